@@ -1,0 +1,88 @@
+/**
+ * Shared data shapes of the engine. The data flows
+ *   files (scan) → chunks (tree-sitter) → vectors (embedder) → index (HNSW + lexical) → search (results)
+ * and each stage lives in the folder of the same name under src/engine/.
+ * Nothing under src/engine may import 'vscode'.
+ */
+
+export type LanguageId =
+  | 'typescript'
+  | 'tsx'
+  | 'javascript'
+  | 'python'
+  | 'go'
+  | 'rust'
+  | 'java'
+  | 'c'
+  | 'cpp'
+  | 'csharp'
+  | 'ruby'
+  | 'php'
+  | 'markdown'
+  | 'text';
+
+export type ChunkKind =
+  | 'function'
+  | 'method'
+  | 'constructor'
+  | 'destructor'
+  | 'class'
+  | 'interface'
+  | 'struct'
+  | 'enum'
+  | 'trait'
+  | 'impl'
+  | 'module'
+  | 'type'
+  /** a run of lines from a file with no definitions, an unsupported language, or Markdown */
+  | 'window';
+
+/** One searchable piece of a file. */
+export interface Chunk {
+  /** POSIX path relative to the workspace root */
+  path: string;
+  language: LanguageId;
+  kind: ChunkKind;
+  /** the definition's name; for line windows, the file name plus the line range */
+  name: string;
+  /** enclosing class / impl / receiver type / namespace / module, if any (dotted for nesting) */
+  container?: string;
+  /** the header of the definition, e.g. `def parse(self, text: str) -> Tree:` (one line, trimmed) */
+  signature: string;
+  /** the doc comment or docstring, with comment markers stripped */
+  doc?: string;
+  /** UTF-8 byte offsets into the file, end exclusive */
+  startByte: number;
+  endByte: number;
+  /** 1-based, inclusive */
+  startLine: number;
+  endLine: number;
+  /** the text that is embedded and indexed: the source of the range; windows of a long function repeat its header */
+  text: string;
+  /** set when a long definition was split into windows */
+  part?: { index: number; count: number };
+}
+
+/** Why a file was not indexed. */
+export type SkipReason =
+  | 'ignored-dir'
+  | 'binary'
+  | 'too-large'
+  | 'minified'
+  | 'generated'
+  | 'not-utf8'
+  | 'unreadable'
+  | 'symlink-loop'
+  | 'parse-error';
+
+export interface Progress {
+  phase: 'scan' | 'parse' | 'embed' | 'write';
+  done: number;
+  total: number;
+  message?: string;
+}
+
+/** Cooperative cancellation: checked between files and batches. */
+export interface CancelSignal {
+  readonly cancelled: boolean;
+}
