@@ -65,7 +65,10 @@ export interface Chunk {
 
 /** Why a file was not indexed. */
 export type SkipReason =
-  | 'ignored-dir'
+  /** a dependency, VCS or build-output folder excluded by default */
+  | 'excluded-dir'
+  /** a file type that is neither source code nor prose (images, data, archives, …) */
+  | 'unsupported'
   | 'binary'
   | 'too-large'
   | 'minified'
