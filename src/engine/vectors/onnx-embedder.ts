@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { CancelSignal } from '../types';
+import { CancelledError, type Embedder } from './embedder';
+import { loadModelConfig, type ModelConfig } from './model-config';
+import { normalizeL2, pool } from './pooling';
+import { loadTokenizer, type TextTokenizer } from './tokenizer';
+
+export interface LoadEmbedderOptions {
+  /** onnxruntime intra-op threads (default 1) */
+  threads?: number;
+  /** texts per model run (default 16) */
+  batchSize?: number;
+}
+
+const DEFAULT_BATCH_SIZE = 16;
+/** Length of the .onnx digest in the embedder id. */
+const DIGEST_CHARS = 12;
+
+/**
+ * Loads the model folder `modelDir` (see README.md beside this file) into an {@link Embedder}
+ * that runs on onnxruntime's CPU provider. Fails with a clear message when the folder's
+ * config is invalid or does not match the model's inputs and output.
+ */
+export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions = {}): Promise<Embedder> {
+  const threads = positiveInteger('threads', opts.threads ?? 1);
+  const batchSize = positiveInteger('batchSize', opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  const config = await loadModelConfig(modelDir);
+  const onnxPath = path.resolve(modelDir, config.onnx);
+  const [tokenizer, digest] = await Promise.all([loadTokenizer(modelDir, config.tokenizer), sha256OfFile(onnxPath)]);
+  const session = await createSession(onnxPath, threads);
+  try {
+    const io = bindModelIo(session, config);
+    return new OnnxEmbedder(`${config.id}@${digest.slice(0, DIGEST_CHARS)}`, config, tokenizer, session, io, batchSize);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/**
+ * Session options for a background indexer that must not hog the machine: `threads` intra-op
+ * threads, one inter-op thread, sequential execution, full graph optimisation, and no
+ * spin-waiting (idle threads sleep instead of burning a core). The node binding passes each
+ * `extra` entry to the session as a config entry. Only errors are logged: the warnings real
+ * exported models trigger (e.g. unused initializers) are noise to a user.
+ */
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    extra: {
+      'session.intra_op.allow_spinning': '0',
+      'session.inter_op.allow_spinning': '0',
+    },
+  };
+}
+
+/** The graph inputs to feed (undefined: the model does not declare it) and the output to read. */
+interface ModelIo {
+  readonly ids: string;
+  readonly mask: string | undefined;
+  readonly typeIds: string | undefined;
+  readonly output: string;
+}
+
+class OnnxEmbedder implements Embedder {
+  readonly dimension: number;
+  readonly maxTokens: number;
+  private disposed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly config: ModelConfig,
+    private readonly tokenizer: TextTokenizer,
+    private readonly session: ort.InferenceSession,
+    private readonly io: ModelIo,
+    private readonly batchSize: number,
+  ) {
+    this.dimension = config.dimension;
+    this.maxTokens = config.maxTokens;
+  }
+
+  embedDocuments(texts: string[], signal?: CancelSignal): Promise<Float32Array[]> {
+    return this.embed(texts.map((text) => this.config.documentPrefix + text), signal);
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    const [vector] = await this.embed([this.config.queryPrefix + text]);
+    return vector;
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.disposed) {
+      this.disposed = true;
+      await this.session.release();
+    }
+  }
+
+  /** Tokenizes all texts, runs them in batches of similar length and returns the vectors in input order. */
+  private async embed(texts: string[], signal?: CancelSignal): Promise<Float32Array[]> {
+    if (this.disposed) {
+      throw new Error(`embedder ${this.id} has been disposed`);
+    }
+    const sequences = texts.map((text) => this.tokenize(text));
+    const vectors = new Array<Float32Array>(texts.length);
+    for (const batch of batchesByLength(sequences, this.batchSize)) {
+      if (signal?.cancelled) {
+        throw new CancelledError('embedding cancelled');
+      }
+      const batchVectors = await this.run(batch.map((i) => sequences[i]));
+      batch.forEach((textIndex, k) => {
+        vectors[textIndex] = this.finish(batchVectors[k], textIndex);
+      });
+    }
+    return vectors;
+  }
+
+  /** Token ids of one text; a text that yields no tokens is read as a single padding token. */
+  private tokenize(text: string): number[] {
+    const ids = this.tokenizer.encode(text, this.maxTokens);
+    return ids.length > 0 ? ids : [this.tokenizer.padId];
+  }
+
+  /** One model run over sequences padded to the longest; returns the pooled vectors. */
+  private async run(sequences: number[][]): Promise<Float32Array[]> {
+    const lengths = sequences.map((sequence) => sequence.length);
+    const width = Math.max(...lengths);
+    const feeds = this.feeds(sequences, width);
+    let results: ort.InferenceSession.ReturnType | undefined;
+    try {
+      results = await this.session.run(feeds, [this.io.output]);
+      const output = results[this.io.output] as ort.Tensor;
+      this.checkOutput(output, [sequences.length, width]);
+      return pool({ data: output.data as Float32Array, dims: output.dims }, this.config.pooling, lengths);
+    } finally {
+      disposeAll(feeds);
+      if (results) {
+        disposeAll(results);
+      }
+    }
+  }
+
+  private feeds(sequences: number[][], width: number): Record<string, ort.Tensor> {
+    const batch = sequences.length;
+    const ids = new BigInt64Array(batch * width).fill(BigInt(this.tokenizer.padId));
+    const mask = new BigInt64Array(batch * width);
+    sequences.forEach((sequence, b) => {
+      sequence.forEach((id, t) => {
+        ids[b * width + t] = BigInt(id);
+        mask[b * width + t] = 1n;
+      });
+    });
+    const dims = [batch, width];
+    const feeds: Record<string, ort.Tensor> = { [this.io.ids]: new ort.Tensor('int64', ids, dims) };
+    if (this.io.mask !== undefined) {
+      feeds[this.io.mask] = new ort.Tensor('int64', mask, dims);
+    }
+    if (this.io.typeIds !== undefined) {
+      feeds[this.io.typeIds] = new ort.Tensor('int64', new BigInt64Array(batch * width), dims);
+    }
+    return feeds;
+  }
+
+  /** `inputShape` is the `[batch, seq]` shape of the fed ids. */
+  private checkOutput(output: ort.Tensor, inputShape: readonly number[]): void {
+    const where = `model ${this.id}: output "${this.io.output}"`;
+    if (output.type !== 'float32') {
+      throw new Error(`${where} holds ${output.type} values; only float32 outputs are supported`);
+    }
+    checkOutputShape(where, output.dims, this.config, inputShape);
+  }
+
+  /** Rejects non-finite values and normalises if the model asks for it. */
+  private finish(vector: Float32Array, textIndex: number): Float32Array {
+    if (!vector.every(Number.isFinite)) {
+      throw new Error(
+        `model ${this.id} produced NaN or Infinity for text #${textIndex} of the call; ` +
+          'the model file is likely broken or unsuited to this input',
+      );
+    }
+    if (this.config.normalize) {
+      normalizeL2(vector);
+    }
+    return vector;
+  }
+}
+
+/**
+ * Groups the indices of `sequences` into batches of at most `batchSize`, shortest first,
+ * so that each batch pads as little as possible.
+ */
+function batchesByLength(sequences: readonly number[][], batchSize: number): number[][] {
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].length - sequences[b].length);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    batches.push(order.slice(start, start + batchSize));
+  }
+  return batches;
+}
+
+/**
+ * Resolves which graph inputs to feed and which output to read, and checks them against
+ * the model's declared inputs and outputs.
+ */
+function bindModelIo(session: ort.InferenceSession, config: ModelConfig): ModelIo {
+  const declared = (name: string): string | undefined => (session.inputNames.includes(name) ? name : undefined);
+  const io: ModelIo = {
+    ids: config.inputs.ids,
+    mask: declared(config.inputs.mask),
+    typeIds: declared(config.inputs.typeIds),
+    output: config.output ?? session.outputNames[0],
+  };
+  const where = `model ${config.id}`;
+  if (declared(io.ids) === undefined) {
+    throw new Error(
+      `${where} has no input "${io.ids}" (its inputs: ${session.inputNames.join(', ')}); ` +
+        'set "inputs.ids" in codescout-model.json',
+    );
+  }
+  const fed = [io.ids, io.mask, io.typeIds];
+  const unfed = session.inputNames.filter((name) => !fed.includes(name));
+  if (unfed.length > 0) {
+    throw new Error(`${where} needs inputs that codescout-model.json does not map ("inputs"): ${unfed.join(', ')}`);
+  }
+  for (const meta of session.inputMetadata) {
+    if (meta.isTensor && meta.type !== 'int64') {
+      throw new Error(`${where}: input "${meta.name}" takes ${meta.type}; only int64 inputs are supported`);
+    }
+  }
+  const outputMeta = session.outputMetadata.find((meta) => meta.name === io.output);
+  if (outputMeta === undefined) {
+    throw new Error(`${where} has no output "${io.output}" (its outputs: ${session.outputNames.join(', ')})`);
+  }
+  if (outputMeta.isTensor && outputMeta.shape.length > 0) {
+    checkOutputShape(`${where}: output "${io.output}"`, outputMeta.shape, config, []);
+  }
+  return io;
+}
+
+/**
+ * Checks an output shape (sizes may be symbolic names) against the pooling's rank and the
+ * configured dimension; `leading` are the expected sizes of the leading axes, where known.
+ */
+function checkOutputShape(
+  where: string,
+  shape: readonly (number | string)[],
+  config: ModelConfig,
+  leading: readonly number[],
+): void {
+  const rank = config.pooling === 'none' ? 2 : 3;
+  const described = `[${shape.join(', ')}]`;
+  if (shape.length !== rank) {
+    throw new Error(`${where} has shape ${described}, but pooling "${config.pooling}" needs ${rank} axes`);
+  }
+  const last = shape[rank - 1];
+  if (typeof last === 'number' && last !== config.dimension) {
+    throw new Error(
+      `${where} has vectors of ${last} floats, but codescout-model.json says "dimension": ${config.dimension}`,
+    );
+  }
+  leading.forEach((size, axis) => {
+    if (axis < rank - 1 && shape[axis] !== size) {
+      throw new Error(`${where} has shape ${described}; expected axis ${axis} to be ${size}`);
+    }
+  });
+}
+
+async function createSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnxPath, sessionOptions(threads));
+  } catch (err) {
+    throw new Error(`cannot load ONNX model ${onnxPath}: ${(err as Error).message}`);
+  }
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
+}
+
+function disposeAll(values: Record<string, ort.OnnxValue>): void {
+  for (const value of Object.values(values)) {
+    value.dispose();
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`loadEmbedder: ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
