@@ -1,0 +1,175 @@
+import { posix } from 'node:path';
+import type { Chunk, ChunkKind, LanguageId } from '../types';
+import { capSignature, type Definition } from './definitions';
+import { markdownSections } from './markdown';
+import type { SourceText } from './source';
+import { lineWindows, splitWithHeader, uncoveredRuns, type LineRange, type Piece } from './windows';
+
+/**
+ * Turns definitions and line windows into Chunks: UTF-8 byte offsets, 1-based lines, names.
+ *
+ * Text and ranges: a definition's range (bytes and lines) is the definition itself, from its
+ * first decorator / attribute / `export` to its end; its `text` additionally begins with the doc
+ * comment right above it, so the doc is embedded with the code (a doc longer than half of the
+ * budget contributes its opening lines; the `doc` field always has all of it). A namespace or module is a
+ * container: its chunk text is only its doc and header, since its members are chunks of their own.
+ * Functions nested in a function are chunks only when the enclosing function is split into windows.
+ * Code between definitions (imports, top-level statements) becomes line windows, so every line of
+ * a file that carries content is in some chunk.
+ */
+
+/** Fewest word characters for a whole file without definitions to be indexed. */
+const MIN_FILE_WORD_CHARS = 1;
+/** Fewest word characters for the loose code between definitions to get a window. */
+const MIN_GAP_WORD_CHARS = 16;
+
+interface Identity {
+  path: string;
+  language: LanguageId;
+  kind: ChunkKind;
+  name: string;
+  container?: string;
+  signature: string;
+  doc?: string;
+}
+
+/** Chunks of a parsed file: one per definition (split when long), plus windows over the code between. */
+export function definitionChunks(
+  path: string,
+  language: LanguageId,
+  source: SourceText,
+  definitions: readonly Definition[],
+  maxChars: number,
+): Chunk[] {
+  const chunks: Chunk[] = [];
+  const covered: LineRange[] = [];
+  for (const def of definitions) {
+    if (insideWholeFunction(source, definitions, def, maxChars)) continue;
+    const identity: Identity = {
+      path, language, kind: def.kind, name: def.name, container: def.container, signature: def.signature, doc: def.doc,
+    };
+    const headerLast = headerLastLine(source, def);
+    const lead = leadText(source, def, maxChars);
+    const firstLine = source.lineOf(def.textStart);
+    if (def.kind === 'module') {
+      chunks.push(toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast)));
+      covered.push({ first: firstLine, last: headerLast });
+    } else {
+      const header = headerText(source, def, headerLast, maxChars);
+      chunks.push(...numbered(identity, source, splitWithHeader(source, { lead, start: def.start, end: def.end, header }, maxChars)));
+      covered.push({ first: firstLine, last: source.lastLineOf(def.start, def.end) });
+    }
+  }
+  for (const run of uncoveredRuns(source, covered, MIN_GAP_WORD_CHARS)) {
+    chunks.push(...windows(path, language, source, run.first, run.last, maxChars));
+  }
+  return chunks.sort((a, b) => a.startByte - b.startByte || b.endByte - a.endByte);
+}
+
+/** Line windows over a whole file (no definitions, an unparsed language, or a parse failure). */
+export function fileWindowChunks(path: string, language: LanguageId, source: SourceText, maxChars: number): Chunk[] {
+  return uncoveredRuns(source, [], MIN_FILE_WORD_CHARS).flatMap((run) => windows(path, language, source, run.first, run.last, maxChars));
+}
+
+/** Markdown: a chunk per heading section, long sections split with their heading repeated. */
+export function markdownChunks(path: string, source: SourceText, maxChars: number): Chunk[] {
+  return markdownSections(source).flatMap((section) => {
+    if (section.heading === undefined) return windows(path, 'markdown', source, section.first, section.last, maxChars);
+    const identity: Identity = {
+      path, language: 'markdown', kind: 'window', name: section.heading, signature: capSignature(section.header.split('\n').pop() ?? ''),
+    };
+    const start = source.lineStart(section.first);
+    const span = { lead: '', start, end: source.lineContentEnd(section.last), header: section.header };
+    return numbered(identity, source, splitWithHeader(source, span, maxChars));
+  });
+}
+
+function windows(path: string, language: LanguageId, source: SourceText, first: number, last: number, maxChars: number): Chunk[] {
+  const base = posix.basename(path);
+  return lineWindows(source, first, last, maxChars).map((piece) =>
+    toChunk(
+      { path, language, kind: 'window', name: `${base}:${piece.firstLine + 1}-${piece.lastLine + 1}`, signature: firstTextLine(piece.text) },
+      source,
+      piece,
+    ),
+  );
+}
+
+/** Chunks for the pieces of one definition or section, numbered when there is more than one. */
+function numbered(identity: Identity, source: SourceText, pieces: readonly Piece[]): Chunk[] {
+  return pieces.map((piece, index) => toChunk(identity, source, piece, pieces.length > 1 ? { index, count: pieces.length } : undefined));
+}
+
+/** A module's chunk spans the module but holds only its doc and header: its members are chunks of their own. */
+function moduleHeaderPiece(source: SourceText, def: Definition, lead: string, headerLast: number): Piece {
+  return {
+    start: def.start,
+    end: def.end,
+    firstLine: source.lineOf(def.start),
+    lastLine: source.lastLineOf(def.start, def.end),
+    text: lead + source.text.slice(def.start, source.lineContentEnd(headerLast)),
+  };
+}
+
+function toChunk(identity: Identity, source: SourceText, piece: Piece, part?: { index: number; count: number }): Chunk {
+  const { container, doc, ...rest } = identity;
+  return {
+    ...rest,
+    ...(container !== undefined && { container }),
+    ...(doc !== undefined && { doc }),
+    startByte: source.byteOffset(piece.start),
+    endByte: source.byteOffset(piece.end),
+    startLine: piece.firstLine + 1,
+    endLine: piece.lastLine + 1,
+    text: piece.text,
+    ...(part && { part }),
+  };
+}
+
+const FUNCTION_KINDS: ReadonlySet<ChunkKind> = new Set(['function', 'method', 'constructor', 'destructor']);
+
+/**
+ * A definition inside a function (a closure, a local helper) whose enclosing function fits in one
+ * chunk adds nothing: that chunk already holds it. Inside a function split into windows it is kept.
+ */
+function insideWholeFunction(source: SourceText, definitions: readonly Definition[], def: Definition, maxChars: number): boolean {
+  for (let p = def.parent; p !== undefined; p = definitions[p].parent) {
+    const enclosing = definitions[p];
+    const fits = leadText(source, enclosing, maxChars).length + enclosing.end - enclosing.start <= maxChars;
+    if (FUNCTION_KINDS.has(enclosing.kind) && fits) return true;
+  }
+  return false;
+}
+
+/**
+ * What goes before a definition's source in its chunk text: its doc comment (and the line break
+ * after it). A doc longer than half the budget is cut to its opening lines; `doc` keeps it whole.
+ */
+function leadText(source: SourceText, def: Definition, maxChars: number): string {
+  const lead = source.text.slice(def.textStart, def.start);
+  const budget = maxChars / 2;
+  if (lead.length <= budget) return lead;
+  let cut = 0;
+  for (let next = lead.indexOf('\n'); next !== -1 && next + 1 <= budget; next = lead.indexOf('\n', next + 1)) cut = next + 1;
+  return lead.slice(0, cut);
+}
+
+/** The line on which a definition's header ends: the last non-blank character before its body. */
+function headerLastLine(source: SourceText, def: Definition): number {
+  let index = def.headerEnd - 1;
+  while (index > def.start && /\s/.test(source.text[index])) index--;
+  return source.lineOf(Math.max(index, def.start));
+}
+
+/** The header repeated by the windows of a long definition: its source lines, or the signature when those are long. */
+function headerText(source: SourceText, def: Definition, headerLast: number, maxChars: number): string {
+  const header = source.text.slice(def.start, source.lineContentEnd(headerLast)).trimEnd();
+  return header.length <= maxChars / 4 ? header : def.signature;
+}
+
+/** A window's signature: its first line with a word on it (not a lone `}`), else its first non-blank line. */
+function firstTextLine(text: string): string {
+  const lines = text.split('\n');
+  const line = lines.find((l) => /\w/.test(l)) ?? lines.find((l) => l.trim() !== '') ?? '';
+  return capSignature(line.trim());
+}

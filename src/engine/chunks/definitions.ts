@@ -1,0 +1,274 @@
+import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
+import type { ChunkKind } from '../types';
+import { commentDoc, commentsWithin, leadingComments, type CommentSpan } from './docs';
+import type { LanguageSpec } from './languages';
+import type { SourceText } from './source';
+
+/**
+ * Definitions found in a syntax tree, as plain data (string indices into the source), so the
+ * tree can be deleted right after extraction. See languages.ts for the query capture convention.
+ */
+
+export interface Definition {
+  kind: ChunkKind;
+  name: string;
+  /** enclosing containers, outermost first, joined with '.' */
+  container?: string;
+  /** string-index range of the definition, including its wrappers and attributes; end exclusive */
+  start: number;
+  end: number;
+  /** where the chunk text begins: the first leading doc comment, else `start` */
+  textStart: number;
+  /** where the header ends: the body's start, or the end of the first line when there is no body */
+  headerEnd: number;
+  /** the header collapsed to one trimmed line */
+  signature: string;
+  doc?: string;
+  /** index of the innermost enclosing definition in the same list */
+  parent?: number;
+}
+
+/** Kinds whose members are methods. */
+const TYPE_KINDS: ReadonlySet<ChunkKind> = new Set(['class', 'struct', 'interface', 'trait', 'impl', 'enum']);
+/** Kinds that name the container of what they enclose. */
+const CONTAINER_KINDS: ReadonlySet<ChunkKind> = new Set([...TYPE_KINDS, 'module']);
+const DEFINITION_KINDS: ReadonlySet<string> = new Set<ChunkKind>([
+  ...CONTAINER_KINDS, 'function', 'method', 'constructor', 'destructor', 'type',
+]);
+/** Node types of `::`-qualified names, with `scope` and `name` fields (C++, Ruby). */
+const QUALIFIED_NAME_TYPES: ReadonlySet<string> = new Set(['qualified_identifier', 'scope_resolution']);
+
+/** Longest signature, in characters. */
+const MAX_SIGNATURE_CHARS = 200;
+
+/** A matched definition before containment is resolved. */
+interface Candidate {
+  kind: ChunkKind;
+  name: string;
+  /** qualifiers from the name or an explicit @container capture */
+  qualifiers: string[];
+  start: number;
+  end: number;
+  /** how far the definition contains others: past `end` for a namespace declared without a body */
+  scopeEnd: number;
+  headerEnd: number;
+  hasBody: boolean;
+  docstring?: string;
+  /** identity used to drop a second match of the same definition */
+  key: string;
+}
+
+/** Runs the language's query over the tree and returns its definitions in source order. */
+export function extractDefinitions(tree: Tree, query: Query, spec: LanguageSpec, source: SourceText): Definition[] {
+  const comments: CommentSpan[] = [];
+  const byKey = new Map<string, Candidate>();
+  for (const match of query.matches(tree.rootNode)) {
+    const comment = match.captures.find((c) => c.name === 'comment');
+    if (comment) {
+      comments.push({ start: comment.node.startIndex, end: comment.node.endIndex });
+      continue;
+    }
+    const candidate = toCandidate(match, spec, source);
+    if (!candidate) continue;
+    const seen = byKey.get(candidate.key);
+    if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
+  }
+  comments.sort((a, b) => a.start - b.start);
+  const candidates = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+  return resolveNesting(candidates, spec).map(({ candidate, kind, container, parent }) => {
+    const leading = leadingComments(comments, candidate.start, source);
+    const headerEnd = headerEndBeforeComments(candidate, comments, source);
+    return {
+      kind,
+      name: candidate.name,
+      container,
+      start: candidate.start,
+      end: candidate.end,
+      textStart: leading.length > 0 ? leading[0].start : candidate.start,
+      headerEnd,
+      signature: signatureOf(source.text.slice(candidate.start, headerEnd), candidate.hasBody),
+      doc: candidate.docstring ?? commentDoc(leading, source.text),
+      parent,
+    };
+  });
+}
+
+function toCandidate(match: QueryMatch, spec: LanguageSpec, source: SourceText): Candidate | undefined {
+  let definition: Node | undefined;
+  let kind: ChunkKind | undefined;
+  let nameNode: Node | undefined;
+  let body: Node | undefined;
+  let containerNode: Node | undefined;
+  for (const { name, node } of match.captures) {
+    if (name.startsWith('definition.')) {
+      const captured = name.slice('definition.'.length);
+      if (!DEFINITION_KINDS.has(captured)) throw new Error(`query for ${spec.id} captures unknown kind '${captured}'`);
+      definition = node;
+      kind = captured as ChunkKind;
+    } else if (name === 'name') nameNode ??= node;
+    else if (name === 'body') body ??= node;
+    else if (name === 'container') containerNode ??= node;
+  }
+  if (!definition || !kind || !nameNode) return undefined;
+
+  const { name, qualifiers } = splitQualifiedName(nameNode);
+  if (containerNode) qualifiers.push(bareTypeName(containerNode.text));
+  const outer = outermostNode(definition, spec);
+  const start = leadingAttributesStart(outer, spec);
+  const end = outer.endIndex;
+  return {
+    kind,
+    name: displayName(kind, name, nameNode.startIndex, source.text),
+    qualifiers,
+    start,
+    end,
+    scopeEnd: kind === 'module' && !body ? bodilessScopeEnd(definition) : end,
+    headerEnd: body ? body.startIndex : Math.min(end, source.lineContentEnd(source.lineOf(start))),
+    hasBody: body !== undefined,
+    docstring: body && spec.docstring ? spec.docstring(body) : undefined,
+    key: body ? `body:${body.startIndex}:${body.endIndex}` : `node:${start}:${end}:${name}`,
+  };
+}
+
+/**
+ * The header stops at a comment on its own line before the body (Ruby puts the comments above
+ * a module's first member before the module's body).
+ */
+function headerEndBeforeComments(candidate: Candidate, comments: readonly CommentSpan[], source: SourceText): number {
+  for (const comment of commentsWithin(comments, candidate.start, candidate.headerEnd)) {
+    if (source.startsLine(comment.start)) return comment.start;
+  }
+  return candidate.headerEnd;
+}
+
+/** Climbs through wrapper nodes (decorators, `export`, `template<…>`) that hold only this definition. */
+function outermostNode(node: Node, spec: LanguageSpec): Node {
+  let current = node;
+  for (let parent = current.parent; parent && spec.wrapperTypes?.includes(parent.type); parent = parent.parent) {
+    if (parent.namedChildren.filter((child) => child.type === current.type).length !== 1) break;
+    current = parent;
+  }
+  return current;
+}
+
+/** The start of the attribute siblings (Rust `#[derive]`) directly before a definition. */
+function leadingAttributesStart(node: Node, spec: LanguageSpec): number {
+  let start = node.startIndex;
+  if (!spec.attributeTypes) return start;
+  for (let prev = node.previousNamedSibling; prev && spec.attributeTypes.includes(prev.type); prev = prev.previousNamedSibling) {
+    start = prev.startIndex;
+  }
+  return start;
+}
+
+/**
+ * A namespace declared without a body (`namespace App;` in PHP, file-scoped in C#) contains
+ * what follows it, up to the next such declaration or the end of its parent.
+ */
+function bodilessScopeEnd(node: Node): number {
+  for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
+    if (next.type === node.type) return next.startIndex;
+  }
+  return node.parent?.endIndex ?? node.endIndex;
+}
+
+/** `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. */
+function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } {
+  const qualifiers: string[] = [];
+  let current = node;
+  while (QUALIFIED_NAME_TYPES.has(current.type)) {
+    const scope = current.childForFieldName('scope');
+    const name = current.childForFieldName('name');
+    if (!name) break;
+    if (scope) qualifiers.push(bareTypeName(scope.text));
+    current = name;
+  }
+  return { name: current.text, qualifiers };
+}
+
+/** Impl blocks are named by their bare type; a C# destructor's name keeps its `~`. */
+function displayName(kind: ChunkKind, name: string, nameStart: number, text: string): string {
+  if (kind === 'impl') return bareTypeName(name);
+  if (kind === 'destructor' && !name.startsWith('~') && text[nameStart - 1] === '~') return `~${name}`;
+  return name;
+}
+
+/**
+ * A type's bare name: without generic arguments, path, references or pointers
+ * (`&'a mut std::vec::Vec<T>` → `Vec`, `*List[T]` → `List`). A type with no name of its own,
+ * such as a slice `[T]`, keeps its text.
+ */
+export function bareTypeName(type: string): string {
+  let depth = 0;
+  let outside = '';
+  for (const ch of type) {
+    if (ch === '<' || ch === '[') depth++;
+    else if (ch === '>' || ch === ']') depth = Math.max(0, depth - 1);
+    else if (depth === 0) outside += ch;
+  }
+  const bare = withoutReferences(outside.split('::').pop() ?? outside);
+  return bare !== '' ? bare : withoutReferences(type.replace(/\s+/g, ' '));
+}
+
+function withoutReferences(type: string): string {
+  return type.replace(/^[\s&*]*(?:'\w+\s+)?(?:(?:mut|dyn|const)\s+)*/, '').trim();
+}
+
+/** Collapses a header to one line, capped; a body-less header loses its trailing `{`. */
+function signatureOf(header: string, hasBody: boolean): string {
+  const signature = header.replace(/\s+/g, ' ').trim();
+  return capSignature(hasBody ? signature : signature.replace(/\s*\{$/, ''));
+}
+
+/** Cuts a one-line signature to MAX_SIGNATURE_CHARS, marking the cut with `…`. */
+export function capSignature(line: string): string {
+  return line.length > MAX_SIGNATURE_CHARS ? `${line.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : line;
+}
+
+interface Resolved {
+  candidate: Candidate;
+  kind: ChunkKind;
+  container?: string;
+  parent?: number;
+}
+
+/**
+ * Derives containers and refines kinds from nesting: a function directly inside a type (or
+ * qualified with one) is a method, and methods named like constructors or destructors are those.
+ * `candidates` must be sorted by start, outer definitions first.
+ */
+function resolveNesting(candidates: readonly Candidate[], spec: LanguageSpec): Resolved[] {
+  /** the definitions enclosing the current one, innermost last; `path` is set for containers */
+  const open: { index: number; scopeEnd: number; kind: ChunkKind; path?: string }[] = [];
+  return candidates.map((candidate, index) => {
+    while (open.length > 0 && open[open.length - 1].scopeEnd <= candidate.start) open.pop();
+    const parent = open[open.length - 1];
+    const enclosingPath = innermostPath(open);
+    const containerParts = [enclosingPath, ...candidate.qualifiers].filter((p): p is string => !!p);
+    const container = containerParts.length > 0 ? containerParts.join('.') : undefined;
+    const kind = refineKind(candidate, parent?.kind, container, spec);
+    const path = CONTAINER_KINDS.has(kind) ? (container ? `${container}.${candidate.name}` : candidate.name) : undefined;
+    open.push({ index, scopeEnd: candidate.scopeEnd, kind, path });
+    return { candidate, kind, container, parent: parent?.index };
+  });
+}
+
+function innermostPath(open: readonly { path?: string }[]): string | undefined {
+  for (let i = open.length - 1; i >= 0; i--) if (open[i].path !== undefined) return open[i].path;
+  return undefined;
+}
+
+function refineKind(candidate: Candidate, parentKind: ChunkKind | undefined, container: string | undefined, spec: LanguageSpec): ChunkKind {
+  let kind = candidate.kind;
+  const inType = parentKind !== undefined && TYPE_KINDS.has(parentKind);
+  if (kind === 'function' && (inType || candidate.qualifiers.length > 0)) kind = 'method';
+  if (kind !== 'method') return kind;
+  const { name } = candidate;
+  if (spec.constructorNames?.includes(name)) return 'constructor';
+  if (spec.destructorNames?.includes(name)) return 'destructor';
+  if (spec.classNamedConstructors && container) {
+    if (name.startsWith('~')) return 'destructor';
+    if (name === container.slice(container.lastIndexOf('.') + 1)) return 'constructor';
+  }
+  return kind;
+}

@@ -1,0 +1,21 @@
+/**
+ * The chunking stage: source files → Chunks (see ../types.ts).
+ *
+ * Twelve languages are parsed with tree-sitter (web-tree-sitter, grammars as .wasm) and split by
+ * definition; Markdown is split at headings; any other text into overlapping line windows.
+ *
+ * What a definition's chunk holds:
+ *  - its byte and line range is the definition itself, from its first decorator, attribute or
+ *    `export` to its end; its text is the doc comment right above it followed by that source;
+ *  - a definition longer than maxChunkChars becomes windows (`part`) that each repeat its header;
+ *  - a namespace or module spans its members but its text is only its doc and header;
+ *  - a function nested in a function that fits in one chunk is not a chunk of its own;
+ *  - code between definitions (imports, top-level statements) becomes line windows.
+ *
+ * Files: languages.ts (the language table and queries), definitions.ts (syntax tree → definitions),
+ * docs.ts (doc comments), windows.ts and markdown.ts (line splitting), assemble.ts (→ Chunks),
+ * source.ts (lines and UTF-8 offsets), runtime.ts (wasm runtime and grammars), chunker.ts (API).
+ */
+export { Chunker, DEFAULT_MAX_CHUNK_CHARS, type ChunkerOptions } from './chunker';
+export { languageForPath } from './languages';
+export { defaultChunkerPaths, type RuntimePaths } from './runtime';

@@ -1,0 +1,289 @@
+import { extname } from 'node:path';
+import type { LanguageId } from '../types';
+import { pythonDocstring, type DocstringReader } from './docs';
+
+/**
+ * The table of parsed languages: file extensions, grammar file, and the tree-sitter query
+ * that finds definitions. Queries are written for this project (not the grammars' tags.scm)
+ * and follow one capture convention:
+ *
+ *   @definition.<kind>  the definition node; <kind> is a ChunkKind
+ *                       (function, method, constructor, destructor, class, interface, struct,
+ *                       enum, trait, impl, module, type)
+ *   @name               its name (a `::`-qualified name puts the qualifier into the container)
+ *   @body               its body, optional: the signature is the text before it
+ *   @container          an explicit container type, e.g. a Go method's receiver type
+ *   @comment            every comment node, used to find doc comments
+ *
+ * Containment (methods in classes, classes in namespaces) is derived from source ranges,
+ * so queries do not need to describe nesting.
+ */
+
+/** A language the chunker parses with tree-sitter. */
+export type ParsedLanguageId = Exclude<LanguageId, 'markdown' | 'text'>;
+
+export interface LanguageSpec {
+  id: ParsedLanguageId;
+  /** lower-case file extensions, without the dot */
+  extensions: readonly string[];
+  /** file name of the grammar in the grammar folder */
+  grammar: string;
+  query: string;
+  /** parent node types that wrap exactly one definition and belong to it (decorators, `export`, `template<…>`) */
+  wrapperTypes?: readonly string[];
+  /** sibling node types directly before a definition that belong to it (Rust `#[attr]`) */
+  attributeTypes?: readonly string[];
+  /** method names that are constructors / destructors */
+  constructorNames?: readonly string[];
+  destructorNames?: readonly string[];
+  /** C++: a method named after its class is a constructor, `~Name` a destructor */
+  classNamedConstructors?: boolean;
+  /** reads a docstring from a definition's body (Python) */
+  docstring?: DocstringReader;
+}
+
+/** Arrow functions and function expressions bound to a name, shared by JavaScript and TypeScript. */
+const FUNCTION_VALUE = `[
+  (arrow_function body: (_) @body)
+  (function_expression body: (_) @body)
+  (generator_function body: (_) @body)
+]`;
+
+/** The ECMAScript patterns; `field` is the class-field pattern, which differs between the grammars. */
+function ecmascriptQuery(field: string): string {
+  return `
+(function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(generator_function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(class_declaration name: (_) @name body: (class_body) @body) @definition.class
+(method_definition name: (_) @name body: (_) @body) @definition.method
+(lexical_declaration (variable_declarator name: (identifier) @name value: (class body: (class_body) @body))) @definition.class
+(lexical_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE})) @definition.function
+(variable_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE})) @definition.function
+(${field} value: ${FUNCTION_VALUE}) @definition.function
+(expression_statement
+  (assignment_expression
+    left: [(identifier) @name (member_expression property: (property_identifier) @name)]
+    right: ${FUNCTION_VALUE})) @definition.function
+(pair key: (property_identifier) @name value: ${FUNCTION_VALUE}) @definition.function
+(comment) @comment
+`;
+}
+
+const TYPESCRIPT_QUERY = `${ecmascriptQuery('public_field_definition name: (property_identifier) @name')}
+(abstract_class_declaration name: (_) @name body: (class_body) @body) @definition.class
+(interface_declaration name: (_) @name body: (interface_body) @body) @definition.interface
+(enum_declaration name: (_) @name body: (enum_body) @body) @definition.enum
+(type_alias_declaration name: (_) @name) @definition.type
+(internal_module name: (_) @name body: (statement_block) @body) @definition.module
+(module name: (_) @name body: (statement_block) @body) @definition.module
+`;
+
+const ECMASCRIPT_WRAPPERS = ['export_statement'];
+
+/** Function definitions of C and C++: the name sits under pointer / reference declarators. */
+function cFunctionQuery(extraDeclarators: string): string {
+  return `
+(function_definition
+  declarator: [
+    (function_declarator declarator: (_) @name)
+    (pointer_declarator declarator: (function_declarator declarator: (_) @name))
+    (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (_) @name)))
+    ${extraDeclarators}
+  ]
+  body: (compound_statement) @body) @definition.function
+(struct_specifier name: (_) @name body: (field_declaration_list) @body) @definition.struct
+(union_specifier name: (_) @name body: (field_declaration_list) @body) @definition.struct
+(enum_specifier name: (_) @name body: (enumerator_list) @body) @definition.enum
+(type_definition
+  type: [(struct_specifier body: (field_declaration_list) @body) (union_specifier body: (field_declaration_list) @body)]
+  declarator: (type_identifier) @name) @definition.struct
+(type_definition type: (enum_specifier body: (enumerator_list) @body) declarator: (type_identifier) @name) @definition.enum
+(comment) @comment
+`;
+}
+
+const CPP_QUERY = `${cFunctionQuery(`
+    (reference_declarator (function_declarator declarator: (_) @name))
+    (pointer_declarator declarator: (reference_declarator (function_declarator declarator: (_) @name)))`)}
+(class_specifier name: (_) @name body: (field_declaration_list) @body) @definition.class
+(namespace_definition name: (_) @name body: (declaration_list) @body) @definition.module
+`;
+
+export const LANGUAGES: readonly LanguageSpec[] = [
+  {
+    id: 'typescript',
+    extensions: ['ts', 'mts', 'cts'],
+    grammar: 'tree-sitter-typescript.wasm',
+    query: TYPESCRIPT_QUERY,
+    wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    constructorNames: ['constructor'],
+  },
+  {
+    id: 'tsx',
+    extensions: ['tsx'],
+    grammar: 'tree-sitter-tsx.wasm',
+    query: TYPESCRIPT_QUERY,
+    wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    constructorNames: ['constructor'],
+  },
+  {
+    id: 'javascript',
+    extensions: ['js', 'jsx', 'mjs', 'cjs'],
+    grammar: 'tree-sitter-javascript.wasm',
+    query: ecmascriptQuery('field_definition property: (property_identifier) @name'),
+    wrapperTypes: ECMASCRIPT_WRAPPERS,
+    constructorNames: ['constructor'],
+  },
+  {
+    id: 'python',
+    extensions: ['py', 'pyi'],
+    grammar: 'tree-sitter-python.wasm',
+    query: `
+(function_definition name: (identifier) @name body: (block) @body) @definition.function
+(class_definition name: (identifier) @name body: (block) @body) @definition.class
+(comment) @comment
+`,
+    wrapperTypes: ['decorated_definition'],
+    constructorNames: ['__init__'],
+    docstring: pythonDocstring,
+  },
+  {
+    id: 'go',
+    extensions: ['go'],
+    grammar: 'tree-sitter-go.wasm',
+    query: `
+(function_declaration name: (identifier) @name body: (block) @body) @definition.function
+(method_declaration
+  receiver: (parameter_list (parameter_declaration type: (_) @container))
+  name: (field_identifier) @name
+  body: (block) @body) @definition.method
+(type_spec name: (type_identifier) @name type: (struct_type (field_declaration_list) @body)) @definition.struct
+(type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
+(type_spec
+  name: (type_identifier) @name
+  type: [(type_identifier) (qualified_type) (generic_type) (pointer_type) (slice_type) (array_type)
+         (map_type) (channel_type) (function_type)]) @definition.type
+(type_alias name: (type_identifier) @name) @definition.type
+(comment) @comment
+`,
+    wrapperTypes: ['type_declaration'],
+  },
+  {
+    id: 'rust',
+    extensions: ['rs'],
+    grammar: 'tree-sitter-rust.wasm',
+    query: `
+(function_item name: (identifier) @name body: (block) @body) @definition.function
+(struct_item name: (type_identifier) @name body: (_)? @body) @definition.struct
+(union_item name: (type_identifier) @name body: (field_declaration_list) @body) @definition.struct
+(enum_item name: (type_identifier) @name body: (enum_variant_list) @body) @definition.enum
+(trait_item name: (type_identifier) @name body: (declaration_list) @body) @definition.trait
+(impl_item type: (_) @name body: (declaration_list) @body) @definition.impl
+(mod_item name: (identifier) @name body: (declaration_list) @body) @definition.module
+(type_item name: (type_identifier) @name) @definition.type
+(macro_definition name: (identifier) @name) @definition.function
+[(line_comment) (block_comment)] @comment
+`,
+    attributeTypes: ['attribute_item'],
+  },
+  {
+    id: 'java',
+    extensions: ['java'],
+    grammar: 'tree-sitter-java.wasm',
+    query: `
+(class_declaration name: (identifier) @name body: (class_body) @body) @definition.class
+(record_declaration name: (identifier) @name body: (class_body) @body) @definition.class
+(interface_declaration name: (identifier) @name body: (interface_body) @body) @definition.interface
+(annotation_type_declaration name: (identifier) @name body: (annotation_type_body) @body) @definition.interface
+(enum_declaration name: (identifier) @name body: (enum_body) @body) @definition.enum
+(method_declaration name: (identifier) @name body: (block) @body) @definition.method
+(constructor_declaration name: (identifier) @name body: (constructor_body) @body) @definition.constructor
+(compact_constructor_declaration name: (identifier) @name body: (block) @body) @definition.constructor
+[(line_comment) (block_comment)] @comment
+`,
+  },
+  {
+    id: 'c',
+    extensions: ['c', 'h'],
+    grammar: 'tree-sitter-c.wasm',
+    query: cFunctionQuery(''),
+  },
+  {
+    id: 'cpp',
+    extensions: ['cc', 'cpp', 'cxx', 'hpp', 'hh', 'hxx'],
+    grammar: 'tree-sitter-cpp.wasm',
+    query: CPP_QUERY,
+    wrapperTypes: ['template_declaration'],
+    classNamedConstructors: true,
+  },
+  {
+    id: 'csharp',
+    extensions: ['cs'],
+    grammar: 'tree-sitter-c_sharp.wasm',
+    query: `
+(namespace_declaration name: (_) @name body: (declaration_list) @body) @definition.module
+(file_scoped_namespace_declaration name: (_) @name) @definition.module
+(class_declaration name: (identifier) @name body: (declaration_list) @body) @definition.class
+(record_declaration name: (identifier) @name body: (declaration_list)? @body) @definition.class
+(struct_declaration name: (identifier) @name body: (declaration_list) @body) @definition.struct
+(interface_declaration name: (identifier) @name body: (declaration_list) @body) @definition.interface
+(enum_declaration name: (identifier) @name body: (enum_member_declaration_list) @body) @definition.enum
+(method_declaration name: (identifier) @name body: (_) @body) @definition.method
+(constructor_declaration name: (identifier) @name body: (_) @body) @definition.constructor
+(destructor_declaration name: (identifier) @name body: (_) @body) @definition.destructor
+(local_function_statement name: (identifier) @name body: (_) @body) @definition.function
+(comment) @comment
+`,
+  },
+  {
+    id: 'ruby',
+    extensions: ['rb'],
+    grammar: 'tree-sitter-ruby.wasm',
+    query: `
+(module name: (_) @name body: (_)? @body) @definition.module
+(class name: (_) @name body: (_)? @body) @definition.class
+(method name: (_) @name body: (_)? @body) @definition.function
+(singleton_method name: (_) @name body: (_)? @body) @definition.function
+(comment) @comment
+`,
+    constructorNames: ['initialize'],
+  },
+  {
+    id: 'php',
+    extensions: ['php'],
+    grammar: 'tree-sitter-php.wasm',
+    query: `
+(namespace_definition name: (namespace_name) @name body: (compound_statement)? @body) @definition.module
+(class_declaration name: (name) @name body: (declaration_list) @body) @definition.class
+(interface_declaration name: (name) @name body: (declaration_list) @body) @definition.interface
+(trait_declaration name: (name) @name body: (declaration_list) @body) @definition.trait
+(enum_declaration name: (name) @name body: (enum_declaration_list) @body) @definition.enum
+(method_declaration name: (name) @name body: (compound_statement) @body) @definition.method
+(function_definition name: (name) @name body: (compound_statement) @body) @definition.function
+(comment) @comment
+`,
+    constructorNames: ['__construct'],
+    destructorNames: ['__destruct'],
+  },
+];
+
+const MARKDOWN_EXTENSIONS = new Set(['md', 'markdown']);
+
+const BY_EXTENSION = new Map<string, LanguageSpec>(
+  LANGUAGES.flatMap((spec) => spec.extensions.map((ext) => [ext, spec] as const)),
+);
+
+/**
+ * The language of a file, by its extension: one of the twelve parsed languages, or 'markdown'.
+ * Undefined means the file is not one we parse; the caller decides whether to index it as text.
+ */
+export function languageForPath(path: string): LanguageId | undefined {
+  const ext = extname(path).slice(1).toLowerCase();
+  if (MARKDOWN_EXTENSIONS.has(ext)) return 'markdown';
+  return BY_EXTENSION.get(ext)?.id;
+}
+
+/** The table entry of a parsed language. */
+export function languageSpec(id: LanguageId): LanguageSpec | undefined {
+  return LANGUAGES.find((spec) => spec.id === id);
+}

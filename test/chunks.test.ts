@@ -1,0 +1,549 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Chunker, defaultChunkerPaths, languageForPath } from '../src/engine/chunks';
+import type { Chunk, ChunkKind } from '../src/engine/types';
+
+/** Fixtures are read from the source tree: this file runs as out/test/chunks.test.js. */
+const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'chunks');
+
+let chunker: Chunker;
+before(async () => {
+  chunker = await Chunker.create();
+});
+after(() => chunker.dispose());
+
+async function chunkFixture(file: string): Promise<Chunk[]> {
+  return chunker.chunkFile(file, readFileSync(join(FIXTURES, file), 'utf8'));
+}
+
+/** The single chunk with this name and, when given, container (null: none). */
+function only(chunks: Chunk[], name: string, container?: string | null): Chunk {
+  const found = chunks.filter((c) => c.name === name && (container === undefined || c.container === (container ?? undefined)));
+  assert.equal(found.length, 1, `expected one chunk ${container ?? ''}::${name}, found ${found.length}: ${summary(chunks)}`);
+  return found[0];
+}
+
+function summary(chunks: Chunk[]): string {
+  return chunks.map((c) => `${c.kind} ${c.container ? `${c.container}::` : ''}${c.name}`).join(', ');
+}
+
+/** Asserts the listed fields of a chunk; `lines` is [startLine, endLine]. */
+function expectChunk(
+  chunk: Chunk,
+  expected: { kind: ChunkKind; container?: string; signature?: string; doc?: string; lines?: [number, number] },
+): void {
+  assert.equal(chunk.kind, expected.kind, `kind of ${chunk.name}`);
+  assert.equal(chunk.container, expected.container, `container of ${chunk.name}`);
+  if (expected.signature !== undefined) assert.equal(chunk.signature, expected.signature, `signature of ${chunk.name}`);
+  if ('doc' in expected) assert.equal(chunk.doc, expected.doc, `doc of ${chunk.name}`);
+  if (expected.lines) assert.deepEqual([chunk.startLine, chunk.endLine], expected.lines, `lines of ${chunk.name}`);
+}
+
+test('languageForPath maps extensions to the twelve languages and Markdown', () => {
+  const cases: Record<string, string | undefined> = {
+    'a.ts': 'typescript', 'a.mts': 'typescript', 'a.cts': 'typescript', 'a.tsx': 'tsx',
+    'a.js': 'javascript', 'a.jsx': 'javascript', 'a.mjs': 'javascript', 'a.cjs': 'javascript',
+    'a.py': 'python', 'a.pyi': 'python', 'a.go': 'go', 'a.rs': 'rust', 'A.java': 'java',
+    'a.c': 'c', 'a.h': 'c', 'a.cc': 'cpp', 'a.cpp': 'cpp', 'a.cxx': 'cpp', 'a.hpp': 'cpp', 'a.hh': 'cpp', 'a.hxx': 'cpp',
+    'a.cs': 'csharp', 'a.rb': 'ruby', 'a.php': 'php', 'README.md': 'markdown', 'src/Dir.v2/MAIN.PY': 'python',
+    'notes.txt': undefined, 'script.sh': undefined, 'Makefile': undefined,
+  };
+  for (const [path, language] of Object.entries(cases)) assert.equal(languageForPath(path), language, path);
+});
+
+test('defaultChunkerPaths finds the runtime and the grammars of this checkout', () => {
+  const { grammarDir, runtimeWasm } = defaultChunkerPaths();
+  assert.ok(existsSync(runtimeWasm), runtimeWasm);
+  assert.ok(existsSync(join(grammarDir, 'tree-sitter-python.wasm')), grammarDir);
+});
+
+test('Python: functions, classes, decorated and nested definitions, docstrings', async () => {
+  const chunks = await chunkFixture('sample.py');
+  assert.ok(chunks.every((c) => c.language === 'python'));
+  expectChunk(only(chunks, 'tokenize'), {
+    kind: 'function',
+    signature: 'def tokenize(source: str) -> list[Token]:',
+    doc: 'Splits source text into tokens.\nWhitespace is skipped.',
+    lines: [18, 22],
+  });
+  expectChunk(only(chunks, 'Token'), { kind: 'class', signature: '@dataclass class Token:', doc: 'A lexical token with its kind and text.', lines: [8, 13] });
+  expectChunk(only(chunks, 'Parser'), { kind: 'class', doc: 'Recursive-descent parser over a token list.', lines: [25, 43] });
+  expectChunk(only(chunks, '__init__'), { kind: 'constructor', container: 'Parser', doc: undefined, lines: [28, 30] });
+  const current = only(chunks, 'current');
+  expectChunk(current, {
+    kind: 'method',
+    container: 'Parser',
+    signature: '@property def current(self) -> Token | None:',
+    doc: 'The token under the cursor, or None at the end.',
+    lines: [32, 35],
+  });
+  assert.ok(current.text.startsWith('@property\n    def current(self)'));
+  expectChunk(only(chunks, 'precedence'), { kind: 'method', container: 'Parser', lines: [37, 39] });
+  expectChunk(only(chunks, 'Error'), { kind: 'class', container: 'Parser', signature: 'class Error(Exception):' });
+  expectChunk(only(chunks, 'describe'), { kind: 'method', container: 'Parser.Error' });
+  expectChunk(only(chunks, 'fetch_source'), {
+    kind: 'function',
+    signature: 'async def fetch_source( url: str, timeout: float = 10.0, ) -> str:',
+    doc: 'Downloads a program.\n\nThe body is decoded as UTF-8.',
+    lines: [46, 54],
+  });
+  // The module docstring and imports are not in any definition: they get a window.
+  const head = chunks.find((c) => c.kind === 'window');
+  assert.ok(head && head.startLine === 1 && head.text.includes('import re'));
+});
+
+test('Go: functions, methods with their receiver type as container, type declarations', async () => {
+  const chunks = await chunkFixture('sample.go');
+  expectChunk(only(chunks, 'Get'), {
+    kind: 'method',
+    container: 'Store',
+    signature: 'func (s *Store) Get(key string) ([]byte, error)',
+    doc: 'Get returns the value stored under key.',
+    lines: [39, 47],
+  });
+  expectChunk(only(chunks, 'Len'), { kind: 'method', container: 'Store', lines: [49, 49] });
+  expectChunk(only(chunks, 'New'), { kind: 'function', doc: 'New returns an empty store.', signature: 'func New() *Store' });
+  expectChunk(only(chunks, 'Store'), { kind: 'struct', signature: 'type Store struct', doc: 'Store is a concurrency-safe map.', lines: [13, 16] });
+  expectChunk(only(chunks, 'Getter'), { kind: 'interface', signature: 'type Getter interface' });
+  expectChunk(only(chunks, 'Key'), { kind: 'type', doc: 'Key names an entry.', lines: [25, 25] });
+  expectChunk(only(chunks, 'Pair'), { kind: 'struct', doc: 'Pair is a key and its value.', lines: [27, 30] });
+  expectChunk(only(chunks, 'Map'), { kind: 'function', signature: 'func Map[T any, U any](xs []T, f func(T) U) []U' });
+});
+
+test('Rust: impl blocks contain their methods once; traits, attributes, modules', async () => {
+  const chunks = await chunkFixture('sample.rs');
+  const impls = chunks.filter((c) => c.kind === 'impl');
+  assert.deepEqual(impls.map((c) => [c.name, c.signature]), [
+    ['Ring', 'impl<T: Clone> Ring<T>'],
+    ['RingError', 'impl fmt::Display for RingError'],
+  ]);
+  expectChunk(only(chunks, 'new'), {
+    kind: 'method',
+    container: 'Ring',
+    signature: 'pub fn new(capacity: usize) -> Self',
+    doc: 'Creates a ring with room for `capacity` items.',
+    lines: [30, 32],
+  });
+  expectChunk(only(chunks, 'push'), { kind: 'method', container: 'Ring', lines: [34, 39] });
+  expectChunk(only(chunks, 'fmt'), { kind: 'method', container: 'RingError' });
+  expectChunk(only(chunks.filter((c) => c.kind === 'struct'), 'Ring'), {
+    kind: 'struct',
+    signature: '#[derive(Debug, Clone)] pub struct Ring<T>',
+    doc: 'A fixed-capacity ring buffer.',
+    lines: [6, 10],
+  });
+  expectChunk(only(chunks, 'Drain'), { kind: 'trait', doc: 'Anything that can be drained.' });
+  expectChunk(only(chunks, 'is_drained'), { kind: 'method', container: 'Drain' });
+  expectChunk(only(chunks.filter((c) => c.kind === 'enum'), 'RingError'), { kind: 'enum', lines: [13, 16] });
+  expectChunk(only(chunks, 'tests'), { kind: 'module', signature: 'mod tests' });
+  expectChunk(only(chunks, 'pushes'), { kind: 'function', container: 'tests', signature: '#[test] fn pushes()' });
+  expectChunk(only(chunks, 'checksum'), { kind: 'function', lines: [58, 60] });
+});
+
+test('Java: classes, constructors, methods, nested types, Javadoc', async () => {
+  const chunks = await chunkFixture('Sample.java');
+  expectChunk(only(chunks, 'Account', null), { kind: 'class', doc: 'A bank account with a running balance.', lines: [9, 45] });
+  const constructor = only(chunks, 'Account', 'Account');
+  expectChunk(constructor, {
+    kind: 'constructor',
+    container: 'Account',
+    signature: 'public Account(String owner)',
+    doc: 'Opens an empty account for {@code owner}.',
+    lines: [14, 17],
+  });
+  assert.ok(constructor.text.startsWith('/** Opens an empty account'));
+  expectChunk(only(chunks, 'deposit'), {
+    kind: 'method',
+    container: 'Account',
+    doc: 'Deposits money.\n@param amount cents, must be positive',
+    lines: [23, 28],
+  });
+  expectChunk(only(chunks, 'toString'), { kind: 'method', container: 'Account', signature: '@Override public String toString()' });
+  expectChunk(only(chunks, 'Entry', 'Account'), { kind: 'class', container: 'Account', doc: 'A single ledger line.' });
+  expectChunk(only(chunks, 'Entry', 'Account.Entry'), { kind: 'constructor', container: 'Account.Entry', lines: [39, 41] });
+  expectChunk(only(chunks, 'Kind'), { kind: 'enum', container: 'Account' });
+  expectChunk(only(chunks, 'Auditor'), { kind: 'interface' });
+  expectChunk(only(chunks, 'Money'), { kind: 'class', signature: 'record Money(long cents, String currency)' });
+});
+
+test('C: functions returning pointers, structs, typedefs, enums, block-comment docs; .h is C', async () => {
+  const chunks = await chunkFixture('sample.c');
+  expectChunk(only(chunks, 'buffer_new'), {
+    kind: 'function',
+    signature: 'buffer_t *buffer_new(size_t cap)',
+    doc: 'Allocates a buffer with the given capacity.\nReturns NULL when out of memory.',
+    lines: [22, 29],
+  });
+  expectChunk(only(chunks, 'buffer_append'), {
+    kind: 'function',
+    signature: 'int buffer_append(buffer_t *b, const char *src, size_t n)',
+    doc: 'Appends n bytes to the buffer.',
+    lines: [32, 40],
+  });
+  expectChunk(only(chunks, 'buffer_free'), { kind: 'function', signature: 'static void buffer_free(buffer_t *b)' });
+  expectChunk(only(chunks, 'buffer_t'), { kind: 'struct', doc: 'A growable byte buffer.', lines: [5, 9] });
+  expectChunk(only(chunks, 'node'), { kind: 'struct', lines: [11, 14] });
+  expectChunk(only(chunks, 'color'), { kind: 'enum' });
+
+  const header = await chunkFixture('sample.h');
+  expectChunk(only(header, 'max_int'), { kind: 'function', doc: 'Returns the larger of two ints.', lines: [5, 5] });
+  assert.ok(header.every((c) => c.language === 'c'));
+});
+
+test('C++: namespaces, in-class and out-of-line constructors, destructors and methods', async () => {
+  const chunks = await chunkFixture('sample.cpp');
+  expectChunk(only(chunks, 'geo'), { kind: 'module', signature: 'namespace geo', lines: [4, 45] });
+  expectChunk(only(chunks, 'Polygon', 'geo'), { kind: 'class', container: 'geo', doc: 'A closed polygon.', lines: [14, 25] });
+  expectChunk(only(chunks, 'Polygon', 'geo.Polygon'), {
+    kind: 'constructor',
+    container: 'geo.Polygon',
+    signature: 'Polygon(std::vector<Point> pts) : points(std::move(pts))',
+  });
+  expectChunk(only(chunks, '~Polygon'), { kind: 'destructor', container: 'geo.Polygon', lines: [17, 17] });
+  expectChunk(only(chunks, 'size'), { kind: 'method', container: 'geo.Polygon', doc: 'Number of vertices.' });
+  expectChunk(only(chunks, 'area'), {
+    kind: 'method',
+    container: 'geo.Polygon',
+    signature: 'double Polygon::area() const',
+    doc: 'Shoelace formula.',
+    lines: [28, 36],
+  });
+  expectChunk(only(chunks, 'clamp'), { kind: 'function', container: 'geo', signature: 'template <typename T> T clamp(T v, T lo, T hi)' });
+  expectChunk(only(chunks, 'Point'), { kind: 'struct', container: 'geo', doc: 'A 2-D point.' });
+  expectChunk(only(chunks, 'describe'), { kind: 'function', signature: 'std::string *describe(const geo::Polygon &p)' });
+  expectChunk(only(chunks, 'Mesh', 'Mesh'), { kind: 'constructor', container: 'Mesh', lines: [58, 58] });
+  expectChunk(only(chunks, '~Mesh'), {
+    kind: 'destructor',
+    container: 'Mesh',
+    signature: 'Mesh::~Mesh()',
+    doc: 'Releases the vertex buffers.',
+    lines: [61, 61],
+  });
+  expectChunk(only(chunks, 'operator='), { kind: 'method', container: 'Mesh', lines: [63, 65] });
+});
+
+test('C#: namespaces, constructors, destructors, expression-bodied members, XML docs', async () => {
+  const chunks = await chunkFixture('Sample.cs');
+  expectChunk(only(chunks, 'Shop.Inventory'), { kind: 'module', signature: 'namespace Shop.Inventory' });
+  expectChunk(only(chunks, 'Warehouse', 'Shop.Inventory'), {
+    kind: 'class',
+    container: 'Shop.Inventory',
+    signature: 'public class Warehouse : IDisposable',
+    doc: 'Tracks stock levels per SKU.',
+    lines: [9, 35],
+  });
+  const inWarehouse = 'Shop.Inventory.Warehouse';
+  expectChunk(only(chunks, 'Warehouse', inWarehouse), { kind: 'constructor', doc: 'Creates an empty warehouse.', lines: [14, 17], container: inWarehouse });
+  expectChunk(only(chunks, '~Warehouse'), { kind: 'destructor', container: inWarehouse, signature: '~Warehouse()', lines: [19, 22] });
+  expectChunk(only(chunks, 'Add'), { kind: 'method', container: inWarehouse, doc: 'Adds units of a SKU.' });
+  expectChunk(only(chunks, 'Count'), { kind: 'method', container: inWarehouse, signature: 'public int Count(string sku)', lines: [30, 30] });
+  expectChunk(only(chunks, 'IRestocker'), { kind: 'interface', container: 'Shop.Inventory' });
+  expectChunk(only(chunks, 'Sku'), { kind: 'struct', container: 'Shop.Inventory' });
+  expectChunk(only(chunks, 'Unit'), { kind: 'enum', container: 'Shop.Inventory' });
+  expectChunk(only(chunks, 'Order'), { kind: 'class', container: 'Shop.Inventory' });
+});
+
+test('Ruby: modules, classes, initialize, singleton methods, top-level defs', async () => {
+  const chunks = await chunkFixture('sample.rb');
+  expectChunk(only(chunks, 'Billing'), { kind: 'module', signature: 'module Billing', doc: 'Utilities for money handling.' });
+  expectChunk(only(chunks, 'Invoice'), { kind: 'class', container: 'Billing', doc: 'An invoice with line items.', lines: [6, 30] });
+  expectChunk(only(chunks, 'initialize'), {
+    kind: 'constructor',
+    container: 'Billing.Invoice',
+    signature: 'def initialize(customer)',
+    doc: 'Creates an empty invoice.',
+    lines: [10, 13],
+  });
+  expectChunk(only(chunks, 'total'), { kind: 'method', container: 'Billing.Invoice', doc: 'Total in cents.' });
+  expectChunk(only(chunks, 'from_json'), { kind: 'method', container: 'Billing.Invoice', signature: 'def self.from_json(text)' });
+  expectChunk(only(chunks, 'to_s'), { kind: 'method', container: 'Billing.Invoice.LineItem' });
+  expectChunk(only(chunks, 'helper'), { kind: 'function', lines: [33, 35] });
+});
+
+test('PHP: namespace, classes, constructor, traits, enums, functions', async () => {
+  const chunks = await chunkFixture('sample.php');
+  const ns = 'App\\Models';
+  expectChunk(only(chunks, ns), { kind: 'module', lines: [3, 3] });
+  expectChunk(only(chunks, 'User'), {
+    kind: 'class',
+    container: ns,
+    signature: 'class User extends Model implements Authenticatable',
+    doc: 'A registered user.',
+    lines: [10, 26],
+  });
+  expectChunk(only(chunks, '__construct'), { kind: 'constructor', container: `${ns}.User`, lines: [14, 17] });
+  expectChunk(only(chunks, 'displayName'), {
+    kind: 'method',
+    container: `${ns}.User`,
+    signature: 'public function displayName(): string',
+    doc: "The user's display name.",
+  });
+  expectChunk(only(chunks, 'Authenticatable'), { kind: 'interface', container: ns });
+  expectChunk(only(chunks, 'HasRoles'), { kind: 'trait', container: ns });
+  expectChunk(only(chunks, 'roles'), { kind: 'method', container: `${ns}.HasRoles` });
+  expectChunk(only(chunks, 'Status'), { kind: 'enum', container: ns });
+  expectChunk(only(chunks, 'format_price'), { kind: 'function', container: ns, doc: 'Formats a price in cents.', lines: [47, 50] });
+});
+
+test('TypeScript: arrow-function consts, class members, interfaces, types, enums, namespaces', async () => {
+  const chunks = await chunkFixture('sample.ts');
+  expectChunk(only(chunks, 'double'), {
+    kind: 'function',
+    signature: 'export const double = (n: number): number =>',
+    doc: 'Doubles a number.',
+    lines: [25, 25],
+  });
+  expectChunk(only(chunks, 'greet'), { kind: 'function', signature: 'const greet = function (name: string): string', lines: [27, 29] });
+  expectChunk(only(chunks, 'loadConfig'), {
+    kind: 'function',
+    signature: 'export async function loadConfig(opts: ConfigOptions): Promise<Record<string, unknown>>',
+    doc: 'Reads and parses a JSON config file.',
+    lines: [19, 22],
+  });
+  expectChunk(only(chunks, 'Cache'), { kind: 'class', signature: 'export class Cache<K, V>', lines: [31, 44] });
+  expectChunk(only(chunks, 'constructor'), { kind: 'constructor', container: 'Cache', lines: [34, 34] });
+  expectChunk(only(chunks, 'get'), { kind: 'method', container: 'Cache', doc: 'Returns the cached value, if any.' });
+  expectChunk(only(chunks, 'evict'), { kind: 'method', container: 'Cache', signature: 'evict = (key: K): void =>' });
+  expectChunk(only(chunks, 'ConfigOptions'), { kind: 'interface', doc: 'Options accepted by {@link loadConfig}.' });
+  expectChunk(only(chunks, 'Mode'), { kind: 'type', signature: "export type Mode = 'fast' | 'safe';" });
+  expectChunk(only(chunks, 'Level'), { kind: 'enum' });
+  expectChunk(only(chunks, 'Shape'), { kind: 'class', signature: 'export abstract class Shape' });
+  expectChunk(only(chunks, 'Geometry'), { kind: 'module' });
+  expectChunk(only(chunks, 'origin'), { kind: 'function', container: 'Geometry' });
+});
+
+test('TSX: components as functions and arrow consts', async () => {
+  const chunks = await chunkFixture('sample.tsx');
+  assert.ok(chunks.every((c) => c.language === 'tsx'));
+  expectChunk(only(chunks, 'Counter'), { kind: 'function', doc: 'A button that counts clicks.', lines: [8, 11] });
+  expectChunk(only(chunks, 'Label'), { kind: 'function', signature: 'export const Label = ({ text }: { text: string }) =>' });
+  expectChunk(only(chunks, 'CounterProps'), { kind: 'interface' });
+});
+
+test('JavaScript: class methods, generators, arrow consts, assigned and object-literal functions', async () => {
+  const chunks = await chunkFixture('sample.js');
+  expectChunk(only(chunks, 'Poller'), { kind: 'class', signature: 'class Poller extends EventEmitter', doc: 'Polls a URL on an interval.', lines: [8, 23] });
+  expectChunk(only(chunks, 'constructor'), { kind: 'constructor', container: 'Poller', lines: [9, 13] });
+  expectChunk(only(chunks, 'start'), { kind: 'method', container: 'Poller', doc: 'Starts polling.', signature: 'start()' });
+  expectChunk(only(chunks, 'create'), { kind: 'method', container: 'Poller', signature: 'static create(url)' });
+  expectChunk(only(chunks, 'ids'), { kind: 'function', signature: 'function* ids()' });
+  expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'const sleep = (ms) =>' });
+  expectChunk(only(chunks, 'retry'), { kind: 'function', signature: 'module.exports.retry = async function (fn, times)', lines: [32, 40] });
+  expectChunk(only(chunks, 'ping'), { kind: 'method' });
+  expectChunk(only(chunks, 'Store'), { kind: 'class', signature: 'const Store = class', lines: [50, 54] });
+  expectChunk(only(chunks, 'get'), { kind: 'method', container: 'Store', lines: [51, 53] });
+  // top-level code after the last definition is indexed as a window
+  assert.ok(chunks.some((c) => c.kind === 'window' && c.text.includes('module.exports = { Poller, ids, api };')));
+});
+
+test('every fixture: no duplicate chunks, byte ranges and lines agree with the source', async () => {
+  for (const file of readdirSync(FIXTURES)) {
+    const text = readFileSync(join(FIXTURES, file), 'utf8');
+    const bytes = Buffer.from(text, 'utf8');
+    const chunks = await chunker.chunkFile(file, text);
+    assert.ok(chunks.length > 0, file);
+    const seen = new Set<string>();
+    for (const chunk of chunks) {
+      const key = `${chunk.startByte}-${chunk.endByte}-${chunk.name}`;
+      assert.ok(!seen.has(key), `${file}: duplicate chunk ${key}`);
+      seen.add(key);
+      const range = bytes.subarray(chunk.startByte, chunk.endByte).toString('utf8');
+      if (chunk.kind !== 'module') assert.ok(chunk.text.endsWith(range), `${file}: text of ${chunk.name} ends with its range`);
+      const linesBefore = bytes.subarray(0, chunk.startByte).toString('utf8').split('\n').length;
+      assert.equal(chunk.startLine, linesBefore, `${file}: start line of ${chunk.name}`);
+      assert.equal(chunk.endLine, chunk.startLine + (range.match(/\n/g)?.length ?? 0), `${file}: end line of ${chunk.name}`);
+      assert.equal(chunk.path, file);
+    }
+  }
+});
+
+test('UTF-8 byte offsets are right after non-ASCII text', async () => {
+  const text = '// héllo 😀 wörld — ünïcödé\nfunction f(x) {\n  return "ß";\n}\nconst g = () => "√";\n';
+  const bytes = Buffer.from(text, 'utf8');
+  const chunks = await chunker.chunkFile('unicode.js', text);
+  const f = only(chunks, 'f');
+  assert.equal(f.startByte, Buffer.byteLength('// héllo 😀 wörld — ünïcödé\n'));
+  assert.equal(bytes.subarray(f.startByte, f.endByte).toString('utf8'), 'function f(x) {\n  return "ß";\n}');
+  assert.equal(f.doc, 'héllo 😀 wörld — ünïcödé');
+  const g = only(chunks, 'g');
+  assert.equal(bytes.subarray(g.startByte, g.endByte).toString('utf8'), 'const g = () => "√";');
+  assert.equal(g.startLine, 5);
+});
+
+test('a BOM counts in byte offsets but not in text; CRLF line endings are handled', async () => {
+  const text = '\uFEFF# Adds.\r\ndef add(a, b):\r\n    """Sum of\r\n    two numbers."""\r\n    return a + b\r\n';
+  const chunks = await chunker.chunkFile('crlf.py', text);
+  const add = only(chunks, 'add');
+  expectChunk(add, { kind: 'function', signature: 'def add(a, b):', doc: 'Sum of\ntwo numbers.', lines: [2, 5] });
+  assert.equal(add.startByte, 3 + Buffer.byteLength('# Adds.\r\n'));
+  assert.ok(add.text.startsWith('# Adds.\r\ndef add'));
+
+  const windows = await chunker.chunkFile('bom.txt', '\uFEFFfirst line\r\nsecond line\r\n');
+  assert.equal(windows.length, 1);
+  assert.equal(windows[0].text, 'first line\r\nsecond line');
+  assert.equal(windows[0].startByte, 3);
+});
+
+test('empty and blank files have no chunks', async () => {
+  for (const path of ['empty.ts', 'empty.md', 'empty.txt', 'blank.py']) {
+    assert.deepEqual(await chunker.chunkFile(path, path === 'blank.py' ? '\n   \n\n' : ''), [], path);
+  }
+});
+
+test('a file with syntax errors still yields its well-formed definitions', async () => {
+  const chunks = await chunker.chunkFile('broken.py', 'def ok():\n    return 1\n\ndef broken(:\n    pass\n\nclass Fine:\n    pass\n');
+  expectChunk(only(chunks, 'ok'), { kind: 'function', lines: [1, 2] });
+  expectChunk(only(chunks, 'Fine'), { kind: 'class', lines: [7, 8] });
+});
+
+test('a long definition is split into windows that each repeat its header', async () => {
+  const body = Array.from({ length: 40 }, (_, i) => `  const v${i} = compute(${i}, 'a line of filler text');`).join('\n');
+  const text = `import { compute } from './compute';\n\n/** Long. */\nexport function longOne(a: number,\n    b: string): void {\n${body}\n}\n`;
+  const small = await Chunker.create({ maxChunkChars: 400 });
+  try {
+    const parts = (await small.chunkFile('long.ts', text)).filter((c) => c.name === 'longOne');
+    assert.ok(parts.length > 3, `split into ${parts.length}`);
+    const header = 'export function longOne(a: number,\n    b: string): void {';
+    parts.forEach((part, index) => {
+      assert.deepEqual(part.part, { index, count: parts.length });
+      assert.equal(part.signature, 'export function longOne(a: number, b: string): void');
+      assert.equal(part.doc, 'Long.');
+      assert.ok(part.text.length <= 400, `part ${index} has ${part.text.length} chars`);
+      assert.ok(part.text.startsWith(index === 0 ? `/** Long. */\n${header}` : `${header}\n  const v`), `part ${index}: ${part.text}`);
+    });
+    assert.equal(parts[0].startLine, 4);
+    assert.equal(parts[parts.length - 1].endLine, 46);
+    for (let i = 1; i < parts.length; i++) assert.equal(parts[i].startLine, parts[i - 1].endLine + 1);
+    assert.equal(parts[0].startByte, text.indexOf('export function'));
+    assert.equal(parts[parts.length - 1].endByte, text.lastIndexOf('}') + 1);
+  } finally {
+    small.dispose();
+  }
+});
+
+test('a doc comment longer than half the budget contributes only its opening lines to the text', async () => {
+  const docLines = Array.from({ length: 30 }, (_, i) => ` * Remark number ${i} about this function.`);
+  const text = `/**\n${docLines.join('\n')}\n */\nfunction documented() {\n  return 1;\n}\n`;
+  const small = await Chunker.create({ maxChunkChars: 400 });
+  try {
+    const chunk = only(await small.chunkFile('doc.js', text), 'documented');
+    assert.equal(chunk.part, undefined);
+    assert.ok(chunk.text.length <= 400, `${chunk.text.length} chars`);
+    assert.ok(chunk.text.startsWith('/**\n * Remark number 0 about this function.\n'));
+    assert.ok(chunk.text.endsWith('\nfunction documented() {\n  return 1;\n}'));
+    assert.equal(chunk.doc?.split('\n').length, 30);
+  } finally {
+    small.dispose();
+  }
+});
+
+test('functions nested in a function are chunks only when the enclosing function is split', async () => {
+  const text = 'function outer(items) {\n  const inc = (x) => x + 1;\n  return items.map(inc);\n}\n';
+  assert.deepEqual((await chunker.chunkFile('nested.js', text)).map((c) => c.name), ['outer']);
+  const small = await Chunker.create({ maxChunkChars: 40 });
+  try {
+    const chunks = await small.chunkFile('nested.js', text);
+    expectChunk(only(chunks, 'inc'), { kind: 'function', signature: 'const inc = (x) =>', lines: [2, 2] });
+    assert.ok(chunks.filter((c) => c.name === 'outer').length > 1);
+  } finally {
+    small.dispose();
+  }
+});
+
+test('Markdown is split at headings, not at # lines inside code fences', async () => {
+  const chunks = await chunkFixture('README.md');
+  assert.deepEqual(
+    chunks.map((c) => [c.name, c.startLine, c.endLine, c.kind, c.language]),
+    [
+      ['Sample project', 1, 3, 'window', 'markdown'],
+      ['Install', 5, 12, 'window', 'markdown'],
+      ['Usage', 14, 16, 'window', 'markdown'],
+      ['Options', 18, 20, 'window', 'markdown'],
+    ],
+  );
+  assert.equal(only(chunks, 'Install').signature, '## Install');
+});
+
+test('Markdown: a bare heading joins the next section; long sections repeat their headings', async () => {
+  const paragraph = Array.from({ length: 30 }, (_, i) => `Sentence number ${i} of the long section.`).join('\n');
+  const text = `Preamble text before any heading.\n\n# Guide\n## Setup\n${paragraph}\n`;
+  const small = await Chunker.create({ maxChunkChars: 300 });
+  try {
+    const chunks = await small.chunkFile('docs/guide.md', text);
+    assert.equal(chunks[0].name, 'guide.md:1-1');
+    const setup = chunks.filter((c) => c.name === 'Setup');
+    assert.equal(setup.length, chunks.length - 1);
+    assert.ok(setup.length > 1);
+    assert.equal(setup[0].startLine, 3);
+    for (const part of setup) assert.ok(part.text.startsWith('# Guide\n## Setup\n'), part.text);
+  } finally {
+    small.dispose();
+  }
+});
+
+test('unknown file types become overlapping line windows bounded by maxChunkChars', async () => {
+  const notes = await chunkFixture('notes.txt');
+  assert.deepEqual(notes.map((c) => [c.name, c.kind, c.language, c.startLine, c.endLine]), [['notes.txt:1-2', 'window', 'text', 1, 2]]);
+
+  const lines = Array.from({ length: 150 }, (_, i) => `echo "step ${i}"`);
+  const chunks = await chunker.chunkFile('scripts/run.sh', lines.join('\n'));
+  assert.ok(chunks.length >= 3);
+  assert.equal(chunks[0].startLine, 1);
+  assert.equal(chunks[chunks.length - 1].endLine, 150);
+  for (let i = 1; i < chunks.length; i++) {
+    assert.ok(chunks[i].startLine <= chunks[i - 1].endLine, 'windows overlap');
+    assert.ok(chunks[i].startLine > chunks[i - 1].startLine, 'windows advance');
+  }
+  for (const chunk of chunks) {
+    assert.ok(chunk.endLine - chunk.startLine + 1 <= 60);
+    assert.ok(chunk.text.length <= 2000);
+    assert.equal(chunk.text, lines.slice(chunk.startLine - 1, chunk.endLine).join('\n'));
+    assert.equal(chunk.name, `run.sh:${chunk.startLine}-${chunk.endLine}`);
+  }
+});
+
+test('when a grammar cannot be loaded, the file falls back to windows and the error is reported', async () => {
+  const errors: string[] = [];
+  const broken = await Chunker.create({ grammarDir: join(FIXTURES, 'no-such-dir'), onParseError: (path, reason) => errors.push(`${path}: ${reason}`) });
+  try {
+    const chunks = await broken.chunkFile('a.py', 'def f():\n    return 1\n');
+    assert.deepEqual(chunks.map((c) => [c.kind, c.language, c.startLine, c.endLine]), [['window', 'python', 1, 2]]);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /^a\.py: cannot load grammar .*tree-sitter-python\.wasm/);
+  } finally {
+    broken.dispose();
+  }
+});
+
+test('all languages load concurrently; chunkFile after dispose is rejected', async () => {
+  const own = await Chunker.create();
+  const files = readdirSync(FIXTURES);
+  const results = await Promise.all(files.map((f) => own.chunkFile(f, readFileSync(join(FIXTURES, f), 'utf8'))));
+  results.forEach((chunks, i) => assert.ok(chunks.some((c) => c.kind !== 'window') || /\.(md|txt)$/.test(files[i]), files[i]));
+  own.dispose();
+  await assert.rejects(own.chunkFile('a.py', 'x = 1\n'), /after dispose/);
+});
+
+test('parsing the same large file many times does not grow the wasm heap', async () => {
+  const text = Array.from({ length: 200 }, (_, i) => `/** Doc ${i}. */\nexport function f${i}(a: number): number {\n  return a * ${i};\n}\n`).join('\n');
+  for (let i = 0; i < 5; i++) await chunker.chunkFile('gen.ts', text); // let the heap reach its working size
+  const before = process.memoryUsage().external;
+  for (let i = 0; i < 200; i++) await chunker.chunkFile('gen.ts', text);
+  const growth = process.memoryUsage().external - before;
+  // A leaked tree of this file costs ~0.4 MB of wasm memory, which never shrinks: 200 leaks are ~80 MB.
+  assert.ok(growth < 32 * 1024 * 1024, `wasm/external memory grew by ${(growth / 1048576).toFixed(1)} MB`);
+});
+
+test('chunks a large real file (typescript.js) and reports throughput', async (t) => {
+  const path = join(__dirname, '..', '..', 'node_modules', 'typescript', 'lib', 'typescript.js');
+  const text = readFileSync(path, 'utf8');
+  const started = process.hrtime.bigint();
+  const chunks = await chunker.chunkFile('typescript.js', text);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const megabytes = Buffer.byteLength(text) / 1e6;
+  t.diagnostic(`typescript.js: ${megabytes.toFixed(1)} MB, ${chunks.length} chunks in ${seconds.toFixed(2)} s = ${(megabytes / seconds).toFixed(2)} MB/s`);
+  assert.ok(chunks.filter((c) => c.kind === 'function').length > 10000);
+  assert.ok(chunks.some((c) => c.name === 'createScanner' && c.kind === 'function'));
+});
