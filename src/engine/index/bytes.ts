@@ -1,0 +1,170 @@
+/**
+ * Little-endian binary encoding for the index files. Typed arrays are copied in the host's
+ * byte order, which is little-endian on every platform the extension ships for.
+ */
+
+import { IndexCorruptError } from './errors';
+
+/** Appends values to a growing buffer. */
+export class ByteWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.buffer = Buffer.allocUnsafe(initialCapacity);
+  }
+
+  u32(value: number): void {
+    this.reserve(4).writeUInt32LE(value, this.length - 4);
+  }
+
+  f64(value: number): void {
+    this.reserve(8).writeDoubleLE(value, this.length - 8);
+  }
+
+  /** An unsigned integer below 2^32 in 1–5 bytes, 7 bits per byte, low bits first. */
+  varint(value: number): void {
+    let rest = value >>> 0;
+    while (rest >= 0x80) {
+      this.byte((rest & 0x7f) | 0x80);
+      rest >>>= 7;
+    }
+    this.byte(rest);
+  }
+
+  /** Strictly ascending integers as varints of their gaps: the first value, then each difference minus one. */
+  ascendingVarints(values: Uint32Array): void {
+    let previous = -1;
+    for (const value of values) {
+      this.varint(value - previous - 1);
+      previous = value;
+    }
+  }
+
+  /** A UTF-8 string prefixed with its byte length as a varint. */
+  string(value: string): void {
+    const bytes = Buffer.from(value, 'utf8');
+    this.varint(bytes.length);
+    this.bytes(bytes);
+  }
+
+  bytes(value: Uint8Array): void {
+    this.reserve(value.length).set(value, this.length - value.length);
+  }
+
+  float32s(values: Float32Array): void {
+    this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** The bytes written so far (a copy, trimmed to size). */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buffer.subarray(0, this.length));
+  }
+
+  private byte(value: number): void {
+    this.reserve(1)[this.length - 1] = value;
+  }
+
+  /** Makes room for `count` more bytes, advances the length and returns the buffer to write into. */
+  private reserve(count: number): Buffer {
+    const needed = this.length + count;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length = needed;
+    return this.buffer;
+  }
+}
+
+/** Reads values written by {@link ByteWriter}; running past the end throws {@link IndexCorruptError}. */
+export class ByteReader {
+  private position = 0;
+
+  /** @param what names the data in error messages, e.g. `lexical.bin` */
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly what: string,
+  ) {}
+
+  get remaining(): number {
+    return this.buffer.length - this.position;
+  }
+
+  u32(): number {
+    return this.buffer.readUInt32LE(this.advance(4));
+  }
+
+  /** An unsigned 64-bit integer, which must fit a JavaScript number exactly. */
+  u64(): number {
+    const value = this.buffer.readBigUInt64LE(this.advance(8));
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new IndexCorruptError(`${this.what} has an out-of-range size`);
+    return Number(value);
+  }
+
+  f64(): number {
+    return this.buffer.readDoubleLE(this.advance(8));
+  }
+
+  varint(): number {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const byte = this.buffer[this.advance(1)];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) {
+        if (value > 0xffffffff) break;
+        return value;
+      }
+    }
+    throw new IndexCorruptError(`${this.what} has a malformed number`);
+  }
+
+  /** `count` integers written by {@link ByteWriter.ascendingVarints}, into `into` (a new array by default). */
+  ascendingVarints(count: number, into: Uint32Array = new Uint32Array(count)): Uint32Array {
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      previous += this.varint() + 1;
+      if (previous > 0xffffffff) throw new IndexCorruptError(`${this.what} has an out-of-range number`);
+      into[i] = previous;
+    }
+    return into;
+  }
+
+  string(): string {
+    const length = this.varint();
+    const start = this.advance(length);
+    return this.buffer.toString('utf8', start, start + length);
+  }
+
+  /** The next `count` bytes, as a view (not a copy). */
+  bytes(count: number): Buffer {
+    const start = this.advance(count);
+    return this.buffer.subarray(start, start + count);
+  }
+
+  /** `count` uint32 values, copied into a new array. */
+  uint32s(count: number): Uint32Array {
+    const values = new Uint32Array(count);
+    new Uint8Array(values.buffer).set(this.bytes(count * 4));
+    return values;
+  }
+
+  /** `count` float32 values, copied into a new array (so alignment of the source never matters). */
+  float32s(count: number, into: Float32Array = new Float32Array(count)): Float32Array {
+    new Uint8Array(into.buffer, into.byteOffset, count * 4).set(this.bytes(count * 4));
+    return into;
+  }
+
+  /** Throws unless every byte has been read. */
+  end(): void {
+    if (this.remaining !== 0) throw new IndexCorruptError(`${this.what} has ${this.remaining} unexpected trailing bytes`);
+  }
+
+  private advance(count: number): number {
+    if (count > this.remaining) throw new IndexCorruptError(`${this.what} is truncated`);
+    const start = this.position;
+    this.position += count;
+    return start;
+  }
+}

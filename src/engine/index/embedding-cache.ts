@@ -1,0 +1,245 @@
+/**
+ * An append-only file of embeddings keyed by a hash of (model, text), so unchanged chunks are
+ * never embedded twice and an interrupted indexing run keeps what it already computed.
+ *
+ * File layout (little-endian):
+ *   header  magic 'CSEC' u32 | format version u32 | dimension u32 | key bytes u32
+ *   record  key (32 bytes) | vector (dimension × float32) | checksum u32
+ * The checksum is the first 4 bytes of SHA-256(key ‖ vector). SHA-256 rather than CRC-32
+ * because `zlib.crc32` needs Node 20.15, newer than the Node inside some supported VS Code builds.
+ *
+ * On open, a partial or damaged tail (a run killed mid-write) is cut off, and damaged records
+ * elsewhere are skipped (and dropped by the next {@link EmbeddingCache.compact}). A file with
+ * another dimension, key size or format is started afresh: it is only a cache.
+ * One process writes a cache file at a time.
+ */
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { writeFileAtomic } from './store';
+
+/** The size of a cache key: a SHA-256 digest. */
+export const EMBEDDING_KEY_BYTES = 32;
+
+const MAGIC = 0x43455343; // 'CSEC'
+const FORMAT_VERSION = 1;
+const HEADER_BYTES = 16;
+const CHECKSUM_BYTES = 4;
+
+/** The cache key of a text embedded by a model: SHA-256(model id, NUL, text). */
+export function embeddingKey(modelId: string, text: string): Buffer {
+  return createHash('sha256').update(modelId).update('\0').update(text).digest();
+}
+
+/** What {@link EmbeddingCache.open} had to discard. */
+export interface CacheRecovery {
+  /** bytes cut from the end of the file: a partial or damaged tail */
+  truncatedBytes: number;
+  /** complete records skipped because their checksum did not match */
+  corruptRecords: number;
+  /** whether the file was unreadable as a cache (other format or dimension) and started afresh */
+  reset: boolean;
+}
+
+/** Embeddings of one dimension, in memory and appended to a file. */
+export class EmbeddingCache {
+  /** What was discarded when the file was opened. */
+  readonly recovery: CacheRecovery;
+
+  private readonly recordBytes: number;
+  /** All vectors, back to back, in the order of their records. */
+  private vectors: Float32Array;
+  private readonly slotOf = new Map<string, number>();
+  private pending: Buffer[] = [];
+  /** The length of the file's valid content; appends go here. */
+  private fileBytes = 0;
+  private fd: number | undefined;
+
+  private constructor(
+    readonly filePath: string,
+    readonly dimension: number,
+  ) {
+    this.recordBytes = EMBEDDING_KEY_BYTES + dimension * 4 + CHECKSUM_BYTES;
+    this.vectors = new Float32Array(dimension * 1024);
+    this.recovery = this.load();
+    this.fd = fs.openSync(filePath, 'r+');
+  }
+
+  /** Opens (or creates) the cache file, recovering from a damaged tail. */
+  static open(filePath: string, dimension: number): EmbeddingCache {
+    if (!Number.isInteger(dimension) || dimension <= 0) throw new RangeError(`embedding dimension must be a positive integer, got ${dimension}`);
+    return new EmbeddingCache(filePath, dimension);
+  }
+
+  /** The number of cached vectors. */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.slotOf.has(keyString(key));
+  }
+
+  /** A copy of the cached vector for `key`, if any. */
+  get(key: Uint8Array): Float32Array | undefined {
+    const slot = this.slotOf.get(keyString(key));
+    return slot === undefined ? undefined : this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
+  }
+
+  /**
+   * Caches a vector. It is written to the file by the next {@link flush}; a key already
+   * cached is left as it is (a key fixes the model and the text, hence the vector).
+   */
+  put(key: Uint8Array, vector: ArrayLike<number>): void {
+    this.checkOpen();
+    checkKey(key);
+    if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
+    const values = Float32Array.from(vector);
+    if (!values.every(Number.isFinite)) throw new RangeError('embedding contains a non-finite value');
+    if (this.has(key)) return;
+    this.store(key, values);
+    this.pending.push(encodeRecord(key, values));
+  }
+
+  /**
+   * Appends the vectors put since the last flush to the file and flushes it to disk.
+   * If writing fails (e.g. the disk is full), the file is cut back to its last complete record
+   * and the vectors stay pending for the next attempt.
+   */
+  flush(): void {
+    this.checkOpen();
+    if (this.pending.length === 0) return;
+    const data = Buffer.concat(this.pending);
+    try {
+      for (let written = 0; written < data.length; ) {
+        written += fs.writeSync(this.fd!, data, written, data.length - written, this.fileBytes + written);
+      }
+      fs.fsyncSync(this.fd!);
+    } catch (error) {
+      fs.ftruncateSync(this.fd!, this.fileBytes);
+      throw error;
+    }
+    this.fileBytes += data.length;
+    this.pending = [];
+  }
+
+  /** Rewrites the file with only the vectors of `liveKeys` (and no damaged records), atomically. */
+  compact(liveKeys: Iterable<Uint8Array>): void {
+    this.checkOpen();
+    const kept = new Map<string, { key: Uint8Array; vector: Float32Array }>();
+    for (const key of liveKeys) {
+      const name = keyString(key);
+      const slot = this.slotOf.get(name);
+      if (slot !== undefined) kept.set(name, { key, vector: this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension) });
+    }
+    const records = [this.header(), ...[...kept.values()].map(({ key, vector }) => encodeRecord(key, vector))];
+    const data = Buffer.concat(records);
+    writeFileAtomic(this.filePath, data);
+    fs.closeSync(this.fd!);
+    this.fd = fs.openSync(this.filePath, 'r+');
+    this.fileBytes = data.length;
+    this.pending = [];
+    this.vectors = new Float32Array(Math.max(kept.size, 1024) * this.dimension);
+    this.slotOf.clear();
+    for (const { key, vector } of kept.values()) this.store(key, vector);
+  }
+
+  /** Flushes and closes the file; the cache cannot be used afterwards. */
+  close(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Reads the file into memory, cutting a damaged tail or starting afresh; returns what was discarded. */
+  private load(): CacheRecovery {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(this.filePath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.startFile();
+      return { truncatedBytes: 0, corruptRecords: 0, reset: false };
+    }
+    if (!this.header().equals(data.subarray(0, HEADER_BYTES))) {
+      this.startFile();
+      return { truncatedBytes: 0, corruptRecords: 0, reset: true };
+    }
+    let goodEnd = HEADER_BYTES;
+    const corruptStarts: number[] = [];
+    for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
+      if (this.loadRecord(data.subarray(start, start + this.recordBytes))) {
+        goodEnd = start + this.recordBytes;
+      } else {
+        corruptStarts.push(start);
+      }
+    }
+    // Damaged records after the last good one are a torn tail and are cut off with it.
+    const corruptRecords = corruptStarts.filter((start) => start < goodEnd).length;
+    if (goodEnd < data.length) fs.truncateSync(this.filePath, goodEnd);
+    this.fileBytes = goodEnd;
+    return { truncatedBytes: data.length - goodEnd, corruptRecords, reset: false };
+  }
+
+  /** Adds a record read from the file if its checksum holds; returns whether it did. */
+  private loadRecord(record: Buffer): boolean {
+    const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
+    if (checksum(payload) !== record.readUInt32LE(payload.length)) return false;
+    const key = record.subarray(0, EMBEDDING_KEY_BYTES);
+    const vector = new Float32Array(this.dimension);
+    new Uint8Array(vector.buffer).set(payload.subarray(EMBEDDING_KEY_BYTES));
+    if (!this.has(key)) this.store(key, vector);
+    return true;
+  }
+
+  private store(key: Uint8Array, vector: Float32Array): void {
+    const slot = this.slotOf.size;
+    if ((slot + 1) * this.dimension > this.vectors.length) {
+      const grown = new Float32Array(this.vectors.length * 2);
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
+    this.vectors.set(vector, slot * this.dimension);
+    this.slotOf.set(keyString(key), slot);
+  }
+
+  /** Writes a file holding only the header. */
+  private startFile(): void {
+    writeFileAtomic(this.filePath, this.header());
+    this.fileBytes = HEADER_BYTES;
+  }
+
+  private header(): Buffer {
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(FORMAT_VERSION, 4);
+    header.writeUInt32LE(this.dimension, 8);
+    header.writeUInt32LE(EMBEDDING_KEY_BYTES, 12);
+    return header;
+  }
+
+  private checkOpen(): void {
+    if (this.fd === undefined) throw new Error(`embedding cache ${this.filePath} is closed`);
+  }
+}
+
+function encodeRecord(key: Uint8Array, vector: Float32Array): Buffer {
+  const payload = Buffer.concat([key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)]);
+  const record = Buffer.allocUnsafe(payload.length + CHECKSUM_BYTES);
+  payload.copy(record);
+  record.writeUInt32LE(checksum(payload), payload.length);
+  return record;
+}
+
+function checksum(payload: Uint8Array): number {
+  return createHash('sha256').update(payload).digest().readUInt32LE(0);
+}
+
+function checkKey(key: Uint8Array): void {
+  if (key.length !== EMBEDDING_KEY_BYTES) throw new RangeError(`embedding cache keys are ${EMBEDDING_KEY_BYTES} bytes, got ${key.length}`);
+}
+
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+}

@@ -1,0 +1,321 @@
+/**
+ * An in-memory BM25 index over token lists, with incremental add/remove and a compact binary
+ * form. Documents are keyed by uint32 ids chosen by the caller (chunk ids).
+ *
+ * Field weighting follows the simple form of BM25F: each field's tokens count `weight` times
+ * toward the term frequency and toward the document length, so a name or signature token can
+ * weigh more than a body token, then plain BM25 is applied to those weighted counts.
+ */
+
+import { ByteReader, ByteWriter } from './bytes';
+import { IndexCorruptError, IndexVersionError } from './errors';
+import { TopK, type ScoredId } from './topk';
+
+export type { ScoredId } from './topk';
+
+/** The tokens of one field of a document and how much each occurrence counts. */
+export interface WeightedTokens {
+  tokens: readonly string[];
+  /** a positive multiplier; body text would be 1, a name or signature more */
+  weight: number;
+}
+
+/** BM25 parameters: query-time settings, not stored with the data. */
+export interface Bm25Options {
+  /** term-frequency saturation, ≥ 0 (default 1.2) */
+  k1?: number;
+  /** length normalisation, 0 (none) to 1 (full) (default 0.75) */
+  b?: number;
+}
+
+/**
+ * The documents containing one term: document slots in ascending order with their weighted
+ * frequencies, in growable typed arrays. Entries of removed documents stay until the next
+ * compaction and are skipped; `live` counts the others, which is the document frequency.
+ */
+class Posting {
+  slots: Uint32Array;
+  frequencies: Float32Array;
+  length = 0;
+  live = 0;
+
+  constructor(
+    readonly term: string,
+    capacity = 4,
+  ) {
+    this.slots = new Uint32Array(capacity);
+    this.frequencies = new Float32Array(capacity);
+  }
+
+  push(slot: number, frequency: number): void {
+    if (this.length === this.slots.length) {
+      const slots = new Uint32Array(this.length * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+      const frequencies = new Float32Array(this.length * 2);
+      frequencies.set(this.frequencies);
+      this.frequencies = frequencies;
+    }
+    this.slots[this.length] = slot;
+    this.frequencies[this.length] = frequency;
+    this.length++;
+    this.live++;
+  }
+}
+
+const MAGIC = 0x584c5343; // 'CSLX'
+const FORMAT_VERSION = 1;
+const FILE_LABEL = 'lexical index';
+/** The id of a removed document's slot. Real ids are uint32, so they never collide with it. */
+const REMOVED = -1;
+/** Removed documents are purged from the postings once they are this many and this share of all slots. */
+const COMPACT_MIN_DEAD = 1024;
+const COMPACT_DEAD_RATIO = 0.25;
+
+/**
+ * A BM25 index supporting incremental updates. Removal is O(terms of the document): the
+ * document's postings entries are only marked dead, and purged in bulk once they pile up.
+ */
+export class LexicalIndex {
+  readonly k1: number;
+  readonly b: number;
+
+  private readonly postings = new Map<string, Posting>();
+  private readonly slotOf = new Map<number, number>();
+  /**
+   * Per slot, in order of addition: the document id ({@link REMOVED} once removed) and its
+   * weighted length. Slots are renumbered only by {@link compact}.
+   */
+  private ids: number[] = [];
+  private lengths: number[] = [];
+  /**
+   * Per slot, the postings the document appears in, which removal needs. Built on first use
+   * after loading, because a search-only session never needs it.
+   */
+  private docTerms: Posting[][] | undefined = [];
+  private deadSlots = 0;
+  private totalLength = 0;
+
+  constructor(options: Bm25Options = {}) {
+    this.k1 = options.k1 ?? 1.2;
+    this.b = options.b ?? 0.75;
+    if (!(Number.isFinite(this.k1) && this.k1 >= 0)) throw new RangeError(`BM25 k1 must be a finite number ≥ 0, got ${this.k1}`);
+    if (!(this.b >= 0 && this.b <= 1)) throw new RangeError(`BM25 b must be between 0 and 1, got ${this.b}`);
+  }
+
+  /** The number of documents. */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  has(id: number): boolean {
+    return this.slotOf.has(id);
+  }
+
+  /**
+   * Adds a document, replacing any document with the same id. Empty tokens are ignored;
+   * a document without tokens still counts toward the document total.
+   */
+  add(id: number, fields: readonly WeightedTokens[]): void {
+    checkId(id);
+    const frequencies = new Map<string, number>();
+    let length = 0;
+    for (const { tokens, weight } of fields) {
+      if (!(Number.isFinite(weight) && weight > 0)) throw new RangeError(`field weight must be a finite number > 0, got ${weight}`);
+      for (const token of tokens) {
+        if (token === '') continue;
+        frequencies.set(token, (frequencies.get(token) ?? 0) + weight);
+        length += weight;
+      }
+    }
+    this.remove(id);
+    const slot = this.ids.length;
+    const postings: Posting[] = [];
+    for (const [term, frequency] of frequencies) {
+      const posting = this.postingFor(term);
+      posting.push(slot, frequency);
+      postings.push(posting);
+    }
+    this.ids.push(id);
+    this.lengths.push(length);
+    this.docTerms?.push(postings);
+    this.slotOf.set(id, slot);
+    this.totalLength += length;
+  }
+
+  /** Removes a document; returns false (and does nothing) if the id is absent. */
+  remove(id: number): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    for (const posting of this.postingsOf(slot)) {
+      if (--posting.live === 0) this.postings.delete(posting.term);
+    }
+    this.slotOf.delete(id);
+    this.ids[slot] = REMOVED;
+    this.deadSlots++;
+    // Reset rather than subtract when empty, so float rounding cannot leave a residue.
+    this.totalLength = this.size === 0 ? 0 : this.totalLength - this.lengths[slot];
+    if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= COMPACT_DEAD_RATIO * this.ids.length) this.compact();
+    return true;
+  }
+
+  /**
+   * The `k` best documents for the query, best first. Repeated query tokens count once and
+   * unknown tokens are ignored. `filter` is called only for documents that would make the cut
+   * and must be a pure function of the id. Ties are broken by ascending id.
+   */
+  search(queryTokens: readonly string[], k: number, filter?: (id: number) => boolean): ScoredId[] {
+    const documentCount = this.size;
+    if (documentCount === 0 || k <= 0) return [];
+    const averageLength = this.totalLength / documentCount;
+    const scores = new Float64Array(this.ids.length);
+    const touched: number[] = [];
+    for (const term of new Set(queryTokens)) {
+      const posting = this.postings.get(term);
+      if (posting === undefined) continue;
+      const idf = inverseDocumentFrequency(documentCount, posting.live);
+      for (let i = 0; i < posting.length; i++) {
+        const slot = posting.slots[i];
+        if (this.ids[slot] === REMOVED) continue;
+        if (scores[slot] === 0) touched.push(slot);
+        scores[slot] += idf * this.saturate(posting.frequencies[i], this.lengths[slot], averageLength);
+      }
+    }
+    const best = new TopK(k);
+    for (const slot of touched) {
+      const id = this.ids[slot];
+      if (best.admits(id, scores[slot]) && (filter === undefined || filter(id))) best.push(id, scores[slot]);
+    }
+    return best.sorted();
+  }
+
+  /**
+   * The index as bytes: document ids and lengths, then per term its document ordinals
+   * (ascending, delta-encoded varints) and float32 frequencies. BM25 parameters are not included.
+   * Purges removed documents first.
+   */
+  serialize(): Buffer {
+    if (this.deadSlots > 0) this.compact();
+    const writer = new ByteWriter();
+    writer.u32(MAGIC);
+    writer.u32(FORMAT_VERSION);
+    writer.u32(this.size);
+    this.ids.forEach((id, slot) => {
+      writer.u32(id);
+      writer.f64(this.lengths[slot]);
+    });
+    writer.u32(this.postings.size);
+    for (const posting of this.postings.values()) {
+      writer.string(posting.term);
+      writer.varint(posting.length);
+      writer.ascendingVarints(posting.slots.subarray(0, posting.length));
+      writer.float32s(posting.frequencies.subarray(0, posting.length));
+    }
+    return writer.toBuffer();
+  }
+
+  /** Reads an index written by {@link serialize}; throws {@link IndexCorruptError} on malformed input. */
+  static deserialize(buffer: Buffer, options: Bm25Options = {}): LexicalIndex {
+    const reader = new ByteReader(buffer, FILE_LABEL);
+    if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
+    const version = reader.u32();
+    if (version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    const index = new LexicalIndex(options);
+    const documentCount = reader.u32();
+    for (let slot = 0; slot < documentCount; slot++) {
+      const id = reader.u32();
+      const length = reader.f64();
+      if (index.slotOf.has(id)) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
+      if (!(Number.isFinite(length) && length >= 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid document length`);
+      index.ids.push(id);
+      index.lengths.push(length);
+      index.slotOf.set(id, slot);
+      index.totalLength += length;
+    }
+    const termCount = reader.u32();
+    for (let t = 0; t < termCount; t++) {
+      const posting = readPosting(reader, documentCount);
+      if (index.postings.has(posting.term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
+      index.postings.set(posting.term, posting);
+    }
+    reader.end();
+    index.docTerms = undefined;
+    return index;
+  }
+
+  /** The BM25 term weight before IDF: saturated frequency normalised by document length. */
+  private saturate(frequency: number, length: number, averageLength: number): number {
+    const norm = this.k1 * (1 - this.b + (this.b * length) / averageLength);
+    return (frequency * (this.k1 + 1)) / (frequency + norm);
+  }
+
+  /** The postings of a document, building the per-document lists from the postings if needed. */
+  private postingsOf(slot: number): Posting[] {
+    if (this.docTerms === undefined) {
+      const docTerms: Posting[][] = this.ids.map(() => []);
+      for (const posting of this.postings.values()) {
+        for (let i = 0; i < posting.length; i++) docTerms[posting.slots[i]].push(posting);
+      }
+      this.docTerms = docTerms;
+    }
+    return this.docTerms[slot];
+  }
+
+  private postingFor(term: string): Posting {
+    let posting = this.postings.get(term);
+    if (posting === undefined) {
+      posting = new Posting(term);
+      this.postings.set(term, posting);
+    }
+    return posting;
+  }
+
+  /** Purges removed documents from the postings and renumbers the remaining slots densely, in order. */
+  private compact(): void {
+    const renumbered = new Int32Array(this.ids.length).fill(-1);
+    let next = 0;
+    this.ids.forEach((id, slot) => {
+      if (id !== REMOVED) renumbered[slot] = next++;
+    });
+    for (const posting of this.postings.values()) {
+      let kept = 0;
+      for (let i = 0; i < posting.length; i++) {
+        const slot = renumbered[posting.slots[i]];
+        if (slot < 0) continue;
+        posting.slots[kept] = slot;
+        posting.frequencies[kept] = posting.frequencies[i];
+        kept++;
+      }
+      posting.length = kept;
+    }
+    const live = (_: unknown, slot: number) => renumbered[slot] >= 0;
+    this.ids = this.ids.filter(live);
+    this.lengths = this.lengths.filter(live);
+    this.docTerms = this.docTerms?.filter(live);
+    this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
+    this.deadSlots = 0;
+  }
+}
+
+/** BM25 inverse document frequency in the always-positive form used by Lucene. */
+function inverseDocumentFrequency(documentCount: number, documentFrequency: number): number {
+  return Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
+}
+
+function readPosting(reader: ByteReader, documentCount: number): Posting {
+  const term = reader.string();
+  const count = reader.varint();
+  if (term === '' || count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
+  const posting = new Posting(term, count);
+  reader.ascendingVarints(count, posting.slots);
+  if (posting.slots[count - 1] >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
+  reader.float32s(count, posting.frequencies);
+  if (!posting.frequencies.every((f) => Number.isFinite(f) && f > 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid term frequency`);
+  posting.length = count;
+  posting.live = count;
+  return posting;
+}
+
+function checkId(id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new RangeError(`document id must be a uint32, got ${id}`);
+}
