@@ -50,7 +50,7 @@ export async function readSourceFile(absPath: string, fileName: string): Promise
   return classifyContent(bytes, fileName);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function classifyContent(bytes: Uint8Array, fileName: string): ReadResult {
   if (bytes.subarray(0, 8192).includes(0)) return { skip: 'binary' };

@@ -1,0 +1,141 @@
+/**
+ * `npm run eval` — search quality on CoSQA (../shared/eval/cosqa, see its README).
+ *
+ * Writes every corpus function into its own file of a scratch folder, indexes that folder
+ * with the engine the CLI uses, runs every dev query through the same search, and scores
+ * the rank of the gold function's file over the full ranking: MRR, Recall@1, Recall@10.
+ *
+ *   npm run eval [-- --lexical-only | --model DIR] [--queries FILE] [--lexical-weight W] [--json]
+ *
+ * The evaluation data lives only in the development workspace (../shared/); a user's clone
+ * has none, and the script says so and exits with status 2.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engine } from '../src/engine/engine';
+import { packageRoot } from '../src/engine/paths';
+
+interface Query {
+  doc: string;
+  retrieval_idx: number;
+}
+
+export interface Scores {
+  queries: number;
+  mrr: number;
+  recallAt1: number;
+  recallAt10: number;
+}
+
+/** Scores 1-based ranks (0 = not found). */
+export function score(ranks: number[]): Scores {
+  const n = ranks.length;
+  const found = ranks.filter((r) => r > 0);
+  return {
+    queries: n,
+    mrr: found.reduce((s, r) => s + 1 / r, 0) / n,
+    recallAt1: found.filter((r) => r <= 1).length / n,
+    recallAt10: found.filter((r) => r <= 10).length / n,
+  };
+}
+
+/** Removes the indentation common to every non-blank line (methods keep theirs in the corpus). */
+export function dedent(code: string): string {
+  const lines = code.split('\n');
+  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+  const common = Math.min(...indents);
+  return common > 0 && Number.isFinite(common) ? lines.map((l) => l.slice(common)).join('\n') : code;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      queries: { type: 'string' },
+      model: { type: 'string' },
+      'lexical-only': { type: 'boolean' },
+      'lexical-weight': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const dataDir = resolve(values.data ?? join(packageRoot(), '..', 'shared', 'eval', 'cosqa'));
+  const queriesFile = resolve(values.queries ?? join(dataDir, 'queries-dev.json'));
+  if (!existsSync(join(dataDir, 'corpus.json')) || !existsSync(queriesFile)) {
+    process.stderr.write(
+      `eval: no evaluation data at ${dataDir} — it is part of the development workspace (../shared/eval/cosqa), ` +
+        `not of the project; nothing to score.\n`,
+    );
+    process.exit(2);
+  }
+  const corpus = JSON.parse(readFileSync(join(dataDir, 'corpus.json'), 'utf8')) as Record<string, number>;
+  const queries = JSON.parse(readFileSync(queriesFile, 'utf8')) as Query[];
+
+  const work = mkdtempSync(join(tmpdir(), 'codescout-eval-'));
+  const folder = join(work, 'corpus');
+  mkdirSync(folder);
+  for (const [code, id] of Object.entries(corpus)) writeFileSync(join(folder, `f${id}.py`), dedent(code) + '\n');
+
+  const log: string[] = [];
+  const engine = await Engine.open(folder, {
+    indexDir: join(work, 'index'),
+    model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
+    log: (m) => log.push(m),
+    lexicalWeight: values['lexical-weight'] === undefined ? undefined : Number(values['lexical-weight']),
+  });
+  const started = performance.now();
+  const summary = await engine.refresh();
+  const indexSeconds = (performance.now() - started) / 1000;
+
+  const top = summary.chunks; // the full ranking
+  const ranks: number[] = [];
+  const queryStarted = performance.now();
+  for (const q of queries) {
+    const results = await engine.search(q.doc, { top });
+    const gold = `f${q.retrieval_idx}.py`;
+    const seen = new Set<string>();
+    let rank = 0;
+    for (const r of results) {
+      if (seen.has(r.path)) continue; // several chunks of one file count once, at the best
+      seen.add(r.path);
+      if (r.path === gold) {
+        rank = seen.size;
+        break;
+      }
+    }
+    ranks.push(rank);
+  }
+  const msPerQuery = (performance.now() - queryStarted) / queries.length;
+  await engine.close();
+  rmSync(work, { recursive: true, force: true });
+
+  const s = score(ranks);
+  const report = {
+    data: queriesFile,
+    mode: summary.mode,
+    model: summary.model ?? null,
+    functions: Object.keys(corpus).length,
+    chunks: summary.chunks,
+    ...s,
+    indexSeconds: Number(indexSeconds.toFixed(1)),
+    msPerQuery: Number(msPerQuery.toFixed(2)),
+  };
+  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else {
+    for (const m of log) process.stderr.write(`eval: ${m}\n`);
+    process.stdout.write(
+      `CoSQA ${queriesFile.endsWith('queries-dev.json') ? 'dev' : queriesFile}: ${s.queries} queries, ` +
+        `${report.functions} functions (${report.chunks} chunks), ${report.mode}${report.model ? ` (${report.model})` : ''}\n` +
+        `MRR ${s.mrr.toFixed(3)}  Recall@1 ${s.recallAt1.toFixed(3)}  Recall@10 ${s.recallAt10.toFixed(3)}\n` +
+        `index ${report.indexSeconds} s, ${report.msPerQuery} ms/query (full ranking)\n`,
+    );
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`eval: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

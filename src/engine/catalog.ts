@@ -1,0 +1,142 @@
+import type { Chunk, ChunkKind, LanguageId, SkipReason } from './types';
+import type { Skipped } from './files/scan';
+
+/**
+ * What the index knows about the workspace: every indexed file with the chunks it produced,
+ * and every chunk's metadata. Chunk ids are the labels of the vector index and the document
+ * ids of the lexical index (uint32). Chunk text is not kept: the lexical and vector indexes
+ * hold what search needs, and the snippet is enough to show a result.
+ */
+
+export interface ChunkRecord {
+  id: number;
+  path: string;
+  language: LanguageId;
+  kind: ChunkKind;
+  name: string;
+  container?: string;
+  signature: string;
+  doc?: string;
+  startByte: number;
+  endByte: number;
+  startLine: number;
+  endLine: number;
+  /** the first meaningful line of the body, for result lists */
+  snippet: string;
+  /** hex key of the chunk's embedding in the embedding cache (content hash + model id) */
+  embeddingKey?: string;
+}
+
+export interface FileRecord {
+  size: number;
+  mtimeMs: number;
+  /** sha256 of the content; lets a touched-but-unchanged file skip parsing */
+  hash?: string;
+  chunkIds: number[];
+  /** set when the content was rejected (binary, minified, …) */
+  skip?: SkipReason;
+  detail?: string;
+}
+
+interface CatalogJson {
+  nextId: number;
+  files: Record<string, FileRecord>;
+  chunks: ChunkRecord[];
+  scanSkipped: Skipped[];
+}
+
+const DOC_LIMIT = 600;
+const SNIPPET_LIMIT = 160;
+
+export class Catalog {
+  readonly files = new Map<string, FileRecord>();
+  readonly chunks = new Map<number, ChunkRecord>();
+  /** skips decided by the last scan (excluded folders, size cap, unreadable, …) */
+  scanSkipped: Skipped[] = [];
+  private nextId = 0;
+
+  /** Registers a file's new chunks (its old ones must have been removed) and returns their records. */
+  addFile(path: string, file: Omit<FileRecord, 'chunkIds'>, chunks: Chunk[]): ChunkRecord[] {
+    if (this.nextId + chunks.length > 0xffffffff) throw new Error('chunk ids exhausted; rebuild the index');
+    const records = chunks.map((c) => toRecord(this.nextId++, c));
+    for (const r of records) this.chunks.set(r.id, r);
+    this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
+    return records;
+  }
+
+  /** Forgets a file and returns the ids of the chunks it had. */
+  removeFile(path: string): number[] {
+    const file = this.files.get(path);
+    if (!file) return [];
+    for (const id of file.chunkIds) this.chunks.delete(id);
+    this.files.delete(path);
+    return file.chunkIds;
+  }
+
+  /** The innermost chunk of `path` whose line range contains `line` (1-based). */
+  chunkAt(path: string, line: number): ChunkRecord | undefined {
+    let best: ChunkRecord | undefined;
+    for (const id of this.files.get(path)?.chunkIds ?? []) {
+      const c = this.chunks.get(id)!;
+      if (c.startLine <= line && line <= c.endLine && (!best || c.endLine - c.startLine < best.endLine - best.startLine)) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Files that produced chunks, or were read and rejected. */
+  get indexedFileCount(): number {
+    let n = 0;
+    for (const f of this.files.values()) if (!f.skip) n++;
+    return n;
+  }
+
+  serialize(): Buffer {
+    const json: CatalogJson = {
+      nextId: this.nextId,
+      files: Object.fromEntries(this.files),
+      chunks: [...this.chunks.values()],
+      scanSkipped: this.scanSkipped,
+    };
+    return Buffer.from(JSON.stringify(json));
+  }
+
+  static deserialize(buf: Buffer): Catalog {
+    const json = JSON.parse(buf.toString('utf8')) as CatalogJson;
+    if (typeof json.nextId !== 'number' || typeof json.files !== 'object' || !Array.isArray(json.chunks)) {
+      throw new Error('catalog has an unexpected shape');
+    }
+    const catalog = new Catalog();
+    catalog.nextId = json.nextId;
+    for (const [path, f] of Object.entries(json.files)) catalog.files.set(path, f);
+    for (const c of json.chunks) catalog.chunks.set(c.id, c);
+    catalog.scanSkipped = json.scanSkipped ?? [];
+    return catalog;
+  }
+}
+
+function toRecord(id: number, c: Chunk): ChunkRecord {
+  return {
+    id,
+    path: c.path,
+    language: c.language,
+    kind: c.kind,
+    name: c.name,
+    container: c.container,
+    signature: c.signature,
+    doc: c.doc && c.doc.length > DOC_LIMIT ? c.doc.slice(0, DOC_LIMIT) + '…' : c.doc,
+    startByte: c.startByte,
+    endByte: c.endByte,
+    startLine: c.startLine,
+    endLine: c.endLine,
+    snippet: snippetOf(c),
+  };
+}
+
+/** The signature, or the first non-blank line of a window. */
+function snippetOf(c: Chunk): string {
+  const line = c.signature || c.text.split('\n').find((l) => l.trim()) || '';
+  const flat = line.trim().replace(/\s+/g, ' ');
+  return flat.length > SNIPPET_LIMIT ? flat.slice(0, SNIPPET_LIMIT - 1) + '…' : flat;
+}

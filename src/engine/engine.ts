@@ -1,0 +1,283 @@
+/**
+ * The engine: one workspace folder, its index, and the queries over it.
+ *
+ *   files (scan) → chunks (tree-sitter) → vectors (embedder) → index (HNSW + BM25) → search
+ *
+ * `Engine` is what the CLI, the benchmarks and the editor's engine process use; it imports
+ * nothing from 'vscode'. Indexing is incremental and resumable (see indexer.ts); the stored
+ * index is verified on open and rebuilt, with a message, when it is damaged.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import { Catalog, type ChunkRecord } from './catalog';
+import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
+import { refreshIndex, type IndexSummary } from './indexer';
+import { IndexStorage, type LoadedIndex } from './index/workspace-store';
+import { lexicalQueryTokens } from './index/lexical-fields';
+import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
+import { loadEmbedder } from './vectors/onnx-embedder';
+import type { Embedder } from './vectors/embedder';
+import { defaultIndexDir, defaultModelDir } from './paths';
+import type { CancelSignal, LanguageId, Progress } from './types';
+
+export type { IndexSummary } from './indexer';
+
+export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'include' | 'exclude'> {
+  /** where the index lives; default: the user cache folder, keyed by the workspace path */
+  indexDir?: string;
+  /** model folder; `null` for lexical-only search; `undefined` for the embedded default, if installed */
+  model?: string | null;
+  /** inference threads (default 1) */
+  threads?: number;
+  /** weight of the lexical side in hybrid ranking (default DEFAULT_LEXICAL_WEIGHT) */
+  lexicalWeight?: number;
+  /** user-facing notices: lexical-only mode, a rebuilt index, … */
+  log?: (message: string) => void;
+  verbose?: boolean;
+}
+
+export interface SearchOptions {
+  top?: number;
+  /** keep only these languages (ids such as 'python', or common extensions such as 'py') */
+  languages?: string[];
+  /** keep only paths matching one of these globs (root-relative, POSIX) */
+  paths?: string[];
+}
+
+export interface SearchHit {
+  path: string;
+  startLine: number;
+  endLine: number;
+  name: string;
+  kind: string;
+  score: number;
+  /** which ranking found it: words (lexical), meaning (vector) or both */
+  matchedBy: MatchedBy;
+  language: LanguageId;
+  container?: string;
+  signature: string;
+  snippet: string;
+}
+
+export interface RelatedAnswer {
+  source: SearchHit;
+  results: SearchHit[];
+}
+
+export interface StatusReport {
+  root: string;
+  indexDir: string;
+  indexBytes: number;
+  model: { id: string; dimension: number } | null;
+  mode: 'hybrid' | 'lexical-only';
+  files: number;
+  chunks: number;
+  languages: Record<string, number>;
+  updatedAt: string | null;
+  stale: { added: number; changed: number; removed: number };
+  skippedByReason: Record<string, number>;
+  skipped: Skipped[];
+}
+
+/** How many candidates each side contributes to the fusion. */
+const CANDIDATES = 200;
+
+export class Engine {
+  private constructor(
+    readonly root: string,
+    readonly indexDir: string,
+    private readonly options: EngineOptions,
+    private readonly embedder: Embedder | undefined,
+    private readonly storage: IndexStorage,
+    private state: LoadedIndex,
+  ) {}
+
+  /** Opens (or creates) the index of `root`. A damaged index is discarded, with a notice, and rebuilt by the next refresh. */
+  static async open(root: string, options: EngineOptions = {}): Promise<Engine> {
+    const log = options.log ?? (() => {});
+    const indexDir = options.indexDir ?? defaultIndexDir(root);
+    const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
+    const embedder = modelDir ? await loadEmbedder(modelDir, { threads: options.threads }) : undefined;
+    if (!embedder) {
+      log(
+        options.model === null
+          ? 'lexical-only search (--lexical-only): results match words, not meaning'
+          : 'no embedding model is installed: lexical-only search, results match words, not meaning',
+      );
+    }
+    const storage = new IndexStorage(indexDir, root, embedder);
+    const state = await storage.load(log);
+    return new Engine(root, indexDir, options, embedder, storage, state);
+  }
+
+  get mode(): 'hybrid' | 'lexical-only' {
+    return this.embedder ? 'hybrid' : 'lexical-only';
+  }
+
+  /** Brings the index up to date with the folder: only changed files are parsed, only new chunks embedded. */
+  async refresh(opts: { onProgress?: (p: Progress) => void; signal?: CancelSignal } = {}): Promise<IndexSummary> {
+    return refreshIndex({
+      root: this.root,
+      state: this.state,
+      storage: this.storage,
+      embedder: this.embedder,
+      scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    });
+  }
+
+  async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const top = opts.top ?? 10;
+    const filter = this.filterFor(opts);
+    const k = Math.max(top, CANDIDATES);
+    const lexical = this.state.lexical.search(lexicalQueryTokens(query), k, filter);
+    let vector: Scored[] = [];
+    if (this.embedder && this.state.vectors) {
+      const q = await this.embedder.embedQuery(query);
+      vector = this.state.vectors.search(q, k, filter).map((h) => ({ id: h.label, score: h.score }));
+    }
+    const weight = this.options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
+    const fused = fuseRankings(lexical, vector, vector.length ? weight : 1, k);
+    return this.onePerDefinition(fused, top).map((h) => this.hit(this.state.catalog.chunks.get(h.id)!, h.score, h.matchedBy));
+  }
+
+  /**
+   * A long definition is indexed as several windows; a result list shows it once, at its
+   * best-scoring window.
+   */
+  private onePerDefinition<T extends { id: number }>(ranked: T[], top: number): T[] {
+    const seen = new Set<string>();
+    const out: T[] = [];
+    for (const h of ranked) {
+      const c = this.state.catalog.chunks.get(h.id)!;
+      const key = c.kind === 'window' ? `${c.id}` : `${c.path}\0${c.kind}\0${c.container ?? ''}\0${c.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(h);
+      if (out.length === top) break;
+    }
+    return out;
+  }
+
+  /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
+  async related(path: string, line: number, opts: { top?: number } = {}): Promise<RelatedAnswer> {
+    const top = opts.top ?? 10;
+    const rel = path.replace(/\\/g, '/').replace(/^\.\//, '');
+    const source = this.state.catalog.chunkAt(rel, line);
+    if (!source) throw new Error(`no indexed code at ${rel}:${line}`);
+    const sameDefinition = (c: ChunkRecord) =>
+      c.path === source.path && c.startLine <= source.endLine && source.startLine <= c.endLine;
+    const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
+
+    const k = top * 3; // room for windows of one definition, which count once
+    let ranked: { id: number; score: number; matchedBy: MatchedBy }[];
+    const vec = this.state.vectors?.getVector(source.id);
+    if (vec && this.state.vectors) {
+      ranked = this.state.vectors.search(vec, k, filter).map((h) => ({ id: h.label, score: h.score, matchedBy: 'vector' as const }));
+    } else {
+      // Lexical-only: the source chunk's own words are the query.
+      const text = await this.chunkText(source);
+      ranked = this.state.lexical
+        .search(lexicalQueryTokens(text), k, filter)
+        .map((h) => ({ id: h.id, score: h.score, matchedBy: 'lexical' as const }));
+    }
+    return {
+      source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
+      results: this.onePerDefinition(ranked, top).map((h) => this.hit(this.state.catalog.chunks.get(h.id)!, h.score, h.matchedBy)),
+    };
+  }
+
+  async status(): Promise<StatusReport> {
+    const { catalog } = this.state;
+    const scan = await scanWorkspace(this.root, {
+      maxFileBytes: this.options.maxFileBytes,
+      include: this.options.include,
+      exclude: this.options.exclude,
+    });
+    const stale = { added: 0, changed: 0, removed: 0 };
+    const present = new Set<string>();
+    for (const f of scan.files) {
+      present.add(f.path);
+      const known = catalog.files.get(f.path);
+      if (!known) stale.added++;
+      else if (known.size !== f.size || known.mtimeMs !== f.mtimeMs) stale.changed++;
+    }
+    for (const path of catalog.files.keys()) if (!present.has(path)) stale.removed++;
+
+    const skipped: Skipped[] = [...scan.skipped];
+    for (const [path, f] of catalog.files) if (f.skip && present.has(path)) skipped.push({ path, reason: f.skip, detail: f.detail });
+    skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
+    const skippedByReason: Record<string, number> = {};
+    for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
+    const languages: Record<string, number> = {};
+    for (const c of catalog.chunks.values()) languages[c.language] = (languages[c.language] ?? 0) + 1;
+
+    return {
+      root: this.root,
+      indexDir: this.indexDir,
+      indexBytes: await this.storage.sizeOnDisk(),
+      model: this.embedder ? { id: this.embedder.id, dimension: this.embedder.dimension } : null,
+      mode: this.mode,
+      files: catalog.indexedFileCount,
+      chunks: catalog.chunks.size,
+      languages,
+      updatedAt: this.state.updatedAt,
+      stale,
+      skippedByReason,
+      skipped,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.embedder?.dispose();
+    await this.state.close();
+  }
+
+  private filterFor(opts: SearchOptions): ((id: number) => boolean) | undefined {
+    const langs = opts.languages?.length ? new Set(opts.languages.map(normaliseLanguage)) : undefined;
+    const pathMatch = opts.paths?.length ? picomatch(opts.paths, { dot: true }) : undefined;
+    if (!langs && !pathMatch) return undefined;
+    const chunks = this.state.catalog.chunks;
+    return (id) => {
+      const c = chunks.get(id);
+      return !!c && (!langs || langs.has(c.language)) && (!pathMatch || pathMatch(c.path));
+    };
+  }
+
+  private hit(c: ChunkRecord, score: number, matchedBy: MatchedBy): SearchHit {
+    return {
+      path: c.path,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      name: c.name,
+      kind: c.kind,
+      score: Number(score.toFixed(6)),
+      matchedBy,
+      language: c.language,
+      container: c.container,
+      signature: c.signature,
+      snippet: c.snippet,
+    };
+  }
+
+  private async chunkText(c: ChunkRecord): Promise<string> {
+    try {
+      const bytes = await readFile(join(this.root, c.path));
+      return bytes.subarray(c.startByte, c.endByte).toString('utf8');
+    } catch {
+      return `${c.name} ${c.signature} ${c.doc ?? ''}`;
+    }
+  }
+}
+
+const LANGUAGE_ALIASES: Record<string, LanguageId> = {
+  ts: 'typescript', js: 'javascript', py: 'python', rs: 'rust', golang: 'go', 'c++': 'cpp', cc: 'cpp',
+  'c#': 'csharp', cs: 'csharp', rb: 'ruby', md: 'markdown', jsx: 'javascript',
+};
+
+function normaliseLanguage(name: string): string {
+  const lower = name.toLowerCase();
+  return LANGUAGE_ALIASES[lower] ?? lower;
+}

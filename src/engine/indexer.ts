@@ -1,0 +1,226 @@
+/**
+ * The refresh pipeline: scan → read → chunk → embed → index, incrementally.
+ *
+ * - Files whose size and mtime are unchanged are not read; files whose content hash is
+ *   unchanged are not re-parsed.
+ * - Chunks whose (model id, text) is in the embedding cache are not re-embedded. The cache
+ *   is appended to as vectors are computed, so a killed run loses no inference work.
+ * - The index is checkpointed every few seconds and at the end; a later run after a kill
+ *   resumes from the last checkpoint instead of starting over.
+ * - Work stops between batches when the signal is cancelled, after a checkpoint.
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { Chunker } from './chunks/chunker';
+import { scanWorkspace, type ScanOptions } from './files/scan';
+import { readSourceFile } from './files/text-files';
+import { embeddingKey } from './index/embedding-cache';
+import { lexicalFields } from './index/lexical-fields';
+import type { IndexStorage, LoadedIndex } from './index/workspace-store';
+import { CancelledError, type Embedder } from './vectors/embedder';
+import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
+
+export interface IndexSummary {
+  mode: 'hybrid' | 'lexical-only';
+  model?: string;
+  /** files in the index after the run */
+  files: number;
+  filesParsed: number;
+  filesRemoved: number;
+  chunks: number;
+  chunksEmbedded: number;
+  chunksFromCache: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  seconds: number;
+  cancelled: boolean;
+}
+
+export interface RefreshContext {
+  root: string;
+  state: LoadedIndex;
+  storage: IndexStorage;
+  embedder?: Embedder;
+  scan: Omit<ScanOptions, 'signal'>;
+  onProgress?: (p: Progress) => void;
+  signal?: CancelSignal;
+}
+
+/** Files per batch: large enough to fill embedding batches, small enough to checkpoint often. */
+const FILES_PER_BATCH = 64;
+const CHECKPOINT_MS = 15_000;
+/** Roughly how much source text one model token covers: long definitions are split to fit the model's window. */
+const CHARS_PER_TOKEN = 4;
+
+interface Parsed {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  chunks: Chunk[];
+}
+
+export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
+  const started = performance.now();
+  const { state, embedder, signal } = ctx;
+  const { catalog } = state;
+  const progress = ctx.onProgress ?? (() => {});
+  const summary: IndexSummary = {
+    mode: embedder ? 'hybrid' : 'lexical-only',
+    model: embedder?.id,
+    files: 0,
+    filesParsed: 0,
+    filesRemoved: 0,
+    chunks: 0,
+    chunksEmbedded: 0,
+    chunksFromCache: 0,
+    skipped: {},
+    seconds: 0,
+    cancelled: false,
+  };
+
+  progress({ phase: 'scan', done: 0, total: 0 });
+  const scan = await scanWorkspace(ctx.root, { ...ctx.scan, signal });
+  catalog.scanSkipped = scan.skipped;
+  let dirty = false;
+
+  const present = new Set(scan.files.map((f) => f.path));
+  for (const path of [...catalog.files.keys()]) {
+    if (!present.has(path)) {
+      dropFile(state, path);
+      summary.filesRemoved++;
+      dirty = true;
+    }
+  }
+
+  const todo = scan.files.filter((f) => {
+    const known = catalog.files.get(f.path);
+    return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
+  });
+
+  let chunker: Chunker | undefined;
+  let lastCheckpoint = performance.now();
+  try {
+    for (let i = 0; i < todo.length && !signal?.cancelled; i += FILES_PER_BATCH) {
+      progress({ phase: 'parse', done: i, total: todo.length });
+      const parsed: Parsed[] = [];
+      for (const file of todo.slice(i, i + FILES_PER_BATCH)) {
+        const read = await readSourceFile(file.absPath, basename(file.path));
+        if ('skip' in read) {
+          dropFile(state, file.path);
+          catalog.addFile(file.path, { size: file.size, mtimeMs: file.mtimeMs, skip: read.skip, detail: read.detail }, []);
+          dirty = true;
+          continue;
+        }
+        const hash = sha256(read.text);
+        const known = catalog.files.get(file.path);
+        if (known && !known.skip && known.hash === hash) {
+          // touched, not changed: keep its chunks
+          catalog.files.set(file.path, { ...known, size: file.size, mtimeMs: file.mtimeMs });
+          dirty = true;
+          continue;
+        }
+        chunker ??= await Chunker.create(embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {});
+        parsed.push({ ...file, hash, chunks: await chunker.chunkFile(file.path, read.text) });
+        summary.filesParsed++;
+      }
+
+      const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
+      let v = 0;
+      for (const p of parsed) {
+        dropFile(state, p.path);
+        const records = catalog.addFile(p.path, { size: p.size, mtimeMs: p.mtimeMs, hash: p.hash }, p.chunks);
+        records.forEach((record, j) => {
+          state.lexical.add(record.id, lexicalFields(p.chunks[j]));
+          if (vectors) {
+            const { key, vector } = vectors[v++];
+            record.embeddingKey = key.toString('hex');
+            if (hasDirection(vector)) state.vectors!.add(record.id, vector);
+          }
+        });
+        dirty = true;
+      }
+
+      if (performance.now() - lastCheckpoint > CHECKPOINT_MS) {
+        progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
+        await ctx.storage.save(state);
+        lastCheckpoint = performance.now();
+        dirty = false;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof CancelledError)) throw err;
+  } finally {
+    chunker?.dispose();
+  }
+
+  if (state.vectors?.needsGraphRebuild) {
+    state.vectors.rebuildGraph();
+    dirty = true;
+  }
+  summary.cancelled = !!signal?.cancelled;
+  if (dirty || !state.saved) {
+    progress({ phase: 'write', done: todo.length, total: todo.length });
+    await ctx.storage.save(state);
+  }
+
+  for (const s of catalog.scanSkipped) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;
+  for (const f of catalog.files.values()) if (f.skip) summary.skipped[f.skip] = (summary.skipped[f.skip] ?? 0) + 1;
+  summary.files = catalog.indexedFileCount;
+  summary.chunks = catalog.chunks.size;
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** Removes a file's chunks from the catalog and both indexes. */
+function dropFile(state: LoadedIndex, path: string): void {
+  for (const id of state.catalog.removeFile(path)) {
+    state.lexical.remove(id);
+    state.vectors?.remove(id);
+  }
+}
+
+/** Vectors for every chunk of `parsed`, in order: from the cache where possible, else from the model. */
+async function embedBatch(
+  state: LoadedIndex,
+  embedder: Embedder,
+  parsed: Parsed[],
+  summary: IndexSummary,
+  progress: (p: Progress) => void,
+  signal: CancelSignal | undefined,
+): Promise<{ key: Buffer; vector: Float32Array }[]> {
+  const cache = state.embeddingCache!;
+  const out: { key: Buffer; vector: Float32Array }[] = [];
+  const missing: { index: number; text: string }[] = [];
+  for (const p of parsed) {
+    for (const chunk of p.chunks) {
+      const key = embeddingKey(embedder.id, chunk.text);
+      const cached = cache.get(key);
+      if (cached) summary.chunksFromCache++;
+      else missing.push({ index: out.length, text: chunk.text });
+      out.push({ key, vector: cached ?? new Float32Array(0) });
+    }
+  }
+  const EMBED_BATCH = 256;
+  for (let i = 0; i < missing.length; i += EMBED_BATCH) {
+    if (signal?.cancelled) throw new CancelledError();
+    progress({ phase: 'embed', done: i, total: missing.length });
+    const slice = missing.slice(i, i + EMBED_BATCH);
+    const vectors = await embedder.embedDocuments(slice.map((m) => m.text), signal);
+    slice.forEach((m, j) => {
+      out[m.index].vector = vectors[j];
+      cache.put(out[m.index].key, vectors[j]);
+    });
+    summary.chunksEmbedded += slice.length;
+  }
+  cache.flush();
+  return out;
+}
+
+/** A text with no token the model knows embeds to the zero vector, which has no direction to compare. */
+function hasDirection(vector: Float32Array): boolean {
+  return vector.some((x) => x !== 0);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, platform } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+/** The user's cache folder, per platform conventions (XDG on Linux). */
+export function userCacheDir(): string {
+  const env = process.env;
+  if (env.CODESCOUT_CACHE_DIR) return env.CODESCOUT_CACHE_DIR;
+  switch (platform()) {
+    case 'win32':
+      return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'codescout', 'Cache');
+    case 'darwin':
+      return join(homedir(), 'Library', 'Caches', 'codescout');
+    default:
+      return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'codescout');
+  }
+}
+
+/** Default index folder of a workspace: keyed by its absolute path, readable by its name. */
+export function defaultIndexDir(rootAbs: string): string {
+  const key = createHash('sha256').update(rootAbs).digest('hex').slice(0, 16);
+  const name = basename(rootAbs).replace(/[^\w.-]+/g, '_') || 'root';
+  return join(userCacheDir(), 'indexes', `${name}-${key}`);
+}
+
+let cachedRoot: string | undefined;
+
+/**
+ * The installed package's root folder (the one with package.json named "code-scout"),
+ * found by walking up from this module. Works for the esbuild bundle (dist/) and for
+ * the tsc output (out/src/engine/).
+ */
+export function packageRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'code-scout') return (cachedRoot = dir);
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    if (dirname(dir) === dir) throw new Error(`cannot find the code-scout package root above ${__dirname}`);
+  }
+}
+
+/** The embedded default model's folder, or undefined when this install ships none. */
+export function defaultModelDir(): string | undefined {
+  const modelsDir = join(packageRoot(), 'models');
+  const pointer = join(modelsDir, 'default.json');
+  if (!existsSync(pointer)) return undefined;
+  const { folder } = JSON.parse(readFileSync(pointer, 'utf8')) as { folder: string };
+  const dir = join(modelsDir, folder);
+  return existsSync(join(dir, 'codescout-model.json')) ? dir : undefined;
+}
