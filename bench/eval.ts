@@ -49,6 +49,95 @@ export function dedent(code: string): string {
   return common > 0 && Number.isFinite(common) ? lines.map((l) => l.slice(common)).join('\n') : code;
 }
 
+export interface EvalOptions {
+  dataDir: string;
+  queriesFile: string;
+  /** as EngineOptions.model: a folder, null for lexical-only, undefined for the default */
+  model?: string | null;
+  lexicalWeight?: number;
+}
+
+export interface EvalReport extends Scores {
+  data: string;
+  mode: string;
+  model: string | null;
+  functions: number;
+  chunks: number;
+  indexSeconds: number;
+  msPerQuery: number;
+  notices: string[];
+}
+
+/** The evaluation data folder, or undefined (with a plain message on stderr) when it is absent. */
+export function findEvalData(dataArg?: string, queriesArg?: string): { dataDir: string; queriesFile: string } | undefined {
+  const dataDir = resolve(dataArg ?? join(packageRoot(), '..', 'shared', 'eval', 'cosqa'));
+  const queriesFile = resolve(queriesArg ?? join(dataDir, 'queries-dev.json'));
+  if (existsSync(join(dataDir, 'corpus.json')) && existsSync(queriesFile)) return { dataDir, queriesFile };
+  process.stderr.write(
+    `eval: no evaluation data at ${dataDir} — it is part of the development workspace (../shared/eval/cosqa), ` +
+      `not of the project; nothing to score.\n`,
+  );
+  return undefined;
+}
+
+/** Indexes the CoSQA corpus in a scratch folder and scores every query over the full ranking. */
+export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
+  const corpus = JSON.parse(readFileSync(join(opts.dataDir, 'corpus.json'), 'utf8')) as Record<string, number>;
+  const queries = JSON.parse(readFileSync(opts.queriesFile, 'utf8')) as Query[];
+
+  const work = mkdtempSync(join(tmpdir(), 'codescout-eval-'));
+  try {
+    const folder = join(work, 'corpus');
+    mkdirSync(folder);
+    for (const [code, id] of Object.entries(corpus)) writeFileSync(join(folder, `f${id}.py`), dedent(code) + '\n');
+
+    const notices: string[] = [];
+    const engine = await Engine.open(folder, {
+      indexDir: join(work, 'index'),
+      model: opts.model,
+      log: (m) => notices.push(m),
+      lexicalWeight: opts.lexicalWeight,
+    });
+    const started = performance.now();
+    const summary = await engine.refresh();
+    const indexSeconds = (performance.now() - started) / 1000;
+
+    const top = summary.chunks; // the full ranking
+    const ranks: number[] = [];
+    const queryStarted = performance.now();
+    for (const q of queries) {
+      const results = await engine.search(q.doc, { top });
+      const gold = `f${q.retrieval_idx}.py`;
+      const seen = new Set<string>();
+      let rank = 0;
+      for (const r of results) {
+        if (seen.has(r.path)) continue; // several chunks of one file count once, at the best
+        seen.add(r.path);
+        if (r.path === gold) {
+          rank = seen.size;
+          break;
+        }
+      }
+      ranks.push(rank);
+    }
+    const msPerQuery = (performance.now() - queryStarted) / queries.length;
+    await engine.close();
+    return {
+      data: opts.queriesFile,
+      mode: summary.mode,
+      model: summary.model ?? null,
+      functions: Object.keys(corpus).length,
+      chunks: summary.chunks,
+      ...score(ranks),
+      indexSeconds: Number(indexSeconds.toFixed(1)),
+      msPerQuery: Number(msPerQuery.toFixed(2)),
+      notices,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -60,77 +149,25 @@ async function main() {
       json: { type: 'boolean' },
     },
   });
-  const dataDir = resolve(values.data ?? join(packageRoot(), '..', 'shared', 'eval', 'cosqa'));
-  const queriesFile = resolve(values.queries ?? join(dataDir, 'queries-dev.json'));
-  if (!existsSync(join(dataDir, 'corpus.json')) || !existsSync(queriesFile)) {
-    process.stderr.write(
-      `eval: no evaluation data at ${dataDir} — it is part of the development workspace (../shared/eval/cosqa), ` +
-        `not of the project; nothing to score.\n`,
-    );
-    process.exit(2);
-  }
-  const corpus = JSON.parse(readFileSync(join(dataDir, 'corpus.json'), 'utf8')) as Record<string, number>;
-  const queries = JSON.parse(readFileSync(queriesFile, 'utf8')) as Query[];
-
-  const work = mkdtempSync(join(tmpdir(), 'codescout-eval-'));
-  const folder = join(work, 'corpus');
-  mkdirSync(folder);
-  for (const [code, id] of Object.entries(corpus)) writeFileSync(join(folder, `f${id}.py`), dedent(code) + '\n');
-
-  const log: string[] = [];
-  const engine = await Engine.open(folder, {
-    indexDir: join(work, 'index'),
+  const data = findEvalData(values.data, values.queries);
+  if (!data) process.exit(2);
+  const report = await evaluate({
+    ...data,
     model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
-    log: (m) => log.push(m),
     lexicalWeight: values['lexical-weight'] === undefined ? undefined : Number(values['lexical-weight']),
   });
-  const started = performance.now();
-  const summary = await engine.refresh();
-  const indexSeconds = (performance.now() - started) / 1000;
-
-  const top = summary.chunks; // the full ranking
-  const ranks: number[] = [];
-  const queryStarted = performance.now();
-  for (const q of queries) {
-    const results = await engine.search(q.doc, { top });
-    const gold = `f${q.retrieval_idx}.py`;
-    const seen = new Set<string>();
-    let rank = 0;
-    for (const r of results) {
-      if (seen.has(r.path)) continue; // several chunks of one file count once, at the best
-      seen.add(r.path);
-      if (r.path === gold) {
-        rank = seen.size;
-        break;
-      }
-    }
-    ranks.push(rank);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return;
   }
-  const msPerQuery = (performance.now() - queryStarted) / queries.length;
-  await engine.close();
-  rmSync(work, { recursive: true, force: true });
-
-  const s = score(ranks);
-  const report = {
-    data: queriesFile,
-    mode: summary.mode,
-    model: summary.model ?? null,
-    functions: Object.keys(corpus).length,
-    chunks: summary.chunks,
-    ...s,
-    indexSeconds: Number(indexSeconds.toFixed(1)),
-    msPerQuery: Number(msPerQuery.toFixed(2)),
-  };
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else {
-    for (const m of log) process.stderr.write(`eval: ${m}\n`);
-    process.stdout.write(
-      `CoSQA ${queriesFile.endsWith('queries-dev.json') ? 'dev' : queriesFile}: ${s.queries} queries, ` +
-        `${report.functions} functions (${report.chunks} chunks), ${report.mode}${report.model ? ` (${report.model})` : ''}\n` +
-        `MRR ${s.mrr.toFixed(3)}  Recall@1 ${s.recallAt1.toFixed(3)}  Recall@10 ${s.recallAt10.toFixed(3)}\n` +
-        `index ${report.indexSeconds} s, ${report.msPerQuery} ms/query (full ranking)\n`,
-    );
-  }
+  for (const m of report.notices) process.stderr.write(`eval: ${m}\n`);
+  const set = report.data.endsWith('queries-dev.json') ? 'dev' : report.data;
+  process.stdout.write(
+    `CoSQA ${set}: ${report.queries} queries, ${report.functions} functions (${report.chunks} chunks), ` +
+      `${report.mode}${report.model ? ` (${report.model})` : ''}\n` +
+      `MRR ${report.mrr.toFixed(3)}  Recall@1 ${report.recallAt1.toFixed(3)}  Recall@10 ${report.recallAt10.toFixed(3)}\n` +
+      `index ${report.indexSeconds} s, ${report.msPerQuery} ms/query (full ranking)\n`,
+  );
 }
 
 if (require.main === module) {

@@ -239,16 +239,21 @@ test('the huggingface tokenizer rejects options it does not know', async () => {
 
 // ---------------------------------------------------------------- embedder
 
-test('the embedder id is the config id plus the start of the .onnx file sha256', async () => {
+test('the embedder id is the config id plus a digest of the weights, config and tokenizer', async () => {
   const model = await tinyModel();
-  const digest = createHash('sha256').update(await readFile(path.join(model.dir, 'model.onnx'))).digest('hex');
+  const digest = createHash('sha256');
+  for (const file of ['model.onnx', 'codescout-model.json', 'tokenizer.json']) digest.update(await readFile(path.join(model.dir, file)));
+  const hex = digest.digest('hex');
   await withEmbedder(model, async (embedder) => {
-    assert.equal(embedder.id, `${TINY_MODEL_ID}@${digest.slice(0, 12)}`);
+    assert.equal(embedder.id, `${TINY_MODEL_ID}@${hex.slice(0, 12)}`);
     assert.equal(embedder.dimension, 8);
     assert.equal(embedder.maxTokens, 64);
   });
   const other = await tinyModel({ dimension: 4 });
-  await withEmbedder(other, async (embedder) => assert.notEqual(embedder.id.split('@')[1], digest.slice(0, 12)));
+  await withEmbedder(other, async (embedder) => assert.notEqual(embedder.id.split('@')[1], hex.slice(0, 12)));
+  // a different query prefix alone (same weights, same tokenizer) must not reuse cached vectors
+  const prefixed = await tinyModel({ queryPrefix: 'query: ' });
+  await withEmbedder(prefixed, async (embedder) => assert.notEqual(embedder.id.split('@')[1], hex.slice(0, 12)));
 });
 
 test('mean pooling is the masked mean of the token rows, then L2-normalised', async () => {

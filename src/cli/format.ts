@@ -1,5 +1,6 @@
 import type { IndexSummary, SearchHit, StatusReport } from '../engine/engine';
 import type { Progress } from '../engine/types';
+import type { Skipped } from '../engine/files/scan';
 
 const PHASE_LABEL: Record<Progress['phase'], string> = {
   scan: 'scanning',
@@ -81,11 +82,14 @@ export function formatStatus(s: StatusReport, verbose: boolean): string {
   const reasons = Object.entries(s.skippedByReason);
   lines.push(`skipped:   ${reasons.length ? reasons.map(([r, n]) => `${r} ${n}`).join(', ') : 'none'}`);
   const shown = verbose ? s.skipped : s.skipped.filter((k) => k.reason !== 'unsupported' && k.reason !== 'excluded-dir');
-  for (const k of shown.slice(0, verbose ? Infinity : 50)) {
-    lines.push(`  ${k.path}  ${k.reason}${k.detail ? ` (${k.detail})` : ''}`);
-  }
-  if (!verbose && shown.length > 50) lines.push(`  … ${shown.length - 50} more (--verbose lists all)`);
-  return lines.join('\n') + '\n';
+  let text = lines.join('\n') + '\n' + formatSkipped(shown.slice(0, verbose ? Infinity : 50));
+  if (!verbose && shown.length > 50) text += `  … ${shown.length - 50} more (--verbose lists all)\n`;
+  return text;
+}
+
+/** One line per skipped path: `  path  reason (detail)`. */
+export function formatSkipped(skipped: Skipped[]): string {
+  return skipped.map((k) => `  ${k.path}  ${k.reason}${k.detail ? ` (${k.detail})` : ''}\n`).join('');
 }
 
 function formatBytes(n: number): string {

@@ -11,7 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { Engine, type EngineOptions, type SearchOptions } from '../engine/engine';
-import { formatHitsText, formatStatus, formatSummary, ProgressBar } from './format';
+import { formatHitsText, formatSkipped, formatStatus, formatSummary, ProgressBar } from './format';
 
 class UsageError extends Error {}
 
@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'index': {
         const summary = await refreshWithProgress(engine);
+        if (verbose) process.stderr.write(formatSkipped(summary.skippedFiles));
         process.stderr.write(formatSummary(summary, engine.indexDir) + '\n');
         return 0;
       }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { Chunker } from './chunks/chunker';
-import { scanWorkspace, type ScanOptions } from './files/scan';
+import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
@@ -30,7 +30,10 @@ export interface IndexSummary {
   chunks: number;
   chunksEmbedded: number;
   chunksFromCache: number;
+  /** skips counted by reason */
   skipped: Partial<Record<SkipReason, number>>;
+  /** every skipped path with its reason */
+  skippedFiles: Skipped[];
   seconds: number;
   cancelled: boolean;
 }
@@ -74,6 +77,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     chunksEmbedded: 0,
     chunksFromCache: 0,
     skipped: {},
+    skippedFiles: [],
     seconds: 0,
     cancelled: false,
   };
@@ -163,8 +167,9 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     await ctx.storage.save(state);
   }
 
-  for (const s of catalog.scanSkipped) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;
-  for (const f of catalog.files.values()) if (f.skip) summary.skipped[f.skip] = (summary.skipped[f.skip] ?? 0) + 1;
+  summary.skippedFiles = [...catalog.scanSkipped];
+  for (const [path, f] of catalog.files) if (f.skip) summary.skippedFiles.push({ path, reason: f.skip, detail: f.detail });
+  for (const s of summary.skippedFiles) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;
   summary.files = catalog.indexedFileCount;
   summary.chunks = catalog.chunks.size;
   summary.seconds = (performance.now() - started) / 1000;

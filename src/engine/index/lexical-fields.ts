@@ -18,7 +18,7 @@ export function lexicalFields(chunk: Chunk): WeightedTokens[] {
     { tokens: terms(chunk.signature), weight: FIELD_WEIGHTS.signature },
     { tokens: terms(fileName), weight: FIELD_WEIGHTS.path },
     { tokens: terms(chunk.text), weight: FIELD_WEIGHTS.body },
-  ].filter((f) => f.tokens.length > 0);
+  ].filter((f) => f.weight > 0 && f.tokens.length > 0);
 }
 
 /** The tokens of a query (or of a chunk used as a query, for related code). */

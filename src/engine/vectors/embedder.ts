@@ -3,7 +3,7 @@ import type { CancelSignal } from '../types';
 /** Turns texts into fixed-size vectors whose cosine similarity reflects meaning. */
 export interface Embedder {
   /**
-   * Stable model id, `<config id>@<first 12 hex digits of the .onnx file's sha256>`;
+   * Stable model id, `<config id>@<first 12 hex digits of the sha256 of the .onnx file, the config and the tokenizer file>`;
    * part of the embedding-cache key, so a changed model file never reuses old vectors.
    */
   readonly id: string;

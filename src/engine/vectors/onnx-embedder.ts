@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { CancelSignal } from '../types';
 import { CancelledError, type Embedder } from './embedder';
-import { loadModelConfig, type ModelConfig } from './model-config';
+import { loadModelConfig, MODEL_CONFIG_FILE, type ModelConfig } from './model-config';
 import { normalizeL2, pool } from './pooling';
 import { loadTokenizer, type TextTokenizer } from './tokenizer';
 
@@ -16,7 +16,7 @@ export interface LoadEmbedderOptions {
 }
 
 const DEFAULT_BATCH_SIZE = 16;
-/** Length of the .onnx digest in the embedder id. */
+/** Length of the model-files digest in the embedder id. */
 const DIGEST_CHARS = 12;
 
 /**
@@ -29,7 +29,11 @@ export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions =
   const batchSize = positiveInteger('batchSize', opts.batchSize ?? DEFAULT_BATCH_SIZE);
   const config = await loadModelConfig(modelDir);
   const onnxPath = path.resolve(modelDir, config.onnx);
-  const [tokenizer, digest] = await Promise.all([loadTokenizer(modelDir, config.tokenizer), sha256OfFile(onnxPath)]);
+  const [tokenizer, digest] = await Promise.all([
+    loadTokenizer(modelDir, config.tokenizer),
+    // Everything that shapes a vector: weights, config (pooling, prefixes, …) and tokenizer.
+    sha256OfFiles([onnxPath, path.join(modelDir, MODEL_CONFIG_FILE), path.resolve(modelDir, config.tokenizer.file)]),
+  ]);
   const session = await createSession(onnxPath, threads);
   try {
     const io = bindModelIo(session, config);
@@ -280,10 +284,10 @@ async function createSession(onnxPath: string, threads: number): Promise<ort.Inf
   }
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+async function sha256OfFiles(files: string[]): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
+  for (const file of files) {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
 }
