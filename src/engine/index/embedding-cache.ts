@@ -16,6 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { writeFileAtomic } from './store';
 
 /** The size of a cache key: a SHA-256 digest. */
@@ -65,7 +66,7 @@ export class EmbeddingCache {
     this.fd = fs.openSync(filePath, 'r+');
   }
 
-  /** Opens (or creates) the cache file, recovering from a damaged tail. */
+  /** Opens the cache file, creating it (and its folder) if needed and recovering from a damaged tail. */
   static open(filePath: string, dimension: number): EmbeddingCache {
     if (!Number.isInteger(dimension) || dimension <= 0) throw new RangeError(`embedding dimension must be a positive integer, got ${dimension}`);
     return new EmbeddingCache(filePath, dimension);
@@ -204,8 +205,9 @@ export class EmbeddingCache {
     this.slotOf.set(keyString(key), slot);
   }
 
-  /** Writes a file holding only the header. */
+  /** Writes a file holding only the header, creating its folder if needed. */
   private startFile(): void {
+    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
     writeFileAtomic(this.filePath, this.header());
     this.fileBytes = HEADER_BYTES;
   }

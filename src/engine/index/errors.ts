@@ -9,7 +9,7 @@ export class IndexCorruptError extends Error {
   override readonly name: string = 'IndexCorruptError';
 
   /**
-   * @param reason what is wrong, e.g. `vectors.hnsw checksum mismatch`
+   * @param reason what is wrong, e.g. `vectors.bin checksum mismatch`
    * @param dir the index directory, when known
    */
   constructor(

@@ -3,12 +3,14 @@ import { splitWords, stem } from '../text/words';
 import type { WeightedTokens } from './lexical';
 
 /**
- * Which parts of a chunk the lexical index sees, and how much each counts. A query word in a
- * function's name or doc comment says more about it than the same word deep in its body.
- * Weights are tuned on the CoSQA dev queries (BENCHMARKS.md); index and query text go through
- * the same `splitWords` + `stem` pipeline.
+ * Which parts of a chunk the lexical index sees, and how much each counts on top of the body
+ * (which already holds the doc comment and signature once). A query word in a definition's
+ * name says more about it than the same word deep in its body. The weights were chosen on the
+ * CoSQA dev queries (bench/tune-lexical.ts, BENCHMARKS.md): a name boost and a light doc boost
+ * helped a little, a signature boost did not; a weight of 0 leaves the field out. Index and
+ * query text go through the same `splitWords` + `stem` pipeline.
  */
-export const FIELD_WEIGHTS = { name: 3, doc: 2, signature: 1.5, path: 1, body: 1 };
+export const FIELD_WEIGHTS = { name: 2, doc: 0.5, signature: 0, path: 1, body: 1 };
 
 export function lexicalFields(chunk: Chunk): WeightedTokens[] {
   const fileName = chunk.path.slice(chunk.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');

@@ -2,7 +2,7 @@
  * Durable storage for the index directory.
  *
  * An index is saved as a *generation*: a set of data files whose names carry the generation
- * number (`lexical.g7.bin`, `vectors.g7.hnsw`), committed by atomically replacing
+ * number (`lexical.g7.bin`, `vectors.g7.bin`), committed by atomically replacing
  * `manifest.json`, which records each file's size and SHA-256. A crash before the manifest is
  * replaced leaves the previous generation intact and loadable; files of other generations are
  * deleted after a successful commit. Every file is verified against the manifest before it is
@@ -23,7 +23,7 @@ export const MANIFEST_FILE = 'manifest.json';
 
 /** Where a data file of a generation is and what it must contain. */
 export interface ManifestFile {
-  /** the file name inside the index directory, e.g. `vectors.g7.hnsw` */
+  /** the file name inside the index directory, e.g. `vectors.g7.bin` */
   file: string;
   sha256: string;
   bytes: number;
@@ -38,7 +38,7 @@ export interface Manifest<Meta = unknown> {
   /** ISO 8601 timestamps: when the first generation was committed, and this one */
   createdAt: string;
   updatedAt: string;
-  /** by logical name, e.g. `vectors.hnsw` */
+  /** by logical name, e.g. `vectors.bin` */
   files: Record<string, ManifestFile>;
   /** caller-provided data, e.g. the embedding model id */
   meta: Meta;
@@ -59,7 +59,7 @@ export type MetaGuard<Meta> = (meta: unknown) => meta is Meta;
 
 /** A logical file name: a stem and at most one extension, so generation names stay unambiguous. */
 const LOGICAL_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?$/;
-/** A generation file name, e.g. `vectors.g7.hnsw`; the number is captured. */
+/** A generation file name, e.g. `vectors.g7.bin`; the number is captured. */
 const GENERATION_FILE = /^[A-Za-z0-9_-]+\.g(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const HASH_BLOCK_BYTES = 1 << 20;
@@ -106,18 +106,20 @@ export function saveManifest(dir: string, manifest: Manifest<unknown>): void {
 }
 
 /**
- * Reads and validates `manifest.json`; returns undefined when there is none (no index yet).
- * Throws {@link IndexVersionError} for another format version and {@link IndexCorruptError}
- * for unreadable JSON, a malformed shape or metadata rejected by `isMeta`. It does not look
- * at the data files: see {@link openGeneration}.
+ * Reads and validates `manifest.json`; returns undefined when there is no index yet (neither a
+ * manifest nor generation files). Throws {@link IndexVersionError} for another format version and
+ * {@link IndexCorruptError} for a manifest that is missing beside generation files, unreadable
+ * JSON, a malformed shape or metadata rejected by `isMeta`. It does not look at the data
+ * files: see {@link openGeneration}.
  */
 export function loadManifest<Meta>(dir: string, version: number, isMeta?: MetaGuard<Meta>): Manifest<Meta> | undefined {
   let text: string;
   try {
     text = fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
+    if (highestGenerationOnDisk(dir) > 0) throw new IndexCorruptError(`${MANIFEST_FILE} is missing`, dir);
+    return undefined;
   }
   let parsed: unknown;
   try {
@@ -223,7 +225,7 @@ export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manif
   return manifest;
 }
 
-/** `vectors.hnsw` of generation 7 is stored as `vectors.g7.hnsw`. */
+/** `vectors.bin` of generation 7 is stored as `vectors.g7.bin`. */
 function generationFileName(name: string, generation: number): string {
   const dot = name.indexOf('.');
   return dot === -1 ? `${name}.g${generation}` : `${name.slice(0, dot)}.g${generation}${name.slice(dot)}`;
@@ -250,10 +252,10 @@ function previousManifest(dir: string, version: number): Manifest<unknown> | und
   }
 }
 
-/** The highest generation number among file names in `dir`, so a new generation never reuses a name. */
+/** The highest generation number among file names in `dir` (0 for none, or no `dir`). */
 function highestGenerationOnDisk(dir: string): number {
   let highest = 0;
-  for (const file of fs.readdirSync(dir)) {
+  for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     const match = GENERATION_FILE.exec(file);
     if (match !== null) highest = Math.max(highest, Number(match[1]));
   }

@@ -70,8 +70,8 @@ function pushWord(words: string[], word: string): void {
 
 /** Endings kept whole by the plural rule: `class`, `status`, `analysis`. */
 const NOT_PLURAL = /(?:ss|us|is)$/;
-/** Plurals that add `es` after a sibilant: `boxes`, `matches`, `hashes`, `buzzes`. */
-const SIBILANT_PLURAL = /(?:x|ch|sh|z)es$/;
+/** Plurals that add `es` after a sibilant: `boxes`, `matches`, `hashes` (not `z`: `sizes` is `size` + `s`). */
+const SIBILANT_PLURAL = /(?:x|ch|sh)es$/;
 const VOWEL = /[aeiouy]/;
 const ASCII_LOWERCASE_WORD = /^[a-z]+$/;
 /** A doubled final consonant left by `-ing`/`-ed` (`runn`, `stopp`, `embedd`); l, s, z stay doubled (`fill`, `pass`). */

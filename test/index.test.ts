@@ -1,0 +1,683 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { splitWords, stem } from '../src/engine/text/words';
+import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
+import { VectorIndex } from '../src/engine/index/vector-index';
+import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
+import {
+  commitGeneration,
+  IndexCorruptError,
+  IndexVersionError,
+  loadManifest,
+  MANIFEST_FILE,
+  openGeneration,
+  sha256File,
+  sha256Hex,
+  writeFileAtomic,
+} from '../src/engine/index/store';
+
+const CORPUS_DIR = path.join(__dirname, '..', '..', 'test', 'fixtures', 'index', 'corpus');
+
+/** A small deterministic PRNG (mulberry32), so random data is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomVectors(count: number, dimension: number, seed: number): Float32Array[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: dimension }, () => random() * 2 - 1));
+}
+
+const tempDirs: string[] = [];
+after(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-index-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function terms(text: string): string[] {
+  return splitWords(text).map(stem);
+}
+
+function body(text: string): WeightedTokens[] {
+  return [{ tokens: terms(text), weight: 1 }];
+}
+
+describe('splitWords', () => {
+  const cases: [string, string[]][] = [
+    ['readFile', ['read', 'file', 'readfile']],
+    ['HTTPServer', ['http', 'server', 'httpserver']],
+    ['parseJSONFile', ['parse', 'json', 'file', 'parsejsonfile']],
+    ['utf8Decode', ['utf', '8', 'decode', 'utf8decode']],
+    ['md5', ['md', '5', 'md5']],
+    ['read_file', ['read', 'file', 'readfile']],
+    ['HTTP_SERVER_URL', ['http', 'server', 'url', 'httpserverurl']],
+    ['__init__', ['init']],
+    ['dry-run', ['dry', 'run']],
+    ['getURLs', ['get', 'urls', 'geturls']],
+    ['XMLHttpRequest', ['xml', 'http', 'request', 'xmlhttprequest']],
+    ['caféBar', ['café', 'bar', 'cafébar']],
+    ['日本語', ['日本語']],
+    ['x = a[i] + b.c;', ['x', 'a', 'i', 'b', 'c']],
+    ['', []],
+  ];
+  for (const [input, expected] of cases) {
+    test(JSON.stringify(input), () => assert.deepEqual(splitWords(input), expected));
+  }
+
+  test('drops blobs longer than 64 characters', () => {
+    assert.deepEqual(splitWords(`key ${'a'.repeat(65)} value`), ['key', 'value']);
+  });
+});
+
+describe('stem', () => {
+  test('inflections of a word share a stem', () => {
+    const groups = [
+      ['parse', 'parses', 'parsed', 'parsing'],
+      ['query', 'queries'],
+      ['copy', 'copies', 'copied', 'copying'],
+      ['match', 'matches', 'matched', 'matching'],
+      ['class', 'classes'],
+      ['embed', 'embedded', 'embedding', 'embeddings'],
+      ['run', 'runs', 'running'],
+      ['index', 'indexes', 'indexed', 'indexing'],
+      ['status', 'statuses'],
+      ['size', 'sizes'],
+      ['box', 'boxes'],
+    ];
+    for (const group of groups) {
+      assert.equal(new Set(group.map(stem)).size, 1, `${group.join(', ')} → ${group.map(stem).join(', ')}`);
+    }
+  });
+
+  test('leaves derivations, short words and non-words alone', () => {
+    for (const word of ['parser', 'string', 'need', 'this', 'is', 'utf8', 'café', 'ok']) assert.equal(stem(word), word);
+    assert.notEqual(stem('parser'), stem('parse'));
+  });
+});
+
+describe('LexicalIndex', () => {
+  test('scores equal a hand-computed BM25 value', () => {
+    const index = new LexicalIndex();
+    index.add(1, [{ tokens: ['cat', 'dog'], weight: 1 }]);
+    index.add(2, [{ tokens: ['cat', 'cat', 'fish', 'bird'], weight: 1 }]);
+    index.add(3, [{ tokens: ['bird'], weight: 1 }]);
+    // N = 3, avgdl = 7/3, df(cat) = 2, idf = ln(1 + (3 - 2 + 0.5) / (2 + 0.5)) = ln 1.6.
+    // doc 2: tf 2, dl 4: ln 1.6 · 2 · 2.2 / (2 + 1.2 · (0.25 + 0.75 · 4 / (7/3))) = 0.53814541935943
+    // doc 1: tf 1, dl 2: ln 1.6 · 1 · 2.2 / (1 + 1.2 · (0.25 + 0.75 · 2 / (7/3))) = 0.49917626830237
+    const hits = index.search(['cat'], 10);
+    assert.deepEqual(hits.map((h) => h.id), [2, 1]);
+    assert.ok(Math.abs(hits[0].score - 0.5381454193594297) < 1e-12);
+    assert.ok(Math.abs(hits[1].score - 0.4991762683023676) < 1e-12);
+  });
+
+  test('ranks code by identifier-aware terms', () => {
+    const index = new LexicalIndex();
+    const files = fs.readdirSync(CORPUS_DIR).sort();
+    files.forEach((file, id) => index.add(id, body(fs.readFileSync(path.join(CORPUS_DIR, file), 'utf8'))));
+    const top = (query: string): string => files[index.search(terms(query), 1)[0].id];
+    assert.equal(top('parse json file'), 'json-file.js');
+    assert.equal(top('start http server'), 'http_server.py');
+    assert.equal(top('utf8 decoding'), 'utf8.go');
+    assert.equal(top('retry backoff delay'), 'retry.java');
+    assert.equal(top('cached templates'), 'cache.rs');
+  });
+
+  test('weights fields', () => {
+    const index = new LexicalIndex();
+    index.add(1, [{ tokens: ['load'], weight: 1 }, { tokens: ['config', 'file'], weight: 1 }]);
+    index.add(2, [{ tokens: ['config'], weight: 3 }, { tokens: ['load', 'file'], weight: 1 }]);
+    assert.deepEqual(index.search(['config'], 2).map((h) => h.id), [2, 1]);
+  });
+
+  test('dedupes query tokens and ignores unknown ones', () => {
+    const index = new LexicalIndex();
+    index.add(1, body('alpha beta'));
+    index.add(2, body('beta gamma'));
+    assert.deepEqual(index.search(['beta', 'beta', 'alpha', 'nowhere'], 5), index.search(['alpha', 'beta'], 5));
+  });
+
+  test('filters and limits results', () => {
+    const index = new LexicalIndex();
+    for (let id = 0; id < 20; id++) index.add(id, body(`common word${id}`));
+    const hits = index.search(['common'], 3, (id) => id % 2 === 1);
+    assert.deepEqual(hits.map((h) => h.id), [1, 3, 5]);
+    assert.deepEqual(index.search(['common'], 0), []);
+  });
+
+  test('removal updates document frequencies and lengths', () => {
+    const docs: [number, string][] = [
+      [1, 'open file read file'],
+      [2, 'read socket buffer'],
+      [3, 'file buffer flush buffer write'],
+      [4, 'close socket'],
+      [5, 'write file atomically'],
+    ];
+    const index = new LexicalIndex();
+    for (const [id, text] of docs) index.add(id, body(text));
+    assert.equal(index.remove(3), true);
+    assert.equal(index.remove(3), false);
+    assert.equal(index.remove(5), true);
+    assert.equal(index.remove(42), false);
+    index.add(6, body('read buffer'));
+    const fresh = new LexicalIndex();
+    for (const [id, text] of docs) if (id !== 3 && id !== 5) fresh.add(id, body(text));
+    fresh.add(6, body('read buffer'));
+    for (const query of ['file', 'buffer', 'read socket', 'write flush', 'close']) {
+      assert.deepEqual(index.search(terms(query), 10), fresh.search(terms(query), 10), query);
+    }
+    assert.equal(index.size, 4);
+  });
+
+  test('purging removed documents in bulk keeps results identical', () => {
+    const random = seededRandom(21);
+    const text = (id: number) => Array.from({ length: 8 }, () => `w${Math.floor(random() * 50)}`).join(' ') + ` id${id}`;
+    const docs = Array.from({ length: 3000 }, (_, id) => text(id));
+    const index = new LexicalIndex();
+    docs.forEach((doc, id) => index.add(id, body(doc)));
+    const kept = new LexicalIndex();
+    for (let id = 0; id < 3000; id++) {
+      if (id % 3 === 0) kept.add(id, body(docs[id]));
+      else index.remove(id);
+    }
+    index.add(1, body(docs[1]));
+    kept.add(1, body(docs[1]));
+    const loaded = LexicalIndex.deserialize(index.serialize());
+    for (const query of ['w1', 'w7 w8 w9', 'id1 w3', 'id2']) {
+      assert.deepEqual(index.search(terms(query), 25), kept.search(terms(query), 25), query);
+      assert.deepEqual(loaded.search(terms(query), 25), kept.search(terms(query), 25), query);
+    }
+  });
+
+  test('re-adding an id replaces the document', () => {
+    const index = new LexicalIndex();
+    index.add(7, body('old words'));
+    index.add(7, body('new words'));
+    assert.equal(index.size, 1);
+    assert.deepEqual(index.search(['old'], 5), []);
+    assert.equal(index.search(['new'], 5)[0].id, 7);
+  });
+
+  test('serialises and deserialises without changing results', () => {
+    const index = new LexicalIndex({ k1: 1.5, b: 0.6 });
+    const random = seededRandom(7);
+    const vocabulary = Array.from({ length: 300 }, (_, i) => `term${i}`);
+    for (let id = 0; id < 500; id++) {
+      const tokens = Array.from({ length: 5 + Math.floor(random() * 40) }, () => vocabulary[Math.floor(random() * random() * 300)]);
+      index.add(id * 3 + 1_000_000, [
+        { tokens: tokens.slice(0, 3), weight: 2.5 },
+        { tokens: tokens.slice(3), weight: 1 },
+      ]);
+    }
+    for (const id of [1_000_000, 1_000_300, 1_000_903]) index.remove(id);
+    const bytes = index.serialize();
+    const copy = LexicalIndex.deserialize(bytes, { k1: 1.5, b: 0.6 });
+    assert.equal(copy.size, index.size);
+    for (const query of [['term0'], ['term1', 'term17'], ['term250', 'term3', 'term99']]) {
+      assert.deepEqual(copy.search(query, 20), index.search(query, 20));
+    }
+    assert.deepEqual(copy.serialize(), bytes);
+    copy.add(5, body('fresh words'));
+    assert.equal(copy.remove(1_000_003), true);
+    assert.equal(copy.remove(5), true);
+    index.remove(1_000_003);
+    assert.deepEqual(copy.search(['fresh'], 5), []);
+    for (const query of [['term0'], ['term1', 'term17']]) assert.deepEqual(copy.search(query, 20), index.search(query, 20));
+  });
+
+  test('rejects damaged serialised data', () => {
+    const index = new LexicalIndex();
+    index.add(1, body('some words here'));
+    const bytes = index.serialize();
+    assert.throws(() => LexicalIndex.deserialize(bytes.subarray(0, bytes.length - 3)), IndexCorruptError);
+    const wrongVersion = Buffer.from(bytes);
+    wrongVersion.writeUInt32LE(99, 4);
+    assert.throws(() => LexicalIndex.deserialize(wrongVersion), IndexVersionError);
+    assert.throws(() => LexicalIndex.deserialize(Buffer.from('not an index')), IndexCorruptError);
+  });
+
+  test('validates ids, weights and parameters', () => {
+    const index = new LexicalIndex();
+    assert.throws(() => index.add(-1, body('x')), RangeError);
+    assert.throws(() => index.add(2 ** 32, body('x')), RangeError);
+    assert.throws(() => index.add(1, [{ tokens: ['x'], weight: 0 }]), RangeError);
+    assert.throws(() => new LexicalIndex({ b: 1.5 }), RangeError);
+  });
+});
+
+describe('VectorIndex', () => {
+  const dimension = 32;
+
+  test('HNSW and exact search agree on the nearest neighbour', () => {
+    const vectors = randomVectors(3000, dimension, 1);
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    vectors.forEach((v, label) => index.add(label, v));
+    assert.equal(index.hasGraph, true);
+    const queries = randomVectors(100, dimension, 2);
+    let agree = 0;
+    for (const query of queries) {
+      const graph = index.search(query, 10);
+      const exact = index.searchExact(query, 10);
+      assert.equal(graph.length, 10);
+      if (graph[0].label === exact[0].label) {
+        agree++;
+        assert.ok(Math.abs(graph[0].score - exact[0].score) < 1e-5);
+      }
+    }
+    assert.ok(agree >= 95, `top-1 agreement ${agree}/100`);
+    for (let label = 0; label < 3000; label += 97) {
+      assert.equal(index.search(vectors[label], 1)[0].label, label);
+    }
+  });
+
+  test('exact search returns cosine similarities, best first', () => {
+    const index = new VectorIndex({ dimension: 2 });
+    index.add(1, [1, 0]);
+    index.add(2, [0, 5]);
+    index.add(3, [3, 3]);
+    const hits = index.search([2, 0], 3);
+    assert.deepEqual(hits.map((h) => h.label), [1, 3, 2]);
+    assert.ok(Math.abs(hits[1].score - Math.SQRT1_2) < 1e-6);
+    assert.ok(Math.abs(hits[2].score) < 1e-6);
+    assert.deepEqual(Array.from(index.getVector(2)!), [0, 1]);
+    assert.equal(index.getVector(9), undefined);
+  });
+
+  test('rejects bad vectors and labels', () => {
+    const index = new VectorIndex({ dimension: 3 });
+    assert.throws(() => index.add(1, [1, Number.NaN, 0]), /NaN/);
+    assert.throws(() => index.add(1, [1, Number.POSITIVE_INFINITY, 0]), RangeError);
+    assert.throws(() => index.add(1, [0, 0, 0]), /zeros/);
+    assert.throws(() => index.add(1, [1, 2]), /dimensions/);
+    assert.throws(() => index.add(-1, [1, 2, 3]), /uint32/);
+    assert.throws(() => index.add(2 ** 32, [1, 2, 3]), /uint32/);
+    assert.throws(() => index.add(1.5, [1, 2, 3]), /uint32/);
+    index.add(1, [1, 2, 3]);
+    assert.throws(() => index.search([Number.NaN, 0, 0], 1), /NaN/);
+    assert.equal(index.size, 1);
+  });
+
+  test('removal is idempotent, also in the graph', () => {
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(50, dimension, 3);
+    vectors.forEach((v, label) => index.add(label, v));
+    assert.equal(index.remove(10), true);
+    assert.equal(index.remove(10), false);
+    assert.equal(index.remove(999), false);
+    assert.equal(index.size, 49);
+    assert.notEqual(index.search(vectors[10], 1)[0].label, 10);
+    index.add(10, vectors[10]);
+    assert.equal(index.search(vectors[10], 1)[0].label, 10);
+    assert.equal(index.remove(10), true);
+  });
+
+  test('a selective filter still yields k results through the graph', () => {
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(2000, dimension, 4).forEach((v, label) => index.add(label, v));
+    const query = randomVectors(1, dimension, 5)[0];
+    const filter = (label: number) => label % 97 === 0;
+    const hits = index.search(query, 10, filter);
+    assert.equal(hits.length, 10);
+    assert.ok(hits.every((h) => filter(h.label)));
+    assert.deepEqual(hits.map((h) => h.label), index.searchExact(query, 10, filter).map((h) => h.label));
+    assert.equal(index.search(query, 30, filter).length, 21);
+  });
+
+  test('grows beyond its initial capacity, with and without a graph', () => {
+    for (const exactSearchMaxVectors of [0, 1_000_000]) {
+      const index = new VectorIndex({ dimension: 8, exactSearchMaxVectors, efConstruction: 40 });
+      const vectors = randomVectors(2500, 8, 6);
+      vectors.forEach((v, label) => index.add(label * 7, v));
+      assert.equal(index.size, 2500);
+      for (const label of [0, 1023, 1024, 2047, 2048, 2499]) {
+        assert.equal(index.search(vectors[label], 1)[0].label, label * 7);
+        const stored = index.getVector(label * 7)!;
+        const norm = Math.hypot(...vectors[label]);
+        stored.forEach((x, j) => assert.ok(Math.abs(x - vectors[label][j] / norm) < 1e-6));
+      }
+    }
+  });
+
+  test('builds the graph once the exact-search limit is passed, and rebuilds it on request', () => {
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 100 });
+    const vectors = randomVectors(200, dimension, 8);
+    vectors.slice(0, 100).forEach((v, label) => index.add(label, v));
+    assert.equal(index.hasGraph, false);
+    vectors.slice(100).forEach((v, i) => index.add(100 + i, v));
+    assert.equal(index.hasGraph, true);
+    for (let label = 0; label < 70; label++) index.remove(label);
+    assert.equal(index.needsGraphRebuild, true);
+    index.rebuildGraph();
+    assert.equal(index.needsGraphRebuild, false);
+    assert.equal(index.hasGraph, true);
+    assert.equal(index.search(vectors[150], 1)[0].label, 150);
+    for (let label = 70; label < 150; label++) index.remove(label);
+    index.rebuildGraph();
+    assert.equal(index.hasGraph, false);
+    assert.equal(index.search(vectors[199], 1)[0].label, 199);
+  });
+
+  test('saves and loads, with and without a graph', () => {
+    const dir = tempDir();
+    for (const exactSearchMaxVectors of [0, 1_000_000]) {
+      const index = new VectorIndex({ dimension, exactSearchMaxVectors });
+      const vectors = randomVectors(300, dimension, 9);
+      vectors.forEach((v, label) => index.add(label + 5, v));
+      index.remove(5);
+      index.remove(6);
+      const file = path.join(dir, `vectors-${exactSearchMaxVectors}.bin`);
+      index.save(file);
+      const loaded = VectorIndex.load(file, { dimension, exactSearchMaxVectors });
+      assert.equal(loaded.size, 298);
+      assert.equal(loaded.hasGraph, exactSearchMaxVectors === 0);
+      assert.equal(loaded.remove(5), false);
+      for (const query of randomVectors(10, dimension, 10)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
+      assert.deepEqual(loaded.getVector(100), index.getVector(100));
+      loaded.add(5, vectors[0]);
+      assert.equal(loaded.search(vectors[0], 1)[0].label, 5);
+    }
+  });
+
+  test('refuses a file of another dimension', () => {
+    const file = path.join(tempDir(), 'vectors.bin');
+    const index = new VectorIndex({ dimension: 4 });
+    index.add(1, [1, 2, 3, 4]);
+    index.save(file);
+    assert.throws(() => VectorIndex.load(file, { dimension: 8 }), (error: unknown) => {
+      assert.ok(error instanceof IndexCorruptError);
+      assert.match(error.message, /dimension 4, expected 8/);
+      return true;
+    });
+  });
+
+  test('a damaged or truncated file raises IndexCorruptError instead of crashing', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'vectors.bin');
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(400, dimension, 11).forEach((v, label) => index.add(label, v));
+    index.save(file);
+    const good = fs.readFileSync(file);
+    const graphStart = 60 + 400 * 4 + 400 * dimension * 4;
+    const damaged = (mutate: (bytes: Buffer) => Buffer): string => {
+      const target = path.join(dir, 'damaged.bin');
+      fs.writeFileSync(target, mutate(Buffer.from(good)));
+      return target;
+    };
+    const cases: [string, (bytes: Buffer) => Buffer][] = [
+      ['flipped graph header', (b) => flip(b, graphStart + 20)],
+      ['flipped graph links', (b) => flip(b, graphStart + 200)],
+      ['flipped graph tail', (b) => flip(b, b.length - 5)],
+      ['truncated graph', (b) => b.subarray(0, b.length - 1000)],
+      ['truncated vectors', (b) => b.subarray(0, graphStart - 10)],
+      ['truncated header', (b) => b.subarray(0, 30)],
+      ['empty file', () => Buffer.alloc(0)],
+    ];
+    for (const [name, mutate] of cases) {
+      assert.throws(() => VectorIndex.load(damaged(mutate), { dimension, exactSearchMaxVectors: 0 }), IndexCorruptError, name);
+    }
+  });
+
+  test('a graph with a valid checksum but an inconsistent layout is refused before hnswlib reads it', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'vectors.bin');
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(50, dimension, 13).forEach((v, label) => index.add(label, v));
+    index.save(file);
+    const good = fs.readFileSync(file);
+    const graphStart = 60 + 50 * 4 + 50 * dimension * 4;
+    /** The file with its graph section replaced, and the header's length and checksum made to match. */
+    const withGraph = (graph: Buffer): string => {
+      const header = Buffer.from(good.subarray(0, 60));
+      header.writeBigUInt64LE(BigInt(graph.length), 20);
+      sha256Buffer(graph).copy(header, 28);
+      const target = path.join(dir, 'rewritten.bin');
+      fs.writeFileSync(target, Buffer.concat([header, good.subarray(60, graphStart), graph]));
+      return target;
+    };
+    const graph = good.subarray(graphStart);
+    const options = { dimension, exactSearchMaxVectors: 0 };
+    assert.ok(VectorIndex.load(withGraph(Buffer.from(graph)), options).hasGraph);
+    assert.equal(VectorIndex.load(withGraph(Buffer.from(graph)), { dimension }).hasGraph, false);
+    const otherDimension = Buffer.from(graph);
+    otherDimension.writeBigUInt64LE(otherDimension.readBigUInt64LE(32) + 4n, 32);
+    const cases: [string, Buffer, RegExp][] = [
+      ['truncated', graph.subarray(0, graph.length - 8), /truncated/],
+      ['trailing bytes', Buffer.concat([graph, Buffer.alloc(4)]), /trailing/],
+      ['header only', graph.subarray(0, 50), /truncated/],
+      ['other dimension', otherDimension, /dimension 32/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      assert.throws(() => VectorIndex.load(withGraph(bytes), options), (error: unknown) => error instanceof IndexCorruptError && message.test(error.message), name);
+    }
+  });
+
+  test('the manifest checksum catches a damaged file before it is read', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(100, dimension, 12).forEach((v, label) => index.add(label, v));
+    const manifest = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'vectors.bin', write: (p) => index.save(p) }] });
+    const file = path.join(dir, manifest.files['vectors.bin'].file);
+    fs.writeFileSync(file, flip(fs.readFileSync(file), 1000));
+    const generation = openGeneration(dir, 1)!;
+    assert.throws(() => generation.verifiedPath('vectors.bin'), /vectors\.bin checksum mismatch\); it will be rebuilt/);
+    fs.truncateSync(file, 500);
+    assert.throws(() => openGeneration(dir, 1), /vectors\.bin has 500 bytes/);
+  });
+});
+
+describe('store', () => {
+  test('writeFileAtomic replaces a file and leaves no temporary files', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'data.txt');
+    writeFileAtomic(file, 'first');
+    writeFileAtomic(file, Buffer.from('second'));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'second');
+    assert.deepEqual(fs.readdirSync(dir), ['data.txt']);
+  });
+
+  test('sha256 helpers agree', () => {
+    const file = path.join(tempDir(), 'data.bin');
+    const data = Buffer.alloc(3 << 20, 7);
+    fs.writeFileSync(file, data);
+    assert.equal(sha256File(file), sha256Hex(data));
+    assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  test('commits generations and cleans up old ones', () => {
+    const dir = tempDir();
+    assert.equal(openGeneration(dir, 1), undefined);
+    const first = commitGeneration(dir, { version: 1, meta: { model: 'm1' }, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'b', write: (p) => fs.writeFileSync(p, 'B1') }] });
+    assert.equal(first.generation, 1);
+    assert.equal(first.files['a.bin'].file, 'a.g1.bin');
+    assert.equal(first.files['b'].file, 'b.g1');
+    const second = commitGeneration(dir, { version: 1, meta: { model: 'm2' }, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
+    assert.equal(second.generation, 2);
+    assert.equal(second.createdAt, first.createdAt);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', MANIFEST_FILE]);
+    const generation = openGeneration(dir, 1, (meta): meta is { model: string } => typeof (meta as { model?: unknown }).model === 'string')!;
+    assert.equal(generation.manifest.meta.model, 'm2');
+    assert.equal(generation.read('a.bin').toString(), 'A2');
+    assert.equal(generation.has('b'), false);
+    assert.throws(() => generation.read('b'), IndexCorruptError);
+  });
+
+  test('a crash in the middle of a commit leaves the previous generation loadable', () => {
+    const dir = tempDir();
+    commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('old A') }, { name: 'b.bin', data: Buffer.from('old B') }] });
+    const crash = new Error('killed');
+    assert.throws(
+      () =>
+        commitGeneration(dir, {
+          version: 1,
+          meta: null,
+          files: [
+            { name: 'a.bin', data: Buffer.from('new A') },
+            { name: 'b.bin', write: () => { throw crash; } },
+          ],
+        }),
+      (error) => error === crash,
+    );
+    assert.ok(fs.existsSync(path.join(dir, 'a.g2.bin')));
+    const generation = openGeneration(dir, 1)!;
+    assert.equal(generation.manifest.generation, 1);
+    assert.equal(generation.read('a.bin').toString(), 'old A');
+    assert.equal(generation.read('b.bin').toString(), 'old B');
+    const next = commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('newer A') }] });
+    assert.equal(next.generation, 3);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g3.bin', MANIFEST_FILE]);
+  });
+
+  test('a damaged manifest or data file raises IndexCorruptError', () => {
+    const dir = tempDir();
+    const manifestPath = path.join(dir, MANIFEST_FILE);
+    commitGeneration(dir, { version: 2, meta: { ok: true }, files: [{ name: 'a.bin', data: Buffer.from('payload') }] });
+    const good = fs.readFileSync(manifestPath, 'utf8');
+
+    assert.throws(() => openGeneration(dir, 3), (error: unknown) => error instanceof IndexVersionError && /format version 2, this version reads 3/.test(error.message));
+    assert.throws(() => openGeneration(dir, 2, (meta): meta is string => typeof meta === 'string'), /invalid metadata/);
+
+    fs.writeFileSync(manifestPath, good.slice(0, 40));
+    assert.throws(() => loadManifest(dir, 2), (error: unknown) => error instanceof IndexCorruptError && !(error instanceof IndexVersionError) && /not valid JSON/.test(error.message));
+    fs.writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(good), files: { 'a.bin': { file: '../../etc/passwd', sha256: 'x', bytes: 1 } } }));
+    assert.throws(() => loadManifest(dir, 2), /invalid entry for a\.bin/);
+    fs.writeFileSync(manifestPath, good);
+
+    const dataFile = path.join(dir, 'a.g1.bin');
+    fs.writeFileSync(dataFile, 'PAYLOAD');
+    assert.throws(() => openGeneration(dir, 2)!.read('a.bin'), (error: unknown) => error instanceof IndexCorruptError && error.message === `index at ${dir} is damaged (a.bin checksum mismatch); it will be rebuilt`);
+    fs.rmSync(dataFile);
+    assert.throws(() => openGeneration(dir, 2), /a\.bin is missing/);
+    fs.writeFileSync(dataFile, 'payload');
+    fs.rmSync(manifestPath);
+    assert.throws(() => openGeneration(dir, 2), /manifest\.json is missing/);
+    assert.equal(openGeneration(path.join(dir, 'nothing-here'), 2), undefined);
+
+    commitGeneration(dir, { version: 3, meta: null, files: [{ name: 'a.bin', data: Buffer.from('rebuilt') }] });
+    assert.equal(openGeneration(dir, 3)!.read('a.bin').toString(), 'rebuilt');
+  });
+
+  test('rejects unsafe file names', () => {
+    const dir = tempDir();
+    for (const name of ['../x', 'a/b', 'a.b.c', MANIFEST_FILE, '']) {
+      assert.throws(() => commitGeneration(dir, { version: 1, meta: null, files: [{ name, data: Buffer.alloc(1) }] }), RangeError, name);
+    }
+  });
+});
+
+describe('EmbeddingCache', () => {
+  const dimension = 16;
+  const keyOf = (i: number): Buffer => embeddingKey('model', `chunk ${i}`);
+  const vectorOf = (i: number): Float32Array => Float32Array.from({ length: dimension }, (_, j) => i + j / 100);
+  const recordBytes = EMBEDDING_KEY_BYTES + dimension * 4 + 4;
+
+  function filled(file: string, count: number): void {
+    const cache = EmbeddingCache.open(file, dimension);
+    for (let i = 0; i < count; i++) cache.put(keyOf(i), vectorOf(i));
+    cache.close();
+  }
+
+  test('keeps flushed vectors across reopening', () => {
+    const file = path.join(tempDir(), 'not', 'yet', 'there', 'embeddings.cache');
+    const cache = EmbeddingCache.open(file, dimension);
+    cache.put(keyOf(1), vectorOf(1));
+    cache.put(keyOf(1), vectorOf(99));
+    cache.put(keyOf(2), vectorOf(2));
+    assert.deepEqual(cache.get(keyOf(1)), vectorOf(1));
+    cache.flush();
+    cache.put(keyOf(3), vectorOf(3));
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 3);
+    assert.deepEqual(reopened.get(keyOf(2)), vectorOf(2));
+    assert.deepEqual(reopened.get(keyOf(3)), vectorOf(3));
+    assert.equal(reopened.get(keyOf(4)), undefined);
+    assert.deepEqual(reopened.recovery, { truncatedBytes: 0, corruptRecords: 0, reset: false });
+    reopened.close();
+  });
+
+  test('cuts off a torn tail and appends after the last good record', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 5);
+    const size = fs.statSync(file).size;
+    fs.appendFileSync(file, Buffer.alloc(recordBytes - 7, 0xab));
+    const cache = EmbeddingCache.open(file, dimension);
+    assert.deepEqual(cache.recovery, { truncatedBytes: recordBytes - 7, corruptRecords: 0, reset: false });
+    assert.equal(fs.statSync(file).size, size);
+    assert.equal(cache.size, 5);
+    cache.put(keyOf(5), vectorOf(5));
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 6);
+    assert.deepEqual(reopened.get(keyOf(5)), vectorOf(5));
+    reopened.close();
+  });
+
+  test('skips corrupted records and drops a corrupted last record', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 5);
+    const bytes = fs.readFileSync(file);
+    flip(bytes, 16 + recordBytes + 40);
+    flip(bytes, 16 + 4 * recordBytes + 3);
+    fs.writeFileSync(file, bytes);
+    const cache = EmbeddingCache.open(file, dimension);
+    assert.deepEqual(cache.recovery, { truncatedBytes: recordBytes, corruptRecords: 1, reset: false });
+    assert.equal(cache.has(keyOf(1)), false);
+    assert.equal(cache.has(keyOf(4)), false);
+    assert.deepEqual(cache.get(keyOf(2)), vectorOf(2));
+    assert.equal(cache.size, 3);
+    cache.close();
+  });
+
+  test('compacts to the live keys', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 10);
+    const cache = EmbeddingCache.open(file, dimension);
+    cache.put(keyOf(10), vectorOf(10));
+    cache.compact([keyOf(2), keyOf(10), keyOf(77)]);
+    assert.equal(cache.size, 2);
+    assert.equal(fs.statSync(file).size, 16 + 2 * recordBytes);
+    cache.put(keyOf(11), vectorOf(11));
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 3);
+    assert.deepEqual(reopened.get(keyOf(10)), vectorOf(10));
+    assert.deepEqual(reopened.get(keyOf(11)), vectorOf(11));
+    assert.equal(reopened.has(keyOf(3)), false);
+    reopened.close();
+  });
+
+  test('starts afresh for another dimension and validates input', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 3);
+    const cache = EmbeddingCache.open(file, dimension * 2);
+    assert.equal(cache.recovery.reset, true);
+    assert.equal(cache.size, 0);
+    assert.throws(() => cache.put(keyOf(1), vectorOf(1)), /dimensions/);
+    assert.throws(() => cache.put(keyOf(1), new Float32Array(dimension * 2).fill(Number.NaN)), /non-finite/);
+    assert.throws(() => cache.put(Buffer.alloc(8), new Float32Array(dimension * 2)), /32 bytes/);
+    cache.close();
+    assert.throws(() => cache.put(keyOf(1), new Float32Array(dimension * 2)), /closed/);
+  });
+});
+
+function sha256Buffer(data: Uint8Array): Buffer {
+  return Buffer.from(sha256Hex(data), 'hex');
+}
+
+/** Inverts one byte in place and returns the buffer. */
+function flip(bytes: Buffer, offset: number): Buffer {
+  bytes[offset] = bytes[offset] ^ 0xff;
+  return bytes;
+}
