@@ -55,6 +55,8 @@ const common = {
 
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // parsing runs on worker threads (src/engine/chunks/pool.ts looks for this file beside the bundle)
+  { entryPoints: ['src/engine/chunks/worker.ts'], outfile: 'dist/chunk-worker.js' },
 ];
 
 copyGrammars();

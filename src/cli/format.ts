@@ -21,7 +21,7 @@ export class ProgressBar {
     if (!this.out.isTTY) {
       // On a pipe: one line when real work starts, nothing for a quick up-to-date check.
       if (p.phase === 'parse' && p.done === 0 && this.lastPhase !== 'parse') {
-        this.out.write(`codescout: indexing ${p.total} changed files…\n`);
+        this.out.write(`codescout: indexing ${p.total} new or changed files…\n`);
       }
       this.lastPhase = p.phase;
       return;

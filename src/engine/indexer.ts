@@ -11,8 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { Chunker } from './chunks/chunker';
-import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
+import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
+import { scanWorkspace, type ScannedFile, type ScanOptions, type Skipped } from './files/scan';
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
@@ -101,17 +101,17 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
   });
 
-  let chunker: Chunker | undefined;
+  let chunker: FileChunker | undefined;
   let lastCheckpoint = performance.now();
   try {
     for (let i = 0; i < todo.length && !signal?.cancelled; i += FILES_PER_BATCH) {
       progress({ phase: 'parse', done: i, total: todo.length });
       const parsed: Parsed[] = [];
+      const parsing: Promise<void>[] = [];
       for (const file of todo.slice(i, i + FILES_PER_BATCH)) {
         const read = await readSourceFile(file.absPath, basename(file.path));
         if ('skip' in read) {
-          dropFile(state, file.path);
-          catalog.addFile(file.path, { size: file.size, mtimeMs: file.mtimeMs, skip: read.skip, detail: read.detail }, []);
+          recordSkip(state, file, read.skip, read.detail);
           dirty = true;
           continue;
         }
@@ -123,10 +123,22 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
           dirty = true;
           continue;
         }
-        chunker ??= await Chunker.create(embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {});
-        parsed.push({ ...file, hash, chunks: await chunker.chunkFile(file.path, read.text) });
-        summary.filesParsed++;
+        chunker ??= await startChunker(todo.length, embedder);
+        const entry: Parsed = { ...file, hash, chunks: [] };
+        parsed.push(entry);
+        parsing.push(
+          chunker.chunkFile(file.path, read.text).then(
+            (chunks) => void (entry.chunks = chunks),
+            (err: Error) => {
+              parsed.splice(parsed.indexOf(entry), 1);
+              recordSkip(state, file, 'parse-error', err.message);
+            },
+          ),
+        );
       }
+      await Promise.all(parsing);
+      summary.filesParsed += parsed.length;
+      dirty ||= parsing.length > 0;
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
       let v = 0;
@@ -154,7 +166,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err;
   } finally {
-    chunker?.dispose();
+    await chunker?.dispose();
   }
 
   if (state.vectors?.needsGraphRebuild) {
@@ -174,6 +186,21 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   summary.chunks = catalog.chunks.size;
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** Below this many files to parse, starting worker threads costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 48;
+
+/** Parsing runs on worker threads for real work, in-process for a handful of files. */
+async function startChunker(files: number, embedder: Embedder | undefined): Promise<FileChunker> {
+  const options = embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {};
+  return files >= MIN_FILES_FOR_WORKERS ? ChunkerPool.create(defaultWorkerCount(), options) : inProcessChunker(options);
+}
+
+/** Records a file whose content cannot be indexed, dropping whatever it had before. */
+function recordSkip(state: LoadedIndex, file: ScannedFile, reason: SkipReason, detail?: string): void {
+  dropFile(state, file.path);
+  state.catalog.addFile(file.path, { size: file.size, mtimeMs: file.mtimeMs, skip: reason, detail }, []);
 }
 
 /** Removes a file's chunks from the catalog and both indexes. */

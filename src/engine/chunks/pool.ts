@@ -1,0 +1,136 @@
+/**
+ * Parsing on worker threads: a pool of workers, each with its own Chunker (tree-sitter's wasm
+ * heap is per thread), so that parsing uses every core and never blocks the thread that asks.
+ * A worker that dies (a wasm abort, say) fails only the file it was on, and is replaced.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Chunk } from '../types';
+import { Chunker, type ChunkerOptions } from './chunker';
+
+/** What the indexer needs from a chunker, in-process or pooled. */
+export interface FileChunker {
+  /** Chunks one file; rejects only when the file could not be chunked at all. */
+  chunkFile(relPath: string, text: string): Promise<Chunk[]>;
+  dispose(): Promise<void>;
+}
+
+export interface WorkerRequest {
+  id: number;
+  relPath: string;
+  text: string;
+}
+
+export type WorkerReply = { id: number; chunks: Chunk[]; parseError?: string } | { id: number; error: string };
+
+type ChunkOptions = Omit<ChunkerOptions, 'onParseError'>;
+
+interface Task extends WorkerRequest {
+  resolve(chunks: Chunk[]): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+}
+
+/** Workers for a machine: all cores but none beyond four (parsing stops scaling before that). */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** The worker script: beside the bundle (dist/chunk-worker.js) or beside this module (tsc output). */
+function workerScript(): string {
+  const candidates = [join(__dirname, 'chunk-worker.js'), join(__dirname, 'worker.js')];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`cannot find the chunk worker; looked at ${candidates.join(', ')}`);
+  return found;
+}
+
+export class ChunkerPool implements FileChunker {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly options: Partial<ChunkOptions>,
+    private readonly onParseError?: (relPath: string, reason: string) => void,
+  ) {}
+
+  static create(workers: number, options: Partial<ChunkOptions> = {}, onParseError?: (relPath: string, reason: string) => void): ChunkerPool {
+    const pool = new ChunkerPool(options, onParseError);
+    for (let i = 0; i < workers; i++) pool.slots.push({ worker: pool.spawn() });
+    return pool;
+  }
+
+  chunkFile(relPath: string, text: string): Promise<Chunk[]> {
+    if (this.disposed) return Promise.reject(new Error('ChunkerPool.chunkFile called after dispose()'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, relPath, text, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const task of this.queue.splice(0)) task.reject(new Error('the chunker pool was disposed'));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(workerScript(), { workerData: this.options });
+    worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
+    worker.on('error', (err) => this.replace(worker, err));
+    worker.on('exit', (code) => {
+      if (!this.disposed) this.replace(worker, new Error(`chunk worker exited with code ${code}`));
+    });
+    return worker;
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.task || !this.queue.length) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      const request: WorkerRequest = { id: task.id, relPath: task.relPath, text: task.text };
+      slot.worker.postMessage(request);
+    }
+  }
+
+  private settle(worker: Worker, reply: WorkerReply): void {
+    const slot = this.slots.find((s) => s.worker === worker);
+    const task = slot?.task;
+    if (!slot || !task || task.id !== reply.id) return;
+    slot.task = undefined;
+    if ('error' in reply) task.reject(new Error(reply.error));
+    else {
+      if (reply.parseError) this.onParseError?.(task.relPath, reply.parseError);
+      task.resolve(reply.chunks);
+    }
+    this.pump();
+  }
+
+  /** A worker failed: fail its file, start a fresh worker in its place. */
+  private replace(worker: Worker, err: Error): void {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (!slot || this.disposed) return;
+    slot.task?.reject(new Error(`parser crashed on ${slot.task.relPath}: ${err.message}`));
+    slot.task = undefined;
+    void worker.terminate();
+    slot.worker = this.spawn();
+    this.pump();
+  }
+}
+
+/** The same interface over an in-process Chunker, for small jobs where starting workers costs more than it saves. */
+export async function inProcessChunker(options: Partial<ChunkerOptions> = {}): Promise<FileChunker> {
+  const chunker = await Chunker.create(options);
+  return {
+    chunkFile: (relPath, text) => chunker.chunkFile(relPath, text),
+    dispose: async () => chunker.dispose(),
+  };
+}
