@@ -129,14 +129,27 @@ export class Engine {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.rank(query, (e) => e.embedQuery(query), opts);
+  }
+
+  /**
+   * Code like `text` (a selection, a snippet): embedded as code, not as a query, and searched
+   * by meaning, with the lexical ranking fused in; lexical-only without a model.
+   */
+  async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.rank(text, async (e) => (await e.embedDocuments([text]))[0], opts);
+  }
+
+  /** Hybrid ranking of the lexical matches of `text` and the vector neighbours of its embedding. */
+  private async rank(text: string, embed: (e: Embedder) => Promise<Float32Array>, opts: SearchOptions): Promise<SearchHit[]> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
     const k = Math.max(top, CANDIDATES);
-    const lexical = this.state.lexical.search(lexicalQueryTokens(query), k, filter);
+    const lexical = this.state.lexical.search(lexicalQueryTokens(text), k, filter);
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
-      const q = await this.embedder.embedQuery(query);
-      vector = this.state.vectors.search(q, k, filter).map((h) => ({ id: h.label, score: h.score }));
+      const v = await embed(this.embedder);
+      if (v.some((x) => x !== 0)) vector = this.state.vectors.search(v, k, filter).map((h) => ({ id: h.label, score: h.score }));
     }
     const weight = this.options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
     const fused = fuseRankings(lexical, vector, vector.length ? weight : 1, k);
