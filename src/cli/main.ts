@@ -15,6 +15,9 @@ import { formatHitsText, formatSkipped, formatStatus, formatSummary, ProgressBar
 
 class UsageError extends Error {}
 
+/** The exit code of a run stopped by Ctrl-C (128 + SIGINT), after it saved its work. */
+const INTERRUPTED = 130;
+
 const USAGE = `usage:
   codescout index   <folder> [--index-dir DIR]
   codescout search  <folder> [--top N] [--json] [--index-dir DIR] [--lang L] [--path GLOB] [query words…]
@@ -71,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
         const summary = await refreshWithProgress(engine);
         if (verbose) process.stderr.write(formatSkipped(summary.skippedFiles));
         process.stderr.write(formatSummary(summary, engine.indexDir) + '\n');
-        return 0;
+        return summary.cancelled ? INTERRUPTED : 0;
       }
       case 'status': {
         const status = await engine.status();
@@ -79,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'search': {
-        await refreshWithProgress(engine);
+        if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
         const options: SearchOptions = { top, languages: values.lang, paths: values.path };
         const answer = async (query: string) => {
           const results = await engine.search(query, options);
@@ -92,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'related': {
-        await refreshWithProgress(engine);
+        if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
         const { path, line } = related!;
         const answer = await engine.related(path, line, { top });
         if (values.json) process.stdout.write(JSON.stringify(answer) + '\n');

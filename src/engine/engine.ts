@@ -80,6 +80,15 @@ export interface StatusReport {
   skipped: Skipped[];
 }
 
+/** See {@link Engine.contents}. */
+export interface IndexContents {
+  files: number;
+  chunks: number;
+  definitions: number;
+  /** chunks per language */
+  languages: Record<string, number>;
+}
+
 /** How many candidates each side contributes to the fusion. */
 const CANDIDATES = 200;
 
@@ -107,12 +116,34 @@ export class Engine {
       );
     }
     const storage = new IndexStorage(indexDir, root, embedder);
-    const state = await storage.load(log);
+    let state: LoadedIndex;
+    try {
+      state = await storage.load(log);
+    } catch (err) {
+      await embedder?.dispose();
+      throw indexFolderError(indexDir, err);
+    }
     return new Engine(root, indexDir, options, embedder, storage, state);
   }
 
   get mode(): 'hybrid' | 'lexical-only' {
     return this.embedder ? 'hybrid' : 'lexical-only';
+  }
+
+  /**
+   * What the loaded index holds, counted in memory without scanning the folder (unlike
+   * `status()`), so that an editor can show it after every refresh. `definitions` are the
+   * chunks that are functions, classes, … rather than line windows.
+   */
+  contents(): IndexContents {
+    const { catalog } = this.state;
+    const languages: Record<string, number> = {};
+    let definitions = 0;
+    for (const c of catalog.chunks.values()) {
+      languages[c.language] = (languages[c.language] ?? 0) + 1;
+      if (c.kind !== 'window') definitions++;
+    }
+    return { files: catalog.indexedFileCount, chunks: catalog.chunks.size, definitions, languages };
   }
 
   /** Brings the index up to date with the folder: only changed files are parsed, only new chunks embedded. */
@@ -283,6 +314,21 @@ export class Engine {
       return `${c.name} ${c.signature} ${c.doc ?? ''}`;
     }
   }
+}
+
+/** A file-system failure on the index folder, said in words (the errno code stays in the message). */
+function indexFolderError(indexDir: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why: Record<string, string> = {
+    ENOTDIR: 'a file is in the way of it',
+    EEXIST: 'a file is in the way of it',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+  };
+  if (!code || !why[code]) return err as Error;
+  return new Error(`cannot use the index folder ${indexDir}: ${why[code]} (${code}); choose another with --index-dir`);
 }
 
 const LANGUAGE_ALIASES: Record<string, LanguageId> = {

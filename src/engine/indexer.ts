@@ -137,7 +137,6 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         );
       }
       await Promise.all(parsing);
-      summary.filesParsed += parsed.length;
       dirty ||= parsing.length > 0;
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
@@ -155,6 +154,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         });
         dirty = true;
       }
+      summary.filesParsed += parsed.length; // counted once in the index: a cancelled batch is parsed again next time
 
       if (performance.now() - lastCheckpoint > CHECKPOINT_MS) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });

@@ -117,7 +117,9 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         continue;
       }
       if (!isIndexableName(entry.name)) {
-        result.skipped.push({ path: rel, reason: 'unsupported' });
+        // Dotfiles (.gitignore, .editorconfig, …) are configuration, not worth a line in the skip report.
+        if (entry.name.startsWith('.')) result.ignoredCount++;
+        else result.skipped.push({ path: rel, reason: 'unsupported' });
         continue;
       }
       try {

@@ -1,0 +1,483 @@
+/**
+ * The engine end to end on the fixture repository (test/fixtures/repo) with the tiny real
+ * embedding model: what gets indexed, hybrid search, filters, related code, lexical-only mode,
+ * persistence, recovery from a damaged index, and incremental updates.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdir, readFile, rename, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
+import {
+  buildFixtureModel,
+  copyFixtureRepo,
+  FIXTURE_REPO,
+  IGNORED_BY_GITIGNORE,
+  lineOf,
+  TempDirs,
+  TOO_LARGE_FILE,
+  writeIn,
+} from './helpers/workspace';
+
+/** Files of the fixture that are indexed: eight source files in four languages, the README and the re-included example. */
+const INDEXED_FILE_COUNT = 10;
+const PARSER = 'src/parser/config_parser.py';
+const BUTTON = 'src/render/button.rs';
+
+const temp = new TempDirs();
+let modelDir: string;
+
+before(async () => {
+  modelDir = (await buildFixtureModel(await temp.make('model'))).dir;
+});
+after(() => temp.cleanup());
+
+/** A fresh copy of the fixture repository and an empty index folder for it. */
+async function freshWorkspace(): Promise<{ repo: string; indexDir: string }> {
+  const dir = await temp.make('engine');
+  const repo = await copyFixtureRepo(path.join(dir, 'repo'));
+  return { repo, indexDir: await temp.make('index') };
+}
+
+interface Opened {
+  engine: Engine;
+  logs: string[];
+}
+
+/** Opens the engine with the tiny model (unless `options` says otherwise), collecting its notices. */
+async function open(repo: string, indexDir: string, options: EngineOptions = {}): Promise<Opened> {
+  const logs: string[] = [];
+  const engine = await Engine.open(repo, { indexDir, model: modelDir, log: (m) => logs.push(m), ...options });
+  return { engine, logs };
+}
+
+/** Opens and refreshes; the caller closes. */
+async function indexed(repo: string, indexDir: string, options: EngineOptions = {}): Promise<Opened & { summary: IndexSummary }> {
+  const opened = await open(repo, indexDir, options);
+  return { ...opened, summary: await opened.engine.refresh() };
+}
+
+/** A fixed set of questions whose answers must survive closing, reopening and rebuilding. */
+const PROBE_QUERIES: [string, SearchOptions][] = [
+  ['parse config', {}],
+  ['read file from disk', { top: 5 }],
+  ['retry error', { languages: ['rust'] }],
+  ['grammar ast', { paths: ['src/**'] }],
+];
+
+async function probe(engine: Engine): Promise<unknown[]> {
+  const answers: unknown[] = [];
+  for (const [query, options] of PROBE_QUERIES) answers.push(await engine.search(query, options));
+  answers.push(await engine.related(BUTTON, lineOf(FIXTURE_REPO, BUTTON, 'let (r, g, b)')));
+  return answers;
+}
+
+function names(hits: SearchHit[]): string[] {
+  return hits.map((h) => h.name);
+}
+
+function overlaps(a: { path: string; startLine: number; endLine: number }, b: typeof a): boolean {
+  return a.path === b.path && a.startLine <= b.endLine && b.startLine <= a.endLine;
+}
+
+describe('the fixture repository, indexed with the tiny model', () => {
+  let repo: string;
+  let engine: Engine;
+  let summary: IndexSummary;
+
+  before(async () => {
+    const ws = await freshWorkspace();
+    repo = ws.repo;
+    ({ engine, summary } = await indexed(repo, ws.indexDir));
+  });
+  after(() => engine.close());
+
+  test('indexes source and prose files and reports every skipped file with its reason', async () => {
+    assert.equal(summary.mode, 'hybrid');
+    assert.equal(summary.files, INDEXED_FILE_COUNT);
+    assert.equal(summary.filesParsed, INDEXED_FILE_COUNT);
+    assert.equal(summary.chunksEmbedded, summary.chunks);
+
+    const status = await engine.status();
+    assert.equal(status.files, INDEXED_FILE_COUNT);
+    assert.equal(status.chunks, summary.chunks);
+    assert.deepEqual(Object.keys(status.languages).sort(), ['go', 'markdown', 'python', 'rust', 'typescript']);
+    const reasonOf = new Map(status.skipped.map((s) => [s.path, s.reason]));
+    assert.equal(reasonOf.get('notes/meeting-notes.txt'), 'binary');
+    assert.equal(reasonOf.get('web/widgets.js'), 'minified');
+    assert.equal(reasonOf.get(TOO_LARGE_FILE), 'too-large');
+    assert.equal(reasonOf.get('build'), 'excluded-dir');
+    assert.equal(reasonOf.get('assets/logo.png'), 'unsupported');
+    for (const reason of ['binary', 'minified', 'too-large', 'excluded-dir'] as const) {
+      assert.equal(status.skippedByReason[reason], 1, reason);
+    }
+    assert.deepEqual(status.stale, { added: 0, changed: 0, removed: 0 });
+  });
+
+  test('honours .gitignore and .codescoutignore, including a negated pattern', async () => {
+    const status = await engine.status();
+    const mentioned = (p: string) => status.skipped.some((s) => s.path === p || p.startsWith(`${s.path}/`));
+    for (const ignored of [...IGNORED_BY_GITIGNORE, 'examples/legacy_import.py']) {
+      assert.ok(!mentioned(ignored), `${ignored} is ignored, not reported as skipped`);
+    }
+    const legacy = await engine.search('import legacy inventory rows', { top: 50 });
+    assert.ok(!legacy.some((h) => h.path === 'examples/legacy_import.py'), 'excluded by .codescoutignore');
+    const keys = await engine.search('private signing keys', { top: 50 });
+    assert.ok(!keys.some((h) => h.path.startsWith('secrets/')), 'excluded by .gitignore');
+    const quickstart = await engine.search('run the quickstart');
+    assert.equal(quickstart[0]?.path, 'examples/quickstart.py', 're-included by !examples/quickstart.py');
+    assert.ok(quickstart.some((h) => h.name === 'run_quickstart'));
+  });
+
+  test('a natural-language query finds the function first, by words and meaning', async () => {
+    const hits = await engine.search('parse the config syntax');
+    assert.equal(hits[0].name, 'parse_config');
+    assert.equal(hits[0].path, PARSER);
+    assert.equal(hits[0].kind, 'function');
+    assert.equal(hits[0].language, 'python');
+    assert.equal(hits[0].matchedBy, 'both');
+    const files = await engine.search('read a file from disk');
+    assert.equal(files[0].name, 'load_file');
+    const auth = await engine.search('check the password and open a session');
+    assert.equal(auth[0].name, 'login');
+  });
+
+  test('a query sharing no word with the code is answered by meaning alone', async () => {
+    // Neither "grammar" nor "ast" occurs in the fixture; the tiny model puts them next to "parse".
+    const hits = await engine.search('grammar ast');
+    assert.ok(hits.length > 0);
+    assert.ok(hits.every((h) => h.matchedBy === 'vector'), JSON.stringify(hits.map((h) => h.matchedBy)));
+    assert.deepEqual(names(hits.slice(0, 2)).sort(), ['parse_config', 'tokenize_line']);
+  });
+
+  test('results carry the lines of the definition in the file, 1-based and inclusive', async () => {
+    const [parse] = await engine.search('parse config', { top: 1 });
+    assert.equal(parse.startLine, lineOf(repo, PARSER, 'def parse_config('));
+    assert.equal(parse.endLine, lineOf(repo, PARSER, '    return settings'));
+    const render = (await engine.search('render the button view', { languages: ['rust'] })).find((h) => h.name === 'render');
+    assert.ok(render, 'the render method is found');
+    assert.equal(render.kind, 'method');
+    assert.equal(render.container, 'Button');
+    assert.equal(render.startLine, lineOf(repo, BUTTON, 'pub fn render('));
+    assert.equal(render.endLine, lineOf(repo, BUTTON, 'format!(') + 1);
+  });
+
+  test('filters by language, by id or by extension', async () => {
+    const unfiltered = await engine.search('retry error');
+    assert.deepEqual(new Set(unfiltered.slice(0, 2).map((h) => h.language)), new Set(['typescript', 'rust']));
+    const ts = await engine.search('retry error', { languages: ['ts'] });
+    assert.equal(ts[0].name, 'retryRequest');
+    assert.ok(ts.every((h) => h.language === 'typescript'));
+    const rust = await engine.search('retry error', { languages: ['rust'] });
+    assert.equal(rust[0].name, 'retry_with_backoff');
+    assert.ok(rust.every((h) => h.language === 'rust'));
+    const py = await engine.search('read file from disk', { languages: ['py'] });
+    assert.ok(py.length > 0);
+    assert.ok(py.every((h) => h.language === 'python'));
+  });
+
+  test('filters by path glob', async () => {
+    const unfiltered = await engine.search('inventory service', { top: 50 });
+    assert.ok(unfiltered.some((h) => !h.path.startsWith('src/')), 'the README and the example match too');
+    const src = await engine.search('inventory service', { top: 50, paths: ['src/**'] });
+    assert.ok(src.length > 0);
+    assert.ok(src.every((h) => h.path.startsWith('src/')), JSON.stringify(src.map((h) => h.path)));
+    const errors = await engine.search('retry error', { paths: ['src/errors/**'] });
+    assert.equal(errors[0].name, 'retry_with_backoff');
+    assert.ok(errors.every((h) => h.path === 'src/errors/retry.rs'));
+  });
+
+  test('related code: the nearest definition by meaning, never the source itself', async () => {
+    const parse = await engine.related(PARSER, lineOf(repo, PARSER, 'settings = {}'));
+    assert.equal(parse.source.name, 'parse_config');
+    assert.equal(parse.results[0].name, 'tokenize_line');
+    assert.ok(parse.results.every((h) => !overlaps(h, parse.source)));
+    assert.ok(parse.results.every((h) => h.matchedBy === 'vector'));
+
+    const render = await engine.related(BUTTON, lineOf(repo, BUTTON, 'let (r, g, b)'));
+    assert.equal(render.source.name, 'render');
+    assert.equal(render.results[0].name, 'click');
+    // the enclosing `impl Button` holds the source: it is not a neighbour either
+    assert.ok(render.results.every((h) => !overlaps(h, render.source)), JSON.stringify(render.results.map((h) => h.name)));
+    assert.equal((await engine.related(BUTTON, render.source.startLine, { top: 3 })).results.length, 3);
+  });
+
+  test('related code at a location with no indexed code is a clear error', async () => {
+    await assert.rejects(engine.related('README.md', 9999), /no indexed code at README\.md:9999/);
+    await assert.rejects(engine.related('src/missing.py', 1), /no indexed code/);
+  });
+});
+
+test('a word match outside the vector candidates is reported as matched by words (lexical)', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  // Over two hundred parsing functions fill the vector side's candidate list for "parse …", so
+  // the one function that contains "zanzibar" (and is about networks) is found by its words only.
+  for (let file = 0; file < 4; file++) {
+    let text = '';
+    for (let i = 0; i < 60; i++) {
+      text += `def parse_rule_${file}_${i}(tokens):\n    """Parse the tokens with the parser and its grammar."""\n    return tokens[${i}:]\n\n\n`;
+    }
+    await writeIn(repo, `src/rules/rules_${file}.py`, text);
+  }
+  await writeIn(
+    repo,
+    'src/net/zanzibar.go',
+    'package net\n\n// ZanzibarClient sends the http request to the server and reads the response.\nfunc ZanzibarClient(url string) string {\n\treturn url\n}\n',
+  );
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const hits = await engine.search('parse zanzibar');
+    const zanzibar = hits.find((h) => h.name === 'ZanzibarClient');
+    assert.ok(zanzibar, JSON.stringify(names(hits)));
+    assert.equal(zanzibar.matchedBy, 'lexical');
+    assert.ok(hits.some((h) => h.matchedBy === 'both'));
+  } finally {
+    await engine.close();
+  }
+});
+
+test('lexical-only mode (no model) indexes, searches by words and finds related code by shared words', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine, logs, summary } = await indexed(repo, indexDir, { model: null });
+  try {
+    assert.ok(logs.some((m) => /lexical-only/.test(m)), JSON.stringify(logs));
+    assert.equal(summary.mode, 'lexical-only');
+    assert.equal(summary.files, INDEXED_FILE_COUNT);
+    assert.equal(summary.chunksEmbedded, 0);
+    assert.equal(engine.mode, 'lexical-only');
+
+    const hits = await engine.search('password session');
+    assert.equal(hits[0].name, 'login');
+    assert.ok(hits.every((h) => h.matchedBy === 'lexical'));
+    assert.deepEqual(await engine.search('grammar ast'), [], 'no shared word, no meaning: nothing matches');
+
+    const related = await engine.related(PARSER, lineOf(repo, PARSER, 'settings = {}'));
+    assert.equal(related.source.name, 'parse_config');
+    assert.equal(related.results[0].name, 'tokenize_line');
+    assert.ok(related.results.every((h) => h.matchedBy === 'lexical' && !overlaps(h, related.source)));
+
+    const status = await engine.status();
+    assert.equal(status.model, null);
+    assert.equal(status.mode, 'lexical-only');
+    assert.equal(status.chunks, summary.chunks);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('switching to lexical-only and back rebuilds with a notice, and the vectors come back from the cache', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const hybrid = await indexed(repo, indexDir);
+  await hybrid.engine.close();
+
+  const lexical = await indexed(repo, indexDir, { model: null });
+  await lexical.engine.close();
+  assert.ok(lexical.logs.some((m) => /built with the model/.test(m) && /re-indexing/.test(m)), JSON.stringify(lexical.logs));
+  assert.equal(lexical.summary.filesParsed, INDEXED_FILE_COUNT);
+  assert.equal(lexical.summary.mode, 'lexical-only');
+
+  const back = await indexed(repo, indexDir);
+  try {
+    assert.ok(back.logs.some((m) => /without a model/.test(m) && /re-indexing/.test(m)), JSON.stringify(back.logs));
+    assert.equal(back.summary.filesParsed, INDEXED_FILE_COUNT);
+    assert.equal(back.summary.chunksEmbedded, 0);
+    assert.equal(back.summary.chunksFromCache, hybrid.summary.chunks);
+    assert.equal((await back.engine.search('grammar ast'))[0].matchedBy, 'vector');
+  } finally {
+    await back.engine.close();
+  }
+});
+
+test('an index folder that does not exist yet is created', async () => {
+  const { repo } = await freshWorkspace();
+  const indexDir = path.join(await temp.make('cache'), 'codescout', 'indexes', 'repo');
+  const { engine, summary } = await indexed(repo, indexDir);
+  try {
+    assert.equal(summary.files, INDEXED_FILE_COUNT);
+    assert.ok(existsSync(path.join(indexDir, 'manifest.json')));
+    assert.equal((await engine.search('parse config'))[0].name, 'parse_config');
+  } finally {
+    await engine.close();
+  }
+});
+
+test('the index persists: reopened, it answers the same without parsing or embedding anything', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const first = await indexed(repo, indexDir);
+  const answers = await probe(first.engine);
+  const statusBefore = await first.engine.status();
+  await first.engine.close();
+
+  const second = await open(repo, indexDir);
+  try {
+    assert.deepEqual(second.logs, [], 'a sound index opens without notices');
+    assert.deepEqual(await probe(second.engine), answers, 'answers straight from the stored index');
+    const summary = await second.engine.refresh();
+    assert.equal(summary.filesParsed, 0);
+    assert.equal(summary.filesRemoved, 0);
+    assert.equal(summary.chunksEmbedded, 0);
+    assert.equal(summary.chunksFromCache, 0);
+    assert.equal(summary.files, first.summary.files);
+    assert.equal(summary.chunks, first.summary.chunks);
+    assert.deepEqual(await probe(second.engine), answers);
+    const status = await second.engine.status();
+    assert.equal(status.chunks, statusBefore.chunks);
+    assert.deepEqual(status.languages, statusBefore.languages);
+  } finally {
+    await second.engine.close();
+  }
+});
+
+describe('a damaged index is reported, survived and rebuilt', () => {
+  const TARGETS = ['catalog.json', 'lexical.bin', 'vectors.bin', 'manifest.json'] as const;
+  type Target = (typeof TARGETS)[number];
+  const DAMAGES = ['flip bytes in', 'truncate', 'delete'] as const;
+  type Damage = (typeof DAMAGES)[number];
+
+  let repo: string;
+  let pristine: string;
+  let clean: unknown[];
+
+  before(async () => {
+    const ws = await freshWorkspace();
+    repo = ws.repo;
+    pristine = ws.indexDir;
+    const { engine } = await indexed(repo, pristine);
+    clean = await probe(engine);
+    await engine.close();
+  });
+
+  /** The file that holds `target` in the committed generation. */
+  function fileOf(indexDir: string, target: Target): string {
+    if (target === 'manifest.json') return path.join(indexDir, target);
+    const manifest = JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8'));
+    return path.join(indexDir, manifest.files[target].file);
+  }
+
+  /** Where to flip a byte: the middle of a data file; in the manifest, inside the catalog's checksum. */
+  function flipOffset(file: string, bytes: Buffer): number {
+    if (path.basename(file) !== 'manifest.json') return bytes.length >> 1;
+    const manifest = JSON.parse(bytes.toString('utf8'));
+    return bytes.indexOf(manifest.files['catalog.json'].sha256) + 10;
+  }
+
+  async function damage(file: string, how: Damage): Promise<void> {
+    if (how === 'delete') return unlink(file);
+    const bytes = await readFile(file);
+    if (how === 'truncate') return truncate(file, bytes.length >> 1);
+    const at = flipOffset(file, bytes);
+    bytes[at] ^= 0xff;
+    await writeFile(file, bytes);
+  }
+
+  for (const target of TARGETS) {
+    for (const how of DAMAGES) {
+      test(`${how} ${target}`, async () => {
+        const indexDir = await temp.make('damaged');
+        await cp(pristine, indexDir, { recursive: true });
+        await damage(fileOf(indexDir, target), how);
+
+        const { engine, logs } = await open(repo, indexDir);
+        try {
+          assert.ok(
+            logs.some((m) => /damaged/.test(m) && /rebuilt/.test(m)),
+            `expected a notice that the index is damaged and will be rebuilt, got ${JSON.stringify(logs)}`,
+          );
+          const summary = await engine.refresh();
+          assert.equal(summary.filesParsed, INDEXED_FILE_COUNT, 'rebuilt from the source files');
+          assert.deepEqual(await probe(engine), clean);
+        } finally {
+          await engine.close();
+        }
+        const reopened = await open(repo, indexDir);
+        try {
+          assert.deepEqual(reopened.logs, [], 'the rebuilt index is sound');
+        } finally {
+          await reopened.engine.close();
+        }
+      });
+    }
+  }
+});
+
+describe('incremental updates', () => {
+  let repo: string;
+  let engine: Engine;
+  let initial: IndexSummary;
+
+  before(async () => {
+    const ws = await freshWorkspace();
+    repo = ws.repo;
+    ({ engine, summary: initial } = await indexed(repo, ws.indexDir));
+  });
+  after(() => engine.close());
+
+  test('a file touched but not changed is not parsed again', async () => {
+    const file = path.join(repo, 'src/maths/vector.go');
+    const later = new Date(Date.now() + 60_000);
+    await utimes(file, later, later);
+    const summary = await engine.refresh();
+    assert.equal(summary.filesParsed, 0);
+    assert.equal(summary.chunksEmbedded, 0);
+    assert.equal(summary.chunks, initial.chunks);
+    assert.deepEqual((await engine.status()).stale, { added: 0, changed: 0, removed: 0 });
+  });
+
+  test('an edit: only the edited file is parsed, only its changed chunk embedded, the new name is found', async () => {
+    const file = path.join(repo, PARSER);
+    const text = await readFile(file, 'utf8');
+    const edited = text
+      .replace('def parse_config(text):', 'def parse_settings(text):')
+      .replace('Parse the config syntax', 'Parse the settings syntax');
+    assert.notEqual(edited, text);
+    await writeFile(file, edited);
+
+    const summary = await engine.refresh();
+    assert.equal(summary.filesParsed, 1);
+    assert.equal(summary.filesRemoved, 0);
+    assert.equal(summary.chunksEmbedded, 1, 'only parse_settings has new text');
+    assert.ok(summary.chunksFromCache > 0, 'the file’s other chunks come from the cache');
+    assert.equal(summary.chunks, initial.chunks);
+
+    const hits = await engine.search('parse settings');
+    assert.equal(hits[0].name, 'parse_settings');
+    assert.equal(hits[0].startLine, lineOf(repo, PARSER, 'def parse_settings('));
+    const all = await engine.search('parse config', { top: 100 });
+    assert.ok(!all.some((h) => h.name === 'parse_config'), 'the old name is gone');
+  });
+
+  test('a delete: nothing is parsed and the file’s functions are gone', async () => {
+    const chunksBefore = (await engine.status()).chunks;
+    const present = await engine.search('http server request response', { top: 100 });
+    assert.ok(present.some((h) => h.name === 'StartServer'));
+    await unlink(path.join(repo, 'src/net/server.go'));
+
+    const summary = await engine.refresh();
+    assert.equal(summary.filesParsed, 0);
+    assert.equal(summary.filesRemoved, 1);
+    assert.equal(summary.files, INDEXED_FILE_COUNT - 1);
+    assert.ok(summary.chunks < chunksBefore);
+    const gone = await engine.search('http server request response', { top: 100 });
+    assert.ok(!gone.some((h) => h.path === 'src/net/server.go' || h.name === 'StartServer' || h.name === 'HealthHandler'));
+  });
+
+  test('a rename: the file is parsed under its new path and its chunks come from the embedding cache', async () => {
+    const chunksBefore = (await engine.status()).chunks;
+    await mkdir(path.join(repo, 'src/ui'));
+    await rename(path.join(repo, BUTTON), path.join(repo, 'src/ui/button_view.rs'));
+
+    const summary = await engine.refresh();
+    assert.equal(summary.filesParsed, 1);
+    assert.equal(summary.filesRemoved, 1);
+    assert.equal(summary.chunksEmbedded, 0);
+    assert.ok(summary.chunksFromCache > 0);
+    assert.equal(summary.chunks, chunksBefore);
+
+    const hits = await engine.search('click the button', { top: 100 });
+    assert.equal(hits[0].path, 'src/ui/button_view.rs');
+    assert.ok(!hits.some((h) => h.path === BUTTON));
+    const related = await engine.related('src/ui/button_view.rs', lineOf(repo, 'src/ui/button_view.rs', 'let (r, g, b)'));
+    assert.equal(related.results[0].name, 'click');
+  });
+});
