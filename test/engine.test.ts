@@ -481,3 +481,51 @@ describe('incremental updates', () => {
     assert.equal(related.results[0].name, 'click');
   });
 });
+
+describe('one writer per index folder', () => {
+  test('a second engine on the same index reads the saved state and does not write', async () => {
+    const { repo, indexDir } = await freshWorkspace();
+    const writer = await indexed(repo, indexDir);
+    try {
+      const reader = await open(repo, indexDir);
+      try {
+        assert.ok(reader.logs.some((m) => m.includes(`pid ${process.pid}`) && m.includes('updating this index')), reader.logs.join('\n'));
+        await writeIn(repo, 'src/extra.py', 'def brand_new_helper():\n    return 1\n');
+        const summary = await reader.engine.refresh();
+        assert.equal(summary.filesParsed, 0);
+        assert.equal(summary.chunks, writer.summary.chunks);
+        assert.deepEqual(
+          (await reader.engine.search('parse the configuration', { top: 3 })).map((h) => h.name),
+          (await writer.engine.search('parse the configuration', { top: 3 })).map((h) => h.name),
+        );
+      } finally {
+        await reader.engine.close();
+      }
+    } finally {
+      await writer.engine.close();
+    }
+    // the writer is gone: the next engine writes, and picks up the new file
+    const next = await indexed(repo, indexDir);
+    try {
+      assert.deepEqual(next.logs.filter((m) => m.includes('updating this index')), []);
+      assert.equal(next.summary.filesParsed, 1);
+    } finally {
+      await next.engine.close();
+    }
+  });
+
+  test('a lock left by a process that no longer exists is taken over', async () => {
+    const { repo, indexDir } = await freshWorkspace();
+    await mkdir(indexDir, { recursive: true });
+    await writeFile(path.join(indexDir, 'index.lock'), '2147483646'); // no such process
+    const opened = await indexed(repo, indexDir);
+    try {
+      assert.deepEqual(opened.logs.filter((m) => m.includes('updating this index')), []);
+      assert.equal(opened.summary.files, INDEXED_FILE_COUNT);
+      assert.equal(readFileSync(path.join(indexDir, 'index.lock'), 'utf8'), String(process.pid));
+    } finally {
+      await opened.engine.close();
+    }
+    assert.equal(existsSync(path.join(indexDir, 'index.lock')), false);
+  });
+});

@@ -16,6 +16,7 @@ import { scanWorkspace, type ScannedFile, type ScanOptions, type Skipped } from 
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
+import type { Catalog } from './catalog';
 import type { IndexStorage, LoadedIndex } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
@@ -81,6 +82,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     seconds: 0,
     cancelled: false,
   };
+
+  if (state.readOnly) return finish(summary, catalog, started); // another process keeps this index up to date
 
   progress({ phase: 'scan', done: 0, total: 0 });
   const scan = await scanWorkspace(ctx.root, { ...ctx.scan, signal });
@@ -179,6 +182,11 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     await ctx.storage.save(state);
   }
 
+  return finish(summary, catalog, started);
+}
+
+/** Fills in the totals that describe the index as it now is. */
+function finish(summary: IndexSummary, catalog: Catalog, started: number): IndexSummary {
   summary.skippedFiles = [...catalog.scanSkipped];
   for (const [path, f] of catalog.files) if (f.skip) summary.skippedFiles.push({ path, reason: f.skip, detail: f.detail });
   for (const s of summary.skippedFiles) summary.skipped[s.reason] = (summary.skipped[s.reason] ?? 0) + 1;

@@ -9,6 +9,7 @@
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
+ *   index.lock                 the pid of the one process allowed to write (see lock.ts)
  */
 import { readdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -18,6 +19,7 @@ import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
 import { IndexCorruptError } from './errors';
 import { LexicalIndex } from './lexical';
+import { IndexLock } from './lock';
 import { commitGeneration, openGeneration } from './store';
 import { VectorIndex } from './vector-index';
 
@@ -47,6 +49,8 @@ export interface LoadedIndex {
   /** absent in lexical-only mode */
   vectors?: VectorIndex;
   embeddingCache?: EmbeddingCache;
+  /** true when another process holds the index lock: this one reads, never writes */
+  readOnly: boolean;
   /** when the stored index was last committed, or null if never */
   updatedAt: string | null;
   /** false until the current state has been committed once */
@@ -67,22 +71,40 @@ export class IndexStorage {
    * which the next refresh fills. Only genuine I/O failures (a folder we may not read) throw.
    */
   async load(log: (message: string) => void): Promise<LoadedIndex> {
-    let loaded: Omit<LoadedIndex, 'embeddingCache' | 'close'> | undefined;
+    const lock = IndexLock.acquire(this.dir);
+    const writer = lock instanceof IndexLock;
+    if (!writer) {
+      log(`another Code Scout process (pid ${lock.heldBy}) is updating this index; answering from its last saved state`);
+    }
+    let loaded: Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> | undefined;
     try {
       loaded = this.loadCommitted(log);
     } catch (err) {
-      if (!(err instanceof IndexCorruptError)) throw err;
+      if (!(err instanceof IndexCorruptError)) {
+        if (writer) lock.release();
+        throw err;
+      }
       log(`${err.message}`);
     }
     const state = loaded ?? this.empty();
-    const embeddingCache = this.embedder
-      ? EmbeddingCache.open(join(this.dir, cacheFileName(this.embedder.id)), this.embedder.dimension)
-      : undefined;
-    return { ...state, embeddingCache, close: async () => embeddingCache?.close() };
+    const embeddingCache =
+      this.embedder && writer
+        ? EmbeddingCache.open(join(this.dir, cacheFileName(this.embedder.id)), this.embedder.dimension)
+        : undefined;
+    return {
+      ...state,
+      embeddingCache,
+      readOnly: !writer,
+      close: async () => {
+        embeddingCache?.close();
+        if (writer) lock.release();
+      },
+    };
   }
 
   /** Commits the in-memory index as a new generation. */
   async save(state: LoadedIndex): Promise<void> {
+    if (state.readOnly) throw new Error('this index is open read-only: another process holds its lock');
     const { catalog, lexical, vectors } = state;
     const meta: IndexMeta = {
       root: this.root,
@@ -115,7 +137,7 @@ export class IndexStorage {
     return total;
   }
 
-  private loadCommitted(log: (message: string) => void): Omit<LoadedIndex, 'embeddingCache' | 'close'> | undefined {
+  private loadCommitted(log: (message: string) => void): Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> | undefined {
     const generation = openGeneration<IndexMeta>(this.dir, FORMAT_VERSION, isIndexMeta);
     if (!generation) return undefined;
     const meta = generation.manifest.meta;
@@ -152,7 +174,7 @@ export class IndexStorage {
     return { catalog, lexical, vectors, updatedAt: generation.manifest.updatedAt, saved: true };
   }
 
-  private empty(): Omit<LoadedIndex, 'embeddingCache' | 'close'> {
+  private empty(): Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> {
     return {
       catalog: new Catalog(),
       lexical: new LexicalIndex(),
