@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
+import { seededRandom } from '../test/helpers/random';
 
 interface Settings {
   dimension: number;
@@ -44,18 +45,6 @@ function parseSettings(argv: string[]): Settings {
     efs: numbers('--ef', '32,64,128'),
     data: value('--data', 'low-rank,uniform').split(','),
     rank: Number(value('--rank', '32')),
-  };
-}
-
-/** mulberry32: a small seeded PRNG. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

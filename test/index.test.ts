@@ -18,20 +18,9 @@ import {
   sha256Hex,
   writeFileAtomic,
 } from '../src/engine/index/store';
+import { seededRandom } from './helpers/random';
 
 const CORPUS_DIR = path.join(__dirname, '..', '..', 'test', 'fixtures', 'index', 'corpus');
-
-/** A small deterministic PRNG (mulberry32), so random data is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVectors(count: number, dimension: number, seed: number): Float32Array[] {
   const random = seededRandom(seed);

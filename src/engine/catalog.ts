@@ -1,4 +1,4 @@
-import type { Chunk, ChunkKind, LanguageId, SkipReason } from './types';
+import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
 
 /**
@@ -8,19 +8,9 @@ import type { Skipped } from './files/scan';
  * hold what search needs, and the snippet is enough to show a result.
  */
 
-export interface ChunkRecord {
+/** A chunk as the index keeps it: its metadata without its text (see the module doc). */
+export interface ChunkRecord extends Omit<Chunk, 'text' | 'part'> {
   id: number;
-  path: string;
-  language: LanguageId;
-  kind: ChunkKind;
-  name: string;
-  container?: string;
-  signature: string;
-  doc?: string;
-  startByte: number;
-  endByte: number;
-  startLine: number;
-  endLine: number;
   /** the first meaningful line of the body, for result lists */
   snippet: string;
   /** hex key of the chunk's embedding in the embedding cache (content hash + model id) */

@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { MODEL_CONFIG_FILE, type Pooling } from '../../src/engine/vectors/model-config';
+import { seededRandom } from './random';
 
 export interface TinyModelOptions {
   /** vector length (default 8); topics map to axes `topicIndex % dimension` */
@@ -133,7 +134,7 @@ export function rowOf(vocab: readonly string[], table: readonly Float32Array[], 
 }
 
 function buildEmbeddingTable(vocab: readonly string[], dimension: number): Float32Array[] {
-  const random = mulberry32(0x5eed);
+  const random = seededRandom(0x5eed);
   const noise = (amplitude: number) => (random() * 2 - 1) * amplitude;
   const topicOf = new Map(Object.values(TOPICS).flatMap((words, topic) => words.map((w) => [w, topic] as const)));
   return vocab.map((token) => {
@@ -149,18 +150,6 @@ function buildEmbeddingTable(vocab: readonly string[], dimension: number): Float
     }
     return row;
   });
-}
-
-/** A small seeded PRNG (mulberry32): the same table on every run and machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface GraphOptions {
