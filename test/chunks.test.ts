@@ -423,6 +423,203 @@ test('a long definition is split into windows that each repeat its header', asyn
   }
 });
 
+test('with CRLF line endings, the windows of a long definition stay within maxChunkChars', async () => {
+  const body = Array.from({ length: 200 }, (_, i) => `  step(${i});`).join('\r\n');
+  const small = await Chunker.create({ maxChunkChars: 400 });
+  try {
+    const parts = await small.chunkFile('crlf.js', `function longOne(a) {\r\n${body}\r\n}\r\n`);
+    assert.ok(parts.length > 3, `split into ${parts.length}`);
+    for (const part of parts) assert.ok(part.text.length <= 400, `part ${part.part?.index} has ${part.text.length} chars`);
+  } finally {
+    small.dispose();
+  }
+});
+
+/**
+ * A generated class, longer than the default maxChunkChars, in one language: the file is
+ * `prelude + doc + [open, ...members].join('\n\n') + close + '\n'`.
+ */
+interface LongClass {
+  file: string;
+  kind: ChunkKind;
+  prelude?: string;
+  /** the doc comment above the class, with its line break */
+  doc: string;
+  /** the class header and its own lines before the first member */
+  open: string;
+  /** what follows the last member, from its line break; '' in Python */
+  close: string;
+  /** member `i`, indented, with its doc comment and the given body statements */
+  member(i: number, statements: string[]): string;
+  /** how many lines the doc comment of a member has */
+  memberDocLines: number;
+  /** body statement `j` of member `i` */
+  statement(i: number, j: number): string;
+  /** how member `i` appears in the class outline */
+  outlined(i: number): string;
+}
+
+const LONG_CLASSES: readonly LongClass[] = [
+  {
+    file: 'ledger.ts',
+    memberDocLines: 1,
+    kind: 'class',
+    prelude: "import { Base } from './base';\n\n",
+    doc: '/** Keeps accounts. */\n',
+    open: 'export class Ledger extends Base {\n  private readonly entries: number[] = [];\n  static readonly LIMIT = 10;',
+    close: '\n}',
+    member: (i, body) => `  /** Method ${i}. */\n  method${i}(a: number): number {\n${body.join('\n')}\n    return a;\n  }`,
+    statement: (i, j) => `    const step${i}_${j} = a * ${j} + ${i}; // a line of filler text`,
+    outlined: (i) => `  method${i}(a: number): number { … }`,
+  },
+  {
+    file: 'ledger.py',
+    memberDocLines: 0,
+    kind: 'class',
+    prelude: 'from base import Base\n\n\n',
+    doc: '',
+    open: 'class Ledger(Base):\n    """Keeps accounts."""\n\n    LIMIT = 10',
+    close: '',
+    member: (i, body) => `    @staticmethod\n    def method${i}(a: int) -> int:\n        """Method ${i}."""\n${body.join('\n')}\n        return a`,
+    statement: (i, j) => `        step${i}_${j} = a * ${j} + ${i}  # a line of filler text`,
+    outlined: (i) => `    @staticmethod\n    def method${i}(a: int) -> int: ...`,
+  },
+  {
+    file: 'Ledger.php',
+    memberDocLines: 3,
+    kind: 'class',
+    prelude: '<?php\n\n',
+    doc: '/**\n * Keeps accounts.\n */\n',
+    open: 'class Ledger extends Base\n{\n    protected $entries = [];\n    const LIMIT = 10;',
+    close: '\n}',
+    member: (i, body) => `    /**\n     * Method ${i}.\n     */\n    public function method${i}(int $a): int\n    {\n${body.join('\n')}\n        return $a;\n    }`,
+    statement: (i, j) => `        $step${i}_${j} = $a * ${j} + ${i}; // a line of filler text`,
+    outlined: (i) => `    public function method${i}(int $a): int { … }`,
+  },
+  {
+    file: 'Ledger.java',
+    memberDocLines: 1,
+    kind: 'class',
+    doc: '/** Keeps accounts. */\n',
+    open: 'public class Ledger extends Base {\n    private final int[] entries = new int[10];',
+    close: '\n}',
+    member: (i, body) => `    /** Method ${i}. */\n    @Override\n    public int method${i}(int a) {\n${body.join('\n')}\n        return a;\n    }`,
+    statement: (i, j) => `        int step${i}_${j} = a * ${j} + ${i}; // a line of filler text`,
+    outlined: (i) => `    @Override\n    public int method${i}(int a) { … }`,
+  },
+  {
+    file: 'ledger.rb',
+    memberDocLines: 1,
+    kind: 'class',
+    doc: '# Keeps accounts.\n',
+    open: 'class Ledger < Base\n  LIMIT = 10\n  attr_reader :entries',
+    close: '\nend',
+    member: (i, body) => `  # Method ${i}.\n  def method${i}(a)\n${body.join('\n')}\n    a\n  end`,
+    statement: (i, j) => `    step${i}_${j} = a * ${j} + ${i} # a line of filler text`,
+    outlined: (i) => `  def method${i}(a) ... end`,
+  },
+  {
+    file: 'ledger.rs',
+    memberDocLines: 1,
+    kind: 'impl',
+    doc: '/// Keeps accounts.\n',
+    open: 'impl Ledger {\n    const LIMIT: u32 = 10;',
+    close: '\n}',
+    member: (i, body) => `    /// Method ${i}.\n    pub fn method${i}(&self, a: u32) -> u32 {\n${body.join('\n')}\n        a\n    }`,
+    statement: (i, j) => `        let step${i}_${j} = a * ${j} + ${i}; // a line of filler text`,
+    outlined: (i) => `    pub fn method${i}(&self, a: u32) -> u32 { … }`,
+  },
+];
+
+/** The generated file of a LongClass with `count` members of `statements` body statements each. */
+function longClassSource(c: LongClass, count: number, statements: number): { text: string; members: string[]; classStart: number } {
+  const members = Array.from({ length: count }, (_, i) => c.member(i, Array.from({ length: statements }, (_, j) => c.statement(i, j))));
+  const head = `${c.prelude ?? ''}${c.doc}`;
+  return { text: `${head}${[c.open, ...members].join('\n\n')}${c.close}\n`, members, classStart: head.length };
+}
+
+/** 1-based line of a string index. */
+function lineAt(text: string, index: number): number {
+  return text.slice(0, index).split('\n').length;
+}
+
+/** The chunk with the smallest line range containing `line`, as the engine's enclosing-chunk lookup picks it. */
+function innermostAt(chunks: Chunk[], line: number): Chunk | undefined {
+  const containing = chunks.filter((c) => c.startLine <= line && line <= c.endLine);
+  return containing.sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine))[0];
+}
+
+function assertNoDuplicates(chunks: Chunk[]): void {
+  const keys = chunks.map((c) => `${c.kind} ${c.name} ${c.startByte}-${c.endByte} ${c.part?.index ?? ''}`);
+  assert.equal(new Set(keys).size, keys.length, `duplicate chunks: ${keys.join(', ')}`);
+}
+
+for (const c of LONG_CLASSES) {
+  test(`${c.file}: a long ${c.kind} is one outline chunk, its methods are chunks with their full source`, async () => {
+    const count = 8;
+    const { text, members, classStart } = longClassSource(c, count, 6);
+    assert.ok(text.length - classStart > 2500, 'the class is longer than maxChunkChars');
+    const chunks = await chunker.chunkFile(c.file, text);
+    assertNoDuplicates(chunks);
+
+    const outlined = chunks.filter((chunk) => chunk.name === 'Ledger');
+    assert.equal(outlined.length, 1, summary(chunks));
+    const outline = outlined[0];
+    expectChunk(outline, { kind: c.kind, doc: 'Keeps accounts.', lines: [lineAt(text, classStart), lineAt(text, text.length - 1)] });
+    assert.equal(outline.part, undefined);
+    assert.deepEqual([outline.startByte, outline.endByte], [classStart, text.length - 1]);
+    assert.equal(outline.text, c.doc + [c.open, ...Array.from({ length: count }, (_, i) => c.outlined(i))].join('\n\n') + c.close);
+
+    for (let i = 0; i < count; i++) {
+      const method = only(chunks, `method${i}`);
+      const memberStart = text.indexOf(members[i]);
+      assert.equal(method.kind, 'method');
+      assert.equal(method.text, members[i].trimStart(), `method${i} keeps its doc and whole source`);
+      assert.equal(method.endByte, memberStart + members[i].length);
+      assert.deepEqual([method.startLine, method.endLine], [lineAt(text, memberStart) + c.memberDocLines, lineAt(text, method.endByte)]);
+      assert.equal(innermostAt(chunks, lineAt(text, text.indexOf(c.statement(i, 3)))), method, `a body line of method${i} maps to it`);
+    }
+    const fieldLine = lineAt(text, classStart) + 1;
+    assert.equal(innermostAt(chunks, fieldLine), outline, 'a line of the class itself maps to the class');
+  });
+}
+
+for (const c of LONG_CLASSES.filter((lc) => ['ledger.ts', 'ledger.py'].includes(lc.file))) {
+  test(`${c.file}: the outline of a class with hundreds of members is split into windows that repeat its header`, async () => {
+    const count = 300;
+    const { text, classStart } = longClassSource(c, count, 2);
+    const chunks = await chunker.chunkFile(c.file, text);
+    assertNoDuplicates(chunks);
+    assert.equal(chunks.filter((chunk) => chunk.kind === 'method').length, count);
+
+    const parts = chunks.filter((chunk) => chunk.name === 'Ledger');
+    assert.ok(parts.length > 3, `split into ${parts.length}`);
+    const header = c.open.split('\n')[0];
+    parts.forEach((part, index) => {
+      assert.deepEqual(part.part, { index, count: parts.length });
+      assert.ok(part.text.length <= 2000, `part ${index} has ${part.text.length} chars`);
+      assert.ok(part.text.startsWith(`${index === 0 ? c.doc : ''}${header}\n`), `part ${index}: ${part.text.slice(0, 80)}`);
+      assert.ok(!part.text.includes('step'), `part ${index} holds no body statement`);
+    });
+
+    // The windows partition the class's lines, and each member's outline (a multi-line header is
+    // not split) is in exactly one window, whose range covers the member with its doc comment.
+    assert.deepEqual([parts[0].startByte, parts[0].startLine], [classStart, lineAt(text, classStart)]);
+    const last = parts[parts.length - 1];
+    assert.deepEqual([last.endByte, last.endLine], [text.length - 1, lineAt(text, text.length - 1)]);
+    for (let i = 1; i < parts.length; i++) {
+      assert.equal(parts[i].startLine, parts[i - 1].endLine + 1);
+      assert.ok(parts[i].startByte > parts[i - 1].endByte);
+    }
+    for (let i = 0; i < count; i++) {
+      const holders = parts.filter((part) => `${part.text}\n`.includes(`\n${c.outlined(i)}\n`));
+      assert.equal(holders.length, 1, `method${i} is outlined in ${holders.length} windows`);
+      const method = only(chunks, `method${i}`);
+      assert.ok(holders[0].startLine <= method.startLine - c.memberDocLines && method.endLine <= holders[0].endLine, `range of the window of method${i}`);
+    }
+  });
+}
+
 test('a doc comment longer than half the budget contributes only its opening lines to the text', async () => {
   const docLines = Array.from({ length: 30 }, (_, i) => ` * Remark number ${i} about this function.`);
   const text = `/**\n${docLines.join('\n')}\n */\nfunction documented() {\n  return 1;\n}\n`;

@@ -57,7 +57,10 @@ export interface Chunk {
   /** 1-based, inclusive */
   startLine: number;
   endLine: number;
-  /** the text that is embedded and indexed: the source of the range; windows of a long function repeat its header */
+  /**
+   * the text that is embedded and indexed: the source of the range; windows of a long function repeat
+   * its header; a long class's text is its outline, with the bodies of its members (chunks of their own) elided
+   */
   text: string;
   /** set when a long definition was split into windows */
   part?: { index: number; count: number };

@@ -1,9 +1,11 @@
 import { posix } from 'node:path';
 import type { Chunk, ChunkKind, LanguageId } from '../types';
-import { capSignature, type Definition } from './definitions';
+import { capSignature, headerContentEnd, TYPE_KINDS, type Definition } from './definitions';
+import { BRACE_BODY_ELISION, type LanguageSpec } from './languages';
 import { markdownSections } from './markdown';
+import { outlinePieces } from './outline';
 import type { SourceText } from './source';
-import { lineWindows, splitWithHeader, uncoveredRuns, type LineRange, type Piece } from './windows';
+import { lineWindows, splitWithHeader, uncoveredRuns, type HeadedSpan, type LineRange, type Piece } from './windows';
 
 /**
  * Turns definitions and line windows into Chunks: UTF-8 byte offsets, 1-based lines, names.
@@ -13,6 +15,10 @@ import { lineWindows, splitWithHeader, uncoveredRuns, type LineRange, type Piece
  * comment right above it, so the doc is embedded with the code (a doc longer than half of the
  * budget contributes its opening lines; the `doc` field always has all of it). A namespace or module is a
  * container: its chunk text is only its doc and header, since its members are chunks of their own.
+ * A class (interface, struct, trait, impl, enum) that fits in the budget has its whole source as
+ * text; a longer one has its outline (outline.ts): its own code with each member's body elided,
+ * as its members are chunks of their own. Only an outline that is still too long is split into
+ * windows that repeat the class header; a long function is split into such windows directly.
  * Functions nested in a function are chunks only when the enclosing function is split into windows.
  * Code between definitions (imports, top-level statements) becomes line windows, so every line of
  * a file that carries content is in some chunk.
@@ -33,17 +39,19 @@ interface Identity {
   doc?: string;
 }
 
-/** Chunks of a parsed file: one per definition (split when long), plus windows over the code between. */
+/** Chunks of a parsed file: one per definition (outlined or split when long), plus windows over the code between. */
 export function definitionChunks(
   path: string,
-  language: LanguageId,
+  spec: LanguageSpec,
   source: SourceText,
   definitions: readonly Definition[],
   maxChars: number,
 ): Chunk[] {
+  const language = spec.id;
+  const members = membersByParent(definitions);
   const chunks: Chunk[] = [];
   const covered: LineRange[] = [];
-  for (const def of definitions) {
+  for (const [index, def] of definitions.entries()) {
     if (insideWholeFunction(source, definitions, def, maxChars)) continue;
     const identity: Identity = {
       path, language, kind: def.kind, name: def.name, container: def.container, signature: def.signature, doc: def.doc,
@@ -55,8 +63,9 @@ export function definitionChunks(
       chunks.push(toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast)));
       covered.push({ first: firstLine, last: headerLast });
     } else {
-      const header = headerText(source, def, headerLast, maxChars);
-      chunks.push(...numbered(identity, source, splitWithHeader(source, { lead, start: def.start, end: def.end, header }, maxChars)));
+      const span: HeadedSpan = { lead, start: def.start, end: def.end, header: headerText(source, def, headerLast, maxChars) };
+      const pieces = definitionPieces(source, spec, def, members.get(index) ?? [], span, maxChars);
+      chunks.push(...numbered(identity, source, pieces));
       covered.push({ first: firstLine, last: source.lastLineOf(def.start, def.end) });
     }
   }
@@ -95,6 +104,22 @@ function windows(path: string, language: LanguageId, source: SourceText, first: 
   );
 }
 
+/**
+ * The pieces of a definition's chunk: its whole source when it fits; else the outline of a class
+ * (interface, struct, …), whose members are chunks of their own; else windows repeating its header.
+ */
+function definitionPieces(
+  source: SourceText,
+  spec: LanguageSpec,
+  def: Definition,
+  members: readonly Definition[],
+  span: HeadedSpan,
+  maxChars: number,
+): Piece[] {
+  if (!TYPE_KINDS.has(def.kind) || fitsWhole(span.lead, def, maxChars)) return splitWithHeader(source, span, maxChars);
+  return outlinePieces(source, def, members, span, spec.bodyElision ?? BRACE_BODY_ELISION, maxChars);
+}
+
 /** Chunks for the pieces of one definition or section, numbered when there is more than one. */
 function numbered(identity: Identity, source: SourceText, pieces: readonly Piece[]): Chunk[] {
   return pieces.map((piece, index) => toChunk(identity, source, piece, pieces.length > 1 ? { index, count: pieces.length } : undefined));
@@ -126,6 +151,23 @@ function toChunk(identity: Identity, source: SourceText, piece: Piece, part?: { 
   };
 }
 
+/** The direct members of each definition that has any, by the definition's index. */
+function membersByParent(definitions: readonly Definition[]): Map<number, Definition[]> {
+  const members = new Map<number, Definition[]>();
+  for (const def of definitions) {
+    if (def.parent === undefined) continue;
+    const siblings = members.get(def.parent);
+    if (siblings) siblings.push(def);
+    else members.set(def.parent, [def]);
+  }
+  return members;
+}
+
+/** Whether a definition's whole text, `lead` (its doc) included, fits in one chunk. */
+function fitsWhole(lead: string, def: Definition, maxChars: number): boolean {
+  return lead.length + def.end - def.start <= maxChars;
+}
+
 const FUNCTION_KINDS: ReadonlySet<ChunkKind> = new Set(['function', 'method', 'constructor', 'destructor']);
 
 /**
@@ -135,8 +177,7 @@ const FUNCTION_KINDS: ReadonlySet<ChunkKind> = new Set(['function', 'method', 'c
 function insideWholeFunction(source: SourceText, definitions: readonly Definition[], def: Definition, maxChars: number): boolean {
   for (let p = def.parent; p !== undefined; p = definitions[p].parent) {
     const enclosing = definitions[p];
-    const fits = leadText(source, enclosing, maxChars).length + enclosing.end - enclosing.start <= maxChars;
-    if (FUNCTION_KINDS.has(enclosing.kind) && fits) return true;
+    if (FUNCTION_KINDS.has(enclosing.kind) && fitsWhole(leadText(source, enclosing, maxChars), enclosing, maxChars)) return true;
   }
   return false;
 }
@@ -156,9 +197,7 @@ function leadText(source: SourceText, def: Definition, maxChars: number): string
 
 /** The line on which a definition's header ends: the last non-blank character before its body. */
 function headerLastLine(source: SourceText, def: Definition): number {
-  let index = def.headerEnd - 1;
-  while (index > def.start && /\s/.test(source.text[index])) index--;
-  return source.lineOf(Math.max(index, def.start));
+  return source.lineOf(Math.max(headerContentEnd(source.text, def) - 1, def.start));
 }
 
 /** The header repeated by the windows of a long definition: its source lines, or the signature when those are long. */

@@ -15,7 +15,7 @@ export interface ChunkerOptions {
   grammarDir: string;
   /** path of web-tree-sitter.wasm; the runtime is process-wide, so only the first Chunker's path is used */
   runtimeWasm?: string;
-  /** longest chunk text, in characters; longer definitions and sections are split into windows */
+  /** longest chunk text, in characters; longer classes are outlined, longer functions and sections split into windows */
   maxChunkChars: number;
   /** told when a file could not be parsed and was chunked into line windows instead */
   onParseError?: (relPath: string, reason: string) => void;
@@ -62,7 +62,7 @@ export class Chunker {
       this.options.onParseError?.(relPath, errorMessage(err));
       return fileWindowChunks(relPath, spec.id, source, maxChars);
     }
-    return definitionChunks(relPath, spec.id, source, definitions, maxChars);
+    return definitionChunks(relPath, spec, source, definitions, maxChars);
   }
 
   /** Frees the parsers and queries. Pending chunkFile calls may still finish; new ones throw. */

@@ -21,6 +21,8 @@ export interface Definition {
   textStart: number;
   /** where the header ends: the body's start, or the end of the first line when there is no body */
   headerEnd: number;
+  /** whether the definition has a body (a block, a class body, …) after its header */
+  hasBody: boolean;
   /** the header collapsed to one trimmed line */
   signature: string;
   doc?: string;
@@ -28,8 +30,8 @@ export interface Definition {
   parent?: number;
 }
 
-/** Kinds whose members are methods. */
-const TYPE_KINDS: ReadonlySet<ChunkKind> = new Set(['class', 'struct', 'interface', 'trait', 'impl', 'enum']);
+/** Kinds whose members are methods: the containers whose long chunks are outlines. */
+export const TYPE_KINDS: ReadonlySet<ChunkKind> = new Set(['class', 'struct', 'interface', 'trait', 'impl', 'enum']);
 /** Kinds that name the container of what they enclose. */
 const CONTAINER_KINDS: ReadonlySet<ChunkKind> = new Set([...TYPE_KINDS, 'module']);
 const DEFINITION_KINDS: ReadonlySet<string> = new Set<ChunkKind>([
@@ -86,6 +88,7 @@ export function extractDefinitions(tree: Tree, query: Query, spec: LanguageSpec,
       end: candidate.end,
       textStart: leading.length > 0 ? leading[0].start : candidate.start,
       headerEnd,
+      hasBody: candidate.hasBody,
       signature: signatureOf(source.text.slice(candidate.start, headerEnd), candidate.hasBody),
       doc: candidate.docstring ?? commentDoc(leading, source.text),
       parent,
@@ -218,6 +221,13 @@ function withoutReferences(type: string): string {
 function signatureOf(header: string, hasBody: boolean): string {
   const signature = header.replace(/\s+/g, ' ').trim();
   return capSignature(hasBody ? signature : signature.replace(/\s*\{$/, ''));
+}
+
+/** Where a definition's header text ends: at `headerEnd`, less the whitespace before it. */
+export function headerContentEnd(text: string, def: Definition): number {
+  let end = def.headerEnd;
+  while (end > def.start && /\s/.test(text[end - 1])) end--;
+  return end;
 }
 
 /** Cuts a one-line signature to MAX_SIGNATURE_CHARS, marking the cut with `…`. */

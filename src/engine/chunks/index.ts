@@ -7,14 +7,20 @@
  * What a definition's chunk holds:
  *  - its byte and line range is the definition itself, from its first decorator, attribute or
  *    `export` to its end; its text is the doc comment right above it followed by that source;
- *  - a definition longer than maxChunkChars becomes windows (`part`) that each repeat its header;
+ *  - a class, interface, struct, trait, impl or enum longer than maxChunkChars keeps its range but
+ *    its text is its outline: its own code, with each member's doc and body left out (the member
+ *    is a chunk of its own) and the body marked ` { … }`, ` ...` in Python, ` ... end` in Ruby;
+ *    an outline still longer than maxChunkChars becomes windows that repeat the class header;
+ *  - any other definition longer than maxChunkChars (a function, a type alias) becomes windows
+ *    (`part`) that each repeat its header;
  *  - a namespace or module spans its members but its text is only its doc and header;
  *  - a function nested in a function that fits in one chunk is not a chunk of its own;
  *  - code between definitions (imports, top-level statements) becomes line windows.
  *
  * Files: languages.ts (the language table and queries), definitions.ts (syntax tree → definitions),
- * docs.ts (doc comments), windows.ts and markdown.ts (line splitting), assemble.ts (→ Chunks),
- * source.ts (lines and UTF-8 offsets), runtime.ts (wasm runtime and grammars), chunker.ts (API).
+ * docs.ts (doc comments), windows.ts and markdown.ts (line splitting), outline.ts (class outlines),
+ * assemble.ts (→ Chunks), source.ts (lines and UTF-8 offsets), runtime.ts (wasm runtime and
+ * grammars), chunker.ts (API), pool.ts and worker.ts (parsing on worker threads).
  */
 export { Chunker, DEFAULT_MAX_CHUNK_CHARS, type ChunkerOptions } from './chunker';
 export { languageForPath } from './languages';

@@ -40,7 +40,12 @@ export interface LanguageSpec {
   classNamedConstructors?: boolean;
   /** reads a docstring from a definition's body (Python) */
   docstring?: DocstringReader;
+  /** what stands for a member's body in the outline of a long class; BRACE_BODY_ELISION when unset */
+  bodyElision?: string;
 }
+
+/** The body elision of the brace languages: `void run() { … }`. */
+export const BRACE_BODY_ELISION = ' { … }';
 
 /** Arrow functions and function expressions bound to a name, shared by JavaScript and TypeScript. */
 const FUNCTION_VALUE = `[
@@ -146,6 +151,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     wrapperTypes: ['decorated_definition'],
     constructorNames: ['__init__'],
     docstring: pythonDocstring,
+    bodyElision: ' ...',
   },
   {
     id: 'go',
@@ -247,6 +253,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
 (comment) @comment
 `,
     constructorNames: ['initialize'],
+    bodyElision: ' ... end',
   },
   {
     id: 'php',

@@ -29,6 +29,8 @@ export interface HeadedSpan {
   end: number;
   /** repeated at the top of every piece after the first */
   header: string;
+  /** lines (0-based) that end a piece only when no earlier line of it can, e.g. the first line of a two-line signature */
+  keepWithNext?: (line: number) => boolean;
 }
 
 export interface LineRange {
@@ -68,7 +70,7 @@ export function splitWithHeader(source: SourceText, span: HeadedSpan, maxChars: 
   for (let from = firstLine; from <= lastLine; ) {
     const isFirst = from === firstLine;
     const prefix = isFirst ? span.lead : `${span.header}\n`;
-    const to = fillLines(source, from, lastLine, maxChars - prefix.length, Infinity);
+    const to = fillLines(source, from, lastLine, maxChars - prefix.length, Infinity, span.keepWithNext);
     const start = isFirst ? span.start : source.lineStart(from);
     const end = to === lastLine ? span.end : source.lineContentEnd(to);
     pieces.push({ start, end, firstLine: from, lastLine: to, text: prefix + source.text.slice(start, end) });
@@ -77,17 +79,31 @@ export function splitWithHeader(source: SourceText, span: HeadedSpan, maxChars: 
   return pieces;
 }
 
-/** The last line of a window starting at `from`: as many lines as fit, and at least one. */
-function fillLines(source: SourceText, from: number, last: number, maxChars: number, maxLines: number): number {
+/**
+ * The last line of a window starting at `from`: as many lines as fit, and at least one;
+ * backing off from lines `keepWithNext` ties to the next one when an earlier line can end the window.
+ */
+function fillLines(
+  source: SourceText,
+  from: number,
+  last: number,
+  maxChars: number,
+  maxLines: number,
+  keepWithNext?: (line: number) => boolean,
+): number {
   let used = lineLength(source, from);
   let to = from;
   while (to < last && to - from + 1 < maxLines) {
-    const next = used + 1 + lineLength(source, to + 1);
+    const lineBreak = source.lineStart(to + 1) - source.lineContentEnd(to);
+    const next = used + lineBreak + lineLength(source, to + 1);
     if (next > maxChars) break;
     used = next;
     to++;
   }
-  return to;
+  if (!keepWithNext || to === last) return to;
+  let end = to;
+  while (end >= from && keepWithNext(end)) end--;
+  return end >= from ? end : to;
 }
 
 function lineLength(source: SourceText, line: number): number {
