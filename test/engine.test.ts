@@ -237,6 +237,20 @@ test('a word match outside the vector candidates is reported as matched by words
   }
 });
 
+test('a language named in the query is preferred, not required', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir, { model: null });
+  try {
+    const top = async (q: string) => (await engine.search(q, { top: 3 })).map((h) => `${h.name}:${h.language}`);
+    assert.equal((await top('retry in typescript'))[0], 'retryRequest:typescript');
+    assert.equal((await top('retry in rust'))[0], 'retry_with_backoff:rust');
+    // the other language's match is still listed
+    assert.ok((await top('retry in rust')).includes('retryRequest:typescript'));
+  } finally {
+    await engine.close();
+  }
+});
+
 test('lexical-only mode (no model) indexes, searches by words and finds related code by shared words', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const { engine, logs, summary } = await indexed(repo, indexDir, { model: null });

@@ -16,6 +16,7 @@ import { refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
+import { parseQuery } from './search/query';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
 import { defaultIndexDir, defaultModelDir } from './paths';
@@ -91,6 +92,8 @@ export interface IndexContents {
 
 /** How many candidates each side contributes to the fusion. */
 const CANDIDATES = 200;
+/** Multiplies the fused score of chunks in a language the query names: a strong preference, not a filter. */
+const LANGUAGE_BOOST = 1.5;
 
 export class Engine {
   private constructor(
@@ -160,7 +163,8 @@ export class Engine {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.rank(query, (e) => e.embedQuery(query), opts);
+    const parsed = parseQuery(query);
+    return this.rank(parsed.lexicalTokens, (e) => e.embedQuery(query), opts, new Set(parsed.languages));
   }
 
   /**
@@ -168,15 +172,23 @@ export class Engine {
    * by meaning, with the lexical ranking fused in; lexical-only without a model.
    */
   async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.rank(text, async (e) => (await e.embedDocuments([text]))[0], opts);
+    return this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts);
   }
 
-  /** Hybrid ranking of the lexical matches of `text` and the vector neighbours of its embedding. */
-  private async rank(text: string, embed: (e: Embedder) => Promise<Float32Array>, opts: SearchOptions): Promise<SearchHit[]> {
+  /**
+   * Hybrid ranking of the lexical matches of `tokens` and the vector neighbours of an embedding.
+   * Chunks in a language the query named (`preferred`) rank ahead of equally good others.
+   */
+  private async rank(
+    tokens: string[],
+    embed: (e: Embedder) => Promise<Float32Array>,
+    opts: SearchOptions,
+    preferred: ReadonlySet<string> = new Set(),
+  ): Promise<SearchHit[]> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
     const k = Math.max(top, CANDIDATES);
-    const lexical = this.state.lexical.search(lexicalQueryTokens(text), k, filter);
+    const lexical = this.state.lexical.search(tokens, k, filter);
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
       const v = await embed(this.embedder);
@@ -184,6 +196,10 @@ export class Engine {
     }
     const weight = this.options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
     const fused = fuseRankings(lexical, vector, vector.length ? weight : 1, k);
+    if (preferred.size) {
+      for (const h of fused) if (preferred.has(this.state.catalog.chunks.get(h.id)!.language)) h.score *= LANGUAGE_BOOST;
+      fused.sort((a, b) => b.score - a.score || a.id - b.id);
+    }
     return this.onePerDefinition(fused, top).map((h) => this.hit(this.state.catalog.chunks.get(h.id)!, h.score, h.matchedBy));
   }
 
