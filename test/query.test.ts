@@ -19,3 +19,14 @@ test('words that merely contain a language name, and a bare language name, are k
   assert.deepEqual(bare.languages, ['python']);
   assert.deepEqual(bare.lexicalTokens, ['python']);
 });
+
+test('spelled-out words and their code abbreviations meet in one index term', async () => {
+  const { lexicalQueryTokens } = await import('../src/engine/index/lexical-fields');
+  const query = lexicalQueryTokens('remove a key from a dictionary');
+  const code = lexicalQueryTokens('def del_dict_key(d, k):');
+  for (const term of ['del', 'dict', 'key']) {
+    assert.ok(query.includes(term), `query ${JSON.stringify(query)} lacks ${term}`);
+    assert.ok(code.includes(term), `code ${JSON.stringify(code)} lacks ${term}`);
+  }
+  assert.deepEqual(lexicalQueryTokens('strings'), lexicalQueryTokens('str'));
+});

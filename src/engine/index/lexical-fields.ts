@@ -29,5 +29,75 @@ export function lexicalQueryTokens(text: string): string[] {
 }
 
 function terms(text: string): string[] {
-  return splitWords(text).map(stem);
+  return splitWords(text).map((w) => {
+    const s = stem(w);
+    return ABBREVIATIONS.get(s) ?? s;
+  });
 }
+
+/**
+ * Code abbreviates what people spell out ("dict" for dictionary, "str" for string). Both
+ * spellings map to one index term, on the index side and the query side alike, so that
+ * "remove a key from a dictionary" meets `del_dict_key`. Keys and values are stems.
+ */
+const ABBREVIATIONS = new Map<string, string>([
+  ['dictionari', 'dict'],
+  ['string', 'str'],
+  ['length', 'len'],
+  ['number', 'num'],
+  ['integer', 'int'],
+  ['array', 'arr'],
+  ['index', 'idx'],
+  ['function', 'func'],
+  ['fn', 'func'],
+  ['argument', 'arg'],
+  ['directori', 'dir'],
+  ['folder', 'dir'],
+  ['imag', 'img'],
+  ['messag', 'msg'],
+  ['configuration', 'config'],
+  ['initializ', 'init'],
+  ['initialis', 'init'],
+  ['parameter', 'param'],
+  ['attribut', 'attr'],
+  ['valu', 'val'],
+  ['temporari', 'tmp'],
+  ['temp', 'tmp'],
+  ['boolean', 'bool'],
+  ['character', 'char'],
+  ['databas', 'db'],
+  ['sourc', 'src'],
+  ['destination', 'dst'],
+  ['delet', 'del'],
+  ['remov', 'del'],
+  ['environment', 'env'],
+  ['error', 'err'],
+  ['exception', 'exc'],
+  ['object', 'obj'],
+  ['calculat', 'calc'],
+  ['position', 'pos'],
+  ['previous', 'prev'],
+  ['request', 'req'],
+  ['respons', 'resp'],
+  ['maximum', 'max'],
+  ['minimum', 'min'],
+  ['averag', 'avg'],
+  ['information', 'info'],
+  ['utiliti', 'util'],
+  ['librari', 'lib'],
+  ['document', 'doc'],
+  ['repositori', 'repo'],
+  ['context', 'ctx'],
+  ['separator', 'sep'],
+  ['address', 'addr'],
+  ['connection', 'conn'],
+  ['column', 'col'],
+  ['button', 'btn'],
+  ['expression', 'expr'],
+  ['referenc', 'ref'],
+  ['variabl', 'var'],
+  ['execut', 'exec'],
+  ['command', 'cmd'],
+  ['generat', 'gen'],
+  ['password', 'pwd'],
+]);
