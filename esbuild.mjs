@@ -1,4 +1,4 @@
-// Bundles the CLI (and, later, the engine process and the extension) and copies
+// Bundles the CLI, the chunk worker, the engine process and the extension, and copies
 // the tree-sitter grammars (.wasm) from their npm packages into grammars/.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -57,6 +57,10 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   // parsing runs on worker threads (src/engine/chunks/pool.ts looks for this file beside the bundle)
   { entryPoints: ['src/engine/chunks/worker.ts'], outfile: 'dist/chunk-worker.js' },
+  // the engine process the extension starts (JSON-RPC over stdio)
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  // the extension host side; 'vscode' is provided by the host
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
 ];
 
 copyGrammars();

@@ -1,0 +1,189 @@
+/**
+ * The engine process, seen from the extension host: started on first use, spoken to over
+ * JSON-RPC on its stdio, restarted with backoff when it dies. A crash shows the user one
+ * message per streak of crashes, never one per failed request; after too many crashes in a
+ * row it stays stopped until the user restarts it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+  type NotificationType,
+  type RequestParam,
+  type RequestType,
+} from 'vscode-jsonrpc/node';
+import { Shutdown } from '../protocol/protocol';
+import { RestartPolicy } from './restart-policy';
+import type { EngineState } from './status-view';
+
+/** The engine process did not answer because it is not running (restarting, or stopped after crashes). */
+export class EngineUnavailableError extends Error {
+  constructor(state: EngineState) {
+    super(state === 'failed' ? 'the Code Scout engine has stopped; run "Code Scout: Restart Engine"' : 'the Code Scout engine is restarting');
+  }
+}
+
+/** How long a shutting-down engine may take to save its indexes before it is killed. */
+const SHUTDOWN_GRACE_MS = 3000;
+
+export class EngineClient implements vscode.Disposable {
+  private child: ChildProcess | undefined;
+  private connection: MessageConnection | undefined;
+  private ready: Promise<MessageConnection> | undefined;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly policy = new RestartPolicy();
+  private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
+  /** fires when the engine process starts, restarts, dies or gives up */
+  readonly onDidChangeState = this.stateEmitter.event;
+  state: EngineState = 'stopped';
+  /** how the engine process last ended unexpectedly */
+  lastError: string | undefined;
+  restarts = 0;
+
+  /**
+   * @param serverModule the engine process's script (dist/server.js)
+   * @param setUp registers notification handlers and configures the engine; runs for every
+   *   new process before any other request is sent
+   */
+  constructor(
+    private readonly serverModule: string,
+    private readonly output: vscode.OutputChannel,
+    private readonly setUp: (connection: MessageConnection) => Promise<void>,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.state === 'running' ? this.child?.pid : undefined;
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Starts the engine process unless it runs, is starting, or is waiting to restart. */
+  start(): Promise<MessageConnection> {
+    if (this.state === 'restarting' || this.state === 'failed') return Promise.reject(new EngineUnavailableError(this.state));
+    if (!this.ready) {
+      const ready = this.launch();
+      this.ready = ready;
+      ready.catch(() => {
+        if (this.ready === ready) this.ready = undefined; // the next request tries again
+      });
+    }
+    return this.ready;
+  }
+
+  async request<P, R>(type: RequestType<P, R, void>, params: RequestParam<P>): Promise<R> {
+    const connection = await this.start();
+    try {
+      return await connection.sendRequest(type, params);
+    } catch (err) {
+      // the process died with the request in flight: say so, not "connection got disposed"
+      if (connection !== this.connection) throw new EngineUnavailableError(this.state === 'failed' ? 'failed' : 'restarting');
+      throw err;
+    }
+  }
+
+  /** Sends a notification if the engine runs; notifications never start it. */
+  notify<P>(type: NotificationType<P>, params: RequestParam<P>): void {
+    if (this.state === 'running') void this.connection?.sendNotification(type, params);
+  }
+
+  /** Starts a stopped engine again, forgetting its crash streak. */
+  restart(): Promise<MessageConnection> {
+    clearTimeout(this.restartTimer);
+    this.policy.reset();
+    if (this.state === 'failed' || this.state === 'restarting') this.setState('stopped');
+    return this.start();
+  }
+
+  /** Asks the engine to save and close its indexes, then ends it. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    const connection = this.connection;
+    if (!child || !connection || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const killed = setTimeout(() => child.kill(), SHUTDOWN_GRACE_MS);
+    try {
+      await Promise.race([connection.sendRequest(Shutdown), exited]);
+    } catch {
+      // the process is going away either way
+    }
+    child.stdin?.end();
+    await exited;
+    clearTimeout(killed);
+    connection.dispose();
+  }
+
+  private async launch(): Promise<MessageConnection> {
+    this.setState('starting');
+    const child = fork(this.serverModule, [], {
+      silent: true, // stdio are pipes: stdin/stdout carry the protocol, stderr goes to the output channel
+      execArgv: [],
+      // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => this.output.append(text));
+    child.on('error', (err) => this.output.appendLine(`engine process error: ${err.message}`));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.onError(([err]) => this.output.appendLine(`engine connection error: ${err.message}`));
+    this.connection = connection;
+    connection.listen();
+    await this.setUp(connection);
+    if (this.child === child && child.exitCode === null) this.setState('running');
+    return connection;
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    this.connection?.dispose();
+    this.connection = undefined;
+    this.ready = undefined;
+    this.child = undefined;
+    if (this.disposed) return;
+    this.lastError = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.output.appendLine(`The Code Scout engine ${this.lastError}.`);
+    const delay = this.policy.onCrash(Date.now() - this.startedAt);
+    if (delay === undefined) {
+      this.setState('failed');
+      void this.tellUser(
+        'error',
+        `The Code Scout engine keeps stopping (${this.lastError}), so it will not be restarted. Search, related code and hovers are off.`,
+        'Restart Engine',
+      );
+      return;
+    }
+    this.setState('restarting');
+    if (this.policy.streak === 1) {
+      void this.tellUser('warning', `The Code Scout engine stopped (${this.lastError}) and is restarting; search and hovers resume in a moment.`);
+    }
+    this.restartTimer = setTimeout(() => {
+      this.restarts++;
+      this.setState('stopped');
+      this.start().catch((err: Error) => this.output.appendLine(`restarting the engine failed: ${err.message}`));
+    }, delay);
+  }
+
+  private async tellUser(level: 'warning' | 'error', message: string, ...extra: string[]): Promise<void> {
+    const show = level === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const choice = await show(message, ...extra, 'Show Log');
+    if (choice === 'Show Log') this.output.show(true);
+    else if (choice === 'Restart Engine') void this.restart();
+  }
+
+  private setState(state: EngineState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.stateEmitter.fire(state);
+  }
+}

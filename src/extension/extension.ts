@@ -1,0 +1,107 @@
+/**
+ * Code Scout's VS Code extension: the composition root. Activation only registers commands,
+ * views and providers; the engine process starts right after activation when the workspace
+ * is to be indexed on open, and otherwise on first use. All indexing and search run in the
+ * engine process (src/server/), never on the extension host.
+ */
+import * as vscode from 'vscode';
+import { EngineClient } from './engine-client';
+import { FileWatcher } from './file-watcher';
+import { OPEN_LOCATION_COMMAND, RelatedHoverProvider } from './hover';
+import { IndexController } from './index-controller';
+import { IndexingProgress } from './indexing-progress';
+import { internalState, type Metrics } from './internal-state';
+import { LatencySamples } from './latency';
+import { locationUri, openLocation, parseLocation } from './navigation';
+import { RelatedCode } from './related';
+import { SearchPick } from './search-pick';
+import { SidebarView } from './sidebar/sidebar-view';
+import { StatusBar, STATUS_MENU_COMMAND } from './status-bar';
+import { StatusDocument } from './status-document';
+import { showStatusMenu } from './status-menu';
+
+let engine: EngineClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const output = vscode.window.createOutputChannel('Code Scout');
+  const controller = new IndexController(output);
+  const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath, output, (c) => controller.setUp(c));
+  controller.attach(client);
+  engine = client;
+
+  const metrics: Metrics = {
+    activationMs: 0,
+    hover: new LatencySamples(),
+    hoverEngine: new LatencySamples(),
+    timeToFirstResult: new LatencySamples(),
+    searchLatency: new LatencySamples(),
+  };
+  const sidebar = new SidebarView(vscode.Uri.joinPath(context.extensionUri, 'media'), client, controller, output);
+  const search = new SearchPick(client, controller, sidebar, metrics);
+  const related = new RelatedCode(client, controller, sidebar, search);
+  const statusDocument = new StatusDocument(client, controller);
+  const watcher = new FileWatcher(controller, client);
+  const reconfigure = () =>
+    controller.reconfigure().catch((err: Error) => output.appendLine(`applying the settings failed: ${err.message}`));
+  /** Runs a command, reporting its failure once instead of leaving a rejected promise. */
+  const command = (id: string, run: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await run(...args);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Code Scout: ${(err as Error).message}`);
+      }
+    });
+
+  context.subscriptions.push(
+    output,
+    controller,
+    client,
+    sidebar,
+    related,
+    statusDocument,
+    watcher,
+    new StatusBar(controller, client),
+    new IndexingProgress(controller),
+    vscode.window.registerWebviewViewProvider(SidebarView.viewId, sidebar),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new RelatedHoverProvider(client, controller, metrics)),
+    command('codescout.search', () => search.show(selectedWord())),
+    command('codescout.showRelated', () => related.showAtCursor()),
+    command('codescout.findSimilar', () => related.findSimilar()),
+    command('codescout.reindex', () => controller.reindex()),
+    command('codescout.cancelIndexing', () => controller.cancel()),
+    command('codescout.showStatus', () => statusDocument.show()),
+    command('codescout.restartEngine', () => client.restart()),
+    command(STATUS_MENU_COMMAND, () => showStatusMenu(controller, client)),
+    command(OPEN_LOCATION_COMMAND, (arg) => {
+      const at = parseLocation(arg);
+      // only places inside the workspace's indexed folders
+      if (at && controller.locate(locationUri(at))?.root === at.root) return openLocation(at);
+    }),
+    command('codescout.internal.state', () => internalState(client, controller, metrics)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      watcher.sync();
+      reconfigure();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('codescout') || e.affectsConfiguration('files.exclude')) reconfigure();
+    }),
+  );
+
+  if (controller.editorSettings.indexOnOpen && vscode.workspace.workspaceFolders?.length) {
+    setImmediate(() => client.start().catch((err: Error) => output.appendLine(`starting the engine failed: ${err.message}`)));
+  }
+  metrics.activationMs = performance.now() - started;
+}
+
+export async function deactivate(): Promise<void> {
+  await engine?.dispose();
+}
+
+/** A one-line selection to start the search with. */
+function selectedWord(): string {
+  const editor = vscode.window.activeTextEditor;
+  const text = editor?.document.getText(editor.selection) ?? '';
+  return text.includes('\n') ? '' : text.trim();
+}

@@ -1,0 +1,141 @@
+/**
+ * The workspace's folders as the engine process indexes them: sends it the folders and
+ * their settings (again after a restart or a settings change), keeps the latest status of
+ * each folder, and maps editor URIs to indexed folders.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { Cancel, Configure, FolderStatusChanged, Log, Reindex, type FolderSpec, type FolderStatus } from '../protocol/protocol';
+import type { EngineClient } from './engine-client';
+import { editorSettings, folderOptions, type EditorSettings } from './settings';
+
+/** A location inside an indexed folder. */
+export interface FolderLocation {
+  folder: vscode.WorkspaceFolder;
+  root: string;
+  /** root-relative POSIX path */
+  path: string;
+}
+
+export class IndexController implements vscode.Disposable {
+  private readonly statuses = new Map<string, FolderStatus>();
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  /** fires when any folder's status changes */
+  readonly onDidChange = this.changeEmitter.event;
+  private settings: EditorSettings = editorSettings(vscode.workspace.getConfiguration('codescout'));
+  /** a folder was indexed this session: a restarted engine indexes again (incrementally) */
+  private indexedThisSession = false;
+  private engine: EngineClient | undefined;
+
+  constructor(private readonly output: vscode.OutputChannel) {}
+
+  /** The engine this controller configures (set once, before it starts). */
+  attach(engine: EngineClient): void {
+    this.engine = engine;
+  }
+
+  get editorSettings(): EditorSettings {
+    return this.settings;
+  }
+
+  /** Registers the engine's notifications on a new connection and sends it the folders. */
+  async setUp(connection: MessageConnection): Promise<void> {
+    this.statuses.clear(); // a new process counts status versions from zero
+    connection.onNotification(FolderStatusChanged, (status) => this.update(status));
+    connection.onNotification(Log, (p) => this.output.appendLine(p.message));
+    const statuses = await connection.sendRequest(Configure, {
+      folders: this.folderSpecs(),
+      indexOnOpen: this.settings.indexOnOpen || this.indexedThisSession,
+    });
+    this.replaceAll(statuses);
+  }
+
+  /**
+   * Settings or folders changed: sends them to a running engine (which reopens what changed),
+   * or starts the engine when the first folder of a workspace to index on open arrives.
+   */
+  async reconfigure(): Promise<void> {
+    this.settings = editorSettings(vscode.workspace.getConfiguration('codescout'));
+    if (!this.engine) return;
+    if (this.engine.state === 'stopped') {
+      if (this.settings.indexOnOpen && this.folderSpecs().length) await this.engine.start();
+      return;
+    }
+    if (!this.engine.isRunning) return; // starting or restarting: it is configured when it is up
+    const statuses = await this.engine.request(Configure, { folders: this.folderSpecs(), indexOnOpen: this.settings.indexOnOpen });
+    this.replaceAll(statuses);
+  }
+
+  async reindex(root?: string): Promise<void> {
+    const engine = this.engine!;
+    await engine.start(); // configured as before: a first start does not index twice
+    this.indexedThisSession = true;
+    await engine.request(Reindex, { root });
+  }
+
+  async cancel(root?: string): Promise<void> {
+    if (this.engine?.isRunning) await this.engine.request(Cancel, { root });
+  }
+
+  folders(): FolderStatus[] {
+    const order = this.folderSpecs().map((f) => f.root);
+    return order.map((root) => this.statuses.get(root)).filter((s): s is FolderStatus => !!s);
+  }
+
+  /** The indexed folder that contains `uri`, with the root-relative path. */
+  locate(uri: vscode.Uri): FolderLocation | undefined {
+    if (uri.scheme !== 'file') return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (!folder || folder.uri.scheme !== 'file') return undefined;
+    const root = folder.uri.fsPath;
+    const rel = path.relative(root, uri.fsPath);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return { folder, root, path: rel.split(path.sep).join('/') };
+  }
+
+  /** The display name of the folder at `root`, in multi-root workspaces only. */
+  folderLabel(root: string): string | undefined {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    return folders.length > 1 ? folders.find((f) => f.uri.fsPath === root)?.name : undefined;
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+
+  /** Local folders only: the extension runs where the files are (a workspace extension). */
+  private folderSpecs(): FolderSpec[] {
+    return (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => ({
+        root: f.uri.fsPath,
+        name: f.name,
+        options: folderOptions(
+          f.uri.fsPath,
+          vscode.workspace.getConfiguration('codescout', f.uri),
+          vscode.workspace.getConfiguration('files', f.uri),
+        ),
+      }));
+  }
+
+  private update(status: FolderStatus): void {
+    if (status.state === 'indexing') this.indexedThisSession = true;
+    if (this.keep(status)) this.changeEmitter.fire();
+  }
+
+  /** The engine's folders after a configure: notifications may have overtaken the answer, so the newer status wins. */
+  private replaceAll(statuses: FolderStatus[]): void {
+    const roots = new Set(statuses.map((s) => s.root));
+    for (const root of this.statuses.keys()) if (!roots.has(root)) this.statuses.delete(root);
+    statuses.forEach((s) => this.keep(s));
+    this.changeEmitter.fire();
+  }
+
+  private keep(status: FolderStatus): boolean {
+    const known = this.statuses.get(status.root);
+    if (known && known.version > status.version) return false;
+    this.statuses.set(status.root, status);
+    return true;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * `codescout.internal.state`: a JSON snapshot for end-to-end tests and benchmarks — the
+ * engine process (pid, state), every folder's index state, and the measured latencies.
+ */
+import type { EngineClient } from './engine-client';
+import type { IndexController } from './index-controller';
+import type { LatencySamples, LatencySummary } from './latency';
+
+export interface Metrics {
+  /** time spent in activate(), measured in-process */
+  activationMs: number;
+  /** hovers that showed related code: provideHover start to answer */
+  hover: LatencySamples;
+  /** the same hovers: time spent waiting for the engine's answers */
+  hoverEngine: LatencySamples;
+  /** palette search: last keystroke to results on screen (includes the 150 ms debounce) */
+  timeToFirstResult: LatencySamples;
+  /** palette search: query sent to results on screen */
+  searchLatency: LatencySamples;
+}
+
+export interface InternalState {
+  activationMs: number;
+  engine: { state: string; pid: number | null; restarts: number; lastError: string | null };
+  folders: {
+    root: string;
+    name: string;
+    state: string;
+    percent: number | null;
+    files: number;
+    chunks: number;
+    definitions: number;
+    partial: boolean;
+    mode: string;
+    refreshes: number;
+    lastError: string | null;
+  }[];
+  metrics: { hover: LatencySummary; hoverEngine: LatencySummary; timeToFirstResult: LatencySummary; searchLatency: LatencySummary };
+}
+
+export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics): InternalState {
+  return {
+    activationMs: Number(metrics.activationMs.toFixed(2)),
+    engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, lastError: engine.lastError ?? null },
+    folders: controller.folders().map((f) => ({
+      root: f.root,
+      name: f.name,
+      state: f.state,
+      percent: f.progress?.percent ?? null,
+      files: f.contents.files,
+      chunks: f.contents.chunks,
+      definitions: f.contents.definitions,
+      partial: f.partial,
+      mode: f.mode,
+      refreshes: f.refreshes,
+      lastError: f.lastError ?? null,
+    })),
+    metrics: {
+      hover: metrics.hover.summary(),
+      hoverEngine: metrics.hoverEngine.summary(),
+      timeToFirstResult: metrics.timeToFirstResult.summary(),
+      searchLatency: metrics.searchLatency.summary(),
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * `Code Scout: Search Code`: a QuickPick with live results as you type (debounced), a
+ * preview of the active result that keeps focus in the picker, Enter to open, and a button
+ * that sends the results to the sidebar. Also shows fixed result lists (related, similar).
+ */
+import * as vscode from 'vscode';
+import { Search, type FolderHit, type QueryResult } from '../protocol/protocol';
+import type { EngineClient } from './engine-client';
+import type { IndexController } from './index-controller';
+import type { LatencySamples } from './latency';
+import { hitItem, openLocation, previewLocation, type HitItem } from './navigation';
+import { parseQuery } from './query-syntax';
+
+const DEBOUNCE_MS = 150;
+
+/** Where a result list can be sent (the sidebar). */
+export interface ResultSink {
+  showResults(query: string, result: QueryResult): void;
+}
+
+export interface SearchMetrics {
+  /** from the last keystroke to its results on screen (includes the debounce) */
+  timeToFirstResult: LatencySamples;
+  /** from sending the query to its results on screen */
+  searchLatency: LatencySamples;
+}
+
+const TO_SIDEBAR: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('layout-sidebar-left'), tooltip: 'Show these results in the Code Scout sidebar' };
+
+export class SearchPick {
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly controller: IndexController,
+    private readonly sidebar: ResultSink,
+    private readonly metrics: SearchMetrics,
+  ) {}
+
+  /** Opens the live search, starting from `initial` (e.g. the editor's selection). */
+  show(initial = ''): void {
+    const picker = new HitPicker(this.controller, 'Search code by meaning or by name — filters: lang:py path:src/**');
+    const pick = picker.pick;
+    let timer: NodeJS.Timeout | undefined;
+    let sequence = 0;
+    let typedAt = 0;
+    let last: { query: string; result: QueryResult } | undefined;
+
+    const run = async (value: string, id: number) => {
+      const query = parseQuery(value);
+      if (!query.text.trim()) {
+        pick.busy = false;
+        pick.items = [];
+        pick.title = undefined;
+        return;
+      }
+      const sentAt = performance.now();
+      try {
+        const result = await this.engine.request(Search, {
+          text: query.text,
+          top: this.controller.editorSettings.maxResults,
+          languages: query.languages,
+          paths: query.paths,
+        });
+        if (id !== sequence) return;
+        last = { query: value, result };
+        picker.setHits(result.hits, true);
+        pick.title = resultTitle(result);
+        if (result.hits.length) {
+          const now = performance.now();
+          this.metrics.searchLatency.record(now - sentAt);
+          this.metrics.timeToFirstResult.record(now - typedAt);
+        }
+      } catch (err) {
+        if (id !== sequence) return;
+        pick.items = [];
+        pick.title = `Code Scout: ${(err as Error).message}`;
+      } finally {
+        if (id === sequence) pick.busy = false;
+      }
+    };
+
+    let scheduled: string | undefined;
+    const schedule = (value: string) => {
+      if (value === scheduled) return; // setting the initial value may echo back as a change
+      scheduled = value;
+      clearTimeout(timer);
+      typedAt = performance.now();
+      const id = ++sequence;
+      pick.busy = true;
+      timer = setTimeout(() => void run(value, id), DEBOUNCE_MS);
+    };
+    pick.onDidChangeValue(schedule);
+    pick.onDidTriggerButton(() => {
+      if (!last) return;
+      this.sidebar.showResults(last.query, last.result);
+      pick.hide();
+    });
+    pick.onDidHide(() => clearTimeout(timer));
+    pick.value = initial;
+    pick.show();
+    if (initial) schedule(initial);
+  }
+
+  /** A fixed list of hits (related code, similar code), with the same preview and open behaviour. */
+  showList(title: string, query: string, result: QueryResult): void {
+    const picker = new HitPicker(this.controller, 'Type to filter');
+    const pick = picker.pick;
+    pick.title = title;
+    pick.matchOnDescription = true;
+    picker.setHits(result.hits, false);
+    pick.onDidTriggerButton(() => {
+      this.sidebar.showResults(query, result);
+      pick.hide();
+    });
+    pick.show();
+  }
+
+}
+
+/** A QuickPick of hits: previews the active hit without taking focus, opens the accepted one. */
+class HitPicker {
+  readonly pick = vscode.window.createQuickPick<HitItem>();
+  /** the item a new list activates by itself: no preview until the user moves */
+  private autoActive: HitItem | undefined;
+
+  constructor(
+    private readonly controller: IndexController,
+    placeholder: string,
+  ) {
+    const pick = this.pick;
+    pick.placeholder = placeholder;
+    pick.matchOnDescription = false;
+    pick.matchOnDetail = false;
+    pick.buttons = [TO_SIDEBAR];
+    pick.onDidChangeActive(([item]) => {
+      if (item && item !== this.autoActive) void previewLocation(item.hit);
+    });
+    pick.onDidAccept(() => {
+      const [item] = pick.selectedItems.length ? pick.selectedItems : pick.activeItems;
+      if (!item) return;
+      pick.hide();
+      void openLocation(item.hit);
+    });
+    pick.onDidHide(() => pick.dispose());
+  }
+
+  /** `live` lists are ranked by the engine and never filtered by the QuickPick. */
+  setHits(hits: FolderHit[], live: boolean): void {
+    const items = hits.map((h) => hitItem(h, this.controller.folderLabel(h.root), live));
+    this.autoActive = items[0];
+    this.pick.items = items;
+  }
+}
+
+/** The picker's title: how many results, and whether the index is partial or lexical-only. */
+export function resultTitle(result: QueryResult): string {
+  const parts = [`${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
+  if (result.partial) parts.push('index still being built: partial results');
+  if (result.lexicalOnly) parts.push('no embedding model: matching words only');
+  if (result.failures.length) parts.push(`${result.failures.length} folder(s) could not answer`);
+  return `Code Scout — ${parts.join(' · ')}`;
+}

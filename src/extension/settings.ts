@@ -1,0 +1,61 @@
+/**
+ * The extension's settings (package.json contributes.configuration), read into the shapes
+ * the engine process and the UI use. Pure: it sees configuration through `ConfigSource`,
+ * which vscode.WorkspaceConfiguration satisfies.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { FolderOptions } from '../protocol/protocol';
+
+export interface ConfigSource {
+  get<T>(key: string): T | undefined;
+}
+
+export interface EditorSettings {
+  maxResults: number;
+  hoverEnabled: boolean;
+  indexOnOpen: boolean;
+}
+
+export const DEFAULT_MAX_RESULTS = 20;
+const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+export function editorSettings(codescout: ConfigSource): EditorSettings {
+  return {
+    maxResults: integer(codescout.get('maxResults'), DEFAULT_MAX_RESULTS, 1, 200),
+    hoverEnabled: codescout.get<boolean>('hover.enabled') !== false,
+    indexOnOpen: codescout.get<boolean>('indexOnOpen') !== false,
+  };
+}
+
+/**
+ * How the folder at `root` is indexed: Code Scout's include/exclude globs plus every
+ * `files.exclude` pattern that is switched on (patterns with a `when` condition are left
+ * out: they depend on sibling files, which a glob cannot express).
+ */
+export function folderOptions(root: string, codescout: ConfigSource, files: ConfigSource): FolderOptions {
+  const filesExclude = files.get<Record<string, unknown>>('exclude') ?? {};
+  return {
+    include: globs(codescout.get('include')),
+    exclude: [...globs(codescout.get('exclude')), ...Object.keys(filesExclude).filter((g) => filesExclude[g] === true)],
+    maxFileBytes: integer(codescout.get('maxFileBytes'), DEFAULT_MAX_FILE_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    threads: integer(codescout.get('inferenceThreads'), 1, 1, 64),
+    indexLocation: indexLocation(codescout.get('indexLocation'), root),
+  };
+}
+
+/** `~` is the home folder; a relative location is taken relative to the workspace folder. */
+function indexLocation(value: unknown, root: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!text) return '';
+  if (text === '~' || text.startsWith('~/')) return join(homedir(), text.slice(1));
+  return isAbsolute(text) ? text : resolve(root, text);
+}
+
+function globs(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim()) : [];
+}
+
+function integer(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+}

@@ -1,0 +1,58 @@
+/**
+ * Messages between the sidebar webview (media/sidebar.js) and the extension. Everything the
+ * webview sends is untrusted input: `parseWebviewMessage` accepts only the shapes below,
+ * with bounded strings, and the extension opens only results it sent itself (by id).
+ */
+import type { ResultView } from './result-view';
+
+/** webview → extension */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'search'; query: string; language: string; path: string }
+  | { type: 'open'; id: string }
+  | { type: 'reindex' }
+  | { type: 'cancel' };
+
+export interface ResultList {
+  items: ResultView[];
+  /** some folder's index is still being built */
+  partial: boolean;
+  /** a one-line notice above the list (lexical-only mode, a folder that could not answer) */
+  notice?: string;
+  error?: string;
+}
+
+/** extension → webview */
+export type HostMessage =
+  | { type: 'status'; text: string; level: string; indexing: boolean; languages: string[] }
+  | { type: 'searching'; query: string }
+  | ({ type: 'results'; query: string } & ResultList)
+  | { type: 'relatedLoading' }
+  | ({ type: 'related'; source: string | null } & ResultList);
+
+/** Longest query or filter the webview may send. */
+export const MAX_TEXT = 1000;
+const ID = /^[a-z]\d{1,9}$/;
+
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'reindex':
+    case 'cancel':
+      return { type: m.type };
+    case 'search':
+      return text(m.query) && text(m.language) && text(m.path)
+        ? { type: 'search', query: m.query, language: m.language, path: m.path }
+        : undefined;
+    case 'open':
+      return typeof m.id === 'string' && ID.test(m.id) ? { type: 'open', id: m.id } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function text(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TEXT;
+}

@@ -1,0 +1,40 @@
+/** The status bar item: indexing %, ready with N functions, stale, or error; a click opens the status menu. */
+import * as vscode from 'vscode';
+import type { EngineClient } from './engine-client';
+import type { IndexController } from './index-controller';
+import { statusView } from './status-view';
+
+export const STATUS_MENU_COMMAND = 'codescout.statusMenu';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('codescout.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly controller: IndexController,
+    private readonly engine: EngineClient,
+  ) {
+    this.item.name = 'Code Scout';
+    this.item.command = STATUS_MENU_COMMAND;
+    this.subscriptions = [controller.onDidChange(() => this.update()), engine.onDidChangeState(() => this.update())];
+    this.update();
+    this.item.show();
+  }
+
+  private update(): void {
+    const view = statusView(this.controller.folders(), this.engine.state);
+    this.item.text = view.text;
+    this.item.tooltip = `${view.tooltip}\n\nClick for index status and actions.`;
+    this.item.backgroundColor =
+      view.level === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : view.level === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The JSON-RPC protocol between the extension (client) and the engine process (server).
+ *
+ * The engine process holds one index per workspace folder, addressed by the folder's
+ * absolute path (`root`). Paths inside a folder are POSIX paths relative to its root, as in
+ * the engine. Transport: vscode-jsonrpc over the child process's stdin/stdout.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/node';
+import type { IndexContents, SearchHit, StatusReport } from '../engine/engine';
+import type { Progress } from '../engine/types';
+
+/** How one folder is indexed; a change of any field reopens that folder's index. */
+export interface FolderOptions {
+  include: string[];
+  exclude: string[];
+  maxFileBytes: number;
+  threads: number;
+  /** parent folder of the index folders; empty for the user cache folder */
+  indexLocation: string;
+  /** model folder; `null` for lexical-only; absent for the embedded default model */
+  model?: string | null;
+}
+
+export interface FolderSpec {
+  root: string;
+  /** display name of the workspace folder */
+  name: string;
+  options: FolderOptions;
+}
+
+export interface ConfigureParams {
+  folders: FolderSpec[];
+  /** index every folder as soon as it is opened */
+  indexOnOpen: boolean;
+}
+
+/** Why a refresh runs: the first index of a session, a user request, or changed files. */
+export type RefreshReason = 'open' | 'user' | 'changes';
+
+export type FolderState =
+  /** the index is being opened */
+  | 'opening'
+  | 'indexing'
+  /** the index matches the folder (as of the last refresh) */
+  | 'ready'
+  /** the index may not match the folder: not refreshed this session, or the last refresh was cancelled */
+  | 'stale'
+  | 'error';
+
+export interface IndexingProgress extends Progress {
+  reason: RefreshReason;
+  /** 0–100, over the files to read */
+  percent: number;
+}
+
+export interface FolderStatus {
+  /** grows with every status an engine process produces: of two statuses of a folder, keep the higher */
+  version: number;
+  root: string;
+  name: string;
+  state: FolderState;
+  progress?: IndexingProgress;
+  contents: IndexContents;
+  /** answers cover only part of the folder: its first index of this session is still being built */
+  partial: boolean;
+  mode: 'hybrid' | 'lexical-only';
+  /** refreshes completed (or cancelled) this session */
+  refreshes: number;
+  lastError?: string;
+}
+
+export interface QueryParams {
+  /** plain-language query (search) or code (similar) */
+  text: string;
+  top: number;
+  languages?: string[];
+  paths?: string[];
+  /** restrict to one folder; default: every folder */
+  root?: string;
+}
+
+export interface FolderHit extends SearchHit {
+  root: string;
+}
+
+export interface QueryResult {
+  hits: FolderHit[];
+  /** some folder's index is still being built */
+  partial: boolean;
+  /** every answering folder ranks by words only (no embedding model) */
+  lexicalOnly: boolean;
+  /** folders that could not answer, with the reason */
+  failures: { root: string; message: string }[];
+}
+
+export interface RelatedParams {
+  root: string;
+  path: string;
+  /** 1-based */
+  line: number;
+  top: number;
+  /** answer only when the innermost definition at `line` has this name (hovers) */
+  name?: string;
+}
+
+export interface RelatedResult {
+  source: FolderHit;
+  results: FolderHit[];
+  partial: boolean;
+}
+
+export interface RootParams {
+  /** one folder; default: every folder */
+  root?: string;
+}
+
+export interface FilesChangedParams {
+  root: string;
+  /** root-relative POSIX paths that were created, changed or deleted */
+  paths: string[];
+}
+
+export interface LogParams {
+  root?: string;
+  message: string;
+}
+
+export const Configure = new RequestType<ConfigureParams, FolderStatus[], void>('codescout/configure');
+export const Search = new RequestType<QueryParams, QueryResult, void>('codescout/search');
+export const Similar = new RequestType<QueryParams, QueryResult, void>('codescout/similar');
+/** `null` when no indexed definition is at that line (or it has another name). */
+export const Related = new RequestType<RelatedParams, RelatedResult | null, void>('codescout/related');
+export const Status = new RequestType<{ root: string }, StatusReport, void>('codescout/status');
+export const Reindex = new RequestType<RootParams, void, void>('codescout/reindex');
+export const Cancel = new RequestType<RootParams, void, void>('codescout/cancel');
+/** Closes every index; the client then closes the process's stdin, and it exits. */
+export const Shutdown = new RequestType0<void, void>('codescout/shutdown');
+
+export const FilesChanged = new NotificationType<FilesChangedParams>('codescout/filesChanged');
+/** Server → client: a folder's state, progress or contents changed. */
+export const FolderStatusChanged = new NotificationType<FolderStatus>('codescout/folderStatus');
+/** Server → client: a user-facing notice (lexical-only mode, a rebuilt index, …). */
+export const Log = new NotificationType<LogParams>('codescout/log');

@@ -1,0 +1,289 @@
+/**
+ * One workspace folder in the engine process: its Engine, its refreshes (one at a time,
+ * cancellable, coalesced from file changes) and the state the editor shows.
+ */
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { Engine, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
+import { defaultIndexDir } from '../engine/paths';
+import type { Progress } from '../engine/types';
+import type {
+  FolderHit,
+  FolderOptions,
+  FolderSpec,
+  FolderState,
+  FolderStatus,
+  IndexingProgress,
+  QueryParams,
+  RefreshReason,
+  RelatedParams,
+  RelatedResult,
+} from '../protocol/protocol';
+import { Coalescer } from './coalescer';
+import { LruCache } from './lru-cache';
+
+export interface FolderEvents {
+  status(status: FolderStatus): void;
+  log(message: string): void;
+}
+
+/** File changes are applied once they have been quiet this long (a branch switch is one burst). */
+const CHANGES_QUIET_MS = 300;
+const CHANGES_MAX_WAIT_MS = 3000;
+/** Progress notifications are sent at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+/** Related-code answers kept for hovers and the sidebar. */
+const RELATED_CACHE_ENTRIES = 1000;
+/** The message of Engine.related's only error: nothing is indexed at the location. */
+const NOTHING_INDEXED_AT = 'no indexed code at ';
+
+/** See FolderStatus.version. */
+let statusVersion = 0;
+
+const EMPTY: IndexContents = { files: 0, chunks: 0, definitions: 0, languages: {} };
+
+interface RunningRefresh {
+  signal: { cancelled: boolean };
+  done: Promise<void>;
+  /** files to read were found, so answers are partial until it ends */
+  hasWork: boolean;
+}
+
+type CachedRelated = { source: SearchHit; results: SearchHit[] } | null;
+
+export class FolderIndex {
+  readonly root: string;
+  readonly options: FolderOptions;
+  name: string;
+
+  private readonly opened: Promise<Engine>;
+  private engine: Engine | undefined;
+  private state: FolderState = 'opening';
+  private progress: IndexingProgress | undefined;
+  private lastError: string | undefined;
+  private contents = EMPTY;
+  private refreshes = 0;
+  /** a refresh completed, uncancelled, this session */
+  private indexed = false;
+  /** file changes trigger refreshes once the folder has been indexed (or asked to be) this session */
+  private following = false;
+  private running: RunningRefresh | undefined;
+  private pending: RefreshReason | undefined;
+  private closed = false;
+  private lastProgressSent = 0;
+  private readonly changes = new Coalescer(() => this.requestRefresh('changes'), CHANGES_QUIET_MS, CHANGES_MAX_WAIT_MS);
+  private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
+
+  /** Opens the folder's index; with `indexNow`, refreshes it right after. */
+  constructor(spec: FolderSpec, private readonly events: FolderEvents, indexNow: boolean) {
+    this.root = spec.root;
+    this.name = spec.name;
+    this.options = spec.options;
+    this.opened = Engine.open(this.root, this.engineOptions());
+    this.opened.then(
+      (engine) => {
+        this.engine = engine;
+        this.contents = engine.contents();
+        this.state = 'stale';
+        this.emit();
+      },
+      (err: Error) => this.fail(err),
+    );
+    if (indexNow) this.requestRefresh('open');
+  }
+
+  status(): FolderStatus {
+    return {
+      version: ++statusVersion,
+      root: this.root,
+      name: this.name,
+      state: this.state,
+      progress: this.progress,
+      contents: this.contents,
+      partial: this.partial,
+      mode: this.engine?.mode ?? 'lexical-only',
+      refreshes: this.refreshes,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Starts a refresh, or queues one after the running refresh. */
+  requestRefresh(reason: RefreshReason): void {
+    if (this.closed) return;
+    this.following = true;
+    if (this.running) {
+      this.pending = this.pending === 'user' ? 'user' : reason;
+      return;
+    }
+    const running: RunningRefresh = { signal: { cancelled: false }, done: Promise.resolve(), hasWork: false };
+    this.running = running;
+    running.done = this.runRefresh(running, reason);
+  }
+
+  /** Stops the running refresh after its current batch; changes are no longer followed until the next reindex. */
+  cancel(): void {
+    this.changes.dispose();
+    this.pending = undefined;
+    this.following = false;
+    if (this.running) this.running.signal.cancelled = true;
+  }
+
+  /** Files changed on disk: a refresh follows once the burst is over. */
+  filesChanged(paths: string[]): void {
+    if (this.following && !this.closed && paths.some((p) => this.mayAffectIndex(p))) this.changes.trigger();
+  }
+
+  async search(p: QueryParams): Promise<FolderHit[]> {
+    const engine = await this.opened;
+    const hits = await engine.search(p.text, { top: p.top, languages: p.languages, paths: p.paths });
+    return hits.map((h) => this.withRoot(h));
+  }
+
+  async similar(p: QueryParams): Promise<FolderHit[]> {
+    const engine = await this.opened;
+    const hits = await engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths });
+    return hits.map((h) => this.withRoot(h));
+  }
+
+  /**
+   * The code most like the definition at `path:line`. Answers come from the vector index's
+   * stored neighbours (no model inference) and are cached until the index changes, so hovers
+   * are answered at once.
+   */
+  async related(p: RelatedParams): Promise<RelatedResult | null> {
+    const engine = await this.opened;
+    const key = `${p.top}\0${p.line}\0${p.path}`;
+    let answer = this.relatedCache.get(key);
+    if (answer === undefined) {
+      answer = await relatedOrNull(engine, p);
+      if (!this.running) this.relatedCache.set(key, answer); // answers during a refresh go stale as it proceeds
+    }
+    if (!answer || (p.name !== undefined && answer.source.name !== p.name)) return null;
+    return { source: this.withRoot(answer.source), results: answer.results.map((h) => this.withRoot(h)), partial: this.partial };
+  }
+
+  /** The index could not be opened (e.g. its folder is not writable): only a new FolderIndex can try again. */
+  get openFailed(): boolean {
+    return this.state === 'error' && !this.engine;
+  }
+
+  /** Whether file changes trigger refreshes: the folder was indexed, or asked to be, this session. */
+  get followsChanges(): boolean {
+    return this.following;
+  }
+
+  /** The engine's full status report (scans the folder: for the status command, not for every update). */
+  async report(): Promise<StatusReport> {
+    return (await this.opened).status();
+  }
+
+  /** Stops refreshing and closes the index. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancel();
+    await this.running?.done;
+    await this.opened.then(
+      (engine) => engine.close(),
+      () => undefined,
+    );
+  }
+
+  /** Git's bookkeeping and the index's own files (when it lives inside the folder) never change what is indexed. */
+  private mayAffectIndex(path: string): boolean {
+    if (path === '.git' || path.startsWith('.git/')) return false;
+    if (!this.engine) return true;
+    const indexDir = relative(this.root, this.engine.indexDir).split(sep).join('/');
+    const inside = indexDir !== '' && indexDir !== '..' && !indexDir.startsWith('../') && !isAbsolute(indexDir);
+    return !inside || (path !== indexDir && !path.startsWith(`${indexDir}/`));
+  }
+
+  private get partial(): boolean {
+    return !this.indexed && !!this.running && (this.running.hasWork || this.contents.chunks === 0);
+  }
+
+  private async runRefresh(running: RunningRefresh, reason: RefreshReason): Promise<void> {
+    let engine: Engine;
+    try {
+      engine = await this.opened;
+    } catch {
+      this.running = undefined; // the open failure is already the folder's state
+      return;
+    }
+    this.state = 'indexing';
+    this.progress = { phase: 'scan', done: 0, total: 0, reason, percent: 0 };
+    this.lastProgressSent = Date.now();
+    this.emit();
+    try {
+      const summary = await engine.refresh({ signal: running.signal, onProgress: (p) => this.onProgress(engine, running, reason, p) });
+      this.refreshes++;
+      this.indexed ||= !summary.cancelled;
+      this.state = summary.cancelled ? 'stale' : 'ready';
+      this.lastError = undefined;
+      if (summary.filesParsed || summary.filesRemoved) this.relatedCache.clear();
+    } catch (err) {
+      this.refreshes++;
+      this.state = 'error';
+      this.lastError = (err as Error).message;
+      this.events.log(`indexing ${this.root} failed: ${this.lastError}`);
+      this.relatedCache.clear();
+    } finally {
+      this.running = undefined;
+      this.progress = undefined;
+      this.contents = engine.contents();
+    }
+    this.emit();
+    const next = this.pending;
+    this.pending = undefined;
+    if (next && !this.closed) this.requestRefresh(next);
+  }
+
+  private onProgress(engine: Engine, running: RunningRefresh, reason: RefreshReason, p: Progress): void {
+    const phaseChanged = p.phase !== this.progress?.phase;
+    const byFiles = p.phase === 'parse' || p.phase === 'write';
+    if (byFiles && p.total > 0) running.hasWork = true;
+    const percent = byFiles && p.total > 0 ? Math.min(100, Math.floor((100 * p.done) / p.total)) : (this.progress?.percent ?? 0);
+    this.progress = { ...p, reason, percent };
+    const now = Date.now();
+    if (!phaseChanged && now - this.lastProgressSent < PROGRESS_INTERVAL_MS) return;
+    if (byFiles) this.contents = engine.contents();
+    this.lastProgressSent = now;
+    this.emit();
+  }
+
+  private fail(err: Error): void {
+    this.state = 'error';
+    this.lastError = err.message;
+    this.events.log(`cannot open the index of ${this.root}: ${err.message}`);
+    this.emit();
+  }
+
+  private emit(): void {
+    if (!this.closed) this.events.status(this.status());
+  }
+
+  private withRoot(hit: SearchHit): FolderHit {
+    return { ...hit, root: this.root };
+  }
+
+  private engineOptions(): EngineOptions {
+    const o = this.options;
+    return {
+      include: o.include,
+      exclude: o.exclude,
+      maxFileBytes: o.maxFileBytes,
+      threads: o.threads,
+      // the default folder's name (<folder name>-<hash of its path>), under the chosen location
+      indexDir: o.indexLocation ? join(o.indexLocation, basename(defaultIndexDir(this.root))) : undefined,
+      model: o.model,
+      log: (message) => this.events.log(`${this.name}: ${message}`),
+    };
+  }
+}
+
+async function relatedOrNull(engine: Engine, p: RelatedParams): Promise<CachedRelated> {
+  try {
+    return await engine.related(p.path, p.line, { top: p.top });
+  } catch (err) {
+    if ((err as Error).message.startsWith(NOTHING_INDEXED_AT)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Every workspace folder the engine process serves, keyed by absolute root path: opens,
+ * reopens and closes folder indexes as the editor's configuration changes, and fans queries
+ * out over the folders.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { StatusReport } from '../engine/engine';
+import type { ConfigureParams, FolderHit, FolderStatus, QueryParams, QueryResult, RelatedParams, RelatedResult } from '../protocol/protocol';
+import { FolderIndex, type FolderEvents } from './folder-index';
+
+export class UnknownFolderError extends Error {
+  constructor(root: string) {
+    super(`the engine process does not serve the folder ${root}`);
+  }
+}
+
+export class Workspace {
+  private readonly folders = new Map<string, FolderIndex>();
+  /** configure calls run one after another */
+  private configuring: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly events: FolderEvents) {}
+
+  /**
+   * Serves exactly `params.folders`: new folders are opened, removed ones closed, and folders
+   * whose options changed are closed and reopened (an open Engine's options are fixed). A
+   * reopened folder that was being indexed is indexed again.
+   */
+  configure(params: ConfigureParams): Promise<FolderStatus[]> {
+    const run = this.configuring.then(() => this.apply(params));
+    this.configuring = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(params: ConfigureParams): Promise<FolderStatus[]> {
+    const wanted = new Map(params.folders.map((f) => [f.root, f]));
+    const reopen = new Set<string>();
+    const closing: Promise<void>[] = [];
+    for (const [root, folder] of this.folders) {
+      const spec = wanted.get(root);
+      if (spec && isDeepStrictEqual(spec.options, folder.options)) {
+        folder.name = spec.name;
+        continue;
+      }
+      if (spec && folder.followsChanges) reopen.add(root);
+      this.folders.delete(root);
+      closing.push(folder.close());
+    }
+    await Promise.all(closing);
+    for (const spec of params.folders) {
+      if (this.folders.has(spec.root)) continue;
+      this.folders.set(spec.root, new FolderIndex(spec, this.events, params.indexOnOpen || reopen.has(spec.root)));
+    }
+    return [...this.folders.values()].map((f) => f.status());
+  }
+
+  /** Refreshes the selected folders; a folder whose index could not be opened is opened again first. */
+  reindex(root?: string): void {
+    for (const folder of this.select(root)) {
+      if (!folder.openFailed) {
+        folder.requestRefresh('user');
+        continue;
+      }
+      const spec = { root: folder.root, name: folder.name, options: folder.options };
+      this.folders.set(folder.root, new FolderIndex(spec, this.events, true));
+      void folder.close();
+    }
+  }
+
+  get(root: string): FolderIndex {
+    const folder = this.folders.get(root);
+    if (!folder) throw new UnknownFolderError(root);
+    return folder;
+  }
+
+  /** The named folder, or every folder. */
+  select(root?: string): FolderIndex[] {
+    return root === undefined ? [...this.folders.values()] : [this.get(root)];
+  }
+
+  /** Searches the selected folders and merges their hits by score. */
+  async query(kind: 'search' | 'similar', p: QueryParams): Promise<QueryResult> {
+    const folders = this.select(p.root);
+    const answers = await Promise.allSettled(folders.map((f) => f[kind](p)));
+    const hits: FolderHit[] = [];
+    const failures: QueryResult['failures'] = [];
+    const answered: FolderStatus[] = [];
+    answers.forEach((a, i) => {
+      if (a.status === 'fulfilled') {
+        hits.push(...a.value);
+        answered.push(folders[i].status());
+      } else {
+        failures.push({ root: folders[i].root, message: (a.reason as Error).message });
+      }
+    });
+    hits.sort((a, b) => b.score - a.score);
+    return {
+      hits: hits.slice(0, p.top),
+      partial: answered.some((s) => s.partial),
+      lexicalOnly: answered.length > 0 && answered.every((s) => s.mode === 'lexical-only'),
+      failures,
+    };
+  }
+
+  related(p: RelatedParams): Promise<RelatedResult | null> {
+    return this.get(p.root).related(p);
+  }
+
+  report(root: string): Promise<StatusReport> {
+    return this.get(root).report();
+  }
+
+  async close(): Promise<void> {
+    const folders = [...this.folders.values()];
+    this.folders.clear();
+    await Promise.all(folders.map((f) => f.close()));
+  }
+}

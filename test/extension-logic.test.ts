@@ -1,0 +1,135 @@
+/**
+ * The extension's logic that needs no editor: the search filter syntax, settings, the status
+ * bar's wording, the restart policy, latency summaries and definition-header detection.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import type { FolderStatus } from '../src/protocol/protocol';
+import { isHeaderLine } from '../src/extension/definition-header';
+import { kindIcon } from '../src/extension/kind-icons';
+import { LatencySamples, percentile } from '../src/extension/latency';
+import { parseQuery } from '../src/extension/query-syntax';
+import { RestartPolicy } from '../src/extension/restart-policy';
+import { DEFAULT_MAX_RESULTS, editorSettings, folderOptions, type ConfigSource } from '../src/extension/settings';
+import { folderLine, statusView } from '../src/extension/status-view';
+
+function config(values: Record<string, unknown>): ConfigSource {
+  return { get: <T>(key: string) => values[key] as T | undefined };
+}
+
+function folder(over: Partial<FolderStatus> = {}): FolderStatus {
+  return {
+    version: 1,
+    root: '/w/app',
+    name: 'app',
+    state: 'ready',
+    contents: { files: 310, chunks: 1500, definitions: 1204, languages: { python: 900, markdown: 300 } },
+    partial: false,
+    mode: 'hybrid',
+    refreshes: 1,
+    ...over,
+  };
+}
+
+test('query syntax: lang: and path: tokens become filters, the rest is the query', () => {
+  assert.deepEqual(parseQuery('retry with backoff lang:py path:src/**'), {
+    text: 'retry with backoff',
+    languages: ['py'],
+    paths: ['src/**'],
+  });
+  assert.deepEqual(parseQuery('lang:py,ts  LANG:go parse'), { text: 'parse', languages: ['py', 'ts', 'go'], paths: [] });
+  assert.deepEqual(parseQuery('open path:"my docs/**" file'), { text: 'open file', languages: [], paths: ['my docs/**'] });
+  assert.deepEqual(parseQuery('parse lang: path:'), { text: 'parse', languages: [], paths: [] }, 'empty values while typing are ignored');
+  assert.deepEqual(parseQuery('std::vector http://x'), { text: 'std::vector http://x', languages: [], paths: [] }, 'other colons are query text');
+  assert.deepEqual(parseQuery('   '), { text: '', languages: [], paths: [] });
+});
+
+test('settings: globs, files.exclude patterns that are on, bounded numbers, index location', () => {
+  const root = '/w/app';
+  const options = folderOptions(
+    root,
+    config({ include: ['src/**', '', 3], exclude: [' **/fixtures/** '], maxFileBytes: 2048.4, inferenceThreads: 0, indexLocation: '~/idx' }),
+    config({ exclude: { '**/.git': true, '**/*.log': true, '**/tmp': false, '**/*.js': { when: '$(basename).ts' } } }),
+  );
+  assert.deepEqual(options, {
+    include: ['src/**'],
+    exclude: ['**/fixtures/**', '**/.git', '**/*.log'],
+    maxFileBytes: 2048,
+    threads: 1,
+    indexLocation: path.join(homedir(), 'idx'),
+  });
+  assert.equal(folderOptions(root, config({ indexLocation: '.index' }), config({})).indexLocation, path.join(root, '.index'));
+  assert.equal(folderOptions(root, config({ indexLocation: '/abs' }), config({})).indexLocation, '/abs');
+  const defaults = folderOptions(root, config({}), config({}));
+  assert.deepEqual(defaults, { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, indexLocation: '' });
+
+  assert.deepEqual(editorSettings(config({})), { maxResults: DEFAULT_MAX_RESULTS, hoverEnabled: true, indexOnOpen: true });
+  assert.deepEqual(editorSettings(config({ maxResults: 1000, 'hover.enabled': false, indexOnOpen: false })), {
+    maxResults: 200,
+    hoverEnabled: false,
+    indexOnOpen: false,
+  });
+});
+
+test('status bar: indexing with %, ready with the number of functions, stale, error, engine states', () => {
+  const indexing = folder({ state: 'indexing', progress: { phase: 'parse', done: 30, total: 100, reason: 'open', percent: 30 } });
+  assert.equal(statusView([indexing], 'running').text, '$(sync~spin) Code Scout: indexing 30%');
+  assert.equal(statusView([indexing, folder({ root: '/w/b', name: 'b', state: 'indexing', progress: { ...indexing.progress!, percent: 70 } })], 'running').plain, 'Code Scout: indexing 50%');
+  const ready = statusView([folder(), folder({ root: '/w/b', name: 'b' })], 'running');
+  assert.equal(ready.text, '$(search) Code Scout: 2,408 functions');
+  assert.equal(ready.level, 'ready');
+  assert.match(ready.tooltip, /app: ready, 1,204 functions in 310 files/);
+
+  assert.equal(statusView([folder({ state: 'stale', refreshes: 0 })], 'running').level, 'warning');
+  assert.match(folderLine(folder({ state: 'stale', refreshes: 0 })), /not indexed this session/);
+  assert.match(folderLine(folder({ state: 'stale', refreshes: 2 })), /indexing was cancelled/);
+  const error = statusView([folder(), folder({ state: 'error', lastError: 'disk full' })], 'running');
+  assert.equal(error.level, 'error');
+  assert.match(error.tooltip, /error: disk full/);
+
+  assert.match(statusView([folder({ mode: 'lexical-only' })], 'running').tooltip, /No embedding model is installed/);
+  assert.equal(statusView([folder()], 'restarting').plain, 'Code Scout: restarting');
+  assert.equal(statusView([folder()], 'failed').level, 'error');
+  assert.equal(statusView([], 'stopped').plain, 'Code Scout: idle');
+});
+
+test('restart policy: growing delays, a limit on crashes in a row, and a reset after a stable run', () => {
+  const policy = new RestartPolicy([100, 200, 400], 4, 60_000);
+  assert.deepEqual([1, 2, 3, 4].map(() => policy.onCrash(1000)), [100, 200, 400, 400]);
+  assert.equal(policy.onCrash(1000), undefined, 'the fifth crash in a row stops restarts');
+  assert.equal(policy.onCrash(60_000), 100, 'a process that stayed up long enough starts a new streak');
+  assert.equal(policy.streak, 1);
+  policy.onCrash(10);
+  policy.reset();
+  assert.equal(policy.onCrash(10), 100);
+});
+
+test('latency samples: nearest-rank percentiles over the kept samples', () => {
+  const samples = new LatencySamples();
+  for (let ms = 1; ms <= 100; ms++) samples.record(ms);
+  const s = samples.summary();
+  assert.deepEqual([s.count, s.p50, s.p95, s.max], [100, 50, 95, 100]);
+  assert.equal(s.samples.length, 100);
+  assert.equal(percentile([], 95), 0);
+  assert.equal(percentile([7], 95), 7);
+  for (let i = 0; i < 1000; i++) samples.record(1);
+  assert.equal(samples.summary().count, 1000, 'only the latest samples are kept');
+});
+
+test('definition headers: the first header line matches, comments and bodies do not', () => {
+  assert.ok(isHeaderLine('def parse_config(text):', 'def parse_config(text):'));
+  assert.ok(isHeaderLine('  export function login(user: string,', 'export function login(user: string, password: string): Session | undefined {'));
+  assert.ok(isHeaderLine('def f(): return 1', 'def f():'), 'a one-line definition');
+  assert.ok(isHeaderLine('x'.repeat(300), `${'x'.repeat(199)}…`), 'a long signature cut by the engine');
+  assert.ok(!isHeaderLine('    # parse_config reads the file', 'def parse_config(text):'));
+  assert.ok(!isHeaderLine('    return parse_config(text)', 'def parse_config(text):'));
+  assert.ok(!isHeaderLine('   ', 'def parse_config(text):'));
+});
+
+test('kind icons: a codicon per kind, and a fallback', () => {
+  assert.equal(kindIcon('method'), 'symbol-method');
+  assert.equal(kindIcon('window'), 'symbol-file');
+  assert.equal(kindIcon('toString'), 'symbol-misc', 'object prototype names are not kinds');
+});

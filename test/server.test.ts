@@ -1,0 +1,313 @@
+/**
+ * The engine process driven the way the extension drives it: a child process spoken to over
+ * JSON-RPC on stdio, on a copy of the fixture repository, with the tiny model.
+ */
+import { after, before, mock, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  Cancel,
+  Configure,
+  FilesChanged,
+  FolderStatusChanged,
+  Reindex,
+  Related,
+  Search,
+  Shutdown,
+  Similar,
+  Status,
+  type FolderOptions,
+  type FolderStatus,
+} from '../src/protocol/protocol';
+import { Coalescer } from '../src/server/coalescer';
+import { LruCache } from '../src/server/lru-cache';
+import { buildFixtureModel, copyFixtureRepo, lineOf, TempDirs, TOO_LARGE_FILE, writeIn } from './helpers/workspace';
+
+/** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
+const SERVER = path.join(__dirname, '..', 'src', 'server', 'main.js');
+
+const temp = new TempDirs();
+let model: string;
+
+before(async () => {
+  model = (await buildFixtureModel(await temp.make('server-model'))).dir;
+});
+after(() => temp.cleanup());
+
+/** A running engine process with the notifications it has sent. */
+class EngineProcess {
+  readonly statuses: FolderStatus[] = [];
+  private readonly waiters: { test: (s: FolderStatus) => boolean; resolve: (s: FolderStatus) => void }[] = [];
+  readonly connection: MessageConnection;
+
+  constructor(readonly child: ChildProcess) {
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection.onNotification(FolderStatusChanged, (s) => {
+      this.statuses.push(s);
+      for (const w of this.waiters.filter((w) => w.test(s))) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(s);
+      }
+    });
+    this.connection.listen();
+  }
+
+  static start(): EngineProcess {
+    return new EngineProcess(spawn(process.execPath, [SERVER], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  }
+
+  /** The first status notification from now on that satisfies `test`. */
+  next(test: (s: FolderStatus) => boolean): Promise<FolderStatus> {
+    return new Promise((resolve) => this.waiters.push({ test, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    await this.connection.sendRequest(Shutdown);
+    this.child.stdin!.end();
+    const [code] = await exited;
+    assert.equal(code, 0, 'the engine process exits cleanly after shutdown');
+    this.connection.dispose();
+  }
+}
+
+function options(indexLocation: string, extra: Partial<FolderOptions> = {}): FolderOptions {
+  return { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, indexLocation, model, ...extra };
+}
+
+async function fixture(label: string): Promise<{ root: string; indexLocation: string }> {
+  const root = await copyFixtureRepo(path.join(await temp.make(label), 'repo'));
+  return { root, indexLocation: await temp.make(`${label}-index`) };
+}
+
+const ready = (root: string) => (s: FolderStatus) => s.root === root && s.state === 'ready';
+
+test('indexes on open, reports progress, then answers search, similar and related', async () => {
+  const { root, indexLocation } = await fixture('open');
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    const initial = await engine.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: options(indexLocation) }],
+      indexOnOpen: true,
+    });
+    assert.deepEqual(initial.map((s) => s.root), [root]);
+    const done = await indexed;
+
+    assert.ok(engine.statuses.some((s) => s.state === 'indexing' && s.progress?.reason === 'open'), 'progress was reported');
+    assert.equal(done.partial, false);
+    assert.equal(done.mode, 'hybrid');
+    assert.ok(done.contents.definitions > 10 && done.contents.chunks >= done.contents.definitions);
+    assert.ok(done.contents.languages.python > 0 && done.contents.languages.go > 0);
+
+    const found = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5 });
+    assert.equal(found.hits[0].name, 'parse_config');
+    assert.equal(found.hits[0].root, root);
+    assert.equal(found.partial, false);
+    assert.deepEqual(found.failures, []);
+
+    const filtered = await engine.connection.sendRequest(Search, { text: 'retry', top: 5, languages: ['rs'] });
+    assert.ok(filtered.hits.length > 0 && filtered.hits.every((h) => h.language === 'rust'));
+    const byPath = await engine.connection.sendRequest(Search, { text: 'retry', top: 5, paths: ['src/http/**'] });
+    assert.ok(byPath.hits.length > 0 && byPath.hits.every((h) => h.path.startsWith('src/http/')));
+
+    const similar = await engine.connection.sendRequest(Similar, { text: 'def read_file(path):\n    return open(path).read()', top: 3 });
+    assert.equal(similar.hits[0].name, 'load_file');
+
+    const line = lineOf(root, 'src/storage/file_store.py', 'def load_file');
+    const related = await engine.connection.sendRequest(Related, { root, path: 'src/storage/file_store.py', line, top: 3 });
+    assert.ok(related);
+    assert.equal(related.source.name, 'load_file');
+    assert.ok(related.results.some((h) => h.name === 'save_file'), 'a file-topic neighbour');
+    assert.ok(related.results.every((h) => h.name !== 'load_file'));
+
+    const named = await engine.connection.sendRequest(Related, { root, path: 'src/storage/file_store.py', line, top: 3, name: 'load_file' });
+    assert.deepEqual(named, related, 'the cached answer is the same');
+    const otherName = await engine.connection.sendRequest(Related, { root, path: 'src/storage/file_store.py', line, top: 3, name: 'open' });
+    assert.equal(otherName, null, 'a token that is not the definition’s name gets no related code');
+    const nowhere = await engine.connection.sendRequest(Related, { root, path: 'README.md', line: 10_000, top: 3 });
+    assert.equal(nowhere, null);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('status lists skipped files with their reasons', async () => {
+  const { root, indexLocation } = await fixture('status');
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    await indexed;
+    const report = await engine.connection.sendRequest(Status, { root });
+    assert.equal(report.root, root);
+    assert.ok(report.indexDir.startsWith(indexLocation), 'the index lives under the chosen location');
+    const tooLarge = report.skipped.find((s) => s.path === TOO_LARGE_FILE);
+    assert.equal(tooLarge?.reason, 'too-large');
+    assert.match(tooLarge?.detail ?? '', /\d+ bytes/);
+    assert.ok(report.skipped.some((s) => s.reason === 'excluded-dir'));
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a burst of file changes becomes one incremental refresh that finds the new function', async () => {
+  const { root, indexLocation } = await fixture('changes');
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    const first = await indexed;
+
+    await writeIn(root, 'src/parser/grammar_tokens.py', 'def tokenize_grammar(text):\n    return text.split()\n');
+    const refreshed = engine.next(ready(root));
+    for (let i = 0; i < 20; i++) {
+      await engine.connection.sendNotification(FilesChanged, { root, paths: ['src/parser/grammar_tokens.py', `.git/objects/${i}`] });
+    }
+    const second = await refreshed;
+    assert.equal(second.refreshes, first.refreshes + 1, 'twenty notifications, one refresh');
+    const settled = engine.statuses.length;
+
+    const found = await engine.connection.sendRequest(Search, { text: 'tokenize grammar', top: 3 });
+    assert.equal(found.hits[0].name, 'tokenize_grammar');
+
+    await engine.connection.sendNotification(FilesChanged, { root, paths: ['.git/HEAD'] });
+    await new Promise((r) => setTimeout(r, 500)); // longer than the coalescing delay
+    assert.equal(engine.statuses.length, settled, 'changes under .git/ alone start no refresh');
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a refresh', async () => {
+  const { root, indexLocation } = await fixture('manual');
+  const engine = EngineProcess.start();
+  try {
+    const opened = engine.next((s) => s.root === root && s.state === 'stale');
+    const [initial] = await engine.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: options(indexLocation) }],
+      indexOnOpen: false,
+    });
+    assert.equal(initial.state, 'opening');
+    assert.equal((await opened).contents.chunks, 0);
+
+    const unindexed = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5 });
+    assert.deepEqual(unindexed.hits, []);
+
+    const cancelled = engine.next((s) => s.root === root && s.state !== 'indexing' && s.refreshes === 1);
+    const indexing = engine.next((s) => s.root === root && s.state === 'indexing');
+    await engine.connection.sendRequest(Reindex, {});
+    await indexing;
+    await engine.connection.sendRequest(Cancel, { root });
+    const end = await cancelled;
+    assert.ok(end.state === 'stale' || end.state === 'ready', `a cancelled refresh ends stale (or ready if it had finished): ${end.state}`);
+
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Reindex, { root });
+    assert.equal((await indexed).partial, false);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('changed options reopen the folder and index it again; unknown folders are request errors', async () => {
+  const { root, indexLocation } = await fixture('reopen');
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    await indexed;
+
+    const reindexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: options(indexLocation, { exclude: ['src/storage/**'] }) }],
+      indexOnOpen: false,
+    });
+    await reindexed;
+    const found = await engine.connection.sendRequest(Search, { text: 'load file', top: 10 });
+    assert.ok(found.hits.length > 0);
+    assert.ok(found.hits.every((h) => !h.path.startsWith('src/storage/')), 'the new exclude glob applies');
+
+    await assert.rejects(engine.connection.sendRequest(Status, { root: '/no/such/folder' }), /does not serve the folder/);
+    const none = await engine.connection.sendRequest(Configure, { folders: [], indexOnOpen: true });
+    assert.deepEqual(none, []);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('an index that cannot be opened is an error state, reported by queries, and Reindex opens it again', async () => {
+  const { root, indexLocation } = await fixture('unopenable');
+  const blocked = path.join(indexLocation, 'blocked');
+  await writeFile(blocked, 'a file where the index folder should be');
+  const engine = EngineProcess.start();
+  try {
+    const failed = engine.next((s) => s.root === root && s.state === 'error');
+    await engine.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: options(blocked) }],
+      indexOnOpen: true,
+    });
+    assert.match((await failed).lastError ?? '', /cannot use the index folder/);
+
+    const answer = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5 });
+    assert.deepEqual(answer.hits, []);
+    assert.equal(answer.failures.length, 1);
+    assert.match(answer.failures[0].message, /cannot use the index folder/);
+
+    await rm(blocked);
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Reindex, { root });
+    assert.ok((await indexed).contents.definitions > 0);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('coalescer: one action per burst, after a quiet spell or at the latest after the maximum wait', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    let runs = 0;
+    const coalescer = new Coalescer(() => runs++, 100, 1000);
+    for (let i = 0; i < 5; i++) {
+      coalescer.trigger();
+      mock.timers.tick(50);
+    }
+    assert.equal(runs, 0, 'still inside the burst');
+    mock.timers.tick(100);
+    assert.equal(runs, 1, 'the quiet spell ended the burst');
+    mock.timers.tick(5000);
+    assert.equal(runs, 1, 'no second run without events');
+
+    for (let t = 0; t < 1200; t += 50) {
+      coalescer.trigger();
+      mock.timers.tick(50);
+    }
+    assert.equal(runs, 2, 'a steady trickle runs once the maximum wait is reached');
+    coalescer.trigger();
+    coalescer.dispose();
+    mock.timers.tick(5000);
+    assert.equal(runs, 2, 'a disposed burst never runs');
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('lru cache: keeps the most recently used entries, including null answers', () => {
+  const cache = new LruCache<string, number | null>(2);
+  cache.set('a', 1);
+  cache.set('b', null);
+  assert.equal(cache.get('a'), 1); // a is now the most recent
+  cache.set('c', 3);
+  assert.equal(cache.has('b'), false, 'the least recently used entry went');
+  assert.equal(cache.get('a'), 1);
+  assert.equal(cache.get('c'), 3);
+  cache.set('a', null);
+  assert.equal(cache.get('a'), null);
+  assert.equal(cache.size, 2);
+  cache.clear();
+  assert.equal(cache.get('a'), undefined);
+});

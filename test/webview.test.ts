@@ -1,0 +1,142 @@
+/**
+ * The sidebar's security and rendering logic outside the webview: message validation, the
+ * document and its Content Security Policy, and snippets split into inert text parts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { contentSecurityPolicy, sidebarHtml } from '../src/extension/sidebar/html';
+import { MAX_TEXT, parseWebviewMessage } from '../src/extension/sidebar/messages';
+import { highlight, matchReason, queryTerms, resultView } from '../src/extension/sidebar/result-view';
+import type { FolderHit } from '../src/protocol/protocol';
+import { PACKAGE_ROOT } from './helpers/workspace';
+
+const HOSTILE = [`<script>alert(1)</script>`, `<img src=x onerror=alert(1)>`, `</div><div onclick="steal()">`];
+
+test('webview messages: the known shapes pass, with only their own fields', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+  assert.deepEqual(parseWebviewMessage({ type: 'reindex', extra: 'dropped' }), { type: 'reindex' });
+  assert.deepEqual(parseWebviewMessage({ type: 'cancel' }), { type: 'cancel' });
+  assert.deepEqual(parseWebviewMessage({ type: 'search', query: 'parse config', language: 'py', path: 'src/**', x: 1 }), {
+    type: 'search',
+    query: 'parse config',
+    language: 'py',
+    path: 'src/**',
+  });
+  assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42' }), { type: 'open', id: 'r42' });
+});
+
+test('webview messages: anything else is rejected', () => {
+  const rejected: unknown[] = [
+    null,
+    undefined,
+    'ready',
+    42,
+    ['ready'],
+    {},
+    { type: 'openFile', path: '/etc/passwd' },
+    { type: 'search', query: 'x', language: 'py' },
+    { type: 'search', query: 1, language: '', path: '' },
+    { type: 'search', query: 'x'.repeat(MAX_TEXT + 1), language: '', path: '' },
+    { type: 'open' },
+    { type: 'open', id: 7 },
+    { type: 'open', id: '../../etc/passwd' },
+    { type: 'open', id: 'r1; alert(1)' },
+    { type: 'open', id: 'R1' },
+    { type: 'open', id: 'r' },
+  ];
+  for (const raw of rejected) assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
+});
+
+test('the sidebar document: strict CSP with the nonce, one nonce-tagged script, no inline handlers or styles', () => {
+  const html = sidebarHtml({
+    cspSource: 'https://webview.test',
+    nonce: 'n0nce+/=',
+    scriptUri: 'https://webview.test/media/sidebar.js',
+    styleUri: 'https://webview.test/media/sidebar.css',
+  });
+  const csp = contentSecurityPolicy('https://webview.test', 'n0nce+/=');
+  assert.ok(html.includes(`content="${csp.replace(/'/g, "'")}"`), 'the CSP meta tag carries the policy');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-n0nce\+\/='(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+
+  const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+  assert.deepEqual(scripts, ['<script nonce="n0nce+/=" src="https://webview.test/media/sidebar.js">']);
+  assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handlers');
+  assert.doesNotMatch(html, /\sstyle\s*=/i, 'no inline styles');
+  for (const id of ['query', 'language', 'path', 'status-text', 'reindex', 'cancel', 'results', 'related', 'related-source']) {
+    assert.ok(html.includes(`id="${id}"`), `the script's element #${id} is in the markup`);
+  }
+});
+
+test('the sidebar document escapes what it interpolates', () => {
+  const html = sidebarHtml({ cspSource: 'x', nonce: 'a"><script>bad()</script>', scriptUri: 's', styleUri: 'c' });
+  assert.doesNotMatch(html, /<script>bad/);
+  assert.equal([...html.matchAll(/<script\b/g)].length, 1);
+});
+
+test('the webview script builds results with DOM APIs only, never by parsing HTML', () => {
+  const script = readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8');
+  for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'on', 'srcdoc']) {
+    assert.ok(!script.includes(sink), `media/sidebar.js uses ${sink}`);
+  }
+  assert.match(script, /textContent/);
+});
+
+test('highlighted snippets are plain text parts: hostile code stays text, query words are marked', () => {
+  for (const code of HOSTILE) {
+    const parts = highlight(code, ['alert', 'div']);
+    assert.equal(parts.map((p) => p.text).join(''), code, 'the parts are the code, unchanged and unescaped (the DOM escapes)');
+    assert.ok(parts.some((p) => p.match));
+  }
+  assert.deepEqual(highlight('def parse_config(text):', ['parse', 'config']), [
+    { text: 'def ', match: false },
+    { text: 'parse', match: true },
+    { text: '_', match: false },
+    { text: 'config', match: true },
+    { text: '(text):', match: false },
+  ]);
+  assert.deepEqual(highlight('ParseConfig', ['parse']), [
+    { text: 'Parse', match: true },
+    { text: 'Config', match: false },
+  ]);
+  assert.deepEqual(highlight('xabbbc', ['.b*']), [{ text: 'xabbbc', match: false }], 'terms are literal text, not patterns');
+  assert.deepEqual(highlight('a.b*c', ['.b*']), [
+    { text: 'a', match: false },
+    { text: '.b*', match: true },
+    { text: 'c', match: false },
+  ]);
+  assert.deepEqual(highlight('', ['x']), []);
+  assert.deepEqual(highlight('no terms', []), [{ text: 'no terms', match: false }]);
+});
+
+test('query terms: words of two or more characters, identifiers split at underscores', () => {
+  assert.deepEqual(queryTerms('parse_config a (x) HTTP-client'), ['parse', 'config', 'http', 'client']);
+  assert.deepEqual(queryTerms('<script>alert(1)</script>'), ['script', 'alert']);
+});
+
+test('result views carry what the sidebar shows, with why each result matched', () => {
+  const hit: FolderHit = {
+    root: '/w',
+    path: 'src/xss.py',
+    startLine: 3,
+    endLine: 9,
+    name: 'render',
+    kind: 'function',
+    score: 0.9,
+    matchedBy: 'both',
+    language: 'python',
+    container: 'Page',
+    signature: 'def render(html="<script>alert(1)</script>"):',
+    snippet: 'return "</div>"',
+  };
+  const view = resultView('r1', hit, ['render'], 'web');
+  assert.equal(view.location, 'web/src/xss.py:3');
+  assert.equal(view.reason, 'both');
+  assert.deepEqual(view.code.map((line) => line.map((p) => p.text).join('')), [hit.signature, hit.snippet]);
+  assert.equal(resultView('r2', { ...hit, snippet: hit.signature }, [], undefined).code.length, 1, 'a snippet equal to the signature shows once');
+  assert.equal(resultView('r3', hit, [], undefined).location, 'src/xss.py:3');
+  assert.deepEqual(['lexical', 'vector', 'both'].map((m) => matchReason(m as FolderHit['matchedBy'])), ['words', 'meaning', 'both']);
+});
