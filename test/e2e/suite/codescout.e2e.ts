@@ -1,0 +1,219 @@
+/**
+ * End-to-end tests of Code Scout in a real VS Code (code-server's extension host and workbench),
+ * on the run's copy of test/e2e/fixture-workspace (Python, TypeScript, Go, JavaScript).
+ * They run in order and build on each other: activation, then the initial index, then queries.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { test } from './harness';
+import { EXTENSION_ID, fixtureUri, lineOf, openAt, waitUntil } from './helpers';
+import { ui } from './ui';
+
+const COMMANDS = [
+  'codescout.search',
+  'codescout.showRelated',
+  'codescout.findSimilar',
+  'codescout.reindex',
+  'codescout.cancelIndexing',
+  'codescout.showStatus',
+];
+const FIXTURE_FILES = 4;
+
+const QUICK_INPUT = '.quick-input-widget input';
+const QUICK_ROWS = '.quick-input-list .monaco-list-row';
+const HOVER = '.monaco-hover';
+const TOAST = '.notification-toast';
+/** The sidebar webview's elements (media/sidebar.js). */
+const SIDEBAR = {
+  query: '#query',
+  result: '#results .result',
+  related: '#related .result',
+};
+
+/** What the extension's test hook `codescout.internal.state` answers (src/extension/internal-state.ts). */
+interface ExtensionState {
+  activationMs: number;
+  engine: { state: string; pid: number | null; restarts: number };
+  folders: Array<{ root: string; state: string; partial: boolean; files: number; chunks: number; refreshes: number; mode: string }>;
+}
+
+function state(): Thenable<ExtensionState> {
+  return vscode.commands.executeCommand<ExtensionState>('codescout.internal.state');
+}
+
+/** Waits until the (single) fixture folder's index is ready and complete. */
+function folderReady(timeoutMs: number) {
+  return waitUntil('the fixture folder to be indexed', timeoutMs, async () => {
+    const folder = (await state()).folders[0];
+    return folder && folder.state === 'ready' && !folder.partial ? folder : undefined;
+  });
+}
+
+/** Opens `Code Scout: Search Code`, types the query and answers the result rows once one of them mentions `expected`. */
+async function paletteSearch(query: string, expected: string): Promise<string[]> {
+  void vscode.commands.executeCommand('codescout.search');
+  assert.ok(await ui.waitFor('workbench', QUICK_INPUT), 'the search QuickPick did not open');
+  await ui.fill('workbench', QUICK_INPUT, query);
+  return waitUntil(`"${expected}" among the results for "${query}"`, 20_000, async () => {
+    const rows = await ui.texts('workbench', QUICK_ROWS);
+    return rows.some((r) => r.includes(expected)) ? rows : undefined;
+  });
+}
+
+async function closeQuickInput(): Promise<void> {
+  await ui.press('Escape');
+  await waitUntil('the QuickPick to close', 5_000, async () => ((await ui.waitFor('workbench', QUICK_INPUT, 0)) ? undefined : true));
+}
+
+/** Asserts the active editor shows `relativePath` with the cursor on the line of `needle`. */
+async function assertEditorAt(relativePath: string, needle: string): Promise<void> {
+  const expectedLine = await lineOf(relativePath, needle);
+  await waitUntil(`an editor on ${relativePath}:${expectedLine + 1}`, 10_000, () => {
+    const editor = vscode.window.activeTextEditor;
+    return editor?.document.uri.toString() === fixtureUri(relativePath).toString() && editor.selection.start.line === expectedLine
+      ? true
+      : undefined;
+  });
+}
+
+/** Focuses the sidebar, types a query into its search box and answers the result texts once `expected` shows. */
+async function sidebarSearch(query: string, expected: string): Promise<string[]> {
+  await vscode.commands.executeCommand('codescout.sidebar.focus');
+  assert.ok(await ui.waitFor('webview', SIDEBAR.query, 20_000), 'the sidebar search box did not appear');
+  await ui.fill('webview', SIDEBAR.query, query);
+  return waitUntil(`a result named "${expected}" in the sidebar for "${query}"`, 20_000, async () => {
+    const results = await ui.texts('webview', SIDEBAR.result);
+    return results.some((r) => r.startsWith(expected)) ? results : undefined;
+  });
+}
+
+test('activation: the extension activates and registers its commands', async () => {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed`);
+  await extension.activate();
+  assert.ok(extension.isActive);
+  const registered = new Set(await vscode.commands.getCommands(true));
+  for (const id of COMMANDS) assert.ok(registered.has(id), `command ${id} is not registered`);
+  const { activationMs } = await state();
+  assert.equal(typeof activationMs, 'number');
+  await ui.log(`# ${EXTENSION_ID} ${extension.packageJSON.version} from ${extension.extensionPath}`);
+  await ui.log(`# activation took ${activationMs.toFixed(1)} ms of extension-host time`);
+}, { prerequisite: true });
+
+test('the initial index completes', async () => {
+  const folder = await folderReady(120_000);
+  assert.equal(folder.files, FIXTURE_FILES, 'indexed files');
+  assert.ok(folder.chunks >= 10, `only ${folder.chunks} chunks indexed`);
+  await ui.log(`# index: ${folder.files} files, ${folder.chunks} chunks, ${folder.mode}`);
+}, { timeoutMs: 130_000, prerequisite: true });
+
+test('search: a natural-language query finds the expected function first, and Enter opens it', async () => {
+  const rows = await paletteSearch('parse a human readable duration like 1h30m', 'ParseDuration');
+  assert.match(rows[0], /ParseDuration/, `first result: ${rows[0]}`);
+  await ui.screenshot('palette-search');
+  await ui.press('Enter');
+  await assertEditorAt('server/duration.go', 'func ParseDuration');
+});
+
+test('sidebar: shows results, and a click opens the right range', async () => {
+  const results = await sidebarSearch('checksum of a file', 'compute_file_checksum');
+  await ui.screenshot('sidebar');
+  await ui.click('webview', SIDEBAR.result, results.findIndex((r) => r.startsWith('compute_file_checksum')));
+  await assertEditorAt('tools/checksum.py', 'def compute_file_checksum');
+});
+
+test('Show Related Code lists the expected neighbour', async () => {
+  await openAt('tools/checksum.py', 'compute_file_checksum(path):');
+  void vscode.commands.executeCommand('codescout.showRelated');
+  const rows = await waitUntil('related code in the QuickPick', 20_000, async () => {
+    const texts = await ui.texts('workbench', QUICK_ROWS);
+    return texts.length > 0 ? texts : undefined;
+  });
+  assert.ok(rows.some((r) => r.includes('verify_file_checksum')), `related rows: ${JSON.stringify(rows)}`);
+  await closeQuickInput();
+  await waitUntil('verify_file_checksum in the sidebar\'s Related section', 10_000, async () => {
+    const related = await ui.texts('webview', SIDEBAR.related);
+    return related.some((t) => t.includes('verify_file_checksum')) ? true : undefined;
+  });
+});
+
+test('the hover on a function name shows related-code links', async () => {
+  const editor = await openAt('net/retry.ts', 'retryWithBackoff(() =>');
+  const position = editor.selection.active.translate(0, 2); // inside the call site's name
+  const markdown = await waitUntil('a Code Scout hover', 20_000, async () => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position);
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    return /Related code/i.test(text) ? text : undefined;
+  });
+  const links = [...markdown.matchAll(/\]\((command:[^)]+)\)/g)];
+  assert.ok(links.length >= 1 && links.length <= 3, `expected 1–3 command links, got ${links.length}: ${markdown}`);
+  assert.match(markdown, /backoffDelay/, 'the nearest neighbour of retryWithBackoff is not listed');
+
+  const blank = await vscode.commands.executeCommand<vscode.Hover[]>(
+    'vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 0), // a comment line
+  );
+  assert.ok(!blank.some((h) => h.contents.some((c) => /Related code/i.test(typeof c === 'string' ? c : c.value))), 'hover on a comment');
+
+  await vscode.window.showTextDocument(editor.document, { selection: new vscode.Range(position, position), preserveFocus: false });
+  const widget = await waitUntil('related links in the hover widget', 20_000, async () => {
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await ui.waitFor('workbench', HOVER, 2_000);
+    const texts = await ui.texts('workbench', HOVER);
+    return texts.some((t) => /Related code/i.test(t)) ? texts : undefined;
+  });
+  assert.ok(widget.some((t) => t.includes('backoffDelay')));
+  await ui.screenshot('hover');
+  await ui.press('Escape');
+});
+
+test('a function added and saved through the API is found without a full re-index', async () => {
+  const before = (await folderReady(30_000)).refreshes;
+  const uri = fixtureUri('tools/checksum.py');
+  const document = await vscode.workspace.openTextDocument(uri);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(uri, document.positionAt(document.getText().length), [
+    '',
+    '',
+    'def normalize_line_endings(text):',
+    '    """Convert Windows carriage-return line endings to Unix newlines."""',
+    '    return text.replace("\\r\\n", "\\n")',
+    '',
+  ].join('\n'));
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  assert.ok(await document.save(), 'the document was not saved');
+  await waitUntil('a refresh after the save', 60_000, async () => {
+    const folder = (await state()).folders[0];
+    return folder.refreshes > before && folder.state === 'ready' ? true : undefined;
+  });
+
+  const rows = await paletteSearch('convert windows carriage return line endings', 'normalize_line_endings');
+  assert.match(rows[0], /normalize_line_endings/);
+  await closeQuickInput();
+  assert.equal((await folderReady(30_000)).files, FIXTURE_FILES, 'the refresh changed the set of indexed files');
+}, { timeoutMs: 90_000 });
+
+test('the XSS fixture renders inert in the sidebar', async () => {
+  const results = await sidebarSearch('renderUnsafeBanner maintenance banner markup', 'renderUnsafeBanner');
+  const shown = results.find((r) => r.startsWith('renderUnsafeBanner')) ?? '';
+  assert.ok(shown.includes('<img src=x onerror='), `the markup is not shown as text: ${shown}`);
+  assert.equal(await ui.count('webview', '[data-pwned]'), 0, 'a script or event handler from the snippet ran');
+  assert.equal(await ui.count('webview', '.results img'), 0, 'the snippet created an <img> element');
+  assert.equal(await ui.count('webview', '.results script'), 0, 'the snippet created a <script> element');
+  assert.equal(await ui.count('webview', '.results .banner'), 0, 'the snippet created a <div class="banner">');
+});
+
+test('killing the engine process recovers, with at most one message', async () => {
+  const before = (await state()).engine;
+  assert.ok(before.pid, `the engine process is not running (${before.state})`);
+  process.kill(before.pid, 'SIGKILL');
+  await waitUntil('a new engine process', 60_000, async () => {
+    const { engine } = await state();
+    return engine.state === 'running' && engine.pid && engine.pid !== before.pid ? engine : undefined;
+  });
+  await folderReady(60_000);
+  const rows = await paletteSearch('parse a human readable duration like 1h30m', 'ParseDuration');
+  assert.match(rows[0], /ParseDuration/);
+  await closeQuickInput();
+  const toasts = (await ui.texts('workbench', TOAST)).filter((t) => /code scout|engine/i.test(t));
+  assert.ok(toasts.length <= 1, `more than one message about the engine: ${JSON.stringify(toasts)}`);
+}, { timeoutMs: 120_000 });

@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import type { UiRequest, UiResponse, UiScope } from './ui-protocol';
+
+/** Polling interval while looking for an element in a scope. */
+const POLL_MS = 100;
+/** How long a single Playwright action may take before the request fails. */
+const ACTION_TIMEOUT_MS = 10_000;
+
+/** A running UI driver: an HTTP endpoint on 127.0.0.1 that performs UiRequests on the page. */
+export interface UiDriver {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves UiRequests (JSON POSTed to `url`) against the page that `getPage` returns once the workbench
+ * is open. Screenshots are written to `screenshotsDir`.
+ */
+export async function startUiDriver(getPage: () => Page | undefined, screenshotsDir: string): Promise<UiDriver> {
+  const server = createServer((req, res) => {
+    void readJson(req)
+      .then((request) => {
+        const page = getPage();
+        if (!page) throw new Error('the workbench page is not open yet');
+        return perform(page, request as UiRequest, screenshotsDir);
+      })
+      .then(
+        (value): UiResponse => ({ ok: true, value }),
+        (err: unknown): UiResponse => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+      )
+      .then((answer) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => closeServer(server) };
+}
+
+async function perform(page: Page, request: UiRequest, screenshotsDir: string): Promise<unknown> {
+  switch (request.op) {
+    case 'waitFor':
+      return (await findFrame(page, request.scope, request.selector, request.timeoutMs)) !== undefined;
+    case 'fill':
+      await (await locate(page, request.scope, request.selector)).first().fill(request.text, { timeout: ACTION_TIMEOUT_MS });
+      return true;
+    case 'press':
+      await page.keyboard.press(request.key);
+      return true;
+    case 'click':
+      await (await locate(page, request.scope, request.selector)).nth(request.index).click({ timeout: ACTION_TIMEOUT_MS });
+      return true;
+    case 'texts': {
+      const frame = await findFrame(page, request.scope, request.selector, 0);
+      return frame ? await frame.locator(request.selector).allInnerTexts() : [];
+    }
+    case 'count': {
+      const counts = await Promise.all(framesOf(page, request.scope).map((f) => f.locator(request.selector).count().catch(() => 0)));
+      return counts.reduce((a, b) => a + b, 0);
+    }
+    case 'screenshot': {
+      mkdirSync(screenshotsDir, { recursive: true });
+      const path = join(screenshotsDir, `${request.name.replace(/[^\w.-]+/g, '_')}.png`);
+      await page.screenshot({ path, timeout: ACTION_TIMEOUT_MS });
+      return path;
+    }
+    case 'log':
+      process.stdout.write(`${request.line}\n`);
+      return true;
+  }
+}
+
+/** The frames a scope covers: the main frame, or every other (webview) frame. */
+function framesOf(page: Page, scope: UiScope): Frame[] {
+  return scope === 'workbench' ? [page.mainFrame()] : page.frames().filter((f) => f !== page.mainFrame());
+}
+
+/** The first frame of the scope with a visible match of the selector, polling up to timeoutMs. */
+async function findFrame(page: Page, scope: UiScope, selector: string, timeoutMs: number): Promise<Frame | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of framesOf(page, scope)) {
+      if (frame.isDetached()) continue;
+      const visible = await frame.locator(selector).first().isVisible().catch(() => false);
+      if (visible) return frame;
+    }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** The selector's matches in the first frame of the scope that shows one, waiting up to ACTION_TIMEOUT_MS. */
+async function locate(page: Page, scope: UiScope, selector: string): Promise<Locator> {
+  const frame = await findFrame(page, scope, selector, ACTION_TIMEOUT_MS);
+  if (!frame) throw new Error(`no visible "${selector}" in the ${scope} within ${ACTION_TIMEOUT_MS} ms`);
+  return frame.locator(selector);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
