@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { Catalog, type ChunkRecord } from './catalog';
+import type { ChunkRecord } from './catalog';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
@@ -81,6 +81,18 @@ export interface StatusReport {
   skipped: Skipped[];
 }
 
+/** Where one indexed definition is: see {@link Engine.definitions}. */
+export interface DefinitionSite {
+  path: string;
+  name: string;
+  kind: string;
+  container?: string;
+  /** 1-based, inclusive */
+  startLine: number;
+  endLine: number;
+  signature: string;
+}
+
 /** See {@link Engine.contents}. */
 export interface IndexContents {
   files: number;
@@ -147,6 +159,20 @@ export class Engine {
       if (c.kind !== 'window') definitions++;
     }
     return { files: catalog.indexedFileCount, chunks: catalog.chunks.size, definitions, languages };
+  }
+
+  /**
+   * Every definition chunk (not line window) of the loaded index, without its text, listed in
+   * memory like `contents()`: for editors that map a name or a line to an indexed definition
+   * without a query. A long definition split into windows is one site per window.
+   */
+  definitions(): DefinitionSite[] {
+    const sites: DefinitionSite[] = [];
+    for (const c of this.state.catalog.chunks.values()) {
+      if (c.kind === 'window') continue;
+      sites.push({ path: c.path, name: c.name, kind: c.kind, container: c.container, startLine: c.startLine, endLine: c.endLine, signature: c.signature });
+    }
+    return sites;
   }
 
   /** Brings the index up to date with the folder: only changed files are parsed, only new chunks embedded. */

@@ -29,15 +29,8 @@ const MIN_FILE_WORD_CHARS = 1;
 /** Fewest word characters for the loose code between definitions to get a window. */
 const MIN_GAP_WORD_CHARS = 16;
 
-interface Identity {
-  path: string;
-  language: LanguageId;
-  kind: ChunkKind;
-  name: string;
-  container?: string;
-  signature: string;
-  doc?: string;
-}
+/** What a chunk says about the definition it comes from, before ranges and text. */
+type Identity = Pick<Chunk, 'path' | 'language' | 'kind' | 'name' | 'container' | 'signature' | 'doc'>;
 
 /** Chunks of a parsed file: one per definition (outlined or split when long), plus windows over the code between. */
 export function definitionChunks(
