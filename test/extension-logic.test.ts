@@ -1,13 +1,15 @@
 /**
  * The extension's logic that needs no editor: the search filter syntax, settings, the status
- * bar's wording, the restart policy, latency summaries and definition-header detection.
+ * bar's wording, the restart policy, latency summaries, definition-header detection and how
+ * hovers tell definitions, uses, comments and strings apart.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import type { FolderStatus } from '../src/protocol/protocol';
+import type { DefinitionEntry, FolderStatus } from '../src/protocol/protocol';
 import { isHeaderLine } from '../src/extension/definition-header';
+import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
 import { kindIcon } from '../src/extension/kind-icons';
 import { LatencySamples, percentile } from '../src/extension/latency';
 import { parseQuery } from '../src/extension/query-syntax';
@@ -29,6 +31,21 @@ function folder(over: Partial<FolderStatus> = {}): FolderStatus {
     partial: false,
     mode: 'hybrid',
     refreshes: 1,
+    generation: 1,
+    ...over,
+  };
+}
+
+function definition(name: string, startLine: number, endLine: number, over: Partial<DefinitionEntry> = {}): DefinitionEntry {
+  return {
+    root: '/w/app',
+    path: 'src/text.py',
+    name,
+    kind: 'function',
+    startLine,
+    endLine,
+    signature: `def ${name}(text):`,
+    related: [{ root: '/w/app', path: 'src/other.py', name: `near_${name}`, kind: 'function', startLine: 1, endLine: 2 }],
     ...over,
   };
 }
@@ -126,6 +143,62 @@ test('definition headers: the first header line matches, comments and bodies do 
   assert.ok(!isHeaderLine('    # parse_config reads the file', 'def parse_config(text):'));
   assert.ok(!isHeaderLine('    return parse_config(text)', 'def parse_config(text):'));
   assert.ok(!isHeaderLine('   ', 'def parse_config(text):'));
+});
+
+test('hover lookup: the header of a definition, the innermost definition at a line, names that are unique', () => {
+  const outer = definition('parse', 1, 20, { kind: 'class', signature: 'class parse:' });
+  const inner = definition('parse', 5, 9);
+  const other = definition('split', 11, 14);
+  const file = [outer, inner, other];
+  assert.equal(definitionHere(file, 5, 'parse', '    def parse(text):'), inner, 'the innermost definition of that name');
+  assert.equal(definitionHere(file, 6, 'parse', '        return parse(text[1:])'), undefined, 'a recursive call is not the header');
+  assert.equal(definitionHere(file, 11, 'parse', 'def split(text):'), undefined, 'another definition’s header');
+  assert.equal(definitionHere(file, 30, 'split', 'def split(text):'), undefined, 'outside every definition');
+  assert.equal(containing(file, 12, 'split'), other);
+  assert.equal(containing(file, 12, 'parse'), outer);
+  assert.equal(onlyNamed(file, 'split'), other);
+  assert.equal(onlyNamed(file, 'parse'), undefined, 'two definitions of the name: ambiguous');
+  assert.equal(onlyNamed(file, 'join'), undefined);
+});
+
+test('hover lookup: resolving a name from the index prefers the folder and refuses to guess', () => {
+  const here = definition('load', 1, 3);
+  const elsewhere = definition('load', 1, 3, { root: '/w/lib' });
+  assert.equal(resolveByName([elsewhere, here], '/w/app'), here, 'the one in the hovered file’s folder');
+  assert.equal(resolveByName([elsewhere], '/w/app'), elsewhere, 'the only one anywhere');
+  assert.equal(resolveByName([here, definition('load', 8, 9, { path: 'b.py' })], '/w/app'), undefined, 'two in the folder');
+  assert.equal(resolveByName([], '/w/app'), undefined);
+});
+
+test('hover lookup: comments and strings on the line are not code', () => {
+  const at = (line: string, word: string, languageId: string) => inCommentOrString(line, line.indexOf(word), languageId);
+  assert.ok(at('  // calls parse_config first', 'parse_config', 'typescript'));
+  assert.ok(at('  x = 1  # then parse_config', 'parse_config', 'python'));
+  assert.ok(at(' * Uses parseConfig to read it.', 'parseConfig', 'javascript'), 'a block comment’s body line');
+  assert.ok(at('/** parseConfig */ const x = parseConfig(text);', 'parseConfig', 'typescript'), 'inside the block comment');
+  assert.ok(!inCommentOrString('/** parseConfig */ const x = parseConfig(text);', 29, 'typescript'), 'after the block comment closed');
+  assert.ok(at('    """Calls parse_config on the text."""', 'parse_config', 'python'), 'a one-line docstring');
+  assert.ok(at('log("parseConfig failed")', 'parseConfig', 'typescript'));
+  assert.ok(at("log('it\\'s parseConfig')", 'parseConfig', 'typescript'), 'an escaped quote does not end the string');
+  assert.ok(!at('const url = "http://x"; parseConfig(url);', 'parseConfig', 'typescript'), '// inside a string is no comment');
+  assert.ok(!at('return `#${slugify(title)}`;', 'slugify', 'typescript'), 'code in a template literal');
+  assert.ok(!at('`${a} and ${ {x: 1}.x + parse(y)}`', 'parse', 'typescript'), 'braces inside the interpolation');
+  assert.ok(at('`${a} parse ${b}`', 'parse', 'typescript'), 'text of a template literal after an interpolation');
+  assert.ok(at('`${a} parse`', 'parse', 'go'), 'a Go raw string has no interpolations');
+  assert.ok(!at('    return parse_config(text)  # cached', 'parse_config', 'python'));
+  assert.ok(!at('value = items[0] // 2 + parse(x)', 'parse', 'python'), 'Python has no // comments');
+  assert.ok(!at("fn first<'a>(s: &'a str) -> &'a str { parse(s) }", 'parse', 'rust'), 'a Rust lifetime is no quote');
+});
+
+test('hover lookup: members of other values are left to the language, own members and plain names are not', () => {
+  const at = (line: string, word: string) => isMemberAccess(line, line.lastIndexOf(word));
+  assert.ok(at('cache.get(key)', 'get'));
+  assert.ok(at('user?.name', 'name'));
+  assert.ok(at('std::parse(text)', 'parse'));
+  assert.ok(at('config.load().parse()', 'parse'), 'a call result as receiver');
+  assert.ok(!at('self.parse(text)', 'parse'));
+  assert.ok(!at('this.parse(text)', 'parse'));
+  assert.ok(!at('return parse(text)', 'parse'));
 });
 
 test('kind icons: a codicon per kind, and a fallback', () => {

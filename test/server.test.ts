@@ -12,6 +12,8 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import {
   Cancel,
   Configure,
+  Definitions,
+  DefinitionsNamed,
   FilesChanged,
   FolderStatusChanged,
   Reindex,
@@ -131,6 +133,25 @@ test('indexes on open, reports progress, then answers search, similar and relate
     assert.equal(otherName, null, 'a token that is not the definition’s name gets no related code');
     const nowhere = await engine.connection.sendRequest(Related, { root, path: 'README.md', line: 10_000, top: 3 });
     assert.equal(nowhere, null);
+
+    const file = await engine.connection.sendRequest(Definitions, { root, path: 'src/storage/file_store.py', top: 3 });
+    assert.equal(file.settled, true, 'no refresh ran: the answer holds for this generation');
+    assert.equal(file.generation, done.generation);
+    const names = file.definitions.map((d) => d.name);
+    assert.ok(names.includes('load_file') && names.includes('save_file'), `definitions: ${names.join(', ')}`);
+    assert.deepEqual([...file.definitions].sort((a, b) => a.startLine - b.startLine), file.definitions, 'by start line');
+    const loadFile = file.definitions.find((d) => d.name === 'load_file')!;
+    assert.equal(loadFile.root, root);
+    assert.ok(loadFile.startLine <= line && line <= loadFile.endLine);
+    assert.deepEqual(loadFile.related.map((r) => r.name), related.results.map((h) => h.name), 'the same neighbours as Related');
+    assert.deepEqual(Object.keys(loadFile.related[0]).sort(), ['endLine', 'kind', 'name', 'path', 'root', 'startLine'], 'links only');
+    const none = await engine.connection.sendRequest(Definitions, { root, path: 'no/such/file.py', top: 3 });
+    assert.deepEqual(none.definitions, []);
+
+    const byName = await engine.connection.sendRequest(DefinitionsNamed, { name: 'load_file', top: 3 });
+    assert.deepEqual(byName.map((d) => [d.path, d.startLine]), [['src/storage/file_store.py', loadFile.startLine]]);
+    assert.deepEqual(byName[0].related, loadFile.related);
+    assert.deepEqual(await engine.connection.sendRequest(DefinitionsNamed, { name: 'no_such_function', top: 3 }), []);
   } finally {
     await engine.stop();
   }
@@ -170,6 +191,15 @@ test('a burst of file changes becomes one incremental refresh that finds the new
     }
     const second = await refreshed;
     assert.equal(second.refreshes, first.refreshes + 1, 'twenty notifications, one refresh');
+    assert.equal(first.lastRefresh?.reason, 'open');
+    assert.ok((first.lastRefresh?.filesParsed ?? 0) > 1, 'the first refresh read the folder');
+    assert.equal(second.lastRefresh?.reason, 'changes');
+    assert.equal(second.lastRefresh?.filesParsed, 1, 'only the new file was read');
+    assert.equal(second.lastRefresh?.filesRemoved, 0);
+    assert.equal(second.lastRefresh?.chunksEmbedded, 1, 'only its function was embedded');
+    assert.ok(second.generation > first.generation, 'the index changed: a new generation');
+    const named = await engine.connection.sendRequest(DefinitionsNamed, { name: 'tokenize_grammar', top: 3 });
+    assert.deepEqual(named.map((d) => d.path), ['src/parser/grammar_tokens.py'], 'the new definition is known by name');
     const settled = engine.statuses.length;
 
     const found = await engine.connection.sendRequest(Search, { text: 'tokenize grammar', top: 3 });

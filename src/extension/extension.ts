@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { EngineClient } from './engine-client';
 import { FileWatcher } from './file-watcher';
-import { OPEN_LOCATION_COMMAND, RelatedHoverProvider } from './hover';
+import { DefinitionCache } from './definition-cache';
+import { HOVER_LINKS, OPEN_LOCATION_COMMAND, RelatedHoverProvider } from './hover';
 import { IndexController } from './index-controller';
 import { IndexingProgress } from './indexing-progress';
 import { internalState, type Metrics } from './internal-state';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const related = new RelatedCode(client, controller, sidebar, search);
   const statusDocument = new StatusDocument(client, controller);
   const watcher = new FileWatcher(controller, client);
+  const definitions = new DefinitionCache(client, controller, HOVER_LINKS);
   const reconfigure = () =>
     controller.reconfigure().catch((err: Error) => output.appendLine(`applying the settings failed: ${err.message}`));
   /** Runs a command, reporting its failure once instead of leaving a rejected promise. */
@@ -62,10 +64,11 @@ export function activate(context: vscode.ExtensionContext): void {
     related,
     statusDocument,
     watcher,
+    definitions,
     new StatusBar(controller, client),
     new IndexingProgress(controller),
     vscode.window.registerWebviewViewProvider(SidebarView.viewId, sidebar),
-    vscode.languages.registerHoverProvider({ scheme: 'file' }, new RelatedHoverProvider(client, controller, metrics)),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new RelatedHoverProvider(client, controller, definitions, metrics)),
     command('codescout.search', () => search.show(selectedWord())),
     command('codescout.showRelated', () => related.showAtCursor()),
     command('codescout.findSimilar', () => related.findSimilar()),

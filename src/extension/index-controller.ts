@@ -83,6 +83,11 @@ export class IndexController implements vscode.Disposable {
     return order.map((root) => this.statuses.get(root)).filter((s): s is FolderStatus => !!s);
   }
 
+  /** The latest status of the folder at `root`. */
+  status(root: string): FolderStatus | undefined {
+    return this.statuses.get(root);
+  }
+
   /** The indexed folder that contains `uri`, with the root-relative path. */
   locate(uri: vscode.Uri): FolderLocation | undefined {
     if (uri.scheme !== 'file') return undefined;

@@ -2,6 +2,7 @@
  * `codescout.internal.state`: a JSON snapshot for end-to-end tests and benchmarks — the
  * engine process (pid, state), every folder's index state, and the measured latencies.
  */
+import type { RefreshReport } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
 import type { LatencySamples, LatencySummary } from './latency';
@@ -33,6 +34,8 @@ export interface InternalState {
     partial: boolean;
     mode: string;
     refreshes: number;
+    /** what the last refresh did: its cause and counts */
+    lastRefresh: RefreshReport | null;
     lastError: string | null;
   }[];
   metrics: { hover: LatencySummary; hoverEngine: LatencySummary; timeToFirstResult: LatencySummary; searchLatency: LatencySummary };
@@ -53,6 +56,7 @@ export function internalState(engine: EngineClient, controller: IndexController,
       partial: f.partial,
       mode: f.mode,
       refreshes: f.refreshes,
+      lastRefresh: f.lastRefresh ?? null,
       lastError: f.lastError ?? null,
     })),
     metrics: {

@@ -6,7 +6,7 @@
  * the engine. Transport: vscode-jsonrpc over the child process's stdin/stdout.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/node';
-import type { IndexContents, SearchHit, StatusReport } from '../engine/engine';
+import type { DefinitionSite, IndexContents, IndexSummary, SearchHit, StatusReport } from '../engine/engine';
 import type { Progress } from '../engine/types';
 
 /** How one folder is indexed; a change of any field reopens that folder's index. */
@@ -53,6 +53,11 @@ export interface IndexingProgress extends Progress {
   percent: number;
 }
 
+/** What the last finished refresh of a folder did: why it ran, and what it read and computed. */
+export interface RefreshReport extends Pick<IndexSummary, 'filesParsed' | 'filesRemoved' | 'chunksEmbedded' | 'chunksFromCache' | 'seconds' | 'cancelled'> {
+  reason: RefreshReason;
+}
+
 export interface FolderStatus {
   /** grows with every status an engine process produces: of two statuses of a folder, keep the higher */
   version: number;
@@ -66,6 +71,13 @@ export interface FolderStatus {
   mode: 'hybrid' | 'lexical-only';
   /** refreshes completed (or cancelled) this session */
   refreshes: number;
+  /** the last refresh that ended this session (absent before the first, and when it failed) */
+  lastRefresh?: RefreshReport;
+  /**
+   * changes whenever the indexed contents change; answers derived from the index (definitions,
+   * related code) hold for one generation of one engine process
+   */
+  generation: number;
   lastError?: string;
 }
 
@@ -109,6 +121,41 @@ export interface RelatedResult {
   partial: boolean;
 }
 
+/** A related definition as a hover lists it. */
+export type RelatedLink = Pick<FolderHit, 'root' | 'path' | 'name' | 'kind' | 'startLine' | 'endLine'>;
+
+/** An indexed definition with its precomputed related code. */
+export interface DefinitionEntry extends DefinitionSite {
+  root: string;
+  /** the definitions most like it, best first (at most the `top` asked for) */
+  related: RelatedLink[];
+}
+
+export interface DefinitionsParams {
+  root: string;
+  /** root-relative POSIX path */
+  path: string;
+  /** related links per definition */
+  top: number;
+}
+
+export interface DefinitionsResult {
+  /** the folder's index generation the answer was computed from (FolderStatus.generation) */
+  generation: number;
+  /** no refresh ran while it was computed: it holds until the generation changes */
+  settled: boolean;
+  /** by start line; a long definition split into windows is one entry */
+  definitions: DefinitionEntry[];
+}
+
+export interface NamedParams {
+  name: string;
+  /** related links per definition */
+  top: number;
+  /** one folder; default: every folder */
+  root?: string;
+}
+
 export interface RootParams {
   /** one folder; default: every folder */
   root?: string;
@@ -130,6 +177,10 @@ export const Search = new RequestType<QueryParams, QueryResult, void>('codescout
 export const Similar = new RequestType<QueryParams, QueryResult, void>('codescout/similar');
 /** `null` when no indexed definition is at that line (or it has another name). */
 export const Related = new RequestType<RelatedParams, RelatedResult | null, void>('codescout/related');
+/** The definitions of one file with their related code, for hovers to answer without a request. */
+export const Definitions = new RequestType<DefinitionsParams, DefinitionsResult, void>('codescout/definitions');
+/** The definitions with this exact name, with their related code (a hover's fallback when no definition provider answers in time). */
+export const DefinitionsNamed = new RequestType<NamedParams, DefinitionEntry[], void>('codescout/definitionsNamed');
 export const Status = new RequestType<{ root: string }, StatusReport, void>('codescout/status');
 export const Reindex = new RequestType<RootParams, void, void>('codescout/reindex');
 export const Cancel = new RequestType<RootParams, void, void>('codescout/cancel');

@@ -3,10 +3,12 @@
  * cancellable, coalesced from file changes) and the state the editor shows.
  */
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import { Engine, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
+import { Engine, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
 import type { Progress } from '../engine/types';
 import type {
+  DefinitionEntry,
+  DefinitionsResult,
   FolderHit,
   FolderOptions,
   FolderSpec,
@@ -15,10 +17,13 @@ import type {
   IndexingProgress,
   QueryParams,
   RefreshReason,
+  RefreshReport,
+  RelatedLink,
   RelatedParams,
   RelatedResult,
 } from '../protocol/protocol';
 import { Coalescer } from './coalescer';
+import { DefinitionMap } from './definitions';
 import { LruCache } from './lru-cache';
 
 export interface FolderEvents {
@@ -62,6 +67,11 @@ export class FolderIndex {
   private lastError: string | undefined;
   private contents = EMPTY;
   private refreshes = 0;
+  private lastRefresh: RefreshReport | undefined;
+  /** see FolderStatus.generation */
+  private generation = 0;
+  /** the definitions of `generation`, built on first use after it changed */
+  private definitionMap: { generation: number; map: DefinitionMap } | undefined;
   /** a refresh completed, uncancelled, this session */
   private indexed = false;
   /** file changes trigger refreshes once the folder has been indexed (or asked to be) this session */
@@ -102,6 +112,8 @@ export class FolderIndex {
       partial: this.partial,
       mode: this.engine?.mode ?? 'lexical-only',
       refreshes: this.refreshes,
+      lastRefresh: this.lastRefresh,
+      generation: this.generation,
       lastError: this.lastError,
     };
   }
@@ -150,15 +162,40 @@ export class FolderIndex {
    * are answered at once.
    */
   async related(p: RelatedParams): Promise<RelatedResult | null> {
-    const engine = await this.opened;
-    const key = `${p.top}\0${p.line}\0${p.path}`;
-    let answer = this.relatedCache.get(key);
-    if (answer === undefined) {
-      answer = await relatedOrNull(engine, p);
-      if (!this.running) this.relatedCache.set(key, answer); // answers during a refresh go stale as it proceeds
-    }
+    const answer = await this.cachedRelated(await this.opened, p.path, p.line, p.top);
     if (!answer || (p.name !== undefined && answer.source.name !== p.name)) return null;
     return { source: this.withRoot(answer.source), results: answer.results.map((h) => this.withRoot(h)), partial: this.partial };
+  }
+
+  /**
+   * The definitions of one file with their related code, computed here once per index
+   * generation, so that hovers in an open file answer from the extension's copy.
+   */
+  async definitions(path: string, top: number): Promise<DefinitionsResult> {
+    const engine = await this.opened;
+    const generation = this.generation;
+    const definitions: DefinitionEntry[] = [];
+    for (const site of this.definitionSites(engine).inFile(path)) definitions.push(await this.entry(engine, site, top));
+    return { generation, settled: !this.running && generation === this.generation, definitions };
+  }
+
+  /** The definitions named `name`, with their related code. */
+  async definitionsNamed(name: string, top: number): Promise<DefinitionEntry[]> {
+    const engine = await this.opened;
+    const entries: DefinitionEntry[] = [];
+    for (const site of this.definitionSites(engine).named(name)) entries.push(await this.entry(engine, site, top));
+    return entries;
+  }
+
+  /** Engine.related at `path:line` (null when nothing is indexed there), from the cache while the index is unchanged. */
+  private async cachedRelated(engine: Engine, path: string, line: number, top: number): Promise<CachedRelated> {
+    const key = `${top}\0${line}\0${path}`;
+    let answer = this.relatedCache.get(key);
+    if (answer === undefined) {
+      answer = await relatedOrNull(engine, path, line, top);
+      if (!this.running) this.relatedCache.set(key, answer); // answers during a refresh go stale as it proceeds
+    }
+    return answer;
   }
 
   /** The index could not be opened (e.g. its folder is not writable): only a new FolderIndex can try again. */
@@ -218,13 +255,16 @@ export class FolderIndex {
       this.indexed ||= !summary.cancelled;
       this.state = summary.cancelled ? 'stale' : 'ready';
       this.lastError = undefined;
-      if (summary.filesParsed || summary.filesRemoved) this.relatedCache.clear();
+      const { filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled } = summary;
+      this.lastRefresh = { reason, filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled };
+      if (filesParsed || filesRemoved) this.indexChanged();
     } catch (err) {
       this.refreshes++;
       this.state = 'error';
       this.lastError = (err as Error).message;
+      this.lastRefresh = undefined;
       this.events.log(`indexing ${this.root} failed: ${this.lastError}`);
-      this.relatedCache.clear();
+      this.indexChanged();
     } finally {
       this.running = undefined;
       this.progress = undefined;
@@ -234,6 +274,30 @@ export class FolderIndex {
     const next = this.pending;
     this.pending = undefined;
     if (next && !this.closed) this.requestRefresh(next);
+  }
+
+  /** Answers derived from the previous contents no longer hold. */
+  private indexChanged(): void {
+    this.generation++;
+    this.relatedCache.clear();
+    this.definitionMap = undefined;
+  }
+
+  /** This generation's definitions; rebuilt on every call while a refresh changes them. */
+  private definitionSites(engine: Engine): DefinitionMap {
+    if (this.definitionMap?.generation === this.generation) return this.definitionMap.map;
+    const map = new DefinitionMap(engine.definitions());
+    if (!this.running) this.definitionMap = { generation: this.generation, map };
+    return map;
+  }
+
+  private async entry(engine: Engine, site: DefinitionSite, top: number): Promise<DefinitionEntry> {
+    const answer = await this.cachedRelated(engine, site.path, site.startLine, top);
+    return { ...site, root: this.root, related: answer?.results.map((h) => this.link(h)) ?? [] };
+  }
+
+  private link(hit: SearchHit): RelatedLink {
+    return { root: this.root, path: hit.path, name: hit.name, kind: hit.kind, startLine: hit.startLine, endLine: hit.endLine };
   }
 
   private onProgress(engine: Engine, running: RunningRefresh, reason: RefreshReason, p: Progress): void {
@@ -279,9 +343,9 @@ export class FolderIndex {
   }
 }
 
-async function relatedOrNull(engine: Engine, p: RelatedParams): Promise<CachedRelated> {
+async function relatedOrNull(engine: Engine, path: string, line: number, top: number): Promise<CachedRelated> {
   try {
-    return await engine.related(p.path, p.line, { top: p.top });
+    return await engine.related(path, line, { top });
   } catch (err) {
     if ((err as Error).message.startsWith(NOTHING_INDEXED_AT)) return null;
     throw err;

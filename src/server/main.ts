@@ -8,6 +8,8 @@ import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader
 import {
   Cancel,
   Configure,
+  Definitions,
+  DefinitionsNamed,
   FilesChanged,
   FolderStatusChanged,
   Log,
@@ -46,6 +48,8 @@ connection.onRequest(Configure, answering((p) => workspace.configure(p)));
 connection.onRequest(Search, answering((p) => workspace.query('search', p)));
 connection.onRequest(Similar, answering((p) => workspace.query('similar', p)));
 connection.onRequest(Related, answering((p) => workspace.related(p)));
+connection.onRequest(Definitions, answering((p) => workspace.definitions(p)));
+connection.onRequest(DefinitionsNamed, answering((p) => workspace.definitionsNamed(p)));
 connection.onRequest(Status, answering((p) => workspace.report(p.root)));
 connection.onRequest(Reindex, answering((p) => workspace.reindex(p.root)));
 connection.onRequest(

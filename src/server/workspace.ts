@@ -5,7 +5,19 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusReport } from '../engine/engine';
-import type { ConfigureParams, FolderHit, FolderStatus, QueryParams, QueryResult, RelatedParams, RelatedResult } from '../protocol/protocol';
+import type {
+  ConfigureParams,
+  DefinitionEntry,
+  DefinitionsParams,
+  DefinitionsResult,
+  FolderHit,
+  FolderStatus,
+  NamedParams,
+  QueryParams,
+  QueryResult,
+  RelatedParams,
+  RelatedResult,
+} from '../protocol/protocol';
 import { FolderIndex, type FolderEvents } from './folder-index';
 
 export class UnknownFolderError extends Error {
@@ -104,6 +116,16 @@ export class Workspace {
 
   related(p: RelatedParams): Promise<RelatedResult | null> {
     return this.get(p.root).related(p);
+  }
+
+  definitions(p: DefinitionsParams): Promise<DefinitionsResult> {
+    return this.get(p.root).definitions(p.path, p.top);
+  }
+
+  /** The definitions named `p.name` in the selected folders; a folder that cannot answer has none. */
+  async definitionsNamed(p: NamedParams): Promise<DefinitionEntry[]> {
+    const answers = await Promise.allSettled(this.select(p.root).map((f) => f.definitionsNamed(p.name, p.top)));
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
   }
 
   report(root: string): Promise<StatusReport> {

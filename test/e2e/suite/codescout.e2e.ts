@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { test } from './harness';
+import { percentile } from '../../../src/extension/latency';
 import { EXTENSION_ID, fixtureUri, lineOf, openAt, waitUntil } from './helpers';
 import { ui } from './ui';
 
@@ -17,7 +18,7 @@ const COMMANDS = [
   'codescout.cancelIndexing',
   'codescout.showStatus',
 ];
-const FIXTURE_FILES = 4;
+const FIXTURE_FILES = 6;
 
 const QUICK_INPUT = '.quick-input-widget input';
 const QUICK_ROWS = '.quick-input-list .monaco-list-row';
@@ -34,7 +35,77 @@ const SIDEBAR = {
 interface ExtensionState {
   activationMs: number;
   engine: { state: string; pid: number | null; restarts: number };
-  folders: Array<{ root: string; state: string; partial: boolean; files: number; chunks: number; refreshes: number; mode: string }>;
+  folders: Array<{
+    root: string;
+    state: string;
+    partial: boolean;
+    files: number;
+    chunks: number;
+    refreshes: number;
+    mode: string;
+    lastRefresh: { reason: string; filesParsed: number; filesRemoved: number; chunksEmbedded: number; cancelled: boolean } | null;
+  }>;
+  metrics: { hover: { count: number; samples: number[] } };
+}
+
+/** A hover position: the first occurrence of `text` in `path`, inside `name`. */
+interface HoverTarget {
+  path: string;
+  name: string;
+  text: string;
+  at: 'definition' | 'call site' | 'call site in another file';
+}
+
+const definition = (path: string, name: string, text: string): HoverTarget => ({ path, name, text, at: 'definition' });
+const callSite = (path: string, name: string, text: string): HoverTarget => ({ path, name, text, at: 'call site' });
+const importedCall = (path: string, name: string, text: string): HoverTarget => ({ path, name, text, at: 'call site in another file' });
+const FORMAT = 'text/format.ts';
+/** 27 different names at their definitions, and 20 call sites or references (3 in another file than the definition), in four languages. */
+const HOVER_TARGETS: HoverTarget[] = [
+  ...['capitalize', 'splitWords', 'slugify', 'toCamelCase', 'toTitleCase', 'truncate', 'padLeft', 'padRight', 'centerText', 'wrapText',
+    'indentLines', 'formatBytes', 'formatThousands', 'columnWidths', 'renderTable', 'formatHeading', 'formatSection']
+    .map((name) => definition(FORMAT, name, `function ${name}(`)),
+  callSite(FORMAT, 'splitWords', 'splitWords(title)'),
+  callSite(FORMAT, 'capitalize', 'capitalize(word.toLowerCase())'),
+  callSite(FORMAT, 'capitalize', 'map(capitalize)'),
+  callSite(FORMAT, 'padRight', 'padRight(padLeft('),
+  callSite(FORMAT, 'padLeft', 'padLeft(text, text.length + left)'),
+  callSite(FORMAT, 'padLeft', "padLeft('', spaces)"),
+  callSite(FORMAT, 'columnWidths', 'columnWidths(rows);'),
+  callSite(FORMAT, 'toTitleCase', 'toTitleCase(title)'),
+  callSite(FORMAT, 'indentLines', 'indentLines(wrapText('),
+  callSite(FORMAT, 'wrapText', 'wrapText(truncate('),
+  callSite(FORMAT, 'truncate', 'truncate(description'),
+  callSite(FORMAT, 'formatBytes', 'formatBytes(sizes'),
+  callSite(FORMAT, 'formatHeading', 'formatHeading(title),'),
+  callSite(FORMAT, 'formatThousands', 'formatThousands(sizes'),
+  definition('text/report.ts', 'diskUsageReport', 'function diskUsageReport('),
+  definition('text/report.ts', 'sectionAnchor', 'function sectionAnchor('),
+  importedCall('text/report.ts', 'formatSection', 'formatSection(\'disk usage\''),
+  importedCall('text/report.ts', 'renderTable', 'renderTable(rows)'),
+  importedCall('text/report.ts', 'slugify', 'slugify(title)'),
+  definition('net/retry.ts', 'backoffDelay', 'function backoffDelay('),
+  definition('net/retry.ts', 'retryWithBackoff', 'function retryWithBackoff'),
+  definition('net/retry.ts', 'getJson', 'async getJson('),
+  callSite('net/retry.ts', 'backoffDelay', 'backoffDelay(attempt, baseDelayMs)'),
+  callSite('net/retry.ts', 'retryWithBackoff', 'retryWithBackoff(() =>'),
+  definition('tools/checksum.py', 'compute_file_checksum', 'def compute_file_checksum('),
+  definition('tools/checksum.py', 'verify_file_checksum', 'def verify_file_checksum('),
+  definition('tools/checksum.py', 'count_words', 'def count_words('),
+  callSite('tools/checksum.py', 'compute_file_checksum', 'compute_file_checksum(path) =='),
+  definition('server/duration.go', 'ParseDuration', 'func ParseDuration('),
+  definition('server/duration.go', 'JoinHostPort', 'func JoinHostPort('),
+];
+/** How long a user takes from opening a file to hovering in it. */
+const OPEN_TO_HOVER_MS = 500;
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+function latencyLine(label: string, ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `${label}: n=${ms.length} p50=${percentile(sorted, 50).toFixed(1)} ms p95=${percentile(sorted, 95).toFixed(1)} ms max=${(sorted.at(-1) ?? 0).toFixed(1)} ms`;
 }
 
 function state(): Thenable<ExtensionState> {
@@ -166,7 +237,37 @@ test('the hover on a function name shows related-code links', async () => {
   await ui.press('Escape');
 });
 
-test('a function added and saved through the API is found without a full re-index', async () => {
+test('hovers on 20+ function names, at definitions and call sites, show related code; their latency is measured', async () => {
+  await folderReady(30_000);
+  const measured: { target: HoverTarget; ms: number }[] = [];
+  const missing: string[] = [];
+  for (const path of [...new Set(HOVER_TARGETS.map((t) => t.path))]) {
+    const document = await vscode.workspace.openTextDocument(fixtureUri(path));
+    await vscode.window.showTextDocument(document, { preview: false });
+    await new Promise((r) => setTimeout(r, OPEN_TO_HOVER_MS));
+    for (const target of HOVER_TARGETS.filter((t) => t.path === path)) {
+      const offset = document.getText().indexOf(target.text);
+      assert.ok(offset >= 0, `"${target.text}" is not in ${path}`);
+      const position = document.positionAt(offset + target.text.indexOf(target.name) + 1);
+      const before = (await state()).metrics.hover.count;
+      const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position));
+      const after = (await state()).metrics.hover;
+      const label = `${target.name} (${target.at}, ${path})`;
+      if (!/Related code/i.test(text) || after.count !== before + 1) missing.push(label);
+      else measured.push({ target, ms: after.samples[after.samples.length - 1] });
+    }
+  }
+  const names = new Set(measured.map((m) => m.target.name));
+  await ui.log(`# hover latency (provideHover, extension host), ${names.size} names:`);
+  await ui.log(`#   ${latencyLine('all', measured.map((m) => m.ms))}`);
+  for (const at of ['definition', 'call site', 'call site in another file'] as const) {
+    await ui.log(`#   ${latencyLine(at, measured.filter((m) => m.target.at === at).map((m) => m.ms))}`);
+  }
+  assert.deepEqual(missing, [], 'hovers without related code');
+  assert.ok(names.size >= 20, `only ${names.size} different names measured`);
+}, { timeoutMs: 120_000 });
+
+test('a function added and saved through the API is found by a refresh that re-reads only that file', async () => {
   const before = (await folderReady(30_000)).refreshes;
   const uri = fixtureUri('tools/checksum.py');
   const document = await vscode.workspace.openTextDocument(uri);
@@ -181,10 +282,16 @@ test('a function added and saved through the API is found without a full re-inde
   ].join('\n'));
   assert.ok(await vscode.workspace.applyEdit(edit));
   assert.ok(await document.save(), 'the document was not saved');
-  await waitUntil('a refresh after the save', 60_000, async () => {
+  const refreshed = await waitUntil('a refresh after the save', 60_000, async () => {
     const folder = (await state()).folders[0];
-    return folder.refreshes > before && folder.state === 'ready' ? true : undefined;
+    return folder.refreshes > before && folder.state === 'ready' ? folder : undefined;
   });
+  const last = refreshed.lastRefresh;
+  assert.ok(last, 'the state reports no last refresh');
+  assert.equal(last.reason, 'changes', 'the refresh was caused by the file change');
+  assert.equal(last.filesParsed, 1, 'the refresh re-read only the saved file');
+  assert.equal(last.filesRemoved, 0);
+  await ui.log(`# refresh after the save: ${JSON.stringify(last)}`);
 
   const rows = await paletteSearch('convert windows carriage return line endings', 'normalize_line_endings');
   assert.match(rows[0], /normalize_line_endings/);
