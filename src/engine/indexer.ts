@@ -105,42 +105,51 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   });
 
   let chunker: FileChunker | undefined;
-  let lastCheckpoint = performance.now();
-  try {
-    for (let i = 0; i < todo.length && !signal?.cancelled; i += FILES_PER_BATCH) {
-      progress({ phase: 'parse', done: i, total: todo.length });
-      const parsed: Parsed[] = [];
-      const parsing: Promise<void>[] = [];
-      for (const file of todo.slice(i, i + FILES_PER_BATCH)) {
-        const read = await readSourceFile(file.absPath, basename(file.path));
-        if ('skip' in read) {
-          recordSkip(state, file, read.skip, read.detail);
-          dirty = true;
-          continue;
-        }
-        const hash = sha256(read.text);
-        const known = catalog.files.get(file.path);
-        if (known && !known.skip && known.hash === hash) {
-          // touched, not changed: keep its chunks
-          catalog.files.set(file.path, { ...known, size: file.size, mtimeMs: file.mtimeMs });
-          dirty = true;
-          continue;
-        }
-        chunker ??= await startChunker(todo.length, embedder);
-        const entry: Parsed = { ...file, hash, chunks: [] };
-        parsed.push(entry);
-        parsing.push(
-          chunker.chunkFile(file.path, read.text).then(
-            (chunks) => void (entry.chunks = chunks),
-            (err: Error) => {
-              parsed.splice(parsed.indexOf(entry), 1);
-              recordSkip(state, file, 'parse-error', err.message);
-            },
-          ),
-        );
+  /** Reads a batch of files and chunks them (on the worker threads); skips are recorded at once. */
+  const parseBatch = async (files: ScannedFile[]): Promise<Parsed[]> => {
+    const parsed: Parsed[] = [];
+    const parsing: Promise<void>[] = [];
+    for (const file of files) {
+      const read = await readSourceFile(file.absPath, basename(file.path));
+      if ('skip' in read) {
+        recordSkip(state, file, read.skip, read.detail);
+        dirty = true;
+        continue;
       }
-      await Promise.all(parsing);
-      dirty ||= parsing.length > 0;
+      const hash = sha256(read.text);
+      const known = catalog.files.get(file.path);
+      if (known && !known.skip && known.hash === hash) {
+        // touched, not changed: keep its chunks
+        catalog.files.set(file.path, { ...known, size: file.size, mtimeMs: file.mtimeMs });
+        dirty = true;
+        continue;
+      }
+      chunker ??= await startChunker(todo.length, embedder);
+      const entry: Parsed = { ...file, hash, chunks: [] };
+      parsed.push(entry);
+      parsing.push(
+        chunker.chunkFile(file.path, read.text).then(
+          (chunks) => void (entry.chunks = chunks),
+          (err: Error) => {
+            parsed.splice(parsed.indexOf(entry), 1);
+            recordSkip(state, file, 'parse-error', err.message);
+          },
+        ),
+      );
+    }
+    await Promise.all(parsing);
+    return parsed;
+  };
+
+  // A pipeline: while one batch is embedded and indexed here, the next is parsed on the workers.
+  let lastCheckpoint = performance.now();
+  let next: Promise<Parsed[]> | undefined = todo.length ? parseBatch(todo.slice(0, FILES_PER_BATCH)) : undefined;
+  try {
+    for (let i = 0; next && !signal?.cancelled; i += FILES_PER_BATCH) {
+      progress({ phase: 'parse', done: i, total: todo.length });
+      const parsed = await next;
+      const following = todo.slice(i + FILES_PER_BATCH, i + 2 * FILES_PER_BATCH);
+      next = following.length ? parseBatch(following) : undefined;
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
       let v = 0;
@@ -169,6 +178,9 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err;
   } finally {
+    // A batch parsed ahead but not indexed is dropped (its files are parsed again next time);
+    // it must finish before the workers go, or their shutdown would read as parse errors.
+    await next?.catch(() => undefined);
     await chunker?.dispose();
   }
 

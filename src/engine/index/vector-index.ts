@@ -31,9 +31,9 @@ export interface VectorIndexOptions {
   dimension: number;
   /** at most this many live vectors are searched exactly, above it through the HNSW graph (default 20000) */
   exactSearchMaxVectors?: number;
-  /** HNSW: links per node (default 16) */
+  /** HNSW: links per node (default 12) */
   m?: number;
-  /** HNSW: candidate list size while inserting (default 200) */
+  /** HNSW: candidate list size while inserting (default 64) */
   efConstruction?: number;
   /** HNSW: candidate list size while searching, raised to k when smaller (default 64) */
   efSearch?: number;
@@ -82,8 +82,8 @@ export class VectorIndex {
   constructor(options: VectorIndexOptions) {
     this.dimension = options.dimension;
     this.exactSearchMaxVectors = options.exactSearchMaxVectors ?? 20_000;
-    this.m = options.m ?? 16;
-    this.efConstruction = options.efConstruction ?? 200;
+    this.m = options.m ?? 12;
+    this.efConstruction = options.efConstruction ?? 64;
     this.efSearch = options.efSearch ?? 64;
     this.rebuildDeletedRatio = options.rebuildDeletedRatio ?? 0.3;
     this.randomSeed = options.randomSeed ?? 100;
