@@ -1,0 +1,110 @@
+"""Writes the trained model as an engine model folder: an ONNX graph with int8
+embeddings (per-row scales), tokenizer.json and codescout-model.json.
+
+The graph mirrors ``BagOfWords.forward``:
+  embeddings = Gather(int8 table, ids) * Gather(row scales, ids)
+  attention  = Softmax(Where(mask, Gather(token weights, ids), -1e4)) * mask
+  output     = L2-normalise(attention @ embeddings)            → [B, D]
+``QuantizedBagOfWords`` computes the same in numpy, for evaluation.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from .tokenizer import IdentifierTokenizer
+
+MASKED_SCORE = -1e4
+NORM_EPS = 1e-6
+
+
+class QuantizedBagOfWords:
+    """The exported model's arithmetic in numpy: what the ONNX graph computes."""
+
+    def __init__(self, embedding: np.ndarray, weight: np.ndarray):
+        scale = np.abs(embedding).max(axis=1, keepdims=True) / 127.0
+        scale[scale == 0] = 1.0
+        self.table = np.clip(np.round(embedding / scale), -127, 127).astype(np.int8)
+        self.scale = scale.astype(np.float32)
+        self.weight = weight.astype(np.float32).reshape(-1)
+
+    def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        emb = self.table[ids].astype(np.float32) * self.scale[ids]
+        scores = np.where(mask != 0, self.weight[ids], MASKED_SCORE)
+        scores = scores - scores.max(axis=1, keepdims=True)
+        attn = np.exp(scores)
+        attn = attn / attn.sum(axis=1, keepdims=True) * (mask != 0)
+        pooled = np.einsum("bt,btd->bd", attn, emb)
+        norm = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), NORM_EPS)
+        return (pooled / norm).astype(np.float32)
+
+
+def build_onnx(q: QuantizedBagOfWords, path: str) -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    dim = q.table.shape[1]
+    inits = [
+        numpy_helper.from_array(q.table, "embedding_int8"),
+        numpy_helper.from_array(q.scale, "embedding_scale"),
+        numpy_helper.from_array(q.weight, "token_weight"),
+        numpy_helper.from_array(np.array(MASKED_SCORE, dtype=np.float32), "masked_score"),
+        numpy_helper.from_array(np.array(NORM_EPS, dtype=np.float32), "norm_eps"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis_1"),
+    ]
+    n = helper.make_node
+    nodes = [
+        n("Gather", ["embedding_int8", "input_ids"], ["emb_i8"]),
+        n("Cast", ["emb_i8"], ["emb_raw"], to=TensorProto.FLOAT),
+        n("Gather", ["embedding_scale", "input_ids"], ["emb_scale"]),
+        n("Mul", ["emb_raw", "emb_scale"], ["emb"]),
+        n("Gather", ["token_weight", "input_ids"], ["weights"]),
+        n("Cast", ["attention_mask"], ["mask_bool"], to=TensorProto.BOOL),
+        n("Cast", ["attention_mask"], ["mask_float"], to=TensorProto.FLOAT),
+        n("Where", ["mask_bool", "weights", "masked_score"], ["scores"]),
+        n("Softmax", ["scores"], ["softmax"], axis=1),
+        n("Mul", ["softmax", "mask_float"], ["attn"]),
+        n("Unsqueeze", ["attn", "axis_1"], ["attn_row"]),
+        n("MatMul", ["attn_row", "emb"], ["pooled_row"]),
+        n("Squeeze", ["pooled_row", "axis_1"], ["pooled"]),
+        n("ReduceL2", ["pooled"], ["norm_raw"], axes=[1], keepdims=1),
+        n("Max", ["norm_raw", "norm_eps"], ["norm"]),
+        n("Div", ["pooled", "norm"], ["sentence_embedding"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "codescout_bag_of_words",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"])],
+        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", dim])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="codescout-train")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def write_model_folder(out_dir: str, q: QuantizedBagOfWords, tok: IdentifierTokenizer, *, model_id: str,
+                       description: str, max_tokens: int) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    build_onnx(q, os.path.join(out_dir, "model.onnx"))
+    tok.save(os.path.join(out_dir, "tokenizer.json"))
+    config = {
+        "format": 1,
+        "id": model_id,
+        "description": description,
+        "onnx": "model.onnx",
+        "dimension": int(q.table.shape[1]),
+        "maxTokens": max_tokens,
+        "pooling": "none",
+        "normalize": True,
+        "queryPrefix": "",
+        "documentPrefix": "",
+        "tokenizer": {"kind": "identifier", "file": "tokenizer.json"},
+        "inputs": {"ids": "input_ids", "mask": "attention_mask"},
+        "output": "sentence_embedding",
+    }
+    with open(os.path.join(out_dir, "codescout-model.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")

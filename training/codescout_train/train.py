@@ -1,0 +1,117 @@
+"""Contrastive training of the bag-of-words model on (query, code) pairs:
+in-batch softmax in both directions, with query augmentations."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .dataset import EncodedSet
+from .model import BagOfWords
+from .tokenizer import IdentifierTokenizer
+
+STOPWORDS = ("the a an of to in for on and or is are be by with from this that it its as at "
+             "if into which will can given returns return get gets set sets".split())
+LANGUAGE_WORDS = {"python": "python", "java": "java", "go": "golang", "rust": "rust", "php": "php",
+                  "javascript": "javascript", "typescript": "typescript", "ruby": "ruby", "cpp": "cpp"}
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 8
+    batch_size: int = 1024
+    dimension: int = 256
+    temperature: float = 0.1
+    lr: float = 2e-3
+    warmup_steps: int = 200
+    #: share of documents given with their doc comment (the rest: code only)
+    p_full: float = 0.25
+    p_language: float = 0.5
+    p_how_to: float = 0.25
+    p_stopword_drop: float = 0.5
+    p_token_drop: float = 0.1
+    query_mix: tuple[float, float, float] = (0.45, 0.3, 0.25)  # sentence, paragraph, name
+    seed: int = 13
+
+
+class Augmenter:
+    def __init__(self, data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, rng: np.random.Generator):
+        self.data, self.cfg, self.rng = data, cfg, rng
+        self.stop_ids = np.array(sorted({tok.piece_id(w) for w in STOPWORDS if len(w) >= 2}), dtype=np.int32)
+        self.lang_ids = [tok.encode(LANGUAGE_WORDS.get(l, "")) for l in data.langs]
+        self.how_to = tok.encode("how to")
+        self.variants = [data.queries["sentence"], data.queries["paragraph"], data.queries["name"]]
+
+    def query(self, i: int) -> list[int]:
+        cfg, rng = self.cfg, self.rng
+        v = rng.choice(3, p=cfg.query_mix)
+        ids = self.variants[v].get(i)
+        if len(ids) == 0:
+            ids = self.variants[0].get(i)
+        if len(ids) > 1:
+            drop = np.zeros(len(ids), dtype=bool)
+            stop = np.isin(ids, self.stop_ids)
+            drop |= stop & (rng.random(len(ids)) < cfg.p_stopword_drop)
+            drop |= rng.random(len(ids)) < cfg.p_token_drop
+            if drop.all():
+                drop[rng.integers(len(ids))] = False
+            ids = ids[~drop]
+        out = ids.tolist()
+        if rng.random() < cfg.p_how_to:
+            out = self.how_to + out
+        if rng.random() < cfg.p_language:
+            out = self.lang_ids[self.data.lang_ids[i]] + out
+        return out
+
+    def document(self, i: int) -> np.ndarray:
+        source = self.data.full if self.rng.random() < self.cfg.p_full else self.data.code
+        return source.get(i)
+
+
+def pad(rows: list, max_len: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    length = max(1, max(len(r) for r in rows))
+    if max_len is not None:
+        length = min(length, max_len)
+    ids = np.zeros((len(rows), length), dtype=np.int64)
+    for r, row in enumerate(rows):
+        row = row[:length]
+        ids[r, :len(row)] = row
+    ids_t = torch.from_numpy(ids)
+    return ids_t, (ids_t != 0).long()
+
+
+def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=print) -> BagOfWords:
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    model = BagOfWords(tok.size, cfg.dimension)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    n = len(data.code)
+    steps_per_epoch = max(1, n // cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps)
+                                              * 0.5 * (1 + math.cos(math.pi * min(1.0, s / total))))
+    aug = Augmenter(data, tok, cfg, rng)
+    step = 0
+    for epoch in range(cfg.epochs):
+        t0, loss_sum = time.time(), 0.0
+        order = rng.permutation(n)
+        for b in range(steps_per_epoch):
+            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            q_ids, q_mask = pad([aug.query(i) for i in idx])
+            d_ids, d_mask = pad([aug.document(i) for i in idx])
+            q, d = model(q_ids, q_mask), model(d_ids, d_mask)
+            logits = q @ d.T / cfg.temperature
+            target = torch.arange(len(idx))
+            loss = (torch.nn.functional.cross_entropy(logits, target)
+                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += loss.item()
+            step += 1
+        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / steps_per_epoch:.4f} ({time.time() - t0:.0f}s)")
+    return model
