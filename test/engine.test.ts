@@ -165,7 +165,10 @@ describe('the fixture repository, indexed with the tiny model', () => {
 
   test('filters by language, by id or by extension', async () => {
     const unfiltered = await engine.search('retry error');
-    assert.deepEqual(new Set(unfiltered.slice(0, 2).map((h) => h.language)), new Set(['typescript', 'rust']));
+    // both retry functions rank near the top, among results in other languages that the filters drop
+    const topLanguages = new Set(unfiltered.slice(0, 3).map((h) => h.language));
+    assert.ok(topLanguages.has('typescript') && topLanguages.has('rust'), JSON.stringify(unfiltered.slice(0, 3)));
+    assert.ok(new Set(unfiltered.map((h) => h.language)).size > 2);
     const ts = await engine.search('retry error', { languages: ['ts'] });
     assert.equal(ts[0].name, 'retryRequest');
     assert.ok(ts.every((h) => h.language === 'typescript'));
