@@ -7,6 +7,11 @@
  *
  *   npm run eval [-- --lexical-only | --model DIR] [--queries FILE] [--lexical-weight W] [--json]
  *
+ * Any CoSQA-shaped folder (corpus.json {code: id} plus a queries file [{doc, retrieval_idx}]) can be
+ * scored with `--data DIR`; `--ext go` writes its functions as `.go` files (default `py`), with the
+ * minimal header the chunker needs to parse that language (see FILE_HEADERS), e.g. the held-out
+ * sets of training/heldout/.
+ *
  * The evaluation data lives only in the development workspace (../shared/); a user's clone
  * has none, and the script says so and exits with status 2.
  */
@@ -49,9 +54,19 @@ export function dedent(code: string): string {
   return common > 0 && Number.isFinite(common) ? lines.map((l) => l.slice(common)).join('\n') : code;
 }
 
+/** What a lone function needs before it to parse as its language (Go: a package clause). */
+const FILE_HEADERS: Readonly<Record<string, string>> = { go: 'package heldout\n\n', php: '<?php\n\n' };
+
+/** The file a corpus function is written to: its text, with the header its language needs. */
+export function corpusFile(code: string, id: number, ext: string): { name: string; text: string } {
+  return { name: `f${id}.${ext}`, text: (FILE_HEADERS[ext] ?? '') + dedent(code) + '\n' };
+}
+
 export interface EvalOptions {
   dataDir: string;
   queriesFile: string;
+  /** file extension the corpus functions are written with (the chunker's language); default 'py' */
+  ext?: string;
   /** as EngineOptions.model: a folder, null for lexical-only, undefined for the default */
   model?: string | null;
   lexicalWeight?: number;
@@ -89,7 +104,11 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   try {
     const folder = join(work, 'corpus');
     mkdirSync(folder);
-    for (const [code, id] of Object.entries(corpus)) writeFileSync(join(folder, `f${id}.py`), dedent(code) + '\n');
+    const ext = opts.ext ?? 'py';
+    for (const [code, id] of Object.entries(corpus)) {
+      const file = corpusFile(code, id, ext);
+      writeFileSync(join(folder, file.name), file.text);
+    }
 
     const notices: string[] = [];
     const engine = await Engine.open(folder, {
@@ -107,7 +126,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     const queryStarted = performance.now();
     for (const q of queries) {
       const results = await engine.search(q.doc, { top });
-      const gold = `f${q.retrieval_idx}.py`;
+      const gold = `f${q.retrieval_idx}.${ext}`;
       const seen = new Set<string>();
       let rank = 0;
       for (const r of results) {
@@ -143,6 +162,7 @@ async function main() {
     options: {
       data: { type: 'string' },
       queries: { type: 'string' },
+      ext: { type: 'string' },
       model: { type: 'string' },
       'lexical-only': { type: 'boolean' },
       'lexical-weight': { type: 'string' },
@@ -153,6 +173,7 @@ async function main() {
   if (!data) process.exit(2);
   const report = await evaluate({
     ...data,
+    ext: values.ext,
     model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
     lexicalWeight: values['lexical-weight'] === undefined ? undefined : Number(values['lexical-weight']),
   });
@@ -161,9 +182,9 @@ async function main() {
     return;
   }
   for (const m of report.notices) process.stderr.write(`eval: ${m}\n`);
-  const set = report.data.endsWith('queries-dev.json') ? 'dev' : report.data;
+  const set = report.data.endsWith('queries-dev.json') ? 'CoSQA dev' : report.data;
   process.stdout.write(
-    `CoSQA ${set}: ${report.queries} queries, ${report.functions} functions (${report.chunks} chunks), ` +
+    `${set}: ${report.queries} queries, ${report.functions} functions (${report.chunks} chunks), ` +
       `${report.mode}${report.model ? ` (${report.model})` : ''}\n` +
       `MRR ${report.mrr.toFixed(3)}  Recall@1 ${report.recallAt1.toFixed(3)}  Recall@10 ${report.recallAt10.toFixed(3)}\n` +
       `index ${report.indexSeconds} s, ${report.msPerQuery} ms/query (full ranking)\n`,
