@@ -744,3 +744,16 @@ test('chunks a large real file (typescript.js) and reports throughput', async (t
   assert.ok(chunks.filter((c) => c.kind === 'function').length > 10000);
   assert.ok(chunks.some((c) => c.name === 'createScanner' && c.kind === 'function'));
 });
+
+test('consecutive line comments form one doc with single line breaks (Rust includes the break in the node)', async () => {
+  const chunker = await Chunker.create();
+  try {
+    const source = '/// First line\n/// second line.\n///\n/// Para two.\npub fn f() {}\n';
+    const [rust] = await chunker.chunkFile('a.rs', source);
+    assert.equal(rust.doc, 'First line\nsecond line.\n\nPara two.');
+    const [go] = await chunker.chunkFile('a.go', 'package a\n\n// First line\n// second line.\nfunc F() {}\n');
+    assert.equal(go.doc, 'First line\nsecond line.');
+  } finally {
+    chunker.dispose();
+  }
+});

@@ -36,7 +36,10 @@ export function leadingComments(comments: readonly CommentSpan[], defStart: numb
 /** The cleaned doc text of a run of comments, or undefined when it is empty. */
 export function commentDoc(comments: readonly CommentSpan[], text: string): string | undefined {
   if (comments.length === 0) return undefined;
-  return tidy(comments.map((c) => stripCommentMarkers(text.slice(c.start, c.end))).join('\n'), false);
+  // Some grammars (Rust's line comments) include the line break in the comment node: drop it, or
+  // joining the lines would double every break.
+  const lines = comments.map((c) => stripCommentMarkers(text.slice(c.start, c.end).replace(/\r?\n$/, '')));
+  return tidy(lines.join('\n'), false);
 }
 
 /** Python: the first statement of the body, when it is a plain string literal. */
