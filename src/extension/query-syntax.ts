@@ -1,3 +1,5 @@
+import type { QueryParams } from '../protocol/protocol';
+
 /**
  * The search box's filter syntax, shared by the palette search and the sidebar:
  *
@@ -12,6 +14,11 @@ export interface ParsedQuery {
   text: string;
   languages: string[];
   paths: string[];
+}
+
+/** The engine's search request for a parsed query (the palette and the sidebar send the same). */
+export function searchParams(query: ParsedQuery, top: number): QueryParams {
+  return { text: query.text, top, languages: query.languages, paths: query.paths };
 }
 
 const TOKEN = /(\S+?):"([^"]*)"?|(\S+)/g;

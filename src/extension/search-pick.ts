@@ -9,7 +9,7 @@ import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
 import type { LatencySamples } from './latency';
 import { hitItem, openLocation, previewLocation, type HitItem } from './navigation';
-import { parseQuery } from './query-syntax';
+import { parseQuery, searchParams } from './query-syntax';
 
 const DEBOUNCE_MS = 150;
 
@@ -54,12 +54,7 @@ export class SearchPick {
       }
       const sentAt = performance.now();
       try {
-        const result = await this.engine.request(Search, {
-          text: query.text,
-          top: this.controller.editorSettings.maxResults,
-          languages: query.languages,
-          paths: query.paths,
-        });
+        const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
         if (id !== sequence) return;
         last = { query: value, result };
         picker.setHits(result.hits, true);

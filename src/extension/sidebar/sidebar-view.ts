@@ -9,7 +9,7 @@ import { Search, type FolderHit, type QueryResult, type RelatedResult } from '..
 import type { EngineClient } from '../engine-client';
 import type { IndexController } from '../index-controller';
 import { openLocation } from '../navigation';
-import { parseQuery } from '../query-syntax';
+import { parseQuery, searchParams } from '../query-syntax';
 import { statusView } from '../status-view';
 import { sidebarHtml } from './html';
 import { parseWebviewMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
@@ -132,12 +132,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
     try {
-      const result = await this.engine.request(Search, {
-        text: query.text,
-        top: this.controller.editorSettings.maxResults,
-        languages: query.languages,
-        paths: query.paths,
-      });
+      const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
       message = { type: 'results', query: input, ...this.resultList(result.hits, queryTerms(query.text), result) };
     } catch (err) {
       message = { type: 'results', query: input, items: [], partial: false, error: `Search failed: ${(err as Error).message}` };
