@@ -5,7 +5,7 @@
  * with the engine the CLI uses, runs every dev query through the same search, and scores
  * the rank of the gold function's file over the full ranking: MRR, Recall@1, Recall@10.
  *
- *   npm run eval [-- --lexical-only | --model DIR] [--queries FILE] [--lexical-weight W] [--json]
+ *   npm run eval [-- --lexical-only | --model DIR] [--queries FILE] [--lexical-weight W] [--no-spelling] [--json]
  *
  * Any CoSQA-shaped folder (corpus.json {code: id} plus a queries file [{doc, retrieval_idx}]) can be
  * scored with `--data DIR`; `--ext go` writes its functions as `.go` files (default `py`), with the
@@ -70,6 +70,8 @@ export interface EvalOptions {
   /** as EngineOptions.model: a folder, null for lexical-only, undefined for the default */
   model?: string | null;
   lexicalWeight?: number;
+  /** query spelling correction (EngineOptions.spelling); default on */
+  spelling?: boolean;
 }
 
 export interface EvalReport extends Scores {
@@ -116,6 +118,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
       model: opts.model,
       log: (m) => notices.push(m),
       lexicalWeight: opts.lexicalWeight,
+      spelling: opts.spelling,
     });
     const started = performance.now();
     const summary = await engine.refresh();
@@ -166,6 +169,7 @@ async function main() {
       model: { type: 'string' },
       'lexical-only': { type: 'boolean' },
       'lexical-weight': { type: 'string' },
+      'no-spelling': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -176,6 +180,7 @@ async function main() {
     ext: values.ext,
     model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
     lexicalWeight: values['lexical-weight'] === undefined ? undefined : Number(values['lexical-weight']),
+    spelling: values['no-spelling'] ? false : undefined,
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + '\n');

@@ -17,6 +17,7 @@ import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
 import { parseQuery } from './search/query';
+import { Speller, type SpelledQuery } from './search/spelling';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
 import { defaultIndexDir, defaultModelDir } from './paths';
@@ -33,6 +34,11 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   threads?: number;
   /** weight of the lexical side in hybrid ranking (default DEFAULT_LEXICAL_WEIGHT) */
   lexicalWeight?: number;
+  /**
+   * Correct misspelt and run-together query words against the model's word list (search/spelling.ts);
+   * default true. Needs a model whose tokenizer has a word-level vocabulary.
+   */
+  spelling?: boolean;
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
   verbose?: boolean;
@@ -108,6 +114,9 @@ const CANDIDATES = 200;
 const LANGUAGE_BOOST = 1.5;
 
 export class Engine {
+  /** built on first search; null when there is no dictionary or spelling is off */
+  private speller: Speller | null | undefined;
+
   private constructor(
     readonly root: string,
     readonly indexDir: string,
@@ -189,8 +198,23 @@ export class Engine {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    const parsed = parseQuery(query);
-    return this.rank(parsed.lexicalTokens, (e) => e.embedQuery(query), opts, new Set(parsed.languages));
+    const { text } = this.spell(query);
+    const parsed = parseQuery(text);
+    return this.rank(parsed.lexicalTokens, (e) => e.embedQuery(text), opts, new Set(parsed.languages));
+  }
+
+  /**
+   * The query as {@link search} reads it: words that neither the workspace's index nor the model's
+   * dictionary knows are corrected or split (search/spelling.ts); unchanged without a dictionary.
+   */
+  spell(query: string): SpelledQuery {
+    if (this.speller === undefined) {
+      const words = this.options.spelling === false ? undefined : this.embedder?.words;
+      this.speller = words?.length ? new Speller(words) : null;
+    }
+    if (this.speller === null) return { text: query, corrections: [] };
+    const lexical = this.state.lexical;
+    return this.speller.correct(query, (word) => lexicalQueryTokens(word).some((t) => lexical.hasTerm(t)));
   }
 
   /**

@@ -159,6 +159,11 @@ export class LexicalIndex {
     return true;
   }
 
+  /** Whether some document holds `term`. */
+  hasTerm(term: string): boolean {
+    return (this.postings.get(term)?.live ?? 0) > 0;
+  }
+
   /**
    * The `k` best documents for the query, best first. Repeated query tokens count once and
    * unknown tokens are ignored. `filter` is called only for documents that would make the cut

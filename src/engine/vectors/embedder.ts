@@ -18,6 +18,11 @@ export interface Embedder {
   embedDocuments(texts: string[], signal?: CancelSignal): Promise<Float32Array[]>;
   /** The vector of a search query, embedded with the model's query prefix. */
   embedQuery(text: string): Promise<Float32Array>;
+  /**
+   * Words the model knows, most frequent first, if its tokenizer has a word-level vocabulary:
+   * the dictionary for query spelling (search/spelling.ts).
+   */
+  readonly words?: readonly string[];
   /** Frees the model; the embedder must not be used afterwards. */
   dispose(): Promise<void>;
 }

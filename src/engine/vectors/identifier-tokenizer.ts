@@ -121,9 +121,16 @@ export function fnv1a32(s: string): number {
 class IdentifierTokenizer implements TextTokenizer {
   readonly padId = 0;
   private readonly ids: Map<string, number>;
+  private wordList: readonly string[] | undefined;
 
   constructor(private readonly file: IdentifierTokenizerFile) {
     this.ids = new Map(file.vocab.map((piece, id) => [piece, id]));
+  }
+
+  /** The vocabulary without `<pad>`: pieces ranked by frequency in the training text. */
+  get words(): readonly string[] {
+    this.wordList ??= this.file.vocab.slice(1);
+    return this.wordList;
   }
 
   encode(text: string, maxTokens: number): number[] {

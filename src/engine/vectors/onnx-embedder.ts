@@ -91,6 +91,10 @@ class OnnxEmbedder implements Embedder {
     this.maxTokens = config.maxTokens;
   }
 
+  get words(): readonly string[] | undefined {
+    return this.tokenizer.words;
+  }
+
   embedDocuments(texts: string[], signal?: CancelSignal): Promise<Float32Array[]> {
     return this.embed(texts.map((text) => this.config.documentPrefix + text), signal);
   }

@@ -10,6 +10,11 @@ export interface TextTokenizer {
   encode(text: string, maxTokens: number): number[];
   /** The id that fills the positions after a sequence's end when sequences are batched. */
   readonly padId: number;
+  /**
+   * The whole words the tokenizer knows, most frequent first, when it has such a list (a word-level
+   * vocabulary); the engine spell-checks queries against it. Subword vocabularies leave it undefined.
+   */
+  readonly words?: readonly string[];
 }
 
 /**

@@ -1,0 +1,125 @@
+/**
+ * Query spelling. People type queries fast ("permisions", "dictionray") and run words together
+ * ("pythonreturn", "fromtext"); a misspelt word matches nothing in the lexical index and is noise
+ * to the embedding model. So before a query is searched, each word that is neither known to the
+ * workspace's index nor in the dictionary is replaced by the closest dictionary word (one edit for
+ * words of up to 7 letters, two for longer ones; a transposition is one edit) or split into two
+ * dictionary words (counted as one edit). Among equally close candidates the more frequent wins.
+ *
+ * The dictionary is the embedding model's vocabulary (the words of code and doc comments, most
+ * frequent first). A word the workspace's own index contains is never changed: a project's own
+ * identifiers are not typos.
+ */
+
+export interface Correction {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface SpelledQuery {
+  readonly text: string;
+  readonly corrections: readonly Correction[];
+}
+
+/** Words shorter than this are left alone: too many short words are one edit from each other. */
+const MIN_WORD_LENGTH = 5;
+/** Dictionary words shorter than this are never suggested as a replacement (a split part may be 2). */
+const MIN_SUGGESTION_LENGTH = 3;
+const MIN_SPLIT_PART = 2;
+/** A run of letters that is a whole word: not part of an identifier with digits or underscores. */
+const WORD = /(?<![\p{L}\p{M}\p{N}_])\p{L}+(?![\p{L}\p{M}\p{N}_])/gu;
+/** An upper-case letter after the first: camelCase and ACRONYMS are identifiers, typed on purpose. */
+const INNER_CAPITAL = /^.+\p{Lu}/u;
+const LETTERS_ONLY = /^\p{L}+$/u;
+
+export class Speller {
+  /** rank (0 = most frequent) of every dictionary word */
+  private readonly rank = new Map<string, number>();
+  /** suggestion candidates by length */
+  private readonly byLength = new Map<number, string[]>();
+
+  /** `words`: the dictionary, most frequent first; entries that are not all letters are ignored. */
+  constructor(words: Iterable<string>) {
+    for (const raw of words) {
+      const word = raw.toLowerCase();
+      if (!LETTERS_ONLY.test(word) || this.rank.has(word)) continue;
+      this.rank.set(word, this.rank.size);
+      if (word.length >= MIN_SUGGESTION_LENGTH) {
+        const list = this.byLength.get(word.length) ?? [];
+        list.push(word);
+        this.byLength.set(word.length, list);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.rank.size;
+  }
+
+  /**
+   * `query` with its unknown words corrected. `isKnown(word)` says whether the workspace knows a
+   * (lower-case) word; such words, and dictionary words, are kept as typed.
+   */
+  correct(query: string, isKnown: (word: string) => boolean = () => false): SpelledQuery {
+    const corrections: Correction[] = [];
+    const text = query.replace(WORD, (typed) => {
+      if (INNER_CAPITAL.test(typed)) return typed;
+      const word = typed.toLowerCase();
+      if ([...word].length < MIN_WORD_LENGTH || this.rank.has(word) || isKnown(word)) return typed;
+      const to = this.suggest(word);
+      if (to === undefined) return typed;
+      corrections.push({ from: typed, to });
+      return to;
+    });
+    return { text, corrections };
+  }
+
+  /** The best replacement for an unknown word, or undefined when nothing is close enough. */
+  suggest(word: string): string | undefined {
+    const maxDistance = word.length <= 7 ? 1 : 2;
+    let best: { cost: number; rank: number; text: string } | undefined;
+    const consider = (cost: number, rank: number, text: string): void => {
+      if (!best || cost < best.cost || (cost === best.cost && rank < best.rank)) best = { cost, rank, text };
+    };
+    for (let length = word.length - maxDistance; length <= word.length + maxDistance; length++) {
+      for (const candidate of this.byLength.get(length) ?? []) {
+        const d = boundedDistance(word, candidate, maxDistance);
+        if (d <= maxDistance) consider(d, this.rank.get(candidate)!, candidate);
+      }
+    }
+    for (let i = MIN_SPLIT_PART; i <= word.length - MIN_SPLIT_PART; i++) {
+      const left = this.rank.get(word.slice(0, i));
+      const right = this.rank.get(word.slice(i));
+      if (left !== undefined && right !== undefined) consider(1, Math.max(left, right), `${word.slice(0, i)} ${word.slice(i)}`);
+    }
+    return best?.text;
+  }
+}
+
+/**
+ * Optimal-string-alignment distance between `a` and `b` (insertions, deletions, substitutions and
+ * transpositions of neighbours each cost 1), or `max + 1` as soon as it must exceed `max`.
+ * Works on UTF-16 code units, which is exact for the letters of the BMP.
+ */
+export function boundedDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let cur = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const same = a.charCodeAt(i - 1) === b.charCodeAt(j - 1);
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+        d = Math.min(d, before[j - 2]! + 1);
+      }
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    [before, prev, cur] = [prev, cur, before];
+  }
+  return prev[b.length]!;
+}
