@@ -164,7 +164,7 @@ function jsonLines<T>(stdout: string): T[] {
   return stdout.slice(0, -1).split('\n').map((l) => JSON.parse(l) as T);
 }
 
-function parseJsonLines(stdout: string): { query: string; results: Hit[] }[] {
+function parseJsonLines(stdout: string): { query: string; searchedFor?: string; results: Hit[] }[] {
   return jsonLines(stdout);
 }
 
@@ -315,6 +315,19 @@ test('status reports files changed since the last index, without refreshing', as
   assert.deepEqual(json.stale, { added: 1, changed: 1, removed: 0 });
   assert.equal(json.model, null);
   assert.equal(json.mode, 'lexical-only');
+});
+
+test('with the default model, a misspelt query is searched corrected, and says so', async () => {
+  const repo = await copyFixtureRepo(path.join(await temp.make('cli-spelling'), 'repo'));
+  const common = ['--index-dir', await temp.make('cli-spelling-index')];
+  const [answer] = parseJsonLines((await ok(['search', repo, ...common, '--json', 'parse', 'configuraton'])).stdout);
+  assert.equal(answer.query, 'parse configuraton');
+  assert.equal(answer.searchedFor, 'parse configuration');
+  assert.equal(answer.results[0].name, 'parse_config');
+  const [plain] = parseJsonLines((await ok(['search', repo, ...common, '--json', 'parse', 'config'])).stdout);
+  assert.ok(!('searchedFor' in plain), 'absent when nothing was corrected');
+  const text = (await ok(['search', repo, ...common, 'parse', 'configuraton'])).stdout;
+  assert.match(text, /^# parse configuraton {2}\(searched for: parse configuration\)$/m);
 });
 
 test('without --index-dir the index lives in the user cache folder, created on first use', async () => {

@@ -86,7 +86,13 @@ async function main(argv: string[]): Promise<number> {
         const options: SearchOptions = { top, languages: values.lang, paths: values.path };
         const answer = async (query: string) => {
           const results = await engine.search(query, options);
-          process.stdout.write(values.json ? JSON.stringify({ query, results }) + '\n' : formatHitsText(query, results));
+          const spelled = engine.spell(query);
+          const searchedFor = spelled.corrections.length ? spelled.text : undefined;
+          process.stdout.write(
+            values.json
+              ? JSON.stringify({ query, ...(searchedFor && { searchedFor }), results }) + '\n'
+              : formatHitsText(searchedFor ? `${query}  (searched for: ${searchedFor})` : query, results),
+          );
         };
         if (rest.length) await answer(rest.join(' '));
         else for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
