@@ -31,8 +31,8 @@ test('edit distance counts insertions, deletions, substitutions and neighbour sw
 });
 
 // most frequent first
-const DICTIONARY = ['the', 'file', 'string', 'list', 'from', 'text', 'with', 'none', 'type', 'lists', 'permissions',
-  'permission', 'dictionary', 'arguments', 'lambda', 'background', 'python', 'return', 'semantic', 'sematic'];
+const DICTIONARY = ['the', 'on', 'unit', 'file', 'string', 'list', 'from', 'text', 'with', 'none', 'type', 'lists', 'permissions',
+  'permission', 'dictionary', 'arguments', 'lambda', 'background', 'python', 'return', 'semantic', 'sematic', 'union', 'organism'];
 
 test('an unknown word becomes the closest dictionary word, the more frequent on a tie', () => {
   const speller = new Speller(DICTIONARY);
@@ -49,6 +49,12 @@ test('words run together are split into two dictionary words', () => {
   assert.equal(speller.suggest('fromtext'), 'from text');
   assert.equal(speller.suggest('nonetype'), 'none type');
   assert.equal(speller.suggest('pythonreturn'), 'python return');
+  // a split needs parts of three letters or more, however frequent "unit" and "on" are
+  assert.equal(speller.suggest('uniton'), 'union');
+  // two edits only for words of ten letters or more
+  assert.equal(speller.suggest('organises'), undefined);
+  assert.equal(speller.suggest('charachhters'), undefined); // "characters" is not in this dictionary
+  assert.equal(new Speller(['characters']).suggest('charachhters'), 'characters');
   const { text, corrections } = speller.correct('get listswith Permisions from a dictionray');
   assert.equal(text, 'get lists with permissions from a dictionary');
   assert.deepEqual(corrections, [

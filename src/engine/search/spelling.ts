@@ -3,8 +3,8 @@
  * ("pythonreturn", "fromtext"); a misspelt word matches nothing in the lexical index and is noise
  * to the embedding model. So before a query is searched, each word that is neither known to the
  * workspace's index nor in the dictionary is replaced by the closest dictionary word (one edit for
- * words of up to 7 letters, two for longer ones; a transposition is one edit) or split into two
- * dictionary words (counted as one edit). Among equally close candidates the more frequent wins.
+ * words of up to 9 letters, two for longer ones; a transposition is one edit) or split into two
+ * dictionary words of three letters or more (counted as one edit). Among equally close candidates the more frequent wins.
  *
  * The dictionary is the embedding model's vocabulary (the words of code and doc comments, most
  * frequent first). A word the workspace's own index contains is never changed: a project's own
@@ -25,7 +25,10 @@ export interface SpelledQuery {
 const MIN_WORD_LENGTH = 5;
 /** Dictionary words shorter than this are never suggested as a replacement (a split part may be 2). */
 const MIN_SUGGESTION_LENGTH = 3;
-const MIN_SPLIT_PART = 2;
+/** Both parts of a split are at least this long: two-letter parts (`unit|on`, `pen|ny`) are too often wrong. */
+const MIN_SPLIT_PART = 3;
+/** Words at least this long may take two edits; shorter ones one (`organises` is not `organism`). */
+const TWO_EDITS_FROM = 10;
 /** A run of letters that is a whole word: not part of an identifier with digits or underscores. */
 const WORD = /(?<![\p{L}\p{M}\p{N}_])\p{L}+(?![\p{L}\p{M}\p{N}_])/gu;
 /** An upper-case letter after the first: camelCase and ACRONYMS are identifiers, typed on purpose. */
@@ -76,7 +79,7 @@ export class Speller {
 
   /** The best replacement for an unknown word, or undefined when nothing is close enough. */
   suggest(word: string): string | undefined {
-    const maxDistance = word.length <= 7 ? 1 : 2;
+    const maxDistance = word.length >= TWO_EDITS_FROM ? 2 : 1;
     let best: { cost: number; rank: number; text: string } | undefined;
     const consider = (cost: number, rank: number, text: string): void => {
       if (!best || cost < best.cost || (cost === best.cost && rank < best.rank)) best = { cost, rank, text };
