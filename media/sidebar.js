@@ -23,6 +23,7 @@
   const reindex = /** @type {HTMLButtonElement} */ (byId('reindex'));
   const cancel = /** @type {HTMLButtonElement} */ (byId('cancel'));
   const results = byId('results');
+  const resultsCorrection = byId('results-correction');
   const resultsNotice = byId('results-notice');
   const related = byId('related');
   const relatedNotice = byId('related-notice');
@@ -75,6 +76,7 @@
       case 'results':
         if (m.query !== query.value) query.value = m.query;
         results.removeAttribute('aria-busy');
+        showCorrection(m.searchedFor);
         return showList(results, resultsNotice, m, m.query ? `No results for “${m.query}”.` : 'Type to search the workspace.');
       case 'relatedLoading':
         related.setAttribute('aria-busy', 'true');
@@ -210,6 +212,16 @@
   /** @param {HTMLElement} item */
   function open(item) {
     vscode.postMessage({ type: 'open', id: item.dataset.id });
+  }
+
+  /**
+   * "Showing results for <b>corrected query</b>" when the engine corrected a word, hidden otherwise.
+   * @param {unknown} searchedFor
+   */
+  function showCorrection(searchedFor) {
+    const text = typeof searchedFor === 'string' ? searchedFor : '';
+    resultsCorrection.replaceChildren(...(text ? ['Showing results for ', element('b', '', text)] : []));
+    resultsCorrection.hidden = !text;
   }
 
   /** @param {HTMLElement} notice @param {string} text @param {string} kind */

@@ -1,19 +1,20 @@
 /**
- * The extension's logic that needs no editor: the search filter syntax, settings, the status
- * bar's wording, the restart policy, latency summaries, definition-header detection and how
- * hovers tell definitions, uses, comments and strings apart.
+ * The extension's logic that needs no editor: the search filter syntax, the palette's title,
+ * settings, the status bar's wording, the restart policy, latency summaries, definition-header
+ * detection and how hovers tell definitions, uses, comments and strings apart.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import type { DefinitionEntry, FolderStatus } from '../src/protocol/protocol';
+import type { DefinitionEntry, FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
 import { isHeaderLine } from '../src/extension/definition-header';
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
 import { kindIcon } from '../src/extension/kind-icons';
 import { LatencySamples, percentile } from '../src/extension/latency';
 import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
+import { resultTitle } from '../src/extension/result-title';
 import { DEFAULT_MAX_RESULTS, editorSettings, folderOptions, type ConfigSource } from '../src/extension/settings';
 import { folderLine, statusView } from '../src/extension/status-view';
 
@@ -61,6 +62,17 @@ test('query syntax: lang: and path: tokens become filters, the rest is the query
   assert.deepEqual(parseQuery('parse lang: path:'), { text: 'parse', languages: [], paths: [] }, 'empty values while typing are ignored');
   assert.deepEqual(parseQuery('std::vector http://x'), { text: 'std::vector http://x', languages: [], paths: [] }, 'other colons are query text');
   assert.deepEqual(parseQuery('   '), { text: '', languages: [], paths: [] });
+});
+
+test('palette title: the corrected query first when a word was corrected, then the count and the index’s state', () => {
+  const hit = { name: 'parse_config' } as FolderHit;
+  const result: QueryResult = { hits: [hit, hit], partial: false, lexicalOnly: false, failures: [] };
+  assert.equal(resultTitle(result), 'Code Scout — 2 results');
+  assert.equal(resultTitle({ ...result, searchedFor: 'parse configuration' }), 'Code Scout — Showing results for “parse configuration” · 2 results');
+  assert.equal(
+    resultTitle({ ...result, hits: [hit], searchedFor: 'parse configuration', partial: true, failures: [{ root: '/w/b', message: 'x' }] }),
+    'Code Scout — Showing results for “parse configuration” · 1 result · index still being built: partial results · 1 folder(s) could not answer',
+  );
 });
 
 test('settings: globs, files.exclude patterns that are on, bounded numbers, index location', () => {

@@ -31,6 +31,8 @@ import { buildFixtureModel, copyFixtureRepo, lineOf, TempDirs, TOO_LARGE_FILE, w
 
 /** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
 const SERVER = path.join(__dirname, '..', 'src', 'server', 'main.js');
+/** The shipped model: unlike the tiny one, its tokenizer has a word list, so queries are spelled. */
+const SHIPPED_MODEL_DIR = path.join(__dirname, '..', '..', 'models', 'codescout-code-v1');
 
 const temp = new TempDirs();
 let model: string;
@@ -152,6 +154,40 @@ test('indexes on open, reports progress, then answers search, similar and relate
     assert.deepEqual(byName.map((d) => [d.path, d.startLine]), [['src/storage/file_store.py', loadFile.startLine]]);
     assert.deepEqual(byName[0].related, loadFile.related);
     assert.deepEqual(await engine.connection.sendRequest(DefinitionsNamed, { name: 'no_such_function', top: 3 }), []);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a corrected search reports the text it searched: the first correcting folder’s; similar never does', async () => {
+  const knows = await fixture('spelled-knows');
+  const plain = await fixture('spelled-plain');
+  // "configuraton" is a word of this folder's code, so it is searched as typed here
+  await writeIn(knows.root, 'src/typos.py', 'def load_configuraton(path):\n    return open(path).read()\n');
+  const spec = (f: { root: string; indexLocation: string }, name: string) => ({ root: f.root, name, options: options(f.indexLocation, { model: SHIPPED_MODEL_DIR }) });
+  const engine = EngineProcess.start();
+  try {
+    const indexed = Promise.all([engine.next(ready(knows.root)), engine.next(ready(plain.root))]);
+    await engine.connection.sendRequest(Configure, { folders: [spec(knows, 'knows'), spec(plain, 'plain')], indexOnOpen: true });
+    await indexed;
+
+    const corrected = await engine.connection.sendRequest(Search, { text: 'parse configuraton', top: 5, root: plain.root });
+    assert.equal(corrected.searchedFor, 'parse configuration');
+    assert.equal(corrected.hits[0]?.name, 'parse_config');
+    const asTyped = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5, root: plain.root });
+    assert.ok(asTyped.hits.length > 0);
+    assert.equal('searchedFor' in asTyped, false, 'nothing corrected: no searchedFor');
+    const known = await engine.connection.sendRequest(Search, { text: 'parse configuraton', top: 5, root: knows.root });
+    assert.equal('searchedFor' in known, false, 'a word the folder knows is no typo there');
+
+    const both = await engine.connection.sendRequest(Search, { text: 'parse configuraton', top: 5 });
+    assert.equal(both.searchedFor, 'parse configuration', 'the only folder that corrected');
+    const disagree = await engine.connection.sendRequest(Search, { text: 'parse configuraton permissons', top: 5 });
+    assert.equal(disagree.searchedFor, 'parse configuraton permissions', 'the first folder’s, though the second corrected more');
+
+    const similar = await engine.connection.sendRequest(Similar, { text: 'def parse(text):\n    # the configuraton file\n    return text', top: 3 });
+    assert.ok(similar.hits.length > 0);
+    assert.equal('searchedFor' in similar, false, 'code is never corrected');
   } finally {
     await engine.stop();
   }

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { contentSecurityPolicy, sidebarHtml } from '../src/extension/sidebar/html';
-import { MAX_TEXT, parseWebviewMessage } from '../src/extension/sidebar/messages';
+import { MAX_TEXT, parseWebviewMessage, resultsMessage } from '../src/extension/sidebar/messages';
 import { highlight, matchReason, queryTerms, resultView } from '../src/extension/sidebar/result-view';
 import type { FolderHit } from '../src/protocol/protocol';
+import { runSidebar } from './helpers/webview-dom';
 import { PACKAGE_ROOT } from './helpers/workspace';
 
 const HOSTILE = [`<script>alert(1)</script>`, `<img src=x onerror=alert(1)>`, `</div><div onclick="steal()">`];
@@ -24,6 +25,11 @@ test('webview messages: the known shapes pass, with only their own fields', () =
     language: 'py',
     path: 'src/**',
   });
+  assert.deepEqual(
+    parseWebviewMessage({ type: 'search', query: 'x', language: '', path: '', searchedFor: '<b>y</b>' }),
+    { type: 'search', query: 'x', language: '', path: '' },
+    'what the extension sends (searchedFor) is not taken from the webview',
+  );
   assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42' }), { type: 'open', id: 'r42' });
 });
 
@@ -66,7 +72,7 @@ test('the sidebar document: strict CSP with the nonce, one nonce-tagged script, 
   assert.deepEqual(scripts, ['<script nonce="n0nce+/=" src="https://webview.test/media/sidebar.js">']);
   assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handlers');
   assert.doesNotMatch(html, /\sstyle\s*=/i, 'no inline styles');
-  for (const id of ['query', 'language', 'path', 'status-text', 'reindex', 'cancel', 'results', 'related', 'related-source']) {
+  for (const id of ['query', 'language', 'path', 'status-text', 'reindex', 'cancel', 'results', 'results-correction', 'related', 'related-source']) {
     assert.ok(html.includes(`id="${id}"`), `the script's element #${id} is in the markup`);
   }
 });
@@ -139,4 +145,46 @@ test('result views carry what the sidebar shows, with why each result matched', 
   assert.equal(resultView('r2', { ...hit, snippet: hit.signature }, [], undefined).code.length, 1, 'a snippet equal to the signature shows once');
   assert.equal(resultView('r3', hit, [], undefined).location, 'src/xss.py:3');
   assert.deepEqual(['lexical', 'vector', 'both'].map((m) => matchReason(m as FolderHit['matchedBy'])), ['words', 'meaning', 'both']);
+});
+
+test('a corrected search shows "Showing results for <b>…</b>" above its results, as text; other lists hide it', () => {
+  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  const page = runSidebar(html, readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8'));
+  assert.deepEqual(page.sent, [{ type: 'ready' }]);
+  const correction = page.byId('results-correction');
+  assert.equal(correction.hidden, true, 'nothing to show before a search');
+
+  const hit: FolderHit = {
+    root: '/w',
+    path: 'src/config_parser.py',
+    startLine: 22,
+    endLine: 30,
+    name: 'parse_config',
+    kind: 'function',
+    score: 1,
+    matchedBy: 'both',
+    language: 'python',
+    signature: 'def parse_config(text):',
+    snippet: 'return dict(line.split("=") for line in text.splitlines())',
+  };
+  const list = { items: [resultView('r1', hit, queryTerms('parse configuration'), undefined)], partial: false };
+  page.post(resultsMessage('parse configuraton', list, 'parse configuration'));
+  assert.equal(correction.hidden, false);
+  assert.equal(correction.textContent, 'Showing results for parse configuration');
+  const [bold] = correction.children;
+  assert.equal(bold.tagName, 'B');
+  assert.equal(bold.textContent, 'parse configuration');
+  assert.equal(page.byId('results').querySelectorAll('.result').length, 1, 'the results are shown below it');
+
+  const hostile = HOSTILE[1];
+  page.post(resultsMessage(hostile, list, hostile));
+  assert.equal(correction.children[0].textContent, hostile, 'the query stays text');
+  assert.deepEqual(correction.children[0].children, [], 'no element was parsed out of it');
+
+  page.post(resultsMessage('parse config', list));
+  assert.equal(correction.hidden, true, 'an uncorrected search hides the line');
+  assert.equal(correction.textContent, '');
+  page.post(resultsMessage('parse configuraton', list, 'parse configuration'));
+  page.post({ type: 'results', query: '', ...list, searchedFor: 42 });
+  assert.equal(correction.hidden, true, 'a searchedFor that is not text is not shown');
 });

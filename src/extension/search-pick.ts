@@ -10,6 +10,7 @@ import type { IndexController } from './index-controller';
 import type { LatencySamples } from './latency';
 import { hitItem, openLocation, previewLocation, type HitItem } from './navigation';
 import { parseQuery, searchParams } from './query-syntax';
+import { resultTitle } from './result-title';
 
 const DEBOUNCE_MS = 150;
 
@@ -144,13 +145,4 @@ class HitPicker {
     this.autoActive = items[0];
     this.pick.items = items;
   }
-}
-
-/** The picker's title: how many results, and whether the index is partial or lexical-only. */
-export function resultTitle(result: QueryResult): string {
-  const parts = [`${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
-  if (result.partial) parts.push('index still being built: partial results');
-  if (result.lexicalOnly) parts.push('no embedding model: matching words only');
-  if (result.failures.length) parts.push(`${result.failures.length} folder(s) could not answer`);
-  return `Code Scout — ${parts.join(' · ')}`;
 }

@@ -103,6 +103,14 @@ export interface QueryResult {
   lexicalOnly: boolean;
   /** folders that could not answer, with the reason */
   failures: { root: string; message: string }[];
+  /**
+   * Search only, and only when a query word was corrected (misspelt, or words run together):
+   * the query as searched, e.g. "parse configuration" for "parse configuraton". Each folder
+   * corrects against its own index (a word a folder's code contains is searched as typed there),
+   * so folders may search different texts; this is the first correcting folder's, in the order
+   * the engine process opened the folders (the configured order; a folder added later comes last).
+   */
+  searchedFor?: string;
 }
 
 export interface RelatedParams {

@@ -55,6 +55,13 @@ interface RunningRefresh {
 
 type CachedRelated = { source: SearchHit; results: SearchHit[] } | null;
 
+/** One folder's answer to a search or similar query. */
+export interface FolderAnswer {
+  hits: FolderHit[];
+  /** the query as this folder searched it, when it corrected a word (see QueryResult.searchedFor) */
+  searchedFor?: string;
+}
+
 export class FolderIndex {
   readonly root: string;
   readonly options: FolderOptions;
@@ -144,16 +151,20 @@ export class FolderIndex {
     if (this.following && !this.closed && paths.some((p) => this.mayAffectIndex(p))) this.changes.trigger();
   }
 
-  async search(p: QueryParams): Promise<FolderHit[]> {
+  async search(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
+    // Spelled in the same synchronous step as Engine.search spells it, so against the same index
+    // contents (a refresh may change them between awaits): this is the text the search reads.
+    const spelled = engine.spell(p.text);
     const hits = await engine.search(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return hits.map((h) => this.withRoot(h));
+    return { hits: hits.map((h) => this.withRoot(h)), ...(spelled.corrections.length ? { searchedFor: spelled.text } : {}) };
   }
 
-  async similar(p: QueryParams): Promise<FolderHit[]> {
+  /** Code is searched as given: never corrected. */
+  async similar(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
     const hits = await engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return hits.map((h) => this.withRoot(h));
+    return { hits: hits.map((h) => this.withRoot(h)) };
   }
 
   /**

@@ -90,16 +90,22 @@ export class Workspace {
     return root === undefined ? [...this.folders.values()] : [this.get(root)];
   }
 
-  /** Searches the selected folders and merges their hits by score. */
+  /**
+   * Searches the selected folders and merges their hits by score. A search that some folder
+   * corrected reports the first such folder's text (folders correct against their own index, so
+   * they may differ; see QueryResult.searchedFor).
+   */
   async query(kind: 'search' | 'similar', p: QueryParams): Promise<QueryResult> {
     const folders = this.select(p.root);
     const answers = await Promise.allSettled(folders.map((f) => f[kind](p)));
     const hits: FolderHit[] = [];
     const failures: QueryResult['failures'] = [];
     const answered: FolderStatus[] = [];
+    let searchedFor: string | undefined;
     answers.forEach((a, i) => {
       if (a.status === 'fulfilled') {
-        hits.push(...a.value);
+        hits.push(...a.value.hits);
+        searchedFor ??= a.value.searchedFor;
         answered.push(folders[i].status());
       } else {
         failures.push({ root: folders[i].root, message: (a.reason as Error).message });
@@ -111,6 +117,7 @@ export class Workspace {
       partial: answered.some((s) => s.partial),
       lexicalOnly: answered.length > 0 && answered.every((s) => s.mode === 'lexical-only'),
       failures,
+      ...(kind === 'search' && searchedFor !== undefined ? { searchedFor } : {}),
     };
   }
 

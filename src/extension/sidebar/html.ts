@@ -49,6 +49,7 @@ export function sidebarHtml(a: SidebarAssets): string {
   </span>
 </div>
 <section id="results-section" aria-label="Search results">
+  <div id="results-correction" class="correction" hidden></div>
   <div id="results-notice" class="notice" hidden></div>
   <ul id="results" class="results" role="listbox" aria-label="Search results"></ul>
 </section>

@@ -26,9 +26,17 @@ export interface ResultList {
 export type HostMessage =
   | { type: 'status'; text: string; level: string; indexing: boolean; languages: string[] }
   | { type: 'searching'; query: string }
-  | ({ type: 'results'; query: string } & ResultList)
+  | ({ type: 'results'; query: string; searchedFor?: string } & ResultList)
   | { type: 'relatedLoading' }
   | ({ type: 'related'; source: string | null } & ResultList);
+
+/**
+ * A search's results; `searchedFor` (QueryResult.searchedFor: the query as searched, present
+ * only when a word was corrected) is shown above them as plain text.
+ */
+export function resultsMessage(query: string, list: ResultList, searchedFor?: string): HostMessage {
+  return { type: 'results', query, ...(searchedFor !== undefined ? { searchedFor } : {}), ...list };
+}
 
 /** Longest query or filter the webview may send. */
 export const MAX_TEXT = 1000;

@@ -12,7 +12,7 @@ import { openLocation } from '../navigation';
 import { parseQuery, searchParams } from '../query-syntax';
 import { statusView } from '../status-view';
 import { sidebarHtml } from './html';
-import { parseWebviewMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
+import { parseWebviewMessage, resultsMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
 import { queryTerms, resultView } from './result-view';
 
 export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -71,7 +71,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** Shows a result list (from the palette search or Find Similar) and reveals the sidebar. */
   showResults(query: string, result: QueryResult): void {
-    this.lastResults = { type: 'results', query, ...this.resultList(result.hits, queryTerms(query), result) };
+    this.lastResults = resultsMessage(query, this.resultList(result.hits, queryTerms(result.searchedFor ?? query), result), result.searchedFor);
     this.post(this.lastResults);
     this.reveal();
   }
@@ -126,16 +126,18 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     if (language) query.languages.push(language);
     if (path.trim()) query.paths.push(path.trim());
     if (!query.text.trim()) {
-      this.lastResults = { type: 'results', query: input, items: [], partial: false };
+      this.lastResults = resultsMessage(input, { items: [], partial: false });
       return this.post(this.lastResults);
     }
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
     try {
       const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
-      message = { type: 'results', query: input, ...this.resultList(result.hits, queryTerms(query.text), result) };
+      // the corrected words are the ones the results contain
+      const terms = queryTerms(result.searchedFor ?? query.text);
+      message = resultsMessage(input, this.resultList(result.hits, terms, result), result.searchedFor);
     } catch (err) {
-      message = { type: 'results', query: input, items: [], partial: false, error: `Search failed: ${(err as Error).message}` };
+      message = resultsMessage(input, { items: [], partial: false, error: `Search failed: ${(err as Error).message}` });
     }
     if (id !== this.searchSequence) return; // a newer search is on its way
     this.lastResults = message;

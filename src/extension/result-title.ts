@@ -1,0 +1,14 @@
+import type { QueryResult } from '../protocol/protocol';
+
+/**
+ * The palette search's title: the corrected query when a word was corrected (the title stays in
+ * view while the list scrolls), how many results, and whether the index is partial or lexical-only.
+ */
+export function resultTitle(result: QueryResult): string {
+  const parts = [`${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
+  if (result.searchedFor !== undefined) parts.unshift(`Showing results for “${result.searchedFor}”`);
+  if (result.partial) parts.push('index still being built: partial results');
+  if (result.lexicalOnly) parts.push('no embedding model: matching words only');
+  if (result.failures.length) parts.push(`${result.failures.length} folder(s) could not answer`);
+  return `Code Scout — ${parts.join(' · ')}`;
+}
