@@ -34,6 +34,11 @@ class TrainConfig:
     p_stopword_drop: float = 0.5
     p_token_drop: float = 0.1
     query_mix: tuple[float, float, float] = (0.45, 0.3, 0.25)  # sentence, paragraph, name
+    #: harder in-batch negatives: 0 draws each batch at random; g > 0 builds it from runs of g pairs that are
+    #: neighbours in mining order (same file or package), so a batch holds functions of a few packages
+    group_size: int = 0
+    #: share of batches drawn from a single language (0: none)
+    p_mono_language: float = 0.0
     seed: int = 13
 
 
@@ -83,6 +88,37 @@ def pad(rows: list, max_len: int | None = None) -> tuple[torch.Tensor, torch.Ten
     return ids_t, (ids_t != 0).long()
 
 
+def epoch_batches(n: int, lang_ids: np.ndarray, cfg: TrainConfig, rng: np.random.Generator) -> list[np.ndarray]:
+    """The batches of one epoch: every pair once, in batches of cfg.batch_size (a last partial batch dropped)."""
+    size = cfg.batch_size
+    if cfg.group_size <= 0 and cfg.p_mono_language <= 0:
+        order = rng.permutation(n)
+        return [order[b * size:(b + 1) * size] for b in range(max(1, n // size))]
+    if cfg.group_size > 0:
+        # runs of neighbours in mining order, with a random phase so runs differ between epochs
+        phase = int(rng.integers(cfg.group_size))
+        starts = np.arange(-phase, n, cfg.group_size)
+        runs = [np.arange(max(0, s), min(n, s + cfg.group_size)) for s in starts]
+        runs = [runs[i] for i in rng.permutation(len(runs))]
+    else:
+        runs = [np.array([i]) for i in rng.permutation(n)]
+    batches: list[np.ndarray] = []
+    if cfg.p_mono_language > 0:
+        mono = rng.random(len(runs)) < cfg.p_mono_language
+        by_lang: dict[int, list[np.ndarray]] = {}
+        for run, m in zip(runs, mono):
+            if m:
+                by_lang.setdefault(int(lang_ids[run[0]]), []).append(run)
+        for lang in sorted(by_lang):
+            flat = np.concatenate(by_lang[lang])
+            batches += [flat[b * size:(b + 1) * size] for b in range(len(flat) // size)]
+        runs = [run for run, m in zip(runs, mono) if not m]
+    if runs:
+        flat = np.concatenate(runs)
+        batches += [flat[b * size:(b + 1) * size] for b in range(len(flat) // size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=print) -> BagOfWords:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -97,9 +133,8 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
     step = 0
     for epoch in range(cfg.epochs):
         t0, loss_sum = time.time(), 0.0
-        order = rng.permutation(n)
-        for b in range(steps_per_epoch):
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+        batches = epoch_batches(n, data.lang_ids, cfg, rng)
+        for idx in batches:
             q_ids, q_mask = pad([aug.query(i) for i in idx])
             d_ids, d_mask = pad([aug.document(i) for i in idx])
             q, d = model(q_ids, q_mask), model(d_ids, d_mask)
@@ -113,5 +148,5 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
             sched.step()
             loss_sum += loss.item()
             step += 1
-        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / steps_per_epoch:.4f} ({time.time() - t0:.0f}s)")
+        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / len(batches):.4f} ({time.time() - t0:.0f}s)")
     return model
