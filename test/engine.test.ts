@@ -283,6 +283,31 @@ test('lexical-only mode (no model) indexes, searches by words and finds related 
   }
 });
 
+test('lexical-only related code reads a file once for all its definitions, and afresh once it is re-indexed', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir, { model: null });
+  const file = path.join(repo, PARSER);
+  const original = await readFile(file, 'utf8');
+  try {
+    const first = await engine.related(PARSER, lineOf(repo, PARSER, 'settings = {}'));
+    // the file vanishes: the second definition's words still come from the bytes already read,
+    // not from the name-and-signature fallback, so its answer is what it was with the file present
+    const tokenizeLine = lineOf(repo, PARSER, 'def tokenize_line(');
+    const expected = await engine.related(PARSER, tokenizeLine);
+    await unlink(file);
+    const again = await engine.related(PARSER, tokenizeLine);
+    assert.deepEqual(again, expected);
+    assert.equal(first.source.name, 'parse_config');
+    // re-indexed with new content, the new bytes are read
+    await writeFile(file, original.replace('def tokenize_line(', 'def split_words_of_line('));
+    await engine.refresh();
+    const renamed = await engine.related(PARSER, lineOf(repo, PARSER, 'def split_words_of_line('));
+    assert.equal(renamed.source.name, 'split_words_of_line');
+  } finally {
+    await engine.close();
+  }
+});
+
 test('switching to lexical-only and back rebuilds with a notice, and the vectors come back from the cache', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const hybrid = await indexed(repo, indexDir);

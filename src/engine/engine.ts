@@ -114,6 +114,8 @@ const CANDIDATES = 200;
 const LANGUAGE_BOOST = 1.5;
 
 export class Engine {
+  /** the file {@link chunkText} read last, with the index's record of it */
+  private lastFile: { path: string; size: number; mtimeMs: number; bytes: Buffer } | undefined;
   /** built on first search; null when there is no dictionary or spelling is off */
   private speller: Speller | null | undefined;
 
@@ -374,11 +376,25 @@ export class Engine {
 
   private async chunkText(c: ChunkRecord): Promise<string> {
     try {
-      const bytes = await readFile(join(this.root, c.path));
+      const bytes = await this.indexedFileBytes(c.path);
       return bytes.subarray(c.startByte, c.endByte).toString('utf8');
     } catch {
       return `${c.name} ${c.signature} ${c.doc ?? ''}`;
     }
+  }
+
+  /**
+   * A file's bytes, read once for as long as the index records the same version of it: related
+   * code for every definition of a file (hover neighbours) then reads the file once, not once per
+   * definition. Keyed by the index's size and mtime, so a re-indexed file is read afresh.
+   */
+  private async indexedFileBytes(path: string): Promise<Buffer> {
+    const record = this.state.catalog.files.get(path);
+    const last = this.lastFile;
+    if (last && record && last.path === path && last.size === record.size && last.mtimeMs === record.mtimeMs) return last.bytes;
+    const bytes = await readFile(join(this.root, path));
+    this.lastFile = record ? { path, size: record.size, mtimeMs: record.mtimeMs, bytes } : undefined;
+    return bytes;
   }
 }
 
