@@ -1,6 +1,7 @@
-import type { IndexSummary, SearchHit, StatusReport } from '../engine/engine';
+import type { IndexSummary, SearchHit } from '../engine/engine';
 import type { Progress } from '../engine/types';
-import type { Skipped } from '../engine/files/scan';
+
+export { formatSkipped, formatStatus } from '../engine/status-text';
 
 const PHASE_LABEL: Record<Progress['phase'], string> = {
   scan: 'scanning',
@@ -66,34 +67,4 @@ export function formatHitsText(title: string, hits: SearchHit[]): string {
     if (h.snippet) lines.push(`    ${h.snippet}`);
   }
   return lines.join('\n') + '\n\n';
-}
-
-export function formatStatus(s: StatusReport, verbose: boolean): string {
-  const lines = [
-    `folder:    ${s.root}`,
-    `index:     ${s.indexDir} (${formatBytes(s.indexBytes)})`,
-    `model:     ${s.model ? `${s.model.id} (${s.model.dimension}-d)` : 'none — lexical-only search (words, not meaning)'}`,
-    `files:     ${s.files}`,
-    `chunks:    ${s.chunks}`,
-    `languages: ${Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ') || '—'}`,
-    `updated:   ${s.updatedAt ?? 'never'}`,
-    `staleness: ${s.stale.added + s.stale.changed + s.stale.removed === 0 ? 'up to date' : `${s.stale.added} new, ${s.stale.changed} changed, ${s.stale.removed} removed since the last index`}`,
-  ];
-  const reasons = Object.entries(s.skippedByReason);
-  lines.push(`skipped:   ${reasons.length ? reasons.map(([r, n]) => `${r} ${n}`).join(', ') : 'none'}`);
-  const shown = verbose ? s.skipped : s.skipped.filter((k) => k.reason !== 'unsupported' && k.reason !== 'excluded-dir');
-  let text = lines.join('\n') + '\n' + formatSkipped(shown.slice(0, verbose ? Infinity : 50));
-  if (!verbose && shown.length > 50) text += `  … ${shown.length - 50} more (--verbose lists all)\n`;
-  return text;
-}
-
-/** One line per skipped path: `  path  reason (detail)`. */
-export function formatSkipped(skipped: Skipped[]): string {
-  return skipped.map((k) => `  ${k.path}  ${k.reason}${k.detail ? ` (${k.detail})` : ''}\n`).join('');
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -3,7 +3,7 @@
  * model, counts, staleness) and every skipped file with its reason.
  */
 import * as vscode from 'vscode';
-import { formatStatus } from '../cli/format';
+import { formatStatus } from '../engine/status-text';
 import { Status } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
