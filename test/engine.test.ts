@@ -115,6 +115,16 @@ describe('the fixture repository, indexed with the tiny model', () => {
     assert.deepEqual(status.stale, { added: 0, changed: 0, removed: 0 });
   });
 
+  test('the summary says where the indexing thread spent its time, within the run', async () => {
+    const parts = Object.entries(summary.time);
+    assert.deepEqual(parts.map(([k]) => k).sort(), ['embed', 'index', 'scan', 'waitingForParse', 'write']);
+    for (const [part, seconds] of parts) assert.ok(Number.isFinite(seconds) && seconds >= 0, `${part}: ${seconds}`);
+    assert.ok(summary.time.embed > 0, 'every chunk was embedded');
+    assert.ok(summary.time.write > 0, 'the index was saved');
+    const total = parts.reduce((sum, [, seconds]) => sum + seconds, 0);
+    assert.ok(total <= summary.seconds + 1e-3, `${total} s of parts in a ${summary.seconds} s run`);
+  });
+
   test('honours .gitignore and .codescoutignore, including a negated pattern', async () => {
     const status = await engine.status();
     const mentioned = (p: string) => status.skipped.some((s) => s.path === p || p.startsWith(`${s.path}/`));

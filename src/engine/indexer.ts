@@ -36,7 +36,26 @@ export interface IndexSummary {
   /** every skipped path with its reason */
   skippedFiles: Skipped[];
   seconds: number;
+  /**
+   * Where the run's time went on the indexing thread, in seconds. Parsing runs on worker threads
+   * ahead of the rest, so `waitingForParse` is how long this thread had nothing to do: when it is
+   * the largest share, indexing is parse-bound; when `embed` is, it is model-bound.
+   */
+  time: IndexTime;
   cancelled: boolean;
+}
+
+export interface IndexTime {
+  /** scanning the folder and working out what changed */
+  scan: number;
+  /** waiting for the worker threads' parsed batches */
+  waitingForParse: number;
+  /** the embedding model (tokenising and inference), cache lookups included */
+  embed: number;
+  /** catalog, lexical and vector index updates (HNSW inserts and any graph rebuild) */
+  index: number;
+  /** checkpoints and the final save */
+  write: number;
 }
 
 export interface RefreshContext {
@@ -80,6 +99,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     skipped: {},
     skippedFiles: [],
     seconds: 0,
+    time: { scan: 0, waitingForParse: 0, embed: 0, index: 0, write: 0 },
     cancelled: false,
   };
 
@@ -141,17 +161,29 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     return parsed;
   };
 
+  const time = summary.time;
+  /** Adds the seconds since `from` to `time[part]` and returns now. */
+  const spent = (part: keyof IndexTime, from: number): number => {
+    const now = performance.now();
+    time[part] += (now - from) / 1000;
+    return now;
+  };
+  time.scan = (performance.now() - started) / 1000;
+
   // A pipeline: while one batch is embedded and indexed here, the next is parsed on the workers.
   let lastCheckpoint = performance.now();
   let next: Promise<Parsed[]> | undefined = todo.length ? parseBatch(todo.slice(0, FILES_PER_BATCH)) : undefined;
   try {
     for (let i = 0; next && !signal?.cancelled; i += FILES_PER_BATCH) {
       progress({ phase: 'parse', done: i, total: todo.length });
+      let t = performance.now();
       const parsed = await next;
+      t = spent('waitingForParse', t);
       const following = todo.slice(i + FILES_PER_BATCH, i + 2 * FILES_PER_BATCH);
       next = following.length ? parseBatch(following) : undefined;
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
+      t = spent('embed', t);
       let v = 0;
       for (const p of parsed) {
         dropFile(state, p.path);
@@ -167,11 +199,12 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         dirty = true;
       }
       summary.filesParsed += parsed.length; // counted once in the index: a cancelled batch is parsed again next time
+      t = spent('index', t);
 
       if (performance.now() - lastCheckpoint > CHECKPOINT_MS) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
         await ctx.storage.save(state);
-        lastCheckpoint = performance.now();
+        lastCheckpoint = spent('write', t);
         dirty = false;
       }
     }
@@ -184,15 +217,18 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     await chunker?.dispose();
   }
 
+  let t = performance.now();
   if (state.vectors?.needsGraphRebuild) {
     state.vectors.rebuildGraph();
     dirty = true;
   }
+  t = spent('index', t);
   summary.cancelled = !!signal?.cancelled;
   if (dirty || !state.saved) {
     progress({ phase: 'write', done: todo.length, total: todo.length });
     await ctx.storage.save(state);
   }
+  spent('write', t);
 
   return finish(summary, catalog, started);
 }
