@@ -29,11 +29,23 @@ export function lexicalQueryTokens(text: string): string[] {
 }
 
 function terms(text: string): string[] {
-  return splitWords(text).map((w) => {
-    const s = stem(w);
-    return ABBREVIATIONS.get(s) ?? s;
-  });
+  return splitWords(text).map(termOf);
 }
+
+/** A word's index term: its stem, or the abbreviation that stands for it. Remembered (see splitWords). */
+function termOf(word: string): string {
+  let term = termMemo.get(word);
+  if (term === undefined) {
+    const s = stem(word);
+    term = ABBREVIATIONS.get(s) ?? s;
+    if (termMemo.size >= TERM_MEMO_LIMIT) termMemo.clear();
+    termMemo.set(word, term);
+  }
+  return term;
+}
+
+const TERM_MEMO_LIMIT = 100_000;
+const termMemo = new Map<string, string>();
 
 /**
  * Code abbreviates what people spell out ("dict" for dictionary, "str" for string). Both

@@ -47,13 +47,33 @@ export const MAX_WORD_LENGTH = 64;
 export function splitWords(text: string): string[] {
   const words: string[] = [];
   for (const match of text.matchAll(IDENTIFIER)) {
-    const identifier = NON_ASCII.test(match[0]) ? match[0].normalize('NFC') : match[0];
-    const parts = identifierWords(identifier);
-    for (const word of parts) pushWord(words, word);
-    if (parts.length > 1) pushWord(words, parts.join(''));
+    for (const word of wordsOfIdentifier(match[0])) words.push(word);
   }
   return words;
 }
+
+/**
+ * The words {@link splitWords} emits for one identifier, remembered: code repeats its identifiers
+ * endlessly, and splitting one with Unicode-aware expressions was the indexer's largest cost.
+ * The memo is cleared when it reaches {@link MEMO_LIMIT} entries, which bounds its memory.
+ */
+function wordsOfIdentifier(raw: string): readonly string[] {
+  let words = identifierMemo.get(raw);
+  if (words === undefined) {
+    const identifier = NON_ASCII.test(raw) ? raw.normalize('NFC') : raw;
+    const parts = identifierWords(identifier);
+    const out: string[] = [];
+    for (const word of parts) pushWord(out, word);
+    if (parts.length > 1) pushWord(out, parts.join(''));
+    words = out;
+    if (identifierMemo.size >= MEMO_LIMIT) identifierMemo.clear();
+    identifierMemo.set(raw, words);
+  }
+  return words;
+}
+
+const MEMO_LIMIT = 100_000;
+const identifierMemo = new Map<string, readonly string[]>();
 
 /** The lowercase words of one identifier, e.g. `parse_JSONFile` → `parse`, `json`, `file`. */
 function identifierWords(identifier: string): string[] {
