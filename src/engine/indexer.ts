@@ -70,6 +70,8 @@ export interface RefreshContext {
 
 /** Files per batch: large enough to fill embedding batches, small enough to checkpoint often. */
 const FILES_PER_BATCH = 64;
+/** Batches parsed ahead of the one being embedded and indexed (2 to 4 measured: 3 fastest, BENCHMARKS.md). */
+const PARSE_AHEAD = 3;
 const CHECKPOINT_MS = 15_000;
 /** Roughly how much source text one model token covers: long definitions are split to fit the model's window. */
 const CHARS_PER_TOKEN = 4;
@@ -124,7 +126,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
   });
 
-  let chunker: FileChunker | undefined;
+  /** started on the first file that needs parsing; shared by the batches parsed at the same time */
+  let chunkerStarted: Promise<FileChunker> | undefined;
   /** Reads a batch of files and chunks them (on the worker threads); skips are recorded at once. */
   const parseBatch = async (files: ScannedFile[]): Promise<Parsed[]> => {
     const parsed: Parsed[] = [];
@@ -144,7 +147,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         dirty = true;
         continue;
       }
-      chunker ??= await startChunker(todo.length, embedder);
+      chunkerStarted ??= startChunker(todo.length, embedder);
+      const chunker = await chunkerStarted;
       const entry: Parsed = { ...file, hash, chunks: [] };
       parsed.push(entry);
       parsing.push(
@@ -170,17 +174,26 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   };
   time.scan = (performance.now() - started) / 1000;
 
-  // A pipeline: while one batch is embedded and indexed here, the next is parsed on the workers.
+  // A pipeline: while one batch is embedded and indexed here, the next ones are parsed on the
+  // workers. Several batches ahead, so that the workers still have work while this thread is busy
+  // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
-  let next: Promise<Parsed[]> | undefined = todo.length ? parseBatch(todo.slice(0, FILES_PER_BATCH)) : undefined;
+  const ahead: Promise<Parsed[]>[] = [];
+  let queuedUpTo = 0;
+  const parseAhead = () => {
+    while (ahead.length < PARSE_AHEAD && queuedUpTo < todo.length) {
+      ahead.push(parseBatch(todo.slice(queuedUpTo, queuedUpTo + FILES_PER_BATCH)));
+      queuedUpTo += FILES_PER_BATCH;
+    }
+  };
+  parseAhead();
   try {
-    for (let i = 0; next && !signal?.cancelled; i += FILES_PER_BATCH) {
+    for (let i = 0; ahead.length && !signal?.cancelled; i += FILES_PER_BATCH) {
       progress({ phase: 'parse', done: i, total: todo.length });
       let t = performance.now();
-      const parsed = await next;
+      const parsed = await ahead.shift()!;
       t = spent('waitingForParse', t);
-      const following = todo.slice(i + FILES_PER_BATCH, i + 2 * FILES_PER_BATCH);
-      next = following.length ? parseBatch(following) : undefined;
+      parseAhead();
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
       t = spent('embed', t);
@@ -211,10 +224,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err;
   } finally {
-    // A batch parsed ahead but not indexed is dropped (its files are parsed again next time);
-    // it must finish before the workers go, or their shutdown would read as parse errors.
-    await next?.catch(() => undefined);
-    await chunker?.dispose();
+    // Batches parsed ahead but not indexed are dropped (their files are parsed again next time);
+    // they must finish before the workers go, or their shutdown would read as parse errors.
+    await Promise.all(ahead.map((batch) => batch.catch(() => undefined)));
+    await (await chunkerStarted?.catch(() => undefined))?.dispose();
   }
 
   let t = performance.now();
