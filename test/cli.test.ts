@@ -328,6 +328,12 @@ test('with the default model, a misspelt query is searched corrected, and says s
   assert.ok(!('searchedFor' in plain), 'absent when nothing was corrected');
   const text = (await ok(['search', repo, ...common, 'parse', 'configuraton'])).stdout;
   assert.match(text, /^# parse configuraton {2}\(searched for: parse configuration\)$/m);
+
+  const [asTyped] = parseJsonLines((await ok(['search', repo, ...common, '--json', '--no-spelling', 'parse', 'configuraton'])).stdout);
+  assert.equal(asTyped.query, 'parse configuraton');
+  assert.ok(!('searchedFor' in asTyped), '--no-spelling searches the query as typed');
+  const plainText = (await ok(['search', repo, ...common, '--no-spelling', 'parse', 'configuraton'])).stdout;
+  assert.match(plainText, /^# parse configuraton$/m);
 });
 
 test('without --index-dir the index lives in the user cache folder, created on first use', async () => {

@@ -75,11 +75,11 @@ test('palette title: the corrected query first when a word was corrected, then t
   );
 });
 
-test('settings: globs, files.exclude patterns that are on, bounded numbers, index location', () => {
+test('settings: globs, files.exclude patterns that are on, bounded numbers, spelling, index location', () => {
   const root = '/w/app';
   const options = folderOptions(
     root,
-    config({ include: ['src/**', '', 3], exclude: [' **/fixtures/** '], maxFileBytes: 2048.4, inferenceThreads: 0, indexLocation: '~/idx' }),
+    config({ include: ['src/**', '', 3], exclude: [' **/fixtures/** '], maxFileBytes: 2048.4, inferenceThreads: 0, correctSpelling: false, indexLocation: '~/idx' }),
     config({ exclude: { '**/.git': true, '**/*.log': true, '**/tmp': false, '**/*.js': { when: '$(basename).ts' } } }),
   );
   assert.deepEqual(options, {
@@ -87,12 +87,13 @@ test('settings: globs, files.exclude patterns that are on, bounded numbers, inde
     exclude: ['**/fixtures/**', '**/.git', '**/*.log'],
     maxFileBytes: 2048,
     threads: 1,
+    spelling: false,
     indexLocation: path.join(homedir(), 'idx'),
   });
   assert.equal(folderOptions(root, config({ indexLocation: '.index' }), config({})).indexLocation, path.join(root, '.index'));
   assert.equal(folderOptions(root, config({ indexLocation: '/abs' }), config({})).indexLocation, '/abs');
   const defaults = folderOptions(root, config({}), config({}));
-  assert.deepEqual(defaults, { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, indexLocation: '' });
+  assert.deepEqual(defaults, { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation: '' });
 
   assert.deepEqual(editorSettings(config({})), { maxResults: DEFAULT_MAX_RESULTS, hoverEnabled: true, indexOnOpen: true });
   assert.deepEqual(editorSettings(config({ maxResults: 1000, 'hover.enabled': false, indexOnOpen: false })), {

@@ -80,7 +80,7 @@ class EngineProcess {
 }
 
 function options(indexLocation: string, extra: Partial<FolderOptions> = {}): FolderOptions {
-  return { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, indexLocation, model, ...extra };
+  return { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation, model, ...extra };
 }
 
 async function fixture(label: string): Promise<{ root: string; indexLocation: string }> {
@@ -159,12 +159,16 @@ test('indexes on open, reports progress, then answers search, similar and relate
   }
 });
 
-test('a corrected search reports the text it searched: the first correcting folder’s; similar never does', async () => {
+test('a corrected search reports the text it searched: the first correcting folder’s; similar never does; spelling off corrects nothing', async () => {
   const knows = await fixture('spelled-knows');
   const plain = await fixture('spelled-plain');
   // "configuraton" is a word of this folder's code, so it is searched as typed here
   await writeIn(knows.root, 'src/typos.py', 'def load_configuraton(path):\n    return open(path).read()\n');
-  const spec = (f: { root: string; indexLocation: string }, name: string) => ({ root: f.root, name, options: options(f.indexLocation, { model: SHIPPED_MODEL_DIR }) });
+  const spec = (f: { root: string; indexLocation: string }, name: string, spelling = true) => ({
+    root: f.root,
+    name,
+    options: options(f.indexLocation, { model: SHIPPED_MODEL_DIR, spelling }),
+  });
   const engine = EngineProcess.start();
   try {
     const indexed = Promise.all([engine.next(ready(knows.root)), engine.next(ready(plain.root))]);
@@ -188,6 +192,15 @@ test('a corrected search reports the text it searched: the first correcting fold
     const similar = await engine.connection.sendRequest(Similar, { text: 'def parse(text):\n    # the configuraton file\n    return text', top: 3 });
     assert.ok(similar.hits.length > 0);
     assert.equal('searchedFor' in similar, false, 'code is never corrected');
+
+    // turning the setting off reopens the folder with spelling off, in the running process
+    const reopened = engine.next(ready(plain.root));
+    await engine.connection.sendRequest(Configure, { folders: [spec(plain, 'plain', false)], indexOnOpen: false });
+    await reopened;
+    const off = await engine.connection.sendRequest(Search, { text: 'parse configuraton', top: 5, root: plain.root });
+    assert.equal('searchedFor' in off, false, 'spelling off: searched as typed');
+    const offEverywhere = await engine.connection.sendRequest(Search, { text: 'parse configuraton permissons', top: 5 });
+    assert.equal('searchedFor' in offEverywhere, false);
   } finally {
     await engine.stop();
   }

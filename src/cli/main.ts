@@ -20,7 +20,7 @@ const INTERRUPTED = 130;
 
 const USAGE = `usage:
   codescout index   <folder> [--index-dir DIR]
-  codescout search  <folder> [--top N] [--json] [--index-dir DIR] [--lang L] [--path GLOB] [query words…]
+  codescout search  <folder> [--top N] [--json] [--index-dir DIR] [--lang L] [--path GLOB] [--no-spelling] [query words…]
   codescout related <folder> <path>:<line> [--top N] [--json] [--index-dir DIR]
   codescout status  <folder> [--json] [--index-dir DIR]
 common options: --model DIR | --lexical-only, --threads N, --max-file-bytes N, --verbose, --help
@@ -32,6 +32,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   lang: { type: 'string', multiple: true },
   path: { type: 'string', multiple: true },
+  'no-spelling': { type: 'boolean' },
   model: { type: 'string' },
   'lexical-only': { type: 'boolean' },
   threads: { type: 'string' },
@@ -122,6 +123,7 @@ function engineOptions(values: Values, verbose: boolean): EngineOptions {
     model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
     threads: positiveInt(values.threads, '--threads'),
     maxFileBytes: positiveInt(values['max-file-bytes'], '--max-file-bytes'),
+    spelling: !values['no-spelling'],
     log: (message) => process.stderr.write(`codescout: ${message}\n`),
     verbose,
   };

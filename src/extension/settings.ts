@@ -40,6 +40,7 @@ export function folderOptions(root: string, codescout: ConfigSource, files: Conf
     exclude: [...globs(codescout.get('exclude')), ...Object.keys(filesExclude).filter((g) => filesExclude[g] === true)],
     maxFileBytes: integer(codescout.get('maxFileBytes'), DEFAULT_MAX_FILE_BYTES, 1, Number.MAX_SAFE_INTEGER),
     threads: integer(codescout.get('inferenceThreads'), 1, 1, 64),
+    spelling: codescout.get<boolean>('correctSpelling') !== false,
     indexLocation: indexLocation(codescout.get('indexLocation'), root),
   };
 }

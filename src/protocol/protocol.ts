@@ -15,6 +15,8 @@ export interface FolderOptions {
   exclude: string[];
   maxFileBytes: number;
   threads: number;
+  /** correct misspelt query words (EngineOptions.spelling) */
+  spelling: boolean;
   /** parent folder of the index folders; empty for the user cache folder */
   indexLocation: string;
   /** model folder; `null` for lexical-only; absent for the embedded default model */

@@ -346,6 +346,7 @@ export class FolderIndex {
       exclude: o.exclude,
       maxFileBytes: o.maxFileBytes,
       threads: o.threads,
+      spelling: o.spelling,
       // the default folder's name (<folder name>-<hash of its path>), under the chosen location
       indexDir: o.indexLocation ? join(o.indexLocation, basename(defaultIndexDir(this.root))) : undefined,
       model: o.model,
