@@ -86,9 +86,7 @@ async function main(argv: string[]): Promise<number> {
         if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
         const options: SearchOptions = { top, languages: values.lang, paths: values.path };
         const answer = async (query: string) => {
-          const results = await engine.search(query, options);
-          const spelled = engine.spell(query);
-          const searchedFor = spelled.corrections.length ? spelled.text : undefined;
+          const { hits: results, searchedFor } = await engine.searchAnswer(query, options);
           process.stdout.write(
             values.json
               ? JSON.stringify({ query, ...(searchedFor && { searchedFor }), results }) + '\n'

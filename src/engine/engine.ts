@@ -200,9 +200,18 @@ export class Engine {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    const { text } = this.spell(query);
-    const parsed = parseQuery(text);
-    return this.rank(parsed.lexicalTokens, (e) => e.embedQuery(text), opts, new Set(parsed.languages));
+    return (await this.searchAnswer(query, opts)).hits;
+  }
+
+  /**
+   * {@link search}, also saying what was searched: `searchedFor` is the query after spelling
+   * correction, present only when some word was corrected.
+   */
+  async searchAnswer(query: string, opts: SearchOptions = {}): Promise<{ hits: SearchHit[]; searchedFor?: string }> {
+    const spelled = this.spell(query);
+    const parsed = parseQuery(spelled.text);
+    const hits = await this.rank(parsed.lexicalTokens, (e) => e.embedQuery(spelled.text), opts, new Set(parsed.languages));
+    return spelled.corrections.length ? { hits, searchedFor: spelled.text } : { hits };
   }
 
   /**

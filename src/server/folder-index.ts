@@ -153,11 +153,8 @@ export class FolderIndex {
 
   async search(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
-    // Spelled in the same synchronous step as Engine.search spells it, so against the same index
-    // contents (a refresh may change them between awaits): this is the text the search reads.
-    const spelled = engine.spell(p.text);
-    const hits = await engine.search(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return { hits: hits.map((h) => this.withRoot(h)), ...(spelled.corrections.length ? { searchedFor: spelled.text } : {}) };
+    const { hits, searchedFor } = await engine.searchAnswer(p.text, { top: p.top, languages: p.languages, paths: p.paths });
+    return { hits: hits.map((h) => this.withRoot(h)), ...(searchedFor !== undefined && { searchedFor }) };
   }
 
   /** Code is searched as given: never corrected. */
