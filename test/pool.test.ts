@@ -29,3 +29,13 @@ test('a disposed pool rejects new work instead of hanging', async () => {
   await pool.dispose();
   await assert.rejects(pool.chunkFile('b.py', 'def g(): pass\n'), /after dispose/);
 });
+
+test('work queued or in progress when the pool is disposed is rejected, not left hanging', async () => {
+  const pool = ChunkerPool.create(1);
+  const big = Array.from({ length: 3000 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join('\n');
+  const inProgress = pool.chunkFile('big.py', big);
+  const queued = pool.chunkFile('small.py', 'def g():\n    return 2\n');
+  const rejected = [assert.rejects(inProgress, /disposed/), assert.rejects(queued, /disposed/)];
+  await pool.dispose();
+  await Promise.all(rejected);
+});

@@ -9,7 +9,6 @@
  *   resumes from the last checkpoint instead of starting over.
  * - Work stops between batches when the signal is cancelled, after a checkpoint.
  */
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type Skipped } from './files/scan';
@@ -17,6 +16,7 @@ import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
+import { sha256Hex } from './index/store';
 import type { IndexStorage, LoadedIndex } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
@@ -139,7 +139,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         dirty = true;
         continue;
       }
-      const hash = sha256(read.text);
+      const hash = sha256Hex(read.text);
       const known = catalog.files.get(file.path);
       if (known && !known.skip && known.hash === hash) {
         // touched, not changed: keep its chunks
@@ -322,6 +322,3 @@ function hasDirection(vector: Float32Array): boolean {
   return vector.some((x) => x !== 0);
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}

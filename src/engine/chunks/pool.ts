@@ -77,7 +77,10 @@ export class ChunkerPool implements FileChunker {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const task of this.queue.splice(0)) task.reject(new Error('the chunker pool was disposed'));
+    const disposed = new Error('the chunker pool was disposed');
+    for (const task of this.queue.splice(0)) task.reject(disposed);
+    // a task a worker is on would otherwise never settle: terminate() does not report it
+    for (const slot of this.slots) slot.task?.reject(disposed);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { LANGUAGES } from '../chunks/languages';
 import type { SkipReason } from '../types';
 
 /**
@@ -11,8 +12,7 @@ import type { SkipReason } from '../types';
 const TEXT_EXTENSIONS = new Set(
   [
     // parsed by tree-sitter
-    'ts', 'mts', 'cts', 'tsx', 'js', 'jsx', 'mjs', 'cjs', 'py', 'pyi', 'go', 'rs', 'java', 'c', 'h',
-    'cc', 'cpp', 'cxx', 'hpp', 'hh', 'hxx', 'cs', 'rb', 'php',
+    ...LANGUAGES.flatMap((language) => language.extensions),
     // other source, chunked by lines
     'kt', 'kts', 'scala', 'swift', 'm', 'mm', 'lua', 'pl', 'pm', 'r', 'jl', 'dart', 'ex', 'exs', 'erl',
     'hs', 'ml', 'mli', 'fs', 'clj', 'groovy', 'gradle', 'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql',

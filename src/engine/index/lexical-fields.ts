@@ -14,13 +14,18 @@ export const FIELD_WEIGHTS = { name: 2, doc: 0.5, signature: 0, path: 1, body: 1
 
 export function lexicalFields(chunk: Chunk): WeightedTokens[] {
   const fileName = chunk.path.slice(chunk.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
-  return [
-    { tokens: terms(`${chunk.container ?? ''} ${chunk.name}`), weight: FIELD_WEIGHTS.name },
-    { tokens: terms(chunk.doc ?? ''), weight: FIELD_WEIGHTS.doc },
-    { tokens: terms(chunk.signature), weight: FIELD_WEIGHTS.signature },
-    { tokens: terms(fileName), weight: FIELD_WEIGHTS.path },
-    { tokens: terms(chunk.text), weight: FIELD_WEIGHTS.body },
-  ].filter((f) => f.weight > 0 && f.tokens.length > 0);
+  const fields: [string, number][] = [
+    [`${chunk.container ?? ''} ${chunk.name}`, FIELD_WEIGHTS.name],
+    [chunk.doc ?? '', FIELD_WEIGHTS.doc],
+    [chunk.signature, FIELD_WEIGHTS.signature],
+    [fileName, FIELD_WEIGHTS.path],
+    [chunk.text, FIELD_WEIGHTS.body],
+  ];
+  // a field of weight 0 is left out before its text is split, not after
+  return fields
+    .filter(([, weight]) => weight > 0)
+    .map(([text, weight]) => ({ tokens: terms(text), weight }))
+    .filter((f) => f.tokens.length > 0);
 }
 
 /** The tokens of a query (or of a chunk used as a query, for related code). */
