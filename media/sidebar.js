@@ -31,6 +31,9 @@
 
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let searchTimer;
+  /** the languages the <select> offers, so a status with the same ones leaves an open dropdown alone */
+  /** @type {string | undefined} */
+  let shownLanguages;
 
   const saved = vscode.getState();
   if (saved) {
@@ -70,11 +73,11 @@
       case 'status':
         return showStatus(m);
       case 'searching':
-        if (m.query !== query.value) query.value = m.query;
         results.setAttribute('aria-busy', 'true');
         return showNotice(resultsNotice, 'Searching…', 'loading');
       case 'results':
-        if (m.query !== query.value) query.value = m.query;
+        // only lists this page did not ask for: the box may have moved on from a search it sent
+        if (m.setQuery && m.query !== query.value) query.value = m.query;
         results.removeAttribute('aria-busy');
         showCorrection(m.searchedFor);
         return showList(results, resultsNotice, m, m.query ? `No results for “${m.query}”.` : 'Type to search the workspace.');
@@ -111,9 +114,12 @@
   /** @param {string[]} languages @param {string} selected */
   function setLanguages(languages, selected) {
     const names = [...new Set([...languages, ...(selected ? [selected] : [])])].sort();
-    const options = [option('', 'All languages'), ...names.map((l) => option(l, l))];
-    language.replaceChildren(...options);
-    language.value = selected;
+    const key = names.join('\n');
+    if (key !== shownLanguages) {
+      shownLanguages = key;
+      language.replaceChildren(option('', 'All languages'), ...names.map((l) => option(l, l)));
+    }
+    if (language.value !== selected) language.value = selected;
   }
 
   /**

@@ -581,3 +581,24 @@ describe('one writer per index folder', () => {
     assert.equal(existsSync(path.join(indexDir, 'index.lock')), false);
   });
 });
+
+test('related code for a long definition leaves out its own windows; overloads stay apart in results', async () => {
+  const dir = await temp.make('engine-long');
+  const body = Array.from({ length: 220 }, (_, i) => `    total += order.items[${i % 7}].price * rate_${i % 5}`).join('\n');
+  await writeIn(dir, 'orders.py', `def process_orders(order, rate_0, rate_1, rate_2, rate_3, rate_4):\n    total = 0\n${body}\n    return total\n\n\ndef refund_order(order):\n    return -order.total\n`);
+  await writeIn(dir, 'Shapes.java', 'class Shapes {\n  double area(double radius) { return Math.PI * radius * radius; }\n  double area(double w, double h) { return w * h; }\n}\n');
+  const { engine } = await indexed(dir, await temp.make('engine-long-index'));
+  try {
+    const late = await engine.related('orders.py', 150);
+    assert.equal(late.source.name, 'process_orders');
+    assert.ok(late.source.startLine > 1, 'the long function is indexed as several windows');
+    assert.ok(!late.results.some((h) => h.name === 'process_orders'), JSON.stringify(late.results.map((h) => h.name)));
+    const related = await engine.related('orders.py', 1);
+    assert.equal(related.source.name, 'process_orders');
+    assert.ok(!related.results.some((h) => h.name === 'process_orders'), JSON.stringify(related.results.map((h) => h.name)));
+    const areas = (await engine.search('area', { top: 10 })).filter((h) => h.name === 'area');
+    assert.equal(areas.length, 2, 'both overloads of area are listed');
+  } finally {
+    await engine.close();
+  }
+});

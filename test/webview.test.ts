@@ -188,3 +188,74 @@ test('a corrected search shows "Showing results for <b>…</b>" above its result
   page.post({ type: 'results', query: '', ...list, searchedFor: 42 });
   assert.equal(correction.hidden, true, 'a searchedFor that is not text is not shown');
 });
+
+function sidebarPage() {
+  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  return runSidebar(html, readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8'));
+}
+
+const SOME_HIT: FolderHit = {
+  root: '/w',
+  path: 'src/a.py',
+  startLine: 1,
+  endLine: 2,
+  name: 'abc',
+  kind: 'function',
+  score: 1,
+  matchedBy: 'lexical',
+  language: 'python',
+  signature: 'def abc():',
+  snippet: 'return 1',
+};
+
+test('results of a search the sidebar sent leave the search box alone; lists it did not ask for fill it', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const page = sidebarPage();
+  const query = page.byId('query');
+  const typeText = (text: string) => {
+    query.value = text;
+    query.dispatch('input');
+  };
+  const searchFor = (text: string) => ({ type: 'search', query: text, language: '', path: '' });
+  const list = { items: [resultView('r1', SOME_HIT, ['abc'], undefined)], partial: false };
+
+  typeText('abc');
+  t.mock.timers.tick(250);
+  assert.deepEqual(page.sent.at(-1), searchFor('abc'));
+  typeText('abcd'); // while "abc" is being searched
+  page.post({ type: 'searching', query: 'abc' });
+  assert.equal(query.value, 'abcd', 'searching for the older text does not reset the box');
+  page.post(resultsMessage('abc', list));
+  assert.equal(query.value, 'abcd', 'nor do its results');
+  assert.equal(page.byId('results').querySelectorAll('.result').length, 1, 'the results are shown');
+  t.mock.timers.tick(250);
+  assert.deepEqual(page.sent.at(-1), searchFor('abcd'), 'the pending search is for what the user typed');
+
+  page.post(resultsMessage('parse config', list, undefined, true));
+  assert.equal(query.value, 'parse config', 'a palette search or Find Similar shown here puts its query in the box');
+});
+
+test('a status with the same languages leaves the language dropdown as it is; new languages rebuild it', () => {
+  const page = sidebarPage();
+  const select = page.byId('language');
+  const status = (languages: string[]) => ({ type: 'status', text: 'Indexing…', level: 'info', indexing: true, languages });
+  const offered = () => select.children.map((o) => o.value);
+
+  page.post(status(['python', 'go']));
+  assert.deepEqual(offered(), ['', 'go', 'python']);
+  select.value = 'go';
+  select.dispatch('change');
+  assert.deepEqual(page.sent.at(-1), { type: 'search', query: '', language: 'go', path: '' });
+  const options = [...select.children];
+
+  page.post(status(['go', 'python']));
+  assert.equal(select.children.length, options.length);
+  select.children.forEach((o, i) => assert.equal(o, options[i], 'the same option elements: an open dropdown stays open'));
+  assert.equal(select.value, 'go');
+
+  page.post(status(['python', 'go', 'rust']));
+  assert.deepEqual(offered(), ['', 'go', 'python', 'rust']);
+  assert.equal(select.value, 'go', 'the chosen language stays chosen');
+  page.post(status([]));
+  assert.deepEqual(offered(), ['', 'go'], 'the chosen language is offered while chosen');
+});

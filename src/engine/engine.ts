@@ -273,7 +273,7 @@ export class Engine {
     const out: T[] = [];
     for (const h of ranked) {
       const c = this.state.catalog.chunks.get(h.id)!;
-      const key = c.kind === 'window' ? `${c.id}` : `${c.path}\0${c.kind}\0${c.container ?? ''}\0${c.name}`;
+      const key = definitionKey(c);
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(h);
@@ -288,8 +288,10 @@ export class Engine {
     const rel = path.replace(/\\/g, '/').replace(/^\.\//, '');
     const source = this.state.catalog.chunkAt(rel, line);
     if (!source) throw new Error(`no indexed code at ${rel}:${line}`);
+    const sourceKey = definitionKey(source);
+    // itself, the other windows of a long definition, and anything nested in or around it
     const sameDefinition = (c: ChunkRecord) =>
-      c.path === source.path && c.startLine <= source.endLine && source.startLine <= c.endLine;
+      c.path === source.path && (definitionKey(c) === sourceKey || (c.startLine <= source.endLine && source.startLine <= c.endLine));
     const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
 
     const k = top * 3; // room for windows of one definition, which count once
@@ -405,6 +407,14 @@ export class Engine {
     this.lastFile = record ? { path, size: record.size, mtimeMs: record.mtimeMs, bytes } : undefined;
     return bytes;
   }
+}
+
+/**
+ * What makes chunks parts of one definition: the windows of a long definition share its path,
+ * kind, container, name and signature (overloads differ by signature); a gap window is its own.
+ */
+function definitionKey(c: ChunkRecord): string {
+  return c.kind === 'window' ? `${c.id}` : `${c.path}\0${c.kind}\0${c.container ?? ''}\0${c.name}\0${c.signature}`;
 }
 
 /** A file-system failure on the index folder, said in words (the errno code stays in the message). */

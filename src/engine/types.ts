@@ -92,3 +92,6 @@ export interface Progress {
 export interface CancelSignal {
   readonly cancelled: boolean;
 }
+
+/** Files larger than this are skipped as too large unless a caller sets its own limit. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;

@@ -139,7 +139,19 @@ export class EngineClient implements vscode.Disposable {
     connection.onError(([err]) => this.output.appendLine(`engine connection error: ${err.message}`));
     this.connection = connection;
     connection.listen();
-    await this.setUp(connection);
+    try {
+      await this.setUp(connection);
+    } catch (err) {
+      // a process that was never configured must not outlive this start: the next one forks its own
+      if (this.child === child) {
+        this.child = undefined;
+        this.connection = undefined;
+        this.setState('stopped');
+      }
+      connection.dispose();
+      child.kill();
+      throw err;
+    }
     if (this.child === child && child.exitCode === null) this.setState('running');
     return connection;
   }

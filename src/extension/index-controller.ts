@@ -59,7 +59,7 @@ export class IndexController implements vscode.Disposable {
     this.settings = editorSettings(vscode.workspace.getConfiguration('codescout'));
     if (!this.engine) return;
     if (this.engine.state === 'stopped') {
-      if (this.settings.indexOnOpen && this.folderSpecs().length) await this.engine.start();
+      if (this.settings.indexOnOpen && localFolders().length) await this.engine.start();
       return;
     }
     if (!this.engine.isRunning) return; // starting or restarting: it is configured when it is up
@@ -78,9 +78,11 @@ export class IndexController implements vscode.Disposable {
     if (this.engine?.isRunning) await this.engine.request(Cancel, { root });
   }
 
+  /** The folders' statuses in workspace order (called on every status change: reads no settings). */
   folders(): FolderStatus[] {
-    const order = this.folderSpecs().map((f) => f.root);
-    return order.map((root) => this.statuses.get(root)).filter((s): s is FolderStatus => !!s);
+    return localFolders()
+      .map((f) => this.statuses.get(f.uri.fsPath))
+      .filter((s): s is FolderStatus => !!s);
   }
 
   /** The latest status of the folder at `root`. */
@@ -109,19 +111,16 @@ export class IndexController implements vscode.Disposable {
     this.changeEmitter.dispose();
   }
 
-  /** Local folders only: the extension runs where the files are (a workspace extension). */
   private folderSpecs(): FolderSpec[] {
-    return (vscode.workspace.workspaceFolders ?? [])
-      .filter((f) => f.uri.scheme === 'file')
-      .map((f) => ({
-        root: f.uri.fsPath,
-        name: f.name,
-        options: folderOptions(
-          f.uri.fsPath,
-          vscode.workspace.getConfiguration('codescout', f.uri),
-          vscode.workspace.getConfiguration('files', f.uri),
-        ),
-      }));
+    return localFolders().map((f) => ({
+      root: f.uri.fsPath,
+      name: f.name,
+      options: folderOptions(
+        f.uri.fsPath,
+        vscode.workspace.getConfiguration('codescout', f.uri),
+        vscode.workspace.getConfiguration('files', f.uri),
+      ),
+    }));
   }
 
   private update(status: FolderStatus): void {
@@ -143,4 +142,9 @@ export class IndexController implements vscode.Disposable {
     this.statuses.set(status.root, status);
     return true;
   }
+}
+
+/** Local folders only: the extension runs where the files are (a workspace extension). */
+function localFolders(): readonly vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
 }

@@ -4,20 +4,14 @@
  */
 import type { RefreshReport } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
+import type { HoverMetrics } from './hover';
 import type { IndexController } from './index-controller';
-import type { LatencySamples, LatencySummary } from './latency';
+import type { LatencySummary } from './latency';
+import type { SearchMetrics } from './search-pick';
 
-export interface Metrics {
+export interface Metrics extends HoverMetrics, SearchMetrics {
   /** time spent in activate(), measured in-process */
   activationMs: number;
-  /** hovers that showed related code: provideHover start to answer */
-  hover: LatencySamples;
-  /** the same hovers: time spent waiting for the engine's answers */
-  hoverEngine: LatencySamples;
-  /** palette search: last keystroke to results on screen (includes the 150 ms debounce) */
-  timeToFirstResult: LatencySamples;
-  /** palette search: query sent to results on screen */
-  searchLatency: LatencySamples;
 }
 
 export interface InternalState {

@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_MAX_FILE_BYTES } from '../engine/types';
 import type { FolderOptions } from '../protocol/protocol';
 
 export interface ConfigSource {
@@ -18,7 +19,6 @@ export interface EditorSettings {
 }
 
 export const DEFAULT_MAX_RESULTS = 20;
-const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 export function editorSettings(codescout: ConfigSource): EditorSettings {
   return {

@@ -59,6 +59,11 @@ export class FakeElement {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
 
+  /** Calls the listeners for `type`, as the user's input, change or submit would. */
+  dispatch(type: string): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ type, target: this, preventDefault: () => undefined });
+  }
+
   focus(): void {}
 
   closest(): null {

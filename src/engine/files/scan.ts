@@ -2,7 +2,7 @@ import { opendir, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import type { CancelSignal, SkipReason } from '../types';
+import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
 import { IgnoreRules } from './ignore-rules';
 import { isIndexableName } from './text-files';
 
@@ -38,7 +38,6 @@ export interface ScanOptions {
   signal?: CancelSignal;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /**
  * Walks `rootAbs`, honouring ignore rules (see ignore-rules.ts), and returns the candidate

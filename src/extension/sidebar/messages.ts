@@ -26,16 +26,18 @@ export interface ResultList {
 export type HostMessage =
   | { type: 'status'; text: string; level: string; indexing: boolean; languages: string[] }
   | { type: 'searching'; query: string }
-  | ({ type: 'results'; query: string; searchedFor?: string } & ResultList)
+  | ({ type: 'results'; query: string; searchedFor?: string; setQuery?: true } & ResultList)
   | { type: 'relatedLoading' }
   | ({ type: 'related'; source: string | null } & ResultList);
 
 /**
  * A search's results; `searchedFor` (QueryResult.searchedFor: the query as searched, present
- * only when a word was corrected) is shown above them as plain text.
+ * only when a word was corrected) is shown above them as plain text. `setQuery` puts `query`
+ * in the webview's search box: only for lists the webview did not ask for (palette search,
+ * Find Similar), since the box may have moved on from the query of a search the webview sent.
  */
-export function resultsMessage(query: string, list: ResultList, searchedFor?: string): HostMessage {
-  return { type: 'results', query, ...(searchedFor !== undefined ? { searchedFor } : {}), ...list };
+export function resultsMessage(query: string, list: ResultList, searchedFor?: string, setQuery = false): HostMessage {
+  return { type: 'results', query, ...(searchedFor !== undefined ? { searchedFor } : {}), ...(setQuery ? { setQuery } : {}), ...list };
 }
 
 /** Longest query or filter the webview may send. */

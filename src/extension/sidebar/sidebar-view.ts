@@ -71,7 +71,8 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** Shows a result list (from the palette search or Find Similar) and reveals the sidebar. */
   showResults(query: string, result: QueryResult): void {
-    this.lastResults = resultsMessage(query, this.resultList(result.hits, queryTerms(result.searchedFor ?? query), result), result.searchedFor);
+    const list = this.resultList(result.hits, queryTerms(result.searchedFor ?? query), result);
+    this.lastResults = resultsMessage(query, list, result.searchedFor, true);
     this.post(this.lastResults);
     this.reveal();
   }
