@@ -95,8 +95,10 @@ test('the engine searches the corrected query, and leaves words its index knows 
     // "permisions" is an identifier piece of this workspace: kept
     assert.deepEqual(engine.spell('permisions').corrections, []);
     assert.deepEqual(engine.spell('check user permissons').corrections, [{ from: 'permissons', to: 'permissions' }]);
-    const hits = await engine.search('check user permissons', { top: 1 });
-    assert.equal(hits[0]?.name, 'check_permissions');
+    const answer = await engine.searchAnswer('check user permissons', { top: 1 });
+    assert.equal(answer.searchedFor, 'check user permissions');
+    assert.equal(answer.hits[0]?.name, 'check_permissions');
+    assert.ok(!('searchedFor' in (await engine.searchAnswer('check user permissions'))), 'nothing to correct');
   } finally {
     await engine.close();
   }

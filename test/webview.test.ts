@@ -63,7 +63,7 @@ test('the sidebar document: strict CSP with the nonce, one nonce-tagged script, 
     styleUri: 'https://webview.test/media/sidebar.css',
   });
   const csp = contentSecurityPolicy('https://webview.test', 'n0nce+/=');
-  assert.ok(html.includes(`content="${csp.replace(/'/g, "'")}"`), 'the CSP meta tag carries the policy');
+  assert.ok(html.includes(`content="${csp}"`), 'the CSP meta tag carries the policy');
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-n0nce\+\/='(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);

@@ -19,7 +19,13 @@ const [batch, length] = [check.ids.length, check.ids[0].length];
 const tensor = (rows) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [batch, length]);
 const out = await session.run({ input_ids: tensor(check.ids), attention_mask: tensor(check.mask) });
 const got = out.sentence_embedding;
+const want = [batch, check.expected[0].length];
+if (got.dims.join('x') !== want.join('x')) {
+  console.error(`onnxruntime output ${got.dims.join('x')}, expected ${want.join('x')}`);
+  process.exit(1);
+}
 let maxDiff = 0;
-check.expected.flat().forEach((want, i) => { maxDiff = Math.max(maxDiff, Math.abs(want - got.data[i])); });
+check.expected.flat().forEach((value, i) => { maxDiff = Math.max(maxDiff, Math.abs(value - got.data[i])); });
 console.log(`onnxruntime output ${got.dims.join('x')}, max |difference| from training side: ${maxDiff.toExponential(2)}`);
-if (maxDiff > 1e-4) process.exit(1);
+// written so that a NaN anywhere fails too (Math.max with NaN is NaN, and NaN > x is false)
+if (!(maxDiff <= 1e-4)) process.exit(1);

@@ -18,7 +18,6 @@ import glob
 import json
 import os
 import random
-import re
 import subprocess
 import tempfile
 
@@ -39,15 +38,8 @@ MAX_PAIRS = 400
 SEED = 20261122
 
 
-_LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
-
-
 def query_of(doc: str) -> str:
-    """The doc's first sentence on one line. The chunker's Rust docs carry an extra blank line after
-    every ``///`` line (a real paragraph break shows as three); those are undone first, or the
-    sentence would end at the first line."""
-    if not _LONE_NEWLINE.search(doc):
-        doc = doc.replace("\n\n", "\n")
+    """The doc's first sentence, on one line."""
     return " ".join(first_sentence(doc).split())
 
 

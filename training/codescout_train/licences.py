@@ -22,6 +22,7 @@ import re
 from collections import Counter, defaultdict
 
 from .dataset import load_clean_pairs
+from .mine import CHUNKER_SOURCES
 
 #: licence names looked for in copyright files that are not machine-readable
 _KNOWN = ("Apache-2.0", "Apache", "MIT", "Expat", "BSD-3-clause", "BSD-2-clause", "BSD", "PSF", "ISC", "MPL-2.0",
@@ -60,19 +61,23 @@ def licence_of(root: str, package: str) -> str:
     return ("mentions " + ", ".join(found[:4])) if found else "(see copyright file)"
 
 
-def source_of(path: str, owners: dict[str, str], work: str) -> str:
-    """The package a mined file came from."""
+def source_of(path: str, owners: dict[str, str], root: str, work: str) -> str:
+    """The package a mined file came from: its dpkg owner, or for a file unpacked from an archive
+    (``WORK/src/<lang>/…``) the archive's owner, or for a file from `npm pack` ``npm:<tarball>``."""
     if path in owners:
         return owners[path]
-    rel = path.split("/.work/src/", 1)[-1] if "/.work/src/" in path else None
-    if rel is not None:
-        lang, rest = rel.split("/", 1) if "/" in rel else (rel, "")
-        if lang == "java":
-            return "openjdk-17-source"
-        if lang == "c":
-            return "linux-source-6.1"
-        if lang == "typescript":
+    unpacked = os.path.join(os.path.abspath(work), "src") + os.sep
+    # pair paths are as seen inside ROOT; WORK is given as seen from here
+    inside = os.path.join("/", os.path.relpath(unpacked, root)) + os.sep if root != "/" else unpacked
+    if path.startswith(inside):
+        lang, _, rest = path[len(inside):].partition("/")
+        src = CHUNKER_SOURCES.get(lang)
+        if src is not None and src.npm_packages:
             return "npm:" + rest.split("/", 1)[0]
+        if src is not None and src.archive:
+            matches = sorted(glob.glob(os.path.join(root, src.archive.lstrip("/"))))
+            if matches:
+                return owners.get("/" + os.path.relpath(resolve_in(root, matches[-1]), root), "(unknown)")
     # a file inside a directory that dpkg lists (unpacked by a postinst, say): the nearest listed parent
     parent = os.path.dirname(path)
     while parent not in ("", "/"):
@@ -82,11 +87,22 @@ def source_of(path: str, owners: dict[str, str], work: str) -> str:
     return "(unknown)"
 
 
+def resolve_in(root: str, path: str) -> str:
+    """``path`` with its symbolic links followed inside ``root`` (JDK's src.zip is a chain of links
+    into the -source package's file)."""
+    for _ in range(16):
+        if not os.path.islink(path):
+            break
+        target = os.readlink(path)
+        path = os.path.join(root, target.lstrip("/")) if target.startswith("/") else \
+            os.path.normpath(os.path.join(os.path.dirname(path), target))
+    return path
+
+
 def npm_licence(name: str) -> str:
     """The licence the npm registry gives for a package that mining fetched with `npm pack`
     (``name`` is the tarball's name, e.g. ``reduxjs-toolkit-2.14.0``)."""
     import subprocess
-    from .mine import CHUNKER_SOURCES
     specs = [spec for src in CHUNKER_SOURCES.values() for spec in src.npm_packages]
     for spec in specs:
         if spec.lstrip("@").replace("/", "-").replace("@", "-") == name:
@@ -110,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs: dict[str, Counter[str]] = defaultdict(Counter)
     kept, _ = load_clean_pairs(os.path.join(args.work, "pairs"), args.corpus)
     for p in kept:
-        pairs[source_of(p["path"], owners, args.work)][p["lang"]] += 1
+        pairs[source_of(p["path"], owners, args.root, args.work)][p["lang"]] += 1
     rows = []
     for package, by_lang in pairs.items():
         if package.startswith("npm:"):
