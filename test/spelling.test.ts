@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { boundedDistance, Speller } from '../src/engine/search/spelling';
+import { boundedDistance, distanceRows, Speller } from '../src/engine/search/spelling';
 import { Engine } from '../src/engine/engine';
 import { TempDirs } from './helpers/workspace';
 
@@ -28,6 +28,31 @@ test('edit distance counts insertions, deletions, substitutions and neighbour sw
   assert.equal(boundedDistance('kitten', 'sitting', 1), 2);
   assert.equal(boundedDistance('a', 'abcdef', 2), 3);
   assert.equal(boundedDistance('', 'ab', 2), 2);
+});
+
+/** Textbook optimal-string-alignment distance over the whole matrix, to check the banded one against. */
+function referenceDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+test('the banded distance agrees with the whole-matrix one on random words, with rows reused', () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const word = () => Array.from({ length: 1 + Math.floor(random() * 12) }, () => 'abcde'[Math.floor(random() * 5)]).join('');
+  const rows = distanceRows(40);
+  for (let n = 0; n < 3000; n++) {
+    const [a, b, max] = [word(), word(), 1 + Math.floor(random() * 3)];
+    const want = Math.min(referenceDistance(a, b), max + 1);
+    assert.equal(boundedDistance(a, b, max, rows), want, `${a} ${b} ${max}`);
+    assert.equal(boundedDistance(a, b, max), want, `${a} ${b} ${max} (own rows)`);
+  }
 });
 
 // most frequent first

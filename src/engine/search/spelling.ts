@@ -23,7 +23,7 @@ export interface SpelledQuery {
 
 /** Words shorter than this are left alone: too many short words are one edit from each other. */
 const MIN_WORD_LENGTH = 5;
-/** Dictionary words shorter than this are never suggested as a replacement (a split part may be 2). */
+/** Dictionary words shorter than this are never suggested as a replacement. */
 const MIN_SUGGESTION_LENGTH = 3;
 /** Both parts of a split are at least this long: two-letter parts (`unit|on`, `pen|ny`) are too often wrong. */
 const MIN_SPLIT_PART = 3;
@@ -84,9 +84,10 @@ export class Speller {
     const consider = (cost: number, rank: number, text: string): void => {
       if (!best || cost < best.cost || (cost === best.cost && rank < best.rank)) best = { cost, rank, text };
     };
+    const rows = distanceRows(word.length + maxDistance);
     for (let length = word.length - maxDistance; length <= word.length + maxDistance; length++) {
       for (const candidate of this.byLength.get(length) ?? []) {
-        const d = boundedDistance(word, candidate, maxDistance);
+        const d = boundedDistance(word, candidate, maxDistance, rows);
         if (d <= maxDistance) consider(d, this.rank.get(candidate)!, candidate);
       }
     }
@@ -102,17 +103,23 @@ export class Speller {
 /**
  * Optimal-string-alignment distance between `a` and `b` (insertions, deletions, substitutions and
  * transpositions of neighbours each cost 1), or `max + 1` as soon as it must exceed `max`.
- * Works on UTF-16 code units, which is exact for the letters of the BMP.
+ * Only the diagonal band of width `2 * max + 1` is computed: a cell outside it costs more than
+ * `max`. Works on UTF-16 code units, which is exact for the letters of the BMP. `scratch` (three
+ * rows of at least `b.length + 2` cells) lets a caller reuse the rows across many calls.
  */
-export function boundedDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let before = new Array<number>(b.length + 1).fill(0);
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let cur = new Array<number>(b.length + 1).fill(0);
+export function boundedDistance(a: string, b: string, max: number, scratch?: DistanceRows): number {
+  const over = max + 1;
+  if (Math.abs(a.length - b.length) > max) return over;
+  const rows = scratch && scratch[0].length >= b.length + 2 ? scratch : distanceRows(b.length);
+  let [before, prev, cur] = rows;
+  for (let j = 0; j <= Math.min(b.length, max); j++) prev[j] = j;
+  if (max + 1 <= b.length) prev[max + 1] = over;
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(b.length, i + max);
+    cur[lo - 1] = lo === 1 ? i : over;
+    let rowMin = over;
+    for (let j = lo; j <= hi; j++) {
       const same = a.charCodeAt(i - 1) === b.charCodeAt(j - 1);
       let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (same ? 0 : 1));
       if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
@@ -121,8 +128,16 @@ export function boundedDistance(a: string, b: string, max: number): number {
       cur[j] = d;
       if (d < rowMin) rowMin = d;
     }
-    if (rowMin > max) return max + 1;
+    if (hi + 1 <= b.length) cur[hi + 1] = over; // the next row reads one cell past this band
+    if (rowMin > max) return over;
     [before, prev, cur] = [prev, cur, before];
   }
-  return prev[b.length]!;
+  return Math.min(prev[b.length]!, over);
+}
+
+/** Three rows of distance cells, for {@link boundedDistance}. */
+export type DistanceRows = [Int32Array, Int32Array, Int32Array];
+
+export function distanceRows(length: number): DistanceRows {
+  return [new Int32Array(length + 2), new Int32Array(length + 2), new Int32Array(length + 2)];
 }
