@@ -188,6 +188,10 @@ describe('the fixture repository, indexed with the tiny model', () => {
     const py = await engine.search('read file from disk', { languages: ['py'] });
     assert.ok(py.length > 0);
     assert.ok(py.every((h) => h.language === 'python'));
+    // any extension of the language table, and common names, name a language too
+    assert.deepEqual(await engine.search('read file from disk', { languages: ['pyi'] }), py);
+    assert.deepEqual(await engine.search('retry error', { languages: ['mts'] }), ts);
+    assert.ok((await engine.search('retry error', { languages: ['golang'] })).every((h) => h.language === 'go'));
   });
 
   test('filters by path glob', async () => {

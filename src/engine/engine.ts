@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
+import { languageForPath } from './chunks/languages';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
@@ -210,7 +211,7 @@ export class Engine {
   async searchAnswer(query: string, opts: SearchOptions = {}): Promise<{ hits: SearchHit[]; searchedFor?: string }> {
     const spelled = this.spell(query);
     const parsed = parseQuery(spelled.text);
-    const hits = await this.rank(parsed.lexicalTokens, (e) => e.embedQuery(spelled.text), opts, new Set(parsed.languages));
+    const hits = await this.rank(parsed.lexicalTokens, (e) => e.embedQuery(spelled.text), opts, new Set(parsed.languages.flatMap(languageIds)));
     return spelled.corrections.length ? { hits, searchedFor: spelled.text } : { hits };
   }
 
@@ -359,7 +360,7 @@ export class Engine {
   }
 
   private filterFor(opts: SearchOptions): ((id: number) => boolean) | undefined {
-    const langs = opts.languages?.length ? new Set(opts.languages.map(normaliseLanguage)) : undefined;
+    const langs = opts.languages?.length ? new Set(opts.languages.flatMap(languageIds)) : undefined;
     const pathMatch = opts.paths?.length ? picomatch(opts.paths, { dot: true }) : undefined;
     if (!langs && !pathMatch) return undefined;
     const chunks = this.state.catalog.chunks;
@@ -432,12 +433,16 @@ function indexFolderError(indexDir: string, err: unknown): Error {
   return new Error(`cannot use the index folder ${indexDir}: ${why[code]} (${code}); choose another with --index-dir`);
 }
 
-const LANGUAGE_ALIASES: Record<string, LanguageId> = {
-  ts: 'typescript', js: 'javascript', py: 'python', rs: 'rust', golang: 'go', 'c++': 'cpp', cc: 'cpp',
-  'c#': 'csharp', cs: 'csharp', rb: 'ruby', md: 'markdown', jsx: 'javascript',
-};
+/** Language names people use that are neither a language id nor a file extension. */
+const LANGUAGE_NAMES: Record<string, LanguageId> = { golang: 'go', 'c++': 'cpp', 'c#': 'csharp' };
 
-function normaliseLanguage(name: string): string {
+/**
+ * The language ids a `--lang` value or a language named in a query stands for: an id (`python`),
+ * any extension of the language table (`py`, `pyi`, `h`, `mts`, …) or a common name (`golang`).
+ * TypeScript includes TSX, whose grammar differs but whose code is TypeScript.
+ */
+function languageIds(name: string): LanguageId[] {
   const lower = name.toLowerCase();
-  return LANGUAGE_ALIASES[lower] ?? lower;
+  const id = LANGUAGE_NAMES[lower] ?? languageForPath(`x.${lower}`) ?? (lower as LanguageId);
+  return id === 'typescript' ? ['typescript', 'tsx'] : [id];
 }
