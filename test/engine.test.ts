@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, rename, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import {
@@ -568,6 +568,24 @@ describe('one writer per index folder', () => {
     } finally {
       await next.engine.close();
     }
+  });
+
+  test('a live holder keeps the lock; a damaged lock is taken over once it is a few seconds old', async () => {
+    const { IndexLock } = await import('../src/engine/index/lock');
+    const dir = await temp.make('lock');
+    const lockFile = path.join(dir, 'index.lock');
+    await writeFile(lockFile, String(process.ppid)); // a live process
+    assert.deepEqual(IndexLock.acquire(dir), { heldBy: process.ppid });
+    await writeFile(lockFile, ''); // damaged (an interrupted write of an old version, say)
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockFile, old, old);
+    const lock = IndexLock.acquire(dir);
+    assert.ok(lock instanceof IndexLock);
+    assert.equal(readFileSync(lockFile, 'utf8'), String(process.pid));
+    assert.deepEqual(IndexLock.acquire(dir), { heldBy: process.pid }, 'a second taker sees the holder');
+    lock.release();
+    assert.equal(existsSync(lockFile), false);
+    assert.deepEqual(readdirSync(dir), [], 'no helper files are left behind');
   });
 
   test('a lock left by a process that no longer exists is taken over', async () => {

@@ -17,15 +17,28 @@ export class IndexLock {
     fs.mkdirSync(dir, { recursive: true });
     const path = join(dir, 'index.lock');
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
-        return new IndexLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      if (createWithPid(path)) return new IndexLock(path);
       const holder = readPid(path);
       if (holder !== undefined && isAlive(holder)) return { heldBy: holder };
-      fs.rmSync(path, { force: true }); // stale: its process is gone
+      // No pid: released in between (try again), or a damaged lock, stale once it is a few seconds old.
+      if (holder === undefined && !olderThan(path, DAMAGED_LOCK_MS)) continue;
+      // Stale: its process is gone. Take it away under a name of our own, so that a lock another
+      // process has just created in its place is never the one deleted.
+      const aside = `${path}.${process.pid}.stale`;
+      try {
+        fs.renameSync(path, aside);
+      } catch {
+        continue; // someone else moved it first
+      }
+      if (readPid(aside) !== holder) {
+        // not the stale lock any more: a live process's fresh one; put it back if nothing replaced it
+        try {
+          fs.linkSync(aside, path);
+        } catch {
+          /* another lock is in place */
+        }
+      }
+      fs.rmSync(aside, { force: true });
     }
     throw new Error(`cannot take the index lock ${path}`);
   }
@@ -34,6 +47,34 @@ export class IndexLock {
     if (this.released) return;
     this.released = true;
     if (readPid(this.path) === process.pid) fs.rmSync(this.path, { force: true });
+  }
+}
+
+/**
+ * Creates `path` holding this process's pid, or returns false if it exists. The pid is written to
+ * a file of our own first and linked into place, so no reader ever sees the lock empty.
+ */
+function createWithPid(path: string): boolean {
+  const own = `${path}.${process.pid}.new`;
+  fs.writeFileSync(own, String(process.pid));
+  try {
+    fs.linkSync(own, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    fs.rmSync(own, { force: true });
+  }
+}
+
+const DAMAGED_LOCK_MS = 5000;
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 
