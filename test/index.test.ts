@@ -577,6 +577,25 @@ describe('EmbeddingCache', () => {
     cache.close();
   }
 
+  test('the indexer compacts a cache that holds more than twice the vectors the index uses', async () => {
+    const { compactEmbeddingCache } = await import('../src/engine/indexer');
+    const file = path.join(tempDir(), 'embeddings.cache');
+    const cache = EmbeddingCache.open(file, dimension);
+    for (let i = 0; i < 30; i++) cache.put(keyOf(i), vectorOf(i));
+    const liveChunks = (n: number) => ({ chunks: new Map(Array.from({ length: n }, (_, i) => [i, { embeddingKey: keyOf(i).toString('hex') }])) });
+    const state = (n: number) => ({ catalog: liveChunks(n), embeddingCache: cache }) as unknown as Parameters<typeof compactEmbeddingCache>[0];
+    compactEmbeddingCache(state(15), 0); // 30 cached for 15 live: not more than twice, kept
+    assert.equal(cache.size, 30);
+    compactEmbeddingCache(state(10), 0); // 30 for 10: rewritten with the 10
+    assert.equal(cache.size, 10);
+    assert.deepEqual(cache.get(keyOf(9)), vectorOf(9));
+    assert.equal(cache.get(keyOf(10)), undefined);
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 10);
+    reopened.close();
+  });
+
   test('keeps flushed vectors across reopening', () => {
     const file = path.join(tempDir(), 'not', 'yet', 'there', 'embeddings.cache');
     const cache = EmbeddingCache.open(file, dimension);

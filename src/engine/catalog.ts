@@ -13,7 +13,7 @@ export interface ChunkRecord extends Omit<Chunk, 'text' | 'part'> {
   id: number;
   /** the first meaningful line of the body, for result lists */
   snippet: string;
-  /** hex key of the chunk's embedding in the embedding cache (content hash + model id) */
+  /** hex key of the chunk's embedding in the embedding cache (content hash + model id); compaction keeps these */
   embeddingKey?: string;
 }
 

@@ -231,6 +231,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
 
   let t = performance.now();
+  compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
     state.vectors.rebuildGraph();
     dirty = true;
@@ -245,6 +246,23 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   return finish(summary, catalog, started);
 }
+
+/**
+ * The embedding cache only grows (every edit of a chunk adds a vector); once it holds more than
+ * {@link CACHE_SLACK} times the vectors the index uses, it is rewritten with only those.
+ */
+export function compactEmbeddingCache(state: Pick<LoadedIndex, 'catalog' | 'embeddingCache'>, minimum = CACHE_COMPACT_MIN): void {
+  const cache = state.embeddingCache;
+  const live = state.catalog.chunks.size;
+  if (!cache || cache.size <= Math.max(CACHE_SLACK * live, minimum)) return;
+  const keys: Uint8Array[] = [];
+  for (const c of state.catalog.chunks.values()) if (c.embeddingKey) keys.push(Buffer.from(c.embeddingKey, 'hex'));
+  cache.compact(keys);
+}
+
+const CACHE_SLACK = 2;
+/** Below this many cached vectors the cache is never compacted: small caches cost nothing. */
+const CACHE_COMPACT_MIN = 10_000;
 
 /** Fills in the totals that describe the index as it now is. */
 function finish(summary: IndexSummary, catalog: Catalog, started: number): IndexSummary {
