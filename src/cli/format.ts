@@ -51,7 +51,7 @@ export function formatSummary(s: IndexSummary, indexDir: string): string {
     `${s.cancelled ? 'stopped early: ' : ''}indexed ${s.files} files (${s.filesParsed} parsed, ${s.filesRemoved} removed)`,
     `${s.chunks} chunks (${s.chunksEmbedded} embedded, ${s.chunksFromCache} from cache)`,
     `${skipped} skipped`,
-    `${s.mode === 'hybrid' ? 'hybrid' : 'lexical-only'}`,
+    s.mode,
     `${s.seconds.toFixed(1)} s`,
   ];
   return `codescout: ${parts.join(', ')} — index at ${indexDir}`;

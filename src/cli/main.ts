@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const related = command === 'related' ? parseLocation(rest) : undefined;
 
   const verbose = values.verbose ?? false;
-  const engine = await Engine.open(root, engineOptions(values, verbose));
+  const engine = await Engine.open(root, engineOptions(values));
   try {
     switch (command) {
       case 'index': {
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function engineOptions(values: Values, verbose: boolean): EngineOptions {
+function engineOptions(values: Values): EngineOptions {
   if (values.model && values['lexical-only']) throw new UsageError('--model and --lexical-only exclude each other');
   return {
     indexDir: values['index-dir'] ? resolve(values['index-dir']) : undefined,
@@ -123,7 +123,6 @@ function engineOptions(values: Values, verbose: boolean): EngineOptions {
     maxFileBytes: positiveInt(values['max-file-bytes'], '--max-file-bytes'),
     spelling: !values['no-spelling'],
     log: (message) => process.stderr.write(`codescout: ${message}\n`),
-    verbose,
   };
 }
 
@@ -132,7 +131,7 @@ async function refreshWithProgress(engine: Engine) {
   let interrupted = false;
   const signal = { get cancelled() { return interrupted; } };
   const onSigint = () => {
-    if (interrupted) process.exit(130);
+    if (interrupted) process.exit(INTERRUPTED);
     interrupted = true;
     process.stderr.write('\ncodescout: stopping after the current batch (Ctrl-C again to quit now)\n');
   };

@@ -42,7 +42,6 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   spelling?: boolean;
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
-  verbose?: boolean;
 }
 
 export interface SearchOptions {
@@ -138,7 +137,7 @@ export class Engine {
     if (!embedder) {
       log(
         options.model === null
-          ? 'lexical-only search (--lexical-only): results match words, not meaning'
+          ? 'lexical-only search, as asked: results match words, not meaning'
           : 'no embedding model is installed: lexical-only search, results match words, not meaning',
       );
     }
@@ -288,7 +287,7 @@ export class Engine {
     const top = opts.top ?? 10;
     const rel = path.replace(/\\/g, '/').replace(/^\.\//, '');
     const source = this.state.catalog.chunkAt(rel, line);
-    if (!source) throw new Error(`no indexed code at ${rel}:${line}`);
+    if (!source) throw new NothingIndexedError(`no indexed code at ${rel}:${line}`);
     const sourceKey = definitionKey(source);
     // itself, the other windows of a long definition, and anything nested in or around it
     const sameDefinition = (c: ChunkRecord) =>
@@ -335,8 +334,7 @@ export class Engine {
     skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
     const skippedByReason: Record<string, number> = {};
     for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-    const languages: Record<string, number> = {};
-    for (const c of catalog.chunks.values()) languages[c.language] = (languages[c.language] ?? 0) + 1;
+    const { languages } = this.contents();
 
     return {
       root: this.root,
@@ -418,6 +416,11 @@ function definitionKey(c: ChunkRecord): string {
   return c.kind === 'window' ? `${c.id}` : `${c.path}\0${c.kind}\0${c.container ?? ''}\0${c.name}\0${c.signature}`;
 }
 
+/** {@link Engine.related} at a location where no indexed chunk is: a normal answer for callers such as hovers. */
+export class NothingIndexedError extends Error {
+  override readonly name = 'NothingIndexedError';
+}
+
 /** A file-system failure on the index folder, said in words (the errno code stays in the message). */
 function indexFolderError(indexDir: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -430,7 +433,7 @@ function indexFolderError(indexDir: string, err: unknown): Error {
     ENOSPC: 'the disk is full',
   };
   if (!code || !why[code]) return err as Error;
-  return new Error(`cannot use the index folder ${indexDir}: ${why[code]} (${code}); choose another with --index-dir`);
+  return new Error(`cannot use the index folder ${indexDir}: ${why[code]} (${code}); choose another index folder`);
 }
 
 /** Language names people use that are neither a language id nor a file extension. */

@@ -3,7 +3,7 @@
  * cancellable, coalesced from file changes) and the state the editor shows.
  */
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import { Engine, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
+import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
 import type { Progress } from '../engine/types';
 import type {
@@ -38,8 +38,6 @@ const CHANGES_MAX_WAIT_MS = 3000;
 const PROGRESS_INTERVAL_MS = 100;
 /** Related-code answers kept for hovers and the sidebar. */
 const RELATED_CACHE_ENTRIES = 1000;
-/** The message of Engine.related's only error: nothing is indexed at the location. */
-const NOTHING_INDEXED_AT = 'no indexed code at ';
 
 /** See FolderStatus.version. */
 let statusVersion = 0;
@@ -356,7 +354,7 @@ async function relatedOrNull(engine: Engine, path: string, line: number, top: nu
   try {
     return await engine.related(path, line, { top });
   } catch (err) {
-    if ((err as Error).message.startsWith(NOTHING_INDEXED_AT)) return null;
+    if (err instanceof NothingIndexedError) return null;
     throw err;
   }
 }
