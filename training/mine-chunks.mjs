@@ -1,5 +1,6 @@
 // Mines (doc comment, code) pairs with the project's own tree-sitter chunker, so that training sees
-// code exactly as the index does. Reads source paths (one per line) from FILE_LIST and writes one JSON
+// code as the index does (chunker defaults: definitions over 2,000 characters are split, and so not
+// mined; the index splits at 2,048 with the shipped model). Reads source paths (one per line) from FILE_LIST and writes one JSON
 // line per documented, unsplit function/method/constructor chunk:
 //   {"lang", "name", "doc", "code", "full", "path"}
 // where `full` is the chunk text (doc comment included) and `code` the definition without its doc.
