@@ -8,11 +8,13 @@
   // @ts-ignore -- provided by VS Code inside webviews
   const vscode = acquireVsCodeApi();
   const SEARCH_DELAY_MS = 250;
-  const REASONS = {
-    words: { label: 'words', title: 'Matched the words of the query' },
-    meaning: { label: 'meaning', title: 'Matched the meaning of the query' },
-    both: { label: 'words + meaning', title: 'Matched both the words and the meaning of the query' },
-  };
+  const BOTH = { label: 'words + meaning', title: 'Matched both the words and the meaning of the query' };
+  /** Badges by a result's reason; a Map, so that a reason from a message never meets Object.prototype. */
+  const REASONS = new Map([
+    ['words', { label: 'words', title: 'Matched the words of the query' }],
+    ['meaning', { label: 'meaning', title: 'Matched the meaning of the query' }],
+    ['both', BOTH],
+  ]);
 
   const form = /** @type {HTMLFormElement} */ (byId('search-form'));
   const query = /** @type {HTMLInputElement} */ (byId('query'));
@@ -154,7 +156,7 @@
     const head = element('div', 'head');
     head.append(element('span', 'name', r.name), element('span', 'kind', r.kind));
     if (r.container) head.append(element('span', 'container', r.container));
-    const reason = REASONS[r.reason] ?? REASONS.both;
+    const reason = REASONS.get(r.reason) ?? BOTH;
     const badge = element('span', `badge ${r.reason}`, reason.label);
     badge.title = reason.title;
     head.append(badge);

@@ -17,7 +17,7 @@ import { refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
-import { parseQuery } from './search/query';
+import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
 import { Speller, type SpelledQuery } from './search/spelling';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
@@ -25,6 +25,7 @@ import { defaultIndexDir, defaultModelDir } from './paths';
 import type { CancelSignal, LanguageId, Progress } from './types';
 
 export type { IndexSummary } from './indexer';
+export { MAX_QUERY_CHARS, QueryTooLongError } from './search/query';
 
 export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'include' | 'exclude'> {
   /** where the index lives; default: the user cache folder, keyed by the workspace path */
@@ -40,6 +41,11 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
    * default true. Needs a model whose tokenizer has a word-level vocabulary.
    */
   spelling?: boolean;
+  /**
+   * The longest query `search` accepts, in characters (default MAX_QUERY_CHARS, 2,000); a longer
+   * one is refused with a QueryTooLongError.
+   */
+  maxQueryChars?: number;
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
 }
@@ -163,13 +169,14 @@ export class Engine {
    */
   contents(): IndexContents {
     const { catalog } = this.state;
-    const languages: Record<string, number> = {};
+    const languages = new Map<string, number>();
     let definitions = 0;
     for (const c of catalog.chunks.values()) {
-      languages[c.language] = (languages[c.language] ?? 0) + 1;
+      languages.set(c.language, (languages.get(c.language) ?? 0) + 1);
       if (c.kind !== 'window') definitions++;
     }
-    return { files: catalog.indexedFileCount, chunks: catalog.chunks.size, definitions, languages };
+    // counted in a Map, handed out as own properties: a name read from disk never meets Object.prototype
+    return { files: catalog.indexedFileCount, chunks: catalog.chunks.size, definitions, languages: Object.fromEntries(languages) };
   }
 
   /**
@@ -205,9 +212,11 @@ export class Engine {
 
   /**
    * {@link search}, also saying what was searched: `searchedFor` is the query after spelling
-   * correction, present only when some word was corrected.
+   * correction, present only when some word was corrected. A query longer than the engine's
+   * `maxQueryChars` (default {@link MAX_QUERY_CHARS}) throws a {@link QueryTooLongError}.
    */
   async searchAnswer(query: string, opts: SearchOptions = {}): Promise<{ hits: SearchHit[]; searchedFor?: string }> {
+    checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
     const spelled = this.spell(query);
     const parsed = parseQuery(spelled.text);
     const hits = await this.rank(parsed.lexicalTokens, (e) => e.embedQuery(spelled.text), opts, new Set(parsed.languages.flatMap(languageIds)));
@@ -217,8 +226,10 @@ export class Engine {
   /**
    * The query as {@link search} reads it: words that neither the workspace's index nor the model's
    * dictionary knows are corrected or split (search/spelling.ts); unchanged without a dictionary.
+   * A query over `maxQueryChars` is refused with a QueryTooLongError, as by {@link search}.
    */
   spell(query: string): SpelledQuery {
+    checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
     if (this.speller === undefined) {
       const words = this.options.spelling === false ? undefined : this.embedder?.words;
       this.speller = words?.length ? new Speller(words) : null;
@@ -332,8 +343,8 @@ export class Engine {
     const skipped: Skipped[] = [...scan.skipped];
     for (const [path, f] of catalog.files) if (f.skip && present.has(path)) skipped.push({ path, reason: f.skip, detail: f.detail });
     skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
-    const skippedByReason: Record<string, number> = {};
-    for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
+    const skippedByReason = new Map<string, number>();
+    for (const s of skipped) skippedByReason.set(s.reason, (skippedByReason.get(s.reason) ?? 0) + 1);
     const { languages } = this.contents();
 
     return {
@@ -347,7 +358,7 @@ export class Engine {
       languages,
       updatedAt: this.state.updatedAt,
       stale,
-      skippedByReason,
+      skippedByReason: Object.fromEntries(skippedByReason),
       skipped,
     };
   }
@@ -424,20 +435,27 @@ export class NothingIndexedError extends Error {
 /** A file-system failure on the index folder, said in words (the errno code stays in the message). */
 function indexFolderError(indexDir: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
-  const why: Record<string, string> = {
-    ENOTDIR: 'a file is in the way of it',
-    EEXIST: 'a file is in the way of it',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'the file system is read-only',
-    ENOSPC: 'the disk is full',
-  };
-  if (!code || !why[code]) return err as Error;
-  return new Error(`cannot use the index folder ${indexDir}: ${why[code]} (${code}); choose another index folder`);
+  const why = code === undefined ? undefined : INDEX_FOLDER_ERRORS.get(code);
+  if (!why) return err as Error;
+  return new Error(`cannot use the index folder ${indexDir}: ${why} (${code}); choose another index folder`);
 }
 
+/** The file-system errors on the index folder that {@link indexFolderError} says in words, by errno code. */
+const INDEX_FOLDER_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['ENOTDIR', 'a file is in the way of it'],
+  ['EEXIST', 'a file is in the way of it'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['EROFS', 'the file system is read-only'],
+  ['ENOSPC', 'the disk is full'],
+]);
+
 /** Language names people use that are neither a language id nor a file extension. */
-const LANGUAGE_NAMES: Record<string, LanguageId> = { golang: 'go', 'c++': 'cpp', 'c#': 'csharp' };
+const LANGUAGE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>([
+  ['golang', 'go'],
+  ['c++', 'cpp'],
+  ['c#', 'csharp'],
+]);
 
 /**
  * The language ids a `--lang` value or a language named in a query stands for: an id (`python`),
@@ -446,6 +464,6 @@ const LANGUAGE_NAMES: Record<string, LanguageId> = { golang: 'go', 'c++': 'cpp',
  */
 function languageIds(name: string): LanguageId[] {
   const lower = name.toLowerCase();
-  const id = LANGUAGE_NAMES[lower] ?? languageForPath(`x.${lower}`) ?? (lower as LanguageId);
+  const id = LANGUAGE_NAMES.get(lower) ?? languageForPath(`x.${lower}`) ?? (lower as LanguageId);
   return id === 'typescript' ? ['typescript', 'tsx'] : [id];
 }

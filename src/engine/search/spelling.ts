@@ -40,6 +40,8 @@ export class Speller {
   private readonly rank = new Map<string, number>();
   /** suggestion candidates by length */
   private readonly byLength = new Map<number, string[]>();
+  /** length of the longest dictionary word: no longer word can be reached within two edits or split in two */
+  private longest = 0;
 
   /** `words`: the dictionary, most frequent first; entries that are not all letters are ignored. */
   constructor(words: Iterable<string>) {
@@ -47,6 +49,7 @@ export class Speller {
       const word = raw.toLowerCase();
       if (!LETTERS_ONLY.test(word) || this.rank.has(word)) continue;
       this.rank.set(word, this.rank.size);
+      this.longest = Math.max(this.longest, word.length);
       if (word.length >= MIN_SUGGESTION_LENGTH) {
         const list = this.byLength.get(word.length) ?? [];
         list.push(word);
@@ -65,11 +68,19 @@ export class Speller {
    */
   correct(query: string, isKnown: (word: string) => boolean = () => false): SpelledQuery {
     const corrections: Correction[] = [];
+    // A word repeated in the query is looked up once: a suggestion scans a share of the dictionary.
+    const decided = new Map<string, string | undefined>();
     const text = query.replace(WORD, (typed) => {
       if (INNER_CAPITAL.test(typed)) return typed;
       const word = typed.toLowerCase();
-      if ([...word].length < MIN_WORD_LENGTH || this.rank.has(word) || isKnown(word)) return typed;
-      const to = this.suggest(word);
+      let to: string | undefined;
+      if (decided.has(word)) {
+        to = decided.get(word);
+      } else {
+        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || isKnown(word);
+        to = keep ? undefined : this.suggest(word);
+        decided.set(word, to);
+      }
       if (to === undefined) return typed;
       corrections.push({ from: typed, to });
       return to;
@@ -80,6 +91,8 @@ export class Speller {
   /** The best replacement for an unknown word, or undefined when nothing is close enough. */
   suggest(word: string): string | undefined {
     const maxDistance = word.length >= TWO_EDITS_FROM ? 2 : 1;
+    // Too long to be within reach of any dictionary word, or to be two of them run together.
+    if (word.length > this.longest * 2 && word.length > this.longest + maxDistance) return undefined;
     let best: { cost: number; rank: number; text: string } | undefined;
     const consider = (cost: number, rank: number, text: string): void => {
       if (!best || cost < best.cost || (cost === best.cost && rank < best.rank)) best = { cost, rank, text };
@@ -91,13 +104,24 @@ export class Speller {
         if (d <= maxDistance) consider(d, this.rank.get(candidate)!, candidate);
       }
     }
-    for (let i = MIN_SPLIT_PART; i <= word.length - MIN_SPLIT_PART; i++) {
+    // Both parts of a split are dictionary words, so neither is longer than the longest one.
+    const firstSplit = Math.max(MIN_SPLIT_PART, word.length - this.longest);
+    const lastSplit = Math.min(word.length - MIN_SPLIT_PART, this.longest);
+    for (let i = firstSplit; i <= lastSplit; i++) {
       const left = this.rank.get(word.slice(0, i));
       const right = this.rank.get(word.slice(i));
       if (left !== undefined && right !== undefined) consider(1, Math.max(left, right), `${word.slice(0, i)} ${word.slice(i)}`);
     }
     return best?.text;
   }
+}
+
+/** Whether `word` has fewer than `n` code points (counted only as far as needed). */
+function codePointsBelow(word: string, n: number): boolean {
+  if (word.length < n) return true;
+  let count = 0;
+  for (const _ of word) if (++count >= n) return false;
+  return true;
 }
 
 /**

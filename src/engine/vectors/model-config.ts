@@ -145,7 +145,7 @@ class Fields {
   }
 
   optionalString(key: string): string | undefined {
-    return this.values[key] === undefined ? undefined : this.string(key);
+    return this.get(key) === undefined ? undefined : this.string(key);
   }
 
   number(key: string): number {
@@ -170,11 +170,16 @@ class Fields {
   }
 
   optionalObject(key: string): Fields | undefined {
-    return this.values[key] === undefined ? undefined : this.object(key);
+    return this.get(key) === undefined ? undefined : this.object(key);
+  }
+
+  /** The file's own value of `key`: never one inherited from `Object.prototype`. */
+  private get(key: string): unknown {
+    return Object.hasOwn(this.values, key) ? this.values[key] : undefined;
   }
 
   private read<T>(key: string, expected: string, isValid: (v: unknown) => v is T, fallback?: T): T {
-    const value = this.values[key];
+    const value = this.get(key);
     if (value === undefined) {
       if (fallback === undefined) {
         throw this.error(key, `is missing (expected ${expected})`);

@@ -166,7 +166,9 @@ class OnnxEmbedder implements Embedder {
       });
     });
     const dims = [batch, width];
-    const feeds: Record<string, ort.Tensor> = { [this.io.ids]: new ort.Tensor('int64', ids, dims) };
+    // keyed by the model's own input names: an object without a prototype, so no name meets Object.prototype
+    const feeds: Record<string, ort.Tensor> = Object.create(null);
+    feeds[this.io.ids] = new ort.Tensor('int64', ids, dims);
     if (this.io.mask !== undefined) {
       feeds[this.io.mask] = new ort.Tensor('int64', mask, dims);
     }
