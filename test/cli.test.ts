@@ -317,6 +317,27 @@ test('status reports files changed since the last index, without refreshing', as
   assert.equal(json.mode, 'lexical-only');
 });
 
+const SHAPE = 'export class Shape {\n  constructor(readonly sides: number) {}\n\n  toString(): string {\n    return `${this.sides} sides`;\n  }\n}\n';
+
+test('query words named like Object.prototype keys are searched like any word, as arguments and on stdin', async () => {
+  const repo = await copyFixtureRepo(path.join(await temp.make('cli-keys'), 'repo'));
+  await writeIn(repo, 'src/render/shape.ts', SHAPE);
+  const lexical = ['--index-dir', await temp.make('cli-keys-index'), '--lexical-only'];
+  const [answer] = parseJsonLines((await ok(['search', repo, ...lexical, '--json', 'constructor'])).stdout);
+  assert.equal(answer.query, 'constructor');
+  assert.ok(answer.results.some((h) => h.name === 'constructor' && h.path === 'src/render/shape.ts'), JSON.stringify(answer.results));
+  const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
+  const batch = await ok(['search', repo, ...lexical, '--json'], { input: `${names.join('\n')}\n` });
+  assert.deepEqual(parseJsonLines(batch.stdout).map((a) => a.query), names, 'one answer per line: no word ends the batch');
+  // with the default model, the words also pass through spelling correction and the embedder
+  const small = await temp.make('cli-keys-small');
+  await writeIn(small, 'shape.ts', SHAPE);
+  const hybrid = await ok(['search', small, '--index-dir', await temp.make('cli-keys-hybrid'), '--json', 'constructor', 'toString']);
+  const [both] = parseJsonLines(hybrid.stdout);
+  assert.ok(!('searchedFor' in both), 'nothing to correct');
+  assert.ok(both.results.some((h) => h.name === 'constructor'), JSON.stringify(both.results));
+});
+
 test('with the default model, a misspelt query is searched corrected, and says so', async () => {
   const repo = await copyFixtureRepo(path.join(await temp.make('cli-spelling'), 'repo'));
   const common = ['--index-dir', await temp.make('cli-spelling-index')];
