@@ -100,6 +100,30 @@ test('known words, short words, identifiers and words the workspace knows are le
   assert.equal(speller.correct('Permisions?').text, 'permissions?');
 });
 
+test('a word repeated in a query is looked up once, and corrected everywhere it is', () => {
+  const speller = new Speller(DICTIONARY);
+  const asked: string[] = [];
+  const { text, corrections } = speller.correct('Permisions permisions PERMISIONS dictionray permisions', (w) => {
+    asked.push(w);
+    return false;
+  });
+  assert.equal(text, 'permissions permissions PERMISIONS dictionary permissions');
+  assert.deepEqual(asked, ['permisions', 'dictionray']);
+  assert.equal(corrections.length, 4);
+});
+
+test('splits reach as far as the longest dictionary word on either side, and no further', () => {
+  const long = 'internationalisation';
+  const speller = new Speller([long, 'cat', 'dog']);
+  assert.equal(speller.suggest(`${long}cat`), `${long} cat`);
+  assert.equal(speller.suggest(`dog${long}`), `dog ${long}`);
+  assert.equal(speller.suggest(`${long}${long}`), `${long} ${long}`);
+  // longer than two dictionary words and out of reach of any: nothing to suggest
+  assert.equal(speller.suggest(`${long}${long}x`), undefined);
+  assert.equal(speller.suggest('x'.repeat(100_000)), undefined);
+  assert.deepEqual(speller.correct(`${'ab'.repeat(50_000)} dgo`.repeat(2)).corrections, []);
+});
+
 test('the dictionary keeps only words of letters, once, at their first (most frequent) rank', () => {
   const speller = new Speller(['<pad>', 'file', '2d', 'utf8', 'FILE', 'files']);
   assert.equal(speller.size, 2);
