@@ -119,6 +119,13 @@ test('tokenizer kinds: a prototype name is no kind', () => {
   assert.equal(isTokenizerKind('identifier'), true);
 });
 
+test('loading a tokenizer of a prototype-named kind is refused with its cause', async () => {
+  for (const name of NAMES) {
+    const spec = { kind: name, file: 'tokenizer.json', options: {} } as unknown as Parameters<typeof loadTokenizer>[1];
+    await assert.rejects(loadTokenizer(SHIPPED_MODEL_DIR, spec), { message: `unknown tokenizer kind ${JSON.stringify(name)} (known: huggingface, identifier)` });
+  }
+});
+
 test('the shipped model tokenizer gives in-range ids for prototype names', async () => {
   const tokenizer = await loadTokenizer(SHIPPED_MODEL_DIR, { kind: 'identifier', file: 'tokenizer.json', options: {} });
   const file = (await import(path.join(SHIPPED_MODEL_DIR, 'tokenizer.json'))) as { vocab: string[]; hashBuckets: number };

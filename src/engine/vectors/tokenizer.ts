@@ -47,6 +47,10 @@ export function isTokenizerKind(kind: string): kind is TokenizerKind {
 }
 
 /** Loads the tokenizer that `spec` describes from `modelDir`. */
-export function loadTokenizer(modelDir: string, spec: TokenizerSpec): Promise<TextTokenizer> {
+export async function loadTokenizer(modelDir: string, spec: TokenizerSpec): Promise<TextTokenizer> {
+  // model-config validates the kind; this guards callers that built a spec by hand
+  if (!isTokenizerKind(spec.kind)) {
+    throw new Error(`unknown tokenizer kind ${JSON.stringify(spec.kind)} (known: ${TOKENIZER_KINDS.join(', ')})`);
+  }
   return TOKENIZER_LOADERS[spec.kind](modelDir, spec);
 }
