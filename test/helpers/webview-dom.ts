@@ -88,6 +88,8 @@ export interface SidebarPage {
   sent: unknown[];
   /** delivers a message from the extension to the script */
   post(message: unknown): void;
+  /** what the script logged with console.warn or console.error */
+  warnings: unknown[][];
 }
 
 /** Runs `script` against the elements with an id in `html` (with their class and hidden attribute). */
@@ -103,6 +105,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
   }
   const windowListeners: ((event: { data: unknown }) => void)[] = [];
   const sent: unknown[] = [];
+  const warnings: unknown[][] = [];
   const document = {
     getElementById: (id: string) => elements.get(id) ?? null,
     createElement: (tag: string) => new FakeElement(tag.toUpperCase()),
@@ -114,6 +117,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
     document,
     window: { addEventListener: (type: string, listener: (event: { data: unknown }) => void) => type === 'message' && windowListeners.push(listener) },
     HTMLElement: FakeElement,
+    console: { warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) },
     setTimeout,
     clearTimeout,
   });
@@ -124,6 +128,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
       return element;
     },
     sent,
+    warnings,
     post: (message) => windowListeners.forEach((l) => l({ data: message })),
   };
 }
