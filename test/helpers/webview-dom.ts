@@ -92,8 +92,8 @@ export interface SidebarPage {
   warnings: unknown[][];
 }
 
-/** Runs `script` against the elements with an id in `html` (with their class and hidden attribute). */
-export function runSidebar(html: string, script: string): SidebarPage {
+/** Runs `script` against the elements with an id in `html` (with their class and hidden attribute), with `savedState` as the webview's saved state. */
+export function runSidebar(html: string, script: string, savedState?: unknown): SidebarPage {
   const elements = new Map<string, FakeElement>();
   for (const [tag, name, attributes] of html.matchAll(/<([a-z0-9]+)\b([^>]*)>/g)) {
     const id = /\sid="([^"]+)"/.exec(attributes)?.[1];
@@ -113,7 +113,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
     querySelectorAll: (selector: string) => [...elements.values()].flatMap((e) => e.querySelectorAll(selector)),
   };
   runInNewContext(script, {
-    acquireVsCodeApi: () => ({ getState: () => undefined, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),
+    acquireVsCodeApi: () => ({ getState: () => savedState, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),
     document,
     window: { addEventListener: (type: string, listener: (event: { data: unknown }) => void) => type === 'message' && windowListeners.push(listener) },
     HTMLElement: FakeElement,
