@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { marked, type Token } from 'marked';
+import { inlineText, renderLabel } from './helpers/vscode-text';
 import type { DefinitionEntry, FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
 import { isHeaderLine } from '../src/extension/definition-header';
 import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText, oneLine } from '../src/extension/display-text';
@@ -225,20 +226,6 @@ test('kind icons: a codicon per kind, and a fallback', () => {
   assert.equal(kindIcon('toString'), 'symbol-misc', 'object prototype names are not kinds');
 });
 
-/**
- * How VS Code shows a label with icons (renderLabelWithIcons): `$(name)` and `$(name~modifier)`
- * become icons, and a backslash before one shows it as text, without the backslash.
- */
-function renderLabel(text: string): { shown: string; icons: string[] } {
-  const icons: string[] = [];
-  const shown = text.replace(/(\\)?\$\(([A-Za-z0-9-]+(?:~[A-Za-z]+)?)\)/g, (_m, escaped: string | undefined, name: string) => {
-    if (escaped) return `$(${name})`;
-    icons.push(name);
-    return '';
-  });
-  return { shown, icons };
-}
-
 /** Repository content that means something to labels, Markdown, links or terminals. */
 const HOSTILE_TEXT = [
   '$(alert) click me',
@@ -321,17 +308,6 @@ const SOME_HIT: FolderHit = {
   signature: 'def abc():',
   snippet: 'return 1',
 };
-
-/** The visible text of inline Markdown tokens; anything but text and escapes (a link, emphasis, HTML, code) fails. */
-function inlineText(tokens: Token[] | undefined, where: string): string {
-  return (tokens ?? [])
-    .map((t) => {
-      if (t.type === 'escape') return t.text;
-      if (t.type === 'text') return 'tokens' in t && t.tokens?.length ? inlineText(t.tokens, where) : t.text;
-      throw new Error(`${where}: Markdown made a ${t.type} token out of ${JSON.stringify(t.raw)}`);
-    })
-    .join('');
-}
 
 test('hover Markdown: one list item and one command link per related definition, whatever the names and paths', () => {
   const links = HOSTILE_TEXT.map((text, i) => ({ root: '/w/app', path: `src/${text}/x${i}.py`, name: text, kind: 'method', startLine: i + 1, endLine: i + 3 }));
