@@ -51,6 +51,9 @@ test('webview messages: anything else is rejected', () => {
     { type: 'open', id: 'r1; alert(1)' },
     { type: 'open', id: 'R1' },
     { type: 'open', id: 'r' },
+    Object.create({ type: 'reindex' }),
+    Object.assign(Object.create({ query: 'x', language: '', path: '' }), { type: 'search' }),
+    ...Object.getOwnPropertyNames(Object.prototype).map((type) => ({ type })),
   ];
   for (const raw of rejected) assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
 });
