@@ -41,9 +41,9 @@
 
   const saved = vscode.getState();
   if (isObject(saved)) {
-    query.value = stringOr(saved.query, '');
-    pathFilter.value = stringOr(saved.path, '');
-    setLanguages([], stringOr(saved.language, ''));
+    query.value = stringOr(own(saved, 'query'), '');
+    pathFilter.value = stringOr(own(saved, 'path'), '');
+    setLanguages([], stringOr(own(saved, 'language'), ''));
   }
   showNotice(resultsNotice, query.value ? '' : 'Type to search the workspace. Filters: lang:py path:src/**', 'hint');
   showNotice(relatedNotice, 'Place the cursor in a function to see related code.', 'hint');
