@@ -15,6 +15,7 @@ import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyName
 import type { FolderLocation, IndexController } from './index-controller';
 import type { LatencySamples } from './latency';
 import { HOVER_LINKS, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from './result-text';
+
 /** A hover waits this long for the engine at most. */
 const ENGINE_DEADLINE_MS = 300;
 /** A hover waits this long for the language's definition provider before it resolves the name from the index. */
