@@ -8,13 +8,15 @@
   // @ts-ignore -- provided by VS Code inside webviews
   const vscode = acquireVsCodeApi();
   const SEARCH_DELAY_MS = 250;
-  const BOTH = { label: 'words + meaning', title: 'Matched both the words and the meaning of the query' };
-  /** Badges by a result's reason; a Map, so that a reason from a message never meets Object.prototype. */
+  /** why a result matched, by the extension's MatchReason (a Map: a name from a message never finds Object.prototype) */
   const REASONS = new Map([
     ['words', { label: 'words', title: 'Matched the words of the query' }],
     ['meaning', { label: 'meaning', title: 'Matched the meaning of the query' }],
-    ['both', BOTH],
+    ['both', { label: 'words + meaning', title: 'Matched both the words and the meaning of the query' }],
   ]);
+  const LEVELS = new Set(['ready', 'busy', 'warning', 'error']);
+  /** ids the extension gives results (src/extension/sidebar/messages.ts) */
+  const RESULT_ID = /^[a-z]\d{1,9}$/;
 
   const form = /** @type {HTMLFormElement} */ (byId('search-form'));
   const query = /** @type {HTMLInputElement} */ (byId('query'));
@@ -38,10 +40,10 @@
   let shownLanguages;
 
   const saved = vscode.getState();
-  if (saved) {
-    query.value = saved.query ?? '';
-    pathFilter.value = saved.path ?? '';
-    setLanguages([], saved.language ?? '');
+  if (isObject(saved)) {
+    query.value = stringOr(own(saved, 'query'), '');
+    pathFilter.value = stringOr(own(saved, 'path'), '');
+    setLanguages([], stringOr(own(saved, 'language'), ''));
   }
   showNotice(resultsNotice, query.value ? '' : 'Type to search the workspace. Filters: lang:py path:src/**', 'hint');
   showNotice(relatedNotice, 'Place the cursor in a function to see related code.', 'hint');
@@ -70,7 +72,11 @@
   }
 
   window.addEventListener('message', (event) => {
-    const m = event.data;
+    const m = hostMessage(event.data);
+    if (!m) {
+      console.warn('Code Scout sidebar: ignored a message that is not one the extension sends', describe(event.data));
+      return;
+    }
     switch (m.type) {
       case 'status':
         return showStatus(m);
@@ -125,8 +131,13 @@
   }
 
   /**
+   * @typedef {{ items: ResultView[], partial: boolean, notice?: string, error?: string }} ResultList
+   * @typedef {{ type: 'status', text: string, level: string, indexing: boolean, languages: string[] }
+   *   | { type: 'searching' } | { type: 'relatedLoading' }
+   *   | ({ type: 'results', query: string, searchedFor?: string, setQuery: boolean } & ResultList)
+   *   | ({ type: 'related', source: string | null } & ResultList)} HostMessage
    * @param {HTMLElement} list @param {HTMLElement} notice
-   * @param {{ items: ResultView[], partial: boolean, notice?: string, error?: string }} m
+   * @param {ResultList} m
    * @param {string} emptyText
    */
   function showList(list, notice, m, emptyText) {
@@ -156,7 +167,7 @@
     const head = element('div', 'head');
     head.append(element('span', 'name', r.name), element('span', 'kind', r.kind));
     if (r.container) head.append(element('span', 'container', r.container));
-    const reason = REASONS.get(r.reason) ?? BOTH;
+    const reason = REASONS.get(r.reason) ?? { label: r.reason, title: '' };
     const badge = element('span', `badge ${r.reason}`, reason.label);
     badge.title = reason.title;
     head.append(badge);
@@ -253,6 +264,144 @@
     node.value = value;
     node.textContent = label;
     return node;
+  }
+
+  /**
+   * The message if it has the shape of one the extension sends (HostMessage in
+   * src/extension/sidebar/messages.ts), with only the fields used here; undefined otherwise.
+   * Nothing from a message is used before it is checked here.
+   * @param {unknown} data
+   * @returns {HostMessage | undefined}
+   */
+  function hostMessage(data) {
+    if (!isObject(data)) return undefined;
+    switch (own(data, 'type')) {
+      case 'status': {
+        const text = own(data, 'text');
+        const level = own(data, 'level');
+        const indexing = own(data, 'indexing');
+        const languages = own(data, 'languages');
+        if (typeof text !== 'string' || typeof level !== 'string' || !LEVELS.has(level) || typeof indexing !== 'boolean') return undefined;
+        if (!Array.isArray(languages) || !languages.every((l) => typeof l === 'string')) return undefined;
+        return { type: 'status', text, level, indexing, languages };
+      }
+      case 'searching':
+        return typeof own(data, 'query') === 'string' ? { type: 'searching' } : undefined;
+      case 'relatedLoading':
+        return { type: 'relatedLoading' };
+      case 'results': {
+        const list = resultList(data);
+        const q = own(data, 'query');
+        const searchedFor = own(data, 'searchedFor');
+        const setQuery = own(data, 'setQuery');
+        if (!list || typeof q !== 'string' || (setQuery !== undefined && typeof setQuery !== 'boolean')) return undefined;
+        // a searchedFor that is not text is left out, not the list
+        return { type: 'results', query: q, searchedFor: typeof searchedFor === 'string' ? searchedFor : undefined, setQuery: setQuery === true, ...list };
+      }
+      case 'related': {
+        const list = resultList(data);
+        const source = own(data, 'source');
+        if (!list || (source !== null && typeof source !== 'string')) return undefined;
+        return { type: 'related', source, ...list };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * @param {object} data
+   * @returns {ResultList | undefined}
+   */
+  function resultList(data) {
+    const items = own(data, 'items');
+    const partial = own(data, 'partial');
+    const notice = own(data, 'notice');
+    const error = own(data, 'error');
+    if (!Array.isArray(items) || typeof partial !== 'boolean') return undefined;
+    if (!optionalString(notice) || !optionalString(error)) return undefined;
+    /** @type {ResultView[]} */
+    const views = [];
+    for (const item of items) {
+      const view = resultView(item);
+      if (!view) return undefined;
+      views.push(view);
+    }
+    return { items: views, partial, notice, error };
+  }
+
+  /**
+   * @param {unknown} item
+   * @returns {ResultView | undefined}
+   */
+  function resultView(item) {
+    if (!isObject(item)) return undefined;
+    const id = own(item, 'id');
+    const name = own(item, 'name');
+    const kind = own(item, 'kind');
+    const container = own(item, 'container');
+    const location = own(item, 'location');
+    const language = own(item, 'language');
+    const reason = own(item, 'reason');
+    const code = own(item, 'code');
+    if (typeof id !== 'string' || !RESULT_ID.test(id)) return undefined;
+    if (typeof name !== 'string' || typeof kind !== 'string' || typeof location !== 'string' || typeof language !== 'string') return undefined;
+    if (!optionalString(container) || typeof reason !== 'string' || !REASONS.has(reason)) return undefined;
+    if (!Array.isArray(code)) return undefined;
+    /** @type {TextPart[][]} */
+    const lines = [];
+    for (const line of code) {
+      if (!Array.isArray(line)) return undefined;
+      /** @type {TextPart[]} */
+      const parts = [];
+      for (const part of line) {
+        if (!isObject(part)) return undefined;
+        const text = own(part, 'text');
+        const match = own(part, 'match');
+        if (typeof text !== 'string' || typeof match !== 'boolean') return undefined;
+        parts.push({ text, match });
+      }
+      lines.push(parts);
+    }
+    return { id, name, kind, container, location, language, reason: /** @type {ResultView['reason']} */ (reason), code: lines };
+  }
+
+  /**
+   * A plain object (not null, not an array).
+   * @param {unknown} value
+   * @returns {value is Record<string, unknown>}
+   */
+  function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  /**
+   * The object's own property `key`; undefined when it has none (never one from its prototype).
+   * @param {object} value @param {string} key
+   * @returns {unknown}
+   */
+  function own(value, key) {
+    return Object.prototype.hasOwnProperty.call(value, key) ? /** @type {Record<string, unknown>} */ (value)[key] : undefined;
+  }
+
+  /** @param {unknown} value */
+  function optionalString(value) {
+    return value === undefined || typeof value === 'string';
+  }
+
+  /** @param {unknown} value @param {string} fallback */
+  function stringOr(value, fallback) {
+    return typeof value === 'string' ? value : fallback;
+  }
+
+  /**
+   * A short description of a rejected message for the log (its type, not its contents).
+   * @param {unknown} data
+   */
+  function describe(data) {
+    if (!isObject(data)) return data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data;
+    const type = own(data, 'type');
+    return typeof type === 'string' ? `type ${JSON.stringify(type.slice(0, 40))}` : 'an object without a type';
   }
 
   /** @param {string} id */

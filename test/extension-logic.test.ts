@@ -5,18 +5,24 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { homedir } from 'node:os';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { marked, type Token } from 'marked';
+import { inlineText, renderLabel } from './helpers/vscode-text';
 import type { DefinitionEntry, FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
 import { isHeaderLine } from '../src/extension/definition-header';
+import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText, oneLine } from '../src/extension/display-text';
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
 import { kindIcon } from '../src/extension/kind-icons';
 import { LatencySamples, percentile } from '../src/extension/latency';
 import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
+import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
 import { resultTitle } from '../src/extension/result-title';
 import { DEFAULT_MAX_RESULTS, editorSettings, folderOptions, type ConfigSource } from '../src/extension/settings';
 import { folderLine, statusView } from '../src/extension/status-view';
+import { checkLocation, parseLocation, resolveLocation, type CodeLocation } from '../src/extension/workspace-path';
 
 function config(values: Record<string, unknown>): ConfigSource {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -218,4 +224,204 @@ test('kind icons: a codicon per kind, and a fallback', () => {
   assert.equal(kindIcon('method'), 'symbol-method');
   assert.equal(kindIcon('window'), 'symbol-file');
   assert.equal(kindIcon('toString'), 'symbol-misc', 'object prototype names are not kinds');
+});
+
+/** Repository content that means something to labels, Markdown, links or terminals. */
+const HOSTILE_TEXT = [
+  '$(alert) click me',
+  'a$(sync~spin)b$(eye)',
+  '\\$(eye) already escaped',
+  '$(not an icon) $( $()',
+  'two\nlines\r\n',
+  'tab\there',
+  '\u001b]0;title\u0007\u001b[2J',
+  'rtl \u202egnp.exe',
+  'sep\u2028para\u2029',
+  '[click](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D)',
+  '*bold* _em_ `code` ~~strike~~ # h',
+  '<img src=x onerror=alert(1)> &lt;b&gt; &amp;',
+  'a)b(c]d[e',
+  'x "quoted" \'single\'',
+  'https://evil.example/ www.evil.example',
+  '1. list\n- item\n> quote',
+  '\\',
+  'constructor',
+  '__proto__',
+];
+
+test('labels: repository text shows as text, never as icons; controls become visible escapes', () => {
+  for (const text of HOSTILE_TEXT) {
+    const rendered = renderLabel(labelText(text));
+    assert.deepEqual(rendered.icons, [], `no icon from ${JSON.stringify(text)}`);
+    assert.equal(rendered.shown, oneLine(text), `shown as written: ${JSON.stringify(text)}`);
+    assert.doesNotMatch(labelText(text), /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, 'one line, no controls');
+  }
+  assert.equal(escapeIcons('$(alert)'), '\\$(alert)', 'a backslash before the icon syntax, as VS Code escapes icons');
+  assert.equal(escapeIcons('\\$(eye)'), '\\\\$(eye)', 'an escaped icon keeps its own backslash in view');
+  assert.equal(escapeIcons('$(not an icon) costs $(5'), '$(not an icon) costs $(5', 'text that is no icon is left alone');
+  assert.equal(oneLine('a\nb\r\tc'), 'a\\nb\\r\\tc');
+  assert.equal(oneLine('\u001b[2J\u007f\u0085'), '\\x1b[2J\\x7f\\x85');
+  assert.equal(oneLine('\u202eabc\u2066'), '\\u{202e}abc\\u{2066}');
+  assert.equal(oneLine('naïve — 漢字 🙂'), 'naïve — 漢字 🙂', 'other text is unchanged');
+  assert.equal(codeLine('\tif x:\r'), '  if x:\\r', 'tabs in code are spaces');
+});
+
+test('palette items: the kind icon is the only icon; names, paths and code are text on one line', () => {
+  for (const text of HOSTILE_TEXT) {
+    const hit: FolderHit = {
+      root: '/w',
+      path: `src/${text}.py`,
+      startLine: 7,
+      endLine: 9,
+      name: text,
+      kind: 'function',
+      score: 1,
+      matchedBy: 'both',
+      language: 'python',
+      container: text,
+      signature: `def f(): # ${text}`,
+      snippet: `return "${text}"`,
+    };
+    const item = hitItem(hit, text, true);
+    const label = renderLabel(item.label);
+    assert.deepEqual(label.icons, ['symbol-function'], `label of ${JSON.stringify(text)}`);
+    assert.equal(label.shown, ` ${oneLine(text)}`);
+    assert.deepEqual(renderLabel(item.description!).icons, [], `description of ${JSON.stringify(text)}`);
+    assert.equal(renderLabel(item.description!).shown, oneLine(`${text} · ${text}/src/${text}.py:7`));
+    assert.deepEqual(renderLabel(item.detail!).icons, [], `detail of ${JSON.stringify(text)}`);
+    assert.equal(renderLabel(item.detail!).shown, codeLine(`return "${text}"`.trim()));
+    assert.equal(item.hit, hit, 'the item opens the hit it shows');
+  }
+  assert.deepEqual(renderLabel(hitItem({ ...SOME_HIT, kind: 'constructor' }, undefined, false).label).icons, ['symbol-constructor']);
+});
+
+const SOME_HIT: FolderHit = {
+  root: '/w',
+  path: 'src/a.py',
+  startLine: 1,
+  endLine: 2,
+  name: 'abc',
+  kind: 'function',
+  score: 1,
+  matchedBy: 'lexical',
+  language: 'python',
+  signature: 'def abc():',
+  snippet: 'return 1',
+};
+
+test('hover Markdown: one list item and one command link per related definition, whatever the names and paths', () => {
+  const links = HOSTILE_TEXT.map((text, i) => ({ root: '/w/app', path: `src/${text}/x${i}.py`, name: text, kind: 'method', startLine: i + 1, endLine: i + 3 }));
+  for (let i = 0; i < links.length; i += 3) {
+    const shown = links.slice(i, i + 3);
+    const value = relatedMarkdownValue(shown, (root) => (root === '/w/app' ? 'app $(alert)\n' : undefined));
+    const tokens = marked.lexer(value);
+    const blocks = tokens.filter((t) => t.type !== 'space');
+    assert.deepEqual(blocks.map((t) => t.type), ['paragraph', 'list'], value);
+    const list = blocks[1] as Token & { items: (Token & { tokens: Token[] })[] };
+    assert.equal(list.items.length, shown.length, `one item per link:\n${value}`);
+    list.items.forEach((item, k) => {
+      const link = shown[k];
+      const inline = item.tokens.flatMap((t) => ('tokens' in t && t.type === 'text' ? (t.tokens ?? []) : [t]));
+      const anchors = inline.filter((t) => t.type === 'link') as (Token & { href: string; title: string | null; tokens: Token[] })[];
+      assert.equal(anchors.length, 1, `one link in ${JSON.stringify(item.raw)}`);
+      const [anchor] = anchors;
+      const at: CodeLocation = { root: link.root, path: link.path, startLine: link.startLine, endLine: link.endLine };
+      assert.equal(anchor.href, commandUri(OPEN_LOCATION_COMMAND, [at]));
+      assert.match(anchor.href, /^command:codescout\.internal\.openLocation\?[A-Za-z0-9%._-]+$/, 'nothing in the URI that Markdown or a URI parser reads');
+      assert.deepEqual(JSON.parse(decodeURIComponent(anchor.href.slice(anchor.href.indexOf('?') + 1))), [at], 'the argument is the location, exactly');
+      const name = renderLabel(inlineText(anchor.tokens, 'link text'));
+      assert.deepEqual(name, { shown: oneLine(link.name), icons: [] }, `the name as text: ${JSON.stringify(link.name)}`);
+      assert.equal(renderLabel(anchor.title ?? '').shown, `Open ${oneLine(link.path)}`);
+      const rest = inline.slice(inline.indexOf(anchor) + 1);
+      const after = renderLabel(inlineText(rest, 'location'));
+      assert.deepEqual(after, { shown: ` — ${oneLine(`app $(alert)\n/${link.path}:${link.startLine}`)}`, icons: [] });
+      const before = renderLabel(inlineText(inline.slice(0, inline.indexOf(anchor)), 'icon'));
+      assert.deepEqual(before, { shown: ' ', icons: ['symbol-method'] }, 'the kind icon, and only it');
+    });
+  }
+  assert.equal(markdownText('$(alert)'), '\\\\\\$\\(alert\\)', 'VS Code’s appendText escapes an icon the same way');
+});
+
+test('notifications: link syntax from a message stays text', () => {
+  const message = noticeText('cannot open [click](command:evil?x) or [a] (b)\nnext');
+  assert.doesNotMatch(message, /\]\(/);
+  assert.doesNotMatch(message, /\n/);
+  assert.equal(message.replace(/\u2060/g, ''), 'cannot open [click](command:evil?x) or [a] (b)\\nnext');
+});
+
+test('locations: only a file inside a workspace folder may be opened', async () => {
+  const roots = ['/w/app', '/w/lib'];
+  const at = (p: string, over: Partial<CodeLocation> = {}): CodeLocation => ({ root: '/w/app', path: p, startLine: 3, endLine: 5, ...over });
+  assert.deepEqual(checkLocation(at('src/a.py'), roots), { file: '/w/app/src/a.py' });
+  assert.deepEqual(checkLocation(at('src/a.py', { root: '/w/lib' }), roots), { file: '/w/lib/src/a.py' });
+  assert.deepEqual(checkLocation(at('two\nlines.py'), roots), { file: '/w/app/two\nlines.py' }, 'any file name the folder holds');
+  assert.deepEqual(checkLocation(at('./src//a.py'), roots), { file: '/w/app/src/a.py' });
+  const refused: [CodeLocation, RegExp][] = [
+    [at('../../etc/passwd'), /leads outside the workspace folder/],
+    [at('src/../../lib/x.py'), /leads outside/],
+    [at('..'), /leads outside/],
+    [at('.'), /leads outside/],
+    [at('/etc/passwd'), /absolute path/],
+    [at(''), /not a valid path/],
+    [at('a\0b'), /not a valid path/],
+    [at('x'.repeat(5000)), /not a valid path/],
+    [at('src/a.py', { root: '/etc' }), /not in a folder of this workspace/],
+    [at('src/a.py', { root: '/w/app/' }), /not in a folder of this workspace/],
+    [at('src/a.py', { root: '/w/app/../lib' }), /not in a folder of this workspace/],
+    [at('src/a.py', { startLine: 0 }), /no valid line numbers/],
+    [at('src/a.py', { endLine: 2.5 }), /no valid line numbers/],
+    [at('src/a.py', { startLine: Number.NaN }), /no valid line numbers/],
+    [at('src/a.py', { path: 42 as unknown as string }), /not a valid path/],
+  ];
+  for (const [location, reason] of refused) {
+    const checked = checkLocation(location, roots);
+    assert.ok('refused' in checked, `refused: ${JSON.stringify(location)}`);
+    assert.match(checked.refused, reason);
+    assert.doesNotMatch(checked.refused, /\n/, 'the message is one line');
+  }
+  assert.ok('refused' in checkLocation(at('src/a.py'), []), 'no workspace folder, nothing to open');
+
+  assert.deepEqual(parseLocation({ root: '/w/app', path: 'a.py', startLine: 1, endLine: 2, extra: 1 }), { root: '/w/app', path: 'a.py', startLine: 1, endLine: 2 });
+  for (const bad of [null, undefined, 'a.py', 42, [], [{ root: '/w', path: 'a', startLine: 1, endLine: 1 }], {}, { root: '/w', path: 'a', startLine: '1', endLine: 1 }, { root: '/w', path: 'a', startLine: 1, endLine: 1e300 }, Object.create({ root: '/w', path: 'a', startLine: 1, endLine: 1 })]) {
+    assert.equal(parseLocation(bad), undefined, JSON.stringify(bad) ?? String(bad));
+  }
+});
+
+test('locations: links are followed before opening, and one that leaves the folder is refused', async () => {
+  const base = await mkdtemp(path.join(tmpdir(), 'codescout-open-'));
+  try {
+    const root = path.join(base, 'repo');
+    const outside = path.join(base, 'secret');
+    await mkdir(path.join(root, 'src'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(path.join(root, 'src', 'a.py'), 'def a():\n    pass\n');
+    await writeFile(path.join(outside, 'passwd'), 'root:x:0:0\n');
+    await symlink(outside, path.join(root, 'escape'));
+    await symlink(path.join(outside, 'passwd'), path.join(root, 'passwd.py'));
+    await symlink(path.join(root, 'src'), path.join(root, 'inner'));
+    const at = (p: string): CodeLocation => ({ root, path: p, startLine: 1, endLine: 2 });
+
+    assert.deepEqual(await resolveLocation(at('src/a.py'), [root]), { file: path.join(root, 'src', 'a.py') });
+    assert.deepEqual(await resolveLocation(at('inner/a.py'), [root]), { file: path.join(root, 'inner', 'a.py') }, 'a link within the folder is fine');
+    for (const p of ['escape/passwd', 'passwd.py']) {
+      const checked = await resolveLocation(at(p), [root]);
+      assert.ok('refused' in checked && /link to a place outside the workspace folder/.test(checked.refused), `${p}: ${JSON.stringify(checked)}`);
+    }
+    const gone = await resolveLocation(at('src/gone.py'), [root]);
+    assert.ok('refused' in gone && /no longer exists/.test(gone.refused));
+    const lexical = await resolveLocation(at('../secret/passwd'), [root]);
+    assert.ok('refused' in lexical && /leads outside/.test(lexical.refused));
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('settings: files.exclude counts only its own true entries, whatever their names', () => {
+  const exclude = (value: unknown) => folderOptions('/w', config({}), config({ exclude: value })).exclude;
+  assert.deepEqual(exclude(JSON.parse('{"__proto__": true, "constructor": true, "toString": false, "**/a": true}')), ['__proto__', 'constructor', '**/a']);
+  assert.deepEqual(exclude(Object.create({ '**/inherited': true })), [], 'inherited entries are not the user’s');
+  assert.deepEqual(exclude([true, true]), [], 'an array is not a pattern object');
+  assert.deepEqual(exclude('**/x'), []);
+  assert.deepEqual(exclude(null), []);
+  assert.deepEqual(exclude(42), []);
 });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, StreamMessageReader, StreamMessageWriter, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   Cancel,
   Configure,
@@ -27,6 +27,7 @@ import {
 } from '../src/protocol/protocol';
 import { Coalescer } from '../src/server/coalescer';
 import { LruCache } from '../src/server/lru-cache';
+import { MAX_QUERY_CHARS } from '../src/server/requests';
 import { buildFixtureModel, copyFixtureRepo, lineOf, TempDirs, TOO_LARGE_FILE, writeIn } from './helpers/workspace';
 
 /** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
@@ -392,4 +393,143 @@ test('lru cache: keeps the most recently used entries, including null answers', 
   assert.equal(cache.size, 2);
   cache.clear();
   assert.equal(cache.get('a'), undefined);
+});
+
+/**
+ * The engine process spoken to in raw JSON-RPC frames, so that a test can send what no typed
+ * client would: any params, any method, bodies that are not JSON-RPC or not JSON at all.
+ */
+class RawEngine {
+  readonly child = spawn(process.execPath, [SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  readonly notifications: { method: string; params: unknown }[] = [];
+  private readonly answers = new Map<number, (m: { result?: unknown; error?: { code: number; message: string } }) => void>();
+  private nextId = 1;
+
+  constructor() {
+    new StreamMessageReader(this.child.stdout!).listen((m: Message) => {
+      const message = m as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } };
+      if (typeof message.id === 'number' && this.answers.has(message.id)) {
+        this.answers.get(message.id)!(message);
+        this.answers.delete(message.id);
+      } else if (message.method) {
+        this.notifications.push({ method: message.method, params: message.params });
+      }
+    });
+  }
+
+  frame(body: string): void {
+    const bytes = Buffer.from(body, 'utf8');
+    this.child.stdin!.write(`Content-Length: ${bytes.length}\r\n\r\n`);
+    this.child.stdin!.write(bytes);
+  }
+
+  /** A request with `params` exactly as given (left out when undefined); its answer. */
+  request(method: string, params?: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+    const id = this.nextId++;
+    const answer = new Promise<{ result?: unknown; error?: { code: number; message: string } }>((resolve) => this.answers.set(id, resolve));
+    this.frame(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+    return answer;
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.frame(JSON.stringify({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) }));
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    await this.request(Shutdown.method);
+    this.child.stdin!.end();
+    const [code, signal] = await exited;
+    assert.equal(signal, null, 'the engine process was not killed');
+    assert.equal(code, 0, 'the engine process exits cleanly after shutdown');
+  }
+}
+
+test('malformed requests are answered with InvalidParams errors that say why, and the engine process stays up', async () => {
+  const { root, indexLocation } = await fixture('malformed');
+  const engine = new RawEngine();
+  try {
+    const opts = options(indexLocation);
+    const folder = { root, name: 'repo', options: opts };
+    const configured = await engine.request(Configure.method, { folders: [folder], indexOnOpen: false });
+    assert.ok(Array.isArray(configured.result), JSON.stringify(configured));
+
+    const protoNames = Object.getOwnPropertyNames(Object.prototype);
+    const bad: [method: string, params: unknown, reason: RegExp][] = [
+      [Search.method, null, /must be an object/],
+      [Search.method, 42, /must be an object/],
+      [Search.method, 'parse config', /must be an object/],
+      [Search.method, [], /must be an object|the search query must be text/], // vscode-jsonrpc hands an empty positional list over as no fields
+      [Search.method, {}, /the search query must be text/],
+      [Search.method, JSON.parse('{"__proto__": {"text": "x", "top": 5}}'), /the search query must be text/],
+      [Search.method, { text: 5, top: 5 }, /must be text/],
+      [Search.method, { text: 'x', top: 0 }, /top must be a whole number from 1 to 1000/],
+      [Search.method, { text: 'x', top: 1.5 }, /top must be a whole number/],
+      [Search.method, { text: 'x', top: '5' }, /top must be a whole number/],
+      [Search.method, { text: 'x', top: 1e9 }, /top must be a whole number/],
+      [Search.method, { text: 'x'.repeat(MAX_QUERY_CHARS + 1), top: 5 }, new RegExp(`longer than ${MAX_QUERY_CHARS} characters`)],
+      [Search.method, { text: 'x', top: 5, languages: 'py' }, /languages must be a list/],
+      [Search.method, { text: 'x', top: 5, languages: [null] }, /languages\[0\] must be text/],
+      [Search.method, { text: 'x', top: 5, paths: [{}] }, /paths\[0\] must be text/],
+      [Search.method, { text: 'x', top: 5, root: 5 }, /root must be text/],
+      ...protoNames.map((name): [string, unknown, RegExp] => [Search.method, { text: 'x', top: 5, root: name }, /root must be an absolute folder path/]),
+      [Search.method, { text: 'x', top: 5, root: '/no/such/folder' }, /does not serve the folder/],
+      [Similar.method, { text: ['code'], top: 5 }, /the code to compare must be text/],
+      [Related.method, { root, path: '../../etc/passwd', line: 1, top: 3 }, /path must stay inside the folder/],
+      [Related.method, { root, path: 'src/../../x.py', line: 1, top: 3 }, /stay inside the folder/],
+      [Related.method, { root, path: '/etc/passwd', line: 1, top: 3 }, /path must be relative to the folder/],
+      [Related.method, { root, path: '', line: 1, top: 3 }, /path must be a file path/],
+      [Related.method, { root, path: 'a\u0000b', line: 1, top: 3 }, /path must be a file path/],
+      [Related.method, { root, path: 'src/a.py', line: 0, top: 3 }, /line must be a whole number/],
+      [Related.method, { root, path: 'src/a.py', line: 1, top: 3, name: 42 }, /name must be text/],
+      [Related.method, { root: 'relative/root', path: 'src/a.py', line: 1, top: 3 }, /root must be an absolute folder path/],
+      [Definitions.method, { root, path: ['src/a.py'], top: 3 }, /path must be text/],
+      [DefinitionsNamed.method, { name: { toString: 'x' }, top: 3 }, /name must be text/],
+      [DefinitionsNamed.method, { name: 'x', top: -3 }, /top must be a whole number/],
+      [Status.method, {}, /root must be text/],
+      [Status.method, { root: 'constructor' }, /root must be an absolute folder path/],
+      [Reindex.method, { root: 5 }, /root must be text/],
+      [Cancel.method, { root: [] }, /root must be text/],
+      [Configure.method, null, /must be an object/],
+      [Configure.method, { folders: 'all', indexOnOpen: true }, /folders must be a list/],
+      [Configure.method, { folders: [null], indexOnOpen: true }, /folders\[0\] must be an object/],
+      [Configure.method, { folders: [folder] }, /indexOnOpen must be true or false/],
+      [Configure.method, { folders: [{ ...folder, root: 'repo' }], indexOnOpen: false }, /folders\[0\]\.root must be an absolute folder path/],
+      [Configure.method, { folders: [folder, folder], indexOnOpen: false }, /twice/],
+      [Configure.method, { folders: [{ ...folder, options: { ...opts, threads: 0 } }], indexOnOpen: false }, /threads must be a whole number from 1 to 64/],
+      [Configure.method, { folders: [{ ...folder, options: { ...opts, maxFileBytes: -1 } }], indexOnOpen: false }, /maxFileBytes/],
+      [Configure.method, { folders: [{ ...folder, options: { ...opts, indexLocation: 'relative' } }], indexOnOpen: false }, /indexLocation must be an absolute folder path/],
+      [Configure.method, { folders: [{ ...folder, options: { ...opts, exclude: 'x' } }], indexOnOpen: false }, /exclude must be a list/],
+      [Configure.method, { folders: [{ ...folder, options: { ...opts, model: 7 } }], indexOnOpen: false }, /model must be text/],
+      [Configure.method, { folders: [{ ...folder, options: null }], indexOnOpen: false }, /options must be an object/],
+    ];
+    for (const [method, params, reason] of bad) {
+      const answer = await engine.request(method, params);
+      const what = `${method} ${JSON.stringify(params)?.slice(0, 120)}`;
+      assert.equal(answer.error?.code, ErrorCodes.InvalidParams, `${what}: ${JSON.stringify(answer)}`);
+      assert.match(answer.error.message, reason, what);
+      assert.doesNotMatch(answer.error.message, /\n\s+at /, 'no stack trace');
+    }
+    const unknown = await engine.request('codescout/noSuchMethod', {});
+    assert.equal(unknown.error?.code, ErrorCodes.MethodNotFound);
+    for (const params of [null, 42, {}, { root: 5, paths: [] }, { root, paths: 'src' }]) engine.notify(FilesChanged.method, params);
+    engine.notify(FilesChanged.method, { root, paths: ['../../etc/passwd', '/etc/passwd', 'src/ok.py'] });
+    engine.frame('{ this is not JSON');
+    engine.frame('null');
+    engine.frame('[1, 2, 3]');
+    engine.frame(JSON.stringify({ jsonrpc: '2.0', id: 'x', method: Search.method, params: { text: 'x', top: 5, languages: 'py' } }));
+
+    // still serving, with the configuration it had
+    const found = await engine.request(Search.method, { text: 'parse config', top: 5 });
+    assert.deepEqual(found.error, undefined, JSON.stringify(found.error));
+    assert.deepEqual((found.result as { failures: unknown[] }).failures, []);
+    const status = await engine.request(Status.method, { root });
+    assert.equal((status.result as { root: string }).root, root);
+    assert.equal(engine.child.exitCode, null, 'the engine process is running');
+    const logged = engine.notifications.filter((n) => n.method === 'codescout/log').map((n) => (n.params as { message: string }).message);
+    assert.equal(logged.filter((m) => /ignored an invalid codescout\/filesChanged notification/.test(m)).length, 5, logged.join('\n'));
+    assert.ok(logged.some((m) => m.includes(`ignored 2 changed path(s) that are not inside ${root}`)), logged.join('\n'));
+  } finally {
+    await engine.stop();
+  }
 });

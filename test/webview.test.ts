@@ -51,6 +51,9 @@ test('webview messages: anything else is rejected', () => {
     { type: 'open', id: 'r1; alert(1)' },
     { type: 'open', id: 'R1' },
     { type: 'open', id: 'r' },
+    Object.create({ type: 'reindex' }),
+    Object.assign(Object.create({ query: 'x', language: '', path: '' }), { type: 'search' }),
+    ...Object.getOwnPropertyNames(Object.prototype).map((type) => ({ type })),
   ];
   for (const raw of rejected) assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
 });
@@ -238,7 +241,7 @@ test('results of a search the sidebar sent leave the search box alone; lists it 
 test('a status with the same languages leaves the language dropdown as it is; new languages rebuild it', () => {
   const page = sidebarPage();
   const select = page.byId('language');
-  const status = (languages: string[]) => ({ type: 'status', text: 'Indexing…', level: 'info', indexing: true, languages });
+  const status = (languages: string[]) => ({ type: 'status', text: 'Indexing…', level: 'busy', indexing: true, languages });
   const offered = () => select.children.map((o) => o.value);
 
   page.post(status(['python', 'go']));
@@ -258,4 +261,155 @@ test('a status with the same languages leaves the language dropdown as it is; ne
   assert.equal(select.value, 'go', 'the chosen language stays chosen');
   page.post(status([]));
   assert.deepEqual(offered(), ['', 'go'], 'the chosen language is offered while chosen');
+});
+
+/** What the sidebar shows, to compare before and after messages that must change nothing. */
+function snapshot(page: ReturnType<typeof sidebarPage>) {
+  const text = (id: string) => page.byId(id).textContent;
+  const items = (id: string) => page.byId(id).children.map((li) => [li.dataset.id, li.textContent, li.className]);
+  return {
+    status: [text('status-text'), page.byId('status').className, page.byId('cancel').hidden],
+    languages: page.byId('language').children.map((o) => o.value),
+    results: items('results'),
+    resultsNotice: [text('results-notice'), page.byId('results-notice').hidden],
+    correction: [text('results-correction'), page.byId('results-correction').hidden],
+    related: items('related'),
+    relatedNotice: [text('related-notice'), page.byId('related-notice').hidden],
+    relatedSource: text('related-source'),
+    query: page.byId('query').value,
+  };
+}
+
+const GOOD_ITEM = resultView('r1', SOME_HIT, ['abc'], undefined);
+
+/** Messages the extension never sends: wrong types, missing or mistyped fields, prototype names. */
+function malformedMessages(): unknown[] {
+  const list = { items: [GOOD_ITEM], partial: false };
+  const prototypeNames = Object.getOwnPropertyNames(Object.prototype);
+  const withInheritedType = Object.create({ type: 'results', query: 'x', ...list });
+  return [
+    null,
+    undefined,
+    0,
+    42,
+    NaN,
+    '',
+    'results',
+    true,
+    [],
+    [{ type: 'results', query: 'x', ...list }],
+    {},
+    { type: null },
+    { type: 42 },
+    { type: ['results'] },
+    ...prototypeNames.map((type) => ({ type })),
+    ...prototypeNames.map((type) => ({ type: 'results', query: 'x', items: [{ ...GOOD_ITEM, reason: type }], partial: false })),
+    withInheritedType,
+    { type: 'status' },
+    { type: 'status', text: 1, level: 'ready', indexing: false, languages: [] },
+    { type: 'status', text: 'x', level: 'ready x" onclick="y', indexing: false, languages: [] },
+    { type: 'status', text: 'x', level: 'constructor', indexing: false, languages: [] },
+    { type: 'status', text: 'x', level: 'ready', indexing: 'yes', languages: [] },
+    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: null },
+    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: 'python' },
+    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: [1, null] },
+    { type: 'searching' },
+    { type: 'searching', query: { toString: null } },
+    { type: 'results' },
+    { type: 'results', query: 'x' },
+    { type: 'results', query: 'x', items: null, partial: false },
+    { type: 'results', query: 'x', items: 'abc', partial: false },
+    { type: 'results', query: 'x', items: { length: 1, 0: GOOD_ITEM }, partial: false },
+    { type: 'results', query: 'x', items: [null], partial: false },
+    { type: 'results', query: 'x', items: [42], partial: false },
+    { type: 'results', query: 'x', items: [GOOD_ITEM], partial: 'no' },
+    { type: 'results', query: 7, ...list },
+    { type: 'results', query: 'x', ...list, setQuery: 'yes' },
+    { type: 'results', query: 'x', ...list, notice: { text: 'n' } },
+    { type: 'results', query: 'x', ...list, error: 404 },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, id: '../../etc/passwd' }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, id: 5 }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, name: null }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, container: 3 }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, reason: 'unknown' }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: 'def abc():' }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [null] }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [[{ text: 1, match: false }]] }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [[{ text: 'a', match: 'yes' }]] }], partial: false },
+    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [['plain string']] }], partial: false },
+    { type: 'results', query: 'x', items: [Object.create(GOOD_ITEM)], partial: false },
+    { type: 'related' },
+    { type: 'related', source: 5, ...list },
+    { type: 'related', source: 'f', items: [{}], partial: false },
+  ];
+}
+
+test('the sidebar ignores, and logs, every message the extension does not send: nothing throws and nothing shown changes', () => {
+  const page = sidebarPage();
+  page.post({ type: 'status', text: 'Code Scout: 12 functions', level: 'ready', indexing: false, languages: ['python'] });
+  page.post(resultsMessage('abc', { items: [GOOD_ITEM], partial: false }, 'abc def'));
+  page.post({ type: 'related', source: 'abc', items: [{ ...GOOD_ITEM, id: 'r2' }], partial: false });
+  const before = snapshot(page);
+  assert.equal(before.results.length, 1);
+  assert.equal(before.related.length, 1);
+
+  const messages = malformedMessages();
+  for (const message of messages) {
+    const warnings = page.warnings.length;
+    assert.doesNotThrow(() => page.post(message), `posting ${String(JSON.stringify(message))}`);
+    assert.deepEqual(snapshot(page), before, `nothing changed after ${String(JSON.stringify(message))}`);
+    assert.equal(page.warnings.length, warnings + 1, `logged: ${String(JSON.stringify(message))}`);
+  }
+  assert.deepEqual(page.sent, [{ type: 'ready' }], 'and the sidebar sent nothing in answer');
+
+  // still working: a valid message after all of them is shown
+  page.post(resultsMessage('x', { items: [GOOD_ITEM, { ...GOOD_ITEM, id: 'r9', name: 'second' }], partial: false }));
+  assert.equal(page.byId('results').children.length, 2);
+  assert.equal(page.warnings.length, messages.length, 'valid messages are not logged');
+});
+
+test('hostile strings in valid messages stay text, and odd but valid values are shown as they are', () => {
+  const page = sidebarPage();
+  const hostile = [...HOSTILE, '__proto__', 'constructor', 'x'.repeat(100_000), '\u202e\u0000\n\r'];
+  page.post({ type: 'status', text: hostile[0], level: 'error', indexing: true, languages: hostile });
+  assert.equal(page.byId('status-text').textContent, hostile[0]);
+  assert.equal(page.byId('status').className, 'status error');
+  assert.deepEqual(page.byId('language').children.map((o) => o.value), ['', ...[...new Set(hostile)].sort()]);
+  const items = hostile.map((text, i) => ({
+    ...GOOD_ITEM,
+    id: `r${i + 1}`,
+    name: text,
+    kind: text,
+    container: text,
+    location: text,
+    code: [[{ text, match: true }, { text, match: false }]],
+  }));
+  page.post({ type: 'results', query: hostile[1], items, partial: true, notice: hostile[2], searchedFor: hostile[2], setQuery: true });
+  const shown = page.byId('results').children;
+  assert.equal(shown.length, hostile.length);
+  shown.forEach((li, i) => {
+    assert.equal(li.dataset.id, `r${i + 1}`);
+    assert.equal(li.querySelector('.name')?.textContent, hostile[i]);
+    const code = li.querySelector('.code')!;
+    assert.equal(code.textContent, hostile[i] + hostile[i]);
+    assert.equal(code.children[0].children[0].tagName, 'MARK', 'only the marked part is an element');
+  });
+  assert.equal(page.byId('query').value, hostile[1]);
+  assert.match(page.byId('results-notice').textContent, /still being built/);
+  page.post({ type: 'related', source: null, items: [], partial: false, error: hostile[0] });
+  assert.equal(page.byId('related-notice').textContent, hostile[0]);
+  assert.equal(page.byId('related-source').textContent, '');
+  assert.deepEqual(page.warnings, []);
+});
+
+test('a saved state that is not the sidebar’s own is ignored', () => {
+  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  const script = readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8');
+  for (const state of [null, 42, 'q', [], { query: 5, path: null, language: {} }, { query: 'ok', path: 'src/**', language: 'py' }]) {
+    const page = runSidebar(html, script, state);
+    const valid = typeof state === 'object' && state !== null && !Array.isArray(state) && typeof state.query === 'string';
+    assert.equal(page.byId('query').value, valid ? 'ok' : '');
+    assert.equal(page.byId('path').value, valid ? 'src/**' : '');
+    assert.equal(page.byId('language').value, valid ? 'py' : '');
+  }
 });

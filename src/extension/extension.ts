@@ -8,18 +8,21 @@ import * as vscode from 'vscode';
 import { EngineClient } from './engine-client';
 import { FileWatcher } from './file-watcher';
 import { DefinitionCache } from './definition-cache';
-import { HOVER_LINKS, OPEN_LOCATION_COMMAND, RelatedHoverProvider } from './hover';
+import { noticeText } from './display-text';
+import { RelatedHoverProvider } from './hover';
 import { IndexController } from './index-controller';
 import { IndexingProgress } from './indexing-progress';
 import { internalState, type Metrics } from './internal-state';
 import { LatencySamples } from './latency';
-import { locationUri, openLocation, parseLocation } from './navigation';
+import { openLocation } from './navigation';
 import { RelatedCode } from './related';
+import { HOVER_LINKS, OPEN_LOCATION_COMMAND } from './result-text';
 import { SearchPick } from './search-pick';
 import { SidebarView } from './sidebar/sidebar-view';
 import { StatusBar, STATUS_MENU_COMMAND } from './status-bar';
 import { StatusDocument } from './status-document';
 import { showStatusMenu } from './status-menu';
+import { parseLocation } from './workspace-path';
 
 let engine: EngineClient | undefined;
 
@@ -52,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
       try {
         return await run(...args);
       } catch (err) {
-        void vscode.window.showErrorMessage(`Code Scout: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(noticeText(`Code Scout: ${(err as Error).message}`));
       }
     });
 
@@ -79,8 +82,9 @@ export function activate(context: vscode.ExtensionContext): void {
     command(STATUS_MENU_COMMAND, () => showStatusMenu(controller, client)),
     command(OPEN_LOCATION_COMMAND, (arg) => {
       const at = parseLocation(arg);
-      // only places inside the workspace's indexed folders
-      if (at && controller.locate(locationUri(at))?.root === at.root) return openLocation(at);
+      // openLocation opens only places inside the workspace's folders
+      if (at) return openLocation(at);
+      void vscode.window.showWarningMessage('Code Scout: the link does not name a place to open.');
     }),
     command('codescout.internal.state', () => internalState(client, controller, metrics)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {

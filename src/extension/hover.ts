@@ -13,14 +13,9 @@ import type { DefinitionCache } from './definition-cache';
 import type { EngineClient } from './engine-client';
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from './hover-lookup';
 import type { FolderLocation, IndexController } from './index-controller';
-import { kindIcon } from './kind-icons';
 import type { LatencySamples } from './latency';
-import type { CodeLocation } from './navigation';
+import { HOVER_LINKS, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from './result-text';
 
-/** The command hover links run; it takes one CodeLocation. */
-export const OPEN_LOCATION_COMMAND = 'codescout.internal.openLocation';
-/** Related links a hover shows. */
-export const HOVER_LINKS = 3;
 /** A hover waits this long for the engine at most. */
 const ENGINE_DEADLINE_MS = 300;
 /** A hover waits this long for the language's definition provider before it resolves the name from the index. */
@@ -150,23 +145,11 @@ interface Timing {
   engineMs: number;
 }
 
-/** The hover's text: up to three related definitions as command links that open them. */
+/** The hover's text: up to three related definitions as command links that open them (relatedMarkdownValue). */
 export function relatedMarkdown(links: RelatedLink[], folderLabel: (root: string) => string | undefined): vscode.MarkdownString {
-  const md = new vscode.MarkdownString('', true);
+  const md = new vscode.MarkdownString(relatedMarkdownValue(links, folderLabel), true);
   md.isTrusted = { enabledCommands: [OPEN_LOCATION_COMMAND] };
-  md.appendMarkdown('**Related code** · Code Scout\n\n');
-  for (const hit of links.slice(0, HOVER_LINKS)) {
-    const at: CodeLocation = { root: hit.root, path: hit.path, startLine: hit.startLine, endLine: hit.endLine };
-    const link = `command:${OPEN_LOCATION_COMMAND}?${encodeURIComponent(JSON.stringify([at]))}`;
-    const label = folderLabel(hit.root);
-    md.appendMarkdown(`- $(${kindIcon(hit.kind)}) [${escapeMarkdown(hit.name)}](${link} "Open ${escapeMarkdown(hit.path)}")`);
-    md.appendMarkdown(` — ${escapeMarkdown(`${label ? `${label}/` : ''}${hit.path}:${hit.startLine}`)}\n`);
-  }
   return md;
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>"]/g, '\\$&');
 }
 
 /** `work`'s value, or undefined when it takes longer than `ms`. */

@@ -97,7 +97,7 @@ export class IndexController implements vscode.Disposable {
     if (!folder || folder.uri.scheme !== 'file') return undefined;
     const root = folder.uri.fsPath;
     const rel = path.relative(root, uri.fsPath);
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined; // `..x` is a file name
     return { folder, root, path: rel.split(path.sep).join('/') };
   }
 

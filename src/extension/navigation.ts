@@ -1,24 +1,13 @@
-/** Opening and previewing search hits in editors, and QuickPick items for them. */
-import * as path from 'node:path';
+/**
+ * Opening and previewing places in editors. Every place the extension opens (palette,
+ * sidebar, related code, hover links) comes through here and passes the one workspace check
+ * (workspace-path.ts) first; a refused or failed open tells the user why, and never rejects.
+ */
 import * as vscode from 'vscode';
-import type { FolderHit } from '../protocol/protocol';
-import { kindIcon } from './kind-icons';
+import { noticeText } from './display-text';
+import { resolveLocation, type CodeLocation } from './workspace-path';
 
-/** A place in the workspace: what hovers' command links and the sidebar open. */
-export interface CodeLocation {
-  root: string;
-  path: string;
-  startLine: number;
-  endLine: number;
-}
-
-export interface HitItem extends vscode.QuickPickItem {
-  hit: FolderHit;
-}
-
-export function locationUri(at: CodeLocation): vscode.Uri {
-  return vscode.Uri.file(path.join(at.root, ...at.path.split('/')));
-}
+export type { CodeLocation } from './workspace-path';
 
 function lineRange(at: CodeLocation): vscode.Range {
   return new vscode.Range(at.startLine - 1, 0, at.endLine - 1, Number.MAX_SAFE_INTEGER);
@@ -26,36 +15,33 @@ function lineRange(at: CodeLocation): vscode.Range {
 
 /** Opens the location's file with the cursor at its first line and the whole range in view. */
 export async function openLocation(at: CodeLocation): Promise<void> {
-  const start = new vscode.Position(at.startLine - 1, 0);
-  const editor = await vscode.window.showTextDocument(locationUri(at), { selection: new vscode.Range(start, start), preview: false });
-  editor.revealRange(lineRange(at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  const uri = await checkedUri(at, true);
+  if (!uri) return;
+  try {
+    const start = new vscode.Position(at.startLine - 1, 0);
+    const editor = await vscode.window.showTextDocument(uri, { selection: new vscode.Range(start, start), preview: false });
+    editor.revealRange(lineRange(at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  } catch (err) {
+    void vscode.window.showErrorMessage(noticeText(`Code Scout could not open ${at.path}: ${(err as Error).message}`));
+  }
 }
 
-/** Shows the location in a preview editor with its range selected, keeping focus where it is (in a QuickPick). */
+/** Shows the location in a preview editor with its range selected, keeping focus where it is (in a QuickPick); a refused one is skipped quietly. */
 export async function previewLocation(at: CodeLocation): Promise<void> {
-  await vscode.window.showTextDocument(locationUri(at), { selection: lineRange(at), preview: true, preserveFocus: true });
+  const uri = await checkedUri(at, false);
+  if (!uri) return;
+  try {
+    await vscode.window.showTextDocument(uri, { selection: lineRange(at), preview: true, preserveFocus: true });
+  } catch {
+    // the file went away: opening it says so
+  }
 }
 
-/**
- * A QuickPick item: kind icon and name; container and `path:line`; the first line of code.
- * `alwaysShow` keeps an engine-ranked list from being filtered again by the QuickPick.
- */
-export function hitItem(hit: FolderHit, folderLabel: string | undefined, alwaysShow: boolean): HitItem {
-  const where = `${folderLabel ? `${folderLabel}/` : ''}${hit.path}:${hit.startLine}`;
-  return {
-    hit,
-    label: `$(${kindIcon(hit.kind)}) ${hit.name}`,
-    description: hit.container ? `${hit.container} · ${where}` : where,
-    detail: (hit.snippet || hit.signature).trim(),
-    alwaysShow,
-  };
-}
-
-/** A location from untrusted input (a command link's argument), or undefined. */
-export function parseLocation(value: unknown): CodeLocation | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const line = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1;
-  if (typeof v.root !== 'string' || typeof v.path !== 'string' || !line(v.startLine) || !line(v.endLine)) return undefined;
-  return { root: v.root, path: v.path, startLine: v.startLine as number, endLine: v.endLine as number };
+/** The location's file when the workspace check lets it be opened; with `report`, a refusal is shown to the user. */
+async function checkedUri(at: CodeLocation, report: boolean): Promise<vscode.Uri | undefined> {
+  const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const checked = await resolveLocation(at, roots);
+  if ('file' in checked) return vscode.Uri.file(checked.file);
+  if (report) void vscode.window.showWarningMessage(noticeText(`Code Scout did not open it: ${checked.refused}`));
+  return undefined;
 }

@@ -8,8 +8,10 @@ import { Search, type FolderHit, type QueryResult } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
 import type { LatencySamples } from './latency';
-import { hitItem, openLocation, previewLocation, type HitItem } from './navigation';
+import { labelText } from './display-text';
+import { openLocation, previewLocation } from './navigation';
 import { parseQuery, searchParams } from './query-syntax';
+import { hitItem, type HitItem } from './result-text';
 import { resultTitle } from './result-title';
 
 const DEBOUNCE_MS = 150;
@@ -59,7 +61,7 @@ export class SearchPick {
         if (id !== sequence) return;
         last = { query: value, result };
         picker.setHits(result.hits, true);
-        pick.title = resultTitle(result);
+        pick.title = labelText(resultTitle(result));
         if (result.hits.length) {
           const now = performance.now();
           this.metrics.searchLatency.record(now - sentAt);
@@ -68,7 +70,7 @@ export class SearchPick {
       } catch (err) {
         if (id !== sequence) return;
         pick.items = [];
-        pick.title = `Code Scout: ${(err as Error).message}`;
+        pick.title = labelText(`Code Scout: ${(err as Error).message}`);
       } finally {
         if (id === sequence) pick.busy = false;
       }
@@ -100,7 +102,7 @@ export class SearchPick {
   showList(title: string, query: string, result: QueryResult): void {
     const picker = new HitPicker(this.controller, 'Type to filter');
     const pick = picker.pick;
-    pick.title = title;
+    pick.title = labelText(title);
     pick.matchOnDescription = true;
     picker.setHits(result.hits, false);
     pick.onDidTriggerButton(() => {

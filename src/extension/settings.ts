@@ -34,10 +34,9 @@ export function editorSettings(codescout: ConfigSource): EditorSettings {
  * out: they depend on sibling files, which a glob cannot express).
  */
 export function folderOptions(root: string, codescout: ConfigSource, files: ConfigSource): FolderOptions {
-  const filesExclude = files.get<Record<string, unknown>>('exclude') ?? {};
   return {
     include: globs(codescout.get('include')),
-    exclude: [...globs(codescout.get('exclude')), ...Object.keys(filesExclude).filter((g) => filesExclude[g] === true)],
+    exclude: [...globs(codescout.get('exclude')), ...switchedOn(files.get('exclude'))],
     maxFileBytes: integer(codescout.get('maxFileBytes'), DEFAULT_MAX_FILE_BYTES, 1, Number.MAX_SAFE_INTEGER),
     threads: integer(codescout.get('inferenceThreads'), 1, 1, 64),
     spelling: codescout.get<boolean>('correctSpelling') !== false,
@@ -51,6 +50,18 @@ function indexLocation(value: unknown, root: string): string {
   if (!text) return '';
   if (text === '~' || text.startsWith('~/')) return join(homedir(), text.slice(1));
   return isAbsolute(text) ? text : resolve(root, text);
+}
+
+/**
+ * The patterns of a `files.exclude` object that are `true`. Its keys are the user's globs: only
+ * its own entries count (never a name inherited from Object.prototype), and a value that is not
+ * an object (a hand-edited setting) has none.
+ */
+function switchedOn(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  return Object.entries(value)
+    .filter(([glob, on]) => on === true && glob.trim() !== '')
+    .map(([glob]) => glob);
 }
 
 function globs(value: unknown): string[] {

@@ -1,5 +1,6 @@
 /** What clicking the status bar item shows: each folder's state, then the actions that apply now. */
 import * as vscode from 'vscode';
+import { labelText } from './display-text';
 import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
 import { folderLine } from './status-view';
@@ -10,8 +11,8 @@ interface MenuItem extends vscode.QuickPickItem {
 
 export async function showStatusMenu(controller: IndexController, engine: EngineClient): Promise<void> {
   const folders = controller.folders();
-  const items: MenuItem[] = folders.map((f) => ({ label: folderLine(f) }));
-  if (engine.state === 'failed') items.unshift({ label: `$(error) The engine stopped: ${engine.lastError ?? 'unknown reason'}` });
+  const items: MenuItem[] = folders.map((f) => ({ label: labelText(folderLine(f)) })); // names and errors may quote paths
+  if (engine.state === 'failed') items.unshift({ label: `$(error) The engine stopped: ${labelText(engine.lastError ?? 'unknown reason')}` });
   items.push({ label: 'Actions', kind: vscode.QuickPickItemKind.Separator });
   if (engine.state === 'failed') items.push({ label: '$(debug-restart) Restart Engine', command: 'codescout.restartEngine' });
   if (folders.some((f) => f.state === 'indexing')) items.push({ label: '$(debug-stop) Cancel Indexing', command: 'codescout.cancelIndexing' });

@@ -20,6 +20,17 @@ import {
   Similar,
   Status,
 } from '../protocol/protocol';
+import {
+  configureParams,
+  definitionsParams,
+  filesChangedParams,
+  folderParams,
+  InvalidRequestError,
+  namedParams,
+  queryParams,
+  relatedParams,
+  rootParams,
+} from './requests';
 import { UnknownFolderError, Workspace } from './workspace';
 
 // stdout carries the protocol: anything else printed there would corrupt it.
@@ -32,36 +43,54 @@ const workspace = new Workspace({
   log: (message) => void connection.sendNotification(Log, { message }),
 });
 
-/** Wraps a handler so that an unknown folder is a clear request error rather than an internal one. */
-function answering<P, R>(handler: (params: P) => R | Promise<R>): (params: P) => Promise<R> {
-  return async (params) => {
+/**
+ * Wraps a handler: the request's parameters are checked first (requests.ts), and a bad
+ * request or an unknown folder is answered with an InvalidParams error that says why, rather
+ * than an internal one. No request, however malformed, ends the process.
+ */
+function answering<P, R>(method: string, check: (raw: unknown) => P, handler: (params: P) => R | Promise<R>): (raw: unknown) => Promise<R> {
+  return async (raw) => {
     try {
-      return await handler(params);
+      return await handler(check(raw));
     } catch (err) {
+      if (err instanceof InvalidRequestError) throw new ResponseError(ErrorCodes.InvalidParams, `invalid ${method} request: ${err.message}`);
       if (err instanceof UnknownFolderError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
       throw err;
     }
   };
 }
 
-connection.onRequest(Configure, answering((p) => workspace.configure(p)));
-connection.onRequest(Search, answering((p) => workspace.query('search', p)));
-connection.onRequest(Similar, answering((p) => workspace.query('similar', p)));
-connection.onRequest(Related, answering((p) => workspace.related(p)));
-connection.onRequest(Definitions, answering((p) => workspace.definitions(p)));
-connection.onRequest(DefinitionsNamed, answering((p) => workspace.definitionsNamed(p)));
-connection.onRequest(Status, answering((p) => workspace.report(p.root)));
-connection.onRequest(Reindex, answering((p) => workspace.reindex(p.root)));
+connection.onRequest(Configure, answering(Configure.method, configureParams, (p) => workspace.configure(p)));
+connection.onRequest(Search, answering(Search.method, (raw) => queryParams(raw, false), (p) => workspace.query('search', p)));
+connection.onRequest(Similar, answering(Similar.method, (raw) => queryParams(raw, true), (p) => workspace.query('similar', p)));
+connection.onRequest(Related, answering(Related.method, relatedParams, (p) => workspace.related(p)));
+connection.onRequest(Definitions, answering(Definitions.method, definitionsParams, (p) => workspace.definitions(p)));
+connection.onRequest(DefinitionsNamed, answering(DefinitionsNamed.method, namedParams, (p) => workspace.definitionsNamed(p)));
+connection.onRequest(Status, answering(Status.method, folderParams, (p) => workspace.report(p.root)));
+connection.onRequest(Reindex, answering(Reindex.method, rootParams, (p) => workspace.reindex(p.root)));
 connection.onRequest(
   Cancel,
-  answering((p) => workspace.select(p.root).forEach((f) => f.cancel())),
+  answering(Cancel.method, rootParams, (p) => workspace.select(p.root).forEach((f) => f.cancel())),
 );
-connection.onNotification(FilesChanged, (p) => {
+connection.onNotification(FilesChanged, (raw: unknown) => {
   try {
-    workspace.get(p.root).filesChanged(p.paths);
+    const { params, dropped } = filesChangedParams(raw);
+    if (dropped) log(`ignored ${dropped} changed path(s) that are not inside ${params.root}`);
+    workspace.get(params.root).filesChanged(params.paths);
   } catch (err) {
-    if (!(err instanceof UnknownFolderError)) throw err; // a folder removed while its changes were in flight
+    if (err instanceof InvalidRequestError) log(`ignored an invalid ${FilesChanged.method} notification: ${err.message}`);
+    else if (!(err instanceof UnknownFolderError)) throw err; // a folder removed while its changes were in flight
   }
+});
+
+function log(message: string): void {
+  void connection.sendNotification(Log, { message });
+}
+
+// A failure in background work (a refresh, closing an index) is reported, and the process
+// goes on serving its other folders rather than dying with it.
+process.on('unhandledRejection', (reason) => {
+  console.error(`codescout engine: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
 
 /** Like a language server's: closes every index (saving checkpoints) and answers; the process exits when its stdin closes. */

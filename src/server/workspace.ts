@@ -75,7 +75,7 @@ export class Workspace {
       }
       const spec = { root: folder.root, name: folder.name, options: folder.options };
       this.folders.set(folder.root, new FolderIndex(spec, this.events, true));
-      void folder.close();
+      folder.close().catch((err: Error) => this.events.log(`closing the index of ${folder.root} failed: ${err.message}`));
     }
   }
 

@@ -88,10 +88,12 @@ export interface SidebarPage {
   sent: unknown[];
   /** delivers a message from the extension to the script */
   post(message: unknown): void;
+  /** what the script logged with console.warn or console.error */
+  warnings: unknown[][];
 }
 
-/** Runs `script` against the elements with an id in `html` (with their class and hidden attribute). */
-export function runSidebar(html: string, script: string): SidebarPage {
+/** Runs `script` against the elements with an id in `html` (with their class and hidden attribute), with `savedState` as the webview's saved state. */
+export function runSidebar(html: string, script: string, savedState?: unknown): SidebarPage {
   const elements = new Map<string, FakeElement>();
   for (const [tag, name, attributes] of html.matchAll(/<([a-z0-9]+)\b([^>]*)>/g)) {
     const id = /\sid="([^"]+)"/.exec(attributes)?.[1];
@@ -103,6 +105,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
   }
   const windowListeners: ((event: { data: unknown }) => void)[] = [];
   const sent: unknown[] = [];
+  const warnings: unknown[][] = [];
   const document = {
     getElementById: (id: string) => elements.get(id) ?? null,
     createElement: (tag: string) => new FakeElement(tag.toUpperCase()),
@@ -110,10 +113,11 @@ export function runSidebar(html: string, script: string): SidebarPage {
     querySelectorAll: (selector: string) => [...elements.values()].flatMap((e) => e.querySelectorAll(selector)),
   };
   runInNewContext(script, {
-    acquireVsCodeApi: () => ({ getState: () => undefined, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),
+    acquireVsCodeApi: () => ({ getState: () => savedState, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),
     document,
     window: { addEventListener: (type: string, listener: (event: { data: unknown }) => void) => type === 'message' && windowListeners.push(listener) },
     HTMLElement: FakeElement,
+    console: { warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) },
     setTimeout,
     clearTimeout,
   });
@@ -124,6 +128,7 @@ export function runSidebar(html: string, script: string): SidebarPage {
       return element;
     },
     sent,
+    warnings,
     post: (message) => windowListeners.forEach((l) => l({ data: message })),
   };
 }

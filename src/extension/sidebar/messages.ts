@@ -46,7 +46,9 @@ const ID = /^[a-z]\d{1,9}$/;
 
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const m = raw as Record<string, unknown>;
+  // own fields only: a name inherited from a prototype is no field of the message
+  const field = (key: string): unknown => (Object.hasOwn(raw, key) ? (raw as Record<string, unknown>)[key] : undefined);
+  const m = { type: field('type'), query: field('query'), language: field('language'), path: field('path'), id: field('id') };
   switch (m.type) {
     case 'ready':
     case 'reindex':
