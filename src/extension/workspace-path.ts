@@ -8,6 +8,7 @@
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import { oneLine } from './display-text';
+import { ownFields } from '../protocol/own-fields';
 
 /** A place in the workspace: what hovers' command links, the palette and the sidebar open. */
 export interface CodeLocation {
@@ -27,9 +28,8 @@ const MAX_PATH = 4096;
 
 /** A location from untrusted input (a command link's argument), or undefined. */
 export function parseLocation(value: unknown): CodeLocation | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  // own fields only: never one inherited from a prototype
-  const field = (key: string): unknown => (Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined);
+  const field = ownFields(value);
+  if (!field) return undefined;
   const v = { root: field('root'), path: field('path'), startLine: field('startLine'), endLine: field('endLine') };
   if (typeof v.root !== 'string' || typeof v.path !== 'string' || !isLine(v.startLine) || !isLine(v.endLine)) return undefined;
   return { root: v.root, path: v.path, startLine: v.startLine, endLine: v.endLine };

@@ -6,6 +6,7 @@
  * request is an InvalidRequestError, which the process answers as an InvalidParams error.
  */
 import * as path from 'node:path';
+import { ownFields, type OwnFields } from '../protocol/own-fields';
 import type {
   ConfigureParams,
   DefinitionsParams,
@@ -32,12 +33,13 @@ const MAX_NAME = 1000;
 /** Most entries of a list (folders, globs, filters, changed paths). */
 const MAX_LIST = 100_000;
 
-type Fields = (key: string) => unknown;
+type Fields = OwnFields;
 
 /** The object's own fields; anything else is a bad request. */
 function fields(value: unknown, what: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidRequestError(`${what} must be an object`);
-  return (key) => (Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined);
+  const own = ownFields(value);
+  if (!own) throw new InvalidRequestError(`${what} must be an object`);
+  return own;
 }
 
 function text(value: unknown, what: string, max: number): string {

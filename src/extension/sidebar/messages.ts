@@ -4,6 +4,7 @@
  * with bounded strings, and the extension opens only results it sent itself (by id).
  */
 import type { ResultView } from './result-view';
+import { ownFields } from '../../protocol/own-fields';
 
 /** webview → extension */
 export type WebviewMessage =
@@ -45,9 +46,8 @@ export const MAX_TEXT = 1000;
 const ID = /^[a-z]\d{1,9}$/;
 
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  // own fields only: a name inherited from a prototype is no field of the message
-  const field = (key: string): unknown => (Object.hasOwn(raw, key) ? (raw as Record<string, unknown>)[key] : undefined);
+  const field = ownFields(raw);
+  if (!field) return undefined;
   const m = { type: field('type'), query: field('query'), language: field('language'), path: field('path'), id: field('id') };
   switch (m.type) {
     case 'ready':
