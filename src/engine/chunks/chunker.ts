@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Parser, Query, type Language } from 'web-tree-sitter';
 import type { Chunk } from '../types';
-import { definitionChunks, fileWindowChunks, markdownChunks } from './assemble';
+import { definitionChunks, fileWindowChunks, markdownChunks, type ChunkLimits } from './assemble';
+import { ContextQueries } from './context';
 import { extractDefinitions, type Definition } from './definitions';
 import { languageForPath, languageSpec, type LanguageSpec, type ParsedLanguageId } from './languages';
 import { defaultGrammarDir, defaultRuntimeWasm, errorMessage, initRuntime, loadGrammar } from './runtime';
@@ -9,6 +10,17 @@ import { SourceText } from './source';
 
 /** Default longest chunk text, in characters (the engine derives its own from the model's window). */
 export const DEFAULT_MAX_CHUNK_CHARS = 2000;
+/**
+ * Default deepest definition that is a chunk of its own: 6 levels of definitions one inside the
+ * other (say namespace, class, nested class, method, local function, closure). Real code rarely
+ * goes past 5; deeper definitions are held by the chunks of those enclosing them.
+ */
+export const DEFAULT_MAX_NESTING_DEPTH = 6;
+/**
+ * Default most chunks of one file. A 9 MB compiler bundle (typescript.js) has about 22,000;
+ * a file within the default size limit (1 MB) rarely has more than a few thousand.
+ */
+export const DEFAULT_MAX_CHUNKS_PER_FILE = 20_000;
 
 export interface ChunkerOptions {
   /** folder holding the tree-sitter-<language>.wasm grammars */
@@ -17,6 +29,22 @@ export interface ChunkerOptions {
   runtimeWasm?: string;
   /** longest chunk text, in characters; longer classes are outlined, longer functions and sections split into windows */
   maxChunkChars: number;
+  /**
+   * Deepest definition that is a chunk of its own, counting the definitions around it (a top-level
+   * function is at depth 1, a method of a top-level class at 2). A definition nested deeper is
+   * not a chunk: the chunks of the definitions enclosing it hold its lines. This keeps the work
+   * linear in the file's size however deep the code nests (each level's chunks repeat its lines).
+   * Default DEFAULT_MAX_NESTING_DEPTH.
+   */
+  maxNestingDepth: number;
+  /**
+   * Most chunks of one file. A parsed file with more is chunked again with one level of nesting
+   * less, and so on down to top-level definitions only; a file with more chunks than this even
+   * then, or a Markdown or text file with more, is split into line windows; and where even those
+   * are too many, the windows grow past maxChunkChars (every line stays in a chunk, but the
+   * embedding model sees only the start of each window). Default DEFAULT_MAX_CHUNKS_PER_FILE.
+   */
+  maxChunksPerFile: number;
   /** told when a file could not be parsed and was chunked into line windows instead */
   onParseError?: (relPath: string, reason: string) => void;
 }
@@ -37,9 +65,24 @@ export class Chunker {
   static async create(options: Partial<ChunkerOptions> = {}): Promise<Chunker> {
     const maxChunkChars = options.maxChunkChars ?? DEFAULT_MAX_CHUNK_CHARS;
     if (!(maxChunkChars > 0)) throw new Error(`maxChunkChars must be positive, got ${maxChunkChars}`);
+    const maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH;
+    if (!Number.isInteger(maxNestingDepth) || maxNestingDepth < 1) {
+      throw new Error(`maxNestingDepth must be a whole number of at least 1, got ${maxNestingDepth}`);
+    }
+    const maxChunksPerFile = options.maxChunksPerFile ?? DEFAULT_MAX_CHUNKS_PER_FILE;
+    if (!Number.isInteger(maxChunksPerFile) || maxChunksPerFile < 1) {
+      throw new Error(`maxChunksPerFile must be a whole number of at least 1, got ${maxChunksPerFile}`);
+    }
     const runtimeWasm = options.runtimeWasm ?? defaultRuntimeWasm();
     await initRuntime(runtimeWasm);
-    return new Chunker({ ...options, grammarDir: options.grammarDir ?? defaultGrammarDir(), runtimeWasm, maxChunkChars });
+    return new Chunker({
+      ...options,
+      grammarDir: options.grammarDir ?? defaultGrammarDir(),
+      runtimeWasm,
+      maxChunkChars,
+      maxNestingDepth,
+      maxChunksPerFile,
+    });
   }
 
   /**
@@ -49,20 +92,20 @@ export class Chunker {
   async chunkFile(relPath: string, text: string): Promise<Chunk[]> {
     if (this.disposed) throw new Error('Chunker.chunkFile called after dispose()');
     const source = new SourceText(text);
-    const maxChars = this.options.maxChunkChars;
+    const limits: ChunkLimits = { maxChars: this.options.maxChunkChars, maxChunks: this.options.maxChunksPerFile };
     const language = languageForPath(relPath);
-    if (language === 'markdown') return markdownChunks(relPath, source, maxChars);
+    if (language === 'markdown') return markdownChunks(relPath, source, limits);
     const spec = language && languageSpec(language);
-    if (!spec) return fileWindowChunks(relPath, 'text', source, maxChars);
+    if (!spec) return fileWindowChunks(relPath, 'text', source, limits);
     let definitions: Definition[];
     try {
       definitions = await this.definitions(spec, source);
     } catch (err) {
       if (this.disposed) throw err;
       this.options.onParseError?.(relPath, errorMessage(err));
-      return fileWindowChunks(relPath, spec.id, source, maxChars);
+      return fileWindowChunks(relPath, spec.id, source, limits);
     }
-    return definitionChunks(relPath, spec, source, definitions, maxChars);
+    return definitionChunks(relPath, spec, source, definitions, limits);
   }
 
   /** Frees the parsers and queries. Pending chunkFile calls may still finish; new ones throw. */
@@ -76,7 +119,7 @@ export class Chunker {
   private async definitions(spec: LanguageSpec, source: SourceText): Promise<Definition[]> {
     const parser = await this.parserFor(spec);
     if (this.disposed) throw new Error('the Chunker was disposed while a file was being chunked');
-    return parser.definitions(source);
+    return parser.definitions(source, this.options.maxNestingDepth);
   }
 
   private parserFor(spec: LanguageSpec): Promise<LanguageParser> {
@@ -90,10 +133,11 @@ export class Chunker {
   }
 }
 
-/** One language's parser and compiled query. */
+/** One language's parser and compiled queries. */
 class LanguageParser {
   private readonly parser = new Parser();
   private readonly query: Query;
+  private readonly context: ContextQueries;
 
   constructor(
     private readonly spec: LanguageSpec,
@@ -106,20 +150,28 @@ class LanguageParser {
       this.parser.delete();
       throw new Error(`the ${spec.id} definition query does not compile: ${errorMessage(err)}`);
     }
+    try {
+      this.context = new ContextQueries(language, spec);
+    } catch (err) {
+      this.query.delete();
+      this.parser.delete();
+      throw err;
+    }
   }
 
   /** Parses the source and extracts its definitions; the tree is deleted before returning. */
-  definitions(source: SourceText): Definition[] {
+  definitions(source: SourceText, maxDepth: number): Definition[] {
     const tree = this.parser.parse(source.parseText);
     if (!tree) throw new Error(`tree-sitter returned no tree for ${this.spec.id}`);
     try {
-      return extractDefinitions(tree, this.query, this.spec, source);
+      return extractDefinitions(tree, this.query, this.context.contextOf(tree), this.spec, source, maxDepth);
     } finally {
       tree.delete();
     }
   }
 
   dispose(): void {
+    this.context.dispose();
     this.query.delete();
     this.parser.delete();
   }

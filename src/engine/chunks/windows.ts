@@ -39,13 +39,20 @@ export interface LineRange {
 }
 
 /** Overlapping line windows over lines `first..last`. */
-export function lineWindows(source: SourceText, first: number, last: number, maxChars: number): Piece[] {
+export function lineWindows(
+  source: SourceText,
+  first: number,
+  last: number,
+  maxChars: number,
+  maxLines = WINDOW_LINES,
+  overlapLines = WINDOW_OVERLAP_LINES,
+): Piece[] {
   const ranges: LineRange[] = [];
   for (let start = first; start <= last; ) {
-    const end = fillLines(source, start, last, maxChars, WINDOW_LINES);
+    const end = fillLines(source, start, last, maxChars, maxLines);
     ranges.push({ first: start, last: end });
     if (end === last) break;
-    const overlap = Math.min(WINDOW_OVERLAP_LINES, Math.floor((end - start + 1) / 4));
+    const overlap = Math.min(overlapLines, Math.floor((end - start + 1) / 4));
     start = end + 1 - overlap;
   }
   return ranges.map(({ first: a, last: b }) => {
@@ -53,6 +60,19 @@ export function lineWindows(source: SourceText, first: number, last: number, max
     const end = source.lineContentEnd(b);
     return { start, end, firstLine: a, lastLine: b, text: source.text.slice(start, end) };
   });
+}
+
+/**
+ * At most `maxChunks` consecutive windows over lines `first..last`, without overlap or a line
+ * limit, each of at most `maxChars` characters where that makes few enough windows, else longer.
+ * Filling each window greedily, two neighbours together are longer than the budget (the second's
+ * first line did not fit in the first), so a budget of 2 × length / (maxChunks − 2) gives fewer
+ * than maxChunks − 1 windows.
+ */
+export function packedWindows(source: SourceText, first: number, last: number, limits: { maxChars: number; maxChunks: number }): Piece[] {
+  const length = source.lineContentEnd(last) - source.lineStart(first);
+  const budget = limits.maxChunks <= 2 ? Infinity : Math.max(limits.maxChars, Math.ceil((2 * length) / (limits.maxChunks - 2)));
+  return lineWindows(source, first, last, budget, Infinity, 0);
 }
 
 /**
