@@ -130,7 +130,7 @@ function chunksOfDefinition(
   };
   const headerLast = headerLastLine(source, def);
   const lead = leadText(source, def, maxChars);
-  if (def.kind === 'module') return [toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast))];
+  if (def.kind === 'module') return [toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast, maxChars))];
   const span: HeadedSpan = { lead, start: def.start, end: def.end, header: headerText(source, def, headerLast, maxChars) };
   return numbered(identity, source, definitionPieces(source, spec, def, members, span, maxChars));
 }
@@ -148,8 +148,10 @@ export function markdownChunks(path: string, source: SourceText, limits: ChunkLi
     if (section.heading === undefined) {
       chunks.push(...windows(path, 'markdown', source, section.first, section.last, maxChars));
     } else {
+      // an empty heading (a lone `#`) names its section like a window
+      const name = section.heading !== '' ? section.heading : windowName(path, section.first, section.last);
       const identity: Identity = {
-        path, language: 'markdown', kind: 'window', name: section.heading, signature: capSignature(section.header.split('\n').pop() ?? ''),
+        path, language: 'markdown', kind: 'window', name, signature: capSignature(section.header.split('\n').pop() ?? ''),
       };
       const start = source.lineStart(section.first);
       const span = { lead: '', start, end: source.lineContentEnd(section.last), header: section.header };
@@ -180,8 +182,13 @@ function windows(path: string, language: LanguageId, source: SourceText, first: 
 }
 
 function windowChunk(path: string, language: LanguageId, source: SourceText, piece: Piece): Chunk {
-  const name = `${posix.basename(path)}:${piece.firstLine + 1}-${piece.lastLine + 1}`;
+  const name = windowName(path, piece.firstLine, piece.lastLine);
   return toChunk({ path, language, kind: 'window', name, signature: firstTextLine(piece.text) }, source, piece);
+}
+
+/** A window's name: the file name and its 1-based line range. */
+function windowName(path: string, firstLine: number, lastLine: number): string {
+  return `${posix.basename(path)}:${firstLine + 1}-${lastLine + 1}`;
 }
 
 /**
@@ -206,14 +213,24 @@ function numbered(identity: Identity, source: SourceText, pieces: readonly Piece
 }
 
 /** A module's chunk spans the module but holds only its doc and header: its members are chunks of their own. */
-function moduleHeaderPiece(source: SourceText, def: Definition, lead: string, headerLast: number): Piece {
+function moduleHeaderPiece(source: SourceText, def: Definition, lead: string, headerLast: number, maxChars: number): Piece {
   return {
     start: def.start,
     end: def.end,
     firstLine: source.lineOf(def.start),
     lastLine: source.lastLineOf(def.start, def.end),
-    text: lead + source.text.slice(def.start, source.lineContentEnd(headerLast)),
+    text: lead + source.text.slice(def.start, moduleHeaderEnd(source, def, headerLast, maxChars)),
   };
+}
+
+/**
+ * Where a module's header text ends: at the end of its header's last line, but never past the
+ * module (`namespace A; class B {}` on one line), nor far into its body when that line goes on
+ * (a one-line file, or one whose only line breaks are lone CRs): then right after the header.
+ */
+function moduleHeaderEnd(source: SourceText, def: Definition, headerLast: number, maxChars: number): number {
+  const end = Math.min(def.end, source.lineContentEnd(headerLast));
+  return end - def.headerEnd > maxChars / 4 ? Math.max(def.start, headerContentEnd(source.text, def)) : end;
 }
 
 function toChunk(identity: Identity, source: SourceText, piece: Piece, part?: { index: number; count: number }): Chunk {

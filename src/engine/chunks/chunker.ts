@@ -51,8 +51,8 @@ export interface ChunkerOptions {
 
 /**
  * Splits files into searchable chunks: parsed languages by definition (tree-sitter), Markdown by
- * heading, anything else by line windows. Parsers and compiled queries are made lazily, once per
- * language, and every syntax tree is deleted after use: the wasm heap never shrinks, so a leaked
+ * heading, anything else by line windows. Parsers are made lazily, once per language (queries
+ * once per process and language), and every syntax tree is deleted after use: the wasm heap never shrinks, so a leaked
  * tree is memory lost for the life of the process. Call dispose() when done.
  */
 export class Chunker {
@@ -108,7 +108,7 @@ export class Chunker {
     return definitionChunks(relPath, spec, source, definitions, limits);
   }
 
-  /** Frees the parsers and queries. Pending chunkFile calls may still finish; new ones throw. */
+  /** Frees the parsers (compiled queries are kept for the process). Pending chunkFile calls may still finish; new ones throw. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -125,7 +125,7 @@ export class Chunker {
   private parserFor(spec: LanguageSpec): Promise<LanguageParser> {
     let parser = this.parsers.get(spec.id);
     if (!parser) {
-      parser = loadGrammar(join(this.options.grammarDir, spec.grammar)).then((language) => new LanguageParser(spec, language));
+      parser = compileLanguage(spec, join(this.options.grammarDir, spec.grammar)).then((compiled) => new LanguageParser(spec, compiled));
       parser.catch(() => this.parsers.delete(spec.id));
       this.parsers.set(spec.id, parser);
     }
@@ -133,30 +133,53 @@ export class Chunker {
   }
 }
 
-/** One language's parser and compiled queries. */
+/** A grammar with its compiled queries. */
+interface CompiledLanguage {
+  language: Language;
+  query: Query;
+  context: ContextQueries;
+}
+
+/**
+ * Compiled queries by language and grammar path. Like grammars (runtime.ts), they are made once
+ * per process (per thread) and kept: compiling a query takes up to a second, and a query is
+ * only read when used. A failed compilation is retried by the next call.
+ */
+const compiledLanguages = new Map<string, Promise<CompiledLanguage>>();
+
+function compileLanguage(spec: LanguageSpec, grammarPath: string): Promise<CompiledLanguage> {
+  const key = `${spec.id}:${grammarPath}`;
+  let compiled = compiledLanguages.get(key);
+  if (!compiled) {
+    compiled = loadGrammar(grammarPath).then((language) => {
+      let query: Query;
+      try {
+        query = new Query(language, spec.query);
+      } catch (err) {
+        throw new Error(`the ${spec.id} definition query does not compile: ${errorMessage(err)}`);
+      }
+      try {
+        return { language, query, context: new ContextQueries(language, spec) };
+      } catch (err) {
+        query.delete();
+        throw err;
+      }
+    });
+    compiled.catch(() => compiledLanguages.delete(key));
+    compiledLanguages.set(key, compiled);
+  }
+  return compiled;
+}
+
+/** One language's parser, with the language's compiled queries. */
 class LanguageParser {
   private readonly parser = new Parser();
-  private readonly query: Query;
-  private readonly context: ContextQueries;
 
   constructor(
     private readonly spec: LanguageSpec,
-    language: Language,
+    private readonly compiled: CompiledLanguage,
   ) {
-    this.parser.setLanguage(language);
-    try {
-      this.query = new Query(language, spec.query);
-    } catch (err) {
-      this.parser.delete();
-      throw new Error(`the ${spec.id} definition query does not compile: ${errorMessage(err)}`);
-    }
-    try {
-      this.context = new ContextQueries(language, spec);
-    } catch (err) {
-      this.query.delete();
-      this.parser.delete();
-      throw err;
-    }
+    this.parser.setLanguage(compiled.language);
   }
 
   /** Parses the source and extracts its definitions; the tree is deleted before returning. */
@@ -164,15 +187,14 @@ class LanguageParser {
     const tree = this.parser.parse(source.parseText);
     if (!tree) throw new Error(`tree-sitter returned no tree for ${this.spec.id}`);
     try {
-      return extractDefinitions(tree, this.query, this.context.contextOf(tree), this.spec, source, maxDepth);
+      const { query, context } = this.compiled;
+      return extractDefinitions(tree, query, context.contextOf(tree), this.spec, source, maxDepth);
     } finally {
       tree.delete();
     }
   }
 
   dispose(): void {
-    this.context.dispose();
-    this.query.delete();
     this.parser.delete();
   }
 }

@@ -30,7 +30,7 @@ interface Wrapper {
   childTypes: Map<string, number>;
 }
 
-/** The queries of one language; made once per language, like its definition query. */
+/** The queries of one language; made once per process and language, like its definition query. */
 export class ContextQueries {
   private readonly structure: Query | undefined;
   /** `(_ (T) @module) @parent` by node type T, compiled when a file first has a body-less module of that type */
@@ -54,12 +54,6 @@ export class ContextQueries {
   /** The context of one syntax tree; valid while the tree lives. */
   contextOf(tree: Tree): TreeContext {
     return new TreeContext(tree, this.structure, (type) => this.parentQuery(type));
-  }
-
-  dispose(): void {
-    this.structure?.delete();
-    for (const query of this.parentQueries.values()) query.delete();
-    this.parentQueries.clear();
   }
 
   private parentQuery(type: string): Query {

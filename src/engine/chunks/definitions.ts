@@ -130,6 +130,8 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
   if (!definition || !kind || !nameNode) return undefined;
 
   const { name, qualifiers } = splitQualifiedName(nameNode);
+  // a name tree-sitter made up to recover from a syntax error (a MISSING node) is empty
+  if (name.trim() === '') return undefined;
   if (containerNode) qualifiers.push(bareTypeName(containerNode.text));
   const outer = context.outermost(definition);
   const start = context.attributesStart(outer);

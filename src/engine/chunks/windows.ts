@@ -12,7 +12,11 @@ import type { SourceText } from './source';
 export const WINDOW_LINES = 60;
 export const WINDOW_OVERLAP_LINES = 10;
 
-/** A piece of text cut from the source; indices are string indices, lines 0-based inclusive. */
+/**
+ * A piece of text cut from the source; indices are string indices, lines 0-based inclusive:
+ * `firstLine` holds `start`, `lastLine` the piece's last character (source.lastLineOf), so a
+ * piece of more than one line never ends on an empty line (its range would stop before it).
+ */
 export interface Piece {
   start: number;
   end: number;
@@ -101,7 +105,8 @@ export function splitWithHeader(source: SourceText, span: HeadedSpan, maxChars: 
 
 /**
  * The last line of a window starting at `from`: as many lines as fit, and at least one;
- * backing off from lines `keepWithNext` ties to the next one when an earlier line can end the window.
+ * backing off from lines `keepWithNext` ties to the next one when an earlier line can end the
+ * window, and from empty lines (they go to the next window).
  */
 function fillLines(
   source: SourceText,
@@ -120,10 +125,13 @@ function fillLines(
     used = next;
     to++;
   }
-  if (!keepWithNext || to === last) return to;
-  let end = to;
-  while (end >= from && keepWithNext(end)) end--;
-  return end >= from ? end : to;
+  if (keepWithNext && to !== last) {
+    let end = to;
+    while (end >= from && keepWithNext(end)) end--;
+    if (end >= from) to = end;
+  }
+  while (to > from && lineLength(source, to) === 0) to--;
+  return to;
 }
 
 function lineLength(source: SourceText, line: number): number {
