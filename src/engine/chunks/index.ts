@@ -20,7 +20,8 @@
  *  - code between definitions (imports, top-level statements) becomes line windows.
  * A file never has more than maxChunksPerFile chunks (default 20,000): one with more is chunked
  * again with less nesting, then as line windows, then as fewer, longer windows (see ChunkerOptions).
- * Every line with content is in some chunk, so no limit loses text from the lexical index.
+ * No limit takes text out of the index: what a dropped chunk held is in the chunks that replace it.
+ * Chunks come in order of startByte; of two that start together, the longer (enclosing) one first.
  *
  * Files: languages.ts (the language table and queries), definitions.ts (syntax tree → definitions),
  * context.ts (parents and siblings of nodes, found by query), docs.ts (doc comments),
