@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Chunker, defaultChunkerPaths, languageForPath } from '../src/engine/chunks';
+import { Chunker, DEFAULT_MAX_CHUNK_CHARS, DEFAULT_MAX_NESTING_DEPTH, defaultChunkerPaths, languageForPath } from '../src/engine/chunks';
 import type { Chunk, ChunkKind } from '../src/engine/types';
 
 /** Fixtures are read from the source tree: this file runs as out/test/chunks.test.js. */
@@ -755,5 +755,110 @@ test('consecutive line comments form one doc with single line breaks (Rust inclu
     assert.equal(go.doc, 'First line\nsecond line.');
   } finally {
     chunker.dispose();
+  }
+});
+
+/** `levels` functions, each declared inside the one before: JavaScript braces, or Python indentation (one space a level). */
+function nestedFunctions(language: 'js' | 'py', levels: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < levels; i++) lines.push(language === 'js' ? `function f${i}(a) {` : `${' '.repeat(i)}def f${i}(a):`);
+  lines.push(language === 'js' ? 'return a + 1;' : `${' '.repeat(levels)}return a + 1`);
+  if (language === 'js') for (let i = 0; i < levels; i++) lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lines (1-based) with a word character that no chunk's line range holds. */
+function uncoveredLines(text: string, chunks: readonly Chunk[]): number[] {
+  const covered = new Uint8Array(text.split('\n').length + 2);
+  for (const c of chunks) covered.fill(1, c.startLine, c.endLine + 1);
+  return text.split('\n').flatMap((line, i) => (/\w/.test(line) && !covered[i + 1] ? [i + 1] : []));
+}
+
+/**
+ * Nesting cases. Python needs one more column of indentation per level, so 2,000 levels are 2 MB
+ * (10,000 would be 50 MB); tree-sitter-python's indentation scanner gives up after about 500
+ * levels and parses the deeper lines as a flat run of functions in an error, so the depth of
+ * those is not the level in their name.
+ */
+const NESTING_CASES = [
+  { language: 'js', levels: 2000, parsedNesting: true },
+  { language: 'js', levels: 10_000, parsedNesting: true },
+  { language: 'py', levels: 400, parsedNesting: true },
+  { language: 'py', levels: 2000, parsedNesting: false },
+] as const;
+
+for (const { language, levels, parsedNesting } of NESTING_CASES) {
+  test(`${levels} nested ${language} functions: definitions ${DEFAULT_MAX_NESTING_DEPTH} deep at most, chunks and their text linear in the file`, async () => {
+    const text = nestedFunctions(language, levels);
+    const chunks = await chunker.chunkFile(`deep.${language}`, text);
+    const definitions = chunks.filter((c) => c.kind !== 'window');
+    const depthOf = (name: string): number => Number(name.slice(1)) + 1;
+    assert.ok(definitions.length > 0);
+    if (parsedNesting) {
+      for (const c of definitions) assert.ok(depthOf(c.name) <= DEFAULT_MAX_NESTING_DEPTH, `${c.name} is ${depthOf(c.name)} deep`);
+    }
+    // Each level of definitions that are chunks holds (nearly) the whole file, in windows of at
+    // least half the budget; before the bound every one of the `levels` did (20,453 chunks for
+    // 2,000 levels of JavaScript, 40 MB of text for its 40 KB).
+    const perLevel = Math.ceil(text.length / (DEFAULT_MAX_CHUNK_CHARS / 2));
+    assert.ok(chunks.length <= (DEFAULT_MAX_NESTING_DEPTH + 1) * perLevel, `${chunks.length} chunks`);
+    const chars = chunks.reduce((sum, c) => sum + c.text.length, 0);
+    assert.ok(chars <= (DEFAULT_MAX_NESTING_DEPTH + 1) * text.length, `${chars} characters of chunk text for a ${text.length}-character file`);
+    assert.deepEqual(uncoveredLines(text, chunks), []);
+  });
+}
+
+test('maxNestingDepth and maxChunksPerFile: deeper definitions and too many chunks fall back to enclosing chunks and windows', async () => {
+  const text = nestedFunctions('js', 10_000);
+  const shallow = await Chunker.create({ maxNestingDepth: 2 });
+  const few = await Chunker.create({ maxChunksPerFile: 50 });
+  const one = await Chunker.create({ maxChunksPerFile: 1 });
+  try {
+    const names = new Set((await shallow.chunkFile('deep.js', text)).filter((c) => c.kind !== 'window').map((c) => c.name));
+    assert.deepEqual([...names].sort(), ['f0', 'f1']);
+    const fewChunks = await few.chunkFile('deep.js', text);
+    assert.ok(fewChunks.length <= 50, `${fewChunks.length} chunks`);
+    assert.deepEqual(uncoveredLines(text, fewChunks), []);
+    const [whole, ...rest] = await one.chunkFile('deep.js', text);
+    assert.equal(rest.length, 0);
+    assert.deepEqual([whole.startLine, whole.endLine, whole.text], [1, 20_001, text.trimEnd()]);
+    await assert.rejects(Chunker.create({ maxChunksPerFile: 0 }), /maxChunksPerFile must be a whole number of at least 1/);
+    await assert.rejects(Chunker.create({ maxNestingDepth: 1.5 }), /maxNestingDepth must be a whole number of at least 1/);
+  } finally {
+    shallow.dispose();
+    few.dispose();
+    one.dispose();
+  }
+});
+
+test('regressions found by the property tests (test/chunks.props.test.ts)', async () => {
+  const small = await Chunker.create({ maxChunkChars: 3 });
+  const errors: string[] = [];
+  const own = await Chunker.create({ onParseError: (path, reason) => errors.push(`${path}: ${reason}`) });
+  try {
+    // a window whose last line was empty claimed that line, though its range stops before it
+    assert.deepEqual(
+      (await small.chunkFile('a.txt', 'aa\n\nbb')).map((c) => [c.name, c.startLine, c.endLine, c.text]),
+      [['a.txt:1-1', 1, 1, 'aa'], ['a.txt:2-3', 2, 3, '\nbb']],
+    );
+    // a module's text ran to the end of its header's line: past the module, into the code after it
+    const php = await own.chunkFile('a.php', '<?php namespace App; function f() { return 1; }\n');
+    assert.equal(only(php, 'App').text, 'namespace App;');
+    // a name tree-sitter made up to recover from an error (a MISSING node) is empty: no chunk
+    const java = await own.chunkFile('A.java', 'class A {\n  void (int x) {\n    return;\n  }\n}\n');
+    assert.ok(java.every((c) => c.name !== ''), summary(java));
+    // an empty Markdown heading named its section ''
+    assert.deepEqual((await own.chunkFile('a.md', '#\ntext under an empty heading\n')).map((c) => c.name), ['a.md:1-2']);
+    // the indentation of a doc of 150,000 lines was found with Math.min(...lines): a stack overflow
+    // that made the whole file a parse failure, chunked as windows
+    const doc = 'x\n'.repeat(150_000);
+    const py = await own.chunkFile('doc.py', `def f():\n    """\n${doc}    """\n    return 1\n`);
+    const parts = py.filter((c) => c.name === 'f' && c.kind === 'function');
+    assert.ok(parts.length > 1);
+    assert.equal(parts[0].doc?.split('\n').length, 150_000);
+    assert.deepEqual(errors, []);
+  } finally {
+    small.dispose();
+    own.dispose();
   }
 });

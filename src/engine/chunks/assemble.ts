@@ -5,7 +5,7 @@ import { BRACE_BODY_ELISION, type LanguageSpec } from './languages';
 import { markdownSections } from './markdown';
 import { outlinePieces } from './outline';
 import type { SourceText } from './source';
-import { lineWindows, splitWithHeader, uncoveredRuns, type HeadedSpan, type LineRange, type Piece } from './windows';
+import { lineWindows, packedWindows, splitWithHeader, uncoveredRuns, type HeadedSpan, type LineRange, type Piece } from './windows';
 
 /**
  * Turns definitions and line windows into Chunks: UTF-8 byte offsets, 1-based lines, names.
@@ -22,6 +22,12 @@ import { lineWindows, splitWithHeader, uncoveredRuns, type HeadedSpan, type Line
  * Functions nested in a function are chunks only when the enclosing function is split into windows.
  * Code between definitions (imports, top-level statements) becomes line windows, so every line of
  * a file that carries content is in some chunk.
+ *
+ * Limits (ChunkLimits): definitions are already cut at the chunker's nesting depth (see
+ * definitions.ts). A file whose chunks would be more than `maxChunks` is chunked again one
+ * nesting level shallower, down to top-level definitions only, then as line windows, and last as
+ * fewer windows longer than `maxChars` (packedWindows): each fallback's chunks hold every line
+ * the dropped chunks held, so no limit takes text out of the index.
  */
 
 /** Fewest word characters for a whole file without definitions to be indexed. */
@@ -29,72 +35,160 @@ const MIN_FILE_WORD_CHARS = 1;
 /** Fewest word characters for the loose code between definitions to get a window. */
 const MIN_GAP_WORD_CHARS = 16;
 
+/** The bounds on one file's chunks. */
+export interface ChunkLimits {
+  /** longest chunk text, in characters (a single longer line is a chunk of its own) */
+  maxChars: number;
+  /** most chunks of one file; a whole number of at least 1 */
+  maxChunks: number;
+}
+
 /** What a chunk says about the definition it comes from, before ranges and text. */
 type Identity = Pick<Chunk, 'path' | 'language' | 'kind' | 'name' | 'container' | 'signature' | 'doc'>;
 
-/** Chunks of a parsed file: one per definition (outlined or split when long), plus windows over the code between. */
+/**
+ * Chunks of a parsed file: one per definition (outlined or split when long), plus windows over
+ * the code between; with fewer nesting levels, or as line windows, when they would be too many.
+ * `definitions` are in source order, each after its parent.
+ */
 export function definitionChunks(
   path: string,
   spec: LanguageSpec,
   source: SourceText,
   definitions: readonly Definition[],
-  maxChars: number,
+  limits: ChunkLimits,
 ): Chunk[] {
+  let deepest = 0;
+  for (const def of definitions) deepest = Math.max(deepest, def.depth);
+  const held = heldByEnclosingFunction(source, definitions, limits.maxChars);
+  const made: MadeChunks = new Map();
+  for (let depth = deepest; depth >= 1; depth--) {
+    const chunks = chunksUpToDepth(path, spec, source, definitions, held, made, depth, limits);
+    if (chunks) return chunks;
+  }
+  return windowChunks(path, spec.id, source, MIN_GAP_WORD_CHARS, limits);
+}
+
+/**
+ * The chunks made for each definition, shared by the tries at decreasing depths: a definition's
+ * chunks differ only between the try in which it is the deepest (its members are not chunks,
+ * its outline keeps them whole) and the others. Keyed by 2 × index, plus 1 when it has members.
+ */
+type MadeChunks = Map<number, Chunk[]>;
+
+/**
+ * The chunks of the definitions at most `maxDepth` deep and the windows between them, in order;
+ * undefined as soon as they are more than `limits.maxChunks`.
+ */
+function chunksUpToDepth(
+  path: string,
+  spec: LanguageSpec,
+  source: SourceText,
+  definitions: readonly Definition[],
+  held: readonly boolean[],
+  made: MadeChunks,
+  maxDepth: number,
+  limits: ChunkLimits,
+): Chunk[] | undefined {
+  const { maxChars, maxChunks } = limits;
   const language = spec.id;
-  const members = membersByParent(definitions);
+  const members = membersByParent(definitions, maxDepth);
   const chunks: Chunk[] = [];
   const covered: LineRange[] = [];
   for (const [index, def] of definitions.entries()) {
-    if (insideWholeFunction(source, definitions, def, maxChars)) continue;
-    const identity: Identity = {
-      path, language, kind: def.kind, name: def.name, container: def.container, signature: def.signature, doc: def.doc,
-    };
-    const headerLast = headerLastLine(source, def);
-    const lead = leadText(source, def, maxChars);
+    if (def.depth > maxDepth || held[index]) continue;
     const firstLine = source.lineOf(def.textStart);
-    if (def.kind === 'module') {
-      chunks.push(toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast)));
-      covered.push({ first: firstLine, last: headerLast });
-    } else {
-      const span: HeadedSpan = { lead, start: def.start, end: def.end, header: headerText(source, def, headerLast, maxChars) };
-      const pieces = definitionPieces(source, spec, def, members.get(index) ?? [], span, maxChars);
-      chunks.push(...numbered(identity, source, pieces));
-      covered.push({ first: firstLine, last: source.lastLineOf(def.start, def.end) });
+    covered.push({ first: firstLine, last: def.kind === 'module' ? headerLastLine(source, def) : source.lastLineOf(def.start, def.end) });
+    const ownMembers = members.get(index) ?? [];
+    const key = 2 * index + (ownMembers.length > 0 ? 1 : 0);
+    let own = made.get(key);
+    if (!own) {
+      own = chunksOfDefinition(path, spec, source, def, ownMembers, maxChars);
+      made.set(key, own);
     }
+    chunks.push(...own);
+    if (chunks.length > maxChunks) return undefined;
   }
   for (const run of uncoveredRuns(source, covered, MIN_GAP_WORD_CHARS)) {
     chunks.push(...windows(path, language, source, run.first, run.last, maxChars));
+    if (chunks.length > maxChunks) return undefined;
   }
   return chunks.sort((a, b) => a.startByte - b.startByte || b.endByte - a.endByte);
 }
 
-/** Line windows over a whole file (no definitions, an unparsed language, or a parse failure). */
-export function fileWindowChunks(path: string, language: LanguageId, source: SourceText, maxChars: number): Chunk[] {
-  return uncoveredRuns(source, [], MIN_FILE_WORD_CHARS).flatMap((run) => windows(path, language, source, run.first, run.last, maxChars));
+/** The chunks of one definition; `members` are its direct members that are chunks of their own. */
+function chunksOfDefinition(
+  path: string,
+  spec: LanguageSpec,
+  source: SourceText,
+  def: Definition,
+  members: readonly Definition[],
+  maxChars: number,
+): Chunk[] {
+  const identity: Identity = {
+    path, language: spec.id, kind: def.kind, name: def.name, container: def.container, signature: def.signature, doc: def.doc,
+  };
+  const headerLast = headerLastLine(source, def);
+  const lead = leadText(source, def, maxChars);
+  if (def.kind === 'module') return [toChunk(identity, source, moduleHeaderPiece(source, def, lead, headerLast, maxChars))];
+  const span: HeadedSpan = { lead, start: def.start, end: def.end, header: headerText(source, def, headerLast, maxChars) };
+  return numbered(identity, source, definitionPieces(source, spec, def, members, span, maxChars));
 }
 
-/** Markdown: a chunk per heading section, long sections split with their heading repeated. */
-export function markdownChunks(path: string, source: SourceText, maxChars: number): Chunk[] {
-  return markdownSections(source).flatMap((section) => {
-    if (section.heading === undefined) return windows(path, 'markdown', source, section.first, section.last, maxChars);
-    const identity: Identity = {
-      path, language: 'markdown', kind: 'window', name: section.heading, signature: capSignature(section.header.split('\n').pop() ?? ''),
-    };
-    const start = source.lineStart(section.first);
-    const span = { lead: '', start, end: source.lineContentEnd(section.last), header: section.header };
-    return numbered(identity, source, splitWithHeader(source, span, maxChars));
-  });
+/** Line windows over a whole file (no definitions, an unparsed language, or a parse failure). */
+export function fileWindowChunks(path: string, language: LanguageId, source: SourceText, limits: ChunkLimits): Chunk[] {
+  return windowChunks(path, language, source, MIN_FILE_WORD_CHARS, limits);
+}
+
+/** Markdown: a chunk per heading section, long sections split with their heading repeated; line windows when too many. */
+export function markdownChunks(path: string, source: SourceText, limits: ChunkLimits): Chunk[] {
+  const { maxChars, maxChunks } = limits;
+  const chunks: Chunk[] = [];
+  for (const section of markdownSections(source)) {
+    if (section.heading === undefined) {
+      chunks.push(...windows(path, 'markdown', source, section.first, section.last, maxChars));
+    } else {
+      // an empty heading (a lone `#`) names its section like a window
+      const name = section.heading !== '' ? section.heading : windowName(path, section.first, section.last);
+      const identity: Identity = {
+        path, language: 'markdown', kind: 'window', name, signature: capSignature(section.header.split('\n').pop() ?? ''),
+      };
+      const start = source.lineStart(section.first);
+      const span = { lead: '', start, end: source.lineContentEnd(section.last), header: section.header };
+      chunks.push(...numbered(identity, source, splitWithHeader(source, span, maxChars)));
+    }
+    if (chunks.length > maxChunks) return fileWindowChunks(path, 'markdown', source, limits);
+  }
+  return chunks;
+}
+
+/**
+ * Line windows over the whole file, trimmed of blank edge lines, when it has at least
+ * `minWordChars` word characters. When they are more than `limits.maxChunks`, the file is cut
+ * into consecutive windows without overlap that are long enough to be at most that many.
+ */
+function windowChunks(path: string, language: LanguageId, source: SourceText, minWordChars: number, limits: ChunkLimits): Chunk[] {
+  const runs = uncoveredRuns(source, [], minWordChars);
+  const chunks = runs.flatMap((run) => windows(path, language, source, run.first, run.last, limits.maxChars));
+  if (chunks.length <= limits.maxChunks) return chunks;
+  // With no line covered there is one run: the file without its blank edge lines.
+  const { first } = runs[0];
+  const { last } = runs[runs.length - 1];
+  return packedWindows(source, first, last, limits).map((piece) => windowChunk(path, language, source, piece));
 }
 
 function windows(path: string, language: LanguageId, source: SourceText, first: number, last: number, maxChars: number): Chunk[] {
-  const base = posix.basename(path);
-  return lineWindows(source, first, last, maxChars).map((piece) =>
-    toChunk(
-      { path, language, kind: 'window', name: `${base}:${piece.firstLine + 1}-${piece.lastLine + 1}`, signature: firstTextLine(piece.text) },
-      source,
-      piece,
-    ),
-  );
+  return lineWindows(source, first, last, maxChars).map((piece) => windowChunk(path, language, source, piece));
+}
+
+function windowChunk(path: string, language: LanguageId, source: SourceText, piece: Piece): Chunk {
+  const name = windowName(path, piece.firstLine, piece.lastLine);
+  return toChunk({ path, language, kind: 'window', name, signature: firstTextLine(piece.text) }, source, piece);
+}
+
+/** A window's name: the file name and its 1-based line range. */
+function windowName(path: string, firstLine: number, lastLine: number): string {
+  return `${posix.basename(path)}:${firstLine + 1}-${lastLine + 1}`;
 }
 
 /**
@@ -119,14 +213,24 @@ function numbered(identity: Identity, source: SourceText, pieces: readonly Piece
 }
 
 /** A module's chunk spans the module but holds only its doc and header: its members are chunks of their own. */
-function moduleHeaderPiece(source: SourceText, def: Definition, lead: string, headerLast: number): Piece {
+function moduleHeaderPiece(source: SourceText, def: Definition, lead: string, headerLast: number, maxChars: number): Piece {
   return {
     start: def.start,
     end: def.end,
     firstLine: source.lineOf(def.start),
     lastLine: source.lastLineOf(def.start, def.end),
-    text: lead + source.text.slice(def.start, source.lineContentEnd(headerLast)),
+    text: lead + source.text.slice(def.start, moduleHeaderEnd(source, def, headerLast, maxChars)),
   };
+}
+
+/**
+ * Where a module's header text ends: at the end of its header's last line, but never past the
+ * module (`namespace A; class B {}` on one line), nor far into its body when that line goes on
+ * (a one-line file, or one whose only line breaks are lone CRs): then right after the header.
+ */
+function moduleHeaderEnd(source: SourceText, def: Definition, headerLast: number, maxChars: number): number {
+  const end = Math.min(def.end, source.lineContentEnd(headerLast));
+  return end - def.headerEnd > maxChars / 4 ? Math.max(def.start, headerContentEnd(source.text, def)) : end;
 }
 
 function toChunk(identity: Identity, source: SourceText, piece: Piece, part?: { index: number; count: number }): Chunk {
@@ -144,11 +248,11 @@ function toChunk(identity: Identity, source: SourceText, piece: Piece, part?: { 
   };
 }
 
-/** The direct members of each definition that has any, by the definition's index. */
-function membersByParent(definitions: readonly Definition[]): Map<number, Definition[]> {
+/** The direct members, at most `maxDepth` deep, of each definition that has any, by the definition's index. */
+function membersByParent(definitions: readonly Definition[], maxDepth: number): Map<number, Definition[]> {
   const members = new Map<number, Definition[]>();
   for (const def of definitions) {
-    if (def.parent === undefined) continue;
+    if (def.parent === undefined || def.depth > maxDepth) continue;
     const siblings = members.get(def.parent);
     if (siblings) siblings.push(def);
     else members.set(def.parent, [def]);
@@ -164,15 +268,23 @@ function fitsWhole(lead: string, def: Definition, maxChars: number): boolean {
 const FUNCTION_KINDS: ReadonlySet<ChunkKind> = new Set(['function', 'method', 'constructor', 'destructor']);
 
 /**
- * A definition inside a function (a closure, a local helper) whose enclosing function fits in one
- * chunk adds nothing: that chunk already holds it. Inside a function split into windows it is kept.
+ * Which definitions are held whole by an enclosing function's chunk. A definition inside a
+ * function (a closure, a local helper) whose enclosing function fits in one chunk adds nothing:
+ * that chunk already holds it. Inside a function split into windows it is kept. One pass:
+ * every definition comes after its parent.
  */
-function insideWholeFunction(source: SourceText, definitions: readonly Definition[], def: Definition, maxChars: number): boolean {
-  for (let p = def.parent; p !== undefined; p = definitions[p].parent) {
+function heldByEnclosingFunction(source: SourceText, definitions: readonly Definition[], maxChars: number): boolean[] {
+  const held: boolean[] = [];
+  for (const def of definitions) {
+    const p = def.parent;
+    if (p === undefined) {
+      held.push(false);
+      continue;
+    }
     const enclosing = definitions[p];
-    if (FUNCTION_KINDS.has(enclosing.kind) && fitsWhole(leadText(source, enclosing, maxChars), enclosing, maxChars)) return true;
+    held.push(held[p] || (FUNCTION_KINDS.has(enclosing.kind) && fitsWhole(leadText(source, enclosing, maxChars), enclosing, maxChars)));
   }
-  return false;
+  return held;
 }
 
 /**

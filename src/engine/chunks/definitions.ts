@@ -1,5 +1,6 @@
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import type { ChunkKind } from '../types';
+import { QUERY_OPTIONS, type TreeContext } from './context';
 import { commentDoc, commentsWithin, leadingComments, type CommentSpan } from './docs';
 import type { LanguageSpec } from './languages';
 import type { SourceText } from './source';
@@ -28,6 +29,8 @@ export interface Definition {
   doc?: string;
   /** index of the innermost enclosing definition in the same list */
   parent?: number;
+  /** how many definitions enclose this one, itself included: 1 at the top level */
+  depth: number;
 }
 
 /** Kinds whose members are methods: the containers whose long chunks are outlines. */
@@ -60,24 +63,35 @@ interface Candidate {
   key: string;
 }
 
-/** Runs the language's query over the tree and returns its definitions in source order. */
-export function extractDefinitions(tree: Tree, query: Query, spec: LanguageSpec, source: SourceText): Definition[] {
+/**
+ * Runs the language's query over the tree and returns its definitions in source order, outer
+ * ones first. Definitions nested deeper than `maxDepth` (more than that many definitions
+ * enclosing them, themselves included) are left out: their enclosing definitions hold them.
+ */
+export function extractDefinitions(
+  tree: Tree,
+  query: Query,
+  context: TreeContext,
+  spec: LanguageSpec,
+  source: SourceText,
+  maxDepth: number,
+): Definition[] {
   const comments: CommentSpan[] = [];
   const byKey = new Map<string, Candidate>();
-  for (const match of query.matches(tree.rootNode)) {
+  for (const match of query.matches(tree.rootNode, QUERY_OPTIONS)) {
     const comment = match.captures.find((c) => c.name === 'comment');
     if (comment) {
       comments.push({ start: comment.node.startIndex, end: comment.node.endIndex });
       continue;
     }
-    const candidate = toCandidate(match, spec, source);
+    const candidate = toCandidate(match, context, spec, source);
     if (!candidate) continue;
     const seen = byKey.get(candidate.key);
     if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
   }
   comments.sort((a, b) => a.start - b.start);
   const candidates = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
-  return resolveNesting(candidates, spec).map(({ candidate, kind, container, parent }) => {
+  return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
     const headerEnd = headerEndBeforeComments(candidate, comments, source);
     return {
@@ -92,11 +106,12 @@ export function extractDefinitions(tree: Tree, query: Query, spec: LanguageSpec,
       signature: signatureOf(source.text.slice(candidate.start, headerEnd), candidate.hasBody),
       doc: candidate.docstring ?? commentDoc(leading, source.text),
       parent,
+      depth,
     };
   });
 }
 
-function toCandidate(match: QueryMatch, spec: LanguageSpec, source: SourceText): Candidate | undefined {
+function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec, source: SourceText): Candidate | undefined {
   let definition: Node | undefined;
   let kind: ChunkKind | undefined;
   let nameNode: Node | undefined;
@@ -115,9 +130,11 @@ function toCandidate(match: QueryMatch, spec: LanguageSpec, source: SourceText):
   if (!definition || !kind || !nameNode) return undefined;
 
   const { name, qualifiers } = splitQualifiedName(nameNode);
+  // a name tree-sitter made up to recover from a syntax error (a MISSING node) is empty
+  if (name.trim() === '') return undefined;
   if (containerNode) qualifiers.push(bareTypeName(containerNode.text));
-  const outer = outermostNode(definition, spec);
-  const start = leadingAttributesStart(outer, spec);
+  const outer = context.outermost(definition);
+  const start = context.attributesStart(outer);
   const end = outer.endIndex;
   return {
     kind,
@@ -125,7 +142,7 @@ function toCandidate(match: QueryMatch, spec: LanguageSpec, source: SourceText):
     qualifiers,
     start,
     end,
-    scopeEnd: kind === 'module' && !body ? bodilessScopeEnd(definition) : end,
+    scopeEnd: kind === 'module' && !body ? Math.max(end, context.bodilessScopeEnd(definition)) : end,
     headerEnd: body ? body.startIndex : Math.min(end, source.lineContentEnd(source.lineOf(start))),
     hasBody: body !== undefined,
     docstring: body && spec.docstring ? spec.docstring(body) : undefined,
@@ -142,37 +159,6 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
     if (source.startsLine(comment.start)) return comment.start;
   }
   return candidate.headerEnd;
-}
-
-/** Climbs through wrapper nodes (decorators, `export`, `template<…>`) that hold only this definition. */
-function outermostNode(node: Node, spec: LanguageSpec): Node {
-  let current = node;
-  for (let parent = current.parent; parent && spec.wrapperTypes?.includes(parent.type); parent = parent.parent) {
-    if (parent.namedChildren.filter((child) => child.type === current.type).length !== 1) break;
-    current = parent;
-  }
-  return current;
-}
-
-/** The start of the attribute siblings (Rust `#[derive]`) directly before a definition. */
-function leadingAttributesStart(node: Node, spec: LanguageSpec): number {
-  let start = node.startIndex;
-  if (!spec.attributeTypes) return start;
-  for (let prev = node.previousNamedSibling; prev && spec.attributeTypes.includes(prev.type); prev = prev.previousNamedSibling) {
-    start = prev.startIndex;
-  }
-  return start;
-}
-
-/**
- * A namespace declared without a body (`namespace App;` in PHP, file-scoped in C#) contains
- * what follows it, up to the next such declaration or the end of its parent.
- */
-function bodilessScopeEnd(node: Node): number {
-  for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
-    if (next.type === node.type) return next.startIndex;
-  }
-  return node.parent?.endIndex ?? node.endIndex;
 }
 
 /** `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. */
@@ -239,33 +225,47 @@ interface Resolved {
   candidate: Candidate;
   kind: ChunkKind;
   container?: string;
+  /** index of the innermost enclosing definition in the returned list */
   parent?: number;
+  depth: number;
+}
+
+/** A definition that encloses those that follow it, while they start before its `scopeEnd`. */
+interface Open {
+  scopeEnd: number;
+  kind: ChunkKind;
+  /** its index in the returned list; undefined when it is nested too deep to be returned */
+  index?: number;
+  /** the dotted path of the innermost container enclosing what it encloses (itself, if a container) */
+  path?: string;
 }
 
 /**
  * Derives containers and refines kinds from nesting: a function directly inside a type (or
  * qualified with one) is a method, and methods named like constructors or destructors are those.
- * `candidates` must be sorted by start, outer definitions first.
+ * `candidates` must be sorted by start, outer definitions first. Candidates more than `maxDepth`
+ * deep are left out; the work per candidate does not grow with its depth.
  */
-function resolveNesting(candidates: readonly Candidate[], spec: LanguageSpec): Resolved[] {
-  /** the definitions enclosing the current one, innermost last; `path` is set for containers */
-  const open: { index: number; scopeEnd: number; kind: ChunkKind; path?: string }[] = [];
-  return candidates.map((candidate, index) => {
+function resolveNesting(candidates: readonly Candidate[], spec: LanguageSpec, maxDepth: number): Resolved[] {
+  /** the definitions enclosing the current one, innermost last */
+  const open: Open[] = [];
+  const resolved: Resolved[] = [];
+  for (const candidate of candidates) {
     while (open.length > 0 && open[open.length - 1].scopeEnd <= candidate.start) open.pop();
-    const parent = open[open.length - 1];
-    const enclosingPath = innermostPath(open);
-    const containerParts = [enclosingPath, ...candidate.qualifiers].filter((p): p is string => !!p);
+    const parent: Open | undefined = open[open.length - 1];
+    const depth = open.length + 1;
+    if (depth > maxDepth) {
+      open.push({ scopeEnd: candidate.scopeEnd, kind: candidate.kind });
+      continue;
+    }
+    const containerParts = [parent?.path, ...candidate.qualifiers].filter((p): p is string => !!p);
     const container = containerParts.length > 0 ? containerParts.join('.') : undefined;
     const kind = refineKind(candidate, parent?.kind, container, spec);
-    const path = CONTAINER_KINDS.has(kind) ? (container ? `${container}.${candidate.name}` : candidate.name) : undefined;
-    open.push({ index, scopeEnd: candidate.scopeEnd, kind, path });
-    return { candidate, kind, container, parent: parent?.index };
-  });
-}
-
-function innermostPath(open: readonly { path?: string }[]): string | undefined {
-  for (let i = open.length - 1; i >= 0; i--) if (open[i].path !== undefined) return open[i].path;
-  return undefined;
+    const path = CONTAINER_KINDS.has(kind) ? (container ? `${container}.${candidate.name}` : candidate.name) : parent?.path;
+    open.push({ scopeEnd: candidate.scopeEnd, kind, index: resolved.length, path });
+    resolved.push({ candidate, kind, container, parent: parent?.index, depth });
+  }
+  return resolved;
 }
 
 function refineKind(candidate: Candidate, parentKind: ChunkKind | undefined, container: string | undefined, spec: LanguageSpec): ChunkKind {

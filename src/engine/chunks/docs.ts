@@ -110,8 +110,10 @@ function tidy(doc: string, isDocstring: boolean): string | undefined {
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length === 0) return undefined;
   const measured = isDocstring ? lines.slice(1) : lines;
-  const indents = measured.filter((l) => l !== '').map((l) => l.length - l.trimStart().length);
-  const indent = indents.length > 0 ? Math.min(...indents) : 0;
+  // a loop, not Math.min(...indents): spreading the lines of a huge doc overflows the call stack
+  let indent = Infinity;
+  for (const l of measured) if (l !== '') indent = Math.min(indent, l.length - l.trimStart().length);
+  if (indent === Infinity) indent = 0;
   const first = isDocstring ? lines[0].trimStart() : lines[0].slice(indent);
   return [first, ...lines.slice(1).map((l) => l.slice(indent))].join('\n');
 }

@@ -15,13 +15,26 @@
  *    (`part`) that each repeat its header;
  *  - a namespace or module spans its members but its text is only its doc and header;
  *  - a function nested in a function that fits in one chunk is not a chunk of its own;
+ *  - a definition nested more than maxNestingDepth deep (default 6) is not a chunk of its own:
+ *    the chunks of the definitions around it hold its lines;
  *  - code between definitions (imports, top-level statements) becomes line windows.
+ * A file never has more than maxChunksPerFile chunks (default 20,000): one with more is chunked
+ * again with less nesting, then as line windows, then as fewer, longer windows (see ChunkerOptions).
+ * No limit takes text out of the index: what a dropped chunk held is in the chunks that replace it.
+ * Chunks come in order of startByte; of two that start together, the longer (enclosing) one first.
  *
  * Files: languages.ts (the language table and queries), definitions.ts (syntax tree → definitions),
- * docs.ts (doc comments), windows.ts and markdown.ts (line splitting), outline.ts (class outlines),
+ * context.ts (parents and siblings of nodes, found by query), docs.ts (doc comments),
+ * windows.ts and markdown.ts (line splitting), outline.ts (class outlines),
  * assemble.ts (→ Chunks), source.ts (lines and UTF-8 offsets), runtime.ts (wasm runtime and
  * grammars), chunker.ts (API), pool.ts and worker.ts (parsing on worker threads).
  */
-export { Chunker, DEFAULT_MAX_CHUNK_CHARS, type ChunkerOptions } from './chunker';
+export {
+  Chunker,
+  DEFAULT_MAX_CHUNK_CHARS,
+  DEFAULT_MAX_CHUNKS_PER_FILE,
+  DEFAULT_MAX_NESTING_DEPTH,
+  type ChunkerOptions,
+} from './chunker';
 export { languageForPath } from './languages';
 export { defaultChunkerPaths, type RuntimePaths } from './runtime';

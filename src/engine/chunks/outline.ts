@@ -77,12 +77,12 @@ function inSource(source: SourceText, container: Definition, breaks: readonly nu
   const startsOutline = piece.firstLine === 0;
   const endsOutline = piece.lastLine === breaks.length;
   const start = startsOutline ? container.start : breaks[piece.firstLine - 1] + 1;
-  const lastLine = endsOutline ? source.lastLineOf(start, container.end) : source.lineOf(breaks[piece.lastLine]);
+  const end = endsOutline ? container.end : source.lineContentEnd(source.lineOf(breaks[piece.lastLine]));
   return {
     start,
-    end: endsOutline ? container.end : source.lineContentEnd(lastLine),
+    end,
     firstLine: source.lineOf(start),
-    lastLine,
+    lastLine: source.lastLineOf(start, end),
     text: piece.text,
   };
 }

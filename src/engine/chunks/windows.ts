@@ -12,7 +12,11 @@ import type { SourceText } from './source';
 export const WINDOW_LINES = 60;
 export const WINDOW_OVERLAP_LINES = 10;
 
-/** A piece of text cut from the source; indices are string indices, lines 0-based inclusive. */
+/**
+ * A piece of text cut from the source; indices are string indices, lines 0-based inclusive:
+ * `firstLine` holds `start`, `lastLine` the piece's last character (source.lastLineOf), so a
+ * piece of more than one line never ends on an empty line (its range would stop before it).
+ */
 export interface Piece {
   start: number;
   end: number;
@@ -39,13 +43,20 @@ export interface LineRange {
 }
 
 /** Overlapping line windows over lines `first..last`. */
-export function lineWindows(source: SourceText, first: number, last: number, maxChars: number): Piece[] {
+export function lineWindows(
+  source: SourceText,
+  first: number,
+  last: number,
+  maxChars: number,
+  maxLines = WINDOW_LINES,
+  overlapLines = WINDOW_OVERLAP_LINES,
+): Piece[] {
   const ranges: LineRange[] = [];
   for (let start = first; start <= last; ) {
-    const end = fillLines(source, start, last, maxChars, WINDOW_LINES);
+    const end = fillLines(source, start, last, maxChars, maxLines);
     ranges.push({ first: start, last: end });
     if (end === last) break;
-    const overlap = Math.min(WINDOW_OVERLAP_LINES, Math.floor((end - start + 1) / 4));
+    const overlap = Math.min(overlapLines, Math.floor((end - start + 1) / 4));
     start = end + 1 - overlap;
   }
   return ranges.map(({ first: a, last: b }) => {
@@ -53,6 +64,19 @@ export function lineWindows(source: SourceText, first: number, last: number, max
     const end = source.lineContentEnd(b);
     return { start, end, firstLine: a, lastLine: b, text: source.text.slice(start, end) };
   });
+}
+
+/**
+ * At most `maxChunks` consecutive windows over lines `first..last`, without overlap or a line
+ * limit, each of at most `maxChars` characters where that makes few enough windows, else longer.
+ * Filling each window greedily, two neighbours together are longer than the budget (the second's
+ * first line did not fit in the first), so a budget of 2 × length / (maxChunks − 2) gives fewer
+ * than maxChunks − 1 windows.
+ */
+export function packedWindows(source: SourceText, first: number, last: number, limits: { maxChars: number; maxChunks: number }): Piece[] {
+  const length = source.lineContentEnd(last) - source.lineStart(first);
+  const budget = limits.maxChunks <= 2 ? Infinity : Math.max(limits.maxChars, Math.ceil((2 * length) / (limits.maxChunks - 2)));
+  return lineWindows(source, first, last, budget, Infinity, 0);
 }
 
 /**
@@ -81,7 +105,8 @@ export function splitWithHeader(source: SourceText, span: HeadedSpan, maxChars: 
 
 /**
  * The last line of a window starting at `from`: as many lines as fit, and at least one;
- * backing off from lines `keepWithNext` ties to the next one when an earlier line can end the window.
+ * backing off from lines `keepWithNext` ties to the next one when an earlier line can end the
+ * window, and from empty lines (they go to the next window).
  */
 function fillLines(
   source: SourceText,
@@ -100,10 +125,13 @@ function fillLines(
     used = next;
     to++;
   }
-  if (!keepWithNext || to === last) return to;
-  let end = to;
-  while (end >= from && keepWithNext(end)) end--;
-  return end >= from ? end : to;
+  if (keepWithNext && to !== last) {
+    let end = to;
+    while (end >= from && keepWithNext(end)) end--;
+    if (end >= from) to = end;
+  }
+  while (to > from && lineLength(source, to) === 0) to--;
+  return to;
 }
 
 function lineLength(source: SourceText, line: number): number {
