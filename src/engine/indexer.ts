@@ -7,7 +7,10 @@
  *   is appended to as vectors are computed, so a killed run loses no inference work.
  * - The index is checkpointed every few seconds and at the end; a later run after a kill
  *   resumes from the last checkpoint instead of starting over.
- * - Work stops between batches when the signal is cancelled, after a checkpoint.
+ * - Work stops between batches when the signal is cancelled, and what was indexed up to then is
+ *   saved: every file's entry is then either the one it had or its new one. A cancelled scan
+ *   stops the run before anything changes (a file it did not reach is not deleted), and files
+ *   in a folder the scan could not read keep their entries.
  */
 import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
@@ -109,12 +112,21 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   progress({ phase: 'scan', done: 0, total: 0 });
   const scan = await scanWorkspace(ctx.root, { ...ctx.scan, signal });
+  if (!scan.complete || signal?.cancelled) {
+    // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
+    summary.cancelled = true;
+    return finish(summary, catalog, started);
+  }
+  let dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
   catalog.scanSkipped = scan.skipped;
-  let dirty = false;
 
+  // A file is gone when the scan saw where it was and it was not there: files at or under a
+  // path the scan could not examine (a folder it may not list) keep their entries.
   const present = new Set(scan.files.map((f) => f.path));
+  const unknown = scan.unknownPaths.map((p) => (p === '.' ? '' : p));
+  const unseen = (path: string) => unknown.some((u) => u === '' || path === u || path.startsWith(`${u}/`));
   for (const path of [...catalog.files.keys()]) {
-    if (!present.has(path)) {
+    if (!present.has(path) && !unseen(path)) {
       dropFile(state, path);
       summary.filesRemoved++;
       dirty = true;
