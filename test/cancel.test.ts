@@ -198,16 +198,18 @@ describe('a folder the scan cannot read', () => {
   /** Root reads every folder whatever its mode: the runs then go as the unprivileged user. */
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-  function index(root: string, indexDir: string): Promise<{ code: number | null; stderr: string }> {
+  function cli(command: string, root: string, indexDir: string, ...more: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'index', root, '--index-dir', indexDir, '--lexical-only'], { stdio: 'pipe', ...asUser });
+      const child = spawn(process.execPath, [CLI, command, root, '--index-dir', indexDir, '--lexical-only', ...more], { stdio: 'pipe', ...asUser });
+      let stdout = '';
       let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.stdout.resume();
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
   }
+  const index = (root: string, indexDir: string) => cli('index', root, indexDir);
 
   test('keeps the files it held (EACCES is not deletion), and finds them again once it is readable', async () => {
     const parent = await temp.make('unreadable');
@@ -232,6 +234,9 @@ describe('a folder the scan cannot read', () => {
         (during.scanSkipped as { path: string; reason: string }[]).some((s) => s.path === 'src/parser' && s.reason === 'unreadable'),
         'the folder is reported unreadable',
       );
+      const status = await cli('status', root, indexDir, '--json');
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual(JSON.parse(status.stdout).stale, { added: 0, changed: 0, removed: 0 }, 'status does not count its files as removed');
     } finally {
       chmodSync(locked, 0o755);
     }

@@ -14,6 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cp, rm, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Engine } from '../src/engine/engine';
@@ -53,8 +54,11 @@ interface Run {
   ms: number;
 }
 
-/** Runs `codescout args…`; with `killAfterMs`, sends SIGKILL that long after the start. */
-function run(args: string[], opts: { input?: string; killAfterMs?: number } = {}): Promise<Run> {
+/**
+ * Runs `codescout args…`. With `killAfterMs`, sends SIGKILL that long after the start; with
+ * `killWhen`, as soon as it returns true (polled every millisecond or so).
+ */
+function run(args: string[], opts: { input?: string; killAfterMs?: number; killWhen?: () => boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
@@ -63,9 +67,12 @@ function run(args: string[], opts: { input?: string; killAfterMs?: number } = {}
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
+    const { killWhen } = opts;
+    const poll = killWhen && setInterval(() => killWhen() && child.kill('SIGKILL'), 1);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
     child.stdin.on('error', () => undefined).end(opts.input ?? '');
@@ -181,7 +188,8 @@ for (const mode of MODES) {
       const ws = new Workspace(path.join(await temp.make('crash-ws'), 'ws'), random);
       await ws.create();
       const indexDir = await temp.make('crash-index');
-      const index = (dir: string, killAfterMs?: number) => run(['index', ws.root, '--index-dir', dir, ...modelArgs], { killAfterMs });
+      const index = (dir: string, kill: { killAfterMs?: number; killWhen?: () => boolean } = {}) =>
+        run(['index', ws.root, '--index-dir', dir, ...modelArgs], kill);
       const useEmbedder = mode === 'hybrid' ? embedder : undefined;
 
       // The first run indexes everything, uninterrupted, and says how long a run takes here, to spread the kills over one.
@@ -193,12 +201,15 @@ for (const mode of MODES) {
       const outcomes: string[] = [];
       for (let i = 0; i < KILLS; i++) {
         await ws.mutate();
-        // Half the kills anywhere in a run, half near its end, where the index is written.
-        const at = Math.round((i % 2 === 0 ? random() * 1.1 : 0.75 + random() * 0.3) * runMs);
-        const killed = await index(indexDir, at);
-        const where = `seed ${SEED}, kill ${i + 1} at ${at} ms`;
+        // Kills anywhere in a run, near its end, and while it writes the new generation's files.
+        const kind = i % 3;
+        const at = Math.round((kind === 0 ? random() * 1.1 : 0.75 + random() * 0.3) * runMs);
+        const generation = committedGeneration(indexDir);
+        const killed = await index(indexDir, kind === 2 ? { killWhen: () => writingGeneration(indexDir, generation) } : { killAfterMs: at });
+        const label = kind === 2 ? 'while writing' : `at ${at} ms`;
+        const where = `seed ${SEED}, kill ${i + 1} ${label}`;
         assert.doesNotMatch(killed.stderr, /damaged|rebuilt|Error/, `${where}: ${killed.stderr}`);
-        if (killed.signal === 'SIGKILL') outcomes.push(`killed at ${at} ms`);
+        if (killed.signal === 'SIGKILL') outcomes.push(`killed ${label}${committedGeneration(indexDir) > generation ? ' (after it committed)' : ''}`);
         else {
           assert.equal(killed.code, 0, `${where}: ${killed.stderr}`);
           outcomes.push(`finished in ${Math.round(killed.ms)} ms`);
@@ -264,9 +275,17 @@ describe(`index and search processes at once on one index folder (seed ${SEED})`
     assert.equal(before.code, 0, before.stderr);
     for (let round = 0; round < ROUNDS; round++) {
       await ws.mutate();
-      // The index run and the searches start together, the searches a little apart.
-      const runs = [index(), ...Array.from({ length: SEARCHES }, (_, i) => delay(Math.round(random() * 100 * i)).then(search))];
-      const [indexed, ...searched] = await Promise.all(runs);
+      // The index run and the searches start together, the searches a little apart; under
+      // `npm run fuzz` each search is followed by another until the index run has ended.
+      let indexing = true;
+      const indexRun = index().finally(() => (indexing = false));
+      const searchLoop = async (i: number): Promise<Run[]> => {
+        await delay(Math.round(random() * 100 * i));
+        const done: Run[] = [await search()];
+        while (FUZZING && indexing) done.push(await search());
+        return done;
+      };
+      const [indexed, searched] = await Promise.all([indexRun, Promise.all(Array.from({ length: SEARCHES }, (_, i) => searchLoop(i))).then((r) => r.flat())]);
       const where = `seed ${SEED}, round ${round + 1}`;
       assert.equal(indexed.code, 0, `${where}: ${indexed.stderr}`);
       const after = await search();
@@ -296,6 +315,27 @@ describe(`index and search processes at once on one index folder (seed ${SEED})`
     assert.deepEqual([got.chunks, got.lexicalDocuments, got.vectors], [want.chunks, want.lexicalDocuments, want.vectors]);
   });
 });
+
+/** The generation manifest.json names (0 when there is none or it cannot be read). */
+function committedGeneration(indexDir: string): number {
+  try {
+    return Number(JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')).generation) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether a file of a generation after `committed` has appeared: a commit is being written. */
+function writingGeneration(indexDir: string, committed: number): boolean {
+  try {
+    return readdirSync(indexDir).some((f) => {
+      const m = /\.g(\d+)(\.|$)/.exec(f);
+      return m !== null && Number(m[1]) > committed;
+    });
+  } catch {
+    return false;
+  }
+}
 
 async function indexInProcess(root: string, indexDir: string): Promise<void> {
   const engine = await Engine.open(root, { indexDir, model: modelDir });

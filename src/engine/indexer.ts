@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
-import { scanWorkspace, type ScannedFile, type ScanOptions, type Skipped } from './files/scan';
+import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
@@ -120,13 +120,9 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   let dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
   catalog.scanSkipped = scan.skipped;
 
-  // A file is gone when the scan saw where it was and it was not there: files at or under a
-  // path the scan could not examine (a folder it may not list) keep their entries.
-  const present = new Set(scan.files.map((f) => f.path));
-  const unknown = scan.unknownPaths.map((p) => (p === '.' ? '' : p));
-  const unseen = (path: string) => unknown.some((u) => u === '' || path === u || path.startsWith(`${u}/`));
+  const gone = goneIn(scan);
   for (const path of [...catalog.files.keys()]) {
-    if (!present.has(path) && !unseen(path)) {
+    if (gone(path)) {
       dropFile(state, path);
       summary.filesRemoved++;
       dirty = true;
@@ -257,6 +253,16 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   spent('write', t);
 
   return finish(summary, catalog, started);
+}
+
+/**
+ * Whether a path is gone according to a complete scan: the scan saw where it was and it was not
+ * there. A path at or under one the scan could not examine (a folder it may not list) is not gone.
+ */
+export function goneIn(scan: ScanResult): (path: string) => boolean {
+  const present = new Set(scan.files.map((f) => f.path));
+  const unknown = scan.unknownPaths.map((p) => (p === '.' ? '' : p));
+  return (path) => !present.has(path) && !unknown.some((u) => u === '' || path === u || path.startsWith(`${u}/`));
 }
 
 /**
