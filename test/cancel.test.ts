@@ -141,13 +141,12 @@ describe('a refresh cancelled in each phase leaves the previous or the finished 
   });
 
   test('scan: cancelled part-way through the walk, the files it did not reach are not deleted', async () => {
-    for (const reads of [1, 4]) {
-      const { summary, reopened } = await cancelledRun(cancelledAfterReads(reads));
-      assert.equal(summary.cancelled, true, `cancelled after ${reads} folders`);
-      assert.equal(summary.filesRemoved, 0);
-      assert.equal(summary.files, previous.files.size - countSkipped(previous));
-      assertSame(reopened, previous, 'previous');
-    }
+    // The walk reads the signal once per folder: it stops in the fourth of more than ten.
+    const { summary, reopened } = await cancelledRun(cancelledAfterReads(3));
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.filesRemoved, 0);
+    assert.equal(summary.files, previous.files.size - countSkipped(previous));
+    assertSame(reopened, previous, 'previous');
   });
 
   test('parse: stopped after the first batch, which is kept; the next run parses only the rest', async () => {
