@@ -13,7 +13,7 @@ import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
 import { languageForPath } from './chunks/languages';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
-import { refreshIndex, type IndexSummary } from './indexer';
+import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
@@ -338,7 +338,8 @@ export class Engine {
       if (!known) stale.added++;
       else if (known.size !== f.size || known.mtimeMs !== f.mtimeMs) stale.changed++;
     }
-    for (const path of catalog.files.keys()) if (!present.has(path)) stale.removed++;
+    const gone = goneIn(scan);
+    for (const path of catalog.files.keys()) if (gone(path)) stale.removed++;
 
     const skipped: Skipped[] = [...scan.skipped];
     for (const [path, f] of catalog.files) if (f.skip && present.has(path)) skipped.push({ path, reason: f.skip, detail: f.detail });

@@ -7,11 +7,14 @@
  *   is appended to as vectors are computed, so a killed run loses no inference work.
  * - The index is checkpointed every few seconds and at the end; a later run after a kill
  *   resumes from the last checkpoint instead of starting over.
- * - Work stops between batches when the signal is cancelled, after a checkpoint.
+ * - Work stops between batches when the signal is cancelled, and what was indexed up to then is
+ *   saved: every file's entry is then either the one it had or its new one. A cancelled scan
+ *   stops the run before anything changes (a file it did not reach is not deleted), and files
+ *   in a folder the scan could not read keep their entries.
  */
 import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
-import { scanWorkspace, type ScannedFile, type ScanOptions, type Skipped } from './files/scan';
+import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
@@ -109,12 +112,17 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   progress({ phase: 'scan', done: 0, total: 0 });
   const scan = await scanWorkspace(ctx.root, { ...ctx.scan, signal });
+  if (!scan.complete || signal?.cancelled) {
+    // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
+    summary.cancelled = true;
+    return finish(summary, catalog, started);
+  }
+  let dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
   catalog.scanSkipped = scan.skipped;
-  let dirty = false;
 
-  const present = new Set(scan.files.map((f) => f.path));
+  const gone = goneIn(scan);
   for (const path of [...catalog.files.keys()]) {
-    if (!present.has(path)) {
+    if (gone(path)) {
       dropFile(state, path);
       summary.filesRemoved++;
       dirty = true;
@@ -245,6 +253,16 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   spent('write', t);
 
   return finish(summary, catalog, started);
+}
+
+/**
+ * Whether a path is gone according to a complete scan: the scan saw where it was and it was not
+ * there. A path at or under one the scan could not examine (a folder it may not list) is not gone.
+ */
+export function goneIn(scan: ScanResult): (path: string) => boolean {
+  const present = new Set(scan.files.map((f) => f.path));
+  const unknown = scan.unknownPaths.map((p) => (p === '.' ? '' : p));
+  return (path) => !present.has(path) && !unknown.some((u) => u === '' || path === u || path.startsWith(`${u}/`));
 }
 
 /**

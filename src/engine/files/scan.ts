@@ -26,6 +26,17 @@ export interface ScanResult {
   skipped: Skipped[];
   /** files excluded by .gitignore / .codescoutignore / settings globs (not reported one by one) */
   ignoredCount: number;
+  /**
+   * false when the walk was cancelled before it reached every folder: `files` then lacks files
+   * that exist, so nothing may be concluded from a file's absence
+   */
+  complete: boolean;
+  /**
+   * paths (root-relative, '.' for the root) that exist but could not be examined: a folder that
+   * could not be listed, an entry whose stat failed other than with ENOENT. What is at or under
+   * them is unknown, not gone. They are also reported in `skipped`.
+   */
+  unknownPaths: string[];
 }
 
 export interface ScanOptions {
@@ -49,18 +60,26 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const include = options.include?.length ? picomatch(options.include, { dot: true }) : undefined;
   const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : undefined;
-  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0 };
+  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, complete: true, unknownPaths: [] };
+
+  const unreadable = (rel: string, err: unknown, detailPrefix = '') => {
+    result.skipped.push({ path: rel, reason: 'unreadable', detail: detailPrefix + errorCode(err) });
+    if (errorCode(err) !== 'ENOENT') result.unknownPaths.push(rel);
+  };
 
   const rootReal = await realpath(rootAbs);
   const walk = async (absDir: string, relDir: string, rules: IgnoreRules, ancestors: Set<string>) => {
-    if (options.signal?.cancelled) return;
+    if (options.signal?.cancelled) {
+      result.complete = false;
+      return;
+    }
     let entries: Dirent[];
     try {
       const dir = await opendir(absDir);
       entries = [];
       for await (const e of dir) entries.push(e);
     } catch (err) {
-      result.skipped.push({ path: relDir || '.', reason: 'unreadable', detail: errorCode(err) });
+      unreadable(relDir || '.', err);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,7 +94,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         try {
           info = await stat(abs); // follows the link
         } catch (err) {
-          result.skipped.push({ path: rel, reason: 'unreadable', detail: `broken link or ${errorCode(err)}` });
+          unreadable(rel, err, 'broken link or ');
           continue;
         }
         isDir = info.isDirectory();
@@ -99,7 +118,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         try {
           real = await realpath(abs);
         } catch (err) {
-          result.skipped.push({ path: rel, reason: 'unreadable', detail: errorCode(err) });
+          unreadable(rel, err);
           continue;
         }
         if (ancestors.has(real)) {
@@ -124,7 +143,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       try {
         info ??= await stat(abs);
       } catch (err) {
-        result.skipped.push({ path: rel, reason: 'unreadable', detail: errorCode(err) });
+        unreadable(rel, err);
         continue;
       }
       if (info.size > maxBytes) {

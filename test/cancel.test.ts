@@ -1,0 +1,246 @@
+/**
+ * Cancellation means "stop", never "conclude": a refresh cancelled in any phase (scan, parse,
+ * embed, write) leaves, once reopened, every file's entry either as it was before the run or as
+ * the finished run makes it; a cancelled scan changes nothing, and a folder the scan cannot read
+ * keeps its files. Through the engine API, with deterministic cancellation points.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { cp, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Engine, type IndexSummary } from '../src/engine/engine';
+import type { Progress } from '../src/engine/types';
+import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
+import type { Embedder } from '../src/engine/vectors/embedder';
+import { differingFiles, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
+import { buildFixtureModel, copyFixtureRepo, PACKAGE_ROOT, TempDirs, writeIn } from './helpers/workspace';
+
+const temp = new TempDirs();
+/** Generated files: more than one batch of the indexer (64 files) changes, so a run can stop between batches. */
+const GENERATED = 70;
+const TOPICS = ['parse the tokens', 'read the file from disk', 'send the http request', 'add the numbers', 'check the user password', 'retry on error'];
+
+let modelDir: string;
+let embedder: Embedder;
+let repo: string;
+/** the index before the changes, and the index the finished refresh makes after them */
+let previousDir: string;
+let previous: IndexSnapshot;
+let complete: IndexSnapshot;
+let completeSummary: IndexSummary;
+
+function generated(n: number, version: number): string {
+  return (
+    `def task_${n}_v${version}(value):\n    """${TOPICS[(n + version) % TOPICS.length]} for item ${n}."""\n    return value + ${n}\n\n\n` +
+    `def helper_${n}(value):\n    """${TOPICS[(n + 3) % TOPICS.length]} again."""\n    return value * ${version}\n`
+  );
+}
+
+const genPath = (n: number) => `gen/g${Math.floor(n / 25)}/mod_${String(n).padStart(3, '0')}.py`;
+
+before(async () => {
+  modelDir = (await buildFixtureModel(await temp.make('model'))).dir;
+  embedder = await loadEmbedder(modelDir);
+  repo = await copyFixtureRepo(path.join(await temp.make('cancel'), 'repo'));
+  for (let n = 0; n < GENERATED; n++) await writeIn(repo, genPath(n), generated(n, 1));
+  previousDir = await temp.make('cancel-previous');
+  const engine = await Engine.open(repo, { indexDir: previousDir, model: modelDir });
+  await engine.refresh();
+  await engine.close();
+  previous = await snapshotIndex(repo, previousDir, embedder);
+
+  // The changes every test's refresh finds: edits, additions and deletions, spread over the folders.
+  for (let n = 0; n < GENERATED; n++) await writeIn(repo, genPath(n), generated(n, 2));
+  for (let n = GENERATED; n < GENERATED + 10; n++) await writeIn(repo, genPath(n), generated(n, 2));
+  await rm(path.join(repo, 'src/net/server.go'));
+  await rm(path.join(repo, genPath(7)));
+
+  const completeDir = await copyIndex();
+  const finished = await Engine.open(repo, { indexDir: completeDir, model: modelDir });
+  completeSummary = await finished.refresh();
+  await finished.close();
+  complete = await snapshotIndex(repo, completeDir, embedder);
+  assert.equal(completeSummary.cancelled, false);
+  assert.ok(completeSummary.filesParsed > 64, `more than one batch changes: ${completeSummary.filesParsed}`);
+  assert.ok(differingFiles(previous, complete).length > 64);
+});
+
+after(async () => {
+  await embedder?.dispose();
+  await temp.cleanup();
+});
+
+/** A copy of the index as it was before the changes. */
+async function copyIndex(): Promise<string> {
+  const dir = await temp.make('cancel-index');
+  await cp(previousDir, dir, { recursive: true });
+  return dir;
+}
+
+/** Refreshes a copy of the previous index with `signal` and `onProgress`, then reopens it. */
+async function cancelledRun(
+  signal: { readonly cancelled: boolean },
+  onProgress?: (p: Progress) => void,
+): Promise<{ summary: IndexSummary; reopened: IndexSnapshot; indexDir: string }> {
+  const indexDir = await copyIndex();
+  const engine = await Engine.open(repo, { indexDir, model: modelDir });
+  const summary = await engine.refresh({ signal, onProgress });
+  const inMemory = engine.contents();
+  await engine.close();
+  const reopened = await snapshotIndex(repo, indexDir, embedder);
+  assert.deepEqual({ files: inMemory.files, chunks: inMemory.chunks }, { files: summary.files, chunks: summary.chunks });
+  assert.equal(reopened.chunks, summary.chunks, 'what was saved is what the run reports');
+  return { summary, reopened, indexDir };
+}
+
+/** Every file's entry is the previous one or the finished one; returns how many are each. */
+function assertEachFilePreviousOrComplete(reopened: IndexSnapshot): { atPrevious: number; atComplete: number } {
+  let atPrevious = 0;
+  let atComplete = 0;
+  const paths = new Set([...previous.files.keys(), ...complete.files.keys(), ...reopened.files.keys()]);
+  for (const p of paths) {
+    const entry = reopened.files.get(p);
+    const wasPrevious = sameEntry(entry, previous.files.get(p));
+    const isComplete = sameEntry(entry, complete.files.get(p));
+    assert.ok(wasPrevious || isComplete, `${p}: neither its previous entry nor its new one (${entry ? `${entry.chunks.length} chunks` : 'absent'})`);
+    if (!isComplete) atPrevious++;
+    else if (!wasPrevious) atComplete++;
+  }
+  assert.equal(reopened.lexicalDocuments, reopened.chunks, 'every chunk is in the lexical index');
+  return { atPrevious, atComplete };
+}
+
+function assertSame(reopened: IndexSnapshot, expected: IndexSnapshot, label: string): void {
+  assert.deepEqual(differingFiles(reopened, expected), [], `files that differ from the ${label} index`);
+  assert.deepEqual(reopened.scanSkipped, expected.scanSkipped);
+  assert.equal(reopened.chunks, expected.chunks);
+  assert.equal(reopened.vectors, expected.vectors);
+}
+
+/** A signal that reads as cancelled from its `after`+1-th read on: a cancel arriving at a fixed point. */
+function cancelledAfterReads(after: number): { readonly cancelled: boolean; reads: number } {
+  return {
+    reads: 0,
+    get cancelled() {
+      return ++this.reads > after;
+    },
+  };
+}
+
+describe('a refresh cancelled in each phase leaves the previous or the finished index, per file', () => {
+  test('scan: cancelled before the walk starts, nothing changes', async () => {
+    const signal = { cancelled: false };
+    const { summary, reopened } = await cancelledRun(signal, (p) => {
+      if (p.phase === 'scan') signal.cancelled = true;
+    });
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.filesRemoved, 0);
+    assertSame(reopened, previous, 'previous');
+  });
+
+  test('scan: cancelled part-way through the walk, the files it did not reach are not deleted', async () => {
+    // The walk reads the signal once per folder: it stops in the fourth of more than ten.
+    const { summary, reopened } = await cancelledRun(cancelledAfterReads(3));
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.filesRemoved, 0);
+    assert.equal(summary.files, previous.files.size - countSkipped(previous));
+    assertSame(reopened, previous, 'previous');
+  });
+
+  test('parse: stopped after the first batch, which is kept; the next run parses only the rest', async () => {
+    const signal = { cancelled: false };
+    const { summary, reopened, indexDir } = await cancelledRun(signal, (p) => {
+      if (p.phase === 'parse') signal.cancelled = true;
+    });
+    assert.equal(summary.cancelled, true);
+    const { atPrevious, atComplete } = assertEachFilePreviousOrComplete(reopened);
+    assert.ok(atComplete > 0 && atPrevious > 0, `stopped part-way: ${atComplete} files new, ${atPrevious} as before`);
+
+    const engine = await Engine.open(repo, { indexDir, model: modelDir });
+    const resumed = await engine.refresh();
+    await engine.close();
+    assert.equal(resumed.cancelled, false);
+    assert.equal(resumed.filesParsed, completeSummary.filesParsed - summary.filesParsed, 'files already saved are not parsed again');
+    assertSame(await snapshotIndex(repo, indexDir, embedder), complete, 'finished');
+  });
+
+  test('embed: the batch being embedded is dropped; every file is as before or as new', async () => {
+    const signal = { cancelled: false };
+    const { summary, reopened } = await cancelledRun(signal, (p) => {
+      if (p.phase === 'embed') signal.cancelled = true;
+    });
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.filesParsed, 0, 'the batch being embedded is not counted as indexed');
+    const { atPrevious } = assertEachFilePreviousOrComplete(reopened);
+    assert.ok(atPrevious >= GENERATED, `the changed files stay as they were: ${atPrevious}`);
+  });
+
+  test('write: a cancel that arrives while the finished index is written leaves the finished index', async () => {
+    const signal = { cancelled: false };
+    const { reopened } = await cancelledRun(signal, (p) => {
+      if (p.phase === 'write') signal.cancelled = true;
+    });
+    assertSame(reopened, complete, 'finished');
+  });
+});
+
+function countSkipped(snapshot: IndexSnapshot): number {
+  let n = 0;
+  for (const f of snapshot.files.values()) if (f.skip) n++;
+  return n;
+}
+
+describe('a folder the scan cannot read', () => {
+  const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
+  /** Root reads every folder whatever its mode: the runs then go as the unprivileged user. */
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+  function cli(command: string, root: string, indexDir: string, ...more: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, command, root, '--index-dir', indexDir, '--lexical-only', ...more], { stdio: 'pipe', ...asUser });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  const index = (root: string, indexDir: string) => cli('index', root, indexDir);
+
+  test('keeps the files it held (EACCES is not deletion), and finds them again once it is readable', async () => {
+    const parent = await temp.make('unreadable');
+    chmodSync(parent, 0o755);
+    const root = await copyFixtureRepo(path.join(parent, 'repo'));
+    const indexDir = path.join(parent, 'index');
+    chmodSync(parent, 0o777);
+    const first = await index(root, indexDir);
+    assert.equal(first.code, 0, first.stderr);
+    const before = await snapshotIndex(root, indexDir);
+    assert.ok([...before.files.keys()].some((p) => p.startsWith('src/parser/')));
+
+    const locked = path.join(root, 'src/parser');
+    chmodSync(locked, 0o000);
+    try {
+      const second = await index(root, indexDir);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /\(0 parsed, 0 removed\)/, second.stderr);
+      const during = await snapshotIndex(root, indexDir);
+      assert.deepEqual(differingFiles(during, before), [], 'no file changed or went missing');
+      assert.ok(
+        (during.scanSkipped as { path: string; reason: string }[]).some((s) => s.path === 'src/parser' && s.reason === 'unreadable'),
+        'the folder is reported unreadable',
+      );
+      const status = await cli('status', root, indexDir, '--json');
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual(JSON.parse(status.stdout).stale, { added: 0, changed: 0, removed: 0 }, 'status does not count its files as removed');
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+    await writeFile(path.join(locked, 'extra_parser.py'), 'def parse_extra(text):\n    return text\n');
+    const third = await index(root, indexDir);
+    assert.match(third.stderr, /\(1 parsed, 0 removed\)/, third.stderr);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * What a stored index holds, read through the engine's own storage and written without chunk
+ * ids: two indexes of the same files compare equal however their ids were assigned (ids depend
+ * on the order work was done in, e.g. a run resumed after a kill).
+ */
+import { IndexStorage } from '../../src/engine/index/workspace-store';
+import type { Embedder } from '../../src/engine/vectors/embedder';
+
+/** One indexed file: its record and its chunks, in line order, without ids. */
+export interface FileSnapshot {
+  size: number;
+  mtimeMs: number;
+  hash?: string;
+  skip?: string;
+  detail?: string;
+  chunks: Record<string, unknown>[];
+}
+
+export interface IndexSnapshot {
+  /** by path */
+  files: Map<string, FileSnapshot>;
+  scanSkipped: unknown[];
+  chunks: number;
+  lexicalDocuments: number;
+  vectors: number;
+}
+
+/**
+ * Loads the committed index of `root` from `indexDir` (as `embedder`'s index, or a lexical-only
+ * one) and describes it. Throws when the index is damaged or missing, so a test cannot mistake
+ * a rebuilt empty index for the stored one.
+ */
+export async function snapshotIndex(root: string, indexDir: string, embedder?: Embedder): Promise<IndexSnapshot> {
+  const notices: string[] = [];
+  const state = await new IndexStorage(indexDir, root, embedder).load((m) => notices.push(m));
+  try {
+    if (!state.saved) throw new Error(`no usable index in ${indexDir}: ${notices.join('; ') || 'none saved'}`);
+    const { catalog, lexical, vectors } = state;
+    const files = new Map<string, FileSnapshot>();
+    for (const path of [...catalog.files.keys()].sort()) {
+      const { chunkIds, ...record } = catalog.files.get(path)!;
+      const chunks = chunkIds.map((id) => {
+        const { id: _id, ...chunk } = catalog.chunks.get(id)!;
+        const vector = vectors?.getVector(id);
+        return { ...chunk, lexical: lexical.has(id), vector: vector ? [...vector] : null };
+      });
+      chunks.sort((a, b) => a.startByte - b.startByte || a.endByte - b.endByte || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      files.set(path, { ...record, chunks });
+    }
+    return {
+      files,
+      scanSkipped: catalog.scanSkipped,
+      chunks: catalog.chunks.size,
+      lexicalDocuments: lexical.size,
+      vectors: vectors?.size ?? 0,
+    };
+  } finally {
+    await state.close();
+  }
+}
+
+/** Paths of `a` and `b` whose entries differ (absent in one counts as different). */
+export function differingFiles(a: IndexSnapshot, b: IndexSnapshot): string[] {
+  const paths = new Set([...a.files.keys(), ...b.files.keys()]);
+  return [...paths].filter((p) => !sameEntry(a.files.get(p), b.files.get(p))).sort();
+}
+
+/** Whether two file entries (or absences) are the same, by value. */
+export function sameEntry(a: FileSnapshot | undefined, b: FileSnapshot | undefined): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** JSON with object keys sorted and undefined members left out, so equal values give equal text. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  ) ?? 'undefined';
+}
