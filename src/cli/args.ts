@@ -27,6 +27,8 @@ export const LIMITS = {
   maxFileBytes: 1024 * 1024 * 1024,
   /** characters of one query, on the command line or on one line of stdin */
   queryChars: 2000,
+  /** characters of one --path glob (a regular expression made from a much longer one may not compile) */
+  globChars: 1000,
 } as const;
 
 export const DEFAULT_TOP = 10;
@@ -194,9 +196,13 @@ function checkedGlob(glob: string): string {
   if (glob.startsWith('/') || /^[A-Za-z]:[\\/]/.test(glob)) {
     throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
   }
+  if (glob.length > LIMITS.globChars) {
+    throw new UsageError(`--path ${quoted(glob)} is ${glob.length} characters long; the limit is ${LIMITS.globChars}`);
+  }
   try {
-    // strictBrackets and debug make picomatch throw where it would otherwise match nothing.
-    picomatch.makeRe(glob, { dot: true, strictBrackets: true, debug: true });
+    // strictBrackets and debug make picomatch throw where it would otherwise match nothing;
+    // JavaScript compiles a regular expression when it first runs it.
+    picomatch.makeRe(glob, { dot: true, strictBrackets: true, debug: true }).test('src/a.ts');
   } catch (err) {
     const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
     if (m) {
