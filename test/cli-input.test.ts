@@ -8,13 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, openSync, readFileSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LIMITS, parseCommandLine, type Invocation } from '../src/cli/args';
+import { checkedLanguages, LIMITS, parseCommandLine, type Invocation } from '../src/cli/args';
 import { report, UsageError } from '../src/cli/errors';
 import { formatHitsText, formatStatus } from '../src/cli/format';
 import { prepareIndexFolder } from '../src/cli/index-folder';
 import { terminalSafe } from '../src/cli/terminal-text';
-import type { SearchHit, StatusReport } from '../src/engine/engine';
-import { TempDirs } from './helpers/workspace';
+import { Engine, LANGUAGE_IDS, languageIds, type SearchHit, type StatusReport } from '../src/engine/engine';
+import { whyNoCode } from '../src/cli/why-no-code';
+import { TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
 let folder: string;
@@ -48,14 +49,15 @@ describe('option values are checked before anything loads', () => {
   const search = (...rest: string[]) => ['search', folder, ...rest, 'parse'];
 
   test('--lang: an unknown language is refused, naming the known ones; ids, extensions and common names pass', () => {
-    refused(search('--lang', 'pyhton'), /unknown language 'pyhton' for --lang; known: .*\bpython\b.*\btypescript\b/);
-    refused(search('--lang='), /unknown language '' for --lang/);
-    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'x.py', 'src/a.py']) {
-      refused(search('--lang', name), /unknown language/);
-    }
-    for (const name of ['python', 'PY', 'pyi', 'golang', 'c++', 'C#', 'ts', 'tsx', 'md', 'markdown', 'text', 'h']) {
-      assert.deepEqual(parse(...search('--lang', name)).languages, [name]);
-    }
+    const check = (...names: string[]) => () => checkedLanguages(names, languageIds, LANGUAGE_IDS);
+    const unknown = (name: string, message = /unknown language/) =>
+      assert.throws(check(name), (err: unknown) => err instanceof UsageError && !err.message.includes('\n') && message.test(err.message));
+    unknown('pyhton', /^unknown language 'pyhton' for --lang; known: .*\bpython\b.*\btypescript\b/);
+    unknown('', /^unknown language '' for --lang/);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'x.py', 'src/a.py', 'python ']) unknown(name);
+    const known = ['python', 'PY', 'pyi', 'golang', 'c++', 'C#', 'ts', 'tsx', 'md', 'markdown', 'text', 'h'];
+    assert.doesNotThrow(check(...known));
+    assert.deepEqual(parse(...search('--lang', 'py', '--lang', 'pyhton')).languages, ['py', 'pyhton'], 'passed on as given, checked by checkedLanguages');
   });
 
   test('--path: empty, absolute and unbalanced globs are refused in words; picomatch does not speak', () => {
@@ -123,8 +125,8 @@ describe('option values are checked before anything loads', () => {
   });
 
   test('values quoted in messages are terminal-safe and shortened', () => {
-    refused(search('--lang', '\u001b]0;pwned\u0007'), /^unknown language '\\e\]0;pwned\\x07'/);
-    assert.throws(() => parseCommandLine(search('--lang', 'x'.repeat(10_000))), (err: Error) => err.message.length < 400);
+    refused(search('--path', '\u001b]0;pwned\u0007['), /^--path '\\e\]0;pwned\\x07\[' is not a valid glob/);
+    assert.throws(() => checkedLanguages(['x'.repeat(10_000)], languageIds, LANGUAGE_IDS), (err: Error) => err.message.length < 400);
   });
 });
 
@@ -197,6 +199,35 @@ test('the index folder is created level by level; a file system that refuses fol
   // A file in the way is left to the engine, which says so with the index folder's name.
   writeFileSync(path.join(base, 'file'), '');
   prepareIndexFolder(path.join(base, 'file', 'index'));
+});
+
+test("related's explanation of a location with no indexed code: skipped with the reason, ignored, missing, past the end", async () => {
+  const root = await temp.make('cli-input-related');
+  await writeIn(root, 'src/a.py', 'def a():\n    return 1\n');
+  await writeIn(root, 'big.py', `def big():\n    return "${'x'.repeat(200)}"\n`);
+  await writeIn(root, 'secret.py', 'def secret():\n    return 2\n');
+  await writeIn(root, '.gitignore', 'secret.py\n');
+  await writeIn(root, 'node_modules/lib/index.js', 'function lib() {}\n');
+  writeFileSync(path.join(root, 'data.txt'), Buffer.from([0, 1, 2, 0, 255, 0]));
+  writeFileSync(path.join(root, 'logo.png'), Buffer.from([137, 80, 78, 71]));
+  const maxFileBytes = 100;
+  const engine = await Engine.open(root, { model: null, indexDir: await temp.make('cli-input-related-index'), maxFileBytes });
+  try {
+    await engine.refresh();
+    const why = (location: string, line: number) => whyNoCode(engine, location, line, maxFileBytes);
+    assert.equal(await why('data.txt', 1), 'the file is not indexed: it is a binary file');
+    assert.equal(await why('logo.png', 1), 'the file is not indexed: it is not a kind of file that is indexed');
+    assert.equal(await why('big.py', 1), 'the file is not indexed: it is larger than the size limit (--max-file-bytes), 225 bytes');
+    assert.equal(await why('node_modules/lib/index.js', 1), 'the file is not indexed: it is in a folder that is never indexed (node_modules)');
+    assert.equal(await why('secret.py', 1), 'the file is not indexed: ignore rules (.gitignore, .codescoutignore) leave it out');
+    assert.equal(await why('src/nope.py', 1), `there is no such file in ${root}`);
+    assert.equal(await why('src', 1), 'it is a folder; give a file and a line');
+    assert.equal(await why('./src/a.py', 9), 'the file has 2 lines');
+    assert.equal(await why('../outside.py', 1), `the path must be relative to ${root} and inside it`);
+    assert.equal(await why('src/a.py', 1), undefined, 'an indexed file: nothing more to say');
+  } finally {
+    await engine.close();
+  }
 });
 
 describe('text output cannot drive the terminal', () => {

@@ -1,14 +1,16 @@
 /**
- * The command line of `codescout`, read and checked before anything is loaded: every value is
- * validated here (a known language, a well-formed glob, a number in range, a query of a sane
- * length), so that bad usage is one line and exit code 2, never a silent empty answer, a hang
- * or a crash in a native library. The limits are part of the contract in docs/cli.md.
+ * The command line of `codescout`, read and checked before the engine is loaded: every value is
+ * validated here (a well-formed glob, a number in range, a query of a sane length, and, with the
+ * engine's lookup, a known language), so that bad usage is one line and exit code 2, never a
+ * silent empty answer, a hang or a crash in a native library. The limits are part of the
+ * contract in docs/cli.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import picomatch from 'picomatch';
-import { LANGUAGE_IDS, languageIds, type EngineOptions } from '../engine/engine';
+import type { EngineOptions } from '../engine/engine';
+import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
 
 export const USAGE = `usage:
@@ -71,6 +73,7 @@ export interface Invocation {
   top: number;
   json: boolean;
   verbose: boolean;
+  /** `--lang` values, as given: check them with {@link checkedLanguages} */
   languages?: string[];
   paths?: string[];
   /** the index folder, absolute; undefined: the engine's default */
@@ -113,7 +116,7 @@ export function parseCommandLine(argv: string[]): Invocation | 'help' {
     top: boundedInt(values.top, '--top', LIMITS.top) ?? DEFAULT_TOP,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
-    languages: values.lang?.map(checkedLanguage),
+    languages: values.lang,
     paths: values.path?.map(checkedGlob),
     indexDir: values['index-dir'] === undefined ? undefined : resolve(nonEmpty(values['index-dir'], '--index-dir', 'a folder')),
     engine: {
@@ -175,13 +178,22 @@ function nonEmpty(value: string, name: string, what: string): string {
   return value;
 }
 
-function checkedLanguage(name: string): string {
-  if (languageIds(name).length === 0) {
-    throw new UsageError(
-      `unknown language ${quoted(name)} for --lang; known: ${[...LANGUAGE_IDS].sort().join(', ')}, golang, c++, c#, or a file extension such as py`,
-    );
+/**
+ * Refuses a `--lang` value that names no language. The engine's language lookup is passed in,
+ * so that reading the command line does not load the engine.
+ */
+export function checkedLanguages(
+  names: readonly string[] | undefined,
+  languageIds: (name: string) => LanguageId[],
+  known: readonly LanguageId[],
+): void {
+  for (const name of names ?? []) {
+    if (languageIds(name).length === 0) {
+      throw new UsageError(
+        `unknown language ${quoted(name)} for --lang; known: ${[...known].sort().join(', ')}, golang, c++, c#, or a file extension such as py`,
+      );
+    }
   }
-  return name;
 }
 
 const PAIRS = new Map([

@@ -7,9 +7,9 @@
  * `--verbose` adds the stack trace and per-file skip details.
  */
 import { createInterface } from 'node:readline';
-import { Engine, NothingIndexedError, type SearchOptions } from '../engine/engine';
+import type { Engine, SearchOptions } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
-import { checkedQuery, parseCommandLine, USAGE, type Invocation } from './args';
+import { checkedLanguages, checkedQuery, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
 import { formatHitsText, formatSkipped, formatStatus, formatSummary, ProgressBar } from './format';
 import { prepareIndexFolder } from './index-folder';
@@ -27,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  // The engine (tree-sitter, onnxruntime, hnswlib) loads only once the command line is known to be good.
+  const { Engine, LANGUAGE_IDS, languageIds } = await import('../engine/engine');
+  checkedLanguages(args.languages, languageIds, LANGUAGE_IDS);
   const indexDir = args.indexDir ?? defaultIndexDir(args.root);
   doing = `creating the index folder ${indexDir}`;
   prepareIndexFolder(indexDir);
@@ -89,7 +92,7 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       try {
         answer = await engine.related(path, line, { top });
       } catch (err) {
-        if (!(err instanceof NothingIndexedError)) throw err;
+        if (!(err instanceof (await import('../engine/engine')).NothingIndexedError)) throw err;
         const why = await whyNoCode(engine, path, line, args.engine.maxFileBytes);
         throw why ? new Error(`${err.message}: ${why}`) : err;
       }
