@@ -68,8 +68,9 @@ after(() => temp.cleanup());
 interface RunOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
-  /** a file descriptor for the child's stdout instead of a pipe */
+  /** file descriptors for the child's stdout or stderr instead of pipes */
   stdoutFd?: number;
+  stderrFd?: number;
 }
 
 /** A run that has not ended after this long is killed (SIGKILL), so that a hang fails its test. */
@@ -80,14 +81,14 @@ function run(args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: opts.env ?? process.env,
-      stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'],
+      stdio: ['pipe', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'],
       timeout: RUN_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin!.end(opts.input ?? '');
@@ -494,6 +495,18 @@ describe('errors: one line on stderr, the right exit code', () => {
       const result = await run(['--help'], { stdoutFd: full });
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual(lines(result.stderr), ['codescout: writing the results failed: the disk is full (ENOSPC)']);
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  test('a stderr that cannot be written (a full disk) costs neither the results nor the exit code', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const searched = await run(['search', repo, '--lexical-only', '--index-dir', await temp.make('cli-errors-index'), '--json', 'parse', 'config'], { stderrFd: full });
+      assert.equal(searched.code, 0);
+      assert.equal(parseJsonLines(searched.stdout)[0].results[0].name, 'parse_config');
+      assert.equal((await run(['search', repo, '--top', '0', 'parse'], { stderrFd: full })).code, 2);
     } finally {
       closeSync(full);
     }

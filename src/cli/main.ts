@@ -132,6 +132,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(EXIT_FAILURE);
 });
 
+// Nowhere is left to report a failure to write to stderr (a full disk, a closed terminal): the
+// run goes on, its results and exit code unchanged.
+process.stderr.on('error', () => {});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
