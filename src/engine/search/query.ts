@@ -34,7 +34,8 @@ export interface ParsedQuery {
 export function parseQuery(text: string): ParsedQuery {
   const languages = new Set<LanguageId>();
   const rest = text.replace(/[\p{L}\p{N}#+]+/gu, (word) => {
-    const language = LANGUAGE_WORDS[word.toLowerCase()];
+    const lower = word.toLowerCase();
+    const language = Object.hasOwn(LANGUAGE_WORDS, lower) ? LANGUAGE_WORDS[lower] : undefined;
     if (!language) return word;
     languages.add(language);
     return ' ';
