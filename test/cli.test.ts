@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -65,22 +65,50 @@ before(async () => {
 });
 after(() => temp.cleanup());
 
+interface RunOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** file descriptors for the child's stdout or stderr instead of pipes */
+  stdoutFd?: number;
+  stderrFd?: number;
+}
+
+/** A run that has not ended after this long is killed (SIGKILL), so that a hang fails its test. */
+const RUN_TIMEOUT_MS = 120_000;
+
 /** Runs `codescout args…`, feeding `input` to its stdin. */
-function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+function run(args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'],
+      timeout: RUN_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    child.stdin!.end(opts.input ?? '');
   });
 }
 
+/**
+ * The environment with what onnxruntime reads as "running in CI" removed (it then keeps its
+ * telemetry quiet by itself), so that tests see what a user's run does.
+ */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ['CI', 'GITHUB_ACTIONS', 'GITLAB_CI', 'TF_BUILD', 'BUILDKITE', 'CIRCLECI', 'TEAMCITY_VERSION', 'CODEBUILD_BUILD_ID', 'BITBUCKET_BUILD_NUMBER', 'ORT_DISABLE_TELEMETRY']) {
+    delete env[name];
+  }
+  return env;
+}
+
 /** Runs and expects exit code 0, reporting stderr otherwise. */
-async function ok(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+async function ok(args: string[], opts?: RunOptions): Promise<Run> {
   const result = await run(args, opts);
   assert.equal(result.code, 0, `codescout ${args.join(' ')} failed:\n${result.stderr}`);
   return result;
@@ -110,6 +138,7 @@ function summaryOf(stderr: string): Summary {
 
 /** Exactly one error line on stderr, `codescout: …`, no stack trace, nothing on stdout. */
 function assertOneLineError(result: Run, code: number, message: RegExp): void {
+  assert.equal(result.signal, null, `ended by itself, not by a signal; stderr:\n${result.stderr}`);
   assert.equal(result.code, code, `exit code; stderr:\n${result.stderr}`);
   assert.equal(result.stdout, '');
   const errLines = lines(result.stderr);
@@ -299,6 +328,52 @@ describe('codescout on the fixture repository', () => {
     assert.ok(lines(result.stderr).some((l) => /^codescout: .*damaged.*rebuilt/.test(l)), result.stderr);
     assert.deepEqual(jsonLines(result.stdout), clean, 'the same answer as the clean index');
   });
+
+  test('related at a file the index skipped says why (it said only "no indexed code")', async () => {
+    const result = await run(['related', repo, 'notes/meeting-notes.txt:1', ...common]);
+    assertOneLineError(result, 1, /^codescout: no indexed code at notes\/meeting-notes\.txt:1: the file is not indexed: it is a binary file$/);
+  });
+
+  test('a query over the limit on stdin: the lines before it are answered, then one usage error', async () => {
+    const input = `parse config\n${'x'.repeat(2001)}\nread file\n`;
+    const result = await run(['search', repo, ...common, '--json'], { input });
+    assert.equal(result.code, 2, result.stderr);
+    assert.deepEqual(parseJsonLines(result.stdout).map((a) => a.query), ['parse config']);
+    assert.deepEqual(lines(result.stderr), [
+      "codescout: the query on line 2 of stdin is 2001 characters long; the limit is 2000 (see 'codescout --help')",
+    ]);
+  });
+
+  test('onnxruntime leaves no files behind: nothing in the temporary, cache or home folder', async () => {
+    const scratch = { TMPDIR: await temp.make('cli-tmp'), XDG_CACHE_HOME: await temp.make('cli-xdg'), HOME: await temp.make('cli-home') };
+    const result = await run(['search', repo, ...common, '--json', 'parse', 'config'], { env: userEnv(scratch) });
+    assert.equal(result.signal, null);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(parseJsonLines(result.stdout)[0].results[0].name, 'parse_config');
+    for (const [name, dir] of Object.entries(scratch)) {
+      assert.deepEqual(readdirSync(dir, { recursive: true }), [], `nothing written under ${name}`);
+    }
+  });
+
+  test('a command line of 40 KB reaches onnxruntime without crashing it', async () => {
+    const longGlobs = Array.from({ length: 40 }, (_, i) => ['--path', `src/${String(i).repeat(990 / String(i).length)}/**`]).flat();
+    const result = await run(['search', repo, ...common, '--json', ...longGlobs, 'parse', 'config'], { env: userEnv() });
+    assert.equal(result.signal, null, 'not ended by a signal (it was SIGSEGV)');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(parseJsonLines(result.stdout)[0].results, []);
+  });
+
+  test('text output escapes control characters from file names and code; JSON keeps them exact', async () => {
+    const hostile = path.join(await temp.make('cli-hostile'), 'repo');
+    const name = 'src/evil\n\u001b]0;pwned\u0007.py';
+    await writeIn(hostile, name, 'def pwned_title():\n    return "\u001b[2J cleared"  # \u001b]0;title\u0007\n');
+    const args = ['search', hostile, '--lexical-only', '--index-dir', await temp.make('cli-hostile-index'), 'pwned', 'title'];
+    const text = (await ok(args)).stdout;
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `no control character but newline: ${JSON.stringify(text)}`);
+    assert.match(text, /^src\/evil\\n\\e\]0;pwned\\x07\.py:1 {2}pwned_title \(function\)/m);
+    const [answer] = parseJsonLines((await ok([...args, '--json'])).stdout);
+    assert.equal(answer.results[0].path, name);
+  });
 });
 
 test('status reports files changed since the last index, without refreshing', async () => {
@@ -369,6 +444,13 @@ test('without --index-dir the index lives in the user cache folder, created on f
   assert.equal(status.chunks, summary.chunks);
 });
 
+test('npm reads the project configuration without a warning (`npx codescout` warned about .npmrc on every run)', () => {
+  const result = spawnSync('npm', ['pkg', 'get', 'name'], { cwd: PACKAGE_ROOT, encoding: 'utf8', env: userEnv() });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '"code-scout"');
+  assert.doesNotMatch(result.stderr, /Unknown (project|env) config/);
+});
+
 describe('errors: one line on stderr, the right exit code', () => {
   let repo: string;
 
@@ -394,6 +476,11 @@ describe('errors: one line on stderr, the right exit code', () => {
     ['related with line 0', () => ['related', repo, `${PARSER}:0`, '--lexical-only'], /<path>:<line>/],
     ['related with a word for a line', () => ['related', repo, `${PARSER}:ten`, '--lexical-only'], /<path>:<line>/],
     ['--model with --lexical-only', () => ['search', repo, '--model', model, '--lexical-only', 'parse'], /exclude each other/],
+    ["a value that starts with '-' (node's message was three lines)", () => ['search', repo, '--lexical-only', '--top', '-5', 'parse'], /^codescout: --top needs a value \(write --top=VALUE/],
+    ['an unknown --lang', () => ['search', repo, '--lexical-only', '--lang', 'pyhton', 'parse'], /unknown language 'pyhton' for --lang; known: .*python/],
+    ["a glob with no closing ']'", () => ['search', repo, '--lexical-only', '--path', '[', 'parse'], /--path '\[' is not a valid glob: a '\[' has no closing '\]'/],
+    ['--threads 10000 (it never ended)', () => ['search', repo, '--model', model, '--threads', '10000', 'parse'], /--threads takes a whole number from 1 to 64, got '10000'/],
+    ['a 40 KB query, refused before the model loads', () => ['search', repo, '--model', model, 'x'.repeat(40_000)], /^codescout: the query is 40000 characters long; the limit is 2000/],
   ];
   for (const [what, args, message] of usageErrors) {
     test(`exit 2 for ${what}`, async () => assertOneLineError(await run(args()), 2, message));
@@ -414,8 +501,36 @@ describe('errors: one line on stderr, the right exit code', () => {
     const result = await run(['related', repo, 'README.md:999', '--index-dir', await temp.make('cli-errors-index'), '--lexical-only']);
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, '');
-    assert.equal(lines(result.stderr).pop(), 'codescout: no indexed code at README.md:999');
+    assert.equal(lines(result.stderr).pop(), `codescout: no indexed code at README.md:999: the file has ${fileLines(repo, 'README.md').length - 1} lines`);
     assert.doesNotMatch(result.stderr, /^\s+at /m);
+  });
+
+  test('an index folder where no folder can be made fails at once, in words (it spun at full CPU)', async () => {
+    const result = await run(['search', repo, '--lexical-only', '--index-dir', '/proc/codescout-index', 'parse']);
+    assertOneLineError(result, 1, /^codescout: cannot create the index folder \/proc\/codescout-index: \/proc does not allow new folders \(ENOENT\)/);
+  });
+
+  test('output to a full disk is one line in words, not a stack trace', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = await run(['--help'], { stdoutFd: full });
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(lines(result.stderr), ['codescout: writing the results failed: the disk is full (ENOSPC)']);
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  test('a stderr that cannot be written (a full disk) costs neither the results nor the exit code', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const searched = await run(['search', repo, '--lexical-only', '--index-dir', await temp.make('cli-errors-index'), '--json', 'parse', 'config'], { stderrFd: full });
+      assert.equal(searched.code, 0);
+      assert.equal(parseJsonLines(searched.stdout)[0].results[0].name, 'parse_config');
+      assert.equal((await run(['search', repo, '--top', '0', 'parse'], { stderrFd: full })).code, 2);
+    } finally {
+      closeSync(full);
+    }
   });
 
   test('--verbose adds the stack trace to a runtime failure', async () => {

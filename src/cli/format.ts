@@ -1,7 +1,14 @@
-import type { IndexSummary, SearchHit } from '../engine/engine';
+import type { IndexSummary, SearchHit, StatusReport } from '../engine/engine';
+import type { Skipped } from '../engine/files/scan';
+import { formatSkipped as formatSkippedText, formatStatus as formatStatusText } from '../engine/status-text';
 import type { Progress } from '../engine/types';
+import { terminalSafe } from './terminal-text';
 
-export { formatSkipped, formatStatus } from '../engine/status-text';
+/*
+ * Text output for a terminal. Everything that comes from files or from the command line (paths,
+ * names, code, the query) goes through terminalSafe: no escape sequence reaches the terminal and
+ * a newline in a file name cannot split a `path:line` line. JSON output is printed exact.
+ */
 
 const PHASE_LABEL: Record<Progress['phase'], string> = {
   scan: 'scanning',
@@ -34,7 +41,7 @@ export class ProgressBar {
     const ratio = p.total ? Math.min(1, p.done / p.total) : 0;
     const filled = Math.round(ratio * width);
     const label = `${PHASE_LABEL[p.phase]} ${p.done}/${p.total}`;
-    const line = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${label}${p.message ? ' ' + p.message : ''}`;
+    const line = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${label}${p.message ? ' ' + terminalSafe(p.message) : ''}`;
     this.out.write(`\r\x1b[2K${line.slice(0, (this.out.columns || 100) - 1)}`);
     this.drawn = true;
   }
@@ -43,6 +50,31 @@ export class ProgressBar {
     if (this.drawn) this.out.write('\r\x1b[2K');
     this.drawn = false;
   }
+}
+
+/** `codescout status` as text. */
+export function formatStatus(s: StatusReport, verbose: boolean): string {
+  const languages = new Map(Object.entries(s.languages).map(([l, n]) => [terminalSafe(l), n]));
+  return formatStatusText(
+    {
+      ...s,
+      root: terminalSafe(s.root),
+      indexDir: terminalSafe(s.indexDir),
+      model: s.model && { ...s.model, id: terminalSafe(s.model.id) },
+      languages: Object.fromEntries(languages),
+      skipped: s.skipped.map(safeSkipped),
+    },
+    verbose,
+  );
+}
+
+/** One line per skipped file, as `index --verbose` lists them. */
+export function formatSkipped(skipped: Skipped[]): string {
+  return formatSkippedText(skipped.map(safeSkipped));
+}
+
+function safeSkipped(k: Skipped): Skipped {
+  return { ...k, path: terminalSafe(k.path), detail: k.detail === undefined ? undefined : terminalSafe(k.detail) };
 }
 
 export function formatSummary(s: IndexSummary, indexDir: string): string {
@@ -54,17 +86,18 @@ export function formatSummary(s: IndexSummary, indexDir: string): string {
     s.mode,
     `${s.seconds.toFixed(1)} s`,
   ];
-  return `codescout: ${parts.join(', ')} — index at ${indexDir}`;
+  return `codescout: ${parts.join(', ')} — index at ${terminalSafe(indexDir)}`;
 }
 
+/** A titled list of hits: `path:line  container.name (kind)  [matchedBy] score`, then the snippet, indented. */
 export function formatHitsText(title: string, hits: SearchHit[]): string {
-  const lines = [`# ${title}`];
+  const lines = [`# ${terminalSafe(title)}`];
   if (!hits.length) lines.push('  (no results)');
   for (const h of hits) {
-    const where = `${h.path}:${h.startLine}`;
-    const container = h.container ? `${h.container}.` : '';
-    lines.push(`${where}  ${container}${h.name} (${h.kind})  [${h.matchedBy}] ${h.score.toFixed(3)}`);
-    if (h.snippet) lines.push(`    ${h.snippet}`);
+    const where = `${terminalSafe(h.path)}:${h.startLine}`;
+    const container = h.container ? `${terminalSafe(h.container)}.` : '';
+    lines.push(`${where}  ${container}${terminalSafe(h.name)} (${terminalSafe(h.kind)})  [${h.matchedBy}] ${h.score.toFixed(3)}`);
+    if (h.snippet) lines.push(`    ${terminalSafe(h.snippet)}`);
   }
   return lines.join('\n') + '\n\n';
 }

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
-import { languageForPath } from './chunks/languages';
+import { LANGUAGES, languageForPath } from './chunks/languages';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
@@ -458,13 +458,19 @@ const LANGUAGE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, Language
   ['c#', 'csharp'],
 ]);
 
+/** Every language a chunk can be in: the parsed languages, Markdown, and plain text. */
+export const LANGUAGE_IDS: readonly LanguageId[] = [...LANGUAGES.map((spec) => spec.id), 'markdown', 'text'];
+
 /**
  * The language ids a `--lang` value or a language named in a query stands for: an id (`python`),
  * any extension of the language table (`py`, `pyi`, `h`, `mts`, …) or a common name (`golang`).
- * TypeScript includes TSX, whose grammar differs but whose code is TypeScript.
+ * TypeScript includes TSX, whose grammar differs but whose code is TypeScript. Empty for a name
+ * that is none of these.
  */
-function languageIds(name: string): LanguageId[] {
+export function languageIds(name: string): LanguageId[] {
   const lower = name.toLowerCase();
-  const id = LANGUAGE_NAMES.get(lower) ?? languageForPath(`x.${lower}`) ?? (lower as LanguageId);
+  const extension = /^[^./\\]+$/.test(lower) ? languageForPath(`x.${lower}`) : undefined;
+  const id = LANGUAGE_NAMES.get(lower) ?? extension ?? LANGUAGE_IDS.find((known) => known === lower);
+  if (id === undefined) return [];
   return id === 'typescript' ? ['typescript', 'tsx'] : [id];
 }

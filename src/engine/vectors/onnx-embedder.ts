@@ -282,7 +282,24 @@ function checkOutputShape(
   });
 }
 
+/**
+ * onnxruntime-node 1.30's native library starts a telemetry client (1DS) when its environment is
+ * created, on the first session of a process: it queues events in a database under the user's
+ * cache folder (`Microsoft/DeveloperTools/.onnxruntime`), leaves an empty `mat-debug-<pid>.log`
+ * in the temporary folder, and reads `/proc/self/cmdline` into a recursion that overflows the
+ * stack (SIGSEGV, nothing printed) once the command line is some 30 KB long. Code Scout sends
+ * nothing off the machine, so it is turned off the way onnxruntime reads it: the environment
+ * variable `ORT_DISABLE_TELEMETRY`, read when that environment is created. The node binding has
+ * no API for it, and no session option reaches it. Setting `process.env` sets the variable of
+ * the process (onnxruntime reads it with getenv) when called on the main thread, which is where
+ * the CLI and the editor's engine process create sessions.
+ */
+export function disableOnnxRuntimeTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+
 async function createSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {
+  disableOnnxRuntimeTelemetry();
   try {
     return await ort.InferenceSession.create(onnxPath, sessionOptions(threads));
   } catch (err) {

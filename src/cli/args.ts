@@ -1,0 +1,241 @@
+/**
+ * The command line of `codescout`, read and checked before the engine is loaded: every value is
+ * validated here (a well-formed glob, a number in range, a query of a sane length, and, with the
+ * engine's lookup, a known language), so that bad usage is one line and exit code 2, never a
+ * silent empty answer, a hang or a crash in a native library. The limits are part of the
+ * contract in docs/cli.md.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import picomatch from 'picomatch';
+import type { EngineOptions } from '../engine/engine';
+import type { LanguageId } from '../engine/types';
+import { quoted, UsageError } from './errors';
+import { checkQueryLength, MAX_QUERY_CHARS, QueryTooLongError } from '../engine/search/query';
+
+export const USAGE = `usage:
+  codescout index   <folder> [--index-dir DIR]
+  codescout search  <folder> [--top N] [--json] [--index-dir DIR] [--lang L] [--path GLOB] [--no-spelling] [query words…]
+  codescout related <folder> <path>:<line> [--top N] [--json] [--index-dir DIR]
+  codescout status  <folder> [--json] [--index-dir DIR]
+common options: --model DIR | --lexical-only, --threads N, --max-file-bytes N, --verbose, --help
+With no query words, search reads one query per line from stdin.`;
+
+/** The bounds of the numeric options and of a query (docs/cli.md). */
+export const LIMITS = {
+  top: 1000,
+  /** the editor's `codescout.inferenceThreads` maximum too */
+  threads: 64,
+  maxFileBytes: 1024 * 1024 * 1024,
+  /** characters (code points) of one query, on the command line or on one line of stdin: the engine's own limit */
+  queryChars: MAX_QUERY_CHARS,
+  /** characters of one --path glob (a regular expression made from a much longer one may not compile) */
+  globChars: 1000,
+} as const;
+
+export const DEFAULT_TOP = 10;
+
+const OPTIONS = {
+  'index-dir': { type: 'string' },
+  top: { type: 'string' },
+  json: { type: 'boolean' },
+  lang: { type: 'string', multiple: true },
+  path: { type: 'string', multiple: true },
+  'no-spelling': { type: 'boolean' },
+  model: { type: 'string' },
+  'lexical-only': { type: 'boolean' },
+  threads: { type: 'string' },
+  'max-file-bytes': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+type OptionName = keyof typeof OPTIONS;
+export type Command = 'index' | 'search' | 'related' | 'status';
+
+const COMMON: readonly OptionName[] = ['index-dir', 'model', 'lexical-only', 'threads', 'max-file-bytes', 'verbose', 'help'];
+/** The options each command takes besides the common ones (the usage lines above). */
+const COMMAND_OPTIONS = new Map<Command, readonly OptionName[]>([
+  ['index', []],
+  ['search', ['top', 'json', 'lang', 'path', 'no-spelling']],
+  ['related', ['top', 'json']],
+  ['status', ['json']],
+]);
+
+export interface Invocation {
+  command: Command;
+  /** the absolute path of <folder> */
+  root: string;
+  /** the query given as words on the command line; undefined: read queries from stdin */
+  query?: string;
+  /** related's <path>:<line> */
+  location?: { path: string; line: number };
+  top: number;
+  json: boolean;
+  verbose: boolean;
+  /** `--lang` values, as given: check them with {@link checkedLanguages} */
+  languages?: string[];
+  paths?: string[];
+  /** the index folder, absolute; undefined: the engine's default */
+  indexDir?: string;
+  engine: Omit<EngineOptions, 'log' | 'indexDir'>;
+}
+
+/** Reads `argv` (without node and the script). `'help'` when --help was asked. Throws {@link UsageError}. */
+export function parseCommandLine(argv: string[]): Invocation | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(parseArgsMessage(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length === 0) throw new UsageError('missing command: index, search, related or status');
+  const [commandArg, folderArg, ...rest] = positionals;
+  const command = [...COMMAND_OPTIONS.keys()].find((c) => c === commandArg);
+  if (!command) throw new UsageError(`unknown command ${quoted(commandArg)}; the commands are index, search, related and status`);
+  const allowed = new Set([...COMMON, ...COMMAND_OPTIONS.get(command)!]);
+  for (const name of Object.keys(values)) {
+    if (!allowed.has(name as OptionName)) throw new UsageError(`'${command}' does not take --${name}`);
+  }
+  if (folderArg === undefined) throw new UsageError(`'${command}' needs a <folder>`);
+  if (folderArg === '') throw new UsageError('<folder> is empty; use . for the current folder');
+  const root = resolve(folderArg);
+  if (!isDirectory(root)) throw new UsageError(`not a folder: ${quoted(folderArg)}`);
+  if ((command === 'index' || command === 'status') && rest.length) {
+    throw new UsageError(`unexpected argument ${quoted(rest[0])}`);
+  }
+  if (values.model !== undefined && values['lexical-only']) throw new UsageError('--model and --lexical-only exclude each other');
+
+  return {
+    command,
+    root,
+    query: command === 'search' && rest.length ? checkedQuery(rest.join(' '), 'the query') : undefined,
+    location: command === 'related' ? parseLocation(rest) : undefined,
+    top: boundedInt(values.top, '--top', LIMITS.top) ?? DEFAULT_TOP,
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+    languages: values.lang,
+    paths: values.path?.map(checkedGlob),
+    indexDir: values['index-dir'] === undefined ? undefined : resolve(nonEmpty(values['index-dir'], '--index-dir', 'a folder')),
+    engine: {
+      model: values['lexical-only'] ? null : values.model === undefined ? undefined : resolve(nonEmpty(values.model, '--model', 'a model folder')),
+      threads: boundedInt(values.threads, '--threads', LIMITS.threads),
+      maxFileBytes: boundedInt(values['max-file-bytes'], '--max-file-bytes', LIMITS.maxFileBytes),
+      spelling: !values['no-spelling'],
+    },
+  };
+}
+
+/** A query, refused when longer than the documented limit; `what` names it in the message. */
+export function checkedQuery(query: string, what: string): string {
+  try {
+    checkQueryLength(query, LIMITS.queryChars);
+  } catch (err) {
+    if (err instanceof QueryTooLongError) throw new UsageError(`${what} is ${err.length} characters long; the limit is ${err.max}`);
+    throw err;
+  }
+  return query;
+}
+
+/**
+ * node:util's parseArgs messages span several lines and name its own terms; these say the
+ * same in one line.
+ */
+function parseArgsMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const message = String(e.message ?? err);
+  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? 'an option';
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted(option)} (put '--' before query words that start with '-')`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${option} takes no value`;
+      if (/ambiguous/.test(message)) return `${option} needs a value (write ${option}=VALUE for a value that starts with '-')`;
+      return `${option} needs a value`;
+    default:
+      return message.split('\n')[0];
+  }
+}
+
+function parseLocation(rest: string[]): { path: string; line: number } {
+  if (rest.length !== 1) throw new UsageError("'related' needs exactly one <path>:<line>");
+  const m = /^(.+):(\d+)$/s.exec(rest[0]);
+  if (!m || !/^0*[1-9]\d{0,8}$/.test(m[2])) {
+    throw new UsageError(`expected <path>:<line> with a line from 1 to 999999999, got ${quoted(rest[0])}`);
+  }
+  return { path: m[1], line: Number(m[2]) };
+}
+
+/** A whole number from 1 to `max`, or undefined when the option is absent. */
+function boundedInt(value: string | undefined, name: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${quoted(value)}`);
+  return n;
+}
+
+function nonEmpty(value: string, name: string, what: string): string {
+  if (value === '') throw new UsageError(`${name} needs ${what}, got an empty value`);
+  return value;
+}
+
+/**
+ * Refuses a `--lang` value that names no language. The engine's language lookup is passed in,
+ * so that reading the command line does not load the engine.
+ */
+export function checkedLanguages(
+  names: readonly string[] | undefined,
+  languageIds: (name: string) => LanguageId[],
+  known: readonly LanguageId[],
+): void {
+  for (const name of names ?? []) {
+    if (languageIds(name).length === 0) {
+      throw new UsageError(
+        `unknown language ${quoted(name)} for --lang; known: ${[...known].sort().join(', ')}, golang, c++, c#, or a file extension such as py`,
+      );
+    }
+  }
+}
+
+const PAIRS = new Map([
+  ['[', ']'],
+  ['{', '}'],
+  ['(', ')'],
+]);
+
+/** A glob `--path` can use: not empty, relative, with its brackets, braces and parentheses balanced. */
+function checkedGlob(glob: string): string {
+  if (glob === '') throw new UsageError("--path needs a glob such as 'src/**', got an empty value");
+  if (glob.startsWith('/') || /^[A-Za-z]:[\\/]/.test(glob)) {
+    throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
+  }
+  if (glob.length > LIMITS.globChars) {
+    throw new UsageError(`--path ${quoted(glob)} is ${glob.length} characters long; the limit is ${LIMITS.globChars}`);
+  }
+  try {
+    // strictBrackets and debug make picomatch throw where it would otherwise match nothing;
+    // JavaScript compiles a regular expression when it first runs it.
+    picomatch.makeRe(glob, { dot: true, strictBrackets: true, debug: true }).test('src/a.ts');
+  } catch (err) {
+    const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
+    if (m) {
+      const [open, close] = m[1] === 'closing' ? [[...PAIRS].find(([, c]) => c === m[2])?.[0] ?? '?', m[2]] : [m[2], PAIRS.get(m[2]) ?? '?'];
+      const missing = m[1] === 'closing' ? `a '${open}' has no closing '${close}'` : `a '${close}' has no opening '${open}'`;
+      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${m[2]} for a literal '${m[2]}')`);
+    }
+    const why = glob.endsWith('\\') ? ": it ends in a '\\' that escapes nothing" : '';
+    throw new UsageError(`--path ${quoted(glob)} is not a valid glob${why}`);
+  }
+  return glob;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
