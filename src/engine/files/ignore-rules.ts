@@ -1,6 +1,6 @@
 import ignore, { type Ignore } from 'ignore';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from './regular-file';
 
 /**
  * Layered ignore rules, evaluated the way git does, with one extra layer on top.
@@ -15,7 +15,28 @@ import { join } from 'node:path';
  * Within a layer the last matching pattern wins (the `ignore` package implements git's
  * pattern syntax). As in git, a file cannot be re-included while its folder is excluded:
  * re-include the folder first (`!build/`), then exclude what you do not want.
+ *
+ * Ignore files are read the way git reads them: only regular files, and an in-tree `.gitignore`
+ * or `.codescoutignore` that is a symbolic link is not followed. One that exists but cannot be
+ * read is listed in {@link IgnoreRules.problems}, so the scan can report it.
  */
+
+/**
+ * Whether patterns match regardless of case. Git decides this per repository (core.ignorecase,
+ * set when the filesystem is case-insensitive); the platform default is the same guess git makes
+ * on a fresh clone. (The `ignore` package on its own ignores case everywhere, unlike git on Linux.)
+ */
+export const IGNORE_CASE = process.platform === 'darwin' || process.platform === 'win32';
+
+/** An ignore file that exists but was not read (its patterns are not applied). */
+export interface IgnoreFileProblem {
+  /** root-relative POSIX path of the ignore file */
+  path: string;
+  /** what is wrong, in words or as an error code */
+  detail: string;
+  /** true when it is a FIFO, socket or device rather than an unreadable regular file */
+  special: boolean;
+}
 
 /** Folders nobody wants searched, unless a .gitignore or .codescoutignore re-includes them. */
 export const DEFAULT_EXCLUDED_DIRS = [
@@ -67,14 +88,18 @@ export class IgnoreRules {
     private readonly layers: Layer[],
     /** index-aligned with `layers`: true when that layer excludes this folder */
     private readonly excludedBy: boolean[],
+    /** the ignore files of this folder (and, at the root, .git/info/exclude) that could not be read */
+    readonly problems: IgnoreFileProblem[] = [],
   ) {}
 
   /** Rules for the workspace root: defaults, .git/info/exclude, and the root's own ignore files. */
   static async forRoot(rootAbs: string): Promise<IgnoreRules> {
-    const base: Layer[] = [{ kind: 'default', base: '', rules: ignore().add(DEFAULT_EXCLUDED_DIRS) }];
-    const exclude = await readPatterns(join(rootAbs, '.git', 'info', 'exclude'));
-    if (exclude) base.push({ kind: 'exclude', base: '', rules: ignore().add(exclude) });
-    return new IgnoreRules(base, base.map(() => false)).withFolderFiles(rootAbs, '');
+    const base: Layer[] = [{ kind: 'default', base: '', rules: newIgnore().add(DEFAULT_EXCLUDED_DIRS) }];
+    const problems: IgnoreFileProblem[] = [];
+    // .git/info/exclude lives in git's own folder, where links are git's business: follow them.
+    const exclude = await readPatterns(join(rootAbs, '.git', 'info', 'exclude'), '.git/info/exclude', true, problems);
+    if (exclude) base.push({ kind: 'exclude', base: '', rules: newIgnore().add(exclude) });
+    return new IgnoreRules(base, base.map(() => false), problems).withFolderFiles(rootAbs, '');
   }
 
   /** Decide one entry of this folder. `relPath` is root-relative POSIX; folders are tested with a trailing slash. */
@@ -98,25 +123,27 @@ export class IgnoreRules {
   }
 
   private async withFolderFiles(absDir: string, relDir: string): Promise<IgnoreRules> {
+    const problems = [...this.problems];
+    const prefix = relDir ? `${relDir}/` : '';
     const [gitignore, scoutignore] = await Promise.all([
-      readPatterns(join(absDir, '.gitignore')),
-      readPatterns(join(absDir, '.codescoutignore')),
+      readPatterns(join(absDir, '.gitignore'), `${prefix}.gitignore`, false, problems),
+      readPatterns(join(absDir, '.codescoutignore'), `${prefix}.codescoutignore`, false, problems),
     ]);
-    if (!gitignore && !scoutignore) return this;
+    if (!gitignore && !scoutignore) return problems.length ? new IgnoreRules(this.layers, this.excludedBy, problems) : this;
     const layers = [...this.layers];
     const excludedBy = [...this.excludedBy];
     // Keep all .gitignore layers below all .codescoutignore layers.
     const firstScout = layers.findIndex((l) => l.kind === 'codescoutignore');
     const gitAt = firstScout === -1 ? layers.length : firstScout;
     if (gitignore) {
-      layers.splice(gitAt, 0, { kind: 'gitignore', base: relDir, rules: ignore().add(gitignore) });
+      layers.splice(gitAt, 0, { kind: 'gitignore', base: relDir, rules: newIgnore().add(gitignore) });
       excludedBy.splice(gitAt, 0, false);
     }
     if (scoutignore) {
-      layers.push({ kind: 'codescoutignore', base: relDir, rules: ignore().add(scoutignore) });
+      layers.push({ kind: 'codescoutignore', base: relDir, rules: newIgnore().add(scoutignore) });
       excludedBy.push(false);
     }
-    return new IgnoreRules(layers, excludedBy);
+    return new IgnoreRules(layers, excludedBy, problems);
   }
 }
 
@@ -124,11 +151,28 @@ function relativeTo(base: string, relPath: string): string {
   return base === '' ? relPath : relPath.slice(base.length + 1);
 }
 
-/** An ignore file's text, or undefined when it does not exist or cannot be read. */
-async function readPatterns(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
+function newIgnore(): Ignore {
+  return ignore({ ignorecase: IGNORE_CASE });
+}
+
+/**
+ * An ignore file's text, or undefined when there is none to apply. A missing file or a folder is
+ * no ignore file. A FIFO, socket or device is never opened; it, a read error and (with
+ * `followLinks` false) a symbolic link, which git does not follow either, are added to `problems`.
+ */
+async function readPatterns(
+  absPath: string,
+  relPath: string,
+  followLinks: boolean,
+  problems: IgnoreFileProblem[],
+): Promise<string | undefined> {
+  const read = await readRegularFile(absPath, followLinks);
+  if ('bytes' in read) return read.bytes.toString('utf8');
+  if ('error' in read) problems.push({ path: relPath, detail: read.error, special: false });
+  else if ('notRegular' in read && read.notRegular === 'symbolic link') {
+    problems.push({ path: relPath, detail: 'a symbolic link, not followed (as in git)', special: false });
+  } else if ('notRegular' in read && read.notRegular !== 'directory') {
+    problems.push({ path: relPath, detail: read.notRegular, special: true });
   }
+  return undefined;
 }
