@@ -92,14 +92,18 @@ export class IgnoreRules {
     readonly problems: IgnoreFileProblem[] = [],
   ) {}
 
-  /** Rules for the workspace root: defaults, .git/info/exclude, and the root's own ignore files. */
-  static async forRoot(rootAbs: string): Promise<IgnoreRules> {
+  /**
+   * Rules for the workspace root: defaults, .git/info/exclude, and the root's own ignore files.
+   * `present` says which names the folder holds, when the caller has listed it: an ignore file
+   * that is not there is not looked for.
+   */
+  static async forRoot(rootAbs: string, present: (name: string) => boolean = () => true): Promise<IgnoreRules> {
     const base: Layer[] = [{ kind: 'default', base: '', rules: newIgnore().add(DEFAULT_EXCLUDED_DIRS) }];
     const problems: IgnoreFileProblem[] = [];
     // .git/info/exclude lives in git's own folder, where links are git's business: follow them.
     const exclude = await readPatterns(join(rootAbs, '.git', 'info', 'exclude'), '.git/info/exclude', true, problems);
     if (exclude) base.push({ kind: 'exclude', base: '', rules: newIgnore().add(exclude) });
-    return new IgnoreRules(base, base.map(() => false), problems).withFolderFiles(rootAbs, '');
+    return new IgnoreRules(base, base.map(() => false), problems).withFolderFiles(rootAbs, '', present);
   }
 
   /** Decide one entry of this folder. `relPath` is root-relative POSIX; folders are tested with a trailing slash. */
@@ -114,21 +118,20 @@ export class IgnoreRules {
     return verdict;
   }
 
-  /** The rules inside subfolder `relDir` (which must not be ignored), including its own ignore files. */
-  async child(absDir: string, relDir: string): Promise<IgnoreRules> {
+  /** The rules inside subfolder `relDir` (which must not be ignored), including its own ignore files; `present` as in {@link forRoot}. */
+  async child(absDir: string, relDir: string, present: (name: string) => boolean = () => true): Promise<IgnoreRules> {
     const excludedBy = this.layers.map(
       (layer, i) => this.excludedBy[i] || layer.rules.test(relativeTo(layer.base, relDir) + '/').ignored,
     );
-    return new IgnoreRules(this.layers, excludedBy).withFolderFiles(absDir, relDir);
+    return new IgnoreRules(this.layers, excludedBy).withFolderFiles(absDir, relDir, present);
   }
 
-  private async withFolderFiles(absDir: string, relDir: string): Promise<IgnoreRules> {
+  private async withFolderFiles(absDir: string, relDir: string, present: (name: string) => boolean): Promise<IgnoreRules> {
     const problems = [...this.problems];
     const prefix = relDir ? `${relDir}/` : '';
-    const [gitignore, scoutignore] = await Promise.all([
-      readPatterns(join(absDir, '.gitignore'), `${prefix}.gitignore`, false, problems),
-      readPatterns(join(absDir, '.codescoutignore'), `${prefix}.codescoutignore`, false, problems),
-    ]);
+    const read = (name: string) =>
+      present(name) ? readPatterns(join(absDir, name), `${prefix}${name}`, false, problems) : Promise.resolve(undefined);
+    const [gitignore, scoutignore] = await Promise.all([read('.gitignore'), read('.codescoutignore')]);
     if (!gitignore && !scoutignore) return problems.length ? new IgnoreRules(this.layers, this.excludedBy, problems) : this;
     const layers = [...this.layers];
     const excludedBy = [...this.excludedBy];

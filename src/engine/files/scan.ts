@@ -136,7 +136,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     result.files.push({ path: rel, absPath: abs, size: info.size, mtimeMs: info.mtimeMs });
   };
 
-  /** Walks a folder (taken already: not ignored, not seen), or reports why it cannot. */
+  /** Walks a folder that is not ignored, unless it was walked already; or reports why it cannot. */
   const enterFolder = async (folder: Omit<Folder, 'rules'>, parentRules: IgnoreRules | undefined, holderReal: string) => {
     const first = seenDirs.get(folder.real);
     if (first !== undefined) {
@@ -146,12 +146,6 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       return;
     }
     seenDirs.set(folder.real, folder.rel || '.');
-    const rules = parentRules ? await parentRules.child(folder.abs, folder.rel) : await IgnoreRules.forRoot(folder.abs);
-    for (const problem of rules.problems) skip(problem.path, problem.special ? 'special' : 'unreadable', problem.detail);
-    await walk({ ...folder, rules });
-  };
-
-  const walk = async (folder: Folder) => {
     if (options.signal?.cancelled) return;
     let entries: Dirent<Buffer>[];
     try {
@@ -162,6 +156,16 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       skip(folder.rel || '.', 'unreadable', errorCode(err));
       return;
     }
+    const names = new Set(entries.map((e) => e.name.toString('utf8')));
+    const present = (name: string) => names.has(name);
+    const rules = parentRules
+      ? await parentRules.child(folder.abs, folder.rel, present)
+      : await IgnoreRules.forRoot(folder.abs, present);
+    for (const problem of rules.problems) skip(problem.path, problem.special ? 'special' : 'unreadable', problem.detail);
+    await walk({ ...folder, rules }, entries);
+  };
+
+  const walk = async (folder: Folder, entries: Dirent<Buffer>[]) => {
     entries.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const entry of entries) {
       if (options.signal?.cancelled) return;
