@@ -1,0 +1,136 @@
+/**
+ * Property tests of the workspace scan's ignore rules (fast-check; `npm run fuzz` scales the runs).
+ *
+ * 1. Any pattern file, however malformed, is accepted, and any path can be tested against it.
+ * 2. On generated trees with .gitignore files at several levels (and .git/info/exclude), the files
+ *    the scan keeps are exactly the files git does not ignore (`git ls-files --others
+ *    --exclude-standard`), pattern syntax included: *, **, ?, ranges, anchors, trailing slashes,
+ *    negation, escapes, comments, blank lines and trailing spaces.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { fuzzParams } from './helpers/fuzz';
+import { IGNORE_CASE, IgnoreRules } from '../src/engine/files/ignore-rules';
+import { scanWorkspace } from '../src/engine/files/scan';
+
+/** Any UTF-16 code unit, lone surrogates and control characters included. */
+const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+const patternChars = fc.constantFrom('*', '?', '[', ']', '!', '#', '\\', '/', ' ', '\t', '\r', '-', '^', '.', 'a', 'b', '{', '}', '(', ')', '+', '|', '$');
+const anyLine = fc.oneof(
+  fc.string({ unit: anyUnit, maxLength: 40 }),
+  fc.string({ unit: patternChars, maxLength: 20 }),
+);
+const anyPatternFile = fc.array(anyLine, { maxLength: 12 }).map((lines) => lines.join('\n'));
+/** A file or folder name a directory listing can hold: no '/', not '' or '.' or '..'. */
+const anyName = fc
+  .string({ unit: fc.oneof(anyUnit, patternChars), minLength: 1, maxLength: 12 })
+  .filter((n) => !n.includes('/') && !n.includes('\0') && n !== '.' && n !== '..');
+
+test('any pattern file is accepted, and any path can be tested against it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-props-ignore-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, '.git', 'info'), { recursive: true });
+  await fc.assert(
+    fc.asyncProperty(
+      anyPatternFile,
+      anyPatternFile,
+      anyPatternFile,
+      fc.array(anyName, { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      async (gitignore, scoutignore, exclude, segments, isDir) => {
+        writeFileSync(join(dir, '.gitignore'), gitignore);
+        writeFileSync(join(dir, '.codescoutignore'), scoutignore);
+        writeFileSync(join(dir, '.git', 'info', 'exclude'), exclude);
+        const rules = await IgnoreRules.forRoot(dir);
+        assert.deepEqual(rules.problems, []);
+        const verdict = rules.test(segments.join('/'), isDir);
+        assert.equal(typeof verdict.ignored, 'boolean');
+        const child = await rules.child(join(dir, 'missing'), segments[0]);
+        assert.equal(typeof child.test(segments.join('/'), isDir).ignored, 'boolean');
+      },
+    ),
+    fuzzParams(100),
+  );
+});
+
+// ---- agreement with git ----
+
+const DIR_NAMES = ['a', 'b', 'A', 'ab', '.h', 'd e'];
+const FILE_NAMES = ['a.ts', 'b.ts', 'A.ts', 'ab.ts', 'a.md', 'b.TS', '#c.ts', '!d.ts', 'e f.ts', 'g .ts', 'x*.ts', 'q?.ts', '[a].ts'];
+
+/** A path segment of a pattern: literal names and every wildcard form. */
+const segment = fc.oneof(
+  fc.constantFrom(...DIR_NAMES, ...FILE_NAMES),
+  fc.constantFrom('*', '**', '?', '*.ts', 'a*', '*b*', '?.ts', 'a?.ts', '[ab].ts', '[a-b]*', '[!a].ts', '[^a]*', '[A-Z]*', '*.[tm][sd]', '*.TS'),
+  fc.constantFrom('\\#c.ts', '\\!d.ts', 'x\\*.ts', 'q\\?.ts', '\\[a].ts', '\\a.ts', 'e\\ f.ts', 'a\\*'),
+);
+const pattern = fc
+  .record({
+    negate: fc.boolean(),
+    anchored: fc.boolean(),
+    segments: fc.array(segment, { minLength: 1, maxLength: 3 }),
+    dirOnly: fc.boolean(),
+    trailing: fc.constantFrom('', '', '', ' ', '  ', '\\ ', '\t'),
+  })
+  .map(({ negate, anchored, segments, dirOnly, trailing }) =>
+    `${negate ? '!' : ''}${anchored ? '/' : ''}${segments.join('/')}${dirOnly ? '/' : ''}${trailing}`,
+  );
+const line = fc.oneof(
+  { weight: 8, arbitrary: pattern },
+  { weight: 1, arbitrary: fc.constantFrom('', '#', '# a.ts', ' ', '\\', '!', '/', '**/', '!**') },
+);
+const patternFile = fc.array(line, { maxLength: 6 }).map((lines) => lines.join('\n') + '\n');
+
+const tree = fc.record({
+  files: fc.uniqueArray(
+    fc.tuple(fc.array(fc.constantFrom(...DIR_NAMES), { maxLength: 2 }), fc.constantFrom(...FILE_NAMES)).map(([dirs, file]) => [...dirs, file].join('/')),
+    { minLength: 1, maxLength: 14 },
+  ),
+  /** .gitignore files: at the root, and in folders given by their path segments */
+  ignoreFiles: fc.array(fc.tuple(fc.array(fc.constantFrom(...DIR_NAMES), { maxLength: 2 }), patternFile), { maxLength: 4 }),
+  exclude: fc.option(patternFile, { nil: undefined }),
+});
+
+/** git with no user or system configuration (no global excludesFile), case as the scan sees it. */
+function git(repo: string, home: string, args: string[]): string {
+  return execFileSync('git', ['-c', `core.ignorecase=${IGNORE_CASE}`, ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+  });
+}
+
+test('on generated trees the scan ignores exactly what git ignores', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'codescout-props-home-'));
+  const repo = mkdtempSync(join(tmpdir(), 'codescout-props-git-'));
+  t.after(() => {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+  git(repo, home, ['init', '-q']);
+  await fc.assert(
+    fc.asyncProperty(tree, async ({ files, ignoreFiles, exclude }) => {
+      for (const name of readdirSync(repo)) if (name !== '.git') rmSync(join(repo, name), { recursive: true, force: true });
+      for (const file of files) {
+        mkdirSync(dirname(join(repo, file)), { recursive: true });
+        writeFileSync(join(repo, file), 'export {}\n');
+      }
+      for (const [dirs, text] of ignoreFiles) {
+        mkdirSync(join(repo, ...dirs), { recursive: true });
+        writeFileSync(join(repo, ...dirs, '.gitignore'), text);
+      }
+      writeFileSync(join(repo, '.git', 'info', 'exclude'), exclude ?? '');
+
+      const kept = new Set(git(repo, home, ['ls-files', '--others', '--exclude-standard', '-z']).split('\0'));
+      const byGit = files.filter((f) => kept.has(f)).sort();
+      const byScan = (await scanWorkspace(repo)).files.map((f) => f.path).sort();
+      assert.deepEqual(byScan, byGit);
+    }),
+    fuzzParams(40),
+  );
+});
