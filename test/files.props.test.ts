@@ -10,9 +10,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import fc from 'fast-check';
 import { fuzzParams } from './helpers/fuzz';
 import { IGNORE_CASE, IgnoreRules } from '../src/engine/files/ignore-rules';
@@ -147,4 +147,50 @@ test('on generated trees the scan ignores exactly what git ignores', async (t) =
   t.diagnostic(`${mixed} of ${runs} trees had some files ignored and some kept`);
   // The generator must exercise the rules, not just agree on trees nothing is ignored in.
   assert.ok(mixed >= runs / 8, `only ${mixed} of ${runs} trees had some files ignored and some kept`);
+});
+
+// ---- symbolic links ----
+
+const LINK_DIRS = ['p', 'q', 'p/r', 'q/s'];
+const LINK_TARGETS = ['.', '..', 'p', 'q', 'p/r', 'q/s', 'p/f.ts', 'q/s/g.py', 'missing', 'OUTSIDE', 'OUTSIDE/o.ts', 'l0', 'l1', 'p/l2'];
+
+test('links of any shape: the scan ends, takes each real file once, never leaves the workspace', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'codescout-props-links-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const outside = join(base, 'OUTSIDE');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'o.ts'), 'export {}\n');
+  const root = join(base, 'w');
+  const linkNames = ['l0', 'l1', 'p/l2', 'q/s/l3', 'p/r/l4.ts'];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.constantFrom(...linkNames), fc.constantFrom(...LINK_TARGETS)), { maxLength: 5 }),
+      async (links) => {
+        rmSync(root, { recursive: true, force: true });
+        for (const d of LINK_DIRS) mkdirSync(join(root, d), { recursive: true });
+        writeFileSync(join(root, 'p', 'f.ts'), 'export {}\n');
+        writeFileSync(join(root, 'q', 's', 'g.py'), 'pass\n');
+        const made = new Set<string>();
+        for (const [name, target] of links) {
+          if (made.has(name)) continue;
+          made.add(name);
+          symlinkSync(target.startsWith('OUTSIDE') ? join(base, target) : join(root, target), join(root, name));
+        }
+        const result = await scanWorkspace(root);
+        const reals = result.files.map((f) => realpathSync(join(root, f.path)));
+        assert.equal(new Set(reals).size, reals.length, 'a real file was taken twice');
+        const rootReal = realpathSync(root);
+        for (const r of reals) assert.ok(r.startsWith(rootReal + sep), `${r} is outside the workspace`);
+        // real paths win over links
+        assert.deepEqual(result.files.filter((f) => f.path === 'p/f.ts' || f.path === 'q/s/g.py').length, 2);
+        // every link is taken or explained (each folder it can lead to inside the workspace is a real one, taken first)
+        const accounted = new Set([...result.files.map((f) => f.path), ...result.skipped.map((s) => s.path)]);
+        for (const name of made) assert.ok(accounted.has(name), `${name} is neither taken nor reported`);
+        for (const s of result.skipped) {
+          assert.ok(['duplicate', 'symlink-loop', 'outside-workspace', 'unreadable'].includes(s.reason), `${s.path}: ${s.reason}`);
+        }
+      },
+    ),
+    fuzzParams(30),
+  );
 });
