@@ -187,7 +187,7 @@ test('links of any shape: the scan ends, takes each real file once, never leaves
         const accounted = new Set([...result.files.map((f) => f.path), ...result.skipped.map((s) => s.path)]);
         for (const name of made) assert.ok(accounted.has(name), `${name} is neither taken nor reported`);
         for (const s of result.skipped) {
-          assert.ok(['duplicate', 'symlink-loop', 'outside-workspace', 'unreadable'].includes(s.reason), `${s.path}: ${s.reason}`);
+          assert.ok(['duplicate', 'symlink-loop', 'outside-workspace', 'unreadable', 'unsupported'].includes(s.reason), `${s.path}: ${s.reason}`);
         }
       },
     ),

@@ -127,9 +127,11 @@ function skipOf(r: ReturnType<typeof classifyContent>): string | undefined {
   return 'skip' in r ? r.skip : undefined;
 }
 
-/** `path reason` for every skip, and the detail where there is one. */
+/** `path reason` for every skip, and the detail where there is one; a path is reported once. */
 function skips(result: ScanResult): Map<string, string> {
-  return new Map(result.skipped.map((s) => [s.path, s.detail ? `${s.reason} (${s.detail})` : s.reason]));
+  const map = new Map(result.skipped.map((s) => [s.path, s.detail ? `${s.reason} (${s.detail})` : s.reason]));
+  assert.equal(map.size, result.skipped.length, `a path is reported twice: ${JSON.stringify(result.skipped)}`);
+  return map;
 }
 
 // A blocked open() of a FIFO never returns: the time-outs below turn such a hang into a failure.
@@ -316,4 +318,13 @@ test('status says when ignore rules exclude every file', async (t) => {
   assert.match(formatStatus(report, false), /^ignored: +ignore rules exclude every file \(3 files and folders left out by \.gitignore/m);
   const some = formatStatus({ ...report, files: 2, ignoreRules: { excluded: 3, excludeEverything: false } }, false);
   assert.doesNotMatch(some, /ignore rules exclude/);
+});
+
+test('an ignore file that is a symbolic link is not followed, as in git, and is reported', async (t) => {
+  const root = makeTree({ 'rules.txt': '*.py\n', 'a.py': 'pass\n', 'b.ts': 'export {}\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync('rules.txt', join(root, '.gitignore'));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['a.py', 'b.ts', 'rules.txt']);
+  assert.deepEqual([...skips(result)], [['.gitignore', 'unreadable (a symbolic link, not followed (as in git))']]);
 });

@@ -160,8 +160,10 @@ function newIgnore(): Ignore {
 
 /**
  * An ignore file's text, or undefined when there is none to apply. A missing file or a folder is
- * no ignore file. A FIFO, socket or device is never opened; it, a read error and (with
- * `followLinks` false) a symbolic link, which git does not follow either, are added to `problems`.
+ * no ignore file. A FIFO, socket or device is never opened. A read error and (with `followLinks`
+ * false, for in-tree files) a symbolic link, which git does not follow either, are added to
+ * `problems`; so is a FIFO, socket or device when `followLinks` is true (.git/info/exclude: the
+ * scan's walk, which reports special entries of the tree itself, never enters .git).
  */
 async function readPatterns(
   absPath: string,
@@ -174,7 +176,7 @@ async function readPatterns(
   if ('error' in read) problems.push({ path: relPath, detail: read.error, special: false });
   else if ('notRegular' in read && read.notRegular === 'symbolic link') {
     problems.push({ path: relPath, detail: 'a symbolic link, not followed (as in git)', special: false });
-  } else if ('notRegular' in read && read.notRegular !== 'directory') {
+  } else if ('notRegular' in read && read.notRegular !== 'directory' && followLinks) {
     problems.push({ path: relPath, detail: read.notRegular, special: true });
   }
   return undefined;

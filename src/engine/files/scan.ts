@@ -117,11 +117,8 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     return false;
   };
 
-  /** A regular file that passed the rules: include globs, file type, size. `info` is its (followed) stat. */
+  /** A regular file that passed the rules: include globs, file type, once only, size. `info` is its (followed) stat. */
   const takeFile = (rel: string, name: string, abs: string, real: string, info: Stats) => {
-    const first = seenFiles.get(real);
-    if (first !== undefined) return skip(rel, 'duplicate', `same file as ${first}`);
-    seenFiles.set(real, rel);
     if (include && !include(rel)) {
       result.ignoredCount++;
       return;
@@ -132,6 +129,9 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       else skip(rel, 'unsupported');
       return;
     }
+    const first = seenFiles.get(real);
+    if (first !== undefined) return skip(rel, 'duplicate', `same file as ${first}`);
+    seenFiles.set(real, rel);
     if (info.size > maxBytes) return skip(rel, 'too-large', `${info.size} bytes`);
     result.files.push({ path: rel, absPath: abs, size: info.size, mtimeMs: info.mtimeMs });
   };
