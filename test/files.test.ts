@@ -328,3 +328,23 @@ test('an ignore file that is a symbolic link is not followed, as in git, and is 
   assert.deepEqual(result.files.map((f) => f.path), ['a.py', 'b.ts', 'rules.txt']);
   assert.deepEqual([...skips(result)], [['.gitignore', 'unreadable (a symbolic link, not followed (as in git))']]);
 });
+
+test('a folder re-included by a later layer still gets the earlier layer\'s own patterns, as in git', async (t) => {
+  // found by the property test against git: .git/info/exclude `**/` excludes every folder, the
+  // .gitignore re-includes the top-level ones, and `**/` must still exclude the folders inside them
+  const root = makeTree({ 'A.ts': 'export {}\n', 'b/a.ts': 'export {}\n', 'b/.h/b.ts': 'export {}\n', 'b/ab/c.ts': 'export {}\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, '.gitignore'), '!/*/\n');
+  mkdirSync(join(root, '.git', 'info'), { recursive: true });
+  writeFileSync(join(root, '.git', 'info', 'exclude'), '**/\n');
+  assert.deepEqual((await scanWorkspace(root)).files.map((f) => f.path), ['A.ts', 'b/a.ts']);
+  // the same between .gitignore and .codescoutignore
+  const scout = makeTree({
+    '.gitignore': 'build/\n*.gen.ts\n',
+    '.codescoutignore': '!build/\n',
+    'build/main.ts': 'export {}\n',
+    'build/api.gen.ts': 'export {}\n',
+  });
+  t.after(() => rmSync(scout, { recursive: true, force: true }));
+  assert.deepEqual((await scanWorkspace(scout)).files.map((f) => f.path), ['build/main.ts']);
+});

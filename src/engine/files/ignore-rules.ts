@@ -110,8 +110,10 @@ export class IgnoreRules {
   test(relPath: string, isDir: boolean): Verdict {
     let verdict: Verdict = { ignored: false };
     this.layers.forEach((layer, i) => {
-      if (this.excludedBy[i]) return; // this layer already excluded the folder; a later layer re-included it
-      const r = layer.rules.test(relativeTo(layer.base, relPath) + (isDir ? '/' : ''));
+      const path = relativeTo(layer.base, relPath) + (isDir ? '/' : '');
+      // A layer that excluded this folder (a later layer re-included it) still applies its patterns
+      // to the folder's entries, as git does; only the "its folder is excluded" rule is undone.
+      const r = this.excludedBy[i] ? ownMatch(layer.rules, path) : layer.rules.test(path);
       if (r.ignored) verdict = { ignored: true, by: layer.kind };
       else if (r.unignored) verdict = { ignored: false, by: layer.kind };
     });
@@ -152,6 +154,20 @@ export class IgnoreRules {
 
 function relativeTo(base: string, relPath: string): string {
   return base === '' ? relPath : relPath.slice(base.length + 1);
+}
+
+/** The `ignore` package's matcher of one path, without its parent-folder check (internal; the version is pinned). */
+interface IgnoreInternals {
+  _rules: { test(path: string, mode: 'regex'): { ignored: boolean; unignored: boolean } };
+}
+
+/**
+ * What the patterns of `rules` say about `path` itself. `Ignore.test()` also answers "ignored"
+ * for anything inside a folder the patterns exclude; git matches each path on its own and gets
+ * that effect by not entering an excluded folder, which matters once another layer re-includes it.
+ */
+function ownMatch(rules: Ignore, path: string): { ignored: boolean; unignored: boolean } {
+  return (rules as unknown as IgnoreInternals)._rules.test(path, 'regex');
 }
 
 function newIgnore(): Ignore {
