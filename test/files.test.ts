@@ -205,11 +205,16 @@ test('links inside the workspace: indexed once, under the real path, in a fixed 
   mkdirSync(join(root, 'node_modules', 'dep'), { recursive: true });
   writeFileSync(join(root, 'node_modules', 'dep', 'dep.ts'), 'export {}\n');
   symlinkSync(join(root, 'node_modules', 'dep'), join(root, 'dep'));
+  // git's own folder is never entered, through a link neither
+  mkdirSync(join(root, '.git'));
+  writeFileSync(join(root, '.git', 'config.ts'), 'export {}\n');
+  symlinkSync(join(root, '.git'), join(root, 'g'));
   const result = await scanWorkspace(root);
   assert.deepEqual(result.files.map((f) => f.path), ['dep/dep.ts', 'notes/todo.md', 'z/lib/util.ts', 'z/main.ts']);
   assert.deepEqual([...skips(result)], [
     ['a-lib', 'duplicate (same folder as z/lib)'],
     ['a-main.ts', 'duplicate (same file as z/main.ts)'],
+    ['g', 'excluded-dir (link into .git)'],
     ['node_modules', 'excluded-dir'],
     ['notes/main.ts', 'duplicate (same file as z/main.ts)'],
   ]);
