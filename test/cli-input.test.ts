@@ -282,6 +282,7 @@ describe('text output cannot drive the terminal', () => {
       stale: { added: 0, changed: 0, removed: 0 },
       skippedByReason: { binary: 1 },
       skipped: [{ path: `bin\nary${ESC}[2J.dat`, reason: 'binary' }],
+      ignoreRules: { excluded: 0, excludeEverything: false },
     };
     const text = formatStatus(status, true);
     assert.doesNotMatch(text, /\u001b/);

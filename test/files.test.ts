@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { scanWorkspace } from '../src/engine/files/scan';
-import { classifyContent } from '../src/engine/files/text-files';
+import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
+import { classifyContent, readSourceFile } from '../src/engine/files/text-files';
+import { formatStatus } from '../src/engine/status-text';
+import type { StatusReport } from '../src/engine/engine';
 
 /** Creates a folder tree from a { relativePath: content } map. */
 function makeTree(files: Record<string, string | Buffer>): string {
@@ -122,3 +126,230 @@ test('content checks: binary, non-UTF-8, minified, generated, ordinary text', ()
 function skipOf(r: ReturnType<typeof classifyContent>): string | undefined {
   return 'skip' in r ? r.skip : undefined;
 }
+
+/** `path reason` for every skip, and the detail where there is one; a path is reported once. */
+function skips(result: ScanResult): Map<string, string> {
+  const map = new Map(result.skipped.map((s) => [s.path, s.detail ? `${s.reason} (${s.detail})` : s.reason]));
+  assert.equal(map.size, result.skipped.length, `a path is reported twice: ${JSON.stringify(result.skipped)}`);
+  return map;
+}
+
+// A blocked open() of a FIFO never returns: the time-outs below turn such a hang into a failure.
+test('FIFOs and sockets are never opened, and are reported as special', { timeout: 20_000 }, async (t) => {
+  const root = makeTree({ 'src/a.ts': 'export {}\n', '.git/info/HEAD': 'x\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const fifo of ['.gitignore', '.codescoutignore', '.git/info/exclude', 'src/.gitignore', 'src/pipe.ts', 'pipe']) {
+    execFileSync('mkfifo', [join(root, fifo)]);
+  }
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(root, 'src', 'sock.py'), resolve));
+  t.after(() => server.close());
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['src/a.ts']);
+  assert.deepEqual([...skips(result)], [
+    ['.codescoutignore', 'special (fifo)'],
+    ['.git/info/exclude', 'special (fifo)'],
+    ['.gitignore', 'special (fifo)'],
+    ['pipe', 'special (fifo)'],
+    ['src/.gitignore', 'special (fifo)'],
+    ['src/pipe.ts', 'special (fifo)'],
+    ['src/sock.py', 'special (socket)'],
+  ]);
+});
+
+test('a FIFO or device put where a scanned file was is not read', { timeout: 20_000 }, async (t) => {
+  const root = makeTree({});
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  execFileSync('mkfifo', [join(root, 'swapped.ts')]);
+  assert.deepEqual(await readSourceFile(join(root, 'swapped.ts'), 'swapped.ts'), { skip: 'special', detail: 'fifo' });
+  // /dev/zero never ends: reading it would never finish either
+  assert.deepEqual(await readSourceFile('/dev/zero', 'zero.ts'), { skip: 'special', detail: 'character device' });
+});
+
+test('a device file in the workspace is reported as special', { timeout: 20_000 }, async (t) => {
+  const root = makeTree({ 'a.ts': 'export {}\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const made = spawnSync('mknod', [join(root, 'null.ts'), 'c', '1', '3']);
+  if (made.status !== 0) {
+    // Creating a device needs CAP_MKNOD; without it this case cannot be set up here.
+    t.skip(`mknod is not permitted here: ${made.stderr.toString().trim()}`);
+    return;
+  }
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['a.ts']);
+  assert.equal(skips(result).get('null.ts'), 'special (character device)');
+});
+
+test('a web of links without a cycle: each real file is taken once, under its own path', async (t) => {
+  // d0 … d10; d<i> holds links a and b to d<i+1>: 2,047 paths lead to d10/f.ts
+  const root = makeTree({ 'd10/f.ts': 'export const f = 1;\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (let i = 0; i < 10; i++) {
+    mkdirSync(join(root, `d${i}`));
+    for (const l of ['a', 'b']) symlinkSync(join(root, `d${i + 1}`), join(root, `d${i}`, l));
+  }
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['d10/f.ts']);
+  assert.equal(result.skipped.length, 20);
+  assert.deepEqual(skips(result).get('d0/a'), 'duplicate (same folder as d1)');
+  assert.ok(result.skipped.every((s) => s.reason === 'duplicate'));
+});
+
+test('links inside the workspace: indexed once, under the real path, in a fixed order', async (t) => {
+  const root = makeTree({ 'z/lib/util.ts': 'export {}\n', 'z/main.ts': 'export {}\n', 'notes/todo.md': '# todo\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync(join(root, 'z', 'lib'), join(root, 'a-lib')); // sorts before the real folder
+  symlinkSync(join(root, 'z', 'main.ts'), join(root, 'a-main.ts'));
+  symlinkSync('../z/main.ts', join(root, 'notes', 'main.ts')); // relative target
+  // a link into an ignored folder is followed under the link's own path
+  mkdirSync(join(root, 'node_modules', 'dep'), { recursive: true });
+  writeFileSync(join(root, 'node_modules', 'dep', 'dep.ts'), 'export {}\n');
+  symlinkSync(join(root, 'node_modules', 'dep'), join(root, 'dep'));
+  // git's own folder is never entered, through a link neither
+  mkdirSync(join(root, '.git'));
+  writeFileSync(join(root, '.git', 'config.ts'), 'export {}\n');
+  symlinkSync(join(root, '.git'), join(root, 'g'));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['dep/dep.ts', 'notes/todo.md', 'z/lib/util.ts', 'z/main.ts']);
+  assert.deepEqual([...skips(result)], [
+    ['a-lib', 'duplicate (same folder as z/lib)'],
+    ['a-main.ts', 'duplicate (same file as z/main.ts)'],
+    ['g', 'excluded-dir (link into .git)'],
+    ['node_modules', 'excluded-dir'],
+    ['notes/main.ts', 'duplicate (same file as z/main.ts)'],
+  ]);
+});
+
+test('links leaving the workspace are not followed', async (t) => {
+  const outside = makeTree({ 'secret.ts': 'export const password = 1;\n', 'more/x.ts': 'export {}\n' });
+  const root = makeTree({ 'a.ts': 'export {}\n' });
+  t.after(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+  symlinkSync(join(outside, 'secret.ts'), join(root, 'secret.ts'));
+  symlinkSync(outside, join(root, 'outside'));
+  symlinkSync('/', join(root, 'root'));
+  symlinkSync('..', join(root, 'parent'));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['a.ts']);
+  const reasons = skips(result);
+  assert.equal(reasons.get('root'), 'outside-workspace (link to /)');
+  assert.equal(reasons.get('secret.ts'), `outside-workspace (link to ${join(outside, 'secret.ts')})`);
+  assert.equal(reasons.get('outside'), `outside-workspace (link to ${outside})`);
+  assert.equal(reasons.get('parent'), `outside-workspace (link to ${dirname(root)})`);
+  assert.equal(result.skipped.length, 4);
+});
+
+test('skip reasons: a non-UTF-8 name, a link loop, a broken link, a CR-only file', async (t) => {
+  const root = makeTree({ 'ok.py': 'pass\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(Buffer.from(join(root, 'caf\xe9.py'), 'latin1'), 'pass\n');
+  mkdirSync(Buffer.from(join(root, 'd\xff'), 'latin1'));
+  symlinkSync('b.ts', join(root, 'a.ts'));
+  symlinkSync('a.ts', join(root, 'b.ts'));
+  symlinkSync('missing.ts', join(root, 'dangling.ts'));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['ok.py']);
+  assert.deepEqual([...skips(result)], [
+    ['a.ts', 'symlink-loop'],
+    ['b.ts', 'symlink-loop'],
+    ['caf\ufffd.py', 'not-utf8-name (file name bytes "caf\\xe9.py")'],
+    ['dangling.ts', 'unreadable (broken link)'],
+    ['d\ufffd', 'not-utf8-name (folder name bytes "d\\xff")'],
+  ]);
+  // classic Mac OS line endings are lines, not one minified line
+  const crOnly = Array.from({ length: 600 }, (_, i) => `x${i} = ${i}`).join('\r');
+  assert.ok(crOnly.length > 4096);
+  assert.deepEqual(classifyContent(Buffer.from(crOnly), 'mac.py'), { text: crOnly });
+  assert.deepEqual(classifyContent(Buffer.from(crOnly.replaceAll('\r', '\r\n')), 'dos.py'), { text: crOnly.replaceAll('\r', '\r\n') });
+});
+
+/**
+ * Permission errors. Root reads everything whatever the mode bits say, so when the tests run as
+ * root the scan runs in a child process as the unprivileged user `nobody`; otherwise in this one.
+ */
+test('unreadable folders, files and ignore files are reported, and the scan goes on', async (t) => {
+  const root = makeTree({
+    'a.ts': 'export {}\n',
+    'locked/b.ts': 'export {}\n',
+    'listonly/c.ts': 'export {}\n',
+    'sub/.gitignore': '*.ts\n',
+    'sub/d.ts': 'export {}\n',
+  });
+  chmodSync(root, 0o755);
+  chmodSync(join(root, 'locked'), 0o000);
+  chmodSync(join(root, 'listonly'), 0o644); // names can be listed, entries not reached
+  chmodSync(join(root, 'sub', '.gitignore'), 0o000);
+  t.after(() => {
+    for (const d of ['locked', 'listonly']) chmodSync(join(root, d), 0o755);
+    rmSync(root, { recursive: true, force: true });
+  });
+  let result: ScanResult;
+  if (process.getuid?.() === 0) {
+    const script = `require(${JSON.stringify(require.resolve('../src/engine/files/scan'))}).scanWorkspace(${JSON.stringify(root)})` +
+      '.then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(3); })';
+    const child = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    result = JSON.parse(child.stdout) as ScanResult;
+  } else {
+    result = await scanWorkspace(root);
+  }
+  assert.deepEqual(result.files.map((f) => f.path), ['a.ts', 'sub/d.ts']);
+  assert.deepEqual([...skips(result)], [
+    ['listonly/c.ts', 'unreadable (EACCES)'],
+    ['locked', 'unreadable (EACCES)'],
+    ['sub/.gitignore', 'unreadable (EACCES)'],
+  ]);
+});
+
+test('status says when ignore rules exclude every file', async (t) => {
+  const root = makeTree({ '.gitignore': '*\n', 'a.ts': 'export {}\n', 'src/b.py': 'pass\n' });
+  const empty = makeTree({ '.gitignore': '# nothing\n' });
+  t.after(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
+  });
+  const all = await scanWorkspace(root);
+  assert.deepEqual(all.files, []);
+  assert.equal(all.excludedByRules, 3); // .gitignore, a.ts, src/
+  assert.equal((await scanWorkspace(empty)).excludedByRules, 0); // nothing to index, but not because of rules
+
+  const report: StatusReport = {
+    root, indexDir: '/idx', indexBytes: 0, model: null, mode: 'lexical-only', files: 0, chunks: 0, languages: {},
+    updatedAt: null, stale: { added: 0, changed: 0, removed: 0 }, skippedByReason: {}, skipped: [],
+    ignoreRules: { excluded: 3, excludeEverything: true },
+  };
+  assert.match(formatStatus(report, false), /^ignored: +ignore rules exclude every file \(3 files and folders left out by \.gitignore/m);
+  const some = formatStatus({ ...report, files: 2, ignoreRules: { excluded: 3, excludeEverything: false } }, false);
+  assert.doesNotMatch(some, /ignore rules exclude/);
+});
+
+test('an ignore file that is a symbolic link is not followed, as in git, and is reported', async (t) => {
+  const root = makeTree({ 'rules.txt': '*.py\n', 'a.py': 'pass\n', 'b.ts': 'export {}\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync('rules.txt', join(root, '.gitignore'));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['a.py', 'b.ts', 'rules.txt']);
+  assert.deepEqual([...skips(result)], [['.gitignore', 'unreadable (a symbolic link, not followed (as in git))']]);
+});
+
+test('a folder re-included by a later layer still gets the earlier layer\'s own patterns, as in git', async (t) => {
+  // found by the property test against git: .git/info/exclude `**/` excludes every folder, the
+  // .gitignore re-includes the top-level ones, and `**/` must still exclude the folders inside them
+  const root = makeTree({ 'A.ts': 'export {}\n', 'b/a.ts': 'export {}\n', 'b/.h/b.ts': 'export {}\n', 'b/ab/c.ts': 'export {}\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, '.gitignore'), '!/*/\n');
+  mkdirSync(join(root, '.git', 'info'), { recursive: true });
+  writeFileSync(join(root, '.git', 'info', 'exclude'), '**/\n');
+  assert.deepEqual((await scanWorkspace(root)).files.map((f) => f.path), ['A.ts', 'b/a.ts']);
+  // the same between .gitignore and .codescoutignore
+  const scout = makeTree({
+    '.gitignore': 'build/\n*.gen.ts\n',
+    '.codescoutignore': '!build/\n',
+    'build/main.ts': 'export {}\n',
+    'build/api.gen.ts': 'export {}\n',
+  });
+  t.after(() => rmSync(scout, { recursive: true, force: true }));
+  assert.deepEqual((await scanWorkspace(scout)).files.map((f) => f.path), ['build/main.ts']);
+});

@@ -91,6 +91,8 @@ export interface StatusReport {
   stale: { added: number; changed: number; removed: number };
   skippedByReason: Record<string, number>;
   skipped: Skipped[];
+  /** files and folders that ignore rules (ignore files, exclude globs) leave out; `excludeEverything` when no file is left */
+  ignoreRules: { excluded: number; excludeEverything: boolean };
 }
 
 /** Where one indexed definition is: see {@link Engine.definitions}. */
@@ -361,6 +363,7 @@ export class Engine {
       stale,
       skippedByReason: Object.fromEntries(skippedByReason),
       skipped,
+      ignoreRules: { excluded: scan.excludedByRules, excludeEverything: scan.files.length === 0 && scan.excludedByRules > 0 },
     };
   }
 

@@ -16,6 +16,10 @@ export function formatStatus(s: StatusReport, verbose: boolean): string {
     `updated:   ${s.updatedAt ?? 'never'}`,
     `staleness: ${s.stale.added + s.stale.changed + s.stale.removed === 0 ? 'up to date' : `${s.stale.added} new, ${s.stale.changed} changed, ${s.stale.removed} removed since the last index`}`,
   ];
+  if (s.ignoreRules.excludeEverything) {
+    const n = s.ignoreRules.excluded;
+    lines.push(`ignored:   ignore rules exclude every file (${n} ${n === 1 ? 'file or folder' : 'files and folders'} left out by .gitignore, .codescoutignore, .git/info/exclude or exclude globs)`);
+  }
   const reasons = Object.entries(s.skippedByReason);
   lines.push(`skipped:   ${reasons.length ? reasons.map(([r, n]) => `${r} ${n}`).join(', ') : 'none'}`);
   const shown = verbose ? s.skipped : s.skipped.filter((k) => k.reason !== 'unsupported' && k.reason !== 'excluded-dir');

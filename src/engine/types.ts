@@ -78,6 +78,14 @@ export type SkipReason =
   | 'generated'
   | 'not-utf8'
   | 'unreadable'
+  /** a FIFO, socket or device: never opened */
+  | 'special'
+  /** a file or folder name that is not valid UTF-8 */
+  | 'not-utf8-name'
+  /** a symbolic link to a place outside the workspace folder: not followed */
+  | 'outside-workspace'
+  /** a symbolic link to a file or folder already indexed under another path */
+  | 'duplicate'
   | 'symlink-loop'
   | 'parse-error';
 

@@ -1,6 +1,6 @@
 import ignore, { type Ignore } from 'ignore';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from './regular-file';
 
 /**
  * Layered ignore rules, evaluated the way git does, with one extra layer on top.
@@ -15,7 +15,28 @@ import { join } from 'node:path';
  * Within a layer the last matching pattern wins (the `ignore` package implements git's
  * pattern syntax). As in git, a file cannot be re-included while its folder is excluded:
  * re-include the folder first (`!build/`), then exclude what you do not want.
+ *
+ * Ignore files are read the way git reads them: only regular files, and an in-tree `.gitignore`
+ * or `.codescoutignore` that is a symbolic link is not followed. One that exists but cannot be
+ * read is listed in {@link IgnoreRules.problems}, so the scan can report it.
  */
+
+/**
+ * Whether patterns match regardless of case. Git decides this per repository (core.ignorecase,
+ * set when the filesystem is case-insensitive); the platform default is the same guess git makes
+ * on a fresh clone. (The `ignore` package on its own ignores case everywhere, unlike git on Linux.)
+ */
+export const IGNORE_CASE = process.platform === 'darwin' || process.platform === 'win32';
+
+/** An ignore file that exists but was not read (its patterns are not applied). */
+export interface IgnoreFileProblem {
+  /** root-relative POSIX path of the ignore file */
+  path: string;
+  /** what is wrong, in words or as an error code */
+  detail: string;
+  /** true when it is a FIFO, socket or device rather than an unreadable regular file */
+  special: boolean;
+}
 
 /** Folders nobody wants searched, unless a .gitignore or .codescoutignore re-includes them. */
 export const DEFAULT_EXCLUDED_DIRS = [
@@ -67,56 +88,67 @@ export class IgnoreRules {
     private readonly layers: Layer[],
     /** index-aligned with `layers`: true when that layer excludes this folder */
     private readonly excludedBy: boolean[],
+    /** the ignore files of this folder (and, at the root, .git/info/exclude) that could not be read */
+    readonly problems: IgnoreFileProblem[] = [],
   ) {}
 
-  /** Rules for the workspace root: defaults, .git/info/exclude, and the root's own ignore files. */
-  static async forRoot(rootAbs: string): Promise<IgnoreRules> {
-    const base: Layer[] = [{ kind: 'default', base: '', rules: ignore().add(DEFAULT_EXCLUDED_DIRS) }];
-    const exclude = await readPatterns(join(rootAbs, '.git', 'info', 'exclude'));
-    if (exclude) base.push({ kind: 'exclude', base: '', rules: ignore().add(exclude) });
-    return new IgnoreRules(base, base.map(() => false)).withFolderFiles(rootAbs, '');
+  /**
+   * Rules for the workspace root: defaults, .git/info/exclude, and the root's own ignore files.
+   * `present` says which names the folder holds, when the caller has listed it: an ignore file
+   * that is not there is not looked for.
+   */
+  static async forRoot(rootAbs: string, present: (name: string) => boolean = () => true): Promise<IgnoreRules> {
+    const base: Layer[] = [{ kind: 'default', base: '', rules: newIgnore().add(DEFAULT_EXCLUDED_DIRS) }];
+    const problems: IgnoreFileProblem[] = [];
+    // .git/info/exclude lives in git's own folder, where links are git's business: follow them.
+    const exclude = await readPatterns(join(rootAbs, '.git', 'info', 'exclude'), '.git/info/exclude', true, problems);
+    if (exclude) base.push({ kind: 'exclude', base: '', rules: newIgnore().add(exclude) });
+    return new IgnoreRules(base, base.map(() => false), problems).withFolderFiles(rootAbs, '', present);
   }
 
   /** Decide one entry of this folder. `relPath` is root-relative POSIX; folders are tested with a trailing slash. */
   test(relPath: string, isDir: boolean): Verdict {
     let verdict: Verdict = { ignored: false };
     this.layers.forEach((layer, i) => {
-      if (this.excludedBy[i]) return; // this layer already excluded the folder; a later layer re-included it
-      const r = layer.rules.test(relativeTo(layer.base, relPath) + (isDir ? '/' : ''));
+      const path = relativeTo(layer.base, relPath) + (isDir ? '/' : '');
+      // A layer that excluded this folder (a later layer re-included it) still applies its patterns
+      // to the folder's entries, as git does; only the "its folder is excluded" rule is undone.
+      const r = this.excludedBy[i] ? ownMatch(layer.rules, path) : layer.rules.test(path);
       if (r.ignored) verdict = { ignored: true, by: layer.kind };
       else if (r.unignored) verdict = { ignored: false, by: layer.kind };
     });
     return verdict;
   }
 
-  /** The rules inside subfolder `relDir` (which must not be ignored), including its own ignore files. */
-  async child(absDir: string, relDir: string): Promise<IgnoreRules> {
+  /** The rules inside subfolder `relDir` (which must not be ignored), including its own ignore files; `present` as in {@link forRoot}. */
+  async child(absDir: string, relDir: string, present: (name: string) => boolean = () => true): Promise<IgnoreRules> {
     const excludedBy = this.layers.map(
       (layer, i) => this.excludedBy[i] || layer.rules.test(relativeTo(layer.base, relDir) + '/').ignored,
     );
-    return new IgnoreRules(this.layers, excludedBy).withFolderFiles(absDir, relDir);
+    return new IgnoreRules(this.layers, excludedBy).withFolderFiles(absDir, relDir, present);
   }
 
-  private async withFolderFiles(absDir: string, relDir: string): Promise<IgnoreRules> {
-    const [gitignore, scoutignore] = await Promise.all([
-      readPatterns(join(absDir, '.gitignore')),
-      readPatterns(join(absDir, '.codescoutignore')),
-    ]);
-    if (!gitignore && !scoutignore) return this;
+  private async withFolderFiles(absDir: string, relDir: string, present: (name: string) => boolean): Promise<IgnoreRules> {
+    const problems = [...this.problems];
+    const prefix = relDir ? `${relDir}/` : '';
+    const read = (name: string) =>
+      present(name) ? readPatterns(join(absDir, name), `${prefix}${name}`, false, problems) : Promise.resolve(undefined);
+    const [gitignore, scoutignore] = await Promise.all([read('.gitignore'), read('.codescoutignore')]);
+    if (!gitignore && !scoutignore) return problems.length ? new IgnoreRules(this.layers, this.excludedBy, problems) : this;
     const layers = [...this.layers];
     const excludedBy = [...this.excludedBy];
     // Keep all .gitignore layers below all .codescoutignore layers.
     const firstScout = layers.findIndex((l) => l.kind === 'codescoutignore');
     const gitAt = firstScout === -1 ? layers.length : firstScout;
     if (gitignore) {
-      layers.splice(gitAt, 0, { kind: 'gitignore', base: relDir, rules: ignore().add(gitignore) });
+      layers.splice(gitAt, 0, { kind: 'gitignore', base: relDir, rules: newIgnore().add(gitignore) });
       excludedBy.splice(gitAt, 0, false);
     }
     if (scoutignore) {
-      layers.push({ kind: 'codescoutignore', base: relDir, rules: ignore().add(scoutignore) });
+      layers.push({ kind: 'codescoutignore', base: relDir, rules: newIgnore().add(scoutignore) });
       excludedBy.push(false);
     }
-    return new IgnoreRules(layers, excludedBy);
+    return new IgnoreRules(layers, excludedBy, problems);
   }
 }
 
@@ -124,11 +156,44 @@ function relativeTo(base: string, relPath: string): string {
   return base === '' ? relPath : relPath.slice(base.length + 1);
 }
 
-/** An ignore file's text, or undefined when it does not exist or cannot be read. */
-async function readPatterns(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
+/** The `ignore` package's matcher of one path, without its parent-folder check (internal; the version is pinned). */
+interface IgnoreInternals {
+  _rules: { test(path: string, mode: 'regex'): { ignored: boolean; unignored: boolean } };
+}
+
+/**
+ * What the patterns of `rules` say about `path` itself. `Ignore.test()` also answers "ignored"
+ * for anything inside a folder the patterns exclude; git matches each path on its own and gets
+ * that effect by not entering an excluded folder, which matters once another layer re-includes it.
+ */
+function ownMatch(rules: Ignore, path: string): { ignored: boolean; unignored: boolean } {
+  return (rules as unknown as IgnoreInternals)._rules.test(path, 'regex');
+}
+
+function newIgnore(): Ignore {
+  return ignore({ ignorecase: IGNORE_CASE });
+}
+
+/**
+ * An ignore file's text, or undefined when there is none to apply. A missing file or a folder is
+ * no ignore file. A FIFO, socket or device is never opened. A read error and (with `followLinks`
+ * false, for in-tree files) a symbolic link, which git does not follow either, are added to
+ * `problems`; so is a FIFO, socket or device when `followLinks` is true (.git/info/exclude: the
+ * scan's walk, which reports special entries of the tree itself, never enters .git).
+ */
+async function readPatterns(
+  absPath: string,
+  relPath: string,
+  followLinks: boolean,
+  problems: IgnoreFileProblem[],
+): Promise<string | undefined> {
+  const read = await readRegularFile(absPath, followLinks);
+  if ('bytes' in read) return read.bytes.toString('utf8');
+  if ('error' in read) problems.push({ path: relPath, detail: read.error, special: false });
+  else if ('notRegular' in read && read.notRegular === 'symbolic link') {
+    problems.push({ path: relPath, detail: 'a symbolic link, not followed (as in git)', special: false });
+  } else if ('notRegular' in read && read.notRegular !== 'directory' && followLinks) {
+    problems.push({ path: relPath, detail: read.notRegular, special: true });
   }
+  return undefined;
 }

@@ -1,9 +1,10 @@
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
 import { IgnoreRules } from './ignore-rules';
+import { errorCode, specialKind } from './regular-file';
 import { isIndexableName } from './text-files';
 
 /** A file the scan found worth reading. Content checks (binary, minified, …) happen when it is read. */
@@ -24,8 +25,13 @@ export interface Skipped {
 export interface ScanResult {
   files: ScannedFile[];
   skipped: Skipped[];
-  /** files excluded by .gitignore / .codescoutignore / settings globs (not reported one by one) */
+  /** files excluded by .gitignore / .codescoutignore / settings globs, and dotfiles (not reported one by one) */
   ignoredCount: number;
+  /**
+   * The part of `ignoredCount` that ignore rules left out: files and folders excluded by
+   * .gitignore, .codescoutignore, .git/info/exclude or the exclude globs (a folder counts once).
+   */
+  excludedByRules: number;
   /**
    * false when the walk was cancelled before it reached every folder: `files` then lacks files
    * that exist, so nothing may be concluded from a file's absence
@@ -50,114 +56,276 @@ export interface ScanOptions {
 }
 
 
+/** A folder being walked: where it is, under which path it is indexed, and the rules inside it. */
+interface Folder {
+  abs: string;
+  /** root-relative POSIX path, '' for the root */
+  rel: string;
+  /** its real path (no symbolic links) */
+  real: string;
+  rules: IgnoreRules;
+}
+
+/** A symbolic link inside the workspace, followed once the real tree has been walked. */
+interface PendingLink {
+  abs: string;
+  rel: string;
+  name: string;
+  /** the real path of the folder that holds the link */
+  parentReal: string;
+  /** the rules of the folder that holds the link */
+  rules: IgnoreRules;
+  /** the real path of its target */
+  real: string;
+  target: Stats;
+}
+
+const utf8Name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * Walks `rootAbs`, honouring ignore rules (see ignore-rules.ts), and returns the candidate
- * files sorted by path, plus every skip with its reason. Never throws for unreadable
- * entries: they are reported as skipped. Symbolic links are followed; a link back into a
- * folder already on the current path is reported as a 'symlink-loop'.
+ * Walks `rootAbs`, honouring ignore rules (see ignore-rules.ts), and returns the candidate files
+ * sorted by path, plus every skip with its reason. Never throws for unreadable entries: they are
+ * reported as skipped. Only regular files and folders are taken: FIFOs, sockets and devices are
+ * reported as 'special' and never opened.
+ *
+ * Symbolic links: a link that resolves outside the workspace folder is not followed
+ * ('outside-workspace'). Each real file and folder is taken once: the real tree is walked first
+ * (without following links), then the links, in walk order (names sorted); a link to something
+ * already taken is a 'duplicate', a link to a folder that contains it a 'symlink-loop'. So a file
+ * is indexed under its own path whenever that path is not ignored, and a web of links costs one
+ * visit per link, never one per path through it.
  */
 export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}): Promise<ScanResult> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const include = options.include?.length ? picomatch(options.include, { dot: true }) : undefined;
   const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : undefined;
-  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, complete: true, unknownPaths: [] };
-
-  const unreadable = (rel: string, err: unknown, detailPrefix = '') => {
-    result.skipped.push({ path: rel, reason: 'unreadable', detail: detailPrefix + errorCode(err) });
-    if (errorCode(err) !== 'ENOENT') result.unknownPaths.push(rel);
+  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, excludedByRules: 0, complete: true, unknownPaths: [] };
+  const skip = (path: string, reason: SkipReason, detail?: string) =>
+    void result.skipped.push(detail === undefined ? { path, reason } : { path, reason, detail });
+  /** An entry that exists but could not be examined: skipped, and what is at or under it is unknown, not gone. */
+  const unreadable = (path: string, err: unknown) => {
+    const code = errorCode(err);
+    skip(path, 'unreadable', code);
+    if (code !== 'ENOENT') result.unknownPaths.push(path);
   };
 
   const rootReal = await realpath(rootAbs);
-  const walk = async (absDir: string, relDir: string, rules: IgnoreRules, ancestors: Set<string>) => {
-    if (options.signal?.cancelled) {
-      result.complete = false;
-      return;
-    }
-    let entries: Dirent[];
-    try {
-      const dir = await opendir(absDir);
-      entries = [];
-      for await (const e of dir) entries.push(e);
-    } catch (err) {
-      unreadable(relDir || '.', err);
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name === '.git') continue; // never indexed, never reported
-      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-      const abs = join(absDir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      let info: Stats | undefined;
-      if (entry.isSymbolicLink() || (!isDir && !isFile)) {
-        try {
-          info = await stat(abs); // follows the link
-        } catch (err) {
-          unreadable(rel, err, 'broken link or ');
-          continue;
-        }
-        isDir = info.isDirectory();
-        isFile = info.isFile();
-        if (!isDir && !isFile) continue; // sockets, fifos, devices
-      }
+  /** real path → the root-relative path it was taken under */
+  const seenDirs = new Map<string, string>();
+  const seenFiles = new Map<string, string>();
+  const links: PendingLink[] = [];
 
-      const verdict = rules.test(rel, isDir);
-      if (verdict.ignored) {
-        if (verdict.by === 'default') result.skipped.push({ path: rel, reason: 'excluded-dir' });
-        else result.ignoredCount++;
-        continue;
-      }
-      if (exclude && (exclude(rel) || (isDir && exclude(rel + '/')))) {
+  /** True when the rules or the exclude globs leave `rel` out (counted), or a default rule does (reported). */
+  const leftOut = (rules: IgnoreRules, rel: string, isDir: boolean): boolean => {
+    const verdict = rules.test(rel, isDir);
+    if (verdict.ignored) {
+      if (verdict.by === 'default') skip(rel, 'excluded-dir');
+      else {
         result.ignoredCount++;
+        result.excludedByRules++;
+      }
+      return true;
+    }
+    if (exclude && (exclude(rel) || (isDir && exclude(rel + '/')))) {
+      result.ignoredCount++;
+      result.excludedByRules++;
+      return true;
+    }
+    return false;
+  };
+
+  /** A regular file that passed the rules: include globs, file type, once only, size. `info` is its (followed) stat. */
+  const takeFile = (rel: string, name: string, abs: string, real: string, info: Stats) => {
+    if (include && !include(rel)) {
+      result.ignoredCount++;
+      return;
+    }
+    if (!isIndexableName(name)) {
+      // Dotfiles (.gitignore, .editorconfig, …) are configuration, not worth a line in the skip report.
+      if (name.startsWith('.')) result.ignoredCount++;
+      else skip(rel, 'unsupported');
+      return;
+    }
+    const first = seenFiles.get(real);
+    if (first !== undefined) return skip(rel, 'duplicate', `same file as ${first}`);
+    seenFiles.set(real, rel);
+    if (info.size > maxBytes) return skip(rel, 'too-large', `${info.size} bytes`);
+    result.files.push({ path: rel, absPath: abs, size: info.size, mtimeMs: info.mtimeMs });
+  };
+
+  /** Walks a folder that is not ignored, unless it was walked already; or reports why it cannot. */
+  const enterFolder = async (folder: Omit<Folder, 'rules'>, parentRules: IgnoreRules | undefined, holderReal: string) => {
+    const first = seenDirs.get(folder.real);
+    if (first !== undefined) {
+      const loop = holderReal === folder.real || holderReal.startsWith(withSep(folder.real));
+      if (loop) skip(folder.rel, 'symlink-loop');
+      else skip(folder.rel, 'duplicate', `same folder as ${first}`);
+      return;
+    }
+    seenDirs.set(folder.real, folder.rel || '.');
+    if (options.signal?.cancelled) return;
+    let entries: Dirent<Buffer>[];
+    try {
+      const dir = await opendir(folder.abs, { encoding: 'buffer' } as unknown as { encoding: BufferEncoding });
+      entries = [];
+      for await (const e of dir) entries.push(e as unknown as Dirent<Buffer>);
+    } catch (err) {
+      unreadable(folder.rel || '.', err);
+      return;
+    }
+    const names = new Set(entries.map((e) => e.name.toString('utf8')));
+    const present = (name: string) => names.has(name);
+    const rules = parentRules
+      ? await parentRules.child(folder.abs, folder.rel, present)
+      : await IgnoreRules.forRoot(folder.abs, present);
+    for (const problem of rules.problems) skip(problem.path, problem.special ? 'special' : 'unreadable', problem.detail);
+    await walk({ ...folder, rules }, entries);
+  };
+
+  const walk = async (folder: Folder, entries: Dirent<Buffer>[]) => {
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    for (const entry of entries) {
+      if (options.signal?.cancelled) return;
+      let name: string;
+      try {
+        name = utf8Name.decode(entry.name);
+      } catch {
+        // Node names files by UTF-8 strings; this one has no such name, so it cannot be opened.
+        const rel = joinRel(folder.rel, entry.name.toString('utf8'));
+        if (!leftOut(folder.rules, rel, entry.isDirectory())) {
+          skip(rel, 'not-utf8-name', `${entry.isDirectory() ? 'folder' : 'file'} name bytes "${escapeBytes(entry.name)}"`);
+        }
         continue;
       }
+      if (name === '.git') continue; // never indexed, never reported
+      const rel = joinRel(folder.rel, name);
+      const abs = join(folder.abs, name);
+      const real = join(folder.real, name);
 
-      if (isDir) {
-        let real: string;
+      let info: Stats | undefined;
+      let kind: 'dir' | 'file' | 'link' | 'special';
+      if (entry.isSymbolicLink()) kind = 'link';
+      else if (entry.isDirectory()) kind = 'dir';
+      else if (entry.isFile()) kind = 'file';
+      else if (entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) kind = 'special';
+      else {
+        // The filesystem did not say what the entry is: ask.
         try {
-          real = await realpath(abs);
+          info = await lstat(abs);
         } catch (err) {
           unreadable(rel, err);
           continue;
         }
-        if (ancestors.has(real)) {
-          result.skipped.push({ path: rel, reason: 'symlink-loop' });
-          continue;
-        }
-        const childRules = await rules.child(abs, rel);
-        await walk(abs, rel, childRules, new Set(ancestors).add(real));
-        continue;
+        kind = info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'special';
       }
 
-      if (include && !include(rel)) {
-        result.ignoredCount++;
+      if (kind === 'link') {
+        await followLater(folder, name, rel, abs);
         continue;
       }
-      if (!isIndexableName(entry.name)) {
-        // Dotfiles (.gitignore, .editorconfig, …) are configuration, not worth a line in the skip report.
-        if (entry.name.startsWith('.')) result.ignoredCount++;
-        else result.skipped.push({ path: rel, reason: 'unsupported' });
+      if (leftOut(folder.rules, rel, kind === 'dir')) continue;
+      if (kind === 'special') {
+        skip(rel, 'special', info ? specialKind(info) : direntKind(entry));
+        continue;
+      }
+      if (kind === 'dir') {
+        await enterFolder({ abs, rel, real }, folder.rules, folder.real);
         continue;
       }
       try {
-        info ??= await stat(abs);
+        info ??= await lstat(abs);
       } catch (err) {
         unreadable(rel, err);
         continue;
       }
-      if (info.size > maxBytes) {
-        result.skipped.push({ path: rel, reason: 'too-large', detail: `${info.size} bytes` });
+      if (!info.isFile()) {
+        skip(rel, info.isSymbolicLink() ? 'unreadable' : 'special', info.isSymbolicLink() ? 'changed during the scan' : specialKind(info));
         continue;
       }
-      result.files.push({ path: rel, absPath: abs, size: info.size, mtimeMs: info.mtimeMs });
+      takeFile(rel, name, abs, real, info);
     }
   };
 
-  await walk(rootAbs, '', await IgnoreRules.forRoot(rootAbs), new Set([rootReal]));
+  /** Resolves a link; one that stays inside the workspace is queued, to be followed after the real tree. */
+  const followLater = async (folder: Folder, name: string, rel: string, abs: string) => {
+    let target: Stats | undefined;
+    let failure: unknown;
+    try {
+      target = await stat(abs);
+    } catch (err) {
+      failure = err;
+    }
+    if (leftOut(folder.rules, rel, target?.isDirectory() ?? false)) return;
+    let real: string | undefined;
+    if (target) {
+      try {
+        real = await realpath(abs);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (!target || real === undefined) {
+      const code = errorCode(failure);
+      if (code === 'ELOOP') skip(rel, 'symlink-loop');
+      else if (code === 'ENOENT') skip(rel, 'unreadable', 'broken link');
+      else unreadable(rel, failure);
+      return;
+    }
+    if (real !== rootReal && !real.startsWith(withSep(rootReal))) {
+      skip(rel, 'outside-workspace', `link to ${real}`);
+      return;
+    }
+    const insideRoot = real.slice(rootReal.length).split(sep);
+    if (insideRoot.includes('.git')) {
+      skip(rel, 'excluded-dir', 'link into .git');
+      return;
+    }
+    if (!target.isDirectory() && !target.isFile()) {
+      skip(rel, 'special', `link to a ${specialKind(target)}`);
+      return;
+    }
+    links.push({ abs, rel, name, parentReal: folder.real, rules: folder.rules, real, target });
+  };
+
+  await enterFolder({ abs: rootAbs, rel: '', real: rootReal }, undefined, rootReal);
+  // Links last, so that real paths win; following a folder link may queue more links.
+  for (let i = 0; i < links.length && !options.signal?.cancelled; i++) {
+    const link = links[i];
+    if (link.target.isDirectory()) await enterFolder({ abs: link.abs, rel: link.rel, real: link.real }, link.rules, link.parentReal);
+    else takeFile(link.rel, link.name, link.real, link.real, link.target);
+  }
+
+  // A walk the signal stopped may have missed folders; one that ended before it fired did not.
+  if (options.signal?.cancelled) result.complete = false;
+  result.files.sort((a, b) => compare(a.path, b.path));
+  result.skipped.sort((a, b) => compare(a.path, b.path));
   return result;
 }
 
-function errorCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? String(err);
+function joinRel(relDir: string, name: string): string {
+  return relDir ? `${relDir}/${name}` : name;
+}
+
+function withSep(dir: string): string {
+  return dir.endsWith(sep) ? dir : dir + sep;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function direntKind(entry: Dirent<Buffer>): string {
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isCharacterDevice()) return 'character device';
+  return 'block device';
+}
+
+/** A file name's bytes, printable ASCII as is and everything else as \xHH. */
+function escapeBytes(name: Buffer): string {
+  let out = '';
+  for (const byte of name) {
+    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x22 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
 }

@@ -1,0 +1,69 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, stat } from 'node:fs/promises';
+
+/**
+ * Reading files that the workspace, not the user, put there. Only regular files are ever opened:
+ * opening a FIFO blocks until a writer comes (forever, and Ctrl-C cannot end a blocked open), and
+ * opening a device can have side effects. So the path is stat-ed first, opened non-blocking, and
+ * the open file is checked again (the path may have been swapped in between).
+ */
+
+/** What a non-regular directory entry is, in words: 'fifo', 'socket', 'character device', … */
+export function specialKind(info: Pick<Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory' | 'isSymbolicLink'>): string {
+  if (info.isFIFO()) return 'fifo';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice()) return 'character device';
+  if (info.isBlockDevice()) return 'block device';
+  if (info.isDirectory()) return 'directory';
+  if (info.isSymbolicLink()) return 'symbolic link';
+  return 'not a regular file';
+}
+
+export type RegularRead =
+  | { bytes: Buffer }
+  /** the path is not a regular file: what it is instead */
+  | { notRegular: string }
+  /** the path does not exist */
+  | { missing: true }
+  /** reading failed: the error code (EACCES, EIO, …) */
+  | { error: string };
+
+/** Opened without blocking on a FIFO (harmless for regular files); O_NONBLOCK does not exist on Windows. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * The bytes of `path` when it is a regular file. `followLinks: false` reads a symbolic link as
+ * what it is (not regular), the way git reads in-tree .gitignore files.
+ */
+export async function readRegularFile(path: string, followLinks: boolean): Promise<RegularRead> {
+  let before: Stats;
+  try {
+    before = followLinks ? await stat(path) : await lstat(path);
+  } catch (err) {
+    const code = errorCode(err);
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { missing: true } : { error: code };
+  }
+  if (!before.isFile()) return { notRegular: specialKind(before) };
+  let handle;
+  try {
+    handle = await open(path, OPEN_FLAGS | (followLinks ? 0 : NO_FOLLOW));
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ELOOP') return { notRegular: 'symbolic link' }; // swapped for a link after the lstat
+    return code === 'ENOENT' ? { missing: true } : { error: code };
+  }
+  try {
+    const now = await handle.stat();
+    if (!now.isFile()) return { notRegular: specialKind(now) }; // swapped for a FIFO or device after the stat
+    return { bytes: await handle.readFile() };
+  } catch (err) {
+    return { error: errorCode(err) };
+  } finally {
+    await handle.close();
+  }
+}
+
+export function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? String(err);
+}
