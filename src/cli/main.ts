@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'index': {
-        const summary = await refreshWithProgress(engine);
+        const summary = await refreshWithProgress(engine, true);
         if (verbose) process.stderr.write(formatSkipped(summary.skippedFiles));
         process.stderr.write(formatSummary(summary, engine.indexDir) + '\n');
         return summary.cancelled ? INTERRUPTED : 0;
@@ -126,7 +126,8 @@ function engineOptions(values: Values): EngineOptions {
   };
 }
 
-async function refreshWithProgress(engine: Engine) {
+/** `requireWrite`: fail rather than skip when this process cannot update the index (see Engine.refresh). */
+async function refreshWithProgress(engine: Engine, requireWrite = false) {
   const bar = new ProgressBar(process.stderr);
   let interrupted = false;
   const signal = { get cancelled() { return interrupted; } };
@@ -137,7 +138,7 @@ async function refreshWithProgress(engine: Engine) {
   };
   process.on('SIGINT', onSigint);
   try {
-    return await engine.refresh({ onProgress: (p) => bar.update(p), signal });
+    return await engine.refresh({ onProgress: (p) => bar.update(p), signal, requireWrite });
   } finally {
     process.off('SIGINT', onSigint);
     bar.done();
