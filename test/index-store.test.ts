@@ -14,7 +14,7 @@ import { IndexLock } from '../src/engine/index/lock';
 import { buildFixtureModel, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
 
 const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
-const ENGINE_MODULE = path.join(__dirname, '..', 'src', 'engine', 'engine.js');
+const STORE_MODULE = path.join(__dirname, '..', 'src', 'engine', 'index', 'workspace-store.js');
 const SUMMARY = /^codescout: (?:stopped early: )?indexed (\d+) files/m;
 
 const temp = new TempDirs();
@@ -123,19 +123,19 @@ function unmount(dir: string): void {
   spawnSync('umount', [dir], { stdio: 'pipe' });
 }
 
+/** A writer process: loads the index and commits it again and again, as fast as it can. */
 const WRITER_SCRIPT = `
-const fs = require('node:fs');
-const path = require('node:path');
-const [enginePath, repo, indexDir, rounds] = process.argv.slice(1);
-const { Engine } = require(enginePath);
+const [storeModule, repo, indexDir, rounds] = process.argv.slice(1);
+const { IndexStorage } = require(storeModule);
 (async () => {
-  const engine = await Engine.open(repo, { indexDir, model: null });
+  const storage = new IndexStorage(indexDir, repo, undefined);
+  const state = await storage.load(() => {});
+  if (state.readOnly) throw new Error('the writer did not get the lock');
   for (let i = 0; i < Number(rounds); i++) {
-    fs.writeFileSync(path.join(repo, 'src', 'churn.py'), 'def churn_' + i + '():\\n    return ' + i + '\\n'.repeat(1 + (i % 7)));
-    await engine.refresh();
+    await storage.save(state);
     if (i === 0) process.stdout.write('saved\\n');
   }
-  await engine.close();
+  await state.close();
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
@@ -145,7 +145,7 @@ describe('a reader while another process saves the same index', () => {
     const indexDir = path.join(await temp.make('race-index'), 'index');
     await indexOnce(repo, indexDir);
 
-    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, ENGINE_MODULE, repo, indexDir, '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let writerErr = '';
     writer.stderr.setEncoding('utf8').on('data', (d: string) => (writerErr += d));
     const exited = new Promise<number | null>((resolve) => writer.on('close', (code) => resolve(code)));
