@@ -145,7 +145,7 @@ describe('a reader while another process saves the same index', () => {
     const indexDir = path.join(await temp.make('race-index'), 'index');
     await indexOnce(repo, indexDir);
 
-    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let writerErr = '';
     writer.stderr.setEncoding('utf8').on('data', (d: string) => (writerErr += d));
     const exited = new Promise<number | null>((resolve) => writer.on('close', (code) => resolve(code)));
