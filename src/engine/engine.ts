@@ -494,6 +494,7 @@ export class NothingIndexedError extends Error {
 
 /** A file-system failure on the index folder, said in words (the errno code stays in the message). */
 function indexFolderError(indexDir: string, err: unknown): Error {
+  if (!(err instanceof Error) || err.constructor !== Error) return err as Error; // typed errors say it already
   const code = (err as NodeJS.ErrnoException)?.code;
   const why: Record<string, string> = {
     ENOTDIR: 'a file is in the way of it',

@@ -82,9 +82,13 @@ export class IndexNotWritableError extends Error {
 export class IndexWriteError extends Error {
   override readonly name: string = 'IndexWriteError';
 
+  /**
+   * @param failure the errno code of the failed write (ENOSPC, EROFS, …)
+   * @param detail the cause in words
+   */
   constructor(
     readonly dir: string,
-    readonly code: string | undefined,
+    readonly failure: string | undefined,
     detail: string,
   ) {
     super(`cannot save the index at ${dir}: ${detail}; the previous index is unchanged`);

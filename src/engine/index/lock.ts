@@ -82,7 +82,12 @@ export class IndexLock {
   release(): void {
     if (this.released) return;
     this.released = true;
-    const holder = readHolder(this.path, '');
+    let holder: Holder | 'gone' | 'damaged';
+    try {
+      holder = readHolder(this.path, '');
+    } catch {
+      return; // something else is in its place: not ours to remove
+    }
     if (typeof holder === 'object' && holder.token === this.token) fs.rmSync(this.path, { force: true });
   }
 }

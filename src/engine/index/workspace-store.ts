@@ -218,7 +218,9 @@ export class IndexStorage {
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT') return; // created on first save
-      if (code === 'ENOTDIR') throw new IndexFolderError(this.dir, `the index folder ${this.dir} is a file; choose a folder`);
+      if (code === 'ENOTDIR') {
+        throw new IndexFolderError(this.dir, `cannot use the index folder ${this.dir}: a file is in the way of it (ENOTDIR); choose another index folder`);
+      }
       throw err;
     }
     if (names.includes(MANIFEST_FILE)) return;
