@@ -8,7 +8,7 @@
  * index is verified on open and rebuilt, with a message, when it is damaged.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
 import { languageForPath } from './chunks/languages';
@@ -68,6 +68,8 @@ export interface RefreshOptions {
 export const DEFAULT_LOCK_WAIT_MS = 300_000;
 /** How often a refresh that waits for another writer looks at the lock again. */
 const LOCK_POLL_MS = 200;
+/** Errno codes that only a write raises: out of space, over quota, over the file-size limit. */
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 export interface SearchOptions {
   top?: number;
@@ -236,8 +238,11 @@ export class Engine {
         signal: opts.signal,
       });
     } catch (err) {
+      // A full disk can only be a write; other codes (EACCES, …) only when they name a path in the index folder.
       const failure = err instanceof IndexWriteError ? undefined : writeFailure(err);
-      if (failure === undefined) throw err;
+      const errPath = (err as NodeJS.ErrnoException).path;
+      const inIndex = typeof errPath === 'string' && (errPath === this.indexDir || errPath.startsWith(this.indexDir + sep));
+      if (failure === undefined || !(OUT_OF_SPACE.has(failure.code) || inIndex)) throw err;
       throw new IndexWriteError(this.indexDir, failure.code, `${failure.words} (${failure.code})`);
     }
   }
