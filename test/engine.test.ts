@@ -322,24 +322,42 @@ test('lexical-only related code reads a file once for all its definitions, and a
   }
 });
 
-test('switching to lexical-only and back rebuilds with a notice, and the vectors come back from the cache', async () => {
+test('switching to lexical-only and back reuses the index: the words as they are, the vectors from the cache', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const hybrid = await indexed(repo, indexDir);
+  const answers = await probe(hybrid.engine);
   await hybrid.engine.close();
 
+  // lexical-only over the hybrid index: nothing to parse, and nothing changed, so nothing is written
   const lexical = await indexed(repo, indexDir, { model: null });
   await lexical.engine.close();
-  assert.ok(lexical.logs.some((m) => /built with the model/.test(m) && /re-indexing/.test(m)), JSON.stringify(lexical.logs));
-  assert.equal(lexical.summary.filesParsed, INDEXED_FILE_COUNT);
+  assert.equal(lexical.summary.filesParsed, 0);
+  assert.equal(lexical.summary.chunks, hybrid.summary.chunks);
   assert.equal(lexical.summary.mode, 'lexical-only');
+
+  const same = await indexed(repo, indexDir);
+  try {
+    assert.deepEqual(same.logs, [], 'the hybrid index is intact');
+    assert.equal(same.summary.filesParsed, 0);
+    assert.equal(same.summary.chunksEmbedded, 0);
+    assert.deepEqual(await probe(same.engine), answers);
+  } finally {
+    await same.engine.close();
+  }
+
+  // an edit while lexical-only: that save has no vectors; the model's next run adds them back from the cache
+  await writeIn(repo, 'src/extra.py', 'def brand_new_helper():\n    return 1\n');
+  const edited = await indexed(repo, indexDir, { model: null });
+  await edited.engine.close();
+  assert.equal(edited.summary.filesParsed, 1);
 
   const back = await indexed(repo, indexDir);
   try {
-    assert.ok(back.logs.some((m) => /without a model/.test(m) && /re-indexing/.test(m)), JSON.stringify(back.logs));
-    assert.equal(back.summary.filesParsed, INDEXED_FILE_COUNT);
-    assert.equal(back.summary.chunksEmbedded, 0);
-    assert.equal(back.summary.chunksFromCache, hybrid.summary.chunks);
+    assert.ok(back.logs.some((m) => /without a model/.test(m) && /1 file to parse and embed again/.test(m)), JSON.stringify(back.logs));
+    assert.equal(back.summary.filesParsed, 1, 'only the file indexed without the model');
+    assert.equal(back.summary.chunksEmbedded, back.summary.chunks - hybrid.summary.chunks);
     assert.equal((await back.engine.search('grammar ast'))[0].matchedBy, 'vector');
+    assert.deepEqual(names(await back.engine.search('parse config')).slice(0, 3), names(answers[0] as SearchHit[]).slice(0, 3));
   } finally {
     await back.engine.close();
   }
@@ -581,7 +599,7 @@ describe('one writer per index folder', () => {
     await utimes(lockFile, old, old);
     const lock = IndexLock.acquire(dir);
     assert.ok(lock instanceof IndexLock);
-    assert.equal(readFileSync(lockFile, 'utf8'), String(process.pid));
+    assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).pid, process.pid);
     assert.deepEqual(IndexLock.acquire(dir), { heldBy: process.pid }, 'a second taker sees the holder');
     lock.release();
     assert.equal(existsSync(lockFile), false);
@@ -596,7 +614,7 @@ describe('one writer per index folder', () => {
     try {
       assert.deepEqual(opened.logs.filter((m) => m.includes('updating this index')), []);
       assert.equal(opened.summary.files, INDEXED_FILE_COUNT);
-      assert.equal(readFileSync(path.join(indexDir, 'index.lock'), 'utf8'), String(process.pid));
+      assert.equal(JSON.parse(readFileSync(path.join(indexDir, 'index.lock'), 'utf8')).pid, process.pid);
     } finally {
       await opened.engine.close();
     }

@@ -484,7 +484,7 @@ describe('store', () => {
     assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  test('commits generations and cleans up old ones', () => {
+  test('commits generations, keeps the previous one for readers and cleans up older ones', () => {
     const dir = tempDir();
     assert.equal(openGeneration(dir, 1), undefined);
     const first = commitGeneration(dir, { version: 1, meta: { model: 'm1' }, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'b', write: (p) => fs.writeFileSync(p, 'B1') }] });
@@ -494,12 +494,24 @@ describe('store', () => {
     const second = commitGeneration(dir, { version: 1, meta: { model: 'm2' }, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
     assert.equal(second.generation, 2);
     assert.equal(second.createdAt, first.createdAt);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', MANIFEST_FILE]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g2.bin', 'b.g1', MANIFEST_FILE], 'generation 1 is kept for readers');
+    assert.deepEqual(second.retained.sort(), ['a.g1.bin', 'b.g1']);
     const generation = openGeneration(dir, 1, (meta): meta is { model: string } => typeof (meta as { model?: unknown }).model === 'string')!;
     assert.equal(generation.manifest.meta.model, 'm2');
     assert.equal(generation.read('a.bin').toString(), 'A2');
     assert.equal(generation.has('b'), false);
     assert.throws(() => generation.read('b'), IndexCorruptError);
+    commitGeneration(dir, { version: 1, meta: { model: 'm3' }, files: [{ name: 'a.bin', data: Buffer.from('A3') }] });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', 'a.g3.bin', MANIFEST_FILE], 'generation 1 is gone, 2 is kept');
+  });
+
+  test('only the index\'s own files are ever deleted', () => {
+    const dir = tempDir();
+    const mine = ['notes.g1.txt', 'report.g7.pdf', 'data.g2', 'a.g2', 'b.g1.bin', '.manifest.json.x'];
+    for (const file of mine) fs.writeFileSync(path.join(dir, file), 'keep me');
+    for (let i = 0; i < 4; i++) commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from(`A${i}`) }] });
+    for (const file of mine) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), 'keep me', file);
+    assert.equal(openGeneration(dir, 1)!.read('a.bin').toString(), 'A3');
   });
 
   test('a crash in the middle of a commit leaves the previous generation loadable', () => {
@@ -518,14 +530,15 @@ describe('store', () => {
         }),
       (error) => error === crash,
     );
-    assert.ok(fs.existsSync(path.join(dir, 'a.g2.bin')));
+    assert.equal(fs.existsSync(path.join(dir, 'a.g2.bin')), false, 'the failed commit removed what it wrote');
+    fs.writeFileSync(path.join(dir, 'a.g2.bin'), 'left by a process killed while committing');
     const generation = openGeneration(dir, 1)!;
     assert.equal(generation.manifest.generation, 1);
     assert.equal(generation.read('a.bin').toString(), 'old A');
     assert.equal(generation.read('b.bin').toString(), 'old B');
     const next = commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('newer A') }] });
     assert.equal(next.generation, 3);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g3.bin', MANIFEST_FILE]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g3.bin', 'b.g1.bin', MANIFEST_FILE], 'the killed commit\'s file is gone, generation 1 is kept');
   });
 
   test('a damaged manifest or data file raises IndexCorruptError', () => {

@@ -50,7 +50,7 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
   const { json, verbose, top } = args;
   switch (args.command) {
     case 'index': {
-      const summary = await refreshWithProgress(engine);
+      const summary = await refreshWithProgress(engine, true);
       if (verbose) process.stderr.write(formatSkipped(summary.skippedFiles));
       process.stderr.write(formatSummary(summary, engine.indexDir) + '\n');
       return summary.cancelled ? INTERRUPTED : 0;
@@ -103,7 +103,8 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
   }
 }
 
-async function refreshWithProgress(engine: Engine) {
+/** `requireWrite`: fail rather than skip when this process cannot update the index (see Engine.refresh). */
+async function refreshWithProgress(engine: Engine, requireWrite = false) {
   doing = `updating the index at ${engine.indexDir}`;
   const bar = new ProgressBar(process.stderr);
   let interrupted = false;
@@ -115,7 +116,7 @@ async function refreshWithProgress(engine: Engine) {
   };
   process.on('SIGINT', onSigint);
   try {
-    return await engine.refresh({ onProgress: (p) => bar.update(p), signal });
+    return await engine.refresh({ onProgress: (p) => bar.update(p), signal, requireWrite });
   } finally {
     process.off('SIGINT', onSigint);
     bar.done();

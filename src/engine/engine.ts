@@ -8,13 +8,14 @@
  * index is verified on open and rebuilt, with a message, when it is damaged.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
 import { LANGUAGES, languageForPath } from './chunks/languages';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
+import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
 import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
@@ -26,6 +27,7 @@ import type { CancelSignal, LanguageId, Progress } from './types';
 
 export type { IndexSummary } from './indexer';
 export { MAX_QUERY_CHARS, QueryTooLongError } from './search/query';
+export { IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError } from './index/errors';
 
 export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'include' | 'exclude'> {
   /** where the index lives; default: the user cache folder, keyed by the workspace path */
@@ -48,7 +50,32 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   maxQueryChars?: number;
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
+  /**
+   * How long {@link Engine.refresh} with `requireWrite` waits for another process that is
+   * updating the same index to finish, in milliseconds (default 300000: five minutes).
+   */
+  lockWaitMs?: number;
 }
+
+/** What {@link Engine.refresh} is asked to do. */
+export interface RefreshOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: CancelSignal;
+  /**
+   * Fail with {@link IndexNotWritableError} rather than answer from the saved index when this
+   * process cannot update it: after waiting up to `lockWaitMs` for another process that is
+   * updating it, or at once when the folder cannot be written. Default false: the refresh is
+   * then skipped, with the notice given when the index was opened.
+   */
+  requireWrite?: boolean;
+}
+
+/** See {@link EngineOptions.lockWaitMs}. */
+export const DEFAULT_LOCK_WAIT_MS = 300_000;
+/** How often a refresh that waits for another writer looks at the lock again. */
+const LOCK_POLL_MS = 200;
+/** Errno codes that only a write raises: out of space, over quota, over the file-size limit. */
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 export interface SearchOptions {
   top?: number;
@@ -195,17 +222,66 @@ export class Engine {
     return sites;
   }
 
-  /** Brings the index up to date with the folder: only changed files are parsed, only new chunks embedded. */
-  async refresh(opts: { onProgress?: (p: Progress) => void; signal?: CancelSignal } = {}): Promise<IndexSummary> {
-    return refreshIndex({
-      root: this.root,
-      state: this.state,
-      storage: this.storage,
-      embedder: this.embedder,
-      scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
-      onProgress: opts.onProgress,
-      signal: opts.signal,
-    });
+  /**
+   * Brings the index up to date with the folder: only changed files are parsed, only new chunks
+   * embedded. An index opened read-only because another process was updating it is taken over
+   * (and reloaded) once that process is done; see {@link RefreshOptions.requireWrite}. A save
+   * that fails (a full disk, say) throws {@link IndexWriteError} and leaves the saved index as it was.
+   */
+  async refresh(opts: RefreshOptions = {}): Promise<IndexSummary> {
+    if (this.state.readOnly) await this.becomeWriter(opts);
+    const summary = await this.runRefresh(opts);
+    if (this.state.readOnly && opts.signal?.cancelled) summary.cancelled = true;
+    return summary;
+  }
+
+  private async runRefresh(opts: RefreshOptions): Promise<IndexSummary> {
+    try {
+      return await refreshIndex({
+        root: this.root,
+        state: this.state,
+        storage: this.storage,
+        embedder: this.embedder,
+        scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
+        onProgress: opts.onProgress,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      // A full disk can only be a write; other codes (EACCES, …) only when they name a path in the index folder.
+      const failure = err instanceof IndexWriteError ? undefined : writeFailure(err);
+      const errPath = (err as NodeJS.ErrnoException).path;
+      const inIndex = typeof errPath === 'string' && (errPath === this.indexDir || errPath.startsWith(this.indexDir + sep));
+      if (failure === undefined || !(OUT_OF_SPACE.has(failure.code) || inIndex)) throw err;
+      throw new IndexWriteError(this.indexDir, failure.code, `${failure.words} (${failure.code})`);
+    }
+  }
+
+  /**
+   * Takes the lock of an index opened read-only, if its holder is gone; with `requireWrite`,
+   * waits for the holder (bounded by `lockWaitMs`, stopped by the signal) and throws
+   * {@link IndexNotWritableError} if this process still cannot write.
+   */
+  private async becomeWriter(opts: RefreshOptions): Promise<void> {
+    const log = this.options.log ?? (() => {});
+    const waitMs = this.options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+    const deadline = Date.now() + waitMs;
+    let told = false;
+    for (;;) {
+      const state = await this.storage.takeOver(log);
+      if (state) {
+        await this.state.close();
+        this.state = state;
+        return;
+      }
+      const reason = this.state.readOnlyReason ?? { cause: 'EACCES' };
+      if (!opts.requireWrite || opts.signal?.cancelled) return;
+      if (!('heldBy' in reason) || Date.now() >= deadline) throw new IndexNotWritableError(this.indexDir, reason);
+      if (!told) {
+        log(`waiting up to ${Math.round(waitMs / 1000)} s for pid ${reason.heldBy} to finish updating this index`);
+        told = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(LOCK_POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -438,6 +514,7 @@ export class NothingIndexedError extends Error {
 
 /** A file-system failure on the index folder, said in words (the errno code stays in the message). */
 function indexFolderError(indexDir: string, err: unknown): Error {
+  if (!(err instanceof Error) || err.constructor !== Error) return err as Error; // typed errors say it already
   const code = (err as NodeJS.ErrnoException)?.code;
   const why = code === undefined ? undefined : INDEX_FOLDER_ERRORS.get(code);
   if (!why) return err as Error;

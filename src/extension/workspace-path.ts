@@ -8,7 +8,7 @@
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import { oneLine } from './display-text';
-import { ownFields } from '../protocol/own-fields';
+import { ownFields } from '../engine/own-fields';
 
 /** A place in the workspace: what hovers' command links, the palette and the sidebar open. */
 export interface CodeLocation {

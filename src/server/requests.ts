@@ -6,7 +6,7 @@
  * request is an InvalidRequestError, which the process answers as an InvalidParams error.
  */
 import * as path from 'node:path';
-import { ownFields, type OwnFields } from '../protocol/own-fields';
+import { ownFields, type OwnFields } from '../engine/own-fields';
 import type {
   ConfigureParams,
   DefinitionsParams,

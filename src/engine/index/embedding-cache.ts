@@ -10,14 +10,15 @@
  *
  * On open, a partial or damaged tail (a run killed mid-write) is cut off, and damaged records
  * elsewhere are skipped (and dropped by the next {@link EmbeddingCache.compact}). A file with
- * another dimension, key size or format is started afresh: it is only a cache.
+ * another dimension, key size or format is started afresh: it is only a cache. Something other
+ * than a file in its place (a folder, a named pipe) is refused with `NotAFileError`, never read.
  * One process writes a cache file at a time.
  */
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './store';
+import { readRegularFile, writeFileAtomic } from './store';
 
 /** The size of a cache key: a SHA-256 digest. */
 export const EMBEDDING_KEY_BYTES = 32;
@@ -157,7 +158,7 @@ export class EmbeddingCache {
   private load(): CacheRecovery {
     let data: Buffer;
     try {
-      data = fs.readFileSync(this.filePath);
+      data = readRegularFile(this.filePath);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.startFile();

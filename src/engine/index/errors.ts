@@ -3,6 +3,7 @@
  * discard the stored index and rebuild it from the source files, which is what the messages
  * promise the user.
  */
+import { join } from 'node:path';
 
 /** Stored index data is missing, truncated, fails its checksum or is otherwise inconsistent. */
 export class IndexCorruptError extends Error {
@@ -43,4 +44,101 @@ export class IndexVersionError extends IndexCorruptError {
 
 function describeIndex(dir: string | undefined): string {
   return dir === undefined ? 'the index' : `index at ${dir}`;
+}
+
+/**
+ * The index folder cannot be used as asked, and rebuilding would not help: it holds other
+ * files, another folder's index, or something that is not a file where an index file belongs.
+ * The message says what to do; nothing in the folder has been changed.
+ */
+export class IndexFolderError extends Error {
+  override readonly name: string = 'IndexFolderError';
+
+  constructor(
+    readonly dir: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * This process cannot update the index: another process holds its lock (`heldBy`), or the
+ * folder cannot be written (`cause`: an errno code such as EROFS). What is saved can still be read.
+ */
+export class IndexNotWritableError extends Error {
+  override readonly name: string = 'IndexNotWritableError';
+
+  constructor(
+    readonly dir: string,
+    readonly reason: { heldBy: number; host?: string } | { cause: string },
+    message = notWritableMessage(dir, reason),
+  ) {
+    super(message);
+  }
+}
+
+/** A save failed (a full disk, say); the previous index is unchanged and any partial files are gone. */
+export class IndexWriteError extends Error {
+  override readonly name: string = 'IndexWriteError';
+
+  /**
+   * @param failure the errno code of the failed write (ENOSPC, EROFS, …)
+   * @param detail the cause in words
+   */
+  constructor(
+    readonly dir: string,
+    readonly failure: string | undefined,
+    detail: string,
+  ) {
+    super(`cannot save the index at ${dir}: ${detail}; the previous index is unchanged`);
+  }
+}
+
+/** Something other than a regular file (a folder, a named pipe, …) is where a file was expected. */
+export class NotAFileError extends Error {
+  override readonly name: string = 'NotAFileError';
+
+  constructor(
+    readonly filePath: string,
+    readonly kind: string,
+  ) {
+    super(`${filePath} is a ${kind}, not a file`);
+  }
+}
+
+/** Errno codes that mean "this folder cannot be written", and what they mean in words. */
+const WRITE_FAILURES = new Map<string, string>([
+  ['ENOSPC', 'the disk is full'],
+  ['EDQUOT', 'the disk quota is used up'],
+  ['EFBIG', 'a file would exceed the size limit'],
+  ['EROFS', 'the file system is read-only'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['EIO', 'an input/output error'],
+]);
+
+/** The words for an errno code that stops writes (ENOSPC, EROFS, …), or undefined for other errors. */
+export function writeFailure(error: unknown): { code: string; words: string } | undefined {
+  const code = errnoCode(error);
+  const words = code === undefined ? undefined : WRITE_FAILURES.get(code);
+  return code !== undefined && words !== undefined ? { code, words } : undefined;
+}
+
+/** The errno code (`ENOENT`, …) of a Node.js system error, if it is one. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function notWritableMessage(dir: string, reason: { heldBy: number; host?: string } | { cause: string }): string {
+  if ('heldBy' in reason) {
+    const where = reason.host === undefined ? '' : ` on ${reason.host}`;
+    return (
+      `another Code Scout process (pid ${reason.heldBy}${where}) is updating the index at ${dir}; ` +
+      `try again when it has finished (if none is running, delete ${join(dir, 'index.lock')})`
+    );
+  }
+  const words = WRITE_FAILURES.get(reason.cause) ?? 'it cannot be written';
+  return `cannot update the index at ${dir}: ${words} (${reason.cause})`;
 }

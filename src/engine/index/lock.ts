@@ -1,36 +1,73 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { errnoCode, IndexFolderError, NotAFileError, writeFailure } from './errors';
+import { readRegularFile } from './store';
+import { ownFields } from '../own-fields';
 
 /**
  * One writer per index folder. The editor's engine process and a `codescout` run in a
- * terminal may open the same index; the first takes `index.lock` (holding its pid), the other
- * reads the last committed index without writing. A lock left by a process that no longer
- * exists (killed, crashed) is taken over.
+ * terminal may open the same index; the first takes `index.lock`, the other reads the last
+ * committed index without writing.
+ *
+ * The lock records who holds it: pid, host, the process's start time (where the platform tells
+ * it: Linux) and a random token. A lock is stale, and taken over, when its process no longer
+ * exists, or when a live process has that pid but is not the one that took the lock: its start
+ * time differs from the recorded one, or (for a lock that records none, such as one written by an
+ * older version) it started after the lock was written. Without a start time (macOS, Windows) a
+ * live pid keeps the lock. A lock taken on another host is never judged from here.
  */
 export class IndexLock {
   private released = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly token: string,
+  ) {}
 
-  /** Takes the lock, or returns the pid of the live process that holds it. */
-  static acquire(dir: string): IndexLock | { heldBy: number } {
-    fs.mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'index.lock');
+  /**
+   * Takes the lock; or says who holds it; or, when the folder cannot be written at all (a
+   * read-only file system, no permission, a full disk), says why with its errno code.
+   */
+  static acquire(dir: string): IndexLock | LockHeld | { cannotWrite: string } {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      const failure = writeFailure(error);
+      if (failure !== undefined) return { cannotWrite: failure.code };
+      throw error;
+    }
+    const path = join(dir, LOCK_FILE);
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (createWithPid(path)) return new IndexLock(path);
-      const holder = readPid(path);
-      if (holder !== undefined && isAlive(holder)) return { heldBy: holder };
-      // No pid: released in between (try again), or a damaged lock, stale once it is a few seconds old.
-      if (holder === undefined && !olderThan(path, DAMAGED_LOCK_MS)) continue;
-      // Stale: its process is gone. Take it away under a name of our own, so that a lock another
-      // process has just created in its place is never the one deleted.
-      const aside = `${path}.${process.pid}.stale`;
+      const token = randomBytes(8).toString('hex');
+      let created: boolean;
+      try {
+        created = createLock(path, token);
+      } catch (error) {
+        const failure = writeFailure(error);
+        if (failure !== undefined) return { cannotWrite: failure.code };
+        throw error;
+      }
+      if (created) return new IndexLock(path, token);
+      const holder = readHolder(path, dir);
+      if (holder === 'gone') continue; // released in between
+      if (holder !== 'damaged' && !isStale(holder, path)) {
+        return { heldBy: holder.pid, ...(holder.host !== undefined && holder.host !== hostname() && { host: holder.host }) };
+      }
+      // A damaged lock (no readable owner) is stale once it is a few seconds old: a lock is
+      // linked into place complete, so only an old version or outside damage leaves one.
+      if (holder === 'damaged' && !olderThan(path, DAMAGED_LOCK_MS)) continue;
+      // Stale. Take it away under a name of our own, so that a lock another process has just
+      // created in its place is never the one deleted.
+      const aside = `${path}.${process.pid}.${token}.stale`;
       try {
         fs.renameSync(path, aside);
       } catch {
         continue; // someone else moved it first
       }
-      if (readPid(aside) !== holder) {
+      const movedAside = readHolder(aside, dir);
+      if (!sameHolder(movedAside, holder)) {
         // not the stale lock any more: a live process's fresh one; put it back if nothing replaced it
         try {
           fs.linkSync(aside, path);
@@ -40,35 +77,116 @@ export class IndexLock {
       }
       fs.rmSync(aside, { force: true });
     }
-    throw new Error(`cannot take the index lock ${path}`);
+    throw new IndexFolderError(dir, `cannot take the index lock ${path}: other processes keep taking it`);
   }
 
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (readPid(this.path) === process.pid) fs.rmSync(this.path, { force: true });
+    let holder: Holder | 'gone' | 'damaged';
+    try {
+      holder = readHolder(this.path, '');
+    } catch {
+      return; // something else is in its place: not ours to remove
+    }
+    if (typeof holder === 'object' && holder.token === this.token) fs.rmSync(this.path, { force: true });
   }
 }
 
+/** Who holds a lock, as {@link IndexLock.acquire} reports it. */
+export interface LockHeld {
+  heldBy: number;
+  /** the host the holder runs on, when it is not this one */
+  host?: string;
+}
+
+const LOCK_FILE = 'index.lock';
+const DAMAGED_LOCK_MS = 5000;
+/** A lock written this long before its pid's process started was written by another process with that pid. */
+const START_SLACK_MS = 2000;
+
+interface Holder {
+  pid: number;
+  host?: string;
+  /** the process's start time as the platform records it (Linux: clock ticks after boot) */
+  start?: string;
+  token?: string;
+}
+
 /**
- * Creates `path` holding this process's pid, or returns false if it exists. The pid is written to
- * a file of our own first and linked into place, so no reader ever sees the lock empty.
+ * Creates the lock holding this process's identity, or returns false if it exists. The content
+ * is written to a file of our own first and linked into place, so no reader ever sees it partial.
  */
-function createWithPid(path: string): boolean {
-  const own = `${path}.${process.pid}.new`;
-  fs.writeFileSync(own, String(process.pid));
+function createLock(path: string, token: string): boolean {
+  const own = `${path}.${process.pid}.${token}.new`;
+  const start = processStart(process.pid);
+  const holder: Holder = { pid: process.pid, host: hostname(), ...(start !== undefined && { start: start.ticks }), token };
   try {
+    fs.writeFileSync(own, JSON.stringify(holder));
     fs.linkSync(own, path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (errnoCode(err) !== 'EEXIST') throw err;
     return false;
   } finally {
     fs.rmSync(own, { force: true });
   }
 }
 
-const DAMAGED_LOCK_MS = 5000;
+/**
+ * The lock's holder; 'gone' when there is no lock any more; 'damaged' when it holds no readable
+ * owner. Something other than a file at the lock's place is reported with {@link IndexFolderError}:
+ * it was not made by Code Scout, and reading it (a named pipe) could block forever.
+ */
+function readHolder(path: string, dir: string): Holder | 'gone' | 'damaged' {
+  let text: string;
+  try {
+    text = readRegularFile(path).toString('utf8').trim();
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 'gone';
+    if (error instanceof NotAFileError) {
+      throw new IndexFolderError(dir, `${path} is a ${error.kind}, not a lock file; remove it to use this index folder`);
+    }
+    return 'damaged';
+  }
+  if (/^\d+$/.test(text)) return positivePid(Number(text)) ? { pid: Number(text) } : 'damaged'; // an older version's lock
+  try {
+    const field = ownFields(JSON.parse(text));
+    const pid = field?.('pid');
+    if (!field || !positivePid(pid)) return 'damaged';
+    const text_ = (key: string) => {
+      const value = field(key);
+      return typeof value === 'string' ? value : undefined;
+    };
+    return { pid, host: text_('host'), start: text_('start'), token: text_('token') };
+  } catch {
+    return 'damaged';
+  }
+}
+
+function sameHolder(a: Holder | 'gone' | 'damaged', b: Holder | 'gone' | 'damaged'): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b;
+  return a.pid === b.pid && a.host === b.host && a.start === b.start && a.token === b.token;
+}
+
+function positivePid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** Whether the process that took the lock is gone (see {@link IndexLock}). */
+function isStale(holder: Holder, path: string): boolean {
+  if (holder.host !== undefined && holder.host !== hostname()) return false; // cannot tell from here
+  if (!isAlive(holder.pid)) return true;
+  const running = processStart(holder.pid);
+  if (running === undefined) return false; // no start times here: a live pid keeps the lock
+  if (holder.start !== undefined) return holder.start !== running.ticks;
+  // No recorded start time: stale if that pid's process started after the lock was written.
+  try {
+    return fs.statSync(path).mtimeMs < running.epochMs - START_SLACK_MS;
+  } catch {
+    return false;
+  }
+}
 
 function olderThan(path: string, ms: number): boolean {
   try {
@@ -78,20 +196,35 @@ function olderThan(path: string, ms: number): boolean {
   }
 }
 
-function readPid(path: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+    return errnoCode(err) === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** Linux reports process start times in clock ticks after boot; USER_HZ is 100 on every Linux port. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * When a process started, where the platform says: on Linux `/proc/<pid>/stat` field 22 (clock
+ * ticks after boot), and as a time with the boot time from `/proc/stat`. Undefined elsewhere, or
+ * when the process is gone.
+ */
+function processStart(pid: number): { ticks: string; epochMs: number } | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may itself hold spaces and parentheses
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = fields[19]; // field 22 overall; fields[0] is field 3
+    if (ticks === undefined || !/^\d+$/.test(ticks)) return undefined;
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const epochMs = Number.isFinite(bootSeconds) ? bootSeconds * 1000 + (Number(ticks) * 1000) / TICKS_PER_SECOND : Number.NaN;
+    return { ticks, epochMs };
+  } catch {
+    return undefined;
   }
 }

@@ -3,10 +3,15 @@
  *
  * An index is saved as a *generation*: a set of data files whose names carry the generation
  * number (`lexical.g7.bin`, `vectors.g7.bin`), committed by atomically replacing
- * `manifest.json`, which records each file's size and SHA-256. A crash before the manifest is
- * replaced leaves the previous generation intact and loadable; files of other generations are
- * deleted after a successful commit. Every file is verified against the manifest before it is
- * used, because the native HNSW loader crashes the process on damaged input.
+ * `manifest.json`, which records each file's size and SHA-256 and a checksum of its own content.
+ * A crash before the manifest is replaced leaves the previous generation intact and loadable.
+ * After a commit the files of the generation before it are kept too, so that a reader in another
+ * process that read the previous manifest a moment ago still finds its files; older generations
+ * are deleted. Only files whose names are generation names of the index's own logical files
+ * (`vectors.g3.bin` for `vectors.bin`) are ever deleted, so other files in the folder are safe.
+ * Every file is verified against the manifest before it is used, because the native HNSW loader
+ * crashes the process on damaged input, and only regular files are ever opened (a named pipe
+ * would block the process).
  *
  * All functions are synchronous: the callers serialise in memory or through native writers
  * that are synchronous anyway, and a save must not interleave with index updates.
@@ -15,7 +20,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IndexCorruptError, IndexVersionError } from './errors';
+import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -42,6 +47,10 @@ export interface Manifest<Meta = unknown> {
   files: Record<string, ManifestFile>;
   /** caller-provided data, e.g. the embedding model id */
   meta: Meta;
+  /** the files of the previous generation, kept for readers that read its manifest just before this one */
+  retained: string[];
+  /** SHA-256 of the JSON of the fields above, so that any change to the manifest is detected */
+  checksum: string;
 }
 
 /** A data file to commit: its bytes, or a function that writes it at the given path. */
@@ -63,6 +72,85 @@ const LOGICAL_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?$/;
 const GENERATION_FILE = /^[A-Za-z0-9_-]+\.g(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const HASH_BLOCK_BYTES = 1 << 20;
+/** Opening a named pipe for reading with this flag returns at once instead of waiting for a writer. */
+const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
+
+/**
+ * Opens a file for reading, refusing anything that is not a regular file (a folder, a named
+ * pipe, a device) with {@link NotAFileError}, without ever blocking on it.
+ */
+export function openRegularFile(filePath: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(filePath, fs.constants.O_RDONLY | O_NONBLOCK);
+  } catch (error) {
+    if (errnoCode(error) === 'EISDIR') throw new NotAFileError(filePath, 'folder');
+    throw error;
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) throw new NotAFileError(filePath, fileKind(stats));
+    return fd;
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+/** Reads a whole regular file; see {@link openRegularFile}. */
+export function readRegularFile(filePath: string): Buffer {
+  const fd = openRegularFile(filePath);
+  try {
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What a non-regular file is, in words. */
+export function fileKind(stats: fs.Stats): string {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'folder';
+  if (stats.isFIFO()) return 'named pipe';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isSymbolicLink()) return 'symbolic link';
+  return 'device';
+}
+
+/**
+ * Makes room for a file the index owns at `name` in `dir` when something that is not a regular
+ * file is in its place: a named pipe, socket, device, dangling link or empty folder is removed;
+ * a folder with content is left alone and reported with {@link IndexFolderError}.
+ */
+export function clearFileSlot(dir: string, name: string): void {
+  const filePath = path.join(dir, name);
+  let stats: fs.Stats;
+  try {
+    stats = fs.lstatSync(filePath);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (stats.isFile()) return;
+  if (stats.isSymbolicLink()) {
+    let target: fs.Stats | undefined;
+    try {
+      target = fs.statSync(filePath);
+    } catch {
+      // dangling: removed below
+    }
+    if (target?.isFile()) return;
+  }
+  if (stats.isDirectory()) {
+    try {
+      fs.rmdirSync(filePath);
+      return;
+    } catch {
+      throw new IndexFolderError(dir, `${filePath} is a folder where the index keeps a file; remove it or choose another index folder`);
+    }
+  }
+  fs.rmSync(filePath, { force: true });
+}
 
 /**
  * Writes a file so that readers see either the old or the new content, never a mix: the data
@@ -91,7 +179,7 @@ export function sha256Hex(data: Uint8Array | string): string {
 export function sha256File(filePath: string): string {
   const hash = createHash('sha256');
   const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
-  const fd = fs.openSync(filePath, 'r');
+  const fd = openRegularFile(filePath);
   try {
     for (let read = fs.readSync(fd, block); read > 0; read = fs.readSync(fd, block)) hash.update(block.subarray(0, read));
   } finally {
@@ -102,23 +190,50 @@ export function sha256File(filePath: string): string {
 
 /** Atomically replaces `manifest.json` in `dir`. */
 export function saveManifest(dir: string, manifest: Manifest<unknown>): void {
+  clearFileSlot(dir, MANIFEST_FILE);
   writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The checksum a manifest carries: SHA-256 of its other fields, in their fixed order. */
+export function manifestChecksum(manifest: Omit<Manifest<unknown>, 'checksum'>): string {
+  const { version, generation, createdAt, updatedAt, files, meta, retained } = manifest;
+  return sha256Hex(JSON.stringify({ version, generation, createdAt, updatedAt, files, meta, retained }));
+}
+
+/**
+ * The manifest's bytes as they are now, or undefined when there is none (or it cannot be read):
+ * a reader compares them before and after reading a generation to know whether a writer
+ * committed in between.
+ */
+export function manifestSnapshot(dir: string): Buffer | undefined {
+  try {
+    return readRegularFile(path.join(dir, MANIFEST_FILE));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Reads and validates `manifest.json`; returns undefined when there is no index yet (neither a
- * manifest nor generation files). Throws {@link IndexVersionError} for another format version and
- * {@link IndexCorruptError} for a manifest that is missing beside generation files, unreadable
- * JSON, a malformed shape or metadata rejected by `isMeta`. It does not look at the data
- * files: see {@link openGeneration}.
+ * manifest nor generation files of `fileNames`, the index's logical file names; any generation
+ * file when they are not given). Throws {@link IndexVersionError} for another format version and
+ * {@link IndexCorruptError} for a manifest that is missing beside generation files, is not a
+ * file, is unreadable JSON, fails its checksum, or has a malformed shape or metadata rejected
+ * by `isMeta`. It does not look at the data files: see {@link openGeneration}.
  */
-export function loadManifest<Meta>(dir: string, version: number, isMeta?: MetaGuard<Meta>): Manifest<Meta> | undefined {
+export function loadManifest<Meta>(
+  dir: string,
+  version: number,
+  isMeta?: MetaGuard<Meta>,
+  fileNames?: readonly string[],
+): Manifest<Meta> | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8');
+    text = readRegularFile(path.join(dir, MANIFEST_FILE)).toString('utf8');
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-    if (highestGenerationOnDisk(dir) > 0) throw new IndexCorruptError(`${MANIFEST_FILE} is missing`, dir);
+    if (error instanceof NotAFileError) throw new IndexCorruptError(`${MANIFEST_FILE} is a ${error.kind}, not a file`, dir);
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    if (highestGenerationOnDisk(dir, fileNames) > 0) throw new IndexCorruptError(`${MANIFEST_FILE} is missing`, dir);
     return undefined;
   }
   let parsed: unknown;
@@ -131,8 +246,10 @@ export function loadManifest<Meta>(dir: string, version: number, isMeta?: MetaGu
   if (parsed.version !== version) throw new IndexVersionError(parsed.version, version, dir);
   const problem = manifestProblem(parsed);
   if (problem !== undefined) throw new IndexCorruptError(`${MANIFEST_FILE} ${problem}`, dir);
+  const manifest = parsed as unknown as Manifest<Meta>;
+  if (manifest.checksum !== manifestChecksum(manifest)) throw new IndexCorruptError(`${MANIFEST_FILE} checksum mismatch`, dir);
   if (isMeta !== undefined && !isMeta(parsed.meta)) throw new IndexCorruptError(`${MANIFEST_FILE} has invalid metadata`, dir);
-  return parsed as unknown as Manifest<Meta>;
+  return manifest;
 }
 
 /** A committed generation whose files have been checked to exist with the recorded sizes. */
@@ -150,7 +267,7 @@ export class Generation<Meta = unknown> {
   /** Reads a data file, verifying its size and SHA-256 against the manifest. */
   read(name: string): Buffer {
     const entry = this.entry(name);
-    const data = fs.readFileSync(path.join(this.dir, entry.file));
+    const data = this.readFile(name, path.join(this.dir, entry.file));
     this.verify(name, entry, data.length, () => sha256Hex(data));
     return data;
   }
@@ -164,6 +281,16 @@ export class Generation<Meta = unknown> {
     const filePath = path.join(this.dir, entry.file);
     this.verify(name, entry, fileSize(filePath, this.dir, name), () => sha256File(filePath));
     return filePath;
+  }
+
+  private readFile(name: string, filePath: string): Buffer {
+    try {
+      return readRegularFile(filePath);
+    } catch (error) {
+      if (error instanceof NotAFileError) throw new IndexCorruptError(`${name} is a ${error.kind}, not a file`, this.dir);
+      if (errnoCode(error) === 'ENOENT') throw new IndexCorruptError(`${name} is missing`, this.dir);
+      throw error;
+    }
   }
 
   private entry(name: string): ManifestFile {
@@ -182,8 +309,13 @@ export class Generation<Meta = unknown> {
  * checks that every data file exists with its recorded size. Checksums are verified when a file
  * is read. Returns undefined when there is no index yet.
  */
-export function openGeneration<Meta>(dir: string, version: number, isMeta?: MetaGuard<Meta>): Generation<Meta> | undefined {
-  const manifest = loadManifest(dir, version, isMeta);
+export function openGeneration<Meta>(
+  dir: string,
+  version: number,
+  isMeta?: MetaGuard<Meta>,
+  fileNames?: readonly string[],
+): Generation<Meta> | undefined {
+  const manifest = loadManifest(dir, version, isMeta, fileNames);
   if (manifest === undefined) return undefined;
   for (const [name, entry] of Object.entries(manifest.files)) {
     const bytes = fileSize(path.join(dir, entry.file), dir, name);
@@ -194,35 +326,53 @@ export function openGeneration<Meta>(dir: string, version: number, isMeta?: Meta
 
 /**
  * Commits a new generation: writes and flushes every data file under a new generation name,
- * then atomically replaces the manifest, then deletes the files of other generations.
- * The previous generation stays loadable until the manifest is replaced. A damaged or
- * incompatible previous manifest is simply superseded.
+ * then atomically replaces the manifest, then deletes the generations before the previous one
+ * (the previous one stays for readers that have just read its manifest). The previous
+ * generation stays loadable until the manifest is replaced. A damaged or incompatible previous
+ * manifest is simply superseded. When a write fails (a full disk, say), the new generation's
+ * files are removed, the previous generation is untouched, and {@link IndexWriteError} says why.
  */
 export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manifest<Meta> {
-  fs.mkdirSync(dir, { recursive: true });
-  const previous = previousManifest(dir, commit.version);
-  const generation = Math.max(previous?.generation ?? 0, highestGenerationOnDisk(dir)) + 1;
-  const files: Record<string, ManifestFile> = {};
-  for (const dataFile of commit.files) {
-    if (!LOGICAL_NAME.test(dataFile.name) || dataFile.name === MANIFEST_FILE) {
-      throw new RangeError(`invalid index file name: ${JSON.stringify(dataFile.name)}`);
-    }
-    if (Object.hasOwn(files, dataFile.name)) throw new RangeError(`index file ${dataFile.name} is committed twice`);
-    files[dataFile.name] = writeDataFile(dir, generationFileName(dataFile.name, generation), dataFile);
+  const names = commit.files.map((dataFile) => dataFile.name);
+  const files: Record<string, ManifestFile> = Object.create(null) as Record<string, ManifestFile>;
+  for (const name of names) {
+    if (!LOGICAL_NAME.test(name) || name === MANIFEST_FILE) throw new RangeError(`invalid index file name: ${JSON.stringify(name)}`);
+    if (Object.hasOwn(files, name)) throw new RangeError(`index file ${name} is committed twice`);
+    files[name] = { file: '', sha256: '', bytes: 0 };
   }
-  syncDirectory(dir);
-  const now = new Date().toISOString();
-  const manifest: Manifest<Meta> = {
-    version: commit.version,
-    generation,
-    createdAt: previous?.createdAt ?? now,
-    updatedAt: now,
-    files,
-    meta: commit.meta,
-  };
-  saveManifest(dir, manifest);
-  removeStaleGenerations(dir, manifest);
-  return manifest;
+  const written: string[] = [];
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const previous = previousManifest(dir, commit.version);
+    const generation = Math.max(previous?.generation ?? 0, highestGenerationOnDisk(dir, names)) + 1;
+    for (const dataFile of commit.files) {
+      const file = generationFileName(dataFile.name, generation);
+      clearFileSlot(dir, file);
+      written.push(file);
+      files[dataFile.name] = writeDataFile(dir, file, dataFile);
+    }
+    syncDirectory(dir);
+    const now = new Date().toISOString();
+    const body = {
+      version: commit.version,
+      generation,
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+      files: { ...files },
+      meta: commit.meta,
+      retained: previous === undefined ? [] : Object.values(previous.files).map((entry) => entry.file),
+    };
+    const manifest: Manifest<Meta> = { ...body, checksum: manifestChecksum(body) };
+    saveManifest(dir, manifest);
+    written.length = 0; // committed: these files are the index now
+    removeStaleGenerations(dir, manifest, previous, names);
+    return manifest;
+  } catch (error) {
+    for (const file of written) removeBestEffort(path.join(dir, file));
+    const failure = writeFailure(error);
+    if (failure !== undefined) throw new IndexWriteError(dir, failure.code, `${failure.words} (${failure.code})`);
+    throw error;
+  }
 }
 
 /** `vectors.bin` of generation 7 is stored as `vectors.g7.bin`. */
@@ -252,23 +402,70 @@ function previousManifest(dir: string, version: number): Manifest<unknown> | und
   }
 }
 
-/** The highest generation number among file names in `dir` (0 for none, or no `dir`). */
-function highestGenerationOnDisk(dir: string): number {
+/**
+ * The highest generation number among the generation files of the logical `names` in `dir`
+ * (of any name when `names` is not given); 0 for none, or no `dir`.
+ */
+function highestGenerationOnDisk(dir: string, names?: readonly string[]): number {
   let highest = 0;
-  for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const match = GENERATION_FILE.exec(file);
-    if (match !== null) highest = Math.max(highest, Number(match[1]));
+  for (const file of listDir(dir)) {
+    const generation = names === undefined ? anyGeneration(file) : generationOf(file, names);
+    if (generation !== undefined) highest = Math.max(highest, generation);
   }
   return highest;
 }
 
-/** Deletes generation files the manifest does not name, and temporary manifests left by a crash. */
-function removeStaleGenerations(dir: string, manifest: Manifest<unknown>): void {
-  const live = new Set(Object.values(manifest.files).map((entry) => entry.file));
+function anyGeneration(file: string): number | undefined {
+  const match = GENERATION_FILE.exec(file);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The generation of `file` if it is a generation file of one of the logical `names`, e.g. 7 for `vectors.g7.bin`. */
+function generationOf(file: string, names: readonly string[]): number | undefined {
+  const generation = anyGeneration(file);
+  if (generation === undefined) return undefined;
+  return names.some((name) => generationFileName(name, generation) === file) ? generation : undefined;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/**
+ * Deletes the index's own files that neither the new generation nor the one before it uses: the
+ * files the previous manifest retained, generation files of the logical names just committed
+ * (left by a commit that crashed), and temporary manifests of writers that are gone. No other
+ * file is touched.
+ */
+function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previous: Manifest<unknown> | undefined, names: readonly string[]): void {
+  const live = new Set([...Object.values(manifest.files).map((entry) => entry.file), ...manifest.retained]);
+  const retainedBefore = new Set(previous?.retained ?? []);
   const tempManifest = `.${MANIFEST_FILE}.`;
-  for (const file of fs.readdirSync(dir)) {
-    const stale = GENERATION_FILE.test(file) ? !live.has(file) : file.startsWith(tempManifest) && file.endsWith('.tmp');
+  for (const file of listDir(dir)) {
+    if (live.has(file)) continue;
+    const stale =
+      retainedBefore.has(file) ||
+      generationOf(file, names) !== undefined ||
+      (file.startsWith(tempManifest) && file.endsWith('.tmp') && tempOfDeadProcess(file));
     if (stale) removeBestEffort(path.join(dir, file));
+  }
+}
+
+/** Whether a temporary file named by {@link writeFileAtomic} (`.name.<pid>.<hex>.tmp`) belongs to no running process. */
+function tempOfDeadProcess(file: string): boolean {
+  const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(file)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errnoCode(error) === 'ESRCH';
   }
 }
 
@@ -286,6 +483,10 @@ function manifestProblem(value: Record<string, unknown>): string | undefined {
   if (typeof value.createdAt !== 'string' || typeof value.updatedAt !== 'string') return 'has invalid timestamps';
   if (!isRecord(value.files)) return 'has no file list';
   if (!('meta' in value)) return 'has no metadata';
+  if (typeof value.checksum !== 'string') return 'has no checksum';
+  if (!Array.isArray(value.retained) || !value.retained.every((file) => typeof file === 'string' && GENERATION_FILE.test(file))) {
+    return 'has an invalid list of retained files';
+  }
   for (const [name, entry] of Object.entries(value.files)) {
     if (!LOGICAL_NAME.test(name)) return `lists an invalid file name ${JSON.stringify(name)}`;
     if (!isManifestFile(entry)) return `has an invalid entry for ${name}`;
@@ -309,14 +510,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The size of an index file; a missing file means the index is damaged. */
+/** The size of an index file; a missing file, or something other than a file, means the index is damaged. */
 function fileSize(filePath: string, dir: string, name: string): number {
+  let stats: fs.Stats;
   try {
-    return fs.statSync(filePath).size;
+    stats = fs.statSync(filePath);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') throw new IndexCorruptError(`${name} is missing`, dir);
+    if (errnoCode(error) === 'ENOENT') throw new IndexCorruptError(`${name} is missing`, dir);
     throw error;
   }
+  if (!stats.isFile()) throw new IndexCorruptError(`${name} is a ${fileKind(stats)}, not a file`, dir);
+  return stats.size;
 }
 
 /** Writes a file and flushes it to disk before returning. */
@@ -354,8 +558,4 @@ function syncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
 }

@@ -9,21 +9,30 @@
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
- *   index.lock                 the pid of the one process allowed to write (see lock.ts)
+ *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
+ *
+ * The folder is refused when it holds other files and no index (the CLI's `--index-dir` pointed
+ * at a folder of the user's, say), or another folder's index; nothing in it is then touched.
  */
 import { readdir, stat } from 'node:fs/promises';
+import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Catalog } from '../catalog';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
-import { IndexCorruptError } from './errors';
+import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LexicalIndex } from './lexical';
-import { IndexLock } from './lock';
-import { commitGeneration, openGeneration } from './store';
+import { IndexLock, type LockHeld } from './lock';
+import { clearFileSlot, commitGeneration, MANIFEST_FILE, manifestSnapshot, openGeneration } from './store';
 import { VectorIndex } from './vector-index';
 
-const FORMAT_VERSION = 1;
+/** 2: the manifest carries a checksum of itself. */
+const FORMAT_VERSION = 2;
+/** The logical files of a generation (see the layout above). */
+const DATA_FILES = ['catalog.json', 'lexical.bin', 'vectors.bin'] as const;
+/** How often a reader re-reads an index that a writer replaced while it was reading. */
+const READ_ATTEMPTS = 4;
 
 interface IndexMeta {
   root: string;
@@ -42,6 +51,9 @@ function isIndexMeta(meta: unknown): meta is IndexMeta {
   );
 }
 
+/** Why this process only reads the index: another process holds the lock, or the folder cannot be written. */
+export type ReadOnlyReason = LockHeld | { cause: string };
+
 /** The live, in-memory index of a workspace. */
 export interface LoadedIndex {
   catalog: Catalog;
@@ -49,14 +61,20 @@ export interface LoadedIndex {
   /** absent in lexical-only mode */
   vectors?: VectorIndex;
   embeddingCache?: EmbeddingCache;
-  /** true when another process holds the index lock: this one reads, never writes */
+  /** true when this process may not write the index (see `readOnlyReason`): it reads, never writes */
   readOnly: boolean;
+  readOnlyReason?: ReadOnlyReason;
   /** when the stored index was last committed, or null if never */
   updatedAt: string | null;
   /** false until the current state has been committed once */
   saved: boolean;
   close(): Promise<void>;
 }
+
+type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
+  /** the model that made the stored vectors, null for none; absent for a new index */
+  modelId?: string | null;
+};
 
 export class IndexStorage {
   constructor(
@@ -66,45 +84,82 @@ export class IndexStorage {
   ) {}
 
   /**
-   * Loads the committed index. A missing index gives an empty one; a damaged one, or one made
-   * for another folder or model, is reported through `log` and replaced by an empty one,
-   * which the next refresh fills. Only genuine I/O failures (a folder we may not read) throw.
+   * Loads the committed index. A missing index gives an empty one; a damaged one is reported
+   * through `log` and replaced by an empty one, which the next refresh fills. An index made with
+   * another model, or without one, is reused as far as it can be (see {@link adapt}).
+   * Throws {@link IndexFolderError} for a folder that is not an index or is another folder's,
+   * and I/O errors for a folder that cannot be read. When the folder cannot be written, or
+   * another process holds the lock, the index is opened read-only and `log` says so.
    */
   async load(log: (message: string) => void): Promise<LoadedIndex> {
+    this.checkFolder();
     const lock = IndexLock.acquire(this.dir);
-    const writer = lock instanceof IndexLock;
-    if (!writer) {
-      log(`another Code Scout process (pid ${lock.heldBy}) is updating this index; answering from its last saved state`);
-    }
-    let loaded: Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> | undefined;
+    const writer = lock instanceof IndexLock ? lock : undefined;
+    let reason: ReadOnlyReason | undefined;
+    if (lock instanceof IndexLock) reason = undefined;
+    else if ('heldBy' in lock) reason = lock;
+    else reason = { cause: lock.cannotWrite };
     try {
-      loaded = this.loadCommitted(log);
-    } catch (err) {
-      if (!(err instanceof IndexCorruptError)) {
-        if (writer) lock.release();
-        throw err;
+      let state: Committed | undefined;
+      try {
+        state = this.readCommitted(log);
+      } catch (err) {
+        if (!(err instanceof IndexCorruptError)) throw err;
+        log(err.message);
       }
-      log(`${err.message}`);
+      let embeddingCache: EmbeddingCache | undefined;
+      if (this.embedder && writer) {
+        try {
+          embeddingCache = this.openCache(this.embedder);
+        } catch (err) {
+          const failure = writeFailure(err);
+          if (failure === undefined) throw err;
+          writer.release();
+          reason = { cause: failure.code };
+        }
+      }
+      if (reason !== undefined) log(readOnlyNotice(this.dir, reason));
+      const loaded = state ? this.adapt(state, embeddingCache, log) : this.empty();
+      const lockHeld = reason === undefined ? writer : undefined;
+      return {
+        ...loaded,
+        embeddingCache,
+        readOnly: reason !== undefined,
+        ...(reason !== undefined && { readOnlyReason: reason }),
+        close: async () => {
+          try {
+            embeddingCache?.close();
+          } catch (err) {
+            log(`the embedding cache could not be written (${errnoCode(err) ?? (err as Error).message}); its newest vectors will be computed again`);
+          } finally {
+            lockHeld?.release();
+          }
+        },
+      };
+    } catch (err) {
+      writer?.release();
+      throw err;
     }
-    const state = loaded ?? this.empty();
-    const embeddingCache =
-      this.embedder && writer
-        ? EmbeddingCache.open(join(this.dir, cacheFileName(this.embedder.id)), this.embedder.dimension)
-        : undefined;
-    return {
-      ...state,
-      embeddingCache,
-      readOnly: !writer,
-      close: async () => {
-        embeddingCache?.close();
-        if (writer) lock.release();
-      },
-    };
   }
 
-  /** Commits the in-memory index as a new generation. */
+  /**
+   * Tries once to become the writer of an index opened read-only because another process held
+   * its lock: when that process is done, the index it saved is loaded afresh, this time with the
+   * lock. Returns undefined while the lock is still held or the folder still cannot be written.
+   */
+  async takeOver(log: (message: string) => void): Promise<LoadedIndex | undefined> {
+    const lock = IndexLock.acquire(this.dir);
+    if (!(lock instanceof IndexLock)) return undefined;
+    lock.release();
+    const state = await this.load(log);
+    if (!state.readOnly) return state;
+    await state.close();
+    return undefined;
+  }
+
+  /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
   async save(state: LoadedIndex): Promise<void> {
-    if (state.readOnly) throw new Error('this index is open read-only: another process holds its lock');
+    if (state.readOnly) throw new IndexNotWritableError(this.dir, state.readOnlyReason ?? { cause: 'EACCES' });
     const { catalog, lexical, vectors } = state;
     const meta: IndexMeta = {
       root: this.root,
@@ -112,6 +167,14 @@ export class IndexStorage {
       dimension: this.embedder?.dimension ?? 0,
       chunks: catalog.chunks.size,
     };
+    state.saved = false;
+    try {
+      state.embeddingCache?.flush();
+    } catch (err) {
+      const failure = writeFailure(err);
+      if (failure === undefined) throw err;
+      throw new IndexWriteError(this.dir, failure.code, `${failure.words} (${failure.code})`);
+    }
     const manifest = commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
@@ -121,7 +184,6 @@ export class IndexStorage {
         ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.save(path) }] : []),
       ],
     });
-    state.embeddingCache?.flush();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
   }
@@ -129,29 +191,80 @@ export class IndexStorage {
   /** Bytes used by the index folder. */
   async sizeOnDisk(): Promise<number> {
     let total = 0;
+    let names: string[];
     try {
-      for (const name of await readdir(this.dir)) total += (await stat(join(this.dir, name))).size;
+      names = await readdir(this.dir);
     } catch {
-      // no index yet
+      return 0; // no index yet
+    }
+    for (const name of names) {
+      try {
+        total += (await stat(join(this.dir, name))).size;
+      } catch {
+        // removed in between by a writer's cleanup
+      }
     }
     return total;
   }
 
-  private loadCommitted(log: (message: string) => void): Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> | undefined {
-    const generation = openGeneration<IndexMeta>(this.dir, FORMAT_VERSION, isIndexMeta);
+  /**
+   * Refuses a folder that cannot hold this index: one that is not a folder, one that holds
+   * other files and no index, or another workspace folder's index.
+   */
+  private checkFolder(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return; // created on first save
+      if (code === 'ENOTDIR') {
+        throw new IndexFolderError(this.dir, `cannot use the index folder ${this.dir}: a file is in the way of it (ENOTDIR); choose another index folder`);
+      }
+      throw err;
+    }
+    if (names.includes(MANIFEST_FILE)) return;
+    const foreign = names.filter((name) => !isIndexFileName(name));
+    if (foreign.length > 0) {
+      throw new IndexFolderError(
+        this.dir,
+        `the index folder ${this.dir} holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) ` +
+          'and no Code Scout index; choose an empty or new folder',
+      );
+    }
+  }
+
+  /**
+   * Reads the committed generation. A writer in another process may replace it while it is
+   * read: when reading fails and the manifest changed meanwhile, it is read again, so a reader
+   * sees the old generation or the new one, never a mix.
+   */
+  private readCommitted(log: (message: string) => void): Committed | undefined {
+    for (let attempt = 1; ; attempt++) {
+      const before = manifestSnapshot(this.dir);
+      try {
+        return this.readGeneration(log);
+      } catch (err) {
+        const changed = !sameBytes(before, manifestSnapshot(this.dir));
+        const retryable = err instanceof IndexCorruptError || errnoCode(err) === 'ENOENT';
+        if (!(changed && retryable) || attempt === READ_ATTEMPTS) {
+          if (errnoCode(err) === 'ENOENT') throw new IndexCorruptError(`a file is missing (${(err as Error).message})`, this.dir);
+          throw err;
+        }
+      }
+    }
+  }
+
+  private readGeneration(log: (message: string) => void): Committed | undefined {
+    const generation = openGeneration<IndexMeta>(this.dir, FORMAT_VERSION, isIndexMeta, DATA_FILES);
     if (!generation) return undefined;
     const meta = generation.manifest.meta;
-    const modelId = this.embedder?.id ?? null;
     if (meta.root !== this.root) {
-      log(`the index at ${this.dir} was built for ${meta.root}; building a new one for ${this.root}`);
-      return undefined;
-    }
-    if (meta.modelId !== modelId) {
-      log(
-        `the index was built ${meta.modelId ? `with the model ${meta.modelId}` : 'without a model'}; ` +
-          `re-indexing ${modelId ? `with ${modelId}` : 'for lexical-only search'}`,
+      throw new IndexFolderError(
+        this.dir,
+        `the index folder ${this.dir} holds the index of ${meta.root}; ` +
+          `choose another index folder for ${this.root} (or delete ${this.dir} to index ${this.root} there)`,
       );
-      return undefined;
     }
     let catalog: Catalog;
     try {
@@ -161,9 +274,14 @@ export class IndexStorage {
       throw new IndexCorruptError(`catalog.json is unreadable: ${(err as Error).message}`, this.dir);
     }
     const lexical = LexicalIndex.deserialize(generation.read('lexical.bin'));
-    const vectors = this.embedder
-      ? VectorIndex.load(generation.verifiedPath('vectors.bin'), { dimension: this.embedder.dimension })
-      : undefined;
+    // The vectors of another model (or of this one) are loaded only when this model made them.
+    const sameModel = meta.modelId === (this.embedder?.id ?? null);
+    let vectors: VectorIndex | undefined;
+    if (this.embedder && sameModel) {
+      vectors = VectorIndex.load(generation.verifiedPath('vectors.bin'), { dimension: this.embedder.dimension });
+    } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
+      throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
+    }
     // Every chunk is in the lexical index; a chunk whose text has no embedding (no known token) has no vector.
     if (lexical.size !== catalog.chunks.size || meta.chunks !== catalog.chunks.size || (vectors?.size ?? 0) > catalog.chunks.size) {
       throw new IndexCorruptError(
@@ -171,10 +289,59 @@ export class IndexStorage {
         this.dir,
       );
     }
-    return { catalog, lexical, vectors, updatedAt: generation.manifest.updatedAt, saved: true };
+    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt: generation.manifest.updatedAt, saved: true };
   }
 
-  private empty(): Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly'> {
+  /**
+   * Makes a committed index fit this engine's model. Built with it: as is. Lexical-only now:
+   * the catalog and the lexical index are used as they are (the vectors are dropped at the next
+   * save). A model now that did not make the index: the vectors of chunks whose embeddings are
+   * in this model's cache are added back from it; the files of the other chunks are dropped, so
+   * that the next refresh parses and embeds them again. Without a cache (read-only) such an
+   * index is searched by words only until a writer has added the vectors.
+   */
+  private adapt(state: Committed, cache: EmbeddingCache | undefined, log: (message: string) => void): Committed {
+    if (state.vectors || !this.embedder) return state;
+    const vectors = new VectorIndex({ dimension: this.embedder.dimension });
+    const built = `the index was built ${state.modelId ? `with the model ${state.modelId}` : 'without a model'}`;
+    if (!cache) {
+      log(`${built}; searching its words only until it is updated with ${this.embedder.id}`);
+      return { ...state, vectors };
+    }
+    const stale = new Set<string>();
+    for (const chunk of state.catalog.chunks.values()) {
+      const vector = chunk.embeddingKey === undefined ? undefined : cache.get(Buffer.from(chunk.embeddingKey, 'hex'));
+      if (vector === undefined) stale.add(chunk.path);
+      else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
+    }
+    for (const path of stale) {
+      for (const id of state.catalog.removeFile(path)) {
+        state.lexical.remove(id);
+        vectors.remove(id);
+      }
+    }
+    const again = stale.size === 0 ? 'all from the embedding cache' : `${stale.size} file${stale.size === 1 ? '' : 's'} to parse and embed again, the rest from the embedding cache`;
+    log(`${built}; adding the vectors of ${this.embedder.id} (${again})`);
+    return { ...state, vectors, saved: false };
+  }
+
+  /**
+   * Opens this model's embedding cache. Something other than a file in its place (a named pipe,
+   * an empty folder) is removed and the cache started afresh: it is only a cache.
+   */
+  private openCache(embedder: Embedder): EmbeddingCache {
+    const file = cacheFileName(embedder.id);
+    const open = () => EmbeddingCache.open(join(this.dir, file), embedder.dimension);
+    try {
+      return open();
+    } catch (err) {
+      if (!(err instanceof NotAFileError)) throw err;
+      clearFileSlot(this.dir, file);
+      return open();
+    }
+  }
+
+  private empty(): Committed {
     return {
       catalog: new Catalog(),
       lexical: new LexicalIndex(),
@@ -188,4 +355,30 @@ export class IndexStorage {
 /** One cache file per model, so switching models back and forth keeps both caches. */
 function cacheFileName(modelId: string): string {
   return `embeddings-${createHash('sha256').update(modelId).digest('hex').slice(0, 12)}.cache`;
+}
+
+/**
+ * Names that an index folder may hold before its first manifest is written: its data files,
+ * lock and cache files, and the temporary files of their writers.
+ */
+function isIndexFileName(name: string): boolean {
+  return (
+    /^index\.lock(\..+)?$/.test(name) ||
+    /^embeddings-[0-9a-f]{12}\.cache$/.test(name) ||
+    /^\.(manifest\.json|embeddings-[0-9a-f]{12}\.cache)\..+\.tmp$/.test(name) ||
+    DATA_FILES.some((file) => new RegExp(`^${file.replace('.', '\\.g\\d+\\.')}$`).test(name))
+  );
+}
+
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.equals(b);
+}
+
+/** The one line that says why this process answers from the saved index without updating it. */
+export function readOnlyNotice(dir: string, reason: ReadOnlyReason): string {
+  if ('heldBy' in reason) {
+    const where = reason.host === undefined ? '' : ` on ${reason.host}`;
+    return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; answering from its last saved state`;
+  }
+  return `${new IndexNotWritableError(dir, reason).message}; answering from the saved index`;
 }

@@ -4,7 +4,7 @@
  * with bounded strings, and the extension opens only results it sent itself (by id).
  */
 import type { ResultView } from './result-view';
-import { ownFields } from '../../protocol/own-fields';
+import { ownFields } from '../../engine/own-fields';
 
 /** webview → extension */
 export type WebviewMessage =

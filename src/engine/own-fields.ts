@@ -1,6 +1,6 @@
 /**
  * Reading an object that arrived from outside (a JSON-RPC request, a webview message, a command
- * link's argument): only its own fields count, never one inherited from a prototype, so a field
+ * link's argument, a small JSON file such as the index lock): only its own fields count, never one inherited from a prototype, so a field
  * named `constructor` or `__proto__` is simply absent unless the sender set it.
  */
 

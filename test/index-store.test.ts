@@ -1,0 +1,471 @@
+/**
+ * The index folder under faults, with real processes: a reader while another process saves,
+ * the user's own files in `--index-dir`, stale and contended locks, special files where index
+ * files belong, a read-only folder, a full disk, and one folder shared by two workspaces.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { Engine, IndexNotWritableError, type EngineOptions, type IndexSummary } from '../src/engine/engine';
+import { IndexLock } from '../src/engine/index/lock';
+import { buildFixtureModel, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
+
+const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
+const STORE_MODULE = path.join(__dirname, '..', 'src', 'engine', 'index', 'workspace-store.js');
+const SUMMARY = /^codescout: (?:stopped early: )?indexed (\d+) files/m;
+
+const temp = new TempDirs();
+let model: string;
+
+before(async () => {
+  model = (await buildFixtureModel(await temp.make('store-model'))).dir;
+});
+after(() => temp.cleanup());
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `shell` prefixes it with shell commands (limits), `timeoutMs` kills a hang with SIGKILL. */
+function cli(args: string[], opts: { timeoutMs?: number; onStderr?: (text: string) => void; shell?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child =
+      opts.shell === undefined
+        ? spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' })
+        : spawn('/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, process.execPath, CLI, ...args], { stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      opts.onStderr?.(stderr);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end('');
+  });
+}
+
+/** A small workspace: a few Python and TypeScript files with distinct functions. */
+async function workspace(label = 'ws'): Promise<string> {
+  const repo = path.join(await temp.make(label), 'repo');
+  const files: Record<string, string> = {
+    'src/parser.py': 'def parse_config(text):\n    """Parse the configuration file."""\n    return dict(line.split("=") for line in text.splitlines())\n',
+    'src/retry.ts': 'export function retryRequest(fn: () => Promise<void>, times: number) {\n  return fn().catch(() => (times > 0 ? retryRequest(fn, times - 1) : undefined));\n}\n',
+    'src/files.py': 'def read_file(path):\n    with open(path) as f:\n        return f.read()\n\ndef write_file(path, data):\n    with open(path, "w") as f:\n        f.write(data)\n',
+    'src/button.ts': 'export function renderButton(label: string) {\n  return `<button>${label}</button>`;\n}\n',
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
+    writeFileSync(path.join(repo, rel), text);
+  }
+  return repo;
+}
+
+function summaryFiles(stderr: string): number {
+  const m = SUMMARY.exec(stderr);
+  assert.ok(m, `expected the index summary, got ${JSON.stringify(stderr)}`);
+  return Number(m[1]);
+}
+
+/** Every stderr line is one plain `codescout:` line: no stack trace, no raw errno dump. */
+function assertPlainLines(stderr: string): void {
+  for (const line of stderr.split('\n').filter((l) => l.trim() !== '')) {
+    assert.match(line, /^codescout: /, `stderr line ${JSON.stringify(line)}`);
+    assert.doesNotMatch(line, /^\s+at /);
+  }
+}
+
+/** Opens the engine in this process (lexical-only unless `options` say otherwise), collecting its notices. */
+async function open(repo: string, indexDir: string, options: EngineOptions = {}): Promise<{ engine: Engine; logs: string[] }> {
+  const logs: string[] = [];
+  const engine = await Engine.open(repo, { indexDir, model: null, log: (m) => logs.push(m), ...options });
+  return { engine, logs };
+}
+
+/** Opens, refreshes and closes; returns the summary and the notices. */
+async function indexOnce(repo: string, indexDir: string, options: EngineOptions = {}): Promise<{ summary: IndexSummary; logs: string[] }> {
+  const { engine, logs } = await open(repo, indexDir, options);
+  try {
+    return { summary: await engine.refresh({ requireWrite: true }), logs };
+  } finally {
+    await engine.close();
+  }
+}
+
+function listing(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Mounts a tmpfs of `size` at a new folder, where the system allows it (root on Linux); undefined otherwise. */
+async function tmpfs(size: string): Promise<string | undefined> {
+  if (!isRoot() || process.platform !== 'linux') return undefined;
+  const dir = await temp.make('tmpfs');
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  return mounted.status === 0 ? dir : undefined;
+}
+
+function unmount(dir: string): void {
+  spawnSync('umount', [dir], { stdio: 'pipe' });
+}
+
+/** A writer process: loads the index and commits it again and again, as fast as it can. */
+const WRITER_SCRIPT = `
+const [storeModule, repo, indexDir, rounds] = process.argv.slice(1);
+const { IndexStorage } = require(storeModule);
+(async () => {
+  const storage = new IndexStorage(indexDir, repo, undefined);
+  const state = await storage.load(() => {});
+  if (state.readOnly) throw new Error('the writer did not get the lock');
+  for (let i = 0; i < Number(rounds); i++) {
+    await storage.save(state);
+    if (i === 0) process.stdout.write('saved\\n');
+  }
+  await state.close();
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+describe('a reader while another process saves the same index', () => {
+  test('always sees a complete generation, the old one or the new one', async () => {
+    const repo = await workspace('race');
+    const indexDir = path.join(await temp.make('race-index'), 'index');
+    await indexOnce(repo, indexDir);
+
+    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let writerErr = '';
+    writer.stderr.setEncoding('utf8').on('data', (d: string) => (writerErr += d));
+    const exited = new Promise<number | null>((resolve) => writer.on('close', (code) => resolve(code)));
+    let running = true;
+    void exited.then(() => (running = false));
+    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+
+    let opens = 0;
+    const problems: string[] = [];
+    while (running) {
+      const logs: string[] = [];
+      try {
+        const reader = await Engine.open(repo, { indexDir, model: null, log: (m) => logs.push(m) });
+        try {
+          const hits = await reader.search('parse config file');
+          if (hits[0]?.name !== 'parse_config') problems.push(`answer: ${JSON.stringify(hits.slice(0, 1))}`);
+        } finally {
+          await reader.close();
+        }
+      } catch (err) {
+        problems.push(`error: ${(err as Error).message}`);
+      }
+      for (const m of logs) if (!m.includes('is updating this index') && !m.includes('lexical-only')) problems.push(`notice: ${m}`);
+      opens++;
+      await new Promise((resolve) => setImmediate(resolve)); // let the writer's exit be noticed
+    }
+    assert.equal(await exited, 0, writerErr);
+    assert.ok(opens >= 10, `only ${opens} reads overlapped the writer`);
+    assert.deepEqual(problems.slice(0, 5), [], `${problems.length} of ${opens} reads saw a broken index`);
+  });
+});
+
+describe('--index-dir never deletes what is not the index', () => {
+  test('a folder of other files is refused and left as it was', async () => {
+    const repo = await workspace();
+    const dir = await temp.make('users-folder');
+    const mine = ['notes.g1.txt', 'report.g7.pdf', 'data.g2'];
+    for (const f of mine) writeFileSync(path.join(dir, f), 'precious');
+    const run = await cli(['index', repo, '--index-dir', dir, '--lexical-only']);
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, /holds other files/);
+    assert.deepEqual(listing(dir), [...mine].sort());
+  });
+
+  test("files the user adds to an index folder survive every save", async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('index-with-extras'), 'index');
+    await indexOnce(repo, dir);
+    const mine = ['notes.g1.txt', 'report.g7.pdf', 'data.g2', 'catalog.g1.txt', 'lexical.g3', 'catalog.json'];
+    for (const f of mine) writeFileSync(path.join(dir, f), 'precious');
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(path.join(repo, 'src', `extra${i}.py`), `def extra_${i}():\n    return ${i}\n`);
+      assert.equal((await indexOnce(repo, dir)).summary.filesParsed, 1);
+    }
+    for (const f of mine) assert.equal(readFileSync(path.join(dir, f), 'utf8'), 'precious', f);
+  });
+});
+
+describe('locks', () => {
+  test('a lock whose pid now belongs to another live process (pid 1) is stale', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('stale-lock'), 'index');
+    mkdirSync(dir, { recursive: true });
+    const lockFile = path.join(dir, 'index.lock');
+    writeFileSync(lockFile, JSON.stringify({ pid: 1, host: hostname(), start: '1', token: 'left-by-a-crash' }));
+    const run = await cli(['index', repo, '--index-dir', dir, '--lexical-only']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(summaryFiles(run.stderr), 4);
+
+    // an older version's lock (a bare pid), written before that pid's process started
+    writeFileSync(lockFile, '1');
+    const longAgo = new Date('2001-01-01T00:00:00Z');
+    utimesSync(lockFile, longAgo, longAgo);
+    writeFileSync(path.join(repo, 'src', 'more.py'), 'def more():\n    return 1\n');
+    const again = await indexOnce(repo, dir);
+    assert.deepEqual(again.logs.filter((m) => /updating this index/.test(m)), []);
+    assert.equal(again.summary.files, 5);
+    assert.equal(again.summary.filesParsed, 1);
+    assert.equal(existsSync(lockFile), false, 'released at the end');
+  });
+
+  test('a second `index` waits for the process that holds the lock, then indexes', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('busy'), 'index');
+    const held = IndexLock.acquire(dir);
+    assert.ok(held instanceof IndexLock);
+    let released = false;
+    const run = await cli(['index', repo, '--index-dir', dir, '--lexical-only'], {
+      onStderr: (text) => {
+        if (!released && /waiting up to \d+ s for pid \d+/.test(text)) {
+          released = true;
+          held.release();
+        }
+      },
+    });
+    held.release();
+    assert.ok(released, `expected a waiting notice, got ${JSON.stringify(run.stderr)}`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(summaryFiles(run.stderr), 4);
+  });
+
+  test('when the holder does not finish in time, refresh with requireWrite fails plainly; a plain refresh answers from the saved index', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('busy-timeout'), 'index');
+    const writer = await Engine.open(repo, { indexDir: dir, model: null });
+    await writer.refresh();
+    try {
+      const logs: string[] = [];
+      const second = await Engine.open(repo, { indexDir: dir, model: null, lockWaitMs: 300, log: (m) => logs.push(m) });
+      try {
+        await assert.rejects(second.refresh({ requireWrite: true }), (err: unknown) => {
+          assert.ok(err instanceof IndexNotWritableError);
+          assert.match(err.message, new RegExp(`another Code Scout process \\(pid ${process.pid}\\) is updating the index at`));
+          return true;
+        });
+        const summary = await second.refresh();
+        assert.equal(summary.files, 4);
+        assert.equal((await second.search('parse config'))[0].name, 'parse_config');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
+});
+
+describe('special files where index files belong', () => {
+  test('a named pipe as index.lock is a clear error, not a hang', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('fifo-lock'), 'index');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mkfifo', [path.join(dir, 'index.lock')]);
+    const run = await cli(['search', repo, '--index-dir', dir, '--lexical-only', 'parse'], { timeoutMs: 20_000 });
+    assert.equal(run.signal, null, 'it did not hang');
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, /index\.lock is a named pipe, not a lock file/);
+  });
+
+  test('a named pipe as manifest.json or as the embedding cache is reported and replaced, never read', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('fifo-files'), 'index');
+    const args = ['search', repo, '--index-dir', dir, '--model', model, '--json', 'parse config'];
+    const { engine } = await open(repo, dir, { model });
+    await engine.refresh();
+    const clean = await engine.search('parse config');
+    await engine.close();
+    for (const victim of ['manifest.json', readdirSync(dir).find((f) => f.endsWith('.cache'))!]) {
+      rmSync(path.join(dir, victim));
+      execFileSync('mkfifo', [path.join(dir, victim)]);
+    }
+    const run = await cli(args, { timeoutMs: 30_000 });
+    assert.equal(run.signal, null, 'it did not hang');
+    assert.equal(run.code, 0, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, /damaged \(manifest\.json is a named pipe, not a file\); it will be rebuilt/);
+    assert.deepEqual(JSON.parse(run.stdout).results, JSON.parse(JSON.stringify(clean)));
+    const reopened = await open(repo, dir, { model });
+    await reopened.engine.close();
+    assert.deepEqual(reopened.logs, [], 'the rebuilt index is sound');
+  });
+
+  test('an empty folder as manifest.json or as the embedding cache is reported and replaced', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('dir-files'), 'index');
+    const first = await open(repo, dir, { model });
+    await first.engine.refresh();
+    const clean = await first.engine.search('parse config');
+    await first.engine.close();
+    for (const victim of ['manifest.json', readdirSync(dir).find((f) => f.endsWith('.cache'))!]) {
+      rmSync(path.join(dir, victim));
+      mkdirSync(path.join(dir, victim));
+    }
+    const { engine, logs } = await open(repo, dir, { model });
+    try {
+      assert.ok(logs.some((m) => /damaged \(manifest\.json is a folder, not a file\); it will be rebuilt/.test(m)), JSON.stringify(logs));
+      await engine.refresh();
+      assert.deepEqual(await engine.search('parse config'), clean);
+    } finally {
+      await engine.close();
+    }
+    const reopened = await open(repo, dir, { model });
+    await reopened.engine.close();
+    assert.deepEqual(reopened.logs, [], 'the rebuilt index is sound');
+  });
+
+  test('a folder with content as manifest.json is a clear error', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('dir-manifest'), 'index');
+    mkdirSync(path.join(dir, 'manifest.json'), { recursive: true });
+    writeFileSync(path.join(dir, 'manifest.json', 'keep.txt'), 'mine');
+    await assert.rejects(indexOnce(repo, dir), /manifest\.json is a folder where the index keeps a file; remove it or choose another index folder/);
+    assert.equal(readFileSync(path.join(dir, 'manifest.json', 'keep.txt'), 'utf8'), 'mine');
+  });
+});
+
+describe('a folder that cannot be written', () => {
+  test('search and status answer from a read-only index; index says it cannot update it', async (t) => {
+    const repo = await workspace();
+    let dir: string;
+    let makeReadOnly: () => void;
+    let undo: () => void;
+    if (isRoot()) {
+      const mount = await tmpfs('4m');
+      if (mount === undefined) return t.skip('running as root without permission to mount a read-only file system');
+      dir = mount;
+      makeReadOnly = () => execFileSync('mount', ['-o', 'remount,ro', dir]);
+      undo = () => unmount(dir);
+    } else {
+      dir = path.join(await temp.make('ro'), 'index');
+      makeReadOnly = () => chmodSync(dir, 0o555);
+      undo = () => chmodSync(dir, 0o755);
+    }
+    try {
+      const query = ['--index-dir', dir, '--lexical-only'];
+      await indexOnce(repo, dir);
+      const { engine } = await open(repo, dir);
+      const clean = await engine.search('parse config');
+      await engine.close();
+      makeReadOnly();
+      writeFileSync(path.join(repo, 'src', 'later.py'), 'def later():\n    return 2\n');
+
+      const search = await cli(['search', repo, ...query, '--json', 'parse config']);
+      assert.equal(search.code, 0, search.stderr);
+      assertPlainLines(search.stderr);
+      assert.match(search.stderr, /cannot update the index at .*(read-only|permission denied).*answering from the saved index/);
+      assert.deepEqual(JSON.parse(search.stdout).results, JSON.parse(JSON.stringify(clean)));
+
+      const status = await open(repo, dir);
+      try {
+        assert.equal((await status.engine.status()).files, 4);
+      } finally {
+        await status.engine.close();
+      }
+
+      const index = await cli(['index', repo, ...query]);
+      assert.equal(index.code, 1, index.stderr);
+      assertPlainLines(index.stderr);
+      assert.doesNotMatch(index.stderr, SUMMARY);
+      assert.match(index.stderr, /cannot update the index at .*\((EROFS|EACCES)\)/);
+    } finally {
+      undo();
+    }
+  });
+
+  /** Indexes, then runs `index` again under `fault` after a big file was added, and checks the previous index survived. */
+  async function checkFailedSave(dir: string, fault: { shell?: string; before?: () => void }, message: RegExp): Promise<void> {
+    const repo = await workspace();
+    const args = ['--index-dir', dir, '--lexical-only'];
+    await indexOnce(repo, dir);
+    const manifest = readFileSync(path.join(dir, 'manifest.json'));
+    const files = listing(dir);
+    // prose is cheap to index and makes the index files grow past the room left
+    const big = Array.from({ length: 4000 }, (_, i) => `Paragraph ${i} mentions word${i} and term${i * 7} once.\n`).join('\n');
+    writeFileSync(path.join(repo, 'notes.md'), big);
+    fault.before?.();
+    const run = await cli(['index', repo, ...args], { shell: fault.shell });
+    assert.equal(run.signal, null);
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.equal(run.stderr.split('\n').filter((l) => /cannot save/.test(l)).length, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, SUMMARY);
+    assert.match(run.stderr, new RegExp(`cannot save the index at ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    assert.match(run.stderr, message);
+    assert.match(run.stderr, /the previous index is unchanged/);
+    assert.deepEqual(listing(dir).filter((f) => f !== 'filler'), files, 'no lock or partial files are left');
+    assert.ok(readFileSync(path.join(dir, 'manifest.json')).equals(manifest));
+    const reopened = await open(repo, dir);
+    try {
+      assert.deepEqual(reopened.logs.filter((m) => /damaged/.test(m)), []);
+      assert.equal((await reopened.engine.status()).files, 4, 'the previous index still opens');
+    } finally {
+      await reopened.engine.close();
+    }
+  }
+
+  test('a full disk: a clear error naming the folder, no lock left, the previous index intact', async (t) => {
+    const mount = await tmpfs('512k');
+    if (mount === undefined) return t.skip('no tmpfs can be mounted here (needs root); the file-size-limit test injects the write error instead');
+    try {
+      const dir = path.join(mount, 'index');
+      await checkFailedSave(
+        dir,
+        {
+          before: () => {
+            // fill the disk, leaving a few pages: room for the lock, not for the new generation
+            const free = Number(statfsSync(mount).bavail) * Number(statfsSync(mount).bsize);
+            writeFileSync(path.join(dir, 'filler'), Buffer.alloc(Math.max(0, free - 16 * 1024)));
+          },
+        },
+        /the disk is full \(ENOSPC\)/,
+      );
+    } finally {
+      unmount(mount);
+    }
+  });
+
+  test('a write that fails (the file-size limit) gives the same clear error and keeps the previous index', async () => {
+    const dir = path.join(await temp.make('fsize'), 'index');
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG instead of killing the process
+    await checkFailedSave(dir, { shell: "trap '' XFSZ; ulimit -f 128" }, /\(EFBIG\)/);
+  });
+});
+
+describe('one index folder, two workspace folders', () => {
+  test('the second folder is refused with a clear message; the first keeps its index', async () => {
+    const first = await workspace('first');
+    const second = await workspace('second');
+    const dir = path.join(await temp.make('shared'), 'index');
+    await indexOnce(first, dir);
+    const manifest = readFileSync(path.join(dir, 'manifest.json'));
+    const run = await cli(['search', second, '--index-dir', dir, '--lexical-only', 'parse']);
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, new RegExp(`holds the index of ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; choose another index folder`));
+    assert.ok(readFileSync(path.join(dir, 'manifest.json')).equals(manifest));
+    const again = await indexOnce(first, dir);
+    assert.equal(again.summary.files, 4);
+    assert.equal(again.summary.filesParsed, 0);
+  });
+});
