@@ -9,7 +9,7 @@ import { lexicalQueryTokens } from '../index/lexical-fields';
  * language names) and reported, so that the caller can prefer that language.
  */
 
-const LANGUAGE_WORDS: Record<string, LanguageId> = {
+const LANGUAGE_WORDS: ReadonlyMap<string, LanguageId> = new Map(Object.entries({
   python: 'python',
   typescript: 'typescript',
   javascript: 'javascript',
@@ -22,7 +22,7 @@ const LANGUAGE_WORDS: Record<string, LanguageId> = {
   csharp: 'csharp',
   ruby: 'ruby',
   php: 'php',
-};
+} satisfies Record<string, LanguageId>));
 
 export interface ParsedQuery {
   /** stemmed, identifier-split words for the lexical index */
@@ -34,7 +34,7 @@ export interface ParsedQuery {
 export function parseQuery(text: string): ParsedQuery {
   const languages = new Set<LanguageId>();
   const rest = text.replace(/[\p{L}\p{N}#+]+/gu, (word) => {
-    const language = LANGUAGE_WORDS[word.toLowerCase()];
+    const language = LANGUAGE_WORDS.get(word.toLowerCase());
     if (!language) return word;
     languages.add(language);
     return ' ';
