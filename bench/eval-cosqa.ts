@@ -71,6 +71,8 @@ export interface EvalOptions {
   model?: string | null;
   /** further engine options (ranking, spelling, …) */
   engine?: EngineTweaks;
+  /** rank only this deep (default: the full ranking, as the set defines MRR); for quick tuning runs */
+  top?: number;
   /** keep the written corpus and its index in the eval cache (indexCacheDir) for the next run */
   cache?: boolean;
 }
@@ -126,7 +128,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     const summary = await engine.refresh();
     const indexSeconds = (performance.now() - started) / 1000;
 
-    const top = summary.chunks; // the full ranking
+    const top = opts.top ?? summary.chunks; // the full ranking
     const ranks: number[] = [];
     const queryStarted = performance.now();
     for (const q of queries) {

@@ -19,6 +19,7 @@ import { lexicalQueryTokens } from './index/lexical-fields';
 import type { MatchedBy, Scored } from './search/fusion';
 import { definitionKey } from './search/definitions';
 import { parseQuery } from './search/query';
+import { NameIndex } from './search/name-index';
 import { queryShape, type QueryShape } from './search/query-kind';
 import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
 import { Speller, type SpelledQuery } from './search/spelling';
@@ -117,6 +118,8 @@ export class Engine {
   /** built on first search; null when there is no dictionary or spelling is off */
   private speller: Speller | null | undefined;
   private readonly ranking: RankingOptions;
+  /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
+  private names: { state: LoadedIndex; updatedAt: string | null; chunks: number; index: NameIndex } | undefined;
 
   private constructor(
     readonly root: string,
@@ -267,8 +270,21 @@ export class Engine {
       }
     }
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
-    const ranked = rankCandidates({ lexical, vector, tokens, shape, preferred, chunk, top }, this.ranking);
+    const named = this.namedDefinitions(shape, filter);
+    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, chunk, top }, this.ranking);
     return ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy));
+  }
+
+  /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */
+  private namedDefinitions(shape: QueryShape, filter: ((id: number) => boolean) | undefined): number[] {
+    if (!shape.names.length || this.ranking.definitionBoost === 0) return [];
+    const { state } = this;
+    const n = this.names;
+    if (!n || n.state !== state || n.updatedAt !== state.updatedAt || n.chunks !== state.catalog.chunks.size) {
+      this.names = { state, updatedAt: state.updatedAt, chunks: state.catalog.chunks.size, index: new NameIndex(state.catalog.chunks.values()) };
+    }
+    const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES));
+    return filter ? ids.filter(filter) : ids;
   }
 
   /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
@@ -291,7 +307,7 @@ export class Engine {
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))
       : [];
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
-    const ranked = rankCandidates({ lexical, vector, tokens, shape: CODE_QUERY, preferred: new Set(), chunk, top }, this.ranking);
+    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), chunk, top }, this.ranking);
     return {
       source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
       results: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),
@@ -393,6 +409,9 @@ export class Engine {
     return bytes;
   }
 }
+
+/** At most this many definitions of one queried name join the candidates. */
+const NAMED_CANDIDATES = 50;
 
 /** The shape of a query that is code (related code, find similar): no names to define, no words to match paths. */
 const CODE_QUERY: QueryShape = { kind: 'code', names: [] };

@@ -25,7 +25,11 @@ export interface RankingOptions {
   lexicalDepth: number;
   /** candidates taken from the vector index per query */
   vectorDepth: number;
-  /** a chunk that defines a name the query mentions scores × (1 + this); names guessed from capitalised words count half */
+  /**
+   * a chunk that defines a name the query mentions gains this × the best fused score of the query (so that
+   * the definition of a named symbol ranks near the top however long it is); names guessed from capitalised
+   * words count half, a qualifier that does not match halves it again
+   */
   definitionBoost: number;
   /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
   pathBoost: number;
@@ -78,6 +82,8 @@ export interface RankInput {
   lexical: Scored[];
   /** empty in lexical-only mode */
   vector: Scored[];
+  /** definitions of the names the query mentions, candidates whatever their lexical and vector scores */
+  named: readonly number[];
   /** the query's lexical tokens (after language names were taken out) */
   tokens: readonly string[];
   shape: QueryShape;
@@ -105,6 +111,16 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   const hybrid = input.vector.length > 0;
   const weight = !hybrid ? 1 : shape.kind === 'symbol' ? options.symbolLexicalWeight : shape.kind === 'code' ? options.relatedLexicalWeight : options.lexicalWeight;
   const candidates = fuse(input.lexical, input.vector, weight, chunk);
+  let best = 0;
+  for (const h of candidates) best = Math.max(best, h.score);
+  if (input.named.length) {
+    const have = new Set(candidates.map((h) => h.id));
+    for (const id of input.named) {
+      if (have.has(id)) continue;
+      have.add(id);
+      candidates.push({ id, c: chunk(id), score: 0, matchedBy: 'lexical' });
+    }
+  }
 
   const asked = askedNoise(input.tokens);
   const queryTerms = shape.kind === 'code' ? [] : [...new Set(input.tokens)].filter((t) => !STOP_TERMS.has(t));
@@ -122,7 +138,6 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   for (const h of candidates) {
     const c = h.c;
     let factor = 1;
-    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) factor *= 1 + options.definitionBoost * definitionMatch(c, shape);
     if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path);
     if (options.noisePenalty < 1) {
       const noise = noiseKind(c.path);
@@ -131,6 +146,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     if (options.headerPenalty < 1 && isHeaderWindow(c)) factor *= options.headerPenalty;
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape);
   }
 
   if (options.fileEvidence > 0) addFileEvidence(candidates, options.fileEvidence);
