@@ -10,7 +10,7 @@
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
 import { definitionKey } from './definitions';
-import type { FusedHit, MatchedBy, Scored } from './fusion';
+import { fuseRankings, type FusedHit, type Scored } from './fusion';
 import { askedNoise, isHeaderWindow, noiseKind, pathTerms } from './path-priors';
 import { compact, type QueryShape } from './query-kind';
 
@@ -23,7 +23,7 @@ export interface RankingOptions {
   relatedLexicalWeight: number;
   /** candidates taken from the lexical index per query */
   lexicalDepth: number;
-  /** candidates taken from the vector index per query */
+  /** candidates taken from the vector index per query; the cosine of the last of them is the vector side's zero (see fuse) */
   vectorDepth: number;
   /**
    * a chunk that defines a name the query mentions gains this × the best fused score of the query (so that
@@ -45,18 +45,23 @@ export interface RankingOptions {
   languageBoost: number;
 }
 
+/**
+ * The defaults, chosen on semble-dev and CoSQA dev with the embedded model (bench/tune-ranking.ts;
+ * the ablation table is in BENCHMARKS.md). Each part helped semble-dev on its own and together they
+ * leave CoSQA (one function per file, so no path, noise or file evidence) no worse.
+ */
 export const DEFAULT_RANKING: Readonly<RankingOptions> = {
-  lexicalWeight: 0.4,
-  symbolLexicalWeight: 0.4,
+  lexicalWeight: 0.6,
+  symbolLexicalWeight: 0.7,
   relatedLexicalWeight: 0,
   lexicalDepth: 200,
   vectorDepth: 200,
-  definitionBoost: 0,
-  pathBoost: 0,
-  noisePenalty: 1,
-  headerPenalty: 1,
+  definitionBoost: 1,
+  pathBoost: 1,
+  noisePenalty: 0.5,
+  headerPenalty: 0.5,
   fileEvidence: 0,
-  fileDecay: 1,
+  fileDecay: 0.5,
   languageBoost: 1.5,
 };
 
@@ -110,7 +115,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   const { shape, chunk } = input;
   const hybrid = input.vector.length > 0;
   const weight = !hybrid ? 1 : shape.kind === 'symbol' ? options.symbolLexicalWeight : shape.kind === 'code' ? options.relatedLexicalWeight : options.lexicalWeight;
-  const candidates = fuse(input.lexical, input.vector, weight, chunk);
+  const candidates: Candidate[] = fuseRankings(input.lexical, input.vector, weight, Infinity, options.vectorDepth).map((h) => ({ ...h, c: chunk(h.id) }));
   let best = 0;
   for (const h of candidates) best = Math.max(best, h.score);
   if (input.named.length) {
@@ -151,39 +156,6 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
 
   if (options.fileEvidence > 0) addFileEvidence(candidates, options.fileEvidence);
   return diversify(candidates, input.top, options.fileDecay).map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
-}
-
-/**
- * Interpolates the two sides after normalising each to [0, 1]: BM25 by the query's best score,
- * cosine by the best and worst candidate (see fusion.ts).
- */
-function fuse(lexical: Scored[], vector: Scored[], lexicalWeight: number, chunk: (id: number) => ChunkRecord): Candidate[] {
-  const hits = new Map<number, Candidate>();
-  let lexMax = 0;
-  for (const h of lexical) lexMax = Math.max(lexMax, h.score);
-  for (const h of lexical) {
-    if (h.score <= 0) continue;
-    hits.set(h.id, { id: h.id, c: chunk(h.id), score: lexicalWeight * (h.score / lexMax), matchedBy: 'lexical', lexicalScore: h.score });
-  }
-  if (vector.length) {
-    let best = -Infinity;
-    let worst = Infinity;
-    for (const h of vector) {
-      best = Math.max(best, h.score);
-      worst = Math.min(worst, h.score);
-    }
-    const span = best - worst || 1;
-    for (const h of vector) {
-      const part = (1 - lexicalWeight) * ((h.score - worst) / span);
-      const hit = hits.get(h.id);
-      if (hit) {
-        hit.score += part;
-        hit.matchedBy = 'both' satisfies MatchedBy;
-        hit.vectorScore = h.score;
-      } else hits.set(h.id, { id: h.id, c: chunk(h.id), score: part, matchedBy: 'vector', vectorScore: h.score });
-    }
-  }
-  return [...hits.values()];
 }
 
 /** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
