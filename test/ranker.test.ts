@@ -115,8 +115,21 @@ test('further chunks of one file decay, so the list reaches other files', () => 
   const a = [1, 2, 3].map((i) => chunk('a.ts', `a${i}`));
   const b = chunk('b.ts', 'b');
   const lexical: [ChunkRecord, number][] = [[a[0], 10], [a[1], 9.5], [a[2], 9], [b, 6]];
-  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 1 }).map((c) => c.name), ['a1', 'a2', 'a3', 'b']);
-  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 0.5 }).map((c) => c.name), ['a1', 'b', 'a2', 'a3']);
+  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 1, fileEvidence: 0 }).map((c) => c.name), ['a1', 'a2', 'a3', 'b']);
+  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 0.5, fileEvidence: 0 }).map((c) => c.name), ['a1', 'b', 'a2', 'a3']);
+});
+
+test('a file with several strong chunks outranks a lone chunk of the same strength; weak chunks do not count', () => {
+  const lone = chunk('lone.ts', 'lone');
+  const a = [1, 2, 3].map((i) => chunk('many.ts', `m${i}`));
+  const weak = [1, 2, 3].map((i) => chunk('weak.ts', `w${i}`));
+  const lexical: [ChunkRecord, number][] = [[lone, 10], [a[0], 9.5], [a[1], 8], [a[2], 7], [weak[0], 9], [weak[1], 1], [weak[2], 1]];
+  const all = [lone, ...a, ...weak];
+  assert.deepEqual(rank(all, lexical, 'x', { fileEvidence: 0, fileDecay: 1 }).slice(0, 3).map((c) => c.name), ['lone', 'm1', 'w1']);
+  // normalised: lone 1, m 0.95 / 0.8 / 0.7, w1 0.9; m1 gains 0.2 × (0.8 + 0.7) = 0.3, m2 0.33, m3 0.35;
+  // w1 gains nothing from its file's chunks under half the best
+  const ranked = rank(all, lexical, 'x', { fileEvidence: 0.2, fileDecay: 1 }).map((c) => c.name);
+  assert.deepEqual(ranked.slice(0, 5), ['m1', 'm2', 'm3', 'lone', 'w1']);
 });
 
 test('ranking options: defaults fill in, a bad value is a clear error', () => {

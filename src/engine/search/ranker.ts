@@ -37,7 +37,11 @@ export interface RankingOptions {
   noisePenalty: number;
   /** × this for a line window that is a code file's import or licence header */
   headerPenalty: number;
-  /** each chunk gains this × the scores of (up to) the next two best candidates of its file: a file with several strong chunks is likely the answer */
+  /**
+   * each chunk gains this × the scores of (up to) the next two best strong candidates of its file (those
+   * scoring at least half the best candidate's): a file with several strong chunks is likely the answer.
+   * Not for code as a query (related code), whose words match its own file's chunks.
+   */
   fileEvidence: number;
   /** the n-th further result from one file scores × this^n, so that the list reaches more files */
   fileDecay: number;
@@ -53,16 +57,16 @@ export interface RankingOptions {
 export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   lexicalWeight: 0.6,
   symbolLexicalWeight: 0.7,
-  relatedLexicalWeight: 0,
+  relatedLexicalWeight: 0.3,
   lexicalDepth: 200,
   vectorDepth: 200,
   definitionBoost: 1,
   pathBoost: 1,
   noisePenalty: 0.5,
   headerPenalty: 0.5,
-  fileEvidence: 0,
+  fileEvidence: 0.2,
   fileDecay: 0.5,
-  languageBoost: 1.5,
+  languageBoost: 3,
 };
 
 /** Checks a caller's options and fills in the defaults; a bad value is a clear error. */
@@ -154,7 +158,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape);
   }
 
-  if (options.fileEvidence > 0) addFileEvidence(candidates, options.fileEvidence);
+  if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
   return diversify(candidates, input.top, options.fileDecay).map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
 }
 
@@ -171,34 +175,28 @@ function definitionMatch(c: ChunkRecord, shape: QueryShape): number {
   return best;
 }
 
-/** Adds to each candidate `weight` × the scores of the next two best candidates of its file. */
+/** Adds to each candidate `weight` × the scores of the next two best strong candidates (≥ half the best) of its file. */
 function addFileEvidence(candidates: Candidate[], weight: number): void {
+  let best = 0;
+  for (const h of candidates) best = Math.max(best, h.score);
+  const strong = best / 2;
   const byFile = new Map<string, number[]>();
   for (const h of candidates) {
+    if (h.score < strong) continue;
     const scores = byFile.get(h.c.path);
     if (scores) scores.push(h.score);
     else byFile.set(h.c.path, [h.score]);
   }
-  const top3 = new Map<string, number[]>();
-  for (const [path, scores] of byFile) top3.set(path, scores.sort((a, b) => b - a).slice(0, 3));
-  for (const h of candidates) {
-    const best = top3.get(h.c.path)!;
-    // the two best others: the top three less this one if it is among them
-    let others = 0;
-    let skipped = false;
-    let taken = 0;
-    for (const s of best) {
-      if (!skipped && s === h.score) {
-        skipped = true;
-        continue;
-      }
-      if (taken < 2) {
-        others += s;
-        taken++;
-      }
-    }
-    h.score += weight * others;
-  }
+  for (const scores of byFile.values()) scores.sort((a, b) => b - a).splice(3);
+  const gains = candidates.map((h) => {
+    const top3 = byFile.get(h.c.path);
+    if (!top3) return 0;
+    // the two best others: the file's top three less this chunk if it is among them
+    const at = top3.indexOf(h.score);
+    const others = at >= 0 ? top3.filter((_, i) => i !== at) : top3;
+    return weight * ((others[0] ?? 0) + (others[1] ?? 0));
+  });
+  candidates.forEach((h, i) => (h.score += gains[i]));
 }
 
 /**
