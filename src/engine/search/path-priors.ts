@@ -33,6 +33,26 @@ const ASKS_FOR: ReadonlyMap<NoiseKind, ReadonlySet<string>> = new Map([
   ['stub', new Set(lexicalQueryTokens('declaration declarations stub stubs typings'))],
 ]);
 
+/** What a path says, worked out once per path: its noise kind and its terms (see {@link pathInfo}). */
+export interface PathInfo {
+  noise: NoiseKind | undefined;
+  terms: ReadonlySet<string>;
+}
+
+const PATH_MEMO_LIMIT = 50_000;
+const pathMemo = new Map<string, PathInfo>();
+
+/** {@link noiseKind} and {@link pathTerms} of a path, remembered: the same files come back query after query. */
+export function pathInfo(path: string): PathInfo {
+  let info = pathMemo.get(path);
+  if (!info) {
+    info = { noise: noiseKind(path), terms: pathTerms(path) };
+    if (pathMemo.size >= PATH_MEMO_LIMIT) pathMemo.clear();
+    pathMemo.set(path, info);
+  }
+  return info;
+}
+
 /** The kind of noise a path is, if any. */
 export function noiseKind(path: string): NoiseKind | undefined {
   const parts = path.split('/');

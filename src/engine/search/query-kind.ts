@@ -33,9 +33,19 @@ function codeLike(word: string): boolean {
   );
 }
 
+/** A name in compact form: lowercase letters and digits only (`render_template` → `rendertemplate`). Remembered. */
 export function compact(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  let out = compactMemo.get(s);
+  if (out === undefined) {
+    out = s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+    if (compactMemo.size >= COMPACT_MEMO_LIMIT) compactMemo.clear();
+    compactMemo.set(s, out);
+  }
+  return out;
 }
+
+const COMPACT_MEMO_LIMIT = 100_000;
+const compactMemo = new Map<string, string>();
 
 function nameOf(word: string, strong: boolean): QueryShape['names'][number] | undefined {
   const parts = word.replace(/\(\)$/, '').split(SEPARATOR).filter(Boolean);

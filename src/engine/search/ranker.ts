@@ -11,7 +11,7 @@ import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
 import { definitionKey } from './definitions';
 import { fuseRankings, type FusedHit, type Scored } from './fusion';
-import { askedNoise, isHeaderWindow, noiseKind, pathTerms } from './path-priors';
+import { askedNoise, isHeaderWindow, pathInfo } from './path-priors';
 import { compact, type QueryShape } from './query-kind';
 
 export interface RankingOptions {
@@ -119,7 +119,15 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   const { shape, chunk } = input;
   const hybrid = input.vector.length > 0;
   const weight = !hybrid ? 1 : shape.kind === 'symbol' ? options.symbolLexicalWeight : shape.kind === 'code' ? options.relatedLexicalWeight : options.lexicalWeight;
-  const candidates: Candidate[] = fuseRankings(input.lexical, input.vector, weight, Infinity, options.vectorDepth).map((h) => ({ ...h, c: chunk(h.id) }));
+  // one object shape for every candidate (no spreads), which keeps the loops below monomorphic
+  const candidates: Candidate[] = fuseRankings(input.lexical, input.vector, weight, Infinity, options.vectorDepth).map((h) => ({
+    id: h.id,
+    score: h.score,
+    matchedBy: h.matchedBy,
+    lexicalScore: h.lexicalScore,
+    vectorScore: h.vectorScore,
+    c: chunk(h.id),
+  }));
   let best = 0;
   for (const h of candidates) best = Math.max(best, h.score);
   if (input.named.length) {
@@ -127,19 +135,18 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     for (const id of input.named) {
       if (have.has(id)) continue;
       have.add(id);
-      candidates.push({ id, c: chunk(id), score: 0, matchedBy: 'lexical' });
+      candidates.push({ id, score: 0, matchedBy: 'lexical', lexicalScore: undefined, vectorScore: undefined, c: chunk(id) });
     }
   }
 
   const asked = askedNoise(input.tokens);
   const queryTerms = shape.kind === 'code' ? [] : [...new Set(input.tokens)].filter((t) => !STOP_TERMS.has(t));
-  const pathMemo = new Map<string, number>();
-  const pathShare = (path: string): number => {
-    let share = pathMemo.get(path);
+  const shares = new Map<string, number>();
+  const pathShare = (path: string, terms: ReadonlySet<string>): number => {
+    let share = shares.get(path);
     if (share === undefined) {
-      const terms = pathTerms(path);
-      share = queryTerms.length ? queryTerms.filter((t) => terms.has(t)).length / queryTerms.length : 0;
-      pathMemo.set(path, share);
+      share = queryTerms.filter((t) => terms.has(t)).length / queryTerms.length;
+      shares.set(path, share);
     }
     return share;
   };
@@ -147,11 +154,9 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   for (const h of candidates) {
     const c = h.c;
     let factor = 1;
-    if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path);
-    if (options.noisePenalty < 1) {
-      const noise = noiseKind(c.path);
-      if (noise && !asked.has(noise)) factor *= options.noisePenalty;
-    }
+    const info = pathInfo(c.path);
+    if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path, info.terms);
+    if (options.noisePenalty < 1 && info.noise && !asked.has(info.noise)) factor *= options.noisePenalty;
     if (options.headerPenalty < 1 && isHeaderWindow(c)) factor *= options.headerPenalty;
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
