@@ -45,7 +45,8 @@ test('noise by path: tests, examples, vendored, generated, stubs; real modules n
   assert.equal(noiseKind('tests/test_app.py'), 'test');
   assert.equal(noiseKind('src/test/java/com/x/FooTest.java'), 'test');
   assert.equal(noiseKind('pkg/server_test.go'), 'test');
-  assert.equal(noiseKind('src/addBusinessDays/test.ts'), undefined); // a file named test.ts is not a test pattern by itself
+  assert.equal(noiseKind('src/addBusinessDays/test.ts'), 'test'); // date-fns keeps each function's tests beside it
+  assert.equal(noiseKind('src/contest.ts'), undefined);
   assert.equal(noiseKind('src/addBusinessDays/index.test.ts'), 'test');
   assert.equal(noiseKind('examples/basic.rs'), 'example');
   assert.equal(noiseKind('third_party/zlib/inflate.c'), 'vendored');
@@ -156,6 +157,8 @@ test('date-fns "add business days": addBusinessDays itself first, not an import 
     const hits = await engine.search('add business days', { top: 5 });
     assert.equal(hits[0].path, 'src/addBusinessDays/index.ts');
     assert.equal(hits[0].name, 'addBusinessDays');
+    // the test file and the fp/ wrapper's import window come after the two real functions
+    assert.deepEqual(hits.slice(0, 2).map((h) => h.name), ['addBusinessDays', 'subBusinessDays']);
     // the old ranking put an import window first
     const before = await Engine.open(root, {
       indexDir: await temp.make('datefns-index-plain'),

@@ -19,7 +19,7 @@ const NOISE_FOLDERS: ReadonlyMap<string, NoiseKind> = new Map<string, NoiseKind>
 
 /** File-name patterns of each kind (tests of every language the chunker parses, generated code, stubs). */
 const NOISE_FILES: [RegExp, NoiseKind][] = [
-  [/(^test_.*\.py$)|(_test\.(py|go|rb|c|cc|cpp|rs)$)|(\.(test|spec)\.[cm]?[jt]sx?$)|(Tests?\.(java|cs|php|kt)$)|(_spec\.rb$)|(^conftest\.py$)/, 'test'],
+  [/(^(test|tests|spec|specs)\.\w+$)|(^test_.*\.py$)|(_test\.(py|go|rb|c|cc|cpp|rs)$)|(\.(test|spec)\.[cm]?[jt]sx?$)|(Tests?\.(java|cs|php|kt)$)|(_spec\.rb$)|(^conftest\.py$)/, 'test'],
   [/(\.pb\.go$)|(_pb2(_grpc)?\.py$)|(\.generated\.\w+$)|(\.g\.cs$)|(\.designer\.cs$)|(_generated\.\w+$)|(amalgamation)/i, 'generated'],
   [/(\.d\.[cm]?ts$)|(\.pyi$)/, 'stub'],
 ];
