@@ -1,199 +1,118 @@
 /**
- * `npm run eval` — search quality on CoSQA (../shared/eval/cosqa, see its README).
+ * `npm run eval` — search quality on every development set, scored through the engine the CLI uses.
  *
- * Writes every corpus function into its own file of a scratch folder, indexes that folder
- * with the engine the CLI uses, runs every dev query through the same search, and scores
- * the rank of the gold function's file over the full ranking: MRR, Recall@1, Recall@10.
+ *   npm run eval -- [--set semble|cosqa|code2code|all] [--lexical-only | --model DIR] [--json]
+ *                   [--shared DIR] [--repo NAME]… [--rank NAME=VALUE]… [--no-spelling] [--no-cache]
+ *                   [--data DIR --queries FILE --ext EXT]   (any CoSQA-shaped set, e.g. training/heldout/<lang>)
  *
- *   npm run eval [-- --lexical-only | --model DIR] [--queries FILE] [--lexical-weight W] [--no-spelling] [--json]
+ * Sets (each module says how it scores):
+ *   semble     semble-dev, NDCG@10 per repository and category, published peers alongside (eval-semble.ts)
+ *   cosqa      CoSQA dev, MRR / Recall@1 / Recall@10 over the full ranking (eval-cosqa.ts)
+ *   code2code  related code across languages: the Python stdlib's pure-Python modules and their C
+ *              accelerators, built from this machine's files (eval-code2code.ts)
  *
- * Any CoSQA-shaped folder (corpus.json {code: id} plus a queries file [{doc, retrieval_idx}]) can be
- * scored with `--data DIR`; `--ext go` writes its functions as `.go` files (default `py`), with the
- * minimal header the chunker needs to parse that language (see FILE_HEADERS), e.g. the held-out
- * sets of training/heldout/.
+ * `--rank NAME=VALUE` sets one RankingOptions field (src/engine/search/ranker.ts) for ablations.
+ * Indexes are cached between runs under $TMPDIR/codescout-eval-cache (eval-common.ts);
+ * `--no-cache` indexes CoSQA in a throwaway folder instead.
  *
- * The evaluation data lives only in the development workspace (../shared/); a user's clone
- * has none, and the script says so and exits with status 2.
+ * The evaluation data lives only in the development workspace (../shared/eval beside the package,
+ * or --shared DIR); a user's clone has none, and the script says so and exits with status 2.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Engine } from '../src/engine/engine';
-import { packageRoot } from '../src/engine/paths';
+import type { RankingOptions } from '../src/engine/search/ranker';
+import { evalRoot, type EngineTweaks } from './eval-common';
+import { evaluate, findEvalData } from './eval-cosqa';
+import { evaluateSemble, findSembleData, formatSemble } from './eval-semble';
+import { evaluateCode2Code, findCode2CodeData, formatCode2Code } from './eval-code2code';
 
-interface Query {
-  doc: string;
-  retrieval_idx: number;
-}
+export { evaluate, findEvalData, score, dedent, corpusFile } from './eval-cosqa';
 
-export interface Scores {
-  queries: number;
-  mrr: number;
-  recallAt1: number;
-  recallAt10: number;
-}
+const SETS = ['semble', 'cosqa', 'code2code'] as const;
 
-/** Scores 1-based ranks (0 = not found). */
-export function score(ranks: number[]): Scores {
-  const n = ranks.length;
-  const found = ranks.filter((r) => r > 0);
-  return {
-    queries: n,
-    mrr: found.reduce((s, r) => s + 1 / r, 0) / n,
-    recallAt1: found.filter((r) => r <= 1).length / n,
-    recallAt10: found.filter((r) => r <= 10).length / n,
-  };
-}
-
-/** Removes the indentation common to every non-blank line (methods keep theirs in the corpus). */
-export function dedent(code: string): string {
-  const lines = code.split('\n');
-  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
-  const common = Math.min(...indents);
-  return common > 0 && Number.isFinite(common) ? lines.map((l) => l.slice(common)).join('\n') : code;
-}
-
-/** What a lone function needs before it to parse as its language (Go: a package clause). */
-const FILE_HEADERS: Readonly<Record<string, string>> = { go: 'package heldout\n\n', php: '<?php\n\n' };
-
-/** The file a corpus function is written to: its text, with the header its language needs. */
-export function corpusFile(code: string, id: number, ext: string): { name: string; text: string } {
-  return { name: `f${id}.${ext}`, text: (FILE_HEADERS[ext] ?? '') + dedent(code) + '\n' };
-}
-
-export interface EvalOptions {
-  dataDir: string;
-  queriesFile: string;
-  /** file extension the corpus functions are written with (the chunker's language); default 'py' */
-  ext?: string;
-  /** as EngineOptions.model: a folder, null for lexical-only, undefined for the default */
-  model?: string | null;
-  lexicalWeight?: number;
-  /** query spelling correction (EngineOptions.spelling); default on */
-  spelling?: boolean;
-}
-
-export interface EvalReport extends Scores {
-  data: string;
-  mode: string;
-  model: string | null;
-  functions: number;
-  chunks: number;
-  indexSeconds: number;
-  msPerQuery: number;
-  notices: string[];
-}
-
-/** The evaluation data folder, or undefined (with a plain message on stderr) when it is absent. */
-export function findEvalData(dataArg?: string, queriesArg?: string): { dataDir: string; queriesFile: string } | undefined {
-  const dataDir = resolve(dataArg ?? join(packageRoot(), '..', 'shared', 'eval', 'cosqa'));
-  const queriesFile = resolve(queriesArg ?? join(dataDir, 'queries-dev.json'));
-  if (existsSync(join(dataDir, 'corpus.json')) && existsSync(queriesFile)) return { dataDir, queriesFile };
-  process.stderr.write(
-    `eval: no evaluation data at ${dataDir} — it is part of the development workspace (../shared/eval/cosqa), ` +
-      `not of the project; nothing to score.\n`,
-  );
-  return undefined;
-}
-
-/** Indexes the CoSQA corpus in a scratch folder and scores every query over the full ranking. */
-export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
-  const corpus = JSON.parse(readFileSync(join(opts.dataDir, 'corpus.json'), 'utf8')) as Record<string, number>;
-  const queries = JSON.parse(readFileSync(opts.queriesFile, 'utf8')) as Query[];
-
-  const work = mkdtempSync(join(tmpdir(), 'codescout-eval-'));
-  try {
-    const folder = join(work, 'corpus');
-    mkdirSync(folder);
-    const ext = opts.ext ?? 'py';
-    for (const [code, id] of Object.entries(corpus)) {
-      const file = corpusFile(code, id, ext);
-      writeFileSync(join(folder, file.name), file.text);
-    }
-
-    const notices: string[] = [];
-    const engine = await Engine.open(folder, {
-      indexDir: join(work, 'index'),
-      model: opts.model,
-      log: (m) => notices.push(m),
-      lexicalWeight: opts.lexicalWeight,
-      spelling: opts.spelling,
-    });
-    const started = performance.now();
-    const summary = await engine.refresh();
-    const indexSeconds = (performance.now() - started) / 1000;
-
-    const top = summary.chunks; // the full ranking
-    const ranks: number[] = [];
-    const queryStarted = performance.now();
-    for (const q of queries) {
-      const results = await engine.search(q.doc, { top });
-      const gold = `f${q.retrieval_idx}.${ext}`;
-      const seen = new Set<string>();
-      let rank = 0;
-      for (const r of results) {
-        if (seen.has(r.path)) continue; // several chunks of one file count once, at the best
-        seen.add(r.path);
-        if (r.path === gold) {
-          rank = seen.size;
-          break;
-        }
-      }
-      ranks.push(rank);
-    }
-    const msPerQuery = (performance.now() - queryStarted) / queries.length;
-    await engine.close();
-    return {
-      data: opts.queriesFile,
-      mode: summary.mode,
-      model: summary.model ?? null,
-      functions: Object.keys(corpus).length,
-      chunks: summary.chunks,
-      ...score(ranks),
-      indexSeconds: Number(indexSeconds.toFixed(1)),
-      msPerQuery: Number(msPerQuery.toFixed(2)),
-      notices,
-    };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+/** `NAME=VALUE` pairs into RankingOptions: numbers, true/false. */
+export function rankingArgs(pairs: string[]): Partial<RankingOptions> {
+  const out: Record<string, number | boolean> = Object.create(null);
+  for (const pair of pairs) {
+    const m = /^(\w+)=(.+)$/.exec(pair);
+    if (!m) throw new Error(`--rank wants NAME=VALUE, got "${pair}"`);
+    const v = m[2] === 'true' ? true : m[2] === 'false' ? false : Number(m[2]);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`--rank ${m[1]}: not a number: "${m[2]}"`);
+    out[m[1]] = v;
   }
+  return out as Partial<RankingOptions>;
 }
 
 async function main() {
   const { values } = parseArgs({
     options: {
+      set: { type: 'string', default: 'all' },
+      shared: { type: 'string' },
       data: { type: 'string' },
       queries: { type: 'string' },
       ext: { type: 'string' },
       model: { type: 'string' },
+      repo: { type: 'string', multiple: true },
+      rank: { type: 'string', multiple: true },
       'lexical-only': { type: 'boolean' },
-      'lexical-weight': { type: 'string' },
       'no-spelling': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
-  const data = findEvalData(values.data, values.queries);
-  if (!data) process.exit(2);
-  const report = await evaluate({
-    ...data,
-    ext: values.ext,
-    model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
-    lexicalWeight: values['lexical-weight'] === undefined ? undefined : Number(values['lexical-weight']),
-    spelling: values['no-spelling'] ? false : undefined,
-  });
-  if (values.json) {
-    process.stdout.write(JSON.stringify(report) + '\n');
-    return;
+  const set = values.set!;
+  if (set !== 'all' && !(SETS as readonly string[]).includes(set)) {
+    process.stderr.write(`eval: unknown set "${set}"; one of ${SETS.join(', ')}, all\n`);
+    process.exit(2);
   }
-  for (const m of report.notices) process.stderr.write(`eval: ${m}\n`);
-  const set = report.data.endsWith('queries-dev.json') ? 'CoSQA dev' : report.data;
-  process.stdout.write(
-    `${set}: ${report.queries} queries, ${report.functions} functions (${report.chunks} chunks), ` +
-      `${report.mode}${report.model ? ` (${report.model})` : ''}\n` +
-      `MRR ${report.mrr.toFixed(3)}  Recall@1 ${report.recallAt1.toFixed(3)}  Recall@10 ${report.recallAt10.toFixed(3)}\n` +
-      `index ${report.indexSeconds} s, ${report.msPerQuery} ms/query (full ranking)\n`,
-  );
+  const sets = set === 'all' ? (values.data ? ['cosqa'] : [...SETS]) : [set];
+  const model = values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined;
+  const engine: EngineTweaks = {
+    spelling: values['no-spelling'] ? false : undefined,
+    ranking: rankingArgs(values.rank ?? []),
+  };
+  const root = evalRoot(values.shared);
+  const say = (s: string) => process.stdout.write(s + '\n');
+  const report: Record<string, unknown> = {};
+  let missing = false;
+
+  if (sets.includes('semble')) {
+    const dir = findSembleData(root);
+    if (!dir) missing = true;
+    else {
+      const r = await evaluateSemble({ dataDir: dir, model, engine, repos: values.repo, progress: values.json ? undefined : (l) => process.stderr.write(`eval: ${l}\n`) });
+      report.semble = r;
+      if (!values.json) say(formatSemble(r));
+    }
+  }
+  if (sets.includes('cosqa')) {
+    const data = findEvalData(values.data, values.queries, values.shared);
+    if (!data) missing = true;
+    else {
+      const r = await evaluate({ ...data, ext: values.ext, model, engine, cache: !values['no-cache'] });
+      report.cosqa = r;
+      if (!values.json) {
+        for (const m of r.notices) process.stderr.write(`eval: ${m}\n`);
+        const name = r.data.endsWith('queries-dev.json') ? 'CoSQA dev' : r.data;
+        say(
+          `${name}: ${r.queries} queries, ${r.functions} functions (${r.chunks} chunks), ${r.mode}${r.model ? ` (${r.model})` : ''}\n` +
+            `MRR ${r.mrr.toFixed(3)}  Recall@1 ${r.recallAt1.toFixed(3)}  Recall@10 ${r.recallAt10.toFixed(3)}\n` +
+            `index ${r.indexSeconds} s, ${r.msPerQuery} ms/query (full ranking)`,
+        );
+      }
+    }
+  }
+  if (sets.includes('code2code')) {
+    const data = findCode2CodeData();
+    if (!data) missing = true;
+    else {
+      const r = await evaluateCode2Code({ ...data, model, engine });
+      report.code2code = r;
+      if (!values.json) say(formatCode2Code(r));
+    }
+  }
+  if (values.json) say(JSON.stringify(set === 'cosqa' || values.data ? report.cosqa : report));
+  if (missing) process.exit(2);
 }
 
 if (require.main === module) {

@@ -135,8 +135,9 @@ describe('the fixture repository, indexed with the tiny model', () => {
     assert.ok(!legacy.some((h) => h.path === 'examples/legacy_import.py'), 'excluded by .codescoutignore');
     const keys = await engine.search('private signing keys', { top: 50 });
     assert.ok(!keys.some((h) => h.path.startsWith('secrets/')), 'excluded by .gitignore');
+    // examples/ is demoted as likely noise by the ranking stage, never removed: the re-included file is found
     const quickstart = await engine.search('run the quickstart');
-    assert.equal(quickstart[0]?.path, 'examples/quickstart.py', 're-included by !examples/quickstart.py');
+    assert.ok(quickstart.some((h) => h.path === 'examples/quickstart.py'), 're-included by !examples/quickstart.py');
     assert.ok(quickstart.some((h) => h.name === 'run_quickstart'));
   });
 
@@ -205,16 +206,18 @@ describe('the fixture repository, indexed with the tiny model', () => {
     assert.ok(errors.every((h) => h.path === 'src/errors/retry.rs'));
   });
 
-  test('related code: the nearest definition by meaning, never the source itself', async () => {
+  test('related code: the nearest definitions by words and meaning, never the source itself', async () => {
     const parse = await engine.related(PARSER, lineOf(repo, PARSER, 'settings = {}'));
     assert.equal(parse.source.name, 'parse_config');
     assert.equal(parse.results[0].name, 'tokenize_line');
     assert.ok(parse.results.every((h) => !overlaps(h, parse.source)));
-    assert.ok(parse.results.every((h) => h.matchedBy === 'vector'));
+    // related code fuses the source's words with its embedding (RankingOptions.relatedLexicalWeight)
+    assert.equal(parse.results[0].matchedBy, 'both');
 
     const render = await engine.related(BUTTON, lineOf(repo, BUTTON, 'let (r, g, b)'));
     assert.equal(render.source.name, 'render');
-    assert.equal(render.results[0].name, 'click');
+    // the struct whose fields render draws, then its sibling method
+    assert.deepEqual(names(render.results.slice(0, 2)), ['Button', 'click']);
     // the enclosing `impl Button` holds the source: it is not a neighbour either
     assert.ok(render.results.every((h) => !overlaps(h, render.source)), JSON.stringify(render.results.map((h) => h.name)));
     assert.equal((await engine.related(BUTTON, render.source.startLine, { top: 3 })).results.length, 3);
@@ -261,8 +264,9 @@ test('a language named in the query is preferred, not required', async () => {
     const top = async (q: string) => (await engine.search(q, { top: 3 })).map((h) => `${h.name}:${h.language}`);
     assert.equal((await top('retry in typescript'))[0], 'retryRequest:typescript');
     assert.equal((await top('retry in rust'))[0], 'retry_with_backoff:rust');
-    // the other language's match is still listed
-    assert.ok((await top('retry in rust')).includes('retryRequest:typescript'));
+    // the other language's match is still listed (below the named language's chunks, which weigh ×3, RankingOptions.languageBoost)
+    const five = (await engine.search('retry in rust', { top: 5 })).map((h) => `${h.name}:${h.language}`);
+    assert.ok(five.includes('retryRequest:typescript'), JSON.stringify(five));
   } finally {
     await engine.close();
   }
@@ -552,7 +556,7 @@ describe('incremental updates', () => {
     assert.equal(hits[0].path, 'src/ui/button_view.rs');
     assert.ok(!hits.some((h) => h.path === BUTTON));
     const related = await engine.related('src/ui/button_view.rs', lineOf(repo, 'src/ui/button_view.rs', 'let (r, g, b)'));
-    assert.equal(related.results[0].name, 'click');
+    assert.deepEqual(names(related.results.slice(0, 2)), ['Button', 'click']);
   });
 });
 

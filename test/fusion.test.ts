@@ -49,3 +49,22 @@ test('ties break by id and the list is cut at top', () => {
   const fused = fuseRankings([], [3, 1, 2].map((id) => ({ id, score: 0.5 })), 0.6, 2);
   assert.deepEqual(fused.map((h) => h.id), [1, 2]);
 });
+
+test('the vector floor at a fixed rank: a deeper list orders its top as a shallow one does', () => {
+  const lexical = [
+    { id: 1, score: 10 },
+    { id: 2, score: 6 },
+  ];
+  const vector = [0.9, 0.8, 0.7, 0.6, 0.5, 0.1].map((score, i) => ({ id: 10 + i, score }));
+  vector.push({ id: 2, score: 0.85 });
+  const shallow = fuseRankings(lexical, vector.filter((h) => h.score >= 0.6), 0.5, 3, 4);
+  const deep = fuseRankings(lexical, vector, 0.5, 3, 4);
+  assert.deepEqual(deep, shallow);
+  // the 4th best cosine (0.9, 0.85, 0.8, 0.7) is the floor; id 2: 0.5 × 6/10 + 0.5 × (0.85 − 0.7) / (0.9 − 0.7) = 0.675
+  assert.equal(deep[0].id, 2);
+  assert.equal(Number(deep[0].score.toFixed(6)), 0.675);
+  const all = fuseRankings(lexical, vector, 0.5, 10, 4);
+  assert.equal(all.find((h) => h.id === 14)!.score, 0);
+  // without a floor rank, the last candidate is the floor (the earlier behaviour): the deep list differs
+  assert.notDeepEqual(fuseRankings(lexical, vector, 0.5, 3), fuseRankings(lexical, vector.filter((h) => h.score >= 0.6), 0.5, 3));
+});

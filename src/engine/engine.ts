@@ -17,8 +17,12 @@ import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
 import { lexicalQueryTokens } from './index/lexical-fields';
-import { fuseRankings, DEFAULT_LEXICAL_WEIGHT, type MatchedBy, type Scored } from './search/fusion';
+import type { MatchedBy, Scored } from './search/fusion';
+import { definitionKey } from './search/definitions';
 import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
+import { NameIndex } from './search/name-index';
+import { queryShape, type QueryShape } from './search/query-kind';
+import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
 import { Speller, type SpelledQuery } from './search/spelling';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
@@ -36,8 +40,8 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   model?: string | null;
   /** inference threads (default 1) */
   threads?: number;
-  /** weight of the lexical side in hybrid ranking (default DEFAULT_LEXICAL_WEIGHT) */
-  lexicalWeight?: number;
+  /** the ranking stage's knobs (search/ranker.ts); each unset one takes its documented default (DEFAULT_RANKING) */
+  ranking?: Partial<RankingOptions>;
   /**
    * Correct misspelt and run-together query words against the model's word list (search/spelling.ts);
    * default true. Needs a model whose tokenizer has a word-level vocabulary.
@@ -143,16 +147,14 @@ export interface IndexContents {
   languages: Record<string, number>;
 }
 
-/** How many candidates each side contributes to the fusion. */
-const CANDIDATES = 200;
-/** Multiplies the fused score of chunks in a language the query names: a strong preference, not a filter. */
-const LANGUAGE_BOOST = 1.5;
-
 export class Engine {
   /** the file {@link chunkText} read last, with the index's record of it */
   private lastFile: { path: string; size: number; mtimeMs: number; bytes: Buffer } | undefined;
   /** built on first search; null when there is no dictionary or spelling is off */
   private speller: Speller | null | undefined;
+  private readonly ranking: RankingOptions;
+  /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
+  private names: { state: LoadedIndex; updatedAt: string | null; chunks: number; index: NameIndex } | undefined;
 
   private constructor(
     readonly root: string,
@@ -161,10 +163,13 @@ export class Engine {
     private readonly embedder: Embedder | undefined,
     private readonly storage: IndexStorage,
     private state: LoadedIndex,
-  ) {}
+  ) {
+    this.ranking = rankingOptions(options.ranking);
+  }
 
   /** Opens (or creates) the index of `root`. A damaged index is discarded, with a notice, and rebuilt by the next refresh. */
   static async open(root: string, options: EngineOptions = {}): Promise<Engine> {
+    rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
     const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
@@ -297,7 +302,13 @@ export class Engine {
     checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
     const spelled = this.spell(query);
     const parsed = parseQuery(spelled.text);
-    const hits = await this.rank(parsed.lexicalTokens, (e) => e.embedQuery(spelled.text), opts, new Set(parsed.languages.flatMap(languageIds)));
+    const hits = await this.rank(
+      parsed.lexicalTokens,
+      (e) => e.embedQuery(spelled.text),
+      opts,
+      queryShape(spelled.text),
+      new Set(parsed.languages.flatMap(languageIds)),
+    );
     return spelled.corrections.length ? { hits, searchedFor: spelled.text } : { hits };
   }
 
@@ -322,53 +333,47 @@ export class Engine {
    * by meaning, with the lexical ranking fused in; lexical-only without a model.
    */
   async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts);
+    return this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY);
   }
 
   /**
-   * Hybrid ranking of the lexical matches of `tokens` and the vector neighbours of an embedding.
-   * Chunks in a language the query named (`preferred`) rank ahead of equally good others.
+   * The lexical matches of `tokens` and the vector neighbours of an embedding, through the
+   * ranking stage (search/ranker.ts). Chunks in a language the query named (`preferred`) rank
+   * ahead of equally good others.
    */
   private async rank(
     tokens: string[],
     embed: (e: Embedder) => Promise<Float32Array>,
     opts: SearchOptions,
+    shape: QueryShape,
     preferred: ReadonlySet<string> = new Set(),
   ): Promise<SearchHit[]> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
-    const k = Math.max(top, CANDIDATES);
-    const lexical = this.state.lexical.search(tokens, k, filter);
+    const lexical = this.state.lexical.search(tokens, Math.max(top, this.ranking.lexicalDepth), filter);
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
       const v = await embed(this.embedder);
-      if (v.some((x) => x !== 0)) vector = this.state.vectors.search(v, k, filter).map((h) => ({ id: h.label, score: h.score }));
+      if (v.some((x) => x !== 0)) {
+        vector = this.state.vectors.search(v, Math.max(top, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }));
+      }
     }
-    const weight = this.options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
-    const fused = fuseRankings(lexical, vector, vector.length ? weight : 1, k);
-    if (preferred.size) {
-      for (const h of fused) if (preferred.has(this.state.catalog.chunks.get(h.id)!.language)) h.score *= LANGUAGE_BOOST;
-      fused.sort((a, b) => b.score - a.score || a.id - b.id);
-    }
-    return this.onePerDefinition(fused, top).map((h) => this.hit(this.state.catalog.chunks.get(h.id)!, h.score, h.matchedBy));
+    const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
+    const named = this.namedDefinitions(shape, filter);
+    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, chunk, top }, this.ranking);
+    return ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy));
   }
 
-  /**
-   * A long definition is indexed as several windows; a result list shows it once, at its
-   * best-scoring window.
-   */
-  private onePerDefinition<T extends { id: number }>(ranked: T[], top: number): T[] {
-    const seen = new Set<string>();
-    const out: T[] = [];
-    for (const h of ranked) {
-      const c = this.state.catalog.chunks.get(h.id)!;
-      const key = definitionKey(c);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(h);
-      if (out.length === top) break;
+  /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */
+  private namedDefinitions(shape: QueryShape, filter: ((id: number) => boolean) | undefined): number[] {
+    if (!shape.names.length || this.ranking.definitionBoost === 0) return [];
+    const { state } = this;
+    const n = this.names;
+    if (!n || n.state !== state || n.updatedAt !== state.updatedAt || n.chunks !== state.catalog.chunks.size) {
+      this.names = { state, updatedAt: state.updatedAt, chunks: state.catalog.chunks.size, index: new NameIndex(state.catalog.chunks.values()) };
     }
-    return out;
+    const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES));
+    return filter ? ids.filter(filter) : ids;
   }
 
   /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
@@ -383,21 +388,18 @@ export class Engine {
       c.path === source.path && (definitionKey(c) === sourceKey || (c.startLine <= source.endLine && source.startLine <= c.endLine));
     const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
 
-    const k = top * 3; // room for windows of one definition, which count once
-    let ranked: { id: number; score: number; matchedBy: MatchedBy }[];
+    // the source's own words are the lexical query; its vector, when there is one, the vector query
+    const tokens = lexicalQueryTokens(await this.chunkText(source));
+    const lexical = this.state.lexical.search(tokens, Math.max(top * 3, this.ranking.lexicalDepth), filter);
     const vec = this.state.vectors?.getVector(source.id);
-    if (vec && this.state.vectors) {
-      ranked = this.state.vectors.search(vec, k, filter).map((h) => ({ id: h.label, score: h.score, matchedBy: 'vector' as const }));
-    } else {
-      // Lexical-only: the source chunk's own words are the query.
-      const text = await this.chunkText(source);
-      ranked = this.state.lexical
-        .search(lexicalQueryTokens(text), k, filter)
-        .map((h) => ({ id: h.id, score: h.score, matchedBy: 'lexical' as const }));
-    }
+    const vector: Scored[] = vec && this.state.vectors
+      ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))
+      : [];
+    const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
+    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), chunk, top }, this.ranking);
     return {
       source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
-      results: this.onePerDefinition(ranked, top).map((h) => this.hit(this.state.catalog.chunks.get(h.id)!, h.score, h.matchedBy)),
+      results: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),
     };
   }
 
@@ -499,13 +501,11 @@ export class Engine {
   }
 }
 
-/**
- * What makes chunks parts of one definition: the windows of a long definition share its path,
- * kind, container, name and signature (overloads differ by signature); a gap window is its own.
- */
-function definitionKey(c: ChunkRecord): string {
-  return c.kind === 'window' ? `${c.id}` : `${c.path}\0${c.kind}\0${c.container ?? ''}\0${c.name}\0${c.signature}`;
-}
+/** At most this many definitions of one queried name join the candidates. */
+const NAMED_CANDIDATES = 50;
+
+/** The shape of a query that is code (related code, find similar): no names to define, no words to match paths. */
+const CODE_QUERY: QueryShape = { kind: 'code', names: [] };
 
 /** {@link Engine.related} at a location where no indexed chunk is: a normal answer for callers such as hovers. */
 export class NothingIndexedError extends Error {

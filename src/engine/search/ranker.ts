@@ -1,0 +1,273 @@
+/**
+ * The ranking stage: from the lexical and vector candidates of a query to the result list.
+ *
+ *   fuse (per query kind)  →  priors (definitions, paths, noise)  →  file evidence  →  one per definition, diversified across files
+ *
+ * Every step is a named option of {@link RankingOptions}, with the default measured on the dev
+ * sets (semble-dev and CoSQA dev; BENCHMARKS.md has the ablation). An option at its "off" value
+ * (a boost of 0, a penalty or decay of 1) leaves that step out.
+ */
+import type { ChunkRecord } from '../catalog';
+import { lexicalQueryTokens } from '../index/lexical-fields';
+import { definitionKey } from './definitions';
+import { fuseRankings, type FusedHit, type Scored } from './fusion';
+import { askedNoise, isHeaderWindow, pathInfo } from './path-priors';
+import { compact, type QueryShape } from './query-kind';
+
+export interface RankingOptions {
+  /** weight of the lexical side in the hybrid score of natural-language queries (the vector side gets 1 − w) */
+  lexicalWeight: number;
+  /** the same for symbol queries (one identifier or qualified name): names are matched by words, not meaning */
+  symbolLexicalWeight: number;
+  /** the same for code used as a query (related code, find similar): the source's words against its embedding */
+  relatedLexicalWeight: number;
+  /** candidates taken from the lexical index per query */
+  lexicalDepth: number;
+  /** candidates taken from the vector index per query; the cosine of the last of them is the vector side's zero (see fuse) */
+  vectorDepth: number;
+  /**
+   * a chunk that defines a name the query mentions gains this × the best fused score of the query (so that
+   * the definition of a named symbol ranks near the top however long it is); names guessed from capitalised
+   * words count half, a qualifier that does not match halves it again
+   */
+  definitionBoost: number;
+  /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
+  pathBoost: number;
+  /** × this for tests, examples, vendored and generated copies and declaration stubs, unless the query asks for that kind */
+  noisePenalty: number;
+  /** × this for a line window that is a code file's import or licence header */
+  headerPenalty: number;
+  /**
+   * each chunk gains this × the scores of (up to) the next two best strong candidates of its file (those
+   * scoring at least half the best candidate's): a file with several strong chunks is likely the answer.
+   * Not for code as a query (related code), whose words match its own file's chunks.
+   */
+  fileEvidence: number;
+  /** the n-th further result from one file scores × this^n, so that the list reaches more files */
+  fileDecay: number;
+  /** × this for chunks in a language the query names */
+  languageBoost: number;
+}
+
+/**
+ * The defaults, chosen on semble-dev and CoSQA dev with the embedded model (bench/tune-ranking.ts;
+ * the ablation table is in BENCHMARKS.md). Each part helped semble-dev on its own and together they
+ * leave CoSQA (one function per file, so no path, noise or file evidence) no worse.
+ */
+export const DEFAULT_RANKING: Readonly<RankingOptions> = {
+  lexicalWeight: 0.6,
+  symbolLexicalWeight: 0.7,
+  relatedLexicalWeight: 0.3,
+  lexicalDepth: 200,
+  vectorDepth: 200,
+  definitionBoost: 1,
+  pathBoost: 1,
+  noisePenalty: 0.5,
+  headerPenalty: 0.5,
+  fileEvidence: 0.2,
+  fileDecay: 0.5,
+  languageBoost: 3,
+};
+
+/** Checks a caller's options and fills in the defaults; a bad value is a clear error. */
+export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOptions {
+  const o: RankingOptions = { ...DEFAULT_RANKING };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_RANKING, key)) throw new Error(`unknown ranking option "${key}"`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
+    (o as unknown as Record<string, number>)[key] = value;
+  }
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'fileDecay'] as const) {
+    if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
+  }
+  for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`ranking option ${key} must be a whole number ≥ 1, got ${o[key]}`);
+  }
+  return o;
+}
+
+export interface RankInput {
+  lexical: Scored[];
+  /** empty in lexical-only mode */
+  vector: Scored[];
+  /** definitions of the names the query mentions, candidates whatever their lexical and vector scores */
+  named: readonly number[];
+  /** the query's lexical tokens (after language names were taken out) */
+  tokens: readonly string[];
+  shape: QueryShape;
+  /** languages the query names */
+  preferred: ReadonlySet<string>;
+  chunk: (id: number) => ChunkRecord;
+  top: number;
+}
+
+/** Words that carry no subject in a developer's question, as index terms; they earn no path credit. */
+const STOP_TERMS = new Set(
+  lexicalQueryTokens(
+    'a an the of to in on for from with by and or not is are be how does do what where which when why who this that these those it its ' +
+      'into via as at work works handled handle used use using implement implemented implementation get set',
+  ),
+);
+
+interface Candidate extends FusedHit {
+  c: ChunkRecord;
+}
+
+/** Fuses, re-scores and orders the candidates; returns at most `top`, one per definition. */
+export function rankCandidates(input: RankInput, options: RankingOptions): FusedHit[] {
+  const { shape, chunk } = input;
+  const hybrid = input.vector.length > 0;
+  const weight = !hybrid ? 1 : shape.kind === 'symbol' ? options.symbolLexicalWeight : shape.kind === 'code' ? options.relatedLexicalWeight : options.lexicalWeight;
+  // one object shape for every candidate (no spreads), which keeps the loops below monomorphic
+  const candidates: Candidate[] = fuseRankings(input.lexical, input.vector, weight, Infinity, options.vectorDepth).map((h) => ({
+    id: h.id,
+    score: h.score,
+    matchedBy: h.matchedBy,
+    lexicalScore: h.lexicalScore,
+    vectorScore: h.vectorScore,
+    c: chunk(h.id),
+  }));
+  let best = 0;
+  for (const h of candidates) best = Math.max(best, h.score);
+  if (input.named.length) {
+    const have = new Set(candidates.map((h) => h.id));
+    for (const id of input.named) {
+      if (have.has(id)) continue;
+      have.add(id);
+      candidates.push({ id, score: 0, matchedBy: 'lexical', lexicalScore: undefined, vectorScore: undefined, c: chunk(id) });
+    }
+  }
+
+  const asked = askedNoise(input.tokens);
+  const queryTerms = shape.kind === 'code' ? [] : [...new Set(input.tokens)].filter((t) => !STOP_TERMS.has(t));
+  const shares = new Map<string, number>();
+  const pathShare = (path: string, terms: ReadonlySet<string>): number => {
+    let share = shares.get(path);
+    if (share === undefined) {
+      share = queryTerms.filter((t) => terms.has(t)).length / queryTerms.length;
+      shares.set(path, share);
+    }
+    return share;
+  };
+
+  for (const h of candidates) {
+    const c = h.c;
+    let factor = 1;
+    const info = pathInfo(c.path);
+    if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path, info.terms);
+    if (options.noisePenalty < 1 && info.noise && !asked.has(info.noise)) factor *= options.noisePenalty;
+    if (options.headerPenalty < 1 && isHeaderWindow(c)) factor *= options.headerPenalty;
+    if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
+    h.score *= factor;
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape);
+  }
+
+  if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
+  return diversify(candidates, input.top, options.fileDecay).map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
+}
+
+/** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
+function definitionMatch(c: ChunkRecord, shape: QueryShape): number {
+  const name = compact(c.name);
+  let best = 0;
+  for (const n of shape.names) {
+    if (n.name !== name) continue;
+    let m = n.strong ? 1 : 0.5;
+    if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
+    best = Math.max(best, m);
+  }
+  return best;
+}
+
+/** Adds to each candidate `weight` × the scores of the next two best strong candidates (≥ half the best) of its file. */
+function addFileEvidence(candidates: Candidate[], weight: number): void {
+  let best = 0;
+  for (const h of candidates) best = Math.max(best, h.score);
+  const strong = best / 2;
+  const byFile = new Map<string, number[]>();
+  for (const h of candidates) {
+    if (h.score < strong) continue;
+    const scores = byFile.get(h.c.path);
+    if (scores) scores.push(h.score);
+    else byFile.set(h.c.path, [h.score]);
+  }
+  for (const scores of byFile.values()) scores.sort((a, b) => b - a).splice(3);
+  const gains = candidates.map((h) => {
+    const top3 = byFile.get(h.c.path);
+    if (!top3) return 0;
+    // the two best others: the file's top three less this chunk if it is among them
+    const at = top3.indexOf(h.score);
+    const others = at >= 0 ? top3.filter((_, i) => i !== at) : top3;
+    return weight * ((others[0] ?? 0) + (others[1] ?? 0));
+  });
+  candidates.forEach((h, i) => (h.score += gains[i]));
+}
+
+/**
+ * Orders the candidates by score, one per definition, the n-th further chunk of a file scoring
+ * × decay^n. A max-heap keeps this O(n log n): a popped candidate whose file has gained results
+ * since it was scored goes back with its decayed score.
+ */
+function diversify(candidates: Candidate[], top: number, decay: number): Candidate[] {
+  const heap = new MaxHeap<{ h: Candidate; score: number; seen: number }>((a, b) => a.score - b.score || b.h.id - a.h.id);
+  for (const h of candidates) heap.push({ h, score: h.score, seen: 0 });
+  const perFile = new Map<string, number>();
+  const definitions = new Set<string>();
+  const out: Candidate[] = [];
+  while (out.length < top && heap.size) {
+    const e = heap.pop()!;
+    const key = definitionKey(e.h.c);
+    if (definitions.has(key)) continue;
+    const n = perFile.get(e.h.c.path) ?? 0;
+    if (n > e.seen && decay < 1) {
+      heap.push({ h: e.h, score: e.h.score * decay ** n, seen: n });
+      continue;
+    }
+    definitions.add(key);
+    perFile.set(e.h.c.path, n + 1);
+    e.h.score = e.score;
+    out.push(e.h);
+  }
+  return out;
+}
+
+class MaxHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly cmp: (a: T, b: T) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: T): void {
+    const a = this.items;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.cmp(a[i], a[p]) <= 0) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    if (!a.length) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.cmp(a[l], a[m]) > 0) m = l;
+        if (r < a.length && this.cmp(a[r], a[m]) > 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The ranking stage (src/engine/search/ranker.ts and its parts): query shapes, path priors,
+ * definitions of named symbols, demotion of noise, diversity across files, option checks, and
+ * the date-fns case of the issue end to end (lexical-only, so no model is needed).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChunkRecord } from '../src/engine/catalog';
+import { Engine } from '../src/engine/engine';
+import { parseQuery } from '../src/engine/search/query';
+import { queryShape } from '../src/engine/search/query-kind';
+import { isHeaderWindow, noiseKind, askedNoise } from '../src/engine/search/path-priors';
+import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
+import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
+import { TempDirs, writeIn } from './helpers/workspace';
+
+const temp = new TempDirs();
+after(() => temp.cleanup());
+
+test('symbol queries: identifiers and qualified names; natural language spots the names inside', () => {
+  assert.deepEqual(queryShape('Sinatra::Base'), { kind: 'symbol', names: [{ name: 'base', qualifier: 'sinatra', strong: true }] });
+  assert.deepEqual(queryShape('http.Client'), { kind: 'symbol', names: [{ name: 'client', qualifier: 'http', strong: true }] });
+  assert.deepEqual(queryShape(' render_template '), { kind: 'symbol', names: [{ name: 'rendertemplate', strong: true }] });
+  assert.equal(queryShape('add business days').kind, 'natural');
+  assert.deepEqual(queryShape('add business days').names, []);
+  const nl = queryShape('how does Flask call error_handler() for HTTPException?');
+  assert.equal(nl.kind, 'natural');
+  assert.deepEqual(
+    nl.names.map((n) => [n.name, n.strong]),
+    [
+      ['flask', false],
+      ['errorhandler', true],
+      ['httpexception', true],
+    ],
+  );
+});
+
+test("the word 'constructor' (an Object.prototype key) is an ordinary query word", () => {
+  const q = parseQuery('constructor of a class');
+  assert.deepEqual(q.languages, []);
+  assert.ok(q.lexicalTokens.length > 0);
+});
+
+test('noise by path: tests, examples, vendored, generated, stubs; real modules named like them are not', () => {
+  assert.equal(noiseKind('tests/test_app.py'), 'test');
+  assert.equal(noiseKind('src/test/java/com/x/FooTest.java'), 'test');
+  assert.equal(noiseKind('pkg/server_test.go'), 'test');
+  assert.equal(noiseKind('src/addBusinessDays/test.ts'), 'test'); // date-fns keeps each function's tests beside it
+  assert.equal(noiseKind('src/contest.ts'), undefined);
+  assert.equal(noiseKind('src/addBusinessDays/index.test.ts'), 'test');
+  assert.equal(noiseKind('examples/basic.rs'), 'example');
+  assert.equal(noiseKind('third_party/zlib/inflate.c'), 'vendored');
+  assert.equal(noiseKind('api/v1/service.pb.go'), 'generated');
+  assert.equal(noiseKind('types/index.d.ts'), 'stub');
+  assert.equal(noiseKind('src/flask/testing.py'), undefined);
+  assert.equal(noiseKind('src/app.py'), undefined);
+  assert.deepEqual([...askedNoise(lexicalQueryTokens('tests for addBusinessDays'))], ['test']);
+  assert.deepEqual([...askedNoise(lexicalQueryTokens('add business days'))], []);
+});
+
+test('import and licence header windows of code files are told from code and prose', () => {
+  const w = (snippet: string, startLine = 1, language: ChunkRecord['language'] = 'typescript') => ({ kind: 'window' as const, language, snippet, startLine });
+  assert.ok(isHeaderWindow(w("import { addDays } from '../addDays';", 1)));
+  assert.ok(isHeaderWindow(w('from __future__ import annotations', 1, 'python')));
+  assert.ok(isHeaderWindow(w('#include <stdio.h>', 3, 'c')));
+  assert.ok(isHeaderWindow(w('/* Copyright (c) Joyent */', 1, 'c')));
+  assert.ok(!isHeaderWindow(w('/* a comment in the middle */', 40, 'c')));
+  assert.ok(!isHeaderWindow(w('const x = addDays(date, 1);', 1)));
+  assert.ok(!isHeaderWindow(w('import this section of the guide', 1, 'markdown')));
+  assert.ok(!isHeaderWindow({ kind: 'function', language: 'typescript', snippet: 'import x from "y"', startLine: 1 }));
+});
+
+let nextId = 0;
+function chunk(path: string, name: string, kind: ChunkRecord['kind'] = 'function', snippet = `function ${name}()`): ChunkRecord {
+  return { id: nextId++, path, name, kind, language: 'typescript', signature: snippet, snippet, startByte: 0, endByte: 1, startLine: 1, endLine: 5 };
+}
+
+function rank(chunks: ChunkRecord[], lexical: [ChunkRecord, number][], query: string, options: Partial<RankingOptions> = {}, named: ChunkRecord[] = []) {
+  const byId = new Map(chunks.map((c) => [c.id, c]));
+  const input: RankInput = {
+    lexical: lexical.map(([c, score]) => ({ id: c.id, score })),
+    vector: [],
+    named: named.map((c) => c.id),
+    tokens: lexicalQueryTokens(query),
+    shape: queryShape(query),
+    preferred: new Set(),
+    chunk: (id) => byId.get(id)!,
+    top: 10,
+  };
+  return rankCandidates(input, rankingOptions(options)).map((h) => byId.get(h.id)!);
+}
+
+test('a chunk that defines the queried symbol ranks first, even when BM25 found it weak or not at all', () => {
+  const users = chunk('src/cli.py', 'make_app');
+  const flask = chunk('src/app.py', 'Flask', 'class', 'class Flask(App):');
+  const proxy = chunk('src/globals.py', 'FlaskProxy', 'class');
+  assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8], [flask, 2]], 'Flask').map((c) => c.name), ['Flask', 'make_app', 'FlaskProxy']);
+  // off: BM25 order
+  assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8], [flask, 2]], 'Flask', { definitionBoost: 0 }).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
+  // not retrieved by words at all, but named: a candidate all the same, level with the best match (ahead of FlaskProxy)
+  const named = rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', {}, [flask]).map((c) => c.name);
+  assert.deepEqual(named, ['make_app', 'Flask', 'FlaskProxy']); // level with make_app, which wins the tie by id
+  assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', { definitionBoost: 0 }, [flask]).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
+});
+
+test('tests are demoted, not removed, and kept whole when the query asks for tests', () => {
+  const spec = chunk('src/addBusinessDays/index.test.ts', 'it');
+  const impl = chunk('src/addBusinessDays/index.ts', 'addBusinessDays');
+  const lexical: [ChunkRecord, number][] = [[spec, 10], [impl, 8]];
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days', { pathBoost: 0 }).map((c) => c.path), ['src/addBusinessDays/index.ts', 'src/addBusinessDays/index.test.ts']);
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days tests', { pathBoost: 0 }).map((c) => c.path), ['src/addBusinessDays/index.test.ts', 'src/addBusinessDays/index.ts']);
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days', { pathBoost: 0, noisePenalty: 1 }).map((c) => c.path)[0], 'src/addBusinessDays/index.test.ts');
+});
+
+test('further chunks of one file decay, so the list reaches other files', () => {
+  const a = [1, 2, 3].map((i) => chunk('a.ts', `a${i}`));
+  const b = chunk('b.ts', 'b');
+  const lexical: [ChunkRecord, number][] = [[a[0], 10], [a[1], 9.5], [a[2], 9], [b, 6]];
+  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 1, fileEvidence: 0 }).map((c) => c.name), ['a1', 'a2', 'a3', 'b']);
+  assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 0.5, fileEvidence: 0 }).map((c) => c.name), ['a1', 'b', 'a2', 'a3']);
+});
+
+test('a file with several strong chunks outranks a lone chunk of the same strength; weak chunks do not count', () => {
+  const lone = chunk('lone.ts', 'lone');
+  const a = [1, 2, 3].map((i) => chunk('many.ts', `m${i}`));
+  const weak = [1, 2, 3].map((i) => chunk('weak.ts', `w${i}`));
+  const lexical: [ChunkRecord, number][] = [[lone, 10], [a[0], 9.5], [a[1], 8], [a[2], 7], [weak[0], 9], [weak[1], 1], [weak[2], 1]];
+  const all = [lone, ...a, ...weak];
+  assert.deepEqual(rank(all, lexical, 'x', { fileEvidence: 0, fileDecay: 1 }).slice(0, 3).map((c) => c.name), ['lone', 'm1', 'w1']);
+  // normalised: lone 1, m 0.95 / 0.8 / 0.7, w1 0.9; m1 gains 0.2 × (0.8 + 0.7) = 0.3, m2 0.33, m3 0.35;
+  // w1 gains nothing from its file's chunks under half the best
+  const ranked = rank(all, lexical, 'x', { fileEvidence: 0.2, fileDecay: 1 }).map((c) => c.name);
+  assert.deepEqual(ranked.slice(0, 5), ['m1', 'm2', 'm3', 'lone', 'w1']);
+});
+
+test('ranking options: defaults fill in, a bad value is a clear error', () => {
+  assert.deepEqual(rankingOptions(), DEFAULT_RANKING);
+  assert.equal(rankingOptions({ fileDecay: 0.25 }).fileDecay, 0.25);
+  assert.throws(() => rankingOptions({ fileDecay: 2 }), /fileDecay must be between 0 and 1/);
+  assert.throws(() => rankingOptions({ lexicalDepth: 0 }), /lexicalDepth must be a whole number/);
+  assert.throws(() => rankingOptions({ nonsense: 1 } as unknown as Partial<RankingOptions>), /unknown ranking option "nonsense"/);
+  assert.throws(() => rankingOptions({ pathBoost: Number.NaN }), /pathBoost must be a finite number/);
+});
+
+test('date-fns "add business days": addBusinessDays itself first, not an import line, a wrapper or a test', async () => {
+  const root = await temp.make('datefns');
+  const fn = (name: string, sign: string) =>
+    `import { addDays } from "../addDays/index.js";\nimport { isSaturday } from "../isSaturday/index.js";\nimport { isSunday } from "../isSunday/index.js";\nimport { isWeekend } from "../isWeekend/index.js";\nimport { toDate } from "../toDate/index.js";\n\n` +
+    `/**\n * Add the specified number of business days (mon - fri) to the given date, ignoring weekends.\n */\nexport function ${name}(date, amount) {\n  const result = toDate(date);\n  const startedOnWeekend = isWeekend(result);\n  let restDays = Math.abs(${sign}amount % 5);\n  while (restDays > 0) {\n    result.setDate(result.getDate() + 1);\n    if (!isWeekend(result)) restDays -= 1;\n  }\n  if (startedOnWeekend && isWeekend(result) && amount !== 0) {\n    if (isSaturday(result)) result.setDate(result.getDate() + (amount < 0 ? 2 : -1));\n    if (isSunday(result)) result.setDate(result.getDate() + (amount < 0 ? 1 : -2));\n  }\n  return result;\n}\n`;
+  await writeIn(root, 'src/addBusinessDays/index.ts', fn('addBusinessDays', ''));
+  await writeIn(root, 'src/subBusinessDays/index.ts', 'import { addBusinessDays } from "../addBusinessDays/index.js";\nimport { addDays } from "../addDays/index.js";\nimport { isWeekend } from "../isWeekend/index.js";\n\n/** Subtract the specified number of business days. */\nexport function subBusinessDays(date, amount) {\n  return addBusinessDays(date, -amount);\n}\n');
+  await writeIn(root, 'src/fp/addBusinessDays/index.ts', 'import { addBusinessDays as fn } from "../../addBusinessDays/index.js";\nimport { convertToFP } from "../_lib/convertToFP/index.js";\n\nexport const addBusinessDays = convertToFP(fn, 2);\n');
+  await writeIn(root, 'src/addBusinessDays/test.ts', 'import { describe, expect, it } from "vitest";\nimport { addBusinessDays } from "./index.js";\nimport { addDays } from "../addDays/index.js";\n\ndescribe("addBusinessDays", () => {\n  it("adds the given number of business days", () => {\n    const result = addBusinessDays(new Date(2014, 8, 1), 10);\n    expect(result).toEqual(new Date(2014, 8, 15));\n  });\n});\n');
+  const engine = await Engine.open(root, { indexDir: await temp.make('datefns-index'), model: null });
+  try {
+    await engine.refresh();
+    const hits = await engine.search('add business days', { top: 5 });
+    assert.equal(hits[0].path, 'src/addBusinessDays/index.ts');
+    assert.equal(hits[0].name, 'addBusinessDays');
+    // the test file and the fp/ wrapper's import window come after the two real functions
+    assert.deepEqual(hits.slice(0, 2).map((h) => h.name), ['addBusinessDays', 'subBusinessDays']);
+    // the old ranking put an import window first
+    const before = await Engine.open(root, {
+      indexDir: await temp.make('datefns-index-plain'),
+      model: null,
+      ranking: { definitionBoost: 0, pathBoost: 0, noisePenalty: 1, headerPenalty: 1, fileDecay: 1, fileEvidence: 0 },
+    });
+    try {
+      await before.refresh();
+      const plain = await before.search('add business days', { top: 5 });
+      assert.notDeepEqual(plain.map((h) => `${h.path}:${h.startLine}`), hits.map((h) => `${h.path}:${h.startLine}`));
+    } finally {
+      await before.close();
+    }
+  } finally {
+    await engine.close();
+  }
+});
