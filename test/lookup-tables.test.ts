@@ -59,6 +59,10 @@ const ALLOWED: readonly Allowed[] = [
     why: 'tokenizer.json / tokenizer_config.json as parsed: only the fixed keys padding and pad_token are read',
   },
   {
+    file: 'src/engine/search/ranker.ts', rule: 'object-literal table lookup', text: 'o[key]',
+    why: 'rankingOptions(): key is a keyof RankingOptions, either from a fixed list or narrowed by isRankingKey (a Set of the option names)',
+  },
+  {
     file: 'src/engine/vectors/model-config.ts', rule: 'string-keyed type', text: 'Record<string, unknown>',
     why: 'codescout-model.json as parsed: Fields reads only its own keys (Object.hasOwn) and rejects unknown ones',
   },

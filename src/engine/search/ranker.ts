@@ -69,14 +69,21 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   languageBoost: 3,
 };
 
+/** The names of the ranking options: a Set, so that a name from outside never meets Object.prototype. */
+const RANKING_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_RANKING));
+
+function isRankingKey(key: string): key is keyof RankingOptions {
+  return RANKING_KEYS.has(key);
+}
+
 /** Checks a caller's options and fills in the defaults; a bad value is a clear error. */
 export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOptions {
   const o: RankingOptions = { ...DEFAULT_RANKING };
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined) continue;
-    if (!Object.prototype.hasOwnProperty.call(DEFAULT_RANKING, key)) throw new Error(`unknown ranking option "${key}"`);
+    if (!isRankingKey(key)) throw new Error(`unknown ranking option "${key}"`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
-    (o as unknown as Record<string, number>)[key] = value;
+    o[key] = value;
   }
   for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'fileDecay'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
