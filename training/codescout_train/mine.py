@@ -197,7 +197,8 @@ ALL_LANGUAGES = ("python",) + tuple(CHUNKER_SOURCES)
 
 def _glob_last(pattern: str) -> str | None:
     import glob
-    hits = sorted(glob.glob(pattern))
+    # os.path.exists follows links: a link left dangling (openjdk's lib/src.zip without its -source package) is no archive
+    hits = sorted(h for h in glob.glob(pattern) if os.path.exists(h))
     return hits[-1] if hits else None
 
 
