@@ -74,8 +74,9 @@ function covers(hit: Pick<SearchHit, 'path' | 'startLine' | 'endLine'>, t: Targe
 
 /**
  * NDCG@10 of one result list as the benchmark defines it: binary gain per target (relevant and
- * secondary alike, each counted once at the first result that covers it); the ideal is min(10, n)
- * hits at the top, n being the targets whose file is indexed.
+ * secondary alike, each counted once at the first result that covers it; a rank's gain is 0 or 1,
+ * as in the benchmark's code, so one result covering two targets gains once); the ideal is
+ * min(10, n) hits at the top, n being the targets whose file is indexed.
  */
 export function ndcgAt10(hits: Pick<SearchHit, 'path' | 'startLine' | 'endLine'>[], targets: Target[], indexed: (path: string) => boolean): number {
   const unique = new Map<string, Target>();
@@ -83,11 +84,14 @@ export function ndcgAt10(hits: Pick<SearchHit, 'path' | 'startLine' | 'endLine'>
   const live = [...unique.values()].filter((t) => indexed(typeof t === 'string' ? t : t.path));
   if (!live.length) return 0;
   const top = hits.slice(0, 10);
-  let dcg = 0;
+  // binary gain per rank: a result that is the first to cover two targets is still one gain
+  const gain = new Set<number>();
   for (const t of live) {
     const rank = top.findIndex((h) => covers(h, t)) + 1;
-    if (rank > 0) dcg += 1 / Math.log2(rank + 1);
+    if (rank > 0) gain.add(rank);
   }
+  let dcg = 0;
+  for (const rank of gain) dcg += 1 / Math.log2(rank + 1);
   let ideal = 0;
   for (let r = 1; r <= Math.min(10, live.length); r++) ideal += 1 / Math.log2(r + 1);
   return dcg / ideal;

@@ -33,6 +33,9 @@ test('symbol queries: identifiers and qualified names; natural language spots th
       ['httpexception', true],
     ],
   );
+  // a possessive names the thing it follows
+  assert.deepEqual(queryShape("how does Flask's app context work").names, [{ name: 'flask', strong: false }]);
+  assert.deepEqual(queryShape('where is BaseModel’s validator run').names, [{ name: 'basemodel', strong: true }]);
 });
 
 test("the word 'constructor' (an Object.prototype key) is an ordinary query word", () => {

@@ -68,7 +68,8 @@ export function queryShape(text: string): QueryShape {
     return { kind: 'symbol', names: n ? [n] : [] };
   }
   const names: QueryShape['names'] = [];
-  const words = trimmed.split(/\s+/).map((w) => w.replace(/^[^\p{L}_$]+|[^\p{L}\p{N}_$)]+$/gu, ''));
+  // a possessive ("Flask's", "BaseModel’s") names the word before it
+  const words = trimmed.split(/\s+/).map((w) => w.replace(/^[^\p{L}_$]+|[^\p{L}\p{N}_$)]+$/gu, '').replace(/['’]s$/u, ''));
   words.forEach((w, i) => {
     if (!w || !QUALIFIED.test(w)) return;
     const strong = codeLike(w);
