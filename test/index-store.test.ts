@@ -191,6 +191,22 @@ describe('--index-dir never deletes what is not the index', () => {
     assert.deepEqual(listing(dir), [...mine].sort());
   });
 
+  test("a folder of the user's that holds a manifest.json of its own is refused and left as it was", async () => {
+    const repo = await workspace();
+    const dir = await temp.make('users-extension');
+    const mine = new Map([
+      ['manifest.json', '{"manifest_version": 3, "name": "my extension", "version": "1.0"}\n'],
+      ['background.js', 'chrome.runtime.onInstalled.addListener(() => {});\n'],
+    ]);
+    for (const [f, text] of mine) writeFileSync(path.join(dir, f), text);
+    const run = await cli(['index', repo, '--index-dir', dir, '--lexical-only']);
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, /holds other files/);
+    assert.deepEqual(listing(dir), [...mine.keys()].sort());
+    for (const [f, text] of mine) assert.equal(readFileSync(path.join(dir, f), 'utf8'), text, f);
+  });
+
   test("files the user adds to an index folder survive every save", async () => {
     const repo = await workspace();
     const dir = path.join(await temp.make('index-with-extras'), 'index');
