@@ -178,6 +178,29 @@ describe('a reader while another process saves the same index', () => {
   });
 });
 
+describe('a reader while another process writes the first generation', () => {
+  test('finds no index yet, and does not call it damaged', async () => {
+    const repo = await workspace('first-write');
+    const indexDir = path.join(await temp.make('first-write-index'), 'index');
+    // The writer holds the lock and has written a data file of generation 1, not yet its manifest.
+    const lock = IndexLock.acquire(indexDir);
+    assert.ok(lock instanceof IndexLock);
+    try {
+      writeFileSync(path.join(indexDir, 'catalog.g1.json'), '{"nextId":');
+      const { engine, logs } = await open(repo, indexDir);
+      try {
+        assert.equal(engine.contents().files, 0);
+        assert.ok(logs.some((m) => m.includes('is updating this index')), logs.join('\n'));
+        assert.deepEqual(logs.filter((m) => /damaged|rebuilt/.test(m)), []);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      lock.release();
+    }
+  });
+});
+
 describe('--index-dir never deletes what is not the index', () => {
   test('a folder of other files is refused and left as it was', async () => {
     const repo = await workspace();

@@ -105,7 +105,9 @@ export class IndexStorage {
         state = this.readCommitted(log);
       } catch (err) {
         if (!(err instanceof IndexCorruptError)) throw err;
-        log(err.message);
+        // Data files and no manifest, while another process holds the lock: it is writing the first generation.
+        const firstBeingWritten = reason !== undefined && 'heldBy' in reason && manifestSnapshot(this.dir) === undefined;
+        if (!firstBeingWritten) log(err.message);
       }
       let embeddingCache: EmbeddingCache | undefined;
       if (this.embedder && writer) {
