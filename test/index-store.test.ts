@@ -245,6 +245,21 @@ describe('--index-dir never deletes what is not the index', () => {
 });
 
 describe('locks', () => {
+  test('closing the engine releases the lock even when the model fails to shut down', async () => {
+    const repo = await workspace('close-fails');
+    const dir = path.join(await temp.make('close-fails'), 'index');
+    const engine = await Engine.open(repo, { indexDir: dir, model });
+    const embedder = (engine as unknown as { embedder: { dispose(): Promise<void> } }).embedder;
+    const dispose = embedder.dispose.bind(embedder);
+    embedder.dispose = async () => {
+      await dispose();
+      throw new Error('the model did not shut down');
+    };
+    assert.ok(existsSync(path.join(dir, 'index.lock')));
+    await assert.rejects(engine.close(), /did not shut down/);
+    assert.equal(existsSync(path.join(dir, 'index.lock')), false, 'the lock outlives the engine');
+  });
+
   test('a lock whose pid now belongs to another live process (pid 1) is stale', async () => {
     const repo = await workspace();
     const dir = path.join(await temp.make('stale-lock'), 'index');

@@ -446,8 +446,11 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    await this.embedder?.dispose();
-    await this.state.close();
+    try {
+      await this.embedder?.dispose();
+    } finally {
+      await this.state.close(); // the lock is released whatever happened to the model
+    }
   }
 
   private filterFor(opts: SearchOptions): ((id: number) => boolean) | undefined {
