@@ -281,7 +281,7 @@ export class IndexStorage {
     const sameModel = meta.modelId === (this.embedder?.id ?? null);
     let vectors: VectorIndex | undefined;
     if (this.embedder && sameModel) {
-      vectors = VectorIndex.load(generation.verifiedPath('vectors.bin'), { dimension: this.embedder.dimension });
+      vectors = VectorIndex.fromBytes(generation.read('vectors.bin'), { dimension: this.embedder.dimension }); // read once: verified, then loaded
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
