@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, rename, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import {
@@ -227,6 +228,30 @@ describe('the fixture repository, indexed with the tiny model', () => {
     await assert.rejects(engine.related('README.md', 9999), /no indexed code at README\.md:9999/);
     await assert.rejects(engine.related('src/missing.py', 1), /no indexed code/);
   });
+});
+
+test('related code never blocks on an indexed file that a named pipe has since replaced', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const engine = await Engine.open(repo, { indexDir, model: null });
+  try {
+    await engine.refresh();
+    const line = lineOf(repo, PARSER, 'settings = {}');
+    const file = path.join(repo, PARSER);
+    await unlink(file);
+    execFileSync('mkfifo', [file]);
+    const answer = engine.related(PARSER, line);
+    // A blocked open waits for a writer: if it is still waiting after a long while, be that
+    // writer (open and close the pipe) so that the test ends, and fail.
+    let blocked = false;
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+    await Promise.race([answer.catch(() => undefined), timer.then(() => (blocked = true))]);
+    if (blocked) closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+    const related = await answer;
+    assert.equal(blocked, false, 'related code waited on the named pipe');
+    assert.equal(related.source.name, 'parse_config');
+  } finally {
+    await engine.close();
+  }
 });
 
 test('a word match outside the vector candidates is reported as matched by words (lexical)', async () => {

@@ -178,6 +178,29 @@ describe('a reader while another process saves the same index', () => {
   });
 });
 
+describe('a reader while another process writes the first generation', () => {
+  test('finds no index yet, and does not call it damaged', async () => {
+    const repo = await workspace('first-write');
+    const indexDir = path.join(await temp.make('first-write-index'), 'index');
+    // The writer holds the lock and has written a data file of generation 1, not yet its manifest.
+    const lock = IndexLock.acquire(indexDir);
+    assert.ok(lock instanceof IndexLock);
+    try {
+      writeFileSync(path.join(indexDir, 'catalog.g1.json'), '{"nextId":');
+      const { engine, logs } = await open(repo, indexDir);
+      try {
+        assert.equal(engine.contents().files, 0);
+        assert.ok(logs.some((m) => m.includes('is updating this index')), logs.join('\n'));
+        assert.deepEqual(logs.filter((m) => /damaged|rebuilt/.test(m)), []);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      lock.release();
+    }
+  });
+});
+
 describe('--index-dir never deletes what is not the index', () => {
   test('a folder of other files is refused and left as it was', async () => {
     const repo = await workspace();
@@ -189,6 +212,22 @@ describe('--index-dir never deletes what is not the index', () => {
     assertPlainLines(run.stderr);
     assert.match(run.stderr, /holds other files/);
     assert.deepEqual(listing(dir), [...mine].sort());
+  });
+
+  test("a folder of the user's that holds a manifest.json of its own is refused and left as it was", async () => {
+    const repo = await workspace();
+    const dir = await temp.make('users-extension');
+    const mine = new Map([
+      ['manifest.json', '{"manifest_version": 3, "name": "my extension", "version": "1.0"}\n'],
+      ['background.js', 'chrome.runtime.onInstalled.addListener(() => {});\n'],
+    ]);
+    for (const [f, text] of mine) writeFileSync(path.join(dir, f), text);
+    const run = await cli(['index', repo, '--index-dir', dir, '--lexical-only']);
+    assert.equal(run.code, 1, run.stderr);
+    assertPlainLines(run.stderr);
+    assert.match(run.stderr, /holds other files/);
+    assert.deepEqual(listing(dir), [...mine.keys()].sort());
+    for (const [f, text] of mine) assert.equal(readFileSync(path.join(dir, f), 'utf8'), text, f);
   });
 
   test("files the user adds to an index folder survive every save", async () => {
@@ -206,6 +245,21 @@ describe('--index-dir never deletes what is not the index', () => {
 });
 
 describe('locks', () => {
+  test('closing the engine releases the lock even when the model fails to shut down', async () => {
+    const repo = await workspace('close-fails');
+    const dir = path.join(await temp.make('close-fails'), 'index');
+    const engine = await Engine.open(repo, { indexDir: dir, model });
+    const embedder = (engine as unknown as { embedder: { dispose(): Promise<void> } }).embedder;
+    const dispose = embedder.dispose.bind(embedder);
+    embedder.dispose = async () => {
+      await dispose();
+      throw new Error('the model did not shut down');
+    };
+    assert.ok(existsSync(path.join(dir, 'index.lock')));
+    await assert.rejects(engine.close(), /did not shut down/);
+    assert.equal(existsSync(path.join(dir, 'index.lock')), false, 'the lock outlives the engine');
+  });
+
   test('a lock whose pid now belongs to another live process (pid 1) is stale', async () => {
     const repo = await workspace();
     const dir = path.join(await temp.make('stale-lock'), 'index');

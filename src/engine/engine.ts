@@ -7,11 +7,11 @@
  * nothing from 'vscode'. Indexing is incremental and resumable (see indexer.ts); the stored
  * index is verified on open and rebuilt, with a message, when it is damaged.
  */
-import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkRecord } from './catalog';
 import { LANGUAGES, languageForPath } from './chunks/languages';
+import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
@@ -446,8 +446,11 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    await this.embedder?.dispose();
-    await this.state.close();
+    try {
+      await this.embedder?.dispose();
+    } finally {
+      await this.state.close(); // the lock is released whatever happened to the model
+    }
   }
 
   private filterFor(opts: SearchOptions): ((id: number) => boolean) | undefined {
@@ -495,7 +498,10 @@ export class Engine {
     const record = this.state.catalog.files.get(path);
     const last = this.lastFile;
     if (last && record && last.path === path && last.size === record.size && last.mtimeMs === record.mtimeMs) return last.bytes;
-    const bytes = await readFile(join(this.root, path));
+    // only a regular file is opened: a named pipe put in its place would block forever
+    const read = await readRegularFile(join(this.root, path), true);
+    if (!('bytes' in read)) throw new Error(`${path} cannot be read`);
+    const { bytes } = read;
     this.lastFile = record ? { path, size: record.size, mtimeMs: record.mtimeMs, bytes } : undefined;
     return bytes;
   }

@@ -246,8 +246,13 @@ export class VectorIndex {
    * file has none.
    */
   static load(filePath: string, options: VectorIndexOptions): VectorIndex {
+    return VectorIndex.fromBytes(fs.readFileSync(filePath), options);
+  }
+
+  /** {@link load} from the file's bytes, already read (and verified) by the caller. */
+  static fromBytes(bytes: Buffer, options: VectorIndexOptions): VectorIndex {
     const index = new VectorIndex(options);
-    const reader = new ByteReader(fs.readFileSync(filePath), FILE_LABEL);
+    const reader = new ByteReader(bytes, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
     if (version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);

@@ -24,7 +24,7 @@ import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, MANIFEST_FILE, manifestSnapshot, openGeneration } from './store';
+import { clearFileSlot, commitGeneration, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile } from './store';
 import { VectorIndex } from './vector-index';
 
 /** 2: the manifest carries a checksum of itself. */
@@ -105,7 +105,9 @@ export class IndexStorage {
         state = this.readCommitted(log);
       } catch (err) {
         if (!(err instanceof IndexCorruptError)) throw err;
-        log(err.message);
+        // Data files and no manifest, while another process holds the lock: it is writing the first generation.
+        const firstBeingWritten = reason !== undefined && 'heldBy' in reason && manifestSnapshot(this.dir) === undefined;
+        if (!firstBeingWritten) log(err.message);
       }
       let embeddingCache: EmbeddingCache | undefined;
       if (this.embedder && writer) {
@@ -208,8 +210,9 @@ export class IndexStorage {
   }
 
   /**
-   * Refuses a folder that cannot hold this index: one that is not a folder, one that holds
-   * other files and no index, or another workspace folder's index.
+   * Refuses a folder that cannot hold this index: one that is not a folder, or one that holds
+   * other files and no index (a manifest.json of its own is not one). Another workspace
+   * folder's index is refused when it is read.
    */
   private checkFolder(): void {
     let names: string[];
@@ -223,15 +226,15 @@ export class IndexStorage {
       }
       throw err;
     }
-    if (names.includes(MANIFEST_FILE)) return;
+    if (names.every((name) => name === MANIFEST_FILE || isIndexFileName(name))) return;
+    // The user's files beside an index are kept; beside a manifest.json that is not an index's, they are not an index.
+    if (names.includes(MANIFEST_FILE) && isIndexManifest(join(this.dir, MANIFEST_FILE))) return;
     const foreign = names.filter((name) => !isIndexFileName(name));
-    if (foreign.length > 0) {
-      throw new IndexFolderError(
-        this.dir,
-        `the index folder ${this.dir} holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) ` +
-          'and no Code Scout index; choose an empty or new folder',
-      );
-    }
+    throw new IndexFolderError(
+      this.dir,
+      `the index folder ${this.dir} holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) ` +
+        'and no Code Scout index; choose an empty or new folder',
+    );
   }
 
   /**
@@ -278,7 +281,7 @@ export class IndexStorage {
     const sameModel = meta.modelId === (this.embedder?.id ?? null);
     let vectors: VectorIndex | undefined;
     if (this.embedder && sameModel) {
-      vectors = VectorIndex.load(generation.verifiedPath('vectors.bin'), { dimension: this.embedder.dimension });
+      vectors = VectorIndex.fromBytes(generation.read('vectors.bin'), { dimension: this.embedder.dimension }); // read once: verified, then loaded
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
@@ -368,6 +371,21 @@ function isIndexFileName(name: string): boolean {
     /^\.(manifest\.json|embeddings-[0-9a-f]{12}\.cache)\..+\.tmp$/.test(name) ||
     DATA_FILES.some((file) => new RegExp(`^${file.replace('.', '\\.g\\d+\\.')}$`).test(name))
   );
+}
+
+/**
+ * Whether a manifest.json was written by Code Scout (of any format version, damaged data files
+ * or not): a JSON object with a numeric format version, a generation number and a file list.
+ */
+function isIndexManifest(filePath: string): boolean {
+  try {
+    const m: unknown = JSON.parse(readRegularFile(filePath).toString('utf8'));
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+    const { version, generation, files } = m as Record<string, unknown>;
+    return typeof version === 'number' && Number.isSafeInteger(generation) && typeof files === 'object' && files !== null;
+  } catch {
+    return false;
+  }
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
