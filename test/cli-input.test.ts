@@ -63,7 +63,9 @@ describe('option values are checked before anything loads', () => {
 
   test('--path: empty, absolute and unbalanced globs are refused in words; picomatch does not speak', () => {
     refused(search('--path='), /--path needs a glob such as 'src\/\*\*', got an empty value/);
-    refused(search('--path', '['), /--path '\[' is not a valid glob: a '\[' has no closing '\]' \(write \\\] for a literal '\]'\)/);
+    refused(search('--path', '['), /--path '\[' is not a valid glob: a '\[' has no closing '\]' \(write \\\[ for a literal '\['\)/);
+    refused(search('--path', 'src/a]'), /a '\]' has no opening '\[' \(write \\\] for a literal '\]'\)/);
+    refused(search('--path', '(a'), /a '\(' has no closing '\)' \(write \\\( for a literal '\('\)/);
     refused(search('--path', '**/{'), /--path '\*\*\/\{' is not a valid glob: a '\{' has no closing '\}'/);
     refused(search('--path', 'src/a)'), /a '\)' has no opening '\('/);
     refused(search('--path', 'src\\'), /not a valid glob: it ends in a '\\' that escapes nothing/);

@@ -223,8 +223,9 @@ function checkedGlob(glob: string): string {
     const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
     if (m) {
       const [open, close] = m[1] === 'closing' ? [[...PAIRS].find(([, c]) => c === m[2])?.[0] ?? '?', m[2]] : [m[2], PAIRS.get(m[2]) ?? '?'];
-      const missing = m[1] === 'closing' ? `a '${open}' has no closing '${close}'` : `a '${close}' has no opening '${open}'`;
-      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${m[2]} for a literal '${m[2]}')`);
+      // the unmatched character is the one to escape for a literal one
+      const [missing, unmatched] = m[1] === 'closing' ? [`a '${open}' has no closing '${close}'`, open] : [`a '${close}' has no opening '${open}'`, close];
+      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${unmatched} for a literal '${unmatched}')`);
     }
     const why = glob.endsWith('\\') ? ": it ends in a '\\' that escapes nothing" : '';
     throw new UsageError(`--path ${quoted(glob)} is not a valid glob${why}`);
