@@ -27,7 +27,10 @@ export class InvalidRequestError extends Error {}
  * query is one bad request rather than a failure of every folder.
  */
 export const MAX_QUERY_CHARS = ENGINE_MAX_QUERY_CHARS;
-/** Longest code for a similarity search (a selection): the model reads only its start anyway. */
+/**
+ * Most code a similarity search compares (a selection): the model reads only its start anyway,
+ * so a longer selection is cut here, not refused.
+ */
 export const MAX_CODE_CHARS = 200_000;
 /** Most results one request may ask for. */
 export const MAX_TOP = 1000;
@@ -131,7 +134,7 @@ function folderOptions(value: unknown, what: string): FolderOptions {
 export function queryParams(value: unknown, code: boolean): QueryParams {
   const f = fields(value, code ? 'the similar request' : 'the search request');
   const params: QueryParams = {
-    text: code ? text(f('text'), 'the code to compare', MAX_CODE_CHARS) : searchQuery(f('text')),
+    text: code ? codeStart(text(f('text'), 'the code to compare', Number.MAX_SAFE_INTEGER)) : searchQuery(f('text')),
     top: integer(f('top'), 'top', 1, MAX_TOP),
   };
   const languages = optional(f('languages'), (v) => list(v, 'languages', name));
@@ -141,6 +144,13 @@ export function queryParams(value: unknown, code: boolean): QueryParams {
   if (paths) params.paths = paths;
   if (folder !== undefined) params.root = folder;
   return params;
+}
+
+/** The first MAX_CODE_CHARS characters of `code`, never half of a surrogate pair. */
+function codeStart(code: string): string {
+  if (code.length <= MAX_CODE_CHARS) return code;
+  const end = /[\ud800-\udbff]/.test(code.charAt(MAX_CODE_CHARS - 1)) ? MAX_CODE_CHARS - 1 : MAX_CODE_CHARS;
+  return code.slice(0, end);
 }
 
 /** A search query of at most MAX_QUERY_CHARS code points (two UTF-16 units each at most). */
