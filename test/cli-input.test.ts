@@ -122,6 +122,11 @@ describe('option values are checked before anything loads', () => {
   test("related's <path>:<line>: a line from 1 to 999999999", () => {
     assert.deepEqual(parse('related', folder, 'src/a.py:12').location, { path: 'src/a.py', line: 12 });
     assert.deepEqual(parse('related', folder, 'a:b.py:3').location, { path: 'a:b.py', line: 3 });
+    for (const written of ['./src/a.py', '././src//a.py', 'src/./a.py', 'src/b/../a.py']) {
+      assert.deepEqual(parse('related', folder, `${written}:5`).location, { path: 'src/a.py', line: 5 }, written);
+    }
+    assert.deepEqual(parse('related', folder, '..x/a.py:5').location, { path: '..x/a.py', line: 5 });
+    assert.deepEqual(parse('related', folder, 'src/../../a.py:5').location, { path: '../a.py', line: 5 }, 'still outside: refused later, in words');
     for (const bad of ['a.py', 'a.py:0', 'a.py:-1', 'a.py:1000000000', 'a.py:1e3', ':5']) {
       refused(['related', folder, bad], /expected <path>:<line> with a line from 1 to 999999999/);
     }
