@@ -63,7 +63,9 @@ describe('option values are checked before anything loads', () => {
 
   test('--path: empty, absolute and unbalanced globs are refused in words; picomatch does not speak', () => {
     refused(search('--path='), /--path needs a glob such as 'src\/\*\*', got an empty value/);
-    refused(search('--path', '['), /--path '\[' is not a valid glob: a '\[' has no closing '\]' \(write \\\] for a literal '\]'\)/);
+    refused(search('--path', '['), /--path '\[' is not a valid glob: a '\[' has no closing '\]' \(write \\\[ for a literal '\['\)/);
+    refused(search('--path', 'src/a]'), /a '\]' has no opening '\[' \(write \\\] for a literal '\]'\)/);
+    refused(search('--path', '(a'), /a '\(' has no closing '\)' \(write \\\( for a literal '\('\)/);
     refused(search('--path', '**/{'), /--path '\*\*\/\{' is not a valid glob: a '\{' has no closing '\}'/);
     refused(search('--path', 'src/a)'), /a '\)' has no opening '\('/);
     refused(search('--path', 'src\\'), /not a valid glob: it ends in a '\\' that escapes nothing/);
@@ -120,6 +122,11 @@ describe('option values are checked before anything loads', () => {
   test("related's <path>:<line>: a line from 1 to 999999999", () => {
     assert.deepEqual(parse('related', folder, 'src/a.py:12').location, { path: 'src/a.py', line: 12 });
     assert.deepEqual(parse('related', folder, 'a:b.py:3').location, { path: 'a:b.py', line: 3 });
+    for (const written of ['./src/a.py', '././src//a.py', 'src/./a.py', 'src/b/../a.py']) {
+      assert.deepEqual(parse('related', folder, `${written}:5`).location, { path: 'src/a.py', line: 5 }, written);
+    }
+    assert.deepEqual(parse('related', folder, '..x/a.py:5').location, { path: '..x/a.py', line: 5 });
+    assert.deepEqual(parse('related', folder, 'src/../../a.py:5').location, { path: '../a.py', line: 5 }, 'still outside: refused later, in words');
     for (const bad of ['a.py', 'a.py:0', 'a.py:-1', 'a.py:1000000000', 'a.py:1e3', ':5']) {
       refused(['related', folder, bad], /expected <path>:<line> with a line from 1 to 999999999/);
     }

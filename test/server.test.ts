@@ -27,7 +27,8 @@ import {
 } from '../src/protocol/protocol';
 import { Coalescer } from '../src/server/coalescer';
 import { LruCache } from '../src/server/lru-cache';
-import { MAX_QUERY_CHARS } from '../src/server/requests';
+import { InvalidRequestError, MAX_CODE_CHARS, MAX_QUERY_CHARS, queryParams } from '../src/server/requests';
+import { MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS } from '../src/engine/search/query';
 import { buildFixtureModel, copyFixtureRepo, lineOf, TempDirs, TOO_LARGE_FILE, writeIn } from './helpers/workspace';
 
 /** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
@@ -377,6 +378,23 @@ test('coalescer: one action per burst, after a quiet spell or at the latest afte
   } finally {
     mock.timers.reset();
   }
+});
+
+test('search requests: the query limit is the engine’s, in code points, so a longer query is one bad request, not a failure of every folder; similar cuts long code', () => {
+  assert.equal(MAX_QUERY_CHARS, ENGINE_MAX_QUERY_CHARS);
+  const tooLong = (err: unknown) => err instanceof InvalidRequestError && err.message === `the search query is longer than ${ENGINE_MAX_QUERY_CHARS} characters`;
+  for (const text of ['x'.repeat(ENGINE_MAX_QUERY_CHARS + 1), '😀'.repeat(ENGINE_MAX_QUERY_CHARS + 1), 'x'.repeat(1_000_000)]) {
+    assert.throws(() => queryParams({ text, top: 5 }, false), tooLong, `${text.length} UTF-16 units`);
+  }
+  for (const text of ['x'.repeat(ENGINE_MAX_QUERY_CHARS), '😀'.repeat(ENGINE_MAX_QUERY_CHARS)]) {
+    assert.equal(queryParams({ text, top: 5 }, false).text, text);
+  }
+  // code to compare is not a query: a long selection is accepted, and one past MAX_CODE_CHARS is cut, not refused
+  const code = 'x'.repeat(ENGINE_MAX_QUERY_CHARS * 10);
+  assert.equal(queryParams({ text: code, top: 5 }, true).text, code);
+  const huge = `${'x'.repeat(MAX_CODE_CHARS - 1)}😀${'y'.repeat(1000)}`;
+  assert.equal(queryParams({ text: huge, top: 5 }, true).text, 'x'.repeat(MAX_CODE_CHARS - 1), 'not half an emoji');
+  assert.equal(queryParams({ text: 'z'.repeat(MAX_CODE_CHARS * 3), top: 5 }, true).text, 'z'.repeat(MAX_CODE_CHARS));
 });
 
 test('lru cache: keeps the most recently used entries, including null answers', () => {

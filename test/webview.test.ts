@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { contentSecurityPolicy, sidebarHtml } from '../src/extension/sidebar/html';
 import { MAX_TEXT, parseWebviewMessage, resultsMessage } from '../src/extension/sidebar/messages';
+import { MAX_QUERY_CHARS } from '../src/engine/search/query';
 import { highlight, matchReason, queryTerms, resultView } from '../src/extension/sidebar/result-view';
 import type { FolderHit } from '../src/protocol/protocol';
 import { runSidebar } from './helpers/webview-dom';
@@ -31,6 +32,11 @@ test('webview messages: the known shapes pass, with only their own fields', () =
     'what the extension sends (searchedFor) is not taken from the webview',
   );
   assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42' }), { type: 'open', id: 'r42' });
+  // every query the engine searches (up to MAX_QUERY_CHARS code points) reaches it, and so does a
+  // longer one, which the engine refuses with a message the sidebar shows rather than silence
+  for (const query of ['x'.repeat(MAX_QUERY_CHARS), '😀'.repeat(MAX_QUERY_CHARS), 'x'.repeat(MAX_QUERY_CHARS + 1)]) {
+    assert.deepEqual(parseWebviewMessage({ type: 'search', query, language: '', path: '' }), { type: 'search', query, language: '', path: '' });
+  }
 });
 
 test('webview messages: anything else is rejected', () => {

@@ -6,7 +6,7 @@
  * contract in docs/cli.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import picomatch from 'picomatch';
 import type { EngineOptions } from '../engine/engine';
@@ -166,7 +166,8 @@ function parseLocation(rest: string[]): { path: string; line: number } {
   if (!m || !/^0*[1-9]\d{0,8}$/.test(m[2])) {
     throw new UsageError(`expected <path>:<line> with a line from 1 to 999999999, got ${quoted(rest[0])}`);
   }
-  return { path: m[1], line: Number(m[2]) };
+  // the index names files by their plain relative path: `./src//a.py` is `src/a.py`
+  return { path: posix.normalize(m[1]), line: Number(m[2]) };
 }
 
 /** A whole number from 1 to `max`, or undefined when the option is absent. */
@@ -223,8 +224,9 @@ function checkedGlob(glob: string): string {
     const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
     if (m) {
       const [open, close] = m[1] === 'closing' ? [[...PAIRS].find(([, c]) => c === m[2])?.[0] ?? '?', m[2]] : [m[2], PAIRS.get(m[2]) ?? '?'];
-      const missing = m[1] === 'closing' ? `a '${open}' has no closing '${close}'` : `a '${close}' has no opening '${open}'`;
-      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${m[2]} for a literal '${m[2]}')`);
+      // the unmatched character is the one to escape for a literal one
+      const [missing, unmatched] = m[1] === 'closing' ? [`a '${open}' has no closing '${close}'`, open] : [`a '${close}' has no opening '${open}'`, close];
+      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${unmatched} for a literal '${unmatched}')`);
     }
     const why = glob.endsWith('\\') ? ": it ends in a '\\' that escapes nothing" : '';
     throw new UsageError(`--path ${quoted(glob)} is not a valid glob${why}`);

@@ -3,6 +3,7 @@
  * a file name or a line of code must not clear the screen, set the window title or split a
  * `path:line` line in two. JSON output needs none of this (JSON escapes control characters).
  */
+import { escapeMatches } from '../engine/visible-text';
 
 /**
  * Characters that are escaped: C0 controls except tab (newline and ESC included), DEL, C1
@@ -23,12 +24,7 @@ const NAMED = new Map<string, string>([
  * unchanged; an ESC sequence loses its ESC and prints as plain characters.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const named = NAMED.get(c);
-    if (named !== undefined) return named;
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
+  return escapeMatches(text, UNSAFE, NAMED);
 }
 
 /** At most `max` characters of a value quoted in a message; longer values end in `…`. */

@@ -4,6 +4,7 @@
  * hovers are Markdown, command links carry JSON in a URI, and notifications turn
  * `[label](command:…)` into links. Each function keeps the text readable and literal.
  */
+import { escapeMatches } from '../engine/visible-text';
 
 /**
  * VS Code's icon syntax in labels: `$(name)` or `$(name~modifier)` (ThemeIcon's name and
@@ -34,16 +35,12 @@ const NAMED = new Map([
 
 /** One line of text: controls become visible escapes (`\n`, `\x1b`, `\u{202e}`), as in a quoted file name. */
 export function oneLine(text: string): string {
-  return text.replace(INVISIBLE, (c) => NAMED.get(c) ?? escapeCode(c.codePointAt(0)!));
+  return escapeMatches(text, INVISIBLE, NAMED);
 }
 
 /** A line of code: tabs are spaces, other controls visible escapes. */
 export function codeLine(text: string): string {
   return oneLine(text.replace(/\t/g, '  '));
-}
-
-function escapeCode(code: number): string {
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
 }
 
 /** Text of a QuickPick item or title: one line, icons shown as text. */

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { ownFields, type OwnFields } from '../engine/own-fields';
+import { checkQueryLength, MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS, QueryTooLongError } from '../engine/search/query';
 import type {
   ConfigureParams,
   DefinitionsParams,
@@ -21,9 +22,15 @@ import type {
 
 export class InvalidRequestError extends Error {}
 
-/** Longest search query, in characters: longer ones are refused with this limit in the message. */
-export const MAX_QUERY_CHARS = 10_000;
-/** Longest code for a similarity search (a selection): the model reads only its start anyway. */
+/**
+ * Longest search query, in characters (code points): the engine's own limit, so that a longer
+ * query is one bad request rather than a failure of every folder.
+ */
+export const MAX_QUERY_CHARS = ENGINE_MAX_QUERY_CHARS;
+/**
+ * Most code a similarity search compares (a selection): the model reads only its start anyway,
+ * so a longer selection is cut here, not refused.
+ */
 export const MAX_CODE_CHARS = 200_000;
 /** Most results one request may ask for. */
 export const MAX_TOP = 1000;
@@ -126,9 +133,8 @@ function folderOptions(value: unknown, what: string): FolderOptions {
 /** Search (`code` false) or similar (`code` true) parameters. */
 export function queryParams(value: unknown, code: boolean): QueryParams {
   const f = fields(value, code ? 'the similar request' : 'the search request');
-  const max = code ? MAX_CODE_CHARS : MAX_QUERY_CHARS;
   const params: QueryParams = {
-    text: text(f('text'), code ? 'the code to compare' : 'the search query', max),
+    text: code ? codeStart(text(f('text'), 'the code to compare', Number.MAX_SAFE_INTEGER)) : searchQuery(f('text')),
     top: integer(f('top'), 'top', 1, MAX_TOP),
   };
   const languages = optional(f('languages'), (v) => list(v, 'languages', name));
@@ -138,6 +144,27 @@ export function queryParams(value: unknown, code: boolean): QueryParams {
   if (paths) params.paths = paths;
   if (folder !== undefined) params.root = folder;
   return params;
+}
+
+/** The first MAX_CODE_CHARS characters of `code`, never half of a surrogate pair. */
+function codeStart(code: string): string {
+  if (code.length <= MAX_CODE_CHARS) return code;
+  const end = /[\ud800-\udbff]/.test(code.charAt(MAX_CODE_CHARS - 1)) ? MAX_CODE_CHARS - 1 : MAX_CODE_CHARS;
+  return code.slice(0, end);
+}
+
+/** A search query of at most MAX_QUERY_CHARS code points (two UTF-16 units each at most). */
+function searchQuery(value: unknown): string {
+  const query = text(value, 'the search query', Number.MAX_SAFE_INTEGER);
+  const tooLong = new InvalidRequestError(`the search query is longer than ${MAX_QUERY_CHARS} characters`);
+  if (query.length > 2 * MAX_QUERY_CHARS) throw tooLong;
+  try {
+    checkQueryLength(query, MAX_QUERY_CHARS);
+  } catch (err) {
+    if (err instanceof QueryTooLongError) throw tooLong;
+    throw err;
+  }
+  return query;
 }
 
 export function relatedParams(value: unknown): RelatedParams {

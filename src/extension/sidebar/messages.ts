@@ -41,8 +41,12 @@ export function resultsMessage(query: string, list: ResultList, searchedFor?: st
   return { type: 'results', query, ...(searchedFor !== undefined ? { searchedFor } : {}), ...(setQuery ? { setQuery } : {}), ...list };
 }
 
-/** Longest query or filter the webview may send. */
-export const MAX_TEXT = 1000;
+/**
+ * Longest query or filter the webview may send: well above the engine's query limit (2,000
+ * characters), which answers a longer query with a message the sidebar shows; a message over
+ * this bound is dropped without an answer.
+ */
+export const MAX_TEXT = 10_000;
 const ID = /^[a-z]\d{1,9}$/;
 
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
