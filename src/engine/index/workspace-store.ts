@@ -26,6 +26,7 @@ import { LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile } from './store';
 import { VectorIndex } from './vector-index';
+import { ownFields } from '../own-fields';
 
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
@@ -379,10 +380,10 @@ function isIndexFileName(name: string): boolean {
  */
 function isIndexManifest(filePath: string): boolean {
   try {
-    const m: unknown = JSON.parse(readRegularFile(filePath).toString('utf8'));
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
-    const { version, generation, files } = m as Record<string, unknown>;
-    return typeof version === 'number' && Number.isSafeInteger(generation) && typeof files === 'object' && files !== null;
+    const field = ownFields(JSON.parse(readRegularFile(filePath).toString('utf8')));
+    if (!field) return false;
+    const files = field('files');
+    return typeof field('version') === 'number' && Number.isSafeInteger(field('generation')) && typeof files === 'object' && files !== null;
   } catch {
     return false;
   }
