@@ -45,7 +45,7 @@ export interface RankingOptions {
   fileEvidence: number;
   /** the n-th further result from one file scores × this^n, so that the list reaches more files */
   fileDecay: number;
-  /** × this for chunks in a language the query names */
+  /** × this for chunks in a language the query names (1: no preference; 0 would drop them) */
   languageBoost: number;
 }
 
