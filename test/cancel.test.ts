@@ -12,6 +12,7 @@ import { cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Engine, type IndexSummary } from '../src/engine/engine';
 import type { Progress } from '../src/engine/types';
+import { WorkspaceFolderError } from '../src/engine/files/scan';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
 import { differingFiles, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
@@ -242,5 +243,36 @@ describe('a folder the scan cannot read', () => {
     await writeFile(path.join(locked, 'extra_parser.py'), 'def parse_extra(text):\n    return text\n');
     const third = await index(root, indexDir);
     assert.match(third.stderr, /\(1 parsed, 0 removed\)/, third.stderr);
+  });
+});
+
+describe('a workspace folder that vanishes while the engine has it open', () => {
+  test('refresh and status fail in words, and the saved index is kept for when the folder returns', async () => {
+    const parent = await temp.make('vanish');
+    const root = await copyFixtureRepo(path.join(parent, 'repo'));
+    const indexDir = path.join(parent, 'index');
+    const engine = await Engine.open(root, { indexDir, model: null });
+    try {
+      await engine.refresh();
+      const chunks = engine.contents().chunks;
+      assert.ok(chunks > 0);
+      const moved = path.join(parent, 'moved');
+      await cp(root, moved, { recursive: true });
+      await rm(root, { recursive: true, force: true });
+      const worded = (err: unknown) => {
+        assert.ok(err instanceof WorkspaceFolderError, String(err));
+        assert.match(err.message, /^cannot scan the folder \S+repo: it no longer exists; the index is kept as it was$/);
+        return true;
+      };
+      await assert.rejects(engine.refresh(), worded);
+      await assert.rejects(engine.status(), worded);
+      assert.equal(engine.contents().chunks, chunks, 'nothing was concluded from the failed scan');
+      await cp(moved, root, { recursive: true });
+      const back = await engine.refresh();
+      assert.equal(engine.contents().chunks, chunks);
+      assert.equal(back.filesRemoved, 0);
+    } finally {
+      await engine.close();
+    }
   });
 });

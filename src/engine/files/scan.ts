@@ -45,6 +45,20 @@ export interface ScanResult {
   unknownPaths: string[];
 }
 
+/** The workspace folder itself cannot be read (deleted, unmounted, no permission): nothing can be scanned. */
+export class WorkspaceFolderError extends Error {
+  override readonly name = 'WorkspaceFolderError';
+
+  constructor(
+    readonly folder: string,
+    cause: unknown,
+  ) {
+    const code = errorCode(cause);
+    const why = code === 'ENOENT' ? 'it no longer exists' : code === 'ENOTDIR' ? 'it is not a folder' : `it cannot be read (${code})`;
+    super(`cannot scan the folder ${folder}: ${why}; the index is kept as it was`, { cause });
+  }
+}
+
 export interface ScanOptions {
   /** files larger than this are skipped as 'too-large' (default 1 MiB) */
   maxFileBytes?: number;
@@ -109,7 +123,12 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     if (code !== 'ENOENT') result.unknownPaths.push(path);
   };
 
-  const rootReal = await realpath(rootAbs);
+  let rootReal: string;
+  try {
+    rootReal = await realpath(rootAbs);
+  } catch (err) {
+    throw new WorkspaceFolderError(rootAbs, err);
+  }
   /** real path → the root-relative path it was taken under */
   const seenDirs = new Map<string, string>();
   const seenFiles = new Map<string, string>();
