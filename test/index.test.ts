@@ -140,10 +140,15 @@ describe('LexicalIndex', () => {
 
   test('filters and limits results', () => {
     const index = new LexicalIndex();
-    for (let id = 0; id < 20; id++) index.add(id, body(`common word${id}`));
+    // longer documents score lower (length normalisation), so every score differs
+    for (let id = 0; id < 20; id++) index.add(id, body(`common ${'pad '.repeat(id)}`));
     const hits = index.search(['common'], 3, (id) => id % 2 === 1);
     assert.deepEqual(hits.map((h) => h.id), [1, 3, 5]);
     assert.deepEqual(index.search(['common'], 0), []);
+    // documents that score alike are all kept at the cut: which make it must not depend on their ids
+    const tied = new LexicalIndex();
+    for (let id = 0; id < 20; id++) tied.add(id, body(`common word${id}`));
+    assert.deepEqual(tied.search(['common'], 3, (id) => id % 2 === 1).map((h) => h.id), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
   });
 
   test('removal updates document frequencies and lengths', () => {

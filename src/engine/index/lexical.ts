@@ -186,7 +186,8 @@ export class LexicalIndex {
         scores[slot] += idf * this.saturate(posting.frequencies[i], this.lengths[slot], averageLength);
       }
     }
-    const best = new TopK(k);
+    // ties at the cut are all kept: the candidates then do not depend on document ids (see TopK)
+    const best = new TopK(k, true);
     for (const slot of touched) {
       const id = this.ids[slot];
       if (best.admits(id, scores[slot]) && (filter === undefined || filter(id))) best.push(id, scores[slot]);

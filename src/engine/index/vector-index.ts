@@ -193,7 +193,8 @@ export class VectorIndex {
    */
   searchExact(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
     const unit = this.normalise(query, 'query vector');
-    const best = new TopK(Math.floor(k));
+    // ties at the cut are all kept: the result then does not depend on labels (see TopK)
+    const best = new TopK(Math.floor(k), true);
     for (let slot = 0; slot < this.size; slot++) {
       const score = dot(this.vectors, slot * this.dimension, unit);
       const label = this.labelOf[slot];
