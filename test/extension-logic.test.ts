@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { marked, type Token } from 'marked';
 import { inlineText, renderLabel } from './helpers/vscode-text';
 import type { DefinitionEntry, FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
+import { SOME_HIT } from './helpers/hits';
 import { isHeaderLine } from '../src/extension/definition-header';
 import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText, oneLine } from '../src/extension/display-text';
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
@@ -295,19 +296,6 @@ test('palette items: the kind icon is the only icon; names, paths and code are t
   assert.deepEqual(renderLabel(hitItem({ ...SOME_HIT, kind: 'constructor' }, undefined, false).label).icons, ['symbol-constructor']);
 });
 
-const SOME_HIT: FolderHit = {
-  root: '/w',
-  path: 'src/a.py',
-  startLine: 1,
-  endLine: 2,
-  name: 'abc',
-  kind: 'function',
-  score: 1,
-  matchedBy: 'lexical',
-  language: 'python',
-  signature: 'def abc():',
-  snippet: 'return 1',
-};
 
 test('hover Markdown: one list item and one command link per related definition, whatever the names and paths', () => {
   const links = HOSTILE_TEXT.map((text, i) => ({ root: '/w/app', path: `src/${text}/x${i}.py`, name: text, kind: 'method', startLine: i + 1, endLine: i + 3 }));

@@ -11,6 +11,7 @@ import { MAX_TEXT, parseWebviewMessage, resultsMessage } from '../src/extension/
 import { MAX_QUERY_CHARS } from '../src/engine/search/query';
 import { highlight, matchReason, queryTerms, resultView } from '../src/extension/sidebar/result-view';
 import type { FolderHit } from '../src/protocol/protocol';
+import { SOME_HIT } from './helpers/hits';
 import { runSidebar } from './helpers/webview-dom';
 import { PACKAGE_ROOT } from './helpers/workspace';
 
@@ -203,19 +204,6 @@ function sidebarPage() {
   return runSidebar(html, readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8'));
 }
 
-const SOME_HIT: FolderHit = {
-  root: '/w',
-  path: 'src/a.py',
-  startLine: 1,
-  endLine: 2,
-  name: 'abc',
-  kind: 'function',
-  score: 1,
-  matchedBy: 'lexical',
-  language: 'python',
-  signature: 'def abc():',
-  snippet: 'return 1',
-};
 
 test('results of a search the sidebar sent leave the search box alone; lists it did not ask for fill it', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
