@@ -44,10 +44,17 @@ export class Catalog {
   /** skips decided by the last scan (excluded folders, size cap, unreadable, …) */
   scanSkipped: Skipped[] = [];
   private nextId = 0;
+  private changes = 0;
+
+  /** Goes up with every change to the files or chunks: what is derived from the chunks is stale when it differs. */
+  get revision(): number {
+    return this.changes;
+  }
 
   /** Registers a file's new chunks (its old ones must have been removed) and returns their records. */
   addFile(path: string, file: Omit<FileRecord, 'chunkIds'>, chunks: Chunk[]): ChunkRecord[] {
     if (this.nextId + chunks.length > 0xffffffff) throw new Error('chunk ids exhausted; rebuild the index');
+    this.changes++;
     const records = chunks.map((c) => toRecord(this.nextId++, c));
     for (const r of records) this.chunks.set(r.id, r);
     this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
@@ -58,6 +65,7 @@ export class Catalog {
   removeFile(path: string): number[] {
     const file = this.files.get(path);
     if (!file) return [];
+    this.changes++;
     for (const id of file.chunkIds) this.chunks.delete(id);
     this.files.delete(path);
     return file.chunkIds;

@@ -9,7 +9,7 @@
  */
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
-import type { ChunkRecord } from './catalog';
+import type { Catalog, ChunkRecord } from './catalog';
 import { LANGUAGES, languageForPath } from './chunks/languages';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
@@ -154,7 +154,8 @@ export class Engine {
   private speller: Speller | null | undefined;
   private readonly ranking: RankingOptions;
   /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
-  private names: { state: LoadedIndex; updatedAt: string | null; chunks: number; index: NameIndex } | undefined;
+  /** definitions by name, for the catalog and its revision it was last brought up to date with */
+  private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
 
   private constructor(
     readonly root: string,
@@ -367,10 +368,13 @@ export class Engine {
   /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */
   private namedDefinitions(shape: QueryShape, filter: ((id: number) => boolean) | undefined): number[] {
     if (!shape.names.length || this.ranking.definitionBoost === 0) return [];
-    const { state } = this;
     const n = this.names;
-    if (!n || n.state !== state || n.updatedAt !== state.updatedAt || n.chunks !== state.catalog.chunks.size) {
-      this.names = { state, updatedAt: state.updatedAt, chunks: state.catalog.chunks.size, index: new NameIndex(state.catalog.chunks.values()) };
+    const { catalog } = this.state;
+    const revision = catalog.revision;
+    if (!n || n.catalog !== catalog) this.names = { catalog, revision, index: new NameIndex(catalog.chunks) };
+    else if (n.revision !== revision) {
+      n.index.sync(catalog.chunks);
+      n.revision = revision;
     }
     const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES));
     return filter ? ids.filter(filter) : ids;

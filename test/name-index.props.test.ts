@@ -1,0 +1,51 @@
+/**
+ * The index of definitions by name, kept up to date with sync() across catalog changes, answers
+ * exactly as one built afresh from the catalog: same names, same ids, same order.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Catalog } from '../src/engine/catalog';
+import type { Chunk } from '../src/engine/types';
+import { NameIndex } from '../src/engine/search/name-index';
+import { compact } from '../src/engine/search/query-kind';
+import { fuzzParams } from './helpers/fuzz';
+
+const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b'];
+
+function chunk(path: string, name: string, window: boolean, line: number): Chunk {
+  return {
+    path, language: 'python', kind: window ? 'window' : 'function', name, signature: `def ${name}():`,
+    startByte: 0, endByte: 1, startLine: line, endLine: line, text: name,
+  };
+}
+
+/** A file's contents: its definitions' names, some as line windows. */
+const fileChunks = fc.array(fc.record({ name: fc.constantFrom(...NAMES), window: fc.boolean() }), { maxLength: 4 });
+/** Writing (re-indexing) or removing one of a few files, and whether to sync after it. */
+const step = fc.record({ file: fc.integer({ min: 0, max: 5 }), remove: fc.boolean(), chunks: fileChunks, sync: fc.boolean() });
+
+function answers(index: NameIndex): Map<string, readonly number[]> {
+  return new Map(NAMES.map((n) => [compact(n), index.lookup(compact(n), 1000)]));
+}
+
+test('sync after any changes answers like a fresh build', () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+      const catalog = new Catalog();
+      const kept = new NameIndex(catalog.chunks);
+      for (const s of steps) {
+        const path = `f${s.file}.py`;
+        catalog.removeFile(path);
+        if (!s.remove) catalog.addFile(path, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunk(path, c.name, c.window, i + 1)));
+        if (s.sync) {
+          kept.sync(catalog.chunks);
+          assert.deepEqual(answers(kept), answers(new NameIndex(catalog.chunks)));
+        }
+      }
+      kept.sync(catalog.chunks);
+      assert.deepEqual(answers(kept), answers(new NameIndex(catalog.chunks)));
+    }),
+    fuzzParams(200),
+  );
+});
