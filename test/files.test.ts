@@ -147,12 +147,12 @@ test('FIFOs and sockets are never opened, and are reported as special', { timeou
   const result = await scanWorkspace(root);
   assert.deepEqual(result.files.map((f) => f.path), ['src/a.ts']);
   assert.deepEqual([...skips(result)], [
-    ['.codescoutignore', 'special (fifo)'],
-    ['.git/info/exclude', 'special (fifo)'],
-    ['.gitignore', 'special (fifo)'],
-    ['pipe', 'special (fifo)'],
-    ['src/.gitignore', 'special (fifo)'],
-    ['src/pipe.ts', 'special (fifo)'],
+    ['.codescoutignore', 'special (named pipe)'],
+    ['.git/info/exclude', 'special (named pipe)'],
+    ['.gitignore', 'special (named pipe)'],
+    ['pipe', 'special (named pipe)'],
+    ['src/.gitignore', 'special (named pipe)'],
+    ['src/pipe.ts', 'special (named pipe)'],
     ['src/sock.py', 'special (socket)'],
   ]);
 });
@@ -161,7 +161,7 @@ test('a FIFO or device put where a scanned file was is not read', { timeout: 20_
   const root = makeTree({});
   t.after(() => rmSync(root, { recursive: true, force: true }));
   execFileSync('mkfifo', [join(root, 'swapped.ts')]);
-  assert.deepEqual(await readSourceFile(join(root, 'swapped.ts'), 'swapped.ts'), { skip: 'special', detail: 'fifo' });
+  assert.deepEqual(await readSourceFile(join(root, 'swapped.ts'), 'swapped.ts'), { skip: 'special', detail: 'named pipe' });
   // /dev/zero never ends: reading it would never finish either
   assert.deepEqual(await readSourceFile('/dev/zero', 'zero.ts'), { skip: 'special', detail: 'character device' });
 });

@@ -8,15 +8,18 @@ import { lstat, open, stat } from 'node:fs/promises';
  * the open file is checked again (the path may have been swapped in between).
  */
 
-/** What a non-regular directory entry is, in words: 'fifo', 'socket', 'character device', … */
-export function specialKind(info: Pick<Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory' | 'isSymbolicLink'>): string {
-  if (info.isFIFO()) return 'fifo';
+/**
+ * What a file-system entry is, in words ('named pipe', 'socket', 'character device', 'folder', …),
+ * for messages about an entry that is not the regular file expected; takes a Stats or a Dirent.
+ */
+export function specialKind(info: Pick<Stats, 'isFile' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory' | 'isSymbolicLink'>): string {
+  if (info.isFIFO()) return 'named pipe';
   if (info.isSocket()) return 'socket';
   if (info.isCharacterDevice()) return 'character device';
   if (info.isBlockDevice()) return 'block device';
-  if (info.isDirectory()) return 'directory';
+  if (info.isDirectory()) return 'folder';
   if (info.isSymbolicLink()) return 'symbolic link';
-  return 'not a regular file';
+  return info.isFile() ? 'file' : 'not a regular file';
 }
 
 export type RegularRead =

@@ -244,7 +244,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       }
       if (leftOut(folder.rules, rel, kind === 'dir')) continue;
       if (kind === 'special') {
-        skip(rel, 'special', info ? specialKind(info) : direntKind(entry));
+        skip(rel, 'special', specialKind(info ?? entry));
         continue;
       }
       if (kind === 'dir') {
@@ -333,12 +333,6 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function direntKind(entry: Dirent<Buffer>): string {
-  if (entry.isFIFO()) return 'fifo';
-  if (entry.isSocket()) return 'socket';
-  if (entry.isCharacterDevice()) return 'character device';
-  return 'block device';
-}
 
 /** A file name's bytes, printable ASCII as is and everything else as \xHH. */
 function escapeBytes(name: Buffer): string {

@@ -21,6 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
+import { specialKind } from '../files/regular-file';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -89,7 +90,7 @@ export function openRegularFile(filePath: string): number {
   }
   try {
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw new NotAFileError(filePath, fileKind(stats));
+    if (!stats.isFile()) throw new NotAFileError(filePath, specialKind(stats));
     return fd;
   } catch (error) {
     fs.closeSync(fd);
@@ -105,16 +106,6 @@ export function readRegularFile(filePath: string): Buffer {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** What a non-regular file is, in words. */
-export function fileKind(stats: fs.Stats): string {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'folder';
-  if (stats.isFIFO()) return 'named pipe';
-  if (stats.isSocket()) return 'socket';
-  if (stats.isSymbolicLink()) return 'symbolic link';
-  return 'device';
 }
 
 /**
@@ -519,7 +510,7 @@ function fileSize(filePath: string, dir: string, name: string): number {
     if (errnoCode(error) === 'ENOENT') throw new IndexCorruptError(`${name} is missing`, dir);
     throw error;
   }
-  if (!stats.isFile()) throw new IndexCorruptError(`${name} is a ${fileKind(stats)}, not a file`, dir);
+  if (!stats.isFile()) throw new IndexCorruptError(`${name} is a ${specialKind(stats)}, not a file`, dir);
   return stats.size;
 }
 
