@@ -67,6 +67,13 @@ export async function readRegularFile(path: string, followLinks: boolean): Promi
   }
 }
 
+/** The errno code of a Node.js system error (`ENOENT`, `EACCES`, …); undefined for anything else. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The errno code of `err`, or the error itself as text when it has none: a skip's detail. */
 export function errorCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? String(err);
+  return errnoCode(err) ?? String(err);
 }

@@ -4,6 +4,9 @@
  * promise the user.
  */
 import { join } from 'node:path';
+import { errnoCode } from '../files/regular-file';
+
+export { errnoCode };
 
 /** Stored index data is missing, truncated, fails its checksum or is otherwise inconsistent. */
 export class IndexCorruptError extends Error {
@@ -125,11 +128,6 @@ export function writeFailure(error: unknown): { code: string; words: string } | 
   return code !== undefined && words !== undefined ? { code, words } : undefined;
 }
 
-/** The errno code (`ENOENT`, …) of a Node.js system error, if it is one. */
-export function errnoCode(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
 
 function notWritableMessage(dir: string, reason: { heldBy: number; host?: string } | { cause: string }): string {
   if ('heldBy' in reason) {
