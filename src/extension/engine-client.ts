@@ -49,11 +49,13 @@ export class EngineClient implements vscode.Disposable {
    * @param serverModule the engine process's script (dist/server.js)
    * @param setUp registers notification handlers and configures the engine; runs for every
    *   new process before any other request is sent
+   * @param args the process's command-line arguments, asked for before every start
    */
   constructor(
     private readonly serverModule: string,
     private readonly output: vscode.OutputChannel,
     private readonly setUp: (connection: MessageConnection) => Promise<void>,
+    private readonly args: () => readonly string[] = () => [],
   ) {}
 
   get pid(): number | undefined {
@@ -122,8 +124,9 @@ export class EngineClient implements vscode.Disposable {
   }
 
   private async launch(): Promise<MessageConnection> {
+    const args = [...this.args()];
     this.setState('starting');
-    const child = fork(this.serverModule, [], {
+    const child = fork(this.serverModule, args, {
       silent: true, // stdio are pipes: stdin/stdout carry the protocol, stderr goes to the output channel
       execArgv: [],
       // In desktop VS Code the extension host runs in Electron: run the child as plain Node.

@@ -5,6 +5,8 @@
  * engine process (src/server/), never on the extension host.
  */
 import * as vscode from 'vscode';
+import { EngineBackend } from './agent-backend';
+import { AgentSocket } from './agent-socket';
 import { EngineClient } from './engine-client';
 import { FileWatcher } from './file-watcher';
 import { DefinitionCache } from './definition-cache';
@@ -12,8 +14,11 @@ import { noticeText } from './display-text';
 import { RelatedHoverProvider } from './hover';
 import { IndexController } from './index-controller';
 import { IndexingProgress } from './indexing-progress';
-import { internalState, type Metrics } from './internal-state';
+import { internalState, type AgentState, type Metrics } from './internal-state';
 import { LatencySamples } from './latency';
+import { registerLanguageModelTools } from './lm-tools';
+import { registerMcpProvider } from './mcp-provider';
+import { MCP_PROVIDER_ID, mcpServerCommand } from './mcp-server-command';
 import { openLocation } from './navigation';
 import { RelatedCode } from './related';
 import { HOVER_LINKS, OPEN_LOCATION_COMMAND } from './result-text';
@@ -25,14 +30,23 @@ import { showStatusMenu } from './status-menu';
 import { parseLocation } from './workspace-path';
 
 let engine: EngineClient | undefined;
+let agentSocket: AgentSocket | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Code Scout');
   const controller = new IndexController(output);
-  const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath, output, (c) => controller.setUp(c));
+  const socket = createAgentSocket(output);
+  agentSocket = socket;
+  const client = new EngineClient(
+    vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath,
+    output,
+    (c) => controller.setUp(c),
+    () => socket?.engineArgs() ?? [],
+  );
   controller.attach(client);
   engine = client;
+  const agent = registerAgentAccess(context, client, controller, socket, output);
 
   const metrics: Metrics = {
     activationMs: 0,
@@ -86,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (at) return openLocation(at);
       void vscode.window.showWarningMessage('Code Scout: the link does not name a place to open.');
     }),
-    command('codescout.internal.state', () => internalState(client, controller, metrics)),
+    command('codescout.internal.state', () => internalState(client, controller, metrics, agent)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watcher.sync();
       reconfigure();
@@ -104,6 +118,37 @@ export function activate(context: vscode.ExtensionContext): void {
 
 export async function deactivate(): Promise<void> {
   await engine?.dispose();
+  agentSocket?.dispose(); // after the engine, which listened on it, has ended
+}
+
+/** This session's agent socket; none when its private folder cannot be made (then no MCP server is registered). */
+function createAgentSocket(output: vscode.OutputChannel): AgentSocket | undefined {
+  try {
+    return AgentSocket.create();
+  } catch (err) {
+    output.appendLine(`The MCP server is not available: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Language-model tools and the MCP server definition, both answered by this extension's
+ * engine process: the tools through the engine client, MCP sessions on the agent socket.
+ */
+function registerAgentAccess(
+  context: vscode.ExtensionContext,
+  client: EngineClient,
+  controller: IndexController,
+  socket: AgentSocket | undefined,
+  output: vscode.OutputChannel,
+): AgentState {
+  const languageModelTools = registerLanguageModelTools((token) => new EngineBackend(client, controller, token), output, context.subscriptions);
+  if (!socket) return { languageModelTools, mcp: null };
+  const cli = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+  const server = mcpServerCommand(process.execPath, cli, socket.path);
+  const version = String(context.extension.packageJSON.version);
+  const registered = registerMcpProvider({ ...server, version }, () => client.start(), output, context.subscriptions);
+  return { languageModelTools, mcp: registered ? { provider: MCP_PROVIDER_ID, socket: socket.path, ...server } : null };
 }
 
 /** A one-line selection to start the search with. */

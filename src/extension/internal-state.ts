@@ -14,6 +14,14 @@ export interface Metrics extends HoverMetrics, SearchMetrics {
   activationMs: number;
 }
 
+/** What the extension offers coding agents. */
+export interface AgentState {
+  /** the registered language-model tools (none where VS Code lacks the API) */
+  languageModelTools: string[];
+  /** the registered MCP server definition provider and the server it defines; null where VS Code lacks the API */
+  mcp: { provider: string; command: string; args: string[]; env: Record<string, string>; socket: string } | null;
+}
+
 export interface InternalState {
   activationMs: number;
   engine: { state: string; pid: number | null; restarts: number; lastError: string | null };
@@ -33,9 +41,10 @@ export interface InternalState {
     lastError: string | null;
   }[];
   metrics: { hover: LatencySummary; hoverEngine: LatencySummary; timeToFirstResult: LatencySummary; searchLatency: LatencySummary };
+  agent: AgentState;
 }
 
-export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics): InternalState {
+export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState): InternalState {
   return {
     activationMs: Number(metrics.activationMs.toFixed(2)),
     engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, lastError: engine.lastError ?? null },
@@ -59,5 +68,6 @@ export function internalState(engine: EngineClient, controller: IndexController,
       timeToFirstResult: metrics.timeToFirstResult.summary(),
       searchLatency: metrics.searchLatency.summary(),
     },
+    agent,
   };
 }
