@@ -4,6 +4,7 @@
  * out over the folders.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { AgentBackend } from '../agent/backend';
 import type { StatusReport } from '../engine/engine';
 import type {
   ConfigureParams,
@@ -26,7 +27,8 @@ export class UnknownFolderError extends Error {
   }
 }
 
-export class Workspace {
+/** Also the agent tools' backend (src/agent/backend.ts), in the engine process and in `codescout mcp`. */
+export class Workspace implements AgentBackend {
   private readonly folders = new Map<string, FolderIndex>();
   /** configure calls run one after another */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -119,6 +121,19 @@ export class Workspace {
       failures,
       ...(kind === 'search' && searchedFor !== undefined ? { searchedFor } : {}),
     };
+  }
+
+  /** The status of every folder, in the order they were opened. */
+  async statuses(): Promise<FolderStatus[]> {
+    return [...this.folders.values()].map((f) => f.status());
+  }
+
+  search(p: QueryParams): Promise<QueryResult> {
+    return this.query('search', p);
+  }
+
+  similar(p: QueryParams): Promise<QueryResult> {
+    return this.query('similar', p);
   }
 
   related(p: RelatedParams): Promise<RelatedResult | null> {
