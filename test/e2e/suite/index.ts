@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { runAll } from './harness';
 import { ui } from './ui';
 import './codescout.e2e';
+import './agent.e2e';
 
 /** Prints the latencies the extension measured during the run (for BENCHMARKS.md). */
 async function logMetrics(): Promise<void> {
