@@ -12,7 +12,8 @@ import { LM_TOOLS } from './lm-tool-specs';
 
 /**
  * Registers the tools where the host has the API; on an older VS Code, says so in the output
- * channel and registers nothing. Answers the registered tools' names.
+ * channel and registers nothing. A tool the host refuses is reported there too, and the rest
+ * of the extension activates regardless. Answers the registered tools' names.
  */
 export function registerLanguageModelTools(
   backend: (token: Cancellation) => AgentBackend,
@@ -24,6 +25,7 @@ export function registerLanguageModelTools(
     output.appendLine(`Language-model tools are not available: this VS Code (${vscode.version}) has no vscode.lm.registerTool (VS Code 1.95 or later has it).`);
     return [];
   }
+  const registered: string[] = [];
   for (const spec of LM_TOOLS) {
     const tool: vscode.LanguageModelTool<unknown> = {
       prepareInvocation: (options) => ({ invocationMessage: new vscode.MarkdownString().appendText(spec.invocationMessage(options.input)) }),
@@ -35,7 +37,12 @@ export function registerLanguageModelTools(
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(answer.text)]);
       },
     };
-    subscriptions.push(lm.registerTool(spec.name, tool));
+    try {
+      subscriptions.push(lm.registerTool(spec.name, tool));
+      registered.push(spec.name);
+    } catch (err) {
+      output.appendLine(`The language-model tool ${spec.name} could not be registered: ${(err as Error).message}`);
+    }
   }
-  return LM_TOOLS.map((t) => t.name);
+  return registered;
 }

@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import { MCP_PROVIDER_ID, MCP_SERVER_LABEL, type McpServerCommand } from './mcp-server-command';
 
 /**
- * Registers the provider where the host has the API; on an older VS Code, says so in the
- * output channel. `ensureEngine` starts the engine process (and so its socket) before VS Code
+ * Registers the provider where the host has the API; on an older VS Code, or when the host
+ * refuses it, says so in the output channel. `ensureEngine` starts the engine process (and so its socket) before VS Code
  * starts the relay. Answers whether the provider was registered.
  */
 export function registerMcpProvider(
@@ -26,15 +26,20 @@ export function registerMcpProvider(
   // One definition for the whole session: a restarted engine listens on the same socket, so
   // nothing about it changes and there is no change event to fire.
   const definition = new vscode.McpStdioServerDefinition(MCP_SERVER_LABEL, server.command, server.args, server.env, server.version);
-  subscriptions.push(
-    lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
-      provideMcpServerDefinitions: () => [definition],
-      // a failure (the engine stopped after crashes) is shown by VS Code with its message
-      resolveMcpServerDefinition: async (resolved) => {
-        await ensureEngine();
-        return resolved;
-      },
-    }),
-  );
-  return true;
+  try {
+    subscriptions.push(
+      lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
+        provideMcpServerDefinitions: () => [definition],
+        // a failure (the engine stopped after crashes) is shown by VS Code with its message
+        resolveMcpServerDefinition: async (resolved) => {
+          await ensureEngine();
+          return resolved;
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    output.appendLine(`The MCP server could not be registered with VS Code: ${(err as Error).message}`);
+    return false;
+  }
 }
