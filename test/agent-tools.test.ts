@@ -144,7 +144,7 @@ describe('agent tools', () => {
 
   it('answers a bad call with an error that says what was wrong', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['search_code', {}, /query is required/],
+      ['search_code', {}, /query \(text\) is required/],
       ['search_code', { query: '   ' }, /query is empty/],
       ['search_code', { query: 'x', limit: 0 }, /limit must be at least 1/],
       ['search_code', { query: 'x', limit: 1000 }, /limit must be at most 50/],

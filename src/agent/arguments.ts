@@ -53,7 +53,7 @@ const folder = z
 
 export const searchInput = z.object({
   query: z
-    .string({ error: 'query is required: what the code does, or a name, e.g. "retry failed requests with backoff"' })
+    .string({ error: 'query (text) is required: what the code does, or a name, e.g. "retry failed requests with backoff"' })
     .trim()
     .min(1, { error: 'query is empty: say what the code does, or give a name' })
     .max(2 * MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters` })
