@@ -7,6 +7,7 @@ import type { EngineClient } from './engine-client';
 import type { HoverMetrics } from './hover';
 import type { IndexController } from './index-controller';
 import type { LatencySummary } from './latency';
+import type { McpServerCommand } from './mcp-server-command';
 import type { SearchMetrics } from './search-pick';
 
 export interface Metrics extends HoverMetrics, SearchMetrics {
@@ -19,7 +20,7 @@ export interface AgentState {
   /** the registered language-model tools (none where VS Code lacks the API) */
   languageModelTools: string[];
   /** the registered MCP server definition provider and the server it defines; null where VS Code lacks the API */
-  mcp: { provider: string; command: string; args: string[]; env: Record<string, string>; socket: string } | null;
+  mcp: (McpServerCommand & { provider: string; socket: string }) | null;
 }
 
 export interface InternalState {

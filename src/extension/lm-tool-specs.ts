@@ -38,9 +38,12 @@ export const LM_TOOLS: readonly LmToolSpec[] = [
   },
 ];
 
-function stringField(input: unknown, key: string): string | undefined {
+/** The input fields a progress message quotes. */
+type QuotedField = 'query' | 'symbol' | 'location';
+
+function stringField(input: unknown, key: QuotedField): string | undefined {
   if (typeof input !== 'object' || input === null || !Object.hasOwn(input, key)) return undefined;
-  const value = (input as Record<string, unknown>)[key];
+  const value = (input as { [K in QuotedField]?: unknown })[key];
   return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 

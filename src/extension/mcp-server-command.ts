@@ -13,7 +13,8 @@ export const MCP_SERVER_LABEL = 'Code Scout';
 export interface McpServerCommand {
   command: string;
   args: string[];
-  env: Record<string, string>;
+  /** added to the extension host's environment */
+  env: { ELECTRON_RUN_AS_NODE: string };
 }
 
 /**
