@@ -121,6 +121,19 @@ export class Workspace {
     };
   }
 
+  /** The state of every served folder, in the order they were opened. */
+  async statuses(): Promise<FolderStatus[]> {
+    return [...this.folders.values()].map((f) => f.status());
+  }
+
+  search(p: QueryParams): Promise<QueryResult> {
+    return this.query('search', p);
+  }
+
+  similar(p: QueryParams): Promise<QueryResult> {
+    return this.query('similar', p);
+  }
+
   related(p: RelatedParams): Promise<RelatedResult | null> {
     return this.get(p.root).related(p);
   }

@@ -1,0 +1,176 @@
+/**
+ * `codescout mcp [folder…]`: an MCP server on stdio (the SDK's StdioServerTransport) for coding
+ * agents, serving the folders through the engine process's Workspace: each folder's index is
+ * opened and refreshed in the background (answers say they are partial until its first refresh
+ * of the session ends), and kept fresh by watching the folder (folder-watcher.ts).
+ *
+ * `codescout mcp --attach SOCKET`: a relay to the engine process the VS Code extension runs
+ * (src/server/agent-endpoint.ts): stdin goes to the socket and the socket to stdout, so an MCP
+ * client in VS Code uses the index the editor already has instead of building a second one.
+ *
+ * stdout carries the MCP protocol and nothing else: console output and the engine's notices go
+ * to stderr, one `codescout:` line each. The server ends, closing the indexes (which saves
+ * their checkpoints), when stdin closes or on SIGINT or SIGTERM; exit code 0.
+ */
+import { basename } from 'node:path';
+import { connect, type Socket } from 'node:net';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { version } from '../../package.json';
+import { createMcpServer } from '../agent/mcp-server';
+import { defaultIndexDir } from '../engine/paths';
+import type { FolderOptions, FolderStatus } from '../protocol/protocol';
+import { Workspace } from '../server/workspace';
+import type { McpInvocation } from './args';
+import { EXIT_FAILURE, oneLine } from './errors';
+import { FolderWatcher } from './folder-watcher';
+import { prepareIndexFolder } from './index-folder';
+import { DEFAULT_MAX_FILE_BYTES } from '../engine/types';
+
+/** The process's exit code once the server or the relay has ended. */
+export function mcp(args: McpInvocation): Promise<number> {
+  // stdout carries the protocol: anything else printed there would corrupt it.
+  console.log = console.info = console.debug = console.warn = console.error;
+  return args.attach !== undefined ? relay(args.attach) : serve(args);
+}
+
+const log = (message: string) => void process.stderr.write(oneLine(message) + '\n');
+
+async function serve(args: McpInvocation): Promise<number> {
+  const options: FolderOptions = {
+    include: [],
+    exclude: [],
+    maxFileBytes: args.engine.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    threads: args.engine.threads ?? 1,
+    spelling: args.engine.spelling ?? true,
+    indexLocation: '',
+    ...(args.engine.model !== undefined && { model: args.engine.model }),
+  };
+  const folders = args.roots.map((root) => {
+    const indexDir = args.indexDir ?? defaultIndexDir(root);
+    // as the other commands do: a clear error for a folder that cannot be created, before anything runs
+    prepareIndexFolder(indexDir);
+    return { root, name: basename(root) || root, indexDir, options: { ...options, ...(args.indexDir !== undefined && { indexDir }) } };
+  });
+
+  const states = new Map<string, FolderStatus['state']>();
+  const workspace = new Workspace({ status: (s) => reportState(states, s), log });
+  await workspace.configure({ folders: folders.map(({ root, name, options }) => ({ root, name, options })), indexOnOpen: true });
+
+  const server = createMcpServer(workspace, { version });
+  const watchers: FolderWatcher[] = [];
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await Promise.allSettled(watchers.map((w) => w.close()));
+      await server.close().catch(() => undefined);
+      await workspace.close();
+    })());
+
+  const ended = new Promise<number>((resolve) => {
+    const end = () =>
+      close().then(
+        () => resolve(0),
+        (err: Error) => {
+          log(`closing the indexes failed: ${err.message}`);
+          resolve(EXIT_FAILURE);
+        },
+      );
+    process.stdin.once('end', end);
+    process.stdin.once('close', end);
+    let signalled = false;
+    const onSignal = () => {
+      if (signalled) process.exit(EXIT_FAILURE); // a second Ctrl-C: quit now
+      signalled = true;
+      end();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+  await server.connect(new StdioServerTransport());
+  for (const folder of folders) {
+    const events = { changed: (paths: string[]) => changed(workspace, folder.root, paths), log };
+    FolderWatcher.start(folder.root, folder.indexDir, events).then(
+      (watcher) => (closing ? void watcher.close() : void watchers.push(watcher)),
+      (err: Error) => log(`cannot watch ${folder.root} for changes: ${err.message}`),
+    );
+  }
+  const code = await ended;
+  process.stdin.destroy(); // nothing more is read: let the process end
+  return code;
+}
+
+function changed(workspace: Workspace, root: string, paths: string[]): void {
+  try {
+    workspace.get(root).filesChanged(paths);
+  } catch {
+    // the folder is closing: nothing left to refresh
+  }
+}
+
+/** One stderr line when a folder is ready or failed, so that a person running the server sees where it stands. */
+function reportState(states: Map<string, FolderStatus['state']>, s: FolderStatus): void {
+  const before = states.get(s.root);
+  states.set(s.root, s.state);
+  if (s.state === before) return;
+  if (s.state === 'ready') {
+    const { files, chunks } = s.contents;
+    log(`${s.name}: ready (${files} files, ${chunks} chunks, ${s.mode}); watching for changes`);
+  } else if (s.state === 'error' && s.lastError) {
+    log(`${s.name}: ${s.lastError}`);
+  }
+}
+
+/**
+ * Pipes stdin to the engine's socket and the socket to stdout. Ends with 0 when either side
+ * ends; 1 with one line on stderr when nothing listens at `path`.
+ */
+function relay(path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const socket: Socket = connect(path);
+    let connected = false;
+    const done = (code: number) => {
+      process.stdin.unpipe(socket);
+      process.stdin.destroy();
+      socket.destroy();
+      resolve(code);
+    };
+    socket.once('connect', () => {
+      connected = true;
+      process.stdin.pipe(socket);
+      socket.pipe(process.stdout);
+      // the client closed our stdin: the socket is ended (pipe does it), and the engine closes its side
+      process.stdin.once('end', () => socket.once('close', () => done(0)));
+    });
+    socket.once('end', () => {
+      if (connected) socket.unpipe(process.stdout);
+      done(0);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (connected) {
+        log(`the connection to the Code Scout engine at ${path} failed: ${err.message}`);
+        done(EXIT_FAILURE);
+        return;
+      }
+      log(`cannot reach the Code Scout engine at ${path}: ${unreachable(err)}`);
+      done(EXIT_FAILURE);
+    });
+  });
+}
+
+/** Why connecting failed, in words. */
+function unreachable(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such socket (is VS Code with the Code Scout extension running on this folder?) (ENOENT)';
+    case 'ECONNREFUSED':
+      return 'nothing listens there (the engine process has ended) (ECONNREFUSED)';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${err.code})`;
+    case 'ENOTSOCK':
+      return 'it is not a socket (ENOTSOCK)';
+    default:
+      return err.code ? `${err.message.replace(/^connect /, '')}` : err.message;
+  }
+}
