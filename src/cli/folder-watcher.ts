@@ -44,11 +44,19 @@ export class FolderWatcher {
     this.indexRel = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
   }
 
-  /** Starts watching `root`; resolves once the watcher is set up (its first walk may still be running). */
+  /** Starts watching `root`; resolves once chokidar has walked the folder and watches it. */
   static async start(root: string, indexDir: string, events: FolderWatcherEvents): Promise<FolderWatcher> {
     const watcher = new FolderWatcher(root, indexDir, events);
     await watcher.restart();
     return watcher;
+  }
+
+  /** The folders being watched, root-relative ('' for the root), sorted. */
+  watchedFolders(): string[] {
+    return Object.keys(this.watcher?.getWatched() ?? {})
+      .map((dir) => relative(this.root, dir).split(sep).join('/'))
+      .filter((rel) => rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel))
+      .sort();
   }
 
   async close(): Promise<void> {
@@ -92,6 +100,7 @@ export class FolderWatcher {
       }
     });
     watcher.on('error', (err) => this.fail(err as Error));
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
