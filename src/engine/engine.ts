@@ -10,7 +10,7 @@
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Catalog, ChunkRecord } from './catalog';
-import { LANGUAGES, languageForPath } from './chunks/languages';
+import { languageIds } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
@@ -32,6 +32,7 @@ import type { CancelSignal, LanguageId, Progress } from './types';
 export type { IndexSummary } from './indexer';
 export { MAX_QUERY_CHARS, QueryTooLongError } from './search/query';
 export { IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError } from './index/errors';
+export { LANGUAGE_IDS, languageIds } from './language-names';
 
 export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'include' | 'exclude'> {
   /** where the index lives; default: the user cache folder, keyed by the workspace path */
@@ -541,26 +542,3 @@ const INDEX_FOLDER_ERRORS: ReadonlyMap<string, string> = new Map([
   ['ENOSPC', 'the disk is full'],
 ]);
 
-/** Language names people use that are neither a language id nor a file extension. */
-const LANGUAGE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>([
-  ['golang', 'go'],
-  ['c++', 'cpp'],
-  ['c#', 'csharp'],
-]);
-
-/** Every language a chunk can be in: the parsed languages, Markdown, and plain text. */
-export const LANGUAGE_IDS: readonly LanguageId[] = [...LANGUAGES.map((spec) => spec.id), 'markdown', 'text'];
-
-/**
- * The language ids a `--lang` value or a language named in a query stands for: an id (`python`),
- * any extension of the language table (`py`, `pyi`, `h`, `mts`, …) or a common name (`golang`).
- * TypeScript includes TSX, whose grammar differs but whose code is TypeScript. Empty for a name
- * that is none of these.
- */
-export function languageIds(name: string): LanguageId[] {
-  const lower = name.toLowerCase();
-  const extension = /^[^./\\]+$/.test(lower) ? languageForPath(`x.${lower}`) : undefined;
-  const id = LANGUAGE_NAMES.get(lower) ?? extension ?? LANGUAGE_IDS.find((known) => known === lower);
-  if (id === undefined) return [];
-  return id === 'typescript' ? ['typescript', 'tsx'] : [id];
-}

@@ -4,6 +4,7 @@
  * out over the folders.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { AgentBackend } from '../agent/backend';
 import type { StatusReport } from '../engine/engine';
 import type {
   ConfigureParams,
@@ -26,7 +27,8 @@ export class UnknownFolderError extends Error {
   }
 }
 
-export class Workspace {
+/** Also the agent tools' backend (src/agent/backend.ts), in the engine process and in `codescout mcp`. */
+export class Workspace implements AgentBackend {
   private readonly folders = new Map<string, FolderIndex>();
   /** configure calls run one after another */
   private configuring: Promise<unknown> = Promise.resolve();
@@ -121,7 +123,7 @@ export class Workspace {
     };
   }
 
-  /** The state of every served folder, in the order they were opened. */
+  /** The status of every folder, in the order they were opened. */
   async statuses(): Promise<FolderStatus[]> {
     return [...this.folders.values()].map((f) => f.status());
   }

@@ -1,0 +1,196 @@
+/**
+ * The agent tools' arguments: their schemas (zod, from which the JSON Schemas that MCP clients
+ * and VS Code see are derived), their limits, and how a folder and a `path:line` location are
+ * resolved against the folders served. Every message here is meant to be read by a model that
+ * then corrects its call, so it says what was wrong and what is accepted.
+ */
+import * as nodePath from 'node:path';
+import * as z from 'zod';
+import { LANGUAGE_IDS, languageIds } from '../engine/language-names';
+import { MAX_QUERY_CHARS } from '../engine/search/query';
+import type { FolderStatus } from '../protocol/protocol';
+
+/** Results an answer has unless the call asks for another number. */
+export const DEFAULT_RESULTS = 10;
+/** Most results one call may ask for: agents pay per token, and the tenth answer is rarely read. */
+export const MAX_RESULTS = 50;
+/** Most code a similar_code call may send (a function or two; the model reads only its start). */
+export const MAX_CODE_CHARS = 20_000;
+/** Most language or path filters of one call. */
+const MAX_FILTERS = 20;
+const MAX_PATH_CHARS = 4096;
+const MAX_NAME_CHARS = 1000;
+
+/** An argument that is well-formed but names nothing usable (an unknown folder, a path outside it). */
+export class AgentArgumentError extends Error {}
+
+const limit = z
+  .number({ error: `limit must be a whole number from 1 to ${MAX_RESULTS}` })
+  .int({ error: `limit must be a whole number from 1 to ${MAX_RESULTS}` })
+  .min(1, { error: `limit must be at least 1` })
+  .max(MAX_RESULTS, { error: `limit must be at most ${MAX_RESULTS}` })
+  .optional()
+  .describe(`Most results to return, 1 to ${MAX_RESULTS} (default ${DEFAULT_RESULTS}).`);
+
+const language = z
+  .array(z.string().min(1).max(100), { error: 'language must be a list of language names, e.g. ["python"]' })
+  .max(MAX_FILTERS)
+  .optional()
+  .describe(`Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}) or file extensions such as "py", "ts".`);
+
+const path = z
+  .array(z.string().min(1).max(MAX_PATH_CHARS), { error: 'path must be a list of globs, e.g. ["src/**"]' })
+  .max(MAX_FILTERS)
+  .optional()
+  .describe('Only files matching one of these globs, relative to the folder, e.g. ["src/**", "**/*.test.ts"].');
+
+const folder = z
+  .string({ error: 'folder must be the path or the name of a served folder' })
+  .min(1)
+  .max(MAX_PATH_CHARS)
+  .optional()
+  .describe('One served folder, by its absolute path or its name (default: every served folder; see index_status).');
+
+export const searchInput = z.object({
+  query: z
+    .string({ error: 'query (text) is required: what the code does, or a name, e.g. "retry failed requests with backoff"' })
+    .trim()
+    .min(1, { error: 'query is empty: say what the code does, or give a name' })
+    .max(2 * MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters` })
+    .refine((q) => [...q].length <= MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters` })
+    .describe(
+      'What to find, in plain language ("where are retries scheduled"), an identifier ("TCPConnector", "Sinatra::Base"), or both.',
+    ),
+  language,
+  path,
+  limit,
+  folder,
+});
+
+export const relatedInput = z
+  .object({
+    location: z
+      .string({ error: 'location must be "path:line", e.g. "src/net/retry.ts:42"' })
+      .min(3)
+      .max(MAX_PATH_CHARS + 12)
+      .optional()
+      .describe('A definition by where it is: "path:line", the path relative to the folder (or absolute), the line 1-based.'),
+    symbol: z
+      .string({ error: 'symbol must be a function, method or class name' })
+      .trim()
+      .min(1, { error: 'symbol is empty' })
+      .max(MAX_NAME_CHARS)
+      .optional()
+      .describe('A definition by name: "parseConfig", or qualified: "Config.parse", "Sinatra::Base".'),
+    limit,
+    folder,
+  })
+  .refine((a) => (a.location === undefined) !== (a.symbol === undefined), {
+    error: 'give exactly one of location ("path:line") or symbol (a name)',
+  });
+
+export const similarInput = z.object({
+  code: z
+    .string({ error: 'code is required: a snippet of source code to find code like' })
+    .min(1, { error: 'code is empty' })
+    .max(MAX_CODE_CHARS, { error: `code is longer than ${MAX_CODE_CHARS} characters: send one function` })
+    .refine((c) => c.trim() !== '', { error: 'code is only white space' })
+    .describe('Source code (a function, a few lines) to find code like it, in any indexed language.'),
+  language,
+  path,
+  limit,
+  folder,
+});
+
+export const statusInput = z.object({ folder });
+
+export type SearchInput = z.infer<typeof searchInput>;
+export type RelatedInput = z.infer<typeof relatedInput>;
+export type SimilarInput = z.infer<typeof similarInput>;
+export type StatusInput = z.infer<typeof statusInput>;
+
+/** Zod's complaints as one line: `limit: limit must be at most 50; query: …`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.map(String).join('.');
+      return where && !issue.message.startsWith(where) ? `${where}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/** The language filter as ids, or an error naming the unknown language and the known ones. */
+export function checkedLanguages(names: string[] | undefined): string[] | undefined {
+  if (!names?.length) return undefined;
+  for (const name of names) {
+    if (languageIds(name).length === 0) {
+      throw new AgentArgumentError(`unknown language "${name}"; use one of ${LANGUAGE_IDS.join(', ')} (or a file extension such as "py")`);
+    }
+  }
+  return names;
+}
+
+/** Path globs stay inside the folder: relative, without `..`. */
+export function checkedPathGlobs(globs: string[] | undefined): string[] | undefined {
+  if (!globs?.length) return undefined;
+  for (const glob of globs) {
+    const posix = glob.replace(/\\/g, '/');
+    if (posix.startsWith('/') || /^[A-Za-z]:\//.test(posix) || posix.split('/').includes('..')) {
+      throw new AgentArgumentError(`path "${glob}" is outside the folder: path globs are relative to the folder, e.g. "src/**"`);
+    }
+  }
+  return globs;
+}
+
+/** A root without its trailing separator, for comparing roots. */
+function normalRoot(root: string): string {
+  const resolved = nodePath.resolve(root);
+  return resolved.length > 1 ? resolved.replace(/[\\/]+$/, '') : resolved;
+}
+
+/**
+ * The folders a call is about: the one `folder` names (by root or by name), or every folder.
+ * An error when nothing is served or the name matches no folder.
+ */
+export function selectFolders(folders: FolderStatus[], folder: string | undefined): FolderStatus[] {
+  if (folders.length === 0) throw new AgentArgumentError('no folder is being served: open a folder (or start the server with one) first');
+  if (folder === undefined) return folders;
+  const byRoot = nodePath.isAbsolute(folder) ? folders.filter((f) => normalRoot(f.root) === normalRoot(folder)) : [];
+  const matches = byRoot.length ? byRoot : folders.filter((f) => f.name === folder || nodePath.basename(f.root) === folder);
+  if (matches.length === 0) throw new AgentArgumentError(`"${folder}" is not a served folder; served: ${folders.map(folderLabel).join(', ')}`);
+  return matches.slice(0, 1);
+}
+
+export function folderLabel(f: Pick<FolderStatus, 'name' | 'root'>): string {
+  return f.name && f.name !== nodePath.basename(f.root) ? `${f.name} (${f.root})` : f.root;
+}
+
+/** A `path:line` location, split at its last colon (a Windows path has one of its own). */
+export function parseLocation(location: string): { path: string; line: number } {
+  const match = /^(.+):(\d+)$/.exec(location.trim());
+  if (!match) throw new AgentArgumentError(`location "${location}" is not "path:line", e.g. "src/net/retry.ts:42"`);
+  const line = Number(match[2]);
+  if (!Number.isSafeInteger(line) || line < 1) throw new AgentArgumentError(`the line of "${location}" must be 1 or more`);
+  return { path: match[1], line };
+}
+
+/**
+ * Where a location's path is: the served folder and the root-relative POSIX path. An absolute
+ * path must be inside a served folder; a relative one is relative to `folders[0]` when only one
+ * folder is in question, and is tried in each folder otherwise (`root` undefined).
+ */
+export function resolvePath(folders: FolderStatus[], path: string): { root: string | undefined; path: string }[] {
+  if (nodePath.isAbsolute(path)) {
+    for (const f of folders) {
+      const rel = nodePath.relative(f.root, path);
+      if (rel && !rel.startsWith('..') && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
+    }
+    throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
+  }
+  const posix = nodePath.posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\//, '');
+  if (posix === '..' || posix.startsWith('../')) {
+    throw new AgentArgumentError(`${path} is outside the folder: give a path relative to the folder, e.g. "src/app.ts:10"`);
+  }
+  if (posix === '.' || posix === '') throw new AgentArgumentError(`"${path}" is a folder, not a file`);
+  return folders.map((f) => ({ root: f.root, path: posix }));
+}

@@ -1,0 +1,421 @@
+/**
+ * The tools Code Scout offers coding agents, in one place for every way an agent reaches them:
+ * the MCP server (`codescout mcp`, and the engine process's socket the VS Code extension
+ * registers) and the extension's language-model tools. Each tool has its schemas, a description
+ * written for a model deciding whether to call it, and a run over an {@link AgentBackend}.
+ *
+ * A tool never throws for a bad call or a failing engine: the answer is an error answer whose
+ * text says what went wrong and how to call it instead, and the server goes on serving.
+ */
+import * as z from 'zod';
+import type { StatusReport } from '../engine/engine';
+import type { FolderStatus, QueryResult } from '../protocol/protocol';
+import {
+  AgentArgumentError,
+  checkedLanguages,
+  checkedPathGlobs,
+  DEFAULT_RESULTS,
+  describeIssues,
+  parseLocation,
+  relatedInput,
+  resolvePath,
+  searchInput,
+  selectFolders,
+  similarInput,
+  statusInput,
+  type RelatedInput,
+  type SearchInput,
+  type SimilarInput,
+  type StatusInput,
+} from './arguments';
+import { agentHit, agentHitOf, agentHits, answerState, count, headerLine, pathStyle, resultBlocks, stateNotes, visible, type AgentHit } from './answers';
+import type { AgentBackend } from './backend';
+
+export type AgentToolName = 'search_code' | 'related_code' | 'similar_code' | 'index_status';
+
+export interface AgentAnswer {
+  /** compact text for the model */
+  text: string;
+  /** the same facts as data; empty for an error answer */
+  structured: Record<string, unknown>;
+  isError: boolean;
+}
+
+export interface AgentTool {
+  name: AgentToolName;
+  title: string;
+  /** for a model deciding whether to call the tool */
+  description: string;
+  inputSchema: z.ZodType<Record<string, unknown>>;
+  /** the JSON Schema of the input, as MCP clients and package.json's languageModelTools give it */
+  inputJsonSchema: Record<string, unknown>;
+  outputSchema: z.ZodObject;
+}
+
+const searchOutput = z.object({
+  query: z.string(),
+  /** the query as searched, when a misspelt word was corrected */
+  searchedFor: z.string().optional(),
+  results: z.array(agentHit),
+  ...answerState,
+});
+
+const similarOutput = z.object({ results: z.array(agentHit), ...answerState });
+
+const definitionRef = z.object({
+  path: z.string(),
+  folder: z.string(),
+  startLine: z.number().int(),
+  endLine: z.number().int(),
+  name: z.string(),
+  kind: z.string(),
+  container: z.string().optional(),
+});
+
+const relatedOutput = z.object({
+  /** the definition the results are related to */
+  source: agentHit,
+  results: z.array(agentHit),
+  /** other definitions with the queried symbol's name, when it has several (the first is the source) */
+  otherDefinitions: z.array(definitionRef).optional(),
+  partial: z.boolean(),
+});
+
+const folderState = z.object({
+  folder: z.string(),
+  name: z.string(),
+  /** opening, indexing, ready (matches the folder as of the last refresh), stale or error */
+  state: z.string(),
+  /** answers cover only part of the folder: its first index is still being built */
+  partial: z.boolean(),
+  /** percent of the files to read, while indexing */
+  progress: z.number().optional(),
+  mode: z.enum(['hybrid', 'lexical-only']),
+  model: z.string().nullable(),
+  files: z.number(),
+  chunks: z.number(),
+  definitions: z.number(),
+  /** chunks per language */
+  languages: z.record(z.string(), z.number()),
+  /** when the index was last written (ISO 8601), null when never */
+  updatedAt: z.string().nullable(),
+  /** files on disk that differ from the index now: a refresh is due when any is non-zero */
+  changedSinceIndexed: z.object({ added: z.number(), changed: z.number(), removed: z.number() }).optional(),
+  /** files left out, by reason (too large, binary, …) */
+  skipped: z.record(z.string(), z.number()).optional(),
+  error: z.string().optional(),
+});
+
+const statusOutput = z.object({ folders: z.array(folderState) });
+
+type Run<I> = (backend: AgentBackend, input: I) => Promise<AgentAnswer>;
+
+interface ToolSpec<I> {
+  name: AgentToolName;
+  title: string;
+  description: string;
+  input: z.ZodType<I>;
+  output: z.ZodObject;
+  run: Run<I>;
+}
+
+function answer(text: string, structured: Record<string, unknown>): AgentAnswer {
+  return { text, structured, isError: false };
+}
+
+function errorAnswer(message: string): AgentAnswer {
+  return { text: message, structured: {}, isError: true };
+}
+
+/** Folder states as the answers need them. */
+function queryState(result: QueryResult): z.infer<z.ZodObject<typeof answerState>> {
+  return {
+    partial: result.partial,
+    mode: result.lexicalOnly ? 'lexical-only' : 'hybrid',
+    ...(result.failures.length ? { failures: result.failures.map((f) => ({ folder: f.root, message: f.message })) } : {}),
+  };
+}
+
+/** Every folder failed: the answer is an error, saying why. */
+function allFailed(result: QueryResult): string | undefined {
+  if (result.hits.length || !result.failures.length) return undefined;
+  return result.failures.map((f) => `${visible(f.root)}: ${visible(f.message)}`).join('\n');
+}
+
+function emptyHint(served: FolderStatus[]): string {
+  if (served.every((f) => f.contents.chunks === 0)) {
+    return served.some((f) => f.state === 'indexing' || f.state === 'opening')
+      ? ' The index is still being built; ask again shortly.'
+      : ' Nothing is indexed: the folder has no files in a supported language, or ignore rules leave them all out (see index_status).';
+  }
+  return '';
+}
+
+const searchCode: ToolSpec<SearchInput> = {
+  name: 'search_code',
+  title: 'Search code',
+  description:
+    'Search this codebase by meaning and by name, locally. Use it to find where something is implemented when you do not know ' +
+    'the file or the identifier ("where are retries scheduled", "parse the config file", "websocket endpoint"), or to find the ' +
+    'definition of a name ("TCPConnector", "Config.parse"). Better than grep for behaviour and concepts; ranks definitions above ' +
+    'mentions, and source above tests unless the query asks for tests. Returns locations (path:lines, kind, name, container) ' +
+    'with the first lines of each, best first.',
+  input: searchInput,
+  output: searchOutput,
+  async run(backend, input) {
+    const served = selectFolders(await backend.statuses(), input.folder);
+    const result = await backend.search({
+      text: input.query,
+      top: input.limit ?? DEFAULT_RESULTS,
+      languages: checkedLanguages(input.language),
+      paths: checkedPathGlobs(input.path),
+      ...(input.folder !== undefined ? { root: served[0].root } : {}),
+    });
+    const failed = allFailed(result);
+    if (failed) return errorAnswer(`The search failed:\n${failed}`);
+    const results = await agentHits(result.hits);
+    const style = pathStyle(await backend.statuses());
+    const quoted = `"${visible(input.query)}"`;
+    const lines = [
+      results.length
+        ? `${count(results.length, 'result')} for ${quoted}${result.searchedFor ? ` (searched for "${visible(result.searchedFor)}")` : ''}:`
+        : `No results for ${quoted}.${emptyHint(served)}`,
+    ];
+    if (results.length) lines.push(resultBlocks(results, style));
+    lines.push(...stateNotes(queryState(result), served));
+    return answer(lines.join('\n'), {
+      query: input.query,
+      ...(result.searchedFor ? { searchedFor: result.searchedFor } : {}),
+      results,
+      ...queryState(result),
+    });
+  },
+};
+
+const similarCode: ToolSpec<SimilarInput> = {
+  name: 'similar_code',
+  title: 'Find similar code',
+  description:
+    'Find code in this codebase that is like a snippet you give: existing implementations of the same thing, near-duplicates ' +
+    'to update together, or the house style for a pattern before you write it. Works across languages. Returns locations with ' +
+    'the first lines of each, most similar first.',
+  input: similarInput,
+  output: similarOutput,
+  async run(backend, input) {
+    const served = selectFolders(await backend.statuses(), input.folder);
+    const result = await backend.similar({
+      text: input.code,
+      top: input.limit ?? DEFAULT_RESULTS,
+      languages: checkedLanguages(input.language),
+      paths: checkedPathGlobs(input.path),
+      ...(input.folder !== undefined ? { root: served[0].root } : {}),
+    });
+    const failed = allFailed(result);
+    if (failed) return errorAnswer(`The search failed:\n${failed}`);
+    const results = await agentHits(result.hits);
+    const style = pathStyle(await backend.statuses());
+    const lines = [results.length ? `${count(results.length, 'result')} like the code given:` : `No code like the code given.${emptyHint(served)}`];
+    if (results.length) lines.push(resultBlocks(results, style));
+    lines.push(...stateNotes(queryState(result), served));
+    return answer(lines.join('\n'), { results, ...queryState(result) });
+  },
+};
+
+/** `Config.parse`, `Sinatra::Base`, `Foo#bar`, `$obj->m` → container and name. */
+function splitQualified(symbol: string): { container?: string; name: string } {
+  const match = /^(.*\S)\s*(?:\.|::|#|->)\s*([^.:#>\s]+)$/.exec(symbol);
+  return match ? { container: match[1], name: match[2] } : { name: symbol };
+}
+
+function containerMatches(container: string | undefined, wanted: string): boolean {
+  if (!container) return false;
+  const normal = (s: string) => s.replace(/::|#|->/g, '.');
+  const have = normal(container);
+  const want = normal(wanted);
+  return have === want || have.endsWith(`.${want}`);
+}
+
+const relatedCode: ToolSpec<RelatedInput> = {
+  name: 'related_code',
+  title: 'Related code',
+  description:
+    'The code most like one definition of this codebase: sibling implementations, the other handlers of the same kind, ' +
+    'near-duplicates and the code that does the same job elsewhere. Use it before changing a function (what else must change ' +
+    'with it), or to learn how this codebase does something from a known example. Give the definition by location ' +
+    '("path:line") or by name ("parseConfig", "Config.parse").',
+  input: relatedInput,
+  output: relatedOutput,
+  async run(backend, input) {
+    const all = await backend.statuses();
+    const served = selectFolders(all, input.folder);
+    const top = input.limit ?? DEFAULT_RESULTS;
+    const style = pathStyle(all);
+    let answerFound = null;
+    let others: z.infer<typeof definitionRef>[] = [];
+    let asked: string;
+    if (input.location !== undefined) {
+      const { path, line } = parseLocation(input.location);
+      asked = `${path}:${line}`;
+      for (const place of resolvePath(served, path)) {
+        answerFound = await backend.related({ root: place.root!, path: place.path, line, top });
+        if (answerFound) break;
+      }
+      if (!answerFound) {
+        return errorAnswer(
+          `No indexed function, method or class is at ${visible(asked)}: the file is not indexed (not in a supported language, ` +
+            `ignored, or not indexed yet) or that line is outside every definition. search_code finds definitions by name.`,
+        );
+      }
+    } else {
+      const symbol = input.symbol!;
+      asked = symbol;
+      const { container, name } = splitQualified(symbol);
+      let found = await backend.definitionsNamed({ name, top: 1, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
+      if (container !== undefined) found = found.filter((d) => containerMatches(d.container, container));
+      if (found.length === 0) {
+        return errorAnswer(
+          `No indexed definition is named "${visible(symbol)}". Names are matched exactly (case included)` +
+            `${container !== undefined ? ', with the qualifier matching the container' : ''}; search_code finds code by words and by behaviour.`,
+        );
+      }
+      const [first, ...rest] = found;
+      answerFound = await backend.related({ root: first.root, path: first.path, line: first.startLine, top });
+      if (!answerFound) return errorAnswer(`The definition of "${visible(symbol)}" is no longer indexed; ask again once indexing is done.`);
+      others = rest.slice(0, 20).map((d) => ({
+        path: d.path,
+        folder: d.root,
+        startLine: d.startLine,
+        endLine: d.endLine,
+        name: d.name,
+        kind: d.kind,
+        ...(d.container ? { container: d.container } : {}),
+      }));
+    }
+    const source = await agentHitOf(answerFound.source, 1);
+    const results = await agentHits(answerFound.results);
+    const lines = [
+      results.length
+        ? `${count(results.length, 'result')} related to ${headerLine(source, style)}:`
+        : `Nothing related to ${headerLine(source, style)} was found.`,
+    ];
+    if (results.length) lines.push(resultBlocks(results, style));
+    if (others.length) {
+      lines.push(`"${visible(asked)}" has ${count(others.length, 'other definition')} (ask by location for one of them):`);
+      lines.push(...others.map((d) => `  ${headerLine(d, style)}`));
+    }
+    if (answerFound.partial) lines.push(...stateNotes({ partial: true, mode: 'hybrid' }, served));
+    return answer(lines.join('\n'), {
+      source,
+      results,
+      ...(others.length ? { otherDefinitions: others } : {}),
+      partial: answerFound.partial,
+    });
+  },
+};
+
+function folderStateOf(f: FolderStatus, report: StatusReport | undefined, error: string | undefined): z.infer<typeof folderState> {
+  const languages: Record<string, number> = Object.create(null);
+  for (const [language, n] of Object.entries(f.contents.languages)) languages[language] = n;
+  const skipped: Record<string, number> = Object.create(null);
+  for (const [reason, n] of Object.entries(report?.skippedByReason ?? {})) skipped[reason] = n;
+  return {
+    folder: f.root,
+    name: f.name,
+    state: f.state,
+    partial: f.partial,
+    ...(f.progress ? { progress: f.progress.percent } : {}),
+    mode: f.mode,
+    model: report?.model?.id ?? null,
+    files: f.contents.files,
+    chunks: f.contents.chunks,
+    definitions: f.contents.definitions,
+    languages: { ...languages },
+    updatedAt: report?.updatedAt ?? null,
+    ...(report ? { changedSinceIndexed: { ...report.stale } } : {}),
+    ...(report && Object.keys(skipped).length ? { skipped: { ...skipped } } : {}),
+    ...(error !== undefined || f.lastError !== undefined ? { error: error ?? f.lastError } : {}),
+  };
+}
+
+function statusLines(s: z.infer<typeof folderState>): string[] {
+  const what = s.state === 'indexing' && s.progress !== undefined ? `indexing (${s.progress}% of files read)` : s.state;
+  const mode = s.mode === 'hybrid' ? `hybrid: words and the embedding model${s.model ? ` ${visible(s.model)}` : ''}` : 'words only (no embedding model)';
+  const lines = [
+    `${visible(s.folder)}${s.name !== s.folder ? ` (${visible(s.name)})` : ''}: ${what}${s.partial ? ', answers are partial' : ''}; ranking by ${mode}`,
+    `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt ?? 'never'}`,
+  ];
+  const languages = Object.entries(s.languages).sort((a, b) => b[1] - a[1]);
+  if (languages.length) lines.push(`  languages (chunks): ${languages.map(([l, n]) => `${visible(l)} ${n}`).join(', ')}`);
+  if (s.changedSinceIndexed) {
+    const { added, changed, removed } = s.changedSinceIndexed;
+    lines.push(
+      added + changed + removed === 0
+        ? '  up to date with the files on disk'
+        : `  changed on disk since indexed: ${added} added, ${changed} changed, ${removed} removed (${s.state === 'indexing' ? 'being indexed now' : 'indexed on the next refresh'})`,
+    );
+  }
+  const skipped = Object.entries(s.skipped ?? {});
+  if (skipped.length) lines.push(`  skipped files: ${skipped.map(([reason, n]) => `${n} ${visible(reason)}`).join(', ')}`);
+  if (s.error !== undefined) lines.push(`  error: ${visible(s.error)}`);
+  return lines;
+}
+
+const indexStatus: ToolSpec<StatusInput> = {
+  name: 'index_status',
+  title: 'Index status',
+  description:
+    'What Code Scout has indexed: for each served folder, whether its index is ready or still being built (results partial), ' +
+    'the ranking mode and model, the files, chunks and languages covered, when it was last written, and how many files changed ' +
+    'on disk since. Call it when search results look incomplete or to learn which folders are served.',
+  input: statusInput,
+  output: statusOutput,
+  async run(backend, input) {
+    const served = selectFolders(await backend.statuses(), input.folder);
+    const folders = await Promise.all(
+      served.map(async (f) => {
+        try {
+          return folderStateOf(f, await backend.report(f.root), undefined);
+        } catch (err) {
+          return folderStateOf(f, undefined, `status unavailable: ${(err as Error).message}`);
+        }
+      }),
+    );
+    return answer(folders.flatMap(statusLines).join('\n'), { folders });
+  },
+};
+
+const SPECS = [searchCode, relatedCode, similarCode, indexStatus] as const;
+
+/** JSON Schema of a tool's input, without zod's `$schema` line (VS Code and MCP clients take the plain object). */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return rest;
+}
+
+export const AGENT_TOOLS: readonly AgentTool[] = SPECS.map((spec) => ({
+  name: spec.name,
+  title: spec.title,
+  description: spec.description,
+  inputSchema: spec.input as unknown as z.ZodType<Record<string, unknown>>,
+  inputJsonSchema: jsonSchemaOf(spec.input),
+  outputSchema: spec.output,
+}));
+
+const RUNS = new Map<string, ToolSpec<never>>(SPECS.map((spec) => [spec.name, spec as unknown as ToolSpec<never>]));
+
+/**
+ * Runs one tool on raw arguments (as a client sent them). Never throws: bad arguments, names
+ * that match nothing and engine failures are error answers whose text says what was wrong.
+ */
+export async function runAgentTool(backend: AgentBackend, name: string, args: unknown): Promise<AgentAnswer> {
+  const spec = RUNS.get(name);
+  if (!spec) return errorAnswer(`Code Scout has no tool "${visible(name)}"; its tools are ${SPECS.map((s) => s.name).join(', ')}.`);
+  const parsed = spec.input.safeParse(args ?? {});
+  if (!parsed.success) return errorAnswer(`Invalid arguments for ${spec.name}: ${describeIssues(parsed.error)}.`);
+  try {
+    return await spec.run(backend, parsed.data as never);
+  } catch (err) {
+    if (err instanceof AgentArgumentError) return errorAnswer(`${err.message}.`);
+    return errorAnswer(`${spec.name} failed: ${visible((err as Error)?.message ?? String(err))}`);
+  }
+}

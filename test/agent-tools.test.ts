@@ -1,0 +1,196 @@
+/**
+ * The agent tools (src/agent/tools.ts) over a real Workspace — the engine process's own — on a
+ * copy of the fixture repository, with the tiny embedding model: what each tool answers, the
+ * text and the structured content agreeing, and bad calls answered as errors that say why.
+ * test/mcp.test.ts runs the same tools through a real MCP client and server.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as z from 'zod';
+import { AGENT_TOOLS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
+import { MAX_RESULTS } from '../src/agent/arguments';
+import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
+import { Workspace } from '../src/server/workspace';
+import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
+
+const temp = new TempDirs();
+let workspace: Workspace;
+let root: string;
+let second: string;
+
+function options(indexLocation: string, model: string): FolderOptions {
+  return { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: false, indexLocation, model };
+}
+
+before(async () => {
+  const model = (await buildFixtureModel(await temp.make('agent-model'))).dir;
+  root = await copyFixtureRepo(path.join(await temp.make('agent-ws'), 'repo'));
+  second = await temp.make('agent-second');
+  await writeIn(second, 'lib/strings.py', 'def reverse_words(text):\n    """Reverse the order of the words."""\n    return " ".join(reversed(text.split()))\n');
+  const indexes = await temp.make('agent-index');
+  const ready = new Set<string>();
+  let allReady: () => void;
+  const done = new Promise<void>((resolve) => (allReady = resolve));
+  workspace = new Workspace({
+    status: (s: FolderStatus) => {
+      if (s.state === 'ready') ready.add(s.root);
+      if (ready.size === 2) allReady();
+    },
+    log: () => {},
+  });
+  await workspace.configure({
+    folders: [
+      { root, name: 'repo', options: options(indexes, model) },
+      { root: second, name: 'second', options: options(indexes, model) },
+    ],
+    indexOnOpen: true,
+  });
+  await done;
+});
+
+after(async () => {
+  await workspace.close();
+  await temp.cleanup();
+});
+
+function call(name: string, args: unknown): Promise<AgentAnswer> {
+  return runAgentTool(workspace, name, args);
+}
+
+function resultsOf(a: AgentAnswer): { path: string; name: string; folder: string; startLine: number; snippet: string }[] {
+  assert.equal(a.isError, false, a.text);
+  return a.structured.results as never;
+}
+
+describe('agent tools', () => {
+  it('lists four tools whose JSON Schemas describe their arguments', () => {
+    assert.deepEqual(
+      AGENT_TOOLS.map((t) => t.name),
+      ['search_code', 'related_code', 'similar_code', 'index_status'],
+    );
+    const search = AGENT_TOOLS[0].inputJsonSchema as { properties: Record<string, { maxItems?: number; maximum?: number }>; required: string[] };
+    assert.deepEqual(search.required, ['query']);
+    assert.equal(search.properties.limit.maximum, MAX_RESULTS);
+    assert.ok(!('$schema' in AGENT_TOOLS[0].inputJsonSchema));
+    for (const tool of AGENT_TOOLS) assert.ok(tool.description.length > 100, `${tool.name} tells a model when it helps`);
+  });
+
+  it('search_code finds a function by behaviour, with location, signature and code lines', async () => {
+    const a = await call('search_code', { query: 'retry a failed request several times', folder: 'repo' });
+    const results = resultsOf(a);
+    assert.equal(results[0].name, 'retryRequest');
+    assert.equal(results[0].path, 'src/http/client.ts');
+    assert.equal(results[0].folder, root);
+    assert.match(results[0].snippet, /^export async function retryRequest/);
+    assert.ok(results[0].snippet.split('\n').length > 1, 'more than the signature');
+    // two folders are served, so the text gives absolute paths
+    assert.ok(a.text.includes(`${path.join(root, 'src', 'http', 'client.ts')}:20-`), a.text);
+    assert.ok(a.text.includes('function retryRequest'), a.text);
+    assert.ok(AGENT_TOOLS[0].outputSchema.safeParse(a.structured).success, 'structured content matches the output schema');
+  });
+
+  it('search_code honours limit, language and path filters', async () => {
+    const one = resultsOf(await call('search_code', { query: 'file', limit: 1 }));
+    assert.equal(one.length, 1);
+    const py = resultsOf(await call('search_code', { query: 'save text to a file', language: ['py'], limit: 5 }));
+    assert.ok(py.length > 0 && py.every((r) => r.path.endsWith('.py')));
+    const inAuth = resultsOf(await call('search_code', { query: 'session', path: ['src/auth/**'] }));
+    assert.ok(inAuth.length > 0 && inAuth.every((r) => r.path.startsWith('src/auth/')));
+  });
+
+  it('searches every served folder unless one is named', async () => {
+    const both = resultsOf(await call('search_code', { query: 'reverse_words' }));
+    assert.equal(both[0].folder, second);
+    assert.ok(both.some((r) => r.folder === root), 'and the other folder');
+    const onlyRepo = resultsOf(await call('search_code', { query: 'reverse_words', folder: root }));
+    assert.ok(onlyRepo.every((r) => r.folder === root));
+  });
+
+  it('related_code answers for a location and for a symbol name, the same way', async () => {
+    const byLocation = await call('related_code', { location: 'src/storage/file_store.py:7', folder: 'repo' });
+    assert.equal(byLocation.isError, false, byLocation.text);
+    const source = byLocation.structured.source as { name: string };
+    assert.equal(source.name, 'load_file');
+    const bySymbol = await call('related_code', { symbol: 'load_file' });
+    assert.deepEqual(bySymbol.structured, byLocation.structured);
+    assert.ok(resultsOf(bySymbol).length > 0);
+    assert.ok(!resultsOf(bySymbol).some((r) => r.name === 'load_file' && r.path === 'src/storage/file_store.py'), 'not itself');
+    const absolute = await call('related_code', { location: `${path.join(root, 'src', 'storage', 'file_store.py')}:7` });
+    assert.deepEqual(absolute.structured, byLocation.structured);
+    assert.match(bySymbol.text, /related to .*file_store\.py:6-\d+ function load_file/);
+  });
+
+  it('similar_code finds code like a snippet', async () => {
+    const a = await call('similar_code', { code: 'def write_file(path, text):\n    with open(path, "w") as f:\n        f.write(text)\n', limit: 3 });
+    assert.ok(resultsOf(a).some((r) => r.name === 'save_file'), a.text);
+  });
+
+  it('index_status reports coverage, mode, model and staleness per folder', async () => {
+    const a = await call('index_status', { folder: 'repo' });
+    assert.equal(a.isError, false, a.text);
+    const [folder] = a.structured.folders as { state: string; mode: string; model: string; files: number; chunks: number; changedSinceIndexed: { added: number } }[];
+    assert.equal(folder.state, 'ready');
+    assert.equal(folder.mode, 'hybrid');
+    assert.match(folder.model, /^tiny-test-model@/);
+    assert.ok(folder.files > 5 && folder.chunks > 5);
+    assert.deepEqual(folder.changedSinceIndexed, { added: 0, changed: 0, removed: 0 });
+    assert.match(a.text, /ready.*hybrid/);
+    assert.match(a.text, /up to date with the files on disk/);
+    assert.ok(AGENT_TOOLS[3].outputSchema.safeParse(a.structured).success);
+    const all = await call('index_status', {});
+    assert.equal((all.structured.folders as unknown[]).length, 2);
+  });
+
+  it('answers a bad call with an error that says what was wrong', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['search_code', {}, /query \(text\) is required/],
+      ['search_code', { query: '   ' }, /query is empty/],
+      ['search_code', { query: 'x', limit: 0 }, /limit must be at least 1/],
+      ['search_code', { query: 'x', limit: 1000 }, /limit must be at most 50/],
+      ['search_code', { query: 'x', language: ['klingon'] }, /unknown language "klingon"/],
+      ['search_code', { query: 'x', path: ['../elsewhere/**'] }, /outside the folder/],
+      ['search_code', { query: 'x', folder: 'nope' }, /"nope" is not a served folder; served: /],
+      ['search_code', { query: 'x'.repeat(2001) }, /longer than 2000 characters/],
+      ['related_code', {}, /exactly one of location/],
+      ['related_code', { location: 'a.py:1', symbol: 'x' }, /exactly one of location/],
+      ['related_code', { location: 'src/storage/file_store.py' }, /is not "path:line"/],
+      ['related_code', { location: 'src/storage/file_store.py:0' }, /must be 1 or more/],
+      ['related_code', { location: '../outside.py:3' }, /outside the folder/],
+      ['related_code', { location: '/etc/passwd:1' }, /outside the served folders/],
+      ['related_code', { location: 'src/storage/missing.py:1' }, /No indexed function, method or class is at src\/storage\/missing\.py:1/],
+      ['related_code', { symbol: 'no_such_function' }, /No indexed definition is named "no_such_function"/],
+      ['related_code', { symbol: 'Nowhere.load_file' }, /qualifier matching the container/],
+      ['similar_code', { code: '  \n ' }, /only white space/],
+      ['index_status', { folder: 'constructor' }, /"constructor" is not a served folder/],
+      ['no_such_tool', {}, /has no tool "no_such_tool"/],
+      ['search_code', 'not an object', /Invalid arguments for search_code/],
+    ];
+    for (const [name, args, message] of cases) {
+      const a = await call(name, args);
+      assert.equal(a.isError, true, `${name} ${JSON.stringify(args)} is an error`);
+      assert.match(a.text, message, `${name} ${JSON.stringify(args)}`);
+      assert.deepEqual(a.structured, {});
+    }
+    // and it still answers
+    assert.equal(resultsOf(await call('search_code', { query: 'parse configuration text' }))[0].name, 'parse_config');
+  });
+
+  it('keeps the answer text within its budget and writes control characters visibly', async () => {
+    const weird = 'lib/we\u001b[31mird\nname.py';
+    await writeIn(second, weird, 'def odd_escape_function():\n    return "\\u001b"\n');
+    workspace.get(second).requestRefresh('user');
+    await new Promise((r) => setTimeout(r, 50));
+    let found: AgentAnswer | undefined;
+    for (let i = 0; i < 100 && !found; i++) {
+      const a = await call('search_code', { query: 'odd_escape_function', folder: 'second' });
+      if (!a.isError && (a.structured.results as { name: string }[]).some((r) => r.name === 'odd_escape_function')) found = a;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(found, 'the new file was indexed');
+    assert.ok(!/[\u001b]/.test(found.text) && found.text.includes('we\\x1b[31mird\\nname.py'), found.text);
+    const many = await call('search_code', { query: 'function', limit: MAX_RESULTS });
+    assert.ok(many.text.length < 16_000, `${many.text.length} characters`);
+    assert.ok(z.object({}).passthrough().safeParse(many.structured).success);
+  });
+});
