@@ -127,6 +127,9 @@ test('codescout mcp: a real MCP client lists the tools, searches, asks for relat
   // an already-indexed folder, as an agent usually finds it
   execFileSync(process.execPath, [CLI, 'index', root, '--index-dir', indexDir, '--model', model], { stdio: 'pipe' });
   const session = await new Session(['mcp', root, '--index-dir', indexDir, '--model', model]).start();
+  // anything on stdout that is not a protocol message is reported here
+  const transportErrors: Error[] = [];
+  session.client.onerror = (err) => transportErrors.push(err);
   try {
     const info = session.client.getServerVersion();
     assert.equal(info?.name, 'codescout');
@@ -136,9 +139,10 @@ test('codescout mcp: a real MCP client lists the tools, searches, asks for relat
 
     const found = await session.call('search_code', { query: 'parse config', limit: 5 });
     assert.notEqual(found.isError, true, session.text(found));
-    assert.match(session.text(found), /src\/parser\/config_parser\.py:\d+/);
-    const firstLine = session.text(found).split('\n').find((l) => l.includes('config_parser.py'))!;
-    assert.match(firstLine, /parse_config/, 'the function that parses the config comes first among the parser hits');
+    const results = found.structuredContent?.results as { path: string; name: string; startLine: number }[];
+    assert.equal(results[0].name, 'parse_config');
+    assert.equal(results[0].path, 'src/parser/config_parser.py');
+    assert.match(session.text(found), new RegExp(`^src/parser/config_parser\\.py:${results[0].startLine}-\\d+ function parse_config$`, 'm'));
 
     const line = lineOf(root, STORE, 'def load_file');
     const byLocation = await session.call('related_code', { location: `${STORE}:${line}` });
@@ -169,11 +173,12 @@ test('codescout mcp: a real MCP client lists the tools, searches, asks for relat
       (r) => /compress_archive_zstd/.test(session.text(r)),
       'a function written after the start is found',
     );
+    // the notices go to stderr (stdout carries only the protocol: the client would have failed on anything else)
+    await eventually(async () => session.stderr, (e) => /^codescout: repo: ready \(\d+ files/m.test(e), 'stderr says the folder is ready');
+    assert.deepEqual(transportErrors, [], 'stdout carried protocol messages only');
   } finally {
     await session.close();
   }
-  // stdout carried only the protocol (the client would have failed on anything else); the notices went to stderr
-  assert.match(session.stderr, /^codescout: repo: ready \(\d+ files/m);
 });
 
 test('codescout mcp ends cleanly, with exit code 0, when stdin closes and on SIGTERM; stdout stays empty without a client', async () => {
