@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import * as path from 'node:path';
@@ -19,6 +19,8 @@ import { Configure, FolderStatusChanged, Search, Shutdown, type FolderStatus } f
 import { parseCommandLine, type McpInvocation } from '../src/cli/args';
 import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
+import type { AgentBackend } from '../src/agent/backend';
+import { listenForAgents } from '../src/server/agent-endpoint';
 import { buildFixtureModel, copyFixtureRepo, lineOf, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
 
 const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
@@ -242,6 +244,27 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   } finally {
     await watcher.close();
   }
+});
+
+test('the agent endpoint never removes what is not a stale socket: a regular file, or a socket another process listens on', async () => {
+  const dir = await temp.make('endpoint');
+  const file = path.join(dir, 'not-a-socket');
+  await writeFile(file, 'keep me');
+  const backend = {} as AgentBackend; // no session is opened: the backend is never called
+  const options = { version: '0', log: () => {} };
+  await assert.rejects(listenForAgents(file, backend, options), /something other than a socket is there/);
+  assert.equal(readFileSync(file, 'utf8'), 'keep me');
+
+  const socket = path.join(dir, 'agents.sock');
+  const first = await listenForAgents(socket, backend, options);
+  try {
+    assert.equal(statSync(socket).mode & 0o777, 0o600, 'only the user may connect');
+    await assert.rejects(listenForAgents(socket, backend, options), /another process is listening there/);
+    assert.ok(existsSync(socket), 'the live socket is left alone');
+  } finally {
+    await first.close();
+  }
+  assert.ok(!existsSync(socket), 'closing removes the socket file');
 });
 
 /** The engine process the extension starts, driven over its JSON-RPC like server.test.ts does. */

@@ -16,7 +16,7 @@
  * - The endpoint closes, removing its socket file, when the engine process shuts down.
  * - A connection that breaks or sends garbage ends that session only, never the process.
  */
-import { lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -65,6 +65,8 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
     });
   });
   await listen(server, path);
+  // only the user may connect (the folder's mode 0700 already ensures it; this is in case it is not)
+  if (process.platform !== 'win32') await chmod(path, 0o600).catch(() => undefined);
   server.on('error', (err) => options.log(`the agent endpoint at ${path} failed: ${err.message}`));
   let closing: Promise<void> | undefined;
   return {
