@@ -52,6 +52,10 @@ async function serve(args: McpInvocation): Promise<number> {
     return { root, name: basename(root) || root, indexDir, options: { ...options, ...(args.indexDir !== undefined && { indexDir }) } };
   });
 
+  // A failure in background work (a refresh, closing an index) is reported, and the server goes
+  // on serving its other folders rather than dying with it, as the engine process does.
+  process.on('unhandledRejection', (reason) => log(`background work failed: ${reason instanceof Error ? reason.message : String(reason)}`));
+
   const states = new Map<string, FolderStatus['state']>();
   const workspace = new Workspace({ status: (s) => reportState(states, s), log });
   await workspace.configure({ folders: folders.map(({ root, name, options }) => ({ root, name, options })), indexOnOpen: true });
