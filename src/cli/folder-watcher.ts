@@ -65,7 +65,11 @@ export class FolderWatcher {
     this.watcher = undefined;
   }
 
-  /** Whether chokidar skips `path`: see the module comment. Folders and files the root's rules leave out, .git, the index. */
+  /**
+   * Whether chokidar skips `path` (see the module comment): .git, the index, and the folders the
+   * root's rules leave out. Files are decided when they change ({@link leftOut}): chokidar asks
+   * about every file of the tree as it starts, and the rules cost more than the answer saves.
+   */
   private ignored(path: string, stats?: Stats): boolean {
     const rel = relative(this.root, path).split(sep).join('/');
     if (rel === '') return false;
@@ -73,8 +77,14 @@ export class FolderWatcher {
     if (rel === '.git' || rel.startsWith('.git/')) return true;
     if (this.indexRel !== undefined && (rel === this.indexRel || rel.startsWith(`${this.indexRel}/`))) return true;
     // chokidar asks first without stats, then with them; the rules need to know a folder from a file
-    if (!stats || !this.rules) return false;
-    return this.rules.test(rel, stats.isDirectory()).ignored;
+    if (!stats?.isDirectory() || !this.rules) return false;
+    return this.rules.test(rel, true).ignored;
+  }
+
+  /** A changed file that the root's rules leave out (a log file in .gitignore): no refresh for it. */
+  private leftOut(rel: string, event: string): boolean {
+    if (!this.rules || event === 'addDir' || event === 'unlinkDir') return false;
+    return this.rules.test(rel, false).ignored;
   }
 
   private async restart(): Promise<void> {
@@ -91,10 +101,10 @@ export class FolderWatcher {
       ignored: (path, stats) => this.ignored(path, stats),
     });
     this.watcher = watcher;
-    watcher.on('all', (_event, path) => {
+    watcher.on('all', (event, path) => {
       const rel = relative(this.root, path).split(sep).join('/');
       if (rel === '' || rel.startsWith('../')) return;
-      this.events.changed([rel]);
+      if (!this.leftOut(rel, event)) this.events.changed([rel]);
       if (ROOT_RULE_FILES.has(rel)) {
         this.restart().catch((err: Error) => this.fail(err));
       }

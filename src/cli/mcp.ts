@@ -57,12 +57,26 @@ async function serve(args: McpInvocation): Promise<number> {
   process.on('unhandledRejection', (reason) => log(`background work failed: ${reason instanceof Error ? reason.message : String(reason)}`));
 
   const states = new Map<string, FolderStatus['state']>();
-  const workspace = new Workspace({ status: (s) => reportState(states, s), log });
+  const watchers: FolderWatcher[] = [];
+  let closing: Promise<void> | undefined;
+  let serving = false;
+  /** Folders whose watching starts once their index is open, so that it does not delay the first answers. */
+  const toWatch = new Map(folders.map((f) => [f.root, f]));
+  const onStatus = (s: FolderStatus) => {
+    reportState(states, s);
+    const folder = s.state === 'opening' ? undefined : toWatch.get(s.root);
+    if (!folder || !serving) return;
+    toWatch.delete(s.root);
+    const events = { changed: (paths: string[]) => changed(workspace, folder.root, paths), log };
+    FolderWatcher.start(folder.root, folder.indexDir, events).then(
+      (watcher) => (closing ? void watcher.close() : void watchers.push(watcher)),
+      (err: Error) => log(`cannot watch ${folder.root} for changes: ${err.message}`),
+    );
+  };
+  const workspace = new Workspace({ status: onStatus, log });
   await workspace.configure({ folders: folders.map(({ root, name, options }) => ({ root, name, options })), indexOnOpen: true });
 
   const server = createMcpServer(workspace, { version });
-  const watchers: FolderWatcher[] = [];
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.allSettled(watchers.map((w) => w.close()));
@@ -92,13 +106,8 @@ async function serve(args: McpInvocation): Promise<number> {
   });
 
   await server.connect(new StdioServerTransport());
-  for (const folder of folders) {
-    const events = { changed: (paths: string[]) => changed(workspace, folder.root, paths), log };
-    FolderWatcher.start(folder.root, folder.indexDir, events).then(
-      (watcher) => (closing ? void watcher.close() : void watchers.push(watcher)),
-      (err: Error) => log(`cannot watch ${folder.root} for changes: ${err.message}`),
-    );
-  }
+  serving = true;
+  for (const s of await workspace.statuses()) onStatus(s); // folders that opened before the server was connected
   const code = await ended;
   process.stdin.destroy(); // nothing more is read: let the process end
   return code;
