@@ -231,15 +231,18 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   for (const folder of ['src/lib', 'node_modules/pkg/lib', '.git/objects', '.codescout-index', 'generated/deep', 'docs']) {
     await mkdir(path.join(root, folder), { recursive: true });
   }
-  await writeFile(path.join(root, '.gitignore'), 'generated/\n');
+  await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\n');
   const changes: string[] = [];
   const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => changes.push(...p), log: () => {} });
   try {
     assert.deepEqual(watcher.watchedFolders(), ['', 'docs', 'src', 'src/lib']);
+    // a file the root rules leave out, then one they keep, in the same folder: only the second is reported
+    await writeFile(path.join(root, 'src', 'lib', 'server.log'), 'GET /\n');
     await writeFile(path.join(root, 'src', 'lib', 'a.py'), 'def a():\n    return 1\n');
     await eventually(async () => changes, (c) => c.includes('src/lib/a.py'), 'a new file is reported');
+    assert.ok(!changes.includes('src/lib/server.log'), 'a file .gitignore leaves out does not cost a refresh');
     // the root .gitignore changes: the watcher starts again with the new rules
-    await writeFile(path.join(root, '.gitignore'), 'generated/\ndocs/\n');
+    await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\ndocs/\n');
     await eventually(async () => watcher.watchedFolders(), (w) => !w.includes('docs') && w.includes('src/lib'), 'docs/ is no longer watched');
   } finally {
     await watcher.close();
