@@ -15,9 +15,8 @@
 import { basename } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { version } from '../../package.json';
 import { createMcpServer } from '../agent/mcp-server';
-import { defaultIndexDir } from '../engine/paths';
+import { defaultIndexDir, packageVersion } from '../engine/paths';
 import type { FolderOptions, FolderStatus } from '../protocol/protocol';
 import { Workspace } from '../server/workspace';
 import type { McpInvocation } from './args';
@@ -76,7 +75,7 @@ async function serve(args: McpInvocation): Promise<number> {
   const workspace = new Workspace({ status: onStatus, log });
   await workspace.configure({ folders: folders.map(({ root, name, options }) => ({ root, name, options })), indexOnOpen: true });
 
-  const server = createMcpServer(workspace, { version });
+  const server = createMcpServer(workspace, { version: packageVersion() });
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.allSettled(watchers.map((w) => w.close()));

@@ -36,7 +36,7 @@ import {
 } from './requests';
 import { UnknownFolderError, Workspace } from './workspace';
 import { listenForAgents, type AgentEndpoint } from './agent-endpoint';
-import { version } from '../../package.json';
+import { packageVersion } from '../engine/paths';
 
 // stdout carries the protocol: anything else printed there would corrupt it.
 console.log = console.info = console.error;
@@ -109,7 +109,7 @@ function serveAgents(): Promise<AgentEndpoint | undefined> {
     log('--agent-socket needs a path; coding agents cannot reach this process');
     return Promise.resolve(undefined);
   }
-  return listenForAgents(socketPath, workspace, { version, log }).catch((err: Error) => {
+  return listenForAgents(socketPath, workspace, { version: packageVersion(), log }).catch((err: Error) => {
     log(`${err.message}; coding agents cannot reach this process`);
     return undefined;
   });
