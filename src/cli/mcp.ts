@@ -5,15 +5,13 @@
  * of the session ends), and kept fresh by watching the folder (folder-watcher.ts).
  *
  * `codescout mcp --attach SOCKET`: a relay to the engine process the VS Code extension runs
- * (src/server/agent-endpoint.ts): stdin goes to the socket and the socket to stdout, so an MCP
- * client in VS Code uses the index the editor already has instead of building a second one.
+ * (mcp-relay.ts).
  *
  * stdout carries the MCP protocol and nothing else: console output and the engine's notices go
  * to stderr, one `codescout:` line each. The server ends, closing the indexes (which saves
  * their checkpoints), when stdin closes or on SIGINT or SIGTERM; exit code 0.
  */
 import { basename } from 'node:path';
-import { connect, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../agent/mcp-server';
 import { defaultIndexDir, packageVersion } from '../engine/paths';
@@ -22,6 +20,7 @@ import { Workspace } from '../server/workspace';
 import type { McpInvocation } from './args';
 import { EXIT_FAILURE, oneLine } from './errors';
 import { FolderWatcher } from './folder-watcher';
+import { relay } from './mcp-relay';
 import { prepareIndexFolder } from './index-folder';
 import { DEFAULT_MAX_FILE_BYTES } from '../engine/types';
 
@@ -130,59 +129,5 @@ function reportState(states: Map<string, FolderStatus['state']>, s: FolderStatus
     log(`${s.name}: ready (${files} files, ${chunks} chunks, ${s.mode}); watching for changes`);
   } else if (s.state === 'error' && s.lastError) {
     log(`${s.name}: ${s.lastError}`);
-  }
-}
-
-/**
- * Pipes stdin to the engine's socket and the socket to stdout. Ends with 0 when either side
- * ends; 1 with one line on stderr when nothing listens at `path`.
- */
-function relay(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket: Socket = connect(path);
-    let connected = false;
-    const done = (code: number) => {
-      process.stdin.unpipe(socket);
-      process.stdin.destroy();
-      socket.destroy();
-      resolve(code);
-    };
-    socket.once('connect', () => {
-      connected = true;
-      process.stdin.pipe(socket);
-      socket.pipe(process.stdout);
-      // the client closed our stdin: the socket is ended (pipe does it), and the engine closes its side
-      process.stdin.once('end', () => socket.once('close', () => done(0)));
-    });
-    socket.once('end', () => {
-      if (connected) socket.unpipe(process.stdout);
-      done(0);
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (connected) {
-        log(`the connection to the Code Scout engine at ${path} failed: ${err.message}`);
-        done(EXIT_FAILURE);
-        return;
-      }
-      log(`cannot reach the Code Scout engine at ${path}: ${unreachable(err)}`);
-      done(EXIT_FAILURE);
-    });
-  });
-}
-
-/** Why connecting failed, in words. */
-function unreachable(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such socket (is VS Code with the Code Scout extension running on this folder?) (ENOENT)';
-    case 'ECONNREFUSED':
-      return 'nothing listens there (the engine process has ended) (ECONNREFUSED)';
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied (${err.code})`;
-    case 'ENOTSOCK':
-      return 'it is not a socket (ENOTSOCK)';
-    default:
-      return err.code ? `${err.message.replace(/^connect /, '')}` : err.message;
   }
 }
