@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -232,6 +232,9 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
     await mkdir(path.join(root, folder), { recursive: true });
   }
   await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\n');
+  // a dependency folder linked from elsewhere, as with a shared node_modules
+  await mkdir(path.join(dir, 'elsewhere', 'pkg'), { recursive: true });
+  await symlink(path.join(dir, 'elsewhere'), path.join(root, 'vendor'));
   const changes: string[] = [];
   const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => changes.push(...p), log: () => {} });
   try {
@@ -241,6 +244,7 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
     await writeFile(path.join(root, 'src', 'lib', 'a.py'), 'def a():\n    return 1\n');
     await eventually(async () => changes, (c) => c.includes('src/lib/a.py'), 'a new file is reported');
     assert.ok(!changes.includes('src/lib/server.log'), 'a file .gitignore leaves out does not cost a refresh');
+    assert.ok(!changes.includes('vendor'), 'a link to a folder the rules leave out is not reported');
     // the root .gitignore changes: the watcher starts again with the new rules
     await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\ndocs/\n');
     await eventually(async () => watcher.watchedFolders(), (w) => !w.includes('docs') && w.includes('src/lib'), 'docs/ is no longer watched');

@@ -13,7 +13,7 @@
  * Symbolic links are not followed (a link may lead anywhere, `/` included).
  */
 import { isAbsolute, relative, sep } from 'node:path';
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import { IgnoreRules } from '../engine/files/ignore-rules';
 
@@ -77,14 +77,15 @@ export class FolderWatcher {
     if (rel === '.git' || rel.startsWith('.git/')) return true;
     if (this.indexRel !== undefined && (rel === this.indexRel || rel.startsWith(`${this.indexRel}/`))) return true;
     // chokidar asks first without stats, then with them; the rules need to know a folder from a file
-    if (!stats?.isDirectory() || !this.rules) return false;
+    if (!stats || !this.rules || !(stats.isDirectory() || (stats.isSymbolicLink() && leadsToFolder(path)))) return false;
     return this.rules.test(rel, true).ignored;
   }
 
   /** A changed file that the root's rules leave out (a log file in .gitignore): no refresh for it. */
-  private leftOut(rel: string, event: string): boolean {
+  private leftOut(rel: string, path: string, event: string): boolean {
     if (!this.rules || event === 'addDir' || event === 'unlinkDir') return false;
-    return this.rules.test(rel, false).ignored;
+    // a link to a folder (node_modules linked from elsewhere) is decided as the folder the scan takes it for
+    return this.rules.test(rel, event !== 'unlink' && leadsToFolder(path)).ignored;
   }
 
   private async restart(): Promise<void> {
@@ -104,7 +105,7 @@ export class FolderWatcher {
     watcher.on('all', (event, path) => {
       const rel = relative(this.root, path).split(sep).join('/');
       if (rel === '' || rel.startsWith('../')) return;
-      if (!this.leftOut(rel, event)) this.events.changed([rel]);
+      if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
       if (ROOT_RULE_FILES.has(rel)) {
         this.restart().catch((err: Error) => this.fail(err));
       }
@@ -123,5 +124,14 @@ export class FolderWatcher {
         ? `the system's limit of watched folders or open files is reached (${code}; on Linux, raise fs.inotify.max_user_watches)`
         : err.message;
     this.events.log(`cannot watch every folder of ${this.root} for changes: ${why}; changes there are found when the index is next refreshed`);
+  }
+}
+
+/** Whether `path` is a folder or a symbolic link to one (the scan follows links inside the folder). */
+function leadsToFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
