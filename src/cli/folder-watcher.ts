@@ -10,7 +10,8 @@
  * change there costs a refresh that finds nothing new), and a folder that the root's rules
  * leave out but a nested ignore file brings back is not watched; its changes are found by the
  * next refresh. When a root ignore file changes, the watcher starts again with the new rules.
- * Symbolic links are not followed (a link may lead anywhere, `/` included).
+ * Symbolic links are not followed (a link may lead anywhere, `/` included); a link to a folder
+ * is judged by the rules as that folder (a linked node_modules is left out).
  */
 import { isAbsolute, relative, sep } from 'node:path';
 import { statSync, type Stats } from 'node:fs';
