@@ -19,6 +19,8 @@ export const USAGE = `usage:
   codescout search  <folder> [--top N] [--json] [--index-dir DIR] [--lang L] [--path GLOB] [--no-spelling] [query words…]
   codescout related <folder> <path>:<line> [--top N] [--json] [--index-dir DIR]
   codescout status  <folder> [--json] [--index-dir DIR]
+  codescout mcp     [folder…] [--index-dir DIR] [--no-spelling]   (an MCP server on stdio; default folder: .)
+  codescout mcp     --attach SOCKET                               (relay to the VS Code extension's engine)
 common options: --model DIR | --lexical-only, --threads N, --max-file-bytes N, --verbose, --help
 With no query words, search reads one query per line from stdin.`;
 
@@ -48,11 +50,13 @@ const OPTIONS = {
   threads: { type: 'string' },
   'max-file-bytes': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  attach: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
 type OptionName = keyof typeof OPTIONS;
 export type Command = 'index' | 'search' | 'related' | 'status';
+export type CommandName = Command | 'mcp';
 
 const COMMON: readonly OptionName[] = ['index-dir', 'model', 'lexical-only', 'threads', 'max-file-bytes', 'verbose', 'help'];
 /** The options each command takes besides the common ones (the usage lines above). */
@@ -62,6 +66,9 @@ const COMMAND_OPTIONS = new Map<Command, readonly OptionName[]>([
   ['related', ['top', 'json']],
   ['status', ['json']],
 ]);
+/** `mcp` serves folders (the common options and --no-spelling) or, with --attach, relays (nothing else). */
+const MCP_OPTIONS: readonly OptionName[] = [...COMMON, 'no-spelling', 'attach'];
+const ATTACH_OPTIONS: readonly OptionName[] = ['attach', 'verbose', 'help'];
 
 export interface Invocation {
   command: Command;
@@ -82,8 +89,21 @@ export interface Invocation {
   engine: Omit<EngineOptions, 'log' | 'indexDir'>;
 }
 
+/** `codescout mcp`: the folders to serve, or the engine socket to relay to. */
+export interface McpInvocation {
+  command: 'mcp';
+  /** absolute paths of the folders to serve, in the order given (at least one); empty with `attach` */
+  roots: string[];
+  /** `--attach`: the socket (or Windows named pipe) of a running engine process */
+  attach?: string;
+  verbose: boolean;
+  /** the index folder of the one folder served; undefined: the engine's default for each folder */
+  indexDir?: string;
+  engine: Omit<EngineOptions, 'log' | 'indexDir'>;
+}
+
 /** Reads `argv` (without node and the script). `'help'` when --help was asked. Throws {@link UsageError}. */
-export function parseCommandLine(argv: string[]): Invocation | 'help' {
+export function parseCommandLine(argv: string[]): Invocation | McpInvocation | 'help' {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -92,22 +112,21 @@ export function parseCommandLine(argv: string[]): Invocation | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  if (positionals.length === 0) throw new UsageError('missing command: index, search, related or status');
+  if (positionals.length === 0) throw new UsageError('missing command: index, search, related, status or mcp');
   const [commandArg, folderArg, ...rest] = positionals;
+  if (commandArg === 'mcp') return mcpInvocation(values, positionals.slice(1));
   const command = [...COMMAND_OPTIONS.keys()].find((c) => c === commandArg);
-  if (!command) throw new UsageError(`unknown command ${quoted(commandArg)}; the commands are index, search, related and status`);
+  if (!command) throw new UsageError(`unknown command ${quoted(commandArg)}; the commands are index, search, related, status and mcp`);
   const allowed = new Set([...COMMON, ...COMMAND_OPTIONS.get(command)!]);
   for (const name of Object.keys(values)) {
     if (!allowed.has(name as OptionName)) throw new UsageError(`'${command}' does not take --${name}`);
   }
   if (folderArg === undefined) throw new UsageError(`'${command}' needs a <folder>`);
-  if (folderArg === '') throw new UsageError('<folder> is empty; use . for the current folder');
-  const root = resolve(folderArg);
-  if (!isDirectory(root)) throw new UsageError(`not a folder: ${quoted(folderArg)}`);
+  const root = folderRoot(folderArg);
   if ((command === 'index' || command === 'status') && rest.length) {
     throw new UsageError(`unexpected argument ${quoted(rest[0])}`);
   }
-  if (values.model !== undefined && values['lexical-only']) throw new UsageError('--model and --lexical-only exclude each other');
+  const engine = engineOptions(values);
 
   return {
     command,
@@ -119,13 +138,56 @@ export function parseCommandLine(argv: string[]): Invocation | 'help' {
     verbose: values.verbose ?? false,
     languages: values.lang,
     paths: values.path?.map(checkedGlob),
-    indexDir: values['index-dir'] === undefined ? undefined : resolve(nonEmpty(values['index-dir'], '--index-dir', 'a folder')),
-    engine: {
-      model: values['lexical-only'] ? null : values.model === undefined ? undefined : resolve(nonEmpty(values.model, '--model', 'a model folder')),
-      threads: boundedInt(values.threads, '--threads', LIMITS.threads),
-      maxFileBytes: boundedInt(values['max-file-bytes'], '--max-file-bytes', LIMITS.maxFileBytes),
-      spelling: !values['no-spelling'],
-    },
+    indexDir: indexDirOption(values),
+    engine,
+  };
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function mcpInvocation(values: Values, folders: string[]): McpInvocation {
+  const verbose = values.verbose ?? false;
+  if (values.attach !== undefined) {
+    for (const name of Object.keys(values)) {
+      if (!ATTACH_OPTIONS.includes(name as OptionName)) throw new UsageError(`'mcp --attach' relays to a running engine and does not take --${name}`);
+    }
+    if (folders.length) throw new UsageError(`'mcp --attach' relays to a running engine and takes no folder, got ${quoted(folders[0])}`);
+    return { command: 'mcp', roots: [], attach: nonEmpty(values.attach, '--attach', 'the path of the engine socket'), verbose, engine: {} };
+  }
+  for (const name of Object.keys(values)) {
+    if (!MCP_OPTIONS.includes(name as OptionName)) throw new UsageError(`'mcp' does not take --${name}`);
+  }
+  const roots: string[] = [];
+  for (const folder of folders.length ? folders : ['.']) {
+    const root = folderRoot(folder);
+    if (!roots.includes(root)) roots.push(root);
+  }
+  const indexDir = indexDirOption(values);
+  if (indexDir !== undefined && roots.length > 1) {
+    throw new UsageError(`--index-dir names the index of one folder; with ${roots.length} folders, leave it out (each folder gets its own index folder)`);
+  }
+  return { command: 'mcp', roots, verbose, indexDir, engine: engineOptions(values) };
+}
+
+/** A folder argument as an absolute path; a usage error when it names no folder. */
+function folderRoot(folderArg: string): string {
+  if (folderArg === '') throw new UsageError('<folder> is empty; use . for the current folder');
+  const root = resolve(folderArg);
+  if (!isDirectory(root)) throw new UsageError(`not a folder: ${quoted(folderArg)}`);
+  return root;
+}
+
+function indexDirOption(values: Values): string | undefined {
+  return values['index-dir'] === undefined ? undefined : resolve(nonEmpty(values['index-dir'], '--index-dir', 'a folder'));
+}
+
+function engineOptions(values: Values): Omit<EngineOptions, 'log' | 'indexDir'> {
+  if (values.model !== undefined && values['lexical-only']) throw new UsageError('--model and --lexical-only exclude each other');
+  return {
+    model: values['lexical-only'] ? null : values.model === undefined ? undefined : resolve(nonEmpty(values.model, '--model', 'a model folder')),
+    threads: boundedInt(values.threads, '--threads', LIMITS.threads),
+    maxFileBytes: boundedInt(values['max-file-bytes'], '--max-file-bytes', LIMITS.maxFileBytes),
+    spelling: !values['no-spelling'],
   };
 }
 

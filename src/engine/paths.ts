@@ -46,6 +46,12 @@ export function packageRoot(): string {
   }
 }
 
+/** The installed package's version (its package.json), which servers tell their clients. */
+export function packageVersion(): string {
+  const version: unknown = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+  return typeof version === 'string' ? version : '0.0.0';
+}
+
 /** The embedded default model's folder, or undefined when this install ships none. */
 export function defaultModelDir(): string | undefined {
   const modelsDir = join(packageRoot(), 'models');

@@ -19,6 +19,8 @@ export interface FolderOptions {
   spelling: boolean;
   /** parent folder of the index folders; empty for the user cache folder */
   indexLocation: string;
+  /** the index folder itself (absolute; `codescout mcp --index-dir`); when set, `indexLocation` is not used */
+  indexDir?: string;
   /** model folder; `null` for lexical-only; absent for the embedded default model */
   model?: string | null;
 }

@@ -343,7 +343,7 @@ export class FolderIndex {
       threads: o.threads,
       spelling: o.spelling,
       // the default folder's name (<folder name>-<hash of its path>), under the chosen location
-      indexDir: o.indexLocation ? join(o.indexLocation, basename(defaultIndexDir(this.root))) : undefined,
+      indexDir: o.indexDir ?? (o.indexLocation ? join(o.indexLocation, basename(defaultIndexDir(this.root))) : undefined),
       model: o.model,
       log: (message) => this.events.log(`${this.name}: ${message}`),
     };

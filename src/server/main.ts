@@ -3,6 +3,9 @@
  * extension over JSON-RPC on stdin/stdout (src/protocol/protocol.ts), the way a language
  * server does. Keeping the engine here means a native crash (hnswlib, onnxruntime) or a long
  * inference never freezes or kills the extension host; the extension restarts this process.
+ *
+ * `--agent-socket <path>`: the process also serves MCP sessions at that socket (or Windows named
+ * pipe) over the same indexes, for coding agents in the editor (agent-endpoint.ts).
  */
 import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
@@ -32,6 +35,8 @@ import {
   rootParams,
 } from './requests';
 import { UnknownFolderError, Workspace } from './workspace';
+import { listenForAgents, type AgentEndpoint } from './agent-endpoint';
+import { packageVersion } from '../engine/paths';
 
 // stdout carries the protocol: anything else printed there would corrupt it.
 console.log = console.info = console.error;
@@ -93,11 +98,35 @@ process.on('unhandledRejection', (reason) => {
   console.error(`codescout engine: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
 
+/** The agent endpoint, when `--agent-socket <path>` was given and it could listen. */
+const agents: Promise<AgentEndpoint | undefined> = serveAgents();
+
+function serveAgents(): Promise<AgentEndpoint | undefined> {
+  const at = process.argv.indexOf('--agent-socket');
+  if (at < 0) return Promise.resolve(undefined);
+  const socketPath = process.argv[at + 1];
+  if (!socketPath) {
+    log('--agent-socket needs a path; coding agents cannot reach this process');
+    return Promise.resolve(undefined);
+  }
+  return listenForAgents(socketPath, workspace, { version: packageVersion(), log }).catch((err: Error) => {
+    log(`${err.message}; coding agents cannot reach this process`);
+    return undefined;
+  });
+}
+
+/** Stops serving agents, then closes every index (saving checkpoints). */
+async function closeAll(): Promise<void> {
+  const endpoint = await agents;
+  await endpoint?.close().catch((err: Error) => log(`closing the agent endpoint failed: ${err.message}`));
+  await workspace.close();
+}
+
 /** Like a language server's: closes every index (saving checkpoints) and answers; the process exits when its stdin closes. */
-connection.onRequest(Shutdown, () => workspace.close());
+connection.onRequest(Shutdown, () => closeAll());
 // The extension host ended the connection, or went away: nothing is left to serve.
 connection.onClose(() => {
-  workspace.close().then(
+  closeAll().then(
     () => process.exit(0),
     (err: Error) => {
       console.error(`codescout engine: closing the indexes failed: ${err.message}`);

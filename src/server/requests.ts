@@ -125,6 +125,8 @@ function folderOptions(value: unknown, what: string): FolderOptions {
     spelling: boolean(f('spelling'), `${what}.spelling`),
     indexLocation,
   };
+  const indexDir = optional(f('indexDir'), (v) => root(v, `${what}.indexDir`));
+  if (indexDir !== undefined) options.indexDir = indexDir;
   if (model === null) options.model = null;
   else if (model !== undefined) options.model = root(model, `${what}.model`);
   return options;

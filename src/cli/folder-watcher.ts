@@ -1,0 +1,138 @@
+/**
+ * Watches a served folder for `codescout mcp` (chokidar) and reports changed paths, so that the
+ * folder's index follows the files as the editor's file watcher makes it do in VS Code.
+ *
+ * What is not watched: `.git`, the index folder (when it lies inside the folder), and whatever
+ * the folder's root ignore rules leave out (engine/files/ignore-rules.ts: the built-in list —
+ * node_modules, dist, build, target, .venv, … —, `.git/info/exclude`, and the root's own
+ * `.gitignore` and `.codescoutignore`), so that a tree with a large node_modules costs no watch
+ * for it. The rules of nested ignore files are not applied here: their folders are watched (a
+ * change there costs a refresh that finds nothing new), and a folder that the root's rules
+ * leave out but a nested ignore file brings back is not watched; its changes are found by the
+ * next refresh. When a root ignore file changes, the watcher starts again with the new rules.
+ * Symbolic links are not followed (a link may lead anywhere, `/` included); a link to a folder
+ * is judged by the rules as that folder (a linked node_modules is left out).
+ */
+import { isAbsolute, relative, sep } from 'node:path';
+import { statSync, type Stats } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+import { IgnoreRules } from '../engine/files/ignore-rules';
+
+/** Root files whose change changes what is watched. */
+const ROOT_RULE_FILES = new Set(['.gitignore', '.codescoutignore']);
+
+export interface FolderWatcherEvents {
+  /** root-relative POSIX paths that were created, changed or deleted */
+  changed(paths: string[]): void;
+  /** a problem worth one line on stderr */
+  log(message: string): void;
+}
+
+export class FolderWatcher {
+  private watcher: FSWatcher | undefined;
+  private rules: IgnoreRules | undefined;
+  private closed = false;
+  private reported = false;
+  /** the index folder, root-relative, when it lies inside the folder */
+  private readonly indexRel: string | undefined;
+
+  private constructor(
+    readonly root: string,
+    indexDir: string,
+    private readonly events: FolderWatcherEvents,
+  ) {
+    const rel = relative(root, indexDir);
+    this.indexRel = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+  }
+
+  /** Starts watching `root`; resolves once chokidar has walked the folder and watches it. */
+  static async start(root: string, indexDir: string, events: FolderWatcherEvents): Promise<FolderWatcher> {
+    const watcher = new FolderWatcher(root, indexDir, events);
+    await watcher.restart();
+    return watcher;
+  }
+
+  /** The folders being watched, root-relative ('' for the root), sorted. */
+  watchedFolders(): string[] {
+    return Object.keys(this.watcher?.getWatched() ?? {})
+      .map((dir) => relative(this.root, dir).split(sep).join('/'))
+      .filter((rel) => rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel))
+      .sort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /**
+   * Whether chokidar skips `path` (see the module comment): .git, the index, and the folders the
+   * root's rules leave out. Files are decided when they change ({@link leftOut}): chokidar asks
+   * about every file of the tree as it starts, and the rules cost more than the answer saves.
+   */
+  private ignored(path: string, stats?: Stats): boolean {
+    const rel = relative(this.root, path).split(sep).join('/');
+    if (rel === '') return false;
+    if (rel.startsWith('../') || rel === '..' || isAbsolute(rel)) return true;
+    if (rel === '.git' || rel.startsWith('.git/')) return true;
+    if (this.indexRel !== undefined && (rel === this.indexRel || rel.startsWith(`${this.indexRel}/`))) return true;
+    // chokidar asks first without stats, then with them; the rules need to know a folder from a file
+    if (!stats || !this.rules || !(stats.isDirectory() || (stats.isSymbolicLink() && leadsToFolder(path)))) return false;
+    return this.rules.test(rel, true).ignored;
+  }
+
+  /** A changed file that the root's rules leave out (a log file in .gitignore): no refresh for it. */
+  private leftOut(rel: string, path: string, event: string): boolean {
+    if (!this.rules || event === 'addDir' || event === 'unlinkDir') return false;
+    // a link to a folder (node_modules linked from elsewhere) is decided as the folder the scan takes it for
+    return this.rules.test(rel, event !== 'unlink' && leadsToFolder(path)).ignored;
+  }
+
+  private async restart(): Promise<void> {
+    const previous = this.watcher;
+    this.watcher = undefined;
+    await previous?.close();
+    if (this.closed) return;
+    this.rules = await IgnoreRules.forRoot(this.root);
+    if (this.closed) return;
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      persistent: true,
+      ignored: (path, stats) => this.ignored(path, stats),
+    });
+    this.watcher = watcher;
+    watcher.on('all', (event, path) => {
+      const rel = relative(this.root, path).split(sep).join('/');
+      if (rel === '' || rel.startsWith('../')) return;
+      if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
+      if (ROOT_RULE_FILES.has(rel)) {
+        this.restart().catch((err: Error) => this.fail(err));
+      }
+    });
+    watcher.on('error', (err) => this.fail(err as Error));
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+  }
+
+  /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
+  private fail(err: Error): void {
+    if (this.reported || this.closed) return;
+    this.reported = true;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOSPC' || code === 'EMFILE'
+        ? `the system's limit of watched folders or open files is reached (${code}; on Linux, raise fs.inotify.max_user_watches)`
+        : err.message;
+    this.events.log(`cannot watch every folder of ${this.root} for changes: ${why}; changes there are found when the index is next refreshed`);
+  }
+}
+
+/** Whether `path` is a folder or a symbolic link to one (the scan follows links inside the folder). */
+function leadsToFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The engine process as an MCP endpoint, so that coding agents inside VS Code use the index the
+ * editor already has, never a second one. Started by `--agent-socket <path>` (server/main.ts);
+ * each connection to the socket is one MCP session (createMcpServer over the SDK's
+ * StdioServerTransport on the socket's two directions). `codescout mcp --attach <path>`
+ * (src/cli/mcp.ts) relays a stdio MCP client to it.
+ *
+ * Contract with the extension, which chooses the path:
+ * - On POSIX `path` is a Unix socket in a folder the extension created for it with mode 0700
+ *   (owned by the user), so that no other user can connect: the socket itself carries no
+ *   authentication. On Windows it is a named pipe (`\\.\pipe\…`) whose name the extension makes
+ *   unguessable. This module accepts any path and does not check the folder.
+ * - A socket file left at `path` by a process that has died is replaced; one that a live process
+ *   still listens on is not (listening fails with a clear error). Anything else at `path` (a
+ *   regular file, a folder) is never removed.
+ * - The endpoint closes, removing its socket file, when the engine process shuts down.
+ * - A connection that breaks or sends garbage ends that session only, never the process.
+ */
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AgentBackend } from '../agent/backend';
+import { createMcpServer } from '../agent/mcp-server';
+
+export interface AgentEndpoint {
+  /** where it listens */
+  readonly path: string;
+  /** Stops listening, ends every session and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export interface AgentEndpointOptions {
+  /** the server version MCP clients are told */
+  version: string;
+  log(message: string): void;
+}
+
+/** Listens at `path` and serves each connection as one MCP session over `backend`. */
+export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
+  const sessions = new Map<Socket, McpServer>();
+  const server = createServer((socket) => {
+    const mcp = createMcpServer(backend, { version: options.version });
+    sessions.set(socket, mcp);
+    const transport = new StdioServerTransport(socket, socket);
+    // a message that is not JSON-RPC: the SDK reports it here; the session goes on
+    transport.onerror = (err) => options.log(`agent session: ${err.message}`);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      sessions.delete(socket);
+      mcp.close().catch(() => undefined);
+      socket.destroy();
+    };
+    socket.on('error', (err) => {
+      options.log(`an agent connection failed: ${err.message}`);
+      end();
+    });
+    socket.on('end', end);
+    socket.on('close', end);
+    mcp.connect(transport).catch((err: Error) => {
+      options.log(`cannot start an agent session: ${err.message}`);
+      end();
+    });
+  });
+  await listen(server, path);
+  // only the user may connect (the folder's mode 0700 already ensures it; this is in case it is not)
+  if (process.platform !== 'win32') await chmod(path, 0o600).catch(() => undefined);
+  server.on('error', (err) => options.log(`the agent endpoint at ${path} failed: ${err.message}`));
+  let closing: Promise<void> | undefined;
+  return {
+    path,
+    close: () =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sessions.keys()) socket.destroy();
+        await stopped;
+        // Node removes a Unix socket's file when its server closes; this is in case it did not
+        if (process.platform !== 'win32') await removeSocketFile(path);
+      })()),
+  };
+}
+
+/** Listens at `path`, replacing a stale socket file that no live process listens on. */
+async function listen(server: Server, path: string): Promise<void> {
+  try {
+    await tryListen(server, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || process.platform === 'win32') throw listenError(path, err);
+    if (await someoneListens(path)) throw new Error(`cannot serve agents at ${path}: another process is listening there`);
+    if (!(await removeSocketFile(path))) throw new Error(`cannot serve agents at ${path}: something other than a socket is there`);
+    try {
+      await tryListen(server, path);
+    } catch (again) {
+      throw listenError(path, again);
+    }
+  }
+}
+
+function tryListen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(path, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function listenError(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  return new Error(`cannot serve agents at ${path}: ${e.message}`, { cause: err });
+}
+
+/** Whether a process accepts connections at `path`. */
+function someoneListens(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/** Removes `path` when it is a socket; false when something else is there. */
+async function removeSocketFile(path: string): Promise<boolean> {
+  try {
+    if (!(await lstat(path)).isSocket()) return false;
+    await unlink(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * `codescout mcp` as coding agents use it: the MCP SDK's own Client over stdio, spawning
+ * `node bin/codescout.js mcp <folder>` on a copy of the fixture repository with the tiny model;
+ * and the engine process's agent socket (`dist/server.js --agent-socket`), reached through
+ * `codescout mcp --attach`. See docs/mcp.md.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { Configure, FolderStatusChanged, Search, Shutdown, type FolderStatus } from '../src/protocol/protocol';
+import { parseCommandLine, type McpInvocation } from '../src/cli/args';
+import { UsageError } from '../src/cli/errors';
+import { FolderWatcher } from '../src/cli/folder-watcher';
+import type { AgentBackend } from '../src/agent/backend';
+import { listenForAgents } from '../src/server/agent-endpoint';
+import { buildFixtureModel, copyFixtureRepo, lineOf, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
+
+const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
+const SERVER_BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'server.js');
+const STORE = 'src/storage/file_store.py';
+const TOOL_NAMES = ['index_status', 'related_code', 'search_code', 'similar_code'];
+/** A process that has not ended after this long is killed, so that a hang fails its test rather than the run. */
+const PROCESS_TIMEOUT_MS = 60_000;
+
+const temp = new TempDirs();
+let model: string;
+
+/** Builds dist/ when a bundle is missing or older than a source file, as `npm test` does. */
+function ensureBundles(): void {
+  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => statSync(path.join(PACKAGE_ROOT, 'src', f)).mtimeMs);
+  const fresh = (file: string) => existsSync(file) && statSync(file).mtimeMs >= Math.max(...sources);
+  if (fresh(path.join(PACKAGE_ROOT, 'dist', 'cli.js')) && fresh(SERVER_BUNDLE)) return;
+  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: PACKAGE_ROOT, stdio: 'pipe' });
+}
+
+before(async () => {
+  ensureBundles();
+  model = (await buildFixtureModel(await temp.make('mcp-model'))).dir;
+});
+after(() => temp.cleanup());
+
+interface ToolResult {
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** An MCP client session over a spawned `codescout …`, with what the process wrote to stderr. */
+class Session {
+  stderr = '';
+  closed = false;
+  readonly client = new Client({ name: 'codescout-test', version: '1.0.0' });
+  readonly transport: StdioClientTransport;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, ...args],
+      stderr: 'pipe',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
+    this.transport.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
+  }
+
+  async start(): Promise<this> {
+    const onclose = () => (this.closed = true);
+    await this.client.connect(this.transport);
+    const previous = this.transport.onclose;
+    this.transport.onclose = () => {
+      previous?.();
+      onclose();
+    };
+    return this;
+  }
+
+  async call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
+    return (await this.client.callTool({ name, arguments: args })) as ToolResult;
+  }
+
+  text(result: ToolResult): string {
+    return result.content.map((c) => c.text).join('\n');
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** Spawns `node script args…`; resolves with its exit code and output. */
+function runNode(script: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null, stdout, stderr }));
+  if (opts.input !== undefined) child.stdin.end(opts.input);
+  return { child, done };
+}
+
+async function fixture(label: string): Promise<{ root: string; indexDir: string }> {
+  const dir = await temp.make(label);
+  return { root: await copyFixtureRepo(path.join(dir, 'repo')), indexDir: path.join(dir, 'index') };
+}
+
+/** Calls `call` until `ok` holds for its answer (a watched change is applied after a quiet period); fails after `ms`. */
+async function eventually<T>(call: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await call();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: still not so after ${ms} ms; last answer: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('codescout mcp: a real MCP client lists the tools, searches, asks for related code, gets tool errors for bad calls, and the server follows file changes', async () => {
+  const { root, indexDir } = await fixture('stdio');
+  // an already-indexed folder, as an agent usually finds it
+  execFileSync(process.execPath, [CLI, 'index', root, '--index-dir', indexDir, '--model', model], { stdio: 'pipe' });
+  const session = await new Session(['mcp', root, '--index-dir', indexDir, '--model', model]).start();
+  // anything on stdout that is not a protocol message is reported here
+  const transportErrors: Error[] = [];
+  session.client.onerror = (err) => transportErrors.push(err);
+  try {
+    const info = session.client.getServerVersion();
+    assert.equal(info?.name, 'codescout');
+    const tools = (await session.client.listTools()).tools;
+    assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
+    for (const tool of tools) assert.ok(tool.description && tool.description.length > 20, `${tool.name} has a description`);
+
+    const found = await session.call('search_code', { query: 'parse config', limit: 5 });
+    assert.notEqual(found.isError, true, session.text(found));
+    const results = found.structuredContent?.results as { path: string; name: string; startLine: number }[];
+    assert.equal(results[0].name, 'parse_config');
+    assert.equal(results[0].path, 'src/parser/config_parser.py');
+    assert.match(session.text(found), new RegExp(`^src/parser/config_parser\\.py:${results[0].startLine}-\\d+ function parse_config$`, 'm'));
+
+    const line = lineOf(root, STORE, 'def load_file');
+    const byLocation = await session.call('related_code', { location: `${STORE}:${line}` });
+    assert.notEqual(byLocation.isError, true, session.text(byLocation));
+    assert.match(session.text(byLocation), /save_file/, 'a neighbour on the same topic');
+    const bySymbol = await session.call('related_code', { symbol: 'load_file' });
+    assert.notEqual(bySymbol.isError, true, session.text(bySymbol));
+    assert.match(session.text(bySymbol), /save_file/);
+
+    const noQuery = await session.call('search_code', {});
+    assert.equal(noQuery.isError, true, 'a search without a query is a tool error');
+    assert.match(session.text(noQuery), /query/);
+    const outside = await session.call('related_code', { location: '../outside.py:3' });
+    assert.equal(outside.isError, true, 'a path outside the folder is a tool error');
+    assert.match(session.text(outside), /outside|inside/);
+    const unknown = await session.call('related_code', { symbol: 'no_such_function_anywhere' });
+    assert.equal(unknown.isError, true, 'an unknown symbol is a tool error');
+    assert.match(session.text(unknown), /no_such_function_anywhere/);
+
+    const again = await session.call('search_code', { query: 'save a file' });
+    assert.notEqual(again.isError, true, 'the server still answers after the bad calls');
+    assert.match(session.text(again), /file_store\.py/);
+
+    // the folder is watched: a new function is found without asking for a refresh
+    await writeFile(path.join(root, 'src', 'storage', 'archive.py'), 'def compress_archive_zstd(path):\n    """Compress the archive with zstd."""\n    return path\n');
+    await eventually(
+      () => session.call('search_code', { query: 'compress_archive_zstd' }),
+      (r) => /compress_archive_zstd/.test(session.text(r)),
+      'a function written after the start is found',
+    );
+    // the notices go to stderr (stdout carries only the protocol: the client would have failed on anything else)
+    await eventually(async () => session.stderr, (e) => /^codescout: repo: ready \(\d+ files/m.test(e), 'stderr says the folder is ready');
+    assert.deepEqual(transportErrors, [], 'stdout carried protocol messages only');
+  } finally {
+    await session.close();
+  }
+});
+
+test('codescout mcp ends cleanly, with exit code 0, when stdin closes and on SIGTERM; stdout stays empty without a client', async () => {
+  const { root, indexDir } = await fixture('ending');
+  const byStdin = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only'], { input: '' });
+  const ended = await byStdin.done;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(ended.stdout, '');
+
+  const bySignal = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only']);
+  // once it has said it is ready, its index is open
+  await new Promise<void>((resolve) => bySignal.child.stderr.on('data', (d: Buffer) => /ready/.test(d.toString()) && resolve()));
+  bySignal.child.kill('SIGTERM');
+  const stopped = await bySignal.done;
+  assert.equal(stopped.signal, null, 'it ended by itself');
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.equal(stopped.stdout, '');
+  assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index lock was released');
+});
+
+test('codescout mcp: its command line (folders, defaults, --attach) and usage errors', async () => {
+  const { root } = await fixture('usage');
+  const other = path.join(root, 'src');
+  const served = parseCommandLine(['mcp', root, other, root, '--lexical-only', '--threads', '2']);
+  assert.ok(served !== 'help' && served.command === 'mcp');
+  assert.deepEqual((served as McpInvocation).roots, [root, other], 'folders in order, each once');
+  assert.equal((served as McpInvocation).engine.model, null);
+  assert.equal((served as McpInvocation).engine.threads, 2);
+  assert.deepEqual((parseCommandLine(['mcp']) as McpInvocation).roots, [process.cwd()], 'default: the current folder');
+  const attach = parseCommandLine(['mcp', '--attach', '/run/x.sock']) as McpInvocation;
+  assert.equal(attach.attach, '/run/x.sock');
+  assert.deepEqual(attach.roots, []);
+  const cases: [string[], RegExp][] = [
+    [['mcp', path.join(root, 'no-such-folder')], /not a folder/],
+    [['mcp', root, other, '--index-dir', path.join(root, 'idx')], /--index-dir names the index of one folder/],
+    [['mcp', '--attach', '/tmp/x.sock', root], /takes no folder/],
+    [['mcp', '--attach', '/tmp/x.sock', '--lexical-only'], /does not take --lexical-only/],
+    [['mcp', '--attach', ''], /--attach needs the path of the engine socket/],
+    [['mcp', root, '--top', '3'], /'mcp' does not take --top/],
+    [['mcp', root, '--model', root, '--lexical-only'], /exclude each other/],
+  ];
+  for (const [args, message] of cases) assert.throws(() => parseCommandLine(args), (err: Error) => err instanceof UsageError && message.test(err.message), args.join(' '));
+});
+
+test('the folder watcher skips .git, the index folder, and folders the root ignore rules leave out (node_modules, .gitignore entries)', async () => {
+  const dir = await temp.make('watch');
+  const root = path.join(dir, 'repo');
+  for (const folder of ['src/lib', 'node_modules/pkg/lib', '.git/objects', '.codescout-index', 'generated/deep', 'docs']) {
+    await mkdir(path.join(root, folder), { recursive: true });
+  }
+  await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\n');
+  // a dependency folder linked from elsewhere, as with a shared node_modules
+  await mkdir(path.join(dir, 'elsewhere', 'pkg'), { recursive: true });
+  await symlink(path.join(dir, 'elsewhere'), path.join(root, 'vendor'));
+  const changes: string[] = [];
+  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => changes.push(...p), log: () => {} });
+  try {
+    assert.deepEqual(watcher.watchedFolders(), ['', 'docs', 'src', 'src/lib']);
+    // a file the root rules leave out, then one they keep, in the same folder: only the second is reported
+    await writeFile(path.join(root, 'src', 'lib', 'server.log'), 'GET /\n');
+    await writeFile(path.join(root, 'src', 'lib', 'a.py'), 'def a():\n    return 1\n');
+    await eventually(async () => changes, (c) => c.includes('src/lib/a.py'), 'a new file is reported');
+    assert.ok(!changes.includes('src/lib/server.log'), 'a file .gitignore leaves out does not cost a refresh');
+    assert.ok(!changes.includes('vendor'), 'a link to a folder the rules leave out is not reported');
+    // the root .gitignore changes: the watcher starts again with the new rules
+    await writeFile(path.join(root, '.gitignore'), 'generated/\n*.log\ndocs/\n');
+    await eventually(async () => watcher.watchedFolders(), (w) => !w.includes('docs') && w.includes('src/lib'), 'docs/ is no longer watched');
+  } finally {
+    await watcher.close();
+  }
+});
+
+test('the agent endpoint never removes what is not a stale socket: a regular file, or a socket another process listens on', async () => {
+  const dir = await temp.make('endpoint');
+  const file = path.join(dir, 'not-a-socket');
+  await writeFile(file, 'keep me');
+  const backend = {} as AgentBackend; // no session is opened: the backend is never called
+  const options = { version: '0', log: () => {} };
+  await assert.rejects(listenForAgents(file, backend, options), /something other than a socket is there/);
+  assert.equal(readFileSync(file, 'utf8'), 'keep me');
+
+  const socket = path.join(dir, 'agents.sock');
+  const first = await listenForAgents(socket, backend, options);
+  try {
+    assert.equal(statSync(socket).mode & 0o777, 0o600, 'only the user may connect');
+    await assert.rejects(listenForAgents(socket, backend, options), /another process is listening there/);
+    assert.ok(existsSync(socket), 'the live socket is left alone');
+  } finally {
+    await first.close();
+  }
+  assert.ok(!existsSync(socket), 'closing removes the socket file');
+});
+
+/** The engine process the extension starts, driven over its JSON-RPC like server.test.ts does. */
+class Engine {
+  readonly connection: MessageConnection;
+  readonly statuses: FolderStatus[] = [];
+  stderr = '';
+
+  constructor(readonly child: ChildProcess) {
+    this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection.onNotification(FolderStatusChanged, (s) => {
+      this.statuses.push(s);
+    });
+    this.connection.listen();
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
+  }
+
+  static start(socket: string): Engine {
+    return new Engine(spawn(process.execPath, [SERVER_BUNDLE, '--agent-socket', socket], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  async ready(root: string, indexLocation: string): Promise<FolderStatus> {
+    await this.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation, model } }],
+      indexOnOpen: true,
+    });
+    await eventually(async () => this.statuses.at(-1), (s) => s?.state === 'ready', 'the folder is indexed');
+    return this.statuses.at(-1)!;
+  }
+
+  async stop(): Promise<number | null> {
+    const exited = once(this.child, 'exit');
+    await this.connection.sendRequest(Shutdown);
+    this.child.stdin!.end();
+    const [code] = await exited;
+    this.connection.dispose();
+    return code as number | null;
+  }
+}
+
+test('the engine process serves MCP sessions at --agent-socket, reached through codescout mcp --attach; a stale socket is replaced, a broken connection is survived', async () => {
+  const dir = await temp.make('attach');
+  const { root } = await fixture('attach-repo');
+  const indexLocation = await temp.make('attach-index');
+  const socket = path.join(dir, 'agents.sock');
+
+  // a socket file left by a killed engine process
+  const killed = Engine.start(socket);
+  await eventually(async () => existsSync(socket), Boolean, 'the first engine listens');
+  killed.child.kill('SIGKILL');
+  await once(killed.child, 'exit');
+  assert.ok(existsSync(socket), 'the killed process left its socket file');
+
+  const engine = Engine.start(socket);
+  try {
+    const status = await engine.ready(root, indexLocation);
+    const relayCache = await temp.make('relay-cache');
+    const session = await new Session(['mcp', '--attach', socket], { CODESCOUT_CACHE_DIR: relayCache }).start();
+    try {
+      assert.deepEqual((await session.client.listTools()).tools.map((t) => t.name).sort(), TOOL_NAMES);
+      const found = await session.call('search_code', { query: 'parse config' });
+      assert.notEqual(found.isError, true, session.text(found));
+      assert.match(session.text(found), /parse_config/);
+      const indexStatus = await session.call('index_status', {});
+      assert.notEqual(indexStatus.isError, true, session.text(indexStatus));
+      assert.ok(session.text(indexStatus).includes(root), 'the engine process answers for the folder it was configured with');
+      assert.ok(session.text(indexStatus).includes(String(status.contents.chunks)), `its chunk count (${status.contents.chunks}) is the engine's`);
+      assert.deepEqual(readdirSync(relayCache), [], 'the relay created no index');
+
+      // garbage and a dropped connection end only their own session
+      const raw = createConnection(socket);
+      await once(raw, 'connect');
+      raw.write('this is not JSON-RPC\n{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}\n');
+      raw.destroy();
+      const still = await session.call('search_code', { query: 'save a file' });
+      assert.match(session.text(still), /file_store\.py/, 'the other session still answers');
+      const search = await engine.connection.sendRequest(Search, { text: 'parse config', top: 3 });
+      assert.equal(search.hits[0].name, 'parse_config', 'the engine still answers the editor');
+    } finally {
+      await session.close();
+    }
+    // a relay still attached when the engine process shuts down ends with exit code 0
+    const relay = runNode(CLI, ['mcp', '--attach', socket]);
+    relay.child.stdin.write(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) + '\n',
+    );
+    await new Promise<void>((resolve) => relay.child.stdout.on('data', (d: Buffer) => /"serverInfo"/.test(d.toString()) && resolve()));
+    assert.equal(await engine.stop(), 0, engine.stderr);
+    const relayed = await relay.done;
+    assert.equal(relayed.code, 0, relayed.stderr);
+    assert.match(relayed.stdout, /"name":"codescout"/);
+  } finally {
+    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
+  }
+  assert.ok(!existsSync(socket), 'the socket file is removed on shutdown');
+
+  const nobody = await runNode(CLI, ['mcp', '--attach', socket], { input: '' }).done;
+  assert.equal(nobody.code, 1);
+  assert.equal(nobody.stdout, '');
+  const lines = nobody.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, nobody.stderr);
+  assert.match(lines[0], new RegExp(`^codescout: cannot reach the Code Scout engine at ${socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+`));
+});
