@@ -650,6 +650,28 @@ describe('EmbeddingCache', () => {
     reopened.close();
   });
 
+  test('reads its records on first use, not when opened (opening an index to search does not pay for it)', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 5);
+    const size = fs.statSync(file).size;
+    fs.appendFileSync(file, Buffer.alloc(recordBytes - 7, 0xab));
+    const cache = EmbeddingCache.open(file, dimension);
+    assert.equal(fs.statSync(file).size, size + recordBytes - 7, 'opening leaves the torn tail: the records are not read yet');
+    assert.deepEqual(cache.get(keyOf(4)), vectorOf(4));
+    assert.equal(fs.statSync(file).size, size, 'the first lookup read them and cut the tail');
+    cache.put(keyOf(5), vectorOf(5));
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 6);
+    reopened.close();
+  });
+
+  test('opening still refuses what is not a file, at once', () => {
+    const dir = path.join(tempDir(), 'embeddings.cache');
+    fs.mkdirSync(dir);
+    assert.throws(() => EmbeddingCache.open(dir, dimension), (err: Error) => err.name === 'NotAFileError');
+  });
+
   test('skips corrupted records and drops a corrupted last record', () => {
     const file = path.join(tempDir(), 'embeddings.cache');
     filled(file, 5);

@@ -8,7 +8,12 @@
  * The checksum is the first 4 bytes of SHA-256(key ‖ vector). SHA-256 rather than CRC-32
  * because `zlib.crc32` needs Node 20.15, newer than the Node inside some supported VS Code builds.
  *
- * On open, a partial or damaged tail (a run killed mid-write) is cut off, and damaged records
+ * Opening checks the file and takes it for writing; its records are read on first use (a lookup,
+ * a put, {@link EmbeddingCache.size}, {@link EmbeddingCache.recovery}), so that opening an index
+ * to search it does not read the cache, which only refreshes need (at 4,500 vectors reading it
+ * takes 80–250 ms; it grows with the index).
+ *
+ * When the records are read, a partial or damaged tail (a run killed mid-write) is cut off, and damaged records
  * elsewhere are skipped (and dropped by the next {@link EmbeddingCache.compact}). A file with
  * another dimension, key size or format is started afresh: it is only a cache. Something other
  * than a file in its place (a folder, a named pipe) is refused with `NotAFileError`, never read.
@@ -18,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRegularFile, writeFileAtomic } from './store';
+import { openRegularFile, readRegularFile, writeFileAtomic } from './store';
 
 /** The size of a cache key: a SHA-256 digest. */
 export const EMBEDDING_KEY_BYTES = 32;
@@ -45,9 +50,6 @@ export interface CacheRecovery {
 
 /** Embeddings of one dimension, in memory and appended to a file. */
 export class EmbeddingCache {
-  /** What was discarded when the file was opened. */
-  readonly recovery: CacheRecovery;
-
   private readonly recordBytes: number;
   /** All vectors, back to back, in the order of their records. */
   private vectors: Float32Array;
@@ -56,6 +58,8 @@ export class EmbeddingCache {
   /** The length of the file's valid content; appends go here. */
   private fileBytes = 0;
   private fd: number | undefined;
+  /** What reading the records discarded; undefined until they are read. */
+  private loaded: CacheRecovery | undefined;
 
   private constructor(
     readonly filePath: string,
@@ -63,8 +67,21 @@ export class EmbeddingCache {
   ) {
     this.recordBytes = EMBEDDING_KEY_BYTES + dimension * 4 + CHECKSUM_BYTES;
     this.vectors = new Float32Array(dimension * 1024);
-    this.recovery = this.load();
+    // What opening must find out at once: something other than a file in the way (NotAFileError),
+    // and a file or folder that cannot be written (the index is then opened read-only).
+    try {
+      fs.closeSync(openRegularFile(filePath));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.startFile();
+      this.loaded = { truncatedBytes: 0, corruptRecords: 0, reset: false };
+    }
     this.fd = fs.openSync(filePath, 'r+');
+  }
+
+  /** What was discarded when the records were read (reads them if they were not yet). */
+  get recovery(): CacheRecovery {
+    return this.records();
   }
 
   /** Opens the cache file, creating it (and its folder) if needed and recovering from a damaged tail. */
@@ -75,15 +92,18 @@ export class EmbeddingCache {
 
   /** The number of cached vectors. */
   get size(): number {
+    this.records();
     return this.slotOf.size;
   }
 
   has(key: Uint8Array): boolean {
+    this.records();
     return this.slotOf.has(keyString(key));
   }
 
   /** A copy of the cached vector for `key`, if any. */
   get(key: Uint8Array): Float32Array | undefined {
+    this.records();
     const slot = this.slotOf.get(keyString(key));
     return slot === undefined ? undefined : this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
   }
@@ -94,11 +114,12 @@ export class EmbeddingCache {
    */
   put(key: Uint8Array, vector: ArrayLike<number>): void {
     this.checkOpen();
+    this.records();
     checkKey(key);
     if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
     const values = Float32Array.from(vector);
     if (!values.every(Number.isFinite)) throw new RangeError('embedding contains a non-finite value');
-    if (this.has(key)) return;
+    if (this.slotOf.has(keyString(key))) return;
     this.store(key, values);
     this.pending.push(encodeRecord(key, values));
   }
@@ -128,6 +149,7 @@ export class EmbeddingCache {
   /** Rewrites the file with only the vectors of `liveKeys` (and no damaged records), atomically. */
   compact(liveKeys: Iterable<Uint8Array>): void {
     this.checkOpen();
+    this.records();
     const kept = new Map<string, { key: Uint8Array; vector: Float32Array }>();
     for (const key of liveKeys) {
       const name = keyString(key);
@@ -152,6 +174,17 @@ export class EmbeddingCache {
     this.flush();
     fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /** Reads the records once, on first use; see {@link load}. */
+  private records(): CacheRecovery {
+    if (this.loaded) return this.loaded;
+    this.checkOpen();
+    this.loaded = this.load();
+    // load may have replaced the file (started afresh): write to the file now at the path
+    fs.closeSync(this.fd!);
+    this.fd = fs.openSync(this.filePath, 'r+');
+    return this.loaded;
   }
 
   /** Reads the file into memory, cutting a damaged tail or starting afresh; returns what was discarded. */
@@ -191,7 +224,7 @@ export class EmbeddingCache {
     const key = record.subarray(0, EMBEDDING_KEY_BYTES);
     const vector = new Float32Array(this.dimension);
     new Uint8Array(vector.buffer).set(payload.subarray(EMBEDDING_KEY_BYTES));
-    if (!this.has(key)) this.store(key, vector);
+    if (!this.slotOf.has(keyString(key))) this.store(key, vector);
     return true;
   }
 
