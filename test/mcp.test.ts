@@ -253,6 +253,35 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   }
 });
 
+test('a root ignore file created while watching restarts the watcher, and closing it then leaves nothing running (the process ends)', async () => {
+  const dir = await temp.make('watch-restart');
+  const root = path.join(dir, 'repo');
+  await mkdir(path.join(root, 'docs'), { recursive: true });
+  await mkdir(path.join(root, 'src'), { recursive: true });
+  // in a process of its own: a file watch left open after close() keeps it from ending
+  const script = path.join(dir, 'watch.js');
+  await writeFile(
+    script,
+    `const { FolderWatcher } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'cli', 'folder-watcher.js'))});
+const { writeFileSync } = require('node:fs');
+(async () => {
+  const root = ${JSON.stringify(root)};
+  const watcher = await FolderWatcher.start(root, root + '/.index', { changed: () => {}, log: (m) => process.stderr.write(m + '\\n') });
+  if (!watcher.watchedFolders().includes('docs')) throw new Error('docs/ is not watched at first');
+  writeFileSync(root + '/.codescoutignore', 'docs/\\n');
+  while (watcher.watchedFolders().includes('docs')) await new Promise((r) => setTimeout(r, 50));
+  await watcher.close();
+  process.stdout.write('closed');
+})();
+`,
+  );
+  const run = runNode(script, []);
+  const ended = await run.done;
+  assert.equal(ended.stdout, 'closed', ended.stderr);
+  assert.equal(ended.signal, null, 'the process ended by itself once the watcher was closed');
+  assert.equal(ended.code, 0, ended.stderr);
+});
+
 test('the agent endpoint never removes what is not a stale socket: a regular file, or a socket another process listens on', async () => {
   const dir = await temp.make('endpoint');
   const file = path.join(dir, 'not-a-socket');
