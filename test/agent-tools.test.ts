@@ -7,9 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { symlink } from 'node:fs/promises';
 import * as z from 'zod';
 import { AGENT_TOOLS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
 import { MAX_RESULTS } from '../src/agent/arguments';
+import { readExcerpt } from '../src/agent/excerpt';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
 import { Workspace } from '../src/server/workspace';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
@@ -174,6 +176,18 @@ describe('agent tools', () => {
     }
     // and it still answers
     assert.equal(resultsOf(await call('search_code', { query: 'parse configuration text' }))[0].name, 'parse_config');
+  });
+
+  it('reads excerpts inside the folder only: a file that became a link out of it is not read', async () => {
+    const dir = await temp.make('agent-excerpt');
+    const inside = path.join(dir, 'repo');
+    await writeIn(inside, 'src/a.py', 'def a():\n    return 1\n');
+    await writeIn(dir, 'secret.txt', 'TOKEN=hunter2\n');
+    await symlink(path.join(dir, 'secret.txt'), path.join(inside, 'src', 'b.py'));
+    await symlink(path.join(inside, 'src', 'a.py'), path.join(inside, 'src', 'c.py'));
+    assert.deepEqual(await readExcerpt(inside, 'src/a.py', 1, 2, 5), ['def a():', '    return 1']);
+    assert.equal(await readExcerpt(inside, 'src/b.py', 1, 1, 5), undefined, 'the link out of the folder is not followed');
+    assert.deepEqual(await readExcerpt(inside, 'src/c.py', 1, 1, 5), ['def a():'], 'a link inside the folder is');
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {
