@@ -9,7 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { symlink } from 'node:fs/promises';
 import * as z from 'zod';
-import { AGENT_TOOLS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
+import { AGENT_TOOLS, MAX_OTHER_DEFINITIONS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
+import type { AgentBackend } from '../src/agent/backend';
+import type { DefinitionEntry } from '../src/protocol/protocol';
+import { SOME_HIT } from './helpers/hits';
 import { MAX_RESULTS } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
@@ -188,6 +191,29 @@ describe('agent tools', () => {
     assert.deepEqual(await readExcerpt(inside, 'src/a.py', 1, 2, 5), ['def a():', '    return 1']);
     assert.equal(await readExcerpt(inside, 'src/b.py', 1, 1, 5), undefined, 'the link out of the folder is not followed');
     assert.deepEqual(await readExcerpt(inside, 'src/c.py', 1, 1, 5), ['def a():'], 'a link inside the folder is');
+  });
+
+  it('related_code by a name with many definitions says how many there are, listing the first ones', async () => {
+    const served = (await workspace.statuses()).filter((f) => f.root === root);
+    const definitions: DefinitionEntry[] = Array.from({ length: MAX_OTHER_DEFINITIONS + 6 }, (_, i) => ({
+      root,
+      path: `src/step${i}.py`,
+      name: 'run',
+      kind: 'function',
+      startLine: 1,
+      endLine: 2,
+      signature: 'def run():',
+      related: [],
+    }));
+    const backend = {
+      statuses: async () => served,
+      definitionsNamed: async () => definitions,
+      related: async () => ({ source: { ...SOME_HIT, root, path: 'src/step0.py', name: 'run' }, results: [], partial: false }),
+    } as unknown as AgentBackend;
+    const a = await runAgentTool(backend, 'related_code', { symbol: 'run' });
+    assert.equal(a.isError, false, a.text);
+    assert.equal((a.structured.otherDefinitions as unknown[]).length, MAX_OTHER_DEFINITIONS);
+    assert.match(a.text, new RegExp(`"run" has ${MAX_OTHER_DEFINITIONS + 5} other definitions \\(ask by location for one of them; the first ${MAX_OTHER_DEFINITIONS}\\):`), a.text);
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {
