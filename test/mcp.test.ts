@@ -201,6 +201,22 @@ test('codescout mcp ends cleanly, with exit code 0, when stdin closes and on SIG
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index lock was released');
 });
 
+test('codescout mcp whose client stops reading its stdout closes its indexes before it ends, as when stdin closes', async () => {
+  const { root, indexDir } = await fixture('stdout-closed');
+  const run = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only']);
+  await new Promise<void>((resolve) => run.child.stderr.on('data', (d: Buffer) => /ready/.test(d.toString()) && resolve()));
+  assert.ok(existsSync(path.join(indexDir, 'index.lock')), 'the server holds the index lock');
+  run.child.stdout.destroy();
+  // its answer cannot be written: the client is gone
+  run.child.stdin.write(
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) + '\n',
+  );
+  const ended = await run.done;
+  assert.equal(ended.signal, null, 'it ended by itself');
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed and its lock released');
+});
+
 test('codescout mcp: its command line (folders, defaults, --attach) and usage errors', async () => {
   const { root } = await fixture('usage');
   const other = path.join(root, 'src');
