@@ -50,7 +50,9 @@ export class FolderWatcher {
   /** Starts watching `root`; resolves once chokidar has walked the folder and watches it. */
   static async start(root: string, indexDir: string, events: FolderWatcherEvents): Promise<FolderWatcher> {
     const watcher = new FolderWatcher(root, indexDir, events);
-    await watcher.restart();
+    // on the restart chain: a rule file changed during the first walk restarts after it
+    watcher.restarts = watcher.restart();
+    await watcher.restarts;
     return watcher;
   }
 
