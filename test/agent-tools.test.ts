@@ -15,6 +15,7 @@ import type { DefinitionEntry } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
 import { MAX_RESULTS } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
+import { headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
 import { Workspace } from '../src/server/workspace';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
@@ -214,6 +215,30 @@ describe('agent tools', () => {
     assert.equal(a.isError, false, a.text);
     assert.equal((a.structured.otherDefinitions as unknown[]).length, MAX_OTHER_DEFINITIONS);
     assert.match(a.text, new RegExp(`"run" has ${MAX_OTHER_DEFINITIONS + 5} other definitions \\(ask by location for one of them; the first ${MAX_OTHER_DEFINITIONS}\\):`), a.text);
+  });
+
+  it('shows code only while the text budget lasts, and a header line for every result', () => {
+    const line = 'x'.repeat(150);
+    const hits: AgentHit[] = Array.from({ length: MAX_RESULTS }, (_, i) => ({
+      path: `src/f${i}.py`,
+      folder: root,
+      startLine: 1,
+      endLine: 9,
+      name: `f${i}`,
+      kind: 'function',
+      language: 'python',
+      signature: `def f${i}():`,
+      snippet: Array.from({ length: 5 }, () => line).join('\n'),
+      score: 1,
+    }));
+    const style = { absolute: false };
+    const text = resultBlocks(hits, style);
+    const lines = text.split('\n');
+    for (const hit of hits) assert.ok(lines.includes(headerLine(hit, style)), `${hit.name} keeps its header line`);
+    const code = lines.filter((l) => l.startsWith('    '));
+    assert.ok(code.length >= 5, 'the first results show their code');
+    assert.ok(code.length < hits.length * 5, 'the later ones do not');
+    assert.ok(code.join('\n').length <= TEXT_BUDGET_CHARS, `${code.join('\n').length} characters of code`);
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {
