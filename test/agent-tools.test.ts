@@ -13,6 +13,7 @@ import { AGENT_TOOLS, MAX_OTHER_DEFINITIONS, runAgentTool, type AgentAnswer } fr
 import type { AgentBackend } from '../src/agent/backend';
 import type { DefinitionEntry } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
+import { namedParams } from '../src/server/requests';
 import { MAX_RESULTS } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
 import { headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
@@ -125,6 +126,29 @@ describe('agent tools', () => {
     const absolute = await call('related_code', { location: `${path.join(root, 'src', 'storage', 'file_store.py')}:7` });
     assert.deepEqual(absolute.structured, byLocation.structured);
     assert.match(bySymbol.text, /related to .*file_store\.py:6-\d+ function load_file/);
+  });
+
+  it('related_code by name looks the definitions up without their related code, which it computes for one only', async () => {
+    const asked: number[] = [];
+    const backend: AgentBackend = {
+      statuses: () => workspace.statuses(),
+      search: (p) => workspace.search(p),
+      similar: (p) => workspace.similar(p),
+      related: (p) => workspace.related(p),
+      report: (r) => workspace.report(r),
+      definitionsNamed: async (p) => {
+        asked.push(p.top);
+        return workspace.definitionsNamed(p);
+      },
+    };
+    const a = await runAgentTool(backend, 'related_code', { symbol: 'load_file' });
+    assert.ok(resultsOf(a).length > 0, a.text);
+    // a name such as `constructor` or `__init__` has thousands of definitions: related code for each took seconds
+    assert.deepEqual(asked, [0]);
+    const named = await workspace.definitionsNamed({ name: 'load_file', top: 0 });
+    assert.ok(named.length > 0 && named.every((d) => d.related.length === 0));
+    assert.ok((await workspace.definitionsNamed({ name: 'load_file', top: 3 }))[0].related.length > 0, 'top 1 or more still gives related code');
+    assert.equal(namedParams({ name: 'load_file', top: 0 }).top, 0, 'the engine process takes top 0');
   });
 
   it('similar_code finds code like a snippet', async () => {

@@ -275,7 +275,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
       const symbol = input.symbol!;
       asked = symbol;
       const { container, name } = splitQualified(symbol);
-      let found = await backend.definitionsNamed({ name, top: 1, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
+      // where they are, without their related code: the answer computes it for one of them
+      let found = await backend.definitionsNamed({ name, top: 0, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
       if (container !== undefined) found = found.filter((d) => containerMatches(d.container, container));
       if (found.length === 0) {
         return errorAnswer(
