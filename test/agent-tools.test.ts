@@ -14,7 +14,7 @@ import type { AgentBackend } from '../src/agent/backend';
 import type { DefinitionEntry } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
 import { namedParams } from '../src/server/requests';
-import { MAX_RESULTS } from '../src/agent/arguments';
+import { MAX_RESULTS, resolvePath } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
 import { headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
@@ -149,6 +149,13 @@ describe('agent tools', () => {
     assert.ok(named.length > 0 && named.every((d) => d.related.length === 0));
     assert.ok((await workspace.definitionsNamed({ name: 'load_file', top: 3 }))[0].related.length > 0, 'top 1 or more still gives related code');
     assert.equal(namedParams({ name: 'load_file', top: 0 }).top, 0, 'the engine process takes top 0');
+  });
+
+  it('an absolute location is inside a folder unless it climbs out of it (a name that starts with two dots does not)', async () => {
+    const [served] = (await workspace.statuses()).filter((f) => f.root === root);
+    assert.deepEqual(resolvePath([served], path.join(root, 'src', '..hidden.py')), [{ root, path: 'src/..hidden.py' }]);
+    assert.deepEqual(resolvePath([served], path.join(root, '..notes.py')), [{ root, path: '..notes.py' }]);
+    assert.throws(() => resolvePath([served], path.join(root, '..', 'elsewhere.py')), /outside the served folders/);
   });
 
   it('similar_code finds code like a snippet', async () => {

@@ -183,7 +183,7 @@ export function resolvePath(folders: FolderStatus[], path: string): { root: stri
   if (nodePath.isAbsolute(path)) {
     for (const f of folders) {
       const rel = nodePath.relative(f.root, path);
-      if (rel && !rel.startsWith('..') && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
+      if (rel && rel !== '..' && !rel.startsWith(`..${nodePath.sep}`) && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
     }
     throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
   }
