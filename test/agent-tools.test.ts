@@ -193,6 +193,7 @@ describe('agent tools', () => {
       ['related_code', { location: 'a.py:1', symbol: 'x' }, /exactly one of location/],
       ['related_code', { location: 'src/storage/file_store.py' }, /is not "path:line"/],
       ['related_code', { location: 'src/storage/file_store.py:0' }, /must be 1 or more/],
+      ['related_code', { location: 'src/storage/file_store.py:99999999999999999999' }, /is too large to be a line number/],
       ['related_code', { location: '../outside.py:3' }, /outside the folder/],
       ['related_code', { location: '/etc/passwd:1' }, /outside the served folders/],
       ['related_code', { location: 'src/storage/missing.py:1' }, /No indexed function, method or class is at src\/storage\/missing\.py:1/],
