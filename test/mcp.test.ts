@@ -217,6 +217,30 @@ test('codescout mcp whose client stops reading its stdout closes its indexes bef
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed and its lock released');
 });
 
+test('what a parsing worker thread prints goes to stderr, never to stdout (which carries the MCP protocol)', async () => {
+  const dir = await temp.make('worker-stdout');
+  // a grammar without its language function: web-tree-sitter says so with console.log, in the worker
+  const grammars = path.join(dir, 'grammars');
+  await mkdir(grammars);
+  const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x08, ...Buffer.from('dylink.0'), 0x01, 0x04, 0x00, 0x00, 0x00, 0x00]);
+  await writeFile(path.join(grammars, 'tree-sitter-python.wasm'), wasm);
+  const script = path.join(dir, 'chunk.js');
+  await writeFile(
+    script,
+    `const { ChunkerPool } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'engine', 'chunks', 'pool.js'))});
+(async () => {
+  const pool = ChunkerPool.create(1, { grammarDir: ${JSON.stringify(grammars)} });
+  await pool.chunkFile('a.py', 'def a():\\n    return 1\\n').catch(() => undefined);
+  await pool.dispose();
+})();
+`,
+  );
+  const ended = await runNode(script, []).done;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(ended.stdout, '');
+  assert.match(ended.stderr, /Couldn't find language function/, 'the worker\'s message is on stderr');
+});
+
 test('codescout mcp: its command line (folders, defaults, --attach) and usage errors', async () => {
   const { root } = await fixture('usage');
   const other = path.join(root, 'src');
