@@ -7,9 +7,16 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { symlink } from 'node:fs/promises';
 import * as z from 'zod';
-import { AGENT_TOOLS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
-import { MAX_RESULTS } from '../src/agent/arguments';
+import { AGENT_TOOLS, MAX_OTHER_DEFINITIONS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
+import type { AgentBackend } from '../src/agent/backend';
+import type { DefinitionEntry } from '../src/protocol/protocol';
+import { SOME_HIT } from './helpers/hits';
+import { namedParams } from '../src/server/requests';
+import { MAX_RESULTS, resolvePath } from '../src/agent/arguments';
+import { readExcerpt } from '../src/agent/excerpt';
+import { headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
 import { Workspace } from '../src/server/workspace';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
@@ -121,6 +128,36 @@ describe('agent tools', () => {
     assert.match(bySymbol.text, /related to .*file_store\.py:6-\d+ function load_file/);
   });
 
+  it('related_code by name looks the definitions up without their related code, which it computes for one only', async () => {
+    const asked: number[] = [];
+    const backend: AgentBackend = {
+      statuses: () => workspace.statuses(),
+      search: (p) => workspace.search(p),
+      similar: (p) => workspace.similar(p),
+      related: (p) => workspace.related(p),
+      report: (r) => workspace.report(r),
+      definitionsNamed: async (p) => {
+        asked.push(p.top);
+        return workspace.definitionsNamed(p);
+      },
+    };
+    const a = await runAgentTool(backend, 'related_code', { symbol: 'load_file' });
+    assert.ok(resultsOf(a).length > 0, a.text);
+    // a name such as `constructor` or `__init__` has thousands of definitions: related code for each took seconds
+    assert.deepEqual(asked, [0]);
+    const named = await workspace.definitionsNamed({ name: 'load_file', top: 0 });
+    assert.ok(named.length > 0 && named.every((d) => d.related.length === 0));
+    assert.ok((await workspace.definitionsNamed({ name: 'load_file', top: 3 }))[0].related.length > 0, 'top 1 or more still gives related code');
+    assert.equal(namedParams({ name: 'load_file', top: 0 }).top, 0, 'the engine process takes top 0');
+  });
+
+  it('an absolute location is inside a folder unless it climbs out of it (a name that starts with two dots does not)', async () => {
+    const [served] = (await workspace.statuses()).filter((f) => f.root === root);
+    assert.deepEqual(resolvePath([served], path.join(root, 'src', '..hidden.py')), [{ root, path: 'src/..hidden.py' }]);
+    assert.deepEqual(resolvePath([served], path.join(root, '..notes.py')), [{ root, path: '..notes.py' }]);
+    assert.throws(() => resolvePath([served], path.join(root, '..', 'elsewhere.py')), /outside the served folders/);
+  });
+
   it('similar_code finds code like a snippet', async () => {
     const a = await call('similar_code', { code: 'def write_file(path, text):\n    with open(path, "w") as f:\n        f.write(text)\n', limit: 3 });
     assert.ok(resultsOf(a).some((r) => r.name === 'save_file'), a.text);
@@ -156,6 +193,7 @@ describe('agent tools', () => {
       ['related_code', { location: 'a.py:1', symbol: 'x' }, /exactly one of location/],
       ['related_code', { location: 'src/storage/file_store.py' }, /is not "path:line"/],
       ['related_code', { location: 'src/storage/file_store.py:0' }, /must be 1 or more/],
+      ['related_code', { location: 'src/storage/file_store.py:99999999999999999999' }, /is too large to be a line number/],
       ['related_code', { location: '../outside.py:3' }, /outside the folder/],
       ['related_code', { location: '/etc/passwd:1' }, /outside the served folders/],
       ['related_code', { location: 'src/storage/missing.py:1' }, /No indexed function, method or class is at src\/storage\/missing\.py:1/],
@@ -174,6 +212,65 @@ describe('agent tools', () => {
     }
     // and it still answers
     assert.equal(resultsOf(await call('search_code', { query: 'parse configuration text' }))[0].name, 'parse_config');
+  });
+
+  it('reads excerpts inside the folder only: a file that became a link out of it is not read', async () => {
+    const dir = await temp.make('agent-excerpt');
+    const inside = path.join(dir, 'repo');
+    await writeIn(inside, 'src/a.py', 'def a():\n    return 1\n');
+    await writeIn(dir, 'secret.txt', 'TOKEN=hunter2\n');
+    await symlink(path.join(dir, 'secret.txt'), path.join(inside, 'src', 'b.py'));
+    await symlink(path.join(inside, 'src', 'a.py'), path.join(inside, 'src', 'c.py'));
+    assert.deepEqual(await readExcerpt(inside, 'src/a.py', 1, 2, 5), ['def a():', '    return 1']);
+    assert.equal(await readExcerpt(inside, 'src/b.py', 1, 1, 5), undefined, 'the link out of the folder is not followed');
+    assert.deepEqual(await readExcerpt(inside, 'src/c.py', 1, 1, 5), ['def a():'], 'a link inside the folder is');
+  });
+
+  it('related_code by a name with many definitions says how many there are, listing the first ones', async () => {
+    const served = (await workspace.statuses()).filter((f) => f.root === root);
+    const definitions: DefinitionEntry[] = Array.from({ length: MAX_OTHER_DEFINITIONS + 6 }, (_, i) => ({
+      root,
+      path: `src/step${i}.py`,
+      name: 'run',
+      kind: 'function',
+      startLine: 1,
+      endLine: 2,
+      signature: 'def run():',
+      related: [],
+    }));
+    const backend = {
+      statuses: async () => served,
+      definitionsNamed: async () => definitions,
+      related: async () => ({ source: { ...SOME_HIT, root, path: 'src/step0.py', name: 'run' }, results: [], partial: false }),
+    } as unknown as AgentBackend;
+    const a = await runAgentTool(backend, 'related_code', { symbol: 'run' });
+    assert.equal(a.isError, false, a.text);
+    assert.equal((a.structured.otherDefinitions as unknown[]).length, MAX_OTHER_DEFINITIONS);
+    assert.match(a.text, new RegExp(`"run" has ${MAX_OTHER_DEFINITIONS + 5} other definitions \\(ask by location for one of them; the first ${MAX_OTHER_DEFINITIONS}\\):`), a.text);
+  });
+
+  it('shows code only while the text budget lasts, and a header line for every result', () => {
+    const line = 'x'.repeat(150);
+    const hits: AgentHit[] = Array.from({ length: MAX_RESULTS }, (_, i) => ({
+      path: `src/f${i}.py`,
+      folder: root,
+      startLine: 1,
+      endLine: 9,
+      name: `f${i}`,
+      kind: 'function',
+      language: 'python',
+      signature: `def f${i}():`,
+      snippet: Array.from({ length: 5 }, () => line).join('\n'),
+      score: 1,
+    }));
+    const style = { absolute: false };
+    const text = resultBlocks(hits, style);
+    const lines = text.split('\n');
+    for (const hit of hits) assert.ok(lines.includes(headerLine(hit, style)), `${hit.name} keeps its header line`);
+    const code = lines.filter((l) => l.startsWith('    '));
+    assert.ok(code.length >= 5, 'the first results show their code');
+    assert.ok(code.length < hits.length * 5, 'the later ones do not');
+    assert.ok(code.join('\n').length <= TEXT_BUDGET_CHARS, `${code.join('\n').length} characters of code`);
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {

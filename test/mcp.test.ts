@@ -201,6 +201,46 @@ test('codescout mcp ends cleanly, with exit code 0, when stdin closes and on SIG
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index lock was released');
 });
 
+test('codescout mcp whose client stops reading its stdout closes its indexes before it ends, as when stdin closes', async () => {
+  const { root, indexDir } = await fixture('stdout-closed');
+  const run = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only']);
+  await new Promise<void>((resolve) => run.child.stderr.on('data', (d: Buffer) => /ready/.test(d.toString()) && resolve()));
+  assert.ok(existsSync(path.join(indexDir, 'index.lock')), 'the server holds the index lock');
+  run.child.stdout.destroy();
+  // its answer cannot be written: the client is gone
+  run.child.stdin.write(
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) + '\n',
+  );
+  const ended = await run.done;
+  assert.equal(ended.signal, null, 'it ended by itself');
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed and its lock released');
+});
+
+test('what a parsing worker thread prints goes to stderr, never to stdout (which carries the MCP protocol)', async () => {
+  const dir = await temp.make('worker-stdout');
+  // a grammar without its language function: web-tree-sitter says so with console.log, in the worker
+  const grammars = path.join(dir, 'grammars');
+  await mkdir(grammars);
+  const wasm = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x08, ...Buffer.from('dylink.0'), 0x01, 0x04, 0x00, 0x00, 0x00, 0x00]);
+  await writeFile(path.join(grammars, 'tree-sitter-python.wasm'), wasm);
+  const script = path.join(dir, 'chunk.js');
+  await writeFile(
+    script,
+    `const { ChunkerPool } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'engine', 'chunks', 'pool.js'))});
+(async () => {
+  const pool = ChunkerPool.create(1, { grammarDir: ${JSON.stringify(grammars)} });
+  await pool.chunkFile('a.py', 'def a():\\n    return 1\\n').catch(() => undefined);
+  await pool.dispose();
+})();
+`,
+  );
+  const ended = await runNode(script, []).done;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(ended.stdout, '');
+  assert.match(ended.stderr, /Couldn't find language function/, 'the worker\'s message is on stderr');
+});
+
 test('codescout mcp: its command line (folders, defaults, --attach) and usage errors', async () => {
   const { root } = await fixture('usage');
   const other = path.join(root, 'src');
@@ -251,6 +291,35 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   } finally {
     await watcher.close();
   }
+});
+
+test('a root ignore file created while watching restarts the watcher, and closing it then leaves nothing running (the process ends)', async () => {
+  const dir = await temp.make('watch-restart');
+  const root = path.join(dir, 'repo');
+  await mkdir(path.join(root, 'docs'), { recursive: true });
+  await mkdir(path.join(root, 'src'), { recursive: true });
+  // in a process of its own: a file watch left open after close() keeps it from ending
+  const script = path.join(dir, 'watch.js');
+  await writeFile(
+    script,
+    `const { FolderWatcher } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'cli', 'folder-watcher.js'))});
+const { writeFileSync } = require('node:fs');
+(async () => {
+  const root = ${JSON.stringify(root)};
+  const watcher = await FolderWatcher.start(root, root + '/.index', { changed: () => {}, log: (m) => process.stderr.write(m + '\\n') });
+  if (!watcher.watchedFolders().includes('docs')) throw new Error('docs/ is not watched at first');
+  writeFileSync(root + '/.codescoutignore', 'docs/\\n');
+  while (watcher.watchedFolders().includes('docs')) await new Promise((r) => setTimeout(r, 50));
+  await watcher.close();
+  process.stdout.write('closed');
+})();
+`,
+  );
+  const run = runNode(script, []);
+  const ended = await run.done;
+  assert.equal(ended.stdout, 'closed', ended.stderr);
+  assert.equal(ended.signal, null, 'the process ended by itself once the watcher was closed');
+  assert.equal(ended.code, 0, ended.stderr);
 });
 
 test('the agent endpoint never removes what is not a stale socket: a regular file, or a socket another process listens on', async () => {

@@ -170,7 +170,8 @@ export function parseLocation(location: string): { path: string; line: number } 
   const match = /^(.+):(\d+)$/.exec(location.trim());
   if (!match) throw new AgentArgumentError(`location "${location}" is not "path:line", e.g. "src/net/retry.ts:42"`);
   const line = Number(match[2]);
-  if (!Number.isSafeInteger(line) || line < 1) throw new AgentArgumentError(`the line of "${location}" must be 1 or more`);
+  if (!Number.isSafeInteger(line)) throw new AgentArgumentError(`the line of "${location}" is too large to be a line number`);
+  if (line < 1) throw new AgentArgumentError(`the line of "${location}" must be 1 or more`);
   return { path: match[1], line };
 }
 
@@ -183,7 +184,7 @@ export function resolvePath(folders: FolderStatus[], path: string): { root: stri
   if (nodePath.isAbsolute(path)) {
     for (const f of folders) {
       const rel = nodePath.relative(f.root, path);
-      if (rel && !rel.startsWith('..') && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
+      if (rel && rel !== '..' && !rel.startsWith(`..${nodePath.sep}`) && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
     }
     throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
   }

@@ -3,7 +3,7 @@
  * can judge a result without opening the file. The index keeps one line per chunk (its
  * signature); these lines are the start of the definition as it is on disk now.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 
 /** Files larger than this are not read for an excerpt (the index skips larger ones by default). */
@@ -14,12 +14,16 @@ export const MAX_LINE_CHARS = 160;
 /**
  * Lines `startLine`… of `root/path` (1-based, at most `maxLines`, not past `endLine`), with their
  * common indentation removed and trailing blank lines dropped; `undefined` when the file cannot
- * be read, is too large, or no longer has those lines.
+ * be read, is too large, is no longer inside `root` (a link out of it), or no longer has those lines.
  */
 export async function readExcerpt(root: string, path: string, startLine: number, endLine: number, maxLines: number): Promise<string[] | undefined> {
   if (maxLines <= 0) return undefined;
-  const file = nodePath.join(root, ...path.split('/'));
   try {
+    // the file as it is now: a link that leads out of the folder (a file replaced by one since it
+    // was indexed) is not followed, as the index's scan does not follow it
+    const rootReal = await realpath(root);
+    const file = await realpath(nodePath.join(root, ...path.split('/')));
+    if (!file.startsWith(rootReal.endsWith(nodePath.sep) ? rootReal : rootReal + nodePath.sep)) return undefined;
     const info = await stat(file);
     if (!info.isFile() || info.size > MAX_FILE_BYTES) return undefined;
     const text = await readFile(file, 'utf8');

@@ -235,6 +235,9 @@ function containerMatches(container: string | undefined, wanted: string): boolea
   return have === want || have.endsWith(`.${want}`);
 }
 
+/** Other definitions of a symbol's name an answer lists at most. */
+export const MAX_OTHER_DEFINITIONS = 20;
+
 const relatedCode: ToolSpec<RelatedInput> = {
   name: 'related_code',
   title: 'Related code',
@@ -252,6 +255,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
     const style = pathStyle(all);
     let answerFound = null;
     let others: z.infer<typeof definitionRef>[] = [];
+    /** how many other definitions have the name; `others` lists the first MAX_OTHER_DEFINITIONS */
+    let otherCount = 0;
     let asked: string;
     if (input.location !== undefined) {
       const { path, line } = parseLocation(input.location);
@@ -270,7 +275,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
       const symbol = input.symbol!;
       asked = symbol;
       const { container, name } = splitQualified(symbol);
-      let found = await backend.definitionsNamed({ name, top: 1, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
+      // where they are, without their related code: the answer computes it for one of them
+      let found = await backend.definitionsNamed({ name, top: 0, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
       if (container !== undefined) found = found.filter((d) => containerMatches(d.container, container));
       if (found.length === 0) {
         return errorAnswer(
@@ -281,7 +287,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
       const [first, ...rest] = found;
       answerFound = await backend.related({ root: first.root, path: first.path, line: first.startLine, top });
       if (!answerFound) return errorAnswer(`The definition of "${visible(symbol)}" is no longer indexed; ask again once indexing is done.`);
-      others = rest.slice(0, 20).map((d) => ({
+      otherCount = rest.length;
+      others = rest.slice(0, MAX_OTHER_DEFINITIONS).map((d) => ({
         path: d.path,
         folder: d.root,
         startLine: d.startLine,
@@ -300,7 +307,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
     ];
     if (results.length) lines.push(resultBlocks(results, style));
     if (others.length) {
-      lines.push(`"${visible(asked)}" has ${count(others.length, 'other definition')} (ask by location for one of them):`);
+      const listed = otherCount > others.length ? `; the first ${others.length}` : '';
+      lines.push(`"${visible(asked)}" has ${count(otherCount, 'other definition')} (ask by location for one of them${listed}):`);
       lines.push(...others.map((d) => `  ${headerLine(d, style)}`));
     }
     if (answerFound.partial) lines.push(...stateNotes({ partial: true, mode: 'hybrid' }, served));

@@ -33,6 +33,8 @@ export class FolderWatcher {
   private rules: IgnoreRules | undefined;
   private closed = false;
   private reported = false;
+  /** the restarts asked for by changed root rule files, one after the other */
+  private restarts: Promise<void> = Promise.resolve();
   /** the index folder, root-relative, when it lies inside the folder */
   private readonly indexRel: string | undefined;
 
@@ -48,7 +50,9 @@ export class FolderWatcher {
   /** Starts watching `root`; resolves once chokidar has walked the folder and watches it. */
   static async start(root: string, indexDir: string, events: FolderWatcherEvents): Promise<FolderWatcher> {
     const watcher = new FolderWatcher(root, indexDir, events);
-    await watcher.restart();
+    // on the restart chain: a rule file changed during the first walk restarts after it
+    watcher.restarts = watcher.restart();
+    await watcher.restarts;
     return watcher;
   }
 
@@ -89,6 +93,19 @@ export class FolderWatcher {
     return this.rules.test(rel, event !== 'unlink' && leadsToFolder(path)).ignored;
   }
 
+  /**
+   * Restarts watching once the current event is handled and any earlier restart is done.
+   * Never from inside chokidar's event: closing a watcher while it emits `add` for a new file
+   * leaks the file watch it registers right after (chokidar 4), which keeps the process alive
+   * after close. One at a time: two overlapping restarts would each start a watcher.
+   */
+  private scheduleRestart(): void {
+    this.restarts = this.restarts
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.restart())
+      .catch((err: Error) => this.fail(err));
+  }
+
   private async restart(): Promise<void> {
     const previous = this.watcher;
     this.watcher = undefined;
@@ -107,9 +124,7 @@ export class FolderWatcher {
       const rel = relative(this.root, path).split(sep).join('/');
       if (rel === '' || rel.startsWith('../')) return;
       if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
-      if (ROOT_RULE_FILES.has(rel)) {
-        this.restart().catch((err: Error) => this.fail(err));
-      }
+      if (ROOT_RULE_FILES.has(rel)) this.scheduleRestart();
     });
     watcher.on('error', (err) => this.fail(err as Error));
     await new Promise<void>((resolve) => watcher.once('ready', resolve));

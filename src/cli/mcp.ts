@@ -93,6 +93,10 @@ async function serve(args: McpInvocation): Promise<number> {
       );
     process.stdin.once('end', end);
     process.stdin.once('close', end);
+    // The client went away without closing our stdin first (its end of stdout is closed): end as
+    // when stdin closes, closing the indexes, rather than exiting at once as the other commands do.
+    process.stdout.removeAllListeners('error');
+    process.stdout.on('error', end);
     let signalled = false;
     const onSignal = () => {
       if (signalled) process.exit(EXIT_FAILURE); // a second Ctrl-C: quit now

@@ -162,7 +162,7 @@ export interface DefinitionsResult {
 
 export interface NamedParams {
   name: string;
-  /** related links per definition */
+  /** related links per definition; 0: none (no related code is computed, for a name with many definitions) */
   top: number;
   /** one folder; default: every folder */
   root?: string;

@@ -185,11 +185,14 @@ export class FolderIndex {
     return { generation, settled: !this.running && generation === this.generation, definitions };
   }
 
-  /** The definitions named `name`, with their related code. */
+  /** The definitions named `name`, with their related code (none when `top` is 0). */
   async definitionsNamed(name: string, top: number): Promise<DefinitionEntry[]> {
     const engine = await this.opened;
     const entries: DefinitionEntry[] = [];
-    for (const site of this.definitionSites(engine).named(name)) entries.push(await this.entry(engine, site, top));
+    for (const site of this.definitionSites(engine).named(name)) {
+      // a common name (`constructor`, `__init__`) has thousands of definitions: related code for each costs seconds
+      entries.push(top === 0 ? { ...site, root: this.root, related: [] } : await this.entry(engine, site, top));
+    }
     return entries;
   }
 

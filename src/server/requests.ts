@@ -189,7 +189,7 @@ export function definitionsParams(value: unknown): DefinitionsParams {
 
 export function namedParams(value: unknown): NamedParams {
   const f = fields(value, 'the definitionsNamed request');
-  const params: NamedParams = { name: name(f('name'), 'name'), top: integer(f('top'), 'top', 1, MAX_TOP) };
+  const params: NamedParams = { name: name(f('name'), 'name'), top: integer(f('top'), 'top', 0, MAX_TOP) };
   const folder = optional(f('root'), (v) => root(v, 'root'));
   if (folder !== undefined) params.root = folder;
   return params;

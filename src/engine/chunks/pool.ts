@@ -85,7 +85,10 @@ export class ChunkerPool implements FileChunker {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(workerScript(), { workerData: this.options });
+    // stdout carries a command's results, or the MCP protocol in `codescout mcp`: what a worker
+    // prints (web-tree-sitter logs a broken grammar with console.log) goes to stderr
+    const worker = new Worker(workerScript(), { workerData: this.options, stdout: true });
+    worker.stdout.on('data', (text: Buffer) => process.stderr.write(text));
     worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
     worker.on('error', (err) => this.replace(worker, err));
     worker.on('exit', (code) => {
