@@ -62,15 +62,8 @@ const searchOutput = z.object({
 
 const similarOutput = z.object({ results: z.array(agentHit), ...answerState });
 
-const definitionRef = z.object({
-  path: z.string(),
-  folder: z.string(),
-  startLine: z.number().int(),
-  endLine: z.number().int(),
-  name: z.string(),
-  kind: z.string(),
-  container: z.string().optional(),
-});
+/** Where another definition of a name is: a result's location fields. */
+const definitionRef = agentHit.pick({ path: true, folder: true, startLine: true, endLine: true, name: true, kind: true, container: true });
 
 const relatedOutput = z.object({
   /** the definition the results are related to */
@@ -151,6 +144,36 @@ function emptyHint(served: FolderStatus[]): string {
   return '';
 }
 
+/** The filters search_code and similar_code share. */
+type QueryFilters = Pick<SearchInput, 'language' | 'path' | 'limit' | 'folder'>;
+
+/** How a search-like answer reads: its first line with results, without, and its extra structured fields. */
+interface QueryWording {
+  found(n: number, result: QueryResult): string;
+  none: string;
+  structured(result: QueryResult): Record<string, unknown>;
+}
+
+/** search_code and similar_code: one query over the selected folders, answered as results with their code. */
+async function queryAnswer(backend: AgentBackend, kind: 'search' | 'similar', text: string, filters: QueryFilters, wording: QueryWording): Promise<AgentAnswer> {
+  const served = selectFolders(await backend.statuses(), filters.folder);
+  const result = await backend[kind]({
+    text,
+    top: filters.limit ?? DEFAULT_RESULTS,
+    languages: checkedLanguages(filters.language),
+    paths: checkedPathGlobs(filters.path),
+    ...(filters.folder !== undefined ? { root: served[0].root } : {}),
+  });
+  const failed = allFailed(result);
+  if (failed) return errorAnswer(`The search failed:\n${failed}`);
+  const results = await agentHits(result.hits);
+  const style = pathStyle(await backend.statuses());
+  const lines = [results.length ? wording.found(results.length, result) : `${wording.none}${emptyHint(served)}`];
+  if (results.length) lines.push(resultBlocks(results, style));
+  lines.push(...stateNotes(queryState(result), served));
+  return answer(lines.join('\n'), { ...wording.structured(result), results, ...queryState(result) });
+}
+
 const searchCode: ToolSpec<SearchInput> = {
   name: 'search_code',
   title: 'Search code',
@@ -163,31 +186,11 @@ const searchCode: ToolSpec<SearchInput> = {
   input: searchInput,
   output: searchOutput,
   async run(backend, input) {
-    const served = selectFolders(await backend.statuses(), input.folder);
-    const result = await backend.search({
-      text: input.query,
-      top: input.limit ?? DEFAULT_RESULTS,
-      languages: checkedLanguages(input.language),
-      paths: checkedPathGlobs(input.path),
-      ...(input.folder !== undefined ? { root: served[0].root } : {}),
-    });
-    const failed = allFailed(result);
-    if (failed) return errorAnswer(`The search failed:\n${failed}`);
-    const results = await agentHits(result.hits);
-    const style = pathStyle(await backend.statuses());
     const quoted = `"${visible(input.query)}"`;
-    const lines = [
-      results.length
-        ? `${count(results.length, 'result')} for ${quoted}${result.searchedFor ? ` (searched for "${visible(result.searchedFor)}")` : ''}:`
-        : `No results for ${quoted}.${emptyHint(served)}`,
-    ];
-    if (results.length) lines.push(resultBlocks(results, style));
-    lines.push(...stateNotes(queryState(result), served));
-    return answer(lines.join('\n'), {
-      query: input.query,
-      ...(result.searchedFor ? { searchedFor: result.searchedFor } : {}),
-      results,
-      ...queryState(result),
+    return queryAnswer(backend, 'search', input.query, input, {
+      found: (n, result) => `${count(n, 'result')} for ${quoted}${result.searchedFor ? ` (searched for "${visible(result.searchedFor)}")` : ''}:`,
+      none: `No results for ${quoted}.`,
+      structured: (result) => ({ query: input.query, ...(result.searchedFor ? { searchedFor: result.searchedFor } : {}) }),
     });
   },
 };
@@ -202,22 +205,11 @@ const similarCode: ToolSpec<SimilarInput> = {
   input: similarInput,
   output: similarOutput,
   async run(backend, input) {
-    const served = selectFolders(await backend.statuses(), input.folder);
-    const result = await backend.similar({
-      text: input.code,
-      top: input.limit ?? DEFAULT_RESULTS,
-      languages: checkedLanguages(input.language),
-      paths: checkedPathGlobs(input.path),
-      ...(input.folder !== undefined ? { root: served[0].root } : {}),
+    return queryAnswer(backend, 'similar', input.code, input, {
+      found: (n) => `${count(n, 'result')} like the code given:`,
+      none: 'No code like the code given.',
+      structured: () => ({}),
     });
-    const failed = allFailed(result);
-    if (failed) return errorAnswer(`The search failed:\n${failed}`);
-    const results = await agentHits(result.hits);
-    const style = pathStyle(await backend.statuses());
-    const lines = [results.length ? `${count(results.length, 'result')} like the code given:` : `No code like the code given.${emptyHint(served)}`];
-    if (results.length) lines.push(resultBlocks(results, style));
-    lines.push(...stateNotes(queryState(result), served));
-    return answer(lines.join('\n'), { results, ...queryState(result) });
   },
 };
 
