@@ -148,36 +148,30 @@ async function tokens(corpus: Corpus): Promise<Measure[]> {
   const cache = new Map<string, string[]>();
   const measures: Measure[] = [];
   const text = (a: ToolAnswer) => a.content.map((c) => c.text).join('\n');
+  /** An answer's tokens against those of reading what it points to (`pointed`). */
+  const measure = (tool: Measure['tool'], a: ToolAnswer, pointed: Hit[], results: number): Measure => {
+    const read = fileTokens(corpus.root, pointed, cache);
+    return {
+      repo: corpus.name,
+      tool,
+      answerTokens: countTokens(text(a)),
+      structuredTokens: countTokens(JSON.stringify(a.structuredContent)),
+      fileTokens: read.files,
+      rangeTokens: read.ranges,
+      results,
+    };
+  };
   try {
     for (const query of corpus.queries) {
       const found = await call(client, 'search_code', { query });
       if (found.isError) continue;
       const hits = (found.structuredContent?.results ?? []) as Hit[];
       if (!hits.length) continue;
-      const read = fileTokens(corpus.root, hits, cache);
-      measures.push({
-        repo: corpus.name,
-        tool: 'search_code',
-        answerTokens: countTokens(text(found)),
-        structuredTokens: countTokens(JSON.stringify(found.structuredContent)),
-        fileTokens: read.files,
-        rangeTokens: read.ranges,
-        results: hits.length,
-      });
+      measures.push(measure('search_code', found, hits, hits.length));
       const related = await call(client, 'related_code', { location: `${hits[0].path}:${hits[0].startLine}` });
       if (related.isError) continue;
       const s = related.structuredContent as { source: Hit; results: Hit[] };
-      const all = [s.source, ...s.results];
-      const readRelated = fileTokens(corpus.root, all, cache);
-      measures.push({
-        repo: corpus.name,
-        tool: 'related_code',
-        answerTokens: countTokens(text(related)),
-        structuredTokens: countTokens(JSON.stringify(related.structuredContent)),
-        fileTokens: readRelated.files,
-        rangeTokens: readRelated.ranges,
-        results: s.results.length,
-      });
+      measures.push(measure('related_code', related, [s.source, ...s.results], s.results.length));
     }
   } finally {
     await client.close();
