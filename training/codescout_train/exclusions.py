@@ -41,7 +41,10 @@ Decisions on near-names and bundles (evidence from the installed sources, 2026-1
   ``globset``.
 - rails means the rails/rails repository: actioncable, actionmailbox, actionmailer, actionpack,
   actiontext, actionview, activejob, activemodel, activerecord, activestorage, activesupport and
-  railties. rails-html-sanitizer and rails-dom-testing are separate repositories and stay.
+  railties. rails-html-sanitizer and rails-dom-testing are separate repositories and stay;
+  rails-deprecated_sanitizer (``vendor_ruby/rails/deprecated_sanitizer``) goes with Rails: its
+  html-scanner is the code that Rails' actionpack carried until 4.2. rack-test (its own repository,
+  ``lib/rack/test*`` and ``lib/rack/mock_session.rb``) stays.
 - sinatra means sinatra/sinatra, which also holds rack-protection and sinatra-contrib.
 - guzzle means guzzle/guzzle (``GuzzleHttp\\`` minus ``Psr7\\`` and ``Promise\\``, which are the
   repositories guzzle/psr7 and guzzle/promises and stay).
@@ -84,7 +87,7 @@ _PY = r"/(?:dist-packages|site-packages|_vendor|vendored|vendor|_vendored|extern
 _GO = r"/gocode/src/"
 _CRATE = r"/cargo/registry/"
 _PHP = r"/share/php/"
-_RUBY = r"/(?:vendor_ruby|site_ruby|\d+\.\d+\.\d+|lib)/"
+_RUBY = r"/(?:vendor_ruby|site_ruby|\d+\.\d+\.\d+)/"  # library folders of /usr/lib/ruby (gems: by their folder)
 _NODE = r"/(?:nodejs|node_modules|javascript)/"
 _NPM = r"/src/(?:typescript|javascript)/"
 
@@ -121,7 +124,7 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
     Exclusion("google/gson", SEMBLE_DEV, ("libgoogle-gson-java",), (r"/com/google/gson/",)),
     Exclusion("Seldaek/monolog", SEMBLE_DEV, ("php-monolog",), (rf"{_PHP}Monolog/",)),
     Exclusion("rack/rack", SEMBLE_DEV, ("ruby-rack",),
-              (rf"{_RUBY}rack(?:\.rb$|/(?!protection(?:/|\.rb$)|test(?:/|\.rb$)))", r"/gems/rack-\d[^/]*/")),
+              (rf"{_RUBY}rack(?:\.rb$|/(?!protection(?:/|\.rb$)|test(?:/|\.rb$)|mock_session\.rb$))", r"/gems/rack-\d[^/]*/")),
     Exclusion("serde-rs/serde", SEMBLE_DEV, ("librust-serde-dev", "librust-serde-derive-dev",
                                              "librust-serde-derive-internals-dev"),
               _crate("serde", "serde_derive", "serde_derive_internals", "serde-derive", "serde-derive-internals")),
@@ -156,16 +159,17 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
               (rf"{_PHP}GuzzleHttp/(?!Psr7/|Promise/)",)),
     Exclusion("laravel/framework", SEMBLE_HELD_OUT, ("php-laravel-framework",), (rf"{_PHP}Illuminate/",)),
     Exclusion("sinatra/sinatra", SEMBLE_HELD_OUT, ("ruby-sinatra", "ruby-rack-protection", "ruby-sinatra-contrib"),
-              (rf"{_RUBY}sinatra(?:\.rb$|/)", rf"{_RUBY}rack/protection(?:\.rb$|/)", r"/gems/sinatra[^/]*-\d",
-               r"/gems/rack-protection-\d")),
+              (rf"{_RUBY}sinatra(?:\.rb$|/)", rf"{_RUBY}rack/protection(?:\.rb$|/)",
+               r"/gems/(?:sinatra|sinatra-contrib|rack-protection)-\d[^/]*/")),
     Exclusion("rails/rails", SEMBLE_HELD_OUT,
               ("ruby-actioncable", "ruby-actionmailbox", "ruby-actionmailer", "ruby-actionpack", "ruby-actiontext",
                "ruby-actionview", "ruby-activejob", "ruby-activemodel", "ruby-activerecord", "ruby-activestorage",
                "ruby-activesupport", "ruby-railties", "rails"),
               (rf"{_RUBY}(?:action_cable|action_mailbox|action_mailer|action_controller|action_dispatch|"
                r"abstract_controller|action_pack|action_text|action_view|active_job|active_model|active_record|"
-               r"active_storage|active_support|rails(?!/html/|/dom/)|rails\.rb$|arel)(?:\.rb$|/|\b)",
-               r"/gems/(?:action\w+|active\w+|railties)-\d")),
+               r"active_storage|active_support|arel|rails(?!/html/|/dom/))(?:\.rb$|/)",
+               r"/gems/(?:actioncable|actionmailbox|actionmailer|actionpack|actiontext|actionview|activejob|"
+               r"activemodel|activerecord|activestorage|activesupport|railties|rails)-\d[^/]*/")),
     Exclusion("tokio-rs/tokio", SEMBLE_HELD_OUT, ("librust-tokio-dev", "librust-tokio-macros-dev",
                                                  "librust-tokio-util-dev", "librust-tokio-stream-dev",
                                                  "librust-tokio-test-dev"),

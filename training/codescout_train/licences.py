@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                   "The licence is the `Files: *` licence of the package's Debian copyright file (or, for a file that is "
                   "not machine-readable, the licence names it mentions); individual files of a package may carry "
                   "other licences, which the copyright file lists. The model stores no source text: only identifier "
-                  "pieces and numbers learned per piece.\n\n")
+                  "pieces and numbers learned per piece. The projects that evaluation sets are built from "
+                  "(`codescout_train/exclusions.py`) are not among the sources: mining and cleaning leave them out, "
+                  "whichever package ships them.\n\n")
         out.write(f"{total:,} training pairs from {len(rows)} packages.\n\n## By licence\n\n| licence | pairs | share |\n"
                   "| --- | ---: | ---: |\n")
         for licence, n in by_licence.most_common():
