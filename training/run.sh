@@ -36,6 +36,9 @@ if [ ! -f ../out/src/engine/chunks/index.js ]; then
   exit 1
 fi
 
+# The exclusion list's matching (codescout_train/exclusions.py) is checked before anything is mined.
+$PYTHON -m unittest -q codescout_train.test_exclusions
+
 mkdir -p "$work"
 $PYTHON -m codescout_train.pipeline --work "$work" --out "$model" "$@"
 node verify-onnx.mjs "$model" "$work/onnx-check.json"

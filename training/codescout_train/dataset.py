@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .exclusions import Matcher
 from .mine import mine_python_source
 from .tokenizer import IdentifierTokenizer
 
@@ -37,6 +38,8 @@ def cosqa_fingerprints(corpus_path: str) -> set[str]:
 @dataclass
 class CleanReport:
     mined: Counter = field(default_factory=Counter)
+    #: pairs of an excluded project that reached WORK/pairs (mining leaves them out; this is the safety net)
+    excluded: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
     duplicate_code: Counter = field(default_factory=Counter)
     duplicate_doc: Counter = field(default_factory=Counter)
@@ -66,9 +69,12 @@ def package_of(path: str) -> str:
     return path
 
 
-def load_clean_pairs(pairs_dir: str, corpus_path: str) -> tuple[list[dict], CleanReport]:
-    """Every mined pair, minus exact code duplicates, repeated docs (per language), CoSQA functions,
-    and pairs past a package's cap."""
+def load_clean_pairs(pairs_dir: str, corpus_path: str,
+                     matcher: Matcher | None = None) -> tuple[list[dict], CleanReport]:
+    """Every mined pair, minus pairs of excluded projects (``exclusions.py``; by path, and by dpkg owner
+    when ``matcher`` knows the owners), CoSQA functions, exact code duplicates, repeated docs (per
+    language), and pairs past a package's cap."""
+    matcher = matcher or Matcher()
     cosqa = cosqa_fingerprints(corpus_path)
     report = CleanReport()
     seen_code: set[str] = set()
@@ -81,6 +87,9 @@ def load_clean_pairs(pairs_dir: str, corpus_path: str) -> tuple[list[dict], Clea
                 p = json.loads(line)
                 lang = p["lang"]
                 report.mined[lang] += 1
+                if matcher.match(p["path"]) is not None:
+                    report.excluded[lang] += 1
+                    continue
                 code_key = ws_norm(p["code"])
                 if code_key in cosqa or ws_norm(p["full"]) in cosqa:
                     report.cosqa_overlap[lang] += 1

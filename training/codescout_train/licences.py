@@ -1,6 +1,7 @@
 """Which package every training pair came from, and that package's licence.
 
-For each training pair that cleaning keeps (``.work/pairs/*.jsonl`` through ``dataset.load_clean_pairs``), finds the Debian package that
+For each training pair that cleaning keeps (``.work/pairs/*.jsonl`` through ``dataset.load_clean_pairs``,
+which also drops the excluded projects of ``exclusions.py``), finds the Debian package that
 installed the file (dpkg's file lists), or the archive / npm package it was unpacked from, and reads
 the package's licence from its Debian copyright file: the ``License:`` of the ``Files: *`` stanza of a
 machine-readable (DEP-5) file, else the licence names the file mentions. Writes a Markdown table,
@@ -22,6 +23,7 @@ import re
 from collections import Counter, defaultdict
 
 from .dataset import load_clean_pairs
+from .exclusions import Matcher
 from .mine import CHUNKER_SOURCES
 
 #: licence names looked for in copyright files that are not machine-readable
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     owners = dpkg_owners(args.root)
     pairs: dict[str, Counter[str]] = defaultdict(Counter)
-    kept, _ = load_clean_pairs(os.path.join(args.work, "pairs"), args.corpus)
+    kept, _ = load_clean_pairs(os.path.join(args.work, "pairs"), args.corpus, Matcher(owners=owners))
     for p in kept:
         pairs[source_of(p["path"], owners, args.root, args.work)][p["lang"]] += 1
     rows = []
@@ -148,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                   "The licence is the `Files: *` licence of the package's Debian copyright file (or, for a file that is "
                   "not machine-readable, the licence names it mentions); individual files of a package may carry "
                   "other licences, which the copyright file lists. The model stores no source text: only identifier "
-                  "pieces and numbers learned per piece.\n\n")
+                  "pieces and numbers learned per piece. The projects that evaluation sets are built from "
+                  "(`codescout_train/exclusions.py`) are not among the sources: mining and cleaning leave them out, "
+                  "whichever package ships them.\n\n")
         out.write(f"{total:,} training pairs from {len(rows)} packages.\n\n## By licence\n\n| licence | pairs | share |\n"
                   "| --- | ---: | ---: |\n")
         for licence, n in by_licence.most_common():

@@ -21,6 +21,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from .exclusions import Exclusion, Matcher
+
 MAX_FILE_BYTES = 1_000_000
 MAX_BODY_LINES = 150
 MIN_DOC_WORDS = 3
@@ -179,7 +181,7 @@ CHUNKER_SOURCES: dict[str, SourceSet] = {
     "php": SourceSet(("/usr/share/php",), (".php",), re.compile(_COMMON_SKIP + r"|/(Tests?|Fixtures)/")),
     "javascript": SourceSet(_NODE_ROOTS, (".js", ".mjs", ".cjs"), re.compile(_COMMON_SKIP + r"|/dist/|\.bundle\.")),
     "typescript": SourceSet(_NODE_ROOTS, (".ts", ".tsx"), re.compile(_COMMON_SKIP + r"|\.d\.ts$"),
-                            npm_packages=("rxjs@7.8.2", "immer@11.2.10", "mobx@7.1.3", "effect@4.1.0", "zod@4.6.7",
+                            npm_packages=("rxjs@7.8.2", "immer@11.2.10", "mobx@7.1.3", "effect@4.1.0",
                                           "@reduxjs/toolkit@2.14.0")),
     "ruby": SourceSet(("/usr/lib/ruby", "/usr/share/rubygems-integration", "/usr/share/ruby"), (".rb",),
                       re.compile(_COMMON_SKIP)),
@@ -187,6 +189,8 @@ CHUNKER_SOURCES: dict[str, SourceSet] = {
                    archive="/usr/src/linux-source-*.tar.*",
                    archive_dirs=("lib/", "kernel/", "mm/", "fs/", "net/core/", "net/ipv4/", "crypto/", "block/",
                                  "security/", "drivers/base/", "ipc/", "init/")),
+    # nlohmann, fmt and absl are excluded projects (exclusions.py): their folders stay listed only so that a
+    # run on a machine that has them (libspdlog-dev pulls in libfmt-dev) counts what the exclusion drops
     "cpp": SourceSet(tuple(f"/usr/include/{d}" for d in ("boost", "eigen3", "nlohmann", "fmt", "spdlog", "absl",
                                                           "glm", "range", "catch2", "gtest", "cereal")),
                      (".hpp", ".hh", ".cc", ".cpp", ".ipp", ".h"), re.compile(_COMMON_SKIP + r"|/detail/preprocessed/")),
@@ -264,22 +268,35 @@ def _spread(paths: list[str], limit: int | None) -> list[str]:
     return [paths[int(i * step)] for i in range(limit)]
 
 
-def source_files(lang: str, work: str, limit: int | None, smoke: bool = False) -> list[str]:
-    """The files of ``lang`` to mine, at most ``limit``; ``smoke`` reads only what is quick to reach
-    (the Python standard library, the first ``limit`` files of an archive)."""
+def source_files(lang: str, work: str, limit: int | None, smoke: bool = False,
+                 matcher: "Matcher | None" = None) -> tuple[list[str], list[tuple[str, "Exclusion"]]]:
+    """The files of ``lang`` to mine, at most ``limit``, and the files left out because they belong to an
+    excluded project (``exclusions.py``; all of them, not sampled). Excluded files are removed before the
+    sample is drawn, so the sample does not depend on whether an excluded package is installed.
+    ``smoke`` reads only what is quick to reach (the Python standard library, the first ``limit`` files
+    of an archive)."""
     if lang == "python":
         roots = ["/usr/lib/python3.11"] + ([] if smoke else ["/usr/lib/python3/dist-packages"])
-        paths = walk_files(roots, (".py",))
-        return _spread([p for p in paths if not _PY_SKIP_DIR.search(p)], limit)
-    src = CHUNKER_SOURCES[lang]
-    roots = list(src.roots)
-    if src.archive:
-        unpacked = unpack_archive(src, os.path.join(work, "src", lang), limit if smoke else None)
-        roots += [unpacked] if unpacked else []
-    if src.npm_packages:
-        roots.append(unpack_npm_packages(src, os.path.join(work, "src", lang)))
-    roots = [os.path.realpath(r) for r in roots]
-    return _spread([p for p in walk_files(roots, src.extensions) if not src.skip.search(p)], limit)
+        paths = [p for p in walk_files(roots, (".py",)) if not _PY_SKIP_DIR.search(p)]
+    else:
+        src = CHUNKER_SOURCES[lang]
+        roots = list(src.roots)
+        if src.archive:
+            unpacked = unpack_archive(src, os.path.join(work, "src", lang), limit if smoke else None)
+            roots += [unpacked] if unpacked else []
+        if src.npm_packages:
+            roots.append(unpack_npm_packages(src, os.path.join(work, "src", lang)))
+        roots = [os.path.realpath(r) for r in roots]
+        paths = [p for p in walk_files(roots, src.extensions) if not src.skip.search(p)]
+    kept: list[str] = []
+    excluded: list[tuple[str, Exclusion]] = []
+    for p in paths:
+        e = matcher.match(p) if matcher is not None else None
+        if e is None:
+            kept.append(p)
+        else:
+            excluded.append((p, e))
+    return _spread(kept, limit), excluded
 
 
 def _mine_python_file(path: str) -> list[str]:
@@ -287,21 +304,28 @@ def _mine_python_file(path: str) -> list[str]:
     return [] if text is None else [p.to_json() for p in mine_python_source(text, path)]
 
 
-def mine_language(lang: str, work: str, out_path: str, max_files: int | None, workers: int,
-                  smoke: bool = False) -> int:
-    """Writes the cleaned pairs of ``lang`` to ``out_path`` (JSON lines); returns how many."""
+def _mine_files(lang: str, files: list[str], out_path: str, workers: int,
+                extra: dict[str, str] | None = None) -> int:
+    """Mines ``files`` of ``lang`` into ``out_path`` (JSON lines; ``extra`` maps a file to a value stored
+    as the pair's ``exclusion``); returns how many pairs."""
     import multiprocessing as mp
     import subprocess
-    files = source_files(lang, work, max_files, smoke)
     tmp = out_path + ".tmp"
     count = 0
+
+    def line_of(pair: Pair) -> str:
+        if extra is None:
+            return pair.to_json() + "\n"
+        return json.dumps({**pair.__dict__, "exclusion": extra.get(pair.path)}, ensure_ascii=False) + "\n"
+
     with open(tmp, "w", encoding="utf-8") as out:
         if lang == "python":
             with mp.Pool(workers) as pool:
                 for lines in pool.imap(_mine_python_file, files, chunksize=32):
-                    out.writelines(line + "\n" for line in lines)
+                    for line in lines:
+                        out.write(line + "\n" if extra is None else line_of(Pair(**json.loads(line))))
                     count += len(lines)
-        else:
+        elif files:
             list_path, raw_path = out_path + ".files", out_path + ".raw"
             with open(list_path, "w", encoding="utf-8") as f:
                 f.writelines(p + "\n" for p in files)
@@ -311,8 +335,29 @@ def mine_language(lang: str, work: str, out_path: str, max_files: int | None, wo
                 for line in raw:
                     pair = clean_chunk_pair(json.loads(line))
                     if pair is not None:
-                        out.write(pair.to_json() + "\n")
+                        out.write(line_of(pair))
                         count += 1
             os.remove(raw_path)
     os.replace(tmp, out_path)
     return count
+
+
+def mine_language(lang: str, work: str, out_path: str, max_files: int | None, workers: int,
+                  smoke: bool = False, matcher: "Matcher | None" = None,
+                  excluded_path: str | None = None) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Writes the cleaned pairs of ``lang`` to ``out_path`` (JSON lines). With ``excluded_path``, also
+    mines every excluded file into it, each pair marked with its project (``exclusion``), to count what
+    the exclusion drops. Returns the pairs kept, and per excluded project its files and its pairs."""
+    files, excluded = source_files(lang, work, max_files, smoke, matcher)
+    count = _mine_files(lang, files, out_path, workers)
+    files_by_project: dict[str, int] = {}
+    for _, e in excluded:
+        files_by_project[e.project] = files_by_project.get(e.project, 0) + 1
+    pairs_by_project: dict[str, int] = {}
+    if excluded_path is not None:
+        _mine_files(lang, [p for p, _ in excluded], excluded_path, workers, {p: e.project for p, e in excluded})
+        with open(excluded_path, encoding="utf-8") as f:
+            for line in f:
+                project = json.loads(line)["exclusion"]
+                pairs_by_project[project] = pairs_by_project.get(project, 0) + 1
+    return count, files_by_project, pairs_by_project

@@ -19,6 +19,7 @@ import torch
 from . import mine
 from .dataset import EncodedSet, build_tokenizer, encode_pairs, load_clean_pairs
 from .evaluate import evaluate
+from .exclusions import Matcher
 from .export import QuantizedBagOfWords, write_model_folder
 from .tokenizer import IdentifierTokenizer
 from .train import TrainConfig, train
@@ -38,23 +39,39 @@ def log(msg: str) -> None:
 
 
 def stage_mine(work: str, smoke: bool, workers: int) -> None:
-    out_dir = os.path.join(work, "pairs")
+    """Mines every language's pairs into WORK/pairs/, leaving out the excluded projects (exclusions.py);
+    a full run mines their files into WORK/pairs-excluded/ to count what the exclusion drops
+    (WORK/exclusions-report.json)."""
+    out_dir, excluded_dir = os.path.join(work, "pairs"), os.path.join(work, "pairs-excluded")
     os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(excluded_dir, exist_ok=True)
+    report_path = os.path.join(work, "exclusions-mined.json")
+    report = {}
+    if os.path.exists(report_path):
+        with open(report_path) as f:
+            report = json.load(f)
+    matcher = None
     for lang in mine.ALL_LANGUAGES:
         path = os.path.join(out_dir, f"{lang}.jsonl")
         if os.path.exists(path):
             continue
+        matcher = matcher or Matcher.for_machine()
         t = time.time()
-        n = mine.mine_language(lang, work, path, max_files=SMOKE_FILES if smoke else MAX_FILES[lang],
-                               workers=workers, smoke=smoke)
-        log(f"mined {lang}: {n} pairs ({time.time() - t:.0f}s)")
+        n, files, pairs = mine.mine_language(
+            lang, work, path, max_files=SMOKE_FILES if smoke else MAX_FILES[lang], workers=workers, smoke=smoke,
+            matcher=matcher, excluded_path=None if smoke else os.path.join(excluded_dir, f"{lang}.jsonl"))
+        report[lang] = {"excluded_files": files, "excluded_pairs": pairs}
+        with open(report_path, "w") as f:
+            json.dump(report, f, indent=2, sort_keys=True)
+        log(f"mined {lang}: {n} pairs; excluded {sum(files.values())} files"
+            + (f" holding {sum(pairs.values())} pairs" if not smoke else "") + f" ({time.time() - t:.0f}s)")
 
 
 def stage_dataset(work: str, corpus: str, vocab_size: int, hash_buckets: int, min_piece_length: int) -> None:
     data_path = os.path.join(work, "dataset.npz")
     if os.path.exists(data_path):
         return
-    pairs, report = load_clean_pairs(os.path.join(work, "pairs"), corpus)
+    pairs, report = load_clean_pairs(os.path.join(work, "pairs"), corpus, Matcher.for_machine())
     log(f"clean pairs: {report.to_json()}")
     with open(os.path.join(work, "clean-report.json"), "w") as f:
         json.dump(report.to_json(), f, indent=2)
