@@ -23,24 +23,13 @@ import re
 from collections import Counter, defaultdict
 
 from .dataset import load_clean_pairs
-from .exclusions import Matcher
+from .exclusions import Matcher, dpkg_owners
 from .mine import CHUNKER_SOURCES
 
 #: licence names looked for in copyright files that are not machine-readable
 _KNOWN = ("Apache-2.0", "Apache", "MIT", "Expat", "BSD-3-clause", "BSD-2-clause", "BSD", "PSF", "ISC", "MPL-2.0",
           "LGPL-2.1", "LGPL-3", "LGPL", "GPL-2", "GPL-3", "GPL", "BSL-1.0", "Boost", "Ruby", "Zlib", "Unlicense",
           "public-domain", "CC0")
-
-
-def dpkg_owners(root: str) -> dict[str, str]:
-    """Installed path → Debian package, from dpkg's file lists."""
-    owners: dict[str, str] = {}
-    for lst in glob.glob(os.path.join(root, "var/lib/dpkg/info/*.list")):
-        package = os.path.basename(lst)[:-len(".list")].split(":")[0]
-        with open(lst, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                owners[line.rstrip("\n")] = package
-    return owners
 
 
 def licence_of(root: str, package: str) -> str:
