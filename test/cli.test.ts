@@ -5,10 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { runCli, type Run, type RunOptions } from './helpers/cli-process';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -20,20 +21,12 @@ import {
   writeIn,
 } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 const BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 const PARSER = 'src/parser/config_parser.py';
 const KINDS = new Set(['function', 'method', 'constructor', 'destructor', 'class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'type', 'window']);
 /** The summary line that ends `index` (docs/cli.md). */
 const SUMMARY =
   /^codescout: (stopped early: )?indexed (\d+) files \((\d+) parsed, (\d+) removed\), (\d+) chunks \((\d+) embedded, (\d+) from cache\), (\d+) skipped, (hybrid|lexical-only), [\d.]+ s — index at (.+)$/;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface Summary {
   stoppedEarly: boolean;
@@ -65,34 +58,12 @@ before(async () => {
 });
 after(() => temp.cleanup());
 
-interface RunOptions {
-  input?: string;
-  env?: NodeJS.ProcessEnv;
-  /** file descriptors for the child's stdout or stderr instead of pipes */
-  stdoutFd?: number;
-  stderrFd?: number;
-}
-
 /** A run that has not ended after this long is killed (SIGKILL), so that a hang fails its test. */
 const RUN_TIMEOUT_MS = 120_000;
 
 /** Runs `codescout args…`, feeding `input` to its stdin. */
 function run(args: string[], opts: RunOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: opts.env ?? process.env,
-      stdio: ['pipe', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'],
-      timeout: RUN_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin!.end(opts.input ?? '');
-  });
+  return runCli(args, { killAfterMs: RUN_TIMEOUT_MS, ...opts });
 }
 
 /**
@@ -567,24 +538,15 @@ describe('interrupted index runs resume', () => {
 
   /** Starts `index` and sends it `signal` once it has stored computed vectors; resolves when it has exited. */
   function indexAndSignal(indexDir: string, signal: NodeJS.Signals): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'index', workspace, '--index-dir', indexDir, '--model', model], { stdio: 'pipe' });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.stdout.resume();
-      const poll = setInterval(() => {
+    return runCli(['index', workspace, '--index-dir', indexDir, '--model', model], {
+      keepStdinOpen: true,
+      killSignal: signal,
+      pollMs: 5,
+      killWhen: () => {
         const cache = readdirSync(indexDir).find((f) => /^embeddings-.*\.cache$/.test(f));
         const checkpoint = existsSync(path.join(indexDir, 'manifest.json'));
-        if (checkpoint || (cache && statSync(path.join(indexDir, cache)).size > CACHE_HEADER_BYTES)) {
-          clearInterval(poll);
-          child.kill(signal);
-        }
-      }, 5);
-      child.on('error', reject);
-      child.on('close', (code, exitSignal) => {
-        clearInterval(poll);
-        resolve({ code, signal: exitSignal, stdout: '', stderr });
-      });
+        return checkpoint || (cache !== undefined && statSync(path.join(indexDir, cache)).size > CACHE_HEADER_BYTES);
+      },
     });
   }
 
