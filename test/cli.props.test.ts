@@ -19,15 +19,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { terminalSafe } from '../src/cli/terminal-text';
+import { CLI, runCli, type Run } from './helpers/cli-process';
 import { fuzzParams } from './helpers/fuzz';
-import { PACKAGE_ROOT, TempDirs, writeIn } from './helpers/workspace';
+import { TempDirs, writeIn } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 /** The names on Object.prototype, as written and lower-cased (lookups often lower-case a word first). */
 const PROTO_NAMES = [...new Set(Object.getOwnPropertyNames(Object.prototype).flatMap((n) => [n, n.toLowerCase()]))];
 const CASE_TIMEOUT_MS = 60_000;
@@ -56,24 +56,8 @@ before(async () => {
 });
 after(() => temp.cleanup());
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(argv: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...argv], { cwd, env, stdio: 'pipe', timeout: CASE_TIMEOUT_MS, killSignal: 'SIGKILL' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end('');
-  });
+  return runCli(argv, { cwd, env, killAfterMs: CASE_TIMEOUT_MS });
 }
 
 /** Strings of every kind; a command-line argument cannot hold NUL. */
