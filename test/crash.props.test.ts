@@ -13,7 +13,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, rm, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -21,12 +20,12 @@ import { Engine } from '../src/engine/engine';
 import { LIMITS } from '../src/cli/args';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
+import { runCli, type Run, type RunOptions } from './helpers/cli-process';
 import { FUZZ_SCALE } from './helpers/fuzz';
 import { canonical, differingFiles, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
 import { seededRandom } from './helpers/random';
-import { buildFixtureModel, PACKAGE_ROOT, TempDirs, writeIn } from './helpers/workspace';
+import { buildFixtureModel, TempDirs, writeIn } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 const FUZZING = FUZZ_SCALE > 1;
 /** Kills per series: at least 20 under `npm run fuzz`. */
 const KILLS = FUZZING ? Math.max(20, Math.round(FUZZ_SCALE / 2)) : 4;
@@ -50,37 +49,9 @@ function seedFromEnv(): number | undefined {
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/**
- * Runs `codescout args…`. With `killAfterMs`, sends SIGKILL that long after the start; with
- * `killWhen`, as soon as it returns true (polled every millisecond or so).
- */
-function run(args: string[], opts: { input?: string; killAfterMs?: number; killWhen?: () => boolean } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
-    const { killWhen } = opts;
-    const poll = killWhen && setInterval(() => killWhen() && child.kill('SIGKILL'), 1);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
-    });
-    child.stdin.on('error', () => undefined).end(opts.input ?? '');
-  });
+/** Runs `codescout args…`, without a time limit: the kills are the test's. */
+function run(args: string[], opts: Pick<RunOptions, 'input' | 'killAfterMs' | 'killWhen'> = {}): Promise<Run> {
+  return runCli(args, opts);
 }
 
 /** A workspace that changes: files are edited, added, deleted and touched, deterministically from a seed. */
