@@ -9,15 +9,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Engine, type EngineOptions } from '../src/engine/engine';
+import { runCli, type Run } from './helpers/cli-process';
 import { fuzzParams } from './helpers/fuzz';
-import { buildFixtureModel, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
+import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 const QUERIES = ['parse the configuration', 'read a file from disk', 'retry request'];
 
 const temp = new TempDirs();
@@ -109,28 +108,8 @@ function damage(file: string, how: Damage): boolean {
   }
 }
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], input: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
+  return runCli(args, { input, killAfterMs: 60_000 });
 }
 
 async function checkDamagedIndex(mode: 'lexical-only' | 'model', fileIndex: number, how: Damage): Promise<void> {
