@@ -5,15 +5,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Engine, IndexNotWritableError, type EngineOptions, type IndexSummary } from '../src/engine/engine';
 import { IndexLock } from '../src/engine/index/lock';
-import { buildFixtureModel, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
+import { runCli, startNode, type Run } from './helpers/cli-process';
+import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 const STORE_MODULE = path.join(__dirname, '..', 'src', 'engine', 'index', 'workspace-store.js');
 const SUMMARY = /^codescout: (?:stopped early: )?indexed (\d+) files/m;
 
@@ -25,35 +25,9 @@ before(async () => {
 });
 after(() => temp.cleanup());
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI; `shell` prefixes it with shell commands (limits), `timeoutMs` kills a hang with SIGKILL. */
 function cli(args: string[], opts: { timeoutMs?: number; onStderr?: (text: string) => void; shell?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child =
-      opts.shell === undefined
-        ? spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' })
-        : spawn('/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, process.execPath, CLI, ...args], { stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      opts.onStderr?.(stderr);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end('');
-  });
+  return runCli(args, { killAfterMs: opts.timeoutMs ?? 60_000, onStderr: opts.onStderr, shell: opts.shell });
 }
 
 /** A small workspace: a few Python and TypeScript files with distinct functions. */
@@ -145,13 +119,10 @@ describe('a reader while another process saves the same index', () => {
     const indexDir = path.join(await temp.make('race-index'), 'index');
     await indexOnce(repo, indexDir);
 
-    const writer = spawn(process.execPath, ['-e', WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let writerErr = '';
-    writer.stderr.setEncoding('utf8').on('data', (d: string) => (writerErr += d));
-    const exited = new Promise<number | null>((resolve) => writer.on('close', (code) => resolve(code)));
+    const writer = startNode('-e', [WRITER_SCRIPT, STORE_MODULE, repo, indexDir, '100']);
     let running = true;
-    void exited.then(() => (running = false));
-    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+    const exited = writer.done.finally(() => (running = false));
+    await new Promise<void>((resolve) => writer.child.stdout.once('data', () => resolve()));
 
     let opens = 0;
     const problems: string[] = [];
@@ -172,7 +143,8 @@ describe('a reader while another process saves the same index', () => {
       opens++;
       await new Promise((resolve) => setImmediate(resolve)); // let the writer's exit be noticed
     }
-    assert.equal(await exited, 0, writerErr);
+    const written = await exited;
+    assert.equal(written.code, 0, written.stderr);
     assert.ok(opens >= 10, `only ${opens} reads overlapped the writer`);
     assert.deepEqual(problems.slice(0, 5), [], `${problems.length} of ${opens} reads saw a broken index`);
   });
