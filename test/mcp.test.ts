@@ -21,9 +21,9 @@ import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
 import type { AgentBackend } from '../src/agent/backend';
 import { listenForAgents } from '../src/server/agent-endpoint';
+import { CLI, startNode, type Started } from './helpers/cli-process';
 import { buildFixtureModel, copyFixtureRepo, lineOf, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
 
-const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
 const SERVER_BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'server.js');
 const STORE = 'src/storage/file_store.py';
 const TOOL_NAMES = ['index_status', 'related_code', 'search_code', 'similar_code'];
@@ -96,16 +96,9 @@ class Session {
   }
 }
 
-/** Spawns `node script args…`; resolves with its exit code and output. */
-function runNode(script: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null, stdout, stderr }));
-  if (opts.input !== undefined) child.stdin.end(opts.input);
-  return { child, done };
+/** Starts `node script args…`, stdin left open unless `input` is given; a hang is killed after {@link PROCESS_TIMEOUT_MS}. */
+function runNode(script: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Started {
+  return startNode(script, args, { ...opts, keepStdinOpen: opts.input === undefined, killAfterMs: PROCESS_TIMEOUT_MS });
 }
 
 async function fixture(label: string): Promise<{ root: string; indexDir: string }> {
