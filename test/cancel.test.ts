@@ -6,7 +6,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -15,8 +14,9 @@ import type { Progress } from '../src/engine/types';
 import { WorkspaceFolderError } from '../src/engine/files/scan';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
+import { runCli, type Run } from './helpers/cli-process';
 import { differingFiles, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
-import { buildFixtureModel, copyFixtureRepo, PACKAGE_ROOT, TempDirs, writeIn } from './helpers/workspace';
+import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
 /** Generated files: more than one batch of the indexer (64 files) changes, so a run can stop between batches. */
@@ -194,20 +194,11 @@ function countSkipped(snapshot: IndexSnapshot): number {
 }
 
 describe('a folder the scan cannot read', () => {
-  const CLI = path.join(PACKAGE_ROOT, 'bin', 'codescout.js');
   /** Root reads every folder whatever its mode: the runs then go as the unprivileged user. */
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-  function cli(command: string, root: string, indexDir: string, ...more: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, command, root, '--index-dir', indexDir, '--lexical-only', ...more], { stdio: 'pipe', ...asUser });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function cli(command: string, root: string, indexDir: string, ...more: string[]): Promise<Run> {
+    return runCli([command, root, '--index-dir', indexDir, '--lexical-only', ...more], { ...asUser, keepStdinOpen: true });
   }
   const index = (root: string, indexDir: string) => cli('index', root, indexDir);
 

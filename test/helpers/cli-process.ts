@@ -27,6 +27,9 @@ export interface RunOptions {
   cwd?: string;
   /** the child's environment (default: process.env) */
   env?: NodeJS.ProcessEnv;
+  /** the user and group the child runs as (default: this process's) */
+  uid?: number;
+  gid?: number;
   /**
    * Written to stdin, which is then closed (default ''); an error writing it (the child ended
    * without reading) is ignored. Ignored when {@link keepStdinOpen} is set.
@@ -62,11 +65,11 @@ export interface Started {
 export function startNode(script: string, args: string[], opts: RunOptions = {}): Started {
   const started = performance.now();
   const stdio = ['pipe', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'] as const;
-  const env = opts.env ?? process.env;
+  const how = { cwd: opts.cwd, env: opts.env ?? process.env, uid: opts.uid, gid: opts.gid, stdio: [...stdio] };
   const child = (
     opts.shell === undefined
-      ? spawn(process.execPath, [script, ...args], { cwd: opts.cwd, env, stdio: [...stdio] })
-      : spawn('/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, process.execPath, script, ...args], { cwd: opts.cwd, env, stdio: [...stdio] })
+      ? spawn(process.execPath, [script, ...args], how)
+      : spawn('/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, process.execPath, script, ...args], how)
   ) as ChildProcessByStdio<Writable, Readable, Readable>;
   let stdout = '';
   let stderr = '';
