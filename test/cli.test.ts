@@ -5,11 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runCli, type Run, type RunOptions } from './helpers/cli-process';
+import { ensureBundles, runCli, type Run, type RunOptions } from './helpers/cli-process';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -21,7 +21,6 @@ import {
   writeIn,
 } from './helpers/workspace';
 
-const BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 const PARSER = 'src/parser/config_parser.py';
 const KINDS = new Set(['function', 'method', 'constructor', 'destructor', 'class', 'interface', 'struct', 'enum', 'trait', 'impl', 'module', 'type', 'window']);
 /** The summary line that ends `index` (docs/cli.md). */
@@ -43,17 +42,8 @@ interface Summary {
 const temp = new TempDirs();
 let model: string;
 
-/** Builds dist/cli.js when it is missing or older than a source file, as `npm test` does. */
-function ensureBundle(): void {
-  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => statSync(path.join(PACKAGE_ROOT, 'src', f)).mtimeMs);
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= Math.max(...sources)) return;
-  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: PACKAGE_ROOT, stdio: 'pipe' });
-}
-
 before(async () => {
-  ensureBundle();
+  ensureBundles('cli.js');
   model = (await buildFixtureModel(await temp.make('model'))).dir;
 });
 after(() => temp.cleanup());

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
 import { classifyContent, readSourceFile } from '../src/engine/files/text-files';
 import { formatStatus } from '../src/engine/status-text';
+import { pathInside } from '../src/engine/paths';
 import type { StatusReport } from '../src/engine/engine';
 
 /** Creates a folder tree from a { relativePath: content } map. */
@@ -352,4 +353,14 @@ test('a folder re-included by a later layer still gets the earlier layer\'s own 
   });
   t.after(() => rmSync(scout, { recursive: true, force: true }));
   assert.deepEqual((await scanWorkspace(scout)).files.map((f) => f.path), ['build/main.ts']);
+});
+
+test('pathInside: the root-relative POSIX path of what is strictly inside a folder, nothing for the rest', () => {
+  const root = join(tmpdir(), 'ws');
+  assert.equal(pathInside(root, join(root, 'src', 'a.ts')), 'src/a.ts');
+  assert.equal(pathInside(root, join(root, '..notes')), '..notes', 'a name starting with two dots is inside');
+  assert.equal(pathInside(root, root), undefined, 'the folder itself');
+  assert.equal(pathInside(root, join(root, '..')), undefined);
+  assert.equal(pathInside(root, join(root, '..', 'other', 'a.ts')), undefined);
+  assert.equal(pathInside(root, join(tmpdir(), 'ws2', 'a.ts')), undefined, 'a sibling whose name starts like the root');
 });

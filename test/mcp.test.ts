@@ -21,7 +21,7 @@ import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
 import type { AgentBackend } from '../src/agent/backend';
 import { listenForAgents } from '../src/server/agent-endpoint';
-import { CLI, startNode, type Started } from './helpers/cli-process';
+import { CLI, ensureBundles, startNode, type Started } from './helpers/cli-process';
 import { buildFixtureModel, copyFixtureRepo, lineOf, PACKAGE_ROOT, TempDirs } from './helpers/workspace';
 
 const SERVER_BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'server.js');
@@ -33,18 +33,8 @@ const PROCESS_TIMEOUT_MS = 60_000;
 const temp = new TempDirs();
 let model: string;
 
-/** Builds dist/ when a bundle is missing or older than a source file, as `npm test` does. */
-function ensureBundles(): void {
-  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => statSync(path.join(PACKAGE_ROOT, 'src', f)).mtimeMs);
-  const fresh = (file: string) => existsSync(file) && statSync(file).mtimeMs >= Math.max(...sources);
-  if (fresh(path.join(PACKAGE_ROOT, 'dist', 'cli.js')) && fresh(SERVER_BUNDLE)) return;
-  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: PACKAGE_ROOT, stdio: 'pipe' });
-}
-
 before(async () => {
-  ensureBundles();
+  ensureBundles('cli.js', 'server.js');
   model = (await buildFixtureModel(await temp.make('mcp-model'))).dir;
 });
 after(() => temp.cleanup());

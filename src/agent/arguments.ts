@@ -7,6 +7,7 @@
 import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { LANGUAGE_IDS, languageIds } from '../engine/language-names';
+import { pathInside } from '../engine/paths';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
 
@@ -183,8 +184,8 @@ export function parseLocation(location: string): { path: string; line: number } 
 export function resolvePath(folders: FolderStatus[], path: string): { root: string | undefined; path: string }[] {
   if (nodePath.isAbsolute(path)) {
     for (const f of folders) {
-      const rel = nodePath.relative(f.root, path);
-      if (rel && rel !== '..' && !rel.startsWith(`..${nodePath.sep}`) && !nodePath.isAbsolute(rel)) return [{ root: f.root, path: rel.split(nodePath.sep).join('/') }];
+      const rel = pathInside(f.root, path);
+      if (rel !== undefined) return [{ root: f.root, path: rel }];
     }
     throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
   }

@@ -46,6 +46,11 @@ const ERRNO_WORDS = new Map<string, string>([
   ['EAGAIN', 'the resource is temporarily unavailable'],
 ]);
 
+/** An errno code in words (`permission denied` for EACCES), if it is one this module words. */
+export function errnoInWords(code: string): string | undefined {
+  return ERRNO_WORDS.get(code);
+}
+
 /** What a system call was doing, as the start of a sentence about `path`. */
 const SYSCALL_VERBS = new Map<string, string>([
   ['open', 'cannot open'],
@@ -92,7 +97,7 @@ function isSystemError(err: unknown): err is SystemError {
  * Without a path, `doing` says what was under way (`updating the index at /idx`).
  */
 export function describeSystemError(err: SystemError, doing: string | undefined): string {
-  const words = ERRNO_WORDS.get(err.code) ?? 'a system error';
+  const words = errnoInWords(err.code) ?? 'a system error';
   const what = `${words} (${err.code})`;
   if (err.path) {
     const verb = (err.syscall && SYSCALL_VERBS.get(err.syscall)) ?? 'cannot use';

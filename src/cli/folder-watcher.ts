@@ -13,10 +13,10 @@
  * Symbolic links are not followed (a link may lead anywhere, `/` included); a link to a folder
  * is judged by the rules as that folder (a linked node_modules is left out).
  */
-import { isAbsolute, relative, sep } from 'node:path';
 import { statSync, type Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import { IgnoreRules } from '../engine/files/ignore-rules';
+import { pathInside } from '../engine/paths';
 
 /** Root files whose change changes what is watched. */
 const ROOT_RULE_FILES = new Set(['.gitignore', '.codescoutignore']);
@@ -43,8 +43,7 @@ export class FolderWatcher {
     indexDir: string,
     private readonly events: FolderWatcherEvents,
   ) {
-    const rel = relative(root, indexDir);
-    this.indexRel = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+    this.indexRel = pathInside(root, indexDir);
   }
 
   /** Starts watching `root`; resolves once chokidar has walked the folder and watches it. */
@@ -59,8 +58,8 @@ export class FolderWatcher {
   /** The folders being watched, root-relative ('' for the root), sorted. */
   watchedFolders(): string[] {
     return Object.keys(this.watcher?.getWatched() ?? {})
-      .map((dir) => relative(this.root, dir).split(sep).join('/'))
-      .filter((rel) => rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel))
+      .map((dir) => (dir === this.root ? '' : pathInside(this.root, dir)))
+      .filter((rel): rel is string => rel !== undefined)
       .sort();
   }
 
@@ -76,9 +75,9 @@ export class FolderWatcher {
    * about every file of the tree as it starts, and the rules cost more than the answer saves.
    */
   private ignored(path: string, stats?: Stats): boolean {
-    const rel = relative(this.root, path).split(sep).join('/');
-    if (rel === '') return false;
-    if (rel.startsWith('../') || rel === '..' || isAbsolute(rel)) return true;
+    if (path === this.root) return false;
+    const rel = pathInside(this.root, path);
+    if (rel === undefined) return true;
     if (rel === '.git' || rel.startsWith('.git/')) return true;
     if (this.indexRel !== undefined && (rel === this.indexRel || rel.startsWith(`${this.indexRel}/`))) return true;
     // chokidar asks first without stats, then with them; the rules need to know a folder from a file
@@ -121,8 +120,8 @@ export class FolderWatcher {
     });
     this.watcher = watcher;
     watcher.on('all', (event, path) => {
-      const rel = relative(this.root, path).split(sep).join('/');
-      if (rel === '' || rel.startsWith('../')) return;
+      const rel = pathInside(this.root, path);
+      if (rel === undefined) return;
       if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
       if (ROOT_RULE_FILES.has(rel)) this.scheduleRestart();
     });

@@ -5,7 +5,7 @@
  * building a second one. The extension registers this command as its MCP server definition.
  */
 import { connect, type Socket } from 'node:net';
-import { EXIT_FAILURE, oneLine } from './errors';
+import { errnoInWords, EXIT_FAILURE, oneLine } from './errors';
 
 const log = (message: string) => void process.stderr.write(oneLine(message) + '\n');
 
@@ -46,19 +46,18 @@ export function relay(path: string): Promise<number> {
   });
 }
 
-/** Why connecting failed, in words. */
+/** Why connecting failed, in words: what each connect failure means here, else the errno in words. */
 function unreachable(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ENOENT':
       return 'no such socket (is VS Code with the Code Scout extension running on this folder?) (ENOENT)';
     case 'ECONNREFUSED':
       return 'nothing listens there (the engine process has ended) (ECONNREFUSED)';
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied (${err.code})`;
     case 'ENOTSOCK':
       return 'it is not a socket (ENOTSOCK)';
+    case undefined:
+      return err.message;
     default:
-      return err.code ? `${err.message.replace(/^connect /, '')}` : err.message;
+      return `${errnoInWords(err.code) ?? err.message.replace(/^connect /, '')} (${err.code})`;
   }
 }

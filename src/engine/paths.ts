@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+/**
+ * `path` relative to `root` as a POSIX path, when it lies strictly inside `root`; undefined for
+ * `root` itself and for anything outside it (`..`, `../x`, another drive). A name that merely
+ * starts with two dots (`..notes`) is inside.
+ */
+export function pathInside(root: string, path: string): string | undefined {
+  const rel = relative(root, path);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join('/');
+}
 
 /** The user's cache folder, per platform conventions (XDG on Linux). */
 export function userCacheDir(): string {

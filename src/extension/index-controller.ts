@@ -3,9 +3,9 @@
  * their settings (again after a restart or a settings change), keeps the latest status of
  * each folder, and maps editor URIs to indexed folders.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { pathInside } from '../engine/paths';
 import { Cancel, Configure, FolderStatusChanged, Log, Reindex, type FolderSpec, type FolderStatus } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import { editorSettings, folderOptions, type EditorSettings } from './settings';
@@ -96,9 +96,8 @@ export class IndexController implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     if (!folder || folder.uri.scheme !== 'file') return undefined;
     const root = folder.uri.fsPath;
-    const rel = path.relative(root, uri.fsPath);
-    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined; // `..x` is a file name
-    return { folder, root, path: rel.split(path.sep).join('/') };
+    const rel = pathInside(root, uri.fsPath);
+    return rel === undefined ? undefined : { folder, root, path: rel };
   }
 
   /** The display name of the folder at `root`, in multi-root workspaces only. */

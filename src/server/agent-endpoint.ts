@@ -19,7 +19,6 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AgentBackend } from '../agent/backend';
 import { createMcpServer } from '../agent/mcp-server';
 
@@ -38,10 +37,10 @@ export interface AgentEndpointOptions {
 
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
-  const sessions = new Map<Socket, McpServer>();
+  const sessions = new Set<Socket>();
   const server = createServer((socket) => {
     const mcp = createMcpServer(backend, { version: options.version });
-    sessions.set(socket, mcp);
+    sessions.add(socket);
     const transport = new StdioServerTransport(socket, socket);
     // a message that is not JSON-RPC: the SDK reports it here; the session goes on
     transport.onerror = (err) => options.log(`agent session: ${err.message}`);
@@ -74,7 +73,7 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sessions.keys()) socket.destroy();
+        for (const socket of sessions) socket.destroy();
         await stopped;
         // Node removes a Unix socket's file when its server closes; this is in case it did not
         if (process.platform !== 'win32') await removeSocketFile(path);

@@ -2,9 +2,9 @@
  * One workspace folder in the engine process: its Engine, its refreshes (one at a time,
  * cancellable, coalesced from file changes) and the state the editor shows.
  */
-import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
-import { defaultIndexDir } from '../engine/paths';
+import { defaultIndexDir, pathInside } from '../engine/paths';
 import type { Progress } from '../engine/types';
 import type {
   DefinitionEntry,
@@ -237,9 +237,8 @@ export class FolderIndex {
   private mayAffectIndex(path: string): boolean {
     if (path === '.git' || path.startsWith('.git/')) return false;
     if (!this.engine) return true;
-    const indexDir = relative(this.root, this.engine.indexDir).split(sep).join('/');
-    const inside = indexDir !== '' && indexDir !== '..' && !indexDir.startsWith('../') && !isAbsolute(indexDir);
-    return !inside || (path !== indexDir && !path.startsWith(`${indexDir}/`));
+    const indexDir = pathInside(this.root, this.engine.indexDir);
+    return indexDir === undefined || (path !== indexDir && !path.startsWith(`${indexDir}/`));
   }
 
   private get partial(): boolean {

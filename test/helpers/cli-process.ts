@@ -2,7 +2,8 @@
  * Running the `codescout` command (bin/codescout.js) or another node script as a child process,
  * as the CLI, crash and MCP tests do: what it wrote (decoded as UTF-8), how it ended, how long it took.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { PACKAGE_ROOT } from './workspace';
@@ -112,4 +113,21 @@ export function runNode(script: string, args: string[], opts: RunOptions = {}): 
 /** Runs `codescout args…` to its end. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<Run> {
   return runNode(CLI, args, opts);
+}
+
+/**
+ * Builds dist/ (esbuild.mjs) when one of `bundles` (paths under dist/, e.g. 'cli.js') is missing or
+ * older than a source file, as `npm test` does before the tests run.
+ */
+export function ensureBundles(...bundles: string[]): void {
+  const sources = readdirSync(path.join(PACKAGE_ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => statSync(path.join(PACKAGE_ROOT, 'src', f)).mtimeMs);
+  const newest = Math.max(...sources);
+  const fresh = (bundle: string) => {
+    const file = path.join(PACKAGE_ROOT, 'dist', bundle);
+    return existsSync(file) && statSync(file).mtimeMs >= newest;
+  };
+  if (bundles.every(fresh)) return;
+  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: PACKAGE_ROOT, stdio: 'pipe' });
 }
