@@ -178,10 +178,10 @@ export function parseLocation(location: string): { path: string; line: number } 
 
 /**
  * Where a location's path is: the served folder and the root-relative POSIX path. An absolute
- * path must be inside a served folder; a relative one is relative to `folders[0]` when only one
- * folder is in question, and is tried in each folder otherwise (`root` undefined).
+ * path must be inside a served folder (one place); a relative one may be in any of `folders` (a
+ * place in each, to be tried in order).
  */
-export function resolvePath(folders: FolderStatus[], path: string): { root: string | undefined; path: string }[] {
+export function resolvePath(folders: FolderStatus[], path: string): { root: string; path: string }[] {
   if (nodePath.isAbsolute(path)) {
     for (const f of folders) {
       const rel = pathInside(f.root, path);

@@ -254,7 +254,7 @@ const relatedCode: ToolSpec<RelatedInput> = {
       const { path, line } = parseLocation(input.location);
       asked = `${path}:${line}`;
       for (const place of resolvePath(served, path)) {
-        answerFound = await backend.related({ root: place.root!, path: place.path, line, top });
+        answerFound = await backend.related({ root: place.root, path: place.path, line, top });
         if (answerFound) break;
       }
       if (!answerFound) {
