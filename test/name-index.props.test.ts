@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Catalog } from '../src/engine/catalog';
 import type { Chunk } from '../src/engine/types';
 import { NameIndex } from '../src/engine/search/name-index';
-import { compact } from '../src/engine/search/query-kind';
+import { compact, spelt } from '../src/engine/search/query-kind';
 import { fuzzParams } from './helpers/fuzz';
 
 const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b'];
@@ -45,6 +45,25 @@ test('sync after any changes answers like a fresh build', () => {
       }
       kept.sync(catalog.chunks);
       assert.deepEqual(answers(kept), answers(new NameIndex(catalog.chunks)));
+    }),
+    fuzzParams(200),
+  );
+});
+
+test('a lookup with the spelling the query typed lists the exact spellings first, then the rest, up to the limit', () => {
+  fc.assert(
+    fc.property(fileChunks, fileChunks, fc.constantFrom(...NAMES), fc.integer({ min: 1, max: 6 }), (a, b, typedName, limit) => {
+      const catalog = new Catalog();
+      catalog.addFile('a.py', { size: 1, mtimeMs: 1 }, a.map((c, i) => chunk('a.py', c.name, c.window, i + 1)));
+      catalog.addFile('b.py', { size: 1, mtimeMs: 1 }, b.map((c, i) => chunk('b.py', c.name, c.window, i + 1)));
+      const index = new NameIndex(catalog.chunks);
+      const name = compact(typedName);
+      const typed = spelt(typedName);
+      const all = index.lookup(name, 1000);
+      const got = index.lookup(name, limit, typed);
+      const exact = all.filter((id) => spelt(catalog.chunks.get(id)!.name) === typed);
+      const rest = all.filter((id) => spelt(catalog.chunks.get(id)!.name) !== typed);
+      assert.deepEqual(got, [...exact, ...rest].slice(0, limit));
     }),
     fuzzParams(200),
   );

@@ -9,7 +9,7 @@ import type { ChunkRecord } from '../src/engine/catalog';
 import { Engine } from '../src/engine/engine';
 import { parseQuery } from '../src/engine/search/query';
 import { queryShape } from '../src/engine/search/query-kind';
-import { isHeaderWindow, noiseKind, askedNoise } from '../src/engine/search/path-priors';
+import { isHeaderWindow, noiseKind, askedNoise, supersededFolders, supersededFolderOf, askedSuperseded } from '../src/engine/search/path-priors';
 import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
 import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
 import { TempDirs, writeIn } from './helpers/workspace';
@@ -18,9 +18,9 @@ const temp = new TempDirs();
 after(() => temp.cleanup());
 
 test('symbol queries: identifiers and qualified names; natural language spots the names inside', () => {
-  assert.deepEqual(queryShape('Sinatra::Base'), { kind: 'symbol', names: [{ name: 'base', qualifier: 'sinatra', strong: true }] });
-  assert.deepEqual(queryShape('http.Client'), { kind: 'symbol', names: [{ name: 'client', qualifier: 'http', strong: true }] });
-  assert.deepEqual(queryShape(' render_template '), { kind: 'symbol', names: [{ name: 'rendertemplate', strong: true }] });
+  assert.deepEqual(queryShape('Sinatra::Base'), { kind: 'symbol', names: [{ name: 'base', typed: 'Base', qualifier: 'sinatra', strong: true }] });
+  assert.deepEqual(queryShape('http.Client'), { kind: 'symbol', names: [{ name: 'client', typed: 'Client', qualifier: 'http', strong: true }] });
+  assert.deepEqual(queryShape(' render_template '), { kind: 'symbol', names: [{ name: 'rendertemplate', typed: 'rendertemplate', strong: true }] });
   assert.equal(queryShape('add business days').kind, 'natural');
   assert.deepEqual(queryShape('add business days').names, []);
   const nl = queryShape('how does Flask call error_handler() for HTTPException?');
@@ -34,8 +34,8 @@ test('symbol queries: identifiers and qualified names; natural language spots th
     ],
   );
   // a possessive names the thing it follows
-  assert.deepEqual(queryShape("how does Flask's app context work").names, [{ name: 'flask', strong: false }]);
-  assert.deepEqual(queryShape('where is BaseModel’s validator run').names, [{ name: 'basemodel', strong: true }]);
+  assert.deepEqual(queryShape("how does Flask's app context work").names, [{ name: 'flask', typed: 'Flask', strong: false }]);
+  assert.deepEqual(queryShape('where is BaseModel’s validator run').names, [{ name: 'basemodel', typed: 'BaseModel', strong: true }]);
 });
 
 test("the word 'constructor' (an Object.prototype key) is an ordinary query word", () => {
@@ -78,7 +78,7 @@ function chunk(path: string, name: string, kind: ChunkRecord['kind'] = 'function
   return { id: nextId++, path, name, kind, language: 'typescript', signature: snippet, snippet, startByte: 0, endByte: 1, startLine: 1, endLine: 5 };
 }
 
-function rank(chunks: ChunkRecord[], lexical: [ChunkRecord, number][], query: string, options: Partial<RankingOptions> = {}, named: ChunkRecord[] = []) {
+function rank(chunks: ChunkRecord[], lexical: [ChunkRecord, number][], query: string, options: Partial<RankingOptions> = {}, named: ChunkRecord[] = [], superseded?: ReadonlySet<string>) {
   const byId = new Map(chunks.map((c) => [c.id, c]));
   const input: RankInput = {
     lexical: lexical.map(([c, score]) => ({ id: c.id, score })),
@@ -87,6 +87,7 @@ function rank(chunks: ChunkRecord[], lexical: [ChunkRecord, number][], query: st
     tokens: lexicalQueryTokens(query),
     shape: queryShape(query),
     preferred: new Set(),
+    superseded,
     chunk: (id) => byId.get(id)!,
     top: 10,
   };
@@ -104,6 +105,52 @@ test('a chunk that defines the queried symbol ranks first, even when BM25 found 
   const named = rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', {}, [flask]).map((c) => c.name);
   assert.deepEqual(named, ['make_app', 'Flask', 'FlaskProxy']); // level with make_app, which wins the tie by id
   assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', { definitionBoost: 0 }, [flask]).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
+});
+
+test('a name spelt as the query spells it outranks one that matches only without case (Timeout, not timeout)', () => {
+  const method = chunk('src/client.py', 'timeout', 'method', 'def timeout(self):');
+  const cls = chunk('src/config.py', 'Timeout', 'class', 'class Timeout:');
+  // BM25 prefers the method; both define a name that matches `Timeout` without case
+  const lexical: [ChunkRecord, number][] = [[method, 9], [cls, 7]];
+  assert.deepEqual(rank([method, cls], lexical, 'Timeout').map((c) => c.name), ['Timeout', 'timeout']);
+  assert.deepEqual(rank([method, cls], lexical, 'timeout').map((c) => c.name), ['timeout', 'Timeout']);
+  // off (1): both get the whole boost, and BM25's order stands
+  assert.deepEqual(rank([method, cls], lexical, 'Timeout', { definitionCaseMismatch: 1 }).map((c) => c.name), ['timeout', 'Timeout']);
+  // separators are not case: `$ZodError` and `_ZodError` are spelt as `ZodError`
+  const v4 = chunk('src/v4/errors.ts', '$ZodError', 'interface', 'export interface $ZodError');
+  const fn = chunk('src/util.ts', 'zodError', 'function', 'function zodError()');
+  assert.deepEqual(rank([v4, fn], [[fn, 9], [v4, 7]], 'ZodError').map((c) => c.name), ['$ZodError', 'zodError']);
+  assert.deepEqual(queryShape('ZodError').names, [{ name: 'zoderror', typed: 'ZodError', strong: true }]);
+});
+
+test('superseded copies: an older version folder beside a newer one, or a version folder that snapshots its parent', () => {
+  // zod: v3 beside v4 (and a deeper pair under packages/)
+  assert.deepEqual([...supersededFolders(['v3/types.ts', 'v4/core/schemas.ts', 'packages/lib/v1/a.ts', 'packages/lib/v2/a.ts', 'README.md'])].sort(), ['packages/lib/v1', 'v3']);
+  // pydantic: v1/ holds namesakes of most of the files around it
+  assert.deepEqual([...supersededFolders(['pydantic/fields.py', 'pydantic/main.py', 'pydantic/types.py', 'pydantic/v1/fields.py', 'pydantic/v1/main.py', 'pydantic/v1/types.py', 'pydantic/v1/mypy.py'])], ['pydantic/v1']);
+  // an API version folder that is not a copy of its parent (a REST service's `api/v1`), a lone version, or words: none
+  assert.deepEqual([...supersededFolders(['api/v1/users.go', 'api/v1/orders.go', 'api/v1/auth.go', 'api/server.go'])], []);
+  assert.deepEqual([...supersededFolders(['v2/a.ts', 'v2/b.ts', 'v2/c.ts', 'index.ts'])], []);
+  assert.deepEqual([...supersededFolders(['src/v8/a.cc', 'src/dev/b.cc', 'src/version.c'])], []);
+  const old = new Set(['v3', 'pydantic/v1']);
+  assert.equal(supersededFolderOf('v3/types.ts', old), 'v3');
+  assert.equal(supersededFolderOf('pydantic/v1/fields.py', old), 'pydantic/v1');
+  assert.equal(supersededFolderOf('v4/core/schemas.ts', old), undefined);
+  assert.equal(supersededFolderOf('v3.ts', old), undefined);
+  assert.ok(askedSuperseded(lexicalQueryTokens('v3 compatibility error types'), 'v3'));
+  assert.ok(askedSuperseded(lexicalQueryTokens('legacy validators'), 'pydantic/v1'));
+  assert.ok(!askedSuperseded(lexicalQueryTokens('ZodError structure and issue formatting'), 'v3'));
+});
+
+test('superseded copies are demoted, not removed, and kept whole when the query asks for old code', () => {
+  const legacy = chunk('v3/ZodError.ts', 'ZodError', 'class', 'export class ZodError');
+  const current = chunk('v4/core/errors.ts', 'ZodError', 'interface', 'export interface ZodError');
+  const old = new Set(['v3']);
+  const lexical: [ChunkRecord, number][] = [[legacy, 9], [current, 7]];
+  assert.deepEqual(rank([legacy, current], lexical, 'error formatting', {}, [], old).map((c) => c.path), ['v4/core/errors.ts', 'v3/ZodError.ts']);
+  assert.deepEqual(rank([legacy, current], lexical, 'v3 error formatting', {}, [], old).map((c) => c.path), ['v3/ZodError.ts', 'v4/core/errors.ts']);
+  assert.deepEqual(rank([legacy, current], lexical, 'error formatting', { supersededPenalty: 1 }, [], old).map((c) => c.path), ['v3/ZodError.ts', 'v4/core/errors.ts']);
+  assert.deepEqual(rank([legacy, current], lexical, 'error formatting').map((c) => c.path), ['v3/ZodError.ts', 'v4/core/errors.ts']);
 });
 
 test('tests are demoted, not removed, and kept whole when the query asks for tests', () => {

@@ -22,6 +22,7 @@ import { definitionKey } from './search/definitions';
 import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
 import { NameIndex } from './search/name-index';
 import { queryShape, type QueryShape } from './search/query-kind';
+import { supersededFolders } from './search/path-priors';
 import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
 import { Speller, type SpelledQuery } from './search/spelling';
 import { loadEmbedder } from './vectors/onnx-embedder';
@@ -157,6 +158,8 @@ export class Engine {
   /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
   /** definitions by name, for the catalog and its revision it was last brought up to date with */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
+  /** superseded version folders, for the catalog revision they were worked out from (see {@link supersededFolders}) */
+  private superseded: { catalog: Catalog; revision: number; folders: ReadonlySet<string> } | undefined;
 
   private constructor(
     readonly root: string,
@@ -362,8 +365,20 @@ export class Engine {
     }
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
     const named = this.namedDefinitions(shape, filter);
-    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, chunk, top }, this.ranking);
+    const superseded = this.supersededFolders();
+    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, superseded, chunk, top }, this.ranking);
     return ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy));
+  }
+
+  /** The folders holding superseded copies of the code (search/path-priors.ts), worked out again when the files change. */
+  private supersededFolders(): ReadonlySet<string> {
+    if (this.ranking.supersededPenalty === 1) return EMPTY_SET;
+    const { catalog } = this.state;
+    const s = this.superseded;
+    if (s && s.catalog === catalog && s.revision === catalog.revision) return s.folders;
+    const folders = supersededFolders(catalog.files.keys());
+    this.superseded = { catalog, revision: catalog.revision, folders };
+    return folders;
   }
 
   /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */
@@ -377,7 +392,7 @@ export class Engine {
       n.index.sync(catalog.chunks);
       n.revision = revision;
     }
-    const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES));
+    const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES, q.typed));
     return filter ? ids.filter(filter) : ids;
   }
 
@@ -517,6 +532,8 @@ const NAMED_CANDIDATES = 50;
 
 /** The shape of a query that is code (related code, find similar): no names to define, no words to match paths. */
 const CODE_QUERY: QueryShape = { kind: 'code', names: [] };
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /** {@link Engine.related} at a location where no indexed chunk is: a normal answer for callers such as hovers. */
 export class NothingIndexedError extends Error {

@@ -1,5 +1,5 @@
 import type { ChunkRecord } from '../catalog';
-import { compact } from './query-kind';
+import { compact, spelt } from './query-kind';
 
 /**
  * Definitions by name: the chunks (not line windows) whose name, in compact form (see
@@ -36,9 +36,18 @@ export class NameIndex {
     }
   }
 
-  /** The ids of the definitions named `name` (compact form), at most `limit`. */
-  lookup(name: string, limit: number): readonly number[] {
-    return (this.byName.get(name) ?? []).slice(0, limit);
+  /**
+   * The ids of the definitions named `name` (compact form), at most `limit`; those spelt exactly
+   * `typed` ({@link spelt}) first, so that a name shared by many methods (`deserialize`) cannot crowd out the one
+   * type the query spelt (`Deserialize`).
+   */
+  lookup(name: string, limit: number, typed?: string): readonly number[] {
+    const ids = this.byName.get(name) ?? [];
+    if (typed === undefined) return ids.slice(0, limit);
+    const exact = ids.filter((id) => spelt(this.records.get(id)!.name) === typed);
+    if (exact.length >= limit) return exact.slice(0, limit);
+    const exactSet = new Set(exact);
+    return [...exact, ...ids.filter((id) => !exactSet.has(id)).slice(0, limit - exact.length)];
   }
 
   private remove(id: number, record: ChunkRecord): void {

@@ -1,7 +1,7 @@
 /**
  * What a chunk's path and shape say before any query word is read: whether it is likely noise
  * for a search (tests, examples, vendored or generated copies, declaration stubs, a file's import
- * header), and which words its folders and file name contribute. The ranking stage (ranker.ts)
+ * header, a superseded copy of the code in a version folder), and which words its folders and file name contribute. The ranking stage (ranker.ts)
  * demotes noise, never removes it, and keeps it whole when the query asks for that kind of code.
  */
 import type { ChunkRecord } from '../catalog';
@@ -87,4 +87,78 @@ export function isHeaderWindow(c: Pick<ChunkRecord, 'kind' | 'language' | 'snipp
 export function pathTerms(path: string): Set<string> {
   const noExt = path.replace(/\.[^./]+$/, '');
   return new Set(lexicalQueryTokens(noExt.replace(/\//g, ' ')));
+}
+
+/** A folder named for a version: `v1`, `v3`, `V2`. */
+const VERSION_FOLDER = /^v(\d+)$/i;
+
+/** Words that ask for old or compatibility code, as index terms (besides the version folder's own name). */
+const ASKS_FOR_OLD: ReadonlySet<string> = new Set(lexicalQueryTokens('legacy deprecated compat compatibility old older previous migration migrate'));
+
+/**
+ * The folders that hold a superseded copy of a project's code: a version folder (`v3`) beside a newer
+ * one (`v4`), as zod keeps its v3 API next to v4; or a version folder most of whose files have
+ * namesakes in its parent folder, a snapshot of the code around it (pydantic's `v1/` compatibility
+ * package). Such copies define the same names as the current code and match the same words, so a
+ * search ranks them as noise unless the query asks for old code or names the folder (see
+ * {@link askedSuperseded}). Paths are POSIX, relative to the workspace root; the result holds folder paths.
+ */
+export function supersededFolders(paths: Iterable<string>): Set<string> {
+  const filesIn = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const cut = path.lastIndexOf('/');
+    const folder = cut < 0 ? '' : path.slice(0, cut);
+    const names = filesIn.get(folder);
+    if (names) names.add(path.slice(cut + 1));
+    else filesIn.set(folder, new Set([path.slice(cut + 1)]));
+  }
+  // every folder with files below it, and the version folders among them by parent
+  const versions = new Map<string, { folder: string; n: number }[]>();
+  const seen = new Set<string>();
+  for (const folder of filesIn.keys()) {
+    const parts = folder ? folder.split('/') : [];
+    for (let i = 1; i <= parts.length; i++) {
+      const f = parts.slice(0, i).join('/');
+      if (seen.has(f)) continue;
+      seen.add(f);
+      const m = VERSION_FOLDER.exec(parts[i - 1]);
+      if (!m) continue;
+      const parent = parts.slice(0, i - 1).join('/');
+      const list = versions.get(parent);
+      const entry = { folder: f, n: Number(m[1]) };
+      if (list) list.push(entry);
+      else versions.set(parent, [entry]);
+    }
+  }
+  const out = new Set<string>();
+  for (const [parent, list] of versions) {
+    if (list.length > 1) {
+      const newest = Math.max(...list.map((v) => v.n));
+      for (const v of list) if (v.n < newest) out.add(v.folder);
+      continue;
+    }
+    const own = filesIn.get(list[0].folder);
+    const around = filesIn.get(parent);
+    if (!own || !around || own.size < 3) continue;
+    let shared = 0;
+    for (const name of own) if (around.has(name)) shared++;
+    if (shared * 2 >= own.size) out.add(list[0].folder);
+  }
+  return out;
+}
+
+/** The superseded folder a path lies in, if any (the outermost). */
+export function supersededFolderOf(path: string, superseded: ReadonlySet<string>): string | undefined {
+  if (!superseded.size) return undefined;
+  for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) {
+    const folder = path.slice(0, at);
+    if (superseded.has(folder)) return folder;
+  }
+  return undefined;
+}
+
+/** Whether a query (its lexical tokens) asks for the code of a superseded folder: old code in general, or that folder by name. */
+export function askedSuperseded(tokens: readonly string[], folder: string): boolean {
+  const name = folder.slice(folder.lastIndexOf('/') + 1).toLowerCase();
+  return tokens.some((t) => ASKS_FOR_OLD.has(t) || t === name);
 }

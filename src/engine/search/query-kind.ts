@@ -13,9 +13,11 @@ export interface QueryShape {
   kind: QueryKind;
   /**
    * Names the query mentions, each as its compact form (lowercase letters and digits only) of the
-   * last segment, with the qualifier before it if any: `Rack::Response` → {name 'response', qualifier 'rack'}.
+   * last segment, with the qualifier before it if any: `Rack::Response` → {name 'response', qualifier 'rack'};
+   * `typed` is that last segment as the query spelt it, less separators ({@link spelt}: `Response`),
+   * since identifiers are case-sensitive: `Timeout` names the class, not the method `timeout`.
    */
-  names: { name: string; qualifier?: string; strong: boolean }[];
+  names: { name: string; typed: string; qualifier?: string; strong: boolean }[];
 }
 
 /** One identifier, optionally qualified by `::`, `.`, `\`, `#` or `->` (`a.b`, `Sinatra::Base`, `Foo#bar`). */
@@ -31,6 +33,11 @@ function codeLike(word: string): boolean {
     SEPARATOR.test(word.replace(/\.$/, '')) ||
     word.endsWith('()')
   );
+}
+
+/** A name as spelt, less separators (`$ZodError` → `ZodError`, `render_template` → `rendertemplate`): case kept. */
+export function spelt(s: string): string {
+  return s.replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /** A name in compact form: lowercase letters and digits only (`render_template` → `rendertemplate`). Remembered. */
@@ -49,10 +56,11 @@ const compactMemo = new Map<string, string>();
 
 function nameOf(word: string, strong: boolean): QueryShape['names'][number] | undefined {
   const parts = word.replace(/\(\)$/, '').split(SEPARATOR).filter(Boolean);
-  const name = compact(parts.at(-1) ?? '');
+  const typed = spelt(parts.at(-1) ?? '');
+  const name = compact(typed);
   if (!name) return undefined;
   const qualifier = parts.length > 1 ? compact(parts.slice(0, -1).join('')) : undefined;
-  return qualifier ? { name, qualifier, strong } : { name, strong };
+  return qualifier ? { name, typed, qualifier, strong } : { name, typed, strong };
 }
 
 /**

@@ -11,8 +11,8 @@ import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
 import { definitionKey } from './definitions';
 import { fuseRankings, type FusedHit, type Scored } from './fusion';
-import { askedNoise, isHeaderWindow, pathInfo } from './path-priors';
-import { compact, type QueryShape } from './query-kind';
+import { askedNoise, askedSuperseded, isHeaderWindow, pathInfo, supersededFolderOf } from './path-priors';
+import { compact, spelt, type QueryShape } from './query-kind';
 
 export interface RankingOptions {
   /** weight of the lexical side in the hybrid score of natural-language queries (the vector side gets 1 − w) */
@@ -31,12 +31,23 @@ export interface RankingOptions {
    * words count half, a qualifier that does not match halves it again
    */
   definitionBoost: number;
+  /**
+   * × this on the definition boost when the definition's name matches the query's only once case and
+   * separators are ignored (`Timeout` against the method `timeout`, `Serialize` against `serialize`):
+   * identifiers are case-sensitive, so the exact spelling is the stronger evidence (1: no difference)
+   */
+  definitionCaseMismatch: number;
   /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
   pathBoost: number;
   /** × this for tests, examples, vendored and generated copies and declaration stubs, unless the query asks for that kind */
   noisePenalty: number;
   /** × this for a line window that is a code file's import or licence header */
   headerPenalty: number;
+  /**
+   * × this for code in a superseded version folder (`v3/` beside `v4/`, or a `v1/` snapshot of the code
+   * around it: path-priors.ts supersededFolders), unless the query asks for old code or names the folder
+   */
+  supersededPenalty: number;
   /**
    * each chunk gains this × the scores of (up to) the next two best strong candidates of its file (those
    * scoring at least half the best candidate's): a file with several strong chunks is likely the answer.
@@ -61,9 +72,11 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   lexicalDepth: 200,
   vectorDepth: 200,
   definitionBoost: 1,
+  definitionCaseMismatch: 0.5,
   pathBoost: 1,
   noisePenalty: 0.5,
   headerPenalty: 0.5,
+  supersededPenalty: 0.5,
   fileEvidence: 0.2,
   fileDecay: 0.5,
   languageBoost: 3,
@@ -85,7 +98,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
     o[key] = value;
   }
-  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'fileDecay'] as const) {
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
   }
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
@@ -105,6 +118,8 @@ export interface RankInput {
   shape: QueryShape;
   /** languages the query names */
   preferred: ReadonlySet<string>;
+  /** folders that hold superseded copies of the code (path-priors.ts supersededFolders); none when absent */
+  superseded?: ReadonlySet<string>;
   chunk: (id: number) => ChunkRecord;
   top: number;
 }
@@ -165,9 +180,13 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path, info.terms);
     if (options.noisePenalty < 1 && info.noise && !asked.has(info.noise)) factor *= options.noisePenalty;
     if (options.headerPenalty < 1 && isHeaderWindow(c)) factor *= options.headerPenalty;
+    if (options.supersededPenalty < 1 && input.superseded?.size) {
+      const folder = supersededFolderOf(c.path, input.superseded);
+      if (folder !== undefined && !askedSuperseded(input.tokens, folder)) factor *= options.supersededPenalty;
+    }
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
-    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape);
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, options.definitionCaseMismatch);
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
@@ -175,12 +194,13 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
 }
 
 /** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
-function definitionMatch(c: ChunkRecord, shape: QueryShape): number {
+function definitionMatch(c: ChunkRecord, shape: QueryShape, caseMismatch: number): number {
   const name = compact(c.name);
   let best = 0;
   for (const n of shape.names) {
     if (n.name !== name) continue;
     let m = n.strong ? 1 : 0.5;
+    if (spelt(c.name) !== n.typed) m *= caseMismatch;
     if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
     best = Math.max(best, m);
   }
