@@ -57,6 +57,10 @@ test('noise by path: tests, examples, vendored, generated, stubs; real modules n
   assert.equal(noiseKind('types/index.d.ts'), 'stub');
   assert.equal(noiseKind('src/flask/testing.py'), undefined);
   assert.equal(noiseKind('src/app.py'), undefined);
+  assert.equal(noiseKind('docs/tutorial/dependencies.md'), 'docs');
+  assert.equal(noiseKind('README.rst'), 'docs');
+  assert.equal(noiseKind('src/markdown.py'), undefined);
+  assert.deepEqual([...askedNoise(lexicalQueryTokens('where is the dependency injection documentation'))], ['docs']);
   assert.deepEqual([...askedNoise(lexicalQueryTokens('tests for addBusinessDays'))], ['test']);
   assert.deepEqual([...askedNoise(lexicalQueryTokens('add business days'))], []);
 });

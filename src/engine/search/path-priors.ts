@@ -1,13 +1,18 @@
 /**
  * What a chunk's path and shape say before any query word is read: whether it is likely noise
- * for a search (tests, examples, vendored or generated copies, declaration stubs, a file's import
+ * for a search (tests, examples, vendored or generated copies, declaration stubs, prose docs, a file's import
  * header, a superseded copy of the code in a version folder), and which words its folders and file name contribute. The ranking stage (ranker.ts)
  * demotes noise, never removes it, and keeps it whole when the query asks for that kind of code.
  */
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
 
-export type NoiseKind = 'test' | 'example' | 'vendored' | 'generated' | 'stub';
+/**
+ * `docs`: prose (Markdown, reStructuredText, plain text). A question in words matches prose written in
+ * words better than the code that does the thing, so without a demotion a guide's paragraph outranks
+ * the implementation it describes; a query that asks for docs gets them whole.
+ */
+export type NoiseKind = 'test' | 'example' | 'vendored' | 'generated' | 'stub' | 'docs';
 
 /** Folder names that hold each kind of noise. */
 const NOISE_FOLDERS: ReadonlyMap<string, NoiseKind> = new Map<string, NoiseKind>([
@@ -22,6 +27,7 @@ const NOISE_FILES: [RegExp, NoiseKind][] = [
   [/(^(test|tests|spec|specs)\.\w+$)|(^test_.*\.py$)|(_test\.(py|go|rb|c|cc|cpp|rs)$)|(\.(test|spec)\.[cm]?[jt]sx?$)|(Tests?\.(java|cs|php|kt)$)|(_spec\.rb$)|(^conftest\.py$)/, 'test'],
   [/(\.pb\.go$)|(_pb2(_grpc)?\.py$)|(\.generated\.\w+$)|(\.g\.cs$)|(\.designer\.cs$)|(_generated\.\w+$)|(amalgamation)/i, 'generated'],
   [/(\.d\.[cm]?ts$)|(\.pyi$)/, 'stub'],
+  [/\.(md|markdown|mdx|rst|adoc|txt)$/i, 'docs'],
 ];
 
 /** Query words that ask for each kind, as index terms: a query asking for tests is not demoted away from them. */
@@ -31,6 +37,7 @@ const ASKS_FOR: ReadonlyMap<NoiseKind, ReadonlySet<string>> = new Map([
   ['vendored', new Set(lexicalQueryTokens('vendor vendored third party bundled'))],
   ['generated', new Set(lexicalQueryTokens('generated codegen protobuf'))],
   ['stub', new Set(lexicalQueryTokens('declaration declarations stub stubs typings'))],
+  ['docs', new Set(lexicalQueryTokens('doc docs documentation documented readme guide guides manual changelog markdown explained'))],
 ]);
 
 /** What a path says, worked out once per path: its noise kind and its terms (see {@link pathInfo}). */

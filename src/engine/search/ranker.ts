@@ -39,7 +39,7 @@ export interface RankingOptions {
   definitionCaseMismatch: number;
   /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
   pathBoost: number;
-  /** × this for tests, examples, vendored and generated copies and declaration stubs, unless the query asks for that kind */
+  /** × this for tests, examples, vendored and generated copies, declaration stubs and prose docs, unless the query asks for that kind */
   noisePenalty: number;
   /** × this for a line window that is a code file's import or licence header */
   headerPenalty: number;
