@@ -127,6 +127,15 @@ test('a name spelt as the query spells it outranks one that matches only without
   assert.deepEqual(queryShape('ZodError').names, [{ name: 'zoderror', typed: 'ZodError', strong: true }]);
 });
 
+test('symbol queries take less credit from file names than questions do: the definition decides', () => {
+  // rack: a method `request` in auth/abstract/request.rb, the class in request.rb; both files are named like the query
+  const method = chunk('lib/auth/request.rb', 'request', 'method', 'def request');
+  const cls = chunk('lib/rack/request.rb', 'Request', 'class', 'class Request');
+  const lexical: [ChunkRecord, number][] = [[method, 9], [cls, 6.3]];
+  assert.deepEqual(rank([method, cls], lexical, 'Request').map((c) => c.name), ['Request', 'request']);
+  assert.deepEqual(rank([method, cls], lexical, 'Request', { symbolPathBoost: 1 }).map((c) => c.name), ['request', 'Request']);
+});
+
 test('superseded copies: an older version folder beside a newer one, or a version folder that snapshots its parent', () => {
   // zod: v3 beside v4 (and a deeper pair under packages/)
   assert.deepEqual([...supersededFolders(['v3/types.ts', 'v4/core/schemas.ts', 'packages/lib/v1/a.ts', 'packages/lib/v2/a.ts', 'README.md'])].sort(), ['packages/lib/v1', 'v3']);

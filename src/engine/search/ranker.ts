@@ -39,6 +39,11 @@ export interface RankingOptions {
   definitionCaseMismatch: number;
   /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
   pathBoost: number;
+  /**
+   * the same for symbol queries: a file named like the symbol (`request.rb` for `Request`) holds its
+   * definition as often as its namesakes (a method `request`), which the definition boost tells apart
+   */
+  symbolPathBoost: number;
   /** × this for tests, examples, vendored and generated copies, declaration stubs and prose docs, unless the query asks for that kind */
   noisePenalty: number;
   /** × this for a line window that is a code file's import or licence header */
@@ -74,6 +79,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   definitionBoost: 1,
   definitionCaseMismatch: 0.5,
   pathBoost: 1,
+  symbolPathBoost: 0.5,
   noisePenalty: 0.5,
   headerPenalty: 0.5,
   supersededPenalty: 0.5,
@@ -173,11 +179,12 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     return share;
   };
 
+  const pathBoost = shape.kind === 'symbol' ? options.symbolPathBoost : options.pathBoost;
   for (const h of candidates) {
     const c = h.c;
     let factor = 1;
     const info = pathInfo(c.path);
-    if (options.pathBoost > 0 && queryTerms.length) factor *= 1 + options.pathBoost * pathShare(c.path, info.terms);
+    if (pathBoost > 0 && queryTerms.length) factor *= 1 + pathBoost * pathShare(c.path, info.terms);
     if (options.noisePenalty < 1 && info.noise && !asked.has(info.noise)) factor *= options.noisePenalty;
     if (options.headerPenalty < 1 && isHeaderWindow(c)) factor *= options.headerPenalty;
     if (options.supersededPenalty < 1 && input.superseded?.size) {
