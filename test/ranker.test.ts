@@ -136,6 +136,18 @@ test('symbol queries take less credit from file names than questions do: the def
   assert.deepEqual(rank([method, cls], lexical, 'Request', { symbolPathBoost: 1 }).map((c) => c.name), ['request', 'Request']);
 });
 
+test("a symbol query shows a long definition at its header's window; a question shows its best window", () => {
+  // fastapi's APIRouter: the class line and its docstring are one window, the constructor's header another
+  const head: ChunkRecord = { ...chunk('routing.py', 'APIRouter', 'class', 'class APIRouter(routing.Router):'), startLine: 1005, endLine: 1030 };
+  const tail: ChunkRecord = { ...head, id: nextId++, startLine: 1031, endLine: 1120 };
+  const other = chunk('applications.py', 'include_router', 'method');
+  const lexical: [ChunkRecord, number][] = [[tail, 9], [head, 6], [other, 5]];
+  const shown = rank([head, tail, other], lexical, 'APIRouter', {}, [head, tail]);
+  assert.deepEqual(shown.map((c) => `${c.path}:${c.startLine}`), ['routing.py:1005', 'applications.py:1']);
+  const asked = rank([head, tail, other], lexical, 'how are routers included', {}, []);
+  assert.equal(`${asked[0].path}:${asked[0].startLine}`, 'routing.py:1031');
+});
+
 test('superseded copies: an older version folder beside a newer one, or a version folder that snapshots its parent', () => {
   // zod: v3 beside v4 (and a deeper pair under packages/)
   assert.deepEqual([...supersededFolders(['v3/types.ts', 'v4/core/schemas.ts', 'packages/lib/v1/a.ts', 'packages/lib/v2/a.ts', 'README.md'])].sort(), ['packages/lib/v1', 'v3']);

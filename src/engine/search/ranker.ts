@@ -197,7 +197,29 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
-  return diversify(candidates, input.top, options.fileDecay).map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
+  const ranked = diversify(candidates, input.top, options.fileDecay);
+  // a symbol query asks where the symbol is defined: a long definition cut into windows is shown at the
+  // window that holds its header, wherever its best-scoring window was (its place in the list is kept)
+  const shown = shape.kind === 'symbol' ? headerWindows(ranked, candidates) : ranked;
+  return shown.map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
+}
+
+/** Each ranked definition as its first window among the candidates, with the ranked window's score. */
+function headerWindows(ranked: Candidate[], candidates: readonly Candidate[]): Candidate[] {
+  const keys = new Set<string>();
+  for (const h of ranked) if (h.c.kind !== 'window') keys.add(definitionKey(h.c));
+  const first = new Map<string, Candidate>();
+  for (const h of candidates) {
+    if (h.c.kind === 'window') continue;
+    const key = definitionKey(h.c);
+    if (!keys.has(key)) continue;
+    const seen = first.get(key);
+    if (!seen || h.c.startLine < seen.c.startLine) first.set(key, h);
+  }
+  return ranked.map((h) => {
+    const header = h.c.kind === 'window' ? undefined : first.get(definitionKey(h.c));
+    return header && header !== h ? { ...header, score: h.score } : h;
+  });
 }
 
 /** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
