@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChunkRecord } from '../src/engine/catalog';
 import { Engine } from '../src/engine/engine';
 import { parseQuery } from '../src/engine/search/query';
-import { queryShape } from '../src/engine/search/query-kind';
+import { phraseNames, queryShape } from '../src/engine/search/query-kind';
 import { isHeaderWindow, noiseKind, askedNoise, supersededFolders, supersededFolderOf, askedSuperseded } from '../src/engine/search/path-priors';
 import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
 import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
@@ -22,11 +22,11 @@ test('symbol queries: identifiers and qualified names; natural language spots th
   assert.deepEqual(queryShape('http.Client'), { kind: 'symbol', names: [{ name: 'client', typed: 'Client', qualifier: 'http', strong: true }] });
   assert.deepEqual(queryShape(' render_template '), { kind: 'symbol', names: [{ name: 'rendertemplate', typed: 'rendertemplate', strong: true }] });
   assert.equal(queryShape('add business days').kind, 'natural');
-  assert.deepEqual(queryShape('add business days').names, []);
+  assert.deepEqual(queryShape('add business days').names.filter((n) => !n.phrase), []);
   const nl = queryShape('how does Flask call error_handler() for HTTPException?');
   assert.equal(nl.kind, 'natural');
   assert.deepEqual(
-    nl.names.map((n) => [n.name, n.strong]),
+    nl.names.filter((n) => !n.phrase).map((n) => [n.name, n.strong]),
     [
       ['flask', false],
       ['errorhandler', true],
@@ -34,8 +34,33 @@ test('symbol queries: identifiers and qualified names; natural language spots th
     ],
   );
   // a possessive names the thing it follows
-  assert.deepEqual(queryShape("how does Flask's app context work").names, [{ name: 'flask', typed: 'Flask', strong: false }]);
-  assert.deepEqual(queryShape('where is BaseModel’s validator run').names, [{ name: 'basemodel', typed: 'BaseModel', strong: true }]);
+  assert.deepEqual(queryShape("how does Flask's app context work").names.filter((n) => !n.phrase), [{ name: 'flask', typed: 'Flask', strong: false }]);
+  assert.deepEqual(queryShape('where is BaseModel’s validator run').names.filter((n) => !n.phrase), [{ name: 'basemodel', typed: 'BaseModel', strong: true }]);
+});
+
+test('names spelt by adjacent words of a question: two or three words, singular too, never across punctuation or stop words', () => {
+  const names = (q: string) => phraseNames(q).map((n) => n.name);
+  assert.deepEqual(names('JSON array operations'), ['jsonarray', 'jsonarrayoperations', 'jsonarrayoperation', 'arrayoperations', 'arrayoperation']);
+  assert.deepEqual(names('exclusion strategies'), ['exclusionstrategies', 'exclusionstrategy']);
+  assert.deepEqual(names("how does Flask's app context work"), ['flaskapp', 'flaskappcontext', 'appcontext', 'appcontextwork', 'contextwork']);
+  assert.deepEqual(names('check if file exists'), ['fileexists', 'fileexist']);
+  assert.deepEqual(names('key-value store, fast'), ['keyvalue', 'keyvaluestore', 'valuestore']);
+  assert.deepEqual(names('parse http2 frames'), ['parsehttp2', 'parsehttp2frames', 'parsehttp2frame', 'http2frames', 'http2frame']);
+  assert.deepEqual(names('the 2 of them'), []);
+  assert.deepEqual(names('error handler'), ['errorhandler']);
+  // every phrase name is weak and has no spelling of its own; a name the query already spells is not repeated
+  const shape = queryShape('how does Flask pick an errorHandler for error handler lookups');
+  assert.ok(shape.names.filter((n) => n.phrase).every((n) => n.typed === '' && !n.strong));
+  assert.equal(shape.names.filter((n) => n.name === 'errorhandler').length, 1);
+});
+
+test('a definition whose name the question spells in words ranks up; phraseNameWeight 0 turns it off', () => {
+  const factory = chunk('src/main/java/com/google/gson/JsonArray.java', 'JsonArray', 'class', 'public final class JsonArray');
+  const other = chunk('src/main/java/com/google/gson/JsonElement.java', 'getAsJsonArray', 'method', 'public JsonArray getAsJsonArray()');
+  const lexical: [ChunkRecord, number][] = [[other, 9], [factory, 6]];
+  assert.deepEqual(rank([factory, other], lexical, 'array operations of json', { pathBoost: 0 }).map((c) => c.name), ['getAsJsonArray', 'JsonArray']);
+  assert.deepEqual(rank([factory, other], lexical, 'JSON array operations', { pathBoost: 0 }).map((c) => c.name), ['JsonArray', 'getAsJsonArray']);
+  assert.deepEqual(rank([factory, other], lexical, 'JSON array operations', { pathBoost: 0, phraseNameWeight: 0 }).map((c) => c.name), ['getAsJsonArray', 'JsonArray']);
 });
 
 test("the word 'constructor' (an Object.prototype key) is an ordinary query word", () => {
@@ -182,9 +207,11 @@ test('tests are demoted, not removed, and kept whole when the query asks for tes
   const spec = chunk('src/addBusinessDays/index.test.ts', 'it');
   const impl = chunk('src/addBusinessDays/index.ts', 'addBusinessDays');
   const lexical: [ChunkRecord, number][] = [[spec, 10], [impl, 8]];
-  assert.deepEqual(rank([spec, impl], lexical, 'add business days', { pathBoost: 0 }).map((c) => c.path), ['src/addBusinessDays/index.ts', 'src/addBusinessDays/index.test.ts']);
-  assert.deepEqual(rank([spec, impl], lexical, 'add business days tests', { pathBoost: 0 }).map((c) => c.path), ['src/addBusinessDays/index.test.ts', 'src/addBusinessDays/index.ts']);
-  assert.deepEqual(rank([spec, impl], lexical, 'add business days', { pathBoost: 0, noisePenalty: 1 }).map((c) => c.path)[0], 'src/addBusinessDays/index.test.ts');
+  // the noise penalty alone: no path words, no names spelt by the query's words
+  const only = { pathBoost: 0, phraseNameWeight: 0 };
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days', only).map((c) => c.path), ['src/addBusinessDays/index.ts', 'src/addBusinessDays/index.test.ts']);
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days tests', only).map((c) => c.path), ['src/addBusinessDays/index.test.ts', 'src/addBusinessDays/index.ts']);
+  assert.deepEqual(rank([spec, impl], lexical, 'add business days', { ...only, noisePenalty: 1 }).map((c) => c.path)[0], 'src/addBusinessDays/index.test.ts');
 });
 
 test('further chunks of one file decay, so the list reaches other files', () => {

@@ -392,7 +392,8 @@ export class Engine {
       n.index.sync(catalog.chunks);
       n.revision = revision;
     }
-    const ids = shape.names.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES, q.typed));
+    const wanted = this.ranking.phraseNameWeight > 0 ? shape.names : shape.names.filter((q) => !q.phrase);
+    const ids = wanted.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES, q.typed || undefined));
     return filter ? ids.filter(filter) : ids;
   }
 

@@ -16,8 +16,10 @@ export interface QueryShape {
    * last segment, with the qualifier before it if any: `Rack::Response` → {name 'response', qualifier 'rack'};
    * `typed` is that last segment as the query spelt it, less separators ({@link spelt}: `Response`),
    * since identifiers are case-sensitive: `Timeout` names the class, not the method `timeout`.
+   * `phrase`: the name is spelt by adjacent words of a question ("JSON array operations" → `jsonarray`,
+   * as `JsonArray`), so it has no spelling of its own (`typed` is empty).
    */
-  names: { name: string; typed: string; qualifier?: string; strong: boolean }[];
+  names: { name: string; typed: string; qualifier?: string; strong: boolean; phrase?: true }[];
 }
 
 /** One identifier, optionally qualified by `::`, `.`, `\`, `#` or `->` (`a.b`, `Sinatra::Base`, `Foo#bar`). */
@@ -86,5 +88,42 @@ export function queryShape(text: string): QueryShape {
     const n = nameOf(w, strong);
     if (n && n.name.length > 1) names.push(n);
   });
+  names.push(...phraseNames(trimmed, new Set(names.map((n) => n.name))));
   return { kind: 'natural', names };
+}
+
+/** Words that do not take part in a name spelt by a phrase. */
+const PHRASE_STOP = new Set(
+  'a an the of to in on for from with by and or not no if so but is are was be been how does do did what where which when why who whom this that these those it its into via as at than then'.split(' '),
+);
+
+/**
+ * Names spelt by two or three adjacent words of a question: developers describe a class or function
+ * by the words of its name ("JSON array operations" → `jsonarray`, "exclusion strategies" →
+ * `exclusionstrategies` and, singular, `exclusionstrategy`). Words are letters and digits only, and no
+ * phrase crosses punctuation or a stop word. `known` (compact names already taken) are not repeated.
+ */
+export function phraseNames(text: string, known: ReadonlySet<string> = new Set()): QueryShape['names'] {
+  const out: QueryShape['names'] = [];
+  const seen = new Set(known);
+  const add = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.push({ name, typed: '', strong: false, phrase: true });
+  };
+  // runs of plain words: punctuation other than a hyphen between words ends a run
+  for (const run of text.replace(/['’]s\b/gu, '').split(/[^\p{L}\p{N}\s-]+|\s-+\s|-{2,}/u)) {
+    const words = run.split(/[\s-]+/).filter(Boolean);
+    for (let i = 0; i < words.length; i++) {
+      for (let n = 2; n <= 3 && i + n <= words.length; n++) {
+        const part = words.slice(i, i + n);
+        if (part.some((w) => !/^\p{L}[\p{L}\p{N}]*$/u.test(w) || PHRASE_STOP.has(w.toLowerCase()))) break;
+        const name = compact(part.join(''));
+        add(name);
+        if (/ies$/.test(name)) add(`${name.slice(0, -3)}y`);
+        else if (/[^s]s$/.test(name)) add(name.slice(0, -1));
+      }
+    }
+  }
+  return out;
 }

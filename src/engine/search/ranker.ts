@@ -37,6 +37,12 @@ export interface RankingOptions {
    * identifiers are case-sensitive, so the exact spelling is the stronger evidence (1: no difference)
    */
   definitionCaseMismatch: number;
+  /**
+   * the definition boost's share for a name spelt by adjacent words of a question ("JSON array" →
+   * `JsonArray`; query-kind.ts phraseNames), against 1 for a code-like word and 0.5 for a capitalised
+   * one; 0 leaves such names out
+   */
+  phraseNameWeight: number;
   /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
   pathBoost: number;
   /**
@@ -78,6 +84,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   vectorDepth: 200,
   definitionBoost: 1,
   definitionCaseMismatch: 0.5,
+  phraseNameWeight: 0.5,
   pathBoost: 1,
   symbolPathBoost: 0.5,
   noisePenalty: 0.5,
@@ -104,7 +111,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
     o[key] = value;
   }
-  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch'] as const) {
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'phraseNameWeight'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
   }
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
@@ -193,7 +200,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     }
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
-    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, options.definitionCaseMismatch);
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, options.definitionCaseMismatch, options.phraseNameWeight);
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
@@ -223,13 +230,13 @@ function headerWindows(ranked: Candidate[], candidates: readonly Candidate[]): C
 }
 
 /** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
-function definitionMatch(c: ChunkRecord, shape: QueryShape, caseMismatch: number): number {
+function definitionMatch(c: ChunkRecord, shape: QueryShape, caseMismatch: number, phraseWeight: number): number {
   const name = compact(c.name);
   let best = 0;
   for (const n of shape.names) {
     if (n.name !== name) continue;
-    let m = n.strong ? 1 : 0.5;
-    if (spelt(c.name) !== n.typed) m *= caseMismatch;
+    let m = n.phrase ? phraseWeight : n.strong ? 1 : 0.5;
+    if (n.typed && spelt(c.name) !== n.typed) m *= caseMismatch;
     if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
     best = Math.max(best, m);
   }
