@@ -180,6 +180,8 @@ test('superseded copies: an older version folder beside a newer one, or a versio
   assert.deepEqual([...supersededFolders(['pydantic/fields.py', 'pydantic/main.py', 'pydantic/types.py', 'pydantic/v1/fields.py', 'pydantic/v1/main.py', 'pydantic/v1/types.py', 'pydantic/v1/mypy.py'])], ['pydantic/v1']);
   // an API version folder that is not a copy of its parent (a REST service's `api/v1`), a lone version, or words: none
   assert.deepEqual([...supersededFolders(['api/v1/users.go', 'api/v1/orders.go', 'api/v1/auth.go', 'api/server.go'])], []);
+  // versions that live side by side under an API, RPC or schema folder are never superseded
+  assert.deepEqual([...supersededFolders(['api/v1/users.go', 'api/v2/users.go', 'staging/apis/autoscaling/v1/types.go', 'staging/apis/autoscaling/v2/types.go', 'proto/billing/v1/a.proto', 'proto/billing/v2/a.proto'])], []);
   assert.deepEqual([...supersededFolders(['v2/a.ts', 'v2/b.ts', 'v2/c.ts', 'index.ts'])], []);
   assert.deepEqual([...supersededFolders(['src/v8/a.cc', 'src/dev/b.cc', 'src/version.c'])], []);
   const old = new Set(['v3', 'pydantic/v1']);
@@ -187,9 +189,50 @@ test('superseded copies: an older version folder beside a newer one, or a versio
   assert.equal(supersededFolderOf('pydantic/v1/fields.py', old), 'pydantic/v1');
   assert.equal(supersededFolderOf('v4/core/schemas.ts', old), undefined);
   assert.equal(supersededFolderOf('v3.ts', old), undefined);
-  assert.ok(askedSuperseded(lexicalQueryTokens('v3 compatibility error types'), 'v3'));
+  assert.ok(askedSuperseded(lexicalQueryTokens('v3 error types'), 'v3'));
+  assert.ok(askedSuperseded(lexicalQueryTokens('compatibility error types'), 'v3'));
   assert.ok(askedSuperseded(lexicalQueryTokens('legacy validators'), 'pydantic/v1'));
   assert.ok(!askedSuperseded(lexicalQueryTokens('ZodError structure and issue formatting'), 'v3'));
+});
+
+test('a symbol typed without its exact spelling keeps the whole boost when no candidate is spelt that way', () => {
+  // the class is the only definition of the name: `apirouter` and `ApiRouter` still find it first
+  const cls = chunk('routing.py', 'APIRouter', 'class', 'class APIRouter(routing.Router):');
+  const other = chunk('applications.py', 'include_router', 'method');
+  const lexical: [ChunkRecord, number][] = [[other, 9], [cls, 3]];
+  for (const q of ['APIRouter', 'apirouter', 'ApiRouter']) assert.equal(rank([cls, other], lexical, q, {}, [cls])[0].name, 'APIRouter', q);
+  // prose capitalisation says little: a capitalised word of a question does not halve a namesake's boost
+  const method = chunk('src/ser/impls.rs', 'serialize', 'method', 'fn serialize');
+  const trait = chunk('src/ser/mod.rs', 'Serialize', 'trait', 'pub trait Serialize');
+  const both: [ChunkRecord, number][] = [[method, 9], [trait, 8.5]];
+  const q = 'standard library type Serialize implementations';
+  assert.deepEqual(rank([method, trait], both, q, { pathBoost: 0 }).map((c) => c.name), rank([method, trait], both, q, { pathBoost: 0, definitionCaseMismatch: 1 }).map((c) => c.name));
+});
+
+test("only definitions of the name a symbol query asks for move to their header's window, keeping their evidence", () => {
+  // a long function `run` whose later window calls retry_policy: shown where the words are, not at its header
+  const head: ChunkRecord = { ...chunk('worker.py', 'run', 'function', 'def run(self):'), startLine: 100, endLine: 160 };
+  const tail: ChunkRecord = { ...head, id: nextId++, startLine: 161, endLine: 220 };
+  const def = chunk('policy.py', 'retry_policy', 'function', 'def retry_policy():');
+  const shown = rank([head, tail, def], [[tail, 9], [head, 2], [def, 5]], 'retry_policy', {}, [def]);
+  assert.deepEqual(shown.map((c) => `${c.path}:${c.startLine}`), ['policy.py:1', 'worker.py:161']);
+  // the moved result keeps the ranked window's evidence
+  const cls: ChunkRecord = { ...chunk('routing.py', 'APIRouter', 'class', 'class APIRouter:'), startLine: 1005, endLine: 1030 };
+  const later: ChunkRecord = { ...cls, id: nextId++, startLine: 1031, endLine: 1120 };
+  const byId = new Map([cls, later].map((c) => [c.id, c]));
+  const input: RankInput = {
+    lexical: [{ id: cls.id, score: 1 }],
+    vector: [{ id: later.id, score: 0.9 }, { id: cls.id, score: 0.1 }],
+    named: [cls.id, later.id],
+    tokens: lexicalQueryTokens('APIRouter'),
+    shape: queryShape('APIRouter'),
+    preferred: new Set(),
+    chunk: (id) => byId.get(id)!,
+    top: 10,
+  };
+  const ranked = rankCandidates(input, rankingOptions({ symbolLexicalWeight: 0 }));
+  assert.equal(ranked[0].id, cls.id);
+  assert.equal(ranked[0].matchedBy, 'vector');
 });
 
 test('superseded copies are demoted, not removed, and kept whole when the query asks for old code', () => {
@@ -277,4 +320,44 @@ test('date-fns "add business days": addBusinessDays itself first, not an import 
   } finally {
     await engine.close();
   }
+});
+
+test('the engine demotes a superseded copy once its newer version appears, and finds definitions a question spells in words', async () => {
+  const root = await temp.make('versions');
+  const body = (extra: string) =>
+    `/** Format the issues of a failed parse into one message per path. */\nexport function formatIssues(issues) {\n  return issues.map((i) => i.path.join(".") + ": " + i.message${extra}).join("\\n");\n}\n`;
+  await writeIn(root, 'v3/errors.ts', body(''));
+  await writeIn(root, 'lib/report.ts', 'export function report(text) {\n  console.log(text);\n}\n');
+  const engine = await Engine.open(root, { indexDir: await temp.make('versions-index'), model: null });
+  try {
+    await engine.refresh();
+    assert.equal((await engine.search('format issues of a failed parse', { top: 3 }))[0].path, 'v3/errors.ts');
+    // v4 arrives (a path joins the index): v3 is now a superseded copy, and the next search knows it
+    await writeIn(root, 'v4/core/errors.ts', body(' + " (" + i.code + ")"'));
+    await engine.refresh();
+    const hits = await engine.search('format issues of a failed parse', { top: 3 });
+    assert.deepEqual(hits.slice(0, 2).map((h) => h.path), ['v4/core/errors.ts', 'v3/errors.ts']);
+    // unless the query asks for the old version
+    assert.equal((await engine.search('v3 format issues of a failed parse', { top: 3 }))[0].path, 'v3/errors.ts');
+  } finally {
+    await engine.close();
+  }
+
+  const gson = await temp.make('gson');
+  await writeIn(gson, 'src/JsonElement.java', 'public abstract class JsonElement {\n  /** Convenience method to get this element as a JSON array, for array operations. */\n  public JsonArray getAsJsonArray() {\n    if (isJsonArray()) return (JsonArray) this;\n    throw new IllegalStateException("Not a JSON Array: " + this);\n  }\n}\n');
+  await writeIn(gson, 'src/JsonArray.java', '/** A JSON array: an ordered list of elements. */\npublic final class JsonArray extends JsonElement {\n  private final ArrayList<JsonElement> elements;\n  public void add(JsonElement element) {\n    elements.add(element);\n  }\n}\n');
+  const spelt = async (ranking: Partial<RankingOptions>) => {
+    const e = await Engine.open(gson, { indexDir: await temp.make('gson-index'), model: null, ranking });
+    try {
+      await e.refresh();
+      return (await e.search('JSON array operations', { top: 3 })).map((h) => h.name);
+    } finally {
+      await e.close();
+    }
+  };
+  // the method that mentions "JSON array" and "array operations" stays first by its words; the class the
+  // question spells comes next, ahead of JsonElement, only through its name
+  const off = { pathBoost: 0, fileEvidence: 0 };
+  assert.deepEqual((await spelt(off)).slice(0, 3), ['getAsJsonArray', 'JsonArray', 'JsonElement']);
+  assert.deepEqual((await spelt({ ...off, phraseNameWeight: 0 })).slice(0, 3), ['getAsJsonArray', 'JsonElement', 'JsonArray']);
 });

@@ -45,10 +45,21 @@ export class Catalog {
   scanSkipped: Skipped[] = [];
   private nextId = 0;
   private changes = 0;
+  /** XOR of the hashes of the catalog's paths, kept by addFile, removeFile and deserialize */
+  private pathHashes = 0;
 
   /** Goes up with every change to the files or chunks: what is derived from the chunks is stale when it differs. */
   get revision(): number {
     return this.changes;
+  }
+
+  /**
+   * Changes when a path joins or leaves the catalog, not when a file is re-indexed in place (a save
+   * removes and adds the same path): what is derived from the set of paths alone is stale when it
+   * differs. Two different sets of paths get the same key only by a 32-bit hash collision at the same size.
+   */
+  get pathsKey(): string {
+    return `${this.files.size}:${this.pathHashes}`;
   }
 
   /** Registers a file's new chunks (its old ones must have been removed) and returns their records. */
@@ -57,6 +68,7 @@ export class Catalog {
     this.changes++;
     const records = chunks.map((c) => toRecord(this.nextId++, c));
     for (const r of records) this.chunks.set(r.id, r);
+    if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
     this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
     return records;
   }
@@ -68,6 +80,7 @@ export class Catalog {
     this.changes++;
     for (const id of file.chunkIds) this.chunks.delete(id);
     this.files.delete(path);
+    this.pathHashes ^= pathHash(path);
     return file.chunkIds;
   }
 
@@ -107,7 +120,10 @@ export class Catalog {
     }
     const catalog = new Catalog();
     catalog.nextId = json.nextId;
-    for (const [path, f] of Object.entries(json.files)) catalog.files.set(path, f);
+    for (const [path, f] of Object.entries(json.files)) {
+      catalog.files.set(path, f);
+      catalog.pathHashes ^= pathHash(path);
+    }
     for (const c of json.chunks) catalog.chunks.set(c.id, c);
     catalog.scanSkipped = json.scanSkipped ?? [];
     return catalog;
@@ -137,4 +153,14 @@ function snippetOf(c: Chunk): string {
   const line = c.signature || c.text.split('\n').find((l) => l.trim()) || '';
   const flat = line.trim().replace(/\s+/g, ' ');
   return flat.length > SNIPPET_LIMIT ? flat.slice(0, SNIPPET_LIMIT - 1) + '…' : flat;
+}
+
+/** FNV-1a over a path's UTF-16 code units, as an unsigned 32-bit number. */
+function pathHash(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) {
+    h ^= path.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

@@ -158,8 +158,8 @@ export class Engine {
   /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
   /** definitions by name, for the catalog and its revision it was last brought up to date with */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
-  /** superseded version folders, for the catalog revision they were worked out from (see {@link supersededFolders}) */
-  private superseded: { catalog: Catalog; revision: number; folders: ReadonlySet<string> } | undefined;
+  /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
+  private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
 
   private constructor(
     readonly root: string,
@@ -370,14 +370,14 @@ export class Engine {
     return ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy));
   }
 
-  /** The folders holding superseded copies of the code (search/path-priors.ts), worked out again when the files change. */
+  /** The folders holding superseded copies of the code (search/path-priors.ts), worked out again when a path comes or goes. */
   private supersededFolders(): ReadonlySet<string> {
     if (this.ranking.supersededPenalty === 1) return EMPTY_SET;
     const { catalog } = this.state;
     const s = this.superseded;
-    if (s && s.catalog === catalog && s.revision === catalog.revision) return s.folders;
+    if (s && s.catalog === catalog && s.pathsKey === catalog.pathsKey) return s.folders;
     const folders = supersededFolders(catalog.files.keys());
-    this.superseded = { catalog, revision: catalog.revision, folders };
+    this.superseded = { catalog, pathsKey: catalog.pathsKey, folders };
     return folders;
   }
 
@@ -417,7 +417,7 @@ export class Engine {
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))
       : [];
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
-    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), chunk, top }, this.ranking);
+    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), superseded: this.supersededFolders(), chunk, top }, this.ranking);
     return {
       source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
       results: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),

@@ -10,6 +10,8 @@ import { compact, spelt } from './query-kind';
  */
 export class NameIndex {
   private readonly byName = new Map<string, number[]>();
+  /** the same ids by spelling ({@link spelt}: case kept), so that exact spellings are found without a scan */
+  private readonly bySpelling = new Map<string, number[]>();
   /** the record each indexed definition was taken from, to tell what changed since */
   private readonly records = new Map<number, ChunkRecord>();
 
@@ -29,10 +31,8 @@ export class NameIndex {
     for (const [id, c] of chunks) {
       if (c.kind === 'window' || this.records.get(id) === c) continue;
       this.records.set(id, c);
-      const name = compact(c.name);
-      const ids = this.byName.get(name);
-      if (ids) ids.push(id);
-      else this.byName.set(name, [id]);
+      push(this.byName, compact(c.name), id);
+      push(this.bySpelling, spelt(c.name), id);
     }
   }
 
@@ -43,20 +43,37 @@ export class NameIndex {
    */
   lookup(name: string, limit: number, typed?: string): readonly number[] {
     const ids = this.byName.get(name) ?? [];
-    if (typed === undefined) return ids.slice(0, limit);
-    const exact = ids.filter((id) => spelt(this.records.get(id)!.name) === typed);
+    // the spelling `typed` belongs to the compact name `name` (compact(spelt(x)) is compact(x)); a caller
+    // that passes another name's spelling gets no exact matches
+    const exact = typed === undefined ? [] : (this.bySpelling.get(typed) ?? []).filter((id) => compact(this.records.get(id)!.name) === name);
+    if (!exact.length) return ids.slice(0, limit);
     if (exact.length >= limit) return exact.slice(0, limit);
-    const exactSet = new Set(exact);
-    return [...exact, ...ids.filter((id) => !exactSet.has(id)).slice(0, limit - exact.length)];
+    const out = [...exact];
+    const taken = new Set(exact);
+    for (const id of ids) {
+      if (out.length >= limit) break;
+      if (!taken.has(id)) out.push(id);
+    }
+    return out;
   }
 
   private remove(id: number, record: ChunkRecord): void {
     this.records.delete(id);
-    const name = compact(record.name);
-    const ids = this.byName.get(name);
-    if (!ids) return;
-    const at = ids.indexOf(id);
-    if (at >= 0) ids.splice(at, 1);
-    if (!ids.length) this.byName.delete(name);
+    pull(this.byName, compact(record.name), id);
+    pull(this.bySpelling, spelt(record.name), id);
   }
+}
+
+function push(map: Map<string, number[]>, key: string, id: number): void {
+  const ids = map.get(key);
+  if (ids) ids.push(id);
+  else map.set(key, [id]);
+}
+
+function pull(map: Map<string, number[]>, key: string, id: number): void {
+  const ids = map.get(key);
+  if (!ids) return;
+  const at = ids.indexOf(id);
+  if (at >= 0) ids.splice(at, 1);
+  if (!ids.length) map.delete(key);
 }

@@ -27,7 +27,7 @@ const NOISE_FILES: [RegExp, NoiseKind][] = [
   [/(^(test|tests|spec|specs)\.\w+$)|(^test_.*\.py$)|(_test\.(py|go|rb|c|cc|cpp|rs)$)|(\.(test|spec)\.[cm]?[jt]sx?$)|(Tests?\.(java|cs|php|kt)$)|(_spec\.rb$)|(^conftest\.py$)/, 'test'],
   [/(\.pb\.go$)|(_pb2(_grpc)?\.py$)|(\.generated\.\w+$)|(\.g\.cs$)|(\.designer\.cs$)|(_generated\.\w+$)|(amalgamation)/i, 'generated'],
   [/(\.d\.[cm]?ts$)|(\.pyi$)/, 'stub'],
-  [/\.(md|markdown|mdx|rst|adoc|txt)$/i, 'docs'],
+  [/(\.(md|markdown|mdx|rst|adoc)$)|(^(readme|changes|changelog|history|news|contributing|install|authors|faq)\b[\w.-]*\.txt$)/i, 'docs'],
 ];
 
 /** Query words that ask for each kind, as index terms: a query asking for tests is not demoted away from them. */
@@ -37,7 +37,7 @@ const ASKS_FOR: ReadonlyMap<NoiseKind, ReadonlySet<string>> = new Map([
   ['vendored', new Set(lexicalQueryTokens('vendor vendored third party bundled'))],
   ['generated', new Set(lexicalQueryTokens('generated codegen protobuf'))],
   ['stub', new Set(lexicalQueryTokens('declaration declarations stub stubs typings'))],
-  ['docs', new Set(lexicalQueryTokens('doc docs documentation documented readme guide guides manual changelog markdown explained'))],
+  ['docs', new Set(lexicalQueryTokens('doc docs documentation documented readme changelog markdown'))],
 ]);
 
 /** What a path says, worked out once per path: its noise kind and its terms (see {@link pathInfo}). */
@@ -98,58 +98,79 @@ export function pathTerms(path: string): Set<string> {
 
 /** A folder named for a version: `v1`, `v3`, `V2`. */
 const VERSION_FOLDER = /^v(\d+)$/i;
+/** A path with a version folder in it, the cheap test that lets most workspaces skip the rest. */
+const HAS_VERSION_FOLDER = /(^|\/)v\d+\//i;
+/**
+ * Folders under which versions are live side by side, not superseded: a REST or RPC API's `api/v1` and
+ * `api/v2`, Kubernetes' `apis/autoscaling/v1` and `v2`, protobuf packages.
+ */
+const LIVE_VERSION_ROOTS: ReadonlySet<string> = new Set(['api', 'apis', 'proto', 'protos', 'protobuf', 'grpc', 'rpc', 'openapi', 'swagger', 'schema', 'schemas']);
 
 /** Words that ask for old or compatibility code, as index terms (besides the version folder's own name). */
-const ASKS_FOR_OLD: ReadonlySet<string> = new Set(lexicalQueryTokens('legacy deprecated compat compatibility old older previous migration migrate'));
+const ASKS_FOR_OLD: ReadonlySet<string> = new Set(lexicalQueryTokens('legacy deprecated compat compatibility'));
 
 /**
  * The folders that hold a superseded copy of a project's code: a version folder (`v3`) beside a newer
- * one (`v4`), as zod keeps its v3 API next to v4; or a version folder most of whose files have
- * namesakes in its parent folder, a snapshot of the code around it (pydantic's `v1/` compatibility
- * package). Such copies define the same names as the current code and match the same words, so a
- * search ranks them as noise unless the query asks for old code or names the folder (see
- * {@link askedSuperseded}). Paths are POSIX, relative to the workspace root; the result holds folder paths.
+ * one (`v4`), as zod keeps its v3 API next to v4; or a version folder most of whose files (at least
+ * three) have namesakes in its parent folder, a snapshot of the code around it (pydantic's `v1/`
+ * compatibility package). Version folders under an API, RPC or schema folder (`api/v1`, `apis/…/v2`,
+ * `proto/…/v1`) are live side by side and never count. Such copies define the same names as the
+ * current code and match the same words, so a search ranks them as noise unless the query asks for old
+ * code or names the folder (see {@link askedSuperseded}). Paths are POSIX, relative to the workspace
+ * root; the result holds folder paths. One pass over the paths, and none past the first test for a
+ * workspace without version folders.
  */
-export function supersededFolders(paths: Iterable<string>): Set<string> {
-  const filesIn = new Map<string, Set<string>>();
+export function supersededFolders(given: Iterable<string>): Set<string> {
+  const paths = Array.isArray(given) ? (given as readonly string[]) : [...given];
+  const out = new Set<string>();
+  const versioned: string[] = [];
+  for (const path of paths) if (HAS_VERSION_FOLDER.test(path)) versioned.push(path);
+  if (!versioned.length) return out;
+
+  // the version folders, by parent, and the file names directly inside each
+  const byParent = new Map<string, Map<string, number>>();
+  const own = new Map<string, Set<string>>();
+  for (const path of versioned) {
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length - 1; i++) {
+      const m = VERSION_FOLDER.exec(parts[i]);
+      if (!m || parts.slice(0, i).some((p) => LIVE_VERSION_ROOTS.has(p.toLowerCase()))) continue;
+      const parent = parts.slice(0, i).join('/');
+      const folder = parent ? `${parent}/${parts[i]}` : parts[i];
+      let siblings = byParent.get(parent);
+      if (!siblings) byParent.set(parent, (siblings = new Map()));
+      siblings.set(folder, Number(m[1]));
+      if (i === parts.length - 2) {
+        const names = own.get(folder);
+        if (names) names.add(parts[i + 1]);
+        else own.set(folder, new Set([parts[i + 1]]));
+      }
+    }
+  }
+  // a lone version folder is compared with the files directly in its parent
+  const lone = new Map<string, string>();
+  for (const [parent, siblings] of byParent) {
+    if (siblings.size > 1) {
+      const newest = Math.max(...siblings.values());
+      for (const [folder, n] of siblings) if (n < newest) out.add(folder);
+    } else if ((own.get([...siblings.keys()][0])?.size ?? 0) >= 3) lone.set(parent, [...siblings.keys()][0]);
+  }
+  if (!lone.size) return out;
+  const around = new Map<string, Set<string>>();
   for (const path of paths) {
     const cut = path.lastIndexOf('/');
-    const folder = cut < 0 ? '' : path.slice(0, cut);
-    const names = filesIn.get(folder);
+    const parent = cut < 0 ? '' : path.slice(0, cut);
+    if (!lone.has(parent)) continue;
+    const names = around.get(parent);
     if (names) names.add(path.slice(cut + 1));
-    else filesIn.set(folder, new Set([path.slice(cut + 1)]));
+    else around.set(parent, new Set([path.slice(cut + 1)]));
   }
-  // every folder with files below it, and the version folders among them by parent
-  const versions = new Map<string, { folder: string; n: number }[]>();
-  const seen = new Set<string>();
-  for (const folder of filesIn.keys()) {
-    const parts = folder ? folder.split('/') : [];
-    for (let i = 1; i <= parts.length; i++) {
-      const f = parts.slice(0, i).join('/');
-      if (seen.has(f)) continue;
-      seen.add(f);
-      const m = VERSION_FOLDER.exec(parts[i - 1]);
-      if (!m) continue;
-      const parent = parts.slice(0, i - 1).join('/');
-      const list = versions.get(parent);
-      const entry = { folder: f, n: Number(m[1]) };
-      if (list) list.push(entry);
-      else versions.set(parent, [entry]);
-    }
-  }
-  const out = new Set<string>();
-  for (const [parent, list] of versions) {
-    if (list.length > 1) {
-      const newest = Math.max(...list.map((v) => v.n));
-      for (const v of list) if (v.n < newest) out.add(v.folder);
-      continue;
-    }
-    const own = filesIn.get(list[0].folder);
-    const around = filesIn.get(parent);
-    if (!own || !around || own.size < 3) continue;
+  for (const [parent, folder] of lone) {
+    const names = own.get(folder)!;
+    const there = around.get(parent);
     let shared = 0;
-    for (const name of own) if (around.has(name)) shared++;
-    if (shared * 2 >= own.size) out.add(list[0].folder);
+    for (const name of names) if (there?.has(name)) shared++;
+    if (shared * 2 >= names.size) out.add(folder);
   }
   return out;
 }

@@ -92,6 +92,13 @@ export function queryShape(text: string): QueryShape {
   return { kind: 'natural', names };
 }
 
+/**
+ * At most this many names are spelt from a question's phrases (the first ones): each is looked up
+ * and checked against every candidate, and a long question (an agent may send 2,000 characters)
+ * would otherwise spell hundreds.
+ */
+export const MAX_PHRASE_NAMES = 24;
+
 /** Words that do not take part in a name spelt by a phrase. */
 const PHRASE_STOP = new Set(
   'a an the of to in on for from with by and or not no if so but is are was be been how does do did what where which when why who whom this that these those it its into via as at than then'.split(' '),
@@ -101,13 +108,14 @@ const PHRASE_STOP = new Set(
  * Names spelt by two or three adjacent words of a question: developers describe a class or function
  * by the words of its name ("JSON array operations" → `jsonarray`, "exclusion strategies" →
  * `exclusionstrategies` and, singular, `exclusionstrategy`). Words are letters and digits only, and no
- * phrase crosses punctuation or a stop word. `known` (compact names already taken) are not repeated.
+ * phrase crosses punctuation or a stop word. `known` (compact names already taken) are not repeated;
+ * at most `limit`, in the order of the question.
  */
-export function phraseNames(text: string, known: ReadonlySet<string> = new Set()): QueryShape['names'] {
+export function phraseNames(text: string, known: ReadonlySet<string> = new Set(), limit = MAX_PHRASE_NAMES): QueryShape['names'] {
   const out: QueryShape['names'] = [];
   const seen = new Set(known);
   const add = (name: string) => {
-    if (seen.has(name)) return;
+    if (seen.has(name) || out.length >= limit) return;
     seen.add(name);
     out.push({ name, typed: '', strong: false, phrase: true });
   };
@@ -121,7 +129,7 @@ export function phraseNames(text: string, known: ReadonlySet<string> = new Set()
         const name = compact(part.join(''));
         add(name);
         if (/ies$/.test(name)) add(`${name.slice(0, -3)}y`);
-        else if (/[^s]s$/.test(name)) add(name.slice(0, -1));
+        else if (/[^su]s$/.test(name) && !/is$/.test(name)) add(name.slice(0, -1));
       }
     }
   }

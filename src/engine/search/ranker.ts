@@ -3,9 +3,11 @@
  *
  *   fuse (per query kind)  →  priors (definitions, paths, noise)  →  file evidence  →  one per definition, diversified across files
  *
- * Every step is a named option of {@link RankingOptions}, with the default measured on the dev
- * sets (semble-dev and CoSQA dev; BENCHMARKS.md has the ablation). An option at its "off" value
- * (a boost of 0, a penalty or decay of 1) leaves that step out.
+ * Every scoring step is a named option of {@link RankingOptions}, with the default measured on the
+ * dev sets (semble-dev and CoSQA dev; BENCHMARKS.md has the ablation). An option at its "off" value
+ * (a boost of 0, a penalty or decay of 1) leaves that step out. Two steps present rather than score,
+ * and have no switch: a name's definitions are looked up exact spellings first (name-index.ts), and a
+ * symbol query shows a long definition of the name it asks for at the window that holds its header.
  */
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
@@ -32,9 +34,11 @@ export interface RankingOptions {
    */
   definitionBoost: number;
   /**
-   * × this on the definition boost when the definition's name matches the query's only once case and
-   * separators are ignored (`Timeout` against the method `timeout`, `Serialize` against `serialize`):
-   * identifiers are case-sensitive, so the exact spelling is the stronger evidence (1: no difference)
+   * × this on the definition boost when the definition's name matches a code-like name of the query
+   * only once case and separators are ignored (`Timeout` against the method `timeout`, `Serialize`
+   * against `serialize`), and some candidate is spelt exactly as the query spells it: identifiers are
+   * case-sensitive, so the exact spelling is the stronger evidence. When nothing is spelt that way (a
+   * symbol typed in lower case) every namesake keeps the whole boost (1: no difference)
    */
   definitionCaseMismatch: number;
   /**
@@ -43,7 +47,7 @@ export interface RankingOptions {
    * one; 0 leaves such names out
    */
   phraseNameWeight: number;
-  /** × (1 + this × the share of the query's words found in the chunk's folder and file names) */
+  /** × (1 + this × the share of the query's words found in the chunk's folder and file names), for questions (symbol queries: symbolPathBoost) */
   pathBoost: number;
   /**
    * the same for symbol queries: a file named like the symbol (`request.rb` for `Request`) holds its
@@ -187,6 +191,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   };
 
   const pathBoost = shape.kind === 'symbol' ? options.symbolPathBoost : options.pathBoost;
+  const exactNames = exactSpellings(candidates, shape);
   for (const h of candidates) {
     const c = h.c;
     let factor = 1;
@@ -200,43 +205,59 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     }
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
-    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, options.definitionCaseMismatch, options.phraseNameWeight);
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, exactNames, options.definitionCaseMismatch, options.phraseNameWeight);
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
   const ranked = diversify(candidates, input.top, options.fileDecay);
   // a symbol query asks where the symbol is defined: a long definition cut into windows is shown at the
   // window that holds its header, wherever its best-scoring window was (its place in the list is kept)
-  const shown = shape.kind === 'symbol' ? headerWindows(ranked, candidates) : ranked;
+  const shown = shape.kind === 'symbol' && options.definitionBoost > 0 ? headerWindows(ranked, candidates, shape, exactNames) : ranked;
   return shown.map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
 }
 
-/** Each ranked definition as its first window among the candidates, with the ranked window's score. */
-function headerWindows(ranked: Candidate[], candidates: readonly Candidate[]): Candidate[] {
+/**
+ * Each ranked definition of a name the query asks for, as its first window among the candidates: the
+ * place and the evidence (score, matched by) stay the ranked window's; only the lines shown move.
+ */
+function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>): Candidate[] {
   const keys = new Set<string>();
-  for (const h of ranked) if (h.c.kind !== 'window') keys.add(definitionKey(h.c));
-  const first = new Map<string, Candidate>();
-  for (const h of candidates) {
-    if (h.c.kind === 'window') continue;
-    const key = definitionKey(h.c);
+  for (const h of ranked) if (h.c.kind !== 'window' && definitionMatch(h.c, shape, exactNames, 1, 1) > 0) keys.add(definitionKey(h.c));
+  if (!keys.size) return ranked;
+  const first = new Map<string, ChunkRecord>();
+  for (const { c } of candidates) {
+    if (c.kind === 'window') continue;
+    const key = definitionKey(c);
     if (!keys.has(key)) continue;
     const seen = first.get(key);
-    if (!seen || h.c.startLine < seen.c.startLine) first.set(key, h);
+    if (!seen || c.startLine < seen.startLine) first.set(key, c);
   }
   return ranked.map((h) => {
     const header = h.c.kind === 'window' ? undefined : first.get(definitionKey(h.c));
-    return header && header !== h ? { ...header, score: h.score } : h;
+    return header && header !== h.c ? { id: header.id, score: h.score, matchedBy: h.matchedBy, lexicalScore: h.lexicalScore, vectorScore: h.vectorScore, c: header } : h;
   });
 }
 
+/** The code-like names of the query (compact form) that some candidate definition is spelt exactly as typed. */
+function exactSpellings(candidates: readonly Candidate[], shape: QueryShape): Set<string> {
+  const out = new Set<string>();
+  const wanted = shape.names.filter((n) => n.strong && n.typed);
+  if (!wanted.length) return out;
+  for (const { c } of candidates) {
+    if (c.kind === 'window') continue;
+    for (const n of wanted) if (!out.has(n.name) && spelt(c.name) === n.typed) out.add(n.name);
+  }
+  return out;
+}
+
 /** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
-function definitionMatch(c: ChunkRecord, shape: QueryShape, caseMismatch: number, phraseWeight: number): number {
+function definitionMatch(c: ChunkRecord, shape: QueryShape, exact: ReadonlySet<string>, caseMismatch: number, phraseWeight: number): number {
   const name = compact(c.name);
   let best = 0;
   for (const n of shape.names) {
     if (n.name !== name) continue;
     let m = n.phrase ? phraseWeight : n.strong ? 1 : 0.5;
-    if (n.typed && spelt(c.name) !== n.typed) m *= caseMismatch;
+    if (caseMismatch < 1 && exact.has(n.name) && spelt(c.name) !== n.typed) m *= caseMismatch;
     if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
     best = Math.max(best, m);
   }
