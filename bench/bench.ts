@@ -102,6 +102,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Bytes per entry of the index folder (a sub-folder summed), largest first. */
+function indexFiles(dir: string): { name: string; megabytes: number }[] {
+  const size = (p: string): number => {
+    const st = statSync(p);
+    return st.isDirectory() ? readdirSync(p).reduce((n, e) => n + size(join(p, e)), 0) : st.size;
+  };
+  return readdirSync(dir)
+    .map((name) => ({ name, megabytes: round(size(join(dir, name)) / 1e6, 1) }))
+    .sort((a, b) => b.megabytes - a.megabytes || (a.name < b.name ? -1 : 1));
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -161,6 +172,7 @@ async function main() {
   });
   const large = values.corpus === 'large';
   if (!large && values.corpus !== 'npm') throw new UsageError(`--corpus is npm or large, not ${JSON.stringify(values.corpus)}`);
+  const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'codescout-bench-'));
   const folder = join(work, 'corpus');
   const indexDir = join(work, 'index');
@@ -197,6 +209,7 @@ async function main() {
   const coldSeconds = (performance.now() - t0) / 1000;
   const peakRssColdMB = Math.round(process.resourceUsage().maxRSS / 1024);
   await engine.close();
+  const coldIndexFiles = indexFiles(indexDir);
 
   // A fresh process would load the index from disk: measure that, then a no-change refresh.
   const t1 = performance.now();
@@ -237,6 +250,7 @@ async function main() {
   }
   const status = await engine.status();
   await engine.close();
+  const editedIndexFiles = indexFiles(indexDir);
 
   // A query from a new CLI process (open, no-change refresh, one search), then after one edited function.
   const cliRuns = Number(values['cli-runs'] ?? 3);
@@ -258,7 +272,8 @@ async function main() {
 
   const functions = contents.definitions;
   const report = {
-    date: new Date().toISOString().slice(0, 16) + 'Z',
+    /** when the run started (UTC) */
+    date: started.toISOString().slice(0, 16) + 'Z',
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
     corpusName: large ? 'large' : 'npm',
     mode: cold.mode,
@@ -305,15 +320,22 @@ async function main() {
     /** peak RSS over the whole run */
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     rssAfterQueriesMB,
+    /** the index folder after the cold index, by file */
+    coldIndexFiles,
+    coldIndexMB: round(coldIndexFiles.reduce((n, f) => n + f.megabytes, 0), 1),
+    /** the index's size as `status` reports it, after the edits */
     indexMB: round(status.indexBytes / 1e6, 1),
-    indexMBPer1kFunctions: round(status.indexBytes / 1e6 / (functions / 1000), 2),
-    indexMBPer1kChunks: round(status.indexBytes / 1e6 / (cold.chunks / 1000), 2),
+    editedIndexFiles,
+    indexMBPer1kFunctions: 0,
+    indexMBPer1kChunks: 0,
   };
+  report.indexMBPer1kFunctions = round(report.coldIndexMB / (functions / 1000), 2);
+  report.indexMBPer1kChunks = round(report.coldIndexMB / (cold.chunks / 1000), 2);
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
     return;
   }
-  for (const n of notices) process.stderr.write(`bench: ${n}\n`);
+  for (const n of new Set(notices)) process.stderr.write(`bench: ${n}\n`);
   const rows: [string, string][] = [
     ['date', report.date],
     ['machine', report.machine],
@@ -345,7 +367,12 @@ async function main() {
     ],
     ['CLI search', `${report.cliSearch.ms} ms, ${report.cliSearch.rssMB} MB RSS; after one edited function ${report.cliSearch.afterEditMs} ms (median of ${cliRuns}, new process each)`],
     ['peak RSS', `${report.peakRssColdMB} MB at the end of the cold index, ${report.peakRssMB} MB over the run; ${report.rssAfterQueriesMB} MB after load and queries`],
-    ['index on disk', `${report.indexMB} MB, ${report.indexMBPer1kFunctions} MB per 1k functions (${report.indexMBPer1kChunks} per 1k chunks)`],
+    [
+      'index on disk',
+      `${report.coldIndexMB} MB after the cold index, ${report.indexMBPer1kFunctions} MB per 1k functions (${report.indexMBPer1kChunks} per 1k chunks): ` +
+        report.coldIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', '),
+    ],
+    ['after the edits', `${report.indexMB} MB: ${report.editedIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', ')}`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
 }
