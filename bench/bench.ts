@@ -130,8 +130,11 @@ function median(values: number[]): number {
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
-/** Comment syntax for the one-line edit of a definition, by corpus folder (= language). */
-const LINE_COMMENT: Record<string, string> = { python: '#', ruby: '#' };
+/** Comment syntax for the one-line edit of a definition, by corpus folder (= language); `//` for the others. */
+const LINE_COMMENT = new Map([
+  ['python', '#'],
+  ['ruby', '#'],
+]);
 
 /**
  * The definitions to edit: per language folder, the first function or method (by path, then line)
@@ -154,7 +157,7 @@ function pickEdits(engine: Engine, count: number): { path: string; line: number;
 function editInside(file: string, line: number, language: string, tag: string): void {
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
-  lines.splice(line, 0, `${LINE_COMMENT[language] ?? '//'} codescout bench edit ${tag}`);
+  lines.splice(line, 0, `${LINE_COMMENT.get(language) ?? '//'} codescout bench edit ${tag}`);
   writeFileSync(file, lines.join('\n'));
 }
 
@@ -182,6 +185,16 @@ async function main() {
   });
   const large = values.corpus === 'large';
   if (!large && values.corpus !== 'npm') throw new UsageError(`--corpus is npm or large, not ${JSON.stringify(values.corpus)}`);
+  const count = (name: 'queries' | 'edits' | 'cli-runs', fallback: number): number => {
+    const given = values[name];
+    if (given === undefined) return fallback;
+    const n = Number(given);
+    if (!/^\d+$/.test(given) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} takes a whole number ≥ 0, not ${JSON.stringify(given)}`);
+    return n;
+  };
+  const rounds = count('queries', 200);
+  const editCount = count('edits', large ? 10 : 2);
+  const cliRuns = count('cli-runs', 3);
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'codescout-bench-'));
   const folder = join(work, 'corpus');
@@ -238,7 +251,6 @@ async function main() {
 
   const queries = large ? LARGE_QUERIES : QUERIES;
   for (const q of queries) await engine.search(q, { top: 10 }); // warm-up
-  const rounds = Number(values.queries ?? 200);
   const latencies: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const q = queries[i % queries.length];
@@ -251,19 +263,19 @@ async function main() {
 
   // One saved function, re-indexed in-process: insert a line inside a function, refresh, time it.
   const edits: { language: string; path: string; name: string; ms: number; filesParsed: number; chunksEmbedded: number }[] = [];
-  const sites = pickEdits(engine, Number(values.edits ?? (large ? 10 : 2)));
+  const sites = pickEdits(engine, editCount);
   for (const e of sites) {
     editInside(join(folder, ...e.path.split('/')), e.line, e.language, 'in-process');
     const s = performance.now();
     const r = await engine.refresh();
     edits.push({ language: e.language, path: e.path, name: e.name, ms: performance.now() - s, filesParsed: r.filesParsed, chunksEmbedded: r.chunksEmbedded });
+    if (r.filesParsed !== 1) notices.push(`the edit of ${e.path} re-parsed ${r.filesParsed} files, not 1: its time is not one file's`);
   }
   const status = await engine.status();
   await engine.close();
   const editedIndexFiles = indexFiles(indexDir);
 
   // A query from a new CLI process (open, no-change refresh, one search), then after one edited function.
-  const cliRuns = Number(values['cli-runs'] ?? 3);
   const preload = join(work, 'maxrss.js');
   writeFileSync(preload, "process.on('exit', () => process.stderr.write(`codescout-bench-maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
   const cliArgs = (q: string) => ['search', folder, '--index-dir', indexDir, '--top', '10', '--json', ...(lexicalOnly ? ['--lexical-only'] : modelDir ? ['--model', modelDir] : []), ...(large ? [] : ['--max-file-bytes', String(16 * 1024 * 1024)]), q];
@@ -295,7 +307,7 @@ async function main() {
           packages: l.packages,
           files: l.files,
           megabytes: round(l.bytes / 1e6, 2),
-          chunks: contents.languages[l.language] ?? 0,
+          chunks: Object.hasOwn(contents.languages, l.language) ? contents.languages[l.language] : 0,
           definitions: definitionsByFolder.get(l.language) ?? 0,
         }))
       : undefined,
