@@ -1,19 +1,26 @@
 /**
- * `npm run bench` — indexing and query speed on a real corpus taken from installed npm
- * packages (TypeScript's compiler sources and declaration files, lodash), so every machine
- * measures the same bytes.
+ * `npm run bench` — indexing and query speed on a real corpus, so every machine measures the same bytes:
+ * - `--corpus npm` (default): installed npm packages (TypeScript's compiler sources and
+ *   declaration files, lodash), 20 MB, about 43k chunks;
+ * - `--corpus large`: about 100k definitions in ten languages from Debian 12 packages
+ *   (bench/corpus-large.ts); exits with status 2, naming the `apt-get install` to run, when one
+ *   is missing.
  *
- *   npm run bench [-- --lexical-only | --model DIR] [--queries N] [--json]
+ *   npm run bench [-- --corpus npm|large] [--lexical-only | --model DIR] [--queries N] [--edits N] [--cli-runs N] [--json]
  *
  * Prints: files/s, functions/s, MB/s for a cold index and where its time went (waiting for the
- * parser, the model, index updates, writes); a no-change refresh; query latency
- * p50/p95 measured in-process after warm-up; peak RSS; index size on disk.
+ * parser, the model, index updates, writes); a no-change refresh; loading the index; query latency
+ * p50/p95 measured in-process after warm-up; re-indexing one edited function in-process; a query
+ * from a new CLI process (opening included) and its RSS, before and after an edit; peak RSS;
+ * index size on disk.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/engine/engine';
+import { buildLargeCorpus, CorpusUnavailableError, type LanguageCorpus } from './corpus-large';
 
 /** npm package → files (relative to the package folder) that form the corpus. */
 const CORPUS: Record<string, (name: string) => boolean> = {
@@ -40,6 +47,30 @@ const QUERIES = [
   'flatten a nested array',
 ];
 
+/** Queries for the large corpus: plain-language ones across its ten languages, and names. */
+const LARGE_QUERIES = [
+  'parse a JSON document',
+  'read a file line by line',
+  'compress data with deflate',
+  'encode bytes as base64',
+  'sort a slice with a custom comparison',
+  'format a date as a string',
+  'acquire a mutex lock with a timeout',
+  'open a TCP socket connection',
+  'insert a key into a hash map',
+  'allocate memory for a page',
+  'parse command line arguments',
+  'render a template with variables',
+  'validate an email address',
+  'walk the syntax tree and visit every node',
+  'compute a checksum of a buffer',
+  'HashMap',
+  'StringBuilder',
+  'kmalloc',
+  'OptionParser',
+  'EventDispatcher',
+];
+
 function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -50,8 +81,8 @@ function listFiles(dir: string, prefix = ''): string[] {
   return out;
 }
 
-/** Copies the corpus into `dest` (node_modules itself is excluded from indexing by default). */
-function buildCorpus(dest: string): { files: number; bytes: number } {
+/** Copies the npm corpus into `dest` (node_modules itself is excluded from indexing by default). */
+function buildNpmCorpus(dest: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   for (const [pkg, keep] of Object.entries(CORPUS)) {
@@ -71,24 +102,127 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Bytes per entry of the index folder (a sub-folder summed), largest first. */
+function indexFiles(dir: string): { name: string; megabytes: number }[] {
+  const size = (p: string): number => {
+    const st = statSync(p);
+    return st.isDirectory() ? readdirSync(p).reduce((n, e) => n + size(join(p, e)), 0) : st.size;
+  };
+  return readdirSync(dir)
+    .map((name) => ({ name, megabytes: round(size(join(dir, name)) / 1e6, 1) }))
+    .sort((a, b) => b.megabytes - a.megabytes || (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The committed index: every file but those of older generations (`name.gN.ext` with N below the
+ * newest), which stay on disk until the next commit replaces them.
+ */
+function committedMB(files: { name: string; megabytes: number }[]): number {
+  const generation = (name: string) => Number(/\.g(\d+)\./.exec(name)?.[1] ?? NaN);
+  const newest = Math.max(...files.map((f) => generation(f.name)).filter((g) => !Number.isNaN(g)));
+  return round(files.filter((f) => !(generation(f.name) < newest)).reduce((n, f) => n + f.megabytes, 0), 1);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const round = (n: number, digits: number) => Number(n.toFixed(digits));
+
+/** Comment syntax for the one-line edit of a definition, by corpus folder (= language); `//` for the others. */
+const LINE_COMMENT = new Map([
+  ['python', '#'],
+  ['ruby', '#'],
+]);
+
+/**
+ * The definitions to edit: per language folder, the first function or method (by path, then line)
+ * spanning at least 3 lines, so that a line inserted after its first line lies inside it.
+ */
+function pickEdits(engine: Engine, count: number): { path: string; line: number; language: string; name: string }[] {
+  const first = new Map<string, { path: string; line: number; language: string; name: string }>();
+  const sites = engine
+    .definitions()
+    .filter((d) => (d.kind === 'function' || d.kind === 'method') && d.endLine - d.startLine >= 2)
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
+  for (const d of sites) {
+    const language = d.path.split('/')[0];
+    if (!first.has(language)) first.set(language, { path: d.path, line: d.startLine, language, name: d.name });
+  }
+  return [...first.values()].slice(0, count);
+}
+
+/** Inserts a comment line after line `line` (1-based) of `file`: a saved edit inside one function. */
+function editInside(file: string, line: number, language: string, tag: string): void {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  lines.splice(line, 0, `${LINE_COMMENT.get(language) ?? '//'} codescout bench edit ${tag}`);
+  writeFileSync(file, lines.join('\n'));
+}
+
+/** Runs the CLI once; its wall time (spawn to exit) and its own peak RSS, reported by a preloaded exit hook. */
+function cliSearch(args: string[], preload: string): { ms: number; rssMB: number } {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--require', preload, resolve('bin/codescout.js'), ...args], { encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`codescout ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  const rss = /codescout-bench-maxrss (\d+)/.exec(r.stderr);
+  return { ms, rssMB: rss ? Math.round(Number(rss[1]) / 1024) : NaN };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
+      corpus: { type: 'string', default: 'npm' },
       model: { type: 'string' },
       'lexical-only': { type: 'boolean' },
       queries: { type: 'string' },
+      edits: { type: 'string' },
+      'cli-runs': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
+  const large = values.corpus === 'large';
+  if (!large && values.corpus !== 'npm') throw new UsageError(`--corpus is npm or large, not ${JSON.stringify(values.corpus)}`);
+  const count = (name: 'queries' | 'edits' | 'cli-runs', fallback: number): number => {
+    const given = values[name];
+    if (given === undefined) return fallback;
+    const n = Number(given);
+    if (!/^\d+$/.test(given) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} takes a whole number ≥ 0, not ${JSON.stringify(given)}`);
+    return n;
+  };
+  const rounds = count('queries', 200);
+  const editCount = count('edits', large ? 10 : 2);
+  const cliRuns = count('cli-runs', 3);
+  const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'codescout-bench-'));
   const folder = join(work, 'corpus');
-  const corpus = buildCorpus(folder);
+  const indexDir = join(work, 'index');
+  let corpus: { files: number; bytes: number };
+  let languages: LanguageCorpus[] = [];
+  const tb = performance.now();
+  try {
+    if (large) {
+      languages = buildLargeCorpus(folder, work);
+      corpus = { files: languages.reduce((n, l) => n + l.files, 0), bytes: languages.reduce((n, l) => n + l.bytes, 0) };
+    } else {
+      corpus = buildNpmCorpus(folder);
+    }
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  const buildSeconds = (performance.now() - tb) / 1000;
   const notices: string[] = [];
+  const lexicalOnly = values['lexical-only'] === true;
+  const modelDir = values.model ? resolve(values.model) : undefined;
   const open = () =>
     Engine.open(folder, {
-      indexDir: join(work, 'index'),
-      model: values['lexical-only'] ? null : values.model ? resolve(values.model) : undefined,
-      maxFileBytes: 16 * 1024 * 1024, // typescript.js is ~9 MB: a stress test for the parser
+      indexDir,
+      model: lexicalOnly ? null : modelDir,
+      // typescript.js is ~9 MB: a stress test for the parser; the large corpus keeps the default cap
+      maxFileBytes: large ? undefined : 16 * 1024 * 1024,
       log: (m) => notices.push(m),
     });
 
@@ -96,7 +230,9 @@ async function main() {
   const t0 = performance.now();
   const cold = await engine.refresh();
   const coldSeconds = (performance.now() - t0) / 1000;
+  const peakRssColdMB = Math.round(process.resourceUsage().maxRSS / 1024);
   await engine.close();
+  const coldIndexFiles = indexFiles(indexDir);
 
   // A fresh process would load the index from disk: measure that, then a no-change refresh.
   const t1 = performance.now();
@@ -106,54 +242,140 @@ async function main() {
   await engine.refresh();
   const noopSeconds = (performance.now() - t2) / 1000;
 
-  for (const q of QUERIES) await engine.search(q, { top: 10 }); // warm-up
-  const rounds = Number(values.queries ?? 200);
+  const contents = engine.contents();
+  const definitionsByFolder = new Map<string, number>();
+  for (const d of engine.definitions()) {
+    const top = d.path.split('/')[0];
+    definitionsByFolder.set(top, (definitionsByFolder.get(top) ?? 0) + 1);
+  }
+
+  const queries = large ? LARGE_QUERIES : QUERIES;
+  for (const q of queries) await engine.search(q, { top: 10 }); // warm-up
   const latencies: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const q = QUERIES[i % QUERIES.length];
+    const q = queries[i % queries.length];
     const s = performance.now();
     await engine.search(q, { top: 10 });
     latencies.push(performance.now() - s);
   }
   latencies.sort((a, b) => a - b);
+  const rssAfterQueriesMB = Math.round(process.memoryUsage().rss / 1048576);
+
+  // One saved function, re-indexed in-process: insert a line inside a function, refresh, time it.
+  const edits: { language: string; path: string; name: string; ms: number; filesParsed: number; chunksEmbedded: number }[] = [];
+  const sites = pickEdits(engine, editCount);
+  for (const e of sites) {
+    editInside(join(folder, ...e.path.split('/')), e.line, e.language, 'in-process');
+    const s = performance.now();
+    const r = await engine.refresh();
+    edits.push({ language: e.language, path: e.path, name: e.name, ms: performance.now() - s, filesParsed: r.filesParsed, chunksEmbedded: r.chunksEmbedded });
+    if (r.filesParsed !== 1) notices.push(`the edit of ${e.path} re-parsed ${r.filesParsed} files, not 1: its time is not one file's`);
+  }
   const status = await engine.status();
   await engine.close();
+  const editedIndexFiles = indexFiles(indexDir);
+
+  // A query from a new CLI process (open, no-change refresh, one search), then after one edited function.
+  const preload = join(work, 'maxrss.js');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write(`codescout-bench-maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+  const cliArgs = (q: string) => ['search', folder, '--index-dir', indexDir, '--top', '10', '--json', ...(lexicalOnly ? ['--lexical-only'] : modelDir ? ['--model', modelDir] : []), ...(large ? [] : ['--max-file-bytes', String(16 * 1024 * 1024)]), q];
+  const cliPlain: { ms: number; rssMB: number }[] = [];
+  const cliAfterEdit: { ms: number; rssMB: number }[] = [];
+  // the same functions again: their first line has not moved, and a line inserted after it is still inside them
+  const afterEdits = Array.from({ length: sites.length ? cliRuns : 0 }, (_, i) => sites[i % sites.length]);
+  for (let i = 0; i < cliRuns; i++) cliPlain.push(cliSearch(cliArgs(queries[i % queries.length]), preload));
+  for (let i = 0; i < afterEdits.length; i++) {
+    const e = afterEdits[i];
+    const file = join(folder, ...e.path.split('/'));
+    editInside(file, e.line, e.language, `cli ${i}`);
+    cliAfterEdit.push(cliSearch(cliArgs(queries[i % queries.length]), preload));
+  }
   rmSync(work, { recursive: true, force: true });
 
+  const functions = contents.definitions;
   const report = {
-    date: new Date().toISOString().slice(0, 10),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
+    /** when the run started (UTC) */
+    date: started.toISOString().slice(0, 16) + 'Z',
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    corpusName: large ? 'large' : 'npm',
     mode: cold.mode,
     model: cold.model ?? null,
-    corpus: { files: corpus.files, megabytes: Number((corpus.bytes / 1e6).toFixed(1)) },
-    indexed: { files: cold.files, chunks: cold.chunks, skipped: cold.skipped },
-    coldIndexSeconds: Number(coldSeconds.toFixed(2)),
+    corpus: { files: corpus.files, megabytes: round(corpus.bytes / 1e6, 1), buildSeconds: round(buildSeconds, 1) },
+    languages: large
+      ? languages.map((l) => ({
+          language: l.language,
+          packages: l.packages,
+          files: l.files,
+          megabytes: round(l.bytes / 1e6, 2),
+          chunks: Object.hasOwn(contents.languages, l.language) ? contents.languages[l.language] : 0,
+          definitions: definitionsByFolder.get(l.language) ?? 0,
+        }))
+      : undefined,
+    indexed: { files: cold.files, chunks: cold.chunks, definitions: functions, skipped: cold.skipped },
+    coldIndexSeconds: round(coldSeconds, 2),
     filesPerSecond: Math.round(cold.files / coldSeconds),
-    functionsPerSecond: Math.round(cold.chunks / coldSeconds),
-    megabytesPerSecond: Number((corpus.bytes / 1e6 / coldSeconds).toFixed(2)),
+    /** chunks (definitions and line windows) per second, as this benchmark has always reported */
+    chunksPerSecond: Math.round(cold.chunks / coldSeconds),
+    /** definition chunks (functions, methods, classes, …) per second */
+    functionsPerSecond: Math.round(functions / coldSeconds),
+    megabytesPerSecond: round(corpus.bytes / 1e6 / coldSeconds, 2),
     /** where the cold index's time went on the indexing thread (IndexSummary.time), seconds */
-    coldIndexTime: Object.fromEntries(Object.entries(cold.time).map(([k, v]) => [k, Number(v.toFixed(2))])),
+    coldIndexTime: Object.fromEntries(Object.entries(cold.time).map(([k, v]) => [k, round(v, 2)])),
     /** chunks embedded per second of model time: the model's own throughput inside indexing */
     embeddedPerModelSecond: cold.chunksEmbedded && cold.time.embed ? Math.round(cold.chunksEmbedded / cold.time.embed) : null,
-    loadSeconds: Number(loadSeconds.toFixed(3)),
-    noChangeRefreshSeconds: Number(noopSeconds.toFixed(3)),
-    queryMs: { p50: Number(percentile(latencies, 50).toFixed(2)), p95: Number(percentile(latencies, 95).toFixed(2)), n: rounds },
+    loadSeconds: round(loadSeconds, 3),
+    noChangeRefreshSeconds: round(noopSeconds, 3),
+    queryMs: { p50: round(percentile(latencies, 50), 2), p95: round(percentile(latencies, 95), 2), max: round(latencies[latencies.length - 1], 2), n: rounds },
+    editOneFunctionMs: {
+      median: round(median(edits.map((e) => e.ms)), 1),
+      max: round(Math.max(...edits.map((e) => e.ms)), 1),
+      runs: edits.map((e) => ({ ...e, ms: round(e.ms, 1) })),
+    },
+    cliSearch: {
+      ms: round(median(cliPlain.map((c) => c.ms)), 0),
+      afterEditMs: round(median(cliAfterEdit.map((c) => c.ms)), 0),
+      rssMB: round(median(cliPlain.map((c) => c.rssMB)), 0),
+      runs: cliRuns,
+    },
+    /** peak RSS of this process when the cold index was done (corpus copy and cold index) */
+    peakRssColdMB,
+    /** peak RSS over the whole run */
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    indexMB: Number((status.indexBytes / 1e6).toFixed(1)),
+    rssAfterQueriesMB,
+    /** the index folder after the cold index, by file */
+    coldIndexFiles,
+    coldIndexMB: round(coldIndexFiles.reduce((n, f) => n + f.megabytes, 0), 1),
+    /** the committed generation and the embedding cache, without an older generation's files */
+    committedIndexMB: committedMB(coldIndexFiles),
+    /** the index's size as `status` reports it, after the edits */
+    indexMB: round(status.indexBytes / 1e6, 1),
+    editedIndexFiles,
+    indexMBPer1kFunctions: 0,
+    indexMBPer1kChunks: 0,
   };
+  report.indexMBPer1kFunctions = round(report.committedIndexMB / (functions / 1000), 2);
+  report.indexMBPer1kChunks = round(report.committedIndexMB / (cold.chunks / 1000), 2);
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
     return;
   }
-  for (const n of notices) process.stderr.write(`bench: ${n}\n`);
+  for (const n of new Set(notices)) process.stderr.write(`bench: ${n}\n`);
   const rows: [string, string][] = [
+    ['date', report.date],
     ['machine', report.machine],
     ['mode', `${report.mode}${report.model ? ` (${report.model})` : ''}`],
-    ['corpus', `${report.corpus.files} files, ${report.corpus.megabytes} MB (typescript, lodash from node_modules)`],
-    ['indexed', `${report.indexed.files} files, ${report.indexed.chunks} chunks`],
+    [
+      'corpus',
+      `${report.corpus.files} files, ${report.corpus.megabytes} MB (${large ? 'large: Debian packages' : 'npm: typescript, lodash from node_modules'}; built in ${report.corpus.buildSeconds} s)`,
+    ],
+    ...(report.languages ?? []).map(
+      (l) => [`  ${l.language}`, `${l.files} files, ${l.megabytes} MB, ${l.chunks} chunks, ${l.definitions} definitions (${l.packages.join(', ')})`] as [string, string],
+    ),
+    ['indexed', `${report.indexed.files} files, ${report.indexed.chunks} chunks, ${report.indexed.definitions} definitions`],
     ['cold index', `${report.coldIndexSeconds} s`],
     ['files/s', String(report.filesPerSecond)],
-    ['functions/s', String(report.functionsPerSecond)],
+    ['chunks/s', String(report.chunksPerSecond)],
+    ['functions/s', `${report.functionsPerSecond} (definition chunks)`],
     ['MB/s', String(report.megabytesPerSecond)],
     [
       'cold index time',
@@ -162,14 +384,31 @@ async function main() {
     ...(report.embeddedPerModelSecond ? [['model throughput', `${report.embeddedPerModelSecond} chunks per second of model time`] as [string, string]] : []),
     ['load index', `${report.loadSeconds} s`],
     ['no-change refresh', `${report.noChangeRefreshSeconds} s`],
-    ['query p50 / p95', `${report.queryMs.p50} / ${report.queryMs.p95} ms (${rounds} queries, top 10)`],
-    ['peak RSS', `${report.peakRssMB} MB`],
-    ['index on disk', `${report.indexMB} MB`],
+    ['query p50 / p95', `${report.queryMs.p50} / ${report.queryMs.p95} ms, max ${report.queryMs.max} ms (${rounds} queries, top 10, in-process)`],
+    [
+      'edit one function',
+      `median ${report.editOneFunctionMs.median} ms, max ${report.editOneFunctionMs.max} ms (${edits.length} edits, in-process refresh: ${edits.map((e) => `${e.language} ${Math.round(e.ms)}`).join(', ')})`,
+    ],
+    ['CLI search', `${report.cliSearch.ms} ms, ${report.cliSearch.rssMB} MB RSS; after one edited function ${report.cliSearch.afterEditMs} ms (median of ${cliRuns}, new process each)`],
+    ['peak RSS', `${report.peakRssColdMB} MB at the end of the cold index, ${report.peakRssMB} MB over the run; ${report.rssAfterQueriesMB} MB after load and queries`],
+    [
+      'index on disk',
+      `${report.committedIndexMB} MB committed, ${report.indexMBPer1kFunctions} MB per 1k functions (${report.indexMBPer1kChunks} per 1k chunks); ` +
+        `${report.coldIndexMB} MB in the folder after the cold index: ` +
+        report.coldIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', '),
+    ],
+    ['after the edits', `${report.indexMB} MB: ${report.editedIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', ')}`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
 }
 
+class UsageError extends Error {}
+
 main().catch((err) => {
+  if (err instanceof CorpusUnavailableError || err instanceof UsageError) {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
