@@ -20,7 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/engine/engine';
-import { buildLargeCorpus, CorpusUnavailableError, type LanguageCorpus } from './corpus-large';
+import { buildLargeCorpus, CorpusUnavailableError, listFiles, type LanguageCorpus } from './corpus-large';
 
 /** npm package → files (relative to the package folder) that form the corpus. */
 const CORPUS: Record<string, (name: string) => boolean> = {
@@ -70,16 +70,6 @@ const LARGE_QUERIES = [
   'OptionParser',
   'EventDispatcher',
 ];
-
-function listFiles(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(join(dir, entry.name), rel));
-    else if (entry.isFile()) out.push(rel);
-  }
-  return out;
-}
 
 /** Copies the npm corpus into `dest` (node_modules itself is excluded from indexing by default). */
 function buildNpmCorpus(dest: string): { files: number; bytes: number } {

@@ -279,11 +279,12 @@ export interface LanguageCorpus {
   available: number;
 }
 
-function walk(dir: string, prefix = ''): string[] {
+/** The regular files under `dir`, as POSIX paths relative to it (links are not followed). */
+export function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...walk(join(dir, entry.name), rel));
+    if (entry.isDirectory()) out.push(...listFiles(join(dir, entry.name), rel));
     else if (entry.isFile()) out.push(rel);
   }
   return out;
@@ -357,7 +358,7 @@ export function buildLargeCorpus(dest: string, scratch: string, sources: readonl
       const tar = spawnSync('tar', ['-xJf', from.archive, '-C', staging, '--wildcards', ...from.members], { stdio: ['ignore', 'ignore', 'pipe'] });
       if (tar.status !== 0) throw new Error(`tar could not extract ${from.archive}: ${tar.stderr?.toString().trim() || tar.error?.message}`);
       const base = join(staging, from.root);
-      for (const rel of walk(base)) {
+      for (const rel of listFiles(base)) {
         candidates.push({ path: rel, origin: `${from.archive}!/${from.root}/${rel}`, bytes: statSync(join(base, rel)).size });
       }
       content = (c) => readFileSync(join(base, ...c.path.split('/')));
