@@ -377,9 +377,16 @@ async function main() {
     ['query p50 / p95', `${report.queryMs.p50} / ${report.queryMs.p95} ms, max ${report.queryMs.max} ms (${rounds} queries, top 10, in-process)`],
     [
       'edit one function',
-      `median ${report.editOneFunctionMs.median} ms, max ${report.editOneFunctionMs.max} ms (${edits.length} edits, in-process refresh: ${edits.map((e) => `${e.language} ${Math.round(e.ms)}`).join(', ')})`,
+      edits.length
+        ? `median ${report.editOneFunctionMs.median} ms, max ${report.editOneFunctionMs.max} ms (${edits.length} edits, in-process refresh: ${edits.map((e) => `${e.language} ${Math.round(e.ms)}`).join(', ')})`
+        : 'not measured (--edits 0)',
     ],
-    ['CLI search', `${report.cliSearch.ms} ms, ${report.cliSearch.rssMB} MB RSS; after one edited function ${report.cliSearch.afterEditMs} ms (median of ${cliRuns}, new process each)`],
+    [
+      'CLI search',
+      cliRuns
+        ? `${report.cliSearch.ms} ms, ${report.cliSearch.rssMB} MB RSS; after one edited function ${report.cliSearch.afterEditMs} ms (median of ${cliRuns}, new process each)`
+        : 'not measured (--cli-runs 0)',
+    ],
     ['peak RSS', `${report.peakRssColdMB} MB at the end of the cold index, ${report.peakRssMB} MB over the run; ${report.rssAfterQueriesMB} MB after load and queries`],
     [
       'index on disk',
