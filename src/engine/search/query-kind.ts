@@ -69,7 +69,8 @@ function nameOf(word: string, strong: boolean): QueryShape['names'][number] | un
  * A query of one identifier-shaped word is a symbol query; anything else is natural language,
  * whose code-like words (and capitalised words after the first, which are usually class names
  * in developers' prose: "how does Flask route") are the names it mentions. Capitalised words
- * count as weak names, code-like words as strong ones.
+ * count as weak names, code-like words as strong ones; names spelt by adjacent plain words
+ * ({@link phraseNames}) follow, as weak phrase names.
  */
 export function queryShape(text: string): QueryShape {
   const trimmed = text.trim();
