@@ -230,7 +230,7 @@ export function dpkgFiles(pkg: string, infoDir = '/var/lib/dpkg/info'): string[]
   return readFileSync(join(infoDir, list), 'utf8').split('\n').filter((l) => l.length > 0);
 }
 
-/** The entries of a zip archive (stored or deflated, no ZIP64), read from its central directory. */
+/** The entries of a zip archive (stored or deflated; ZIP64 and encrypted entries are refused), read from its central directory. */
 export function zipEntries(zip: Buffer): { name: string; bytes: number; read: () => Buffer }[] {
   let eocd = -1;
   for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
@@ -242,9 +242,12 @@ export function zipEntries(zip: Buffer): { name: string; bytes: number; read: ()
   if (eocd < 0) throw new Error('not a zip archive (no end of central directory)');
   const count = zip.readUInt16LE(eocd + 10);
   let at = zip.readUInt32LE(eocd + 16);
+  // ZIP64 puts its real count and offset elsewhere and leaves these fields saturated
+  if (count === 0xffff || at === 0xffffffff) throw new Error('zip64 archives are not supported');
   const entries: { name: string; bytes: number; read: () => Buffer }[] = [];
   for (let n = 0; n < count; n++) {
     if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`zip central directory damaged at byte ${at}`);
+    const flags = zip.readUInt16LE(at + 8);
     const method = zip.readUInt16LE(at + 10);
     const compressed = zip.readUInt32LE(at + 20);
     const bytes = zip.readUInt32LE(at + 24);
@@ -254,6 +257,8 @@ export function zipEntries(zip: Buffer): { name: string; bytes: number; read: ()
     const local = zip.readUInt32LE(at + 42);
     const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
     at += 46 + nameLength + extraLength + commentLength;
+    if (compressed === 0xffffffff || bytes === 0xffffffff || local === 0xffffffff) throw new Error(`zip entry ${name}: zip64 sizes are not supported`);
+    if (flags & 1) throw new Error(`zip entry ${name}: encrypted entries are not supported`);
     const read = () => {
       if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error(`zip entry ${name}: bad local header`);
       const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);

@@ -130,6 +130,14 @@ test('zipEntries lists files with their sizes and reads stored and deflated ones
   assert.deepEqual(entries[0].read(), text);
   assert.equal(entries[1].read().toString(), 'plain');
   assert.throws(() => zipEntries(Buffer.from('not a zip at all, just some bytes')), /not a zip archive/);
+  // ZIP64 leaves the end record's count saturated, and an encrypted entry sets flag bit 0: refused, not misread
+  const zip64 = Buffer.from(zip);
+  zip64.writeUInt16LE(0xffff, zip64.length - 22 + 10);
+  assert.throws(() => zipEntries(zip64), /zip64/);
+  const encrypted = Buffer.from(zip);
+  const centralAt = encrypted.readUInt32LE(encrypted.length - 22 + 16);
+  encrypted.writeUInt16LE(1, centralAt + 8);
+  assert.throws(() => zipEntries(encrypted), /encrypted/);
 });
 
 test('a missing package is one error naming the apt-get install to run', () => {
