@@ -155,8 +155,7 @@ export class Engine {
   /** built on first search; null when there is no dictionary or spelling is off */
   private speller: Speller | null | undefined;
   private readonly ranking: RankingOptions;
-  /** definitions by name, for the index version it was built from (see {@link namedDefinitions}) */
-  /** definitions by name, for the catalog and its revision it was last brought up to date with */
+  /** definitions by name, for the catalog and its revision it was last brought up to date with (see {@link namedDefinitions}) */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;

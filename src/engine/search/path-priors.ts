@@ -1,8 +1,9 @@
 /**
- * What a chunk's path and shape say before any query word is read: whether it is likely noise
- * for a search (tests, examples, vendored or generated copies, declaration stubs, prose docs, a file's import
- * header, a superseded copy of the code in a version folder), and which words its folders and file name contribute. The ranking stage (ranker.ts)
- * demotes noise, never removes it, and keeps it whole when the query asks for that kind of code.
+ * What a chunk's path and shape say before any query word is read: whether it is likely noise for
+ * a search (tests, examples, vendored or generated copies, declaration stubs such as `.d.ts` and
+ * `.pyi`, prose docs, a file's import header, a superseded copy of the code in a version folder),
+ * and which words its folders and file name contribute. The ranking stage (ranker.ts) demotes
+ * noise, never removes it, and keeps it whole when the query asks for that kind of code.
  */
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
