@@ -94,6 +94,10 @@ export class LexicalIndex {
    */
   private docTerms: Posting[][] | undefined = [];
   private deadSlots = 0;
+  /** {@link lengthNorms}' cache, dropped by any change to the documents */
+  private norms: Float64Array | undefined;
+  /** {@link search}'s per-slot score accumulator and touched list, reused (allocating them was a large share of a search) */
+  private scratch: { scores: Float64Array; touched: Uint32Array } | undefined;
   private totalLength = 0;
 
   constructor(options: Bm25Options = {}) {
@@ -138,6 +142,7 @@ export class LexicalIndex {
     }
     this.ids.push(id);
     this.lengths.push(length);
+    this.norms = undefined;
     this.docTerms?.push(postings);
     this.slotOf.set(id, slot);
     this.totalLength += length;
@@ -152,6 +157,7 @@ export class LexicalIndex {
     }
     this.slotOf.delete(id);
     this.ids[slot] = REMOVED;
+    this.norms = undefined;
     this.deadSlots++;
     // Reset rather than subtract when empty, so float rounding cannot leave a residue.
     this.totalLength = this.size === 0 ? 0 : this.totalLength - this.lengths[slot];
@@ -172,25 +178,34 @@ export class LexicalIndex {
   search(queryTokens: readonly string[], k: number, filter?: (id: number) => boolean): ScoredId[] {
     const documentCount = this.size;
     if (documentCount === 0 || k <= 0) return [];
-    const averageLength = this.totalLength / documentCount;
-    const scores = new Float64Array(this.ids.length);
-    const touched: number[] = [];
+    const norms = this.lengthNorms();
+    const { scores, touched } = this.scratchFor(norms.length);
+    let touchedCount = 0;
+    const k1 = this.k1;
     for (const term of new Set(queryTokens)) {
       const posting = this.postings.get(term);
       if (posting === undefined) continue;
       const idf = inverseDocumentFrequency(documentCount, posting.live);
+      const { slots, frequencies } = posting;
       for (let i = 0; i < posting.length; i++) {
-        const slot = posting.slots[i];
-        if (this.ids[slot] === REMOVED) continue;
-        if (scores[slot] === 0) touched.push(slot);
-        scores[slot] += idf * this.saturate(posting.frequencies[i], this.lengths[slot], averageLength);
+        const slot = slots[i];
+        const norm = norms[slot];
+        if (norm < 0) continue; // removed
+        const frequency = frequencies[i];
+        if (scores[slot] === 0) touched[touchedCount++] = slot;
+        scores[slot] += idf * ((frequency * (k1 + 1)) / (frequency + norm));
       }
     }
     // ties at the cut are all kept: the candidates then do not depend on document ids (see TopK)
     const best = new TopK(k, true);
-    for (const slot of touched) {
-      const id = this.ids[slot];
-      if (best.admits(id, scores[slot]) && (filter === undefined || filter(id))) best.push(id, scores[slot]);
+    try {
+      for (let t = 0; t < touchedCount; t++) {
+        const slot = touched[t];
+        const id = this.ids[slot];
+        if (best.admits(id, scores[slot]) && (filter === undefined || filter(id))) best.push(id, scores[slot]);
+      }
+    } finally {
+      for (let t = 0; t < touchedCount; t++) scores[touched[t]] = 0; // the scratch is reused: leave it clean, even if `filter` threw
     }
     return best.sorted();
   }
@@ -249,10 +264,28 @@ export class LexicalIndex {
     return index;
   }
 
-  /** The BM25 term weight before IDF: saturated frequency normalised by document length. */
-  private saturate(frequency: number, length: number, averageLength: number): number {
-    const norm = this.k1 * (1 - this.b + (this.b * length) / averageLength);
-    return (frequency * (this.k1 + 1)) / (frequency + norm);
+  /**
+   * Per slot, the BM25 length normalisation `k1 · (1 − b + b · length / average length)` (−1 for a removed document), kept
+   * until the documents change: a scan then reads one typed array instead of two lists.
+   */
+  private lengthNorms(): Float64Array {
+    if (this.norms === undefined) {
+      const averageLength = this.totalLength / this.size;
+      const norms = new Float64Array(this.ids.length);
+      for (let slot = 0; slot < norms.length; slot++) {
+        norms[slot] = this.ids[slot] === REMOVED ? -1 : this.k1 * (1 - this.b + (this.b * this.lengths[slot]) / averageLength);
+      }
+      this.norms = norms;
+    }
+    return this.norms;
+  }
+
+  /** The search scratch for `slots` slots: scores all zero. */
+  private scratchFor(slots: number): { scores: Float64Array; touched: Uint32Array } {
+    if (this.scratch === undefined || this.scratch.scores.length !== slots) {
+      this.scratch = { scores: new Float64Array(slots), touched: new Uint32Array(slots) };
+    }
+    return this.scratch;
   }
 
   /** The postings of a document, building the per-document lists from the postings if needed. */
@@ -300,6 +333,7 @@ export class LexicalIndex {
     this.docTerms = this.docTerms?.filter(live);
     this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
     this.deadSlots = 0;
+    this.norms = undefined;
   }
 }
 
