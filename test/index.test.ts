@@ -614,6 +614,24 @@ describe('EmbeddingCache', () => {
     reopened.close();
   });
 
+  test('grows past a full cache read from disk, and bounds its size before reading it', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 1100); // read into an array of exactly 1,100 slots: the next put must grow it
+    fs.appendFileSync(file, Buffer.alloc(recordBytes - 7, 0xab)); // a torn tail, counted by neither
+    const cache = EmbeddingCache.open(file, dimension);
+    assert.equal(cache.sizeBound, 1100, 'the bound comes from the file length, before the records are read');
+    assert.equal(fs.statSync(file).size, 16 + 1100 * recordBytes + recordBytes - 7, 'and did not read them');
+    for (let i = 1100; i < 1103; i++) cache.put(keyOf(i), vectorOf(i));
+    assert.equal(cache.size, 1103);
+    assert.equal(cache.sizeBound, 1103);
+    for (const i of [0, 1099, 1100, 1102]) assert.deepEqual(cache.get(keyOf(i)), vectorOf(i));
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 1103);
+    assert.deepEqual(reopened.get(keyOf(1101)), vectorOf(1101));
+    reopened.close();
+  });
+
   test('keeps flushed vectors across reopening', () => {
     const file = path.join(tempDir(), 'not', 'yet', 'there', 'embeddings.cache');
     const cache = EmbeddingCache.open(file, dimension);

@@ -41,12 +41,40 @@ const SNIPPET_LIMIT = 160;
 export class Catalog {
   readonly files = new Map<string, FileRecord>();
   readonly chunks = new Map<number, ChunkRecord>();
-  /** skips decided by the last scan (excluded folders, size cap, unreadable, …) */
-  scanSkipped: Skipped[] = [];
+  private skippedByScan: Skipped[] = [];
   private nextId = 0;
   private changes = 0;
+  /** paths added, removed or re-recorded since {@link markCommitted}, and whether `scanSkipped` changed */
+  private readonly uncommittedPaths = new Set<string>();
+  private uncommittedScanSkips = false;
   /** XOR of the hashes of the catalog's paths, kept by addFile, removeFile and deserialize */
   private pathHashes = 0;
+
+  /** Skips decided by the last scan (excluded folders, size cap, unreadable, …). */
+  get scanSkipped(): Skipped[] {
+    return this.skippedByScan;
+  }
+
+  set scanSkipped(skipped: Skipped[]) {
+    this.skippedByScan = skipped;
+    this.uncommittedScanSkips = true;
+  }
+
+  /** The id the next chunk will get. */
+  get nextChunkId(): number {
+    return this.nextId;
+  }
+
+  /** What changed since the last commit: the paths whose records differ, and whether the scan's skips did. */
+  uncommitted(): { paths: ReadonlySet<string>; scanSkipped: boolean } {
+    return { paths: this.uncommittedPaths, scanSkipped: this.uncommittedScanSkips };
+  }
+
+  /** Forgets what changed: the catalog as it is now has been committed. */
+  markCommitted(): void {
+    this.uncommittedPaths.clear();
+    this.uncommittedScanSkips = false;
+  }
 
   /** Goes up with every change to the files or chunks: what is derived from the chunks is stale when it differs. */
   get revision(): number {
@@ -70,7 +98,32 @@ export class Catalog {
     for (const r of records) this.chunks.set(r.id, r);
     if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
     this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
+    this.uncommittedPaths.add(path);
     return records;
+  }
+
+  /**
+   * Puts back a file's records as a change log recorded them, ids included (its old records must
+   * have been removed). Throws on records that do not fit: a damaged log, not a reason to guess.
+   */
+  restoreFile(path: string, file: FileRecord, chunks: readonly ChunkRecord[], nextId: number): void {
+    const ids = chunks.map((c) => c.id);
+    if (ids.length !== file.chunkIds.length || ids.some((id, i) => id !== file.chunkIds[i] || this.chunks.has(id) || !(id < nextId))) {
+      throw new Error(`the recorded chunks of ${path} do not fit the catalog`);
+    }
+    this.changes++;
+    for (const c of chunks) this.chunks.set(c.id, c);
+    if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
+    this.files.set(path, file);
+    this.nextId = Math.max(this.nextId, nextId);
+  }
+
+  /** Records a file's new size and modification time when its content did not change. */
+  touchFile(path: string, size: number, mtimeMs: number): void {
+    const known = this.files.get(path);
+    if (!known) return;
+    this.files.set(path, { ...known, size, mtimeMs });
+    this.uncommittedPaths.add(path);
   }
 
   /** Forgets a file and returns the ids of the chunks it had. */
@@ -81,6 +134,7 @@ export class Catalog {
     for (const id of file.chunkIds) this.chunks.delete(id);
     this.files.delete(path);
     this.pathHashes ^= pathHash(path);
+    this.uncommittedPaths.add(path);
     return file.chunkIds;
   }
 
@@ -108,7 +162,7 @@ export class Catalog {
       nextId: this.nextId,
       files: Object.fromEntries(this.files),
       chunks: [...this.chunks.values()],
-      scanSkipped: this.scanSkipped,
+      scanSkipped: this.skippedByScan,
     };
     return Buffer.from(JSON.stringify(json));
   }
@@ -125,7 +179,7 @@ export class Catalog {
       catalog.pathHashes ^= pathHash(path);
     }
     for (const c of json.chunks) catalog.chunks.set(c.id, c);
-    catalog.scanSkipped = json.scanSkipped ?? [];
+    catalog.skippedByScan = json.scanSkipped ?? [];
     return catalog;
   }
 }

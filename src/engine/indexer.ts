@@ -118,7 +118,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     return finish(summary, catalog, started);
   }
   let dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
-  catalog.scanSkipped = scan.skipped;
+  if (dirty) catalog.scanSkipped = scan.skipped;
 
   const gone = goneIn(scan);
   for (const path of [...catalog.files.keys()]) {
@@ -151,7 +151,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       const known = catalog.files.get(file.path);
       if (known && !known.skip && known.hash === hash) {
         // touched, not changed: keep its chunks
-        catalog.files.set(file.path, { ...known, size: file.size, mtimeMs: file.mtimeMs });
+        catalog.touchFile(file.path, file.size, file.mtimeMs);
         dirty = true;
         continue;
       }
@@ -242,6 +242,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
     state.vectors.rebuildGraph();
+    state.committed = undefined; // a rebuilt graph is saved as a new generation, not as changed files
     dirty = true;
   }
   t = spent('index', t);
@@ -272,7 +273,9 @@ export function goneIn(scan: ScanResult): (path: string) => boolean {
 export function compactEmbeddingCache(state: Pick<LoadedIndex, 'catalog' | 'embeddingCache'>, minimum = CACHE_COMPACT_MIN): void {
   const cache = state.embeddingCache;
   const live = state.catalog.chunks.size;
-  if (!cache || cache.size <= Math.max(CACHE_SLACK * live, minimum)) return;
+  const most = Math.max(CACHE_SLACK * live, minimum);
+  // the bound first: a no-change refresh need not read a large cache just to learn that it is small enough
+  if (!cache || cache.sizeBound <= most || cache.size <= most) return;
   const keys: Uint8Array[] = [];
   for (const c of state.catalog.chunks.values()) if (c.embeddingKey) keys.push(Buffer.from(c.embeddingKey, 'hex'));
   cache.compact(keys);

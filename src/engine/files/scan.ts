@@ -1,5 +1,5 @@
-import { lstat, opendir, realpath, stat } from 'node:fs/promises';
-import type { Dirent, Stats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
@@ -44,6 +44,9 @@ export interface ScanResult {
    */
   unknownPaths: string[];
 }
+
+/** How long the scan works synchronously before it lets other work run (see scanWorkspace). */
+const SCAN_SLICE_MS = 10;
 
 /** The workspace folder itself cannot be read (deleted, unmounted, no permission): nothing can be scanned. */
 export class WorkspaceFolderError extends Error {
@@ -129,6 +132,18 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   } catch (err) {
     throw new WorkspaceFolderError(rootAbs, err);
   }
+  /**
+   * Listing folders and reading file sizes is done synchronously: each call takes microseconds,
+   * and thousands of them through the thread pool cost seconds of waiting (1.2 s for 8,000 files
+   * on a 2-core machine, against 0.2 s). The walk yields to the event loop every few
+   * milliseconds, so a process that scans still answers requests meanwhile.
+   */
+  let lastYield = performance.now();
+  const yieldSometimes = async () => {
+    if (performance.now() - lastYield < SCAN_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
   /** real path → the root-relative path it was taken under */
   const seenDirs = new Map<string, string>();
   const seenFiles = new Map<string, string>();
@@ -182,12 +197,11 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       return;
     }
     seenDirs.set(folder.real, folder.rel || '.');
+    await yieldSometimes();
     if (options.signal?.cancelled) return;
     let entries: Dirent<Buffer>[];
     try {
-      const dir = await opendir(folder.abs, { encoding: 'buffer' } as unknown as { encoding: BufferEncoding });
-      entries = [];
-      for await (const e of dir) entries.push(e as unknown as Dirent<Buffer>);
+      entries = readdirSync(folder.abs, { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
       unreadable(folder.rel || '.', err);
       return;
@@ -230,7 +244,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       else {
         // The filesystem did not say what the entry is: ask.
         try {
-          info = await lstat(abs);
+          info = lstatSync(abs);
         } catch (err) {
           unreadable(rel, err);
           continue;
@@ -252,7 +266,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         continue;
       }
       try {
-        info ??= await lstat(abs);
+        info ??= lstatSync(abs);
       } catch (err) {
         unreadable(rel, err);
         continue;

@@ -96,6 +96,17 @@ export class EmbeddingCache {
     return this.slotOf.size;
   }
 
+  /**
+   * At least {@link size}, without reading the records if they were not read yet: what the file's
+   * length could hold (damaged and repeated records counted too). Lets a caller decide that no
+   * compaction is due without paying for reading a large cache.
+   */
+  get sizeBound(): number {
+    if (this.loaded) return this.slotOf.size;
+    this.checkOpen();
+    return Math.floor(Math.max(0, fs.fstatSync(this.fd!).size - HEADER_BYTES) / this.recordBytes);
+  }
+
   has(key: Uint8Array): boolean {
     this.records();
     return this.slotOf.has(keyString(key));
@@ -201,6 +212,9 @@ export class EmbeddingCache {
       this.startFile();
       return { truncatedBytes: 0, corruptRecords: 0, reset: true };
     }
+    // room for every record at once: growing the array record by record cost more than reading the file
+    const capacity = Math.max(1024, Math.floor((data.length - HEADER_BYTES) / this.recordBytes));
+    if (this.vectors.length < capacity * this.dimension) this.vectors = new Float32Array(capacity * this.dimension);
     let goodEnd = HEADER_BYTES;
     const corruptStarts: number[] = [];
     for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
@@ -221,22 +235,29 @@ export class EmbeddingCache {
   private loadRecord(record: Buffer): boolean {
     const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
     if (checksum(payload) !== record.readUInt32LE(payload.length)) return false;
-    const key = record.subarray(0, EMBEDDING_KEY_BYTES);
-    const vector = new Float32Array(this.dimension);
-    new Uint8Array(vector.buffer).set(payload.subarray(EMBEDDING_KEY_BYTES));
-    if (!this.slotOf.has(keyString(key))) this.store(key, vector);
+    const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
+    if (this.slotOf.has(name)) return true;
+    const slot = this.reserve(name);
+    // the vector's bytes straight into its slot (the file's bytes need not be 4-byte aligned)
+    new Uint8Array(this.vectors.buffer, this.vectors.byteOffset + slot * this.dimension * 4, this.dimension * 4).set(payload.subarray(EMBEDDING_KEY_BYTES));
     return true;
   }
 
   private store(key: Uint8Array, vector: Float32Array): void {
+    const slot = this.reserve(keyString(key)); // first: it may replace the array
+    this.vectors.set(vector, slot * this.dimension);
+  }
+
+  /** The next slot, for the key named `name` (hex), growing the vector array if it is full. */
+  private reserve(name: string): number {
     const slot = this.slotOf.size;
     if ((slot + 1) * this.dimension > this.vectors.length) {
       const grown = new Float32Array(this.vectors.length * 2);
       grown.set(this.vectors);
       this.vectors = grown;
     }
-    this.vectors.set(vector, slot * this.dimension);
-    this.slotOf.set(keyString(key), slot);
+    this.slotOf.set(name, slot);
+    return slot;
   }
 
   /** Writes a file holding only the header, creating its folder if needed. */

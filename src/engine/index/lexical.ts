@@ -47,6 +47,20 @@ class Posting {
     this.frequencies = new Float32Array(capacity);
   }
 
+  /** The entry index of `slot` (a binary search over the ascending slots), or -1. */
+  find(slot: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.slots[mid];
+      if (at === slot) return mid;
+      if (at < slot) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   push(slot: number, frequency: number): void {
     if (this.length === this.slots.length) {
       const slots = new Uint32Array(this.length * 2);
@@ -132,6 +146,33 @@ export class LexicalIndex {
         length += weight;
       }
     }
+    this.insert(id, frequencies, length);
+  }
+
+  /**
+   * A document as {@link restore} takes it back: its weighted term frequencies (as stored, in
+   * float32) and its length. Undefined for an absent id.
+   */
+  documentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return undefined;
+    const terms: [string, number][] = this.postingsOf(slot).map((posting) => [posting.term, posting.frequencies[posting.find(slot)]]);
+    return { terms, length: this.lengths[slot] };
+  }
+
+  /** Adds a document given as {@link documentTerms} gave it, replacing any with the same id. */
+  restore(id: number, terms: readonly (readonly [string, number])[], length: number): void {
+    checkId(id);
+    const frequencies = new Map<string, number>();
+    for (const [term, frequency] of terms) {
+      if (term === '' || frequencies.has(term) || !(Number.isFinite(frequency) && frequency > 0)) throw new RangeError('invalid document terms');
+      frequencies.set(term, frequency);
+    }
+    if (!(Number.isFinite(length) && length >= 0)) throw new RangeError(`invalid document length ${length}`);
+    this.insert(id, frequencies, length);
+  }
+
+  private insert(id: number, frequencies: ReadonlyMap<string, number>, length: number): void {
     this.remove(id);
     const slot = this.ids.length;
     const postings: Posting[] = [];

@@ -62,6 +62,12 @@ export interface Commit<Meta> {
   version: number;
   files: readonly DataFile[];
   meta: Meta;
+  /**
+   * Called with the new manifest once its data files are durable and before it replaces the
+   * current one, to write what must exist as soon as it does (a change log that extends it).
+   * Throwing abandons the commit.
+   */
+  beforeSwitch?: (manifest: Manifest<Meta>) => void;
 }
 
 /** Checks caller-provided manifest data; return false to reject the manifest as damaged. */
@@ -354,6 +360,7 @@ export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manif
       retained: previous === undefined ? [] : Object.values(previous.files).map((entry) => entry.file),
     };
     const manifest: Manifest<Meta> = { ...body, checksum: manifestChecksum(body) };
+    commit.beforeSwitch?.(manifest);
     saveManifest(dir, manifest);
     written.length = 0; // committed: these files are the index now
     removeStaleGenerations(dir, manifest, previous, names);

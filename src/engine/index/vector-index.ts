@@ -125,7 +125,23 @@ export class VectorIndex {
    */
   add(label: number, vector: ArrayLike<number>): void {
     checkLabel(label);
-    const unit = this.normalise(vector, `vector for label ${label}`);
+    this.place(label, this.normalise(vector, `vector for label ${label}`));
+  }
+
+  /**
+   * Adds back a vector as {@link getVector} gave it (already of unit length), bit for bit: a
+   * change log restores vectors with it, so that a restored index searches as the one it recorded.
+   */
+  restore(label: number, unit: Float32Array): void {
+    checkLabel(label);
+    if (unit.length !== this.dimension || !unit.every(Number.isFinite)) throw new RangeError(`stored vector for label ${label} is malformed`);
+    let squares = 0;
+    for (const x of unit) squares += x * x;
+    if (Math.abs(squares - 1) > 1e-3) throw new RangeError(`stored vector for label ${label} is not of unit length`);
+    this.place(label, unit);
+  }
+
+  private place(label: number, unit: Float32Array): void {
     const inGraph = this.slotOf.has(label) || this.deletedInGraph.has(label);
     let slot = this.slotOf.get(label);
     if (slot === undefined) {

@@ -8,7 +8,15 @@
  *   catalog.gN.json            files → chunks, chunk metadata
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
+ *   changes.log                the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
+ *
+ * A save that changes few files appends them to changes.log (their catalog records, lexical terms
+ * and vectors, in one checksummed record) instead of writing a new generation: the cost of a saved
+ * file then follows the file, not the index. Loading applies the log to its generation. Once the
+ * log holds {@link LOG_MAX_CHUNKS} chunks or {@link LOG_MAX_BYTES} bytes, or a change cannot be
+ * written as files (another model, a rebuilt vector graph), the next save writes a new generation
+ * and starts an empty log.
  *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
  *
  * The folder is refused when it holds other files and no index (the CLI's `--index-dir` pointed
@@ -24,7 +32,10 @@ import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile } from './store';
+import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile } from './store';
+import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog } from './change-log';
+import type { ChunkRecord, FileRecord } from '../catalog';
+import type { Skipped } from '../files/scan';
 import { VectorIndex } from './vector-index';
 import { ownFields } from '../own-fields';
 
@@ -34,6 +45,13 @@ const FORMAT_VERSION = 2;
 const DATA_FILES = ['catalog.json', 'lexical.bin', 'vectors.bin'] as const;
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
+/**
+ * The most chunks the change log holds (over all its records) before a save writes a new
+ * generation instead: loading applies the log, and each vector in it is a graph insertion.
+ */
+const LOG_MAX_CHUNKS = 1000;
+/** The most bytes the change log grows to before a save writes a new generation instead. */
+const LOG_MAX_BYTES = 32 * 1024 * 1024;
 
 interface IndexMeta {
   root: string;
@@ -41,6 +59,8 @@ interface IndexMeta {
   modelId: string | null;
   dimension: number;
   chunks: number;
+  /** whether a change log extends this generation (absent: written before change logs, or none started) */
+  changeLog?: boolean;
 }
 
 function isIndexMeta(meta: unknown): meta is IndexMeta {
@@ -48,7 +68,8 @@ function isIndexMeta(meta: unknown): meta is IndexMeta {
   return (
     typeof m === 'object' && m !== null && typeof m.root === 'string' &&
     (m.modelId === null || typeof m.modelId === 'string') &&
-    Number.isInteger(m.dimension) && Number.isInteger(m.chunks)
+    Number.isInteger(m.dimension) && Number.isInteger(m.chunks) &&
+    (m.changeLog === undefined || typeof m.changeLog === 'boolean')
   );
 }
 
@@ -69,13 +90,51 @@ export interface LoadedIndex {
   updatedAt: string | null;
   /** false until the current state has been committed once */
   saved: boolean;
+  /**
+   * The committed generation and its change log, when the next save may append to the log;
+   * undefined when it must write a new generation (a new or adapted index, a rebuilt vector graph).
+   */
+  committed?: CommittedBase;
   close(): Promise<void>;
+}
+
+/** The generation a state extends, and what its change log holds. */
+export interface CommittedBase {
+  /** the model that made the generation's vectors, null for none */
+  modelId: string | null;
+  /** the generation's number and its manifest's checksum, which name the change log that extends it */
+  generation: number;
+  manifestChecksum: string;
+  /** the log's writer, once it is resumed or started (writers only) */
+  log?: ChangeLogWriter;
+  /** the log's length in bytes and the chunks its records hold */
+  logBytes: number;
+  logChunks: number;
 }
 
 type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
   /** the model that made the stored vectors, null for none; absent for a new index */
   modelId?: string | null;
 };
+
+/** One file's change as the log records it: gone (no `file`), or its record, chunks, terms and vectors. */
+interface FileChange {
+  path: string;
+  file?: FileRecord;
+  chunks?: ChunkRecord[];
+  /** per chunk: its lexical terms and length (LexicalIndex.documentTerms) */
+  terms?: { terms: [string, number][]; length: number }[];
+  /** per chunk: its unit vector as base64 float32 bytes, or null when it has none */
+  vectors?: (string | null)[];
+}
+
+/** A change log record: the files a save changed, the catalog's next chunk id and, if they changed, the scan's skips. */
+interface LoggedChange {
+  at: string;
+  nextId: number;
+  files: FileChange[];
+  scanSkipped?: Skipped[];
+}
 
 export class IndexStorage {
   constructor(
@@ -124,6 +183,7 @@ export class IndexStorage {
       if (reason !== undefined) log(readOnlyNotice(this.dir, reason));
       const loaded = state ? this.adapt(state, embeddingCache, log) : this.empty();
       const lockHeld = reason === undefined ? writer : undefined;
+      if (lockHeld && loaded.committed) this.resumeLog(loaded.committed, log);
       return {
         ...loaded,
         embeddingCache,
@@ -169,15 +229,22 @@ export class IndexStorage {
       modelId: this.embedder?.id ?? null,
       dimension: this.embedder?.dimension ?? 0,
       chunks: catalog.chunks.size,
+      changeLog: true,
     };
     state.saved = false;
     try {
       state.embeddingCache?.flush();
+      if (this.appendChange(state, meta.modelId)) {
+        state.catalog.markCommitted();
+        state.saved = true;
+        return;
+      }
     } catch (err) {
       const failure = writeFailure(err);
       if (failure === undefined) throw err;
       throw new IndexWriteError(this.dir, failure.code, `${failure.words} (${failure.code})`);
     }
+    let log: ChangeLogWriter | undefined;
     const manifest = commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
@@ -186,9 +253,73 @@ export class IndexStorage {
         { name: 'lexical.bin', data: lexical.serialize() },
         ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.save(path) }] : []),
       ],
+      // the new generation's (empty) log exists before its manifest does
+      beforeSwitch: (next) => void (log = ChangeLogWriter.start(this.dir, next.generation, next.checksum)),
     });
+    removeOldLogs(this.dir, manifest.generation);
+    state.catalog.markCommitted();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logBytes: log!.bytes, logChunks: 0 };
+  }
+
+  /**
+   * Commits the catalog's uncommitted changes by appending them to the change log, when they
+   * can be: the state extends the committed generation with the same model, and the log stays
+   * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
+   * must be written instead.
+   */
+  private appendChange(state: LoadedIndex, modelId: string | null): boolean {
+    const base = state.committed;
+    if (base?.log === undefined || base.modelId !== modelId) return false;
+    const { catalog, lexical, vectors } = state;
+    const uncommitted = catalog.uncommitted();
+    const files: FileChange[] = [];
+    let chunks = base.logChunks;
+    for (const path of uncommitted.paths) {
+      const file = catalog.files.get(path);
+      if (file === undefined) {
+        files.push({ path });
+        continue;
+      }
+      chunks += file.chunkIds.length;
+      if (chunks > LOG_MAX_CHUNKS) return false;
+      files.push({
+        path,
+        file,
+        chunks: file.chunkIds.map((id) => catalog.chunks.get(id)!),
+        terms: file.chunkIds.map((id) => lexical.documentTerms(id)!),
+        vectors: file.chunkIds.map((id) => {
+          const vector = vectors?.getVector(id);
+          return vector === undefined ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+        }),
+      });
+    }
+    if (files.length === 0 && !uncommitted.scanSkipped) return true; // nothing changed since the last commit
+    const at = new Date().toISOString();
+    const change: LoggedChange = { at, nextId: catalog.nextChunkId, files, ...(uncommitted.scanSkipped && { scanSkipped: catalog.scanSkipped }) };
+    if (base.logBytes + Buffer.byteLength(JSON.stringify(change)) > LOG_MAX_BYTES) return false;
+    base.log.append(change);
+    base.logBytes = base.log.bytes;
+    base.logChunks = chunks;
+    state.updatedAt = at;
+    return true;
+  }
+
+  /** Takes over the change log of the loaded generation (a writer's), cutting off a torn last record. */
+  private resumeLog(base: CommittedBase, log: (message: string) => void): void {
+    try {
+      const read = readChangeLog(this.dir, base.generation, base.manifestChecksum);
+      const contents = read === undefined || 'damaged' in read ? undefined : read; // an unusable one was reported when it was read
+      base.log = contents
+        ? ChangeLogWriter.resume(this.dir, base.generation, base.manifestChecksum, contents)
+        : ChangeLogWriter.start(this.dir, base.generation, base.manifestChecksum);
+      if (contents && contents.bytes > contents.end) log('the last change to the index was cut short (the process stopped while saving it); its files are indexed again');
+      base.logBytes = base.log.bytes;
+    } catch (err) {
+      if (writeFailure(err) === undefined) throw err;
+      base.log = undefined; // the next save writes a new generation
+    }
   }
 
   /** Bytes used by the index folder. */
@@ -287,13 +418,45 @@ export class IndexStorage {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
     // Every chunk is in the lexical index; a chunk whose text has no embedding (no known token) has no vector.
-    if (lexical.size !== catalog.chunks.size || meta.chunks !== catalog.chunks.size || (vectors?.size ?? 0) > catalog.chunks.size) {
-      throw new IndexCorruptError(
-        `inconsistent chunk counts (catalog ${catalog.chunks.size}, lexical ${lexical.size}, vectors ${vectors?.size ?? '-'})`,
-        this.dir,
-      );
+    const checkCounts = () => {
+      if (lexical.size !== catalog.chunks.size || (vectors?.size ?? 0) > catalog.chunks.size) {
+        throw new IndexCorruptError(
+          `inconsistent chunk counts (catalog ${catalog.chunks.size}, lexical ${lexical.size}, vectors ${vectors?.size ?? '-'})`,
+          this.dir,
+        );
+      }
+    };
+    if (meta.chunks !== catalog.chunks.size) throw new IndexCorruptError(`catalog.json holds ${catalog.chunks.size} chunks, manifest.json says ${meta.chunks}`, this.dir);
+    checkCounts();
+    const { checksum } = generation.manifest;
+    let updatedAt = generation.manifest.updatedAt;
+    let logChunks = 0;
+    const logFile = changeLogFile(generation.manifest.generation);
+    const read = readChangeLog(this.dir, generation.manifest.generation, checksum);
+    if ((read === undefined || 'foreign' in read) && currentManifestChecksum(this.dir) !== checksum) {
+      // a writer committed a new generation (and started its log) while this one was read: read again
+      throw new IndexCorruptError('the index was replaced while it was read', this.dir);
     }
-    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt: generation.manifest.updatedAt, saved: true };
+    const changes = read === undefined || 'damaged' in read ? undefined : read;
+    if (meta.changeLog === true && changes === undefined) {
+      // the generation is sound; what the log held (if anything) is found changed and indexed again
+      const why = read === undefined ? 'it is missing' : 'damaged' in read ? read.damaged : '';
+      log(`the change log of the index in ${this.dir} is damaged (${why}); the files it recorded will be indexed again`);
+    }
+    for (const payload of changes?.payloads ?? []) {
+      const change = parseChange(payload);
+      if (change === undefined) throw new IndexCorruptError(`${logFile} holds a change of an unknown shape`, this.dir);
+      try {
+        logChunks += applyChange({ catalog, lexical, vectors }, change);
+      } catch (err) {
+        throw new IndexCorruptError(`${logFile} does not fit the index: ${(err as Error).message}`, this.dir);
+      }
+      updatedAt = change.at;
+    }
+    catalog.markCommitted();
+    checkCounts();
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, logBytes: changes?.end ?? 0, logChunks };
+    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed };
   }
 
   /**
@@ -310,7 +473,7 @@ export class IndexStorage {
     const built = `the index was built ${state.modelId ? `with the model ${state.modelId}` : 'without a model'}`;
     if (!cache) {
       log(`${built}; searching its words only until it is updated with ${this.embedder.id}`);
-      return { ...state, vectors };
+      return { ...state, vectors, committed: undefined };
     }
     const stale = new Set<string>();
     for (const chunk of state.catalog.chunks.values()) {
@@ -326,7 +489,7 @@ export class IndexStorage {
     }
     const again = stale.size === 0 ? 'all from the embedding cache' : `${stale.size} file${stale.size === 1 ? '' : 's'} to parse and embed again, the rest from the embedding cache`;
     log(`${built}; adding the vectors of ${this.embedder.id} (${again})`);
-    return { ...state, vectors, saved: false };
+    return { ...state, vectors, saved: false, committed: undefined };
   }
 
   /**
@@ -369,7 +532,8 @@ function isIndexFileName(name: string): boolean {
   return (
     /^index\.lock(\..+)?$/.test(name) ||
     /^embeddings-[0-9a-f]{12}\.cache$/.test(name) ||
-    /^\.(manifest\.json|embeddings-[0-9a-f]{12}\.cache)\..+\.tmp$/.test(name) ||
+    CHANGE_LOG_NAME.test(name) ||
+    /^\.(manifest\.json|changes\.g\d+\.log|embeddings-[0-9a-f]{12}\.cache)\..+\.tmp$/.test(name) ||
     DATA_FILES.some((file) => new RegExp(`^${file.replace('.', '\\.g\\d+\\.')}$`).test(name))
   );
 }
@@ -400,4 +564,121 @@ export function readOnlyNotice(dir: string, reason: ReadOnlyReason): string {
     return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; answering from its last saved state`;
   }
   return `${new IndexNotWritableError(dir, reason).message}; answering from the saved index`;
+}
+
+/** The checksum of the manifest now in the folder, or undefined when there is none that loads. */
+function currentManifestChecksum(dir: string): string | undefined {
+  try {
+    return loadManifest(dir, FORMAT_VERSION, isIndexMeta)?.checksum;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A change log record checked for shape (its checksum held, but its fields are still data read from disk). */
+function parseChange(payload: unknown): LoggedChange | undefined {
+  const field = ownFields(payload);
+  if (!field) return undefined;
+  const at = field('at');
+  const nextId = field('nextId');
+  const files = field('files');
+  const scanSkipped = field('scanSkipped');
+  if (typeof at !== 'string' || !Number.isSafeInteger(nextId) || !Array.isArray(files)) return undefined;
+  if (scanSkipped !== undefined && !Array.isArray(scanSkipped)) return undefined;
+  const changes: FileChange[] = [];
+  for (const entry of files) {
+    const f = ownFields(entry);
+    const path = f?.('path');
+    if (!f || typeof path !== 'string') return undefined;
+    const file = f('file');
+    if (file === undefined) {
+      changes.push({ path });
+      continue;
+    }
+    const chunks = f('chunks');
+    const terms = f('terms');
+    const vectors = f('vectors');
+    const ids = ownFields(file)?.('chunkIds');
+    if (!Array.isArray(ids) || !Array.isArray(chunks) || !Array.isArray(terms) || !Array.isArray(vectors)) return undefined;
+    if (chunks.length !== ids.length || terms.length !== ids.length || vectors.length !== ids.length) return undefined;
+    if (!vectors.every((v) => v === null || typeof v === 'string')) return undefined;
+    const termsOk = terms.every((t) => {
+      const tf = ownFields(t);
+      const list = tf?.('terms');
+      return tf && Array.isArray(list) && typeof tf('length') === 'number' && list.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'number');
+    });
+    if (!termsOk || !chunks.every((c) => ownFields(c) !== undefined && Number.isSafeInteger(ownFields(c)!('id')))) return undefined;
+    changes.push({ path, file: file as FileRecord, chunks: chunks as ChunkRecord[], terms: terms as FileChange['terms'], vectors: vectors as (string | null)[] });
+  }
+  return { at, nextId: nextId as number, files: changes, ...(scanSkipped !== undefined && { scanSkipped: scanSkipped as Skipped[] }) };
+}
+
+/**
+ * Applies one logged change to a loaded generation, as the indexer made it: each file's old
+ * chunks out, its recorded ones in (ids, terms and vectors as they were). Returns the number of
+ * chunks it added. Throws when the change does not fit the index.
+ */
+function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>, change: LoggedChange): number {
+  const { catalog, lexical, vectors } = state;
+  let added = 0;
+  for (const entry of change.files) {
+    for (const id of catalog.removeFile(entry.path)) {
+      lexical.remove(id);
+      vectors?.remove(id);
+    }
+    if (entry.file === undefined) continue;
+    catalog.restoreFile(entry.path, entry.file, entry.chunks!, change.nextId);
+    entry.chunks!.forEach((chunk, i) => {
+      const { terms, length } = entry.terms![i];
+      lexical.restore(chunk.id, terms, length);
+      const vector = entry.vectors![i];
+      if (vectors !== undefined && vector !== null) {
+        const bytes = Buffer.from(vector, 'base64');
+        if (bytes.length !== vectors.dimension * 4) throw new Error(`the vector of chunk ${chunk.id} has ${bytes.length} bytes`);
+        const unit = new Float32Array(vectors.dimension);
+        new Uint8Array(unit.buffer).set(bytes);
+        vectors.restore(chunk.id, unit);
+      }
+    });
+    added += entry.chunks!.length;
+  }
+  if (change.scanSkipped !== undefined) catalog.scanSkipped = change.scanSkipped;
+  return added;
+}
+
+/**
+ * Deletes the change logs of generations other than `generation` and the one before it (whose
+ * readers may still be reading its log), and temporary logs of writers that are gone. Cleanup:
+ * a file that cannot be deleted is left for the next commit.
+ */
+function removeOldLogs(dir: string, generation: number): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = CHANGE_LOG_NAME.exec(name);
+    const stale = match ? Number(match[1]) < generation - 1 || Number(match[1]) > generation : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && !processAlive(name);
+    if (!stale) continue;
+    try {
+      fs.rmSync(join(dir, name), { force: true });
+    } catch {
+      // left for the next commit
+    }
+  }
+}
+
+/** Whether the process that named a temporary file `.name.<pid>.<hex>.tmp` is still running. */
+function processAlive(tempName: string): boolean {
+  const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(tempName)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) !== 'ESRCH';
+  }
 }
