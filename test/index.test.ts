@@ -632,6 +632,57 @@ describe('EmbeddingCache', () => {
     reopened.close();
   });
 
+  test('getMany searches the file without reading it, once; puts after it are appended without reading it either', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    filled(file, 40);
+    const bytes = fs.readFileSync(file);
+    flip(bytes, 16 + 7 * recordBytes + 40); // record 7's vector: its checksum fails
+    fs.writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(recordBytes - 7, 0xab)])); // and a torn tail
+    const torn = fs.statSync(file).size;
+    const cache = EmbeddingCache.open(file, dimension);
+    const found = cache.getMany([keyOf(3), keyOf(99), keyOf(7), keyOf(39), keyOf(3)]);
+    assert.deepEqual(found, [vectorOf(3), undefined, undefined, vectorOf(39), vectorOf(3)]);
+    assert.equal(fs.statSync(file).size, torn, 'searching neither read nor repaired the file');
+    cache.put(keyOf(99), vectorOf(99));
+    cache.put(keyOf(3), vectorOf(3)); // cached already: written again, harmlessly
+    cache.put(keyOf(99), vectorOf(99)); // put twice: written once
+    assert.equal(cache.sizeBound, 42);
+    cache.flush();
+    assert.equal(fs.statSync(file).size, 16 + 42 * recordBytes, 'the torn tail was cut before the append');
+    assert.deepEqual(cache.getMany([keyOf(99)]), [vectorOf(99)], 'a second search reads the records');
+    assert.equal(cache.size, 40, '40 distinct keys: 0–39 but the damaged 7, and 99');
+    assert.deepEqual(cache.recovery, { truncatedBytes: 0, corruptRecords: 1, reset: false });
+    cache.close();
+    const reopened = EmbeddingCache.open(file, dimension);
+    assert.equal(reopened.size, 40);
+    assert.deepEqual(reopened.get(keyOf(99)), vectorOf(99));
+    reopened.close();
+  });
+
+  test('vectors put after a search survive reading the records, and a file of another format started afresh', () => {
+    for (const otherFormat of [false, true]) {
+      const file = path.join(tempDir(), 'embeddings.cache');
+      if (otherFormat) {
+        const other = EmbeddingCache.open(file, dimension * 2);
+        other.put(keyOf(1), Float32Array.from({ length: dimension * 2 }, () => 1));
+        other.close();
+      } else filled(file, 5);
+      const cache = EmbeddingCache.open(file, dimension);
+      assert.deepEqual(cache.getMany([keyOf(50)]), [undefined]);
+      cache.put(keyOf(50), vectorOf(50));
+      cache.flush(); // appended to the file as it is, or to a fresh one
+      cache.put(keyOf(51), vectorOf(51)); // not flushed yet
+      assert.deepEqual(cache.get(keyOf(50)), vectorOf(50), `reading keeps the flushed put (${otherFormat})`);
+      assert.deepEqual(cache.get(keyOf(51)), vectorOf(51), `and the pending one (${otherFormat})`);
+      assert.equal(cache.size, otherFormat ? 2 : 7);
+      cache.close();
+      const reopened = EmbeddingCache.open(file, dimension);
+      assert.equal(reopened.size, otherFormat ? 2 : 7);
+      assert.deepEqual(reopened.get(keyOf(51)), vectorOf(51));
+      reopened.close();
+    }
+  });
+
   test('keeps flushed vectors across reopening', () => {
     const file = path.join(tempDir(), 'not', 'yet', 'there', 'embeddings.cache');
     const cache = EmbeddingCache.open(file, dimension);

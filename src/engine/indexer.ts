@@ -334,15 +334,13 @@ async function embedBatch(
   const cache = state.embeddingCache!;
   const out: { key: Buffer; vector: Float32Array }[] = [];
   const missing: { index: number; text: string }[] = [];
-  for (const p of parsed) {
-    for (const chunk of p.chunks) {
-      const key = embeddingKey(embedder.id, chunk.text);
-      const cached = cache.get(key);
-      if (cached) summary.chunksFromCache++;
-      else missing.push({ index: out.length, text: chunk.text });
-      out.push({ key, vector: cached ?? new Float32Array(0) });
-    }
-  }
+  const texts = parsed.flatMap((p) => p.chunks.map((chunk) => chunk.text));
+  const keys = texts.map((text) => embeddingKey(embedder.id, text));
+  cache.getMany(keys).forEach((cached, i) => {
+    if (cached) summary.chunksFromCache++;
+    else missing.push({ index: out.length, text: texts[i] });
+    out.push({ key: keys[i], vector: cached ?? new Float32Array(0) });
+  });
   const EMBED_BATCH = 256;
   for (let i = 0; i < missing.length; i += EMBED_BATCH) {
     if (signal?.cancelled) throw new CancelledError();

@@ -20,6 +20,7 @@
  * One process writes a cache file at a time.
  */
 
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,6 +61,10 @@ export class EmbeddingCache {
   private fd: number | undefined;
   /** What reading the records discarded; undefined until they are read. */
   private loaded: CacheRecovery | undefined;
+  /** Vectors put while the records were unread (also in `pending` until flushed); merged in when they are read. */
+  private readonly unreadPuts = new Map<string, Float32Array>();
+  /** Whether {@link getMany} has searched the file once without reading it: a second time, it reads it. */
+  private searched = false;
 
   private constructor(
     readonly filePath: string,
@@ -104,12 +109,53 @@ export class EmbeddingCache {
   get sizeBound(): number {
     if (this.loaded) return this.slotOf.size;
     this.checkOpen();
-    return Math.floor(Math.max(0, fs.fstatSync(this.fd!).size - HEADER_BYTES) / this.recordBytes);
+    return Math.floor(Math.max(0, fs.fstatSync(this.fd!).size - HEADER_BYTES) / this.recordBytes) + this.pending.length;
   }
 
   has(key: Uint8Array): boolean {
     this.records();
     return this.slotOf.has(keyString(key));
+  }
+
+  /**
+   * Copies of the cached vectors of `keys`, in order (undefined where none is cached). The first
+   * time, while the records are unread, the file is searched for the keys instead of read into
+   * memory: a refresh that saves one file then looks up its chunks without reading a cache of a
+   * hundred thousand vectors. A second call reads the records, as any other lookup does.
+   */
+  getMany(keys: readonly Uint8Array[]): (Float32Array | undefined)[] {
+    this.checkOpen();
+    keys.forEach(checkKey);
+    if (this.loaded || this.searched) return keys.map((key) => this.get(key));
+    this.searched = true;
+    let data: Buffer;
+    try {
+      data = readRegularFile(this.filePath);
+    } catch {
+      return keys.map((key) => this.get(key)); // reading the records reports or repairs what is wrong
+    }
+    if (!this.header().equals(data.subarray(0, HEADER_BYTES))) return keys.map((key) => this.get(key));
+    const found: (Float32Array | undefined)[] = keys.map((key) => this.unreadPuts.get(keyString(key))?.slice());
+    // the keys by their first four bytes, so that most records are passed over after one read
+    const byPrefix = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      const prefix = Buffer.from(key.buffer, key.byteOffset, 4).readUInt32LE(0);
+      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
+    });
+    for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
+      const candidates = byPrefix.get(data.readUInt32LE(start));
+      if (candidates === undefined) continue;
+      const record = data.subarray(start, start + this.recordBytes);
+      const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
+      for (const i of candidates) {
+        if (found[i] !== undefined || !record.subarray(0, EMBEDDING_KEY_BYTES).equals(keys[i])) continue;
+        if (checksum(payload) !== record.readUInt32LE(payload.length)) break; // a damaged record is no answer
+        const vector = new Float32Array(this.dimension);
+        payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
+        found[i] = vector;
+      }
+    }
+    return found;
   }
 
   /** A copy of the cached vector for `key`, if any. */
@@ -125,11 +171,20 @@ export class EmbeddingCache {
    */
   put(key: Uint8Array, vector: ArrayLike<number>): void {
     this.checkOpen();
-    this.records();
     checkKey(key);
     if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
     const values = Float32Array.from(vector);
     if (!values.every(Number.isFinite)) throw new RangeError('embedding contains a non-finite value');
+    if (this.loaded === undefined && this.searched) {
+      // After a search without reading: kept aside, and appended without reading the file either
+      // (a key the file holds already is then there twice; reading keeps the first, compaction drops the other).
+      const name = keyString(key);
+      if (this.unreadPuts.has(name)) return;
+      this.unreadPuts.set(name, values);
+      this.pending.push(encodeRecord(key, values));
+      return;
+    }
+    this.records();
     if (this.slotOf.has(keyString(key))) return;
     this.store(key, values);
     this.pending.push(encodeRecord(key, values));
@@ -143,6 +198,7 @@ export class EmbeddingCache {
   flush(): void {
     this.checkOpen();
     if (this.pending.length === 0) return;
+    if (this.loaded === undefined) this.fileBytes = this.appendOffsetUnread();
     const data = Buffer.concat(this.pending);
     try {
       for (let written = 0; written < data.length; ) {
@@ -195,7 +251,27 @@ export class EmbeddingCache {
     // load may have replaced the file (started afresh): write to the file now at the path
     fs.closeSync(this.fd!);
     this.fd = fs.openSync(this.filePath, 'r+');
+    // vectors put before the records were read (flushed or not); a reset file lost the flushed ones, so they are written again
+    if (this.loaded.reset && this.unreadPuts.size > 0) this.pending = [...this.unreadPuts].map(([name, vector]) => encodeRecord(Buffer.from(name, 'hex'), vector));
+    for (const [name, vector] of this.unreadPuts) if (!this.slotOf.has(name)) this.vectors.set(vector, this.reserve(name) * this.dimension);
+    this.unreadPuts.clear();
     return this.loaded;
+  }
+
+  /**
+   * Where appends go while the records are unread: after the last whole record, a torn partial
+   * record cut off first. A file of another format is read (and so started afresh) instead.
+   */
+  private appendOffsetUnread(): number {
+    const head = Buffer.alloc(HEADER_BYTES);
+    const size = fs.fstatSync(this.fd!).size;
+    if (size < HEADER_BYTES || fs.readSync(this.fd!, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !head.equals(this.header())) {
+      this.records();
+      return this.fileBytes;
+    }
+    const whole = HEADER_BYTES + Math.floor((size - HEADER_BYTES) / this.recordBytes) * this.recordBytes;
+    if (whole < size) fs.ftruncateSync(this.fd!, whole);
+    return whole;
   }
 
   /** Reads the file into memory, cutting a damaged tail or starting afresh; returns what was discarded. */
@@ -239,7 +315,8 @@ export class EmbeddingCache {
     if (this.slotOf.has(name)) return true;
     const slot = this.reserve(name);
     // the vector's bytes straight into its slot (the file's bytes need not be 4-byte aligned)
-    new Uint8Array(this.vectors.buffer, this.vectors.byteOffset + slot * this.dimension * 4, this.dimension * 4).set(payload.subarray(EMBEDDING_KEY_BYTES));
+    const bytes = this.dimension * 4;
+    payload.copy(Buffer.from(this.vectors.buffer, this.vectors.byteOffset + slot * bytes, bytes), 0, EMBEDDING_KEY_BYTES);
     return true;
   }
 
@@ -290,8 +367,17 @@ function encodeRecord(key: Uint8Array, vector: Float32Array): Buffer {
 }
 
 function checksum(payload: Uint8Array): number {
-  return createHash('sha256').update(payload).digest().readUInt32LE(0);
+  return sha256(payload).readUInt32LE(0);
 }
+
+/**
+ * SHA-256 of a buffer: `crypto.hash` where the runtime has it (Node 20.12 and later; one call,
+ * no Hash object, which is a large share of reading a big cache), else `createHash`.
+ */
+const sha256: (data: Uint8Array) => Buffer =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (data) => (crypto as unknown as { hash(algorithm: string, data: Uint8Array, encoding: 'buffer'): Buffer }).hash('sha256', data, 'buffer')
+    : (data) => createHash('sha256').update(data).digest();
 
 function checkKey(key: Uint8Array): void {
   if (key.length !== EMBEDDING_KEY_BYTES) throw new RangeError(`embedding cache keys are ${EMBEDDING_KEY_BYTES} bytes, got ${key.length}`);
