@@ -214,6 +214,10 @@ describe('saves committed as logged changes', () => {
             await clean.close();
             const [stored, expected] = [await contents(root, indexDir, embedder), await contents(root, cleanDir, embedder)];
             assert.equal(stored.text, expected.text);
+            // ids are never reused: the loaded catalog's next id is the writer's, deletions included
+            const loaded = await new IndexStorage(indexDir, root, embedder).load(() => {});
+            assert.equal(loaded.catalog.nextChunkId, (engine as unknown as { state: LoadedIndex }).state.catalog.nextChunkId);
+            await loaded.close();
           }
           const { generation, checksum } = committedLog(indexDir);
           const log = readChangeLog(indexDir, generation, checksum);
@@ -225,6 +229,36 @@ describe('saves committed as logged changes', () => {
       }),
       fuzzParams(8),
     );
+  });
+
+  test('the previous generation keeps its log for its readers, also when a crashed commit left a generation number unused', async () => {
+    const root = await temp.make('log-gap');
+    const indexDir = path.join(await temp.make('log-gap-index'), 'index');
+    const files = new Files(root);
+    for (let i = 0; i < 3; i++) await files.add();
+    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
+    try {
+      await engine.refresh();
+      await files.apply({ kind: 'edit', pick: 0 });
+      await engine.refresh(); // logged
+      const first = committedLog(indexDir);
+      // a commit killed after writing its data files: the next commit skips its number
+      writeFileSync(path.join(indexDir, `catalog.g${first.generation + 1}.json`), '{}');
+      (engine as unknown as { state: LoadedIndex }).state.committed = undefined; // the next save writes a generation
+      await files.apply({ kind: 'edit', pick: 1 });
+      await engine.refresh();
+      const second = committedLog(indexDir);
+      assert.equal(second.generation, first.generation + 2);
+      assert.deepEqual(readChangeLog(indexDir, first.generation, first.checksum) !== undefined, true, "the retained generation's log is kept");
+      const manifest = JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { retained: string[] };
+      assert.ok(manifest.retained.some((f) => f.includes(`.g${first.generation}.`)));
+      (engine as unknown as { state: LoadedIndex }).state.committed = undefined;
+      await files.apply({ kind: 'edit', pick: 2 });
+      await engine.refresh();
+      assert.equal(readChangeLog(indexDir, first.generation, first.checksum), undefined, 'and deleted once no manifest retains it');
+    } finally {
+      await engine.close();
+    }
   });
 
   test('a torn or damaged last change loses that change only: the next refresh indexes its files again', async () => {
@@ -255,8 +289,8 @@ describe('saves committed as logged changes', () => {
       const notices: string[] = [];
       const reopened = await Engine.open(root, { indexDir, model: modelDir, log: (m) => notices.push(m) });
       try {
-        assert.ok(notices.some((m) => /last change to the index was cut short/.test(m)), notices.join('\n'));
-        assert.ok(!notices.some((m) => /damaged|rebuilt/.test(m)), notices.join('\n'));
+        assert.ok(notices.some((m) => /last change saved to the index is incomplete or damaged/.test(m)), notices.join('\n'));
+        assert.equal(notices.length, 1, 'one line, and no rebuild: ' + notices.join('\n'));
         const summary = await reopened.refresh();
         assert.equal(summary.filesParsed, 2, 'the two files of the lost change, and only they, are parsed again');
       } finally {
@@ -294,7 +328,7 @@ describe('saves committed as logged changes', () => {
       ['garbage after the header', () => {
         ChangeLogWriter.start(indexDir, generation, checksum);
         appendFileSync(file, Buffer.from('ffffffff00000000deadbeef', 'hex'));
-      }, /last change to the index was cut short/],
+      }, /last change saved to the index is incomplete or damaged/],
     ];
     for (const [what, spoil, notice] of cases) {
       writeFileSync(file, logged);

@@ -155,3 +155,28 @@ test('search stays exact across compaction, and a throwing filter leaves the nex
   }), /filter failed/);
   assert.deepEqual(index.search(['config', 'read'], 40), referenceSearch(model, ['config', 'read'], 40, all));
 });
+
+test('a filter that searches the same index again gets the answers of two separate searches', () => {
+  const index = new LexicalIndex();
+  const model = new Map<number, Map<string, number>>();
+  const docs = [
+    { name: ['parse'], body: ['config', 'file'] },
+    { name: ['read'], body: ['file', 'retry'] },
+    { name: ['open'], body: ['socket', 'file', 'config'] },
+    { name: ['retry'], body: ['request'] },
+  ];
+  docs.forEach((d, id) => {
+    index.add(id, fieldsOf(d));
+    model.set(id, termFrequencies(d));
+  });
+  const all = () => true;
+  const nested: { id: number; score: number }[][] = [];
+  const outer = index.search(['file', 'config'], 3, (id) => {
+    nested.push(index.search(['retry', 'request'], 2));
+    return id !== 1;
+  });
+  assert.deepEqual(outer, referenceSearch(model, ['file', 'config'], 3, (id) => id !== 1));
+  assert.ok(nested.length > 0);
+  for (const answer of nested) assert.deepEqual(answer, referenceSearch(model, ['retry', 'request'], 2, all));
+  assert.deepEqual(index.search(['file'], 4), referenceSearch(model, ['file'], 4, all), 'and the index searches as before afterwards');
+});

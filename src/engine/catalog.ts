@@ -118,6 +118,11 @@ export class Catalog {
     this.nextId = Math.max(this.nextId, nextId);
   }
 
+  /** Makes the next chunk id at least `nextId`, as a change log recorded it (ids are never reused). */
+  advanceNextId(nextId: number): void {
+    this.nextId = Math.max(this.nextId, nextId);
+  }
+
   /** Records a file's new size and modification time when its content did not change. */
   touchFile(path: string, size: number, mtimeMs: number): void {
     const known = this.files.get(path);

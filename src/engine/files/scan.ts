@@ -218,6 +218,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   const walk = async (folder: Folder, entries: Dirent<Buffer>[]) => {
     entries.sort((a, b) => Buffer.compare(a.name, b.name));
     for (const entry of entries) {
+      await yieldSometimes(); // a folder of many thousand files is not one slice
       if (options.signal?.cancelled) return;
       let name: string;
       try {

@@ -112,6 +112,8 @@ export class LexicalIndex {
   private norms: Float64Array | undefined;
   /** {@link search}'s per-slot score accumulator and touched list, reused (allocating them was a large share of a search) */
   private scratch: { scores: Float64Array; touched: Uint32Array } | undefined;
+  /** whether a search is running (its filter may search again: see {@link search}) */
+  private searching = false;
   private totalLength = 0;
 
   constructor(options: Bm25Options = {}) {
@@ -220,26 +222,29 @@ export class LexicalIndex {
     const documentCount = this.size;
     if (documentCount === 0 || k <= 0) return [];
     const norms = this.lengthNorms();
-    const { scores, touched } = this.scratchFor(norms.length);
+    // a filter that searches this index again (none does today) gets buffers of its own
+    const { scores, touched } = this.searching ? { scores: new Float64Array(norms.length), touched: new Uint32Array(norms.length) } : this.scratchFor(norms.length);
+    const outermost = !this.searching;
+    this.searching = true;
     let touchedCount = 0;
     const k1 = this.k1;
-    for (const term of new Set(queryTokens)) {
-      const posting = this.postings.get(term);
-      if (posting === undefined) continue;
-      const idf = inverseDocumentFrequency(documentCount, posting.live);
-      const { slots, frequencies } = posting;
-      for (let i = 0; i < posting.length; i++) {
-        const slot = slots[i];
-        const norm = norms[slot];
-        if (norm < 0) continue; // removed
-        const frequency = frequencies[i];
-        if (scores[slot] === 0) touched[touchedCount++] = slot;
-        scores[slot] += idf * ((frequency * (k1 + 1)) / (frequency + norm));
-      }
-    }
     // ties at the cut are all kept: the candidates then do not depend on document ids (see TopK)
     const best = new TopK(k, true);
     try {
+      for (const term of new Set(queryTokens)) {
+        const posting = this.postings.get(term);
+        if (posting === undefined) continue;
+        const idf = inverseDocumentFrequency(documentCount, posting.live);
+        const { slots, frequencies } = posting;
+        for (let i = 0; i < posting.length; i++) {
+          const slot = slots[i];
+          const norm = norms[slot];
+          if (norm < 0) continue; // removed
+          const frequency = frequencies[i];
+          if (scores[slot] === 0) touched[touchedCount++] = slot;
+          scores[slot] += idf * ((frequency * (k1 + 1)) / (frequency + norm));
+        }
+      }
       for (let t = 0; t < touchedCount; t++) {
         const slot = touched[t];
         const id = this.ids[slot];
@@ -247,6 +252,7 @@ export class LexicalIndex {
       }
     } finally {
       for (let t = 0; t < touchedCount; t++) scores[touched[t]] = 0; // the scratch is reused: leave it clean, even if `filter` threw
+      if (outermost) this.searching = false;
     }
     return best.sorted();
   }

@@ -363,7 +363,11 @@ export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manif
     commit.beforeSwitch?.(manifest);
     saveManifest(dir, manifest);
     written.length = 0; // committed: these files are the index now
-    removeStaleGenerations(dir, manifest, previous, names);
+    try {
+      removeStaleGenerations(dir, manifest, previous, names);
+    } catch {
+      // cleanup only: the commit stands (reporting a failure now would misstate what is on disk); the next commit retries
+    }
     return manifest;
   } catch (error) {
     for (const file of written) removeBestEffort(path.join(dir, file));

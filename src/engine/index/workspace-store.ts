@@ -8,10 +8,10 @@
  *   catalog.gN.json            files → chunks, chunk metadata
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
- *   changes.log                the changes committed since generation N (see change-log.ts)
+ *   changes.gN.log             the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
  *
- * A save that changes few files appends them to changes.log (their catalog records, lexical terms
+ * A save that changes few files appends them to changes.gN.log (their catalog records, lexical terms
  * and vectors, in one checksummed record) instead of writing a new generation: the cost of a saved
  * file then follows the file, not the index. Loading applies the log to its generation. Once the
  * log holds {@link LOG_MAX_CHUNKS} chunks or {@link LOG_MAX_BYTES} bytes, or a change cannot be
@@ -256,7 +256,7 @@ export class IndexStorage {
       // the new generation's (empty) log exists before its manifest does
       beforeSwitch: (next) => void (log = ChangeLogWriter.start(this.dir, next.generation, next.checksum)),
     });
-    removeOldLogs(this.dir, manifest.generation);
+    removeOldLogs(this.dir, manifest);
     state.catalog.markCommitted();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
@@ -284,11 +284,14 @@ export class IndexStorage {
       }
       chunks += file.chunkIds.length;
       if (chunks > LOG_MAX_CHUNKS) return false;
+      const terms = file.chunkIds.map((id) => lexical.documentTerms(id));
+      // a chunk missing from the lexical index (a batch that failed half-way) is not logged: a new generation is written, and checked when loaded
+      if (terms.some((t) => t === undefined)) return false;
       files.push({
         path,
         file,
         chunks: file.chunkIds.map((id) => catalog.chunks.get(id)!),
-        terms: file.chunkIds.map((id) => lexical.documentTerms(id)!),
+        terms: terms as { terms: [string, number][]; length: number }[],
         vectors: file.chunkIds.map((id) => {
           const vector = vectors?.getVector(id);
           return vector === undefined ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
@@ -314,7 +317,9 @@ export class IndexStorage {
       base.log = contents
         ? ChangeLogWriter.resume(this.dir, base.generation, base.manifestChecksum, contents)
         : ChangeLogWriter.start(this.dir, base.generation, base.manifestChecksum);
-      if (contents && contents.bytes > contents.end) log('the last change to the index was cut short (the process stopped while saving it); its files are indexed again');
+      if (contents && contents.bytes > contents.end) {
+        log('the last change saved to the index is incomplete or damaged (a process stopped while saving it, or the file was damaged); its files are indexed again');
+      }
       base.logBytes = base.log.bytes;
     } catch (err) {
       if (writeFailure(err) === undefined) throw err;
@@ -643,15 +648,21 @@ function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>
     added += entry.chunks!.length;
   }
   if (change.scanSkipped !== undefined) catalog.scanSkipped = change.scanSkipped;
+  catalog.advanceNextId(change.nextId);
   return added;
 }
 
 /**
- * Deletes the change logs of generations other than `generation` and the one before it (whose
- * readers may still be reading its log), and temporary logs of writers that are gone. Cleanup:
- * a file that cannot be deleted is left for the next commit.
+ * Deletes the change logs of generations other than the committed one and the previous one,
+ * whose files the manifest retains for readers that may still be reading it, and temporary logs
+ * of writers that are gone. Cleanup: a file that cannot be deleted is left for the next commit.
  */
-function removeOldLogs(dir: string, generation: number): void {
+function removeOldLogs(dir: string, manifest: { generation: number; retained: readonly string[] }): void {
+  const kept = new Set([manifest.generation]);
+  for (const file of manifest.retained) {
+    const previous = /\.g(\d+)(?:\.|$)/.exec(file);
+    if (previous) kept.add(Number(previous[1]));
+  }
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -660,7 +671,7 @@ function removeOldLogs(dir: string, generation: number): void {
   }
   for (const name of names) {
     const match = CHANGE_LOG_NAME.exec(name);
-    const stale = match ? Number(match[1]) < generation - 1 || Number(match[1]) > generation : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && !processAlive(name);
+    const stale = match ? !kept.has(Number(match[1])) : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && !processAlive(name);
     if (!stale) continue;
     try {
       fs.rmSync(join(dir, name), { force: true });
