@@ -671,3 +671,34 @@ test('related code for a long definition leaves out its own windows; overloads s
     await engine.close();
   }
 });
+
+describe('a refresh told which paths changed', () => {
+  test('looks at those paths only when that is enough, and scans the folder when it is not', async () => {
+    const { repo, indexDir } = await freshWorkspace();
+    const { engine } = await indexed(repo, indexDir);
+    try {
+      await writeFile(path.join(repo, 'src', 'saved_here.py'), 'def tally_widget_orders(rows):\n    """Count the widget orders."""\n    return len(rows)\n');
+      await writeFile(path.join(repo, 'src', 'not_named.py'), 'def unnamed_sprocket_total(rows):\n    return sum(rows)\n');
+      const told = await engine.refresh({ paths: ['src/saved_here.py'] });
+      assert.equal(told.filesParsed, 1);
+      assert.equal((await engine.search('tally_widget_orders'))[0]?.name, 'tally_widget_orders');
+      assert.ok(!(await engine.search('unnamed_sprocket_total')).some((h) => h.name === 'unnamed_sprocket_total'), 'a file it was not told of is not looked at');
+
+      await unlink(path.join(repo, 'src', 'saved_here.py'));
+      const deleted = await engine.refresh({ paths: ['src/saved_here.py'] });
+      assert.deepEqual([deleted.filesParsed, deleted.filesRemoved], [0, 1]);
+      assert.ok(!(await engine.search('tally_widget_orders')).some((h) => h.name === 'tally_widget_orders'));
+
+      // an ignore file among the paths: only a scan can tell what changed, and it finds the other file too
+      const ignoreFile = path.join(repo, '.codescoutignore');
+      await writeFile(ignoreFile, `${existsSync(ignoreFile) ? await readFile(ignoreFile, 'utf8') : ''}\nsrc/not_named.py\n`);
+      await writeFile(path.join(repo, 'src', 'found_by_scan.py'), 'def scanned_gadget_count(rows):\n    return len(rows)\n');
+      const scanned = await engine.refresh({ paths: ['.codescoutignore'] });
+      assert.equal(scanned.filesParsed, 1, 'the scan parses the new file; the ignored one never was');
+      assert.equal((await engine.search('scanned_gadget_count'))[0]?.name, 'scanned_gadget_count');
+      assert.ok(!(await engine.search('unnamed_sprocket_total')).some((h) => h.name === 'unnamed_sprocket_total'));
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -118,6 +118,18 @@ export class Catalog {
     this.nextId = Math.max(this.nextId, nextId);
   }
 
+  /** The catalog's paths that are one of `paths` or lie under one of them (a folder). */
+  pathsUnder(paths: readonly string[]): string[] {
+    const found = new Set<string>();
+    const folders: string[] = [];
+    for (const p of paths) {
+      if (this.files.has(p)) found.add(p);
+      else folders.push(`${p}/`);
+    }
+    if (folders.length > 0) for (const path of this.files.keys()) if (folders.some((f) => path.startsWith(f))) found.add(path);
+    return [...found];
+  }
+
   /** Makes the next chunk id at least `nextId`, as a change log recorded it (ids are never reused). */
   advanceNextId(nextId: number): void {
     this.nextId = Math.max(this.nextId, nextId);

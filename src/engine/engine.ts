@@ -74,6 +74,12 @@ export interface RefreshOptions {
    * then skipped, with the notice given when the index was opened.
    */
   requireWrite?: boolean;
+  /**
+   * Only these files changed (root-relative POSIX paths, as a file watcher reports them): when
+   * looking at them says what a scan of the folder would, the folder is not scanned. Without it,
+   * or when it cannot (an ignore file, a folder or a link among them), the folder is scanned.
+   */
+  paths?: readonly string[];
 }
 
 /** See {@link EngineOptions.lockWaitMs}. */
@@ -252,6 +258,7 @@ export class Engine {
         storage: this.storage,
         embedder: this.embedder,
         scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
+        paths: opts.paths,
         onProgress: opts.onProgress,
         signal: opts.signal,
       });

@@ -15,6 +15,7 @@
 import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
+import { scanPaths } from './files/scan-paths';
 import { readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
@@ -67,6 +68,12 @@ export interface RefreshContext {
   storage: IndexStorage;
   embedder?: Embedder;
   scan: Omit<ScanOptions, 'signal'>;
+  /**
+   * Only these root-relative paths changed (a saved file, say): they are looked at instead of
+   * the whole folder when that gives the same answer (files/scan-paths.ts); otherwise, and
+   * without it, the folder is scanned.
+   */
+  paths?: readonly string[];
   onProgress?: (p: Progress) => void;
   signal?: CancelSignal;
 }
@@ -111,17 +118,22 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if (state.readOnly) return finish(summary, catalog, started); // another process keeps this index up to date
 
   progress({ phase: 'scan', done: 0, total: 0 });
-  const scan = await scanWorkspace(ctx.root, { ...ctx.scan, signal });
-  if (!scan.complete || signal?.cancelled) {
+  // a few changed paths of an index that holds the rest: look at those paths only, when that says what a scan would
+  const few = ctx.paths !== undefined && state.saved && catalog.files.size > 0 ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
+  const scan = few ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
+  if (('complete' in scan && !scan.complete) || signal?.cancelled) {
     // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
     summary.cancelled = true;
     return finish(summary, catalog, started);
   }
-  let dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
-  if (dirty) catalog.scanSkipped = scan.skipped;
+  let dirty = false;
+  if ('skipped' in scan) {
+    dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
+    if (dirty) catalog.scanSkipped = scan.skipped;
+  }
 
-  const gone = goneIn(scan);
-  for (const path of [...catalog.files.keys()]) {
+  const gone = 'gone' in scan ? goneAmong(scan.gone) : goneIn(scan);
+  for (const path of 'gone' in scan ? catalog.pathsUnder(scan.gone) : [...catalog.files.keys()]) {
     if (gone(path)) {
       dropFile(state, path);
       summary.filesRemoved++;
@@ -254,6 +266,12 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   spent('write', t);
 
   return finish(summary, catalog, started);
+}
+
+/** Whether a path is at or under one of the paths a scan of those paths found gone (see files/scan-paths.ts). */
+function goneAmong(paths: readonly string[]): (path: string) => boolean {
+  const gone = new Set(paths);
+  return (path) => gone.has(path) || paths.some((p) => path.startsWith(`${p}/`));
 }
 
 /**

@@ -34,6 +34,11 @@ export interface FolderEvents {
 /** File changes are applied once they have been quiet this long (a branch switch is one burst). */
 const CHANGES_QUIET_MS = 300;
 const CHANGES_MAX_WAIT_MS = 3000;
+/**
+ * A refresh after file changes looks at the changed paths only (Engine.refresh's `paths`) when
+ * there are at most this many; more (a branch switch, an install) scan the folder.
+ */
+const CHANGED_PATHS_MAX = 256;
 /** Progress notifications are sent at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 /** Related-code answers kept for hovers and the sidebar. */
@@ -86,6 +91,8 @@ export class FolderIndex {
   private closed = false;
   private lastProgressSent = 0;
   private readonly changes = new Coalescer(() => this.requestRefresh('changes'), CHANGES_QUIET_MS, CHANGES_MAX_WAIT_MS);
+  /** root-relative paths changed since the last refresh started; 'all' when the folder must be scanned */
+  private changedPaths: Set<string> | 'all' = new Set();
   private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
@@ -146,7 +153,14 @@ export class FolderIndex {
 
   /** Files changed on disk: a refresh follows once the burst is over. */
   filesChanged(paths: string[]): void {
-    if (this.following && !this.closed && paths.some((p) => this.mayAffectIndex(p))) this.changes.trigger();
+    if (!this.following || this.closed) return;
+    const relevant = paths.filter((p) => this.mayAffectIndex(p));
+    if (relevant.length === 0) return;
+    if (this.changedPaths !== 'all') {
+      for (const p of relevant) this.changedPaths.add(p);
+      if (this.changedPaths.size > CHANGED_PATHS_MAX) this.changedPaths = 'all';
+    }
+    this.changes.trigger();
   }
 
   async search(p: QueryParams): Promise<FolderAnswer> {
@@ -257,8 +271,12 @@ export class FolderIndex {
     this.progress = { phase: 'scan', done: 0, total: 0, reason, percent: 0 };
     this.lastProgressSent = Date.now();
     this.emit();
+    // file changes alone: the engine looks at those paths only, when that is enough (it scans otherwise)
+    const paths = reason === 'changes' && this.changedPaths !== 'all' ? [...this.changedPaths] : undefined;
+    this.changedPaths = new Set();
     try {
-      const summary = await engine.refresh({ signal: running.signal, onProgress: (p) => this.onProgress(engine, running, reason, p) });
+      const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
+      if (summary.cancelled) this.changedPaths = 'all'; // what it did not finish is found by a scan
       this.refreshes++;
       this.indexed ||= !summary.cancelled;
       this.state = summary.cancelled ? 'stale' : 'ready';
@@ -271,6 +289,7 @@ export class FolderIndex {
       this.state = 'error';
       this.lastError = (err as Error).message;
       this.lastRefresh = undefined;
+      this.changedPaths = 'all';
       this.events.log(`indexing ${this.root} failed: ${this.lastError}`);
       this.indexChanged();
     } finally {
