@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rename, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, readFile, rename, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
@@ -673,6 +673,73 @@ test('related code for a long definition leaves out its own windows; overloads s
 });
 
 describe('a refresh told which paths changed', () => {
+  /** A lexical-only engine over `files` (and symbolic links), refreshed once; the caller closes. */
+  async function small(files: Record<string, string>, links: [string, string][] = []): Promise<{ repo: string; engine: Engine }> {
+    const dir = await temp.make('told');
+    const repo = path.join(dir, 'repo');
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(repo, rel)), { recursive: true });
+      await writeFile(path.join(repo, rel), text);
+    }
+    for (const [at, target] of links) symlinkSync(target, path.join(repo, at));
+    const engine = await Engine.open(repo, { indexDir: path.join(dir, 'index'), model: null, log: () => {} });
+    await engine.refresh();
+    return { repo, engine };
+  }
+  const found = async (engine: Engine, name: string) => (await engine.search(name)).filter((h) => h.name === name).map((h) => h.path);
+
+  test('answers as a scan would where a told path does not name what the index holds', async () => {
+    // a file indexed under a link's path; the watcher names the link's target
+    let { repo, engine } = await small({ '.gitignore': 'gen/\n', 'gen/x.py': 'def alpha_old():\n    pass\n', 'a.py': 'def keep():\n    pass\n' }, [['x.py', 'gen/x.py']]);
+    await writeFile(path.join(repo, 'gen', 'x.py'), 'def beta_new():\n    pass\n');
+    assert.equal((await engine.refresh({ paths: ['gen/x.py'] })).filesParsed, 1);
+    assert.deepEqual(await found(engine, 'beta_new'), ['x.py']);
+    await engine.close();
+
+    // a folder replaced by a file of its name: its files go
+    ({ repo, engine } = await small({ 'lib.py/inner.py': 'def inner_gone():\n    pass\n', 'a.py': 'def keep():\n    pass\n' }));
+    await rm(path.join(repo, 'lib.py'), { recursive: true });
+    await writeFile(path.join(repo, 'lib.py'), 'def lib_file():\n    pass\n');
+    const replaced = await engine.refresh({ paths: ['lib.py'] });
+    assert.deepEqual([replaced.filesParsed, replaced.filesRemoved], [1, 1]);
+    assert.deepEqual(await found(engine, 'inner_gone'), []);
+    await engine.close();
+
+    // a too-large file trimmed, another deleted: the skip report follows
+    const big = 'x = 1\n'.repeat(200_000);
+    ({ repo, engine } = await small({ 'big.py': big, 'huge.py': big, 'a.py': 'def keep():\n    pass\n' }));
+    await writeFile(path.join(repo, 'big.py'), 'def now_small():\n    pass\n');
+    await unlink(path.join(repo, 'huge.py'));
+    const trimmed = await engine.refresh({ paths: ['big.py', 'huge.py'] });
+    assert.deepEqual(trimmed.skippedFiles, []);
+    assert.deepEqual(await found(engine, 'now_small'), ['big.py']);
+    await engine.close();
+
+    // git's own exclude file changed: its rules apply
+    ({ repo, engine } = await small({ '.git/info/exclude': '', 'secret.py': 'def secret_fn():\n    pass\n', 'a.py': 'def keep():\n    pass\n' }));
+    await writeFile(path.join(repo, '.git', 'info', 'exclude'), 'secret.py\n');
+    assert.equal((await engine.refresh({ paths: ['.git/info/exclude'] })).filesRemoved, 1);
+    assert.deepEqual(await found(engine, 'secret_fn'), []);
+    await engine.close();
+  });
+
+  test('after taking over an index another process wrote, it scans: the changes made meanwhile were not all told', async () => {
+    const { repo, engine: writer } = await small({ 'x.py': 'def x_old():\n    pass\n', 'y.py': 'def y_old():\n    pass\n' });
+    const reader = await Engine.open(repo, { indexDir: writer.indexDir, model: null, log: () => {} });
+    try {
+      assert.equal(reader.readOnly, true);
+      await writeFile(path.join(repo, 'x.py'), 'def x_new():\n    pass\n');
+      assert.equal((await reader.refresh({ paths: ['x.py'] })).filesParsed, 0, 'read-only: nothing is indexed');
+      await writer.close();
+      await writeFile(path.join(repo, 'y.py'), 'def y_new():\n    pass\n');
+      assert.equal((await reader.refresh({ paths: ['y.py'] })).filesParsed, 2, 'taken over: x.py is found too');
+      assert.equal(reader.readOnly, false);
+      assert.deepEqual(await found(reader, 'x_new'), ['x.py']);
+    } finally {
+      await reader.close();
+    }
+  });
+
   test('looks at those paths only when that is enough, and scans the folder when it is not', async () => {
     const { repo, indexDir } = await freshWorkspace();
     const { engine } = await indexed(repo, indexDir);

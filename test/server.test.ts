@@ -236,6 +236,7 @@ test('a burst of file changes becomes one incremental refresh that finds the new
     const first = await indexed;
 
     await writeIn(root, 'src/parser/grammar_tokens.py', 'def tokenize_grammar(text):\n    return text.split()\n');
+    await writeIn(root, 'src/parser/unannounced.py', 'def untold_helper(text):\n    return text\n'); // no event names it
     const refreshed = engine.next(ready(root));
     for (let i = 0; i < 20; i++) {
       await engine.connection.sendNotification(FilesChanged, { root, paths: ['src/parser/grammar_tokens.py', `.git/objects/${i}`] });
@@ -251,6 +252,8 @@ test('a burst of file changes becomes one incremental refresh that finds the new
     assert.ok(second.generation > first.generation, 'the index changed: a new generation');
     const named = await engine.connection.sendRequest(DefinitionsNamed, { name: 'tokenize_grammar', top: 3 });
     assert.deepEqual(named.map((d) => d.path), ['src/parser/grammar_tokens.py'], 'the new definition is known by name');
+    // the refresh looked at the changed paths only (a scan of the folder comes at the latest a minute after the last one)
+    assert.deepEqual(await engine.connection.sendRequest(DefinitionsNamed, { name: 'untold_helper', top: 3 }), []);
     const settled = engine.statuses.length;
 
     // Found by search, through its words (the tiny model's vectors rank the fixture's other tokenizer close to it).

@@ -33,6 +33,8 @@ interface CatalogJson {
   files: Record<string, FileRecord>;
   chunks: ChunkRecord[];
   scanSkipped: Skipped[];
+  /** absent in catalogs written before it was kept: read as true */
+  followsLinks?: boolean;
 }
 
 const DOC_LIMIT = 600;
@@ -42,6 +44,7 @@ export class Catalog {
   readonly files = new Map<string, FileRecord>();
   readonly chunks = new Map<number, ChunkRecord>();
   private skippedByScan: Skipped[] = [];
+  private linksFollowed = true;
   private nextId = 0;
   private changes = 0;
   /** paths added, removed or re-recorded since {@link markCommitted}, and whether `scanSkipped` changed */
@@ -57,6 +60,20 @@ export class Catalog {
 
   set scanSkipped(skipped: Skipped[]) {
     this.skippedByScan = skipped;
+    this.uncommittedScanSkips = true;
+  }
+
+  /**
+   * Whether the last scan of the whole folder followed a symbolic link (ScanResult.followsLinks);
+   * true until a scan says otherwise. Changes it as the scan's skips do.
+   */
+  get followsLinks(): boolean {
+    return this.linksFollowed;
+  }
+
+  set followsLinks(follows: boolean) {
+    if (follows === this.linksFollowed) return;
+    this.linksFollowed = follows;
     this.uncommittedScanSkips = true;
   }
 
@@ -118,13 +135,14 @@ export class Catalog {
     this.nextId = Math.max(this.nextId, nextId);
   }
 
-  /** The catalog's paths that are one of `paths` or lie under one of them (a folder). */
-  pathsUnder(paths: readonly string[]): string[] {
+  /** The catalog's paths that are one of `paths` (`exact`) or lie under one of them, as under a folder. */
+  pathsUnder(paths: readonly string[], exact = true): string[] {
     const found = new Set<string>();
     const folders: string[] = [];
     for (const p of paths) {
-      if (this.files.has(p)) found.add(p);
-      else folders.push(`${p}/`);
+      if (this.files.has(p)) {
+        if (exact) found.add(p);
+      } else folders.push(`${p}/`);
     }
     if (folders.length > 0) for (const path of this.files.keys()) if (folders.some((f) => path.startsWith(f))) found.add(path);
     return [...found];
@@ -180,6 +198,7 @@ export class Catalog {
       files: Object.fromEntries(this.files),
       chunks: [...this.chunks.values()],
       scanSkipped: this.skippedByScan,
+      followsLinks: this.linksFollowed,
     };
     return Buffer.from(JSON.stringify(json));
   }
@@ -197,6 +216,7 @@ export class Catalog {
     }
     for (const c of json.chunks) catalog.chunks.set(c.id, c);
     catalog.skippedByScan = json.scanSkipped ?? [];
+    catalog.linksFollowed = json.followsLinks !== false;
     return catalog;
   }
 }

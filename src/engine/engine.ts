@@ -237,6 +237,11 @@ export class Engine {
     return sites;
   }
 
+  /** Whether this engine only reads its index (another process updates it, or the folder cannot be written). */
+  get readOnly(): boolean {
+    return this.state.readOnly;
+  }
+
   /**
    * Brings the index up to date with the folder: only changed files are parsed, only new chunks
    * embedded. An index opened read-only because another process was updating it is taken over
@@ -244,7 +249,11 @@ export class Engine {
    * that fails (a full disk, say) throws {@link IndexWriteError} and leaves the saved index as it was.
    */
   async refresh(opts: RefreshOptions = {}): Promise<IndexSummary> {
-    if (this.state.readOnly) await this.becomeWriter(opts);
+    if (this.state.readOnly) {
+      await this.becomeWriter(opts);
+      // an index another process wrote meanwhile: what changed is not only what this one was told
+      opts = { ...opts, paths: undefined };
+    }
     const summary = await this.runRefresh(opts);
     if (this.state.readOnly && opts.signal?.cancelled) summary.cancelled = true;
     return summary;

@@ -119,7 +119,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   progress({ phase: 'scan', done: 0, total: 0 });
   // a few changed paths of an index that holds the rest: look at those paths only, when that says what a scan would
-  const few = ctx.paths !== undefined && state.saved && catalog.files.size > 0 ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
+  // (not when the last scan followed a link: a changed file may be indexed under the link's path)
+  const few = ctx.paths !== undefined && state.saved && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
   const scan = few ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
   if (('complete' in scan && !scan.complete) || signal?.cancelled) {
     // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
@@ -130,11 +131,23 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if ('skipped' in scan) {
     dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
     if (dirty) catalog.scanSkipped = scan.skipped;
+    catalog.followsLinks = scan.followsLinks;
+  } else {
+    // the paths looked at are taken or gone: the skips the last scan reported at or under them no longer hold
+    const looked = goneAmong([...scan.gone, ...scan.files.map((f) => f.path)]);
+    const skipped = catalog.scanSkipped.filter((s) => !looked(s.path));
+    if (skipped.length !== catalog.scanSkipped.length) {
+      catalog.scanSkipped = skipped;
+      dirty = true;
+    }
   }
 
   const gone = 'gone' in scan ? goneAmong(scan.gone) : goneIn(scan);
-  for (const path of 'gone' in scan ? catalog.pathsUnder(scan.gone) : [...catalog.files.keys()]) {
-    if (gone(path)) {
+  // a partial scan: its gone paths, and what the index holds under a path that is now a file (a folder replaced by a file)
+  const candidates = 'gone' in scan ? [...catalog.pathsUnder(scan.gone), ...catalog.pathsUnder(scan.files.map((f) => f.path), false)] : [...catalog.files.keys()];
+  const replaced = 'gone' in scan ? goneAmong(scan.files.map((f) => f.path)) : () => false;
+  for (const path of candidates) {
+    if (gone(path) || (replaced(path) && !scan.files.some((f) => f.path === path))) {
       dropFile(state, path);
       summary.filesRemoved++;
       dirty = true;

@@ -39,6 +39,12 @@ const CHANGES_MAX_WAIT_MS = 3000;
  * there are at most this many; more (a branch switch, an install) scan the folder.
  */
 const CHANGED_PATHS_MAX = 256;
+/**
+ * …and at least this often a refresh after changes scans the folder anyway: a change that no
+ * watcher event named (a folder the editor's watcher excludes, a watcher that failed) is then
+ * still found, as it was when every refresh scanned.
+ */
+const FULL_SCAN_EVERY_MS = 60_000;
 /** Progress notifications are sent at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 /** Related-code answers kept for hovers and the sidebar. */
@@ -93,6 +99,8 @@ export class FolderIndex {
   private readonly changes = new Coalescer(() => this.requestRefresh('changes'), CHANGES_QUIET_MS, CHANGES_MAX_WAIT_MS);
   /** root-relative paths changed since the last refresh started; 'all' when the folder must be scanned */
   private changedPaths: Set<string> | 'all' = new Set();
+  /** when the last refresh that scanned the whole folder started (0: none yet) */
+  private lastFullScan = 0;
   private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
@@ -272,11 +280,15 @@ export class FolderIndex {
     this.lastProgressSent = Date.now();
     this.emit();
     // file changes alone: the engine looks at those paths only, when that is enough (it scans otherwise)
-    const paths = reason === 'changes' && this.changedPaths !== 'all' ? [...this.changedPaths] : undefined;
+    const started = Date.now();
+    const fullScanDue = started - this.lastFullScan >= FULL_SCAN_EVERY_MS;
+    const paths = reason === 'changes' && this.changedPaths !== 'all' && !fullScanDue ? [...this.changedPaths] : undefined;
     this.changedPaths = new Set();
     try {
       const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
       if (summary.cancelled) this.changedPaths = 'all'; // what it did not finish is found by a scan
+      else if (engine.readOnly) this.changedPaths = 'all'; // another process updates the index meanwhile: once this one may, it scans
+      else if (paths === undefined) this.lastFullScan = started;
       this.refreshes++;
       this.indexed ||= !summary.cancelled;
       this.state = summary.cancelled ? 'stale' : 'ready';

@@ -28,6 +28,8 @@ export interface PathsScan {
 
 /** Names whose change alters which files are taken: a full scan decides. */
 const RULE_FILES = new Set(['.gitignore', '.codescoutignore']);
+/** git's own exclude file, read as rules at the root. */
+const GIT_EXCLUDE = '.git/info/exclude';
 
 /**
  * The scan's verdict on root-relative POSIX paths, or undefined when only a full scan can give it
@@ -41,12 +43,23 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
   const result: PathsScan = { files: [], gone: [] };
   /** folder rel → its rules, or null when it is not walked (left out, or inside .git) */
   const folders = new Map<string, IgnoreRules | null | undefined>();
+  /** folder rel → the names it holds, as listed */
+  const listings = new Map<string, Set<string> | undefined>();
+  const namesOf = (rel: string): Set<string> | undefined => {
+    if (!listings.has(rel)) listings.set(rel, listNames(join(rootAbs, rel)));
+    return listings.get(rel);
+  };
+  /**
+   * Whether the folder `parent` lists `name` exactly: on a case-insensitive file system (or one
+   * that normalises Unicode) lstat finds `Foo.ts` under the name `foo.ts`, which a scan would not take.
+   */
+  const listed = (parent: string, name: string) => namesOf(parent)?.has(name) === true;
 
   /** The rules inside folder `rel`, null when the scan would not enter it, undefined when a full scan must decide. */
   const rulesOf = async (rel: string): Promise<IgnoreRules | null | undefined> => {
     if (folders.has(rel)) return folders.get(rel);
     let rules: IgnoreRules | null | undefined;
-    const names = listNames(join(rootAbs, rel));
+    const names = namesOf(rel);
     if (rel === '') {
       rules = names && (await IgnoreRules.forRoot(rootAbs, (n) => names.has(n)));
     } else {
@@ -57,6 +70,7 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
       if (parent === undefined) rules = undefined;
       else if (parent === null || name === '.git') rules = null;
       else if (info === 'missing') rules = null; // the whole folder is gone
+      else if (!listed(slash === -1 ? '' : rel.slice(0, slash), name)) rules = undefined; // found under another spelling
       else if (info === undefined || !info.isDirectory() || names === undefined) rules = undefined; // unreadable, a link, a file
       else {
         const verdict = parent.test(rel, true);
@@ -74,8 +88,8 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
     if (!isRelative(rel)) return undefined;
     const slash = rel.lastIndexOf('/');
     const name = rel.slice(slash + 1);
-    if (RULE_FILES.has(name) || rel === '.git' || rel.startsWith('.git/')) {
-      if (RULE_FILES.has(name)) return undefined;
+    if (RULE_FILES.has(name) || rel === GIT_EXCLUDE) return undefined;
+    if (rel === '.git' || rel.startsWith('.git/')) {
       result.gone.push(rel); // never indexed
       continue;
     }
@@ -91,6 +105,7 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
       continue;
     }
     if (info === undefined || !info.isFile()) return undefined; // unreadable, a folder, a link, a special file
+    if (!listed(slash === -1 ? '' : rel.slice(0, slash), name)) return undefined; // found under another spelling
     const verdict = rules.test(rel, false);
     if (verdict.ignored && verdict.by === 'default') return undefined;
     if (verdict.ignored || excluded(rel, false) || (include && !include(rel))) {

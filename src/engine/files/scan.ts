@@ -43,6 +43,11 @@ export interface ScanResult {
    * them is unknown, not gone. They are also reported in `skipped`.
    */
   unknownPaths: string[];
+  /**
+   * Whether a symbolic link inside the folder was followed: a file may then be indexed under a
+   * path that is not its own, so a change to the file does not name what the index holds.
+   */
+  followsLinks: boolean;
 }
 
 /** How long the scan works synchronously before it lets other work run (see scanWorkspace). */
@@ -116,7 +121,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const include = options.include?.length ? picomatch(options.include, { dot: true }) : undefined;
   const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : undefined;
-  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, excludedByRules: 0, complete: true, unknownPaths: [] };
+  const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, excludedByRules: 0, complete: true, unknownPaths: [], followsLinks: false };
   const skip = (path: string, reason: SkipReason, detail?: string) =>
     void result.skipped.push(detail === undefined ? { path, reason } : { path, reason, detail });
   /** An entry that exists but could not be examined: skipped, and what is at or under it is unknown, not gone. */
@@ -319,6 +324,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       return;
     }
     links.push({ abs, rel, name, parentReal: folder.real, rules: folder.rules, real, target });
+    result.followsLinks = true;
   };
 
   await enterFolder({ abs: rootAbs, rel: '', real: rootReal }, undefined, rootReal);

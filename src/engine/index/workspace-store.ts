@@ -128,12 +128,13 @@ interface FileChange {
   vectors?: (string | null)[];
 }
 
-/** A change log record: the files a save changed, the catalog's next chunk id and, if they changed, the scan's skips. */
+/** A change log record: the files a save changed, the catalog's next chunk id and, if they changed, the scan's skips and whether it followed links. */
 interface LoggedChange {
   at: string;
   nextId: number;
   files: FileChange[];
   scanSkipped?: Skipped[];
+  followsLinks?: boolean;
 }
 
 export class IndexStorage {
@@ -300,7 +301,12 @@ export class IndexStorage {
     }
     if (files.length === 0 && !uncommitted.scanSkipped) return true; // nothing changed since the last commit
     const at = new Date().toISOString();
-    const change: LoggedChange = { at, nextId: catalog.nextChunkId, files, ...(uncommitted.scanSkipped && { scanSkipped: catalog.scanSkipped }) };
+    const change: LoggedChange = {
+      at,
+      nextId: catalog.nextChunkId,
+      files,
+      ...(uncommitted.scanSkipped && { scanSkipped: catalog.scanSkipped, followsLinks: catalog.followsLinks }),
+    };
     if (base.logBytes + Buffer.byteLength(JSON.stringify(change)) > LOG_MAX_BYTES) return false;
     base.log.append(change);
     base.logBytes = base.log.bytes;
@@ -588,8 +594,10 @@ function parseChange(payload: unknown): LoggedChange | undefined {
   const nextId = field('nextId');
   const files = field('files');
   const scanSkipped = field('scanSkipped');
+  const followsLinks = field('followsLinks');
   if (typeof at !== 'string' || !Number.isSafeInteger(nextId) || !Array.isArray(files)) return undefined;
   if (scanSkipped !== undefined && !Array.isArray(scanSkipped)) return undefined;
+  if (followsLinks !== undefined && typeof followsLinks !== 'boolean') return undefined;
   const changes: FileChange[] = [];
   for (const entry of files) {
     const f = ownFields(entry);
@@ -615,7 +623,13 @@ function parseChange(payload: unknown): LoggedChange | undefined {
     if (!termsOk || !chunks.every((c) => ownFields(c) !== undefined && Number.isSafeInteger(ownFields(c)!('id')))) return undefined;
     changes.push({ path, file: file as FileRecord, chunks: chunks as ChunkRecord[], terms: terms as FileChange['terms'], vectors: vectors as (string | null)[] });
   }
-  return { at, nextId: nextId as number, files: changes, ...(scanSkipped !== undefined && { scanSkipped: scanSkipped as Skipped[] }) };
+  return {
+    at,
+    nextId: nextId as number,
+    files: changes,
+    ...(scanSkipped !== undefined && { scanSkipped: scanSkipped as Skipped[] }),
+    ...(followsLinks !== undefined && { followsLinks }),
+  };
 }
 
 /**
@@ -648,6 +662,7 @@ function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>
     added += entry.chunks!.length;
   }
   if (change.scanSkipped !== undefined) catalog.scanSkipped = change.scanSkipped;
+  if (change.followsLinks !== undefined) catalog.followsLinks = change.followsLinks;
   catalog.advanceNextId(change.nextId);
   return added;
 }
