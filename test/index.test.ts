@@ -659,6 +659,15 @@ describe('EmbeddingCache', () => {
     reopened.close();
   });
 
+  test('getMany finds records past its first read block (4 MB) and at the file\'s last record', () => {
+    const file = path.join(tempDir(), 'embeddings.cache');
+    const count = Math.ceil((4 * 1024 * 1024) / recordBytes) + 50; // past the first block
+    filled(file, count);
+    const cache = EmbeddingCache.open(file, dimension);
+    assert.deepEqual(cache.getMany([keyOf(count - 1), keyOf(count - 60), keyOf(0), keyOf(count)]), [vectorOf(count - 1), vectorOf(count - 60), vectorOf(0), undefined]);
+    cache.close();
+  });
+
   test('vectors put after a search survive reading the records, and a file of another format started afresh', () => {
     for (const otherFormat of [false, true]) {
       const file = path.join(tempDir(), 'embeddings.cache');

@@ -103,13 +103,21 @@ test('search returns exactly the BM25 top k of the live documents, ties at the c
     fc.nat(40).map((id) => ({ kind: 'remove' as const, id })),
     searchOp.map((s) => ({ kind: 'search' as const, ...s })),
     fc.constant({ kind: 'save' as const }), // serialising compacts the index it is called on
+    fc.constant({ kind: 'reload' as const }), // a loaded index removes without knowing each document's terms
+    fc.array(fc.nat(40), { maxLength: 6 }).map((ids) => ({ kind: 'removeMany' as const, ids })),
   );
   fc.assert(
     fc.property(fc.array(step, { maxLength: 60, size: 'max' }), (steps) => {
-      const index = new LexicalIndex();
+      let index = new LexicalIndex();
       const model = new Map<number, Map<string, number>>();
       for (const s of steps) {
-        if (s.kind === 'add') {
+        if (s.kind === 'reload') {
+          index = LexicalIndex.deserialize(index.serialize());
+        } else if (s.kind === 'removeMany') {
+          const present = new Set(s.ids.filter((id) => model.has(id)));
+          assert.equal(index.removeMany(s.ids), present.size);
+          for (const id of present) model.delete(id);
+        } else if (s.kind === 'add') {
           index.add(s.id, fieldsOf(s));
           model.set(s.id, termFrequencies(s));
         } else if (s.kind === 'remove') {
@@ -123,6 +131,8 @@ test('search returns exactly the BM25 top k of the live documents, ties at the c
           const hits = index.search(s.query, s.k, (id) => (asked.push(id), filter(id)));
           assert.deepEqual(hits, referenceSearch(model, s.query, s.k, filter));
           assert.ok(asked.every((id) => model.has(id)), 'the filter is only asked about live documents');
+          for (const w of s.query) assert.equal(index.hasTerm(w), [...model.values()].some((tf) => tf.has(w)), `hasTerm(${w})`);
+          assert.equal(index.size, model.size);
         }
       }
     }),
@@ -179,4 +189,41 @@ test('a filter that searches the same index again gets the answers of two separa
   assert.ok(nested.length > 0);
   for (const answer of nested) assert.deepEqual(answer, referenceSearch(model, ['retry', 'request'], 2, all));
   assert.deepEqual(index.search(['file'], 4), referenceSearch(model, ['file'], 4, all), 'and the index searches as before afterwards');
+});
+
+test('a loaded index stays exact through removals by passes, then by the table, and compaction with documents added since loading', () => {
+  const words = ['parse', 'config', 'read', 'file', 'retry', 'open'];
+  const docOf = (id: number) => ({ name: [words[id % 6]], body: [words[(id * 7) % 6], words[(id * 5) % 6], 'x'.repeat(1 + (id % 4))] });
+  const built = new LexicalIndex();
+  const model = new Map<number, Map<string, number>>();
+  for (let id = 0; id < 3000; id++) {
+    built.add(id, fieldsOf(docOf(id)));
+    model.set(id, termFrequencies(docOf(id)));
+  }
+  const index = LexicalIndex.deserialize(built.serialize());
+  for (let id = 3000; id < 3300; id++) {
+    index.add(id, fieldsOf(docOf(id))); // added after loading
+    model.set(id, termFrequencies(docOf(id)));
+  }
+  const all = () => true;
+  const check = () => {
+    for (const q of [['parse', 'xx'], ['retry', 'file', 'xxxx'], ['open']]) assert.deepEqual(index.search(q, 30), referenceSearch(model, q, 30, all), q.join(' '));
+  };
+  // ten batches mixing loaded and late documents: the first ones by passes, the rest by the table; enough to compact
+  for (let batch = 0; batch < 10; batch++) {
+    const ids = Array.from({ length: 130 }, (_, i) => (batch * 130 + i) * 2 + (i % 2 === 0 ? 0 : 1)).filter((id) => id < 3300);
+    const late = Array.from({ length: 3 }, (_, i) => 3000 + batch * 10 + i);
+    const present = [...ids, ...late].filter((id) => model.has(id));
+    assert.equal(index.removeMany([...ids, ...late]), new Set(present).size);
+    for (const id of present) model.delete(id);
+    check();
+  }
+  for (let id = 4000; id < 4050; id++) {
+    index.add(id, fieldsOf(docOf(id)));
+    model.set(id, termFrequencies(docOf(id)));
+  }
+  index.removeMany([4001, 3290, 3291]);
+  for (const id of [4001, 3290, 3291]) model.delete(id);
+  check();
+  assert.equal(index.size, model.size);
 });

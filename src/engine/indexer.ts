@@ -347,10 +347,9 @@ function recordSkip(state: LoadedIndex, file: ScannedFile, reason: SkipReason, d
 
 /** Removes a file's chunks from the catalog and both indexes. */
 function dropFile(state: LoadedIndex, path: string): void {
-  for (const id of state.catalog.removeFile(path)) {
-    state.lexical.remove(id);
-    state.vectors?.remove(id);
-  }
+  const ids = state.catalog.removeFile(path);
+  state.lexical.removeMany(ids); // at once: a loaded index finds a file's entries in one pass
+  for (const id of ids) state.vectors?.remove(id);
 }
 
 /** Vectors for every chunk of `parsed`, in order: from the cache where possible, else from the model. */

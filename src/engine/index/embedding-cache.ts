@@ -33,6 +33,8 @@ const MAGIC = 0x43455343; // 'CSEC'
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 16;
 const CHECKSUM_BYTES = 4;
+/** How much of the file {@link EmbeddingCache.getMany} reads at a time when it searches without reading the records. */
+const SEARCH_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** The cache key of a text embedded by a model: SHA-256(model id, NUL, text). */
 export function embeddingKey(modelId: string, text: string): Buffer {
@@ -128,13 +130,11 @@ export class EmbeddingCache {
     keys.forEach(checkKey);
     if (this.loaded || this.searched) return keys.map((key) => this.get(key));
     this.searched = true;
-    let data: Buffer;
-    try {
-      data = readRegularFile(this.filePath);
-    } catch {
-      return keys.map((key) => this.get(key)); // reading the records reports or repairs what is wrong
+    const head = Buffer.alloc(HEADER_BYTES);
+    const fd = this.fd!;
+    if (fs.readSync(fd, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !head.equals(this.header())) {
+      return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
     }
-    if (!this.header().equals(data.subarray(0, HEADER_BYTES))) return keys.map((key) => this.get(key));
     const found: (Float32Array | undefined)[] = keys.map((key) => this.unreadPuts.get(keyString(key))?.slice());
     // the keys by their first four bytes, so that most records are passed over after one read
     const byPrefix = new Map<number, number[]>();
@@ -142,18 +142,25 @@ export class EmbeddingCache {
       const prefix = Buffer.from(key.buffer, key.byteOffset, 4).readUInt32LE(0);
       byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), i]);
     });
-    for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
-      const candidates = byPrefix.get(data.readUInt32LE(start));
-      if (candidates === undefined) continue;
-      const record = data.subarray(start, start + this.recordBytes);
-      const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
-      for (const i of candidates) {
-        if (found[i] !== undefined || !record.subarray(0, EMBEDDING_KEY_BYTES).equals(keys[i])) continue;
-        if (checksum(payload) !== record.readUInt32LE(payload.length)) break; // a damaged record is no answer
-        const vector = new Float32Array(this.dimension);
-        payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
-        found[i] = vector;
+    // in blocks of whole records: searching a large cache does not hold it in memory
+    const block = Buffer.allocUnsafe(this.recordBytes * Math.max(1, Math.floor(SEARCH_BLOCK_BYTES / this.recordBytes)));
+    for (let position = HEADER_BYTES; ; ) {
+      const read = readFully(fd, block, position);
+      for (let start = 0; start + this.recordBytes <= read; start += this.recordBytes) {
+        const candidates = byPrefix.get(block.readUInt32LE(start));
+        if (candidates === undefined) continue;
+        const record = block.subarray(start, start + this.recordBytes);
+        const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
+        for (const i of candidates) {
+          if (found[i] !== undefined || !record.subarray(0, EMBEDDING_KEY_BYTES).equals(keys[i])) continue;
+          if (checksum(payload) !== record.readUInt32LE(payload.length)) break; // a damaged record is no answer
+          const vector = new Float32Array(this.dimension);
+          payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
+          found[i] = vector;
+        }
       }
+      if (read < block.length) break;
+      position += read;
     }
     return found;
   }
@@ -378,6 +385,17 @@ const sha256: (data: Uint8Array) => Buffer =
   typeof (crypto as { hash?: unknown }).hash === 'function'
     ? (data) => (crypto as unknown as { hash(algorithm: string, data: Uint8Array, encoding: 'buffer'): Buffer }).hash('sha256', data, 'buffer')
     : (data) => createHash('sha256').update(data).digest();
+
+/** Reads up to `buffer.length` bytes at `position`, fewer only at the end of the file. */
+function readFully(fd: number, buffer: Buffer, position: number): number {
+  let total = 0;
+  while (total < buffer.length) {
+    const n = fs.readSync(fd, buffer, total, buffer.length - total, position + total);
+    if (n === 0) break;
+    total += n;
+  }
+  return total;
+}
 
 function checkKey(key: Uint8Array): void {
   if (key.length !== EMBEDDING_KEY_BYTES) throw new RangeError(`embedding cache keys are ${EMBEDDING_KEY_BYTES} bytes, got ${key.length}`);

@@ -492,12 +492,9 @@ export class IndexStorage {
       if (vector === undefined) stale.add(chunk.path);
       else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
     }
-    for (const path of stale) {
-      for (const id of state.catalog.removeFile(path)) {
-        state.lexical.remove(id);
-        vectors.remove(id);
-      }
-    }
+    const removed = [...stale].flatMap((path) => state.catalog.removeFile(path));
+    state.lexical.removeMany(removed);
+    for (const id of removed) vectors.remove(id);
     const again = stale.size === 0 ? 'all from the embedding cache' : `${stale.size} file${stale.size === 1 ? '' : 's'} to parse and embed again, the rest from the embedding cache`;
     log(`${built}; adding the vectors of ${this.embedder.id} (${again})`);
     return { ...state, vectors, saved: false, committed: undefined };
@@ -641,10 +638,9 @@ function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>
   const { catalog, lexical, vectors } = state;
   let added = 0;
   for (const entry of change.files) {
-    for (const id of catalog.removeFile(entry.path)) {
-      lexical.remove(id);
-      vectors?.remove(id);
-    }
+    const removed = catalog.removeFile(entry.path);
+    lexical.removeMany(removed);
+    for (const id of removed) vectors?.remove(id);
     if (entry.file === undefined) continue;
     catalog.restoreFile(entry.path, entry.file, entry.chunks!, change.nextId);
     entry.chunks!.forEach((chunk, i) => {
