@@ -231,6 +231,31 @@ describe('saves committed as logged changes', () => {
     );
   });
 
+  test('a file touched but unchanged is logged as its new time only, and replayed as such', async () => {
+    const root = await temp.make('log-touch');
+    const indexDir = path.join(await temp.make('log-touch-index'), 'index');
+    const files = new Files(root);
+    for (let i = 0; i < 3; i++) await files.add();
+    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
+    try {
+      await engine.refresh();
+      await files.apply({ kind: 'touch', pick: 1 });
+      const summary = await engine.refresh();
+      assert.equal(summary.filesParsed, 0);
+      const { generation, checksum } = committedLog(indexDir);
+      const log = readChangeLog(indexDir, generation, checksum);
+      assert.ok(log && 'payloads' in log);
+      assert.deepEqual((log.payloads.at(-1) as { files: unknown[] }).files, [{ path: 'pkg/mod_1.py', touched: { size: statSync(path.join(root, 'pkg/mod_1.py')).size, mtimeMs: statSync(path.join(root, 'pkg/mod_1.py')).mtimeMs } }]);
+      const cleanDir = path.join(await temp.make('log-touch-clean'), 'index');
+      const clean = await Engine.open(root, { indexDir: cleanDir, model: modelDir, log: () => {} });
+      await clean.refresh();
+      await clean.close();
+      assert.equal((await contents(root, indexDir, embedder)).text, (await contents(root, cleanDir, embedder)).text);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('the previous generation keeps its log for its readers, also when a crashed commit left a generation number unused', async () => {
     const root = await temp.make('log-gap');
     const indexDir = path.join(await temp.make('log-gap-index'), 'index');

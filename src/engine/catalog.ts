@@ -49,6 +49,8 @@ export class Catalog {
   private changes = 0;
   /** paths added, removed or re-recorded since {@link markCommitted}, and whether `scanSkipped` changed */
   private readonly uncommittedPaths = new Set<string>();
+  /** the uncommitted paths whose only change is a new size and modification time (touchFile) */
+  private readonly touchedOnly = new Set<string>();
   private uncommittedScanSkips = false;
   /** XOR of the hashes of the catalog's paths, kept by addFile, removeFile and deserialize */
   private pathHashes = 0;
@@ -83,13 +85,14 @@ export class Catalog {
   }
 
   /** What changed since the last commit: the paths whose records differ, and whether the scan's skips did. */
-  uncommitted(): { paths: ReadonlySet<string>; scanSkipped: boolean } {
-    return { paths: this.uncommittedPaths, scanSkipped: this.uncommittedScanSkips };
+  uncommitted(): { paths: ReadonlySet<string>; touchedOnly: ReadonlySet<string>; scanSkipped: boolean } {
+    return { paths: this.uncommittedPaths, touchedOnly: this.touchedOnly, scanSkipped: this.uncommittedScanSkips };
   }
 
   /** Forgets what changed: the catalog as it is now has been committed. */
   markCommitted(): void {
     this.uncommittedPaths.clear();
+    this.touchedOnly.clear();
     this.uncommittedScanSkips = false;
   }
 
@@ -116,6 +119,7 @@ export class Catalog {
     if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
     this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
     this.uncommittedPaths.add(path);
+    this.touchedOnly.delete(path);
     return records;
   }
 
@@ -158,6 +162,7 @@ export class Catalog {
     const known = this.files.get(path);
     if (!known) return;
     this.files.set(path, { ...known, size, mtimeMs });
+    if (!this.uncommittedPaths.has(path)) this.touchedOnly.add(path);
     this.uncommittedPaths.add(path);
   }
 
@@ -170,6 +175,7 @@ export class Catalog {
     this.files.delete(path);
     this.pathHashes ^= pathHash(path);
     this.uncommittedPaths.add(path);
+    this.touchedOnly.delete(path);
     return file.chunkIds;
   }
 

@@ -131,7 +131,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if ('skipped' in scan) {
     dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
     if (dirty) catalog.scanSkipped = scan.skipped;
-    catalog.followsLinks = scan.followsLinks;
+    if (catalog.followsLinks !== scan.followsLinks) {
+      catalog.followsLinks = scan.followsLinks;
+      dirty = true;
+    }
   } else {
     // the paths looked at are taken or gone: the skips the last scan reported at or under them no longer hold
     const looked = goneAmong([...scan.gone, ...scan.files.map((f) => f.path)]);

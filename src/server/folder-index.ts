@@ -257,6 +257,7 @@ export class FolderIndex {
 
   /** Git's bookkeeping and the index's own files (when it lives inside the folder) never change what is indexed. */
   private mayAffectIndex(path: string): boolean {
+    if (path === '.git/info/exclude') return true; // git's own ignore rules
     if (path === '.git' || path.startsWith('.git/')) return false;
     if (!this.engine) return true;
     const indexDir = pathInside(this.root, this.engine.indexDir);

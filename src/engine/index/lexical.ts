@@ -223,7 +223,7 @@ export class LexicalIndex {
     }
     if (slots.length === 0) return 0;
     const unknown = this.docTerms === undefined ? slots.filter((slot) => !this.lateTerms.has(slot)) : [];
-    if (unknown.length > 0 && this.removalPasses >= MAX_REMOVAL_PASSES) this.postingsOf(slots[0]); // builds the table
+    if (unknown.length > 0 && this.removalPasses >= MAX_REMOVAL_PASSES) this.postingsOf(unknown[0]); // builds the table
     const decrement = (posting: Posting, by: number) => {
       posting.live -= by;
       if (posting.live === 0) this.postings.delete(posting.term);

@@ -117,9 +117,13 @@ type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 're
   modelId?: string | null;
 };
 
-/** One file's change as the log records it: gone (no `file`), or its record, chunks, terms and vectors. */
+/**
+ * One file's change as the log records it: gone (no `file`); only touched (`touched`: its new size
+ * and modification time, its chunks unchanged); or its record, chunks, terms and vectors.
+ */
 interface FileChange {
   path: string;
+  touched?: { size: number; mtimeMs: number };
   file?: FileRecord;
   chunks?: ChunkRecord[];
   /** per chunk: its lexical terms and length (LexicalIndex.documentTerms) */
@@ -281,6 +285,10 @@ export class IndexStorage {
       const file = catalog.files.get(path);
       if (file === undefined) {
         files.push({ path });
+        continue;
+      }
+      if (uncommitted.touchedOnly.has(path)) {
+        files.push({ path, touched: { size: file.size, mtimeMs: file.mtimeMs } });
         continue;
       }
       chunks += file.chunkIds.length;
@@ -600,6 +608,15 @@ function parseChange(payload: unknown): LoggedChange | undefined {
     const f = ownFields(entry);
     const path = f?.('path');
     if (!f || typeof path !== 'string') return undefined;
+    const touched = f('touched');
+    if (touched !== undefined) {
+      const t = ownFields(touched);
+      const size = t?.('size');
+      const mtimeMs = t?.('mtimeMs');
+      if (!Number.isSafeInteger(size) || typeof mtimeMs !== 'number' || !Number.isFinite(mtimeMs)) return undefined;
+      changes.push({ path, touched: { size: size as number, mtimeMs } });
+      continue;
+    }
     const file = f('file');
     if (file === undefined) {
       changes.push({ path });
@@ -638,6 +655,11 @@ function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>
   const { catalog, lexical, vectors } = state;
   let added = 0;
   for (const entry of change.files) {
+    if (entry.touched !== undefined) {
+      if (!catalog.files.has(entry.path)) throw new Error(`${entry.path} was touched but is not in the index`);
+      catalog.touchFile(entry.path, entry.touched.size, entry.touched.mtimeMs);
+      continue;
+    }
     const removed = catalog.removeFile(entry.path);
     lexical.removeMany(removed);
     for (const id of removed) vectors?.remove(id);
