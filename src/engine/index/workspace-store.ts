@@ -462,15 +462,18 @@ export class IndexStorage {
       const why = read === undefined ? 'it is missing' : 'damaged' in read ? read.damaged : '';
       log(`the change log of the index in ${this.dir} is damaged (${why}); the files it recorded will be indexed again`);
     }
-    for (const payload of changes?.payloads ?? []) {
-      const change = parseChange(payload);
-      if (change === undefined) throw new IndexCorruptError(`${logFile} holds a change of an unknown shape`, this.dir);
-      try {
-        logChunks += applyChange({ catalog, lexical, vectors }, change);
-      } catch (err) {
-        throw new IndexCorruptError(`${logFile} does not fit the index: ${(err as Error).message}`, this.dir);
+    const replay = new Replay();
+    try {
+      for (const payload of changes?.payloads ?? []) {
+        const change = parseChange(payload);
+        if (change === undefined) throw new IndexCorruptError(`${logFile} holds a change of an unknown shape`, this.dir);
+        logChunks += replay.apply(catalog, change);
+        updatedAt = change.at;
       }
-      updatedAt = change.at;
+      replay.finish(lexical, vectors);
+    } catch (err) {
+      if (err instanceof IndexCorruptError) throw err;
+      throw new IndexCorruptError(`${logFile} does not fit the index: ${(err as Error).message}`, this.dir);
     }
     catalog.markCommitted();
     checkCounts();
@@ -647,42 +650,56 @@ function parseChange(payload: unknown): LoggedChange | undefined {
 }
 
 /**
- * Applies one logged change to a loaded generation, as the indexer made it: each file's old
- * chunks out, its recorded ones in (ids, terms and vectors as they were). Returns the number of
- * chunks it added. Throws when the change does not fit the index.
+ * Applies logged changes to a loaded generation, as the indexer made them: each file's old
+ * chunks out, its recorded ones in (ids, terms and vectors as they were). The catalog follows
+ * each change at once; the lexical and vector indexes get the net result at the end, in one
+ * removal (a loaded lexical index finds removed documents in a pass over its postings, so a log
+ * of many small changes costs one pass) and then the additions in their order. A chunk a later
+ * change removes again is never added. Throws when a change does not fit the index.
  */
-function applyChange(state: Pick<LoadedIndex, 'catalog' | 'lexical' | 'vectors'>, change: LoggedChange): number {
-  const { catalog, lexical, vectors } = state;
-  let added = 0;
-  for (const entry of change.files) {
-    if (entry.touched !== undefined) {
-      if (!catalog.files.has(entry.path)) throw new Error(`${entry.path} was touched but is not in the index`);
-      catalog.touchFile(entry.path, entry.touched.size, entry.touched.mtimeMs);
-      continue;
+class Replay {
+  private readonly removed: number[] = [];
+  /** by chunk id, in the order added: what is to be added */
+  private readonly added = new Map<number, { terms: [string, number][]; length: number; vector: string | null }>();
+
+  /** Applies one change to the catalog and records its index updates; returns the chunks it added. */
+  apply(catalog: Catalog, change: LoggedChange): number {
+    let count = 0;
+    for (const entry of change.files) {
+      if (entry.touched !== undefined) {
+        if (!catalog.files.has(entry.path)) throw new Error(`${entry.path} was touched but is not in the index`);
+        catalog.touchFile(entry.path, entry.touched.size, entry.touched.mtimeMs);
+        continue;
+      }
+      for (const id of catalog.removeFile(entry.path)) {
+        if (!this.added.delete(id)) this.removed.push(id);
+      }
+      if (entry.file === undefined) continue;
+      catalog.restoreFile(entry.path, entry.file, entry.chunks!, change.nextId);
+      entry.chunks!.forEach((chunk, i) => this.added.set(chunk.id, { ...entry.terms![i], vector: entry.vectors![i] }));
+      count += entry.chunks!.length;
     }
-    const removed = catalog.removeFile(entry.path);
-    lexical.removeMany(removed);
-    for (const id of removed) vectors?.remove(id);
-    if (entry.file === undefined) continue;
-    catalog.restoreFile(entry.path, entry.file, entry.chunks!, change.nextId);
-    entry.chunks!.forEach((chunk, i) => {
-      const { terms, length } = entry.terms![i];
-      lexical.restore(chunk.id, terms, length);
-      const vector = entry.vectors![i];
+    if (change.scanSkipped !== undefined) catalog.scanSkipped = change.scanSkipped;
+    if (change.followsLinks !== undefined) catalog.followsLinks = change.followsLinks;
+    catalog.advanceNextId(change.nextId);
+    return count;
+  }
+
+  /** Applies the recorded updates to the lexical and vector indexes. */
+  finish(lexical: LexicalIndex, vectors: VectorIndex | undefined): void {
+    lexical.removeMany(this.removed);
+    for (const id of this.removed) vectors?.remove(id);
+    for (const [id, { terms, length, vector }] of this.added) {
+      lexical.restore(id, terms, length);
       if (vectors !== undefined && vector !== null) {
         const bytes = Buffer.from(vector, 'base64');
-        if (bytes.length !== vectors.dimension * 4) throw new Error(`the vector of chunk ${chunk.id} has ${bytes.length} bytes`);
+        if (bytes.length !== vectors.dimension * 4) throw new Error(`the vector of chunk ${id} has ${bytes.length} bytes`);
         const unit = new Float32Array(vectors.dimension);
         new Uint8Array(unit.buffer).set(bytes);
-        vectors.restore(chunk.id, unit);
+        vectors.restore(id, unit);
       }
-    });
-    added += entry.chunks!.length;
+    }
   }
-  if (change.scanSkipped !== undefined) catalog.scanSkipped = change.scanSkipped;
-  if (change.followsLinks !== undefined) catalog.followsLinks = change.followsLinks;
-  catalog.advanceNextId(change.nextId);
-  return added;
 }
 
 /**
