@@ -193,6 +193,26 @@ describe('saves committed as logged changes', () => {
   });
   after(() => embedder?.dispose());
 
+  /** A workspace of `count` files and its engine (the tiny model), indexed once; the caller closes the engine. */
+  async function indexedFiles(label: string, count: number): Promise<{ root: string; indexDir: string; files: Files; engine: Engine }> {
+    const root = await temp.make(label);
+    const indexDir = path.join(await temp.make(`${label}-index`), 'index');
+    const files = new Files(root);
+    for (let i = 0; i < count; i++) await files.add();
+    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
+    await engine.refresh();
+    return { root, indexDir, files, engine };
+  }
+
+  /** A clean index of `root` in a new folder, which it returns. */
+  async function cleanIndex(root: string): Promise<string> {
+    const cleanDir = path.join(await temp.make('log-clean'), 'index');
+    const clean = await Engine.open(root, { indexDir: cleanDir, model: modelDir, log: () => {} });
+    await clean.refresh();
+    await clean.close();
+    return cleanDir;
+  }
+
   const step = fc.record({ kind: fc.constantFrom('add', 'edit', 'delete', 'touch'), pick: fc.nat(50) }) as fc.Arbitrary<Step>;
 
   test('after every refresh, the stored index (generation + log) equals a clean index of the same files', async () => {
@@ -208,10 +228,7 @@ describe('saves committed as logged changes', () => {
           for (const round of rounds) {
             for (const s of round) await files.apply(s);
             await engine.refresh();
-            const cleanDir = path.join(await temp.make('log-clean'), 'index');
-            const clean = await Engine.open(root, { indexDir: cleanDir, model: modelDir, log: () => {} });
-            await clean.refresh();
-            await clean.close();
+            const cleanDir = await cleanIndex(root);
             const [stored, expected] = [await contents(root, indexDir, embedder), await contents(root, cleanDir, embedder)];
             assert.equal(stored.text, expected.text);
             // ids are never reused: the loaded catalog's next id is the writer's, deletions included
@@ -232,13 +249,8 @@ describe('saves committed as logged changes', () => {
   });
 
   test('a file touched but unchanged is logged as its new time only, and replayed as such', async () => {
-    const root = await temp.make('log-touch');
-    const indexDir = path.join(await temp.make('log-touch-index'), 'index');
-    const files = new Files(root);
-    for (let i = 0; i < 3; i++) await files.add();
-    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
+    const { root, indexDir, files, engine } = await indexedFiles('log-touch', 3);
     try {
-      await engine.refresh();
       await files.apply({ kind: 'touch', pick: 1 });
       const summary = await engine.refresh();
       assert.equal(summary.filesParsed, 0);
@@ -246,10 +258,7 @@ describe('saves committed as logged changes', () => {
       const log = readChangeLog(indexDir, generation, checksum);
       assert.ok(log && 'payloads' in log);
       assert.deepEqual((log.payloads.at(-1) as { files: unknown[] }).files, [{ path: 'pkg/mod_1.py', touched: { size: statSync(path.join(root, 'pkg/mod_1.py')).size, mtimeMs: statSync(path.join(root, 'pkg/mod_1.py')).mtimeMs } }]);
-      const cleanDir = path.join(await temp.make('log-touch-clean'), 'index');
-      const clean = await Engine.open(root, { indexDir: cleanDir, model: modelDir, log: () => {} });
-      await clean.refresh();
-      await clean.close();
+      const cleanDir = await cleanIndex(root);
       assert.equal((await contents(root, indexDir, embedder)).text, (await contents(root, cleanDir, embedder)).text);
     } finally {
       await engine.close();
@@ -257,13 +266,8 @@ describe('saves committed as logged changes', () => {
   });
 
   test('the previous generation keeps its log for its readers, also when a crashed commit left a generation number unused', async () => {
-    const root = await temp.make('log-gap');
-    const indexDir = path.join(await temp.make('log-gap-index'), 'index');
-    const files = new Files(root);
-    for (let i = 0; i < 3; i++) await files.add();
-    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
+    const { root, indexDir, files, engine } = await indexedFiles('log-gap', 3);
     try {
-      await engine.refresh();
       await files.apply({ kind: 'edit', pick: 0 });
       await engine.refresh(); // logged
       const first = committedLog(indexDir);
@@ -331,21 +335,13 @@ describe('saves committed as logged changes', () => {
   });
 
   test('a missing, foreign or damaged log is reported, and only its changes are indexed again; garbage after a header is a torn tail', async () => {
-    const root = await temp.make('log-stale');
-    const indexDir = path.join(await temp.make('log-stale-index'), 'index');
-    const files = new Files(root);
-    for (let i = 0; i < 3; i++) await files.add();
-    const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {} });
-    await engine.refresh();
+    const { root, indexDir, files, engine } = await indexedFiles('log-stale', 3);
     await files.apply({ kind: 'edit', pick: 0 });
     await engine.refresh(); // logged
     await engine.close();
     const { file, generation, checksum } = committedLog(indexDir);
     const logged = readFileSync(file);
-    const cleanDir = path.join(await temp.make('log-stale-clean'), 'index');
-    const clean = await Engine.open(root, { indexDir: cleanDir, model: modelDir, log: () => {} });
-    await clean.refresh();
-    await clean.close();
+    const cleanDir = await cleanIndex(root);
     const expected = (await contents(root, cleanDir, embedder)).text;
     const cases: [string, () => void, RegExp | undefined][] = [
       ['missing', () => rmSync(file), /is damaged \(it is missing\); the files it recorded will be indexed again/],

@@ -459,7 +459,7 @@ function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previo
 }
 
 /** Whether a temporary file named by {@link writeFileAtomic} (`.name.<pid>.<hex>.tmp`) belongs to no running process. */
-function tempOfDeadProcess(file: string): boolean {
+export function tempOfDeadProcess(file: string): boolean {
   const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(file)?.[1]);
   if (!Number.isSafeInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return false;
@@ -472,7 +472,7 @@ function tempOfDeadProcess(file: string): boolean {
 }
 
 /** Deletion is cleanup: a file held open elsewhere (Windows) is left for the next commit. */
-function removeBestEffort(filePath: string): void {
+export function removeBestEffort(filePath: string): void {
   try {
     fs.rmSync(filePath, { force: true });
   } catch {

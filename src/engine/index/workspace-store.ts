@@ -32,7 +32,7 @@ import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile } from './store';
+import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
@@ -721,25 +721,7 @@ function removeOldLogs(dir: string, manifest: { generation: number; retained: re
   }
   for (const name of names) {
     const match = CHANGE_LOG_NAME.exec(name);
-    const stale = match ? !kept.has(Number(match[1])) : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && !processAlive(name);
-    if (!stale) continue;
-    try {
-      fs.rmSync(join(dir, name), { force: true });
-    } catch {
-      // left for the next commit
-    }
-  }
-}
-
-/** Whether the process that named a temporary file `.name.<pid>.<hex>.tmp` is still running. */
-function processAlive(tempName: string): boolean {
-  const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(tempName)?.[1]);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) !== 'ESRCH';
+    const stale = match ? !kept.has(Number(match[1])) : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
+    if (stale) removeBestEffort(join(dir, name));
   }
 }
