@@ -248,6 +248,20 @@ describe('saves committed as logged changes', () => {
     );
   });
 
+  test('a log deleted while the engine runs: the next save writes a new generation instead', async () => {
+    const { root, indexDir, files, engine } = await indexedFiles('log-deleted', 3);
+    try {
+      const first = committedLog(indexDir);
+      rmSync(first.file);
+      await files.apply({ kind: 'edit', pick: 0 });
+      await engine.refresh();
+      assert.equal(committedLog(indexDir).generation, first.generation + 1);
+      assert.equal((await contents(root, indexDir, embedder)).text, (await contents(root, await cleanIndex(root), embedder)).text);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('a file touched but unchanged is logged as its new time only, and replayed as such', async () => {
     const { root, indexDir, files, engine } = await indexedFiles('log-touch', 3);
     try {

@@ -316,7 +316,13 @@ export class IndexStorage {
       ...(uncommitted.scanSkipped && { scanSkipped: catalog.scanSkipped, followsLinks: catalog.followsLinks }),
     };
     if (base.logBytes + Buffer.byteLength(JSON.stringify(change)) > LOG_MAX_BYTES) return false;
-    base.log.append(change);
+    try {
+      base.log.append(change);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      state.committed = undefined; // the log was deleted under this process: a new generation holds the change
+      return false;
+    }
     base.logBytes = base.log.bytes;
     base.logChunks = chunks;
     state.updatedAt = at;
