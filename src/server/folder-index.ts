@@ -283,7 +283,7 @@ export class FolderIndex {
     // file changes alone: the engine looks at those paths only, when that is enough (it scans otherwise)
     const started = Date.now();
     const fullScanDue = started - this.lastFullScan >= FULL_SCAN_EVERY_MS;
-    const paths = reason === 'changes' && this.changedPaths !== 'all' && !fullScanDue ? [...this.changedPaths] : undefined;
+    const paths = reason === 'changes' && this.changedPaths !== 'all' && this.changedPaths.size > 0 && !fullScanDue ? [...this.changedPaths] : undefined;
     this.changedPaths = new Set();
     try {
       const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
