@@ -137,7 +137,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     }
   } else {
     // the paths looked at are taken or gone: the skips the last scan reported at or under them no longer hold
-    const looked = goneAmong([...scan.gone, ...scan.files.map((f) => f.path)]);
+    const looked = atOrUnder([...scan.gone, ...scan.files.map((f) => f.path)]);
     const skipped = catalog.scanSkipped.filter((s) => !looked(s.path));
     if (skipped.length !== catalog.scanSkipped.length) {
       catalog.scanSkipped = skipped;
@@ -145,16 +145,14 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     }
   }
 
-  const gone = 'gone' in scan ? goneAmong(scan.gone) : goneIn(scan);
-  // a partial scan: its gone paths, and what the index holds under a path that is now a file (a folder replaced by a file)
-  const candidates = 'gone' in scan ? [...catalog.pathsUnder(scan.gone), ...catalog.pathsUnder(scan.files.map((f) => f.path), false)] : [...catalog.files.keys()];
-  const replaced = 'gone' in scan ? goneAmong(scan.files.map((f) => f.path)) : () => false;
-  for (const path of candidates) {
-    if (gone(path) || (replaced(path) && !scan.files.some((f) => f.path === path))) {
-      dropFile(state, path);
-      summary.filesRemoved++;
-      dirty = true;
-    }
+  // a partial scan drops its gone paths and what the index holds under a path that is now a file (a folder replaced by a file)
+  const dropped = 'gone' in scan
+    ? [...catalog.pathsUnder(scan.gone), ...catalog.pathsUnder(scan.files.map((f) => f.path), false)]
+    : [...catalog.files.keys()].filter(goneIn(scan));
+  for (const path of dropped) {
+    dropFile(state, path);
+    summary.filesRemoved++;
+    dirty = true;
   }
 
   const todo = scan.files.filter((f) => {
@@ -284,8 +282,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   return finish(summary, catalog, started);
 }
 
-/** Whether a path is at or under one of the paths a scan of those paths found gone (see files/scan-paths.ts). */
-function goneAmong(paths: readonly string[]): (path: string) => boolean {
+/** Whether a path is one of `paths` or lies under one of them. */
+function atOrUnder(paths: readonly string[]): (path: string) => boolean {
   const gone = new Set(paths);
   return (path) => gone.has(path) || paths.some((p) => path.startsWith(`${p}/`));
 }

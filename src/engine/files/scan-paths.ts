@@ -53,28 +53,26 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
    * Whether the folder `parent` lists `name` exactly: on a case-insensitive file system (or one
    * that normalises Unicode) lstat finds `Foo.ts` under the name `foo.ts`, which a scan would not take.
    */
-  const listed = (parent: string, name: string) => namesOf(parent)?.has(name) === true;
+  const listed = (rel: string) => namesOf(parentOf(rel))?.has(rel.slice(rel.lastIndexOf('/') + 1)) === true;
 
   /** The rules inside folder `rel`, null when the scan would not enter it, undefined when a full scan must decide. */
   const rulesOf = async (rel: string): Promise<IgnoreRules | null | undefined> => {
     if (folders.has(rel)) return folders.get(rel);
     let rules: IgnoreRules | null | undefined;
-    const names = namesOf(rel);
     if (rel === '') {
+      const names = namesOf(rel);
       rules = names && (await IgnoreRules.forRoot(rootAbs, (n) => names.has(n)));
     } else {
-      const slash = rel.lastIndexOf('/');
-      const parent = await rulesOf(slash === -1 ? '' : rel.slice(0, slash));
-      const name = rel.slice(slash + 1);
+      const parent = await rulesOf(parentOf(rel));
       const info = parent ? statOf(join(rootAbs, rel)) : undefined;
       if (parent === undefined) rules = undefined;
-      else if (parent === null || name === '.git') rules = null;
+      else if (parent === null || rel === '.git' || rel.endsWith('/.git')) rules = null;
       else if (info === 'missing') rules = null; // the whole folder is gone
-      else if (!listed(slash === -1 ? '' : rel.slice(0, slash), name)) rules = undefined; // found under another spelling
-      else if (info === undefined || !info.isDirectory() || names === undefined) rules = undefined; // unreadable, a link, a file
+      else if (info === undefined || !info.isDirectory() || !listed(rel)) rules = undefined; // unreadable, a link, a file, another spelling
       else {
         const verdict = parent.test(rel, true);
-        if (verdict.ignored && verdict.by === 'default') rules = undefined; // the scan reports such folders
+        const names = namesOf(rel);
+        if (names === undefined || (verdict.ignored && verdict.by === 'default')) rules = undefined; // unlistable; or reported by the scan
         else if (verdict.ignored || excluded(rel, true)) rules = null;
         else rules = await parent.child(join(rootAbs, rel), rel, (n) => names.has(n));
       }
@@ -86,14 +84,13 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
 
   for (const rel of paths) {
     if (!isRelative(rel)) return undefined;
-    const slash = rel.lastIndexOf('/');
-    const name = rel.slice(slash + 1);
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
     if (RULE_FILES.has(name) || rel === GIT_EXCLUDE) return undefined;
     if (rel === '.git' || rel.startsWith('.git/')) {
       result.gone.push(rel); // never indexed
       continue;
     }
-    const rules = await rulesOf(slash === -1 ? '' : rel.slice(0, slash));
+    const rules = await rulesOf(parentOf(rel));
     if (rules === undefined) return undefined;
     if (rules === null) {
       result.gone.push(rel);
@@ -105,7 +102,7 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
       continue;
     }
     if (info === undefined || !info.isFile()) return undefined; // unreadable, a folder, a link, a special file
-    if (!listed(slash === -1 ? '' : rel.slice(0, slash), name)) return undefined; // found under another spelling
+    if (!listed(rel)) return undefined; // found under another spelling
     const verdict = rules.test(rel, false);
     if (verdict.ignored && verdict.by === 'default') return undefined;
     if (verdict.ignored || excluded(rel, false) || (include && !include(rel))) {
@@ -121,6 +118,12 @@ export async function scanPaths(rootAbs: string, paths: readonly string[], optio
     result.files.push({ path: rel, absPath: join(rootAbs, rel), size: info.size, mtimeMs: info.mtimeMs });
   }
   return result;
+}
+
+/** The folder of a root-relative path ('' for the root). */
+function parentOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return slash === -1 ? '' : rel.slice(0, slash);
 }
 
 /** A root-relative POSIX path of a file: no empty, '.' or '..' segment, no leading or trailing slash. */

@@ -117,7 +117,7 @@ export class ChangeLogWriter {
   }
 
   /** Continues a log read by {@link readChangeLog}: a torn or damaged tail after `end` is cut off first. */
-  static resume(dir: string, generation: number, manifestChecksum: string, contents: ChangeLogContents): ChangeLogWriter {
+  static resume(dir: string, generation: number, manifestChecksum: string, contents: Pick<ChangeLogContents, 'end' | 'bytes'>): ChangeLogWriter {
     const filePath = path.join(dir, changeLogFile(generation));
     if (contents.bytes > contents.end) fs.truncateSync(filePath, contents.end);
     return new ChangeLogWriter(filePath, manifestChecksum, contents.end);
@@ -129,12 +129,14 @@ export class ChangeLogWriter {
   }
 
   /**
-   * Appends one record and flushes it to disk: once this returns, the change is committed.
-   * When writing fails (a full disk), the file is cut back to its committed length and the error thrown.
+   * Appends one record and flushes it to disk: once this returns true, the change is committed.
+   * Returns false, writing nothing, when the log would grow past `maxLogBytes`. When writing
+   * fails (a full disk), the file is cut back to its committed length and the error thrown.
    */
-  append(payload: unknown): void {
+  append(payload: unknown, maxLogBytes = Infinity): boolean {
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     if (body.length > MAX_RECORD_BYTES) throw new RangeError(`a change of ${body.length} bytes is too large for the change log`);
+    if (this.end + RECORD_HEAD_BYTES + body.length > maxLogBytes) return false;
     const record = Buffer.allocUnsafe(RECORD_HEAD_BYTES + body.length);
     record.writeUInt32LE(body.length, 0);
     digest(body).copy(record, 4);
@@ -158,6 +160,7 @@ export class ChangeLogWriter {
       fs.closeSync(fd);
     }
     this.end += record.length;
+    return true;
   }
 }
 

@@ -21,7 +21,6 @@
  */
 
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openRegularFile, readRegularFile, writeFileAtomic } from './store';
@@ -38,7 +37,7 @@ const SEARCH_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** The cache key of a text embedded by a model: SHA-256(model id, NUL, text). */
 export function embeddingKey(modelId: string, text: string): Buffer {
-  return createHash('sha256').update(modelId).update('\0').update(text).digest();
+  return crypto.createHash('sha256').update(modelId).update('\0').update(text).digest();
 }
 
 /** What {@link EmbeddingCache.open} had to discard. */
@@ -130,11 +129,8 @@ export class EmbeddingCache {
     keys.forEach(checkKey);
     if (this.loaded || this.searched) return keys.map((key) => this.get(key));
     this.searched = true;
-    const head = Buffer.alloc(HEADER_BYTES);
     const fd = this.fd!;
-    if (fs.readSync(fd, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !head.equals(this.header())) {
-      return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
-    }
+    if (!this.headerIntact()) return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
     const found: (Float32Array | undefined)[] = keys.map((key) => this.unreadPuts.get(keyString(key))?.slice());
     // the keys by their first four bytes, so that most records are passed over after one read
     const byPrefix = new Map<number, number[]>();
@@ -270,12 +266,11 @@ export class EmbeddingCache {
    * record cut off first. A file of another format is read (and so started afresh) instead.
    */
   private appendOffsetUnread(): number {
-    const head = Buffer.alloc(HEADER_BYTES);
-    const size = fs.fstatSync(this.fd!).size;
-    if (size < HEADER_BYTES || fs.readSync(this.fd!, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !head.equals(this.header())) {
+    if (!this.headerIntact()) {
       this.records();
       return this.fileBytes;
     }
+    const size = fs.fstatSync(this.fd!).size;
     const whole = HEADER_BYTES + Math.floor((size - HEADER_BYTES) / this.recordBytes) * this.recordBytes;
     if (whole < size) fs.ftruncateSync(this.fd!, whole);
     return whole;
@@ -351,6 +346,12 @@ export class EmbeddingCache {
     this.fileBytes = HEADER_BYTES;
   }
 
+  /** Whether the file begins with this cache's header (read without reading the records). */
+  private headerIntact(): boolean {
+    const head = Buffer.alloc(HEADER_BYTES);
+    return fs.readSync(this.fd!, head, 0, HEADER_BYTES, 0) === HEADER_BYTES && head.equals(this.header());
+  }
+
   private header(): Buffer {
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
@@ -384,7 +385,7 @@ function checksum(payload: Uint8Array): number {
 const sha256: (data: Uint8Array) => Buffer =
   typeof (crypto as { hash?: unknown }).hash === 'function'
     ? (data) => (crypto as unknown as { hash(algorithm: string, data: Uint8Array, encoding: 'buffer'): Buffer }).hash('sha256', data, 'buffer')
-    : (data) => createHash('sha256').update(data).digest();
+    : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** Reads up to `buffer.length` bytes at `position`, fewer only at the end of the file. */
 function readFully(fd: number, buffer: Buffer, position: number): number {

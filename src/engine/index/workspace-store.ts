@@ -10,6 +10,7 @@
  *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
  *   changes.gN.log             the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
+ *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
  *
  * A save that changes few files appends them to changes.gN.log (their catalog records, lexical terms
  * and vectors, in one checksummed record) instead of writing a new generation: the cost of a saved
@@ -17,7 +18,6 @@
  * log holds {@link LOG_MAX_CHUNKS} chunks or {@link LOG_MAX_BYTES} bytes, or a change cannot be
  * written as files (another model, a rebuilt vector graph), the next save writes a new generation
  * and starts an empty log.
- *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
  *
  * The folder is refused when it holds other files and no index (the CLI's `--index-dir` pointed
  * at a folder of the user's, say), or another folder's index; nothing in it is then touched.
@@ -33,7 +33,7 @@ import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, 
 import { LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
-import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog } from './change-log';
+import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
 import { VectorIndex } from './vector-index';
@@ -107,8 +107,9 @@ export interface CommittedBase {
   manifestChecksum: string;
   /** the log's writer, once it is resumed or started (writers only) */
   log?: ChangeLogWriter;
-  /** the log's length in bytes and the chunks its records hold */
-  logBytes: number;
+  /** where the log's intact records end and the file did when loading read it (undefined: none usable), for the writer to resume */
+  read?: Pick<ChangeLogContents, 'end' | 'bytes'>;
+  /** the chunks the log's records hold */
   logChunks: number;
 }
 
@@ -265,7 +266,7 @@ export class IndexStorage {
     state.catalog.markCommitted();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
-    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logBytes: log!.bytes, logChunks: 0 };
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0 };
   }
 
   /**
@@ -315,32 +316,33 @@ export class IndexStorage {
       files,
       ...(uncommitted.scanSkipped && { scanSkipped: catalog.scanSkipped, followsLinks: catalog.followsLinks }),
     };
-    if (base.logBytes + Buffer.byteLength(JSON.stringify(change)) > LOG_MAX_BYTES) return false;
     try {
-      base.log.append(change);
+      if (!base.log.append(change, LOG_MAX_BYTES)) return false;
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
       state.committed = undefined; // the log was deleted under this process: a new generation holds the change
       return false;
     }
-    base.logBytes = base.log.bytes;
     base.logChunks = chunks;
     state.updatedAt = at;
     return true;
   }
 
-  /** Takes over the change log of the loaded generation (a writer's), cutting off a torn last record. */
+  /**
+   * Takes over the change log of the loaded generation (a writer's), as loading read it under
+   * the lock: a torn last record is cut off, and a missing or unusable log (reported when it was
+   * read) is started afresh.
+   */
   private resumeLog(base: CommittedBase, log: (message: string) => void): void {
+    const contents = base.read;
+    base.read = undefined;
     try {
-      const read = readChangeLog(this.dir, base.generation, base.manifestChecksum);
-      const contents = read === undefined || 'damaged' in read ? undefined : read; // an unusable one was reported when it was read
       base.log = contents
         ? ChangeLogWriter.resume(this.dir, base.generation, base.manifestChecksum, contents)
         : ChangeLogWriter.start(this.dir, base.generation, base.manifestChecksum);
       if (contents && contents.bytes > contents.end) {
         log('the last change saved to the index is incomplete or damaged (a process stopped while saving it, or the file was damaged); its files are indexed again');
       }
-      base.logBytes = base.log.bytes;
     } catch (err) {
       if (writeFailure(err) === undefined) throw err;
       base.log = undefined; // the next save writes a new generation
@@ -483,7 +485,7 @@ export class IndexStorage {
     }
     catalog.markCommitted();
     checkCounts();
-    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, logBytes: changes?.end ?? 0, logChunks };
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks };
     return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed };
   }
 
