@@ -29,7 +29,10 @@ interface Pristine {
   /** the answers of the clean index to {@link QUERIES}, as `search --json` prints them */
   answers: unknown[];
 }
-const pristine = new Map<'lexical-only' | 'model', Pristine>();
+type Mode = 'lexical-only' | 'model' | 'graph';
+const pristine = new Map<Mode, Pristine>();
+/** The model with an HNSW graph however few the vectors: its vectors are stored in the graph file alone. */
+const GRAPH_OPTIONS = { vectorIndex: { exactSearchMaxVectors: 0 } };
 
 before(async () => {
   model = (await buildFixtureModel(await temp.make('corrupt-model'))).dir;
@@ -47,6 +50,7 @@ before(async () => {
   for (const [mode, options, args] of [
     ['lexical-only', { model: null }, ['--lexical-only']],
     ['model', { model }, ['--model', model]],
+    ['graph', { model, ...GRAPH_OPTIONS }, []],
   ] as const) {
     const dir = await temp.make(`corrupt-${mode}`);
     const engine = await Engine.open(repo, { indexDir: dir, ...(options as EngineOptions) });
@@ -112,7 +116,31 @@ function cli(args: string[], input: string): Promise<Run> {
   return runCli(args, { input, killAfterMs: 60_000 });
 }
 
-async function checkDamagedIndex(mode: 'lexical-only' | 'model', fileIndex: number, how: Damage): Promise<void> {
+/**
+ * The clean index's answers through the CLI, or (graph mode, which the CLI cannot ask for) through
+ * an engine in this process; with the lines it printed or logged.
+ */
+async function searchDamaged(mode: Mode, dir: string): Promise<{ answers: unknown[]; lines: string[] }> {
+  if (mode === 'graph') {
+    const lines: string[] = [];
+    const engine = await Engine.open(repo, { indexDir: dir, model, ...GRAPH_OPTIONS, log: (message) => lines.push(`codescout: ${message}`) });
+    try {
+      await engine.refresh();
+      const answers: unknown[] = [];
+      for (const query of QUERIES) answers.push(JSON.parse(JSON.stringify(await engine.search(query))));
+      return { answers, lines };
+    } finally {
+      await engine.close();
+    }
+  }
+  const run = await cli(['search', repo, '--index-dir', dir, ...pristine.get(mode)!.args, '--json'], QUERIES.join('\n') + '\n');
+  assert.equal(run.signal, null, `ended by a signal: ${run.stderr}`);
+  assert.equal(run.code, 0, run.stderr);
+  const answers = run.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { results: unknown }).results);
+  return { answers, lines: run.stderr.split('\n').filter((l) => l !== '') };
+}
+
+async function checkDamagedIndex(mode: Mode, fileIndex: number, how: Damage): Promise<void> {
   const clean = pristine.get(mode)!;
   const dir = path.join(await temp.make('corrupt-case'), 'index');
   cpSync(clean.dir, dir, { recursive: true });
@@ -120,11 +148,8 @@ async function checkDamagedIndex(mode: 'lexical-only' | 'model', fileIndex: numb
   const victim = files[fileIndex % files.length];
   const changed = damage(path.join(dir, victim), how);
 
-  const run = await cli(['search', repo, '--index-dir', dir, ...clean.args, '--json'], QUERIES.join('\n') + '\n');
-  const what = `${victim}, ${JSON.stringify(how)}: ${run.stderr}`;
-  assert.equal(run.signal, null, `ended by a signal: ${what}`);
-  assert.equal(run.code, 0, what);
-  const lines = run.stderr.split('\n').filter((l) => l !== '');
+  const { answers, lines } = await searchDamaged(mode, dir);
+  const what = `${victim}, ${JSON.stringify(how)}: ${lines.join('\n')}`;
   for (const line of lines) assert.match(line, /^codescout: /, what);
   const damagedLines = lines.filter((l) => /damaged|format version/.test(l));
   assert.ok(damagedLines.length <= 1, `more than one line about the damage: ${what}`);
@@ -133,7 +158,6 @@ async function checkDamagedIndex(mode: 'lexical-only' | 'model', fileIndex: numb
     // the change log extends a sound generation: only the changes it recorded are lost, and indexed again
     assert.match(damagedLines[0], /^changes\.g\d+\.log$/.test(victim) ? /change log .* is damaged .*; the files it recorded will be indexed again/ : /it will be rebuilt/, what);
   }
-  const answers = run.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { results: unknown }).results);
   assert.deepEqual(answers, clean.answers, `answers differ from a clean index's: ${what}`);
   rmSync(path.dirname(dir), { recursive: true, force: true });
 }
@@ -151,5 +175,19 @@ describe('a damaged index folder is detected, rebuilt and answers as a clean one
       fc.asyncProperty(fc.nat(), damageArb, (fileIndex, how) => checkDamagedIndex('model', fileIndex, how)),
       fuzzParams(2),
     );
+  });
+
+  test('with the model and an HNSW graph (the graph file, which alone holds the vectors, too)', async () => {
+    const graphFile = readdirSync(pristine.get('graph')!.dir).find((f) => /^graph\.g\d+\.hnsw$/.test(f));
+    assert.ok(graphFile, 'the index has a graph file');
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), damageArb, (fileIndex, how) => checkDamagedIndex('graph', fileIndex, how)),
+      fuzzParams(2),
+    );
+    // every kind of damage to the graph file itself, whatever the fuzzer picked
+    const files = readdirSync(pristine.get('graph')!.dir).sort();
+    for (const how of [{ kind: 'delete' }, { kind: 'truncate', at: 0.5 }, { kind: 'flip', flips: [{ at: 0.6, xor: 1 }] }, { kind: 'garbage', bytes: new Uint8Array(100) }] as Damage[]) {
+      await checkDamagedIndex('graph', files.indexOf(graphFile), how);
+    }
   });
 });

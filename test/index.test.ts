@@ -358,12 +358,17 @@ describe('VectorIndex', () => {
     assert.equal(index.hasGraph, true);
     assert.equal(index.search(vectors[150], 1)[0].label, 150);
     for (let label = 70; label < 150; label++) index.remove(label);
+    assert.equal(index.needsGraphRebuild, true, 'shrunk to the exact-search limit');
+    assert.equal(index.search(vectors[199], 1)[0].label, 199);
     index.rebuildGraph();
     assert.equal(index.hasGraph, false);
     assert.equal(index.search(vectors[199], 1)[0].label, 199);
   });
 
-  test('saves and loads, with and without a graph', () => {
+  /** The two files of a saved index in `dir`. */
+  const filesIn = (dir: string, name = 'vectors'): { vectors: string; graph: string } => ({ vectors: path.join(dir, `${name}.bin`), graph: path.join(dir, `${name}.hnsw`) });
+
+  test('saves and loads, with and without a graph; with one, the vectors are stored only in it', () => {
     const dir = tempDir();
     for (const exactSearchMaxVectors of [0, 1_000_000]) {
       const index = new VectorIndex({ dimension, exactSearchMaxVectors });
@@ -371,11 +376,15 @@ describe('VectorIndex', () => {
       vectors.forEach((v, label) => index.add(label + 5, v));
       index.remove(5);
       index.remove(6);
-      const file = path.join(dir, `vectors-${exactSearchMaxVectors}.bin`);
-      index.save(file);
-      const loaded = VectorIndex.load(file, { dimension, exactSearchMaxVectors });
+      const files = filesIn(dir, `vectors-${exactSearchMaxVectors}`);
+      index.save(files);
+      const withGraph = exactSearchMaxVectors === 0;
+      // header and labels, then the vectors only when no graph holds them
+      assert.equal(fs.statSync(files.vectors).size, 60 + 298 * 4 + (withGraph ? 0 : 298 * dimension * 4));
+      assert.equal(fs.existsSync(files.graph), withGraph);
+      const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors });
       assert.equal(loaded.size, 298);
-      assert.equal(loaded.hasGraph, exactSearchMaxVectors === 0);
+      assert.equal(loaded.hasGraph, withGraph);
       assert.equal(loaded.remove(5), false);
       for (const query of randomVectors(10, dimension, 10)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
       assert.deepEqual(loaded.getVector(100), index.getVector(100));
@@ -384,73 +393,140 @@ describe('VectorIndex', () => {
     }
   });
 
+  test('a vector read back from the graph and restored is stored bit for bit', () => {
+    // 256 dimensions, as the model's: normalising again in float arithmetic (hnswlib's cosine space) changes the bits of most such vectors
+    const index = new VectorIndex({ dimension: 256, exactSearchMaxVectors: 0 });
+    randomVectors(100, 256, 21).forEach((v, label) => index.add(label, v));
+    for (let label = 0; label < 100; label++) {
+      const before = index.getVector(label)!;
+      index.remove(label);
+      index.restore(label, before);
+      index.restore(label, index.getVector(label)!);
+      assert.deepEqual(index.getVector(label), before);
+    }
+  });
+
+  test('loading with another exact-search limit builds or drops the graph, and the vectors survive both', () => {
+    const dir = tempDir();
+    const vectors = randomVectors(200, dimension, 22);
+    for (const [saved, loadedWith] of [[0, 1_000_000], [1_000_000, 0]]) {
+      const index = new VectorIndex({ dimension, exactSearchMaxVectors: saved });
+      vectors.forEach((v, label) => index.add(label, v));
+      const files = filesIn(dir, `limit-${saved}`);
+      index.save(files);
+      const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors: loadedWith });
+      assert.equal(loaded.hasGraph, loadedWith === 0);
+      for (const label of [0, 99, 199]) {
+        const stored = loaded.getVector(label)!;
+        index.getVector(label)!.forEach((x, j) => assert.ok(Math.abs(x - stored[j]) < 1e-6));
+        assert.equal(loaded.search(vectors[label], 1)[0].label, label);
+      }
+    }
+  });
+
+  test('reads format 1, whose graph is inside the vector file', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(120, dimension, 23);
+    vectors.forEach((v, label) => index.add(label, v));
+    const files = filesIn(dir);
+    index.save(files);
+    const graph = fs.readFileSync(files.graph);
+    const header = Buffer.from(fs.readFileSync(files.vectors).subarray(0, 60));
+    header.writeUInt32LE(1, 4);
+    const labels = Buffer.from(Uint32Array.from(vectors.map((_, label) => label)).buffer);
+    const units = Buffer.concat(vectors.map((_, label) => Buffer.from(index.getVector(label)!.buffer)));
+    const v1 = path.join(dir, 'v1.bin');
+    fs.writeFileSync(v1, Buffer.concat([header, labels, units, graph]));
+    const loaded = VectorIndex.load({ vectors: v1, graph: path.join(dir, 'none.hnsw') }, { dimension, exactSearchMaxVectors: 0 });
+    assert.equal(loaded.formatRead, 1);
+    assert.equal(loaded.hasGraph, true);
+    for (const query of randomVectors(10, dimension, 24)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
+    fs.writeFileSync(v1, Buffer.concat([header, labels, units, flip(Buffer.from(graph), 500)]));
+    assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
+  });
+
   test('refuses a file of another dimension', () => {
-    const file = path.join(tempDir(), 'vectors.bin');
+    const files = filesIn(tempDir());
     const index = new VectorIndex({ dimension: 4 });
     index.add(1, [1, 2, 3, 4]);
-    index.save(file);
-    assert.throws(() => VectorIndex.load(file, { dimension: 8 }), (error: unknown) => {
+    index.save(files);
+    assert.throws(() => VectorIndex.load(files, { dimension: 8 }), (error: unknown) => {
       assert.ok(error instanceof IndexCorruptError);
       assert.match(error.message, /dimension 4, expected 8/);
       return true;
     });
   });
 
-  test('a damaged or truncated file raises IndexCorruptError instead of crashing', () => {
+  test('a damaged, truncated or missing file raises IndexCorruptError instead of crashing', () => {
     const dir = tempDir();
-    const file = path.join(dir, 'vectors.bin');
+    const files = filesIn(dir);
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
     randomVectors(400, dimension, 11).forEach((v, label) => index.add(label, v));
-    index.save(file);
-    const good = fs.readFileSync(file);
-    const graphStart = 60 + 400 * 4 + 400 * dimension * 4;
-    const damaged = (mutate: (bytes: Buffer) => Buffer): string => {
-      const target = path.join(dir, 'damaged.bin');
-      fs.writeFileSync(target, mutate(Buffer.from(good)));
+    index.save(files);
+    const good = { vectors: fs.readFileSync(files.vectors), graph: fs.readFileSync(files.graph) };
+    const other = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(400, dimension, 12).forEach((v, label) => other.add(label, v));
+    const otherFiles = filesIn(dir, 'other');
+    other.save(otherFiles);
+    const damaged = (which: 'vectors' | 'graph', mutate: (bytes: Buffer) => Buffer | undefined): { vectors: string; graph: string } => {
+      const target = filesIn(dir, 'damaged');
+      fs.writeFileSync(target.vectors, which === 'vectors' ? mutate(Buffer.from(good.vectors))! : good.vectors);
+      fs.rmSync(target.graph, { force: true });
+      const graph = which === 'graph' ? mutate(Buffer.from(good.graph)) : good.graph;
+      if (graph !== undefined) fs.writeFileSync(target.graph, graph);
       return target;
     };
-    const cases: [string, (bytes: Buffer) => Buffer][] = [
-      ['flipped graph header', (b) => flip(b, graphStart + 20)],
-      ['flipped graph links', (b) => flip(b, graphStart + 200)],
-      ['flipped graph tail', (b) => flip(b, b.length - 5)],
-      ['truncated graph', (b) => b.subarray(0, b.length - 1000)],
-      ['truncated vectors', (b) => b.subarray(0, graphStart - 10)],
-      ['truncated header', (b) => b.subarray(0, 30)],
-      ['empty file', () => Buffer.alloc(0)],
+    const cases: [string, 'vectors' | 'graph', (bytes: Buffer) => Buffer | undefined][] = [
+      ['flipped graph header', 'graph', (b) => flip(b, 20)],
+      ['flipped graph links', 'graph', (b) => flip(b, 200)],
+      ['flipped graph tail', 'graph', (b) => flip(b, b.length - 5)],
+      ['truncated graph', 'graph', (b) => b.subarray(0, b.length - 1000)],
+      ['missing graph', 'graph', () => undefined],
+      ['the graph of another index', 'graph', () => fs.readFileSync(otherFiles.graph)],
+      ['flipped graph checksum', 'vectors', (b) => flip(b, 40)],
+      ['truncated labels', 'vectors', (b) => b.subarray(0, b.length - 10)],
+      ['trailing bytes', 'vectors', (b) => Buffer.concat([b, Buffer.alloc(4)])],
+      ['truncated header', 'vectors', (b) => b.subarray(0, 30)],
+      ['empty file', 'vectors', () => Buffer.alloc(0)],
     ];
-    for (const [name, mutate] of cases) {
-      assert.throws(() => VectorIndex.load(damaged(mutate), { dimension, exactSearchMaxVectors: 0 }), IndexCorruptError, name);
+    for (const [name, which, mutate] of cases) {
+      assert.throws(() => VectorIndex.load(damaged(which, mutate), { dimension, exactSearchMaxVectors: 0 }), IndexCorruptError, name);
     }
+    assert.ok(VectorIndex.load(damaged('graph', (b) => b), { dimension, exactSearchMaxVectors: 0 }).hasGraph);
   });
 
   test('a graph with a valid checksum but an inconsistent layout is refused before hnswlib reads it', () => {
     const dir = tempDir();
-    const file = path.join(dir, 'vectors.bin');
+    const files = filesIn(dir);
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
     randomVectors(50, dimension, 13).forEach((v, label) => index.add(label, v));
-    index.save(file);
-    const good = fs.readFileSync(file);
-    const graphStart = 60 + 50 * 4 + 50 * dimension * 4;
-    /** The file with its graph section replaced, and the header's length and checksum made to match. */
-    const withGraph = (graph: Buffer): string => {
-      const header = Buffer.from(good.subarray(0, 60));
-      header.writeBigUInt64LE(BigInt(graph.length), 20);
-      sha256Buffer(graph).copy(header, 28);
-      const target = path.join(dir, 'rewritten.bin');
-      fs.writeFileSync(target, Buffer.concat([header, good.subarray(60, graphStart), graph]));
+    index.save(files);
+    const goodVectors = fs.readFileSync(files.vectors);
+    const graph = fs.readFileSync(files.graph);
+    /** The index with its graph file replaced, and the vector file's record of its length and checksum made to match. */
+    const withGraph = (bytes: Buffer): { vectors: string; graph: string } => {
+      const header = Buffer.from(goodVectors);
+      header.writeBigUInt64LE(BigInt(bytes.length), 20);
+      sha256Buffer(bytes).copy(header, 28);
+      const target = filesIn(dir, 'rewritten');
+      fs.writeFileSync(target.vectors, header);
+      fs.writeFileSync(target.graph, bytes);
       return target;
     };
-    const graph = good.subarray(graphStart);
     const options = { dimension, exactSearchMaxVectors: 0 };
     assert.ok(VectorIndex.load(withGraph(Buffer.from(graph)), options).hasGraph);
-    assert.equal(VectorIndex.load(withGraph(Buffer.from(graph)), { dimension }).hasGraph, false);
     const otherDimension = Buffer.from(graph);
     otherDimension.writeBigUInt64LE(otherDimension.readBigUInt64LE(32) + 4n, 32);
+    const hugeCount = Buffer.from(graph);
+    hugeCount.writeBigUInt64LE(2n ** 40n, 8);
+    hugeCount.writeBigUInt64LE(2n ** 40n, 16);
     const cases: [string, Buffer, RegExp][] = [
       ['truncated', graph.subarray(0, graph.length - 8), /truncated/],
       ['trailing bytes', Buffer.concat([graph, Buffer.alloc(4)]), /trailing/],
       ['header only', graph.subarray(0, 50), /truncated/],
       ['other dimension', otherDimension, /dimension 32/],
+      ['a node count beyond the file', hugeCount, /truncated/],
     ];
     for (const [name, bytes, message] of cases) {
       assert.throws(() => VectorIndex.load(withGraph(bytes), options), (error: unknown) => error instanceof IndexCorruptError && message.test(error.message), name);
@@ -459,15 +535,28 @@ describe('VectorIndex', () => {
 
   test('the manifest checksum catches a damaged file before it is read', () => {
     const dir = tempDir();
-    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 1_000_000 });
     randomVectors(100, dimension, 12).forEach((v, label) => index.add(label, v));
-    const manifest = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'vectors.bin', write: (p) => index.save(p) }] });
+    const manifest = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'vectors.bin', write: (p) => index.writeVectors(p) }] });
     const file = path.join(dir, manifest.files['vectors.bin'].file);
     fs.writeFileSync(file, flip(fs.readFileSync(file), 1000));
     const generation = openGeneration(dir, 1)!;
     assert.throws(() => generation.verifiedPath('vectors.bin'), /vectors\.bin checksum mismatch\); it will be rebuilt/);
+    assert.throws(() => generation.read('vectors.bin'), /vectors\.bin checksum mismatch/);
     fs.truncateSync(file, 500);
     assert.throws(() => openGeneration(dir, 1), /vectors\.bin has 500 bytes/);
+  });
+
+  test('writing the vector file before its graph, or a digest without a graph, is refused', () => {
+    const dir = tempDir();
+    const withGraph = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    withGraph.add(1, randomVectors(1, dimension, 30)[0]);
+    assert.throws(() => withGraph.writeVectors(path.join(dir, 'a.bin')), /graph must be written before/);
+    const digest = withGraph.writeGraph(path.join(dir, 'a.hnsw'));
+    const without = new VectorIndex({ dimension });
+    without.add(1, randomVectors(1, dimension, 31)[0]);
+    assert.throws(() => without.writeVectors(path.join(dir, 'b.bin'), digest), /without a graph/);
+    assert.throws(() => without.writeGraph(path.join(dir, 'b.hnsw')), /no graph/);
   });
 });
 

@@ -15,6 +15,7 @@ import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
+import type { VectorIndexSettings } from './index/vector-index';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import type { MatchedBy, Scored } from './search/fusion';
@@ -44,6 +45,12 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   threads?: number;
   /** the ranking stage's knobs (search/ranker.ts); each unset one takes its documented default (DEFAULT_RANKING) */
   ranking?: Partial<RankingOptions>;
+  /**
+   * The vector index's knobs (index/vector-index.ts `VectorIndexOptions`): exact search up to
+   * `exactSearchMaxVectors` (20,000) vectors, the HNSW graph's `m` (12), `efConstruction` (64),
+   * `efSearch` (64), `rebuildDeletedRatio` (0.3) and `randomSeed` (100); none is stored with the index.
+   */
+  vectorIndex?: VectorIndexSettings;
   /**
    * Correct misspelt and run-together query words against the model's word list (search/spelling.ts);
    * default true. Needs a model whose tokenizer has a word-level vocabulary.
@@ -191,7 +198,7 @@ export class Engine {
           : 'no embedding model is installed: lexical-only search, results match words, not meaning',
       );
     }
-    const storage = new IndexStorage(indexDir, root, embedder);
+    const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
     let state: LoadedIndex;
     try {
       state = await storage.load(log);

@@ -270,6 +270,14 @@ export class Generation<Meta = unknown> {
   }
 
   /**
+   * The path of a data file, whose size {@link openGeneration} checked, for a reader that verifies
+   * its content by other means (the vector file records the graph file's SHA-256, and is itself verified).
+   */
+  pathOf(name: string): string {
+    return path.join(this.dir, this.entry(name).file);
+  }
+
+  /**
    * The path of a data file after verifying its size and SHA-256, for readers that only take
    * a path (such as the HNSW loader). The file must not be changed between this call and the read.
    */

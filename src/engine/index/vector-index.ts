@@ -1,14 +1,22 @@
 /**
  * Nearest-neighbour search over embeddings by cosine similarity.
  *
- * Every vector is kept, normalised, in one contiguous Float32Array. Up to
- * `exactSearchMaxVectors` live vectors, search is an exact scan of that array, which at that
- * size is fast and always right. Above it, an HNSW graph (hnswlib-node) is built from the stored
- * vectors and then kept up to date; it is rebuilt from them on request when deletions pile up.
+ * Each vector is stored once, normalised. Up to `exactSearchMaxVectors` live vectors they are
+ * kept in one contiguous Float32Array and search is an exact scan of it, which at that size is
+ * fast and always right. Above it, an HNSW graph (hnswlib-node) is built from them and the array
+ * is released: the graph holds every vector, and is from then on where they are read from (a
+ * chunk's vector for related code, the exact scan behind a selective filter). The graph is
+ * rebuilt on request when deletions pile up, or dropped (its vectors copied back into an array)
+ * when the index shrinks below the limit.
+ *
+ * On disk the index is two files: the vector file (a header, the labels, and the vectors when
+ * there is no graph) and the graph as hnswlib writes it, which hnswlib reads straight from its
+ * own file: no copy of it passes through JavaScript memory. The vector file's header carries the
+ * graph file's length and SHA-256, checked (reading the file in 1 MiB blocks) before hnswlib opens it.
  *
  * hnswlib-node is fragile, and this class stands between it and the rest of the engine:
- * - a damaged graph file crashes the process inside the native loader, so the saved file
- *   carries a SHA-256 of the graph section that is verified before the loader sees it;
+ * - a damaged graph file crashes the process inside the native loader, so its SHA-256 and
+ *   layout are verified before the loader sees it;
  * - the loader trusts the caller about the dimension, so it is checked against the file;
  * - NaN vectors would rank first, so non-finite (and zero) vectors are rejected;
  * - deleting a label twice throws, so deletions are tracked and removal is idempotent;
@@ -22,7 +30,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
-import { IndexCorruptError, IndexVersionError } from './errors';
+import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
+import { openRegularFile } from './store';
 import { TopK } from './topk';
 
 /** Construction and search settings; none of them is stored with the data. */
@@ -43,6 +52,9 @@ export interface VectorIndexOptions {
   randomSeed?: number;
 }
 
+/** The settings a vector index of the embedder's dimension takes. */
+export type VectorIndexSettings = Partial<Omit<VectorIndexOptions, 'dimension'>>;
+
 /** A search result: the vector's label and its cosine similarity to the query. */
 export interface VectorHit {
   label: number;
@@ -50,17 +62,41 @@ export interface VectorHit {
 }
 
 const MAGIC = 0x49565343; // 'CSVI'
-const FORMAT_VERSION = 1;
+/** 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, and no vectors beside it. */
+export const VECTOR_FORMAT_VERSION = 2;
+const FORMAT_VERSION = VECTOR_FORMAT_VERSION;
 const METRIC_COSINE = 1;
 const FILE_LABEL = 'vector index';
 /**
- * The file header: magic, format version, metric, dimension, vector count (u32 each), graph
- * length (u64) and graph SHA-256 (32 bytes); then labels (u32), vectors (f32) and the graph.
+ * The vector file's header: magic, format version, metric, dimension, vector count (u32 each),
+ * the graph's length (u64, 0 for none) and its SHA-256 (32 bytes); then the labels (u32) and,
+ * when there is no graph, the vectors (f32).
  */
 const HEADER_BYTES = 60;
 const INITIAL_CAPACITY = 1024;
 /** Bytes of the header hnswlib writes before its node data (hnswalg.h `saveIndex`). */
 const HNSW_HEADER_BYTES = 96;
+/**
+ * The graph's space: inner product, over vectors this class has normalised, which is their cosine.
+ * hnswlib's cosine space would normalise each vector again, in float arithmetic, which is not
+ * idempotent: a vector read back from the graph and restored (a change log's replay) would not
+ * be stored bit for bit as it was.
+ */
+const GRAPH_SPACE = 'ip';
+/** The block size in which a graph file is read to check its checksum. */
+const HASH_BLOCK_BYTES = 1 << 20;
+
+/** Where an index is saved: the vector file, and the graph file beside it (written only when there is a graph). */
+export interface VectorIndexFiles {
+  vectors: string;
+  graph: string;
+}
+
+/** A graph file as {@link VectorIndex.writeGraph} wrote it: its length and SHA-256, which the vector file records. */
+export interface GraphDigest {
+  bytes: number;
+  sha256: Buffer;
+}
 
 export class VectorIndex {
   readonly dimension: number;
@@ -71,13 +107,18 @@ export class VectorIndex {
   private readonly rebuildDeletedRatio: number;
   private readonly randomSeed: number;
 
-  /** Live vectors, normalised, back to back: slot i occupies [i·dimension, (i+1)·dimension). */
+  /**
+   * Without a graph: the live vectors, normalised, back to back (slot i occupies
+   * [i·dimension, (i+1)·dimension)). Empty while there is a graph, which holds them instead.
+   */
   private vectors: Float32Array;
   private labelOf: Uint32Array;
   private readonly slotOf = new Map<number, number>();
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
+  /** The format version of the file this index was read from; undefined for an index made in memory. */
+  formatRead: number | undefined;
 
   constructor(options: VectorIndexOptions) {
     this.dimension = options.dimension;
@@ -113,10 +154,13 @@ export class VectorIndex {
     return this.graph !== undefined;
   }
 
-  /** Whether so many graph nodes are deleted that {@link rebuildGraph} is worth its cost. */
+  /**
+   * Whether {@link rebuildGraph} is worth its cost: so many graph nodes are deleted, or the index
+   * has shrunk to `exactSearchMaxVectors` vectors or fewer, where the exact scan answers.
+   */
   get needsGraphRebuild(): boolean {
     if (this.graph === undefined) return false;
-    return this.deletedInGraph.size > this.rebuildDeletedRatio * this.graph.getCurrentCount();
+    return this.size <= this.exactSearchMaxVectors || this.deletedInGraph.size > this.rebuildDeletedRatio * this.graph.getCurrentCount();
   }
 
   /**
@@ -129,8 +173,8 @@ export class VectorIndex {
   }
 
   /**
-   * Adds back a vector as {@link getVector} gave it (already of unit length), bit for bit: a
-   * change log restores vectors with it, so that a restored index searches as the one it recorded.
+   * Adds back a vector as {@link getVector} gave it (already of unit length), without normalising
+   * it again: a change log restores vectors with it, so that a restored index searches as the one it recorded.
    */
   restore(label: number, unit: Float32Array): void {
     checkLabel(label);
@@ -150,11 +194,11 @@ export class VectorIndex {
       this.slotOf.set(label, slot);
       this.labelOf[slot] = label;
     }
-    this.vectors.set(unit, slot * this.dimension);
     if (this.graph !== undefined) {
       this.addToGraph(label, unit, inGraph);
-    } else if (this.size > this.exactSearchMaxVectors) {
-      this.buildGraph();
+    } else {
+      this.vectors.set(unit, slot * this.dimension);
+      if (this.size > this.exactSearchMaxVectors) this.buildGraph();
     }
   }
 
@@ -165,7 +209,7 @@ export class VectorIndex {
     const last = this.size - 1;
     if (slot !== last) {
       const moved = this.labelOf[last];
-      this.vectors.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
+      if (this.graph === undefined) this.vectors.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
       this.labelOf[slot] = moved;
       this.slotOf.set(moved, slot);
     }
@@ -180,17 +224,19 @@ export class VectorIndex {
   /** A copy of the stored (normalised) vector of a label, e.g. to find code related to a chunk. */
   getVector(label: number): Float32Array | undefined {
     const slot = this.slotOf.get(label);
-    return slot === undefined ? undefined : this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
+    if (slot === undefined) return undefined;
+    if (this.graph !== undefined) return Float32Array.from(this.graph.getPoint(label));
+    return this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
   }
 
   /**
    * The `k` vectors most similar to the query, best first, with their cosine similarity.
-   * Uses the graph above `exactSearchMaxVectors` vectors; if the graph finds fewer than `k`
-   * (a selective filter, many deletions), the exact scan answers instead, so up to `k` results
-   * come back whenever that many pass the filter. `filter` must be a pure function of the label.
+   * Uses the graph when there is one; if it finds fewer than `k` (a selective filter, many
+   * deletions), the exact scan answers instead, so up to `k` results come back whenever that
+   * many pass the filter. `filter` must be a pure function of the label.
    */
   search(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
-    if (this.graph === undefined || this.size <= this.exactSearchMaxVectors) return this.searchExact(query, k, filter);
+    if (this.graph === undefined) return this.searchExact(query, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
     const unit = this.normalise(query, 'query vector');
@@ -205,16 +251,26 @@ export class VectorIndex {
 
   /**
    * The exact `k` nearest vectors by a full scan, best first; ties go to the lower label.
-   * `filter` is called only for vectors that would make the cut.
+   * Without a graph, `filter` is called only for vectors that would make the cut; with one, it is
+   * called first, and only the vectors it passes are read from the graph (which is slow: about
+   * 20 µs a vector, so a scan of them all is for selective filters and rare fallbacks).
    */
   searchExact(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
     const unit = this.normalise(query, 'query vector');
     // ties at the cut are all kept: the result then does not depend on labels (see TopK)
     const best = new TopK(Math.floor(k), true);
+    const graph = this.graph;
+    const point = new Float32Array(graph === undefined ? 0 : this.dimension);
     for (let slot = 0; slot < this.size; slot++) {
-      const score = dot(this.vectors, slot * this.dimension, unit);
       const label = this.labelOf[slot];
-      if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
+      if (graph === undefined) {
+        const score = dot(this.vectors, slot * this.dimension, unit);
+        if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
+      } else if (filter === undefined || filter(label)) {
+        point.set(graph.getPoint(label));
+        const score = dot(point, 0, unit);
+        if (best.admits(label, score)) best.push(label, score);
+      }
     }
     return best.sorted().map(({ id, score }) => ({ label: id, score }));
   }
@@ -222,32 +278,54 @@ export class VectorIndex {
   /**
    * Rebuilds the graph from the stored vectors, dropping deleted nodes; or drops the graph when
    * there are no longer more than `exactSearchMaxVectors` vectors. Takes as long as building
-   * the graph from scratch.
+   * the graph from scratch, and a graph's vectors are first copied out of it (about 20 µs each).
    */
   rebuildGraph(): void {
-    this.graph = undefined;
-    this.deletedInGraph.clear();
+    if (this.graph !== undefined) this.dropGraph();
     if (this.size > this.exactSearchMaxVectors) this.buildGraph();
   }
 
   /**
-   * Writes the index to a file: a header, the labels, the vectors, and the graph if there is
-   * one, with the graph's SHA-256 in the header. Not atomic by itself: commit it through
-   * `commitGeneration` (store.ts).
+   * Writes the index to `files.vectors` and, when there is a graph, the graph to `files.graph`.
+   * Not atomic by itself: the store commits the two through `commitGeneration` (store.ts), with
+   * {@link writeGraph} and {@link writeVectors}.
    */
-  save(filePath: string): void {
-    const graphBytes = this.graph === undefined ? Buffer.alloc(0) : this.graphBytes(this.graph);
+  save(files: VectorIndexFiles): void {
+    this.writeVectors(files.vectors, this.graph === undefined ? undefined : this.writeGraph(files.graph));
+  }
+
+  /**
+   * Writes the graph as hnswlib does, straight to `filePath`, and checks what was written (its
+   * writer does not report errors, such as a full disk): its layout, read back, and its SHA-256,
+   * which {@link writeVectors} records. Throws when there is no graph.
+   */
+  writeGraph(filePath: string): GraphDigest {
+    if (this.graph === undefined) throw new Error('the vector index has no graph to write');
+    this.graph.writeIndexSync(filePath);
+    return checkGraphFile(filePath, this.dimension);
+  }
+
+  /**
+   * Writes the vector file: a header, the labels, and the vectors when there is no graph; with a
+   * graph, the `graph` digest that {@link writeGraph} returned, which loading checks the graph file against.
+   */
+  writeVectors(filePath: string, graph?: GraphDigest): void {
+    if ((this.graph === undefined) !== (graph === undefined)) {
+      throw new Error(this.graph === undefined ? 'a vector index without a graph was given a graph digest' : 'the graph must be written before the vector file');
+    }
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(FORMAT_VERSION, 4);
     header.writeUInt32LE(METRIC_COSINE, 8);
     header.writeUInt32LE(this.dimension, 12);
     header.writeUInt32LE(this.size, 16);
-    header.writeBigUInt64LE(BigInt(graphBytes.length), 20);
-    if (graphBytes.length > 0) createHash('sha256').update(graphBytes).digest().copy(header, 28);
+    header.writeBigUInt64LE(BigInt(graph?.bytes ?? 0), 20);
+    graph?.sha256.copy(header, 28);
+    const parts = [header, bytesOf(this.labelOf, this.size)];
+    if (graph === undefined) parts.push(bytesOf(this.vectors, this.size * this.dimension));
     const fd = fs.openSync(filePath, 'w');
     try {
-      for (const part of [header, bytesOf(this.labelOf, this.size), bytesOf(this.vectors, this.size * this.dimension), graphBytes]) {
+      for (const part of parts) {
         for (let written = 0; written < part.length; ) written += fs.writeSync(fd, part, written);
       }
     } finally {
@@ -255,24 +333,27 @@ export class VectorIndex {
     }
   }
 
-  /**
-   * Reads an index written by {@link save}. Throws {@link IndexCorruptError} when the file is
-   * damaged or was written for another dimension, and {@link IndexVersionError} for another
-   * format version; the graph is checked before hnswlib loads it. The graph is only loaded when
-   * the options call for one (more than `exactSearchMaxVectors` vectors), and built here if the
-   * file has none.
-   */
-  static load(filePath: string, options: VectorIndexOptions): VectorIndex {
-    return VectorIndex.fromBytes(fs.readFileSync(filePath), options);
+  /** Reads an index written by {@link save}; see {@link fromBytes}. */
+  static load(files: VectorIndexFiles, options: VectorIndexOptions): VectorIndex {
+    return VectorIndex.fromBytes(fs.readFileSync(files.vectors), options, files.graph);
   }
 
-  /** {@link load} from the file's bytes, already read (and verified) by the caller. */
-  static fromBytes(bytes: Buffer, options: VectorIndexOptions): VectorIndex {
+  /**
+   * Reads an index from its vector file's bytes, already read (and verified) by the caller, and
+   * its graph file, when the vector file says there is one. Throws {@link IndexCorruptError} when
+   * either is damaged or was written for another dimension, and {@link IndexVersionError} for an
+   * unknown format version. The graph file's length, SHA-256 and layout are checked before
+   * hnswlib reads it. A graph is built here when the options call for one (more than
+   * `exactSearchMaxVectors` vectors) and the file has none, and dropped when they do not.
+   * Format 1 (the graph inside the vector file) is still read; it is written as format 2 by the next save.
+   */
+  static fromBytes(bytes: Buffer, options: VectorIndexOptions, graphFile?: string): VectorIndex {
     const index = new VectorIndex(options);
     const reader = new ByteReader(bytes, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
-    if (version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    if (version !== 1 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    index.formatRead = version;
     if (reader.u32() !== METRIC_COSINE) throw new IndexCorruptError(`${FILE_LABEL} uses an unknown metric`);
     const dimension = reader.u32();
     if (dimension !== index.dimension) {
@@ -281,22 +362,43 @@ export class VectorIndex {
     const count = reader.u32();
     const graphLength = reader.u64();
     const graphSha256 = reader.bytes(32);
-    index.ensureCapacity(count);
+    const capacity = capacityFor(count);
+    index.labelOf = new Uint32Array(capacity);
     index.labelOf.set(reader.uint32s(count));
-    reader.float32s(count * dimension, index.vectors.subarray(0, count * dimension));
+    const vectorsStored = version === 1 || graphLength === 0;
+    index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
+    if (vectorsStored) reader.float32s(count * dimension, index.vectors.subarray(0, count * dimension));
     for (let slot = 0; slot < count; slot++) {
       if (index.slotOf.has(index.labelOf[slot])) throw new IndexCorruptError(`${FILE_LABEL} lists label ${index.labelOf[slot]} twice`);
       index.slotOf.set(index.labelOf[slot], slot);
     }
-    const graphBytes = reader.bytes(graphLength);
-    reader.end();
-    if (index.size <= index.exactSearchMaxVectors) return index;
-    if (graphLength === 0) {
-      index.buildGraph();
-    } else {
-      if (!createHash('sha256').update(graphBytes).digest().equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
-      index.loadGraph(graphBytes);
+    if (version === 1) {
+      const graphBytes = reader.bytes(graphLength);
+      reader.end();
+      if (index.size <= index.exactSearchMaxVectors) return index;
+      if (graphLength === 0) {
+        index.buildGraph();
+      } else {
+        if (!sha256(graphBytes).equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
+        checkHnswLayout(graphBytes.subarray(0, HNSW_HEADER_BYTES), graphBytes.length, dimension, (start) => graphBytes.subarray(start));
+        withTempFile((temp) => {
+          fs.writeFileSync(temp, graphBytes);
+          index.loadGraph(temp);
+        });
+      }
+      return index;
     }
+    reader.end();
+    if (graphLength === 0) {
+      if (index.size > index.exactSearchMaxVectors) index.buildGraph();
+      return index;
+    }
+    if (graphFile === undefined) throw new IndexCorruptError(`${FILE_LABEL} has a graph file, and none was given`);
+    const found = checkGraphFile(graphFile, dimension);
+    if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
+    if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
+    index.loadGraph(graphFile);
+    if (index.size <= index.exactSearchMaxVectors) index.dropGraph();
     return index;
   }
 
@@ -314,21 +416,23 @@ export class VectorIndex {
     return Float32Array.from({ length: this.dimension }, (_, j) => vector[j] / norm);
   }
 
-  /** Grows the vector store (doubling) to hold at least `slots` vectors. */
+  /** Grows the label table (doubling), and the vector array when there is no graph, to hold at least `slots` vectors. */
   private ensureCapacity(slots: number): void {
-    if (slots <= this.labelOf.length) return;
-    let capacity = this.labelOf.length;
-    while (capacity < slots) capacity *= 2;
-    const vectors = new Float32Array(capacity * this.dimension);
-    vectors.set(this.vectors.subarray(0, this.size * this.dimension));
-    const labels = new Uint32Array(capacity);
-    labels.set(this.labelOf.subarray(0, this.size));
-    this.vectors = vectors;
-    this.labelOf = labels;
+    if (slots > this.labelOf.length) {
+      const labels = new Uint32Array(capacityFor(slots, this.labelOf.length));
+      labels.set(this.labelOf.subarray(0, this.size));
+      this.labelOf = labels;
+    }
+    if (this.graph === undefined && this.vectors.length < this.labelOf.length * this.dimension) {
+      const vectors = new Float32Array(this.labelOf.length * this.dimension);
+      vectors.set(this.vectors.subarray(0, this.size * this.dimension));
+      this.vectors = vectors;
+    }
   }
 
+  /** Builds the graph from the vector array, which it then replaces. */
   private buildGraph(): void {
-    const graph = new HierarchicalNSW('cosine', this.dimension);
+    const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     graph.initIndex({
       maxElements: Math.max(INITIAL_CAPACITY, Math.ceil(this.size * 1.5)),
       m: this.m,
@@ -341,6 +445,17 @@ export class VectorIndex {
     for (let slot = 0; slot < this.size; slot++) {
       this.addToGraph(this.labelOf[slot], this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension), false);
     }
+    this.vectors = new Float32Array(0);
+  }
+
+  /** Copies the live vectors out of the graph into an array, and drops the graph. */
+  private dropGraph(): void {
+    const graph = this.graph!;
+    const vectors = new Float32Array(this.labelOf.length * this.dimension);
+    for (let slot = 0; slot < this.size; slot++) vectors.set(graph.getPoint(this.labelOf[slot]), slot * this.dimension);
+    this.vectors = vectors;
+    this.graph = undefined;
+    this.deletedInGraph.clear();
   }
 
   /**
@@ -354,24 +469,18 @@ export class VectorIndex {
     this.deletedInGraph.delete(label);
   }
 
-  /** The graph as hnswlib writes it, checked, since its writer does not report errors (a full disk). */
-  private graphBytes(graph: HierarchicalNSW): Buffer {
-    const bytes = withTempFile((temp) => {
-      graph.writeIndexSync(temp);
-      return fs.readFileSync(temp);
-    });
-    checkHnswLayout(bytes, this.dimension);
-    return bytes;
-  }
-
-  /** Loads a graph section whose checksum has been verified, after checking it matches this index. */
-  private loadGraph(graphBytes: Buffer): void {
-    checkHnswLayout(graphBytes, this.dimension);
-    const graph = new HierarchicalNSW('cosine', this.dimension);
-    withTempFile((temp) => {
-      fs.writeFileSync(temp, graphBytes);
-      graph.readIndexSync(temp);
-    });
+  /**
+   * Loads a graph file whose checksum and layout have been verified, and checks that its labels
+   * are this index's: every live label, and deleted ones besides.
+   */
+  private loadGraph(graphFile: string): void {
+    const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
+    try {
+      graph.readIndexSync(graphFile);
+    } catch (error) {
+      // the file was verified a moment ago: it was removed or replaced since (a writer's cleanup)
+      throw new IndexCorruptError(`${FILE_LABEL} graph file could not be read (${(error as Error).message})`);
+    }
     graph.setEf(this.efSearch);
     const graphLabels = graph.getIdsList();
     if (graphLabels.length !== graph.getCurrentCount()) throw new IndexCorruptError(`${FILE_LABEL} graph has an inconsistent label table`);
@@ -381,26 +490,80 @@ export class VectorIndex {
     }
     for (const label of graphLabels) if (!this.slotOf.has(label)) this.deletedInGraph.add(label);
     this.graph = graph;
+    this.vectors = new Float32Array(0);
+  }
+}
+
+/** The smallest power-of-two multiple of `from` (at least {@link INITIAL_CAPACITY}) that holds `slots`. */
+function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
+  let capacity = Math.max(from, 1);
+  while (capacity < slots) capacity *= 2;
+  return capacity;
+}
+
+function sha256(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
+/**
+ * Reads a graph file written by hnswlib in blocks: its SHA-256 and length, after checking its
+ * layout (see {@link checkHnswLayout}). Throws {@link IndexCorruptError} for a missing, damaged
+ * or truncated file.
+ */
+function checkGraphFile(filePath: string, dimension: number): GraphDigest {
+  let fd: number;
+  try {
+    fd = openRegularFile(filePath);
+  } catch (error) {
+    throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
+  }
+  try {
+    const length = fs.fstatSync(fd).size;
+    const readAt = (start: number, count: number): Buffer => {
+      const buffer = Buffer.alloc(count);
+      for (let read = 0; read < count; ) {
+        const n = fs.readSync(fd, buffer, read, count - read, start + read);
+        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+        read += n;
+      }
+      return buffer;
+    };
+    checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
+    const hash = createHash('sha256');
+    const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
+    let hashed = 0;
+    for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
+      hash.update(block.subarray(0, read));
+      hashed += read;
+    }
+    if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
+    return { bytes: length, sha256: hash.digest() };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
 /**
- * Checks the layout of a file written by hnswlib (hnswalg.h `saveIndex`): the header's sizes
- * against the expected dimension, then the per-node link lists up to the exact end of the data,
- * as the native loader would. A file that passes cannot make the loader misread its structure;
- * damage inside the graph's contents is caught by the checksum.
+ * Checks the layout of a file written by hnswlib (hnswalg.h `saveIndex`) of `length` bytes: the
+ * `header`'s sizes against the expected dimension, then the per-node link lists that follow the
+ * node data (`tailFrom(offset)` gives the file's bytes from that offset to its end) up to the
+ * exact end of the file, as the native loader would read them. A file that passes cannot make the
+ * loader misread its structure; damage inside the graph's contents is caught by the checksum.
  */
-function checkHnswLayout(bytes: Buffer, dimension: number): void {
+function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer): void {
   const damaged = (what: string) => new IndexCorruptError(`${FILE_LABEL} graph ${what}`);
-  if (bytes.length < HNSW_HEADER_BYTES) throw damaged('is truncated');
-  const sizeT = (offset: number): number => Number(bytes.readBigUInt64LE(offset));
+  if (header.length < HNSW_HEADER_BYTES || length < HNSW_HEADER_BYTES) throw damaged('is truncated');
+  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
   const [maxElements, count, bytesPerNode, labelOffset, dataOffset] = [8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number];
   if (labelOffset - dataOffset !== dimension * 4) throw damaged(`does not hold vectors of dimension ${dimension}`);
   if (count > maxElements || labelOffset + 8 > bytesPerNode) throw damaged('has an inconsistent header');
-  let offset = HNSW_HEADER_BYTES + count * bytesPerNode;
+  const linksStart = HNSW_HEADER_BYTES + count * bytesPerNode;
+  if (!(linksStart + 4 * count <= length)) throw damaged('is truncated or has trailing bytes');
+  const tail = tailFrom(linksStart);
+  let offset = 0;
   let node = 0;
-  for (; node < count && offset + 4 <= bytes.length; node++) offset += 4 + bytes.readUInt32LE(offset);
-  if (node !== count || offset !== bytes.length) throw damaged('is truncated or has trailing bytes');
+  for (; node < count && offset + 4 <= tail.length; node++) offset += 4 + tail.readUInt32LE(offset);
+  if (node !== count || offset !== tail.length) throw damaged('is truncated or has trailing bytes');
 }
 
 /**

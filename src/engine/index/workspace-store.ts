@@ -7,7 +7,8 @@
  *   manifest.json              the committed generation: file names, sizes, SHA-256, metadata
  *   catalog.gN.json            files → chunks, chunk metadata
  *   lexical.gN.bin             BM25 postings
- *   vectors.gN.bin             the vector index (HNSW graph + stored vectors)
+ *   vectors.gN.bin             the vector index: labels, the vectors when there is no graph, the graph's checksum
+ *   graph.gN.hnsw              the HNSW graph, which holds the vectors (above 20,000 of them), as hnswlib writes it
  *   changes.gN.log             the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
  *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
@@ -36,13 +37,13 @@ import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestS
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
-import { VectorIndex } from './vector-index';
+import { VECTOR_FORMAT_VERSION, VectorIndex, type GraphDigest, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import { ownFields } from '../own-fields';
 
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
 /** The logical files of a generation (see the layout above). */
-const DATA_FILES = ['catalog.json', 'lexical.bin', 'vectors.bin'] as const;
+const DATA_FILES = ['catalog.json', 'lexical.bin', 'vectors.bin', 'graph.hnsw'] as const;
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
 /**
@@ -147,7 +148,14 @@ export class IndexStorage {
     readonly dir: string,
     private readonly root: string,
     private readonly embedder: Embedder | undefined,
+    /** the vector index's settings beyond its dimension (their defaults: see VectorIndexOptions) */
+    private readonly vectorSettings: VectorIndexSettings = {},
   ) {}
+
+  /** The options of this index's vector index (with a model). */
+  private vectorOptions(embedder: Embedder): VectorIndexOptions {
+    return { ...this.vectorSettings, dimension: embedder.dimension };
+  }
 
   /**
    * Loads the committed index. A missing index gives an empty one; a damaged one is reported
@@ -251,13 +259,16 @@ export class IndexStorage {
       throw new IndexWriteError(this.dir, failure.code, `${failure.words} (${failure.code})`);
     }
     let log: ChangeLogWriter | undefined;
+    let graph: GraphDigest | undefined;
     const manifest = commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
       files: [
         { name: 'catalog.json', data: catalog.serialize() },
         { name: 'lexical.bin', data: lexical.serialize() },
-        ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.save(path) }] : []),
+        // the graph first: the vector file records its checksum
+        ...(vectors?.hasGraph ? [{ name: 'graph.hnsw', write: (path: string) => void (graph = vectors.writeGraph(path)) }] : []),
+        ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.writeVectors(path, graph) }] : []),
       ],
       // the new generation's (empty) log exists before its manifest does
       beforeSwitch: (next) => void (log = ChangeLogWriter.start(this.dir, next.generation, next.checksum)),
@@ -440,7 +451,9 @@ export class IndexStorage {
     const sameModel = meta.modelId === (this.embedder?.id ?? null);
     let vectors: VectorIndex | undefined;
     if (this.embedder && sameModel) {
-      vectors = VectorIndex.fromBytes(generation.read('vectors.bin'), { dimension: this.embedder.dimension }); // read once: verified, then loaded
+      // the vector file is verified against the manifest, and the graph file against the vector file
+      const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
+      vectors = VectorIndex.fromBytes(generation.read('vectors.bin'), this.vectorOptions(this.embedder), graphFile);
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
@@ -486,6 +499,11 @@ export class IndexStorage {
     catalog.markCommitted();
     checkCounts();
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks };
+    if (vectors !== undefined && (vectors.formatRead !== VECTOR_FORMAT_VERSION || vectors.hasGraph !== generation.has('graph.hnsw'))) {
+      // an older vector file (its graph inside it), or a graph built or dropped on loading: the next refresh writes it as it is now
+      if (vectors.formatRead !== VECTOR_FORMAT_VERSION) log(`the vectors of the index in ${this.dir} are in an older format; they will be written in the current one`);
+      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined };
+    }
     return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed };
   }
 
@@ -499,7 +517,7 @@ export class IndexStorage {
    */
   private adapt(state: Committed, cache: EmbeddingCache | undefined, log: (message: string) => void): Committed {
     if (state.vectors || !this.embedder) return state;
-    const vectors = new VectorIndex({ dimension: this.embedder.dimension });
+    const vectors = new VectorIndex(this.vectorOptions(this.embedder));
     const built = `the index was built ${state.modelId ? `with the model ${state.modelId}` : 'without a model'}`;
     if (!cache) {
       log(`${built}; searching its words only until it is updated with ${this.embedder.id}`);
@@ -539,7 +557,7 @@ export class IndexStorage {
     return {
       catalog: new Catalog(),
       lexical: new LexicalIndex(),
-      vectors: this.embedder ? new VectorIndex({ dimension: this.embedder.dimension }) : undefined,
+      vectors: this.embedder ? new VectorIndex(this.vectorOptions(this.embedder)) : undefined,
       updatedAt: null,
       saved: false,
     };
