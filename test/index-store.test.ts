@@ -11,6 +11,9 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Engine, IndexNotWritableError, type EngineOptions, type IndexSummary } from '../src/engine/engine';
 import { IndexLock } from '../src/engine/index/lock';
+import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
+import { ChangeLogWriter } from '../src/engine/index/change-log';
+import { lexicalFormatOne } from './helpers/legacy-formats';
 import { runCli, startNode, type Run } from './helpers/cli-process';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
@@ -500,5 +503,44 @@ describe('one index folder, two workspace folders', () => {
     const again = await indexOnce(first, dir);
     assert.equal(again.summary.files, 4);
     assert.equal(again.summary.filesParsed, 0);
+  });
+});
+
+describe('an index in an older format', () => {
+  test('is read as it is, says so in one line, and is written in the current format by its next update', async () => {
+    const repo = await workspace('old-format');
+    const indexDir = path.join(await temp.make('old-format-index'), 'index');
+    const first = await Engine.open(repo, { indexDir, model, log: () => {} });
+    await first.refresh();
+    const answers = JSON.stringify(await first.search('parse the configuration file'));
+    await first.close();
+    // its lexical file rewritten in format 1, and the manifest made to match it
+    const manifestPath = path.join(indexDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+    const entry = manifest.files['lexical.bin'];
+    const old = lexicalFormatOne(readFileSync(path.join(indexDir, entry.file)));
+    writeFileSync(path.join(indexDir, entry.file), old);
+    Object.assign(entry, { bytes: old.length, sha256: sha256Hex(old) });
+    const checksum = manifestChecksum(manifest);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum }));
+    ChangeLogWriter.start(indexDir, manifest.generation, checksum); // the generation's (empty) log, for the manifest as it is now
+
+    const lines: string[] = [];
+    const engine = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
+    assert.deepEqual(lines.filter((l) => /older format/.test(l)), [`the index in ${indexDir} is in an older format; its next update writes it in the current one`]);
+    assert.equal(lines.filter((l) => /damaged|rebuilt/.test(l)).length, 0, lines.join('\n'));
+    assert.equal(JSON.stringify(await engine.search('parse the configuration file')), answers);
+    const summary = await engine.refresh();
+    assert.equal(summary.filesParsed, 0, 'nothing was indexed again');
+    await engine.close();
+    const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+    assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
+    assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
+
+    lines.length = 0;
+    const again = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
+    assert.equal(JSON.stringify(await again.search('parse the configuration file')), answers);
+    await again.close();
+    assert.deepEqual(lines.filter((l) => /older format|damaged/.test(l)), []);
   });
 });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { splitWords, stem } from '../src/engine/text/words';
 import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
+import { lexicalFormatOne } from './helpers/legacy-formats';
 import { VectorIndex } from '../src/engine/index/vector-index';
 import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
@@ -240,6 +241,58 @@ describe('LexicalIndex', () => {
     wrongVersion.writeUInt32LE(99, 4);
     assert.throws(() => LexicalIndex.deserialize(wrongVersion), IndexVersionError);
     assert.throws(() => LexicalIndex.deserialize(Buffer.from('not an index')), IndexCorruptError);
+  });
+
+  /** An index of `documents`, in format 1. */
+  const formatOne = (documents: [number, string][]): Buffer => {
+    const index = new LexicalIndex();
+    for (const [id, text] of documents) index.add(id, body(text));
+    return lexicalFormatOne(index.serialize());
+  };
+
+  test('reads format 1, and writes what it read in the current format', () => {
+    const documents: [number, string][] = [[4, 'parse the config file'], [9, 'größe café naïve 数据 🚀 rocket'], [2, 'read the file twice file']];
+    const expected = new LexicalIndex();
+    for (const [id, text] of documents) expected.add(id, body(text));
+    const loaded = LexicalIndex.deserialize(formatOne(documents));
+    assert.deepEqual(loaded.search(terms('数据 café'), 5).map((h) => h.id), [9]);
+    for (const query of [['file'], terms('größe café'), terms('数据 🚀'), ['rocket', 'parse']]) assert.deepEqual(loaded.search(query, 5), expected.search(query, 5));
+    const again = LexicalIndex.deserialize(loaded.serialize());
+    assert.equal(again.serialize().readUInt32LE(4), 2);
+    for (const query of [['file'], terms('größe café'), terms('数据 🚀')]) assert.deepEqual(again.search(query, 5), expected.search(query, 5));
+  });
+
+  test('format 2: a damaged term list or posting table is refused on loading, a damaged posting when it is first used', () => {
+    const index = new LexicalIndex();
+    index.add(1, body('alpha beta gamma'));
+    index.add(2, body('beta delta 数据'));
+    const bytes = index.serialize();
+    const termCount = 4 * 3 + 2 * 4 + 2 * 8; // magic, version, count; ids; lengths
+    const termsStart = termCount + 4;
+    const cases: [string, (b: Buffer) => Buffer][] = [
+      ['a term length too long', (b) => ((b[termsStart] += 1), b)],
+      ['a term length too short', (b) => ((b[termsStart] -= 1), b)],
+      ['more terms than bytes', (b) => (b.writeUInt32LE(0xfffffff0, termCount), b)],
+      ['a huge document count', (b) => (b.writeUInt32LE(0xfffffff0, 8), b)],
+    ];
+    for (const [name, mutate] of cases) assert.throws(() => LexicalIndex.deserialize(mutate(Buffer.from(bytes))), IndexCorruptError, name);
+    // the posting table: find it by its end, the length of the posting bytes after it
+    const loaded = LexicalIndex.deserialize(bytes);
+    assert.deepEqual(loaded.search(['beta'], 5).map((h) => h.id), [1, 2]);
+    // a posting's bytes are the file's last ones; damage the last frequency (a float32) to NaN
+    const damaged = Buffer.from(bytes);
+    damaged.writeFloatLE(Number.NaN, damaged.length - 4);
+    const lazy = LexicalIndex.deserialize(damaged);
+    const lastTerm = [...new Set(['alpha', 'beta', 'gamma', 'delta', '数据'].flatMap((w) => terms(w)))].filter((t) => {
+      try {
+        LexicalIndex.deserialize(damaged).search([t], 5);
+        return false;
+      } catch (error) {
+        return error instanceof IndexCorruptError;
+      }
+    });
+    assert.equal(lastTerm.length, 1, 'exactly the damaged posting fails, when used');
+    assert.throws(() => lazy.search(lastTerm, 5), /invalid term frequency/);
   });
 
   test('validates ids, weights and parameters', () => {

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { LexicalIndex } from '../src/engine/index/lexical';
 import { fuzzParams } from './helpers/fuzz';
 
-const word = fc.constantFrom('parse', 'config', 'read', 'file', 'retry', 'request', 'socket', 'open', 'x', 'constructor', '__proto__');
+// words outside ASCII too: the stored term list is measured in UTF-16 code units and written in UTF-8
+const word = fc.constantFrom('parse', 'config', 'read', 'file', 'retry', 'request', 'socket', 'open', 'x', 'constructor', '__proto__', 'größe', '数据', 'x🚀');
 const doc = fc.record({ id: fc.nat(40), name: fc.array(word, { maxLength: 3 }), body: fc.array(word, { maxLength: 12 }) });
 const op = fc.oneof(
   doc.map((d) => ({ kind: 'add' as const, ...d })),

@@ -56,6 +56,19 @@ export class ByteWriter {
     this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
 
+  uint32s(values: Uint32Array): void {
+    this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  float64s(values: Float64Array): void {
+    this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** The number of bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
   /** The bytes written so far (a copy, trimmed to size). */
   toBuffer(): Buffer {
     return Buffer.from(this.buffer.subarray(0, this.length));
@@ -145,15 +158,26 @@ export class ByteReader {
 
   /** `count` uint32 values, copied into a new array. */
   uint32s(count: number): Uint32Array {
+    const bytes = this.bytes(count * 4); // first: a damaged count must not allocate before it is found out
     const values = new Uint32Array(count);
-    new Uint8Array(values.buffer).set(this.bytes(count * 4));
+    new Uint8Array(values.buffer).set(bytes);
     return values;
   }
 
   /** `count` float32 values, copied into a new array (so alignment of the source never matters). */
-  float32s(count: number, into: Float32Array = new Float32Array(count)): Float32Array {
-    new Uint8Array(into.buffer, into.byteOffset, count * 4).set(this.bytes(count * 4));
-    return into;
+  float32s(count: number, into?: Float32Array): Float32Array {
+    const bytes = this.bytes(count * 4);
+    const values = into ?? new Float32Array(count);
+    new Uint8Array(values.buffer, values.byteOffset, count * 4).set(bytes);
+    return values;
+  }
+
+  /** `count` float64 values, copied into a new array. */
+  float64s(count: number): Float64Array {
+    const bytes = this.bytes(count * 8);
+    const values = new Float64Array(count);
+    new Uint8Array(values.buffer).set(bytes);
+    return values;
   }
 
   /** Throws unless every byte has been read. */

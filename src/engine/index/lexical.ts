@@ -78,7 +78,9 @@ class Posting {
 }
 
 const MAGIC = 0x584c5343; // 'CSLX'
-const FORMAT_VERSION = 1;
+/** 1: each term beside its posting; 2: the terms together, then a table of where each posting starts (see {@link LexicalIndex.serialize}). */
+export const LEXICAL_FORMAT_VERSION = 2;
+const FORMAT_VERSION = LEXICAL_FORMAT_VERSION;
 const FILE_LABEL = 'lexical index';
 /** The id of a removed document's slot. Real ids are uint32, so they never collide with it. */
 const REMOVED = -1;
@@ -96,7 +98,14 @@ export class LexicalIndex {
   readonly k1: number;
   readonly b: number;
 
-  private readonly postings = new Map<string, Posting>();
+  /**
+   * Per term, its posting; or, for a loaded index, the number of its entry in `stored` until it is
+   * first needed: a search reads the postings of its query's terms only, so a process that
+   * searches once decodes a few of them instead of hundreds of thousands.
+   */
+  private readonly postings = new Map<string, Posting | number>();
+  /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
+  private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number } | undefined;
   private readonly slotOf = new Map<number, number>();
   /**
    * Per slot, in order of addition: the document id ({@link REMOVED} once removed) and its
@@ -124,6 +133,8 @@ export class LexicalIndex {
   /** whether a search is running (its filter may search again: see {@link search}) */
   private searching = false;
   private totalLength = 0;
+  /** The format version of the bytes this index was read from; undefined for an index made in memory. */
+  formatRead: number | undefined;
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
@@ -232,7 +243,7 @@ export class LexicalIndex {
       this.removalPasses++;
       const gone = new Uint8Array(this.ids.length);
       for (const slot of unknown) gone[slot] = 1;
-      for (const posting of this.postings.values()) {
+      for (const posting of this.allPostings()) {
         let found = 0;
         for (let i = 0; i < posting.length; i++) found += gone[posting.slots[i]];
         if (found > 0) decrement(posting, found);
@@ -255,7 +266,7 @@ export class LexicalIndex {
 
   /** Whether some document holds `term`. */
   hasTerm(term: string): boolean {
-    return (this.postings.get(term)?.live ?? 0) > 0;
+    return (this.posting(term)?.live ?? 0) > 0;
   }
 
   /**
@@ -277,7 +288,7 @@ export class LexicalIndex {
     const best = new TopK(k, true);
     try {
       for (const term of new Set(queryTokens)) {
-        const posting = this.postings.get(term);
+        const posting = this.posting(term);
         if (posting === undefined) continue;
         const idf = inverseDocumentFrequency(documentCount, posting.live);
         const { slots, frequencies } = posting;
@@ -303,41 +314,60 @@ export class LexicalIndex {
   }
 
   /**
-   * The index as bytes: document ids and lengths, then per term its document ordinals
-   * (ascending, delta-encoded varints) and float32 frequencies. BM25 parameters are not included.
-   * Purges removed documents first.
+   * The index as bytes (format 2): the document ids (u32) and lengths (f64); the terms, as their
+   * lengths in UTF-16 code units (varints) and then all of them in one UTF-8 string; per term the
+   * byte offset of its posting (u32, one more for the end); then the postings, each its count,
+   * its document ordinals (ascending, delta-encoded varints) and float32 frequencies. BM25
+   * parameters are not included. Purges removed documents first.
    */
   serialize(): Buffer {
     if (this.deadSlots > 0) this.compact();
+    const postings = [...this.allPostings()];
+    const body = new ByteWriter();
+    const offsets = new Uint32Array(postings.length + 1);
+    postings.forEach((posting, t) => {
+      offsets[t] = body.size;
+      body.varint(posting.length);
+      body.ascendingVarints(posting.slots.subarray(0, posting.length));
+      body.float32s(posting.frequencies.subarray(0, posting.length));
+    });
+    offsets[postings.length] = body.size;
     const writer = new ByteWriter();
     writer.u32(MAGIC);
     writer.u32(FORMAT_VERSION);
     writer.u32(this.size);
-    this.ids.forEach((id, slot) => {
-      writer.u32(id);
-      writer.f64(this.lengths[slot]);
-    });
-    writer.u32(this.postings.size);
-    for (const posting of this.postings.values()) {
-      writer.string(posting.term);
-      writer.varint(posting.length);
-      writer.ascendingVarints(posting.slots.subarray(0, posting.length));
-      writer.float32s(posting.frequencies.subarray(0, posting.length));
-    }
+    writer.uint32s(Uint32Array.from(this.ids));
+    writer.float64s(Float64Array.from(this.lengths));
+    writer.u32(postings.length);
+    for (const posting of postings) writer.varint(posting.term.length);
+    const terms = Buffer.from(postings.map((posting) => posting.term).join(''), 'utf8');
+    writer.u32(terms.length);
+    writer.bytes(terms);
+    writer.uint32s(offsets);
+    writer.bytes(body.toBuffer());
     return writer.toBuffer();
   }
 
-  /** Reads an index written by {@link serialize}; throws {@link IndexCorruptError} on malformed input. */
+  /**
+   * Reads an index written by {@link serialize} (or in format 1); throws {@link IndexCorruptError}
+   * on malformed input. The postings are decoded when first needed (a search's terms), after the
+   * structure around them has been checked here; the caller verifies the bytes' checksum
+   * (store.ts), so damage inside a posting is found before it is loaded, and a posting that still
+   * fails to decode throws IndexCorruptError when it is used.
+   */
   static deserialize(buffer: Buffer, options: Bm25Options = {}): LexicalIndex {
     const reader = new ByteReader(buffer, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
-    if (version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    if (version !== 1 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
     const index = new LexicalIndex(options);
+    index.formatRead = version;
     const documentCount = reader.u32();
+    const ids = version === 1 ? undefined : reader.uint32s(documentCount);
+    const lengths = version === 1 ? undefined : reader.float64s(documentCount);
     for (let slot = 0; slot < documentCount; slot++) {
-      const id = reader.u32();
-      const length = reader.f64();
+      const id = ids === undefined ? reader.u32() : ids[slot];
+      const length = lengths === undefined ? reader.f64() : lengths[slot];
       if (index.slotOf.has(id)) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
       if (!(Number.isFinite(length) && length >= 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid document length`);
       index.ids.push(id);
@@ -346,14 +376,52 @@ export class LexicalIndex {
       index.totalLength += length;
     }
     const termCount = reader.u32();
-    for (let t = 0; t < termCount; t++) {
-      const posting = readPosting(reader, documentCount);
-      if (index.postings.has(posting.term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
-      index.postings.set(posting.term, posting);
+    if (version === 1) {
+      for (let t = 0; t < termCount; t++) {
+        const term = reader.string();
+        const posting = readPosting(reader, term, documentCount);
+        if (index.postings.has(term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
+        index.postings.set(term, posting);
+      }
+    } else {
+      if (termCount > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+      const termLengths = new Uint32Array(termCount);
+      for (let t = 0; t < termCount; t++) termLengths[t] = reader.varint();
+      const text = reader.bytes(reader.u32()).toString('utf8');
+      const offsets = reader.uint32s(termCount + 1);
+      const bytes = reader.bytes(reader.remaining);
+      let at = 0;
+      for (let t = 0; t < termCount; t++) {
+        const term = text.slice(at, at + termLengths[t]);
+        at += termLengths[t];
+        if (term.length === 0 || term.length !== termLengths[t]) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
+        if (index.postings.has(term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
+        if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
+        index.postings.set(term, t);
+      }
+      if (at !== text.length || offsets[0] !== 0 || offsets[termCount] !== bytes.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
+      index.stored = { bytes, offsets, documentCount };
     }
     reader.end();
     index.docTerms = undefined;
     return index;
+  }
+
+  /** The posting of a term, decoding it if it has not been yet. */
+  private posting(term: string): Posting | undefined {
+    const entry = this.postings.get(term);
+    if (typeof entry !== 'number') return entry;
+    const { bytes, offsets, documentCount } = this.stored!;
+    const reader = new ByteReader(bytes.subarray(offsets[entry], offsets[entry + 1]), FILE_LABEL);
+    const posting = readPosting(reader, term, documentCount);
+    reader.end();
+    this.postings.set(term, posting);
+    return posting;
+  }
+
+  /** Every posting, decoding those that have not been yet. */
+  private *allPostings(): IterableIterator<Posting> {
+    for (const [term, entry] of this.postings) yield typeof entry === 'number' ? this.posting(term)! : entry;
   }
 
   /**
@@ -386,7 +454,7 @@ export class LexicalIndex {
       const late = this.lateTerms.get(slot);
       if (late !== undefined) return late;
       const docTerms: Posting[][] = this.ids.map(() => []);
-      for (const posting of this.postings.values()) {
+      for (const posting of this.allPostings()) {
         for (let i = 0; i < posting.length; i++) docTerms[posting.slots[i]].push(posting);
       }
       this.docTerms = docTerms;
@@ -396,7 +464,7 @@ export class LexicalIndex {
   }
 
   private postingFor(term: string): Posting {
-    let posting = this.postings.get(term);
+    let posting = this.posting(term);
     if (posting === undefined) {
       posting = new Posting(term);
       this.postings.set(term, posting);
@@ -411,7 +479,7 @@ export class LexicalIndex {
     this.ids.forEach((id, slot) => {
       if (id !== REMOVED) renumbered[slot] = next++;
     });
-    for (const posting of this.postings.values()) {
+    for (const posting of this.allPostings()) {
       let kept = 0;
       for (let i = 0; i < posting.length; i++) {
         const slot = renumbered[posting.slots[i]];
@@ -438,8 +506,8 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
   return Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
-function readPosting(reader: ByteReader, documentCount: number): Posting {
-  const term = reader.string();
+/** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */
+function readPosting(reader: ByteReader, term: string, documentCount: number): Posting {
   const count = reader.varint();
   if (term === '' || count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
   const posting = new Posting(term, count);

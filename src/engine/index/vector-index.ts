@@ -362,9 +362,10 @@ export class VectorIndex {
     const count = reader.u32();
     const graphLength = reader.u64();
     const graphSha256 = reader.bytes(32);
+    const labels = reader.uint32s(count); // first: a damaged count is found out before anything is allocated for it
     const capacity = capacityFor(count);
     index.labelOf = new Uint32Array(capacity);
-    index.labelOf.set(reader.uint32s(count));
+    index.labelOf.set(labels);
     const vectorsStored = version === 1 || graphLength === 0;
     index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
     if (vectorsStored) reader.float32s(count * dimension, index.vectors.subarray(0, count * dimension));

@@ -31,7 +31,7 @@ import { Catalog } from '../catalog';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
-import { LexicalIndex } from './lexical';
+import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
@@ -499,9 +499,10 @@ export class IndexStorage {
     catalog.markCommitted();
     checkCounts();
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks };
-    if (vectors !== undefined && (vectors.formatRead !== VECTOR_FORMAT_VERSION || vectors.hasGraph !== generation.has('graph.hnsw'))) {
-      // an older vector file (its graph inside it), or a graph built or dropped on loading: the next refresh writes it as it is now
-      if (vectors.formatRead !== VECTOR_FORMAT_VERSION) log(`the vectors of the index in ${this.dir} are in an older format; they will be written in the current one`);
+    const olderFormat = lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
+    if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
+      // files in an older format (read as they are), or a graph built or dropped on loading: the next refresh writes them as they are now
+      if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one`);
       return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined };
     }
     return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed };
