@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { splitWords, stem } from '../src/engine/text/words';
 import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
-import { VectorIndex } from '../src/engine/index/vector-index';
+import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
 import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
   commitGeneration,
@@ -497,6 +497,53 @@ describe('VectorIndex', () => {
     for (const query of randomVectors(10, dimension, 24)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
     fs.writeFileSync(v1, Buffer.concat([header, labels, units, flip(Buffer.from(graph), 500)]));
     assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
+  });
+
+  test("on demand, a saved graph stays in its file: searches scan it exactly, and a change or the tenth search loads it", () => {
+    const dir = tempDir();
+    const vectors = randomVectors(600, dimension, 40);
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    vectors.forEach((v, label) => index.add(label, v));
+    for (let label = 0; label < 600; label += 7) index.remove(label); // deleted nodes stay in the file
+    const files = filesIn(dir);
+    index.save(files);
+    const options = { dimension, exactSearchMaxVectors: 0 };
+    const eager = VectorIndex.load(files, options);
+    const lazy = (): VectorIndex => VectorIndex.load(files, { ...options, graphLoading: 'on-demand' });
+    const queries = randomVectors(SCANS_BEFORE_LOADING + 2, dimension, 41);
+    const filter = (label: number) => label % 3 === 0;
+
+    const onDisk = lazy();
+    assert.equal(onDisk.hasGraph, true);
+    assert.equal(onDisk.graphInMemory, false);
+    assert.deepEqual(onDisk.getVector(300), eager.getVector(300));
+    assert.equal(onDisk.getVector(7), undefined, 'a deleted node is not read');
+    for (const [i, query] of queries.entries()) {
+      const hits = onDisk.search(query, 10, i % 2 === 0 ? filter : undefined);
+      assert.equal(onDisk.graphInMemory, i + 1 >= SCANS_BEFORE_LOADING, `after search ${i + 1}`);
+      if (i + 1 < SCANS_BEFORE_LOADING) assert.deepEqual(hits, eager.searchExact(query, 10, i % 2 === 0 ? filter : undefined));
+      else assert.deepEqual(hits, eager.search(query, 10, i % 2 === 0 ? filter : undefined));
+      assert.ok(hits.every((h) => h.label % 7 !== 0));
+    }
+
+    // a change loads the graph first; the index then behaves as one loaded eagerly
+    for (const change of [(i: VectorIndex) => i.add(1000, vectors[1]), (i: VectorIndex) => i.remove(5), (i: VectorIndex) => i.restore(8, eager.getVector(9)!)]) {
+      const changed = lazy();
+      const reference = VectorIndex.load(files, options);
+      change(changed);
+      change(reference);
+      assert.equal(changed.graphInMemory, true);
+      for (const query of queries.slice(0, 3)) assert.deepEqual(changed.search(query, 10), reference.search(query, 10));
+    }
+    // saving loads it too, and writes the same index
+    const again = filesIn(dir, 'again');
+    lazy().save(again);
+    assert.deepEqual(fs.readFileSync(again.vectors), fs.readFileSync(files.vectors));
+    // its file gone under it (a writer's cleanup): a clear error, not a crash
+    const gone = lazy();
+    fs.rmSync(files.graph);
+    assert.throws(() => gone.search(queries[0], 5), IndexCorruptError);
+    assert.throws(() => gone.add(2000, vectors[2]), IndexCorruptError);
   });
 
   test('refuses a file of another dimension', () => {

@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
   doing = `opening the index at ${indexDir}`;
   const engine = await Engine.open(args.root, {
     ...args.engine,
+    // one command and exit: a saved graph is scanned in its file rather than read into memory (see VectorIndexOptions.graphLoading)
+    vectorIndex: { graphLoading: 'on-demand' },
     indexDir,
     log: (message) => process.stderr.write(oneLine(message) + '\n'),
   });

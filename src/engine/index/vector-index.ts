@@ -13,6 +13,8 @@
  * there is no graph) and the graph as hnswlib writes it, which hnswlib reads straight from its
  * own file: no copy of it passes through JavaScript memory. The vector file's header carries the
  * graph file's length and SHA-256, checked (reading the file in 1 MiB blocks) before hnswlib opens it.
+ * A process that searches a few times and exits can leave the graph in its file (`graphLoading:
+ * 'on-demand'`): its searches then scan the vectors in the file, exactly, until a change needs the graph.
  *
  * hnswlib-node is fragile, and this class stands between it and the rest of the engine:
  * - a damaged graph file crashes the process inside the native loader, so its SHA-256 and
@@ -50,7 +52,21 @@ export interface VectorIndexOptions {
   rebuildDeletedRatio?: number;
   /** HNSW: seed of the level generator, for reproducible graphs (default 100) */
   randomSeed?: number;
+  /**
+   * When a saved graph is read into memory (default 'eager': as the index is loaded). 'on-demand',
+   * for a process that searches a few times and exits (the CLI): the graph stays in its file, and
+   * searches scan the vectors in it exactly, reading it in blocks, until a change to the index
+   * needs the graph or the {@link SCANS_BEFORE_LOADING}th search is asked for. Loading the graph
+   * of 100k vectors takes over a second; a scan of its file about a tenth of that.
+   */
+  graphLoading?: 'eager' | 'on-demand';
 }
+
+/**
+ * With `graphLoading: 'on-demand'`, the search that loads the graph: the scans before it cost
+ * about as much as loading it would have.
+ */
+export const SCANS_BEFORE_LOADING = 10;
 
 /** The settings a vector index of the embedder's dimension takes. */
 export type VectorIndexSettings = Partial<Omit<VectorIndexOptions, 'dimension'>>;
@@ -85,6 +101,16 @@ const HNSW_HEADER_BYTES = 96;
 const GRAPH_SPACE = 'ip';
 /** The block size in which a graph file is read to check its checksum. */
 const HASH_BLOCK_BYTES = 1 << 20;
+/** About the block size in which a graph file that is not loaded is scanned (whole nodes). */
+const SCAN_BLOCK_BYTES = 4 << 20;
+
+/** Where the parts of a node are in an hnswlib graph file: nodes of `bytesPerNode` bytes from byte 96, the vector and the label at these offsets in each. */
+interface NodeLayout {
+  count: number;
+  bytesPerNode: number;
+  dataOffset: number;
+  labelOffset: number;
+}
 
 /** Where an index is saved: the vector file, and the graph file beside it (written only when there is a graph). */
 export interface VectorIndexFiles {
@@ -117,6 +143,9 @@ export class VectorIndex {
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
+  private readonly graphLoading: 'eager' | 'on-demand';
+  /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`), and the searches that have scanned it. */
+  private onDisk: { file: string; layout: NodeLayout; scans: number } | undefined;
   /** The format version of the file this index was read from; undefined for an index made in memory. */
   formatRead: number | undefined;
 
@@ -128,6 +157,7 @@ export class VectorIndex {
     this.efSearch = options.efSearch ?? 64;
     this.rebuildDeletedRatio = options.rebuildDeletedRatio ?? 0.3;
     this.randomSeed = options.randomSeed ?? 100;
+    this.graphLoading = options.graphLoading ?? 'eager';
     checkPositiveInteger('dimension', this.dimension);
     checkPositiveInteger('m', this.m);
     checkPositiveInteger('efConstruction', this.efConstruction);
@@ -151,6 +181,11 @@ export class VectorIndex {
 
   /** Whether an HNSW graph exists (it does whenever there are more than `exactSearchMaxVectors` vectors). */
   get hasGraph(): boolean {
+    return this.graph !== undefined || this.onDisk !== undefined;
+  }
+
+  /** Whether the graph is in memory (false for a graph left in its file by `graphLoading: 'on-demand'`, and for none). */
+  get graphInMemory(): boolean {
     return this.graph !== undefined;
   }
 
@@ -159,7 +194,7 @@ export class VectorIndex {
    * has shrunk to `exactSearchMaxVectors` vectors or fewer, where the exact scan answers.
    */
   get needsGraphRebuild(): boolean {
-    if (this.graph === undefined) return false;
+    if (this.graph === undefined) return false; // none, or one still in its file: unchanged since it was saved
     return this.size <= this.exactSearchMaxVectors || this.deletedInGraph.size > this.rebuildDeletedRatio * this.graph.getCurrentCount();
   }
 
@@ -186,6 +221,7 @@ export class VectorIndex {
   }
 
   private place(label: number, unit: Float32Array): void {
+    this.loadFromDisk();
     const inGraph = this.slotOf.has(label) || this.deletedInGraph.has(label);
     let slot = this.slotOf.get(label);
     if (slot === undefined) {
@@ -206,6 +242,7 @@ export class VectorIndex {
   remove(label: number): boolean {
     const slot = this.slotOf.get(label);
     if (slot === undefined) return false;
+    this.loadFromDisk();
     const last = this.size - 1;
     if (slot !== last) {
       const moved = this.labelOf[last];
@@ -225,6 +262,15 @@ export class VectorIndex {
   getVector(label: number): Float32Array | undefined {
     const slot = this.slotOf.get(label);
     if (slot === undefined) return undefined;
+    if (this.onDisk !== undefined) {
+      let found: Float32Array | undefined;
+      this.scanDisk(this.onDisk, (at, stored, vectors, offset) => {
+        if (at !== label) return true;
+        found = vectors.slice(offset, offset + this.dimension);
+        return false;
+      });
+      return found;
+    }
     if (this.graph !== undefined) return Float32Array.from(this.graph.getPoint(label));
     return this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
   }
@@ -236,6 +282,7 @@ export class VectorIndex {
    * many pass the filter. `filter` must be a pure function of the label.
    */
   search(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
+    if (this.onDisk !== undefined && ++this.onDisk.scans >= SCANS_BEFORE_LOADING) this.loadFromDisk();
     if (this.graph === undefined) return this.searchExact(query, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
@@ -259,6 +306,16 @@ export class VectorIndex {
     const unit = this.normalise(query, 'query vector');
     // ties at the cut are all kept: the result then does not depend on labels (see TopK)
     const best = new TopK(Math.floor(k), true);
+    if (this.onDisk !== undefined) {
+      this.scanDisk(this.onDisk, (label, _, vectors, offset) => {
+        if (filter === undefined || filter(label)) {
+          const score = dot(vectors, offset, unit);
+          if (best.admits(label, score)) best.push(label, score);
+        }
+        return true;
+      });
+      return best.sorted().map(({ id, score }) => ({ label: id, score }));
+    }
     const graph = this.graph;
     const point = new Float32Array(graph === undefined ? 0 : this.dimension);
     for (let slot = 0; slot < this.size; slot++) {
@@ -281,6 +338,7 @@ export class VectorIndex {
    * the graph from scratch, and a graph's vectors are first copied out of it (about 20 µs each).
    */
   rebuildGraph(): void {
+    this.loadFromDisk();
     if (this.graph !== undefined) this.dropGraph();
     if (this.size > this.exactSearchMaxVectors) this.buildGraph();
   }
@@ -291,7 +349,7 @@ export class VectorIndex {
    * {@link writeGraph} and {@link writeVectors}.
    */
   save(files: VectorIndexFiles): void {
-    this.writeVectors(files.vectors, this.graph === undefined ? undefined : this.writeGraph(files.graph));
+    this.writeVectors(files.vectors, this.hasGraph ? this.writeGraph(files.graph) : undefined);
   }
 
   /**
@@ -300,6 +358,7 @@ export class VectorIndex {
    * which {@link writeVectors} records. Throws when there is no graph.
    */
   writeGraph(filePath: string): GraphDigest {
+    this.loadFromDisk();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     this.graph.writeIndexSync(filePath);
     return checkGraphFile(filePath, this.dimension);
@@ -310,8 +369,8 @@ export class VectorIndex {
    * graph, the `graph` digest that {@link writeGraph} returned, which loading checks the graph file against.
    */
   writeVectors(filePath: string, graph?: GraphDigest): void {
-    if ((this.graph === undefined) !== (graph === undefined)) {
-      throw new Error(this.graph === undefined ? 'a vector index without a graph was given a graph digest' : 'the graph must be written before the vector file');
+    if (this.hasGraph !== (graph !== undefined)) {
+      throw new Error(!this.hasGraph ? 'a vector index without a graph was given a graph digest' : 'the graph must be written before the vector file');
     }
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
@@ -398,9 +457,68 @@ export class VectorIndex {
     const found = checkGraphFile(graphFile, dimension);
     if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
     if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
+    index.vectors = new Float32Array(0);
+    if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors) {
+      const layout = nodeLayout(graphFile, dimension);
+      if (layout !== undefined) {
+        index.onDisk = { file: graphFile, layout, scans: 0 };
+        return index;
+      }
+    }
     index.loadGraph(graphFile);
     if (index.size <= index.exactSearchMaxVectors) index.dropGraph();
     return index;
+  }
+
+  /**
+   * Reads a graph that was left in its file into memory (see `graphLoading`), before anything
+   * that needs it. The file was verified when the index was loaded; it is immutable, and a
+   * reader that finds it gone (a writer's cleanup of an old generation) fails with IndexCorruptError.
+   */
+  private loadFromDisk(): void {
+    if (this.onDisk === undefined) return;
+    const { file } = this.onDisk;
+    this.onDisk = undefined;
+    this.loadGraph(file);
+  }
+
+  /**
+   * Visits the live vectors stored in a graph file that is not loaded, reading it in blocks of
+   * whole nodes: `visit` gets each one's label and a view of the block with the vector at
+   * `offset`, and returns false to stop. Nodes whose labels are not live (deleted) are skipped.
+   */
+  private scanDisk(disk: NonNullable<VectorIndex['onDisk']>, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
+    const { bytesPerNode, count, dataOffset, labelOffset } = disk.layout;
+    const nodesPerBlock = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode));
+    const block = new Float32Array((nodesPerBlock * bytesPerNode) / 4);
+    const bytes = new Uint8Array(block.buffer);
+    const words = new Uint32Array(block.buffer);
+    let fd: number;
+    try {
+      fd = openRegularFile(disk.file);
+    } catch (error) {
+      throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
+    }
+    try {
+      for (let first = 0; first < count; first += nodesPerBlock) {
+        const nodes = Math.min(nodesPerBlock, count - first);
+        const length = nodes * bytesPerNode;
+        for (let read = 0; read < length; ) {
+          const n = fs.readSync(fd, bytes, read, length - read, HNSW_HEADER_BYTES + first * bytesPerNode + read);
+          if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+          read += n;
+        }
+        for (let node = 0; node < nodes; node++) {
+          const base = (node * bytesPerNode) / 4;
+          const label = words[base + labelOffset / 4];
+          const slot = this.slotOf.get(label);
+          if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0) continue;
+          if (!visit(label, slot, block, base + dataOffset / 4)) return;
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Checks a vector and returns it normalised to unit length. */
@@ -500,6 +618,24 @@ function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
   let capacity = Math.max(from, 1);
   while (capacity < slots) capacity *= 2;
   return capacity;
+}
+
+/**
+ * The node layout of a graph file whose layout has been checked, or undefined when its vectors
+ * and labels cannot be read as aligned 32-bit words (never so for hnswlib's layout; the graph is then loaded instead).
+ */
+function nodeLayout(filePath: string, dimension: number): NodeLayout | undefined {
+  const header = Buffer.alloc(HNSW_HEADER_BYTES);
+  const fd = openRegularFile(filePath);
+  try {
+    if (fs.readSync(fd, header, 0, HNSW_HEADER_BYTES, 0) !== HNSW_HEADER_BYTES) return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
+  const layout = { count: sizeT(16), bytesPerNode: sizeT(24), labelOffset: sizeT(32), dataOffset: sizeT(40) };
+  const aligned = [layout.bytesPerNode, layout.labelOffset, layout.dataOffset].every((n) => n % 4 === 0);
+  return aligned && layout.labelOffset - layout.dataOffset === dimension * 4 ? layout : undefined;
 }
 
 function sha256(bytes: Uint8Array): Buffer {
