@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from '../src/engine/index/change-log';
 import { Engine, type EngineOptions } from '../src/engine/engine';
 import { IndexStorage, type LoadedIndex } from '../src/engine/index/workspace-store';
+import type { VectorIndexSettings } from '../src/engine/index/vector-index';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
 import { canonical } from './helpers/index-snapshot';
@@ -165,8 +166,8 @@ type Step = { kind: 'add' | 'edit' | 'delete' | 'touch'; pick: number };
  * Everything a stored index holds, without chunk ids: per file its record, and per chunk its
  * record, its lexical terms (sorted) and length, and its vector's bits.
  */
-async function contents(root: string, indexDir: string, embedder: Embedder): Promise<{ text: string; state: Pick<LoadedIndex, 'saved'> }> {
-  const state = await new IndexStorage(indexDir, root, embedder).load(() => {});
+async function contents(root: string, indexDir: string, embedder: Embedder, vectorSettings?: VectorIndexSettings): Promise<{ text: string; state: Pick<LoadedIndex, 'saved'> }> {
+  const state = await new IndexStorage(indexDir, root, embedder, vectorSettings).load(() => {});
   try {
     const files = [...state.catalog.files.keys()].sort().map((p) => {
       const { chunkIds, ...record } = state.catalog.files.get(p)!;
@@ -230,7 +231,8 @@ describe('saves committed as logged changes', () => {
             for (const s of round) await files.apply(s);
             await engine.refresh();
             const cleanDir = await cleanIndex(root, options);
-            const [stored, expected] = [await contents(root, indexDir, embedder), await contents(root, cleanDir, embedder)];
+            // loaded with the engine's settings: with a graph, the log is replayed into the graph
+            const [stored, expected] = [await contents(root, indexDir, embedder, options.vectorIndex), await contents(root, cleanDir, embedder, options.vectorIndex)];
             assert.equal(stored.text, expected.text);
             // ids are never reused: the loaded catalog's next id is the writer's, deletions included
             const loaded = await new IndexStorage(indexDir, root, embedder).load(() => {});
@@ -256,6 +258,10 @@ describe('saves committed as logged changes', () => {
   test('the same with an HNSW graph, which alone stores the vectors (read back, logged and restored)', async () => {
     // deletions never rebuild the graph here: a rebuilt graph is committed as a new generation, not logged
     await storedEqualsClean({ vectorIndex: { exactSearchMaxVectors: 0, rebuildDeletedRatio: 1 } }, 4);
+  });
+
+  test('the same with the graph used from its file (changes kept beside it, applied when it is written)', async () => {
+    await storedEqualsClean({ vectorIndex: { exactSearchMaxVectors: 0, rebuildDeletedRatio: 1, graphLoading: 'on-demand' } }, 4);
   });
 
   test('a log deleted while the engine runs: the next save writes a new generation instead', async () => {

@@ -29,10 +29,12 @@ interface Pristine {
   /** the answers of the clean index to {@link QUERIES}, as `search --json` prints them */
   answers: unknown[];
 }
-type Mode = 'lexical-only' | 'model' | 'graph';
+type Mode = 'lexical-only' | 'model' | 'graph' | 'graph-on-demand';
 const pristine = new Map<Mode, Pristine>();
 /** The model with an HNSW graph however few the vectors: its vectors are stored in the graph file alone. */
 const GRAPH_OPTIONS = { vectorIndex: { exactSearchMaxVectors: 0 } };
+/** The same, the graph used from its file as the CLI does (searches scan it). */
+const ON_DEMAND_OPTIONS = { vectorIndex: { exactSearchMaxVectors: 0, graphLoading: 'on-demand' as const } };
 
 before(async () => {
   model = (await buildFixtureModel(await temp.make('corrupt-model'))).dir;
@@ -51,6 +53,7 @@ before(async () => {
     ['lexical-only', { model: null }, ['--lexical-only']],
     ['model', { model }, ['--model', model]],
     ['graph', { model, ...GRAPH_OPTIONS }, []],
+    ['graph-on-demand', { model, ...ON_DEMAND_OPTIONS }, []],
   ] as const) {
     const dir = await temp.make(`corrupt-${mode}`);
     const engine = await Engine.open(repo, { indexDir: dir, ...(options as EngineOptions) });
@@ -121,9 +124,10 @@ function cli(args: string[], input: string): Promise<Run> {
  * an engine in this process; with the lines it printed or logged.
  */
 async function searchDamaged(mode: Mode, dir: string): Promise<{ answers: unknown[]; lines: string[] }> {
-  if (mode === 'graph') {
+  if (mode === 'graph' || mode === 'graph-on-demand') {
     const lines: string[] = [];
-    const engine = await Engine.open(repo, { indexDir: dir, model, ...GRAPH_OPTIONS, log: (message) => lines.push(`codescout: ${message}`) });
+    const options = mode === 'graph' ? GRAPH_OPTIONS : ON_DEMAND_OPTIONS;
+    const engine = await Engine.open(repo, { indexDir: dir, model, ...options, log: (message) => lines.push(`codescout: ${message}`) });
     try {
       await engine.refresh();
       const answers: unknown[] = [];
@@ -177,17 +181,19 @@ describe('a damaged index folder is detected, rebuilt and answers as a clean one
     );
   });
 
-  test('with the model and an HNSW graph (the graph file, which alone holds the vectors, too)', async () => {
-    const graphFile = readdirSync(pristine.get('graph')!.dir).find((f) => /^graph\.g\d+\.hnsw$/.test(f));
-    assert.ok(graphFile, 'the index has a graph file');
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), damageArb, (fileIndex, how) => checkDamagedIndex('graph', fileIndex, how)),
-      fuzzParams(2),
-    );
-    // every kind of damage to the graph file itself, whatever the fuzzer picked
-    const files = readdirSync(pristine.get('graph')!.dir).sort();
-    for (const how of [{ kind: 'delete' }, { kind: 'truncate', at: 0.5 }, { kind: 'flip', flips: [{ at: 0.6, xor: 1 }] }, { kind: 'garbage', bytes: new Uint8Array(100) }] as Damage[]) {
-      await checkDamagedIndex('graph', files.indexOf(graphFile), how);
-    }
-  });
+  for (const mode of ['graph', 'graph-on-demand'] as const) {
+    test(`with the model and an HNSW graph (the graph file, which alone holds the vectors, too)${mode === 'graph' ? '' : ', used from its file'}`, async () => {
+      const graphFile = readdirSync(pristine.get(mode)!.dir).find((f) => /^graph\.g\d+\.hnsw$/.test(f));
+      assert.ok(graphFile, 'the index has a graph file');
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), damageArb, (fileIndex, how) => checkDamagedIndex(mode, fileIndex, how)),
+        fuzzParams(2),
+      );
+      // every kind of damage to the graph file itself, whatever the fuzzer picked
+      const files = readdirSync(pristine.get(mode)!.dir).sort();
+      for (const how of [{ kind: 'delete' }, { kind: 'truncate', at: 0.5 }, { kind: 'flip', flips: [{ at: 0.6, xor: 1 }] }, { kind: 'garbage', bytes: new Uint8Array(100) }] as Damage[]) {
+        await checkDamagedIndex(mode, files.indexOf(graphFile), how);
+      }
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { splitWords, stem } from '../src/engine/text/words';
@@ -22,6 +23,12 @@ import {
 import { seededRandom } from './helpers/random';
 
 const CORPUS_DIR = path.join(__dirname, '..', '..', 'test', 'fixtures', 'index', 'corpus');
+
+/** A vector scaled to unit length. */
+function unitOf(vector: Float32Array): Float32Array {
+  const norm = Math.hypot(...vector);
+  return vector.map((x) => x / norm);
+}
 
 function randomVectors(count: number, dimension: number, seed: number): Float32Array[] {
   const random = seededRandom(seed);
@@ -526,24 +533,116 @@ describe('VectorIndex', () => {
       assert.ok(hits.every((h) => h.label % 7 !== 0));
     }
 
-    // a change loads the graph first; the index then behaves as one loaded eagerly
-    for (const change of [(i: VectorIndex) => i.add(1000, vectors[1]), (i: VectorIndex) => i.remove(5), (i: VectorIndex) => i.restore(8, eager.getVector(9)!)]) {
-      const changed = lazy();
-      const reference = VectorIndex.load(files, options);
-      change(changed);
-      change(reference);
-      assert.equal(changed.graphInMemory, true);
-      for (const query of queries.slice(0, 3)) assert.deepEqual(changed.search(query, 10), reference.search(query, 10));
-    }
+    // a change keeps the graph in its file (see the next test); rebuilding it loads it
+    const rebuilt = lazy();
+    rebuilt.rebuildGraph();
+    assert.equal(rebuilt.graphInMemory, true);
+    for (const query of queries.slice(0, 3)) assert.deepEqual(rebuilt.searchExact(query, 10), eager.searchExact(query, 10));
     // saving loads it too, and writes the same index
     const again = filesIn(dir, 'again');
     lazy().save(again);
     assert.deepEqual(fs.readFileSync(again.vectors), fs.readFileSync(files.vectors));
-    // its file gone under it (a writer's cleanup): a clear error, not a crash
-    const gone = lazy();
-    fs.rmSync(files.graph);
-    assert.throws(() => gone.search(queries[0], 5), IndexCorruptError);
-    assert.throws(() => gone.add(2000, vectors[2]), IndexCorruptError);
+    // its file deleted under it (a writer's cleanup of an old generation): searches go on through
+    // the descriptor held, past the tenth; what needs the graph in memory fails plainly, and leaves the index as it was
+    const copy = filesIn(dir, 'copy');
+    fs.copyFileSync(files.vectors, copy.vectors);
+    fs.copyFileSync(files.graph, copy.graph);
+    const gone = VectorIndex.load(copy, { ...options, graphLoading: 'on-demand' });
+    fs.rmSync(copy.graph);
+    for (const query of queries) assert.deepEqual(gone.search(query, 10), eager.searchExact(query, 10));
+    assert.equal(gone.graphInMemory, false);
+    assert.throws(() => gone.save(filesIn(dir, 'gone')), /graph file was removed or replaced/);
+    assert.throws(() => gone.rebuildGraph(), IndexCorruptError);
+    assert.equal(gone.hasGraph, true);
+    assert.deepEqual(gone.search(queries[0], 10), eager.searchExact(queries[0], 10));
+    // a file of the same name written since (another generation 1, say) is never handed to hnswlib
+    fs.copyFileSync(files.graph, copy.graph);
+    assert.throws(() => gone.save(filesIn(dir, 'gone')), /removed or replaced/);
+    // closed, it holds no file and answers nothing
+    gone.close();
+    assert.throws(() => gone.search(queries[0], 5), /closed/);
+  });
+
+  test("hnswlib's writer cut short (the file-size limit) is reported as the failed write it is", () => {
+    const script = [
+      `const { VectorIndex } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'engine', 'index', 'vector-index.js'))});`,
+      `const { writeFailure } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'engine', 'index', 'errors.js'))});`,
+      'const index = new VectorIndex({ dimension: 64, exactSearchMaxVectors: 0, efConstruction: 16 });',
+      'for (let label = 0; label < 2000; label++) index.add(label, Array.from({ length: 64 }, (_, j) => Math.sin(label * 64 + j + 1)));',
+      `try { index.writeGraph(${JSON.stringify(path.join(tempDir(), 'graph.hnsw'))}); console.log('written'); }`,
+      'catch (error) { console.log(JSON.stringify({ failure: writeFailure(error), message: error.message })); }',
+    ].join('\n');
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG instead of killing the process
+    const run = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 128; exec "${process.execPath}" -e "$SCRIPT"`], { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const outcome = JSON.parse(run.stdout) as { failure?: { code: string } };
+    assert.equal(outcome.failure?.code, 'EFBIG', run.stdout);
+  });
+
+  test('on demand, changes are kept beside the file and searched with it, then applied when the graph is loaded', () => {
+    const dir = tempDir();
+    const vectors = randomVectors(500, dimension, 50);
+    const saved = new VectorIndex({ dimension, exactSearchMaxVectors: 0, rebuildDeletedRatio: 0.2 });
+    vectors.forEach((v, label) => saved.add(label, v));
+    for (let label = 0; label < 500; label += 9) saved.remove(label);
+    const files = filesIn(dir);
+    saved.save(files);
+    const options = { dimension, exactSearchMaxVectors: 0, rebuildDeletedRatio: 0.2 };
+    const extra = randomVectors(40, dimension, 51);
+    /** The same changes to any index: new labels, replaced vectors, removals (of live, new and re-added labels). */
+    const change = (index: VectorIndex): void => {
+      extra.forEach((v, i) => index.add(1000 + i, v));
+      for (let label = 1; label < 60; label += 4) index.restore(label, unitOf(vectors[label + 100]));
+      for (let label = 2; label < 80; label += 3) index.remove(label);
+      index.remove(1003);
+      index.add(2, vectors[3]); // removed above, added back
+    };
+    const lazy = VectorIndex.load(files, { ...options, graphLoading: 'on-demand' });
+    const eager = VectorIndex.load(files, options);
+    change(lazy);
+    change(eager);
+    assert.equal(lazy.graphInMemory, false, 'changes do not load the graph');
+    assert.equal(lazy.size, eager.size);
+    const queries = randomVectors(6, dimension, 52);
+    const filter = (label: number) => label % 2 === 1;
+    for (const query of queries) {
+      assert.deepEqual(lazy.searchExact(query, 10), eager.searchExact(query, 10));
+      assert.deepEqual(lazy.searchExact(query, 10, filter), eager.searchExact(query, 10, filter));
+    }
+    for (const label of [1, 2, 5, 1000, 1039, 1003, 7, 9]) assert.deepEqual(lazy.getVector(label), eager.getVector(label), `label ${label}`);
+    assert.equal(lazy.needsGraphRebuild, eager.needsGraphRebuild);
+    // loading applies them: the graph then answers as the one changed in memory, and saves the same index
+    const reloaded = filesIn(dir, 'changed');
+    const reference = filesIn(dir, 'reference');
+    lazy.save(reloaded);
+    eager.save(reference);
+    assert.equal(lazy.graphInMemory, true);
+    const a = VectorIndex.load(reloaded, options);
+    const b = VectorIndex.load(reference, options);
+    assert.equal(a.size, b.size);
+    for (const query of queries) assert.deepEqual(a.search(query, 10), b.search(query, 10));
+    for (const label of [1, 2, 1000, 1039]) assert.deepEqual(a.getVector(label), b.getVector(label));
+    assert.equal(a.getVector(1003), undefined);
+    assert.equal(a.needsGraphRebuild, b.needsGraphRebuild);
+  });
+
+  test('on demand, enough removals ask for a rebuild, as they do with the graph in memory', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(300, dimension, 53).forEach((v, label) => index.add(label, v));
+    const files = filesIn(dir);
+    index.save(files);
+    const lazy = VectorIndex.load(files, { dimension, exactSearchMaxVectors: 0, graphLoading: 'on-demand' });
+    const eager = VectorIndex.load(files, { dimension, exactSearchMaxVectors: 0 });
+    for (let label = 0; label < 300; label += 2) {
+      lazy.remove(label);
+      eager.remove(label);
+      assert.equal(lazy.needsGraphRebuild, eager.needsGraphRebuild, `after removing ${label}`);
+    }
+    assert.equal(lazy.needsGraphRebuild, true);
+    lazy.rebuildGraph();
+    assert.equal(lazy.needsGraphRebuild, false);
+    assert.equal(lazy.size, 150);
   });
 
   test('refuses a file of another dimension', () => {
@@ -661,6 +760,18 @@ describe('VectorIndex', () => {
 });
 
 describe('store', () => {
+  test('generation files of a known name that the commit lacks are cleaned up, and their numbers never reused', () => {
+    const dir = tempDir();
+    commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A1') }] });
+    // a graph file left by a commit that was killed after writing it, before its manifest
+    fs.writeFileSync(path.join(dir, 'graph.g5.hnsw'), 'left behind');
+    fs.writeFileSync(path.join(dir, 'other.g9.hnsw'), 'not ours');
+    const next = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A2') }], knownNames: ['a.bin', 'graph.hnsw'] });
+    assert.equal(next.generation, 6);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g6.bin', MANIFEST_FILE, 'other.g9.hnsw']);
+  });
+
+
   test('writeFileAtomic replaces a file and leaves no temporary files', () => {
     const dir = tempDir();
     const file = path.join(dir, 'data.txt');

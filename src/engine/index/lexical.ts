@@ -105,7 +105,7 @@ export class LexicalIndex {
    */
   private readonly postings = new Map<string, Posting | number>();
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
-  private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number } | undefined;
+  private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
   private readonly slotOf = new Map<number, number>();
   /**
    * Per slot, in order of addition: the document id ({@link REMOVED} once removed) and its
@@ -243,7 +243,10 @@ export class LexicalIndex {
       this.removalPasses++;
       const gone = new Uint8Array(this.ids.length);
       for (const slot of unknown) gone[slot] = 1;
-      for (const posting of this.allPostings()) {
+      for (const [term, entry] of this.postings) {
+        // a posting not decoded yet is read in place, and decoded only when it holds a removed document
+        if (typeof entry === 'number' && storedHits(this.stored!, entry, gone) === 0) continue;
+        const posting = typeof entry === 'number' ? this.posting(term)! : entry;
         let found = 0;
         for (let i = 0; i < posting.length; i++) found += gone[posting.slots[i]];
         if (found > 0) decrement(posting, found);
@@ -400,7 +403,7 @@ export class LexicalIndex {
         index.postings.set(term, t);
       }
       if (at !== text.length || offsets[0] !== 0 || offsets[termCount] !== bytes.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
-      index.stored = { bytes, offsets, documentCount };
+      index.stored = termCount === 0 ? undefined : { bytes, offsets, documentCount, undecoded: termCount };
     }
     reader.end();
     index.docTerms = undefined;
@@ -411,11 +414,12 @@ export class LexicalIndex {
   private posting(term: string): Posting | undefined {
     const entry = this.postings.get(term);
     if (typeof entry !== 'number') return entry;
-    const { bytes, offsets, documentCount } = this.stored!;
-    const reader = new ByteReader(bytes.subarray(offsets[entry], offsets[entry + 1]), FILE_LABEL);
-    const posting = readPosting(reader, term, documentCount);
+    const stored = this.stored!;
+    const reader = new ByteReader(stored.bytes.subarray(stored.offsets[entry], stored.offsets[entry + 1]), FILE_LABEL);
+    const posting = readPosting(reader, term, stored.documentCount);
     reader.end();
     this.postings.set(term, posting);
+    if (--stored.undecoded === 0) this.stored = undefined; // every posting decoded: the file's bytes are no longer needed
     return posting;
   }
 
@@ -504,6 +508,39 @@ export class LexicalIndex {
 /** BM25 inverse document frequency in the always-positive form used by Lucene. */
 function inverseDocumentFrequency(documentCount: number, documentFrequency: number): number {
   return Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
+}
+
+/**
+ * How many of the documents of the stored posting `entry` are marked in `gone` (by slot), read
+ * from its bytes without decoding it into arrays; a malformed posting counts as a hit, so that
+ * decoding it reports the damage.
+ */
+function storedHits(stored: { bytes: Buffer; offsets: Uint32Array }, entry: number, gone: Uint8Array): number {
+  const { bytes } = stored;
+  let at = stored.offsets[entry];
+  const end = stored.offsets[entry + 1];
+  let count = -1;
+  let slot = -1;
+  let hits = 0;
+  while (at < end) {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (at >= end || shift > 28) return 1;
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte >= 0x80);
+    if (count < 0) {
+      count = value;
+      continue;
+    }
+    slot += value + 1;
+    hits += slot < gone.length ? gone[slot] : 1;
+    if (--count === 0) return hits;
+  }
+  return 1;
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */

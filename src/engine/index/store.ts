@@ -68,6 +68,12 @@ export interface Commit<Meta> {
    * Throwing abandons the commit.
    */
   beforeSwitch?: (manifest: Manifest<Meta>) => void;
+  /**
+   * Every logical file name the index may hold, when a commit may lack some of them (the vector
+   * graph, which exists only above a size): generation files of these names that no live
+   * generation uses are deleted too, and their numbers are never reused. Default: the committed files' names.
+   */
+  knownNames?: readonly string[];
 }
 
 /** Checks caller-provided manifest data; return false to reject the manifest as damaged. */
@@ -338,10 +344,13 @@ export function openGeneration<Meta>(
  * files are removed, the previous generation is untouched, and {@link IndexWriteError} says why.
  */
 export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manifest<Meta> {
-  const names = commit.files.map((dataFile) => dataFile.name);
+  const committed = commit.files.map((dataFile) => dataFile.name);
+  const names = [...new Set([...committed, ...(commit.knownNames ?? [])])];
   const files: Record<string, ManifestFile> = Object.create(null) as Record<string, ManifestFile>;
   for (const name of names) {
     if (!LOGICAL_NAME.test(name) || name === MANIFEST_FILE) throw new RangeError(`invalid index file name: ${JSON.stringify(name)}`);
+  }
+  for (const name of committed) {
     if (Object.hasOwn(files, name)) throw new RangeError(`index file ${name} is committed twice`);
     files[name] = { file: '', sha256: '', bytes: 0 };
   }

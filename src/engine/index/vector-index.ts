@@ -104,6 +104,25 @@ const HASH_BLOCK_BYTES = 1 << 20;
 /** About the block size in which a graph file that is not loaded is scanned (whole nodes). */
 const SCAN_BLOCK_BYTES = 4 << 20;
 
+/**
+ * A graph left in its file (`graphLoading: 'on-demand'`), and the changes made to the index since
+ * it was loaded, which are applied to the graph when it is read into memory.
+ */
+interface OnDisk {
+  file: string;
+  /** the file as it was checked, held open (-1 once {@link VectorIndex.close}d) */
+  fd: number;
+  layout: NodeLayout;
+  /** the searches that have scanned it (see {@link SCANS_BEFORE_LOADING}) */
+  scans: number;
+  /** the labels live in the file, taken at the first change (undefined: none yet) */
+  liveAtLoad?: Set<number>;
+  /** the vectors placed since (added, or replacing the file's), by label */
+  overlay: Map<number, Float32Array>;
+  /** labels live in the file and removed since */
+  removed: Set<number>;
+}
+
 /** Where the parts of a node are in an hnswlib graph file: nodes of `bytesPerNode` bytes from byte 96, the vector and the label at these offsets in each. */
 interface NodeLayout {
   count: number;
@@ -144,8 +163,8 @@ export class VectorIndex {
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
   private readonly graphLoading: 'eager' | 'on-demand';
-  /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`), and the searches that have scanned it. */
-  private onDisk: { file: string; layout: NodeLayout; scans: number } | undefined;
+  /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`): see {@link OnDisk}. */
+  private onDisk: OnDisk | undefined;
   /** The format version of the file this index was read from; undefined for an index made in memory. */
   formatRead: number | undefined;
 
@@ -184,18 +203,32 @@ export class VectorIndex {
     return this.graph !== undefined || this.onDisk !== undefined;
   }
 
+  /** Whether the live vectors are in {@link vectors} (no graph, in memory or on disk). */
+  private get vectorsInArray(): boolean {
+    return this.graph === undefined && this.onDisk === undefined;
+  }
+
   /** Whether the graph is in memory (false for a graph left in its file by `graphLoading: 'on-demand'`, and for none). */
   get graphInMemory(): boolean {
     return this.graph !== undefined;
   }
 
   /**
-   * Whether {@link rebuildGraph} is worth its cost: so many graph nodes are deleted, or the index
-   * has shrunk to `exactSearchMaxVectors` vectors or fewer, where the exact scan answers.
+   * Whether so many graph nodes are deleted that {@link rebuildGraph} is worth its cost (it also
+   * drops the graph when the index has shrunk to `exactSearchMaxVectors` vectors or fewer).
    */
   get needsGraphRebuild(): boolean {
-    if (this.graph === undefined) return false; // none, or one still in its file: unchanged since it was saved
-    return this.size <= this.exactSearchMaxVectors || this.deletedInGraph.size > this.rebuildDeletedRatio * this.graph.getCurrentCount();
+    const disk = this.onDisk;
+    if (disk !== undefined) {
+      if (disk.liveAtLoad === undefined) return false; // unchanged since it was saved
+      // the graph's nodes and deleted nodes as they will be once the changes are applied to it
+      const deleted = disk.layout.count - disk.liveAtLoad.size + disk.removed.size;
+      let nodes = disk.layout.count;
+      for (const label of disk.overlay.keys()) if (!disk.liveAtLoad.has(label)) nodes++;
+      return deleted > this.rebuildDeletedRatio * nodes;
+    }
+    if (this.graph === undefined) return false;
+    return this.deletedInGraph.size > this.rebuildDeletedRatio * this.graph.getCurrentCount();
   }
 
   /**
@@ -221,16 +254,19 @@ export class VectorIndex {
   }
 
   private place(label: number, unit: Float32Array): void {
-    this.loadFromDisk();
     const inGraph = this.slotOf.has(label) || this.deletedInGraph.has(label);
     let slot = this.slotOf.get(label);
+    const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
     if (slot === undefined) {
       slot = this.size;
       this.ensureCapacity(slot + 1);
       this.slotOf.set(label, slot);
       this.labelOf[slot] = label;
     }
-    if (this.graph !== undefined) {
+    if (disk !== undefined) {
+      disk.overlay.set(label, unit.slice());
+      disk.removed.delete(label);
+    } else if (this.graph !== undefined) {
       this.addToGraph(label, unit, inGraph);
     } else {
       this.vectors.set(unit, slot * this.dimension);
@@ -242,16 +278,19 @@ export class VectorIndex {
   remove(label: number): boolean {
     const slot = this.slotOf.get(label);
     if (slot === undefined) return false;
-    this.loadFromDisk();
+    const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
     const last = this.size - 1;
     if (slot !== last) {
       const moved = this.labelOf[last];
-      if (this.graph === undefined) this.vectors.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
+      if (this.vectorsInArray) this.vectors.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
       this.labelOf[slot] = moved;
       this.slotOf.set(moved, slot);
     }
     this.slotOf.delete(label);
-    if (this.graph !== undefined) {
+    if (disk !== undefined) {
+      disk.overlay.delete(label);
+      if (disk.liveAtLoad!.has(label)) disk.removed.add(label);
+    } else if (this.graph !== undefined) {
       this.graph.markDelete(label);
       this.deletedInGraph.add(label);
     }
@@ -262,6 +301,8 @@ export class VectorIndex {
   getVector(label: number): Float32Array | undefined {
     const slot = this.slotOf.get(label);
     if (slot === undefined) return undefined;
+    const overlaid = this.onDisk?.overlay.get(label);
+    if (overlaid !== undefined) return overlaid.slice();
     if (this.onDisk !== undefined) {
       let found: Float32Array | undefined;
       this.scanDisk(this.onDisk, (at, stored, vectors, offset) => {
@@ -282,17 +323,27 @@ export class VectorIndex {
    * many pass the filter. `filter` must be a pure function of the label.
    */
   search(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
-    if (this.onDisk !== undefined && ++this.onDisk.scans >= SCANS_BEFORE_LOADING) this.loadFromDisk();
-    if (this.graph === undefined) return this.searchExact(query, k, filter);
+    if (this.onDisk !== undefined && ++this.onDisk.scans >= SCANS_BEFORE_LOADING) this.loadFromDisk(false);
+    const graph = this.graph;
+    if (graph === undefined) return this.searchExact(query, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
-    const unit = this.normalise(query, 'query vector');
-    const found = this.graph.searchKnn(Array.from(unit), wanted, filter);
-    const hits: VectorHit[] = [];
-    found.neighbors.forEach((label, i) => {
-      if (this.slotOf.has(label)) hits.push({ label, score: 1 - found.distances[i] });
-    });
-    if (hits.length < wanted) return this.searchExact(query, k, filter);
+    const unit = Array.from(this.normalise(query, 'query vector'));
+    const hitsOf = (found: { neighbors: number[]; distances: number[] }): VectorHit[] =>
+      found.neighbors.flatMap((label, i) => (this.slotOf.has(label) ? [{ label, score: 1 - found.distances[i] }] : []));
+    let hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+    if (hits.length < wanted) {
+      // a selective filter or many deletions: search the whole graph (a candidate list as long as
+      // the graph visits every node reachable, tens of milliseconds at 100k), then, if still
+      // short, read the filter's vectors one by one
+      graph.setEf(Math.max(this.efSearch, graph.getCurrentCount()));
+      try {
+        hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+      } finally {
+        graph.setEf(this.efSearch);
+      }
+      if (hits.length < wanted) return this.searchExact(query, k, filter);
+    }
     return hits.sort((a, b) => b.score - a.score || a.label - b.label);
   }
 
@@ -307,13 +358,15 @@ export class VectorIndex {
     // ties at the cut are all kept: the result then does not depend on labels (see TopK)
     const best = new TopK(Math.floor(k), true);
     if (this.onDisk !== undefined) {
-      this.scanDisk(this.onDisk, (label, _, vectors, offset) => {
+      const consider = (label: number, vectors: Float32Array, offset: number): boolean => {
         if (filter === undefined || filter(label)) {
           const score = dot(vectors, offset, unit);
           if (best.admits(label, score)) best.push(label, score);
         }
         return true;
-      });
+      };
+      this.scanDisk(this.onDisk, (label, _, vectors, offset) => consider(label, vectors, offset));
+      for (const [label, vector] of this.onDisk.overlay) consider(label, vector, 0);
       return best.sorted().map(({ id, score }) => ({ label: id, score }));
     }
     const graph = this.graph;
@@ -361,7 +414,18 @@ export class VectorIndex {
     this.loadFromDisk();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     this.graph.writeIndexSync(filePath);
-    return checkGraphFile(filePath, this.dimension);
+    const fd = openGraphFile(filePath);
+    try {
+      return checkGraphFile(fd, this.dimension);
+    } catch (error) {
+      if (!(error instanceof IndexCorruptError)) throw error;
+      // hnswlib's writer reports no errors: a file it left short is a write that failed (a full
+      // disk, the file-size limit); one more byte written says why, as an errno the store reports
+      fs.appendFileSync(filePath, Buffer.alloc(1));
+      throw Object.assign(new Error(`the graph file ${filePath} was written incompletely`), { code: 'EIO' });
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /**
@@ -426,8 +490,9 @@ export class VectorIndex {
     index.labelOf = new Uint32Array(capacity);
     index.labelOf.set(labels);
     const vectorsStored = version === 1 || graphLength === 0;
+    const stored = vectorsStored ? reader.bytes(count * dimension * 4) : undefined; // first, as the labels
     index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
-    if (vectorsStored) reader.float32s(count * dimension, index.vectors.subarray(0, count * dimension));
+    if (stored !== undefined) new Uint8Array(index.vectors.buffer, 0, stored.length).set(stored);
     for (let slot = 0; slot < count; slot++) {
       if (index.slotOf.has(index.labelOf[slot])) throw new IndexCorruptError(`${FILE_LABEL} lists label ${index.labelOf[slot]} twice`);
       index.slotOf.set(index.labelOf[slot], slot);
@@ -454,18 +519,26 @@ export class VectorIndex {
       return index;
     }
     if (graphFile === undefined) throw new IndexCorruptError(`${FILE_LABEL} has a graph file, and none was given`);
-    const found = checkGraphFile(graphFile, dimension);
-    if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
-    if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
-    index.vectors = new Float32Array(0);
-    if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors) {
-      const layout = nodeLayout(graphFile, dimension);
-      if (layout !== undefined) {
-        index.onDisk = { file: graphFile, layout, scans: 0 };
-        return index;
+    // checked through a descriptor held while the graph is used from its file, so that what is
+    // scanned, or handed to hnswlib, is what was checked (see sameFile)
+    const fd = openGraphFile(graphFile);
+    try {
+      const found = checkGraphFile(fd, dimension);
+      if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
+      if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
+      index.vectors = new Float32Array(0);
+      if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors) {
+        const layout = nodeLayout(fd, dimension);
+        if (layout !== undefined) {
+          index.onDisk = { file: graphFile, fd, layout, scans: 0, overlay: new Map(), removed: new Set() };
+          return index;
+        }
       }
+      if (!sameFile(fd, graphFile)) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
+      index.loadGraph(graphFile);
+    } finally {
+      if (index.onDisk === undefined) fs.closeSync(fd);
     }
-    index.loadGraph(graphFile);
     if (index.size <= index.exactSearchMaxVectors) index.dropGraph();
     return index;
   }
@@ -475,11 +548,40 @@ export class VectorIndex {
    * that needs it. The file was verified when the index was loaded; it is immutable, and a
    * reader that finds it gone (a writer's cleanup of an old generation) fails with IndexCorruptError.
    */
-  private loadFromDisk(): void {
-    if (this.onDisk === undefined) return;
-    const { file } = this.onDisk;
+  private loadFromDisk(required = true): void {
+    const disk = this.onDisk;
+    if (disk === undefined) return;
+    if (disk.fd < 0) throw new Error('the vector index is closed');
+    if (!sameFile(disk.fd, disk.file)) {
+      // a writer's cleanup deleted the file (or the folder was replaced): hnswlib cannot read the
+      // file that was checked; searches go on scanning it through the descriptor held
+      if (!required) {
+        disk.scans = Number.NEGATIVE_INFINITY;
+        return;
+      }
+      throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
+    }
+    this.loadGraph(disk.file, disk); // a failure leaves the graph in its file, and the index as it was
     this.onDisk = undefined;
-    this.loadGraph(file);
+    fs.closeSync(disk.fd);
+  }
+
+  /**
+   * Releases the graph file held open while the graph is used from it (`graphLoading:
+   * 'on-demand'`). An index whose graph is in memory, or that has none, is unaffected; one whose
+   * graph was in its file can no longer be searched or changed.
+   */
+  close(): void {
+    const disk = this.onDisk;
+    if (disk === undefined || disk.fd < 0) return;
+    fs.closeSync(disk.fd);
+    disk.fd = -1;
+  }
+
+  /** Starts keeping the changes made while the graph stays in its file: the labels that were live in it. */
+  private changing(disk: OnDisk): OnDisk {
+    disk.liveAtLoad ??= new Set(this.slotOf.keys());
+    return disk;
   }
 
   /**
@@ -493,13 +595,9 @@ export class VectorIndex {
     const block = new Float32Array((nodesPerBlock * bytesPerNode) / 4);
     const bytes = new Uint8Array(block.buffer);
     const words = new Uint32Array(block.buffer);
-    let fd: number;
-    try {
-      fd = openRegularFile(disk.file);
-    } catch (error) {
-      throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
-    }
-    try {
+    const fd = disk.fd;
+    if (fd < 0) throw new Error('the vector index is closed');
+    {
       for (let first = 0; first < count; first += nodesPerBlock) {
         const nodes = Math.min(nodesPerBlock, count - first);
         const length = nodes * bytesPerNode;
@@ -512,12 +610,10 @@ export class VectorIndex {
           const base = (node * bytesPerNode) / 4;
           const label = words[base + labelOffset / 4];
           const slot = this.slotOf.get(label);
-          if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0) continue;
+          if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
           if (!visit(label, slot, block, base + dataOffset / 4)) return;
         }
       }
-    } finally {
-      fs.closeSync(fd);
     }
   }
 
@@ -542,7 +638,7 @@ export class VectorIndex {
       labels.set(this.labelOf.subarray(0, this.size));
       this.labelOf = labels;
     }
-    if (this.graph === undefined && this.vectors.length < this.labelOf.length * this.dimension) {
+    if (this.vectorsInArray && this.vectors.length < this.labelOf.length * this.dimension) {
       const vectors = new Float32Array(this.labelOf.length * this.dimension);
       vectors.set(this.vectors.subarray(0, this.size * this.dimension));
       this.vectors = vectors;
@@ -590,9 +686,11 @@ export class VectorIndex {
 
   /**
    * Loads a graph file whose checksum and layout have been verified, and checks that its labels
-   * are this index's: every live label, and deleted ones besides.
+   * are this index's: every live label, and deleted ones besides. With `changes` (made while the
+   * graph stayed in its file), the labels removed since are marked deleted and the vectors placed
+   * since are added, so that the graph is as if it had been in memory all along.
    */
-  private loadGraph(graphFile: string): void {
+  private loadGraph(graphFile: string, changes?: OnDisk): void {
     const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     try {
       graph.readIndexSync(graphFile);
@@ -605,11 +703,16 @@ export class VectorIndex {
     if (graphLabels.length !== graph.getCurrentCount()) throw new IndexCorruptError(`${FILE_LABEL} graph has an inconsistent label table`);
     const inGraph = new Set(graphLabels);
     for (const label of this.slotOf.keys()) {
-      if (!inGraph.has(label)) throw new IndexCorruptError(`${FILE_LABEL} graph lacks label ${label}`);
+      if (!inGraph.has(label) && !changes?.overlay.has(label)) throw new IndexCorruptError(`${FILE_LABEL} graph lacks label ${label}`);
     }
-    for (const label of graphLabels) if (!this.slotOf.has(label)) this.deletedInGraph.add(label);
+    for (const label of graphLabels) {
+      if (this.slotOf.has(label)) continue;
+      if (changes?.removed.has(label)) graph.markDelete(label);
+      this.deletedInGraph.add(label);
+    }
     this.graph = graph;
     this.vectors = new Float32Array(0);
+    for (const [label, unit] of changes?.overlay ?? []) this.addToGraph(label, unit, inGraph.has(label));
   }
 }
 
@@ -624,14 +727,9 @@ function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
  * The node layout of a graph file whose layout has been checked, or undefined when its vectors
  * and labels cannot be read as aligned 32-bit words (never so for hnswlib's layout; the graph is then loaded instead).
  */
-function nodeLayout(filePath: string, dimension: number): NodeLayout | undefined {
+function nodeLayout(fd: number, dimension: number): NodeLayout | undefined {
   const header = Buffer.alloc(HNSW_HEADER_BYTES);
-  const fd = openRegularFile(filePath);
-  try {
-    if (fs.readSync(fd, header, 0, HNSW_HEADER_BYTES, 0) !== HNSW_HEADER_BYTES) return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (fs.readSync(fd, header, 0, HNSW_HEADER_BYTES, 0) !== HNSW_HEADER_BYTES) return undefined;
   const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
   const layout = { count: sizeT(16), bytesPerNode: sizeT(24), labelOffset: sizeT(32), dataOffset: sizeT(40) };
   const aligned = [layout.bytesPerNode, layout.labelOffset, layout.dataOffset].every((n) => n % 4 === 0);
@@ -642,42 +740,52 @@ function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-/**
- * Reads a graph file written by hnswlib in blocks: its SHA-256 and length, after checking its
- * layout (see {@link checkHnswLayout}). Throws {@link IndexCorruptError} for a missing, damaged
- * or truncated file.
- */
-function checkGraphFile(filePath: string, dimension: number): GraphDigest {
-  let fd: number;
+/** Opens a graph file for reading; a missing or unreadable one is a damaged index. */
+function openGraphFile(filePath: string): number {
   try {
-    fd = openRegularFile(filePath);
+    return openRegularFile(filePath);
   } catch (error) {
     throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
   }
+}
+
+/** Whether `filePath` still names the file open as `fd` (not deleted, not replaced). */
+function sameFile(fd: number, filePath: string): boolean {
+  if (fd < 0) return false;
   try {
-    const length = fs.fstatSync(fd).size;
-    const readAt = (start: number, count: number): Buffer => {
-      const buffer = Buffer.alloc(count);
-      for (let read = 0; read < count; ) {
-        const n = fs.readSync(fd, buffer, read, count - read, start + read);
-        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-        read += n;
-      }
-      return buffer;
-    };
-    checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
-    const hash = createHash('sha256');
-    const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
-    let hashed = 0;
-    for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
-      hash.update(block.subarray(0, read));
-      hashed += read;
-    }
-    if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
-    return { bytes: length, sha256: hash.digest() };
-  } finally {
-    fs.closeSync(fd);
+    const [open, named] = [fs.fstatSync(fd), fs.statSync(filePath)];
+    return open.dev === named.dev && open.ino === named.ino && open.size === named.size && open.nlink > 0;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Reads a graph file written by hnswlib, open as `fd`, in blocks: its SHA-256 and length, after
+ * checking its layout (see {@link checkHnswLayout}). Throws {@link IndexCorruptError} for a
+ * damaged or truncated file.
+ */
+function checkGraphFile(fd: number, dimension: number): GraphDigest {
+  const length = fs.fstatSync(fd).size;
+  const readAt = (start: number, count: number): Buffer => {
+    const buffer = Buffer.alloc(count);
+    for (let read = 0; read < count; ) {
+      const n = fs.readSync(fd, buffer, read, count - read, start + read);
+      if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+      read += n;
+    }
+    return buffer;
+  };
+  checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
+  const hash = createHash('sha256');
+  const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
+  let hashed = 0;
+  for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
+    hash.update(block.subarray(0, read));
+    hashed += read;
+  }
+  if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
+  return { bytes: length, sha256: hash.digest() };
 }
 
 /**

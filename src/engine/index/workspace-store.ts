@@ -198,13 +198,14 @@ export class IndexStorage {
       const loaded = state ? this.adapt(state, embeddingCache, log) : this.empty();
       const lockHeld = reason === undefined ? writer : undefined;
       if (lockHeld && loaded.committed) this.resumeLog(loaded.committed, log);
-      return {
+      const result: LoadedIndex = {
         ...loaded,
         embeddingCache,
         readOnly: reason !== undefined,
         ...(reason !== undefined && { readOnlyReason: reason }),
         close: async () => {
           try {
+            result.vectors?.close(); // a graph used from its file holds it open
             embeddingCache?.close();
           } catch (err) {
             log(`the embedding cache could not be written (${errnoCode(err) ?? (err as Error).message}); its newest vectors will be computed again`);
@@ -213,6 +214,7 @@ export class IndexStorage {
           }
         },
       };
+      return result;
     } catch (err) {
       writer?.release();
       throw err;
@@ -263,6 +265,7 @@ export class IndexStorage {
     const manifest = commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
+      knownNames: DATA_FILES,
       files: [
         { name: 'catalog.json', data: catalog.serialize() },
         { name: 'lexical.bin', data: lexical.serialize() },
