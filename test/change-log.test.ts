@@ -242,7 +242,7 @@ describe('saves committed as logged changes', () => {
           const { generation, checksum } = committedLog(indexDir);
           const log = readChangeLog(indexDir, generation, checksum);
           assert.ok(log && 'payloads' in log && log.payloads.length > 0, 'the refreshes were committed as logged changes');
-          assert.equal(readdirSync(indexDir).filter((f) => /^catalog\.g\d+\.json$/.test(f)).length <= 2, true);
+          assert.equal(readdirSync(indexDir).filter((f) => /^catalog\.g\d+\.bin$/.test(f)).length <= 2, true);
         } finally {
           await engine.close();
         }
@@ -302,7 +302,7 @@ describe('saves committed as logged changes', () => {
       await engine.refresh(); // logged
       const first = committedLog(indexDir);
       // a commit killed after writing its data files: the next commit skips its number
-      writeFileSync(path.join(indexDir, `catalog.g${first.generation + 1}.json`), '{}');
+      writeFileSync(path.join(indexDir, `catalog.g${first.generation + 1}.bin`), '{}');
       (engine as unknown as { state: LoadedIndex }).state.committed = undefined; // the next save writes a generation
       await files.apply({ kind: 'edit', pick: 1 });
       await engine.refresh();

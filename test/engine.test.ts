@@ -433,7 +433,7 @@ test('the index persists: reopened, it answers the same without parsing or embed
 });
 
 describe('a damaged index is reported, survived and rebuilt', () => {
-  const TARGETS = ['catalog.json', 'lexical.bin', 'vectors.bin', 'manifest.json'] as const;
+  const TARGETS = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'manifest.json'] as const;
   type Target = (typeof TARGETS)[number];
   const DAMAGES = ['flip bytes in', 'truncate', 'delete'] as const;
   type Damage = (typeof DAMAGES)[number];
@@ -462,7 +462,7 @@ describe('a damaged index is reported, survived and rebuilt', () => {
   function flipOffset(file: string, bytes: Buffer): number {
     if (path.basename(file) !== 'manifest.json') return bytes.length >> 1;
     const manifest = JSON.parse(bytes.toString('utf8'));
-    return bytes.indexOf(manifest.files['catalog.json'].sha256) + 10;
+    return bytes.indexOf(manifest.files['catalog.bin'].sha256) + 10;
   }
 
   async function damage(file: string, how: Damage): Promise<void> {

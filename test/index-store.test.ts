@@ -14,6 +14,7 @@ import { IndexLock } from '../src/engine/index/lock';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
 import { lexicalFormatOne } from './helpers/legacy-formats';
+import { decodeCatalog } from '../src/engine/catalog-file';
 import { runCli, startNode, type Run } from './helpers/cli-process';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
@@ -168,7 +169,7 @@ describe('a reader while another process writes the first generation', () => {
     const lock = IndexLock.acquire(indexDir);
     assert.ok(lock instanceof IndexLock);
     try {
-      writeFileSync(path.join(indexDir, 'catalog.g1.json'), '{"nextId":');
+      writeFileSync(path.join(indexDir, 'catalog.g1.bin'), '{"nextId":');
       const { engine, logs } = await open(repo, indexDir);
       try {
         assert.equal(engine.contents().files, 0);
@@ -521,6 +522,15 @@ describe('an index in an older format', () => {
     const old = lexicalFormatOne(readFileSync(path.join(indexDir, entry.file)));
     writeFileSync(path.join(indexDir, entry.file), old);
     Object.assign(entry, { bytes: old.length, sha256: sha256Hex(old) });
+    // and its catalog in the JSON of format 1, named catalog.json as it then was
+    const catalogEntry = manifest.files['catalog.bin'];
+    const { data } = decodeCatalog(readFileSync(path.join(indexDir, catalogEntry.file)));
+    const json = Buffer.from(JSON.stringify({ ...data, files: Object.fromEntries(data.files) }));
+    const jsonFile = catalogEntry.file.replace(/\.bin$/, '.json');
+    writeFileSync(path.join(indexDir, jsonFile), json);
+    rmSync(path.join(indexDir, catalogEntry.file));
+    delete manifest.files['catalog.bin'];
+    manifest.files['catalog.json'] = { file: jsonFile, bytes: json.length, sha256: sha256Hex(json) };
     const checksum = manifestChecksum(manifest);
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum }));
     ChangeLogWriter.start(indexDir, manifest.generation, checksum); // the generation's (empty) log, for the manifest as it is now
@@ -536,6 +546,8 @@ describe('an index in an older format', () => {
     const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
     assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
     assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
+    assert.deepEqual(Object.keys(upgraded.files).sort(), ['catalog.bin', 'lexical.bin', 'vectors.bin']);
+    assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, 2);
 
     lines.length = 0;
     const again = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });

@@ -1,5 +1,6 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
+import { decodeCatalog, encodeCatalog } from './catalog-file';
 
 /**
  * What the index knows about the workspace: every indexed file with the chunks it produced,
@@ -28,15 +29,6 @@ export interface FileRecord {
   detail?: string;
 }
 
-interface CatalogJson {
-  nextId: number;
-  files: Record<string, FileRecord>;
-  chunks: ChunkRecord[];
-  scanSkipped: Skipped[];
-  /** absent in catalogs written before it was kept: read as true */
-  followsLinks?: boolean;
-}
-
 const DOC_LIMIT = 600;
 const SNIPPET_LIMIT = 160;
 
@@ -54,6 +46,8 @@ export class Catalog {
   private uncommittedScanSkips = false;
   /** XOR of the hashes of the catalog's paths, kept by addFile, removeFile and deserialize */
   private pathHashes = 0;
+  /** The format version of the bytes this catalog was read from; undefined for one made in memory. */
+  formatRead: number | undefined;
 
   /** Skips decided by the last scan (excluded folders, size cap, unreadable, …). */
   get scanSkipped(): Skipped[] {
@@ -198,31 +192,24 @@ export class Catalog {
     return n;
   }
 
+  /** The catalog as bytes, in the current format (catalog-file.ts). */
   serialize(): Buffer {
-    const json: CatalogJson = {
-      nextId: this.nextId,
-      files: Object.fromEntries(this.files),
-      chunks: [...this.chunks.values()],
-      scanSkipped: this.skippedByScan,
-      followsLinks: this.linksFollowed,
-    };
-    return Buffer.from(JSON.stringify(json));
+    return encodeCatalog({ nextId: this.nextId, files: this.files, chunks: [...this.chunks.values()], scanSkipped: this.skippedByScan, followsLinks: this.linksFollowed });
   }
 
+  /** Reads a catalog in any format catalog-file.ts reads; throws on malformed input. */
   static deserialize(buf: Buffer): Catalog {
-    const json = JSON.parse(buf.toString('utf8')) as CatalogJson;
-    if (typeof json.nextId !== 'number' || typeof json.files !== 'object' || !Array.isArray(json.chunks)) {
-      throw new Error('catalog has an unexpected shape');
-    }
+    const { data, version } = decodeCatalog(buf);
     const catalog = new Catalog();
-    catalog.nextId = json.nextId;
-    for (const [path, f] of Object.entries(json.files)) {
+    catalog.formatRead = version;
+    catalog.nextId = data.nextId;
+    for (const [path, f] of data.files) {
       catalog.files.set(path, f);
       catalog.pathHashes ^= pathHash(path);
     }
-    for (const c of json.chunks) catalog.chunks.set(c.id, c);
-    catalog.skippedByScan = json.scanSkipped ?? [];
-    catalog.linksFollowed = json.followsLinks !== false;
+    for (const c of data.chunks) catalog.chunks.set(c.id, c);
+    catalog.skippedByScan = data.scanSkipped;
+    catalog.linksFollowed = data.followsLinks;
     return catalog;
   }
 }

@@ -321,7 +321,7 @@ const CACHE_COMPACT_MIN = 10_000;
 function finish(summary: IndexSummary, catalog: Catalog, started: number): IndexSummary {
   summary.skippedFiles = [...catalog.scanSkipped];
   for (const [path, f] of catalog.files) if (f.skip) summary.skippedFiles.push({ path, reason: f.skip, detail: f.detail });
-  // counted in a Map (the reasons come from catalog.json), handed out as the object's own keys only
+  // counted in a Map (the reasons come from the catalog file), handed out as the object's own keys only
   const counts = new Map<SkipReason, number>();
   for (const s of summary.skippedFiles) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
   summary.skipped = Object.fromEntries(counts);

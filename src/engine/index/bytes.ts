@@ -121,6 +121,12 @@ export class ByteReader {
   }
 
   varint(): number {
+    // most values are below 128: one byte, read without the general loop
+    const first = this.buffer[this.position];
+    if (first < 0x80) {
+      this.position++;
+      return first;
+    }
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const byte = this.buffer[this.advance(1)];

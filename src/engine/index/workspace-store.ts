@@ -5,7 +5,7 @@
  *
  * Layout of the index folder:
  *   manifest.json              the committed generation: file names, sizes, SHA-256, metadata
- *   catalog.gN.json            files → chunks, chunk metadata
+ *   catalog.gN.bin             files → chunks, chunk metadata (catalog-file.ts; catalog.gN.json before)
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index: labels, the vectors when there is no graph, the graph's checksum
  *   graph.gN.hnsw              the HNSW graph, which holds the vectors (above 20,000 of them), as hnswlib writes it
@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Catalog } from '../catalog';
+import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
@@ -43,7 +44,8 @@ import { ownFields } from '../own-fields';
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
 /** The logical files of a generation (see the layout above). */
-const DATA_FILES = ['catalog.json', 'lexical.bin', 'vectors.bin', 'graph.hnsw'] as const;
+/** The logical files of a generation (see the layout above); `catalog.json` is the catalog of generations written before `catalog.bin`. */
+const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', 'catalog.json'] as const;
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
 /**
@@ -267,7 +269,7 @@ export class IndexStorage {
       meta,
       knownNames: DATA_FILES,
       files: [
-        { name: 'catalog.json', data: catalog.serialize() },
+        { name: 'catalog.bin', data: catalog.serialize() },
         { name: 'lexical.bin', data: lexical.serialize() },
         // the graph first: the vector file records its checksum
         ...(vectors?.hasGraph ? [{ name: 'graph.hnsw', write: (path: string) => void (graph = vectors.writeGraph(path)) }] : []),
@@ -443,11 +445,12 @@ export class IndexStorage {
       );
     }
     let catalog: Catalog;
+    const catalogFile = generation.has('catalog.json') ? 'catalog.json' : 'catalog.bin';
     try {
-      catalog = Catalog.deserialize(generation.read('catalog.json'));
+      catalog = Catalog.deserialize(generation.read(catalogFile));
     } catch (err) {
-      if (err instanceof IndexCorruptError) throw err;
-      throw new IndexCorruptError(`catalog.json is unreadable: ${(err as Error).message}`, this.dir);
+      if (err instanceof IndexCorruptError && err.dir !== undefined) throw err;
+      throw new IndexCorruptError(`${catalogFile} is unreadable: ${err instanceof IndexCorruptError ? err.reason : (err as Error).message}`, this.dir);
     }
     const lexical = LexicalIndex.deserialize(generation.read('lexical.bin'));
     // The vectors of another model (or of this one) are loaded only when this model made them.
@@ -469,7 +472,7 @@ export class IndexStorage {
         );
       }
     };
-    if (meta.chunks !== catalog.chunks.size) throw new IndexCorruptError(`catalog.json holds ${catalog.chunks.size} chunks, manifest.json says ${meta.chunks}`, this.dir);
+    if (meta.chunks !== catalog.chunks.size) throw new IndexCorruptError(`${catalogFile} holds ${catalog.chunks.size} chunks, manifest.json says ${meta.chunks}`, this.dir);
     checkCounts();
     const { checksum } = generation.manifest;
     let updatedAt = generation.manifest.updatedAt;
@@ -502,7 +505,7 @@ export class IndexStorage {
     catalog.markCommitted();
     checkCounts();
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks };
-    const olderFormat = lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
+    const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
       // files in an older format (read as they are), or a graph built or dropped on loading: the next refresh writes them as they are now
       if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one`);
