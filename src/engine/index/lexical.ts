@@ -515,7 +515,7 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
  * from its bytes without decoding it into arrays; a malformed posting counts as a hit, so that
  * decoding it reports the damage.
  */
-function storedHits(stored: { bytes: Buffer; offsets: Uint32Array }, entry: number, gone: Uint8Array): number {
+function storedHits(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, gone: Uint8Array): number {
   const { bytes } = stored;
   let at = stored.offsets[entry];
   const end = stored.offsets[entry + 1];
@@ -537,7 +537,7 @@ function storedHits(stored: { bytes: Buffer; offsets: Uint32Array }, entry: numb
       continue;
     }
     slot += value + 1;
-    hits += slot < gone.length ? gone[slot] : 1;
+    hits += slot < stored.documentCount ? gone[slot] : 1;
     if (--count === 0) return hits;
   }
   return 1;

@@ -221,7 +221,9 @@ export class VectorIndex {
     const disk = this.onDisk;
     if (disk !== undefined) {
       if (disk.liveAtLoad === undefined) return false; // unchanged since it was saved
-      // the graph's nodes and deleted nodes as they will be once the changes are applied to it
+      // the graph's nodes and deleted nodes as they will be once the changes are applied to it; a
+      // label deleted in the file and added back (the engine never reuses ids) counts as both, so
+      // that the estimate can only err toward a rebuild
       const deleted = disk.layout.count - disk.liveAtLoad.size + disk.removed.size;
       let nodes = disk.layout.count;
       for (const label of disk.overlay.keys()) if (!disk.liveAtLoad.has(label)) nodes++;
@@ -331,19 +333,11 @@ export class VectorIndex {
     const unit = Array.from(this.normalise(query, 'query vector'));
     const hitsOf = (found: { neighbors: number[]; distances: number[] }): VectorHit[] =>
       found.neighbors.flatMap((label, i) => (this.slotOf.has(label) ? [{ label, score: 1 - found.distances[i] }] : []));
-    let hits = hitsOf(graph.searchKnn(unit, wanted, filter));
-    if (hits.length < wanted) {
-      // a selective filter or many deletions: search the whole graph (a candidate list as long as
-      // the graph visits every node reachable, tens of milliseconds at 100k), then, if still
-      // short, read the filter's vectors one by one
-      graph.setEf(Math.max(this.efSearch, graph.getCurrentCount()));
-      try {
-        hits = hitsOf(graph.searchKnn(unit, wanted, filter));
-      } finally {
-        graph.setEf(this.efSearch);
-      }
-      if (hits.length < wanted) return this.searchExact(query, k, filter);
-    }
+    const hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+    // Short only when fewer than k reachable nodes pass the filter: hnswlib's search visits every
+    // node it can reach until it holds k. The exact scan then calls the filter for each vector
+    // and reads only the few that pass (or those of nodes the graph cannot reach).
+    if (hits.length < wanted) return this.searchExact(query, k, filter);
     return hits.sort((a, b) => b.score - a.score || a.label - b.label);
   }
 
@@ -414,8 +408,9 @@ export class VectorIndex {
     this.loadFromDisk();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     this.graph.writeIndexSync(filePath);
-    const fd = openGraphFile(filePath);
+    let fd: number | undefined;
     try {
+      fd = openGraphFile(filePath);
       return checkGraphFile(fd, this.dimension);
     } catch (error) {
       if (!(error instanceof IndexCorruptError)) throw error;
@@ -424,7 +419,7 @@ export class VectorIndex {
       fs.appendFileSync(filePath, Buffer.alloc(1));
       throw Object.assign(new Error(`the graph file ${filePath} was written incompletely`), { code: 'EIO' });
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
@@ -534,8 +529,9 @@ export class VectorIndex {
           return index;
         }
       }
-      if (!sameFile(fd, graphFile)) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
-      index.loadGraph(graphFile);
+      const readable = readablePath(fd, graphFile);
+      if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
+      index.loadGraph(readable);
     } finally {
       if (index.onDisk === undefined) fs.closeSync(fd);
     }
@@ -545,23 +541,25 @@ export class VectorIndex {
 
   /**
    * Reads a graph that was left in its file into memory (see `graphLoading`), before anything
-   * that needs it. The file was verified when the index was loaded; it is immutable, and a
-   * reader that finds it gone (a writer's cleanup of an old generation) fails with IndexCorruptError.
+   * that needs it: the file checked when the index was loaded, through the descriptor held (see
+   * readablePath). Where it cannot be read so, a `required` load fails with IndexCorruptError and
+   * another leaves the graph in its file for good.
    */
   private loadFromDisk(required = true): void {
     const disk = this.onDisk;
     if (disk === undefined) return;
     if (disk.fd < 0) throw new Error('the vector index is closed');
-    if (!sameFile(disk.fd, disk.file)) {
-      // a writer's cleanup deleted the file (or the folder was replaced): hnswlib cannot read the
-      // file that was checked; searches go on scanning it through the descriptor held
+    const readable = readablePath(disk.fd, disk.file);
+    if (readable === undefined) {
+      // a writer's cleanup deleted the file (or the folder was replaced), and the platform cannot
+      // name the file held open: searches go on scanning it through the descriptor
       if (!required) {
         disk.scans = Number.NEGATIVE_INFINITY;
         return;
       }
       throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
     }
-    this.loadGraph(disk.file, disk); // a failure leaves the graph in its file, and the index as it was
+    this.loadGraph(readable, disk); // a failure leaves the graph in its file, and the index as it was
     this.onDisk = undefined;
     fs.closeSync(disk.fd);
   }
@@ -747,6 +745,26 @@ function openGraphFile(filePath: string): number {
   } catch (error) {
     throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
   }
+}
+
+/**
+ * A path under which hnswlib (which opens files by name) reads exactly the file open as `fd`: on
+ * Linux the descriptor's own name in /proc, which reads it even if it has been deleted or
+ * replaced since; elsewhere `filePath`, if it still names that file; otherwise undefined. A
+ * window remains elsewhere between this check and hnswlib's open.
+ */
+function readablePath(fd: number, filePath: string): string | undefined {
+  if (fd < 0) return undefined;
+  if (process.platform === 'linux') {
+    const own = `/proc/self/fd/${fd}`;
+    try {
+      const [open, named] = [fs.fstatSync(fd), fs.statSync(own)];
+      if (open.dev === named.dev && open.ino === named.ino) return own;
+    } catch {
+      // no /proc: by name below
+    }
+  }
+  return sameFile(fd, filePath) ? filePath : undefined;
 }
 
 /** Whether `filePath` still names the file open as `fd` (not deleted, not replaced). */

@@ -34,7 +34,7 @@ import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, loadManifest, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
+import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
@@ -175,8 +175,8 @@ export class IndexStorage {
     if (lock instanceof IndexLock) reason = undefined;
     else if ('heldBy' in lock) reason = lock;
     else reason = { cause: lock.cannotWrite };
+    let state: Committed | undefined;
     try {
-      let state: Committed | undefined;
       try {
         state = this.readCommitted(log);
       } catch (err) {
@@ -208,6 +208,10 @@ export class IndexStorage {
         close: async () => {
           try {
             result.vectors?.close(); // a graph used from its file holds it open
+          } catch {
+            // releasing a descriptor: nothing a caller could do about it
+          }
+          try {
             embeddingCache?.close();
           } catch (err) {
             log(`the embedding cache could not be written (${errnoCode(err) ?? (err as Error).message}); its newest vectors will be computed again`);
@@ -218,6 +222,7 @@ export class IndexStorage {
       };
       return result;
     } catch (err) {
+      state?.vectors?.close(); // a graph used from its file holds it open
       writer?.release();
       throw err;
     }
@@ -463,6 +468,18 @@ export class IndexStorage {
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
+    try {
+      return this.extend(generation, catalog, lexical, vectors, log);
+    } catch (err) {
+      vectors?.close(); // a graph used from its file holds it open; a read that fails (and may be retried) lets it go
+      throw err;
+    }
+  }
+
+  /** The rest of {@link readGeneration}: checks the counts and applies the generation's change log. */
+  private extend(generation: Generation<IndexMeta>, catalog: Catalog, lexical: LexicalIndex, vectors: VectorIndex | undefined, log: (message: string) => void): Committed {
+    const meta = generation.manifest.meta;
+    const catalogFile = generation.has('catalog.json') ? 'catalog.json' : 'catalog.bin';
     // Every chunk is in the lexical index; a chunk whose text has no embedding (no known token) has no vector.
     const checkCounts = () => {
       if (lexical.size !== catalog.chunks.size || (vectors?.size ?? 0) > catalog.chunks.size) {
