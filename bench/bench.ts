@@ -152,7 +152,6 @@ function editInside(file: string, line: number, language: string, tag: string): 
   writeFileSync(file, lines.join('\n'));
 }
 
-/** Runs the CLI once; its wall time (spawn to exit) and its own peak RSS, reported by a preloaded exit hook. */
 /**
  * This process's peak resident memory in KiB: VmHWM on Linux, where `resourceUsage().maxRSS` of a
  * process started by fork and exec also counts its parent's resident memory at the fork (a child
@@ -169,6 +168,7 @@ function peakRssKB(): number {
   return process.resourceUsage().maxRSS;
 }
 
+/** Runs the CLI once; its wall time (spawn to exit) and its own peak RSS, reported by a preloaded exit hook. */
 function cliSearch(args: string[], preload: string): { ms: number; rssMB: number } {
   const t = performance.now();
   const r = spawnSync(process.execPath, ['--require', preload, resolve('bin/codescout.js'), ...args], { encoding: 'utf8' });

@@ -508,51 +508,59 @@ describe('one index folder, two workspace folders', () => {
 });
 
 describe('an index in an older format', () => {
-  test('is read as it is, says so in one line, and is written in the current format by its next update', async () => {
-    const repo = await workspace('old-format');
-    const indexDir = path.join(await temp.make('old-format-index'), 'index');
-    const first = await Engine.open(repo, { indexDir, model, log: () => {} });
-    await first.refresh();
-    const answers = JSON.stringify(await first.search('parse the configuration file'));
-    await first.close();
-    // its lexical file rewritten in format 1, and the manifest made to match it
-    const manifestPath = path.join(indexDir, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
-    const entry = manifest.files['lexical.bin'];
-    const old = lexicalFormatOne(readFileSync(path.join(indexDir, entry.file)));
-    writeFileSync(path.join(indexDir, entry.file), old);
-    Object.assign(entry, { bytes: old.length, sha256: sha256Hex(old) });
-    // and its catalog in the JSON of format 1, named catalog.json as it then was
-    const catalogEntry = manifest.files['catalog.bin'];
-    const { data } = decodeCatalog(readFileSync(path.join(indexDir, catalogEntry.file)));
-    const json = Buffer.from(JSON.stringify({ ...data, files: Object.fromEntries(data.files) }));
-    const jsonFile = catalogEntry.file.replace(/\.bin$/, '.json');
-    writeFileSync(path.join(indexDir, jsonFile), json);
-    rmSync(path.join(indexDir, catalogEntry.file));
-    delete manifest.files['catalog.bin'];
-    manifest.files['catalog.json'] = { file: jsonFile, bytes: json.length, sha256: sha256Hex(json) };
-    const checksum = manifestChecksum(manifest);
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum }));
-    ChangeLogWriter.start(indexDir, manifest.generation, checksum); // the generation's (empty) log, for the manifest as it is now
+  for (const older of ['lexical.bin', 'catalog.json'] as const) {
+    test(`(${older === 'lexical.bin' ? 'the first lexical format' : 'the JSON catalog'}) is read as it is, says so in one line, and is written in the current format by its next update`, async () => {
+      const repo = await workspace('old-format');
+      const indexDir = path.join(await temp.make('old-format-index'), 'index');
+      const first = await Engine.open(repo, { indexDir, model, log: () => {} });
+      await first.refresh();
+      const answers = JSON.stringify(await first.search('parse the configuration file'));
+      await first.close();
+      const manifestPath = path.join(indexDir, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+      if (older === 'lexical.bin') {
+        // its lexical file rewritten in format 1, and the manifest made to match it
+        const entry = manifest.files['lexical.bin'];
+        const old = lexicalFormatOne(readFileSync(path.join(indexDir, entry.file)));
+        writeFileSync(path.join(indexDir, entry.file), old);
+        Object.assign(entry, { bytes: old.length, sha256: sha256Hex(old) });
+      } else {
+        // its catalog in the JSON of format 1, named catalog.json as it then was
+        const catalogEntry = manifest.files['catalog.bin'];
+        const { data } = decodeCatalog(readFileSync(path.join(indexDir, catalogEntry.file)));
+        const json = Buffer.from(JSON.stringify({ ...data, files: Object.fromEntries(data.files) }));
+        const jsonFile = catalogEntry.file.replace(/\.bin$/, '.json');
+        writeFileSync(path.join(indexDir, jsonFile), json);
+        rmSync(path.join(indexDir, catalogEntry.file));
+        delete manifest.files['catalog.bin'];
+        manifest.files['catalog.json'] = { file: jsonFile, bytes: json.length, sha256: sha256Hex(json) };
+      }
+      const checksum = manifestChecksum(manifest);
+      writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum }));
+      ChangeLogWriter.start(indexDir, manifest.generation, checksum); // the generation's (empty) log, for the manifest as it is now
 
-    const lines: string[] = [];
-    const engine = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
-    assert.deepEqual(lines.filter((l) => /older format/.test(l)), [`the index in ${indexDir} is in an older format; its next update writes it in the current one`]);
-    assert.equal(lines.filter((l) => /damaged|rebuilt/.test(l)).length, 0, lines.join('\n'));
-    assert.equal(JSON.stringify(await engine.search('parse the configuration file')), answers);
-    const summary = await engine.refresh();
-    assert.equal(summary.filesParsed, 0, 'nothing was indexed again');
-    await engine.close();
-    const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
-    assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
-    assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
-    assert.deepEqual(Object.keys(upgraded.files).sort(), ['catalog.bin', 'lexical.bin', 'vectors.bin']);
-    assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, 2);
+      const lines: string[] = [];
+      const engine = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
+      assert.deepEqual(lines.filter((l) => /older format/.test(l)), [`the index in ${indexDir} is in an older format; its next update writes it in the current one`]);
+      assert.equal(lines.filter((l) => /damaged|rebuilt/.test(l)).length, 0, lines.join('\n'));
+      assert.equal(JSON.stringify(await engine.search('parse the configuration file')), answers);
+      const summary = await engine.refresh();
+      assert.equal(summary.filesParsed, 0, 'nothing was indexed again');
+      await engine.close();
+      const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+      assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
+      assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
+      assert.deepEqual(Object.keys(upgraded.files).sort(), ['catalog.bin', 'lexical.bin', 'vectors.bin']);
+      assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, 2);
 
-    lines.length = 0;
-    const again = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
-    assert.equal(JSON.stringify(await again.search('parse the configuration file')), answers);
-    await again.close();
-    assert.deepEqual(lines.filter((l) => /older format|damaged/.test(l)), []);
-  });
+      lines.length = 0;
+      const again = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });
+      assert.equal(JSON.stringify(await again.search('parse the configuration file')), answers);
+      await again.refresh();
+      await again.close();
+      assert.deepEqual(lines.filter((l) => /older format|damaged/.test(l)), []);
+      // the replaced generation's files stay for readers of its manifest (retained), until the next generation
+      assert.deepEqual(readdirSync(indexDir).filter((f) => /^catalog\.g\d+\.json$/.test(f)), older === 'catalog.json' ? [`catalog.g${manifest.generation}.json`] : []);
+    });
+  }
 });

@@ -2,11 +2,14 @@
  * The catalog's file format (see catalog.ts for what it holds).
  *
  * Format 2, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
- * last scan followed links (u32), the scan's skips as one JSON string; then a string table (each
- * distinct string once: their lengths in UTF-16 code units as varints, then all of them in one
- * UTF-8 string), the files and the chunks. A string field is a varint: 0 for absent, i + 1 for
- * the table's i-th string; so a path, a language or a kind repeated by 100k chunks is stored
- * once, and loading decodes the table's text in one call rather than one call per field.
+ * last scan followed links (u32), the scan's skips as one JSON string; then a string table, the
+ * files and the chunks. The table holds each distinct string once, in two parts: the strings
+ * whose characters are all below U+0100, as Latin-1, and the others, as UTF-16 (so that any
+ * string, half a surrogate pair included, reads back exactly); each part is the strings' lengths
+ * in UTF-16 code units (varints), then their text in one block. A string field is a varint: 0 for
+ * absent, 2i + 1 for the i-th narrow string, 2i + 2 for the i-th wide one. A path, a language or
+ * a kind repeated by 100k chunks is stored once, and loading decodes each part's text in one call
+ * (most of it into a one-byte string) rather than one call per field.
  *
  *   file:  path, size (f64), mtimeMs (f64), hash, skip, detail, chunk count, chunk ids (varints)
  *   chunk: id, path, language, kind, name, container, signature, doc, snippet, embeddingKey (strings),
@@ -16,7 +19,7 @@
  */
 
 import { ByteReader, ByteWriter } from './index/bytes';
-import { IndexCorruptError } from './index/errors';
+import { IndexCorruptError, IndexVersionError } from './index/errors';
 import type { ChunkRecord, FileRecord } from './catalog';
 import type { Skipped } from './files/scan';
 import type { ChunkKind, LanguageId, SkipReason } from './types';
@@ -74,24 +77,33 @@ export function encodeCatalog(data: CatalogData): Buffer {
 }
 
 /**
- * Reads a catalog in either format, and says which. Throws {@link IndexCorruptError} (or, for
- * format 1, a plain Error) on malformed input.
+ * Reads a catalog in either format, and says which. Throws {@link IndexCorruptError} on malformed
+ * input ({@link IndexVersionError} for an unknown version; for format 1, the errors of JSON.parse
+ * or a plain Error).
  */
 export function decodeCatalog(buf: Buffer): { data: CatalogData; version: number } {
   if (buf[0] === 0x7b /* { */) return { data: decodeJson(buf), version: 1 };
   const reader = new ByteReader(buf, FILE_LABEL);
   if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
   const version = reader.u32();
-  if (version !== CATALOG_FORMAT_VERSION) throw new IndexCorruptError(`${FILE_LABEL} has an unknown format version ${version}`);
+  if (version !== CATALOG_FORMAT_VERSION) throw new IndexVersionError(version, CATALOG_FORMAT_VERSION);
   const nextId = reader.f64();
   const followsLinks = reader.u32() === 1;
-  const scanSkipped = JSON.parse(reader.string()) as Skipped[];
+  let scanSkipped: Skipped[];
+  try {
+    scanSkipped = JSON.parse(reader.string()) as Skipped[];
+  } catch {
+    throw new IndexCorruptError(`${FILE_LABEL} has malformed scan skips`);
+  }
   if (!Array.isArray(scanSkipped)) throw new IndexCorruptError(`${FILE_LABEL} has malformed scan skips`);
-  const strings = StringTable.read(reader);
+  const narrow = StringTable.read(reader, 'latin1');
+  const wide = StringTable.read(reader, 'utf16le');
   const optional = (): string | undefined => {
     const ref = reader.varint();
-    if (ref > strings.length) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing string`);
-    return ref === 0 ? undefined : strings[ref - 1];
+    if (ref === 0) return undefined;
+    const text = ref % 2 === 1 ? narrow[(ref - 1) / 2] : wide[(ref - 2) / 2];
+    if (text === undefined) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing string`);
+    return text;
   };
   const required = (): string => {
     const text = optional();
@@ -155,33 +167,42 @@ function decodeJson(buf: Buffer): CatalogData {
 /** Each distinct string once, referred to by number (see the module doc). */
 class StringTable {
   private readonly index = new Map<string, number>();
-  private readonly strings: string[] = [];
+  /** strings whose code units are all below 0x100, written as Latin-1; and the others, as UTF-16 */
+  private readonly narrow: string[] = [];
+  private readonly wide: string[] = [];
 
   /** The reference of a string (0 for undefined), adding it to the table if it is new. */
   ref(text: string | undefined): number {
     if (text === undefined) return 0;
-    let at = this.index.get(text);
-    if (at === undefined) {
-      at = this.strings.length;
-      this.strings.push(text);
-      this.index.set(text, at);
+    let ref = this.index.get(text);
+    if (ref === undefined) {
+      const isWide = WIDE.test(text);
+      const list = isWide ? this.wide : this.narrow;
+      ref = 2 * list.length + (isWide ? 2 : 1);
+      list.push(text);
+      this.index.set(text, ref);
     }
-    return at + 1;
+    return ref;
   }
 
   write(writer: ByteWriter): void {
-    writer.u32(this.strings.length);
-    for (const text of this.strings) writer.varint(text.length);
-    const utf8 = Buffer.from(this.strings.join(''), 'utf8');
-    writer.u32(utf8.length);
-    writer.bytes(utf8);
+    for (const [strings, encoding] of [[this.narrow, 'latin1'], [this.wide, 'utf16le']] as const) {
+      writer.u32(strings.length);
+      for (const text of strings) writer.varint(text.length);
+      const bytes = Buffer.from(strings.join(''), encoding);
+      writer.u32(bytes.length);
+      writer.bytes(bytes);
+    }
   }
 
-  static read(reader: ByteReader): string[] {
+  /** One part of the table, written in `encoding`. */
+  static read(reader: ByteReader, encoding: 'latin1' | 'utf16le'): string[] {
     const count = reader.u32();
     if (count > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
     const lengths = Array.from({ length: count }, () => reader.varint());
-    const text = reader.bytes(reader.u32()).toString('utf8');
+    const bytes = reader.bytes(reader.u32());
+    if (encoding === 'utf16le' && bytes.length % 2 !== 0) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
+    const text = bytes.toString(encoding);
     const strings: string[] = new Array(count);
     let at = 0;
     for (let i = 0; i < count; i++) {
@@ -193,3 +214,6 @@ class StringTable {
     return strings;
   }
 }
+
+/** A code unit that Latin-1 cannot hold. */
+const WIDE = /[^\u0000-\u00ff]/;

@@ -1,6 +1,7 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
 import { decodeCatalog, encodeCatalog } from './catalog-file';
+import { headOf } from './text/slice';
 
 /**
  * What the index knows about the workspace: every indexed file with the chunks it produced,
@@ -223,7 +224,7 @@ function toRecord(id: number, c: Chunk): ChunkRecord {
     name: c.name,
     container: c.container,
     signature: c.signature,
-    doc: c.doc && c.doc.length > DOC_LIMIT ? c.doc.slice(0, DOC_LIMIT) + '…' : c.doc,
+    doc: c.doc && c.doc.length > DOC_LIMIT ? headOf(c.doc, DOC_LIMIT) + '…' : c.doc,
     startByte: c.startByte,
     endByte: c.endByte,
     startLine: c.startLine,
@@ -236,7 +237,7 @@ function toRecord(id: number, c: Chunk): ChunkRecord {
 function snippetOf(c: Chunk): string {
   const line = c.signature || c.text.split('\n').find((l) => l.trim()) || '';
   const flat = line.trim().replace(/\s+/g, ' ');
-  return flat.length > SNIPPET_LIMIT ? flat.slice(0, SNIPPET_LIMIT - 1) + '…' : flat;
+  return flat.length > SNIPPET_LIMIT ? headOf(flat, SNIPPET_LIMIT - 1) + '…' : flat;
 }
 
 /** FNV-1a over a path's UTF-16 code units, as an unsigned 32-bit number. */

@@ -1,3 +1,4 @@
+import { headOf } from '../text/slice';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import type { ChunkKind } from '../types';
 import { QUERY_OPTIONS, type TreeContext } from './context';
@@ -218,7 +219,7 @@ export function headerContentEnd(text: string, def: Definition): number {
 
 /** Cuts a one-line signature to MAX_SIGNATURE_CHARS, marking the cut with `…`. */
 export function capSignature(line: string): string {
-  return line.length > MAX_SIGNATURE_CHARS ? `${line.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : line;
+  return line.length > MAX_SIGNATURE_CHARS ? `${headOf(line, MAX_SIGNATURE_CHARS - 1)}…` : line;
 }
 
 interface Resolved {

@@ -390,10 +390,13 @@ export class VectorIndex {
       // the vectors read from the file and the changes beside it: far faster than loading the
       // graph to read them back out of it one by one
       const vectors = new Float32Array(this.labelOf.length * this.dimension);
+      let found = disk.overlay.size;
       this.scanDisk(disk, (_, slot, block, offset) => {
         vectors.set(block.subarray(offset, offset + this.dimension), slot * this.dimension);
+        found++;
         return true;
       });
+      if (found !== this.size) throw new IndexCorruptError(`${FILE_LABEL} graph file holds ${found - disk.overlay.size} of the ${this.size - disk.overlay.size} vectors it should`);
       for (const [label, unit] of disk.overlay) vectors.set(unit, this.slotOf.get(label)! * this.dimension);
       fs.closeSync(disk.fd);
       this.onDisk = undefined;
@@ -573,7 +576,13 @@ export class VectorIndex {
       }
       throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
     }
-    this.loadGraph(readable, disk); // a failure leaves the graph in its file, and the index as it was
+    try {
+      this.loadGraph(readable, disk); // a failure leaves the graph in its file, and the index as it was
+    } catch (error) {
+      if (required) throw error;
+      disk.scans = Number.NEGATIVE_INFINITY; // searches go on scanning the file
+      return;
+    }
     this.onDisk = undefined;
     fs.closeSync(disk.fd);
   }

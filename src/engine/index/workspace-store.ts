@@ -31,7 +31,7 @@ import { Catalog } from '../catalog';
 import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
-import { errnoCode, IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
+import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
@@ -455,6 +455,7 @@ export class IndexStorage {
       catalog = Catalog.deserialize(generation.read(catalogFile));
     } catch (err) {
       if (err instanceof IndexCorruptError && err.dir !== undefined) throw err;
+      if (err instanceof IndexVersionError) throw new IndexVersionError(err.found, err.expected, this.dir);
       throw new IndexCorruptError(`${catalogFile} is unreadable: ${err instanceof IndexCorruptError ? err.reason : (err as Error).message}`, this.dir);
     }
     const lexical = LexicalIndex.deserialize(generation.read('lexical.bin'));
