@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Catalog, type ChunkRecord, type FileRecord } from '../src/engine/catalog';
 import { CATALOG_FORMAT_VERSION, decodeCatalog, encodeCatalog, type CatalogData } from '../src/engine/catalog-file';
-import { IndexCorruptError } from '../src/engine/index/errors';
+import { IndexCorruptError, IndexVersionError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
 
 /**
@@ -107,6 +107,15 @@ test('damaged bytes are refused with IndexCorruptError, or read as some catalog:
     }),
     fuzzParams(300),
   );
+});
+
+test('a catalog of another binary version is a version error', () => {
+  const bytes = encodeCatalog({ nextId: 1, files: new Map(), chunks: [], scanSkipped: [], followsLinks: false });
+  for (const version of [2, CATALOG_FORMAT_VERSION + 1]) {
+    const other = Buffer.from(bytes);
+    other.writeUInt32LE(version, 4);
+    assert.throws(() => decodeCatalog(other), (error: unknown) => error instanceof IndexVersionError && error.found === version);
+  }
 });
 
 test('a Catalog saved and loaded keeps its records, and says which format it read', () => {

@@ -14,7 +14,7 @@ import { IndexLock } from '../src/engine/index/lock';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
 import { lexicalFormatOne } from './helpers/legacy-formats';
-import { decodeCatalog } from '../src/engine/catalog-file';
+import { CATALOG_FORMAT_VERSION, decodeCatalog } from '../src/engine/catalog-file';
 import { runCli, startNode, type Run } from './helpers/cli-process';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
@@ -551,7 +551,7 @@ describe('an index in an older format', () => {
       assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
       assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
       assert.deepEqual(Object.keys(upgraded.files).sort(), ['catalog.bin', 'lexical.bin', 'vectors.bin']);
-      assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, 2);
+      assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, CATALOG_FORMAT_VERSION);
 
       lines.length = 0;
       const again = await Engine.open(repo, { indexDir, model, log: (line) => lines.push(line) });

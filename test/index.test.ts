@@ -389,6 +389,23 @@ describe('VectorIndex', () => {
     assert.equal(index.search(query, 30, filter).length, 21);
   });
 
+  test('a filter that passes most vectors is served by the full-effort search, a narrow one by the filtered search', () => {
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(3000, dimension, 60);
+    vectors.forEach((v, label) => index.add(label, v));
+    for (const query of randomVectors(20, dimension, 61)) {
+      const nearest = index.searchExact(query, 3).map((h) => h.label);
+      const broad = (label: number) => !nearest.includes(label); // related code: all but the definition itself
+      const hits = index.search(query, 50, broad);
+      assert.equal(hits.length, 50);
+      assert.ok(hits.every((h) => broad(h.label)));
+      assert.deepEqual(hits.map((h) => h.label), index.searchExact(query, 50, broad).map((h) => h.label));
+      const narrow = (label: number) => label % 50 === 7; // a folder: 60 of 3,000
+      assert.deepEqual(index.search(query, 10, narrow).map((h) => h.label), index.searchExact(query, 10, narrow).map((h) => h.label));
+    }
+    assert.throws(() => new VectorIndex({ dimension, efFilteredSearch: 0 }), /efFilteredSearch/);
+  });
+
   test('grows beyond its initial capacity, with and without a graph', () => {
     for (const exactSearchMaxVectors of [0, 1_000_000]) {
       const index = new VectorIndex({ dimension: 8, exactSearchMaxVectors, efConstruction: 40 });

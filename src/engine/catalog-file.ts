@@ -1,7 +1,7 @@
 /**
  * The catalog's file format (see catalog.ts for what it holds).
  *
- * Format 2, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
+ * Format 3, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
  * last scan followed links (u32), the scan's skips as one JSON string; then a string table, the
  * files and the chunks. The table holds each distinct string once, in two parts: the strings
  * whose characters are all below U+0100, as Latin-1, and the others, as UTF-16 (so that any
@@ -15,7 +15,8 @@
  *   chunk: id, path, language, kind, name, container, signature, doc, snippet, embeddingKey (strings),
  *          startByte, endByte, startLine, endLine (varints)
  *
- * Format 1 was JSON; it is still read.
+ * Format 1 was JSON; it is still read. Format 2 was an earlier layout of this one, written only by
+ * development builds: it is refused as an unknown version (and the index rebuilt).
  */
 
 import { ByteReader, ByteWriter } from './index/bytes';
@@ -34,7 +35,7 @@ export interface CatalogData {
 }
 
 const MAGIC = 0x54435343; // 'CSCT'
-export const CATALOG_FORMAT_VERSION = 2;
+export const CATALOG_FORMAT_VERSION = 3;
 const FILE_LABEL = 'catalog';
 
 /** The catalog as bytes, in the current format. */

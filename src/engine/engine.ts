@@ -48,7 +48,7 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   /**
    * The vector index's knobs (index/vector-index.ts `VectorIndexOptions`): exact search up to
    * `exactSearchMaxVectors` (20,000) vectors, the HNSW graph's `m` (12), `efConstruction` (64),
-   * `efSearch` (1000), `rebuildDeletedRatio` (0.3), `randomSeed` (100), and when a saved graph is
+   * `efSearch` (1000), `efFilteredSearch` (64), `rebuildDeletedRatio` (0.3), `randomSeed` (100), and when a saved graph is
    * read into memory, `graphLoading` ('eager'; the CLI's one-shot commands: 'on-demand'); none is stored with the index.
    */
   vectorIndex?: VectorIndexSettings;

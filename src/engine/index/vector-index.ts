@@ -53,6 +53,13 @@ export interface VectorIndexOptions {
    * the graph's construction settings cap it (0.9805 at 1200); BENCHMARKS.md, `bench/vector-recall.ts`.
    */
   efSearch?: number;
+  /**
+   * HNSW: the candidate list size of a search with a filter that the unfiltered search's
+   * candidates do not satisfy, raised to k when smaller (default 64). hnswlib then counts only
+   * nodes that pass the filter, and walks the graph until it holds that many: a large value would
+   * make every narrow filter (a folder, a language) visit the whole graph.
+   */
+  efFilteredSearch?: number;
   /** {@link VectorIndex.needsGraphRebuild} turns true when more than this fraction of graph nodes are deleted (default 0.3) */
   rebuildDeletedRatio?: number;
   /** HNSW: seed of the level generator, for reproducible graphs (default 100) */
@@ -154,6 +161,7 @@ export class VectorIndex {
   private readonly m: number;
   private readonly efConstruction: number;
   private readonly efSearch: number;
+  private readonly efFilteredSearch: number;
   private readonly rebuildDeletedRatio: number;
   private readonly randomSeed: number;
 
@@ -179,6 +187,7 @@ export class VectorIndex {
     this.m = options.m ?? 12;
     this.efConstruction = options.efConstruction ?? 64;
     this.efSearch = options.efSearch ?? 1000;
+    this.efFilteredSearch = options.efFilteredSearch ?? 64;
     this.rebuildDeletedRatio = options.rebuildDeletedRatio ?? 0.3;
     this.randomSeed = options.randomSeed ?? 100;
     this.graphLoading = options.graphLoading ?? 'eager';
@@ -186,6 +195,7 @@ export class VectorIndex {
     checkPositiveInteger('m', this.m);
     checkPositiveInteger('efConstruction', this.efConstruction);
     checkPositiveInteger('efSearch', this.efSearch);
+    checkPositiveInteger('efFilteredSearch', this.efFilteredSearch);
     if (!(this.exactSearchMaxVectors >= 0)) throw new RangeError(`exactSearchMaxVectors must be ≥ 0, got ${this.exactSearchMaxVectors}`);
     if (!(this.rebuildDeletedRatio >= 0 && this.rebuildDeletedRatio <= 1)) {
       throw new RangeError(`rebuildDeletedRatio must be between 0 and 1, got ${this.rebuildDeletedRatio}`);
@@ -338,7 +348,25 @@ export class VectorIndex {
     const unit = Array.from(this.normalise(query, 'query vector'));
     const hitsOf = (found: { neighbors: number[]; distances: number[] }): VectorHit[] =>
       found.neighbors.flatMap((label, i) => (this.slotOf.has(label) ? [{ label, score: 1 - found.distances[i] }] : []));
-    const hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+    let hits: VectorHit[];
+    if (filter === undefined) {
+      hits = hitsOf(graph.searchKnn(unit, wanted));
+    } else {
+      // Twice k candidates without the filter, then the filter: enough when it passes most of
+      // them (related code leaving out the definition it starts from), at the full search effort.
+      hits = hitsOf(graph.searchKnn(unit, Math.min(2 * wanted, graph.getCurrentCount()))).filter((hit) => filter(hit.label));
+      if (hits.length >= wanted) {
+        hits = hits.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, wanted);
+      } else {
+        // a narrow filter: hnswlib's filtered search, at the effort that stops once it holds k nodes that pass
+        graph.setEf(this.efFilteredSearch);
+        try {
+          hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+        } finally {
+          graph.setEf(this.efSearch);
+        }
+      }
+    }
     // Short only when fewer than k reachable nodes pass the filter: hnswlib's search visits every
     // node it can reach until it holds k. The exact scan then calls the filter for each vector
     // and reads only the few that pass (or those of nodes the graph cannot reach).
@@ -738,7 +766,14 @@ export class VectorIndex {
     }
     this.graph = graph;
     this.vectors = new Float32Array(0);
-    for (const [label, unit] of changes?.overlay ?? []) this.addToGraph(label, unit, inGraph.has(label));
+    try {
+      for (const [label, unit] of changes?.overlay ?? []) this.addToGraph(label, unit, inGraph.has(label));
+    } catch (error) {
+      // the changes could not be applied (memory, say): the graph stays in its file, as it was
+      this.graph = undefined;
+      this.deletedInGraph.clear();
+      throw error;
+    }
   }
 }
 
