@@ -780,8 +780,7 @@ describe('VectorIndex', () => {
     const file = path.join(dir, manifest.files['vectors.bin'].file);
     fs.writeFileSync(file, flip(fs.readFileSync(file), 1000));
     const generation = openGeneration(dir, 1)!;
-    assert.throws(() => generation.verifiedPath('vectors.bin'), /vectors\.bin checksum mismatch\); it will be rebuilt/);
-    assert.throws(() => generation.read('vectors.bin'), /vectors\.bin checksum mismatch/);
+    assert.throws(() => generation.read('vectors.bin'), /vectors\.bin checksum mismatch\); it will be rebuilt/);
     fs.truncateSync(file, 500);
     assert.throws(() => openGeneration(dir, 1), /vectors\.bin has 500 bytes/);
   });

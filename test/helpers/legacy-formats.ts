@@ -29,7 +29,7 @@ export function lexicalFormatOne(current: Buffer): Buffer {
     writer.string(term);
     writer.varint(entries.length);
     writer.ascendingVarints(Uint32Array.from(entries.map(([slot]) => slot)));
-    writer.float32s(Float32Array.from(entries.map(([, frequency]) => frequency)));
+    writer.values(Float32Array.from(entries.map(([, frequency]) => frequency)));
   }
   return writer.toBuffer();
 }

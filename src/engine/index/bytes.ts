@@ -52,15 +52,8 @@ export class ByteWriter {
     this.reserve(value.length).set(value, this.length - value.length);
   }
 
-  float32s(values: Float32Array): void {
-    this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-
-  uint32s(values: Uint32Array): void {
-    this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-
-  float64s(values: Float64Array): void {
+  /** A typed array's values as they lie in memory (see the module doc on byte order). */
+  values(values: Float32Array | Float64Array | Uint32Array): void {
     this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
 
@@ -93,16 +86,23 @@ export class ByteWriter {
 
 /** Reads values written by {@link ByteWriter}; running past the end throws {@link IndexCorruptError}. */
 export class ByteReader {
-  private position = 0;
+  private position: number;
 
-  /** @param what names the data in error messages, e.g. `lexical.bin` */
+  /**
+   * @param what names the data in error messages, e.g. `lexical.bin`
+   * @param start, limit the part of `buffer` to read (default: all of it), without making a view of it
+   */
   constructor(
     private readonly buffer: Buffer,
     private readonly what: string,
-  ) {}
+    start = 0,
+    private readonly limit = buffer.length,
+  ) {
+    this.position = start;
+  }
 
   get remaining(): number {
-    return this.buffer.length - this.position;
+    return this.limit - this.position;
   }
 
   u32(): number {
@@ -123,7 +123,7 @@ export class ByteReader {
   varint(): number {
     // most values are below 128: one byte, read without the general loop
     const first = this.buffer[this.position];
-    if (first < 0x80) {
+    if (first < 0x80 && this.position < this.limit) {
       this.position++;
       return first;
     }

@@ -332,21 +332,21 @@ export class LexicalIndex {
       offsets[t] = body.size;
       body.varint(posting.length);
       body.ascendingVarints(posting.slots.subarray(0, posting.length));
-      body.float32s(posting.frequencies.subarray(0, posting.length));
+      body.values(posting.frequencies.subarray(0, posting.length));
     });
     offsets[postings.length] = body.size;
     const writer = new ByteWriter();
     writer.u32(MAGIC);
     writer.u32(FORMAT_VERSION);
     writer.u32(this.size);
-    writer.uint32s(Uint32Array.from(this.ids));
-    writer.float64s(Float64Array.from(this.lengths));
+    writer.values(Uint32Array.from(this.ids));
+    writer.values(Float64Array.from(this.lengths));
     writer.u32(postings.length);
     for (const posting of postings) writer.varint(posting.term.length);
     const terms = Buffer.from(postings.map((posting) => posting.term).join(''), 'utf8');
     writer.u32(terms.length);
     writer.bytes(terms);
-    writer.uint32s(offsets);
+    writer.values(offsets);
     writer.bytes(body.toBuffer());
     return writer.toBuffer();
   }
@@ -415,7 +415,7 @@ export class LexicalIndex {
     const entry = this.postings.get(term);
     if (typeof entry !== 'number') return entry;
     const stored = this.stored!;
-    const reader = new ByteReader(stored.bytes.subarray(stored.offsets[entry], stored.offsets[entry + 1]), FILE_LABEL);
+    const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
     const posting = readPosting(reader, term, stored.documentCount);
     reader.end();
     this.postings.set(term, posting);
@@ -516,31 +516,19 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
  * decoding it reports the damage.
  */
 function storedHits(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, gone: Uint8Array): number {
-  const { bytes } = stored;
-  let at = stored.offsets[entry];
-  const end = stored.offsets[entry + 1];
-  let count = -1;
-  let slot = -1;
-  let hits = 0;
-  while (at < end) {
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (at >= end || shift > 28) return 1;
-      byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte >= 0x80);
-    if (count < 0) {
-      count = value;
-      continue;
+  const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
+  try {
+    const count = reader.varint();
+    let slot = -1;
+    let hits = count === 0 ? 1 : 0;
+    for (let i = 0; i < count; i++) {
+      slot += reader.varint() + 1;
+      hits += slot < stored.documentCount ? gone[slot] : 1;
     }
-    slot += value + 1;
-    hits += slot < stored.documentCount ? gone[slot] : 1;
-    if (--count === 0) return hits;
+    return hits;
+  } catch {
+    return 1;
   }
-  return 1;
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */

@@ -283,17 +283,6 @@ export class Generation<Meta = unknown> {
     return path.join(this.dir, this.entry(name).file);
   }
 
-  /**
-   * The path of a data file after verifying its size and SHA-256, for readers that only take
-   * a path (such as the HNSW loader). The file must not be changed between this call and the read.
-   */
-  verifiedPath(name: string): string {
-    const entry = this.entry(name);
-    const filePath = path.join(this.dir, entry.file);
-    this.verify(name, entry, fileSize(filePath, this.dir, name), () => sha256File(filePath));
-    return filePath;
-  }
-
   private readFile(name: string, filePath: string): Buffer {
     try {
       return readRegularFile(filePath);

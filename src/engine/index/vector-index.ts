@@ -322,7 +322,7 @@ export class VectorIndex {
     if (overlaid !== undefined) return overlaid.slice();
     if (this.onDisk !== undefined) {
       let found: Float32Array | undefined;
-      this.scanDisk(this.onDisk, (at, stored, vectors, offset) => {
+      this.scanDisk(this.onDisk, (at, _, vectors, offset) => {
         if (at !== label) return true;
         found = vectors.slice(offset, offset + this.dimension);
         return false;
@@ -355,9 +355,7 @@ export class VectorIndex {
       // Twice k candidates without the filter, then the filter: enough when it passes most of
       // them (related code leaving out the definition it starts from), at the full search effort.
       hits = hitsOf(graph.searchKnn(unit, Math.min(2 * wanted, graph.getCurrentCount()))).filter((hit) => filter(hit.label));
-      if (hits.length >= wanted) {
-        hits = hits.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, wanted);
-      } else {
+      if (hits.length < wanted) {
         // a narrow filter: hnswlib's filtered search, at the effort that stops once it holds k nodes that pass
         graph.setEf(this.efFilteredSearch);
         try {
@@ -371,7 +369,7 @@ export class VectorIndex {
     // node it can reach until it holds k. The exact scan then calls the filter for each vector
     // and reads only the few that pass (or those of nodes the graph cannot reach).
     if (hits.length < wanted) return this.searchExact(query, k, filter);
-    return hits.sort((a, b) => b.score - a.score || a.label - b.label);
+    return hits.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, wanted);
   }
 
   /**
@@ -415,7 +413,8 @@ export class VectorIndex {
   /**
    * Rebuilds the graph from the stored vectors, dropping deleted nodes; or drops the graph when
    * there are no longer more than `exactSearchMaxVectors` vectors. Takes as long as building
-   * the graph from scratch, and a graph's vectors are first copied out of it (about 20 µs each).
+   * the graph from scratch; a graph in memory first has its vectors copied out (about 20 µs each),
+   * one in its file has them read from it.
    */
   rebuildGraph(): void {
     const disk = this.onDisk;
@@ -572,12 +571,9 @@ export class VectorIndex {
       if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
       if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
       index.vectors = new Float32Array(0);
-      if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors) {
-        const layout = nodeLayout(fd, dimension);
-        if (layout !== undefined) {
-          index.onDisk = { file: graphFile, fd, layout, scans: 0, overlay: new Map(), removed: new Set() };
-          return index;
-        }
+      if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors && scannable(found.layout)) {
+        index.onDisk = { file: graphFile, fd, layout: found.layout, scans: 0, overlay: new Map(), removed: new Set() };
+        return index;
       }
       const readable = readablePath(fd, graphFile);
       if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
@@ -643,30 +639,28 @@ export class VectorIndex {
    * whole nodes: `visit` gets each one's label and a view of the block with the vector at
    * `offset`, and returns false to stop. Nodes whose labels are not live (deleted) are skipped.
    */
-  private scanDisk(disk: NonNullable<VectorIndex['onDisk']>, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
+  private scanDisk(disk: OnDisk, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
     const { bytesPerNode, count, dataOffset, labelOffset } = disk.layout;
+    const fd = disk.fd;
+    if (fd < 0) throw new Error('the vector index is closed');
     const nodesPerBlock = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode));
     const block = new Float32Array((nodesPerBlock * bytesPerNode) / 4);
     const bytes = new Uint8Array(block.buffer);
     const words = new Uint32Array(block.buffer);
-    const fd = disk.fd;
-    if (fd < 0) throw new Error('the vector index is closed');
-    {
-      for (let first = 0; first < count; first += nodesPerBlock) {
-        const nodes = Math.min(nodesPerBlock, count - first);
-        const length = nodes * bytesPerNode;
-        for (let read = 0; read < length; ) {
-          const n = fs.readSync(fd, bytes, read, length - read, HNSW_HEADER_BYTES + first * bytesPerNode + read);
-          if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-          read += n;
-        }
-        for (let node = 0; node < nodes; node++) {
-          const base = (node * bytesPerNode) / 4;
-          const label = words[base + labelOffset / 4];
-          const slot = this.slotOf.get(label);
-          if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
-          if (!visit(label, slot, block, base + dataOffset / 4)) return;
-        }
+    for (let first = 0; first < count; first += nodesPerBlock) {
+      const nodes = Math.min(nodesPerBlock, count - first);
+      const length = nodes * bytesPerNode;
+      for (let read = 0; read < length; ) {
+        const n = fs.readSync(fd, bytes, read, length - read, HNSW_HEADER_BYTES + first * bytesPerNode + read);
+        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+        read += n;
+      }
+      for (let node = 0; node < nodes; node++) {
+        const base = (node * bytesPerNode) / 4;
+        const label = words[base + labelOffset / 4];
+        const slot = this.slotOf.get(label);
+        if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
+        if (!visit(label, slot, block, base + dataOffset / 4)) return;
       }
     }
   }
@@ -749,7 +743,7 @@ export class VectorIndex {
     try {
       graph.readIndexSync(graphFile);
     } catch (error) {
-      // the file was verified a moment ago: it was removed or replaced since (a writer's cleanup)
+      // checked a moment ago and read through its descriptor where the platform allows (readablePath): out of memory, or replaced by name elsewhere
       throw new IndexCorruptError(`${FILE_LABEL} graph file could not be read (${(error as Error).message})`);
     }
     graph.setEf(this.efSearch);
@@ -785,16 +779,11 @@ function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
 }
 
 /**
- * The node layout of a graph file whose layout has been checked, or undefined when its vectors
- * and labels cannot be read as aligned 32-bit words (never so for hnswlib's layout; the graph is then loaded instead).
+ * Whether a graph file's vectors and labels can be read as aligned 32-bit words, as a scan reads
+ * them (always so in hnswlib's layout; otherwise the graph is loaded instead).
  */
-function nodeLayout(fd: number, dimension: number): NodeLayout | undefined {
-  const header = Buffer.alloc(HNSW_HEADER_BYTES);
-  if (fs.readSync(fd, header, 0, HNSW_HEADER_BYTES, 0) !== HNSW_HEADER_BYTES) return undefined;
-  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
-  const layout = { count: sizeT(16), bytesPerNode: sizeT(24), labelOffset: sizeT(32), dataOffset: sizeT(40) };
-  const aligned = [layout.bytesPerNode, layout.labelOffset, layout.dataOffset].every((n) => n % 4 === 0);
-  return aligned && layout.labelOffset - layout.dataOffset === dimension * 4 ? layout : undefined;
+function scannable(layout: NodeLayout): boolean {
+  return [layout.bytesPerNode, layout.labelOffset, layout.dataOffset].every((n) => n % 4 === 0);
 }
 
 function sha256(bytes: Uint8Array): Buffer {
@@ -843,10 +832,10 @@ function sameFile(fd: number, filePath: string): boolean {
 
 /**
  * Reads a graph file written by hnswlib, open as `fd`, in blocks: its SHA-256 and length, after
- * checking its layout (see {@link checkHnswLayout}). Throws {@link IndexCorruptError} for a
+ * checking its layout (see {@link checkHnswLayout}), which it returns too. Throws {@link IndexCorruptError} for a
  * damaged or truncated file.
  */
-function checkGraphFile(fd: number, dimension: number): GraphDigest {
+function checkGraphFile(fd: number, dimension: number): GraphDigest & { layout: NodeLayout } {
   const length = fs.fstatSync(fd).size;
   const readAt = (start: number, count: number): Buffer => {
     const buffer = Buffer.alloc(count);
@@ -857,7 +846,7 @@ function checkGraphFile(fd: number, dimension: number): GraphDigest {
     }
     return buffer;
   };
-  checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
+  const layout = checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
   const hash = createHash('sha256');
   const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
   let hashed = 0;
@@ -866,7 +855,7 @@ function checkGraphFile(fd: number, dimension: number): GraphDigest {
     hashed += read;
   }
   if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
-  return { bytes: length, sha256: hash.digest() };
+  return { bytes: length, sha256: hash.digest(), layout };
 }
 
 /**
@@ -875,8 +864,9 @@ function checkGraphFile(fd: number, dimension: number): GraphDigest {
  * node data (`tailFrom(offset)` gives the file's bytes from that offset to its end) up to the
  * exact end of the file, as the native loader would read them. A file that passes cannot make the
  * loader misread its structure; damage inside the graph's contents is caught by the checksum.
+ * Returns where the nodes' parts are.
  */
-function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer): void {
+function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer): NodeLayout {
   const damaged = (what: string) => new IndexCorruptError(`${FILE_LABEL} graph ${what}`);
   if (header.length < HNSW_HEADER_BYTES || length < HNSW_HEADER_BYTES) throw damaged('is truncated');
   const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
@@ -890,6 +880,7 @@ function checkHnswLayout(header: Buffer, length: number, dimension: number, tail
   let node = 0;
   for (; node < count && offset + 4 <= tail.length; node++) offset += 4 + tail.readUInt32LE(offset);
   if (node !== count || offset !== tail.length) throw damaged('is truncated or has trailing bytes');
+  return { count, bytesPerNode, dataOffset, labelOffset };
 }
 
 /**

@@ -450,7 +450,7 @@ export class IndexStorage {
       );
     }
     let catalog: Catalog;
-    const catalogFile = generation.has('catalog.json') ? 'catalog.json' : 'catalog.bin';
+    const catalogFile = catalogFileOf(generation);
     try {
       catalog = Catalog.deserialize(generation.read(catalogFile));
     } catch (err) {
@@ -480,7 +480,7 @@ export class IndexStorage {
   /** The rest of {@link readGeneration}: checks the counts and applies the generation's change log. */
   private extend(generation: Generation<IndexMeta>, catalog: Catalog, lexical: LexicalIndex, vectors: VectorIndex | undefined, log: (message: string) => void): Committed {
     const meta = generation.manifest.meta;
-    const catalogFile = generation.has('catalog.json') ? 'catalog.json' : 'catalog.bin';
+    const catalogFile = catalogFileOf(generation);
     // Every chunk is in the lexical index; a chunk whose text has no embedding (no known token) has no vector.
     const checkCounts = () => {
       if (lexical.size !== catalog.chunks.size || (vectors?.size ?? 0) > catalog.chunks.size) {
@@ -592,6 +592,11 @@ export class IndexStorage {
 /** One cache file per model, so switching models back and forth keeps both caches. */
 function cacheFileName(modelId: string): string {
   return `embeddings-${createHash('sha256').update(modelId).digest('hex').slice(0, 12)}.cache`;
+}
+
+/** The logical name of a generation's catalog: `catalog.json` in generations written before `catalog.bin`. */
+function catalogFileOf(generation: Generation<IndexMeta>): 'catalog.json' | 'catalog.bin' {
+  return generation.has('catalog.json') ? 'catalog.json' : 'catalog.bin';
 }
 
 /**
