@@ -225,11 +225,14 @@ describe('saves committed as logged changes', () => {
         const files = new Files(root);
         for (let i = 0; i < 3; i++) await files.add();
         const engine = await Engine.open(root, { indexDir, model: modelDir, log: () => {}, ...options });
+        // whether some refresh changed the index: steps can cancel out (a file added, then deleted)
+        let changed = false;
         try {
           await engine.refresh();
           for (const round of rounds) {
             for (const s of round) await files.apply(s);
-            await engine.refresh();
+            const summary = await engine.refresh();
+            changed ||= summary.filesParsed > 0 || summary.filesRemoved > 0;
             const cleanDir = await cleanIndex(root, options);
             // loaded with the engine's settings: with a graph, the log is replayed into the graph
             const [stored, expected] = [await contents(root, indexDir, embedder, options.vectorIndex), await contents(root, cleanDir, embedder, options.vectorIndex)];
@@ -241,7 +244,7 @@ describe('saves committed as logged changes', () => {
           }
           const { generation, checksum } = committedLog(indexDir);
           const log = readChangeLog(indexDir, generation, checksum);
-          assert.ok(log && 'payloads' in log && log.payloads.length > 0, 'the refreshes were committed as logged changes');
+          assert.ok(log && 'payloads' in log && (log.payloads.length > 0 || !changed), 'the refreshes were committed as logged changes');
           assert.equal(readdirSync(indexDir).filter((f) => /^catalog\.g\d+\.bin$/.test(f)).length <= 2, true);
         } finally {
           await engine.close();
