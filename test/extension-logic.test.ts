@@ -22,7 +22,7 @@ import { RestartPolicy } from '../src/extension/restart-policy';
 import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
 import { resultTitle } from '../src/extension/result-title';
 import { DEFAULT_MAX_RESULTS, editorSettings, folderOptions, type ConfigSource } from '../src/extension/settings';
-import { folderLine, statusView } from '../src/extension/status-view';
+import { folderLine, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
 import { checkLocation, parseLocation, resolveLocation, type CodeLocation } from '../src/extension/workspace-path';
 
 function config(values: Record<string, unknown>): ConfigSource {
@@ -110,26 +110,89 @@ test('settings: globs, files.exclude patterns that are on, bounded numbers, spel
   });
 });
 
+/** The workspace as the status views see it: one open folder per status unless told otherwise. */
+function ws(folders: FolderStatus[], engine: EngineState = 'running', over: Partial<WorkspaceState> = {}): WorkspaceState {
+  return { folderCount: folders.length, folders, engine, indexOnOpen: true, ...over };
+}
+
 test('status bar: indexing with %, ready with the number of functions, stale, error, engine states', () => {
   const indexing = folder({ state: 'indexing', progress: { phase: 'parse', done: 30, total: 100, reason: 'open', percent: 30 } });
-  assert.equal(statusView([indexing], 'running').text, '$(sync~spin) Code Scout: indexing 30%');
-  assert.equal(statusView([indexing, folder({ root: '/w/b', name: 'b', state: 'indexing', progress: { ...indexing.progress!, percent: 70 } })], 'running').plain, 'Code Scout: indexing 50%');
-  const ready = statusView([folder(), folder({ root: '/w/b', name: 'b' })], 'running');
+  assert.equal(statusView(ws([indexing])).text, '$(sync~spin) Code Scout: indexing 30%');
+  assert.equal(statusView(ws([indexing])).kind, 'indexing');
+  assert.deepEqual(statusView(ws([indexing])).actions.map((a) => a.command), ['cancel']);
+  assert.equal(statusView(ws([indexing])).canReindex, false, 'Reindex is not offered while indexing');
+  assert.equal(statusView(ws([indexing, folder({ root: '/w/b', name: 'b', state: 'indexing', progress: { ...indexing.progress!, percent: 70 } })])).plain, 'Code Scout: indexing 50%');
+  const ready = statusView(ws([folder(), folder({ root: '/w/b', name: 'b' })]));
   assert.equal(ready.text, '$(search) Code Scout: 2,408 functions');
   assert.equal(ready.level, 'ready');
+  assert.equal(ready.kind, 'ready');
+  assert.equal(ready.canReindex, true);
   assert.match(ready.tooltip, /app: ready, 1,204 functions in 310 files/);
 
-  assert.equal(statusView([folder({ state: 'stale', refreshes: 0 })], 'running').level, 'warning');
+  assert.equal(statusView(ws([folder({ state: 'stale', refreshes: 0 })])).level, 'warning');
   assert.match(folderLine(folder({ state: 'stale', refreshes: 0 })), /not indexed this session/);
   assert.match(folderLine(folder({ state: 'stale', refreshes: 2 })), /indexing was cancelled/);
-  const error = statusView([folder(), folder({ state: 'error', lastError: 'disk full' })], 'running');
+  const error = statusView(ws([folder(), folder({ state: 'error', lastError: 'disk full' })]));
   assert.equal(error.level, 'error');
   assert.match(error.tooltip, /error: disk full/);
+  assert.match(error.message, /could not be used: disk full/);
 
-  assert.match(statusView([folder({ mode: 'lexical-only' })], 'running').tooltip, /No embedding model is installed/);
-  assert.equal(statusView([folder()], 'restarting').plain, 'Code Scout: restarting');
-  assert.equal(statusView([folder()], 'failed').level, 'error');
-  assert.equal(statusView([], 'stopped').plain, 'Code Scout: idle');
+  assert.equal(statusView(ws([folder()], 'restarting')).plain, 'Code Scout: restarting');
+  assert.equal(statusView(ws([folder()], 'failed')).level, 'error');
+  assert.deepEqual(statusView(ws([folder()], 'failed')).actions.map((a) => a.command), ['restartEngine', 'showLog']);
+});
+
+test('status: each state of the workspace has its own words, tooltip and actions', () => {
+  // no folder open: never "starting", never "open a folder" while one is open
+  const none = statusView(ws([], 'stopped'));
+  assert.equal(none.kind, 'no-folder');
+  assert.equal(none.plain, 'Code Scout: no folder');
+  assert.match(none.tooltip, /no folder is open/);
+  assert.equal(none.canReindex, false);
+  assert.deepEqual(none.actions.map((a) => a.command), ['openFolder']);
+  assert.equal(statusView(ws([], 'running')).kind, 'no-folder', 'a running engine with no folder is still "no folder"');
+
+  // a folder is open, indexing on open is off and nothing ran yet: not "idle", not "open a folder"
+  const off = statusView(ws([], 'stopped', { folderCount: 1, indexOnOpen: false }));
+  assert.equal(off.kind, 'not-indexed');
+  assert.doesNotMatch(off.tooltip, /open a folder/i);
+  assert.match(off.message, /indexing on open is off/);
+  assert.deepEqual(off.actions.map((a) => a.command), ['reindex']);
+  const starting = statusView(ws([], 'starting', { folderCount: 1 }));
+  assert.equal(starting.kind, 'starting');
+  assert.doesNotMatch(starting.tooltip, /open a folder/i);
+
+  // no embedding model: ready, but words only, and said so
+  const noModel = statusView(ws([folder({ mode: 'lexical-only' })]));
+  assert.equal(noModel.kind, 'no-model');
+  assert.equal(noModel.level, 'warning');
+  assert.match(noModel.tooltip, /No embedding model/);
+  assert.match(noModel.plain, /words only/);
+
+  // a Reindex that found nothing to do: "up to date"; one that changed files: plain ready
+  const report = { reason: 'user' as const, filesParsed: 0, filesRemoved: 0, chunksEmbedded: 0, chunksFromCache: 0, seconds: 0.2, cancelled: false };
+  const upToDate = statusView(ws([folder({ lastRefresh: report })]));
+  assert.equal(upToDate.kind, 'up-to-date');
+  assert.equal(upToDate.message, 'Index is up to date: 1,204 functions.');
+  assert.match(folderLine(folder({ lastRefresh: report })), /app: up to date/);
+  assert.equal(statusView(ws([folder({ lastRefresh: { ...report, filesParsed: 3 } })])).kind, 'ready');
+  assert.equal(statusView(ws([folder({ lastRefresh: { ...report, reason: 'changes' } })])).kind, 'ready', 'only a Reindex the user asked for says up to date');
+  assert.equal(statusView(ws([folder({ lastRefresh: { ...report, cancelled: true } })])).kind, 'ready');
+});
+
+test('status: a save that re-indexes one file does not flip the status to "indexing 0%"', () => {
+  const saving = folder({ state: 'indexing', progress: { phase: 'parse', done: 0, total: 1, reason: 'changes', percent: 0 } });
+  const view = statusView(ws([saving]));
+  assert.equal(view.kind, 'ready');
+  assert.equal(view.plain, 'Code Scout: 1,204 functions');
+  assert.equal(view.indexing, false);
+  assert.match(view.tooltip, /app: ready, 1,204 functions in 310 files; updating 1 changed file/);
+  // but a first index (partial answers) is indexing, whatever started it
+  const first = folder({ state: 'indexing', partial: true, progress: { phase: 'parse', done: 5, total: 100, reason: 'changes', percent: 5 } });
+  assert.equal(statusView(ws([first])).kind, 'indexing');
+  assert.match(statusView(ws([first])).message, /results cover the part indexed so far/);
+  // and a Reindex is
+  assert.equal(statusView(ws([folder({ state: 'indexing', progress: { phase: 'parse', done: 0, total: 1, reason: 'user', percent: 0 } })])).kind, 'indexing');
 });
 
 test('restart policy: growing delays, a limit on crashes in a row, and a reset after a stable run', () => {

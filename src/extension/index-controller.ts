@@ -9,6 +9,7 @@ import { pathInside } from '../engine/paths';
 import { Cancel, Configure, FolderStatusChanged, Log, Reindex, type FolderSpec, type FolderStatus } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import { editorSettings, folderOptions, type EditorSettings } from './settings';
+import type { WorkspaceState } from './status-view';
 
 /** A location inside an indexed folder. */
 export interface FolderLocation {
@@ -83,6 +84,16 @@ export class IndexController implements vscode.Disposable {
     return localFolders()
       .map((f) => this.statuses.get(f.uri.fsPath))
       .filter((s): s is FolderStatus => !!s);
+  }
+
+  /** What the status views are made from: the open folders, their statuses, the engine's state and the setting that decides whether they index on open. */
+  workspaceState(): WorkspaceState {
+    return {
+      folderCount: localFolders().length,
+      folders: this.folders(),
+      engine: this.engine?.state ?? 'stopped',
+      indexOnOpen: this.settings.indexOnOpen,
+    };
   }
 
   /** The latest status of the folder at `root`. */

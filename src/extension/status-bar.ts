@@ -22,7 +22,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const view = statusView(this.controller.folders(), this.engine.state);
+    const view = statusView(this.controller.workspaceState());
     this.item.text = view.text;
     this.item.tooltip = `${view.tooltip}\n\nClick for index status and actions.`;
     this.item.backgroundColor =

@@ -169,7 +169,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   private postStatus(): void {
     const folders = this.controller.folders();
-    const view = statusView(folders, this.engine.state);
+    const view = statusView(this.controller.workspaceState());
     const languages = [...new Set(folders.flatMap((f) => Object.keys(f.contents.languages)))];
     this.post({ type: 'status', text: view.plain, level: view.level, indexing: view.indexing, languages });
   }
