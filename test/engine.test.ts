@@ -10,6 +10,7 @@ import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, 
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
+import { InvalidFilterError } from '../src/engine/search/filters';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -768,4 +769,40 @@ describe('a refresh told which paths changed', () => {
       await engine.close();
     }
   });
+});
+
+test('search answers say why they are empty or weak: filters named, a malformed glob refused, no strong match', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const real = await engine.searchAnswer('parse config');
+    assert.ok(real.hits.length > 0);
+    assert.equal(real.weak, undefined, 'a query whose words are in the code is a strong match');
+    assert.equal(typeof real.similarity, 'number', 'hybrid answers carry the best cosine similarity');
+    assert.equal(real.emptyBecause, undefined);
+
+    assert.equal((await engine.searchAnswer('parse config', { paths: ['nowhere/**'] })).emptyBecause, 'path');
+    assert.equal((await engine.searchAnswer('parse config', { languages: ['java'] })).emptyBecause, 'language');
+    const both = await engine.searchAnswer('parse config', { languages: ['rust'], paths: ['src/parser/**'] });
+    assert.deepEqual([both.hits.length, both.emptyBecause], [0, 'filters'], 'Rust code exists and so does src/parser, but not together');
+    const unexplained = await engine.searchAnswer('zzqqxv', { paths: ['src/**'] });
+    if (!unexplained.hits.length) assert.equal(unexplained.emptyBecause, undefined, 'filters that match code do not explain an empty answer');
+
+    await assert.rejects(engine.searchAnswer('parse', { paths: ['[unclosed'] }), (err: unknown) => {
+      assert.ok(err instanceof InvalidFilterError);
+      assert.match(err.message, /the path filter "\[unclosed" is not a valid glob: a '\[' has no closing '\]'/);
+      return true;
+    });
+  } finally {
+    await engine.close();
+  }
+  // every answer is weak when the threshold is above any cosine and no word matches; none when words match
+  const strict = await open(repo, indexDir, { ranking: { weakMatchSimilarity: 1 } });
+  try {
+    const nonsense = await strict.engine.searchAnswer('qqxvzz flibbertigibbetqq');
+    if (nonsense.hits.length) assert.equal(nonsense.weak, true, JSON.stringify(nonsense.hits.map((h) => h.name)));
+    assert.equal((await strict.engine.searchAnswer('parse config')).weak, undefined);
+  } finally {
+    await strict.engine.close();
+  }
 });

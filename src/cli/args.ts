@@ -8,11 +8,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { posix, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import picomatch from 'picomatch';
 import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
 import { checkQueryLength, MAX_QUERY_CHARS, QueryTooLongError } from '../engine/search/query';
+import { isAbsoluteGlob, MAX_GLOB_CHARS, pathGlobProblem } from '../engine/search/filters';
 
 export const USAGE = `usage:
   codescout index   <folder> [--index-dir DIR]
@@ -33,7 +33,7 @@ export const LIMITS = {
   /** characters (code points) of one query, on the command line or on one line of stdin: the engine's own limit */
   queryChars: MAX_QUERY_CHARS,
   /** characters of one --path glob (a regular expression made from a much longer one may not compile) */
-  globChars: 1000,
+  globChars: MAX_GLOB_CHARS,
 } as const;
 
 export const DEFAULT_TOP = 10;
@@ -263,36 +263,12 @@ export function checkedLanguages(
   }
 }
 
-const PAIRS = new Map([
-  ['[', ']'],
-  ['{', '}'],
-  ['(', ')'],
-]);
-
-/** A glob `--path` can use: not empty, relative, with its brackets, braces and parentheses balanced. */
+/** A glob `--path` can use: not empty, relative, not too long, with its brackets, braces and parentheses balanced (engine/search/filters.ts). */
 function checkedGlob(glob: string): string {
   if (glob === '') throw new UsageError("--path needs a glob such as 'src/**', got an empty value");
-  if (glob.startsWith('/') || /^[A-Za-z]:[\\/]/.test(glob)) {
-    throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
-  }
-  if (glob.length > LIMITS.globChars) {
-    throw new UsageError(`--path ${quoted(glob)} is ${glob.length} characters long; the limit is ${LIMITS.globChars}`);
-  }
-  try {
-    // strictBrackets and debug make picomatch throw where it would otherwise match nothing;
-    // JavaScript compiles a regular expression when it first runs it.
-    picomatch.makeRe(glob, { dot: true, strictBrackets: true, debug: true }).test('src/a.ts');
-  } catch (err) {
-    const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
-    if (m) {
-      const [open, close] = m[1] === 'closing' ? [[...PAIRS].find(([, c]) => c === m[2])?.[0] ?? '?', m[2]] : [m[2], PAIRS.get(m[2]) ?? '?'];
-      // the unmatched character is the one to escape for a literal one
-      const [missing, unmatched] = m[1] === 'closing' ? [`a '${open}' has no closing '${close}'`, open] : [`a '${close}' has no opening '${open}'`, close];
-      throw new UsageError(`--path ${quoted(glob)} is not a valid glob: ${missing} (write \\${unmatched} for a literal '${unmatched}')`);
-    }
-    const why = glob.endsWith('\\') ? ": it ends in a '\\' that escapes nothing" : '';
-    throw new UsageError(`--path ${quoted(glob)} is not a valid glob${why}`);
-  }
+  if (isAbsoluteGlob(glob)) throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
+  const problem = pathGlobProblem(glob);
+  if (problem) throw new UsageError(`--path ${quoted(glob)} ${problem}`);
   return glob;
 }
 

@@ -26,6 +26,8 @@ import { queryShape, type QueryShape } from './search/query-kind';
 import { supersededFolders } from './search/path-priors';
 import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
 import { Speller, type SpelledQuery } from './search/spelling';
+import { isWeakMatch } from './search/match-strength';
+import { checkPathGlobs, type EmptyBecause } from './search/filters';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
 import { defaultIndexDir, defaultModelDir } from './paths';
@@ -118,6 +120,19 @@ export interface SearchHit {
   container?: string;
   signature: string;
   snippet: string;
+}
+
+/** A search's answer: the hits, and what was searched and how well it matched. */
+export interface SearchAnswer {
+  hits: SearchHit[];
+  /** the query after spelling correction; present only when a word was corrected */
+  searchedFor?: string;
+  /** present (true) when no hit is a strong match: none of the query's words is in the code and the nearest code is not similar enough (search/match-strength.ts) */
+  weak?: true;
+  /** the best cosine similarity of the vector side, when there is one (what `weak` is judged on, with the words) */
+  similarity?: number;
+  /** no hits, and the filters are why: the path filter matches no indexed code, no indexed code is in the languages asked for, or only both together leave nothing */
+  emptyBecause?: EmptyBecause;
 }
 
 export interface RelatedAnswer {
@@ -326,18 +341,19 @@ export class Engine {
    * correction, present only when some word was corrected. A query longer than the engine's
    * `maxQueryChars` (default {@link MAX_QUERY_CHARS}) throws a {@link QueryTooLongError}.
    */
-  async searchAnswer(query: string, opts: SearchOptions = {}): Promise<{ hits: SearchHit[]; searchedFor?: string }> {
+  async searchAnswer(query: string, opts: SearchOptions = {}): Promise<SearchAnswer> {
     checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
     const spelled = this.spell(query);
     const parsed = parseQuery(spelled.text);
-    const hits = await this.rank(
+    const { hits, weak, similarity } = await this.rank(
       parsed.lexicalTokens,
       (e) => e.embedQuery(spelled.text),
       opts,
       queryShape(spelled.text),
       new Set(parsed.languages.flatMap(languageIds)),
     );
-    return spelled.corrections.length ? { hits, searchedFor: spelled.text } : { hits };
+    const emptyBecause = hits.length ? undefined : this.emptyBecause(opts);
+    return { hits, ...(emptyBecause ? { emptyBecause } : {}), ...(spelled.corrections.length ? { searchedFor: spelled.text } : {}), ...(weak && hits.length ? { weak: true as const } : {}), ...(similarity !== undefined ? { similarity } : {}) };
   }
 
   /**
@@ -361,7 +377,7 @@ export class Engine {
    * by meaning, with the lexical ranking fused in; lexical-only without a model.
    */
   async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY);
+    return (await this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY)).hits;
   }
 
   /**
@@ -375,7 +391,7 @@ export class Engine {
     opts: SearchOptions,
     shape: QueryShape,
     preferred: ReadonlySet<string> = new Set(),
-  ): Promise<SearchHit[]> {
+  ): Promise<{ hits: SearchHit[]; weak: boolean; similarity?: number }> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
     const lexical = this.state.lexical.search(tokens, Math.max(top, this.ranking.lexicalDepth), filter);
@@ -390,7 +406,11 @@ export class Engine {
     const named = this.namedDefinitions(shape, filter);
     const superseded = this.supersededFolders();
     const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, superseded, chunk, top }, this.ranking);
-    return ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy));
+    return {
+      hits: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),
+      weak: isWeakMatch({ lexical, named, vector }, this.ranking.weakMatchSimilarity),
+      ...(vector.length ? { similarity: Math.max(...vector.map((h) => h.score)) } : {}),
+    };
   }
 
   /** The folders holding superseded copies of the code (search/path-priors.ts), worked out again when a path comes or goes. */
@@ -497,9 +517,36 @@ export class Engine {
     }
   }
 
+  /**
+   * The filters as tests of a chunk's language and path. A malformed path glob throws an
+   * {@link InvalidFilterError} naming it, instead of matching nothing.
+   */
+  private filterParts(opts: SearchOptions): { langs?: ReadonlySet<string>; pathMatch?: (path: string) => boolean } {
+    checkPathGlobs(opts.paths);
+    return {
+      langs: opts.languages?.length ? new Set(opts.languages.flatMap(languageIds)) : undefined,
+      pathMatch: opts.paths?.length ? picomatch(opts.paths, { dot: true }) : undefined,
+    };
+  }
+
+  /** Why a filtered search found nothing, when its filters are the reason (see {@link SearchAnswer.emptyBecause}). */
+  private emptyBecause(opts: SearchOptions): EmptyBecause | undefined {
+    const { langs, pathMatch } = this.filterParts(opts);
+    if ((!langs && !pathMatch) || this.state.catalog.chunks.size === 0) return undefined;
+    let path = false;
+    let language = false;
+    for (const c of this.state.catalog.chunks.values()) {
+      const p = !pathMatch || pathMatch(c.path);
+      const l = !langs || langs.has(c.language);
+      if (p && l) return undefined; // some code passes both: the query, not the filters, found nothing
+      path ||= p;
+      language ||= l;
+    }
+    return !path ? 'path' : !language ? 'language' : 'filters';
+  }
+
   private filterFor(opts: SearchOptions): ((id: number) => boolean) | undefined {
-    const langs = opts.languages?.length ? new Set(opts.languages.flatMap(languageIds)) : undefined;
-    const pathMatch = opts.paths?.length ? picomatch(opts.paths, { dot: true }) : undefined;
+    const { langs, pathMatch } = this.filterParts(opts);
     if (!langs && !pathMatch) return undefined;
     const chunks = this.state.catalog.chunks;
     return (id) => {

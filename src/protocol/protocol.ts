@@ -5,6 +5,9 @@
  * absolute path (`root`). Paths inside a folder are POSIX paths relative to its root, as in
  * the engine. Transport: vscode-jsonrpc over the child process's stdin/stdout.
  */
+import type { EmptyBecause } from '../engine/search/filters';
+import type { PreviewLine } from '../engine/text/preview';
+export type { PreviewLine };
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/node';
 import type { DefinitionSite, IndexContents, IndexSummary, SearchHit, StatusReport } from '../engine/engine';
 import type { Progress } from '../engine/types';
@@ -93,11 +96,16 @@ export interface QueryParams {
   paths?: string[];
   /** restrict to one folder; default: every folder */
   root?: string;
+  /** add to each hit up to this many lines of its code as on disk now, preferring lines with query words (FolderHit.preview) */
+  previewLines?: number;
 }
 
 export interface FolderHit extends SearchHit {
   root: string;
+  /** lines of the hit's code, when QueryParams.previewLines asked for them and the file could be read */
+  preview?: PreviewLine[];
 }
+
 
 export interface QueryResult {
   hits: FolderHit[];
@@ -115,6 +123,10 @@ export interface QueryResult {
    * the engine process opened the folders (the configured order; a folder added later comes last).
    */
   searchedFor?: string;
+  /** search only: there are hits, but none is a strong match in any folder (engine SearchAnswer.weak) */
+  weak?: true;
+  /** search only: no hits, and the filters are why, in every answering folder (engine SearchAnswer.emptyBecause) */
+  emptyBecause?: EmptyBecause;
 }
 
 export interface RelatedParams {

@@ -6,6 +6,9 @@ import { basename, join } from 'node:path';
 import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
 import { defaultIndexDir, pathInside } from '../engine/paths';
 import type { Progress } from '../engine/types';
+import type { EmptyBecause } from '../engine/search/filters';
+import { previewLines, queryTerms } from '../engine/text/preview';
+import { readLines } from '../agent/excerpt';
 import type {
   DefinitionEntry,
   DefinitionsResult,
@@ -69,7 +72,14 @@ export interface FolderAnswer {
   hits: FolderHit[];
   /** the query as this folder searched it, when it corrected a word (see QueryResult.searchedFor) */
   searchedFor?: string;
+  /** no hit is a strong match (see QueryResult.weak) */
+  weak?: true;
+  /** no hits, because of the filters (see QueryResult.emptyBecause) */
+  emptyBecause?: EmptyBecause;
 }
+
+/** Lines of a result read to choose its preview lines from: a long definition's matching lines further down are not looked for. */
+const MAX_PREVIEW_SCAN = 400;
 
 export class FolderIndex {
   readonly root: string;
@@ -173,15 +183,28 @@ export class FolderIndex {
 
   async search(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
-    const { hits, searchedFor } = await engine.searchAnswer(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return { hits: hits.map((h) => this.withRoot(h)), ...(searchedFor !== undefined && { searchedFor }) };
+    const { hits, searchedFor, weak, emptyBecause } = await engine.searchAnswer(p.text, { top: p.top, languages: p.languages, paths: p.paths });
+    const shown = await this.withPreviews(hits.map((h) => this.withRoot(h)), searchedFor ?? p.text, p.previewLines);
+    return { hits: shown, ...(searchedFor !== undefined && { searchedFor }), ...(weak && { weak }), ...(emptyBecause && { emptyBecause }) };
+  }
+
+  /** Adds each hit's preview lines, read from its file as it is now (a file that cannot be read gets none). */
+  private async withPreviews(hits: FolderHit[], query: string, lines: number | undefined): Promise<FolderHit[]> {
+    if (!lines) return hits;
+    const terms = queryTerms(query);
+    return Promise.all(
+      hits.map(async (h) => {
+        const code = await readLines(this.root, h.path, h.startLine, Math.min(h.endLine, h.startLine + MAX_PREVIEW_SCAN - 1));
+        return code ? { ...h, preview: previewLines(code, h.startLine, terms, lines) } : h;
+      }),
+    );
   }
 
   /** Code is searched as given: never corrected. */
   async similar(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
     const hits = await engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return { hits: hits.map((h) => this.withRoot(h)) };
+    return { hits: await this.withPreviews(hits.map((h) => this.withRoot(h)), '', p.previewLines) };
   }
 
   /**

@@ -142,11 +142,16 @@ export function queryParams(value: unknown, code: boolean): QueryParams {
   const languages = optional(f('languages'), (v) => list(v, 'languages', name));
   const paths = optional(f('paths'), (v) => list(v, 'paths', glob));
   const folder = optional(f('root'), (v) => root(v, 'root'));
+  const previewLines = optional(f('previewLines'), (v) => integer(v, 'previewLines', 0, MAX_PREVIEW_LINES));
   if (languages) params.languages = languages;
   if (paths) params.paths = paths;
   if (folder !== undefined) params.root = folder;
+  if (previewLines) params.previewLines = previewLines;
   return params;
 }
+
+/** Most preview lines a search may ask for per hit. */
+const MAX_PREVIEW_LINES = 10;
 
 /** The first MAX_CODE_CHARS characters of `code`, never half of a surrogate pair. */
 function codeStart(code: string): string {

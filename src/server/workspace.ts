@@ -3,6 +3,7 @@
  * reopens and closes folder indexes as the editor's configuration changes, and fans queries
  * out over the folders.
  */
+import type { EmptyBecause } from '../engine/search/filters';
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentBackend } from '../agent/backend';
 import type { StatusReport } from '../engine/engine';
@@ -104,10 +105,15 @@ export class Workspace implements AgentBackend {
     const failures: QueryResult['failures'] = [];
     const answered: FolderStatus[] = [];
     let searchedFor: string | undefined;
+    let weak = true;
+    const empty = new Set<EmptyBecause | undefined>();
     answers.forEach((a, i) => {
       if (a.status === 'fulfilled') {
         hits.push(...a.value.hits);
         searchedFor ??= a.value.searchedFor;
+        // a folder with hits that are not weak makes the whole answer strong
+        if (a.value.hits.length && !a.value.weak) weak = false;
+        empty.add(a.value.emptyBecause);
         answered.push(folders[i].status());
       } else {
         failures.push({ root: folders[i].root, message: (a.reason as Error).message });
@@ -120,6 +126,8 @@ export class Workspace implements AgentBackend {
       lexicalOnly: answered.length > 0 && answered.every((s) => s.mode === 'lexical-only'),
       failures,
       ...(kind === 'search' && searchedFor !== undefined ? { searchedFor } : {}),
+      ...(kind === 'search' && weak && hits.length ? { weak: true as const } : {}),
+      ...(kind === 'search' && !hits.length && empty.size === 1 && [...empty][0] ? { emptyBecause: [...empty][0] } : {}),
     };
   }
 

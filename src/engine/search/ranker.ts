@@ -73,6 +73,11 @@ export interface RankingOptions {
   fileDecay: number;
   /** × this for chunks in a language the query names (1: no preference; 0 would drop them) */
   languageBoost: number;
+  /**
+   * a search whose words match no code is a weak match (match-strength.ts) when the best cosine
+   * similarity of the vector side is below this; 0 never calls a list weak unless it is empty
+   */
+  weakMatchSimilarity: number;
 }
 
 /**
@@ -97,6 +102,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   fileEvidence: 0.2,
   fileDecay: 0.5,
   languageBoost: 3,
+  weakMatchSimilarity: 0.35,
 };
 
 /** The names of the ranking options: a Set, so that a name from outside never meets Object.prototype. */
@@ -115,7 +121,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
     o[key] = value;
   }
-  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'phraseNameWeight'] as const) {
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'phraseNameWeight', 'weakMatchSimilarity'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
   }
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
