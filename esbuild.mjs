@@ -40,6 +40,18 @@ function copyGrammars() {
   copyFileSync(join(wts, 'web-tree-sitter.wasm'), join('dist', 'web-tree-sitter.wasm'));
 }
 
+/**
+ * The sidebar webview's components: @vscode-elements/elements' bundle and the codicon font it
+ * draws icons with, copied into dist/webview/ (the webview may load only from media/ and there).
+ */
+function copyWebviewAssets() {
+  mkdirSync(join('dist', 'webview'), { recursive: true });
+  const elements = dirname(require.resolve('@vscode-elements/elements/package.json'));
+  copyFileSync(join(elements, 'dist', 'bundled.js'), join('dist', 'webview', 'elements.js'));
+  const codicons = dirname(require.resolve('@vscode/codicons/package.json'));
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, 'dist', f), join('dist', 'webview', f));
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -64,6 +76,7 @@ const entries = [
 ];
 
 copyGrammars();
+copyWebviewAssets();
 if (watch) {
   for (const e of entries) await (await esbuild.context({ ...common, ...e })).watch();
 } else {

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import { marked, type Token } from 'marked';
 import { inlineText, renderLabel } from './helpers/vscode-text';
 import type { DefinitionEntry, FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
+import { PACKAGE_ROOT } from './helpers/workspace';
 import { isHeaderLine } from '../src/extension/definition-header';
 import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText, oneLine } from '../src/extension/display-text';
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
@@ -80,6 +82,10 @@ test('palette title: the corrected query first when a word was corrected, then t
     resultTitle({ ...result, hits: [hit], searchedFor: 'parse configuration', partial: true, failures: [{ root: '/w/b', message: 'x' }] }),
     'Code Scout — Showing results for “parse configuration” · 1 result · index still being built: partial results · 1 folder(s) could not answer',
   );
+  assert.equal(resultTitle({ ...result, weak: true }), 'Code Scout — 2 results · no strong match: nothing in the code uses these words');
+  const filtered = { text: 'parse', languages: [], paths: ['lib/**'] };
+  assert.equal(resultTitle({ ...result, hits: [], emptyBecause: 'path' }, filtered), 'Code Scout — No indexed file matches the path filter “lib/**”.');
+  assert.equal(resultTitle({ ...result, hits: [] }, filtered), 'Code Scout — 0 results', 'an empty answer the filters do not explain');
 });
 
 test('settings: globs, files.exclude patterns that are on, bounded numbers, spelling, index location', () => {
@@ -102,12 +108,14 @@ test('settings: globs, files.exclude patterns that are on, bounded numbers, spel
   const defaults = folderOptions(root, config({}), config({}));
   assert.deepEqual(defaults, { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation: '' });
 
-  assert.deepEqual(editorSettings(config({})), { maxResults: DEFAULT_MAX_RESULTS, hoverEnabled: true, indexOnOpen: true });
-  assert.deepEqual(editorSettings(config({ maxResults: 1000, 'hover.enabled': false, indexOnOpen: false })), {
+  assert.deepEqual(editorSettings(config({})), { maxResults: DEFAULT_MAX_RESULTS, hoverEnabled: true, hoverCallSites: false, indexOnOpen: true });
+  assert.deepEqual(editorSettings(config({ maxResults: 1000, 'hover.enabled': false, 'hover.callSites': true, indexOnOpen: false })), {
     maxResults: 200,
     hoverEnabled: false,
+    hoverCallSites: true,
     indexOnOpen: false,
   });
+  assert.equal(editorSettings(config({ 'hover.callSites': 'yes' })).hoverCallSites, false, 'only true turns call-site hovers on');
 });
 
 /** The workspace as the status views see it: one open folder per status unless told otherwise. */
@@ -475,4 +483,32 @@ test('settings: files.exclude counts only its own true entries, whatever their n
   assert.deepEqual(exclude('**/x'), []);
   assert.deepEqual(exclude(null), []);
   assert.deepEqual(exclude(42), []);
+});
+
+test('package.json: menus and walkthrough steps name contributed commands, their files exist, and every setting is described', () => {
+  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    contributes: {
+      commands: { command: string }[];
+      menus: Record<string, { command: string }[]>;
+      walkthroughs: { steps: { description: string; media: { markdown: string } }[] }[];
+      configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> };
+    };
+  };
+  const c = pkg.contributes;
+  const declared = new Set(c.commands.map((x) => x.command));
+  for (const [menu, items] of Object.entries(c.menus)) {
+    for (const item of items) assert.ok(declared.has(item.command), `menu ${menu} names ${item.command}, which is not contributed`);
+  }
+  assert.ok(c.menus['webview/context'].length >= 4, 'the results have a context menu');
+  const steps = c.walkthroughs.flatMap((w) => w.steps);
+  assert.ok(steps.length >= 5);
+  for (const step of steps) {
+    assert.ok(existsSync(path.join(PACKAGE_ROOT, step.media.markdown)), `walkthrough media ${step.media.markdown}`);
+    for (const [, id] of step.description.matchAll(/\(command:([\w.]+)/g)) {
+      assert.ok(declared.has(id) || id.startsWith('workbench.'), `walkthrough link to ${id}, which is not contributed`);
+    }
+  }
+  for (const [key, setting] of Object.entries(c.configuration.properties)) {
+    assert.ok((setting.description ?? setting.markdownDescription ?? '').length > 20, `setting ${key} has no description`);
+  }
 });

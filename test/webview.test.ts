@@ -9,11 +9,24 @@ import * as path from 'node:path';
 import { contentSecurityPolicy, sidebarHtml } from '../src/extension/sidebar/html';
 import { MAX_TEXT, parseWebviewMessage, resultsMessage } from '../src/extension/sidebar/messages';
 import { MAX_QUERY_CHARS } from '../src/engine/search/query';
-import { highlight, matchReason, queryTerms, resultView } from '../src/extension/sidebar/result-view';
+import { groupByFile, highlight, matchReason, queryTerms, resultView, type ResultView } from '../src/extension/sidebar/result-view';
+import { emptyText, filterProblem } from '../src/extension/sidebar/empty-states';
 import type { FolderHit } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
-import { runSidebar } from './helpers/webview-dom';
+import { runSidebar, type FakeElement } from './helpers/webview-dom';
 import { PACKAGE_ROOT } from './helpers/workspace';
+
+const ASSETS = { cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c', elementsUri: 'e', codiconsUri: 'i' };
+
+/** A result list as the extension sends it: the views grouped by the file of their location. */
+function listOf(items: ResultView[], more: object = {}) {
+  return { groups: groupByFile(items.map((view) => ({ view, path: view.location.replace(/:\d+$/, '') }))), partial: false, ...more };
+}
+
+/** The result rows a tree shows, under its file rows. */
+function resultRows(tree: { children: { children: { className: string }[] }[] }) {
+  return tree.children.flatMap((file) => file.children.filter((c) => c.className === 'result'));
+}
 
 const HOSTILE = [`<script>alert(1)</script>`, `<img src=x onerror=alert(1)>`, `</div><div onclick="steal()">`];
 
@@ -32,7 +45,13 @@ test('webview messages: the known shapes pass, with only their own fields', () =
     { type: 'search', query: 'x', language: '', path: '' },
     'what the extension sends (searchedFor) is not taken from the webview',
   );
-  assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42' }), { type: 'open', id: 'r42' });
+  assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42' }), { type: 'open', id: 'r42', side: false });
+  assert.deepEqual(parseWebviewMessage({ type: 'open', id: 'r42', side: true }), { type: 'open', id: 'r42', side: true });
+  assert.deepEqual(parseWebviewMessage({ type: 'copy', id: 'r7', side: true }), { type: 'copy', id: 'r7' });
+  assert.deepEqual(parseWebviewMessage({ type: 'reveal', id: 'r7' }), { type: 'reveal', id: 'r7' });
+  for (const command of ['openFolder', 'reindex', 'cancel', 'showStatus', 'restartEngine', 'openSettings', 'showLog']) {
+    assert.deepEqual(parseWebviewMessage({ type: 'command', command }), { type: 'command', command });
+  }
   // every query the engine searches (up to MAX_QUERY_CHARS code points) reaches it, and so does a
   // longer one, which the engine refuses with a message the sidebar shows rather than silence
   for (const query of ['x'.repeat(MAX_QUERY_CHARS), '😀'.repeat(MAX_QUERY_CHARS), 'x'.repeat(MAX_QUERY_CHARS + 1)]) {
@@ -58,6 +77,14 @@ test('webview messages: anything else is rejected', () => {
     { type: 'open', id: 'r1; alert(1)' },
     { type: 'open', id: 'R1' },
     { type: 'open', id: 'r' },
+    { type: 'open', id: 'r1', side: 'yes' },
+    { type: 'copy' },
+    { type: 'copy', id: '../x' },
+    { type: 'reveal', id: 3 },
+    { type: 'command' },
+    { type: 'command', command: 'workbench.action.terminal.new' },
+    { type: 'command', command: 'codescout.reindex' },
+    ...Object.getOwnPropertyNames(Object.prototype).map((command) => ({ type: 'command', command })),
     Object.create({ type: 'reindex' }),
     Object.assign(Object.create({ query: 'x', language: '', path: '' }), { type: 'search' }),
     ...Object.getOwnPropertyNames(Object.prototype).map((type) => ({ type })),
@@ -65,12 +92,14 @@ test('webview messages: anything else is rejected', () => {
   for (const raw of rejected) assert.equal(parseWebviewMessage(raw), undefined, JSON.stringify(raw));
 });
 
-test('the sidebar document: strict CSP with the nonce, one nonce-tagged script, no inline handlers or styles', () => {
+test('the sidebar document: strict CSP with the nonce, the two nonce-tagged scripts, no inline handlers or styles', () => {
   const html = sidebarHtml({
     cspSource: 'https://webview.test',
     nonce: 'n0nce+/=',
     scriptUri: 'https://webview.test/media/sidebar.js',
     styleUri: 'https://webview.test/media/sidebar.css',
+    elementsUri: 'https://webview.test/dist/webview/elements.js',
+    codiconsUri: 'https://webview.test/dist/webview/codicon.css',
   });
   const csp = contentSecurityPolicy('https://webview.test', 'n0nce+/=');
   assert.ok(html.includes(`content="${csp}"`), 'the CSP meta tag carries the policy');
@@ -79,18 +108,23 @@ test('the sidebar document: strict CSP with the nonce, one nonce-tagged script, 
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
 
   const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-  assert.deepEqual(scripts, ['<script nonce="n0nce+/=" src="https://webview.test/media/sidebar.js">']);
+  // the web components first: module scripts run in document order, so the sidebar's finds them defined
+  assert.deepEqual(scripts, [
+    '<script nonce="n0nce+/=" type="module" src="https://webview.test/dist/webview/elements.js">',
+    '<script nonce="n0nce+/=" type="module" src="https://webview.test/media/sidebar.js">',
+  ]);
+  assert.ok(html.includes('<link rel="stylesheet" href="https://webview.test/dist/webview/codicon.css" id="vscode-codicon-stylesheet">'), 'vscode-icon finds the codicon font by this id');
   assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handlers');
   assert.doesNotMatch(html, /\sstyle\s*=/i, 'no inline styles');
-  for (const id of ['query', 'language', 'path', 'status-text', 'reindex', 'cancel', 'results', 'results-correction', 'related', 'related-source']) {
+  for (const id of ['query', 'language', 'path', 'status-text', 'status-actions', 'progress', 'results-summary', 'results-count', 'collapse-all', 'results', 'results-correction', 'related', 'related-source']) {
     assert.ok(html.includes(`id="${id}"`), `the script's element #${id} is in the markup`);
   }
 });
 
 test('the sidebar document escapes what it interpolates', () => {
-  const html = sidebarHtml({ cspSource: 'x', nonce: 'a"><script>bad()</script>', scriptUri: 's', styleUri: 'c' });
-  assert.doesNotMatch(html, /<script>bad/);
-  assert.equal([...html.matchAll(/<script\b/g)].length, 1);
+  const html = sidebarHtml({ ...ASSETS, nonce: 'a"><script>bad()</script>', elementsUri: '"><script>worse()</script>' });
+  assert.doesNotMatch(html, /<script>bad|<script>worse/);
+  assert.equal([...html.matchAll(/<script\b/g)].length, 2);
 });
 
 test('the webview script builds results with DOM APIs only, never by parsing HTML', () => {
@@ -150,15 +184,23 @@ test('result views carry what the sidebar shows, with why each result matched', 
   };
   const view = resultView('r1', hit, ['render'], 'web');
   assert.equal(view.location, 'web/src/xss.py:3');
+  assert.equal(view.line, 3);
   assert.equal(view.reason, 'both');
-  assert.deepEqual(view.code.map((line) => line.map((p) => p.text).join('')), [hit.signature, hit.snippet]);
-  assert.equal(resultView('r2', { ...hit, snippet: hit.signature }, [], undefined).code.length, 1, 'a snippet equal to the signature shows once');
+  // without preview lines (a file that could not be read), the signature alone, once
+  assert.deepEqual(view.preview.map((row) => [row.line, row.parts.map((p) => p.text).join('')]), [[3, hit.signature]]);
+  const preview = [
+    { line: 3, text: 'def render(html):' },
+    { line: 7, text: '    return "</div>" + html' },
+  ];
+  const withPreview = resultView('r2', { ...hit, preview }, ['html'], undefined);
+  assert.deepEqual(withPreview.preview.map((row) => [row.line, row.parts.map((p) => p.text).join('')]), preview.map((p) => [p.line, p.text]));
+  assert.ok(withPreview.preview[1].parts.some((p) => p.match && p.text === 'html'), 'query words are marked in the preview');
   assert.equal(resultView('r3', hit, [], undefined).location, 'src/xss.py:3');
   assert.deepEqual(['lexical', 'vector', 'both'].map((m) => matchReason(m as FolderHit['matchedBy'])), ['words', 'meaning', 'both']);
 });
 
 test('a corrected search shows "Showing results for <b>…</b>" above its results, as text; other lists hide it', () => {
-  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  const html = sidebarHtml(ASSETS);
   const page = runSidebar(html, readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8'));
   assert.deepEqual(page.sent, [{ type: 'ready' }]);
   const correction = page.byId('results-correction');
@@ -177,14 +219,14 @@ test('a corrected search shows "Showing results for <b>…</b>" above its result
     signature: 'def parse_config(text):',
     snippet: 'return dict(line.split("=") for line in text.splitlines())',
   };
-  const list = { items: [resultView('r1', hit, queryTerms('parse configuration'), undefined)], partial: false };
+  const list = listOf([resultView('r1', hit, queryTerms('parse configuration'), undefined)]);
   page.post(resultsMessage('parse configuraton', list, 'parse configuration'));
   assert.equal(correction.hidden, false);
   assert.equal(correction.textContent, 'Showing results for parse configuration');
   const [bold] = correction.children;
   assert.equal(bold.tagName, 'B');
   assert.equal(bold.textContent, 'parse configuration');
-  assert.equal(page.byId('results').querySelectorAll('.result').length, 1, 'the results are shown below it');
+  assert.equal(resultRows(page.byId('results')).length, 1, 'the results are shown below it');
 
   const hostile = HOSTILE[1];
   page.post(resultsMessage(hostile, list, hostile));
@@ -200,7 +242,7 @@ test('a corrected search shows "Showing results for <b>…</b>" above its result
 });
 
 function sidebarPage() {
-  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  const html = sidebarHtml(ASSETS);
   return runSidebar(html, readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8'));
 }
 
@@ -214,7 +256,7 @@ test('results of a search the sidebar sent leave the search box alone; lists it 
     query.dispatch('input');
   };
   const searchFor = (text: string) => ({ type: 'search', query: text, language: '', path: '' });
-  const list = { items: [resultView('r1', SOME_HIT, ['abc'], undefined)], partial: false };
+  const list = listOf([resultView('r1', SOME_HIT, ['abc'], undefined)]);
 
   typeText('abc');
   t.mock.timers.tick(250);
@@ -224,7 +266,7 @@ test('results of a search the sidebar sent leave the search box alone; lists it 
   assert.equal(query.value, 'abcd', 'searching for the older text does not reset the box');
   page.post(resultsMessage('abc', list));
   assert.equal(query.value, 'abcd', 'nor do its results');
-  assert.equal(page.byId('results').querySelectorAll('.result').length, 1, 'the results are shown');
+  assert.equal(resultRows(page.byId('results')).length, 1, 'the results are shown');
   t.mock.timers.tick(250);
   assert.deepEqual(page.sent.at(-1), searchFor('abcd'), 'the pending search is for what the user typed');
 
@@ -235,8 +277,8 @@ test('results of a search the sidebar sent leave the search box alone; lists it 
 test('a status with the same languages leaves the language dropdown as it is; new languages rebuild it', () => {
   const page = sidebarPage();
   const select = page.byId('language');
-  const status = (languages: string[]) => ({ type: 'status', text: 'Indexing…', level: 'busy', indexing: true, languages });
-  const offered = () => select.children.map((o) => o.value);
+  const status = (languages: string[]) => ({ ...STATUS, text: 'Indexing…', level: 'busy', indexing: true, languages });
+  const offered = () => select.children.map((o) => o.getAttribute('value'));
 
   page.post(status(['python', 'go']));
   assert.deepEqual(offered(), ['', 'go', 'python']);
@@ -257,12 +299,14 @@ test('a status with the same languages leaves the language dropdown as it is; ne
   assert.deepEqual(offered(), ['', 'go'], 'the chosen language is offered while chosen');
 });
 
+const STATUS = { type: 'status', kind: 'ready', text: 'x', level: 'ready', indexing: false, canReindex: true, actions: [], languages: [] };
+
 /** What the sidebar shows, to compare before and after messages that must change nothing. */
 function snapshot(page: ReturnType<typeof sidebarPage>) {
   const text = (id: string) => page.byId(id).textContent;
-  const items = (id: string) => page.byId(id).children.map((li) => [li.dataset.id, li.textContent, li.className]);
+  const items = (id: string) => resultRows(page.byId(id)).map((li) => [(li as FakeElement).dataset.id, (li as FakeElement).textContent, li.className]);
   return {
-    status: [text('status-text'), page.byId('status').className, page.byId('cancel').hidden],
+    status: [text('status-text'), page.byId('status').className, page.byId('status-actions').children.map((b) => b.textContent), page.byId('progress').hidden],
     languages: page.byId('language').children.map((o) => o.value),
     results: items('results'),
     resultsNotice: [text('results-notice'), page.byId('results-notice').hidden],
@@ -275,10 +319,11 @@ function snapshot(page: ReturnType<typeof sidebarPage>) {
 }
 
 const GOOD_ITEM = resultView('r1', SOME_HIT, ['abc'], undefined);
+const FILE = { path: 'src/a.py', name: 'a.py', dir: 'src' };
 
 /** Messages the extension never sends: wrong types, missing or mistyped fields, prototype names. */
 function malformedMessages(): unknown[] {
-  const list = { items: [GOOD_ITEM], partial: false };
+  const list = { groups: [{ ...FILE, items: [GOOD_ITEM] }], partial: false };
   const prototypeNames = Object.getOwnPropertyNames(Object.prototype);
   const withInheritedType = Object.create({ type: 'results', query: 'x', ...list });
   return [
@@ -297,52 +342,65 @@ function malformedMessages(): unknown[] {
     { type: 42 },
     { type: ['results'] },
     ...prototypeNames.map((type) => ({ type })),
-    ...prototypeNames.map((type) => ({ type: 'results', query: 'x', items: [{ ...GOOD_ITEM, reason: type }], partial: false })),
+    ...prototypeNames.map((type) => ({ type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, reason: type }] }], partial: false })),
     withInheritedType,
     { type: 'status' },
-    { type: 'status', text: 1, level: 'ready', indexing: false, languages: [] },
-    { type: 'status', text: 'x', level: 'ready x" onclick="y', indexing: false, languages: [] },
-    { type: 'status', text: 'x', level: 'constructor', indexing: false, languages: [] },
-    { type: 'status', text: 'x', level: 'ready', indexing: 'yes', languages: [] },
-    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: null },
-    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: 'python' },
-    { type: 'status', text: 'x', level: 'ready', indexing: false, languages: [1, null] },
+    { ...STATUS, text: 1 },
+    { ...STATUS, kind: 7 },
+    { ...STATUS, canReindex: 'yes' },
+    { ...STATUS, actions: null },
+    { ...STATUS, actions: [{ label: 'Run', command: 'workbench.action.terminal.new' }] },
+    { ...STATUS, actions: [{ label: 'Run', command: 'constructor' }] },
+    { ...STATUS, actions: [{ label: 5, command: 'reindex' }] },
+    { ...STATUS, actions: ['reindex'] },
+    { ...STATUS, level: 'ready x" onclick="y' },
+    { ...STATUS, level: 'constructor' },
+    { ...STATUS, indexing: 'yes' },
+    { ...STATUS, languages: null },
+    { ...STATUS, languages: 'python' },
+    { ...STATUS, languages: [1, null] },
     { type: 'searching' },
     { type: 'searching', query: { toString: null } },
     { type: 'results' },
     { type: 'results', query: 'x' },
-    { type: 'results', query: 'x', items: null, partial: false },
-    { type: 'results', query: 'x', items: 'abc', partial: false },
-    { type: 'results', query: 'x', items: { length: 1, 0: GOOD_ITEM }, partial: false },
-    { type: 'results', query: 'x', items: [null], partial: false },
-    { type: 'results', query: 'x', items: [42], partial: false },
-    { type: 'results', query: 'x', items: [GOOD_ITEM], partial: 'no' },
+    { type: 'results', query: 'x', groups: null, partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, path: 3, items: [GOOD_ITEM] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, dir: null, items: [GOOD_ITEM] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ path: 'a.py', name: 'a.py', dir: '', items: 'x' }], partial: false },
+    { type: 'results', query: 'x', groups: [Object.create({ ...FILE, items: [GOOD_ITEM] })], partial: false },
+    { type: 'results', query: 'x', ...list, weak: 'yes' },
+    { type: 'results', query: 'x', ...list, empty: 5 },
+    { type: 'results', query: 'x', groups: 'abc', partial: false },
+    { type: 'results', query: 'x', groups: { length: 1, 0: { ...FILE, items: [GOOD_ITEM] } }, partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [null] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [42] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [GOOD_ITEM] }], partial: 'no' },
     { type: 'results', query: 7, ...list },
     { type: 'results', query: 'x', ...list, setQuery: 'yes' },
     { type: 'results', query: 'x', ...list, notice: { text: 'n' } },
     { type: 'results', query: 'x', ...list, error: 404 },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, id: '../../etc/passwd' }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, id: 5 }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, name: null }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, container: 3 }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, reason: 'unknown' }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: 'def abc():' }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [null] }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [[{ text: 1, match: false }]] }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [[{ text: 'a', match: 'yes' }]] }], partial: false },
-    { type: 'results', query: 'x', items: [{ ...GOOD_ITEM, code: [['plain string']] }], partial: false },
-    { type: 'results', query: 'x', items: [Object.create(GOOD_ITEM)], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, id: '../../etc/passwd' }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, id: 5 }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, name: null }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, container: 3 }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, reason: 'unknown' }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, preview: 'def abc():' }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, preview: [null] }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, preview: [{ line: 1, parts: [{ text: 1, match: false }] }] }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, preview: [{ line: 1, parts: [{ text: 'a', match: 'yes' }] }] }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, preview: [{ line: '1', parts: [] }] }] }], partial: false },
+    { type: 'results', query: 'x', groups: [{ ...FILE, items: [Object.create(GOOD_ITEM)] }], partial: false },
     { type: 'related' },
     { type: 'related', source: 5, ...list },
-    { type: 'related', source: 'f', items: [{}], partial: false },
+    { type: 'related', source: 'f', groups: [{ ...FILE, items: [{}] }], partial: false },
   ];
 }
 
 test('the sidebar ignores, and logs, every message the extension does not send: nothing throws and nothing shown changes', () => {
   const page = sidebarPage();
-  page.post({ type: 'status', text: 'Code Scout: 12 functions', level: 'ready', indexing: false, languages: ['python'] });
-  page.post(resultsMessage('abc', { items: [GOOD_ITEM], partial: false }, 'abc def'));
-  page.post({ type: 'related', source: 'abc', items: [{ ...GOOD_ITEM, id: 'r2' }], partial: false });
+  page.post({ ...STATUS, text: '12 functions indexed.', actions: [{ label: 'Reindex', command: 'reindex' }], languages: ['python'] });
+  page.post(resultsMessage('abc', listOf([GOOD_ITEM]), 'abc def'));
+  page.post({ type: 'related', source: 'abc', groups: [{ ...FILE, items: [{ ...GOOD_ITEM, id: 'r2' }] }], partial: false });
   const before = snapshot(page);
   assert.equal(before.results.length, 1);
   assert.equal(before.related.length, 1);
@@ -357,47 +415,117 @@ test('the sidebar ignores, and logs, every message the extension does not send: 
   assert.deepEqual(page.sent, [{ type: 'ready' }], 'and the sidebar sent nothing in answer');
 
   // still working: a valid message after all of them is shown
-  page.post(resultsMessage('x', { items: [GOOD_ITEM, { ...GOOD_ITEM, id: 'r9', name: 'second' }], partial: false }));
-  assert.equal(page.byId('results').children.length, 2);
+  page.post(resultsMessage('x', listOf([GOOD_ITEM, { ...GOOD_ITEM, id: 'r9', name: 'second' }])));
+  assert.equal(resultRows(page.byId('results')).length, 2);
   assert.equal(page.warnings.length, messages.length, 'valid messages are not logged');
 });
 
 test('hostile strings in valid messages stay text, and odd but valid values are shown as they are', () => {
   const page = sidebarPage();
   const hostile = [...HOSTILE, '__proto__', 'constructor', 'x'.repeat(100_000), '\u202e\u0000\n\r'];
-  page.post({ type: 'status', text: hostile[0], level: 'error', indexing: true, languages: hostile });
+  page.post({ ...STATUS, text: hostile[0], level: 'error', indexing: true, actions: [{ label: hostile[1], command: 'showLog' }], languages: hostile });
   assert.equal(page.byId('status-text').textContent, hostile[0]);
   assert.equal(page.byId('status').className, 'status error');
-  assert.deepEqual(page.byId('language').children.map((o) => o.value), ['', ...[...new Set(hostile)].sort()]);
-  const items = hostile.map((text, i) => ({
-    ...GOOD_ITEM,
-    id: `r${i + 1}`,
+  assert.equal(page.byId('status-actions').children[0].textContent, hostile[1], 'an action label stays text');
+  assert.deepEqual(page.byId('language').children.map((o) => o.getAttribute('value')), ['', ...[...new Set(hostile)].sort()]);
+  const groups = hostile.map((text, i) => ({
+    path: text,
     name: text,
-    kind: text,
-    container: text,
-    location: text,
-    code: [[{ text, match: true }, { text, match: false }]],
+    dir: text,
+    items: [{ ...GOOD_ITEM, id: `r${i + 1}`, name: text, kind: text, container: text, location: text, preview: [{ line: 1, parts: [{ text, match: true }, { text, match: false }] }] }],
   }));
-  page.post({ type: 'results', query: hostile[1], items, partial: true, notice: hostile[2], searchedFor: hostile[2], setQuery: true });
-  const shown = page.byId('results').children;
-  assert.equal(shown.length, hostile.length);
-  shown.forEach((li, i) => {
-    assert.equal(li.dataset.id, `r${i + 1}`);
-    assert.equal(li.querySelector('.name')?.textContent, hostile[i]);
-    const code = li.querySelector('.code')!;
+  page.post({ type: 'results', query: hostile[1], groups, partial: true, notice: hostile[2], searchedFor: hostile[2], setQuery: true });
+  const files = page.byId('results').children;
+  assert.equal(files.length, hostile.length);
+  files.forEach((file, i) => {
+    assert.equal(file.querySelector('.file-name')?.textContent, hostile[i]);
+    const [row] = resultRows({ children: [file] }) as FakeElement[];
+    assert.equal(row.dataset.id, `r${i + 1}`);
+    assert.equal(row.querySelector('.name')?.textContent, hostile[i]);
+    const code = row.querySelector('.code')!;
     assert.equal(code.textContent, hostile[i] + hostile[i]);
-    assert.equal(code.children[0].children[0].tagName, 'MARK', 'only the marked part is an element');
+    assert.equal(code.children[0].tagName, 'MARK', 'only the marked part is an element');
+    assert.deepEqual(JSON.parse(row.dataset.vscodeContext!), { webviewSection: 'result', preventDefaultContextMenuItems: true, resultId: `r${i + 1}` });
   });
   assert.equal(page.byId('query').value, hostile[1]);
   assert.match(page.byId('results-notice').textContent, /still being built/);
-  page.post({ type: 'related', source: null, items: [], partial: false, error: hostile[0] });
+  page.post({ type: 'related', source: null, groups: [], partial: false, error: hostile[0] });
   assert.equal(page.byId('related-notice').textContent, hostile[0]);
   assert.equal(page.byId('related-source').textContent, '');
   assert.deepEqual(page.warnings, []);
 });
 
+test('results are grouped by file, files in the order of their best result, with a count and Collapse All', () => {
+  const view = (id: string, path: string) => resultView(id, { ...SOME_HIT, path, name: id }, [], undefined);
+  const groups = groupByFile(['a/x.ts', 'b.ts', 'a/x.ts', 'c/d/e.ts', 'b.ts'].map((path, i) => ({ view: view(`r${i + 1}`, path), path })));
+  assert.deepEqual(groups.map((g) => [g.path, g.name, g.dir, g.items.map((v) => v.id)]), [
+    ['a/x.ts', 'x.ts', 'a', ['r1', 'r3']],
+    ['b.ts', 'b.ts', '', ['r2', 'r5']],
+    ['c/d/e.ts', 'e.ts', 'c/d', ['r4']],
+  ]);
+  const page = sidebarPage();
+  page.post(resultsMessage('q', { groups, partial: false }));
+  assert.equal(page.byId('results-count').textContent, '5 results in 3 files');
+  assert.equal(page.byId('results-summary').hidden, false);
+  const files = page.byId('results').children;
+  assert.deepEqual(files.map((f) => f.querySelector('.count')?.textContent), ['2', '2', '1']);
+  assert.ok(files.every((f) => f.getAttribute('open') === ''), 'files start open');
+  page.byId('collapse-all').dispatch('click');
+  assert.ok(files.every((f) => f.getAttribute('open') === null), 'Collapse All folds every file');
+  page.post(resultsMessage('q', { groups: [], partial: false }));
+  assert.equal(page.byId('results-summary').hidden, true, 'no count without results');
+  assert.equal(page.byId('results-notice').textContent, 'No results for “q”.');
+});
+
+test('empty and weak lists say why: the filter named, filters that exclude everything, no strong match', () => {
+  const page = sidebarPage();
+  page.post(resultsMessage('zzqqxv', listOf([GOOD_ITEM], { weak: true })));
+  assert.match(page.byId('results-notice').textContent, /^No strong match for “zzqqxv”/);
+  assert.equal(page.byId('results-notice').className, 'notice weak');
+  assert.equal(resultRows(page.byId('results')).length, 1, 'the nearest code is still shown');
+  page.post(resultsMessage('parse', { groups: [], partial: false, empty: 'No indexed file matches the path filter “lib/**”.' }));
+  assert.equal(page.byId('results-notice').textContent, 'No indexed file matches the path filter “lib/**”.');
+  page.post(resultsMessage('parse', { groups: [], partial: false, error: 'Invalid path filter “[unclosed”: it is not a valid glob.' }));
+  assert.equal(page.byId('results-notice').className, 'notice error');
+
+  const query = (paths: string[], languages: string[] = []) => ({ text: 'parse', paths, languages });
+  assert.equal(filterProblem(query(['[unclosed'])), "Invalid path filter “[unclosed”: it is not a valid glob: a '[' has no closing ']' (write \\[ for a literal '[').");
+  assert.equal(filterProblem(query(['/etc/**'])), 'Invalid path filter “/etc/**”: it is not relative to the folder.');
+  assert.equal(filterProblem(query(['src/**'], ['klingon'])), 'Unknown language “klingon” in the language filter.');
+  assert.equal(filterProblem(query(['src/**'], ['py', 'typescript'])), undefined);
+  assert.equal(emptyText('path', query(['lib/**'])), 'No indexed file matches the path filter “lib/**”.');
+  assert.equal(emptyText('language', query([], ['go'])), 'No indexed code is in go.');
+  assert.equal(emptyText('filters', query(['docs/**'], ['go'])), 'The filters exclude everything: no indexed code in go matches the path filter “docs/**”.');
+  assert.equal(emptyText(undefined, query(['src/**'])), undefined, 'an empty answer the filters do not explain says the usual');
+});
+
+test('status actions are buttons that send their fixed command; a selected result opens, its action buttons open to the side and copy', () => {
+  const page = sidebarPage();
+  page.post({ ...STATUS, kind: 'no-folder', text: 'No folder is open.', actions: [{ label: 'Open Folder…', command: 'openFolder' }] });
+  const [button] = page.byId('status-actions').children;
+  assert.equal(button.textContent, 'Open Folder…');
+  button.dispatch('click');
+  assert.deepEqual(page.sent.at(-1), { type: 'command', command: 'openFolder' });
+  assert.equal(page.byId('progress').hidden, true);
+  page.post({ ...STATUS, kind: 'indexing', text: 'Indexing 40%.', level: 'busy', indexing: true, actions: [{ label: 'Cancel', command: 'cancel' }] });
+  assert.equal(page.byId('progress').hidden, false, 'a progress bar while indexing');
+  assert.equal(page.byId('status').dataset.kind, 'indexing');
+
+  page.post(resultsMessage('abc', listOf([GOOD_ITEM])));
+  const [row] = resultRows(page.byId('results')) as FakeElement[];
+  page.byId('results').dispatch('vsc-tree-select', { detail: [row] });
+  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: false }, 'a click or Enter selects the row: it opens');
+  page.byId('results').dispatch('vsc-tree-select', { detail: [page.byId('results').children[0]] });
+  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: false }, 'selecting a file row folds it and opens nothing');
+  const [side, copy] = row.children.filter((c) => c.className === 'action');
+  side.dispatch('click');
+  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: true });
+  copy.dispatch('click');
+  assert.deepEqual(page.sent.at(-1), { type: 'copy', id: 'r1' });
+});
+
 test('a saved state that is not the sidebar’s own is ignored', () => {
-  const html = sidebarHtml({ cspSource: 'x', nonce: 'n', scriptUri: 's', styleUri: 'c' });
+  const html = sidebarHtml(ASSETS);
   const script = readFileSync(path.join(PACKAGE_ROOT, 'media', 'sidebar.js'), 'utf8');
   for (const state of [null, 42, 'q', [], { query: 5, path: null, language: {} }, { query: 'ok', path: 'src/**', language: 'py' }]) {
     const page = runSidebar(html, script, state);

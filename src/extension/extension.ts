@@ -28,6 +28,7 @@ import { StatusBar, STATUS_MENU_COMMAND } from './status-bar';
 import { StatusDocument } from './status-document';
 import { showStatusMenu } from './status-menu';
 import { parseLocation } from './workspace-path';
+import { ownFields } from '../engine/own-fields';
 
 let engine: EngineClient | undefined;
 let agentSocket: AgentSocket | undefined;
@@ -89,7 +90,13 @@ export function activate(context: vscode.ExtensionContext): void {
     command('codescout.search', () => search.show(selectedWord())),
     command('codescout.showRelated', () => related.showAtCursor()),
     command('codescout.findSimilar', () => related.findSimilar()),
-    command('codescout.reindex', () => controller.reindex()),
+    command('codescout.reindex', () => reindexAndTell(controller)),
+    command('codescout.showLog', () => output.show(true)),
+    // the sidebar's result context menu (package.json webview/context): the argument is the row's data-vscode-context
+    command('codescout.result.open', (arg) => sidebar.resultAction('open', resultIdOf(arg))),
+    command('codescout.result.openToSide', (arg) => sidebar.resultAction('openToSide', resultIdOf(arg))),
+    command('codescout.result.copyLocation', (arg) => sidebar.resultAction('copy', resultIdOf(arg))),
+    command('codescout.result.revealInExplorer', (arg) => sidebar.resultAction('reveal', resultIdOf(arg))),
     command('codescout.cancelIndexing', () => controller.cancel()),
     command('codescout.showStatus', () => statusDocument.show()),
     command('codescout.restartEngine', () => client.restart()),
@@ -149,6 +156,24 @@ function registerAgentAccess(
   const version = String(context.extension.packageJSON.version);
   const registered = registerMcpProvider({ ...server, version }, () => client.start(), output, context.subscriptions);
   return { languageModelTools, mcp: registered ? { provider: MCP_PROVIDER_ID, socket: socket.path, ...server } : null };
+}
+
+/** The result id of a webview context menu's argument (the row's data-vscode-context), if it has one. */
+function resultIdOf(arg: unknown): unknown {
+  return ownFields(arg)?.('resultId');
+}
+
+/**
+ * Reindex, from the palette or a button: when it finds nothing to do, says "the index is up to
+ * date" rather than nothing (the status bar and sidebar say it too, from the folders' last refresh).
+ */
+async function reindexAndTell(controller: IndexController): Promise<void> {
+  const done = controller.nextUserRefresh();
+  await controller.reindex();
+  const folders = await done;
+  if (folders.length && folders.every((f) => f.lastRefresh && !f.lastRefresh.cancelled && f.lastRefresh.filesParsed === 0 && f.lastRefresh.filesRemoved === 0)) {
+    void vscode.window.showInformationMessage('Code Scout: the index is up to date.');
+  }
 }
 
 /** A one-line selection to start the search with. */

@@ -1,6 +1,6 @@
 /**
- * "Related code" hovers on the name of a function or method: at its definition, or where it
- * is used. The definitions of visible files, with their related code, are cached in the
+ * "Related code" hovers on the name of a function or method: at its definition, and, with the
+ * setting `codescout.hover.callSites` (off by default), where it is used. The definitions of visible files, with their related code, are cached in the
  * extension host (DefinitionCache), so a hover at a definition or at a use of a definition of
  * the same file answers without a request. Other uses go to the language's definition
  * provider, and when it does not answer within a few milliseconds, to the index's
@@ -65,6 +65,9 @@ export class RelatedHoverProvider implements vscode.HoverProvider {
     const here = at && (await this.fileDefinitions(at, timing));
     const own = here && definitionHere(here, range.start.line + 1, name, lineText);
     if (own) return own.related;
+    // a use of a name is resolved through the language's definition provider or the index by
+    // name, within deadlines: often right, not always shown, so only when the user asks for it
+    if (!this.controller.editorSettings.hoverCallSites) return undefined;
     if (inCommentOrString(lineText, range.start.character, document.languageId)) return undefined;
     // `x.name` depends on the type of x: only the language knows which definition it is
     const member = isMemberAccess(lineText, range.start.character);

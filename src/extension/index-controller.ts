@@ -75,6 +75,29 @@ export class IndexController implements vscode.Disposable {
     await engine.request(Reindex, { root });
   }
 
+  /**
+   * The folders' statuses once each has ended a refresh the user asked for (a Reindex), counted
+   * from now; empty when the engine fails first, or after `timeoutMs`.
+   */
+  nextUserRefresh(timeoutMs = 10 * 60_000): Promise<FolderStatus[]> {
+    const before = new Map([...this.statuses].map(([root, s]) => [root, s.refreshes]));
+    return new Promise((resolve) => {
+      const finish = (result: FolderStatus[]) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish([]), timeoutMs);
+      const listener = this.onDidChange(() => {
+        const folders = this.folders();
+        if (this.engine?.state === 'failed') return finish([]);
+        if (!folders.length) return;
+        const ended = folders.every((f) => f.state !== 'indexing' && f.refreshes > (before.get(f.root) ?? 0) && f.lastRefresh?.reason === 'user');
+        if (ended) finish(folders);
+      });
+    });
+  }
+
   async cancel(root?: string): Promise<void> {
     if (this.engine?.isRunning) await this.engine.request(Cancel, { root });
   }

@@ -13,17 +13,27 @@ function lineRange(at: CodeLocation): vscode.Range {
   return new vscode.Range(at.startLine - 1, 0, at.endLine - 1, Number.MAX_SAFE_INTEGER);
 }
 
-/** Opens the location's file with the cursor at its first line and the whole range in view. */
-export async function openLocation(at: CodeLocation): Promise<void> {
+/** Opens the location's file with the cursor at its first line and the whole range in view; `side`: in the editor group beside the active one. */
+export async function openLocation(at: CodeLocation, how: { side?: boolean } = {}): Promise<void> {
   const uri = await checkedUri(at, true);
   if (!uri) return;
   try {
     const start = new vscode.Position(at.startLine - 1, 0);
-    const editor = await vscode.window.showTextDocument(uri, { selection: new vscode.Range(start, start), preview: false });
+    const editor = await vscode.window.showTextDocument(uri, {
+      selection: new vscode.Range(start, start),
+      preview: false,
+      ...(how.side ? { viewColumn: vscode.ViewColumn.Beside } : {}),
+    });
     editor.revealRange(lineRange(at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   } catch (err) {
     void vscode.window.showErrorMessage(noticeText(`Code Scout could not open ${at.path}: ${(err as Error).message}`));
   }
+}
+
+/** Shows the location's file in the Explorer view (after the same workspace check as opening it). */
+export async function revealInExplorer(at: CodeLocation): Promise<void> {
+  const uri = await checkedUri(at, true);
+  if (uri) await vscode.commands.executeCommand('revealInExplorer', uri);
 }
 
 /** Shows the location in a preview editor with its range selected, keeping focus where it is (in a QuickPick); a refused one is skipped quietly. */

@@ -3,6 +3,7 @@
  * preview of the active result that keeps focus in the picker, Enter to open, and a button
  * that sends the results to the sidebar. Also shows fixed result lists (related, similar).
  */
+import { filterProblem } from './sidebar/empty-states';
 import * as vscode from 'vscode';
 import { Search, type FolderHit, type QueryResult } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
@@ -55,13 +56,20 @@ export class SearchPick {
         pick.title = undefined;
         return;
       }
+      const invalid = filterProblem(query);
+      if (invalid) {
+        pick.busy = false;
+        pick.items = [];
+        pick.title = labelText(`Code Scout — ${invalid}`);
+        return;
+      }
       const sentAt = performance.now();
       try {
         const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
         if (id !== sequence) return;
         last = { query: value, result };
         picker.setHits(result.hits, true);
-        pick.title = labelText(resultTitle(result));
+        pick.title = labelText(resultTitle(result, query));
         if (result.hits.length) {
           const now = performance.now();
           this.metrics.searchLatency.record(now - sentAt);

@@ -15,6 +15,8 @@ export interface ConfigSource {
 export interface EditorSettings {
   maxResults: number;
   hoverEnabled: boolean;
+  /** hovers at uses of a name too, not only at its definition */
+  hoverCallSites: boolean;
   indexOnOpen: boolean;
 }
 
@@ -24,6 +26,7 @@ export function editorSettings(codescout: ConfigSource): EditorSettings {
   return {
     maxResults: integer(codescout.get('maxResults'), DEFAULT_MAX_RESULTS, 1, 200),
     hoverEnabled: codescout.get<boolean>('hover.enabled') !== false,
+    hoverCallSites: codescout.get<boolean>('hover.callSites') === true,
     indexOnOpen: codescout.get<boolean>('indexOnOpen') !== false,
   };
 }

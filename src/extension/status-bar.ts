@@ -21,8 +21,15 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** the context keys last set (package.json `enablement` of Reindex and Cancel Indexing reads them) */
+  private indexing: boolean | undefined;
+
   private update(): void {
     const view = statusView(this.controller.workspaceState());
+    if (view.indexing !== this.indexing) {
+      this.indexing = view.indexing;
+      void vscode.commands.executeCommand('setContext', 'codescout.indexing', view.indexing);
+    }
     this.item.text = view.text;
     this.item.tooltip = `${view.tooltip}\n\nClick for index status and actions.`;
     this.item.backgroundColor =

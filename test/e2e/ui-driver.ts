@@ -75,7 +75,35 @@ async function perform(page: Page, request: UiRequest, screenshotsDir: string): 
     case 'log':
       process.stdout.write(`${request.line}\n`);
       return true;
+    case 'evaluate': {
+      const frame = await findFrame(page, request.scope, request.selector, ACTION_TIMEOUT_MS);
+      if (!frame) throw new Error(`no visible "${request.selector}" in the ${request.scope} within ${ACTION_TIMEOUT_MS} ms`);
+      return frame.evaluate(request.expression);
+    }
+    case 'resizeSidebar':
+      return resizeSidebar(page, request.width);
   }
+}
+
+/** Drags the vertical sash at the side bar's right edge so that the side bar becomes `width` pixels wide. */
+async function resizeSidebar(page: Page, width: number): Promise<number> {
+  const sidebar = page.locator('.part.sidebar').first();
+  const box = await sidebar.boundingBox({ timeout: ACTION_TIMEOUT_MS });
+  if (!box) throw new Error('the side bar is not visible');
+  const edge = box.x + box.width;
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((nodes) =>
+    nodes.map((n) => {
+      const r = n.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height };
+    }),
+  );
+  const sash = sashes.filter((s) => s.h > 0 && Math.abs(s.x - edge) < 6).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+  if (!sash) throw new Error(`no sash at the side bar's edge (x ${edge})`);
+  await page.mouse.move(sash.x, sash.y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, sash.y, { steps: 8 });
+  await page.mouse.up();
+  return (await sidebar.boundingBox())?.width ?? 0;
 }
 
 /** The frames a scope covers: the main frame, or every other (webview) frame. */

@@ -23,7 +23,14 @@ export type UiRequest =
   /** Saves a PNG of the page as <screenshots dir>/<name>.png; answers the file path. */
   | { op: 'screenshot'; name: string }
   /** Prints a line of test output on the launcher's stdout (the workbench's own log goes to a file). */
-  | { op: 'log'; line: string };
+  | { op: 'log'; line: string }
+  /**
+   * Evaluates a JavaScript expression in the first frame of the scope that shows the selector,
+   * and answers its (JSON-serialisable) value: measurements of the rendered page (widths, styles).
+   */
+  | { op: 'evaluate'; scope: UiScope; selector: string; expression: string }
+  /** Drags the sash beside the primary side bar until the side bar is `width` CSS pixels wide; answers the width reached. */
+  | { op: 'resizeSidebar'; width: number };
 
 /** The driver's answer: the op's value, or the error it raised. */
 export type UiResponse = { ok: true; value: unknown } | { ok: false; error: string };

@@ -15,6 +15,7 @@ export class FakeElement {
   title = '';
   tabIndex = -1;
   value = '';
+  slot = '';
   readonly dataset: Record<string, string> = {};
   readonly childNodes: (FakeElement | FakeText)[] = [];
   private readonly attributes = new Map<string, string>();
@@ -60,8 +61,9 @@ export class FakeElement {
   }
 
   /** Calls the listeners for `type`, as the user's input, change or submit would. */
-  dispatch(type: string): void {
-    for (const listener of this.listeners.get(type) ?? []) listener({ type, target: this, preventDefault: () => undefined });
+  dispatch(type: string, fields: object = {}): void {
+    const event = { type, target: this, preventDefault: () => undefined, stopPropagation: () => undefined, ...fields };
+    for (const listener of this.listeners.get(type) ?? []) listener(event);
   }
 
   focus(): void {}
@@ -95,7 +97,7 @@ export interface SidebarPage {
 /** Runs `script` against the elements with an id in `html` (with their class and hidden attribute), with `savedState` as the webview's saved state. */
 export function runSidebar(html: string, script: string, savedState?: unknown): SidebarPage {
   const elements = new Map<string, FakeElement>();
-  for (const [tag, name, attributes] of html.matchAll(/<([a-z0-9]+)\b([^>]*)>/g)) {
+  for (const [tag, name, attributes] of html.matchAll(/<([a-z0-9-]+)\b([^>]*)>/g)) {
     const id = /\sid="([^"]+)"/.exec(attributes)?.[1];
     if (!id) continue;
     const element = new FakeElement(name.toUpperCase());
@@ -111,6 +113,7 @@ export function runSidebar(html: string, script: string, savedState?: unknown): 
     createElement: (tag: string) => new FakeElement(tag.toUpperCase()),
     createTextNode: (text: string) => new FakeText(text),
     querySelectorAll: (selector: string) => [...elements.values()].flatMap((e) => e.querySelectorAll(selector)),
+    addEventListener: () => undefined,
   };
   runInNewContext(script, {
     acquireVsCodeApi: () => ({ getState: () => savedState, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),

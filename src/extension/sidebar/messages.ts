@@ -3,29 +3,50 @@
  * webview sends is untrusted input: `parseWebviewMessage` accepts only the shapes below,
  * with bounded strings, and the extension opens only results it sent itself (by id).
  */
-import type { ResultView } from './result-view';
+import type { FileGroup } from './result-view';
 import { ownFields } from '../../engine/own-fields';
+import { STATUS_ACTIONS, type StatusAction, type StatusCommand, type StatusKind } from '../status-view';
 
 /** webview → extension */
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'search'; query: string; language: string; path: string }
-  | { type: 'open'; id: string }
+  /** open a result; `side`: in the editor group beside the active one */
+  | { type: 'open'; id: string; side: boolean }
+  | { type: 'copy'; id: string }
+  | { type: 'reveal'; id: string }
+  /** an action a status offered (StatusAction.command) */
+  | { type: 'command'; command: StatusCommand }
   | { type: 'reindex' }
   | { type: 'cancel' };
 
 export interface ResultList {
-  items: ResultView[];
+  /** the results, grouped by file */
+  groups: FileGroup[];
   /** some folder's index is still being built */
   partial: boolean;
   /** a one-line notice above the list (lexical-only mode, a folder that could not answer) */
   notice?: string;
+  /** none of the results is a strong match (QueryResult.weak): said above them */
+  weak?: boolean;
+  /** what an empty list says, when the host knows why it is empty (filters, an invalid filter) */
+  empty?: string;
   error?: string;
 }
 
 /** extension → webview */
 export type HostMessage =
-  | { type: 'status'; text: string; level: string; indexing: boolean; languages: string[] }
+  | {
+      type: 'status';
+      kind: StatusKind;
+      /** the state line: a sentence */
+      text: string;
+      level: string;
+      indexing: boolean;
+      canReindex: boolean;
+      actions: StatusAction[];
+      languages: string[];
+    }
   | { type: 'searching'; query: string }
   | ({ type: 'results'; query: string; searchedFor?: string; setQuery?: true } & ResultList)
   | { type: 'relatedLoading' }
@@ -52,7 +73,15 @@ const ID = /^[a-z]\d{1,9}$/;
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   const field = ownFields(raw);
   if (!field) return undefined;
-  const m = { type: field('type'), query: field('query'), language: field('language'), path: field('path'), id: field('id') };
+  const m = {
+    type: field('type'),
+    query: field('query'),
+    language: field('language'),
+    path: field('path'),
+    id: field('id'),
+    side: field('side'),
+    command: field('command'),
+  };
   switch (m.type) {
     case 'ready':
     case 'reindex':
@@ -63,10 +92,21 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
         ? { type: 'search', query: m.query, language: m.language, path: m.path }
         : undefined;
     case 'open':
-      return typeof m.id === 'string' && ID.test(m.id) ? { type: 'open', id: m.id } : undefined;
+      return isId(m.id) && (m.side === undefined || typeof m.side === 'boolean') ? { type: 'open', id: m.id, side: m.side === true } : undefined;
+    case 'copy':
+    case 'reveal':
+      return isId(m.id) ? { type: m.type, id: m.id } : undefined;
+    case 'command':
+      return typeof m.command === 'string' && COMMANDS.has(m.command) ? { type: 'command', command: m.command as StatusCommand } : undefined;
     default:
       return undefined;
   }
+}
+
+const COMMANDS: ReadonlySet<string> = new Set(STATUS_ACTIONS);
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID.test(value);
 }
 
 function text(value: unknown): value is string {

@@ -8,12 +8,19 @@ import * as vscode from 'vscode';
 import { Search, type FolderHit, type QueryResult, type RelatedResult } from '../../protocol/protocol';
 import type { EngineClient } from '../engine-client';
 import type { IndexController } from '../index-controller';
-import { openLocation } from '../navigation';
-import { parseQuery, searchParams } from '../query-syntax';
+import { openLocation, revealInExplorer } from '../navigation';
+import { parseQuery, searchParams, type ParsedQuery } from '../query-syntax';
 import { statusView } from '../status-view';
 import { sidebarHtml } from './html';
 import { parseWebviewMessage, resultsMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
-import { queryTerms, resultView } from './result-view';
+import { groupByFile, queryTerms, resultView, shownPath } from './result-view';
+import { emptyText, filterProblem } from './empty-states';
+import type { StatusCommand } from '../status-view';
+
+/** Lines of code shown per result. */
+const PREVIEW_LINES = 3;
+
+export type ResultAction = 'open' | 'openToSide' | 'copy' | 'reveal';
 
 export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'codescout.sidebar';
@@ -49,12 +56,16 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const webview = view.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [this.mediaRoot] };
+    // media/ (the sidebar's script and style) and dist/webview/ (the web components and the codicon font)
+    const components = vscode.Uri.joinPath(this.mediaRoot, '..', 'dist', 'webview');
+    webview.options = { enableScripts: true, localResourceRoots: [this.mediaRoot, components] };
     webview.html = sidebarHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'sidebar.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'sidebar.css')).toString(),
+      elementsUri: webview.asWebviewUri(vscode.Uri.joinPath(components, 'elements.js')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(components, 'codicon.css')).toString(),
     });
     webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
@@ -100,6 +111,24 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     this.visibilityEmitter.dispose();
   }
 
+  /** Runs a result action (open, open to the side, copy its location, reveal its file) on a result the sidebar shows; an unknown id does nothing. */
+  async resultAction(action: ResultAction, id: unknown): Promise<void> {
+    const target = typeof id === 'string' ? this.targets.get(id) : undefined;
+    if (!target) return;
+    switch (action) {
+      case 'open':
+        return openLocation(target);
+      case 'openToSide':
+        return openLocation(target, { side: true });
+      case 'copy':
+        await vscode.env.clipboard.writeText(`${shownPath(target, this.controller.folderLabel(target.root))}:${target.startLine}`);
+        void vscode.window.setStatusBarMessage('Code Scout: location copied', 2000);
+        return;
+      case 'reveal':
+        return revealInExplorer(target);
+    }
+  }
+
   private async handle(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
@@ -109,15 +138,36 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
         return;
       case 'search':
         return this.search(message.query, message.language, message.path);
-      case 'open': {
-        const target = this.targets.get(message.id);
-        if (target) await openLocation(target);
-        return;
-      }
+      case 'open':
+        return this.resultAction(message.side ? 'openToSide' : 'open', message.id);
+      case 'copy':
+        return this.resultAction('copy', message.id);
+      case 'reveal':
+        return this.resultAction('reveal', message.id);
+      case 'command':
+        return this.runStatusCommand(message.command);
       case 'reindex':
-        return this.controller.reindex().catch((err: Error) => this.output.appendLine(`reindex failed: ${err.message}`));
+        return this.runStatusCommand('reindex');
       case 'cancel':
-        return this.controller.cancel().catch((err: Error) => this.output.appendLine(`cancel failed: ${err.message}`));
+        return this.runStatusCommand('cancel');
+    }
+  }
+
+  /** An action a status offered (status-view.ts STATUS_ACTIONS), by its fixed command. */
+  private async runStatusCommand(command: StatusCommand): Promise<void> {
+    const ids: Record<StatusCommand, string> = {
+      openFolder: 'workbench.action.files.openFolder',
+      reindex: 'codescout.reindex',
+      cancel: 'codescout.cancelIndexing',
+      showStatus: 'codescout.showStatus',
+      restartEngine: 'codescout.restartEngine',
+      openSettings: 'workbench.action.openSettings',
+      showLog: 'codescout.showLog',
+    };
+    try {
+      await vscode.commands.executeCommand(ids[command], ...(command === 'openSettings' ? ['codescout'] : []));
+    } catch (err) {
+      this.output.appendLine(`${command} failed: ${(err as Error).message}`);
     }
   }
 
@@ -127,35 +177,48 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     if (language) query.languages.push(language);
     if (path.trim()) query.paths.push(path.trim());
     if (!query.text.trim()) {
-      this.lastResults = resultsMessage(input, { items: [], partial: false });
+      this.lastResults = resultsMessage(input, { groups: [], partial: false });
+      return this.post(this.lastResults);
+    }
+    const invalid = filterProblem(query);
+    if (invalid) {
+      this.lastResults = resultsMessage(input, { groups: [], partial: false, error: invalid });
       return this.post(this.lastResults);
     }
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
     try {
-      const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
+      const result = await this.engine.request(Search, { ...searchParams(query, this.controller.editorSettings.maxResults), previewLines: PREVIEW_LINES });
       // the corrected words are the ones the results contain
       const terms = queryTerms(result.searchedFor ?? query.text);
-      message = resultsMessage(input, this.resultList(result.hits, terms, result), result.searchedFor);
+      message = resultsMessage(input, this.resultList(result.hits, terms, result, query), result.searchedFor);
     } catch (err) {
-      message = resultsMessage(input, { items: [], partial: false, error: `Search failed: ${(err as Error).message}` });
+      message = resultsMessage(input, { groups: [], partial: false, error: `Search failed: ${(err as Error).message}` });
     }
     if (id !== this.searchSequence) return; // a newer search is on its way
     this.lastResults = message;
     this.post(message);
   }
 
-  private resultList(hits: FolderHit[], terms: string[], result: Omit<QueryResult, 'hits'>): ResultList {
+  private resultList(hits: FolderHit[], terms: string[], result: Omit<QueryResult, 'hits'>, query?: ParsedQuery): ResultList {
     const notices: string[] = [];
     if (result.lexicalOnly) notices.push('No embedding model is installed: results match words, not meaning.');
     for (const f of result.failures) notices.push(`${this.controller.folderLabel(f.root) ?? f.root} could not answer: ${f.message}`);
     const items = hits.map((hit) => {
       const id = `r${++this.nextId}`;
       this.targets.set(id, hit);
-      return resultView(id, hit, terms, this.controller.folderLabel(hit.root));
+      const folder = this.controller.folderLabel(hit.root);
+      return { view: resultView(id, hit, terms, folder), path: shownPath(hit, folder) };
     });
     this.forgetStaleTargets();
-    return { items, partial: result.partial, ...(notices.length ? { notice: notices.join(' ') } : {}) };
+    const empty = query && !hits.length ? emptyText(result.emptyBecause, query) : undefined;
+    return {
+      groups: groupByFile(items),
+      partial: result.partial,
+      ...(notices.length ? { notice: notices.join(' ') } : {}),
+      ...(result.weak ? { weak: true } : {}),
+      ...(empty ? { empty } : {}),
+    };
   }
 
   /** Keeps the id map bounded: only ids of recent lists stay openable. */
@@ -171,7 +234,16 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     const folders = this.controller.folders();
     const view = statusView(this.controller.workspaceState());
     const languages = [...new Set(folders.flatMap((f) => Object.keys(f.contents.languages)))];
-    this.post({ type: 'status', text: view.plain, level: view.level, indexing: view.indexing, languages });
+    this.post({
+      type: 'status',
+      kind: view.kind,
+      text: view.message,
+      level: view.level,
+      indexing: view.indexing,
+      canReindex: view.canReindex,
+      actions: view.actions,
+      languages,
+    });
   }
 
   private post(message: HostMessage): void {

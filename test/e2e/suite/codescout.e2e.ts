@@ -17,6 +17,10 @@ const COMMANDS = [
   'codescout.reindex',
   'codescout.cancelIndexing',
   'codescout.showStatus',
+  'codescout.showLog',
+  'codescout.result.openToSide',
+  'codescout.result.copyLocation',
+  'codescout.result.revealInExplorer',
 ];
 const FIXTURE_FILES = 6;
 
@@ -24,11 +28,18 @@ const QUICK_INPUT = '.quick-input-widget input';
 const QUICK_ROWS = '.quick-input-list .monaco-list-row';
 const HOVER = '.monaco-hover';
 const TOAST = '.notification-toast';
+/** every notification toast shown, as one text */
+const TOASTS = '.notifications-toasts';
 /** The sidebar webview's elements (media/sidebar.js). */
 const SIDEBAR = {
-  query: '#query',
+  // the input inside the vscode-textfield web component (Playwright's CSS selectors pierce open shadow roots)
+  query: '#query input',
+  path: '#path input',
   result: '#results .result',
+  file: '#results .file',
+  notice: '#results-notice',
   related: '#related .result',
+  status: '#status-text',
 };
 
 /** What the extension's test hook `codescout.internal.state` answers (src/extension/internal-state.ts). */
@@ -209,8 +220,8 @@ test('Show Related Code lists the expected neighbour', async () => {
 });
 
 test('the hover on a function name shows related-code links', async () => {
-  const editor = await openAt('net/retry.ts', 'retryWithBackoff(() =>');
-  const position = editor.selection.active.translate(0, 2); // inside the call site's name
+  const editor = await openAt('net/retry.ts', 'retryWithBackoff<T>(');
+  const position = editor.selection.active.translate(0, 2); // inside the definition's name (call-site hovers are off by default)
   const markdown = await waitUntil('a Code Scout hover', 20_000, async () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position);
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
@@ -239,6 +250,13 @@ test('the hover on a function name shows related-code links', async () => {
 
 test('hovers on 20+ function names, at definitions and call sites, show related code; their latency is measured', async () => {
   await folderReady(30_000);
+  // call-site hovers are off by default (codescout.hover.callSites): none at a call site until switched on
+  const call = HOVER_TARGETS.find((t) => t.at === 'call site')!;
+  const callDocument = await vscode.workspace.openTextDocument(fixtureUri(call.path));
+  const callAt = callDocument.positionAt(callDocument.getText().indexOf(call.text) + call.text.indexOf(call.name) + 1);
+  const off = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', callDocument.uri, callAt));
+  assert.doesNotMatch(off, /Related code/i, `a call-site hover with codescout.hover.callSites off: ${off}`);
+  await vscode.workspace.getConfiguration('codescout').update('hover.callSites', true, vscode.ConfigurationTarget.Global);
   const measured: { target: HoverTarget; ms: number }[] = [];
   const missing: string[] = [];
   for (const path of [...new Set(HOVER_TARGETS.map((t) => t.path))]) {
@@ -263,9 +281,103 @@ test('hovers on 20+ function names, at definitions and call sites, show related 
   for (const at of ['definition', 'call site', 'call site in another file'] as const) {
     await ui.log(`#   ${latencyLine(at, measured.filter((m) => m.target.at === at).map((m) => m.ms))}`);
   }
+  await vscode.workspace.getConfiguration('codescout').update('hover.callSites', undefined, vscode.ConfigurationTarget.Global);
   assert.deepEqual(missing, [], 'hovers without related code');
   assert.ok(names.size >= 20, `only ${names.size} different names measured`);
 }, { timeoutMs: 120_000 });
+
+/** How the sidebar's results are laid out: sideways overflow of the page and of the list, the file rows and result rows shown. */
+const LAYOUT = `(() => {
+  const page = document.scrollingElement;
+  const list = document.getElementById('results');
+  const cut = [...document.querySelectorAll('#results .name, #results .code, #results .file-name')].filter((e) => e.scrollWidth > e.clientWidth + 1);
+  return {
+    width: page.clientWidth,
+    pageOverflow: page.scrollWidth - page.clientWidth,
+    listOverflow: list.scrollWidth - list.clientWidth,
+    files: document.querySelectorAll('#results .file').length,
+    results: document.querySelectorAll('#results .result').length,
+    cutWithoutEllipsis: cut.filter((e) => getComputedStyle(e).textOverflow !== 'ellipsis').length,
+    rowsWithoutTitle: [...document.querySelectorAll('#results .result')].filter((r) => !r.title).length,
+  };
+})()`;
+
+test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, visible marks in a high-contrast theme', async () => {
+  await sidebarSearch('checksum of a file', 'compute_file_checksum');
+  type Layout = { width: number; pageOverflow: number; listOverflow: number; files: number; results: number; cutWithoutEllipsis: number; rowsWithoutTitle: number };
+  for (const width of [300, 180]) {
+    const reached = await ui.resizeSidebar(width);
+    const layout = await waitUntil(`the sidebar laid out at ${width} px`, 10_000, async () => {
+      const l = await ui.evaluate<Layout>('webview', SIDEBAR.result, LAYOUT);
+      return Math.abs(l.width - width) < 40 ? l : undefined;
+    });
+    await ui.log(`# sidebar at ${width} px (side bar ${Math.round(reached)} px): ${JSON.stringify(layout)}`);
+    await ui.screenshot(`sidebar-${width}`);
+    assert.ok(layout.files >= 1 && layout.results >= layout.files, `grouped results: ${JSON.stringify(layout)}`);
+    assert.equal(layout.pageOverflow, 0, `the page scrolls sideways at ${width} px`);
+    assert.equal(layout.listOverflow, 0, `the result list scrolls sideways at ${width} px`);
+    assert.equal(layout.cutWithoutEllipsis, 0, 'text cut without an ellipsis');
+    assert.equal(layout.rowsWithoutTitle, 0, 'a result row without its full text in a tooltip');
+  }
+  await ui.resizeSidebar(300);
+
+  const workbench = vscode.workspace.getConfiguration('workbench');
+  await workbench.update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Global);
+  try {
+    const mark = await waitUntil('the sidebar in the high-contrast theme', 15_000, async () => {
+      const m = await ui.evaluate<{ body: string; style: string; width: string; color: string } | null>('webview', SIDEBAR.result, `(() => {
+        const mark = document.querySelector('#results mark');
+        if (!mark) return null;
+        const cs = getComputedStyle(mark);
+        return { body: document.body.className, style: cs.borderTopStyle, width: cs.borderTopWidth, color: cs.borderTopColor };
+      })()`);
+      return m && /vscode-high-contrast/.test(m.body) ? m : undefined;
+    });
+    await ui.screenshot('sidebar-high-contrast');
+    assert.equal(mark.style, 'dashed', `a highlighted query word has no border in high contrast: ${JSON.stringify(mark)}`);
+    assert.equal(mark.width, '1px');
+    assert.doesNotMatch(mark.color, /^rgba\(0, 0, 0, 0\)$|transparent/, `the border is invisible: ${mark.color}`);
+  } finally {
+    await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  }
+}, { timeoutMs: 90_000 });
+
+test('sidebar states: an invalid filter is named, a path that matches nothing says so, nonsense is no strong match', async () => {
+  await sidebarSearch('checksum of a file', 'compute_file_checksum');
+  const notice = (expected: RegExp) =>
+    waitUntil(`the sidebar notice ${expected}`, 20_000, async () => {
+      const [text] = await ui.texts('webview', SIDEBAR.notice);
+      return text && expected.test(text) ? text : undefined;
+    });
+  await ui.fill('webview', SIDEBAR.path, '[unclosed');
+  await notice(/^Invalid path filter “\[unclosed”: it is not a valid glob/);
+  await ui.fill('webview', SIDEBAR.path, 'nowhere/**');
+  await notice(/^No indexed file matches the path filter “nowhere\/\*\*”/);
+  await ui.fill('webview', SIDEBAR.path, '');
+  await ui.fill('webview', SIDEBAR.query, 'zzqqxv flibbertigibbetqq');
+  const weak = await notice(/^No strong match for “zzqqxv flibbertigibbetqq”/);
+  await ui.screenshot('sidebar-no-strong-match');
+  await ui.log(`# nonsense query: ${weak}`);
+});
+
+test('Reindex on an up-to-date index says so, in a message and in the sidebar', async () => {
+  await folderReady(30_000);
+  await vscode.commands.executeCommand('codescout.reindex');
+  let seen: string[] = [];
+  try {
+    await waitUntil('"the index is up to date" message', 30_000, async () => {
+      seen = await ui.texts('workbench', TOASTS);
+      return seen.some((t) => /the index is up to date/i.test(t)) ? true : undefined;
+    });
+  } catch (err) {
+    await ui.log(`# toasts seen: ${JSON.stringify(seen)}; folder: ${JSON.stringify((await state()).folders[0])}`);
+    throw err;
+  }
+  await waitUntil('"Index is up to date" in the sidebar', 10_000, async () => {
+    const [text] = await ui.texts('webview', SIDEBAR.status);
+    return text && /^Index is up to date/.test(text) ? true : undefined;
+  });
+}, { timeoutMs: 60_000 });
 
 test('a function added and saved through the API is found by a refresh that re-reads only that file', async () => {
   const before = (await folderReady(30_000)).refreshes;

@@ -20,4 +20,6 @@ export const ui = {
   count: (scope: UiScope, selector: string) => send<number>({ op: 'count', scope, selector }),
   screenshot: (name: string) => send<string>({ op: 'screenshot', name }),
   log: (line: string) => send<true>({ op: 'log', line }),
+  evaluate: <T>(scope: UiScope, selector: string, expression: string) => send<T>({ op: 'evaluate', scope, selector, expression }),
+  resizeSidebar: (width: number) => send<number>({ op: 'resizeSidebar', width }),
 };

@@ -1,0 +1,38 @@
+/**
+ * What the results list says when there is nothing to show and the filters are why: a filter
+ * that cannot be used is named before anything is searched, and an empty answer says whether
+ * the path filter, the language filter or only both together left nothing (QueryResult.emptyBecause).
+ * Pure, so every wording can be tested.
+ */
+import { languageIds } from '../../engine/language-names';
+import { pathGlobProblem, type EmptyBecause } from '../../engine/search/filters';
+import type { ParsedQuery } from '../query-syntax';
+
+/** What is wrong with a search's filters, named, before anything is searched; undefined when they are usable. */
+export function filterProblem(query: ParsedQuery): string | undefined {
+  for (const glob of query.paths) {
+    const problem = pathGlobProblem(glob);
+    if (problem) return `Invalid path filter “${glob}”: it ${problem}.`;
+  }
+  for (const name of query.languages) {
+    if (languageIds(name).length === 0) return `Unknown language “${name}” in the language filter.`;
+  }
+  return undefined;
+}
+
+/** What an empty result list says when the filters are why (QueryResult.emptyBecause); undefined otherwise. */
+export function emptyText(because: EmptyBecause | undefined, query: ParsedQuery): string | undefined {
+  const paths = query.paths.map((p) => `“${p}”`).join(', ');
+  const languages = query.languages.join(', ');
+  switch (because) {
+    case 'path':
+      return `No indexed file matches the path filter ${paths}.`;
+    case 'language':
+      return `No indexed code is in ${languages}.`;
+    case 'filters':
+      return `The filters exclude everything: no indexed code in ${languages} matches the path filter ${paths}.`;
+    default:
+      return undefined;
+  }
+}
+
