@@ -20,6 +20,17 @@ import type { StatusCommand } from '../status-view';
 /** Lines of code shown per result. */
 const PREVIEW_LINES = 3;
 
+/** The VS Code command behind each status action (status-view.ts STATUS_ACTIONS). */
+const STATUS_COMMAND_IDS: ReadonlyMap<StatusCommand, string> = new Map<StatusCommand, string>([
+  ['openFolder', 'workbench.action.files.openFolder'],
+  ['reindex', 'codescout.reindex'],
+  ['cancel', 'codescout.cancelIndexing'],
+  ['showStatus', 'codescout.showStatus'],
+  ['restartEngine', 'codescout.restartEngine'],
+  ['openSettings', 'workbench.action.openSettings'],
+  ['showLog', 'codescout.showLog'],
+]);
+
 export type ResultAction = 'open' | 'openToSide' | 'copy' | 'reveal';
 
 export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -155,17 +166,13 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** An action a status offered (status-view.ts STATUS_ACTIONS), by its fixed command. */
   private async runStatusCommand(command: StatusCommand): Promise<void> {
-    const ids: Record<StatusCommand, string> = {
-      openFolder: 'workbench.action.files.openFolder',
-      reindex: 'codescout.reindex',
-      cancel: 'codescout.cancelIndexing',
-      showStatus: 'codescout.showStatus',
-      restartEngine: 'codescout.restartEngine',
-      openSettings: 'workbench.action.openSettings',
-      showLog: 'codescout.showLog',
-    };
+    const id = STATUS_COMMAND_IDS.get(command);
+    if (!id) {
+      this.output.appendLine(`sidebar: no command for the status action ${JSON.stringify(command)}`);
+      return;
+    }
     try {
-      await vscode.commands.executeCommand(ids[command], ...(command === 'openSettings' ? ['codescout'] : []));
+      await vscode.commands.executeCommand(id, ...(command === 'openSettings' ? ['codescout'] : []));
     } catch (err) {
       this.output.appendLine(`${command} failed: ${(err as Error).message}`);
     }

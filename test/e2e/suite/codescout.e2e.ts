@@ -28,8 +28,8 @@ const QUICK_INPUT = '.quick-input-widget input';
 const QUICK_ROWS = '.quick-input-list .monaco-list-row';
 const HOVER = '.monaco-hover';
 const TOAST = '.notification-toast';
-/** every notification toast shown, as one text */
-const TOASTS = '.notifications-toasts';
+/** the notification centre (notifications.showList) */
+const NOTIFICATIONS = '.notifications-center';
 /** The sidebar webview's elements (media/sidebar.js). */
 const SIDEBAR = {
   // the input inside the vscode-textfield web component (Playwright's CSS selectors pierce open shadow roots)
@@ -363,12 +363,15 @@ test('sidebar states: an invalid filter is named, a path that matches nothing sa
 test('Reindex on an up-to-date index says so, in a message and in the sidebar', async () => {
   await folderReady(30_000);
   await vscode.commands.executeCommand('codescout.reindex');
+  // the notification centre lists the message whether or not its toast is still on screen
+  await vscode.commands.executeCommand('notifications.showList');
   let seen: string[] = [];
   try {
     await waitUntil('"the index is up to date" message', 30_000, async () => {
-      seen = await ui.texts('workbench', TOASTS);
+      seen = await ui.texts('workbench', NOTIFICATIONS);
       return seen.some((t) => /the index is up to date/i.test(t)) ? true : undefined;
     });
+    await vscode.commands.executeCommand('notifications.hideList');
   } catch (err) {
     await ui.log(`# toasts seen: ${JSON.stringify(seen)}; folder: ${JSON.stringify((await state()).folders[0])}`);
     throw err;
