@@ -199,7 +199,6 @@ test('search: a natural-language query finds the expected function first, and En
 
 test('sidebar: shows results, and a click opens the right range', async () => {
   const results = await sidebarSearch('checksum of a file', 'compute_file_checksum');
-  await ui.screenshot('sidebar');
   await ui.click('webview', SIDEBAR.result, results.findIndex((r) => r.startsWith('compute_file_checksum')));
   await assertEditorAt('tools/checksum.py', 'def compute_file_checksum');
 });
