@@ -19,6 +19,9 @@ import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText,
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
 import { kindIcon } from '../src/extension/kind-icons';
 import { LatencySamples, percentile } from '../src/extension/latency';
+import { engineLogLevel, LineSplitter, logAt, LogRing, logLevelOf, MAX_KEPT_LINE, MAX_PENDING_LINE, RecordingLogChannel } from '../src/extension/log-channel';
+import { FakeLogChannel, LogLevel } from './helpers/fake-log-channel';
+import type { LogLevel as LogLevelValue } from 'vscode';
 import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
 import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
@@ -511,4 +514,91 @@ test('package.json: menus and walkthrough steps name contributed commands, their
   for (const [key, setting] of Object.entries(c.configuration.properties)) {
     assert.ok((setting.description ?? setting.markdownDescription ?? '').length > 20, `setting ${key} has no description`);
   }
+});
+
+test('log channel: VS Code\'s log levels become the engine\'s, and a Log notification\'s level picks the channel\'s method', () => {
+  const expected: [number, string][] = [
+    [LogLevel.Off, 'off'],
+    [LogLevel.Trace, 'trace'],
+    [LogLevel.Debug, 'debug'],
+    [LogLevel.Info, 'info'],
+    [LogLevel.Warning, 'warn'],
+    [LogLevel.Error, 'error'],
+  ];
+  for (const [value, name] of expected) assert.equal(engineLogLevel(value), name, `vscode.LogLevel ${value}`);
+  assert.equal(engineLogLevel(42 as LogLevelValue), 'info', 'an unknown value reads as VS Code\'s default');
+
+  for (const level of ['error', 'warn', 'info', 'debug', 'trace'] as const) assert.equal(logLevelOf(level), level);
+  for (const hostile of ['__proto__', 'constructor', 'toString', 'warning', 'INFO', '', 3, null, undefined, {}]) {
+    assert.equal(logLevelOf(hostile), 'info', `${String(hostile)} is written at info`);
+  }
+
+  const channel = new FakeLogChannel();
+  channel.setLevel(LogLevel.Trace);
+  for (const level of ['error', 'warn', 'info', 'debug', 'trace'] as const) logAt(channel, level, `at ${level}`);
+  assert.deepEqual(channel.shown, ['error at error', 'warn at warn', 'info at info', 'debug at debug', 'trace at trace']);
+});
+
+test('log channel: the recording channel keeps the lines the channel shows, at its level, the last ones only, cut when long', () => {
+  const fake = new FakeLogChannel();
+  const channel = new RecordingLogChannel(fake, new LogRing(3));
+  assert.equal(channel.levelName, 'info');
+  channel.debug('hidden at info');
+  channel.trace('hidden too');
+  channel.info('repo: index opened');
+  channel.warn('engine: a worker said something');
+  channel.error(new Error('indexing failed'));
+  assert.deepEqual(fake.shown, ['info repo: index opened', 'warn engine: a worker said something', 'error indexing failed']);
+  assert.deepEqual(channel.ring.lines(), [
+    { level: 'info', message: 'repo: index opened' },
+    { level: 'warn', message: 'engine: a worker said something' },
+    { level: 'error', message: 'indexing failed' },
+  ]);
+
+  let heard: number | undefined;
+  channel.onDidChangeLogLevel((level) => (heard = level));
+  fake.setLevel(LogLevel.Debug);
+  assert.equal(heard, LogLevel.Debug, 'the channel\'s level changes reach its listeners');
+  assert.equal(channel.logLevel, LogLevel.Debug);
+  assert.equal(channel.levelName, 'debug');
+  channel.debug('search: a query of 12 characters');
+  channel.trace('still hidden');
+  assert.deepEqual(
+    channel.ring.lines().map((l) => l.message),
+    ['engine: a worker said something', 'indexing failed', 'search: a query of 12 characters'],
+    'the oldest line went; the hidden one was never kept',
+  );
+  fake.setLevel(LogLevel.Off);
+  assert.equal(channel.levelName, 'off');
+  channel.error('not shown when off');
+  assert.equal(channel.ring.lines().length, 3);
+  assert.ok(!fake.shown.includes('error not shown when off'));
+
+  fake.setLevel(LogLevel.Info);
+  channel.info('x'.repeat(MAX_KEPT_LINE + 100));
+  const long = channel.ring.lines().at(-1)!.message;
+  assert.equal(long.length, MAX_KEPT_LINE);
+  assert.ok(long.endsWith('…'));
+  channel.show(true);
+  assert.equal(fake.shows, 1, 'Show Log shows the channel');
+  channel.dispose();
+  assert.ok(fake.disposed);
+
+  const ring = new LogRing(4);
+  for (let i = 0; i < 10; i++) ring.push('info', String(i));
+  assert.deepEqual(ring.lines().map((l) => l.message), ['6', '7', '8', '9']);
+});
+
+test('log channel: the engine\'s stderr becomes whole lines, however its chunks split them', () => {
+  const lines = new LineSplitter();
+  assert.deepEqual(lines.push('Couldn\'t find lang'), []);
+  assert.deepEqual(lines.push('uage function\nsecond line\r'), ['Couldn\'t find language function']);
+  assert.deepEqual(lines.push('\n\n  \nthird'), ['second line'], 'a CRLF split across chunks is one line end; blank lines are dropped');
+  assert.deepEqual(lines.push(' line\nfourth'), ['third line']);
+  assert.equal(lines.end(), 'fourth', 'the unfinished last line, when the stream ends');
+  assert.equal(lines.end(), undefined);
+  const flood = new LineSplitter();
+  const parts = flood.push('y'.repeat(MAX_PENDING_LINE + 1));
+  assert.equal(parts.length, 1, 'a line that never ends is passed on rather than held without bound');
+  assert.equal(flood.end(), undefined);
 });

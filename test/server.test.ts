@@ -554,3 +554,56 @@ test('malformed requests are answered with InvalidParams errors that say why, an
     await engine.stop();
   }
 });
+
+test('the engine process logs at the level the client sets: the index opened, the refresh and its skips at info; search timings only at debug; a hostile level is ignored', async () => {
+  const { root, indexLocation } = await fixture('log');
+  const engine = new RawEngine();
+  const logged = () => engine.notifications.filter((n) => n.method === 'codescout/log').map((n) => n.params as { level: string; message: string });
+  const until = async (what: string, test: () => boolean) => {
+    for (let waited = 0; !test(); waited += 50) {
+      if (waited > 60_000) assert.fail(`waited a minute for ${what}:\n${JSON.stringify(logged(), null, 1)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const refreshes = () => engine.notifications.filter((n) => n.method === FolderStatusChanged.method && (n.params as FolderStatus).state === 'ready').length;
+  try {
+    const configured = await engine.request(Configure.method, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    assert.equal(configured.error, undefined);
+    await until('the first refresh', () => refreshes() > 0 && logged().some((l) => /skipped/.test(l.message)));
+    const info = logged().filter((l) => l.level === 'info').map((l) => l.message);
+    assert.ok(info.some((m) => /^repo: index opened: \d+ files?, \d+ chunks?; hybrid search with the model /.test(m)), info.join('\n'));
+    assert.ok(info.includes('repo: refresh started (open): scanning the folder'), info.join('\n'));
+    assert.ok(info.some((m) => /^repo: refresh finished \(open\) in [\d.]+ s: [1-9]\d* files added or changed, 0 removed .*; the index holds \d+ files/.test(m)), info.join('\n'));
+    const skips = info.find((m) => m.startsWith('repo: skipped '));
+    assert.match(skips ?? '', /^repo: skipped \d+ paths: .*\btoo-large 1\b/, 'the skip summary counts the file that is too large');
+    assert.ok(logged().every((l) => l.level !== 'debug' && l.level !== 'trace'), 'nothing below info before the client asks');
+
+    const query = 'parse config';
+    const before = logged().length;
+    await engine.request(Search.method, { text: query, top: 5 });
+    assert.deepEqual(logged().slice(before), [], 'no timing at info');
+
+    engine.notify('codescout/setLogLevel', { level: '__proto__' });
+    engine.notify('codescout/setLogLevel', { level: 'constructor' });
+    engine.notify('codescout/setLogLevel', null);
+    engine.notify('codescout/setLogLevel', { level: 'debug' });
+    await engine.request(Search.method, { text: query, top: 5 });
+    const after = logged().slice(before);
+    assert.equal(after.filter((l) => l.level === 'warn' && /ignored an invalid codescout\/setLogLevel notification: level must be one of/.test(l.message)).length, 2, JSON.stringify(after));
+    assert.equal(after.filter((l) => l.level === 'warn' && /ignored an invalid codescout\/setLogLevel notification: the setLogLevel notification must be an object/.test(l.message)).length, 1, JSON.stringify(after));
+    const timing = after.filter((l) => l.level === 'debug');
+    assert.equal(timing.length, 1, JSON.stringify(after));
+    assert.match(timing[0].message, /^search: a query of 12 characters, top 5, 0 filters, every folder: \d+ hits? in \d+ ms$/);
+    assert.ok(logged().every((l) => !l.message.includes(query)), 'the query is never logged');
+
+    engine.notify('codescout/setLogLevel', { level: 'error' });
+    const quiet = logged().length;
+    await engine.request(Reindex.method, { root });
+    await until('the reindex', () => refreshes() > 1);
+    await engine.request(Search.method, { text: query, top: 5 });
+    assert.deepEqual(logged().slice(quiet), [], 'at error: nothing from a refresh that went well, nor timings');
+    assert.equal(engine.child.exitCode, null, 'the engine process is running');
+  } finally {
+    await engine.stop();
+  }
+});

@@ -71,7 +71,8 @@ async function serve(args: McpInvocation): Promise<number> {
       (err: Error) => log(`cannot watch ${folder.root} for changes: ${err.message}`),
     );
   };
-  const workspace = new Workspace({ status: onStatus, log });
+  // the folders' notices, progress and failures; not their debug and trace lines
+  const workspace = new Workspace({ status: onStatus, log: (message, level) => level !== 'debug' && level !== 'trace' && log(message) });
   await workspace.configure({ folders: folders.map(({ root, name, options }) => ({ root, name, options })), indexOnOpen: true });
 
   const server = createMcpServer(workspace, { version: packageVersion() });

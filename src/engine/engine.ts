@@ -229,6 +229,11 @@ export class Engine {
     return this.embedder ? 'hybrid' : 'lexical-only';
   }
 
+  /** The embedding model's id; undefined when the engine searches by words only. */
+  get modelId(): string | undefined {
+    return this.embedder?.id;
+  }
+
   /**
    * What the loaded index holds, counted in memory without scanning the folder (unlike
    * `status()`), so that an editor can show it after every refresh. `definitions` are the

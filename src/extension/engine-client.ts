@@ -16,6 +16,7 @@ import {
   type RequestType,
 } from 'vscode-jsonrpc/node';
 import { Shutdown } from '../protocol/protocol';
+import { LineSplitter } from './log-channel';
 import { RestartPolicy } from './restart-policy';
 import type { EngineState } from './status-view';
 
@@ -53,7 +54,7 @@ export class EngineClient implements vscode.Disposable {
    */
   constructor(
     private readonly serverModule: string,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     private readonly setUp: (connection: MessageConnection) => Promise<void>,
     private readonly args: () => readonly string[] = () => [],
   ) {}
@@ -134,12 +135,20 @@ export class EngineClient implements vscode.Disposable {
     });
     this.child = child;
     this.startedAt = Date.now();
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => this.output.append(text));
-    child.on('error', (err) => this.output.appendLine(`engine process error: ${err.message}`));
+    // what the process prints (a worker's message, a failure's stack) is unexpected there: warnings, a line each
+    const stderr = new LineSplitter();
+    child.stderr!
+      .setEncoding('utf8')
+      .on('data', (text: string) => stderr.push(text).forEach((line) => this.output.warn(`engine: ${line}`)))
+      .on('end', () => {
+        const rest = stderr.end();
+        if (rest !== undefined) this.output.warn(`engine: ${rest}`);
+      });
+    child.on('error', (err) => this.output.error(`engine process error: ${err.message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
 
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    connection.onError(([err]) => this.output.appendLine(`engine connection error: ${err.message}`));
+    connection.onError(([err]) => this.output.error(`engine connection error: ${err.message}`));
     this.connection = connection;
     connection.listen();
     try {
@@ -155,7 +164,10 @@ export class EngineClient implements vscode.Disposable {
       child.kill();
       throw err;
     }
-    if (this.child === child && child.exitCode === null) this.setState('running');
+    if (this.child === child && child.exitCode === null) {
+      this.output.info(`engine process started (pid ${child.pid})${this.restarts ? `, restart ${this.restarts}` : ''}`);
+      this.setState('running');
+    }
     return connection;
   }
 
@@ -167,9 +179,10 @@ export class EngineClient implements vscode.Disposable {
     this.child = undefined;
     if (this.disposed) return;
     this.lastError = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    this.output.appendLine(`The Code Scout engine ${this.lastError}.`);
+    this.output.error(`The Code Scout engine ${this.lastError}.`);
     const delay = this.policy.onCrash(Date.now() - this.startedAt);
     if (delay === undefined) {
+      this.output.error(`The Code Scout engine stopped ${this.policy.streak} times in a row; it stays stopped until "Code Scout: Restart Engine".`);
       this.setState('failed');
       void this.tellUser(
         'error',
@@ -178,6 +191,7 @@ export class EngineClient implements vscode.Disposable {
       );
       return;
     }
+    this.output.info(`restarting the engine in ${(delay / 1000).toFixed(1)} s`);
     this.setState('restarting');
     if (this.policy.streak === 1) {
       void this.tellUser('warning', `The Code Scout engine stopped (${this.lastError}) and is restarting; search and hovers resume in a moment.`);
@@ -185,7 +199,7 @@ export class EngineClient implements vscode.Disposable {
     this.restartTimer = setTimeout(() => {
       this.restarts++;
       this.setState('stopped');
-      this.start().catch((err: Error) => this.output.appendLine(`restarting the engine failed: ${err.message}`));
+      this.start().catch((err: Error) => this.output.error(`restarting the engine failed: ${err.message}`));
     }, delay);
   }
 

@@ -16,6 +16,7 @@ import { IndexController } from './index-controller';
 import { IndexingProgress } from './indexing-progress';
 import { internalState, type AgentState, type Metrics } from './internal-state';
 import { LatencySamples } from './latency';
+import { RecordingLogChannel } from './log-channel';
 import { registerLanguageModelTools } from './lm-tools';
 import { registerMcpProvider } from './mcp-provider';
 import { MCP_PROVIDER_ID, mcpServerCommand } from './mcp-server-command';
@@ -35,7 +36,9 @@ let agentSocket: AgentSocket | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
-  const output = vscode.window.createOutputChannel('Code Scout');
+  // a log channel: VS Code shows each line's level and time, and the user picks the level (the channel's gear, or
+  // "Developer: Set Log Level…"); the engine process is told it, and the last lines are kept for internal state
+  const output = new RecordingLogChannel(vscode.window.createOutputChannel('Code Scout', { log: true }));
   const controller = new IndexController(output);
   const socket = createAgentSocket(output);
   agentSocket = socket;
@@ -63,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const watcher = new FileWatcher(controller, client);
   const definitions = new DefinitionCache(client, controller, HOVER_LINKS);
   const reconfigure = () =>
-    controller.reconfigure().catch((err: Error) => output.appendLine(`applying the settings failed: ${err.message}`));
+    controller.reconfigure().catch((err: Error) => output.error(`applying the settings failed: ${err.message}`));
   /** Runs a command, reporting its failure once instead of leaving a rejected promise. */
   const command = (id: string, run: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -107,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (at) return openLocation(at);
       void vscode.window.showWarningMessage('Code Scout: the link does not name a place to open.');
     }),
-    command('codescout.internal.state', () => internalState(client, controller, metrics, agent)),
+    command('codescout.internal.state', () => internalState(client, controller, metrics, agent, output)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watcher.sync();
       reconfigure();
@@ -118,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   if (controller.editorSettings.indexOnOpen && vscode.workspace.workspaceFolders?.length) {
-    setImmediate(() => client.start().catch((err: Error) => output.appendLine(`starting the engine failed: ${err.message}`)));
+    setImmediate(() => client.start().catch((err: Error) => output.error(`starting the engine failed: ${err.message}`)));
   }
   metrics.activationMs = performance.now() - started;
 }
@@ -129,11 +132,11 @@ export async function deactivate(): Promise<void> {
 }
 
 /** This session's agent socket; none when its private folder cannot be made (then no MCP server is registered). */
-function createAgentSocket(output: vscode.OutputChannel): AgentSocket | undefined {
+function createAgentSocket(output: vscode.LogOutputChannel): AgentSocket | undefined {
   try {
     return AgentSocket.create();
   } catch (err) {
-    output.appendLine(`The MCP server is not available: ${(err as Error).message}`);
+    output.warn(`The MCP server is not available: ${(err as Error).message}`);
     return undefined;
   }
 }
@@ -147,7 +150,7 @@ function registerAgentAccess(
   client: EngineClient,
   controller: IndexController,
   socket: AgentSocket | undefined,
-  output: vscode.OutputChannel,
+  output: vscode.LogOutputChannel,
 ): AgentState {
   const languageModelTools = registerLanguageModelTools((token) => new EngineBackend(client, controller, token), output, context.subscriptions);
   if (!socket) return { languageModelTools, mcp: null };

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { pathInside } from '../engine/paths';
-import { Cancel, Configure, FolderStatusChanged, Log, Reindex, type FolderSpec, type FolderStatus } from '../protocol/protocol';
+import { Cancel, Configure, FolderStatusChanged, Log, Reindex, SetLogLevel, type FolderSpec, type FolderStatus } from '../protocol/protocol';
+import { engineLogLevel, logAt, logLevelOf } from './log-channel';
 import type { EngineClient } from './engine-client';
 import { editorSettings, folderOptions, type EditorSettings } from './settings';
 import type { WorkspaceState } from './status-view';
@@ -29,7 +30,15 @@ export class IndexController implements vscode.Disposable {
   private indexedThisSession = false;
   private engine: EngineClient | undefined;
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  private readonly levelListener: vscode.Disposable;
+
+  constructor(private readonly output: vscode.LogOutputChannel) {
+    // the user picked another level for the channel: the engine process sends what it now shows
+    this.levelListener = output.onDidChangeLogLevel((level) => {
+      output.info(`log level: ${engineLogLevel(level)}`);
+      this.engine?.notify(SetLogLevel, { level: engineLogLevel(level) });
+    });
+  }
 
   /** The engine this controller configures (set once, before it starts). */
   attach(engine: EngineClient): void {
@@ -44,11 +53,16 @@ export class IndexController implements vscode.Disposable {
   async setUp(connection: MessageConnection): Promise<void> {
     this.statuses.clear(); // a new process counts status versions from zero
     connection.onNotification(FolderStatusChanged, (status) => this.update(status));
-    connection.onNotification(Log, (p) => this.output.appendLine(p.message));
+    connection.onNotification(Log, (p) => logAt(this.output, logLevelOf(p.level), String(p.message)));
+    // before the folders: what opening them logs is already at the channel's level
+    const level = engineLogLevel(this.output.logLevel);
+    void connection.sendNotification(SetLogLevel, { level });
     const statuses = await connection.sendRequest(Configure, {
       folders: this.folderSpecs(),
       indexOnOpen: this.settings.indexOnOpen || this.indexedThisSession,
     });
+    // a level picked while the engine started was not sent (notify waits for a running engine)
+    if (engineLogLevel(this.output.logLevel) !== level) void connection.sendNotification(SetLogLevel, { level: engineLogLevel(this.output.logLevel) });
     this.replaceAll(statuses);
   }
 
@@ -141,6 +155,7 @@ export class IndexController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.levelListener.dispose();
     this.changeEmitter.dispose();
   }
 

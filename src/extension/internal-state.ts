@@ -1,12 +1,14 @@
 /**
  * `codescout.internal.state`: a JSON snapshot for end-to-end tests and benchmarks — the
- * engine process (pid, state), every folder's index state, and the measured latencies.
+ * engine process (pid, state), every folder's index state, the measured latencies, and the
+ * output channel's level and last lines.
  */
 import type { RefreshReport } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
 import type { HoverMetrics } from './hover';
 import type { IndexController } from './index-controller';
 import type { LatencySummary } from './latency';
+import type { LogLine, RecordingLogChannel } from './log-channel';
 import type { McpServerCommand } from './mcp-server-command';
 import type { SearchMetrics } from './search-pick';
 
@@ -43,9 +45,11 @@ export interface InternalState {
   }[];
   metrics: { hover: LatencySummary; hoverEngine: LatencySummary; timeToFirstResult: LatencySummary; searchLatency: LatencySummary };
   agent: AgentState;
+  /** the "Code Scout" output channel: its level, and the last lines it showed (oldest first) */
+  log: { level: string; lines: LogLine[] };
 }
 
-export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState): InternalState {
+export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState, log: RecordingLogChannel): InternalState {
   return {
     activationMs: Number(metrics.activationMs.toFixed(2)),
     engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, lastError: engine.lastError ?? null },
@@ -70,5 +74,6 @@ export function internalState(engine: EngineClient, controller: IndexController,
       searchLatency: metrics.searchLatency.summary(),
     },
     agent,
+    log: { level: log.levelName, lines: log.ring.lines() },
   };
 }

@@ -17,12 +17,12 @@ import { LM_TOOLS } from './lm-tool-specs';
  */
 export function registerLanguageModelTools(
   backend: (token: Cancellation) => AgentBackend,
-  output: vscode.OutputChannel,
+  output: vscode.LogOutputChannel,
   subscriptions: vscode.Disposable[],
 ): string[] {
   const lm = vscode.lm;
   if (typeof lm?.registerTool !== 'function') {
-    output.appendLine(`Language-model tools are not available: this VS Code (${vscode.version}) has no vscode.lm.registerTool (VS Code 1.95 or later has it).`);
+    output.info(`Language-model tools are not available: this VS Code (${vscode.version}) has no vscode.lm.registerTool (VS Code 1.95 or later has it).`);
     return [];
   }
   const registered: string[] = [];
@@ -41,7 +41,7 @@ export function registerLanguageModelTools(
       subscriptions.push(lm.registerTool(spec.name, tool));
       registered.push(spec.name);
     } catch (err) {
-      output.appendLine(`The language-model tool ${spec.name} could not be registered: ${(err as Error).message}`);
+      output.warn(`The language-model tool ${spec.name} could not be registered: ${(err as Error).message}`);
     }
   }
   return registered;

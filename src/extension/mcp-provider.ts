@@ -13,12 +13,12 @@ import { MCP_PROVIDER_ID, MCP_SERVER_LABEL, type McpServerCommand } from './mcp-
 export function registerMcpProvider(
   server: McpServerCommand & { version: string },
   ensureEngine: () => Promise<unknown>,
-  output: vscode.OutputChannel,
+  output: vscode.LogOutputChannel,
   subscriptions: vscode.Disposable[],
 ): boolean {
   const lm = vscode.lm;
   if (typeof lm?.registerMcpServerDefinitionProvider !== 'function') {
-    output.appendLine(
+    output.info(
       `The MCP server is not registered with VS Code: this VS Code (${vscode.version}) has no vscode.lm.registerMcpServerDefinitionProvider (VS Code 1.101 or later has it). Other clients can run \`codescout mcp\`.`,
     );
     return false;
@@ -39,7 +39,7 @@ export function registerMcpProvider(
     );
     return true;
   } catch (err) {
-    output.appendLine(`The MCP server could not be registered with VS Code: ${(err as Error).message}`);
+    output.warn(`The MCP server could not be registered with VS Code: ${(err as Error).message}`);
     return false;
   }
 }

@@ -191,9 +191,22 @@ export interface FilesChangedParams {
   paths: string[];
 }
 
+/**
+ * How much the engine process logs, most severe first; each level shows itself and the levels
+ * before it. The names of VS Code's LogOutputChannel methods (and its log levels but Off).
+ */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'trace'];
+
 export interface LogParams {
   root?: string;
+  level: LogLevel;
   message: string;
+}
+
+export interface SetLogLevelParams {
+  /** the most detailed level to send; 'off': send nothing */
+  level: LogLevel | 'off';
 }
 
 export const Configure = new RequestType<ConfigureParams, FolderStatus[], void>('codescout/configure');
@@ -212,7 +225,16 @@ export const Cancel = new RequestType<RootParams, void, void>('codescout/cancel'
 export const Shutdown = new RequestType0<void, void>('codescout/shutdown');
 
 export const FilesChanged = new NotificationType<FilesChangedParams>('codescout/filesChanged');
+/**
+ * Client → server: send only Log notifications at this level or more severe (the output
+ * channel's log level, which the user picks). Until it arrives, the engine process logs at 'info'.
+ */
+export const SetLogLevel = new NotificationType<SetLogLevelParams>('codescout/setLogLevel');
 /** Server → client: a folder's state, progress or contents changed. */
 export const FolderStatusChanged = new NotificationType<FolderStatus>('codescout/folderStatus');
-/** Server → client: a user-facing notice (lexical-only mode, a rebuilt index, …). */
+/**
+ * Server → client: a line for the output channel at its level — progress (an index opened, a
+ * refresh started and ended, what it skipped), failures, notices (lexical-only mode, a rebuilt
+ * index, …) and, at debug, request timings. Never the contents of a file or a query.
+ */
 export const Log = new NotificationType<LogParams>('codescout/log');

@@ -3,7 +3,7 @@
  * cancellable, coalesced from file changes) and the state the editor shows.
  */
 import { basename, join } from 'node:path';
-import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type SearchHit, type StatusReport } from '../engine/engine';
+import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type IndexSummary, type SearchHit, type StatusReport } from '../engine/engine';
 import { defaultIndexDir, pathInside } from '../engine/paths';
 import type { Progress } from '../engine/types';
 import type { EmptyBecause } from '../engine/search/filters';
@@ -18,6 +18,7 @@ import type {
   FolderState,
   FolderStatus,
   IndexingProgress,
+  LogLevel,
   QueryParams,
   RefreshReason,
   RefreshReport,
@@ -28,10 +29,14 @@ import type {
 import { Coalescer } from './coalescer';
 import { DefinitionMap } from './definitions';
 import { LruCache } from './lru-cache';
+import { openedLine, refreshFinishedLine, refreshStartedLine, skippedPathLines, skipSummaryLine } from './log';
 
 export interface FolderEvents {
   status(status: FolderStatus): void;
-  log(message: string): void;
+  /** a line for the log, at its level (server/log.ts) */
+  log(message: string, level: LogLevel): void;
+  /** whether a line at `level` would be logged; lines costly to build (per file) are built only then. Absent: never. */
+  logs?(level: LogLevel): boolean;
 }
 
 /** File changes are applied once they have been quiet this long (a branch switch is one burst). */
@@ -112,18 +117,22 @@ export class FolderIndex {
   /** when the last refresh that scanned the whole folder started (0: none yet) */
   private lastFullScan = 0;
   private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
+  /** the skip counts the log last said, to say them at info again only when they change */
+  private lastSkipSummary: string | undefined;
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
   constructor(spec: FolderSpec, private readonly events: FolderEvents, indexNow: boolean) {
     this.root = spec.root;
     this.name = spec.name;
     this.options = spec.options;
+    const opening = performance.now();
     this.opened = Engine.open(this.root, this.engineOptions());
     this.opened.then(
       (engine) => {
         this.engine = engine;
         this.contents = engine.contents();
         this.state = 'stale';
+        this.events.log(openedLine(this.name, this.contents, engine.modelId, (performance.now() - opening) / 1000), 'info');
         this.emit();
       },
       (err: Error) => this.fail(err),
@@ -308,8 +317,12 @@ export class FolderIndex {
     const fullScanDue = started - this.lastFullScan >= FULL_SCAN_EVERY_MS;
     const paths = reason === 'changes' && this.changedPaths !== 'all' && this.changedPaths.size > 0 && !fullScanDue ? [...this.changedPaths] : undefined;
     this.changedPaths = new Set();
+    // refreshes after file changes are frequent: at debug unless they change something
+    const routine: LogLevel = reason === 'changes' ? 'debug' : 'info';
+    this.events.log(refreshStartedLine(this.name, reason, paths?.length), routine);
     try {
       const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
+      this.logRefresh(reason, summary, routine);
       if (summary.cancelled) this.changedPaths = 'all'; // what it did not finish is found by a scan
       else if (engine.readOnly) this.changedPaths = 'all'; // another process updates the index meanwhile: once this one may, it scans
       else if (paths === undefined) this.lastFullScan = started;
@@ -326,7 +339,7 @@ export class FolderIndex {
       this.lastError = (err as Error).message;
       this.lastRefresh = undefined;
       this.changedPaths = 'all';
-      this.events.log(`indexing ${this.root} failed: ${this.lastError}`);
+      this.events.log(`indexing ${this.root} failed: ${this.lastError}`, 'error');
       this.indexChanged();
     } finally {
       this.running = undefined;
@@ -337,6 +350,20 @@ export class FolderIndex {
     const next = this.pending;
     this.pending = undefined;
     if (next && !this.closed) this.requestRefresh(next);
+  }
+
+  /**
+   * What the refresh did (at info when it changed the index or the user asked for it), the skip
+   * counts (at info when they changed or the user asked), and at trace each skipped path.
+   */
+  private logRefresh(reason: RefreshReason, summary: IndexSummary, routine: LogLevel): void {
+    const changed = summary.filesParsed > 0 || summary.filesRemoved > 0;
+    this.events.log(refreshFinishedLine(this.name, reason, summary), changed || summary.cancelled ? 'info' : routine);
+    if (summary.cancelled) return; // a stopped refresh's skips are those of the last complete one
+    const skips = skipSummaryLine(this.name, summary.skipped);
+    this.events.log(skips, skips !== this.lastSkipSummary ? 'info' : routine);
+    this.lastSkipSummary = skips;
+    if (this.events.logs?.('trace')) for (const line of skippedPathLines(this.name, summary.skippedFiles)) this.events.log(line, 'trace');
   }
 
   /** Answers derived from the previous contents no longer hold. */
@@ -379,7 +406,7 @@ export class FolderIndex {
   private fail(err: Error): void {
     this.state = 'error';
     this.lastError = err.message;
-    this.events.log(`cannot open the index of ${this.root}: ${err.message}`);
+    this.events.log(`cannot open the index of ${this.root}: ${err.message}`, 'error');
     this.emit();
   }
 
@@ -402,7 +429,8 @@ export class FolderIndex {
       // the default folder's name (<folder name>-<hash of its path>), under the chosen location
       indexDir: o.indexDir ?? (o.indexLocation ? join(o.indexLocation, basename(defaultIndexDir(this.root))) : undefined),
       model: o.model,
-      log: (message) => this.events.log(`${this.name}: ${message}`),
+      // the engine's notices: lexical-only and why, a damaged index rebuilt and why, a read-only index, …
+      log: (message) => this.events.log(`${this.name}: ${message}`, 'info'),
     };
   }
 }

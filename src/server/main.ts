@@ -19,9 +19,12 @@ import {
   Reindex,
   Related,
   Search,
+  SetLogLevel,
   Shutdown,
   Similar,
   Status,
+  type QueryParams,
+  type QueryResult,
 } from '../protocol/protocol';
 import {
   configureParams,
@@ -33,7 +36,9 @@ import {
   queryParams,
   relatedParams,
   rootParams,
+  setLogLevelParams,
 } from './requests';
+import { Logger, queryTimingLine } from './log';
 import { UnknownFolderError, Workspace } from './workspace';
 import { listenForAgents, type AgentEndpoint } from './agent-endpoint';
 import { packageVersion } from '../engine/paths';
@@ -43,9 +48,13 @@ console.log = console.info = console.error;
 
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
 
+/** Lines for the extension's output channel, at the level it asked for (SetLogLevel). */
+const logger = new Logger((params) => void connection.sendNotification(Log, params));
+
 const workspace = new Workspace({
   status: (status) => void connection.sendNotification(FolderStatusChanged, status),
-  log: (message) => void connection.sendNotification(Log, { message }),
+  log: (message, level) => logger.log(level, message),
+  logs: (level) => logger.enabled(level),
 });
 
 /**
@@ -66,8 +75,8 @@ function answering<P, R>(method: string, check: (raw: unknown) => P, handler: (p
 }
 
 connection.onRequest(Configure, answering(Configure.method, configureParams, (p) => workspace.configure(p)));
-connection.onRequest(Search, answering(Search.method, (raw) => queryParams(raw, false), (p) => workspace.query('search', p)));
-connection.onRequest(Similar, answering(Similar.method, (raw) => queryParams(raw, true), (p) => workspace.query('similar', p)));
+connection.onRequest(Search, answering(Search.method, (raw) => queryParams(raw, false), (p) => timed('search', p)));
+connection.onRequest(Similar, answering(Similar.method, (raw) => queryParams(raw, true), (p) => timed('similar', p)));
 connection.onRequest(Related, answering(Related.method, relatedParams, (p) => workspace.related(p)));
 connection.onRequest(Definitions, answering(Definitions.method, definitionsParams, (p) => workspace.definitions(p)));
 connection.onRequest(DefinitionsNamed, answering(DefinitionsNamed.method, namedParams, (p) => workspace.definitionsNamed(p)));
@@ -88,8 +97,29 @@ connection.onNotification(FilesChanged, (raw: unknown) => {
   }
 });
 
+connection.onNotification(SetLogLevel, (raw: unknown) => {
+  try {
+    logger.setLevel(setLogLevelParams(raw).level);
+  } catch (err) {
+    if (err instanceof InvalidRequestError) log(`ignored an invalid ${SetLogLevel.method} notification: ${err.message}`);
+    else throw err;
+  }
+});
+
+/** A search or similar query, with its timing at debug (the query's length, never its text). */
+async function timed(kind: 'search' | 'similar', p: QueryParams): Promise<QueryResult> {
+  const started = performance.now();
+  let answer: QueryResult | undefined;
+  try {
+    return (answer = await workspace.query(kind, p));
+  } finally {
+    logger.debug(queryTimingLine(kind, p, answer, performance.now() - started));
+  }
+}
+
+/** Something the engine process could not do as asked: a warning in the log. */
 function log(message: string): void {
-  void connection.sendNotification(Log, { message });
+  logger.warn(message);
 }
 
 // A failure in background work (a refresh, closing an index) is reported, and the process

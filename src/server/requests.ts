@@ -18,7 +18,9 @@ import type {
   QueryParams,
   RelatedParams,
   RootParams,
+  SetLogLevelParams,
 } from '../protocol/protocol';
+import { LOG_LEVEL_NAMES } from './log';
 
 export class InvalidRequestError extends Error {}
 
@@ -227,4 +229,14 @@ export function filesChangedParams(value: unknown): { params: FilesChangedParams
     }
   }
   return { params: { root: root(f('root'), 'root'), paths }, dropped };
+}
+
+/** A setLogLevel notification: one of the levels ('off', 'error', …, 'trace'), nothing else. */
+export function setLogLevelParams(value: unknown): SetLogLevelParams {
+  const level = fields(value, 'the setLogLevel notification')('level');
+  // a Set of the names: a level such as "__proto__" or "constructor" is not one of them
+  if (typeof level !== 'string' || !LOG_LEVEL_NAMES.has(level)) {
+    throw new InvalidRequestError(`level must be one of ${[...LOG_LEVEL_NAMES].join(', ')}`);
+  }
+  return { level: level as SetLogLevelParams['level'] };
 }

@@ -78,7 +78,7 @@ export class Workspace implements AgentBackend {
       }
       const spec = { root: folder.root, name: folder.name, options: folder.options };
       this.folders.set(folder.root, new FolderIndex(spec, this.events, true));
-      folder.close().catch((err: Error) => this.events.log(`closing the index of ${folder.root} failed: ${err.message}`));
+      folder.close().catch((err: Error) => this.events.log(`closing the index of ${folder.root} failed: ${err.message}`, 'warn'));
     }
   }
 

@@ -52,7 +52,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     private readonly mediaRoot: vscode.Uri,
     private readonly engine: EngineClient,
     private readonly controller: IndexController,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
   ) {
     this.subscriptions.push(
       controller.onDidChange(() => this.postStatus()),
@@ -81,7 +81,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       if (message) void this.handle(message);
-      else this.output.appendLine('The sidebar sent a message that is not valid; it was ignored.');
+      else this.output.warn('The sidebar sent a message that is not valid; it was ignored.');
     });
     view.onDidChangeVisibility(() => this.visibilityEmitter.fire(view.visible));
     view.onDidDispose(() => {
@@ -168,13 +168,13 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   private async runStatusCommand(command: StatusCommand): Promise<void> {
     const id = STATUS_COMMAND_IDS.get(command);
     if (!id) {
-      this.output.appendLine(`sidebar: no command for the status action ${JSON.stringify(command)}`);
+      this.output.warn(`sidebar: no command for the status action ${JSON.stringify(command)}`);
       return;
     }
     try {
       await vscode.commands.executeCommand(id, ...(command === 'openSettings' ? ['codescout'] : []));
     } catch (err) {
-      this.output.appendLine(`${command} failed: ${(err as Error).message}`);
+      this.output.error(`${command} failed: ${(err as Error).message}`);
     }
   }
 

@@ -57,6 +57,8 @@ interface ExtensionState {
     lastRefresh: { reason: string; filesParsed: number; filesRemoved: number; chunksEmbedded: number; cancelled: boolean } | null;
   }>;
   metrics: { hover: { count: number; samples: number[] } };
+  /** the "Code Scout" output channel's level and the last lines it showed, oldest first */
+  log: { level: string; lines: Array<{ level: string; message: string }> };
 }
 
 /** A hover position: the first occurrence of `text` in `path`, inside `name`. */
@@ -188,6 +190,31 @@ test('the initial index completes', async () => {
   assert.ok(folder.chunks >= 10, `only ${folder.chunks} chunks indexed`);
   await ui.log(`# index: ${folder.files} files, ${folder.chunks} chunks, ${folder.mode}`);
 }, { timeoutMs: 130_000, prerequisite: true });
+
+test('after a full index the Code Scout log holds the engine\'s progress and skip summary', async () => {
+  // the lines come as notifications beside the folder's status: the skip summary follows the refresh's end
+  const log = await waitUntil('a skip summary in the Code Scout log', 10_000, async () => {
+    const current = (await state()).log;
+    return current.lines.some((l) => /: skipped (nothing|\d+ paths?: )/.test(l.message)) ? current : undefined;
+  });
+  const dump = log.lines.map((l) => `${l.level} ${l.message}`).join('\n');
+  assert.ok(['info', 'debug', 'trace'].includes(log.level), `the channel shows info lines (its level is ${log.level})`);
+  const at = (pattern: RegExp) => log.lines.findIndex((l) => l.level === 'info' && pattern.test(l.message));
+  const opened = at(/: index opened: \d+ files?, \d+ chunks?; (hybrid search with the model \S+|lexical-only search)/);
+  const started = at(/: refresh started \(open\): scanning the folder$/);
+  const finished = at(new RegExp(`: refresh finished \\(open\\) in [\\d.]+ s: ${FIXTURE_FILES} files added or changed, 0 removed.*; the index holds ${FIXTURE_FILES} files, [1-9]\\d* chunks$`));
+  const skips = at(/: skipped (nothing|\d+ paths?: [a-z0-9-]+ \d+(, [a-z0-9-]+ \d+)*)$/);
+  assert.ok(opened >= 0, `no "index opened" line:\n${dump}`);
+  assert.ok(started > opened, `no "refresh started" line after it:\n${dump}`);
+  assert.ok(finished > started, `no "refresh finished" line after it:\n${dump}`);
+  assert.ok(skips > finished, `no skip summary after it:\n${dump}`);
+  assert.ok(!log.lines.some((l) => l.level === 'error'), `no errors:\n${dump}`);
+  // what is logged is counts and names, never the code
+  for (const code of ['func ParseDuration(', 'def compute_file_checksum(', 'function capitalize(']) {
+    assert.ok(log.lines.every((l) => !l.message.includes(code)), `the log holds code (${code}):\n${dump}`);
+  }
+  await ui.log(`# log (${log.level}): ${log.lines[finished].message} / ${log.lines[skips].message}`);
+});
 
 test('search: a natural-language query finds the expected function first, and Enter opens it', async () => {
   const rows = await paletteSearch('parse a human readable duration like 1h30m', 'ParseDuration');
