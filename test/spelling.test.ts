@@ -6,6 +6,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { defaultEnglishWordsFile, loadEnglishWords } from '../src/engine/search/english-words';
 import { boundedDistance, distanceRows, Speller } from '../src/engine/search/spelling';
 import { Engine } from '../src/engine/engine';
 import { TempDirs } from './helpers/workspace';
@@ -130,6 +132,79 @@ test('the dictionary keeps only words of letters, once, at their first (most fre
   assert.equal(speller.suggest('filess'), 'files');
 });
 
+test('a real word the dictionary lacks is kept as typed, and never suggested', () => {
+  const keep = new Set(['lunar', 'tide', 'permisions']);
+  const speller = new Speller(['luna', 'tides', 'permissions', 'phase'], { keep });
+  assert.deepEqual(new Speller(['luna', 'tides']).correct('Lunar tide').corrections, [{ from: 'Lunar', to: 'luna' }], 'without the list');
+  assert.deepEqual(speller.correct('Lunar tide LUNAR').corrections, []);
+  // a kept word wins over a close dictionary word, and a typo is corrected to a dictionary word only
+  assert.equal(speller.correct('permisions').text, 'permisions');
+  assert.equal(speller.suggest('lunat'), 'luna');
+  assert.equal(speller.correct('phasse lunat').text, 'phase luna');
+  assert.equal(speller.size, 4, 'kept words are not dictionary words');
+});
+
+/** The shipped model's vocabulary, most frequent first, as the engine gives it to the speller. */
+function shippedVocabulary(): string[] {
+  const file = JSON.parse(readFileSync(path.join(SHIPPED_MODEL_DIR, 'tokenizer.json'), 'utf8')) as { vocab: string[] };
+  return file.vocab.slice(1);
+}
+
+test('with the shipped word lists, real words are kept and typos corrected', () => {
+  const english = loadEnglishWords(defaultEnglishWordsFile());
+  assert.ok(english && english.size > 100_000, `the English word list is built (${defaultEnglishWordsFile()}; run node esbuild.mjs)`);
+  const vocabulary = shippedVocabulary();
+  const speller = new Speller(vocabulary, { keep: english });
+  // the query of issue #10: "lunar" is not in the model's vocabulary, and used to become "luna"
+  assert.ok(!vocabulary.includes('lunar'));
+  assert.equal(new Speller(vocabulary).correct('lunar phase tide estimate').text, 'luna phase tide estimate');
+  assert.deepEqual(speller.correct('lunar phase tide estimate'), { text: 'lunar phase tide estimate', corrections: [] });
+  for (const q of ['how are retries surfaced to the caller', 'discriminated union schema', 'automate the release']) {
+    assert.deepEqual(speller.correct(q).corrections, [], q);
+  }
+  assert.equal(speller.correct('enable executable permisions').text, 'enable executable permissions');
+  assert.equal(speller.correct('create dictionray from keys').text, 'create dictionary from keys');
+  assert.equal(speller.correct('passing functions as argumetns').text, 'passing functions as arguments');
+  assert.equal(speller.correct('running in vackground').text, 'running in background');
+  assert.equal(speller.correct('get contents fromtext file').text, 'get contents from text file');
+});
+
+test('the shipped English list is lower-case words of letters, with its copyright notice beside it', () => {
+  const file = defaultEnglishWordsFile();
+  const lines = readFileSync(file, 'utf8').split('\n');
+  assert.equal(lines.pop(), '', 'ends with a newline');
+  assert.ok(lines.every((w) => /^\p{Ll}+$/u.test(w)), 'one lower-case word of letters a line');
+  assert.equal(new Set(lines).size, lines.length, 'each word once');
+  for (const w of ['lunar', 'tide', 'estimate', 'colour', 'color', 'minify']) assert.ok(lines.includes(w), w);
+  for (const w of ['permisions', 'dictionray', 'luna']) assert.ok(!lines.includes(w), w);
+  const notice = readFileSync(path.join(path.dirname(file), 'english-words-copyright.txt'), 'utf8');
+  assert.match(notice, /SCOWL/);
+  assert.match(notice, /Copyright 2000-2016 by Kevin Atkinson/);
+});
+
+test('a missing English list leaves spelling to the model vocabulary, and is reported once', async () => {
+  const repo = await temp.make('spelling-nolist-repo');
+  await writeFile(path.join(repo, 'tides.py'), 'def high_water(day):\n    return day\n');
+  const missing = path.join(repo, 'no-such-words.txt');
+  const said: string[] = [];
+  const log = (m: string) => said.push(m);
+  const engines = [
+    await Engine.open(repo, { indexDir: await temp.make('spelling-nolist-index'), model: SHIPPED_MODEL_DIR, englishWords: missing, log }),
+    await Engine.open(repo, { indexDir: await temp.make('spelling-nolist-index2'), model: SHIPPED_MODEL_DIR, englishWords: missing, log }),
+  ];
+  try {
+    for (const engine of engines) {
+      assert.deepEqual(engine.spell('check user permissons').corrections, [{ from: 'permissons', to: 'permissions' }]);
+      assert.equal(engine.spell('lunar phase').text, 'luna phase', 'the model vocabulary alone');
+    }
+    const about = said.filter((m) => m.includes(missing));
+    assert.equal(about.length, 1, JSON.stringify(said));
+    assert.match(about[0]!, /English word list/);
+  } finally {
+    for (const engine of engines) await engine.close();
+  }
+});
+
 test('the engine searches the corrected query, and leaves words its index knows alone', async () => {
   const repo = await temp.make('spelling-repo');
   await writeFile(
@@ -148,6 +223,9 @@ test('the engine searches the corrected query, and leaves words its index knows 
     assert.equal(answer.searchedFor, 'check user permissions');
     assert.equal(answer.hits[0]?.name, 'check_permissions');
     assert.ok(!('searchedFor' in (await engine.searchAnswer('check user permissions'))), 'nothing to correct');
+    // real words are kept with the shipped English list (issue #10)
+    assert.deepEqual(engine.spell('lunar phase tide estimate').corrections, []);
+    assert.ok(!('searchedFor' in (await engine.searchAnswer('lunar phase tide estimate'))));
   } finally {
     await engine.close();
   }

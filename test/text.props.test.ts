@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { lexicalFields, lexicalQueryTokens } from '../src/engine/index/lexical-fields';
+import { defaultEnglishWordsFile, loadEnglishWords } from '../src/engine/search/english-words';
 import { parseQuery } from '../src/engine/search/query';
 import { Speller } from '../src/engine/search/spelling';
 import { MAX_WORD_LENGTH, splitWords, stem } from '../src/engine/text/words';
@@ -162,12 +163,16 @@ describe('query parsing', () => {
   });
 });
 
-describe('spelling, with the shipped model word list', () => {
+describe('spelling, with the shipped model word list and English word list', () => {
   const dictionary = SHIPPED_TOKENIZER.vocab.slice(1);
   const known = new Set(dictionary.map((w) => w.toLowerCase()));
+  let english: ReadonlySet<string>;
   let speller: Speller;
   before(() => {
-    speller = new Speller(dictionary);
+    const list = loadEnglishWords(defaultEnglishWordsFile());
+    assert.ok(list, `the English word list is built (${defaultEnglishWordsFile()}; run node esbuild.mjs)`);
+    english = list;
+    speller = new Speller(dictionary, { keep: english }); // as the engine builds it
   });
 
   /**
@@ -190,6 +195,39 @@ describe('spelling, with the shipped model word list', () => {
 
   test('arbitrary text', () => {
     fc.assert(fc.property(text, check), fuzzParams(150));
+  });
+
+  /**
+   * Issue #10: a real word is never changed. Queries of words from the English list (as typed:
+   * lower-case, capitalised or in capitals), other words of letters (typos among them) and
+   * separators: no correction is of an English word, and the English words alone, with their
+   * separators, come back unchanged.
+   */
+  test('no word of the English list is ever changed', () => {
+    const list = [...english];
+    const englishWord = fc.nat({ max: list.length - 1 }).map((i) => list[i]!);
+    const word = fc.oneof(
+      { arbitrary: englishWord, weight: 3 },
+      fc.stringMatching(/^[a-z]{5,14}$/),
+      fc.constantFrom('permisions', 'dictionray', 'fromtext', 'lunat', 'estimte', 'surfaceed'),
+    );
+    const as = fc.constantFrom(
+      (w: string) => w,
+      (w: string) => w.charAt(0).toUpperCase() + w.slice(1),
+      (w: string) => w.toUpperCase(),
+    );
+    const separator = fc.constantFrom(' ', ', ', '. ', '? ', '\n', ' (', ') ', ' / ', '"', ': ');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(word, as, separator), { minLength: 1, maxLength: 12 }), (parts) => {
+        const query = parts.map(([w, typed, sep]) => typed(w) + sep).join('');
+        for (const { from } of speller.correct(query).corrections) {
+          assert.ok(!english.has(from.toLowerCase()), `${JSON.stringify(from)} is an English word, changed in ${JSON.stringify(query)}`);
+        }
+        const real = parts.filter(([w]) => english.has(w)).map(([w, typed, sep]) => typed(w) + sep).join('');
+        assert.deepEqual(speller.correct(real), { text: real, corrections: [] });
+      }),
+      fuzzParams(200),
+    );
   });
 
   test('suggestions for arbitrary words are dictionary words', () => {

@@ -25,6 +25,7 @@ import { NameIndex } from './search/name-index';
 import { queryShape, type QueryShape } from './search/query-kind';
 import { supersededFolders } from './search/path-priors';
 import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
+import { defaultEnglishWordsFile, loadEnglishWords } from './search/english-words';
 import { Speller, type SpelledQuery } from './search/spelling';
 import { isWeakMatch } from './search/match-strength';
 import { checkPathGlobs, type EmptyBecause } from './search/filters';
@@ -59,6 +60,13 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
    * default true. Needs a model whose tokenizer has a word-level vocabulary.
    */
   spelling?: boolean;
+  /**
+   * The list of real words spelling never changes (search/english-words.ts: one word a line), so that a
+   * word the model's vocabulary lacks ("lunar") is kept; corrections still come from the vocabulary.
+   * Default: the shipped English list (dist/english-words.txt); `null`: none. A list that cannot be
+   * read is reported once to `log`, and spelling goes on with the model's vocabulary alone.
+   */
+  englishWords?: string | null;
   /**
    * The longest query `search` accepts, in characters (default MAX_QUERY_CHARS, 2,000); a longer
    * one is refused with a QueryTooLongError.
@@ -362,19 +370,26 @@ export class Engine {
   }
 
   /**
-   * The query as {@link search} reads it: words that neither the workspace's index nor the model's
-   * dictionary knows are corrected or split (search/spelling.ts); unchanged without a dictionary.
+   * The query as {@link search} reads it: words that neither the workspace's index, the model's
+   * dictionary nor the English word list ({@link EngineOptions.englishWords}) knows are corrected
+   * or split (search/spelling.ts); unchanged without a dictionary.
    * A query over `maxQueryChars` is refused with a QueryTooLongError, as by {@link search}.
    */
   spell(query: string): SpelledQuery {
     checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
     if (this.speller === undefined) {
       const words = this.options.spelling === false ? undefined : this.embedder?.words;
-      this.speller = words?.length ? new Speller(words) : null;
+      this.speller = words?.length ? new Speller(words, { keep: this.englishWords() }) : null;
     }
     if (this.speller === null) return { text: query, corrections: [] };
     const lexical = this.state.lexical;
     return this.speller.correct(query, (word) => lexicalQueryTokens(word).some((t) => lexical.hasTerm(t)));
+  }
+
+  /** The real words spelling keeps ({@link EngineOptions.englishWords}); undefined for none, or when the list cannot be read. */
+  private englishWords(): ReadonlySet<string> | undefined {
+    const file = this.options.englishWords === undefined ? defaultEnglishWordsFile() : this.options.englishWords;
+    return file === null ? undefined : loadEnglishWords(file, this.options.log);
   }
 
   /**

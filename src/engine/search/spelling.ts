@@ -7,8 +7,11 @@
  * dictionary words of three letters or more (counted as one edit). Among equally close candidates the more frequent wins.
  *
  * The dictionary is the embedding model's vocabulary (the words of code and doc comments, most
- * frequent first). A word the workspace's own index contains is never changed: a project's own
- * identifiers are not typos.
+ * frequent first). Two kinds of word are never changed, though neither is ever suggested:
+ * - a real word ({@link SpellerOptions.keep}: the engine passes an English word list, SCOWL up to
+ *   size 70, built into dist/english-words.txt), so "lunar", missing from the model's vocabulary,
+ *   is not turned into "luna";
+ * - a word the workspace's own index contains: a project's own identifiers are not typos.
  */
 
 export interface Correction {
@@ -35,6 +38,17 @@ const WORD = /(?<![\p{L}\p{M}\p{N}_])\p{L}+(?![\p{L}\p{M}\p{N}_])/gu;
 const INNER_CAPITAL = /^.+\p{Lu}/u;
 const LETTERS_ONLY = /^\p{L}+$/u;
 
+export interface SpellerOptions {
+  /**
+   * Real words (lower-case) that are never changed although the dictionary lacks them: a query word
+   * in this set is kept as typed. They are never suggested: a correction is always a dictionary word,
+   * one the model knows. Default: none.
+   */
+  readonly keep?: ReadonlySet<string>;
+}
+
+const NO_WORDS: ReadonlySet<string> = new Set();
+
 export class Speller {
   /** rank (0 = most frequent) of every dictionary word */
   private readonly rank = new Map<string, number>();
@@ -42,9 +56,15 @@ export class Speller {
   private readonly byLength = new Map<number, string[]>();
   /** length of the longest dictionary word: no longer word can be reached within two edits or split in two */
   private longest = 0;
+  /** real words kept as typed (see {@link SpellerOptions.keep}) */
+  private readonly keep: ReadonlySet<string>;
 
-  /** `words`: the dictionary, most frequent first; entries that are not all letters are ignored. */
-  constructor(words: Iterable<string>) {
+  /**
+   * `words`: the dictionary, most frequent first; entries that are not all letters are ignored.
+   * `options.keep`: real words that are never changed, nor suggested.
+   */
+  constructor(words: Iterable<string>, options: SpellerOptions = {}) {
+    this.keep = options.keep ?? NO_WORDS;
     for (const raw of words) {
       const word = raw.toLowerCase();
       if (!LETTERS_ONLY.test(word) || this.rank.has(word)) continue;
@@ -64,7 +84,8 @@ export class Speller {
 
   /**
    * `query` with its unknown words corrected. `isKnown(word)` says whether the workspace knows a
-   * (lower-case) word; such words, and dictionary words, are kept as typed.
+   * (lower-case) word; such words, dictionary words and the real words of `options.keep` are kept
+   * as typed.
    */
   correct(query: string, isKnown: (word: string) => boolean = () => false): SpelledQuery {
     const corrections: Correction[] = [];
@@ -77,7 +98,7 @@ export class Speller {
       if (decided.has(word)) {
         to = decided.get(word);
       } else {
-        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || isKnown(word);
+        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || this.keep.has(word) || isKnown(word);
         to = keep ? undefined : this.suggest(word);
         decided.set(word, to);
       }
