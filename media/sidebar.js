@@ -51,6 +51,7 @@
   const status = byId('status');
   const statusText = byId('status-text');
   const statusActions = byId('status-actions');
+  const statusAnnounce = byId('status-announce');
   const progress = byId('progress');
   const summary = byId('results-summary');
   const resultsCount = byId('results-count');
@@ -67,6 +68,9 @@
   /** the languages the dropdown offers, so a status with the same ones leaves an open dropdown alone */
   /** @type {string | undefined} */
   let shownLanguages;
+  /** the status actions shown, so that a status with the same ones leaves their buttons (and a click or the focus on one) alone */
+  /** @type {string | undefined} */
+  let shownActions;
 
   const saved = vscode.getState();
   if (isObject(saved)) {
@@ -152,16 +156,28 @@
   function showStatus(m) {
     statusText.textContent = m.text;
     status.className = `status ${m.level}`;
+    // the live region speaks when the state changes, not at each percent of an indexing run
+    if (status.dataset.kind !== m.kind) statusAnnounce.textContent = m.text;
     status.dataset.kind = m.kind;
-    statusActions.replaceChildren(
-      ...m.actions.map((a) => {
-        const button = element('vscode-button', '', a.label);
-        button.setAttribute('secondary', '');
-        button.dataset.command = a.command;
-        button.addEventListener('click', () => vscode.postMessage({ type: 'command', command: a.command }));
-        return button;
-      }),
-    );
+    // status messages come up to ten times a second while indexing: buttons rebuilt each time would
+    // lose a click that spans one and the keyboard focus on them, so they change only with the actions
+    const actionsKey = m.actions.map((a) => `${a.command}\n${a.label}`).join('\n');
+    if (actionsKey !== shownActions) {
+      shownActions = actionsKey;
+      const hadFocus = statusActions.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement).dataset.command : undefined;
+      statusActions.replaceChildren(
+        ...m.actions.map((a) => {
+          const button = element('vscode-button', '', a.label);
+          button.setAttribute('secondary', '');
+          button.dataset.command = a.command;
+          button.addEventListener('click', () => vscode.postMessage({ type: 'command', command: a.command }));
+          return button;
+        }),
+      );
+      // a button that stays (same command) keeps the focus
+      const again = hadFocus && [...statusActions.children].find((b) => /** @type {HTMLElement} */ (b).dataset.command === hadFocus);
+      if (again) /** @type {HTMLElement} */ (again).focus();
+    }
     progress.hidden = !m.indexing;
     setLanguages(m.languages, valueOf(language));
   }
@@ -193,7 +209,7 @@
    * @typedef {{ id: string, name: string, kind: string, container?: string, line: number, location: string,
    *   language: string, reason: string, preview: PreviewRow[] }} ResultView
    * @typedef {{ path: string, name: string, dir: string, items: ResultView[] }} FileGroup
-   * @typedef {{ groups: FileGroup[], partial: boolean, notice?: string, weak?: boolean, empty?: string, error?: string }} ResultList
+   * @typedef {{ groups: FileGroup[], partial: boolean, notice?: string, weak?: string, empty?: string, error?: string }} ResultList
    * @typedef {{ label: string, command: string }} StatusAction
    * @typedef {{ type: 'status', kind: string, text: string, level: string, indexing: boolean, canReindex: boolean, actions: StatusAction[], languages: string[] }
    *   | { type: 'searching' } | { type: 'relatedLoading' }
@@ -206,10 +222,14 @@
    */
   function showList(tree, notice, m, emptyText, queryText) {
     tree.replaceChildren(...m.groups.map(fileItem));
+    // vscode-tree makes its first item the Tab stop only while it has no active item, and the
+    // one it had left with the old list: without this the new list cannot be reached with Tab
+    const first = tree.firstElementChild;
+    if (first) /** @type {any} */ (first).active = true;
     if (m.error) return showNotice(notice, m.error, 'error');
     const lines = [];
     if (m.partial) lines.push('The index is still being built: results cover only the part indexed so far.');
-    if (m.weak) lines.push(`No strong match for “${queryText}”: nothing in the code uses these words, and the code below is only the nearest in meaning.`);
+    if (m.weak) lines.push(`No strong match for “${queryText}”: ${m.weak}, and the code below is only the nearest in meaning.`);
     if (m.notice) lines.push(m.notice);
     if (!m.groups.length) lines.push(emptyText);
     showNotice(notice, lines.join(' '), m.partial ? 'partial' : m.weak ? 'weak' : m.empty ? 'empty' : 'hint');
@@ -432,7 +452,7 @@
     const weak = own(data, 'weak');
     const empty = own(data, 'empty');
     if (!Array.isArray(groups) || typeof partial !== 'boolean') return undefined;
-    if (!optionalString(notice) || !optionalString(error) || !optionalString(empty) || (weak !== undefined && typeof weak !== 'boolean')) return undefined;
+    if (!optionalString(notice) || !optionalString(error) || !optionalString(empty) || !optionalString(weak)) return undefined;
     /** @type {FileGroup[]} */
     const checked = [];
     for (const g of groups) {
@@ -440,7 +460,7 @@
       if (!group) return undefined;
       checked.push(group);
     }
-    return { groups: checked, partial, notice, error, weak: weak === true, empty };
+    return { groups: checked, partial, notice, error, weak: weak || undefined, empty };
   }
 
   /**

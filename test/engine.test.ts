@@ -785,8 +785,10 @@ test('search answers say why they are empty or weak: filters named, a malformed 
     assert.equal((await engine.searchAnswer('parse config', { languages: ['java'] })).emptyBecause, 'language');
     const both = await engine.searchAnswer('parse config', { languages: ['rust'], paths: ['src/parser/**'] });
     assert.deepEqual([both.hits.length, both.emptyBecause], [0, 'filters'], 'Rust code exists and so does src/parser, but not together');
-    const unexplained = await engine.searchAnswer('zzqqxv', { paths: ['src/**'] });
-    if (!unexplained.hits.length) assert.equal(unexplained.emptyBecause, undefined, 'filters that match code do not explain an empty answer');
+    // with the model there is always a nearest piece of code: a list, and nothing to explain
+    const nearest = await engine.searchAnswer('zzqqxv', { paths: ['src/**'] });
+    assert.ok(nearest.hits.length > 0, 'hybrid search always has the nearest code');
+    assert.equal(nearest.emptyBecause, undefined);
 
     await assert.rejects(engine.searchAnswer('parse', { paths: ['[unclosed'] }), (err: unknown) => {
       assert.ok(err instanceof InvalidFilterError);
@@ -800,9 +802,19 @@ test('search answers say why they are empty or weak: filters named, a malformed 
   const strict = await open(repo, indexDir, { ranking: { weakMatchSimilarity: 1 } });
   try {
     const nonsense = await strict.engine.searchAnswer('qqxvzz flibbertigibbetqq');
-    if (nonsense.hits.length) assert.equal(nonsense.weak, true, JSON.stringify(nonsense.hits.map((h) => h.name)));
+    assert.ok(nonsense.hits.length > 0, 'hybrid search always has the nearest code');
+    assert.equal(nonsense.weak, true, JSON.stringify(nonsense.hits.map((h) => h.name)));
     assert.equal((await strict.engine.searchAnswer('parse config')).weak, undefined);
   } finally {
     await strict.engine.close();
+  }
+  // words only: a query no code contains finds nothing, and filters that match code do not explain that
+  const lexical = await open(repo, indexDir, { model: null });
+  try {
+    const unexplained = await lexical.engine.searchAnswer('zzqqxv', { paths: ['src/**'] });
+    assert.deepEqual([unexplained.hits.length, unexplained.emptyBecause, unexplained.weak], [0, undefined, undefined]);
+    assert.equal((await lexical.engine.searchAnswer('zzqqxv', { paths: ['nowhere/**'] })).emptyBecause, 'path');
+  } finally {
+    await lexical.engine.close();
   }
 });

@@ -89,6 +89,9 @@ test('palette title: the corrected query first when a word was corrected, then t
   const filtered = { text: 'parse', languages: [], paths: ['lib/**'] };
   assert.equal(resultTitle({ ...result, hits: [], emptyBecause: 'path' }, filtered), 'Code Scout — No indexed file matches the path filter “lib/**”.');
   assert.equal(resultTitle({ ...result, hits: [] }, filtered), 'Code Scout — 0 results', 'an empty answer the filters do not explain');
+  // with a filter, only the code it lets through was looked at: the words may be elsewhere
+  assert.equal(resultTitle({ ...result, weak: true }, filtered), 'Code Scout — 2 results · no strong match: nothing the filters let through uses these words');
+  assert.equal(resultTitle({ ...result, weak: true }, { text: 'parse', languages: [], paths: [] }), 'Code Scout — 2 results · no strong match: nothing in the code uses these words');
 });
 
 test('settings: globs, files.exclude patterns that are on, bounded numbers, spelling, index location', () => {

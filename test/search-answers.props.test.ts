@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isWeakMatch } from '../src/engine/search/match-strength';
-import { checkPathGlobs, InvalidFilterError, pathGlobProblem } from '../src/engine/search/filters';
+import { checkPathGlobs, InvalidFilterError, mergeEmptyBecause, pathGlobProblem, type EmptyBecause } from '../src/engine/search/filters';
 import { MAX_LINE_CHARS, previewLines, queryTerms } from '../src/engine/text/preview';
 import { DEFAULT_RANKING, rankingOptions } from '../src/engine/search/ranker';
 import { fuzzParams } from './helpers/fuzz';
@@ -73,4 +73,20 @@ test('path globs: a malformed one is named with what is wrong, a good one passes
   assert.match(pathGlobProblem('') ?? '', /is empty/);
   assert.throws(() => checkPathGlobs(['src/**', '(x']), (err: unknown) => err instanceof InvalidFilterError && err.glob === '(x');
   assert.doesNotThrow(() => checkPathGlobs(undefined));
+});
+
+test('several folders: an empty answer is explained only when every folder was emptied by a filter; different filters together are "filters"', () => {
+  assert.equal(mergeEmptyBecause(['path', 'path']), 'path');
+  assert.equal(mergeEmptyBecause(['path', 'language']), 'filters', 'one folder has no such path, the other no such language');
+  assert.equal(mergeEmptyBecause(['language', undefined]), undefined, 'a folder with nothing for another reason');
+  assert.equal(mergeEmptyBecause([]), undefined, 'no folder answered');
+  const reason = fc.constantFrom<EmptyBecause | undefined>('path', 'language', 'filters', undefined);
+  fc.assert(
+    fc.property(fc.array(reason, { maxLength: 6 }), (reasons) => {
+      const merged = mergeEmptyBecause(reasons);
+      if (reasons.length === 0 || reasons.includes(undefined)) return merged === undefined;
+      return new Set(reasons).size === 1 ? merged === reasons[0] : merged === 'filters';
+    }),
+    fuzzParams(200),
+  );
 });

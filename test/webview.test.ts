@@ -10,7 +10,7 @@ import { contentSecurityPolicy, sidebarHtml } from '../src/extension/sidebar/htm
 import { MAX_TEXT, parseWebviewMessage, resultsMessage } from '../src/extension/sidebar/messages';
 import { MAX_QUERY_CHARS } from '../src/engine/search/query';
 import { groupByFile, highlight, matchReason, queryTerms, resultView, type ResultView } from '../src/extension/sidebar/result-view';
-import { emptyText, filterProblem } from '../src/extension/sidebar/empty-states';
+import { emptyText, filterProblem, weakReason } from '../src/extension/sidebar/empty-states';
 import type { FolderHit } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
 import { runSidebar, type FakeElement } from './helpers/webview-dom';
@@ -368,7 +368,7 @@ function malformedMessages(): unknown[] {
     { type: 'results', query: 'x', groups: [{ ...FILE, dir: null, items: [GOOD_ITEM] }], partial: false },
     { type: 'results', query: 'x', groups: [{ path: 'a.py', name: 'a.py', dir: '', items: 'x' }], partial: false },
     { type: 'results', query: 'x', groups: [Object.create({ ...FILE, items: [GOOD_ITEM] })], partial: false },
-    { type: 'results', query: 'x', ...list, weak: 'yes' },
+    { type: 'results', query: 'x', ...list, weak: true },
     { type: 'results', query: 'x', ...list, empty: 5 },
     { type: 'results', query: 'x', groups: 'abc', partial: false },
     { type: 'results', query: 'x', groups: { length: 1, 0: { ...FILE, items: [GOOD_ITEM] } }, partial: false },
@@ -479,8 +479,8 @@ test('results are grouped by file, files in the order of their best result, with
 
 test('empty and weak lists say why: the filter named, filters that exclude everything, no strong match', () => {
   const page = sidebarPage();
-  page.post(resultsMessage('zzqqxv', listOf([GOOD_ITEM], { weak: true })));
-  assert.match(page.byId('results-notice').textContent, /^No strong match for “zzqqxv”/);
+  page.post(resultsMessage('zzqqxv', listOf([GOOD_ITEM], { weak: weakReason(undefined) })));
+  assert.equal(page.byId('results-notice').textContent, 'No strong match for “zzqqxv”: nothing in the code uses these words, and the code below is only the nearest in meaning.');
   assert.equal(page.byId('results-notice').className, 'notice weak');
   assert.equal(resultRows(page.byId('results')).length, 1, 'the nearest code is still shown');
   page.post(resultsMessage('parse', { groups: [], partial: false, empty: 'No indexed file matches the path filter “lib/**”.' }));
@@ -515,13 +515,71 @@ test('status actions are buttons that send their fixed command; a selected resul
   const [row] = resultRows(page.byId('results')) as FakeElement[];
   page.byId('results').dispatch('vsc-tree-select', { detail: [row] });
   assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: false }, 'a click or Enter selects the row: it opens');
+  const sentBefore = page.sent.length;
   page.byId('results').dispatch('vsc-tree-select', { detail: [page.byId('results').children[0]] });
-  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: false }, 'selecting a file row folds it and opens nothing');
+  assert.equal(page.sent.length, sentBefore, 'selecting a file row folds it and opens nothing');
   const [side, copy] = row.children.filter((c) => c.className === 'action');
   side.dispatch('click');
   assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: true });
   copy.dispatch('click');
   assert.deepEqual(page.sent.at(-1), { type: 'copy', id: 'r1' });
+});
+
+test('status messages while indexing keep the same buttons (a click in progress, the focus) and announce only a change of state', () => {
+  const page = sidebarPage();
+  const indexing = (percent: number) => ({ ...STATUS, kind: 'indexing', text: `Indexing ${percent}%.`, level: 'busy', indexing: true, actions: [{ label: 'Cancel', command: 'cancel' }] });
+  page.post({ ...STATUS, kind: 'ready', text: '31 functions indexed.', actions: [{ label: 'Reindex', command: 'reindex' }] });
+  assert.equal(page.byId('status-announce').textContent, '31 functions indexed.');
+  page.post(indexing(10));
+  const [cancel] = page.byId('status-actions').children;
+  cancel.focus();
+  assert.equal(page.byId('status-announce').textContent, 'Indexing 10%.', 'a new state is announced');
+  for (const percent of [20, 30, 40]) page.post(indexing(percent));
+  assert.equal(page.byId('status-text').textContent, 'Indexing 40%.');
+  assert.equal(page.byId('status-announce').textContent, 'Indexing 10%.', 'each percent is not announced');
+  assert.equal(page.byId('status-actions').children[0], cancel, 'the same Cancel button, not a new one each time');
+  assert.equal(page.focused(), cancel, 'the focus stays on Cancel');
+  cancel.dispatch('click');
+  assert.deepEqual(page.sent.at(-1), { type: 'command', command: 'cancel' });
+  page.post({ ...STATUS, kind: 'ready', text: '31 functions indexed.', actions: [{ label: 'Reindex', command: 'reindex' }] });
+  assert.deepEqual(page.byId('status-actions').children.map((b) => b.textContent), ['Reindex'], 'other actions rebuild the buttons');
+  assert.equal(page.byId('status-announce').textContent, '31 functions indexed.');
+});
+
+test('each new list makes its first file row the tree\'s Tab stop', () => {
+  const page = sidebarPage();
+  const other = resultView('r2', { ...SOME_HIT, path: 'src/b.py', name: 'other' }, ['abc'], undefined);
+  for (const items of [[GOOD_ITEM], [other, GOOD_ITEM], [GOOD_ITEM]]) {
+    page.post(resultsMessage('abc', listOf(items)));
+    const files = page.byId('results').children as (FakeElement & { active?: boolean })[];
+    assert.equal(files[0].active, true, `the first file row of the list of ${items.length} is active`);
+    assert.ok(files.slice(1).every((f) => !f.active), 'only the first');
+  }
+});
+
+test('keys on a result row: Ctrl+Enter opens to the side, Ctrl+C copies its location, Escape goes back to the search box; other keys are the tree\'s', () => {
+  const page = sidebarPage();
+  page.post(resultsMessage('abc', listOf([GOOD_ITEM])));
+  const [row] = resultRows(page.byId('results')) as FakeElement[];
+  const sentBefore = page.sent.length;
+  assert.equal(page.key(row, 'Enter').defaultPrevented, false, 'Enter is the tree\'s (it selects, and the select event opens)');
+  assert.equal(page.key(row, 'c').defaultPrevented, false);
+  assert.equal(page.sent.length, sentBefore, 'keys without Ctrl send nothing');
+  assert.equal(page.key(row, 'Enter', { ctrlKey: true }).defaultPrevented, true);
+  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: true });
+  page.key(row, 'c', { metaKey: true });
+  assert.deepEqual(page.sent.at(-1), { type: 'copy', id: 'r1' });
+  // a key inside the row (its action button) belongs to the row
+  const [side] = row.children.filter((c) => c.className === 'action');
+  page.key(side, 'Enter', { ctrlKey: true });
+  assert.deepEqual(page.sent.at(-1), { type: 'open', id: 'r1', side: true });
+  page.key(row, 'Escape');
+  assert.equal(page.focused(), page.byId('query'), 'Escape puts the focus in the search box');
+  const count = page.sent.length;
+  assert.equal(page.key(page.byId('path'), 'c', { ctrlKey: true }).defaultPrevented, false, 'Ctrl+C in a text field copies its text');
+  assert.equal(page.sent.length, count, 'outside a row the keys are not the sidebar\'s');
+  page.key(page.byId('path'), 'Enter');
+  assert.equal((page.sent.at(-1) as { type: string }).type, 'search', 'Enter in a search field searches');
 });
 
 test('a saved state that is not the sidebar’s own is ignored', () => {

@@ -172,8 +172,13 @@ function resultIdOf(arg: unknown): unknown {
  */
 async function reindexAndTell(controller: IndexController): Promise<void> {
   const done = controller.nextUserRefresh();
-  await controller.reindex();
-  const folders = await done;
+  try {
+    await controller.reindex();
+  } catch (err) {
+    done.cancel();
+    throw err;
+  }
+  const folders = await done.result;
   if (folders.length && folders.every((f) => f.lastRefresh && !f.lastRefresh.cancelled && f.lastRefresh.filesParsed === 0 && f.lastRefresh.filesRemoved === 0)) {
     void vscode.window.showInformationMessage('Code Scout: the index is up to date.');
   }

@@ -91,25 +91,31 @@ export class IndexController implements vscode.Disposable {
 
   /**
    * The folders' statuses once each has ended a refresh the user asked for (a Reindex), counted
-   * from now; empty when the engine fails first, or after `timeoutMs`.
+   * from now; empty when the engine fails or restarts first, on `cancel()` (the Reindex request
+   * failed), or after `timeoutMs`. Each way, its listener goes.
    */
-  nextUserRefresh(timeoutMs = 10 * 60_000): Promise<FolderStatus[]> {
+  nextUserRefresh(timeoutMs = 10 * 60_000): { result: Promise<FolderStatus[]>; cancel(): void } {
     const before = new Map([...this.statuses].map(([root, s]) => [root, s.refreshes]));
-    return new Promise((resolve) => {
-      const finish = (result: FolderStatus[]) => {
+    let finish: (result: FolderStatus[]) => void = () => {};
+    const result = new Promise<FolderStatus[]>((resolve) => {
+      finish = (folders) => {
         clearTimeout(timer);
         listener.dispose();
-        resolve(result);
+        resolve(folders);
       };
       const timer = setTimeout(() => finish([]), timeoutMs);
       const listener = this.onDidChange(() => {
         const folders = this.folders();
-        if (this.engine?.state === 'failed') return finish([]);
+        const state = this.engine?.state;
+        if (state === 'failed' || state === 'restarting') return finish([]);
         if (!folders.length) return;
+        // a restarted engine counts refreshes from 0 again: this Reindex's answer will not come
+        if (folders.some((f) => f.refreshes < (before.get(f.root) ?? 0))) return finish([]);
         const ended = folders.every((f) => f.state !== 'indexing' && f.refreshes > (before.get(f.root) ?? 0) && f.lastRefresh?.reason === 'user');
         if (ended) finish(folders);
       });
     });
+    return { result, cancel: () => finish([]) };
   }
 
   async cancel(root?: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { QueryResult } from '../protocol/protocol';
 import type { ParsedQuery } from './query-syntax';
-import { emptyText } from './sidebar/empty-states';
+import { emptyText, weakReason } from './sidebar/empty-states';
 
 /**
  * The palette search's title: the corrected query when a word was corrected (the title stays in
@@ -9,7 +9,7 @@ import { emptyText } from './sidebar/empty-states';
 export function resultTitle(result: QueryResult, query?: ParsedQuery): string {
   const empty = query && !result.hits.length ? emptyText(result.emptyBecause, query) : undefined;
   const parts = [empty ?? `${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
-  if (result.weak) parts.push('no strong match: nothing in the code uses these words');
+  if (result.weak) parts.push(`no strong match: ${weakReason(query)}`);
   if (result.searchedFor !== undefined) parts.unshift(`Showing results for “${result.searchedFor}”`);
   if (result.partial) parts.push('index still being built: partial results');
   if (result.lexicalOnly) parts.push('no embedding model: matching words only');

@@ -3,7 +3,7 @@
  * reopens and closes folder indexes as the editor's configuration changes, and fans queries
  * out over the folders.
  */
-import type { EmptyBecause } from '../engine/search/filters';
+import { mergeEmptyBecause, type EmptyBecause } from '../engine/search/filters';
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentBackend } from '../agent/backend';
 import type { StatusReport } from '../engine/engine';
@@ -106,20 +106,21 @@ export class Workspace implements AgentBackend {
     const answered: FolderStatus[] = [];
     let searchedFor: string | undefined;
     let weak = true;
-    const empty = new Set<EmptyBecause | undefined>();
+    const empty: (EmptyBecause | undefined)[] = [];
     answers.forEach((a, i) => {
       if (a.status === 'fulfilled') {
         hits.push(...a.value.hits);
         searchedFor ??= a.value.searchedFor;
         // a folder with hits that are not weak makes the whole answer strong
         if (a.value.hits.length && !a.value.weak) weak = false;
-        empty.add(a.value.emptyBecause);
+        empty.push(a.value.emptyBecause);
         answered.push(folders[i].status());
       } else {
         failures.push({ root: folders[i].root, message: (a.reason as Error).message });
       }
     });
     hits.sort((a, b) => b.score - a.score);
+    const emptyBecause = mergeEmptyBecause(empty);
     return {
       hits: hits.slice(0, p.top),
       partial: answered.some((s) => s.partial),
@@ -127,7 +128,7 @@ export class Workspace implements AgentBackend {
       failures,
       ...(kind === 'search' && searchedFor !== undefined ? { searchedFor } : {}),
       ...(kind === 'search' && weak && hits.length ? { weak: true as const } : {}),
-      ...(kind === 'search' && !hits.length && empty.size === 1 && [...empty][0] ? { emptyBecause: [...empty][0] } : {}),
+      ...(kind === 'search' && !hits.length && emptyBecause ? { emptyBecause } : {}),
     };
   }
 

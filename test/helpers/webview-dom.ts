@@ -6,7 +6,13 @@
 import { runInNewContext } from 'node:vm';
 
 export class FakeText {
+  parent: FakeElement | null = null;
   constructor(public textContent: string) {}
+}
+
+/** The page's focus: the element last focused (document.activeElement), shared by a page's elements. */
+interface FocusState {
+  active: FakeElement | null;
 }
 
 export class FakeElement {
@@ -18,10 +24,17 @@ export class FakeElement {
   slot = '';
   readonly dataset: Record<string, string> = {};
   readonly childNodes: (FakeElement | FakeText)[] = [];
+  parent: FakeElement | null = null;
+  /** set by the page that made this element */
+  focusState: FocusState = { active: null };
   private readonly attributes = new Map<string, string>();
   private readonly listeners = new Map<string, ((event: unknown) => void)[]>();
 
   constructor(readonly tagName: string) {}
+
+  get firstElementChild(): FakeElement | null {
+    return this.children[0] ?? null;
+  }
 
   get children(): FakeElement[] {
     return this.childNodes.filter((n): n is FakeElement => n instanceof FakeElement);
@@ -32,16 +45,30 @@ export class FakeElement {
   }
 
   set textContent(text: string) {
-    this.childNodes.splice(0, this.childNodes.length, ...(text ? [new FakeText(text)] : []));
+    this.replaceChildren(...(text ? [text] : []));
   }
 
   append(...nodes: (FakeElement | FakeText | string)[]): void {
-    this.childNodes.push(...nodes.map((n) => (typeof n === 'string' ? new FakeText(n) : n)));
+    for (const n of nodes) {
+      const node = typeof n === 'string' ? new FakeText(n) : n;
+      node.parent = this;
+      this.childNodes.push(node);
+    }
   }
 
+  /** Removes the children (a focused one takes the focus with it, to the body, as in a browser) and appends `nodes`. */
   replaceChildren(...nodes: (FakeElement | FakeText | string)[]): void {
+    const focused = this.focusState.active;
+    if (focused && this.childNodes.some((c) => c instanceof FakeElement && c.contains(focused))) this.focusState.active = null;
+    for (const n of this.childNodes) n.parent = null;
     this.childNodes.length = 0;
     this.append(...nodes);
+  }
+
+  /** Whether `node` is this element or inside it. */
+  contains(node: unknown): boolean {
+    for (let n = node instanceof FakeElement || node instanceof FakeText ? node : null; n; n = n.parent) if (n === this) return true;
+    return false;
   }
 
   setAttribute(name: string, value: string): void {
@@ -66,9 +93,13 @@ export class FakeElement {
     for (const listener of this.listeners.get(type) ?? []) listener(event);
   }
 
-  focus(): void {}
+  focus(): void {
+    this.focusState.active = this;
+  }
 
-  closest(): null {
+  /** `tag` selectors only (what the script asks for): this element or its nearest ancestor with that tag. */
+  closest(selector: string): FakeElement | null {
+    for (let n: FakeElement | null = this; n; n = n.parent) if (n.tagName === selector.toUpperCase()) return n;
     return null;
   }
 
@@ -92,15 +123,25 @@ export interface SidebarPage {
   post(message: unknown): void;
   /** what the script logged with console.warn or console.error */
   warnings: unknown[][];
+  /** the element that has the focus (document.activeElement), or null for the body */
+  focused(): FakeElement | null;
+  /** a keydown on `target`, through the document's listeners (capture phase, as the script listens), then the target's own */
+  key(target: FakeElement, key: string, modifiers?: { ctrlKey?: boolean; metaKey?: boolean; shiftKey?: boolean }): { defaultPrevented: boolean };
 }
 
 /** Runs `script` against the elements with an id in `html` (with their class and hidden attribute), with `savedState` as the webview's saved state. */
 export function runSidebar(html: string, script: string, savedState?: unknown): SidebarPage {
   const elements = new Map<string, FakeElement>();
+  const focusState: FocusState = { active: null };
+  const make = (tag: string) => {
+    const element = new FakeElement(tag.toUpperCase());
+    element.focusState = focusState;
+    return element;
+  };
   for (const [tag, name, attributes] of html.matchAll(/<([a-z0-9-]+)\b([^>]*)>/g)) {
     const id = /\sid="([^"]+)"/.exec(attributes)?.[1];
     if (!id) continue;
-    const element = new FakeElement(name.toUpperCase());
+    const element = make(name);
     element.className = /\sclass="([^"]*)"/.exec(attributes)?.[1] ?? '';
     element.hidden = /\shidden[\s>]/.test(tag);
     elements.set(id, element);
@@ -108,17 +149,24 @@ export function runSidebar(html: string, script: string, savedState?: unknown): 
   const windowListeners: ((event: { data: unknown }) => void)[] = [];
   const sent: unknown[] = [];
   const warnings: unknown[][] = [];
+  const documentListeners: ((event: unknown) => void)[] = [];
   const document = {
     getElementById: (id: string) => elements.get(id) ?? null,
-    createElement: (tag: string) => new FakeElement(tag.toUpperCase()),
+    createElement: make,
     createTextNode: (text: string) => new FakeText(text),
     querySelectorAll: (selector: string) => [...elements.values()].flatMap((e) => e.querySelectorAll(selector)),
-    addEventListener: () => undefined,
+    addEventListener: (type: string, listener: (event: unknown) => void) => type === 'keydown' && documentListeners.push(listener),
+    get activeElement() {
+      return focusState.active;
+    },
   };
   runInNewContext(script, {
     acquireVsCodeApi: () => ({ getState: () => savedState, setState: () => undefined, postMessage: (m: unknown) => sent.push(JSON.parse(JSON.stringify(m))) }),
     document,
-    window: { addEventListener: (type: string, listener: (event: { data: unknown }) => void) => type === 'message' && windowListeners.push(listener) },
+    window: {
+      addEventListener: (type: string, listener: (event: { data: unknown }) => void) => type === 'message' && windowListeners.push(listener),
+      getSelection: () => '',
+    },
     HTMLElement: FakeElement,
     console: { warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) },
     setTimeout,
@@ -133,5 +181,28 @@ export function runSidebar(html: string, script: string, savedState?: unknown): 
     sent,
     warnings,
     post: (message) => windowListeners.forEach((l) => l({ data: message })),
+    focused: () => focusState.active,
+    key(target, key, modifiers = {}) {
+      let stopped = false;
+      const event = {
+        type: 'keydown',
+        key,
+        target,
+        ctrlKey: false,
+        metaKey: false,
+        shiftKey: false,
+        ...modifiers,
+        defaultPrevented: false,
+        preventDefault() {
+          event.defaultPrevented = true;
+        },
+        stopPropagation() {
+          stopped = true;
+        },
+      };
+      for (const listener of documentListeners) listener(event);
+      if (!stopped) target.dispatch('keydown', event);
+      return { defaultPrevented: event.defaultPrevented };
+    },
   };
 }

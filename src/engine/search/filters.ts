@@ -66,3 +66,19 @@ export function checkPathGlobs(globs: readonly string[] | undefined): void {
 
 /** Why a filtered search found nothing: the path filter matches no indexed file, no indexed code is in the languages asked for, or only the two together exclude everything. */
 export type EmptyBecause = 'path' | 'language' | 'filters';
+
+/**
+ * Why a search over several folders found nothing, from each folder's reason: the one reason when
+ * they agree; 'filters' when each folder was emptied by a filter but not the same one (together
+ * the filters exclude everything); undefined when any folder had nothing for another reason.
+ */
+export function mergeEmptyBecause(reasons: Iterable<EmptyBecause | undefined>): EmptyBecause | undefined {
+  let merged: EmptyBecause | undefined;
+  let any = false;
+  for (const reason of reasons) {
+    if (reason === undefined) return undefined;
+    merged = !any || merged === reason ? reason : 'filters';
+    any = true;
+  }
+  return merged;
+}

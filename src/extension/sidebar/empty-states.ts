@@ -36,3 +36,14 @@ export function emptyText(because: EmptyBecause | undefined, query: ParsedQuery)
   }
 }
 
+
+/**
+ * Why a list is no strong match (QueryResult.weak): no query word in the code the search looked
+ * at. With a path or language filter that is only the code the filters let through: the words
+ * may well be elsewhere.
+ */
+export function weakReason(query: ParsedQuery | undefined): string {
+  return query && (query.paths.length || query.languages.length)
+    ? 'nothing the filters let through uses these words'
+    : 'nothing in the code uses these words';
+}

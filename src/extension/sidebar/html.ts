@@ -49,10 +49,11 @@ export function sidebarHtml(a: SidebarAssets): string {
     <vscode-textfield id="path" placeholder="Path glob, e.g. src/**" aria-label="Path filter" title="Path filter: a glob relative to the folder" autocomplete="off" spellcheck="false"></vscode-textfield>
   </div>
 </form>
-<div id="status" class="status" role="status" aria-live="polite">
+<div id="status" class="status">
   <span id="status-text"></span>
   <span id="status-actions" class="actions"></span>
 </div>
+<div id="status-announce" class="visually-hidden" role="status" aria-live="polite"></div>
 <vscode-progress-bar id="progress" aria-label="Indexing" hidden></vscode-progress-bar>
 <section id="results-section" aria-label="Search results">
   <div id="results-summary" class="summary" hidden>

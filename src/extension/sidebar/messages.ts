@@ -27,8 +27,8 @@ export interface ResultList {
   partial: boolean;
   /** a one-line notice above the list (lexical-only mode, a folder that could not answer) */
   notice?: string;
-  /** none of the results is a strong match (QueryResult.weak): said above them */
-  weak?: boolean;
+  /** none of the results is a strong match (QueryResult.weak): why, said above them (empty-states.ts weakReason) */
+  weak?: string;
   /** what an empty list says, when the host knows why it is empty (filters, an invalid filter) */
   empty?: string;
   error?: string;

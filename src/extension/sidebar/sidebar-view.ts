@@ -14,7 +14,7 @@ import { statusView } from '../status-view';
 import { sidebarHtml } from './html';
 import { parseWebviewMessage, resultsMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
 import { groupByFile, queryTerms, resultView, shownPath } from './result-view';
-import { emptyText, filterProblem } from './empty-states';
+import { emptyText, filterProblem, weakReason } from './empty-states';
 import type { StatusCommand } from '../status-view';
 
 /** Lines of code shown per result. */
@@ -80,7 +80,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     });
     webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
-      if (message) void this.handle(message);
+      if (message) this.handle(message).catch((err: Error) => this.output.error(`sidebar: ${message.type} failed: ${err.message}`));
       else this.output.warn('The sidebar sent a message that is not valid; it was ignored.');
     });
     view.onDidChangeVisibility(() => this.visibilityEmitter.fire(view.visible));
@@ -93,7 +93,10 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** Shows a result list (from the palette search or Find Similar) and reveals the sidebar. */
   showResults(query: string, result: QueryResult): void {
-    const list = this.resultList(result.hits, queryTerms(result.searchedFor ?? query), result);
+    // a sidebar search still in flight must not replace this list when it answers
+    ++this.searchSequence;
+    const parsed = parseQuery(query);
+    const list = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, parsed);
     this.lastResults = resultsMessage(query, list, result.searchedFor, true);
     this.post(this.lastResults);
     this.reveal();
@@ -223,7 +226,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       groups: groupByFile(items),
       partial: result.partial,
       ...(notices.length ? { notice: notices.join(' ') } : {}),
-      ...(result.weak ? { weak: true } : {}),
+      ...(result.weak ? { weak: weakReason(query) } : {}),
       ...(empty ? { empty } : {}),
     };
   }
