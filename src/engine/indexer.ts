@@ -16,7 +16,7 @@ import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
-import { readSourceFile } from './files/text-files';
+import { CONTENT_RULES_VERSION, readSourceFile } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
@@ -120,7 +120,9 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   progress({ phase: 'scan', done: 0, total: 0 });
   // a few changed paths of an index that holds the rest: look at those paths only, when that says what a scan would
   // (not when the last scan followed a link: a changed file may be indexed under the link's path)
-  const few = ctx.paths !== undefined && state.saved && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
+  // files recorded under other content rules (text-files.ts CONTENT_RULES_VERSION) are all read again, once
+  const reread = state.contentRules !== CONTENT_RULES_VERSION;
+  const few = ctx.paths !== undefined && state.saved && !reread && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
   const scan = few ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
   if (('complete' in scan && !scan.complete) || signal?.cancelled) {
     // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
@@ -157,7 +159,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   const todo = scan.files.filter((f) => {
     const known = catalog.files.get(f.path);
-    return !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
+    return reread || !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
   });
 
   /** started on the first file that needs parsing; shared by the batches parsed at the same time */
@@ -273,6 +275,11 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
   t = spent('index', t);
   summary.cancelled = !!signal?.cancelled;
+  if (reread && !summary.cancelled) {
+    // every file was read under the current rules: the next commit records them (as a new generation)
+    state.contentRules = CONTENT_RULES_VERSION;
+    dirty = true;
+  }
   if (dirty || !state.saved) {
     progress({ phase: 'write', done: todo.length, total: todo.length });
     await ctx.storage.save(state);

@@ -37,6 +37,15 @@ export function isIndexableName(fileName: string): boolean {
 export type ReadResult = { text: string } | { skip: SkipReason; detail?: string };
 
 /**
+ * The version of the rules {@link readSourceFile} decides by (which contents are binary, not
+ * UTF-8, generated or minified). An index records the version its files were read under; an
+ * index read under other rules has every file read again once (workspace-store.ts,
+ * indexer.ts), so a changed rule reaches files that have not changed since. Raise it with any
+ * change to those decisions. 1: before it was recorded; 2: generated files only by header banners.
+ */
+export const CONTENT_RULES_VERSION = 2;
+
+/**
  * Reads a file and decides whether its content is indexable text. Only a regular file is opened:
  * a FIFO or device put in its place since the scan is skipped as 'special', never read.
  * Order matters: binary (NUL bytes) before encoding, encoding before the text heuristics.

@@ -38,6 +38,7 @@ import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFES
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
+import { CONTENT_RULES_VERSION } from '../files/text-files';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type GraphDigest, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import { ownFields } from '../own-fields';
 
@@ -64,6 +65,8 @@ interface IndexMeta {
   chunks: number;
   /** whether a change log extends this generation (absent: written before change logs, or none started) */
   changeLog?: boolean;
+  /** the rules the files were read under (text-files.ts CONTENT_RULES_VERSION; absent: 1) */
+  contentRules?: number;
 }
 
 function isIndexMeta(meta: unknown): meta is IndexMeta {
@@ -72,7 +75,8 @@ function isIndexMeta(meta: unknown): meta is IndexMeta {
     typeof m === 'object' && m !== null && typeof m.root === 'string' &&
     (m.modelId === null || typeof m.modelId === 'string') &&
     Number.isInteger(m.dimension) && Number.isInteger(m.chunks) &&
-    (m.changeLog === undefined || typeof m.changeLog === 'boolean')
+    (m.changeLog === undefined || typeof m.changeLog === 'boolean') &&
+    (m.contentRules === undefined || (Number.isInteger(m.contentRules) && m.contentRules >= 1))
   );
 }
 
@@ -94,6 +98,12 @@ export interface LoadedIndex {
   /** false until the current state has been committed once */
   saved: boolean;
   /**
+   * The rules every file's record was decided under (text-files.ts CONTENT_RULES_VERSION). When
+   * older than the current rules, the next refresh reads every file again, and then records the
+   * current version.
+   */
+  contentRules: number;
+  /**
    * The committed generation and its change log, when the next save may append to the log;
    * undefined when it must write a new generation (a new or adapted index, a rebuilt vector graph).
    */
@@ -114,6 +124,8 @@ export interface CommittedBase {
   read?: Pick<ChangeLogContents, 'end' | 'bytes'>;
   /** the chunks the log's records hold */
   logChunks: number;
+  /** the content rules the generation's manifest records: a state under other rules is committed as a new generation */
+  contentRules: number;
 }
 
 type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
@@ -253,11 +265,12 @@ export class IndexStorage {
       dimension: this.embedder?.dimension ?? 0,
       chunks: catalog.chunks.size,
       changeLog: true,
+      contentRules: state.contentRules,
     };
     state.saved = false;
     try {
       state.embeddingCache?.flush();
-      if (this.appendChange(state, meta.modelId)) {
+      if (this.appendChange(state, meta.modelId, meta.contentRules!)) {
         state.catalog.markCommitted();
         state.saved = true;
         return;
@@ -287,7 +300,7 @@ export class IndexStorage {
     state.catalog.markCommitted();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
-    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0 };
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules };
   }
 
   /**
@@ -296,9 +309,9 @@ export class IndexStorage {
    * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
    * must be written instead.
    */
-  private appendChange(state: LoadedIndex, modelId: string | null): boolean {
+  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number): boolean {
     const base = state.committed;
-    if (base?.log === undefined || base.modelId !== modelId) return false;
+    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules) return false;
     const { catalog, lexical, vectors } = state;
     const uncommitted = catalog.uncommitted();
     const files: FileChange[] = [];
@@ -522,14 +535,18 @@ export class IndexStorage {
     }
     catalog.markCommitted();
     checkCounts();
-    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks };
+    const contentRules = meta.contentRules ?? 1;
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules };
+    if (contentRules !== CONTENT_RULES_VERSION) {
+      log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
+    }
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
       // files in an older format (read as they are), or a graph built or dropped on loading: the next refresh writes them as they are now
       if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one`);
-      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined };
+      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules };
     }
-    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed };
+    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules };
   }
 
   /**
@@ -585,6 +602,7 @@ export class IndexStorage {
       vectors: this.embedder ? new VectorIndex(this.vectorOptions(this.embedder)) : undefined,
       updatedAt: null,
       saved: false,
+      contentRules: CONTENT_RULES_VERSION,
     };
   }
 }

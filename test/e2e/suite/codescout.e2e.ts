@@ -354,11 +354,16 @@ test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, 
   await workbench.update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Global);
   try {
     const mark = await waitUntil('the sidebar in the high-contrast theme', 15_000, async () => {
-      const m = await ui.evaluate<{ body: string; style: string; width: string; color: string } | null>('webview', SIDEBAR.result, `(() => {
+      const m = await ui.evaluate<{ body: string; style: string; width: string; color: string; badge: { style: string; width: string; color: string; radius: string } | null } | null>('webview', SIDEBAR.result, `(() => {
         const mark = document.querySelector('#results mark');
         if (!mark) return null;
         const cs = getComputedStyle(mark);
-        return { body: document.body.className, style: cs.borderTopStyle, width: cs.borderTopWidth, color: cs.borderTopColor };
+        const badge = document.querySelector('#results vscode-badge');
+        const bs = badge && getComputedStyle(badge);
+        return {
+          body: document.body.className, style: cs.borderTopStyle, width: cs.borderTopWidth, color: cs.borderTopColor,
+          badge: bs && { style: bs.borderTopStyle, width: bs.borderTopWidth, color: bs.borderTopColor, radius: bs.borderTopLeftRadius },
+        };
       })()`);
       return m && /vscode-high-contrast/.test(m.body) ? m : undefined;
     });
@@ -366,6 +371,10 @@ test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, 
     assert.equal(mark.style, 'dashed', `a highlighted query word has no border in high contrast: ${JSON.stringify(mark)}`);
     assert.equal(mark.width, '1px');
     assert.doesNotMatch(mark.color, /^rgba\(0, 0, 0, 0\)$|transparent/, `the border is invisible: ${mark.color}`);
+    // the file's count badge keeps its shape: an outline, where the theme drops its background
+    assert.ok(mark.badge, 'no count badge in the results');
+    assert.deepEqual([mark.badge.style, mark.badge.width], ['solid', '1px'], `the count badge has no border in high contrast: ${JSON.stringify(mark.badge)}`);
+    assert.doesNotMatch(mark.badge.color, /^rgba\(0, 0, 0, 0\)$|transparent/, `the badge's border is invisible: ${mark.badge.color}`);
   } finally {
     await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
   }
