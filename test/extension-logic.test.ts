@@ -601,7 +601,8 @@ test('log channel: the engine\'s stderr becomes whole lines, however its chunks 
   assert.equal(lines.end(), 'fourth', 'the unfinished last line, when the stream ends');
   assert.equal(lines.end(), undefined);
   const flood = new LineSplitter();
-  const parts = flood.push('y'.repeat(MAX_PENDING_LINE + 1));
-  assert.equal(parts.length, 1, 'a line that never ends is passed on rather than held without bound');
-  assert.equal(flood.end(), undefined);
+  const parts = flood.push('y'.repeat(3 * MAX_PENDING_LINE + 5));
+  assert.deepEqual(parts.map((p) => p.length), [MAX_PENDING_LINE, MAX_PENDING_LINE, MAX_PENDING_LINE], 'a line that never ends is passed on in parts rather than held without bound');
+  assert.deepEqual(flood.push('yy\nnext'), ['yyyyyyy'], 'the rest waits for its end');
+  assert.equal(flood.end(), 'next');
 });

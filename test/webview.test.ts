@@ -541,6 +541,11 @@ test('status messages while indexing keep the same buttons (a click in progress,
   assert.equal(page.focused(), cancel, 'the focus stays on Cancel');
   cancel.dispatch('click');
   assert.deepEqual(page.sent.at(-1), { type: 'command', command: 'cancel' });
+  // other actions beside it: the buttons are new, and the focus moves to the new Cancel
+  page.post({ ...indexing(50), actions: [{ label: 'Cancel', command: 'cancel' }, { label: 'Show Log', command: 'showLog' }] });
+  const [newCancel] = page.byId('status-actions').children;
+  assert.notEqual(newCancel, cancel);
+  assert.equal(page.focused(), newCancel, 'the focus follows its command to the new button');
   page.post({ ...STATUS, kind: 'ready', text: '31 functions indexed.', actions: [{ label: 'Reindex', command: 'reindex' }] });
   assert.deepEqual(page.byId('status-actions').children.map((b) => b.textContent), ['Reindex'], 'other actions rebuild the buttons');
   assert.equal(page.byId('status-announce').textContent, '31 functions indexed.');

@@ -29,12 +29,17 @@ export class EngineUnavailableError extends Error {
 
 /** How long a shutting-down engine may take to save its indexes before it is killed. */
 const SHUTDOWN_GRACE_MS = 3000;
+/** How many of the engine's last stderr lines an unexpected exit repeats at error, and how much of each. */
+const STDERR_TAIL_LINES = 10;
+const MAX_TAIL_LINE_CHARS = 500;
 
 export class EngineClient implements vscode.Disposable {
   private child: ChildProcess | undefined;
   private connection: MessageConnection | undefined;
   private ready: Promise<MessageConnection> | undefined;
   private startedAt = 0;
+  /** the running process's last stderr lines (STDERR_TAIL_LINES) */
+  private stderrTail: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly policy = new RestartPolicy();
@@ -137,12 +142,19 @@ export class EngineClient implements vscode.Disposable {
     this.startedAt = Date.now();
     // what the process prints (a worker's message, a failure's stack) is unexpected there: warnings, a line each
     const stderr = new LineSplitter();
+    // the last lines are said again at error when the process dies: the cause of a crash is there
+    const tail: string[] = (this.stderrTail = []);
+    const printed = (line: string) => {
+      this.output.warn(`engine: ${line}`);
+      tail.push(line.length > MAX_TAIL_LINE_CHARS ? `${line.slice(0, MAX_TAIL_LINE_CHARS)}…` : line);
+      if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    };
     child.stderr!
       .setEncoding('utf8')
-      .on('data', (text: string) => stderr.push(text).forEach((line) => this.output.warn(`engine: ${line}`)))
+      .on('data', (text: string) => stderr.push(text).forEach(printed))
       .on('end', () => {
         const rest = stderr.end();
-        if (rest !== undefined) this.output.warn(`engine: ${rest}`);
+        if (rest !== undefined) printed(rest);
       });
     child.on('error', (err) => this.output.error(`engine process error: ${err.message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
@@ -179,7 +191,8 @@ export class EngineClient implements vscode.Disposable {
     this.child = undefined;
     if (this.disposed) return;
     this.lastError = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    this.output.error(`The Code Scout engine ${this.lastError}.`);
+    const tail = this.stderrTail.length ? ` Its last output:\n${this.stderrTail.join('\n')}` : '';
+    this.output.error(`The Code Scout engine ${this.lastError}.${tail}`);
     const delay = this.policy.onCrash(Date.now() - this.startedAt);
     if (delay === undefined) {
       this.output.error(`The Code Scout engine stopped ${this.policy.streak} times in a row; it stays stopped until "Code Scout: Restart Engine".`);

@@ -171,14 +171,7 @@ function resultIdOf(arg: unknown): unknown {
  * date" rather than nothing (the status bar and sidebar say it too, from the folders' last refresh).
  */
 async function reindexAndTell(controller: IndexController): Promise<void> {
-  const done = controller.nextUserRefresh();
-  try {
-    await controller.reindex();
-  } catch (err) {
-    done.cancel();
-    throw err;
-  }
-  const folders = await done.result;
+  const folders = await controller.reindexAndWait();
   if (folders.length && folders.every((f) => f.lastRefresh && !f.lastRefresh.cancelled && f.lastRefresh.filesParsed === 0 && f.lastRefresh.filesRemoved === 0)) {
     void vscode.window.showInformationMessage('Code Scout: the index is up to date.');
   }

@@ -90,6 +90,25 @@ export class IndexController implements vscode.Disposable {
   }
 
   /**
+   * Reindexes, and answers the folders' statuses once each has ended that refresh (as
+   * {@link nextUserRefresh}). The wait starts once the engine runs: a process started for this
+   * Reindex counts its refreshes from zero, not from where a stopped one left off.
+   */
+  async reindexAndWait(root?: string): Promise<FolderStatus[]> {
+    const engine = this.engine!;
+    await engine.start();
+    this.indexedThisSession = true;
+    const done = this.nextUserRefresh();
+    try {
+      await engine.request(Reindex, { root });
+    } catch (err) {
+      done.cancel();
+      throw err;
+    }
+    return done.result;
+  }
+
+  /**
    * The folders' statuses once each has ended a refresh the user asked for (a Reindex), counted
    * from now; empty when the engine fails or restarts first, on `cancel()` (the Reindex request
    * failed), or after `timeoutMs`. Each way, its listener goes.

@@ -184,9 +184,10 @@ export class LineSplitter {
   push(chunk: string): string[] {
     const parts = (this.pending + chunk).split(/\r?\n/);
     this.pending = parts.pop()!;
-    if (this.pending.length > MAX_PENDING_LINE) {
-      parts.push(this.pending);
-      this.pending = '';
+    // a line that does not end is passed on in parts of MAX_PENDING_LINE, the rest held back
+    while (this.pending.length > MAX_PENDING_LINE) {
+      parts.push(this.pending.slice(0, MAX_PENDING_LINE));
+      this.pending = this.pending.slice(MAX_PENDING_LINE);
     }
     return parts.filter((line) => line.trim() !== '');
   }

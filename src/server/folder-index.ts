@@ -353,12 +353,13 @@ export class FolderIndex {
   }
 
   /**
-   * What the refresh did (at info when it changed the index or the user asked for it), the skip
-   * counts (at info when they changed or the user asked), and at trace each skipped path.
+   * What the refresh did (at info for one the editor or the user started; for one after saved
+   * files at debug, since each save makes one, unless files left the index), the skip counts (at
+   * info when they changed or the user asked), and at trace each skipped path.
    */
   private logRefresh(reason: RefreshReason, summary: IndexSummary, routine: LogLevel): void {
-    const changed = summary.filesParsed > 0 || summary.filesRemoved > 0;
-    this.events.log(refreshFinishedLine(this.name, reason, summary), changed || summary.cancelled ? 'info' : routine);
+    const level: LogLevel = reason === 'changes' ? (summary.filesRemoved > 0 ? 'info' : 'debug') : routine;
+    this.events.log(refreshFinishedLine(this.name, reason, summary), level);
     if (summary.cancelled) return; // a stopped refresh's skips are those of the last complete one
     const skips = skipSummaryLine(this.name, summary.skipped);
     this.events.log(skips, skips !== this.lastSkipSummary ? 'info' : routine);

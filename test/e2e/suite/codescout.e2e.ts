@@ -418,6 +418,10 @@ test('sidebar keyboard: Down from the search box into the results, Ctrl+Enter op
     await vscode.commands.executeCommand('codescout.sidebar.focus');
     await ui.evaluate('webview', SIDEBAR.query, `document.querySelector('#results .result').focus()`);
   };
+  // after many lists, the tree still has a Tab stop, and it is this list's first file row
+  const tabStops = await ui.evaluate<number[]>('webview', SIDEBAR.query, `[...document.querySelectorAll('#results vscode-tree-item')].map((i) => i.tabIndex)`);
+  assert.equal(tabStops[0], 0, `the first file row is not a Tab stop: ${JSON.stringify(tabStops.slice(0, 8))}`);
+  assert.equal(tabStops.filter((t) => t === 0).length, 1, `one Tab stop in the tree: ${JSON.stringify(tabStops.slice(0, 8))}`);
   await ui.press('ArrowDown'); // the search box's own key: to the first file row
   assert.equal(await focused(), 'file');
   await ui.press('ArrowDown'); // the tree's: to the file's first result
