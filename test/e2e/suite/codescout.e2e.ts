@@ -328,12 +328,31 @@ const LAYOUT = `(() => {
     results: document.querySelectorAll('#results .result').length,
     cutWithoutEllipsis: cut.filter((e) => getComputedStyle(e).textOverflow !== 'ellipsis').length,
     rowsWithoutTitle: [...document.querySelectorAll('#results .result')].filter((r) => !r.title).length,
+    // previews: line-numbered lines under each result, none the same line shown twice
+    previewLines: [...document.querySelectorAll('#results .result')].map((r) => r.querySelectorAll('.preview .line').length),
+    repeatedLines: [...document.querySelectorAll('#results .result')].filter((r) => {
+      const texts = [...r.querySelectorAll('.preview .code')].map((c) => c.textContent.trim()).filter((t) => t.length > 2);
+      return new Set(texts).size < texts.length;
+    }).length,
+    marks: document.querySelectorAll('#results .preview mark').length,
+    // the language picker's label: cut with an ellipsis when narrow, never clipped ("All language")
+    picker: (() => {
+      const text = document.getElementById('language')?.shadowRoot?.querySelector('.select-face .text');
+      if (!text) return 'missing';
+      const cut = text.scrollWidth > text.clientWidth + 1;
+      return cut && getComputedStyle(text).textOverflow !== 'ellipsis' ? 'clipped' : cut ? 'ellipsis' : 'whole';
+    })(),
+    // the old "words + meaning" badge on each result is gone
+    matchBadges: [...document.querySelectorAll('#results .result')].filter((r) => /words \+ meaning|words only|meaning only/.test(r.textContent)).length,
   };
 })()`;
 
 test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, visible marks in a high-contrast theme', async () => {
   await sidebarSearch('checksum of a file', 'compute_file_checksum');
-  type Layout = { width: number; pageOverflow: number; listOverflow: number; files: number; results: number; cutWithoutEllipsis: number; rowsWithoutTitle: number };
+  type Layout = {
+    width: number; pageOverflow: number; listOverflow: number; files: number; results: number; cutWithoutEllipsis: number; rowsWithoutTitle: number;
+    previewLines: number[]; repeatedLines: number; marks: number; matchBadges: number; picker: string;
+  };
   for (const width of [300, 180]) {
     const reached = await ui.resizeSidebar(width);
     const layout = await waitUntil(`the sidebar laid out at ${width} px`, 10_000, async () => {
@@ -347,6 +366,12 @@ test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, 
     assert.equal(layout.listOverflow, 0, `the result list scrolls sideways at ${width} px`);
     assert.equal(layout.cutWithoutEllipsis, 0, 'text cut without an ellipsis');
     assert.equal(layout.rowsWithoutTitle, 0, 'a result row without its full text in a tooltip');
+    assert.ok(layout.previewLines.every((n) => n >= 1 && n <= 3), `each result previews one to three lines: ${JSON.stringify(layout.previewLines)}`);
+    assert.ok(layout.previewLines.some((n) => n > 1), `multi-line previews: ${JSON.stringify(layout.previewLines)}`);
+    assert.equal(layout.repeatedLines, 0, 'a preview shows the same line twice');
+    assert.ok(layout.marks > 0, 'the query\'s words are marked in the previews');
+    assert.equal(layout.matchBadges, 0, 'a result still carries a match-kind badge');
+    assert.ok(['whole', 'ellipsis'].includes(layout.picker), `the language picker's label is ${layout.picker}`);
   }
   await ui.resizeSidebar(300);
 
