@@ -144,6 +144,10 @@ test('status bar: indexing with %, ready with the number of functions, stale, er
   assert.match(ready.tooltip, /app: ready, 1,204 functions in 310 files/);
 
   assert.equal(statusView(ws([folder({ state: 'stale', refreshes: 0 })])).level, 'warning');
+  // a stale folder whose asked-for Reindex has not begun yet is about to be indexed: not a warning for that instant
+  const asked = statusView(ws([folder({ state: 'stale', refreshes: 0 })], 'running', { reindexPending: true }));
+  assert.deepEqual([asked.kind, asked.text, asked.level, asked.indexing, asked.canReindex], ['indexing', '$(sync~spin) Code Scout: indexing 0%', 'busy', true, false]);
+  assert.equal(statusView(ws([folder({ state: 'error', lastError: 'x' })], 'running', { reindexPending: true })).kind, 'error', 'an error still shows');
   assert.match(folderLine(folder({ state: 'stale', refreshes: 0 })), /not indexed this session/);
   assert.match(folderLine(folder({ state: 'stale', refreshes: 2 })), /indexing was cancelled/);
   const error = statusView(ws([folder(), folder({ state: 'error', lastError: 'disk full' })]));

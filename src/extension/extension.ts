@@ -65,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusDocument = new StatusDocument(client, controller);
   const watcher = new FileWatcher(controller, client);
   const definitions = new DefinitionCache(client, controller, HOVER_LINKS);
+  const statusBar = new StatusBar(controller, client);
   const reconfigure = () =>
     controller.reconfigure().catch((err: Error) => output.error(`applying the settings failed: ${err.message}`));
   /** Runs a command, reporting its failure once instead of leaving a rejected promise. */
@@ -86,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusDocument,
     watcher,
     definitions,
-    new StatusBar(controller, client),
+    statusBar,
     new IndexingProgress(controller),
     vscode.window.registerWebviewViewProvider(SidebarView.viewId, sidebar),
     vscode.languages.registerHoverProvider({ scheme: 'file' }, new RelatedHoverProvider(client, controller, definitions, metrics)),
@@ -110,7 +111,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (at) return openLocation(at);
       void vscode.window.showWarningMessage('Code Scout: the link does not name a place to open.');
     }),
-    command('codescout.internal.state', () => internalState(client, controller, metrics, agent, output)),
+    command('codescout.internal.state', () => internalState(client, controller, metrics, agent, output, statusBar)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watcher.sync();
       reconfigure();

@@ -23,6 +23,7 @@ export interface FolderLocation {
 export class IndexController implements vscode.Disposable {
   private readonly statuses = new Map<string, FolderStatus>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private reindexPending = false;
   /** fires when any folder's status changes */
   readonly onDidChange = this.changeEmitter.event;
   private settings: EditorSettings = editorSettings(vscode.workspace.getConfiguration('codescout'));
@@ -72,6 +73,8 @@ export class IndexController implements vscode.Disposable {
    */
   async reconfigure(): Promise<void> {
     this.settings = editorSettings(vscode.workspace.getConfiguration('codescout'));
+    // the folders and indexOnOpen are part of every status view: a folder added with nothing started still changes them
+    this.changeEmitter.fire();
     if (!this.engine) return;
     if (this.engine.state === 'stopped') {
       if (this.settings.indexOnOpen && localFolders().length) await this.engine.start();
@@ -82,13 +85,6 @@ export class IndexController implements vscode.Disposable {
     this.replaceAll(statuses);
   }
 
-  async reindex(root?: string): Promise<void> {
-    const engine = this.engine!;
-    await engine.start(); // configured as before: a first start does not index twice
-    this.indexedThisSession = true;
-    await engine.request(Reindex, { root });
-  }
-
   /**
    * Reindexes, and answers the folders' statuses once each has ended that refresh (as
    * {@link nextUserRefresh}). The wait starts once the engine runs: a process started for this
@@ -96,16 +92,30 @@ export class IndexController implements vscode.Disposable {
    */
   async reindexAndWait(root?: string): Promise<FolderStatus[]> {
     const engine = this.engine!;
-    await engine.start();
-    this.indexedThisSession = true;
-    const done = this.nextUserRefresh();
+    this.setReindexPending(true);
+    let done: ReturnType<IndexController['nextUserRefresh']> | undefined;
     try {
+      await engine.start();
+      this.indexedThisSession = true;
+      done = this.nextUserRefresh();
       await engine.request(Reindex, { root });
     } catch (err) {
-      done.cancel();
+      done?.cancel();
+      this.setReindexPending(false);
       throw err;
     }
-    return done.result;
+    try {
+      return await done.result;
+    } finally {
+      this.setReindexPending(false); // begun and ended, or the engine failed first, or it timed out
+    }
+  }
+
+  /** A Reindex asked for and not begun (WorkspaceState.reindexPending); it ends when a folder starts indexing. */
+  private setReindexPending(pending: boolean): void {
+    if (this.reindexPending === pending) return;
+    this.reindexPending = pending;
+    this.changeEmitter.fire();
   }
 
   /**
@@ -155,6 +165,7 @@ export class IndexController implements vscode.Disposable {
       folders: this.folders(),
       engine: this.engine?.state ?? 'stopped',
       indexOnOpen: this.settings.indexOnOpen,
+      reindexPending: this.reindexPending,
     };
   }
 
@@ -198,6 +209,8 @@ export class IndexController implements vscode.Disposable {
 
   private update(status: FolderStatus): void {
     if (status.state === 'indexing') this.indexedThisSession = true;
+    // the asked-for refresh has begun, or the folder cannot be indexed: the change this status fires shows it
+    if (status.state === 'indexing' || status.state === 'error') this.reindexPending = false;
     if (this.keep(status)) this.changeEmitter.fire();
   }
 

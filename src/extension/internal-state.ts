@@ -11,6 +11,7 @@ import type { LatencySummary } from './latency';
 import type { LogLine, RecordingLogChannel } from './log-channel';
 import type { McpServerCommand } from './mcp-server-command';
 import type { SearchMetrics } from './search-pick';
+import type { StatusBar } from './status-bar';
 
 export interface Metrics extends HoverMetrics, SearchMetrics {
   /** time spent in activate(), measured in-process */
@@ -47,9 +48,11 @@ export interface InternalState {
   agent: AgentState;
   /** the "Code Scout" output channel: its level, and the last lines it showed (oldest first) */
   log: { level: string; lines: LogLine[] };
+  /** the status bar item: what it shows, the texts it showed (oldest first, the last 50), and how many it has shown in all */
+  statusBar: { text: string; tooltip: string; history: string[]; shown: number };
 }
 
-export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState, log: RecordingLogChannel): InternalState {
+export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState, log: RecordingLogChannel, statusBar: StatusBar): InternalState {
   return {
     activationMs: Number(metrics.activationMs.toFixed(2)),
     engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, lastError: engine.lastError ?? null },
@@ -75,5 +78,6 @@ export function internalState(engine: EngineClient, controller: IndexController,
     },
     agent,
     log: { level: log.levelName, lines: log.ring.lines() },
+    statusBar: { ...statusBar.shown, history: [...statusBar.shownTexts], shown: statusBar.shownCount },
   };
 }

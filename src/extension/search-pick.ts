@@ -3,7 +3,7 @@
  * preview of the active result that keeps focus in the picker, Enter to open, and a button
  * that sends the results to the sidebar. Also shows fixed result lists (related, similar).
  */
-import { filterProblem } from './sidebar/empty-states';
+import { filterProblem, NO_FOLDER_TEXT } from './sidebar/empty-states';
 import * as vscode from 'vscode';
 import { Search, type FolderHit, type QueryResult } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
@@ -57,10 +57,10 @@ export class SearchPick {
         return;
       }
       const invalid = filterProblem(query);
-      if (invalid) {
+      if (invalid || this.controller.workspaceState().folderCount === 0) {
         pick.busy = false;
         pick.items = [];
-        pick.title = labelText(`Code Scout — ${invalid}`);
+        pick.title = labelText(`Code Scout — ${invalid ?? NO_FOLDER_TEXT}`);
         return;
       }
       const sentAt = performance.now();

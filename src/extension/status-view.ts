@@ -63,6 +63,8 @@ export interface WorkspaceState {
   engine: EngineState;
   /** the `codescout.indexOnOpen` setting */
   indexOnOpen: boolean;
+  /** a Reindex was asked for and its refresh has not begun: a folder not brought up to date is about to be */
+  reindexPending?: boolean;
 }
 
 const NO_MODEL = 'No embedding model could be loaded: search matches words, not meaning.';
@@ -110,6 +112,10 @@ export function statusView(w: WorkspaceState): StatusView {
     return view('error', '$(error)', 'error', `The index of ${first.name} could not be used: ${first.lastError ?? 'unknown error'}.`, tooltip, 'error', [REINDEX, SHOW_LOG]);
   }
   if (folders.some((f) => f.state === 'opening')) return view('opening', '$(sync~spin)', 'opening', 'Opening the index…', tooltip, 'busy', []);
+  if (folders.some((f) => f.state === 'stale') && w.reindexPending) {
+    // the engine opened the index and the asked-for refresh is on its way: not a warning for that instant
+    return { ...view('indexing', '$(sync~spin)', 'indexing 0%', 'Indexing 0%.', tooltip, 'busy', [CANCEL]), indexing: true, canReindex: false };
+  }
   if (folders.some((f) => f.state === 'stale')) {
     const stale = folders.filter((f) => f.state === 'stale');
     const why = stale.every((f) => f.refreshes > 0) ? 'indexing was cancelled' : 'it was not brought up to date this session';

@@ -42,7 +42,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** What runTests passes: `--name=value` flags, plus the workspace folder as the one positional argument. */
+/** What runTests passes: `--name=value` flags, plus the workspace folder (or a `.code-workspace` file) as the one positional argument. */
 interface LaunchArgs {
   folder: string;
   extensionDevelopmentPath: string;
@@ -167,7 +167,9 @@ function workbenchUrl(port: number, args: LaunchArgs): string {
     ['extensionTestsPath', remote(args.extensionTestsPath)],
     ['skipWelcome', 'true'],
   ];
-  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(args.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  // a .code-workspace file opens as a (multi-root) workspace: folders can then be added without a reload
+  const open = args.folder.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  return `http://127.0.0.1:${port}/?${open}=${encodeURIComponent(args.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /**

@@ -10,7 +10,9 @@
  *
  * Each run gets fresh user-data, extensions, index-cache and workspace folders (a copy of
  * fixture-workspace/, since tests edit it) under one temporary folder, removed afterwards unless the
- * run failed or --keep is given.
+ * run failed or --keep is given. Two windows run one after the other: the main suite (suite/index.ts)
+ * on the fixture folder, then the states suite (suite/states-index.ts) on a workspace that starts
+ * with no folder and indexing on open off, to which it adds a fresh copy of the fixture.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,27 @@ function options(): RunOptions {
   };
 }
 
+/** Files of two small functions each added to the states suite's folder, so that indexing it lasts long enough to be seen. */
+const STATES_EXTRA_FILES = 600;
+
+function writeManyFunctions(dir: string, files: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < files; i++) {
+    const lines = [
+      `def scale_reading_${i}(value, factor=${i + 2}):`,
+      `    """Scale sensor reading number ${i} by its calibration factor."""`,
+      `    return value * factor + ${i}`,
+      '',
+      '',
+      `def label_reading_${i}(value):`,
+      `    """Describe reading ${i} for the dashboard."""`,
+      `    return "reading ${i}: " + str(round(value, ${i % 4}))`,
+      '',
+    ];
+    writeFileSync(join(dir, `module_${i}.py`), lines.join('\n'));
+  }
+}
+
 /** Installs the .vsix into the extensions folder with the code-server that runs the tests. */
 function installVsix(vsix: string, extensionsDir: string, userDataDir: string): void {
   const tools = readTools();
@@ -85,16 +108,31 @@ async function main(): Promise<number> {
   let failed = true;
   try {
     if (opts.vsix) installVsix(opts.vsix, dirs.extensions, dirs.userData);
+    const extensionDevelopmentPath = opts.vsix ? join(E2E_SOURCES, 'packaged-host') : REPO_ROOT;
+    const env = {
+      CODESCOUT_E2E_ARTIFACTS: dirs.artifacts,
+      ...(opts.screenshots ? { CODESCOUT_E2E_SCREENSHOTS: opts.screenshots } : {}),
+    };
+    // the main suite: a window on the fixture folder, indexed on open
     await runTests({
       vscodeExecutablePath: join(E2E_SOURCES, 'code-server-host.sh'),
-      extensionDevelopmentPath: opts.vsix ? join(E2E_SOURCES, 'packaged-host') : REPO_ROOT,
+      extensionDevelopmentPath,
       extensionTestsPath: join(__dirname, 'suite', 'index.js'),
       launchArgs: [dirs.workspace, `--user-data-dir=${dirs.userData}`, `--extensions-dir=${dirs.extensions}`],
-      extensionTestsEnv: {
-        CODESCOUT_CACHE_DIR: dirs.cache,
-        CODESCOUT_E2E_ARTIFACTS: dirs.artifacts,
-        ...(opts.screenshots ? { CODESCOUT_E2E_SCREENSHOTS: opts.screenshots } : {}),
-      },
+      extensionTestsEnv: { ...env, CODESCOUT_CACHE_DIR: dirs.cache },
+    });
+    // the states suite: a workspace with no folder and indexing on open off, a folder added later
+    const states = join(runDir, 'states');
+    cpSync(join(E2E_SOURCES, 'fixture-workspace'), join(states, 'folder'), { recursive: true });
+    writeManyFunctions(join(states, 'folder', 'many'), STATES_EXTRA_FILES);
+    const workspaceFile = join(states, 'states.code-workspace');
+    writeFileSync(workspaceFile, JSON.stringify({ folders: [], settings: { 'codescout.indexOnOpen': false } }, null, 2));
+    await runTests({
+      vscodeExecutablePath: join(E2E_SOURCES, 'code-server-host.sh'),
+      extensionDevelopmentPath,
+      extensionTestsPath: join(__dirname, 'suite', 'states-index.js'),
+      launchArgs: [workspaceFile, `--user-data-dir=${dirs.userData}`, `--extensions-dir=${dirs.extensions}`],
+      extensionTestsEnv: { ...env, CODESCOUT_CACHE_DIR: join(states, 'cache'), CODESCOUT_E2E_FOLDER: join(states, 'folder') },
     });
     failed = false;
     return 0;

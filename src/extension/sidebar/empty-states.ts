@@ -47,3 +47,9 @@ export function weakReason(query: ParsedQuery | undefined): string {
     ? 'nothing the filters let through uses these words'
     : 'nothing in the code uses these words';
 }
+
+/** What a search says when no folder is open: nothing to search, and what to do. */
+export const NO_FOLDER_TEXT = 'No folder is open: open a folder to search its code.';
+
+/** What replaces that answer once a folder is open: the search is not run again by itself. */
+export const FOLDER_OPENED_TEXT = 'A folder is open now: press Enter to search it.';

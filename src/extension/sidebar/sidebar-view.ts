@@ -14,7 +14,7 @@ import { statusView } from '../status-view';
 import { sidebarHtml } from './html';
 import { parseWebviewMessage, resultsMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
 import { groupByFile, queryTerms, resultView, shownPath } from './result-view';
-import { emptyText, filterProblem, weakReason } from './empty-states';
+import { emptyText, FOLDER_OPENED_TEXT, filterProblem, NO_FOLDER_TEXT, weakReason } from './empty-states';
 import type { StatusCommand } from '../status-view';
 
 /** Lines of code shown per result. */
@@ -41,6 +41,8 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   private readonly targets = new Map<string, FolderHit>();
   private nextId = 0;
   private searchSequence = 0;
+  /** the last list is the answer "no folder is open" */
+  private answeredNoFolder = false;
   /** the last results and related lists, replayed when the webview (re)loads */
   private lastResults: HostMessage | undefined;
   private lastRelated: HostMessage | undefined;
@@ -195,6 +197,12 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       this.lastResults = resultsMessage(input, { groups: [], partial: false, error: invalid });
       return this.post(this.lastResults);
     }
+    if (this.controller.workspaceState().folderCount === 0) {
+      this.lastResults = resultsMessage(input, { groups: [], partial: false, empty: NO_FOLDER_TEXT });
+      this.answeredNoFolder = true;
+      return this.post(this.lastResults);
+    }
+    this.answeredNoFolder = false;
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
     try {
@@ -242,6 +250,12 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   private postStatus(): void {
     const folders = this.controller.folders();
+    if (this.answeredNoFolder && this.controller.workspaceState().folderCount > 0 && this.lastResults?.type === 'results') {
+      // "no folder is open" no longer holds; the search is not run again by itself (it would start indexing)
+      this.answeredNoFolder = false;
+      this.lastResults = resultsMessage(this.lastResults.query, { groups: [], partial: false, empty: FOLDER_OPENED_TEXT });
+      this.post(this.lastResults);
+    }
     const view = statusView(this.controller.workspaceState());
     const languages = [...new Set(folders.flatMap((f) => Object.keys(f.contents.languages)))];
     this.post({

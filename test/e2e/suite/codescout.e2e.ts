@@ -62,6 +62,8 @@ interface ExtensionState {
   metrics: { hover: { count: number; samples: number[] } };
   /** the "Code Scout" output channel's level and the last lines it showed, oldest first */
   log: { level: string; lines: Array<{ level: string; message: string }> };
+  /** the status bar item: what it shows, and the texts it showed (oldest first, the last 50) */
+  statusBar: { text: string; tooltip: string; history: string[]; shown: number };
 }
 
 /** A hover position: the first occurrence of `text` in `path`, inside `name`. */
@@ -376,6 +378,7 @@ test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, 
   await ui.resizeSidebar(300);
 
   const workbench = vscode.workspace.getConfiguration('workbench');
+  const theme = workbench.inspect<string>('colorTheme')?.globalValue; // the profile's (run.ts), put back after
   await workbench.update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Global);
   try {
     const mark = await waitUntil('the sidebar in the high-contrast theme', 15_000, async () => {
@@ -401,7 +404,7 @@ test('sidebar: results grouped by file, no sideways overflow at 300 and 180 px, 
     assert.deepEqual([mark.badge.style, mark.badge.width], ['solid', '1px'], `the count badge has no border in high contrast: ${JSON.stringify(mark.badge)}`);
     assert.doesNotMatch(mark.badge.color, /^rgba\(0, 0, 0, 0\)$|transparent/, `the badge's border is invisible: ${mark.badge.color}`);
   } finally {
-    await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
   }
 }, { timeoutMs: 90_000 });
 
@@ -517,8 +520,9 @@ test('Reindex on an up-to-date index says so, in a message and in the sidebar', 
   });
 }, { timeoutMs: 60_000 });
 
-test('a function added and saved through the API is found by a refresh that re-reads only that file', async () => {
+test('a function added and saved through the API is found by a refresh that re-reads only that file; the status bar never says indexing', async () => {
   const before = (await folderReady(30_000)).refreshes;
+  const shownBefore = (await state()).statusBar.shown;
   const uri = fixtureUri('tools/checksum.py');
   const document = await vscode.workspace.openTextDocument(uri);
   const edit = new vscode.WorkspaceEdit();
@@ -542,6 +546,13 @@ test('a function added and saved through the API is found by a refresh that re-r
   assert.equal(last.filesParsed, 1, 'the refresh re-read only the saved file');
   assert.equal(last.filesRemoved, 0);
   await ui.log(`# refresh after the save: ${JSON.stringify(last)}`);
+  // a refresh for a saved file keeps the index complete: no "indexing 0%" flicker
+  const { statusBar } = await state();
+  const changes = statusBar.shown - shownBefore;
+  assert.ok(changes <= statusBar.history.length, `more status texts than kept: ${changes}`);
+  const shown = changes > 0 ? statusBar.history.slice(-changes) : [];
+  assert.ok(shown.every((t) => !/indexing/i.test(t)), `the status bar said indexing for a save: ${JSON.stringify(shown)}`);
+  assert.doesNotMatch(statusBar.text, /indexing/i);
 
   const rows = await paletteSearch('convert windows carriage return line endings', 'normalize_line_endings');
   assert.match(rows[0], /normalize_line_endings/);
