@@ -6,12 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Engine, type IndexSummary } from '../src/engine/engine';
 import type { Progress } from '../src/engine/types';
 import { WorkspaceFolderError } from '../src/engine/files/scan';
+import { CONTENT_RULES_VERSION } from '../src/engine/files/text-files';
+import { manifestChecksum } from '../src/engine/index/store';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
 import { runCli, type Run } from './helpers/cli-process';
@@ -197,6 +199,13 @@ describe('a folder the scan cannot read', () => {
   /** Root reads every folder whatever its mode: the runs then go as the unprivileged user. */
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
+  /** Gives what this process wrote in the index folder to the user the runs go as. */
+  function handBack(dir: string): void {
+    const { uid, gid } = asUser as { uid?: number; gid?: number };
+    if (uid === undefined || gid === undefined) return;
+    for (const name of ['', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) chownSync(path.join(dir, name), uid, gid);
+  }
+
   function cli(command: string, root: string, indexDir: string, ...more: string[]): Promise<Run> {
     return runCli([command, root, '--index-dir', indexDir, '--lexical-only', ...more], { ...asUser, keepStdinOpen: true });
   }
@@ -234,6 +243,63 @@ describe('a folder the scan cannot read', () => {
     await writeFile(path.join(locked, 'extra_parser.py'), 'def parse_extra(text):\n    return text\n');
     const third = await index(root, indexDir);
     assert.match(third.stderr, /\(1 parsed, 0 removed\)/, third.stderr);
+  });
+
+  test('a re-read for new content rules that cannot read a folder does not record the rules: the next update reads every file again', async () => {
+    const parent = await temp.make('reread');
+    chmodSync(parent, 0o755);
+    const root = await copyFixtureRepo(path.join(parent, 'repo'));
+    const indexDir = path.join(parent, 'index');
+    chmodSync(parent, 0o777);
+    assert.equal((await index(root, indexDir)).code, 0);
+    const manifestPath = path.join(indexDir, 'manifest.json');
+    const rules = () => (JSON.parse(readFileSync(manifestPath, 'utf8')) as { meta: { contentRules?: number } }).meta.contentRules ?? 1;
+    assert.equal(rules(), CONTENT_RULES_VERSION);
+    // an index written before the rules were recorded (and before change logs, whose header names the manifest)
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    delete manifest.meta.contentRules;
+    delete manifest.meta.changeLog;
+    delete manifest.checksum;
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
+    handBack(indexDir);
+
+    const locked = path.join(root, 'src/parser');
+    chmodSync(locked, 0o000);
+    try {
+      const second = await index(root, indexDir);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /was built with other rules for which files to skip/, second.stderr);
+      assert.equal(rules(), 1, 'the rules were recorded though src/parser was not read again');
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+    const third = await index(root, indexDir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /was built with other rules/, 'the next update reads every file again');
+    assert.equal(rules(), CONTENT_RULES_VERSION, 'read in full: the rules are recorded');
+    const fourth = await index(root, indexDir);
+    assert.doesNotMatch(fourth.stderr, /other rules/, fourth.stderr);
+
+    // the same with one file that cannot be read during the re-read: it keeps its chunks, and the rules wait
+    const again = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    delete again.meta.contentRules;
+    delete again.meta.changeLog;
+    delete again.checksum;
+    writeFileSync(manifestPath, JSON.stringify({ ...again, checksum: manifestChecksum(again) }));
+    const file = 'src/parser/config_parser.py';
+    const before = (await snapshotIndex(root, indexDir)).files.get(file);
+    assert.ok(before && !before.skip, `${file} is indexed`);
+    handBack(indexDir); // the snapshot and the edit ran as this process's user
+    chmodSync(path.join(root, file), 0o000);
+    try {
+      const fifth = await index(root, indexDir);
+      assert.equal(fifth.code, 0, fifth.stderr);
+      const after = (await snapshotIndex(root, indexDir)).files.get(file);
+      assert.ok(after && !after.skip && sameEntry(after, before), `${file} lost its chunks to a passing read error: ${JSON.stringify(after)}`);
+      assert.equal(rules(), 1, 'the rules were recorded though a file was not read again');
+    } finally {
+      chmodSync(path.join(root, file), 0o644);
+    }
   });
 });
 

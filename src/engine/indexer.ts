@@ -122,6 +122,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // (not when the last scan followed a link: a changed file may be indexed under the link's path)
   // files recorded under other content rules (text-files.ts CONTENT_RULES_VERSION) are all read again, once
   const reread = state.contentRules !== CONTENT_RULES_VERSION;
+  /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
+  let rereadIncomplete = false;
   const few = ctx.paths !== undefined && state.saved && !reread && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
   const scan = few ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
   if (('complete' in scan && !scan.complete) || signal?.cancelled) {
@@ -170,17 +172,26 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     const parsing: Promise<void>[] = [];
     for (const file of files) {
       const read = await readSourceFile(file.absPath, basename(file.path));
+      const known = catalog.files.get(file.path);
+      const unchanged = known !== undefined && known.size === file.size && known.mtimeMs === file.mtimeMs;
       if ('skip' in read) {
+        if (reread && unchanged && !known.skip && !CONTENT_SKIPS.has(read.skip)) {
+          // read only because the rules changed, and it could not be read now (locked, busy): keep what it had,
+          // and read every file again next time
+          rereadIncomplete = true;
+          continue;
+        }
         recordSkip(state, file, read.skip, read.detail);
         dirty = true;
         continue;
       }
       const hash = sha256Hex(read.text);
-      const known = catalog.files.get(file.path);
       if (known && !known.skip && known.hash === hash) {
-        // touched, not changed: keep its chunks
-        catalog.touchFile(file.path, file.size, file.mtimeMs);
-        dirty = true;
+        // touched, not changed: keep its chunks (and its record, when read only because the rules changed)
+        if (!unchanged) {
+          catalog.touchFile(file.path, file.size, file.mtimeMs);
+          dirty = true;
+        }
         continue;
       }
       chunkerStarted ??= startChunker(todo.length, embedder);
@@ -275,7 +286,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
   t = spent('index', t);
   summary.cancelled = !!signal?.cancelled;
-  if (reread && !summary.cancelled) {
+  if ('unknownPaths' in scan && scan.unknownPaths.length > 0) rereadIncomplete = true;
+  if (reread && !summary.cancelled && !rereadIncomplete) {
     // every file was read under the current rules: the next commit records them (as a new generation)
     state.contentRules = CONTENT_RULES_VERSION;
     dirty = true;
@@ -337,6 +349,9 @@ function finish(summary: IndexSummary, catalog: Catalog, started: number): Index
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
+
+/** The skips the content rules decide (text-files.ts): a file read again for new rules may get or lose one of these. */
+const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'not-utf8', 'generated', 'minified']);
 
 /** Below this many files to parse, starting worker threads costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 48;

@@ -157,7 +157,8 @@ export class EngineClient implements vscode.Disposable {
         if (rest !== undefined) printed(rest);
       });
     child.on('error', (err) => this.output.error(`engine process error: ${err.message}`));
-    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    // 'close', not 'exit': its stderr has then been read to the end, for the report of an unexpected stop
+    child.on('close', (code, signal) => this.onExit(child, code, signal));
 
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.onError(([err]) => this.output.error(`engine connection error: ${err.message}`));

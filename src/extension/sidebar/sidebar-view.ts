@@ -41,8 +41,8 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   private readonly targets = new Map<string, FolderHit>();
   private nextId = 0;
   private searchSequence = 0;
-  /** the last list is the answer "no folder is open" */
-  private answeredNoFolder = false;
+  /** the answer "no folder is open", while it is the list shown */
+  private noFolderAnswer: HostMessage | undefined;
   /** the last results and related lists, replayed when the webview (re)loads */
   private lastResults: HostMessage | undefined;
   private lastRelated: HostMessage | undefined;
@@ -198,11 +198,9 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       return this.post(this.lastResults);
     }
     if (this.controller.workspaceState().folderCount === 0) {
-      this.lastResults = resultsMessage(input, { groups: [], partial: false, empty: NO_FOLDER_TEXT });
-      this.answeredNoFolder = true;
+      this.lastResults = this.noFolderAnswer = resultsMessage(input, { groups: [], partial: false, empty: NO_FOLDER_TEXT });
       return this.post(this.lastResults);
     }
-    this.answeredNoFolder = false;
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
     try {
@@ -250,10 +248,11 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   private postStatus(): void {
     const folders = this.controller.folders();
-    if (this.answeredNoFolder && this.controller.workspaceState().folderCount > 0 && this.lastResults?.type === 'results') {
+    const noFolder = this.noFolderAnswer;
+    if (noFolder?.type === 'results' && noFolder === this.lastResults && this.controller.workspaceState().folderCount > 0) {
       // "no folder is open" no longer holds; the search is not run again by itself (it would start indexing)
-      this.answeredNoFolder = false;
-      this.lastResults = resultsMessage(this.lastResults.query, { groups: [], partial: false, empty: FOLDER_OPENED_TEXT });
+      this.noFolderAnswer = undefined;
+      this.lastResults = resultsMessage(noFolder.query, { groups: [], partial: false, empty: FOLDER_OPENED_TEXT });
       this.post(this.lastResults);
     }
     const view = statusView(this.controller.workspaceState());

@@ -39,11 +39,13 @@ async function sidebarStatus(expected: RegExp, what: string): Promise<{ text: st
 }
 
 /** Whether the view title's Reindex button is disabled (its command's `enablement` is false). */
-function reindexDisabled(): Promise<boolean> {
-  return ui.evaluate<boolean>('workbench', REINDEX_BUTTON, `(() => {
+async function reindexDisabled(): Promise<boolean> {
+  const disabled = await ui.evaluate<boolean | null>('workbench', REINDEX_BUTTON, `(() => {
     const button = document.querySelector(${JSON.stringify(REINDEX_BUTTON)});
-    return !!button && (button.classList.contains('disabled') || button.getAttribute('aria-disabled') === 'true');
+    return button ? button.classList.contains('disabled') || button.getAttribute('aria-disabled') === 'true' : null;
   })()`);
+  if (disabled === null) throw new Error(`no Reindex button (${REINDEX_BUTTON}) in the view's title bar`);
+  return disabled;
 }
 
 test('no folder open: the sidebar and the status bar say so and offer Open Folder, Reindex is disabled, a search says why it finds nothing', async () => {
@@ -112,7 +114,9 @@ test('Index Workspace: while indexing, the status says indexing % and offers Can
   assert.equal(folders[0].state, 'ready');
   assert.equal(folders[0].partial, false);
   assert.match(statusBar.text, /^\$\(search\) Code Scout: [\d,]+ functions$/);
-  const shown = statusBar.history.slice(-(statusBar.shown - before));
+  const changes = statusBar.shown - before;
+  assert.ok(changes > 0 && changes <= statusBar.history.length, `status texts since the click: ${changes} (kept: ${statusBar.history.length})`);
+  const shown = statusBar.history.slice(-changes);
   assert.ok(shown.some((t) => /indexing \d+%/.test(t)), `the status bar never said indexing: ${JSON.stringify(shown)}`);
   // the index opened before the asked-for refresh began: that instant is not a "stale" warning
   assert.ok(shown.every((t) => !/stale|error/.test(t)), `the status bar warned on the way: ${JSON.stringify(shown)}`);
