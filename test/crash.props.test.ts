@@ -120,6 +120,15 @@ after(async () => {
   await temp.cleanup();
 });
 
+/**
+ * `stderr` without the line a run prints when the previous one was killed while appending a change
+ * to the change log: that change is dropped and its files indexed again, as documented (docs/cli.md,
+ * "A small change is appended"). A kill can land in that append; it is not damage.
+ */
+function withoutTornChange(stderr: string): string {
+  return stderr.replace(/^codescout: the last change saved to the index is incomplete or damaged \(a process stopped while saving it, or the file was damaged\); its files are indexed again$/m, '');
+}
+
 /** Parsed counts from the summary line of `index`. */
 function summaryCounts(stderr: string): { files: number; parsed: number; removed: number; chunks: number } {
   const m = /indexed (\d+) files \((\d+) parsed, (\d+) removed\), (\d+) chunks/.exec(stderr);
@@ -188,7 +197,8 @@ for (const mode of MODES) {
         const killed = await index(indexDir, kind === 2 ? { killWhen: () => writingGeneration(indexDir, generation) } : { killAfterMs: at });
         const label = kind === 2 ? 'while writing' : `at ${at} ms`;
         const where = `seed ${SEED}, kill ${i + 1} ${label}`;
-        assert.doesNotMatch(killed.stderr, /damaged|rebuilt|Error/, `${where}: ${killed.stderr}`);
+        // the one repair a kill may call for: a change it was appending, cut short, is dropped (docs/cli.md); nothing else
+        assert.doesNotMatch(withoutTornChange(killed.stderr), /damaged|rebuilt|Error/, `${where}: ${killed.stderr}`);
         if (killed.signal === 'SIGKILL') outcomes.push(`killed ${label}${committedGeneration(indexDir) > generation ? ' (after it committed)' : ''}`);
         else {
           assert.equal(killed.code, 0, `${where}: ${killed.stderr}`);
@@ -207,7 +217,7 @@ for (const mode of MODES) {
       const committed = await snapshotIndex(ws.root, copy, useEmbedder).catch(() => undefined);
       const last = await index(indexDir);
       assert.equal(last.code, 0, `seed ${SEED}: ${last.stderr}`);
-      assert.doesNotMatch(last.stderr, /damaged|rebuilt/, `seed ${SEED}: the killed runs left a state the next run resumes from`);
+      assert.doesNotMatch(withoutTornChange(last.stderr), /damaged|rebuilt/, `seed ${SEED}: the killed runs left a state the next run resumes from`);
 
       // The reference: a clean index of the same files, made and asked in this process.
       const cleanDir = await temp.make('crash-clean');
