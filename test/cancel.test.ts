@@ -6,18 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Engine, type IndexSummary } from '../src/engine/engine';
 import type { Progress } from '../src/engine/types';
 import { WorkspaceFolderError } from '../src/engine/files/scan';
 import { CONTENT_RULES_VERSION } from '../src/engine/files/text-files';
-import { manifestChecksum } from '../src/engine/index/store';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
 import { runCli, type Run } from './helpers/cli-process';
-import { differingFiles, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
+import { asWrittenBeforeContentRules, differingFiles, recordedContentRules, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
@@ -211,12 +210,17 @@ describe('a folder the scan cannot read', () => {
   }
   const index = (root: string, indexDir: string) => cli('index', root, indexDir);
 
-  test('keeps the files it held (EACCES is not deletion), and finds them again once it is readable', async () => {
-    const parent = await temp.make('unreadable');
+  /** A copy of the fixture and an index folder the unprivileged user may write. */
+  async function userWorkspace(name: string): Promise<{ root: string; indexDir: string }> {
+    const parent = await temp.make(name);
     chmodSync(parent, 0o755);
     const root = await copyFixtureRepo(path.join(parent, 'repo'));
-    const indexDir = path.join(parent, 'index');
     chmodSync(parent, 0o777);
+    return { root, indexDir: path.join(parent, 'index') };
+  }
+
+  test('keeps the files it held (EACCES is not deletion), and finds them again once it is readable', async () => {
+    const { root, indexDir } = await userWorkspace('unreadable');
     const first = await index(root, indexDir);
     assert.equal(first.code, 0, first.stderr);
     const before = await snapshotIndex(root, indexDir);
@@ -246,21 +250,11 @@ describe('a folder the scan cannot read', () => {
   });
 
   test('a re-read for new content rules that cannot read a folder does not record the rules: the next update reads every file again', async () => {
-    const parent = await temp.make('reread');
-    chmodSync(parent, 0o755);
-    const root = await copyFixtureRepo(path.join(parent, 'repo'));
-    const indexDir = path.join(parent, 'index');
-    chmodSync(parent, 0o777);
+    const { root, indexDir } = await userWorkspace('reread');
     assert.equal((await index(root, indexDir)).code, 0);
-    const manifestPath = path.join(indexDir, 'manifest.json');
-    const rules = () => (JSON.parse(readFileSync(manifestPath, 'utf8')) as { meta: { contentRules?: number } }).meta.contentRules ?? 1;
+    const rules = () => recordedContentRules(indexDir);
     assert.equal(rules(), CONTENT_RULES_VERSION);
-    // an index written before the rules were recorded (and before change logs, whose header names the manifest)
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    delete manifest.meta.contentRules;
-    delete manifest.meta.changeLog;
-    delete manifest.checksum;
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
+    asWrittenBeforeContentRules(indexDir);
     handBack(indexDir);
 
     const locked = path.join(root, 'src/parser');
@@ -281,11 +275,7 @@ describe('a folder the scan cannot read', () => {
     assert.doesNotMatch(fourth.stderr, /other rules/, fourth.stderr);
 
     // the same with one file that cannot be read during the re-read: it keeps its chunks, and the rules wait
-    const again = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    delete again.meta.contentRules;
-    delete again.meta.changeLog;
-    delete again.checksum;
-    writeFileSync(manifestPath, JSON.stringify({ ...again, checksum: manifestChecksum(again) }));
+    asWrittenBeforeContentRules(indexDir);
     const file = 'src/parser/config_parser.py';
     const before = (await snapshotIndex(root, indexDir)).files.get(file);
     assert.ok(before && !before.skip, `${file} is indexed`);

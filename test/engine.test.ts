@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import { InvalidFilterError } from '../src/engine/search/filters';
-import { manifestChecksum } from '../src/engine/index/store';
+import { asWrittenBeforeContentRules } from './helpers/index-snapshot';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -845,13 +845,7 @@ test('an index read under older content rules reads every file again once: a fil
   assert.ok(seen.some((h) => h.path === 'gen/hello.go'), `the index still holds the file as it was read: ${JSON.stringify(seen.map((h) => [h.path, h.name]))}`);
   await unseen.engine.close();
 
-  // make the stored index one written before content rules were recorded (nor change logs, whose header names the manifest)
-  const manifestPath = findFile(indexDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  delete manifest.meta.contentRules;
-  delete manifest.meta.changeLog;
-  delete manifest.checksum;
-  await writeFile(manifestPath, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
+  asWrittenBeforeContentRules(path.dirname(findFile(indexDir, 'manifest.json')));
 
   const reread = await indexed(repo, indexDir, { model: null });
   try {

@@ -3,6 +3,9 @@
  * ids: two indexes of the same files compare equal however their ids were assigned (ids depend
  * on the order work was done in, e.g. a run resumed after a kill).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { manifestChecksum } from '../../src/engine/index/store';
 import { IndexStorage } from '../../src/engine/index/workspace-store';
 import type { Embedder } from '../../src/engine/vectors/embedder';
 
@@ -77,4 +80,22 @@ export function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   ) ?? 'undefined';
+}
+
+/**
+ * Makes the index in `indexDir` one written before the content rules were recorded (and before
+ * change logs, whose header names the manifest): its manifest loses both fields and is sealed again.
+ */
+export function asWrittenBeforeContentRules(indexDir: string): void {
+  const file = path.join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  delete manifest.meta.contentRules;
+  delete manifest.meta.changeLog;
+  delete manifest.checksum;
+  writeFileSync(file, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
+}
+
+/** The content rules version the index in `indexDir` records (1 when it records none). */
+export function recordedContentRules(indexDir: string): number {
+  return (JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { meta: { contentRules?: number } }).meta.contentRules ?? 1;
 }
