@@ -27,11 +27,11 @@ function logger(): { log: Logger; sent: LogParams[] } {
 }
 
 function everyLevel(log: Logger): void {
-  log.error('e');
-  log.warn('w');
-  log.info('i', '/w/app');
-  log.debug('d');
-  log.trace('t');
+  log.log('error', 'e');
+  log.log('warn', 'w');
+  log.log('info', 'i', '/w/app');
+  log.log('debug', 'd');
+  log.log('trace', 't');
 }
 
 test('log levels: a level sends itself and the more severe ones; off sends nothing; info until the client says', () => {
@@ -56,7 +56,7 @@ test('log levels: a level sends itself and the more severe ones; off sends nothi
     assert.ok(sent.every((p) => p.level === ({ e: 'error', w: 'warn', i: 'info', d: 'debug', t: 'trace' } as const)[p.message as 'e']), 'each line says its level');
   }
   const { log, sent } = logger();
-  log.info('in a folder', '/w/app');
+  log.log('info', 'in a folder', '/w/app');
   assert.deepEqual(sent, [{ root: '/w/app', level: 'info', message: 'in a folder' }]);
   assert.equal(log.enabled('debug'), false);
   log.setLevel('trace');

@@ -57,6 +57,21 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * Where a file the build writes into dist/ may be, in the order to try: beside this module (the
+ * bundles dist/cli.js and dist/server.js are built with it), then the package's dist/ (the tsc
+ * output under out/); the second is left out when no package root is found above this module.
+ */
+export function distFileCandidates(name: string): string[] {
+  const candidates = [join(__dirname, name)];
+  try {
+    candidates.push(join(packageRoot(), 'dist', name));
+  } catch {
+    // no package root above this module: only the bundle's neighbour is left
+  }
+  return candidates;
+}
+
 /** The installed package's version (its package.json), which servers tell their clients. */
 export function packageVersion(): string {
   const version: unknown = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;

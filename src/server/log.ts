@@ -6,8 +6,7 @@
  * What is logged says what the engine did — folders opened, refreshes and their counts, what a
  * refresh skipped and why, failures, request timings — never the contents of a file or a query.
  */
-import type { IndexSummary } from '../engine/engine';
-import type { IndexContents } from '../engine/engine';
+import type { IndexContents, IndexSummary } from '../engine/engine';
 import type { SkipReason } from '../engine/types';
 import type { Skipped } from '../engine/files/scan';
 import { LOG_LEVELS, type LogLevel, type LogParams, type QueryParams, type QueryResult, type RefreshReason } from '../protocol/protocol';
@@ -48,26 +47,6 @@ export class Logger {
   log(level: LogLevel, message: string, root?: string): void {
     if (!this.enabled(level)) return;
     this.send(root === undefined ? { level, message } : { root, level, message });
-  }
-
-  error(message: string, root?: string): void {
-    this.log('error', message, root);
-  }
-
-  warn(message: string, root?: string): void {
-    this.log('warn', message, root);
-  }
-
-  info(message: string, root?: string): void {
-    this.log('info', message, root);
-  }
-
-  debug(message: string, root?: string): void {
-    this.log('debug', message, root);
-  }
-
-  trace(message: string, root?: string): void {
-    this.log('trace', message, root);
   }
 }
 

@@ -113,13 +113,13 @@ async function timed(kind: 'search' | 'similar', p: QueryParams): Promise<QueryR
   try {
     return (answer = await workspace.query(kind, p));
   } finally {
-    logger.debug(queryTimingLine(kind, p, answer, performance.now() - started));
+    logger.log('debug', queryTimingLine(kind, p, answer, performance.now() - started));
   }
 }
 
 /** Something the engine process could not do as asked: a warning in the log. */
 function log(message: string): void {
-  logger.warn(message);
+  logger.log('warn', message);
 }
 
 // A failure in background work (a refresh, closing an index) is reported, and the process

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser } from 'web-tree-sitter';
-import { packageRoot } from '../paths';
+import { distFileCandidates, packageRoot } from '../paths';
 
 /**
  * The tree-sitter wasm runtime and grammars: where they are, and loading them once per process.
@@ -31,13 +31,12 @@ export function defaultGrammarDir(): string {
 
 /** web-tree-sitter.wasm: beside this module (bundle), in node_modules, or in the package's dist/. */
 export function defaultRuntimeWasm(): string {
-  const candidates = [join(__dirname, RUNTIME_WASM)];
+  const candidates = distFileCandidates(RUNTIME_WASM);
   try {
-    candidates.push(require.resolve(`web-tree-sitter/${RUNTIME_WASM}`));
+    candidates.splice(1, 0, require.resolve(`web-tree-sitter/${RUNTIME_WASM}`)); // before the package's dist/ copy
   } catch {
     // not installed beside us: the bundle layout
   }
-  candidates.push(join(packageRoot(), 'dist', RUNTIME_WASM));
   const found = candidates.find((path) => existsSync(path));
   if (!found) throw new Error(`cannot find ${RUNTIME_WASM}; looked at ${candidates.join(', ')}`);
   return found;

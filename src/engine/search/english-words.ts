@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../paths';
+import { distFileCandidates } from '../paths';
 
 /**
  * The real English words query spelling never changes (search/spelling.ts, `SpellerOptions.keep`):
@@ -20,12 +19,7 @@ const LETTERS_ONLY = /^\p{L}+$/u;
 
 /** The shipped word list: beside this module (bundle) or in the package's dist/; the latter when neither exists. */
 export function defaultEnglishWordsFile(): string {
-  const candidates = [join(__dirname, ENGLISH_WORDS_FILE)];
-  try {
-    candidates.push(join(packageRoot(), 'dist', ENGLISH_WORDS_FILE));
-  } catch {
-    // no package root above this module: only the bundle's neighbour is left
-  }
+  const candidates = distFileCandidates(ENGLISH_WORDS_FILE);
   return candidates.find((path) => existsSync(path)) ?? candidates[candidates.length - 1]!;
 }
 

@@ -247,16 +247,16 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   }
 
   private postStatus(): void {
-    const folders = this.controller.folders();
+    const state = this.controller.workspaceState();
     const noFolder = this.noFolderAnswer;
-    if (noFolder?.type === 'results' && noFolder === this.lastResults && this.controller.workspaceState().folderCount > 0) {
+    if (noFolder?.type === 'results' && noFolder === this.lastResults && state.folderCount > 0) {
       // "no folder is open" no longer holds; the search is not run again by itself (it would start indexing)
       this.noFolderAnswer = undefined;
       this.lastResults = resultsMessage(noFolder.query, { groups: [], partial: false, empty: FOLDER_OPENED_TEXT });
       this.post(this.lastResults);
     }
-    const view = statusView(this.controller.workspaceState());
-    const languages = [...new Set(folders.flatMap((f) => Object.keys(f.contents.languages)))];
+    const view = statusView(state);
+    const languages = [...new Set(state.folders.flatMap((f) => Object.keys(f.contents.languages)))];
     this.post({
       type: 'status',
       kind: view.kind,
