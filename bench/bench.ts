@@ -9,7 +9,7 @@
  *   npm run bench [-- --corpus npm|large] [--lexical-only | --model DIR] [--queries N] [--edits N] [--cli-runs N] [--json]
  *
  * Prints: files/s, functions/s, MB/s for a cold index and where its time went (waiting for the
- * parser, the model, index updates, writes); a no-change refresh; loading the index; query latency
+ * parser, the model, index updates, writes) and how long queries asked meanwhile took; a no-change refresh; loading the index; query latency
  * p50/p95 measured in-process after warm-up; re-indexing one edited function in-process, with a
  * scan of the folder and again told the saved path (as the editor's engine is on a save); a query
  * from a new CLI process (opening included) and its RSS, before and after an edit; peak RSS;
@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/engine/engine';
 import { buildLargeCorpus, CorpusUnavailableError, listFiles, type LanguageCorpus } from './corpus-large';
@@ -112,6 +113,40 @@ function committedMB(files: { name: string; megabytes: number }[]): number {
   const generation = (name: string) => Number(/\.g(\d+)\./.exec(name)?.[1] ?? NaN);
   const newest = Math.max(...files.map((f) => generation(f.name)).filter((g) => !Number.isNaN(g)));
   return round(files.filter((f) => !(generation(f.name) < newest)).reduce((n, f) => n + f.megabytes, 0), 1);
+}
+
+/** How often the cold index is asked a query (as an editor's search would arrive while it indexes). */
+const PROBE_EVERY_MS = 250;
+
+/**
+ * Asks `engine` one of `queries` every {@link PROBE_EVERY_MS} while `work` runs, and watches this
+ * thread's event-loop delay. A query's time counts from when it was due, not from when its timer
+ * fired, so the wait behind indexing work on this thread is part of it — what a search request
+ * arriving then would wait.
+ */
+async function probeWhile<T>(engine: Engine, queries: readonly string[], work: Promise<T>): Promise<{ result: T; queryMs: number[]; loopDelayMs: { p50: number; p99: number; max: number } }> {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let done = false;
+  const queryMs: number[] = [];
+  const asking = (async () => {
+    let due = performance.now() + PROBE_EVERY_MS;
+    for (let i = 0; !done; i++) {
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      if (done) break;
+      await engine.search(queries[i % queries.length], { top: 10 });
+      const end = performance.now();
+      queryMs.push(end - due);
+      due = Math.max(due + PROBE_EVERY_MS, end);
+    }
+  })();
+  try {
+    return { result: await work, queryMs: queryMs.sort((a, b) => a - b), loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } };
+  } finally {
+    done = true;
+    loop.disable();
+    await asking;
+  }
 }
 
 function median(values: number[]): number {
@@ -239,8 +274,9 @@ async function main() {
     });
 
   let engine = await open();
+  const queries = large ? LARGE_QUERIES : QUERIES;
   const t0 = performance.now();
-  const cold = await engine.refresh();
+  const { result: cold, queryMs: whileIndexing, loopDelayMs } = await probeWhile(engine, queries, engine.refresh());
   const coldSeconds = (performance.now() - t0) / 1000;
   const peakRssColdMB = Math.round(peakRssKB() / 1024);
   await engine.close();
@@ -264,7 +300,6 @@ async function main() {
     definitionsByFolder.set(top, (definitionsByFolder.get(top) ?? 0) + 1);
   }
 
-  const queries = large ? LARGE_QUERIES : QUERIES;
   for (const q of queries) await engine.search(q, { top: 10 }); // warm-up
   const latencies: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -345,6 +380,15 @@ async function main() {
     coldIndexTime: Object.fromEntries(Object.entries(cold.time).map(([k, v]) => [k, round(v, 2)])),
     /** chunks embedded per second of model time: the model's own throughput inside indexing */
     embeddedPerModelSecond: cold.chunksEmbedded && cold.time.embed ? Math.round(cold.chunksEmbedded / cold.time.embed) : null,
+    /** queries asked every PROBE_EVERY_MS during the cold index, timed from when each was due (in-process) */
+    whileIndexingMs: {
+      p50: round(percentile(whileIndexing, 50), 1),
+      p95: round(percentile(whileIndexing, 95), 1),
+      max: round(whileIndexing[whileIndexing.length - 1] ?? NaN, 1),
+      n: whileIndexing.length,
+      /** this thread's event-loop delay over the cold index (perf_hooks.monitorEventLoopDelay) */
+      eventLoopDelay: { p50: round(loopDelayMs.p50, 1), p99: round(loopDelayMs.p99, 1), max: round(loopDelayMs.max, 1) },
+    },
     loadSeconds: round(loadSeconds, 3),
     noChangeRefreshSeconds: round(noopSeconds, 3),
     queryMs: { p50: round(percentile(latencies, 50), 2), p95: round(percentile(latencies, 95), 2), max: round(latencies[latencies.length - 1], 2), n: rounds },
@@ -410,6 +454,11 @@ async function main() {
       Object.entries(report.coldIndexTime).map(([k, v]) => `${k} ${v} s`).join(', ') + ' (indexing thread; parsing runs on workers)',
     ],
     ...(report.embeddedPerModelSecond ? [['model throughput', `${report.embeddedPerModelSecond} chunks per second of model time`] as [string, string]] : []),
+    [
+      'while indexing',
+      `queries p50 / p95 ${report.whileIndexingMs.p50} / ${report.whileIndexingMs.p95} ms, max ${report.whileIndexingMs.max} ms (${report.whileIndexingMs.n} asked during the cold index, one every ${PROBE_EVERY_MS} ms, timed from when due); ` +
+        `event-loop delay p50 / p99 ${report.whileIndexingMs.eventLoopDelay.p50} / ${report.whileIndexingMs.eventLoopDelay.p99} ms, max ${report.whileIndexingMs.eventLoopDelay.max} ms`,
+    ],
     ['load index', `${report.loadSeconds} s`],
     ['no-change refresh', `${report.noChangeRefreshSeconds} s`],
     ['query p50 / p95', `${report.queryMs.p50} / ${report.queryMs.p95} ms, max ${report.queryMs.max} ms (${rounds} queries, top 10, in-process)`],
