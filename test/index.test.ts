@@ -599,14 +599,36 @@ describe('VectorIndex', () => {
       `const { writeFailure } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'engine', 'index', 'errors.js'))});`,
       'const index = new VectorIndex({ dimension: 64, exactSearchMaxVectors: 0, efConstruction: 16 });',
       'for (let label = 0; label < 2000; label++) index.add(label, Array.from({ length: 64 }, (_, j) => Math.sin(label * 64 + j + 1)));',
-      `try { index.writeGraph(${JSON.stringify(path.join(tempDir(), 'graph.hnsw'))}); console.log('written'); }`,
-      'catch (error) { console.log(JSON.stringify({ failure: writeFailure(error), message: error.message })); }',
+      'const report = (error) => console.log(JSON.stringify({ failure: writeFailure(error), message: error.message }));',
+      `try { index.writeGraph(${JSON.stringify(path.join(tempDir(), 'graph.hnsw'))}); console.log('written'); } catch (error) { report(error); }`,
+      `index.writeGraphAsync(${JSON.stringify(path.join(tempDir(), 'graph.hnsw'))}).then(() => console.log('written'), report);`,
     ].join('\n');
     // SIGXFSZ ignored: a write past the limit fails with EFBIG instead of killing the process
     const run = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 128; exec "${process.execPath}" -e "$SCRIPT"`], { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    const outcome = JSON.parse(run.stdout) as { failure?: { code: string } };
-    assert.equal(outcome.failure?.code, 'EFBIG', run.stdout);
+    const outcomes = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { failure?: { code: string } });
+    assert.deepEqual(outcomes.map((outcome) => outcome.failure?.code), ['EFBIG', 'EFBIG'], run.stdout);
+  });
+
+  test('writing the graph in the background gives the same file and digest, and the event loop runs meanwhile', async () => {
+    const dir = tempDir();
+    // a graph file of several hash blocks (1 MB): reading it back takes several turns
+    const index = new VectorIndex({ dimension: 128, exactSearchMaxVectors: 0, efConstruction: 16 });
+    randomVectors(4000, 128, 60).forEach((v, label) => index.add(label, v));
+    const inline = index.writeGraph(path.join(dir, 'inline.hnsw'));
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      timer = setImmediate(tick);
+    };
+    let timer = setImmediate(tick);
+    const turnsBefore = turns;
+    const background = await index.writeGraphAsync(path.join(dir, 'background.hnsw'), 0);
+    clearImmediate(timer);
+    assert.ok(turns - turnsBefore >= 2, `the event loop turned ${turns - turnsBefore} times while the graph was written`);
+    assert.ok(inline.bytes > 2 << 20, `${inline.bytes} bytes`);
+    assert.deepEqual(background, inline);
+    assert.ok(fs.readFileSync(path.join(dir, 'background.hnsw')).equals(fs.readFileSync(path.join(dir, 'inline.hnsw'))));
   });
 
   test('on demand, changes are kept beside the file and searched with it, then applied when the graph is loaded', () => {
@@ -772,11 +794,11 @@ describe('VectorIndex', () => {
     }
   });
 
-  test('the manifest checksum catches a damaged file before it is read', () => {
+  test('the manifest checksum catches a damaged file before it is read', async () => {
     const dir = tempDir();
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 1_000_000 });
     randomVectors(100, dimension, 12).forEach((v, label) => index.add(label, v));
-    const manifest = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'vectors.bin', write: (p) => index.writeVectors(p) }] });
+    const manifest = await commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'vectors.bin', write: (p) => index.writeVectors(p) }] });
     const file = path.join(dir, manifest.files['vectors.bin'].file);
     fs.writeFileSync(file, flip(fs.readFileSync(file), 1000));
     const generation = openGeneration(dir, 1)!;
@@ -799,13 +821,13 @@ describe('VectorIndex', () => {
 });
 
 describe('store', () => {
-  test('generation files of a known name that the commit lacks are cleaned up, and their numbers never reused', () => {
+  test('generation files of a known name that the commit lacks are cleaned up, and their numbers never reused', async () => {
     const dir = tempDir();
-    commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A1') }] });
+    await commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A1') }] });
     // a graph file left by a commit that was killed after writing it, before its manifest
     fs.writeFileSync(path.join(dir, 'graph.g5.hnsw'), 'left behind');
     fs.writeFileSync(path.join(dir, 'other.g9.hnsw'), 'not ours');
-    const next = commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A2') }], knownNames: ['a.bin', 'graph.hnsw'] });
+    const next = await commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A2') }], knownNames: ['a.bin', 'graph.hnsw'] });
     assert.equal(next.generation, 6);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g6.bin', MANIFEST_FILE, 'other.g9.hnsw']);
   });
@@ -828,14 +850,14 @@ describe('store', () => {
     assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  test('commits generations, keeps the previous one for readers and cleans up older ones', () => {
+  test('commits generations, keeps the previous one for readers and cleans up older ones', async () => {
     const dir = tempDir();
     assert.equal(openGeneration(dir, 1), undefined);
-    const first = commitGeneration(dir, { version: 1, meta: { model: 'm1' }, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'b', write: (p) => fs.writeFileSync(p, 'B1') }] });
+    const first = await commitGeneration(dir, { version: 1, meta: { model: 'm1' }, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'b', write: (p) => fs.writeFileSync(p, 'B1') }] });
     assert.equal(first.generation, 1);
     assert.equal(first.files['a.bin'].file, 'a.g1.bin');
     assert.equal(first.files['b'].file, 'b.g1');
-    const second = commitGeneration(dir, { version: 1, meta: { model: 'm2' }, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
+    const second = await commitGeneration(dir, { version: 1, meta: { model: 'm2' }, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
     assert.equal(second.generation, 2);
     assert.equal(second.createdAt, first.createdAt);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g2.bin', 'b.g1', MANIFEST_FILE], 'generation 1 is kept for readers');
@@ -845,24 +867,24 @@ describe('store', () => {
     assert.equal(generation.read('a.bin').toString(), 'A2');
     assert.equal(generation.has('b'), false);
     assert.throws(() => generation.read('b'), IndexCorruptError);
-    commitGeneration(dir, { version: 1, meta: { model: 'm3' }, files: [{ name: 'a.bin', data: Buffer.from('A3') }] });
+    await commitGeneration(dir, { version: 1, meta: { model: 'm3' }, files: [{ name: 'a.bin', data: Buffer.from('A3') }] });
     assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', 'a.g3.bin', MANIFEST_FILE], 'generation 1 is gone, 2 is kept');
   });
 
-  test('only the index\'s own files are ever deleted', () => {
+  test('only the index\'s own files are ever deleted', async () => {
     const dir = tempDir();
     const mine = ['notes.g1.txt', 'report.g7.pdf', 'data.g2', 'a.g2', 'b.g1.bin', '.manifest.json.x'];
     for (const file of mine) fs.writeFileSync(path.join(dir, file), 'keep me');
-    for (let i = 0; i < 4; i++) commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from(`A${i}`) }] });
+    for (let i = 0; i < 4; i++) await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from(`A${i}`) }] });
     for (const file of mine) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), 'keep me', file);
     assert.equal(openGeneration(dir, 1)!.read('a.bin').toString(), 'A3');
   });
 
-  test('a crash in the middle of a commit leaves the previous generation loadable', () => {
+  test('a crash in the middle of a commit leaves the previous generation loadable', async () => {
     const dir = tempDir();
-    commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('old A') }, { name: 'b.bin', data: Buffer.from('old B') }] });
+    await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('old A') }, { name: 'b.bin', data: Buffer.from('old B') }] });
     const crash = new Error('killed');
-    assert.throws(
+    await assert.rejects(
       () =>
         commitGeneration(dir, {
           version: 1,
@@ -880,15 +902,15 @@ describe('store', () => {
     assert.equal(generation.manifest.generation, 1);
     assert.equal(generation.read('a.bin').toString(), 'old A');
     assert.equal(generation.read('b.bin').toString(), 'old B');
-    const next = commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('newer A') }] });
+    const next = await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('newer A') }] });
     assert.equal(next.generation, 3);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g3.bin', 'b.g1.bin', MANIFEST_FILE], 'the killed commit\'s file is gone, generation 1 is kept');
   });
 
-  test('a damaged manifest or data file raises IndexCorruptError', () => {
+  test('a damaged manifest or data file raises IndexCorruptError', async () => {
     const dir = tempDir();
     const manifestPath = path.join(dir, MANIFEST_FILE);
-    commitGeneration(dir, { version: 2, meta: { ok: true }, files: [{ name: 'a.bin', data: Buffer.from('payload') }] });
+    await commitGeneration(dir, { version: 2, meta: { ok: true }, files: [{ name: 'a.bin', data: Buffer.from('payload') }] });
     const good = fs.readFileSync(manifestPath, 'utf8');
 
     assert.throws(() => openGeneration(dir, 3), (error: unknown) => error instanceof IndexVersionError && /format version 2, this version reads 3/.test(error.message));
@@ -910,14 +932,14 @@ describe('store', () => {
     assert.throws(() => openGeneration(dir, 2), /manifest\.json is missing/);
     assert.equal(openGeneration(path.join(dir, 'nothing-here'), 2), undefined);
 
-    commitGeneration(dir, { version: 3, meta: null, files: [{ name: 'a.bin', data: Buffer.from('rebuilt') }] });
+    await commitGeneration(dir, { version: 3, meta: null, files: [{ name: 'a.bin', data: Buffer.from('rebuilt') }] });
     assert.equal(openGeneration(dir, 3)!.read('a.bin').toString(), 'rebuilt');
   });
 
-  test('rejects unsafe file names', () => {
+  test('rejects unsafe file names', async () => {
     const dir = tempDir();
     for (const name of ['../x', 'a/b', 'a.b.c', MANIFEST_FILE, '']) {
-      assert.throws(() => commitGeneration(dir, { version: 1, meta: null, files: [{ name, data: Buffer.alloc(1) }] }), RangeError, name);
+      await assert.rejects(() => commitGeneration(dir, { version: 1, meta: null, files: [{ name, data: Buffer.alloc(1) }] }), RangeError, name);
     }
   });
 });

@@ -23,6 +23,7 @@ import { ByteReader, ByteWriter } from './index/bytes';
 import { IndexCorruptError, IndexVersionError } from './index/errors';
 import type { ChunkRecord, FileRecord } from './catalog';
 import type { Skipped } from './files/scan';
+import { runSteps, type Steps } from './time-slice';
 import type { ChunkKind, LanguageId, SkipReason } from './types';
 
 /** What a catalog file holds. */
@@ -38,14 +39,23 @@ const MAGIC = 0x54435343; // 'CSCT'
 export const CATALOG_FORMAT_VERSION = 3;
 const FILE_LABEL = 'catalog';
 
+/** Records encoded between two points where {@link encodeCatalogSteps} may be paused. */
+const RECORDS_PER_STEP = 1024;
+
 /** The catalog as bytes, in the current format. */
 export function encodeCatalog(data: CatalogData): Buffer {
+  return runSteps(encodeCatalogSteps(data));
+}
+
+/** {@link encodeCatalog} as steps (time-slice.ts): the data must not change until they are done. */
+export function* encodeCatalogSteps(data: CatalogData): Steps<Buffer> {
   const table = new StringTable();
   const body = new ByteWriter(1 << 20);
   const uint = (value: number, what: string): void => {
     if (!(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) throw new RangeError(`catalog: ${what} ${value} is not a uint32`);
     body.varint(value);
   };
+  let records = 0;
   body.u32(data.files.size);
   for (const [path, file] of data.files) {
     body.varint(table.ref(path));
@@ -56,6 +66,7 @@ export function encodeCatalog(data: CatalogData): Buffer {
     body.varint(table.ref(file.detail));
     uint(file.chunkIds.length, 'chunk count');
     for (const id of file.chunkIds) uint(id, 'chunk id');
+    if (++records % RECORDS_PER_STEP === 0) yield;
   }
   body.u32(data.chunks.length);
   for (const c of data.chunks) {
@@ -65,6 +76,7 @@ export function encodeCatalog(data: CatalogData): Buffer {
     uint(c.endByte, 'end byte');
     uint(c.startLine, 'start line');
     uint(c.endLine, 'end line');
+    if (++records % RECORDS_PER_STEP === 0) yield;
   }
   const writer = new ByteWriter(1 << 20);
   writer.u32(MAGIC);

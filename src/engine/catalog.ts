@@ -1,6 +1,7 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
-import { decodeCatalog, encodeCatalog } from './catalog-file';
+import { decodeCatalog, encodeCatalogSteps } from './catalog-file';
+import { runSteps, type Steps } from './time-slice';
 import { headOf } from './text/slice';
 
 /**
@@ -195,7 +196,12 @@ export class Catalog {
 
   /** The catalog as bytes, in the current format (catalog-file.ts). */
   serialize(): Buffer {
-    return encodeCatalog({ nextId: this.nextId, files: this.files, chunks: [...this.chunks.values()], scanSkipped: this.skippedByScan, followsLinks: this.linksFollowed });
+    return runSteps(this.serializeSteps());
+  }
+
+  /** {@link serialize} as steps (time-slice.ts): the catalog must not change until they are done. */
+  serializeSteps(): Steps<Buffer> {
+    return encodeCatalogSteps({ nextId: this.nextId, files: this.files, chunks: [...this.chunks.values()], scanSkipped: this.skippedByScan, followsLinks: this.linksFollowed });
   }
 
   /** Reads a catalog in any format catalog-file.ts reads; throws on malformed input. */

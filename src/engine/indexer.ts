@@ -23,6 +23,7 @@ import type { Catalog } from './catalog';
 import { sha256Hex } from './index/store';
 import type { IndexStorage, LoadedIndex } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
+import { TimeSlices } from './time-slice';
 import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
 
 export interface IndexSummary {
@@ -83,6 +84,11 @@ const FILES_PER_BATCH = 64;
 /** Batches parsed ahead of the one being embedded and indexed (2 to 4 measured: 3 fastest, BENCHMARKS.md). */
 const PARSE_AHEAD = 3;
 const CHECKPOINT_MS = 15_000;
+/**
+ * The longest stretch of index updates between two turns of the event loop: the engine process
+ * answers searches on this thread while it indexes, so one waits at most about this long for them.
+ */
+const INDEX_SLICE_MS = 20;
 /** Roughly how much source text one model token covers: long definitions are split to fit the model's window. */
 const CHARS_PER_TOKEN = 4;
 
@@ -225,6 +231,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // workers. Several batches ahead, so that the workers still have work while this thread is busy
   // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
+  const slices = new TimeSlices(INDEX_SLICE_MS);
   const ahead: Promise<Parsed[]>[] = [];
   let queuedUpTo = 0;
   const parseAhead = () => {
@@ -246,6 +253,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       t = spent('embed', t);
       let v = 0;
       for (const p of parsed) {
+        // between files (each file's entries change together), so a search waits at most a slice
+        await slices.pause();
         dropFile(state, p.path);
         const records = catalog.addFile(p.path, { size: p.size, mtimeMs: p.mtimeMs, hash: p.hash }, p.chunks);
         records.forEach((record, j) => {

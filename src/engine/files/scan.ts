@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { TimeSlices } from '../time-slice';
 import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
 import { IgnoreRules } from './ignore-rules';
 import { errorCode, specialKind } from './regular-file';
@@ -143,12 +144,8 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
    * on a 2-core machine, against 0.2 s). The walk yields to the event loop every few
    * milliseconds, so a process that scans still answers requests meanwhile.
    */
-  let lastYield = performance.now();
-  const yieldSometimes = async () => {
-    if (performance.now() - lastYield < SCAN_SLICE_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    lastYield = performance.now();
-  };
+  const slices = new TimeSlices(SCAN_SLICE_MS);
+  const yieldSometimes = () => slices.pause();
   /** real path → the root-relative path it was taken under */
   const seenDirs = new Map<string, string>();
   const seenFiles = new Map<string, string>();

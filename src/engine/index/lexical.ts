@@ -10,6 +10,7 @@
 import { ByteReader, ByteWriter } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
+import { runSteps, type Steps } from '../time-slice';
 
 export type { ScoredId } from './topk';
 
@@ -78,6 +79,9 @@ class Posting {
 }
 
 const MAGIC = 0x584c5343; // 'CSLX'
+/** Postings gathered or encoded between two points where {@link LexicalIndex.serializeSteps} may be paused. */
+const POSTINGS_PER_STEP = 2048;
+
 /** 1: each term beside its posting; 2: the terms together, then a table of where each posting starts (see {@link LexicalIndex.serialize}). */
 export const LEXICAL_FORMAT_VERSION = 2;
 const FORMAT_VERSION = LEXICAL_FORMAT_VERSION;
@@ -324,16 +328,27 @@ export class LexicalIndex {
    * parameters are not included. Purges removed documents first.
    */
   serialize(): Buffer {
+    return runSteps(this.serializeSteps());
+  }
+
+  /** {@link serialize} as steps (time-slice.ts): the index must not change until they are done. */
+  *serializeSteps(): Steps<Buffer> {
     if (this.deadSlots > 0) this.compact();
-    const postings = [...this.allPostings()];
+    const postings: Posting[] = [];
+    for (const posting of this.allPostings()) {
+      // a posting still in its loaded bytes is decoded here
+      if (postings.push(posting) % POSTINGS_PER_STEP === 0) yield;
+    }
     const body = new ByteWriter();
     const offsets = new Uint32Array(postings.length + 1);
-    postings.forEach((posting, t) => {
+    for (let t = 0; t < postings.length; t++) {
+      const posting = postings[t];
       offsets[t] = body.size;
       body.varint(posting.length);
       body.ascendingVarints(posting.slots.subarray(0, posting.length));
       body.values(posting.frequencies.subarray(0, posting.length));
-    });
+      if ((t + 1) % POSTINGS_PER_STEP === 0) yield;
+    }
     offsets[postings.length] = body.size;
     const writer = new ByteWriter();
     writer.u32(MAGIC);

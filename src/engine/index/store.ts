@@ -54,8 +54,17 @@ export interface Manifest<Meta = unknown> {
   checksum: string;
 }
 
-/** A data file to commit: its bytes, or a function that writes it at the given path. */
-export type DataFile = { name: string; data: Uint8Array } | { name: string; write: (filePath: string) => void };
+/**
+ * A data file to commit: its bytes, or a function that writes it at the given path (and may
+ * return the written file's length and SHA-256, when it read them back anyway).
+ */
+export type DataFile = { name: string; data: Uint8Array } | { name: string; write: (filePath: string) => void | FileDigest | Promise<void | FileDigest> };
+
+/** A written file's length and SHA-256 (lowercase hex). */
+export interface FileDigest {
+  bytes: number;
+  sha256: string;
+}
 
 /** What to commit as the next generation. */
 export interface Commit<Meta> {
@@ -332,7 +341,7 @@ export function openGeneration<Meta>(
  * manifest is simply superseded. When a write fails (a full disk, say), the new generation's
  * files are removed, the previous generation is untouched, and {@link IndexWriteError} says why.
  */
-export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manifest<Meta> {
+export async function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Promise<Manifest<Meta>> {
   const committed = commit.files.map((dataFile) => dataFile.name);
   const names = [...new Set([...committed, ...(commit.knownNames ?? [])])];
   const files: Record<string, ManifestFile> = Object.create(null) as Record<string, ManifestFile>;
@@ -352,9 +361,9 @@ export function commitGeneration<Meta>(dir: string, commit: Commit<Meta>): Manif
       const file = generationFileName(dataFile.name, generation);
       clearFileSlot(dir, file);
       written.push(file);
-      files[dataFile.name] = writeDataFile(dir, file, dataFile);
+      files[dataFile.name] = await writeDataFile(dir, file, dataFile);
     }
-    syncDirectory(dir);
+    await syncDirectoryAsync(dir);
     const now = new Date().toISOString();
     const body = {
       version: commit.version,
@@ -389,15 +398,60 @@ function generationFileName(name: string, generation: number): string {
   return dot === -1 ? `${name}.g${generation}` : `${name.slice(0, dot)}.g${generation}${name.slice(dot)}`;
 }
 
-function writeDataFile(dir: string, file: string, dataFile: DataFile): ManifestFile {
+/**
+ * Writes one data file and flushes it to disk. The writes and flushes run on libuv's threads and
+ * the hashing in short steps, so that the thread committing still answers requests meanwhile
+ * (the engine searches while it checkpoints an index).
+ */
+async function writeDataFile(dir: string, file: string, dataFile: DataFile): Promise<ManifestFile> {
   const filePath = path.join(dir, file);
   if ('data' in dataFile) {
-    writeDurably(filePath, dataFile.data);
-    return { file, sha256: sha256Hex(dataFile.data), bytes: dataFile.data.length };
+    const { data } = dataFile;
+    const handle = await fs.promises.open(filePath, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { file, sha256: await sha256Sliced(data), bytes: data.length };
   }
-  dataFile.write(filePath);
-  syncFile(filePath);
-  return { file, sha256: sha256File(filePath), bytes: fileSize(filePath, dir, dataFile.name) };
+  const digest = await dataFile.write(filePath);
+  const handle = await fs.promises.open(filePath, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (digest) return { file, ...digest };
+  return { file, sha256: await sha256FileSliced(filePath), bytes: fileSize(filePath, dir, dataFile.name) };
+}
+
+/** {@link sha256Hex} of bytes, a block per turn of the event loop. */
+async function sha256Sliced(data: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let at = 0; at < data.length; at += HASH_BLOCK_BYTES) {
+    hash.update(data.subarray(at, at + HASH_BLOCK_BYTES));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hash.digest('hex');
+}
+
+/** {@link sha256File}, reading a block at a time on libuv's threads. */
+async function sha256FileSliced(filePath: string): Promise<string> {
+  const hash = createHash('sha256');
+  const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
+  const handle = await fs.promises.open(filePath, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(block, 0, block.length);
+      if (bytesRead === 0) break;
+      hash.update(block.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
 }
 
 /** The manifest being replaced, or undefined when there is none or it cannot be used anyway. */
@@ -542,16 +596,6 @@ function writeDurably(filePath: string, data: Uint8Array | string): void {
   }
 }
 
-/** Flushes a file written by someone else (e.g. a native library) to disk. */
-function syncFile(filePath: string): void {
-  const fd = fs.openSync(filePath, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Flushes a directory's entries (new and renamed files) to disk. Best effort: Windows cannot
  * open a directory for this, and there renames are durable without it.
@@ -565,5 +609,18 @@ function syncDirectory(dir: string): void {
     // not supported here; nothing to do
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** {@link syncDirectory} on libuv's threads. */
+async function syncDirectoryAsync(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // not supported here; nothing to do
+  } finally {
+    await handle?.close();
   }
 }

@@ -35,6 +35,7 @@ import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
 import { openRegularFile } from './store';
 import { TopK } from './topk';
+import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
 
 /** Construction and search settings; none of them is stored with the data. */
 export interface VectorIndexOptions {
@@ -113,6 +114,8 @@ const HNSW_HEADER_BYTES = 96;
 const GRAPH_SPACE = 'ip';
 /** The block size in which a graph file is read to check its checksum. */
 const HASH_BLOCK_BYTES = 1 << 20;
+/** The longest stretch of reading back a written graph between two turns of the event loop ({@link VectorIndex.writeGraphAsync}). */
+const WRITE_SLICE_MS = 20;
 /** About the block size in which a graph file that is not loaded is scanned (whole nodes). */
 const SCAN_BLOCK_BYTES = 4 << 20;
 
@@ -457,10 +460,27 @@ export class VectorIndex {
     this.loadFromDisk();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     this.graph.writeIndexSync(filePath);
+    return runSteps(this.checkWrittenGraph(filePath));
+  }
+
+  /**
+   * {@link writeGraph} for a thread that answers requests meanwhile: hnswlib writes on one of
+   * libuv's threads, and the check reads the file back in short steps. The graph must not
+   * change until it is done; searches may run.
+   */
+  async writeGraphAsync(filePath: string, sliceMs = WRITE_SLICE_MS): Promise<GraphDigest> {
+    this.loadFromDisk();
+    if (this.graph === undefined) throw new Error('the vector index has no graph to write');
+    await this.graph.writeIndex(filePath);
+    return runStepsSliced(this.checkWrittenGraph(filePath), new TimeSlices(sliceMs));
+  }
+
+  /** Reads back the graph file hnswlib has just written: its layout and digest (see {@link writeGraph}). */
+  private *checkWrittenGraph(filePath: string): Steps<GraphDigest> {
     let fd: number | undefined;
     try {
       fd = openGraphFile(filePath);
-      return checkGraphFile(fd, this.dimension);
+      return yield* checkGraphFile(fd, this.dimension);
     } catch (error) {
       if (!(error instanceof IndexCorruptError)) throw error;
       // hnswlib's writer reports no errors: a file it left short is a write that failed (a full
@@ -567,7 +587,7 @@ export class VectorIndex {
     // scanned, or handed to hnswlib, is what was checked (see sameFile)
     const fd = openGraphFile(graphFile);
     try {
-      const found = checkGraphFile(fd, dimension);
+      const found = runSteps(checkGraphFile(fd, dimension));
       if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
       if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
       index.vectors = new Float32Array(0);
@@ -835,7 +855,7 @@ function sameFile(fd: number, filePath: string): boolean {
  * checking its layout (see {@link checkHnswLayout}), which it returns too. Throws {@link IndexCorruptError} for a
  * damaged or truncated file.
  */
-function checkGraphFile(fd: number, dimension: number): GraphDigest & { layout: NodeLayout } {
+function* checkGraphFile(fd: number, dimension: number): Steps<GraphDigest & { layout: NodeLayout }> {
   const length = fs.fstatSync(fd).size;
   const readAt = (start: number, count: number): Buffer => {
     const buffer = Buffer.alloc(count);
@@ -853,6 +873,7 @@ function checkGraphFile(fd: number, dimension: number): GraphDigest & { layout: 
   for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
     hash.update(block.subarray(0, read));
     hashed += read;
+    yield;
   }
   if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
   return { bytes: length, sha256: hash.digest(), layout };

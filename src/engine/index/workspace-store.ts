@@ -41,6 +41,7 @@ import type { Skipped } from '../files/scan';
 import { CONTENT_RULES_VERSION } from '../files/text-files';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type GraphDigest, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import { ownFields } from '../own-fields';
+import { runStepsSliced, TimeSlices } from '../time-slice';
 
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
@@ -49,6 +50,8 @@ const FORMAT_VERSION = 2;
 const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', 'catalog.json'] as const;
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
+/** The longest stretch of a save's work between two turns of the event loop: a search waits at most about this long while the engine checkpoints. */
+const SAVE_SLICE_MS = 20;
 /**
  * The most chunks the change log holds (over all its records) before a save writes a new
  * generation instead: loading applies the log, and each vector in it is a graph insertion.
@@ -282,15 +285,23 @@ export class IndexStorage {
     }
     let log: ChangeLogWriter | undefined;
     let graph: GraphDigest | undefined;
-    const manifest = commitGeneration<IndexMeta>(this.dir, {
+    // Serialised and written in slices: the engine answers searches while it checkpoints (the
+    // state does not change until this returns; searches only read it).
+    const slices = new TimeSlices(SAVE_SLICE_MS);
+    const manifest = await commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
       knownNames: DATA_FILES,
       files: [
-        { name: 'catalog.bin', data: catalog.serialize() },
-        { name: 'lexical.bin', data: lexical.serialize() },
+        { name: 'catalog.bin', data: await runStepsSliced(catalog.serializeSteps(), slices) },
+        { name: 'lexical.bin', data: await runStepsSliced(lexical.serializeSteps(), slices) },
         // the graph first: the vector file records its checksum
-        ...(vectors?.hasGraph ? [{ name: 'graph.hnsw', write: (path: string) => void (graph = vectors.writeGraph(path)) }] : []),
+        ...(vectors?.hasGraph
+          ? [{ name: 'graph.hnsw', write: async (path: string) => {
+              graph = await vectors.writeGraphAsync(path, SAVE_SLICE_MS);
+              return { bytes: graph.bytes, sha256: graph.sha256.toString('hex') };
+            } }]
+          : []),
         ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.writeVectors(path, graph) }] : []),
       ],
       // the new generation's (empty) log exists before its manifest does

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../src/engine/time-slice';
+
+/** Busy work in `count` steps of about `stepMs` each; returns how many ran. */
+function* busySteps(count: number, stepMs: number): Steps<number> {
+  for (let i = 0; i < count; i++) {
+    const until = performance.now() + stepMs;
+    while (performance.now() < until) {
+      // busy: no turn of the event loop
+    }
+    yield;
+  }
+  return count;
+}
+
+test('sliced steps give the event loop a turn about once a slice; straight through, none', async () => {
+  let turns = 0;
+  let timer: NodeJS.Immediate;
+  const tick = (): void => {
+    turns++;
+    timer = setImmediate(tick);
+  };
+  timer = setImmediate(tick);
+  try {
+    // 40 steps of 2 ms, in slices of 10 ms: about 8 turns
+    assert.equal(await runStepsSliced(busySteps(40, 2), new TimeSlices(10)), 40);
+    const sliced = turns;
+    assert.ok(sliced >= 4 && sliced <= 40, `${sliced} turns in 80 ms of work sliced at 10 ms`);
+    turns = 0;
+    assert.equal(runSteps(busySteps(40, 2)), 40);
+    assert.equal(turns, 0, 'run straight through, the loop never turned');
+  } finally {
+    clearImmediate(timer!);
+  }
+});
+
+test('a pause returns at once within a slice, and yields once the slice has run', async () => {
+  const slices = new TimeSlices(1_000);
+  let ran = false;
+  setImmediate(() => (ran = true));
+  await slices.pause();
+  assert.equal(ran, false, 'within the slice, the pause did not yield');
+  const short = new TimeSlices(0);
+  await short.pause();
+  assert.equal(ran, true, 'past the slice, the pause let the waiting callback run');
+});
