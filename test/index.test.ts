@@ -8,6 +8,7 @@ import { splitWords, stem } from '../src/engine/text/words';
 import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
+import { TimeSlices } from '../src/engine/time-slice';
 import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
   commitGeneration,
@@ -610,6 +611,39 @@ describe('VectorIndex', () => {
     assert.deepEqual(outcomes.map((outcome) => outcome.failure?.code), ['EFBIG', 'EFBIG'], run.stdout);
   });
 
+  test('a graph built ahead of the add that needs it, in slices, is the graph the add would build', async () => {
+    const options = { dimension, exactSearchMaxVectors: 600, efConstruction: 32 };
+    const vectors = randomVectors(700, dimension, 70);
+    const inline = new VectorIndex(options);
+    const sliced = new VectorIndex(options);
+    let turns = 0;
+    let timer: NodeJS.Immediate;
+    const tick = (): void => {
+      turns++;
+      timer = setImmediate(tick);
+    };
+    timer = setImmediate(tick);
+    try {
+      for (const [label, vector] of vectors.entries()) {
+        inline.add(label, vector);
+        const before = turns;
+        await sliced.buildGraphBefore(label, new TimeSlices(0));
+        if (label === 600) {
+          assert.ok(turns - before >= 5, `the event loop turned ${turns - before} times while 600 vectors went into the graph`);
+          assert.equal(sliced.hasGraph, true, 'the 601st vector: the graph is built before it is added');
+          assert.equal(sliced.size, 600);
+        } else {
+          assert.equal(sliced.hasGraph, label > 600, `label ${label}`);
+        }
+        sliced.add(label, vector);
+      }
+    } finally {
+      clearImmediate(timer!);
+    }
+    assert.equal(inline.hasGraph, true);
+    for (const query of randomVectors(20, dimension, 71)) assert.deepEqual(sliced.search(query, 10), inline.search(query, 10));
+  });
+
   test('writing the graph in the background gives the same file and digest, and the event loop runs meanwhile', async () => {
     const dir = tempDir();
     // a graph file of several hash blocks (1 MB): reading it back takes several turns
@@ -623,7 +657,7 @@ describe('VectorIndex', () => {
     };
     let timer = setImmediate(tick);
     const turnsBefore = turns;
-    const background = await index.writeGraphAsync(path.join(dir, 'background.hnsw'), 0);
+    const background = await index.writeGraphAsync(path.join(dir, 'background.hnsw'), new TimeSlices(0));
     clearImmediate(timer);
     assert.ok(turns - turnsBefore >= 2, `the event loop turned ${turns - turnsBefore} times while the graph was written`);
     assert.ok(inline.bytes > 2 << 20, `${inline.bytes} bytes`);

@@ -50,6 +50,45 @@ test('sync after any changes answers like a fresh build', () => {
   );
 });
 
+test('applying the catalog\'s chunk changes since the last update answers like a fresh build, or says to sync in full', () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 30 }), fc.integer({ min: 0, max: 12 }), (steps, journalMax) => {
+      const catalog = new Catalog(journalMax);
+      const kept = new NameIndex(catalog.chunks);
+      let revision = catalog.revision;
+      let inFull = 0;
+      const update = (): void => {
+        const changes = catalog.chunkChangesSince(revision);
+        if (changes) kept.apply(changes);
+        else {
+          inFull++;
+          kept.sync(catalog.chunks);
+        }
+        revision = catalog.revision;
+        assert.deepEqual(answers(kept), answers(new NameIndex(catalog.chunks)));
+      };
+      let since = 0;
+      for (const s of steps) {
+        const path = `f${s.file}.py`;
+        since += catalog.files.get(path)?.chunkIds.length ?? 0;
+        catalog.removeFile(path);
+        if (!s.remove) {
+          catalog.addFile(path, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunk(path, c.name, c.window, i + 1)));
+          since += s.chunks.length;
+        }
+        if (s.sync) {
+          const before = inFull;
+          update();
+          // the changes are kept while they fit the journal (which is never trimmed, only started afresh)
+          if (since <= journalMax) assert.equal(inFull, before, `${since} changes, journal of ${journalMax}`);
+        }
+      }
+      update();
+    }),
+    fuzzParams(200),
+  );
+});
+
 test('a lookup with the spelling the query typed lists the exact spellings first, then the rest, up to the limit', () => {
   fc.assert(
     fc.property(fileChunks, fileChunks, fc.constantFrom(...NAMES), fc.integer({ min: 1, max: 6 }), (a, b, typedName, limit) => {

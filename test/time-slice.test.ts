@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../src/engine/time-slice';
+import { Foreground, runSteps, runStepsSliced, TimeSlices, type Steps } from '../src/engine/time-slice';
 
 /** Busy work in `count` steps of about `stepMs` each; returns how many ran. */
 function* busySteps(count: number, stepMs: number): Steps<number> {
@@ -44,4 +44,31 @@ test('a pause returns at once within a slice, and yields once the slice has run'
   const short = new TimeSlices(0);
   await short.pause();
   assert.equal(ran, true, 'past the slice, the pause let the waiting callback run');
+});
+
+test('background work waits while a foreground request is in progress, then resumes', async () => {
+  const foreground = new Foreground();
+  const slices = new TimeSlices(60_000, foreground);
+  const order: string[] = [];
+  let release!: () => void;
+  const request = foreground.run(async () => {
+    order.push('request starts');
+    await new Promise<void>((resolve) => (release = resolve));
+    order.push('request ends');
+    return 42;
+  });
+  const background = (async () => {
+    await slices.pause();
+    order.push('background resumes');
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual(order, ['request starts'], 'within its slice, the background still waits for the request');
+  assert.equal(foreground.busy, true);
+  release();
+  assert.equal(await request, 42);
+  await background;
+  assert.deepEqual(order, ['request starts', 'request ends', 'background resumes']);
+  assert.equal(foreground.busy, false);
+  await foreground.run(() => Promise.reject(new Error('failed'))).catch(() => undefined);
+  assert.equal(foreground.busy, false, 'a request that fails is done too');
 });

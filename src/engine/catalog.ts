@@ -31,7 +31,16 @@ export interface FileRecord {
   detail?: string;
 }
 
+/** A chunk record that a change added to the catalog or removed from it. */
+export interface ChunkChange {
+  revision: number;
+  added: boolean;
+  record: ChunkRecord;
+}
+
 const DOC_LIMIT = 600;
+/** The most chunk changes the catalog keeps for {@link Catalog.chunkChangesSince}. */
+const JOURNAL_MAX = 20_000;
 const SNIPPET_LIMIT = 160;
 
 export class Catalog {
@@ -46,10 +55,19 @@ export class Catalog {
   /** the uncommitted paths whose only change is a new size and modification time (touchFile) */
   private readonly touchedOnly = new Set<string>();
   private uncommittedScanSkips = false;
+  /**
+   * The chunk records added and removed by the latest changes, each with the revision that made
+   * it, oldest first; it holds every change after revision `journalFrom` (see {@link chunkChangesSince}).
+   */
+  private journal: ChunkChange[] = [];
+  private journalFrom = 0;
   /** XOR of the hashes of the catalog's paths, kept by addFile, removeFile and deserialize */
   private pathHashes = 0;
   /** The format version of the bytes this catalog was read from; undefined for one made in memory. */
   formatRead: number | undefined;
+
+  /** `journalMax`: the most chunk changes kept for {@link chunkChangesSince} (default {@link JOURNAL_MAX}). */
+  constructor(private readonly journalMax = JOURNAL_MAX) {}
 
   /** Skips decided by the last scan (excluded folders, size cap, unreadable, …). */
   get scanSkipped(): Skipped[] {
@@ -98,6 +116,32 @@ export class Catalog {
   }
 
   /**
+   * The chunk records added and removed since `revision`, in order; undefined when the catalog
+   * no longer keeps them all (more than `journalMax` changes of chunks since), so that what
+   * is derived from the chunks is worked out again in full. What is derived reads a changed file's
+   * records, not all 100k of them.
+   */
+  chunkChangesSince(revision: number): readonly ChunkChange[] | undefined {
+    if (revision < this.journalFrom || revision > this.changes) return undefined;
+    let low = 0;
+    let high = this.journal.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.journal[mid].revision <= revision) low = mid + 1;
+      else high = mid;
+    }
+    return this.journal.slice(low);
+  }
+
+  private record(added: boolean, records: Iterable<ChunkRecord>): void {
+    for (const record of records) this.journal.push({ revision: this.changes, added, record });
+    if (this.journal.length > this.journalMax) {
+      this.journal = [];
+      this.journalFrom = this.changes;
+    }
+  }
+
+  /**
    * Changes when a path joins or leaves the catalog, not when a file is re-indexed in place (a save
    * removes and adds the same path): what is derived from the set of paths alone is stale when it
    * differs. Two different sets of paths get the same key only by a 32-bit hash collision at the same size.
@@ -112,6 +156,7 @@ export class Catalog {
     this.changes++;
     const records = chunks.map((c) => toRecord(this.nextId++, c));
     for (const r of records) this.chunks.set(r.id, r);
+    this.record(true, records);
     if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
     this.files.set(path, { ...file, chunkIds: records.map((r) => r.id) });
     this.uncommittedPaths.add(path);
@@ -130,6 +175,7 @@ export class Catalog {
     }
     this.changes++;
     for (const c of chunks) this.chunks.set(c.id, c);
+    this.record(true, chunks);
     if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
     this.files.set(path, file);
     this.nextId = Math.max(this.nextId, nextId);
@@ -167,6 +213,7 @@ export class Catalog {
     const file = this.files.get(path);
     if (!file) return [];
     this.changes++;
+    this.record(false, file.chunkIds.map((id) => this.chunks.get(id)!));
     for (const id of file.chunkIds) this.chunks.delete(id);
     this.files.delete(path);
     this.pathHashes ^= pathHash(path);

@@ -32,6 +32,7 @@ import { checkPathGlobs, type EmptyBecause } from './search/filters';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
 import { defaultIndexDir, defaultModelDir } from './paths';
+import { Foreground } from './time-slice';
 import type { CancelSignal, LanguageId, Progress } from './types';
 
 export type { IndexSummary } from './indexer';
@@ -194,6 +195,8 @@ export class Engine {
   private readonly ranking: RankingOptions;
   /** definitions by name, for the catalog and its revision it was last brought up to date with (see {@link namedDefinitions}) */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
+  /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
+  private readonly foreground = new Foreground();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
 
@@ -302,6 +305,7 @@ export class Engine {
         state: this.state,
         storage: this.storage,
         embedder: this.embedder,
+        foreground: this.foreground,
         scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
         paths: opts.paths,
         onProgress: opts.onProgress,
@@ -356,6 +360,10 @@ export class Engine {
    */
   async searchAnswer(query: string, opts: SearchOptions = {}): Promise<SearchAnswer> {
     checkQueryLength(query, this.options.maxQueryChars ?? MAX_QUERY_CHARS);
+    return this.foreground.run(() => this.answer(query, opts));
+  }
+
+  private async answer(query: string, opts: SearchOptions): Promise<SearchAnswer> {
     const spelled = this.spell(query);
     const parsed = parseQuery(spelled.text);
     const { hits, weak, similarity } = await this.rank(
@@ -397,7 +405,7 @@ export class Engine {
    * by meaning, with the lexical ranking fused in; lexical-only without a model.
    */
   async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return (await this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY)).hits;
+    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY))).hits;
   }
 
   /**
@@ -414,10 +422,13 @@ export class Engine {
   ): Promise<{ hits: SearchHit[]; weak: boolean; similarity?: number }> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
-    const lexical = this.state.lexical.search(tokens, Math.max(top, this.ranking.lexicalDepth), filter);
+    let lexical = this.state.lexical.search(tokens, Math.max(top, this.ranking.lexicalDepth), filter);
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
       const v = await embed(this.embedder);
+      // a refresh does not change the index while a search is in progress (Foreground), but an index taken over meanwhile may be another
+      const { chunks } = this.state.catalog;
+      lexical = lexical.filter((h) => chunks.has(h.id));
       if (v.some((x) => x !== 0)) {
         vector = this.state.vectors.search(v, Math.max(top, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }));
       }
@@ -452,7 +463,9 @@ export class Engine {
     const revision = catalog.revision;
     if (!n || n.catalog !== catalog) this.names = { catalog, revision, index: new NameIndex(catalog.chunks) };
     else if (n.revision !== revision) {
-      n.index.sync(catalog.chunks);
+      const changes = catalog.chunkChangesSince(n.revision);
+      if (changes) n.index.apply(changes);
+      else n.index.sync(catalog.chunks);
       n.revision = revision;
     }
     const wanted = this.ranking.phraseNameWeight > 0 ? shape.names : shape.names.filter((q) => !q.phrase);
@@ -462,6 +475,10 @@ export class Engine {
 
   /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
   async related(path: string, line: number, opts: { top?: number } = {}): Promise<RelatedAnswer> {
+    return this.foreground.run(() => this.relatedTo(path, line, opts));
+  }
+
+  private async relatedTo(path: string, line: number, opts: { top?: number }): Promise<RelatedAnswer> {
     const top = opts.top ?? 10;
     const rel = path.replace(/\\/g, '/').replace(/^\.\//, '');
     const source = this.state.catalog.chunkAt(rel, line);

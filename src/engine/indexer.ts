@@ -23,7 +23,7 @@ import type { Catalog } from './catalog';
 import { sha256Hex } from './index/store';
 import type { IndexStorage, LoadedIndex } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
-import { TimeSlices } from './time-slice';
+import { type Foreground, TimeSlices } from './time-slice';
 import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
 
 export interface IndexSummary {
@@ -68,6 +68,8 @@ export interface RefreshContext {
   state: LoadedIndex;
   storage: IndexStorage;
   embedder?: Embedder;
+  /** searches in progress on this thread: the refresh pauses its work while there are any */
+  foreground?: Foreground;
   scan: Omit<ScanOptions, 'signal'>;
   /**
    * Only these root-relative paths changed (a saved file, say): they are looked at instead of
@@ -231,7 +233,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // workers. Several batches ahead, so that the workers still have work while this thread is busy
   // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
-  const slices = new TimeSlices(INDEX_SLICE_MS);
+  const slices = new TimeSlices(INDEX_SLICE_MS, ctx.foreground);
   const ahead: Promise<Parsed[]>[] = [];
   let queuedUpTo = 0;
   const parseAhead = () => {
@@ -253,18 +255,25 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       t = spent('embed', t);
       let v = 0;
       for (const p of parsed) {
-        // between files (each file's entries change together), so a search waits at most a slice
         await slices.pause();
         dropFile(state, p.path);
         const records = catalog.addFile(p.path, { size: p.size, mtimeMs: p.mtimeMs, hash: p.hash }, p.chunks);
-        records.forEach((record, j) => {
+        for (let j = 0; j < records.length; j++) {
+          // A search waits at most a slice, even behind a file of a thousand definitions; one
+          // that runs between two of its chunks finds the file's chunks indexed so far.
+          await slices.pause();
+          const record = records[j];
           state.lexical.add(record.id, lexicalFields(p.chunks[j]));
           if (vectors) {
             const { key, vector } = vectors[v++];
             record.embeddingKey = key.toString('hex');
-            if (hasDirection(vector)) state.vectors!.add(record.id, vector);
+            if (hasDirection(vector)) {
+              // the graph that the index gets once it outgrows exact search is built in slices too
+              await state.vectors!.buildGraphBefore(record.id, slices);
+              state.vectors!.add(record.id, vector);
+            }
           }
-        });
+        }
         dirty = true;
       }
       summary.filesParsed += parsed.length; // counted once in the index: a cancelled batch is parsed again next time
@@ -272,7 +281,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
       if (performance.now() - lastCheckpoint > CHECKPOINT_MS) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
-        await ctx.storage.save(state);
+        await ctx.storage.save(state, slices);
         lastCheckpoint = spent('write', t);
         dirty = false;
       }
@@ -303,7 +312,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
   if (dirty || !state.saved) {
     progress({ phase: 'write', done: todo.length, total: todo.length });
-    await ctx.storage.save(state);
+    await ctx.storage.save(state, slices);
   }
   spent('write', t);
 

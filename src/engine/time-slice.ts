@@ -7,13 +7,55 @@
 export class TimeSlices {
   private sliceStart = performance.now();
 
-  constructor(private readonly sliceMs: number) {}
+  /** With `foreground`, a pause also waits while requests are in progress there, so they run without the work in between. */
+  constructor(
+    private readonly sliceMs: number,
+    private readonly foreground?: Foreground,
+  ) {}
 
-  /** Yields (setImmediate) when this slice has run its length; otherwise returns at once. */
+  /**
+   * Yields (setImmediate) when this slice has run its length, and waits while foreground
+   * requests are in progress; otherwise returns at once.
+   */
   async pause(): Promise<void> {
-    if (performance.now() - this.sliceStart < this.sliceMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    if (this.foreground?.busy) await this.foreground.idle();
+    else if (performance.now() - this.sliceStart < this.sliceMs) return;
+    else await new Promise((resolve) => setImmediate(resolve));
     this.sliceStart = performance.now();
+  }
+}
+
+/**
+ * Requests in progress on a thread that also does background work in {@link TimeSlices}: a
+ * search awaits its embedding, and the background work waits until it is answered instead of
+ * taking a slice meanwhile. So a request waits for at most one slice, and the index it reads does
+ * not change under it.
+ */
+export class Foreground {
+  private running = 0;
+  private waiting: (() => void)[] = [];
+
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
+  /** Runs a request; background work pauses until it (and any other in progress) is done. */
+  async run<T>(request: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await request();
+    } finally {
+      if (--this.running === 0) {
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const resume of waiting) resume();
+      }
+    }
+  }
+
+  /** Resolves when no request is in progress. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
   }
 }
 

@@ -116,6 +116,8 @@ const GRAPH_SPACE = 'ip';
 const HASH_BLOCK_BYTES = 1 << 20;
 /** The longest stretch of reading back a written graph between two turns of the event loop ({@link VectorIndex.writeGraphAsync}). */
 const WRITE_SLICE_MS = 20;
+/** Graph inserts between two points where a graph build may be paused (about 0.1 ms each at 20k vectors). */
+const GRAPH_BUILD_STEP = 64;
 /** About the block size in which a graph file that is not loaded is scanned (whole nodes). */
 const SCAN_BLOCK_BYTES = 4 << 20;
 
@@ -468,11 +470,11 @@ export class VectorIndex {
    * libuv's threads, and the check reads the file back in short steps. The graph must not
    * change until it is done; searches may run.
    */
-  async writeGraphAsync(filePath: string, sliceMs = WRITE_SLICE_MS): Promise<GraphDigest> {
+  async writeGraphAsync(filePath: string, slices = new TimeSlices(WRITE_SLICE_MS)): Promise<GraphDigest> {
     this.loadFromDisk();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     await this.graph.writeIndex(filePath);
-    return runStepsSliced(this.checkWrittenGraph(filePath), new TimeSlices(sliceMs));
+    return runStepsSliced(this.checkWrittenGraph(filePath), slices);
   }
 
   /** Reads back the graph file hnswlib has just written: its layout and digest (see {@link writeGraph}). */
@@ -715,6 +717,15 @@ export class VectorIndex {
 
   /** Builds the graph from the vector array, which it then replaces. */
   private buildGraph(): void {
+    runSteps(this.buildGraphSteps());
+  }
+
+  /**
+   * Builds the graph from the stored vectors, in steps of {@link GRAPH_BUILD_STEP} inserts; the
+   * index changes only at the end, so a search between two steps scans the vectors as before.
+   * Nothing may be added or removed until the steps are done.
+   */
+  private *buildGraphSteps(): Steps<void> {
     const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     graph.initIndex({
       maxElements: Math.max(INITIAL_CAPACITY, Math.ceil(this.size * 1.5)),
@@ -723,12 +734,24 @@ export class VectorIndex {
       randomSeed: this.randomSeed,
     });
     graph.setEf(this.efSearch);
+    for (let slot = 0; slot < this.size; slot++) {
+      graph.addPoint(Array.from(this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)), this.labelOf[slot]);
+      if ((slot + 1) % GRAPH_BUILD_STEP === 0) yield;
+    }
     this.graph = graph;
     this.deletedInGraph.clear();
-    for (let slot = 0; slot < this.size; slot++) {
-      this.addToGraph(this.labelOf[slot], this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension), false);
-    }
     this.vectors = new Float32Array(0);
+  }
+
+  /**
+   * When adding `label` would make this index outgrow exact search (more than
+   * `exactSearchMaxVectors` vectors), builds its graph now, in slices, so that the add that follows
+   * does not build it all at once; otherwise does nothing. For a thread that answers searches
+   * while it indexes; nothing else may change the index until this returns.
+   */
+  async buildGraphBefore(label: number, slices: TimeSlices): Promise<void> {
+    if (this.graph !== undefined || this.onDisk !== undefined || this.slotOf.has(label) || this.size + 1 <= this.exactSearchMaxVectors) return;
+    await runStepsSliced(this.buildGraphSteps(), slices);
   }
 
   /** Copies the live vectors out of the graph into an array, and drops the graph. */

@@ -259,7 +259,7 @@ export class IndexStorage {
   }
 
   /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
-  async save(state: LoadedIndex): Promise<void> {
+  async save(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<void> {
     if (state.readOnly) throw new IndexNotWritableError(this.dir, state.readOnlyReason ?? { cause: 'EACCES' });
     const { catalog, lexical, vectors } = state;
     const meta: IndexMeta = {
@@ -287,7 +287,6 @@ export class IndexStorage {
     let graph: GraphDigest | undefined;
     // Serialised and written in slices: the engine answers searches while it checkpoints (the
     // state does not change until this returns; searches only read it).
-    const slices = new TimeSlices(SAVE_SLICE_MS);
     const manifest = await commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
@@ -298,7 +297,7 @@ export class IndexStorage {
         // the graph first: the vector file records its checksum
         ...(vectors?.hasGraph
           ? [{ name: 'graph.hnsw', write: async (path: string) => {
-              graph = await vectors.writeGraphAsync(path, SAVE_SLICE_MS);
+              graph = await vectors.writeGraphAsync(path, slices);
               return { bytes: graph.bytes, sha256: graph.sha256.toString('hex') };
             } }]
           : []),

@@ -1,4 +1,4 @@
-import type { ChunkRecord } from '../catalog';
+import type { Catalog, ChunkChange, ChunkRecord } from '../catalog';
 import { compact, spelt } from './query-kind';
 
 /**
@@ -55,6 +55,21 @@ export class NameIndex {
       if (!taken.has(id)) out.push(id);
     }
     return out;
+  }
+
+  /** Brings the index up to date with changes to the catalog ({@link Catalog.chunkChangesSince}), in their order. */
+  apply(changes: readonly ChunkChange[]): void {
+    for (const { added, record } of changes) {
+      if (!added) {
+        if (this.records.get(record.id) === record) this.remove(record.id, record);
+      } else if (record.kind !== 'window' && this.records.get(record.id) !== record) {
+        const old = this.records.get(record.id);
+        if (old) this.remove(record.id, old);
+        this.records.set(record.id, record);
+        push(this.byName, compact(record.name), record.id);
+        push(this.bySpelling, spelt(record.name), record.id);
+      }
+    }
   }
 
   private remove(id: number, record: ChunkRecord): void {
