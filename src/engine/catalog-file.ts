@@ -19,7 +19,7 @@
  * development builds: it is refused as an unknown version (and the index rebuilt).
  */
 
-import { ByteReader, ByteWriter } from './index/bytes';
+import { ByteReader, ByteWriter, encodeStrings } from './index/bytes';
 import { IndexCorruptError, IndexVersionError } from './index/errors';
 import type { ChunkRecord, FileRecord } from './catalog';
 import type { Skipped } from './files/scan';
@@ -78,15 +78,15 @@ export function* encodeCatalogSteps(data: CatalogData): Steps<Buffer> {
     uint(c.endLine, 'end line');
     if (++records % RECORDS_PER_STEP === 0) yield;
   }
-  const writer = new ByteWriter(1 << 20);
+  const writer = new ByteWriter(body.size + (1 << 20));
   writer.u32(MAGIC);
   writer.u32(CATALOG_FORMAT_VERSION);
   writer.f64(data.nextId);
   writer.u32(data.followsLinks ? 1 : 0);
   writer.string(JSON.stringify(data.scanSkipped));
-  table.write(writer);
-  writer.bytes(body.toBuffer());
-  return writer.toBuffer();
+  yield* table.write(writer);
+  writer.bytes(body.view());
+  return writer.view();
 }
 
 /**
@@ -198,13 +198,12 @@ class StringTable {
     return ref;
   }
 
-  write(writer: ByteWriter): void {
+  *write(writer: ByteWriter): Steps<void> {
     for (const [strings, encoding] of [[this.narrow, 'latin1'], [this.wide, 'utf16le']] as const) {
       writer.u32(strings.length);
       for (const text of strings) writer.varint(text.length);
-      const bytes = Buffer.from(strings.join(''), encoding);
-      writer.u32(bytes.length);
-      writer.bytes(bytes);
+      yield;
+      writer.lengthAndParts(yield* encodeStrings(strings, encoding));
     }
   }
 

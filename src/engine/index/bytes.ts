@@ -5,6 +5,31 @@
 
 import { IndexCorruptError } from './errors';
 
+/** Strings encoded between two points where {@link encodeStrings} may be paused. */
+const STRINGS_PER_STEP = 16_384;
+
+/**
+ * The strings, joined, encoded in `encoding`: as parts, each some thousands of strings, with a
+ * step (time-slice.ts) after each. The parts joined are the bytes of the joined strings: a part
+ * never ends between the two halves of a surrogate pair split across two strings.
+ */
+export function* encodeStrings(strings: readonly string[], encoding: 'utf8' | 'latin1' | 'utf16le'): Generator<void, Buffer[], void> {
+  const parts: Buffer[] = [];
+  for (let start = 0; start < strings.length; ) {
+    let end = Math.min(start + STRINGS_PER_STEP, strings.length);
+    while (end < strings.length && endsWithHighSurrogate(strings[end - 1])) end++;
+    parts.push(Buffer.from(strings.slice(start, end).join(''), encoding));
+    start = end;
+    yield;
+  }
+  return parts;
+}
+
+function endsWithHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
 /** Appends values to a growing buffer. */
 export class ByteWriter {
   private buffer: Buffer;
@@ -48,6 +73,12 @@ export class ByteWriter {
     this.bytes(bytes);
   }
 
+  /** Bytes given as parts, preceded by their total length (u32). */
+  lengthAndParts(parts: readonly Uint8Array[]): void {
+    this.u32(parts.reduce((sum, part) => sum + part.length, 0));
+    for (const part of parts) this.bytes(part);
+  }
+
   bytes(value: Uint8Array): void {
     this.reserve(value.length).set(value, this.length - value.length);
   }
@@ -60,6 +91,11 @@ export class ByteWriter {
   /** The number of bytes written so far. */
   get size(): number {
     return this.length;
+  }
+
+  /** The bytes written so far, not copied: for a writer that is done (what it writes next may move or overwrite them). */
+  view(): Buffer {
+    return this.buffer.subarray(0, this.length);
   }
 
   /** The bytes written so far (a copy, trimmed to size). */

@@ -7,7 +7,7 @@
  * weigh more than a body token, then plain BM25 is applied to those weighted counts.
  */
 
-import { ByteReader, ByteWriter } from './bytes';
+import { ByteReader, ByteWriter, encodeStrings } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
@@ -350,20 +350,20 @@ export class LexicalIndex {
       if ((t + 1) % POSTINGS_PER_STEP === 0) yield;
     }
     offsets[postings.length] = body.size;
-    const writer = new ByteWriter();
+    const writer = new ByteWriter(body.size + 16 * this.ids.length + 10 * postings.length + (1 << 20));
     writer.u32(MAGIC);
     writer.u32(FORMAT_VERSION);
     writer.u32(this.size);
     writer.values(Uint32Array.from(this.ids));
     writer.values(Float64Array.from(this.lengths));
     writer.u32(postings.length);
-    for (const posting of postings) writer.varint(posting.term.length);
-    const terms = Buffer.from(postings.map((posting) => posting.term).join(''), 'utf8');
-    writer.u32(terms.length);
-    writer.bytes(terms);
+    const terms = postings.map((posting) => posting.term);
+    for (const term of terms) writer.varint(term.length);
+    yield;
+    writer.lengthAndParts(yield* encodeStrings(terms, 'utf8'));
     writer.values(offsets);
-    writer.bytes(body.toBuffer());
-    return writer.toBuffer();
+    writer.bytes(body.view());
+    return writer.view();
   }
 
   /**
