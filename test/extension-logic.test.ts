@@ -26,7 +26,7 @@ import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
 import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
 import { resultTitle } from '../src/extension/result-title';
-import { DEFAULT_MAX_RESULTS, editorSettings, folderOptions, type ConfigSource } from '../src/extension/settings';
+import { DEFAULT_MAX_RESULTS, editorSettings, engineProcessArgs, folderOptions, type ConfigSource } from '../src/extension/settings';
 import { folderLine, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
 import { checkLocation, parseLocation, resolveLocation, type CodeLocation } from '../src/extension/workspace-path';
 
@@ -92,6 +92,12 @@ test('palette title: the corrected query first when a word was corrected, then t
   // with a filter, only the code it lets through was looked at: the words may be elsewhere
   assert.equal(resultTitle({ ...result, weak: true }, filtered), 'Code Scout — 2 results · no strong match: nothing the filters let through uses these words');
   assert.equal(resultTitle({ ...result, weak: true }, { text: 'parse', languages: [], paths: [] }), 'Code Scout — 2 results · no strong match: nothing in the code uses these words');
+});
+
+test('settings: the engine process runs at a lower priority unless the setting is off', () => {
+  assert.deepEqual(engineProcessArgs(config({})), ['--nice', '10']);
+  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: true })), ['--nice', '10']);
+  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: false })), []);
 });
 
 test('settings: globs, files.exclude patterns that are on, bounded numbers, spelling, index location', () => {

@@ -26,6 +26,9 @@ import {
   type FolderStatus,
 } from '../src/protocol/protocol';
 import { Coalescer } from '../src/server/coalescer';
+import { lowerPriority } from '../src/server/priority';
+import { getPriority } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { LruCache } from '../src/server/lru-cache';
 import { InvalidRequestError, MAX_CODE_CHARS, MAX_QUERY_CHARS, queryParams } from '../src/server/requests';
 import { MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS } from '../src/engine/search/query';
@@ -62,8 +65,8 @@ class EngineProcess {
     this.connection.listen();
   }
 
-  static start(): EngineProcess {
-    return new EngineProcess(spawn(process.execPath, [SERVER], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  static start(args: readonly string[] = []): EngineProcess {
+    return new EngineProcess(spawn(process.execPath, [SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }));
   }
 
   /** The first status notification from now on that satisfies `test`. */
@@ -91,6 +94,31 @@ async function fixture(label: string): Promise<{ root: string; indexLocation: st
 }
 
 const ready = (root: string) => (s: FolderStatus) => s.root === root && s.state === 'ready';
+
+test('with --nice, the engine process lowers its scheduling priority as it starts; a bad niceness is refused with a warning', async (t) => {
+  if (process.platform === 'win32') return t.skip('Windows maps niceness to priority classes');
+  const own = getPriority();
+  if (own >= 7) return t.skip(`this test process already runs at niceness ${own}`);
+  const engine = EngineProcess.start(['--nice', '7']);
+  try {
+    await engine.connection.sendRequest(Configure, { folders: [], indexOnOpen: false });
+    assert.equal(getPriority(engine.child.pid!), 7);
+    if (process.platform === 'linux') {
+      // every thread: V8's, started before the flag was read, and those started since
+      const tasks = `/proc/${engine.child.pid}/task`;
+      const niceness = readdirSync(tasks).map((id) => getPriority(Number(id)));
+      assert.ok(niceness.length > 1);
+      assert.deepEqual(niceness, niceness.map(() => 7));
+    }
+  } finally {
+    await engine.stop();
+  }
+  for (const bad of [['--nice', '0'], ['--nice', '25'], ['--nice', 'low'], ['--nice']]) {
+    assert.match(lowerPriority(bad)!, /--nice needs a niceness from 1 to 19/, bad.join(' '));
+  }
+  assert.equal(getPriority(), own, 'a refused niceness changed nothing');
+  assert.equal(lowerPriority(['--agent-socket', 'x']), undefined, 'without --nice, nothing to do');
+});
 
 test('indexes on open, reports progress, then answers search, similar and related', async () => {
   const { root, indexLocation } = await fixture('open');

@@ -30,6 +30,7 @@ import { StatusDocument } from './status-document';
 import { showStatusMenu } from './status-menu';
 import { parseLocation } from './workspace-path';
 import { ownFields } from '../engine/own-fields';
+import { engineProcessArgs } from './settings';
 
 let engine: EngineClient | undefined;
 let agentSocket: AgentSocket | undefined;
@@ -46,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath,
     output,
     (c) => controller.setUp(c),
-    () => socket?.engineArgs() ?? [],
+    () => [...engineProcessArgs(vscode.workspace.getConfiguration('codescout')), ...(socket?.engineArgs() ?? [])],
   );
   controller.attach(client);
   engine = client;

@@ -31,6 +31,18 @@ export function editorSettings(codescout: ConfigSource): EditorSettings {
   };
 }
 
+/** The niceness the engine process takes when `codescout.lowerEnginePriority` is on (server/priority.ts). */
+export const ENGINE_NICENESS = 10;
+
+/**
+ * The engine process's command-line arguments that settings decide: with
+ * `codescout.lowerEnginePriority` (default on), a lower scheduling priority, so that indexing
+ * gives way to the editor. Read at every start of the process.
+ */
+export function engineProcessArgs(codescout: ConfigSource): string[] {
+  return codescout.get<boolean>('lowerEnginePriority') === false ? [] : ['--nice', String(ENGINE_NICENESS)];
+}
+
 /**
  * How the folder at `root` is indexed: Code Scout's include/exclude globs plus every
  * `files.exclude` pattern that is switched on (patterns with a `when` condition are left

@@ -6,7 +6,12 @@
  *
  * `--agent-socket <path>`: the process also serves MCP sessions at that socket (or Windows named
  * pipe) over the same indexes, for coding agents in the editor (agent-endpoint.ts).
+ *
+ * `--nice <1–19>`: the process lowers its scheduling priority to that niceness as it starts, so
+ * that indexing gives way to the editor (priority.ts).
  */
+// first: the priority is lowered before any module starts a thread (priority.ts)
+import { priorityWarning } from './priority';
 import { createMessageConnection, ResponseError, ErrorCodes, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   Cancel,
@@ -127,6 +132,8 @@ function log(message: string): void {
 process.on('unhandledRejection', (reason) => {
   console.error(`codescout engine: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
+
+if (priorityWarning !== undefined) log(priorityWarning);
 
 /** The agent endpoint, when `--agent-socket <path>` was given and it could listen. */
 const agents: Promise<AgentEndpoint | undefined> = serveAgents();

@@ -1,0 +1,51 @@
+/**
+ * The engine process's scheduling priority: with `--nice <n>` on its command line it lowers it
+ * to niceness n (1–19) as this module is loaded, which main.ts does before anything else, so
+ * that indexing gives way to the editor.
+ *
+ * On Linux niceness belongs to a thread, and threads inherit it from the thread that starts
+ * them: set first, for every thread the process has by then (V8's), it covers the parse workers,
+ * libuv's pool and the model's threads too, all started later. macOS sets it for the whole process; Windows maps it to a priority class (below normal
+ * for 7–18, idle for 19; 1–6 leave it normal). A priority that cannot be set (a sandbox that forbids it) leaves the process at its own.
+ */
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+/** The highest niceness `--nice` takes (the lowest priority). */
+const MAX_NICENESS = 19;
+
+/**
+ * Lowers this process's priority as `argv` asks (`--nice <n>`); never raises it. Returns a
+ * warning for the log when it was asked and could not, undefined otherwise.
+ */
+export function lowerPriority(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf('--nice');
+  if (at < 0) return undefined;
+  const given = argv[at + 1];
+  const niceness = Number(given);
+  if (given === undefined || !Number.isInteger(niceness) || niceness < 1 || niceness > MAX_NICENESS) {
+    return `--nice needs a niceness from 1 to ${MAX_NICENESS}, not ${JSON.stringify(given ?? '')}; the engine runs at its normal priority`;
+  }
+  try {
+    if (getPriority() < niceness) {
+      setPriority(niceness);
+      // the threads Node started before this (V8's, for garbage collection and compiling)
+      if (process.platform === 'linux') for (const thread of threadIds()) setPriority(thread, niceness);
+    }
+    return undefined;
+  } catch (err) {
+    return `the engine's priority could not be lowered (${(err as Error).message}); it runs at its normal priority`;
+  }
+}
+
+/** This process's threads (Linux); none when /proc cannot tell. */
+function threadIds(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number).filter((id) => Number.isInteger(id) && id > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** The outcome of lowering the priority when the engine process started. */
+export const priorityWarning = lowerPriority(process.argv);
