@@ -24,6 +24,9 @@ test('a surrogate pair split across two strings at the edge of a part is encoded
   const whole = Buffer.from(strings.join(''), 'utf8');
   assert.ok(whole.includes(Buffer.from('😀', 'utf8')), 'joined, the halves make one character');
   assert.ok(inParts(strings, 'utf8').equals(whole));
+  // the same pair with empty strings between its halves
+  strings.splice(PART, 0, '', '');
+  assert.ok(inParts(strings, 'utf8').equals(Buffer.from(strings.join(''), 'utf8')));
 });
 
 test('parts join to the whole, in UTF-8, Latin-1 and UTF-16', () => {

@@ -11,6 +11,8 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Engine, IndexNotWritableError, type EngineOptions, type IndexSummary } from '../src/engine/engine';
 import { IndexLock } from '../src/engine/index/lock';
+import { IndexStorage } from '../src/engine/index/workspace-store';
+import { TimeSlices } from '../src/engine/time-slice';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
 import { lexicalFormatOne } from './helpers/legacy-formats';
@@ -123,6 +125,29 @@ const { IndexStorage } = require(storeModule);
   await state.close();
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
+
+test('a change to the index while a save is paused abandons that save; the committed index stays whole', async () => {
+  const repo = await workspace('changed-mid-save');
+  const indexDir = path.join(await temp.make('changed-mid-save-index'), 'index');
+  await indexOnce(repo, indexDir);
+  const manifest = readFileSync(path.join(indexDir, 'manifest.json'), 'utf8');
+  const storage = new IndexStorage(indexDir, repo, undefined);
+  const state = await storage.load(() => {});
+  try {
+    const files = state.catalog.files.size;
+    const [gone] = [...state.catalog.files].find(([, f]) => f.chunkIds.length > 0)!;
+    state.committed = undefined; // a new generation, written in steps
+    const saving = storage.save(state, new TimeSlices(0));
+    setImmediate(() => state.catalog.removeFile(gone));
+    await assert.rejects(saving, /the index changed while it was being saved; the save was abandoned/);
+    assert.equal(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8'), manifest, 'the committed generation is still the index');
+    assert.equal(files, state.catalog.files.size + 1);
+  } finally {
+    await state.close();
+  }
+  const { summary, logs } = await indexOnce(repo, indexDir);
+  assert.equal(summary.filesParsed, 0, `the committed index opens whole and up to date: ${logs.join('; ')}`);
+});
 
 describe('a reader while another process saves the same index', () => {
   test('always sees a complete index: a whole generation with whole logged changes, older or newer', async () => {

@@ -612,8 +612,9 @@ describe('VectorIndex', () => {
   });
 
   test('a graph built ahead of the add that needs it, in slices, is the graph the add would build', async () => {
-    const options = { dimension, exactSearchMaxVectors: 600, efConstruction: 32 };
-    const vectors = randomVectors(700, dimension, 70);
+    // a threshold whose graph outgrows the initial capacity (1024 nodes): the capacity is then the one the add would choose
+    const options = { dimension, exactSearchMaxVectors: 800, efConstruction: 32 };
+    const vectors = randomVectors(850, dimension, 70);
     const inline = new VectorIndex(options);
     const sliced = new VectorIndex(options);
     let turns = 0;
@@ -628,12 +629,12 @@ describe('VectorIndex', () => {
         inline.add(label, vector);
         const before = turns;
         await sliced.buildGraphBefore(label, new TimeSlices(0));
-        if (label === 600) {
-          assert.ok(turns - before >= 5, `the event loop turned ${turns - before} times while 600 vectors went into the graph`);
-          assert.equal(sliced.hasGraph, true, 'the 601st vector: the graph is built before it is added');
-          assert.equal(sliced.size, 600);
+        if (label === 800) {
+          assert.ok(turns - before >= 5, `the event loop turned ${turns - before} times while 800 vectors went into the graph`);
+          assert.equal(sliced.hasGraph, true, 'the 801st vector: the graph is built before it is added');
+          assert.equal(sliced.size, 800);
         } else {
-          assert.equal(sliced.hasGraph, label > 600, `label ${label}`);
+          assert.equal(sliced.hasGraph, label > 800, `label ${label}`);
         }
         sliced.add(label, vector);
       }
@@ -642,6 +643,8 @@ describe('VectorIndex', () => {
     }
     assert.equal(inline.hasGraph, true);
     for (const query of randomVectors(20, dimension, 71)) assert.deepEqual(sliced.search(query, 10), inline.search(query, 10));
+    const dir = tempDir();
+    assert.deepEqual(sliced.writeGraph(path.join(dir, 'sliced.hnsw')), inline.writeGraph(path.join(dir, 'inline.hnsw')), 'the same graph file');
   });
 
   test('writing the graph in the background gives the same file and digest, and the event loop runs meanwhile', async () => {

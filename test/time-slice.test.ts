@@ -72,3 +72,13 @@ test('background work waits while a foreground request is in progress, then resu
   await foreground.run(() => Promise.reject(new Error('failed'))).catch(() => undefined);
   assert.equal(foreground.busy, false, 'a request that fails is done too');
 });
+
+test('a request that never settles holds background work up for about a second at a pause, not for ever', async () => {
+  const foreground = new Foreground();
+  void foreground.run(() => new Promise<never>(() => {}));
+  const started = performance.now();
+  await new TimeSlices(60_000, foreground).pause();
+  const waited = performance.now() - started;
+  assert.ok(waited >= 900 && waited < 5_000, `waited ${waited.toFixed(0)} ms`);
+  assert.equal(foreground.busy, true);
+});

@@ -426,7 +426,7 @@ export class Engine {
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
       const v = await embed(this.embedder);
-      // a refresh does not change the index while a search is in progress (Foreground), but an index taken over meanwhile may be another
+      // a refresh mostly pauses while a search is in progress (Foreground), not always: a chunk it removed meanwhile is no answer
       const { chunks } = this.state.catalog;
       lexical = lexical.filter((h) => chunks.has(h.id));
       if (v.some((x) => x !== 0)) {

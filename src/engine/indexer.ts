@@ -94,6 +94,12 @@ const INDEX_SLICE_MS = 20;
 /** Roughly how much source text one model token covers: long definitions are split to fit the model's window. */
 const CHARS_PER_TOKEN = 4;
 
+/** A batch of files parsed, and the changes to the index its files call for besides (skips, touched files). */
+interface ParsedBatch {
+  parsed: Parsed[];
+  later: (() => void)[];
+}
+
 interface Parsed {
   path: string;
   size: number;
@@ -174,9 +180,15 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   /** started on the first file that needs parsing; shared by the batches parsed at the same time */
   let chunkerStarted: Promise<FileChunker> | undefined;
-  /** Reads a batch of files and chunks them (on the worker threads); skips are recorded at once. */
-  const parseBatch = async (files: ScannedFile[]): Promise<Parsed[]> => {
+  /**
+   * Reads a batch of files and chunks them (on the worker threads). It changes nothing in the
+   * index: a batch is parsed while this thread indexes another or checkpoints (which must see the
+   * index unchanged until it is done), so the skips and touched files it finds are applied when the
+   * batch is indexed ({@link Parsed} `later`).
+   */
+  const parseBatch = async (files: ScannedFile[]): Promise<ParsedBatch> => {
     const parsed: Parsed[] = [];
+    const later: (() => void)[] = [];
     const parsing: Promise<void>[] = [];
     for (const file of files) {
       const read = await readSourceFile(file.absPath, basename(file.path));
@@ -189,17 +201,13 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
           rereadIncomplete = true;
           continue;
         }
-        recordSkip(state, file, read.skip, read.detail);
-        dirty = true;
+        later.push(() => recordSkip(state, file, read.skip, read.detail));
         continue;
       }
       const hash = sha256Hex(read.text);
       if (known && !known.skip && known.hash === hash) {
         // touched, not changed: keep its chunks (and its record, when read only because the rules changed)
-        if (!unchanged) {
-          catalog.touchFile(file.path, file.size, file.mtimeMs);
-          dirty = true;
-        }
+        if (!unchanged) later.push(() => catalog.touchFile(file.path, file.size, file.mtimeMs));
         continue;
       }
       chunkerStarted ??= startChunker(todo.length, embedder);
@@ -211,13 +219,13 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
           (chunks) => void (entry.chunks = chunks),
           (err: Error) => {
             parsed.splice(parsed.indexOf(entry), 1);
-            recordSkip(state, file, 'parse-error', err.message);
+            later.push(() => recordSkip(state, file, 'parse-error', err.message));
           },
         ),
       );
     }
     await Promise.all(parsing);
-    return parsed;
+    return { parsed, later };
   };
 
   const time = summary.time;
@@ -234,7 +242,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
   const slices = new TimeSlices(INDEX_SLICE_MS, ctx.foreground);
-  const ahead: Promise<Parsed[]>[] = [];
+  const ahead: Promise<ParsedBatch>[] = [];
   let queuedUpTo = 0;
   const parseAhead = () => {
     while (ahead.length < PARSE_AHEAD && queuedUpTo < todo.length) {
@@ -247,8 +255,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     for (let i = 0; ahead.length && !signal?.cancelled; i += FILES_PER_BATCH) {
       progress({ phase: 'parse', done: i, total: todo.length });
       let t = performance.now();
-      const parsed = await ahead.shift()!;
+      const { parsed, later } = await ahead.shift()!;
       t = spent('waitingForParse', t);
+      for (const apply of later) apply();
+      if (later.length > 0) dirty = true;
       parseAhead();
 
       const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;

@@ -18,7 +18,7 @@ export class TimeSlices {
    * requests are in progress; otherwise returns at once.
    */
   async pause(): Promise<void> {
-    if (this.foreground?.busy) await this.foreground.idle();
+    if (this.foreground?.busy) await this.foreground.idle(FOREGROUND_WAIT_MAX_MS);
     else if (performance.now() - this.sliceStart < this.sliceMs) return;
     else await new Promise((resolve) => setImmediate(resolve));
     this.sliceStart = performance.now();
@@ -26,10 +26,18 @@ export class TimeSlices {
 }
 
 /**
+ * The longest a pause waits for foreground requests: requests that overlap without end, or one
+ * that never settles (a hung model), hold background work up by at most this much per slice.
+ */
+const FOREGROUND_WAIT_MAX_MS = 1_000;
+
+/**
  * Requests in progress on a thread that also does background work in {@link TimeSlices}: a
- * search awaits its embedding, and the background work waits until it is answered instead of
- * taking a slice meanwhile. So a request waits for at most one slice, and the index it reads does
- * not change under it.
+ * search awaits its embedding, and the background work waits (up to
+ * {@link FOREGROUND_WAIT_MAX_MS} at a pause) until it is answered instead of taking a slice
+ * meanwhile. So a request waits for about one slice, not one per await. Background work between
+ * its pauses may still change what a request reads (a refresh's first drops, say): requests
+ * must tolerate that.
  */
 export class Foreground {
   private running = 0;
@@ -53,9 +61,16 @@ export class Foreground {
     }
   }
 
-  /** Resolves when no request is in progress. */
-  idle(): Promise<void> {
-    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  /** Resolves when no request is in progress, or after `maxMs` at the latest. */
+  idle(maxMs = Infinity): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(maxMs) ? setTimeout(resolve, maxMs) : undefined;
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

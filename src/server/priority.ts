@@ -6,7 +6,7 @@
  * On Linux niceness belongs to a thread, and threads inherit it from the thread that starts
  * them: set first, for every thread the process has by then (V8's), it covers the parse workers,
  * libuv's pool and the model's threads too, all started later. macOS sets it for the whole process; Windows maps it to a priority class (below normal
- * for 7–18, idle for 19; 1–6 leave it normal). A priority that cannot be set (a sandbox that forbids it) leaves the process at its own.
+ * for 10–18, idle for 19; 1–9 leave it normal). A priority that cannot be set (a sandbox that forbids it) leaves the process at its own.
  */
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
@@ -27,15 +27,22 @@ export function lowerPriority(argv: readonly string[]): string | undefined {
     return `--nice needs a niceness from 1 to ${MAX_NICENESS}, not ${JSON.stringify(given ?? '')}; the engine runs at its normal priority`;
   }
   try {
-    if (getPriority() < niceness) {
-      setPriority(niceness);
-      // the threads Node started before this (V8's, for garbage collection and compiling)
-      if (process.platform === 'linux') for (const thread of threadIds()) setPriority(thread, niceness);
-    }
-    return undefined;
+    if (getPriority() < niceness) setPriority(niceness);
   } catch (err) {
     return `the engine's priority could not be lowered (${(err as Error).message}); it runs at its normal priority`;
   }
+  // the threads Node started before this (V8's, for garbage collection and compiling); one that
+  // has ended since it was listed, or is niced further already, is left as it is
+  if (process.platform === 'linux') {
+    for (const thread of threadIds()) {
+      try {
+        if (getPriority(thread) < niceness) setPriority(thread, niceness);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return undefined;
 }
 
 /** This process's threads (Linux); none when /proc cannot tell. */

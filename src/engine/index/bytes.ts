@@ -17,7 +17,7 @@ export function* encodeStrings(strings: readonly string[], encoding: 'utf8' | 'l
   const parts: Buffer[] = [];
   for (let start = 0; start < strings.length; ) {
     let end = Math.min(start + STRINGS_PER_STEP, strings.length);
-    while (end < strings.length && endsWithHighSurrogate(strings[end - 1])) end++;
+    while (end < strings.length && endsWithHighSurrogate(strings, start, end)) end++;
     parts.push(Buffer.from(strings.slice(start, end).join(''), encoding));
     start = end;
     yield;
@@ -25,9 +25,14 @@ export function* encodeStrings(strings: readonly string[], encoding: 'utf8' | 'l
   return parts;
 }
 
-function endsWithHighSurrogate(text: string): boolean {
-  const last = text.charCodeAt(text.length - 1);
-  return last >= 0xd800 && last <= 0xdbff;
+/** Whether `strings[start, end)` joined end with a high surrogate (empty strings are looked past). */
+function endsWithHighSurrogate(strings: readonly string[], start: number, end: number): boolean {
+  for (let i = end - 1; i >= start; i--) {
+    if (strings[i].length === 0) continue;
+    const last = strings[i].charCodeAt(strings[i].length - 1);
+    return last >= 0xd800 && last <= 0xdbff;
+  }
+  return false;
 }
 
 /** Appends values to a growing buffer. */

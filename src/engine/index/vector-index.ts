@@ -725,10 +725,11 @@ export class VectorIndex {
    * index changes only at the end, so a search between two steps scans the vectors as before.
    * Nothing may be added or removed until the steps are done.
    */
-  private *buildGraphSteps(): Steps<void> {
+  private *buildGraphSteps(coming = 0): Steps<void> {
     const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     graph.initIndex({
-      maxElements: Math.max(INITIAL_CAPACITY, Math.ceil(this.size * 1.5)),
+      // room for the vectors `coming` too: the graph is then the one an add that crosses the threshold builds
+      maxElements: Math.max(INITIAL_CAPACITY, Math.ceil((this.size + coming) * 1.5)),
       m: this.m,
       efConstruction: this.efConstruction,
       randomSeed: this.randomSeed,
@@ -751,7 +752,7 @@ export class VectorIndex {
    */
   async buildGraphBefore(label: number, slices: TimeSlices): Promise<void> {
     if (this.graph !== undefined || this.onDisk !== undefined || this.slotOf.has(label) || this.size + 1 <= this.exactSearchMaxVectors) return;
-    await runStepsSliced(this.buildGraphSteps(), slices);
+    await runStepsSliced(this.buildGraphSteps(1), slices);
   }
 
   /** Copies the live vectors out of the graph into an array, and drops the graph. */

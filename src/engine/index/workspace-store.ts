@@ -285,8 +285,10 @@ export class IndexStorage {
     }
     let log: ChangeLogWriter | undefined;
     let graph: GraphDigest | undefined;
-    // Serialised and written in slices: the engine answers searches while it checkpoints (the
-    // state does not change until this returns; searches only read it).
+    // Serialised and written in slices: the engine answers searches while it checkpoints. Nothing
+    // may change the state until this returns (searches only read it); a change made meanwhile
+    // would be written half, so it abandons the commit instead (below).
+    const revision = catalog.revision;
     const manifest = await commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
@@ -304,7 +306,10 @@ export class IndexStorage {
         ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.writeVectors(path, graph) }] : []),
       ],
       // the new generation's (empty) log exists before its manifest does
-      beforeSwitch: (next) => void (log = ChangeLogWriter.start(this.dir, next.generation, next.checksum)),
+      beforeSwitch: (next) => {
+        if (catalog.revision !== revision) throw new Error('the index changed while it was being saved; the save was abandoned');
+        log = ChangeLogWriter.start(this.dir, next.generation, next.checksum);
+      },
     });
     removeOldLogs(this.dir, manifest);
     state.catalog.markCommitted();

@@ -5,8 +5,9 @@ import { compact, spelt } from './query-kind';
  * Definitions by name: the chunks (not line windows) whose name, in compact form (see
  * query-kind.ts), is a given name. A query that names a symbol gets its definitions as
  * candidates even when BM25 ranks them low (a long class whose name is one word among
- * thousands). Built from the catalog in one pass, then kept up to date with {@link sync}, which
- * reads only the chunks that changed (a save re-indexes one file, not 100k names).
+ * thousands). Built from the catalog in one pass, then kept up to date with {@link apply} from the
+ * catalog's recent chunk changes (a save re-indexes one file, not 100k names), or with
+ * {@link sync}, one pass over the ids, when the catalog no longer keeps them all.
  */
 export class NameIndex {
   private readonly byName = new Map<string, number[]>();
