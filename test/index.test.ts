@@ -9,6 +9,7 @@ import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
 import { TimeSlices } from '../src/engine/time-slice';
+import { LoopTurns } from './helpers/loop-turns';
 import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
   commitGeneration,
@@ -617,20 +618,14 @@ describe('VectorIndex', () => {
     const vectors = randomVectors(850, dimension, 70);
     const inline = new VectorIndex(options);
     const sliced = new VectorIndex(options);
-    let turns = 0;
-    let timer: NodeJS.Immediate;
-    const tick = (): void => {
-      turns++;
-      timer = setImmediate(tick);
-    };
-    timer = setImmediate(tick);
+    const loop = new LoopTurns();
     try {
       for (const [label, vector] of vectors.entries()) {
         inline.add(label, vector);
-        const before = turns;
+        const before = loop.turns;
         await sliced.buildGraphBefore(label, new TimeSlices(0));
         if (label === 800) {
-          assert.ok(turns - before >= 5, `the event loop turned ${turns - before} times while 800 vectors went into the graph`);
+          assert.ok(loop.turns - before >= 5, `the event loop turned ${loop.turns - before} times while 800 vectors went into the graph`);
           assert.equal(sliced.hasGraph, true, 'the 801st vector: the graph is built before it is added');
           assert.equal(sliced.size, 800);
         } else {
@@ -639,7 +634,7 @@ describe('VectorIndex', () => {
         sliced.add(label, vector);
       }
     } finally {
-      clearImmediate(timer!);
+      loop.stop();
     }
     assert.equal(inline.hasGraph, true);
     for (const query of randomVectors(20, dimension, 71)) assert.deepEqual(sliced.search(query, 10), inline.search(query, 10));
@@ -653,16 +648,10 @@ describe('VectorIndex', () => {
     const index = new VectorIndex({ dimension: 128, exactSearchMaxVectors: 0, efConstruction: 16 });
     randomVectors(4000, 128, 60).forEach((v, label) => index.add(label, v));
     const inline = index.writeGraph(path.join(dir, 'inline.hnsw'));
-    let turns = 0;
-    const tick = (): void => {
-      turns++;
-      timer = setImmediate(tick);
-    };
-    let timer = setImmediate(tick);
-    const turnsBefore = turns;
+    const loop = new LoopTurns();
     const background = await index.writeGraphAsync(path.join(dir, 'background.hnsw'), new TimeSlices(0));
-    clearImmediate(timer);
-    assert.ok(turns - turnsBefore >= 2, `the event loop turned ${turns - turnsBefore} times while the graph was written`);
+    loop.stop();
+    assert.ok(loop.turns >= 2, `the event loop turned ${loop.turns} times while the graph was written`);
     assert.ok(inline.bytes > 2 << 20, `${inline.bytes} bytes`);
     assert.deepEqual(background, inline);
     assert.ok(fs.readFileSync(path.join(dir, 'background.hnsw')).equals(fs.readFileSync(path.join(dir, 'inline.hnsw'))));

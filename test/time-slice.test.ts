@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Foreground, runSteps, runStepsSliced, TimeSlices, type Steps } from '../src/engine/time-slice';
+import { LoopTurns } from './helpers/loop-turns';
 
 /** Busy work in `count` steps of about `stepMs` each; returns how many ran. */
 function* busySteps(count: number, stepMs: number): Steps<number> {
@@ -15,23 +16,20 @@ function* busySteps(count: number, stepMs: number): Steps<number> {
 }
 
 test('sliced steps give the event loop a turn about once a slice; straight through, none', async () => {
-  let turns = 0;
-  let timer: NodeJS.Immediate;
-  const tick = (): void => {
-    turns++;
-    timer = setImmediate(tick);
-  };
-  timer = setImmediate(tick);
+  const sliced = new LoopTurns();
   try {
     // 40 steps of 2 ms, in slices of 10 ms: about 8 turns
     assert.equal(await runStepsSliced(busySteps(40, 2), new TimeSlices(10)), 40);
-    const sliced = turns;
-    assert.ok(sliced >= 4 && sliced <= 40, `${sliced} turns in 80 ms of work sliced at 10 ms`);
-    turns = 0;
-    assert.equal(runSteps(busySteps(40, 2)), 40);
-    assert.equal(turns, 0, 'run straight through, the loop never turned');
+    assert.ok(sliced.turns >= 4 && sliced.turns <= 40, `${sliced.turns} turns in 80 ms of work sliced at 10 ms`);
   } finally {
-    clearImmediate(timer!);
+    sliced.stop();
+  }
+  const straight = new LoopTurns();
+  try {
+    assert.equal(runSteps(busySteps(40, 2)), 40);
+    assert.equal(straight.turns, 0, 'run straight through, the loop never turned');
+  } finally {
+    straight.stop();
   }
 });
 
