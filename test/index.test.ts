@@ -642,6 +642,26 @@ describe('VectorIndex', () => {
     assert.deepEqual(sliced.writeGraph(path.join(dir, 'sliced.hnsw')), inline.writeGraph(path.join(dir, 'inline.hnsw')), 'the same graph file');
   });
 
+  test('a graph rebuilt in slices is the graph rebuilt at once, and the event loop runs meanwhile', async () => {
+    const options = { dimension, exactSearchMaxVectors: 100, efConstruction: 32, rebuildDeletedRatio: 0.2 };
+    const vectors = randomVectors(1500, dimension, 80);
+    const [atOnce, sliced] = [new VectorIndex(options), new VectorIndex(options)];
+    for (const index of [atOnce, sliced]) {
+      vectors.forEach((v, label) => index.add(label, v));
+      for (let label = 0; label < 1500; label += 3) index.remove(label);
+      assert.equal(index.needsGraphRebuild, true);
+    }
+    atOnce.rebuildGraph();
+    const loop = new LoopTurns();
+    await sliced.rebuildGraphSliced(new TimeSlices(0));
+    loop.stop();
+    assert.ok(loop.turns >= 5, `the event loop turned ${loop.turns} times during the rebuild`);
+    assert.equal(sliced.needsGraphRebuild, false);
+    const dir = tempDir();
+    assert.deepEqual(sliced.writeGraph(path.join(dir, 'sliced.hnsw')), atOnce.writeGraph(path.join(dir, 'at-once.hnsw')), 'the same graph file');
+    for (const query of randomVectors(10, dimension, 81)) assert.deepEqual(sliced.search(query, 10), atOnce.search(query, 10));
+  });
+
   test('writing the graph in the background gives the same file and digest, and the event loop runs meanwhile', async () => {
     const dir = tempDir();
     // a graph file of several hash blocks (1 MB): reading it back takes several turns

@@ -308,7 +308,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   let t = performance.now();
   compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
-    state.vectors.rebuildGraph();
+    await state.vectors.rebuildGraphSliced(slices);
     state.committed = undefined; // a rebuilt graph is saved as a new generation, not as changed files
     dirty = true;
   }

@@ -118,6 +118,8 @@ const HASH_BLOCK_BYTES = 1 << 20;
 const WRITE_SLICE_MS = 20;
 /** Graph inserts between two points where a graph build may be paused (about 0.1 ms each at 20k vectors). */
 const GRAPH_BUILD_STEP = 64;
+/** Vectors copied out of the graph between two points where that may be paused (about 20 µs each). */
+const GRAPH_COPY_STEP = 512;
 /** About the block size in which a graph file that is not loaded is scanned (whole nodes). */
 const SCAN_BLOCK_BYTES = 4 << 20;
 
@@ -422,6 +424,20 @@ export class VectorIndex {
    * one in its file has them read from it.
    */
   rebuildGraph(): void {
+    runSteps(this.rebuildGraphSteps());
+  }
+
+  /**
+   * {@link rebuildGraph} in slices, for a thread that answers searches meanwhile: a search
+   * between two steps uses the old graph until its vectors are copied out, then scans them until
+   * the new graph is built. Nothing may be added or removed until it returns. (An index whose graph
+   * is in its file reads the vectors from it in one step.)
+   */
+  async rebuildGraphSliced(slices: TimeSlices): Promise<void> {
+    await runStepsSliced(this.rebuildGraphSteps(), slices);
+  }
+
+  private *rebuildGraphSteps(): Steps<void> {
     const disk = this.onDisk;
     if (disk !== undefined) {
       // the vectors read from the file and the changes beside it: far faster than loading the
@@ -439,9 +455,9 @@ export class VectorIndex {
       this.onDisk = undefined;
       this.vectors = vectors;
     } else if (this.graph !== undefined) {
-      this.dropGraph();
+      yield* this.dropGraphSteps();
     }
-    if (this.size > this.exactSearchMaxVectors) this.buildGraph();
+    if (this.size > this.exactSearchMaxVectors) yield* this.buildGraphSteps();
   }
 
   /**
@@ -757,9 +773,17 @@ export class VectorIndex {
 
   /** Copies the live vectors out of the graph into an array, and drops the graph. */
   private dropGraph(): void {
+    runSteps(this.dropGraphSteps());
+  }
+
+  /** {@link dropGraph} in steps: the graph stays until every vector is copied out of it. */
+  private *dropGraphSteps(): Steps<void> {
     const graph = this.graph!;
     const vectors = new Float32Array(this.labelOf.length * this.dimension);
-    for (let slot = 0; slot < this.size; slot++) vectors.set(graph.getPoint(this.labelOf[slot]), slot * this.dimension);
+    for (let slot = 0; slot < this.size; slot++) {
+      vectors.set(graph.getPoint(this.labelOf[slot]), slot * this.dimension);
+      if ((slot + 1) % GRAPH_COPY_STEP === 0) yield;
+    }
     this.vectors = vectors;
     this.graph = undefined;
     this.deletedInGraph.clear();
