@@ -184,7 +184,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
    * Reads a batch of files and chunks them (on the worker threads). It changes nothing in the
    * index: a batch is parsed while this thread indexes another or checkpoints (which must see the
    * index unchanged until it is done), so the skips and touched files it finds are applied when the
-   * batch is indexed ({@link Parsed} `later`).
+   * batch is indexed ({@link ParsedBatch} `later`).
    */
   const parseBatch = async (files: ScannedFile[]): Promise<ParsedBatch> => {
     const parsed: Parsed[] = [];

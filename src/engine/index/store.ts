@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { specialKind } from '../files/regular-file';
+import { TimeSlices } from '../time-slice';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -94,6 +95,8 @@ const LOGICAL_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?$/;
 const GENERATION_FILE = /^[A-Za-z0-9_-]+\.g(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const HASH_BLOCK_BYTES = 1 << 20;
+/** The longest stretch of hashing a committed file's bytes between two turns of the event loop. */
+const HASH_SLICE_MS = 20;
 /** Opening a named pipe for reading with this flag returns at once instead of waiting for a writer. */
 const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 
@@ -406,33 +409,33 @@ function generationFileName(name: string, generation: number): string {
 async function writeDataFile(dir: string, file: string, dataFile: DataFile): Promise<ManifestFile> {
   const filePath = path.join(dir, file);
   if ('data' in dataFile) {
-    const { data } = dataFile;
-    const handle = await fs.promises.open(filePath, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return { file, sha256: await sha256Sliced(data), bytes: data.length };
+    await flushToDisk(filePath, dataFile.data);
+    return { file, sha256: await sha256Sliced(dataFile.data), bytes: dataFile.data.length };
   }
   const digest = await dataFile.write(filePath);
-  const handle = await fs.promises.open(filePath, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await flushToDisk(filePath);
   if (digest) return { file, ...digest };
   return { file, sha256: await sha256FileSliced(filePath), bytes: fileSize(filePath, dir, dataFile.name) };
 }
 
-/** {@link sha256Hex} of bytes, a block per turn of the event loop. */
+/** Writes `data` to the file (or, without it, leaves the file as written) and flushes it to disk, on libuv's threads. */
+async function flushToDisk(filePath: string, data?: Uint8Array): Promise<void> {
+  const handle = await fs.promises.open(filePath, data === undefined ? 'r+' : 'w');
+  try {
+    if (data !== undefined) await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** {@link sha256Hex} of bytes, a block at a time, giving the event loop a turn between slices. */
 async function sha256Sliced(data: Uint8Array): Promise<string> {
   const hash = createHash('sha256');
+  const slices = new TimeSlices(HASH_SLICE_MS);
   for (let at = 0; at < data.length; at += HASH_BLOCK_BYTES) {
     hash.update(data.subarray(at, at + HASH_BLOCK_BYTES));
-    await new Promise((resolve) => setImmediate(resolve));
+    await slices.pause();
   }
   return hash.digest('hex');
 }

@@ -30,10 +30,7 @@ export class NameIndex {
       if (chunks.get(id) !== record) this.remove(id, record);
     }
     for (const [id, c] of chunks) {
-      if (c.kind === 'window' || this.records.get(id) === c) continue;
-      this.records.set(id, c);
-      push(this.byName, compact(c.name), id);
-      push(this.bySpelling, spelt(c.name), id);
+      if (c.kind !== 'window' && this.records.get(id) !== c) this.add(id, c);
     }
   }
 
@@ -66,11 +63,15 @@ export class NameIndex {
       } else if (record.kind !== 'window' && this.records.get(record.id) !== record) {
         const old = this.records.get(record.id);
         if (old) this.remove(record.id, old);
-        this.records.set(record.id, record);
-        push(this.byName, compact(record.name), record.id);
-        push(this.bySpelling, spelt(record.name), record.id);
+        this.add(record.id, record);
       }
     }
+  }
+
+  private add(id: number, record: ChunkRecord): void {
+    this.records.set(id, record);
+    push(this.byName, compact(record.name), id);
+    push(this.bySpelling, spelt(record.name), id);
   }
 
   private remove(id: number, record: ChunkRecord): void {
