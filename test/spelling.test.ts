@@ -205,6 +205,25 @@ test('a missing English list leaves spelling to the model vocabulary, and is rep
   }
 });
 
+test('the English list is read only when a query word is in neither the dictionary nor the index', async () => {
+  const repo = await temp.make('spelling-lazylist-repo');
+  await writeFile(path.join(repo, 'tides.py'), 'def high_water(day):\n    return day\n');
+  const missing = path.join(repo, 'no-such-words-either.txt');
+  const said: string[] = [];
+  const engine = await Engine.open(repo, { indexDir: await temp.make('spelling-lazylist-index'), model: SHIPPED_MODEL_DIR, englishWords: missing, log: (m) => said.push(m) });
+  try {
+    await engine.refresh();
+    // dictionary words, short words and a word of the workspace's own index
+    assert.equal(engine.spell('parse the configuration file high_water').text, 'parse the configuration file high_water');
+    assert.deepEqual(engine.spell('tides').corrections, []);
+    assert.deepEqual(said.filter((m) => m.includes(missing)), [], 'not read yet');
+    engine.spell('lunar phase');
+    assert.equal(said.filter((m) => m.includes(missing)).length, 1, 'read (and found missing) for a word the dictionary lacks');
+  } finally {
+    await engine.close();
+  }
+});
+
 test('the engine searches the corrected query, and leaves words its index knows alone', async () => {
   const repo = await temp.make('spelling-repo');
   await writeFile(

@@ -26,7 +26,7 @@ import { queryShape, type QueryShape } from './search/query-kind';
 import { supersededFolders } from './search/path-priors';
 import { rankCandidates, rankingOptions, type RankingOptions } from './search/ranker';
 import { defaultEnglishWordsFile, loadEnglishWords } from './search/english-words';
-import { Speller, type SpelledQuery } from './search/spelling';
+import { Speller, type SpelledQuery, type WordList } from './search/spelling';
 import { isWeakMatch } from './search/match-strength';
 import { checkPathGlobs, type EmptyBecause } from './search/filters';
 import { loadEmbedder } from './vectors/onnx-embedder';
@@ -394,10 +394,19 @@ export class Engine {
     return this.speller.correct(query, (word) => lexicalQueryTokens(word).some((t) => lexical.hasTerm(t)));
   }
 
-  /** The real words spelling keeps ({@link EngineOptions.englishWords}); undefined for none, or when the list cannot be read. */
-  private englishWords(): ReadonlySet<string> | undefined {
+  /**
+   * The real words spelling keeps ({@link EngineOptions.englishWords}), read when spelling first
+   * asks for one; none when there is no list, or it cannot be read (reported then).
+   */
+  private englishWords(): WordList {
     const file = this.options.englishWords === undefined ? defaultEnglishWordsFile() : this.options.englishWords;
-    return file === null ? undefined : loadEnglishWords(file, this.options.log);
+    let words: ReadonlySet<string> | undefined | null = null; // null: not read yet
+    return {
+      has: (word) => {
+        if (words === null) words = file === null ? undefined : loadEnglishWords(file, this.options.log);
+        return words?.has(word) ?? false;
+      },
+    };
   }
 
   /**

@@ -44,10 +44,19 @@ export interface SpellerOptions {
    * in this set is kept as typed. They are never suggested: a correction is always a dictionary word,
    * one the model knows. Default: none.
    */
-  readonly keep?: ReadonlySet<string>;
+  readonly keep?: WordList;
 }
 
-const NO_WORDS: ReadonlySet<string> = new Set();
+/**
+ * A set of words, as far as spelling asks of it: whether it holds a word. The engine's English
+ * list is read the first time a query word is neither in the dictionary nor in the workspace's
+ * index, not when the speller is made (most queries never need it; it takes 50-60 ms to read).
+ */
+export interface WordList {
+  has(word: string): boolean;
+}
+
+const NO_WORDS: WordList = new Set<string>();
 
 export class Speller {
   /** rank (0 = most frequent) of every dictionary word */
@@ -57,7 +66,7 @@ export class Speller {
   /** length of the longest dictionary word: no longer word can be reached within two edits or split in two */
   private longest = 0;
   /** real words kept as typed (see {@link SpellerOptions.keep}) */
-  private readonly keep: ReadonlySet<string>;
+  private readonly keep: WordList;
 
   /**
    * `words`: the dictionary, most frequent first; entries that are not all letters are ignored.
@@ -98,7 +107,8 @@ export class Speller {
       if (decided.has(word)) {
         to = decided.get(word);
       } else {
-        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || this.keep.has(word) || isKnown(word);
+        // the cheaper tests first: the real-word list may still have to be read
+        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || isKnown(word) || this.keep.has(word);
         to = keep ? undefined : this.suggest(word);
         decided.set(word, to);
       }
