@@ -107,3 +107,47 @@ test('a lookup with the spelling the query typed lists the exact spellings first
     fuzzParams(200),
   );
 });
+
+test('an index of only the names asked answers those names as the full index does', () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 20 }), fc.subarray(NAMES), fc.integer({ min: 1, max: 6 }), (steps, asked, limit) => {
+      const catalog = new Catalog();
+      for (const s of steps) {
+        const path = `f${s.file}.py`;
+        catalog.removeFile(path);
+        if (!s.remove) catalog.addFile(path, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunk(path, c.name, c.window, i + 1)));
+      }
+      const full = new NameIndex(catalog.chunks);
+      const only = NameIndex.of(catalog.chunks, new Set(asked.map(compact)));
+      for (const typedName of asked) {
+        const name = compact(typedName);
+        assert.deepEqual(only.lookup(name, 1000), full.lookup(name, 1000));
+        assert.deepEqual(only.lookup(name, limit, spelt(typedName)), full.lookup(name, limit, spelt(typedName)));
+      }
+      for (const other of NAMES.filter((n) => !asked.some((a) => compact(a) === compact(n)))) {
+        assert.deepEqual(only.lookup(compact(other), 1000), [], 'a name not asked is not indexed');
+      }
+    }),
+    fuzzParams(200),
+  );
+});
+
+test('compact() and spelt() follow their Unicode rules for any string, ASCII or not', () => {
+  // the rules as documented in query-kind.ts; the functions take a faster path for ASCII names
+  const spelling = (s: string) => s.replace(/[^\p{L}\p{N}]+/gu, '');
+  const compactForm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  const name = fc.oneof(
+    fc.string({ unit: fc.constantFrom(...'aZ09_$.-:#\\ /@`[{~\x7f\x00'.split('')) }),
+    fc.string(),
+    fc.string({ unit: 'grapheme' }),
+    fc.constantFrom('İstanbul', 'ǅemal', 'ß_Straße', 'Ⅻ_roman', 'naïve_func', 'ＡＢＣ', 'x\u0307y'),
+  );
+  fc.assert(
+    fc.property(name, (s) => {
+      assert.equal(spelt(s), spelling(s));
+      assert.equal(compact(s), compactForm(s));
+      assert.equal(compact(s), compactForm(s), 'remembered');
+    }),
+    fuzzParams(2000),
+  );
+});

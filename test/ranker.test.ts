@@ -361,3 +361,24 @@ test('the engine demotes a superseded copy once its newer version appears, and f
   assert.deepEqual((await spelt(off)).slice(0, 3), ['getAsJsonArray', 'JsonArray', 'JsonElement']);
   assert.deepEqual((await spelt({ ...off, phraseNameWeight: 0 })).slice(0, 3), ['getAsJsonArray', 'JsonElement', 'JsonArray']);
 });
+
+test('a name query answers alike when first asked (only the names it asks are looked at), asked again (the full index) and after an edit', async () => {
+  const root = await temp.make('names-asked');
+  await writeIn(root, 'a.py', 'class Timeout:\n    """Raised when time runs out."""\n\n\ndef timeout(seconds):\n    return seconds\n');
+  await writeIn(root, 'b.py', 'def render_page(page):\n    return page\n');
+  const engine = await Engine.open(root, { indexDir: await temp.make('names-asked-index'), model: null });
+  try {
+    await engine.refresh();
+    const ask = async (query: string) => (await engine.search(query, { top: 5 })).map((h) => `${h.path}:${h.name}`);
+    const first = await ask('Timeout');
+    assert.equal(first[0], 'a.py:Timeout');
+    assert.deepEqual(await ask('Timeout'), first);
+    assert.equal((await ask('render_page'))[0], 'b.py:render_page');
+    await writeIn(root, 'c.py', 'class Timeout(Exception):\n    pass\n');
+    await engine.refresh();
+    const after = await ask('Timeout');
+    assert.deepEqual(after.slice(0, 2).sort(), ['a.py:Timeout', 'c.py:Timeout']);
+  } finally {
+    await engine.close();
+  }
+});

