@@ -13,6 +13,7 @@ import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
+import { ScanAhead } from './files/scan-ahead';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { IndexStorage, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
@@ -75,6 +76,12 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   maxQueryChars?: number;
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
+  /**
+   * Scan the folder on a worker thread while the index is opened, for the first refresh to use
+   * (files/scan-ahead.ts): for a command that opens, refreshes at once and exits (the CLI).
+   * Default false: an engine that lives on scans when it refreshes.
+   */
+  scanAhead?: boolean;
   /**
    * How long {@link Engine.refresh} with `requireWrite` waits for another process that is
    * updating the same index to finish, in milliseconds (default 300000: five minutes).
@@ -195,6 +202,8 @@ export class Engine {
   private readonly ranking: RankingOptions;
   /** definitions by name, for the catalog and its revision it was last brought up to date with (see {@link namedDefinitions}) */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
+  /** the scan started when the engine opened ({@link EngineOptions.scanAhead}), until the first refresh takes it */
+  private scanAhead: ScanAhead | undefined;
   /** the catalog whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
   private namesAskedOf: Catalog | undefined;
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
@@ -218,8 +227,15 @@ export class Engine {
     rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
+    const scanAhead = options.scanAhead ? new ScanAhead(root, scanOptions(options), log) : undefined;
     const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
-    const embedder = modelDir ? await loadEmbedder(modelDir, { threads: options.threads }) : undefined;
+    let embedder: Embedder | undefined;
+    try {
+      embedder = modelDir ? await loadEmbedder(modelDir, { threads: options.threads }) : undefined;
+    } catch (err) {
+      await scanAhead?.dispose();
+      throw err;
+    }
     if (!embedder) {
       log(
         options.model === null
@@ -232,10 +248,13 @@ export class Engine {
     try {
       state = await storage.load(log);
     } catch (err) {
+      await scanAhead?.dispose();
       await embedder?.dispose();
       throw indexFolderError(indexDir, err);
     }
-    return new Engine(root, indexDir, options, embedder, storage, state);
+    const engine = new Engine(root, indexDir, options, embedder, storage, state);
+    engine.scanAhead = scanAhead;
+    return engine;
   }
 
   get mode(): 'hybrid' | 'lexical-only' {
@@ -301,6 +320,9 @@ export class Engine {
   }
 
   private async runRefresh(opts: RefreshOptions): Promise<IndexSummary> {
+    // a scan made ahead is for the first refresh only: a later one would see the folder as it was
+    const ahead = this.scanAhead;
+    this.scanAhead = undefined;
     try {
       return await refreshIndex({
         root: this.root,
@@ -308,7 +330,8 @@ export class Engine {
         storage: this.storage,
         embedder: this.embedder,
         foreground: this.foreground,
-        scan: { maxFileBytes: this.options.maxFileBytes, include: this.options.include, exclude: this.options.exclude },
+        scan: scanOptions(this.options),
+        scanned: ahead && (() => ahead.result()),
         paths: opts.paths,
         onProgress: opts.onProgress,
         signal: opts.signal,
@@ -320,6 +343,8 @@ export class Engine {
       const inIndex = typeof errPath === 'string' && (errPath === this.indexDir || errPath.startsWith(this.indexDir + sep));
       if (failure === undefined || !(OUT_OF_SPACE.has(failure.code) || inIndex)) throw err;
       throw new IndexWriteError(this.indexDir, failure.code, `${failure.words} (${failure.code})`);
+    } finally {
+      await ahead?.dispose();
     }
   }
 
@@ -569,6 +594,7 @@ export class Engine {
 
   async close(): Promise<void> {
     try {
+      await this.scanAhead?.dispose();
       await this.embedder?.dispose();
     } finally {
       await this.state.close(); // the lock is released whatever happened to the model
@@ -658,6 +684,11 @@ export class Engine {
 
 /** At most this many definitions of one queried name join the candidates. */
 const NAMED_CANDIDATES = 50;
+
+/** What a scan of the folder is given from the engine's options. */
+function scanOptions(options: EngineOptions): Omit<ScanOptions, 'signal'> {
+  return { maxFileBytes: options.maxFileBytes, include: options.include, exclude: options.exclude };
+}
 
 /** The shape of a query that is code (related code, find similar): no names to define, no words to match paths. */
 const CODE_QUERY: QueryShape = { kind: 'code', names: [] };

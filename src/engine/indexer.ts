@@ -71,6 +71,8 @@ export interface RefreshContext {
   /** searches in progress on this thread: the refresh pauses its work while there are any */
   foreground?: Foreground;
   scan: Omit<ScanOptions, 'signal'>;
+  /** a scan of the whole folder made with `scan` beforehand (files/scan-ahead.ts), used in place of a new one; undefined when it could not be made */
+  scanned?: () => Promise<ScanResult | undefined>;
   /**
    * Only these root-relative paths changed (a saved file, say): they are looked at instead of
    * the whole folder when that gives the same answer (files/scan-paths.ts); otherwise, and
@@ -139,7 +141,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && state.saved && !reread && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
-  const scan = few ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
+  const scan = few ?? (await ctx.scanned?.()) ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
   if (('complete' in scan && !scan.complete) || signal?.cancelled) {
     // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.
     summary.cancelled = true;
