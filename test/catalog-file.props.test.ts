@@ -138,3 +138,82 @@ test('a Catalog saved and loaded keeps its records, and says which format it rea
   assert.equal(loaded.nextChunkId, catalog.nextChunkId);
   assert.equal(loaded.pathsKey, catalog.pathsKey);
 });
+
+test('a catalog read from a file answers as its records do, decoding them as asked, in any id order', () => {
+  fc.assert(
+    fc.property(dataArb, fc.array(uint, { maxLength: 4 }), fc.array(text, { maxLength: 3 }), (data, probes, names) => {
+      const catalog = Catalog.deserialize(encodeCatalog(data));
+      const table = catalog.chunks;
+      assert.equal(table.decoded, data.chunks.length === 0 ? table.decoded : false, 'records left in the bytes');
+      assert.equal(table.size, data.chunks.length);
+      // asked out of order first: each record decoded alone, then the same object every time
+      for (const c of [...data.chunks].reverse()) {
+        const got = table.get(c.id);
+        assert.deepEqual(plain(got), plain(c));
+        assert.equal(table.get(c.id), got, 'one object per record');
+        assert.ok(table.has(c.id));
+      }
+      for (const id of probes) assert.equal(table.get(id) === undefined, !data.chunks.some((c) => c.id === id));
+      assert.deepEqual(plain([...table.entries()]), plain(data.chunks.map((c) => [c.id, c])));
+      assert.deepEqual([...table.keys()], data.chunks.map((c) => c.id));
+      const seen: number[] = [];
+      table.forEach((record, id, map) => {
+        assert.equal(map, table);
+        assert.equal(record, table.get(id));
+        seen.push(id);
+      });
+      assert.deepEqual(seen, data.chunks.map((c) => c.id));
+      // definitions by name: only kinds and names decoded, the test asked once a distinct name
+      const wanted = new Set(names);
+      const asked: string[] = [];
+      const fresh = Catalog.deserialize(encodeCatalog(data)).chunks;
+      const found = fresh.definitionsNamed((name) => (asked.push(name), wanted.has(name)));
+      assert.deepEqual(plain(found), plain(data.chunks.filter((c) => c.kind !== 'window' && wanted.has(c.name))));
+      assert.equal(asked.length, new Set(asked).size, 'each name asked once');
+      assert.equal(fresh.decoded, data.chunks.length === 0 ? fresh.decoded : false);
+    }),
+    fuzzParams(200),
+  );
+});
+
+test('a catalog read from a file and then changed is the catalog changed in memory: same records, same bytes', () => {
+  const chunkOf = (path: string, name: string, window: boolean, line: number) => ({
+    path, language: 'python' as const, kind: window ? ('window' as const) : ('function' as const), name, signature: `def ${name}():`,
+    startByte: 0, endByte: 1, startLine: line, endLine: line, text: name,
+  });
+  const step = fc.record({
+    file: fc.constantFrom('a.py', 'b/ü.py', 'constructor', '__proto__'),
+    remove: fc.boolean(),
+    chunks: fc.array(fc.record({ name: text, window: fc.boolean() }), { maxLength: 3 }),
+    save: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+      const kept = new Catalog();
+      let loaded = Catalog.deserialize(kept.serialize());
+      for (const s of steps) {
+        for (const catalog of [kept, loaded]) {
+          catalog.removeFile(s.file);
+          if (!s.remove) catalog.addFile(s.file, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunkOf(s.file, c.name, c.window, i + 1)));
+        }
+        assert.deepEqual(plain([...loaded.chunks]), plain([...kept.chunks]));
+        if (s.save) {
+          loaded = Catalog.deserialize(loaded.serialize());
+          assert.deepEqual(loaded.serialize(), kept.serialize());
+        }
+      }
+      assert.deepEqual(plain([...loaded.chunks]), plain([...kept.chunks]));
+      assert.deepEqual(loaded.serialize(), kept.serialize());
+    }),
+    fuzzParams(200),
+  );
+});
+
+test('a catalog file that lists a chunk id twice is refused', () => {
+  const record = (id: number, name: string): ChunkRecord => ({
+    id, path: 'a.py', language: 'python', kind: 'function', name, signature: 'def f():', startByte: 0, endByte: 1, startLine: 1, endLine: 1, snippet: 'def f():',
+  });
+  const bytes = encodeCatalog({ nextId: 9, files: new Map(), chunks: [record(5, 'a'), record(3, 'b'), record(5, 'c')], scanSkipped: [], followsLinks: false });
+  assert.throws(() => Catalog.deserialize(bytes), (error: unknown) => error instanceof IndexCorruptError && /lists a chunk twice/.test(error.message));
+  assert.throws(() => decodeCatalog(bytes), IndexCorruptError);
+});

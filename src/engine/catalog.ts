@@ -1,6 +1,6 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
-import { decodeCatalog, encodeCatalogSteps } from './catalog-file';
+import { encodeCatalogSteps, readCatalog, StoredChunks } from './catalog-file';
 import { runSteps, type Steps } from './time-slice';
 import { headOf } from './text/slice';
 
@@ -43,9 +43,102 @@ const DOC_LIMIT = 600;
 const JOURNAL_MAX = 20_000;
 const SNIPPET_LIMIT = 160;
 
+/**
+ * The catalog's chunk records by id, read like a Map (in the order added). The records of a
+ * catalog read from a file stay in its bytes ({@link StoredChunks}) and are decoded as they are
+ * asked for, until the first change, which decodes them all: a process that only searches (a CLI
+ * query) decodes the few hundred it shows or ranks, not 100k.
+ * It must not be changed while it is iterated (the catalog never does).
+ */
+export class ChunkTable implements ReadonlyMap<number, ChunkRecord> {
+  private readonly map = new Map<number, ChunkRecord>();
+
+  constructor(private stored?: StoredChunks) {}
+
+  get size(): number {
+    return this.stored ? this.stored.count : this.map.size;
+  }
+
+  get(id: number): ChunkRecord | undefined {
+    if (!this.stored) return this.map.get(id);
+    const i = this.stored.indexOf(id);
+    return i < 0 ? undefined : this.stored.record(i);
+  }
+
+  has(id: number): boolean {
+    return this.stored ? this.stored.indexOf(id) >= 0 : this.map.has(id);
+  }
+
+  set(id: number, record: ChunkRecord): this {
+    this.decodeAll();
+    this.map.set(id, record);
+    return this;
+  }
+
+  delete(id: number): boolean {
+    this.decodeAll();
+    return this.map.delete(id);
+  }
+
+  *entries(): MapIterator<[number, ChunkRecord]> {
+    const stored = this.stored;
+    if (!stored) return yield* this.map.entries();
+    for (let i = 0; i < stored.count; i++) {
+      if (this.stored !== stored) throw new Error('the chunk table changed while it was iterated');
+      yield [stored.idAt(i), stored.record(i)];
+    }
+  }
+
+  *keys(): MapIterator<number> {
+    for (const [id] of this.entries()) yield id;
+  }
+
+  *values(): MapIterator<ChunkRecord> {
+    for (const [, record] of this.entries()) yield record;
+  }
+
+  [Symbol.iterator](): MapIterator<[number, ChunkRecord]> {
+    return this.entries();
+  }
+
+  forEach(callback: (record: ChunkRecord, id: number, table: ReadonlyMap<number, ChunkRecord>) => void, thisArg?: unknown): void {
+    for (const [id, record] of this.entries()) callback.call(thisArg, record, id, this);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ChunkTable';
+  }
+
+  /**
+   * The definitions (chunks that are not line windows) whose name passes `test`, in order. Of the
+   * records still in the file's bytes only kinds and names are decoded for it, `test` is asked
+   * once a name, and only the records found are decoded.
+   */
+  definitionsNamed(test: (name: string) => boolean): ChunkRecord[] {
+    const stored = this.stored;
+    if (stored) return stored.definitionsNamed(test).map((i) => stored.record(i));
+    const found: ChunkRecord[] = [];
+    for (const c of this.map.values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
+    return found;
+  }
+
+  /** Whether every record is decoded: the table has changed since it was read, or was never read from a file. */
+  get decoded(): boolean {
+    return this.stored === undefined;
+  }
+
+  /** Decodes the records still in the file's bytes, before a change. */
+  private decodeAll(): void {
+    const stored = this.stored;
+    if (!stored) return;
+    for (let i = 0; i < stored.count; i++) this.map.set(stored.idAt(i), stored.record(i));
+    this.stored = undefined;
+  }
+}
+
 export class Catalog {
   readonly files = new Map<string, FileRecord>();
-  readonly chunks = new Map<number, ChunkRecord>();
+  readonly chunks: ChunkTable;
   private skippedByScan: Skipped[] = [];
   private linksFollowed = true;
   private nextId = 0;
@@ -67,7 +160,12 @@ export class Catalog {
   formatRead: number | undefined;
 
   /** `journalMax`: the most chunk changes kept for {@link chunkChangesSince} (default {@link JOURNAL_MAX}). */
-  constructor(private readonly journalMax = JOURNAL_MAX) {}
+  constructor(
+    private readonly journalMax = JOURNAL_MAX,
+    stored?: StoredChunks,
+  ) {
+    this.chunks = new ChunkTable(stored);
+  }
 
   /** Skips decided by the last scan (excluded folders, size cap, unreadable, …). */
   get scanSkipped(): Skipped[] {
@@ -253,15 +351,15 @@ export class Catalog {
 
   /** Reads a catalog in any format catalog-file.ts reads; throws on malformed input. */
   static deserialize(buf: Buffer): Catalog {
-    const { data, version } = decodeCatalog(buf);
-    const catalog = new Catalog();
+    const { data, version } = readCatalog(buf);
+    const catalog = new Catalog(JOURNAL_MAX, Array.isArray(data.chunks) ? undefined : data.chunks);
     catalog.formatRead = version;
     catalog.nextId = data.nextId;
     for (const [path, f] of data.files) {
       catalog.files.set(path, f);
       catalog.pathHashes ^= pathHash(path);
     }
-    for (const c of data.chunks) catalog.chunks.set(c.id, c);
+    if (Array.isArray(data.chunks)) for (const c of data.chunks) catalog.chunks.set(c.id, c);
     catalog.skippedByScan = data.scanSkipped;
     catalog.linksFollowed = data.followsLinks;
     return catalog;

@@ -507,8 +507,9 @@ export class Engine {
         n.revision = revision;
       }
       index = n.index;
-    } else if (this.namesAskedOf !== catalog) {
-      // the first name query of this catalog (a CLI process may ask no other): only the names it asks
+    } else if (!catalog.chunks.decoded || this.namesAskedOf !== catalog) {
+      // Only the names this query asks: while the records are still in the file's bytes (a process
+      // that only searches), and for the first name query (a CLI process may ask no other).
       this.namesAskedOf = catalog;
       index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
     } else {
