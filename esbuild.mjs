@@ -113,8 +113,8 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   // parsing runs on worker threads (src/engine/chunks/pool.ts looks for this file beside the bundle)
   { entryPoints: ['src/engine/chunks/worker.ts'], outfile: 'dist/chunk-worker.js' },
-  // a scan of the folder while a one-shot command opens its index (src/engine/files/scan-ahead.ts looks for it beside the bundle)
-  { entryPoints: ['src/engine/files/scan-worker.ts'], outfile: 'dist/scan-worker.js' },
+  // what a one-shot command reads and scans while it opens its index (src/engine/one-shot.ts looks for it beside the bundle)
+  { entryPoints: ['src/engine/one-shot-worker.ts'], outfile: 'dist/one-shot-worker.js' },
   // the engine process the extension starts (JSON-RPC over stdio)
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   // the extension host side; 'vscode' is provided by the host

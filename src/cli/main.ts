@@ -40,8 +40,9 @@ async function main(argv: string[]): Promise<number> {
     ...args.engine,
     // one command and exit: a saved graph is scanned in its file rather than read into memory (see VectorIndexOptions.graphLoading)
     vectorIndex: { graphLoading: 'on-demand' },
-    // the commands that update the index before they answer: the folder is scanned while the index is read
-    scanAhead: args.command !== 'status',
+    // the commands that update the index before they answer: the folder is scanned, and the index
+    // files read, while the model loads
+    oneShot: args.command !== 'status',
     indexDir,
     log: (message) => process.stderr.write(oneLine(message) + '\n'),
   });

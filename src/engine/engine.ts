@@ -13,9 +13,10 @@ import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
-import { ScanAhead } from './files/scan-ahead';
+import { OneShotAhead } from './one-shot';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
-import { IndexStorage, type LoadedIndex } from './index/workspace-store';
+import { IndexStorage, INDEX_FILES_READ_WHOLE, type LoadedIndex } from './index/workspace-store';
+import { filesToReadAhead } from './index/read-ahead';
 import type { VectorIndexSettings } from './index/vector-index';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
 import { lexicalQueryTokens } from './index/lexical-fields';
@@ -77,11 +78,12 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   /** user-facing notices: lexical-only mode, a rebuilt index, … */
   log?: (message: string) => void;
   /**
-   * Scan the folder on a worker thread while the index is opened, for the first refresh to use
-   * (files/scan-ahead.ts): for a command that opens, refreshes at once and exits (the CLI).
-   * Default false: an engine that lives on scans when it refreshes.
+   * For a command that opens the index, refreshes it at once and exits (the CLI): while the model
+   * loads and the index is read, the folder is scanned on a worker thread for the first refresh
+   * (one-shot.ts), and the index files are read and checksummed on libuv's threads
+   * (index/read-ahead.ts). Default false: an engine that lives on reads and scans when it must.
    */
-  scanAhead?: boolean;
+  oneShot?: boolean;
   /**
    * How long {@link Engine.refresh} with `requireWrite` waits for another process that is
    * updating the same index to finish, in milliseconds (default 300000: five minutes).
@@ -202,8 +204,8 @@ export class Engine {
   private readonly ranking: RankingOptions;
   /** definitions by name, for the catalog and its revision it was last brought up to date with (see {@link namedDefinitions}) */
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
-  /** the scan started when the engine opened ({@link EngineOptions.scanAhead}), until the first refresh takes it */
-  private scanAhead: ScanAhead | undefined;
+  /** the work started when the engine opened ({@link EngineOptions.oneShot}), until the first refresh takes its scan */
+  private ahead: OneShotAhead | undefined;
   /** the catalog whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
   private namesAskedOf: Catalog | undefined;
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
@@ -227,13 +229,13 @@ export class Engine {
     rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
-    const scanAhead = options.scanAhead ? new ScanAhead(root, scanOptions(options), log) : undefined;
+    const ahead = options.oneShot ? new OneShotAhead({ reads: filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE), root, scan: scanOptions(options) }, log) : undefined;
     const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
     let embedder: Embedder | undefined;
     try {
       embedder = modelDir ? await loadEmbedder(modelDir, { threads: options.threads }) : undefined;
     } catch (err) {
-      await scanAhead?.dispose();
+      await ahead?.dispose();
       throw err;
     }
     if (!embedder) {
@@ -246,14 +248,14 @@ export class Engine {
     const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
     let state: LoadedIndex;
     try {
-      state = await storage.load(log);
+      state = await storage.load(log, ahead?.reads);
     } catch (err) {
-      await scanAhead?.dispose();
+      await ahead?.dispose();
       await embedder?.dispose();
       throw indexFolderError(indexDir, err);
     }
     const engine = new Engine(root, indexDir, options, embedder, storage, state);
-    engine.scanAhead = scanAhead;
+    engine.ahead = ahead;
     return engine;
   }
 
@@ -321,8 +323,8 @@ export class Engine {
 
   private async runRefresh(opts: RefreshOptions): Promise<IndexSummary> {
     // a scan made ahead is for the first refresh only: a later one would see the folder as it was
-    const ahead = this.scanAhead;
-    this.scanAhead = undefined;
+    const ahead = this.ahead;
+    this.ahead = undefined;
     try {
       return await refreshIndex({
         root: this.root,
@@ -331,7 +333,7 @@ export class Engine {
         embedder: this.embedder,
         foreground: this.foreground,
         scan: scanOptions(this.options),
-        scanned: ahead && (() => ahead.result()),
+        scanned: ahead && (() => ahead.scan()),
         paths: opts.paths,
         onProgress: opts.onProgress,
         signal: opts.signal,
@@ -595,7 +597,7 @@ export class Engine {
 
   async close(): Promise<void> {
     try {
-      await this.scanAhead?.dispose();
+      await this.ahead?.dispose();
       await this.embedder?.dispose();
     } finally {
       await this.state.close(); // the lock is released whatever happened to the model

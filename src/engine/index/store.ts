@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { specialKind } from '../files/regular-file';
 import { TimeSlices } from '../time-slice';
+import type { ReadAhead } from './read-ahead';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -285,6 +286,17 @@ export class Generation<Meta = unknown> {
     const data = this.readFile(name, path.join(this.dir, entry.file));
     this.verify(name, entry, data.length, () => sha256Hex(data));
     return data;
+  }
+
+  /**
+   * {@link read}, taking the bytes that `ahead` read beforehand when their length and SHA-256 are
+   * the manifest's (the same content, whenever and however it was read).
+   */
+  async readVia(name: string, ahead: ReadAhead | undefined): Promise<Buffer> {
+    const entry = this.entry(name);
+    const early = await ahead?.take(entry.file);
+    if (early !== undefined && early.bytes.length === entry.bytes && early.sha256 === entry.sha256) return early.bytes;
+    return this.read(name);
   }
 
   /**

@@ -42,12 +42,19 @@ import { CONTENT_RULES_VERSION } from '../files/text-files';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type GraphDigest, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import { ownFields } from '../own-fields';
 import { runStepsSliced, TimeSlices } from '../time-slice';
+import type { ReadAhead } from './read-ahead';
 
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
 /** The logical files of a generation (see the layout above). */
 /** The logical files of a generation (see the layout above); `catalog.json` is the catalog of generations written before `catalog.bin`. */
 const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', 'catalog.json'] as const;
+
+/**
+ * The data files that loading reads whole, which a one-shot command reads ahead (index/read-ahead.ts).
+ * The graph, which such a command scans in its file, is not among them.
+ */
+export const INDEX_FILES_READ_WHOLE: readonly string[] = ['catalog.bin', 'lexical.bin', 'vectors.bin'];
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
 /** The longest stretch of a save's work between two turns of the event loop: a search waits at most about this long while the engine checkpoints. */
@@ -182,7 +189,7 @@ export class IndexStorage {
    * and I/O errors for a folder that cannot be read. When the folder cannot be written, or
    * another process holds the lock, the index is opened read-only and `log` says so.
    */
-  async load(log: (message: string) => void): Promise<LoadedIndex> {
+  async load(log: (message: string) => void, ahead?: ReadAhead): Promise<LoadedIndex> {
     this.checkFolder();
     const lock = IndexLock.acquire(this.dir);
     const writer = lock instanceof IndexLock ? lock : undefined;
@@ -193,7 +200,7 @@ export class IndexStorage {
     let state: Committed | undefined;
     try {
       try {
-        state = this.readCommitted(log);
+        state = await this.readCommitted(log, ahead);
       } catch (err) {
         if (!(err instanceof IndexCorruptError)) throw err;
         // Data files and no manifest, while another process holds the lock: it is writing the first generation.
@@ -450,11 +457,11 @@ export class IndexStorage {
    * read: when reading fails and the manifest changed meanwhile, it is read again, so a reader
    * sees the old generation or the new one, never a mix.
    */
-  private readCommitted(log: (message: string) => void): Committed | undefined {
+  private async readCommitted(log: (message: string) => void, ahead: ReadAhead | undefined): Promise<Committed | undefined> {
     for (let attempt = 1; ; attempt++) {
       const before = manifestSnapshot(this.dir);
       try {
-        return this.readGeneration(log);
+        return await this.readGeneration(log, ahead);
       } catch (err) {
         const changed = !sameBytes(before, manifestSnapshot(this.dir));
         const retryable = err instanceof IndexCorruptError || errnoCode(err) === 'ENOENT';
@@ -466,7 +473,8 @@ export class IndexStorage {
     }
   }
 
-  private readGeneration(log: (message: string) => void): Committed | undefined {
+  /** `ahead`: files read beforehand, used where they are what the manifest lists (see Generation.readVia). */
+  private async readGeneration(log: (message: string) => void, ahead: ReadAhead | undefined): Promise<Committed | undefined> {
     const generation = openGeneration<IndexMeta>(this.dir, FORMAT_VERSION, isIndexMeta, DATA_FILES);
     if (!generation) return undefined;
     const meta = generation.manifest.meta;
@@ -480,20 +488,20 @@ export class IndexStorage {
     let catalog: Catalog;
     const catalogFile = catalogFileOf(generation);
     try {
-      catalog = Catalog.deserialize(generation.read(catalogFile));
+      catalog = Catalog.deserialize(await generation.readVia(catalogFile, ahead));
     } catch (err) {
       if (err instanceof IndexCorruptError && err.dir !== undefined) throw err;
       if (err instanceof IndexVersionError) throw new IndexVersionError(err.found, err.expected, this.dir);
       throw new IndexCorruptError(`${catalogFile} is unreadable: ${err instanceof IndexCorruptError ? err.reason : (err as Error).message}`, this.dir);
     }
-    const lexical = LexicalIndex.deserialize(generation.read('lexical.bin'));
+    const lexical = LexicalIndex.deserialize(await generation.readVia('lexical.bin', ahead));
     // The vectors of another model (or of this one) are loaded only when this model made them.
     const sameModel = meta.modelId === (this.embedder?.id ?? null);
     let vectors: VectorIndex | undefined;
     if (this.embedder && sameModel) {
       // the vector file is verified against the manifest, and the graph file against the vector file
       const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
-      vectors = VectorIndex.fromBytes(generation.read('vectors.bin'), this.vectorOptions(this.embedder), graphFile);
+      vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile);
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }

@@ -1,0 +1,162 @@
+/**
+ * What a one-shot command does ahead on a worker thread (one-shot.ts): the scan gives what a scan
+ * on the engine's own thread gives and serves the first refresh only; the index files read ahead
+ * are used only when they are what the manifest lists; anything that fails falls back to the usual
+ * reading and scanning.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { OneShotAhead } from '../src/engine/one-shot';
+import { filesToReadAhead, readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
+import { INDEX_FILES_READ_WHOLE, IndexStorage } from '../src/engine/index/workspace-store';
+import { scanWorkspace } from '../src/engine/files/scan';
+import { Engine } from '../src/engine/engine';
+
+function makeTree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'codescout-one-shot-'));
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), content);
+  }
+  return root;
+}
+
+const TREE = {
+  '.gitignore': 'build/\n',
+  'src/app.py': 'def main():\n    return 1\n',
+  'src/util/text.ts': 'export function pad(s: string) { return s; }\n',
+  'build/out.js': 'function built() {}\n',
+  'notes.bin': '\u0000\u0001',
+  'big.py': 'x = 1\n'.repeat(400),
+};
+
+/** A folder and its lexical-only index, saved. */
+async function indexed(t: { after: (fn: () => void) => void }): Promise<{ root: string; indexDir: string }> {
+  const root = makeTree(TREE);
+  const indexDir = mkdtempSync(join(tmpdir(), 'codescout-one-shot-index-'));
+  t.after(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(indexDir, { recursive: true, force: true });
+  });
+  const engine = await Engine.open(root, { indexDir, model: null });
+  await engine.refresh();
+  await engine.close();
+  return { root, indexDir };
+}
+
+test('the scan made on the worker gives what the engine thread\'s scan gives, with the same options', async (t) => {
+  const root = makeTree(TREE);
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const scan of [{}, { maxFileBytes: 1000, exclude: ['src/util/**'] }, { include: ['src/**'] }]) {
+    const ahead = new OneShotAhead({ reads: [], root, scan });
+    const made = await ahead.scan();
+    assert.ok(made, 'the worker scanned');
+    assert.deepEqual(made, await scanWorkspace(root, scan), JSON.stringify(scan));
+  }
+});
+
+test('the index files are read ahead whole, with their checksums, as the manifest names them', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const paths = filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+  const manifest = JSON.parse(readFileSync(join(indexDir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string; sha256: string }> };
+  assert.deepEqual(paths.map((p) => basename(p)).sort(), ['catalog.bin', 'lexical.bin'].map((n) => manifest.files[n]!.file).sort(), 'a lexical-only index: no vectors');
+  const ahead = new OneShotAhead({ reads: paths, root, scan: {} });
+  for (const path of paths) {
+    const early = await ahead.reads.take(basename(path));
+    assert.ok(early);
+    assert.deepEqual(early.bytes, readFileSync(path));
+    assert.equal(early.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+    assert.equal(await ahead.reads.take(basename(path)), undefined, 'once');
+  }
+  await ahead.scan();
+  assert.deepEqual(filesToReadAhead(join(indexDir, 'no-such-folder'), INDEX_FILES_READ_WHOLE), []);
+});
+
+test('bytes read ahead are used when they are what the manifest lists, and never otherwise', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const manifest = JSON.parse(readFileSync(join(indexDir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string }> };
+  const catalogFile = manifest.files['catalog.bin']!.file;
+  const good = readAndHash(join(indexDir, catalogFile))!;
+  const chunks = async (ahead: ReadAhead) => {
+    const said: string[] = [];
+    const state = await new IndexStorage(indexDir, root, undefined).load((m) => said.push(m), ahead);
+    try {
+      return { chunks: state.catalog.chunks.size, said };
+    } finally {
+      await state.close();
+    }
+  };
+  // other bytes than the manifest's: not used, the file on disk is
+  const wrong = new ReadAhead([catalogFile]);
+  const zeros = Buffer.alloc(good.bytes.length);
+  wrong.deliver(catalogFile, { bytes: zeros, sha256: createHash('sha256').update(zeros).digest('hex') });
+  const fromDisk = await chunks(wrong);
+  assert.deepEqual(fromDisk.said, []);
+  assert.ok(fromDisk.chunks >= 2);
+  // the manifest's bytes are used: the file on disk, changed since (same size), is then not read
+  const copy = Buffer.from(good.bytes);
+  writeFileSync(join(indexDir, catalogFile), Buffer.alloc(good.bytes.length, 7));
+  const right = new ReadAhead([catalogFile]);
+  right.deliver(catalogFile, { bytes: copy, sha256: good.sha256 });
+  assert.deepEqual(await chunks(right), fromDisk);
+  // and without them, the damage is found
+  const none = await chunks(new ReadAhead([]));
+  assert.equal(none.chunks, 0);
+  assert.match(none.said.join('\n'), /checksum mismatch/);
+});
+
+test('a named pipe in a file\'s place is not read ahead, and nothing waits on it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-one-shot-fifo-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'catalog.g1.bin');
+  execFileSync('mkfifo', [fifo]);
+  assert.equal(readAndHash(fifo), undefined);
+  assert.equal(readAndHash(join(dir, 'missing.bin')), undefined);
+  const ahead = new OneShotAhead({ reads: [fifo, join(dir, 'missing.bin')], root: dir, scan: {} });
+  assert.equal(await ahead.reads.take('catalog.g1.bin'), undefined);
+  assert.equal(await ahead.reads.take('missing.bin'), undefined);
+  assert.ok(await ahead.scan());
+});
+
+test('a folder the worker cannot scan gives no scan, and the refresh reports it as its own scan does', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'codescout-one-shot-gone-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const missing = join(base, 'no-such-folder');
+  assert.equal(await new OneShotAhead({ reads: [], root: missing, scan: {} }).scan(), undefined);
+  const engine = await Engine.open(missing, { indexDir: join(base, 'index'), model: null, oneShot: true });
+  try {
+    await assert.rejects(engine.refresh(), /cannot scan the folder .*no-such-folder: it no longer exists/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('the scan made ahead serves the first refresh only; a later one scans afresh', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const engine = await Engine.open(root, { indexDir, model: null, oneShot: true });
+  try {
+    const first = await engine.refresh();
+    assert.equal(first.files, 3);
+    assert.equal(first.filesParsed, 0, 'nothing changed');
+    writeFileSync(join(root, 'src/later.py'), 'def later_added():\n    return 2\n');
+    const second = await engine.refresh();
+    assert.equal(second.files, 4);
+    assert.equal((await engine.search('later_added', { top: 1 }))[0]?.path, 'src/later.py');
+  } finally {
+    await engine.close();
+  }
+});
+
+test('work stopped before it is done gives nothing, and an engine closed before its first refresh stops it', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const ahead = new OneShotAhead({ reads: filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE), root, scan: {} });
+  await ahead.dispose();
+  assert.equal(await ahead.scan(), undefined, 'stopped before it answered');
+  const engine = await Engine.open(root, { indexDir, model: null, oneShot: true });
+  await engine.close(); // resolves: nothing left waiting on the worker
+});
