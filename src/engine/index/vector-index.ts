@@ -33,7 +33,7 @@ import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
-import { openRegularFile } from './store';
+import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
 
@@ -103,8 +103,6 @@ const FILE_LABEL = 'vector index';
  */
 const HEADER_BYTES = 60;
 const INITIAL_CAPACITY = 1024;
-/** Bytes of the header hnswlib writes before its node data (hnswalg.h `saveIndex`). */
-const HNSW_HEADER_BYTES = 96;
 /**
  * The graph's space: inner product, over vectors this class has normalised, which is their cosine.
  * hnswlib's cosine space would normalise each vector again, in float arithmetic, which is not
@@ -112,8 +110,6 @@ const HNSW_HEADER_BYTES = 96;
  * be stored bit for bit as it was.
  */
 const GRAPH_SPACE = 'ip';
-/** The block size in which a graph file is read to check its checksum. */
-const HASH_BLOCK_BYTES = 1 << 20;
 /** The longest stretch of reading back a written graph between two turns of the event loop ({@link VectorIndex.writeGraphAsync}). */
 const WRITE_SLICE_MS = 20;
 /** Graph inserts between two points where a graph build may be paused (about 0.1 ms each at 20k vectors). */
@@ -142,24 +138,10 @@ interface OnDisk {
   removed: Set<number>;
 }
 
-/** Where the parts of a node are in an hnswlib graph file: nodes of `bytesPerNode` bytes from byte 96, the vector and the label at these offsets in each. */
-interface NodeLayout {
-  count: number;
-  bytesPerNode: number;
-  dataOffset: number;
-  labelOffset: number;
-}
-
 /** Where an index is saved: the vector file, and the graph file beside it (written only when there is a graph). */
 export interface VectorIndexFiles {
   vectors: string;
   graph: string;
-}
-
-/** A graph file as {@link VectorIndex.writeGraph} wrote it: its length and SHA-256, which the vector file records. */
-export interface GraphDigest {
-  bytes: number;
-  sha256: Buffer;
 }
 
 export class VectorIndex {
@@ -858,15 +840,6 @@ function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-/** Opens a graph file for reading; a missing or unreadable one is a damaged index. */
-function openGraphFile(filePath: string): number {
-  try {
-    return openRegularFile(filePath);
-  } catch (error) {
-    throw new IndexCorruptError(`${FILE_LABEL} graph file cannot be opened (${errnoCode(error) ?? (error as Error).message})`);
-  }
-}
-
 /**
  * A path under which hnswlib (which opens files by name) reads exactly the file open as `fd`: on
  * Linux the descriptor's own name in /proc, which reads it even if it has been deleted or
@@ -896,60 +869,6 @@ function sameFile(fd: number, filePath: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Reads a graph file written by hnswlib, open as `fd`, in blocks: its SHA-256 and length, after
- * checking its layout (see {@link checkHnswLayout}), which it returns too. Throws {@link IndexCorruptError} for a
- * damaged or truncated file.
- */
-function* checkGraphFile(fd: number, dimension: number): Steps<GraphDigest & { layout: NodeLayout }> {
-  const length = fs.fstatSync(fd).size;
-  const readAt = (start: number, count: number): Buffer => {
-    const buffer = Buffer.alloc(count);
-    for (let read = 0; read < count; ) {
-      const n = fs.readSync(fd, buffer, read, count - read, start + read);
-      if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-      read += n;
-    }
-    return buffer;
-  };
-  const layout = checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
-  const hash = createHash('sha256');
-  const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
-  let hashed = 0;
-  for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
-    hash.update(block.subarray(0, read));
-    hashed += read;
-    yield;
-  }
-  if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
-  return { bytes: length, sha256: hash.digest(), layout };
-}
-
-/**
- * Checks the layout of a file written by hnswlib (hnswalg.h `saveIndex`) of `length` bytes: the
- * `header`'s sizes against the expected dimension, then the per-node link lists that follow the
- * node data (`tailFrom(offset)` gives the file's bytes from that offset to its end) up to the
- * exact end of the file, as the native loader would read them. A file that passes cannot make the
- * loader misread its structure; damage inside the graph's contents is caught by the checksum.
- * Returns where the nodes' parts are.
- */
-function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer): NodeLayout {
-  const damaged = (what: string) => new IndexCorruptError(`${FILE_LABEL} graph ${what}`);
-  if (header.length < HNSW_HEADER_BYTES || length < HNSW_HEADER_BYTES) throw damaged('is truncated');
-  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
-  const [maxElements, count, bytesPerNode, labelOffset, dataOffset] = [8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number];
-  if (labelOffset - dataOffset !== dimension * 4) throw damaged(`does not hold vectors of dimension ${dimension}`);
-  if (count > maxElements || labelOffset + 8 > bytesPerNode) throw damaged('has an inconsistent header');
-  const linksStart = HNSW_HEADER_BYTES + count * bytesPerNode;
-  if (!(linksStart + 4 * count <= length)) throw damaged('is truncated or has trailing bytes');
-  const tail = tailFrom(linksStart);
-  let offset = 0;
-  let node = 0;
-  for (; node < count && offset + 4 <= tail.length; node++) offset += 4 + tail.readUInt32LE(offset);
-  if (node !== count || offset !== tail.length) throw damaged('is truncated or has trailing bytes');
-  return { count, bytesPerNode, dataOffset, labelOffset };
 }
 
 /**

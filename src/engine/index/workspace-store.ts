@@ -39,7 +39,8 @@ import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type Ch
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
 import { CONTENT_RULES_VERSION } from '../files/text-files';
-import { VECTOR_FORMAT_VERSION, VectorIndex, type GraphDigest, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
+import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
+import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
 import { runStepsSliced, TimeSlices } from '../time-slice';
 import type { ReadAhead } from './read-ahead';
@@ -55,6 +56,8 @@ const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', '
  * The graph, which such a command scans in its file, is not among them.
  */
 export const INDEX_FILES_READ_WHOLE: readonly string[] = ['catalog.bin', 'lexical.bin', 'vectors.bin'];
+
+
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
 const READ_ATTEMPTS = 4;
 /** The longest stretch of a save's work between two turns of the event loop: a search waits at most about this long while the engine checkpoints. */
