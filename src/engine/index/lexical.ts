@@ -11,6 +11,7 @@ import { ByteReader, ByteWriter, encodeStrings } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
+import { StoredTerms, TermTable } from './term-table';
 
 export type { ScoredId } from './topk';
 
@@ -107,7 +108,7 @@ export class LexicalIndex {
    * first needed: a search reads the postings of its query's terms only, so a process that
    * searches once decodes a few of them instead of hundreds of thousands.
    */
-  private readonly postings = new Map<string, Posting | number>();
+  private postings = new TermTable<Posting>();
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
   private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
   private readonly slotOf = new Map<number, number>();
@@ -383,14 +384,16 @@ export class LexicalIndex {
     const documentCount = reader.u32();
     const ids = version === 1 ? undefined : reader.uint32s(documentCount);
     const lengths = version === 1 ? undefined : reader.float64s(documentCount);
+    index.ids = new Array<number>(documentCount);
+    index.lengths = new Array<number>(documentCount);
     for (let slot = 0; slot < documentCount; slot++) {
       const id = ids === undefined ? reader.u32() : ids[slot];
       const length = lengths === undefined ? reader.f64() : lengths[slot];
-      if (index.slotOf.has(id)) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
       if (!(Number.isFinite(length) && length >= 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid document length`);
-      index.ids.push(id);
-      index.lengths.push(length);
+      index.ids[slot] = id;
+      index.lengths[slot] = length;
       index.slotOf.set(id, slot);
+      if (index.slotOf.size !== slot + 1) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
       index.totalLength += length;
     }
     const termCount = reader.u32();
@@ -408,16 +411,12 @@ export class LexicalIndex {
       const text = reader.bytes(reader.u32()).toString('utf8');
       const offsets = reader.uint32s(termCount + 1);
       const bytes = reader.bytes(reader.remaining);
-      let at = 0;
+      // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
+      index.postings = new TermTable(new StoredTerms(text, termLengths, FILE_LABEL));
       for (let t = 0; t < termCount; t++) {
-        const term = text.slice(at, at + termLengths[t]);
-        at += termLengths[t];
-        if (term.length === 0 || term.length !== termLengths[t]) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
-        if (index.postings.has(term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
-        index.postings.set(term, t);
       }
-      if (at !== text.length || offsets[0] !== 0 || offsets[termCount] !== bytes.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
+      if (offsets[0] !== 0 || offsets[termCount] !== bytes.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       index.stored = termCount === 0 ? undefined : { bytes, offsets, documentCount, undecoded: termCount };
     }
     reader.end();

@@ -1,0 +1,102 @@
+/**
+ * The term table of a lexical index (index/term-table.ts) behaves as a Map of the same terms,
+ * values and order through any changes, with its stored terms found by hash; a term text that
+ * lists a term twice, or an empty one, is refused.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { StoredTerms, TermTable } from '../src/engine/index/term-table';
+import { IndexCorruptError } from '../src/engine/index/errors';
+import { fuzzParams } from './helpers/fuzz';
+
+/** Terms as a lexical index has them, and others: accents, astral characters, lone surrogates, prototype names. */
+const term = fc.oneof(
+  fc.constantFrom('parse', 'json', 'constructor', '__proto__', 'toString', 'größe', '数据', 'x😀', '\ud83d', 'a'),
+  fc.string({ minLength: 1, maxLength: 6 }),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
+);
+
+function stored(terms: readonly string[]): StoredTerms {
+  return new StoredTerms(terms.join(''), Uint32Array.from(terms, (t) => t.length), 'lexical.bin');
+}
+
+type Op =
+  | { kind: 'set'; term: string; value: number }
+  | { kind: 'delete'; term: string }
+  | { kind: 'iterate'; deleteEvery: number; setEvery: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), term, value: fc.integer({ min: 1000, max: 2000 }) }),
+  fc.record({ kind: fc.constant('delete' as const), term }),
+  fc.record({ kind: fc.constant('iterate' as const), deleteEvery: fc.integer({ min: 0, max: 3 }), setEvery: fc.integer({ min: 0, max: 3 }) }),
+);
+
+test('a term table answers as a Map of the same terms through any changes, in the same order', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(term, { maxLength: 30 }), fc.array(op, { maxLength: 30 }), fc.array(term, { maxLength: 5 }), (terms, ops, probes) => {
+      // values are objects in the index (postings); numbers stand in for them here, above the positions
+      const table = new TermTable<{ v: number }>(stored(terms));
+      const map = new Map<string, { v: number } | number>(terms.map((t, i) => [t, i]));
+      const same = () => {
+        assert.equal(table.size, map.size);
+        assert.deepEqual([...table], [...map]);
+        for (const t of [...terms, ...probes]) {
+          assert.equal(table.has(t), map.has(t), t);
+          assert.deepEqual(table.get(t), map.get(t), t);
+        }
+      };
+      same();
+      for (const o of ops) {
+        if (o.kind === 'set') {
+          const value = { v: o.value };
+          table.set(o.term, value);
+          map.set(o.term, value);
+        } else if (o.kind === 'delete') {
+          assert.equal(table.delete(o.term), map.delete(o.term));
+        } else {
+          // changes made while iterating, as a lexical index makes them (values replaced, terms removed, some not reached yet)
+          const keys = [...map.keys()];
+          const seen: [string, unknown][] = [];
+          let i = 0;
+          for (const [t, value] of table) {
+            seen.push([t, value]);
+            i++;
+            if (o.setEvery > 0 && i % o.setEvery === 0) table.set(t, { v: -i });
+            if (o.deleteEvery > 0 && i % o.deleteEvery === 1 % o.deleteEvery) {
+              const next = keys[i];
+              if (next !== undefined) table.delete(next);
+            }
+          }
+          const expected: [string, unknown][] = [];
+          i = 0;
+          for (const [t, value] of map) {
+            expected.push([t, value]);
+            i++;
+            if (o.setEvery > 0 && i % o.setEvery === 0) map.set(t, { v: -i });
+            if (o.deleteEvery > 0 && i % o.deleteEvery === 1 % o.deleteEvery) {
+              const next = keys[i];
+              if (next !== undefined) map.delete(next);
+            }
+          }
+          assert.deepEqual(seen, expected);
+        }
+        same();
+      }
+    }),
+    fuzzParams(300),
+  );
+});
+
+test('stored terms that list a term twice, or an empty one, or do not fill their text are refused', () => {
+  assert.throws(() => stored(['parse', 'json', 'parse']), (e: unknown) => e instanceof IndexCorruptError && /lists a term twice/.test(e.message));
+  assert.throws(() => stored(['parse', '', 'json']), (e: unknown) => e instanceof IndexCorruptError && /malformed term entry/.test(e.message));
+  assert.throws(() => new StoredTerms('parsejson', Uint32Array.of(5, 5), 'lexical.bin'), (e: unknown) => e instanceof IndexCorruptError && /malformed term entry/.test(e.message));
+  assert.throws(() => new StoredTerms('parsejsonx', Uint32Array.of(5, 4), 'lexical.bin'), (e: unknown) => e instanceof IndexCorruptError && /malformed posting table/.test(e.message));
+  // many terms sharing hash slots: all found, none confused
+  const many = Array.from({ length: 5000 }, (_, i) => `t${i.toString(36)}`);
+  const terms = stored(many);
+  many.forEach((t, i) => assert.equal(terms.find(t), i));
+  assert.equal(terms.find('absent'), -1);
+  assert.equal(terms.find('t'), -1);
+});
