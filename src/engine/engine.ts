@@ -509,9 +509,9 @@ export class Engine {
         n.revision = revision;
       }
       index = n.index;
-    } else if (!catalog.chunks.decoded || this.namesAskedOf !== catalog) {
-      // Only the names this query asks: while the records are still in the file's bytes (a process
-      // that only searches), and for the first name query (a CLI process may ask no other).
+    } else if (this.namesAskedOf !== catalog) {
+      // the first name query of this catalog (a CLI process may ask no other): only the names it asks,
+      // without decoding the records of a catalog read from a file; the full index pays from the second
       this.namesAskedOf = catalog;
       index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
     } else {
