@@ -21,6 +21,12 @@ function stored(terms: readonly string[]): StoredTerms {
   return new StoredTerms(terms.join(''), Uint32Array.from(terms, (t) => t.length), 'lexical.bin');
 }
 
+/** What the test changes while iterating: a term table, or the Map it stands for. */
+interface Changing extends Iterable<[string, { v: number } | number]> {
+  set(term: string, value: { v: number }): unknown;
+  delete(term: string): boolean;
+}
+
 type Op =
   | { kind: 'set'; term: string; value: number }
   | { kind: 'delete'; term: string }
@@ -57,28 +63,18 @@ test('a term table answers as a Map of the same terms through any changes, in th
         } else {
           // changes made while iterating, as a lexical index makes them (values replaced, terms removed, some not reached yet)
           const keys = [...map.keys()];
-          const seen: [string, unknown][] = [];
-          let i = 0;
-          for (const [t, value] of table) {
-            seen.push([t, value]);
-            i++;
-            if (o.setEvery > 0 && i % o.setEvery === 0) table.set(t, { v: -i });
-            if (o.deleteEvery > 0 && i % o.deleteEvery === 1 % o.deleteEvery) {
-              const next = keys[i];
-              if (next !== undefined) table.delete(next);
+          const walk = (m: Changing): [string, unknown][] => {
+            const seen: [string, unknown][] = [];
+            let i = 0;
+            for (const [t, value] of m) {
+              seen.push([t, value]);
+              i++;
+              if (o.setEvery > 0 && i % o.setEvery === 0) m.set(t, { v: -i });
+              if (o.deleteEvery > 0 && i % o.deleteEvery === 1 % o.deleteEvery && keys[i] !== undefined) m.delete(keys[i]!);
             }
-          }
-          const expected: [string, unknown][] = [];
-          i = 0;
-          for (const [t, value] of map) {
-            expected.push([t, value]);
-            i++;
-            if (o.setEvery > 0 && i % o.setEvery === 0) map.set(t, { v: -i });
-            if (o.deleteEvery > 0 && i % o.deleteEvery === 1 % o.deleteEvery) {
-              const next = keys[i];
-              if (next !== undefined) map.delete(next);
-            }
-          }
+            return seen;
+          };
+          const [seen, expected] = [walk(table), walk(map)];
           assert.deepEqual(seen, expected);
         }
         same();

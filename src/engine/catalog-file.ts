@@ -21,6 +21,7 @@
 
 import { ByteReader, ByteWriter, encodeStrings } from './index/bytes';
 import { IndexCorruptError, IndexVersionError } from './index/errors';
+import { findAscending } from './index/sorted';
 import type { ChunkRecord, FileRecord } from './catalog';
 import type { Skipped } from './files/scan';
 import { runSteps, type Steps } from './time-slice';
@@ -232,16 +233,7 @@ export class StoredChunks {
   /** The position of the record with this id; -1 for none. */
   indexOf(id: number): number {
     if (this.byId) return this.byId.get(id) ?? -1;
-    let low = 0;
-    let high = this.ids.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      const at = this.ids[mid];
-      if (at === id) return mid;
-      if (at < id) low = mid + 1;
-      else high = mid - 1;
-    }
-    return -1;
+    return findAscending(this.ids, this.ids.length, id);
   }
 
   idAt(i: number): number {

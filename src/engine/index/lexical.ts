@@ -12,6 +12,7 @@ import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
 import { StoredTerms, TermTable } from './term-table';
+import { findAscending } from './sorted';
 
 export type { ScoredId } from './topk';
 
@@ -51,16 +52,7 @@ class Posting {
 
   /** The entry index of `slot` (a binary search over the ascending slots), or -1. */
   find(slot: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = this.slots[mid];
-      if (at === slot) return mid;
-      if (at < slot) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return findAscending(this.slots, this.length, slot);
   }
 
   push(slot: number, frequency: number): void {
