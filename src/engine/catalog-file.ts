@@ -22,6 +22,7 @@
 import { ByteReader, ByteWriter, encodeStrings } from './index/bytes';
 import { IndexCorruptError, IndexVersionError } from './index/errors';
 import { findAscending } from './index/sorted';
+import type { StoredEntries } from './index/overlay-map';
 import type { ChunkRecord, FileRecord } from './catalog';
 import type { Skipped } from './files/scan';
 import { runSteps, type Steps } from './time-slice';
@@ -156,7 +157,7 @@ const KIND_FIELD = 2;
  * twice), so that decoding one later cannot fail; a record is decoded the first time it is asked
  * for and kept, so that it is the same object each time (the name index tells changes by identity).
  */
-export class StoredChunks {
+export class StoredChunks implements StoredEntries<number, ChunkRecord> {
   private readonly decoded: (ChunkRecord | undefined)[];
   /** the position of each id, when the ids are not in ascending order (then found by binary search in `ids`) */
   private readonly byId: Map<number, number> | undefined;
@@ -236,12 +237,12 @@ export class StoredChunks {
     return findAscending(this.ids, this.ids.length, id);
   }
 
-  idAt(i: number): number {
+  keyAt(i: number): number {
     return this.ids[i];
   }
 
   /** The record at position `i`, decoded on first use. */
-  record(i: number): ChunkRecord {
+  valueAt(i: number): ChunkRecord {
     let record = this.decoded[i];
     if (record === undefined) {
       const reader = new ByteReader(this.buf, FILE_LABEL, this.starts[i]);
@@ -259,14 +260,14 @@ export class StoredChunks {
   }
 
   /**
-   * The positions of the definitions (records that are not line windows) whose name passes
-   * `test`, in order. Only kinds and names are decoded for it, and `test` is asked once a name.
+   * Of `positions` (ascending), those of the definitions (records that are not line windows) whose
+   * name passes `test`. Only kinds and names are decoded for it, and `test` is asked once a name.
    */
-  definitionsNamed(test: (name: string) => boolean): number[] {
+  definitionsNamed(test: (name: string) => boolean, positions: Iterable<number>): number[] {
     const verdicts = new Map<number, boolean>(); // by name reference
     const windows = new Map<number, boolean>(); // by kind reference
     const found: number[] = [];
-    for (let i = 0; i < this.ids.length; i++) {
+    for (const i of positions) {
       const kind = this.kinds[i];
       let window = windows.get(kind);
       if (window === undefined) windows.set(kind, (window = this.strings.get(kind) === 'window'));
@@ -281,7 +282,7 @@ export class StoredChunks {
 
   /** Every record, in order. */
   all(): ChunkRecord[] {
-    return Array.from({ length: this.count }, (_, i) => this.record(i));
+    return Array.from({ length: this.count }, (_, i) => this.valueAt(i));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
 import { encodeCatalogSteps, readCatalog, StoredChunks } from './catalog-file';
+import { OverlayMap } from './index/overlay-map';
 import { runSteps, type Steps } from './time-slice';
 import { headOf } from './text/slice';
 
@@ -44,95 +45,37 @@ const JOURNAL_MAX = 20_000;
 const SNIPPET_LIMIT = 160;
 
 /**
- * The catalog's chunk records by id, read like a Map (in the order added). The records of a
- * catalog read from a file stay in its bytes ({@link StoredChunks}) and are decoded as they are
- * asked for, until the first change, which decodes them all: a process that only searches (a CLI
- * query) decodes the few hundred it shows or ranks, not 100k.
- * It must not be changed while it is iterated (the catalog never does).
+ * The catalog's chunk records by id, read and changed like a Map (in the order added). The
+ * records of a catalog read from a file stay in its bytes ({@link StoredChunks}), each decoded the
+ * first time it is asked for, with the changes since beside them (index/overlay-map.ts): a process
+ * that searches, or re-indexes a file or two, decodes the records it shows, ranks or replaces, not
+ * 100k of them.
  */
-export class ChunkTable implements ReadonlyMap<number, ChunkRecord> {
-  private readonly map = new Map<number, ChunkRecord>();
-
-  constructor(private stored?: StoredChunks) {}
-
-  get size(): number {
-    return this.stored ? this.stored.count : this.map.size;
-  }
-
-  get(id: number): ChunkRecord | undefined {
-    if (!this.stored) return this.map.get(id);
-    const i = this.stored.indexOf(id);
-    return i < 0 ? undefined : this.stored.record(i);
-  }
-
-  has(id: number): boolean {
-    return this.stored ? this.stored.indexOf(id) >= 0 : this.map.has(id);
-  }
-
-  set(id: number, record: ChunkRecord): this {
-    this.decodeAll();
-    this.map.set(id, record);
-    return this;
-  }
-
-  delete(id: number): boolean {
-    this.decodeAll();
-    return this.map.delete(id);
-  }
-
-  *entries(): MapIterator<[number, ChunkRecord]> {
-    const stored = this.stored;
-    if (!stored) return yield* this.map.entries();
-    for (let i = 0; i < stored.count; i++) {
-      if (this.stored !== stored) throw new Error('the chunk table changed while it was iterated');
-      yield [stored.idAt(i), stored.record(i)];
-    }
-  }
-
-  *keys(): MapIterator<number> {
-    for (const [id] of this.entries()) yield id;
-  }
-
-  *values(): MapIterator<ChunkRecord> {
-    for (const [, record] of this.entries()) yield record;
-  }
-
-  [Symbol.iterator](): MapIterator<[number, ChunkRecord]> {
-    return this.entries();
-  }
-
-  forEach(callback: (record: ChunkRecord, id: number, table: ReadonlyMap<number, ChunkRecord>) => void, thisArg?: unknown): void {
-    for (const [id, record] of this.entries()) callback.call(thisArg, record, id, this);
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'ChunkTable';
+export class ChunkTable extends OverlayMap<number, ChunkRecord> {
+  constructor(private readonly file?: StoredChunks) {
+    super(file);
   }
 
   /**
-   * The definitions (chunks that are not line windows) whose name passes `test`, in order. Of the
-   * records still in the file's bytes only kinds and names are decoded for it, `test` is asked
+   * The definitions (chunks that are not line windows) whose name passes `test`, in order. Of
+   * the records still in the file's bytes only kinds and names are decoded for it, `test` is asked
    * once a name, and only the records found are decoded.
    */
   definitionsNamed(test: (name: string) => boolean): ChunkRecord[] {
-    const stored = this.stored;
-    if (stored) return stored.definitionsNamed(test).map((i) => stored.record(i));
+    const file = this.file;
     const found: ChunkRecord[] = [];
-    for (const c of this.map.values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
+    if (file === undefined || this.hasReplaced()) {
+      for (const c of this.values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
+      return found;
+    }
+    for (const i of file.definitionsNamed(test, this.storedPositions())) found.push(file.valueAt(i));
+    for (const c of this.addedEntries().values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
     return found;
   }
 
-  /** Whether every record is decoded: the table has changed since it was read, or was never read from a file. */
-  get decoded(): boolean {
-    return this.stored === undefined;
-  }
-
-  /** Decodes the records still in the file's bytes, before a change. */
-  private decodeAll(): void {
-    const stored = this.stored;
-    if (!stored) return;
-    for (let i = 0; i < stored.count; i++) this.map.set(stored.idAt(i), stored.record(i));
-    this.stored = undefined;
+  /** Whether records are still read from a file's bytes (the table was read from one). */
+  get fromFile(): boolean {
+    return this.file !== undefined;
   }
 }
 

@@ -11,7 +11,8 @@ import { ByteReader, ByteWriter, encodeStrings } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
-import { StoredTerms, TermTable } from './term-table';
+import { StoredTerms } from './term-table';
+import { OverlayMap } from './overlay-map';
 import { findAscending } from './sorted';
 
 export type { ScoredId } from './topk';
@@ -100,7 +101,7 @@ export class LexicalIndex {
    * first needed: a search reads the postings of its query's terms only, so a process that
    * searches once decodes a few of them instead of hundreds of thousands.
    */
-  private postings = new TermTable<Posting>();
+  private postings = new OverlayMap<string, Posting | number>();
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
   private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
   private readonly slotOf = new Map<number, number>();
@@ -404,7 +405,7 @@ export class LexicalIndex {
       const offsets = reader.uint32s(termCount + 1);
       const bytes = reader.bytes(reader.remaining);
       // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
-      index.postings = new TermTable(new StoredTerms(text, termLengths, FILE_LABEL));
+      index.postings = new OverlayMap<string, Posting | number>(new StoredTerms(text, termLengths, FILE_LABEL));
       for (let t = 0; t < termCount; t++) {
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       }

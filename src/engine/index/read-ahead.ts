@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MANIFEST_FILE } from './store';
+import { MANIFEST_FILE, readRegularFile } from './store';
 
 /** What a file read ahead gave: its bytes and their SHA-256, as lowercase hex. */
 export interface ReadEarly {
@@ -62,7 +62,8 @@ export class ReadAhead {
 export function filesToReadAhead(dir: string, names: readonly string[]): string[] {
   let files: unknown;
   try {
-    files = (JSON.parse(readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as { files?: unknown }).files;
+    // a regular file only, opened without blocking: a named pipe in its place would wait for a writer forever
+    files = (JSON.parse(readRegularFile(path.join(dir, MANIFEST_FILE)).toString('utf8')) as { files?: unknown }).files;
   } catch {
     return []; // no index yet, or one whose reading will report what is wrong
   }

@@ -1,81 +1,14 @@
 import { IndexCorruptError } from './errors';
-
-/**
- * The terms of a lexical index, each with its value (lexical.ts: a posting, or while it is not
- * decoded, its number in the file), read and changed like a Map and iterated in a Map's order.
- *
- * The terms of an index read from a file are not put in a Map: they stay in the file's term text,
- * found through a hash table of where each starts ({@link StoredTerms}), with the changes since in
- * small maps beside it. At 100k documents (232k terms), filling a Map with them was about 60 % of
- * the 0.2 s that reading the lexical index took, and a process that searches once asks for a few.
- */
-export class TermTable<V> implements Iterable<[string, V | number]> {
-  /** terms added since the table was read (a stored term removed, then added again, is here too) */
-  private readonly added = new Map<string, V>();
-  /** new values of stored terms, which keep their place */
-  private readonly replaced = new Map<string, V>();
-  /** stored terms removed */
-  private readonly removed = new Set<string>();
-
-  /** `stored`: the terms read from a file; the value of the t-th is t until it is replaced. */
-  constructor(private readonly stored?: StoredTerms) {}
-
-  get size(): number {
-    return (this.stored?.count ?? 0) - this.removed.size + this.added.size;
-  }
-
-  get(term: string): V | number | undefined {
-    const added = this.added.get(term);
-    if (added !== undefined) return added;
-    const t = this.storedIndex(term);
-    return t < 0 ? undefined : (this.replaced.get(term) ?? t);
-  }
-
-  has(term: string): boolean {
-    return this.added.has(term) || this.storedIndex(term) >= 0;
-  }
-
-  /** As Map.set: a term already here keeps its place; a new one (or one removed before) goes last. */
-  set(term: string, value: V): this {
-    if (this.added.has(term) || this.storedIndex(term) < 0) this.added.set(term, value);
-    else this.replaced.set(term, value);
-    return this;
-  }
-
-  delete(term: string): boolean {
-    if (this.added.delete(term)) return true;
-    if (this.storedIndex(term) < 0) return false;
-    this.removed.add(term);
-    this.replaced.delete(term);
-    return true;
-  }
-
-  /** As a Map's: a term removed before it is reached is not visited; one changed is visited with its new value. */
-  *[Symbol.iterator](): Iterator<[string, V | number]> {
-    const stored = this.stored;
-    if (stored !== undefined) {
-      for (let t = 0; t < stored.count; t++) {
-        const term = stored.termAt(t);
-        if (this.removed.has(term)) continue;
-        yield [term, this.replaced.get(term) ?? t];
-      }
-    }
-    yield* this.added;
-  }
-
-  /** The position of a stored term that has not been removed; -1 otherwise. */
-  private storedIndex(term: string): number {
-    if (this.stored === undefined || this.removed.has(term)) return -1;
-    return this.stored.find(term);
-  }
-}
+import type { StoredEntries } from './overlay-map';
 
 /**
  * The terms of a lexical index file: their text, one after another, where each starts, and an
- * open-addressing hash table of their positions. Building it checks that no term is empty or
- * listed twice.
+ * open-addressing hash table of their positions; the t-th term's value is t, the number of its
+ * posting in the file (lexical.ts keeps them in an OverlayMap, so that 232k terms are not copied
+ * into a Map: that was about 60 % of the 0.2 s that reading the lexical index took at 100k
+ * documents). Building it checks that no term is empty or listed twice.
  */
-export class StoredTerms {
+export class StoredTerms implements StoredEntries<string, number> {
   /** where each term starts in `text`, in UTF-16 code units, and one more: the end */
   private readonly starts: Uint32Array;
   /** 1 + the position of a term, by hash; 0: empty */
@@ -118,12 +51,16 @@ export class StoredTerms {
     return this.starts.length - 1;
   }
 
-  termAt(t: number): string {
+  keyAt(t: number): string {
     return this.text.slice(this.starts[t], this.starts[t + 1]);
   }
 
+  valueAt(t: number): number {
+    return t;
+  }
+
   /** The position of `term`; -1 when it is not here. */
-  find(term: string): number {
+  indexOf(term: string): number {
     let slot = hashRange(term, 0, term.length) & this.mask;
     for (;;) {
       const taken = this.slots[slot];

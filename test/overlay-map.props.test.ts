@@ -1,12 +1,13 @@
 /**
- * The term table of a lexical index (index/term-table.ts) behaves as a Map of the same terms,
- * values and order through any changes, with its stored terms found by hash; a term text that
- * lists a term twice, or an empty one, is refused.
+ * A Map over entries left in a file (index/overlay-map.ts), here the terms of a lexical index
+ * (index/term-table.ts), behaves as a Map of the same keys, values and order through any changes;
+ * stored terms are found by hash; a term text that lists a term twice, or an empty one, is refused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StoredTerms, TermTable } from '../src/engine/index/term-table';
+import { StoredTerms } from '../src/engine/index/term-table';
+import { OverlayMap } from '../src/engine/index/overlay-map';
 import { IndexCorruptError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
 
@@ -21,7 +22,7 @@ function stored(terms: readonly string[]): StoredTerms {
   return new StoredTerms(terms.join(''), Uint32Array.from(terms, (t) => t.length), 'lexical.bin');
 }
 
-/** What the test changes while iterating: a term table, or the Map it stands for. */
+/** What the test changes while iterating: an overlay map, or the Map it stands for. */
 interface Changing extends Iterable<[string, { v: number } | number]> {
   set(term: string, value: { v: number }): unknown;
   delete(term: string): boolean;
@@ -38,11 +39,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('iterate' as const), deleteEvery: fc.integer({ min: 0, max: 3 }), setEvery: fc.integer({ min: 0, max: 3 }) }),
 );
 
-test('a term table answers as a Map of the same terms through any changes, in the same order', () => {
+test('an overlay map of stored terms answers as a Map of the same terms through any changes, in the same order', () => {
   fc.assert(
     fc.property(fc.uniqueArray(term, { maxLength: 30 }), fc.array(op, { maxLength: 30 }), fc.array(term, { maxLength: 5 }), (terms, ops, probes) => {
       // values are objects in the index (postings); numbers stand in for them here, above the positions
-      const table = new TermTable<{ v: number }>(stored(terms));
+      const table = new OverlayMap<string, { v: number } | number>(stored(terms));
       const map = new Map<string, { v: number } | number>(terms.map((t, i) => [t, i]));
       const same = () => {
         assert.equal(table.size, map.size);
@@ -92,7 +93,7 @@ test('stored terms that list a term twice, or an empty one, or do not fill their
   // many terms sharing hash slots: all found, none confused
   const many = Array.from({ length: 5000 }, (_, i) => `t${i.toString(36)}`);
   const terms = stored(many);
-  many.forEach((t, i) => assert.equal(terms.find(t), i));
-  assert.equal(terms.find('absent'), -1);
-  assert.equal(terms.find('t'), -1);
+  many.forEach((t, i) => assert.equal(terms.indexOf(t), i));
+  assert.equal(terms.indexOf('absent'), -1);
+  assert.equal(terms.indexOf('t'), -1);
 });
