@@ -170,6 +170,9 @@ test('a catalog read from a file answers as its records do, decoding them as ask
       const found = fresh.definitionsNamed((name) => (asked.push(name), wanted.has(name)));
       assert.deepEqual(plain(found), plain(data.chunks.filter((c) => c.kind !== 'window' && wanted.has(c.name))));
       assert.equal(asked.length, new Set(asked).size, 'each name asked once');
+      // every record of `table` was decoded above, and the file's bytes let go: all still answers
+      assert.deepEqual(plain(table.definitionsNamed((name) => wanted.has(name))), plain(found));
+      assert.deepEqual(plain([...table.values()]), plain(data.chunks));
     }),
     fuzzParams(200),
   );

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneShotAhead } from '../src/engine/one-shot';
-import { filesToReadAhead, readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
-import { INDEX_FILES_READ_WHOLE, IndexStorage } from '../src/engine/index/workspace-store';
+import { readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
+import { INDEX_FILES_READ_WHOLE, indexFilesToReadAhead, indexStamp, IndexStorage } from '../src/engine/index/workspace-store';
 import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
 
@@ -62,7 +62,7 @@ test('the scan made on the worker gives what the engine thread\'s scan gives, wi
 
 test('the index files are read ahead whole, with their checksums, as the manifest names them', async (t) => {
   const { root, indexDir } = await indexed(t);
-  const paths = filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+  const paths = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
   const manifest = JSON.parse(readFileSync(join(indexDir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string; sha256: string }> };
   assert.deepEqual(paths.map((p) => basename(p)).sort(), ['catalog.bin', 'lexical.bin'].map((n) => manifest.files[n]!.file).sort(), 'a lexical-only index: no vectors');
   const ahead = new OneShotAhead({ reads: paths, root, scan: {} });
@@ -74,7 +74,7 @@ test('the index files are read ahead whole, with their checksums, as the manifes
     assert.equal(await ahead.reads.take(basename(path)), undefined, 'once');
   }
   await ahead.scan();
-  assert.deepEqual(filesToReadAhead(join(indexDir, 'no-such-folder'), INDEX_FILES_READ_WHOLE), []);
+  assert.deepEqual(indexFilesToReadAhead(join(indexDir, 'no-such-folder'), INDEX_FILES_READ_WHOLE), []);
 });
 
 test('bytes read ahead are used when they are what the manifest lists, and never otherwise', async (t) => {
@@ -136,14 +136,21 @@ test('a folder the worker cannot scan gives no scan, and the refresh reports it 
   }
 });
 
+/** The scan an engine opened with `oneShot` is making, once it is done (reached inside: the engine keeps it private). */
+async function scanOf(engine: Engine): Promise<unknown> {
+  return (engine as unknown as { ahead?: OneShotAhead }).ahead?.scan();
+}
+
 test('the scan made ahead serves the first refresh only; a later one scans afresh', async (t) => {
   const { root, indexDir } = await indexed(t);
   const engine = await Engine.open(root, { indexDir, model: null, oneShot: true });
   try {
+    assert.ok(await scanOf(engine), 'scanned while the engine opened');
+    // a file written after that scan: the first refresh, which uses it, does not see it
+    writeFileSync(join(root, 'src/later.py'), 'def later_added():\n    return 2\n');
     const first = await engine.refresh();
     assert.equal(first.files, 3);
     assert.equal(first.filesParsed, 0, 'nothing changed');
-    writeFileSync(join(root, 'src/later.py'), 'def later_added():\n    return 2\n');
     const second = await engine.refresh();
     assert.equal(second.files, 4);
     assert.equal((await engine.search('later_added', { top: 1 }))[0]?.path, 'src/later.py');
@@ -154,9 +161,47 @@ test('the scan made ahead serves the first refresh only; a later one scans afres
 
 test('work stopped before it is done gives nothing, and an engine closed before its first refresh stops it', async (t) => {
   const { root, indexDir } = await indexed(t);
-  const ahead = new OneShotAhead({ reads: filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE), root, scan: {} });
+  const ahead = new OneShotAhead({ reads: indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE), root, scan: {} });
   await ahead.dispose();
   assert.equal(await ahead.scan(), undefined, 'stopped before it answered');
   const engine = await Engine.open(root, { indexDir, model: null, oneShot: true });
   await engine.close(); // resolves: nothing left waiting on the worker
+});
+
+test('a scan made ahead is not used when another process changed the index meanwhile', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  // another process (the editor, say) holds the index: the one-shot engine opens it read-only
+  const writer = await Engine.open(root, { indexDir, model: null });
+  const oneShot = await Engine.open(root, { indexDir, model: null, oneShot: true, lockWaitMs: 20_000 });
+  try {
+    assert.ok(oneShot.readOnly);
+    assert.equal(await scanOf(oneShot), undefined, 'its scan is dropped: the index may change before it takes over');
+    const refreshing = oneShot.refresh({ requireWrite: true });
+    // the writer indexes a file the early scan never saw, then lets go
+    writeFileSync(join(root, 'src/beta.py'), 'def beta_added():\n    return 3\n');
+    await writer.refresh();
+    await writer.close();
+    const summary = await refreshing;
+    assert.equal(summary.filesRemoved, 0, 'nothing the writer indexed is taken for gone');
+    assert.equal((await oneShot.search('beta_added', { top: 1 }))[0]?.path, 'src/beta.py');
+  } finally {
+    await writer.close();
+    await oneShot.close();
+  }
+});
+
+test('the index stamp changes with a commit and with a logged change, not with reading', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const before = indexStamp(indexDir);
+  const reader = await Engine.open(root, { indexDir, model: null });
+  await reader.search('main');
+  await reader.close();
+  assert.equal(indexStamp(indexDir), before, 'opening and searching change nothing');
+  writeFileSync(join(root, 'src/gamma.py'), 'def gamma():\n    return 4\n');
+  const editor = await Engine.open(root, { indexDir, model: null });
+  await editor.refresh({ paths: ['src/gamma.py'] });
+  const logged = indexStamp(indexDir);
+  assert.notEqual(logged, before, 'a change logged or committed');
+  await editor.close();
+  assert.equal(indexStamp(join(indexDir, 'none')), '-|?');
 });

@@ -90,6 +90,8 @@ test('stored terms that list a term twice, or an empty one, or do not fill their
   assert.throws(() => stored(['parse', '', 'json']), (e: unknown) => e instanceof IndexCorruptError && /malformed term entry/.test(e.message));
   assert.throws(() => new StoredTerms('parsejson', Uint32Array.of(5, 5), 'lexical.bin'), (e: unknown) => e instanceof IndexCorruptError && /malformed term entry/.test(e.message));
   assert.throws(() => new StoredTerms('parsejsonx', Uint32Array.of(5, 4), 'lexical.bin'), (e: unknown) => e instanceof IndexCorruptError && /malformed posting table/.test(e.message));
+  // lengths whose sum passes 2^32 (a 32-bit sum would wrap around to fit the text)
+  assert.throws(() => new StoredTerms('abcdefghij', Uint32Array.of(5, 2 ** 32 - 3, 8), 'lexical.bin'), (e: unknown) => e instanceof IndexCorruptError && /malformed term entry/.test(e.message));
   // many terms sharing hash slots: all found, none confused
   const many = Array.from({ length: 5000 }, (_, i) => `t${i.toString(36)}`);
   const terms = stored(many);

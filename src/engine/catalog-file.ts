@@ -159,11 +159,14 @@ const KIND_FIELD = 2;
  */
 export class StoredChunks implements StoredEntries<number, ChunkRecord> {
   private readonly decoded: (ChunkRecord | undefined)[];
+  private decodedCount = 0;
+  /** the file's bytes, until every record is decoded (an editor's engine lists them all): then let go */
+  private buf: Buffer | undefined;
   /** the position of each id, when the ids are not in ascending order (then found by binary search in `ids`) */
   private readonly byId: Map<number, number> | undefined;
 
   private constructor(
-    private readonly buf: Buffer,
+    buf: Buffer,
     private readonly strings: StoredStrings,
     /** where each record starts in `buf` */
     private readonly starts: Uint32Array,
@@ -172,6 +175,7 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
     private readonly kinds: Uint32Array,
     private readonly names: Uint32Array,
   ) {
+    this.buf = buf;
     this.decoded = new Array(ids.length);
     let ascending = true;
     for (let i = 1; i < ids.length && ascending; i++) ascending = ids[i - 1] < ids[i];
@@ -186,7 +190,8 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
 
   static read(reader: ByteReader, buf: Buffer, strings: StoredStrings): StoredChunks {
     const count = reader.u32();
-    if (count > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+    // a record is at least one byte a number: a count its bytes cannot hold allocates nothing
+    if (count > reader.remaining / RECORD_NUMBERS) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
     const starts = new Uint32Array(count);
     const ids = new Uint32Array(count);
     const kinds = new Uint32Array(count);
@@ -245,7 +250,8 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
   valueAt(i: number): ChunkRecord {
     let record = this.decoded[i];
     if (record === undefined) {
-      const reader = new ByteReader(this.buf, FILE_LABEL, this.starts[i]);
+      // every record not yet decoded is in the bytes, which are let go only once none is left
+      const reader = new ByteReader(this.buf!, FILE_LABEL, this.starts[i]);
       const id = reader.varint();
       const [path, language, kind, name, container, signature, doc, snippet, embeddingKey] = CHUNK_STRINGS.map(() => this.strings.get(reader.varint()));
       const [startByte, endByte, startLine, endLine] = [reader.varint(), reader.varint(), reader.varint(), reader.varint()];
@@ -255,6 +261,11 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
         startByte, endByte, startLine, endLine, snippet: snippet!, embeddingKey,
       };
       this.decoded[i] = record;
+      if (++this.decodedCount === this.decoded.length) {
+        // each string a record refers to is decoded now, and the files' were when they were read
+        this.buf = undefined;
+        this.strings.release();
+      }
     }
     return record;
   }
@@ -294,14 +305,23 @@ class StoredStrings {
   private readonly narrow: (string | undefined)[];
   private readonly wide: (string | undefined)[];
 
+  /** the file's bytes, until {@link release} */
+  private buf: Buffer | undefined;
+
   private constructor(
-    private readonly buf: Buffer,
+    buf: Buffer,
     /** where each narrow string starts and ends in `buf`: string i is bytes narrowAt[i] to narrowAt[i + 1] */
     private readonly narrowAt: Uint32Array,
     private readonly wideAt: Uint32Array,
   ) {
+    this.buf = buf;
     this.narrow = new Array(narrowAt.length - 1);
     this.wide = new Array(wideAt.length - 1);
+  }
+
+  /** Lets the file's bytes go: only the strings decoded so far can be asked for from now on. */
+  release(): void {
+    this.buf = undefined;
   }
 
   get narrowCount(): number {
@@ -324,8 +344,9 @@ class StoredStrings {
       const at = new Uint32Array(count + 1);
       at[0] = start;
       for (let i = 0; i < count; i++) {
+        // compared before it is added: a sum past 2^32 would wrap around in the Uint32Array
+        if (lengths[i] * bytesPerUnit > start + size - at[i]) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
         at[i + 1] = at[i] + lengths[i] * bytesPerUnit;
-        if (at[i + 1] > start + size) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
       }
       if (at[count] !== start + size) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
       return at;
@@ -350,10 +371,15 @@ class StoredStrings {
     if (ref === 0) return undefined;
     if (ref % 2 === 1) {
       const i = (ref - 1) / 2;
-      return (this.narrow[i] ??= this.buf.toString('latin1', this.narrowAt[i], this.narrowAt[i + 1]));
+      return (this.narrow[i] ??= this.bytes().toString('latin1', this.narrowAt[i], this.narrowAt[i + 1]));
     }
     const i = (ref - 2) / 2;
-    return (this.wide[i] ??= this.buf.toString('utf16le', this.wideAt[i], this.wideAt[i + 1]));
+    return (this.wide[i] ??= this.bytes().toString('utf16le', this.wideAt[i], this.wideAt[i + 1]));
+  }
+
+  private bytes(): Buffer {
+    if (this.buf === undefined) throw new Error('catalog: a string was asked for after the file\'s bytes were let go');
+    return this.buf;
   }
 }
 

@@ -15,8 +15,7 @@ import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { OneShotAhead } from './one-shot';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
-import { IndexStorage, INDEX_FILES_READ_WHOLE, type LoadedIndex } from './index/workspace-store';
-import { filesToReadAhead } from './index/read-ahead';
+import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
 import { lexicalQueryTokens } from './index/lexical-fields';
@@ -79,9 +78,10 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   log?: (message: string) => void;
   /**
    * For a command that opens the index, refreshes it at once and exits (the CLI): while the model
-   * loads and the index is read, the folder is scanned on a worker thread for the first refresh
-   * (one-shot.ts), and the index files are read and checksummed on libuv's threads
-   * (index/read-ahead.ts). Default false: an engine that lives on reads and scans when it must.
+   * loads and the index is read, a worker thread reads and checksums the index files
+   * (index/read-ahead.ts), then scans the folder for the first refresh (one-shot.ts). The scan is
+   * used only when no other process changed the index after it started. Default false: an engine
+   * that lives on reads and scans when it must.
    */
   oneShot?: boolean;
   /**
@@ -206,8 +206,8 @@ export class Engine {
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
   /** the work started when the engine opened ({@link EngineOptions.oneShot}), until the first refresh takes its scan */
   private ahead: OneShotAhead | undefined;
-  /** the catalog whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
-  private namesAskedOf: Catalog | undefined;
+  /** the catalogs whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
+  private readonly namesAskedOf = new WeakSet<Catalog>();
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
   private readonly foreground = new Foreground();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
@@ -229,7 +229,11 @@ export class Engine {
     rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
-    const ahead = options.oneShot ? new OneShotAhead({ reads: filesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE), root, scan: scanOptions(options) }, log) : undefined;
+    // what the index was when the scan started: a scan older than the index it is compared with would find gone what another process indexed since
+    const stamp = options.oneShot ? indexStamp(indexDir) : undefined;
+    // lexical-only, as asked: the vector file is not read
+    const reads = options.oneShot ? indexFilesToReadAhead(indexDir, options.model === null ? INDEX_FILES_READ_WITHOUT_MODEL : INDEX_FILES_READ_WHOLE) : [];
+    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan: scanOptions(options) }, log) : undefined;
     const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
     let embedder: Embedder | undefined;
     try {
@@ -253,6 +257,11 @@ export class Engine {
       await ahead?.dispose();
       await embedder?.dispose();
       throw indexFolderError(indexDir, err);
+    }
+    if (ahead && (state.readOnly || indexStamp(indexDir) !== stamp)) {
+      // another process holds the index, or committed to it since the scan started (this one holds the lock now)
+      await ahead.dispose();
+      ahead = undefined;
     }
     const engine = new Engine(root, indexDir, options, embedder, storage, state);
     engine.ahead = ahead;
@@ -312,6 +321,9 @@ export class Engine {
    */
   async refresh(opts: RefreshOptions = {}): Promise<IndexSummary> {
     if (this.state.readOnly) {
+      // the index it takes over may be newer than a scan made when it opened
+      await this.ahead?.dispose();
+      this.ahead = undefined;
       await this.becomeWriter(opts);
       // an index another process wrote meanwhile: what changed is not only what this one was told
       opts = { ...opts, paths: undefined };
@@ -509,10 +521,10 @@ export class Engine {
         n.revision = revision;
       }
       index = n.index;
-    } else if (this.namesAskedOf !== catalog) {
+    } else if (!this.namesAskedOf.has(catalog)) {
       // the first name query of this catalog (a CLI process may ask no other): only the names it asks,
       // without decoding the records of a catalog read from a file; the full index pays from the second
-      this.namesAskedOf = catalog;
+      this.namesAskedOf.add(catalog);
       index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
     } else {
       index = new NameIndex(catalog.chunks);

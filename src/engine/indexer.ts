@@ -71,7 +71,7 @@ export interface RefreshContext {
   /** searches in progress on this thread: the refresh pauses its work while there are any */
   foreground?: Foreground;
   scan: Omit<ScanOptions, 'signal'>;
-  /** a scan of the whole folder made with `scan` beforehand (files/scan-ahead.ts), used in place of a new one; undefined when it could not be made */
+  /** a scan of the whole folder made with `scan` beforehand (one-shot.ts), used in place of a new one; undefined when it could not be made */
   scanned?: () => Promise<ScanResult | undefined>;
   /**
    * Only these root-relative paths changed (a saved file, say): they are looked at instead of

@@ -1,16 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MANIFEST_FILE, readRegularFile } from './store';
 
 /** What a file read ahead gave: its bytes and their SHA-256, as lowercase hex. */
 export interface ReadEarly {
   bytes: Buffer;
   sha256: string;
 }
-
-/** A data file's name on disk, as a generation names it: no folder, nothing but these characters. */
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Data files of an index's committed generation, read and checksummed on another thread while the
@@ -53,28 +48,6 @@ export class ReadAhead {
     this.taken.add(file);
     return read.promise;
   }
-}
-
-/**
- * The data files to read ahead in the index folder `dir`: those its manifest lists under these
- * logical names (`catalog.bin`, …), as paths; none when there is no readable manifest.
- */
-export function filesToReadAhead(dir: string, names: readonly string[]): string[] {
-  let files: unknown;
-  try {
-    // a regular file only, opened without blocking: a named pipe in its place would wait for a writer forever
-    files = (JSON.parse(readRegularFile(path.join(dir, MANIFEST_FILE)).toString('utf8')) as { files?: unknown }).files;
-  } catch {
-    return []; // no index yet, or one whose reading will report what is wrong
-  }
-  if (typeof files !== 'object' || files === null) return [];
-  const found: string[] = [];
-  for (const name of names) {
-    const entry: unknown = Object.hasOwn(files, name) ? (files as Record<string, unknown>)[name] : undefined;
-    const file = typeof entry === 'object' && entry !== null ? (entry as { file?: unknown }).file : undefined;
-    if (typeof file === 'string' && FILE_NAME.test(file)) found.push(path.join(dir, file));
-  }
-  return found;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { IndexCorruptError } from './errors';
 import type { StoredEntries } from './overlay-map';
 
@@ -24,9 +25,9 @@ export class StoredTerms implements StoredEntries<string, number> {
     const count = lengths.length;
     this.starts = new Uint32Array(count + 1);
     for (let t = 0; t < count; t++) {
-      if (lengths[t] === 0) throw new IndexCorruptError(`${what} has a malformed term entry`);
+      // compared before it is added: a sum past 2^32 would wrap around in the Uint32Array
+      if (lengths[t] === 0 || lengths[t] > text.length - this.starts[t]) throw new IndexCorruptError(`${what} has a malformed term entry`);
       this.starts[t + 1] = this.starts[t] + lengths[t];
-      if (this.starts[t + 1] > text.length) throw new IndexCorruptError(`${what} has a malformed term entry`);
     }
     if (this.starts[count] !== text.length) throw new IndexCorruptError(`${what} has a malformed posting table`);
     let size = 2;
@@ -79,12 +80,26 @@ export class StoredTerms implements StoredEntries<string, number> {
   }
 }
 
-/** FNV-1a over the UTF-16 code units of `text` from `start` to `end`, as an unsigned 32-bit number. */
+/**
+ * A per-process random start for {@link hashRange}: the terms come from the indexed code, and
+ * without it a repository could be made of terms that all fall in one run of the table.
+ */
+const HASH_SEED = randomBytes(4).readUInt32LE(0);
+
+/**
+ * FNV-1a over the UTF-16 code units of `text` from `start` to `end`, from {@link HASH_SEED}, with
+ * a final mix (MurmurHash3's) so that the table's low bits depend on every code unit.
+ */
 function hashRange(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
+  let h = (0x811c9dc5 ^ HASH_SEED) >>> 0;
   for (let i = start; i < end; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }

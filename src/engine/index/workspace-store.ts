@@ -56,6 +56,46 @@ const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', '
  * The graph, which such a command scans in its file, is not among them.
  */
 export const INDEX_FILES_READ_WHOLE: readonly string[] = ['catalog.bin', 'lexical.bin', 'vectors.bin'];
+/** {@link INDEX_FILES_READ_WHOLE} for an engine without a model, which does not read the vector file. */
+export const INDEX_FILES_READ_WITHOUT_MODEL: readonly string[] = ['catalog.bin', 'lexical.bin'];
+
+/**
+ * The paths of the data files that the committed generation in `dir` has under these logical
+ * names, for reading ahead (index/read-ahead.ts); none when there is no index, or it cannot be read
+ * (loading it then says why).
+ */
+export function indexFilesToReadAhead(dir: string, names: readonly string[]): string[] {
+  try {
+    const generation = openGeneration<IndexMeta>(dir, FORMAT_VERSION, isIndexMeta, DATA_FILES);
+    return generation ? names.filter((name) => generation.has(name)).map((name) => generation.pathOf(name)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a commit or a logged change by a writer changes in the index folder `dir`: the manifest's
+ * bytes and the change logs' sizes, as one string. While it stays the same no writer has changed the
+ * index, so a scan of the folder started after it was taken is no older than the index read meanwhile
+ * (a one-shot command's scan, one-shot.ts).
+ */
+export function indexStamp(dir: string): string {
+  const manifest = manifestSnapshot(dir);
+  const parts = [manifest === undefined ? '-' : createHash('sha256').update(manifest).digest('hex')];
+  try {
+    for (const name of fs.readdirSync(dir).sort()) {
+      if (!CHANGE_LOG_NAME.test(name)) continue;
+      try {
+        parts.push(`${name}:${fs.statSync(join(dir, name)).size}`);
+      } catch {
+        parts.push(`${name}:?`);
+      }
+    }
+  } catch {
+    parts.push('?');
+  }
+  return parts.join('|');
+}
 
 
 /** How often a reader re-reads an index that a writer replaced while it was reading. */
