@@ -8,8 +8,8 @@
  * string, half a surrogate pair included, reads back exactly); each part is the strings' lengths
  * in UTF-16 code units (varints), then their text in one block. A string field is a varint: 0 for
  * absent, 2i + 1 for the i-th narrow string, 2i + 2 for the i-th wide one. A path, a language or
- * a kind repeated by 100k chunks is stored once, and loading decodes each part's text in one call
- * (most of it into a one-byte string) rather than one call per field.
+ * a kind repeated by 100k chunks is stored once. Loading checks every record and leaves them in the
+ * bytes ({@link StoredChunks}): a record, and each string, is decoded the first time it is asked for.
  *
  *   file:  path, size (f64), mtimeMs (f64), hash, skip, detail, chunk count, chunk ids (varints)
  *   chunk: id, path, language, kind, name, container, signature, doc, snippet, embeddingKey (strings),

@@ -99,7 +99,8 @@ export class LexicalIndex {
   /**
    * Per term, its posting; or, for a loaded index, the number of its entry in `stored` until it is
    * first needed: a search reads the postings of its query's terms only, so a process that
-   * searches once decodes a few of them instead of hundreds of thousands.
+   * searches once decodes a few of them instead of hundreds of thousands. The terms of a loaded
+   * index stay in the file's term text too (term-table.ts), changes kept beside them (overlay-map.ts).
    */
   private postings = new OverlayMap<string, Posting | number>();
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
