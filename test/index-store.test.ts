@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Engine, IndexNotWritableError, type EngineOptions, type IndexSummary } from '../src/engine/engine';
-import { IndexLock } from '../src/engine/index/lock';
+import { IndexLock, lockHeld } from '../src/engine/index/lock';
 import { IndexStorage } from '../src/engine/index/workspace-store';
 import { TimeSlices } from '../src/engine/time-slice';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
@@ -288,6 +288,23 @@ describe('locks', () => {
     assert.equal(again.summary.files, 5);
     assert.equal(again.summary.filesParsed, 1);
     assert.equal(existsSync(lockFile), false, 'released at the end');
+  });
+
+  test('lockHeld tells a live holder from no lock, a released one and a dead process\'s, without taking it', async () => {
+    const dir = path.join(await temp.make('held'), 'index');
+    assert.equal(lockHeld(dir), false, 'no folder, no lock');
+    const held = IndexLock.acquire(dir);
+    assert.ok(held instanceof IndexLock);
+    assert.equal(lockHeld(dir), true);
+    assert.ok(!(IndexLock.acquire(dir) instanceof IndexLock), 'asking did not take it');
+    held.release();
+    assert.equal(lockHeld(dir), false);
+    // a process that has exited: its pid no longer runs
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(path.join(dir, 'index.lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), token: 'x' }));
+    assert.equal(lockHeld(dir), false, 'stale');
+    writeFileSync(path.join(dir, 'index.lock'), '{"pid": "__proto__"}');
+    assert.equal(lockHeld(dir), false, 'damaged');
   });
 
   test('a second `index` waits for the process that holds the lock, then indexes', async () => {

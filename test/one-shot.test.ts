@@ -67,21 +67,54 @@ test('the index files are read ahead whole, with their checksums, as the manifes
   assert.deepEqual(paths.map((p) => basename(p)).sort(), ['catalog.bin', 'lexical.bin'].map((n) => manifest.files[n]!.file).sort(), 'a lexical-only index: no vectors');
   const ahead = new OneShotAhead({ reads: paths, root, scan: {} });
   for (const path of paths) {
-    const early = await ahead.reads.take(basename(path));
+    const early = await ahead.reads.take(path);
     assert.ok(early);
     assert.deepEqual(early.bytes, readFileSync(path));
     assert.equal(early.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
-    assert.equal(await ahead.reads.take(basename(path)), undefined, 'once');
+    assert.equal(await ahead.reads.take(path), undefined, 'once');
   }
   await ahead.scan();
   assert.deepEqual(indexFilesToReadAhead(join(indexDir, 'no-such-folder'), INDEX_FILES_READ_WHOLE), []);
 });
 
+test('a reading is taken once, whether it arrives before or after it is asked for, and what arrived stays when the reader stops', async () => {
+  const early = (text: string) => ({ bytes: Buffer.from(text), sha256: createHash('sha256').update(text).digest('hex') });
+  const ahead = new ReadAhead(['/i/a', '/i/b', '/i/c', '/i/d']);
+  ahead.deliver('/i/a', early('a'));
+  const b = ahead.take('/i/b'); // asked for before it arrives
+  ahead.deliver('/i/b', early('b'));
+  ahead.deliver('/i/x', early('x')); // never asked to be read: ignored
+  ahead.deliver('/i/c', early('c'));
+  ahead.abandon(); // the reader stopped: d never arrives, a and c arrived
+  assert.equal((await ahead.take('/i/a'))?.bytes.toString(), 'a');
+  assert.equal((await b)?.bytes.toString(), 'b');
+  assert.equal((await ahead.take('/i/c'))?.bytes.toString(), 'c');
+  assert.equal(await ahead.take('/i/d'), undefined);
+  assert.equal(await ahead.take('/i/x'), undefined);
+  for (const file of ['/i/a', '/i/b', '/i/c', '/i/d']) assert.equal(await ahead.take(file), undefined, `${file} once`);
+});
+
+test('asked for no scan, the worker makes none; a one-shot engine beside a writer opens read-only without one', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const writer = await Engine.open(root, { indexDir, model: null });
+  try {
+    await writer.refresh(); // takes the lock
+    const ahead = new OneShotAhead({ reads: [], root, scan: undefined });
+    assert.equal(await ahead.scan(), undefined, 'no scan asked, none made');
+    const oneShot = await Engine.open(root, { indexDir, model: null, oneShot: true });
+    assert.ok(oneShot.readOnly);
+    assert.equal(await scanOf(oneShot), undefined);
+    await oneShot.close();
+  } finally {
+    await writer.close();
+  }
+});
+
 test('bytes read ahead are used when they are what the manifest lists, and never otherwise', async (t) => {
   const { root, indexDir } = await indexed(t);
   const manifest = JSON.parse(readFileSync(join(indexDir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string }> };
-  const catalogFile = manifest.files['catalog.bin']!.file;
-  const good = readAndHash(join(indexDir, catalogFile))!;
+  const catalogFile = join(indexDir, manifest.files['catalog.bin']!.file);
+  const good = readAndHash(catalogFile)!;
   const chunks = async (ahead: ReadAhead) => {
     const said: string[] = [];
     const state = await new IndexStorage(indexDir, root, undefined).load((m) => said.push(m), ahead);
@@ -100,7 +133,7 @@ test('bytes read ahead are used when they are what the manifest lists, and never
   assert.ok(fromDisk.chunks >= 2);
   // the manifest's bytes are used: the file on disk, changed since (same size), is then not read
   const copy = Buffer.from(good.bytes);
-  writeFileSync(join(indexDir, catalogFile), Buffer.alloc(good.bytes.length, 7));
+  writeFileSync(catalogFile, Buffer.alloc(good.bytes.length, 7));
   const right = new ReadAhead([catalogFile]);
   right.deliver(catalogFile, { bytes: copy, sha256: good.sha256 });
   assert.deepEqual(await chunks(right), fromDisk);
@@ -118,8 +151,8 @@ test('a named pipe in a file\'s place is not read ahead, and nothing waits on it
   assert.equal(readAndHash(fifo), undefined);
   assert.equal(readAndHash(join(dir, 'missing.bin')), undefined);
   const ahead = new OneShotAhead({ reads: [fifo, join(dir, 'missing.bin')], root: dir, scan: {} });
-  assert.equal(await ahead.reads.take('catalog.g1.bin'), undefined);
-  assert.equal(await ahead.reads.take('missing.bin'), undefined);
+  assert.equal(await ahead.reads.take(fifo), undefined);
+  assert.equal(await ahead.reads.take(join(dir, 'missing.bin')), undefined);
   assert.ok(await ahead.scan());
 });
 

@@ -18,6 +18,7 @@ import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
+import { lockHeld } from './index/lock';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import type { MatchedBy, Scored } from './search/fusion';
 import { definitionKey } from './search/definitions';
@@ -233,39 +234,42 @@ export class Engine {
     const stamp = options.oneShot ? indexStamp(indexDir) : undefined;
     // lexical-only, as asked: the vector file is not read
     const reads = options.oneShot ? indexFilesToReadAhead(indexDir, options.model === null ? INDEX_FILES_READ_WITHOUT_MODEL : INDEX_FILES_READ_WHOLE) : [];
-    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan: scanOptions(options) }, log) : undefined;
-    const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
+    // the folder is scanned ahead only for a writer: an index another engine holds is only read
+    const scan = options.oneShot && !lockHeld(indexDir) ? scanOptions(options) : undefined;
+    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan }, log) : undefined;
     let embedder: Embedder | undefined;
+    let state: LoadedIndex | undefined;
     try {
+      const modelDir = options.model === null ? undefined : (options.model ?? defaultModelDir());
       embedder = modelDir ? await loadEmbedder(modelDir, { threads: options.threads }) : undefined;
+      if (!embedder) {
+        log(
+          options.model === null
+            ? 'lexical-only search, as asked: results match words, not meaning'
+            : 'no embedding model is installed: lexical-only search, results match words, not meaning',
+        );
+      }
+      const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
+      try {
+        state = await storage.load(log, ahead?.reads);
+      } catch (err) {
+        throw indexFolderError(indexDir, err);
+      }
+      if (ahead && (state.readOnly || indexStamp(indexDir) !== stamp)) {
+        // another process holds the index, or committed to it since the scan started (this one holds the lock now)
+        await ahead.dispose();
+        ahead = undefined;
+      }
+      const engine = new Engine(root, indexDir, options, embedder, storage, state);
+      engine.ahead = ahead;
+      return engine;
     } catch (err) {
+      // nothing is left running: the worker, the model's session, the index's lock and files
       await ahead?.dispose();
+      await state?.close();
+      await embedder?.dispose();
       throw err;
     }
-    if (!embedder) {
-      log(
-        options.model === null
-          ? 'lexical-only search, as asked: results match words, not meaning'
-          : 'no embedding model is installed: lexical-only search, results match words, not meaning',
-      );
-    }
-    const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
-    let state: LoadedIndex;
-    try {
-      state = await storage.load(log, ahead?.reads);
-    } catch (err) {
-      await ahead?.dispose();
-      await embedder?.dispose();
-      throw indexFolderError(indexDir, err);
-    }
-    if (ahead && (state.readOnly || indexStamp(indexDir) !== stamp)) {
-      // another process holds the index, or committed to it since the scan started (this one holds the lock now)
-      await ahead.dispose();
-      ahead = undefined;
-    }
-    const engine = new Engine(root, indexDir, options, embedder, storage, state);
-    engine.ahead = ahead;
-    return engine;
   }
 
   get mode(): 'hybrid' | 'lexical-only' {
@@ -509,6 +513,7 @@ export class Engine {
   private namedDefinitions(shape: QueryShape, filter: ((id: number) => boolean) | undefined): number[] {
     if (!shape.names.length || this.ranking.definitionBoost === 0) return [];
     const wanted = this.ranking.phraseNameWeight > 0 ? shape.names : shape.names.filter((q) => !q.phrase);
+    if (wanted.length === 0) return [];
     const n = this.names;
     const { catalog } = this.state;
     const revision = catalog.revision;
@@ -521,9 +526,9 @@ export class Engine {
         n.revision = revision;
       }
       index = n.index;
-    } else if (!this.namesAskedOf.has(catalog)) {
-      // the first name query of this catalog (a CLI process may ask no other): only the names it asks,
-      // without decoding the records of a catalog read from a file; the full index pays from the second
+    } else if (catalog.chunks.fromFile && !this.namesAskedOf.has(catalog)) {
+      // the first name query of a catalog read from a file (a CLI process may ask no other): only the
+      // names it asks, without decoding its records; the full index pays from the second
       this.namesAskedOf.add(catalog);
       index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
     } else {

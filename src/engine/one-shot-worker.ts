@@ -1,9 +1,8 @@
 /**
  * The worker thread of {@link OneShotAhead} (one-shot.ts): reads and checksums the index files it
  * is given, posting each as it is done (its bytes moved, not copied), then scans the folder and
- * posts the result, or nothing when the scan failed; then ends.
+ * posts the result, or nothing when the scan failed or was not asked for; then ends.
  */
-import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanWorkspace } from './files/scan';
 import { readAndHash } from './index/read-ahead';
@@ -15,16 +14,19 @@ const post = (reply: AheadReply, transfer: ArrayBuffer[] = []) => parentPort!.po
 for (const path of work.reads) {
   const early = readAndHash(path);
   if (!early) {
-    post({ read: basename(path) });
+    post({ read: path });
     continue;
   }
   // a whole file's own buffer is moved to the main thread; a part of a shared one (a small file) is copied
   const { bytes } = early;
   const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
   const buffer = own ? (bytes.buffer as ArrayBuffer) : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  post({ read: basename(path), early: { bytes: buffer, sha256: early.sha256 } }, [buffer]);
+  post({ read: path, early: { bytes: buffer, sha256: early.sha256 } }, [buffer]);
 }
-scanWorkspace(work.root, work.scan).then(
-  (scan) => post({ scan }),
-  () => post({}),
-);
+if (work.scan === undefined) post({});
+else {
+  scanWorkspace(work.root, work.scan).then(
+    (scan) => post({ scan }),
+    () => post({}),
+  );
+}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ScanOptions, ScanResult } from './files/scan';
 import { ReadAhead, type ReadEarly } from './index/read-ahead';
@@ -12,7 +12,8 @@ export interface AheadWork {
   /** index files to read and checksum, as paths (index/read-ahead.ts `filesToReadAhead`) */
   reads: string[];
   root: string;
-  scan: Omit<ScanOptions, 'signal'>;
+  /** how to scan the folder after the reads; undefined: no scan (another process holds the index, so this one will not refresh it) */
+  scan: Omit<ScanOptions, 'signal'> | undefined;
 }
 
 /**
@@ -35,7 +36,7 @@ export class OneShotAhead {
   private readonly scanned: Promise<ScanResult | undefined>;
 
   constructor(work: AheadWork, log: (message: string) => void = () => {}) {
-    this.reads = new ReadAhead(work.reads.map((path) => basename(path)));
+    this.reads = new ReadAhead(work.reads);
     let settle!: (scan: ScanResult | undefined) => void;
     this.scanned = new Promise((resolve) => (settle = resolve));
     const stopped = () => {

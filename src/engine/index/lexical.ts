@@ -376,6 +376,8 @@ export class LexicalIndex {
     const index = new LexicalIndex(options);
     index.formatRead = version;
     const documentCount = reader.u32();
+    // each document takes 12 bytes (id u32, length f64) in either format: a count the file cannot hold is not allocated for
+    if (documentCount * 12 > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
     const ids = version === 1 ? undefined : reader.uint32s(documentCount);
     const lengths = version === 1 ? undefined : reader.float64s(documentCount);
     index.ids = new Array<number>(documentCount);

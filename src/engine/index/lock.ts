@@ -93,6 +93,20 @@ export class IndexLock {
   }
 }
 
+/**
+ * Whether a live process (this one included) holds the lock of `dir`, without taking it: a hint (the holder may
+ * let go a moment later), for work that only a writer would use. False when there is no lock, it
+ * is stale or damaged, or something else is in its place ({@link IndexLock.acquire} then says so).
+ */
+export function lockHeld(dir: string): boolean {
+  try {
+    const holder = readHolder(join(dir, LOCK_FILE), dir);
+    return typeof holder === 'object' && !isStale(holder, join(dir, LOCK_FILE));
+  } catch {
+    return false;
+  }
+}
+
 /** Who holds a lock, as {@link IndexLock.acquire} reports it. */
 export interface LockHeld {
   heldBy: number;

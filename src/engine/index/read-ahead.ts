@@ -19,10 +19,10 @@ export interface ReadEarly {
  * meanwhile, a damaged or missing manifest, or a file that is not there leave the reading to it.
  */
 export class ReadAhead {
-  private readonly reads = new Map<string, { promise: Promise<ReadEarly | undefined>; settle: (early: ReadEarly | undefined) => void }>();
-  private readonly taken = new Set<string>();
+  /** The readings under way or done and not yet taken; a taken one stays (without its promise) until delivered. */
+  private readonly reads = new Map<string, { promise?: Promise<ReadEarly | undefined>; settle: (early: ReadEarly | undefined) => void; delivered?: true }>();
 
-  /** `files`: names on disk, in the index folder, whose reading is under way. */
+  /** `files`: the paths of the files whose reading is under way. */
   constructor(files: readonly string[]) {
     for (const file of files) {
       let settle!: (early: ReadEarly | undefined) => void;
@@ -33,20 +33,30 @@ export class ReadAhead {
 
   /** What reading `file` gave (undefined: it could not be read); a file not under way is ignored. */
   deliver(file: string, early: ReadEarly | undefined): void {
-    this.reads.get(file)?.settle(early);
+    const read = this.reads.get(file);
+    if (read === undefined) return;
+    read.settle(early);
+    read.delivered = true;
+    if (read.promise === undefined) this.reads.delete(file); // taken already: its taker holds what it needs
   }
 
-  /** Every reading not yet delivered gives nothing (the thread that read them stopped). */
+  /** Every reading not yet delivered gives nothing (the thread that read them stopped); those delivered stay to be taken. */
   abandon(): void {
-    for (const { settle } of this.reads.values()) settle(undefined);
+    for (const [file, read] of this.reads) if (!read.delivered) this.deliver(file, undefined);
   }
 
-  /** What reading `file` ahead gave; undefined when it was not read, or failed. Once per file. */
+  /**
+   * What reading `file` ahead gave; undefined when it was not read, or failed. Once per file: it is
+   * then let go here, so that the bytes live no longer than the caller keeps them.
+   */
   async take(file: string): Promise<ReadEarly | undefined> {
     const read = this.reads.get(file);
-    if (read === undefined || this.taken.has(file)) return undefined;
-    this.taken.add(file);
-    return read.promise;
+    const promise = read?.promise;
+    if (read === undefined || promise === undefined) return undefined;
+    // the entry (whose settle function holds the promise, and so the bytes) stays only until delivered
+    if (read.delivered) this.reads.delete(file);
+    else read.promise = undefined;
+    return promise;
   }
 }
 

@@ -294,7 +294,7 @@ export class Generation<Meta = unknown> {
    */
   async readVia(name: string, ahead: ReadAhead | undefined): Promise<Buffer> {
     const entry = this.entry(name);
-    const early = await ahead?.take(entry.file);
+    const early = await ahead?.take(this.pathOf(name));
     if (early !== undefined && early.bytes.length === entry.bytes && early.sha256 === entry.sha256) return early.bytes;
     return this.read(name);
   }
