@@ -434,6 +434,24 @@ test('the index persists: reopened, it answers the same without parsing or embed
   }
 });
 
+test('an index rebuilt from the embedding cache alone answers exactly as the one the model embedded', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const first = await indexed(repo, indexDir);
+  assert.ok(first.summary.chunksEmbedded > 0);
+  const answers = await probe(first.engine);
+  await first.engine.close();
+  // everything but the cache goes: the next refresh parses every file and takes every vector from the cache
+  for (const name of readdirSync(indexDir)) if (!/^embeddings-.*\.cache$/.test(name)) await rm(path.join(indexDir, name), { recursive: true });
+  const second = await indexed(repo, indexDir);
+  try {
+    assert.equal(second.summary.chunksEmbedded, 0);
+    assert.equal(second.summary.chunksFromCache, first.summary.chunksEmbedded);
+    assert.deepEqual(await probe(second.engine), answers, 'the same vectors, to the last bit: the scores too');
+  } finally {
+    await second.engine.close();
+  }
+});
+
 describe('a damaged index is reported, survived and rebuilt', () => {
   const TARGETS = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'manifest.json'] as const;
   type Target = (typeof TARGETS)[number];

@@ -10,7 +10,7 @@ import { lexicalFormatOne } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
 import { TimeSlices } from '../src/engine/time-slice';
 import { LoopTurns } from './helpers/loop-turns';
-import { EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
+import { cachedForm, EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
   commitGeneration,
   IndexCorruptError,
@@ -994,7 +994,9 @@ describe('EmbeddingCache', () => {
   const dimension = 16;
   const keyOf = (i: number): Buffer => embeddingKey('model', `chunk ${i}`);
   const vectorOf = (i: number): Float32Array => Float32Array.from({ length: dimension }, (_, j) => i + j / 100);
-  const recordBytes = EMBEDDING_KEY_BYTES + dimension * 4 + 4;
+  /** what the cache gives back for vectorOf(i): int8, each with its scale */
+  const storedOf = (i: number): Float32Array => cachedForm(vectorOf(i));
+  const recordBytes = EMBEDDING_KEY_BYTES + 4 + dimension + 4;
 
   function filled(file: string, count: number): void {
     const cache = EmbeddingCache.open(file, dimension);
@@ -1013,7 +1015,7 @@ describe('EmbeddingCache', () => {
     assert.equal(cache.size, 30);
     compactEmbeddingCache(state(10), 0); // 30 for 10: rewritten with the 10
     assert.equal(cache.size, 10);
-    assert.deepEqual(cache.get(keyOf(9)), vectorOf(9));
+    assert.deepEqual(cache.get(keyOf(9)), storedOf(9));
     assert.equal(cache.get(keyOf(10)), undefined);
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
@@ -1031,11 +1033,11 @@ describe('EmbeddingCache', () => {
     for (let i = 1100; i < 1103; i++) cache.put(keyOf(i), vectorOf(i));
     assert.equal(cache.size, 1103);
     assert.equal(cache.sizeBound, 1103);
-    for (const i of [0, 1099, 1100, 1102]) assert.deepEqual(cache.get(keyOf(i)), vectorOf(i));
+    for (const i of [0, 1099, 1100, 1102]) assert.deepEqual(cache.get(keyOf(i)), storedOf(i));
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
     assert.equal(reopened.size, 1103);
-    assert.deepEqual(reopened.get(keyOf(1101)), vectorOf(1101));
+    assert.deepEqual(reopened.get(keyOf(1101)), storedOf(1101));
     reopened.close();
   });
 
@@ -1048,7 +1050,7 @@ describe('EmbeddingCache', () => {
     const torn = fs.statSync(file).size;
     const cache = EmbeddingCache.open(file, dimension);
     const found = cache.getMany([keyOf(3), keyOf(99), keyOf(7), keyOf(39), keyOf(3)]);
-    assert.deepEqual(found, [vectorOf(3), undefined, undefined, vectorOf(39), vectorOf(3)]);
+    assert.deepEqual(found, [storedOf(3), undefined, undefined, storedOf(39), storedOf(3)]);
     assert.equal(fs.statSync(file).size, torn, 'searching neither read nor repaired the file');
     cache.put(keyOf(99), vectorOf(99));
     cache.put(keyOf(3), vectorOf(3)); // cached already: written again, harmlessly
@@ -1056,13 +1058,13 @@ describe('EmbeddingCache', () => {
     assert.equal(cache.sizeBound, 42);
     cache.flush();
     assert.equal(fs.statSync(file).size, 16 + 42 * recordBytes, 'the torn tail was cut before the append');
-    assert.deepEqual(cache.getMany([keyOf(99)]), [vectorOf(99)], 'a second search reads the records');
+    assert.deepEqual(cache.getMany([keyOf(99)]), [storedOf(99)], 'a second search reads the records');
     assert.equal(cache.size, 40, '40 distinct keys: 0–39 but the damaged 7, and 99');
     assert.deepEqual(cache.recovery, { truncatedBytes: 0, corruptRecords: 1, reset: false });
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
     assert.equal(reopened.size, 40);
-    assert.deepEqual(reopened.get(keyOf(99)), vectorOf(99));
+    assert.deepEqual(reopened.get(keyOf(99)), storedOf(99));
     reopened.close();
   });
 
@@ -1071,7 +1073,7 @@ describe('EmbeddingCache', () => {
     const count = Math.ceil((4 * 1024 * 1024) / recordBytes) + 50; // past the first block
     filled(file, count);
     const cache = EmbeddingCache.open(file, dimension);
-    assert.deepEqual(cache.getMany([keyOf(count - 1), keyOf(count - 60), keyOf(0), keyOf(count)]), [vectorOf(count - 1), vectorOf(count - 60), vectorOf(0), undefined]);
+    assert.deepEqual(cache.getMany([keyOf(count - 1), keyOf(count - 60), keyOf(0), keyOf(count)]), [storedOf(count - 1), storedOf(count - 60), storedOf(0), undefined]);
     cache.close();
   });
 
@@ -1088,13 +1090,13 @@ describe('EmbeddingCache', () => {
       cache.put(keyOf(50), vectorOf(50));
       cache.flush(); // appended to the file as it is, or to a fresh one
       cache.put(keyOf(51), vectorOf(51)); // not flushed yet
-      assert.deepEqual(cache.get(keyOf(50)), vectorOf(50), `reading keeps the flushed put (${otherFormat})`);
-      assert.deepEqual(cache.get(keyOf(51)), vectorOf(51), `and the pending one (${otherFormat})`);
+      assert.deepEqual(cache.get(keyOf(50)), storedOf(50), `reading keeps the flushed put (${otherFormat})`);
+      assert.deepEqual(cache.get(keyOf(51)), storedOf(51), `and the pending one (${otherFormat})`);
       assert.equal(cache.size, otherFormat ? 2 : 7);
       cache.close();
       const reopened = EmbeddingCache.open(file, dimension);
       assert.equal(reopened.size, otherFormat ? 2 : 7);
-      assert.deepEqual(reopened.get(keyOf(51)), vectorOf(51));
+      assert.deepEqual(reopened.get(keyOf(51)), storedOf(51));
       reopened.close();
     }
   });
@@ -1105,14 +1107,14 @@ describe('EmbeddingCache', () => {
     cache.put(keyOf(1), vectorOf(1));
     cache.put(keyOf(1), vectorOf(99));
     cache.put(keyOf(2), vectorOf(2));
-    assert.deepEqual(cache.get(keyOf(1)), vectorOf(1));
+    assert.deepEqual(cache.get(keyOf(1)), storedOf(1));
     cache.flush();
     cache.put(keyOf(3), vectorOf(3));
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
     assert.equal(reopened.size, 3);
-    assert.deepEqual(reopened.get(keyOf(2)), vectorOf(2));
-    assert.deepEqual(reopened.get(keyOf(3)), vectorOf(3));
+    assert.deepEqual(reopened.get(keyOf(2)), storedOf(2));
+    assert.deepEqual(reopened.get(keyOf(3)), storedOf(3));
     assert.equal(reopened.get(keyOf(4)), undefined);
     assert.deepEqual(reopened.recovery, { truncatedBytes: 0, corruptRecords: 0, reset: false });
     reopened.close();
@@ -1131,7 +1133,7 @@ describe('EmbeddingCache', () => {
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
     assert.equal(reopened.size, 6);
-    assert.deepEqual(reopened.get(keyOf(5)), vectorOf(5));
+    assert.deepEqual(reopened.get(keyOf(5)), storedOf(5));
     reopened.close();
   });
 
@@ -1142,7 +1144,7 @@ describe('EmbeddingCache', () => {
     fs.appendFileSync(file, Buffer.alloc(recordBytes - 7, 0xab));
     const cache = EmbeddingCache.open(file, dimension);
     assert.equal(fs.statSync(file).size, size + recordBytes - 7, 'opening leaves the torn tail: the records are not read yet');
-    assert.deepEqual(cache.get(keyOf(4)), vectorOf(4));
+    assert.deepEqual(cache.get(keyOf(4)), storedOf(4));
     assert.equal(fs.statSync(file).size, size, 'the first lookup read them and cut the tail');
     cache.put(keyOf(5), vectorOf(5));
     cache.close();
@@ -1168,7 +1170,7 @@ describe('EmbeddingCache', () => {
     assert.deepEqual(cache.recovery, { truncatedBytes: recordBytes, corruptRecords: 1, reset: false });
     assert.equal(cache.has(keyOf(1)), false);
     assert.equal(cache.has(keyOf(4)), false);
-    assert.deepEqual(cache.get(keyOf(2)), vectorOf(2));
+    assert.deepEqual(cache.get(keyOf(2)), storedOf(2));
     assert.equal(cache.size, 3);
     cache.close();
   });
@@ -1185,8 +1187,8 @@ describe('EmbeddingCache', () => {
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
     assert.equal(reopened.size, 3);
-    assert.deepEqual(reopened.get(keyOf(10)), vectorOf(10));
-    assert.deepEqual(reopened.get(keyOf(11)), vectorOf(11));
+    assert.deepEqual(reopened.get(keyOf(10)), storedOf(10));
+    assert.deepEqual(reopened.get(keyOf(11)), storedOf(11));
     assert.equal(reopened.has(keyOf(3)), false);
     reopened.close();
   });

@@ -431,8 +431,9 @@ async function embedBatch(
     const slice = missing.slice(i, i + EMBED_BATCH);
     const vectors = await embedder.embedDocuments(slice.map((m) => m.text), signal);
     slice.forEach((m, j) => {
-      out[m.index].vector = vectors[j];
-      cache.put(out[m.index].key, vectors[j]);
+      // the vector as the cache keeps it (int8): the index then holds the same one whether this chunk
+      // is embedded now or taken from the cache later
+      out[m.index].vector = cache.put(out[m.index].key, vectors[j]);
     });
     summary.chunksEmbedded += slice.length;
   }

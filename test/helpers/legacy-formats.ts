@@ -2,6 +2,7 @@
  * Index files in the formats earlier versions wrote, made from files in the current format, to
  * check that they are still read and then upgraded.
  */
+import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../src/engine/index/bytes';
 import { LexicalIndex } from '../../src/engine/index/lexical';
 
@@ -32,4 +33,25 @@ export function lexicalFormatOne(current: Buffer): Buffer {
     writer.values(Float32Array.from(entries.map(([, frequency]) => frequency)));
   }
   return writer.toBuffer();
+}
+
+/**
+ * An embedding cache file in format 1, as versions before int8 wrote it: a header, then per record
+ * key (32 bytes) | float32 × dimension | the first 4 bytes of SHA-256(key ‖ vector).
+ */
+export function embeddingCacheFormatOne(dimension: number, records: { key: Uint8Array; vector: Float32Array }[]): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(0x43455343, 0);
+  header.writeUInt32LE(1, 4);
+  header.writeUInt32LE(dimension, 8);
+  header.writeUInt32LE(32, 12);
+  return Buffer.concat([
+    header,
+    ...records.map(({ key, vector }) => {
+      const payload = Buffer.concat([key, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)]);
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32LE(createHash('sha256').update(payload).digest().readUInt32LE(0));
+      return Buffer.concat([payload, sum]);
+    }),
+  ]);
 }

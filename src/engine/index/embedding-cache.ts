@@ -2,11 +2,19 @@
  * An append-only file of embeddings keyed by a hash of (model, text), so unchanged chunks are
  * never embedded twice and an interrupted indexing run keeps what it already computed.
  *
- * File layout (little-endian):
+ * File layout (little-endian), format 2:
  *   header  magic 'CSEC' u32 | format version u32 | dimension u32 | key bytes u32
- *   record  key (32 bytes) | vector (dimension × float32) | checksum u32
- * The checksum is the first 4 bytes of SHA-256(key ‖ vector). SHA-256 rather than CRC-32
+ *   record  key (32 bytes) | scale float32 | vector (dimension × int8) | checksum u32
+ * The checksum is the first 4 bytes of SHA-256(key ‖ scale ‖ vector). SHA-256 rather than CRC-32
  * because `zlib.crc32` needs Node 20.15, newer than the Node inside some supported VS Code builds.
+ *
+ * Vectors are kept quantised to int8, each with its own scale (its largest magnitude / 127): the
+ * graph file holds every vector of the index in float32 already, and this cache is what lets a
+ * chunk seen before skip the model. A record is 296 bytes at 256 dimensions instead of 1,060, on
+ * disk and in memory. What {@link EmbeddingCache.put} returns is the vector as the cache gives it
+ * back ({@link cachedForm}), and the indexer adds that one to the index, so a chunk's vector is the
+ * same whether the model or the cache supplied it. Format 1 (float32 vectors) is read and rewritten
+ * as format 2 the first time its records are read, keeping every vector.
  *
  * Opening checks the file and takes it for writing; its records are read on first use (a lookup,
  * a put, {@link EmbeddingCache.size}, {@link EmbeddingCache.recovery}), so that opening an index
@@ -29,15 +37,54 @@ import { openRegularFile, readRegularFile, writeFileAtomic } from './store';
 export const EMBEDDING_KEY_BYTES = 32;
 
 const MAGIC = 0x43455343; // 'CSEC'
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** Float32 vectors, upgraded when read. */
+const FORMAT_FLOAT32 = 1;
 const HEADER_BYTES = 16;
+const SCALE_BYTES = 4;
 const CHECKSUM_BYTES = 4;
+/** The largest int8 code a component is given (the code range is symmetric: -127..127). */
+const CODE_MAX = 127;
+/** The smallest normal float32, 2^-126. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 /** How much of the file {@link EmbeddingCache.getMany} reads at a time when it searches without reading the records. */
 const SEARCH_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** The cache key of a text embedded by a model: SHA-256(model id, NUL, text). */
 export function embeddingKey(modelId: string, text: string): Buffer {
   return crypto.createHash('sha256').update(modelId).update('\0').update(text).digest();
+}
+
+/** A vector as the cache keeps it: int8 codes and the scale that turns them back into values. */
+interface Quantized {
+  scale: number;
+  codes: Int8Array;
+}
+
+/** `vector` in int8: each component rounded to the nearest multiple of its largest magnitude / 127. */
+function quantize(vector: ArrayLike<number>): Quantized {
+  let max = 0;
+  for (let i = 0; i < vector.length; i++) max = Math.max(max, Math.abs(vector[i]));
+  // a scale below float32's normal range has too few bits to be one: such a vector, with no
+  // component above 1.5e-36, is kept as the zero vector (no direction to compare, as the index treats it)
+  const scale = max / CODE_MAX >= FLOAT32_MIN_NORMAL ? Math.fround(max / CODE_MAX) : 0;
+  const codes = new Int8Array(vector.length);
+  if (scale > 0) for (let i = 0; i < vector.length; i++) codes[i] = Math.max(-CODE_MAX, Math.min(CODE_MAX, Math.round(vector[i] / scale)));
+  return { scale, codes };
+}
+
+function dequantize(scale: number, codes: ArrayLike<number>, out: Float32Array = new Float32Array(codes.length)): Float32Array {
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i] * scale;
+  return out;
+}
+
+/**
+ * The vector that the cache gives back for `vector` (int8, each component within its largest
+ * magnitude / 254 of the original; a vector whose components are all below 1.5e-36 comes back as zero).
+ */
+export function cachedForm(vector: ArrayLike<number>): Float32Array {
+  const { scale, codes } = quantize(vector);
+  return dequantize(scale, codes);
 }
 
 /** What {@link EmbeddingCache.open} had to discard. */
@@ -53,8 +100,9 @@ export interface CacheRecovery {
 /** Embeddings of one dimension, in memory and appended to a file. */
 export class EmbeddingCache {
   private readonly recordBytes: number;
-  /** All vectors, back to back, in the order of their records. */
-  private vectors: Float32Array;
+  /** All vectors' codes, back to back, in the order of their records, and their scales. */
+  private codes: Int8Array;
+  private scales: Float32Array;
   private readonly slotOf = new Map<string, number>();
   private pending: Buffer[] = [];
   /** The length of the file's valid content; appends go here. */
@@ -63,7 +111,7 @@ export class EmbeddingCache {
   /** What reading the records discarded; undefined until they are read. */
   private loaded: CacheRecovery | undefined;
   /** Vectors put while the records were unread (also in `pending` until flushed); merged in when they are read. */
-  private readonly unreadPuts = new Map<string, Float32Array>();
+  private readonly unreadPuts = new Map<string, Quantized>();
   /** Whether {@link getMany} has searched the file once without reading it: a second time, it reads it. */
   private searched = false;
 
@@ -71,8 +119,9 @@ export class EmbeddingCache {
     readonly filePath: string,
     readonly dimension: number,
   ) {
-    this.recordBytes = EMBEDDING_KEY_BYTES + dimension * 4 + CHECKSUM_BYTES;
-    this.vectors = new Float32Array(dimension * 1024);
+    this.recordBytes = recordBytesOf(FORMAT_VERSION, dimension);
+    this.codes = new Int8Array(dimension * 1024);
+    this.scales = new Float32Array(1024);
     // What opening must find out at once: something other than a file in the way (NotAFileError),
     // and a file or folder that cannot be written (the index is then opened read-only).
     try {
@@ -131,7 +180,10 @@ export class EmbeddingCache {
     this.searched = true;
     const fd = this.fd!;
     if (!this.headerIntact()) return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
-    const found: (Float32Array | undefined)[] = keys.map((key) => this.unreadPuts.get(keyString(key))?.slice());
+    const found: (Float32Array | undefined)[] = keys.map((key) => {
+      const put = this.unreadPuts.get(keyString(key));
+      return put && dequantize(put.scale, put.codes);
+    });
     // the keys by their first four bytes, so that most records are passed over after one read
     const byPrefix = new Map<number, number[]>();
     keys.forEach((key, i) => {
@@ -149,10 +201,9 @@ export class EmbeddingCache {
         const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
         for (const i of candidates) {
           if (found[i] !== undefined || !record.subarray(0, EMBEDDING_KEY_BYTES).equals(keys[i])) continue;
-          if (checksum(payload) !== record.readUInt32LE(payload.length)) break; // a damaged record is no answer
-          const vector = new Float32Array(this.dimension);
-          payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
-          found[i] = vector;
+          const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
+          if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) break; // a damaged record is no answer
+          found[i] = dequantize(scale, new Int8Array(payload.buffer, payload.byteOffset + EMBEDDING_KEY_BYTES + SCALE_BYTES, this.dimension));
         }
       }
       if (read < block.length) break;
@@ -161,36 +212,44 @@ export class EmbeddingCache {
     return found;
   }
 
-  /** A copy of the cached vector for `key`, if any. */
+  /** The cached vector for `key` (a new array), if any. */
   get(key: Uint8Array): Float32Array | undefined {
     this.records();
     const slot = this.slotOf.get(keyString(key));
-    return slot === undefined ? undefined : this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
+    return slot === undefined ? undefined : this.vectorAt(slot);
   }
 
   /**
-   * Caches a vector. It is written to the file by the next {@link flush}; a key already
-   * cached is left as it is (a key fixes the model and the text, hence the vector).
+   * Caches a vector, and returns it as the cache gives it back ({@link cachedForm}): the vector to
+   * index, so that the index holds the same whether a chunk's vector came from the model or from
+   * here. It is written to the file by the next {@link flush}; a key already cached is left as it
+   * is (a key fixes the model and the text, hence the vector), and its cached vector returned.
    */
-  put(key: Uint8Array, vector: ArrayLike<number>): void {
+  put(key: Uint8Array, vector: ArrayLike<number>): Float32Array {
     this.checkOpen();
     checkKey(key);
     if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
-    const values = Float32Array.from(vector);
-    if (!values.every(Number.isFinite)) throw new RangeError('embedding contains a non-finite value');
+    // as float32, which the model gives and the index keeps (1e39 is not one)
+    for (let i = 0; i < vector.length; i++) if (!Number.isFinite(Math.fround(vector[i]))) throw new RangeError('embedding contains a non-finite value');
+    const name = keyString(key);
     if (this.loaded === undefined && this.searched) {
       // After a search without reading: kept aside, and appended without reading the file either
       // (a key the file holds already is then there twice; reading keeps the first, compaction drops the other).
-      const name = keyString(key);
-      if (this.unreadPuts.has(name)) return;
-      this.unreadPuts.set(name, values);
-      this.pending.push(encodeRecord(key, values));
-      return;
+      let put = this.unreadPuts.get(name);
+      if (put === undefined) {
+        put = quantize(vector);
+        this.unreadPuts.set(name, put);
+        this.pending.push(encodeRecord(key, put));
+      }
+      return dequantize(put.scale, put.codes);
     }
     this.records();
-    if (this.slotOf.has(keyString(key))) return;
-    this.store(key, values);
-    this.pending.push(encodeRecord(key, values));
+    const slot = this.slotOf.get(name);
+    if (slot !== undefined) return this.vectorAt(slot);
+    const quantized = quantize(vector);
+    this.store(name, quantized);
+    this.pending.push(encodeRecord(key, quantized));
+    return dequantize(quantized.scale, quantized.codes);
   }
 
   /**
@@ -220,22 +279,27 @@ export class EmbeddingCache {
   compact(liveKeys: Iterable<Uint8Array>): void {
     this.checkOpen();
     this.records();
-    const kept = new Map<string, { key: Uint8Array; vector: Float32Array }>();
+    const kept = new Map<string, { key: Uint8Array; vector: Quantized }>();
     for (const key of liveKeys) {
       const name = keyString(key);
       const slot = this.slotOf.get(name);
-      if (slot !== undefined) kept.set(name, { key, vector: this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension) });
+      if (slot !== undefined) kept.set(name, { key, vector: this.quantizedAt(slot) });
     }
-    const records = [this.header(), ...[...kept.values()].map(({ key, vector }) => encodeRecord(key, vector))];
-    const data = Buffer.concat(records);
+    this.rewrite(kept);
+  }
+
+  /** Replaces the file, atomically, and the records in memory, with `records`. */
+  private rewrite(records: Map<string, { key: Uint8Array; vector: Quantized }>): void {
+    const data = Buffer.concat([this.header(), ...[...records.values()].map(({ key, vector }) => encodeRecord(key, vector))]);
     writeFileAtomic(this.filePath, data);
-    fs.closeSync(this.fd!);
+    if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = fs.openSync(this.filePath, 'r+');
     this.fileBytes = data.length;
     this.pending = [];
-    this.vectors = new Float32Array(Math.max(kept.size, 1024) * this.dimension);
+    this.codes = new Int8Array(Math.max(records.size, 1024) * this.dimension);
+    this.scales = new Float32Array(Math.max(records.size, 1024));
     this.slotOf.clear();
-    for (const { key, vector } of kept.values()) this.store(key, vector);
+    for (const [name, { vector }] of records) this.store(name, vector);
   }
 
   /** Flushes and closes the file; the cache cannot be used afterwards. */
@@ -256,7 +320,7 @@ export class EmbeddingCache {
     this.fd = fs.openSync(this.filePath, 'r+');
     // vectors put before the records were read (flushed or not); a reset file lost the flushed ones, so they are written again
     if (this.loaded.reset && this.unreadPuts.size > 0) this.pending = [...this.unreadPuts].map(([name, vector]) => encodeRecord(Buffer.from(name, 'hex'), vector));
-    for (const [name, vector] of this.unreadPuts) if (!this.slotOf.has(name)) this.vectors.set(vector, this.reserve(name) * this.dimension);
+    for (const [name, vector] of this.unreadPuts) if (!this.slotOf.has(name)) this.store(name, vector);
     this.unreadPuts.clear();
     return this.loaded;
   }
@@ -286,13 +350,17 @@ export class EmbeddingCache {
       this.startFile();
       return { truncatedBytes: 0, corruptRecords: 0, reset: false };
     }
+    if (this.header(FORMAT_FLOAT32).equals(data.subarray(0, HEADER_BYTES))) return this.upgrade(data);
     if (!this.header().equals(data.subarray(0, HEADER_BYTES))) {
       this.startFile();
       return { truncatedBytes: 0, corruptRecords: 0, reset: true };
     }
-    // room for every record at once: growing the array record by record cost more than reading the file
+    // room for every record at once: growing the arrays record by record cost more than reading the file
     const capacity = Math.max(1024, Math.floor((data.length - HEADER_BYTES) / this.recordBytes));
-    if (this.vectors.length < capacity * this.dimension) this.vectors = new Float32Array(capacity * this.dimension);
+    if (this.scales.length < capacity) {
+      this.codes = new Int8Array(capacity * this.dimension);
+      this.scales = new Float32Array(capacity);
+    }
     let goodEnd = HEADER_BYTES;
     const corruptStarts: number[] = [];
     for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
@@ -309,31 +377,73 @@ export class EmbeddingCache {
     return { truncatedBytes: data.length - goodEnd, corruptRecords, reset: false };
   }
 
+  /**
+   * Reads a file of format 1 (float32 vectors) and rewrites it in this format, atomically, with
+   * every vector whose record is intact: an index made by an older version keeps its cache.
+   */
+  private upgrade(data: Buffer): CacheRecovery {
+    const recordBytes = recordBytesOf(FORMAT_FLOAT32, this.dimension);
+    const records = new Map<string, { key: Uint8Array; vector: Quantized }>();
+    let goodEnd = HEADER_BYTES;
+    let corrupt = 0;
+    const vector = new Float32Array(this.dimension);
+    for (let start = HEADER_BYTES; start + recordBytes <= data.length; start += recordBytes) {
+      const payload = data.subarray(start, start + recordBytes - CHECKSUM_BYTES);
+      if (checksum(payload) !== data.readUInt32LE(start + payload.length)) {
+        corrupt++;
+        continue;
+      }
+      goodEnd = start + recordBytes;
+      const key = payload.subarray(0, EMBEDDING_KEY_BYTES);
+      const name = keyString(key);
+      if (records.has(name)) continue;
+      payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
+      if (!vector.every(Number.isFinite)) continue; // never written so: not a vector to keep
+      records.set(name, { key: Uint8Array.from(key), vector: quantize(vector) });
+    }
+    // damaged records after the last good one are a torn tail, as in this format
+    const tailRecords = Math.floor((data.length - goodEnd) / recordBytes);
+    this.rewrite(records);
+    return { truncatedBytes: data.length - goodEnd, corruptRecords: corrupt - tailRecords, reset: false };
+  }
+
   /** Adds a record read from the file if its checksum holds; returns whether it did. */
   private loadRecord(record: Buffer): boolean {
     const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
-    if (checksum(payload) !== record.readUInt32LE(payload.length)) return false;
+    const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
+    if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) return false;
     const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
     if (this.slotOf.has(name)) return true;
     const slot = this.reserve(name);
-    // the vector's bytes straight into its slot (the file's bytes need not be 4-byte aligned)
-    const bytes = this.dimension * 4;
-    payload.copy(Buffer.from(this.vectors.buffer, this.vectors.byteOffset + slot * bytes, bytes), 0, EMBEDDING_KEY_BYTES);
+    this.scales[slot] = scale;
+    this.codes.set(new Int8Array(payload.buffer, payload.byteOffset + EMBEDDING_KEY_BYTES + SCALE_BYTES, this.dimension), slot * this.dimension);
     return true;
   }
 
-  private store(key: Uint8Array, vector: Float32Array): void {
-    const slot = this.reserve(keyString(key)); // first: it may replace the array
-    this.vectors.set(vector, slot * this.dimension);
+  private store(name: string, vector: Quantized): void {
+    const slot = this.reserve(name); // first: it may replace the arrays
+    this.scales[slot] = vector.scale;
+    this.codes.set(vector.codes, slot * this.dimension);
   }
 
-  /** The next slot, for the key named `name` (hex), growing the vector array if it is full. */
+  private vectorAt(slot: number): Float32Array {
+    return dequantize(this.scales[slot], this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension));
+  }
+
+  private quantizedAt(slot: number): Quantized {
+    return { scale: this.scales[slot], codes: this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension) };
+  }
+
+  /** The next slot, for the key named `name` (hex), growing the arrays if they are full. */
   private reserve(name: string): number {
     const slot = this.slotOf.size;
-    if ((slot + 1) * this.dimension > this.vectors.length) {
-      const grown = new Float32Array(this.vectors.length * 2);
-      grown.set(this.vectors);
-      this.vectors = grown;
+    if (slot >= this.scales.length) {
+      const codes = new Int8Array(this.codes.length * 2);
+      codes.set(this.codes);
+      this.codes = codes;
+      const scales = new Float32Array(this.scales.length * 2);
+      scales.set(this.scales);
+      this.scales = scales;
     }
     this.slotOf.set(name, slot);
     return slot;
@@ -352,10 +462,10 @@ export class EmbeddingCache {
     return fs.readSync(this.fd!, head, 0, HEADER_BYTES, 0) === HEADER_BYTES && head.equals(this.header());
   }
 
-  private header(): Buffer {
+  private header(version = FORMAT_VERSION): Buffer {
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
-    header.writeUInt32LE(FORMAT_VERSION, 4);
+    header.writeUInt32LE(version, 4);
     header.writeUInt32LE(this.dimension, 8);
     header.writeUInt32LE(EMBEDDING_KEY_BYTES, 12);
     return header;
@@ -366,11 +476,23 @@ export class EmbeddingCache {
   }
 }
 
-function encodeRecord(key: Uint8Array, vector: Float32Array): Buffer {
-  const payload = Buffer.concat([key, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)]);
-  const record = Buffer.allocUnsafe(payload.length + CHECKSUM_BYTES);
-  payload.copy(record);
-  record.writeUInt32LE(checksum(payload), payload.length);
+/** Whether a record's scale is one {@link quantize} gives: 0, or a finite positive float32 of normal range (a record that passes its checksum with another was not written by this code). */
+function validScale(scale: number): boolean {
+  return scale === 0 || (Number.isFinite(scale) && scale >= FLOAT32_MIN_NORMAL);
+}
+
+/** The bytes of one record of a file of format `version`. */
+function recordBytesOf(version: number, dimension: number): number {
+  return EMBEDDING_KEY_BYTES + (version === FORMAT_FLOAT32 ? dimension * 4 : SCALE_BYTES + dimension) + CHECKSUM_BYTES;
+}
+
+function encodeRecord(key: Uint8Array, vector: Quantized): Buffer {
+  const record = Buffer.allocUnsafe(EMBEDDING_KEY_BYTES + SCALE_BYTES + vector.codes.length + CHECKSUM_BYTES);
+  record.set(key, 0);
+  record.writeFloatLE(vector.scale, EMBEDDING_KEY_BYTES);
+  record.set(new Uint8Array(vector.codes.buffer, vector.codes.byteOffset, vector.codes.length), EMBEDDING_KEY_BYTES + SCALE_BYTES);
+  const end = record.length - CHECKSUM_BYTES;
+  record.writeUInt32LE(checksum(record.subarray(0, end)), end);
   return record;
 }
 
