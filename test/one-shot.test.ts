@@ -94,12 +94,14 @@ test('a reading is taken once, whether it arrives before or after it is asked fo
   for (const file of ['/i/a', '/i/b', '/i/c', '/i/d']) assert.equal(await ahead.take(file), undefined, `${file} once`);
 });
 
-test('asked for no scan, the worker makes none; a one-shot engine beside a writer opens read-only without one', async (t) => {
+test('asked for no scan, the worker makes none (it would scan with defaults otherwise); a one-shot engine beside a writer opens read-only, keeping no scan', async (t) => {
   const { root, indexDir } = await indexed(t);
   const writer = await Engine.open(root, { indexDir, model: null });
   try {
     await writer.refresh(); // takes the lock
-    const ahead = new OneShotAhead({ reads: [], root, scan: undefined });
+    const paths = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+    const ahead = new OneShotAhead({ reads: paths, root, scan: undefined });
+    assert.ok(await ahead.reads.take(paths[0]!), 'the worker ran: it read ahead');
     assert.equal(await ahead.scan(), undefined, 'no scan asked, none made');
     const oneShot = await Engine.open(root, { indexDir, model: null, oneShot: true });
     assert.ok(oneShot.readOnly);

@@ -229,8 +229,9 @@ export class EmbeddingCache {
     this.checkOpen();
     checkKey(key);
     if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
-    // as float32, which the model gives and the index keeps (1e39 is not one)
+    // as float32, which the model gives and the index keeps (1e39 is not one; nor is 3.4e38 once quantised)
     for (let i = 0; i < vector.length; i++) if (!Number.isFinite(Math.fround(vector[i]))) throw new RangeError('embedding contains a non-finite value');
+    if (!representable(quantize(vector))) throw new RangeError('embedding contains a non-finite value');
     const name = keyString(key);
     if (this.loaded === undefined && this.searched) {
       // After a search without reading: kept aside, and appended without reading the file either
@@ -293,6 +294,7 @@ export class EmbeddingCache {
     const data = Buffer.concat([this.header(), ...[...records.values()].map(({ key, vector }) => encodeRecord(key, vector))]);
     writeFileAtomic(this.filePath, data);
     if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined; // not a closed number that another file may take, if opening fails
     this.fd = fs.openSync(this.filePath, 'r+');
     this.fileBytes = data.length;
     this.pending = [];
@@ -398,8 +400,9 @@ export class EmbeddingCache {
       const name = keyString(key);
       if (records.has(name)) continue;
       payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
-      if (!vector.every(Number.isFinite)) continue; // never written so: not a vector to keep
-      records.set(name, { key: Uint8Array.from(key), vector: quantize(vector) });
+      const quantized = quantize(vector);
+      if (!vector.every(Number.isFinite) || !representable(quantized)) continue; // never written so: not a vector to keep
+      records.set(name, { key: Uint8Array.from(key), vector: quantized });
     }
     // damaged records after the last good one are a torn tail, as in this format
     const tailRecords = Math.floor((data.length - goodEnd) / recordBytes);
@@ -476,9 +479,14 @@ export class EmbeddingCache {
   }
 }
 
+/** Whether every code times the scale is a finite float32 (not so only within a rounding of float32's largest value). */
+function representable(vector: Quantized): boolean {
+  return Number.isFinite(Math.fround(CODE_MAX * vector.scale));
+}
+
 /** Whether a record's scale is one {@link quantize} gives: 0, or a finite positive float32 of normal range (a record that passes its checksum with another was not written by this code). */
 function validScale(scale: number): boolean {
-  return scale === 0 || (Number.isFinite(scale) && scale >= FLOAT32_MIN_NORMAL);
+  return scale === 0 || (Number.isFinite(scale) && scale >= FLOAT32_MIN_NORMAL && Number.isFinite(Math.fround(CODE_MAX * scale)));
 }
 
 /** The bytes of one record of a file of format `version`. */
