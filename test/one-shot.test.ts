@@ -92,6 +92,13 @@ test('a reading is taken once, whether it arrives before or after it is asked fo
   assert.equal(await ahead.take('/i/d'), undefined);
   assert.equal(await ahead.take('/i/x'), undefined);
   for (const file of ['/i/a', '/i/b', '/i/c', '/i/d']) assert.equal(await ahead.take(file), undefined, `${file} once`);
+  // released once the index is loaded: what arrived and was not taken is let go, what arrives later ignored
+  const released = new ReadAhead(['/i/e', '/i/f']);
+  released.deliver('/i/e', early('e'));
+  released.release();
+  released.deliver('/i/f', early('f'));
+  assert.equal(await released.take('/i/e'), undefined);
+  assert.equal(await released.take('/i/f'), undefined);
 });
 
 test('asked for no scan, the worker makes none (it would scan with defaults otherwise); a one-shot engine beside a writer opens read-only, keeping no scan', async (t) => {

@@ -254,6 +254,8 @@ export class Engine {
         state = await storage.load(log, ahead?.reads);
       } catch (err) {
         throw indexFolderError(indexDir, err);
+      } finally {
+        ahead?.reads.release(); // what the load did not take is not kept
       }
       if (ahead && (state.readOnly || indexStamp(indexDir) !== stamp)) {
         // another process holds the index, or committed to it since the scan started (this one holds the lock now)

@@ -45,6 +45,12 @@ export class ReadAhead {
     for (const [file, read] of this.reads) if (!read.delivered) this.deliver(file, undefined);
   }
 
+  /** Lets go of every reading, delivered or not, once nothing will be taken (the index is loaded): what was read for a file the load did not want (another model's vectors) is not kept. */
+  release(): void {
+    this.abandon();
+    this.reads.clear();
+  }
+
   /**
    * What reading `file` ahead gave; undefined when it was not read, or failed. Once per file: it is
    * then let go here, so that the bytes live no longer than the caller keeps them.
