@@ -241,6 +241,7 @@ export class IndexStorage {
     else if ('heldBy' in lock) reason = lock;
     else reason = { cause: lock.cannotWrite };
     let state: Committed | undefined;
+    let embeddingCache: EmbeddingCache | undefined;
     try {
       try {
         state = await this.readCommitted(log, ahead);
@@ -250,7 +251,6 @@ export class IndexStorage {
         const firstBeingWritten = reason !== undefined && 'heldBy' in reason && manifestSnapshot(this.dir) === undefined;
         if (!firstBeingWritten) log(err.message);
       }
-      let embeddingCache: EmbeddingCache | undefined;
       if (this.embedder && writer) {
         try {
           embeddingCache = this.openCache(this.embedder);
@@ -288,6 +288,11 @@ export class IndexStorage {
       return result;
     } catch (err) {
       state?.vectors?.close(); // a graph used from its file holds it open
+      try {
+        embeddingCache?.close(); // its descriptor (adapt may fail after opening it: a full disk while it rewrites the cache)
+      } catch {
+        // the error being thrown is the one to report
+      }
       writer?.release();
       throw err;
     }
