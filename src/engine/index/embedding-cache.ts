@@ -231,14 +231,15 @@ export class EmbeddingCache {
     if (vector.length !== this.dimension) throw new RangeError(`embedding has ${vector.length} dimensions, the cache holds ${this.dimension}`);
     // as float32, which the model gives and the index keeps (1e39 is not one; nor is 3.4e38 once quantised)
     for (let i = 0; i < vector.length; i++) if (!Number.isFinite(Math.fround(vector[i]))) throw new RangeError('embedding contains a non-finite value');
-    if (!representable(quantize(vector))) throw new RangeError('embedding contains a non-finite value');
+    const quantized = quantize(vector);
+    if (!representable(quantized.scale)) throw new RangeError('embedding contains a non-finite value');
     const name = keyString(key);
     if (this.loaded === undefined && this.searched) {
       // After a search without reading: kept aside, and appended without reading the file either
       // (a key the file holds already is then there twice; reading keeps the first, compaction drops the other).
       let put = this.unreadPuts.get(name);
       if (put === undefined) {
-        put = quantize(vector);
+        put = quantized;
         this.unreadPuts.set(name, put);
         this.pending.push(encodeRecord(key, put));
       }
@@ -247,7 +248,6 @@ export class EmbeddingCache {
     this.records();
     const slot = this.slotOf.get(name);
     if (slot !== undefined) return this.vectorAt(slot);
-    const quantized = quantize(vector);
     this.store(name, quantized);
     this.pending.push(encodeRecord(key, quantized));
     return dequantize(quantized.scale, quantized.codes);
@@ -401,7 +401,7 @@ export class EmbeddingCache {
       if (records.has(name)) continue;
       payload.copy(Buffer.from(vector.buffer), 0, EMBEDDING_KEY_BYTES);
       const quantized = quantize(vector);
-      if (!vector.every(Number.isFinite) || !representable(quantized)) continue; // never written so: not a vector to keep
+      if (!vector.every(Number.isFinite) || !representable(quantized.scale)) continue; // never written so: not a vector to keep
       records.set(name, { key: Uint8Array.from(key), vector: quantized });
     }
     // damaged records after the last good one are a torn tail, as in this format
@@ -479,14 +479,14 @@ export class EmbeddingCache {
   }
 }
 
-/** Whether every code times the scale is a finite float32 (not so only within a rounding of float32's largest value). */
-function representable(vector: Quantized): boolean {
-  return Number.isFinite(Math.fround(CODE_MAX * vector.scale));
+/** Whether every code times `scale` is a finite float32 (not so only within a rounding of float32's largest value). */
+function representable(scale: number): boolean {
+  return Number.isFinite(Math.fround(CODE_MAX * scale));
 }
 
 /** Whether a record's scale is one {@link quantize} gives: 0, or a finite positive float32 of normal range (a record that passes its checksum with another was not written by this code). */
 function validScale(scale: number): boolean {
-  return scale === 0 || (Number.isFinite(scale) && scale >= FLOAT32_MIN_NORMAL && Number.isFinite(Math.fround(CODE_MAX * scale)));
+  return scale === 0 || (scale >= FLOAT32_MIN_NORMAL && representable(scale));
 }
 
 /** The bytes of one record of a file of format `version`. */
