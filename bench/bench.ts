@@ -105,16 +105,6 @@ function indexFiles(dir: string): { name: string; megabytes: number }[] {
     .sort((a, b) => b.megabytes - a.megabytes || (a.name < b.name ? -1 : 1));
 }
 
-/**
- * The committed index: every file but those of older generations (`name.gN.ext` with N below the
- * newest), which stay on disk until the next commit replaces them.
- */
-function committedMB(files: { name: string; megabytes: number }[]): number {
-  const generation = (name: string) => Number(/\.g(\d+)\./.exec(name)?.[1] ?? NaN);
-  const newest = Math.max(...files.map((f) => generation(f.name)).filter((g) => !Number.isNaN(g)));
-  return round(files.filter((f) => !(generation(f.name) < newest)).reduce((n, f) => n + f.megabytes, 0), 1);
-}
-
 /** How often the cold index is asked a query (as an editor's search would arrive while it indexes). */
 const PROBE_EVERY_MS = 250;
 
@@ -418,17 +408,16 @@ async function main() {
     rssAfterQueriesMB,
     /** the index folder after the cold index, by file */
     coldIndexFiles,
+    /** the whole index folder after the cold index (a commit deletes the generation before it) */
     coldIndexMB: round(coldIndexFiles.reduce((n, f) => n + f.megabytes, 0), 1),
-    /** the committed generation and the embedding cache, without an older generation's files */
-    committedIndexMB: committedMB(coldIndexFiles),
     /** the index's size as `status` reports it, after the edits */
     indexMB: round(status.indexBytes / 1e6, 1),
     editedIndexFiles,
     indexMBPer1kFunctions: 0,
     indexMBPer1kChunks: 0,
   };
-  report.indexMBPer1kFunctions = round(report.committedIndexMB / (functions / 1000), 2);
-  report.indexMBPer1kChunks = round(report.committedIndexMB / (cold.chunks / 1000), 2);
+  report.indexMBPer1kFunctions = round(report.coldIndexMB / (functions / 1000), 2);
+  report.indexMBPer1kChunks = round(report.coldIndexMB / (cold.chunks / 1000), 2);
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
     return;
@@ -485,8 +474,7 @@ async function main() {
     ['peak RSS', `${report.peakRssColdMB} MB at the end of the cold index, ${report.peakRssMB} MB over the run; ${report.rssAfterQueriesMB} MB after load and queries`],
     [
       'index on disk',
-      `${report.committedIndexMB} MB committed, ${report.indexMBPer1kFunctions} MB per 1k functions (${report.indexMBPer1kChunks} per 1k chunks); ` +
-        `${report.coldIndexMB} MB in the folder after the cold index: ` +
+      `${report.coldIndexMB} MB, the whole folder after the cold index; ${report.indexMBPer1kFunctions} MB per 1k functions (${report.indexMBPer1kChunks} per 1k chunks): ` +
         report.coldIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', '),
     ],
     ['after the edits', `${report.indexMB} MB: ${report.editedIndexFiles.map((f) => `${f.name} ${f.megabytes}`).join(', ')}`],

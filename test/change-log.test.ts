@@ -298,12 +298,13 @@ describe('saves committed as logged changes', () => {
     }
   });
 
-  test('the previous generation keeps its log for its readers, also when a crashed commit left a generation number unused', async () => {
+  test("the previous generation's log is deleted with its files, also when a crashed commit left a generation number unused", async () => {
     const { root, indexDir, files, engine } = await indexedFiles('log-gap', 3);
     try {
       await files.apply({ kind: 'edit', pick: 0 });
       await engine.refresh(); // logged
       const first = committedLog(indexDir);
+      assert.notEqual(readChangeLog(indexDir, first.generation, first.checksum), undefined);
       // a commit killed after writing its data files: the next commit skips its number
       writeFileSync(path.join(indexDir, `catalog.g${first.generation + 1}.bin`), '{}');
       (engine as unknown as { state: LoadedIndex }).state.committed = undefined; // the next save writes a generation
@@ -311,13 +312,16 @@ describe('saves committed as logged changes', () => {
       await engine.refresh();
       const second = committedLog(indexDir);
       assert.equal(second.generation, first.generation + 2);
-      assert.deepEqual(readChangeLog(indexDir, first.generation, first.checksum) !== undefined, true, "the retained generation's log is kept");
-      const manifest = JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { retained: string[] };
-      assert.ok(manifest.retained.some((f) => f.includes(`.g${first.generation}.`)));
-      (engine as unknown as { state: LoadedIndex }).state.committed = undefined;
-      await files.apply({ kind: 'edit', pick: 2 });
-      await engine.refresh();
-      assert.equal(readChangeLog(indexDir, first.generation, first.checksum), undefined, 'and deleted once no manifest retains it');
+      assert.equal(readChangeLog(indexDir, first.generation, first.checksum), undefined, "the replaced generation's log is gone");
+      const left = readdirSync(indexDir).filter((f) => /\.g\d+\./.test(f) && !f.includes(`.g${second.generation}.`));
+      assert.deepEqual(left, [], 'and so are its files and the crashed commit\'s');
+      await engine.close();
+      const again = await Engine.open(root, { indexDir, model: modelDir });
+      try {
+        assert.equal((await again.refresh()).filesParsed, 0, 'the index is whole');
+      } finally {
+        await again.close();
+      }
     } finally {
       await engine.close();
     }

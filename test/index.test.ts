@@ -17,7 +17,9 @@ import {
   IndexVersionError,
   loadManifest,
   MANIFEST_FILE,
+  manifestChecksum,
   openGeneration,
+  saveManifest,
   sha256File,
   sha256Hex,
   writeFileAtomic,
@@ -875,7 +877,7 @@ describe('store', () => {
     fs.writeFileSync(path.join(dir, 'other.g9.hnsw'), 'not ours');
     const next = await commitGeneration(dir, { version: 1, meta: {}, files: [{ name: 'a.bin', data: Buffer.from('A2') }], knownNames: ['a.bin', 'graph.hnsw'] });
     assert.equal(next.generation, 6);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g6.bin', MANIFEST_FILE, 'other.g9.hnsw']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g6.bin', MANIFEST_FILE, 'other.g9.hnsw'], 'generation 1 and the crashed graph are gone, the other file stays');
   });
 
 
@@ -896,25 +898,42 @@ describe('store', () => {
     assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  test('commits generations, keeps the previous one for readers and cleans up older ones', async () => {
+  test('commits generations and deletes the files of earlier ones, so the folder holds one index', async () => {
     const dir = tempDir();
     assert.equal(openGeneration(dir, 1), undefined);
     const first = await commitGeneration(dir, { version: 1, meta: { model: 'm1' }, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'b', write: (p) => fs.writeFileSync(p, 'B1') }] });
     assert.equal(first.generation, 1);
     assert.equal(first.files['a.bin'].file, 'a.g1.bin');
     assert.equal(first.files['b'].file, 'b.g1');
+    const reader = openGeneration(dir, 1)!; // a reader that read the first manifest
     const second = await commitGeneration(dir, { version: 1, meta: { model: 'm2' }, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
     assert.equal(second.generation, 2);
     assert.equal(second.createdAt, first.createdAt);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g2.bin', 'b.g1', MANIFEST_FILE], 'generation 1 is kept for readers');
-    assert.deepEqual(second.retained.sort(), ['a.g1.bin', 'b.g1']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', MANIFEST_FILE], "generation 1's files are gone, also b, which generation 2 does not have");
+    assert.deepEqual(second.retained, []);
+    // the reader of the replaced manifest finds its file gone (and re-reads: workspace-store, readCommitted)
+    assert.throws(() => reader.read('a.bin'), IndexCorruptError);
     const generation = openGeneration(dir, 1, (meta): meta is { model: string } => typeof (meta as { model?: unknown }).model === 'string')!;
     assert.equal(generation.manifest.meta.model, 'm2');
     assert.equal(generation.read('a.bin').toString(), 'A2');
     assert.equal(generation.has('b'), false);
     assert.throws(() => generation.read('b'), IndexCorruptError);
     await commitGeneration(dir, { version: 1, meta: { model: 'm3' }, files: [{ name: 'a.bin', data: Buffer.from('A3') }] });
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g2.bin', 'a.g3.bin', MANIFEST_FILE], 'generation 1 is gone, 2 is kept');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g3.bin', MANIFEST_FILE]);
+  });
+
+  test('the first commit after an earlier version kept a generation for readers deletes it too', async () => {
+    const dir = tempDir();
+    await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A1') }, { name: 'old.json', data: Buffer.from('{}') }] });
+    const second = await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
+    // as an earlier version wrote it: generation 1's files left on disk and named in `retained`
+    fs.writeFileSync(path.join(dir, 'a.g1.bin'), 'A1');
+    fs.writeFileSync(path.join(dir, 'old.g1.json'), '{}');
+    const { checksum: _, ...body } = { ...second, retained: ['a.g1.bin', 'old.g1.json'] };
+    saveManifest(dir, { ...body, checksum: manifestChecksum(body) });
+    assert.deepEqual(openGeneration(dir, 1)!.manifest.retained, ['a.g1.bin', 'old.g1.json'], 'a manifest that retains files loads');
+    await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A3') }] });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g3.bin', MANIFEST_FILE], 'also old.g1.json, of a name no longer committed');
   });
 
   test('only the index\'s own files are ever deleted', async () => {
@@ -950,7 +969,7 @@ describe('store', () => {
     assert.equal(generation.read('b.bin').toString(), 'old B');
     const next = await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('newer A') }] });
     assert.equal(next.generation, 3);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g1.bin', 'a.g3.bin', 'b.g1.bin', MANIFEST_FILE], 'the killed commit\'s file is gone, generation 1 is kept');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['a.g3.bin', MANIFEST_FILE], 'the killed commit\'s file is gone, and generation 1 once 3 is committed');
   });
 
   test('a damaged manifest or data file raises IndexCorruptError', async () => {

@@ -13,9 +13,10 @@
  * most the change that was being written. A log extends exactly one generation: its file name
  * carries the generation's number and its header the manifest's checksum. A new generation's log
  * is written before its manifest replaces the previous one, so a manifest never exists without
- * its log; the previous generation's log stays beside it, for readers of the previous manifest,
- * until the next generation. One process writes a log at a time (the index lock); readers in
- * other processes may read it while it grows.
+ * its log; the previous generation's log is deleted with its files once the new manifest is in
+ * place (a reader replaying it finds the manifest changed and reads the new generation). One
+ * process writes a log at a time (the index lock); readers in other processes may read it while
+ * it grows.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';

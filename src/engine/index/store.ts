@@ -5,9 +5,11 @@
  * number (`lexical.g7.bin`, `vectors.g7.bin`), committed by atomically replacing
  * `manifest.json`, which records each file's size and SHA-256 and a checksum of its own content.
  * A crash before the manifest is replaced leaves the previous generation intact and loadable.
- * After a commit the files of the generation before it are kept too, so that a reader in another
- * process that read the previous manifest a moment ago still finds its files; older generations
- * are deleted. Only files whose names are generation names of the index's own logical files
+ * After a commit the files of every earlier generation are deleted, so that the folder holds one
+ * index, not two. A reader in another process that read the previous manifest a moment ago keeps
+ * what it has already opened (an open file outlives its name), and one that finds a file gone
+ * finds the manifest changed and reads the new generation instead (workspace-store.ts,
+ * readCommitted). Only files whose names are generation names of the index's own logical files
  * (`vectors.g3.bin` for `vectors.bin`) are ever deleted, so other files in the folder are safe.
  * Every file is verified against the manifest before it is used, because the native HNSW loader
  * crashes the process on damaged input, and only regular files are ever opened (a named pipe
@@ -50,7 +52,11 @@ export interface Manifest<Meta = unknown> {
   files: Record<string, ManifestFile>;
   /** caller-provided data, e.g. the embedding model id */
   meta: Meta;
-  /** the files of the previous generation, kept for readers that read its manifest just before this one */
+  /**
+   * files of an earlier generation that this one keeps on disk. Commits keep none (see the module
+   * comment); earlier versions kept the previous generation's files here, and the field stays so
+   * that the manifests of either version load in the other.
+   */
   retained: string[];
   /** SHA-256 of the JSON of the fields above, so that any change to the manifest is detected */
   checksum: string;
@@ -350,9 +356,8 @@ export function openGeneration<Meta>(
 
 /**
  * Commits a new generation: writes and flushes every data file under a new generation name,
- * then atomically replaces the manifest, then deletes the generations before the previous one
- * (the previous one stays for readers that have just read its manifest). The previous
- * generation stays loadable until the manifest is replaced. A damaged or incompatible previous
+ * then atomically replaces the manifest, then deletes the files of earlier generations. The
+ * previous generation stays loadable until the manifest is replaced. A damaged or incompatible previous
  * manifest is simply superseded. When a write fails (a full disk, say), the new generation's
  * files are removed, the previous generation is untouched, and {@link IndexWriteError} says why.
  */
@@ -387,7 +392,7 @@ export async function commitGeneration<Meta>(dir: string, commit: Commit<Meta>):
       updatedAt: now,
       files: { ...files },
       meta: commit.meta,
-      retained: previous === undefined ? [] : Object.values(previous.files).map((entry) => entry.file),
+      retained: [],
     };
     const manifest: Manifest<Meta> = { ...body, checksum: manifestChecksum(body) };
     commit.beforeSwitch?.(manifest);
@@ -514,19 +519,20 @@ function listDir(dir: string): string[] {
 }
 
 /**
- * Deletes the index's own files that neither the new generation nor the one before it uses: the
- * files the previous manifest retained, generation files of the logical names just committed
- * (left by a commit that crashed), and temporary manifests of writers that are gone. No other
- * file is touched.
+ * Deletes the index's own files that the new generation does not use: the previous generation's
+ * files and those it retained, generation files of the logical names just committed (earlier
+ * generations, and those left by a commit that crashed), and temporary manifests of writers that
+ * are gone. No other file is touched. A file that cannot be deleted now (open elsewhere, on
+ * Windows) is left for the next commit, which finds it by its generation name.
  */
 function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previous: Manifest<unknown> | undefined, names: readonly string[]): void {
   const live = new Set([...Object.values(manifest.files).map((entry) => entry.file), ...manifest.retained]);
-  const retainedBefore = new Set(previous?.retained ?? []);
+  const before = new Set([...(previous?.retained ?? []), ...Object.values(previous?.files ?? {}).map((entry) => entry.file)]);
   const tempManifest = `.${MANIFEST_FILE}.`;
   for (const file of listDir(dir)) {
     if (live.has(file)) continue;
     const stale =
-      retainedBefore.has(file) ||
+      before.has(file) ||
       generationOf(file, names) !== undefined ||
       (file.startsWith(tempManifest) && file.endsWith('.tmp') && tempOfDeadProcess(file));
     if (stale) removeBestEffort(path.join(dir, file));

@@ -848,9 +848,10 @@ class Replay {
 }
 
 /**
- * Deletes the change logs of generations other than the committed one and the previous one,
- * whose files the manifest retains for readers that may still be reading it, and temporary logs
- * of writers that are gone. Cleanup: a file that cannot be deleted is left for the next commit.
+ * Deletes the change logs of generations other than the committed one (and any whose files the
+ * manifest retains; commits retain none now, see store.ts), and temporary logs of writers that
+ * are gone. A reader still replaying a deleted log finds the manifest changed and reads the new
+ * generation. Cleanup: a file that cannot be deleted is left for the next commit.
  */
 function removeOldLogs(dir: string, manifest: { generation: number; retained: readonly string[] }): void {
   const kept = new Set([manifest.generation]);
