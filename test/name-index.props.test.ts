@@ -132,6 +132,27 @@ test('an index of only the names asked answers those names as the full index doe
   );
 });
 
+test('an index of only the names asked, from a catalog read from its file, answers as the full index for any names', () => {
+  // names of every shape: separators first, digits, upper case, non-ASCII letters before or after ASCII, empty
+  const anyName = fc.oneof(
+    fc.constantFrom(...NAMES, '', '_', '__x', '$y', '9lives', 'Élan', '_élan', 'élan', 'ÉLAN', 'straße', 'STRASSE', 'Ωmega', 'x.Ω', '::new'),
+    fc.string({ unit: fc.constantFrom(...'aZz09_$.-:éΩß'.split('')), maxLength: 6 }),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.record({ name: anyName, window: fc.boolean() }), { maxLength: 12 }), fc.array(anyName, { maxLength: 4 }), (defs, asked) => {
+      const written = new Catalog();
+      written.addFile('f.py', { size: 1, mtimeMs: 1 }, defs.map((d, i) => chunk('f.py', d.name, d.window, i + 1)));
+      const catalog = Catalog.deserialize(written.serialize());
+      assert.equal(catalog.chunks.fromFile, true);
+      const full = new NameIndex(catalog.chunks);
+      const wanted = new Set([...asked, ...defs.slice(0, 1).map((d) => d.name)].map(compact));
+      const only = NameIndex.of(Catalog.deserialize(written.serialize()).chunks, wanted);
+      for (const name of wanted) assert.deepEqual(only.lookup(name, 1000), full.lookup(name, 1000), JSON.stringify(name));
+    }),
+    fuzzParams(300),
+  );
+});
+
 test('compact() and spelt() follow their Unicode rules for any string, ASCII or not', () => {
   // the rules as documented in query-kind.ts; the functions take a faster path for ASCII names
   const spelling = (s: string) => s.replace(/[^\p{L}\p{N}]+/gu, '');

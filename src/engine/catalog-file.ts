@@ -275,18 +275,19 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
    * name passes `test`. Only kinds and names are decoded for it, and `test` is asked once a name.
    */
   definitionsNamed(test: (name: string) => boolean, positions: Iterable<number>): number[] {
-    const verdicts = new Map<number, boolean>(); // by name reference
-    const windows = new Map<number, boolean>(); // by kind reference
+    // verdicts by string reference (every reference was checked against the table when read):
+    // 0 not asked yet, 1 yes, 2 no; typed arrays, not maps, as 100k records are looked up
+    const references = 2 * Math.max(this.strings.narrowCount, this.strings.wideCount) + 3;
+    const named = new Uint8Array(references);
+    const window = new Uint8Array(references);
     const found: number[] = [];
     for (const i of positions) {
       const kind = this.kinds[i];
-      let window = windows.get(kind);
-      if (window === undefined) windows.set(kind, (window = this.strings.get(kind) === 'window'));
-      if (window) continue;
+      if (window[kind] === 0) window[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
+      if (window[kind] === 1) continue;
       const name = this.names[i];
-      let passes = verdicts.get(name);
-      if (passes === undefined) verdicts.set(name, (passes = test(this.strings.get(name)!)));
-      if (passes) found.push(i);
+      if (named[name] === 0) named[name] = test(this.strings.get(name)!) ? 1 : 2;
+      if (named[name] === 1) found.push(i);
     }
     return found;
   }

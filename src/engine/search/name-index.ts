@@ -29,7 +29,10 @@ export class NameIndex {
    */
   static of(chunks: ChunkTable, names: ReadonlySet<string>): NameIndex {
     const index = new NameIndex(new Map());
-    for (const c of chunks.definitionsNamed((name) => names.has(compact(name)))) index.add(c.id, c);
+    const firsts = new Set<number>();
+    for (const name of names) firsts.add(name.length === 0 ? -1 : name.charCodeAt(0));
+    const test = firsts.has(-1) ? (name: string) => names.has(compact(name)) : (name: string) => mayStartWith(name, firsts) && names.has(compact(name));
+    for (const c of chunks.definitionsNamed(test)) index.add(c.id, c);
     return index;
   }
 
@@ -106,4 +109,20 @@ function pull(map: Map<string, number[]>, key: string, id: number): void {
   const at = ids.indexOf(id);
   if (at >= 0) ids.splice(at, 1);
   if (!ids.length) map.delete(key);
+}
+
+/**
+ * False only when the compact form of `name` (query-kind.ts `compact`) cannot start with any of
+ * `firsts` (code units): its first ASCII letter or digit, lower-cased, is not one of them. A name
+ * whose first such character comes after a non-ASCII one is left to `compact` (Unicode rules).
+ * Most names fail here, so `compact` is worked out for few of 100k names.
+ */
+function mayStartWith(name: string, firsts: ReadonlySet<number>): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return true;
+    if (c >= 0x41 && c <= 0x5a) return firsts.has(c + 0x20); // A-Z
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) return firsts.has(c);
+  }
+  return false; // no letter or digit: its compact form is empty, which `of` tests without this
 }
