@@ -12,7 +12,7 @@ import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
 import { StoredTerms } from './term-table';
-import { OverlayMap } from './overlay-map';
+import { OverlayMap, type StoredEntries } from './overlay-map';
 import { findAscending } from './sorted';
 
 export type { ScoredId } from './topk';
@@ -105,7 +105,12 @@ export class LexicalIndex {
   private postings = new OverlayMap<string, Posting | number>();
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
   private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
-  private readonly slotOf = new Map<number, number>();
+  /**
+   * The slot of each document id. A loaded index whose ids are in ascending order (as an index
+   * writes them) finds them by binary search in the file's id list, changes kept beside it,
+   * instead of filling a Map of 100k entries (about 5 MB and a fifth of the load's time).
+   */
+  private slotOf: Map<number, number> | OverlayMap<number, number> = new Map<number, number>();
   /**
    * Per slot, in order of addition: the document id ({@link REMOVED} once removed) and its
    * weighted length. Slots are renumbered only by {@link compact}.
@@ -382,14 +387,18 @@ export class LexicalIndex {
     const lengths = version === 1 ? undefined : reader.float64s(documentCount);
     index.ids = new Array<number>(documentCount);
     index.lengths = new Array<number>(documentCount);
+    const ascending = ids !== undefined && isAscending(ids);
+    if (ascending) index.slotOf = new OverlayMap(new AscendingSlots(ids)); // no id twice, by order
     for (let slot = 0; slot < documentCount; slot++) {
       const id = ids === undefined ? reader.u32() : ids[slot];
       const length = lengths === undefined ? reader.f64() : lengths[slot];
       if (!(Number.isFinite(length) && length >= 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid document length`);
       index.ids[slot] = id;
       index.lengths[slot] = length;
-      index.slotOf.set(id, slot);
-      if (index.slotOf.size !== slot + 1) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
+      if (!ascending) {
+        index.slotOf.set(id, slot);
+        if (index.slotOf.size !== slot + 1) throw new IndexCorruptError(`${FILE_LABEL} lists document ${id} twice`);
+      }
       index.totalLength += length;
     }
     const termCount = reader.u32();
@@ -557,4 +566,31 @@ function readPosting(reader: ByteReader, term: string, documentCount: number): P
 
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new RangeError(`document id must be a uint32, got ${id}`);
+}
+
+/** Whether `ids` are in strictly ascending order. */
+function isAscending(ids: Uint32Array): boolean {
+  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return false;
+  return true;
+}
+
+/** The document ids of a loaded index, in ascending order, as stored entries: id → slot, its position. */
+class AscendingSlots implements StoredEntries<number, number> {
+  constructor(private readonly ids: Uint32Array) {}
+
+  get count(): number {
+    return this.ids.length;
+  }
+
+  keyAt(i: number): number {
+    return this.ids[i];
+  }
+
+  valueAt(i: number): number {
+    return i;
+  }
+
+  indexOf(id: number): number {
+    return findAscending(this.ids, this.ids.length, id);
+  }
 }
