@@ -192,7 +192,7 @@ test('a filter that searches the same index again gets the answers of two separa
   assert.deepEqual(index.search(['file'], 4), referenceSearch(model, ['file'], 4, all), 'and the index searches as before afterwards');
 });
 
-test('a loaded index stays exact through removals by passes, then by the table, and compaction with documents added since loading', () => {
+test("a loaded index stays exact through removals by the loaded documents' terms, compaction, then by the table, with documents added since loading", () => {
   const words = ['parse', 'config', 'read', 'file', 'retry', 'open'];
   const docOf = (id: number) => ({ name: [words[id % 6]], body: [words[(id * 7) % 6], words[(id * 5) % 6], 'x'.repeat(1 + (id % 4))] });
   const built = new LexicalIndex();
@@ -210,7 +210,8 @@ test('a loaded index stays exact through removals by passes, then by the table, 
   const check = () => {
     for (const q of [['parse', 'xx'], ['retry', 'file', 'xxxx'], ['open']]) assert.deepEqual(index.search(q, 30), referenceSearch(model, q, 30, all), q.join(' '));
   };
-  // ten batches mixing loaded and late documents: the first ones by passes, the rest by the table; enough to compact
+  const internals = index as unknown as { docTerms: unknown; storedDocs: unknown };
+  // ten batches mixing loaded and late documents: by the loaded documents' terms until compaction, then by the table
   for (let batch = 0; batch < 10; batch++) {
     const ids = Array.from({ length: 130 }, (_, i) => (batch * 130 + i) * 2 + (i % 2 === 0 ? 0 : 1)).filter((id) => id < 3300);
     const late = Array.from({ length: 3 }, (_, i) => 3000 + batch * 10 + i);
@@ -218,9 +219,14 @@ test('a loaded index stays exact through removals by passes, then by the table, 
     assert.equal(index.removeMany([...late, ...ids]), new Set(present).size); // a late document first
     for (const id of present) model.delete(id);
     check();
+    if (batch === 0) {
+      assert.notEqual(internals.storedDocs, undefined, "the loaded documents' terms are built on the first removal");
+      assert.equal(internals.docTerms, undefined, 'and no table of postings by slot');
+    }
   }
-  // after the first passes, the table is built (a document added since loading, first in the call, did not stop that)
-  assert.notEqual((index as unknown as { docTerms: unknown }).docTerms, undefined);
+  // compaction renumbered the slots: the loaded documents' terms went, and the table was built from the postings
+  assert.equal(internals.storedDocs, undefined);
+  assert.notEqual(internals.docTerms, undefined);
   for (let id = 4000; id < 4050; id++) {
     index.add(id, fieldsOf(docOf(id)));
     model.set(id, termFrequencies(docOf(id)));
