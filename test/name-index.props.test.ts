@@ -89,6 +89,46 @@ test('applying the catalog\'s chunk changes since the last update answers like a
   );
 });
 
+/** What the index must answer, worked out from the catalog's records themselves, in the catalog's order. */
+function recordAnswers(chunks: Iterable<{ id: number; kind: string; name: string }>): Map<string, readonly number[]> {
+  const all = [...chunks];
+  return new Map(NAMES.map((n) => [compact(n), all.filter((c) => c.kind !== 'window' && compact(c.name) === compact(n)).map((c) => c.id)]));
+}
+
+test('built from a catalog read from its file, without decoding its records, and kept up to date through changes, it answers as the records say', () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 12 }), fc.array(step, { maxLength: 20 }), (initial, steps) => {
+      const written = new Catalog();
+      for (const s of initial) {
+        const path = `f${s.file}.py`;
+        written.removeFile(path);
+        if (!s.remove) written.addFile(path, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunk(path, c.name, c.window, i + 1)));
+      }
+      const catalog = Catalog.deserialize(written.serialize());
+      const kept = new NameIndex(catalog.chunks);
+      const decoded = (catalog.chunks as unknown as { file: { decodedCount: number } }).file.decodedCount;
+      assert.equal(decoded, 0, 'no record was decoded to build it');
+      assert.deepEqual(answers(kept), recordAnswers(catalog.chunks.values()));
+      let revision = catalog.revision;
+      for (const s of steps) {
+        const path = `f${s.file}.py`;
+        catalog.removeFile(path);
+        if (!s.remove) catalog.addFile(path, { size: 1, mtimeMs: 1 }, s.chunks.map((c, i) => chunk(path, c.name, c.window, i + 1)));
+        if (s.sync) {
+          const changes = catalog.chunkChangesSince(revision);
+          if (changes) kept.apply(changes);
+          else kept.sync(catalog.chunks);
+          revision = catalog.revision;
+          assert.deepEqual(answers(kept), recordAnswers(catalog.chunks.values()));
+        }
+      }
+      kept.sync(catalog.chunks);
+      assert.deepEqual(answers(kept), recordAnswers(catalog.chunks.values()));
+    }),
+    fuzzParams(200),
+  );
+});
+
 test('a lookup with the spelling the query typed lists the exact spellings first, then the rest, up to the limit', () => {
   fc.assert(
     fc.property(fileChunks, fileChunks, fc.constantFrom(...NAMES), fc.integer({ min: 1, max: 6 }), (a, b, typedName, limit) => {

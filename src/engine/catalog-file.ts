@@ -292,6 +292,16 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
     return found;
   }
 
+  /** Of `positions` (ascending), calls `visit` with the id and name of each definition (a record that is not a line window), decoding only kinds and names. */
+  forEachDefinitionName(positions: Iterable<number>, visit: (id: number, name: string) => void): void {
+    const window = new Uint8Array(2 * Math.max(this.strings.narrowCount, this.strings.wideCount) + 3); // by kind reference: 0 not asked, 1 yes, 2 no
+    for (const i of positions) {
+      const kind = this.kinds[i];
+      if (window[kind] === 0) window[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
+      if (window[kind] === 2) visit(this.ids[i], this.strings.get(this.names[i])!);
+    }
+  }
+
   /** Every record, in order. */
   all(): ChunkRecord[] {
     return Array.from({ length: this.count }, (_, i) => this.valueAt(i));

@@ -73,6 +73,21 @@ export class ChunkTable extends OverlayMap<number, ChunkRecord> {
     return found;
   }
 
+  /**
+   * Calls `visit` with the id and name of every definition (a chunk that is not a line window),
+   * in order. Of the records still in the file's bytes only kinds and names are decoded for it
+   * (search/name-index.ts builds its index so, without 100k records).
+   */
+  forEachDefinitionName(visit: (id: number, name: string) => void): void {
+    const file = this.file;
+    if (file === undefined || this.hasReplaced()) {
+      for (const c of this.values()) if (c.kind !== 'window') visit(c.id, c.name);
+      return;
+    }
+    file.forEachDefinitionName(this.storedPositions(), visit);
+    for (const c of this.addedEntries().values()) if (c.kind !== 'window') visit(c.id, c.name);
+  }
+
   /** Whether records are still read from a file's bytes (the table was read from one). */
   get fromFile(): boolean {
     return this.file !== undefined;

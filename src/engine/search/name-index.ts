@@ -5,18 +5,21 @@ import { compact, spelt } from './query-kind';
  * Definitions by name: the chunks (not line windows) whose name, in compact form (see
  * query-kind.ts), is a given name. A query that names a symbol gets its definitions as
  * candidates even when BM25 ranks them low (a long class whose name is one word among
- * thousands). Built from the catalog in one pass, then kept up to date with {@link apply} from the
- * catalog's recent chunk changes (a save re-indexes one file, not 100k names), or with
- * {@link sync}, one pass over the ids, when the catalog no longer keeps them all.
+ * thousands). Built from the catalog's names in one pass (a catalog read from its file decodes
+ * names, not records: see ChunkTable.forEachDefinitionName), then kept up to date with
+ * {@link apply} from the catalog's recent chunk changes (a save re-indexes one file, not 100k
+ * names), or rebuilt by {@link sync} when the catalog no longer keeps them all. It keeps each
+ * definition's name, not its record: at 100k definitions the records were about 60 MB of an
+ * editor's engine.
  */
 export class NameIndex {
   private readonly byName = new Map<string, number[]>();
   /** the same ids by spelling ({@link spelt}: case kept), so that exact spellings are found without a scan */
   private readonly bySpelling = new Map<string, number[]>();
-  /** the record each indexed definition was taken from, to tell what changed since */
-  private readonly records = new Map<number, ChunkRecord>();
+  /** the name of each indexed definition, by id */
+  private readonly names = new Map<number, string>();
 
-  constructor(chunks: ReadonlyMap<number, ChunkRecord>) {
+  constructor(chunks: ChunkTable | ReadonlyMap<number, ChunkRecord>) {
     this.sync(chunks);
   }
 
@@ -28,26 +31,28 @@ export class NameIndex {
    * or until a second query shows that the full index will pay.
    */
   static of(chunks: ChunkTable, names: ReadonlySet<string>): NameIndex {
-    const index = new NameIndex(new Map());
+    const index = new NameIndex(new Map<number, ChunkRecord>());
     const firsts = new Set<number>();
     for (const name of names) firsts.add(name.length === 0 ? -1 : name.charCodeAt(0));
     const test = firsts.has(-1) ? (name: string) => names.has(compact(name)) : (name: string) => mayStartWith(name, firsts) && names.has(compact(name));
-    for (const c of chunks.definitionsNamed(test)) index.add(c.id, c);
+    for (const c of chunks.definitionsNamed(test)) index.add(c.id, c.name);
     return index;
   }
 
   /**
-   * Brings the index up to date with `chunks` (the catalog's, by id): one pass over the ids, and
-   * names are worked out only for definitions that are new or whose record changed. Ids of one
-   * name stay in the catalog's order, as a fresh build would list them.
+   * Rebuilds the index from `chunks` (the catalog's, by id), as a fresh build would list them:
+   * for when the catalog's changes since the last update are no longer kept. One pass over the
+   * definitions' names; a catalog's table read from its file decodes no record for it.
    */
-  sync(chunks: ReadonlyMap<number, ChunkRecord>): void {
-    for (const [id, record] of this.records) {
-      if (chunks.get(id) !== record) this.remove(id, record);
+  sync(chunks: ChunkTable | ReadonlyMap<number, ChunkRecord>): void {
+    this.byName.clear();
+    this.bySpelling.clear();
+    this.names.clear();
+    if ('forEachDefinitionName' in chunks) {
+      chunks.forEachDefinitionName((id, name) => this.add(id, name));
+      return;
     }
-    for (const [id, c] of chunks) {
-      if (c.kind !== 'window' && this.records.get(id) !== c) this.add(id, c);
-    }
+    for (const [id, c] of chunks) if (c.kind !== 'window') this.add(id, c.name);
   }
 
   /**
@@ -59,7 +64,7 @@ export class NameIndex {
     const ids = this.byName.get(name) ?? [];
     // the spelling `typed` belongs to the compact name `name` (compact(spelt(x)) is compact(x)); a caller
     // that passes another name's spelling gets no exact matches
-    const exact = typed === undefined ? [] : (this.bySpelling.get(typed) ?? []).filter((id) => compact(this.records.get(id)!.name) === name);
+    const exact = typed === undefined ? [] : (this.bySpelling.get(typed) ?? []).filter((id) => compact(this.names.get(id)!) === name);
     if (!exact.length) return ids.slice(0, limit);
     if (exact.length >= limit) return exact.slice(0, limit);
     const out = [...exact];
@@ -74,26 +79,23 @@ export class NameIndex {
   /** Brings the index up to date with changes to the catalog ({@link Catalog.chunkChangesSince}), in their order. */
   apply(changes: readonly ChunkChange[]): void {
     for (const { added, record } of changes) {
-      if (!added) {
-        if (this.records.get(record.id) === record) this.remove(record.id, record);
-      } else if (record.kind !== 'window' && this.records.get(record.id) !== record) {
-        const old = this.records.get(record.id);
-        if (old) this.remove(record.id, old);
-        this.add(record.id, record);
-      }
+      // a chunk id is never given to another chunk: a change names its chunk by id
+      const old = this.names.get(record.id);
+      if (old !== undefined) this.remove(record.id, old);
+      if (added && record.kind !== 'window') this.add(record.id, record.name);
     }
   }
 
-  private add(id: number, record: ChunkRecord): void {
-    this.records.set(id, record);
-    push(this.byName, compact(record.name), id);
-    push(this.bySpelling, spelt(record.name), id);
+  private add(id: number, name: string): void {
+    this.names.set(id, name);
+    push(this.byName, compact(name), id);
+    push(this.bySpelling, spelt(name), id);
   }
 
-  private remove(id: number, record: ChunkRecord): void {
-    this.records.delete(id);
-    pull(this.byName, compact(record.name), id);
-    pull(this.bySpelling, spelt(record.name), id);
+  private remove(id: number, name: string): void {
+    this.names.delete(id);
+    pull(this.byName, compact(name), id);
+    pull(this.bySpelling, spelt(name), id);
   }
 }
 
