@@ -1060,7 +1060,7 @@ describe('EmbeddingCache', () => {
     reopened.close();
   });
 
-  test('getMany searches the file without reading it, once; puts after it are appended without reading it either', () => {
+  test('getMany searches the file without reading it, each time; puts after it are appended without reading it either; search: false reads it', () => {
     const file = path.join(tempDir(), 'embeddings.cache');
     filled(file, 40);
     const bytes = fs.readFileSync(file);
@@ -1077,12 +1077,18 @@ describe('EmbeddingCache', () => {
     assert.equal(cache.sizeBound, 42);
     cache.flush();
     assert.equal(fs.statSync(file).size, 16 + 42 * recordBytes, 'the torn tail was cut before the append');
-    assert.deepEqual(cache.getMany([keyOf(99)]), [storedOf(99)], 'a second search reads the records');
-    assert.equal(cache.size, 40, '40 distinct keys: 0–39 but the damaged 7, and 99');
+    const internals = cache as unknown as { loaded: unknown };
+    assert.deepEqual(cache.getMany([keyOf(99), keyOf(39)]), [storedOf(99), storedOf(39)], 'a second search finds the appended vector');
+    assert.equal(internals.loaded, undefined, 'and did not read the records');
+    cache.put(keyOf(100), vectorOf(100)); // pending, not flushed: found by a search too
+    assert.deepEqual(cache.getMany([keyOf(100)]), [storedOf(100)]);
+    assert.deepEqual(cache.getMany([keyOf(3), keyOf(7)], { search: false }), [storedOf(3), undefined], 'search: false reads the records');
+    assert.notEqual(internals.loaded, undefined);
+    assert.equal(cache.size, 41, '41 distinct keys: 0–39 but the damaged 7, 99 and 100');
     assert.deepEqual(cache.recovery, { truncatedBytes: 0, corruptRecords: 1, reset: false });
     cache.close();
     const reopened = EmbeddingCache.open(file, dimension);
-    assert.equal(reopened.size, 40);
+    assert.equal(reopened.size, 41);
     assert.deepEqual(reopened.get(keyOf(99)), storedOf(99));
     reopened.close();
   });

@@ -263,7 +263,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       if (later.length > 0) dirty = true;
       parseAhead();
 
-      const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal) : undefined;
+      // a refresh of one batch of files searches the embedding cache's file; a larger one reads it into memory
+      const vectors = embedder ? await embedBatch(state, embedder, parsed, summary, progress, signal, todo.length <= FILES_PER_BATCH) : undefined;
       t = spent('embed', t);
       let v = 0;
       for (const p of parsed) {
@@ -413,13 +414,15 @@ async function embedBatch(
   summary: IndexSummary,
   progress: (p: Progress) => void,
   signal: CancelSignal | undefined,
+  /** look the chunks up by searching the cache's file, not reading it (EmbeddingCache.getMany) */
+  search: boolean,
 ): Promise<{ key: Buffer; vector: Float32Array }[]> {
   const cache = state.embeddingCache!;
   const out: { key: Buffer; vector: Float32Array }[] = [];
   const missing: { index: number; text: string }[] = [];
   const texts = parsed.flatMap((p) => p.chunks.map((chunk) => chunk.text));
   const keys = texts.map((text) => embeddingKey(embedder.id, text));
-  cache.getMany(keys).forEach((cached, i) => {
+  cache.getMany(keys, { search }).forEach((cached, i) => {
     if (cached) summary.chunksFromCache++;
     else missing.push({ index: out.length, text: texts[i] });
     out.push({ key: keys[i], vector: cached ?? new Float32Array(0) });

@@ -112,7 +112,7 @@ export class EmbeddingCache {
   private loaded: CacheRecovery | undefined;
   /** Vectors put while the records were unread (also in `pending` until flushed); merged in when they are read. */
   private readonly unreadPuts = new Map<string, Quantized>();
-  /** Whether {@link getMany} has searched the file once without reading it: a second time, it reads it. */
+  /** Whether {@link getMany} has searched the file without reading it (puts then go aside, also unread). */
   private searched = false;
 
   private constructor(
@@ -168,15 +168,18 @@ export class EmbeddingCache {
   }
 
   /**
-   * Copies of the cached vectors of `keys`, in order (undefined where none is cached). The first
-   * time, while the records are unread, the file is searched for the keys instead of read into
-   * memory: a refresh that saves one file then looks up its chunks without reading a cache of a
-   * hundred thousand vectors. A second call reads the records, as any other lookup does.
+   * Copies of the cached vectors of `keys`, in order (undefined where none is cached). With
+   * `search` (the default), while the records are unread, the file is searched for the keys
+   * instead of read into memory: a refresh of a few files (an editor's save) looks up their
+   * chunks in one pass over the file, without holding a cache of a hundred thousand vectors (at
+   * 116k vectors: a search 35 ms and about 10 MB for the while, reading the records 0.58 s and
+   * 80 MB kept). `search: false` reads the records, as any other lookup does: for a refresh that
+   * will look up many keys, batch after batch.
    */
-  getMany(keys: readonly Uint8Array[]): (Float32Array | undefined)[] {
+  getMany(keys: readonly Uint8Array[], { search = true }: { search?: boolean } = {}): (Float32Array | undefined)[] {
     this.checkOpen();
     keys.forEach(checkKey);
-    if (this.loaded || this.searched) return keys.map((key) => this.get(key));
+    if (this.loaded || !search) return keys.map((key) => this.get(key));
     this.searched = true;
     const fd = this.fd!;
     if (!this.headerIntact()) return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
