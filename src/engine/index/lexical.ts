@@ -476,7 +476,14 @@ export class LexicalIndex {
       const terms = this.storedTerms;
       if (terms !== undefined && slot < this.loadedSlots) {
         // a loaded document, in the slot it had in the file (compaction drops storedTerms)
-        this.storedDocs ??= StoredDocumentTerms.build(this.loadedSlots, terms.count, (t, visit) => this.slotsOfTerm(t, visit));
+        // from the file's bytes while they are kept (a loaded document's terms are what the file
+        // says, decoded or not since), else from the postings
+        const stored = this.stored;
+        this.storedDocs ??= StoredDocumentTerms.build(
+          this.loadedSlots,
+          terms.count,
+          stored !== undefined ? (t, visit) => forEachStoredSlot(stored, t, visit) : (t, visit) => this.slotsOfTerm(t, visit),
+        );
         const postings: Posting[] = [];
         for (const t of this.storedDocs.termsOf(slot)) {
           const posting = this.posting(terms.keyAt(t));
@@ -495,10 +502,10 @@ export class LexicalIndex {
   }
 
   /**
-   * Calls `visit` with each loaded slot of the t-th term of the file: read from the stored bytes
-   * while the posting is not decoded, from the posting once it is (its slots below
-   * {@link loadedSlots}; those after are documents added since). A term whose documents were all
-   * removed has none.
+   * Calls `visit` with each loaded slot of the t-th term of the file, once the file's bytes are
+   * no longer kept: from the stored bytes while the posting is not decoded, from the posting once
+   * it is (its slots below {@link loadedSlots}; those after are documents added since). A term
+   * whose documents were all removed has none.
    */
   private slotsOfTerm(t: number, visit: (slot: number) => void): void {
     const entry = this.postings.get(this.storedTerms!.keyAt(t));
