@@ -945,6 +945,17 @@ describe('store', () => {
     assert.equal(openGeneration(dir, 1)!.read('a.bin').toString(), 'A3');
   });
 
+  test("a manifest that names another file as a generation's is never a reason to delete that file", async () => {
+    const dir = tempDir();
+    const first = await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A1') }] });
+    fs.writeFileSync(path.join(dir, 'notes.g1.md'), 'keep me');
+    // a manifest edited by hand, its checksum made to match, that lists the user's file as a.bin's
+    const { checksum: _, ...body } = { ...first, files: { 'a.bin': { ...first.files['a.bin'], file: 'notes.g1.md' } } };
+    saveManifest(dir, { ...body, checksum: manifestChecksum(body) });
+    await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A2') }] });
+    assert.equal(fs.readFileSync(path.join(dir, 'notes.g1.md'), 'utf8'), 'keep me');
+  });
+
   test('a crash in the middle of a commit leaves the previous generation loadable', async () => {
     const dir = tempDir();
     await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('old A') }, { name: 'b.bin', data: Buffer.from('old B') }] });

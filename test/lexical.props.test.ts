@@ -24,6 +24,9 @@ const fieldsOf = (d: { name: string[]; body: string[] }) => [
   { tokens: d.body, weight: 1 },
 ];
 
+/** A document's terms as `documentTerms` lists them, in term order (the order they are listed in is not part of it). */
+const sorted = (d: { terms: [string, number][]; length: number } | undefined) => d && { ...d, terms: [...d.terms].sort((a, b) => (a[0] < b[0] ? -1 : 1)) };
+
 test('a loaded lexical index answers like the one it was saved from, through any updates', () => {
   fc.assert(
     fc.property(fc.array(doc, { maxLength: 30 }), fc.array(op, { maxLength: 40 }), (docs, ops) => {
@@ -192,7 +195,7 @@ test('a filter that searches the same index again gets the answers of two separa
   assert.deepEqual(index.search(['file'], 4), referenceSearch(model, ['file'], 4, all), 'and the index searches as before afterwards');
 });
 
-test("a loaded index stays exact through removals by the loaded documents' terms, compaction, then by the table, with documents added since loading", () => {
+test("a loaded index stays exact through removals by the loaded documents' terms, through compaction, with documents added since loading", () => {
   const words = ['parse', 'config', 'read', 'file', 'retry', 'open'];
   const docOf = (id: number) => ({ name: [words[id % 6]], body: [words[(id * 7) % 6], words[(id * 5) % 6], 'x'.repeat(1 + (id % 4))] });
   const built = new LexicalIndex();
@@ -210,8 +213,8 @@ test("a loaded index stays exact through removals by the loaded documents' terms
   const check = () => {
     for (const q of [['parse', 'xx'], ['retry', 'file', 'xxxx'], ['open']]) assert.deepEqual(index.search(q, 30), referenceSearch(model, q, 30, all), q.join(' '));
   };
-  const internals = index as unknown as { docTerms: unknown; storedDocs: unknown };
-  // ten batches mixing loaded and late documents: by the loaded documents' terms until compaction, then by the table
+  const internals = index as unknown as { docTerms: unknown; storedDocs: unknown; stored: unknown };
+  // ten batches mixing loaded and late documents (adding these decoded every posting: the removals use the loaded documents' terms), through compaction
   for (let batch = 0; batch < 10; batch++) {
     const ids = Array.from({ length: 130 }, (_, i) => (batch * 130 + i) * 2 + (i % 2 === 0 ? 0 : 1)).filter((id) => id < 3300);
     const late = Array.from({ length: 3 }, (_, i) => 3000 + batch * 10 + i);
@@ -219,14 +222,11 @@ test("a loaded index stays exact through removals by the loaded documents' terms
     assert.equal(index.removeMany([...late, ...ids]), new Set(present).size); // a late document first
     for (const id of present) model.delete(id);
     check();
-    if (batch === 0) {
-      assert.notEqual(internals.storedDocs, undefined, "the loaded documents' terms are built on the first removal");
-      assert.equal(internals.docTerms, undefined, 'and no table of postings by slot');
-    }
   }
-  // compaction renumbered the slots: the loaded documents' terms went, and the table was built from the postings
-  assert.equal(internals.storedDocs, undefined);
-  assert.notEqual(internals.docTerms, undefined);
+  assert.equal(internals.stored, undefined, 'compaction decoded every posting');
+  // the loaded documents' terms followed compaction: no table of postings by slot was ever built
+  assert.notEqual(internals.storedDocs, undefined);
+  assert.equal(internals.docTerms, undefined);
   for (let id = 4000; id < 4050; id++) {
     index.add(id, fieldsOf(docOf(id)));
     model.set(id, termFrequencies(docOf(id)));
@@ -235,4 +235,61 @@ test("a loaded index stays exact through removals by the loaded documents' terms
   for (const id of [4001, 3290, 3291]) model.delete(id);
   check();
   assert.equal(index.size, model.size);
+  // a loaded document's terms, read through the renumbered table, are those it was saved with
+  for (const id of [...model.keys()].filter((id) => id < 3000).slice(0, 40)) assert.deepEqual(sorted(index.documentTerms(id)), sorted(built.documentTerms(id)), `document ${id}`);
+});
+
+test('a loaded index whose postings were all decoded before its first removal removes exactly, a term dropped and added again included', () => {
+  const built = new LexicalIndex();
+  const model = new Map<number, Map<string, number>>();
+  const docOf = (id: number) => ({ name: [`n${id % 7}`], body: id % 50 === 0 ? ['rare', `b${id % 3}`] : [`b${id % 3}`, `c${id % 11}`] });
+  for (let id = 0; id < 400; id++) {
+    built.add(id, fieldsOf(docOf(id)));
+    model.set(id, termFrequencies(docOf(id)));
+  }
+  const index = LexicalIndex.deserialize(built.serialize());
+  index.serialize(); // no removed documents: not compacted, but every posting decoded
+  const internals = index as unknown as { stored: unknown; storedDocs: unknown; docTerms: unknown };
+  assert.equal(internals.stored, undefined);
+  const remove = (ids: number[]) => {
+    assert.equal(index.removeMany(ids), ids.filter((id) => model.has(id)).length);
+    for (const id of ids) model.delete(id);
+    for (const q of [['rare'], ['b1', 'c3'], ['n2', 'rare', 'c10']]) assert.deepEqual(index.search(q, 20), referenceSearch(model, q, 20, () => true), q.join(' '));
+  };
+  remove([0, 50, 100, 150, 200, 250, 300, 350]); // every document with 'rare': its posting goes
+  assert.equal(index.hasTerm('rare'), false);
+  index.add(1000, fieldsOf({ name: ['rare'], body: ['b1'] })); // and comes back, holding a new document only
+  model.set(1000, termFrequencies({ name: ['rare'], body: ['b1'] }));
+  remove([1, 2, 3, 51, 52, 399]);
+  remove([1000, 4, 5]);
+  assert.notEqual(internals.storedDocs, undefined, "from the decoded postings: no pass, the loaded documents' terms");
+  assert.equal(internals.docTerms, undefined);
+  assert.deepEqual(sorted(index.documentTerms(7)), sorted(built.documentTerms(7)));
+});
+
+test("a loaded index's first removal of loaded documents is one pass that decodes only their postings; the next builds the loaded documents' terms", () => {
+  const built = new LexicalIndex();
+  const model = new Map<number, Map<string, number>>();
+  const docOf = (id: number) => ({ name: [`name${id}`], body: [`w${id % 5}`, `own${id}`] });
+  for (let id = 0; id < 300; id++) {
+    built.add(id, fieldsOf(docOf(id)));
+    model.set(id, termFrequencies(docOf(id)));
+  }
+  const index = LexicalIndex.deserialize(built.serialize());
+  const internals = index as unknown as { stored: { undecoded: number } | undefined; storedDocs: unknown };
+  const terms = internals.stored!.undecoded;
+  const check = () => {
+    for (const q of [['w1'], ['w2', 'own7'], ['name8', 'w3']]) assert.deepEqual(index.search(q, 20), referenceSearch(model, q, 20, () => true), q.join(' '));
+  };
+  assert.equal(index.removeMany([7, 8]), 2);
+  model.delete(7);
+  model.delete(8);
+  assert.equal(internals.storedDocs, undefined, 'a pass');
+  assert.equal(terms - internals.stored!.undecoded, 6, 'which decoded the postings of the two documents only');
+  check();
+  assert.equal(index.removeMany([9]), 1);
+  model.delete(9);
+  assert.notEqual(internals.storedDocs, undefined, "then the loaded documents' terms");
+  check();
+  assert.deepEqual(sorted(index.documentTerms(10)), sorted(built.documentTerms(10)));
 });

@@ -25,8 +25,9 @@ const fileChunks = fc.array(fc.record({ name: fc.constantFrom(...NAMES), window:
 /** Writing (re-indexing) or removing one of a few files, and whether to sync after it. */
 const step = fc.record({ file: fc.integer({ min: 0, max: 5 }), remove: fc.boolean(), chunks: fileChunks, sync: fc.boolean() });
 
+/** What the index answers for each name, and for each spelling typed (the exact spellings first). */
 function answers(index: NameIndex): Map<string, readonly number[]> {
-  return new Map(NAMES.map((n) => [compact(n), index.lookup(compact(n), 1000)]));
+  return new Map(NAMES.flatMap((n) => [[compact(n), index.lookup(compact(n), 1000)], [`typed ${n}`, index.lookup(compact(n), 1000, spelt(n))]]));
 }
 
 test('sync after any changes answers like a fresh build', () => {
@@ -91,8 +92,14 @@ test('applying the catalog\'s chunk changes since the last update answers like a
 
 /** What the index must answer, worked out from the catalog's records themselves, in the catalog's order. */
 function recordAnswers(chunks: Iterable<{ id: number; kind: string; name: string }>): Map<string, readonly number[]> {
-  const all = [...chunks];
-  return new Map(NAMES.map((n) => [compact(n), all.filter((c) => c.kind !== 'window' && compact(c.name) === compact(n)).map((c) => c.id)]));
+  const all = [...chunks].filter((c) => c.kind !== 'window');
+  return new Map(
+    NAMES.flatMap((n) => {
+      const named = all.filter((c) => compact(c.name) === compact(n));
+      const typed = [...named.filter((c) => spelt(c.name) === spelt(n)), ...named.filter((c) => spelt(c.name) !== spelt(n))];
+      return [[compact(n), named.map((c) => c.id)], [`typed ${n}`, typed.map((c) => c.id)]];
+    }),
+  );
 }
 
 test('built from a catalog read from its file, without decoding its records, and kept up to date through changes, it answers as the records say', () => {

@@ -85,7 +85,6 @@ const REMOVED = -1;
 /** Removed documents are purged from the postings once they are this many and this share of all slots. */
 const COMPACT_MIN_DEAD = 1024;
 const COMPACT_DEAD_RATIO = 0.25;
-/** Removals of loaded documents done by passes over the postings before the per-document table is built instead. */
 
 /**
  * A BM25 index supporting incremental updates. Removal is O(terms of the document): the
@@ -134,6 +133,8 @@ export class LexicalIndex {
    */
   private storedTerms: StoredTerms | undefined;
   private loadedSlots = 0;
+  /** Whether a removal of loaded documents has been done by a pass over the postings (see {@link removalCounts}). */
+  private removedByPass = false;
   /**
    * While `docTerms` is not built: the postings of the documents added since loading, by slot,
    * so that the documents a session adds (and logs, and replaces) never need the whole table.
@@ -232,23 +233,23 @@ export class LexicalIndex {
   }
 
   /**
-   * Removes documents (absent ids are ignored); returns how many were removed. The postings of
-   * each removed document are found through {@link postingsOf}.
+   * Removes documents (absent ids are ignored); returns how many were removed. What each removed
+   * document's postings lose is worked out before anything changes, so that a posting that fails
+   * to decode (IndexCorruptError) leaves the index as it was.
    */
   removeMany(ids: Iterable<number>): number {
-    const slots: number[] = [];
+    const slots = new Set<number>();
     for (const id of ids) {
       const slot = this.slotOf.get(id);
-      if (slot === undefined) continue;
-      this.slotOf.delete(id);
-      slots.push(slot);
+      if (slot !== undefined) slots.add(slot);
     }
-    if (slots.length === 0) return 0;
+    if (slots.size === 0) return 0;
+    for (const [posting, by] of this.removalCounts([...slots])) {
+      posting.live -= by;
+      if (posting.live === 0) this.postings.delete(posting.term);
+    }
     for (const slot of slots) {
-      for (const posting of this.postingsOf(slot)) {
-        posting.live--;
-        if (posting.live === 0) this.postings.delete(posting.term);
-      }
+      this.slotOf.delete(this.ids[slot]);
       this.lateTerms.delete(slot);
       this.ids[slot] = REMOVED;
       this.deadSlots++;
@@ -258,7 +259,37 @@ export class LexicalIndex {
     // Reset rather than subtract when empty, so float rounding cannot leave a residue.
     if (this.size === 0) this.totalLength = 0;
     if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= COMPACT_DEAD_RATIO * this.ids.length) this.compact();
-    return slots.length;
+    return slots.size;
+  }
+
+  /**
+   * For documents about to be removed, how many of them each posting holds. The first removal of
+   * loaded documents in a process (a change log replayed as the index loads, a CLI refresh of a
+   * file or two) finds them in one pass over the postings, reading those still in the file's bytes
+   * in place and decoding only those that hold a removed document; the next one builds the table
+   * of the loaded documents' terms ({@link storedDocs}), which every later one looks up.
+   */
+  private removalCounts(slots: readonly number[]): Map<Posting, number> {
+    const counts = new Map<Posting, number>();
+    const count = (posting: Posting, by: number) => counts.set(posting, (counts.get(posting) ?? 0) + by);
+    const stored = this.stored;
+    const loaded = slots.filter((slot) => this.docTerms === undefined && !this.lateTerms.has(slot) && slot < this.loadedSlots);
+    if (loaded.length > 0 && stored !== undefined && this.storedDocs === undefined && !this.removedByPass) {
+      this.removedByPass = true;
+      const gone = new Uint8Array(this.ids.length);
+      for (const slot of loaded) gone[slot] = 1;
+      for (const [term, entry] of this.postings) {
+        if (typeof entry === 'number' && storedHits(stored, entry, gone) === 0) continue;
+        const posting = typeof entry === 'number' ? this.posting(term)! : entry;
+        let found = 0;
+        for (let i = 0; i < posting.length; i++) found += gone[posting.slots[i]];
+        if (found > 0) count(posting, found);
+      }
+      for (const slot of slots) if (gone[slot] === 0) for (const posting of this.postingsOf(slot)) count(posting, 1);
+      return counts;
+    }
+    for (const slot of slots) for (const posting of this.postingsOf(slot)) count(posting, 1);
+    return counts;
   }
 
   /** Whether some document holds `term`. */
@@ -487,7 +518,9 @@ export class LexicalIndex {
         const postings: Posting[] = [];
         for (const t of this.storedDocs.termsOf(slot)) {
           const posting = this.posting(terms.keyAt(t));
-          if (posting !== undefined) postings.push(posting); // a live document's terms all have postings
+          // a live document's terms all have postings: one without is a file that disagrees with itself
+          if (posting === undefined) throw new IndexCorruptError(`${FILE_LABEL} lists a document under a term it has no entry for`);
+          postings.push(posting);
         }
         return postings;
       }
@@ -550,8 +583,11 @@ export class LexicalIndex {
     this.docTerms = this.docTerms?.filter(live);
     this.lateTerms = new Map([...this.lateTerms].filter(([slot]) => renumbered[slot] >= 0).map(([slot, postings]) => [renumbered[slot], postings]));
     this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
-    this.storedDocs = undefined; // numbered by the slots of the file, which are gone
-    this.storedTerms = undefined;
+    // the loaded documents still here keep their order, first: their terms follow them
+    let liveLoaded = 0;
+    for (let slot = 0; slot < this.loadedSlots; slot++) if (renumbered[slot] >= 0) liveLoaded++;
+    this.storedDocs?.renumber(renumbered, this.loadedSlots, liveLoaded);
+    this.loadedSlots = liveLoaded;
     this.deadSlots = 0;
     this.norms = undefined;
   }
@@ -569,6 +605,9 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
  * so that none is decoded for it.
  */
 class StoredDocumentTerms {
+  /** each slot's run, once compaction has renumbered the slots it was built for; undefined: a slot's run is its own */
+  private runOf: Int32Array | undefined;
+
   private constructor(
     /** where each document's run starts in `terms`, and one more: the end */
     private readonly starts: Uint32Array,
@@ -586,9 +625,37 @@ class StoredDocumentTerms {
     return new StoredDocumentTerms(counts, terms);
   }
 
-  /** The numbers of the terms of the document in this slot of the file. */
+  /** The numbers of the terms of the loaded document in this slot. */
   termsOf(slot: number): Uint32Array {
-    return this.terms.subarray(this.starts[slot], this.starts[slot + 1]);
+    const run = this.runOf === undefined ? slot : this.runOf[slot];
+    return this.terms.subarray(this.starts[run], this.starts[run + 1]);
+  }
+
+  /**
+   * Follows a compaction: `renumbered` gives each slot's new number (-1: removed). The loaded
+   * documents were the first `slots` and the `live` of them still here are the first `live` now,
+   * in the same order; their runs stay where they are.
+   */
+  renumber(renumbered: Int32Array, slots: number, live: number): void {
+    const runOf = new Int32Array(live);
+    for (let slot = 0; slot < slots; slot++) {
+      if (renumbered[slot] >= 0) runOf[renumbered[slot]] = this.runOf === undefined ? slot : this.runOf[slot];
+    }
+    this.runOf = runOf;
+  }
+}
+
+/**
+ * How many of the documents marked in `gone` a stored posting holds, read from its bytes in
+ * place; 1 (so that the caller decodes it, and meets the damage there) when they do not read.
+ */
+function storedHits(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, gone: Uint8Array): number {
+  try {
+    let hits = 0;
+    forEachStoredSlot(stored, entry, (slot) => (hits += gone[slot]));
+    return hits;
+  } catch {
+    return 1;
   }
 }
 

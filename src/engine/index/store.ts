@@ -527,7 +527,9 @@ function listDir(dir: string): string[] {
  */
 function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previous: Manifest<unknown> | undefined, names: readonly string[]): void {
   const live = new Set([...Object.values(manifest.files).map((entry) => entry.file), ...manifest.retained]);
-  const before = new Set([...(previous?.retained ?? []), ...Object.values(previous?.files ?? {}).map((entry) => entry.file)]);
+  // the previous generation's files, each only under the generation name of its own logical name
+  const previousFiles = Object.entries(previous?.files ?? {}).filter(([name, entry]) => generationOf(entry.file, [name]) !== undefined);
+  const before = new Set([...(previous?.retained ?? []), ...previousFiles.map(([, entry]) => entry.file)]);
   const tempManifest = `.${MANIFEST_FILE}.`;
   for (const file of listDir(dir)) {
     if (live.has(file)) continue;

@@ -798,7 +798,7 @@ function parseChange(payload: unknown): LoggedChange | undefined {
  * Applies logged changes to a loaded generation, as the indexer made them: each file's old
  * chunks out, its recorded ones in (ids, terms and vectors as they were). The catalog follows
  * each change at once; the lexical and vector indexes get the net result at the end, in one
- * removal (a loaded lexical index finds removed documents in a pass over its postings, so a log
+ * removal (a loaded lexical index does its first removal in one pass over its postings, so a log
  * of many small changes costs one pass) and then the additions in their order. A chunk a later
  * change removes again is never added. Throws when a change does not fit the index.
  */
