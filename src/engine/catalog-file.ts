@@ -162,6 +162,8 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
   private decodedCount = 0;
   /** the file's bytes, until every record is decoded (an editor's engine lists them all): then let go */
   private buf: Buffer | undefined;
+  /** by kind reference, whether the kind is 'window' (see isDefinition) */
+  private windowKinds: Uint8Array | undefined;
   /** the position of each id, when the ids are not in ascending order (then found by binary search in `ids`) */
   private readonly byId: Map<number, number> | undefined;
 
@@ -275,16 +277,12 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
    * name passes `test`. Only kinds and names are decoded for it, and `test` is asked once a name.
    */
   definitionsNamed(test: (name: string) => boolean, positions: Iterable<number>): number[] {
-    // verdicts by string reference (every reference was checked against the table when read):
-    // 0 not asked yet, 1 yes, 2 no; typed arrays, not maps, as 100k records are looked up
-    const references = 2 * Math.max(this.strings.narrowCount, this.strings.wideCount) + 3;
-    const named = new Uint8Array(references);
-    const window = new Uint8Array(references);
+    // verdicts by name reference (every reference was checked against the table when read):
+    // 0 not asked yet, 1 yes, 2 no; a typed array, not a map, as 100k records are looked up
+    const named = new Uint8Array(this.strings.referenceLimit);
     const found: number[] = [];
     for (const i of positions) {
-      const kind = this.kinds[i];
-      if (window[kind] === 0) window[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
-      if (window[kind] === 1) continue;
+      if (!this.isDefinition(i)) continue;
       const name = this.names[i];
       if (named[name] === 0) named[name] = test(this.strings.get(name)!) ? 1 : 2;
       if (named[name] === 1) found.push(i);
@@ -294,12 +292,15 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
 
   /** Of `positions` (ascending), calls `visit` with the id and name of each definition (a record that is not a line window), decoding only kinds and names. */
   forEachDefinitionName(positions: Iterable<number>, visit: (id: number, name: string) => void): void {
-    const window = new Uint8Array(2 * Math.max(this.strings.narrowCount, this.strings.wideCount) + 3); // by kind reference: 0 not asked, 1 yes, 2 no
-    for (const i of positions) {
-      const kind = this.kinds[i];
-      if (window[kind] === 0) window[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
-      if (window[kind] === 2) visit(this.ids[i], this.strings.get(this.names[i])!);
-    }
+    for (const i of positions) if (this.isDefinition(i)) visit(this.ids[i], this.strings.get(this.names[i])!);
+  }
+
+  /** Whether the record at position `i` is a definition, not a line window: by its kind's reference, each kind decoded once. */
+  private isDefinition(i: number): boolean {
+    const kind = this.kinds[i];
+    const verdicts = (this.windowKinds ??= new Uint8Array(this.strings.referenceLimit)); // 0 not asked yet, 1 a window, 2 not
+    if (verdicts[kind] === 0) verdicts[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
+    return verdicts[kind] === 2;
   }
 
   /** Every record, in order. */
@@ -341,6 +342,11 @@ class StoredStrings {
 
   get wideCount(): number {
     return this.wide.length;
+  }
+
+  /** One more than the largest reference a string of the table has (see {@link check}): the size of an array indexed by reference. */
+  get referenceLimit(): number {
+    return 2 * Math.max(this.narrow.length, this.wide.length) + 3;
   }
 
   static read(reader: ByteReader, buf: Buffer): StoredStrings {

@@ -117,19 +117,20 @@ export class LexicalIndex {
   private lengths: number[] = [];
   /**
    * Per slot, the postings the document appears in, which removal needs: kept for an index made in
-   * memory. A loaded index uses {@link storedDocs} instead, and builds this only once its slots
-   * have been renumbered by compaction (which has decoded every posting by then).
+   * memory. A loaded index uses {@link storedDocs} instead; one read from format 1 (no stored
+   * terms) builds this from its postings on first need.
    */
   private docTerms: Posting[][] | undefined = [];
   /**
-   * The terms of each loaded document, as numbers of the file's terms, built from the stored
-   * postings when a loaded document is first removed (or its terms asked for): about 19 MB and
-   * 0.15 s at 100k documents, where a table of postings by slot took 260 MB and 2 s.
+   * The terms of each loaded document, as numbers of the file's terms, built when they are first
+   * needed after the first removal's pass (see {@link removalCounts}): about 19 MB and 0.24 s at
+   * 100k documents, where a table of postings by slot took 260 MB and 2 s. It follows compaction.
    */
   private storedDocs: StoredDocumentTerms | undefined;
   /**
-   * The file's terms (term-table.ts), which {@link storedDocs} numbers, and how many documents the
-   * file held: for a loaded index (format 2) until compaction renumbers its slots.
+   * The file's terms (term-table.ts), which {@link storedDocs} numbers, and how many of the slots
+   * are loaded documents (the first ones: compaction keeps their order and counts those left),
+   * for a loaded index of format 2.
    */
   private storedTerms: StoredTerms | undefined;
   private loadedSlots = 0;
@@ -497,8 +498,7 @@ export class LexicalIndex {
   /**
    * The postings of a document: from the table of an index made in memory, from those kept for a
    * document added since loading, or from the loaded documents' terms ({@link storedDocs}, built
-   * on first use); once compaction has renumbered a loaded index's slots, from a table built from
-   * the postings.
+   * on first use); for an index read from format 1, from a table built from its postings.
    */
   private postingsOf(slot: number): Posting[] {
     if (this.docTerms === undefined) {
@@ -506,9 +506,8 @@ export class LexicalIndex {
       if (late !== undefined) return late;
       const terms = this.storedTerms;
       if (terms !== undefined && slot < this.loadedSlots) {
-        // a loaded document, in the slot it had in the file (compaction drops storedTerms)
-        // from the file's bytes while they are kept (a loaded document's terms are what the file
-        // says, decoded or not since), else from the postings
+        // a loaded document: its terms are what the file says, read from its bytes while they are
+        // kept (decoded or not since), else from the postings, all decoded by then
         const stored = this.stored;
         this.storedDocs ??= StoredDocumentTerms.build(
           this.loadedSlots,
@@ -535,18 +534,14 @@ export class LexicalIndex {
   }
 
   /**
-   * Calls `visit` with each loaded slot of the t-th term of the file, once the file's bytes are
-   * no longer kept: from the stored bytes while the posting is not decoded, from the posting once
-   * it is (its slots below {@link loadedSlots}; those after are documents added since). A term
-   * whose documents were all removed has none.
+   * Calls `visit` with each loaded slot of the t-th term of the file, once the file's bytes are no
+   * longer kept (every posting is decoded then): its posting's slots below {@link loadedSlots};
+   * those after are documents added since. A term whose documents were all removed has none.
    */
   private slotsOfTerm(t: number, visit: (slot: number) => void): void {
     const entry = this.postings.get(this.storedTerms!.keyAt(t));
     if (entry === undefined) return;
-    if (typeof entry === 'number') {
-      forEachStoredSlot(this.stored!, entry, visit);
-      return;
-    }
+    if (typeof entry === 'number') throw new Error('lexical index: a posting is undecoded without the bytes to decode it');
     for (let i = 0; i < entry.length && entry.slots[i] < this.loadedSlots; i++) visit(entry.slots[i]);
   }
 

@@ -526,7 +526,7 @@ function listDir(dir: string): string[] {
  * Windows) is left for the next commit, which finds it by its generation name.
  */
 function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previous: Manifest<unknown> | undefined, names: readonly string[]): void {
-  const live = new Set([...Object.values(manifest.files).map((entry) => entry.file), ...manifest.retained]);
+  const live = new Set(Object.values(manifest.files).map((entry) => entry.file)); // a commit retains nothing
   // the previous generation's files, each only under the generation name of its own logical name
   const previousFiles = Object.entries(previous?.files ?? {}).filter(([name, entry]) => generationOf(entry.file, [name]) !== undefined);
   const before = new Set([...(previous?.retained ?? []), ...previousFiles.map(([, entry]) => entry.file)]);

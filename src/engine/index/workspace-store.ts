@@ -848,17 +848,12 @@ class Replay {
 }
 
 /**
- * Deletes the change logs of generations other than the committed one (and any whose files the
- * manifest retains; commits retain none now, see store.ts), and temporary logs of writers that
- * are gone. A reader still replaying a deleted log finds the manifest changed and reads the new
- * generation. Cleanup: a file that cannot be deleted is left for the next commit.
+ * Deletes the change logs of generations other than the committed one, as the commit deleted
+ * their files (store.ts), and temporary logs of writers that are gone. A reader still replaying a
+ * deleted log finds the manifest changed and reads the new generation. Cleanup: a file that
+ * cannot be deleted is left for the next commit.
  */
-function removeOldLogs(dir: string, manifest: { generation: number; retained: readonly string[] }): void {
-  const kept = new Set([manifest.generation]);
-  for (const file of manifest.retained) {
-    const previous = /\.g(\d+)(?:\.|$)/.exec(file);
-    if (previous) kept.add(Number(previous[1]));
-  }
+function removeOldLogs(dir: string, manifest: { generation: number }): void {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -867,7 +862,7 @@ function removeOldLogs(dir: string, manifest: { generation: number; retained: re
   }
   for (const name of names) {
     const match = CHANGE_LOG_NAME.exec(name);
-    const stale = match ? !kept.has(Number(match[1])) : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
+    const stale = match ? Number(match[1]) !== manifest.generation : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
     if (stale) removeBestEffort(join(dir, name));
   }
 }
