@@ -21,7 +21,7 @@ for (const path of work.reads) {
   const { bytes } = early;
   const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
   const buffer = own ? (bytes.buffer as ArrayBuffer) : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  post({ read: path, early: { bytes: buffer, sha256: early.sha256 } }, [buffer]);
+  post({ read: path, early: { bytes: buffer, checksum: early.checksum } }, [buffer]);
 }
 if (work.scan === undefined) post({});
 else {

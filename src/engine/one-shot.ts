@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ScanOptions, ScanResult } from './files/scan';
+import type { Computed } from './index/checksum';
 import { ReadAhead, type ReadEarly } from './index/read-ahead';
 
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
-export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; sha256: string } } | { scan?: ScanResult };
+export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum?: Computed } } | { scan?: ScanResult };
 
 /** What the worker is given. */
 export interface AheadWork {
@@ -58,7 +59,7 @@ export class OneShotAhead {
     }
     this.worker.on('message', (reply: AheadReply) => {
       if ('read' in reply) {
-        const early: ReadEarly | undefined = reply.early && { bytes: Buffer.from(reply.early.bytes), sha256: reply.early.sha256 };
+        const early: ReadEarly | undefined = reply.early && { bytes: Buffer.from(reply.early.bytes), checksum: reply.early.checksum };
         this.reads.deliver(reply.read, early);
       } else {
         settle(reply.scan);

@@ -1,10 +1,10 @@
 /**
  * The graph file that hnswlib writes (hnswalg.h `saveIndex`), as the vector index checks it before
- * it scans or loads one: its layout, its length and its SHA-256; apart from the vector index itself
+ * it scans or loads one: its layout, its length and its checksum (checksum.ts); apart from the vector index itself
  * (vector-index.ts), and from hnswlib.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { Checksummer, type ChecksumKind } from './checksum';
 import { errnoCode, IndexCorruptError } from './errors';
 import { openRegularFile } from './store';
 import type { Steps } from '../time-slice';
@@ -25,10 +25,11 @@ export interface NodeLayout {
   labelOffset: number;
 }
 
-/** A graph file as `VectorIndex.writeGraph` wrote it: its length and SHA-256, which the vector file records. */
+/** A graph file as `VectorIndex.writeGraph` wrote it: its length and SHA-256, which the vector file records, and the CRC-32 the manifest records where the runtime computed one. */
 export interface GraphDigest {
   bytes: number;
   sha256: Buffer;
+  crc32?: number;
 }
 
 /** Opens a graph file for reading; a missing or unreadable one is a damaged index. */
@@ -41,11 +42,12 @@ export function openGraphFile(filePath: string): number {
 }
 
 /**
- * Reads a graph file written by hnswlib, open as `fd`, in blocks: its SHA-256 and length, after
+ * Reads a graph file written by hnswlib, open as `fd`, in blocks: its length and checksums
+ * (`kinds`: 'write' for a writer's, or the one kind a reader checks; see checksum.ts), after
  * checking its layout (see {@link checkHnswLayout}), which it returns too. Throws {@link IndexCorruptError} for a
  * damaged or truncated file.
  */
-export function* checkGraphFile(fd: number, dimension: number): Steps<GraphDigest & { layout: NodeLayout }> {
+export function* checkGraphFile(fd: number, dimension: number, kinds: 'write' | ChecksumKind): Steps<{ bytes: number; checksums: Checksummer; layout: NodeLayout }> {
   const length = fs.fstatSync(fd).size;
   const readAt = (start: number, count: number): Buffer => {
     const buffer = Buffer.alloc(count);
@@ -57,7 +59,7 @@ export function* checkGraphFile(fd: number, dimension: number): Steps<GraphDiges
     return buffer;
   };
   const layout = checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
-  const hash = createHash('sha256');
+  const hash = new Checksummer(kinds);
   const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
   let hashed = 0;
   for (let read = fs.readSync(fd, block, 0, block.length, 0); read > 0; read = fs.readSync(fd, block, 0, block.length, hashed)) {
@@ -66,7 +68,7 @@ export function* checkGraphFile(fd: number, dimension: number): Steps<GraphDiges
     yield;
   }
   if (hashed !== length) throw new IndexCorruptError(`${FILE_LABEL} graph file changed while it was read`);
-  return { bytes: length, sha256: hash.digest(), layout };
+  return { bytes: length, checksums: hash, layout };
 }
 
 /**

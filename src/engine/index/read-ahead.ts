@@ -1,10 +1,10 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { compute, kindToCheck, type Computed } from './checksum';
 
-/** What a file read ahead gave: its bytes and their SHA-256, as lowercase hex. */
+/** What a file read ahead gave: its bytes and, where it was computed, their checksum (the CRC-32 where the runtime has one, see checksum.ts). */
 export interface ReadEarly {
   bytes: Buffer;
-  sha256: string;
+  checksum?: Computed;
 }
 
 /**
@@ -14,7 +14,7 @@ export interface ReadEarly {
  * 100k functions) was 0.25 s of the main thread's time.
  *
  * It is only a hint: the files are the ones the manifest named when the reading started, and
- * {@link Generation.readVia} uses what was read only when its length and SHA-256 are those of the
+ * {@link Generation.readVia} uses what was read only when its length and checksum are those of the
  * manifest it reads itself: the same content, whenever it was read. A generation committed
  * meanwhile, a damaged or missing manifest, or a file that is not there leave the reading to it.
  */
@@ -67,7 +67,8 @@ export class ReadAhead {
 }
 
 /**
- * Reads a regular file whole, with its SHA-256; undefined for anything else (a named pipe, which
+ * Reads a regular file whole, with its checksum of the kind a reader checks where the manifest
+ * records both (see checksum.ts `kindToCheck`); undefined for anything else (a named pipe, which
  * is opened without blocking and never read) or on any error, which the main thread's own reading
  * meets again and reports.
  */
@@ -77,7 +78,7 @@ export function readAndHash(filePath: string): ReadEarly | undefined {
     fd = openSync(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     if (!fstatSync(fd).isFile()) return undefined;
     const bytes = readFileSync(fd);
-    return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { bytes, checksum: compute(bytes, kindToCheck(undefined)) };
   } catch {
     return undefined;
   } finally {

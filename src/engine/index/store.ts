@@ -3,7 +3,8 @@
  *
  * An index is saved as a *generation*: a set of data files whose names carry the generation
  * number (`lexical.g7.bin`, `vectors.g7.bin`), committed by atomically replacing
- * `manifest.json`, which records each file's size and SHA-256 and a checksum of its own content.
+ * `manifest.json`, which records each file's size, SHA-256 and (where the runtime computes one)
+ * CRC-32 (checksum.ts), and a checksum of its own content.
  * A crash before the manifest is replaced leaves the previous generation intact and loadable.
  * After a commit the files of every earlier generation are deleted, so that the folder holds one
  * index, not two. A reader in another process that read the previous manifest a moment ago keeps
@@ -26,6 +27,7 @@ import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, Inde
 import { specialKind } from '../files/regular-file';
 import { TimeSlices } from '../time-slice';
 import type { ReadAhead } from './read-ahead';
+import { Checksummer, compute, isCrc32, kindToCheck, matches, type Checksums } from './checksum';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -36,6 +38,8 @@ export interface ManifestFile {
   /** the file name inside the index directory, e.g. `vectors.g7.bin` */
   file: string;
   sha256: string;
+  /** the file's CRC-32, where the writer's runtime computed one; a reader that can checks it instead of the SHA-256 (see checksum.ts) */
+  crc32?: number;
   bytes: number;
 }
 
@@ -64,14 +68,13 @@ export interface Manifest<Meta = unknown> {
 
 /**
  * A data file to commit: its bytes, or a function that writes it at the given path (and may
- * return the written file's length and SHA-256, when it read them back anyway).
+ * return the written file's length and checksums, when it read them back anyway).
  */
 export type DataFile = { name: string; data: Uint8Array } | { name: string; write: (filePath: string) => void | FileDigest | Promise<void | FileDigest> };
 
-/** A written file's length and SHA-256 (lowercase hex). */
-export interface FileDigest {
+/** A written file's length and checksums (see {@link Checksummer}'s `written`). */
+export interface FileDigest extends Checksums {
   bytes: number;
-  sha256: string;
 }
 
 /** What to commit as the next generation. */
@@ -286,28 +289,40 @@ export class Generation<Meta = unknown> {
     return Object.hasOwn(this.manifest.files, name);
   }
 
-  /** Reads a data file, verifying its size and SHA-256 against the manifest. */
+  /** Reads a data file, verifying its size and checksum (see checksum.ts) against the manifest. */
   read(name: string): Buffer {
     const entry = this.entry(name);
     const data = this.readFile(name, path.join(this.dir, entry.file));
-    this.verify(name, entry, data.length, () => sha256Hex(data));
+    if (data.length !== entry.bytes) throw new IndexCorruptError(`${name} has ${data.length} bytes, expected ${entry.bytes}`, this.dir);
+    if (!matches(compute(data, kindToCheck(entry)), entry)) throw new IndexCorruptError(`${name} checksum mismatch`, this.dir);
     return data;
   }
 
+  /** The CRC-32 the manifest records for a data file, if any (the vector index checks its graph file against it). */
+  crc32Of(name: string): number | undefined {
+    return this.entry(name).crc32;
+  }
+
   /**
-   * {@link read}, taking the bytes that `ahead` read beforehand when their length and SHA-256 are
-   * the manifest's (the same content, whenever and however it was read).
+   * {@link read}, taking the bytes that `ahead` read beforehand when their length and checksum are
+   * the manifest's (the same content, whenever and however it was read). Where the reading ahead
+   * computed another kind of checksum than the one to check (a manifest without a CRC-32), the
+   * bytes are checked here.
    */
   async readVia(name: string, ahead: ReadAhead | undefined): Promise<Buffer> {
     const entry = this.entry(name);
     const early = await ahead?.take(this.pathOf(name));
-    if (early !== undefined && early.bytes.length === entry.bytes && early.sha256 === entry.sha256) return early.bytes;
+    if (early !== undefined && early.bytes.length === entry.bytes) {
+      const kind = kindToCheck(entry);
+      if (matches(early.checksum?.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return early.bytes;
+    }
     return this.read(name);
   }
 
   /**
    * The path of a data file, whose size {@link openGeneration} checked, for a reader that verifies
-   * its content by other means (the vector file records the graph file's SHA-256, and is itself verified).
+   * its content by other means (the vector file records the graph file's SHA-256, and is itself
+   * verified; the manifest its CRC-32, see {@link crc32Of}).
    */
   pathOf(name: string): string {
     return path.join(this.dir, this.entry(name).file);
@@ -326,11 +341,6 @@ export class Generation<Meta = unknown> {
   private entry(name: string): ManifestFile {
     if (!this.has(name)) throw new IndexCorruptError(`${name} is not in ${MANIFEST_FILE}`, this.dir);
     return this.manifest.files[name];
-  }
-
-  private verify(name: string, entry: ManifestFile, bytes: number, sha256: () => string): void {
-    if (bytes !== entry.bytes) throw new IndexCorruptError(`${name} has ${bytes} bytes, expected ${entry.bytes}`, this.dir);
-    if (sha256() !== entry.sha256) throw new IndexCorruptError(`${name} checksum mismatch`, this.dir);
   }
 }
 
@@ -427,12 +437,12 @@ async function writeDataFile(dir: string, file: string, dataFile: DataFile): Pro
   const filePath = path.join(dir, file);
   if ('data' in dataFile) {
     await flushToDisk(filePath, dataFile.data);
-    return { file, sha256: await sha256Sliced(dataFile.data), bytes: dataFile.data.length };
+    return { file, ...(await checksumsSliced(dataFile.data)), bytes: dataFile.data.length };
   }
   const digest = await dataFile.write(filePath);
   await flushToDisk(filePath);
   if (digest) return { file, ...digest };
-  return { file, sha256: await sha256FileSliced(filePath), bytes: fileSize(filePath, dir, dataFile.name) };
+  return { file, ...(await checksumsOfFile(filePath)), bytes: fileSize(filePath, dir, dataFile.name) };
 }
 
 /** Writes `data` to the file (or, without it, leaves the file as written) and flushes it to disk, on libuv's threads. */
@@ -446,20 +456,20 @@ async function flushToDisk(filePath: string, data?: Uint8Array): Promise<void> {
   }
 }
 
-/** {@link sha256Hex} of bytes, a block at a time, giving the event loop a turn between slices. */
-async function sha256Sliced(data: Uint8Array): Promise<string> {
-  const hash = createHash('sha256');
+/** A writer's checksums of bytes, a block at a time, giving the event loop a turn between slices. */
+async function checksumsSliced(data: Uint8Array): Promise<Checksums> {
+  const hash = new Checksummer('write');
   const slices = new TimeSlices(HASH_SLICE_MS);
   for (let at = 0; at < data.length; at += HASH_BLOCK_BYTES) {
     hash.update(data.subarray(at, at + HASH_BLOCK_BYTES));
     await slices.pause();
   }
-  return hash.digest('hex');
+  return hash.written();
 }
 
-/** {@link sha256File}, reading a block at a time on libuv's threads. */
-async function sha256FileSliced(filePath: string): Promise<string> {
-  const hash = createHash('sha256');
+/** A writer's checksums of a file, reading a block at a time on libuv's threads. */
+async function checksumsOfFile(filePath: string): Promise<Checksums> {
+  const hash = new Checksummer('write');
   const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
   const handle = await fs.promises.open(filePath, 'r');
   try {
@@ -471,7 +481,7 @@ async function sha256FileSliced(filePath: string): Promise<string> {
   } finally {
     await handle.close();
   }
-  return hash.digest('hex');
+  return hash.written();
 }
 
 /** The manifest being replaced, or undefined when there is none or it cannot be used anyway. */
@@ -586,6 +596,7 @@ function isManifestFile(value: unknown): value is ManifestFile {
     GENERATION_FILE.test(value.file) &&
     typeof value.sha256 === 'string' &&
     SHA256_HEX.test(value.sha256) &&
+    (value.crc32 === undefined || isCrc32(value.crc32)) &&
     Number.isSafeInteger(value.bytes) &&
     (value.bytes as number) >= 0
   );

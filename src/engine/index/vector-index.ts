@@ -33,6 +33,7 @@ import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
+import { kindToCheck, matches } from './checksum';
 import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
@@ -480,7 +481,9 @@ export class VectorIndex {
     let fd: number | undefined;
     try {
       fd = openGraphFile(filePath);
-      return yield* checkGraphFile(fd, this.dimension);
+      const found = yield* checkGraphFile(fd, this.dimension, 'write');
+      const { sha256, crc32 } = found.checksums.written();
+      return { bytes: found.bytes, sha256: Buffer.from(sha256, 'hex'), ...(crc32 === undefined ? {} : { crc32 }) };
     } catch (error) {
       if (!(error instanceof IndexCorruptError)) throw error;
       // hnswlib's writer reports no errors: a file it left short is a write that failed (a full
@@ -529,12 +532,13 @@ export class VectorIndex {
    * Reads an index from its vector file's bytes, already read (and verified) by the caller, and
    * its graph file, when the vector file says there is one. Throws {@link IndexCorruptError} when
    * either is damaged or was written for another dimension, and {@link IndexVersionError} for an
-   * unknown format version. The graph file's length, SHA-256 and layout are checked before
-   * hnswlib reads it. A graph is built here when the options call for one (more than
+   * unknown format version. The graph file's length, checksum and layout are checked before
+   * hnswlib reads it: its CRC-32 when the caller gives the one its manifest records and the
+   * runtime computes CRC-32s, else the SHA-256 the vector file records (see checksum.ts). A graph is built here when the options call for one (more than
    * `exactSearchMaxVectors` vectors) and the file has none, and dropped when they do not.
    * Format 1 (the graph inside the vector file) is still read; it is written as format 2 by the next save.
    */
-  static fromBytes(bytes: Buffer, options: VectorIndexOptions, graphFile?: string): VectorIndex {
+  static fromBytes(bytes: Buffer, options: VectorIndexOptions, graphFile?: string, graphCrc32?: number): VectorIndex {
     const index = new VectorIndex(options);
     const reader = new ByteReader(bytes, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
@@ -587,9 +591,10 @@ export class VectorIndex {
     // scanned, or handed to hnswlib, is what was checked (see sameFile)
     const fd = openGraphFile(graphFile);
     try {
-      const found = runSteps(checkGraphFile(fd, dimension));
+      const recorded = { sha256: graphSha256.toString('hex'), ...(graphCrc32 === undefined ? {} : { crc32: graphCrc32 }) };
+      const found = runSteps(checkGraphFile(fd, dimension, kindToCheck(recorded)));
       if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
-      if (!found.sha256.equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
+      if (!matches(found.checksums.computed(), recorded)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
       index.vectors = new Float32Array(0);
       if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors && scannable(found.layout)) {
         index.onDisk = { file: graphFile, fd, layout: found.layout, scans: 0, overlay: new Map(), removed: new Set() };

@@ -355,7 +355,7 @@ export class IndexStorage {
         ...(vectors?.hasGraph
           ? [{ name: 'graph.hnsw', write: async (path: string) => {
               graph = await vectors.writeGraphAsync(path, slices);
-              return { bytes: graph.bytes, sha256: graph.sha256.toString('hex') };
+              return { bytes: graph.bytes, sha256: graph.sha256.toString('hex'), ...(graph.crc32 === undefined ? {} : { crc32: graph.crc32 }) };
             } }]
           : []),
         ...(vectors ? [{ name: 'vectors.bin', write: (path: string) => vectors.writeVectors(path, graph) }] : []),
@@ -549,7 +549,8 @@ export class IndexStorage {
     if (this.embedder && sameModel) {
       // the vector file is verified against the manifest, and the graph file against the vector file
       const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
-      vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile);
+      const graphCrc32 = graphFile === undefined ? undefined : generation.crc32Of('graph.hnsw');
+      vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile, graphCrc32);
     } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
       throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
     }
