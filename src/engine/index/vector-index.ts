@@ -165,6 +165,8 @@ export class VectorIndex {
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
+  /** see {@link graphArgument} */
+  private readonly hnswArgument: number[];
   private readonly graphLoading: 'eager' | 'on-demand';
   /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`): see {@link OnDisk}. */
   private onDisk: OnDisk | undefined;
@@ -186,6 +188,7 @@ export class VectorIndex {
     checkPositiveInteger('efConstruction', this.efConstruction);
     checkPositiveInteger('efSearch', this.efSearch);
     checkPositiveInteger('efFilteredSearch', this.efFilteredSearch);
+    this.hnswArgument = Array.from({ length: this.dimension }, () => 0.5); // doubles from the start
     if (!(this.exactSearchMaxVectors >= 0)) throw new RangeError(`exactSearchMaxVectors must be ≥ 0, got ${this.exactSearchMaxVectors}`);
     if (!(this.rebuildDeletedRatio >= 0 && this.rebuildDeletedRatio <= 1)) {
       throw new RangeError(`rebuildDeletedRatio must be between 0 and 1, got ${this.rebuildDeletedRatio}`);
@@ -335,7 +338,7 @@ export class VectorIndex {
     if (graph === undefined) return this.searchExact(query, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
-    const unit = Array.from(this.normalise(query, 'query vector'));
+    const unit = this.graphArgument(this.normalise(query, 'query vector'));
     const hitsOf = (found: { neighbors: number[]; distances: number[] }): VectorHit[] =>
       found.neighbors.flatMap((label, i) => (this.slotOf.has(label) ? [{ label, score: 1 - found.distances[i] }] : []));
     let hits: VectorHit[];
@@ -701,7 +704,20 @@ export class VectorIndex {
     }
     if (squares === 0) throw new RangeError(`${what} is all zeros and has no direction`);
     const norm = Math.sqrt(squares);
-    return Float32Array.from({ length: this.dimension }, (_, j) => vector[j] / norm);
+    const unit = new Float32Array(this.dimension);
+    for (let j = 0; j < this.dimension; j++) unit[j] = vector[j] / norm;
+    return unit;
+  }
+
+  /**
+   * `vector` as hnswlib's calls take it, a plain array: one array, refilled for each call (hnswlib
+   * copies it before it returns), because making a new one per call (`Array.from`) cost more than
+   * a second in a cold index of 100k vectors. Valid until the next call.
+   */
+  private graphArgument(vector: ArrayLike<number>): number[] {
+    const array = this.hnswArgument;
+    for (let j = 0; j < this.dimension; j++) array[j] = vector[j];
+    return array;
   }
 
   /** Grows the label table (doubling), and the vector array when there is no graph, to hold at least `slots` vectors. */
@@ -739,7 +755,7 @@ export class VectorIndex {
     });
     graph.setEf(this.efSearch);
     for (let slot = 0; slot < this.size; slot++) {
-      graph.addPoint(Array.from(this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)), this.labelOf[slot]);
+      graph.addPoint(this.graphArgument(this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)), this.labelOf[slot]);
       if ((slot + 1) % GRAPH_BUILD_STEP === 0) yield;
     }
     this.graph = graph;
@@ -783,7 +799,7 @@ export class VectorIndex {
   private addToGraph(label: number, unit: Float32Array, inGraph: boolean): void {
     const graph = this.graph!;
     if (!inGraph && graph.getCurrentCount() >= graph.getMaxElements()) graph.resizeIndex(graph.getMaxElements() * 2);
-    graph.addPoint(Array.from(unit), label);
+    graph.addPoint(this.graphArgument(unit), label);
     this.deletedInGraph.delete(label);
   }
 
