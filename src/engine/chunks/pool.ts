@@ -50,6 +50,14 @@ function workerScript(): string {
   return found;
 }
 
+/**
+ * The young generation of a worker's heap, in MB. V8 lets it grow to 32 MB on its own, which a
+ * worker fills between collections: with two workers parsing the 100k-function corpus, capping
+ * it at 8 MB lowered the process's peak by about 30 MB (200–207 → 167–182 MB over the parse
+ * alone) and parsed no slower (10.7–11.4 s against 10.8–11.8 s, 3 runs each, BENCHMARKS.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 export class ChunkerPool implements FileChunker {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -87,7 +95,7 @@ export class ChunkerPool implements FileChunker {
   private spawn(): Worker {
     // stdout carries a command's results, or the MCP protocol in `codescout mcp`: what a worker
     // prints (web-tree-sitter logs a broken grammar with console.log) goes to stderr
-    const worker = new Worker(workerScript(), { workerData: this.options, stdout: true });
+    const worker = new Worker(workerScript(), { workerData: this.options, stdout: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     worker.stdout.on('data', (text: Buffer) => process.stderr.write(text));
     worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
     worker.on('error', (err) => this.replace(worker, err));
