@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkerPool, inProcessChunker } from '../src/engine/chunks/pool';
 
@@ -9,7 +11,7 @@ const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'chunks');
 test('worker-thread chunking gives exactly the in-process chunks, for every fixture, in parallel', async () => {
   const files = readdirSync(FIXTURES).map((name) => ({ name, text: readFileSync(join(FIXTURES, name), 'utf8') }));
   assert.ok(files.length >= 12);
-  const local = await inProcessChunker({ maxChunkChars: 600 });
+  const local = inProcessChunker({ maxChunkChars: 600 });
   const pool = ChunkerPool.create(2, { maxChunkChars: 600 });
   try {
     const expected = await Promise.all(files.map((f) => local.chunkFile(f.name, f.text)));
@@ -38,4 +40,37 @@ test('work queued or in progress when the pool is disposed is rejected, not left
   const rejected = [assert.rejects(inProgress, /disposed/), assert.rejects(queued, /disposed/)];
   await pool.dispose();
   await Promise.all(rejected);
+});
+
+test('a file read where it is chunked (a worker, or in-process) gives the chunks of its text, its hash, or why it is skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-read-chunk-'));
+  const names = readdirSync(FIXTURES);
+  const local = inProcessChunker({ maxChunkChars: 600 });
+  const pool = ChunkerPool.create(2, { maxChunkChars: 600 });
+  try {
+    writeFileSync(join(dir, 'data.py'), Buffer.from([0x64, 0x65, 0x66, 0x00, 0x01, 0x02])); // a NUL byte: binary
+    writeFileSync(join(dir, 'latin1.py'), Buffer.from([0x23, 0x20, 0xe9, 0x0a])); // not UTF-8
+    for (const chunker of [local, pool]) {
+      const all = await Promise.all(
+        names.map((name) => chunker.readAndChunk({ absPath: join(FIXTURES, name), relPath: `src/${name}` })),
+      );
+      for (const [i, name] of names.entries()) {
+        const text = readFileSync(join(FIXTURES, name), 'utf8');
+        const read = all[i];
+        assert.ok('chunks' in read, name);
+        assert.equal(read.hash, createHash('sha256').update(text).digest('hex'));
+        assert.deepEqual(read.chunks, await local.chunkFile(`src/${name}`, text), name);
+        // the content the index has already: read and hashed, not chunked again
+        assert.deepEqual(await chunker.readAndChunk({ absPath: join(FIXTURES, name), relPath: `src/${name}`, knownHash: read.hash }), { hash: read.hash, unchanged: true });
+      }
+      assert.deepEqual(await chunker.readAndChunk({ absPath: join(dir, 'data.py'), relPath: 'data.py' }), { skip: 'binary' });
+      assert.deepEqual(await chunker.readAndChunk({ absPath: join(dir, 'latin1.py'), relPath: 'latin1.py' }), { skip: 'not-utf8', detail: 'not valid UTF-8' });
+      assert.deepEqual(await chunker.readAndChunk({ absPath: join(dir, 'gone.py'), relPath: 'gone.py' }), { skip: 'unreadable', detail: 'ENOENT' });
+      assert.deepEqual(await chunker.readAndChunk({ absPath: dir, relPath: 'folder.py' }), { skip: 'special', detail: 'folder' });
+    }
+  } finally {
+    await local.dispose();
+    await pool.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

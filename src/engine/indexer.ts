@@ -12,15 +12,13 @@
  *   stops the run before anything changes (a file it did not reach is not deleted), and files
  *   in a folder the scan could not read keep their entries.
  */
-import { basename } from 'node:path';
 import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
-import { CONTENT_RULES_VERSION, readSourceFile } from './files/text-files';
+import { CONTENT_RULES_VERSION } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
-import { sha256Hex } from './index/store';
 import type { IndexStorage, LoadedIndex } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import { type Foreground, TimeSlices } from './time-slice';
@@ -180,53 +178,47 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     return reread || !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
   });
 
-  /** started on the first file that needs parsing; shared by the batches parsed at the same time */
-  let chunkerStarted: Promise<FileChunker> | undefined;
+  /** shared by the batches parsed at the same time */
+  let chunkerStarted: FileChunker | undefined;
   /**
-   * Reads a batch of files and chunks them (on the worker threads). It changes nothing in the
-   * index: a batch is parsed while this thread indexes another or checkpoints (which must see the
-   * index unchanged until it is done), so the skips and touched files it finds are applied when the
-   * batch is indexed ({@link ParsedBatch} `later`).
+   * Reads a batch of files and chunks them, both on the worker threads for a large job (see
+   * chunks/read-and-chunk.ts). It changes nothing in the index: a batch is parsed while this
+   * thread indexes another or checkpoints (which must see the index unchanged until it is done),
+   * so the skips and touched files it finds are applied when the batch is indexed, in the batch's
+   * order ({@link ParsedBatch} `later`).
    */
   const parseBatch = async (files: ScannedFile[]): Promise<ParsedBatch> => {
+    chunkerStarted ??= startChunker(todo.length, embedder);
+    const chunker = chunkerStarted;
+    const reads = await Promise.all(
+      files.map((file) => {
+        const known = catalog.files.get(file.path);
+        const knownHash = known !== undefined && !known.skip ? known.hash : undefined;
+        return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => ({ parseError: err.message }));
+      }),
+    );
     const parsed: Parsed[] = [];
     const later: (() => void)[] = [];
-    const parsing: Promise<void>[] = [];
-    for (const file of files) {
-      const read = await readSourceFile(file.absPath, basename(file.path));
+    files.forEach((file, i) => {
+      const read = reads[i];
       const known = catalog.files.get(file.path);
       const unchanged = known !== undefined && known.size === file.size && known.mtimeMs === file.mtimeMs;
-      if ('skip' in read) {
+      if ('parseError' in read) later.push(() => recordSkip(state, file, 'parse-error', read.parseError));
+      else if ('skip' in read) {
         if (reread && unchanged && !known.skip && !CONTENT_SKIPS.has(read.skip)) {
           // read only because the rules changed, and it could not be read now (locked, busy): keep what it had,
           // and read every file again next time
           rereadIncomplete = true;
-          continue;
+          return;
         }
         later.push(() => recordSkip(state, file, read.skip, read.detail));
-        continue;
-      }
-      const hash = sha256Hex(read.text);
-      if (known && !known.skip && known.hash === hash) {
+      } else if ('unchanged' in read) {
         // touched, not changed: keep its chunks (and its record, when read only because the rules changed)
         if (!unchanged) later.push(() => catalog.touchFile(file.path, file.size, file.mtimeMs));
-        continue;
+      } else {
+        parsed.push({ ...file, hash: read.hash, chunks: read.chunks });
       }
-      chunkerStarted ??= startChunker(todo.length, embedder);
-      const chunker = await chunkerStarted;
-      const entry: Parsed = { ...file, hash, chunks: [] };
-      parsed.push(entry);
-      parsing.push(
-        chunker.chunkFile(file.path, read.text).then(
-          (chunks) => void (entry.chunks = chunks),
-          (err: Error) => {
-            parsed.splice(parsed.indexOf(entry), 1);
-            later.push(() => recordSkip(state, file, 'parse-error', err.message));
-          },
-        ),
-      );
-    }
-    await Promise.all(parsing);
+    });
     return { parsed, later };
   };
 
@@ -305,7 +297,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     // Batches parsed ahead but not indexed are dropped (their files are parsed again next time);
     // they must finish before the workers go, or their shutdown would read as parse errors.
     await Promise.all(ahead.map((batch) => batch.catch(() => undefined)));
-    await (await chunkerStarted?.catch(() => undefined))?.dispose();
+    await chunkerStarted?.dispose();
   }
 
   let t = performance.now();
@@ -387,8 +379,8 @@ const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'n
 /** Below this many files to parse, starting worker threads costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 48;
 
-/** Parsing runs on worker threads for real work, in-process for a handful of files. */
-async function startChunker(files: number, embedder: Embedder | undefined): Promise<FileChunker> {
+/** Reading and parsing run on worker threads for real work, in-process for a handful of files. */
+function startChunker(files: number, embedder: Embedder | undefined): FileChunker {
   const options = embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {};
   return files >= MIN_FILES_FOR_WORKERS ? ChunkerPool.create(defaultWorkerCount(), options) : inProcessChunker(options);
 }

@@ -1,7 +1,8 @@
 /**
  * Parsing on worker threads: a pool of workers, each with its own Chunker (tree-sitter's wasm
  * heap is per thread), so that parsing uses every core and never blocks the thread that asks.
- * A worker that dies (a wasm abort, say) fails only the file it was on, and is replaced.
+ * A worker can also read the file itself (read-and-chunk.ts), so that the thread that asks does
+ * not. A worker that dies (a wasm abort, say) fails only the file it was on, and is replaced.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -9,26 +10,27 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from '../types';
 import { Chunker, type ChunkerOptions } from './chunker';
+import { readAndChunk, type FileToChunk, type ReadChunks } from './read-and-chunk';
 
 /** What the indexer needs from a chunker, in-process or pooled. */
 export interface FileChunker {
   /** Chunks one file; rejects only when the file could not be chunked at all. */
   chunkFile(relPath: string, text: string): Promise<Chunk[]>;
+  /** Reads one file where the chunking runs, and chunks it unless its content is the known one (see read-and-chunk.ts); rejects as {@link chunkFile} does. */
+  readAndChunk(file: FileToChunk): Promise<ReadChunks>;
   dispose(): Promise<void>;
 }
 
-export interface WorkerRequest {
-  id: number;
-  relPath: string;
-  text: string;
-}
+/** What a worker is asked: to chunk a text, or to read a file and chunk it. */
+export type WorkerRequest = { id: number; relPath: string } & ({ text: string } | { file: FileToChunk });
 
-export type WorkerReply = { id: number; chunks: Chunk[]; parseError?: string } | { id: number; error: string };
+export type WorkerReply = { id: number; chunks: Chunk[]; parseError?: string } | { id: number; read: ReadChunks; parseError?: string } | { id: number; error: string };
 
 type ChunkOptions = Omit<ChunkerOptions, 'onParseError'>;
 
-interface Task extends WorkerRequest {
-  resolve(chunks: Chunk[]): void;
+interface Task {
+  request: WorkerRequest;
+  resolve(reply: Exclude<WorkerReply, { error: string }>): void;
   reject(err: Error): void;
 }
 
@@ -75,10 +77,22 @@ export class ChunkerPool implements FileChunker {
     return pool;
   }
 
-  chunkFile(relPath: string, text: string): Promise<Chunk[]> {
-    if (this.disposed) return Promise.reject(new Error('ChunkerPool.chunkFile called after dispose()'));
+  async chunkFile(relPath: string, text: string): Promise<Chunk[]> {
+    const reply = await this.ask('chunkFile', { id: this.nextId++, relPath, text });
+    if (!('chunks' in reply)) throw new Error('a chunk worker answered a text with a file');
+    return reply.chunks;
+  }
+
+  async readAndChunk(file: FileToChunk): Promise<ReadChunks> {
+    const reply = await this.ask('readAndChunk', { id: this.nextId++, relPath: file.relPath, file });
+    if (!('read' in reply)) throw new Error('a chunk worker answered a file with a text');
+    return reply.read;
+  }
+
+  private ask(what: string, request: WorkerRequest): Promise<Exclude<WorkerReply, { error: string }>> {
+    if (this.disposed) return Promise.reject(new Error(`ChunkerPool.${what} called after dispose()`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, relPath, text, resolve, reject });
+      this.queue.push({ request, resolve, reject });
       this.pump();
     });
   }
@@ -110,20 +124,19 @@ export class ChunkerPool implements FileChunker {
       if (slot.task || !this.queue.length) continue;
       const task = this.queue.shift()!;
       slot.task = task;
-      const request: WorkerRequest = { id: task.id, relPath: task.relPath, text: task.text };
-      slot.worker.postMessage(request);
+      slot.worker.postMessage(task.request);
     }
   }
 
   private settle(worker: Worker, reply: WorkerReply): void {
     const slot = this.slots.find((s) => s.worker === worker);
     const task = slot?.task;
-    if (!slot || !task || task.id !== reply.id) return;
+    if (!slot || !task || task.request.id !== reply.id) return;
     slot.task = undefined;
     if ('error' in reply) task.reject(new Error(reply.error));
     else {
-      if (reply.parseError) this.onParseError?.(task.relPath, reply.parseError);
-      task.resolve(reply.chunks);
+      if (reply.parseError) this.onParseError?.(task.request.relPath, reply.parseError);
+      task.resolve(reply);
     }
     this.pump();
   }
@@ -132,7 +145,7 @@ export class ChunkerPool implements FileChunker {
   private replace(worker: Worker, err: Error): void {
     const slot = this.slots.find((s) => s.worker === worker);
     if (!slot || this.disposed) return;
-    slot.task?.reject(new Error(`parser crashed on ${slot.task.relPath}: ${err.message}`));
+    slot.task?.reject(new Error(`parser crashed on ${slot.task.request.relPath}: ${err.message}`));
     slot.task = undefined;
     void worker.terminate();
     slot.worker = this.spawn();
@@ -140,11 +153,25 @@ export class ChunkerPool implements FileChunker {
   }
 }
 
-/** The same interface over an in-process Chunker, for small jobs where starting workers costs more than it saves. */
-export async function inProcessChunker(options: Partial<ChunkerOptions> = {}): Promise<FileChunker> {
-  const chunker = await Chunker.create(options);
+/**
+ * The same interface over an in-process Chunker, for small jobs where starting workers costs more
+ * than it saves. The Chunker (tree-sitter and its grammars) is made when the first text is to be
+ * chunked: a refresh of files whose content did not change needs none.
+ */
+export function inProcessChunker(options: Partial<ChunkerOptions> = {}): FileChunker {
+  let made: Promise<Chunker> | undefined;
+  let disposed = false;
+  const chunkFile = async (relPath: string, text: string): Promise<Chunk[]> => {
+    if (disposed) throw new Error('the in-process chunker was disposed');
+    made ??= Chunker.create(options);
+    return (await made).chunkFile(relPath, text);
+  };
   return {
-    chunkFile: (relPath, text) => chunker.chunkFile(relPath, text),
-    dispose: async () => chunker.dispose(),
+    chunkFile,
+    readAndChunk: (file) => readAndChunk(file, chunkFile),
+    dispose: async () => {
+      disposed = true;
+      if (made !== undefined) (await made).dispose();
+    },
   };
 }

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Chunker, type ChunkerOptions } from './chunker';
 import { errorMessage } from './runtime';
+import { readAndChunk } from './read-and-chunk';
 import type { WorkerReply, WorkerRequest } from './pool';
 
 const port = parentPort;
@@ -22,8 +23,13 @@ port.on('message', async (request: WorkerRequest) => {
   try {
     const chunker = await ready;
     parseError = undefined;
-    const chunks = await chunker.chunkFile(request.relPath, request.text);
-    reply = { id: request.id, chunks, parseError };
+    if ('file' in request) {
+      const read = await readAndChunk(request.file, (relPath, text) => chunker.chunkFile(relPath, text));
+      reply = { id: request.id, read, parseError };
+    } else {
+      const chunks = await chunker.chunkFile(request.relPath, request.text);
+      reply = { id: request.id, chunks, parseError };
+    }
   } catch (err) {
     reply = { id: request.id, error: errorMessage(err) };
   }
