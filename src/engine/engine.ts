@@ -696,7 +696,7 @@ export class Engine {
     const last = this.lastFile;
     if (last && record && last.path === path && last.size === record.size && last.mtimeMs === record.mtimeMs) return last.bytes;
     // only a regular file is opened: a named pipe put in its place would block forever
-    const read = await readRegularFile(join(this.root, path), true);
+    const read = readRegularFile(join(this.root, path), true);
     if (!('bytes' in read)) throw new Error(`${path} cannot be read`);
     const { bytes } = read;
     this.lastFile = record ? { path, size: record.size, mtimeMs: record.mtimeMs, bytes } : undefined;

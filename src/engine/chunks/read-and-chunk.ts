@@ -27,7 +27,7 @@ export type ReadChunks = { skip: SkipReason; detail?: string } | { hash: string;
  * be chunked at all); a file that cannot be read, or is not indexable text, is a skip.
  */
 export async function readAndChunk(file: FileToChunk, chunk: (relPath: string, text: string) => Promise<Chunk[]>): Promise<ReadChunks> {
-  const read = await readSourceFile(file.absPath, basename(file.relPath));
+  const read = readSourceFile(file.absPath, basename(file.relPath));
   if ('skip' in read) return read.detail === undefined ? { skip: read.skip } : { skip: read.skip, detail: read.detail };
   const hash = contentHash(read.text);
   if (hash === file.knownHash) return { hash, unchanged: true };

@@ -187,7 +187,7 @@ async function readPatterns(
   followLinks: boolean,
   problems: IgnoreFileProblem[],
 ): Promise<string | undefined> {
-  const read = await readRegularFile(absPath, followLinks);
+  const read = readRegularFile(absPath, followLinks);
   if ('bytes' in read) return read.bytes.toString('utf8');
   if ('error' in read) problems.push({ path: relPath, detail: read.error, special: false });
   else if ('notRegular' in read && read.notRegular === 'symbolic link') {

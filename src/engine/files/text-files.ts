@@ -52,8 +52,8 @@ export const CONTENT_RULES_VERSION = 3;
  * a FIFO or device put in its place since the scan is skipped as 'special', never read.
  * Order matters: binary (NUL bytes) before encoding, encoding before the text heuristics.
  */
-export async function readSourceFile(absPath: string, fileName: string): Promise<ReadResult> {
-  const read = await readRegularFile(absPath, true);
+export function readSourceFile(absPath: string, fileName: string): ReadResult {
+  const read = readRegularFile(absPath, true);
   if ('notRegular' in read) return { skip: 'special', detail: read.notRegular };
   if ('missing' in read) return { skip: 'unreadable', detail: 'ENOENT' };
   if ('error' in read) return { skip: 'unreadable', detail: read.error };
