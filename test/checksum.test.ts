@@ -21,6 +21,8 @@ import { buildFixtureModel, TempDirs } from './helpers/workspace';
 import { Engine } from '../src/engine/engine';
 
 const crc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+/** The tests of the CRC-32 path, on a runtime that has one (Node 20.15 and later 20.x, 22.2 and later); the SHA-256 path is tested on any. */
+const NEEDS_CRC32 = crc32 === undefined ? { skip: 'this runtime has no zlib.crc32' } : {};
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 const dirs: string[] = [];
@@ -32,10 +34,12 @@ const tempDir = (): string => {
 after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe('checksums', () => {
-  test('this runtime computes CRC-32s (Node ≥ 20.15), so the tests below take that path', () => {
-    // the project's CI and development machines run Node 20.20; the SHA-256 path is taken below by
-    // passing crc32Works = false, as a runtime without zlib.crc32 would
-    assert.equal(typeof crc32, 'function');
+  test('the CRC-32 is used exactly where this runtime has zlib.crc32', () => {
+    // the project's CI and development machines run Node 20.20, which has it; the SHA-256 path is
+    // taken below by passing crc32Works = false, as a runtime without zlib.crc32 would
+    assert.equal(kindToCheck(undefined), crc32 ? 'crc32' : 'sha256');
+    assert.equal(kindToCheck({ crc32: 1 }), crc32 ? 'crc32' : 'sha256');
+    assert.deepEqual(Object.keys(new Checksummer('write').update(Buffer.from('x')).written()), crc32 ? ['sha256', 'crc32'] : ['sha256']);
   });
 
   test('which kind a reader checks', () => {
@@ -47,7 +51,7 @@ describe('checksums', () => {
     assert.throws(() => new Checksummer('crc32', false), /no zlib.crc32/);
   });
 
-  test('a writer records both, the same however the bytes are split into blocks', () => {
+  test('a writer records both, the same however the bytes are split into blocks', NEEDS_CRC32, () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat({ max: 3000 }), { maxLength: 6 }), (bytes, cuts) => {
         const summer = new Checksummer('write');
@@ -69,7 +73,7 @@ describe('checksums', () => {
     );
   });
 
-  test('a reader finds one flipped bit on either path', () => {
+  test('a reader finds one flipped bit on either path', NEEDS_CRC32, () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.nat(), fc.nat({ max: 7 }), (bytes, at, bit) => {
         const written = new Checksummer('write').update(bytes).written();
@@ -102,14 +106,14 @@ describe('the store checks the CRC-32 it recorded, else the SHA-256', () => {
     saveManifest(dir, { ...body, checksum: manifestChecksum(body) });
   };
 
-  test('a commit records the CRC-32 beside the SHA-256', async () => {
+  test('a commit records the CRC-32 beside the SHA-256', NEEDS_CRC32, async () => {
     const data = Buffer.from('some index bytes');
     const { dir, manifest } = await committed(data);
     assert.deepEqual(manifest.files['a.bin'], { file: 'a.g1.bin', sha256: sha256(data), crc32: crc32!(data), bytes: data.length });
     assert.deepEqual(openGeneration(dir, 1)!.read('a.bin'), data);
   });
 
-  test('the CRC-32 is what is checked: a wrong one is a mismatch although the SHA-256 is right', async () => {
+  test('the CRC-32 is what is checked: a wrong one is a mismatch although the SHA-256 is right', NEEDS_CRC32, async () => {
     const data = Buffer.from('some index bytes');
     const { dir, manifest } = await committed(data);
     withEntry(dir, manifest, (entry) => (entry.crc32 = ((entry.crc32 as number) ^ 1) >>> 0));
@@ -126,7 +130,7 @@ describe('the store checks the CRC-32 it recorded, else the SHA-256', () => {
     assert.throws(() => openGeneration(dir, 1)!.read('a.bin'), /checksum mismatch/);
   });
 
-  test('damage is found through the CRC-32', async () => {
+  test('damage is found through the CRC-32', NEEDS_CRC32, async () => {
     const data = Buffer.from('some index bytes');
     const { dir } = await committed(data);
     fs.writeFileSync(path.join(dir, 'a.g1.bin'), Buffer.from('some index bytez'));
@@ -135,12 +139,12 @@ describe('the store checks the CRC-32 it recorded, else the SHA-256', () => {
 
   test('a manifest whose CRC-32 is not one is not a manifest', async () => {
     const { dir, manifest } = await committed(Buffer.from('x'));
-    withEntry(dir, manifest, (entry) => (entry.crc32 = -3));
+    withEntry(dir, manifest, (entry) => (entry.crc32 = -3)); // also where this runtime records none
     assert.throws(() => openGeneration(dir, 1), /invalid entry for a\.bin/);
   });
 });
 
-describe('the graph file', () => {
+describe('the graph file', NEEDS_CRC32, () => {
   const dimension = 16;
   const written = (): { vectors: Buffer; graph: string; crc32: number | undefined } => {
     const dir = tempDir();
@@ -188,7 +192,7 @@ describe('an index the engine wrote', () => {
   const temp = new TempDirs();
   after(() => temp.cleanup());
 
-  test('lists every file with its CRC-32, and checks the graph against the manifest\'s', async () => {
+  test('lists every file with its CRC-32, and checks the graph against the manifest\'s', NEEDS_CRC32, async () => {
     const model = (await buildFixtureModel(await temp.make('checksum-model'))).dir;
     const root = await temp.make('checksum-ws');
     fs.writeFileSync(path.join(root, 'config.py'), 'def parse_config(text):\n    """Parse the configuration."""\n    return dict(line.split("=") for line in text.splitlines())\n');

@@ -18,6 +18,8 @@ import { compute, kindToCheck } from '../src/engine/index/checksum';
 import { INDEX_FILES_READ_WHOLE, indexFilesToReadAhead, indexStamp, IndexStorage } from '../src/engine/index/workspace-store';
 import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
+import { manifestChecksum, type Manifest } from '../src/engine/index/store';
+import { ChangeLogWriter } from '../src/engine/index/change-log';
 
 function makeTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'codescout-one-shot-'));
@@ -66,15 +68,17 @@ const zlibHasCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
 
 test('the index files are read ahead whole, with their checksums, as the manifest names them', async (t) => {
   const { root, indexDir } = await indexed(t);
-  const paths = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
-  const manifest = JSON.parse(readFileSync(join(indexDir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string; sha256: string }> };
-  assert.deepEqual(paths.map((p) => basename(p)).sort(), ['catalog.bin', 'lexical.bin'].map((n) => manifest.files[n]!.file).sort(), 'a lexical-only index: no vectors');
-  const ahead = new OneShotAhead({ reads: paths, root, scan: {} });
-  for (const path of paths) {
+  const files = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+  const manifestPath = join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+  assert.deepEqual(files.map((f) => basename(f.path)).sort(), ['catalog.bin', 'lexical.bin'].map((n) => manifest.files[n]!.file).sort(), 'a lexical-only index: no vectors');
+  // the CRC-32 where this runtime computes one (the manifest records it then), else the SHA-256
+  assert.deepEqual(files.map((f) => f.checksum), files.map(() => (zlibHasCrc32 ? 'crc32' : 'sha256')));
+  const ahead = new OneShotAhead({ reads: files, root, scan: {} });
+  for (const { path } of files) {
     const early = await ahead.reads.take(path);
     assert.ok(early);
     assert.deepEqual(early.bytes, readFileSync(path));
-    // the CRC-32 where this runtime computes one (the manifest records it then), else the SHA-256
     const expected = zlibHasCrc32
       ? { kind: 'crc32', crc32: (zlib as unknown as { crc32(b: Uint8Array): number }).crc32(readFileSync(path)) }
       : { kind: 'sha256', sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
@@ -83,10 +87,23 @@ test('the index files are read ahead whole, with their checksums, as the manifes
   }
   await ahead.scan();
   assert.deepEqual(indexFilesToReadAhead(join(indexDir, 'no-such-folder'), INDEX_FILES_READ_WHOLE), []);
+
+  // a manifest without CRC-32s (an earlier version's): the worker computes the SHA-256 its reader checks
+  const { checksum: _, ...body } = manifest;
+  for (const entry of Object.values(body.files)) delete entry.crc32;
+  const rewritten = { ...body, checksum: manifestChecksum(body) };
+  writeFileSync(manifestPath, JSON.stringify(rewritten));
+  ChangeLogWriter.start(indexDir, rewritten.generation, rewritten.checksum); // the generation's (empty) log, for the manifest as it is now
+  const old = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+  assert.deepEqual(old.map((f) => f.checksum), ['sha256', 'sha256']);
+  const oldAhead = new OneShotAhead({ reads: old, root, scan: undefined });
+  const early = await oldAhead.reads.take(old[0]!.path);
+  assert.deepEqual(early?.checksum, { kind: 'sha256', sha256: createHash('sha256').update(readFileSync(old[0]!.path)).digest('hex') });
+  await oldAhead.scan();
 });
 
 test('a reading is taken once, whether it arrives before or after it is asked for, and what arrived stays when the reader stops', async () => {
-  const early = (text: string) => ({ bytes: Buffer.from(text), sha256: createHash('sha256').update(text).digest('hex') });
+  const early = (text: string) => ({ bytes: Buffer.from(text), checksum: compute(Buffer.from(text), 'sha256') });
   const ahead = new ReadAhead(['/i/a', '/i/b', '/i/c', '/i/d']);
   ahead.deliver('/i/a', early('a'));
   const b = ahead.take('/i/b'); // asked for before it arrives
@@ -114,9 +131,9 @@ test('asked for no scan, the worker makes none (it would scan with defaults othe
   const writer = await Engine.open(root, { indexDir, model: null });
   try {
     await writer.refresh(); // takes the lock
-    const paths = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
-    const ahead = new OneShotAhead({ reads: paths, root, scan: undefined });
-    assert.ok(await ahead.reads.take(paths[0]!), 'the worker ran: it read ahead');
+    const files = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+    const ahead = new OneShotAhead({ reads: files, root, scan: undefined });
+    assert.ok(await ahead.reads.take(files[0]!.path), 'the worker ran: it read ahead');
     assert.equal(await ahead.scan(), undefined, 'no scan asked, none made');
     const oneShot = await Engine.open(root, { indexDir, model: null, oneShot: true });
     assert.ok(oneShot.readOnly);
@@ -167,7 +184,7 @@ test('a named pipe in a file\'s place is not read ahead, and nothing waits on it
   execFileSync('mkfifo', [fifo]);
   assert.equal(readAndHash(fifo), undefined);
   assert.equal(readAndHash(join(dir, 'missing.bin')), undefined);
-  const ahead = new OneShotAhead({ reads: [fifo, join(dir, 'missing.bin')], root: dir, scan: {} });
+  const ahead = new OneShotAhead({ reads: [fifo, join(dir, 'missing.bin')].map((path) => ({ path, checksum: 'sha256' as const })), root: dir, scan: {} });
   assert.equal(await ahead.reads.take(fifo), undefined);
   assert.equal(await ahead.reads.take(join(dir, 'missing.bin')), undefined);
   assert.ok(await ahead.scan());

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChunkerPool, inProcessChunker } from '../src/engine/chunks/pool';
+import { ChunkerPool, ChunkerStartError, inProcessChunker } from '../src/engine/chunks/pool';
 
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'chunks');
 
@@ -71,6 +71,28 @@ test('a file read where it is chunked (a worker, or in-process) gives the chunks
   } finally {
     await local.dispose();
     await pool.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the in-process chunker starts its parser only for a text to chunk; one that cannot start fails every chunking, as the run\'s failure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-read-chunk-'));
+  // a parser that cannot start: one given a setting it refuses (a missing runtime would do too, in a
+  // process that has not loaded tree-sitter yet; this one has)
+  const broken = inProcessChunker({ maxNestingDepth: 0 });
+  try {
+    const name = readdirSync(FIXTURES)[0]!;
+    const absPath = join(FIXTURES, name);
+    const hash = createHash('sha256').update(readFileSync(absPath, 'utf8')).digest('hex');
+    // the content the index has, and a file that is skipped, need no parser: these work although it cannot start
+    assert.deepEqual(await broken.readAndChunk({ absPath, relPath: name, knownHash: hash }), { hash, unchanged: true });
+    writeFileSync(join(dir, 'data.py'), Buffer.from([0x00, 0x01]));
+    assert.deepEqual(await broken.readAndChunk({ absPath: join(dir, 'data.py'), relPath: 'data.py' }), { skip: 'binary' });
+    // a text to chunk needs it: every one rejects with the start's failure (the indexer fails the run on it, recording nothing)
+    await assert.rejects(broken.readAndChunk({ absPath, relPath: name }), (error) => error instanceof ChunkerStartError && /could not start: maxNestingDepth/.test(error.message));
+    await assert.rejects(broken.chunkFile('a.py', 'def f():\n    return 1\n'), ChunkerStartError);
+  } finally {
+    await broken.dispose(); // nothing to free, and no error: the failure was reported when it happened
     rmSync(dir, { recursive: true, force: true });
   }
 });

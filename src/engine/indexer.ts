@@ -12,7 +12,7 @@
  *   stops the run before anything changes (a file it did not reach is not deleted), and files
  *   in a folder the scan could not read keep their entries.
  */
-import { ChunkerPool, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
+import { ChunkerPool, ChunkerStartError, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
 import { CONTENT_RULES_VERSION } from './files/text-files';
@@ -194,7 +194,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       files.map((file) => {
         const known = catalog.files.get(file.path);
         const knownHash = known !== undefined && !known.skip ? known.hash : undefined;
-        return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => ({ parseError: err.message }));
+        return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => {
+          if (err instanceof ChunkerStartError) throw err; // no file can be parsed: the run fails, recording nothing
+          return { parseError: err.message };
+        });
       }),
     );
     const parsed: Parsed[] = [];

@@ -11,8 +11,8 @@ import type { AheadReply, AheadWork } from './one-shot';
 const work = workerData as AheadWork;
 const post = (reply: AheadReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);
 
-for (const path of work.reads) {
-  const early = readAndHash(path);
+for (const { path, checksum } of work.reads) {
+  const early = readAndHash(path, checksum);
   if (!early) {
     post({ read: path });
     continue;

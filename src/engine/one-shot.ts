@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ScanOptions, ScanResult } from './files/scan';
 import type { Computed } from './index/checksum';
-import { ReadAhead, type ReadEarly } from './index/read-ahead';
+import { ReadAhead, type FileToReadAhead, type ReadEarly } from './index/read-ahead';
 
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
 export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum?: Computed } } | { scan?: ScanResult };
 
 /** What the worker is given. */
 export interface AheadWork {
-  /** index files to read and checksum, as paths (index/read-ahead.ts `filesToReadAhead`) */
-  reads: string[];
+  /** index files to read and checksum (workspace-store.ts `indexFilesToReadAhead`) */
+  reads: FileToReadAhead[];
   root: string;
   /** how to scan the folder after the reads; undefined: no scan (another process holds the index, so this one will not refresh it) */
   scan: Omit<ScanOptions, 'signal'> | undefined;
@@ -37,7 +37,7 @@ export class OneShotAhead {
   private readonly scanned: Promise<ScanResult | undefined>;
 
   constructor(work: AheadWork, log: (message: string) => void = () => {}) {
-    this.reads = new ReadAhead(work.reads);
+    this.reads = new ReadAhead(work.reads.map((file) => file.path));
     let settle!: (scan: ScanResult | undefined) => void;
     this.scanned = new Promise((resolve) => (settle = resolve));
     const stopped = () => {

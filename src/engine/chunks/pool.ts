@@ -154,16 +154,31 @@ export class ChunkerPool implements FileChunker {
 }
 
 /**
+ * The in-process chunker could not start (tree-sitter's runtime or a grammar would not load): no
+ * file can be chunked, which is the run's failure, not a parse error of the file that asked.
+ */
+export class ChunkerStartError extends Error {
+  override readonly name = 'ChunkerStartError';
+
+  constructor(cause: unknown) {
+    super(`the parser could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
  * The same interface over an in-process Chunker, for small jobs where starting workers costs more
  * than it saves. The Chunker (tree-sitter and its grammars) is made when the first text is to be
- * chunked: a refresh of files whose content did not change needs none.
+ * chunked: a refresh of files whose content did not change needs none. When it cannot be made,
+ * every chunking rejects with {@link ChunkerStartError}.
  */
 export function inProcessChunker(options: Partial<ChunkerOptions> = {}): FileChunker {
   let made: Promise<Chunker> | undefined;
   let disposed = false;
   const chunkFile = async (relPath: string, text: string): Promise<Chunk[]> => {
     if (disposed) throw new Error('the in-process chunker was disposed');
-    made ??= Chunker.create(options);
+    made ??= Chunker.create(options).catch((error: unknown) => {
+      throw new ChunkerStartError(error);
+    });
     return (await made).chunkFile(relPath, text);
   };
   return {
@@ -171,7 +186,8 @@ export function inProcessChunker(options: Partial<ChunkerOptions> = {}): FileChu
     readAndChunk: (file) => readAndChunk(file, chunkFile),
     dispose: async () => {
       disposed = true;
-      if (made !== undefined) (await made).dispose();
+      // one that never started has nothing to free (its failure was the run's, reported then)
+      await made?.then((chunker) => chunker.dispose(), () => undefined);
     },
   };
 }

@@ -1,5 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { compute, kindToCheck, type Computed } from './checksum';
+import { compute, kindToCheck, type ChecksumKind, type Computed } from './checksum';
+
+/** A file to read ahead, and the kind of checksum its manifest entry is checked by (see checksum.ts `kindToCheck`). */
+export interface FileToReadAhead {
+  path: string;
+  checksum: ChecksumKind;
+}
 
 /** What a file read ahead gave: its bytes and, where it was computed, their checksum (the CRC-32 where the runtime has one, see checksum.ts). */
 export interface ReadEarly {
@@ -67,18 +73,18 @@ export class ReadAhead {
 }
 
 /**
- * Reads a regular file whole, with its checksum of the kind a reader checks where the manifest
- * records both (see checksum.ts `kindToCheck`); undefined for anything else (a named pipe, which
+ * Reads a regular file whole, with its checksum of `kind` (by default the kind a reader checks
+ * where the manifest records both, see checksum.ts `kindToCheck`); undefined for anything else (a named pipe, which
  * is opened without blocking and never read) or on any error, which the main thread's own reading
  * meets again and reports.
  */
-export function readAndHash(filePath: string): ReadEarly | undefined {
+export function readAndHash(filePath: string, kind: ChecksumKind = kindToCheck(undefined)): ReadEarly | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     if (!fstatSync(fd).isFile()) return undefined;
     const bytes = readFileSync(fd);
-    return { bytes, checksum: compute(bytes, kindToCheck(undefined)) };
+    return { bytes, checksum: compute(bytes, kind) };
   } catch {
     return undefined;
   } finally {

@@ -43,7 +43,8 @@ import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type Vecto
 import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
 import { runStepsSliced, TimeSlices } from '../time-slice';
-import type { ReadAhead } from './read-ahead';
+import type { FileToReadAhead, ReadAhead } from './read-ahead';
+import { kindToCheck } from './checksum';
 
 /** 2: the manifest carries a checksum of itself. */
 const FORMAT_VERSION = 2;
@@ -61,13 +62,14 @@ export const INDEX_FILES_READ_WITHOUT_MODEL: readonly string[] = ['catalog.bin',
 
 /**
  * The paths of the data files that the committed generation in `dir` has under these logical
- * names, for reading ahead (index/read-ahead.ts); none when there is no index, or it cannot be read
- * (loading it then says why).
+ * names, each with the kind of checksum its manifest entry will be checked by, for reading ahead
+ * (index/read-ahead.ts); none when there is no index, or it cannot be read (loading it then says why).
  */
-export function indexFilesToReadAhead(dir: string, names: readonly string[]): string[] {
+export function indexFilesToReadAhead(dir: string, names: readonly string[]): FileToReadAhead[] {
   try {
     const generation = openGeneration<IndexMeta>(dir, FORMAT_VERSION, isIndexMeta, DATA_FILES);
-    return generation ? names.filter((name) => generation.has(name)).map((name) => generation.pathOf(name)) : [];
+    if (!generation) return [];
+    return names.filter((name) => generation.has(name)).map((name) => ({ path: generation.pathOf(name), checksum: kindToCheck(generation.manifest.files[name]) }));
   } catch {
     return [];
   }
@@ -547,7 +549,8 @@ export class IndexStorage {
     const sameModel = meta.modelId === (this.embedder?.id ?? null);
     let vectors: VectorIndex | undefined;
     if (this.embedder && sameModel) {
-      // the vector file is verified against the manifest, and the graph file against the vector file
+      // the vector file is verified against the manifest; the graph file against the manifest's
+      // CRC-32 where it records one and the runtime computes them, else the vector file's SHA-256
       const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
       const graphCrc32 = graphFile === undefined ? undefined : generation.crc32Of('graph.hnsw');
       vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile, graphCrc32);
