@@ -5,6 +5,7 @@
 import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ENGINE_EXEC_ARGV } from '../src/server/launch';
 import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -66,7 +67,8 @@ class EngineProcess {
   }
 
   static start(args: readonly string[] = []): EngineProcess {
-    return new EngineProcess(spawn(process.execPath, [SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    // with the V8 flags the editor starts it with (server/launch.ts)
+    return new EngineProcess(spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }));
   }
 
   /** The first status notification from now on that satisfies `test`. */
@@ -455,7 +457,7 @@ test('lru cache: keeps the most recently used entries, including null answers', 
  * client would: any params, any method, bodies that are not JSON-RPC or not JSON at all.
  */
 class RawEngine {
-  readonly child = spawn(process.execPath, [SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  readonly child = spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
   readonly notifications: { method: string; params: unknown }[] = [];
   private readonly answers = new Map<number, (m: { result?: unknown; error?: { code: number; message: string } }) => void>();
   private nextId = 1;

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
+import { ENGINE_EXEC_ARGV } from '../server/launch';
 import {
   createMessageConnection,
   StreamMessageReader,
@@ -134,7 +135,7 @@ export class EngineClient implements vscode.Disposable {
     this.setState('starting');
     const child = fork(this.serverModule, args, {
       silent: true, // stdio are pipes: stdin/stdout carry the protocol, stderr goes to the output channel
-      execArgv: [],
+      execArgv: [...ENGINE_EXEC_ARGV],
       // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });

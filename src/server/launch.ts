@@ -1,0 +1,14 @@
+/**
+ * How the editor starts the engine process (server/main.ts): what the extension's client
+ * (extension/engine-client.ts) passes to Node besides the script, kept here, apart from
+ * `vscode`, so that the tests start the process as the editor does.
+ */
+
+/**
+ * V8 flags of the engine process: its young generation capped at 2 MB a semispace (V8 grows it to
+ * 16 MB, and keeps the pages). An engine that had opened a 100k-function index and answered 60
+ * queries held 364–366 MB instead of 388–408 MB (4 runs each, BENCHMARKS.md), its queries 0.5 ms
+ * slower at the median. VS Code starts its own Node helpers with V8 flags the same way
+ * (tsserver's --max-old-space-size).
+ */
+export const ENGINE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2'];
