@@ -7,7 +7,7 @@
 /**
  * V8 flags of the engine process: its young generation capped at 2 MB a semispace (V8 grows it to
  * 16 MB, and keeps the pages). An engine that had opened a 100k-function index and answered 60
- * queries held 364–366 MB instead of 388–408 MB (4 runs each, BENCHMARKS.md), its queries 0.5 ms
+ * queries held 364–366 MB instead of 388–408 MB (4 runs each, BENCHMARKS.md), its queries 0.5–1 ms
  * slower at the median. VS Code starts its own Node helpers with V8 flags the same way
  * (tsserver's --max-old-space-size).
  */
