@@ -96,3 +96,20 @@ test('the in-process chunker starts its parser only for a text to chunk; one tha
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a pool whose parser cannot start says so for each text (ChunkerStartError), its workers stay up, and what needs no parser still works', async () => {
+  const pool = ChunkerPool.create(2, { maxNestingDepth: 0 }); // a setting the parser refuses
+  try {
+    const name = readdirSync(FIXTURES)[0]!;
+    const absPath = join(FIXTURES, name);
+    const hash = createHash('sha256').update(readFileSync(absPath, 'utf8')).digest('hex');
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(pool.readAndChunk({ absPath, relPath: name }), (error) => error instanceof ChunkerStartError && /could not start: maxNestingDepth/.test(error.message));
+      await assert.rejects(pool.chunkFile('a.py', 'def f():\n    return 1\n'), ChunkerStartError);
+    }
+    // a file whose content the index has needs no parser: read and hashed on the worker as usual
+    assert.deepEqual(await pool.readAndChunk({ absPath, relPath: name, knownHash: hash }), { hash, unchanged: true });
+  } finally {
+    await pool.dispose();
+  }
+});

@@ -7,8 +7,9 @@
 /**
  * V8 flags of the engine process: its young generation capped at 2 MB a semispace (V8 grows it to
  * 16 MB, and keeps the pages). An engine that had opened a 100k-function index and answered 60
- * queries held 364–366 MB instead of 388–408 MB (4 runs each, BENCHMARKS.md), its queries 0.5–1 ms
- * slower at the median. VS Code starts its own Node helpers with V8 flags the same way
+ * queries held 364–366 MB instead of 388–408 MB (4 runs each, BENCHMARKS.md); its queries were
+ * slower, 4.3–6.0 ms against 3.9–4.3 ms at the median and 15.5–24.9 against 10.9–16.6 ms at the
+ * 95th percentile. VS Code starts its own Node helpers with V8 flags the same way
  * (tsserver's --max-old-space-size).
  */
 export const ENGINE_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2'];

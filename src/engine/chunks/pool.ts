@@ -24,7 +24,11 @@ export interface FileChunker {
 /** What a worker is asked: to chunk a text, or to read a file and chunk it. */
 export type WorkerRequest = { id: number; relPath: string } & ({ text: string } | { file: FileToChunk });
 
-export type WorkerReply = { id: number; chunks: Chunk[]; parseError?: string } | { id: number; read: ReadChunks; parseError?: string } | { id: number; error: string };
+export type WorkerReply =
+  | { id: number; chunks: Chunk[]; parseError?: string }
+  | { id: number; read: ReadChunks; parseError?: string }
+  /** `startFailed`: the worker's parser could not start, so no file can be chunked */
+  | { id: number; error: string; startFailed?: true };
 
 type ChunkOptions = Omit<ChunkerOptions, 'onParseError'>;
 
@@ -133,7 +137,7 @@ export class ChunkerPool implements FileChunker {
     const task = slot?.task;
     if (!slot || !task || task.request.id !== reply.id) return;
     slot.task = undefined;
-    if ('error' in reply) task.reject(new Error(reply.error));
+    if ('error' in reply) task.reject(reply.startFailed ? new ChunkerStartError(reply.error) : new Error(reply.error));
     else {
       if (reply.parseError) this.onParseError?.(task.request.relPath, reply.parseError);
       task.resolve(reply);
@@ -154,8 +158,9 @@ export class ChunkerPool implements FileChunker {
 }
 
 /**
- * The in-process chunker could not start (tree-sitter's runtime or a grammar would not load): no
- * file can be chunked, which is the run's failure, not a parse error of the file that asked.
+ * The parser could not start (tree-sitter's runtime would not load, a setting it refuses), in
+ * process or on a worker: no file can be chunked, which is the run's failure, not a parse error
+ * of the file that asked.
  */
 export class ChunkerStartError extends Error {
   override readonly name = 'ChunkerStartError';

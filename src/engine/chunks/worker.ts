@@ -17,21 +17,35 @@ const ready = Chunker.create({
   ...(workerData as Omit<ChunkerOptions, 'onParseError'>),
   onParseError: (_relPath, reason) => (parseError = reason),
 });
+// a parser that cannot start fails each text it is given (below), not the thread: a thread that
+// died of it would be replaced by one that dies the same way
+ready.catch(() => undefined);
+
+/** The parser could not start: the pool tells it from a file's own failure (pool.ts ChunkerStartError). */
+class StartFailure extends Error {}
+
+/** The parser, once started; needed only for a text to chunk (a file read here may be a skip, or unchanged). */
+async function parser(): Promise<Chunker> {
+  try {
+    return await ready;
+  } catch (err) {
+    throw new StartFailure(errorMessage(err));
+  }
+}
 
 port.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    const chunker = await ready;
     parseError = undefined;
     if ('file' in request) {
-      const read = await readAndChunk(request.file, (relPath, text) => chunker.chunkFile(relPath, text));
+      const read = await readAndChunk(request.file, async (relPath, text) => (await parser()).chunkFile(relPath, text));
       reply = { id: request.id, read, parseError };
     } else {
-      const chunks = await chunker.chunkFile(request.relPath, request.text);
+      const chunks = await (await parser()).chunkFile(request.relPath, request.text);
       reply = { id: request.id, chunks, parseError };
     }
   } catch (err) {
-    reply = { id: request.id, error: errorMessage(err) };
+    reply = { id: request.id, error: errorMessage(err), ...(err instanceof StartFailure ? { startFailed: true as const } : {}) };
   }
   port.postMessage(reply);
 });
