@@ -13,19 +13,21 @@ if (!port) throw new Error('chunk worker must run in a worker thread');
 
 /** The pool sends a worker one file at a time, so the last parse error belongs to the current file. */
 let parseError: string | undefined;
-const ready = Chunker.create({
-  ...(workerData as Omit<ChunkerOptions, 'onParseError'>),
-  onParseError: (_relPath, reason) => (parseError = reason),
-});
-// a parser that cannot start fails each text it is given (below), not the thread: a thread that
-// died of it would be replaced by one that dies the same way
-ready.catch(() => undefined);
+/** The parser, started by the first text to chunk: a run whose files were only touched needs none. */
+let ready: Promise<Chunker> | undefined;
 
 /** The parser could not start: the pool tells it from a file's own failure (pool.ts ChunkerStartError). */
 class StartFailure extends Error {}
 
-/** The parser, once started; needed only for a text to chunk (a file read here may be a skip, or unchanged). */
+/**
+ * The parser, started on first use. One that cannot start fails each text it is given, not the
+ * thread: a thread that died of it would be replaced by one that dies the same way.
+ */
 async function parser(): Promise<Chunker> {
+  ready ??= Chunker.create({
+    ...(workerData as Omit<ChunkerOptions, 'onParseError'>),
+    onParseError: (_relPath, reason) => (parseError = reason),
+  });
   try {
     return await ready;
   } catch (err) {
