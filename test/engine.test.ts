@@ -891,3 +891,41 @@ function findFile(dir: string, name: string): string {
   assert.equal(found.length, 1, `${name} under ${dir}: ${found.join(', ')}`);
   return path.join(dir, found[0]);
 }
+
+test('the name index built ahead (prepareNames, as the editor\'s engine does when idle) answers as the one a search builds', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  await (await indexed(repo, indexDir, { model: null })).engine.close();
+  const names = (engine: Engine) => (engine as unknown as { names?: { index: { lookup(name: string, limit: number): readonly number[] } } }).names;
+  /** What the engine's name index gives for some compact names (search/name-index.ts), as the ids it lists. */
+  const lookups = (engine: Engine) => ['parseconfig', 'retryrequest', 'loadfile', 'configerror', 'retrywithbackoff', 'parseconfigagain'].map((name) => names(engine)!.index.lookup(name, 50));
+  const queries = ['parse_config', 'retryRequest', 'RetryRequest', 'load file', 'retry_with_backoff in rust', 'parse_config'];
+  // reopened, so that the catalog is read from its file: the first name query then looks up its names alone;
+  // each engine on its own copy of the index, so that each writes its own (two on one folder: one only reads)
+  const copy = `${indexDir}-copy`;
+  await cp(indexDir, copy, { recursive: true });
+  const plain = await Engine.open(repo, { indexDir, model: null });
+  const prepared = await Engine.open(repo, { indexDir: copy, model: null });
+  try {
+    assert.equal(names(prepared), undefined);
+    prepared.prepareNames();
+    const built = names(prepared);
+    assert.ok(built, 'built ahead');
+    prepared.prepareNames();
+    assert.equal(names(prepared), built, 'built once for a catalog');
+    for (const query of queries) assert.deepEqual(await prepared.search(query, { top: 5 }), await plain.search(query, { top: 5 }), query);
+    // the plain engine's second name query built its index: the same as the one built ahead
+    assert.deepEqual(lookups(prepared), lookups(plain));
+    assert.ok(lookups(prepared).slice(0, 2).every((ids) => ids.length > 0), 'the fixture defines parse_config and retryRequest');
+    // a change after it was built reaches it as it reaches the one a search builds
+    await writeFile(path.join(repo, 'src', 'added.py'), 'def parse_config_again(text):\n    return text\n');
+    assert.equal((await prepared.refresh()).filesParsed, 1);
+    assert.equal((await plain.refresh()).filesParsed, 1);
+    assert.deepEqual(await prepared.search('parse_config_again', { top: 3 }), await plain.search('parse_config_again', { top: 3 }));
+    assert.equal((await prepared.search('parse_config_again', { top: 1 }))[0]?.name, 'parse_config_again');
+    assert.deepEqual(lookups(prepared), lookups(plain));
+    assert.equal(lookups(prepared)[5].length, 1);
+  } finally {
+    await plain.close();
+    await prepared.close();
+  }
+});

@@ -17,9 +17,11 @@ import {
   DefinitionsNamed,
   FilesChanged,
   FolderStatusChanged,
+  Log,
   Reindex,
   Related,
   Search,
+  SetLogLevel,
   Shutdown,
   Similar,
   Status,
@@ -132,6 +134,11 @@ test('indexes on open, reports progress, then answers search, similar and relate
   const { root, indexLocation } = await fixture('open');
   const engine = EngineProcess.start();
   try {
+    const lines: string[] = [];
+    engine.connection.onNotification(Log, (line) => {
+      lines.push(line.message);
+    });
+    await engine.connection.sendNotification(SetLogLevel, { level: 'trace' });
     const indexed = engine.next(ready(root));
     const initial = await engine.connection.sendRequest(Configure, {
       folders: [{ root, name: 'repo', options: options(indexLocation) }],
@@ -145,6 +152,10 @@ test('indexes on open, reports progress, then answers search, similar and relate
     assert.equal(done.mode, 'hybrid');
     assert.ok(done.contents.definitions > 10 && done.contents.chunks >= done.contents.definitions);
     assert.ok(done.contents.languages.python > 0 && done.contents.languages.go > 0);
+
+    // idle a moment after the refresh, the engine builds its name index ahead of the searches (Engine.prepareNames)
+    for (let waited = 0; !lines.some((l) => /the name index is ready/.test(l)) && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(lines.some((l) => /repo: the name index is ready \(\d+ ms\)/.test(l)), lines.join('\n'));
 
     const found = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5 });
     assert.equal(found.hits[0].name, 'parse_config');

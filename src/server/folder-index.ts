@@ -57,6 +57,8 @@ const FULL_SCAN_EVERY_MS = 60_000;
 const PROGRESS_INTERVAL_MS = 100;
 /** Related-code answers kept for hovers and the sidebar. */
 const RELATED_CACHE_ENTRIES = 1000;
+/** How long a folder stays idle after a refresh before the engine builds what searches would otherwise build (Engine.prepareNames). */
+const PREPARE_AFTER_IDLE_MS = 1000;
 
 /** See FolderStatus.version. */
 let statusVersion = 0;
@@ -110,6 +112,8 @@ export class FolderIndex {
   private running: RunningRefresh | undefined;
   private pending: RefreshReason | undefined;
   private closed = false;
+  /** see {@link prepareWhenIdle} */
+  private prepareTimer: ReturnType<typeof setTimeout> | undefined;
   private lastProgressSent = 0;
   private readonly changes = new Coalescer(() => this.requestRefresh('changes'), CHANGES_QUIET_MS, CHANGES_MAX_WAIT_MS);
   /** root-relative paths changed since the last refresh started; 'all' when the folder must be scanned */
@@ -279,12 +283,35 @@ export class FolderIndex {
   /** Stops refreshing and closes the index. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.prepareTimer);
     this.cancel();
     await this.running?.done;
     await this.opened.then(
       (engine) => engine.close(),
       () => undefined,
     );
+  }
+
+  /**
+   * Once the folder has stayed idle a moment after a refresh, has the engine build the index of
+   * definition names (Engine.prepareNames), so that the user's second search does not. A refresh
+   * meanwhile postpones it to after that refresh.
+   */
+  private prepareWhenIdle(engine: Engine): void {
+    clearTimeout(this.prepareTimer);
+    this.prepareTimer = setTimeout(() => {
+      this.prepareTimer = undefined;
+      if (this.closed || this.running) return;
+      const started = performance.now();
+      try {
+        engine.prepareNames();
+        this.events.log(`${this.name}: the name index is ready (${Math.round(performance.now() - started)} ms)`, 'trace');
+      } catch (err) {
+        // only a head start: a search builds it as before
+        this.events.log(`${this.name}: the name index could not be prepared (${(err as Error).message})`, 'debug');
+      }
+    }, PREPARE_AFTER_IDLE_MS);
+    this.prepareTimer.unref?.();
   }
 
   /** Git's bookkeeping and the index's own files (when it lives inside the folder) never change what is indexed. */
@@ -330,6 +357,7 @@ export class FolderIndex {
       this.indexed ||= !summary.cancelled;
       this.state = summary.cancelled ? 'stale' : 'ready';
       this.lastError = undefined;
+      if (!summary.cancelled) this.prepareWhenIdle(engine);
       const { filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled } = summary;
       this.lastRefresh = { reason, filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled };
       if (filesParsed || filesRemoved) this.indexChanged();
