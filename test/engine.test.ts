@@ -907,10 +907,10 @@ test('the name index built ahead (prepareNames, as the editor\'s engine does whe
   const prepared = await Engine.open(repo, { indexDir: copy, model: null });
   try {
     assert.equal(names(prepared), undefined);
-    prepared.prepareNames();
+    assert.equal(prepared.prepareNames(), true);
     const built = names(prepared);
     assert.ok(built, 'built ahead');
-    prepared.prepareNames();
+    assert.equal(prepared.prepareNames(), false);
     assert.equal(names(prepared), built, 'built once for a catalog');
     for (const query of queries) assert.deepEqual(await prepared.search(query, { top: 5 }), await plain.search(query, { top: 5 }), query);
     // the plain engine's second name query built its index: the same as the one built ahead

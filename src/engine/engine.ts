@@ -516,12 +516,13 @@ export class Engine {
    * unless it is built for the current catalog: for an engine with time now (the editor's, its
    * folder indexed and idle), so that no search pays for it. Otherwise the first such search of a
    * catalog read from a file looks up only the names it asks, and the second builds the index:
-   * about 0.2 s at 100k functions (BENCHMARKS.md).
+   * about 0.2 s at 100k functions (BENCHMARKS.md). Whether it built it now.
    */
-  prepareNames(): void {
+  prepareNames(): boolean {
     const { catalog } = this.state;
-    if (this.names?.catalog === catalog) return;
+    if (this.names?.catalog === catalog) return false;
     this.names = { catalog, revision: catalog.revision, index: new NameIndex(catalog.chunks) };
+    return true;
   }
 
   /** The definitions of the names a query mentions (search/name-index.ts), within the search's filter. */

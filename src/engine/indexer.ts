@@ -190,9 +190,11 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   const parseBatch = async (files: ScannedFile[]): Promise<ParsedBatch> => {
     chunkerStarted ??= startChunker(todo.length, embedder);
     const chunker = chunkerStarted;
+    // what the index has of each file (batches are disjoint: no other batch changes these records)
+    const knowns = files.map((file) => catalog.files.get(file.path));
     const reads = await Promise.all(
-      files.map((file) => {
-        const known = catalog.files.get(file.path);
+      files.map((file, i) => {
+        const known = knowns[i];
         const knownHash = known !== undefined && !known.skip ? known.hash : undefined;
         return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => {
           if (err instanceof ChunkerStartError) throw err; // no file can be parsed: the run fails, recording nothing
@@ -204,7 +206,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     const later: (() => void)[] = [];
     files.forEach((file, i) => {
       const read = reads[i];
-      const known = catalog.files.get(file.path);
+      const known = knowns[i];
       const unchanged = known !== undefined && known.size === file.size && known.mtimeMs === file.mtimeMs;
       if ('parseError' in read) later.push(() => recordSkip(state, file, 'parse-error', read.parseError));
       else if ('skip' in read) {

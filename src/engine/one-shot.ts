@@ -6,7 +6,7 @@ import type { Computed } from './index/checksum';
 import { ReadAhead, type FileToReadAhead, type ReadEarly } from './index/read-ahead';
 
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
-export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum?: Computed } } | { scan?: ScanResult };
+export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum: Computed } } | { scan?: ScanResult };
 
 /** What the worker is given. */
 export interface AheadWork {

@@ -304,8 +304,8 @@ export class FolderIndex {
       if (this.closed || this.running) return;
       const started = performance.now();
       try {
-        engine.prepareNames();
-        this.events.log(`${this.name}: the name index is ready (${Math.round(performance.now() - started)} ms)`, 'trace');
+        // after each save's refresh too, where there is nothing to build: said only when built
+        if (engine.prepareNames()) this.events.log(`${this.name}: the name index is ready (${Math.round(performance.now() - started)} ms)`, 'trace');
       } catch (err) {
         // only a head start: a search builds it as before
         this.events.log(`${this.name}: the name index could not be prepared (${(err as Error).message})`, 'debug');

@@ -35,6 +35,6 @@ export async function readAndChunk(file: FileToChunk, chunk: (relPath: string, t
 }
 
 /** The SHA-256 of a file's text (as UTF-8), as lowercase hex: what the catalog records of its content. */
-export function contentHash(text: string): string {
+function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

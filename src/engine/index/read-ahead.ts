@@ -7,10 +7,10 @@ export interface FileToReadAhead {
   checksum: ChecksumKind;
 }
 
-/** What a file read ahead gave: its bytes and, where it was computed, their checksum (the CRC-32 where the runtime has one, see checksum.ts). */
+/** What a file read ahead gave: its bytes and their checksum, of the kind it was asked for. */
 export interface ReadEarly {
   bytes: Buffer;
-  checksum?: Computed;
+  checksum: Computed;
 }
 
 /**

@@ -314,7 +314,7 @@ export class Generation<Meta = unknown> {
     const early = await ahead?.take(this.pathOf(name));
     if (early !== undefined && early.bytes.length === entry.bytes) {
       const kind = kindToCheck(entry);
-      if (matches(early.checksum?.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return early.bytes;
+      if (matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return early.bytes;
     }
     return this.read(name);
   }
