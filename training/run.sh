@@ -36,8 +36,8 @@ if [ ! -f ../out/src/engine/chunks/index.js ]; then
   exit 1
 fi
 
-# The exclusion list's matching (codescout_train/exclusions.py) is checked before anything is mined.
-$PYTHON -m unittest -q codescout_train.test_exclusions
+# The exclusion list's matching (codescout_train/exclusions.py) and the export's arithmetic are checked before anything is mined.
+$PYTHON -m unittest -q codescout_train.test_exclusions codescout_train.test_model
 
 mkdir -p "$work"
 $PYTHON -m codescout_train.pipeline --work "$work" --out "$model" "$@"

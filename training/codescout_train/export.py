@@ -5,6 +5,10 @@ The graph mirrors ``BagOfWords.forward``:
   embeddings = Gather(int8 table, ids) * Gather(row scales, ids)
   attention  = Softmax(Where(mask, Gather(token weights, ids), -1e4)) * mask
   output     = L2-normalise(attention @ embeddings)            → [B, D]
+and, for a model with a context convolution (float weights; a few kB):
+  context    = depthwise Conv over the sequence of (embeddings * mask)
+  attention  = Softmax(Where(mask, token weights + Tanh(context) @ u, -1e4)) * mask
+  output     = L2-normalise(attention @ (embeddings [+ context]))
 ``QuantizedBagOfWords`` computes the same in numpy, for evaluation.
 """
 from __future__ import annotations
@@ -23,20 +27,47 @@ NORM_EPS = 1e-6
 class QuantizedBagOfWords:
     """The exported model's arithmetic in numpy: what the ONNX graph computes."""
 
-    def __init__(self, embedding: np.ndarray, weight: np.ndarray):
+    def __init__(self, embedding: np.ndarray, weight: np.ndarray, context: dict | None = None):
+        """context: None, or the context stage's float weights: ``conv`` [D, 1, k], ``bias`` [D], ``u`` [D]
+        and ``embedding`` (bool: pool embedding + context)."""
         scale = np.abs(embedding).max(axis=1, keepdims=True) / 127.0
         scale[scale == 0] = 1.0
         self.table = np.clip(np.round(embedding / scale), -127, 127).astype(np.int8)
         self.scale = scale.astype(np.float32)
         self.weight = weight.astype(np.float32).reshape(-1)
+        self.context = None if context is None else {
+            "conv": np.asarray(context["conv"], dtype=np.float32), "bias": np.asarray(context["bias"], dtype=np.float32),
+            "u": np.asarray(context["u"], dtype=np.float32), "embedding": bool(context["embedding"])}
+
+    @classmethod
+    def of(cls, model) -> "QuantizedBagOfWords":
+        """From a trained ``BagOfWords``."""
+        context = None
+        if model.context_kernel:
+            context = {"conv": model.context.weight.detach().numpy(), "bias": model.context.bias.detach().numpy(),
+                       "u": model.context_weight.detach().numpy(), "embedding": model.context_embedding}
+        return cls(model.embedding.weight.detach().numpy(), model.weight.weight.detach().numpy(), context)
 
     def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        valid = (mask != 0)
         emb = self.table[ids].astype(np.float32) * self.scale[ids]
-        scores = np.where(mask != 0, self.weight[ids], MASKED_SCORE)
+        scores = self.weight[ids]
+        vectors = emb
+        if self.context is not None:
+            emb = emb * valid[..., None]
+            conv = self.context["conv"][:, 0, :]                      # [D, k]
+            k = conv.shape[1]
+            padded = np.pad(emb, ((0, 0), (k // 2, k // 2), (0, 0)))
+            ctx = np.broadcast_to(self.context["bias"], emb.shape).copy()
+            for j in range(k):
+                ctx += padded[:, j:j + emb.shape[1], :] * conv[:, j]
+            scores = scores + np.tanh(ctx) @ self.context["u"]
+            vectors = emb + ctx if self.context["embedding"] else emb
+        scores = np.where(valid, scores, MASKED_SCORE)
         scores = scores - scores.max(axis=1, keepdims=True)
         attn = np.exp(scores)
-        attn = attn / attn.sum(axis=1, keepdims=True) * (mask != 0)
-        pooled = np.einsum("bt,btd->bd", attn, emb)
+        attn = attn / attn.sum(axis=1, keepdims=True) * valid
+        pooled = np.einsum("bt,btd->bd", attn, vectors)
         norm = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), NORM_EPS)
         return (pooled / norm).astype(np.float32)
 
@@ -63,11 +94,39 @@ def build_onnx(q: QuantizedBagOfWords, path: str) -> None:
         n("Gather", ["token_weight", "input_ids"], ["weights"]),
         n("Cast", ["attention_mask"], ["mask_bool"], to=TensorProto.BOOL),
         n("Cast", ["attention_mask"], ["mask_float"], to=TensorProto.FLOAT),
-        n("Where", ["mask_bool", "weights", "masked_score"], ["scores"]),
+    ]
+    scores_in, pooled_from = "weights", "emb"
+    if q.context is not None:
+        c = q.context
+        k = c["conv"].shape[2]
+        inits += [
+            numpy_helper.from_array(c["conv"], "context_conv"),
+            numpy_helper.from_array(c["bias"], "context_bias"),
+            numpy_helper.from_array(c["u"].reshape(-1, 1), "context_u"),
+            numpy_helper.from_array(np.array([2], dtype=np.int64), "axis_2"),
+        ]
+        nodes += [
+            n("Unsqueeze", ["mask_float", "axis_2"], ["mask_col"]),
+            n("Mul", ["emb", "mask_col"], ["emb_masked"]),
+            n("Transpose", ["emb_masked"], ["emb_dt"], perm=[0, 2, 1]),
+            n("Conv", ["emb_dt", "context_conv", "context_bias"], ["ctx_dt"], group=dim, kernel_shape=[k],
+              pads=[k // 2, k // 2]),
+            n("Transpose", ["ctx_dt"], ["ctx"], perm=[0, 2, 1]),
+            n("Tanh", ["ctx"], ["ctx_tanh"]),
+            n("MatMul", ["ctx_tanh", "context_u"], ["ctx_score_col"]),
+            n("Squeeze", ["ctx_score_col", "axis_2"], ["ctx_score"]),
+            n("Add", ["weights", "ctx_score"], ["weights_ctx"]),
+        ]
+        scores_in, pooled_from = "weights_ctx", "emb_masked"
+        if c["embedding"]:
+            nodes.append(n("Add", ["emb_masked", "ctx"], ["emb_ctx"]))
+            pooled_from = "emb_ctx"
+    nodes += [
+        n("Where", ["mask_bool", scores_in, "masked_score"], ["scores"]),
         n("Softmax", ["scores"], ["softmax"], axis=1),
         n("Mul", ["softmax", "mask_float"], ["attn"]),
         n("Unsqueeze", ["attn", "axis_1"], ["attn_row"]),
-        n("MatMul", ["attn_row", "emb"], ["pooled_row"]),
+        n("MatMul", ["attn_row", pooled_from], ["pooled_row"]),
         n("Squeeze", ["pooled_row", "axis_1"], ["pooled"]),
         n("ReduceL2", ["pooled"], ["norm_raw"], axes=[1], keepdims=1),
         n("Max", ["norm_raw", "norm_eps"], ["norm"]),

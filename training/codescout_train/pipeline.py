@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     model = train(data, tok, cfg, log=log)
     log(f"trained in {time.time() - t:.0f}s")
 
-    q = QuantizedBagOfWords(model.embedding.weight.detach().numpy(), model.weight.weight.detach().numpy())
+    q = QuantizedBagOfWords.of(model)
     write_model_folder(args.out, q, tok, model_id=MODEL_ID, description=DESCRIPTION, max_tokens=ENGINE_MAX_TOKENS)
     log(f"wrote {args.out} (model.onnx {os.path.getsize(os.path.join(args.out, 'model.onnx')) / 1e6:.1f} MB)")
 

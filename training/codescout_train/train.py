@@ -39,6 +39,10 @@ class TrainConfig:
     group_size: int = 0
     #: share of batches drawn from a single language (0: none)
     p_mono_language: float = 0.0
+    #: width of the depthwise convolution that makes token weights depend on neighbours (0: none; odd)
+    context_kernel: int = 0
+    #: 1: pool embedding + convolution instead of the embedding (needs context_kernel)
+    context_embedding: int = 0
     seed: int = 13
 
 
@@ -119,10 +123,13 @@ def epoch_batches(n: int, lang_ids: np.ndarray, cfg: TrainConfig, rng: np.random
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=print) -> BagOfWords:
+def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=print,
+          device: str = "cpu") -> BagOfWords:
+    """Trains on ``device`` (the shipped model: "cpu"; a GPU gives different floating-point sums, so not
+    the same bytes) and returns the model on the CPU."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    model = BagOfWords(tok.size, cfg.dimension)
+    model = BagOfWords(tok.size, cfg.dimension, cfg.context_kernel, bool(cfg.context_embedding)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     n = len(data.code)
     steps_per_epoch = max(1, n // cfg.batch_size)
@@ -137,9 +144,10 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
         for idx in batches:
             q_ids, q_mask = pad([aug.query(i) for i in idx])
             d_ids, d_mask = pad([aug.document(i) for i in idx])
-            q, d = model(q_ids, q_mask), model(d_ids, d_mask)
+            q = model(q_ids.to(device), q_mask.to(device))
+            d = model(d_ids.to(device), d_mask.to(device))
             logits = q @ d.T / cfg.temperature
-            target = torch.arange(len(idx))
+            target = torch.arange(len(idx), device=device)
             loss = (torch.nn.functional.cross_entropy(logits, target)
                     + torch.nn.functional.cross_entropy(logits.T, target)) / 2
             opt.zero_grad()
@@ -149,4 +157,4 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
             loss_sum += loss.item()
             step += 1
         log(f"epoch {epoch + 1}/{cfg.epochs}: loss {loss_sum / len(batches):.4f} ({time.time() - t0:.0f}s)")
-    return model
+    return model.cpu()
