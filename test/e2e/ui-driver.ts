@@ -82,7 +82,69 @@ async function perform(page: Page, request: UiRequest, screenshotsDir: string): 
     }
     case 'resizeSidebar':
       return resizeSidebar(page, request.width);
+    case 'typeLatency':
+      return typeLatency(page, request.text, request.intervalMs, request.timeoutMs);
   }
+}
+
+/**
+ * Run in the page by typeLatency (plain JavaScript: this file is compiled without the DOM's types).
+ * It keeps, in `window.__codescoutKeys`: the pending key's keydown time stamp, the latencies measured
+ * and not yet taken, the waiter for the next one, and a MutationObserver on the focused editor's
+ * lines, which takes the first change after a keydown and waits for the next animation frame, when
+ * the change is painted. Answers false when no editor has the focus.
+ */
+const KEY_PROBE_INSTALL = `(() => {
+  const lines = document.activeElement && document.activeElement.closest('.monaco-editor')
+    && document.activeElement.closest('.monaco-editor').querySelector('.view-lines');
+  if (!lines) return false;
+  const probe = window.__codescoutKeys || (window.__codescoutKeys = { pending: undefined, results: [], waiter: undefined, observer: undefined, listening: false });
+  probe.pending = undefined;
+  probe.results = [];
+  probe.waiter = undefined;
+  if (!probe.listening) {
+    document.addEventListener('keydown', (e) => { if (probe.pending === undefined) probe.pending = e.timeStamp; }, { capture: true });
+    probe.listening = true;
+  }
+  if (probe.observer) probe.observer.disconnect();
+  probe.observer = new MutationObserver(() => {
+    const started = probe.pending;
+    if (started === undefined) return;
+    probe.pending = undefined;
+    requestAnimationFrame(() => {
+      const ms = performance.now() - started;
+      const waiter = probe.waiter;
+      probe.waiter = undefined;
+      if (waiter) waiter(ms); else probe.results.push(ms);
+    });
+  });
+  probe.observer.observe(lines, { childList: true, subtree: true, characterData: true });
+  return true;
+})()`;
+
+/** The next key's latency, waiting up to `limit` ms (then `limit`, and the key is forgotten). */
+const keyProbeNext = (limit: number) => `new Promise((resolve) => {
+  const probe = window.__codescoutKeys;
+  const taken = probe.results.shift();
+  if (taken !== undefined) return resolve(taken);
+  const timer = setTimeout(() => { probe.waiter = undefined; probe.pending = undefined; resolve(${limit}); }, ${limit});
+  probe.waiter = (ms) => { clearTimeout(timer); resolve(ms); };
+})`;
+
+/** Each key's input-to-paint latency in the focused editor (see the protocol's `typeLatency`). */
+async function typeLatency(page: Page, text: string, intervalMs: number, timeoutMs: number): Promise<number[]> {
+  if (!(await page.evaluate(KEY_PROBE_INSTALL))) throw new Error('no focused editor to type into');
+  const samples: number[] = [];
+  try {
+    for (const key of text) {
+      await page.keyboard.type(key);
+      samples.push(Number(await page.evaluate(keyProbeNext(timeoutMs))));
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  } finally {
+    await page.evaluate('window.__codescoutKeys && window.__codescoutKeys.observer && window.__codescoutKeys.observer.disconnect()');
+  }
+  return samples;
 }
 
 /** Drags the vertical sash at the side bar's right edge so that the side bar becomes `width` pixels wide. */

@@ -30,7 +30,14 @@ export type UiRequest =
    */
   | { op: 'evaluate'; scope: UiScope; selector: string; expression: string }
   /** Drags the sash beside the primary side bar until the side bar is `width` CSS pixels wide; answers the width reached. */
-  | { op: 'resizeSidebar'; width: number };
+  | { op: 'resizeSidebar'; width: number }
+  /**
+   * Types `text` into the focused editor one key at a time, `intervalMs` apart, and answers each key's
+   * latency in ms: from the keydown event's time stamp (when the browser took the input) to the first
+   * animation frame after the editor's lines changed. A key whose change was not seen within
+   * `timeoutMs` counts as `timeoutMs`.
+   */
+  | { op: 'typeLatency'; text: string; intervalMs: number; timeoutMs: number };
 
 /** The driver's answer: the op's value, or the error it raised. */
 export type UiResponse = { ok: true; value: unknown } | { ok: false; error: string };

@@ -22,4 +22,5 @@ export const ui = {
   log: (line: string) => send<true>({ op: 'log', line }),
   evaluate: <T>(scope: UiScope, selector: string, expression: string) => send<T>({ op: 'evaluate', scope, selector, expression }),
   resizeSidebar: (width: number) => send<number>({ op: 'resizeSidebar', width }),
+  typeLatency: (text: string, intervalMs: number, timeoutMs = 5_000) => send<number[]>({ op: 'typeLatency', text, intervalMs, timeoutMs }),
 };

@@ -1,0 +1,227 @@
+/**
+ * The editor benchmark's extension-host side (bench/editor.ts starts it in code-server): what a user
+ * feels while Code Scout indexes a large workspace. Not a test: it asserts nothing about speed, it
+ * measures and writes the figures to CODESCOUT_BENCH_OUT (JSON), and prints a summary.
+ *
+ * 1. While the first (cold) index runs: rounds of typing into an open editor (each key's
+ *    input-to-paint latency, measured in the page) and of palette searches (the extension's own
+ *    time to first result, from the keystroke; its typing debounce included).
+ * 2. When the index has reached a share of the workspace (CODESCOUT_BENCH_KILL_AT, default 0.4 of
+ *    the files) and has run CODESCOUT_BENCH_KILL_AFTER_MS (default 25 s, past the engine's first
+ *    checkpoint): `kill -9` of the engine process. Then: how long until a new engine runs, until a
+ *    palette search shows results again (retried every 2 s), and whether indexing resumes from the last commit (the files the
+ *    resumed refresh parses, against the workspace's files). Rounds go on while it indexes.
+ * 3. Once the index is complete: the same rounds with the editor idle, for the baseline.
+ *
+ * Typing goes into an unsaved editor, which is reverted at the end: the workspace is not changed.
+ */
+import { writeFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, waitUntil } from '../suite/helpers';
+import { ui } from '../suite/ui';
+
+const QUICK_INPUT = '.quick-input-widget input';
+const KEYS = 'abcdefghijklmnopqrst';
+/** Between keys: a brisk typist's pace. */
+const KEY_INTERVAL_MS = 90;
+/** Queries of the palette rounds: behaviour, identifiers and mixtures, over the large corpus's languages. */
+const QUERIES = [
+  'parse a json configuration file',
+  'read all lines of a file',
+  'compress data with zlib',
+  'HashMap',
+  'convert a string to lower case',
+  'open a socket connection to a host',
+  'sort a list of numbers',
+  'format a date as a string',
+  'base64 encode bytes',
+  'thread pool executor',
+];
+const IDLE_ROUNDS = 8;
+/** Waits for a palette search's result rows before it counts as unanswered. */
+const SEARCH_TIMEOUT_MS = 30_000;
+/** After the kill, searches are retried this often until one shows results. */
+const AFTER_KILL_SEARCH_TIMEOUT_MS = 2_000;
+/** No kill before the index has run this long: its first checkpoint comes after 15 s (engine/indexer.ts). */
+const DEFAULT_KILL_AFTER_MS = 25_000;
+
+interface FolderState {
+  state: string;
+  percent: number | null;
+  files: number;
+  chunks: number;
+  partial: boolean;
+  lastRefresh: { reason: string; filesParsed: number; filesRemoved: number; chunksEmbedded: number; cancelled: boolean } | null;
+}
+interface State {
+  engine: { state: string; pid: number | null; restarts: number };
+  folders: FolderState[];
+  metrics: { timeToFirstResult: { samples: number[] }; searchLatency: { samples: number[] } };
+}
+
+const state = () => vscode.commands.executeCommand<State>('codescout.internal.state');
+const folder = async () => (await state()).folders[0];
+const elapsed = (since: number) => Math.round(performance.now() - since);
+
+interface Round {
+  /** ms since the benchmark started */
+  at: number;
+  /** the folder's state and progress when the round began */
+  folder: { state: string; percent: number | null; files: number };
+  keys: number[];
+  /** time to first result (ms), or null when no result came within SEARCH_TIMEOUT_MS */
+  search: { query: string; firstResultMs: number | null; engineMs: number | null; shown?: string };
+}
+
+/** Focuses the benchmark's editor and types KEYS into it, answering each key's latency. */
+async function typeRound(editor: vscode.TextEditor): Promise<number[]> {
+  await vscode.window.showTextDocument(editor.document, { preview: false, preserveFocus: false });
+  await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+  return ui.typeLatency(KEYS, KEY_INTERVAL_MS);
+}
+
+/** One palette search: the extension's time to first result for it, or null. */
+async function searchRound(query: string, timeoutMs = SEARCH_TIMEOUT_MS): Promise<Round['search']> {
+  const before = (await state()).metrics;
+  const seen = before.timeToFirstResult.samples.length;
+  void vscode.commands.executeCommand('codescout.search');
+  if (!(await ui.waitFor('workbench', QUICK_INPUT))) throw new Error('the search QuickPick did not open');
+  await ui.fill('workbench', QUICK_INPUT, query);
+  let result: Round['search'] = { query, firstResultMs: null, engineMs: null };
+  try {
+    result = await waitUntil(`results for "${query}"`, timeoutMs, async () => {
+      const { metrics } = await state();
+      // the samples list keeps the last 1,000: a new sample shows as a change of its tail
+      const first = metrics.timeToFirstResult.samples;
+      if (first.length === seen && first.length < 1000) return undefined;
+      return { query, firstResultMs: first.at(-1) ?? null, engineMs: metrics.searchLatency.samples.at(-1) ?? null };
+    });
+  } catch {
+    // unanswered within the limit: recorded as null, with what the QuickPick said instead
+    result.shown = (await ui.texts('workbench', '.quick-input-title')).join(' ');
+  }
+  await ui.press('Escape');
+  return result;
+}
+
+async function round(editor: vscode.TextEditor, started: number, n: number): Promise<Round> {
+  const f = await folder();
+  const at = elapsed(started);
+  const keys = await typeRound(editor);
+  const search = await searchRound(QUERIES[n % QUERIES.length]);
+  return { at, folder: { state: f.state, percent: f.percent, files: f.files }, keys, search };
+}
+
+function summary(label: string, rounds: Round[]): string {
+  const keys = rounds.flatMap((r) => r.keys).sort((a, b) => a - b);
+  const searches = rounds.map((r) => r.search.firstResultMs).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const q = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)].toFixed(1) : '–');
+  const unanswered = rounds.length - searches.length;
+  return `# ${label}: ${rounds.length} rounds; keystrokes n=${keys.length} p50=${q(keys, 50)} p90=${q(keys, 90)} max=${q(keys, 100)} ms; palette search n=${searches.length} median=${q(searches, 50)} max=${q(searches, 100)} ms${unanswered ? `, ${unanswered} unanswered` : ''}`;
+}
+
+export async function run(): Promise<void> {
+  const out = process.env.CODESCOUT_BENCH_OUT;
+  if (!out) throw new Error('CODESCOUT_BENCH_OUT is not set: run the benchmark with bench/editor.ts');
+  const killAt = Number(process.env.CODESCOUT_BENCH_KILL_AT ?? '0.4');
+  const killAfterMs = Number(process.env.CODESCOUT_BENCH_KILL_AFTER_MS ?? DEFAULT_KILL_AFTER_MS);
+  const typeInto = process.env.CODESCOUT_BENCH_FILE;
+  const started = performance.now();
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed`);
+  await extension.activate();
+
+  const [uri] = typeInto
+    ? [vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, typeInto)]
+    : await vscode.workspace.findFiles('**/*.{py,go,java,ts,js,rs,rb,php,c,cpp}', undefined, 1);
+  if (!uri) throw new Error('no file to type into (set CODESCOUT_BENCH_FILE)');
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+  const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  await editor.edit((e) => e.insert(end, '\n# '));
+
+  const first = await waitUntil('the workspace folder to appear in Code Scout', 120_000, folder);
+  await ui.log(`# workspace: ${vscode.workspace.workspaceFolders![0].uri.fsPath}; typing into ${vscode.workspace.asRelativePath(uri)}; folder ${first.state}`);
+
+  const indexing: Round[] = [];
+  const afterKill: Round[] = [];
+  let kill: Record<string, unknown> | undefined;
+  let n = 0;
+  let totalFiles: number | undefined;
+  let indexingSince: number | undefined;
+  for (;;) {
+    const f = await folder();
+    if (f.state === 'ready' && !f.partial) {
+      totalFiles = f.files;
+      break;
+    }
+    indexingSince ??= f.state === 'indexing' ? performance.now() : undefined;
+    if (!kill && f.percent !== null && f.percent >= killAt * 100 && indexingSince !== undefined && elapsed(indexingSince) >= killAfterMs) {
+      kill = await killEngine(started, f);
+      continue;
+    }
+    (kill ? afterKill : indexing).push(await round(editor, started, n++));
+    if (elapsed(started) > 40 * 60_000) throw new Error('the workspace was not indexed within 40 minutes');
+  }
+  const indexedAt = elapsed(started);
+  const resumed = (await folder()).lastRefresh;
+  const idle: Round[] = [];
+  for (let i = 0; i < IDLE_ROUNDS; i++) idle.push(await round(editor, started, n++));
+
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  const result = {
+    workspaceFiles: totalFiles,
+    chunks: (await folder()).chunks,
+    indexedAtMs: indexedAt,
+    killAtShare: killAt,
+    kill: kill ? { ...kill, resumedRefresh: resumed } : null,
+    indexing,
+    afterKill,
+    idle,
+    /** the Code Scout log's last lines, for reading what happened */
+    log: (await vscode.commands.executeCommand<{ log: { lines: unknown[] } }>('codescout.internal.state')).log.lines,
+  };
+  writeFileSync(out, JSON.stringify(result, null, 1));
+  await ui.log(summary('while indexing, before the kill', indexing));
+  await ui.log(summary('while indexing, after the kill', afterKill));
+  await ui.log(summary('idle', idle));
+  if (kill) {
+    await ui.log(`# kill -9 at ${String(kill.percent)} % (${String(kill.atMs)} ms): a new engine after ${String(kill.restartMs)} ms; ` +
+      `first answered search ${String(kill.searchAnsweredMs)} ms after the kill; the resumed refresh parsed ${resumed?.filesParsed ?? '?'} of ${totalFiles} files`);
+  }
+  await ui.log(`# index complete ${indexedAt} ms after the window opened; figures in ${out}`);
+}
+
+/** kill -9 of the engine; answers when it runs again and a palette search has answered. */
+async function killEngine(started: number, f: FolderState): Promise<Record<string, unknown>> {
+  const before = (await state()).engine;
+  if (!before.pid) throw new Error(`no engine process to kill (${before.state})`);
+  const killedAt = performance.now();
+  process.kill(before.pid, 'SIGKILL');
+  const after = await waitUntil('a new engine process', 120_000, async () => {
+    const { engine } = await state();
+    return engine.state === 'running' && engine.pid && engine.pid !== before.pid ? engine : undefined;
+  });
+  const restartMs = elapsed(killedAt);
+  // the first palette search that answers after the kill, however long the engine takes to open the index
+  let searchAnsweredMs: number | null = null;
+  const searches: Array<Round['search'] & { atMs: number }> = [];
+  while (searchAnsweredMs === null && elapsed(killedAt) < 10 * 60_000) {
+    const s = await searchRound(QUERIES[searches.length % QUERIES.length], AFTER_KILL_SEARCH_TIMEOUT_MS);
+    searches.push({ ...s, atMs: elapsed(killedAt) });
+    if (s.firstResultMs !== null) searchAnsweredMs = elapsed(killedAt);
+  }
+  const resumedFrom = await folder();
+  return {
+    atMs: elapsed(started) - elapsed(killedAt),
+    percent: f.percent,
+    filesBefore: f.files,
+    chunksBefore: f.chunks,
+    pidBefore: before.pid,
+    pidAfter: after.pid,
+    restartMs,
+    searchAnsweredMs,
+    searches,
+    stateAfterRestart: { state: resumedFrom.state, percent: resumedFrom.percent, files: resumedFrom.files },
+  };
+}
