@@ -100,7 +100,10 @@ export class SearchPick {
       this.sidebar.showResults(last.query, last.result);
       pick.hide();
     });
-    pick.onDidHide(() => clearTimeout(timer));
+    pick.onDidHide(() => {
+      clearTimeout(timer);
+      sequence++; // an answer that arrives after the picker closed is neither shown nor timed
+    });
     pick.value = initial;
     pick.show();
     if (initial) schedule(initial);

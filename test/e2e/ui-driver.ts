@@ -91,8 +91,9 @@ async function perform(page: Page, request: UiRequest, screenshotsDir: string): 
  * Run in the page by typeLatency (plain JavaScript: this file is compiled without the DOM's types).
  * It keeps, in `window.__codescoutKeys`: the pending key's keydown time stamp, the latencies measured
  * and not yet taken, the waiter for the next one, and a MutationObserver on the focused editor's
- * lines, which takes the first change after a keydown and waits for the next animation frame, when
- * the change is painted. Answers false when no editor has the focus.
+ * lines, which takes the first change after a keydown. The editor renders in an animation frame,
+ * so the change is painted right after the observer runs (the paint itself is not timed). Answers
+ * false when no editor has the focus.
  */
 const KEY_PROBE_INSTALL = `(() => {
   const lines = document.activeElement && document.activeElement.closest('.monaco-editor')
@@ -111,12 +112,10 @@ const KEY_PROBE_INSTALL = `(() => {
     const started = probe.pending;
     if (started === undefined) return;
     probe.pending = undefined;
-    requestAnimationFrame(() => {
-      const ms = performance.now() - started;
-      const waiter = probe.waiter;
-      probe.waiter = undefined;
-      if (waiter) waiter(ms); else probe.results.push(ms);
-    });
+    const ms = performance.now() - started;
+    const waiter = probe.waiter;
+    probe.waiter = undefined;
+    if (waiter) waiter(ms); else probe.results.push(ms);
   });
   probe.observer.observe(lines, { childList: true, subtree: true, characterData: true });
   return true;
@@ -137,6 +136,8 @@ async function typeLatency(page: Page, text: string, intervalMs: number, timeout
   const samples: number[] = [];
   try {
     for (const key of text) {
+      // a late change of the key before (after its timeout) must not be taken for this one
+      await page.evaluate('window.__codescoutKeys.results = []; window.__codescoutKeys.pending = undefined; window.__codescoutKeys.waiter = undefined');
       await page.keyboard.type(key);
       samples.push(Number(await page.evaluate(keyProbeNext(timeoutMs))));
       await new Promise((r) => setTimeout(r, intervalMs));

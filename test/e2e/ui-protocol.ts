@@ -33,8 +33,8 @@ export type UiRequest =
   | { op: 'resizeSidebar'; width: number }
   /**
    * Types `text` into the focused editor one key at a time, `intervalMs` apart, and answers each key's
-   * latency in ms: from the keydown event's time stamp (when the browser took the input) to the first
-   * animation frame after the editor's lines changed. A key whose change was not seen within
+   * latency in ms: from the keydown event's time stamp (when the browser took the input) to the
+   * editor's lines changing (the render, just before its paint). A key whose change was not seen within
    * `timeoutMs` counts as `timeoutMs`.
    */
   | { op: 'typeLatency'; text: string; intervalMs: number; timeoutMs: number };

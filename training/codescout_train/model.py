@@ -7,7 +7,7 @@ a depthwise convolution of width k over the sequence's embeddings (padding
 rows are zero vectors, so a sequence's ends see zeros), tanh, and a learned
 projection to one number is added to the token's own weight. With
 ``context_embedding`` the pooled vector sums ``embedding + convolution`` instead
-of the embedding alone. Both cost O(k·D) per token, like the pooling itself."""
+of the embedding alone. Both cost O(k·D) per token (the pooling costs O(D))."""
 from __future__ import annotations
 
 import torch

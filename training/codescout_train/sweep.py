@@ -34,6 +34,14 @@ RANK_BY = "interp_0.5"
 
 
 def _run_one(job: dict) -> dict:
+    """One configuration's result; a configuration that fails answers its error instead of ending the sweep."""
+    try:
+        return _train_and_score(job)
+    except Exception as err:  # noqa: BLE001 - reported in the summary
+        return {"name": job["name"], "error": f"{type(err).__name__}: {err}"}
+
+
+def _train_and_score(job: dict) -> dict:
     import torch
     from .train import train
     torch.set_num_threads(1)
@@ -82,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.export:
+        if not args.model_out:
+            ap.error("--export needs --model-out DIR")
         from .pipeline import DESCRIPTION, ENGINE_MAX_TOKENS, MODEL_ID
         tok = IdentifierTokenizer.load(os.path.join(args.work, "tokenizer.json"))
         write_model_folder(args.model_out, load_npz(args.export), tok, model_id=MODEL_ID, description=DESCRIPTION,
@@ -114,15 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [{"name": c["name"], "overrides": {k: v for k, v in c.items() if k != "name"}, "work": args.work,
              "eval_dir": args.eval_dir, "device": args.device, "out": args.out, "bm25": bm25_path,
              "max_tokens": args.max_tokens} for c in configs]
-    results = []
+    results, failed = [], []
     with mp.get_context("spawn").Pool(args.jobs) as pool:
         for r in pool.imap_unordered(_run_one, jobs):
+            if "error" in r:
+                print(f"{r['name']:>24}: failed: {r['error']}", flush=True)
+                failed.append(r)
+                continue
             m = r["cosqa_dev"]
             print(f"{r['name']:>24}: model {m['model']['mrr']:.3f}  {RANK_BY} {m[RANK_BY]['mrr']:.3f}  "
                   f"interp_0.4 {m['interp_0.4']['mrr']:.3f}  ({r['seconds']}s)", flush=True)
             results.append(r)
             with open(os.path.join(args.out, "summary.json"), "w") as f:   # so far, in case the run is cut short
-                json.dump(results, f, indent=1)
+                json.dump(results + failed, f, indent=1)
     results.sort(key=lambda r: -r["cosqa_dev"][RANK_BY]["mrr"])
     also = set(filter(None, args.also_keep.split(",")))
     for r in results[args.keep:]:
@@ -131,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         os.remove(os.path.join(args.out, f"{r['name']}.npz"))
     os.remove(bm25_path)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    return 0
+        json.dump(results + failed, f, indent=1)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
  * measures and writes the figures to CODESCOUT_BENCH_OUT (JSON), and prints a summary.
  *
  * 1. While the first (cold) index runs: rounds of typing into an open editor (each key's
- *    input-to-paint latency, measured in the page) and of palette searches (the extension's own
+ *    input-to-render latency, measured in the page) and of palette searches (the extension's own
  *    time to first result, from the keystroke; its typing debounce included).
  * 2. When the index has reached a share of the workspace (CODESCOUT_BENCH_KILL_AT, default 0.4 of
  *    the files) and has run CODESCOUT_BENCH_KILL_AFTER_MS (default 25 s, past the engine's first
@@ -82,8 +82,8 @@ async function typeRound(editor: vscode.TextEditor): Promise<number[]> {
 
 /** One palette search: the extension's time to first result for it, or null. */
 async function searchRound(query: string, timeoutMs = SEARCH_TIMEOUT_MS): Promise<Round['search']> {
-  const before = (await state()).metrics;
-  const seen = before.timeToFirstResult.samples.length;
+  const before = (await state()).metrics.timeToFirstResult.samples;
+  const seen = { length: before.length, last: before.at(-1) };
   void vscode.commands.executeCommand('codescout.search');
   if (!(await ui.waitFor('workbench', QUICK_INPUT))) throw new Error('the search QuickPick did not open');
   await ui.fill('workbench', QUICK_INPUT, query);
@@ -91,9 +91,9 @@ async function searchRound(query: string, timeoutMs = SEARCH_TIMEOUT_MS): Promis
   try {
     result = await waitUntil(`results for "${query}"`, timeoutMs, async () => {
       const { metrics } = await state();
-      // the samples list keeps the last 1,000: a new sample shows as a change of its tail
+      // the samples list keeps the last 1,000: a new sample shows as a longer list or, once full, a new tail
       const first = metrics.timeToFirstResult.samples;
-      if (first.length === seen && first.length < 1000) return undefined;
+      if (first.length === seen.length && first.at(-1) === seen.last) return undefined;
       return { query, firstResultMs: first.at(-1) ?? null, engineMs: metrics.searchLatency.samples.at(-1) ?? null };
     });
   } catch {

@@ -1,10 +1,10 @@
 import { UI_DRIVER_ENV, type UiRequest, type UiResponse, type UiScope } from '../ui-protocol';
 
 /** Sends one request to the launcher's UI driver and returns its value (throws the driver's error). */
-async function send<T>(request: UiRequest): Promise<T> {
+async function send<T>(request: UiRequest, timeoutMs = 60_000): Promise<T> {
   const url = process.env[UI_DRIVER_ENV];
   if (!url) throw new Error(`${UI_DRIVER_ENV} is not set: the suite must run under test/e2e/launcher.ts`);
-  const res = await fetch(url, { method: 'POST', body: JSON.stringify(request), signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify(request), signal: AbortSignal.timeout(timeoutMs) });
   const answer = (await res.json()) as UiResponse;
   if (!answer.ok) throw new Error(`UI driver, ${request.op}: ${answer.error}`);
   return answer.value as T;
@@ -22,5 +22,6 @@ export const ui = {
   log: (line: string) => send<true>({ op: 'log', line }),
   evaluate: <T>(scope: UiScope, selector: string, expression: string) => send<T>({ op: 'evaluate', scope, selector, expression }),
   resizeSidebar: (width: number) => send<number>({ op: 'resizeSidebar', width }),
-  typeLatency: (text: string, intervalMs: number, timeoutMs = 5_000) => send<number[]>({ op: 'typeLatency', text, intervalMs, timeoutMs }),
+  typeLatency: (text: string, intervalMs: number, timeoutMs = 5_000) =>
+    send<number[]>({ op: 'typeLatency', text, intervalMs, timeoutMs }, [...text].length * (timeoutMs + intervalMs + 1_000) + 10_000),
 };
