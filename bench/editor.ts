@@ -23,19 +23,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runTests } from '@vscode/test-electron';
 import { buildLargeCorpus, CorpusUnavailableError, LARGE_CORPUS } from './corpus-large';
+import { USER_SETTINGS } from '../test/e2e/profile';
 import { readTools } from '../test/e2e/tools';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const E2E_SOURCES = join(REPO_ROOT, 'test', 'e2e');
-const USER_SETTINGS = {
-  'workbench.colorTheme': 'Default Dark Modern',
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-  // the benchmark types into an editor: no suggestion widget or language server work on each key
+/** The test profile's settings, and no suggestions: a key's latency is then the editor's own work and the machine's load. */
+const BENCH_SETTINGS = {
+  ...USER_SETTINGS,
   'editor.quickSuggestions': { other: false, comments: false, strings: false },
   'editor.suggestOnTriggerCharacters': false,
   'editor.wordBasedSuggestions': 'off',
@@ -43,7 +38,8 @@ const USER_SETTINGS = {
 };
 
 interface Round {
-  keys: number[];
+  /** null: a key the page did not see change the editor (left out of the figures, and counted) */
+  keys: (number | null)[];
   search: { firstResultMs: number | null };
 }
 interface RunResult {
@@ -66,7 +62,7 @@ const median = (values: number[]) => quantile(values, 50);
 /** A run's headline figures. */
 function figures(r: RunResult) {
   const busy = [...r.indexing, ...r.afterKill];
-  const keys = (rounds: Round[]) => rounds.flatMap((x) => x.keys);
+  const keys = (rounds: Round[]) => rounds.flatMap((x) => x.keys).filter((k): k is number => k !== null);
   const searches = (rounds: Round[]) => rounds.map((x) => x.search.firstResultMs).filter((v): v is number => v !== null);
   const idleP90 = quantile(keys(r.idle), 90);
   const busyP90 = quantile(keys(busy), 90);
@@ -77,6 +73,7 @@ function figures(r: RunResult) {
     keystrokeP90Idle: idleP90,
     keystrokeP90Indexing: busyP90,
     keystrokeRatio: busyP90 / idleP90,
+    keysNotSeen: [...r.indexing, ...r.afterKill, ...r.idle].flatMap((x) => x.keys).filter((k) => k === null).length,
     searchMedianIdle: median(searches(r.idle)),
     searchMedianIndexing: median(searches(busy)),
     searchesUnansweredIndexing: busy.length - searches(busy).length,
@@ -113,6 +110,7 @@ async function main(): Promise<number> {
     try {
       buildLargeCorpus(workspace, join(runDir, 'scratch'), sources);
     } catch (err) {
+      rmSync(runDir, { recursive: true, force: true });
       if (err instanceof CorpusUnavailableError) {
         console.error(err.message);
         return 2;
@@ -121,7 +119,7 @@ async function main(): Promise<number> {
     }
   }
   const settings = {
-    ...USER_SETTINGS,
+    ...BENCH_SETTINGS,
     ...(values['no-lower-priority'] ? { 'codescout.lowerEnginePriority': false } : {}),
   };
   console.log(`[bench:editor] workspace ${workspace}; ${runs} run(s); kill -9 at ${killAt}; run folder ${runDir}`);
@@ -154,7 +152,7 @@ async function main(): Promise<number> {
     }
     failed = false;
   } finally {
-    if (values.out) writeFileSync(values.out, JSON.stringify(results, null, 1));
+    if (values.out && results.length > 0) writeFileSync(values.out, JSON.stringify(results, null, 1));
     if (values.keep || failed) console.log(`[bench:editor] kept ${runDir} (logs: run-*/artifacts)`);
     else rmSync(runDir, { recursive: true, force: true });
   }

@@ -20,22 +20,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runTests } from '@vscode/test-electron';
+import { USER_SETTINGS } from './profile';
 import { readTools } from './tools';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const E2E_SOURCES = join(REPO_ROOT, 'test', 'e2e');
 const INSTALL_TIMEOUT_MS = 120_000;
-/** User settings of the test profile: a quiet workbench, and a dark theme for the screenshots. */
-const USER_SETTINGS = {
-  'workbench.colorTheme': 'Default Dark Modern',
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-};
-
 interface RunOptions {
   vsix?: string;
   screenshots?: string;

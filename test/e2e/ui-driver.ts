@@ -121,25 +121,26 @@ const KEY_PROBE_INSTALL = `(() => {
   return true;
 })()`;
 
-/** The next key's latency, waiting up to `limit` ms (then `limit`, and the key is forgotten). */
+/** The next key's latency, waiting up to `limit` ms (then null, and the key is forgotten). */
 const keyProbeNext = (limit: number) => `new Promise((resolve) => {
   const probe = window.__codescoutKeys;
   const taken = probe.results.shift();
   if (taken !== undefined) return resolve(taken);
-  const timer = setTimeout(() => { probe.waiter = undefined; probe.pending = undefined; resolve(${limit}); }, ${limit});
+  const timer = setTimeout(() => { probe.waiter = undefined; probe.pending = undefined; resolve(null); }, ${limit});
   probe.waiter = (ms) => { clearTimeout(timer); resolve(ms); };
 })`;
 
 /** Each key's input-to-paint latency in the focused editor (see the protocol's `typeLatency`). */
-async function typeLatency(page: Page, text: string, intervalMs: number, timeoutMs: number): Promise<number[]> {
+async function typeLatency(page: Page, text: string, intervalMs: number, timeoutMs: number): Promise<(number | null)[]> {
   if (!(await page.evaluate(KEY_PROBE_INSTALL))) throw new Error('no focused editor to type into');
-  const samples: number[] = [];
+  const samples: (number | null)[] = [];
   try {
     for (const key of text) {
       // a late change of the key before (after its timeout) must not be taken for this one
       await page.evaluate('window.__codescoutKeys.results = []; window.__codescoutKeys.pending = undefined; window.__codescoutKeys.waiter = undefined');
       await page.keyboard.type(key);
-      samples.push(Number(await page.evaluate(keyProbeNext(timeoutMs))));
+      const ms = await page.evaluate(keyProbeNext(timeoutMs));
+      samples.push(typeof ms === 'number' ? ms : null);
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   } finally {

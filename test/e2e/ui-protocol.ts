@@ -35,7 +35,7 @@ export type UiRequest =
    * Types `text` into the focused editor one key at a time, `intervalMs` apart, and answers each key's
    * latency in ms: from the keydown event's time stamp (when the browser took the input) to the
    * editor's lines changing (the render, just before its paint). A key whose change was not seen within
-   * `timeoutMs` counts as `timeoutMs`.
+   * `timeoutMs` (the editor lost the focus, say) answers null.
    */
   | { op: 'typeLatency'; text: string; intervalMs: number; timeoutMs: number };
 

@@ -68,13 +68,14 @@ interface Round {
   at: number;
   /** the folder's state and progress when the round began */
   folder: { state: string; percent: number | null; files: number };
-  keys: number[];
+  /** each key's latency (ms); null for a key whose change the page did not see within 5 s */
+  keys: (number | null)[];
   /** time to first result (ms), or null when no result came within SEARCH_TIMEOUT_MS */
   search: { query: string; firstResultMs: number | null; engineMs: number | null; shown?: string };
 }
 
 /** Focuses the benchmark's editor and types KEYS into it, answering each key's latency. */
-async function typeRound(editor: vscode.TextEditor): Promise<number[]> {
+async function typeRound(editor: vscode.TextEditor): Promise<(number | null)[]> {
   await vscode.window.showTextDocument(editor.document, { preview: false, preserveFocus: false });
   await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
   return ui.typeLatency(KEYS, KEY_INTERVAL_MS);
@@ -113,11 +114,12 @@ async function round(editor: vscode.TextEditor, started: number, n: number): Pro
 }
 
 function summary(label: string, rounds: Round[]): string {
-  const keys = rounds.flatMap((r) => r.keys).sort((a, b) => a - b);
+  const typed = rounds.flatMap((r) => r.keys);
+  const keys = typed.filter((k): k is number => k !== null).sort((a, b) => a - b);
   const searches = rounds.map((r) => r.search.firstResultMs).filter((v): v is number => v !== null).sort((a, b) => a - b);
   const q = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)].toFixed(1) : '–');
   const unanswered = rounds.length - searches.length;
-  return `# ${label}: ${rounds.length} rounds; keystrokes n=${keys.length} p50=${q(keys, 50)} p90=${q(keys, 90)} max=${q(keys, 100)} ms; palette search n=${searches.length} median=${q(searches, 50)} max=${q(searches, 100)} ms${unanswered ? `, ${unanswered} unanswered` : ''}`;
+  return `# ${label}: ${rounds.length} rounds; keystrokes n=${keys.length}${typed.length > keys.length ? ` (${typed.length - keys.length} not seen)` : ''} p50=${q(keys, 50)} p90=${q(keys, 90)} max=${q(keys, 100)} ms; palette search n=${searches.length} median=${q(searches, 50)} max=${q(searches, 100)} ms${unanswered ? `, ${unanswered} unanswered` : ''}`;
 }
 
 export async function run(): Promise<void> {

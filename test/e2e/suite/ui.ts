@@ -23,5 +23,5 @@ export const ui = {
   evaluate: <T>(scope: UiScope, selector: string, expression: string) => send<T>({ op: 'evaluate', scope, selector, expression }),
   resizeSidebar: (width: number) => send<number>({ op: 'resizeSidebar', width }),
   typeLatency: (text: string, intervalMs: number, timeoutMs = 5_000) =>
-    send<number[]>({ op: 'typeLatency', text, intervalMs, timeoutMs }, [...text].length * (timeoutMs + intervalMs + 1_000) + 10_000),
+    send<(number | null)[]>({ op: 'typeLatency', text, intervalMs, timeoutMs }, [...text].length * (timeoutMs + intervalMs + 1_000) + 10_000),
 };
