@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runTests } from '@vscode/test-electron';
+import { percentile } from '../src/extension/latency';
 import { buildLargeCorpus, CorpusUnavailableError, LARGE_CORPUS } from './corpus-large';
 import { USER_SETTINGS } from '../test/e2e/profile';
 import { readTools } from '../test/e2e/tools';
@@ -52,10 +53,9 @@ interface RunResult {
   idle: Round[];
 }
 
+/** Nearest-rank percentile, as the extension reports its latencies; NaN without values. */
 function quantile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return values.length ? percentile([...values].sort((a, b) => a - b), p) : NaN;
 }
 const median = (values: number[]) => quantile(values, 50);
 

@@ -48,6 +48,23 @@ class QuantizedBagOfWords:
                        "u": model.context_weight.detach().numpy(), "embedding": model.context_embedding}
         return cls(model.embedding.weight.detach().numpy(), model.weight.weight.detach().numpy(), context)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The exported weights as named arrays (``np.savez``); ``from_arrays`` reads them back."""
+        out = {"table": self.table, "scale": self.scale, "weight": self.weight}
+        if self.context is not None:
+            out.update({"conv": self.context["conv"], "bias": self.context["bias"], "u": self.context["u"],
+                        "context_embedding": np.array(int(self.context["embedding"]))})
+        return out
+
+    @classmethod
+    def from_arrays(cls, z) -> "QuantizedBagOfWords":
+        q = cls.__new__(cls)
+        q.table, q.scale, q.weight = z["table"], z["scale"], z["weight"]
+        q.context = None
+        if "conv" in z:
+            q.context = {"conv": z["conv"], "bias": z["bias"], "u": z["u"], "embedding": bool(z["context_embedding"])}
+        return q
+
     def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         valid = (mask != 0)
         emb = self.table[ids].astype(np.float32) * self.scale[ids]

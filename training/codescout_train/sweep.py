@@ -55,23 +55,9 @@ def _train_and_score(job: dict) -> dict:
     seconds = time.time() - t
     q = QuantizedBagOfWords.of(model)
     metrics = evaluate(q, tok, job["eval_dir"], job["max_tokens"], bm25=np.load(job["bm25"]))
-    arrays = {"table": q.table, "scale": q.scale, "weight": q.weight}
-    if q.context is not None:
-        arrays.update({"conv": q.context["conv"], "bias": q.context["bias"], "u": q.context["u"],
-                       "context_embedding": np.array(int(q.context["embedding"]))})
-    np.savez_compressed(os.path.join(job["out"], f"{name}.npz"), **arrays)
+    np.savez_compressed(os.path.join(job["out"], f"{name}.npz"), **q.arrays())
     return {"name": name, "config": dataclasses.asdict(cfg), "seconds": round(seconds), "log": lines,
             "cosqa_dev": metrics}
-
-
-def load_npz(path: str) -> QuantizedBagOfWords:
-    z = np.load(path)
-    q = QuantizedBagOfWords.__new__(QuantizedBagOfWords)
-    q.table, q.scale, q.weight = z["table"], z["scale"], z["weight"]
-    q.context = None
-    if "conv" in z:
-        q.context = {"conv": z["conv"], "bias": z["bias"], "u": z["u"], "embedding": bool(z["context_embedding"])}
-    return q
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--export needs --model-out DIR")
         from .pipeline import DESCRIPTION, ENGINE_MAX_TOKENS, MODEL_ID
         tok = IdentifierTokenizer.load(os.path.join(args.work, "tokenizer.json"))
-        write_model_folder(args.model_out, load_npz(args.export), tok, model_id=MODEL_ID, description=DESCRIPTION,
+        q = QuantizedBagOfWords.from_arrays(np.load(args.export))
+        write_model_folder(args.model_out, q, tok, model_id=MODEL_ID, description=DESCRIPTION,
                            max_tokens=ENGINE_MAX_TOKENS)
         print(f"wrote {args.model_out}")
         return 0

@@ -67,6 +67,19 @@ class ExportMatchesTraining(unittest.TestCase):
         b = q.embed(np.array([[23, 4, 17, 9]]), np.ones((1, 4), dtype=np.int64))
         self.assertGreater(np.abs(a - b).max(), 1e-4)
 
+    def test_saved_arrays_give_the_same_model(self) -> None:
+        import io
+        torch.manual_seed(7)
+        for kwargs in ({}, {"context_kernel": 3, "context_embedding": True}):
+            q = QuantizedBagOfWords.of(BagOfWords(40, 8, **kwargs))
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, **q.arrays())
+            buffer.seek(0)
+            back = QuantizedBagOfWords.from_arrays(np.load(buffer))
+            ids = np.array([[3, 9, 27, 0], [5, 0, 0, 0]])
+            np.testing.assert_array_equal(back.embed(ids, (ids != 0).astype(np.int64)), q.embed(ids, (ids != 0).astype(np.int64)))
+            self.assertEqual(back.context is None, not kwargs)
+
     def test_rejects_even_kernels(self) -> None:
         with self.assertRaises(ValueError):
             BagOfWords(10, 4, context_kernel=2)

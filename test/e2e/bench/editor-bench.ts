@@ -17,6 +17,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { percentile } from '../../../src/extension/latency';
 import { EXTENSION_ID, waitUntil } from '../suite/helpers';
 import { ui } from '../suite/ui';
 
@@ -57,6 +58,7 @@ interface State {
   engine: { state: string; pid: number | null; restarts: number };
   folders: FolderState[];
   metrics: { timeToFirstResult: { samples: number[] }; searchLatency: { samples: number[] } };
+  log: { lines: unknown[] };
 }
 
 const state = () => vscode.commands.executeCommand<State>('codescout.internal.state');
@@ -125,7 +127,7 @@ function summary(label: string, rounds: Round[]): string {
   const typed = rounds.flatMap((r) => r.keys);
   const keys = typed.filter((k): k is number => k !== null).sort((a, b) => a - b);
   const searches = rounds.map((r) => r.search.firstResultMs).filter((v): v is number => v !== null).sort((a, b) => a - b);
-  const q = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)].toFixed(1) : '–');
+  const q = (sorted: number[], p: number) => (sorted.length ? percentile(sorted, p).toFixed(1) : '–');
   const unanswered = rounds.length - searches.length;
   return `# ${label}: ${rounds.length} rounds; keystrokes n=${keys.length}${typed.length > keys.length ? ` (${typed.length - keys.length} not seen)` : ''} p50=${q(keys, 50)} p90=${q(keys, 90)} max=${q(keys, 100)} ms; palette search n=${searches.length} median=${q(searches, 50)} max=${q(searches, 100)} ms${unanswered ? `, ${unanswered} unanswered` : ''}`;
 }
@@ -155,7 +157,7 @@ export async function run(): Promise<void> {
 
   const indexing: Round[] = [];
   const afterKill: Round[] = [];
-  let kill: Record<string, unknown> | undefined;
+  let kill: Kill | undefined;
   let n = 0;
   let totalFiles: number | undefined;
   let indexingSince: number | undefined;
@@ -189,21 +191,39 @@ export async function run(): Promise<void> {
     afterKill,
     idle,
     /** the Code Scout log's last lines, for reading what happened */
-    log: (await vscode.commands.executeCommand<{ log: { lines: unknown[] } }>('codescout.internal.state')).log.lines,
+    log: (await state()).log.lines,
   };
   writeFileSync(out, JSON.stringify(result, null, 1));
   await ui.log(summary('while indexing, before the kill', indexing));
   await ui.log(summary('while indexing, after the kill', afterKill));
   await ui.log(summary('idle', idle));
   if (kill) {
-    await ui.log(`# kill -9 at ${String(kill.percent)} % (${String(kill.atMs)} ms): a new engine after ${String(kill.restartMs)} ms; ` +
-      `first answered search ${String(kill.searchAnsweredMs)} ms after the kill; the resumed refresh parsed ${resumed?.filesParsed ?? '?'} of ${totalFiles} files`);
+    await ui.log(`# kill -9 at ${kill.percent} % (${kill.atMs} ms): a new engine after ${kill.restartMs} ms; ` +
+      `first answered search ${kill.searchAnsweredMs} ms after the kill; the resumed refresh parsed ${resumed?.filesParsed ?? '?'} of ${totalFiles} files`);
+  } else {
+    await ui.log(`# no kill -9: the index completed before it was past ${killAt * 100} % and ${killAfterMs} ms in (a larger workspace, or --kill-at, makes room for it)`);
   }
   await ui.log(`# index complete ${indexedAt} ms after the window opened; figures in ${out}`);
 }
 
+/** What the kill did: when, and how the engine came back. */
+interface Kill {
+  /** ms since the benchmark started */
+  atMs: number;
+  percent: number | null;
+  filesBefore: number;
+  chunksBefore: number;
+  pidBefore: number;
+  pidAfter: number | null;
+  restartMs: number;
+  /** ms from the kill to the first palette search that showed results */
+  searchAnsweredMs: number | null;
+  searches: Array<Round['search'] & { atMs: number }>;
+  stateAfterRestart: { state: string; percent: number | null; files: number };
+}
+
 /** kill -9 of the engine; answers when it runs again and a palette search has answered. */
-async function killEngine(started: number, f: FolderState): Promise<Record<string, unknown>> {
+async function killEngine(started: number, f: FolderState): Promise<Kill> {
   const before = (await state()).engine;
   if (!before.pid) throw new Error(`no engine process to kill (${before.state})`);
   const killedAt = performance.now();
@@ -215,7 +235,7 @@ async function killEngine(started: number, f: FolderState): Promise<Record<strin
   const restartMs = elapsed(killedAt);
   // the first palette search that answers after the kill, however long the engine takes to open the index
   let searchAnsweredMs: number | null = null;
-  const searches: Array<Round['search'] & { atMs: number }> = [];
+  const searches: Kill['searches'] = [];
   while (searchAnsweredMs === null && elapsed(killedAt) < 10 * 60_000) {
     const s = await searchRound(QUERIES[searches.length % QUERIES.length], AFTER_KILL_SEARCH_TIMEOUT_MS);
     searches.push({ ...s, atMs: elapsed(killedAt) });
@@ -223,7 +243,7 @@ async function killEngine(started: number, f: FolderState): Promise<Record<strin
   }
   const resumedFrom = await folder();
   return {
-    atMs: elapsed(started) - elapsed(killedAt),
+    atMs: Math.round(killedAt - started),
     percent: f.percent,
     filesBefore: f.files,
     chunksBefore: f.chunks,
