@@ -52,6 +52,10 @@ test('an overlay map of stored terms answers as a Map of the same terms through 
           assert.equal(table.has(t), map.has(t), t);
           assert.deepEqual(table.get(t), map.get(t), t);
         }
+        // the values set since reading (objects here; stored ones are numbers), each once, none read from the stored terms
+        const changed = [...table.changedValues()];
+        assert.equal(new Set(changed).size, changed.length);
+        assert.deepEqual(new Set(changed), new Set([...map.values()].filter((value) => typeof value !== 'number')));
       };
       same();
       for (const o of ops) {

@@ -14,6 +14,7 @@ import { runSteps, type Steps } from '../time-slice';
 import { StoredTerms } from './term-table';
 import { OverlayMap, type StoredEntries } from './overlay-map';
 import { findAscending } from './sorted';
+import { Posting, PostingArena } from './postings';
 
 export type { ScoredId } from './topk';
 
@@ -30,46 +31,6 @@ export interface Bm25Options {
   k1?: number;
   /** length normalisation, 0 (none) to 1 (full) (default 0.75) */
   b?: number;
-}
-
-/**
- * The documents containing one term: document slots in ascending order with their weighted
- * frequencies, in growable typed arrays. Entries of removed documents stay until the next
- * compaction and are skipped; `live` counts the others, which is the document frequency.
- */
-class Posting {
-  slots: Uint32Array;
-  frequencies: Float32Array;
-  length = 0;
-  live = 0;
-
-  constructor(
-    readonly term: string,
-    capacity = 4,
-  ) {
-    this.slots = new Uint32Array(capacity);
-    this.frequencies = new Float32Array(capacity);
-  }
-
-  /** The entry index of `slot` (a binary search over the ascending slots), or -1. */
-  find(slot: number): number {
-    return findAscending(this.slots, this.length, slot);
-  }
-
-  push(slot: number, frequency: number): void {
-    if (this.length === this.slots.length) {
-      const slots = new Uint32Array(this.length * 2);
-      slots.set(this.slots);
-      this.slots = slots;
-      const frequencies = new Float32Array(this.length * 2);
-      frequencies.set(this.frequencies);
-      this.frequencies = frequencies;
-    }
-    this.slots[this.length] = slot;
-    this.frequencies[this.length] = frequency;
-    this.length++;
-    this.live++;
-  }
 }
 
 const MAGIC = 0x584c5343; // 'CSLX'
@@ -101,6 +62,8 @@ export class LexicalIndex {
    * index stay in the file's term text too (term-table.ts), changes kept beside them (overlay-map.ts).
    */
   private postings = new OverlayMap<string, Posting | number>();
+  /** The entries of every decoded posting (postings.ts). */
+  private arena = new PostingArena(() => this.decodedPostings());
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
   private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
   /**
@@ -194,7 +157,7 @@ export class LexicalIndex {
   documentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
-    const terms: [string, number][] = this.postingsOf(slot).map((posting) => [posting.term, posting.frequencies[posting.find(slot)]]);
+    const terms: [string, number][] = this.postingsOf(slot).map((posting) => [posting.term, this.arena.frequencies[this.arena.find(posting, slot)]]);
     return { terms, length: this.lengths[slot] };
   }
 
@@ -216,7 +179,7 @@ export class LexicalIndex {
     const postings: Posting[] = [];
     for (const [term, frequency] of frequencies) {
       const posting = this.postingFor(term);
-      posting.push(slot, frequency);
+      this.arena.push(posting, slot, frequency);
       postings.push(posting);
     }
     this.ids.push(id);
@@ -226,6 +189,7 @@ export class LexicalIndex {
     else this.lateTerms.set(slot, postings);
     this.slotOf.set(id, slot);
     this.totalLength += length;
+    this.arena.shrinkIfWorth();
   }
 
   /** Removes a document; returns false (and does nothing) if the id is absent. */
@@ -247,7 +211,10 @@ export class LexicalIndex {
     if (slots.size === 0) return 0;
     for (const [posting, by] of this.removalCounts([...slots])) {
       posting.live -= by;
-      if (posting.live === 0) this.postings.delete(posting.term);
+      if (posting.live === 0) {
+        this.postings.delete(posting.term);
+        this.arena.release(posting);
+      }
     }
     for (const slot of slots) {
       this.slotOf.delete(this.ids[slot]);
@@ -260,6 +227,7 @@ export class LexicalIndex {
     // Reset rather than subtract when empty, so float rounding cannot leave a residue.
     if (this.size === 0) this.totalLength = 0;
     if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= COMPACT_DEAD_RATIO * this.ids.length) this.compact();
+    this.arena.shrinkIfWorth();
     return slots.size;
   }
 
@@ -283,7 +251,8 @@ export class LexicalIndex {
         if (typeof entry === 'number' && storedHits(stored, entry, gone) === 0) continue;
         const posting = typeof entry === 'number' ? this.posting(term)! : entry;
         let found = 0;
-        for (let i = 0; i < posting.length; i++) found += gone[posting.slots[i]];
+        const arenaSlots = this.arena.slots;
+        for (let i = posting.start; i < posting.start + posting.length; i++) found += gone[arenaSlots[i]];
         if (found > 0) count(posting, found);
       }
       for (const slot of slots) if (gone[slot] === 0) for (const posting of this.postingsOf(slot)) count(posting, 1);
@@ -320,8 +289,8 @@ export class LexicalIndex {
         const posting = this.posting(term);
         if (posting === undefined) continue;
         const idf = inverseDocumentFrequency(documentCount, posting.live);
-        const { slots, frequencies } = posting;
-        for (let i = 0; i < posting.length; i++) {
+        const { slots, frequencies } = this.arena;
+        for (let i = posting.start, end = posting.start + posting.length; i < end; i++) {
           const slot = slots[i];
           const norm = norms[slot];
           if (norm < 0) continue; // removed
@@ -367,8 +336,8 @@ export class LexicalIndex {
       const posting = postings[t];
       offsets[t] = body.size;
       body.varint(posting.length);
-      body.ascendingVarints(posting.slots.subarray(0, posting.length));
-      body.values(posting.frequencies.subarray(0, posting.length));
+      body.ascendingVarints(this.arena.slots.subarray(posting.start, posting.start + posting.length));
+      body.values(this.arena.frequencies.subarray(posting.start, posting.start + posting.length));
       if ((t + 1) % POSTINGS_PER_STEP === 0) yield;
     }
     offsets[postings.length] = body.size;
@@ -427,7 +396,7 @@ export class LexicalIndex {
     if (version === 1) {
       for (let t = 0; t < termCount; t++) {
         const term = reader.string();
-        const posting = readPosting(reader, term, documentCount);
+        const posting = readPosting(reader, term, documentCount, index.arena);
         if (index.postings.has(term)) throw new IndexCorruptError(`${FILE_LABEL} lists a term twice`);
         index.postings.set(term, posting);
       }
@@ -459,7 +428,7 @@ export class LexicalIndex {
     if (typeof entry !== 'number') return entry;
     const stored = this.stored!;
     const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
-    const posting = readPosting(reader, term, stored.documentCount);
+    const posting = readPosting(reader, term, stored.documentCount, this.arena);
     reader.end();
     this.postings.set(term, posting);
     if (--stored.undecoded === 0) this.stored = undefined; // every posting decoded: the file's bytes are no longer needed
@@ -525,7 +494,8 @@ export class LexicalIndex {
       }
       const docTerms: Posting[][] = this.ids.map(() => []);
       for (const posting of this.allPostings()) {
-        for (let i = 0; i < posting.length; i++) docTerms[posting.slots[i]].push(posting);
+        const arenaSlots = this.arena.slots;
+        for (let i = posting.start; i < posting.start + posting.length; i++) docTerms[arenaSlots[i]].push(posting);
       }
       this.docTerms = docTerms;
       this.lateTerms.clear(); // the table holds them too
@@ -542,7 +512,8 @@ export class LexicalIndex {
     const entry = this.postings.get(this.storedTerms!.keyAt(t));
     if (entry === undefined) return;
     if (typeof entry === 'number') throw new Error('lexical index: a posting is undecoded without the bytes to decode it');
-    for (let i = 0; i < entry.length && entry.slots[i] < this.loadedSlots; i++) visit(entry.slots[i]);
+    const slots = this.arena.slots;
+    for (let i = entry.start; i < entry.start + entry.length && slots[i] < this.loadedSlots; i++) visit(slots[i]);
   }
 
   private postingFor(term: string): Posting {
@@ -554,6 +525,14 @@ export class LexicalIndex {
     return posting;
   }
 
+  /**
+   * Every decoded posting: each was set in the map when it was made or read, so none still in the
+   * file's bytes is read for this.
+   */
+  private *decodedPostings(): Generator<Posting> {
+    for (const entry of this.postings.changedValues()) if (typeof entry !== 'number') yield entry;
+  }
+
   /** Purges removed documents from the postings and renumbers the remaining slots densely, in order. */
   private compact(): void {
     const renumbered = new Int32Array(this.ids.length).fill(-1);
@@ -562,15 +541,16 @@ export class LexicalIndex {
       if (id !== REMOVED) renumbered[slot] = next++;
     });
     for (const posting of this.allPostings()) {
-      let kept = 0;
-      for (let i = 0; i < posting.length; i++) {
-        const slot = renumbered[posting.slots[i]];
+      const { slots, frequencies } = this.arena; // after the posting is decoded, which may have grown the arena
+      let kept = posting.start;
+      for (let i = posting.start; i < posting.start + posting.length; i++) {
+        const slot = renumbered[slots[i]];
         if (slot < 0) continue;
-        posting.slots[kept] = slot;
-        posting.frequencies[kept] = posting.frequencies[i];
+        slots[kept] = slot;
+        frequencies[kept] = frequencies[i];
         kept++;
       }
-      posting.length = kept;
+      posting.length = kept - posting.start;
     }
     const live = (_: unknown, slot: number) => renumbered[slot] >= 0;
     this.ids = this.ids.filter(live);
@@ -686,14 +666,22 @@ function forEachStoredSlot(stored: { bytes: Buffer; offsets: Uint32Array; docume
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */
-function readPosting(reader: ByteReader, term: string, documentCount: number): Posting {
+function readPosting(reader: ByteReader, term: string, documentCount: number, arena: PostingArena): Posting {
   const count = reader.varint();
   if (term === '' || count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
-  const posting = new Posting(term, count);
-  reader.ascendingVarints(count, posting.slots);
-  if (posting.slots[count - 1] >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
-  reader.float32s(count, posting.frequencies);
-  if (!posting.frequencies.every((f) => Number.isFinite(f) && f > 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid term frequency`);
+  // a count the bytes left cannot hold (at least a byte and 4 bytes an entry) is not reserved for
+  if (count * 5 > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+  const posting = new Posting(term);
+  arena.reserve(posting, count);
+  try {
+    const slots = reader.ascendingVarints(count, arena.slots.subarray(posting.start, posting.start + count));
+    if (slots[count - 1] >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
+    const frequencies = reader.float32s(count, arena.frequencies.subarray(posting.start, posting.start + count));
+    if (!frequencies.every((f) => Number.isFinite(f) && f > 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid term frequency`);
+  } catch (error) {
+    arena.release(posting); // its region is garbage: the posting is never used
+    throw error;
+  }
   posting.length = count;
   posting.live = count;
   return posting;

@@ -84,6 +84,15 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     return 'OverlayMap';
   }
 
+  /**
+   * The values set since the stored entries were read, without reading a stored one: the new
+   * values of stored keys, then those of keys added (every value, for a map made in memory).
+   */
+  *changedValues(): Generator<V> {
+    yield* this.replaced.values();
+    yield* this.added.values();
+  }
+
   /** The stored positions not removed, in order: for a subclass that reads the stored entries in its own way. */
   protected *storedPositions(): Generator<number> {
     const stored = this.stored;
