@@ -15,7 +15,8 @@
  *
  * Typing goes into an unsaved editor, which is reverted at the end: the workspace is not changed.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import { percentile } from '../../../src/extension/latency';
 import { EXTENSION_ID, waitUntil } from '../suite/helpers';
@@ -161,10 +162,13 @@ export async function run(): Promise<void> {
   let n = 0;
   let totalFiles: number | undefined;
   let indexingSince: number | undefined;
+  let resumed: FolderState['lastRefresh'] | undefined;
   for (;;) {
     const f = await folder();
     if (f.state === 'ready' && !f.partial) {
       totalFiles = f.files;
+      // the refresh that completed the index (after a kill, the resumed one), seen as it completed: later ones (the typing) would replace it
+      resumed = f.lastRefresh;
       break;
     }
     indexingSince ??= f.state === 'indexing' ? performance.now() : undefined;
@@ -176,7 +180,6 @@ export async function run(): Promise<void> {
     if (elapsed(started) > 40 * 60_000) throw new Error('the workspace was not indexed within 40 minutes');
   }
   const indexedAt = elapsed(started);
-  const resumed = (await folder()).lastRefresh;
   const idle: Round[] = [];
   for (let i = 0; i < IDLE_ROUNDS; i++) idle.push(await round(editor, started, n++));
 
@@ -225,7 +228,10 @@ interface Kill {
 /** kill -9 of the engine; answers when it runs again and a palette search has answered. */
 async function killEngine(started: number, f: FolderState): Promise<Kill> {
   const before = (await state()).engine;
-  if (!before.pid) throw new Error(`no engine process to kill (${before.state})`);
+  if (!before.pid || before.state !== 'running') throw new Error(`no engine process to kill (${before.state})`);
+  // the pid is the extension's word for it: make sure it is still the engine (dist/server.js) before killing it
+  const commandLine = readFileSync(`/proc/${before.pid}/cmdline`, 'utf8').split('\0');
+  if (!commandLine.some((arg) => arg.endsWith(`${sep}server.js`))) throw new Error(`process ${before.pid} is not the engine: ${commandLine.join(' ')}`);
   const killedAt = performance.now();
   process.kill(before.pid, 'SIGKILL');
   const after = await waitUntil('a new engine process', 120_000, async () => {
