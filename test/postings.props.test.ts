@@ -2,30 +2,34 @@
  * The arena that holds a lexical index's postings (index/postings.ts): through any sequence of
  * postings made, grown, read in whole and dropped, every posting reads back the entries it was
  * given, no two postings share an entry, every reserved entry is either a posting's or free, and
- * compaction (into smaller arrays, once half the arena is free) keeps all of it.
+ * compaction (into smaller arrays, once half the arena is free) keeps all of it; a posting that
+ * grows large moves to arrays of its own.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Posting, PostingArena } from '../src/engine/index/postings';
+import { inArena, Posting, PostingArena } from '../src/engine/index/postings';
 import { fuzzParams } from './helpers/fuzz';
 
 type Op =
   | { kind: 'push'; posting: number; count: number }
   | { kind: 'read'; count: number }
   | { kind: 'release'; posting: number }
-  | { kind: 'shrink' };
+  | { kind: 'shrink' }
+  | { kind: 'room'; count: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), posting: fc.nat(40), count: fc.integer({ min: 1, max: 700 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), count: fc.integer({ min: 1, max: 6000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), count: fc.oneof(fc.integer({ min: 1, max: 511 }), fc.integer({ min: 512, max: 3000 })) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), posting: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('shrink' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('room' as const), count: fc.integer({ min: 0, max: 5000 }) }) },
 );
 
 test('postings in one arena keep their entries through growth, reuse of freed regions and compaction', () => {
   let compacted = 0;
   let reused = 0;
+  let large = 0;
   fc.assert(
     fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
       const postings: Posting[] = [];
@@ -40,8 +44,14 @@ test('postings in one arena keep their entries through growth, reuse of freed re
           const expected = model.get(posting)!;
           assert.equal(posting.length, expected.slots.length);
           assert.ok(posting.length <= posting.capacity);
-          assert.deepEqual([...arena.slots.subarray(posting.start, posting.start + posting.length)], expected.slots);
-          assert.deepEqual([...arena.frequencies.subarray(posting.start, posting.start + posting.length)], expected.frequencies);
+          assert.deepEqual([...arena.slotsOf(posting).subarray(posting.start, posting.start + posting.length)], expected.slots);
+          assert.deepEqual([...arena.frequenciesOf(posting).subarray(posting.start, posting.start + posting.length)], expected.frequencies);
+          // large postings have arrays of their own, small ones are in the arena
+          assert.equal(posting.own !== undefined, !inArena(posting.capacity));
+          if (posting.own !== undefined) {
+            large++;
+            continue;
+          }
           for (let i = 0; i < expected.slots.length; i += Math.max(1, expected.slots.length >> 3)) {
             assert.equal(arena.find(posting, expected.slots[i]), posting.start + i);
           }
@@ -79,11 +89,11 @@ test('postings in one arena keep their entries through growth, reuse of freed re
           const posting = new Posting(`t${made++}`);
           const end = arena.reservedEntries;
           arena.reserve(posting, o.count);
-          if (arena.reservedEntries === end) reused++;
+          if (inArena(o.count) && arena.reservedEntries === end) reused++;
           const slots = Array.from({ length: o.count }, (_, i) => i * 2);
           const frequencies = slots.map((slot) => Math.fround(0.5 + slot / 8));
-          arena.slots.set(slots, posting.start);
-          arena.frequencies.set(frequencies, posting.start);
+          arena.slotsOf(posting).set(slots, posting.start);
+          arena.frequenciesOf(posting).set(frequencies, posting.start);
           posting.length = o.count;
           posting.live = o.count;
           postings.push(posting);
@@ -95,6 +105,9 @@ test('postings in one arena keep their entries through growth, reuse of freed re
           arena.release(posting);
           postings.splice(at, 1);
           model.delete(posting);
+        } else if (o.kind === 'room') {
+          arena.makeRoom(o.count);
+          assert.ok(arena.slots.length >= arena.reservedEntries + o.count);
         } else {
           const size = arena.slots.length;
           const free = arena.garbageEntries;
@@ -112,4 +125,5 @@ test('postings in one arena keep their entries through growth, reuse of freed re
   // the cases reached what they are for: regions used again, and compaction
   assert.ok(reused > 0, 'no freed region was used again');
   assert.ok(compacted > 0, 'no case compacted the arena');
+  assert.ok(large > 0, 'no posting was large');
 });

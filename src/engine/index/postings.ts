@@ -4,15 +4,17 @@
  * region of them. A posting of its own two typed arrays cost about 450 bytes of objects and
  * allocator bookkeeping besides its entries (two ArrayBuffers, their views, their backing stores);
  * at 232k terms, most of them in one or two documents, that was 100 MB or more of a 100k-function
- * index. Here a posting is one small object.
+ * index. Here a small posting is one small object. A large one (LARGE_POSTING entries or more)
+ * has arrays of its own, which its overhead is small beside: growing or decoding one then never
+ * copies the arena (a loaded index decodes whole postings, the largest tens of thousands of entries).
  */
 
 import { findAscending } from './sorted';
 
 /**
  * The documents containing one term: document slots in ascending order with their weighted
- * frequencies, in the arena's arrays from `start` (`capacity` entries reserved, the first `length`
- * used). Entries of removed documents stay until the index's next compaction and are skipped;
+ * frequencies, from `start` in the arena's arrays or, for a large posting, in arrays of its own
+ * ({@link PostingArena.slotsOf}): `capacity` entries reserved, the first `length` used. Entries of removed documents stay until the index's next compaction and are skipped;
  * `live` counts the others, which is the document frequency.
  */
 export class Posting {
@@ -20,6 +22,8 @@ export class Posting {
   capacity = 0;
   length = 0;
   live = 0;
+  /** a large posting's own entries (`start` is then 0); undefined: the arena's */
+  own: { slots: Uint32Array; frequencies: Float32Array } | undefined;
 
   constructor(readonly term: string) {}
 }
@@ -31,11 +35,18 @@ const FIRST_CAPACITY = 2;
  * left a third of the entries unused at 100k documents; 1.5, a fifth).
  */
 const POSTING_GROWTH = 1.5;
-/** The arena's first size, in entries; it doubles when full (its unused end is never touched, so it takes no memory). */
+/** The arena's first size, in entries; it doubles when full. */
 const FIRST_ARENA = 1024;
 /** After a change, the arena is compacted (into smaller arrays) once this many entries and this share of those in use are garbage. */
-const COMPACT_MIN_GARBAGE = 4096;
+const COMPACT_MIN_GARBAGE = 1024;
 const COMPACT_GARBAGE_RATIO = 0.5;
+/** A posting of this many entries or more has arrays of its own (4 KB of entries beside about 0.5 KB of overhead). */
+const LARGE_POSTING = 512;
+/** Whether a posting of `capacity` entries is kept in the arena (a larger one has arrays of its own). */
+export function inArena(capacity: number): boolean {
+  return capacity < LARGE_POSTING;
+}
+
 /** The end of a list of free regions. */
 const NO_REGION = 0xffffffff;
 
@@ -61,7 +72,7 @@ export class PostingArena {
   /** `owners` gives every posting that owns a region of this arena (its capacity above 0), for {@link shrinkIfWorth}. */
   constructor(private readonly owners: () => Iterable<Posting>) {}
 
-  /** Entries reserved, free ones included. */
+  /** Entries of the arena reserved, free ones included (a large posting's own are not). */
   get reservedEntries(): number {
     return this.end;
   }
@@ -73,29 +84,48 @@ export class PostingArena {
 
   /** Gives `posting`, which owns no region, one of `capacity` (> 0) entries; its entries are not set. */
   reserve(posting: Posting, capacity: number): void {
-    posting.start = this.take(capacity);
+    if (!inArena(capacity)) {
+      posting.own = { slots: new Uint32Array(capacity), frequencies: new Float32Array(capacity) };
+      posting.start = 0;
+    } else posting.start = this.take(capacity);
     posting.capacity = capacity;
+  }
+
+  /** The array that holds `posting`'s document slots, from `posting.start`. */
+  slotsOf(posting: Posting): Uint32Array {
+    return posting.own?.slots ?? this.slots;
+  }
+
+  /** The array that holds `posting`'s frequencies, from `posting.start`. */
+  frequenciesOf(posting: Posting): Float32Array {
+    return posting.own?.frequencies ?? this.frequencies;
+  }
+
+  /** Grows the arrays, if need be, so that `entries` more fit at the end without growing them again. */
+  makeRoom(entries: number): void {
+    if (this.end + entries > this.slots.length) this.resize(this.end + entries);
   }
 
   /** Appends an entry to `posting`, moving it to a larger region when it is full. */
   push(posting: Posting, slot: number, frequency: number): void {
     if (posting.length === posting.capacity) this.move(posting, Math.max(FIRST_CAPACITY, posting.capacity + 1, Math.ceil(posting.capacity * POSTING_GROWTH)));
     const at = posting.start + posting.length;
-    this.slots[at] = slot;
-    this.frequencies[at] = frequency;
+    this.slotsOf(posting)[at] = slot;
+    this.frequenciesOf(posting)[at] = frequency;
     posting.length++;
     posting.live++;
   }
 
-  /** The entry index (from the arena's start) of `slot` in `posting`, by binary search, or -1. */
+  /** The index of `slot`'s entry in `posting`'s array ({@link slotsOf}), by binary search, or -1. */
   find(posting: Posting, slot: number): number {
-    const found = findAscending(this.slots.subarray(posting.start, posting.start + posting.length), posting.length, slot);
+    const found = findAscending(this.slotsOf(posting).subarray(posting.start, posting.start + posting.length), posting.length, slot);
     return found < 0 ? -1 : posting.start + found;
   }
 
   /** Frees a posting's region: the posting is no longer used. */
   release(posting: Posting): void {
-    this.discard(posting.start, posting.capacity);
+    if (posting.own === undefined) this.discard(posting.start, posting.capacity);
+    posting.own = undefined;
     posting.capacity = 0;
     posting.length = 0;
   }
@@ -110,7 +140,7 @@ export class PostingArena {
     const owners: Posting[] = [];
     let needed = 0;
     for (const posting of this.owners()) {
-      if (posting.capacity === 0) continue;
+      if (posting.capacity === 0 || posting.own !== undefined) continue;
       owners.push(posting);
       needed += posting.capacity;
     }
@@ -132,13 +162,22 @@ export class PostingArena {
   }
 
   private move(posting: Posting, capacity: number): void {
-    const start = this.take(capacity);
-    if (posting.length > 0) {
-      this.slots.copyWithin(start, posting.start, posting.start + posting.length);
-      this.frequencies.copyWithin(start, posting.start, posting.start + posting.length);
+    const [from, to] = [posting.start, posting.start + posting.length];
+    if (!inArena(capacity)) {
+      const own = { slots: new Uint32Array(capacity), frequencies: new Float32Array(capacity) };
+      own.slots.set(this.slotsOf(posting).subarray(from, to));
+      own.frequencies.set(this.frequenciesOf(posting).subarray(from, to));
+      if (posting.own === undefined) this.discard(posting.start, posting.capacity);
+      posting.own = own;
+      posting.start = 0;
+    } else {
+      // a small posting is in the arena
+      const start = this.take(capacity);
+      this.slots.copyWithin(start, from, to);
+      this.frequencies.copyWithin(start, from, to);
+      this.discard(posting.start, posting.capacity);
+      posting.start = start;
     }
-    this.discard(posting.start, posting.capacity);
-    posting.start = start;
     posting.capacity = capacity;
   }
 
@@ -152,18 +191,20 @@ export class PostingArena {
       this.garbage -= count;
       return head;
     }
-    if (this.end + count > this.slots.length) {
-      const size = Math.max(this.end + count, this.slots.length * 2);
-      const slots = new Uint32Array(size);
-      slots.set(this.slots.subarray(0, this.end));
-      const frequencies = new Float32Array(size);
-      frequencies.set(this.frequencies.subarray(0, this.end));
-      this.slots = slots;
-      this.frequencies = frequencies;
-    }
+    if (this.end + count > this.slots.length) this.resize(Math.max(this.end + count, this.slots.length * 2));
     const start = this.end;
     this.end += count;
     return start;
+  }
+
+  /** New arrays of `size` entries, holding those in use. */
+  private resize(size: number): void {
+    const slots = new Uint32Array(size);
+    slots.set(this.slots.subarray(0, this.end));
+    const frequencies = new Float32Array(size);
+    frequencies.set(this.frequencies.subarray(0, this.end));
+    this.slots = slots;
+    this.frequencies = frequencies;
   }
 
   /** Puts a region no posting owns on the free list of its size. */
