@@ -29,7 +29,7 @@ import {
   type FolderStatus,
 } from '../src/protocol/protocol';
 import { Coalescer } from '../src/server/coalescer';
-import { lowerPriority } from '../src/server/priority';
+import { autogroupNiceness, lowerPriority } from '../src/server/priority';
 import { getPriority } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { LruCache } from '../src/server/lru-cache';
@@ -68,9 +68,10 @@ class EngineProcess {
     this.connection.listen();
   }
 
-  static start(args: readonly string[] = []): EngineProcess {
+  /** `detached`: in a session of its own, as the extension starts it on Linux (engine-client.ts). */
+  static start(args: readonly string[] = [], { detached = false } = {}): EngineProcess {
     // with the V8 flags the editor starts it with (server/launch.ts)
-    return new EngineProcess(spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    return new EngineProcess(spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'], detached }));
   }
 
   /** The first status notification from now on that satisfies `test`. */
@@ -128,6 +129,33 @@ test('with --nice, the engine process lowers its scheduling priority as it start
   }
   assert.equal(getPriority(), own, 'a refused niceness changed nothing');
   assert.equal(lowerPriority(['--agent-socket', 'x']), undefined, 'without --nice, nothing to do');
+});
+
+test("with --nice, an engine that leads its own session lowers that session's scheduling group too, never a group it shares, and still ends when its stdin closes", async (t) => {
+  if (process.platform !== 'linux') return t.skip('autogroups are a Linux scheduler feature');
+  let own: number;
+  try {
+    own = autogroupNiceness();
+  } catch {
+    return t.skip('this kernel has no autogroups');
+  }
+  if (own >= 7) return t.skip(`this test's session group already runs at niceness ${own}`);
+  const alone = EngineProcess.start(['--nice', '7'], { detached: true });
+  const shared = EngineProcess.start(['--nice', '7']);
+  try {
+    for (const engine of [alone, shared]) await engine.connection.sendRequest(Configure, { folders: [], indexOnOpen: false });
+    assert.equal(autogroupNiceness(alone.child.pid!), 7, 'the group of the session the engine leads');
+    assert.equal(autogroupNiceness(shared.child.pid!), own, 'the group the engine shares with this test is left alone');
+    assert.equal(autogroupNiceness(), own);
+    // the extension host going away closes the engine's stdin: a session of its own must not keep it alive
+    const exited = once(alone.child, 'exit');
+    alone.child.stdin!.end();
+    const [code] = await exited;
+    assert.equal(code, 0);
+  } finally {
+    if (alone.child.exitCode === null) alone.child.kill();
+    await shared.stop();
+  }
 });
 
 test('indexes on open, reports progress, then answers search, similar and related', async () => {

@@ -138,6 +138,9 @@ export class EngineClient implements vscode.Disposable {
       execArgv: [...ENGINE_EXEC_ARGV],
       // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // On Linux, a session of its own, whose scheduling group the engine can lower beside its
+      // niceness (server/priority.ts). It still ends with the extension host: it exits when its stdin closes.
+      detached: process.platform === 'linux',
     });
     this.child = child;
     this.startedAt = Date.now();

@@ -5,10 +5,15 @@
  *
  * On Linux niceness belongs to a thread, and threads inherit it from the thread that starts
  * them: set first, for every thread the process has by then (V8's), it covers the parse workers,
- * libuv's pool and the model's threads too, all started later. macOS sets it for the whole process; Windows maps it to a priority class (below normal
+ * libuv's pool and the model's threads too, all started later. Linux's scheduler also shares the
+ * CPU between sessions first (autogroups, on by default in most distributions), and niceness only
+ * orders the threads of one session: an engine that leads a session of its own (the extension
+ * starts it so on Linux) lowers that session's group to the same niceness, so that it gives way to
+ * an editor in another session too (a browser showing code-server, a window started elsewhere). It
+ * never touches a group it shares with other processes: that would slow the editor itself. macOS sets it for the whole process; Windows maps it to a priority class (below normal
  * for 10–18, idle for 19; 1–9 leave it normal). A priority that cannot be set (a sandbox that forbids it) leaves the process at its own.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The highest niceness `--nice` takes (the lowest priority). */
@@ -41,8 +46,34 @@ export function lowerPriority(argv: readonly string[]): string | undefined {
         // gone
       }
     }
+    if (leadsOwnSession()) {
+      try {
+        if (autogroupNiceness() < niceness) writeFileSync('/proc/self/autogroup', String(niceness));
+      } catch {
+        // a kernel without autogroups: the session has no group of its own to lower
+      }
+    }
   }
   return undefined;
+}
+
+/** Whether this process leads its session (Linux): then the session's autogroup is its own and its children's. */
+function leadsOwnSession(): boolean {
+  try {
+    // pid (comm) state ppid pgrp session …; comm may hold spaces and parentheses, so read after the last ')'
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    return session === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+/** The niceness of this process's autogroup (Linux, `/autogroup-N nice K`); throws where there are none. */
+export function autogroupNiceness(pid: number | 'self' = 'self'): number {
+  const match = /nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+  if (match === null) throw new Error('no autogroup niceness');
+  return Number(match[1]);
 }
 
 /** This process's threads (Linux); none when /proc cannot tell. */
