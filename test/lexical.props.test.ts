@@ -293,3 +293,38 @@ test("a loaded index's first removal of loaded documents is one pass that decode
   check();
   assert.deepEqual(sorted(index.documentTerms(10)), sorted(built.documentTerms(10)));
 });
+
+test('a loaded index whose small postings were all decoded answers exactly after most of its documents are removed, its arena compacted', () => {
+  const UNIQUE = 8;
+  const tokensOf = (id: number) => [...Array.from({ length: UNIQUE }, (_, k) => `u${k}x${id}`), `s${id % 50}`, `w${id % 7}`];
+  const ids = Array.from({ length: 3000 }, (_, id) => id);
+  const built = new LexicalIndex();
+  for (const id of ids) built.add(id, [{ tokens: tokensOf(id), weight: 1 }]);
+  const loaded = LexicalIndex.deserialize(built.serialize());
+  // every posting decoded into the arena (all are small: the largest, w*, has 429 entries)
+  for (const id of ids) assert.equal(loaded.search(tokensOf(id), 1)[0].id, id);
+  const arena = (loaded as unknown as { arena: { reservedEntries: number; garbageEntries: number } }).arena;
+  const reservedBefore = arena.reservedEntries;
+  assert.equal(reservedBefore, ids.length * (UNIQUE + 2));
+  // three quarters removed, in one batch and then one by one: the postings of their own terms go
+  const removed = ids.filter((id) => id % 4 !== 0);
+  assert.equal(loaded.removeMany(removed.slice(0, 1000)), 1000);
+  for (const id of removed.slice(1000)) assert.ok(loaded.remove(id));
+  // only compaction gives entries back
+  assert.ok(arena.reservedEntries < reservedBefore, `the arena was compacted (${arena.reservedEntries} of ${reservedBefore} entries reserved)`);
+
+  const kept = ids.filter((id) => id % 4 === 0);
+  const fresh = new LexicalIndex();
+  for (const id of kept) fresh.add(id, [{ tokens: tokensOf(id), weight: 1 }]);
+  const again = LexicalIndex.deserialize(loaded.serialize());
+  const queries = [['s3', 'w2'], ['s0'], ['w6', 'u1x8'], ...kept.filter((id) => id % 40 === 0).map(tokensOf), ['u0x1', 's1'], ['nothing']];
+  for (const query of queries) {
+    assert.deepEqual(loaded.search(query, 20), fresh.search(query, 20), query.join(' '));
+    assert.deepEqual(again.search(query, 20), fresh.search(query, 20), query.join(' '));
+  }
+  const sorted = (d: ReturnType<LexicalIndex['documentTerms']>) => d && { ...d, terms: [...d.terms].sort(([a], [b]) => (a < b ? -1 : 1)) };
+  for (const id of kept.filter((id) => id % 12 === 0)) assert.deepEqual(sorted(loaded.documentTerms(id)), sorted(fresh.documentTerms(id)));
+  for (const id of removed.slice(0, 50)) assert.equal(loaded.documentTerms(id), undefined);
+  assert.equal(loaded.hasTerm('u0x1'), false);
+  assert.equal(loaded.hasTerm('u0x4'), true);
+});

@@ -68,10 +68,18 @@ class EngineProcess {
     this.connection.listen();
   }
 
-  /** `detached`: in a session of its own, as the extension starts it on Linux (engine-client.ts). */
-  static start(args: readonly string[] = [], { detached = false } = {}): EngineProcess {
+  /**
+   * `detached`: in a session of its own, as the extension starts it on Linux with `--nice`
+   * (engine-client.ts); `underShell`: in a session of its own led by a shell, its parent (the
+   * child here is the shell).
+   */
+  static start(args: readonly string[] = [], { detached = false, underShell = false } = {}): EngineProcess {
     // with the V8 flags the editor starts it with (server/launch.ts)
-    return new EngineProcess(spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER, ...args], { stdio: ['pipe', 'pipe', 'inherit'], detached }));
+    const command = [process.execPath, ...ENGINE_EXEC_ARGV, SERVER, ...args];
+    const stdio: ('pipe' | 'inherit')[] = ['pipe', 'pipe', 'inherit'];
+    // not a lone command, so that the shell stays and leads the session (no exec of its last command)
+    if (underShell) return new EngineProcess(spawn('/bin/sh', ['-c', '"$@"; exit $?', 'sh', ...command], { stdio, detached: true }));
+    return new EngineProcess(spawn(command[0], command.slice(1), { stdio, detached }));
   }
 
   /** The first status notification from now on that satisfies `test`. */
@@ -131,7 +139,7 @@ test('with --nice, the engine process lowers its scheduling priority as it start
   assert.equal(lowerPriority(['--agent-socket', 'x']), undefined, 'without --nice, nothing to do');
 });
 
-test("with --nice, an engine that leads its own session lowers that session's scheduling group too, never a group it shares, and still ends when its stdin closes", async (t) => {
+test("with --nice, an engine that leads its own session lowers that session's scheduling group too, never a group of a session another process leads, and still ends when its stdin closes", async (t) => {
   if (process.platform !== 'linux') return t.skip('autogroups are a Linux scheduler feature');
   let own: number;
   try {
@@ -141,11 +149,12 @@ test("with --nice, an engine that leads its own session lowers that session's sc
   }
   if (own >= 7) return t.skip(`this test's session group already runs at niceness ${own}`);
   const alone = EngineProcess.start(['--nice', '7'], { detached: true });
-  const shared = EngineProcess.start(['--nice', '7']);
+  // in a session led by its shell rather than this test's: were the guard broken, the group lowered would be that shell's, not this test's
+  const shared = EngineProcess.start(['--nice', '7'], { underShell: true });
   try {
     for (const engine of [alone, shared]) await engine.connection.sendRequest(Configure, { folders: [], indexOnOpen: false });
     assert.equal(autogroupNiceness(alone.child.pid!), 7, 'the group of the session the engine leads');
-    assert.equal(autogroupNiceness(shared.child.pid!), own, 'the group the engine shares with this test is left alone');
+    assert.equal(autogroupNiceness(shared.child.pid!), own, 'the group the engine shares with the shell that leads its session is left alone');
     assert.equal(autogroupNiceness(), own);
     // the extension host going away closes the engine's stdin: a session of its own must not keep it alive
     const exited = once(alone.child, 'exit');

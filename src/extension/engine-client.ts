@@ -138,9 +138,10 @@ export class EngineClient implements vscode.Disposable {
       execArgv: [...ENGINE_EXEC_ARGV],
       // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      // On Linux, a session of its own, whose scheduling group the engine can lower beside its
-      // niceness (server/priority.ts). It still ends with the extension host: it exits when its stdin closes.
-      detached: process.platform === 'linux',
+      // When it is to lower its priority, on Linux: a session of its own, whose scheduling group the
+      // engine lowers beside its niceness (server/priority.ts). It still ends with the extension
+      // host: it exits when its stdin closes (server/main.ts).
+      detached: process.platform === 'linux' && args.includes('--nice'),
     });
     this.child = child;
     this.startedAt = Date.now();

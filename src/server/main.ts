@@ -152,6 +152,9 @@ function serveAgents(): Promise<AgentEndpoint | undefined> {
   });
 }
 
+/** How long the process waits for its indexes to close once the extension host has gone. */
+const CLOSE_GRACE_MS = 15_000;
+
 /** Stops serving agents, then closes every index (saving checkpoints). */
 async function closeAll(): Promise<void> {
   const endpoint = await agents;
@@ -163,6 +166,12 @@ async function closeAll(): Promise<void> {
 connection.onRequest(Shutdown, () => closeAll());
 // The extension host ended the connection, or went away: nothing is left to serve.
 connection.onClose(() => {
+  // saving is atomic, so a close that hangs (a refresh that does not stop) may be cut short: the
+  // engine must not outlive its extension host for long (on Linux it is not in its process group)
+  setTimeout(() => {
+    console.error(`codescout engine: closing the indexes took over ${CLOSE_GRACE_MS / 1000} s after the connection ended; exiting`);
+    process.exit(1);
+  }, CLOSE_GRACE_MS).unref();
   closeAll().then(
     () => process.exit(0),
     (err: Error) => {

@@ -10,7 +10,10 @@
  * orders the threads of one session: an engine that leads a session of its own (the extension
  * starts it so on Linux) lowers that session's group to the same niceness, so that it gives way to
  * an editor in another session too (a browser showing code-server, a window started elsewhere). It
- * never touches a group it shares with other processes: that would slow the editor itself. macOS sets it for the whole process; Windows maps it to a priority class (below normal
+ * does so only as its session's leader, which the extension makes it: a session led by another
+ * process (a terminal, a test, the CLI) keeps its group, whose lowering would slow the editor
+ * itself. (A leader that started other processes in its session before it ran the engine would
+ * lower those too; nothing starts the engine so.) macOS sets it for the whole process; Windows maps it to a priority class (below normal
  * for 10–18, idle for 19; 1–9 leave it normal). A priority that cannot be set (a sandbox that forbids it) leaves the process at its own.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -46,15 +49,35 @@ export function lowerPriority(argv: readonly string[]): string | undefined {
         // gone
       }
     }
-    if (leadsOwnSession()) {
-      try {
-        if (autogroupNiceness() < niceness) writeFileSync('/proc/self/autogroup', String(niceness));
-      } catch {
-        // a kernel without autogroups: the session has no group of its own to lower
-      }
-    }
+    if (leadsOwnSession()) return lowerAutogroup(niceness);
   }
   return undefined;
+}
+
+/** Tries of the write to the autogroup: the kernel takes one such write in 100 ms from a process without CAP_SYS_ADMIN, machine-wide (EAGAIN). */
+const AUTOGROUP_TRIES = 5;
+const AUTOGROUP_RETRY_MS = 110;
+
+/** Lowers this session's scheduling group to `niceness`; a warning for the log when it could not. */
+function lowerAutogroup(niceness: number): string | undefined {
+  let current: number;
+  try {
+    current = autogroupNiceness();
+  } catch {
+    return undefined; // a kernel without autogroups: niceness alone orders the threads
+  }
+  if (current >= niceness) return undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      writeFileSync('/proc/self/autogroup', String(niceness));
+      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // another engine (a second window) wrote within the same 100 ms: wait, as this module loads before anything else runs
+      if (code === 'EAGAIN' && attempt < AUTOGROUP_TRIES) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, AUTOGROUP_RETRY_MS);
+      else return `the engine's scheduling group could not be lowered (${code ?? (err as Error).message}); it has its niceness, but shares the CPU with the editor's session as an equal`;
+    }
+  }
 }
 
 /** Whether this process leads its session (Linux): then the session's autogroup is its own and its children's. */

@@ -18,7 +18,7 @@
  * (overrides the artifacts one); CODESCOUT_E2E_TIMEOUT_MS, the whole run's limit (default 8 minutes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -106,7 +106,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts code-server in its own process group (so the extension host and engine die with it). */
+/** Starts code-server in its own process group (so the extension host dies with it; see {@link stopProcessGroup} for the engine). */
 function spawnCodeServer(tools: E2ETools, args: LaunchArgs, port: number, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const child = spawn(
     tools.node,
@@ -141,14 +141,74 @@ async function waitForServer(child: ChildProcess, port: number): Promise<void> {
   throw new Error(`code-server did not answer on 127.0.0.1:${port} within ${SERVER_START_TIMEOUT_MS} ms`);
 }
 
-/** SIGTERM to the process group, SIGKILL after a grace period. */
+/**
+ * SIGTERM to the process group, SIGKILL after a grace period. The engine process is not in the
+ * group on Linux (the extension starts it in a session of its own): it ends when its extension
+ * host does, and is killed too if it has not within the grace period, so that nothing of this
+ * run keeps working into the next.
+ */
 async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return killGroup(child, 'SIGKILL');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  killGroup(child, 'SIGTERM');
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
-  await Promise.race([exited, timer]);
-  killGroup(child, 'SIGKILL'); // also reaps stragglers of the group (extension host, engine process)
+  const below = child.pid === undefined ? [] : descendants(child.pid);
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) killGroup(child, 'SIGKILL');
+  else {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child, 'SIGTERM');
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    await Promise.race([exited, timer]);
+    killGroup(child, 'SIGKILL'); // also reaps stragglers of the group (extension host)
+  }
+  const deadline = Date.now() + STOP_GRACE_MS;
+  let left = below.filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = left.filter(alive);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone since
+    }
+  }
+}
+
+/** The processes below `pid` (Linux, read from /proc; none where it cannot be read). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const id = Number(name);
+    if (!Number.isInteger(id) || id <= 0) continue;
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may hold spaces and parentheses
+      parentOf.set(id, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // ended since it was listed
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = new Set([pid]); frontier.size > 0; ) {
+    const next = new Set<number>();
+    for (const [id, parent] of parentOf) if (frontier.has(parent)) next.add(id);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -441,7 +441,12 @@ export class LexicalIndex {
     const stored = this.stored!;
     const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
     const posting = readPosting(reader, term, stored.documentCount, this.arena);
-    reader.end();
+    try {
+      reader.end();
+    } catch (error) {
+      this.arena.release(posting); // trailing bytes: the posting is never used
+      throw error;
+    }
     this.postings.set(term, posting);
     if (--stored.undecoded === 0) this.stored = undefined; // every posting decoded: the file's bytes are no longer needed
     return posting;
@@ -677,7 +682,8 @@ function forEachStoredSlot(stored: { bytes: Buffer; offsets: Uint32Array; docume
     slot += varint() + 1;
     if (slot >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
     visit(slot);
-  }  return count;
+  }
+  return count;
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */

@@ -231,7 +231,7 @@ async function killEngine(started: number, f: FolderState): Promise<Kill> {
   if (!before.pid || before.state !== 'running') throw new Error(`no engine process to kill (${before.state})`);
   // the pid is the extension's word for it: make sure it is still the engine (dist/server.js) before killing it
   const commandLine = readFileSync(`/proc/${before.pid}/cmdline`, 'utf8').split('\0');
-  if (!commandLine.some((arg) => arg.endsWith(`${sep}server.js`))) throw new Error(`process ${before.pid} is not the engine: ${commandLine.join(' ')}`);
+  if (!commandLine.some((arg) => arg.endsWith(`${sep}dist${sep}server.js`))) throw new Error(`process ${before.pid} is not the engine: ${commandLine.join(' ')}`);
   const killedAt = performance.now();
   process.kill(before.pid, 'SIGKILL');
   const after = await waitUntil('a new engine process', 120_000, async () => {
