@@ -18,6 +18,7 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { procStatFields, STAT_SESSION } from './proc-stat';
 
 /** The highest niceness `--nice` takes (the lowest priority). */
 const MAX_NICENESS = 19;
@@ -82,14 +83,8 @@ function lowerAutogroup(niceness: number): string | undefined {
 
 /** Whether this process leads its session (Linux): then the session's autogroup is its own and its children's. */
 function leadsOwnSession(): boolean {
-  try {
-    // pid (comm) state ppid pgrp session …; comm may hold spaces and parentheses, so read after the last ')'
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
-    return session === process.pid;
-  } catch {
-    return false;
-  }
+  const fields = procStatFields('self');
+  return fields !== undefined && Number(fields[STAT_SESSION]) === process.pid;
 }
 
 /** The niceness of this process's autogroup (Linux, `/autogroup-N nice K`); throws where there are none. */

@@ -18,10 +18,11 @@
  * (overrides the artifacts one); CODESCOUT_E2E_TIMEOUT_MS, the whole run's limit (default 8 minutes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { procStatFields, STAT_PARENT } from '../../src/server/proc-stat';
 import { readTools, type E2ETools } from './tools';
 import { startUiDriver } from './ui-driver';
 import { UI_DRIVER_ENV } from './ui-protocol';
@@ -184,13 +185,8 @@ function descendants(pid: number): number[] {
   for (const name of names) {
     const id = Number(name);
     if (!Number.isInteger(id) || id <= 0) continue;
-    try {
-      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
-      // pid (comm) state ppid …; comm may hold spaces and parentheses
-      parentOf.set(id, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // ended since it was listed
-    }
+    const fields = procStatFields(id); // undefined: ended since it was listed
+    if (fields !== undefined) parentOf.set(id, Number(fields[STAT_PARENT]));
   }
   const found: number[] = [];
   for (let frontier = new Set([pid]); frontier.size > 0; ) {

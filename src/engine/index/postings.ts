@@ -118,8 +118,7 @@ export class PostingArena {
 
   /** The index of `slot`'s entry in `posting`'s array ({@link slotsOf}), by binary search, or -1. */
   find(posting: Posting, slot: number): number {
-    const found = findAscending(this.slotsOf(posting).subarray(posting.start, posting.start + posting.length), posting.length, slot);
-    return found < 0 ? -1 : posting.start + found;
+    return findAscending(this.slotsOf(posting), posting.length, slot, posting.start);
   }
 
   /** Frees a posting's region: the posting is no longer used. */

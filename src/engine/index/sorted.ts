@@ -1,7 +1,7 @@
-/** Where `value` is among the first `length` of strictly ascending `values` (a binary search), or -1. */
-export function findAscending(values: Uint32Array, length: number, value: number): number {
-  let low = 0;
-  let high = length - 1;
+/** Where `value` is among the `length` strictly ascending `values` from `from` (a binary search), or -1. */
+export function findAscending(values: Uint32Array, length: number, value: number, from = 0): number {
+  let low = from;
+  let high = from + length - 1;
   while (low <= high) {
     const mid = (low + high) >>> 1;
     const at = values[mid];
