@@ -299,11 +299,11 @@ export class Catalog {
 
   /** The catalog as bytes, in the current format (catalog-file.ts). */
   serialize(): Buffer {
-    return runSteps(this.serializeSteps());
+    return Buffer.concat(runSteps(this.serializeSteps()));
   }
 
-  /** {@link serialize} as steps (time-slice.ts): the catalog must not change until they are done. */
-  serializeSteps(): Steps<Buffer> {
+  /** {@link serialize} as steps (time-slice.ts), the bytes as parts in order: the catalog must not change until they are done. */
+  serializeSteps(): Steps<Buffer[]> {
     return encodeCatalogSteps({ nextId: this.nextId, files: this.files, chunks: [...this.chunks.values()], scanSkipped: this.skippedByScan, followsLinks: this.linksFollowed });
   }
 

@@ -35,31 +35,53 @@ function endsWithHighSurrogate(strings: readonly string[], start: number, end: n
   return false;
 }
 
-/** Appends values to a growing buffer. */
+/** The largest block a {@link ByteWriter} allocates at a time for small values (a larger value gets a block of its size). */
+const MAX_BLOCK_BYTES = 4 << 20;
+
+/**
+ * Appends values to a list of blocks, which it never copies to grow: an index file of tens of MB
+ * is built without a buffer doubled step by step (which holds up to twice the file's size, and
+ * leaves the smaller copies to the collector), and a file's parts built apart (a body, its
+ * strings) join it without a copy ({@link adopt}). Blocks start at `initialCapacity` bytes and double, up to 4 MB; what is
+ * written is handed out as {@link parts}, to be written to a file or checksummed one after the other.
+ */
 export class ByteWriter {
-  private buffer: Buffer;
-  private length = 0;
+  /** the blocks before the current one, each trimmed to what was written into it */
+  private readonly done: Buffer[] = [];
+  private block: Buffer;
+  /** bytes written into `block` */
+  private used = 0;
+  /** bytes in `done` */
+  private doneBytes = 0;
+  /** the size of the last block allocated, which the next one doubles */
+  private blockBytes: number;
 
   constructor(initialCapacity = 1 << 16) {
-    this.buffer = Buffer.allocUnsafe(initialCapacity);
+    this.blockBytes = Math.max(16, initialCapacity);
+    this.block = Buffer.allocUnsafe(this.blockBytes);
   }
 
   u32(value: number): void {
-    this.reserve(4).writeUInt32LE(value, this.length - 4);
+    const at = this.reserve(4);
+    this.block.writeUInt32LE(value, at);
   }
 
   f64(value: number): void {
-    this.reserve(8).writeDoubleLE(value, this.length - 8);
+    const at = this.reserve(8);
+    this.block.writeDoubleLE(value, at);
   }
 
   /** An unsigned integer below 2^32 in 1–5 bytes, 7 bits per byte, low bits first. */
   varint(value: number): void {
     let rest = value >>> 0;
+    // one reservation for the whole varint: a value never straddles two blocks
+    let at = this.reserve(rest < 0x80 ? 1 : rest < 0x4000 ? 2 : rest < 0x200000 ? 3 : rest < 0x10000000 ? 4 : 5);
+    const block = this.block;
     while (rest >= 0x80) {
-      this.byte((rest & 0x7f) | 0x80);
+      block[at++] = (rest & 0x7f) | 0x80;
       rest >>>= 7;
     }
-    this.byte(rest);
+    block[at] = rest;
   }
 
   /** Strictly ascending integers as varints of their gaps: the first value, then each difference minus one. */
@@ -78,14 +100,35 @@ export class ByteWriter {
     this.bytes(bytes);
   }
 
-  /** Bytes given as parts, preceded by their total length (u32). */
+  /**
+   * Bytes given as parts, preceded by their total length (u32). The parts are taken as they are,
+   * not copied: they must not change afterwards.
+   */
   lengthAndParts(parts: readonly Uint8Array[]): void {
     this.u32(parts.reduce((sum, part) => sum + part.length, 0));
-    for (const part of parts) this.bytes(part);
+    this.adopt(parts);
+  }
+
+  /** Appends the parts of another writer that is done (or any bytes that will not change), without copying them. */
+  adopt(parts: readonly Uint8Array[]): void {
+    if (this.used > 0) {
+      // what is written next goes to the rest of the current block, a part after these
+      this.done.push(this.block.subarray(0, this.used));
+      this.doneBytes += this.used;
+      this.block = this.block.subarray(this.used);
+      this.used = 0;
+    }
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      const buffer = Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+      this.done.push(buffer);
+      this.doneBytes += buffer.length;
+    }
   }
 
   bytes(value: Uint8Array): void {
-    this.reserve(value.length).set(value, this.length - value.length);
+    const at = this.reserve(value.length);
+    this.block.set(value, at);
   }
 
   /** A typed array's values as they lie in memory (see the module doc on byte order). */
@@ -95,33 +138,45 @@ export class ByteWriter {
 
   /** The number of bytes written so far. */
   get size(): number {
-    return this.length;
+    return this.doneBytes + this.used;
   }
 
-  /** The bytes written so far, not copied: for a writer that is done (what it writes next may move or overwrite them). */
+  /**
+   * The bytes written so far, as parts in order, not copied: for a writer that is done (what it
+   * writes next may overwrite the last part's spare room).
+   */
+  parts(): Buffer[] {
+    const parts = [...this.done];
+    if (this.used > 0) parts.push(this.block.subarray(0, this.used));
+    return parts;
+  }
+
+  /** The bytes written so far in one buffer: the only part as it is, else the parts joined (a copy). */
   view(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    const parts = this.parts();
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, this.size);
   }
 
   /** The bytes written so far (a copy, trimmed to size). */
   toBuffer(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.length));
+    return Buffer.concat(this.parts(), this.size);
   }
 
-  private byte(value: number): void {
-    this.reserve(1)[this.length - 1] = value;
-  }
-
-  /** Makes room for `count` more bytes, advances the length and returns the buffer to write into. */
-  private reserve(count: number): Buffer {
-    const needed = this.length + count;
-    if (needed > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
+  /** Makes room for `count` more bytes in the current block and returns where they start in it. */
+  private reserve(count: number): number {
+    if (this.used + count > this.block.length) {
+      // the current block, trimmed, is done; the next is twice the last (at most 4 MB), or the value's size
+      if (this.used > 0) {
+        this.done.push(this.block.subarray(0, this.used));
+        this.doneBytes += this.used;
+      }
+      this.blockBytes = Math.min(MAX_BLOCK_BYTES, this.blockBytes * 2);
+      this.block = Buffer.allocUnsafe(Math.max(count, this.blockBytes));
+      this.used = 0;
     }
-    this.length = needed;
-    return this.buffer;
+    const at = this.used;
+    this.used += count;
+    return at;
   }
 }
 

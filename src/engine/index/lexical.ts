@@ -331,11 +331,14 @@ export class LexicalIndex {
    * parameters are not included. Purges removed documents first.
    */
   serialize(): Buffer {
-    return runSteps(this.serializeSteps());
+    return Buffer.concat(runSteps(this.serializeSteps()));
   }
 
-  /** {@link serialize} as steps (time-slice.ts): the index must not change until they are done. */
-  *serializeSteps(): Steps<Buffer> {
+  /**
+   * {@link serialize} as steps (time-slice.ts), giving the bytes as parts in order, not joined:
+   * the index must not change until they are done.
+   */
+  *serializeSteps(): Steps<Buffer[]> {
     if (this.deadSlots > 0) this.compact();
     const postings: Posting[] = [];
     for (const posting of this.allPostings()) {
@@ -353,7 +356,7 @@ export class LexicalIndex {
       if ((t + 1) % POSTINGS_PER_STEP === 0) yield;
     }
     offsets[postings.length] = body.size;
-    const writer = new ByteWriter(body.size + 16 * this.ids.length + 10 * postings.length + (1 << 20));
+    const writer = new ByteWriter(16 * this.ids.length + 10 * postings.length + (1 << 16));
     writer.u32(MAGIC);
     writer.u32(FORMAT_VERSION);
     writer.u32(this.size);
@@ -365,8 +368,8 @@ export class LexicalIndex {
     yield;
     writer.lengthAndParts(yield* encodeStrings(terms, 'utf8'));
     writer.values(offsets);
-    writer.bytes(body.view());
-    return writer.view();
+    writer.adopt(body.parts());
+    return writer.parts();
   }
 
   /**

@@ -67,10 +67,15 @@ export interface Manifest<Meta = unknown> {
 }
 
 /**
- * A data file to commit: its bytes, or a function that writes it at the given path (and may
+ * A data file to commit: its bytes; or a function that makes them, as parts in order, called when
+ * the file is written, after the files before it (so that each file's bytes are held only while it
+ * is written, not all of them at once); or a function that writes it at the given path (and may
  * return the written file's length and checksums, when it read them back anyway).
  */
-export type DataFile = { name: string; data: Uint8Array } | { name: string; write: (filePath: string) => void | FileDigest | Promise<void | FileDigest> };
+export type DataFile =
+  | { name: string; data: Uint8Array }
+  | { name: string; parts: () => Promise<readonly Uint8Array[]> }
+  | { name: string; write: (filePath: string) => void | FileDigest | Promise<void | FileDigest> };
 
 /** A written file's length and checksums (see {@link Checksummer}'s `written`). */
 export interface FileDigest extends Checksums {
@@ -435,9 +440,10 @@ function generationFileName(name: string, generation: number): string {
  */
 async function writeDataFile(dir: string, file: string, dataFile: DataFile): Promise<ManifestFile> {
   const filePath = path.join(dir, file);
-  if ('data' in dataFile) {
-    await flushToDisk(filePath, dataFile.data);
-    return { file, ...(await checksumsSliced(dataFile.data)), bytes: dataFile.data.length };
+  if ('data' in dataFile || 'parts' in dataFile) {
+    const parts = 'data' in dataFile ? [dataFile.data] : await dataFile.parts();
+    await flushToDisk(filePath, parts);
+    return { file, ...(await checksumsSliced(parts)), bytes: parts.reduce((sum, part) => sum + part.length, 0) };
   }
   const digest = await dataFile.write(filePath);
   await flushToDisk(filePath);
@@ -445,24 +451,33 @@ async function writeDataFile(dir: string, file: string, dataFile: DataFile): Pro
   return { file, ...(await checksumsOfFile(filePath)), bytes: fileSize(filePath, dir, dataFile.name) };
 }
 
-/** Writes `data` to the file (or, without it, leaves the file as written) and flushes it to disk, on libuv's threads. */
-async function flushToDisk(filePath: string, data?: Uint8Array): Promise<void> {
-  const handle = await fs.promises.open(filePath, data === undefined ? 'r+' : 'w');
+/** Writes the parts to the file, in order (or, without them, leaves the file as written) and flushes it to disk, on libuv's threads. */
+async function flushToDisk(filePath: string, parts?: readonly Uint8Array[]): Promise<void> {
+  const handle = await fs.promises.open(filePath, parts === undefined ? 'r+' : 'w');
   try {
-    if (data !== undefined) await handle.writeFile(data);
+    let position = 0;
+    for (const part of parts ?? []) {
+      for (let at = 0; at < part.length; ) {
+        const { bytesWritten } = await handle.write(part, at, part.length - at, position);
+        at += bytesWritten;
+        position += bytesWritten;
+      }
+    }
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
-/** A writer's checksums of bytes, a block at a time, giving the event loop a turn between slices. */
-async function checksumsSliced(data: Uint8Array): Promise<Checksums> {
+/** A writer's checksums of bytes given as parts, a block at a time, giving the event loop a turn between slices. */
+async function checksumsSliced(parts: readonly Uint8Array[]): Promise<Checksums> {
   const hash = new Checksummer('write');
   const slices = new TimeSlices(HASH_SLICE_MS);
-  for (let at = 0; at < data.length; at += HASH_BLOCK_BYTES) {
-    hash.update(data.subarray(at, at + HASH_BLOCK_BYTES));
-    await slices.pause();
+  for (const data of parts) {
+    for (let at = 0; at < data.length; at += HASH_BLOCK_BYTES) {
+      hash.update(data.subarray(at, at + HASH_BLOCK_BYTES));
+      await slices.pause();
+    }
   }
   return hash.written();
 }

@@ -351,8 +351,9 @@ export class IndexStorage {
       meta,
       knownNames: DATA_FILES,
       files: [
-        { name: 'catalog.bin', data: await runStepsSliced(catalog.serializeSteps(), slices) },
-        { name: 'lexical.bin', data: await runStepsSliced(lexical.serializeSteps(), slices) },
+        // each made as it is written: the catalog's bytes are let go before the lexical index's are made
+        { name: 'catalog.bin', parts: () => runStepsSliced(catalog.serializeSteps(), slices) },
+        { name: 'lexical.bin', parts: () => runStepsSliced(lexical.serializeSteps(), slices) },
         // the graph first: the vector file records its checksum
         ...(vectors?.hasGraph
           ? [{ name: 'graph.hnsw', write: async (path: string) => {
