@@ -195,7 +195,7 @@ test('a filter that searches the same index again gets the answers of two separa
   assert.deepEqual(index.search(['file'], 4), referenceSearch(model, ['file'], 4, all), 'and the index searches as before afterwards');
 });
 
-test("a loaded index stays exact through removals by the loaded documents' terms, through compaction, with documents added since loading", () => {
+test('a loaded index stays exact through removals of loaded and added documents, which decode no posting, through compaction', () => {
   const words = ['parse', 'config', 'read', 'file', 'retry', 'open'];
   const docOf = (id: number) => ({ name: [words[id % 6]], body: [words[(id * 7) % 6], words[(id * 5) % 6], 'x'.repeat(1 + (id % 4))] });
   const built = new LexicalIndex();
@@ -205,16 +205,23 @@ test("a loaded index stays exact through removals by the loaded documents' terms
     model.set(id, termFrequencies(docOf(id)));
   }
   const index = LexicalIndex.deserialize(built.serialize());
+  const internals = index as unknown as { stored: { undecoded: number } | undefined };
+  const terms = internals.stored!.undecoded;
+  // a removal decodes nothing
+  assert.equal(index.removeMany([5, 11]), 2);
+  model.delete(5);
+  model.delete(11);
+  assert.equal(internals.stored?.undecoded, terms, 'removing documents decoded no posting');
   for (let id = 3000; id < 3300; id++) {
-    index.add(id, fieldsOf(docOf(id))); // added after loading
+    index.add(id, fieldsOf(docOf(id))); // added after loading (which decodes the postings of their terms)
     model.set(id, termFrequencies(docOf(id)));
   }
   const all = () => true;
   const check = () => {
     for (const q of [['parse', 'xx'], ['retry', 'file', 'xxxx'], ['open']]) assert.deepEqual(index.search(q, 30), referenceSearch(model, q, 30, all), q.join(' '));
   };
-  const internals = index as unknown as { docTerms: unknown; storedDocs: unknown; stored: unknown };
-  // ten batches mixing loaded and late documents (adding these decoded every posting: the removals use the loaded documents' terms), through compaction
+  check();
+  // ten batches mixing loaded and late documents, through compaction
   for (let batch = 0; batch < 10; batch++) {
     const ids = Array.from({ length: 130 }, (_, i) => (batch * 130 + i) * 2 + (i % 2 === 0 ? 0 : 1)).filter((id) => id < 3300);
     const late = Array.from({ length: 3 }, (_, i) => 3000 + batch * 10 + i);
@@ -224,9 +231,6 @@ test("a loaded index stays exact through removals by the loaded documents' terms
     check();
   }
   assert.equal(internals.stored, undefined, 'compaction decoded every posting');
-  // the loaded documents' terms followed compaction: no table of postings by slot was ever built
-  assert.notEqual(internals.storedDocs, undefined);
-  assert.equal(internals.docTerms, undefined);
   for (let id = 4000; id < 4050; id++) {
     index.add(id, fieldsOf(docOf(id)));
     model.set(id, termFrequencies(docOf(id)));
@@ -235,7 +239,7 @@ test("a loaded index stays exact through removals by the loaded documents' terms
   for (const id of [4001, 3290, 3291]) model.delete(id);
   check();
   assert.equal(index.size, model.size);
-  // a loaded document's terms, read through the renumbered table, are those it was saved with
+  // a loaded document's terms, found in the renumbered postings, are those it was saved with
   for (const id of [...model.keys()].filter((id) => id < 3000).slice(0, 40)) assert.deepEqual(sorted(index.documentTerms(id)), sorted(built.documentTerms(id)), `document ${id}`);
 });
 
@@ -249,7 +253,7 @@ test('a loaded index whose postings were all decoded before its first removal re
   }
   const index = LexicalIndex.deserialize(built.serialize());
   index.serialize(); // no removed documents: not compacted, but every posting decoded
-  const internals = index as unknown as { stored: unknown; storedDocs: unknown; docTerms: unknown };
+  const internals = index as unknown as { stored: unknown };
   assert.equal(internals.stored, undefined);
   const remove = (ids: number[]) => {
     assert.equal(index.removeMany(ids), ids.filter((id) => model.has(id)).length);
@@ -262,12 +266,10 @@ test('a loaded index whose postings were all decoded before its first removal re
   model.set(1000, termFrequencies({ name: ['rare'], body: ['b1'] }));
   remove([1, 2, 3, 51, 52, 399]);
   remove([1000, 4, 5]);
-  assert.notEqual(internals.storedDocs, undefined, "from the decoded postings: no pass, the loaded documents' terms");
-  assert.equal(internals.docTerms, undefined);
   assert.deepEqual(sorted(index.documentTerms(7)), sorted(built.documentTerms(7)));
 });
 
-test("a loaded index's first removal of loaded documents is one pass that decodes only their postings; the next builds the loaded documents' terms", () => {
+test("a loaded index removes documents without decoding postings; a document's terms are read from the postings in place, or kept for those added since the last commit", () => {
   const built = new LexicalIndex();
   const model = new Map<number, Map<string, number>>();
   const docOf = (id: number) => ({ name: [`name${id}`], body: [`w${id % 5}`, `own${id}`] });
@@ -276,22 +278,36 @@ test("a loaded index's first removal of loaded documents is one pass that decode
     model.set(id, termFrequencies(docOf(id)));
   }
   const index = LexicalIndex.deserialize(built.serialize());
-  const internals = index as unknown as { stored: { undecoded: number } | undefined; storedDocs: unknown };
+  const internals = index as unknown as { stored: { undecoded: number } | undefined; recentTerms: Map<number, unknown> };
   const terms = internals.stored!.undecoded;
   const check = () => {
-    for (const q of [['w1'], ['w2', 'own7'], ['name8', 'w3']]) assert.deepEqual(index.search(q, 20), referenceSearch(model, q, 20, () => true), q.join(' '));
+    for (const q of [['w1'], ['w2', 'own7'], ['name8', 'w3'], ['own9']]) assert.deepEqual(index.search(q, 20), referenceSearch(model, q, 20, () => true), q.join(' '));
   };
   assert.equal(index.removeMany([7, 8]), 2);
   model.delete(7);
   model.delete(8);
-  assert.equal(internals.storedDocs, undefined, 'a pass');
-  assert.equal(terms - internals.stored!.undecoded, 6, 'which decoded the postings of the two documents only');
+  assert.equal(internals.stored!.undecoded, terms, 'no posting decoded');
   check();
-  assert.equal(index.removeMany([9]), 1);
-  model.delete(9);
-  assert.notEqual(internals.storedDocs, undefined, "then the loaded documents' terms");
-  check();
+  assert.equal(index.hasTerm('own7'), false, 'a term whose documents are all removed is gone');
+  assert.equal(index.hasTerm('own9'), true);
+  const decoded = terms - internals.stored!.undecoded;
+  // a loaded document's terms, read from the postings' bytes: still none decoded for it
   assert.deepEqual(sorted(index.documentTerms(10)), sorted(built.documentTerms(10)));
+  assert.equal(terms - internals.stored!.undecoded, decoded);
+  // a document added since loading: its postings are kept until the index is committed, then read
+  index.add(500, fieldsOf(docOf(500)));
+  model.set(500, termFrequencies(docOf(500)));
+  assert.equal(internals.recentTerms.size, 1);
+  const fresh = sorted(index.documentTerms(500));
+  assert.deepEqual(fresh, sorted(built.documentTerms(0)) && { length: 5, terms: [['name500', 3], ['own500', 1], ['w0', 1]] });
+  index.markCommitted();
+  assert.equal(internals.recentTerms.size, 0);
+  assert.deepEqual(sorted(index.documentTerms(500)), fresh);
+  assert.equal(index.removeMany([9, 500]), 2);
+  model.delete(9);
+  model.delete(500);
+  check();
+  assert.equal(index.documentTerms(500), undefined);
 });
 
 test('a loaded index whose small postings were all decoded answers exactly after most of its documents are removed, its arena compacted', () => {

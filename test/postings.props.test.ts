@@ -15,15 +15,13 @@ type Op =
   | { kind: 'push'; posting: number; count: number }
   | { kind: 'read'; count: number }
   | { kind: 'release'; posting: number }
-  | { kind: 'shrink' }
-  | { kind: 'room'; count: number };
+  | { kind: 'shrink' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), posting: fc.nat(40), count: fc.integer({ min: 1, max: 700 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), count: fc.oneof(fc.integer({ min: 1, max: 511 }), fc.integer({ min: 512, max: 3000 })) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), posting: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('shrink' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('room' as const), count: fc.integer({ min: 0, max: 5000 }) }) },
 );
 
 test('postings in one arena keep their entries through growth, reuse of freed regions and compaction', () => {
@@ -105,9 +103,6 @@ test('postings in one arena keep their entries through growth, reuse of freed re
           arena.release(posting);
           postings.splice(at, 1);
           model.delete(posting);
-        } else if (o.kind === 'room') {
-          arena.makeRoom(o.count);
-          assert.ok(arena.slots.length >= arena.reservedEntries + o.count);
         } else {
           const size = arena.slots.length;
           const free = arena.garbageEntries;

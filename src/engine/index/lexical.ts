@@ -14,7 +14,7 @@ import { runSteps, type Steps } from '../time-slice';
 import { StoredTerms } from './term-table';
 import { OverlayMap, type StoredEntries } from './overlay-map';
 import { findAscending } from './sorted';
-import { inArena, Posting, PostingArena } from './postings';
+import { Posting, PostingArena } from './postings';
 
 export type { ScoredId } from './topk';
 
@@ -48,8 +48,11 @@ const COMPACT_MIN_DEAD = 1024;
 const COMPACT_DEAD_RATIO = 0.25;
 
 /**
- * A BM25 index supporting incremental updates. Removal is O(terms of the document): the
- * document's postings entries are only marked dead, and purged in bulk once they pile up.
+ * A BM25 index supporting incremental updates. Removing a document only marks its slot removed:
+ * searches skip its postings entries, which are purged in bulk once they pile up (compaction),
+ * and each posting's count of live documents (its document frequency) is counted again the next
+ * time it is needed after a removal. So a removal never needs the document's terms: a loaded
+ * index, which keeps no table of them, removes documents without reading its postings.
  */
 export class LexicalIndex {
   readonly k1: number;
@@ -79,31 +82,17 @@ export class LexicalIndex {
   private ids: number[] = [];
   private lengths: number[] = [];
   /**
-   * Per slot, the postings the document appears in, which removal needs: kept for an index made in
-   * memory. A loaded index uses {@link storedDocs} instead; one read from format 1 (no stored
-   * terms) builds this from its postings on first need.
+   * By slot, the postings of each document added since {@link markCommitted}: what
+   * {@link documentTerms} gives for a change log to record, without reading every posting. Only
+   * these are kept, not a table of every document's terms (which a cold index of 100k documents
+   * would hold in full: tens of MB).
    */
-  private docTerms: Posting[][] | undefined = [];
+  private recentTerms = new Map<number, Posting[]>();
   /**
-   * The terms of each loaded document, as numbers of the file's terms, built when they are first
-   * needed after the first removal's pass (see {@link removalCounts}): about 19 MB and 0.24 s at
-   * 100k documents, where a table of postings by slot took 260 MB and 2 s. It follows compaction.
+   * How many removals have been made: a posting's `live` count is exact while its `counted`
+   * equals this (see {@link liveOf}).
    */
-  private storedDocs: StoredDocumentTerms | undefined;
-  /**
-   * The file's terms (term-table.ts), which {@link storedDocs} numbers, and how many of the slots
-   * are loaded documents (the first ones: compaction keeps their order and counts those left),
-   * for a loaded index of format 2.
-   */
-  private storedTerms: StoredTerms | undefined;
-  private loadedSlots = 0;
-  /** Whether a removal of loaded documents has been done by a pass over the postings (see {@link removalCounts}). */
-  private removedByPass = false;
-  /**
-   * While `docTerms` is not built: the postings of the documents added since loading, by slot,
-   * so that the documents a session adds (and logs, and replaces) never need the whole table.
-   */
-  private lateTerms = new Map<number, Posting[]>();
+  private removals = 0;
   private deadSlots = 0;
   /** {@link lengthNorms}' cache, dropped by any change to the documents */
   private norms: Float64Array | undefined;
@@ -157,8 +146,18 @@ export class LexicalIndex {
   documentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
-    const terms: [string, number][] = this.postingsOf(slot).map((posting) => [posting.term, this.arena.frequenciesOf(posting)[this.arena.find(posting, slot)]]);
+    const recent = this.recentTerms.get(slot);
+    const terms: [string, number][] = recent ? recent.map((posting) => [posting.term, this.arena.frequenciesOf(posting)[this.arena.find(posting, slot)]]) : this.findTermsOf(slot);
     return { terms, length: this.lengths[slot] };
+  }
+
+  /**
+   * Says that the documents added so far are recorded elsewhere (a saved index, a change log):
+   * {@link documentTerms} then finds their terms by reading the postings, which is slow (every
+   * posting is read; none is decoded), instead of keeping them.
+   */
+  markCommitted(): void {
+    this.recentTerms.clear();
   }
 
   /** Adds a document given as {@link documentTerms} gave it, replacing any with the same id. */
@@ -180,13 +179,13 @@ export class LexicalIndex {
     for (const [term, frequency] of frequencies) {
       const posting = this.postingFor(term);
       this.arena.push(posting, slot, frequency);
+      if (posting.counted === this.removals) posting.live++; // else it is counted when next needed
       postings.push(posting);
     }
     this.ids.push(id);
     this.lengths.push(length);
     this.norms = undefined;
-    if (this.docTerms) this.docTerms.push(postings);
-    else this.lateTerms.set(slot, postings);
+    this.recentTerms.set(slot, postings);
     this.slotOf.set(id, slot);
     this.totalLength += length;
     this.arena.shrinkIfWorth();
@@ -198,84 +197,52 @@ export class LexicalIndex {
   }
 
   /**
-   * Removes documents (absent ids are ignored); returns how many were removed. What each removed
-   * document's postings lose is worked out before anything changes, so that a posting that fails
-   * to decode (IndexCorruptError) leaves the index as it was.
+   * Removes documents (absent ids are ignored); returns how many were removed. Their slots are
+   * marked removed; no posting is read or changed (see the class comment).
    */
   removeMany(ids: Iterable<number>): number {
-    const slots = new Set<number>();
+    let removed = 0;
     for (const id of ids) {
       const slot = this.slotOf.get(id);
-      if (slot !== undefined) slots.add(slot);
-    }
-    if (slots.size === 0) return 0;
-    for (const [posting, by] of this.removalCounts([...slots])) {
-      posting.live -= by;
-      if (posting.live === 0) {
-        this.postings.delete(posting.term);
-        this.arena.release(posting);
-      }
-    }
-    for (const slot of slots) {
-      this.slotOf.delete(this.ids[slot]);
-      this.lateTerms.delete(slot);
+      if (slot === undefined) continue;
+      this.slotOf.delete(id);
+      this.recentTerms.delete(slot);
       this.ids[slot] = REMOVED;
       this.deadSlots++;
       this.totalLength -= this.lengths[slot];
+      removed++;
     }
+    if (removed === 0) return 0;
+    this.removals++; // every posting's live count is now to be counted again
     this.norms = undefined;
     // Reset rather than subtract when empty, so float rounding cannot leave a residue.
     if (this.size === 0) this.totalLength = 0;
     if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= COMPACT_DEAD_RATIO * this.ids.length) this.compact();
-    this.arena.shrinkIfWorth();
-    return slots.size;
+    return removed;
   }
 
   /**
-   * For documents about to be removed, how many of them each posting holds. The first removal of
-   * loaded documents in a process (a change log replayed as the index loads, a CLI refresh of a
-   * file or two) finds them in one pass over the postings, reading those still in the file's bytes
-   * in place and decoding only those that hold a removed document; the next one builds the table
-   * of the loaded documents' terms ({@link storedDocs}), which every later one looks up.
+   * The number of live documents that hold a posting's term, its document frequency: the
+   * posting's length while no document is removed, else its live count, counted again over its
+   * entries when a removal came after the last count.
    */
-  private removalCounts(slots: readonly number[]): Map<Posting, number> {
-    const counts = new Map<Posting, number>();
-    const count = (posting: Posting, by: number) => counts.set(posting, (counts.get(posting) ?? 0) + by);
-    const stored = this.stored;
-    const loaded = slots.filter((slot) => this.docTerms === undefined && !this.lateTerms.has(slot) && slot < this.loadedSlots);
-    if (loaded.length > 0 && stored !== undefined && this.storedDocs === undefined && !this.removedByPass) {
-      this.removedByPass = true;
-      const gone = new Uint8Array(this.ids.length);
-      for (const slot of loaded) gone[slot] = 1;
-      const holding: string[] = [];
-      let toDecode = 0;
-      for (const [term, entry] of this.postings) {
-        if (typeof entry === 'number') {
-          const entries = storedEntriesIfHit(stored, entry, gone);
-          if (entries === 0) continue;
-          if (inArena(entries)) toDecode += entries;
-        }
-        holding.push(term);
-      }
-      // room for the small postings decoded next, at once: an arena doubled step by step touches about twice the memory (0.05-0.1 s here)
-      this.arena.makeRoom(toDecode);
-      for (const term of holding) {
-        const posting = this.posting(term)!;
-        let found = 0;
-        const postingSlots = this.arena.slotsOf(posting);
-        for (let i = posting.start; i < posting.start + posting.length; i++) found += gone[postingSlots[i]];
-        if (found > 0) count(posting, found);
-      }
-      for (const slot of slots) if (gone[slot] === 0) for (const posting of this.postingsOf(slot)) count(posting, 1);
-      return counts;
+  private liveOf(posting: Posting): number {
+    if (this.deadSlots === 0) return posting.length;
+    if (posting.counted !== this.removals) {
+      const slots = this.arena.slotsOf(posting);
+      const ids = this.ids;
+      let live = 0;
+      for (let i = posting.start, end = posting.start + posting.length; i < end; i++) if (ids[slots[i]] !== REMOVED) live++;
+      posting.live = live;
+      posting.counted = this.removals;
     }
-    for (const slot of slots) for (const posting of this.postingsOf(slot)) count(posting, 1);
-    return counts;
+    return posting.live;
   }
 
   /** Whether some document holds `term`. */
   hasTerm(term: string): boolean {
-    return (this.posting(term)?.live ?? 0) > 0;
+    const posting = this.posting(term);
+    return posting !== undefined && this.liveOf(posting) > 0;
   }
 
   /**
@@ -299,7 +266,9 @@ export class LexicalIndex {
       for (const term of new Set(queryTokens)) {
         const posting = this.posting(term);
         if (posting === undefined) continue;
-        const idf = inverseDocumentFrequency(documentCount, posting.live);
+        const live = this.liveOf(posting);
+        if (live === 0) continue; // every document that held it was removed
+        const idf = inverseDocumentFrequency(documentCount, live);
         const slots = this.arena.slotsOf(posting);
         const frequencies = this.arena.frequenciesOf(posting);
         for (let i = posting.start, end = posting.start + posting.length; i < end; i++) {
@@ -423,9 +392,7 @@ export class LexicalIndex {
       const offsets = reader.uint32s(termCount + 1);
       const bytes = reader.bytes(reader.remaining);
       // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
-      index.storedTerms = new StoredTerms(text, termLengths, FILE_LABEL);
-      index.loadedSlots = documentCount;
-      index.postings = new OverlayMap<string, Posting | number>(index.storedTerms);
+      index.postings = new OverlayMap<string, Posting | number>(new StoredTerms(text, termLengths, FILE_LABEL));
       for (let t = 0; t < termCount; t++) {
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       }
@@ -433,7 +400,6 @@ export class LexicalIndex {
       index.stored = termCount === 0 ? undefined : { bytes, offsets, documentCount, undecoded: termCount };
     }
     reader.end();
-    index.docTerms = undefined;
     return index;
   }
 
@@ -444,6 +410,8 @@ export class LexicalIndex {
     const stored = this.stored!;
     const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
     const posting = readPosting(reader, term, stored.documentCount, this.arena);
+    // its count is exact while no document has been removed; else it is counted when needed
+    posting.counted = this.deadSlots === 0 ? this.removals : -1;
     try {
       reader.end();
     } catch (error) {
@@ -485,61 +453,30 @@ export class LexicalIndex {
   }
 
   /**
-   * The postings of a document: from the table of an index made in memory, from those kept for a
-   * document added since loading, or from the loaded documents' terms ({@link storedDocs}, built
-   * on first use); for an index read from format 1, from a table built from its postings.
+   * The terms of a document that {@link recentTerms} does not hold, and their frequencies, found
+   * by reading every posting: in place for those still in the file's bytes (none is decoded).
+   * Slow (all the entries of the index), for {@link documentTerms}' callers that check an index.
    */
-  private postingsOf(slot: number): Posting[] {
-    if (this.docTerms === undefined) {
-      const late = this.lateTerms.get(slot);
-      if (late !== undefined) return late;
-      const terms = this.storedTerms;
-      if (terms !== undefined && slot < this.loadedSlots) {
-        // a loaded document: its terms are what the file says, read from its bytes while they are
-        // kept (decoded or not since), else from the postings, all decoded by then
-        const stored = this.stored;
-        this.storedDocs ??= StoredDocumentTerms.build(
-          this.loadedSlots,
-          terms.count,
-          stored !== undefined ? (t, visit) => forEachStoredSlot(stored, t, visit) : (t, visit) => this.slotsOfTerm(t, visit),
-        );
-        const postings: Posting[] = [];
-        for (const t of this.storedDocs.termsOf(slot)) {
-          const posting = this.posting(terms.keyAt(t));
-          // a live document's terms all have postings: one without is a file that disagrees with itself
-          if (posting === undefined) throw new IndexCorruptError(`${FILE_LABEL} lists a document under a term it has no entry for`);
-          postings.push(posting);
-        }
-        return postings;
+  private findTermsOf(slot: number): [string, number][] {
+    const terms: [string, number][] = [];
+    const stored = this.stored;
+    for (const [term, entry] of this.postings) {
+      if (typeof entry === 'number') {
+        const frequency = storedFrequencyOf(stored!, entry, slot);
+        if (frequency !== undefined) terms.push([term, frequency]);
+        continue;
       }
-      const docTerms: Posting[][] = this.ids.map(() => []);
-      for (const posting of this.allPostings()) {
-        const postingSlots = this.arena.slotsOf(posting);
-        for (let i = posting.start; i < posting.start + posting.length; i++) docTerms[postingSlots[i]].push(posting);
-      }
-      this.docTerms = docTerms;
-      this.lateTerms.clear(); // the table holds them too
+      const at = this.arena.find(entry, slot);
+      if (at >= 0) terms.push([term, this.arena.frequenciesOf(entry)[at]]);
     }
-    return this.docTerms[slot];
-  }
-
-  /**
-   * Calls `visit` with each loaded slot of the t-th term of the file, once the file's bytes are no
-   * longer kept (every posting is decoded then): its posting's slots below {@link loadedSlots};
-   * those after are documents added since. A term whose documents were all removed has none.
-   */
-  private slotsOfTerm(t: number, visit: (slot: number) => void): void {
-    const entry = this.postings.get(this.storedTerms!.keyAt(t));
-    if (entry === undefined) return;
-    if (typeof entry === 'number') throw new Error('lexical index: a posting is undecoded without the bytes to decode it');
-    const slots = this.arena.slotsOf(entry);
-    for (let i = entry.start; i < entry.start + entry.length && slots[i] < this.loadedSlots; i++) visit(slots[i]);
+    return terms;
   }
 
   private postingFor(term: string): Posting {
     let posting = this.posting(term);
     if (posting === undefined) {
       posting = new Posting(term);
+      posting.counted = this.removals; // no entries, none live: exact
       this.postings.set(term, posting);
     }
     return posting;
@@ -553,13 +490,17 @@ export class LexicalIndex {
     for (const entry of this.postings.changedValues()) if (typeof entry !== 'number') yield entry;
   }
 
-  /** Purges removed documents from the postings and renumbers the remaining slots densely, in order. */
+  /**
+   * Purges removed documents from the postings, drops the postings left with none, and renumbers
+   * the remaining slots densely, in order.
+   */
   private compact(): void {
     const renumbered = new Int32Array(this.ids.length).fill(-1);
     let next = 0;
     this.ids.forEach((id, slot) => {
       if (id !== REMOVED) renumbered[slot] = next++;
     });
+    const emptied: Posting[] = [];
     for (const posting of this.allPostings()) {
       // after the posting is decoded, which may have grown the arena
       const slots = this.arena.slotsOf(posting);
@@ -573,20 +514,22 @@ export class LexicalIndex {
         kept++;
       }
       posting.length = kept - posting.start;
+      posting.live = posting.length;
+      posting.counted = this.removals;
+      if (posting.length === 0) emptied.push(posting);
+    }
+    for (const posting of emptied) {
+      this.postings.delete(posting.term);
+      this.arena.release(posting);
     }
     const live = (_: unknown, slot: number) => renumbered[slot] >= 0;
     this.ids = this.ids.filter(live);
     this.lengths = this.lengths.filter(live);
-    this.docTerms = this.docTerms?.filter(live);
-    this.lateTerms = new Map([...this.lateTerms].filter(([slot]) => renumbered[slot] >= 0).map(([slot, postings]) => [renumbered[slot], postings]));
+    this.recentTerms = new Map([...this.recentTerms].filter(([slot]) => renumbered[slot] >= 0).map(([slot, postings]) => [renumbered[slot], postings]));
     this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
-    // the loaded documents still here keep their order, first: their terms follow them
-    let liveLoaded = 0;
-    for (let slot = 0; slot < this.loadedSlots; slot++) if (renumbered[slot] >= 0) liveLoaded++;
-    this.storedDocs?.renumber(renumbered, this.loadedSlots, liveLoaded);
-    this.loadedSlots = liveLoaded;
     this.deadSlots = 0;
     this.norms = undefined;
+    this.arena.shrinkIfWorth();
   }
 }
 
@@ -596,73 +539,12 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
 }
 
 /**
- * The terms of each document of a loaded index, by its slot in the file: the numbers of the
- * file's terms (term-table.ts), in one array, each document's a run of it. Built in two passes
- * over the postings (count, then fill), read from their stored bytes where they are not decoded,
- * so that none is decoded for it.
+ * The frequency of the document in `wanted` in a stored posting (its entry number), read from its
+ * encoded bytes in place (see {@link LexicalIndex.serialize}); undefined when the posting does not
+ * hold it. Bytes that do not read as a posting (ByteReader's rules, readPosting's checks) throw
+ * IndexCorruptError, as decoding the posting would.
  */
-class StoredDocumentTerms {
-  /** each slot's run, once compaction has renumbered the slots it was built for; undefined: a slot's run is its own */
-  private runOf: Int32Array | undefined;
-
-  private constructor(
-    /** where each document's run starts in `terms`, and one more: the end */
-    private readonly starts: Uint32Array,
-    private readonly terms: Uint32Array,
-  ) {}
-
-  /** `slotsOf(t, visit)`: each slot (below `documentCount`) of the documents that hold the t-th term, ascending. */
-  static build(documentCount: number, termCount: number, slotsOf: (t: number, visit: (slot: number) => void) => void): StoredDocumentTerms {
-    const counts = new Uint32Array(documentCount + 1);
-    for (let t = 0; t < termCount; t++) slotsOf(t, (slot) => counts[slot + 1]++);
-    for (let slot = 0; slot < documentCount; slot++) counts[slot + 1] += counts[slot];
-    const terms = new Uint32Array(counts[documentCount]);
-    const next = counts.slice(0, documentCount);
-    for (let t = 0; t < termCount; t++) slotsOf(t, (slot) => (terms[next[slot]++] = t));
-    return new StoredDocumentTerms(counts, terms);
-  }
-
-  /** The numbers of the terms of the loaded document in this slot. */
-  termsOf(slot: number): Uint32Array {
-    const run = this.runOf === undefined ? slot : this.runOf[slot];
-    return this.terms.subarray(this.starts[run], this.starts[run + 1]);
-  }
-
-  /**
-   * Follows a compaction: `renumbered` gives each slot's new number (-1: removed). The loaded
-   * documents were the first `slots` and the `live` of them still here are the first `live` now,
-   * in the same order; their runs stay where they are.
-   */
-  renumber(renumbered: Int32Array, slots: number, live: number): void {
-    const runOf = new Int32Array(live);
-    for (let slot = 0; slot < slots; slot++) {
-      if (renumbered[slot] >= 0) runOf[renumbered[slot]] = this.runOf === undefined ? slot : this.runOf[slot];
-    }
-    this.runOf = runOf;
-  }
-}
-
-/**
- * The number of entries of a stored posting (its entry number) that holds a document marked in
- * `gone`, read from its bytes in place; 0 if it holds none; 1 (so that the caller decodes it, and
- * meets the damage there) when they do not read.
- */
-function storedEntriesIfHit(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, gone: Uint8Array): number {
-  try {
-    let hits = 0;
-    const entries = forEachStoredSlot(stored, entry, (slot) => (hits += gone[slot]));
-    return hits > 0 ? entries : 0;
-  } catch {
-    return 1;
-  }
-}
-
-/**
- * Calls `visit` with each document slot of a stored posting (its entry number), read from its encoded bytes
- * (see {@link LexicalIndex.serialize}): by ByteReader.varint's rules, and with readPosting's
- * checks of the count and the slots, so that damage is the same IndexCorruptError either way.
- */
-function forEachStoredSlot(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, visit: (slot: number) => void): number {
+function storedFrequencyOf(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, wanted: number): number | undefined {
   const { bytes, documentCount } = stored;
   const end = stored.offsets[entry + 1];
   let at = stored.offsets[entry];
@@ -681,12 +563,15 @@ function forEachStoredSlot(stored: { bytes: Buffer; offsets: Uint32Array; docume
   const count = varint();
   if (count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
   let slot = -1;
+  let found = -1;
   for (let i = 0; i < count; i++) {
     slot += varint() + 1;
     if (slot >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
-    visit(slot);
+    if (slot === wanted) found = i;
   }
-  return count;
+  // the frequencies (float32) follow the slots
+  if (at + 4 * count !== end) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting`);
+  return found < 0 ? undefined : bytes.readFloatLE(at + 4 * found);
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */

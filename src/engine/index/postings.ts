@@ -14,14 +14,17 @@ import { findAscending } from './sorted';
 /**
  * The documents containing one term: document slots in ascending order with their weighted
  * frequencies, from `start` in the arena's arrays or, for a large posting, in arrays of its own
- * ({@link PostingArena.slotsOf}): `capacity` entries reserved, the first `length` used. Entries of removed documents stay until the index's next compaction and are skipped;
- * `live` counts the others, which is the document frequency.
+ * ({@link PostingArena.slotsOf}): `capacity` entries reserved, the first `length` used. Entries
+ * of removed documents stay until the index's next compaction and are skipped; `live` counts the
+ * others, which is the document frequency, as of the index's removal number `counted` (the
+ * index keeps both: see lexical.ts).
  */
 export class Posting {
   start = 0;
   capacity = 0;
   length = 0;
   live = 0;
+  counted = -1;
   /** a large posting's own entries (`start` is then 0); undefined: the arena's */
   own: { slots: Uint32Array; frequencies: Float32Array } | undefined;
 
@@ -101,11 +104,6 @@ export class PostingArena {
     return posting.own?.frequencies ?? this.frequencies;
   }
 
-  /** Grows the arrays, if need be, so that `entries` more fit at the end without growing them again. */
-  makeRoom(entries: number): void {
-    if (this.end + entries > this.slots.length) this.resize(this.end + entries);
-  }
-
   /** Appends an entry to `posting`, moving it to a larger region when it is full. */
   push(posting: Posting, slot: number, frequency: number): void {
     if (posting.length === posting.capacity) this.move(posting, Math.max(FIRST_CAPACITY, posting.capacity + 1, Math.ceil(posting.capacity * POSTING_GROWTH)));
@@ -113,7 +111,6 @@ export class PostingArena {
     this.slotsOf(posting)[at] = slot;
     this.frequenciesOf(posting)[at] = frequency;
     posting.length++;
-    posting.live++;
   }
 
   /** The index of `slot`'s entry in `posting`'s array ({@link slotsOf}), by binary search, or -1. */

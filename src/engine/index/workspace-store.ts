@@ -332,6 +332,7 @@ export class IndexStorage {
       state.embeddingCache?.flush();
       if (this.appendChange(state, meta.modelId, meta.contentRules!)) {
         state.catalog.markCommitted();
+        state.lexical.markCommitted(); // what the log now holds: its terms need not be kept for the next append
         state.saved = true;
         return;
       }
@@ -371,6 +372,7 @@ export class IndexStorage {
     });
     removeOldLogs(this.dir, manifest);
     state.catalog.markCommitted();
+    state.lexical.markCommitted();
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
     state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules };
@@ -610,6 +612,7 @@ export class IndexStorage {
       throw new IndexCorruptError(`${logFile} does not fit the index: ${(err as Error).message}`, this.dir);
     }
     catalog.markCommitted();
+    lexical.markCommitted(); // the replayed documents are in the log already
     checkCounts();
     const contentRules = meta.contentRules ?? 1;
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules };
