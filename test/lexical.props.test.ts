@@ -269,7 +269,7 @@ test('a loaded index whose postings were all decoded before its first removal re
   assert.deepEqual(sorted(index.documentTerms(7)), sorted(built.documentTerms(7)));
 });
 
-test("a loaded index removes documents without decoding postings; a document's terms are read from the postings in place, or kept for those added since the last commit", () => {
+test("a loaded index removes and adds documents without decoding postings; a document's terms are read from the postings in place, or kept for those added since the last commit", () => {
   const built = new LexicalIndex();
   const model = new Map<number, Map<string, number>>();
   const docOf = (id: number) => ({ name: [`name${id}`], body: [`w${id % 5}`, `own${id}`] });
@@ -294,15 +294,19 @@ test("a loaded index removes documents without decoding postings; a document's t
   // a loaded document's terms, read from the postings' bytes: still none decoded for it
   assert.deepEqual(sorted(index.documentTerms(10)), sorted(built.documentTerms(10)));
   assert.equal(terms - internals.stored!.undecoded, decoded);
-  // a document added since loading: its postings are kept until the index is committed, then read
+  // a document added since loading: its entries wait beside the postings still in the bytes (w0
+  // is not decoded for it), and its terms are kept until the index is committed, then read
+  const undecoded = internals.stored!.undecoded;
   index.add(500, fieldsOf(docOf(500)));
   model.set(500, termFrequencies(docOf(500)));
+  assert.equal(internals.stored!.undecoded, undecoded, 'adding a document decoded no posting');
   assert.equal(internals.recentTerms.size, 1);
   const fresh = sorted(index.documentTerms(500));
   assert.deepEqual(fresh, sorted(built.documentTerms(0)) && { length: 5, terms: [['name500', 3], ['own500', 1], ['w0', 1]] });
   index.markCommitted();
   assert.equal(internals.recentTerms.size, 0);
   assert.deepEqual(sorted(index.documentTerms(500)), fresh);
+  assert.deepEqual(index.search(['w0', 'name500'], 5), referenceSearch(model, ['w0', 'name500'], 5, () => true), 'its entry joins the posting when it is decoded');
   assert.equal(index.removeMany([9, 500]), 2);
   model.delete(9);
   model.delete(500);

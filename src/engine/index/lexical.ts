@@ -61,10 +61,12 @@ export class LexicalIndex {
   /**
    * Per term, its posting; or, for a loaded index, the number of its entry in `stored` until it is
    * first needed: a search reads the postings of its query's terms only, so a process that
-   * searches once decodes a few of them instead of hundreds of thousands. The terms of a loaded
-   * index stay in the file's term text too (term-table.ts), changes kept beside them (overlay-map.ts).
+   * searches once decodes a few of them instead of hundreds of thousands. A document added to a
+   * term still in `stored` waits beside it ({@link Appended}): a re-indexed file's common terms
+   * (tens of thousands of entries each) are not decoded for it. The terms of a loaded index stay
+   * in the file's term text too (term-table.ts), changes kept beside them (overlay-map.ts).
    */
-  private postings = new OverlayMap<string, Posting | number>();
+  private postings = new OverlayMap<string, Posting | number | Appended>();
   /** The entries of every decoded posting (postings.ts). */
   private arena = new PostingArena(() => this.decodedPostings());
   /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
@@ -87,7 +89,7 @@ export class LexicalIndex {
    * these are kept, not a table of every document's terms (which a cold index of 100k documents
    * would hold in full: tens of MB).
    */
-  private recentTerms = new Map<number, Posting[]>();
+  private recentTerms = new Map<number, DocumentTerms>();
   /**
    * How many removals have been made: a posting's `live` count is exact while its `counted`
    * equals this (see {@link liveOf}).
@@ -147,7 +149,7 @@ export class LexicalIndex {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
     const recent = this.recentTerms.get(slot);
-    const terms: [string, number][] = recent ? recent.map((posting) => [posting.term, this.arena.frequenciesOf(posting)[this.arena.find(posting, slot)]]) : this.findTermsOf(slot);
+    const terms: [string, number][] = recent ? recent.terms.map((term, i) => [term, recent.frequencies[i]]) : this.findTermsOf(slot);
     return { terms, length: this.lengths[slot] };
   }
 
@@ -175,17 +177,28 @@ export class LexicalIndex {
   private insert(id: number, frequencies: ReadonlyMap<string, number>, length: number): void {
     this.remove(id);
     const slot = this.ids.length;
-    const postings: Posting[] = [];
+    const recent: DocumentTerms = { terms: [], frequencies: [] };
     for (const [term, frequency] of frequencies) {
-      const posting = this.postingFor(term);
+      const stored = Math.fround(frequency); // as the postings keep it
+      recent.terms.push(term);
+      recent.frequencies.push(stored);
+      const entry = this.postings.get(term);
+      if (typeof entry === 'number' || entry instanceof Appended) {
+        // still in the file's bytes: the entry waits beside them until the posting is decoded
+        const appended = typeof entry === 'number' ? new Appended(entry) : entry;
+        appended.slots.push(slot);
+        appended.frequencies.push(stored);
+        if (appended !== entry) this.postings.set(term, appended);
+        continue;
+      }
+      const posting = entry ?? this.newPosting(term);
       this.arena.push(posting, slot, frequency);
       if (posting.counted === this.removals) posting.live++; // else it is counted when next needed
-      postings.push(posting);
     }
     this.ids.push(id);
     this.lengths.push(length);
     this.norms = undefined;
-    this.recentTerms.set(slot, postings);
+    this.recentTerms.set(slot, recent);
     this.slotOf.set(id, slot);
     this.totalLength += length;
     this.arena.shrinkIfWorth();
@@ -403,21 +416,27 @@ export class LexicalIndex {
     return index;
   }
 
-  /** The posting of a term, decoding it if it has not been yet. */
+  /** The posting of a term, decoding it (and the entries waiting beside it) if it has not been yet. */
   private posting(term: string): Posting | undefined {
     const entry = this.postings.get(term);
-    if (typeof entry !== 'number') return entry;
+    if (entry === undefined || entry instanceof Posting) return entry;
     const stored = this.stored!;
-    const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
+    const at = typeof entry === 'number' ? entry : entry.entry;
+    const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[at], stored.offsets[at + 1]);
     const posting = readPosting(reader, term, stored.documentCount, this.arena);
-    // its count is exact while no document has been removed; else it is counted when needed
-    posting.counted = this.deadSlots === 0 ? this.removals : -1;
     try {
       reader.end();
     } catch (error) {
       this.arena.release(posting); // trailing bytes: the posting is never used
       throw error;
     }
+    if (entry instanceof Appended) {
+      // added after loading: their slots follow the file's
+      for (let i = 0; i < entry.slots.length; i++) this.arena.push(posting, entry.slots[i], entry.frequencies[i]);
+    }
+    // its count is exact while no document has been removed; else it is counted when needed
+    posting.live = posting.length;
+    posting.counted = this.deadSlots === 0 ? this.removals : -1;
     this.postings.set(term, posting);
     if (--stored.undecoded === 0) this.stored = undefined; // every posting decoded: the file's bytes are no longer needed
     return posting;
@@ -425,7 +444,7 @@ export class LexicalIndex {
 
   /** Every posting, decoding those that have not been yet. */
   private *allPostings(): IterableIterator<Posting> {
-    for (const [term, entry] of this.postings) yield typeof entry === 'number' ? this.posting(term)! : entry;
+    for (const [term, entry] of this.postings) yield entry instanceof Posting ? entry : this.posting(term)!;
   }
 
   /**
@@ -461,8 +480,12 @@ export class LexicalIndex {
     const terms: [string, number][] = [];
     const stored = this.stored;
     for (const [term, entry] of this.postings) {
-      if (typeof entry === 'number') {
-        const frequency = storedFrequencyOf(stored!, entry, slot);
+      if (!(entry instanceof Posting)) {
+        let frequency = storedFrequencyOf(stored!, typeof entry === 'number' ? entry : entry.entry, slot);
+        if (frequency === undefined && entry instanceof Appended) {
+          const at = entry.slots.indexOf(slot);
+          if (at >= 0) frequency = entry.frequencies[at];
+        }
         if (frequency !== undefined) terms.push([term, frequency]);
         continue;
       }
@@ -472,13 +495,11 @@ export class LexicalIndex {
     return terms;
   }
 
-  private postingFor(term: string): Posting {
-    let posting = this.posting(term);
-    if (posting === undefined) {
-      posting = new Posting(term);
-      posting.counted = this.removals; // no entries, none live: exact
-      this.postings.set(term, posting);
-    }
+  /** A new, empty posting for a term that has none. */
+  private newPosting(term: string): Posting {
+    const posting = new Posting(term);
+    posting.counted = this.removals; // no entries, none live: exact
+    this.postings.set(term, posting);
     return posting;
   }
 
@@ -487,7 +508,7 @@ export class LexicalIndex {
    * file's bytes is read for this.
    */
   private *decodedPostings(): Generator<Posting> {
-    for (const entry of this.postings.changedValues()) if (typeof entry !== 'number') yield entry;
+    for (const entry of this.postings.changedValues()) if (entry instanceof Posting) yield entry;
   }
 
   /**
@@ -525,7 +546,7 @@ export class LexicalIndex {
     const live = (_: unknown, slot: number) => renumbered[slot] >= 0;
     this.ids = this.ids.filter(live);
     this.lengths = this.lengths.filter(live);
-    this.recentTerms = new Map([...this.recentTerms].filter(([slot]) => renumbered[slot] >= 0).map(([slot, postings]) => [renumbered[slot], postings]));
+    this.recentTerms = new Map([...this.recentTerms].filter(([slot]) => renumbered[slot] >= 0).map(([slot, terms]) => [renumbered[slot], terms]));
     this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
     this.deadSlots = 0;
     this.norms = undefined;
@@ -604,6 +625,24 @@ function checkId(id: number): void {
 function isAscending(ids: Uint32Array): boolean {
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return false;
   return true;
+}
+
+/**
+ * A term of a loaded index whose posting is still in the file's bytes (its entry number there),
+ * with the documents added to it since, in the order of their slots (all after the file's).
+ */
+class Appended {
+  readonly slots: number[] = [];
+  /** as float32 values, as a decoded posting keeps them */
+  readonly frequencies: number[] = [];
+
+  constructor(readonly entry: number) {}
+}
+
+/** A document's terms and their weighted frequencies (float32 values), in {@link LexicalIndex.documentTerms}' order. */
+interface DocumentTerms {
+  terms: string[];
+  frequencies: number[];
 }
 
 /** The document ids of a loaded index, in ascending order, as stored entries: id → slot, its position. */
