@@ -15,6 +15,7 @@ import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { OneShotAhead } from './one-shot';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
+import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
 import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/errors';
@@ -228,6 +229,7 @@ export class Engine {
   /** Opens (or creates) the index of `root`. A damaged index is discarded, with a notice, and rebuilt by the next refresh. */
   static async open(root: string, options: EngineOptions = {}): Promise<Engine> {
     rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
+    raiseWasmTieringBudget(); // before this process's first parse (chunks/wasm-tiering.ts)
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
     // what the index was when the scan started: a scan older than the index it is compared with would find gone what another process indexed since
