@@ -35,6 +35,7 @@ import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
+import { findAscending } from './sorted';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
 
@@ -131,8 +132,12 @@ interface OnDisk {
   layout: NodeLayout;
   /** the searches that have scanned it (see {@link SCANS_BEFORE_LOADING}) */
   scans: number;
-  /** the labels live in the file, taken at the first change (undefined: none yet) */
-  liveAtLoad?: Set<number>;
+  /**
+   * the labels live in the file, ascending, taken at the first change (undefined: none yet): a
+   * sorted copy, 0.5 MB and 5-10 ms at 116k labels, where a Set of them took 4-5 MB and 30-40 ms
+   * of a CLI search that replays a change log
+   */
+  liveAtLoad?: Uint32Array;
   /** the vectors placed since (added, or replacing the file's), by label */
   overlay: Map<number, Float32Array>;
   /** labels live in the file and removed since */
@@ -232,9 +237,9 @@ export class VectorIndex {
       // the graph's nodes and deleted nodes as they will be once the changes are applied to it; a
       // label deleted in the file and added back (the engine never reuses ids) counts as both, so
       // that the estimate can only err toward a rebuild
-      const deleted = disk.layout.count - disk.liveAtLoad.size + disk.removed.size;
+      const deleted = disk.layout.count - disk.liveAtLoad.length + disk.removed.size;
       let nodes = disk.layout.count;
-      for (const label of disk.overlay.keys()) if (!disk.liveAtLoad.has(label)) nodes++;
+      for (const label of disk.overlay.keys()) if (!liveInFile(disk, label)) nodes++;
       return deleted > this.rebuildDeletedRatio * nodes;
     }
     if (this.graph === undefined) return false;
@@ -299,7 +304,7 @@ export class VectorIndex {
     this.slotOf.delete(label);
     if (disk !== undefined) {
       disk.overlay.delete(label);
-      if (disk.liveAtLoad!.has(label)) disk.removed.add(label);
+      if (liveInFile(disk, label)) disk.removed.add(label);
     } else if (this.graph !== undefined) {
       this.graph.markDelete(label);
       this.deletedInGraph.add(label);
@@ -658,7 +663,8 @@ export class VectorIndex {
 
   /** Starts keeping the changes made while the graph stays in its file: the labels that were live in it. */
   private changing(disk: OnDisk): OnDisk {
-    disk.liveAtLoad ??= new Set(this.slotOf.keys());
+    // before the change: the live labels are still those of the file
+    disk.liveAtLoad ??= this.labelOf.slice(0, this.size).sort();
     return disk;
   }
 
@@ -840,6 +846,11 @@ export class VectorIndex {
       throw error;
     }
   }
+}
+
+/** Whether a label was live in the graph file when the index began to change it (see {@link OnDisk.liveAtLoad}). */
+function liveInFile(disk: OnDisk, label: number): boolean {
+  return findAscending(disk.liveAtLoad!, disk.liveAtLoad!.length, label) >= 0;
 }
 
 /** The smallest power-of-two multiple of `from` (at least {@link INITIAL_CAPACITY}) that holds `slots`. */
