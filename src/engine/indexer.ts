@@ -399,7 +399,7 @@ function recordSkip(state: LoadedIndex, file: ScannedFile, reason: SkipReason, d
 /** Removes a file's chunks from the catalog and both indexes. */
 function dropFile(state: LoadedIndex, path: string): void {
   const ids = state.catalog.removeFile(path);
-  state.lexical.removeMany(ids); // at once: a loaded index finds a file's entries in one pass, or one lookup a document
+  state.lexical.removeMany(ids); // marks their slots removed (the lexical index reads no posting for it)
   for (const id of ids) state.vectors?.remove(id);
 }
 

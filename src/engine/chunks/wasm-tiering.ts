@@ -15,15 +15,20 @@ import { setFlagsFromString } from 'node:v8';
 /** The tiering budget set for the process (see the module comment). */
 export const WASM_TIERING_BUDGET = 1_000_000_000;
 
+/** The budget as a command-line flag, for a process started by this project (server/launch.ts). */
+export const WASM_TIERING_FLAG = `--wasm-tiering-budget=${WASM_TIERING_BUDGET}`;
+
 let raised = false;
 
 /**
- * Sets V8's wasm tiering budget to {@link WASM_TIERING_BUDGET}, once per process. V8 flags are
- * process-wide: call it on the main thread before tree-sitter is first compiled and before any
- * parse worker starts (Engine.open does), so that no thread compiles wasm while it changes.
+ * Sets V8's wasm tiering budget to {@link WASM_TIERING_BUDGET}, once per process, unless the
+ * process was started with a budget (the editor's engine process is: server/launch.ts). V8 flags
+ * are process-wide: call it on the main thread before tree-sitter is first compiled and before
+ * any parse worker starts (Engine.open does), so that no thread compiles wasm while it changes.
  */
 export function raiseWasmTieringBudget(): void {
   if (raised) return;
   raised = true;
-  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+  if (process.execArgv.some((arg) => arg.startsWith('--wasm-tiering-budget'))) return;
+  setFlagsFromString(WASM_TIERING_FLAG);
 }

@@ -42,8 +42,10 @@ const MAX_BLOCK_BYTES = 4 << 20;
  * Appends values to a list of blocks, which it never copies to grow: an index file of tens of MB
  * is built without a buffer doubled step by step (which holds up to twice the file's size, and
  * leaves the smaller copies to the collector), and a file's parts built apart (a body, its
- * strings) join it without a copy ({@link adopt}). Blocks start at `initialCapacity` bytes and double, up to 4 MB; what is
- * written is handed out as {@link parts}, to be written to a file or checksummed one after the other.
+ * strings) join it without a copy ({@link adopt}; writes after it go on in the rest of the block
+ * it closed). The first block is `initialCapacity` bytes; the next ones double, up to 4 MB (a
+ * larger value gets a block of its size). What is written is handed out as {@link parts}, to be
+ * written to a file or checksummed one after the other.
  */
 export class ByteWriter {
   /** the blocks before the current one, each trimmed to what was written into it */
@@ -142,8 +144,8 @@ export class ByteWriter {
   }
 
   /**
-   * The bytes written so far, as parts in order, not copied: for a writer that is done (what it
-   * writes next may overwrite the last part's spare room).
+   * The bytes written so far, as parts in order, not copied (each trimmed to what was written:
+   * later writes go after them, never into them).
    */
   parts(): Buffer[] {
     const parts = [...this.done];

@@ -52,7 +52,8 @@ const COMPACT_DEAD_RATIO = 0.25;
  * searches skip its postings entries, which are purged in bulk once they pile up (compaction),
  * and each posting's count of live documents (its document frequency) is counted again the next
  * time it is needed after a removal. So a removal never needs the document's terms: a loaded
- * index, which keeps no table of them, removes documents without reading its postings.
+ * index, which keeps no table of them, removes documents without reading its postings (until
+ * removed documents pile up and a compaction rewrites every posting).
  */
 export class LexicalIndex {
   readonly k1: number;
@@ -84,10 +85,10 @@ export class LexicalIndex {
   private ids: number[] = [];
   private lengths: number[] = [];
   /**
-   * By slot, the postings of each document added since {@link markCommitted}: what
-   * {@link documentTerms} gives for a change log to record, without reading every posting. Only
-   * these are kept, not a table of every document's terms (which a cold index of 100k documents
-   * would hold in full: tens of MB).
+   * By slot, the terms and frequencies of each document added since {@link markCommitted}: what a
+   * change log records ({@link recentDocumentTerms}). Only these are kept, not a table of every
+   * document's terms: a cold index of 100k documents holds those it added since its last
+   * checkpoint (every 15 s), not all of them.
    */
   private recentTerms = new Map<number, DocumentTerms>();
   /**
@@ -154,9 +155,21 @@ export class LexicalIndex {
   }
 
   /**
+   * A document added since {@link markCommitted}, as {@link documentTerms} gives it, from the terms
+   * kept for it; undefined for any other (absent, or committed: whose terms are not kept). For a
+   * change log, which must never fall into reading every posting for a document.
+   */
+  recentDocumentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
+    const slot = this.slotOf.get(id);
+    const recent = slot === undefined ? undefined : this.recentTerms.get(slot);
+    if (recent === undefined) return undefined;
+    return { terms: recent.terms.map((term, i) => [term, recent.frequencies[i]]), length: this.lengths[slot!] };
+  }
+
+  /**
    * Says that the documents added so far are recorded elsewhere (a saved index, a change log):
-   * {@link documentTerms} then finds their terms by reading the postings, which is slow (every
-   * posting is read; none is decoded), instead of keeping them.
+   * their terms are no longer kept, and {@link documentTerms} finds them by reading the postings
+   * (slow: every posting is read, none is decoded).
    */
   markCommitted(): void {
     this.recentTerms.clear();
@@ -474,7 +487,8 @@ export class LexicalIndex {
   /**
    * The terms of a document that {@link recentTerms} does not hold, and their frequencies, found
    * by reading every posting: in place for those still in the file's bytes (none is decoded).
-   * Slow (all the entries of the index), for {@link documentTerms}' callers that check an index.
+   * Slow (all the entries of the index): for checks of an index (tests, tools), never for a change
+   * log ({@link recentDocumentTerms}).
    */
   private findTermsOf(slot: number): [string, number][] {
     const terms: [string, number][] = [];

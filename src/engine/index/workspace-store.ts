@@ -197,7 +197,7 @@ interface FileChange {
   touched?: { size: number; mtimeMs: number };
   file?: FileRecord;
   chunks?: ChunkRecord[];
-  /** per chunk: its lexical terms and length (LexicalIndex.documentTerms) */
+  /** per chunk: its lexical terms and length (LexicalIndex.recentDocumentTerms) */
   terms?: { terms: [string, number][]; length: number }[];
   /** per chunk: its unit vector as base64 float32 bytes, or null when it has none */
   vectors?: (string | null)[];
@@ -403,8 +403,10 @@ export class IndexStorage {
       }
       chunks += file.chunkIds.length;
       if (chunks > LOG_MAX_CHUNKS) return false;
-      const terms = file.chunkIds.map((id) => lexical.documentTerms(id));
-      // a chunk missing from the lexical index (a batch that failed half-way) is not logged: a new generation is written, and checked when loaded
+      const terms = file.chunkIds.map((id) => lexical.recentDocumentTerms(id));
+      // a chunk missing from the lexical index (a batch that failed half-way), or whose terms are
+      // not kept (none should be: its file changed since the last commit), is not logged: a new
+      // generation is written, and checked when loaded
       if (terms.some((t) => t === undefined)) return false;
       files.push({
         path,
