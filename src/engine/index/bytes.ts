@@ -113,13 +113,7 @@ export class ByteWriter {
 
   /** Appends the parts of another writer that is done (or any bytes that will not change), without copying them. */
   adopt(parts: readonly Uint8Array[]): void {
-    if (this.used > 0) {
-      // what is written next goes to the rest of the current block, a part after these
-      this.done.push(this.block.subarray(0, this.used));
-      this.doneBytes += this.used;
-      this.block = this.block.subarray(this.used);
-      this.used = 0;
-    }
+    this.fileBlock(); // what is written next goes to the rest of the current block, a part after these
     for (const part of parts) {
       if (part.length === 0) continue;
       const buffer = Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
@@ -153,28 +147,27 @@ export class ByteWriter {
     return parts;
   }
 
-  /** The bytes written so far in one buffer: the only part as it is, else the parts joined (a copy). */
-  view(): Buffer {
-    const parts = this.parts();
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, this.size);
-  }
-
   /** The bytes written so far (a copy, trimmed to size). */
   toBuffer(): Buffer {
     return Buffer.concat(this.parts(), this.size);
   }
 
+  /** Files what was written into the current block as a part; the rest of the block stays the current one. */
+  private fileBlock(): void {
+    if (this.used === 0) return;
+    this.done.push(this.block.subarray(0, this.used));
+    this.doneBytes += this.used;
+    this.block = this.block.subarray(this.used);
+    this.used = 0;
+  }
+
   /** Makes room for `count` more bytes in the current block and returns where they start in it. */
   private reserve(count: number): number {
     if (this.used + count > this.block.length) {
-      // the current block, trimmed, is done; the next is twice the last (at most 4 MB), or the value's size
-      if (this.used > 0) {
-        this.done.push(this.block.subarray(0, this.used));
-        this.doneBytes += this.used;
-      }
+      // the next block is twice the last (at most 4 MB), or the value's size
+      this.fileBlock();
       this.blockBytes = Math.min(MAX_BLOCK_BYTES, this.blockBytes * 2);
       this.block = Buffer.allocUnsafe(Math.max(count, this.blockBytes));
-      this.used = 0;
     }
     const at = this.used;
     this.used += count;

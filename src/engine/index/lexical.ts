@@ -149,9 +149,7 @@ export class LexicalIndex {
   documentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return undefined;
-    const recent = this.recentTerms.get(slot);
-    const terms: [string, number][] = recent ? recent.terms.map((term, i) => [term, recent.frequencies[i]]) : this.findTermsOf(slot);
-    return { terms, length: this.lengths[slot] };
+    return this.recentDocumentTerms(id) ?? { terms: this.findTermsOf(slot), length: this.lengths[slot] };
   }
 
   /**
@@ -192,15 +190,15 @@ export class LexicalIndex {
     const slot = this.ids.length;
     const recent: DocumentTerms = { terms: [], frequencies: [] };
     for (const [term, frequency] of frequencies) {
-      const stored = Math.fround(frequency); // as the postings keep it
+      const kept = Math.fround(frequency); // as the postings keep it
       recent.terms.push(term);
-      recent.frequencies.push(stored);
+      recent.frequencies.push(kept);
       const entry = this.postings.get(term);
       if (typeof entry === 'number' || entry instanceof Appended) {
         // still in the file's bytes: the entry waits beside them until the posting is decoded
         const appended = typeof entry === 'number' ? new Appended(entry) : entry;
         appended.slots.push(slot);
-        appended.frequencies.push(stored);
+        appended.frequencies.push(kept);
         if (appended !== entry) this.postings.set(term, appended);
         continue;
       }
@@ -418,7 +416,7 @@ export class LexicalIndex {
       const offsets = reader.uint32s(termCount + 1);
       const bytes = reader.bytes(reader.remaining);
       // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
-      index.postings = new OverlayMap<string, Posting | number>(new StoredTerms(text, termLengths, FILE_LABEL));
+      index.postings = new OverlayMap<string, Posting | number | Appended>(new StoredTerms(text, termLengths, FILE_LABEL));
       for (let t = 0; t < termCount; t++) {
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       }
@@ -575,60 +573,50 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
 
 /**
  * The frequency of the document in `wanted` in a stored posting (its entry number), read from its
- * encoded bytes in place (see {@link LexicalIndex.serialize}); undefined when the posting does not
- * hold it. Bytes that do not read as a posting (ByteReader's rules, readPosting's checks) throw
- * IndexCorruptError, as decoding the posting would.
+ * encoded bytes with readPosting's checks, into arrays of its own (the arena is not touched);
+ * undefined when the posting does not hold it.
  */
 function storedFrequencyOf(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, wanted: number): number | undefined {
-  const { bytes, documentCount } = stored;
-  const end = stored.offsets[entry + 1];
-  let at = stored.offsets[entry];
-  const varint = (): number => {
-    let value = 0;
-    let scale = 1;
-    let byte = 0x80;
-    while (byte >= 0x80) {
-      if (at >= end || scale > 2 ** 28) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting`);
-      byte = bytes[at++];
-      value += (byte & 0x7f) * scale;
-      scale *= 128;
-    }
-    return value;
-  };
-  const count = varint();
-  if (count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
-  let slot = -1;
-  let found = -1;
-  for (let i = 0; i < count; i++) {
-    slot += varint() + 1;
-    if (slot >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
-    if (slot === wanted) found = i;
-  }
-  // the frequencies (float32) follow the slots
-  if (at + 4 * count !== end) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting`);
-  return found < 0 ? undefined : bytes.readFloatLE(at + 4 * found);
+  const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
+  const count = readCount(reader, stored.documentCount);
+  const slots = new Uint32Array(count);
+  const frequencies = new Float32Array(count);
+  readEntries(reader, count, stored.documentCount, slots, frequencies);
+  reader.end();
+  const at = findAscending(slots, count, wanted);
+  return at < 0 ? undefined : frequencies[at];
 }
 
 /** A term's posting: its count, document ordinals and frequencies (see {@link LexicalIndex.serialize}). */
 function readPosting(reader: ByteReader, term: string, documentCount: number, arena: PostingArena): Posting {
-  const count = reader.varint();
-  if (term === '' || count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
-  // a count the bytes left cannot hold (at least a byte and 4 bytes an entry) is not reserved for
-  if (count * 5 > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+  if (term === '') throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
+  const count = readCount(reader, documentCount);
   const posting = new Posting(term);
   arena.reserve(posting, count);
   try {
-    const slots = reader.ascendingVarints(count, arena.slotsOf(posting).subarray(posting.start, posting.start + count));
-    if (slots[count - 1] >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
-    const frequencies = reader.float32s(count, arena.frequenciesOf(posting).subarray(posting.start, posting.start + count));
-    if (!frequencies.every((f) => Number.isFinite(f) && f > 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid term frequency`);
+    readEntries(reader, count, documentCount, arena.slotsOf(posting).subarray(posting.start, posting.start + count), arena.frequenciesOf(posting).subarray(posting.start, posting.start + count));
   } catch (error) {
     arena.release(posting); // its region is garbage: the posting is never used
     throw error;
   }
   posting.length = count;
-  posting.live = count;
   return posting;
+}
+
+/** A posting's entry count, checked against the documents and against the bytes left (at least a byte and 4 bytes an entry). */
+function readCount(reader: ByteReader, documentCount: number): number {
+  const count = reader.varint();
+  if (count === 0 || count > documentCount) throw new IndexCorruptError(`${FILE_LABEL} has a malformed term entry`);
+  if (count * 5 > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+  return count;
+}
+
+/** A posting's `count` document slots and frequencies, read into `slots` and `frequencies`, checked. */
+function readEntries(reader: ByteReader, count: number, documentCount: number, slots: Uint32Array, frequencies: Float32Array): void {
+  reader.ascendingVarints(count, slots);
+  if (slots[count - 1] >= documentCount) throw new IndexCorruptError(`${FILE_LABEL} refers to a missing document`);
+  reader.float32s(count, frequencies);
+  if (!frequencies.every((f) => Number.isFinite(f) && f > 0)) throw new IndexCorruptError(`${FILE_LABEL} has an invalid term frequency`);
 }
 
 function checkId(id: number): void {

@@ -331,8 +331,7 @@ export class IndexStorage {
     try {
       state.embeddingCache?.flush();
       if (this.appendChange(state, meta.modelId, meta.contentRules!)) {
-        state.catalog.markCommitted();
-        state.lexical.markCommitted(); // what the log now holds: its terms need not be kept for the next append
+        markCommitted(state);
         state.saved = true;
         return;
       }
@@ -371,8 +370,7 @@ export class IndexStorage {
       },
     });
     removeOldLogs(this.dir, manifest);
-    state.catalog.markCommitted();
-    state.lexical.markCommitted();
+    markCommitted(state);
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
     state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules };
@@ -613,8 +611,7 @@ export class IndexStorage {
       if (err instanceof IndexCorruptError) throw err;
       throw new IndexCorruptError(`${logFile} does not fit the index: ${(err as Error).message}`, this.dir);
     }
-    catalog.markCommitted();
-    lexical.markCommitted(); // the replayed documents are in the log already
+    markCommitted({ catalog, lexical }); // the replayed changes are in the log already
     checkCounts();
     const contentRules = meta.contentRules ?? 1;
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules };
@@ -738,6 +735,16 @@ export function readOnlyNotice(dir: string, reason: ReadOnlyReason): string {
     return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; answering from its last saved state`;
   }
   return `${new IndexNotWritableError(dir, reason).message}; answering from the saved index`;
+}
+
+/**
+ * Says that what the catalog and the lexical index hold is on disk (a generation, or the change
+ * log): the catalog's changes since are what the next append logs, and the lexical index keeps the
+ * terms of the documents added after this only.
+ */
+function markCommitted({ catalog, lexical }: Pick<LoadedIndex, 'catalog' | 'lexical'>): void {
+  catalog.markCommitted();
+  lexical.markCommitted();
 }
 
 /** The checksum of the manifest now in the folder, or undefined when there is none that loads. */
