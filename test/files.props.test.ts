@@ -149,6 +149,46 @@ test('on generated trees the scan ignores exactly what git ignores', async (t) =
   assert.ok(mixed >= runs / 8, `only ${mixed} of ${runs} trees had some files ignored and some kept`);
 });
 
+test('an entry of a folder the walk enters gets the same verdict from testEntry as from test, across layers', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'codescout-props-entry-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const layered = filePaths.chain((files) => {
+    const folders = [...new Set(files.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
+    return fc.record({
+      files: fc.constant(files),
+      ignoreFiles: fc.uniqueArray(fc.tuple(fc.constantFrom('', ...folders), fc.constantFrom('.gitignore', '.codescoutignore'), patternFile), {
+        maxLength: 4,
+        selector: ([dir, kind]) => `${dir}/${kind}`,
+      }),
+    });
+  });
+  let ignoredSeen = 0;
+  await fc.assert(
+    fc.asyncProperty(layered, async ({ files, ignoreFiles }) => {
+      for (const name of readdirSync(root)) rmSync(join(root, name), { recursive: true, force: true });
+      for (const file of files) {
+        mkdirSync(dirname(join(root, file)), { recursive: true });
+        writeFileSync(join(root, file), 'export {}\n');
+      }
+      for (const [dir, kind, text] of ignoreFiles) writeFileSync(join(root, dir, kind), text);
+      const folders: [string, IgnoreRules][] = [['', await IgnoreRules.forRoot(root)]];
+      while (folders.length > 0) {
+        const [rel, rules] = folders.pop()!;
+        for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
+          const path = rel ? `${rel}/${entry.name}` : entry.name;
+          const isDir = entry.isDirectory();
+          const verdict = rules.testEntry(path, isDir);
+          assert.deepEqual(verdict, rules.test(path, isDir), path);
+          if (verdict.ignored) ignoredSeen++;
+          else if (isDir) folders.push([path, await rules.child(join(root, path), path)]);
+        }
+      }
+    }),
+    fuzzParams(40),
+  );
+  assert.ok(ignoredSeen > 0, 'the generated rules ignored nothing');
+});
+
 // ---- symbolic links ----
 
 const LINK_DIRS = ['p', 'q', 'p/r', 'q/s'];

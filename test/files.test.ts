@@ -498,6 +498,17 @@ test('a folder re-included by a later layer still gets the earlier layer\'s own 
   });
   t.after(() => rmSync(scout, { recursive: true, force: true }));
   assert.deepEqual((await scanWorkspace(scout)).files.map((f) => f.path), ['build/main.ts']);
+  // and in folders below the re-included one: the layer that excluded `build/` still matches only
+  // its own patterns there, so `build/lib/` is not excluded through its parent
+  const nested = makeTree({
+    '.gitignore': 'build/\n*.gen.ts\n',
+    '.codescoutignore': '!build/\n',
+    'build/lib/util.ts': 'export {}\n',
+    'build/lib/deep/more.ts': 'export {}\n',
+    'build/lib/types.gen.ts': 'export {}\n',
+  });
+  t.after(() => rmSync(nested, { recursive: true, force: true }));
+  assert.deepEqual((await scanWorkspace(nested)).files.map((f) => f.path), ['build/lib/deep/more.ts', 'build/lib/util.ts']);
 });
 
 test('pathInside: the root-relative POSIX path of what is strictly inside a folder, nothing for the rest', () => {

@@ -14,6 +14,14 @@ export class TimeSlices {
   ) {}
 
   /**
+   * Whether {@link pause} would wait now. A loop over many small steps asks this first, so that a
+   * step that does not pause costs no promise.
+   */
+  get due(): boolean {
+    return (this.foreground?.busy ?? false) || performance.now() - this.sliceStart >= this.sliceMs;
+  }
+
+  /**
    * Yields (setImmediate) when this slice has run its length, and waits while foreground
    * requests are in progress; otherwise returns at once.
    */

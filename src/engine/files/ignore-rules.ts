@@ -120,10 +120,30 @@ export class IgnoreRules {
     return verdict;
   }
 
+  /**
+   * {@link test} for an entry directly inside this folder, which is how a walk asks: a layer that
+   * does not exclude this folder excludes none of its ancestors either (see {@link child}), so each
+   * layer's patterns are matched against the path itself, without the `ignore` package's walk up
+   * the path and the cache of every path it keeps. The same verdict as `test`, for a fraction of
+   * the work and no allocation.
+   */
+  testEntry(relPath: string, isDir: boolean): Verdict {
+    let verdict = NOT_IGNORED;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const r = ownMatch(layer.rules, relativeTo(layer.base, relPath) + (isDir ? '/' : ''));
+      if (r.ignored) verdict = IGNORED_BY[layer.kind];
+      else if (r.unignored) verdict = KEPT_BY[layer.kind];
+    }
+    return verdict;
+  }
+
   /** The rules inside subfolder `relDir` (which must not be ignored), including its own ignore files; `present` as in {@link forRoot}. */
   async child(absDir: string, relDir: string, present: (name: string) => boolean = () => true): Promise<IgnoreRules> {
+    // A layer that excluded none of this folder's ancestors excludes `relDir` only by its own
+    // patterns; one that excluded an ancestor stays excluding.
     const excludedBy = this.layers.map(
-      (layer, i) => this.excludedBy[i] || layer.rules.test(relativeTo(layer.base, relDir) + '/').ignored,
+      (layer, i) => this.excludedBy[i] || ownMatch(layer.rules, relativeTo(layer.base, relDir) + '/').ignored,
     );
     return new IgnoreRules(this.layers, excludedBy).withFolderFiles(absDir, relDir, present);
   }
@@ -151,6 +171,11 @@ export class IgnoreRules {
     return new IgnoreRules(layers, excludedBy, problems);
   }
 }
+
+const NOT_IGNORED: Verdict = Object.freeze({ ignored: false });
+const LAYER_KINDS: readonly LayerKind[] = ['default', 'exclude', 'gitignore', 'codescoutignore'];
+const IGNORED_BY = Object.freeze(Object.fromEntries(LAYER_KINDS.map((by) => [by, Object.freeze({ ignored: true, by })]))) as Readonly<Record<LayerKind, Verdict>>;
+const KEPT_BY = Object.freeze(Object.fromEntries(LAYER_KINDS.map((by) => [by, Object.freeze({ ignored: false, by })]))) as Readonly<Record<LayerKind, Verdict>>;
 
 function relativeTo(base: string, relPath: string): string {
   return base === '' ? relPath : relPath.slice(base.length + 1);

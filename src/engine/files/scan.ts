@@ -1,6 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { TimeSlices } from '../time-slice';
 import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
@@ -145,7 +145,6 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
    * milliseconds, so a process that scans still answers requests meanwhile.
    */
   const slices = new TimeSlices(SCAN_SLICE_MS);
-  const yieldSometimes = () => slices.pause();
   /** real path → the root-relative path it was taken under */
   const seenDirs = new Map<string, string>();
   const seenFiles = new Map<string, string>();
@@ -153,7 +152,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
 
   /** True when the rules or the exclude globs leave `rel` out (counted), or a default rule does (reported). */
   const leftOut = (rules: IgnoreRules, rel: string, isDir: boolean): boolean => {
-    const verdict = rules.test(rel, isDir);
+    const verdict = rules.testEntry(rel, isDir);
     if (verdict.ignored) {
       if (verdict.by === 'default') skip(rel, 'excluded-dir');
       else {
@@ -199,17 +198,16 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
       return;
     }
     seenDirs.set(folder.real, folder.rel || '.');
-    await yieldSometimes();
+    if (slices.due) await slices.pause();
     if (options.signal?.cancelled) return;
-    let entries: Dirent<Buffer>[];
+    let entries: Dirent<string>[] | Dirent<Buffer>[];
     try {
-      entries = readdirSync(folder.abs, { withFileTypes: true, encoding: 'buffer' });
+      entries = listFolder(folder.abs);
     } catch (err) {
       unreadable(folder.rel || '.', err);
       return;
     }
-    const names = new Set(entries.map((e) => e.name.toString('utf8')));
-    const present = (name: string) => names.has(name);
+    const present = (name: string) => (entries as Dirent<string | Buffer>[]).some((e) => String(e.name) === name);
     const rules = parentRules
       ? await parentRules.child(folder.abs, folder.rel, present)
       : await IgnoreRules.forRoot(folder.abs, present);
@@ -217,26 +215,30 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     await walk({ ...folder, rules }, entries);
   };
 
-  const walk = async (folder: Folder, entries: Dirent<Buffer>[]) => {
-    entries.sort((a, b) => Buffer.compare(a.name, b.name));
+  const walk = async (folder: Folder, entries: Dirent<string>[] | Dirent<Buffer>[]) => {
+    const absDir = childPaths(folder.abs);
+    const realDir = childPaths(folder.real);
     for (const entry of entries) {
-      await yieldSometimes(); // a folder of many thousand files is not one slice
+      if (slices.due) await slices.pause(); // a folder of many thousand files is not one slice
       if (options.signal?.cancelled) return;
       let name: string;
-      try {
-        name = utf8Name.decode(entry.name);
-      } catch {
-        // Node names files by UTF-8 strings; this one has no such name, so it cannot be opened.
-        const rel = joinRel(folder.rel, entry.name.toString('utf8'));
-        if (!leftOut(folder.rules, rel, entry.isDirectory())) {
-          skip(rel, 'not-utf8-name', `${entry.isDirectory() ? 'folder' : 'file'} name bytes "${escapeBytes(entry.name)}"`);
+      if (typeof entry.name === 'string') name = entry.name;
+      else {
+        try {
+          name = utf8Name.decode(entry.name);
+        } catch {
+          // Node names files by UTF-8 strings; this one has no such name, so it cannot be opened.
+          const rel = joinRel(folder.rel, entry.name.toString('utf8'));
+          if (!leftOut(folder.rules, rel, entry.isDirectory())) {
+            skip(rel, 'not-utf8-name', `${entry.isDirectory() ? 'folder' : 'file'} name bytes "${escapeBytes(entry.name)}"`);
+          }
+          continue;
         }
-        continue;
       }
       if (name === '.git') continue; // never indexed, never reported
       const rel = joinRel(folder.rel, name);
-      const abs = join(folder.abs, name);
-      const real = join(folder.real, name);
+      const abs = absDir(name);
+      const real = realDir(name);
 
       let info: Stats | undefined;
       let kind: 'dir' | 'file' | 'link' | 'special';
@@ -337,6 +339,29 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   result.files.sort((a, b) => compare(a.path, b.path));
   result.skipped.sort((a, b) => compare(a.path, b.path));
   return result;
+}
+
+/**
+ * A folder's entries, sorted by name. Names come as strings; a folder where one of them is not
+ * valid UTF-8 (Node then puts U+FFFD in its place) is listed again by bytes, so that the walk can
+ * report that entry and still open the others. Strings spare the walk a Buffer and a decode for
+ * every entry.
+ */
+function listFolder(abs: string): Dirent<string>[] | Dirent<Buffer>[] {
+  const entries = readdirSync(abs, { withFileTypes: true });
+  if (!entries.some((e) => e.name.includes('\uFFFD'))) return entries.sort((a, b) => compare(a.name, b.name));
+  return readdirSync(abs, { withFileTypes: true, encoding: 'buffer' }).sort((a, b) => Buffer.compare(a.name, b.name));
+}
+
+/**
+ * The paths of a folder's entries, as `join(dir, name)` gives them: by concatenation when `dir`
+ * is already normalised (every folder below a normalised root is), so that the walk does not
+ * normalise every path again.
+ */
+function childPaths(dir: string): (name: string) => string {
+  if (dir === '.' || dir.endsWith(sep) || normalize(dir) !== dir) return (name) => join(dir, name);
+  const prefix = dir + sep;
+  return (name) => prefix + name;
 }
 
 function joinRel(relDir: string, name: string): string {
