@@ -34,6 +34,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
+import { LabelSlots } from './label-slots';
 import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
@@ -166,7 +167,7 @@ export class VectorIndex {
    */
   private vectors: Float32Array;
   private labelOf: Uint32Array;
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new LabelSlots();
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
@@ -569,10 +570,8 @@ export class VectorIndex {
     const stored = vectorsStored ? reader.bytes(count * dimension * 4) : undefined; // first, as the labels
     index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
     if (stored !== undefined) new Uint8Array(index.vectors.buffer, 0, stored.length).set(stored);
-    for (let slot = 0; slot < count; slot++) {
-      if (index.slotOf.has(index.labelOf[slot])) throw new IndexCorruptError(`${FILE_LABEL} lists label ${index.labelOf[slot]} twice`);
-      index.slotOf.set(index.labelOf[slot], slot);
-    }
+    const twice = index.slotOf.load(labels);
+    if (twice !== -1) throw new IndexCorruptError(`${FILE_LABEL} lists label ${labels[twice]} twice`);
     if (version === 1) {
       const graphBytes = reader.bytes(graphLength);
       reader.end();
