@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { lexicalFields, lexicalQueryTokens } from '../src/engine/index/lexical-fields';
+import { lexicalFields, lexicalQueryTokens, termOf } from '../src/engine/index/lexical-fields';
 import { defaultEnglishWordsFile, loadEnglishWords } from '../src/engine/search/english-words';
 import { parseQuery } from '../src/engine/search/query';
 import { Speller } from '../src/engine/search/spelling';
@@ -88,7 +88,8 @@ describe('lexical words', () => {
       assert.ok(typeof s === 'string' && s.length > 0 && s.length <= w.length, `stem(${JSON.stringify(w)}) = ${JSON.stringify(s)}`);
     }
     const terms = lexicalQueryTokens(t);
-    assert.equal(terms.length, words.length, 'one term per word');
+    assert.deepEqual(terms, words.map(termOf), 'the term of each word, in order');
+    assert.deepEqual(lexicalQueryTokens(t), terms, 'the same terms twice (the memo changes nothing)');
     for (const term of terms) assert.ok(typeof term === 'string' && term.length > 0, JSON.stringify(term));
   };
 

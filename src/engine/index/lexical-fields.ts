@@ -1,5 +1,5 @@
 import type { Chunk } from '../types';
-import { splitWords, stem } from '../text/words';
+import { eachIdentifier, splitIdentifier, stem } from '../text/words';
 import type { WeightedTokens } from './lexical';
 
 /**
@@ -33,12 +33,36 @@ export function lexicalQueryTokens(text: string): string[] {
   return terms(text);
 }
 
+/** `splitWords(text).map(termOf)` (text/words.ts), one identifier at a time: each identifier's terms are remembered whole. */
 function terms(text: string): string[] {
-  return splitWords(text).map(termOf);
+  const out: string[] = [];
+  eachIdentifier(text, (raw) => {
+    for (const term of termsOfIdentifier(raw)) out.push(term);
+  });
+  return out;
 }
 
-/** A word's index term: its stem, or the abbreviation that stands for it. Remembered (see splitWords). */
-function termOf(word: string): string {
+/**
+ * The terms of one identifier, remembered: code repeats its identifiers endlessly, and one
+ * lookup per identifier costs less than one per word (the indexer's lexical work at 100k
+ * functions was mostly the two lookups, a word's and its term's, and the arrays between them).
+ */
+function termsOfIdentifier(raw: string): readonly string[] {
+  let found = identifierTerms.get(raw);
+  if (found === undefined) {
+    found = splitIdentifier(raw).map(termOf);
+    if (identifierTerms.size >= IDENTIFIER_MEMO_LIMIT) identifierTerms.clear();
+    identifierTerms.set(raw, found);
+  }
+  return found;
+}
+
+/** The memo is cleared when it holds this many identifiers, which bounds its memory (two generations kept the hot ones, and measured the same). */
+const IDENTIFIER_MEMO_LIMIT = 100_000;
+const identifierTerms = new Map<string, readonly string[]>();
+
+/** A word's index term (a word as {@link splitWords} gives it): its stem, or the abbreviation that stands for it. Remembered. */
+export function termOf(word: string): string {
   let term = termMemo.get(word);
   if (term === undefined) {
     const s = stem(word);

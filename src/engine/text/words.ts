@@ -46,10 +46,25 @@ export const MAX_WORD_LENGTH = 64;
  */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
-  for (const match of text.matchAll(IDENTIFIER)) {
-    for (const word of wordsOfIdentifier(match[0])) words.push(word);
-  }
+  eachIdentifier(text, (raw) => {
+    for (const word of wordsOfIdentifier(raw)) words.push(word);
+  });
   return words;
+}
+
+/**
+ * Calls `visit` with each identifier of `text` as it stands (the runs {@link splitWords} splits),
+ * in order. `splitWords(text)` is the concatenation of {@link splitIdentifier} over them.
+ */
+export function eachIdentifier(text: string, visit: (raw: string) => void): void {
+  // one expression for every call, its position kept here: `visit` may split other text meanwhile
+  for (let at = 0; ; ) {
+    IDENTIFIER.lastIndex = at;
+    const match = IDENTIFIER.exec(text);
+    if (match === null) return;
+    at = IDENTIFIER.lastIndex;
+    visit(match[0]);
+  }
 }
 
 /**
@@ -60,16 +75,21 @@ export function splitWords(text: string): string[] {
 function wordsOfIdentifier(raw: string): readonly string[] {
   let words = identifierMemo.get(raw);
   if (words === undefined) {
-    const identifier = NON_ASCII.test(raw) ? raw.normalize('NFC') : raw;
-    const parts = identifierWords(identifier);
-    const out: string[] = [];
-    for (const word of parts) pushWord(out, word);
-    if (parts.length > 1) pushWord(out, parts.join(''));
-    words = out;
+    words = splitIdentifier(raw);
     if (identifierMemo.size >= MEMO_LIMIT) identifierMemo.clear();
     identifierMemo.set(raw, words);
   }
   return words;
+}
+
+/** The words {@link splitWords} emits for one identifier (a match of its identifier pattern), not remembered. */
+export function splitIdentifier(raw: string): string[] {
+  const identifier = NON_ASCII.test(raw) ? raw.normalize('NFC') : raw;
+  const parts = identifierWords(identifier);
+  const out: string[] = [];
+  for (const word of parts) pushWord(out, word);
+  if (parts.length > 1) pushWord(out, parts.join(''));
+  return out;
 }
 
 const MEMO_LIMIT = 100_000;
