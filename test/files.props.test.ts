@@ -16,7 +16,7 @@ import { dirname, join, sep } from 'node:path';
 import fc from 'fast-check';
 import { fuzzParams } from './helpers/fuzz';
 import { IGNORE_CASE, IgnoreRules } from '../src/engine/files/ignore-rules';
-import { scanWorkspace } from '../src/engine/files/scan';
+import { compareCodePoints, scanWorkspace } from '../src/engine/files/scan';
 
 /** Any UTF-16 code unit, lone surrogates and control characters included. */
 const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
@@ -187,6 +187,18 @@ test('an entry of a folder the walk enters gets the same verdict from testEntry 
     fuzzParams(40),
   );
   assert.ok(ignoredSeen > 0, 'the generated rules ignored nothing');
+});
+
+test('names compare by code point, the order of their UTF-8 bytes', () => {
+  // well-formed strings only: a name Node lists as a string is one
+  const name = fc.string({ unit: 'grapheme', maxLength: 6 });
+  fc.assert(
+    fc.property(name, name, (a, b) => {
+      assert.equal(Math.sign(compareCodePoints(a, b)), Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))), `${JSON.stringify(a)} ${JSON.stringify(b)}`);
+    }),
+    fuzzParams(500),
+  );
+  assert.ok(compareCodePoints('\uff5a', '\u{1f600}') < 0, 'U+FF5A before U+1F600, unlike their UTF-16 units');
 });
 
 // ---- symbolic links ----

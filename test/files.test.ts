@@ -411,6 +411,23 @@ test('skip reasons: a non-UTF-8 name, a link loop, a broken link, a CR-only file
   assert.deepEqual(classifyContent(Buffer.from(crOnly.replaceAll('\r', '\r\n')), 'dos.py'), { text: crOnly.replaceAll('\r', '\r\n') });
 });
 
+test('a folder walks in the same order whether its names are listed as text or, one not being UTF-8, as bytes', async (t) => {
+  // two links to one ignored folder: the file is taken under the link walked first, by its name's bytes
+  for (const withBadName of [false, true]) {
+    const root = makeTree({ '.gitignore': 'hidden/\n', 'hidden/a.ts': 'export {}\n' });
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    symlinkSync('hidden', join(root, '\u{1f600}'));
+    symlinkSync('hidden', join(root, '\uff5a'));
+    if (withBadName) writeFileSync(Buffer.from(join(root, 'x\xff.py'), 'latin1'), 'pass\n');
+    const result = await scanWorkspace(root);
+    assert.deepEqual(result.files.map((f) => f.path), ['\uff5a/a.ts'], `with a non-UTF-8 name: ${withBadName}`);
+  }
+  // a valid name holding U+FFFD is listed by bytes and taken as it is
+  const replacement = makeTree({ 'a\ufffdb.ts': 'export {}\n', 'c.ts': 'export {}\n' });
+  t.after(() => rmSync(replacement, { recursive: true, force: true }));
+  assert.deepEqual((await scanWorkspace(replacement)).files.map((f) => f.path), ['a\ufffdb.ts', 'c.ts']);
+});
+
 /**
  * Permission errors. Root reads everything whatever the mode bits say, so when the tests run as
  * root the scan runs in a child process as the unprivileged user `nobody`; otherwise in this one.

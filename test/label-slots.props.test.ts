@@ -92,8 +92,49 @@ test('dense labels stay in the table, loaded or set one by one; far sparser ones
   assert.equal(growing.size, 100_001);
 });
 
-test('load refuses a table that holds labels already', () => {
+test('load refuses a table that holds labels already, and takes one emptied after it went sparse', () => {
   const slots = new LabelSlots();
   slots.set(3, 0);
   assert.throws(() => slots.load([1, 2]), /empty/);
+  const emptied = new LabelSlots();
+  emptied.set(2 ** 32 - 1, 0);
+  assert.equal(emptied.denseLength, 0);
+  assert.equal(emptied.delete(2 ** 32 - 1), true);
+  assert.equal(emptied.load([1, 2]), -1);
+  assert.ok(emptied.denseLength > 0);
+  assert.equal(emptied.get(2), 1);
+});
+
+test('what is not a label is never held, as with a Map, and cannot be set', () => {
+  for (const sparse of [false, true]) {
+    const slots = new LabelSlots();
+    slots.set(0, 0);
+    slots.set(1, 1);
+    if (sparse) slots.set(2 ** 32 - 1, 2);
+    for (const notLabel of [-1, 1.5, NaN, -0.5, 2 ** 32, Infinity]) {
+      assert.equal(slots.has(notLabel), false, String(notLabel));
+      assert.equal(slots.get(notLabel), undefined, String(notLabel));
+      assert.equal(slots.delete(notLabel), false, String(notLabel));
+      assert.throws(() => slots.set(notLabel, 3), RangeError);
+    }
+    assert.throws(() => slots.set(5, -1), RangeError);
+    assert.throws(() => slots.set(5, 2 ** 31 - 1), RangeError);
+    assert.equal(slots.size, sparse ? 3 : 2);
+    assert.equal(slots.get(1), 1);
+  }
+});
+
+test('labels set out of order, from a high one, answer as a Map does', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 300_000 }), { maxLength: 2_000 }), (labels) => {
+      const slots = new LabelSlots();
+      const model = new Map<number, number>();
+      labels.forEach((label, slot) => {
+        slots.set(label, slot);
+        model.set(label, slot);
+      });
+      check(slots, model);
+    }),
+    fuzzParams(50),
+  );
 });

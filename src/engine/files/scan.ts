@@ -349,8 +349,27 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
  */
 function listFolder(abs: string): Dirent<string>[] | Dirent<Buffer>[] {
   const entries = readdirSync(abs, { withFileTypes: true });
-  if (!entries.some((e) => e.name.includes('\uFFFD'))) return entries.sort((a, b) => compare(a.name, b.name));
+  if (!entries.some((e) => e.name.includes('\uFFFD'))) return entries.sort((a, b) => compareCodePoints(a.name, b.name));
   return readdirSync(abs, { withFileTypes: true, encoding: 'buffer' }).sort((a, b) => Buffer.compare(a.name, b.name));
+}
+
+/**
+ * Strings in the order of their code points, which is the order of their UTF-8 bytes: a folder
+ * listed by name walks in the same order as one listed by bytes (which of two links to one file
+ * is taken depends on it). UTF-16 code units differ from it only where a surrogate (a code point
+ * above U+FFFF) meets a unit from U+E000 to U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = (x & 0xf800) === 0xd800;
+    const ySurrogate = (y & 0xf800) === 0xd800;
+    return xSurrogate === ySurrogate ? x - y : xSurrogate ? 1 : -1;
+  }
+  return a.length - b.length;
 }
 
 /**

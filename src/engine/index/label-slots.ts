@@ -13,6 +13,14 @@ const SPARSE_FACTOR = 4;
 /** Labels below this always fit the table: 256 KB. */
 const DENSE_MIN = 65_536;
 
+/** One more than the largest slot: a slot + 1 is kept in an Int32Array. */
+const MAX_SLOT = 2 ** 31 - 1;
+
+/** An integer from 0 to 2³²−1. */
+function isLabel(label: number): boolean {
+  return label >>> 0 === label;
+}
+
 export class LabelSlots {
   /** slot + 1 of each label below its length; 0: absent. Undefined once the labels went sparse. */
   private table: Int32Array | undefined = new Int32Array(1024);
@@ -32,15 +40,18 @@ export class LabelSlots {
     return this.get(label) !== undefined;
   }
 
+  /** The slot of `label`; undefined for a label not held, and for anything that is not a label (−1, 1.5, NaN), as a `Map` answers. */
   get(label: number): number | undefined {
     if (this.map !== undefined) return this.map.get(label);
     const table = this.table!;
-    const stored = label < table.length ? table[label] : 0;
+    const stored = isLabel(label) && label < table.length ? table[label] : 0;
     return stored === 0 ? undefined : stored - 1;
   }
 
-  /** Sets the slot of `label` (an integer from 0 to 2³²−1) and `slot` (0 to 2³¹−2). */
+  /** Sets the slot of `label` (an integer from 0 to 2³²−1) to `slot` (an integer from 0 to 2³¹−2); throws RangeError for others. */
   set(label: number, slot: number): void {
+    if (!isLabel(label)) throw new RangeError(`a label is an integer from 0 to 2^32-1, got ${label}`);
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < MAX_SLOT)) throw new RangeError(`a slot is an integer from 0 to 2^31-2, got ${slot}`);
     if (this.map !== undefined) {
       this.map.set(label, slot);
       return;
@@ -65,6 +76,11 @@ export class LabelSlots {
    */
   load(labels: ArrayLike<number>): number {
     if (this.size !== 0) throw new Error('LabelSlots.load needs an empty table');
+    if (this.map !== undefined) {
+      // emptied after going sparse: start again from a table
+      this.map = undefined;
+      this.table = new Int32Array(1024);
+    }
     let max = -1;
     for (let slot = 0; slot < labels.length; slot++) if (labels[slot] > max) max = labels[slot];
     if (max >= Math.max(DENSE_MIN, SPARSE_FACTOR * labels.length)) this.goSparse();
@@ -80,7 +96,7 @@ export class LabelSlots {
   delete(label: number): boolean {
     if (this.map !== undefined) return this.map.delete(label);
     const table = this.table!;
-    if (label >= table.length || table[label] === 0) return false;
+    if (!isLabel(label) || label >= table.length || table[label] === 0) return false;
     table[label] = 0;
     this.count--;
     return true;
