@@ -115,6 +115,7 @@ const entries = [
   { entryPoints: ['src/engine/chunks/worker.ts'], outfile: 'dist/chunk-worker.js' },
   // what a one-shot command reads and scans while it opens its index (src/engine/one-shot.ts looks for it beside the bundle)
   { entryPoints: ['src/engine/one-shot-worker.ts'], outfile: 'dist/one-shot-worker.js' },
+  { entryPoints: ['src/engine/index/graph-thread-worker.ts'], outfile: 'dist/graph-thread-worker.js' },
   // the engine process the extension starts (JSON-RPC over stdio)
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   // the extension host side; 'vscode' is provided by the host

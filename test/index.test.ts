@@ -616,7 +616,7 @@ describe('VectorIndex', () => {
 
   test('a graph built ahead of the add that needs it, in slices, is the graph the add would build', async () => {
     // a threshold whose graph outgrows the initial capacity (1024 nodes): the capacity is then the one the add would choose
-    const options = { dimension, exactSearchMaxVectors: 800, efConstruction: 32 };
+    const options = { dimension, exactSearchMaxVectors: 800, efConstruction: 32, graphThread: false };
     const vectors = randomVectors(850, dimension, 70);
     const inline = new VectorIndex(options);
     const sliced = new VectorIndex(options);

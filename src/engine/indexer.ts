@@ -306,6 +306,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
 
   let t = performance.now();
+  // the graph built on a worker thread while this refresh added vectors (buildGraphBefore) comes here
+  await state.vectors?.finishGraphThread(slices);
   compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
     await state.vectors.rebuildGraphSliced(slices);

@@ -34,6 +34,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
 import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
+import { GraphThread } from './graph-thread';
 import { LabelSlots } from './label-slots';
 import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
@@ -76,6 +77,13 @@ export interface VectorIndexOptions {
    * of 100k vectors takes over a second; a scan of its file about a tenth of that.
    */
   graphLoading?: 'eager' | 'on-demand';
+  /**
+   * Whether a refresh that makes the index outgrow exact search ({@link VectorIndex.buildGraphBefore})
+   * builds the graph on a worker thread of its own (default true): the vectors stay in this
+   * index's array, searched exactly, until {@link VectorIndex.finishGraphThread} takes the graph
+   * over. False: the graph is built here, in slices, and each insert made here (graph-thread.ts).
+   */
+  graphThread?: boolean;
 }
 
 /**
@@ -160,6 +168,7 @@ export class VectorIndex {
   private readonly efFilteredSearch: number;
   private readonly rebuildDeletedRatio: number;
   private readonly randomSeed: number;
+  private readonly graphThreadWanted: boolean;
 
   /**
    * Without a graph: the live vectors, normalised, back to back (slot i occupies
@@ -176,6 +185,12 @@ export class VectorIndex {
   private readonly graphLoading: 'eager' | 'on-demand';
   /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`): see {@link OnDisk}. */
   private onDisk: OnDisk | undefined;
+  /**
+   * The graph being built on a worker thread ({@link buildGraphBefore}): every change to the
+   * vector array is sent to it as well, and the array is what searches read until
+   * {@link finishGraphThread}. Only while there is no graph here or in a file.
+   */
+  private graphThread: GraphThread | undefined;
   /** The format version of the file this index was read from; undefined for an index made in memory. */
   formatRead: number | undefined;
 
@@ -189,6 +204,7 @@ export class VectorIndex {
     this.rebuildDeletedRatio = options.rebuildDeletedRatio ?? 0.3;
     this.randomSeed = options.randomSeed ?? 100;
     this.graphLoading = options.graphLoading ?? 'eager';
+    this.graphThreadWanted = options.graphThread ?? true;
     checkPositiveInteger('dimension', this.dimension);
     checkPositiveInteger('m', this.m);
     checkPositiveInteger('efConstruction', this.efConstruction);
@@ -214,7 +230,12 @@ export class VectorIndex {
 
   /** Whether an HNSW graph exists (it does whenever there are more than `exactSearchMaxVectors` vectors). */
   get hasGraph(): boolean {
-    return this.graph !== undefined || this.onDisk !== undefined;
+    return this.graph !== undefined || this.onDisk !== undefined || (this.graphThread !== undefined && this.size > this.exactSearchMaxVectors);
+  }
+
+  /** Whether a graph is being built on a worker thread (see {@link finishGraphThread}). */
+  get graphOnThread(): boolean {
+    return this.graphThread !== undefined;
   }
 
   /** Whether the live vectors are in {@link vectors} (no graph, in memory or on disk). */
@@ -286,7 +307,8 @@ export class VectorIndex {
       this.addToGraph(label, unit, inGraph);
     } else {
       this.vectors.set(unit, slot * this.dimension);
-      if (this.size > this.exactSearchMaxVectors) this.buildGraph();
+      if (this.graphThread !== undefined) this.graphThread.add(label, unit);
+      else if (this.size > this.exactSearchMaxVectors) this.buildGraph();
     }
   }
 
@@ -309,6 +331,8 @@ export class VectorIndex {
     } else if (this.graph !== undefined) {
       this.graph.markDelete(label);
       this.deletedInGraph.add(label);
+    } else {
+      this.graphThread?.remove(label);
     }
     return true;
   }
@@ -430,6 +454,11 @@ export class VectorIndex {
   }
 
   private *rebuildGraphSteps(): Steps<void> {
+    if (this.graphThread !== undefined) {
+      // rebuilt here from the array, which holds every vector
+      void this.graphThread.dispose();
+      this.graphThread = undefined;
+    }
     const disk = this.onDisk;
     if (disk !== undefined) {
       // the vectors read from the file and the changes beside it: far faster than loading the
@@ -468,6 +497,7 @@ export class VectorIndex {
    */
   writeGraph(filePath: string): GraphDigest {
     this.loadFromDisk();
+    this.graphThreadHere();
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     this.graph.writeIndexSync(filePath);
     return runSteps(this.checkWrittenGraph(filePath));
@@ -480,6 +510,20 @@ export class VectorIndex {
    */
   async writeGraphAsync(filePath: string, slices = new TimeSlices(WRITE_SLICE_MS)): Promise<GraphDigest> {
     this.loadFromDisk();
+    const thread = this.graphThread;
+    if (thread !== undefined && this.size > this.exactSearchMaxVectors) {
+      // the worker's graph, which holds every change made so far
+      try {
+        await thread.write(filePath);
+      } catch (error) {
+        if (thread.broken === undefined) throw error;
+        // the worker failed: the graph is built here from the array, and written as any other
+        this.graphThread = undefined;
+        void thread.dispose();
+        await runStepsSliced(this.buildGraphSteps(), slices);
+      }
+      if (this.graphThread === thread) return runStepsSliced(this.checkWrittenGraph(filePath), slices);
+    }
     if (this.graph === undefined) throw new Error('the vector index has no graph to write');
     await this.graph.writeIndex(filePath);
     return runStepsSliced(this.checkWrittenGraph(filePath), slices);
@@ -654,6 +698,11 @@ export class VectorIndex {
    * graph was in its file can no longer be searched or changed.
    */
   close(): void {
+    if (this.graphThread !== undefined) {
+      // the array still holds every vector: an index saved after this stores them without a graph
+      void this.graphThread.dispose();
+      this.graphThread = undefined;
+    }
     const disk = this.onDisk;
     if (disk === undefined || disk.fd < 0) return;
     fs.closeSync(disk.fd);
@@ -775,8 +824,70 @@ export class VectorIndex {
    * while it indexes; nothing else may change the index until this returns.
    */
   async buildGraphBefore(label: number, slices: TimeSlices): Promise<void> {
-    if (this.graph !== undefined || this.onDisk !== undefined || this.slotOf.has(label) || this.size + 1 <= this.exactSearchMaxVectors) return;
+    if (!this.vectorsInArray || this.graphThread !== undefined || this.slotOf.has(label) || this.size + 1 <= this.exactSearchMaxVectors) return;
+    if (this.graphThreadWanted) {
+      // the graph is built on a thread of its own, from these vectors and those added next
+      const capacity = Math.max(INITIAL_CAPACITY, Math.ceil((this.size + 1) * 1.5));
+      const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, randomSeed: this.randomSeed, capacity };
+      this.graphThread = GraphThread.start(settings, this.labelOf, this.vectors, this.size);
+      if (this.graphThread !== undefined) return;
+    }
     await runStepsSliced(this.buildGraphSteps(1), slices);
+  }
+
+  /**
+   * Takes over the graph built on a worker thread since {@link buildGraphBefore}, if one is: the
+   * worker writes it to a temporary file, which hnswlib reads here off this thread, and the vector
+   * array is let go. When the worker failed, or its graph does not hold this index's labels, the
+   * graph is built here from the array, in slices. When the index has shrunk back to exact search,
+   * the worker just ends. For a thread that answers searches meanwhile (they scan the array);
+   * nothing may change the index until this returns.
+   */
+  async finishGraphThread(slices: TimeSlices): Promise<void> {
+    const thread = this.graphThread;
+    if (thread === undefined) return;
+    if (this.size <= this.exactSearchMaxVectors) {
+      this.graphThread = undefined;
+      await thread.dispose();
+      return;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-hnsw-'));
+    try {
+      const file = path.join(dir, 'graph.hnsw');
+      let graph: HierarchicalNSW | undefined;
+      try {
+        await thread.write(file);
+        this.graphThread = undefined;
+        await thread.dispose(); // its graph is let go before this one is read
+        graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
+        await graph.readIndex(file);
+      } catch {
+        graph = undefined; // the worker failed, or what it wrote cannot be read: built here below
+      }
+      this.graphThread = undefined;
+      if (graph !== undefined) {
+        try {
+          this.adoptGraph(graph);
+          return;
+        } catch (error) {
+          if (!(error instanceof IndexCorruptError)) throw error;
+        }
+      }
+      await runStepsSliced(this.buildGraphSteps(), slices);
+    } finally {
+      this.graphThread = undefined;
+      await thread.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Ends the worker thread building a graph, if there is one, and builds the graph here from the array when the index needs one. */
+  private graphThreadHere(): void {
+    const thread = this.graphThread;
+    if (thread === undefined) return;
+    this.graphThread = undefined;
+    void thread.dispose();
+    if (this.size > this.exactSearchMaxVectors) this.buildGraph();
   }
 
   /** Copies the live vectors out of the graph into an array, and drops the graph. */
@@ -822,6 +933,14 @@ export class VectorIndex {
       // checked a moment ago and read through its descriptor where the platform allows (readablePath): out of memory, or replaced by name elsewhere
       throw new IndexCorruptError(`${FILE_LABEL} graph file could not be read (${(error as Error).message})`);
     }
+    this.adoptGraph(graph, changes);
+  }
+
+  /**
+   * Makes `graph` this index's graph, once its labels are checked to be this index's (every live
+   * one, and deleted ones besides), and lets the vector array go; see {@link loadGraph} for `changes`.
+   */
+  private adoptGraph(graph: HierarchicalNSW, changes?: OnDisk): void {
     graph.setEf(this.efSearch);
     const graphLabels = graph.getIdsList();
     if (graphLabels.length !== graph.getCurrentCount()) throw new IndexCorruptError(`${FILE_LABEL} graph has an inconsistent label table`);

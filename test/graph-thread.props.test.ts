@@ -1,0 +1,191 @@
+/**
+ * The HNSW graph built on a worker thread (index/graph-thread.ts) while a refresh adds vectors:
+ * whatever the order of adds, replacements, removals and checkpoints, the graph written and the
+ * graph taken over hold exactly the index's live vectors, bit for bit, and searches agree with
+ * the exact scan; a worker that fails at any point leaves an index built here from its array.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
+import { TimeSlices } from '../src/engine/time-slice';
+import { seededRandom } from './helpers/random';
+
+const dimension = 8;
+const options: VectorIndexOptions = { dimension, exactSearchMaxVectors: 20, efConstruction: 32 };
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-graph-thread-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function vectorOf(seed: number): number[] {
+  const random = seededRandom(seed + 1);
+  return Array.from({ length: dimension }, () => random() * 2 - 1);
+}
+
+type Op = { kind: 'add'; label: number; seed: number } | { kind: 'remove'; label: number } | { kind: 'checkpoint' } | { kind: 'kill' };
+
+const ops = (withKill: boolean) =>
+  fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.record({ kind: fc.constant('add' as const), label: fc.integer({ min: 0, max: 80 }), seed: fc.nat(10_000) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove' as const), label: fc.integer({ min: 0, max: 80 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
+      ...(withKill ? [{ weight: 1, arbitrary: fc.constant({ kind: 'kill' as const }) }] : []),
+    ),
+    { minLength: 30, maxLength: 160 },
+  );
+
+/** What the index should hold: each live label's vector as `add` stores it (normalised, float32). */
+function unit(seed: number): Float32Array {
+  const reference = new VectorIndex({ dimension });
+  reference.add(0, vectorOf(seed));
+  return reference.getVector(0)!;
+}
+
+/** Checks that the index holds exactly `model`, and that its searches agree with the exact scan. */
+function checkHolds(index: VectorIndex, model: Map<number, Float32Array>, what: string): void {
+  assert.equal(index.size, model.size, `${what}: size`);
+  for (const [label, vector] of model) assert.deepEqual(index.getVector(label), vector, `${what}: vector of ${label}`);
+  for (let q = 0; q < 3; q++) {
+    const query = vectorOf(50_000 + q);
+    // the scores, not the labels: two labels given the same vector tie, and either may come first
+    const found = index.search(query, 5);
+    const exact = index.searchExact(query, 5);
+    assert.ok(found.length >= Math.min(5, model.size) && found.length <= exact.length, `${what}: ${found.length} hits`); // ties at the cut are kept
+    found.forEach((hit, i) => {
+      assert.ok(Math.abs(hit.score - exact[i].score) < 1e-6, `${what}: hit ${i} scores ${hit.score}, the exact scan's ${exact[i].score}`);
+      assert.deepEqual(index.getVector(hit.label), model.get(hit.label), `${what}: hit ${i} is live`);
+    });
+  }
+}
+
+/** A checkpoint as the store makes one: the graph (when there is one), then the vector file; read back as a new process would. */
+async function checkpoint(index: VectorIndex, model: Map<number, Float32Array>): Promise<void> {
+  const dir = tempDir();
+  const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
+  const digest = index.hasGraph ? await index.writeGraphAsync(files.graph, new TimeSlices(0)) : undefined;
+  index.writeVectors(files.vectors, digest);
+  const loaded = VectorIndex.load(files, options);
+  checkHolds(loaded, model, 'the checkpoint read back');
+}
+
+/** Applies `ops` as a refresh does: buildGraphBefore before each add, which starts the worker once the index outgrows exact search. */
+async function run(sequence: Op[]): Promise<{ index: VectorIndex; model: Map<number, Float32Array>; threaded: boolean }> {
+  const index = new VectorIndex(options);
+  const model = new Map<number, Float32Array>();
+  const slices = new TimeSlices(0);
+  let threaded = false;
+  for (const op of sequence) {
+    if (op.kind === 'add') {
+      await index.buildGraphBefore(op.label, slices);
+      threaded ||= index.graphOnThread;
+      index.add(op.label, vectorOf(op.seed));
+      model.set(op.label, unit(op.seed));
+    } else if (op.kind === 'remove') {
+      assert.equal(index.remove(op.label), model.delete(op.label));
+    } else if (op.kind === 'checkpoint') {
+      await checkpoint(index, model);
+    } else {
+      // the worker fails (a request it cannot apply, as an error in hnswlib would): the index carries on from its array
+      const worker = (index as unknown as { graphThread?: { worker?: { postMessage(request: unknown): void } } }).graphThread?.worker;
+      worker?.postMessage({ kind: 'no such request' });
+    }
+    checkHolds(index, model, `after ${op.kind}`);
+  }
+  return { index, model, threaded };
+}
+
+test('a graph built on a worker thread holds what the index holds, at each checkpoint and once taken over', async () => {
+  let threadedRuns = 0;
+  await fc.assert(
+    fc.asyncProperty(ops(false), async (sequence) => {
+      const { index, model, threaded } = await run(sequence);
+      if (threaded) threadedRuns++;
+      await index.finishGraphThread(new TimeSlices(0));
+      assert.equal(index.graphOnThread, false);
+      assert.equal(index.graphInMemory, model.size > 20, 'the graph is here once taken over, and only when the index needs one');
+      checkHolds(index, model, 'taken over');
+      await checkpoint(index, model);
+      // the graph taken over goes on changing as any other
+      for (let label = 100; label < 110; label++) {
+        index.add(label, vectorOf(label));
+        model.set(label, unit(label));
+      }
+      index.remove(100);
+      model.delete(100);
+      checkHolds(index, model, 'changed after it was taken over');
+    }),
+    { numRuns: 40 },
+  );
+  assert.ok(threadedRuns >= 10, `only ${threadedRuns} of 40 runs outgrew exact search`);
+});
+
+test('a worker that fails at any point leaves the graph to be built here from the array, and nothing is lost', async () => {
+  await fc.assert(
+    fc.asyncProperty(ops(true), async (sequence) => {
+      const { index, model } = await run(sequence);
+      await index.finishGraphThread(new TimeSlices(0));
+      assert.equal(index.graphOnThread, false);
+      assert.equal(index.graphInMemory, model.size > 20);
+      checkHolds(index, model, 'after the worker failed');
+      await checkpoint(index, model);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('without the worker thread (graphThread: false), the graph is built here before the add that needs it', async () => {
+  const index = new VectorIndex({ ...options, graphThread: false });
+  for (let label = 0; label < 30; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    assert.equal(index.graphOnThread, false);
+    index.add(label, vectorOf(label));
+    assert.equal(index.graphInMemory, label >= 20, `label ${label}`);
+  }
+});
+
+test('the worker thread is used when asked for: it runs while the index grows, and ends when the graph is taken over', async () => {
+  const index = new VectorIndex(options);
+  for (let label = 0; label < 300; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    index.add(label, vectorOf(label));
+    if (label === 19) assert.equal(index.graphOnThread, false, 'exact search up to the limit');
+    if (label === 20) assert.equal(index.graphOnThread, true, 'the index outgrows exact search: the worker builds its graph');
+  }
+  assert.equal(index.graphInMemory, false, 'no graph here while the worker builds it');
+  assert.equal(index.hasGraph, true, 'a checkpoint writes a graph');
+  await index.finishGraphThread(new TimeSlices(0));
+  assert.equal(index.graphOnThread, false);
+  assert.equal(index.graphInMemory, true);
+});
+
+test('an index that shrinks back to exact search before the graph is taken over keeps its vectors in its array', async () => {
+  const index = new VectorIndex(options);
+  const model = new Map<number, Float32Array>();
+  for (let label = 0; label < 40; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    index.add(label, vectorOf(label));
+    model.set(label, unit(label));
+  }
+  assert.equal(index.graphOnThread, true);
+  for (let label = 0; label < 30; label++) {
+    index.remove(label);
+    model.delete(label);
+  }
+  assert.equal(index.hasGraph, false, 'a checkpoint now stores the vectors without a graph');
+  await checkpoint(index, model);
+  await index.finishGraphThread(new TimeSlices(0));
+  assert.equal(index.graphOnThread, false);
+  assert.equal(index.graphInMemory, false);
+  checkHolds(index, model, 'shrunk');
+});
