@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
 import { TimeSlices } from '../src/engine/time-slice';
@@ -167,6 +168,93 @@ test('the worker thread is used when asked for: it runs while the index grows, a
   await index.finishGraphThread(new TimeSlices(0));
   assert.equal(index.graphOnThread, false);
   assert.equal(index.graphInMemory, true);
+});
+
+test('while the worker builds its graph, it answers searches: its hits and the vectors it has not added yet, scored here', async () => {
+  const index = new VectorIndex(options);
+  const model = new Map<number, Float32Array>();
+  for (let label = 0; label < 400; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    index.add(label, vectorOf(label));
+    model.set(label, unit(label));
+  }
+  for (let label = 0; label < 400; label += 7) {
+    index.remove(label);
+    model.delete(label);
+  }
+  for (let label = 1; label < 400; label += 11) {
+    index.add(label, vectorOf(10_000 + label)); // replaced
+    model.set(label, unit(10_000 + label));
+  }
+  const thread = (index as unknown as { graphThread: { search(unit: Float32Array, k: number): { found: Uint32Array; notYetAdded: Uint32Array } | undefined } }).graphThread;
+  // the worker answers once it has started (it loads hnswlib first), and meanwhile the exact scan does
+  for (let wait = 0; wait < 200 && thread.search(unit(1), 10) === undefined; wait++) await new Promise((resolve) => setTimeout(resolve, 10));
+  let answered = 0;
+  let notYetAdded = 0;
+  for (let q = 0; q < 40; q++) {
+    const query = unit(70_000 + q);
+    const answer = thread.search(query, 10);
+    if (answer !== undefined) {
+      answered++;
+      notYetAdded += answer.notYetAdded.length;
+      // k, and one more for each removal and replacement the worker had not applied yet
+      assert.ok(answer.found.length <= 10 + Math.ceil(400 / 7) + Math.ceil(400 / 11), `${answer.found.length} found`);
+    }
+    checkHolds(index, model, `query ${q}`);
+  }
+  assert.ok(answered >= 30, `the worker answered ${answered} of 40 searches`);
+  assert.ok(notYetAdded <= 40 * (400 + 400 / 11 + 1), 'never more labels pending than were sent');
+  await index.finishGraphThread(new TimeSlices(0));
+  checkHolds(index, model, 'taken over');
+});
+
+test('a process that awaits only the worker finishes the graph, and one that leaves a worker running still exits', () => {
+  const script = (finish: boolean) => `
+    const { VectorIndex } = require(${JSON.stringify(require.resolve('../src/engine/index/vector-index'))});
+    const { TimeSlices } = require(${JSON.stringify(require.resolve('../src/engine/time-slice'))});
+    (async () => {
+      const index = new VectorIndex({ dimension: 8, exactSearchMaxVectors: 20, efConstruction: 32 });
+      for (let label = 0; label < 300; label++) {
+        await index.buildGraphBefore(label, new TimeSlices(0));
+        index.add(label, Array.from({ length: 8 }, (_, j) => Math.sin(label * 8 + j)));
+      }
+      ${finish ? "await index.finishGraphThread(new TimeSlices(0)); console.log('taken over', index.graphInMemory);" : "console.log('left running', index.graphOnThread);"}
+    })();`;
+  for (const [finish, expected] of [[true, 'taken over true'], [false, 'left running true']] as const) {
+    const child = spawnSync(process.execPath, ['-e', script(finish)], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.signal, null, `${expected}: the process did not exit by itself`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), expected);
+  }
+});
+
+test('while the worker builds its graph, the array that holds every vector grows in slices before the add that needs it', async () => {
+  const index = new VectorIndex(options);
+  const model = new Map<number, Float32Array>();
+  let turns = 0;
+  let turning = true;
+  const turn = (): void => {
+    turns++;
+    if (turning) setImmediate(turn);
+  };
+  setImmediate(turn);
+  try {
+    for (let label = 0; label < 2 * 1024 * 1024 / dimension + 10; label++) {
+      const before = turns;
+      await index.buildGraphBefore(label, new TimeSlices(0));
+      // the array (8 MB full) grows before this add: one step, after which the event loop turns (a
+      // buildGraphBefore with nothing to do resolves without a turn, as the others below show)
+      if (label === 2 * 1024 * 1024 / dimension) assert.ok(turns - before >= 1, `the event loop turned ${turns - before} times while the array grew`);
+      else if (label > 20 && label % 1000 === 0) assert.equal(turns - before, 0, `label ${label}: nothing to do, no turn`);
+      index.add(label, vectorOf(label));
+      if (label % 997 === 0) model.set(label, unit(label));
+    }
+  } finally {
+    turning = false;
+  }
+  for (const [label, vector] of model) assert.deepEqual(index.getVector(label), vector, `vector of ${label}`);
+  await index.finishGraphThread(new TimeSlices(0));
+  for (const [label, vector] of model) assert.deepEqual(index.getVector(label), vector, `vector of ${label}, taken over`);
 });
 
 test('an index that shrinks back to exact search before the graph is taken over keeps its vectors in its array', async () => {

@@ -3,9 +3,11 @@
  * adds many vectors: inserting into the graph is about a third of the indexing thread's work in a
  * cold index (16 of 48 s at 116k vectors, 2 cores), and the parse workers leave a core for it.
  *
- * The vector index (vector-index.ts) keeps every vector in its own array meanwhile, searches it
- * exactly, and sends each change here; the worker applies them in the order they were made, so
- * that its graph always holds what the array held at the last change sent. {@link write} writes
+ * The vector index (vector-index.ts) keeps every vector in its own array meanwhile and sends each
+ * change here; the worker applies them in the order they were made, so that its graph always holds
+ * what the array held at the last change sent. A search asks the worker's graph between two of its
+ * inserts ({@link search}, through shared memory, about as fast as a graph here), and the vector
+ * index scores what it finds, and what it has not added yet, from the array. {@link write} writes
  * that graph to a file, as hnswlib writes one. Whatever goes wrong here (no worker script, the
  * worker failing or exiting) only marks the thread {@link broken}: the array is still whole, and the
  * vector index builds the graph itself from it.
@@ -25,15 +27,48 @@ import { Worker } from 'node:worker_threads';
 export const STOP = 0;
 export const BUSY = 1;
 
+/**
+ * Searches the worker's graph, answered between two inserts ({@link GraphThread.search}): more
+ * shared words, then the query and the answer's labels. READY is set once the worker has its
+ * graph; WRITING while it writes the graph (a search then does not wait for it); REQUEST and
+ * ANSWER number the last search asked and the last answered; K is how many it asked for, FOUND how
+ * many came back, ANSWER_APPLIED how many of the vectors sent to be added its graph held then;
+ * ADDS_APPLIED and REMOVES_APPLIED count the added vectors and the removals it has applied so far.
+ */
+export const READY = 2;
+export const WRITING = 3;
+export const REQUEST = 4;
+export const ANSWER = 5;
+export const K = 6;
+export const FOUND = 7;
+export const ANSWER_APPLIED = 8;
+export const ADDS_APPLIED = 9;
+export const REMOVES_APPLIED = 10;
+const WORDS = 11;
+/** The most labels one search through the worker may ask for; more are searched exactly. */
+export const MAX_SEARCH_K = 1024;
+/** How long a search waits for the worker's answer before it scans the vectors itself. */
+const SEARCH_WAIT_MS = 40;
+
+/** The shared memory of one thread: the words, the query, the answer's labels. */
+export function sharedViews(buffer: SharedArrayBuffer, dimension: number): { words: Int32Array; query: Float32Array; labels: Uint32Array } {
+  const words = new Int32Array(buffer, 0, WORDS);
+  const query = new Float32Array(buffer, WORDS * 4, dimension);
+  const labels = new Uint32Array(buffer, (WORDS + dimension) * 4, MAX_SEARCH_K);
+  return { words, query, labels };
+}
+
 /** How the worker makes its graph: hnswlib's construction settings (see VectorIndexOptions). */
 export interface GraphThreadSettings {
   dimension: number;
   m: number;
   efConstruction: number;
   randomSeed: number;
+  /** the candidate list size of a search (VectorIndexOptions.efSearch) */
+  efSearch: number;
   /** the graph's first capacity; it doubles when full */
   capacity: number;
-  /** the two shared words ({@link STOP}, {@link BUSY}): an Int32Array of 2 */
+  /** the shared memory ({@link sharedViews}), made by {@link GraphThread.start} */
   state?: SharedArrayBuffer;
 }
 
@@ -45,7 +80,9 @@ let stopAtExit = false;
 export type GraphThreadRequest =
   | { kind: 'add'; labels: Uint32Array; vectors: Float32Array }
   | { kind: 'remove'; labels: Uint32Array }
-  | { kind: 'write'; id: number; path: string };
+  | { kind: 'write'; id: number; path: string }
+  /** wakes an idle worker to answer the search in the shared memory (a busy one answers between inserts) */
+  | { kind: 'search' };
 
 /** What the worker answers: a write done, or the error that stopped it (it applies nothing after one). */
 export type GraphThreadReply = { kind: 'written'; id: number } | { kind: 'failed'; message: string };
@@ -67,12 +104,24 @@ export class GraphThread {
   private nextWrite = 0;
   private readonly writes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private readonly state: Int32Array;
+  private readonly query: Float32Array;
+  private readonly answer: Uint32Array;
+  /** every label sent to be added, in order: those past the worker's APPLIED count are not in its graph yet */
+  private sent: Uint32Array = new Uint32Array(1024);
+  /** whether each of {@link sent} replaced the vector of a label the graph held live */
+  private replaced: Uint8Array = new Uint8Array(1024);
+  private sentCount = 0;
+  private removesSent = 0;
+  private nextSearch = 0;
   /** settles once the worker has been terminated */
   private ended: Promise<void> = Promise.resolve();
 
-  private constructor(worker: Worker, dimension: number, state: Int32Array) {
+  private constructor(worker: Worker, dimension: number, shared: SharedArrayBuffer) {
     this.worker = worker;
-    this.state = state;
+    const views = sharedViews(shared, dimension);
+    this.state = views.words;
+    this.query = views.query;
+    this.answer = views.labels;
     alive.add(this);
     if (!stopAtExit) {
       // node terminates the workers still running when the process exits
@@ -85,11 +134,11 @@ export class GraphThread {
     this.addLabels = new Uint32Array(ADD_BATCH);
     this.addVectors = new Float32Array(ADD_BATCH * dimension);
     this.removeLabels = new Uint32Array(REMOVE_BATCH);
-    worker.unref(); // never what keeps a process alive: the vector index's array holds every vector
     worker.on('message', (reply: GraphThreadReply) => {
       if (reply.kind === 'written') {
         const waiting = this.writes.get(reply.id);
         this.writes.delete(reply.id);
+        if (this.writes.size === 0) worker.unref();
         waiting?.resolve();
       } else {
         this.fail(new Error(reply.message));
@@ -97,6 +146,9 @@ export class GraphThread {
     });
     worker.once('error', (error) => this.fail(error));
     worker.once('exit', (code) => this.fail(new Error(`the graph thread exited (${code})`)));
+    // never what keeps a process alive: the vector index's array holds every vector (after the
+    // listeners: adding a 'message' listener refs the worker's port again)
+    worker.unref();
   }
 
   /**
@@ -108,15 +160,16 @@ export class GraphThread {
     const script = join(__dirname, 'graph-thread-worker.js'); // beside this module (tsc output) or the bundle that holds it (dist/)
     if (!existsSync(script)) return undefined;
     let worker: Worker;
-    const state = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    const state = new SharedArrayBuffer((WORDS + settings.dimension + MAX_SEARCH_K) * 4);
     try {
       worker = new Worker(script, { workerData: { ...settings, state } });
     } catch {
       return undefined;
     }
-    const thread = new GraphThread(worker, settings.dimension, new Int32Array(state));
+    const thread = new GraphThread(worker, settings.dimension, state);
     for (let first = 0; first < count; first += ADD_BATCH) {
       const end = Math.min(count, first + ADD_BATCH);
+      for (let i = first; i < end; i++) thread.logAdd(labels[i], false);
       thread.post({
         kind: 'add',
         labels: labels.slice(first, end),
@@ -131,10 +184,14 @@ export class GraphThread {
     return this.failure;
   }
 
-  /** Adds a vector of unit length, or replaces the vector of a label the graph holds. */
-  add(label: number, unit: Float32Array): void {
+  /**
+   * Adds a vector of unit length, or (`replacing`) replaces the vector of a label the graph holds
+   * live once the changes sent before this one are applied.
+   */
+  add(label: number, unit: Float32Array, replacing = false): void {
     if (this.failure !== undefined) return;
     this.flushRemoves();
+    this.logAdd(label, replacing);
     this.addLabels[this.adds] = label;
     this.addVectors.set(unit, this.adds * this.dimension);
     if (++this.adds === ADD_BATCH) this.flushAdds();
@@ -144,6 +201,7 @@ export class GraphThread {
   remove(label: number): void {
     if (this.failure !== undefined) return;
     this.flushAdds();
+    this.removesSent++;
     this.removeLabels[this.removes] = label;
     if (++this.removes === REMOVE_BATCH) this.flushRemoves();
   }
@@ -155,8 +213,46 @@ export class GraphThread {
     this.flushRemoves();
     const id = this.nextWrite++;
     const done = new Promise<void>((resolve, reject) => this.writes.set(id, { resolve, reject }));
+    this.worker?.ref(); // a process that awaits nothing else waits for this write
     this.post({ kind: 'write', id, path });
     return done;
+  }
+
+  /**
+   * Searches the worker's graph for the labels nearest `unit` (unit length), waiting (blocking
+   * this thread) for the worker to finish the insert under way. Returns the labels it found, which
+   * may include labels removed or replaced since (the caller scores them against its own vectors),
+   * and the labels added since that its graph does not hold yet, which the caller scans itself.
+   * The worker is asked for `k` more one for each removal and replacement it has not applied yet,
+   * so that at least `k` of the labels it finds are still as it holds them, where it holds so many.
+   * Undefined when the worker cannot answer now: not started, broken, writing its graph, too slow,
+   * or too far behind (more than {@link MAX_SEARCH_K} labels to ask for).
+   */
+  search(unit: Float32Array, k: number): { found: Uint32Array; notYetAdded: Uint32Array } | undefined {
+    const state = this.state;
+    if (this.failure !== undefined || Atomics.load(state, READY) !== 1 || Atomics.load(state, WRITING) === 1) return undefined;
+    // what the worker has applied only grows: changes not applied now are the most its answer can miss
+    let stale = this.removesSent - Atomics.load(state, REMOVES_APPLIED);
+    for (let i = Atomics.load(state, ADDS_APPLIED); i < this.sentCount && k + stale <= MAX_SEARCH_K; i++) stale += this.replaced[i];
+    if (k + stale > MAX_SEARCH_K) return undefined;
+    // the changes not sent yet go now, so that the worker's graph is as current as it can be
+    this.flushAdds();
+    this.flushRemoves();
+    const id = (this.nextSearch = (this.nextSearch % 0x7fffffff) + 1); // never 0, the word's first value
+    this.query.set(unit);
+    Atomics.store(state, K, k + stale);
+    Atomics.store(state, REQUEST, id); // after the query: the worker reads REQUEST first
+    this.post({ kind: 'search' });
+    const deadline = performance.now() + SEARCH_WAIT_MS;
+    for (;;) {
+      const answered = Atomics.load(state, ANSWER);
+      if (answered === id) break;
+      const left = deadline - performance.now();
+      if (left <= 0 || this.failure !== undefined) return undefined;
+      Atomics.wait(state, ANSWER, answered, left);
+    }
+    const found = this.answer.slice(0, Atomics.load(state, FOUND));
+    return { found, notYetAdded: this.sent.subarray(Atomics.load(state, ANSWER_APPLIED), this.sentCount) };
   }
 
   /** Ends the worker; what it has not done is dropped. */
@@ -172,6 +268,19 @@ export class GraphThread {
   private stop(): void {
     Atomics.store(this.state, STOP, 1);
     while (Atomics.load(this.state, BUSY) === 1) Atomics.wait(this.state, BUSY, 1, 100);
+  }
+
+  private logAdd(label: number, replacing: boolean): void {
+    if (this.sentCount === this.sent.length) {
+      const grown = new Uint32Array(this.sent.length * 2);
+      grown.set(this.sent);
+      this.sent = grown;
+      const flags = new Uint8Array(grown.length);
+      flags.set(this.replaced);
+      this.replaced = flags;
+    }
+    this.replaced[this.sentCount] = replacing ? 1 : 0;
+    this.sent[this.sentCount++] = label;
   }
 
   private flushAdds(): void {

@@ -80,8 +80,10 @@ export interface VectorIndexOptions {
   /**
    * Whether a refresh that makes the index outgrow exact search ({@link VectorIndex.buildGraphBefore})
    * builds the graph on a worker thread of its own (default true): the vectors stay in this
-   * index's array, searched exactly, until {@link VectorIndex.finishGraphThread} takes the graph
-   * over. False: the graph is built here, in slices, and each insert made here (graph-thread.ts).
+   * index's array too, and a search asks the worker's graph (the exact scan answers when it
+   * cannot), until {@link VectorIndex.finishGraphThread} takes the graph over. Costs the array's
+   * memory beside the graph meanwhile (about 1 KB a vector at 256 dimensions). False: the graph
+   * is built here, in slices, and each insert made here (graph-thread.ts).
    */
   graphThread?: boolean;
 }
@@ -114,6 +116,8 @@ const FILE_LABEL = 'vector index';
  */
 const HEADER_BYTES = 60;
 const INITIAL_CAPACITY = 1024;
+/** Floats copied in one step of growing the vector array ({@link VectorIndex.growArraySteps}): 8 MB. */
+const GROW_STEP_FLOATS = 2 * 1024 * 1024;
 /**
  * The graph's space: inner product, over vectors this class has normalised, which is their cosine.
  * hnswlib's cosine space would normalise each vector again, in float arithmetic, which is not
@@ -293,6 +297,7 @@ export class VectorIndex {
   private place(label: number, unit: Float32Array): void {
     const inGraph = this.slotOf.has(label) || this.deletedInGraph.has(label);
     let slot = this.slotOf.get(label);
+    const replacing = slot !== undefined;
     const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
     if (slot === undefined) {
       slot = this.size;
@@ -307,7 +312,7 @@ export class VectorIndex {
       this.addToGraph(label, unit, inGraph);
     } else {
       this.vectors.set(unit, slot * this.dimension);
-      if (this.graphThread !== undefined) this.graphThread.add(label, unit);
+      if (this.graphThread !== undefined) this.graphThread.add(label, unit, replacing);
       else if (this.size > this.exactSearchMaxVectors) this.buildGraph();
     }
   }
@@ -365,7 +370,7 @@ export class VectorIndex {
   search(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
     if (this.onDisk !== undefined && ++this.onDisk.scans >= SCANS_BEFORE_LOADING) this.loadFromDisk(false);
     const graph = this.graph;
-    if (graph === undefined) return this.searchExact(query, k, filter);
+    if (graph === undefined) return (filter === undefined ? this.searchThread(query, k) : undefined) ?? this.searchExact(query, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
     const unit = this.graphArgument(this.normalise(query, 'query vector'));
@@ -393,6 +398,35 @@ export class VectorIndex {
     // and reads only the few that pass (or those of nodes the graph cannot reach).
     if (hits.length < wanted) return this.searchExact(query, k, filter);
     return hits.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, wanted);
+  }
+
+  /**
+   * A search through the graph on the worker thread, while there is one and the index has
+   * outgrown exact search: the labels it finds and those it does not hold yet, each scored here
+   * against this index's own vector (so a label removed or replaced since is scored as it is now).
+   * Undefined when the worker cannot answer, or finds fewer than k: the exact scan answers then.
+   */
+  private searchThread(query: ArrayLike<number>, k: number): VectorHit[] | undefined {
+    const thread = this.graphThread;
+    if (thread === undefined || this.size <= this.exactSearchMaxVectors) return undefined;
+    const wanted = Math.min(Math.floor(k), this.size);
+    if (wanted <= 0) return [];
+    const unit = this.normalise(query, 'query vector');
+    const answer = thread.search(unit, wanted);
+    if (answer === undefined) return undefined;
+    const best = new TopK(wanted, true);
+    const seen = new Set<number>();
+    const consider = (label: number): void => {
+      const slot = this.slotOf.get(label);
+      if (slot === undefined || seen.has(label)) return;
+      seen.add(label);
+      const score = dot(this.vectors, slot * this.dimension, unit);
+      if (best.admits(label, score)) best.push(label, score);
+    };
+    for (const label of answer.found) consider(label);
+    for (const label of answer.notYetAdded) consider(label);
+    const hits = best.sorted().map(({ id, score }) => ({ label: id, score }));
+    return hits.length < wanted ? undefined : hits;
   }
 
   /**
@@ -788,6 +822,27 @@ export class VectorIndex {
     }
   }
 
+  /**
+   * {@link ensureCapacity} for the vector array, in steps of {@link GROW_STEP_FLOATS}: while the
+   * graph is built on the worker thread, the array grows to hold every vector, and a copy at once
+   * stalls this thread for as long as it takes to fill new memory (205 ms at 64k vectors, 50 ms at
+   * 16k, here). A search between two steps reads the old array, which nothing changes until the
+   * steps are done.
+   */
+  private *growArraySteps(slots: number): Steps<void> {
+    const capacity = capacityFor(slots, this.labelOf.length);
+    const vectors = new Float32Array(capacity * this.dimension);
+    const used = this.size * this.dimension;
+    for (let from = 0; from < used; from += GROW_STEP_FLOATS) {
+      vectors.set(this.vectors.subarray(from, Math.min(used, from + GROW_STEP_FLOATS)), from);
+      yield;
+    }
+    const labels = new Uint32Array(capacity);
+    labels.set(this.labelOf.subarray(0, this.size));
+    this.labelOf = labels;
+    this.vectors = vectors;
+  }
+
   /** Builds the graph from the vector array, which it then replaces. */
   private buildGraph(): void {
     runSteps(this.buildGraphSteps());
@@ -820,15 +875,20 @@ export class VectorIndex {
   /**
    * When adding `label` would make this index outgrow exact search (more than
    * `exactSearchMaxVectors` vectors), builds its graph now, in slices, so that the add that follows
-   * does not build it all at once; otherwise does nothing. For a thread that answers searches
-   * while it indexes; nothing else may change the index until this returns.
+   * does not build it all at once (or starts the worker thread that builds it: {@link
+   * VectorIndexOptions.graphThread}); and grows the vector array, in slices, when the add would
+   * grow it; otherwise does nothing. For a thread that answers searches while it
+   * indexes; nothing else may change the index until this returns.
    */
   async buildGraphBefore(label: number, slices: TimeSlices): Promise<void> {
-    if (!this.vectorsInArray || this.graphThread !== undefined || this.slotOf.has(label) || this.size + 1 <= this.exactSearchMaxVectors) return;
+    if (!this.vectorsInArray || this.slotOf.has(label)) return;
+    // the array grows here, in slices, rather than in the add (it holds every vector until a graph does)
+    if ((this.size + 1) * this.dimension > this.vectors.length) await runStepsSliced(this.growArraySteps(this.size + 1), slices);
+    if (this.graphThread !== undefined || this.size + 1 <= this.exactSearchMaxVectors) return;
     if (this.graphThreadWanted) {
       // the graph is built on a thread of its own, from these vectors and those added next
       const capacity = Math.max(INITIAL_CAPACITY, Math.ceil((this.size + 1) * 1.5));
-      const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, randomSeed: this.randomSeed, capacity };
+      const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, efSearch: this.efSearch, randomSeed: this.randomSeed, capacity };
       this.graphThread = GraphThread.start(settings, this.labelOf, this.vectors, this.size);
       if (this.graphThread !== undefined) return;
     }
