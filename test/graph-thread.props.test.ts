@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
 import { TimeSlices } from '../src/engine/time-slice';
@@ -255,6 +255,38 @@ test('while the worker builds its graph, the array that holds every vector grows
   for (const [label, vector] of model) assert.deepEqual(index.getVector(label), vector, `vector of ${label}`);
   await index.finishGraphThread(new TimeSlices(0));
   for (const [label, vector] of model) assert.deepEqual(index.getVector(label), vector, `vector of ${label}, taken over`);
+});
+
+test('a process that exits, or disposes of the worker, while the worker starts never aborts (hnswlib-node is loaded inside the BUSY word)', async () => {
+  // hnswlib-node aborts the process when a worker is terminated while its addon loads or runs; a
+  // process exit terminates the worker, and the exit handler waits until it is out of hnswlib
+  const script = (delayMs: number, how: 'exit' | 'dispose') => `
+    const { GraphThread } = require(${JSON.stringify(require.resolve('../src/engine/index/graph-thread'))});
+    const thread = GraphThread.start({ dimension: 8, m: 16, efConstruction: 32, randomSeed: 1, efSearch: 32, capacity: 1024 }, new Uint32Array(0), new Float32Array(0), 0);
+    const end = performance.now() + ${delayMs};
+    while (performance.now() < end);
+    ${how === 'exit' ? 'process.exit(0);' : "thread.dispose().then(() => console.log('disposed'));"}`;
+  const runs: Promise<void>[] = [];
+  // the window is the addon's load, about 60-140 ms into the worker here: an exit every 4 ms across 0-200 ms
+  for (let delayMs = 0; delayMs <= 200; delayMs += 4) {
+    for (const how of delayMs % 12 === 0 ? (['exit', 'dispose'] as const) : (['exit'] as const)) {
+      runs.push(
+        new Promise<void>((resolve, reject) => {
+          execFile(process.execPath, ['-e', script(delayMs, how)], { timeout: 30_000 }, (error, stdout) => {
+            try {
+              assert.equal(error, null, `${how} after ${delayMs} ms: ${error?.message}`);
+              if (how === 'dispose') assert.equal(stdout.trim(), 'disposed');
+              resolve();
+            } catch (failure) {
+              reject(failure);
+            }
+          });
+        }),
+      );
+      if (runs.length % 2 === 0) await Promise.all(runs.splice(0)); // two at a time: two cores
+    }
+  }
+  await Promise.all(runs);
 });
 
 test('an index that shrinks back to exact search before the graph is taken over keeps its vectors in its array', async () => {

@@ -4,7 +4,7 @@
  * it reports the error and applies nothing more, so its graph never holds a partial change.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HierarchicalNSW } from 'hnswlib-node';
+import type { HierarchicalNSW } from 'hnswlib-node';
 import {
   ADDS_APPLIED, ANSWER, ANSWER_APPLIED, BUSY, REMOVES_APPLIED, FOUND, K, READY, REQUEST, STOP, WRITING, sharedViews,
   type GraphThreadReply, type GraphThreadRequest, type GraphThreadSettings,
@@ -15,7 +15,11 @@ const port = parentPort!;
 const { words: state, query, labels: answerLabels } = sharedViews(settings.state!, settings.dimension);
 let graph!: HierarchicalNSW;
 inHnswlib(() => {
-  graph = new HierarchicalNSW('ip', settings.dimension); // the vector index's space (vector-index.ts GRAPH_SPACE)
+  // loaded here, inside the BUSY word, not by an import: a worker terminated while hnswlib-node's
+  // addon initialises aborts the process as one terminated inside any of its calls does
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hnswlib = require('hnswlib-node') as typeof import('hnswlib-node');
+  graph = new hnswlib.HierarchicalNSW('ip', settings.dimension); // the vector index's space (vector-index.ts GRAPH_SPACE)
   graph.initIndex({ maxElements: settings.capacity, m: settings.m, efConstruction: settings.efConstruction, randomSeed: settings.randomSeed });
   graph.setEf(settings.efSearch);
 });

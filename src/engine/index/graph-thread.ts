@@ -5,7 +5,7 @@
  *
  * The vector index (vector-index.ts) keeps every vector in its own array meanwhile and sends each
  * change here; the worker applies them in the order they were made, so that its graph always holds
- * what the array held at the last change sent. A search asks the worker's graph between two of its
+ * what the array held at the last change it applied. A search asks the worker's graph between two of its
  * inserts ({@link search}, through shared memory, about as fast as a graph here), and the vector
  * index scores what it finds, and what it has not added yet, from the array. {@link write} writes
  * that graph to a file, as hnswlib writes one. Whatever goes wrong here (no worker script, the
@@ -30,7 +30,7 @@ export const BUSY = 1;
 /**
  * Searches the worker's graph, answered between two inserts ({@link GraphThread.search}): more
  * shared words, then the query and the answer's labels. READY is set once the worker has its
- * graph; WRITING while it writes the graph (a search then does not wait for it); REQUEST and
+ * graph; WRITING while it writes the graph (a search then stops waiting for it); REQUEST and
  * ANSWER number the last search asked and the last answered; K is how many it asked for, FOUND how
  * many came back, ANSWER_APPLIED how many of the vectors sent to be added its graph held then;
  * ADDS_APPLIED and REMOVES_APPLIED count the added vectors and the removals it has applied so far.
@@ -144,8 +144,9 @@ export class GraphThread {
         this.fail(new Error(reply.message));
       }
     });
-    worker.once('error', (error) => this.fail(error));
-    worker.once('exit', (code) => this.fail(new Error(`the graph thread exited (${code})`)));
+    // the worker is gone then: it may have left BUSY set, and there is nothing to wait for
+    worker.once('error', (error) => this.fail(error, true));
+    worker.once('exit', (code) => this.fail(new Error(`the graph thread exited (${code})`), true));
     // never what keeps a process alive: the vector index's array holds every vector (after the
     // listeners: adding a 'message' listener refs the worker's port again)
     worker.unref();
@@ -223,7 +224,7 @@ export class GraphThread {
    * this thread) for the worker to finish the insert under way. Returns the labels it found, which
    * may include labels removed or replaced since (the caller scores them against its own vectors),
    * and the labels added since that its graph does not hold yet, which the caller scans itself.
-   * The worker is asked for `k` more one for each removal and replacement it has not applied yet,
+   * The worker is asked for `k` plus one for each removal and replacement it has not applied yet,
    * so that at least `k` of the labels it finds are still as it holds them, where it holds so many.
    * Undefined when the worker cannot answer now: not started, broken, writing its graph, too slow,
    * or too far behind (more than {@link MAX_SEARCH_K} labels to ask for).
@@ -248,8 +249,9 @@ export class GraphThread {
       const answered = Atomics.load(state, ANSWER);
       if (answered === id) break;
       const left = deadline - performance.now();
-      if (left <= 0 || this.failure !== undefined) return undefined;
-      Atomics.wait(state, ANSWER, answered, left);
+      // the worker answers between inserts, not while it writes its graph (which it may have begun just after this asked)
+      if (left <= 0 || this.failure !== undefined || Atomics.load(state, WRITING) === 1) return undefined;
+      Atomics.wait(state, ANSWER, answered, Math.min(left, 2));
     }
     const found = this.answer.slice(0, Atomics.load(state, FOUND));
     return { found, notYetAdded: this.sent.subarray(Atomics.load(state, ANSWER_APPLIED), this.sentCount) };
@@ -314,7 +316,7 @@ export class GraphThread {
    * here in both cases (a worker left idle after an error still holds a port that keeps the
    * process alive).
    */
-  private fail(error: Error): void {
+  private fail(error: Error, workerGone = false): void {
     if (this.failure !== undefined) return;
     this.failure = error;
     const worker = this.worker;
@@ -322,7 +324,7 @@ export class GraphThread {
     this.adds = this.removes = 0;
     for (const waiting of this.writes.values()) waiting.reject(error);
     this.writes.clear();
-    this.stop();
+    if (!workerGone) this.stop();
     alive.delete(this);
     if (worker !== undefined) this.ended = worker.terminate().then(() => undefined, () => undefined);
   }

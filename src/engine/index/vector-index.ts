@@ -232,7 +232,10 @@ export class VectorIndex {
     return this.slotOf.has(label);
   }
 
-  /** Whether an HNSW graph exists (it does whenever there are more than `exactSearchMaxVectors` vectors). */
+  /**
+   * Whether an HNSW graph exists, here, in its file or on the worker thread (one does whenever there
+   * are more than `exactSearchMaxVectors` vectors, but after {@link close} ended the worker's).
+   */
   get hasGraph(): boolean {
     return this.graph !== undefined || this.onDisk !== undefined || (this.graphThread !== undefined && this.size > this.exactSearchMaxVectors);
   }
@@ -900,7 +903,8 @@ export class VectorIndex {
    * worker writes it to a temporary file, which hnswlib reads here off this thread, and the vector
    * array is let go. When the worker failed, or its graph does not hold this index's labels, the
    * graph is built here from the array, in slices. When the index has shrunk back to exact search,
-   * the worker just ends. For a thread that answers searches meanwhile (they scan the array);
+   * the worker just ends. For a thread that answers searches meanwhile (they ask the worker until
+   * it writes its graph, then scan the array);
    * nothing may change the index until this returns.
    */
   async finishGraphThread(slices: TimeSlices): Promise<void> {
@@ -911,11 +915,12 @@ export class VectorIndex {
       await thread.dispose();
       return;
     }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-hnsw-'));
+    let dir: string | undefined;
     try {
-      const file = path.join(dir, 'graph.hnsw');
       let graph: HierarchicalNSW | undefined;
       try {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-hnsw-'));
+        const file = path.join(dir, 'graph.hnsw');
         await thread.write(file);
         this.graphThread = undefined;
         await thread.dispose(); // its graph is let go before this one is read
@@ -937,7 +942,7 @@ export class VectorIndex {
     } finally {
       this.graphThread = undefined;
       await thread.dispose();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     }
   }
 
