@@ -289,6 +289,28 @@ test('a process that exits, or disposes of the worker, while the worker starts n
   await Promise.all(runs);
 });
 
+test('taking the graph over removes the temporary graph folders that dead processes left, and keeps those of live ones', async () => {
+  const tmp = os.tmpdir();
+  const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // exited by now
+  const mine = fs.mkdtempSync(path.join(tmp, `codescout-hnsw-${process.pid}-`));
+  const left = fs.mkdtempSync(path.join(tmp, `codescout-hnsw-${dead}-`));
+  fs.writeFileSync(path.join(left, 'graph.hnsw'), Buffer.alloc(4096));
+  const other = fs.mkdtempSync(path.join(tmp, 'codescout-hnsw-')); // an older name, whose process cannot be told: kept
+  dirs.push(mine, other);
+  const index = new VectorIndex(options);
+  for (let label = 0; label < 30; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    index.add(label, vectorOf(label));
+  }
+  assert.equal(index.graphOnThread, true);
+  await index.finishGraphThread(new TimeSlices(0));
+  assert.equal(index.graphInMemory, true);
+  assert.equal(fs.existsSync(left), false, 'the dead process\'s folder is removed');
+  assert.equal(fs.existsSync(mine), true, 'this process\'s is kept');
+  assert.equal(fs.existsSync(other), true);
+  assert.deepEqual(fs.readdirSync(tmp).filter((name) => name.startsWith(`codescout-hnsw-${process.pid}-`)), [path.basename(mine)], 'the folder the graph went through is gone');
+});
+
 test('an index that shrinks back to exact search before the graph is taken over keeps its vectors in its array', async () => {
   const index = new VectorIndex(options);
   const model = new Map<number, Float32Array>();
