@@ -569,7 +569,11 @@ function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previo
 /** Whether a temporary file named by {@link writeFileAtomic} (`.name.<pid>.<hex>.tmp`) belongs to no running process. */
 export function tempOfDeadProcess(file: string): boolean {
   const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(file)?.[1]);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  return !Number.isSafeInteger(pid) || pid <= 0 || processGone(pid);
+}
+
+/** Whether no process `pid` runs here (one that runs as another user, or this one, counts as running). */
+export function processGone(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);

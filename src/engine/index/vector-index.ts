@@ -32,9 +32,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
-import { errnoCode, IndexCorruptError, IndexVersionError } from './errors';
+import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
+import { processGone } from './store';
 import { LabelSlots } from './label-slots';
 import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
@@ -1131,13 +1132,7 @@ export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {
   }
   for (const name of names) {
     const pid = Number(TEMP_NAME.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue; // alive (or another user's)
-    } catch (error) {
-      if (errnoCode(error) !== 'ESRCH') continue;
-    }
+    if (!Number.isSafeInteger(pid) || pid <= 0 || !processGone(pid)) continue;
     try {
       fs.rmSync(path.join(tempDir, name), { recursive: true, force: true });
     } catch {
