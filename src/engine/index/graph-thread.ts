@@ -106,7 +106,7 @@ export class GraphThread {
   private readonly state: Int32Array;
   private readonly query: Float32Array;
   private readonly answer: Uint32Array;
-  /** every label sent to be added, in order: those past the worker's APPLIED count are not in its graph yet */
+  /** every label sent to be added, in order: those past the worker's ADDS_APPLIED count are not in its graph yet */
   private sent: Uint32Array = new Uint32Array(1024);
   /** whether each of {@link sent} replaced the vector of a label the graph held live */
   private replaced: Uint8Array = new Uint8Array(1024);
@@ -313,8 +313,7 @@ export class GraphThread {
 
   /**
    * Stops the worker for good: the first error, or {@link dispose}. The worker is terminated
-   * here in both cases (a worker left idle after an error still holds a port that keeps the
-   * process alive).
+   * here in both cases, so that the memory of its graph goes with it.
    */
   private fail(error: Error, workerGone = false): void {
     if (this.failure !== undefined) return;

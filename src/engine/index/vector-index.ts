@@ -861,7 +861,7 @@ export class VectorIndex {
     const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     graph.initIndex({
       // room for the vectors `coming` too: the graph is then the one an add that crosses the threshold builds
-      maxElements: Math.max(INITIAL_CAPACITY, Math.ceil((this.size + coming) * 1.5)),
+      maxElements: graphCapacity(this.size + coming),
       m: this.m,
       efConstruction: this.efConstruction,
       randomSeed: this.randomSeed,
@@ -891,7 +891,7 @@ export class VectorIndex {
     if (this.graphThread !== undefined || this.size + 1 <= this.exactSearchMaxVectors) return;
     if (this.graphThreadWanted) {
       // the graph is built on a thread of its own, from these vectors and those added next
-      const capacity = Math.max(INITIAL_CAPACITY, Math.ceil((this.size + 1) * 1.5));
+      const capacity = graphCapacity(this.size + 1);
       const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, efSearch: this.efSearch, randomSeed: this.randomSeed, capacity };
       this.graphThread = GraphThread.start(settings, this.labelOf, this.vectors, this.size);
       if (this.graphThread !== undefined) return;
@@ -904,8 +904,7 @@ export class VectorIndex {
    * worker writes it to a temporary file, which hnswlib reads here off this thread, and the vector
    * array is let go. When the worker failed, or its graph does not hold this index's labels, the
    * graph is built here from the array, in slices. When the index has shrunk back to exact search,
-   * the worker just ends. For a thread that answers searches meanwhile (they ask the worker until
-   * it writes its graph, then scan the array);
+   * the worker just ends. For a thread that answers searches meanwhile (they scan the array);
    * nothing may change the index until this returns.
    */
   async finishGraphThread(slices: TimeSlices): Promise<void> {
@@ -916,6 +915,7 @@ export class VectorIndex {
       await thread.dispose();
       return;
     }
+    this.graphThread = undefined; // searches scan the array until the graph is here (the worker answers none while it writes)
     let dir: string | undefined;
     try {
       let graph: HierarchicalNSW | undefined;
@@ -924,14 +924,12 @@ export class VectorIndex {
         dir = makeTempDir();
         const file = path.join(dir, 'graph.hnsw');
         await thread.write(file);
-        this.graphThread = undefined;
         await thread.dispose(); // its graph is let go before this one is read
         graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
         await graph.readIndex(file);
       } catch {
         graph = undefined; // the worker failed, or what it wrote cannot be read: built here below
       }
-      this.graphThread = undefined;
       if (graph !== undefined) {
         try {
           this.adoptGraph(graph);
@@ -942,8 +940,7 @@ export class VectorIndex {
       }
       await runStepsSliced(this.buildGraphSteps(), slices);
     } finally {
-      this.graphThread = undefined;
-      await thread.dispose();
+      await thread.dispose(); // done already, unless the write failed
       if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -1039,6 +1036,11 @@ function liveInFile(disk: OnDisk, label: number): boolean {
 }
 
 /** The smallest power-of-two multiple of `from` (at least {@link INITIAL_CAPACITY}) that holds `slots`. */
+/** The first capacity of a graph built for `count` vectors: room for half as many again before it doubles. */
+function graphCapacity(count: number): number {
+  return Math.max(INITIAL_CAPACITY, Math.ceil(count * 1.5));
+}
+
 function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
   let capacity = Math.max(from, 1);
   while (capacity < slots) capacity *= 2;
