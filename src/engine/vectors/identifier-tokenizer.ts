@@ -39,9 +39,6 @@ const UPPER = /[\p{Lu}\p{Lt}]/u;
 const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
 const DIGIT = /\p{N}/u;
 
-/** Classes of the ASCII range, precomputed: most source text is ASCII. */
-const ASCII_CLASSES: readonly CharClass[] = Array.from({ length: 128 }, (_, code) => classifySlow(String.fromCharCode(code)));
-
 function classifySlow(char: string): CharClass {
   if (UPPER.test(char)) return CharClass.Upper;
   if (LETTER_OR_MARK.test(char)) return CharClass.Lower;
@@ -49,20 +46,110 @@ function classifySlow(char: string): CharClass {
   return CharClass.Other;
 }
 
-function classify(char: string): CharClass {
-  const code = char.charCodeAt(0);
-  return code < 128 ? ASCII_CLASSES[code]! : classifySlow(char);
+/** Classes of the ASCII range, precomputed: most source text is ASCII. */
+const ASCII_CLASSES = Uint8Array.from({ length: 128 }, (_, code) => classifySlow(String.fromCharCode(code)));
+
+/** Classes of the other code points met so far (a lone surrogate is a code point of its own here, and Other). */
+const OTHER_CLASSES = new Map<number, CharClass>();
+
+function classifyCodePoint(codePoint: number): CharClass {
+  if (codePoint < 128) return ASCII_CLASSES[codePoint] as CharClass;
+  let cls = OTHER_CLASSES.get(codePoint);
+  if (cls === undefined) {
+    cls = classifySlow(String.fromCodePoint(codePoint));
+    if (OTHER_CLASSES.size >= OTHER_CLASSES_LIMIT) OTHER_CLASSES.clear();
+    OTHER_CLASSES.set(codePoint, cls);
+  }
+  return cls;
 }
 
-/** Whether a piece ends between `classes[i - 1]` and `classes[i]` (rule 2). */
-function isBoundary(classes: readonly CharClass[], i: number): boolean {
-  const prev = classes[i - 1]!;
-  const cur = classes[i]!;
-  return (
-    (prev === CharClass.Digit) !== (cur === CharClass.Digit) ||
-    (prev === CharClass.Lower && cur === CharClass.Upper) ||
-    (prev === CharClass.Upper && cur === CharClass.Upper && classes[i + 1] === CharClass.Lower)
-  );
+/** Non-ASCII code points whose class is remembered, at most (a few hundred KB). */
+const OTHER_CLASSES_LIMIT = 10_000;
+
+/**
+ * The words of `text` (rule 1), in order: calls `word(start, end)` with the UTF-16 offsets of each
+ * maximal run of letters, marks and digits, until it returns false.
+ */
+function eachWord(text: string, word: (start: number, end: number) => boolean): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    // skip separators
+    let code = text.charCodeAt(i);
+    while (code < 128 ? ASCII_CLASSES[code] === CharClass.Other : classifyCodePoint(text.codePointAt(i)!) === CharClass.Other) {
+      i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
+      if (i >= n) return;
+      code = text.charCodeAt(i);
+    }
+    const start = i;
+    while (i < n) {
+      code = text.charCodeAt(i);
+      if (code < 128) {
+        if (ASCII_CLASSES[code] === CharClass.Other) break;
+        i++;
+      } else {
+        if (classifyCodePoint(text.codePointAt(i)!) === CharClass.Other) break;
+        i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
+      }
+    }
+    if (!word(start, i)) return;
+  }
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Per code point of the word being split: its class and its UTF-16 offset (reused between words, grown when needed). */
+let wordClasses = new Uint8Array(256);
+let wordOffsets = new Int32Array(257);
+
+/**
+ * The pieces of one word, `text.slice(start, end)` (rules 2–3), lower-cased, those shorter than
+ * `minPieceLength` code points dropped: passed to `piece` in order until it returns false.
+ */
+function eachPiece(text: string, start: number, end: number, minPieceLength: number, piece: (p: string) => boolean): boolean {
+  if (end - start + 1 > wordOffsets.length) {
+    wordClasses = new Uint8Array(2 * (end - start));
+    wordOffsets = new Int32Array(2 * (end - start) + 1);
+  }
+  const classes = wordClasses;
+  const offsets = wordOffsets;
+  let count = 0;
+  for (let i = start; i < end; ) {
+    const code = text.charCodeAt(i);
+    offsets[count] = i;
+    if (code < 128) {
+      classes[count++] = ASCII_CLASSES[code];
+      i++;
+    } else {
+      classes[count++] = classifyCodePoint(text.codePointAt(i)!);
+      i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
+    }
+  }
+  offsets[count] = end;
+  const emit = (from: number, to: number): boolean => {
+    if (minPieceLength > 1 && to - from < minPieceLength) {
+      // fewer code points than the minimum before lower-casing; lower-casing can lengthen a piece (İ → i̇)
+      const lowered = text.slice(offsets[from], offsets[to]).toLowerCase();
+      return codePointLength(lowered) >= minPieceLength ? piece(lowered) : true;
+    }
+    return piece(text.slice(offsets[from], offsets[to]).toLowerCase());
+  };
+  let from = 0;
+  for (let i = 1; i < count; i++) {
+    const prev = classes[i - 1];
+    const cur = classes[i];
+    if (
+      (prev === CharClass.Digit) !== (cur === CharClass.Digit) ||
+      (prev === CharClass.Lower && cur === CharClass.Upper) ||
+      (prev === CharClass.Upper && cur === CharClass.Upper && i + 1 < count && classes[i + 1] === CharClass.Lower)
+    ) {
+      if (!emit(from, i)) return false;
+      from = i;
+    }
+  }
+  return emit(from, count);
 }
 
 /**
@@ -71,35 +158,12 @@ function isBoundary(classes: readonly CharClass[], i: number): boolean {
  */
 export function identifierPieces(text: string, minPieceLength: number, limit = Infinity): string[] {
   const out: string[] = [];
-  let chars: string[] = [];
-  let classes: CharClass[] = [];
-  const emit = (piece: string): void => {
-    const lowered = piece.toLowerCase();
-    if (codePointLength(lowered) >= minPieceLength) out.push(lowered);
+  if (limit <= 0) return out;
+  const add = (p: string): boolean => {
+    out.push(p);
+    return out.length < limit;
   };
-  const flush = (): void => {
-    let start = 0;
-    for (let i = 1; i < chars.length && out.length < limit; i++) {
-      if (isBoundary(classes, i)) {
-        emit(chars.slice(start, i).join(''));
-        start = i;
-      }
-    }
-    if (chars.length > 0 && out.length < limit) emit(chars.slice(start).join(''));
-    chars = [];
-    classes = [];
-  };
-  for (const char of text) {
-    if (out.length >= limit) break;
-    const cls = classify(char);
-    if (cls === CharClass.Other) {
-      flush();
-    } else {
-      chars.push(char);
-      classes.push(cls);
-    }
-  }
-  if (out.length < limit) flush();
+  eachWord(text, (start, end) => eachPiece(text, start, end, minPieceLength, add));
   return out;
 }
 
@@ -118,10 +182,15 @@ export function fnv1a32(s: string): number {
   return hash;
 }
 
+/** Words whose ids a tokenizer remembers, at most; then it forgets them all and starts again. */
+const WORD_MEMO_LIMIT = 50_000;
+
 class IdentifierTokenizer implements TextTokenizer {
   readonly padId = 0;
   private readonly ids: Map<string, number>;
   private wordList: readonly string[] | undefined;
+  /** The ids of words met before: code repeats its identifiers, so most words are one lookup (cleared at WORD_MEMO_LIMIT). */
+  private readonly wordIds = new Map<string, readonly number[]>();
 
   constructor(private readonly file: IdentifierTokenizerFile) {
     this.ids = new Map(file.vocab.map((piece, id) => [piece, id]));
@@ -134,7 +203,26 @@ class IdentifierTokenizer implements TextTokenizer {
   }
 
   encode(text: string, maxTokens: number): number[] {
-    return identifierPieces(text, this.file.minPieceLength, maxTokens).map((piece) => this.idOf(piece));
+    const out: number[] = [];
+    if (maxTokens <= 0) return out;
+    const memo = this.wordIds;
+    eachWord(text, (start, end) => {
+      const word = text.slice(start, end);
+      let ids = memo.get(word);
+      if (ids === undefined) {
+        const found: number[] = [];
+        eachPiece(text, start, end, this.file.minPieceLength, (piece) => found.push(this.idOf(piece)) > 0);
+        ids = found;
+        if (memo.size >= WORD_MEMO_LIMIT) memo.clear();
+        memo.set(word, ids);
+      }
+      for (let k = 0; k < ids.length; k++) {
+        out.push(ids[k]);
+        if (out.length >= maxTokens) return false;
+      }
+      return true;
+    });
+    return out;
   }
 
   private idOf(piece: string): number {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { CancelSignal } from '../types';
@@ -65,6 +66,9 @@ export function sessionOptions(threads: number): ort.InferenceSession.SessionOpt
     },
   };
 }
+
+/** Whether this machine stores numbers little-endian (every platform the extension ships for does). */
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** The graph inputs to feed (undefined: the model does not declare it) and the output to read. */
 interface ModelIo {
@@ -159,12 +163,29 @@ class OnnxEmbedder implements Embedder {
     const batch = sequences.length;
     const ids = new BigInt64Array(batch * width).fill(BigInt(this.tokenizer.padId));
     const mask = new BigInt64Array(batch * width);
-    sequences.forEach((sequence, b) => {
-      sequence.forEach((id, t) => {
-        ids[b * width + t] = BigInt(id);
-        mask[b * width + t] = 1n;
+    if (LITTLE_ENDIAN) {
+      // an int64 in [0, 2^31) is its int32 in the low word and 0 in the high one: no BigInt per token
+      const ids32 = new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2);
+      const mask32 = new Int32Array(mask.buffer, mask.byteOffset, mask.length * 2);
+      for (let b = 0; b < batch; b++) {
+        const sequence = sequences[b];
+        const row = 2 * b * width;
+        for (let t = 0; t < sequence.length; t++) {
+          const id = sequence[t];
+          if ((id | 0) !== id || id < 0) throw new RangeError(`token id ${id} is not a whole number in [0, 2^31)`);
+          ids32[row + 2 * t] = id;
+          ids32[row + 2 * t + 1] = 0;
+          mask32[row + 2 * t] = 1;
+        }
+      }
+    } else {
+      sequences.forEach((sequence, b) => {
+        sequence.forEach((id, t) => {
+          ids[b * width + t] = BigInt(id);
+          mask[b * width + t] = 1n;
+        });
       });
-    });
+    }
     const dims = [batch, width];
     // keyed by the model's own input names: an object without a prototype, so no name meets Object.prototype
     const feeds: Record<string, ort.Tensor> = Object.create(null);
