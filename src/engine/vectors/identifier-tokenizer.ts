@@ -183,7 +183,7 @@ export function fnv1a32(s: string): number {
 }
 
 /** Words whose ids a tokenizer remembers, at most; then it forgets them all and starts again. */
-const WORD_MEMO_LIMIT = 50_000;
+const WORD_MEMO_LIMIT = 20_000;
 
 class IdentifierTokenizer implements TextTokenizer {
   readonly padId = 0;
@@ -214,7 +214,8 @@ class IdentifierTokenizer implements TextTokenizer {
         eachPiece(text, start, end, this.file.minPieceLength, (piece) => found.push(this.idOf(piece)) > 0);
         ids = found;
         if (memo.size >= WORD_MEMO_LIMIT) memo.clear();
-        memo.set(word, ids);
+        // a copy of the word: a slice of 13 characters or more would keep the whole text in memory (V8's sliced strings)
+        memo.set(word.length >= 13 ? Buffer.from(word, 'utf16le').toString('utf16le') : word, ids);
       }
       for (let k = 0; k < ids.length; k++) {
         out.push(ids[k]);
