@@ -1,5 +1,6 @@
 import type { Chunk } from '../types';
 import { eachIdentifier, splitIdentifier, stem } from '../text/words';
+import { detached } from '../text/slice';
 import type { WeightedTokens } from './lexical';
 
 /**
@@ -50,9 +51,9 @@ function terms(text: string): string[] {
 function termsOfIdentifier(raw: string): readonly string[] {
   let found = identifierTerms.get(raw);
   if (found === undefined) {
-    found = splitIdentifier(raw).map(termOf);
+    found = splitIdentifier(raw).map((word) => detached(termOf(word)));
     if (identifierTerms.size >= IDENTIFIER_MEMO_LIMIT) identifierTerms.clear();
-    identifierTerms.set(raw, found);
+    identifierTerms.set(detached(raw), found);
   }
   return found;
 }
@@ -67,8 +68,9 @@ export function termOf(word: string): string {
   if (term === undefined) {
     const s = stem(word);
     term = ABBREVIATIONS.get(s) ?? s;
+    term = detached(term);
     if (termMemo.size >= TERM_MEMO_LIMIT) termMemo.clear();
-    termMemo.set(word, term);
+    termMemo.set(detached(word), term);
   }
   return term;
 }

@@ -6,6 +6,7 @@
  *
  * Index and query text must go through the same pipeline: `splitWords(text).map(stem)`.
  */
+import { detached } from './slice';
 
 /** A run of letters, combining marks and digits, optionally joined by underscores (snake_case). */
 const IDENTIFIER = /[\p{L}\p{M}\p{N}]+(?:_+[\p{L}\p{M}\p{N}]+)*/gu;
@@ -75,9 +76,9 @@ export function eachIdentifier(text: string, visit: (raw: string) => void): void
 function wordsOfIdentifier(raw: string): readonly string[] {
   let words = identifierMemo.get(raw);
   if (words === undefined) {
-    words = splitIdentifier(raw);
+    words = splitIdentifier(raw).map(detached);
     if (identifierMemo.size >= MEMO_LIMIT) identifierMemo.clear();
-    identifierMemo.set(raw, words);
+    identifierMemo.set(detached(raw), words);
   }
   return words;
 }

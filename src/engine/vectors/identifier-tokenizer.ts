@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { detached } from '../text/slice';
 import type { TextTokenizer, TokenizerSpec } from './tokenizer';
 
 /**
@@ -214,8 +215,7 @@ class IdentifierTokenizer implements TextTokenizer {
         eachPiece(text, start, end, this.file.minPieceLength, (piece) => found.push(this.idOf(piece)) > 0);
         ids = found;
         if (memo.size >= WORD_MEMO_LIMIT) memo.clear();
-        // a copy of the word: a slice of 13 characters or more would keep the whole text in memory (V8's sliced strings)
-        memo.set(word.length >= 13 ? Buffer.from(word, 'utf16le').toString('utf16le') : word, ids);
+        memo.set(detached(word), ids); // not a view of the text, which the memo would keep alive
       }
       for (let k = 0; k < ids.length; k++) {
         out.push(ids[k]);
