@@ -99,3 +99,23 @@ test('ids are those of the model pieces, whether the words were met before or no
     fuzzParams(500),
   );
 });
+
+test('long words, which are split each time and not remembered, give the model pieces and ids too', async () => {
+  const tokenizer = await loadIdentifierTokenizer(FIXTURES, { kind: 'identifier', options: {}, file: 'small/tokenizer.json' });
+  const { vocab, minPieceLength, hashBuckets } = JSON.parse(readFileSync(path.join(FIXTURES, 'small', 'tokenizer.json'), 'utf8')) as {
+    vocab: string[];
+    minPieceLength: number;
+    hashBuckets: number;
+  };
+  const ids = new Map(vocab.map((p, i) => [p, i]));
+  const modelIds = (t: string, max: number) => modelPieces(t, minPieceLength, max).map((p) => ids.get(p) ?? vocab.length + (fnv1a32(p) % hashBuckets));
+  // 65 and 5,000 code units (past the memo's and the kept buffers' lengths), then a short word that reuses the buffers
+  const medium = 'getHTTPResponse2Code'.repeat(4).slice(0, 65);
+  const long = Array.from({ length: 1000 }, (_, i) => ['Ab', 'CD', 'ef', '12', 'Σς'][i % 5]).join('').slice(0, 5000);
+  for (const text of [medium, `${medium} ${medium}`, long, `x ${long} parseJSON`, 'parseJSONFile']) {
+    for (const max of [3, 512, 100_000]) {
+      assert.deepEqual(identifierPieces(text, minPieceLength, max), modelPieces(text, minPieceLength, max));
+      assert.deepEqual(tokenizer.encode(text, max), modelIds(text, max));
+    }
+  }
+});

@@ -101,6 +101,9 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
+/** Words up to this many code units have their buffers kept for the next words. */
+const KEPT_WORD_BUFFER = 4096;
+
 /** Per code point of the word being split: its class and its UTF-16 offset (reused between words, grown when needed). */
 let wordClasses = new Uint8Array(256);
 let wordOffsets = new Int32Array(257);
@@ -110,12 +113,17 @@ let wordOffsets = new Int32Array(257);
  * `minPieceLength` code points dropped: passed to `piece` in order until it returns false.
  */
 function eachPiece(text: string, start: number, end: number, minPieceLength: number, piece: (p: string) => boolean): boolean {
-  if (end - start + 1 > wordOffsets.length) {
-    wordClasses = new Uint8Array(2 * (end - start));
-    wordOffsets = new Int32Array(2 * (end - start) + 1);
+  let classes = wordClasses;
+  let offsets = wordOffsets;
+  if (end - start + 1 > offsets.length) {
+    classes = new Uint8Array(2 * (end - start));
+    offsets = new Int32Array(2 * (end - start) + 1);
+    // kept for the next words unless a very long word (a blob of data) asked for them
+    if (end - start <= KEPT_WORD_BUFFER) {
+      wordClasses = classes;
+      wordOffsets = offsets;
+    }
   }
-  const classes = wordClasses;
-  const offsets = wordOffsets;
   let count = 0;
   for (let i = start; i < end; ) {
     const code = text.charCodeAt(i);
@@ -186,6 +194,9 @@ export function fnv1a32(s: string): number {
 /** Words whose ids a tokenizer remembers, at most; then it forgets them all and starts again. */
 const WORD_MEMO_LIMIT = 20_000;
 
+/** Words longer than this (UTF-16 code units) are not remembered. */
+const MEMO_WORD_LENGTH = 64;
+
 class IdentifierTokenizer implements TextTokenizer {
   readonly padId = 0;
   private readonly ids: Map<string, number>;
@@ -208,14 +219,17 @@ class IdentifierTokenizer implements TextTokenizer {
     if (maxTokens <= 0) return out;
     const memo = this.wordIds;
     eachWord(text, (start, end) => {
-      const word = text.slice(start, end);
-      let ids = memo.get(word);
+      // a long word (a hash, a blob of data) is rarely met again: split each time, not remembered
+      const word = end - start <= MEMO_WORD_LENGTH ? text.slice(start, end) : undefined;
+      let ids = word === undefined ? undefined : memo.get(word);
       if (ids === undefined) {
         const found: number[] = [];
         eachPiece(text, start, end, this.file.minPieceLength, (piece) => found.push(this.idOf(piece)) > 0);
         ids = found;
-        if (memo.size >= WORD_MEMO_LIMIT) memo.clear();
-        memo.set(detached(word), ids); // not a view of the text, which the memo would keep alive
+        if (word !== undefined) {
+          if (memo.size >= WORD_MEMO_LIMIT) memo.clear();
+          memo.set(detached(word), ids); // not a view of the text, which the memo would keep alive
+        }
       }
       for (let k = 0; k < ids.length; k++) {
         out.push(ids[k]);
