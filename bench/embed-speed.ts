@@ -37,6 +37,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { dir: { type: 'string' }, model: { type: 'string' }, runs: { type: 'string', default: '3' } } });
   if (!values.dir) throw new Error('--dir DIR is required');
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a whole number ≥ 1, got "${values.runs}"`);
   const modelDir = values.model ?? defaultModelDir();
   if (!modelDir) throw new Error('no model: pass --model DIR');
   const texts = textsOf(values.dir);
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const cpu: number[] = [];
     const wall: number[] = [];
-    for (let run = 0; run < Number(values.runs); run++) {
+    for (let run = 0; run < runs; run++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < texts.length; i += CALL) await embedder.embedDocuments(texts.slice(i, i + CALL));

@@ -82,7 +82,8 @@ test('pieces are those of the code-point-at-a-time definition, at every limit an
   );
 });
 
-test('ids are those of the model pieces, whether the words were met before or not', async () => {
+/** The fixtures' small tokenizer (hashing path included), and the ids the model gives with its vocabulary. */
+async function smallTokenizer() {
   const tokenizer = await loadIdentifierTokenizer(FIXTURES, { kind: 'identifier', options: {}, file: 'small/tokenizer.json' });
   const { vocab, minPieceLength, hashBuckets } = JSON.parse(readFileSync(path.join(FIXTURES, 'small', 'tokenizer.json'), 'utf8')) as {
     vocab: string[];
@@ -91,6 +92,11 @@ test('ids are those of the model pieces, whether the words were met before or no
   };
   const ids = new Map(vocab.map((p, i) => [p, i]));
   const modelIds = (t: string, max: number) => modelPieces(t, minPieceLength, max).map((p) => ids.get(p) ?? vocab.length + (fnv1a32(p) % hashBuckets));
+  return { tokenizer, modelIds, minPieceLength };
+}
+
+test('ids are those of the model pieces, whether the words were met before or not', async () => {
+  const { tokenizer, modelIds } = await smallTokenizer();
   fc.assert(
     fc.property(fc.array(fc.oneof(text, identifierish), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 20 }), (texts, max) => {
       // the same words again and again, in texts cut at different limits: the memo must give what a fresh tokenizer gives
@@ -101,14 +107,7 @@ test('ids are those of the model pieces, whether the words were met before or no
 });
 
 test('long words, which are split each time and not remembered, give the model pieces and ids too', async () => {
-  const tokenizer = await loadIdentifierTokenizer(FIXTURES, { kind: 'identifier', options: {}, file: 'small/tokenizer.json' });
-  const { vocab, minPieceLength, hashBuckets } = JSON.parse(readFileSync(path.join(FIXTURES, 'small', 'tokenizer.json'), 'utf8')) as {
-    vocab: string[];
-    minPieceLength: number;
-    hashBuckets: number;
-  };
-  const ids = new Map(vocab.map((p, i) => [p, i]));
-  const modelIds = (t: string, max: number) => modelPieces(t, minPieceLength, max).map((p) => ids.get(p) ?? vocab.length + (fnv1a32(p) % hashBuckets));
+  const { tokenizer, modelIds, minPieceLength } = await smallTokenizer();
   // 65 and 5,000 code units (past the memo's and the kept buffers' lengths), then a short word that reuses the buffers
   const medium = 'getHTTPResponse2Code'.repeat(4).slice(0, 65);
   const long = Array.from({ length: 1000 }, (_, i) => ['Ab', 'CD', 'ef', '12', 'Σς'][i % 5]).join('').slice(0, 5000);

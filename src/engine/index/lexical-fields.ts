@@ -51,7 +51,8 @@ function terms(text: string): string[] {
 function termsOfIdentifier(raw: string): readonly string[] {
   let found = identifierTerms.get(raw);
   if (found === undefined) {
-    found = splitIdentifier(raw).map((word) => detached(termOf(word)));
+    found = splitIdentifier(raw).map(termOf); // termOf's terms are copies already (see detached)
+    if (raw.length > MEMO_IDENTIFIER_LENGTH) return found; // a blob of data, rarely met again: not remembered
     if (identifierTerms.size >= IDENTIFIER_MEMO_LIMIT) identifierTerms.clear();
     identifierTerms.set(detached(raw), found);
   }
@@ -60,6 +61,8 @@ function termsOfIdentifier(raw: string): readonly string[] {
 
 /** The memo is cleared when it holds this many identifiers, which bounds its memory (two generations kept the hot ones, and measured the same). */
 const IDENTIFIER_MEMO_LIMIT = 100_000;
+/** Identifiers longer than this (UTF-16 code units) are split each time, not remembered. */
+const MEMO_IDENTIFIER_LENGTH = 128;
 const identifierTerms = new Map<string, readonly string[]>();
 
 /** A word's index term (a word as {@link splitWords} gives it): its stem, or the abbreviation that stands for it. Remembered. */

@@ -77,6 +77,7 @@ function wordsOfIdentifier(raw: string): readonly string[] {
   let words = identifierMemo.get(raw);
   if (words === undefined) {
     words = splitIdentifier(raw).map(detached);
+    if (raw.length > MEMO_IDENTIFIER_LENGTH) return words; // a blob of data, rarely met again: not remembered
     if (identifierMemo.size >= MEMO_LIMIT) identifierMemo.clear();
     identifierMemo.set(detached(raw), words);
   }
@@ -94,6 +95,8 @@ export function splitIdentifier(raw: string): string[] {
 }
 
 const MEMO_LIMIT = 100_000;
+/** Identifiers longer than this (UTF-16 code units) are split each time, not remembered. */
+const MEMO_IDENTIFIER_LENGTH = 128;
 const identifierMemo = new Map<string, readonly string[]>();
 
 /** The lowercase words of one identifier, e.g. `parse_JSONFile` → `parse`, `json`, `file`. */

@@ -172,9 +172,12 @@ class OnnxEmbedder implements Embedder {
         const row = 2 * b * width;
         for (let t = 0; t < sequence.length; t++) {
           const id = sequence[t];
-          if ((id | 0) !== id || id < 0) throw new RangeError(`token id ${id} is not a whole number in [0, 2^31)`);
-          ids32[row + 2 * t] = id;
-          ids32[row + 2 * t + 1] = 0;
+          if ((id | 0) === id && id >= 0) {
+            ids32[row + 2 * t] = id;
+            ids32[row + 2 * t + 1] = 0;
+          } else {
+            ids[b * width + t] = BigInt(id); // any other id as before (a fraction throws)
+          }
           mask32[row + 2 * t] = 1;
         }
       }
