@@ -14,6 +14,8 @@
  * is judged by the rules as that folder (a linked node_modules is left out).
  */
 import { statSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { IgnoreRules } from '../engine/files/ignore-rules';
 import { pathInside } from '../engine/paths';
@@ -110,6 +112,7 @@ export class FolderWatcher {
     this.watcher = undefined;
     await previous?.close();
     if (this.closed) return;
+    const read = await ruleFiles(this.root);
     this.rules = await IgnoreRules.forRoot(this.root);
     if (this.closed) return;
     const watcher = watch(this.root, {
@@ -127,6 +130,11 @@ export class FolderWatcher {
     });
     watcher.on('error', (err) => this.fail(err as Error));
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    // A rule file written while the rules were read (truncated, then filled), or before this watcher
+    // watched it, may have given no event that reached a watcher (the old one was closed; chokidar
+    // drops a file's events that come within a few ms of the one before): when the files now differ
+    // from what they held before the rules were read, read the rules again.
+    if (!this.closed && !sameContents(read, await ruleFiles(this.root))) this.scheduleRestart();
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
@@ -149,4 +157,17 @@ function leadsToFolder(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The contents of the root's rule files (an error's code where one cannot be read, as when it is absent), in a fixed order. */
+async function ruleFiles(root: string): Promise<string[]> {
+  return Promise.all(
+    [...ROOT_RULE_FILES].map((name) =>
+      readFile(join(root, name), 'utf8').catch((err: NodeJS.ErrnoException) => `\0${err.code ?? err.message}`),
+    ),
+  );
+}
+
+function sameContents(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
