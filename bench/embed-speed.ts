@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       cpu.push((c.user + c.system) / 1e6);
       console.log(`run ${run + 1}: ${texts.length} texts, CPU ${cpu[run].toFixed(2)} s, wall ${wall[run].toFixed(2)} s`);
     }
-    console.log(`${embedder.id}: median CPU ${median(cpu).toFixed(2)} s, wall ${median(wall).toFixed(2)} s, ${Math.round(texts.length / median(wall))} texts/s`);
+    console.log(`${embedder.id}: median CPU ${median(cpu).toFixed(2)} s, wall ${median(wall).toFixed(2)} s, ${Math.round(texts.length / median(wall))} texts/s; RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB after, ${Math.round(process.resourceUsage().maxRSS / 1e3)} MB at peak`);
   } finally {
     await embedder.dispose();
   }
