@@ -300,6 +300,39 @@ test('a root ignore file rewritten in a burst leaves the watcher with the rules 
   }
 });
 
+test('a root ignore file that is a symbolic link does not restart the watcher again and again', async () => {
+  // chokidar reports such a link as added at each walk; restarting on that alone walked and restarted without end
+  const dir = await temp.make('watch-link');
+  const root = path.join(dir, 'repo');
+  await mkdir(path.join(root, 'src'), { recursive: true });
+  await writeFile(path.join(dir, 'shared-ignore'), 'build/\n');
+  await symlink(path.join(dir, 'shared-ignore'), path.join(root, '.gitignore'));
+  const reported: string[] = [];
+  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => reported.push(...p), log: () => {} });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    const times = reported.filter((p) => p === '.gitignore').length;
+    assert.ok(times <= 2, `.gitignore reported ${times} times in 1.5 s of nothing changing`);
+    assert.deepEqual(watcher.watchedFolders(), ['', 'src']);
+  } finally {
+    await watcher.close();
+  }
+});
+
+test('a root ignore file that is a named pipe neither blocks the watcher nor is read', { skip: process.platform === 'win32' ? 'no named pipes there' : false }, async () => {
+  const dir = await temp.make('watch-fifo');
+  const root = path.join(dir, 'repo');
+  await mkdir(path.join(root, 'src'), { recursive: true });
+  execFileSync('mkfifo', [path.join(root, '.gitignore')]);
+  const started = FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, log: () => {} });
+  const watcher = await Promise.race([started, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the watcher did not start in 10 s')), 10_000))]);
+  try {
+    assert.deepEqual(watcher.watchedFolders(), ['', 'src']);
+  } finally {
+    await watcher.close();
+  }
+});
+
 test('a root ignore file created while watching restarts the watcher, and closing it then leaves nothing running (the process ends)', async () => {
   const dir = await temp.make('watch-restart');
   const root = path.join(dir, 'repo');

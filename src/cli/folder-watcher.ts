@@ -13,11 +13,11 @@
  * Symbolic links are not followed (a link may lead anywhere, `/` included); a link to a folder
  * is judged by the rules as that folder (a linked node_modules is left out).
  */
-import { statSync, type Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstatSync, statSync, type BigIntStats, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { IgnoreRules } from '../engine/files/ignore-rules';
+import { readRegularFile } from '../engine/files/regular-file';
 import { pathInside } from '../engine/paths';
 
 /** Root files whose change changes what is watched. */
@@ -35,6 +35,8 @@ export class FolderWatcher {
   private rules: IgnoreRules | undefined;
   private closed = false;
   private reported = false;
+  /** what the root's rule files held (see ruleFiles) just before the current rules were read */
+  private rulesRead: readonly string[] = [];
   /** the restarts asked for by changed root rule files, one after the other */
   private restarts: Promise<void> = Promise.resolve();
   /** the index folder, root-relative, when it lies inside the folder */
@@ -112,7 +114,8 @@ export class FolderWatcher {
     this.watcher = undefined;
     await previous?.close();
     if (this.closed) return;
-    const read = await ruleFiles(this.root);
+    const read = ruleFiles(this.root);
+    this.rulesRead = read;
     this.rules = await IgnoreRules.forRoot(this.root);
     if (this.closed) return;
     const watcher = watch(this.root, {
@@ -126,15 +129,17 @@ export class FolderWatcher {
       const rel = pathInside(this.root, path);
       if (rel === undefined) return;
       if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
-      if (ROOT_RULE_FILES.has(rel)) this.scheduleRestart();
+      // only when a rule file is not what the rules were read from: chokidar reports a root file that
+      // is a symbolic link as added at each walk, which would otherwise restart the watcher without end
+      if (ROOT_RULE_FILES.has(rel) && !sameContents(this.rulesRead, ruleFiles(this.root))) this.scheduleRestart();
     });
     watcher.on('error', (err) => this.fail(err as Error));
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     // A rule file written while the rules were read (truncated, then filled), or before this watcher
     // watched it, may have given no event that reached a watcher (the old one was closed; chokidar
     // drops a file's events that come within a few ms of the one before): when the files now differ
-    // from what they held before the rules were read, read the rules again.
-    if (!this.closed && !sameContents(read, await ruleFiles(this.root))) this.scheduleRestart();
+    // from what they were before the rules were read, read the rules again.
+    if (!this.closed && !sameContents(read, ruleFiles(this.root))) this.scheduleRestart();
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
@@ -159,13 +164,24 @@ function leadsToFolder(path: string): boolean {
   }
 }
 
-/** The contents of the root's rule files (an error's code where one cannot be read, as when it is absent), in a fixed order. */
-async function ruleFiles(root: string): Promise<string[]> {
-  return Promise.all(
-    [...ROOT_RULE_FILES].map((name) =>
-      readFile(join(root, name), 'utf8').catch((err: NodeJS.ErrnoException) => `\0${err.code ?? err.message}`),
-    ),
-  );
+/**
+ * What each of the root's rule files is now, in a fixed order: its status (inode, size, change
+ * times, in ns) and bytes as IgnoreRules reads them (a regular file, links not followed; a FIFO is
+ * never opened), or why it has none. A file rewritten with the same bytes differs by its times.
+ */
+function ruleFiles(root: string): string[] {
+  return [...ROOT_RULE_FILES].map((name) => {
+    const path = join(root, name);
+    let status: BigIntStats;
+    try {
+      status = lstatSync(path, { bigint: true });
+    } catch (err) {
+      return `\0${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    }
+    const read = readRegularFile(path, false);
+    const what = 'bytes' in read ? read.bytes.toString('latin1') : `\0${JSON.stringify(read)}`;
+    return `${status.ino}:${status.mode}:${status.size}:${status.mtimeNs}:${status.ctimeNs}:${what}`;
+  });
 }
 
 function sameContents(a: readonly string[], b: readonly string[]): boolean {
