@@ -276,13 +276,20 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   }
 });
 
+/** A new folder `repo` (with these folders) inside a temporary one, for a watcher to watch. */
+async function watchedRepo(name: string, folders: string[]): Promise<{ dir: string; root: string }> {
+  const dir = await temp.make(name);
+  const root = path.join(dir, 'repo');
+  for (const folder of folders) await mkdir(path.join(root, folder), { recursive: true });
+  return { dir, root };
+}
+
 test('a root ignore file rewritten in a burst leaves the watcher with the rules of its last content', async () => {
   // Each rewrite truncates the file, then fills it: a restart could read it half written while the
   // event of its filling was dropped (chokidar throttles a file's events) or came to the closed
   // watcher, and the rules then stayed those of an empty file (it happened in 4 of 10 such rounds).
   for (let round = 0; round < 6; round++) {
-    const root = path.join(await temp.make(`watch-burst-${round}`), 'repo');
-    for (const folder of ['src/lib', 'docs', 'generated']) await mkdir(path.join(root, folder), { recursive: true });
+    const { root } = await watchedRepo(`watch-burst-${round}`, ['src/lib', 'docs', 'generated']);
     await writeFile(path.join(root, '.gitignore'), 'generated/\n');
     const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, log: () => {} });
     try {
@@ -302,9 +309,7 @@ test('a root ignore file rewritten in a burst leaves the watcher with the rules 
 
 test('a root ignore file that is a symbolic link does not restart the watcher again and again', async () => {
   // chokidar reports such a link as added at each walk; restarting on that alone walked and restarted without end
-  const dir = await temp.make('watch-link');
-  const root = path.join(dir, 'repo');
-  await mkdir(path.join(root, 'src'), { recursive: true });
+  const { dir, root } = await watchedRepo('watch-link', ['src']);
   await writeFile(path.join(dir, 'shared-ignore'), 'build/\n');
   await symlink(path.join(dir, 'shared-ignore'), path.join(root, '.gitignore'));
   const reported: string[] = [];
@@ -320,12 +325,12 @@ test('a root ignore file that is a symbolic link does not restart the watcher ag
 });
 
 test('a root ignore file that is a named pipe neither blocks the watcher nor is read', { skip: process.platform === 'win32' ? 'no named pipes there' : false }, async () => {
-  const dir = await temp.make('watch-fifo');
-  const root = path.join(dir, 'repo');
-  await mkdir(path.join(root, 'src'), { recursive: true });
+  const { root } = await watchedRepo('watch-fifo', ['src']);
   execFileSync('mkfifo', [path.join(root, '.gitignore')]);
   const started = FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, log: () => {} });
-  const watcher = await Promise.race([started, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the watcher did not start in 10 s')), 10_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the watcher did not start in 10 s')), 10_000)));
+  const watcher = await Promise.race([started, late]).finally(() => clearTimeout(timer));
   try {
     assert.deepEqual(watcher.watchedFolders(), ['', 'src']);
   } finally {
