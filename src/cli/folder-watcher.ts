@@ -35,7 +35,7 @@ export class FolderWatcher {
   private rules: IgnoreRules | undefined;
   private closed = false;
   private reported = false;
-  /** what the root's rule files held (see ruleFiles) just before the current rules were read */
+  /** what the root's rule files were (see ruleFiles) just before the current rules were read; restarts, one at a time, set it */
   private rulesRead: readonly string[] = [];
   /** the restarts asked for by changed root rule files, one after the other */
   private restarts: Promise<void> = Promise.resolve();
@@ -114,8 +114,7 @@ export class FolderWatcher {
     this.watcher = undefined;
     await previous?.close();
     if (this.closed) return;
-    const read = ruleFiles(this.root);
-    this.rulesRead = read;
+    this.rulesRead = ruleFiles(this.root);
     this.rules = await IgnoreRules.forRoot(this.root);
     if (this.closed) return;
     const watcher = watch(this.root, {
@@ -139,7 +138,7 @@ export class FolderWatcher {
     // watched it, may have given no event that reached a watcher (the old one was closed; chokidar
     // drops a file's events that come within a few ms of the one before): when the files now differ
     // from what they were before the rules were read, read the rules again.
-    if (!this.closed && !sameContents(read, ruleFiles(this.root))) this.scheduleRestart();
+    if (!this.closed && !sameContents(this.rulesRead, ruleFiles(this.root))) this.scheduleRestart();
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */

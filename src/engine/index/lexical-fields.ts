@@ -1,5 +1,5 @@
 import type { Chunk } from '../types';
-import { eachIdentifier, splitIdentifier, stem } from '../text/words';
+import { eachIdentifier, MEMO_IDENTIFIER_LENGTH, splitIdentifier, stem } from '../text/words';
 import { detached } from '../text/slice';
 import type { WeightedTokens } from './lexical';
 
@@ -61,8 +61,6 @@ function termsOfIdentifier(raw: string): readonly string[] {
 
 /** The memo is cleared when it holds this many identifiers, which bounds its memory (two generations kept the hot ones, and measured the same). */
 const IDENTIFIER_MEMO_LIMIT = 100_000;
-/** Identifiers longer than this (UTF-16 code units) are split each time, not remembered. */
-const MEMO_IDENTIFIER_LENGTH = 128;
 const identifierTerms = new Map<string, readonly string[]>();
 
 /** A word's index term (a word as {@link splitWords} gives it): its stem, or the abbreviation that stands for it. Remembered. */

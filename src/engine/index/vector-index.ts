@@ -1035,12 +1035,12 @@ function liveInFile(disk: OnDisk, label: number): boolean {
   return findAscending(disk.liveAtLoad!, disk.liveAtLoad!.length, label) >= 0;
 }
 
-/** The smallest power-of-two multiple of `from` (at least {@link INITIAL_CAPACITY}) that holds `slots`. */
 /** The first capacity of a graph built for `count` vectors: room for half as many again before it doubles. */
 function graphCapacity(count: number): number {
   return Math.max(INITIAL_CAPACITY, Math.ceil(count * 1.5));
 }
 
+/** The smallest power-of-two multiple of `from` (at least {@link INITIAL_CAPACITY}) that holds `slots`. */
 function capacityFor(slots: number, from = INITIAL_CAPACITY): number {
   let capacity = Math.max(from, 1);
   while (capacity < slots) capacity *= 2;

@@ -95,8 +95,8 @@ export function splitIdentifier(raw: string): string[] {
 }
 
 const MEMO_LIMIT = 100_000;
-/** Identifiers longer than this (UTF-16 code units) are split each time, not remembered. */
-const MEMO_IDENTIFIER_LENGTH = 128;
+/** Identifiers longer than this (UTF-16 code units) are split each time, not remembered, by this memo and the lexical index's. */
+export const MEMO_IDENTIFIER_LENGTH = 128;
 const identifierMemo = new Map<string, readonly string[]>();
 
 /** The lowercase words of one identifier, e.g. `parse_JSONFile` → `parse`, `json`, `file`. */

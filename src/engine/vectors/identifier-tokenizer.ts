@@ -72,33 +72,27 @@ const OTHER_CLASSES_LIMIT = 10_000;
  * maximal run of letters, marks and digits, until it returns false.
  */
 function eachWord(text: string, word: (start: number, end: number) => boolean): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    // skip separators
-    let code = text.charCodeAt(i);
-    while (code < 128 ? ASCII_CLASSES[code] === CharClass.Other : classifyCodePoint(text.codePointAt(i)!) === CharClass.Other) {
-      i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
-      if (i >= n) return;
-      code = text.charCodeAt(i);
+  let start = -1; // of the word under way, if any
+  for (let i = 0; i < text.length; ) {
+    const code = text.charCodeAt(i);
+    let cls: CharClass;
+    let units = 1;
+    if (code < 128) {
+      cls = ASCII_CLASSES[code] as CharClass;
+    } else {
+      const codePoint = text.codePointAt(i)!; // a surrogate pair's code point, a lone surrogate's own value
+      cls = classifyCodePoint(codePoint);
+      if (codePoint > 0xffff) units = 2;
     }
-    const start = i;
-    while (i < n) {
-      code = text.charCodeAt(i);
-      if (code < 128) {
-        if (ASCII_CLASSES[code] === CharClass.Other) break;
-        i++;
-      } else {
-        if (classifyCodePoint(text.codePointAt(i)!) === CharClass.Other) break;
-        i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
-      }
+    if (cls !== CharClass.Other) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (!word(start, i)) return;
+      start = -1;
     }
-    if (!word(start, i)) return;
+    i += units;
   }
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
+  if (start >= 0) word(start, text.length);
 }
 
 /** Words up to this many code units have their buffers kept for the next words. */
@@ -132,8 +126,9 @@ function eachPiece(text: string, start: number, end: number, minPieceLength: num
       classes[count++] = ASCII_CLASSES[code];
       i++;
     } else {
-      classes[count++] = classifyCodePoint(text.codePointAt(i)!);
-      i += code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
+      const codePoint = text.codePointAt(i)!;
+      classes[count++] = classifyCodePoint(codePoint);
+      i += codePoint > 0xffff ? 2 : 1;
     }
   }
   offsets[count] = end;
