@@ -145,6 +145,15 @@ test('a worker that fails at any point leaves the graph to be built here from th
   );
 });
 
+/** Adds labels 0 to count − 1 as the indexer does (buildGraphBefore before each add), and to `model` when given. */
+async function addLabels(index: VectorIndex, count: number, model?: Map<number, Float32Array>): Promise<void> {
+  for (let label = 0; label < count; label++) {
+    await index.buildGraphBefore(label, new TimeSlices(0));
+    index.add(label, vectorOf(label));
+    model?.set(label, unit(label));
+  }
+}
+
 test('without the worker thread (graphThread: false), the graph is built here before the add that needs it', async () => {
   const index = new VectorIndex({ ...options, graphThread: false });
   for (let label = 0; label < 30; label++) {
@@ -173,11 +182,7 @@ test('the worker thread is used when asked for: it runs while the index grows, a
 test('while the worker builds its graph, it answers searches: its hits and the vectors it has not added yet, scored here', async () => {
   const index = new VectorIndex(options);
   const model = new Map<number, Float32Array>();
-  for (let label = 0; label < 400; label++) {
-    await index.buildGraphBefore(label, new TimeSlices(0));
-    index.add(label, vectorOf(label));
-    model.set(label, unit(label));
-  }
+  await addLabels(index, 400, model);
   for (let label = 0; label < 400; label += 7) {
     index.remove(label);
     model.delete(label);
@@ -298,10 +303,7 @@ test('taking the graph over removes the temporary graph folders that dead proces
   const other = fs.mkdtempSync(path.join(tmp, 'codescout-hnsw-')); // an older name, whose process cannot be told: kept
   dirs.push(mine, other);
   const index = new VectorIndex(options);
-  for (let label = 0; label < 30; label++) {
-    await index.buildGraphBefore(label, new TimeSlices(0));
-    index.add(label, vectorOf(label));
-  }
+  await addLabels(index, 30);
   assert.equal(index.graphOnThread, true);
   await index.finishGraphThread(new TimeSlices(0));
   assert.equal(index.graphInMemory, true);
@@ -314,11 +316,7 @@ test('taking the graph over removes the temporary graph folders that dead proces
 test('an index that shrinks back to exact search before the graph is taken over keeps its vectors in its array', async () => {
   const index = new VectorIndex(options);
   const model = new Map<number, Float32Array>();
-  for (let label = 0; label < 40; label++) {
-    await index.buildGraphBefore(label, new TimeSlices(0));
-    index.add(label, vectorOf(label));
-    model.set(label, unit(label));
-  }
+  await addLabels(index, 40, model);
   assert.equal(index.graphOnThread, true);
   for (let label = 0; label < 30; label++) {
     index.remove(label);
