@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { Checksummer, compute, isCrc32, kindToCheck, matches } from '../src/engine/index/checksum';
 import { commitGeneration, IndexCorruptError, manifestChecksum, openGeneration, saveManifest, type Manifest } from '../src/engine/index/store';
 import { VectorIndex } from '../src/engine/index/vector-index';
-import { checkHnswLayout, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
+import { checkHnswLayout, graphHeaderBytes } from '../src/engine/index/graph-file';
 import { seededRandom } from './helpers/random';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
 import { Engine } from '../src/engine/engine';
@@ -161,12 +161,13 @@ describe('the graph file', () => {
     return { vectors: fs.readFileSync(vectorsFile), graph, crc32: digest.crc32 };
   };
   const options = { dimension, exactSearchMaxVectors: 0 };
-  /** Flips one bit of a vector's coordinate (the node's data, where the layout says): the layout stays valid, only a checksum can tell. */
+  /** Flips one bit of a vector's code (the node's data, where the layout says): the layout stays valid, only a checksum can tell. */
   const damage = (graph: string): void => {
     const bytes = fs.readFileSync(graph);
-    const layout = checkHnswLayout(bytes.subarray(0, HNSW_HEADER_BYTES), bytes.length, dimension, (start) => bytes.subarray(start));
-    bytes[HNSW_HEADER_BYTES + 30 * layout.bytesPerNode + layout.dataOffset + 5] ^= 0x10;
-    checkHnswLayout(bytes.subarray(0, HNSW_HEADER_BYTES), bytes.length, dimension, (start) => bytes.subarray(start));
+    const check = () => checkHnswLayout(bytes.subarray(0, graphHeaderBytes('int8')), bytes.length, dimension, (start) => bytes.subarray(start), 'int8');
+    const layout = check();
+    bytes[layout.nodesStart + 30 * layout.bytesPerNode + layout.dataOffset + 4 + 5] ^= 0x10;
+    check();
     fs.writeFileSync(graph, bytes);
   };
 

@@ -8,7 +8,9 @@ import { splitWords, stem } from '../src/engine/text/words';
 import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
-import { TimeSlices } from '../src/engine/time-slice';
+import { runSteps, TimeSlices } from '../src/engine/time-slice';
+import { quantize } from '../src/engine/index/int8';
+import { checkGraphFile, expandInt8Graph, graphHeaderBytes, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
 import { LoopTurns } from './helpers/loop-turns';
 import { cachedForm, EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
@@ -41,6 +43,19 @@ function randomVectors(count: number, dimension: number, seed: number): Float32A
 
 const tempDirs: string[] = [];
 after(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** The bytes of a graph file in int8, as hnswlib writes and reads it (graph-file.ts `expandInt8Graph`). */
+function hnswlibForm(graphFile: string, dimension = 32): Buffer {
+  const fd = fs.openSync(graphFile, 'r');
+  try {
+    const { layout } = runSteps(checkGraphFile(fd, dimension, 'sha256', 'int8'));
+    const target = path.join(tempDir(), 'hnswlib.hnsw');
+    runSteps(expandInt8Graph(fd, layout, dimension, target));
+    return fs.readFileSync(target);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-index-test-'));
@@ -418,9 +433,12 @@ describe('VectorIndex', () => {
       assert.equal(index.size, 2500);
       for (const label of [0, 1023, 1024, 2047, 2048, 2499]) {
         assert.equal(index.search(vectors[label], 1)[0].label, label * 7);
+        // stored normalised and in int8: the unit vector's codes, at the scale that keeps them of unit length
         const stored = index.getVector(label * 7)!;
-        const norm = Math.hypot(...vectors[label]);
-        stored.forEach((x, j) => assert.ok(Math.abs(x - vectors[label][j] / norm) < 1e-6));
+        const unit = Array.from(vectors[label], (x) => x / Math.hypot(...vectors[label]));
+        assert.deepEqual(quantize(stored).codes, quantize(unit).codes);
+        assert.ok(Math.abs(Math.hypot(...stored) - 1) < 1e-6);
+        assert.ok(stored.reduce((sum, x, j) => sum + x * unit[j], 0) > 0.999);
       }
     }
   });
@@ -512,9 +530,11 @@ describe('VectorIndex', () => {
     vectors.forEach((v, label) => index.add(label, v));
     const files = filesIn(dir);
     index.save(files);
-    const graph = fs.readFileSync(files.graph);
+    const graph = hnswlibForm(files.graph);
     const header = Buffer.from(fs.readFileSync(files.vectors).subarray(0, 60));
     header.writeUInt32LE(1, 4);
+    header.writeBigUInt64LE(BigInt(graph.length), 20);
+    sha256Buffer(graph).copy(header, 28);
     const labels = Buffer.from(Uint32Array.from(vectors.map((_, label) => label)).buffer);
     const units = Buffer.concat(vectors.map((_, label) => Buffer.from(index.getVector(label)!.buffer)));
     const v1 = path.join(dir, 'v1.bin');
@@ -525,6 +545,64 @@ describe('VectorIndex', () => {
     for (const query of randomVectors(10, dimension, 24)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
     fs.writeFileSync(v1, Buffer.concat([header, labels, units, flip(Buffer.from(graph), 500)]));
     assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
+  });
+
+  test('reads format 2, whose graph file is hnswlib\'s own, eagerly and on demand, and writes it in int8 when saved again', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(150, dimension, 25);
+    vectors.forEach((v, label) => index.add(label, v));
+    index.remove(3);
+    const files = filesIn(dir);
+    index.save(files);
+    const graph = hnswlibForm(files.graph);
+    const header = Buffer.from(fs.readFileSync(files.vectors));
+    header.writeUInt32LE(2, 4);
+    header.writeBigUInt64LE(BigInt(graph.length), 20);
+    sha256Buffer(graph).copy(header, 28);
+    const v2 = filesIn(dir, 'v2');
+    fs.writeFileSync(v2.vectors, header);
+    fs.writeFileSync(v2.graph, graph);
+    const queries = randomVectors(8, dimension, 26);
+    for (const graphLoading of ['eager', 'on-demand'] as const) {
+      const loaded = VectorIndex.load(v2, { dimension, exactSearchMaxVectors: 0, graphLoading });
+      assert.equal(loaded.formatRead, 2);
+      assert.equal(loaded.graphInMemory, graphLoading === 'eager');
+      assert.deepEqual(loaded.getVector(100), index.getVector(100));
+      for (const query of queries) assert.deepEqual(loaded.search(query, 5), graphLoading === 'eager' ? index.search(query, 5) : index.searchExact(query, 5));
+      const again = filesIn(dir, `again-${graphLoading}`);
+      loaded.save(again);
+      assert.equal(fs.readFileSync(again.vectors).readUInt32LE(4), 3);
+      assert.ok(fs.readFileSync(again.graph).equals(fs.readFileSync(files.graph)), 'the same graph, in int8');
+    }
+    fs.writeFileSync(v2.graph, flip(Buffer.from(graph), 700));
+    assert.throws(() => VectorIndex.load(v2, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
+  });
+
+  test('a saved graph holds each vector in int8 as the index stored it: loaded, it searches bit for bit as the index that saved it, a third of the float32 size', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension: 256, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(300, 256, 27);
+    vectors.forEach((v, label) => index.add(label, label % 2 === 0 ? cachedForm(v) : v)); // as the cache gives them, and not
+    const files = filesIn(dir);
+    index.save(files);
+    const inInt8 = fs.statSync(files.graph).size;
+    const float32 = hnswlibForm(files.graph, 256).length;
+    assert.ok(inInt8 < 0.35 * float32, `${inInt8} bytes in int8, ${float32} in float32`);
+    for (const graphLoading of ['eager', 'on-demand'] as const) {
+      const loaded = VectorIndex.load(files, { dimension: 256, exactSearchMaxVectors: 0, graphLoading });
+      for (let label = 0; label < 300; label += 13) assert.deepEqual(loaded.getVector(label), index.getVector(label));
+      for (const query of randomVectors(5, 256, 28)) {
+        assert.deepEqual(loaded.searchExact(query, 10), index.searchExact(query, 10));
+        if (graphLoading === 'eager') assert.deepEqual(loaded.search(query, 10), index.search(query, 10));
+      }
+    }
+    // a vector the cache gave keeps its codes: the index's vector is that one normalised, to float32 rounding
+    for (const label of [0, 100, 298]) {
+      const cached = cachedForm(vectors[label]);
+      const norm = Math.hypot(...cached);
+      index.getVector(label)!.forEach((x, j) => assert.ok(Math.abs(x - cached[j] / norm) < 1e-6));
+    }
   });
 
   test("on demand, a saved graph stays in its file: searches scan it exactly, and the tenth search, a rebuild or a save loads it", () => {
@@ -666,15 +744,15 @@ describe('VectorIndex', () => {
 
   test('writing the graph in the background gives the same file and digest, and the event loop runs meanwhile', async () => {
     const dir = tempDir();
-    // a graph file of several hash blocks (1 MB): reading it back takes several turns
+    // hnswlib's file of several conversion blocks (4 MB): turning it into int8 takes several turns
     const index = new VectorIndex({ dimension: 128, exactSearchMaxVectors: 0, efConstruction: 16 });
-    randomVectors(4000, 128, 60).forEach((v, label) => index.add(label, v));
+    randomVectors(8000, 128, 60).forEach((v, label) => index.add(label, v));
     const inline = index.writeGraph(path.join(dir, 'inline.hnsw'));
     const loop = new LoopTurns();
     const background = await index.writeGraphAsync(path.join(dir, 'background.hnsw'), new TimeSlices(0));
     loop.stop();
-    assert.ok(loop.turns >= 2, `the event loop turned ${loop.turns} times while the graph was written`);
-    assert.ok(inline.bytes > 2 << 20, `${inline.bytes} bytes`);
+    assert.ok(loop.turns >= 3, `the event loop turned ${loop.turns} times while the graph was written`);
+    assert.ok(hnswlibForm(path.join(dir, 'inline.hnsw'), 128).length > 4 << 20);
     assert.deepEqual(background, inline);
     assert.ok(fs.readFileSync(path.join(dir, 'background.hnsw')).equals(fs.readFileSync(path.join(dir, 'inline.hnsw'))));
   });
@@ -825,12 +903,18 @@ describe('VectorIndex', () => {
     };
     const options = { dimension, exactSearchMaxVectors: 0 };
     assert.ok(VectorIndex.load(withGraph(Buffer.from(graph)), options).hasGraph);
+    // hnswlib's header, after the int8 form's prefix
+    const at = graphHeaderBytes('int8') - HNSW_HEADER_BYTES;
     const otherDimension = Buffer.from(graph);
-    otherDimension.writeBigUInt64LE(otherDimension.readBigUInt64LE(32) + 4n, 32);
+    otherDimension.writeBigUInt64LE(otherDimension.readBigUInt64LE(at + 32) + 4n, at + 32);
     const hugeCount = Buffer.from(graph);
-    hugeCount.writeBigUInt64LE(2n ** 40n, 8);
-    hugeCount.writeBigUInt64LE(2n ** 40n, 16);
+    hugeCount.writeBigUInt64LE(2n ** 40n, at + 8);
+    hugeCount.writeBigUInt64LE(2n ** 40n, at + 16);
+    const notInt8 = Buffer.from(graph);
+    notInt8.writeUInt32LE(2, 4); // another version of the form
     const cases: [string, Buffer, RegExp][] = [
+      ['not a graph in int8', hnswlibForm(files.graph), /not a graph in int8/],
+      ['another version', notInt8, /not a graph in int8/],
       ['truncated', graph.subarray(0, graph.length - 8), /truncated/],
       ['trailing bytes', Buffer.concat([graph, Buffer.alloc(4)]), /trailing/],
       ['header only', graph.subarray(0, 50), /truncated/],

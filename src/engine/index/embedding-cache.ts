@@ -8,8 +8,8 @@
  * The checksum is the first 4 bytes of SHA-256(key ‖ scale ‖ vector). SHA-256 rather than CRC-32
  * because `zlib.crc32` needs Node 20.15, newer than the Node inside some supported VS Code builds.
  *
- * Vectors are kept quantised to int8, each with its own scale (its largest magnitude / 127): the
- * graph file holds every vector of the index in float32 already, and this cache is what lets a
+ * Vectors are kept quantised to int8 (int8.ts), each with its own scale (its largest magnitude / 127):
+ * the graph file holds every vector of the index already, and this cache is what lets a
  * chunk seen before skip the model. A record is 296 bytes at 256 dimensions instead of 1,060, on
  * disk and in memory. What {@link EmbeddingCache.put} returns is the vector as the cache gives it
  * back ({@link cachedForm}), and the indexer adds that one to the index, so a chunk's vector is the
@@ -31,6 +31,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CODE_MAX, dequantize, FLOAT32_MIN_NORMAL, quantize, type Quantized } from './int8';
 import { openRegularFile, readRegularFile, writeFileAtomic } from './store';
 
 /** The size of a cache key: a SHA-256 digest. */
@@ -43,39 +44,12 @@ const FORMAT_FLOAT32 = 1;
 const HEADER_BYTES = 16;
 const SCALE_BYTES = 4;
 const CHECKSUM_BYTES = 4;
-/** The largest int8 code a component is given (the code range is symmetric: -127..127). */
-const CODE_MAX = 127;
-/** The smallest normal float32, 2^-126. */
-const FLOAT32_MIN_NORMAL = 2 ** -126;
 /** How much of the file {@link EmbeddingCache.getMany} reads at a time when it searches without reading the records. */
 const SEARCH_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** The cache key of a text embedded by a model: SHA-256(model id, NUL, text). */
 export function embeddingKey(modelId: string, text: string): Buffer {
   return crypto.createHash('sha256').update(modelId).update('\0').update(text).digest();
-}
-
-/** A vector as the cache keeps it: int8 codes and the scale that turns them back into values. */
-interface Quantized {
-  scale: number;
-  codes: Int8Array;
-}
-
-/** `vector` in int8: each component rounded to the nearest multiple of its largest magnitude / 127. */
-function quantize(vector: ArrayLike<number>): Quantized {
-  let max = 0;
-  for (let i = 0; i < vector.length; i++) max = Math.max(max, Math.abs(vector[i]));
-  // a scale below float32's normal range has too few bits to be one: such a vector, with no
-  // component above 1.5e-36, is kept as the zero vector (no direction to compare, as the index treats it)
-  const scale = max / CODE_MAX >= FLOAT32_MIN_NORMAL ? Math.fround(max / CODE_MAX) : 0;
-  const codes = new Int8Array(vector.length);
-  if (scale > 0) for (let i = 0; i < vector.length; i++) codes[i] = Math.max(-CODE_MAX, Math.min(CODE_MAX, Math.round(vector[i] / scale)));
-  return { scale, codes };
-}
-
-function dequantize(scale: number, codes: ArrayLike<number>, out: Float32Array = new Float32Array(codes.length)): Float32Array {
-  for (let i = 0; i < codes.length; i++) out[i] = codes[i] * scale;
-  return out;
 }
 
 /**

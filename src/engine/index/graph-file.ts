@@ -1,11 +1,23 @@
 /**
- * The graph file that hnswlib writes (hnswalg.h `saveIndex`), as the vector index checks it before
- * it scans or loads one: its layout, its length and its checksum (checksum.ts); apart from the vector index itself
- * (vector-index.ts), and from hnswlib.
+ * The graph file, as the vector index checks it before it scans or loads one: its layout, its
+ * length and its checksum (checksum.ts); apart from the vector index itself (vector-index.ts), and
+ * from hnswlib. Two forms:
+ * - 'float32': the file hnswlib writes (hnswalg.h `saveIndex`): a 96-byte header, then the nodes
+ *   (each: its level-0 links, its vector in float32, its label), then each node's upper-level links.
+ *   Index format 2 stored it so; hnswlib still writes and reads it, through a temporary file.
+ * - 'int8' (index format 3): the same bytes with each vector replaced by a scale (float32) and one
+ *   int8 code a component (int8.ts), behind an 8-byte prefix ('CSGQ', version 1). At 256
+ *   dimensions and 12 links a node is 368 bytes instead of 1,132. A vector is stored as its
+ *   {@link quantize} codes at the {@link unitScale} that gives them unit length: the graph's
+ *   vectors are unit vectors, and those the model gave came through the embedding cache already
+ *   in int8, so their codes are kept exactly and their values to float32 rounding.
+ * {@link writeInt8Graph} turns hnswlib's file into the int8 form; {@link expandInt8Graph} gives
+ * hnswlib its own form back to read.
  */
 import * as fs from 'node:fs';
 import { Checksummer, type ChecksumKind } from './checksum';
 import { errnoCode, IndexCorruptError } from './errors';
+import { dequantize, quantize, unitScale } from './int8';
 import { openRegularFile } from './store';
 import type { Steps } from '../time-slice';
 
@@ -14,12 +26,32 @@ const FILE_LABEL = 'vector index';
 
 /** Bytes of the header hnswlib writes before its node data (hnswalg.h `saveIndex`). */
 export const HNSW_HEADER_BYTES = 96;
+const INT8_MAGIC = 0x51475343; // 'CSGQ'
+const INT8_VERSION = 1;
+/** The prefix of a graph file in int8 before hnswlib's header: magic and version. */
+const INT8_PREFIX_BYTES = 8;
 /** The block size in which a graph file is read to check its checksum. */
 const HASH_BLOCK_BYTES = 1 << 20;
+/** About the size of the blocks (whole nodes) in which a graph file is converted from one form to the other. */
+const CONVERT_BLOCK_BYTES = 4 << 20;
 
-/** Where the parts of a node are in an hnswlib graph file: nodes of `bytesPerNode` bytes from byte 96, the vector and the label at these offsets in each. */
+/** How a graph file holds its vectors: as hnswlib writes them, or in int8 (see above). */
+export type GraphVectors = 'float32' | 'int8';
+
+/** The bytes of a graph file's header in each form (for 'int8', its prefix and hnswlib's header). */
+export function graphHeaderBytes(vectors: GraphVectors): number {
+  return vectors === 'int8' ? INT8_PREFIX_BYTES + HNSW_HEADER_BYTES : HNSW_HEADER_BYTES;
+}
+
+/**
+ * Where the parts of a node are in a graph file: `count` nodes of `bytesPerNode` bytes from byte
+ * `nodesStart`; in each, the vector at `dataOffset` (float32 components; in int8, the scale and
+ * then the codes) and the label (u64) at `labelOffset`.
+ */
 export interface NodeLayout {
+  vectors: GraphVectors;
   count: number;
+  nodesStart: number;
   bytesPerNode: number;
   dataOffset: number;
   labelOffset: number;
@@ -41,24 +73,36 @@ export function openGraphFile(filePath: string): number {
   }
 }
 
+/** Reads exactly `count` bytes at `start` of the file open as `fd` into `into` (from its start); a shorter file is a truncated graph. */
+function readExactly(fd: number, into: Uint8Array, count: number, start: number): Uint8Array {
+  for (let read = 0; read < count; ) {
+    const n = fs.readSync(fd, into, read, count - read, start + read);
+    if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+    read += n;
+  }
+  return into.subarray(0, count);
+}
+
+/** Writes all of `bytes` to the file open as `fd`, at its current position. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+}
+
+/** Checks the layout of the graph file open as `fd`, of `length` bytes, in the form `vectors` (see {@link checkHnswLayout}). */
+function checkLayoutOf(fd: number, length: number, dimension: number, vectors: GraphVectors): NodeLayout {
+  const readAt = (start: number, count: number): Buffer => readExactly(fd, Buffer.alloc(count), count, start) as Buffer;
+  return checkHnswLayout(readAt(0, Math.min(length, graphHeaderBytes(vectors))), length, dimension, (start) => readAt(start, length - start), vectors);
+}
+
 /**
- * Reads a graph file written by hnswlib, open as `fd`, in blocks: its length and checksums
+ * Reads a graph file in the form `vectors`, open as `fd`, in blocks: its length and checksums
  * (`kinds`: 'write' for a writer's, or the one kind a reader checks; see checksum.ts), after
  * checking its layout (see {@link checkHnswLayout}), which it returns too. Throws {@link IndexCorruptError} for a
  * damaged or truncated file.
  */
-export function* checkGraphFile(fd: number, dimension: number, kinds: 'write' | ChecksumKind): Steps<{ bytes: number; checksums: Checksummer; layout: NodeLayout }> {
+export function* checkGraphFile(fd: number, dimension: number, kinds: 'write' | ChecksumKind, vectors: GraphVectors = 'float32'): Steps<{ bytes: number; checksums: Checksummer; layout: NodeLayout }> {
   const length = fs.fstatSync(fd).size;
-  const readAt = (start: number, count: number): Buffer => {
-    const buffer = Buffer.alloc(count);
-    for (let read = 0; read < count; ) {
-      const n = fs.readSync(fd, buffer, read, count - read, start + read);
-      if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-      read += n;
-    }
-    return buffer;
-  };
-  const layout = checkHnswLayout(readAt(0, Math.min(length, HNSW_HEADER_BYTES)), length, dimension, (start) => readAt(start, length - start));
+  const layout = checkLayoutOf(fd, length, dimension, vectors);
   const hash = new Checksummer(kinds);
   const block = Buffer.allocUnsafe(HASH_BLOCK_BYTES);
   let hashed = 0;
@@ -72,26 +116,137 @@ export function* checkGraphFile(fd: number, dimension: number, kinds: 'write' | 
 }
 
 /**
- * Checks the layout of a file written by hnswlib (hnswalg.h `saveIndex`) of `length` bytes: the
- * `header`'s sizes against the expected dimension, then the per-node link lists that follow the
- * node data (`tailFrom(offset)` gives the file's bytes from that offset to its end) up to the
- * exact end of the file, as the native loader would read them. A file that passes cannot make the
- * loader misread its structure; damage inside the graph's contents is caught by the checksum.
- * Returns where the nodes' parts are.
+ * Checks the layout of a graph file of `length` bytes in the form `vectors`: for 'int8', its
+ * prefix; then the sizes in hnswlib's header (hnswalg.h `saveIndex`) against the expected
+ * dimension, then the per-node link lists that follow the node data (`tailFrom(offset)` gives the
+ * file's bytes from that offset to its end) up to the exact end of the file, as the native loader
+ * would read them. `header` is the file's first {@link graphHeaderBytes} bytes (fewer for a
+ * shorter file). A file that passes cannot make the loader misread its structure (nor, in int8,
+ * {@link expandInt8Graph}); damage inside the graph's contents is caught by the checksum.
+ * Returns where the nodes' parts are in the file.
  */
-export function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer): NodeLayout {
+export function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer, vectors: GraphVectors = 'float32'): NodeLayout {
   const damaged = (what: string) => new IndexCorruptError(`${FILE_LABEL} graph ${what}`);
-  if (header.length < HNSW_HEADER_BYTES || length < HNSW_HEADER_BYTES) throw damaged('is truncated');
-  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(offset));
-  const [maxElements, count, bytesPerNode, labelOffset, dataOffset] = [8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number];
-  if (labelOffset - dataOffset !== dimension * 4) throw damaged(`does not hold vectors of dimension ${dimension}`);
-  if (count > maxElements || labelOffset + 8 > bytesPerNode) throw damaged('has an inconsistent header');
-  const linksStart = HNSW_HEADER_BYTES + count * bytesPerNode;
+  const headerBytes = graphHeaderBytes(vectors);
+  if (header.length < headerBytes || length < headerBytes) throw damaged('is truncated');
+  const prefix = headerBytes - HNSW_HEADER_BYTES;
+  if (vectors === 'int8' && (header.readUInt32LE(0) !== INT8_MAGIC || header.readUInt32LE(4) !== INT8_VERSION)) throw damaged('file is not a graph in int8 of this version');
+  const sizeT = (offset: number): number => Number(header.readBigUInt64LE(prefix + offset));
+  const [maxElements, count, hnswBytesPerNode, hnswLabelOffset, dataOffset] = [8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number];
+  if (hnswLabelOffset - dataOffset !== dimension * 4) throw damaged(`does not hold vectors of dimension ${dimension}`);
+  if (count > maxElements || hnswLabelOffset + 8 > hnswBytesPerNode) throw damaged('has an inconsistent header');
+  // in int8, each node's vector (dimension × 4 bytes) is a scale (4 bytes) and the codes
+  const shrink = vectors === 'int8' ? dimension * 4 - (4 + dimension) : 0;
+  const bytesPerNode = hnswBytesPerNode - shrink;
+  const linksStart = headerBytes + count * bytesPerNode;
   if (!(linksStart + 4 * count <= length)) throw damaged('is truncated or has trailing bytes');
   const tail = tailFrom(linksStart);
   let offset = 0;
   let node = 0;
   for (; node < count && offset + 4 <= tail.length; node++) offset += 4 + tail.readUInt32LE(offset);
   if (node !== count || offset !== tail.length) throw damaged('is truncated or has trailing bytes');
-  return { count, bytesPerNode, dataOffset, labelOffset };
+  return { vectors, count, nodesStart: headerBytes, bytesPerNode, dataOffset, labelOffset: hnswLabelOffset - shrink };
+}
+
+/**
+ * Writes, to `target`, the graph file hnswlib wrote to `source` in the int8 form (see above),
+ * in blocks of nodes, and returns the digest of what it wrote. Throws {@link IndexCorruptError}
+ * when `source` is not a whole graph file of this dimension (hnswlib reports no write errors: a
+ * full disk leaves it short), and the write's own errors (a full disk, say) as they come.
+ */
+export function* writeInt8Graph(source: string, target: string, dimension: number): Steps<GraphDigest> {
+  const from = openGraphFile(source);
+  let to: number | undefined;
+  try {
+    const length = fs.fstatSync(from).size;
+    const layout = checkLayoutOf(from, length, dimension, 'float32');
+    to = fs.openSync(target, 'w');
+    const hash = new Checksummer('write');
+    let bytes = 0;
+    const emit = (part: Uint8Array): void => {
+      writeAll(to!, part);
+      hash.update(part);
+      bytes += part.length;
+    };
+    const prefix = Buffer.alloc(INT8_PREFIX_BYTES);
+    prefix.writeUInt32LE(INT8_MAGIC, 0);
+    prefix.writeUInt32LE(INT8_VERSION, 4);
+    emit(prefix);
+    emit(readExactly(from, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, 0));
+    const { bytesPerNode, dataOffset, labelOffset, count } = layout;
+    const outPerNode = bytesPerNode - dimension * 4 + 4 + dimension;
+    const nodesPerBlock = Math.max(1, Math.floor(CONVERT_BLOCK_BYTES / bytesPerNode));
+    const block = new Uint8Array(nodesPerBlock * bytesPerNode);
+    const out = Buffer.alloc(nodesPerBlock * outPerNode);
+    const vector = new Float32Array(dimension);
+    const vectorBytes = new Uint8Array(vector.buffer);
+    for (let first = 0; first < count; first += nodesPerBlock) {
+      const nodes = Math.min(nodesPerBlock, count - first);
+      readExactly(from, block, nodes * bytesPerNode, HNSW_HEADER_BYTES + first * bytesPerNode);
+      for (let node = 0; node < nodes; node++) {
+        const at = node * bytesPerNode;
+        const put = node * outPerNode;
+        out.set(block.subarray(at, at + dataOffset), put); // the level-0 links
+        vectorBytes.set(block.subarray(at + dataOffset, at + labelOffset)); // copied: the block's floats need not be aligned
+        const codes = new Int8Array(out.buffer, out.byteOffset + put + dataOffset + 4, dimension);
+        quantize(vector, codes);
+        out.writeFloatLE(unitScale(codes), put + dataOffset);
+        out.set(block.subarray(at + labelOffset, at + bytesPerNode), put + dataOffset + 4 + dimension); // the label and what follows it
+      }
+      emit(out.subarray(0, nodes * outPerNode));
+      yield;
+    }
+    // the upper-level links, as they are
+    const tailStart = HNSW_HEADER_BYTES + count * bytesPerNode;
+    for (let start = tailStart; start < length; start += block.length) {
+      emit(readExactly(from, block, Math.min(block.length, length - start), start));
+      yield;
+    }
+    const { sha256, crc32 } = hash.written();
+    return { bytes, sha256: Buffer.from(sha256, 'hex'), ...(crc32 === undefined ? {} : { crc32 }) };
+  } finally {
+    fs.closeSync(from);
+    if (to !== undefined) fs.closeSync(to);
+  }
+}
+
+/**
+ * Writes, to `target`, the graph file open as `fd` (in int8, with the `layout` that
+ * {@link checkGraphFile} found) in the form hnswlib reads: each vector's codes times its scale, as
+ * float32. The file must have been checked: only its layout is relied on here.
+ */
+export function* expandInt8Graph(fd: number, layout: NodeLayout, dimension: number, target: string): Steps<void> {
+  if (layout.vectors !== 'int8') throw new Error('only a graph file in int8 is expanded');
+  const to = fs.openSync(target, 'w');
+  try {
+    writeAll(to, readExactly(fd, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, INT8_PREFIX_BYTES));
+    const { bytesPerNode, dataOffset, labelOffset, count, nodesStart } = layout;
+    const outPerNode = bytesPerNode - 4 - dimension + dimension * 4;
+    const nodesPerBlock = Math.max(1, Math.floor(CONVERT_BLOCK_BYTES / outPerNode));
+    const block = Buffer.alloc(nodesPerBlock * bytesPerNode);
+    const out = new Uint8Array(nodesPerBlock * outPerNode);
+    const vector = new Float32Array(dimension);
+    const vectorBytes = new Uint8Array(vector.buffer);
+    for (let first = 0; first < count; first += nodesPerBlock) {
+      const nodes = Math.min(nodesPerBlock, count - first);
+      readExactly(fd, block, nodes * bytesPerNode, nodesStart + first * bytesPerNode);
+      for (let node = 0; node < nodes; node++) {
+        const at = node * bytesPerNode;
+        const put = node * outPerNode;
+        out.set(block.subarray(at, at + dataOffset), put);
+        dequantize(block.readFloatLE(at + dataOffset), new Int8Array(block.buffer, block.byteOffset + at + dataOffset + 4, dimension), vector);
+        out.set(vectorBytes, put + dataOffset);
+        out.set(block.subarray(at + labelOffset, at + bytesPerNode), put + dataOffset + dimension * 4);
+      }
+      writeAll(to, out.subarray(0, nodes * outPerNode));
+      yield;
+    }
+    const length = fs.fstatSync(fd).size;
+    for (let start = nodesStart + count * bytesPerNode; start < length; start += block.length) {
+      writeAll(to, readExactly(fd, block, Math.min(block.length, length - start), start));
+      yield;
+    }
+  } finally {
+    fs.closeSync(to);
+  }
 }

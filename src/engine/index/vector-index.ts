@@ -1,7 +1,9 @@
 /**
  * Nearest-neighbour search over embeddings by cosine similarity.
  *
- * Each vector is stored once, normalised. Up to `exactSearchMaxVectors` live vectors they are
+ * Each vector is stored once, normalised and in int8 at the scale that keeps it of unit length
+ * (int8.ts), which costs nothing in ranking: the model's vectors come through the embedding cache,
+ * in int8 already, and keep their codes. Up to `exactSearchMaxVectors` live vectors they are
  * kept in one contiguous Float32Array and search is an exact scan of it, which at that size is
  * fast and always right. Above it, an HNSW graph (hnswlib-node) is built from them and the array
  * is released: the graph holds every vector, and is from then on where they are read from (a
@@ -10,9 +12,10 @@
  * when the index shrinks below the limit.
  *
  * On disk the index is two files: the vector file (a header, the labels, and the vectors when
- * there is no graph) and the graph as hnswlib writes it, which hnswlib reads straight from its
- * own file: no copy of it passes through JavaScript memory. The vector file's header carries the
- * graph file's length and SHA-256, checked (reading the file in 1 MiB blocks) before hnswlib opens it.
+ * there is no graph) and the graph file: hnswlib's own file with each vector in int8
+ * (graph-file.ts), a third of its size, which is given back to hnswlib in its own form through a
+ * temporary file when the graph is loaded. The vector file's header carries the
+ * graph file's length and SHA-256, checked (reading the file in 1 MiB blocks) before it is read.
  * A process that searches a few times and exits can leave the graph in its file (`graphLoading:
  * 'on-demand'`): its searches then scan the vectors in the file, exactly, until a change needs the graph.
  *
@@ -32,12 +35,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
+import { dequantize, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
 import { processGone } from './store';
 import { LabelSlots } from './label-slots';
-import { checkGraphFile, checkHnswLayout, HNSW_HEADER_BYTES, openGraphFile, type GraphDigest, type NodeLayout } from './graph-file';
+import { checkGraphFile, checkHnswLayout, expandInt8Graph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
@@ -105,8 +109,11 @@ export interface VectorHit {
 }
 
 const MAGIC = 0x49565343; // 'CSVI'
-/** 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, and no vectors beside it. */
-export const VECTOR_FORMAT_VERSION = 2;
+/**
+ * 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, as
+ * hnswlib writes it, and no vectors beside it; 3: the graph file in int8 (graph-file.ts).
+ */
+export const VECTOR_FORMAT_VERSION = 3;
 const FORMAT_VERSION = VECTOR_FORMAT_VERSION;
 const METRIC_COSINE = 1;
 const FILE_LABEL = 'vector index';
@@ -187,6 +194,8 @@ export class VectorIndex {
   private readonly deletedInGraph = new Set<number>();
   /** see {@link graphArgument} */
   private readonly hnswArgument: number[];
+  /** the codes of the vector being stored (see {@link add}), reused */
+  private readonly codes: Int8Array;
   private readonly graphLoading: 'eager' | 'on-demand';
   /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`): see {@link OnDisk}. */
   private onDisk: OnDisk | undefined;
@@ -216,6 +225,7 @@ export class VectorIndex {
     checkPositiveInteger('efSearch', this.efSearch);
     checkPositiveInteger('efFilteredSearch', this.efFilteredSearch);
     this.hnswArgument = Array.from({ length: this.dimension }, () => 0.5); // doubles from the start
+    this.codes = new Int8Array(this.dimension);
     if (!(this.exactSearchMaxVectors >= 0)) throw new RangeError(`exactSearchMaxVectors must be ≥ 0, got ${this.exactSearchMaxVectors}`);
     if (!(this.rebuildDeletedRatio >= 0 && this.rebuildDeletedRatio <= 1)) {
       throw new RangeError(`rebuildDeletedRatio must be between 0 and 1, got ${this.rebuildDeletedRatio}`);
@@ -277,17 +287,20 @@ export class VectorIndex {
   }
 
   /**
-   * Adds a vector, or replaces the vector of a label already present. It is normalised;
-   * a vector of the wrong dimension, with a NaN or infinite component, or of zero length throws.
+   * Adds a vector, or replaces the vector of a label already present. It is normalised, and
+   * stored in int8 at the scale that keeps it of unit length (int8.ts `toInt8Unit`), the form a
+   * graph file keeps exactly; a vector of the wrong dimension, with a NaN or infinite component,
+   * or of zero length throws.
    */
   add(label: number, vector: ArrayLike<number>): void {
     checkLabel(label);
-    this.place(label, this.normalise(vector, `vector for label ${label}`));
+    this.place(label, toInt8Unit(this.normalise(vector, `vector for label ${label}`), this.codes));
   }
 
   /**
-   * Adds back a vector as {@link getVector} gave it (already of unit length), without normalising
-   * it again: a change log restores vectors with it, so that a restored index searches as the one it recorded.
+   * Adds back a vector as {@link getVector} gave it (already of unit length, and in the stored
+   * form, which taking again leaves as it is), without normalising it again: a change log restores
+   * vectors with it, so that a restored index searches as the one it recorded.
    */
   restore(label: number, unit: Float32Array): void {
     checkLabel(label);
@@ -295,7 +308,7 @@ export class VectorIndex {
     let squares = 0;
     for (const x of unit) squares += x * x;
     if (Math.abs(squares - 1) > 1e-3) throw new RangeError(`stored vector for label ${label} is not of unit length`);
-    this.place(label, unit);
+    this.place(label, toInt8Unit(unit.slice(), this.codes)); // as it was, when getVector gave it
   }
 
   private place(label: number, unit: Float32Array): void {
@@ -536,9 +549,12 @@ export class VectorIndex {
   writeGraph(filePath: string): GraphDigest {
     this.loadFromDisk();
     this.graphThreadHere();
-    if (this.graph === undefined) throw new Error('the vector index has no graph to write');
-    this.graph.writeIndexSync(filePath);
-    return runSteps(this.checkWrittenGraph(filePath));
+    const graph = this.graph;
+    if (graph === undefined) throw new Error('the vector index has no graph to write');
+    return withTempFile((temp) => {
+      graph.writeIndexSync(temp);
+      return runSteps(this.writtenInt8(temp, filePath));
+    });
   }
 
   /**
@@ -548,41 +564,44 @@ export class VectorIndex {
    */
   async writeGraphAsync(filePath: string, slices = new TimeSlices(WRITE_SLICE_MS)): Promise<GraphDigest> {
     this.loadFromDisk();
-    const thread = this.graphThread;
-    if (thread !== undefined && this.size > this.exactSearchMaxVectors) {
-      // the worker's graph, which holds every change made so far
-      try {
-        await thread.write(filePath);
-      } catch (error) {
-        if (thread.broken === undefined) throw error;
-        // the worker failed: the graph is built here from the array, and written as any other
-        this.graphThread = undefined;
-        void thread.dispose();
-        await runStepsSliced(this.buildGraphSteps(), slices);
+    const dir = makeTempDir();
+    try {
+      const temp = path.join(dir, 'graph.hnsw');
+      const thread = this.graphThread;
+      if (thread !== undefined && this.size > this.exactSearchMaxVectors) {
+        // the worker's graph, which holds every change made so far
+        try {
+          await thread.write(temp);
+        } catch (error) {
+          if (thread.broken === undefined) throw error;
+          // the worker failed: the graph is built here from the array, and written as any other
+          this.graphThread = undefined;
+          void thread.dispose();
+          await runStepsSliced(this.buildGraphSteps(), slices);
+        }
+        if (this.graphThread === thread) return await runStepsSliced(this.writtenInt8(temp, filePath), slices);
       }
-      if (this.graphThread === thread) return runStepsSliced(this.checkWrittenGraph(filePath), slices);
+      if (this.graph === undefined) throw new Error('the vector index has no graph to write');
+      await this.graph.writeIndex(temp);
+      return await runStepsSliced(this.writtenInt8(temp, filePath), slices);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    if (this.graph === undefined) throw new Error('the vector index has no graph to write');
-    await this.graph.writeIndex(filePath);
-    return runStepsSliced(this.checkWrittenGraph(filePath), slices);
   }
 
-  /** Reads back the graph file hnswlib has just written: its layout and digest (see {@link writeGraph}). */
-  private *checkWrittenGraph(filePath: string): Steps<GraphDigest> {
-    let fd: number | undefined;
+  /**
+   * Writes the graph file hnswlib has just written to `temp` as the index keeps it, in int8, to
+   * `filePath` (graph-file.ts), and returns its digest (see {@link writeGraph}).
+   */
+  private *writtenInt8(temp: string, filePath: string): Steps<GraphDigest> {
     try {
-      fd = openGraphFile(filePath);
-      const found = yield* checkGraphFile(fd, this.dimension, 'write');
-      const { sha256, crc32 } = found.checksums.written();
-      return { bytes: found.bytes, sha256: Buffer.from(sha256, 'hex'), ...(crc32 === undefined ? {} : { crc32 }) };
+      return yield* writeInt8Graph(temp, filePath, this.dimension);
     } catch (error) {
       if (!(error instanceof IndexCorruptError)) throw error;
       // hnswlib's writer reports no errors: a file it left short is a write that failed (a full
       // disk, the file-size limit); one more byte written says why, as an errno the store reports
-      fs.appendFileSync(filePath, Buffer.alloc(1));
+      fs.appendFileSync(temp, Buffer.alloc(1));
       throw Object.assign(new Error(`the graph file ${filePath} was written incompletely`), { code: 'EIO' });
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
@@ -634,7 +653,7 @@ export class VectorIndex {
     const reader = new ByteReader(bytes, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
-    if (version !== 1 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    if (version !== 1 && version !== 2 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
     index.formatRead = version;
     if (reader.u32() !== METRIC_COSINE) throw new IndexCorruptError(`${FILE_LABEL} uses an unknown metric`);
     const dimension = reader.u32();
@@ -681,7 +700,8 @@ export class VectorIndex {
     const fd = openGraphFile(graphFile);
     try {
       const recorded = { sha256: graphSha256.toString('hex'), ...(graphCrc32 === undefined ? {} : { crc32: graphCrc32 }) };
-      const found = runSteps(checkGraphFile(fd, dimension, kindToCheck(recorded)));
+      const form: GraphVectors = version === 2 ? 'float32' : 'int8';
+      const found = runSteps(checkGraphFile(fd, dimension, kindToCheck(recorded), form));
       if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
       if (!matches(found.checksums.computed(), recorded)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
       index.vectors = new Float32Array(0);
@@ -689,9 +709,16 @@ export class VectorIndex {
         index.onDisk = { file: graphFile, fd, layout: found.layout, scans: 0, overlay: new Map(), removed: new Set() };
         return index;
       }
-      const readable = readablePath(fd, graphFile);
-      if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
-      index.loadGraph(readable);
+      if (form === 'int8') {
+        withTempFile((temp) => {
+          runSteps(expandInt8Graph(fd, found.layout, dimension, temp));
+          index.loadGraph(temp);
+        });
+      } else {
+        const readable = readablePath(fd, graphFile);
+        if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
+        index.loadGraph(readable);
+      }
     } finally {
       if (index.onDisk === undefined) fs.closeSync(fd);
     }
@@ -709,6 +736,22 @@ export class VectorIndex {
     const disk = this.onDisk;
     if (disk === undefined) return;
     if (disk.fd < 0) throw new Error('the vector index is closed');
+    if (disk.layout.vectors === 'int8') {
+      // read through the descriptor held, into the form hnswlib reads
+      try {
+        withTempFile((temp) => {
+          runSteps(expandInt8Graph(disk.fd, disk.layout, this.dimension, temp));
+          this.loadGraph(temp, disk);
+        });
+      } catch (error) {
+        if (required) throw error;
+        disk.scans = Number.NEGATIVE_INFINITY; // searches go on scanning the file
+        return;
+      }
+      this.onDisk = undefined;
+      fs.closeSync(disk.fd);
+      return;
+    }
     const readable = readablePath(disk.fd, disk.file);
     if (readable === undefined) {
       // a writer's cleanup deleted the file (or the folder was replaced), and the platform cannot
@@ -760,18 +803,22 @@ export class VectorIndex {
    * `offset`, and returns false to stop. Nodes whose labels are not live (deleted) are skipped.
    */
   private scanDisk(disk: OnDisk, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
-    const { bytesPerNode, count, dataOffset, labelOffset } = disk.layout;
+    const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
+    const int8 = disk.layout.vectors === 'int8';
     const fd = disk.fd;
     if (fd < 0) throw new Error('the vector index is closed');
     const nodesPerBlock = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode));
     const block = new Float32Array((nodesPerBlock * bytesPerNode) / 4);
     const bytes = new Uint8Array(block.buffer);
+    const codes = new Int8Array(block.buffer);
     const words = new Uint32Array(block.buffer);
+    // in int8, each vector is read as float32 into this, and visited there
+    const vector = new Float32Array(int8 ? this.dimension : 0);
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       const length = nodes * bytesPerNode;
       for (let read = 0; read < length; ) {
-        const n = fs.readSync(fd, bytes, read, length - read, HNSW_HEADER_BYTES + first * bytesPerNode + read);
+        const n = fs.readSync(fd, bytes, read, length - read, nodesStart + first * bytesPerNode + read);
         if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
         read += n;
       }
@@ -780,7 +827,13 @@ export class VectorIndex {
         const label = words[base + labelOffset / 4];
         const slot = this.slotOf.get(label);
         if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
-        if (!visit(label, slot, block, base + dataOffset / 4)) return;
+        if (int8) {
+          const start = node * bytesPerNode + dataOffset + 4;
+          dequantize(block[base + dataOffset / 4], codes.subarray(start, start + this.dimension), vector);
+          if (!visit(label, slot, vector, 0)) return;
+        } else if (!visit(label, slot, block, base + dataOffset / 4)) {
+          return;
+        }
       }
     }
   }
@@ -920,7 +973,6 @@ export class VectorIndex {
     try {
       let graph: HierarchicalNSW | undefined;
       try {
-        removeTempOfDeadProcesses();
         dir = makeTempDir();
         const file = path.join(dir, 'graph.hnsw');
         await thread.write(file);
@@ -1115,14 +1167,18 @@ function dot(vectors: Float32Array, offset: number, query: Float32Array): number
 const TEMP_PREFIX = 'codescout-hnsw-';
 const TEMP_NAME = /^codescout-hnsw-(\d+)-[^/]+$/;
 
-/** A fresh temporary folder for a graph file, named with this process's id ({@link removeTempOfDeadProcesses}). */
+/**
+ * A fresh temporary folder for a graph file in hnswlib's form, named with this process's id, once
+ * those that processes no longer running left are removed ({@link removeTempOfDeadProcesses}).
+ */
 function makeTempDir(): string {
+  removeTempOfDeadProcesses();
   return fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
 }
 
 /**
  * Removes the temporary folders of graph files that processes no longer running left behind (one
- * killed while it took over the worker's graph leaves about 1.1 MB per 1k vectors); a folder of a
+ * killed while it wrote or loaded a graph, or took over the worker's, leaves about 1.1 MB per 1k vectors); a folder of a
  * live process, or one whose owner cannot be told, is kept. Best effort: errors are ignored.
  */
 export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {

@@ -8,7 +8,7 @@
  *   catalog.gN.bin             files → chunks, chunk metadata (catalog-file.ts; catalog.gN.json before)
  *   lexical.gN.bin             BM25 postings
  *   vectors.gN.bin             the vector index: labels, the vectors when there is no graph, the graph's checksum
- *   graph.gN.hnsw              the HNSW graph, which holds the vectors (above 20,000 of them), as hnswlib writes it
+ *   graph.gN.hnsw              the HNSW graph, which holds the vectors (above 20,000 of them): hnswlib's file with each vector in int8 (graph-file.ts)
  *   changes.gN.log             the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
  *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
