@@ -597,6 +597,23 @@ describe('VectorIndex', () => {
         if (graphLoading === 'eager') assert.deepEqual(loaded.search(query, 10), index.search(query, 10));
       }
     }
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['vectors.bin', 'vectors.hnsw'], 'hnswlib\'s form went through a temporary file, removed');
+    // a graph in its file whose folder is gone is read through its descriptor, by way of the system's temporary folder
+    const lazy = VectorIndex.load(files, { dimension: 256, exactSearchMaxVectors: 0, graphLoading: 'on-demand' });
+    fs.rmSync(dir, { recursive: true });
+    lazy.rebuildGraph(); // reads the vectors from the file
+    const lazier = (() => {
+      const again = tempDir();
+      const moved = filesIn(again);
+      index.save(moved);
+      const loaded = VectorIndex.load(moved, { dimension: 256, exactSearchMaxVectors: 0, graphLoading: 'on-demand' });
+      fs.rmSync(again, { recursive: true });
+      return loaded;
+    })();
+    const query = randomVectors(1, 256, 29)[0];
+    for (let i = 0; i < SCANS_BEFORE_LOADING; i++) lazier.search(query, 10);
+    assert.equal(lazier.graphInMemory, true);
+    assert.deepEqual(lazier.search(query, 10), index.search(query, 10));
     // a vector the cache gave keeps its codes: the index's vector is that one normalised, to float32 rounding
     for (const label of [0, 100, 298]) {
       const cached = cachedForm(vectors[label]);
@@ -1027,6 +1044,22 @@ describe('store', () => {
     for (let i = 0; i < 4; i++) await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from(`A${i}`) }] });
     for (const file of mine) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), 'keep me', file);
     assert.equal(openGeneration(dir, 1)!.read('a.bin').toString(), 'A3');
+  });
+
+  test('a commit removes the temporary files of the manifest and of generation files that dead processes left, and no other', async () => {
+    const dir = tempDir();
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // exited by now
+    const removed = [`.graph.g1.hnsw.${dead}.0a1b2c3d.tmp`, `.a.g4.bin.${dead}.ff00ff00.tmp`, `.${MANIFEST_FILE}.${dead}.12345678.tmp`];
+    const kept = [
+      `.graph.g1.hnsw.${process.pid}.0a1b2c3d.tmp`, // a live process's (a reader loading the graph)
+      `.notes.g1.txt.${dead}.0a1b2c3d.tmp`, // not a generation file of the index's names
+      `.graph.g1.hnsw.tmp`,
+      `graph.g1.hnsw.${dead}.0a1b2c3d.tmp`,
+    ];
+    for (const file of [...removed, ...kept]) fs.writeFileSync(path.join(dir, file), 'x');
+    await commitGeneration(dir, { version: 1, meta: null, files: [{ name: 'a.bin', data: Buffer.from('A') }], knownNames: ['a.bin', 'graph.hnsw'] });
+    for (const file of removed) assert.equal(fs.existsSync(path.join(dir, file)), false, file);
+    for (const file of kept) assert.equal(fs.existsSync(path.join(dir, file)), true, file);
   });
 
   test("a manifest that names another file as a generation's is never a reason to delete that file", async () => {

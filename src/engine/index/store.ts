@@ -108,6 +108,8 @@ export type MetaGuard<Meta> = (meta: unknown) => meta is Meta;
 const LOGICAL_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?$/;
 /** A generation file name, e.g. `vectors.g7.bin`; the number is captured. */
 const GENERATION_FILE = /^[A-Za-z0-9_-]+\.g(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
+/** A temporary file of {@link tempPathFor}, and the name of the file it is for. */
+const TEMP_FILE = /^\.(.+)\.\d+\.[0-9a-f]+\.tmp$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const HASH_BLOCK_BYTES = 1 << 20;
 /** The longest stretch of hashing a committed file's bytes between two turns of the event loop. */
@@ -183,13 +185,22 @@ export function clearFileSlot(dir: string, name: string): void {
 }
 
 /**
+ * A name for a temporary file of this process beside `filePath`: `.name.<pid>.<hex>.tmp`. One left
+ * by a process no longer running is removed by the next commit when `name` is the manifest's or
+ * a generation file's ({@link removeStaleGenerations}).
+ */
+export function tempPathFor(filePath: string): string {
+  return path.join(path.dirname(filePath), `.${path.basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
  * Writes a file so that readers see either the old or the new content, never a mix: the data
  * goes to a temporary file in the same directory, is flushed to disk, and is renamed over the
  * target; then the directory itself is flushed where the platform supports it.
  */
 export function writeFileAtomic(filePath: string, data: Uint8Array | string): void {
   const dir = path.dirname(filePath);
-  const temp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(filePath);
   try {
     writeDurably(temp, data);
     fs.renameSync(temp, filePath);
@@ -546,8 +557,8 @@ function listDir(dir: string): string[] {
 /**
  * Deletes the index's own files that the new generation does not use: the previous generation's
  * files and those it retained, generation files of the logical names just committed (earlier
- * generations, and those left by a commit that crashed), and temporary manifests of writers that
- * are gone. No other file is touched. A file that cannot be deleted now (open elsewhere, on
+ * generations, and those left by a commit that crashed), and the temporary files ({@link tempPathFor})
+ * of the manifest or of such generation files that processes no longer running left. No other file is touched. A file that cannot be deleted now (open elsewhere, on
  * Windows) is left for the next commit, which finds it by its generation name.
  */
 function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previous: Manifest<unknown> | undefined, names: readonly string[]): void {
@@ -555,13 +566,13 @@ function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previo
   // the previous generation's files, each only under the generation name of its own logical name
   const previousFiles = Object.entries(previous?.files ?? {}).filter(([name, entry]) => generationOf(entry.file, [name]) !== undefined);
   const before = new Set([...(previous?.retained ?? []), ...previousFiles.map(([, entry]) => entry.file)]);
-  const tempManifest = `.${MANIFEST_FILE}.`;
   for (const file of listDir(dir)) {
     if (live.has(file)) continue;
+    const tempOf = TEMP_FILE.exec(file)?.[1];
     const stale =
       before.has(file) ||
       generationOf(file, names) !== undefined ||
-      (file.startsWith(tempManifest) && file.endsWith('.tmp') && tempOfDeadProcess(file));
+      (tempOf !== undefined && (tempOf === MANIFEST_FILE || generationOf(tempOf, names) !== undefined) && tempOfDeadProcess(file));
     if (stale) removeBestEffort(path.join(dir, file));
   }
 }

@@ -13,8 +13,8 @@
  *
  * On disk the index is two files: the vector file (a header, the labels, and the vectors when
  * there is no graph) and the graph file: hnswlib's own file with each vector in int8
- * (graph-file.ts), a third of its size, which is given back to hnswlib in its own form through a
- * temporary file when the graph is loaded. The vector file's header carries the
+ * (graph-file.ts), a third of its size, which hnswlib writes and reads in its own form through a
+ * temporary file beside it ({@link graphTemp}). The vector file's header carries the
  * graph file's length and SHA-256, checked (reading the file in 1 MiB blocks) before it is read.
  * A process that searches a few times and exits can leave the graph in its file (`graphLoading:
  * 'on-demand'`): its searches then scan the vectors in the file, exactly, until a change needs the graph.
@@ -39,7 +39,7 @@ import { dequantize, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
-import { processGone } from './store';
+import { processGone, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
 import { checkGraphFile, checkHnswLayout, expandInt8Graph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
@@ -551,7 +551,7 @@ export class VectorIndex {
     this.graphThreadHere();
     const graph = this.graph;
     if (graph === undefined) throw new Error('the vector index has no graph to write');
-    return withTempFile((temp) => {
+    return withGraphTemp(filePath, (temp) => {
       graph.writeIndexSync(temp);
       return runSteps(this.writtenInt8(temp, filePath));
     });
@@ -564,9 +564,8 @@ export class VectorIndex {
    */
   async writeGraphAsync(filePath: string, slices = new TimeSlices(WRITE_SLICE_MS)): Promise<GraphDigest> {
     this.loadFromDisk();
-    const dir = makeTempDir();
+    const { temp, remove } = graphTemp(filePath);
     try {
-      const temp = path.join(dir, 'graph.hnsw');
       const thread = this.graphThread;
       if (thread !== undefined && this.size > this.exactSearchMaxVectors) {
         // the worker's graph, which holds every change made so far
@@ -585,7 +584,7 @@ export class VectorIndex {
       await this.graph.writeIndex(temp);
       return await runStepsSliced(this.writtenInt8(temp, filePath), slices);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   }
 
@@ -710,7 +709,7 @@ export class VectorIndex {
         return index;
       }
       if (form === 'int8') {
-        withTempFile((temp) => {
+        withGraphTemp(graphFile, (temp) => {
           runSteps(expandInt8Graph(fd, found.layout, dimension, temp));
           index.loadGraph(temp);
         });
@@ -739,7 +738,7 @@ export class VectorIndex {
     if (disk.layout.vectors === 'int8') {
       // read through the descriptor held, into the form hnswlib reads
       try {
-        withTempFile((temp) => {
+        withGraphTemp(disk.file, (temp) => {
           runSteps(expandInt8Graph(disk.fd, disk.layout, this.dimension, temp));
           this.loadGraph(temp, disk);
         });
@@ -1178,7 +1177,7 @@ function makeTempDir(): string {
 
 /**
  * Removes the temporary folders of graph files that processes no longer running left behind (one
- * killed while it wrote or loaded a graph, or took over the worker's, leaves about 1.1 MB per 1k vectors); a folder of a
+ * killed while it took over the worker's graph, or loaded a graph where it could not write the index folder, leaves about 1.1 MB per 1k vectors); a folder of a
  * live process, or one whose owner cannot be told, is kept. Best effort: errors are ignored.
  */
 export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {
@@ -1196,6 +1195,34 @@ export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {
     } catch {
       // left for the next time
     }
+  }
+}
+
+/**
+ * A temporary file for a graph in hnswlib's form, and how to delete it: beside `file` (an index's
+ * graph file: the same disk as the index, and a name whose file the index's next commit removes
+ * should this process be killed meanwhile; store.ts `tempPathFor`) or, where that folder cannot
+ * be written (a reader's), in a folder of the system's temporary folder ({@link makeTempDir}).
+ */
+function graphTemp(file: string): { temp: string; remove: () => void } {
+  const beside = tempPathFor(file);
+  try {
+    fs.closeSync(fs.openSync(beside, 'wx'));
+    return { temp: beside, remove: () => fs.rmSync(beside, { force: true }) };
+  } catch {
+    // not writable here: the system's temporary folder
+  }
+  const dir = makeTempDir();
+  return { temp: path.join(dir, 'graph.hnsw'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `use` with the path of a {@link graphTemp} for `file`, deleting it afterwards. */
+function withGraphTemp<T>(file: string, use: (temp: string) => T): T {
+  const { temp, remove } = graphTemp(file);
+  try {
+    return use(temp);
+  } finally {
+    remove();
   }
 }
 

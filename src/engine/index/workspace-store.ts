@@ -704,7 +704,7 @@ function isIndexFileName(name: string): boolean {
     /^index\.lock(\..+)?$/.test(name) ||
     /^embeddings-[0-9a-f]{12}\.cache$/.test(name) ||
     CHANGE_LOG_NAME.test(name) ||
-    /^\.(manifest\.json|changes\.g\d+\.log|embeddings-[0-9a-f]{12}\.cache)\..+\.tmp$/.test(name) ||
+    /^\.(manifest\.json|changes\.g\d+\.log|embeddings-[0-9a-f]{12}\.cache|graph\.g\d+\.hnsw)\..+\.tmp$/.test(name) ||
     DATA_FILES.some((file) => new RegExp(`^${file.replace('.', '\\.g\\d+\\.')}$`).test(name))
   );
 }
