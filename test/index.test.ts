@@ -9,7 +9,8 @@ import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
 import { runSteps, TimeSlices } from '../src/engine/time-slice';
-import { quantize } from '../src/engine/index/int8';
+import { quantize, toInt8Unit } from '../src/engine/index/int8';
+import { HierarchicalNSW } from 'hnswlib-node';
 import { checkGraphFile, expandInt8Graph, graphHeaderBytes, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
 import { LoopTurns } from './helpers/loop-turns';
 import { cachedForm, EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
@@ -547,36 +548,73 @@ describe('VectorIndex', () => {
     assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
   });
 
-  test('reads format 2, whose graph file is hnswlib\'s own, eagerly and on demand, and writes it in int8 when saved again', () => {
+  test('reads format 2 (float32 vectors; with a graph, hnswlib\'s own file), eagerly and on demand, its vectors put in the stored form, and writes format 3 when saved again', () => {
     const dir = tempDir();
-    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
-    const vectors = randomVectors(150, dimension, 25);
-    vectors.forEach((v, label) => index.add(label, v));
-    index.remove(3);
-    const files = filesIn(dir);
-    index.save(files);
-    const graph = hnswlibForm(files.graph);
-    const header = Buffer.from(fs.readFileSync(files.vectors));
-    header.writeUInt32LE(2, 4);
-    header.writeBigUInt64LE(BigInt(graph.length), 20);
-    sha256Buffer(graph).copy(header, 28);
+    const raw = randomVectors(150, dimension, 25);
+    const units = raw.map((v) => Float32Array.from(v, (x) => x / Math.hypot(...v)));
+    const stored = units.map((unit) => toInt8Unit(unit.slice()));
+    const labels = Buffer.from(Uint32Array.from(raw.map((_, label) => label)).buffer);
+    /** A vector file of format 2: with a graph, its length and SHA-256; without, the vectors. */
+    const header = (graph: Buffer | undefined): Buffer => {
+      const bytes = Buffer.alloc(60);
+      [0x49565343, 2, 1, dimension, raw.length].forEach((value, i) => bytes.writeUInt32LE(value, 4 * i));
+      bytes.writeBigUInt64LE(BigInt(graph?.length ?? 0), 20);
+      if (graph !== undefined) sha256Buffer(graph).copy(bytes, 28);
+      return bytes;
+    };
+    // as format 2 saved it: hnswlib's file of the normalised vectors as they were
+    const hnsw = new HierarchicalNSW('ip', dimension);
+    hnsw.initIndex({ maxElements: 200, m: 12, efConstruction: 64, randomSeed: 100 });
+    units.forEach((unit, label) => hnsw.addPoint(Array.from(unit), label));
     const v2 = filesIn(dir, 'v2');
-    fs.writeFileSync(v2.vectors, header);
-    fs.writeFileSync(v2.graph, graph);
+    hnsw.writeIndexSync(v2.graph);
+    const graph = fs.readFileSync(v2.graph);
+    fs.writeFileSync(v2.vectors, Buffer.concat([header(graph), labels]));
+    const flat = filesIn(dir, 'v2-flat');
+    fs.writeFileSync(flat.vectors, Buffer.concat([header(undefined), labels, ...units.map((unit) => Buffer.from(unit.buffer))]));
     const queries = randomVectors(8, dimension, 26);
-    for (const graphLoading of ['eager', 'on-demand'] as const) {
-      const loaded = VectorIndex.load(v2, { dimension, exactSearchMaxVectors: 0, graphLoading });
+    for (const [files, graphLoading] of [[v2, 'eager'], [v2, 'on-demand'], [flat, 'eager']] as const) {
+      const what = `${path.basename(files.vectors)} ${graphLoading}`;
+      const exactSearchMaxVectors = files === flat ? 1_000_000 : 0;
+      const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors, graphLoading });
       assert.equal(loaded.formatRead, 2);
-      assert.equal(loaded.graphInMemory, graphLoading === 'eager');
-      assert.deepEqual(loaded.getVector(100), index.getVector(100));
-      for (const query of queries) assert.deepEqual(loaded.search(query, 5), graphLoading === 'eager' ? index.search(query, 5) : index.searchExact(query, 5));
-      const again = filesIn(dir, `again-${graphLoading}`);
+      assert.equal(loaded.graphInMemory, files === v2 && graphLoading === 'eager', what);
+      for (const label of [0, 77, 149]) assert.deepEqual(loaded.getVector(label), stored[label], what);
+      const again = filesIn(dir, `again-${files === flat ? 'flat' : graphLoading}`);
+      const hits = queries.map((query) => loaded.search(query, 5));
       loaded.save(again);
       assert.equal(fs.readFileSync(again.vectors).readUInt32LE(4), 3);
-      assert.ok(fs.readFileSync(again.graph).equals(fs.readFileSync(files.graph)), 'the same graph, in int8');
+      const reloaded = VectorIndex.load(again, { dimension, exactSearchMaxVectors, graphLoading });
+      for (const label of [0, 77, 149]) assert.deepEqual(reloaded.getVector(label), stored[label], what);
+      if (graphLoading === 'eager') assert.deepEqual(queries.map((query) => reloaded.search(query, 5)), hits, what);
     }
     fs.writeFileSync(v2.graph, flip(Buffer.from(graph), 700));
     assert.throws(() => VectorIndex.load(v2, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
+  });
+
+  test('a graph with no room for hnswlib\'s form (beside it, nor in the temporary folder) stays in its file, and searches scan it', { skip: process.platform !== 'linux' && 'names a file by /proc/self/fd' }, () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    randomVectors(200, dimension, 30).forEach((v, label) => index.add(label, v));
+    const files = filesIn(dir);
+    index.save(files);
+    const fd = fs.openSync(files.graph, 'r');
+    const tmpdir = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(dir, 'no-such-folder'); // os.tmpdir() reads it
+    try {
+      // the graph named where no file can be made beside it
+      const loaded = VectorIndex.fromBytes(fs.readFileSync(files.vectors), { dimension, exactSearchMaxVectors: 0 }, `/proc/self/fd/${fd}`);
+      assert.equal(loaded.hasGraph, true);
+      assert.equal(loaded.graphInMemory, false);
+      for (const query of randomVectors(SCANS_BEFORE_LOADING + 2, dimension, 31)) assert.deepEqual(loaded.search(query, 5), index.searchExact(query, 5));
+      assert.equal(loaded.graphInMemory, false, 'no search tries to load it again');
+      assert.throws(() => loaded.writeGraph(path.join(dir, 'again.hnsw')), /ENOENT/, 'a change that needs the graph says why it cannot have it');
+      loaded.close();
+    } finally {
+      if (tmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdir;
+      fs.closeSync(fd);
+    }
   });
 
   test('a saved graph holds each vector in int8 as the index stored it: loaded, it searches bit for bit as the index that saved it, a third of the float32 size', () => {
@@ -927,11 +965,20 @@ describe('VectorIndex', () => {
     const hugeCount = Buffer.from(graph);
     hugeCount.writeBigUInt64LE(2n ** 40n, at + 8);
     hugeCount.writeBigUInt64LE(2n ** 40n, at + 16);
+    const levelZeroMoved = Buffer.from(graph);
+    levelZeroMoved.writeBigUInt64LE(1n << 40n, at);
+    const linksLonger = Buffer.from(graph);
+    linksLonger.writeBigUInt64LE(linksLonger.readBigUInt64LE(at + 64) + 1n, at + 64); // maxM0: the vector no longer after the links
+    const entryBeyond = Buffer.from(graph);
+    entryBeyond.writeUInt32LE(50, at + 52);
     const notInt8 = Buffer.from(graph);
     notInt8.writeUInt32LE(2, 4); // another version of the form
     const cases: [string, Buffer, RegExp][] = [
       ['not a graph in int8', hnswlibForm(files.graph), /not a graph in int8/],
       ['another version', notInt8, /not a graph in int8/],
+      ['level-0 links elsewhere', levelZeroMoved, /inconsistent header/],
+      ['more level-0 links than the node holds', linksLonger, /inconsistent header/],
+      ['an entry point beyond the nodes', entryBeyond, /inconsistent header/],
       ['truncated', graph.subarray(0, graph.length - 8), /truncated/],
       ['trailing bytes', Buffer.concat([graph, Buffer.alloc(4)]), /trailing/],
       ['header only', graph.subarray(0, 50), /truncated/],

@@ -89,7 +89,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** Checks the layout of the graph file open as `fd`, of `length` bytes, in the form `vectors` (see {@link checkHnswLayout}). */
-function checkLayoutOf(fd: number, length: number, dimension: number, vectors: GraphVectors): NodeLayout {
+export function checkLayoutOf(fd: number, length: number, dimension: number, vectors: GraphVectors): NodeLayout {
   const readAt = (start: number, count: number): Buffer => readExactly(fd, Buffer.alloc(count), count, start) as Buffer;
   return checkHnswLayout(readAt(0, Math.min(length, graphHeaderBytes(vectors))), length, dimension, (start) => readAt(start, length - start), vectors);
 }
@@ -132,9 +132,22 @@ export function checkHnswLayout(header: Buffer, length: number, dimension: numbe
   const prefix = headerBytes - HNSW_HEADER_BYTES;
   if (vectors === 'int8' && (header.readUInt32LE(0) !== INT8_MAGIC || header.readUInt32LE(4) !== INT8_VERSION)) throw damaged('file is not a graph in int8 of this version');
   const sizeT = (offset: number): number => Number(header.readBigUInt64LE(prefix + offset));
-  const [maxElements, count, hnswBytesPerNode, hnswLabelOffset, dataOffset] = [8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number];
+  const [levelZeroOffset, maxElements, count, hnswBytesPerNode, hnswLabelOffset, dataOffset] = [0, 8, 16, 24, 32, 40].map(sizeT) as [number, number, number, number, number, number];
+  const entryPoint = header.readUInt32LE(prefix + 52);
+  const maxM0 = sizeT(64);
   if (hnswLabelOffset - dataOffset !== dimension * 4) throw damaged(`does not hold vectors of dimension ${dimension}`);
-  if (count > maxElements || hnswLabelOffset + 8 > hnswBytesPerNode) throw damaged('has an inconsistent header');
+  // as hnswlib lays a node out: its level-0 links first (a count, then maxM0 ids, 4 bytes each;
+  // the count is 16 bits), the vector, the label (8 bytes); the entry point one of the nodes
+  if (
+    levelZeroOffset !== 0 ||
+    maxM0 > 0xffff ||
+    dataOffset !== 4 + 4 * maxM0 ||
+    hnswBytesPerNode !== hnswLabelOffset + 8 ||
+    count > maxElements ||
+    (count > 0 && entryPoint >= count)
+  ) {
+    throw damaged('has an inconsistent header');
+  }
   // in int8, each node's vector (dimension × 4 bytes) is a scale (4 bytes) and the codes
   const shrink = vectors === 'int8' ? dimension * 4 - (4 + dimension) : 0;
   const bytesPerNode = hnswBytesPerNode - shrink;

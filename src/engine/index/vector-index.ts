@@ -39,9 +39,9 @@ import { dequantize, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
-import { processGone, tempPathFor } from './store';
+import { processGone, removeBestEffort, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
-import { checkGraphFile, checkHnswLayout, expandInt8Graph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
+import { checkGraphFile, checkHnswLayout, checkLayoutOf, expandInt8Graph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
@@ -669,7 +669,11 @@ export class VectorIndex {
     const vectorsStored = version === 1 || graphLength === 0;
     const stored = vectorsStored ? reader.bytes(count * dimension * 4) : undefined; // first, as the labels
     index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
-    if (stored !== undefined) new Uint8Array(index.vectors.buffer, 0, stored.length).set(stored);
+    if (stored !== undefined) {
+      new Uint8Array(index.vectors.buffer, 0, stored.length).set(stored);
+      // formats 1 and 2 kept the normalised vectors as they were: put in the form the index stores
+      if (version < 3) for (let slot = 0; slot < count; slot++) toInt8Unit(index.vectors.subarray(slot * dimension, (slot + 1) * dimension), index.codes);
+    }
     const twice = index.slotOf.load(labels);
     if (twice !== -1) throw new IndexCorruptError(`${FILE_LABEL} lists label ${labels[twice]} twice`);
     if (version === 1) {
@@ -680,10 +684,15 @@ export class VectorIndex {
         index.buildGraph();
       } else {
         if (!sha256(graphBytes).equals(graphSha256)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
-        checkHnswLayout(graphBytes.subarray(0, HNSW_HEADER_BYTES), graphBytes.length, dimension, (start) => graphBytes.subarray(start));
+        const layout = checkHnswLayout(graphBytes.subarray(0, HNSW_HEADER_BYTES), graphBytes.length, dimension, (start) => graphBytes.subarray(start));
         withTempFile((temp) => {
           fs.writeFileSync(temp, graphBytes);
-          index.loadGraph(temp);
+          const fd = openGraphFile(temp);
+          try {
+            index.loadGraphFile(fd, layout, temp);
+          } finally {
+            fs.closeSync(fd);
+          }
         });
       }
       return index;
@@ -708,15 +717,14 @@ export class VectorIndex {
         index.onDisk = { file: graphFile, fd, layout: found.layout, scans: 0, overlay: new Map(), removed: new Set() };
         return index;
       }
-      if (form === 'int8') {
-        withGraphTemp(graphFile, (temp) => {
-          runSteps(expandInt8Graph(fd, found.layout, dimension, temp));
-          index.loadGraph(temp);
-        });
-      } else {
-        const readable = readablePath(fd, graphFile);
-        if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was replaced while it was read`);
-        index.loadGraph(readable);
+      try {
+        index.loadGraphFile(fd, found.layout, graphFile);
+      } catch (error) {
+        if (error instanceof IndexCorruptError || !(index.size > index.exactSearchMaxVectors && scannable(found.layout))) throw error;
+        // no room for hnswlib's form of the graph (a full disk): it stays in its file, and
+        // searches scan it, until a change needs it in memory
+        index.onDisk = { file: graphFile, fd, layout: found.layout, scans: Number.NEGATIVE_INFINITY, overlay: new Map(), removed: new Set() };
+        return index;
       }
     } finally {
       if (index.onDisk === undefined) fs.closeSync(fd);
@@ -735,34 +743,8 @@ export class VectorIndex {
     const disk = this.onDisk;
     if (disk === undefined) return;
     if (disk.fd < 0) throw new Error('the vector index is closed');
-    if (disk.layout.vectors === 'int8') {
-      // read through the descriptor held, into the form hnswlib reads
-      try {
-        withGraphTemp(disk.file, (temp) => {
-          runSteps(expandInt8Graph(disk.fd, disk.layout, this.dimension, temp));
-          this.loadGraph(temp, disk);
-        });
-      } catch (error) {
-        if (required) throw error;
-        disk.scans = Number.NEGATIVE_INFINITY; // searches go on scanning the file
-        return;
-      }
-      this.onDisk = undefined;
-      fs.closeSync(disk.fd);
-      return;
-    }
-    const readable = readablePath(disk.fd, disk.file);
-    if (readable === undefined) {
-      // a writer's cleanup deleted the file (or the folder was replaced), and the platform cannot
-      // name the file held open: searches go on scanning it through the descriptor
-      if (!required) {
-        disk.scans = Number.NEGATIVE_INFINITY;
-        return;
-      }
-      throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
-    }
     try {
-      this.loadGraph(readable, disk); // a failure leaves the graph in its file, and the index as it was
+      this.loadGraphFile(disk.fd, disk.layout, disk.file, disk); // a failure leaves the graph in its file, and the index as it was
     } catch (error) {
       if (required) throw error;
       disk.scans = Number.NEGATIVE_INFINITY; // searches go on scanning the file
@@ -770,6 +752,35 @@ export class VectorIndex {
     }
     this.onDisk = undefined;
     fs.closeSync(disk.fd);
+  }
+
+  /**
+   * Reads the graph of the file open as `fd` as `file` (checked, its layout `layout`) into
+   * memory, through hnswlib's form in a temporary file ({@link withGraphTemp}): a file in int8 is
+   * read through the descriptor and expanded; one in float32 (format 2), read by a name for the
+   * descriptor (see readablePath), is put in int8 first, so that its vectors are in the form the
+   * index stores, as a reload of its next save has them. See {@link loadGraph} for `changes`.
+   */
+  private loadGraphFile(fd: number, layout: NodeLayout, file: string, changes?: OnDisk): void {
+    withGraphTemp(file, (temp) => {
+      if (layout.vectors === 'int8') {
+        runSteps(expandInt8Graph(fd, layout, this.dimension, temp));
+      } else {
+        // a writer's cleanup deleted the file, or the folder was replaced, and the platform cannot name the file held open
+        const readable = readablePath(fd, file);
+        if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
+        withGraphTemp(file, (int8) => {
+          runSteps(writeInt8Graph(readable, int8, this.dimension));
+          const int8Fd = openGraphFile(int8);
+          try {
+            runSteps(expandInt8Graph(int8Fd, checkLayoutOf(int8Fd, fs.fstatSync(int8Fd).size, this.dimension, 'int8'), this.dimension, temp));
+          } finally {
+            fs.closeSync(int8Fd);
+          }
+        });
+      }
+      this.loadGraph(temp, changes);
+    });
   }
 
   /**
@@ -804,6 +815,7 @@ export class VectorIndex {
   private scanDisk(disk: OnDisk, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
     const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
     const int8 = disk.layout.vectors === 'int8';
+    const vectorCodes = new Int8Array(int8 ? 0 : this.dimension);
     const fd = disk.fd;
     if (fd < 0) throw new Error('the vector index is closed');
     const nodesPerBlock = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode));
@@ -811,8 +823,8 @@ export class VectorIndex {
     const bytes = new Uint8Array(block.buffer);
     const codes = new Int8Array(block.buffer);
     const words = new Uint32Array(block.buffer);
-    // in int8, each vector is read as float32 into this, and visited there
-    const vector = new Float32Array(int8 ? this.dimension : 0);
+    // each vector is put here, in the form the index stores (from int8; from float32, format 2, through int8), and visited here
+    const vector = new Float32Array(this.dimension);
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       const length = nodes * bytesPerNode;
@@ -830,8 +842,9 @@ export class VectorIndex {
           const start = node * bytesPerNode + dataOffset + 4;
           dequantize(block[base + dataOffset / 4], codes.subarray(start, start + this.dimension), vector);
           if (!visit(label, slot, vector, 0)) return;
-        } else if (!visit(label, slot, block, base + dataOffset / 4)) {
-          return;
+        } else {
+          vector.set(block.subarray(base + dataOffset / 4, base + dataOffset / 4 + this.dimension));
+          if (!visit(label, slot, toInt8Unit(vector, vectorCodes), 0)) return;
         }
       }
     }
@@ -1204,25 +1217,53 @@ export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {
  * should this process be killed meanwhile; store.ts `tempPathFor`) or, where that folder cannot
  * be written (a reader's), in a folder of the system's temporary folder ({@link makeTempDir}).
  */
-function graphTemp(file: string): { temp: string; remove: () => void } {
-  const beside = tempPathFor(file);
-  try {
-    fs.closeSync(fs.openSync(beside, 'wx'));
-    return { temp: beside, remove: () => fs.rmSync(beside, { force: true }) };
-  } catch {
-    // not writable here: the system's temporary folder
+function graphTemp(file: string, beside = true): { temp: string; remove: () => void } {
+  if (beside) {
+    const temp = tempPathFor(file);
+    try {
+      fs.closeSync(fs.openSync(temp, 'wx'));
+      return { temp, remove: () => removeBestEffort(temp) };
+    } catch {
+      // not writable here: the system's temporary folder
+    }
   }
   const dir = makeTempDir();
-  return { temp: path.join(dir, 'graph.hnsw'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { temp: path.join(dir, 'graph.hnsw'), remove: () => removeDirBestEffort(dir) };
 }
 
-/** Runs `use` with the path of a {@link graphTemp} for `file`, deleting it afterwards. */
-function withGraphTemp<T>(file: string, use: (temp: string) => T): T {
-  const { temp, remove } = graphTemp(file);
+/**
+ * Runs `use` with the path of a {@link graphTemp} for `file`, deleting it afterwards; where `use`
+ * fails there for a reason other than damage (no room left on the index's disk), once more with
+ * one in the system's temporary folder.
+ */
+function withGraphTemp<T>(file: string, use: (filePath: string) => T): T {
+  let failure: unknown;
+  for (const beside of [true, false]) {
+    let temp: { temp: string; remove: () => void };
+    try {
+      temp = graphTemp(file, beside);
+    } catch (error) {
+      failure ??= error;
+      continue;
+    }
+    try {
+      return use(temp.temp);
+    } catch (error) {
+      if (error instanceof IndexCorruptError) throw error;
+      failure ??= error;
+    } finally {
+      temp.remove();
+    }
+  }
+  throw failure;
+}
+
+/** Deletes a temporary folder; one that cannot be deleted now is left to {@link removeTempOfDeadProcesses}. */
+function removeDirBestEffort(dir: string): void {
   try {
-    return use(temp);
-  } finally {
-    remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // left for later
   }
 }
 
