@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { checkGraphFile, expandInt8Graph, writeInt8Graph } from '../src/engine/index/graph-file';
 import { IndexCorruptError } from '../src/engine/index/errors';
-import { toInt8Unit } from '../src/engine/index/int8';
+import { Int8Vectors, toInt8Unit } from '../src/engine/index/int8';
 import { runSteps } from '../src/engine/time-slice';
 import { seededRandom } from './helpers/random';
 
@@ -115,4 +115,38 @@ test('a source that hnswlib left short is refused, not converted', () => {
   const bytes = fs.readFileSync(original);
   fs.writeFileSync(original, bytes.subarray(0, bytes.length - 10));
   assert.throws(() => runSteps(writeInt8Graph(original, path.join(dir, 'graph.int8'), 16)), IndexCorruptError);
+});
+
+test('an array of vectors in int8 holds each unit vector in the stored form, bit for bit, and its dot products are those of the vectors it gives back', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 48 }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+      fc.nat(),
+      (dimension, seeds, querySeed) => {
+        const vectors = new Int8Vectors(dimension, seeds.length);
+        const units = seeds.map((seed) => {
+          const raw = storedVector(dimension, seed).map((x, j) => x + Math.sin(seed + j) / 7); // not in the stored form
+          const norm = Math.hypot(...raw);
+          return Float32Array.from(raw, (x) => x / norm);
+        });
+        units.forEach((unit, slot) => vectors.set(slot, unit));
+        const query = Float32Array.from(storedVector(dimension, querySeed));
+        units.forEach((unit, slot) => {
+          const held = vectors.get(slot);
+          assert.deepEqual(held, toInt8Unit(unit.slice()));
+          vectors.set(slot, held); // again: the same bits
+          assert.deepEqual(vectors.get(slot), held);
+          const exact = held.reduce((sum, x, j) => sum + x * query[j], 0);
+          assert.ok(Math.abs(vectors.dot(slot, query) - exact) < 1e-6, `${vectors.dot(slot, query)} against ${exact}`);
+        });
+        const moved = new Int8Vectors(dimension, seeds.length + 1);
+        moved.copySlots(vectors, 0, seeds.length);
+        moved.move(0, seeds.length);
+        assert.deepEqual(moved.get(seeds.length), vectors.get(0));
+        assert.deepEqual(moved.floats(0, seeds.length), Float32Array.from(units.flatMap((_, slot) => Array.from(vectors.get(slot)))));
+      },
+    ),
+    { numRuns: 100 },
+  );
 });

@@ -479,8 +479,8 @@ describe('VectorIndex', () => {
       const files = filesIn(dir, `vectors-${exactSearchMaxVectors}`);
       index.save(files);
       const withGraph = exactSearchMaxVectors === 0;
-      // header and labels, then the vectors only when no graph holds them
-      assert.equal(fs.statSync(files.vectors).size, 60 + 298 * 4 + (withGraph ? 0 : 298 * dimension * 4));
+      // header and labels, then the vectors only when no graph holds them (a scale and the int8 codes each)
+      assert.equal(fs.statSync(files.vectors).size, 60 + 298 * 4 + (withGraph ? 0 : 298 * (4 + dimension)));
       assert.equal(fs.existsSync(files.graph), withGraph);
       const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors });
       assert.equal(loaded.size, 298);
@@ -490,6 +490,21 @@ describe('VectorIndex', () => {
       assert.deepEqual(loaded.getVector(100), index.getVector(100));
       loaded.add(5, vectors[0]);
       assert.equal(loaded.search(vectors[0], 1)[0].label, 5);
+    }
+  });
+
+  test('without a graph the vectors are saved in int8, a scale each, and a file with a scale no vector has is refused', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 1_000_000 });
+    randomVectors(50, dimension, 32).forEach((v, label) => index.add(label, v));
+    const files = filesIn(dir);
+    index.save(files);
+    const good = fs.readFileSync(files.vectors);
+    for (const scale of [Number.NaN, 0, -0.01, Number.POSITIVE_INFINITY]) {
+      const bad = Buffer.from(good);
+      bad.writeFloatLE(scale, 60 + 50 * 4 + 7 * 4); // the eighth vector's scale, after the header and the labels
+      fs.writeFileSync(files.vectors, bad);
+      assert.throws(() => VectorIndex.load(files, { dimension, exactSearchMaxVectors: 1_000_000 }), (error: unknown) => error instanceof IndexCorruptError && /scale/.test(error.message), String(scale));
     }
   });
 

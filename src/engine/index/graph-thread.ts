@@ -154,10 +154,10 @@ export class GraphThread {
 
   /**
    * Starts a worker whose graph holds, to begin with, the first `count` labels of `labels` and
-   * their vectors (`vectors`, `dimension` floats each). Undefined when no worker can be started
+   * their vectors (`vectors(first, end)`: those of [first, end), `dimension` floats each, back to back). Undefined when no worker can be started
    * here (no worker script beside this module, or threads unavailable).
    */
-  static start(settings: GraphThreadSettings, labels: Uint32Array, vectors: Float32Array, count: number): GraphThread | undefined {
+  static start(settings: GraphThreadSettings, labels: Uint32Array, vectors: (first: number, end: number) => Float32Array, count: number): GraphThread | undefined {
     const script = join(__dirname, 'graph-thread-worker.js'); // beside this module (tsc output) or the bundle that holds it (dist/)
     if (!existsSync(script)) return undefined;
     let worker: Worker;
@@ -174,7 +174,7 @@ export class GraphThread {
       thread.post({
         kind: 'add',
         labels: labels.slice(first, end),
-        vectors: vectors.slice(first * settings.dimension, end * settings.dimension),
+        vectors: vectors(first, end),
       });
     }
     return thread;

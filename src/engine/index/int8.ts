@@ -59,3 +59,81 @@ export function toInt8Unit(unit: Float32Array, codes: Int8Array = new Int8Array(
   quantize(unit, codes);
   return dequantize(unitScale(codes), codes.subarray(0, unit.length), unit);
 }
+
+/**
+ * Unit vectors in the stored form ({@link toInt8Unit}), back to back: `dimension` codes and one
+ * scale a slot, a quarter of float32's size. A slot holds exactly the vector put in it when that
+ * one was in the stored form (the same codes, the same scale); another is put in that form.
+ */
+export class Int8Vectors {
+  codes: Int8Array;
+  scales: Float32Array;
+
+  constructor(
+    readonly dimension: number,
+    capacity: number,
+  ) {
+    this.codes = new Int8Array(capacity * dimension);
+    this.scales = new Float32Array(capacity);
+  }
+
+  /** How many slots it has room for. */
+  get capacity(): number {
+    return this.scales.length;
+  }
+
+  /** Puts `unit` (of unit length) in `slot`, in the stored form. */
+  set(slot: number, unit: ArrayLike<number>): void {
+    const codes = this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension);
+    quantize(unit, codes);
+    this.scales[slot] = unitScale(codes);
+  }
+
+  /** The vector in `slot`, written to `out` (a new array when not given). */
+  get(slot: number, out: Float32Array = new Float32Array(this.dimension)): Float32Array {
+    return dequantize(this.scales[slot], this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension), out);
+  }
+
+  /**
+   * The dot product of `query` with the vector in `slot`: the codes' with the query, times the
+   * scale (equal to the product with {@link get}'s vector but for float rounding). Four running
+   * sums break the dependency chain of one sum.
+   */
+  dot(slot: number, query: Float32Array): number {
+    const codes = this.codes;
+    const length = this.dimension;
+    const offset = slot * length;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let j = 0;
+    for (; j + 3 < length; j += 4) {
+      s0 += codes[offset + j] * query[j];
+      s1 += codes[offset + j + 1] * query[j + 1];
+      s2 += codes[offset + j + 2] * query[j + 2];
+      s3 += codes[offset + j + 3] * query[j + 3];
+    }
+    for (; j < length; j++) s0 += codes[offset + j] * query[j];
+    return (s0 + s1 + s2 + s3) * this.scales[slot];
+  }
+
+  /** Copies the vector in slot `from` to slot `to`. */
+  move(from: number, to: number): void {
+    this.codes.copyWithin(to * this.dimension, from * this.dimension, (from + 1) * this.dimension);
+    this.scales[to] = this.scales[from];
+  }
+
+  /** Copies slots [first, end) of `other` (of the same dimension) into the same slots here. */
+  copySlots(other: Int8Vectors, first: number, end: number): void {
+    this.codes.set(other.codes.subarray(first * this.dimension, end * this.dimension), first * this.dimension);
+    this.scales.set(other.scales.subarray(first, end), first);
+  }
+
+  /** The vectors of slots [first, end) as float32, back to back. */
+  floats(first: number, end: number): Float32Array {
+    const out = new Float32Array((end - first) * this.dimension);
+    for (let slot = first; slot < end; slot++) this.get(slot, out.subarray((slot - first) * this.dimension, (slot - first + 1) * this.dimension));
+    return out;
+  }
+}

@@ -4,8 +4,8 @@
  * Each vector is stored once, normalised and in int8 at the scale that keeps it of unit length
  * (int8.ts), which costs nothing in ranking: the model's vectors come through the embedding cache,
  * in int8 already, and keep their codes. Up to `exactSearchMaxVectors` live vectors they are
- * kept in one contiguous Float32Array and search is an exact scan of it, which at that size is
- * fast and always right. Above it, an HNSW graph (hnswlib-node) is built from them and the array
+ * kept in one array of codes and scales (int8.ts `Int8Vectors`, 260 bytes a vector at 256
+ * dimensions) and search is an exact scan of it, which at that size is fast and always right. Above it, an HNSW graph (hnswlib-node) is built from them and the array
  * is released: the graph holds every vector, and is from then on where they are read from (a
  * chunk's vector for related code, the exact scan behind a selective filter). The graph is
  * rebuilt on request when deletions pile up, or dropped (its vectors copied back into an array)
@@ -35,7 +35,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
-import { dequantize, toInt8Unit } from './int8';
+import { dequantize, Int8Vectors, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
@@ -87,7 +87,7 @@ export interface VectorIndexOptions {
    * builds the graph on a worker thread of its own (default true): the vectors stay in this
    * index's array too, and a search asks the worker's graph (the exact scan answers when it
    * cannot), until {@link VectorIndex.finishGraphThread} takes the graph over. Costs the array's
-   * memory beside the graph meanwhile (about 1 KB a vector at 256 dimensions). False: the graph
+   * memory beside the graph meanwhile (260 bytes a vector at 256 dimensions). False: the graph
    * is built here, in slices, and each insert made here (graph-thread.ts).
    */
   graphThread?: boolean;
@@ -120,12 +120,13 @@ const FILE_LABEL = 'vector index';
 /**
  * The vector file's header: magic, format version, metric, dimension, vector count (u32 each),
  * the graph's length (u64, 0 for none) and its SHA-256 (32 bytes); then the labels (u32) and,
- * when there is no graph, the vectors (f32).
+ * when there is no graph, the vectors: in format 3 each one's scale (f32), then each one's codes
+ * (int8, dimension of them); before, float32 components.
  */
 const HEADER_BYTES = 60;
 const INITIAL_CAPACITY = 1024;
-/** Floats copied in one step of growing the vector array ({@link VectorIndex.growArraySteps}): 8 MB. */
-const GROW_STEP_FLOATS = 2 * 1024 * 1024;
+/** Codes copied in one step of growing the vector array ({@link VectorIndex.growArraySteps}): 8 MB. */
+const GROW_STEP_BYTES = 8 * 1024 * 1024;
 /**
  * The graph's space: inner product, over vectors this class has normalised, which is their cosine.
  * hnswlib's cosine space would normalise each vector again, in float arithmetic, which is not
@@ -183,10 +184,10 @@ export class VectorIndex {
   private readonly graphThreadWanted: boolean;
 
   /**
-   * Without a graph: the live vectors, normalised, back to back (slot i occupies
-   * [i·dimension, (i+1)·dimension)). Empty while there is a graph, which holds them instead.
+   * Without a graph: the live vectors, in the stored form (slot i holds label labelOf[i]'s), 260
+   * bytes each at 256 dimensions. Empty while there is a graph, which holds them instead.
    */
-  private vectors: Float32Array;
+  private vectors: Int8Vectors;
   private labelOf: Uint32Array;
   private readonly slotOf = new LabelSlots();
   private graph: HierarchicalNSW | undefined;
@@ -230,7 +231,7 @@ export class VectorIndex {
     if (!(this.rebuildDeletedRatio >= 0 && this.rebuildDeletedRatio <= 1)) {
       throw new RangeError(`rebuildDeletedRatio must be between 0 and 1, got ${this.rebuildDeletedRatio}`);
     }
-    this.vectors = new Float32Array(INITIAL_CAPACITY * this.dimension);
+    this.vectors = new Int8Vectors(this.dimension, INITIAL_CAPACITY);
     this.labelOf = new Uint32Array(INITIAL_CAPACITY);
   }
 
@@ -328,7 +329,7 @@ export class VectorIndex {
     } else if (this.graph !== undefined) {
       this.addToGraph(label, unit, inGraph);
     } else {
-      this.vectors.set(unit, slot * this.dimension);
+      this.vectors.set(slot, unit);
       if (this.graphThread !== undefined) this.graphThread.add(label, unit, replacing);
       else if (this.size > this.exactSearchMaxVectors) this.buildGraph();
     }
@@ -342,7 +343,7 @@ export class VectorIndex {
     const last = this.size - 1;
     if (slot !== last) {
       const moved = this.labelOf[last];
-      if (this.vectorsInArray) this.vectors.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
+      if (this.vectorsInArray) this.vectors.move(last, slot);
       this.labelOf[slot] = moved;
       this.slotOf.set(moved, slot);
     }
@@ -375,7 +376,7 @@ export class VectorIndex {
       return found;
     }
     if (this.graph !== undefined) return Float32Array.from(this.graph.getPoint(label));
-    return this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
+    return this.vectors.get(slot);
   }
 
   /**
@@ -437,7 +438,7 @@ export class VectorIndex {
       const slot = this.slotOf.get(label);
       if (slot === undefined || seen.has(label)) return;
       seen.add(label);
-      const score = dot(this.vectors, slot * this.dimension, unit);
+      const score = this.vectors.dot(slot, unit);
       if (best.admits(label, score)) best.push(label, score);
     };
     for (const label of answer.found) consider(label);
@@ -473,7 +474,7 @@ export class VectorIndex {
     for (let slot = 0; slot < this.size; slot++) {
       const label = this.labelOf[slot];
       if (graph === undefined) {
-        const score = dot(this.vectors, slot * this.dimension, unit);
+        const score = this.vectors.dot(slot, unit);
         if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
       } else if (filter === undefined || filter(label)) {
         point.set(graph.getPoint(label));
@@ -514,15 +515,15 @@ export class VectorIndex {
     if (disk !== undefined) {
       // the vectors read from the file and the changes beside it: far faster than loading the
       // graph to read them back out of it one by one
-      const vectors = new Float32Array(this.labelOf.length * this.dimension);
+      const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
       let found = disk.overlay.size;
       this.scanDisk(disk, (_, slot, block, offset) => {
-        vectors.set(block.subarray(offset, offset + this.dimension), slot * this.dimension);
+        vectors.set(slot, block.subarray(offset, offset + this.dimension));
         found++;
         return true;
       });
       if (found !== this.size) throw new IndexCorruptError(`${FILE_LABEL} graph file holds ${found - disk.overlay.size} of the ${this.size - disk.overlay.size} vectors it should`);
-      for (const [label, unit] of disk.overlay) vectors.set(unit, this.slotOf.get(label)! * this.dimension);
+      for (const [label, unit] of disk.overlay) vectors.set(this.slotOf.get(label)!, unit);
       fs.closeSync(disk.fd);
       this.onDisk = undefined;
       this.vectors = vectors;
@@ -605,7 +606,8 @@ export class VectorIndex {
   }
 
   /**
-   * Writes the vector file: a header, the labels, and the vectors when there is no graph; with a
+   * Writes the vector file: a header, the labels, and the vectors when there is no graph (each
+   * one's scale, then each one's codes; see int8.ts); with a
    * graph, the `graph` digest that {@link writeGraph} returned, which loading checks the graph file against.
    */
   writeVectors(filePath: string, graph?: GraphDigest): void {
@@ -620,8 +622,11 @@ export class VectorIndex {
     header.writeUInt32LE(this.size, 16);
     header.writeBigUInt64LE(BigInt(graph?.bytes ?? 0), 20);
     graph?.sha256.copy(header, 28);
-    const parts = [header, bytesOf(this.labelOf, this.size)];
-    if (graph === undefined) parts.push(bytesOf(this.vectors, this.size * this.dimension));
+    const parts: Uint8Array[] = [header, bytesOf(this.labelOf, this.size)];
+    if (graph === undefined) {
+      parts.push(bytesOf(this.vectors.scales, this.size));
+      parts.push(new Uint8Array(this.vectors.codes.buffer, this.vectors.codes.byteOffset, this.size * this.dimension));
+    }
     const fd = fs.openSync(filePath, 'w');
     try {
       for (const part of parts) {
@@ -667,12 +672,22 @@ export class VectorIndex {
     index.labelOf = new Uint32Array(capacity);
     index.labelOf.set(labels);
     const vectorsStored = version === 1 || graphLength === 0;
-    const stored = vectorsStored ? reader.bytes(count * dimension * 4) : undefined; // first, as the labels
-    index.vectors = new Float32Array(vectorsStored ? capacity * dimension : 0);
-    if (stored !== undefined) {
-      new Uint8Array(index.vectors.buffer, 0, stored.length).set(stored);
-      // formats 1 and 2 kept the normalised vectors as they were: put in the form the index stores
-      if (version < 3) for (let slot = 0; slot < count; slot++) toInt8Unit(index.vectors.subarray(slot * dimension, (slot + 1) * dimension), index.codes);
+    index.vectors = new Int8Vectors(dimension, vectorsStored ? capacity : 0);
+    if (vectorsStored && version < 3) {
+      // formats 1 and 2 kept the normalised vectors in float32, as they were: put in the form the index stores
+      const stored = reader.bytes(count * dimension * 4); // first, as the labels
+      const floats = new Float32Array(count * dimension);
+      new Uint8Array(floats.buffer).set(stored);
+      for (let slot = 0; slot < count; slot++) index.vectors.set(slot, floats.subarray(slot * dimension, (slot + 1) * dimension));
+    } else if (vectorsStored) {
+      // the scales, then the codes (see writeVectors)
+      new Uint8Array(index.vectors.scales.buffer, 0, count * 4).set(reader.bytes(count * 4));
+      const codes = reader.bytes(count * dimension);
+      index.vectors.codes.set(new Int8Array(codes.buffer, codes.byteOffset, codes.length));
+      for (let slot = 0; slot < count; slot++) {
+        const scale = index.vectors.scales[slot];
+        if (!(scale > 0 && scale < Infinity)) throw new IndexCorruptError(`${FILE_LABEL} holds a vector of scale ${scale}`);
+      }
     }
     const twice = index.slotOf.load(labels);
     if (twice !== -1) throw new IndexCorruptError(`${FILE_LABEL} lists label ${labels[twice]} twice`);
@@ -712,7 +727,7 @@ export class VectorIndex {
       const found = runSteps(checkGraphFile(fd, dimension, kindToCheck(recorded), form));
       if (found.bytes !== graphLength) throw new IndexCorruptError(`${FILE_LABEL} graph file has ${found.bytes} bytes, expected ${graphLength}`);
       if (!matches(found.checksums.computed(), recorded)) throw new IndexCorruptError(`${FILE_LABEL} graph checksum mismatch`);
-      index.vectors = new Float32Array(0);
+      index.vectors = new Int8Vectors(dimension, 0);
       if (index.graphLoading === 'on-demand' && index.size > index.exactSearchMaxVectors && scannable(found.layout)) {
         index.onDisk = { file: graphFile, fd, layout: found.layout, scans: 0, overlay: new Map(), removed: new Set() };
         return index;
@@ -884,9 +899,9 @@ export class VectorIndex {
       labels.set(this.labelOf.subarray(0, this.size));
       this.labelOf = labels;
     }
-    if (this.vectorsInArray && this.vectors.length < this.labelOf.length * this.dimension) {
-      const vectors = new Float32Array(this.labelOf.length * this.dimension);
-      vectors.set(this.vectors.subarray(0, this.size * this.dimension));
+    if (this.vectorsInArray && this.vectors.capacity < this.labelOf.length) {
+      const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
+      vectors.copySlots(this.vectors, 0, this.size);
       this.vectors = vectors;
     }
   }
@@ -900,10 +915,10 @@ export class VectorIndex {
    */
   private *growArraySteps(slots: number): Steps<void> {
     const capacity = capacityFor(slots, this.labelOf.length);
-    const vectors = new Float32Array(capacity * this.dimension);
-    const used = this.size * this.dimension;
-    for (let from = 0; from < used; from += GROW_STEP_FLOATS) {
-      vectors.set(this.vectors.subarray(from, Math.min(used, from + GROW_STEP_FLOATS)), from);
+    const vectors = new Int8Vectors(this.dimension, capacity);
+    const step = Math.max(1, Math.floor(GROW_STEP_BYTES / this.dimension));
+    for (let first = 0; first < this.size; first += step) {
+      vectors.copySlots(this.vectors, first, Math.min(this.size, first + step));
       yield;
     }
     const labels = new Uint32Array(capacity);
@@ -932,13 +947,14 @@ export class VectorIndex {
       randomSeed: this.randomSeed,
     });
     graph.setEf(this.efSearch);
+    const unit = new Float32Array(this.dimension);
     for (let slot = 0; slot < this.size; slot++) {
-      graph.addPoint(this.graphArgument(this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)), this.labelOf[slot]);
+      graph.addPoint(this.graphArgument(this.vectors.get(slot, unit)), this.labelOf[slot]);
       if ((slot + 1) % GRAPH_BUILD_STEP === 0) yield;
     }
     this.graph = graph;
     this.deletedInGraph.clear();
-    this.vectors = new Float32Array(0);
+    this.vectors = new Int8Vectors(this.dimension, 0);
   }
 
   /**
@@ -952,13 +968,14 @@ export class VectorIndex {
   async buildGraphBefore(label: number, slices: TimeSlices): Promise<void> {
     if (!this.vectorsInArray || this.slotOf.has(label)) return;
     // the array grows here, in slices, rather than in the add (it holds every vector until a graph does)
-    if ((this.size + 1) * this.dimension > this.vectors.length) await runStepsSliced(this.growArraySteps(this.size + 1), slices);
+    if (this.size + 1 > this.vectors.capacity) await runStepsSliced(this.growArraySteps(this.size + 1), slices);
     if (this.graphThread !== undefined || this.size + 1 <= this.exactSearchMaxVectors) return;
     if (this.graphThreadWanted) {
       // the graph is built on a thread of its own, from these vectors and those added next
       const capacity = graphCapacity(this.size + 1);
       const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, efSearch: this.efSearch, randomSeed: this.randomSeed, capacity };
-      this.graphThread = GraphThread.start(settings, this.labelOf, this.vectors, this.size);
+      const vectors = this.vectors;
+      this.graphThread = GraphThread.start(settings, this.labelOf, (first, end) => vectors.floats(first, end), this.size);
       if (this.graphThread !== undefined) return;
     }
     await runStepsSliced(this.buildGraphSteps(1), slices);
@@ -1026,9 +1043,9 @@ export class VectorIndex {
   /** {@link dropGraph} in steps: the graph stays until every vector is copied out of it. */
   private *dropGraphSteps(): Steps<void> {
     const graph = this.graph!;
-    const vectors = new Float32Array(this.labelOf.length * this.dimension);
+    const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
     for (let slot = 0; slot < this.size; slot++) {
-      vectors.set(graph.getPoint(this.labelOf[slot]), slot * this.dimension);
+      vectors.set(slot, graph.getPoint(this.labelOf[slot]));
       if ((slot + 1) % GRAPH_COPY_STEP === 0) yield;
     }
     this.vectors = vectors;
@@ -1082,7 +1099,7 @@ export class VectorIndex {
       this.deletedInGraph.add(label);
     }
     this.graph = graph;
-    this.vectors = new Float32Array(0);
+    this.vectors = new Int8Vectors(this.dimension, 0);
     try {
       for (const [label, unit] of changes?.overlay ?? []) this.addToGraph(label, unit, inGraph.has(label));
     } catch (error) {
