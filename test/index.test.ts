@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { splitWords, stem } from '../src/engine/text/words';
 import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
 import { lexicalFormatOne } from './helpers/legacy-formats';
-import { SCANS_BEFORE_LOADING, VectorIndex } from '../src/engine/index/vector-index';
+import { SCANS_BEFORE_LOADING, VECTOR_FORMAT_VERSION, VectorIndex } from '../src/engine/index/vector-index';
 import { runSteps, TimeSlices } from '../src/engine/time-slice';
 import { quantize, toInt8Unit } from '../src/engine/index/int8';
 import { HierarchicalNSW } from 'hnswlib-node';
@@ -493,18 +493,26 @@ describe('VectorIndex', () => {
     }
   });
 
-  test('without a graph the vectors are saved in int8, a scale each, and a file with a scale no vector has is refused', () => {
+  test('without a graph the vectors are saved in int8, a scale each, and a file with a vector not in that form is refused', () => {
     const dir = tempDir();
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 1_000_000 });
     randomVectors(50, dimension, 32).forEach((v, label) => index.add(label, v));
     const files = filesIn(dir);
     index.save(files);
     const good = fs.readFileSync(files.vectors);
-    for (const scale of [Number.NaN, 0, -0.01, Number.POSITIVE_INFINITY]) {
+    const scaleAt = 60 + 50 * 4 + 7 * 4; // the eighth vector's scale, after the header and the labels
+    const codesAt = 60 + 50 * 4 + 50 * 4 + 7 * dimension; // its codes, after every scale
+    const damaged: [string, (bytes: Buffer) => void][] = [
+      ...[Number.NaN, 0, -0.01, Number.POSITIVE_INFINITY, 1e30].map((scale): [string, (bytes: Buffer) => void] => [`scale ${scale}`, (bytes) => bytes.writeFloatLE(scale, scaleAt)]),
+      ['scale one step off', (bytes) => bytes.writeFloatLE(bytes.readFloatLE(scaleAt) * (1 + 2 ** -20), scaleAt)],
+      ['code -128', (bytes) => bytes.writeInt8(-128, codesAt + 3)],
+      ['all codes zero', (bytes) => bytes.fill(0, codesAt, codesAt + dimension)],
+    ];
+    for (const [what, damage] of damaged) {
       const bad = Buffer.from(good);
-      bad.writeFloatLE(scale, 60 + 50 * 4 + 7 * 4); // the eighth vector's scale, after the header and the labels
+      damage(bad);
       fs.writeFileSync(files.vectors, bad);
-      assert.throws(() => VectorIndex.load(files, { dimension, exactSearchMaxVectors: 1_000_000 }), (error: unknown) => error instanceof IndexCorruptError && /scale/.test(error.message), String(scale));
+      assert.throws(() => VectorIndex.load(files, { dimension, exactSearchMaxVectors: 1_000_000 }), (error: unknown) => error instanceof IndexCorruptError && /stored form/.test(error.message), what);
     }
   });
 
@@ -563,16 +571,16 @@ describe('VectorIndex', () => {
     assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
   });
 
-  test('reads format 2 (float32 vectors; with a graph, hnswlib\'s own file), eagerly and on demand, its vectors put in the stored form, and writes format 3 when saved again', () => {
+  test('reads format 2 (float32 vectors; with a graph, hnswlib\'s own file) and format 3 without a graph (float32 vectors), eagerly and on demand, its vectors put in the stored form, and writes the current format when saved again', () => {
     const dir = tempDir();
     const raw = randomVectors(150, dimension, 25);
     const units = raw.map((v) => Float32Array.from(v, (x) => x / Math.hypot(...v)));
     const stored = units.map((unit) => toInt8Unit(unit.slice()));
     const labels = Buffer.from(Uint32Array.from(raw.map((_, label) => label)).buffer);
     /** A vector file of format 2: with a graph, its length and SHA-256; without, the vectors. */
-    const header = (graph: Buffer | undefined): Buffer => {
+    const header = (graph: Buffer | undefined, version = 2): Buffer => {
       const bytes = Buffer.alloc(60);
-      [0x49565343, 2, 1, dimension, raw.length].forEach((value, i) => bytes.writeUInt32LE(value, 4 * i));
+      [0x49565343, version, 1, dimension, raw.length].forEach((value, i) => bytes.writeUInt32LE(value, 4 * i));
       bytes.writeBigUInt64LE(BigInt(graph?.length ?? 0), 20);
       if (graph !== undefined) sha256Buffer(graph).copy(bytes, 28);
       return bytes;
@@ -587,18 +595,21 @@ describe('VectorIndex', () => {
     fs.writeFileSync(v2.vectors, Buffer.concat([header(graph), labels]));
     const flat = filesIn(dir, 'v2-flat');
     fs.writeFileSync(flat.vectors, Buffer.concat([header(undefined), labels, ...units.map((unit) => Buffer.from(unit.buffer))]));
+    // format 3 (the graph file in int8) still stored the vectors of an index without a graph in float32
+    const flat3 = filesIn(dir, 'v3-flat');
+    fs.writeFileSync(flat3.vectors, Buffer.concat([header(undefined, 3), labels, ...units.map((unit) => Buffer.from(unit.buffer))]));
     const queries = randomVectors(8, dimension, 26);
-    for (const [files, graphLoading] of [[v2, 'eager'], [v2, 'on-demand'], [flat, 'eager']] as const) {
+    for (const [files, graphLoading] of [[v2, 'eager'], [v2, 'on-demand'], [flat, 'eager'], [flat3, 'eager']] as const) {
       const what = `${path.basename(files.vectors)} ${graphLoading}`;
-      const exactSearchMaxVectors = files === flat ? 1_000_000 : 0;
+      const exactSearchMaxVectors = files === v2 ? 0 : 1_000_000;
       const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors, graphLoading });
-      assert.equal(loaded.formatRead, 2);
+      assert.equal(loaded.formatRead, files === flat3 ? 3 : 2);
       assert.equal(loaded.graphInMemory, files === v2 && graphLoading === 'eager', what);
       for (const label of [0, 77, 149]) assert.deepEqual(loaded.getVector(label), stored[label], what);
-      const again = filesIn(dir, `again-${files === flat ? 'flat' : graphLoading}`);
+      const again = filesIn(dir, `again-${path.basename(files.vectors, '.bin')}-${graphLoading}`);
       const hits = queries.map((query) => loaded.search(query, 5));
       loaded.save(again);
-      assert.equal(fs.readFileSync(again.vectors).readUInt32LE(4), 3);
+      assert.equal(fs.readFileSync(again.vectors).readUInt32LE(4), VECTOR_FORMAT_VERSION);
       const reloaded = VectorIndex.load(again, { dimension, exactSearchMaxVectors, graphLoading });
       for (const label of [0, 77, 149]) assert.deepEqual(reloaded.getVector(label), stored[label], what);
       if (graphLoading === 'eager') assert.deepEqual(queries.map((query) => reloaded.search(query, 5)), hits, what);

@@ -118,6 +118,18 @@ export class Int8Vectors {
     return (s0 + s1 + s2 + s3) * this.scales[slot];
   }
 
+  /**
+   * Whether `slot` holds a vector in the stored form, as {@link set} puts one there: codes in
+   * -127..127, not all zero, at the scale that gives them unit length. (Not so only for bytes
+   * this class did not write: a damaged file.)
+   */
+  holdsStoredForm(slot: number): boolean {
+    const codes = this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension);
+    if (codes.includes(-CODE_MAX - 1)) return false;
+    const scale = unitScale(codes);
+    return scale > 0 && Object.is(scale, this.scales[slot]);
+  }
+
   /** Copies the vector in slot `from` to slot `to`. */
   move(from: number, to: number): void {
     this.codes.copyWithin(to * this.dimension, from * this.dimension, (from + 1) * this.dimension);

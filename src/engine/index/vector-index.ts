@@ -111,9 +111,10 @@ export interface VectorHit {
 const MAGIC = 0x49565343; // 'CSVI'
 /**
  * 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, as
- * hnswlib writes it, and no vectors beside it; 3: the graph file in int8 (graph-file.ts).
+ * hnswlib writes it, and no vectors beside it; 3: the graph file in int8 (graph-file.ts); 4: the
+ * vectors of an index without a graph in int8 too (before, float32).
  */
-export const VECTOR_FORMAT_VERSION = 3;
+export const VECTOR_FORMAT_VERSION = 4;
 const FORMAT_VERSION = VECTOR_FORMAT_VERSION;
 const METRIC_COSINE = 1;
 const FILE_LABEL = 'vector index';
@@ -657,7 +658,7 @@ export class VectorIndex {
     const reader = new ByteReader(bytes, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
-    if (version !== 1 && version !== 2 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    if (!(version >= 1 && version <= FORMAT_VERSION)) throw new IndexVersionError(version, FORMAT_VERSION);
     index.formatRead = version;
     if (reader.u32() !== METRIC_COSINE) throw new IndexCorruptError(`${FILE_LABEL} uses an unknown metric`);
     const dimension = reader.u32();
@@ -673,8 +674,8 @@ export class VectorIndex {
     index.labelOf.set(labels);
     const vectorsStored = version === 1 || graphLength === 0;
     index.vectors = new Int8Vectors(dimension, vectorsStored ? capacity : 0);
-    if (vectorsStored && version < 3) {
-      // formats 1 and 2 kept the normalised vectors in float32, as they were: put in the form the index stores
+    if (vectorsStored && version < 4) {
+      // formats 1 to 3 kept the normalised vectors in float32, as they were: put in the form the index stores
       const stored = reader.bytes(count * dimension * 4); // first, as the labels
       const floats = new Float32Array(count * dimension);
       new Uint8Array(floats.buffer).set(stored);
@@ -685,8 +686,7 @@ export class VectorIndex {
       const codes = reader.bytes(count * dimension);
       index.vectors.codes.set(new Int8Array(codes.buffer, codes.byteOffset, codes.length));
       for (let slot = 0; slot < count; slot++) {
-        const scale = index.vectors.scales[slot];
-        if (!(scale > 0 && scale < Infinity)) throw new IndexCorruptError(`${FILE_LABEL} holds a vector of scale ${scale}`);
+        if (!index.vectors.holdsStoredForm(slot)) throw new IndexCorruptError(`${FILE_LABEL} holds a vector not in the stored form (scale ${index.vectors.scales[slot]})`);
       }
     }
     const twice = index.slotOf.load(labels);
@@ -907,7 +907,7 @@ export class VectorIndex {
   }
 
   /**
-   * {@link ensureCapacity} for the vector array, in steps of {@link GROW_STEP_FLOATS}: while the
+   * {@link ensureCapacity} for the vector array, in steps of {@link GROW_STEP_BYTES}: while the
    * graph is built on the worker thread, the array grows to hold every vector, and a copy at once
    * stalls this thread for as long as it takes to fill new memory (205 ms at 64k vectors, 50 ms at
    * 16k, here). A search between two steps reads the old array, which nothing changes until the
