@@ -5,8 +5,8 @@
  * (int8.ts), which costs nothing in ranking: the model's vectors come through the embedding cache,
  * in int8 already, and keep their codes. Up to `exactSearchMaxVectors` live vectors they are
  * kept in one array of codes and scales (int8.ts `Int8Vectors`, 260 bytes a vector at 256
- * dimensions) and search is an exact scan of it, which at that size is fast and always right. Above it, an HNSW graph (hnswlib-node) is built from them and the array
- * is released: the graph holds every vector, and is from then on where they are read from (a
+ * dimensions) and search is an exact scan of it, which at that size is fast and always right.
+ * Above it, an HNSW graph (hnswlib-node) is built from them and the array is released: the graph holds every vector, and is from then on where they are read from (a
  * chunk's vector for related code, the exact scan behind a selective filter). The graph is
  * rebuilt on request when deletions pile up, or dropped (its vectors copied back into an array)
  * when the index shrinks below the limit.
@@ -121,7 +121,7 @@ const FILE_LABEL = 'vector index';
 /**
  * The vector file's header: magic, format version, metric, dimension, vector count (u32 each),
  * the graph's length (u64, 0 for none) and its SHA-256 (32 bytes); then the labels (u32) and,
- * when there is no graph, the vectors: in format 3 each one's scale (f32), then each one's codes
+ * when there is no graph, the vectors: in format 4 each one's scale (f32), then each one's codes
  * (int8, dimension of them); before, float32 components.
  */
 const HEADER_BYTES = 60;
