@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { HierarchicalNSW } from 'hnswlib-node';
-import { checkGraphFile, expandInt8Graph, writeInt8Graph } from '../src/engine/index/graph-file';
+import { checkGraphFile, expandGraph, writeInt8Graph } from '../src/engine/index/graph-file';
 import { IndexCorruptError } from '../src/engine/index/errors';
 import { Int8Vectors, toInt8Unit } from '../src/engine/index/int8';
 import { runSteps } from '../src/engine/time-slice';
@@ -52,7 +52,7 @@ function expanded(int8File: string, dimension: number, target: string): Buffer {
   const fd = fs.openSync(int8File, 'r');
   try {
     const found = runSteps(checkGraphFile(fd, dimension, 'sha256', 'int8'));
-    runSteps(expandInt8Graph(fd, found.layout, dimension, target));
+    runSteps(expandGraph(fd, found.layout, dimension, target));
   } finally {
     fs.closeSync(fd);
   }

@@ -11,7 +11,7 @@ import { SCANS_BEFORE_LOADING, VECTOR_FORMAT_VERSION, VectorIndex } from '../src
 import { runSteps, TimeSlices } from '../src/engine/time-slice';
 import { quantize, toInt8Unit } from '../src/engine/index/int8';
 import { HierarchicalNSW } from 'hnswlib-node';
-import { checkGraphFile, expandInt8Graph, graphHeaderBytes, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
+import { checkGraphFile, expandGraph, graphHeaderBytes, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
 import { LoopTurns } from './helpers/loop-turns';
 import { cachedForm, EmbeddingCache, embeddingKey, EMBEDDING_KEY_BYTES } from '../src/engine/index/embedding-cache';
 import {
@@ -45,13 +45,13 @@ function randomVectors(count: number, dimension: number, seed: number): Float32A
 const tempDirs: string[] = [];
 after(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-/** The bytes of a graph file in int8, as hnswlib writes and reads it (graph-file.ts `expandInt8Graph`). */
+/** The bytes of a graph file in int8, as hnswlib writes and reads it (graph-file.ts `expandGraph`). */
 function hnswlibForm(graphFile: string, dimension = 32): Buffer {
   const fd = fs.openSync(graphFile, 'r');
   try {
     const { layout } = runSteps(checkGraphFile(fd, dimension, 'sha256', 'int8'));
     const target = path.join(tempDir(), 'hnswlib.hnsw');
-    runSteps(expandInt8Graph(fd, layout, dimension, target));
+    runSteps(expandGraph(fd, layout, dimension, target));
     return fs.readFileSync(target);
   } finally {
     fs.closeSync(fd);

@@ -8,16 +8,16 @@
  * - 'int8' (index format 3): the same bytes with each vector replaced by a scale (float32) and one
  *   int8 code a component (int8.ts), behind an 8-byte prefix ('CSGQ', version 1). At 256
  *   dimensions and 12 links a node is 368 bytes instead of 1,132. A vector is stored as its
- *   {@link quantize} codes at the {@link unitScale} that gives them unit length: the graph's
+ *   stored form (int8.ts {@link quantizeUnit}): the graph's
  *   vectors are unit vectors, and those the model gave came through the embedding cache already
  *   in int8, so their codes are kept exactly and their values to float32 rounding.
- * {@link writeInt8Graph} turns hnswlib's file into the int8 form; {@link expandInt8Graph} gives
+ * {@link writeInt8Graph} turns hnswlib's file into the int8 form; {@link expandGraph} gives
  * hnswlib its own form back to read.
  */
 import * as fs from 'node:fs';
 import { Checksummer, type ChecksumKind } from './checksum';
 import { errnoCode, IndexCorruptError } from './errors';
-import { dequantize, quantize, unitScale } from './int8';
+import { dequantize, quantizeUnit, toInt8Unit } from './int8';
 import { openRegularFile } from './store';
 import type { Steps } from '../time-slice';
 
@@ -122,7 +122,7 @@ export function* checkGraphFile(fd: number, dimension: number, kinds: 'write' | 
  * file's bytes from that offset to its end) up to the exact end of the file, as the native loader
  * would read them. `header` is the file's first {@link graphHeaderBytes} bytes (fewer for a
  * shorter file). A file that passes cannot make the loader misread its structure (nor, in int8,
- * {@link expandInt8Graph}); damage inside the graph's contents is caught by the checksum.
+ * {@link expandGraph}); damage inside the graph's contents is caught by the checksum.
  * Returns where the nodes' parts are in the file.
  */
 export function checkHnswLayout(header: Buffer, length: number, dimension: number, tailFrom: (offset: number) => Buffer, vectors: GraphVectors = 'float32'): NodeLayout {
@@ -163,103 +163,97 @@ export function checkHnswLayout(header: Buffer, length: number, dimension: numbe
 
 /**
  * Writes, to `target`, the graph file hnswlib wrote to `source` in the int8 form (see above),
- * in blocks of nodes, and returns the digest of what it wrote. Throws {@link IndexCorruptError}
- * when `source` is not a whole graph file of this dimension (hnswlib reports no write errors: a
- * full disk leaves it short), and the write's own errors (a full disk, say) as they come.
+ * and returns the digest of what it wrote. Throws {@link IndexCorruptError} when `source` is not a
+ * whole graph file of this dimension (hnswlib reports no write errors: a full disk leaves it
+ * short), and the write's own errors (a full disk, say) as they come.
  */
 export function* writeInt8Graph(source: string, target: string, dimension: number): Steps<GraphDigest> {
   const from = openGraphFile(source);
-  let to: number | undefined;
   try {
-    const length = fs.fstatSync(from).size;
-    const layout = checkLayoutOf(from, length, dimension, 'float32');
-    to = fs.openSync(target, 'w');
+    const layout = checkLayoutOf(from, fs.fstatSync(from).size, dimension, 'float32');
     const hash = new Checksummer('write');
-    let bytes = 0;
-    const emit = (part: Uint8Array): void => {
-      writeAll(to!, part);
-      hash.update(part);
-      bytes += part.length;
-    };
-    const prefix = Buffer.alloc(INT8_PREFIX_BYTES);
-    prefix.writeUInt32LE(INT8_MAGIC, 0);
-    prefix.writeUInt32LE(INT8_VERSION, 4);
-    emit(prefix);
-    emit(readExactly(from, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, 0));
-    const { bytesPerNode, dataOffset, labelOffset, count } = layout;
-    const outPerNode = bytesPerNode - dimension * 4 + 4 + dimension;
-    const nodesPerBlock = Math.max(1, Math.floor(CONVERT_BLOCK_BYTES / bytesPerNode));
-    const block = new Uint8Array(nodesPerBlock * bytesPerNode);
-    const out = Buffer.alloc(nodesPerBlock * outPerNode);
-    const vector = new Float32Array(dimension);
-    const vectorBytes = new Uint8Array(vector.buffer);
-    for (let first = 0; first < count; first += nodesPerBlock) {
-      const nodes = Math.min(nodesPerBlock, count - first);
-      readExactly(from, block, nodes * bytesPerNode, HNSW_HEADER_BYTES + first * bytesPerNode);
-      for (let node = 0; node < nodes; node++) {
-        const at = node * bytesPerNode;
-        const put = node * outPerNode;
-        out.set(block.subarray(at, at + dataOffset), put); // the level-0 links
-        vectorBytes.set(block.subarray(at + dataOffset, at + labelOffset)); // copied: the block's floats need not be aligned
-        const codes = new Int8Array(out.buffer, out.byteOffset + put + dataOffset + 4, dimension);
-        quantize(vector, codes);
-        out.writeFloatLE(unitScale(codes), put + dataOffset);
-        out.set(block.subarray(at + labelOffset, at + bytesPerNode), put + dataOffset + 4 + dimension); // the label and what follows it
-      }
-      emit(out.subarray(0, nodes * outPerNode));
-      yield;
-    }
-    // the upper-level links, as they are
-    const tailStart = HNSW_HEADER_BYTES + count * bytesPerNode;
-    for (let start = tailStart; start < length; start += block.length) {
-      emit(readExactly(from, block, Math.min(block.length, length - start), start));
-      yield;
-    }
+    const bytes = yield* convertGraph(from, layout, 'int8', dimension, target, hash);
     const { sha256, crc32 } = hash.written();
     return { bytes, sha256: Buffer.from(sha256, 'hex'), ...(crc32 === undefined ? {} : { crc32 }) };
   } finally {
     fs.closeSync(from);
-    if (to !== undefined) fs.closeSync(to);
   }
 }
 
 /**
- * Writes, to `target`, the graph file open as `fd` (in int8, with the `layout` that
- * {@link checkGraphFile} found) in the form hnswlib reads: each vector's codes times its scale, as
- * float32. The file must have been checked: only its layout is relied on here.
+ * Writes, to `target`, the graph file open as `fd` (in either form, with the `layout` that
+ * {@link checkGraphFile} found) in the form hnswlib reads, each vector in the stored form: an int8
+ * one's codes times its scale; a float32 one (index format 2) through int8 ({@link quantizeUnit}),
+ * as the index now stores it. The file must have been checked: only its layout is relied on here.
  */
-export function* expandInt8Graph(fd: number, layout: NodeLayout, dimension: number, target: string): Steps<void> {
-  if (layout.vectors !== 'int8') throw new Error('only a graph file in int8 is expanded');
-  const to = fs.openSync(target, 'w');
+export function* expandGraph(fd: number, layout: NodeLayout, dimension: number, target: string): Steps<void> {
+  yield* convertGraph(fd, layout, 'float32', dimension, target);
+}
+
+/**
+ * Writes the graph file open as `fd` (its layout `from`) to `target` in the form `to`, reading and
+ * writing whole nodes a block at a time: the header (behind the int8 prefix in that form), each
+ * node's level-0 links and label as they are and its vector in the stored form, then the upper-level
+ * links as they are. Feeds what it writes to `hash`, when given; returns how many bytes it wrote.
+ */
+function* convertGraph(fd: number, from: NodeLayout, to: GraphVectors, dimension: number, target: string, hash?: Checksummer): Steps<number> {
+  const out = fs.openSync(target, 'w');
   try {
-    writeAll(to, readExactly(fd, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, INT8_PREFIX_BYTES));
-    const { bytesPerNode, dataOffset, labelOffset, count, nodesStart } = layout;
-    const outPerNode = bytesPerNode - 4 - dimension + dimension * 4;
-    const nodesPerBlock = Math.max(1, Math.floor(CONVERT_BLOCK_BYTES / outPerNode));
+    let written = 0;
+    const emit = (part: Uint8Array): void => {
+      writeAll(out, part);
+      hash?.update(part);
+      written += part.length;
+    };
+    if (to === 'int8') {
+      const prefix = Buffer.alloc(INT8_PREFIX_BYTES);
+      prefix.writeUInt32LE(INT8_MAGIC, 0);
+      prefix.writeUInt32LE(INT8_VERSION, 4);
+      emit(prefix);
+    }
+    emit(readExactly(fd, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, from.nodesStart - HNSW_HEADER_BYTES));
+    const { bytesPerNode, dataOffset, labelOffset, count, nodesStart } = from;
+    // a node's vector: dimension × 4 bytes in float32, a scale and the codes in int8
+    const vectorBytesIn = labelOffset - dataOffset;
+    const vectorBytesOut = to === 'int8' ? 4 + dimension : 4 * dimension;
+    const outPerNode = bytesPerNode - vectorBytesIn + vectorBytesOut;
+    const nodesPerBlock = Math.max(1, Math.floor(CONVERT_BLOCK_BYTES / Math.max(bytesPerNode, outPerNode)));
     const block = Buffer.alloc(nodesPerBlock * bytesPerNode);
-    const out = new Uint8Array(nodesPerBlock * outPerNode);
+    const converted = Buffer.alloc(nodesPerBlock * outPerNode);
     const vector = new Float32Array(dimension);
     const vectorBytes = new Uint8Array(vector.buffer);
+    const codes = new Int8Array(dimension);
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       readExactly(fd, block, nodes * bytesPerNode, nodesStart + first * bytesPerNode);
       for (let node = 0; node < nodes; node++) {
         const at = node * bytesPerNode;
         const put = node * outPerNode;
-        out.set(block.subarray(at, at + dataOffset), put);
-        dequantize(block.readFloatLE(at + dataOffset), new Int8Array(block.buffer, block.byteOffset + at + dataOffset + 4, dimension), vector);
-        out.set(vectorBytes, put + dataOffset);
-        out.set(block.subarray(at + labelOffset, at + bytesPerNode), put + dataOffset + dimension * 4);
+        converted.set(block.subarray(at, at + dataOffset), put); // the level-0 links
+        // the vector as float32, in the stored form
+        if (from.vectors === 'int8') {
+          dequantize(block.readFloatLE(at + dataOffset), new Int8Array(block.buffer, block.byteOffset + at + dataOffset + 4, dimension), vector);
+        } else {
+          vectorBytes.set(block.subarray(at + dataOffset, at + labelOffset)); // copied: the block's floats need not be aligned
+          if (to === 'float32') toInt8Unit(vector, codes);
+        }
+        if (to === 'int8') {
+          converted.writeFloatLE(quantizeUnit(vector, new Int8Array(converted.buffer, converted.byteOffset + put + dataOffset + 4, dimension)), put + dataOffset);
+        } else {
+          converted.set(vectorBytes, put + dataOffset);
+        }
+        converted.set(block.subarray(at + labelOffset, at + bytesPerNode), put + dataOffset + vectorBytesOut); // the label and what follows it
       }
-      writeAll(to, out.subarray(0, nodes * outPerNode));
+      emit(converted.subarray(0, nodes * outPerNode));
       yield;
     }
     const length = fs.fstatSync(fd).size;
     for (let start = nodesStart + count * bytesPerNode; start < length; start += block.length) {
-      writeAll(to, readExactly(fd, block, Math.min(block.length, length - start), start));
+      emit(readExactly(fd, block, Math.min(block.length, length - start), start));
       yield;
     }
+    return written;
   } finally {
-    fs.closeSync(to);
+    fs.closeSync(out);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Vectors in int8, as the index stores them on disk: the embedding cache (embedding-cache.ts) and
- * the graph file (graph-file.ts). Each vector is a scale (float32) and one code a component, in
+ * Vectors in int8, as the index stores them: the embedding cache (embedding-cache.ts), the graph
+ * file (graph-file.ts) and the vector index's own array (vector-index.ts). Each vector is a scale (float32) and one code a component, in
  * -127..127; the value of a component is its code times the scale, rounded to float32.
  */
 
@@ -56,8 +56,13 @@ export function unitScale(codes: ArrayLike<number>): number {
  * int8 exactly (graph-file.ts), and taking it again changes nothing: the same codes, the same scale.
  */
 export function toInt8Unit(unit: Float32Array, codes: Int8Array = new Int8Array(unit.length)): Float32Array {
+  return dequantize(quantizeUnit(unit, codes), codes.subarray(0, unit.length), unit);
+}
+
+/** The stored form of the unit vector `unit` ({@link toInt8Unit}): its codes, written to `codes`, and their scale, returned. */
+export function quantizeUnit(unit: ArrayLike<number>, codes: Int8Array): number {
   quantize(unit, codes);
-  return dequantize(unitScale(codes), codes.subarray(0, unit.length), unit);
+  return unitScale(codes.subarray(0, unit.length));
 }
 
 /**
@@ -84,9 +89,7 @@ export class Int8Vectors {
 
   /** Puts `unit` (of unit length) in `slot`, in the stored form. */
   set(slot: number, unit: ArrayLike<number>): void {
-    const codes = this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension);
-    quantize(unit, codes);
-    this.scales[slot] = unitScale(codes);
+    this.scales[slot] = quantizeUnit(unit, this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension));
   }
 
   /** The vector in `slot`, written to `out` (a new array when not given). */

@@ -41,7 +41,7 @@ import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
 import { processGone, removeBestEffort, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
-import { checkGraphFile, checkHnswLayout, checkLayoutOf, expandInt8Graph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
+import { checkGraphFile, checkHnswLayout, expandGraph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
@@ -719,7 +719,7 @@ export class VectorIndex {
     }
     if (graphFile === undefined) throw new IndexCorruptError(`${FILE_LABEL} has a graph file, and none was given`);
     // checked through a descriptor held while the graph is used from its file, so that what is
-    // scanned, or handed to hnswlib, is what was checked (see sameFile)
+    // scanned, or given to hnswlib (through a temporary file written from it), is what was checked
     const fd = openGraphFile(graphFile);
     try {
       const recorded = { sha256: graphSha256.toString('hex'), ...(graphCrc32 === undefined ? {} : { crc32: graphCrc32 }) };
@@ -750,9 +750,9 @@ export class VectorIndex {
 
   /**
    * Reads a graph that was left in its file into memory (see `graphLoading`), before anything
-   * that needs it: the file checked when the index was loaded, through the descriptor held (see
-   * readablePath). Where it cannot be read so, a `required` load fails with IndexCorruptError and
-   * another leaves the graph in its file for good.
+   * that needs it: the file checked when the index was loaded, through the descriptor held (even
+   * once a writer's cleanup has deleted it). Where it cannot be read so (no room for hnswlib's form,
+   * say), a `required` load fails and another leaves the graph in its file for good.
    */
   private loadFromDisk(required = true): void {
     const disk = this.onDisk;
@@ -771,29 +771,13 @@ export class VectorIndex {
 
   /**
    * Reads the graph of the file open as `fd` as `file` (checked, its layout `layout`) into
-   * memory, through hnswlib's form in a temporary file ({@link withGraphTemp}): a file in int8 is
-   * read through the descriptor and expanded; one in float32 (format 2), read by a name for the
-   * descriptor (see readablePath), is put in int8 first, so that its vectors are in the form the
-   * index stores, as a reload of its next save has them. See {@link loadGraph} for `changes`.
+   * memory: through the descriptor, into hnswlib's form in a temporary file ({@link withGraphTemp};
+   * graph-file.ts `expandGraph`, which puts a float32 file's vectors, format 2, in the stored form),
+   * which hnswlib reads. See {@link loadGraph} for `changes`.
    */
   private loadGraphFile(fd: number, layout: NodeLayout, file: string, changes?: OnDisk): void {
     withGraphTemp(file, (temp) => {
-      if (layout.vectors === 'int8') {
-        runSteps(expandInt8Graph(fd, layout, this.dimension, temp));
-      } else {
-        // a writer's cleanup deleted the file, or the folder was replaced, and the platform cannot name the file held open
-        const readable = readablePath(fd, file);
-        if (readable === undefined) throw new IndexCorruptError(`${FILE_LABEL} graph file was removed or replaced since the index was loaded`);
-        withGraphTemp(file, (int8) => {
-          runSteps(writeInt8Graph(readable, int8, this.dimension));
-          const int8Fd = openGraphFile(int8);
-          try {
-            runSteps(expandInt8Graph(int8Fd, checkLayoutOf(int8Fd, fs.fstatSync(int8Fd).size, this.dimension, 'int8'), this.dimension, temp));
-          } finally {
-            fs.closeSync(int8Fd);
-          }
-        });
-      }
+      runSteps(expandGraph(fd, layout, this.dimension, temp));
       this.loadGraph(temp, changes);
     });
   }
@@ -1075,7 +1059,7 @@ export class VectorIndex {
     try {
       graph.readIndexSync(graphFile);
     } catch (error) {
-      // checked a moment ago and read through its descriptor where the platform allows (readablePath): out of memory, or replaced by name elsewhere
+      // a temporary file written a moment ago from a checked file: out of memory, or removed by name elsewhere
       throw new IndexCorruptError(`${FILE_LABEL} graph file could not be read (${(error as Error).message})`);
     }
     this.adoptGraph(graph, changes);
@@ -1138,37 +1122,6 @@ function scannable(layout: NodeLayout): boolean {
 
 function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
-}
-
-/**
- * A path under which hnswlib (which opens files by name) reads exactly the file open as `fd`: on
- * Linux the descriptor's own name in /proc, which reads it even if it has been deleted or
- * replaced since; elsewhere `filePath`, if it still names that file; otherwise undefined. A
- * window remains elsewhere between this check and hnswlib's open.
- */
-function readablePath(fd: number, filePath: string): string | undefined {
-  if (fd < 0) return undefined;
-  if (process.platform === 'linux') {
-    const own = `/proc/self/fd/${fd}`;
-    try {
-      const [open, named] = [fs.fstatSync(fd), fs.statSync(own)];
-      if (open.dev === named.dev && open.ino === named.ino) return own;
-    } catch {
-      // no /proc: by name below
-    }
-  }
-  return sameFile(fd, filePath) ? filePath : undefined;
-}
-
-/** Whether `filePath` still names the file open as `fd` (not deleted, not replaced). */
-function sameFile(fd: number, filePath: string): boolean {
-  if (fd < 0) return false;
-  try {
-    const [open, named] = [fs.fstatSync(fd), fs.statSync(filePath)];
-    return open.dev === named.dev && open.ino === named.ino && open.size === named.size && open.nlink > 0;
-  } catch {
-    return false;
-  }
 }
 
 /** Temporary folders of graph files: `codescout-hnsw-<pid>-<random>` in the system's temporary folder. */
