@@ -102,7 +102,7 @@ export class Int8Vectors {
    * scale (equal to the product with {@link get}'s vector but for float rounding).
    */
   dot(slot: number, query: Float32Array): number {
-    return dot(this.codes, slot * this.dimension, query) * this.scales[slot];
+    return dotStored(this.codes, slot * this.dimension, this.scales[slot], query);
   }
 
   /**
@@ -135,6 +135,17 @@ export class Int8Vectors {
     for (let slot = first; slot < end; slot++) this.get(slot, out.subarray((slot - first) * this.dimension, (slot - first + 1) * this.dimension));
     return out;
   }
+}
+
+/**
+ * The dot product of `query` with a vector in the stored form, given as its codes (the
+ * `query.length` starting at `offset` in `codes`) and their scale: the codes' product with the
+ * query, times the scale. Every exact score of the vector index is computed so, whatever holds the
+ * vector (the int8 array, the graph file on disk, a graph in memory), so that each gives the same
+ * score bit for bit.
+ */
+export function dotStored(codes: Int8Array, offset: number, scale: number, query: Float32Array): number {
+  return dot(codes, offset, query) * scale;
 }
 
 /**

@@ -35,7 +35,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { ByteReader } from './bytes';
-import { dequantize, dot, Int8Vectors, toInt8Unit } from './int8';
+import { dequantize, dotStored, Int8Vectors, quantizeUnit, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
@@ -369,9 +369,9 @@ export class VectorIndex {
     if (overlaid !== undefined) return overlaid.slice();
     if (this.onDisk !== undefined) {
       let found: Float32Array | undefined;
-      this.scanDisk(this.onDisk, (at, _, vectors, offset) => {
+      this.scanDisk(this.onDisk, (at, _, codes, offset, scale) => {
         if (at !== label) return true;
-        found = vectors.slice(offset, offset + this.dimension);
+        found = dequantize(scale, codes.subarray(offset, offset + this.dimension));
         return false;
       });
       return found;
@@ -458,28 +458,29 @@ export class VectorIndex {
     const unit = this.normalise(query, 'query vector');
     // ties at the cut are all kept: the result then does not depend on labels (see TopK)
     const best = new TopK(Math.floor(k), true);
+    // every score is that of the vector's codes and scale (int8.ts dotStored), wherever the vector is held
+    const codes = new Int8Array(this.dimension);
     if (this.onDisk !== undefined) {
-      const consider = (label: number, vectors: Float32Array, offset: number): boolean => {
+      const consider = (label: number, codes: Int8Array, offset: number, scale: number): boolean => {
         if (filter === undefined || filter(label)) {
-          const score = dot(vectors, offset, unit);
+          const score = dotStored(codes, offset, scale, unit);
           if (best.admits(label, score)) best.push(label, score);
         }
         return true;
       };
-      this.scanDisk(this.onDisk, (label, _, vectors, offset) => consider(label, vectors, offset));
-      for (const [label, vector] of this.onDisk.overlay) consider(label, vector, 0);
+      this.scanDisk(this.onDisk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
+      for (const [label, vector] of this.onDisk.overlay) consider(label, codes, 0, quantizeUnit(vector, codes));
       return best.sorted().map(({ id, score }) => ({ label: id, score }));
     }
     const graph = this.graph;
-    const point = new Float32Array(graph === undefined ? 0 : this.dimension);
     for (let slot = 0; slot < this.size; slot++) {
       const label = this.labelOf[slot];
       if (graph === undefined) {
         const score = this.vectors.dot(slot, unit);
         if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
       } else if (filter === undefined || filter(label)) {
-        point.set(graph.getPoint(label));
-        const score = dot(point, 0, unit);
+        // the graph holds the stored form as float32, whose codes and scale give it back exactly (int8.ts toInt8Unit)
+        const score = dotStored(codes, 0, quantizeUnit(graph.getPoint(label), codes), unit);
         if (best.admits(label, score)) best.push(label, score);
       }
     }
@@ -518,8 +519,9 @@ export class VectorIndex {
       // graph to read them back out of it one by one
       const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
       let found = disk.overlay.size;
-      this.scanDisk(disk, (_, slot, block, offset) => {
-        vectors.set(slot, block.subarray(offset, offset + this.dimension));
+      const vector = new Float32Array(this.dimension);
+      this.scanDisk(disk, (_, slot, codes, offset, scale) => {
+        vectors.set(slot, dequantize(scale, codes.subarray(offset, offset + this.dimension), vector));
         found++;
         return true;
       });
@@ -808,10 +810,12 @@ export class VectorIndex {
 
   /**
    * Visits the live vectors stored in a graph file that is not loaded, reading it in blocks of
-   * whole nodes: `visit` gets each one's label and a view of the block with the vector at
-   * `offset`, and returns false to stop. Nodes whose labels are not live (deleted) are skipped.
+   * whole nodes, each as the index stores it: `visit` gets its label, its slot, its int8 codes (the
+   * `dimension` from `offset` in `codes`, valid only during the call) and their scale, and returns
+   * false to stop. Deleted and overlaid nodes are skipped; a float32 file (format 2) has each vector
+   * put in the stored form first.
    */
-  private scanDisk(disk: OnDisk, visit: (label: number, slot: number, vectors: Float32Array, offset: number) => boolean): void {
+  private scanDisk(disk: OnDisk, visit: (label: number, slot: number, codes: Int8Array, offset: number, scale: number) => boolean): void {
     const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
     const int8 = disk.layout.vectors === 'int8';
     const vectorCodes = new Int8Array(int8 ? 0 : this.dimension);
@@ -822,8 +826,6 @@ export class VectorIndex {
     const bytes = new Uint8Array(block.buffer);
     const codes = new Int8Array(block.buffer);
     const words = new Uint32Array(block.buffer);
-    // each vector is put here, in the form the index stores (from int8; from float32, format 2, through int8), and visited here
-    const vector = new Float32Array(this.dimension);
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       const length = nodes * bytesPerNode;
@@ -837,14 +839,11 @@ export class VectorIndex {
         const label = words[base + labelOffset / 4];
         const slot = this.slotOf.get(label);
         if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
-        if (int8) {
-          const start = node * bytesPerNode + dataOffset + 4;
-          dequantize(block[base + dataOffset / 4], codes.subarray(start, start + this.dimension), vector);
-          if (!visit(label, slot, vector, 0)) return;
-        } else {
-          vector.set(block.subarray(base + dataOffset / 4, base + dataOffset / 4 + this.dimension));
-          if (!visit(label, slot, toInt8Unit(vector, vectorCodes), 0)) return;
-        }
+        const data = base + dataOffset / 4;
+        const go = int8
+          ? visit(label, slot, codes, (data + 1) * 4, block[data])
+          : visit(label, slot, vectorCodes, 0, quantizeUnit(block.subarray(data, data + this.dimension), vectorCodes));
+        if (!go) return;
       }
     }
   }
