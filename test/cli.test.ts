@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureBundles, runCli, type Run, type RunOptions } from './helpers/cli-process';
 import {
@@ -351,6 +351,27 @@ test('status reports files changed since the last index, without refreshing', as
   assert.deepEqual(json.stale, { added: 1, changed: 1, removed: 0 });
   assert.equal(json.model, null);
   assert.equal(json.mode, 'lexical-only');
+});
+
+test('search answers from the folder as it is now: a file added, changed or removed since the last run (a search is made while the refresh scans, and dropped when the refresh changes the index)', async () => {
+  const repo = await copyFixtureRepo(path.join(await temp.make('cli-fresh'), 'repo'));
+  const common = ['--index-dir', await temp.make('cli-fresh-index'), '--model', model];
+  await ok(['index', repo, ...common]);
+  const search = async (...words: string[]) => parseJsonLines((await ok(['search', repo, ...common, '--json', '--top', '3', ...words])).stdout)[0].results;
+  const before = await search('zanzibar', 'quokka', 'tally');
+  assert.ok(before.every((hit) => hit.name !== 'zanzibar_quokka_tally'));
+  assert.deepEqual(await search('zanzibar', 'quokka', 'tally'), before, 'an unchanged folder: the same answer');
+
+  await writeIn(repo, 'src/zoo.py', 'def zanzibar_quokka_tally(animals):\n    """Counts the quokkas of Zanzibar."""\n    return len(animals)\n');
+  const added = await search('zanzibar', 'quokka', 'tally');
+  assert.deepEqual([added[0].path, added[0].name], ['src/zoo.py', 'zanzibar_quokka_tally']);
+
+  await writeIn(repo, 'src/zoo.py', '# nothing here now\n\ndef wombat_census(animals):\n    return sum(1 for a in animals if a == "wombat")\n');
+  assert.ok((await search('zanzibar', 'quokka', 'tally')).every((hit) => hit.name !== 'zanzibar_quokka_tally'), 'changed: the old function is gone');
+  assert.equal((await search('wombat', 'census'))[0].name, 'wombat_census');
+
+  await rm(path.join(repo, 'src/zoo.py'));
+  assert.ok((await search('wombat', 'census')).every((hit) => hit.path !== 'src/zoo.py'), 'removed: none of its functions');
 });
 
 const SHAPE = 'export class Shape {\n  constructor(readonly sides: number) {}\n\n  toString(): string {\n    return `${this.sides} sides`;\n  }\n}\n';

@@ -418,7 +418,9 @@ test('the index persists: reopened, it answers the same without parsing or embed
   try {
     assert.deepEqual(second.logs, [], 'a sound index opens without notices');
     assert.deepEqual(await probe(second.engine), answers, 'answers straight from the stored index');
+    const revision = second.engine.revision;
     const summary = await second.engine.refresh();
+    assert.equal(second.engine.revision, revision, 'a refresh that changes nothing leaves the revision');
     assert.equal(summary.filesParsed, 0);
     assert.equal(summary.filesRemoved, 0);
     assert.equal(summary.chunksEmbedded, 0);
@@ -431,6 +433,30 @@ test('the index persists: reopened, it answers the same without parsing or embed
     assert.deepEqual(status.languages, statusBefore.languages);
   } finally {
     await second.engine.close();
+  }
+});
+
+test('the revision changes with every refresh that changes what a search reads: a file added, changed or removed, a skip', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const changes: [string, () => Promise<unknown>][] = [
+      ['added', () => writeIn(repo, 'src/zoo.py', 'def quokka_tally(animals):\n    return len(animals)\n')],
+      ['changed', () => writeIn(repo, 'src/zoo.py', 'def wombat_census(animals):\n    return len(animals)\n')],
+      ['now binary', () => writeFile(path.join(repo, 'src/zoo.py'), Buffer.from([0x64, 0x65, 0x66, 0, 1, 2]))],
+      ['removed', () => rm(path.join(repo, 'src/zoo.py'))],
+    ];
+    for (const [what, change] of changes) {
+      const revision = engine.revision;
+      await change();
+      await engine.refresh();
+      assert.notEqual(engine.revision, revision, what);
+      const again = engine.revision;
+      await engine.refresh();
+      assert.equal(engine.revision, again, `${what}, then nothing`);
+    }
+  } finally {
+    await engine.close();
   }
 });
 

@@ -7,7 +7,7 @@
  * `--verbose` adds the stack trace and per-file skip details.
  */
 import { createInterface } from 'node:readline';
-import type { Engine, SearchOptions } from '../engine/engine';
+import type { Engine, SearchAnswer, SearchOptions } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
 import { checkedLanguages, checkedQuery, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
@@ -69,11 +69,14 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       return 0;
     }
     case 'search': {
+      const options: SearchOptions = { top, languages: args.languages, paths: args.paths };
+      // one query is searched while the refresh waits for the folder's scan; that answer is kept
+      // when the refresh changed nothing, and the query searched again when it did
+      const early = args.query !== undefined ? searchAhead(engine, args.query, options) : undefined;
       if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
       doing = 'searching';
-      const options: SearchOptions = { top, languages: args.languages, paths: args.paths };
       const answer = async (query: string) => {
-        const { hits: results, searchedFor } = await engine.searchAnswer(query, options);
+        const { hits: results, searchedFor } = (await early?.()) ?? (await engine.searchAnswer(query, options));
         process.stdout.write(
           json
             ? JSON.stringify({ query, ...(searchedFor && { searchedFor }), results }) + '\n'
@@ -108,6 +111,21 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       return 0;
     }
   }
+}
+
+/**
+ * Searches `query` now, for an answer that is taken after the refresh that follows: the answer when
+ * the index is still at the revision it was searched at (Engine.revision), else undefined (the
+ * refresh changed the index, or the search failed: the query is searched again, and an error it
+ * meets is reported then, after the refresh, as without this).
+ */
+function searchAhead(engine: Engine, query: string, options: SearchOptions): () => Promise<SearchAnswer | undefined> {
+  const revision = engine.revision;
+  const answered = engine.searchAnswer(query, options).catch(() => undefined);
+  return async () => {
+    const answer = await answered;
+    return engine.revision === revision ? answer : undefined;
+  };
 }
 
 /** `requireWrite`: fail rather than skip when this process cannot update the index (see Engine.refresh). */

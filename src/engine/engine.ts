@@ -212,6 +212,8 @@ export class Engine {
   private readonly namesAskedOf = new WeakSet<Catalog>();
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
   private readonly foreground = new Foreground();
+  /** how many times the index was read again, as another process left it (see {@link revision}) */
+  private reloads = 0;
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
 
@@ -316,6 +318,16 @@ export class Engine {
     return sites;
   }
 
+  /**
+   * Changes whenever what a search reads may have changed: each time the index is saved (a refresh
+   * that changes anything saves it) or read again. A search made at one revision answers as a search
+   * made later at the same revision would (the CLI searches while its refresh waits for the scan of
+   * the folder, and keeps that answer when the refresh changed nothing).
+   */
+  get revision(): number {
+    return this.reloads + this.storage.saves;
+  }
+
   /** Whether this engine only reads its index (another process updates it, or the folder cannot be written). */
   get readOnly(): boolean {
     return this.state.readOnly;
@@ -385,6 +397,7 @@ export class Engine {
       if (state) {
         await this.state.close();
         this.state = state;
+        this.reloads++;
         return;
       }
       const reason = this.state.readOnlyReason ?? { cause: 'EACCES' };

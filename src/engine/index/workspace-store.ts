@@ -213,6 +213,8 @@ interface LoggedChange {
 }
 
 export class IndexStorage {
+  private savesBegun = 0;
+
   constructor(
     readonly dir: string,
     private readonly root: string,
@@ -316,8 +318,17 @@ export class IndexStorage {
   }
 
   /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
+  /**
+   * How many saves have begun through this storage, the failed ones included. A refresh saves
+   * whenever it changed the index, so an unchanged count means the index searched is as it was.
+   */
+  get saves(): number {
+    return this.savesBegun;
+  }
+
   async save(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<void> {
     if (state.readOnly) throw new IndexNotWritableError(this.dir, state.readOnlyReason ?? { cause: 'EACCES' });
+    this.savesBegun++;
     const { catalog, lexical, vectors } = state;
     const meta: IndexMeta = {
       root: this.root,
