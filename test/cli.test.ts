@@ -365,10 +365,20 @@ test('search answers from the folder as it is now: a file added, changed or remo
   await writeIn(repo, 'src/zoo.py', 'def zanzibar_quokka_tally(animals):\n    """Counts the quokkas of Zanzibar."""\n    return len(animals)\n');
   const added = await search('zanzibar', 'quokka', 'tally');
   assert.deepEqual([added[0].path, added[0].name], ['src/zoo.py', 'zanzibar_quokka_tally']);
+  await writeIn(repo, 'src/zoo2.py', 'def wombat_tally(animals):\n    return len(animals)\n');
+  const related = JSON.parse((await ok(['related', repo, 'src/zoo2.py:1', ...common, '--json'])).stdout);
+  assert.equal(related.source.name, 'wombat_tally', 'related code at a file added since the last run');
+  await rm(path.join(repo, 'src/zoo2.py'));
 
   await writeIn(repo, 'src/zoo.py', '# nothing here now\n\ndef wombat_census(animals):\n    return sum(1 for a in animals if a == "wombat")\n');
   assert.ok((await search('zanzibar', 'quokka', 'tally')).every((hit) => hit.name !== 'zanzibar_quokka_tally'), 'changed: the old function is gone');
   assert.equal((await search('wombat', 'census'))[0].name, 'wombat_census');
+  const atLine3 = JSON.parse((await ok(['related', repo, 'src/zoo.py:3', ...common, '--json'])).stdout);
+  assert.equal(atLine3.source.name, 'wombat_census', 'related code at a line of a changed file: the definition there now');
+  await writeIn(repo, 'src/zoo3.py', 'def wombat_census_again(animals):\n    return sum(1 for a in animals if a == "wombat")\n');
+  const withCopy = JSON.parse((await ok(['related', repo, 'src/zoo.py:3', ...common, '--json'])).stdout);
+  assert.equal(withCopy.results[0].name, 'wombat_census_again', 'related code found in a file added since the last run');
+  await rm(path.join(repo, 'src/zoo3.py'));
 
   await rm(path.join(repo, 'src/zoo.py'));
   assert.ok((await search('wombat', 'census')).every((hit) => hit.path !== 'src/zoo.py'), 'removed: none of its functions');

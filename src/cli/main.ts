@@ -7,7 +7,7 @@
  * `--verbose` adds the stack trace and per-file skip details.
  */
 import { createInterface } from 'node:readline';
-import type { Engine, SearchAnswer, SearchOptions } from '../engine/engine';
+import type { Engine, SearchOptions } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
 import { checkedLanguages, checkedQuery, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
@@ -72,7 +72,8 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const options: SearchOptions = { top, languages: args.languages, paths: args.paths };
       // one query is searched while the refresh waits for the folder's scan; that answer is kept
       // when the refresh changed nothing, and the query searched again when it did
-      const early = args.query !== undefined ? searchAhead(engine, args.query, options) : undefined;
+      const query = args.query;
+      const early = query !== undefined ? answerAhead(engine, () => engine.searchAnswer(query, options)) : undefined;
       if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
       doing = 'searching';
       const answer = async (query: string) => {
@@ -95,12 +96,14 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       return 0;
     }
     case 'related': {
+      const { path, line } = args.location!;
+      // asked while the refresh waits for the folder's scan, as a search is
+      const early = answerAhead(engine, () => engine.related(path, line, { top }));
       if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
       doing = 'finding related code';
-      const { path, line } = args.location!;
       let answer;
       try {
-        answer = await engine.related(path, line, { top });
+        answer = (await early()) ?? (await engine.related(path, line, { top }));
       } catch (err) {
         if (!(err instanceof (await import('../engine/engine')).NothingIndexedError)) throw err;
         const why = await whyNoCode(engine, path, line, args.engine.maxFileBytes);
@@ -114,14 +117,14 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
 }
 
 /**
- * Searches `query` now, for an answer that is taken after the refresh that follows: the answer when
- * the index is still at the revision it was searched at (Engine.revision), else undefined (the
- * refresh changed the index, or the search failed: the query is searched again, and an error it
- * meets is reported then, after the refresh, as without this).
+ * Asks the engine now, for an answer that is taken after the refresh that follows: the answer when
+ * the index is still at the revision it was asked at (Engine.revision), else undefined (the refresh
+ * changed the index, or the question failed: it is asked again, and an error it meets is reported
+ * then, after the refresh, as without this).
  */
-function searchAhead(engine: Engine, query: string, options: SearchOptions): () => Promise<SearchAnswer | undefined> {
+function answerAhead<T>(engine: Engine, ask: () => Promise<T>): () => Promise<T | undefined> {
   const revision = engine.revision;
-  const answered = engine.searchAnswer(query, options).catch(() => undefined);
+  const answered = ask().catch(() => undefined);
   return async () => {
     const answer = await answered;
     return engine.revision === revision ? answer : undefined;
