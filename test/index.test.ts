@@ -705,6 +705,12 @@ describe('VectorIndex', () => {
     assert.equal(onDisk.graphInMemory, false);
     assert.deepEqual(onDisk.getVector(300), eager.getVector(300));
     assert.equal(onDisk.getVector(7), undefined, 'a deleted node is not read');
+    // the filter is asked only of vectors that would make the cut (related code's asks for each one's chunk record)
+    let asked = 0;
+    const counted = lazy();
+    assert.deepEqual(counted.searchExact(queries[0], 10, (label) => (asked++, filter(label))), eager.searchExact(queries[0], 10, filter));
+    assert.ok(asked > 0 && asked < 200, `the filter was asked of ${asked} of the file's 514 vectors`);
+    counted.close();
     for (const [i, query] of queries.entries()) {
       const hits = onDisk.search(query, 10, i % 2 === 0 ? filter : undefined);
       assert.equal(onDisk.graphInMemory, i + 1 >= SCANS_BEFORE_LOADING, `after search ${i + 1}`);

@@ -450,9 +450,10 @@ export class VectorIndex {
 
   /**
    * The exact `k` nearest vectors by a full scan, best first; ties go to the lower label.
-   * Without a graph, `filter` is called only for vectors that would make the cut; with one, it is
-   * called first, and only the vectors it passes are read from the graph (which is slow: about
-   * 20 µs a vector, so a scan of them all is for selective filters and rare fallbacks).
+   * Without a graph in memory (the vectors in their array, or a graph left in its file), `filter`
+   * is called only for vectors that would make the cut; with one, it is called first, and only the
+   * vectors it passes are read from the graph (which is slow: about 20 µs a vector, so a scan of
+   * them all is for selective filters and rare fallbacks).
    */
   searchExact(query: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
     const unit = this.normalise(query, 'query vector');
@@ -462,10 +463,8 @@ export class VectorIndex {
     const codes = new Int8Array(this.dimension);
     if (this.onDisk !== undefined) {
       const consider = (label: number, codes: Int8Array, offset: number, scale: number): boolean => {
-        if (filter === undefined || filter(label)) {
-          const score = dotStored(codes, offset, scale, unit);
-          if (best.admits(label, score)) best.push(label, score);
-        }
+        const score = dotStored(codes, offset, scale, unit);
+        if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
         return true;
       };
       this.scanDisk(this.onDisk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
