@@ -918,6 +918,26 @@ function findFile(dir: string, name: string): string {
   return path.join(dir, found[0]);
 }
 
+test('a catalog read from its file: the first name query at each revision looks up its names alone, the second builds the name index', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  await (await indexed(repo, indexDir, { model: null })).engine.close();
+  const names = (engine: Engine) => (engine as unknown as { names?: object }).names;
+  const engine = await Engine.open(repo, { indexDir, model: null });
+  try {
+    assert.equal((await engine.search('parse_config', { top: 1 }))[0]?.name, 'parse_config');
+    assert.equal(names(engine), undefined, 'the first query: its names alone');
+    // as the CLI asks before its refresh and, when that changed the index, again after it
+    await writeFile(path.join(repo, 'src', 'added.py'), 'def parse_config_again(text):\n    return text\n');
+    assert.equal((await engine.refresh()).filesParsed, 1);
+    assert.equal((await engine.search('parse_config_again', { top: 1 }))[0]?.name, 'parse_config_again');
+    assert.equal(names(engine), undefined, 'the first query since the change: its names alone');
+    assert.equal((await engine.search('parse_config', { top: 1 }))[0]?.name, 'parse_config');
+    assert.ok(names(engine), 'the second at one revision builds the index');
+  } finally {
+    await engine.close();
+  }
+});
+
 test('the name index built ahead (prepareNames, as the editor\'s engine does when idle) answers as the one a search builds', async () => {
   const { repo, indexDir } = await freshWorkspace();
   await (await indexed(repo, indexDir, { model: null })).engine.close();

@@ -74,7 +74,8 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       // when the refresh changed nothing, and the query searched again when it did
       const query = args.query;
       const early = query !== undefined ? answerAhead(engine, () => engine.searchAnswer(query, options)) : undefined;
-      if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
+      // the early question is done before anything else, also when the refresh stops or fails (the engine then closes)
+      if ((await refreshWithProgress(engine).finally(() => early?.())).cancelled) return INTERRUPTED;
       doing = 'searching';
       const answer = async (query: string) => {
         const { hits: results, searchedFor } = (await early?.()) ?? (await engine.searchAnswer(query, options));
@@ -99,7 +100,7 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const { path, line } = args.location!;
       // asked while the refresh waits for the folder's scan, as a search is
       const early = answerAhead(engine, () => engine.related(path, line, { top }));
-      if ((await refreshWithProgress(engine)).cancelled) return INTERRUPTED;
+      if ((await refreshWithProgress(engine).finally(() => early())).cancelled) return INTERRUPTED;
       doing = 'finding related code';
       let answer;
       try {

@@ -208,8 +208,11 @@ export class Engine {
   private names: { catalog: Catalog; revision: number; index: NameIndex } | undefined;
   /** the work started when the engine opened ({@link EngineOptions.oneShot}), until the first refresh takes its scan */
   private ahead: OneShotAhead | undefined;
-  /** the catalogs whose first name query was answered without building {@link names} (see {@link namedDefinitions}) */
-  private readonly namesAskedOf = new WeakSet<Catalog>();
+  /**
+   * The catalogs whose first name query at some revision was answered without building {@link names},
+   * with that revision (see {@link namedDefinitions})
+   */
+  private readonly namesAskedOf = new WeakMap<Catalog, number>();
   /** searches in progress: a refresh pauses its work until they are answered (time-slice.ts) */
   private readonly foreground = new Foreground();
   /** how many times the index was read again, as another process left it (see {@link revision}) */
@@ -319,10 +322,11 @@ export class Engine {
   }
 
   /**
-   * Changes whenever what a search reads may have changed: each time the index is saved (a refresh
-   * that changes anything saves it) or read again. A search made at one revision answers as a search
-   * made later at the same revision would (the CLI searches while its refresh waits for the scan of
-   * the folder, and keeps that answer when the refresh changed nothing).
+   * Counts the index's saves and reloads. A refresh that returns has saved the index if it changed
+   * anything, so a search made before it answers as one made after it when the revision is the same
+   * before and after (the CLI searches while its refresh waits for the scan of the folder, and keeps
+   * that answer when the refresh changed nothing). A refresh that fails may have changed the index in
+   * memory without a save: the revision says nothing then.
    */
   get revision(): number {
     return this.reloads + this.storage.saves;
@@ -557,10 +561,12 @@ export class Engine {
         n.revision = revision;
       }
       index = n.index;
-    } else if (catalog.chunks.fromFile && !this.namesAskedOf.has(catalog)) {
-      // the first name query of a catalog read from a file (a CLI process may ask no other): only the
-      // names it asks, without decoding its records; the full index pays from the second
-      this.namesAskedOf.add(catalog);
+    } else if (catalog.chunks.fromFile && this.namesAskedOf.get(catalog) !== revision) {
+      // the first name query of a catalog read from a file (a CLI process may ask no other), or the
+      // first since it changed (the CLI asks once before its refresh and, when that changed the
+      // index, once after): only the names it asks, without decoding its records; the full index
+      // pays from the second query at one revision
+      this.namesAskedOf.set(catalog, revision);
       index = NameIndex.of(catalog.chunks, new Set(wanted.map((q) => q.name)));
     } else {
       index = new NameIndex(catalog.chunks);

@@ -317,15 +317,15 @@ export class IndexStorage {
     return undefined;
   }
 
-  /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
   /**
-   * How many saves have begun through this storage, the failed ones included. A refresh saves
-   * whenever it changed the index, so an unchanged count means the index searched is as it was.
+   * How many saves have begun through this storage, the failed ones included. A refresh that
+   * returns has saved whenever it changed the index (see Engine.revision).
    */
   get saves(): number {
     return this.savesBegun;
   }
 
+  /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
   async save(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<void> {
     if (state.readOnly) throw new IndexNotWritableError(this.dir, state.readOnlyReason ?? { cause: 'EACCES' });
     this.savesBegun++;
