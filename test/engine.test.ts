@@ -786,6 +786,27 @@ describe('a refresh told which paths changed', () => {
     }
   });
 
+  test('the revision moves when a read-only engine takes over an index another process changed, though it saves nothing itself', async () => {
+    const { repo, engine: writer } = await small({ 'x.py': 'def x_old():\n    pass\n' });
+    const reader = await Engine.open(repo, { indexDir: writer.indexDir, model: null, log: () => {} });
+    try {
+      assert.equal(reader.readOnly, true);
+      const revision = reader.revision;
+      assert.equal((await reader.refresh()).filesParsed, 0);
+      assert.equal(reader.revision, revision, 'read-only, nothing changed');
+      assert.deepEqual(await found(reader, 'x_new'), []);
+      await writeFile(path.join(repo, 'x.py'), 'def x_new():\n    pass\n');
+      assert.equal((await writer.refresh()).filesParsed, 1);
+      await writer.close();
+      assert.equal((await reader.refresh()).filesParsed, 0, 'the writer indexed it');
+      assert.equal(reader.readOnly, false);
+      assert.notEqual(reader.revision, revision, 'read again: what a search reads changed');
+      assert.deepEqual(await found(reader, 'x_new'), ['x.py']);
+    } finally {
+      await reader.close();
+    }
+  });
+
   test('looks at those paths only when that is enough, and scans the folder when it is not', async () => {
     const { repo, indexDir } = await freshWorkspace();
     const { engine } = await indexed(repo, indexDir);
