@@ -108,8 +108,8 @@ export type MetaGuard<Meta> = (meta: unknown) => meta is Meta;
 const LOGICAL_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?$/;
 /** A generation file name, e.g. `vectors.g7.bin`; the number is captured. */
 const GENERATION_FILE = /^[A-Za-z0-9_-]+\.g(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
-/** A temporary file of {@link tempPathFor}, and the name of the file it is for. */
-const TEMP_FILE = /^\.(.+)\.\d+\.[0-9a-f]+\.tmp$/;
+/** A temporary file of {@link tempPathFor}: the name of the file it is for, and the writer's pid. */
+const TEMP_FILE = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const HASH_BLOCK_BYTES = 1 << 20;
 /** The longest stretch of hashing a committed file's bytes between two turns of the event loop. */
@@ -579,7 +579,7 @@ function removeStaleGenerations(dir: string, manifest: Manifest<unknown>, previo
 
 /** Whether a temporary file named by {@link writeFileAtomic} (`.name.<pid>.<hex>.tmp`) belongs to no running process. */
 export function tempOfDeadProcess(file: string): boolean {
-  const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(file)?.[1]);
+  const pid = Number(TEMP_FILE.exec(file)?.[2]);
   return !Number.isSafeInteger(pid) || pid <= 0 || processGone(pid);
 }
 

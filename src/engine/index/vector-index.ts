@@ -460,7 +460,7 @@ export class VectorIndex {
     // ties at the cut are all kept: the result then does not depend on labels (see TopK)
     const best = new TopK(Math.floor(k), true);
     // every score is that of the vector's codes and scale (int8.ts dotStored), wherever the vector is held
-    const codes = new Int8Array(this.dimension);
+    const scratch = new Int8Array(this.dimension);
     if (this.onDisk !== undefined) {
       const consider = (label: number, codes: Int8Array, offset: number, scale: number): boolean => {
         const score = dotStored(codes, offset, scale, unit);
@@ -468,7 +468,7 @@ export class VectorIndex {
         return true;
       };
       this.scanDisk(this.onDisk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
-      for (const [label, vector] of this.onDisk.overlay) consider(label, codes, 0, quantizeUnit(vector, codes));
+      for (const [label, vector] of this.onDisk.overlay) consider(label, scratch, 0, quantizeUnit(vector, scratch));
       return best.sorted().map(({ id, score }) => ({ label: id, score }));
     }
     const graph = this.graph;
@@ -479,7 +479,7 @@ export class VectorIndex {
         if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
       } else if (filter === undefined || filter(label)) {
         // the graph holds the stored form as float32, whose codes and scale give it back exactly (int8.ts toInt8Unit)
-        const score = dotStored(codes, 0, quantizeUnit(graph.getPoint(label), codes), unit);
+        const score = dotStored(scratch, 0, quantizeUnit(graph.getPoint(label), scratch), unit);
         if (best.admits(label, score)) best.push(label, score);
       }
     }
