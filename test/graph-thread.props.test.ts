@@ -137,12 +137,39 @@ test('a worker that fails at any point leaves the graph to be built here from th
       const { index, model } = await run(sequence);
       await index.finishGraphThread(new TimeSlices(0));
       assert.equal(index.graphOnThread, false);
-      assert.equal(index.graphInMemory, model.size > 20);
+      // a graph whenever the index needs one; a graph built here after the worker failed (at a
+      // checkpoint, say) stays while the index shrinks back, as any graph in memory does
+      if (model.size > 20) assert.equal(index.graphInMemory, true);
       checkHolds(index, model, 'after the worker failed');
       await checkpoint(index, model);
+      index.rebuildGraph();
+      assert.equal(index.graphInMemory, model.size > 20, 'a rebuild keeps a graph only when the index needs one');
+      checkHolds(index, model, 'rebuilt');
     }),
     { numRuns: 30 },
   );
+});
+
+test('a graph built here after the worker failed stays while the index shrinks back to exact search, and a rebuild drops it', async () => {
+  const index = new VectorIndex(options);
+  const model = new Map<number, Float32Array>();
+  await addLabels(index, 21, model);
+  assert.equal(index.graphOnThread, true);
+  const worker = (index as unknown as { graphThread: { worker?: { postMessage(request: unknown): void } } }).graphThread.worker;
+  worker?.postMessage({ kind: 'no such request' }); // the worker fails
+  await checkpoint(index, model); // writes a graph: built here, from the array
+  assert.equal(index.graphOnThread, false);
+  assert.equal(index.graphInMemory, true);
+  index.remove(0);
+  model.delete(0);
+  await index.finishGraphThread(new TimeSlices(0)); // no worker left: nothing to do
+  assert.equal(index.graphInMemory, true, 'the graph stays, as any graph in memory does while its index shrinks');
+  checkHolds(index, model, 'shrunk to 20');
+  await checkpoint(index, model);
+  index.rebuildGraph();
+  assert.equal(index.graphInMemory, false);
+  checkHolds(index, model, 'rebuilt');
+  await checkpoint(index, model);
 });
 
 /** Adds labels 0 to count − 1 as the indexer does (buildGraphBefore before each add), and to `model` when given. */
