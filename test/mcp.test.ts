@@ -200,6 +200,96 @@ test('codescout mcp whose client stops reading its stdout closes its indexes bef
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed and its lock released');
 });
 
+/** JSON-RPC lines a client writes to start a session and ask `requests` (ids from 1), as MCP clients frame them. */
+function sessionLines(requests: { method: string; params?: unknown }[]): string {
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+  const lines = [initialize, { jsonrpc: '2.0', method: 'notifications/initialized' }, ...requests.map((r, i) => ({ jsonrpc: '2.0', id: i + 1, ...r }))];
+  return lines.map((line) => JSON.stringify(line) + '\n').join('');
+}
+
+/** The JSON-RPC answers in `output` by their id (a server may answer in any order). */
+function answersById(output: string): Map<number, { result?: ToolResult }> {
+  const answers = output
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as { id: number; result?: ToolResult });
+  return new Map(answers.map((a) => [a.id, a]));
+}
+
+/** The ids answered in `output`, in ascending order. */
+function answeredIds(output: string): number[] {
+  return [...answersById(output).keys()].sort((a, b) => a - b);
+}
+
+test('codescout mcp answers the requests written before its stdin closed, then ends with exit code 0', async () => {
+  const { root, indexDir } = await fixture('half-closed');
+  const indexed = await runNode(CLI, ['index', root, '--index-dir', indexDir, '--lexical-only'], { input: '' }).done;
+  assert.equal(indexed.code, 0, indexed.stderr);
+  const input = sessionLines([
+    { method: 'tools/list' },
+    { method: 'tools/call', params: { name: 'index_status', arguments: {} } },
+    { method: 'tools/call', params: { name: 'search_code', arguments: { query: 'save a file to the store' } } },
+  ]);
+  const ended = await runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only'], { input }).done;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.deepEqual(answeredIds(ended.stdout), [0, 1, 2, 3]);
+  const search = answersById(ended.stdout).get(3)!.result!;
+  assert.ok(!search.isError && search.content[0].text.includes(STORE), search.content[0].text);
+  assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed');
+});
+
+test('codescout mcp sent a message over the 10 MB limit says so on stderr and ends with exit code 1, rather than wait for a stdin it no longer reads', async () => {
+  const { root, indexDir } = await fixture('oversize');
+  const run = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only']);
+  run.child.stdin.on('error', () => {}); // the server stops reading: the rest of the message cannot be written (EPIPE)
+  run.child.stdin.write(sessionLines([]));
+  run.child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'similar_code', arguments: { code: 'y'.repeat(11 * 1024 * 1024) } } }) + '\n');
+  // stdin stays open: the server must end by itself
+  const ended = await run.done;
+  assert.equal(ended.signal, null, 'it ended by itself');
+  assert.equal(ended.code, 1, ended.stderr);
+  assert.match(ended.stderr, /ReadBuffer exceeded maximum size of 10485760 bytes/);
+  assert.match(ended.stderr, /the MCP session ended: stdin is no longer read/);
+  assert.deepEqual(answeredIds(ended.stdout), [0]);
+  assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed');
+});
+
+test('an agent socket session answers what it was asked before its client ended its side, and ends a session sent a message over the limit', async () => {
+  const dir = await temp.make('endpoint-sessions');
+  // a backend that answers late: the answer comes after the client has ended its side
+  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), 300)) } as unknown as AgentBackend;
+  const logged: string[] = [];
+  const endpoint = await listenForAgents(path.join(dir, 'agents.sock'), backend, { version: '0', log: (m) => logged.push(m) });
+  /** Connects, writes `input`, ends its side when `end` is set; resolves with what came back once the endpoint closed the connection, and the error the connection met. */
+  const session = (input: string[], end: boolean) =>
+    new Promise<{ output: string; error?: NodeJS.ErrnoException }>((resolve) => {
+      const socket = createConnection(endpoint.path);
+      let output = '';
+      let error: NodeJS.ErrnoException | undefined;
+      socket.on('data', (d: Buffer) => (output += d.toString('utf8')));
+      socket.on('error', (err) => (error = err));
+      socket.on('close', () => resolve({ output, error }));
+      socket.on('connect', () => {
+        for (const chunk of input) socket.write(chunk);
+        if (end) socket.end();
+      });
+    });
+  try {
+    const answered = await session([sessionLines([{ method: 'tools/call', params: { name: 'index_status', arguments: {} } }])], true);
+    assert.equal(answered.error, undefined);
+    assert.deepEqual(answeredIds(answered.output), [0, 1]);
+
+    const oversize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'similar_code', arguments: { code: 'y'.repeat(11 * 1024 * 1024) } } }) + '\n';
+    // the client never ends its side; the endpoint closes the connection while it is still writing (ECONNRESET or EPIPE)
+    const cut = await session([sessionLines([]), oversize], false);
+    assert.deepEqual(answeredIds(cut.output), [0]);
+    assert.ok(logged.some((m) => /ReadBuffer exceeded maximum size/.test(m)), logged.join('\n'));
+    assert.ok(logged.some((m) => /an agent session ended: its connection is no longer read/.test(m)), logged.join('\n'));
+  } finally {
+    await endpoint.close();
+  }
+});
+
 test('what a parsing worker thread prints goes to stderr, never to stdout (which carries the MCP protocol)', async () => {
   const dir = await temp.make('worker-stdout');
   // a grammar without its language function: web-tree-sitter says so with console.log, in the worker

@@ -14,6 +14,7 @@
 import { basename } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../agent/mcp-server';
+import { SessionTransport } from '../agent/session-transport';
 import { defaultIndexDir, packageVersion } from '../engine/paths';
 import type { FolderOptions, FolderStatus } from '../protocol/protocol';
 import { Workspace } from '../server/workspace';
@@ -83,32 +84,44 @@ async function serve(args: McpInvocation): Promise<number> {
       await workspace.close();
     })());
 
+  const transport = new SessionTransport(new StdioServerTransport());
+  // a line that is not JSON-RPC, a message over the SDK's 10 MB limit: said on stderr
+  transport.onerror = (err) => log(`the MCP client sent what cannot be read: ${err.message}`);
   const ended = new Promise<number>((resolve) => {
-    const end = () =>
+    const end = (code = 0) =>
       close().then(
-        () => resolve(0),
+        () => resolve(code),
         (err: Error) => {
           log(`closing the indexes failed: ${err.message}`);
           resolve(EXIT_FAILURE);
         },
       );
-    process.stdin.once('end', end);
-    process.stdin.once('close', end);
+    // the client closed our stdin: what it asked before is answered first (it may write its
+    // requests and close at once), then the server ends
+    const inputEnded = () => void transport.answered().then(() => end());
+    process.stdin.once('end', inputEnded);
+    process.stdin.once('close', inputEnded);
+    // the transport stopped reading (a message over its limit): the session cannot go on, and no
+    // end of stdin will come
+    transport.onbroken = () => {
+      log('the MCP session ended: stdin is no longer read');
+      void end(EXIT_FAILURE);
+    };
     // The client went away without closing our stdin first (its end of stdout is closed): end as
     // when stdin closes, closing the indexes, rather than exiting at once as the other commands do.
     process.stdout.removeAllListeners('error');
-    process.stdout.on('error', end);
+    process.stdout.on('error', () => end());
     let signalled = false;
     const onSignal = () => {
       if (signalled) process.exit(EXIT_FAILURE); // a second Ctrl-C: quit now
       signalled = true;
-      end();
+      void end();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
 
-  await server.connect(new StdioServerTransport());
+  await server.connect(transport);
   serving = true;
   for (const s of await workspace.statuses()) onStatus(s); // folders that opened before the server was connected
   const code = await ended;

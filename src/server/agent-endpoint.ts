@@ -21,6 +21,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { AgentBackend } from '../agent/backend';
 import { createMcpServer } from '../agent/mcp-server';
+import { SessionTransport } from '../agent/session-transport';
 
 export interface AgentEndpoint {
   /** where it listens */
@@ -38,10 +39,11 @@ export interface AgentEndpointOptions {
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
   const sessions = new Set<Socket>();
-  const server = createServer((socket) => {
+  // half-open: a client that ends its side after its last request still gets the answers
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     const mcp = createMcpServer(backend, { version: options.version });
     sessions.add(socket);
-    const transport = new StdioServerTransport(socket, socket);
+    const transport = new SessionTransport(new StdioServerTransport(socket, socket));
     // a message that is not JSON-RPC: the SDK reports it here; the session goes on
     transport.onerror = (err) => options.log(`agent session: ${err.message}`);
     let ended = false;
@@ -52,11 +54,17 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       mcp.close().catch(() => undefined);
       socket.destroy();
     };
+    // a message over the SDK's limit: the transport reads no more, so the session ends here
+    transport.onbroken = () => {
+      options.log('an agent session ended: its connection is no longer read');
+      end();
+    };
     socket.on('error', (err) => {
       options.log(`an agent connection failed: ${err.message}`);
       end();
     });
-    socket.on('end', end);
+    // the client ended its side: what it asked before is answered, then the session ends
+    socket.on('end', () => void transport.answered().then(end));
     socket.on('close', end);
     mcp.connect(transport).catch((err: Error) => {
       options.log(`cannot start an agent session: ${err.message}`);

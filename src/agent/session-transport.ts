@@ -1,0 +1,88 @@
+/**
+ * An MCP session's transport (the SDK's stdio transport, on stdio or on a socket) that keeps count
+ * of the requests it was sent and has not answered yet, so that a session whose input ends
+ * answers what it was already asked before it closes ({@link SessionTransport.answered}): a client
+ * may write its requests and close its end at once. And it tells when the transport closed by
+ * itself rather than by {@link SessionTransport.close}: the SDK's stdio transport does so on a
+ * message over its 10 MB limit, after which it reads no more of its input (so no end of input is
+ * ever seen) and the session must be ended by whoever holds it.
+ */
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+
+type RequestId = string | number;
+
+export class SessionTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  /** Called once when the transport closed by itself (not through {@link close}), after `onerror` said why. */
+  onbroken?: () => void;
+
+  private readonly unanswered = new Set<RequestId>();
+  private waiting: (() => void)[] = [];
+  private closed = false;
+  private closingHere = false;
+
+  constructor(private readonly inner: Transport) {
+    inner.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) this.unanswered.add(message.id);
+      else if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled') {
+        // a cancelled request is never answered (the SDK drops its result)
+        const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof id === 'string' || typeof id === 'number') this.answer(id);
+      }
+      this.onmessage?.(message, extra);
+    };
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onclose = () => {
+      if (this.closed) return;
+      this.closed = true;
+      // nothing more can be answered: whoever waits for the answers stops waiting
+      this.unanswered.clear();
+      this.wake();
+      this.onclose?.();
+      if (!this.closingHere) this.onbroken?.();
+    };
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    try {
+      await this.inner.send(message, options);
+    } finally {
+      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+        if (message.id !== undefined) this.answer(message.id);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closingHere = true;
+    return this.inner.close();
+  }
+
+  /** How many requests are waiting for their answer. */
+  get unansweredCount(): number {
+    return this.unanswered.size;
+  }
+
+  /** Resolves once every request received so far is answered (or cancelled), or the transport has closed. */
+  answered(): Promise<void> {
+    if (this.unanswered.size === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private answer(id: RequestId): void {
+    if (this.unanswered.delete(id) && this.unanswered.size === 0) this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
