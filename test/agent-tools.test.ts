@@ -179,6 +179,26 @@ describe('agent tools', () => {
     assert.equal((all.structured.folders as unknown[]).length, 2);
   });
 
+  it('index_status asked while a folder opens describes the folder as it is once its report is ready, not as it was asked', async () => {
+    const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
+    const opening: FolderStatus = { ...ready, state: 'opening', partial: true, mode: 'lexical-only', contents: { ...ready.contents, files: 0, chunks: 0, definitions: 0, languages: {} } };
+    let opened = false;
+    // the report waits for the index to open, as Workspace.report does
+    const backend = {
+      statuses: async () => [opened ? ready : opening],
+      report: async (folder: string) => {
+        const report = await workspace.report(folder);
+        opened = true;
+        return report;
+      },
+    } as unknown as AgentBackend;
+    const a = await runAgentTool(backend, 'index_status', {});
+    assert.equal(a.isError, false, a.text);
+    const [folder] = a.structured.folders as { state: string; partial: boolean; mode: string; files: number }[];
+    assert.deepEqual([folder.state, folder.partial, folder.mode, folder.files], ['ready', false, 'hybrid', ready.contents.files]);
+    assert.doesNotMatch(a.text, /partial|words only/);
+  });
+
   it('answers a bad call with an error that says what was wrong', async () => {
     const cases: [string, unknown, RegExp][] = [
       ['search_code', {}, /query \(text\) is required/],

@@ -373,11 +373,16 @@ const indexStatus: ToolSpec<StatusInput> = {
     const served = selectFolders(await backend.statuses(), input.folder);
     const folders = await Promise.all(
       served.map(async (f) => {
+        let report: StatusReport;
         try {
-          return folderStateOf(f, await backend.report(f.root), undefined);
+          report = await backend.report(f.root);
         } catch (err) {
           return folderStateOf(f, undefined, `status unavailable: ${(err as Error).message}`);
         }
+        // the report waits for an index that is opening: the folder's state is read again after
+        // it, so that the two describe the same moment
+        const now = (await backend.statuses()).find((s) => s.root === f.root) ?? f;
+        return folderStateOf(now, report, undefined);
       }),
     );
     return answer(folders.flatMap(statusLines).join('\n'), { folders });
