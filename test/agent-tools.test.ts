@@ -179,6 +179,28 @@ describe('agent tools', () => {
     assert.equal((all.structured.folders as unknown[]).length, 2);
   });
 
+  it('related_code goes on past a folder whose index failed, and says why when every folder it asked failed', async () => {
+    const good = (await workspace.statuses()).find((s) => s.root === root)!;
+    const broken: FolderStatus = { ...good, root: path.join(path.dirname(root), 'broken'), name: 'broken', state: 'error', lastError: 'the index folder /x holds other files' };
+    const backend = (folders: FolderStatus[]) =>
+      ({
+        statuses: async () => folders,
+        related: (p: { root: string }) => (p.root === broken.root ? Promise.reject(new Error('the index folder /x holds other files')) : workspace.related(p as never)),
+        definitionsNamed: async (p: { name: string; root?: string }) => (await workspace.definitionsNamed(p as never)).filter((d) => folders.some((f) => f.root === d.root)),
+      }) as unknown as AgentBackend;
+    // the broken folder is asked first: the location is still found in the other
+    const found = await runAgentTool(backend([broken, good]), 'related_code', { location: 'src/storage/file_store.py:7' });
+    assert.match(found.text, /related to .*file_store\.py:6-\d+ function load_file/);
+    const none = await runAgentTool(backend([broken, good]), 'related_code', { symbol: 'no_such_function' });
+    assert.equal(none.isError, true);
+    assert.match(none.text, /No indexed definition is named "no_such_function"[^]*Not searched, as their index failed:\n.*broken: the index folder \/x holds other files/);
+    for (const args of [{ symbol: 'load_file' }, { location: 'src/storage/file_store.py:7' }]) {
+      const failed = await runAgentTool(backend([broken]), 'related_code', args);
+      assert.equal(failed.isError, true);
+      assert.match(failed.text, /^related_code failed:\n.*broken: the index folder \/x holds other files$/, JSON.stringify(args));
+    }
+  });
+
   it('index_status asked while a folder opens describes the folder as it is once its report is ready, not as it was asked', async () => {
     const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
     const opening: FolderStatus = { ...ready, state: 'opening', partial: true, mode: 'lexical-only', contents: { ...ready.contents, files: 0, chunks: 0, definitions: 0, languages: {} } };

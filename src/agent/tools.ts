@@ -253,11 +253,18 @@ const relatedCode: ToolSpec<RelatedInput> = {
     if (input.location !== undefined) {
       const { path, line } = parseLocation(input.location);
       asked = `${path}:${line}`;
+      // each served folder that may hold the path is asked in turn; one that fails does not stop the others
+      const failures: string[] = [];
       for (const place of resolvePath(served, path)) {
-        answerFound = await backend.related({ root: place.root, path: place.path, line, top });
+        try {
+          answerFound = await backend.related({ root: place.root, path: place.path, line, top });
+        } catch (err) {
+          failures.push(`${visible(place.root)}: ${visible((err as Error)?.message ?? String(err))}`);
+        }
         if (answerFound) break;
       }
       if (!answerFound) {
+        if (failures.length) return errorAnswer(`related_code failed:\n${failures.join('\n')}`);
         return errorAnswer(
           `No indexed function, method or class is at ${visible(asked)}: the file is not indexed (not in a supported language, ` +
             `ignored, or not indexed yet) or that line is outside every definition. search_code finds definitions by name.`,
@@ -271,9 +278,14 @@ const relatedCode: ToolSpec<RelatedInput> = {
       let found = await backend.definitionsNamed({ name, top: 0, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
       if (container !== undefined) found = found.filter((d) => containerMatches(d.container, container));
       if (found.length === 0) {
+        // a folder whose index failed has no definitions to give: the answer says why rather than "none"
+        const failed = served.filter((f) => f.state === 'error');
+        const why = failed.map((f) => `${visible(f.root)}: ${visible(f.lastError ?? 'its index failed')}`).join('\n');
+        if (failed.length && failed.length === served.length) return errorAnswer(`related_code failed:\n${why}`);
         return errorAnswer(
           `No indexed definition is named "${visible(symbol)}". Names are matched exactly (case included)` +
-            `${container !== undefined ? ', with the qualifier matching the container' : ''}; search_code finds code by words and by behaviour.`,
+            `${container !== undefined ? ', with the qualifier matching the container' : ''}; search_code finds code by words and by behaviour.` +
+            (failed.length ? `\nNot searched, as their index failed:\n${why}` : ''),
         );
       }
       const [first, ...rest] = found;
