@@ -327,6 +327,44 @@ describe('locks', () => {
     assert.equal(summaryFiles(run.stderr), 4);
   });
 
+  test('search and related on an index another process has saved nothing of yet wait for it, as `index` does, rather than answer "no results"', async () => {
+    const repo = await workspace();
+    for (const command of [['search', repo, 'parse config'], ['related', repo, 'src/files.py:2']]) {
+      const dir = path.join(await temp.make(`busy-first-${command[0]}`), 'index');
+      const held = IndexLock.acquire(dir); // a live process (this one) builds the first index
+      assert.ok(held instanceof IndexLock);
+      let released = false;
+      const run = await cli([...command.slice(0, 2), '--index-dir', dir, '--lexical-only', '--json', ...command.slice(2)], {
+        onStderr: (text) => {
+          if (!released && /waiting up to \d+ s for pid \d+/.test(text)) {
+            released = true;
+            held.release();
+          }
+        },
+      });
+      held.release();
+      assert.ok(released, `${command[0]}: expected a waiting notice, got ${JSON.stringify(run.stderr)}`);
+      assert.match(run.stderr, /is updating this index; it has saved nothing yet/);
+      assert.equal(run.code, 0, run.stderr);
+      const results = (JSON.parse(run.stdout) as { results: { name: string }[] }).results;
+      assert.ok(results.length > 0, `${command[0]}: ${run.stdout}`);
+    }
+    // with a saved index, a question does not wait: it answers from it
+    const dir = path.join(await temp.make('busy-saved'), 'index');
+    assert.equal((await cli(['index', repo, '--index-dir', dir, '--lexical-only'])).code, 0);
+    const held = IndexLock.acquire(dir);
+    assert.ok(held instanceof IndexLock);
+    try {
+      const run = await cli(['search', repo, '--index-dir', dir, '--lexical-only', '--json', 'parse config'], { timeoutMs: 60_000 });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /answering from its last saved state/);
+      assert.doesNotMatch(run.stderr, /waiting up to/);
+      assert.equal((JSON.parse(run.stdout) as { results: { name: string }[] }).results[0].name, 'parse_config');
+    } finally {
+      held.release();
+    }
+  });
+
   test('when the holder does not finish in time, refresh with requireWrite fails plainly; a plain refresh answers from the saved index', async () => {
     const repo = await workspace();
     const dir = path.join(await temp.make('busy-timeout'), 'index');

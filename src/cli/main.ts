@@ -75,7 +75,7 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const query = args.query;
       const early = query !== undefined ? answerAhead(engine, () => engine.searchAnswer(query, options)) : undefined;
       // the early question is done before anything else, also when the refresh stops or fails (the engine then closes)
-      if ((await refreshWithProgress(engine).finally(() => early?.())).cancelled) return INTERRUPTED;
+      if ((await refreshWithProgress(engine, nothingToAnswerFrom(engine)).finally(() => early?.())).cancelled) return INTERRUPTED;
       doing = 'searching';
       const answer = async (query: string) => {
         const { hits: results, searchedFor } = (await early?.()) ?? (await engine.searchAnswer(query, options));
@@ -100,7 +100,7 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const { path, line } = args.location!;
       // asked while the refresh waits for the folder's scan, as a search is
       const early = answerAhead(engine, () => engine.related(path, line, { top }));
-      if ((await refreshWithProgress(engine).finally(() => early())).cancelled) return INTERRUPTED;
+      if ((await refreshWithProgress(engine, nothingToAnswerFrom(engine)).finally(() => early())).cancelled) return INTERRUPTED;
       doing = 'finding related code';
       let answer;
       try {
@@ -130,6 +130,16 @@ function answerAhead<T>(engine: Engine, ask: () => Promise<T>): () => Promise<T 
     const answer = await answered;
     return engine.revision === revision ? answer : undefined;
   };
+}
+
+/**
+ * Whether a question must wait to update the index itself: another process holds an index that
+ * has nothing saved yet (it is building the first, or rebuilding a damaged one), or one that cannot
+ * be written has none. Answering from that would be "no results" where there is no index; so the
+ * question waits for the writer as `index` does, and fails as `index` does when it cannot.
+ */
+function nothingToAnswerFrom(engine: Engine): boolean {
+  return engine.readOnly && !engine.hasSavedIndex;
 }
 
 /** `requireWrite`: fail rather than skip when this process cannot update the index (see Engine.refresh). */

@@ -338,6 +338,14 @@ export class Engine {
   }
 
   /**
+   * Whether the index it holds was read from a save: false for an index that has not been saved yet
+   * (another process is building it, or none has been), or that was found damaged and not rebuilt.
+   */
+  get hasSavedIndex(): boolean {
+    return this.state.updatedAt !== null;
+  }
+
+  /**
    * Brings the index up to date with the folder: only changed files are parsed, only new chunks
    * embedded. An index opened read-only because another process was updating it is taken over
    * (and reloaded) once that process is done; see {@link RefreshOptions.requireWrite}. A save

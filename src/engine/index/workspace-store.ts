@@ -265,7 +265,7 @@ export class IndexStorage {
           reason = { cause: failure.code };
         }
       }
-      if (reason !== undefined) log(readOnlyNotice(this.dir, reason));
+      if (reason !== undefined) log(readOnlyNotice(this.dir, reason, state !== undefined));
       const loaded = state ? this.adapt(state, embeddingCache, log) : this.empty();
       const lockHeld = reason === undefined ? writer : undefined;
       if (lockHeld && loaded.committed) this.resumeLog(loaded.committed, log);
@@ -740,12 +740,12 @@ function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
 }
 
 /** The one line that says why this process answers from the saved index without updating it. */
-export function readOnlyNotice(dir: string, reason: ReadOnlyReason): string {
+export function readOnlyNotice(dir: string, reason: ReadOnlyReason, saved = true): string {
   if ('heldBy' in reason) {
     const where = reason.host === undefined ? '' : ` on ${reason.host}`;
-    return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; answering from its last saved state`;
+    return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; ${saved ? 'answering from its last saved state' : 'it has saved nothing yet'}`;
   }
-  return `${new IndexNotWritableError(dir, reason).message}; answering from the saved index`;
+  return `${new IndexNotWritableError(dir, reason).message}; ${saved ? 'answering from the saved index' : 'no saved index can be read'}`;
 }
 
 /**
