@@ -645,3 +645,22 @@ describe('an index in an older format', () => {
     });
   }
 });
+
+test('a save removes the temporary files of change logs and of embedding caches that dead processes left, and keeps a live one\'s', async () => {
+  const repo = await workspace('temp-files');
+  const dir = path.join(await temp.make('temp-files'), 'index');
+  mkdirSync(dir, { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // exited by now
+  // a cache compaction killed midway leaves a temporary file as large as the cache
+  const removed = [`.embeddings-0123456789ab.cache.${dead}.0a1b2c3d.tmp`, `.changes.g3.log.${dead}.ff00ff00.tmp`];
+  const kept = [`.embeddings-0123456789ab.cache.${process.pid}.0a1b2c3d.tmp`]; // a live process's (one compacting the cache now)
+  for (const file of [...removed, ...kept]) writeFileSync(path.join(dir, file), 'x');
+  const engine = await Engine.open(repo, { indexDir: dir, model: null });
+  try {
+    await engine.refresh(); // the first save
+  } finally {
+    await engine.close();
+  }
+  for (const file of removed) assert.equal(existsSync(path.join(dir, file)), false, file);
+  for (const file of kept) assert.equal(existsSync(path.join(dir, file)), true, file);
+});

@@ -877,9 +877,10 @@ class Replay {
 
 /**
  * Deletes the change logs of generations other than the committed one, as the commit deleted
- * their files (store.ts), and temporary logs of writers that are gone. A reader still replaying a
- * deleted log finds the manifest changed and reads the new generation. Cleanup: a file that
- * cannot be deleted is left for the next commit.
+ * their files (store.ts), and the temporary files of writers that are gone: of change logs, and of
+ * embedding caches (a cache's compaction or upgrade rewrites it whole through one, as large as the
+ * cache). A reader still replaying a deleted log finds the manifest changed and reads the new
+ * generation. Cleanup: a file that cannot be deleted is left for the next commit.
  */
 function removeOldLogs(dir: string, manifest: { generation: number }): void {
   let names: string[];
@@ -890,7 +891,9 @@ function removeOldLogs(dir: string, manifest: { generation: number }): void {
   }
   for (const name of names) {
     const match = CHANGE_LOG_NAME.exec(name);
-    const stale = match ? Number(match[1]) !== manifest.generation : /^\.changes\.g\d+\.log\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
+    const stale = match
+      ? Number(match[1]) !== manifest.generation
+      : /^\.(changes\.g\d+\.log|embeddings-[0-9a-f]{12}\.cache)\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
     if (stale) removeBestEffort(join(dir, name));
   }
 }
