@@ -532,6 +532,14 @@ describe('a folder that cannot be written', () => {
     assert.match(run.stderr, /the previous index is unchanged/);
     assert.deepEqual(listing(dir).filter((f) => f !== 'filler'), files, 'no lock or partial files are left');
     assert.ok(readFileSync(path.join(dir, 'manifest.json')).equals(manifest));
+    // a question still gets its answer, from the index this run updated in memory, the failure said once
+    const search = await cli(['search', repo, ...args, '--json', 'word1234 term8638'], { shell: fault.shell });
+    assert.equal(search.code, 0, search.stderr);
+    assertPlainLines(search.stderr);
+    assert.equal(search.stderr.split('\n').filter((l) => /cannot save the index at .*; answering from the index in memory, which this run could not save$/.test(l)).length, 1, search.stderr);
+    assert.equal((JSON.parse(search.stdout) as { results: { path: string }[] }).results[0]?.path, 'notes.md', search.stdout);
+    assert.deepEqual(listing(dir).filter((f) => f !== 'filler'), files, 'the search left nothing either');
+    assert.ok(readFileSync(path.join(dir, 'manifest.json')).equals(manifest));
     const reopened = await open(repo, dir);
     try {
       assert.deepEqual(reopened.logs.filter((m) => /damaged/.test(m)), []);

@@ -75,10 +75,11 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const query = args.query;
       const early = query !== undefined ? answerAhead(engine, () => engine.searchAnswer(query, options)) : undefined;
       // the early question is done before anything else, also when the refresh stops or fails (the engine then closes)
-      if ((await refreshWithProgress(engine, nothingToAnswerFrom(engine)).finally(() => early?.())).cancelled) return INTERRUPTED;
+      const refreshed = await refreshBeforeQuestion(engine).finally(() => early?.());
+      if (refreshed.cancelled) return INTERRUPTED;
       doing = 'searching';
       const answer = async (query: string) => {
-        const { hits: results, searchedFor } = (await early?.()) ?? (await engine.searchAnswer(query, options));
+        const { hits: results, searchedFor } = (!refreshed.unsaved && (await early?.())) || (await engine.searchAnswer(query, options));
         process.stdout.write(
           json
             ? JSON.stringify({ query, ...(searchedFor && { searchedFor }), results }) + '\n'
@@ -100,11 +101,12 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       const { path, line } = args.location!;
       // asked while the refresh waits for the folder's scan, as a search is
       const early = answerAhead(engine, () => engine.related(path, line, { top }));
-      if ((await refreshWithProgress(engine, nothingToAnswerFrom(engine)).finally(() => early())).cancelled) return INTERRUPTED;
+      const refreshed = await refreshBeforeQuestion(engine).finally(() => early());
+      if (refreshed.cancelled) return INTERRUPTED;
       doing = 'finding related code';
       let answer;
       try {
-        answer = (await early()) ?? (await engine.related(path, line, { top }));
+        answer = (!refreshed.unsaved && (await early())) || (await engine.related(path, line, { top }));
       } catch (err) {
         if (!(err instanceof (await import('../engine/engine')).NothingIndexedError)) throw err;
         const why = await whyNoCode(engine, path, line, args.engine.maxFileBytes);
@@ -130,6 +132,23 @@ function answerAhead<T>(engine: Engine, ask: () => Promise<T>): () => Promise<T 
     const answer = await answered;
     return engine.revision === revision ? answer : undefined;
   };
+}
+
+/**
+ * The refresh before a question (search, related). A save that fails (a full disk) leaves the
+ * saved index as it was, and this process's index updated in memory as far as the refresh got:
+ * the question is answered from that, the failure said in one line, rather than not answered.
+ * `unsaved`: the index may have changed without a save, which Engine.revision does not count, so
+ * an answer asked ahead of the refresh is not used.
+ */
+async function refreshBeforeQuestion(engine: Engine): Promise<{ cancelled: boolean; unsaved: boolean }> {
+  try {
+    return { cancelled: (await refreshWithProgress(engine, nothingToAnswerFrom(engine))).cancelled === true, unsaved: false };
+  } catch (err) {
+    if (!(err instanceof (await import('../engine/index/errors')).IndexWriteError)) throw err;
+    process.stderr.write(oneLine(`${err.message}; answering from the index in memory, which this run could not save`) + '\n');
+    return { cancelled: false, unsaved: true };
+  }
 }
 
 /**
