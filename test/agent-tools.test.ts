@@ -179,6 +179,19 @@ describe('agent tools', () => {
     assert.equal((all.structured.folders as unknown[]).length, 2);
   });
 
+  it('search_code says when its filters are why nothing was found', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ path: ['no/such/**'] }, /^No results for "save a file"\. No indexed file matches the path filter "no\/such\/\*\*"\./],
+      [{ language: ['csharp'] }, /^No results for "save a file"\. No indexed code is in csharp\./],
+      [{ path: ['src/storage/**'], language: ['typescript'] }, /^No results for "save a file"\. The filters exclude everything: no indexed code in typescript matches the path filter "src\/storage\/\*\*"\./],
+    ];
+    for (const [filters, expected] of cases) {
+      const a = await call('search_code', { query: 'save a file', folder: 'repo', ...filters });
+      assert.equal(a.isError, false, a.text);
+      assert.match(a.text, expected, JSON.stringify(filters));
+    }
+  });
+
   it('related_code goes on past a folder whose index failed, and says why when every folder it asked failed', async () => {
     const good = (await workspace.statuses()).find((s) => s.root === root)!;
     const broken: FolderStatus = { ...good, root: path.join(path.dirname(root), 'broken'), name: 'broken', state: 'error', lastError: 'the index folder /x holds other files' };

@@ -144,6 +144,22 @@ function emptyHint(served: FolderStatus[]): string {
   return '';
 }
 
+/** Why an answer is empty when the filters are why (QueryResult.emptyBecause), as a sentence; '' otherwise. */
+function filtersHint(because: QueryResult['emptyBecause'], filters: QueryFilters): string {
+  const globs = (filters.path ?? []).map((glob) => `"${visible(glob)}"`).join(', ');
+  const languages = (filters.language ?? []).map(visible).join(', ');
+  switch (because) {
+    case 'path':
+      return ` No indexed file matches the path filter ${globs}.`;
+    case 'language':
+      return ` No indexed code is in ${languages}.`;
+    case 'filters':
+      return ` The filters exclude everything: no indexed code in ${languages} matches the path filter ${globs}.`;
+    default:
+      return '';
+  }
+}
+
 /** The filters search_code and similar_code share. */
 type QueryFilters = Pick<SearchInput, 'language' | 'path' | 'limit' | 'folder'>;
 
@@ -168,7 +184,7 @@ async function queryAnswer(backend: AgentBackend, kind: 'search' | 'similar', te
   if (failed) return errorAnswer(`The search failed:\n${failed}`);
   const results = await agentHits(result.hits);
   const style = pathStyle(await backend.statuses());
-  const lines = [results.length ? wording.found(results.length, result) : `${wording.none}${emptyHint(served)}`];
+  const lines = [results.length ? wording.found(results.length, result) : `${wording.none}${filtersHint(result.emptyBecause, filters) || emptyHint(served)}`];
   if (results.length) lines.push(resultBlocks(results, style));
   lines.push(...stateNotes(queryState(result), served));
   return answer(lines.join('\n'), { ...wording.structured(result), results, ...queryState(result) });
