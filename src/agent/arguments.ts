@@ -8,6 +8,7 @@ import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { LANGUAGE_IDS, languageIds } from '../engine/language-names';
 import { pathInside } from '../engine/paths';
+import { MAX_GLOB_CHARS } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
 
@@ -33,22 +34,33 @@ const limit = z
   .optional()
   .describe(`Most results to return, 1 to ${MAX_RESULTS} (default ${DEFAULT_RESULTS}).`);
 
+// each check says what it found wrong: a type's message set on the schema would stand for its length checks too
 const language = z
-  .array(z.string().min(1).max(100), { error: 'language must be a list of language names, e.g. ["python"]' })
-  .max(MAX_FILTERS)
+  .array(
+    z.string({ error: 'language must be a list of language names, e.g. ["python"]' })
+      .min(1, { error: 'a language name is empty' })
+      .max(100, { error: 'a language name is longer than 100 characters' }),
+    { error: 'language must be a list of language names, e.g. ["python"]' },
+  )
+  .max(MAX_FILTERS, { error: `language lists more than ${MAX_FILTERS} languages` })
   .optional()
   .describe(`Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}) or file extensions such as "py", "ts".`);
 
 const path = z
-  .array(z.string().min(1).max(MAX_PATH_CHARS), { error: 'path must be a list of globs, e.g. ["src/**"]' })
-  .max(MAX_FILTERS)
+  .array(
+    z.string({ error: 'path must be a list of globs, e.g. ["src/**"]' })
+      .min(1, { error: 'a path glob is empty' })
+      .max(MAX_GLOB_CHARS, { error: `a path glob is longer than ${MAX_GLOB_CHARS} characters` }),
+    { error: 'path must be a list of globs, e.g. ["src/**"]' },
+  )
+  .max(MAX_FILTERS, { error: `path lists more than ${MAX_FILTERS} globs` })
   .optional()
   .describe('Only files matching one of these globs, relative to the folder, e.g. ["src/**", "**/*.test.ts"].');
 
 const folder = z
   .string({ error: 'folder must be the path or the name of a served folder' })
-  .min(1)
-  .max(MAX_PATH_CHARS)
+  .min(1, { error: 'folder is empty: give the path or the name of a served folder' })
+  .max(MAX_PATH_CHARS, { error: `folder is longer than ${MAX_PATH_CHARS} characters` })
   .optional()
   .describe('One served folder, by its absolute path or its name (default: every served folder; see index_status).');
 
@@ -57,7 +69,8 @@ export const searchInput = z.object({
     .string({ error: 'query (text) is required: what the code does, or a name, e.g. "retry failed requests with backoff"' })
     .trim()
     .min(1, { error: 'query is empty: say what the code does, or give a name' })
-    .max(2 * MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters` })
+    // abort: the count of characters below would say it again
+    .max(2 * MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters`, abort: true })
     .refine((q) => [...q].length <= MAX_QUERY_CHARS, { error: `query is longer than ${MAX_QUERY_CHARS} characters` })
     .describe(
       'What to find, in plain language ("where are retries scheduled"), an identifier ("TCPConnector", "Sinatra::Base"), or both.',
@@ -72,15 +85,15 @@ export const relatedInput = z
   .object({
     location: z
       .string({ error: 'location must be "path:line", e.g. "src/net/retry.ts:42"' })
-      .min(3)
-      .max(MAX_PATH_CHARS + 12)
+      .min(3, { error: 'location must be "path:line", e.g. "src/net/retry.ts:42"' })
+      .max(MAX_PATH_CHARS + 12, { error: `location is longer than ${MAX_PATH_CHARS + 12} characters` })
       .optional()
       .describe('A definition by where it is: "path:line", the path relative to the folder (or absolute), the line 1-based.'),
     symbol: z
       .string({ error: 'symbol must be a function, method or class name' })
       .trim()
       .min(1, { error: 'symbol is empty' })
-      .max(MAX_NAME_CHARS)
+      .max(MAX_NAME_CHARS, { error: `symbol is longer than ${MAX_NAME_CHARS} characters` })
       .optional()
       .describe('A definition by name: "parseConfig", or qualified: "Config.parse", "Sinatra::Base".'),
     limit,
