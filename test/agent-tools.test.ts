@@ -179,6 +179,23 @@ describe('agent tools', () => {
     assert.equal((all.structured.folders as unknown[]).length, 2);
   });
 
+  it('a folder name two served folders share is an error that lists them, and arguments quoted in errors are escaped', async () => {
+    const [status] = await workspace.statuses();
+    const backend = {
+      statuses: async () => [
+        { ...status, root: '/x/one/repo', name: 'repo' },
+        { ...status, root: '/x/two/repo', name: 'repo' },
+      ],
+    } as unknown as AgentBackend;
+    const ambiguous = await runAgentTool(backend, 'search_code', { query: 'x', folder: 'repo' });
+    assert.equal(ambiguous.isError, true);
+    assert.equal(ambiguous.text, '"repo" names 2 served folders (/x/one/repo, /x/two/repo); give the folder\'s path.');
+    const odd = await call('search_code', { query: 'x', folder: 'repo\u0000\u001b[31m' });
+    assert.equal(odd.isError, true);
+    assert.doesNotMatch(odd.text, /[\u0000-\u001f]/, 'no control character reaches the answer');
+    assert.match(odd.text, /is not a served folder/);
+  });
+
   it('search_code says when its filters are why nothing was found', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ path: ['no/such/**'] }, /^No results for "save a file"\. No indexed file matches the path filter "no\/such\/\*\*"\./],

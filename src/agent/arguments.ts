@@ -172,7 +172,9 @@ export function selectFolders(folders: FolderStatus[], folder: string | undefine
   const byRoot = nodePath.isAbsolute(folder) ? folders.filter((f) => normalRoot(f.root) === normalRoot(folder)) : [];
   const matches = byRoot.length ? byRoot : folders.filter((f) => f.name === folder || nodePath.basename(f.root) === folder);
   if (matches.length === 0) throw new AgentArgumentError(`"${folder}" is not a served folder; served: ${folders.map(folderLabel).join(', ')}`);
-  return matches.slice(0, 1);
+  // a name two served folders share says neither: the caller gives the path
+  if (matches.length > 1) throw new AgentArgumentError(`"${folder}" names ${matches.length} served folders (${matches.map((f) => f.root).join(', ')}); give the folder's path`);
+  return matches;
 }
 
 export function folderLabel(f: Pick<FolderStatus, 'name' | 'root'>): string {

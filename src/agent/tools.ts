@@ -448,7 +448,8 @@ export async function runAgentTool(backend: AgentBackend, name: string, args: un
   try {
     return await spec.run(backend, parsed.data as never);
   } catch (err) {
-    if (err instanceof AgentArgumentError) return errorAnswer(`${err.message}.`);
+    // the message quotes the caller's arguments, which may hold control characters: made visible
+    if (err instanceof AgentArgumentError) return errorAnswer(`${visible(err.message)}.`);
     return errorAnswer(`${spec.name} failed: ${visible((err as Error)?.message ?? String(err))}`);
   }
 }
