@@ -207,6 +207,14 @@ describe('the fixture repository, indexed with the tiny model', () => {
     const errors = await engine.search('retry error', { paths: ['src/errors/**'] });
     assert.equal(errors[0].name, 'retry_with_backoff');
     assert.ok(errors.every((h) => h.path === 'src/errors/retry.rs'));
+    // '[!s]' is a negated class, as in git's and the shell's globs: every top-level name but those starting with 's'
+    const notSrc = await engine.search('inventory service', { top: 50, paths: ['[!s]*/**', '[!s]*'] });
+    assert.ok(notSrc.length > 0 && notSrc.every((h) => !h.path.startsWith('s')), JSON.stringify(notSrc.map((h) => h.path)));
+    assert.deepEqual(
+      new Set(notSrc.map((h) => h.path)),
+      new Set(unfiltered.filter((h) => !h.path.startsWith('s')).map((h) => h.path)),
+      'exactly what the unfiltered search found outside them',
+    );
   });
 
   test('related code: the nearest definitions by words and meaning, never the source itself', async () => {

@@ -71,6 +71,15 @@ test('path globs: a malformed one is named with what is wrong, a good one passes
   assert.equal(pathGlobProblem('/etc/**'), 'is not relative to the folder');
   assert.equal(pathGlobProblem('C:\\src\\**'), 'is not relative to the folder');
   assert.match(pathGlobProblem('') ?? '', /is empty/);
+  // a '}' nothing opened, as a lone ']' or ')' already was; one inside a class, or escaped, is a literal
+  assert.match(pathGlobProblem('src/}') ?? '', /^is not a valid glob: a '\}' has no opening '\{' \(write \\\} for a literal '\}'\)$/);
+  assert.equal(pathGlobProblem('src/[}]x'), undefined);
+  assert.equal(pathGlobProblem('src/\\}'), undefined);
+  // each '*' in one name multiplies the work of matching a long name that almost matches: at most 3
+  assert.match(pathGlobProblem('*a*a*a*a*a*a*a*a*a*a*a*a*b') ?? '', /has 13 '\*' wildcards in one name .*; at most 3 are allowed/);
+  assert.match(pathGlobProblem('**/*a*b*c*') ?? '', /has 4 '\*' wildcards/);
+  assert.equal(pathGlobProblem('**/*a*b*c'), undefined, 'three in a name, and a globstar, are fine');
+  assert.equal(pathGlobProblem('**/a\\*b\\*c\\*d*'), undefined, 'escaped stars are literal ones');
   assert.throws(() => checkPathGlobs(['src/**', '(x']), (err: unknown) => err instanceof InvalidFilterError && err.glob === '(x');
   assert.doesNotThrow(() => checkPathGlobs(undefined));
 });

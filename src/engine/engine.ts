@@ -9,6 +9,7 @@
  */
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { GLOB_OPTIONS } from './files/globs';
 import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds } from './language-names';
 import { readRegularFile } from './files/regular-file';
@@ -674,7 +675,7 @@ export class Engine {
     checkPathGlobs(opts.paths);
     return {
       langs: opts.languages?.length ? new Set(opts.languages.flatMap(languageIds)) : undefined,
-      pathMatch: opts.paths?.length ? picomatch(opts.paths, { dot: true }) : undefined,
+      pathMatch: opts.paths?.length ? picomatch(opts.paths, GLOB_OPTIONS) : undefined,
     };
   }
 

@@ -13,6 +13,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
+import { GLOB_OPTIONS } from './globs';
 import { DEFAULT_MAX_FILE_BYTES } from '../types';
 import { IgnoreRules } from './ignore-rules';
 import type { ScannedFile, ScanOptions } from './scan';
@@ -37,8 +38,8 @@ const GIT_EXCLUDE = '.git/info/exclude';
  */
 export async function scanPaths(rootAbs: string, paths: readonly string[], options: Omit<ScanOptions, 'signal'> = {}): Promise<PathsScan | undefined> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const include = options.include?.length ? picomatch(options.include, { dot: true }) : undefined;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : undefined;
+  const include = options.include?.length ? picomatch(options.include, GLOB_OPTIONS) : undefined;
+  const exclude = options.exclude?.length ? picomatch(options.exclude, GLOB_OPTIONS) : undefined;
   const excluded = (rel: string, isDir: boolean) => exclude !== undefined && (exclude(rel) || (isDir && exclude(rel + '/')));
   const result: PathsScan = { files: [], gone: [] };
   /** folder rel → its rules, or null when it is not walked (left out, or inside .git) */

@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { GLOB_OPTIONS } from './globs';
 import { TimeSlices } from '../time-slice';
 import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type SkipReason } from '../types';
 import { IgnoreRules } from './ignore-rules';
@@ -120,8 +121,8 @@ const utf8Name = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}): Promise<ScanResult> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const include = options.include?.length ? picomatch(options.include, { dot: true }) : undefined;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : undefined;
+  const include = options.include?.length ? picomatch(options.include, GLOB_OPTIONS) : undefined;
+  const exclude = options.exclude?.length ? picomatch(options.exclude, GLOB_OPTIONS) : undefined;
   const result: ScanResult = { files: [], skipped: [], ignoredCount: 0, excludedByRules: 0, complete: true, unknownPaths: [], followsLinks: false };
   const skip = (path: string, reason: SkipReason, detail?: string) =>
     void result.skipped.push(detail === undefined ? { path, reason } : { path, reason, detail });

@@ -5,6 +5,7 @@
  * filter or only both together left nothing.
  */
 import picomatch from 'picomatch';
+import { GLOB_OPTIONS } from '../files/globs';
 
 const PAIRS = new Map([
   ['[', ']'],
@@ -14,6 +15,14 @@ const PAIRS = new Map([
 
 /** Longest path glob (a regular expression made from a much longer one may not compile). */
 export const MAX_GLOB_CHARS = 1000;
+
+/**
+ * The most `*` wildcards (a run of them counts once) one folder or file name of a glob may hold.
+ * picomatch's regular expression backtracks: each `*` in a name multiplies the work of matching a
+ * long name that almost matches, so that `*a*a*a*a*a*b` took 24 s on one name of 200 characters and
+ * a search with it never ended. With 3, such a name takes about a millisecond at worst.
+ */
+export const MAX_STARS_PER_NAME = 3;
 
 /** A path glob that cannot be used, with the reason in words. */
 export class InvalidFilterError extends Error {
@@ -34,10 +43,27 @@ export function pathGlobProblem(glob: string): string | undefined {
   if (glob === '') return "is empty; give a glob such as 'src/**'";
   if (isAbsoluteGlob(glob)) return 'is not relative to the folder';
   if (glob.length > MAX_GLOB_CHARS) return `is ${glob.length} characters long; the limit is ${MAX_GLOB_CHARS}`;
+  // picomatch takes a '}' that nothing opened as a literal one, where it refuses a lone ']' or ')'
+  let braces = 0;
+  for (let i = 0; i < glob.length; i++) {
+    if (glob[i] === '\\') i++;
+    else if (glob[i] === '[') {
+      // a class's characters are literal ones: '[}]' is a '}'
+      const close = glob.indexOf(']', i + 2);
+      if (close !== -1) i = close;
+    } else if (glob[i] === '{') braces++;
+    else if (glob[i] === '}' && --braces < 0) return "is not a valid glob: a '}' has no opening '{' (write \\} for a literal '}')";
+  }
+  for (const name of glob.split('/')) {
+    const stars = name.replace(/\\./g, '').match(/\*+/g)?.length ?? 0; // an escaped '\*' is a literal one
+    if (stars > MAX_STARS_PER_NAME) {
+      return `has ${stars} '*' wildcards in one name ("${name}"); at most ${MAX_STARS_PER_NAME} are allowed, as each more multiplies the work of matching`;
+    }
+  }
   try {
     // strictBrackets and debug make picomatch throw where it would otherwise match nothing;
     // JavaScript compiles a regular expression when it first runs it.
-    picomatch.makeRe(glob, { dot: true, strictBrackets: true, debug: true }).test('src/a.ts');
+    picomatch.makeRe(glob, { ...GLOB_OPTIONS, strictBrackets: true, debug: true }).test('src/a.ts');
     return undefined;
   } catch (err) {
     const m = /Missing (opening|closing): "(.)"/.exec(String((err as Error).message));
