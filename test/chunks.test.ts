@@ -94,6 +94,21 @@ test('Python: functions, classes, decorated and nested definitions, docstrings',
   assert.ok(head && head.startLine === 1 && head.text.includes('import re'));
 });
 
+test('a lone CR ends a line (old Mac files): each definition is found, at the lines an editor shows, with the file\'s own byte offsets', async () => {
+  const text = 'def first(a):\r    return a\r\rdef second(b):\r    return b\r';
+  const chunks = await chunker.chunkFile('cr.py', text);
+  assert.deepEqual(
+    chunks.map((c) => [c.name, c.startLine, c.endLine, text.slice(c.startByte, c.endByte)]),
+    [
+      ['first', 1, 2, 'def first(a):\r    return a'],
+      ['second', 4, 5, 'def second(b):\r    return b'],
+    ],
+  );
+  // a doc comment above a C# namespace, CR-separated (found by the property test of code-like soup)
+  const [module] = await chunker.chunkFile('dir/file.cs', '// c\rnamespace def ');
+  assert.deepEqual([module.kind, module.name, module.startLine, module.endLine], ['module', 'def', 2, 2]);
+});
+
 test('Go: functions, methods with their receiver type as container, type declarations', async () => {
   const chunks = await chunkFixture('sample.go');
   expectChunk(only(chunks, 'Get'), {

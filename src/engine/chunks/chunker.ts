@@ -91,7 +91,10 @@ export class Chunker {
    */
   async chunkFile(relPath: string, text: string): Promise<Chunk[]> {
     if (this.disposed) throw new Error('Chunker.chunkFile called after dispose()');
-    const source = new SourceText(text);
+    // A lone CR ends a line (old Mac files), as in editors and in the excerpts answers show: read
+    // as one, so that such a file's definitions and line numbers are found as any file's. Same
+    // length and same UTF-8 bytes elsewhere, so byte offsets are the file's own.
+    const source = new SourceText(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text);
     const limits: ChunkLimits = { maxChars: this.options.maxChunkChars, maxChunks: this.options.maxChunksPerFile };
     const language = languageForPath(relPath);
     if (language === 'markdown') return markdownChunks(relPath, source, limits);
