@@ -305,6 +305,17 @@ describe('codescout on the fixture repository', () => {
     ]);
   });
 
+  test('a line of stdin far too long to be a query (a binary file piped in) is one usage error, read no further than the limit', async () => {
+    // 20 MB without a line break: readline kept it whole (600 MB ran out of string length, a crash with a stack trace)
+    const input = `parse config\n${'\0'.repeat(20 * 1024 * 1024)}`;
+    const result = await run(['search', repo, ...common, '--json'], { input });
+    assert.equal(result.code, 2, result.stderr);
+    assert.deepEqual(parseJsonLines(result.stdout).map((a) => a.query), ['parse config']);
+    assert.deepEqual(lines(result.stderr), [
+      "codescout: line 2 of stdin is longer than 128000 characters; a query is at most 2000 (see 'codescout --help')",
+    ]);
+  });
+
   test('onnxruntime leaves no files behind: nothing in the temporary, cache or home folder', async () => {
     const scratch = { TMPDIR: await temp.make('cli-tmp'), XDG_CACHE_HOME: await temp.make('cli-xdg'), HOME: await temp.make('cli-home') };
     const result = await run(['search', repo, ...common, '--json', 'parse', 'config'], { env: userEnv(scratch) });

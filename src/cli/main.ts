@@ -6,13 +6,13 @@
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage. Errors are one line on stderr;
  * `--verbose` adds the stack trace and per-file skip details.
  */
-import { createInterface } from 'node:readline';
 import type { Engine, SearchOptions } from '../engine/engine';
 import { defaultIndexDir } from '../engine/paths';
-import { checkedLanguages, checkedQuery, parseCommandLine, USAGE, type Invocation } from './args';
+import { checkedLanguages, checkedQuery, LIMITS, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
 import { formatHitsText, formatSkipped, formatStatus, formatSummary, ProgressBar } from './format';
 import { prepareIndexFolder } from './index-folder';
+import { LineTooLongError, linesOf } from './stdin-lines';
 import { whyNoCode } from './why-no-code';
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), after it saved its work. */
@@ -89,10 +89,15 @@ async function run(engine: Engine, args: Invocation): Promise<number> {
       if (args.query !== undefined) await answer(args.query);
       else {
         let lineNumber = 0;
-        for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-          lineNumber++;
-          const query = line.trim();
-          if (query) await answer(checkedQuery(query, `the query on line ${lineNumber} of stdin`));
+        try {
+          for await (const line of linesOf(process.stdin, MAX_STDIN_LINE_CHARS)) {
+            lineNumber++;
+            const query = line.trim();
+            if (query) await answer(checkedQuery(query, `the query on line ${lineNumber} of stdin`));
+          }
+        } catch (err) {
+          if (!(err instanceof LineTooLongError)) throw err;
+          throw new UsageError(`line ${err.line} of stdin is longer than ${err.max} characters; a query is at most ${LIMITS.queryChars}`);
         }
       }
       return 0;
@@ -133,6 +138,12 @@ function answerAhead<T>(engine: Engine, ask: () => Promise<T>): () => Promise<T 
     return engine.revision === revision ? answer : undefined;
   };
 }
+
+/**
+ * The longest line of stdin kept to be read as a query: far more than a query may be (its white
+ * space is trimmed before its length is checked), and a bound on what one line can cost.
+ */
+const MAX_STDIN_LINE_CHARS = 128_000;
 
 /**
  * The refresh before a question (search, related). A save that fails (a full disk) leaves the
