@@ -1004,3 +1004,19 @@ test('the name index built ahead (prepareNames, as the editor\'s engine does whe
     await prepared.close();
   }
 });
+
+test('related at a file whose name holds a backslash (a name of its own on Linux) finds it, as search listed it', { skip: path.sep === '\\' ? 'a backslash separates names on Windows' : false }, async () => {
+  const root = await temp.make('backslash');
+  await writeFile(path.join(root, 'a\\b.py'), 'def in_backslash_file():\n    return 1\n\n\ndef other():\n    return 2\n');
+  await writeFile(path.join(root, 'c.py'), 'def elsewhere():\n    return 3\n');
+  const engine = await Engine.open(root, { indexDir: path.join(await temp.make('backslash-index'), 'index'), model: null });
+  try {
+    await engine.refresh();
+    assert.ok((await engine.search('in_backslash_file')).some((h) => h.path === 'a\\b.py'));
+    const related = await engine.related('a\\b.py', 1);
+    assert.equal(related.source.name, 'in_backslash_file');
+    assert.equal(related.source.path, 'a\\b.py');
+  } finally {
+    await engine.close();
+  }
+});

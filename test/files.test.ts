@@ -9,7 +9,7 @@ import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
 import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, readSourceFile } from '../src/engine/files/text-files';
 import { createHash } from 'node:crypto';
 import { formatStatus } from '../src/engine/status-text';
-import { pathInside } from '../src/engine/paths';
+import { pathInside, typedRelPath } from '../src/engine/paths';
 import type { StatusReport } from '../src/engine/engine';
 
 /** Creates a folder tree from a { relativePath: content } map. */
@@ -536,4 +536,10 @@ test('pathInside: the root-relative POSIX path of what is strictly inside a fold
   assert.equal(pathInside(root, join(root, '..')), undefined);
   assert.equal(pathInside(root, join(root, '..', 'other', 'a.ts')), undefined);
   assert.equal(pathInside(root, join(tmpdir(), 'ws2', 'a.ts')), undefined, 'a sibling whose name starts like the root');
+});
+
+test('typedRelPath: a backslash separates names only where the system says so; elsewhere it is part of a name', () => {
+  assert.equal(typedRelPath('src\\a.ts', '\\'), 'src/a.ts');
+  assert.equal(typedRelPath('src\\a.ts', '/'), 'src\\a.ts', 'a file named "src\\a.ts" on Linux');
+  assert.equal(typedRelPath('src/a.ts', '\\'), 'src/a.ts');
 });

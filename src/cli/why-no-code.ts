@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Engine } from '../engine/engine';
 import { scanWorkspace } from '../engine/files/scan';
+import { typedRelPath } from '../engine/paths';
 
 /** Reasons a file is skipped (engine's SkipReason), in words. */
 const SKIP_WORDS = new Map<string, string>([
@@ -23,7 +24,7 @@ const SKIP_WORDS = new Map<string, string>([
  * Undefined when the file is indexed and the line is simply outside every chunk.
  */
 export async function whyNoCode(engine: Engine, path: string, line: number, maxFileBytes?: number): Promise<string | undefined> {
-  const rel = path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+  const rel = typedRelPath(path).replace(/^(\.\/)+/, '');
   if (isAbsolute(path) || rel.split('/').includes('..')) return `the path must be relative to ${engine.root} and inside it`;
   const abs = join(engine.root, rel);
   let isDirectory: boolean;

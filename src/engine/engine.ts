@@ -35,7 +35,7 @@ import { isWeakMatch } from './search/match-strength';
 import { checkPathGlobs, type EmptyBecause } from './search/filters';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
-import { defaultIndexDir, defaultModelDir } from './paths';
+import { defaultIndexDir, defaultModelDir, typedRelPath } from './paths';
 import { Foreground } from './time-slice';
 import type { CancelSignal, LanguageId, Progress } from './types';
 
@@ -592,7 +592,7 @@ export class Engine {
 
   private async relatedTo(path: string, line: number, opts: { top?: number }): Promise<RelatedAnswer> {
     const top = opts.top ?? 10;
-    const rel = path.replace(/\\/g, '/').replace(/^\.\//, '');
+    const rel = typedRelPath(path).replace(/^\.\//, '');
     const source = this.state.catalog.chunkAt(rel, line);
     if (!source) throw new NothingIndexedError(`no indexed code at ${rel}:${line}`);
     const sourceKey = definitionKey(source);

@@ -14,6 +14,15 @@ export function pathInside(root: string, path: string): string | undefined {
   return rel.split(sep).join('/');
 }
 
+/**
+ * A path the user typed, relative to a folder, as the index names files: with `/` between names.
+ * A `\` separates names only where it does on this system (Windows); elsewhere it is a character of
+ * a name (`a\b.py` is a file of its own on Linux, and the index lists it so).
+ */
+export function typedRelPath(path: string, separator: string = sep): string {
+  return separator === '\\' ? path.replace(/\\/g, '/') : path;
+}
+
 /** The user's cache folder, per platform conventions (XDG on Linux). */
 export function userCacheDir(): string {
   const env = process.env;
