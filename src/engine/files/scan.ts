@@ -205,6 +205,8 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     try {
       entries = listFolder(folder.abs);
     } catch (err) {
+      // the workspace folder itself: nothing in it can be scanned (it was a scan of 0 files, "done")
+      if (folder.rel === '' && parentRules === undefined) throw new WorkspaceFolderError(rootAbs, err);
       unreadable(folder.rel || '.', err);
       return;
     }
