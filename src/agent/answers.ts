@@ -43,7 +43,7 @@ export const agentHit = z.object({
   container: z.string().optional(),
   language: z.string(),
   signature: z.string(),
-  /** the first lines of the code as on disk (or the indexed first line when the file cannot be read, or has changed there since it was indexed) */
+  /** the first lines of the code as on disk (or the indexed first line when the file cannot be read) */
   snippet: z.string(),
   score: z.number(),
 });
@@ -60,9 +60,7 @@ export const answerState = {
 
 /** One result as structured data, with up to `lines` lines of its code read from disk. */
 export async function agentHitOf(hit: FolderHit, lines: number): Promise<AgentHit> {
-  // read from disk only while those lines still hold the indexed code: after an edit not yet
-  // indexed, the indexed first line stands in, so that the code shown is the result's
-  const excerpt = await readExcerpt(hit.root, hit.path, hit.startLine, hit.endLine, lines, hit.snippet);
+  const excerpt = await readExcerpt(hit.root, hit.path, hit.startLine, hit.endLine, lines);
   return {
     path: hit.path,
     folder: hit.root,

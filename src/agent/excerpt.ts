@@ -16,15 +16,11 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
  * Lines `startLine`… of `root/path` (1-based, at most `maxLines`, not past `endLine`), with their
  * common indentation removed and trailing blank lines dropped; `undefined` when the file cannot
  * be read, is too large, is no longer inside `root` (a link out of it), or no longer has those lines.
- * With `indexed` (the chunk's first line as the index keeps it, whitespace collapsed, perhaps cut
- * with '…'), also `undefined` when lines `startLine`…`endLine` no longer hold it: the file changed
- * since it was indexed, and those lines are now other code than the result's.
  */
-export async function readExcerpt(root: string, path: string, startLine: number, endLine: number, maxLines: number, indexed?: string): Promise<string[] | undefined> {
+export async function readExcerpt(root: string, path: string, startLine: number, endLine: number, maxLines: number): Promise<string[] | undefined> {
   if (maxLines <= 0) return undefined;
-  const whole = await readLines(root, path, startLine, indexed === undefined ? Math.min(endLine, startLine - 1 + maxLines) : endLine);
-  if (!whole || (indexed !== undefined && !holds(whole, indexed))) return undefined;
-  const lines = whole.slice(0, maxLines);
+  const lines = await readLines(root, path, startLine, Math.min(endLine, startLine - 1 + maxLines));
+  if (!lines) return undefined;
   while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) return undefined;
   return dedent(lines).map(cutLine);
@@ -52,10 +48,3 @@ export async function readLines(root: string, path: string, startLine: number, e
   }
 }
 
-
-/** Whether `lines` still hold the indexed first line `indexed` (see {@link readExcerpt}). */
-function holds(lines: string[], indexed: string): boolean {
-  const head = indexed.replace(/…$/, '').trim();
-  if (head === '') return true;
-  return lines.join(' ').replace(/\s+/g, ' ').includes(head);
-}
