@@ -280,6 +280,30 @@ test('an agent socket session answers what it was asked before its client ended 
     assert.deepEqual(answeredIds(answered.output), [0, 1]);
 
     const oversize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'similar_code', arguments: { code: 'y'.repeat(11 * 1024 * 1024) } } }) + '\n';
+    // a client that ends its side and reads its answers only later gets every one of them (they
+    // are more than the socket buffers hold: the session must not drop what is still buffered)
+    // (how much is left in the socket's own buffer when the last answer is written depends on the
+    // count: several counts are tried, each of which must get all its answers)
+    for (let count = 16; count <= 20; count++) {
+    const many = Array.from({ length: count }, () => ({ method: 'tools/list' }));
+    const slow = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection(endpoint.path);
+      let output = '';
+      socket.on('error', reject);
+      socket.on('connect', () => {
+        socket.pause();
+        socket.write(sessionLines(many));
+        socket.end();
+        setTimeout(() => {
+          socket.on('data', (d: Buffer) => (output += d.toString('utf8')));
+          socket.on('close', () => resolve(output));
+          socket.resume();
+        }, 1500); // long enough for the answers to pile up unread, and the session to end
+      });
+    });
+    assert.deepEqual(answeredIds(slow), Array.from({ length: count + 1 }, (_, i) => i), `${count} requests`);
+    }
+
     // the client never ends its side; the endpoint closes the connection while it is still writing (ECONNRESET or EPIPE)
     const cut = await session([sessionLines([]), oversize], false);
     assert.deepEqual(answeredIds(cut.output), [0]);

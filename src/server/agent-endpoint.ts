@@ -36,6 +36,9 @@ export interface AgentEndpointOptions {
   log(message: string): void;
 }
 
+/** How long a session whose client ended its side waits for its last answers to be read before it lets go. */
+const ANSWERS_FLUSH_MS = 30_000;
+
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
   const sessions = new Set<Socket>();
@@ -63,8 +66,19 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       options.log(`an agent connection failed: ${err.message}`);
       end();
     });
-    // the client ended its side: what it asked before is answered, then the session ends
-    socket.on('end', () => void transport.answered().then(end));
+    // the client ended its side: what it asked before is answered, then the session ends, once
+    // the answers are out (end() flushes what is written, then closes; destroy() would drop what
+    // the socket still buffers for a client that reads slowly)
+    socket.on('end', () =>
+      void transport.answered().then(() => {
+        if (ended) return;
+        ended = true;
+        sessions.delete(socket);
+        mcp.close().catch(() => undefined);
+        socket.end();
+        setTimeout(() => socket.destroy(), ANSWERS_FLUSH_MS).unref();
+      }),
+    );
     socket.on('close', end);
     mcp.connect(transport).catch((err: Error) => {
       options.log(`cannot start an agent session: ${err.message}`);
