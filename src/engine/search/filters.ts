@@ -17,7 +17,8 @@ const PAIRS = new Map([
 export const MAX_GLOB_CHARS = 1000;
 
 /**
- * The most `*` wildcards (a run of them counts once) one folder or file name of a glob may hold.
+ * The most wildcards one folder or file name of a glob may hold: a run of `*` counts once, and so
+ * does an extglob group (`+(…)`, `*(…)`, `?(…)`, `@(…)`, `!(…)`).
  * picomatch's regular expression backtracks: each `*` in a name multiplies the work of matching a
  * long name that almost matches, so that `*a*a*a*a*a*b` took 24 s on one name of 200 characters and
  * a search with it never ended. With 3, such a name takes about a millisecond at worst.
@@ -48,16 +49,33 @@ export function pathGlobProblem(glob: string): string | undefined {
   for (let i = 0; i < glob.length; i++) {
     if (glob[i] === '\\') i++;
     else if (glob[i] === '[') {
-      // a class's characters are literal ones: '[}]' is a '}'
-      const close = glob.indexOf(']', i + 2);
-      if (close !== -1) i = close;
+      // a class's characters are literal ones: '[}]' is a '}' (a ']' first in the class, after
+      // any '!' or '^', is one of its characters; '\]' too)
+      let j = i + 1;
+      if (glob[j] === '!' || glob[j] === '^') j++;
+      if (glob[j] === ']') j++;
+      while (j < glob.length && glob[j] !== ']') j += glob[j] === '\\' ? 2 : 1;
+      if (j < glob.length) i = j;
+    } else if (glob[i] === '(') {
+      // an extglob's '|'-separated patterns: skipped to its ')', whose braces are its own
+      let depth = 1;
+      let j = i + 1;
+      for (; j < glob.length && depth > 0; j++) {
+        if (glob[j] === '\\') j++;
+        else if (glob[j] === '(') depth++;
+        else if (glob[j] === ')') depth--;
+      }
+      if (depth === 0) i = j - 1;
     } else if (glob[i] === '{') braces++;
     else if (glob[i] === '}' && --braces < 0) return "is not a valid glob: a '}' has no opening '{' (write \\} for a literal '}')";
   }
   for (const name of glob.split('/')) {
-    const stars = name.replace(/\\./g, '').match(/\*+/g)?.length ?? 0; // an escaped '\*' is a literal one
-    if (stars > MAX_STARS_PER_NAME) {
-      return `has ${stars} '*' wildcards in one name ("${name}"); at most ${MAX_STARS_PER_NAME} are allowed, as each more multiplies the work of matching`;
+    // a run of '*' (an escaped '\*' is a literal one), and an extglob group that repeats or may be
+    // left out ('+(…)', '*(…)', '?(…)', '@(…)', '!(…)'), each multiply the work as one '*' does
+    const unescaped = name.replace(/\\./g, '');
+    const wildcards = (unescaped.match(/[+?@!]\(|\*+/g) ?? []).length;
+    if (wildcards > MAX_STARS_PER_NAME) {
+      return `has ${wildcards} wildcards in one name ("${name}"); at most ${MAX_STARS_PER_NAME} are allowed (a run of '*' and an extglob group count one each), as each more multiplies the work of matching`;
     }
   }
   try {
