@@ -7,7 +7,7 @@
 import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { LANGUAGE_IDS, languageIds } from '../engine/language-names';
-import { pathInside } from '../engine/paths';
+import { pathInside, typedRelPath } from '../engine/paths';
 import { MAX_GLOB_CHARS } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
@@ -204,7 +204,8 @@ export function resolvePath(folders: FolderStatus[], path: string): { root: stri
     }
     throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
   }
-  const posix = nodePath.posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\//, '');
+  // a '\\' separates names only on Windows: elsewhere it is a character of a name, as the index lists it
+  const posix = nodePath.posix.normalize(typedRelPath(path)).replace(/^\.\//, '');
   if (posix === '..' || posix.startsWith('../')) {
     throw new AgentArgumentError(`${path} is outside the folder: give a path relative to the folder, e.g. "src/app.ts:10"`);
   }
