@@ -154,7 +154,8 @@ const MAX_STDIN_LINE_CHARS = 128_000;
  */
 async function refreshBeforeQuestion(engine: Engine): Promise<{ cancelled: boolean; unsaved: boolean }> {
   try {
-    return { cancelled: (await refreshWithProgress(engine, nothingToAnswerFrom(engine))).cancelled === true, unsaved: false };
+    const mustWrite = nothingToAnswerFrom(engine);
+    return { cancelled: (await refreshWithProgress(engine, mustWrite, mustWrite ? 0 : undefined)).cancelled === true, unsaved: false };
   } catch (err) {
     if (!(err instanceof (await import('../engine/index/errors')).IndexWriteError)) throw err;
     process.stderr.write(oneLine(`${err.message}; answering from the index in memory, which this run could not save`) + '\n');
@@ -163,17 +164,19 @@ async function refreshBeforeQuestion(engine: Engine): Promise<{ cancelled: boole
 }
 
 /**
- * Whether a question must wait to update the index itself: another process holds an index that
- * has nothing saved yet (it is building the first, or rebuilding a damaged one), or one that cannot
- * be written has none. Answering from that would be "no results" where there is no index; so the
- * question waits for the writer as `index` does, and fails as `index` does when it cannot.
+ * Whether a question has no index to be answered from: another process holds one that has nothing
+ * saved yet (it is building the first, or rebuilding a damaged one), or a folder that cannot be
+ * written has none. Answering would be "no results" where there is no index, which a script or an
+ * agent cannot tell from a real one; so the question fails at once, as `index` fails when it cannot
+ * write (IndexNotWritableError, exit 1). It does not wait: an editor holds the lock as long as its
+ * index is open, long after it saved the first.
  */
 function nothingToAnswerFrom(engine: Engine): boolean {
   return engine.readOnly && !engine.hasSavedIndex;
 }
 
 /** `requireWrite`: fail rather than skip when this process cannot update the index (see Engine.refresh). */
-async function refreshWithProgress(engine: Engine, requireWrite = false) {
+async function refreshWithProgress(engine: Engine, requireWrite = false, lockWaitMs?: number) {
   doing = `updating the index at ${engine.indexDir}`;
   const bar = new ProgressBar(process.stderr);
   let interrupted = false;
@@ -185,7 +188,7 @@ async function refreshWithProgress(engine: Engine, requireWrite = false) {
   };
   process.on('SIGINT', onSigint);
   try {
-    return await engine.refresh({ onProgress: (p) => bar.update(p), signal, requireWrite });
+    return await engine.refresh({ onProgress: (p) => bar.update(p), signal, requireWrite, ...(lockWaitMs !== undefined && { lockWaitMs }) });
   } finally {
     process.off('SIGINT', onSigint);
     bar.done();

@@ -9,7 +9,8 @@
  *
  * stdout carries the MCP protocol and nothing else: console output and the engine's notices go
  * to stderr, one `codescout:` line each. The server ends, closing the indexes (which saves
- * their checkpoints), when stdin closes or on SIGINT or SIGTERM; exit code 0.
+ * their checkpoints), when stdin closes (once what it read is answered) or on SIGINT or SIGTERM,
+ * with exit code 0; on a message over the SDK's 10 MB limit, with exit code 1.
  */
 import { basename } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';

@@ -105,6 +105,8 @@ export interface RefreshOptions {
    * then skipped, with the notice given when the index was opened.
    */
   requireWrite?: boolean;
+  /** With `requireWrite`, how long to wait for another process that is updating the index (default: the engine's `lockWaitMs`). */
+  lockWaitMs?: number;
   /**
    * Only these files changed (root-relative POSIX paths, as a file watcher reports them): when
    * looking at them says what a scan of the folder would, the folder is not scanned. Without it,
@@ -402,7 +404,7 @@ export class Engine {
    */
   private async becomeWriter(opts: RefreshOptions): Promise<void> {
     const log = this.options.log ?? (() => {});
-    const waitMs = this.options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+    const waitMs = opts.lockWaitMs ?? this.options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     const deadline = Date.now() + waitMs;
     let told = false;
     for (;;) {
