@@ -469,15 +469,15 @@ test('unreadable folders, files and ignore files are reported, and the scan goes
 test('a workspace folder that cannot be listed is an error that says so, not a scan of no files', async (t) => {
   const root = makeTree({ 'a.ts': 'export {}\n' });
   chmodSync(root, 0o700); // its owner's only: another user cannot list it
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+  t.after(() => {
+    chmodSync(root, 0o755); // listable again, then removed
+    rmSync(root, { recursive: true, force: true });
+  });
   const script = `require(${JSON.stringify(require.resolve('../src/engine/files/scan'))}).scanWorkspace(${JSON.stringify(root)})` +
     '.then((r) => process.stdout.write(JSON.stringify(r)), (e) => { process.stdout.write(e.name + ": " + e.message); })';
   // as another user: root reads everything whatever the mode bits say
   const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
-  if (asOther === undefined) {
-    chmodSync(root, 0o000);
-    t.after(() => chmodSync(root, 0o755));
-  }
+  if (asOther === undefined) chmodSync(root, 0o000);
   const child = spawnSync(process.execPath, ['-e', script], { ...asOther, encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout, `WorkspaceFolderError: cannot scan the folder ${root}: it cannot be read (EACCES); the index is kept as it was`);
