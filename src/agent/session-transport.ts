@@ -19,14 +19,19 @@ export class SessionTransport implements Transport {
   /** Called once when the transport closed by itself (not through {@link close}), after `onerror` said why. */
   onbroken?: () => void;
 
-  private readonly unanswered = new Set<RequestId>();
+  /** requests waiting for their answer, by id (a client may reuse an id while its first request runs) */
+  private readonly unanswered = new Map<RequestId, number>();
+  private unansweredTotal = 0;
   private waiting: (() => void)[] = [];
   private closed = false;
   private closingHere = false;
 
   constructor(private readonly inner: Transport) {
     inner.onmessage = (message, extra) => {
-      if (isJSONRPCRequest(message)) this.unanswered.add(message.id);
+      if (isJSONRPCRequest(message)) {
+        this.unanswered.set(message.id, (this.unanswered.get(message.id) ?? 0) + 1);
+        this.unansweredTotal++;
+      }
       else if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled') {
         // a cancelled request is never answered (the SDK drops its result)
         const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
@@ -40,6 +45,7 @@ export class SessionTransport implements Transport {
       this.closed = true;
       // nothing more can be answered: whoever waits for the answers stops waiting
       this.unanswered.clear();
+      this.unansweredTotal = 0;
       this.wake();
       this.onclose?.();
       if (!this.closingHere) this.onbroken?.();
@@ -67,17 +73,21 @@ export class SessionTransport implements Transport {
 
   /** How many requests are waiting for their answer. */
   get unansweredCount(): number {
-    return this.unanswered.size;
+    return this.unansweredTotal;
   }
 
   /** Resolves once every request received so far is answered (or cancelled), or the transport has closed. */
   answered(): Promise<void> {
-    if (this.unanswered.size === 0 || this.closed) return Promise.resolve();
+    if (this.unansweredTotal === 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   private answer(id: RequestId): void {
-    if (this.unanswered.delete(id) && this.unanswered.size === 0) this.wake();
+    const waiting = this.unanswered.get(id);
+    if (waiting === undefined) return;
+    if (waiting > 1) this.unanswered.set(id, waiting - 1);
+    else this.unanswered.delete(id);
+    if (--this.unansweredTotal === 0) this.wake();
   }
 
   private wake(): void {

@@ -1,0 +1,68 @@
+/**
+ * The MCP session transport's count of unanswered requests (src/agent/session-transport.ts), over
+ * a stand-in for the SDK's transport: a session waits for every request it read, a reused id
+ * included, and stops waiting once the transport has closed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { SessionTransport } from '../src/agent/session-transport';
+
+class Inner implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  async start(): Promise<void> {}
+  async send(): Promise<void> {}
+  async close(): Promise<void> {
+    this.onclose?.();
+  }
+  receive(message: JSONRPCMessage): void {
+    this.onmessage?.(message);
+  }
+}
+
+const request = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'tools/list' });
+const result = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: {} });
+
+/** Whether `promise` has settled once pending callbacks have run. */
+async function settled(promise: Promise<void>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+test('a session waits for every request it read, a reused id counted twice, and a cancelled one not at all', async () => {
+  const inner = new Inner();
+  const session = new SessionTransport(inner);
+  inner.receive(request(1));
+  inner.receive(request(1)); // the same id again while the first runs
+  inner.receive(request(2));
+  inner.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } });
+  assert.equal(session.unansweredCount, 2);
+  const answered = session.answered();
+  await session.send(result(1));
+  assert.equal(await settled(answered), false, 'one request with id 1 is still unanswered');
+  await session.send(result(1));
+  assert.equal(await settled(answered), true);
+  assert.equal(session.unansweredCount, 0);
+});
+
+test('a transport that closes by itself is told apart from one closed here, and nobody waits on it any longer', async () => {
+  const inner = new Inner();
+  const session = new SessionTransport(inner);
+  let broken = 0;
+  session.onbroken = () => broken++;
+  inner.receive(request(7));
+  const answered = session.answered();
+  await inner.close(); // as the SDK's stdio transport closes itself on a message over its limit
+  assert.equal(await settled(answered), true);
+  assert.equal(broken, 1);
+
+  const other = new SessionTransport(new Inner());
+  other.onbroken = () => broken++;
+  await other.close();
+  assert.equal(broken, 1, 'closed here: not broken');
+});
