@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import type { StatusReport } from '../engine/engine';
 import type { FolderStatus, QueryResult } from '../protocol/protocol';
+import { emptyBecauseSentence } from '../engine/search/filters';
 import {
   AgentArgumentError,
   checkedLanguages,
@@ -144,20 +145,11 @@ function emptyHint(served: FolderStatus[]): string {
   return '';
 }
 
-/** Why an answer is empty when the filters are why (QueryResult.emptyBecause), as a sentence; '' otherwise. */
+/** Why an answer is empty when the filters are why (QueryResult.emptyBecause), as a sentence after a space; '' otherwise. */
 function filtersHint(because: QueryResult['emptyBecause'], filters: QueryFilters): string {
   const globs = (filters.path ?? []).map((glob) => `"${visible(glob)}"`).join(', ');
-  const languages = (filters.language ?? []).map(visible).join(', ');
-  switch (because) {
-    case 'path':
-      return ` No indexed file matches the path filter ${globs}.`;
-    case 'language':
-      return ` No indexed code is in ${languages}.`;
-    case 'filters':
-      return ` The filters exclude everything: no indexed code in ${languages} matches the path filter ${globs}.`;
-    default:
-      return '';
-  }
+  const sentence = emptyBecauseSentence(because, globs, (filters.language ?? []).map(visible).join(', '));
+  return sentence ? ` ${sentence}` : '';
 }
 
 /** The filters search_code and similar_code share. */

@@ -126,3 +126,21 @@ export function mergeEmptyBecause(reasons: Iterable<EmptyBecause | undefined>): 
   }
   return merged;
 }
+
+/**
+ * Why a search found nothing when its filters are why ({@link EmptyBecause}), as a sentence for
+ * the sidebar and for agents alike; undefined for any other reason. `globs` and `languages` are
+ * the filters as the user gave them, quoted and made safe to show by the caller.
+ */
+export function emptyBecauseSentence(because: EmptyBecause | undefined, globs: string, languages: string): string | undefined {
+  switch (because) {
+    case 'path':
+      return `No indexed file matches the path filter ${globs}.`;
+    case 'language':
+      return `No indexed code is in ${languages}.`;
+    case 'filters':
+      return `The filters exclude everything: no indexed code in ${languages} matches the path filter ${globs}.`;
+    default:
+      return undefined;
+  }
+}

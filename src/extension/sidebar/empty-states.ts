@@ -5,7 +5,7 @@
  * Pure, so every wording can be tested.
  */
 import { languageIds } from '../../engine/language-names';
-import { pathGlobProblem, type EmptyBecause } from '../../engine/search/filters';
+import { emptyBecauseSentence, pathGlobProblem, type EmptyBecause } from '../../engine/search/filters';
 import type { ParsedQuery } from '../query-syntax';
 
 /** What is wrong with a search's filters, named, before anything is searched; undefined when they are usable. */
@@ -22,18 +22,7 @@ export function filterProblem(query: ParsedQuery): string | undefined {
 
 /** What an empty result list says when the filters are why (QueryResult.emptyBecause); undefined otherwise. */
 export function emptyText(because: EmptyBecause | undefined, query: ParsedQuery): string | undefined {
-  const paths = query.paths.map((p) => `“${p}”`).join(', ');
-  const languages = query.languages.join(', ');
-  switch (because) {
-    case 'path':
-      return `No indexed file matches the path filter ${paths}.`;
-    case 'language':
-      return `No indexed code is in ${languages}.`;
-    case 'filters':
-      return `The filters exclude everything: no indexed code in ${languages} matches the path filter ${paths}.`;
-    default:
-      return undefined;
-  }
+  return emptyBecauseSentence(because, query.paths.map((p) => `“${p}”`).join(', '), query.languages.join(', '));
 }
 
 
