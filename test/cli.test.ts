@@ -484,6 +484,7 @@ describe('errors: one line on stderr, the right exit code', () => {
     ["a glob with no closing ']'", () => ['search', repo, '--lexical-only', '--path', '[', 'parse'], /--path '\[' is not a valid glob: a '\[' has no closing '\]'/],
     ['--threads 10000 (it never ended)', () => ['search', repo, '--model', model, '--threads', '10000', 'parse'], /--threads takes a whole number from 1 to 64, got '10000'/],
     ['a 40 KB query, refused before the model loads', () => ['search', repo, '--model', model, 'x'.repeat(40_000)], /^codescout: the query is 40000 characters long; the limit is 2000/],
+    ['an empty query (it searched for nothing and printed no results, exit 0)', () => ['search', repo, '--model', model, ' ', ''], /^codescout: the query is empty: say what the code does, or give a name/],
   ];
   for (const [what, args, message] of usageErrors) {
     test(`exit 2 for ${what}`, async () => assertOneLineError(await run(args()), 2, message));

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
 import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, readSourceFile } from '../src/engine/files/text-files';
 import { createHash } from 'node:crypto';
 import { formatStatus } from '../src/engine/status-text';
-import { pathInside, typedRelPath } from '../src/engine/paths';
+import { pathInside, typedRelPath, userCacheDir } from '../src/engine/paths';
 import type { StatusReport } from '../src/engine/engine';
 
 /** Creates a folder tree from a { relativePath: content } map. */
@@ -559,4 +559,19 @@ test('typedRelPath: a backslash separates names only where the system says so; e
   assert.equal(typedRelPath('src\\a.ts', '\\'), 'src/a.ts');
   assert.equal(typedRelPath('src\\a.ts', '/'), 'src\\a.ts', 'a file named "src\\a.ts" on Linux');
   assert.equal(typedRelPath('src/a.ts', '\\'), 'src/a.ts');
+});
+
+test('userCacheDir: a relative XDG_CACHE_HOME is ignored, as the XDG spec says (the index would move with the current folder)', { skip: process.platform === 'win32' || process.platform === 'darwin' ? 'XDG is for the other systems' : false }, () => {
+  const saved = { xdg: process.env.XDG_CACHE_HOME, own: process.env.CODESCOUT_CACHE_DIR };
+  delete process.env.CODESCOUT_CACHE_DIR;
+  try {
+    process.env.XDG_CACHE_HOME = 'relative/cache';
+    assert.equal(userCacheDir(), join(homedir(), '.cache', 'codescout'));
+    process.env.XDG_CACHE_HOME = '/srv/cache';
+    assert.equal(userCacheDir(), '/srv/cache/codescout');
+  } finally {
+    if (saved.xdg === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved.xdg;
+    if (saved.own !== undefined) process.env.CODESCOUT_CACHE_DIR = saved.own;
+  }
 });

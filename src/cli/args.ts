@@ -131,7 +131,7 @@ export function parseCommandLine(argv: string[]): Invocation | McpInvocation | '
   return {
     command,
     root,
-    query: command === 'search' && rest.length ? checkedQuery(rest.join(' '), 'the query') : undefined,
+    query: command === 'search' && rest.length ? checkedQuery(nonEmptyQuery(rest.join(' ')), 'the query') : undefined,
     location: command === 'related' ? parseLocation(rest) : undefined,
     top: boundedInt(values.top, '--top', LIMITS.top) ?? DEFAULT_TOP,
     json: values.json ?? false,
@@ -192,6 +192,12 @@ function engineOptions(values: Values): Omit<EngineOptions, 'log' | 'indexDir'> 
 }
 
 /** A query, refused when longer than the documented limit; `what` names it in the message. */
+/** A query given on the command line that is empty or only white space is a usage error (on stdin such a line is skipped). */
+function nonEmptyQuery(query: string): string {
+  if (query.trim() === '') throw new UsageError('the query is empty: say what the code does, or give a name');
+  return query;
+}
+
 export function checkedQuery(query: string, what: string): string {
   try {
     checkQueryLength(query, LIMITS.queryChars);

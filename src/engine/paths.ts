@@ -33,7 +33,8 @@ export function userCacheDir(): string {
     case 'darwin':
       return join(homedir(), 'Library', 'Caches', 'codescout');
     default:
-      return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'codescout');
+      // the XDG spec: a relative value is invalid and ignored (it would make the index's place depend on the current folder)
+      return join(env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache'), 'codescout');
   }
 }
 
