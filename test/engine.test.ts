@@ -678,6 +678,8 @@ describe('one writer per index folder', () => {
     await writeFile(lockFile, String(process.ppid)); // a live process
     assert.deepEqual(IndexLock.acquire(dir), { heldBy: process.ppid });
     await writeFile(lockFile, ''); // damaged (an interrupted write of an old version, say)
+    // seconds old: held (a reader reads, a writer waits), not an error
+    assert.deepEqual(IndexLock.acquire(dir), { heldBy: 0, unreadable: true });
     const old = new Date(Date.now() - 60_000);
     await utimes(lockFile, old, old);
     const lock = IndexLock.acquire(dir);

@@ -361,6 +361,22 @@ describe('locks', () => {
     }
   });
 
+  test('a lock file only seconds old that names no holder: search answers from the saved index, and index waits until it can take it over', async () => {
+    const repo = await workspace();
+    const dir = path.join(await temp.make('young-damaged-lock'), 'index');
+    assert.equal((await cli(['index', repo, '--index-dir', dir, '--lexical-only'])).code, 0);
+    writeFileSync(path.join(dir, 'index.lock'), 'not a lock'); // it failed every command with "other processes keep taking it"
+    const search = await cli(['search', repo, '--index-dir', dir, '--lexical-only', '--json', 'parse config'], { timeoutMs: 60_000 });
+    assert.equal(search.code, 0, search.stderr);
+    assert.match(search.stderr, /another Code Scout process \(its lock file, seconds old, names none\) is updating this index; answering from its last saved state/);
+    assert.equal((JSON.parse(search.stdout) as { results: { name: string }[] }).results[0].name, 'parse_config');
+    writeFileSync(path.join(dir, 'index.lock'), 'not a lock');
+    const index = await cli(['index', repo, '--index-dir', dir, '--lexical-only'], { timeoutMs: 60_000 });
+    assert.equal(index.code, 0, index.stderr);
+    assert.match(index.stderr, /waiting up to \d+ s for the holder of a lock file that names none/);
+    assert.equal(existsSync(path.join(dir, 'index.lock')), false, 'taken over, then released');
+  });
+
   test('when the holder does not finish in time, refresh with requireWrite fails plainly; a plain refresh answers from the saved index', async () => {
     const repo = await workspace();
     const dir = path.join(await temp.make('busy-timeout'), 'index');

@@ -419,7 +419,7 @@ export class Engine {
       if (!opts.requireWrite || opts.signal?.cancelled) return;
       if (!('heldBy' in reason) || Date.now() >= deadline) throw new IndexNotWritableError(this.indexDir, reason);
       if (!told) {
-        log(`waiting up to ${Math.round(waitMs / 1000)} s for pid ${reason.heldBy} to finish updating this index`);
+        log(`waiting up to ${Math.round(waitMs / 1000)} s for ${reason.unreadable ? 'the holder of a lock file that names none' : `pid ${reason.heldBy}`} to finish updating this index`);
         told = true;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(LOCK_POLL_MS, Math.max(0, deadline - Date.now()))));

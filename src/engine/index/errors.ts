@@ -74,7 +74,7 @@ export class IndexNotWritableError extends Error {
 
   constructor(
     readonly dir: string,
-    readonly reason: { heldBy: number; host?: string } | { cause: string },
+    readonly reason: { heldBy: number; host?: string; unreadable?: true } | { cause: string },
     message = notWritableMessage(dir, reason),
   ) {
     super(message);
@@ -129,14 +129,19 @@ export function writeFailure(error: unknown): { code: string; words: string } | 
 }
 
 
-function notWritableMessage(dir: string, reason: { heldBy: number; host?: string } | { cause: string }): string {
+function notWritableMessage(dir: string, reason: { heldBy: number; host?: string; unreadable?: true } | { cause: string }): string {
   if ('heldBy' in reason) {
-    const where = reason.host === undefined ? '' : ` on ${reason.host}`;
     return (
-      `another Code Scout process (pid ${reason.heldBy}${where}) is updating the index at ${dir}; ` +
+      `${holderInWords(reason)} is updating the index at ${dir}; ` +
       `try again when it has finished (if none is running, delete ${join(dir, 'index.lock')})`
     );
   }
   const words = WRITE_FAILURES.get(reason.cause) ?? 'it cannot be written';
   return `cannot update the index at ${dir}: ${words} (${reason.cause})`;
+}
+
+/** Who holds an index's lock (lock.ts LockHeld), in words: "another Code Scout process (pid N[ on HOST])". */
+export function holderInWords(held: { heldBy: number; host?: string; unreadable?: true }): string {
+  if (held.unreadable) return 'another Code Scout process (its lock file, seconds old, names none)';
+  return `another Code Scout process (pid ${held.heldBy}${held.host === undefined ? '' : ` on ${held.host}`})`;
 }

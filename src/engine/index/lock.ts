@@ -39,7 +39,10 @@ export class IndexLock {
       throw error;
     }
     const path = join(dir, LOCK_FILE);
+    /** the last attempt met a damaged lock too young to take over */
+    let young = false;
     for (let attempt = 0; attempt < 3; attempt++) {
+      young = false;
       const token = randomBytes(8).toString('hex');
       let created: boolean;
       try {
@@ -57,7 +60,10 @@ export class IndexLock {
       }
       // A damaged lock (no readable owner) is stale once it is a few seconds old: a lock is
       // linked into place complete, so only an old version or outside damage leaves one.
-      if (holder === 'damaged' && !olderThan(path, DAMAGED_LOCK_MS)) continue;
+      if (holder === 'damaged' && !olderThan(path, DAMAGED_LOCK_MS)) {
+        young = true;
+        continue;
+      }
       // Stale. Take it away under a name of our own, so that a lock another process has just
       // created in its place is never the one deleted.
       const aside = `${path}.${process.pid}.${token}.stale`;
@@ -77,6 +83,8 @@ export class IndexLock {
       }
       fs.rmSync(aside, { force: true });
     }
+    // held until it is old enough to take over: a reader reads meanwhile, a writer waits for it
+    if (young) return { heldBy: 0, unreadable: true };
     throw new IndexFolderError(dir, `cannot take the index lock ${path}: other processes keep taking it`);
   }
 
@@ -109,10 +117,18 @@ export function lockHeld(dir: string): boolean {
 
 /** Who holds a lock, as {@link IndexLock.acquire} reports it. */
 export interface LockHeld {
+  /** the holder's pid (0 when the lock file cannot be read: see `unreadable`) */
   heldBy: number;
   /** the host the holder runs on, when it is not this one */
   host?: string;
+  /**
+   * The lock file names no holder and is only seconds old: damaged from outside, or left by an
+   * older version (a lock is linked into place complete). It is held until it is a few seconds
+   * old, then taken over.
+   */
+  unreadable?: true;
 }
+
 
 const LOCK_FILE = 'index.lock';
 const DAMAGED_LOCK_MS = 5000;

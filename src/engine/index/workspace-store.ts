@@ -31,7 +31,7 @@ import { Catalog } from '../catalog';
 import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
-import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
+import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
@@ -742,8 +742,7 @@ function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
 /** The one line that says why this process answers from the saved index without updating it. */
 export function readOnlyNotice(dir: string, reason: ReadOnlyReason, saved = true): string {
   if ('heldBy' in reason) {
-    const where = reason.host === undefined ? '' : ` on ${reason.host}`;
-    return `another Code Scout process (pid ${reason.heldBy}${where}) is updating this index; ${saved ? 'answering from its last saved state' : 'it has saved nothing yet'}`;
+    return `${holderInWords(reason)} is updating this index; ${saved ? 'answering from its last saved state' : 'it has saved nothing yet'}`;
   }
   return `${new IndexNotWritableError(dir, reason).message}; ${saved ? 'answering from the saved index' : 'no saved index can be read'}`;
 }
