@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureBundles, runCli, type Run, type RunOptions } from './helpers/cli-process';
@@ -624,4 +624,19 @@ describe('interrupted index runs resume', () => {
     assert.equal(resumed.files, FILES);
     assert.equal(resumed.parsed, FILES - stopped.files, 'the saved files are not parsed again');
   });
+});
+
+test('related at a broken link says what the scan found (a broken link), not "no such file"; a name with nothing there still gets "no such file"', async () => {
+  const root = await temp.make('why-no-code');
+  await writeFile(path.join(root, 'a.py'), 'def a():\n    return 1\n');
+  symlinkSync(path.join(root, 'nowhere.py'), path.join(root, 'broken.py'));
+  const indexDir = path.join(await temp.make('why-no-code-index'), 'index');
+  // the last stderr line is the error (notices come before it: lexical-only, the first indexing)
+  const lastLine = (r: Run) => lines(r.stderr).at(-1) ?? '';
+  const broken = await run(['related', root, 'broken.py:1', '--index-dir', indexDir, '--lexical-only']);
+  assert.equal(broken.code, 1, broken.stderr);
+  assert.equal(lastLine(broken), 'codescout: no indexed code at broken.py:1: the file is not indexed: it cannot be read, broken link');
+  const missing = await run(['related', root, 'missing.py:1', '--index-dir', indexDir, '--lexical-only']);
+  assert.equal(missing.code, 1, missing.stderr);
+  assert.equal(lastLine(missing), `codescout: no indexed code at missing.py:1: there is no such file in ${root}`);
 });

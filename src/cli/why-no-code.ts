@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Engine } from '../engine/engine';
 import { scanWorkspace } from '../engine/files/scan';
+import { errnoCode } from '../engine/files/regular-file';
 import { typedRelPath } from '../engine/paths';
 
 /** Reasons a file is skipped (engine's SkipReason), in words. */
@@ -27,13 +28,16 @@ export async function whyNoCode(engine: Engine, path: string, line: number, maxF
   const rel = typedRelPath(path).replace(/^(\.\/)+/, '');
   if (isAbsolute(path) || rel.split('/').includes('..')) return `the path must be relative to ${engine.root} and inside it`;
   const abs = join(engine.root, rel);
-  let isDirectory: boolean;
+  /** why the file cannot be looked at (EACCES under a folder that cannot be read, a broken link's ENOENT, …) */
+  let cannotStat: string | undefined;
   try {
-    isDirectory = statSync(abs).isDirectory();
-  } catch {
-    return `there is no such file in ${engine.root}`;
+    if (statSync(abs).isDirectory()) return 'it is a folder; give a file and a line';
+  } catch (err) {
+    const code = errnoCode(err) ?? String(err);
+    // nothing at all by that name: no need to ask what the scan recorded
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !entryExists(abs)) return `there is no such file in ${engine.root}`;
+    cannotStat = code;
   }
-  if (isDirectory) return 'it is a folder; give a file and a line';
 
   const { skipped } = await engine.status();
   const skip = skipped.find((s) => s.path === rel) ?? skipped.find((s) => rel.startsWith(`${s.path}/`));
@@ -42,6 +46,7 @@ export async function whyNoCode(engine: Engine, path: string, line: number, maxF
     const where = skip.path === rel ? '' : ` (${skip.path})`;
     return `the file is not indexed: ${words}${where}${skip.detail ? `, ${skip.detail}` : ''}`;
   }
+  if (cannotStat !== undefined) return `the file cannot be read (${cannotStat})`;
   const scan = await scanWorkspace(engine.root, { maxFileBytes });
   if (!scan.files.some((f) => f.path === rel)) {
     return 'the file is not indexed: ignore rules (.gitignore, .codescoutignore) leave it out';
@@ -49,6 +54,16 @@ export async function whyNoCode(engine: Engine, path: string, line: number, maxF
   const lines = lineCount(abs);
   if (lines !== undefined && line > lines) return `the file has ${lines} line${lines === 1 ? '' : 's'}`;
   return undefined;
+}
+
+/** Whether something is at `abs` (a broken link is), without following a link. */
+function entryExists(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function lineCount(abs: string): number | undefined {
