@@ -191,13 +191,13 @@ function engineOptions(values: Values): Omit<EngineOptions, 'log' | 'indexDir'> 
   };
 }
 
-/** A query, refused when longer than the documented limit; `what` names it in the message. */
 /** A query given on the command line that is empty or only white space is a usage error (on stdin such a line is skipped). */
 function nonEmptyQuery(query: string): string {
   if (query.trim() === '') throw new UsageError('the query is empty: say what the code does, or give a name');
   return query;
 }
 
+/** A query, refused when longer than the documented limit; `what` names it in the message. */
 export function checkedQuery(query: string, what: string): string {
   try {
     checkQueryLength(query, LIMITS.queryChars);

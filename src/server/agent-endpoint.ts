@@ -50,12 +50,18 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
     // a message that is not JSON-RPC: the SDK reports it here; the session goes on
     transport.onerror = (err) => options.log(`agent session: ${err.message}`);
     let ended = false;
-    const end = () => {
+    /**
+     * Ends the session. `flush`: its answers are written, and the socket ends once they are out
+     * (destroy() would drop what it still buffers for a client that reads slowly).
+     */
+    const end = (flush = false) => {
       if (ended) return;
       ended = true;
       sessions.delete(socket);
       mcp.close().catch(() => undefined);
-      socket.destroy();
+      if (!flush) return void socket.destroy();
+      socket.end();
+      setTimeout(() => socket.destroy(), ANSWERS_FLUSH_MS).unref();
     };
     // a message over the SDK's limit: the transport reads no more, so the session ends here
     transport.onbroken = () => {
@@ -66,20 +72,9 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       options.log(`an agent connection failed: ${err.message}`);
       end();
     });
-    // the client ended its side: what it asked before is answered, then the session ends, once
-    // the answers are out (end() flushes what is written, then closes; destroy() would drop what
-    // the socket still buffers for a client that reads slowly)
-    socket.on('end', () =>
-      void transport.answered().then(() => {
-        if (ended) return;
-        ended = true;
-        sessions.delete(socket);
-        mcp.close().catch(() => undefined);
-        socket.end();
-        setTimeout(() => socket.destroy(), ANSWERS_FLUSH_MS).unref();
-      }),
-    );
-    socket.on('close', end);
+    // the client ended its side: what it asked before is answered, then the session ends
+    socket.on('end', () => void transport.answered().then(() => end(true)));
+    socket.on('close', () => end());
     mcp.connect(transport).catch((err: Error) => {
       options.log(`cannot start an agent session: ${err.message}`);
       end();

@@ -74,7 +74,7 @@ export class IndexNotWritableError extends Error {
 
   constructor(
     readonly dir: string,
-    readonly reason: { heldBy: number; host?: string; unreadable?: true } | { cause: string },
+    readonly reason: LockHeld | { cause: string },
     message = notWritableMessage(dir, reason),
   ) {
     super(message);
@@ -129,7 +129,7 @@ export function writeFailure(error: unknown): { code: string; words: string } | 
 }
 
 
-function notWritableMessage(dir: string, reason: { heldBy: number; host?: string; unreadable?: true } | { cause: string }): string {
+function notWritableMessage(dir: string, reason: LockHeld | { cause: string }): string {
   if ('heldBy' in reason) {
     return (
       `${holderInWords(reason)} is updating the index at ${dir}; ` +
@@ -140,8 +140,22 @@ function notWritableMessage(dir: string, reason: { heldBy: number; host?: string
   return `cannot update the index at ${dir}: ${words} (${reason.cause})`;
 }
 
-/** Who holds an index's lock (lock.ts LockHeld), in words: "another Code Scout process (pid N[ on HOST])". */
-export function holderInWords(held: { heldBy: number; host?: string; unreadable?: true }): string {
+/** Who holds an index's lock, as lock.ts `IndexLock.acquire` reports it. */
+export interface LockHeld {
+  /** the holder's pid (0 when the lock file cannot be read: see `unreadable`) */
+  heldBy: number;
+  /** the host the holder runs on, when it is not this one */
+  host?: string;
+  /**
+   * The lock file names no holder and is only seconds old: damaged from outside, or left by an
+   * older version (a lock is linked into place complete). It is held until it is a few seconds
+   * old, then taken over.
+   */
+  unreadable?: true;
+}
+
+/** Who holds an index's lock, in words: "another Code Scout process (pid N[ on HOST])". */
+export function holderInWords(held: LockHeld): string {
   if (held.unreadable) return 'another Code Scout process (its lock file, seconds old, names none)';
   return `another Code Scout process (pid ${held.heldBy}${held.host === undefined ? '' : ` on ${held.host}`})`;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { errnoCode, IndexFolderError, NotAFileError, writeFailure } from './errors';
+import { errnoCode, IndexFolderError, NotAFileError, writeFailure, type LockHeld } from './errors';
 import { readRegularFile } from './store';
 import { ownFields } from '../own-fields';
 
@@ -115,20 +115,7 @@ export function lockHeld(dir: string): boolean {
   }
 }
 
-/** Who holds a lock, as {@link IndexLock.acquire} reports it. */
-export interface LockHeld {
-  /** the holder's pid (0 when the lock file cannot be read: see `unreadable`) */
-  heldBy: number;
-  /** the host the holder runs on, when it is not this one */
-  host?: string;
-  /**
-   * The lock file names no holder and is only seconds old: damaged from outside, or left by an
-   * older version (a lock is linked into place complete). It is held until it is a few seconds
-   * old, then taken over.
-   */
-  unreadable?: true;
-}
-
+export type { LockHeld } from './errors';
 
 const LOCK_FILE = 'index.lock';
 const DAMAGED_LOCK_MS = 5000;

@@ -23,7 +23,7 @@ export const MAX_GLOB_CHARS = 1000;
  * long name that almost matches, so that `*a*a*a*a*a*b` took 24 s on one name of 200 characters and
  * a search with it never ended. With 3, such a name takes about a millisecond at worst.
  */
-export const MAX_STARS_PER_NAME = 3;
+export const MAX_WILDCARDS_PER_NAME = 3;
 
 /** A path glob that cannot be used, with the reason in words. */
 export class InvalidFilterError extends Error {
@@ -45,37 +45,14 @@ export function pathGlobProblem(glob: string): string | undefined {
   if (isAbsoluteGlob(glob)) return 'is not relative to the folder';
   if (glob.length > MAX_GLOB_CHARS) return `is ${glob.length} characters long; the limit is ${MAX_GLOB_CHARS}`;
   // picomatch takes a '}' that nothing opened as a literal one, where it refuses a lone ']' or ')'
-  let braces = 0;
-  for (let i = 0; i < glob.length; i++) {
-    if (glob[i] === '\\') i++;
-    else if (glob[i] === '[') {
-      // a class's characters are literal ones: '[}]' is a '}' (a ']' first in the class, after
-      // any '!' or '^', is one of its characters; '\]' too)
-      let j = i + 1;
-      if (glob[j] === '!' || glob[j] === '^') j++;
-      if (glob[j] === ']') j++;
-      while (j < glob.length && glob[j] !== ']') j += glob[j] === '\\' ? 2 : 1;
-      if (j < glob.length) i = j;
-    } else if (glob[i] === '(') {
-      // an extglob's '|'-separated patterns: skipped to its ')', whose braces are its own
-      let depth = 1;
-      let j = i + 1;
-      for (; j < glob.length && depth > 0; j++) {
-        if (glob[j] === '\\') j++;
-        else if (glob[j] === '(') depth++;
-        else if (glob[j] === ')') depth--;
-      }
-      if (depth === 0) i = j - 1;
-    } else if (glob[i] === '{') braces++;
-    else if (glob[i] === '}' && --braces < 0) return "is not a valid glob: a '}' has no opening '{' (write \\} for a literal '}')";
-  }
+  if (hasUnopenedBrace(glob)) return "is not a valid glob: a '}' has no opening '{' (write \\} for a literal '}')";
   for (const name of glob.split('/')) {
     // a run of '*' (an escaped '\*' is a literal one), and an extglob group that repeats or may be
     // left out ('+(…)', '*(…)', '?(…)', '@(…)', '!(…)'), each multiply the work as one '*' does
     const unescaped = name.replace(/\\./g, '');
     const wildcards = (unescaped.match(/[+?@!]\(|\*+/g) ?? []).length;
-    if (wildcards > MAX_STARS_PER_NAME) {
-      return `has ${wildcards} wildcards in one name ("${name}"); at most ${MAX_STARS_PER_NAME} are allowed (a run of '*' and an extglob group count one each), as each more multiplies the work of matching`;
+    if (wildcards > MAX_WILDCARDS_PER_NAME) {
+      return `has ${wildcards} wildcards in one name ("${name}"); at most ${MAX_WILDCARDS_PER_NAME} are allowed (a run of '*' and an extglob group count one each), as each more multiplies the work of matching`;
     }
   }
   try {
@@ -93,6 +70,38 @@ export function pathGlobProblem(glob: string): string | undefined {
     }
     return `is not a valid glob${glob.endsWith('\\') ? ": it ends in a '\\' that escapes nothing" : ''}`;
   }
+}
+
+/** Whether `glob` has a '}' that no '{' opened, outside classes (`[}]`), extglobs (`@(a|})`) and escapes. */
+function hasUnopenedBrace(glob: string): boolean {
+  let braces = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = closingOf(glob, i, ']');
+    else if (c === '(') i = closingOf(glob, i, ')');
+    else if (c === '{') braces++;
+    else if (c === '}' && --braces < 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The index of what closes the class or group that opens at `open` (skipping escapes, nested
+ * groups, and a ']' that comes first in a class, after any '!' or '^'); `open` when nothing does.
+ */
+function closingOf(glob: string, open: number, close: ']' | ')'): number {
+  let j = open + 1;
+  if (close === ']') {
+    if (glob[j] === '!' || glob[j] === '^') j++;
+    if (glob[j] === ']') j++;
+  }
+  for (let depth = 1; j < glob.length; j++) {
+    if (glob[j] === '\\') j++;
+    else if (close === ')' && glob[j] === '(') depth++;
+    else if (glob[j] === close && --depth === 0) return j;
+  }
+  return open;
 }
 
 /** A glob that starts at the file system's root (`/…`, `C:\…`): path filters are relative to the folder. */
