@@ -16,7 +16,7 @@ import { SOME_HIT } from './helpers/hits';
 import { namedParams } from '../src/server/requests';
 import { MAX_RESULTS, resolvePath } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
-import { headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
+import { agentHitOf, headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
 import { Workspace } from '../src/server/workspace';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
@@ -353,6 +353,20 @@ describe('agent tools', () => {
     assert.ok(code.length >= 5, 'the first results show their code');
     assert.ok(code.length < hits.length * 5, 'the later ones do not');
     assert.ok(code.join('\n').length <= TEXT_BUDGET_CHARS, `${code.join('\n').length} characters of code`);
+  });
+
+  it('a result whose file changed since it was indexed shows its indexed line, not the lines there now, and says so', async () => {
+    await writeIn(second, 'lib/moved.py', '# a note\n# another\ndef moved_function():\n    return 1\n');
+    const hit = { ...SOME_HIT, root: second, path: 'lib/moved.py', startLine: 1, endLine: 2, name: 'moved_function', signature: 'def moved_function():', snippet: 'def moved_function():' };
+    const asIndexed = await agentHitOf(hit, 5);
+    assert.equal(asIndexed.snippet, '# a note\n# another', 'an unchanged file: its lines as on disk');
+    assert.equal(asIndexed.changed, undefined);
+    const changed = await agentHitOf({ ...hit, changed: true }, 5);
+    assert.equal(changed.snippet, 'def moved_function():');
+    assert.equal(changed.changed, true);
+    const style = { absolute: false };
+    assert.equal(headerLine(changed, style), 'lib/moved.py:1-2 function moved_function (file changed since indexed: lines may have moved)');
+    assert.equal(headerLine(asIndexed, style), 'lib/moved.py:1-2 function moved_function');
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ENGINE_EXEC_ARGV } from '../src/server/launch';
 import { once } from 'node:events';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createMessageConnection, ErrorCodes, StreamMessageReader, StreamMessageWriter, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
@@ -349,6 +349,75 @@ test('a burst of file changes becomes one incremental refresh that finds the new
     await engine.connection.sendNotification(FilesChanged, { root, paths: ['.git/HEAD'] });
     await new Promise((r) => setTimeout(r, 500)); // longer than the coalescing delay
     assert.equal(engine.statuses.length, settled, 'changes under .git/ alone start no refresh');
+  } finally {
+    await engine.stop();
+  }
+});
+
+/** `def frobnicate_widgets` with `above` lines before it, and a modification time `ahead` seconds on (a save that no clock tick can hide). */
+async function writeWidgets(root: string, above: number, ahead = 0): Promise<void> {
+  const file = path.join(root, 'src', 'widgets.py');
+  await writeIn(root, 'src/widgets.py', `${'# a note\n'.repeat(above)}def frobnicate_widgets(count):\n    """Frobnicate the widgets."""\n    return count * 2\n`);
+  if (ahead) await utimes(file, new Date(Date.now() + ahead * 1000), new Date(Date.now() + ahead * 1000));
+}
+
+test('a query right after a save that no watcher has reported catches the index up first: the hit, its preview and related code are the file as it is now', async () => {
+  const { root, indexLocation } = await fixture('catch-up');
+  await writeWidgets(root, 0);
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    const first = await indexed;
+    const before = (await engine.connection.sendRequest(Search, { text: 'frobnicate widgets', top: 3, previewLines: 1 })).hits.find((h) => h.name === 'frobnicate_widgets');
+    assert.equal(before?.startLine, 1);
+
+    await writeWidgets(root, 6, 2); // the function moves down six lines; no FilesChanged is sent
+    const found = await engine.connection.sendRequest(Search, { text: 'frobnicate widgets', top: 3, previewLines: 1 });
+    const hit = found.hits.find((h) => h.name === 'frobnicate_widgets');
+    assert.ok(hit, JSON.stringify(found.hits.map((h) => h.name)));
+    assert.equal(hit.startLine, 7, 'the definition where the file has it now');
+    assert.equal(hit.changed, undefined);
+    assert.match(hit.preview?.[0]?.text ?? '', /def frobnicate_widgets/);
+    // the refresh's statuses came before the answer, on the same stream
+    const status = engine.statuses.find((s) => s.root === root && s.refreshes === first.refreshes + 1 && s.state === 'ready');
+    assert.equal(status?.lastRefresh?.reason, 'changes');
+    assert.equal(status?.lastRefresh?.filesParsed, 1, 'only the saved file was read again');
+
+    await writeWidgets(root, 2, 4); // and up again: related code from the line the editor has now
+    const related = await engine.connection.sendRequest(Related, { root, path: 'src/widgets.py', line: 3, top: 3 });
+    assert.equal(related?.source.name, 'frobnicate_widgets');
+    assert.equal(related?.source.startLine, 3);
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a hit whose file changed since it was indexed, in a folder that does not follow changes, says so and gets no preview from the lines that moved', async () => {
+  const { root, indexLocation } = await fixture('changed-hit');
+  await writeWidgets(root, 0);
+  const first = EngineProcess.start();
+  try {
+    const indexed = first.next(ready(root));
+    await first.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    await indexed;
+  } finally {
+    await first.stop();
+  }
+  await writeWidgets(root, 6, 2);
+  const engine = EngineProcess.start();
+  try {
+    const opened = engine.next((s) => s.root === root && s.state === 'stale');
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: false });
+    await opened;
+    const found = await engine.connection.sendRequest(Search, { text: 'frobnicate widgets', top: 3, previewLines: 2 });
+    const hit = found.hits.find((h) => h.name === 'frobnicate_widgets');
+    assert.ok(hit, JSON.stringify(found.hits.map((h) => h.name)));
+    assert.equal(hit.startLine, 1, 'the index was not refreshed: nobody asked it to follow the folder');
+    assert.equal(hit.changed, true);
+    assert.equal(hit.preview, undefined, 'lines 1–2 are notes now, not its code');
+    const unchanged = found.hits.filter((h) => h.path !== 'src/widgets.py');
+    assert.ok(unchanged.length > 0 && unchanged.every((h) => h.changed === undefined && h.preview !== undefined), 'hits in files that did not change are as before');
   } finally {
     await engine.stop();
   }

@@ -43,9 +43,11 @@ export const agentHit = z.object({
   container: z.string().optional(),
   language: z.string(),
   signature: z.string(),
-  /** the first lines of the code as on disk (or the indexed first line when the file cannot be read) */
+  /** the first lines of the code as on disk (or the indexed first line when the file cannot be read, or changed) */
   snippet: z.string(),
   score: z.number(),
+  /** present (true) when the file changed on disk since it was indexed and the index had not caught up: the lines may have moved */
+  changed: z.literal(true).optional(),
 });
 export type AgentHit = z.infer<typeof agentHit>;
 
@@ -60,7 +62,8 @@ export const answerState = {
 
 /** One result as structured data, with up to `lines` lines of its code read from disk. */
 export async function agentHitOf(hit: FolderHit, lines: number): Promise<AgentHit> {
-  const excerpt = await readExcerpt(hit.root, hit.path, hit.startLine, hit.endLine, lines);
+  // a file that changed since it was indexed no longer holds the hit's code at its lines
+  const excerpt = hit.changed ? undefined : await readExcerpt(hit.root, hit.path, hit.startLine, hit.endLine, lines);
   return {
     path: hit.path,
     folder: hit.root,
@@ -73,6 +76,7 @@ export async function agentHitOf(hit: FolderHit, lines: number): Promise<AgentHi
     signature: hit.signature,
     snippet: excerpt ? excerpt.join('\n') : hit.snippet,
     score: Math.round(hit.score * 1000) / 1000,
+    ...(hit.changed && { changed: true as const }),
   };
 }
 
@@ -95,12 +99,13 @@ export function displayPath(hit: Pick<AgentHit, 'folder' | 'path'>, style: PathS
 }
 
 /** `src/a.ts:10-20 function parse in Config` */
-export function headerLine(hit: Pick<AgentHit, 'folder' | 'path' | 'startLine' | 'endLine' | 'kind' | 'name' | 'container'>, style: PathStyle): string {
+export function headerLine(hit: Pick<AgentHit, 'folder' | 'path' | 'startLine' | 'endLine' | 'kind' | 'name' | 'container' | 'changed'>, style: PathStyle): string {
   const lines = hit.endLine > hit.startLine ? `${hit.startLine}-${hit.endLine}` : `${hit.startLine}`;
   const container = hit.container ? ` in ${visible(hit.container)}` : '';
   // a window of lines outside any definition is named after its file and lines: nothing to add
   const windowName = /:\d+-\d+$/.test(hit.name) && hit.path.endsWith(hit.name.replace(/:\d+-\d+$/, ''));
-  return `${displayPath(hit, style)}:${lines} ${visible(hit.kind)}${windowName ? '' : ` ${visible(hit.name)}`}${container}`;
+  const changed = hit.changed ? ' (file changed since indexed: lines may have moved)' : '';
+  return `${displayPath(hit, style)}:${lines} ${visible(hit.kind)}${windowName ? '' : ` ${visible(hit.name)}`}${container}${changed}`;
 }
 
 /** Result blocks: a header line each, then its code indented, while the budget lasts. */

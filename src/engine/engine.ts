@@ -14,6 +14,7 @@ import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
+import { changedSinceIndexed } from './files/changed-since';
 import { OneShotAhead } from './one-shot';
 import { goneIn, refreshIndex, type IndexSummary } from './indexer';
 import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
@@ -333,6 +334,15 @@ export class Engine {
    */
   get revision(): number {
     return this.reloads + this.storage.saves;
+  }
+
+  /**
+   * Of `paths` (as hits give them), those whose file changed on disk since the loaded index read it,
+   * or is gone (files/changed-since.ts): answers there may show lines the file no longer holds.
+   */
+  changedSinceIndexed(paths: Iterable<string>): Promise<string[]> {
+    const { files } = this.state.catalog;
+    return changedSinceIndexed(this.root, paths, (path) => files.get(path));
   }
 
   /** Whether this engine only reads its index (another process updates it, or the folder cannot be written). */

@@ -102,8 +102,14 @@ export interface QueryParams {
 
 export interface FolderHit extends SearchHit {
   root: string;
-  /** lines of the hit's code, when QueryParams.previewLines asked for them and the file could be read */
+  /** lines of the hit's code, when QueryParams.previewLines asked for them and the file could be read (never when `changed`) */
   preview?: PreviewLine[];
+  /**
+   * present (true) when the hit's file changed on disk since the index read it and the index had not
+   * caught up when the answer was made (a refresh was running, or did not finish in time): the hit's
+   * lines may have moved, and its snippet is the indexed one
+   */
+  changed?: true;
 }
 
 

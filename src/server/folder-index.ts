@@ -85,6 +85,13 @@ export interface FolderAnswer {
   emptyBecause?: EmptyBecause;
 }
 
+/**
+ * How long a query waits for the index to catch up with files its answer came from that changed on
+ * disk since they were indexed (a save the watcher has not reported yet): a refresh of a few files
+ * takes well under this. It waits only when no refresh is running, so a query during indexing stays quick.
+ */
+const CATCH_UP_MS = 2000;
+
 /** Lines of a result read to choose its preview lines from: a long definition's matching lines further down are not looked for. */
 const MAX_PREVIEW_SCAN = 400;
 
@@ -187,26 +194,70 @@ export class FolderIndex {
     if (!this.following || this.closed) return;
     const relevant = paths.filter((p) => this.mayAffectIndex(p));
     if (relevant.length === 0) return;
-    if (this.changedPaths !== 'all') {
-      for (const p of relevant) this.changedPaths.add(p);
-      if (this.changedPaths.size > CHANGED_PATHS_MAX) this.changedPaths = 'all';
-    }
+    this.noteChanged(relevant);
     this.changes.trigger();
+  }
+
+  /** Paths the next refresh after changes looks at (it scans the folder when there are too many). */
+  private noteChanged(paths: readonly string[]): void {
+    if (this.changedPaths === 'all') return;
+    for (const p of paths) this.changedPaths.add(p);
+    if (this.changedPaths.size > CHANGED_PATHS_MAX) this.changedPaths = 'all';
   }
 
   async search(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
-    const { hits, searchedFor, weak, emptyBecause } = await engine.searchAnswer(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    const shown = await this.withPreviews(hits.map((h) => this.withRoot(h)), searchedFor ?? p.text, p.previewLines);
+    const { answer, changed } = await this.caughtUp(
+      engine,
+      () => engine.searchAnswer(p.text, { top: p.top, languages: p.languages, paths: p.paths }),
+      (a) => a.hits.map((h) => h.path),
+    );
+    const { hits, searchedFor, weak, emptyBecause } = answer;
+    const shown = await this.withPreviews(hits.map((h) => this.withRoot(h, changed)), searchedFor ?? p.text, p.previewLines);
     return { hits: shown, ...(searchedFor !== undefined && { searchedFor }), ...(weak && { weak }), ...(emptyBecause && { emptyBecause }) };
   }
 
-  /** Adds each hit's preview lines, read from its file as it is now (a file that cannot be read gets none). */
+  /**
+   * `ask`'s answer, and the paths of it (`paths`) whose file changed on disk since the index read it.
+   * When some did and no refresh is running, the index first catches up with them (a refresh of
+   * those paths, waited for at most {@link CATCH_UP_MS}) and `ask` is asked again, so that an answer
+   * right after a save does not point at lines the file no longer holds. During a refresh the paths
+   * are handed to the next one instead (a watcher may have missed them) and the answer is not delayed.
+   */
+  private async caughtUp<T>(engine: Engine, ask: () => Promise<T>, paths: (answer: T) => string[]): Promise<{ answer: T; changed: ReadonlySet<string> }> {
+    let answer = await ask();
+    let changed = await engine.changedSinceIndexed(paths(answer));
+    if (changed.length && this.following && !this.closed && !this.running) {
+      this.noteChanged(changed);
+      this.changes.dispose(); // the refresh below takes a pending burst's paths too
+      this.requestRefresh('changes');
+      await this.refreshesDone(Date.now() + CATCH_UP_MS);
+      answer = await ask();
+      changed = await engine.changedSinceIndexed(paths(answer));
+    } else if (changed.length) {
+      this.filesChanged(changed);
+    }
+    return { answer, changed: new Set(changed) };
+  }
+
+  /** Waits until no refresh is running (the one running and those queued after it), or until `deadline`. */
+  private async refreshesDone(deadline: number): Promise<void> {
+    while (this.running && !this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.running.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Adds each hit's preview lines, read from its file as it is now (a file that cannot be read, or that changed since it was indexed, gets none). */
   private async withPreviews(hits: FolderHit[], query: string, lines: number | undefined): Promise<FolderHit[]> {
     if (!lines) return hits;
     const terms = queryTerms(query);
     return Promise.all(
       hits.map(async (h) => {
+        if (h.changed) return h; // its lines may have moved: the lines there now are not its code
         const code = await readLines(this.root, h.path, h.startLine, Math.min(h.endLine, h.startLine + MAX_PREVIEW_SCAN - 1));
         return code ? { ...h, preview: previewLines(code, h.startLine, terms, lines) } : h;
       }),
@@ -216,8 +267,12 @@ export class FolderIndex {
   /** Code is searched as given: never corrected. */
   async similar(p: QueryParams): Promise<FolderAnswer> {
     const engine = await this.opened;
-    const hits = await engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths });
-    return { hits: await this.withPreviews(hits.map((h) => this.withRoot(h)), '', p.previewLines) };
+    const { answer: hits, changed } = await this.caughtUp(
+      engine,
+      () => engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths }),
+      (a) => a.map((h) => h.path),
+    );
+    return { hits: await this.withPreviews(hits.map((h) => this.withRoot(h, changed)), '', p.previewLines) };
   }
 
   /**
@@ -226,9 +281,15 @@ export class FolderIndex {
    * are answered at once.
    */
   async related(p: RelatedParams): Promise<RelatedResult | null> {
-    const answer = await this.cachedRelated(await this.opened, p.path, p.line, p.top);
+    const engine = await this.opened;
+    // the line is the file's as it is now: an index behind the file would start from another definition
+    const { answer, changed } = await this.caughtUp(
+      engine,
+      () => this.cachedRelated(engine, p.path, p.line, p.top),
+      (a) => [p.path, ...(a ? a.results.map((h) => h.path) : [])],
+    );
     if (!answer || (p.name !== undefined && answer.source.name !== p.name)) return null;
-    return { source: this.withRoot(answer.source), results: answer.results.map((h) => this.withRoot(h)), partial: this.partial };
+    return { source: this.withRoot(answer.source, changed), results: answer.results.map((h) => this.withRoot(h, changed)), partial: this.partial };
   }
 
   /**
@@ -443,8 +504,9 @@ export class FolderIndex {
     if (!this.closed) this.events.status(this.status());
   }
 
-  private withRoot(hit: SearchHit): FolderHit {
-    return { ...hit, root: this.root };
+  /** The hit as the protocol carries it; `changed` lists the paths that changed on disk since they were indexed. */
+  private withRoot(hit: SearchHit, changed?: ReadonlySet<string>): FolderHit {
+    return { ...hit, root: this.root, ...(changed?.has(hit.path) && { changed: true as const }) };
   }
 
   private engineOptions(): EngineOptions {
