@@ -13,7 +13,7 @@ import { report, UsageError } from '../src/cli/errors';
 import { formatHitsText, formatStatus } from '../src/cli/format';
 import { prepareIndexFolder } from '../src/cli/index-folder';
 import { terminalSafe } from '../src/cli/terminal-text';
-import { Engine, LANGUAGE_IDS, languageIds, type SearchHit, type StatusReport } from '../src/engine/engine';
+import { Engine, LANGUAGE_IDS, isLanguageName, type SearchHit, type StatusReport } from '../src/engine/engine';
 import { QueryTooLongError } from '../src/engine/search/query';
 import { whyNoCode } from '../src/cli/why-no-code';
 import { TempDirs, writeIn } from './helpers/workspace';
@@ -50,13 +50,13 @@ describe('option values are checked before anything loads', () => {
   const search = (...rest: string[]) => ['search', folder, ...rest, 'parse'];
 
   test('--lang: an unknown language is refused, naming the known ones; ids, extensions and common names pass', () => {
-    const check = (...names: string[]) => () => checkedLanguages(names, languageIds, LANGUAGE_IDS);
+    const check = (...names: string[]) => () => checkedLanguages(names, isLanguageName, LANGUAGE_IDS);
     const unknown = (name: string, message = /unknown language/) =>
       assert.throws(check(name), (err: unknown) => err instanceof UsageError && !err.message.includes('\n') && message.test(err.message));
     unknown('pyhton', /^unknown language 'pyhton' for --lang; known: .*\bpython\b.*\btypescript\b/);
     unknown('', /^unknown language '' for --lang/);
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'x.py', 'src/a.py', 'python ']) unknown(name);
-    const known = ['python', 'PY', 'pyi', 'golang', 'c++', 'C#', 'ts', 'tsx', 'md', 'markdown', 'text', 'h'];
+    const known = ['python', 'PY', 'pyi', 'golang', 'c++', 'C#', 'ts', 'tsx', 'md', 'markdown', 'text', 'h', 'kotlin', 'KT', 'shell', 'sh', 'sql', 'txt', 'f#'];
     assert.doesNotThrow(check(...known));
     assert.deepEqual(parse(...search('--lang', 'py', '--lang', 'pyhton')).languages, ['py', 'pyhton'], 'passed on as given, checked by checkedLanguages');
   });
@@ -134,7 +134,7 @@ describe('option values are checked before anything loads', () => {
 
   test('values quoted in messages are terminal-safe and shortened', () => {
     refused(search('--path', '\u001b]0;pwned\u0007['), /^--path '\\e\]0;pwned\\x07\[' is not a valid glob/);
-    assert.throws(() => checkedLanguages(['x'.repeat(10_000)], languageIds, LANGUAGE_IDS), (err: Error) => err.message.length < 400);
+    assert.throws(() => checkedLanguages(['x'.repeat(10_000)], isLanguageName, LANGUAGE_IDS), (err: Error) => err.message.length < 400);
   });
 });
 

@@ -847,6 +847,30 @@ describe('a refresh told which paths changed', () => {
   });
 });
 
+test('a language indexed by lines is filtered by its name or its extension, not as every text file', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  await writeIn(repo, 'scripts/deploy.sh', '#!/bin/sh\n# deploy the widgets\nrsync -a widgets/ host:/srv/widgets\n');
+  await writeIn(repo, 'app/Widgets.kt', 'fun deployWidgets(host: String) {\n    println("deploy widgets to $host")\n}\n');
+  await writeIn(repo, 'notes/widgets.txt', 'Notes on how we deploy the widgets.\n');
+  await writeIn(repo, 'app/legacy.KTS', 'val deployWidgetsLegacy = true // deploy widgets\n');
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const files = async (...languages: string[]) => [...new Set((await engine.search('deploy widgets', { languages, top: 50 })).map((h) => h.path))].sort();
+    assert.deepEqual(await files('kotlin'), ['app/Widgets.kt', 'app/legacy.KTS']);
+    assert.deepEqual(await files('kt'), ['app/Widgets.kt'], 'an extension is that extension only');
+    assert.deepEqual(await files('shell'), ['scripts/deploy.sh']);
+    assert.deepEqual(await files('SH'), ['scripts/deploy.sh']);
+    assert.deepEqual(await files('txt'), ['notes/widgets.txt']);
+    assert.deepEqual(await files('text'), ['app/Widgets.kt', 'app/legacy.KTS', 'notes/widgets.txt', 'scripts/deploy.sh'], 'text is every file indexed by lines');
+    const mixed = await files('kotlin', 'python');
+    assert.ok(mixed.includes('app/Widgets.kt') && mixed.some((p) => p.endsWith('.py')) && mixed.every((p) => /\.(kt|KTS|py)$/.test(p)), mixed.join(', '));
+    const sql = await engine.searchAnswer('deploy widgets', { languages: ['sql'] });
+    assert.deepEqual([sql.hits.length, sql.emptyBecause], [0, 'language']);
+  } finally {
+    await engine.close();
+  }
+});
+
 test('search answers say why they are empty or weak: filters named, a malformed glob refused, no strong match', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const { engine } = await indexed(repo, indexDir);

@@ -6,7 +6,10 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
-import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, readSourceFile } from '../src/engine/files/text-files';
+import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, isIndexableName, readSourceFile } from '../src/engine/files/text-files';
+import { LINE_LANGUAGES } from '../src/engine/chunks/line-languages';
+import { languageForPath } from '../src/engine/chunks/languages';
+import { isLanguageName, languageIds } from '../src/engine/language-names';
 import { createHash } from 'node:crypto';
 import { formatStatus } from '../src/engine/status-text';
 import { pathInside, typedRelPath, userCacheDir } from '../src/engine/paths';
@@ -109,6 +112,25 @@ test('symlink loops and unreadable folders are reported, not fatal', async (t) =
   assert.equal(reasons['src/loop'], 'symlink-loop');
   assert.equal(reasons['dangling.ts'], 'unreadable');
   if (!asRoot) assert.equal(reasons['locked'], 'unreadable');
+});
+
+test('languages indexed by lines: each extension is indexed, parsed by no grammar, and belongs to one of them; no name is a parsed language', () => {
+  const owner = new Map<string, string>();
+  for (const language of LINE_LANGUAGES) {
+    for (const ext of language.extensions) {
+      assert.equal(isIndexableName(`file.${ext}`), true, ext);
+      assert.equal(languageForPath(`file.${ext}`), undefined, `${ext} has a grammar: it is no line-chunked language`);
+      assert.equal(owner.get(ext), undefined, `${ext} is ${owner.get(ext)}'s and ${language.name}'s`);
+      owner.set(ext, language.name);
+    }
+    for (const name of [language.name, ...language.aliases]) {
+      assert.deepEqual(languageIds(name), [], `${name} already names a parsed language`);
+      assert.equal(isLanguageName(name), true, name);
+    }
+  }
+  // the extensions the scan took before they had names (2026-12-06): none lost, none added
+  const before = 'kt kts scala swift m mm lua pl pm r jl dart ex exs erl hs ml mli fs clj groovy gradle sh bash zsh fish ps1 sql vue svelte html css scss less proto graphql tf cmake zig nim v sv vhd asm s f90 pas elm hcl rst adoc';
+  assert.deepEqual([...owner.keys()].sort(), before.split(' ').sort());
 });
 
 test('content checks: binary, non-UTF-8, minified, generated, ordinary text', () => {

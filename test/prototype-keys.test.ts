@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Catalog } from '../src/engine/catalog';
 import { languageForPath, languageSpec } from '../src/engine/chunks/languages';
+import { isLanguageName, languageSelection, selects } from '../src/engine/language-names';
 import { Engine } from '../src/engine/engine';
 import { IgnoreRules } from '../src/engine/files/ignore-rules';
 import { LexicalIndex } from '../src/engine/index/lexical';
@@ -112,6 +113,12 @@ test('languages by file extension, by file name and by id: prototype names are n
     assert.equal(languageSpec(name as LanguageId), undefined, name);
   }
   assert.equal(languageForPath('constructor.py'), 'python');
+  for (const name of NAMES) {
+    assert.equal(isLanguageName(name), false, name);
+    const selection = languageSelection([name])!;
+    assert.deepEqual([selection.ids.size, selection.extensions.size], [0, 0], name);
+    assert.equal(selects(selection, 'text', `notes/${name}.${name}`), false, name);
+  }
 });
 
 test('tokenizer kinds: a prototype name is no kind', () => {

@@ -6,7 +6,7 @@
  */
 import * as nodePath from 'node:path';
 import * as z from 'zod';
-import { LANGUAGE_IDS, languageIds } from '../engine/language-names';
+import { isLanguageName, LANGUAGE_IDS, LINE_LANGUAGE_NAMES } from '../engine/language-names';
 import { pathInside, typedRelPath } from '../engine/paths';
 import { MAX_GLOB_CHARS } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
@@ -44,7 +44,9 @@ const language = z
   )
   .max(MAX_FILTERS, { error: `language lists more than ${MAX_FILTERS} languages` })
   .optional()
-  .describe(`Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}) or file extensions such as "py", "ts".`);
+  .describe(
+    `Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}), languages indexed by lines (${LINE_LANGUAGE_NAMES.join(', ')}), or file extensions such as "py", "ts", "kt".`,
+  );
 
 const path = z
   .array(
@@ -137,8 +139,10 @@ export function describeIssues(error: z.ZodError): string {
 export function checkedLanguages(names: string[] | undefined): string[] | undefined {
   if (!names?.length) return undefined;
   for (const name of names) {
-    if (languageIds(name).length === 0) {
-      throw new AgentArgumentError(`unknown language "${name}"; use one of ${LANGUAGE_IDS.join(', ')} (or a file extension such as "py")`);
+    if (!isLanguageName(name)) {
+      throw new AgentArgumentError(
+        `unknown language "${name}"; use one of ${LANGUAGE_IDS.join(', ')}, a language indexed by lines (${LINE_LANGUAGE_NAMES.join(', ')}), or a file extension such as "py"`,
+      );
     }
   }
   return names;

@@ -257,13 +257,14 @@ function nonEmpty(value: string, name: string, what: string): string {
  */
 export function checkedLanguages(
   names: readonly string[] | undefined,
-  languageIds: (name: string) => LanguageId[],
+  isLanguageName: (name: string) => boolean,
   known: readonly LanguageId[],
 ): void {
   for (const name of names ?? []) {
-    if (languageIds(name).length === 0) {
+    if (!isLanguageName(name)) {
       throw new UsageError(
-        `unknown language ${quoted(name)} for --lang; known: ${[...known].sort().join(', ')}, golang, c++, c#, or a file extension such as py`,
+        `unknown language ${quoted(name)} for --lang; known: ${[...known].sort().join(', ')}, golang, c++, c#, ` +
+          `a language indexed by lines such as kotlin, shell or sql, or a file extension such as py or kt`,
       );
     }
   }

@@ -30,8 +30,8 @@ async function main(argv: string[]): Promise<number> {
   // an MCP server over stdio (or a relay to the editor's engine process): src/cli/mcp.ts
   if (args.command === 'mcp') return (await import('./mcp')).mcp(args);
   // The engine (tree-sitter, onnxruntime, hnswlib) loads only once the command line is known to be good.
-  const { Engine, LANGUAGE_IDS, languageIds } = await import('../engine/engine');
-  checkedLanguages(args.languages, languageIds, LANGUAGE_IDS);
+  const { Engine, LANGUAGE_IDS, isLanguageName } = await import('../engine/engine');
+  checkedLanguages(args.languages, isLanguageName, LANGUAGE_IDS);
   const indexDir = args.indexDir ?? defaultIndexDir(args.root);
   doing = `creating the index folder ${indexDir}`;
   prepareIndexFolder(indexDir);

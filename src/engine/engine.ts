@@ -11,7 +11,7 @@ import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { GLOB_OPTIONS } from './files/globs';
 import type { Catalog, ChunkRecord } from './catalog';
-import { languageIds } from './language-names';
+import { languageIds, languageSelection, selects, type LanguageSelection } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { changedSinceIndexed } from './files/changed-since';
@@ -43,7 +43,7 @@ import type { CancelSignal, LanguageId, Progress } from './types';
 export type { IndexSummary } from './indexer';
 export { MAX_QUERY_CHARS, QueryTooLongError } from './search/query';
 export { IndexCorruptError, IndexFolderError, IndexNotWritableError, IndexWriteError } from './index/errors';
-export { LANGUAGE_IDS, languageIds } from './language-names';
+export { LANGUAGE_IDS, LINE_LANGUAGE_NAMES, isLanguageName, languageIds } from './language-names';
 
 export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'include' | 'exclude'> {
   /** where the index lives; default: the user cache folder, keyed by the workspace path */
@@ -125,7 +125,7 @@ const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 export interface SearchOptions {
   top?: number;
-  /** keep only these languages (ids such as 'python', or common extensions such as 'py') */
+  /** keep only these languages: ids such as 'python', extensions such as 'py', or a language indexed by lines, by its name ('kotlin') or extension ('kt', 'txt') (language-names.ts) */
   languages?: string[];
   /** keep only paths matching one of these globs (root-relative, POSIX) */
   paths?: string[];
@@ -683,10 +683,10 @@ export class Engine {
    * The filters as tests of a chunk's language and path. A malformed path glob throws an
    * {@link InvalidFilterError} naming it, instead of matching nothing.
    */
-  private filterParts(opts: SearchOptions): { langs?: ReadonlySet<string>; pathMatch?: (path: string) => boolean } {
+  private filterParts(opts: SearchOptions): { langs?: LanguageSelection; pathMatch?: (path: string) => boolean } {
     checkPathGlobs(opts.paths);
     return {
-      langs: opts.languages?.length ? new Set(opts.languages.flatMap(languageIds)) : undefined,
+      langs: languageSelection(opts.languages),
       pathMatch: opts.paths?.length ? picomatch(opts.paths, GLOB_OPTIONS) : undefined,
     };
   }
@@ -699,7 +699,7 @@ export class Engine {
     let language = false;
     for (const c of this.state.catalog.chunks.values()) {
       const p = !pathMatch || pathMatch(c.path);
-      const l = !langs || langs.has(c.language);
+      const l = !langs || selects(langs, c.language, c.path);
       if (p && l) return undefined; // some code passes both: the query, not the filters, found nothing
       path ||= p;
       language ||= l;
@@ -713,7 +713,7 @@ export class Engine {
     const chunks = this.state.catalog.chunks;
     return (id) => {
       const c = chunks.get(id);
-      return !!c && (!langs || langs.has(c.language)) && (!pathMatch || pathMatch(c.path));
+      return !!c && (!langs || selects(langs, c.language, c.path)) && (!pathMatch || pathMatch(c.path));
     };
   }
 

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { LANGUAGES } from '../chunks/languages';
+import { LINE_LANGUAGES, PLAIN_TEXT_EXTENSIONS } from '../chunks/line-languages';
 import type { SkipReason } from '../types';
 import { readRegularFile } from './regular-file';
 
@@ -13,13 +14,10 @@ const TEXT_EXTENSIONS = new Set(
   [
     // parsed by tree-sitter
     ...LANGUAGES.flatMap((language) => language.extensions),
-    // other source, chunked by lines
-    'kt', 'kts', 'scala', 'swift', 'm', 'mm', 'lua', 'pl', 'pm', 'r', 'jl', 'dart', 'ex', 'exs', 'erl',
-    'hs', 'ml', 'mli', 'fs', 'clj', 'groovy', 'gradle', 'sh', 'bash', 'zsh', 'fish', 'ps1', 'sql',
-    'vue', 'svelte', 'html', 'css', 'scss', 'less', 'proto', 'graphql', 'tf', 'cmake', 'zig', 'nim',
-    'v', 'sv', 'vhd', 'asm', 's', 'f90', 'pas', 'elm', 'hcl',
-    // prose
-    'md', 'markdown', 'rst', 'adoc', 'txt',
+    // other source, and prose other than Markdown, chunked by lines
+    ...LINE_LANGUAGES.flatMap((language) => language.extensions),
+    ...PLAIN_TEXT_EXTENSIONS,
+    'md', 'markdown',
   ],
 );
 

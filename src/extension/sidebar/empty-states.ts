@@ -4,7 +4,7 @@
  * the path filter, the language filter or only both together left nothing (QueryResult.emptyBecause).
  * Pure, so every wording can be tested.
  */
-import { languageIds } from '../../engine/language-names';
+import { isLanguageName } from '../../engine/language-names';
 import { emptyBecauseSentence, pathGlobProblem, type EmptyBecause } from '../../engine/search/filters';
 import type { ParsedQuery } from '../query-syntax';
 
@@ -15,7 +15,7 @@ export function filterProblem(query: ParsedQuery): string | undefined {
     if (problem) return `Invalid path filter “${glob}”: it ${problem}.`;
   }
   for (const name of query.languages) {
-    if (languageIds(name).length === 0) return `Unknown language “${name}” in the language filter.`;
+    if (!isLanguageName(name)) return `Unknown language “${name}” in the language filter.`;
   }
   return undefined;
 }
