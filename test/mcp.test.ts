@@ -10,7 +10,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -19,6 +20,7 @@ import { Configure, FolderStatusChanged, Search, Shutdown, type FolderStatus } f
 import { parseCommandLine, type McpInvocation } from '../src/cli/args';
 import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
+import { relay } from '../src/cli/mcp-relay';
 import type { AgentBackend } from '../src/agent/backend';
 import { listenForAgents } from '../src/server/agent-endpoint';
 import { CLI, ensureBundles, startNode, type Started } from './helpers/cli-process';
@@ -602,4 +604,44 @@ test('the engine process serves MCP sessions at --agent-socket, reached through 
   const lines = nobody.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, nobody.stderr);
   assert.match(lines[0], new RegExp(`^codescout: cannot reach the Code Scout engine at ${socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+`));
+});
+
+test('the --attach relay leaves, with a line and exit code 1, when the engine does not end the session after the client ended its input; an engine that ends it is left with 0', async () => {
+  const dir = await temp.make('relay-stuck');
+  const serve = async (name: string, onClientEnd: (socket: Socket) => void) => {
+    const socketPath = path.join(dir, name);
+    // half-open, as the engine's agent socket is: the client's end does not end the engine's side
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('data', () => undefined);
+      socket.on('end', () => onClientEnd(socket));
+    });
+    server.listen(socketPath);
+    await once(server, 'listening');
+    return { socketPath, server };
+  };
+  const run = async (socketPath: string) => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const lines: string[] = [];
+    const started = Date.now();
+    const code = relay(socketPath, { input, output, log: (l) => lines.push(l), endWaitMs: 300 });
+    input.end('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+    return { code: await code, lines, ms: Date.now() - started };
+  };
+
+  const stuck = await serve('stuck.sock', () => undefined); // never ends its side
+  const polite = await serve('polite.sock', (socket) => socket.end());
+  try {
+    const left = await run(stuck.socketPath);
+    assert.equal(left.code, 1);
+    assert.deepEqual(left.lines, [`the Code Scout engine at ${stuck.socketPath} did not end the session within 0 s of the end of input; leaving`]);
+    assert.ok(left.ms >= 250, `${left.ms} ms`);
+    const ended = await run(polite.socketPath);
+    assert.deepEqual([ended.code, ended.lines], [0, []]);
+  } finally {
+    for (const { server } of [stuck, polite]) {
+      server.close();
+      server.unref();
+    }
+  }
 });

@@ -5,33 +5,65 @@
  * building a second one. The extension registers this command as its MCP server definition.
  */
 import { connect, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { errnoInWords, EXIT_FAILURE, oneLine } from './errors';
 
-const log = (message: string) => void process.stderr.write(oneLine(message) + '\n');
+/**
+ * How long the relay waits, once the client has ended its input, for the engine to end the
+ * session: the engine answers the requests it read before the end first (a search, a status),
+ * which takes seconds at most. An engine that never ends it (stuck) must not keep the relay alive.
+ */
+export const RELAY_END_WAIT_MS = 30_000;
+
+export interface RelayOptions {
+  /** see {@link RELAY_END_WAIT_MS}, the default */
+  endWaitMs?: number;
+  /** the client's side: process.stdin and process.stdout by default */
+  input?: Readable;
+  output?: Writable;
+  /** where the relay's one line goes: stderr by default */
+  log?: (line: string) => void;
+}
 
 /**
  * Pipes stdin to the engine's socket and the socket to stdout. Ends with 0 when either side
- * ends; 1 with one line on stderr when nothing listens at `path`.
+ * ends; 1 with one line on stderr when nothing listens at `path`, when the connection fails,
+ * or when the engine has not ended the session {@link RELAY_END_WAIT_MS} after stdin ended.
  */
-export function relay(path: string): Promise<number> {
+export function relay(path: string, options: RelayOptions = {}): Promise<number> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const log = options.log ?? ((message: string) => void process.stderr.write(oneLine(message) + '\n'));
+  const endWaitMs = options.endWaitMs ?? RELAY_END_WAIT_MS;
   return new Promise((resolve) => {
     const socket: Socket = connect(path);
     let connected = false;
+    let ending: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
     const done = (code: number) => {
-      process.stdin.unpipe(socket);
-      process.stdin.destroy();
+      if (finished) return;
+      finished = true;
+      clearTimeout(ending);
+      input.unpipe(socket);
+      input.destroy();
       socket.destroy();
       resolve(code);
     };
     socket.once('connect', () => {
       connected = true;
-      process.stdin.pipe(socket);
-      socket.pipe(process.stdout);
+      input.pipe(socket);
+      socket.pipe(output);
       // the client closed our stdin: the socket is ended (pipe does it), and the engine closes its side
-      process.stdin.once('end', () => socket.once('close', () => done(0)));
+      input.once('end', () => {
+        socket.once('close', () => done(0));
+        ending = setTimeout(() => {
+          log(`the Code Scout engine at ${path} did not end the session within ${Math.round(endWaitMs / 1000)} s of the end of input; leaving`);
+          done(EXIT_FAILURE);
+        }, endWaitMs);
+      });
     });
     socket.once('end', () => {
-      if (connected) socket.unpipe(process.stdout);
+      if (connected) socket.unpipe(output);
       done(0);
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
