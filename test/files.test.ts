@@ -591,9 +591,15 @@ test('userCacheDir: a relative XDG_CACHE_HOME is ignored, as the XDG spec says (
     assert.equal(userCacheDir(), join(homedir(), '.cache', 'codescout'));
     process.env.XDG_CACHE_HOME = '/srv/cache';
     assert.equal(userCacheDir(), '/srv/cache/codescout');
+    // CODESCOUT_CACHE_DIR is ours: a relative one is the current folder's, said as an absolute path
+    process.env.CODESCOUT_CACHE_DIR = 'rel/cache';
+    assert.equal(userCacheDir(), join(process.cwd(), 'rel', 'cache'));
+    process.env.CODESCOUT_CACHE_DIR = '/srv/own';
+    assert.equal(userCacheDir(), '/srv/own');
   } finally {
     if (saved.xdg === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = saved.xdg;
-    if (saved.own !== undefined) process.env.CODESCOUT_CACHE_DIR = saved.own;
+    if (saved.own === undefined) delete process.env.CODESCOUT_CACHE_DIR;
+    else process.env.CODESCOUT_CACHE_DIR = saved.own;
   }
 });

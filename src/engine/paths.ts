@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
  * `path` relative to `root` as a POSIX path, when it lies strictly inside `root`; undefined for
@@ -26,7 +26,8 @@ export function typedRelPath(path: string, separator: string = sep): string {
 /** The user's cache folder, per platform conventions (XDG on Linux). */
 export function userCacheDir(): string {
   const env = process.env;
-  if (env.CODESCOUT_CACHE_DIR) return env.CODESCOUT_CACHE_DIR;
+  // our own setting: a relative one is taken from the current folder once, and said as an absolute path
+  if (env.CODESCOUT_CACHE_DIR) return resolve(env.CODESCOUT_CACHE_DIR);
   switch (platform()) {
     case 'win32':
       return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'codescout', 'Cache');
