@@ -207,7 +207,7 @@
    * @typedef {{ text: string, match: boolean }} TextPart
    * @typedef {{ line: number, parts: TextPart[] }} PreviewRow
    * @typedef {{ id: string, name: string, kind: string, container?: string, line: number, location: string,
-   *   language: string, reason: string, preview: PreviewRow[] }} ResultView
+   *   language: string, reason: string, preview: PreviewRow[], changed?: true }} ResultView
    * @typedef {{ path: string, name: string, dir: string, items: ResultView[] }} FileGroup
    * @typedef {{ groups: FileGroup[], partial: boolean, notice?: string, weak?: string, empty?: string, error?: string }} ResultList
    * @typedef {{ label: string, command: string }} StatusAction
@@ -264,7 +264,8 @@
     // the native context menu of webviews: package.json `webview/context`, `webviewSection == result`
     item.dataset.vscodeContext = JSON.stringify({ webviewSection: 'result', preventDefaultContextMenuItems: true, resultId: r.id });
     const reason = REASONS.get(r.reason) ?? '';
-    const described = `${r.name}, ${r.kind}${r.container ? ` in ${r.container}` : ''}, ${r.location}${reason ? `, ${reason}` : ''}`;
+    const changed = r.changed ? ', file changed since indexed: its lines may have moved' : '';
+    const described = `${r.name}, ${r.kind}${r.container ? ` in ${r.container}` : ''}, ${r.location}${reason ? `, ${reason}` : ''}${changed}`;
     item.title = described;
     item.setAttribute('aria-label', described);
     item.append(icon(KIND_ICONS.get(r.kind) ?? 'symbol-misc', 'icon-leaf'));
@@ -273,6 +274,7 @@
     const head = element('div', 'head');
     head.append(element('span', 'name', r.name), element('span', 'kind', r.kind));
     if (r.container) head.append(element('span', 'container', r.container));
+    if (r.changed) head.append(element('span', 'changed', 'changed since indexed'));
     const preview = element('div', 'preview');
     for (const row of r.preview) {
       const line = element('div', 'line');
@@ -499,7 +501,9 @@
     const language = own(item, 'language');
     const reason = own(item, 'reason');
     const preview = own(item, 'preview');
+    const changed = own(item, 'changed');
     if (typeof id !== 'string' || !RESULT_ID.test(id)) return undefined;
+    if (changed !== undefined && changed !== true) return undefined;
     if (typeof name !== 'string' || typeof kind !== 'string' || typeof location !== 'string' || typeof language !== 'string') return undefined;
     if (!optionalString(container) || typeof reason !== 'string' || !REASONS.has(reason)) return undefined;
     if (typeof line !== 'number' || !Number.isInteger(line) || !Array.isArray(preview)) return undefined;
@@ -521,7 +525,7 @@
       }
       rows.push({ line: n, parts: checkedParts });
     }
-    return { id, name, kind, container, line, location, language, reason, preview: rows };
+    return { id, name, kind, container, line, location, language, reason, preview: rows, ...(changed ? { changed } : {}) };
   }
 
   /**

@@ -853,6 +853,9 @@ test('a language indexed by lines is filtered by its name or its extension, not 
   await writeIn(repo, 'app/Widgets.kt', 'fun deployWidgets(host: String) {\n    println("deploy widgets to $host")\n}\n');
   await writeIn(repo, 'notes/widgets.txt', 'Notes on how we deploy the widgets.\n');
   await writeIn(repo, 'app/legacy.KTS', 'val deployWidgetsLegacy = true // deploy widgets\n');
+  await writeIn(repo, 'CMakeLists.txt', '# deploy widgets\nadd_executable(widgets main.c)\n');
+  await writeIn(repo, 'Makefile', 'deploy:\n\t./scripts/deploy.sh widgets\n');
+  await writeIn(repo, 'Rakefile', 'task :deploy do\n  sh "deploy widgets"\nend\n');
   const { engine } = await indexed(repo, indexDir);
   try {
     const files = async (...languages: string[]) => [...new Set((await engine.search('deploy widgets', { languages, top: 50 })).map((h) => h.path))].sort();
@@ -860,8 +863,15 @@ test('a language indexed by lines is filtered by its name or its extension, not 
     assert.deepEqual(await files('kt'), ['app/Widgets.kt'], 'an extension is that extension only');
     assert.deepEqual(await files('shell'), ['scripts/deploy.sh']);
     assert.deepEqual(await files('SH'), ['scripts/deploy.sh']);
-    assert.deepEqual(await files('txt'), ['notes/widgets.txt']);
-    assert.deepEqual(await files('text'), ['app/Widgets.kt', 'app/legacy.KTS', 'notes/widgets.txt', 'scripts/deploy.sh'], 'text is every file indexed by lines');
+    assert.deepEqual(await files('txt'), ['notes/widgets.txt'], 'CMakeLists.txt is CMake, not text');
+    assert.deepEqual(await files('cmake'), ['CMakeLists.txt'], 'the name cmake, also an extension, is the whole language');
+    assert.deepEqual(await files('makefile'), ['Makefile']);
+    assert.ok((await files('ruby')).includes('Rakefile'), 'a Rakefile is Ruby');
+    assert.deepEqual(
+      await files('text'),
+      ['CMakeLists.txt', 'Makefile', 'Rakefile', 'app/Widgets.kt', 'app/legacy.KTS', 'notes/widgets.txt', 'scripts/deploy.sh'],
+      'text is every file indexed by lines',
+    );
     const mixed = await files('kotlin', 'python');
     assert.ok(mixed.includes('app/Widgets.kt') && mixed.some((p) => p.endsWith('.py')) && mixed.every((p) => /\.(kt|KTS|py)$/.test(p)), mixed.join(', '));
     const sql = await engine.searchAnswer('deploy widgets', { languages: ['sql'] });

@@ -9,7 +9,7 @@ import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
 import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, isIndexableName, readSourceFile } from '../src/engine/files/text-files';
 import { LINE_LANGUAGES } from '../src/engine/chunks/line-languages';
 import { languageForPath } from '../src/engine/chunks/languages';
-import { isLanguageName, languageIds } from '../src/engine/language-names';
+import { isLanguageName, languageIds, languageSelection } from '../src/engine/language-names';
 import { createHash } from 'node:crypto';
 import { formatStatus } from '../src/engine/status-text';
 import { pathInside, typedRelPath, userCacheDir } from '../src/engine/paths';
@@ -126,11 +126,17 @@ test('languages indexed by lines: each extension is indexed, parsed by no gramma
     for (const name of [language.name, ...language.aliases]) {
       assert.deepEqual(languageIds(name), [], `${name} already names a parsed language`);
       assert.equal(isLanguageName(name), true, name);
+      // a name keeps all of its language, even where it is also an extension (css: css, scss and less)
+      const selection = languageSelection([name.toUpperCase()])!;
+      assert.deepEqual([[...selection.extensions], [...selection.fileNames]], [language.extensions, language.fileNames], name);
     }
   }
   // the extensions the scan took before they had names (2026-12-06): none lost, none added
   const before = 'kt kts scala swift m mm lua pl pm r jl dart ex exs erl hs ml mli fs clj groovy gradle sh bash zsh fish ps1 sql vue svelte html css scss less proto graphql tf cmake zig nim v sv vhd asm s f90 pas elm hcl rst adoc';
   assert.deepEqual([...owner.keys()].sort(), before.split(' ').sort());
+  // and the files taken by their whole name
+  for (const name of ['Makefile', 'Dockerfile', 'Rakefile', 'Gemfile', 'CMakeLists.txt', 'Justfile']) assert.equal(isIndexableName(name), true, name);
+  assert.deepEqual(LINE_LANGUAGES.flatMap((l) => l.fileNames).sort(), ['CMakeLists.txt', 'Dockerfile', 'Justfile', 'Makefile']);
 });
 
 test('content checks: binary, non-UTF-8, minified, generated, ordinary text', () => {

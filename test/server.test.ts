@@ -388,6 +388,14 @@ test('a query right after a save that no watcher has reported catches the index 
     const related = await engine.connection.sendRequest(Related, { root, path: 'src/widgets.py', line: 3, top: 3 });
     assert.equal(related?.source.name, 'frobnicate_widgets');
     assert.equal(related?.source.startLine, 3);
+
+    // a file the index does not hold (an image, an excluded build output, a file that is not there) has nothing to catch up with: no refresh
+    const settled = engine.statuses.length;
+    for (const path of ['assets/logo.png', 'build/bundle_output.js', 'src/nowhere.py']) {
+      assert.equal(await engine.connection.sendRequest(Related, { root, path, line: 1, top: 3 }), null, path);
+    }
+    await new Promise((r) => setTimeout(r, 500)); // longer than the coalescing delay
+    assert.deepEqual(engine.statuses.slice(settled).map((s) => s.state), [], 'no refresh for paths the index does not hold');
   } finally {
     await engine.stop();
   }

@@ -197,6 +197,25 @@ test('result views carry what the sidebar shows, with why each result matched', 
   assert.ok(withPreview.preview[1].parts.some((p) => p.match && p.text === 'html'), 'query words are marked in the preview');
   assert.equal(resultView('r3', hit, [], undefined).location, 'src/xss.py:3');
   assert.deepEqual(['lexical', 'vector', 'both'].map((m) => matchReason(m as FolderHit['matchedBy'])), ['words', 'meaning', 'both']);
+  assert.equal(view.changed, undefined);
+  assert.equal(resultView('r4', { ...hit, changed: true }, [], undefined).changed, true);
+});
+
+test('a result whose file changed since it was indexed says so in its row and its label; a list with a forged changed flag is refused', () => {
+  const page = sidebarPage();
+  const changed = resultView('r1', { ...SOME_HIT, changed: true }, [], undefined);
+  const same = resultView('r2', { ...SOME_HIT, path: 'src/b.py' }, [], undefined);
+  page.post(resultsMessage('abc', listOf([changed, same])));
+  const [first, second] = resultRows(page.byId('results')) as unknown as { textContent: string; title: string }[];
+  assert.match(first.textContent, /changed since indexed/);
+  assert.match(first.title, /file changed since indexed: its lines may have moved$/);
+  assert.doesNotMatch(second.textContent, /changed since indexed/);
+  assert.doesNotMatch(second.title, /changed/);
+  const fresh = sidebarPage();
+  fresh.post(resultsMessage('abc', listOf([{ ...changed, changed: 'yes' as unknown as true }, same])));
+  assert.equal(resultRows(fresh.byId('results')).length, 0, 'a malformed list is not shown, as any malformed message');
+  fresh.post(resultsMessage('abc', listOf([changed, same])));
+  assert.equal(resultRows(fresh.byId('results')).length, 2);
 });
 
 test('a corrected search shows "Showing results for <b>…</b>" above its results, as text; other lists hide it', () => {

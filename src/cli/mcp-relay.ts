@@ -57,7 +57,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       input.once('end', () => {
         socket.once('close', () => done(0));
         ending = setTimeout(() => {
-          log(`the Code Scout engine at ${path} did not end the session within ${Math.round(endWaitMs / 1000)} s of the end of input; leaving`);
+          log(`the Code Scout engine at ${path} did not end the session within ${Number((endWaitMs / 1000).toFixed(1))} s of the end of input; leaving`);
           done(EXIT_FAILURE);
         }, endWaitMs);
       });

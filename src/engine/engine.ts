@@ -14,9 +14,9 @@ import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds, languageSelection, selects, type LanguageSelection } from './language-names';
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
-import { changedSinceIndexed } from './files/changed-since';
+import { changedSinceIndexed, type DiskStamp } from './files/changed-since';
 import { OneShotAhead } from './one-shot';
-import { goneIn, refreshIndex, type IndexSummary } from './indexer';
+import { goneIn, looksAtPathsAlone, refreshIndex, type IndexSummary } from './indexer';
 import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
@@ -337,12 +337,18 @@ export class Engine {
   }
 
   /**
-   * Of `paths` (as hits give them), those whose file changed on disk since the loaded index read it,
-   * or is gone (files/changed-since.ts): answers there may show lines the file no longer holds.
+   * Of `paths` (as hits give them), those the loaded index holds whose file changed on disk since
+   * it read them, or is gone, each with how it is now (files/changed-since.ts): answers there may
+   * show lines the file no longer holds.
    */
-  changedSinceIndexed(paths: Iterable<string>): Promise<string[]> {
+  changedSinceIndexed(paths: Iterable<string>): Promise<Map<string, DiskStamp>> {
     const { files } = this.state.catalog;
     return changedSinceIndexed(this.root, paths, (path) => files.get(path));
+  }
+
+  /** Whether a refresh given a few changed paths looks at those alone rather than scanning the folder (indexer.ts looksAtPathsAlone). */
+  get refreshesPathsAlone(): boolean {
+    return looksAtPathsAlone(this.state);
   }
 
   /** Whether this engine only reads its index (another process updates it, or the folder cannot be written). */

@@ -94,6 +94,16 @@ const INDEX_SLICE_MS = 20;
 /** Roughly how much source text one model token covers: long definitions are split to fit the model's window. */
 const CHARS_PER_TOKEN = 4;
 
+/**
+ * Whether a refresh given changed paths looks at those alone, not at the whole folder: only for an
+ * index that was saved, holds files, was read under the current content rules (a refresh under new
+ * rules reads every file once) and did not follow a link at its last scan (a changed file may be
+ * indexed under the link's path). {@link scanPaths} may still find that a scan is needed.
+ */
+export function looksAtPathsAlone(state: Pick<LoadedIndex, 'saved' | 'contentRules' | 'catalog'>): boolean {
+  return state.saved && state.contentRules === CONTENT_RULES_VERSION && state.catalog.files.size > 0 && !state.catalog.followsLinks;
+}
+
 /** A batch of files parsed, and the changes to the index its files call for besides (skips, touched files). */
 interface ParsedBatch {
   parsed: Parsed[];
@@ -138,7 +148,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   const reread = state.contentRules !== CONTENT_RULES_VERSION;
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
-  const few = ctx.paths !== undefined && state.saved && !reread && catalog.files.size > 0 && !catalog.followsLinks ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
+  const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
   const scan = few ?? (await ctx.scanned?.()) ?? (await scanWorkspace(ctx.root, { ...ctx.scan, signal }));
   if (('complete' in scan && !scan.complete) || signal?.cancelled) {
     // Stopped: a file the scan did not reach is not gone, so nothing is concluded from this scan.

@@ -4,7 +4,7 @@
  * host and the agent tools use it without loading the engine.
  */
 import { LANGUAGES, languageForPath } from './chunks/languages';
-import { LINE_LANGUAGES, PLAIN_TEXT_EXTENSIONS } from './chunks/line-languages';
+import { LINE_LANGUAGES, PARSED_LANGUAGE_FILE_NAMES, PLAIN_TEXT_EXTENSIONS } from './chunks/line-languages';
 import type { LanguageId } from './types';
 
 /** Language names people use that are neither a language id nor a file extension. */
@@ -31,29 +31,35 @@ export function languageIds(name: string): LanguageId[] {
   return id === 'typescript' ? ['typescript', 'tsx'] : [id];
 }
 
-/** The extensions of the line-chunked languages (chunks/line-languages.ts) by each name a filter may give: the language's names and each extension. */
-const LINE_LANGUAGE_EXTENSIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
-  ...LINE_LANGUAGES.flatMap((l) => [l.name, ...l.aliases].map((name) => [name, l.extensions] as const)),
-  ...LINE_LANGUAGES.flatMap((l) => l.extensions.map((ext) => [ext, [ext]] as const)),
-  ...PLAIN_TEXT_EXTENSIONS.map((ext) => [ext, [ext]] as const),
+/** What each name a filter may give for a line-chunked language (chunks/line-languages.ts) keeps: the language's names keep its extensions and file names; an extension keeps that extension. */
+const LINE_LANGUAGE_PARTS: ReadonlyMap<string, { extensions: readonly string[]; fileNames: readonly string[] }> = new Map([
+  ...LINE_LANGUAGES.flatMap((l) => l.extensions.map((ext) => [ext, { extensions: [ext], fileNames: [] }] as const)),
+  ...PLAIN_TEXT_EXTENSIONS.map((ext) => [ext, { extensions: [ext], fileNames: [] }] as const),
+  // after the extensions: a name that is also an extension (`css`, `cmake`) is the whole language
+  ...LINE_LANGUAGES.flatMap((l) => [l.name, ...l.aliases].map((name) => [name, { extensions: l.extensions, fileNames: l.fileNames }] as const)),
 ]);
+
+/** Files known by their whole name (`Makefile`, `CMakeLists.txt`): a language's own, whatever their extension says. */
+const NAMED_FILES: ReadonlySet<string> = new Set(LINE_LANGUAGES.flatMap((l) => l.fileNames));
 
 /** The names of the line-chunked languages a filter may give (not their extensions), for messages. */
 export const LINE_LANGUAGE_NAMES: readonly string[] = LINE_LANGUAGES.map((l) => l.name);
 
 /**
  * What a language filter keeps: chunks in one of `ids`, and chunks in `text` (line windows) of a
- * file whose extension is one of `extensions` (a line-chunked language named by its name, such as
- * `kotlin`, or by an extension, such as `kt` or `txt`).
+ * file whose name is one of `fileNames` or whose extension is one of `extensions` (a line-chunked
+ * language named by its name, such as `kotlin`, or by an extension, such as `kt` or `txt`). A file
+ * known by its name (`CMakeLists.txt`) is kept only by its language, not by its extension.
  */
 export interface LanguageSelection {
   ids: ReadonlySet<LanguageId>;
   extensions: ReadonlySet<string>;
+  fileNames: ReadonlySet<string>;
 }
 
 /** Whether `name` is something a language filter understands: {@link languageIds}, or a line-chunked language or extension. */
 export function isLanguageName(name: string): boolean {
-  return languageIds(name).length > 0 || LINE_LANGUAGE_EXTENSIONS.has(name.toLowerCase());
+  return languageIds(name).length > 0 || LINE_LANGUAGE_PARTS.has(name.toLowerCase());
 }
 
 /** The selection of a language filter's names; undefined when there are none. A name that is not one ({@link isLanguageName}) selects nothing. */
@@ -61,18 +67,24 @@ export function languageSelection(names: readonly string[] | undefined): Languag
   if (!names?.length) return undefined;
   const ids = new Set<LanguageId>();
   const extensions = new Set<string>();
+  const fileNames = new Set<string>();
   for (const name of names) {
     for (const id of languageIds(name)) ids.add(id);
-    for (const ext of LINE_LANGUAGE_EXTENSIONS.get(name.toLowerCase()) ?? []) extensions.add(ext);
+    const parts = LINE_LANGUAGE_PARTS.get(name.toLowerCase());
+    for (const ext of parts?.extensions ?? []) extensions.add(ext);
+    for (const file of parts?.fileNames ?? []) fileNames.add(file);
   }
-  return { ids, extensions };
+  return { ids, extensions, fileNames };
 }
 
-/** Whether a chunk in `language` of the file at `path` passes the filter. */
+/** Whether a chunk in `language` of the file at `path` (POSIX) passes the filter. */
 export function selects(selection: LanguageSelection, language: LanguageId, path: string): boolean {
   if (selection.ids.has(language)) return true;
-  if (language !== 'text' || selection.extensions.size === 0) return false;
+  if (language !== 'text') return false;
   const name = path.slice(path.lastIndexOf('/') + 1);
+  const parsed = PARSED_LANGUAGE_FILE_NAMES.get(name);
+  if (parsed !== undefined) return selection.ids.has(parsed);
+  if (NAMED_FILES.has(name)) return selection.fileNames.has(name);
   const dot = name.lastIndexOf('.');
   return dot > 0 && selection.extensions.has(name.slice(dot + 1).toLowerCase());
 }

@@ -26,7 +26,7 @@ export function typedRelPath(path: string, separator: string = sep): string {
 /** The user's cache folder, per platform conventions (XDG on Linux). */
 export function userCacheDir(): string {
   const env = process.env;
-  // our own setting: a relative one is taken from the current folder once, and said as an absolute path
+  // our own setting: a relative one is taken from the current folder, and said as an absolute path
   if (env.CODESCOUT_CACHE_DIR) return resolve(env.CODESCOUT_CACHE_DIR);
   switch (platform()) {
     case 'win32':

@@ -5,8 +5,9 @@ import type { QueryParams } from '../protocol/protocol';
  *
  *   retry with backoff lang:py path:src/**
  *
- * `lang:L` keeps one language (an id such as `python` or an extension such as `py`; several
- * with `lang:py,ts` or repeated tokens). `path:GLOB` keeps paths matching a root-relative
+ * `lang:L` keeps one language (an id such as `python`, an extension such as `py`, or a language
+ * indexed by lines such as `kotlin` or `sh`: engine/language-names.ts; several with `lang:py,ts`
+ * or repeated tokens). `path:GLOB` keeps paths matching a root-relative
  * glob; quote globs with spaces: `path:"my docs/**"`. Everything else is the query. A token
  * with an empty value (`lang:` while typing) is ignored.
  */

@@ -91,6 +91,8 @@ export interface FolderAnswer {
  * takes well under this. It waits only when no refresh is running, so a query during indexing stays quick.
  */
 const CATCH_UP_MS = 2000;
+/** The file versions caughtUp remembers having tried; more, and it forgets them all. */
+const TRIED_STAMPS_MAX = 1000;
 
 /** Lines of a result read to choose its preview lines from: a long definition's matching lines further down are not looked for. */
 const MAX_PREVIEW_SCAN = 400;
@@ -127,6 +129,10 @@ export class FolderIndex {
   private changedPaths: Set<string> | 'all' = new Set();
   /** when the last refresh that scanned the whole folder started (0: none yet) */
   private lastFullScan = 0;
+  /** the next refresh looks at its changed paths only, even when a scan of the folder is due (a query waits for it: see caughtUp) */
+  private pathsOnly = false;
+  /** how each file was on disk when a query last had the index catch up with it (see caughtUp) */
+  private readonly triedStamps = new Map<string, string>();
   private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
   /** the skip counts the log last said, to say them at info again only when they change */
   private lastSkipSummary: string | undefined;
@@ -220,24 +226,37 @@ export class FolderIndex {
   /**
    * `ask`'s answer, and the paths of it (`paths`) whose file changed on disk since the index read it.
    * When some did and no refresh is running, the index first catches up with them (a refresh of
-   * those paths, waited for at most {@link CATCH_UP_MS}) and `ask` is asked again, so that an answer
-   * right after a save does not point at lines the file no longer holds. During a refresh the paths
-   * are handed to the next one instead (a watcher may have missed them) and the answer is not delayed.
+   * those paths only, waited for at most {@link CATCH_UP_MS}) and `ask` is asked again if the index
+   * changed, so that an answer right after a save does not point at lines the file no longer holds.
+   * During a refresh the paths are handed to the next one instead (a watcher may have missed them)
+   * and the answer is not delayed. Each version of a file is tried once ({@link triedStamps}): a file
+   * that keeps changing, a refresh that fails, an index this process may only read, cost one try.
    */
   private async caughtUp<T>(engine: Engine, ask: () => Promise<T>, paths: (answer: T) => string[]): Promise<{ answer: T; changed: ReadonlySet<string> }> {
     let answer = await ask();
     let changed = await engine.changedSinceIndexed(paths(answer));
-    if (changed.length && this.following && !this.closed && !this.running) {
-      this.noteChanged(changed);
-      this.changes.dispose(); // the refresh below takes a pending burst's paths too
-      this.requestRefresh('changes');
-      await this.refreshesDone(Date.now() + CATCH_UP_MS);
-      answer = await ask();
-      changed = await engine.changedSinceIndexed(paths(answer));
-    } else if (changed.length) {
-      this.filesChanged(changed);
+    const untried = [...changed].filter(([path, stamp]) => this.triedStamps.get(path) !== stamp).map(([path]) => path);
+    // not when the refresh could not help (an index this process only reads, a refresh that failed) or would scan the folder
+    const mayCatchUp = this.following && !this.closed && !engine.readOnly && this.state !== 'error' && this.changedPaths !== 'all' && engine.refreshesPathsAlone;
+    if (untried.length && mayCatchUp) {
+      if (this.triedStamps.size + untried.length > TRIED_STAMPS_MAX) this.triedStamps.clear();
+      for (const path of untried) this.triedStamps.set(path, changed.get(path)!);
+      if (this.running) {
+        this.filesChanged(untried);
+      } else {
+        this.noteChanged(untried);
+        this.changes.dispose(); // the refresh below takes a pending burst's paths too
+        this.pathsOnly = true;
+        const revision = engine.revision;
+        this.requestRefresh('changes');
+        await this.refreshesDone(Date.now() + CATCH_UP_MS);
+        if (engine.revision !== revision) {
+          answer = await ask();
+          changed = await engine.changedSinceIndexed(paths(answer));
+        }
+      }
     }
-    return { answer, changed: new Set(changed) };
+    return { answer, changed: new Set(changed.keys()) };
   }
 
   /** Waits until no refresh is running (the one running and those queued after it), or until `deadline`. */
@@ -402,7 +421,8 @@ export class FolderIndex {
     this.emit();
     // file changes alone: the engine looks at those paths only, when that is enough (it scans otherwise)
     const started = Date.now();
-    const fullScanDue = started - this.lastFullScan >= FULL_SCAN_EVERY_MS;
+    const fullScanDue = !this.pathsOnly && started - this.lastFullScan >= FULL_SCAN_EVERY_MS;
+    this.pathsOnly = false;
     const paths = reason === 'changes' && this.changedPaths !== 'all' && this.changedPaths.size > 0 && !fullScanDue ? [...this.changedPaths] : undefined;
     this.changedPaths = new Set();
     // refreshes after file changes are frequent: at debug unless they change something

@@ -4,6 +4,8 @@
  * extensions (language-names.ts). The one list of what they are: the scan takes their
  * extensions as indexable (files/text-files.ts).
  */
+import type { LanguageId } from '../types';
+
 export interface LineLanguage {
   /** the name a filter may give, lower-case */
   name: string;
@@ -11,10 +13,12 @@ export interface LineLanguage {
   aliases: readonly string[];
   /** lower-case file extensions, without the dot */
   extensions: readonly string[];
+  /** whole file names (as spelt) of files in this language, whatever their extension: `CMakeLists.txt` is CMake, not text */
+  fileNames: readonly string[];
 }
 
-function language(name: string, extensions: readonly string[], aliases: readonly string[] = []): LineLanguage {
-  return { name, aliases, extensions };
+function language(name: string, extensions: readonly string[], aliases: readonly string[] = [], fileNames: readonly string[] = []): LineLanguage {
+  return { name, aliases, extensions, fileNames };
 }
 
 export const LINE_LANGUAGES: readonly LineLanguage[] = [
@@ -40,11 +44,14 @@ export const LINE_LANGUAGES: readonly LineLanguage[] = [
   language('vue', ['vue']),
   language('svelte', ['svelte']),
   language('html', ['html']),
-  language('css', ['css', 'scss', 'less'], ['sass']),
+  language('css', ['css', 'scss', 'less']),
   language('protobuf', ['proto']),
   language('graphql', ['graphql']),
   language('terraform', ['tf', 'hcl']),
-  language('cmake', ['cmake']),
+  language('cmake', ['cmake'], [], ['CMakeLists.txt']),
+  language('make', [], ['makefile'], ['Makefile']),
+  language('dockerfile', [], ['docker'], ['Dockerfile']),
+  language('just', [], ['justfile'], ['Justfile']),
   language('zig', ['zig']),
   language('nim', ['nim']),
   language('verilog', ['v', 'sv'], ['systemverilog']),
@@ -60,3 +67,9 @@ export const LINE_LANGUAGES: readonly LineLanguage[] = [
 
 /** Prose files indexed as `text` that are no language: plain text. */
 export const PLAIN_TEXT_EXTENSIONS: readonly string[] = ['txt'];
+
+/** Files of a parsed language known by their whole name (no extension picks the grammar): indexed by lines, and kept by a filter for that language. */
+export const PARSED_LANGUAGE_FILE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>([
+  ['Rakefile', 'ruby'],
+  ['Gemfile', 'ruby'],
+]);

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { LANGUAGES } from '../chunks/languages';
-import { LINE_LANGUAGES, PLAIN_TEXT_EXTENSIONS } from '../chunks/line-languages';
+import { LINE_LANGUAGES, PARSED_LANGUAGE_FILE_NAMES, PLAIN_TEXT_EXTENSIONS } from '../chunks/line-languages';
 import type { SkipReason } from '../types';
 import { readRegularFile } from './regular-file';
 
@@ -21,7 +21,7 @@ const TEXT_EXTENSIONS = new Set(
   ],
 );
 
-const TEXT_FILE_NAMES = new Set(['Makefile', 'Dockerfile', 'Rakefile', 'Gemfile', 'CMakeLists.txt', 'Justfile']);
+const TEXT_FILE_NAMES = new Set([...LINE_LANGUAGES.flatMap((language) => language.fileNames), ...PARSED_LANGUAGE_FILE_NAMES.keys()]);
 
 /** Names of files that tools write, not people. */
 const GENERATED_NAME = /(\.min\.(js|css|mjs)$)|(\.pb\.go$)|(_pb2(_grpc)?\.pyi?$)|(\.g\.(cs|dart)$)|(\.designer\.cs$)|(\.bundle\.js$)/i;

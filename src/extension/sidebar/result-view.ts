@@ -35,8 +35,10 @@ export interface ResultView {
   location: string;
   language: string;
   reason: MatchReason;
-  /** the lines shown: the hit's preview lines as on disk, or its signature when the file could not be read */
+  /** the lines shown: the hit's preview lines as on disk, or its signature when the file could not be read or changed */
   preview: PreviewRow[];
+  /** present (true) when the file changed on disk since it was indexed (FolderHit.changed): its line may have moved */
+  changed?: true;
 }
 
 /** One file's results. */
@@ -81,6 +83,7 @@ export function resultView(id: string, hit: FolderHit, terms: readonly string[],
     language: hit.language,
     reason: matchReason(hit.matchedBy),
     preview: lines.filter((l) => l.text).map((l) => ({ line: l.line, parts: highlight(l.text, terms) })),
+    ...(hit.changed && { changed: true as const }),
   };
 }
 
