@@ -14,7 +14,7 @@ class Inner implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   async start(): Promise<void> {}
-  async send(): Promise<void> {}
+  async send(_message: JSONRPCMessage): Promise<void> {}
   async close(): Promise<void> {
     this.onclose?.();
   }
@@ -65,4 +65,36 @@ test('a transport that closes by itself is told apart from one closed here, and 
   other.onbroken = () => broken++;
   await other.close();
   assert.equal(broken, 1, 'closed here: not broken');
+});
+
+test('a tools/call whose arguments are not an object is answered Invalid params here, never passed on; a good one and other methods pass', async () => {
+  const sent: JSONRPCMessage[] = [];
+  const inner = new (class extends Inner {
+    override async send(message: JSONRPCMessage): Promise<void> {
+      sent.push(message);
+    }
+  })();
+  const session = new SessionTransport(inner);
+  const passed: JSONRPCMessage[] = [];
+  session.onmessage = (message) => void passed.push(message);
+  const call = (id: number, params: unknown) => ({ jsonrpc: '2.0', id, method: 'tools/call', params }) as JSONRPCMessage;
+  inner.receive(call(1, { name: 'search_code', arguments: null }));
+  inner.receive(call(2, { name: 'search_code', arguments: [] }));
+  inner.receive(call(3, { name: 'search_code', arguments: 'parse' }));
+  inner.receive({ jsonrpc: '2.0', id: 4, method: 'tools/call' });
+  inner.receive(call(5, { name: 'search_code', arguments: { query: 'parse' } }));
+  inner.receive(call(6, { name: 'index_status' })); // no arguments at all: the tool's own defaults
+  inner.receive({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { arguments: [] } });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    sent.map((m) => [(m as { id: number }).id, (m as { error: { code: number; message: string } }).error.code, (m as { error: { message: string } }).error.message]),
+    [
+      [1, -32602, "Invalid params: a tool's arguments are an object of named values, got null"],
+      [2, -32602, "Invalid params: a tool's arguments are an object of named values, got an array"],
+      [3, -32602, "Invalid params: a tool's arguments are an object of named values, got a string"],
+      [4, -32602, "Invalid params: tools/call takes an object with the tool's name and arguments, got nothing"],
+    ],
+  );
+  assert.deepEqual(passed.map((m) => (m as { id: number }).id), [5, 6, 7]);
+  assert.equal(session.unansweredCount, 3, 'the refused requests are answered: only those passed on wait');
 });

@@ -8,7 +8,7 @@
  * ever seen) and the session must be ended by whoever holds it.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 
 type RequestId = string | number;
 
@@ -28,6 +28,12 @@ export class SessionTransport implements Transport {
 
   constructor(private readonly inner: Transport) {
     inner.onmessage = (message, extra) => {
+      const refused = isJSONRPCRequest(message) ? badToolCall(message) : undefined;
+      if (refused !== undefined && isJSONRPCRequest(message)) {
+        // answered here, as Invalid params: the SDK would answer an internal error (-32603) with its schema's complaint
+        this.inner.send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: refused } }).catch((error: Error) => this.onerror?.(error));
+        return;
+      }
       if (isJSONRPCRequest(message)) {
         this.unanswered.set(message.id, (this.unanswered.get(message.id) ?? 0) + 1);
         this.unansweredTotal++;
@@ -95,4 +101,25 @@ export class SessionTransport implements Transport {
     this.waiting = [];
     for (const resolve of waiting) resolve();
   }
+}
+
+/**
+ * Why a `tools/call` request cannot name a call (its params or their `arguments` are not an
+ * object: `null`, an array, a string), or undefined. Such a call is no tool's to answer.
+ */
+export function badToolCall(request: JSONRPCRequest): string | undefined {
+  if (request.method !== 'tools/call') return undefined;
+  const params: unknown = request.params;
+  if (!isPlainObject(params)) return `Invalid params: tools/call takes an object with the tool's name and arguments, got ${kindOf(params)}`;
+  const args = Object.hasOwn(params, 'arguments') ? params.arguments : undefined;
+  if (args !== undefined && !isPlainObject(args)) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : value === undefined ? 'nothing' : `a ${typeof value}`;
 }
