@@ -325,6 +325,7 @@ describe('locks', () => {
     assert.ok(released, `expected a waiting notice, got ${JSON.stringify(run.stderr)}`);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(summaryFiles(run.stderr), 4);
+    assert.doesNotMatch(run.stderr, /is updating this index/, 'index answers nothing from a saved state: only its wait is said');
   });
 
   test('search and related on an index another process has saved nothing of yet fail at once, in words, rather than answer "no results"', async () => {
@@ -374,6 +375,7 @@ describe('locks', () => {
     const index = await cli(['index', repo, '--index-dir', dir, '--lexical-only'], { timeoutMs: 60_000 });
     assert.equal(index.code, 0, index.stderr);
     assert.match(index.stderr, /waiting up to \d+ s for the holder of a lock file that names none/);
+    assert.doesNotMatch(index.stderr, /answering from/, 'index answers nothing from the saved state');
     assert.equal(existsSync(path.join(dir, 'index.lock')), false, 'taken over, then released');
   });
 

@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     // the commands that update the index before they answer: the folder is scanned, and the index
     // files read, while the model loads
     oneShot: args.command !== 'status',
+    // `index` updates the index or fails saying why: it answers nothing from the saved state
+    announceReadOnly: args.command !== 'index',
     indexDir,
     log: (message) => process.stderr.write(oneLine(message) + '\n'),
   });

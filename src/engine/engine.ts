@@ -93,6 +93,13 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
    * updating the same index to finish, in milliseconds (default 300000: five minutes).
    */
   lockWaitMs?: number;
+  /**
+   * Whether opening an index this process may only read says so, and why (another process updates
+   * it, the folder cannot be written), in one line to `log`. Default true. False for a caller that
+   * updates the index before anything else (`codescout index`): its refresh with `requireWrite`
+   * says itself why it waits or fails, and "answering from its last saved state" is not what it does.
+   */
+  announceReadOnly?: boolean;
 }
 
 /** What {@link Engine.refresh} is asked to do. */
@@ -262,7 +269,7 @@ export class Engine {
       }
       const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
       try {
-        state = await storage.load(log, ahead?.reads);
+        state = await storage.load(log, ahead?.reads, { announceReadOnly: options.announceReadOnly ?? true });
       } catch (err) {
         throw indexFolderError(indexDir, err);
       } finally {

@@ -236,7 +236,7 @@ export class IndexStorage {
    * and I/O errors for a folder that cannot be read. When the folder cannot be written, or
    * another process holds the lock, the index is opened read-only and `log` says so.
    */
-  async load(log: (message: string) => void, ahead?: ReadAhead): Promise<LoadedIndex> {
+  async load(log: (message: string) => void, ahead?: ReadAhead, { announceReadOnly = true } = {}): Promise<LoadedIndex> {
     this.checkFolder();
     const lock = IndexLock.acquire(this.dir);
     const writer = lock instanceof IndexLock ? lock : undefined;
@@ -265,7 +265,7 @@ export class IndexStorage {
           reason = { cause: failure.code };
         }
       }
-      if (reason !== undefined) log(readOnlyNotice(this.dir, reason, state !== undefined));
+      if (reason !== undefined && announceReadOnly) log(readOnlyNotice(this.dir, reason, state !== undefined));
       const loaded = state ? this.adapt(state, embeddingCache, log) : this.empty();
       const lockHeld = reason === undefined ? writer : undefined;
       if (lockHeld && loaded.committed) this.resumeLog(loaded.committed, log);
