@@ -111,12 +111,12 @@ export function badToolCall(request: JSONRPCRequest): string | undefined {
   if (request.method !== 'tools/call') return undefined;
   const params: unknown = request.params;
   if (!isPlainObject(params)) return `Invalid params: tools/call takes an object with the tool's name and arguments, got ${kindOf(params)}`;
-  const args = Object.hasOwn(params, 'arguments') ? params.arguments : undefined;
+  const args = Object.hasOwn(params, 'arguments') ? (params as { arguments?: unknown }).arguments : undefined;
   if (args !== undefined && !isPlainObject(args)) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
