@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { symlink } from 'node:fs/promises';
+import { symlink, utimes } from 'node:fs/promises';
 import * as z from 'zod';
 import { AGENT_TOOLS, MAX_OTHER_DEFINITIONS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
 import type { AgentBackend } from '../src/agent/backend';
@@ -367,6 +367,27 @@ describe('agent tools', () => {
     const style = { absolute: false };
     assert.equal(headerLine(changed, style), 'lib/moved.py:1-2 function moved_function (file changed since indexed: lines may have moved)');
     assert.equal(headerLine(asIndexed, style), 'lib/moved.py:1-2 function moved_function');
+  });
+
+  it('related_code by name right after a save that moved the definition answers for that definition, not for the code now at its old line', async () => {
+    const moving = 'def moving_target(items):\n    \"\"\"Sort the items.\"\"\"\n    return sorted(items)\n';
+    await writeIn(second, 'lib/moving.py', moving);
+    workspace.get(second).requestRefresh('user');
+    let indexed: AgentAnswer | undefined;
+    for (let i = 0; i < 100 && !indexed; i++) {
+      const a = await call('related_code', { symbol: 'moving_target' });
+      if (!a.isError) indexed = a;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((indexed?.structured.source as { startLine: number } | undefined)?.startLine, 1, 'indexed at line 1');
+    // saved with another function above it; nobody tells the index
+    await writeIn(second, 'lib/moving.py', `def unrelated_helper(x):\n    return x + 1\n\n\n${moving}`);
+    const later = new Date(Date.now() + 2000);
+    await utimes(path.join(second, 'lib', 'moving.py'), later, later);
+    const a = await call('related_code', { symbol: 'moving_target' });
+    assert.equal(a.isError, false, a.text);
+    const source = a.structured.source as { name: string; startLine: number; changed?: true };
+    assert.deepEqual([source.name, source.startLine, source.changed], ['moving_target', 5, undefined], a.text);
   });
 
   it('keeps the answer text within its budget and writes control characters visibly', async () => {

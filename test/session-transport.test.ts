@@ -82,6 +82,8 @@ test('a tools/call whose arguments are not an object is answered Invalid params 
   inner.receive(call(2, { name: 'search_code', arguments: [] }));
   inner.receive(call(3, { name: 'search_code', arguments: 'parse' }));
   inner.receive({ jsonrpc: '2.0', id: 4, method: 'tools/call' });
+  inner.receive(call(8, {}));
+  inner.receive(call(9, { name: 5, arguments: {} }));
   inner.receive(call(5, { name: 'search_code', arguments: { query: 'parse' } }));
   inner.receive(call(6, { name: 'index_status' })); // no arguments at all: the tool's own defaults
   inner.receive({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { arguments: [] } });
@@ -93,6 +95,8 @@ test('a tools/call whose arguments are not an object is answered Invalid params 
       [2, -32602, "Invalid params: a tool's arguments are an object of named values, got an array"],
       [3, -32602, "Invalid params: a tool's arguments are an object of named values, got a string"],
       [4, -32602, "Invalid params: tools/call takes an object with the tool's name and arguments, got nothing"],
+      [8, -32602, "Invalid params: tools/call needs the tool's name as a string, got nothing"],
+      [9, -32602, "Invalid params: tools/call needs the tool's name as a string, got a number"],
     ],
   );
   assert.deepEqual(passed.map((m) => (m as { id: number }).id), [5, 6, 7]);

@@ -105,12 +105,15 @@ export class SessionTransport implements Transport {
 
 /**
  * Why a `tools/call` request cannot name a call (its params or their `arguments` are not an
- * object: `null`, an array, a string), or undefined. Such a call is no tool's to answer.
+ * object: `null`, an array, a string; or it has no tool name as a string), or undefined. Such a
+ * call is no tool's to answer.
  */
 export function badToolCall(request: JSONRPCRequest): string | undefined {
   if (request.method !== 'tools/call') return undefined;
   const params: unknown = request.params;
   if (!isPlainObject(params)) return `Invalid params: tools/call takes an object with the tool's name and arguments, got ${kindOf(params)}`;
+  const name = Object.hasOwn(params, 'name') ? (params as { name?: unknown }).name : undefined;
+  if (typeof name !== 'string') return `Invalid params: tools/call needs the tool's name as a string, got ${kindOf(name)}`;
   const args = Object.hasOwn(params, 'arguments') ? (params as { arguments?: unknown }).arguments : undefined;
   if (args !== undefined && !isPlainObject(args)) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
   return undefined;

@@ -283,8 +283,11 @@ const relatedCode: ToolSpec<RelatedInput> = {
       asked = symbol;
       const { container, name } = splitQualified(symbol);
       // where they are, without their related code: the answer computes it for one of them
-      let found = await backend.definitionsNamed({ name, top: 0, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
-      if (container !== undefined) found = found.filter((d) => containerMatches(d.container, container));
+      const lookUp = async () => {
+        const named = await backend.definitionsNamed({ name, top: 0, ...(input.folder !== undefined ? { root: served[0].root } : {}) });
+        return container === undefined ? named : named.filter((d) => containerMatches(d.container, container));
+      };
+      let found = await lookUp();
       if (found.length === 0) {
         // a folder whose index failed has no definitions to give: the answer says why rather than "none"
         const failed = served.filter((f) => f.state === 'error');
@@ -296,9 +299,21 @@ const relatedCode: ToolSpec<RelatedInput> = {
             (failed.length ? `\nNot searched, as their index failed:\n${why}` : ''),
         );
       }
-      const [first, ...rest] = found;
-      answerFound = await backend.related({ root: first.root, path: first.path, line: first.startLine, top });
+      // named, so that a line that now holds another definition is no answer
+      const relatedTo = (d: (typeof found)[number]) => backend.related({ root: d.root, path: d.path, line: d.startLine, top, name: d.name });
+      answerFound = await relatedTo(found[0]);
+      if (!answerFound) {
+        // asking may have caught the index up with a saved file (its definitions moved): look again, once
+        const was = found[0];
+        found = await lookUp();
+        const again = found.find((d) => d.root === was.root && d.path === was.path) ?? found[0];
+        if (again) {
+          found = [again, ...found.filter((d) => d !== again)];
+          answerFound = await relatedTo(again);
+        }
+      }
       if (!answerFound) return errorAnswer(`The definition of "${visible(symbol)}" is no longer indexed; ask again once indexing is done.`);
+      const rest = found.slice(1);
       otherCount = rest.length;
       others = rest.slice(0, MAX_OTHER_DEFINITIONS).map((d) => ({
         path: d.path,

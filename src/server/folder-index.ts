@@ -233,11 +233,16 @@ export class FolderIndex {
    * that keeps changing, a refresh that fails, an index this process may only read, cost one try.
    */
   private async caughtUp<T>(engine: Engine, ask: () => Promise<T>, paths: (answer: T) => string[]): Promise<{ answer: T; changed: ReadonlySet<string> }> {
+    const asked = engine.revision;
     let answer = await ask();
+    // a refresh that saved while the answer was made may have recorded a file anew after the answer read its old lines
+    if (engine.revision !== asked) answer = await ask();
     let changed = await engine.changedSinceIndexed(paths(answer));
     const untried = [...changed].filter(([path, stamp]) => this.triedStamps.get(path) !== stamp).map(([path]) => path);
     // not when the refresh could not help (an index this process only reads, a refresh that failed) or would scan the folder
-    const mayCatchUp = this.following && !this.closed && !engine.readOnly && this.state !== 'error' && this.changedPaths !== 'all' && engine.refreshesPathsAlone;
+    const pending = this.changedPaths === 'all' ? Infinity : this.changedPaths.size;
+    const mayCatchUp =
+      this.following && !this.closed && !engine.readOnly && this.state !== 'error' && pending + untried.length <= CHANGED_PATHS_MAX && engine.refreshesPathsAlone;
     if (untried.length && mayCatchUp) {
       if (this.triedStamps.size + untried.length > TRIED_STAMPS_MAX) this.triedStamps.clear();
       for (const path of untried) this.triedStamps.set(path, changed.get(path)!);
@@ -250,6 +255,7 @@ export class FolderIndex {
         const revision = engine.revision;
         this.requestRefresh('changes');
         await this.refreshesDone(Date.now() + CATCH_UP_MS);
+        if (this.closed) return { answer, changed: new Set(changed.keys()) }; // the index is closing: the answer made before stands
         if (engine.revision !== revision) {
           answer = await ask();
           changed = await engine.changedSinceIndexed(paths(answer));

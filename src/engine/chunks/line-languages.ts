@@ -38,7 +38,8 @@ export const LINE_LANGUAGES: readonly LineLanguage[] = [
   language('fsharp', ['fs'], ['f#']),
   language('clojure', ['clj']),
   language('groovy', ['groovy', 'gradle']),
-  language('shell', ['sh', 'bash', 'zsh', 'fish'], ['shellscript']),
+  // `sh`, `bash` and `zsh` name the language, not only their extension: a filter for bash keeps .sh scripts too
+  language('shell', ['sh', 'bash', 'zsh', 'fish'], ['shellscript', 'sh', 'bash', 'zsh']),
   language('powershell', ['ps1']),
   language('sql', ['sql']),
   language('vue', ['vue']),
