@@ -45,7 +45,7 @@ const language = z
   .max(MAX_FILTERS, { error: `language lists more than ${MAX_FILTERS} languages` })
   .optional()
   .describe(
-    `Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}), languages indexed by lines (${LINE_LANGUAGE_NAMES.join(', ')}), or file extensions such as "py", "ts", "kt".`,
+    `Only code in these languages: ids (${LANGUAGE_IDS.join(', ')}), a language indexed by lines such as "kotlin", "shell" or "sql", or file extensions such as "py", "ts", "kt".`,
   );
 
 const path = z

@@ -28,13 +28,13 @@ export class SessionTransport implements Transport {
 
   constructor(private readonly inner: Transport) {
     inner.onmessage = (message, extra) => {
-      const refused = isJSONRPCRequest(message) ? badToolCall(message) : undefined;
-      if (refused !== undefined && isJSONRPCRequest(message)) {
-        // answered here, as Invalid params: the SDK would answer an internal error (-32603) with its schema's complaint
-        this.inner.send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: refused } }).catch((error: Error) => this.onerror?.(error));
-        return;
-      }
       if (isJSONRPCRequest(message)) {
+        const refused = badToolCall(message);
+        if (refused !== undefined) {
+          // answered here, as Invalid params: the SDK would answer an internal error (-32603) with its schema's complaint
+          this.inner.send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: refused } }).catch((error: Error) => this.onerror?.(error));
+          return;
+        }
         this.unanswered.set(message.id, (this.unanswered.get(message.id) ?? 0) + 1);
         this.unansweredTotal++;
       }

@@ -3,6 +3,7 @@
  * agent tool's `language`), and the language ids they stand for. Light on purpose: the extension
  * host and the agent tools use it without loading the engine.
  */
+import { posix } from 'node:path';
 import { LANGUAGES, languageForPath } from './chunks/languages';
 import { LINE_LANGUAGES, PARSED_LANGUAGE_FILE_NAMES, PLAIN_TEXT_EXTENSIONS } from './chunks/line-languages';
 import type { LanguageId } from './types';
@@ -81,10 +82,10 @@ export function languageSelection(names: readonly string[] | undefined): Languag
 export function selects(selection: LanguageSelection, language: LanguageId, path: string): boolean {
   if (selection.ids.has(language)) return true;
   if (language !== 'text') return false;
-  const name = path.slice(path.lastIndexOf('/') + 1);
+  const name = posix.basename(path);
   const parsed = PARSED_LANGUAGE_FILE_NAMES.get(name);
   if (parsed !== undefined) return selection.ids.has(parsed);
   if (NAMED_FILES.has(name)) return selection.fileNames.has(name);
-  const dot = name.lastIndexOf('.');
-  return dot > 0 && selection.extensions.has(name.slice(dot + 1).toLowerCase());
+  // the extension as the scan reads it (files/text-files.ts isIndexableName)
+  return selection.extensions.has(posix.extname(name).slice(1).toLowerCase());
 }

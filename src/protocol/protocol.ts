@@ -106,8 +106,9 @@ export interface FolderHit extends SearchHit {
   preview?: PreviewLine[];
   /**
    * present (true) when the hit's file changed on disk since the index read it and the index had not
-   * caught up when the answer was made (a refresh was running, or did not finish in time): the hit's
-   * lines may have moved, and its snippet is the indexed one
+   * caught up when the answer was made (a refresh was running or did not finish in time, or could not
+   * help: see FolderIndex.caughtUp in server/folder-index.ts): the hit's lines may have moved, and its
+   * snippet is the indexed one
    */
   changed?: true;
 }
