@@ -149,6 +149,47 @@ test('a change to the index while a save is paused abandons that save; the commi
   assert.equal(summary.filesParsed, 0, `the committed index opens whole and up to date: ${logs.join('; ')}`);
 });
 
+test('a save writes the bytes prepareSave encoded ahead of it, and encodes again a catalog that changed since', async () => {
+  const repo = await workspace('prepared-save');
+  const indexDir = path.join(await temp.make('prepared-save-index'), 'index');
+  await indexOnce(repo, indexDir);
+  const storage = new IndexStorage(indexDir, repo, undefined);
+  const state = await storage.load(() => {});
+  const committedBytes = (name: string): Buffer => {
+    const manifest = JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as Manifest<unknown>;
+    return readFileSync(path.join(indexDir, manifest.files[name].file));
+  };
+  try {
+    state.committed = undefined; // a new generation, not a change appended to the log
+    const prepared = await storage.prepareSave(state);
+    // the save must not encode the catalog or the lexical index again: their encoders fail now
+    const { catalog, lexical } = state;
+    const encodeCatalog = catalog.serializeSteps;
+    const encodeLexical = lexical.serializeSteps;
+    catalog.serializeSteps = () => { throw new Error('the catalog was encoded again'); };
+    lexical.serializeSteps = () => { throw new Error('the lexical index was encoded again'); };
+    await storage.save(state, undefined, prepared);
+    assert.deepEqual(committedBytes('catalog.bin'), Buffer.concat(prepared.catalog));
+    assert.deepEqual(committedBytes('lexical.bin'), Buffer.concat(prepared.lexical));
+    catalog.serializeSteps = encodeCatalog;
+    lexical.serializeSteps = encodeLexical;
+
+    // prepared, then a file removed: the save writes the catalog as it is now
+    state.committed = undefined;
+    const stale = await storage.prepareSave(state);
+    const [gone] = [...catalog.files].find(([, f]) => f.chunkIds.length > 0)!;
+    for (const id of catalog.removeFile(gone)) lexical.remove(id);
+    await storage.save(state, undefined, stale);
+    const saved = decodeCatalog(committedBytes('catalog.bin')).data;
+    assert.equal(saved.files.has(gone), false, 'the removed file is not in the saved catalog');
+    assert.equal(saved.files.size, catalog.files.size);
+  } finally {
+    await state.close();
+  }
+  const { summary, logs } = await indexOnce(repo, indexDir);
+  assert.equal(summary.filesParsed, 1, `the saved index opens whole, the removed file indexed again: ${logs.join('; ')}`);
+});
+
 describe('a reader while another process saves the same index', () => {
   test('always sees a complete index: a whole generation with whole logged changes, older or newer', async () => {
     const repo = await workspace('race');

@@ -1448,3 +1448,28 @@ function flip(bytes: Buffer, offset: number): Buffer {
   bytes[offset] = bytes[offset] ^ 0xff;
   return bytes;
 }
+
+describe('CheckpointProjection', () => {
+  test('projects the time left from the share of bytes indexed so far, and never before a byte is done', async () => {
+    const { CheckpointProjection } = await import('../src/engine/indexer');
+    let now = 1_000;
+    const projection = new CheckpointProjection([{ size: 10 }, { size: 0 }, { size: 10 }, { size: 80 }], () => now);
+    assert.equal(projection.endsWithin(1e9), false, 'nothing indexed yet: no projection');
+    now += 1_000;
+    projection.indexed(2); // 10 of 100 bytes in 1 s: 9 s left
+    assert.equal(projection.endsWithin(8_999), false);
+    assert.equal(projection.endsWithin(9_000), true);
+    projection.indexed(3); // 20 of 100 bytes in 1 s: 4 s left
+    assert.equal(projection.endsWithin(5_000), true);
+    assert.equal(projection.endsWithin(3_999), false);
+    projection.indexed(64); // past the end (the last batch's count): all done
+    assert.equal(projection.endsWithin(0), true);
+  });
+
+  test('files of no bytes alone never project an end', async () => {
+    const { CheckpointProjection } = await import('../src/engine/indexer');
+    const projection = new CheckpointProjection([{ size: 0 }, { size: 0 }], () => 5);
+    projection.indexed(1);
+    assert.equal(projection.endsWithin(1e9), false);
+  });
+});

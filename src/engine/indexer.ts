@@ -87,6 +87,13 @@ const FILES_PER_BATCH = 64;
 const PARSE_AHEAD = 3;
 const CHECKPOINT_MS = 15_000;
 /**
+ * A checkpoint is left out when the refresh should end within this long (projected from the bytes
+ * indexed so far): its final save follows anyway, and a checkpoint of a large index costs seconds
+ * (2.5 s at 110k chunks, BENCHMARKS.md). A projection that proves wrong is corrected at the next
+ * batch, which checkpoints once the end is no longer near.
+ */
+const CHECKPOINT_SKIP_NEAR_END_MS = CHECKPOINT_MS / 3;
+/**
  * The longest stretch of index updates between two turns of the event loop: the engine process
  * answers searches on this thread while it indexes, so one waits at most about this long for them.
  */
@@ -250,6 +257,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // workers. Several batches ahead, so that the workers still have work while this thread is busy
   // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
+  const progressOf = new CheckpointProjection(todo);
   const slices = new TimeSlices(INDEX_SLICE_MS, ctx.foreground);
   const ahead: Promise<ParsedBatch>[] = [];
   let queuedUpTo = 0;
@@ -299,7 +307,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       summary.filesParsed += parsed.length; // counted once in the index: a cancelled batch is parsed again next time
       t = spent('index', t);
 
-      if (performance.now() - lastCheckpoint > CHECKPOINT_MS) {
+      progressOf.indexed(i + FILES_PER_BATCH);
+      if (performance.now() - lastCheckpoint > CHECKPOINT_MS && !progressOf.endsWithin(CHECKPOINT_SKIP_NEAR_END_MS)) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
         await ctx.storage.save(state, slices);
         lastCheckpoint = spent('write', t);
@@ -316,8 +325,14 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
 
   let t = performance.now();
-  // the graph built on a worker thread while this refresh added vectors (buildGraphBefore) comes here
-  await state.vectors?.finishGraphThread(slices);
+  // The graph built on a worker thread while this refresh added vectors (buildGraphBefore) comes
+  // here: the worker writes it and libuv's threads read it back (about a second at 100k vectors),
+  // while this thread encodes the catalog and the lexical index for the save below.
+  const graphOnThread = state.vectors?.graphOnThread === true; // asked first: finishing ends the thread
+  const [, prepared] = await Promise.all([
+    state.vectors?.finishGraphThread(slices),
+    graphOnThread ? ctx.storage.prepareSave(state, slices) : undefined,
+  ]);
   compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
     await state.vectors.rebuildGraphSliced(slices);
@@ -334,11 +349,43 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   }
   if (dirty || !state.saved) {
     progress({ phase: 'write', done: todo.length, total: todo.length });
-    await ctx.storage.save(state, slices);
+    await ctx.storage.save(state, slices, prepared);
   }
   spent('write', t);
 
   return finish(summary, catalog, started);
+}
+
+/**
+ * How soon a refresh should end, projected from the share of its files' bytes indexed so far and
+ * the time that took (from the first batch on: the scan before it is not counted).
+ */
+export class CheckpointProjection {
+  private readonly started: number;
+  /** bytes of the first n files, for each n */
+  private readonly bytesBefore: Float64Array;
+  private doneFiles = 0;
+
+  constructor(files: readonly Pick<ScannedFile, 'size'>[], private readonly now: () => number = () => performance.now()) {
+    this.started = now();
+    this.bytesBefore = new Float64Array(files.length + 1);
+    files.forEach((f, i) => {
+      this.bytesBefore[i + 1] = this.bytesBefore[i] + Math.max(0, f.size);
+    });
+  }
+
+  /** The first `count` files are indexed. */
+  indexed(count: number): void {
+    this.doneFiles = Math.min(count, this.bytesBefore.length - 1);
+  }
+
+  /** Whether, at the rate so far, the files left take at most `ms`; false before any byte is indexed. */
+  endsWithin(ms: number): boolean {
+    const total = this.bytesBefore[this.bytesBefore.length - 1];
+    const done = this.bytesBefore[this.doneFiles];
+    if (done <= 0) return false;
+    return ((this.now() - this.started) * (total - done)) / done <= ms;
+  }
 }
 
 /** Whether a path is one of `paths` or lies under one of them. */

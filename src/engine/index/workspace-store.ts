@@ -212,6 +212,14 @@ interface LoggedChange {
   followsLinks?: boolean;
 }
 
+/** The catalog's and the lexical index's bytes, encoded ahead of a save ({@link IndexStorage.prepareSave}). */
+export interface PreparedSave {
+  /** the catalog's revision when they were encoded */
+  readonly revision: number;
+  readonly catalog: Buffer[];
+  readonly lexical: Buffer[];
+}
+
 export class IndexStorage {
   private savesBegun = 0;
 
@@ -325,8 +333,24 @@ export class IndexStorage {
     return this.savesBegun;
   }
 
-  /** Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot be written. */
-  async save(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<void> {
+  /**
+   * Encodes the catalog and the lexical index for the {@link save} that follows, at a moment when
+   * this thread would otherwise wait: a refresh's end, while the graph built on a worker thread is
+   * read back on libuv's. Nothing may change them before that save (a catalog whose revision has
+   * moved is encoded again there); the bytes are not used when the save appends to the change log.
+   */
+  async prepareSave(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<PreparedSave> {
+    const revision = state.catalog.revision;
+    const catalog = await runStepsSliced(state.catalog.serializeSteps(), slices);
+    const lexical = await runStepsSliced(state.lexical.serializeSteps(), slices);
+    return { revision, catalog, lexical };
+  }
+
+  /**
+   * Commits the in-memory index as a new generation. Throws {@link IndexWriteError} when it cannot
+   * be written. `prepared`: the bytes {@link prepareSave} made of this state.
+   */
+  async save(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS), prepared?: PreparedSave): Promise<void> {
     if (state.readOnly) throw new IndexNotWritableError(this.dir, state.readOnlyReason ?? { cause: 'EACCES' });
     this.savesBegun++;
     const { catalog, lexical, vectors } = state;
@@ -357,14 +381,15 @@ export class IndexStorage {
     // may change the state until this returns (searches only read it); a change made meanwhile
     // would be written half, so it abandons the commit instead (below).
     const revision = catalog.revision;
+    const encoded = prepared?.revision === revision ? prepared : undefined;
     const manifest = await commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
       knownNames: DATA_FILES,
       files: [
         // each made as it is written: the catalog's bytes are let go before the lexical index's are made
-        { name: 'catalog.bin', parts: () => runStepsSliced(catalog.serializeSteps(), slices) },
-        { name: 'lexical.bin', parts: () => runStepsSliced(lexical.serializeSteps(), slices) },
+        { name: 'catalog.bin', parts: async () => encoded?.catalog ?? (await runStepsSliced(catalog.serializeSteps(), slices)) },
+        { name: 'lexical.bin', parts: async () => encoded?.lexical ?? (await runStepsSliced(lexical.serializeSteps(), slices)) },
         // the graph first: the vector file records its checksum
         ...(vectors?.hasGraph
           ? [{ name: 'graph.hnsw', write: async (path: string) => {
