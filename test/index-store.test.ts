@@ -160,8 +160,11 @@ test('a save writes the bytes prepareSave encoded ahead of it, and encodes again
     return readFileSync(path.join(indexDir, manifest.files[name].file));
   };
   try {
+    assert.equal(await storage.prepareSave(state), undefined, 'nothing to encode ahead of a save that appends to the change log');
     state.committed = undefined; // a new generation, not a change appended to the log
-    const prepared = await storage.prepareSave(state);
+    const prepared = (await storage.prepareSave(state))!;
+    const catalogBytes = Buffer.concat(prepared.catalog!);
+    const lexicalBytes = Buffer.concat(prepared.lexical!);
     // the save must not encode the catalog or the lexical index again: their encoders fail now
     const { catalog, lexical } = state;
     const encodeCatalog = catalog.serializeSteps;
@@ -169,14 +172,16 @@ test('a save writes the bytes prepareSave encoded ahead of it, and encodes again
     catalog.serializeSteps = () => { throw new Error('the catalog was encoded again'); };
     lexical.serializeSteps = () => { throw new Error('the lexical index was encoded again'); };
     await storage.save(state, undefined, prepared);
-    assert.deepEqual(committedBytes('catalog.bin'), Buffer.concat(prepared.catalog));
-    assert.deepEqual(committedBytes('lexical.bin'), Buffer.concat(prepared.lexical));
+    assert.deepEqual(committedBytes('catalog.bin'), catalogBytes);
+    assert.deepEqual(committedBytes('lexical.bin'), lexicalBytes);
+    assert.equal(prepared.catalog, undefined, 'the save let the prepared bytes go');
+    assert.equal(prepared.lexical, undefined);
     catalog.serializeSteps = encodeCatalog;
     lexical.serializeSteps = encodeLexical;
 
     // prepared, then a file removed: the save writes the catalog as it is now
     state.committed = undefined;
-    const stale = await storage.prepareSave(state);
+    const stale = (await storage.prepareSave(state))!;
     const [gone] = [...catalog.files].find(([, f]) => f.chunkIds.length > 0)!;
     for (const id of catalog.removeFile(gone)) lexical.remove(id);
     await storage.save(state, undefined, stale);

@@ -1466,6 +1466,21 @@ describe('CheckpointProjection', () => {
     assert.equal(projection.endsWithin(0), true);
   });
 
+  test('checkpointDue: due after the interval unless the end is near, and always after twice the interval', async () => {
+    const { checkpointDue } = await import('../src/engine/indexer');
+    const near = () => true;
+    const far = () => false;
+    assert.equal(checkpointDue(10_000, 15_000, far), false, 'not yet');
+    assert.equal(checkpointDue(15_000, 15_000, far), false);
+    assert.equal(checkpointDue(15_001, 15_000, far), true);
+    assert.equal(checkpointDue(15_001, 15_000, near), false, 'the final save follows soon');
+    assert.equal(checkpointDue(29_999, 15_000, near), false);
+    assert.equal(checkpointDue(30_001, 15_000, near), true, 'a projection proved wrong: no longer left out');
+    let asked: number | undefined;
+    checkpointDue(20_000, 15_000, (ms) => ((asked = ms), false));
+    assert.equal(asked, 5_000, 'near is within a third of the interval');
+  });
+
   test('files of no bytes alone never project an end', async () => {
     const { CheckpointProjection } = await import('../src/engine/indexer');
     const projection = new CheckpointProjection([{ size: 0 }, { size: 0 }], () => 5);

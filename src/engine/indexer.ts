@@ -19,7 +19,7 @@ import { CONTENT_RULES_VERSION } from './files/text-files';
 import { embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
-import type { IndexStorage, LoadedIndex } from './index/workspace-store';
+import type { IndexStorage, LoadedIndex, PreparedSave } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import { type Foreground, TimeSlices } from './time-slice';
 import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
@@ -89,10 +89,20 @@ const CHECKPOINT_MS = 15_000;
 /**
  * A checkpoint is left out when the refresh should end within this long (projected from the bytes
  * indexed so far): its final save follows anyway, and a checkpoint of a large index costs seconds
- * (2.5 s at 110k chunks, BENCHMARKS.md). A projection that proves wrong is corrected at the next
- * batch, which checkpoints once the end is no longer near.
+ * (2.5 s at 110k chunks, BENCHMARKS.md). Never for long: see {@link checkpointDue}.
  */
 const CHECKPOINT_SKIP_NEAR_END_MS = CHECKPOINT_MS / 3;
+
+/**
+ * Whether a refresh checkpoints now, `sinceMs` after its last commit: once `everyMs` have passed,
+ * unless it should end within {@link CHECKPOINT_SKIP_NEAR_END_MS} (`endsWithin`); and always once
+ * twice `everyMs` have passed, so that a projection the last files prove wrong (a slow model, many
+ * searches) leaves at most that much uncommitted.
+ */
+export function checkpointDue(sinceMs: number, everyMs: number, endsWithin: (ms: number) => boolean): boolean {
+  if (sinceMs <= everyMs) return false;
+  return sinceMs > 2 * everyMs || !endsWithin(CHECKPOINT_SKIP_NEAR_END_MS);
+}
 /**
  * The longest stretch of index updates between two turns of the event loop: the engine process
  * answers searches on this thread while it indexes, so one waits at most about this long for them.
@@ -308,7 +318,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       t = spent('index', t);
 
       progressOf.indexed(i + FILES_PER_BATCH);
-      if (performance.now() - lastCheckpoint > CHECKPOINT_MS && !progressOf.endsWithin(CHECKPOINT_SKIP_NEAR_END_MS)) {
+      if (checkpointDue(performance.now() - lastCheckpoint, CHECKPOINT_MS, (ms) => progressOf.endsWithin(ms))) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
         await ctx.storage.save(state, slices);
         lastCheckpoint = spent('write', t);
@@ -329,10 +339,15 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // here: the worker writes it and libuv's threads read it back (about a second at 100k vectors),
   // while this thread encodes the catalog and the lexical index for the save below.
   const graphOnThread = state.vectors?.graphOnThread === true; // asked first: finishing ends the thread
-  const [, prepared] = await Promise.all([
-    state.vectors?.finishGraphThread(slices),
-    graphOnThread ? ctx.storage.prepareSave(state, slices) : undefined,
-  ]);
+  const finishing = state.vectors?.finishGraphThread(slices);
+  let prepared: PreparedSave | undefined;
+  try {
+    prepared = graphOnThread ? await ctx.storage.prepareSave(state, slices) : undefined;
+  } catch {
+    prepared = undefined; // only a head start: the save encodes them itself, and reports what fails
+  } finally {
+    await finishing; // before anything else touches the vectors, whatever happened above
+  }
   compactEmbeddingCache(state);
   if (state.vectors?.needsGraphRebuild) {
     await state.vectors.rebuildGraphSliced(slices);

@@ -216,8 +216,9 @@ interface LoggedChange {
 export interface PreparedSave {
   /** the catalog's revision when they were encoded */
   readonly revision: number;
-  readonly catalog: Buffer[];
-  readonly lexical: Buffer[];
+  /** undefined once the save has taken them */
+  catalog: Buffer[] | undefined;
+  lexical: Buffer[] | undefined;
 }
 
 export class IndexStorage {
@@ -336,14 +337,31 @@ export class IndexStorage {
   /**
    * Encodes the catalog and the lexical index for the {@link save} that follows, at a moment when
    * this thread would otherwise wait: a refresh's end, while the graph built on a worker thread is
-   * read back on libuv's. Nothing may change them before that save (a catalog whose revision has
-   * moved is encoded again there); the bytes are not used when the save appends to the change log.
+   * read back on libuv's. Nothing of any kind may change either before that save (the revision
+   * check there catches files added or removed, not a touched file or a new scan skip); undefined
+   * when the save may append to the change log instead.
    */
-  async prepareSave(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<PreparedSave> {
+  async prepareSave(state: LoadedIndex, slices = new TimeSlices(SAVE_SLICE_MS)): Promise<PreparedSave | undefined> {
+    if (this.mayAppendChange(state)) return undefined; // a small change: logged, not encoded in full
     const revision = state.catalog.revision;
     const catalog = await runStepsSliced(state.catalog.serializeSteps(), slices);
     const lexical = await runStepsSliced(state.lexical.serializeSteps(), slices);
     return { revision, catalog, lexical };
+  }
+
+  /** Whether the next save may append the uncommitted changes to the change log (see {@link appendChange}, which decides). */
+  private mayAppendChange(state: LoadedIndex): boolean {
+    const base = state.committed;
+    if (base?.log === undefined) return false;
+    const { catalog } = state;
+    const uncommitted = catalog.uncommitted();
+    let chunks = base.logChunks;
+    for (const path of uncommitted.paths) {
+      if (uncommitted.touchedOnly.has(path)) continue;
+      chunks += catalog.files.get(path)?.chunkIds.length ?? 0;
+      if (chunks > LOG_MAX_CHUNKS) return false;
+    }
+    return true;
   }
 
   /**
@@ -382,14 +400,20 @@ export class IndexStorage {
     // would be written half, so it abandons the commit instead (below).
     const revision = catalog.revision;
     const encoded = prepared?.revision === revision ? prepared : undefined;
+    /** the prepared bytes of one file, let go as they are handed over (each file's are written, then dropped) */
+    const take = (name: 'catalog' | 'lexical'): Buffer[] | undefined => {
+      const parts = encoded?.[name];
+      if (encoded) encoded[name] = undefined;
+      return parts;
+    };
     const manifest = await commitGeneration<IndexMeta>(this.dir, {
       version: FORMAT_VERSION,
       meta,
       knownNames: DATA_FILES,
       files: [
-        // each made as it is written: the catalog's bytes are let go before the lexical index's are made
-        { name: 'catalog.bin', parts: async () => encoded?.catalog ?? (await runStepsSliced(catalog.serializeSteps(), slices)) },
-        { name: 'lexical.bin', parts: async () => encoded?.lexical ?? (await runStepsSliced(lexical.serializeSteps(), slices)) },
+        // each made as it is written (or prepared ahead, and then taken): the catalog's bytes are let go before the lexical index's are made, or taken
+        { name: 'catalog.bin', parts: async () => take('catalog') ?? (await runStepsSliced(catalog.serializeSteps(), slices)) },
+        { name: 'lexical.bin', parts: async () => take('lexical') ?? (await runStepsSliced(lexical.serializeSteps(), slices)) },
         // the graph first: the vector file records its checksum
         ...(vectors?.hasGraph
           ? [{ name: 'graph.hnsw', write: async (path: string) => {
