@@ -1481,6 +1481,13 @@ describe('CheckpointProjection', () => {
     assert.equal(asked, 5_000, 'near is within a third of the interval');
   });
 
+  test('checkpointInterval: 15 s, or 15 times what the last checkpoint took', async () => {
+    const { checkpointInterval } = await import('../src/engine/indexer');
+    assert.equal(checkpointInterval(0), 15_000);
+    assert.equal(checkpointInterval(1_000), 15_000);
+    assert.equal(checkpointInterval(2_500), 37_500);
+  });
+
   test('files of no bytes alone never project an end', async () => {
     const { CheckpointProjection } = await import('../src/engine/indexer');
     const projection = new CheckpointProjection([{ size: 0 }, { size: 0 }], () => 5);

@@ -85,7 +85,21 @@ export interface RefreshContext {
 const FILES_PER_BATCH = 64;
 /** Batches parsed ahead of the one being embedded and indexed (2 to 4 measured: 3 fastest, BENCHMARKS.md). */
 const PARSE_AHEAD = 3;
+/** The shortest time between two checkpoints of a refresh (see {@link checkpointInterval}). */
 const CHECKPOINT_MS = 15_000;
+/**
+ * Checkpoints take at most about one part in this many of a refresh: the next comes no sooner than
+ * this many times the last one's duration after it. A checkpoint rewrites the whole index (1.2 s at
+ * 49k chunks, 2.5 s at 110k on 2 cores, BENCHMARKS.md), so a large index is committed every 18 and
+ * 37 s, a small one every 15 s.
+ */
+const CHECKPOINT_INTERVAL_PER_COST = 15;
+
+/** How long after a checkpoint that took `costMs` the next one is due. */
+export function checkpointInterval(costMs: number): number {
+  return Math.max(CHECKPOINT_MS, CHECKPOINT_INTERVAL_PER_COST * costMs);
+}
+
 /**
  * A checkpoint is left out when the refresh should end within this long (projected from the bytes
  * indexed so far): its final save follows anyway, and a checkpoint of a large index costs seconds
@@ -267,6 +281,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // workers. Several batches ahead, so that the workers still have work while this thread is busy
   // with a batch that holds a long file or many chunks.
   let lastCheckpoint = performance.now();
+  let checkpointEvery = CHECKPOINT_MS;
   const progressOf = new CheckpointProjection(todo);
   const slices = new TimeSlices(INDEX_SLICE_MS, ctx.foreground);
   const ahead: Promise<ParsedBatch>[] = [];
@@ -318,10 +333,11 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       t = spent('index', t);
 
       progressOf.indexed(i + FILES_PER_BATCH);
-      if (checkpointDue(performance.now() - lastCheckpoint, CHECKPOINT_MS, (ms) => progressOf.endsWithin(ms))) {
+      if (checkpointDue(performance.now() - lastCheckpoint, checkpointEvery, (ms) => progressOf.endsWithin(ms))) {
         progress({ phase: 'write', done: i + FILES_PER_BATCH, total: todo.length });
         await ctx.storage.save(state, slices);
         lastCheckpoint = spent('write', t);
+        checkpointEvery = checkpointInterval(lastCheckpoint - t);
         dirty = false;
       }
     }
