@@ -1466,7 +1466,7 @@ describe('CheckpointProjection', () => {
     assert.equal(projection.endsWithin(0), true);
   });
 
-  test('checkpointDue: due after the interval unless the end is near, and always after twice the interval', async () => {
+  test('checkpointDue: due after the interval unless the end is near, and always 15 s after that', async () => {
     const { checkpointDue } = await import('../src/engine/indexer');
     const near = () => true;
     const far = () => false;
@@ -1476,16 +1476,19 @@ describe('CheckpointProjection', () => {
     assert.equal(checkpointDue(15_001, 15_000, near), false, 'the final save follows soon');
     assert.equal(checkpointDue(29_999, 15_000, near), false);
     assert.equal(checkpointDue(30_001, 15_000, near), true, 'a projection proved wrong: no longer left out');
+    assert.equal(checkpointDue(52_000, 37_500, near), false, 'after a costly checkpoint: 15 s more, not twice its interval');
+    assert.equal(checkpointDue(52_501, 37_500, near), true);
     let asked: number | undefined;
     checkpointDue(20_000, 15_000, (ms) => ((asked = ms), false));
-    assert.equal(asked, 5_000, 'near is within a third of the interval');
+    assert.equal(asked, 5_000, 'near is within 5 s');
   });
 
-  test('checkpointInterval: 15 s, or 15 times what the last checkpoint took', async () => {
+  test('checkpointInterval: 15 s, or 15 times what the last checkpoint took, up to a minute', async () => {
     const { checkpointInterval } = await import('../src/engine/indexer');
     assert.equal(checkpointInterval(0), 15_000);
     assert.equal(checkpointInterval(1_000), 15_000);
     assert.equal(checkpointInterval(2_500), 37_500);
+    assert.equal(checkpointInterval(10_000), 60_000, 'a slow checkpoint (searches answered meanwhile) puts the next off by a minute at most');
   });
 
   test('files of no bytes alone never project an end', async () => {

@@ -95,9 +95,15 @@ const CHECKPOINT_MS = 15_000;
  */
 const CHECKPOINT_INTERVAL_PER_COST = 15;
 
+/**
+ * The longest interval between checkpoints: a checkpoint's time is wall-clock time, which searches
+ * answered meanwhile and other processes lengthen, and one slow checkpoint must not put off the next for minutes.
+ */
+const CHECKPOINT_MAX_MS = 60_000;
+
 /** How long after a checkpoint that took `costMs` the next one is due. */
 export function checkpointInterval(costMs: number): number {
-  return Math.max(CHECKPOINT_MS, CHECKPOINT_INTERVAL_PER_COST * costMs);
+  return Math.min(CHECKPOINT_MAX_MS, Math.max(CHECKPOINT_MS, CHECKPOINT_INTERVAL_PER_COST * costMs));
 }
 
 /**
@@ -110,12 +116,12 @@ const CHECKPOINT_SKIP_NEAR_END_MS = CHECKPOINT_MS / 3;
 /**
  * Whether a refresh checkpoints now, `sinceMs` after its last commit: once `everyMs` have passed,
  * unless it should end within {@link CHECKPOINT_SKIP_NEAR_END_MS} (`endsWithin`); and always once
- * twice `everyMs` have passed, so that a projection the last files prove wrong (a slow model, many
- * searches) leaves at most that much uncommitted.
+ * {@link CHECKPOINT_MS} more have passed, so that a projection the last files prove wrong (a slow
+ * model, many searches) delays a checkpoint by at most that much.
  */
 export function checkpointDue(sinceMs: number, everyMs: number, endsWithin: (ms: number) => boolean): boolean {
   if (sinceMs <= everyMs) return false;
-  return sinceMs > 2 * everyMs || !endsWithin(CHECKPOINT_SKIP_NEAR_END_MS);
+  return sinceMs > everyMs + CHECKPOINT_MS || !endsWithin(CHECKPOINT_SKIP_NEAR_END_MS);
 }
 /**
  * The longest stretch of index updates between two turns of the event loop: the engine process
@@ -356,6 +362,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // while this thread encodes the catalog and the lexical index for the save below.
   const graphOnThread = state.vectors?.graphOnThread === true; // asked first: finishing ends the thread
   const finishing = state.vectors?.finishGraphThread(slices);
+  finishing?.catch(() => {}); // awaited below, after the prepare: not an unhandled rejection meanwhile
   let prepared: PreparedSave | undefined;
   try {
     prepared = graphOnThread ? await ctx.storage.prepareSave(state, slices) : undefined;

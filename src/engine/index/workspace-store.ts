@@ -400,6 +400,7 @@ export class IndexStorage {
     // would be written half, so it abandons the commit instead (below).
     const revision = catalog.revision;
     const encoded = prepared?.revision === revision ? prepared : undefined;
+    if (prepared !== undefined && encoded === undefined) prepared.catalog = prepared.lexical = undefined; // stale: let go at once
     /** the prepared bytes of one file, let go as they are handed over (each file's are written, then dropped) */
     const take = (name: 'catalog' | 'lexical'): Buffer[] | undefined => {
       const parts = encoded?.[name];
