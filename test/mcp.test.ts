@@ -240,6 +240,32 @@ test('codescout mcp answers the requests written before its stdin closed, then e
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed');
 });
 
+test('codescout mcp answers a request the SDK cannot read (params not an object, a line that is not JSON) with its JSON-RPC error, and goes on', async () => {
+  const { root, indexDir } = await fixture('unreadable-requests');
+  const input =
+    sessionLines([]) +
+    '{"jsonrpc":"2.0","id":5,"method":"tools/list","params":"x"}\n' +
+    'this is not JSON\n' +
+    '{"jsonrpc":"2.0","id":"six","method":7}\n' +
+    '{"jsonrpc":"2.0","method":"notifications/cancelled","params":null}\n' + // a notification: never answered
+    '{"jsonrpc":"2.0","id":8,"method":"tools/list"}\n';
+  const ended = await runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only'], { input }).done;
+  assert.equal(ended.code, 0, ended.stderr);
+  const answers = ended.stdout
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as { id: unknown; result?: { tools?: unknown[] }; error?: { code: number; message: string } });
+  const byId = (id: unknown) => answers.filter((a) => a.id === id);
+  assert.equal(answers.length, 5, ended.stdout);
+  assert.deepEqual(byId(5).map((a) => a.error?.code), [-32600]);
+  assert.match(byId(5)[0].error!.message, /"params" are an object or an array/);
+  assert.deepEqual(byId(null).map((a) => a.error?.code), [-32700]);
+  assert.deepEqual(byId('six').map((a) => a.error?.code), [-32600]);
+  assert.match(byId('six')[0].error!.message, /"method" is a string/);
+  assert.ok((byId(8)[0].result?.tools?.length ?? 0) > 0, 'the session goes on: a good request after them is answered');
+  assert.equal(byId(0).length, 1);
+});
+
 test('codescout mcp sent a message over the 10 MB limit says so on stderr and ends with exit code 1, rather than wait for a stdin it no longer reads', async () => {
   const { root, indexDir } = await fixture('oversize');
   const run = runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only']);

@@ -14,6 +14,7 @@
  */
 import { basename } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { guardedInput } from '../agent/request-guard';
 import { createMcpServer } from '../agent/mcp-server';
 import { SessionTransport } from '../agent/session-transport';
 import { defaultIndexDir, packageVersion } from '../engine/paths';
@@ -85,7 +86,9 @@ async function serve(args: McpInvocation): Promise<number> {
       await workspace.close();
     })());
 
-  const transport = new SessionTransport(new StdioServerTransport());
+  // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
+  const input = guardedInput(process.stdin, (answer) => process.stdout.write(`${JSON.stringify(answer)}\n`));
+  const transport = new SessionTransport(new StdioServerTransport(input, process.stdout));
   // a line that is not JSON-RPC, a message over the SDK's 10 MB limit: said on stderr
   transport.onerror = (err) => log(`the MCP client sent what cannot be read: ${err.message}`);
   const ended = new Promise<number>((resolve) => {
@@ -100,8 +103,9 @@ async function serve(args: McpInvocation): Promise<number> {
     // the client closed our stdin: what it asked before is answered first (it may write its
     // requests and close at once), then the server ends
     const inputEnded = () => void transport.answered().then(() => end());
-    process.stdin.once('end', inputEnded);
-    process.stdin.once('close', inputEnded);
+    // (the guarded input's end: it comes after every line of stdin has reached the transport)
+    input.once('end', inputEnded);
+    input.once('close', inputEnded);
     // the transport stopped reading (a message over its limit): the session cannot go on, and no
     // end of stdin will come
     transport.onbroken = () => {

@@ -19,6 +19,7 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { guardedInput } from '../agent/request-guard';
 import type { AgentBackend } from '../agent/backend';
 import { createMcpServer } from '../agent/mcp-server';
 import { SessionTransport } from '../agent/session-transport';
@@ -46,7 +47,9 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     const mcp = createMcpServer(backend, { version: options.version });
     sessions.add(socket);
-    const transport = new SessionTransport(new StdioServerTransport(socket, socket));
+    // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
+    const input = guardedInput(socket, (answer) => void socket.write(`${JSON.stringify(answer)}\n`));
+    const transport = new SessionTransport(new StdioServerTransport(input, socket));
     // a message that is not JSON-RPC: the SDK reports it here; the session goes on
     transport.onerror = (err) => options.log(`agent session: ${err.message}`);
     let ended = false;
@@ -73,7 +76,8 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       end();
     });
     // the client ended its side: what it asked before is answered, then the session ends
-    socket.on('end', () => void transport.answered().then(() => end(true)));
+    // (the guarded input's end: it comes after every line of the socket has reached the transport)
+    input.on('end', () => void transport.answered().then(() => end(true)));
     socket.on('close', () => end());
     mcp.connect(transport).catch((err: Error) => {
       options.log(`cannot start an agent session: ${err.message}`);

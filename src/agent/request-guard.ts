@@ -1,0 +1,108 @@
+/**
+ * What stands between an MCP session's input and the SDK's stdio transport: the SDK reads one
+ * JSON-RPC message a line and drops a line it cannot read (reporting it through `onerror`) without
+ * an answer, so a client that sent a request with, say, `"params": "x"` would wait for its answer
+ * forever. This guard reads the same lines first and answers those itself, as JSON-RPC 2.0 says:
+ * a line that is not JSON gets a Parse error (-32700, id null), a request with an id that is not a
+ * valid message an Invalid Request (-32600) with that id. Every other line, notifications that
+ * cannot be read among them (never answered), goes on to the SDK unchanged, so its own reports and
+ * its size limit still apply; past that limit, so does everything after it.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { ownFields, type OwnFields } from '../engine/own-fields';
+
+/** A JSON-RPC error answer, written as it is to the session's output (its `id` may be null, which the SDK's types do not allow). */
+export interface GuardAnswer {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  error: { code: number; message: string };
+}
+
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const NEWLINE = 0x0a;
+
+/**
+ * `input` as the SDK's transport should read it: the lines answered by `answer` are left out.
+ * `maxLine`: the SDK's read limit (a longer line is not looked at, and the rest goes on unread).
+ */
+export function guardedInput(input: Readable, answer: (message: GuardAnswer) => void, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let passThrough = false;
+  const guard = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      if (passThrough) return done(null, chunk);
+      let start = 0;
+      for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+        const piece = chunk.subarray(start, end + 1);
+        const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingBytes = 0;
+        start = end + 1;
+        if (line.length - 1 > maxLine) {
+          // the SDK refuses this line (and closes): it and all after it are handed on as they came
+          passThrough = true;
+          this.push(line);
+          if (start < chunk.length) this.push(chunk.subarray(start));
+          return done();
+        }
+        const refused = refusal(line.toString('utf8', 0, line.length - 1).replace(/\r$/, ''));
+        if (refused) answer(refused);
+        else this.push(line);
+      }
+      if (start < chunk.length) {
+        const rest = chunk.subarray(start);
+        pending.push(rest);
+        pendingBytes += rest.length;
+        if (pendingBytes > maxLine) {
+          // the SDK refuses this line (and closes); it is handed on as it came
+          passThrough = true;
+          this.push(Buffer.concat(pending));
+          pending = [];
+        }
+      }
+      done();
+    },
+    flush(done: TransformCallback) {
+      // a last line without its newline: the SDK never reads it either
+      if (pending.length > 0) this.push(Buffer.concat(pending));
+      done();
+    },
+  });
+  // The input's failure reaches whoever reads the guard (the SDK's transport reports it). The
+  // session may close on the same failure before the guard emits it (a socket's 'error' ends an
+  // agent session), and an 'error' nobody listens to would end the whole engine process.
+  input.on('error', (error) => guard.destroy(error));
+  guard.on('error', () => {});
+  return input.pipe(guard);
+}
+
+/** The answer the SDK would never give to `line`, or undefined when the line is the SDK's to read (or to drop unanswered). */
+export function refusal(line: string): GuardAnswer | undefined {
+  if (line.trim() === '') return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch (error) {
+    return { jsonrpc: '2.0', id: null, error: { code: PARSE_ERROR, message: `Parse error: ${(error as Error).message}` } };
+  }
+  if (JSONRPCMessageSchema.safeParse(message).success) return undefined;
+  const field = ownFields(message);
+  const id = field?.('id');
+  if (field === undefined || (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))) return undefined; // no id to answer: a notification, or no request at all
+  return { jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: `Invalid Request: ${whatIsWrong(field)}` } };
+}
+
+/** In words, what keeps a message with an id from being a JSON-RPC request or answer. */
+function whatIsWrong(field: OwnFields): string {
+  if (field('jsonrpc') !== '2.0') return 'a message must say "jsonrpc": "2.0"';
+  const method = field('method');
+  const params = field('params');
+  if (method === undefined && field('result') === undefined && field('error') === undefined) return 'a request names its "method"';
+  if (method !== undefined && typeof method !== 'string') return 'a request\'s "method" is a string';
+  if (params !== undefined && (typeof params !== 'object' || params === null)) return 'a request\'s "params" are an object or an array';
+  return 'it is not a request, an answer or a notification';
+}

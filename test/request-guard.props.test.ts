@@ -1,0 +1,80 @@
+/**
+ * The guard in front of the SDK's stdio transport (src/agent/request-guard.ts): whatever way the
+ * input is cut into chunks, the lines the SDK can read reach it whole and in order, each other
+ * line with an id is answered once, and a line over the limit (and all after it) goes on unread.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { guardedInput, refusal, type GuardAnswer } from '../src/agent/request-guard';
+
+/** Feeds `input` to a guard in the given chunk sizes; returns what the SDK would read and the answers given. */
+async function through(input: Buffer, cuts: number[], maxLine?: number): Promise<{ passed: Buffer; answers: GuardAnswer[] }> {
+  const source = new PassThrough();
+  const answers: GuardAnswer[] = [];
+  const guarded = guardedInput(source, (a) => answers.push(a), maxLine);
+  const parts: Buffer[] = [];
+  guarded.on('data', (d: Buffer) => parts.push(d));
+  const ended = new Promise((resolve) => guarded.on('end', resolve));
+  let at = 0;
+  for (const cut of cuts) {
+    if (at >= input.length) break;
+    source.write(input.subarray(at, at + cut));
+    at += cut;
+  }
+  if (at < input.length) source.write(input.subarray(at));
+  source.end();
+  await ended;
+  return { passed: Buffer.concat(parts), answers };
+}
+
+const good = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: { é: 'ü' } });
+const bad = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: 'x' });
+
+test('refusal: which lines are answered here, and how', () => {
+  assert.equal(refusal(good(1)), undefined);
+  assert.equal(refusal('{"jsonrpc":"2.0","method":"notifications/initialized"}'), undefined);
+  assert.equal(refusal('{"jsonrpc":"2.0","id":1,"result":{}}'), undefined, "an answer from the client is the SDK's");
+  assert.equal(refusal(''), undefined);
+  assert.equal(refusal('{"jsonrpc":"2.0","method":"x","params":3}'), undefined, 'a notification is never answered');
+  assert.deepEqual(refusal(bad(4)), { jsonrpc: '2.0', id: 4, error: { code: -32600, message: `Invalid Request: a request's "params" are an object or an array` } });
+  assert.equal(refusal('[1,')?.id, null);
+  assert.equal(refusal('[1,')?.error.code, -32700);
+  assert.equal(refusal('nope')?.error.code, -32700);
+  assert.equal(refusal('{"jsonrpc":"1.0","id":"a","method":"x"}')?.error.message, 'Invalid Request: a message must say "jsonrpc": "2.0"');
+  assert.equal(refusal('{"jsonrpc":"2.0","id":2}')?.error.message, 'Invalid Request: a request names its "method"');
+  assert.equal(refusal('{"jsonrpc":"2.0","id":{"a":1},"method":"x","params":1}'), undefined, 'an id that cannot be answered');
+  assert.equal(refusal('{"jsonrpc":"2.0","__proto__":{"id":9},"method":"x","params":1}'), undefined, 'only an own id counts');
+});
+
+test('the lines the SDK can read pass whole and in order, each unreadable request is answered once, however the input is cut', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.oneof(fc.constant('good'), fc.constant('bad'), fc.constant('junk'), fc.constant('blank'), fc.constant('crlf')), { maxLength: 12 }),
+      fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 60 }),
+      async (kinds, cuts) => {
+        const lines = kinds.map((k, i) => (k === 'good' ? good(i) : k === 'bad' ? bad(i) : k === 'junk' ? 'not json' : k === 'crlf' ? `${good(i)}\r` : ''));
+        const input = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+        const { passed, answers } = await through(input, cuts);
+        const expectedPassed = lines.filter((l, i) => kinds[i] !== 'bad' && kinds[i] !== 'junk').map((l) => `${l}\n`).join('');
+        assert.equal(passed.toString(), expectedPassed);
+        const expectedAnswers = kinds.flatMap((k, i) => (k === 'bad' ? [i] : k === 'junk' ? [null] : []));
+        assert.deepEqual(answers.map((a) => a.id), expectedAnswers);
+      },
+    ),
+  );
+});
+
+test('a line over the limit, and everything after it, goes on unread; a last line without its newline too', async () => {
+  const long = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"code":"${'y'.repeat(200)}"}}`;
+  const input = Buffer.from(`${bad(0)}\n${long}\n${bad(2)}\n${bad(3)}`);
+  for (const cuts of [[], [1, 1, 1, 500], [60, 7, 300]]) {
+    const { passed, answers } = await through(input, cuts, 100);
+    assert.deepEqual(answers.map((a) => a.id), [0], 'only the line before the long one is looked at');
+    assert.equal(passed.toString(), `${long}\n${bad(2)}\n${bad(3)}`);
+  }
+  const tail = await through(Buffer.from(`${good(1)}\n${bad(2)}`), [5]);
+  assert.equal(tail.passed.toString(), `${good(1)}\n${bad(2)}`, 'an unfinished last line is never read by the SDK either');
+  assert.deepEqual(tail.answers, []);
+});
