@@ -258,7 +258,7 @@ test('codescout mcp answers a request the SDK cannot read (params not an object,
   const byId = (id: unknown) => answers.filter((a) => a.id === id);
   assert.equal(answers.length, 5, ended.stdout);
   assert.deepEqual(byId(5).map((a) => a.error?.code), [-32600]);
-  assert.match(byId(5)[0].error!.message, /"params" are an object or an array/);
+  assert.match(byId(5)[0].error!.message, /"params" are an object/);
   assert.deepEqual(byId(null).map((a) => a.error?.code), [-32700]);
   assert.deepEqual(byId('six').map((a) => a.error?.code), [-32600]);
   assert.match(byId('six')[0].error!.message, /"method" is a string/);

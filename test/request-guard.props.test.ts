@@ -38,7 +38,10 @@ test('refusal: which lines are answered here, and how', () => {
   assert.equal(refusal('{"jsonrpc":"2.0","id":1,"result":{}}'), undefined, "an answer from the client is the SDK's");
   assert.equal(refusal(''), undefined);
   assert.equal(refusal('{"jsonrpc":"2.0","method":"x","params":3}'), undefined, 'a notification is never answered');
-  assert.deepEqual(refusal(bad(4)), { jsonrpc: '2.0', id: 4, error: { code: -32600, message: `Invalid Request: a request's "params" are an object or an array` } });
+  assert.deepEqual(refusal(bad(4)), { jsonrpc: '2.0', id: 4, error: { code: -32600, message: `Invalid Request: a request's "params" are an object` } });
+  assert.equal(refusal('{"jsonrpc":"2.0","id":4,"method":"tools/list","params":[]}')?.error.code, -32600, 'MCP params are an object');
+  assert.equal(refusal('{"jsonrpc":"2.0","id":1,"result":42}'), undefined, "a malformed answer from the client: its id is the server's, never answered");
+  assert.equal(refusal('{"jsonrpc":"2.0","id":1,"error":{"code":"x"}}'), undefined);
   assert.equal(refusal('[1,')?.id, null);
   assert.equal(refusal('[1,')?.error.code, -32700);
   assert.equal(refusal('nope')?.error.code, -32700);
@@ -77,4 +80,27 @@ test('a line over the limit, and everything after it, goes on unread; a last lin
   const tail = await through(Buffer.from(`${good(1)}\n${bad(2)}`), [5]);
   assert.equal(tail.passed.toString(), `${good(1)}\n${bad(2)}`, 'an unfinished last line is never read by the SDK either');
   assert.deepEqual(tail.answers, []);
+});
+
+test("the guard's limit is the SDK's: a line the SDK's buffer refuses switches the guard to passing everything on", async () => {
+  const { ReadBuffer } = await import('@modelcontextprotocol/sdk/shared/stdio.js');
+  const max = 100;
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 60, max: 140 }), async (length) => {
+      const head = '{"jsonrpc":"2.0","method":"x","params":{"p":"';
+      const tail = '"}}';
+      const line = `${head}${'y'.repeat(length - 1 - head.length - tail.length)}${tail}\n`; // `length` bytes, newline included
+      const { passed, answers } = await through(Buffer.from(`${line}${bad(1)}\n`), [], max);
+      const sdk = new ReadBuffer({ maxBufferSize: max });
+      let refusedBySdk = false;
+      try {
+        sdk.append(Buffer.from(line)); // the first line reaches the SDK alone, as its own chunk
+      } catch {
+        refusedBySdk = true;
+      }
+      assert.equal(refusedBySdk, length > max);
+      assert.deepEqual(answers.map((a) => a.id), refusedBySdk ? [] : [1], 'after a refused line nothing is answered here');
+      assert.equal(passed.toString(), refusedBySdk ? `${line}${bad(1)}\n` : line);
+    }),
+  );
 });

@@ -26,7 +26,7 @@ const NEWLINE = 0x0a;
 
 /**
  * `input` as the SDK's transport should read it: the lines answered by `answer` are left out.
- * `maxLine`: the SDK's read limit (a longer line is not looked at, and the rest goes on unread).
+ * `maxLine`: the SDK's read limit, in bytes, its newline included (a longer line is not looked at, and the rest goes on unread).
  */
 export function guardedInput(input: Readable, answer: (message: GuardAnswer) => void, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
   let pending: Buffer[] = [];
@@ -42,7 +42,7 @@ export function guardedInput(input: Readable, answer: (message: GuardAnswer) => 
         pending = [];
         pendingBytes = 0;
         start = end + 1;
-        if (line.length - 1 > maxLine) {
+        if (line.length > maxLine) {
           // the SDK refuses this line (and closes): it and all after it are handed on as they came
           passThrough = true;
           this.push(line);
@@ -93,6 +93,8 @@ export function refusal(line: string): GuardAnswer | undefined {
   const field = ownFields(message);
   const id = field?.('id');
   if (field === undefined || (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))) return undefined; // no id to answer: a notification, or no request at all
+  // an answer from the client (no method, a result or an error) is never answered: its id is one of the server's own
+  if (field('method') === undefined && (field('result') !== undefined || field('error') !== undefined)) return undefined;
   return { jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: `Invalid Request: ${whatIsWrong(field)}` } };
 }
 
@@ -101,8 +103,8 @@ function whatIsWrong(field: OwnFields): string {
   if (field('jsonrpc') !== '2.0') return 'a message must say "jsonrpc": "2.0"';
   const method = field('method');
   const params = field('params');
-  if (method === undefined && field('result') === undefined && field('error') === undefined) return 'a request names its "method"';
+  if (method === undefined) return 'a request names its "method"';
   if (method !== undefined && typeof method !== 'string') return 'a request\'s "method" is a string';
-  if (params !== undefined && (typeof params !== 'object' || params === null)) return 'a request\'s "params" are an object or an array';
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return 'a request\'s "params" are an object';
   return 'it is not a request, an answer or a notification';
 }

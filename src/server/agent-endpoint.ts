@@ -61,6 +61,7 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       if (ended) return;
       ended = true;
       sessions.delete(socket);
+      input.destroy(); // lines it still holds are answered by nobody now
       mcp.close().catch(() => undefined);
       if (!flush) return void socket.destroy();
       socket.end();
