@@ -104,7 +104,7 @@ function whatIsWrong(field: OwnFields): string {
   const method = field('method');
   const params = field('params');
   if (method === undefined) return 'a request names its "method"';
-  if (method !== undefined && typeof method !== 'string') return 'a request\'s "method" is a string';
+  if (typeof method !== 'string') return 'a request\'s "method" is a string';
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return 'a request\'s "params" are an object';
   return 'it is not a request, an answer or a notification';
 }

@@ -10,6 +10,8 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 
+import { ownFields } from '../engine/own-fields';
+
 type RequestId = string | number;
 
 export class SessionTransport implements Transport {
@@ -111,16 +113,13 @@ export class SessionTransport implements Transport {
 export function badToolCall(request: JSONRPCRequest): string | undefined {
   if (request.method !== 'tools/call') return undefined;
   const params: unknown = request.params;
-  if (!isPlainObject(params)) return `Invalid params: tools/call takes an object with the tool's name and arguments, got ${kindOf(params)}`;
-  const name = Object.hasOwn(params, 'name') ? (params as { name?: unknown }).name : undefined;
+  const field = ownFields(params);
+  if (field === undefined) return `Invalid params: tools/call takes an object with the tool's name and arguments, got ${kindOf(params)}`;
+  const name = field('name');
   if (typeof name !== 'string') return `Invalid params: tools/call needs the tool's name as a string, got ${kindOf(name)}`;
-  const args = Object.hasOwn(params, 'arguments') ? (params as { arguments?: unknown }).arguments : undefined;
-  if (args !== undefined && !isPlainObject(args)) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
+  const args = field('arguments');
+  if (args !== undefined && ownFields(args) === undefined) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
   return undefined;
-}
-
-function isPlainObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function kindOf(value: unknown): string {
