@@ -15,7 +15,9 @@ import { IndexStorage } from '../src/engine/index/workspace-store';
 import { TimeSlices } from '../src/engine/time-slice';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
-import { lexicalFormatOne } from './helpers/legacy-formats';
+import { lexicalFormatOne, lexicalFormatTwo } from './helpers/legacy-formats';
+import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
+import { Checksummer } from '../src/engine/index/checksum';
 import { CATALOG_FORMAT_VERSION, decodeCatalog } from '../src/engine/catalog-file';
 import { runCli, startNode, type Run } from './helpers/cli-process';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
@@ -656,8 +658,9 @@ describe('one index folder, two workspace folders', () => {
 });
 
 describe('an index in an older format', () => {
-  for (const older of ['lexical.bin', 'catalog.json'] as const) {
-    test(`(${older === 'lexical.bin' ? 'the first lexical format' : 'the JSON catalog'}) is read as it is, says so in one line, and is written in the current format by its next update`, async () => {
+  for (const older of ['lexical.bin', 'lexical.bin (2)', 'catalog.json'] as const) {
+    const described = older === 'lexical.bin' ? 'the first lexical format' : older === 'lexical.bin (2)' ? 'the second lexical format' : 'the JSON catalog';
+    test(`(${described}) is read as it is, says so in one line, and is written in the current format by its next update`, async () => {
       const repo = await workspace('old-format');
       const indexDir = path.join(await temp.make('old-format-index'), 'index');
       const first = await Engine.open(repo, { indexDir, model, log: () => {} });
@@ -673,6 +676,13 @@ describe('an index in an older format', () => {
         writeFileSync(path.join(indexDir, entry.file), old);
         Object.assign(entry, { bytes: old.length, sha256: sha256Hex(old) });
         delete entry.crc32; // as the versions of that format wrote manifests: SHA-256s only (checksum.ts)
+      } else if (older === 'lexical.bin (2)') {
+        // its lexical file rewritten in format 2 (the terms without their hash table), and the manifest made to match it
+        const entry = manifest.files['lexical.bin'];
+        const old = lexicalFormatTwo(readFileSync(path.join(indexDir, entry.file)));
+        writeFileSync(path.join(indexDir, entry.file), old);
+        delete entry.crc32;
+        Object.assign(entry, { bytes: old.length }, new Checksummer('write').update(old).written()); // the CRC-32 too, where this runtime computes one
       } else {
         // its catalog in the JSON of format 1, named catalog.json as it then was
         const catalogEntry = manifest.files['catalog.bin'];
@@ -698,7 +708,7 @@ describe('an index in an older format', () => {
       await engine.close();
       const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
       assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
-      assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), 2);
+      assert.equal(readFileSync(path.join(indexDir, upgraded.files['lexical.bin'].file)).readUInt32LE(4), LEXICAL_FORMAT_VERSION);
       assert.deepEqual(Object.keys(upgraded.files).sort(), ['catalog.bin', 'lexical.bin', 'vectors.bin']);
       assert.equal(decodeCatalog(readFileSync(path.join(indexDir, upgraded.files['catalog.bin'].file))).version, CATALOG_FORMAT_VERSION);
 

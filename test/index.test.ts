@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { splitWords, stem } from '../src/engine/text/words';
-import { LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
-import { lexicalFormatOne } from './helpers/legacy-formats';
+import { LEXICAL_FORMAT_VERSION, LexicalIndex, type WeightedTokens } from '../src/engine/index/lexical';
+import { lexicalFormatOne, lexicalFormatTwo } from './helpers/legacy-formats';
 import { SCANS_BEFORE_LOADING, VECTOR_FORMAT_VERSION, VectorIndex } from '../src/engine/index/vector-index';
 import { runSteps, TimeSlices } from '../src/engine/time-slice';
 import { quantize, toInt8Unit } from '../src/engine/index/int8';
@@ -270,35 +270,66 @@ describe('LexicalIndex', () => {
     assert.throws(() => LexicalIndex.deserialize(Buffer.from('not an index')), IndexCorruptError);
   });
 
-  /** An index of `documents`, in format 1. */
-  const formatOne = (documents: [number, string][]): Buffer => {
+  /** An index of `documents`, in the current format. */
+  const currentOf = (documents: [number, string][]): Buffer => {
     const index = new LexicalIndex();
     for (const [id, text] of documents) index.add(id, body(text));
-    return lexicalFormatOne(index.serialize());
+    return index.serialize();
   };
+  /** An index of `documents`, in format 1. */
+  const formatOne = (documents: [number, string][]): Buffer => lexicalFormatOne(currentOf(documents));
 
-  test('reads format 1, and writes what it read in the current format', () => {
-    const documents: [number, string][] = [[4, 'parse the config file'], [9, 'größe café naïve 数据 🚀 rocket'], [2, 'read the file twice file']];
-    const expected = new LexicalIndex();
-    for (const [id, text] of documents) expected.add(id, body(text));
-    const loaded = LexicalIndex.deserialize(formatOne(documents));
-    assert.deepEqual(loaded.search(terms('数据 café'), 5).map((h) => h.id), [9]);
-    for (const query of [['file'], terms('größe café'), terms('数据 🚀'), ['rocket', 'parse']]) assert.deepEqual(loaded.search(query, 5), expected.search(query, 5));
-    const again = LexicalIndex.deserialize(loaded.serialize());
-    assert.equal(again.serialize().readUInt32LE(4), 2);
-    for (const query of [['file'], terms('größe café'), terms('数据 🚀')]) assert.deepEqual(again.search(query, 5), expected.search(query, 5));
-  });
+  for (const [older, write] of [[1, formatOne], [2, (documents: [number, string][]) => lexicalFormatTwo(currentOf(documents))]] as const) {
+    test(`reads format ${older}, and writes what it read in the current format`, () => {
+      const documents: [number, string][] = [[4, 'parse the config file'], [9, 'größe café naïve 数据 🚀 rocket'], [2, 'read the file twice file']];
+      const expected = new LexicalIndex();
+      for (const [id, text] of documents) expected.add(id, body(text));
+      const bytes = write(documents);
+      assert.equal(bytes.readUInt32LE(4), older);
+      const loaded = LexicalIndex.deserialize(bytes);
+      assert.equal(loaded.formatRead, older);
+      assert.deepEqual(loaded.search(terms('数据 café'), 5).map((h) => h.id), [9]);
+      for (const query of [['file'], terms('größe café'), terms('数据 🚀'), ['rocket', 'parse']]) assert.deepEqual(loaded.search(query, 5), expected.search(query, 5));
+      const again = LexicalIndex.deserialize(loaded.serialize());
+      assert.equal(again.serialize().readUInt32LE(4), LEXICAL_FORMAT_VERSION);
+      for (const query of [['file'], terms('größe café'), terms('数据 🚀')]) assert.deepEqual(again.search(query, 5), expected.search(query, 5));
+    });
+  }
 
-  test('format 2: a damaged term list or posting table is refused on loading, a damaged posting when it is first used', () => {
+  test('a damaged term list, term table or posting table is refused on loading (formats 2 and 3), a damaged posting when it is first used', () => {
     const index = new LexicalIndex();
     index.add(1, body('alpha beta gamma'));
     index.add(2, body('beta delta 数据'));
     const bytes = index.serialize();
     const termCount = 4 * 3 + 2 * 4 + 2 * 8; // magic, version, count; ids; lengths
+    // format 2: the terms' lengths (varints) follow their count
+    const two = lexicalFormatTwo(bytes);
     const termsStart = termCount + 4;
-    const cases: [string, (b: Buffer) => Buffer][] = [
+    const formatTwoCases: [string, (b: Buffer) => Buffer][] = [
       ['a term length too long', (b) => ((b[termsStart] += 1), b)],
       ['a term length too short', (b) => ((b[termsStart] -= 1), b)],
+      ['more terms than bytes', (b) => (b.writeUInt32LE(0xfffffff0, termCount), b)],
+    ];
+    for (const [name, mutate] of formatTwoCases) assert.throws(() => LexicalIndex.deserialize(mutate(Buffer.from(two))), IndexCorruptError, `format 2: ${name}`);
+    assert.deepEqual(LexicalIndex.deserialize(two).search(['beta'], 5).map((h) => h.id), [1, 2]);
+    // format 3: the count, the seed, the table's size, the table, then where each term ends
+    const terms3 = bytes.readUInt32LE(termCount);
+    const slotCount = bytes.readUInt32LE(termCount + 8);
+    const slotAt = (s: number) => termCount + 12 + 4 * s;
+    const endAt = (t: number) => slotAt(slotCount) + 4 * t;
+    const slots = Array.from({ length: slotCount }, (_, s) => bytes.readUInt32LE(slotAt(s)));
+    const taken = slots.findIndex((v) => v !== 0);
+    const empty = slots.indexOf(0);
+    assert.ok(terms3 >= 3 && taken >= 0 && empty >= 0);
+    const cases: [string, (b: Buffer) => Buffer][] = [
+      ['the last term ending past the text', (b) => (b.writeUInt32LE(b.readUInt32LE(endAt(terms3 - 1)) + 1, endAt(terms3 - 1)), b)],
+      ['a term ending where the one before it ends', (b) => (b.writeUInt32LE(b.readUInt32LE(endAt(0)), endAt(1)), b)],
+      ['an empty first term', (b) => (b.writeUInt32LE(0, endAt(0)), b)],
+      ['a slot naming no term', (b) => (b.writeUInt32LE(terms3 + 1, slotAt(empty)), b)],
+      ['a term in two slots', (b) => (b.writeUInt32LE(slots[taken], slotAt(empty)), b)],
+      ['a term in no slot', (b) => (b.writeUInt32LE(0, slotAt(taken)), b)],
+      ['a table as long as the terms', (b) => (b.writeUInt32LE(terms3, termCount + 8), b)],
+      ['a huge table', (b) => (b.writeUInt32LE(0xfffffff0, termCount + 8), b)],
       ['more terms than bytes', (b) => (b.writeUInt32LE(0xfffffff0, termCount), b)],
       ['a huge document count', (b) => (b.writeUInt32LE(0xfffffff0, 8), b)],
     ];

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StoredTerms } from '../src/engine/index/term-table';
+import { HashedTerms, StoredTerms } from '../src/engine/index/term-table';
+import { runSteps } from '../src/engine/time-slice';
+import type { StoredEntries } from '../src/engine/index/overlay-map';
 import { OverlayMap } from '../src/engine/index/overlay-map';
 import { IndexCorruptError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
@@ -21,6 +23,18 @@ const term = fc.oneof(
 function stored(terms: readonly string[]): StoredTerms {
   return new StoredTerms(terms.join(''), Uint32Array.from(terms, (t) => t.length), 'lexical.bin');
 }
+
+/** The terms as format 3 writes and reads them: UTF-8 text, where each ends, a hash table from a seed. */
+function hashed(terms: readonly string[], seed: number): HashedTerms {
+  const { text, ends, slots } = runSteps(HashedTerms.encode(terms, seed));
+  return new HashedTerms(text, ends, slots, seed, 'lexical.bin');
+}
+
+/** Each kind of stored terms, and the terms it keeps exactly (UTF-8 has no lone surrogates). */
+const kinds: [string, (terms: readonly string[], seed: number) => StoredEntries<string, number>, (t: string) => boolean][] = [
+  ['format 2 (StoredTerms)', stored, () => true],
+  ['format 3 (HashedTerms)', hashed, (t) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(t)],
+];
 
 /** What the test changes while iterating: an overlay map, or the Map it stands for. */
 interface Changing extends Iterable<[string, { v: number } | number]> {
@@ -39,11 +53,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('iterate' as const), deleteEvery: fc.integer({ min: 0, max: 3 }), setEvery: fc.integer({ min: 0, max: 3 }) }),
 );
 
-test('an overlay map of stored terms answers as a Map of the same terms through any changes, in the same order', () => {
+for (const [kind, make, keeps] of kinds) test(`an overlay map of stored terms, ${kind}, answers as a Map of the same terms through any changes, in the same order`, () => {
   fc.assert(
-    fc.property(fc.uniqueArray(term, { maxLength: 30 }), fc.array(op, { maxLength: 30 }), fc.array(term, { maxLength: 5 }), (terms, ops, probes) => {
+    fc.property(fc.uniqueArray(term.filter(keeps), { maxLength: 30 }), fc.array(op, { maxLength: 30 }), fc.array(term, { maxLength: 5 }), fc.nat({ max: 0xffffffff }), (terms, ops, probes, seed) => {
       // values are objects in the index (postings); numbers stand in for them here, above the positions
-      const table = new OverlayMap<string, { v: number } | number>(stored(terms));
+      const table = new OverlayMap<string, { v: number } | number>(make(terms, seed));
       const map = new Map<string, { v: number } | number>(terms.map((t, i) => [t, i]));
       const same = () => {
         assert.equal(table.size, map.size);
@@ -102,4 +116,20 @@ test('stored terms that list a term twice, or an empty one, or do not fill their
   many.forEach((t, i) => assert.equal(terms.indexOf(t), i));
   assert.equal(terms.indexOf('absent'), -1);
   assert.equal(terms.indexOf('t'), -1);
+});
+
+test('format 3: many terms sharing hash slots are all found, none confused; a lone surrogate is found as the U+FFFD it is written as', () => {
+  const many = Array.from({ length: 5000 }, (_, i) => `t${i.toString(36)}`);
+  for (const seed of [0, 1, 0xffffffff]) {
+    const terms = hashed(many, seed);
+    many.forEach((t, i) => assert.equal(terms.indexOf(t), i));
+    assert.equal(terms.indexOf('absent'), -1);
+    assert.equal(terms.indexOf('t'), -1);
+    assert.equal(terms.indexOf(''), -1);
+  }
+  const odd = hashed(['x\ud83d', '数据', 'x😀'], 7);
+  assert.deepEqual([0, 1, 2].map((t) => odd.keyAt(t)), ['x\ufffd', '数据', 'x😀']);
+  assert.equal(odd.indexOf('x\ufffd'), 0);
+  assert.equal(odd.indexOf('x\ud83d'), 0);
+  assert.equal(odd.indexOf('x😀'), 2);
 });

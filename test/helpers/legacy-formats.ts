@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../src/engine/index/bytes';
 import { LexicalIndex } from '../../src/engine/index/lexical';
 
-/** A lexical index's bytes (format 2, as `serialize` writes them) in format 1: each term before its posting. */
+/** A lexical index's bytes (as `serialize` writes them) in format 1: each term before its posting. */
 export function lexicalFormatOne(current: Buffer): Buffer {
   const index = LexicalIndex.deserialize(current);
   const reader = new ByteReader(current, 'lexical index');
@@ -32,6 +32,34 @@ export function lexicalFormatOne(current: Buffer): Buffer {
     writer.ascendingVarints(Uint32Array.from(entries.map(([slot]) => slot)));
     writer.values(Float32Array.from(entries.map(([, frequency]) => frequency)));
   }
+  return writer.toBuffer();
+}
+
+/**
+ * A lexical index's bytes (format 3, as `serialize` writes them) in format 2: instead of the terms'
+ * hash table and where each ends, each term's length in UTF-16 code units (varints).
+ */
+export function lexicalFormatTwo(current: Buffer): Buffer {
+  const reader = new ByteReader(current, 'lexical index');
+  const writer = new ByteWriter();
+  writer.u32(reader.u32());
+  if (reader.u32() !== 3) throw new Error('lexicalFormatTwo: not format 3');
+  writer.u32(2);
+  const count = reader.u32();
+  writer.u32(count);
+  writer.values(reader.uint32s(count));
+  writer.values(reader.float64s(count));
+  const termCount = reader.u32();
+  writer.u32(termCount);
+  reader.u32(); // the seed
+  reader.uint32s(reader.u32()); // the table
+  const ends = reader.uint32s(termCount);
+  const text = reader.bytes(reader.u32());
+  ends.forEach((end, t) => writer.varint(text.toString('utf8', t === 0 ? 0 : ends[t - 1], end).length));
+  writer.u32(text.length);
+  writer.bytes(text);
+  writer.values(reader.uint32s(termCount + 1));
+  writer.bytes(reader.bytes(reader.remaining));
   return writer.toBuffer();
 }
 

@@ -7,11 +7,11 @@
  * weigh more than a body token, then plain BM25 is applied to those weighted counts.
  */
 
-import { ByteReader, ByteWriter, encodeStrings } from './bytes';
+import { ByteReader, ByteWriter } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
-import { StoredTerms } from './term-table';
+import { HashedTerms, StoredTerms } from './term-table';
 import { OverlayMap, type StoredEntries } from './overlay-map';
 import { findAscending } from './sorted';
 import { Posting, PostingArena } from './postings';
@@ -37,8 +37,11 @@ const MAGIC = 0x584c5343; // 'CSLX'
 /** Postings gathered or encoded between two points where {@link LexicalIndex.serializeSteps} may be paused. */
 const POSTINGS_PER_STEP = 2048;
 
-/** 1: each term beside its posting; 2: the terms together, then a table of where each posting starts (see {@link LexicalIndex.serialize}). */
-export const LEXICAL_FORMAT_VERSION = 2;
+/**
+ * 1: each term beside its posting; 2: the terms together, then a table of where each posting
+ * starts; 3: as 2, with the terms' hash table written beside them (see {@link LexicalIndex.serialize}).
+ */
+export const LEXICAL_FORMAT_VERSION = 3;
 const FORMAT_VERSION = LEXICAL_FORMAT_VERSION;
 const FILE_LABEL = 'lexical index';
 /** The id of a removed document's slot. Real ids are uint32, so they never collide with it. */
@@ -106,6 +109,8 @@ export class LexicalIndex {
   private totalLength = 0;
   /** The format version of the bytes this index was read from; undefined for an index made in memory. */
   formatRead: number | undefined;
+  /** The seed of the terms' hash table in the file (term-table.ts `HashedTerms`): the file's it was read from, else chosen when first written. */
+  private termSeed: number | undefined;
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
@@ -317,11 +322,14 @@ export class LexicalIndex {
   }
 
   /**
-   * The index as bytes (format 2): the document ids (u32) and lengths (f64); the terms, as their
-   * lengths in UTF-16 code units (varints) and then all of them in one UTF-8 string; per term the
-   * byte offset of its posting (u32, one more for the end); then the postings, each its count,
+   * The index as bytes (format 3): the document ids (u32) and lengths (f64); the number of terms,
+   * the seed of their hash table and its size (u32 each), the table (u32 each, 1 + a term's number
+   * by the hash of its UTF-8 bytes, 0 empty: term-table.ts `HashedTerms`), where each term ends in
+   * their text (u32, in bytes) and the text (its length, u32, then all the terms in UTF-8); per term
+   * the byte offset of its posting (u32, one more for the end); then the postings, each its count,
    * its document ordinals (ascending, delta-encoded varints) and float32 frequencies. BM25
-   * parameters are not included. Purges removed documents first.
+   * parameters are not included. Purges removed documents first. (Format 2 had, instead of the
+   * table and the ends, each term's length in UTF-16 code units, as varints.)
    */
   serialize(): Buffer {
     return Buffer.concat(runSteps(this.serializeSteps()));
@@ -356,10 +364,13 @@ export class LexicalIndex {
     writer.values(Uint32Array.from(this.ids));
     writer.values(Float64Array.from(this.lengths));
     writer.u32(postings.length);
-    const terms = postings.map((posting) => posting.term);
-    for (const term of terms) writer.varint(term.length);
-    yield;
-    writer.lengthAndParts(yield* encodeStrings(terms, 'utf8'));
+    this.termSeed ??= HashedTerms.newSeed();
+    const table = yield* HashedTerms.encode(postings.map((posting) => posting.term), this.termSeed);
+    writer.u32(this.termSeed);
+    writer.u32(table.slots.length);
+    writer.values(table.slots);
+    writer.values(table.ends);
+    writer.lengthAndParts([table.text]);
     writer.values(offsets);
     writer.adopt(body.parts());
     return writer.parts();
@@ -376,7 +387,7 @@ export class LexicalIndex {
     const reader = new ByteReader(buffer, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
-    if (version !== 1 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
+    if (version !== 1 && version !== 2 && version !== FORMAT_VERSION) throw new IndexVersionError(version, FORMAT_VERSION);
     const index = new LexicalIndex(options);
     index.formatRead = version;
     const documentCount = reader.u32();
@@ -410,13 +421,23 @@ export class LexicalIndex {
       }
     } else {
       if (termCount > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-      const termLengths = new Uint32Array(termCount);
-      for (let t = 0; t < termCount; t++) termLengths[t] = reader.varint();
-      const text = reader.bytes(reader.u32()).toString('utf8');
+      let terms: StoredEntries<string, number>;
+      if (version === 2) {
+        const termLengths = new Uint32Array(termCount);
+        for (let t = 0; t < termCount; t++) termLengths[t] = reader.varint();
+        terms = new StoredTerms(reader.bytes(reader.u32()).toString('utf8'), termLengths, FILE_LABEL);
+      } else {
+        const seed = reader.u32();
+        const slotCount = reader.u32();
+        const slots = reader.uint32s(slotCount); // checked against what is left before anything is allocated
+        const ends = reader.uint32s(termCount);
+        terms = new HashedTerms(reader.bytes(reader.u32()), ends, slots, seed, FILE_LABEL);
+        index.termSeed = seed;
+      }
       const offsets = reader.uint32s(termCount + 1);
       const bytes = reader.bytes(reader.remaining);
       // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
-      index.postings = new OverlayMap<string, Posting | number | Appended>(new StoredTerms(text, termLengths, FILE_LABEL));
+      index.postings = new OverlayMap<string, Posting | number | Appended>(terms);
       for (let t = 0; t < termCount; t++) {
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       }
