@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { Checksummer, compute, isCrc32, kindToCheck, matches } from '../src/engine/index/checksum';
+import { Checksummer, compute, isCrc32, kindToCheck, matches, readChecksummed } from '../src/engine/index/checksum';
 import { commitGeneration, IndexCorruptError, manifestChecksum, openGeneration, saveManifest, type Manifest } from '../src/engine/index/store';
 import { VectorIndex } from '../src/engine/index/vector-index';
 import { checkHnswLayout, graphHeaderBytes } from '../src/engine/index/graph-file';
@@ -84,6 +84,48 @@ describe('checksums', () => {
         if (crc32 !== undefined) assert.equal(matches(compute(damaged, 'crc32'), written), false);
       }),
     );
+  });
+
+  test('a file read and checksummed block by block gives its bytes and the checksum of them, at any size and on either path', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'data.bin');
+    const block = 256 * 1024;
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.nat({ max: 3000 }), fc.constantFrom(block - 1, block, block + 1, 3 * block + 17)),
+        fc.integer(),
+        fc.constantFrom('crc32' as const, 'sha256' as const),
+        (size, seed, kind) => {
+          const random = seededRandom(seed);
+          const data = Buffer.from(Array.from({ length: size }, () => Math.floor(random() * 256)));
+          fs.writeFileSync(file, data);
+          const fd = fs.openSync(file, 'r');
+          try {
+            const works = kind === 'crc32' && crc32 !== undefined;
+            const read = readChecksummed(fd, works ? 'crc32' : 'sha256');
+            assert.deepEqual(read.bytes, data);
+            assert.deepEqual(read.checksum, compute(data, works ? 'crc32' : 'sha256'));
+          } finally {
+            fs.closeSync(fd);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('a file with more bytes than its size said (here a /proc file, whose size is 0) is read to its end', { skip: process.platform !== 'linux' ? 'needs /proc (Linux)' : false }, () => {
+    const fd = fs.openSync('/proc/self/cmdline', 'r');
+    try {
+      assert.equal(fs.fstatSync(fd).size, 0);
+      const read = readChecksummed(fd, 'sha256');
+      const expected = fs.readFileSync('/proc/self/cmdline');
+      assert.ok(expected.length > 0);
+      assert.deepEqual(read.bytes, expected);
+      assert.deepEqual(read.checksum, compute(expected, 'sha256'));
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   test('manifest CRC-32s are integers from 0 to 2³² − 1', () => {

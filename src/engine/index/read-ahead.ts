@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { compute, kindToCheck, type ChecksumKind, type Computed } from './checksum';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { kindToCheck, readChecksummed, type ChecksumKind, type Computed } from './checksum';
 
 /** A file to read ahead, and the kind of checksum its manifest entry is checked by (see checksum.ts `kindToCheck`). */
 export interface FileToReadAhead {
@@ -83,8 +83,7 @@ export function readAndHash(filePath: string, kind: ChecksumKind = kindToCheck(u
   try {
     fd = openSync(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     if (!fstatSync(fd).isFile()) return undefined;
-    const bytes = readFileSync(fd);
-    return { bytes, checksum: compute(bytes, kind) };
+    return readChecksummed(fd, kind);
   } catch {
     return undefined;
   } finally {

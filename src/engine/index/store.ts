@@ -27,7 +27,7 @@ import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, Inde
 import { specialKind } from '../files/regular-file';
 import { TimeSlices } from '../time-slice';
 import type { ReadAhead } from './read-ahead';
-import { Checksummer, compute, isCrc32, kindToCheck, matches, type Checksums } from './checksum';
+import { Checksummer, compute, isCrc32, kindToCheck, matches, readChecksummed, type ChecksumKind, type Checksums, type Computed } from './checksum';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
 
@@ -308,10 +308,10 @@ export class Generation<Meta = unknown> {
   /** Reads a data file, verifying its size and checksum (see checksum.ts) against the manifest. */
   read(name: string): Buffer {
     const entry = this.entry(name);
-    const data = this.readFile(name, path.join(this.dir, entry.file));
-    if (data.length !== entry.bytes) throw new IndexCorruptError(`${name} has ${data.length} bytes, expected ${entry.bytes}`, this.dir);
-    if (!matches(compute(data, kindToCheck(entry)), entry)) throw new IndexCorruptError(`${name} checksum mismatch`, this.dir);
-    return data;
+    const { bytes, checksum } = this.readFile(name, path.join(this.dir, entry.file), kindToCheck(entry));
+    if (bytes.length !== entry.bytes) throw new IndexCorruptError(`${name} has ${bytes.length} bytes, expected ${entry.bytes}`, this.dir);
+    if (!matches(checksum, entry)) throw new IndexCorruptError(`${name} checksum mismatch`, this.dir);
+    return bytes;
   }
 
   /** The CRC-32 the manifest records for a data file, if any (the vector index checks its graph file against it). */
@@ -344,9 +344,14 @@ export class Generation<Meta = unknown> {
     return path.join(this.dir, this.entry(name).file);
   }
 
-  private readFile(name: string, filePath: string): Buffer {
+  private readFile(name: string, filePath: string, kind: ChecksumKind): { bytes: Buffer; checksum: Computed } {
     try {
-      return readRegularFile(filePath);
+      const fd = openRegularFile(filePath);
+      try {
+        return readChecksummed(fd, kind);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (error) {
       if (error instanceof NotAFileError) throw new IndexCorruptError(`${name} is a ${error.kind}, not a file`, this.dir);
       if (errnoCode(error) === 'ENOENT') throw new IndexCorruptError(`${name} is missing`, this.dir);
