@@ -259,3 +259,21 @@ test('the engine searches the corrected query, and leaves words its index knows 
     await lexical.close();
   }
 });
+
+test('the dictionary is built the first time a word is looked up in it, once: a query whose words the workspace knows never builds it', () => {
+  let reads = 0;
+  const words = {
+    *[Symbol.iterator]() {
+      reads++;
+      yield* ['parse', 'string', 'permissions', 'file'];
+    },
+  };
+  const speller = new Speller(words);
+  assert.deepEqual(speller.correct('parse strnig permisions', () => true), { text: 'parse strnig permisions', corrections: [] });
+  assert.equal(reads, 0, 'known to the workspace: no dictionary');
+  assert.deepEqual(speller.correct('parse strnig', (w) => w === 'parse').corrections, [{ from: 'strnig', to: 'string' }]);
+  assert.equal(reads, 1);
+  assert.equal(speller.correct('permisions').text, 'permissions');
+  assert.equal(speller.size, 4);
+  assert.equal(reads, 1, 'built once');
+});

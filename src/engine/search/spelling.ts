@@ -58,13 +58,19 @@ export interface WordList {
 
 const NO_WORDS: WordList = new Set<string>();
 
-export class Speller {
+/** A speller's dictionary, as {@link Speller} builds it from its words. */
+interface Dictionary {
   /** rank (0 = most frequent) of every dictionary word */
-  private readonly rank = new Map<string, number>();
+  readonly rank: Map<string, number>;
   /** suggestion candidates by length */
-  private readonly byLength = new Map<number, string[]>();
+  readonly byLength: Map<number, string[]>;
   /** length of the longest dictionary word: no longer word can be reached within two edits or split in two */
-  private longest = 0;
+  readonly longest: number;
+}
+
+export class Speller {
+  /** the dictionary, built the first time a word is looked up in it: a query whose words the workspace knows never needs it (building it took about 20 ms of a CLI query) */
+  private built: Dictionary | undefined;
   /** real words kept as typed (see {@link SpellerOptions.keep}) */
   private readonly keep: WordList;
 
@@ -72,23 +78,36 @@ export class Speller {
    * `words`: the dictionary, most frequent first; entries that are not all letters are ignored.
    * `options.keep`: real words that are never changed, nor suggested.
    */
-  constructor(words: Iterable<string>, options: SpellerOptions = {}) {
+  constructor(
+    private readonly words: Iterable<string>,
+    options: SpellerOptions = {},
+  ) {
     this.keep = options.keep ?? NO_WORDS;
-    for (const raw of words) {
-      const word = raw.toLowerCase();
-      if (!LETTERS_ONLY.test(word) || this.rank.has(word)) continue;
-      this.rank.set(word, this.rank.size);
-      this.longest = Math.max(this.longest, word.length);
-      if (word.length >= MIN_SUGGESTION_LENGTH) {
-        const list = this.byLength.get(word.length) ?? [];
-        list.push(word);
-        this.byLength.set(word.length, list);
+  }
+
+  private get dictionary(): Dictionary {
+    if (this.built === undefined) {
+      const rank = new Map<string, number>();
+      const byLength = new Map<number, string[]>();
+      let longest = 0;
+      for (const raw of this.words) {
+        const word = raw.toLowerCase();
+        if (!LETTERS_ONLY.test(word) || rank.has(word)) continue;
+        rank.set(word, rank.size);
+        longest = Math.max(longest, word.length);
+        if (word.length >= MIN_SUGGESTION_LENGTH) {
+          const list = byLength.get(word.length) ?? [];
+          list.push(word);
+          byLength.set(word.length, list);
+        }
       }
+      this.built = { rank, byLength, longest };
     }
+    return this.built;
   }
 
   get size(): number {
-    return this.rank.size;
+    return this.dictionary.rank.size;
   }
 
   /**
@@ -107,8 +126,8 @@ export class Speller {
       if (decided.has(word)) {
         to = decided.get(word);
       } else {
-        // the cheaper tests first: the real-word list may still have to be read
-        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || this.rank.has(word) || isKnown(word) || this.keep.has(word);
+        // the cheaper tests first: the workspace's terms (a lookup each), then the dictionary (built on first use), then the real-word list (read on first use)
+        const keep = codePointsBelow(word, MIN_WORD_LENGTH) || isKnown(word) || this.dictionary.rank.has(word) || this.keep.has(word);
         to = keep ? undefined : this.suggest(word);
         decided.set(word, to);
       }
@@ -121,26 +140,27 @@ export class Speller {
 
   /** The best replacement for an unknown word, or undefined when nothing is close enough. */
   suggest(word: string): string | undefined {
+    const { rank, byLength, longest } = this.dictionary;
     const maxDistance = word.length >= TWO_EDITS_FROM ? 2 : 1;
     // Too long to be within reach of any dictionary word, or to be two of them run together.
-    if (word.length > this.longest * 2 && word.length > this.longest + maxDistance) return undefined;
+    if (word.length > longest * 2 && word.length > longest + maxDistance) return undefined;
     let best: { cost: number; rank: number; text: string } | undefined;
     const consider = (cost: number, rank: number, text: string): void => {
       if (!best || cost < best.cost || (cost === best.cost && rank < best.rank)) best = { cost, rank, text };
     };
     const rows = distanceRows(word.length + maxDistance);
     for (let length = word.length - maxDistance; length <= word.length + maxDistance; length++) {
-      for (const candidate of this.byLength.get(length) ?? []) {
+      for (const candidate of byLength.get(length) ?? []) {
         const d = boundedDistance(word, candidate, maxDistance, rows);
-        if (d <= maxDistance) consider(d, this.rank.get(candidate)!, candidate);
+        if (d <= maxDistance) consider(d, rank.get(candidate)!, candidate);
       }
     }
     // Both parts of a split are dictionary words, so neither is longer than the longest one.
-    const firstSplit = Math.max(MIN_SPLIT_PART, word.length - this.longest);
-    const lastSplit = Math.min(word.length - MIN_SPLIT_PART, this.longest);
+    const firstSplit = Math.max(MIN_SPLIT_PART, word.length - longest);
+    const lastSplit = Math.min(word.length - MIN_SPLIT_PART, longest);
     for (let i = firstSplit; i <= lastSplit; i++) {
-      const left = this.rank.get(word.slice(0, i));
-      const right = this.rank.get(word.slice(i));
+      const left = rank.get(word.slice(0, i));
+      const right = rank.get(word.slice(i));
       if (left !== undefined && right !== undefined) consider(1, Math.max(left, right), `${word.slice(0, i)} ${word.slice(i)}`);
     }
     return best?.text;
