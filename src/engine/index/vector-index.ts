@@ -44,6 +44,7 @@ import { LabelSlots } from './label-slots';
 import { checkGraphFile, checkHnswLayout, expandGraph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
+import { DotScanner } from './wasm/dot-scanner';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
 
 /** Construction and search settings; none of them is stored with the data. */
@@ -467,8 +468,13 @@ export class VectorIndex {
         if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
         return true;
       };
-      this.scanDisk(this.onDisk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
-      for (const [label, vector] of this.onDisk.overlay) consider(label, scratch, 0, quantizeUnit(vector, scratch));
+      const disk = this.onDisk;
+      const scored = this.scoreDisk(disk, unit, (label, score) => {
+        // the cheap test first: only a vector that would make the cut is looked up (a label removed, or changed since, is none)
+        if (best.admits(label, score) && this.slotOf.get(label) !== undefined && !disk.overlay.has(label) && (filter === undefined || filter(label))) best.push(label, score);
+      });
+      if (!scored) this.scanDisk(disk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
+      for (const [label, vector] of disk.overlay) consider(label, scratch, 0, quantizeUnit(vector, scratch));
       return best.sorted().map(({ id, score }) => ({ label: id, score }));
     }
     const graph = this.graph;
@@ -814,6 +820,42 @@ export class VectorIndex {
    * false to stop. Deleted and overlaid nodes are skipped; a float32 file (format 2) has each vector
    * put in the stored form first.
    */
+  /**
+   * Calls `visit` with the label and exact score (int8.ts `dotStored`, the same bits) of every node
+   * of a graph file in int8, in the file's order, scored a block at a time by WebAssembly
+   * (wasm/dot-scanner.ts); the caller tells removed labels and those changed since (`overlay`).
+   * False, having called nothing, where that cannot be done (a float32 file, or no WebAssembly
+   * SIMD in this runtime): {@link scanDisk} then scores them.
+   */
+  private scoreDisk(disk: OnDisk, query: Float32Array, visit: (label: number, score: number) => void): boolean {
+    const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
+    if (disk.layout.vectors !== 'int8' || bytesPerNode % 4 !== 0 || dataOffset % 4 !== 0 || labelOffset % 4 !== 0) return false;
+    if (disk.fd < 0) throw new Error('the vector index is closed');
+    const nodesPerBlock = Math.max(1, Math.min(count, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode)));
+    const scanner = DotScanner.create(this.dimension, nodesPerBlock, bytesPerNode);
+    if (scanner === undefined) return false;
+    scanner.setQuery(query);
+    const bytes = scanner.block;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const scales = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    for (let first = 0; first < count; first += nodesPerBlock) {
+      const nodes = Math.min(nodesPerBlock, count - first);
+      const length = nodes * bytesPerNode;
+      for (let read = 0; read < length; ) {
+        const n = fs.readSync(disk.fd, bytes, read, length - read, nodesStart + first * bytesPerNode + read);
+        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
+        read += n;
+      }
+      // each node: its scale (float32) at dataOffset, then its codes; its label (a u64) at labelOffset
+      const dots = scanner.score(nodes, dataOffset + 4);
+      for (let node = 0, base = 0; node < nodes; node++, base += bytesPerNode / 4) {
+        if (words[base + labelOffset / 4 + 1] !== 0) continue; // a label past 2^32: none of this index's
+        visit(words[base + labelOffset / 4], dots[node] * scales[base + dataOffset / 4]);
+      }
+    }
+    return true;
+  }
+
   private scanDisk(disk: OnDisk, visit: (label: number, slot: number, codes: Int8Array, offset: number, scale: number) => boolean): void {
     const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
     const int8 = disk.layout.vectors === 'int8';
