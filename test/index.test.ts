@@ -337,9 +337,9 @@ describe('LexicalIndex', () => {
     // the posting table: find it by its end, the length of the posting bytes after it
     const loaded = LexicalIndex.deserialize(bytes);
     assert.deepEqual(loaded.search(['beta'], 5).map((h) => h.id), [1, 2]);
-    // a posting's bytes are the file's last ones; damage the last frequency (a float32) to NaN
+    // a posting's bytes are the file's last ones but four (the length of what comes before them); damage the last frequency (a float32) to NaN
     const damaged = Buffer.from(bytes);
-    damaged.writeFloatLE(Number.NaN, damaged.length - 4);
+    damaged.writeFloatLE(Number.NaN, damaged.length - 8);
     const lazy = LexicalIndex.deserialize(damaged);
     const lastTerm = [...new Set(['alpha', 'beta', 'gamma', 'delta', '数据'].flatMap((w) => terms(w)))].filter((t) => {
       try {

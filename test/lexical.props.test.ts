@@ -3,11 +3,42 @@
  * same answers and term checks through any sequence of additions, removals (which may compact
  * it), searches and further save/load round trips. Words include Object.prototype names.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { LexicalIndex } from '../src/engine/index/lexical';
+import { IndexCorruptError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
+import { lexicalFormatTwo } from './helpers/legacy-formats';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-lexical-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let files = 0;
+
+/**
+ * `bytes` (an index as serialize writes it) read as a one-shot command reads it: the part before
+ * the postings (the length its last four bytes give) in memory, the postings left in a file open as
+ * `fd`, which the index closes.
+ */
+function fromHead(bytes: Buffer): { index: LexicalIndex; fd: number } {
+  const file = path.join(scratch, `lexical-${files++}.bin`);
+  fs.writeFileSync(file, bytes);
+  const fd = fs.openSync(file, 'r');
+  return { index: LexicalIndex.deserializeHead(bytes.subarray(0, bytes.readUInt32LE(bytes.length - 4)), { fd, size: bytes.length }), fd };
+}
+
+/** Whether `fd` is open. */
+function isOpen(fd: number): boolean {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // words outside ASCII too: the stored term list is measured in UTF-16 code units and written in UTF-8
 const word = fc.constantFrom('parse', 'config', 'read', 'file', 'retry', 'request', 'socket', 'open', 'x', 'constructor', '__proto__', 'größe', '数据', 'x🚀');
@@ -27,12 +58,18 @@ const fieldsOf = (d: { name: string[]; body: string[] }) => [
 /** A document's terms as `documentTerms` lists them, in term order (the order they are listed in is not part of it). */
 const sorted = (d: { terms: [string, number][]; length: number } | undefined) => d && { ...d, terms: [...d.terms].sort((a, b) => (a[0] < b[0] ? -1 : 1)) };
 
-test('a loaded lexical index answers like the one it was saved from, through any updates', () => {
+test('a loaded lexical index answers like the one it was saved from, through any updates, read whole or with its postings left in the file', () => {
   fc.assert(
-    fc.property(fc.array(doc, { maxLength: 30 }), fc.array(op, { maxLength: 40 }), (docs, ops) => {
+    fc.property(fc.array(doc, { maxLength: 30 }), fc.array(op, { maxLength: 40 }), fc.boolean(), (docs, ops, headFirst) => {
       const original = new LexicalIndex();
       for (const d of docs) original.add(d.id, fieldsOf(d));
-      let loaded = LexicalIndex.deserialize(original.serialize());
+      // reloads alternate between the two ways of reading
+      let viaFile = headFirst;
+      const reload = (bytes: Buffer): LexicalIndex => {
+        viaFile = !viaFile;
+        return viaFile ? fromHead(bytes).index : LexicalIndex.deserialize(bytes);
+      };
+      let loaded = reload(original.serialize());
       for (const o of ops) {
         if (o.kind === 'add') {
           original.add(o.id, fieldsOf(o));
@@ -43,13 +80,91 @@ test('a loaded lexical index answers like the one it was saved from, through any
           assert.deepEqual(loaded.search(o.query, 10), original.search(o.query, 10));
           for (const w of o.query) assert.equal(loaded.hasTerm(w), original.hasTerm(w));
         } else {
-          loaded = LexicalIndex.deserialize(loaded.serialize());
+          const before = loaded;
+          loaded = reload(loaded.serialize());
+          before.close();
         }
         assert.equal(loaded.size, original.size);
       }
+      for (const d of docs) assert.deepEqual(sorted(loaded.documentTerms(d.id)), sorted(original.documentTerms(d.id)));
+      loaded.close();
     }),
     fuzzParams(200),
   );
+});
+
+test('postings left in the file: read as searches ask for them, all at once before a save, and the file let go then, or when every posting is read, or on close', () => {
+  const built = new LexicalIndex();
+  built.add(1, [{ tokens: ['parse', 'config', 'file'], weight: 1 }]);
+  built.add(2, [{ tokens: ['read', 'config', '数据'], weight: 1 }]);
+  built.add(3, [{ tokens: ['open', 'socket'], weight: 1 }]);
+  const bytes = built.serialize();
+
+  const searched = fromHead(bytes);
+  assert.deepEqual(searched.index.search(['config'], 5), built.search(['config'], 5));
+  assert.ok(isOpen(searched.fd), 'open while postings are left in it');
+  searched.index.close();
+  assert.equal(isOpen(searched.fd), false, 'closed');
+  assert.deepEqual(searched.index.search(['config'], 5), built.search(['config'], 5), 'a posting read before goes on answering');
+  assert.throws(() => searched.index.search(['socket'], 5), /closed/);
+
+  const saved = fromHead(bytes);
+  assert.deepEqual(saved.index.serialize(), bytes, 'a save reads them all first, and writes the same bytes');
+  assert.equal(isOpen(saved.fd), false, 'and lets the file go');
+  assert.deepEqual(saved.index.search(['socket', '数据'], 5), built.search(['socket', '数据'], 5));
+
+  const every = fromHead(bytes);
+  for (const term of ['parse', 'config', 'file', 'read', '数据', 'open', 'socket']) every.index.search([term], 5);
+  assert.equal(isOpen(every.fd), false, 'every posting read: the file is no longer needed');
+  every.index.close(); // nothing left to close
+
+  const empty = new LexicalIndex().serialize();
+  const none = fromHead(empty);
+  assert.equal(isOpen(none.fd), false, 'no term, no posting to read: let go at once');
+  assert.equal(none.index.size, 0);
+});
+
+test('a head that does not end where the postings begin, or a file too short for its end, is refused', () => {
+  const built = new LexicalIndex();
+  built.add(1, [{ tokens: ['parse', 'config'], weight: 1 }]);
+  built.add(2, [{ tokens: ['read', 'file'], weight: 1 }]);
+  const bytes = built.serialize();
+  const head = bytes.readUInt32LE(bytes.length - 4);
+  const file = path.join(scratch, 'refused.bin');
+  fs.writeFileSync(file, bytes);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (const [what, part, size] of [
+      ['a head one byte short', bytes.subarray(0, head - 1), bytes.length],
+      ['a head with a posting byte', bytes.subarray(0, head + 1), bytes.length],
+      ['a file shorter than the head and its end', bytes.subarray(0, head), head + 3],
+      ['postings longer than the table says', bytes.subarray(0, head), bytes.length + 1],
+    ] as const) {
+      assert.throws(() => LexicalIndex.deserializeHead(part, { fd, size }), IndexCorruptError, what);
+    }
+    // read whole: an end that does not give the head's length
+    const wrongEnd = Buffer.from(bytes);
+    wrongEnd.writeUInt32LE(head + 1, bytes.length - 4);
+    assert.throws(() => LexicalIndex.deserialize(wrongEnd), /malformed end/);
+  } finally {
+    fs.closeSync(fd);
+  }
+});
+
+test('a file in format 2 (no end to read a head by: what was taken for one is not) is read whole from the descriptor, which is then closed', () => {
+  const built = new LexicalIndex();
+  built.add(1, [{ tokens: ['parse', 'config', '数据'], weight: 1 }]);
+  built.add(2, [{ tokens: ['read', 'file'], weight: 1 }]);
+  const two = lexicalFormatTwo(built.serialize());
+  const file = path.join(scratch, 'two.bin');
+  fs.writeFileSync(file, two);
+  for (const taken of [0, 5, 8, 40, two.length - 4]) {
+    const fd = fs.openSync(file, 'r');
+    const loaded = LexicalIndex.deserializeHead(two.subarray(0, taken), { fd, size: two.length });
+    assert.equal(loaded.formatRead, 2);
+    assert.equal(isOpen(fd), false);
+    for (const query of [['config'], ['数据', 'file'], ['absent']]) assert.deepEqual(loaded.search(query, 5), built.search(query, 5));
+  }
 });
 
 /**

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ test('the scan made on the worker gives what the engine thread\'s scan gives, wi
 
 const zlibHasCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
 
-test('the index files are read ahead whole, with their checksums, as the manifest names them', async (t) => {
+test('the index files are read ahead whole (the lexical index\'s head alone, its file left open), with their checksums, as the manifest names them', async (t) => {
   const { root, indexDir } = await indexed(t);
   const files = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
   const manifestPath = join(indexDir, 'manifest.json');
@@ -75,10 +75,23 @@ test('the index files are read ahead whole, with their checksums, as the manifes
   // the CRC-32 where this runtime computes one (the manifest records it then), else the SHA-256
   assert.deepEqual(files.map((f) => f.checksum), files.map(() => (zlibHasCrc32 ? 'crc32' : 'sha256')));
   const ahead = new OneShotAhead({ reads: files, root, scan: {} });
-  for (const { path } of files) {
+  // the lexical index opened on this thread, for its head alone to be read ahead: the read-ahead owns it
+  assert.deepEqual(files.map((f) => f.fd !== undefined), files.map((f) => basename(f.path) === manifest.files['lexical.bin']!.file));
+  for (const { path, fd } of files) {
+    const head = fd !== undefined;
     const early = await ahead.reads.take(path);
     assert.ok(early);
-    assert.deepEqual(early.bytes, readFileSync(path));
+    const whole = readFileSync(path);
+    if (head) {
+      // the part before the postings, as the file's last four bytes give it; the file open, the taker's to close
+      assert.deepEqual(early.bytes, whole.subarray(0, whole.readUInt32LE(whole.length - 4)));
+      assert.ok(early.file && early.file.size === whole.length && early.file.fd === fd);
+      assert.equal(fstatSync(early.file.fd).size, whole.length, 'open after the worker ended');
+      closeSync(early.file.fd);
+    } else {
+      assert.deepEqual(early.bytes, whole);
+      assert.equal(early.file, undefined);
+    }
     const expected = zlibHasCrc32
       ? { kind: 'crc32', crc32: (zlib as unknown as { crc32(b: Uint8Array): number }).crc32(readFileSync(path)) }
       : { kind: 'sha256', sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
@@ -124,6 +137,62 @@ test('a reading is taken once, whether it arrives before or after it is asked fo
   released.deliver('/i/f', early('f'));
   assert.equal(await released.take('/i/e'), undefined);
   assert.equal(await released.take('/i/f'), undefined);
+  // a file left open that nobody took is closed on release; one taken is the taker's
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-ahead-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'x');
+    const [untaken, taken, whole] = [openSync(join(dir, 'f'), 'r'), openSync(join(dir, 'f'), 'r'), openSync(join(dir, 'f'), 'r')];
+    const open = new ReadAhead([
+      { path: '/i/g', checksum: 'sha256', fd: untaken },
+      { path: '/i/h', checksum: 'sha256', fd: taken },
+      { path: '/i/k', checksum: 'sha256', fd: whole },
+    ]);
+    open.deliver('/i/g', { ...early('g'), size: 1 });
+    open.deliver('/i/h', { ...early('h'), size: 1 });
+    open.deliver('/i/k', early('k')); // read whole (no head to keep): of no use to the taker
+    assert.deepEqual((await open.take('/i/h'))?.file, { fd: taken, size: 1 });
+    assert.equal((await open.take('/i/k'))?.file, undefined);
+    assert.throws(() => fstatSync(whole), /EBADF/, 'closed as it was taken without a head');
+    open.release();
+    assert.throws(() => fstatSync(untaken), /EBADF/, 'not taken: closed on release');
+    assert.equal(fstatSync(taken).size, 1, 'taken: the taker\'s');
+    closeSync(taken);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file read ahead for its head keeps the part its last four bytes give and stays open; one too short to say, or saying more than it holds, is read whole', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'codescout-head-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const withEnd = (body: string, end: number) => {
+    const bytes = Buffer.concat([Buffer.from(body), Buffer.alloc(4)]);
+    bytes.writeUInt32LE(end, bytes.length - 4);
+    return bytes;
+  };
+  for (const [what, bytes, head] of [
+    ['a head of 5', withEnd('head+postings', 5), 5],
+    ['a head of 0', withEnd('postings', 0), 0],
+    ['all but the end', withEnd('all', 3), 3],
+    ['an end past the file', withEnd('short', 6), undefined],
+    ['too short for an end', Buffer.from('abc'), undefined],
+  ] as const) {
+    const file = join(dir, 'f.bin');
+    writeFileSync(file, bytes);
+    const fd = openSync(file, 'r');
+    const early = readAndHash(file, 'sha256', fd);
+    assert.equal(fstatSync(fd).size, bytes.length, `${what}: left open`);
+    closeSync(fd);
+    assert.ok(early, what);
+    assert.deepEqual(early.checksum, compute(bytes, 'sha256'), `${what}: the whole file's checksum`);
+    if (head === undefined) {
+      assert.deepEqual(early.bytes, bytes, `${what}: read whole`);
+      assert.equal(early.size, undefined, what);
+    } else {
+      assert.deepEqual(early.bytes, bytes.subarray(0, head), what);
+      assert.equal(early.size, bytes.length, what);
+    }
+  }
 });
 
 test('asked for no scan, the worker makes none (it would scan with defaults otherwise); a one-shot engine beside a writer opens read-only, keeping no scan', async (t) => {

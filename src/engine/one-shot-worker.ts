@@ -1,6 +1,7 @@
 /**
  * The worker thread of {@link OneShotAhead} (one-shot.ts): reads and checksums the index files it
- * is given, posting each as it is done (its bytes moved, not copied), then scans the folder and
+ * is given, posting each as it is done (its bytes moved, not copied; a file given open, through its
+ * descriptor, keeping its head alone), then scans the folder and
  * posts the result, or nothing when the scan failed or was not asked for; then ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,8 +12,8 @@ import type { AheadReply, AheadWork } from './one-shot';
 const work = workerData as AheadWork;
 const post = (reply: AheadReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer);
 
-for (const { path, checksum } of work.reads) {
-  const early = readAndHash(path, checksum);
+for (const { path, checksum, fd } of work.reads) {
+  const early = readAndHash(path, checksum, fd);
   if (!early) {
     post({ read: path });
     continue;
@@ -21,7 +22,7 @@ for (const { path, checksum } of work.reads) {
   const { bytes } = early;
   const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
   const buffer = own ? (bytes.buffer as ArrayBuffer) : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  post({ read: path, early: { bytes: buffer, checksum: early.checksum } }, [buffer]);
+  post({ read: path, early: { bytes: buffer, checksum: early.checksum, ...(early.size !== undefined && { size: early.size }) } }, [buffer]);
 }
 if (work.scan === undefined) post({});
 else {

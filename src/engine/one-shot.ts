@@ -6,7 +6,7 @@ import type { Computed } from './index/checksum';
 import { ReadAhead, type FileToReadAhead, type ReadEarly } from './index/read-ahead';
 
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
-export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum: Computed } } | { scan?: ScanResult };
+export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum: Computed; size?: number } } | { scan?: ScanResult };
 
 /** What the worker is given. */
 export interface AheadWork {
@@ -37,7 +37,7 @@ export class OneShotAhead {
   private readonly scanned: Promise<ScanResult | undefined>;
 
   constructor(work: AheadWork, log: (message: string) => void = () => {}) {
-    this.reads = new ReadAhead(work.reads.map((file) => file.path));
+    this.reads = new ReadAhead(work.reads); // the descriptors of files given open are its own
     let settle!: (scan: ScanResult | undefined) => void;
     this.scanned = new Promise((resolve) => (settle = resolve));
     const stopped = () => {
@@ -59,7 +59,7 @@ export class OneShotAhead {
     }
     this.worker.on('message', (reply: AheadReply) => {
       if ('read' in reply) {
-        const early: ReadEarly | undefined = reply.early && { bytes: Buffer.from(reply.early.bytes), checksum: reply.early.checksum };
+        const early: ReadEarly | undefined = reply.early && { bytes: Buffer.from(reply.early.bytes), checksum: reply.early.checksum, ...(reply.early.size !== undefined && { size: reply.early.size }) };
         this.reads.deliver(reply.read, early);
       } else {
         settle(reply.scan);

@@ -37,7 +37,8 @@ export function lexicalFormatOne(current: Buffer): Buffer {
 
 /**
  * A lexical index's bytes (format 3, as `serialize` writes them) in format 2: instead of the terms'
- * hash table and where each ends, each term's length in UTF-16 code units (varints).
+ * hash table and where each ends, each term's length in UTF-16 code units (varints); and no length
+ * of the part before the postings at the end.
  */
 export function lexicalFormatTwo(current: Buffer): Buffer {
   const reader = new ByteReader(current, 'lexical index');
@@ -59,7 +60,7 @@ export function lexicalFormatTwo(current: Buffer): Buffer {
   writer.u32(text.length);
   writer.bytes(text);
   writer.values(reader.uint32s(termCount + 1));
-  writer.bytes(reader.bytes(reader.remaining));
+  writer.bytes(reader.bytes(reader.remaining - 4)); // the postings, without the length of what comes before them
   return writer.toBuffer();
 }
 

@@ -95,27 +95,35 @@ const READ_BLOCK = 256 * 1024;
  * file whole and then checksumming it reads its bytes from memory a second time: for the 50 MB
  * a CLI query reads at 100k functions, a CRC-32 pass of 85 ms after reading against about 10 ms
  * in blocks (BENCHMARKS.md). A file that grows while it is read is read to its new end.
+ *
+ * With `keep`, only the first `keep` bytes are kept (fewer if the file is shorter); the rest is
+ * read through one block, reused, and checksummed all the same: `size` is how many bytes the
+ * checksum covers. Memory the process has never used costs more to fill than to read into (at
+ * 100k functions, the 25 MB of postings a query leaves in the file: BENCHMARKS.md).
  */
-export function readChecksummed(fd: number, kind: ChecksumKind, crc32Works = zlibCrc32 !== undefined): { bytes: Buffer; checksum: Computed } {
+export function readChecksummed(fd: number, kind: ChecksumKind, keep?: number, crc32Works = zlibCrc32 !== undefined): { bytes: Buffer; checksum: Computed; size: number } {
   const checksum = new Checksummer(kind, crc32Works);
   const size = fstatSync(fd).size;
-  let bytes = Buffer.allocUnsafe(size);
+  let bytes = Buffer.allocUnsafe(keep === undefined ? size : Math.min(keep, size));
   let at = 0;
-  for (;;) {
-    if (at === bytes.length) {
-      // at the size the file had: anything more? (then read on into a larger buffer)
-      const more = Buffer.allocUnsafe(READ_BLOCK);
-      const got = readSync(fd, more, 0, READ_BLOCK, at);
-      if (got === 0) break;
-      bytes = Buffer.concat([bytes, more.subarray(0, got)], Math.max(2 * bytes.length, bytes.length + READ_BLOCK));
-      checksum.update(bytes.subarray(at, at + got));
-      at += got;
-      continue;
-    }
+  // first what is kept, read into its place
+  while (at < bytes.length) {
     const got = readSync(fd, bytes, at, Math.min(READ_BLOCK, bytes.length - at), at);
-    if (got === 0) break; // shorter than it was: what is there
+    if (got === 0) return { bytes: bytes.subarray(0, at), checksum: checksum.computed(), size: at }; // shorter than it was: what is there
     checksum.update(bytes.subarray(at, at + got));
     at += got;
   }
-  return { bytes: at === bytes.length ? bytes : bytes.subarray(0, at), checksum: checksum.computed() };
+  // then the rest, to the end: through one block when it is not kept, else into a larger buffer
+  const block = Buffer.allocUnsafe(READ_BLOCK);
+  for (;;) {
+    const got = readSync(fd, block, 0, READ_BLOCK, at);
+    if (got === 0) break;
+    checksum.update(block.subarray(0, got));
+    if (keep === undefined || at < keep) {
+      const kept = keep === undefined ? got : Math.min(got, keep - at);
+      bytes = Buffer.concat([bytes, block.subarray(0, kept)]);
+    }
+    at += got;
+  }
+  return { bytes, checksum: checksum.computed(), size: at };
 }

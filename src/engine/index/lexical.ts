@@ -7,6 +7,7 @@
  * weigh more than a body token, then plain BM25 is applied to those weighted counts.
  */
 
+import * as fs from 'node:fs';
 import { ByteReader, ByteWriter } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
@@ -73,8 +74,11 @@ export class LexicalIndex {
   private postings = new OverlayMap<string, Posting | number | Appended>();
   /** The entries of every decoded posting (postings.ts). */
   private arena = new PostingArena(() => this.decodedPostings());
-  /** The undecoded postings of a loaded index (format 2): their bytes and where each starts in them (one more: the end). */
-  private stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number; undecoded: number } | undefined;
+  /**
+   * The undecoded postings of a loaded index (formats 2 and 3): their bytes, in memory or left in
+   * the file ({@link deserializeHead}), and where each starts in them (one more: the end).
+   */
+  private stored: StoredPostings | undefined;
   /**
    * The slot of each document id. A loaded index whose ids are in ascending order (as an index
    * writes them) finds them by binary search in the file's id list, changes kept beside it,
@@ -327,9 +331,11 @@ export class LexicalIndex {
    * by the hash of its UTF-8 bytes, 0 empty: term-table.ts `HashedTerms`), where each term ends in
    * their text (u32, in bytes) and the text (its length, u32, then all the terms in UTF-8); per term
    * the byte offset of its posting (u32, one more for the end); then the postings, each its count,
-   * its document ordinals (ascending, delta-encoded varints) and float32 frequencies. BM25
-   * parameters are not included. Purges removed documents first. (Format 2 had, instead of the
-   * table and the ends, each term's length in UTF-16 code units, as varints.)
+   * its document ordinals (ascending, delta-encoded varints) and float32 frequencies; last, the
+   * length of all that comes before the postings (u32), so that a reader can read that part alone
+   * and leave the postings in the file ({@link deserializeHead}). BM25 parameters are not
+   * included. Purges removed documents first. (Format 2 had, instead of the table and the ends,
+   * each term's length in UTF-16 code units, as varints, and no length at the end.)
    */
   serialize(): Buffer {
     return Buffer.concat(runSteps(this.serializeSteps()));
@@ -340,6 +346,7 @@ export class LexicalIndex {
    * the index must not change until they are done.
    */
   *serializeSteps(): Steps<Buffer[]> {
+    this.readPostingsIn();
     if (this.deadSlots > 0) this.compact();
     const postings: Posting[] = [];
     for (const posting of this.allPostings()) {
@@ -372,7 +379,9 @@ export class LexicalIndex {
     writer.values(table.ends);
     writer.lengthAndParts([table.text]);
     writer.values(offsets);
+    const headBytes = writer.size;
     writer.adopt(body.parts());
+    writer.u32(headBytes);
     return writer.parts();
   }
 
@@ -384,6 +393,32 @@ export class LexicalIndex {
    * fails to decode throws IndexCorruptError when it is used.
    */
   static deserialize(buffer: Buffer, options: Bm25Options = {}): LexicalIndex {
+    return LexicalIndex.read(buffer, undefined, options);
+  }
+
+  /**
+   * Reads an index in format 3 from the part of its file before the postings (`head`, the length
+   * its last four bytes give), leaving the postings in the file, open as `file.fd` ({@link
+   * close} closes it; so does anything that needs every posting, which reads them all first): a
+   * search then reads the postings of its terms alone, where reading the whole file was 30 MB at
+   * 100k functions. The caller has checked the whole file's checksum (through that descriptor, so
+   * that what is read later is what was checked: an index never changes a file it wrote). A file
+   * in an earlier format (which has no such end: what was taken for one is not) is read whole from
+   * the descriptor, which is then closed. Throws {@link IndexCorruptError} as {@link deserialize}
+   * does, and when `head` does not end where the postings begin; the descriptor is then the
+   * caller's to close.
+   */
+  static deserializeHead(head: Buffer, file: { fd: number; size: number }, options: Bm25Options = {}): LexicalIndex {
+    return LexicalIndex.read(head, file, options);
+  }
+
+  private static read(buffer: Buffer, file: { fd: number; size: number } | undefined, options: Bm25Options): LexicalIndex {
+    if (file !== undefined && !(buffer.length >= 8 && buffer.readUInt32LE(0) === MAGIC && buffer.readUInt32LE(4) === FORMAT_VERSION)) {
+      // an earlier format has no end to read its head by (what was taken for one is not): read whole, from the same file
+      const index = LexicalIndex.read(readWhole(file), undefined, options);
+      fs.closeSync(file.fd);
+      return index;
+    }
     const reader = new ByteReader(buffer, FILE_LABEL);
     if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
     const version = reader.u32();
@@ -435,17 +470,47 @@ export class LexicalIndex {
         index.termSeed = seed;
       }
       const offsets = reader.uint32s(termCount + 1);
-      const bytes = reader.bytes(reader.remaining);
+      let postings: PostingBytes;
+      if (version === 2) {
+        postings = new PostingsInMemory(reader.bytes(reader.remaining));
+      } else if (file === undefined) {
+        const headBytes = buffer.length - reader.remaining;
+        postings = new PostingsInMemory(reader.bytes(reader.remaining - 4));
+        if (reader.u32() !== headBytes) throw new IndexCorruptError(`${FILE_LABEL} has a malformed end`);
+      } else {
+        // the head ends where the postings begin; they run to the four bytes of its length
+        if (reader.remaining !== 0 || file.size < buffer.length + 4) throw new IndexCorruptError(`${FILE_LABEL} has a malformed end`);
+        postings = new PostingsInFile(file.fd, buffer.length, file.size - 4 - buffer.length);
+      }
       // the terms stay in their text, found by a hash table (term-table.ts), the t-th standing for its posting t
       index.postings = new OverlayMap<string, Posting | number | Appended>(terms);
       for (let t = 0; t < termCount; t++) {
         if (!(offsets[t] < offsets[t + 1])) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
       }
-      if (offsets[0] !== 0 || offsets[termCount] !== bytes.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
-      index.stored = termCount === 0 ? undefined : { bytes, offsets, documentCount, undecoded: termCount };
+      if (offsets[0] !== 0 || offsets[termCount] !== postings.length) throw new IndexCorruptError(`${FILE_LABEL} has a malformed posting table`);
+      // no posting left to read (no term): nothing is kept of the file, its descriptor included
+      index.stored = termCount === 0 ? undefined : { postings, offsets, documentCount, undecoded: termCount };
+      if (termCount === 0 && postings instanceof PostingsInFile) postings.close();
     }
     reader.end();
     return index;
+  }
+
+  /**
+   * Lets go of the file the postings were left in ({@link deserializeHead}); the index can no
+   * longer read a posting it has not read yet. Any other index: nothing to do.
+   */
+  close(): void {
+    if (this.stored?.postings instanceof PostingsInFile) this.stored.postings.close();
+  }
+
+  /** Reads the postings left in the file into memory, all at once, and lets go of the file: before anything that reads every posting (a save, a compaction). */
+  private readPostingsIn(): void {
+    const stored = this.stored;
+    if (stored === undefined || !(stored.postings instanceof PostingsInFile)) return;
+    const file = stored.postings;
+    stored.postings = new PostingsInMemory(file.bytes(0, file.length));
+    file.close();
   }
 
   /** The posting of a term, decoding it (and the entries waiting beside it) if it has not been yet. */
@@ -454,7 +519,7 @@ export class LexicalIndex {
     if (entry === undefined || entry instanceof Posting) return entry;
     const stored = this.stored!;
     const at = typeof entry === 'number' ? entry : entry.entry;
-    const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[at], stored.offsets[at + 1]);
+    const reader = new ByteReader(stored.postings.bytes(stored.offsets[at], stored.offsets[at + 1]), FILE_LABEL);
     const posting = readPosting(reader, term, stored.documentCount, this.arena);
     try {
       reader.end();
@@ -470,7 +535,11 @@ export class LexicalIndex {
     posting.live = posting.length;
     posting.counted = this.deadSlots === 0 ? this.removals : -1;
     this.postings.set(term, posting);
-    if (--stored.undecoded === 0) this.stored = undefined; // every posting decoded: the file's bytes are no longer needed
+    if (--stored.undecoded === 0) {
+      // every posting decoded: the file's bytes (or the file) are no longer needed
+      if (stored.postings instanceof PostingsInFile) stored.postings.close();
+      this.stored = undefined;
+    }
     return posting;
   }
 
@@ -510,6 +579,7 @@ export class LexicalIndex {
    * log ({@link recentDocumentTerms}).
    */
   private findTermsOf(slot: number): [string, number][] {
+    this.readPostingsIn();
     const terms: [string, number][] = [];
     const stored = this.stored;
     for (const [term, entry] of this.postings) {
@@ -549,6 +619,7 @@ export class LexicalIndex {
    * the remaining slots densely, in order.
    */
   private compact(): void {
+    this.readPostingsIn();
     const renumbered = new Int32Array(this.ids.length).fill(-1);
     let next = 0;
     this.ids.forEach((id, slot) => {
@@ -597,8 +668,8 @@ function inverseDocumentFrequency(documentCount: number, documentFrequency: numb
  * encoded bytes with readPosting's checks, into arrays of its own (the arena is not touched);
  * undefined when the posting does not hold it.
  */
-function storedFrequencyOf(stored: { bytes: Buffer; offsets: Uint32Array; documentCount: number }, entry: number, wanted: number): number | undefined {
-  const reader = new ByteReader(stored.bytes, FILE_LABEL, stored.offsets[entry], stored.offsets[entry + 1]);
+function storedFrequencyOf(stored: StoredPostings, entry: number, wanted: number): number | undefined {
+  const reader = new ByteReader(stored.postings.bytes(stored.offsets[entry], stored.offsets[entry + 1]), FILE_LABEL);
   const count = readCount(reader, stored.documentCount);
   const slots = new Uint32Array(count);
   const frequencies = new Float32Array(count);
@@ -687,4 +758,70 @@ class AscendingSlots implements StoredEntries<number, number> {
   indexOf(id: number): number {
     return findAscending(this.ids, this.ids.length, id);
   }
+}
+
+/** The undecoded postings of a loaded index, and where each starts in them (one more: the end). */
+interface StoredPostings {
+  postings: PostingBytes;
+  offsets: Uint32Array;
+  documentCount: number;
+  undecoded: number;
+}
+
+/** The postings of a loaded index, one after another: in the file's bytes, or left in the file. */
+interface PostingBytes {
+  readonly length: number;
+  /** Their bytes from `start` to `end`. */
+  bytes(start: number, end: number): Buffer;
+}
+
+/** Postings in the bytes of a file read whole. */
+class PostingsInMemory implements PostingBytes {
+  constructor(private readonly all: Buffer) {}
+
+  get length(): number {
+    return this.all.length;
+  }
+
+  bytes(start: number, end: number): Buffer {
+    return this.all.subarray(start, end);
+  }
+}
+
+/** Postings left in their file, open as `fd` from `start`, read when asked for (see LexicalIndex.deserializeHead). */
+class PostingsInFile implements PostingBytes {
+  constructor(
+    private fd: number,
+    private readonly start: number,
+    readonly length: number,
+  ) {}
+
+  bytes(start: number, end: number): Buffer {
+    if (this.fd < 0) throw new Error('the lexical index is closed');
+    const bytes = Buffer.allocUnsafe(end - start);
+    for (let read = 0; read < bytes.length; ) {
+      const n = fs.readSync(this.fd, bytes, read, bytes.length - read, this.start + start + read);
+      if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+      read += n;
+    }
+    return bytes;
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    fs.closeSync(fd);
+  }
+}
+
+/** The whole of a file open as `fd`, of `size` bytes. */
+function readWhole(file: { fd: number; size: number }): Buffer {
+  const bytes = Buffer.allocUnsafe(file.size);
+  for (let read = 0; read < bytes.length; ) {
+    const n = fs.readSync(file.fd, bytes, read, bytes.length - read, read);
+    if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+    read += n;
+  }
+  return bytes;
 }

@@ -1,16 +1,30 @@
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { kindToCheck, readChecksummed, type ChecksumKind, type Computed } from './checksum';
 
 /** A file to read ahead, and the kind of checksum its manifest entry is checked by (see checksum.ts `kindToCheck`). */
 export interface FileToReadAhead {
   path: string;
   checksum: ChecksumKind;
+  /**
+   * The file, already open, when only its head is to be kept in memory: the part whose length
+   * (u32) its last four bytes give (a lexical index's, lexical.ts), the whole file checksummed all
+   * the same; the rest is read from the descriptor later ({@link ReadEarly.file}). Opened by the
+   * thread that loads the index, not by the worker that reads ahead: Node closes the descriptors a
+   * worker thread opened when it ends. The {@link ReadAhead} made of these owns it.
+   */
+  fd?: number;
 }
 
 /** What a file read ahead gave: its bytes and their checksum, of the kind it was asked for. */
 export interface ReadEarly {
+  /** the file's bytes; its head alone when `file` is given (or, from the reading thread, `size`) */
   bytes: Buffer;
+  /** of the whole file */
   checksum: Computed;
+  /** only the head was kept: the whole file's size (what the reading thread gives) */
+  size?: number;
+  /** only the head was kept: the file, open, and its size, as {@link ReadAhead.take} gives it; the taker closes it */
+  file?: { fd: number; size: number };
 }
 
 /**
@@ -27,13 +41,17 @@ export interface ReadEarly {
 export class ReadAhead {
   /** The readings under way or done and not yet taken; a taken one stays (without its promise) until delivered. */
   private readonly reads = new Map<string, { promise?: Promise<ReadEarly | undefined>; settle: (early: ReadEarly | undefined) => void; delivered?: true }>();
+  /** The descriptors of files read for their head ({@link FileToReadAhead.fd}) not yet given to a taker: closed on {@link release}. */
+  private readonly open = new Map<string, number>();
 
-  /** `files`: the paths of the files whose reading is under way. */
-  constructor(files: readonly string[]) {
+  /** `files`: the files whose reading is under way (their paths, or as the reader was given them: then their descriptors are this one's). */
+  constructor(files: readonly (string | FileToReadAhead)[]) {
     for (const file of files) {
+      const path = typeof file === 'string' ? file : file.path;
+      if (typeof file !== 'string' && file.fd !== undefined) this.open.set(path, file.fd);
       let settle!: (early: ReadEarly | undefined) => void;
       const promise = new Promise<ReadEarly | undefined>((resolve) => (settle = resolve));
-      this.reads.set(file, { promise, settle });
+      this.reads.set(path, { promise, settle });
     }
   }
 
@@ -51,10 +69,16 @@ export class ReadAhead {
     for (const [file, read] of this.reads) if (!read.delivered) this.deliver(file, undefined);
   }
 
-  /** Lets go of every reading, delivered or not, once nothing will be taken (the index is loaded): what was read for a file the load did not want (another model's vectors) is not kept. */
+  /**
+   * Lets go of every reading, delivered or not, once nothing will be taken (the index is loaded):
+   * what was read for a file the load did not want (another model's vectors) is not kept, and a
+   * file left open that was not taken is closed.
+   */
   release(): void {
     this.abandon();
     this.reads.clear();
+    for (const fd of this.open.values()) closeQuietly(fd);
+    this.open.clear();
   }
 
   /**
@@ -68,25 +92,54 @@ export class ReadAhead {
     // the entry (whose settle function holds the promise, and so the bytes) stays only until delivered
     if (read.delivered) this.reads.delete(file);
     else read.promise = undefined;
-    return promise;
+    const fd = this.open.get(file);
+    if (fd === undefined) return promise;
+    // the descriptor is the taker's with the head, or closed here when the file was read whole (or not at all)
+    this.open.delete(file);
+    const early = await promise;
+    if (early?.size !== undefined) return { bytes: early.bytes, checksum: early.checksum, file: { fd, size: early.size } };
+    closeQuietly(fd);
+    return early;
   }
 }
 
 /**
  * Reads a regular file whole, with its checksum of `kind` (by default the kind a reader checks
- * where the manifest records both, see checksum.ts `kindToCheck`); undefined for anything else (a named pipe, which
- * is opened without blocking and never read) or on any error, which the main thread's own reading
- * meets again and reports.
+ * where the manifest records both, see checksum.ts `kindToCheck`); undefined for anything else (a
+ * named pipe, which is opened without blocking and never read) or on any error, which the main
+ * thread's own reading meets again and reports. Given the file open as `headOf`, reads it through
+ * that descriptor (left open) and keeps only the part its last four bytes say, giving the whole
+ * file's `size` beside it (see {@link FileToReadAhead.fd}); a file too short to say so, or that
+ * says more than it holds, is read whole.
  */
-export function readAndHash(filePath: string, kind: ChecksumKind = kindToCheck(undefined)): ReadEarly | undefined {
+export function readAndHash(filePath: string, kind: ChecksumKind = kindToCheck(undefined), headOf?: number): ReadEarly | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    if (!fstatSync(fd).isFile()) return undefined;
-    return readChecksummed(fd, kind);
+    fd = headOf ?? openSync(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return undefined;
+    let keep: number | undefined;
+    if (headOf !== undefined && stats.size >= 4) {
+      const end = Buffer.alloc(4);
+      if (readSync(fd, end, 0, 4, stats.size - 4) === 4 && end.readUInt32LE(0) <= stats.size - 4) keep = end.readUInt32LE(0);
+    }
+    const read = readChecksummed(fd, kind, keep);
+    if (keep !== undefined && read.size === stats.size && read.bytes.length === keep) return { bytes: read.bytes, checksum: read.checksum, size: read.size };
+    if (keep !== undefined) return undefined; // changed while it was read: the main thread reads it (and finds what is wrong)
+    return { bytes: read.bytes, checksum: read.checksum };
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (headOf === undefined) closeQuietly(fd);
+  }
+}
+
+/** Closes a descriptor, if there is one, ignoring errors (nothing to do about them). */
+export function closeQuietly(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed, or not ours
   }
 }

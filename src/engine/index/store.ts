@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { specialKind } from '../files/regular-file';
 import { TimeSlices } from '../time-slice';
-import type { ReadAhead } from './read-ahead';
+import { closeQuietly, type ReadAhead } from './read-ahead';
 import { Checksummer, compute, isCrc32, kindToCheck, matches, readChecksummed, type ChecksumKind, type Checksums, type Computed } from './checksum';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
@@ -328,11 +328,30 @@ export class Generation<Meta = unknown> {
   async readVia(name: string, ahead: ReadAhead | undefined): Promise<Buffer> {
     const entry = this.entry(name);
     const early = await ahead?.take(this.pathOf(name));
-    if (early !== undefined && early.bytes.length === entry.bytes) {
+    closeQuietly(early?.file?.fd); // its head alone: of no use here
+    if (early !== undefined && early.file === undefined && early.bytes.length === entry.bytes) {
       const kind = kindToCheck(entry);
       if (matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return early.bytes;
     }
     return this.read(name);
+  }
+
+  /**
+   * A data file read ahead with only its head kept (read-ahead.ts `FileToReadAhead.head`): that
+   * head and the file, still open (the caller's to close), when the whole file's length and
+   * checksum are the manifest's; else the whole file, as {@link readVia} reads it.
+   */
+  async readHeadVia(name: string, ahead: ReadAhead | undefined): Promise<{ bytes: Buffer; file?: { fd: number; size: number } }> {
+    const entry = this.entry(name);
+    const early = await ahead?.take(this.pathOf(name));
+    if (early?.file !== undefined) {
+      if (early.file.size === entry.bytes && early.checksum.kind === kindToCheck(entry) && matches(early.checksum, entry)) return { bytes: early.bytes, file: early.file };
+      closeQuietly(early.file.fd);
+    } else if (early !== undefined && early.bytes.length === entry.bytes) {
+      const kind = kindToCheck(entry);
+      if (matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return { bytes: early.bytes };
+    }
+    return { bytes: this.read(name) };
   }
 
   /**

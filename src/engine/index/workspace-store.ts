@@ -34,7 +34,7 @@ import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
+import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, openRegularFile, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
@@ -43,7 +43,7 @@ import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type Vecto
 import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
 import { runStepsSliced, TimeSlices } from '../time-slice';
-import type { FileToReadAhead, ReadAhead } from './read-ahead';
+import { closeQuietly, type FileToReadAhead, type ReadAhead } from './read-ahead';
 import { kindToCheck } from './checksum';
 
 /** 2: the manifest carries a checksum of itself. */
@@ -53,10 +53,16 @@ const FORMAT_VERSION = 2;
 const DATA_FILES = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'graph.hnsw', 'catalog.json'] as const;
 
 /**
- * The data files that loading reads whole, which a one-shot command reads ahead (index/read-ahead.ts).
- * The graph, which such a command scans in its file, is not among them.
+ * The data files that loading reads, which a one-shot command reads ahead (index/read-ahead.ts):
+ * whole, but for the lexical index's postings, which such a command reads from the file as its
+ * queries need them ({@link LEXICAL_FILE}). The graph, which it scans in its file, is not among them.
  */
 export const INDEX_FILES_READ_WHOLE: readonly string[] = ['catalog.bin', 'lexical.bin', 'vectors.bin'];
+/**
+ * The lexical index, of which a one-shot command keeps only the part before the postings in
+ * memory and reads the postings of its terms from the file (lexical.ts `deserializeHead`).
+ */
+const LEXICAL_FILE = 'lexical.bin';
 /** {@link INDEX_FILES_READ_WHOLE} for an engine without a model, which does not read the vector file. */
 export const INDEX_FILES_READ_WITHOUT_MODEL: readonly string[] = ['catalog.bin', 'lexical.bin'];
 
@@ -64,14 +70,31 @@ export const INDEX_FILES_READ_WITHOUT_MODEL: readonly string[] = ['catalog.bin',
  * The paths of the data files that the committed generation in `dir` has under these logical
  * names, each with the kind of checksum its manifest entry will be checked by, for reading ahead
  * (index/read-ahead.ts); none when there is no index, or it cannot be read (loading it then says why).
+ * The lexical index is opened here, on this thread, for its head alone to be read ahead
+ * (`FileToReadAhead.fd`): the ReadAhead made of these owns that descriptor.
  */
 export function indexFilesToReadAhead(dir: string, names: readonly string[]): FileToReadAhead[] {
   try {
     const generation = openGeneration<IndexMeta>(dir, FORMAT_VERSION, isIndexMeta, DATA_FILES);
     if (!generation) return [];
-    return names.filter((name) => generation.has(name)).map((name) => ({ path: generation.pathOf(name), checksum: kindToCheck(generation.manifest.files[name]) }));
+    return names
+      .filter((name) => generation.has(name))
+      .map((name) => {
+        const path = generation.pathOf(name);
+        const fd = name === LEXICAL_FILE ? openToReadAhead(path) : undefined;
+        return { path, checksum: kindToCheck(generation.manifest.files[name]), ...(fd !== undefined && { fd }) };
+      });
   } catch {
     return [];
+  }
+}
+
+/** A data file opened on this thread for a worker to read its head through (read-ahead.ts `FileToReadAhead.fd`); undefined when it cannot be (the load then reads it whole, and says what is wrong). */
+function openToReadAhead(path: string): number | undefined {
+  try {
+    return openRegularFile(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -286,6 +309,7 @@ export class IndexStorage {
         close: async () => {
           try {
             result.vectors?.close(); // a graph used from its file holds it open
+            result.lexical.close(); // postings left in their file too
           } catch {
             // releasing a descriptor: nothing a caller could do about it
           }
@@ -301,6 +325,7 @@ export class IndexStorage {
       return result;
     } catch (err) {
       state?.vectors?.close(); // a graph used from its file holds it open
+      state?.lexical.close(); // postings left in their file too
       try {
         embeddingCache?.close(); // its descriptor (adapt may fail after opening it: a full disk while it rewrites the cache)
       } catch {
@@ -608,23 +633,26 @@ export class IndexStorage {
       if (err instanceof IndexVersionError) throw new IndexVersionError(err.found, err.expected, this.dir);
       throw new IndexCorruptError(`${catalogFile} is unreadable: ${err instanceof IndexCorruptError ? err.reason : (err as Error).message}`, this.dir);
     }
-    const lexical = LexicalIndex.deserialize(await generation.readVia('lexical.bin', ahead));
-    // The vectors of another model (or of this one) are loaded only when this model made them.
-    const sameModel = meta.modelId === (this.embedder?.id ?? null);
+    const lexical = readLexical(await generation.readHeadVia(LEXICAL_FILE, ahead));
     let vectors: VectorIndex | undefined;
-    if (this.embedder && sameModel) {
-      // the vector file is verified against the manifest; the graph file against the manifest's
-      // CRC-32 where it records one and the runtime computes them, else the vector file's SHA-256
-      const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
-      const graphCrc32 = graphFile === undefined ? undefined : generation.crc32Of('graph.hnsw');
-      vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile, graphCrc32);
-    } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
-      throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
-    }
     try {
+      // The vectors of another model (or of this one) are loaded only when this model made them.
+      const sameModel = meta.modelId === (this.embedder?.id ?? null);
+      if (this.embedder && sameModel) {
+        // the vector file is verified against the manifest; the graph file against the manifest's
+        // CRC-32 where it records one and the runtime computes them, else the vector file's SHA-256
+        const graphFile = generation.has('graph.hnsw') ? generation.pathOf('graph.hnsw') : undefined;
+        const graphCrc32 = graphFile === undefined ? undefined : generation.crc32Of('graph.hnsw');
+        vectors = VectorIndex.fromBytes(await generation.readVia('vectors.bin', ahead), this.vectorOptions(this.embedder), graphFile, graphCrc32);
+      } else if (meta.modelId !== null && !generation.has('vectors.bin')) {
+        throw new IndexCorruptError('vectors.bin is not in manifest.json', this.dir);
+      }
       return this.extend(generation, catalog, lexical, vectors, log);
     } catch (err) {
-      vectors?.close(); // a graph used from its file holds it open; a read that fails (and may be retried) lets it go
+      // a read that fails (and may be retried) lets go of what it holds open: the postings left in
+      // their file, a graph used from its file
+      lexical.close();
+      vectors?.close();
       throw err;
     }
   }
@@ -944,5 +972,19 @@ function removeOldLogs(dir: string, manifest: { generation: number }): void {
       ? Number(match[1]) !== manifest.generation
       : /^\.(changes\.g\d+\.log|embeddings-[0-9a-f]{12}\.cache)\.(\d+)\.[0-9a-f]+\.tmp$/.test(name) && tempOfDeadProcess(name);
     if (stale) removeBestEffort(join(dir, name));
+  }
+}
+
+/**
+ * The lexical index of a generation: from its head, its postings left in the file (closed here
+ * if the head is refused), or from the whole file.
+ */
+function readLexical(read: { bytes: Buffer; file?: { fd: number; size: number } }): LexicalIndex {
+  if (read.file === undefined) return LexicalIndex.deserialize(read.bytes);
+  try {
+    return LexicalIndex.deserializeHead(read.bytes, read.file);
+  } catch (err) {
+    closeQuietly(read.file.fd);
+    throw err;
   }
 }
