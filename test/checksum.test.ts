@@ -92,7 +92,7 @@ describe('checksums', () => {
     const block = 256 * 1024;
     fc.assert(
       fc.property(
-        fc.oneof(fc.nat({ max: 3000 }), fc.constantFrom(block - 1, block, block + 1, 3 * block + 17)),
+        fc.oneof(fc.nat({ max: 3000 }), fc.constantFrom(block - 1, block, block + 1, 3 * block + 17, 5 * block)),
         fc.integer(),
         fc.constantFrom('crc32' as const, 'sha256' as const),
         (size, seed, kind) => {
@@ -104,7 +104,14 @@ describe('checksums', () => {
             const works = kind === 'crc32' && crc32 !== undefined;
             const read = readChecksummed(fd, works ? 'crc32' : 'sha256');
             assert.deepEqual(read.bytes, data);
+            assert.equal(read.size, size);
             assert.deepEqual(read.checksum, compute(data, works ? 'crc32' : 'sha256'));
+            // only the first `keep` bytes kept, the whole file checksummed (keep past the end: all of it)
+            const keep = Math.floor(random() * (size + 2 * block));
+            const kept = readChecksummed(fd, works ? 'crc32' : 'sha256', keep);
+            assert.deepEqual(kept.bytes, data.subarray(0, keep));
+            assert.equal(kept.size, size);
+            assert.deepEqual(kept.checksum, read.checksum);
           } finally {
             fs.closeSync(fd);
           }

@@ -151,6 +151,20 @@ test('a head that does not end where the postings begin, or a file too short for
   }
 });
 
+test('terms that are halves of one surrogate pair are written each on its own, and read back as the U+FFFD each is written as', () => {
+  const built = new LexicalIndex();
+  built.add(1, [{ tokens: ['a\ud83d', '\ude00b'], weight: 1 }]);
+  built.add(2, [{ tokens: ['plain'], weight: 1 }]);
+  const loaded = LexicalIndex.deserialize(built.serialize());
+  assert.deepEqual(loaded.search(['a\ufffd'], 5).map((h) => h.id), [1]);
+  assert.deepEqual(loaded.search(['a\ud83d'], 5).map((h) => h.id), [], 'a key under one string only: the one it reads back as');
+  assert.deepEqual(loaded.search(['\ufffdb'], 5).map((h) => h.id), [1]);
+  assert.deepEqual(loaded.search(['plain'], 5).map((h) => h.id), [2]);
+  // saved again (every posting read, each once), it reads back the same
+  const again = LexicalIndex.deserialize(loaded.serialize());
+  for (const term of ['a\ufffd', '\ufffdb', 'plain']) assert.deepEqual(again.search([term], 5), loaded.search([term], 5));
+});
+
 test('a file in format 2 (no end to read a head by: what was taken for one is not) is read whole from the descriptor, which is then closed', () => {
   const built = new LexicalIndex();
   built.add(1, [{ tokens: ['parse', 'config', '数据'], weight: 1 }]);

@@ -7,14 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OneShotAhead } from '../src/engine/one-shot';
 import { readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
-import { compute, kindToCheck } from '../src/engine/index/checksum';
+import { Checksummer, compute, kindToCheck } from '../src/engine/index/checksum';
+import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
+import { lexicalFormatTwo } from './helpers/legacy-formats';
 import { INDEX_FILES_READ_WHOLE, indexFilesToReadAhead, indexStamp, IndexStorage } from '../src/engine/index/workspace-store';
 import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
@@ -340,4 +342,57 @@ test('the index stamp changes with a commit and with a logged change, not with r
   assert.notEqual(logged, before, 'a change logged or committed');
   await editor.close();
   assert.equal(indexStamp(join(indexDir, 'none')), '-|?');
+});
+
+/** The descriptors this process has open (Linux: /proc/self/fd). */
+const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
+const ON_LINUX = process.platform === 'linux' ? {} : { skip: 'counts descriptors in /proc/self/fd (Linux)' };
+
+/** Until the read-ahead worker has ended and let go of what it read through: a few turns of the loop. */
+const settled = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+test('a one-shot engine lets go of the lexical file it opened for its head: when it closes, and when opening fails', ON_LINUX, async (t) => {
+  const { root, indexDir } = await indexed(t);
+  await settled();
+  const before = openDescriptors();
+  const engine = await Engine.open(root, { indexDir, model: null, oneShot: true });
+  assert.equal((await engine.search('pad string', { top: 1 }))[0]?.path, 'src/util/text.ts');
+  await engine.refresh();
+  await engine.close();
+  await settled();
+  assert.equal(openDescriptors(), before, 'closed with the engine');
+  // opening fails after the file was opened (no model where one is named)
+  await assert.rejects(Engine.open(root, { indexDir, model: join(root, 'no-such-model'), oneShot: true }));
+  await settled();
+  assert.equal(openDescriptors(), before, 'closed when opening failed');
+});
+
+test('a one-shot engine reads a lexical index in format 2 (whole, through the file it opened) and its refresh writes format 3', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const reference = await Engine.open(root, { indexDir, model: null });
+  const answers = JSON.stringify(await reference.search('pad string main'));
+  await reference.close();
+  const manifestPath = join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+  const entry = manifest.files['lexical.bin']!;
+  const two = lexicalFormatTwo(readFileSync(join(indexDir, entry.file)));
+  writeFileSync(join(indexDir, entry.file), two);
+  delete entry.crc32;
+  Object.assign(entry, { bytes: two.length }, new Checksummer('write').update(two).written());
+  const { checksum: _, ...body } = manifest;
+  const rewritten = { ...body, checksum: manifestChecksum(body) };
+  writeFileSync(manifestPath, JSON.stringify(rewritten));
+  ChangeLogWriter.start(indexDir, rewritten.generation, rewritten.checksum);
+
+  const lines: string[] = [];
+  const engine = await Engine.open(root, { indexDir, model: null, oneShot: true, log: (line) => lines.push(line) });
+  assert.deepEqual(lines.filter((l) => /older format|damaged|rebuilt/.test(l)).length, 1, lines.join('\n'));
+  assert.ok(lines.some((l) => /older format/.test(l)));
+  assert.equal(JSON.stringify(await engine.search('pad string main')), answers);
+  await engine.refresh();
+  await engine.close();
+  const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+  assert.equal(readFileSync(join(indexDir, upgraded.files['lexical.bin']!.file)).readUInt32LE(4), LEXICAL_FORMAT_VERSION);
 });

@@ -284,7 +284,8 @@ export class Engine {
       engine.ahead = ahead;
       return engine;
     } catch (err) {
-      // nothing is left running: the worker, the model's session, the index's lock and files
+      // nothing is left running: the worker, the model's session, the index's lock and files (the one read ahead for its head too)
+      ahead?.reads.release();
       await ahead?.dispose();
       await state?.close();
       await embedder?.dispose();

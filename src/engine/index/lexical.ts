@@ -475,6 +475,7 @@ export class LexicalIndex {
         postings = new PostingsInMemory(reader.bytes(reader.remaining));
       } else if (file === undefined) {
         const headBytes = buffer.length - reader.remaining;
+        if (reader.remaining < 4) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
         postings = new PostingsInMemory(reader.bytes(reader.remaining - 4));
         if (reader.u32() !== headBytes) throw new IndexCorruptError(`${FILE_LABEL} has a malformed end`);
       } else {

@@ -43,6 +43,8 @@ export class ReadAhead {
   private readonly reads = new Map<string, { promise?: Promise<ReadEarly | undefined>; settle: (early: ReadEarly | undefined) => void; delivered?: true }>();
   /** The descriptors of files read for their head ({@link FileToReadAhead.fd}) not yet given to a taker: closed on {@link release}. */
   private readonly open = new Map<string, number>();
+  /** Those released while the reading thread may still read through them: closed when it delivers them, or stops. */
+  private readonly closeWhenRead = new Map<string, number>();
 
   /** `files`: the files whose reading is under way (their paths, or as the reader was given them: then their descriptors are this one's). */
   constructor(files: readonly (string | FileToReadAhead)[]) {
@@ -57,6 +59,13 @@ export class ReadAhead {
 
   /** What reading `file` gave (undefined: it could not be read); a file not under way is ignored. */
   deliver(file: string, early: ReadEarly | undefined): void {
+    const released = this.closeWhenRead.get(file);
+    if (released !== undefined) {
+      // released before the reading thread was done with it: it is now
+      this.closeWhenRead.delete(file);
+      closeQuietly(released);
+      return;
+    }
     const read = this.reads.get(file);
     if (read === undefined) return;
     read.settle(early);
@@ -66,18 +75,26 @@ export class ReadAhead {
 
   /** Every reading not yet delivered gives nothing (the thread that read them stopped); those delivered stay to be taken. */
   abandon(): void {
+    for (const fd of this.closeWhenRead.values()) closeQuietly(fd);
+    this.closeWhenRead.clear();
     for (const [file, read] of this.reads) if (!read.delivered) this.deliver(file, undefined);
   }
 
   /**
-   * Lets go of every reading, delivered or not, once nothing will be taken (the index is loaded):
-   * what was read for a file the load did not want (another model's vectors) is not kept, and a
-   * file left open that was not taken is closed.
+   * Lets go of every reading, delivered or not, once nothing will be taken (the index is loaded,
+   * or failed to): what was read for a file the load did not want (another model's vectors) is not
+   * kept, and a file opened for its head that was not taken is closed, once the reading thread is
+   * done with it.
    */
   release(): void {
-    this.abandon();
+    for (const [file, read] of this.reads) {
+      const fd = this.open.get(file);
+      // one the reading thread may still be reading through is closed once it is done (delivers it, or stops)
+      if (fd !== undefined && !read.delivered) this.closeWhenRead.set(file, fd);
+      else closeQuietly(fd);
+      if (!read.delivered) read.settle(undefined);
+    }
     this.reads.clear();
-    for (const fd of this.open.values()) closeQuietly(fd);
     this.open.clear();
   }
 

@@ -337,7 +337,7 @@ export class Generation<Meta = unknown> {
   }
 
   /**
-   * A data file read ahead with only its head kept (read-ahead.ts `FileToReadAhead.head`): that
+   * A data file read ahead with only its head kept (read-ahead.ts `FileToReadAhead.fd`): that
    * head and the file, still open (the caller's to close), when the whole file's length and
    * checksum are the manifest's; else the whole file, as {@link readVia} reads it.
    */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { encodeStrings } from './bytes';
 import { IndexCorruptError } from './errors';
 import type { StoredEntries } from './overlay-map';
 import type { Steps } from '../time-slice';
@@ -135,7 +134,7 @@ export class HashedTerms implements StoredEntries<string, number> {
       if (!(ends[t] > start)) throw new IndexCorruptError(`${what} has a malformed term entry`);
       start = ends[t];
     }
-    if (start !== text.length) throw new IndexCorruptError(`${what} has a malformed posting table`);
+    if (start !== text.length) throw new IndexCorruptError(`${what} has a malformed term table`);
     const size = slots.length;
     if (size <= count || (size & (size - 1)) !== 0) throw new IndexCorruptError(`${what} has a malformed term table`);
     const named = new Uint8Array(count);
@@ -158,7 +157,6 @@ export class HashedTerms implements StoredEntries<string, number> {
    * surrogate is written as U+FFFD) are all written; a lookup finds the first.
    */
   static *encode(terms: readonly string[], seed: number): Steps<{ text: Buffer; ends: Uint32Array; slots: Uint32Array }> {
-    const text = Buffer.concat(yield* encodeStrings(terms, 'utf8'));
     const ends = new Uint32Array(terms.length);
     let end = 0;
     for (let t = 0; t < terms.length; t++) {
@@ -166,7 +164,13 @@ export class HashedTerms implements StoredEntries<string, number> {
       ends[t] = end;
       if (t % TERMS_PER_STEP === TERMS_PER_STEP - 1) yield;
     }
-    if (end !== text.length) throw new Error(`lexical index: the terms' text is ${text.length} bytes, not ${end}`);
+    // the terms joined, encoded at once; unless two of them side by side are the halves of one
+    // surrogate pair, which the encoding of the whole makes one character: then each on its own
+    let text = Buffer.from(terms.join(''), 'utf8');
+    if (text.length !== end) {
+      text = Buffer.allocUnsafe(end);
+      for (let t = 0, at = 0; t < terms.length; at = ends[t], t++) text.write(terms[t], at, ends[t] - at, 'utf8');
+    }
     let size = 2;
     while (size < terms.length * 2) size *= 2;
     const slots = new Uint32Array(size);
@@ -197,8 +201,13 @@ export class HashedTerms implements StoredEntries<string, number> {
     return t;
   }
 
-  /** The position of `term`; -1 when it is not here. */
+  /**
+   * The position of `term`; -1 when it is not here. A term with half a surrogate pair is never
+   * here: its UTF-8 bytes are those of another string (U+FFFD in its place), which is the key
+   * {@link keyAt} gives, and a Map over these terms must not find one key under two.
+   */
   indexOf(term: string): number {
+    if (SURROGATE.test(term) && !WELL_FORMED.test(term)) return -1;
     const key = Buffer.from(term, 'utf8');
     let slot = hashBytes(key, 0, key.length, this.seed) & this.mask;
     // the table has an empty slot (it is longer than the terms), so this ends
@@ -218,6 +227,10 @@ export class HashedTerms implements StoredEntries<string, number> {
     return true;
   }
 }
+
+/** A string with a surrogate code unit; and one whose surrogates are all in pairs. */
+const SURROGATE = /[\ud800-\udfff]/;
+const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 
 /** Terms encoded between two points where {@link HashedTerms.encode} may be paused. */
 const TERMS_PER_STEP = 16384;

@@ -202,6 +202,8 @@ export class VectorIndex {
   private readonly graphLoading: 'eager' | 'on-demand';
   /** A verified graph file not read into memory yet (`graphLoading: 'on-demand'`): see {@link OnDisk}. */
   private onDisk: OnDisk | undefined;
+  /** the WebAssembly scanner of {@link scoreDisk}, kept for the index's next scans */
+  private diskScanner: DotScanner | undefined;
   /**
    * The graph being built on a worker thread ({@link buildGraphBefore}): every change to the
    * vector array is sent to it as well, and the array is what searches read until
@@ -773,6 +775,7 @@ export class VectorIndex {
       return;
     }
     this.onDisk = undefined;
+    this.diskScanner = undefined; // no file to scan any more
     fs.closeSync(disk.fd);
   }
 
@@ -814,13 +817,6 @@ export class VectorIndex {
   }
 
   /**
-   * Visits the live vectors stored in a graph file that is not loaded, reading it in blocks of
-   * whole nodes, each as the index stores it: `visit` gets its label, its slot, its int8 codes (the
-   * `dimension` from `offset` in `codes`, valid only during the call) and their scale, and returns
-   * false to stop. Deleted and overlaid nodes are skipped; a float32 file (format 2) has each vector
-   * put in the stored form first.
-   */
-  /**
    * Calls `visit` with the label and exact score (int8.ts `dotStored`, the same bits) of every node
    * of a graph file in int8, in the file's order, scored a block at a time by WebAssembly
    * (wasm/dot-scanner.ts); the caller tells removed labels and those changed since (`overlay`).
@@ -832,8 +828,10 @@ export class VectorIndex {
     if (disk.layout.vectors !== 'int8' || bytesPerNode % 4 !== 0 || dataOffset % 4 !== 0 || labelOffset % 4 !== 0) return false;
     if (disk.fd < 0) throw new Error('the vector index is closed');
     const nodesPerBlock = Math.max(1, Math.min(count, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode)));
-    const scanner = DotScanner.create(this.dimension, nodesPerBlock, bytesPerNode);
+    // one scanner for the index's scans (its memory is a block, 4 MB)
+    const scanner = this.diskScanner?.fits(this.dimension, nodesPerBlock, bytesPerNode) ? this.diskScanner : DotScanner.create(this.dimension, nodesPerBlock, bytesPerNode);
     if (scanner === undefined) return false;
+    this.diskScanner = scanner;
     scanner.setQuery(query);
     const bytes = scanner.block;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
@@ -856,6 +854,13 @@ export class VectorIndex {
     return true;
   }
 
+  /**
+   * Visits the live vectors stored in a graph file that is not loaded, reading it in blocks of
+   * whole nodes, each as the index stores it: `visit` gets its label, its slot, its int8 codes (the
+   * `dimension` from `offset` in `codes`, valid only during the call) and their scale, and returns
+   * false to stop. Deleted and overlaid nodes are skipped; a float32 file (format 2) has each vector
+   * put in the stored form first.
+   */
   private scanDisk(disk: OnDisk, visit: (label: number, slot: number, codes: Int8Array, offset: number, scale: number) => boolean): void {
     const { bytesPerNode, count, dataOffset, labelOffset, nodesStart } = disk.layout;
     const int8 = disk.layout.vectors === 'int8';

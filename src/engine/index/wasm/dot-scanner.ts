@@ -70,7 +70,17 @@ export class DotScanner {
   static create(dimension: number, nodes: number, stride: number): DotScanner | undefined {
     if (dimension <= 0 || dimension % 4 !== 0 || nodes <= 0 || stride <= 0) return undefined;
     const module = dotsModule();
-    return module === null ? undefined : new DotScanner(module, dimension, nodes, stride);
+    if (module === null) return undefined;
+    try {
+      return new DotScanner(module, dimension, nodes, stride);
+    } catch {
+      return undefined; // no memory for it (a limit on the process's address space, say): the caller scores in JavaScript
+    }
+  }
+
+  /** Whether this scanner holds `nodes` nodes of `stride` bytes of vectors of `dimension` codes (see {@link create}). */
+  fits(dimension: number, nodes: number, stride: number): boolean {
+    return this.dimension === dimension && this.nodes === nodes && this.stride === stride;
   }
 
   /** Sets the query: `dimension` values, kept as float64 (exactly). */
