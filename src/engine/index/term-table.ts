@@ -97,6 +97,12 @@ function hashRange(text: string, start: number, end: number): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return finalMix(h);
+}
+
+/** MurmurHash3's final mix of a 32-bit hash, so that its low bits depend on all of its bits. */
+function finalMix(hash: number): number {
+  let h = hash;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -257,10 +263,5 @@ function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number):
     h ^= bytes[i];
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finalMix(h);
 }
