@@ -3,6 +3,7 @@
  * byte order, which is little-endian on every platform the extension ships for.
  */
 
+import { readSync } from 'node:fs';
 import { IndexCorruptError } from './errors';
 
 /** Strings encoded between two points where {@link encodeStrings} may be paused. */
@@ -288,4 +289,17 @@ export class ByteReader {
     this.position += count;
     return start;
   }
+}
+
+/**
+ * Reads exactly `count` bytes at `start` of the file open as `fd` into `into` (from its start) and
+ * returns them; a file that ends sooner is `what` truncated (IndexCorruptError).
+ */
+export function readExactly<T extends Uint8Array>(fd: number, into: T, count: number, start: number, what: string): T {
+  for (let read = 0; read < count; ) {
+    const n = readSync(fd, into, read, count - read, start + read);
+    if (n === 0) throw new IndexCorruptError(`${what} is truncated`);
+    read += n;
+  }
+  return into.subarray(0, count) as T;
 }

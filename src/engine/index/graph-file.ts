@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import { Checksummer, type ChecksumKind } from './checksum';
 import { errnoCode, IndexCorruptError } from './errors';
 import { dequantize, quantizeUnit, toInt8Unit } from './int8';
+import { readExactly } from './bytes';
 import { openRegularFile } from './store';
 import type { Steps } from '../time-slice';
 
@@ -73,15 +74,8 @@ export function openGraphFile(filePath: string): number {
   }
 }
 
-/** Reads exactly `count` bytes at `start` of the file open as `fd` into `into` (from its start); a shorter file is a truncated graph. */
-function readExactly(fd: number, into: Uint8Array, count: number, start: number): Uint8Array {
-  for (let read = 0; read < count; ) {
-    const n = fs.readSync(fd, into, read, count - read, start + read);
-    if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-    read += n;
-  }
-  return into.subarray(0, count);
-}
+/** The label {@link readExactly} gives a graph file that ends too soon. */
+const GRAPH_FILE = `${FILE_LABEL} graph file`;
 
 /** Writes all of `bytes` to the file open as `fd`, at its current position. */
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -90,7 +84,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 
 /** Checks the layout of the graph file open as `fd`, of `length` bytes, in the form `vectors` (see {@link checkHnswLayout}). */
 export function checkLayoutOf(fd: number, length: number, dimension: number, vectors: GraphVectors): NodeLayout {
-  const readAt = (start: number, count: number): Buffer => readExactly(fd, Buffer.alloc(count), count, start) as Buffer;
+  const readAt = (start: number, count: number): Buffer => readExactly(fd, Buffer.alloc(count), count, start, GRAPH_FILE);
   return checkHnswLayout(readAt(0, Math.min(length, graphHeaderBytes(vectors))), length, dimension, (start) => readAt(start, length - start), vectors);
 }
 
@@ -211,7 +205,7 @@ function* convertGraph(fd: number, from: NodeLayout, to: GraphVectors, dimension
       prefix.writeUInt32LE(INT8_VERSION, 4);
       emit(prefix);
     }
-    emit(readExactly(fd, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, from.nodesStart - HNSW_HEADER_BYTES));
+    emit(readExactly(fd, Buffer.alloc(HNSW_HEADER_BYTES), HNSW_HEADER_BYTES, from.nodesStart - HNSW_HEADER_BYTES, GRAPH_FILE));
     const { bytesPerNode, dataOffset, labelOffset, count, nodesStart } = from;
     // a node's vector: dimension × 4 bytes in float32, a scale and the codes in int8
     const vectorBytesIn = labelOffset - dataOffset;
@@ -225,7 +219,7 @@ function* convertGraph(fd: number, from: NodeLayout, to: GraphVectors, dimension
     const codes = new Int8Array(dimension);
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
-      readExactly(fd, block, nodes * bytesPerNode, nodesStart + first * bytesPerNode);
+      readExactly(fd, block, nodes * bytesPerNode, nodesStart + first * bytesPerNode, GRAPH_FILE);
       for (let node = 0; node < nodes; node++) {
         const at = node * bytesPerNode;
         const put = node * outPerNode;
@@ -249,7 +243,7 @@ function* convertGraph(fd: number, from: NodeLayout, to: GraphVectors, dimension
     }
     const length = fs.fstatSync(fd).size;
     for (let start = nodesStart + count * bytesPerNode; start < length; start += block.length) {
-      emit(readExactly(fd, block, Math.min(block.length, length - start), start));
+      emit(readExactly(fd, block, Math.min(block.length, length - start), start, GRAPH_FILE));
       yield;
     }
     return written;

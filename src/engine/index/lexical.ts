@@ -8,7 +8,7 @@
  */
 
 import * as fs from 'node:fs';
-import { ByteReader, ByteWriter } from './bytes';
+import { ByteReader, ByteWriter, readExactly } from './bytes';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { TopK, type ScoredId } from './topk';
 import { runSteps, type Steps } from '../time-slice';
@@ -799,13 +799,7 @@ class PostingsInFile implements PostingBytes {
 
   bytes(start: number, end: number): Buffer {
     if (this.fd < 0) throw new Error('the lexical index is closed');
-    const bytes = Buffer.allocUnsafe(end - start);
-    for (let read = 0; read < bytes.length; ) {
-      const n = fs.readSync(this.fd, bytes, read, bytes.length - read, this.start + start + read);
-      if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-      read += n;
-    }
-    return bytes;
+    return readExactly(this.fd, Buffer.allocUnsafe(end - start), end - start, this.start + start, FILE_LABEL);
   }
 
   close(): void {
@@ -818,11 +812,5 @@ class PostingsInFile implements PostingBytes {
 
 /** The whole of a file open as `fd`, of `size` bytes. */
 function readWhole(file: { fd: number; size: number }): Buffer {
-  const bytes = Buffer.allocUnsafe(file.size);
-  for (let read = 0; read < bytes.length; ) {
-    const n = fs.readSync(file.fd, bytes, read, bytes.length - read, read);
-    if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-    read += n;
-  }
-  return bytes;
+  return readExactly(file.fd, Buffer.allocUnsafe(file.size), file.size, 0, FILE_LABEL);
 }

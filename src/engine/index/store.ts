@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import { errnoCode, IndexCorruptError, IndexFolderError, IndexVersionError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { specialKind } from '../files/regular-file';
 import { TimeSlices } from '../time-slice';
-import { closeQuietly, type ReadAhead } from './read-ahead';
+import { closeQuietly, type ReadAhead, type ReadEarly } from './read-ahead';
 import { Checksummer, compute, isCrc32, kindToCheck, matches, readChecksummed, type ChecksumKind, type Checksums, type Computed } from './checksum';
 
 export { IndexCorruptError, IndexVersionError } from './errors';
@@ -326,14 +326,17 @@ export class Generation<Meta = unknown> {
    * bytes are checked here.
    */
   async readVia(name: string, ahead: ReadAhead | undefined): Promise<Buffer> {
-    const entry = this.entry(name);
     const early = await ahead?.take(this.pathOf(name));
     closeQuietly(early?.file?.fd); // its head alone: of no use here
-    if (early !== undefined && early.file === undefined && early.bytes.length === entry.bytes) {
-      const kind = kindToCheck(entry);
-      if (matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return early.bytes;
-    }
-    return this.read(name);
+    return (early?.file === undefined && this.wholeAsRecorded(name, early)) || this.read(name);
+  }
+
+  /** The bytes read ahead of a data file read whole, when their length and checksum are the manifest's. */
+  private wholeAsRecorded(name: string, early: ReadEarly | undefined): Buffer | undefined {
+    const entry = this.entry(name);
+    if (early === undefined || early.bytes.length !== entry.bytes) return undefined;
+    const kind = kindToCheck(entry);
+    return matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry) ? early.bytes : undefined;
   }
 
   /**
@@ -347,11 +350,9 @@ export class Generation<Meta = unknown> {
     if (early?.file !== undefined) {
       if (early.file.size === entry.bytes && early.checksum.kind === kindToCheck(entry) && matches(early.checksum, entry)) return { bytes: early.bytes, file: early.file };
       closeQuietly(early.file.fd);
-    } else if (early !== undefined && early.bytes.length === entry.bytes) {
-      const kind = kindToCheck(entry);
-      if (matches(early.checksum.kind === kind ? early.checksum : compute(early.bytes, kind), entry)) return { bytes: early.bytes };
+      return { bytes: this.read(name) };
     }
-    return { bytes: this.read(name) };
+    return { bytes: this.wholeAsRecorded(name, early) ?? this.read(name) };
   }
 
   /**

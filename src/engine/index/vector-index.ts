@@ -34,7 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
-import { ByteReader } from './bytes';
+import { ByteReader, readExactly } from './bytes';
 import { dequantize, dotStored, Int8Vectors, quantizeUnit, toInt8Unit } from './int8';
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
@@ -839,11 +839,7 @@ export class VectorIndex {
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       const length = nodes * bytesPerNode;
-      for (let read = 0; read < length; ) {
-        const n = fs.readSync(disk.fd, bytes, read, length - read, nodesStart + first * bytesPerNode + read);
-        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-        read += n;
-      }
+      readExactly(disk.fd, bytes, length, nodesStart + first * bytesPerNode, `${FILE_LABEL} graph file`);
       // each node: its scale (float32) at dataOffset, then its codes; its label (a u64) at labelOffset
       const dots = scanner.score(nodes, dataOffset + 4);
       for (let node = 0, base = 0; node < nodes; node++, base += bytesPerNode / 4) {
@@ -875,11 +871,7 @@ export class VectorIndex {
     for (let first = 0; first < count; first += nodesPerBlock) {
       const nodes = Math.min(nodesPerBlock, count - first);
       const length = nodes * bytesPerNode;
-      for (let read = 0; read < length; ) {
-        const n = fs.readSync(fd, bytes, read, length - read, nodesStart + first * bytesPerNode + read);
-        if (n === 0) throw new IndexCorruptError(`${FILE_LABEL} graph file is truncated`);
-        read += n;
-      }
+      readExactly(fd, bytes, length, nodesStart + first * bytesPerNode, `${FILE_LABEL} graph file`);
       for (let node = 0; node < nodes; node++) {
         const base = (node * bytesPerNode) / 4;
         const label = words[base + labelOffset / 4];
