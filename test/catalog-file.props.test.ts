@@ -1,6 +1,7 @@
 /**
  * The catalog file (catalog-file.ts): any catalog survives a save and load, in the binary format
- * and from the JSON format of earlier versions; damaged bytes are refused with IndexCorruptError.
+ * and from the formats of earlier versions (binary format 3, JSON); damaged bytes are refused with
+ * IndexCorruptError.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { Catalog, type ChunkRecord, type FileRecord } from '../src/engine/catalo
 import { CATALOG_FORMAT_VERSION, decodeCatalog, encodeCatalog, type CatalogData } from '../src/engine/catalog-file';
 import { IndexCorruptError, IndexVersionError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
+import { catalogFormatThree } from './helpers/legacy-formats';
 
 /**
  * Text of every kind: ASCII, Latin-1, accents, CJK, astral characters, half of a surrogate pair
@@ -21,7 +23,8 @@ const text = fc.oneof(
   fc.string({ unit: 'grapheme' }),
   fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')),
 );
-const uint = fc.nat({ max: 0xffffffff });
+/** numbers of every column width (1, 2 and 4 bytes), their limits included */
+const uint = fc.oneof(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0x1ff }), fc.nat({ max: 0x1ffff }), fc.constantFrom(0, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff));
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 const chunkArb = fc.record({
@@ -38,7 +41,12 @@ const chunkArb = fc.record({
   startLine: uint,
   endLine: uint,
   snippet: text,
-  embeddingKey: optional(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'))),
+  // a digest in lowercase hex (as the indexer makes them: stored as bytes), or any other text (stored as a string)
+  embeddingKey: optional(fc.oneof(
+    fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+    fc.constantFrom('A'.repeat(64), 'ab', `${'0'.repeat(63)}g`, '0'.repeat(64), '0'.repeat(66)),
+    text,
+  )),
 }) as fc.Arbitrary<ChunkRecord>;
 
 const fileArb = fc.record({
@@ -61,13 +69,21 @@ const dataArb: fc.Arbitrary<CatalogData> = fc.record({
 /** A value as JSON sees it: fields that are undefined are absent. */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_, v: unknown) => (v instanceof Map ? [...v] : v)));
 
-test('every catalog reads back as it was written, in the binary format and from JSON', () => {
+test('every catalog reads back as it was written, in the binary format, and from formats 3 and 1 (JSON)', () => {
   fc.assert(
     fc.property(dataArb, (data) => {
       const bytes = encodeCatalog(data);
       const { data: read, version } = decodeCatalog(bytes);
       assert.equal(version, CATALOG_FORMAT_VERSION);
       assert.deepEqual(plain(read), plain(data));
+      // read from memory not aligned for its columns (then copied out, not viewed in place)
+      const shifted = Buffer.alloc(bytes.length + 1).subarray(1);
+      bytes.copy(shifted);
+      assert.deepEqual(plain(decodeCatalog(shifted).data), plain(data));
+      // format 3, as the versions before this one wrote it
+      const three = decodeCatalog(catalogFormatThree(data));
+      assert.equal(three.version, 3);
+      assert.deepEqual(plain(three.data), plain(data));
       // format 1, as earlier versions wrote it
       const json = Buffer.from(JSON.stringify({ nextId: data.nextId, files: Object.fromEntries(data.files), chunks: data.chunks, scanSkipped: data.scanSkipped, followsLinks: data.followsLinks }));
       const old = decodeCatalog(json);
@@ -81,10 +97,10 @@ test('every catalog reads back as it was written, in the binary format and from 
   );
 });
 
-test('damaged bytes are refused with IndexCorruptError, or read as some catalog: never another error', () => {
+test('damaged bytes, in this format or in format 3, are refused with IndexCorruptError, or read as some catalog: never another error', () => {
   fc.assert(
-    fc.property(dataArb, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (data, at, xor, cut) => {
-      const bytes = encodeCatalog(data);
+    fc.property(dataArb, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), fc.boolean(), (data, at, xor, cut, older) => {
+      const bytes = older ? catalogFormatThree(data) : encodeCatalog(data);
       const damaged = Buffer.from(bytes);
       if (cut) {
         const end = at % bytes.length;
@@ -111,7 +127,7 @@ test('damaged bytes are refused with IndexCorruptError, or read as some catalog:
 
 test('a catalog of another binary version is a version error', () => {
   const bytes = encodeCatalog({ nextId: 1, files: new Map(), chunks: [], scanSkipped: [], followsLinks: false });
-  for (const version of [2, CATALOG_FORMAT_VERSION + 1]) {
+  for (const version of [0, 2, CATALOG_FORMAT_VERSION + 1]) {
     const other = Buffer.from(bytes);
     other.writeUInt32LE(version, 4);
     assert.throws(() => decodeCatalog(other), (error: unknown) => error instanceof IndexVersionError && error.found === version);
@@ -216,6 +232,72 @@ test('a catalog file that lists a chunk id twice is refused', () => {
     id, path: 'a.py', language: 'python', kind: 'function', name, signature: 'def f():', startByte: 0, endByte: 1, startLine: 1, endLine: 1, snippet: 'def f():',
   });
   const bytes = encodeCatalog({ nextId: 9, files: new Map(), chunks: [record(5, 'a'), record(3, 'b'), record(5, 'c')], scanSkipped: [], followsLinks: false });
-  assert.throws(() => Catalog.deserialize(bytes), (error: unknown) => error instanceof IndexCorruptError && /lists a chunk twice/.test(error.message));
-  assert.throws(() => decodeCatalog(bytes), IndexCorruptError);
+  for (const file of [bytes, catalogFormatThree({ nextId: 9, files: new Map(), chunks: [record(5, 'a'), record(3, 'b'), record(5, 'c')], scanSkipped: [], followsLinks: false })]) {
+    assert.throws(() => Catalog.deserialize(file), (error: unknown) => error instanceof IndexCorruptError && /lists a chunk twice/.test(error.message));
+    assert.throws(() => decodeCatalog(file), IndexCorruptError);
+  }
+});
+
+test('each column of the records takes the fewest bytes that hold its values, and a bad width or reference is refused', () => {
+  const record = (id: number, startByte: number): ChunkRecord => ({
+    id, path: 'a.py', language: 'python', kind: 'function', name: 'f', signature: 'def f():', startByte, endByte: 1, startLine: 1, endLine: 1, snippet: 'def f():',
+  });
+  const sizeWith = (startByte: number) => encodeCatalog({ nextId: 9, files: new Map(), chunks: [record(1, 0), record(2, startByte)], scanSkipped: [], followsLinks: false }).length;
+  // two records: a column of width 1 or 2 takes 4 bytes with its padding, one of width 4 takes 8
+  assert.equal(sizeWith(0xffff), sizeWith(0xff));
+  assert.equal(sizeWith(0x10000), sizeWith(0xff) + 4);
+  assert.equal(sizeWith(0xffffffff), sizeWith(0x10000));
+  for (const startByte of [0xff, 0x100, 0xffff, 0x10000, 0xffffffff]) {
+    const data = { nextId: 9, files: new Map(), chunks: [record(1, 0), record(2, startByte)], scanSkipped: [], followsLinks: false };
+    assert.deepEqual(plain(decodeCatalog(encodeCatalog(data)).data), plain(data));
+  }
+  // the columns come before the key table (here empty: its count alone), the end line's (width 1: two values, two bytes of padding) last
+  const bytes = encodeCatalog({ nextId: 9, files: new Map(), chunks: [record(1, 0), record(2, 0)], scanSkipped: [], followsLinks: false });
+  assert.equal(bytes.readUInt32LE(bytes.length - 4), 0);
+  const endLineWidth = bytes.length - 4 - 8;
+  assert.equal(bytes.readUInt32LE(endLineWidth), 1);
+  for (const width of [0, 3, 8]) {
+    const bad = Buffer.from(bytes);
+    bad.writeUInt32LE(width, endLineWidth);
+    assert.throws(() => decodeCatalog(bad), (error: unknown) => error instanceof IndexCorruptError && /malformed column/.test(error.message), `width ${width}`);
+  }
+  // the snippet column (the seventh column from the end: end line, start line, end byte, start byte, key digest, key string; each 8 bytes here) refers to a string past the table
+  const snippet = bytes.length - 4 - 7 * 8;
+  assert.equal(bytes.readUInt32LE(snippet), 1);
+  const missing = Buffer.from(bytes);
+  missing[snippet + 4] = 0xf1;
+  assert.throws(() => decodeCatalog(missing), (error: unknown) => error instanceof IndexCorruptError && /missing string/.test(error.message));
+  const absent = Buffer.from(bytes);
+  absent[snippet + 5] = 0;
+  assert.throws(() => decodeCatalog(absent), (error: unknown) => error instanceof IndexCorruptError && /lacks a required field/.test(error.message));
+});
+
+test('embedding keys that are digests are stored once each, as bytes; a record that names a missing one, or two keys, is refused', () => {
+  const digest = 'ab'.repeat(32);
+  const record = (id: number, embeddingKey: string | undefined): ChunkRecord => ({
+    id, path: 'a.py', language: 'python', kind: 'function', name: 'f', signature: 'def f():', startByte: 0, endByte: 1, startLine: 1, endLine: 1, snippet: 'def f():', embeddingKey,
+  });
+  const catalog = (keys: (string | undefined)[]): CatalogData => ({ nextId: 9, files: new Map(), chunks: keys.map((key, i) => record(i + 1, key)), scanSkipped: [], followsLinks: false });
+  const size = (keys: (string | undefined)[]) => encodeCatalog(catalog(keys)).length;
+  // one digest shared by two records: 32 bytes in the key table; no 64-character string
+  assert.equal(size([digest, digest]), size([undefined, undefined]) + 32);
+  assert.equal(size([digest, 'cd'.repeat(32)]), size([undefined, undefined]) + 64);
+  const bytes = encodeCatalog(catalog([digest, digest]));
+  assert.equal(bytes.indexOf(Buffer.from(digest)), -1, 'not as text');
+  assert.deepEqual(plain(decodeCatalog(bytes).data), plain(catalog([digest, digest])));
+  // the key table's count says 1; the digest column (width 1) comes before the four number columns, each 8 bytes here
+  const keyCount = bytes.length - 32 - 4;
+  assert.equal(bytes.readUInt32LE(keyCount), 1);
+  const digestColumn = keyCount - 5 * 8;
+  assert.deepEqual([bytes.readUInt32LE(digestColumn), bytes[digestColumn + 4], bytes[digestColumn + 5]], [1, 1, 1]);
+  const missing = Buffer.from(bytes);
+  missing[digestColumn + 5] = 2;
+  assert.throws(() => decodeCatalog(missing), (error: unknown) => error instanceof IndexCorruptError && /missing embedding key/.test(error.message));
+  // a record with a key string and a digest
+  const both = encodeCatalog(catalog(['other key', digest]));
+  const bothDigests = both.length - 32 - 4 - 5 * 8;
+  assert.deepEqual([both[bothDigests + 4], both[bothDigests + 5]], [0, 1]);
+  const twice = Buffer.from(both);
+  twice[bothDigests + 4] = 1;
+  assert.throws(() => decodeCatalog(twice), (error: unknown) => error instanceof IndexCorruptError && /two embedding keys/.test(error.message));
 });

@@ -15,7 +15,7 @@ import { IndexStorage } from '../src/engine/index/workspace-store';
 import { TimeSlices } from '../src/engine/time-slice';
 import { manifestChecksum, sha256Hex, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
-import { lexicalFormatOne, lexicalFormatTwo } from './helpers/legacy-formats';
+import { catalogFormatThree, lexicalFormatOne, lexicalFormatTwo } from './helpers/legacy-formats';
 import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
 import { Checksummer } from '../src/engine/index/checksum';
 import { CATALOG_FORMAT_VERSION, decodeCatalog } from '../src/engine/catalog-file';
@@ -658,8 +658,8 @@ describe('one index folder, two workspace folders', () => {
 });
 
 describe('an index in an older format', () => {
-  for (const older of ['lexical.bin', 'lexical.bin (2)', 'catalog.json'] as const) {
-    const described = older === 'lexical.bin' ? 'the first lexical format' : older === 'lexical.bin (2)' ? 'the second lexical format' : 'the JSON catalog';
+  for (const older of ['lexical.bin', 'lexical.bin (2)', 'catalog.json', 'catalog.bin (3)'] as const) {
+    const described = older === 'lexical.bin' ? 'the first lexical format' : older === 'lexical.bin (2)' ? 'the second lexical format' : older === 'catalog.json' ? 'the JSON catalog' : 'the third catalog format';
     test(`(${described}) is read as it is, says so in one line, and is written in the current format by its next update`, async () => {
       const repo = await workspace('old-format');
       const indexDir = path.join(await temp.make('old-format-index'), 'index');
@@ -683,6 +683,13 @@ describe('an index in an older format', () => {
         writeFileSync(path.join(indexDir, entry.file), old);
         delete entry.crc32;
         Object.assign(entry, { bytes: old.length }, new Checksummer('write').update(old).written()); // the CRC-32 too, where this runtime computes one
+      } else if (older === 'catalog.bin (3)') {
+        // its catalog rewritten in format 3 (varints, no columns), and the manifest made to match it
+        const entry = manifest.files['catalog.bin'];
+        const old = catalogFormatThree(decodeCatalog(readFileSync(path.join(indexDir, entry.file))).data);
+        writeFileSync(path.join(indexDir, entry.file), old);
+        delete entry.crc32;
+        Object.assign(entry, { bytes: old.length }, new Checksummer('write').update(old).written());
       } else {
         // its catalog in the JSON of format 1, named catalog.json as it then was
         const catalogEntry = manifest.files['catalog.bin'];

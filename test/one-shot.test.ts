@@ -16,7 +16,8 @@ import { OneShotAhead } from '../src/engine/one-shot';
 import { readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
 import { Checksummer, compute, kindToCheck } from '../src/engine/index/checksum';
 import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
-import { lexicalFormatTwo } from './helpers/legacy-formats';
+import { catalogFormatThree, lexicalFormatTwo } from './helpers/legacy-formats';
+import { CATALOG_FORMAT_VERSION, decodeCatalog } from '../src/engine/catalog-file';
 import { INDEX_FILES_READ_WHOLE, indexFilesToReadAhead, indexStamp, IndexStorage } from '../src/engine/index/workspace-store';
 import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
@@ -369,30 +370,34 @@ test('a one-shot engine lets go of the lexical file it opened for its head: when
   assert.equal(openDescriptors(), before, 'closed when opening failed');
 });
 
-test('a one-shot engine reads a lexical index in format 2 (whole, through the file it opened) and its refresh writes format 3', async (t) => {
-  const { root, indexDir } = await indexed(t);
-  const reference = await Engine.open(root, { indexDir, model: null });
-  const answers = JSON.stringify(await reference.search('pad string main'));
-  await reference.close();
-  const manifestPath = join(indexDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
-  const entry = manifest.files['lexical.bin']!;
-  const two = lexicalFormatTwo(readFileSync(join(indexDir, entry.file)));
-  writeFileSync(join(indexDir, entry.file), two);
-  delete entry.crc32;
-  Object.assign(entry, { bytes: two.length }, new Checksummer('write').update(two).written());
-  const { checksum: _, ...body } = manifest;
-  const rewritten = { ...body, checksum: manifestChecksum(body) };
-  writeFileSync(manifestPath, JSON.stringify(rewritten));
-  ChangeLogWriter.start(indexDir, rewritten.generation, rewritten.checksum);
+for (const older of ['lexical.bin', 'catalog.bin'] as const) {
+  const described = older === 'lexical.bin' ? 'a lexical index in format 2 (whole, through the file it opened)' : 'a catalog in format 3 (every record decoded)';
+  test(`a one-shot engine reads ${described} and its refresh writes the current format`, async (t) => {
+    const { root, indexDir } = await indexed(t);
+    const reference = await Engine.open(root, { indexDir, model: null });
+    const answers = JSON.stringify(await reference.search('pad string main'));
+    await reference.close();
+    const manifestPath = join(indexDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+    const entry = manifest.files[older]!;
+    const current = readFileSync(join(indexDir, entry.file));
+    const old = older === 'lexical.bin' ? lexicalFormatTwo(current) : catalogFormatThree(decodeCatalog(current).data);
+    writeFileSync(join(indexDir, entry.file), old);
+    delete entry.crc32;
+    Object.assign(entry, { bytes: old.length }, new Checksummer('write').update(old).written());
+    const { checksum: _, ...body } = manifest;
+    const rewritten = { ...body, checksum: manifestChecksum(body) };
+    writeFileSync(manifestPath, JSON.stringify(rewritten));
+    ChangeLogWriter.start(indexDir, rewritten.generation, rewritten.checksum);
 
-  const lines: string[] = [];
-  const engine = await Engine.open(root, { indexDir, model: null, oneShot: true, log: (line) => lines.push(line) });
-  assert.deepEqual(lines.filter((l) => /older format|damaged|rebuilt/.test(l)).length, 1, lines.join('\n'));
-  assert.ok(lines.some((l) => /older format/.test(l)));
-  assert.equal(JSON.stringify(await engine.search('pad string main')), answers);
-  await engine.refresh();
-  await engine.close();
-  const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
-  assert.equal(readFileSync(join(indexDir, upgraded.files['lexical.bin']!.file)).readUInt32LE(4), LEXICAL_FORMAT_VERSION);
-});
+    const lines: string[] = [];
+    const engine = await Engine.open(root, { indexDir, model: null, oneShot: true, log: (line) => lines.push(line) });
+    assert.deepEqual(lines.filter((l) => /older format|damaged|rebuilt/.test(l)).length, 1, lines.join('\n'));
+    assert.ok(lines.some((l) => /older format/.test(l)));
+    assert.equal(JSON.stringify(await engine.search('pad string main')), answers);
+    await engine.refresh();
+    await engine.close();
+    const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+    assert.equal(readFileSync(join(indexDir, upgraded.files[older]!.file)).readUInt32LE(4), older === 'lexical.bin' ? LEXICAL_FORMAT_VERSION : CATALOG_FORMAT_VERSION);
+  });
+}

@@ -1,32 +1,42 @@
 /**
  * The catalog's file format (see catalog.ts for what it holds).
  *
- * Format 3, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
- * last scan followed links (u32), the scan's skips as one JSON string; then a string table, the
- * files and the chunks. The table holds each distinct string once, in two parts: the strings
- * whose characters are all below U+0100, as Latin-1, and the others, as UTF-16 (so that any
- * string, half a surrogate pair included, reads back exactly); each part is the strings' lengths
- * in UTF-16 code units (varints), then their text in one block. A string field is a varint: 0 for
- * absent, 2i + 1 for the i-th narrow string, 2i + 2 for the i-th wide one. A path, a language or
- * a kind repeated by 100k chunks is stored once. Loading checks every record and leaves them in the
- * bytes ({@link StoredChunks}): a record, and each string, is decoded the first time it is asked for.
+ * Format 4, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
+ * last scan followed links (u32), the scan's skips as one JSON string, padding to 4 bytes; then a
+ * string table, the files and the chunks. The table holds each distinct string once (a path, a
+ * language or a kind repeated by 100k chunks is stored once; its layout: stored-chunks.ts
+ * `StoredStrings`); a string field is its reference there: 0 for absent, 2i + 1 for the i-th
+ * narrow (Latin-1) string, 2i + 2 for the i-th wide (UTF-16) one.
  *
- *   file:  path, size (f64), mtimeMs (f64), hash, skip, detail, chunk count, chunk ids (varints)
- *   chunk: id, path, language, kind, name, container, signature, doc, snippet, embeddingKey (strings),
- *          startByte, endByte, startLine, endLine (varints)
+ *   files:  their count (u32); for each, a row of 36 bytes: path (u32 reference), size (f64),
+ *           mtimeMs (f64), hash, skip, detail (u32 references), chunk count (u32); then every
+ *           file's chunk ids in the files' order (u32 each)
+ *   chunks: their count (u32); then 15 columns, one value a chunk each: id; path, language, kind,
+ *           name, container, signature, doc, snippet, embeddingKey (references); the embedding
+ *           key's digest (i + 1 for the i-th of the key table, 0 for none); startByte, endByte,
+ *           startLine, endLine. A column is its width (u32: 1, 2 or 4 bytes, the fewest that hold
+ *           its largest value), the values, and padding to 4 bytes. Then the key table: its count
+ *           (u32) and each key's 32 bytes. An embedding key that is a SHA-256 digest in lowercase
+ *           hex (as the indexer makes them) is stored there, once, instead of as 64 characters;
+ *           any other is a string.
  *
- * Format 1 was JSON; it is still read. Format 2 was an earlier layout of this one, written only by
- * development builds: it is refused as an unknown version (and the index rebuilt).
+ * Every offset of a column or a table's ends is a multiple of its width, so a catalog read into
+ * aligned memory is used in place, without parsing: loading checks every record and leaves them in
+ * the bytes ({@link StoredChunks}), a record and a string decoded the first time they are asked for.
+ *
+ * Format 3 (varints, read by parsing every number) and format 1 (JSON) are still read and upgraded
+ * (catalog-legacy.ts). Format 2 was an earlier layout of 3, written only by development builds: it
+ * is refused as an unknown version (and the index rebuilt).
  */
 
 import { ByteReader, ByteWriter, encodeStrings } from './index/bytes';
 import { IndexCorruptError, IndexVersionError } from './index/errors';
-import { findAscending } from './index/sorted';
-import type { StoredEntries } from './index/overlay-map';
 import type { ChunkRecord, FileRecord } from './catalog';
+import { decodeJsonCatalog, readFormatThree } from './catalog-legacy';
 import type { Skipped } from './files/scan';
+import { CHUNK_COLUMNS, isDigestKey, StoredChunks, StoredStrings } from './stored-chunks';
 import { runSteps, type Steps } from './time-slice';
-import type { ChunkKind, LanguageId, SkipReason } from './types';
+import type { SkipReason } from './types';
 
 /** What a catalog file holds. */
 export interface CatalogData {
@@ -38,8 +48,12 @@ export interface CatalogData {
 }
 
 const MAGIC = 0x54435343; // 'CSCT'
-export const CATALOG_FORMAT_VERSION = 3;
+export const CATALOG_FORMAT_VERSION = 4;
+/** The binary format before this one, still read (catalog-legacy.ts). */
+const FORMAT_THREE = 3;
 const FILE_LABEL = 'catalog';
+/** The bytes of a file's row (see the module doc). */
+const FILE_ROW_BYTES = 36;
 
 /** Records encoded between two points where {@link encodeCatalogSteps} may be paused. */
 const RECORDS_PER_STEP = 1024;
@@ -56,46 +70,84 @@ export function encodeCatalog(data: CatalogData): Buffer {
 export function* encodeCatalogSteps(data: CatalogData): Steps<Buffer[]> {
   const table = new StringTable();
   const body = new ByteWriter(1 << 20);
-  const uint = (value: number, what: string): void => {
+  const uint = (value: number, what: string): number => {
     if (!(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) throw new RangeError(`catalog: ${what} ${value} is not a uint32`);
-    body.varint(value);
+    return value;
   };
   let records = 0;
+  // the few languages and kinds first: their references, below 256, keep their columns one byte a record
+  for (const c of data.chunks) {
+    table.ref(c.language);
+    table.ref(c.kind);
+    if (++records % (4 * RECORDS_PER_STEP) === 0) yield;
+  }
+  let idCount = 0;
   body.u32(data.files.size);
   for (const [path, file] of data.files) {
-    body.varint(table.ref(path));
+    body.u32(table.ref(path));
     body.f64(file.size);
     body.f64(file.mtimeMs);
-    body.varint(table.ref(file.hash));
-    body.varint(table.ref(file.skip));
-    body.varint(table.ref(file.detail));
-    uint(file.chunkIds.length, 'chunk count');
-    for (const id of file.chunkIds) uint(id, 'chunk id');
+    body.u32(table.ref(file.hash));
+    body.u32(table.ref(file.skip));
+    body.u32(table.ref(file.detail));
+    body.u32(file.chunkIds.length);
+    idCount += file.chunkIds.length;
     if (++records % RECORDS_PER_STEP === 0) yield;
   }
-  body.u32(data.chunks.length);
-  for (const c of data.chunks) {
-    uint(c.id, 'chunk id');
-    for (const text of [c.path, c.language, c.kind, c.name, c.container, c.signature, c.doc, c.snippet, c.embeddingKey]) body.varint(table.ref(text));
-    uint(c.startByte, 'start byte');
-    uint(c.endByte, 'end byte');
-    uint(c.startLine, 'start line');
-    uint(c.endLine, 'end line');
+  const fileChunkIds = new Uint32Array(idCount);
+  let at = 0;
+  for (const file of data.files.values()) for (const id of file.chunkIds) fileChunkIds[at++] = uint(id, 'chunk id');
+  body.values(fileChunkIds);
+  const count = data.chunks.length;
+  const columns = Array.from({ length: CHUNK_COLUMNS }, () => new Uint32Array(count));
+  const digests = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const c = data.chunks[i];
+    const key = c.embeddingKey;
+    const digest = key !== undefined && isDigestKey(key);
+    let keyAt = 0;
+    if (digest) {
+      keyAt = digests.get(key) ?? digests.size + 1;
+      digests.set(key, keyAt);
+    }
+    const values = [
+      uint(c.id, 'chunk id'),
+      ...[c.path, c.language, c.kind, c.name, c.container, c.signature, c.doc, c.snippet, digest ? undefined : key].map((text) => table.ref(text)),
+      keyAt,
+      uint(c.startByte, 'start byte'), uint(c.endByte, 'end byte'), uint(c.startLine, 'start line'), uint(c.endLine, 'end line'),
+    ];
+    for (let column = 0; column < CHUNK_COLUMNS; column++) columns[column][i] = values[column];
     if (++records % RECORDS_PER_STEP === 0) yield;
   }
+  body.u32(count);
+  for (const column of columns) writeColumn(body, column);
+  body.u32(digests.size);
+  for (const key of digests.keys()) body.bytes(Buffer.from(key, 'hex'));
   const writer = new ByteWriter();
   writer.u32(MAGIC);
   writer.u32(CATALOG_FORMAT_VERSION);
   writer.f64(data.nextId);
   writer.u32(data.followsLinks ? 1 : 0);
   writer.string(JSON.stringify(data.scanSkipped));
+  writer.pad(4);
   yield* table.write(writer);
-  writer.adopt(body.parts());
+  writer.adopt(body.parts()); // the table ends aligned, and so the body's own alignment holds in the file
   return writer.parts();
 }
 
+/** A column of the chunk records: its width (the fewest bytes of 1, 2 and 4 that hold its largest value), its values at that width, padding to 4 bytes. */
+function writeColumn(writer: ByteWriter, values: Uint32Array): void {
+  let largest = 0;
+  for (const value of values) if (value > largest) largest = value;
+  const width = largest < 0x100 ? 1 : largest < 0x10000 ? 2 : 4;
+  writer.u32(width);
+  const narrowed = width === 1 ? Uint8Array.from(values) : width === 2 ? Uint16Array.from(values) : values;
+  writer.bytes(new Uint8Array(narrowed.buffer, narrowed.byteOffset, narrowed.byteLength));
+  writer.pad(4);
+}
+
 /**
- * Reads a catalog in either format, and says which. Throws {@link IndexCorruptError} on malformed
+ * Reads a catalog in any format, and says which. Throws {@link IndexCorruptError} on malformed
  * input ({@link IndexVersionError} for an unknown version; for format 1, the errors of JSON.parse
  * or a plain Error).
  */
@@ -105,16 +157,16 @@ export function decodeCatalog(buf: Buffer): { data: CatalogData; version: number
 }
 
 /**
- * {@link decodeCatalog}, with the chunk records of the binary format left in the file's bytes as
+ * {@link decodeCatalog}, with the chunk records of the current format left in the file's bytes as
  * {@link StoredChunks}: checked in full, decoded one at a time when asked for. A one-shot query
  * reads a few hundred of 100k records; decoding them all took 0.4-0.5 s of a 2 s CLI query.
  */
 export function readCatalog(buf: Buffer): { data: Omit<CatalogData, 'chunks'> & { chunks: ChunkRecord[] | StoredChunks }; version: number } {
-  if (buf[0] === 0x7b /* { */) return { data: decodeJson(buf), version: 1 };
+  if (buf[0] === 0x7b /* { */) return { data: decodeJsonCatalog(buf), version: 1 };
   const reader = new ByteReader(buf, FILE_LABEL);
   if (reader.u32() !== MAGIC) throw new IndexCorruptError(`${FILE_LABEL} has an unknown file signature`);
   const version = reader.u32();
-  if (version !== CATALOG_FORMAT_VERSION) throw new IndexVersionError(version, CATALOG_FORMAT_VERSION);
+  if (version !== CATALOG_FORMAT_VERSION && version !== FORMAT_THREE) throw new IndexVersionError(version, CATALOG_FORMAT_VERSION);
   const nextId = reader.f64();
   const followsLinks = reader.u32() === 1;
   let scanSkipped: Skipped[];
@@ -124,300 +176,38 @@ export function readCatalog(buf: Buffer): { data: Omit<CatalogData, 'chunks'> & 
     throw new IndexCorruptError(`${FILE_LABEL} has malformed scan skips`);
   }
   if (!Array.isArray(scanSkipped)) throw new IndexCorruptError(`${FILE_LABEL} has malformed scan skips`);
-  const strings = StoredStrings.read(reader, buf);
-  const optional = (): string | undefined => strings.get(strings.check(reader.varint(), false));
-  const required = (): string => strings.get(strings.check(reader.varint(), true))!;
-  const files = new Map<string, FileRecord>();
-  const fileCount = reader.u32();
-  for (let f = 0; f < fileCount; f++) {
-    const path = required();
-    const size = reader.f64();
-    const mtimeMs = reader.f64();
-    const hash = optional();
-    const skip = optional() as SkipReason | undefined;
-    const detail = optional();
-    const count = reader.varint();
-    if (count > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-    const chunkIds = Array.from({ length: count }, () => reader.varint());
-    if (files.has(path)) throw new IndexCorruptError(`${FILE_LABEL} lists a file twice`);
-    files.set(path, { size, mtimeMs, hash, chunkIds, skip, detail });
+  if (version === FORMAT_THREE) {
+    const { files, chunks } = readFormatThree(reader);
+    reader.end();
+    return { data: { nextId, files, chunks, scanSkipped, followsLinks }, version };
   }
-  const chunks = StoredChunks.read(reader, buf, strings);
+  reader.skipPadding(4);
+  const strings = StoredStrings.read(reader, buf);
+  const optional = (ref: number): string | undefined => strings.get(strings.check(ref, false));
+  const fileCount = reader.u32();
+  if (fileCount > reader.remaining / FILE_ROW_BYTES) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
+  // the rows, then every file's chunk ids: where those start is known from the rows' count
+  const rows = reader.bytes(fileCount * FILE_ROW_BYTES);
+  let idCount = 0;
+  for (let at = 32; at < rows.length; at += FILE_ROW_BYTES) idCount += rows.readUInt32LE(at);
+  const ids = reader.uints(idCount, 4);
+  const files = new Map<string, FileRecord>();
+  let next = 0;
+  for (let at = 0; at < rows.length; at += FILE_ROW_BYTES) {
+    const path = strings.get(strings.check(rows.readUInt32LE(at), true))!;
+    if (files.has(path)) throw new IndexCorruptError(`${FILE_LABEL} lists a file twice`);
+    const count = rows.readUInt32LE(at + 32);
+    const chunkIds = new Array<number>(count);
+    for (let i = 0; i < count; i++) chunkIds[i] = ids[next + i];
+    next += count;
+    files.set(path, {
+      size: rows.readDoubleLE(at + 4), mtimeMs: rows.readDoubleLE(at + 12), hash: optional(rows.readUInt32LE(at + 20)), chunkIds,
+      skip: optional(rows.readUInt32LE(at + 24)) as SkipReason | undefined, detail: optional(rows.readUInt32LE(at + 28)),
+    });
+  }
+  const chunks = StoredChunks.read(reader, strings);
   reader.end();
   return { data: { nextId, files, chunks, scanSkipped, followsLinks }, version };
-}
-
-/** The string fields of a chunk record, in the order written; `true` for those that must be present. */
-const CHUNK_STRINGS: readonly boolean[] = [true, true, true, true, false, true, false, true, false]; // path, language, kind, name, container, signature, doc, snippet, embeddingKey
-const NAME_FIELD = 3;
-/** The numbers of a record: its id, its string references, then startByte, endByte, startLine, endLine. */
-const RECORD_NUMBERS = 1 + CHUNK_STRINGS.length + 4;
-const KIND_FIELD = 2;
-
-/**
- * The chunk records of a catalog file, left in its bytes. Reading them checks every record (each
- * number well formed, each string reference in the table, each required field present, no id
- * twice), so that decoding one later cannot fail; a record is decoded the first time it is asked
- * for and kept, so that it is the same object each time (the name index tells changes by identity).
- */
-export class StoredChunks implements StoredEntries<number, ChunkRecord> {
-  private readonly decoded: (ChunkRecord | undefined)[];
-  private decodedCount = 0;
-  /** the file's bytes, until every record is decoded (an editor's engine lists them all): then let go */
-  private buf: Buffer | undefined;
-  /** by kind reference, whether the kind is 'window' (see isDefinition) */
-  private windowKinds: Uint8Array | undefined;
-  /** the position of each id, when the ids are not in ascending order (then found by binary search in `ids`) */
-  private readonly byId: Map<number, number> | undefined;
-
-  private constructor(
-    buf: Buffer,
-    private readonly strings: StoredStrings,
-    /** where each record starts in `buf` */
-    private readonly starts: Uint32Array,
-    private readonly ids: Uint32Array,
-    /** each record's kind and name, as string references */
-    private readonly kinds: Uint32Array,
-    private readonly names: Uint32Array,
-  ) {
-    this.buf = buf;
-    this.decoded = new Array(ids.length);
-    let ascending = true;
-    for (let i = 1; i < ids.length && ascending; i++) ascending = ids[i - 1] < ids[i];
-    if (!ascending) {
-      this.byId = new Map();
-      for (let i = 0; i < ids.length; i++) {
-        if (this.byId.has(ids[i])) throw new IndexCorruptError(`${FILE_LABEL} lists a chunk twice`);
-        this.byId.set(ids[i], i);
-      }
-    }
-  }
-
-  static read(reader: ByteReader, buf: Buffer, strings: StoredStrings): StoredChunks {
-    const count = reader.u32();
-    // a record is at least one byte a number: a count its bytes cannot hold allocates nothing
-    if (count > reader.remaining / RECORD_NUMBERS) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-    const starts = new Uint32Array(count);
-    const ids = new Uint32Array(count);
-    const kinds = new Uint32Array(count);
-    const names = new Uint32Array(count);
-    // 100k records of 14 numbers each (1.6M): read in one loop rather than a call per number, by
-    // ByteReader.varint's rules (at most 5 bytes, at most 2^32 - 1)
-    const end = buf.length;
-    const first = end - reader.remaining;
-    let at = first;
-    const narrowRefs = 2 * strings.narrowCount;
-    const wideRefs = 2 * strings.wideCount;
-    for (let i = 0; i < count; i++) {
-      starts[i] = at;
-      for (let field = 0; field < RECORD_NUMBERS; field++) {
-        let value = 0;
-        let scale = 1;
-        let byte = 0x80;
-        while (byte >= 0x80) {
-          if (at >= end) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-          if (scale > 2 ** 28) throw new IndexCorruptError(`${FILE_LABEL} has a malformed number`);
-          byte = buf[at++];
-          value += (byte & 0x7f) * scale;
-          scale *= 128;
-        }
-        if (value > 0xffffffff) throw new IndexCorruptError(`${FILE_LABEL} has a malformed number`);
-        if (field === 0) ids[i] = value;
-        else if (field <= CHUNK_STRINGS.length) {
-          if (field === 1 + KIND_FIELD) kinds[i] = value;
-          else if (field === 1 + NAME_FIELD) names[i] = value;
-          // a string reference: 0 absent, 2i + 1 narrow, 2i + 2 wide (see StoredStrings.check)
-          if (value === 0 ? CHUNK_STRINGS[field - 1] : value % 2 === 1 ? value > narrowRefs : value > wideRefs) {
-            strings.check(value, CHUNK_STRINGS[field - 1]); // throws, saying what is wrong
-          }
-        }
-      }
-    }
-    reader.bytes(at - first); // what was read, past
-    return new StoredChunks(buf, strings, starts, ids, kinds, names);
-  }
-
-  get count(): number {
-    return this.ids.length;
-  }
-
-  /** The position of the record with this id; -1 for none. */
-  indexOf(id: number): number {
-    if (this.byId) return this.byId.get(id) ?? -1;
-    return findAscending(this.ids, this.ids.length, id);
-  }
-
-  keyAt(i: number): number {
-    return this.ids[i];
-  }
-
-  /** The record at position `i`, decoded on first use. */
-  valueAt(i: number): ChunkRecord {
-    let record = this.decoded[i];
-    if (record === undefined) {
-      // every record not yet decoded is in the bytes, which are let go only once none is left
-      const reader = new ByteReader(this.buf!, FILE_LABEL, this.starts[i]);
-      const id = reader.varint();
-      const [path, language, kind, name, container, signature, doc, snippet, embeddingKey] = CHUNK_STRINGS.map(() => this.strings.get(reader.varint()));
-      const [startByte, endByte, startLine, endLine] = [reader.varint(), reader.varint(), reader.varint(), reader.varint()];
-      // every field present, absent ones as undefined, in one order: as catalog.ts builds records (one object shape)
-      record = {
-        id, path: path!, language: language as LanguageId, kind: kind as ChunkKind, name: name!, container, signature: signature!, doc,
-        startByte, endByte, startLine, endLine, snippet: snippet!, embeddingKey,
-      };
-      this.decoded[i] = record;
-      if (++this.decodedCount === this.decoded.length) {
-        // each string a record refers to is decoded now, and the files' were when they were read
-        this.buf = undefined;
-        this.strings.release();
-      }
-    }
-    return record;
-  }
-
-  /**
-   * Of `positions` (ascending), those of the definitions (records that are not line windows) whose
-   * name passes `test`. Only kinds and names are decoded for it, and `test` is asked once a name.
-   */
-  definitionsNamed(test: (name: string) => boolean, positions: Iterable<number>): number[] {
-    // verdicts by name reference (every reference was checked against the table when read):
-    // 0 not asked yet, 1 yes, 2 no; a typed array, not a map, as 100k records are looked up
-    const named = new Uint8Array(this.strings.referenceLimit);
-    const found: number[] = [];
-    for (const i of positions) {
-      if (!this.isDefinition(i)) continue;
-      const name = this.names[i];
-      if (named[name] === 0) named[name] = test(this.strings.get(name)!) ? 1 : 2;
-      if (named[name] === 1) found.push(i);
-    }
-    return found;
-  }
-
-  /** Of `positions` (ascending), calls `visit` with the id and name of each definition (a record that is not a line window), decoding only kinds and names. */
-  forEachDefinitionName(positions: Iterable<number>, visit: (id: number, name: string) => void): void {
-    for (const i of positions) if (this.isDefinition(i)) visit(this.ids[i], this.strings.get(this.names[i])!);
-  }
-
-  /** Whether the record at position `i` is a definition, not a line window: by its kind's reference, each kind decoded once. */
-  private isDefinition(i: number): boolean {
-    const kind = this.kinds[i];
-    const verdicts = (this.windowKinds ??= new Uint8Array(this.strings.referenceLimit)); // 0 not asked yet, 1 a window, 2 not
-    if (verdicts[kind] === 0) verdicts[kind] = this.strings.get(kind) === 'window' ? 1 : 2;
-    return verdicts[kind] === 2;
-  }
-
-  /** Every record, in order. */
-  all(): ChunkRecord[] {
-    return Array.from({ length: this.count }, (_, i) => this.valueAt(i));
-  }
-}
-
-/**
- * The string table of a catalog file (see the module doc), left in its bytes: a string is decoded
- * the first time it is asked for and kept, so that a path shared by a thousand records is one string.
- */
-class StoredStrings {
-  private readonly narrow: (string | undefined)[];
-  private readonly wide: (string | undefined)[];
-
-  /** the file's bytes, until {@link release} */
-  private buf: Buffer | undefined;
-
-  private constructor(
-    buf: Buffer,
-    /** where each narrow string starts and ends in `buf`: string i is bytes narrowAt[i] to narrowAt[i + 1] */
-    private readonly narrowAt: Uint32Array,
-    private readonly wideAt: Uint32Array,
-  ) {
-    this.buf = buf;
-    this.narrow = new Array(narrowAt.length - 1);
-    this.wide = new Array(wideAt.length - 1);
-  }
-
-  /** Lets the file's bytes go: only the strings decoded so far can be asked for from now on. */
-  release(): void {
-    this.buf = undefined;
-  }
-
-  get narrowCount(): number {
-    return this.narrow.length;
-  }
-
-  get wideCount(): number {
-    return this.wide.length;
-  }
-
-  /** One more than the largest reference a string of the table has (see {@link check}): the size of an array indexed by reference. */
-  get referenceLimit(): number {
-    return 2 * Math.max(this.narrow.length, this.wide.length) + 3;
-  }
-
-  static read(reader: ByteReader, buf: Buffer): StoredStrings {
-    const part = (bytesPerUnit: number): Uint32Array => {
-      const count = reader.u32();
-      if (count > reader.remaining) throw new IndexCorruptError(`${FILE_LABEL} is truncated`);
-      const lengths = new Uint32Array(count);
-      for (let i = 0; i < count; i++) lengths[i] = reader.varint();
-      const size = reader.u32();
-      const start = buf.length - reader.remaining;
-      reader.bytes(size);
-      const at = new Uint32Array(count + 1);
-      at[0] = start;
-      for (let i = 0; i < count; i++) {
-        // compared before it is added: a sum past 2^32 would wrap around in the Uint32Array
-        if (lengths[i] * bytesPerUnit > start + size - at[i]) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
-        at[i + 1] = at[i] + lengths[i] * bytesPerUnit;
-      }
-      if (at[count] !== start + size) throw new IndexCorruptError(`${FILE_LABEL} has a malformed string table`);
-      return at;
-    };
-    const narrowAt = part(1);
-    const wideAt = part(2);
-    return new StoredStrings(buf, narrowAt, wideAt);
-  }
-
-  /** Throws unless `ref` is a string of the table, or 0 (absent) where that is allowed; returns it. */
-  check(ref: number, required: boolean): number {
-    if (ref === 0) {
-      if (required) throw new IndexCorruptError(`${FILE_LABEL} lacks a required field`);
-    } else if (ref % 2 === 1 ? (ref - 1) / 2 >= this.narrow.length : (ref - 2) / 2 >= this.wide.length) {
-      throw new IndexCorruptError(`${FILE_LABEL} refers to a missing string`);
-    }
-    return ref;
-  }
-
-  /** The string of a reference {@link check} accepted; undefined for 0. */
-  get(ref: number): string | undefined {
-    if (ref === 0) return undefined;
-    if (ref % 2 === 1) {
-      const i = (ref - 1) / 2;
-      return (this.narrow[i] ??= this.bytes().toString('latin1', this.narrowAt[i], this.narrowAt[i + 1]));
-    }
-    const i = (ref - 2) / 2;
-    return (this.wide[i] ??= this.bytes().toString('utf16le', this.wideAt[i], this.wideAt[i + 1]));
-  }
-
-  private bytes(): Buffer {
-    if (this.buf === undefined) throw new Error('catalog: a string was asked for after the file\'s bytes were let go');
-    return this.buf;
-  }
-}
-
-/** Format 1: JSON, files by path in an object. */
-function decodeJson(buf: Buffer): CatalogData {
-  const json = JSON.parse(buf.toString('utf8')) as { nextId: number; files: Record<string, FileRecord>; chunks: ChunkRecord[]; scanSkipped?: Skipped[]; followsLinks?: boolean };
-  if (typeof json.nextId !== 'number' || typeof json.files !== 'object' || json.files === null || !Array.isArray(json.chunks)) {
-    throw new Error('catalog has an unexpected shape');
-  }
-  return {
-    nextId: json.nextId,
-    // own entries only: a path read from disk never meets Object.prototype
-    files: new Map(Object.entries(json.files)),
-    chunks: json.chunks,
-    scanSkipped: json.scanSkipped ?? [],
-    // absent in catalogs written before it was kept: read as true
-    followsLinks: json.followsLinks !== false,
-  };
 }
 
 /** Each distinct string once, referred to by number (see the module doc). */
@@ -441,12 +231,18 @@ class StringTable {
     return ref;
   }
 
+  /** The table as stored-chunks.ts `StoredStrings` reads it; `writer` must be at a multiple of 4 bytes, and is again after it. */
   *write(writer: ByteWriter): Steps<void> {
     for (const [strings, encoding] of [[this.narrow, 'latin1'], [this.wide, 'utf16le']] as const) {
       writer.u32(strings.length);
-      for (const text of strings) writer.varint(text.length);
+      const ends = new Uint32Array(strings.length);
+      let end = 0;
+      strings.forEach((text, i) => (ends[i] = end += text.length));
+      if (end > 0xffffffff) throw new RangeError('catalog: the string table is too large');
+      writer.values(ends);
       yield;
-      writer.lengthAndParts(yield* encodeStrings(strings, encoding));
+      writer.adopt(yield* encodeStrings(strings, encoding));
+      writer.pad(4);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
-import { encodeCatalogSteps, readCatalog, StoredChunks } from './catalog-file';
+import { encodeCatalogSteps, readCatalog } from './catalog-file';
+import type { StoredChunks } from './stored-chunks';
 import { OverlayMap } from './index/overlay-map';
 import { runSteps, type Steps } from './time-slice';
 import { headOf } from './text/slice';

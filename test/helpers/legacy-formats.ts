@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../src/engine/index/bytes';
 import { LexicalIndex } from '../../src/engine/index/lexical';
+import type { CatalogData } from '../../src/engine/catalog-file';
 
 /** A lexical index's bytes (as `serialize` writes them) in format 1: each term before its posting. */
 export function lexicalFormatOne(current: Buffer): Buffer {
@@ -83,4 +84,57 @@ export function embeddingCacheFormatOne(dimension: number, records: { key: Uint8
       return Buffer.concat([payload, sum]);
     }),
   ]);
+}
+
+/**
+ * A catalog in format 3, as versions before format 4 wrote it (catalog-legacy.ts): a string table of
+ * varint lengths and text, then the files and chunks, every number a varint and every string a reference.
+ */
+export function catalogFormatThree(data: CatalogData): Buffer {
+  const narrow: string[] = [];
+  const wide: string[] = [];
+  const refs = new Map<string, number>();
+  const ref = (text: string | undefined): number => {
+    if (text === undefined) return 0;
+    let r = refs.get(text);
+    if (r === undefined) {
+      const isWide = /[^\u0000-\u00ff]/.test(text);
+      const list = isWide ? wide : narrow;
+      r = 2 * list.length + (isWide ? 2 : 1);
+      list.push(text);
+      refs.set(text, r);
+    }
+    return r;
+  };
+  const body = new ByteWriter();
+  body.u32(data.files.size);
+  for (const [path, file] of data.files) {
+    body.varint(ref(path));
+    body.f64(file.size);
+    body.f64(file.mtimeMs);
+    for (const text of [file.hash, file.skip, file.detail]) body.varint(ref(text));
+    body.varint(file.chunkIds.length);
+    for (const id of file.chunkIds) body.varint(id);
+  }
+  body.u32(data.chunks.length);
+  for (const c of data.chunks) {
+    body.varint(c.id);
+    for (const text of [c.path, c.language, c.kind, c.name, c.container, c.signature, c.doc, c.snippet, c.embeddingKey]) body.varint(ref(text));
+    for (const n of [c.startByte, c.endByte, c.startLine, c.endLine]) body.varint(n);
+  }
+  const writer = new ByteWriter();
+  writer.u32(0x54435343);
+  writer.u32(3);
+  writer.f64(data.nextId);
+  writer.u32(data.followsLinks ? 1 : 0);
+  writer.string(JSON.stringify(data.scanSkipped));
+  for (const [strings, encoding] of [[narrow, 'latin1'], [wide, 'utf16le']] as const) {
+    writer.u32(strings.length);
+    for (const text of strings) writer.varint(text.length);
+    const text = Buffer.from(strings.join(''), encoding);
+    writer.u32(text.length);
+    writer.bytes(text);
+  }
+  writer.adopt(body.parts());
+  return writer.toBuffer();
 }

@@ -133,6 +133,14 @@ export class ByteWriter {
     this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
 
+  /** Zero bytes up to the next multiple of `alignment` bytes from the start of what this writer writes. */
+  pad(alignment: number): void {
+    const count = (alignment - (this.size % alignment)) % alignment;
+    if (count === 0) return;
+    const at = this.reserve(count);
+    this.block.fill(0, at, at + count);
+  }
+
   /** The number of bytes written so far. */
   get size(): number {
     return this.doneBytes + this.used;
@@ -252,6 +260,23 @@ export class ByteReader {
   bytes(count: number): Buffer {
     const start = this.advance(count);
     return this.buffer.subarray(start, start + count);
+  }
+
+  /** Skips to the next multiple of `alignment` bytes from the start of the buffer (what {@link ByteWriter.pad} wrote). */
+  skipPadding(alignment: number): void {
+    this.advance((alignment - (this.position % alignment)) % alignment);
+  }
+
+  /**
+   * `count` unsigned integers of `width` bytes each (1, 2 or 4), as a view of the buffer where
+   * it lies aligned for that width in memory, else copied (see the module doc on byte order).
+   */
+  uints(count: number, width: 1 | 2 | 4): Uint8Array | Uint16Array | Uint32Array {
+    const start = this.advance(count * width); // first: a damaged count must not allocate before it is found out
+    const at = this.buffer.byteOffset + start;
+    const source = at % width === 0 ? this.buffer.buffer : new Uint8Array(this.buffer.subarray(start, start + count * width)).buffer; // a copy where unaligned
+    const offset = at % width === 0 ? at : 0;
+    return width === 1 ? new Uint8Array(source, offset, count) : width === 2 ? new Uint16Array(source, offset, count) : new Uint32Array(source, offset, count);
   }
 
   /** `count` uint32 values, copied into a new array. */

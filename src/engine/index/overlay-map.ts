@@ -1,6 +1,6 @@
 /**
  * Entries read from a file and left there, each found by its key and read when it is asked for:
- * the records of a catalog (catalog-file.ts `StoredChunks`), the terms of a lexical index
+ * the records of a catalog (stored-chunks.ts `StoredChunks`), the terms of a lexical index
  * (term-table.ts `StoredTerms`).
  */
 export interface StoredEntries<K, V> {
