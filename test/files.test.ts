@@ -96,6 +96,39 @@ test('size cap, include and exclude globs', async (t) => {
   assert.deepEqual(only.files.map((f) => f.path), ['lib/b.py', 'lib/test_b.py']);
 });
 
+test('a file left out by its name or the include globs is not stat\'ed: only the files taken are', async (t) => {
+  const root = makeTree({
+    'a.ts': 'export const a = 1;\n',
+    'lib/b.py': 'pass\n',
+    'lib/c.py': 'pass\n',
+    'logo.png': Buffer.from([0x89, 0x50]),
+    'data/d.json': '{}',
+    'data/e.json': '{}',
+    '.editorconfig': 'root = true\n',
+    'notes.xyz': 'x',
+  });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // scan.ts calls fs.lstatSync through the module object: counted here (sync calls only)
+  const fs = require('node:fs') as { lstatSync: typeof import('node:fs').lstatSync };
+  const original = fs.lstatSync;
+  const statted: string[] = [];
+  fs.lstatSync = ((path: string, ...rest: unknown[]) => (statted.push(path.slice(root.length + 1)), (original as (...args: unknown[]) => unknown)(path, ...rest))) as typeof fs.lstatSync;
+  t.after(() => (fs.lstatSync = original));
+  const result = await scanWorkspace(root);
+  assert.deepEqual(result.files.map((f) => f.path), ['a.ts', 'lib/b.py', 'lib/c.py']);
+  assert.deepEqual(result.skipped, [
+    { path: 'data/d.json', reason: 'unsupported' },
+    { path: 'data/e.json', reason: 'unsupported' },
+    { path: 'logo.png', reason: 'unsupported' },
+    { path: 'notes.xyz', reason: 'unsupported' },
+  ]);
+  assert.deepEqual(statted.sort(), ['a.ts', 'lib/b.py', 'lib/c.py']);
+  statted.length = 0;
+  const only = await scanWorkspace(root, { include: ['lib/**'] });
+  assert.deepEqual(only.files.map((f) => f.path), ['lib/b.py', 'lib/c.py']);
+  assert.deepEqual(statted.sort(), ['lib/b.py', 'lib/c.py']);
+});
+
 test('symlink loops and unreadable folders are reported, not fatal', async (t) => {
   const root = makeTree({ 'src/a.ts': 'export {}\n', 'locked/b.ts': 'export {}\n' });
   t.after(() => {

@@ -170,18 +170,27 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
     return false;
   };
 
-  /** A regular file that passed the rules: include globs, file type, once only, size. `info` is its (followed) stat. */
-  const takeFile = (rel: string, name: string, abs: string, real: string, info: Stats) => {
+  /**
+   * Whether a file that passed the rules is one to index by its path: the include globs and the
+   * file type (counted or reported when not). Asked before its stat, which a file left out by its
+   * name (an image, a JSON file) does not need.
+   */
+  const wanted = (rel: string, name: string): boolean => {
     if (include && !include(rel)) {
       result.ignoredCount++;
-      return;
+      return false;
     }
     if (!isIndexableName(name)) {
       // Dotfiles (.gitignore, .editorconfig, …) are configuration, not worth a line in the skip report.
       if (name.startsWith('.')) result.ignoredCount++;
       else skip(rel, 'unsupported');
-      return;
+      return false;
     }
+    return true;
+  };
+
+  /** A regular file that {@link wanted} took: once only, and not too large. `info` is its (followed) stat. */
+  const takeFile = (rel: string, abs: string, real: string, info: Stats) => {
     const first = seenFiles.get(real);
     if (first !== undefined) return skip(rel, 'duplicate', `same file as ${first}`);
     seenFiles.set(real, rel);
@@ -273,6 +282,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         await enterFolder({ abs, rel, real }, folder.rules, folder.real);
         continue;
       }
+      if (!wanted(rel, name)) continue;
       try {
         info ??= lstatSync(abs);
       } catch (err) {
@@ -283,7 +293,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
         skip(rel, info.isSymbolicLink() ? 'unreadable' : 'special', info.isSymbolicLink() ? 'changed during the scan' : specialKind(info));
         continue;
       }
-      takeFile(rel, name, abs, real, info);
+      takeFile(rel, abs, real, info);
     }
   };
 
@@ -334,7 +344,7 @@ export async function scanWorkspace(rootAbs: string, options: ScanOptions = {}):
   for (let i = 0; i < links.length && !options.signal?.cancelled; i++) {
     const link = links[i];
     if (link.target.isDirectory()) await enterFolder({ abs: link.abs, rel: link.rel, real: link.real }, link.rules, link.parentReal);
-    else takeFile(link.rel, link.name, link.real, link.real, link.target);
+    else if (wanted(link.rel, link.name)) takeFile(link.rel, link.real, link.real, link.target);
   }
 
   // A walk the signal stopped may have missed folders; one that ended before it fired did not.
