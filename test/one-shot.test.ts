@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { OneShotAhead } from '../src/engine/one-shot';
+import { AheadThread, OneShotAhead } from '../src/engine/one-shot';
 import { readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
 import { Checksummer, compute, kindToCheck } from '../src/engine/index/checksum';
 import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
@@ -23,6 +23,7 @@ import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
 import { manifestChecksum, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
+import { ensureBundles, runCli } from './helpers/cli-process';
 
 function makeTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'codescout-one-shot-'));
@@ -65,6 +66,47 @@ test('the scan made on the worker gives what the engine thread\'s scan gives, wi
     assert.ok(made, 'the worker scanned');
     assert.deepEqual(made, await scanWorkspace(root, scan), JSON.stringify(scan));
   }
+});
+
+test('a thread started before its work is known reads and scans as one started with it; it is taken once, and one not taken is stopped', async (t) => {
+  const { root, indexDir } = await indexed(t);
+  const expected = await scanWorkspace(root, {});
+  const thread = AheadThread.start();
+  assert.ok(thread, 'started');
+  await new Promise((resolve) => setTimeout(resolve, 50)); // waiting for its work meanwhile
+  const files = indexFilesToReadAhead(indexDir, INDEX_FILES_READ_WHOLE);
+  const ahead = new OneShotAhead({ reads: files, root, scan: {} }, () => {}, thread);
+  for (const { path, fd } of files) {
+    const early = await ahead.reads.take(path);
+    assert.ok(early, basename(path));
+    if (fd === undefined) assert.deepEqual(early.bytes, readFileSync(path));
+    else closeSync(early.file!.fd);
+  }
+  assert.deepEqual(await ahead.scan(), expected);
+  // taken: it is the reader's now, and not given again
+  assert.equal(thread.take({ reads: [], root, scan: {} }), undefined);
+  await thread.dispose(); // nothing to stop: the reader's
+  // a thread that stopped before it was taken gives nothing: the reader starts its own
+  const stopped = AheadThread.start()!;
+  await stopped.dispose();
+  const own = new OneShotAhead({ reads: [], root, scan: {} }, () => {}, stopped);
+  assert.deepEqual(await own.scan(), expected);
+  // one never taken does not keep the process alive (it is not referenced) and is stopped by dispose
+  const idle = AheadThread.start()!;
+  const exited = new Promise<number>((resolve) => (idle as unknown as { worker: { once(e: 'exit', f: (code: number) => void): void } }).worker.once('exit', resolve));
+  await idle.dispose();
+  assert.equal(typeof (await exited), 'number');
+});
+
+test('a CLI command that fails before its engine opens exits at once, its read-ahead thread stopped', async (t) => {
+  const root = makeTree(TREE);
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  ensureBundles('cli.js', 'one-shot-worker.js');
+  // a thread left waiting for work would hold the process open until the guard's kill
+  const run = await runCli(['search', root, '--lang', 'klingon', 'pad'], { killAfterMs: 20_000 });
+  assert.equal(run.signal, null, 'not held open by the thread');
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /unknown language 'klingon'/);
 });
 
 const zlibHasCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function';

@@ -7,6 +7,7 @@
  * `--verbose` adds the stack trace and per-file skip details.
  */
 import type { Engine, SearchOptions } from '../engine/engine';
+import { AheadThread } from '../engine/one-shot';
 import { defaultIndexDir } from '../engine/paths';
 import { checkedLanguages, checkedQuery, LIMITS, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
@@ -29,25 +30,34 @@ async function main(argv: string[]): Promise<number> {
   }
   // an MCP server over stdio (or a relay to the editor's engine process): src/cli/mcp.ts
   if (args.command === 'mcp') return (await import('./mcp')).mcp(args);
-  // The engine (tree-sitter, onnxruntime, hnswlib) loads only once the command line is known to be good.
-  const { Engine, LANGUAGE_IDS, isLanguageName } = await import('../engine/engine');
-  checkedLanguages(args.languages, isLanguageName, LANGUAGE_IDS);
-  const indexDir = args.indexDir ?? defaultIndexDir(args.root);
-  doing = `creating the index folder ${indexDir}`;
-  prepareIndexFolder(indexDir);
-  doing = `opening the index at ${indexDir}`;
-  const engine = await Engine.open(args.root, {
-    ...args.engine,
-    // one command and exit: a saved graph is scanned in its file rather than read into memory (see VectorIndexOptions.graphLoading)
-    vectorIndex: { graphLoading: 'on-demand' },
-    // the commands that update the index before they answer: the folder is scanned, and the index
-    // files read, while the model loads
-    oneShot: args.command !== 'status',
-    // `index` updates the index or fails saying why: it answers nothing from the saved state
-    announceReadOnly: args.command !== 'index',
-    indexDir,
-    log: (message) => process.stderr.write(oneLine(message) + '\n'),
-  });
+  // the commands that update the index before they answer: the folder is scanned, and the index
+  // files read, on a thread of their own while the model loads; the thread starts now, while the
+  // engine loads (one-shot.ts AheadThread)
+  const oneShot = args.command !== 'status';
+  const aheadThread = oneShot ? AheadThread.start() : undefined;
+  let engine: Engine;
+  try {
+    // The engine (tree-sitter, onnxruntime, hnswlib) loads only once the command line is known to be good.
+    const { Engine, LANGUAGE_IDS, isLanguageName } = await import('../engine/engine');
+    checkedLanguages(args.languages, isLanguageName, LANGUAGE_IDS);
+    const indexDir = args.indexDir ?? defaultIndexDir(args.root);
+    doing = `creating the index folder ${indexDir}`;
+    prepareIndexFolder(indexDir);
+    doing = `opening the index at ${indexDir}`;
+    engine = await Engine.open(args.root, {
+      ...args.engine,
+      // one command and exit: a saved graph is scanned in its file rather than read into memory (see VectorIndexOptions.graphLoading)
+      vectorIndex: { graphLoading: 'on-demand' },
+      oneShot,
+      aheadThread,
+      // `index` updates the index or fails saying why: it answers nothing from the saved state
+      announceReadOnly: args.command !== 'index',
+      indexDir,
+      log: (message) => process.stderr.write(oneLine(message) + '\n'),
+    });
+  } finally {
+    await aheadThread?.dispose(); // not taken: the command failed before the engine opened
+  }
   try {
     return await run(engine, args);
   } finally {

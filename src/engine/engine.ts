@@ -15,7 +15,7 @@ import { languageIds, languageSelection, selects, type LanguageSelection } from 
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { changedSinceIndexed, type DiskStamp } from './files/changed-since';
-import { OneShotAhead } from './one-shot';
+import { OneShotAhead, type AheadThread } from './one-shot';
 import { goneIn, looksAtPathsAlone, refreshIndex, type IndexSummary } from './indexer';
 import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
@@ -88,6 +88,12 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
    * that lives on reads and scans when it must.
    */
   oneShot?: boolean;
+  /**
+   * With {@link oneShot}: the thread to read ahead on, started by the caller before it opened the
+   * engine (one-shot.ts `AheadThread.start`), so that it is ready sooner. The engine takes it, or
+   * stops it when it does not use it. Default: the engine starts the thread when it opens.
+   */
+  aheadThread?: AheadThread;
   /**
    * How long {@link Engine.refresh} with `requireWrite` waits for another process that is
    * updating the same index to finish, in milliseconds (default 300000: five minutes).
@@ -254,7 +260,8 @@ export class Engine {
     const reads = options.oneShot ? indexFilesToReadAhead(indexDir, options.model === null ? INDEX_FILES_READ_WITHOUT_MODEL : INDEX_FILES_READ_WHOLE) : [];
     // the folder is scanned ahead only for a writer: an index another engine holds is only read
     const scan = options.oneShot && !lockHeld(indexDir) ? scanOptions(options) : undefined;
-    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan }, log) : undefined;
+    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan }, log, options.aheadThread) : undefined;
+    await options.aheadThread?.dispose(); // a thread not taken (no one-shot engine, or it had failed) is not left waiting
     let embedder: Embedder | undefined;
     let state: LoadedIndex | undefined;
     try {

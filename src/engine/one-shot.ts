@@ -8,7 +8,7 @@ import { ReadAhead, type FileToReadAhead, type ReadEarly } from './index/read-ah
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
 export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum: Computed; size?: number } } | { scan?: ScanResult };
 
-/** What the worker is given. */
+/** What the worker is given (its `workerData`, or the first message of a thread started before, {@link AheadThread}). */
 export interface AheadWork {
   /** index files to read and checksum (workspace-store.ts `indexFilesToReadAhead`) */
   reads: FileToReadAhead[];
@@ -36,7 +36,8 @@ export class OneShotAhead {
   private worker: Worker | undefined;
   private readonly scanned: Promise<ScanResult | undefined>;
 
-  constructor(work: AheadWork, log: (message: string) => void = () => {}) {
+  /** `thread`: one started before the work was known ({@link AheadThread}), given the work instead of starting one */
+  constructor(work: AheadWork, log: (message: string) => void = () => {}, thread?: AheadThread) {
     this.reads = new ReadAhead(work.reads); // the descriptors of files given open are its own
     let settle!: (scan: ScanResult | undefined) => void;
     this.scanned = new Promise((resolve) => (settle = resolve));
@@ -45,17 +46,20 @@ export class OneShotAhead {
       this.reads.abandon();
       settle(undefined);
     };
-    const script = workerScript();
-    if (!script) {
-      stopped();
-      return;
-    }
-    try {
-      this.worker = new Worker(script, { workerData: work });
-    } catch (err) {
-      log(`reading ahead failed (${(err as Error).message}); the index is read and the folder scanned as usual`);
-      stopped();
-      return;
+    this.worker = thread?.take(work);
+    if (this.worker === undefined) {
+      const script = workerScript();
+      if (!script) {
+        stopped();
+        return;
+      }
+      try {
+        this.worker = new Worker(script, { workerData: work });
+      } catch (err) {
+        log(`reading ahead failed (${(err as Error).message}); the index is read and the folder scanned as usual`);
+        stopped();
+        return;
+      }
     }
     this.worker.on('message', (reply: AheadReply) => {
       if ('read' in reply) {
@@ -77,6 +81,56 @@ export class OneShotAhead {
   /** Stops the worker if it is still at work; what it has not delivered then gives nothing. */
   async dispose(): Promise<void> {
     const worker = this.worker;
+    if (worker) await worker.terminate();
+  }
+}
+
+/**
+ * The thread of a {@link OneShotAhead}, started before its work is known: a command starts it as
+ * soon as it knows it will open an index (the CLI, once its command line is read), so that the
+ * thread has started (about 0.1 s on 2 cores) by the time the engine gives it the work, while the
+ * main thread loads the engine. Until then it waits, without keeping the process alive; one never
+ * taken is stopped by {@link dispose}.
+ */
+export class AheadThread {
+  private worker: Worker | undefined;
+  private failed = false;
+
+  private constructor(worker: Worker) {
+    this.worker = worker;
+    worker.unref(); // a process that ends before it takes the thread is not held open by it
+    const gone = () => {
+      this.failed = true;
+    };
+    worker.once('error', gone);
+    worker.once('exit', gone);
+  }
+
+  /** Starts the thread; undefined when it cannot be (no worker script, no threads): the engine then starts one itself, or reads as usual. */
+  static start(): AheadThread | undefined {
+    const script = workerScript();
+    if (!script) return undefined;
+    try {
+      return new AheadThread(new Worker(script));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Gives the thread its work and hands it over, once; undefined when it was taken, stopped or has failed. */
+  take(work: AheadWork): Worker | undefined {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker === undefined || this.failed) return undefined;
+    worker.ref();
+    worker.postMessage(work);
+    return worker;
+  }
+
+  /** Stops the thread unless it was taken. */
+  async dispose(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
     if (worker) await worker.terminate();
   }
 }
