@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Catalog, type ChunkRecord, type FileRecord } from '../src/engine/catalog';
 import { CATALOG_FORMAT_VERSION, decodeCatalog, encodeCatalog, type CatalogData } from '../src/engine/catalog-file';
+import type { CodeUnits } from '../src/engine/stored-chunks';
 import { IndexCorruptError, IndexVersionError } from '../src/engine/index/errors';
 import { fuzzParams } from './helpers/fuzz';
 import { catalogFormatThree } from './helpers/legacy-formats';
@@ -186,6 +187,16 @@ test('a catalog read from a file answers as its records do, decoding them as ask
       const found = fresh.definitionsNamed((name) => (asked.push(name), wanted.has(name)));
       assert.deepEqual(plain(found), plain(data.chunks.filter((c) => c.kind !== 'window' && wanted.has(c.name))));
       assert.equal(asked.length, new Set(asked).size, 'each name asked once');
+      // a quick test first, of each name's code units read where they lie: the same units as the name's; the full test only of those it lets through
+      const quick: string[] = [];
+      const fullyAsked: string[] = [];
+      const units = (u: CodeUnits) => String.fromCharCode(...Array.from({ length: u.length }, (_, i) => u.charCodeAt(i)));
+      const odd = (name: string) => name.length % 2 === 1;
+      const third = Catalog.deserialize(encodeCatalog(data)).chunks;
+      const quickFound = third.definitionsNamed((name) => (fullyAsked.push(name), wanted.has(name)), (u) => (quick.push(units(u)), odd(units(u))));
+      assert.deepEqual(plain(quickFound), plain(data.chunks.filter((c) => c.kind !== 'window' && wanted.has(c.name) && odd(c.name))));
+      assert.deepEqual([...quick].sort(), [...new Set(data.chunks.filter((c) => c.kind !== 'window').map((c) => c.name))].sort(), 'each name once, as its code units');
+      assert.deepEqual(fullyAsked, quick.filter(odd));
       // every record of `table` was decoded above, and the file's bytes let go: all still answers
       assert.deepEqual(plain(table.definitionsNamed((name) => wanted.has(name))), plain(found));
       assert.deepEqual(plain([...table.values()]), plain(data.chunks));

@@ -186,14 +186,20 @@ test('an index of only the names asked, from a catalog read from its file, answe
     fc.string({ unit: fc.constantFrom(...'aZz09_$.-:éΩß'.split('')), maxLength: 6 }),
   );
   fc.assert(
-    fc.property(fc.array(fc.record({ name: anyName, window: fc.boolean() }), { maxLength: 12 }), fc.array(anyName, { maxLength: 4 }), (defs, asked) => {
+    fc.property(fc.array(fc.record({ name: anyName, window: fc.boolean(), other: fc.boolean() }), { maxLength: 12 }), fc.array(anyName, { maxLength: 4 }), fc.boolean(), (defs, asked, removeOther) => {
       const written = new Catalog();
-      written.addFile('f.py', { size: 1, mtimeMs: 1 }, defs.map((d, i) => chunk('f.py', d.name, d.window, i + 1)));
+      for (const path of ['f.py', 'g.py']) {
+        written.addFile(path, { size: 1, mtimeMs: 1 }, defs.filter((d) => d.other === (path === 'g.py')).map((d, i) => chunk(path, d.name, d.window, i + 1)));
+      }
       const catalog = Catalog.deserialize(written.serialize());
       assert.equal(catalog.chunks.fromFile, true);
+      // records removed from a catalog read from its file (the other file's) are not found
+      if (removeOther) catalog.removeFile('g.py');
       const full = new NameIndex(catalog.chunks);
       const wanted = new Set([...asked, ...defs.slice(0, 1).map((d) => d.name)].map(compact));
-      const only = NameIndex.of(Catalog.deserialize(written.serialize()).chunks, wanted);
+      const read = Catalog.deserialize(written.serialize());
+      if (removeOther) read.removeFile('g.py');
+      const only = NameIndex.of(read.chunks, wanted);
       for (const name of wanted) assert.deepEqual(only.lookup(name, 1000), full.lookup(name, 1000), JSON.stringify(name));
     }),
     fuzzParams(300),

@@ -1,7 +1,7 @@
 import type { Chunk, SkipReason } from './types';
 import type { Skipped } from './files/scan';
 import { encodeCatalogSteps, readCatalog } from './catalog-file';
-import type { StoredChunks } from './stored-chunks';
+import type { CodeUnits, StoredChunks } from './stored-chunks';
 import { OverlayMap } from './index/overlay-map';
 import { runSteps, type Steps } from './time-slice';
 import { headOf } from './text/slice';
@@ -58,19 +58,22 @@ export class ChunkTable extends OverlayMap<number, ChunkRecord> {
   }
 
   /**
-   * The definitions (chunks that are not line windows) whose name passes `test`, in order. Of
-   * the records still in the file's bytes only kinds and names are decoded for it, `test` is asked
-   * once a name, and only the records found are decoded.
+   * The definitions (chunks that are not line windows) whose name passes `may` (when given) and
+   * `test`, in order. Of the records still in the file's bytes only kinds and names are read for
+   * it: `may`, a quick test of a name's first characters, is asked of a name's code units without
+   * decoding it, and `test` only of the names `may` let through, once a name; only the records
+   * found are decoded.
    */
-  definitionsNamed(test: (name: string) => boolean): ChunkRecord[] {
+  definitionsNamed(test: (name: string) => boolean, may?: (name: CodeUnits) => boolean): ChunkRecord[] {
     const file = this.file;
     const found: ChunkRecord[] = [];
+    const passes = (name: string) => (may === undefined || may(name)) && test(name);
     if (file === undefined || this.hasReplaced()) {
-      for (const c of this.values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
+      for (const c of this.values()) if (c.kind !== 'window' && passes(c.name)) found.push(c);
       return found;
     }
-    for (const i of file.definitionsNamed(test, this.storedPositions())) found.push(file.valueAt(i));
-    for (const c of this.addedEntries().values()) if (c.kind !== 'window' && test(c.name)) found.push(c);
+    for (const i of file.definitionsNamed(test, this.storedLive(), may)) found.push(file.valueAt(i));
+    for (const c of this.addedEntries().values()) if (c.kind !== 'window' && passes(c.name)) found.push(c);
     return found;
   }
 
@@ -85,7 +88,7 @@ export class ChunkTable extends OverlayMap<number, ChunkRecord> {
       for (const c of this.values()) if (c.kind !== 'window') visit(c.id, c.name);
       return;
     }
-    file.forEachDefinitionName(this.storedPositions(), visit);
+    file.forEachDefinitionName(this.storedLive(), visit);
     for (const c of this.addedEntries().values()) if (c.kind !== 'window') visit(c.id, c.name);
   }
 

@@ -17,6 +17,12 @@ import type { ChunkKind, LanguageId } from './types';
 
 const FILE_LABEL = 'catalog';
 
+/** What a quick test of a name reads of it: a string, or a stored one's code units where they lie (StoredStrings.units). */
+export interface CodeUnits {
+  readonly length: number;
+  charCodeAt(i: number): number;
+}
+
 /** A column of unsigned integers, 1, 2 or 4 bytes each. */
 export type Column = Uint8Array | Uint16Array | Uint32Array;
 
@@ -150,26 +156,28 @@ export class StoredChunks implements StoredEntries<number, ChunkRecord> {
   }
 
   /**
-   * Of `positions` (ascending), those of the definitions (records that are not line windows) whose
-   * name passes `test`. Only kinds and names are decoded for it, and `test` is asked once a name.
+   * The positions of the definitions (records that are not line windows) whose name passes `may`
+   * (when given) and `test`, of those `live` passes (all when undefined), in order. Only kinds and
+   * names are read for it: `may` is asked of a name's code units where they lie (see
+   * StoredStrings.units), `test` of the name decoded, each once a name.
    */
-  definitionsNamed(test: (name: string) => boolean, positions: Iterable<number>): number[] {
+  definitionsNamed(test: (name: string) => boolean, live: ((i: number) => boolean) | undefined, may?: (name: CodeUnits) => boolean): number[] {
     // verdicts by name reference (every reference was checked against the table when read):
     // 0 not asked yet, 1 yes, 2 no; a typed array, not a map, as 100k records are looked up
     const named = new Uint8Array(this.strings.referenceLimit);
     const found: number[] = [];
-    for (const i of positions) {
-      if (!this.isDefinition(i)) continue;
+    for (let i = 0; i < this.ids.length; i++) {
+      if ((live !== undefined && !live(i)) || !this.isDefinition(i)) continue;
       const name = this.names[i];
-      if (named[name] === 0) named[name] = test(this.strings.get(name)!) ? 1 : 2;
+      if (named[name] === 0) named[name] = (may === undefined || may(this.strings.units(name))) && test(this.strings.get(name)!) ? 1 : 2;
       if (named[name] === 1) found.push(i);
     }
     return found;
   }
 
-  /** Of `positions` (ascending), calls `visit` with the id and name of each definition (a record that is not a line window), decoding only kinds and names. */
-  forEachDefinitionName(positions: Iterable<number>, visit: (id: number, name: string) => void): void {
-    for (const i of positions) if (this.isDefinition(i)) visit(this.ids[i], this.strings.get(this.names[i])!);
+  /** Calls `visit` with the id and name of each definition (a record that is not a line window) that `live` passes (all when undefined), in order, decoding only kinds and names. */
+  forEachDefinitionName(live: ((i: number) => boolean) | undefined, visit: (id: number, name: string) => void): void {
+    for (let i = 0; i < this.ids.length; i++) if ((live === undefined || live(i)) && this.isDefinition(i)) visit(this.ids[i], this.strings.get(this.names[i])!);
   }
 
   /** Every record, in order. */
@@ -279,6 +287,26 @@ export class StoredStrings {
     }
   }
 
+  /**
+   * The code units of a non-empty reference's string, read where they lie without decoding it: the
+   * string itself once decoded, else a view that stays valid until the next call.
+   */
+  units(ref: number): CodeUnits {
+    const narrow = ref % 2 === 1;
+    const i = narrow ? (ref - 1) / 2 : (ref - 2) / 2;
+    const decoded = narrow ? this.narrow[i] : this.wide[i];
+    if (decoded !== undefined) return decoded;
+    const part = narrow ? this.narrowPart! : this.widePart!; // a string not yet decoded: the bytes are still held
+    const view = this.view;
+    view.buf = this.buf!;
+    view.wide = !narrow;
+    view.start = part.start + (i === 0 ? 0 : part.ends[i - 1]) * (narrow ? 1 : 2);
+    view.length = part.ends[i] - (i === 0 ? 0 : part.ends[i - 1]);
+    return view;
+  }
+
+  private readonly view = new StoredUnits();
+
   /** The string of a reference {@link check} accepted; undefined for 0. */
   get(ref: number): string | undefined {
     if (ref === 0) return undefined;
@@ -294,5 +322,18 @@ export class StoredStrings {
     if (this.buf === undefined || part === undefined) throw new Error('catalog: a string was asked for after the file\'s bytes were let go');
     const from = i === 0 ? 0 : part.ends[i - 1];
     return this.buf.toString(encoding, part.start + from * bytesPerUnit, part.start + part.ends[i] * bytesPerUnit);
+  }
+}
+
+/** The code units of a stored string, read from the table's bytes (StoredStrings.units). */
+class StoredUnits implements CodeUnits {
+  buf: Buffer = Buffer.alloc(0);
+  wide = false;
+  start = 0;
+  length = 0;
+
+  charCodeAt(i: number): number {
+    if (!(i >= 0 && i < this.length)) return NaN; // as a string answers
+    return this.wide ? this.buf.readUInt16LE(this.start + 2 * i) : this.buf[this.start + i];
   }
 }

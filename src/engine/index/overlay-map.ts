@@ -93,11 +93,15 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     yield* this.added.values();
   }
 
-  /** The stored positions not removed, in order: for a subclass that reads the stored entries in its own way. */
-  protected *storedPositions(): Generator<number> {
+  /**
+   * Which stored positions are not removed, for a subclass that reads the stored entries in its own
+   * way (every position below the stored count): undefined when none was removed, so that a pass
+   * over 100k of them asks nothing.
+   */
+  protected storedLive(): ((i: number) => boolean) | undefined {
     const stored = this.stored;
-    if (stored === undefined) return;
-    for (let i = 0; i < stored.count; i++) if (!this.removed.has(stored.keyAt(i))) yield i;
+    if (stored === undefined || this.removed.size === 0) return undefined;
+    return (i) => !this.removed.has(stored.keyAt(i));
   }
 
   /** The entries added since the stored ones were read (including stored keys removed and added again), in order. */

@@ -1,4 +1,5 @@
 import type { Catalog, ChunkChange, ChunkRecord, ChunkTable } from '../catalog';
+import type { CodeUnits } from '../stored-chunks';
 import { compact, spelt } from './query-kind';
 
 /**
@@ -34,8 +35,9 @@ export class NameIndex {
     const index = new NameIndex(new Map<number, ChunkRecord>());
     const firsts = new Set<number>();
     for (const name of names) firsts.add(name.length === 0 ? -1 : name.charCodeAt(0));
-    const test = firsts.has(-1) ? (name: string) => names.has(compact(name)) : (name: string) => mayStartWith(name, firsts) && names.has(compact(name));
-    for (const c of chunks.definitionsNamed(test)) index.add(c.id, c.name);
+    // the first letter of a name decides most of them, read without decoding the name (ChunkTable.definitionsNamed)
+    const may = firsts.has(-1) ? undefined : (name: CodeUnits) => mayStartWith(name, firsts);
+    for (const c of chunks.definitionsNamed((name) => names.has(compact(name)), may)) index.add(c.id, c.name);
     return index;
   }
 
@@ -119,7 +121,7 @@ function pull(map: Map<string, number[]>, key: string, id: number): void {
  * whose first such character comes after a non-ASCII one is left to `compact` (Unicode rules).
  * Most names fail here, so `compact` is worked out for few of 100k names.
  */
-function mayStartWith(name: string, firsts: ReadonlySet<number>): boolean {
+function mayStartWith(name: CodeUnits, firsts: ReadonlySet<number>): boolean {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c >= 0x80) return true;
