@@ -34,7 +34,7 @@ import { IndexCorruptError, IndexVersionError } from './index/errors';
 import type { ChunkRecord, FileRecord } from './catalog';
 import { decodeJsonCatalog, readFormatThree } from './catalog-legacy';
 import type { Skipped } from './files/scan';
-import { CHUNK_COLUMNS, isDigestKey, StoredChunks, StoredStrings } from './stored-chunks';
+import { CHUNK_COLUMNS, isDigestKey, KEY_BYTES, StoredChunks, StoredStrings } from './stored-chunks';
 import { runSteps, type Steps } from './time-slice';
 import type { SkipReason } from './types';
 
@@ -110,19 +110,23 @@ export function* encodeCatalogSteps(data: CatalogData): Steps<Buffer[]> {
       keyAt = digests.get(key) ?? digests.size + 1;
       digests.set(key, keyAt);
     }
-    const values = [
-      uint(c.id, 'chunk id'),
-      ...[c.path, c.language, c.kind, c.name, c.container, c.signature, c.doc, c.snippet, digest ? undefined : key].map((text) => table.ref(text)),
-      keyAt,
-      uint(c.startByte, 'start byte'), uint(c.endByte, 'end byte'), uint(c.startLine, 'start line'), uint(c.endLine, 'end line'),
-    ];
-    for (let column = 0; column < CHUNK_COLUMNS; column++) columns[column][i] = values[column];
+    let column = 0;
+    columns[column++][i] = uint(c.id, 'chunk id');
+    for (const text of [c.path, c.language, c.kind, c.name, c.container, c.signature, c.doc, c.snippet, digest ? undefined : key]) columns[column++][i] = table.ref(text);
+    columns[column++][i] = keyAt;
+    columns[column++][i] = uint(c.startByte, 'start byte');
+    columns[column++][i] = uint(c.endByte, 'end byte');
+    columns[column++][i] = uint(c.startLine, 'start line');
+    columns[column++][i] = uint(c.endLine, 'end line');
     if (++records % RECORDS_PER_STEP === 0) yield;
   }
   body.u32(count);
   for (const column of columns) writeColumn(body, column);
   body.u32(digests.size);
-  for (const key of digests.keys()) body.bytes(Buffer.from(key, 'hex'));
+  const keys = Buffer.allocUnsafe(digests.size * KEY_BYTES);
+  let written = 0;
+  for (const key of digests.keys()) written += keys.write(key, written, 'hex');
+  body.adopt([keys]);
   const writer = new ByteWriter();
   writer.u32(MAGIC);
   writer.u32(CATALOG_FORMAT_VERSION);
