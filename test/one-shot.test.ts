@@ -91,6 +91,19 @@ test('a thread started before its work is known reads and scans as one started w
   await stopped.dispose();
   const own = new OneShotAhead({ reads: [], root, scan: {} }, () => {}, stopped);
   assert.deepEqual(await own.scan(), expected);
+  // a thread whose worker ended on its own before it was taken gives nothing either
+  const ended = AheadThread.start()!;
+  const endedWorker = (ended as unknown as { worker: { terminate(): Promise<number>; once(e: 'exit', f: () => void): void } }).worker;
+  const gone = new Promise<void>((resolve) => endedWorker.once('exit', resolve));
+  await endedWorker.terminate();
+  await gone;
+  assert.equal(ended.take({ reads: [], root, scan: {} }), undefined, 'an ended thread is not handed over');
+  // an engine that fails to open stops a thread it was given and did not take
+  const given = AheadThread.start()!;
+  const givenWorker = (given as unknown as { worker: { once(e: 'exit', f: (code: number) => void): void } }).worker;
+  const givenExit = new Promise<number>((resolve) => givenWorker.once('exit', resolve));
+  await assert.rejects(Engine.open(root, { indexDir, model: null, oneShot: true, aheadThread: given, ranking: { definitionBoost: -1 } as never }));
+  assert.equal(typeof (await givenExit), 'number');
   // one never taken does not keep the process alive (it is not referenced) and is stopped by dispose
   const idle = AheadThread.start()!;
   const exited = new Promise<number>((resolve) => (idle as unknown as { worker: { once(e: 'exit', f: (code: number) => void): void } }).worker.once('exit', resolve));

@@ -1,7 +1,8 @@
 /**
  * The catalog's file format (see catalog.ts for what it holds).
  *
- * Format 4, binary, little-endian (bytes.ts): magic, version, the next chunk id (f64), whether the
+ * Format 4, binary, little-endian (bytes.ts; the columns and tables are typed arrays in the host's
+ * byte order, which is little-endian on every platform the extension ships for): magic, version, the next chunk id (f64), whether the
  * last scan followed links (u32), the scan's skips as one JSON string, padding to 4 bytes; then a
  * string table, the files and the chunks. The table holds each distinct string once (a path, a
  * language or a kind repeated by 100k chunks is stored once; its layout: stored-chunks.ts

@@ -250,18 +250,23 @@ export class Engine {
 
   /** Opens (or creates) the index of `root`. A damaged index is discarded, with a notice, and rebuilt by the next refresh. */
   static async open(root: string, options: EngineOptions = {}): Promise<Engine> {
-    rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
-    raiseWasmTieringBudget(); // before this process's first parse (chunks/wasm-tiering.ts)
     const log = options.log ?? (() => {});
     const indexDir = options.indexDir ?? defaultIndexDir(root);
-    // what the index was when the scan started: a scan older than the index it is compared with would find gone what another process indexed since
-    const stamp = options.oneShot ? indexStamp(indexDir) : undefined;
-    // lexical-only, as asked: the vector file is not read
-    const reads = options.oneShot ? indexFilesToReadAhead(indexDir, options.model === null ? INDEX_FILES_READ_WITHOUT_MODEL : INDEX_FILES_READ_WHOLE) : [];
-    // the folder is scanned ahead only for a writer: an index another engine holds is only read
-    const scan = options.oneShot && !lockHeld(indexDir) ? scanOptions(options) : undefined;
-    let ahead = options.oneShot ? new OneShotAhead({ reads, root, scan }, log, options.aheadThread) : undefined;
-    await options.aheadThread?.dispose(); // a thread not taken (no one-shot engine, or it had failed) is not left waiting
+    let stamp: string | undefined;
+    let ahead: OneShotAhead | undefined;
+    try {
+      rankingOptions(options.ranking); // a bad knob is an error before anything is loaded
+      raiseWasmTieringBudget(); // before this process's first parse (chunks/wasm-tiering.ts)
+      // what the index was when the scan started: a scan older than the index it is compared with would find gone what another process indexed since
+      stamp = options.oneShot ? indexStamp(indexDir) : undefined;
+      // lexical-only, as asked: the vector file is not read
+      const reads = options.oneShot ? indexFilesToReadAhead(indexDir, options.model === null ? INDEX_FILES_READ_WITHOUT_MODEL : INDEX_FILES_READ_WHOLE) : [];
+      // the folder is scanned ahead only for a writer: an index another engine holds is only read
+      const scan = options.oneShot && !lockHeld(indexDir) ? scanOptions(options) : undefined;
+      ahead = options.oneShot ? new OneShotAhead({ reads, root, scan }, log, options.aheadThread) : undefined;
+    } finally {
+      await options.aheadThread?.dispose(); // a thread not taken (no one-shot engine, it had failed, or opening failed first) is not left waiting
+    }
     let embedder: Embedder | undefined;
     let state: LoadedIndex | undefined;
     try {

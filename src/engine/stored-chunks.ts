@@ -259,6 +259,7 @@ export class StoredStrings {
     this.buf = undefined;
     this.narrowPart = undefined;
     this.widePart = undefined;
+    this.view.buf = Buffer.alloc(0); // the view of the last name asked for holds the bytes too
   }
 
   /** One more than the largest reference a string of the table has (see {@link check}): the size of an array indexed by reference. */
