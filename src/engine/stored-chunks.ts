@@ -24,10 +24,10 @@ export interface CodeUnits {
 }
 
 /** A column of unsigned integers, 1, 2 or 4 bytes each. */
-export type Column = Uint8Array | Uint16Array | Uint32Array;
+type Column = Uint8Array | Uint16Array | Uint32Array;
 
 /** The string fields of a chunk record, in the order written; `true` for those that must be present. */
-export const CHUNK_STRINGS: readonly boolean[] = [true, true, true, true, false, true, false, true, false]; // path, language, kind, name, container, signature, doc, snippet, embeddingKey
+const CHUNK_STRINGS: readonly boolean[] = [true, true, true, true, false, true, false, true, false]; // path, language, kind, name, container, signature, doc, snippet, embeddingKey
 /**
  * The columns of the chunk records: the id, the string fields, the embedding key as a digest (see
  * {@link KEY_BYTES}), then startByte, endByte, startLine, endLine.
@@ -49,7 +49,7 @@ export const isDigestKey = (key: string): boolean => DIGEST_KEY.test(key);
 const DIGEST_KEY = /^[0-9a-f]{64}$/;
 
 /** Reads a column as {@link writeColumn} (catalog-file.ts) wrote it: its width (u32), the values, padding to 4 bytes. */
-export function readColumn(reader: ByteReader, count: number): Column {
+function readColumn(reader: ByteReader, count: number): Column {
   const width = reader.u32();
   if (width !== 1 && width !== 2 && width !== 4) throw new IndexCorruptError(`${FILE_LABEL} has a malformed column`);
   const column = reader.uints(count, width);
