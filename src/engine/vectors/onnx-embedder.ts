@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { CancelSignal } from '../types';
+import { BagOfWords } from './bag-of-words';
 import { CancelledError, type Embedder } from './embedder';
 import { loadModelConfig, MODEL_CONFIG_FILE, type ModelConfig } from './model-config';
+import { OnnxFormatError, readOnnxGraph } from './onnx-graph';
 import { normalizeL2, pool } from './pooling';
 import { loadTokenizer, type TextTokenizer } from './tokenizer';
 
@@ -19,26 +22,64 @@ export interface LoadEmbedderOptions {
 const DEFAULT_BATCH_SIZE = 16;
 /** Length of the model-files digest in the embedder id. */
 const DIGEST_CHARS = 12;
+/**
+ * A model file up to this size is read whole, to be hashed and checked for the exported bag of
+ * words (bag-of-words.ts); a larger one (no bag of words is that large: the shipped model is 8.5 MB)
+ * is only streamed through the hash, as before.
+ */
+const READ_WHOLE_MODEL_BYTES = 64 * 1024 * 1024;
 
 /**
  * Loads the model folder `modelDir` (see README.md beside this file) into an {@link Embedder}
  * that runs on onnxruntime's CPU provider. Fails with a clear message when the folder's
  * config is invalid or does not match the model's inputs and output.
+ *
+ * The graph Code Scout's trainer exports (bag-of-words.ts) embeds search queries from its own
+ * weights, without onnxruntime; its session is then created at the first document to embed, so a
+ * process that only searches never loads onnxruntime. Any other model's session is created here.
  */
 export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions = {}): Promise<Embedder> {
   const threads = positiveInteger('threads', opts.threads ?? 1);
   const batchSize = positiveInteger('batchSize', opts.batchSize ?? DEFAULT_BATCH_SIZE);
   const config = await loadModelConfig(modelDir);
   const onnxPath = path.resolve(modelDir, config.onnx);
-  const [tokenizer, digest] = await Promise.all([
-    loadTokenizer(modelDir, config.tokenizer),
-    // Everything that shapes a vector: weights, config (pooling, prefixes, …) and tokenizer.
-    sha256OfFiles([onnxPath, path.join(modelDir, MODEL_CONFIG_FILE), path.resolve(modelDir, config.tokenizer.file)]),
-  ]);
-  const session = await createSession(onnxPath, threads);
+  const [tokenizer, onnxBytes] = await Promise.all([loadTokenizer(modelDir, config.tokenizer), readSmallModel(onnxPath)]);
+  // Everything that shapes a vector: weights, config (pooling, prefixes, …) and tokenizer.
+  const digest = await sha256OfFiles([onnxBytes ?? onnxPath, path.join(modelDir, MODEL_CONFIG_FILE), path.resolve(modelDir, config.tokenizer.file)]);
+  const id = `${config.id}@${digest.slice(0, DIGEST_CHARS)}`;
+  const open = () => openSession(onnxPath, threads, config);
+  const bag = onnxBytes && bagOfWords(onnxBytes, config);
+  return new OnnxEmbedder(id, config, tokenizer, batchSize, open, bag ? undefined : await open(), bag);
+}
+
+/** The model file's bytes, or undefined when it is larger than {@link READ_WHOLE_MODEL_BYTES}. */
+async function readSmallModel(onnxPath: string): Promise<Buffer | undefined> {
+  return (await stat(onnxPath)).size <= READ_WHOLE_MODEL_BYTES ? readFile(onnxPath) : undefined;
+}
+
+/** The exported bag of words in `bytes`, or undefined for any other model (or bytes this project cannot walk, left for onnxruntime to judge). */
+function bagOfWords(bytes: Uint8Array, config: ModelConfig): BagOfWords | undefined {
   try {
-    const io = bindModelIo(session, config);
-    return new OnnxEmbedder(`${config.id}@${digest.slice(0, DIGEST_CHARS)}`, config, tokenizer, session, io, batchSize);
+    return BagOfWords.recognise(readOnnxGraph(bytes), config);
+  } catch (err) {
+    if (err instanceof OnnxFormatError) return undefined;
+    throw err;
+  }
+}
+
+/** An onnxruntime session with the graph inputs and output it is fed and read by, and the module that made it. */
+interface Session {
+  readonly ort: typeof ort;
+  readonly session: ort.InferenceSession;
+  readonly io: ModelIo;
+}
+
+/** Loads onnxruntime (its native library, on first use in a process) and creates and checks the model's session. */
+async function openSession(onnxPath: string, threads: number, config: ModelConfig): Promise<Session> {
+  const runtime = await import('onnxruntime-node');
+  const session = await createSession(runtime, onnxPath, threads);
+  try {
+    return { ort: runtime, session, io: bindModelIo(session, config) };
   } catch (err) {
     await session.release();
     throw err;
@@ -82,17 +123,22 @@ class OnnxEmbedder implements Embedder {
   readonly dimension: number;
   readonly maxTokens: number;
   private disposed = false;
+  /** the session, once asked for (given open, or created at the first document to embed) */
+  private session: Promise<Session> | undefined;
 
   constructor(
     readonly id: string,
     private readonly config: ModelConfig,
     private readonly tokenizer: TextTokenizer,
-    private readonly session: ort.InferenceSession,
-    private readonly io: ModelIo,
     private readonly batchSize: number,
+    private readonly openSession: () => Promise<Session>,
+    opened: Session | undefined,
+    /** the exported bag of words, which embeds queries without the session */
+    private readonly bag: BagOfWords | undefined,
   ) {
     this.dimension = config.dimension;
     this.maxTokens = config.maxTokens;
+    if (opened) this.session = Promise.resolve(opened);
   }
 
   get words(): readonly string[] | undefined {
@@ -104,6 +150,10 @@ class OnnxEmbedder implements Embedder {
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
+    if (this.bag) {
+      this.checkNotDisposed();
+      return this.finish(this.bag.embed(this.tokenize(this.config.queryPrefix + text)), 0);
+    }
     const [vector] = await this.embed([this.config.queryPrefix + text]);
     return vector;
   }
@@ -111,22 +161,43 @@ class OnnxEmbedder implements Embedder {
   async dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = true;
-      await this.session.release();
+      const opening = this.session;
+      this.session = undefined;
+      const session = await opening?.catch(() => undefined); // one that failed to open holds nothing
+      await session?.session.release();
     }
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposed) {
+      throw new Error(`embedder ${this.id} has been disposed`);
+    }
+  }
+
+  /** The session, created on first use; a creation that failed is tried again at the next use. */
+  private sessionReady(): Promise<Session> {
+    if (this.session === undefined) {
+      const opening = this.openSession();
+      this.session = opening;
+      opening.catch(() => {
+        if (this.session === opening) this.session = undefined;
+      });
+    }
+    return this.session;
   }
 
   /** Tokenizes all texts, runs them in batches of similar length and returns the vectors in input order. */
   private async embed(texts: string[], signal?: CancelSignal): Promise<Float32Array[]> {
-    if (this.disposed) {
-      throw new Error(`embedder ${this.id} has been disposed`);
-    }
+    this.checkNotDisposed();
     const sequences = texts.map((text) => this.tokenize(text));
     const vectors = new Array<Float32Array>(texts.length);
     for (const batch of batchesByLength(sequences, this.batchSize)) {
       if (signal?.cancelled) {
         throw new CancelledError('embedding cancelled');
       }
-      const batchVectors = await this.run(batch.map((i) => sequences[i]));
+      const session = await this.sessionReady();
+      this.checkNotDisposed(); // disposed while the session was being created: it is released, not run
+      const batchVectors = await this.run(session, batch.map((i) => sequences[i]));
       batch.forEach((textIndex, k) => {
         vectors[textIndex] = this.finish(batchVectors[k], textIndex);
       });
@@ -141,15 +212,15 @@ class OnnxEmbedder implements Embedder {
   }
 
   /** One model run over sequences padded to the longest; returns the pooled vectors. */
-  private async run(sequences: number[][]): Promise<Float32Array[]> {
+  private async run({ ort: runtime, session, io }: Session, sequences: number[][]): Promise<Float32Array[]> {
     const lengths = sequences.map((sequence) => sequence.length);
     const width = Math.max(...lengths);
-    const feeds = this.feeds(sequences, width);
+    const feeds = this.feeds(runtime, io, sequences, width);
     let results: ort.InferenceSession.ReturnType | undefined;
     try {
-      results = await this.session.run(feeds, [this.io.output]);
-      const output = results[this.io.output] as ort.Tensor;
-      this.checkOutput(output, [sequences.length, width]);
+      results = await session.run(feeds, [io.output]);
+      const output = results[io.output] as ort.Tensor;
+      this.checkOutput(io, output, [sequences.length, width]);
       return pool({ data: output.data as Float32Array, dims: output.dims }, this.config.pooling, lengths);
     } finally {
       disposeAll(feeds);
@@ -159,7 +230,7 @@ class OnnxEmbedder implements Embedder {
     }
   }
 
-  private feeds(sequences: number[][], width: number): Record<string, ort.Tensor> {
+  private feeds(runtime: typeof ort, io: ModelIo, sequences: number[][], width: number): Record<string, ort.Tensor> {
     const batch = sequences.length;
     const ids = new BigInt64Array(batch * width).fill(BigInt(this.tokenizer.padId));
     const mask = new BigInt64Array(batch * width);
@@ -192,19 +263,19 @@ class OnnxEmbedder implements Embedder {
     const dims = [batch, width];
     // keyed by the model's own input names: an object without a prototype, so no name meets Object.prototype
     const feeds: Record<string, ort.Tensor> = Object.create(null);
-    feeds[this.io.ids] = new ort.Tensor('int64', ids, dims);
-    if (this.io.mask !== undefined) {
-      feeds[this.io.mask] = new ort.Tensor('int64', mask, dims);
+    feeds[io.ids] = new runtime.Tensor('int64', ids, dims);
+    if (io.mask !== undefined) {
+      feeds[io.mask] = new runtime.Tensor('int64', mask, dims);
     }
-    if (this.io.typeIds !== undefined) {
-      feeds[this.io.typeIds] = new ort.Tensor('int64', new BigInt64Array(batch * width), dims);
+    if (io.typeIds !== undefined) {
+      feeds[io.typeIds] = new runtime.Tensor('int64', new BigInt64Array(batch * width), dims);
     }
     return feeds;
   }
 
   /** `inputShape` is the `[batch, seq]` shape of the fed ids. */
-  private checkOutput(output: ort.Tensor, inputShape: readonly number[]): void {
-    const where = `model ${this.id}: output "${this.io.output}"`;
+  private checkOutput(io: ModelIo, output: ort.Tensor, inputShape: readonly number[]): void {
+    const where = `model ${this.id}: output "${io.output}"`;
     if (output.type !== 'float32') {
       throw new Error(`${where} holds ${output.type} values; only float32 outputs are supported`);
     }
@@ -322,19 +393,21 @@ export function disableOnnxRuntimeTelemetry(): void {
   process.env.ORT_DISABLE_TELEMETRY = '1';
 }
 
-async function createSession(onnxPath: string, threads: number): Promise<ort.InferenceSession> {
+async function createSession(runtime: typeof ort, onnxPath: string, threads: number): Promise<ort.InferenceSession> {
   disableOnnxRuntimeTelemetry();
   try {
-    return await ort.InferenceSession.create(onnxPath, sessionOptions(threads));
+    return await runtime.InferenceSession.create(onnxPath, sessionOptions(threads));
   } catch (err) {
     throw new Error(`cannot load ONNX model ${onnxPath}: ${(err as Error).message}`);
   }
 }
 
-async function sha256OfFiles(files: string[]): Promise<string> {
+/** The SHA-256 of the files' contents one after the other; a file already read is given as its bytes. */
+async function sha256OfFiles(files: (string | Uint8Array)[]): Promise<string> {
   const hash = createHash('sha256');
   for (const file of files) {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    if (typeof file !== 'string') hash.update(file);
+    else for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
 }

@@ -1,0 +1,218 @@
+/**
+ * Reads the graph of an ONNX model file: its nodes, initializers, inputs and outputs, as far as
+ * bag-of-words.ts needs them to recognise the graph that Code Scout's trainer exports. Not a
+ * general ONNX reader: a tensor whose values are not in `raw_data` (or lie in an external file)
+ * is listed without values, attributes keep only their integers, and everything else is skipped.
+ *
+ * The file is protocol buffers (onnx.proto3): a sequence of fields, each a key (field number and
+ * wire type, as a varint) and a value: a varint, 8 or 4 bytes, or a length and that many bytes.
+ * Malformed bytes (a length past the end, a wire type protocol buffers does not use, a varint of
+ * more than ten bytes) throw {@link OnnxFormatError}.
+ */
+
+/** The bytes are not an ONNX model this reader can walk. */
+export class OnnxFormatError extends Error {
+  override readonly name = 'OnnxFormatError';
+}
+
+/** ONNX `TensorProto.DataType` values this project reads. */
+export const ONNX_FLOAT = 1;
+export const ONNX_INT8 = 3;
+export const ONNX_INT64 = 7;
+export const ONNX_BOOL = 9;
+
+export interface OnnxTensor {
+  readonly name: string;
+  /** `TensorProto.DataType` */
+  readonly dataType: number;
+  readonly dims: readonly number[];
+  /** the little-endian values, a view into the file's bytes; undefined when the tensor keeps them elsewhere */
+  readonly raw: Uint8Array | undefined;
+}
+
+export interface OnnxNode {
+  readonly opType: string;
+  /** `domain` ("" is the default ONNX operator set) */
+  readonly domain: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** attribute name → its integer (`i`) or integers (`ints`); attributes of other kinds map to an empty list */
+  readonly attributes: ReadonlyMap<string, number | readonly number[]>;
+}
+
+export interface OnnxGraph {
+  readonly nodes: readonly OnnxNode[];
+  readonly initializers: ReadonlyMap<string, OnnxTensor>;
+  /** the graph's declared input and output names, in order */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+const VARINT = 0;
+const FIXED64 = 1;
+const BYTES = 2;
+const FIXED32 = 5;
+
+/** Field numbers of onnx.proto3. */
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_OP_TYPE = 4;
+const NODE_ATTRIBUTE = 5;
+const NODE_DOMAIN = 7;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_I = 3;
+const ATTRIBUTE_INTS = 8;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_NAME = 8;
+const TENSOR_RAW_DATA = 9;
+const VALUE_INFO_NAME = 1;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One field of a message: its number, and its value as a number (varint) or bytes (length-delimited). */
+interface Field {
+  readonly number: number;
+  readonly varint: number;
+  readonly bytes: Uint8Array | undefined;
+}
+
+/** Walks the fields of one message, `bytes`; `visit` is called for each. */
+function forEachField(bytes: Uint8Array, visit: (field: Field) => void): void {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (at >= bytes.length) throw new OnnxFormatError('a number runs past the end of the model file');
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * scale; // exact below 2^53; larger values (negative int64) only compare unequal
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+    throw new OnnxFormatError('a number in the model file is longer than ten bytes');
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const number = Math.floor(key / 8);
+    const wire = key % 8;
+    if (wire === VARINT) visit({ number, varint: varint(), bytes: undefined });
+    else if (wire === BYTES) {
+      const length = varint();
+      if (length > bytes.length - at) throw new OnnxFormatError('a field runs past the end of the model file');
+      visit({ number, varint: 0, bytes: bytes.subarray(at, at + length) });
+      at += length;
+    } else if (wire === FIXED64 || wire === FIXED32) {
+      at += wire === FIXED64 ? 8 : 4;
+      if (at > bytes.length) throw new OnnxFormatError('a field runs past the end of the model file');
+    } else throw new OnnxFormatError(`the model file has a field of wire type ${wire}, which protocol buffers do not use`);
+  }
+}
+
+const text = (bytes: Uint8Array | undefined): string => {
+  if (bytes === undefined) throw new OnnxFormatError('a name in the model file is not a string');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new OnnxFormatError('a name in the model file is not UTF-8');
+  }
+};
+
+/** The integers of a repeated int64 field: packed (one length-delimited run) or one varint per field. */
+function addIntegers(field: Field, to: number[]): void {
+  if (field.bytes === undefined) {
+    to.push(field.varint);
+    return;
+  }
+  let at = 0;
+  const packed = field.bytes;
+  while (at < packed.length) {
+    let value = 0;
+    let scale = 1;
+    let i = 0;
+    for (; ; i++) {
+      if (i >= 10 || at >= packed.length) throw new OnnxFormatError('a list of numbers in the model file is cut off');
+      const byte = packed[at++];
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 128;
+    }
+    to.push(value);
+  }
+}
+
+function readTensor(bytes: Uint8Array): OnnxTensor {
+  let name = '';
+  let dataType = 0;
+  const dims: number[] = [];
+  let raw: Uint8Array | undefined;
+  forEachField(bytes, (field) => {
+    if (field.number === TENSOR_NAME) name = text(field.bytes);
+    else if (field.number === TENSOR_DATA_TYPE) dataType = field.varint;
+    else if (field.number === TENSOR_DIMS) addIntegers(field, dims);
+    else if (field.number === TENSOR_RAW_DATA && field.bytes !== undefined) raw = field.bytes;
+  });
+  return { name, dataType, dims, raw };
+}
+
+function readNode(bytes: Uint8Array): OnnxNode {
+  let opType = '';
+  let domain = '';
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  const attributes = new Map<string, number | readonly number[]>();
+  forEachField(bytes, (field) => {
+    if (field.number === NODE_INPUT) inputs.push(text(field.bytes));
+    else if (field.number === NODE_OUTPUT) outputs.push(text(field.bytes));
+    else if (field.number === NODE_OP_TYPE) opType = text(field.bytes);
+    else if (field.number === NODE_DOMAIN) domain = text(field.bytes);
+    else if (field.number === NODE_ATTRIBUTE && field.bytes !== undefined) {
+      let name = '';
+      let single: number | undefined;
+      const list: number[] = [];
+      forEachField(field.bytes, (part) => {
+        if (part.number === ATTRIBUTE_NAME) name = text(part.bytes);
+        else if (part.number === ATTRIBUTE_I && part.bytes === undefined) single = part.varint;
+        else if (part.number === ATTRIBUTE_INTS) addIntegers(part, list);
+      });
+      attributes.set(name, single ?? list);
+    }
+  });
+  return { opType, domain, inputs, outputs, attributes };
+}
+
+const valueInfoName = (bytes: Uint8Array): string => {
+  let name = '';
+  forEachField(bytes, (field) => {
+    if (field.number === VALUE_INFO_NAME) name = text(field.bytes);
+  });
+  return name;
+};
+
+/** The graph of the ONNX model file `bytes`; throws {@link OnnxFormatError} when the bytes cannot be walked or hold no graph. */
+export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
+  let graph: Uint8Array | undefined;
+  forEachField(bytes, (field) => {
+    if (field.number === MODEL_GRAPH && field.bytes !== undefined) graph = field.bytes;
+  });
+  if (graph === undefined) throw new OnnxFormatError('the model file has no graph');
+  const nodes: OnnxNode[] = [];
+  const initializers = new Map<string, OnnxTensor>();
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  forEachField(graph, (field) => {
+    if (field.bytes === undefined) return;
+    if (field.number === GRAPH_NODE) nodes.push(readNode(field.bytes));
+    else if (field.number === GRAPH_INITIALIZER) {
+      const tensor = readTensor(field.bytes);
+      initializers.set(tensor.name, tensor);
+    } else if (field.number === GRAPH_INPUT) inputs.push(valueInfoName(field.bytes));
+    else if (field.number === GRAPH_OUTPUT) outputs.push(valueInfoName(field.bytes));
+  });
+  return { nodes, initializers, inputs, outputs };
+}
