@@ -111,6 +111,8 @@ const common = {
 
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // what bin/codescout.js runs before it loads dist/cli.js: the read-ahead thread's start (Node's modules only)
+  { entryPoints: ['src/cli/start.ts'], outfile: 'dist/cli-start.js' },
   // parsing runs on worker threads (src/engine/chunks/pool.ts looks for this file beside the bundle)
   { entryPoints: ['src/engine/chunks/worker.ts'], outfile: 'dist/chunk-worker.js' },
   // what a one-shot command reads and scans while it opens its index (src/engine/one-shot.ts looks for it beside the bundle)

@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 // The `codescout` command: the esbuild bundle of src/cli/main.ts (built by `npm ci` / `npm run build`).
-require("../dist/cli.js");
+// A command that opens an index first starts the thread that reads it ahead (src/cli/start.ts, a
+// bundle of Node's modules only), so that the thread boots while the larger bundle is compiled.
+const argv = process.argv.slice(2);
+const started = require("../dist/cli-start.js").startAheadThread(argv);
+require("../dist/cli.js").runCli(argv, started);

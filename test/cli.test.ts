@@ -43,7 +43,7 @@ const temp = new TempDirs();
 let model: string;
 
 before(async () => {
-  ensureBundles('cli.js');
+  ensureBundles('cli.js', 'cli-start.js');
   model = (await buildFixtureModel(await temp.make('model'))).dir;
 });
 after(() => temp.cleanup());

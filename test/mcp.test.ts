@@ -36,7 +36,7 @@ const temp = new TempDirs();
 let model: string;
 
 before(async () => {
-  ensureBundles('cli.js', 'server.js');
+  ensureBundles('cli.js', 'cli-start.js', 'server.js');
   model = (await buildFixtureModel(await temp.make('mcp-model'))).dir;
 });
 after(() => temp.cleanup());

@@ -13,6 +13,7 @@ import * as zlib from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AheadThread, OneShotAhead } from '../src/engine/one-shot';
+import { startAheadThread } from '../src/cli/start';
 import { readAndHash, ReadAhead } from '../src/engine/index/read-ahead';
 import { Checksummer, compute, kindToCheck } from '../src/engine/index/checksum';
 import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
@@ -114,12 +115,44 @@ test('a thread started before its work is known reads and scans as one started w
 test('a CLI command that fails before its engine opens exits at once, its read-ahead thread stopped', async (t) => {
   const root = makeTree(TREE);
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  ensureBundles('cli.js', 'one-shot-worker.js');
+  ensureBundles('cli.js', 'cli-start.js', 'one-shot-worker.js');
   // a thread left waiting for work would hold the process open until the guard's kill
   const run = await runCli(['search', root, '--lang', 'klingon', 'pad'], { killAfterMs: 20_000 });
   assert.equal(run.signal, null, 'not held open by the thread');
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /unknown language 'klingon'/);
+});
+
+test('the codescout command starts the read-ahead thread before its bundle loads when an argument names a command that opens an index, and stops one the command does not use', async (t) => {
+  assert.equal(startAheadThread(['status', '.']), undefined);
+  assert.equal(startAheadThread(['mcp', '--attach', '/tmp/s.sock']), undefined);
+  assert.equal(startAheadThread([]), undefined);
+  for (const argv of [['search', '.', 'parse'], ['--json', 'related', '.', 'a.ts:3'], ['index', '.']]) {
+    const thread = startAheadThread(argv);
+    assert.ok(thread, argv.join(' '));
+    await thread.dispose();
+  }
+  const parent = mkdtempSync(join(tmpdir(), 'codescout-start-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const folder = join(parent, 'search'); // a folder named like a command: the guess is wrong
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'a.py'), 'def parse():\n    return 1\n');
+  ensureBundles('cli.js', 'cli-start.js', 'one-shot-worker.js');
+  const indexDir = join(parent, 'index');
+  const cases: [string[], number, RegExp][] = [
+    [['--help', 'search'], 0, /usage:/],
+    [['search'], 2, /needs a <folder>/],
+    [['status', folder, '--index-dir', indexDir, '--json'], 0, /"files"/],
+    [['search', folder, '--index-dir', indexDir, 'parse'], 0, /a\.py/],
+    [['status', folder, '--index-dir', indexDir], 0, /folder:/],
+  ];
+  for (const [args, code, output] of cases) {
+    // each answers as without the early thread, and ends (an untaken thread is unreferenced, and stopped)
+    const run = await runCli(args, { killAfterMs: 20_000 });
+    assert.equal(run.signal, null, `${args.join(' ')}: not held open`);
+    assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stdout + run.stderr, output, args.join(' '));
+  }
 });
 
 const zlibHasCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function';

@@ -7,7 +7,7 @@
  * `--verbose` adds the stack trace and per-file skip details.
  */
 import type { Engine, SearchOptions } from '../engine/engine';
-import { AheadThread } from '../engine/one-shot';
+import { AheadThread } from '../engine/ahead-thread';
 import { defaultIndexDir } from '../engine/paths';
 import { checkedLanguages, checkedQuery, LIMITS, parseCommandLine, USAGE, type Invocation } from './args';
 import { EXIT_FAILURE, oneLine, report, UsageError } from './errors';
@@ -22,19 +22,27 @@ const INTERRUPTED = 130;
 /** What the command is doing, for an error that names no path ("updating the index at … failed: the disk is full"). */
 let doing: string | undefined;
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseCommandLine(argv);
+/** `started`: the read-ahead thread the `codescout` command started before it loaded this bundle (start.ts), if it did. */
+async function main(argv: string[], started: AheadThread | undefined): Promise<number> {
+  let args: ReturnType<typeof parseCommandLine>;
+  try {
+    args = parseCommandLine(argv);
+  } catch (err) {
+    void started?.dispose(); // a usage error: nothing opens
+    throw err;
+  }
+  // the commands that update the index before they answer: the folder is scanned, and the index
+  // files read, on a thread of their own while the model loads (one-shot.ts AheadThread); started
+  // before this bundle loaded, or now
+  const oneShot = args !== 'help' && args.command !== 'status' && args.command !== 'mcp';
+  if (!oneShot) void started?.dispose(); // started on a guess that this command line did not bear out
   if (args === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
   // an MCP server over stdio (or a relay to the editor's engine process): src/cli/mcp.ts
   if (args.command === 'mcp') return (await import('./mcp')).mcp(args);
-  // the commands that update the index before they answer: the folder is scanned, and the index
-  // files read, on a thread of their own while the model loads; the thread starts now, while the
-  // engine loads (one-shot.ts AheadThread)
-  const oneShot = args.command !== 'status';
-  const aheadThread = oneShot ? AheadThread.start() : undefined;
+  const aheadThread = oneShot ? (started ?? AheadThread.start()) : undefined;
   let engine: Engine;
   try {
     // The engine (tree-sitter, onnxruntime, hnswlib) loads only once the command line is known to be good.
@@ -221,14 +229,24 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 // run goes on, its results and exit code unchanged.
 process.stderr.on('error', () => {});
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const { line, exitCode } = report(err, doing);
-    process.stderr.write(line + '\n');
-    if (!(err instanceof UsageError) && verboseRun()) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-    process.exitCode = exitCode;
-  },
-);
+/**
+ * Runs the command line `argv` (the arguments after the script) and sets the process's exit code.
+ * `started`: the read-ahead thread the `codescout` command started before it loaded this bundle
+ * (bin/codescout.js, start.ts); one this command does not use is stopped.
+ */
+export function runCli(argv: string[], started?: AheadThread): Promise<void> {
+  return main(argv, started).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const { line, exitCode } = report(err, doing);
+      process.stderr.write(line + '\n');
+      if (!(err instanceof UsageError) && verboseRun()) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      process.exitCode = exitCode;
+    },
+  );
+}
+
+// run as a script (`node dist/cli.js …`, as the editor runs its MCP relay); bin/codescout.js calls runCli itself
+if (require.main === module) void runCli(process.argv.slice(2));
