@@ -5,7 +5,8 @@
  *
  * On Linux niceness belongs to a thread, and threads inherit it from the thread that starts
  * them: set first, for every thread the process has by then (V8's), it covers the parse workers,
- * libuv's pool and the model's threads too, all started later. Linux's scheduler also shares the
+ * libuv's pool and the model's threads too, all started later (the parse workers then lower
+ * themselves further, below the thread that answers searches: engine/thread-priority.ts). Linux's scheduler also shares the
  * CPU between sessions first (autogroups, on by default in most distributions), and niceness only
  * orders the threads of one session: an engine that leads a session of its own (the extension
  * starts it so on Linux) lowers that session's group to the same niceness, so that it gives way to

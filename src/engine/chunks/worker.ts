@@ -7,6 +7,10 @@ import { Chunker, type ChunkerOptions } from './chunker';
 import { errorMessage } from './runtime';
 import { readAndChunk } from './read-and-chunk';
 import type { WorkerReply, WorkerRequest } from './pool';
+import { lowerParseWorker } from '../thread-priority';
+
+// a lowered engine's parse workers give way to its main thread, which answers searches (thread-priority.ts)
+lowerParseWorker();
 
 const port = parentPort;
 if (!port) throw new Error('chunk worker must run in a worker thread');
