@@ -90,6 +90,10 @@ class QuantizedBagOfWords:
 
 
 def build_onnx(q: QuantizedBagOfWords, path: str) -> None:
+    """Writes the ONNX graph of ``q``. The engine recognises this graph node for node (without the
+    context stage) and embeds search queries from its initializers without onnxruntime
+    (src/engine/vectors/bag-of-words.ts): a change to a node, a name or an initializer here makes the
+    engine run such a model's queries on onnxruntime, until bag-of-words.ts learns the new graph."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 

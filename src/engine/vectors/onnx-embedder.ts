@@ -76,7 +76,12 @@ interface Session {
 
 /** Loads onnxruntime (its native library, on first use in a process) and creates and checks the model's session. */
 async function openSession(onnxPath: string, threads: number, config: ModelConfig): Promise<Session> {
-  const runtime = await import('onnxruntime-node');
+  let runtime: typeof ort;
+  try {
+    runtime = await import('onnxruntime-node');
+  } catch (err) {
+    throw new Error(`cannot load ONNX model ${onnxPath}: onnxruntime-node cannot be loaded (${(err as Error).message})`);
+  }
   const session = await createSession(runtime, onnxPath, threads);
   try {
     return { ort: runtime, session, io: bindModelIo(session, config) };
