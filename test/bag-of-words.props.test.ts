@@ -134,8 +134,18 @@ test('only the exported graph, with the config that goes with it, is recognised'
       weights.rawData = new Uint8Array(0);
     })],
     ['an axis of 2', changed((g) => (g.initializer![5].rawData = new Uint8Array(BigInt64Array.from([2n]).buffer)))],
+    ['an initializer more', changed((g) => g.initializer!.push({ name: 'unused', dataType: proto.TensorProto.DataType.FLOAT, dims: [], rawData: new Uint8Array(4) }))],
+    ['values said to lie in another file', changed((g) => (g.initializer![2].dataLocation = proto.TensorProto.DataLocation.EXTERNAL))],
+    ['a softmax axis given as a float', changed((g) => (g.node![8].attribute![0] = { name: 'axis', type: proto.AttributeProto.AttributeType.FLOAT, f: 1 }))],
+    ['ids declared int32', changed((g) => (g.input![0].type!.tensorType!.elemType = proto.TensorProto.DataType.INT32))],
+    ['ids of one axis', changed((g) => g.input![0].type!.tensorType!.shape!.dim!.pop())],
+    ['an output of another declared size', changed((g) => (g.output![0].type!.tensorType!.shape!.dim![1] = { dimValue: 5 }))],
+    ['an input more', changed((g) => g.input!.push(structuredClone(g.input![0])))],
   ];
   for (const [what, message] of unrecognised) assert.equal(recognised(message), false, what);
+  // the operator set: the exporter's, alone
+  assert.equal(recognised({ ...model.message, opsetImport: [{ domain: '', version: 18 }] }), false, 'opset 18');
+  assert.equal(recognised({ ...model.message, opsetImport: [{ domain: '', version: 13 }, { domain: 'com.example', version: 1 }] }), false, 'a second operator set');
   assert.equal(recognised(model.message, { ...config, dimension: 8 }), false, 'another dimension');
   assert.equal(recognised(model.message, { ...config, pooling: 'mean' }), false, 'mean pooling');
   assert.equal(recognised(model.message, { ...config, output: 'last_hidden_state' }), false, 'another output');
@@ -170,6 +180,12 @@ test('any bytes give a graph or OnnxFormatError, never another error', async () 
   assert.throws(() => readOnnxGraph(new Uint8Array(0)), OnnxFormatError, 'no graph');
   assert.throws(() => readOnnxGraph(Uint8Array.from([0x3b])), OnnxFormatError, 'wire type 3');
   assert.throws(() => readOnnxGraph(Uint8Array.from([0x3a, 0x05, 0x01])), OnnxFormatError, 'a length past the end');
+  // protocol buffers would merge two graphs, or take the last of two initializers of one name: refused instead
+  const twice = new Uint8Array([...model, ...model]);
+  assert.throws(() => readOnnxGraph(twice), OnnxFormatError, 'two graphs');
+  const message = exportedBagModel(12, 4, 9).message;
+  message.graph!.initializer!.push(structuredClone(message.graph!.initializer![3]));
+  assert.throws(() => readOnnxGraph(encodeModel(message)), OnnxFormatError, 'two initializers of one name');
 });
 
 test('an embedder over the exported bag of words answers queries without onnxruntime, and loads it for the first document', async () => {
@@ -197,29 +213,73 @@ test('an embedder over the exported bag of words answers queries without onnxrun
   assert.ok(seen.worst <= 2e-6, `query and document vectors differ by ${seen.worst}`);
 });
 
-test('the session of a bag-of-words embedder is created at the first document, tried again after a failure, and released once', async (t) => {
+/** Counts the sessions onnxruntime creates and releases in this process, failing the next `failures` creations. */
+function countSessions(t: { after(fn: () => void): void }) {
+  const counts = { created: 0, released: 0, failures: 0 };
+  const create = ort.InferenceSession.create;
+  const patched = async (...args: unknown[]) => {
+    if (counts.failures > 0) {
+      counts.failures--;
+      throw new Error('no session today');
+    }
+    const session = await (create as (...a: unknown[]) => Promise<ort.InferenceSession>)(...args);
+    counts.created++;
+    const release = session.release.bind(session);
+    session.release = async () => {
+      counts.released++;
+      return release();
+    };
+    return session;
+  };
+  (ort.InferenceSession as { create: unknown }).create = patched;
+  t.after(() => ((ort.InferenceSession as { create: unknown }).create = create));
+  return counts;
+}
+
+test('the session of a bag-of-words embedder is made at the first document from the bytes it was loaded from, tried again after a failure, and released once', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'codescout-bag-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await cp(SHIPPED, dir, { recursive: true });
+  const sessions = countSessions(t);
   const embedder = await loadEmbedder(dir);
+  assert.equal(sessions.created, 0, 'none at load');
   const before = await embedder.embedQuery('open a socket');
-  // the file is gone by the first document: that embedding fails, saying why, and queries go on
+  // the file replaced by another model of the same shape after the load: the session is the loaded model's,
+  // whose digest is the embedder's id, not the new file's
   const onnxFile = path.join(dir, 'model.onnx');
-  const bytes = await readFile(onnxFile);
-  await writeFile(onnxFile, 'not a model');
-  await assert.rejects(embedder.embedDocuments(['def f(): pass']), /cannot load ONNX model/);
+  const other = exportedBagModel(32048, 256, 5);
+  await writeFile(onnxFile, other.bytes);
+  // a creation that fails fails that embedding, saying why; queries go on; the next document tries again
+  sessions.failures = 1;
+  await assert.rejects(embedder.embedDocuments(['def f(): pass']), /cannot load ONNX model .*no session today/);
   assert.deepEqual(await embedder.embedQuery('open a socket'), before);
-  // back again: the next document creates the session
-  await writeFile(onnxFile, bytes);
   const [vector] = await embedder.embedDocuments(['open a socket']);
-  assertClose(vector, before, 2e-6, 'the document vector of the query text');
+  assertClose(vector, before, 2e-6, 'the document vector of the query text, by the model loaded');
+  await embedder.embedDocuments(['read a file', 'write a file']);
+  assert.equal(sessions.created, 1, 'one session, kept');
   await embedder.dispose();
   await embedder.dispose();
+  assert.equal(sessions.released, 1, 'released once');
   await assert.rejects(embedder.embedQuery('open a socket'), /has been disposed/);
   await assert.rejects(embedder.embedDocuments(['x']), /has been disposed/);
   // disposed while its session is being created: released, and the documents refused
-  const racing = await loadEmbedder(dir);
+  const racing = await loadEmbedder(SHIPPED);
   const embedding = racing.embedDocuments(['open a socket']);
   await racing.dispose();
   await assert.rejects(embedding, /has been disposed/);
+  assert.equal(sessions.created, sessions.released, 'every session made was released');
+});
+
+test('an embedder disposed between two batches of one call makes no session after it, and releases the one it had', async (t) => {
+  const sessions = countSessions(t);
+  // any model: the batches of one call
+  const embedder = await loadEmbedder(SHIPPED, { batchSize: 2 });
+  await embedder.embedDocuments(['warm']); // the session exists
+  const texts = Array.from({ length: 10 }, (_, i) => `text number ${i} about files`);
+  const embedding = embedder.embedDocuments(texts);
+  setImmediate(() => void embedder.dispose()); // after the first batch's run has started
+  await assert.rejects(embedding, /has been disposed/);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(sessions.created, 1, 'no second session');
+  assert.equal(sessions.released, 1);
 });

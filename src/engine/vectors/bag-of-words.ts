@@ -6,18 +6,23 @@
  * rows, where onnxruntime first needs its native library loaded and a session created: about
  * 0.15 s of a CLI query's 1 s at 100k functions (2 cores), spent before its first vector.
  *
- * Only the exported graph is recognised, node for node (its operators, names and attributes), with
- * the config that goes with it (`pooling` "none", the graph's input and output names, the
- * dimension); any other model, or a later export that changes the graph, is left to onnxruntime.
- * The arithmetic is the graph's, in double precision where onnxruntime uses single, so a vector
- * differs from onnxruntime's by rounding only (test/bag-of-words.test.ts holds the two together).
+ * Only the exported graph is recognised: its operator set, declared inputs and output (names, types,
+ * shapes), its nodes in order (operators, names, attributes with their types) and its six
+ * initializers (types, shapes, values in the file), with the config that goes with it (`pooling`
+ * "none", the same names, the dimension); any other model, or a later export that changes any of
+ * that, is left to onnxruntime. The values of `masked_score` (a padded token's score: only texts
+ * without padding are embedded here) and of the weights themselves are not judged. The arithmetic
+ * is the graph's, in double precision where onnxruntime uses single, so a vector differs from
+ * onnxruntime's by rounding only (test/bag-of-words.props.test.ts holds the two together).
  */
 import type { ModelConfig } from './model-config';
-import { ONNX_FLOAT, ONNX_INT64, ONNX_INT8, type OnnxGraph, type OnnxTensor } from './onnx-graph';
+import { ONNX_ATTRIBUTE_INT, ONNX_ATTRIBUTE_INTS, ONNX_FLOAT, ONNX_INT64, ONNX_INT8, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from './onnx-graph';
 
 /** One node of the exported graph: operator, inputs, outputs, and its integer attributes (none for most). */
 type ExpectedNode = readonly [opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: ReadonlyArray<readonly [string, number | readonly number[]]>];
 
+/** The operator set the exporter writes (opset 13 of the default domain), the only one imported. */
+const OPSET = 13;
 const IDS = 'input_ids';
 const MASK = 'attention_mask';
 const OUTPUT = 'sentence_embedding';
@@ -44,17 +49,38 @@ const EXPORTED_NODES: readonly ExpectedNode[] = [
   ['Div', ['pooled', 'norm'], [OUTPUT]],
 ];
 
+/** embedding_int8, embedding_scale, token_weight, masked_score, norm_eps, axis_1: no other */
+const EXPORTED_INITIALIZERS = 6;
+
 const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((value, i) => value === b[i]);
 
-function matches(graph: OnnxGraph): boolean {
-  if (!sameList(graph.inputs, [IDS, MASK]) || !sameList(graph.outputs, [OUTPUT]) || graph.nodes.length !== EXPORTED_NODES.length) return false;
+/** A declared tensor of `elemType` with `rank` axes (sizes not checked). */
+const tensorOf = (info: OnnxValueInfo | undefined, name: string, elemType: number, rank: number): info is OnnxValueInfo =>
+  info !== undefined && info.name === name && info.elemType === elemType && info.shape?.length === rank;
+
+/**
+ * Whether `graph` is the exported one, for vectors of `dimension`: its operator set, its declared
+ * inputs (int64 `[batch, tokens]`) and output (float `[batch, dimension]`), and its nodes in order
+ * with their attributes (names, types and values), as export.py writes them and as onnxruntime and
+ * the embedder's checks (onnx-embedder.ts `bindModelIo`) would accept them.
+ */
+function matches(graph: OnnxGraph, dimension: number): boolean {
+  if (graph.opsets.size !== 1 || graph.opsets.get('') !== OPSET) return false;
+  const [ids, mask, extraInput] = graph.inputs;
+  const [output, extraOutput] = graph.outputs;
+  if (!tensorOf(ids, IDS, ONNX_INT64, 2) || !tensorOf(mask, MASK, ONNX_INT64, 2) || extraInput !== undefined) return false;
+  if (!tensorOf(output, OUTPUT, ONNX_FLOAT, 2) || output.shape![1] !== dimension || extraOutput !== undefined) return false;
+  if (graph.nodes.length !== EXPORTED_NODES.length) return false;
   return EXPORTED_NODES.every(([opType, inputs, outputs, attributes = []], i) => {
     const node = graph.nodes[i];
     if (node.opType !== opType || node.domain !== '' || !sameList(node.inputs, inputs) || !sameList(node.outputs, outputs)) return false;
     if (node.attributes.size !== attributes.length) return false;
     return attributes.every(([name, value]) => {
       const actual = node.attributes.get(name);
-      return typeof value === 'number' ? actual === value : Array.isArray(actual) && sameList(actual, value as readonly number[]);
+      if (actual === undefined) return false;
+      return typeof value === 'number'
+        ? actual.type === ONNX_ATTRIBUTE_INT && actual.value === value
+        : actual.type === ONNX_ATTRIBUTE_INTS && Array.isArray(actual.value) && sameList(actual.value, value as readonly number[]);
     });
   });
 }
@@ -93,7 +119,7 @@ export class BagOfWords {
    */
   static recognise(graph: OnnxGraph, config: ModelConfig): BagOfWords | undefined {
     if (config.pooling !== 'none' || config.inputs.ids !== IDS || config.inputs.mask !== MASK || (config.output ?? OUTPUT) !== OUTPUT) return undefined;
-    if (!matches(graph)) return undefined;
+    if (!matches(graph, config.dimension) || graph.initializers.size !== EXPORTED_INITIALIZERS) return undefined;
     const tableTensor = graph.initializers.get('embedding_int8');
     const [rows, dimension] = tableTensor?.dims ?? [];
     if (rows === undefined || dimension !== config.dimension || rows < 1) return undefined;

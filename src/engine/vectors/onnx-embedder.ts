@@ -35,8 +35,12 @@ const READ_WHOLE_MODEL_BYTES = 64 * 1024 * 1024;
  * config is invalid or does not match the model's inputs and output.
  *
  * The graph Code Scout's trainer exports (bag-of-words.ts) embeds search queries from its own
- * weights, without onnxruntime; its session is then created at the first document to embed, so a
- * process that only searches never loads onnxruntime. Any other model's session is created here.
+ * weights, without onnxruntime; its session is then created at the first document to embed, from
+ * the bytes read here (those the embedder's id hashes, whatever the file holds by then), so a
+ * process that only searches never loads onnxruntime. bag-of-words.ts checks what onnxruntime
+ * and {@link bindModelIo} would (operator set, inputs' and output's types and shape), so such a
+ * model is judged here too; a failure onnxruntime alone finds is reported by the first document.
+ * Any other model's session is created here.
  */
 export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions = {}): Promise<Embedder> {
   const threads = positiveInteger('threads', opts.threads ?? 1);
@@ -47,8 +51,10 @@ export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions =
   // Everything that shapes a vector: weights, config (pooling, prefixes, …) and tokenizer.
   const digest = await sha256OfFiles([onnxBytes ?? onnxPath, path.join(modelDir, MODEL_CONFIG_FILE), path.resolve(modelDir, config.tokenizer.file)]);
   const id = `${config.id}@${digest.slice(0, DIGEST_CHARS)}`;
-  const open = () => openSession(onnxPath, threads, config);
   const bag = onnxBytes && bagOfWords(onnxBytes, config);
+  // a bag of words keeps the file's bytes (its table is a view into them) and its session is made from them; any other model's, from the file, now
+  const sessionBytes = bag ? onnxBytes : undefined;
+  const open = () => openSession(onnxPath, sessionBytes, threads, config);
   return new OnnxEmbedder(id, config, tokenizer, batchSize, open, bag ? undefined : await open(), bag);
 }
 
@@ -74,15 +80,18 @@ interface Session {
   readonly io: ModelIo;
 }
 
-/** Loads onnxruntime (its native library, on first use in a process) and creates and checks the model's session. */
-async function openSession(onnxPath: string, threads: number, config: ModelConfig): Promise<Session> {
+/**
+ * Loads onnxruntime (its native library, on first use in a process) and creates and checks the
+ * model's session: from `bytes`, the file as it was read, when given; else from the file at `onnxPath`.
+ */
+async function openSession(onnxPath: string, bytes: Uint8Array | undefined, threads: number, config: ModelConfig): Promise<Session> {
   let runtime: typeof ort;
   try {
     runtime = await import('onnxruntime-node');
   } catch (err) {
     throw new Error(`cannot load ONNX model ${onnxPath}: onnxruntime-node cannot be loaded (${(err as Error).message})`);
   }
-  const session = await createSession(runtime, onnxPath, threads);
+  const session = await createSession(runtime, onnxPath, bytes, threads);
   try {
     return { ort: runtime, session, io: bindModelIo(session, config) };
   } catch (err) {
@@ -130,6 +139,8 @@ class OnnxEmbedder implements Embedder {
   private disposed = false;
   /** the session, once asked for (given open, or created at the first document to embed) */
   private session: Promise<Session> | undefined;
+  /** model runs in progress: the session is released only after them */
+  private readonly runs = new Set<Promise<unknown>>();
 
   constructor(
     readonly id: string,
@@ -169,6 +180,7 @@ class OnnxEmbedder implements Embedder {
       const opening = this.session;
       this.session = undefined;
       const session = await opening?.catch(() => undefined); // one that failed to open holds nothing
+      await Promise.allSettled([...this.runs]); // a run in progress ends on the session it started on
       await session?.session.release();
     }
   }
@@ -179,8 +191,9 @@ class OnnxEmbedder implements Embedder {
     }
   }
 
-  /** The session, created on first use; a creation that failed is tried again at the next use. */
+  /** The session, created on first use; a creation that failed is tried again at the next use. None once disposed. */
   private sessionReady(): Promise<Session> {
+    this.checkNotDisposed(); // a session created now would never be released
     if (this.session === undefined) {
       const opening = this.openSession();
       this.session = opening;
@@ -223,7 +236,13 @@ class OnnxEmbedder implements Embedder {
     const feeds = this.feeds(runtime, io, sequences, width);
     let results: ort.InferenceSession.ReturnType | undefined;
     try {
-      results = await session.run(feeds, [io.output]);
+      const running = session.run(feeds, [io.output]);
+      this.runs.add(running);
+      try {
+        results = await running;
+      } finally {
+        this.runs.delete(running);
+      }
       const output = results[io.output] as ort.Tensor;
       this.checkOutput(io, output, [sequences.length, width]);
       return pool({ data: output.data as Float32Array, dims: output.dims }, this.config.pooling, lengths);
@@ -398,10 +417,10 @@ export function disableOnnxRuntimeTelemetry(): void {
   process.env.ORT_DISABLE_TELEMETRY = '1';
 }
 
-async function createSession(runtime: typeof ort, onnxPath: string, threads: number): Promise<ort.InferenceSession> {
+async function createSession(runtime: typeof ort, onnxPath: string, bytes: Uint8Array | undefined, threads: number): Promise<ort.InferenceSession> {
   disableOnnxRuntimeTelemetry();
   try {
-    return await runtime.InferenceSession.create(onnxPath, sessionOptions(threads));
+    return await (bytes ? runtime.InferenceSession.create(bytes, sessionOptions(threads)) : runtime.InferenceSession.create(onnxPath, sessionOptions(threads)));
   } catch (err) {
     throw new Error(`cannot load ONNX model ${onnxPath}: ${(err as Error).message}`);
   }

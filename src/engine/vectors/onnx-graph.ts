@@ -1,8 +1,9 @@
 /**
- * Reads the graph of an ONNX model file: its nodes, initializers, inputs and outputs, as far as
- * bag-of-words.ts needs them to recognise the graph that Code Scout's trainer exports. Not a
- * general ONNX reader: a tensor whose values are not in `raw_data` (or lie in an external file)
- * is listed without values, attributes keep only their integers, and everything else is skipped.
+ * Reads the graph of an ONNX model file: its operator sets, nodes, initializers, inputs and
+ * outputs, as far as bag-of-words.ts needs them to recognise the graph that Code Scout's trainer
+ * exports. Not a general ONNX reader: a tensor whose values are not in `raw_data` (or lie in an
+ * external file) is listed without values, attributes keep their type and integers only, and
+ * everything else is skipped.
  *
  * The file is protocol buffers (onnx.proto3): a sequence of fields, each a key (field number and
  * wire type, as a varint) and a value: a varint, 8 or 4 bytes, or a length and that many bytes.
@@ -30,22 +31,41 @@ export interface OnnxTensor {
   readonly raw: Uint8Array | undefined;
 }
 
+/** `AttributeProto.AttributeType` values this project reads. */
+export const ONNX_ATTRIBUTE_INT = 2;
+export const ONNX_ATTRIBUTE_INTS = 7;
+
+export interface OnnxAttribute {
+  /** `AttributeProto.AttributeType` (0 when the file gives none) */
+  readonly type: number;
+  /** its integer (`i`), or integers (`ints`); other kinds of value are not read */
+  readonly value: number | readonly number[];
+}
+
 export interface OnnxNode {
   readonly opType: string;
   /** `domain` ("" is the default ONNX operator set) */
   readonly domain: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  /** attribute name → its integer (`i`) or integers (`ints`); attributes of other kinds map to an empty list */
-  readonly attributes: ReadonlyMap<string, number | readonly number[]>;
+  readonly attributes: ReadonlyMap<string, OnnxAttribute>;
+}
+
+/** A declared graph input or output: its name, and for a tensor its element type and shape (a size, a symbolic name, or undefined for neither). */
+export interface OnnxValueInfo {
+  readonly name: string;
+  readonly elemType: number | undefined;
+  readonly shape: readonly (number | string | undefined)[] | undefined;
 }
 
 export interface OnnxGraph {
+  /** operator set domain → version, as the model imports them */
+  readonly opsets: ReadonlyMap<string, number>;
   readonly nodes: readonly OnnxNode[];
   readonly initializers: ReadonlyMap<string, OnnxTensor>;
-  /** the graph's declared input and output names, in order */
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
+  /** the graph's declared inputs and outputs, in order */
+  readonly inputs: readonly OnnxValueInfo[];
+  readonly outputs: readonly OnnxValueInfo[];
 }
 
 const VARINT = 0;
@@ -55,6 +75,9 @@ const FIXED32 = 5;
 
 /** Field numbers of onnx.proto3. */
 const MODEL_GRAPH = 7;
+const MODEL_OPSET_IMPORT = 8;
+const OPSET_DOMAIN = 1;
+const OPSET_VERSION = 2;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
 const GRAPH_INPUT = 11;
@@ -67,11 +90,22 @@ const NODE_DOMAIN = 7;
 const ATTRIBUTE_NAME = 1;
 const ATTRIBUTE_I = 3;
 const ATTRIBUTE_INTS = 8;
+const ATTRIBUTE_TYPE = 20;
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
 const TENSOR_NAME = 8;
 const TENSOR_RAW_DATA = 9;
+const TENSOR_DATA_LOCATION = 14;
+/** `TensorProto.DataLocation.EXTERNAL`: the values lie in another file */
+const EXTERNAL = 1;
 const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_TYPE_ELEM_TYPE = 1;
+const TENSOR_TYPE_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -151,13 +185,15 @@ function readTensor(bytes: Uint8Array): OnnxTensor {
   let dataType = 0;
   const dims: number[] = [];
   let raw: Uint8Array | undefined;
+  let external = false;
   forEachField(bytes, (field) => {
     if (field.number === TENSOR_NAME) name = text(field.bytes);
     else if (field.number === TENSOR_DATA_TYPE) dataType = field.varint;
     else if (field.number === TENSOR_DIMS) addIntegers(field, dims);
     else if (field.number === TENSOR_RAW_DATA && field.bytes !== undefined) raw = field.bytes;
+    else if (field.number === TENSOR_DATA_LOCATION) external = field.varint === EXTERNAL;
   });
-  return { name, dataType, dims, raw };
+  return { name, dataType, dims, raw: external ? undefined : raw };
 }
 
 function readNode(bytes: Uint8Array): OnnxNode {
@@ -165,7 +201,7 @@ function readNode(bytes: Uint8Array): OnnxNode {
   let domain = '';
   const inputs: string[] = [];
   const outputs: string[] = [];
-  const attributes = new Map<string, number | readonly number[]>();
+  const attributes = new Map<string, OnnxAttribute>();
   forEachField(bytes, (field) => {
     if (field.number === NODE_INPUT) inputs.push(text(field.bytes));
     else if (field.number === NODE_OUTPUT) outputs.push(text(field.bytes));
@@ -173,46 +209,92 @@ function readNode(bytes: Uint8Array): OnnxNode {
     else if (field.number === NODE_DOMAIN) domain = text(field.bytes);
     else if (field.number === NODE_ATTRIBUTE && field.bytes !== undefined) {
       let name = '';
+      let type = 0;
       let single: number | undefined;
       const list: number[] = [];
       forEachField(field.bytes, (part) => {
         if (part.number === ATTRIBUTE_NAME) name = text(part.bytes);
+        else if (part.number === ATTRIBUTE_TYPE && part.bytes === undefined) type = part.varint;
         else if (part.number === ATTRIBUTE_I && part.bytes === undefined) single = part.varint;
         else if (part.number === ATTRIBUTE_INTS) addIntegers(part, list);
       });
-      attributes.set(name, single ?? list);
+      attributes.set(name, { type, value: single ?? list });
     }
   });
   return { opType, domain, inputs, outputs, attributes };
 }
 
-const valueInfoName = (bytes: Uint8Array): string => {
+/** The one length-delimited field `number` of a message, or undefined; a message-typed field given twice is refused (protocol buffers would merge the two). */
+function only(bytes: Uint8Array, number: number): Uint8Array | undefined {
+  let found: Uint8Array | undefined;
+  forEachField(bytes, (field) => {
+    if (field.number !== number || field.bytes === undefined) return;
+    if (found !== undefined) throw new OnnxFormatError(`a field of the model file is given twice (${number})`);
+    found = field.bytes;
+  });
+  return found;
+}
+
+function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
   let name = '';
   forEachField(bytes, (field) => {
     if (field.number === VALUE_INFO_NAME) name = text(field.bytes);
   });
-  return name;
-};
+  const tensor = (() => {
+    const type = only(bytes, VALUE_INFO_TYPE);
+    return type && only(type, TYPE_TENSOR);
+  })();
+  if (tensor === undefined) return { name, elemType: undefined, shape: undefined };
+  let elemType: number | undefined;
+  forEachField(tensor, (field) => {
+    if (field.number === TENSOR_TYPE_ELEM_TYPE && field.bytes === undefined) elemType = field.varint;
+  });
+  const shapeBytes = only(tensor, TENSOR_TYPE_SHAPE);
+  let shape: (number | string | undefined)[] | undefined;
+  if (shapeBytes !== undefined) {
+    shape = [];
+    forEachField(shapeBytes, (field) => {
+      if (field.number !== SHAPE_DIM || field.bytes === undefined) return;
+      let size: number | string | undefined;
+      forEachField(field.bytes, (part) => {
+        if (part.number === DIM_VALUE && part.bytes === undefined) size = part.varint;
+        else if (part.number === DIM_PARAM) size = text(part.bytes);
+      });
+      shape!.push(size);
+    });
+  }
+  return { name, elemType, shape };
+}
 
 /** The graph of the ONNX model file `bytes`; throws {@link OnnxFormatError} when the bytes cannot be walked or hold no graph. */
 export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
-  let graph: Uint8Array | undefined;
-  forEachField(bytes, (field) => {
-    if (field.number === MODEL_GRAPH && field.bytes !== undefined) graph = field.bytes;
-  });
+  const graph = only(bytes, MODEL_GRAPH);
   if (graph === undefined) throw new OnnxFormatError('the model file has no graph');
+  const opsets = new Map<string, number>();
+  forEachField(bytes, (field) => {
+    if (field.number !== MODEL_OPSET_IMPORT || field.bytes === undefined) return;
+    let domain = '';
+    let version = 0;
+    forEachField(field.bytes, (part) => {
+      if (part.number === OPSET_DOMAIN) domain = text(part.bytes);
+      else if (part.number === OPSET_VERSION && part.bytes === undefined) version = part.varint;
+    });
+    if (opsets.has(domain)) throw new OnnxFormatError(`the model file imports the operator set "${domain}" twice`);
+    opsets.set(domain, version);
+  });
   const nodes: OnnxNode[] = [];
   const initializers = new Map<string, OnnxTensor>();
-  const inputs: string[] = [];
-  const outputs: string[] = [];
+  const inputs: OnnxValueInfo[] = [];
+  const outputs: OnnxValueInfo[] = [];
   forEachField(graph, (field) => {
     if (field.bytes === undefined) return;
     if (field.number === GRAPH_NODE) nodes.push(readNode(field.bytes));
     else if (field.number === GRAPH_INITIALIZER) {
       const tensor = readTensor(field.bytes);
+      if (initializers.has(tensor.name)) throw new OnnxFormatError(`the model file has two initializers named "${tensor.name}"`);
       initializers.set(tensor.name, tensor);
-    } else if (field.number === GRAPH_INPUT) inputs.push(valueInfoName(field.bytes));
-    else if (field.number === GRAPH_OUTPUT) outputs.push(valueInfoName(field.bytes));
+    } else if (field.number === GRAPH_INPUT) inputs.push(readValueInfo(field.bytes));
+    else if (field.number === GRAPH_OUTPUT) outputs.push(readValueInfo(field.bytes));
   });
-  return { nodes, initializers, inputs, outputs };
+  return { opsets, nodes, initializers, inputs, outputs };
 }
