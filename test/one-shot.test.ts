@@ -24,7 +24,7 @@ import { scanWorkspace } from '../src/engine/files/scan';
 import { Engine } from '../src/engine/engine';
 import { manifestChecksum, type Manifest } from '../src/engine/index/store';
 import { ChangeLogWriter } from '../src/engine/index/change-log';
-import { ensureBundles, runCli } from './helpers/cli-process';
+import { ensureBundles, runCli, runNode } from './helpers/cli-process';
 
 function makeTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'codescout-one-shot-'));
@@ -123,7 +123,7 @@ test('a CLI command that fails before its engine opens exits at once, its read-a
   assert.match(run.stderr, /unknown language 'klingon'/);
 });
 
-test('the codescout command starts the read-ahead thread before its bundle loads when an argument names a command that opens an index, and stops one the command does not use', async (t) => {
+test('the codescout command starts the read-ahead thread before its bundle loads when an argument names a command that opens an index, and the CLI stops one the command does not use', async (t) => {
   assert.equal(startAheadThread(['status', '.']), undefined);
   assert.equal(startAheadThread(['mcp', '--attach', '/tmp/s.sock']), undefined);
   assert.equal(startAheadThread([]), undefined);
@@ -134,25 +134,41 @@ test('the codescout command starts the read-ahead thread before its bundle loads
   }
   const parent = mkdtempSync(join(tmpdir(), 'codescout-start-'));
   t.after(() => rmSync(parent, { recursive: true, force: true }));
-  const folder = join(parent, 'search'); // a folder named like a command: the guess is wrong
+  const folder = join(parent, 'search'); // a folder named like a command: for 'status' the guess is wrong
   mkdirSync(folder);
   writeFileSync(join(folder, 'a.py'), 'def parse():\n    return 1\n');
   ensureBundles('cli.js', 'cli-start.js', 'one-shot-worker.js');
   const indexDir = join(parent, 'index');
-  const cases: [string[], number, RegExp][] = [
-    [['--help', 'search'], 0, /usage:/],
-    [['search'], 2, /needs a <folder>/],
-    [['status', folder, '--index-dir', indexDir, '--json'], 0, /"files"/],
-    [['search', folder, '--index-dir', indexDir, 'parse'], 0, /a\.py/],
-    [['status', folder, '--index-dir', indexDir], 0, /folder:/],
+  const dist = join(__dirname, '..', '..', 'dist');
+  // what bin/codescout.js does, with the thread's hand-over and stop recorded (an untaken thread is
+  // unreferenced, so the process would end even if it were left waiting)
+  const script = `
+    const argv = JSON.parse(process.argv[1]);
+    const started = require(${JSON.stringify(join(dist, 'cli-start.js'))}).startAheadThread(argv);
+    const seen = { taken: false, stopped: false };
+    const take = started.take.bind(started), dispose = started.dispose.bind(started);
+    started.take = (work) => { const worker = take(work); seen.taken ||= worker !== undefined; return worker; };
+    started.dispose = () => { seen.stopped ||= !seen.taken; return dispose(); };
+    process.on('exit', () => process.stderr.write('\\n' + JSON.stringify(seen) + '\\n'));
+    require(${JSON.stringify(join(dist, 'cli.js'))}).runCli(argv, started);
+  `;
+  const cases: [string[], number, RegExp, { taken: boolean; stopped: boolean }][] = [
+    [['--help', 'search'], 0, /usage:/, { taken: false, stopped: true }],
+    [['search'], 2, /needs a <folder>/, { taken: false, stopped: true }],
+    // run in the parent folder: the folder argument is the word 'search'
+    [['status', 'search', '--index-dir', indexDir, '--json'], 0, /"files"/, { taken: false, stopped: true }],
+    [['search', 'search', '--index-dir', indexDir, 'parse'], 0, /a\.py/, { taken: true, stopped: false }],
+    [['search', 'search', '--index-dir', indexDir, '--lang', 'klingon', 'parse'], 2, /unknown language/, { taken: false, stopped: true }],
   ];
-  for (const [args, code, output] of cases) {
-    // each answers as without the early thread, and ends (an untaken thread is unreferenced, and stopped)
-    const run = await runCli(args, { killAfterMs: 20_000 });
-    assert.equal(run.signal, null, `${args.join(' ')}: not held open`);
+  for (const [args, code, output, expected] of cases) {
+    const run = await runNode('-e', [script, JSON.stringify(args)], { killAfterMs: 20_000, cwd: parent });
     assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stdout + run.stderr, output, args.join(' '));
+    assert.deepEqual(JSON.parse(run.stderr.trim().split('\n').at(-1)!), expected, args.join(' '));
   }
+  // the bundle run as a script (as the editor runs its MCP relay) runs its command line itself
+  const direct = execFileSync(process.execPath, [join(dist, 'cli.js'), '--help'], { encoding: 'utf8' });
+  assert.match(direct, /usage:/);
 });
 
 const zlibHasCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function';

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkerPool, ChunkerStartError, inProcessChunker } from '../src/engine/chunks/pool';
-import { lowerParseWorker, PARSE_WORKER_NICENESS } from '../src/engine/thread-priority';
+import { PARSE_WORKER_NICENESS } from '../src/engine/thread-priority';
 import { execFileSync } from 'node:child_process';
 
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'chunks');
@@ -123,27 +123,28 @@ test("a lowered engine's parse workers lower themselves to the lowest priority, 
     const { getPriority, setPriority } = require('node:os');
     const { readdirSync } = require('node:fs');
     const { ChunkerPool } = require(${JSON.stringify(require.resolve('../src/engine/chunks/pool'))});
+    const { lowerParseWorker } = require(${JSON.stringify(require.resolve('../src/engine/thread-priority'))});
     if (${niceness} > 0) setPriority(${niceness});
+    // elsewhere niceness is the process's: there a worker's call must not touch it (here, the main thread's)
+    lowerParseWorker('darwin');
+    const afterDarwin = getPriority();
     (async () => {
       const pool = ChunkerPool.create(2);
       await Promise.all([pool.chunkFile('a.py', 'def f():\\n    return 1\\n'), pool.chunkFile('b.py', 'def g():\\n    return 2\\n')]);
       const threads = readdirSync('/proc/self/task').flatMap((id) => { try { return [getPriority(Number(id))]; } catch { return []; } });
-      console.log(JSON.stringify({ main: getPriority(process.pid), threads }));
+      console.log(JSON.stringify({ main: getPriority(process.pid), afterDarwin, threads }));
       await pool.dispose();
     })();
   `;
-  const run = (niceness: number) => JSON.parse(execFileSync(process.execPath, ['-e', script(niceness)], { encoding: 'utf8' })) as { main: number; threads: number[] };
+  const run = (niceness: number) => JSON.parse(execFileSync(process.execPath, ['-e', script(niceness)], { encoding: 'utf8' })) as { main: number; afterDarwin: number; threads: number[] };
   const { getPriority } = await import('node:os');
   if (getPriority() > 0) return t.skip(`this test process already runs at niceness ${getPriority()}`);
   const lowered = run(5);
+  assert.equal(lowered.afterDarwin, 5, 'not lowered where niceness is the whole process\'s');
   assert.equal(lowered.main, 5, 'the main thread keeps the process niceness');
   // each parse worker, and the threads it starts (V8's threads started before the child lowered itself stay at 0)
   assert.ok(lowered.threads.filter((n) => n === PARSE_WORKER_NICENESS).length >= 2, `the two parse workers: ${lowered.threads}`);
   assert.ok(lowered.threads.every((n) => n === 0 || n === 5 || n === PARSE_WORKER_NICENESS), `${lowered.threads}`);
   const normal = run(0);
   assert.ok(normal.threads.every((n) => n === 0), `at normal priority every thread stays there: ${normal.threads}`);
-  // elsewhere niceness is the process's: a worker does not touch it
-  const before = getPriority();
-  lowerParseWorker('darwin');
-  assert.equal(getPriority(), before);
 });

@@ -11,7 +11,8 @@
  *
  * Linux only: there niceness belongs to a thread, and a thread may lower its own. Elsewhere it
  * belongs to the whole process (macOS, Windows), which a worker must not lower. An engine at its
- * normal priority (the CLI) leaves its workers at it.
+ * normal priority (the CLI, as usually run) leaves its workers at it; one run under `nice` (say
+ * `nice -n 5 codescout index …`) lowers them to 19 too, as asked to give way.
  */
 import { getPriority, setPriority } from 'node:os';
 

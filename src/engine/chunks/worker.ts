@@ -9,11 +9,11 @@ import { readAndChunk } from './read-and-chunk';
 import type { WorkerReply, WorkerRequest } from './pool';
 import { lowerParseWorker } from '../thread-priority';
 
-// a lowered engine's parse workers give way to its main thread, which answers searches (thread-priority.ts)
-lowerParseWorker();
-
 const port = parentPort;
 if (!port) throw new Error('chunk worker must run in a worker thread');
+
+// a lowered engine's parse workers give way to its main thread, which answers searches (thread-priority.ts)
+lowerParseWorker();
 
 /** The pool sends a worker one file at a time, so the last parse error belongs to the current file. */
 let parseError: string | undefined;
