@@ -137,6 +137,11 @@ test('only the exported graph, with the config that goes with it, is recognised'
     ['an initializer more', changed((g) => g.initializer!.push({ name: 'unused', dataType: proto.TensorProto.DataType.FLOAT, dims: [], rawData: new Uint8Array(4) }))],
     ['values said to lie in another file', changed((g) => (g.initializer![2].dataLocation = proto.TensorProto.DataLocation.EXTERNAL))],
     ['a softmax axis given as a float', changed((g) => (g.node![8].attribute![0] = { name: 'axis', type: proto.AttributeProto.AttributeType.FLOAT, f: 1 }))],
+    ['a softmax axis of another type, its integer set', changed((g) => (g.node![8].attribute![0] = { name: 'axis', type: proto.AttributeProto.AttributeType.FLOAT, i: 1 }))],
+    ['reduced axes of another type, their integers set', changed((g) => (g.node![13].attribute![0].type = proto.AttributeProto.AttributeType.INT))],
+    ['ids of a fixed size', changed((g) => (g.input![0].type!.tensorType!.shape!.dim![0] = { dimValue: 1 }))],
+    ['ids declared a sequence after the tensor', changed((g) => (g.input![0].type!.sequenceType = { elemType: { tensorType: { elemType: proto.TensorProto.DataType.INT64 } } }))],
+    ['a sparse initializer', changed((g) => (g.sparseInitializer = [{ values: { name: 'v', dataType: proto.TensorProto.DataType.FLOAT, dims: [1], rawData: new Uint8Array(4) }, indices: { name: 'i', dataType: proto.TensorProto.DataType.INT64, dims: [1], rawData: new Uint8Array(8) }, dims: [2] }]))],
     ['ids declared int32', changed((g) => (g.input![0].type!.tensorType!.elemType = proto.TensorProto.DataType.INT32))],
     ['ids of one axis', changed((g) => g.input![0].type!.tensorType!.shape!.dim!.pop())],
     ['an output of another declared size', changed((g) => (g.output![0].type!.tensorType!.shape!.dim![1] = { dimValue: 5 }))],
@@ -146,6 +151,13 @@ test('only the exported graph, with the config that goes with it, is recognised'
   // the operator set: the exporter's, alone
   assert.equal(recognised({ ...model.message, opsetImport: [{ domain: '', version: 18 }] }), false, 'opset 18');
   assert.equal(recognised({ ...model.message, opsetImport: [{ domain: '', version: 13 }, { domain: 'com.example', version: 1 }] }), false, 'a second operator set');
+  assert.throws(() => readOnnxGraph(encodeModel({ ...model.message, opsetImport: [{ domain: '', version: 13 }, { domain: '', version: 13 }] })), OnnxFormatError, 'one operator set imported twice');
+  // a data location given with the wrong wire type is not one (protocol buffers skip it): the values stay external
+  const tensor = [0x42, 1, 0x78, 0x10, 1, 0x4a, 4, 0, 0, 0, 0, 0x70, 1, 0x72, 0]; // name "x", float, raw_data, data_location EXTERNAL, then field 14 as bytes
+  const graph = [0x2a, tensor.length, ...tensor];
+  const handMade = readOnnxGraph(Uint8Array.from([0x3a, graph.length, ...graph]));
+  assert.equal(handMade.initializers.get('x')?.raw, undefined, 'still external');
+  assert.equal(readOnnxGraph(Uint8Array.from([0x3a, 13, 0x2a, 11, ...tensor.slice(0, 11)])).initializers.get('x')?.raw?.length, 4, 'raw_data read when nothing says otherwise');
   assert.equal(recognised(model.message, { ...config, dimension: 8 }), false, 'another dimension');
   assert.equal(recognised(model.message, { ...config, pooling: 'mean' }), false, 'mean pooling');
   assert.equal(recognised(model.message, { ...config, output: 'last_hidden_state' }), false, 'another output');
@@ -277,7 +289,7 @@ test('an embedder disposed between two batches of one call makes no session afte
   await embedder.embedDocuments(['warm']); // the session exists
   const texts = Array.from({ length: 10 }, (_, i) => `text number ${i} about files`);
   const embedding = embedder.embedDocuments(texts);
-  setImmediate(() => void embedder.dispose()); // after the first batch's run has started
+  setImmediate(() => void embedder.dispose()); // while the first batch's run is queued (onnxruntime runs it in an immediate queued after this one)
   await assert.rejects(embedding, /has been disposed/);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(sessions.created, 1, 'no second session');

@@ -54,13 +54,15 @@ const EXPORTED_INITIALIZERS = 6;
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((value, i) => value === b[i]);
 
-/** A declared tensor of `elemType` with `rank` axes (sizes not checked). */
+/** A declared tensor of `elemType` with `rank` axes (their sizes checked by the caller). */
 const tensorOf = (info: OnnxValueInfo | undefined, name: string, elemType: number, rank: number): info is OnnxValueInfo =>
   info !== undefined && info.name === name && info.elemType === elemType && info.shape?.length === rank;
+/** An input whose sizes are left open (symbolic or unsaid), so that any batch of any length fits it. */
+const openSized = (info: OnnxValueInfo): boolean => info.shape!.every((size) => typeof size !== 'number');
 
 /**
  * Whether `graph` is the exported one, for vectors of `dimension`: its operator set, its declared
- * inputs (int64 `[batch, tokens]`) and output (float `[batch, dimension]`), and its nodes in order
+ * inputs (int64 `[batch, tokens]`, sizes left open) and output (float `[batch, dimension]`), and its nodes in order
  * with their attributes (names, types and values), as export.py writes them and as onnxruntime and
  * the embedder's checks (onnx-embedder.ts `bindModelIo`) would accept them.
  */
@@ -69,6 +71,7 @@ function matches(graph: OnnxGraph, dimension: number): boolean {
   const [ids, mask, extraInput] = graph.inputs;
   const [output, extraOutput] = graph.outputs;
   if (!tensorOf(ids, IDS, ONNX_INT64, 2) || !tensorOf(mask, MASK, ONNX_INT64, 2) || extraInput !== undefined) return false;
+  if (!openSized(ids) || !openSized(mask)) return false;
   if (!tensorOf(output, OUTPUT, ONNX_FLOAT, 2) || output.shape![1] !== dimension || extraOutput !== undefined) return false;
   if (graph.nodes.length !== EXPORTED_NODES.length) return false;
   return EXPORTED_NODES.every(([opType, inputs, outputs, attributes = []], i) => {
@@ -119,7 +122,7 @@ export class BagOfWords {
    */
   static recognise(graph: OnnxGraph, config: ModelConfig): BagOfWords | undefined {
     if (config.pooling !== 'none' || config.inputs.ids !== IDS || config.inputs.mask !== MASK || (config.output ?? OUTPUT) !== OUTPUT) return undefined;
-    if (!matches(graph, config.dimension) || graph.initializers.size !== EXPORTED_INITIALIZERS) return undefined;
+    if (!matches(graph, config.dimension) || graph.initializers.size !== EXPORTED_INITIALIZERS || graph.sparseInitializers > 0) return undefined;
     const tableTensor = graph.initializers.get('embedding_int8');
     const [rows, dimension] = tableTensor?.dims ?? [];
     if (rows === undefined || dimension !== config.dimension || rows < 1) return undefined;

@@ -63,6 +63,8 @@ export interface OnnxGraph {
   readonly opsets: ReadonlyMap<string, number>;
   readonly nodes: readonly OnnxNode[];
   readonly initializers: ReadonlyMap<string, OnnxTensor>;
+  /** how many sparse initializers the graph has (they are not read) */
+  readonly sparseInitializers: number;
   /** the graph's declared inputs and outputs, in order */
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
@@ -80,6 +82,7 @@ const OPSET_DOMAIN = 1;
 const OPSET_VERSION = 2;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
+const GRAPH_SPARSE_INITIALIZER = 15;
 const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const NODE_INPUT = 1;
@@ -101,6 +104,8 @@ const EXTERNAL = 1;
 const VALUE_INFO_NAME = 1;
 const VALUE_INFO_TYPE = 2;
 const TYPE_TENSOR = 1;
+/** TypeProto's `value` oneof: tensor_type, sequence_type, map_type, sparse_tensor_type, optional_type (the last one given is the type) */
+const TYPE_ONEOF = new Set([1, 4, 5, 8, 9]);
 const TENSOR_TYPE_ELEM_TYPE = 1;
 const TENSOR_TYPE_SHAPE = 2;
 const SHAPE_DIM = 1;
@@ -191,7 +196,7 @@ function readTensor(bytes: Uint8Array): OnnxTensor {
     else if (field.number === TENSOR_DATA_TYPE) dataType = field.varint;
     else if (field.number === TENSOR_DIMS) addIntegers(field, dims);
     else if (field.number === TENSOR_RAW_DATA && field.bytes !== undefined) raw = field.bytes;
-    else if (field.number === TENSOR_DATA_LOCATION) external = field.varint === EXTERNAL;
+    else if (field.number === TENSOR_DATA_LOCATION && field.bytes === undefined) external = field.varint === EXTERNAL;
   });
   return { name, dataType, dims, raw: external ? undefined : raw };
 }
@@ -242,7 +247,12 @@ function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
   });
   const tensor = (() => {
     const type = only(bytes, VALUE_INFO_TYPE);
-    return type && only(type, TYPE_TENSOR);
+    if (type === undefined) return undefined;
+    let last = 0;
+    forEachField(type, (field) => {
+      if (TYPE_ONEOF.has(field.number)) last = field.number;
+    });
+    return last === TYPE_TENSOR ? only(type, TYPE_TENSOR) : undefined; // another kind of value: not a tensor
   })();
   if (tensor === undefined) return { name, elemType: undefined, shape: undefined };
   let elemType: number | undefined;
@@ -286,8 +296,10 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
   const initializers = new Map<string, OnnxTensor>();
   const inputs: OnnxValueInfo[] = [];
   const outputs: OnnxValueInfo[] = [];
+  let sparseInitializers = 0;
   forEachField(graph, (field) => {
     if (field.bytes === undefined) return;
+    if (field.number === GRAPH_SPARSE_INITIALIZER) sparseInitializers++;
     if (field.number === GRAPH_NODE) nodes.push(readNode(field.bytes));
     else if (field.number === GRAPH_INITIALIZER) {
       const tensor = readTensor(field.bytes);
@@ -296,5 +308,5 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
     } else if (field.number === GRAPH_INPUT) inputs.push(readValueInfo(field.bytes));
     else if (field.number === GRAPH_OUTPUT) outputs.push(readValueInfo(field.bytes));
   });
-  return { opsets, nodes, initializers, inputs, outputs };
+  return { opsets, nodes, initializers, sparseInitializers, inputs, outputs };
 }
