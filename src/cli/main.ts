@@ -32,7 +32,7 @@ async function main(argv: string[], started: AheadThread | undefined): Promise<n
     throw err;
   }
   // the commands that update the index before they answer: the folder is scanned, and the index
-  // files read, on a thread of their own while the model loads (one-shot.ts AheadThread); started
+  // files read, on a thread of their own while the model loads (ahead-thread.ts AheadThread); started
   // before this bundle loaded, or now
   const oneShot = args !== 'help' && args.command !== 'status' && args.command !== 'mcp';
   if (!oneShot) void started?.dispose(); // started on a guess that this command line did not bear out

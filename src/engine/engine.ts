@@ -15,7 +15,8 @@ import { languageIds, languageSelection, selects, type LanguageSelection } from 
 import { readRegularFile } from './files/regular-file';
 import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { changedSinceIndexed, type DiskStamp } from './files/changed-since';
-import { OneShotAhead, type AheadThread } from './one-shot';
+import type { AheadThread } from './ahead-thread';
+import { OneShotAhead } from './one-shot';
 import { goneIn, looksAtPathsAlone, refreshIndex, type IndexSummary } from './indexer';
 import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
@@ -90,7 +91,7 @@ export interface EngineOptions extends Pick<ScanOptions, 'maxFileBytes' | 'inclu
   oneShot?: boolean;
   /**
    * With {@link oneShot}: the thread to read ahead on, started by the caller before it opened the
-   * engine (one-shot.ts `AheadThread.start`), so that it is ready sooner. The engine takes it, or
+   * engine (ahead-thread.ts `AheadThread.start`), so that it is ready sooner. The engine takes it, or
    * stops it when it does not use it. Default: the engine starts the thread when it opens.
    */
   aheadThread?: AheadThread;

@@ -5,7 +5,7 @@
  * posts the result, or nothing when the scan failed or was not asked for; then ends.
  *
  * Its work comes as its `workerData`, or, for a thread started before the work was known
- * (one-shot.ts `AheadThread`), as the first message it receives.
+ * (ahead-thread.ts `AheadThread`), as the first message it receives.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanWorkspace } from './files/scan';

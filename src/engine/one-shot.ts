@@ -4,8 +4,6 @@ import type { ScanOptions, ScanResult } from './files/scan';
 import type { Computed } from './index/checksum';
 import { ReadAhead, type FileToReadAhead, type ReadEarly } from './index/read-ahead';
 
-export { AheadThread } from './ahead-thread';
-
 /** What the worker posts: a file read ahead, then the scan (or nothing, when it failed). */
 export type AheadReply = { read: string; early?: { bytes: ArrayBuffer; checksum: Computed; size?: number } } | { scan?: ScanResult };
 

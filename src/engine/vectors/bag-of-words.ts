@@ -16,7 +16,7 @@
  * onnxruntime's by rounding only (test/bag-of-words.props.test.ts holds the two together).
  */
 import type { ModelConfig } from './model-config';
-import { ONNX_ATTRIBUTE_INT, ONNX_ATTRIBUTE_INTS, ONNX_FLOAT, ONNX_INT64, ONNX_INT8, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from './onnx-graph';
+import { ONNX_ATTRIBUTE_INT, ONNX_ATTRIBUTE_INTS, ONNX_BOOL, ONNX_FLOAT, ONNX_INT64, ONNX_INT8, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from './onnx-graph';
 
 /** One node of the exported graph: operator, inputs, outputs, and its integer attributes (none for most). */
 type ExpectedNode = readonly [opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: ReadonlyArray<readonly [string, number | readonly number[]]>];
@@ -26,18 +26,16 @@ const OPSET = 13;
 const IDS = 'input_ids';
 const MASK = 'attention_mask';
 const OUTPUT = 'sentence_embedding';
-const FLOAT_TYPE = 1;
-const BOOL_TYPE = 9;
 
 /** export.py's graph without its (optional, never shipped) context stage, in its order. */
 const EXPORTED_NODES: readonly ExpectedNode[] = [
   ['Gather', ['embedding_int8', IDS], ['emb_i8']],
-  ['Cast', ['emb_i8'], ['emb_raw'], [['to', FLOAT_TYPE]]],
+  ['Cast', ['emb_i8'], ['emb_raw'], [['to', ONNX_FLOAT]]],
   ['Gather', ['embedding_scale', IDS], ['emb_scale']],
   ['Mul', ['emb_raw', 'emb_scale'], ['emb']],
   ['Gather', ['token_weight', IDS], ['weights']],
-  ['Cast', [MASK], ['mask_bool'], [['to', BOOL_TYPE]]],
-  ['Cast', [MASK], ['mask_float'], [['to', FLOAT_TYPE]]],
+  ['Cast', [MASK], ['mask_bool'], [['to', ONNX_BOOL]]],
+  ['Cast', [MASK], ['mask_float'], [['to', ONNX_FLOAT]]],
   ['Where', ['mask_bool', 'weights', 'masked_score'], ['scores']],
   ['Softmax', ['scores'], ['softmax'], [['axis', 1]]],
   ['Mul', ['softmax', 'mask_float'], ['attn']],

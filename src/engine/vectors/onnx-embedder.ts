@@ -52,10 +52,12 @@ export async function loadEmbedder(modelDir: string, opts: LoadEmbedderOptions =
   const digest = await sha256OfFiles([onnxBytes ?? onnxPath, path.join(modelDir, MODEL_CONFIG_FILE), path.resolve(modelDir, config.tokenizer.file)]);
   const id = `${config.id}@${digest.slice(0, DIGEST_CHARS)}`;
   const bag = onnxBytes && bagOfWords(onnxBytes, config);
-  // a bag of words keeps the file's bytes (its table is a view into them) and its session is made from them; any other model's, from the file, now
+  // every session is made from the bytes hashed, when they were read: a bag of words keeps them (its
+  // table is a view into them) for the session it makes later; any other model makes its session now
+  // and lets them go
   const sessionBytes = bag ? onnxBytes : undefined;
   const open = () => openSession(onnxPath, sessionBytes, threads, config);
-  return new OnnxEmbedder(id, config, tokenizer, batchSize, open, bag ? undefined : await open(), bag);
+  return new OnnxEmbedder(id, config, tokenizer, batchSize, open, bag ? undefined : await openSession(onnxPath, onnxBytes, threads, config), bag);
 }
 
 /** The model file's bytes, or undefined when it is larger than {@link READ_WHOLE_MODEL_BYTES}. */
