@@ -480,3 +480,52 @@ test('a loaded index whose small postings were all decoded answers exactly after
   assert.equal(loaded.hasTerm('u0x1'), false);
   assert.equal(loaded.hasTerm('u0x4'), true);
 });
+
+test('an index keeps the terms of at most recentTermsLimit documents added since its last commit, and none once more were added; its answers do not depend on the limit', () => {
+  const step = fc.oneof(
+    doc.map((d) => ({ kind: 'add' as const, ...d })),
+    fc.nat(40).map((id) => ({ kind: 'remove' as const, id })),
+    fc.constant({ kind: 'commit' as const }),
+  );
+  fc.assert(
+    fc.property(fc.nat(8), fc.array(step, { maxLength: 60 }), (limit, steps) => {
+      const limited = new LexicalIndex({ recentTermsLimit: limit });
+      const unlimited = new LexicalIndex();
+      // the model: the ids whose terms are kept, and whether the limit was passed since the last commit
+      const kept = new Set<number>();
+      let overflowed = false;
+      for (const s of steps) {
+        if (s.kind === 'add') {
+          limited.add(s.id, fieldsOf(s));
+          unlimited.add(s.id, fieldsOf(s));
+          kept.delete(s.id);
+          if (!overflowed && kept.size >= limit) {
+            overflowed = true;
+            kept.clear();
+          }
+          if (!overflowed) kept.add(s.id);
+        } else if (s.kind === 'remove') {
+          assert.equal(limited.remove(s.id), unlimited.remove(s.id));
+          kept.delete(s.id);
+        } else {
+          limited.markCommitted();
+          unlimited.markCommitted();
+          kept.clear();
+          overflowed = false;
+        }
+        for (let id = 0; id <= 40; id++) {
+          const recent = limited.recentDocumentTerms(id);
+          if (kept.has(id)) assert.deepEqual(sorted(recent), sorted(unlimited.recentDocumentTerms(id)), `the kept terms of ${id}`);
+          else assert.equal(recent, undefined, `no terms kept for ${id}`);
+          assert.deepEqual(sorted(limited.documentTerms(id)), sorted(unlimited.documentTerms(id)));
+        }
+      }
+      assert.equal(limited.size, unlimited.size);
+      for (const q of [['parse'], ['config', 'x'], ['constructor', '__proto__'], ['größe', '数据', 'x🚀']]) assert.deepEqual(limited.search(q, 50), unlimited.search(q, 50));
+    }),
+    fuzzParams(200),
+  );
+  assert.throws(() => new LexicalIndex({ recentTermsLimit: -1 }), RangeError);
+  assert.throws(() => new LexicalIndex({ recentTermsLimit: 1.5 }), RangeError);
+  assert.throws(() => new LexicalIndex({ recentTermsLimit: Number.NaN }), RangeError);
+});

@@ -34,6 +34,18 @@ export interface Bm25Options {
   b?: number;
 }
 
+/** What a {@link LexicalIndex} is made with: its BM25 parameters, and how many documents' terms it keeps for a change log. */
+export interface LexicalIndexOptions extends Bm25Options {
+  /**
+   * The most documents added since {@link LexicalIndex.markCommitted} whose terms are kept for a
+   * change log ({@link LexicalIndex.recentDocumentTerms}), an integer ≥ 0 (default: no limit).
+   * Once more are added, none is kept until the next commit: a caller whose log takes at most
+   * this many documents would write a whole index anyway, and a cold index of 100k documents no
+   * longer holds tens of megabytes of terms between its checkpoints.
+   */
+  recentTermsLimit?: number;
+}
+
 const MAGIC = 0x584c5343; // 'CSLX'
 /** Postings gathered or encoded between two points where {@link LexicalIndex.serializeSteps} may be paused. */
 const POSTINGS_PER_STEP = 2048;
@@ -98,6 +110,10 @@ export class LexicalIndex {
    * checkpoint (every 15 s), not all of them.
    */
   private recentTerms = new Map<number, DocumentTerms>();
+  /** {@link LexicalIndexOptions.recentTermsLimit} */
+  private readonly recentTermsLimit: number;
+  /** whether more documents than {@link recentTermsLimit} were added since the last commit: {@link recentTerms} then keeps none */
+  private recentOverflowed = false;
   /**
    * How many removals have been made: a posting's `live` count is exact while its `counted`
    * equals this (see {@link liveOf}).
@@ -116,9 +132,13 @@ export class LexicalIndex {
   /** The seed of the terms' hash table in the file (term-table.ts `HashedTerms`): the file's it was read from, else chosen when first written. */
   private termSeed: number | undefined;
 
-  constructor(options: Bm25Options = {}) {
+  constructor(options: LexicalIndexOptions = {}) {
     this.k1 = options.k1 ?? 1.2;
     this.b = options.b ?? 0.75;
+    this.recentTermsLimit = options.recentTermsLimit ?? Infinity;
+    if (!(this.recentTermsLimit >= 0 && (Number.isInteger(this.recentTermsLimit) || this.recentTermsLimit === Infinity))) {
+      throw new RangeError(`recentTermsLimit must be an integer ≥ 0, got ${this.recentTermsLimit}`);
+    }
     if (!(Number.isFinite(this.k1) && this.k1 >= 0)) throw new RangeError(`BM25 k1 must be a finite number ≥ 0, got ${this.k1}`);
     if (!(this.b >= 0 && this.b <= 1)) throw new RangeError(`BM25 b must be between 0 and 1, got ${this.b}`);
   }
@@ -163,8 +183,9 @@ export class LexicalIndex {
 
   /**
    * A document added since {@link markCommitted}, as {@link documentTerms} gives it, from the terms
-   * kept for it; undefined for any other (absent, or committed: whose terms are not kept). For a
-   * change log, which must never fall into reading every posting for a document.
+   * kept for it; undefined for any other (absent, or committed: whose terms are not kept), and for
+   * every document once more than {@link LexicalIndexOptions.recentTermsLimit} were added since.
+   * For a change log, which must never fall into reading every posting for a document.
    */
   recentDocumentTerms(id: number): { terms: [string, number][]; length: number } | undefined {
     const slot = this.slotOf.get(id);
@@ -180,6 +201,7 @@ export class LexicalIndex {
    */
   markCommitted(): void {
     this.recentTerms.clear();
+    this.recentOverflowed = false;
   }
 
   /** Adds a document given as {@link documentTerms} gave it, replacing any with the same id. */
@@ -197,11 +219,15 @@ export class LexicalIndex {
   private insert(id: number, frequencies: ReadonlyMap<string, number>, length: number): void {
     this.remove(id);
     const slot = this.ids.length;
-    const recent: DocumentTerms = { terms: [], frequencies: [] };
+    if (!this.recentOverflowed && this.recentTerms.size >= this.recentTermsLimit) {
+      this.recentOverflowed = true;
+      this.recentTerms.clear();
+    }
+    const recent: DocumentTerms | undefined = this.recentOverflowed ? undefined : { terms: [], frequencies: [] };
     for (const [term, frequency] of frequencies) {
       const kept = Math.fround(frequency); // as the postings keep it
-      recent.terms.push(term);
-      recent.frequencies.push(kept);
+      recent?.terms.push(term);
+      recent?.frequencies.push(kept);
       const entry = this.postings.get(term);
       if (typeof entry === 'number' || entry instanceof Appended) {
         // still in the file's bytes: the entry waits beside them until the posting is decoded
@@ -218,7 +244,7 @@ export class LexicalIndex {
     this.ids.push(id);
     this.lengths.push(length);
     this.norms = undefined;
-    this.recentTerms.set(slot, recent);
+    if (recent !== undefined) this.recentTerms.set(slot, recent);
     this.slotOf.set(id, slot);
     this.totalLength += length;
     this.arena.shrinkIfWorth();
@@ -392,7 +418,7 @@ export class LexicalIndex {
    * (store.ts), so damage inside a posting is found before it is loaded, and a posting that still
    * fails to decode throws IndexCorruptError when it is used.
    */
-  static deserialize(buffer: Buffer, options: Bm25Options = {}): LexicalIndex {
+  static deserialize(buffer: Buffer, options: LexicalIndexOptions = {}): LexicalIndex {
     return LexicalIndex.read(buffer, undefined, options);
   }
 
@@ -408,11 +434,11 @@ export class LexicalIndex {
    * does, and when `head` does not end where the postings begin; the descriptor is then the
    * caller's to close.
    */
-  static deserializeHead(head: Buffer, file: { fd: number; size: number }, options: Bm25Options = {}): LexicalIndex {
+  static deserializeHead(head: Buffer, file: { fd: number; size: number }, options: LexicalIndexOptions = {}): LexicalIndex {
     return LexicalIndex.read(head, file, options);
   }
 
-  private static read(buffer: Buffer, file: { fd: number; size: number } | undefined, options: Bm25Options): LexicalIndex {
+  private static read(buffer: Buffer, file: { fd: number; size: number } | undefined, options: LexicalIndexOptions): LexicalIndex {
     if (file !== undefined && !(buffer.length >= 8 && buffer.readUInt32LE(0) === MAGIC && buffer.readUInt32LE(4) === FORMAT_VERSION)) {
       // an earlier format has no end to read its head by (what was taken for one is not): read whole, from the same file
       const index = LexicalIndex.read(readWhole(file), undefined, options);

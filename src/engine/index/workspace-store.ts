@@ -32,7 +32,7 @@ import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
 import { EmbeddingCache } from './embedding-cache';
 import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
-import { LEXICAL_FORMAT_VERSION, LexicalIndex } from './lexical';
+import { LEXICAL_FORMAT_VERSION, LexicalIndex, type LexicalIndexOptions } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
 import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, openRegularFile, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
@@ -134,6 +134,11 @@ const SAVE_SLICE_MS = 20;
 const LOG_MAX_CHUNKS = 1000;
 /** The most bytes the change log grows to before a save writes a new generation instead. */
 const LOG_MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * The lexical index keeps the terms of as many documents added since a commit as the log can
+ * take, and none beyond: more than that is written as a new generation anyway.
+ */
+const LEXICAL_OPTIONS: LexicalIndexOptions = { recentTermsLimit: LOG_MAX_CHUNKS };
 
 interface IndexMeta {
   root: string;
@@ -765,7 +770,7 @@ export class IndexStorage {
   private empty(): Committed {
     return {
       catalog: new Catalog(),
-      lexical: new LexicalIndex(),
+      lexical: new LexicalIndex(LEXICAL_OPTIONS),
       vectors: this.embedder ? new VectorIndex(this.vectorOptions(this.embedder)) : undefined,
       updatedAt: null,
       saved: false,
@@ -980,9 +985,9 @@ function removeOldLogs(dir: string, manifest: { generation: number }): void {
  * if the head is refused), or from the whole file.
  */
 function readLexical(read: { bytes: Buffer; file?: { fd: number; size: number } }): LexicalIndex {
-  if (read.file === undefined) return LexicalIndex.deserialize(read.bytes);
+  if (read.file === undefined) return LexicalIndex.deserialize(read.bytes, LEXICAL_OPTIONS);
   try {
-    return LexicalIndex.deserializeHead(read.bytes, read.file);
+    return LexicalIndex.deserializeHead(read.bytes, read.file, LEXICAL_OPTIONS);
   } catch (err) {
     closeQuietly(read.file.fd);
     throw err;
