@@ -135,3 +135,105 @@ test('a record whose checksum holds but whose scale no quantiser gives is taken 
   assert.deepEqual(read.recovery, { truncatedBytes: 0, corruptRecords: 1, reset: false });
   read.close();
 });
+
+test('through any puts, flushes, lookups, compactions and reopenings (read or searched first), every lookup gives what was put for its key, and the file holds each once after compaction', () => {
+  const dimension = 8;
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('put' as const), key: fc.nat(15) }),
+    fc.record({ kind: fc.constant('flush' as const) }),
+    fc.record({ kind: fc.constant('get' as const), keys: fc.array(fc.nat(15), { maxLength: 6 }), search: fc.boolean() }),
+    fc.record({ kind: fc.constant('compact' as const), keys: fc.array(fc.nat(15), { maxLength: 10 }) }),
+    fc.record({ kind: fc.constant('reopen' as const), search: fc.boolean() }),
+  );
+  const keyOf = (k: number) => embeddingKey('model', `text ${k}`);
+  fc.assert(
+    // a key fixes the vector (the model and the text): a cache searched without reading its records
+    // takes a second put of a key it holds without looking (embedding-cache.ts), as the indexer never makes it
+    fc.property(fc.array(vectors(dimension), { minLength: 16, maxLength: 16 }), fc.array(step, { maxLength: 40 }), (vectorOf, steps) => {
+      const file = cacheFile();
+      let cache = EmbeddingCache.open(file, dimension);
+      const model = new Map<number, Float32Array>();
+      for (const s of steps) {
+        if (s.kind === 'put') {
+          const returned = cache.put(keyOf(s.key), vectorOf[s.key]);
+          if (!model.has(s.key)) model.set(s.key, cachedForm(vectorOf[s.key]));
+          assert.deepEqual(returned, model.get(s.key));
+        } else if (s.kind === 'flush') cache.flush();
+        else if (s.kind === 'get') {
+          assert.deepEqual(cache.getMany(s.keys.map(keyOf), { search: s.search }), s.keys.map((k) => model.get(k)));
+        } else if (s.kind === 'compact') {
+          cache.compact(s.keys.map(keyOf));
+          for (const k of [...model.keys()]) if (!s.keys.includes(k)) model.delete(k);
+          assert.equal(cache.size, model.size);
+          assert.equal(fs.statSync(file).size, 16 + model.size * (EMBEDDING_KEY_BYTES + 4 + dimension + 4));
+        } else {
+          cache.close();
+          cache = EmbeddingCache.open(file, dimension);
+          if (s.search) assert.deepEqual(cache.getMany([keyOf(0)]), [model.get(0)]);
+        }
+      }
+      for (let k = 0; k < 16; k++) assert.deepEqual(cache.get(keyOf(k)), model.get(k), `key ${k}`);
+      assert.equal(cache.size, model.size);
+      cache.close();
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('a vector is read from the file when looked up: a record damaged after the cache read it is a miss, and putting its key again appends a record that later lookups and a reopened cache give', () => {
+  const dimension = 16;
+  const file = cacheFile();
+  const cache = EmbeddingCache.open(file, dimension);
+  const keys = [0, 1, 2].map((k) => embeddingKey('model', `text ${k}`));
+  const vs = [1, 2, 3].map((k) => Float32Array.from({ length: dimension }, (_, i) => Math.sin(k * 10 + i)));
+  keys.forEach((key, i) => cache.put(key, vs[i]));
+  cache.flush();
+  assert.deepEqual(cache.get(keys[1]), cachedForm(vs[1]));
+  // flip one code of the second record's vector, under the open cache
+  const recordBytes = EMBEDDING_KEY_BYTES + 4 + dimension + 4;
+  const at = 16 + recordBytes + EMBEDDING_KEY_BYTES + 4 + 3;
+  const fd = fs.openSync(file, 'r+');
+  const byte = Buffer.alloc(1);
+  fs.readSync(fd, byte, 0, 1, at);
+  byte[0] ^= 0x40;
+  fs.writeSync(fd, byte, 0, 1, at);
+  fs.closeSync(fd);
+  assert.equal(cache.get(keys[1]), undefined, 'the damaged record is no answer');
+  assert.deepEqual(cache.getMany(keys, { search: false }), [cachedForm(vs[0]), undefined, cachedForm(vs[2])]);
+  const other = Float32Array.from({ length: dimension }, (_, i) => Math.cos(i));
+  assert.deepEqual(cache.put(keys[1], other), cachedForm(other), 'put again');
+  assert.deepEqual(cache.get(keys[1]), cachedForm(other), 'before it is flushed');
+  cache.flush();
+  assert.deepEqual(cache.getMany(keys), [cachedForm(vs[0]), cachedForm(other), cachedForm(vs[2])], 'after');
+  assert.equal(fs.statSync(file).size, 16 + 4 * recordBytes);
+  cache.close();
+  const reopened = EmbeddingCache.open(file, dimension);
+  assert.deepEqual(keys.map((key) => reopened.get(key)), [cachedForm(vs[0]), cachedForm(other), cachedForm(vs[2])]);
+  assert.equal(reopened.recovery.corruptRecords, 1);
+  reopened.close();
+});
+
+test('vectors put while the records were unread, and flushed, are written again when reading the records starts the file afresh', () => {
+  const dimension = 8;
+  const file = cacheFile();
+  const keys = [0, 1, 2].map((k) => embeddingKey('model', `text ${k}`));
+  const vs = [1, 2, 3].map((k) => Float32Array.from({ length: dimension }, (_, i) => Math.sin(k * 10 + i)));
+  const first = EmbeddingCache.open(file, dimension);
+  first.put(keys[0], vs[0]);
+  first.close();
+  const cache = EmbeddingCache.open(file, dimension);
+  assert.deepEqual(cache.getMany([keys[0]]), [cachedForm(vs[0])], 'searched: the records stay unread');
+  cache.put(keys[1], vs[1]);
+  cache.flush();
+  cache.put(keys[2], vs[2]); // pending
+  // the file's header damaged under the cache: reading the records starts it afresh
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, Buffer.from('XXXX'), 0, 4, 0);
+  fs.closeSync(fd);
+  assert.deepEqual(cache.getMany(keys, { search: false }), [undefined, cachedForm(vs[1]), cachedForm(vs[2])]);
+  assert.equal(cache.recovery.reset, true);
+  cache.close();
+  const reopened = EmbeddingCache.open(file, dimension);
+  assert.deepEqual(keys.map((key) => reopened.get(key)), [undefined, cachedForm(vs[1]), cachedForm(vs[2])]);
+  reopened.close();
+});

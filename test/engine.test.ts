@@ -486,6 +486,33 @@ test('an index rebuilt from the embedding cache alone answers exactly as the one
   }
 });
 
+test('a lexical-only index opened with a model whose embedding cache holds every vector takes them all from the cache and answers as the one the model embedded', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const extra = 'def quokka_tally(animals):\n    return len(animals)\n';
+  await writeIn(repo, 'src/zoo.py', extra);
+  const first = await indexed(repo, indexDir);
+  const answers = await probe(first.engine);
+  await first.engine.close();
+  // the index refreshed without a model (a file removed, so that it is saved): its chunks keep their embedding keys, its vectors are dropped
+  await rm(path.join(repo, 'src/zoo.py'));
+  const lexical = await indexed(repo, indexDir, { model: null });
+  await lexical.engine.close();
+  assert.equal(JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')).files['vectors.bin'], undefined, 'saved without vectors');
+  await writeIn(repo, 'src/zoo.py', extra);
+  const second = await open(repo, indexDir);
+  try {
+    assert.ok(
+      second.logs.some((m) => /adding the vectors of .*all from the embedding cache/.test(m)),
+      `told where the vectors come from: ${second.logs.join(' | ')}`,
+    );
+    const summary = await second.engine.refresh();
+    assert.equal(summary.chunksEmbedded, 0, 'nothing embedded again');
+    assert.deepEqual(await probe(second.engine), answers, 'the same vectors, to the last bit');
+  } finally {
+    await second.engine.close();
+  }
+});
+
 describe('a damaged index is reported, survived and rebuilt', () => {
   const TARGETS = ['catalog.bin', 'lexical.bin', 'vectors.bin', 'manifest.json'] as const;
   type Target = (typeof TARGETS)[number];

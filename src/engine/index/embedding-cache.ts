@@ -10,8 +10,11 @@
  *
  * Vectors are kept quantised to int8 (int8.ts), each with its own scale (its largest magnitude / 127):
  * the graph file holds every vector of the index already, and this cache is what lets a
- * chunk seen before skip the model. A record is 296 bytes at 256 dimensions instead of 1,060, on
- * disk and in memory. What {@link EmbeddingCache.put} returns is the vector as the cache gives it
+ * chunk seen before skip the model. A record is 296 bytes at 256 dimensions instead of 1,060.
+ * Only the keys are held in memory, each with where its record lies; a vector looked up is read
+ * from the file (those not yet flushed, from the records waiting to be written) and its checksum
+ * checked again, so that the index's vectors are not held twice (at 116k vectors the cache's
+ * copy was 30 MB of every indexing process, and of the editor's engine after an index). What {@link EmbeddingCache.put} returns is the vector as the cache gives it
  * back ({@link cachedForm}), and the indexer adds that one to the index, so a chunk's vector is the
  * same whether the model or the cache supplied it. Format 1 (float32 vectors) is read and rewritten
  * as format 2 the first time its records are read, keeping every vector.
@@ -74,10 +77,15 @@ export interface CacheRecovery {
 /** Embeddings of one dimension, in memory and appended to a file. */
 export class EmbeddingCache {
   private readonly recordBytes: number;
-  /** All vectors' codes, back to back, in the order of their records, and their scales. */
-  private codes: Int8Array;
-  private scales: Float32Array;
+  /**
+   * Per slot, where its record lies: a position in the file below {@link fileBytes}, else in
+   * {@link pending}, at (position − fileBytes) / recordBytes (the records are appended in that order).
+   */
+  private positions = new Float64Array(1024);
+  /** The number of slots given out (a key whose record no longer reads back intact gets another). */
+  private slots = 0;
   private readonly slotOf = new Map<string, number>();
+  /** Records to append, in order, each of {@link recordBytes} bytes. */
   private pending: Buffer[] = [];
   /** The length of the file's valid content; appends go here. */
   private fileBytes = 0;
@@ -94,8 +102,6 @@ export class EmbeddingCache {
     readonly dimension: number,
   ) {
     this.recordBytes = recordBytesOf(FORMAT_VERSION, dimension);
-    this.codes = new Int8Array(dimension * 1024);
-    this.scales = new Float32Array(1024);
     // What opening must find out at once: something other than a file in the way (NotAFileError),
     // and a file or folder that cannot be written (the index is then opened read-only).
     try {
@@ -153,7 +159,7 @@ export class EmbeddingCache {
   getMany(keys: readonly Uint8Array[], { search = true }: { search?: boolean } = {}): (Float32Array | undefined)[] {
     this.checkOpen();
     keys.forEach(checkKey);
-    if (this.loaded || !search) return keys.map((key) => this.get(key));
+    if (this.loaded || !search) return this.lookUp(keys).map((v) => v && dequantize(v.scale, v.codes));
     this.searched = true;
     const fd = this.fd!;
     if (!this.headerIntact()) return keys.map((key) => this.get(key)); // reading the records starts a file of another format afresh
@@ -191,9 +197,62 @@ export class EmbeddingCache {
 
   /** The cached vector for `key` (a new array), if any. */
   get(key: Uint8Array): Float32Array | undefined {
+    checkKey(key);
+    const [found] = this.lookUp([key]);
+    return found && dequantize(found.scale, found.codes);
+  }
+
+  /** The cached vectors of `keys` (the records read), in order; undefined where none is cached or its record no longer reads back intact. */
+  private lookUp(keys: readonly Uint8Array[]): (Quantized | undefined)[] {
+    this.checkOpen();
     this.records();
-    const slot = this.slotOf.get(keyString(key));
-    return slot === undefined ? undefined : this.vectorAt(slot);
+    const slots = keys.map((key) => this.slotOf.get(keyString(key)));
+    const found = this.readSlots(slots.filter((slot): slot is number => slot !== undefined));
+    let next = 0;
+    return slots.map((slot) => (slot === undefined ? undefined : found[next++]));
+  }
+
+  /**
+   * The records of `slots`, in order: those flushed read from the file, in position order and in
+   * blocks of up to {@link SEARCH_BLOCK_BYTES}, the others from {@link pending}. Each is checked
+   * (checksum, scale, key) as when the file was read; one that fails (the file changed under the
+   * cache) is undefined, a miss.
+   */
+  private readSlots(slots: readonly number[]): (Quantized | undefined)[] {
+    const out: (Quantized | undefined)[] = new Array(slots.length).fill(undefined);
+    const inFile: number[] = [];
+    slots.forEach((slot, i) => {
+      const position = this.positions[slot];
+      if (position < this.fileBytes) inFile.push(i);
+      else out[i] = this.decode(this.pending[(position - this.fileBytes) / this.recordBytes], slot);
+    });
+    inFile.sort((a, b) => this.positions[slots[a]] - this.positions[slots[b]]);
+    let block: Buffer | undefined;
+    for (let first = 0; first < inFile.length; ) {
+      const start = this.positions[slots[inFile[first]]];
+      let last = first;
+      while (last + 1 < inFile.length && this.positions[slots[inFile[last + 1]]] + this.recordBytes - start <= SEARCH_BLOCK_BYTES) last++;
+      const length = this.positions[slots[inFile[last]]] + this.recordBytes - start;
+      if (block === undefined || block.length < length) block = Buffer.allocUnsafe(Math.max(length, Math.min(SEARCH_BLOCK_BYTES, this.recordBytes * inFile.length)));
+      const read = readFully(this.fd!, block.subarray(0, length), start);
+      for (let k = first; k <= last; k++) {
+        const i = inFile[k];
+        const at = this.positions[slots[i]] - start;
+        if (at + this.recordBytes <= read) out[i] = this.decode(block.subarray(at, at + this.recordBytes), slots[i]);
+      }
+      first = last + 1;
+    }
+    return out;
+  }
+
+  /** A record's vector (its codes copied), if the record is intact and holds the key of `slot`. */
+  private decode(record: Buffer | undefined, slot: number): Quantized | undefined {
+    if (record === undefined || record.length !== this.recordBytes) return undefined;
+    const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
+    const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
+    if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) return undefined;
+    if (this.slotOf.get(keyString(payload.subarray(0, EMBEDDING_KEY_BYTES))) !== slot) return undefined;
+    return { scale, codes: Int8Array.from(new Int8Array(payload.buffer, payload.byteOffset + EMBEDDING_KEY_BYTES + SCALE_BYTES, this.dimension)) };
   }
 
   /**
@@ -224,8 +283,10 @@ export class EmbeddingCache {
     }
     this.records();
     const slot = this.slotOf.get(name);
-    if (slot !== undefined) return this.vectorAt(slot);
-    this.store(name, quantized);
+    const cached = slot === undefined ? undefined : this.readSlots([slot])[0];
+    if (cached !== undefined) return dequantize(cached.scale, cached.codes);
+    // not cached, or its record no longer reads back intact: appended (again)
+    this.reserve(name, this.fileBytes + this.pending.length * this.recordBytes);
     this.pending.push(encodeRecord(key, quantized));
     return dequantize(quantized.scale, quantized.codes);
   }
@@ -257,12 +318,19 @@ export class EmbeddingCache {
   compact(liveKeys: Iterable<Uint8Array>): void {
     this.checkOpen();
     this.records();
-    const kept = new Map<string, { key: Uint8Array; vector: Quantized }>();
+    const live = new Map<string, Uint8Array>();
     for (const key of liveKeys) {
+      checkKey(key);
       const name = keyString(key);
-      const slot = this.slotOf.get(name);
-      if (slot !== undefined) kept.set(name, { key, vector: this.quantizedAt(slot) });
+      if (this.slotOf.has(name)) live.set(name, key);
     }
+    const keys = [...live.values()];
+    const vectors = this.lookUp(keys);
+    const kept = new Map<string, { key: Uint8Array; vector: Quantized }>();
+    keys.forEach((key, i) => {
+      const vector = vectors[i];
+      if (vector !== undefined) kept.set(keyString(key), { key, vector });
+    });
     this.rewrite(kept);
   }
 
@@ -275,10 +343,14 @@ export class EmbeddingCache {
     this.fd = fs.openSync(this.filePath, 'r+');
     this.fileBytes = data.length;
     this.pending = [];
-    this.codes = new Int8Array(Math.max(records.size, 1024) * this.dimension);
-    this.scales = new Float32Array(Math.max(records.size, 1024));
+    this.positions = new Float64Array(Math.max(records.size, 1024));
+    this.slots = 0;
     this.slotOf.clear();
-    for (const [name, { vector }] of records) this.store(name, vector);
+    let position = HEADER_BYTES;
+    for (const name of records.keys()) {
+      this.reserve(name, position);
+      position += this.recordBytes;
+    }
   }
 
   /** Flushes and closes the file; the cache cannot be used afterwards. */
@@ -297,9 +369,16 @@ export class EmbeddingCache {
     // load may have replaced the file (started afresh): write to the file now at the path
     fs.closeSync(this.fd!);
     this.fd = fs.openSync(this.filePath, 'r+');
-    // vectors put before the records were read (flushed or not); a reset file lost the flushed ones, so they are written again
-    if (this.loaded.reset && this.unreadPuts.size > 0) this.pending = [...this.unreadPuts].map(([name, vector]) => encodeRecord(Buffer.from(name, 'hex'), vector));
-    for (const [name, vector] of this.unreadPuts) if (!this.slotOf.has(name)) this.store(name, vector);
+    // vectors put before the records were read: flushed ones the file holds (unless reading it
+    // started it afresh or cut them off: they are written again), the others wait in `pending`
+    const waiting = new Set(this.pending.map((record) => keyString(record.subarray(0, EMBEDDING_KEY_BYTES))));
+    for (const [name, vector] of this.unreadPuts) {
+      if (!this.slotOf.has(name) && !waiting.has(name)) this.pending.push(encodeRecord(Buffer.from(name, 'hex'), vector));
+    }
+    this.pending.forEach((record, i) => {
+      const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
+      if (!this.slotOf.has(name)) this.reserve(name, this.fileBytes + i * this.recordBytes);
+    });
     this.unreadPuts.clear();
     return this.loaded;
   }
@@ -334,16 +413,13 @@ export class EmbeddingCache {
       this.startFile();
       return { truncatedBytes: 0, corruptRecords: 0, reset: true };
     }
-    // room for every record at once: growing the arrays record by record cost more than reading the file
+    // room for every record at once
     const capacity = Math.max(1024, Math.floor((data.length - HEADER_BYTES) / this.recordBytes));
-    if (this.scales.length < capacity) {
-      this.codes = new Int8Array(capacity * this.dimension);
-      this.scales = new Float32Array(capacity);
-    }
+    if (this.positions.length < capacity) this.positions = new Float64Array(capacity);
     let goodEnd = HEADER_BYTES;
     const corruptStarts: number[] = [];
     for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
-      if (this.loadRecord(data.subarray(start, start + this.recordBytes))) {
+      if (this.loadRecord(data.subarray(start, start + this.recordBytes), start)) {
         goodEnd = start + this.recordBytes;
       } else {
         corruptStarts.push(start);
@@ -387,44 +463,25 @@ export class EmbeddingCache {
     return { truncatedBytes: data.length - goodEnd, corruptRecords: corrupt - tailRecords, reset: false };
   }
 
-  /** Adds a record read from the file if its checksum holds; returns whether it did. */
-  private loadRecord(record: Buffer): boolean {
+  /** Takes a record read from the file at `position` if its checksum holds (the first of a key only); returns whether it held. */
+  private loadRecord(record: Buffer, position: number): boolean {
     const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
     const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
     if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) return false;
     const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
-    if (this.slotOf.has(name)) return true;
-    const slot = this.reserve(name);
-    this.scales[slot] = scale;
-    this.codes.set(new Int8Array(payload.buffer, payload.byteOffset + EMBEDDING_KEY_BYTES + SCALE_BYTES, this.dimension), slot * this.dimension);
+    if (!this.slotOf.has(name)) this.reserve(name, position);
     return true;
   }
 
-  private store(name: string, vector: Quantized): void {
-    const slot = this.reserve(name); // first: it may replace the arrays
-    this.scales[slot] = vector.scale;
-    this.codes.set(vector.codes, slot * this.dimension);
-  }
-
-  private vectorAt(slot: number): Float32Array {
-    return dequantize(this.scales[slot], this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension));
-  }
-
-  private quantizedAt(slot: number): Quantized {
-    return { scale: this.scales[slot], codes: this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension) };
-  }
-
-  /** The next slot, for the key named `name` (hex), growing the arrays if they are full. */
-  private reserve(name: string): number {
-    const slot = this.slotOf.size;
-    if (slot >= this.scales.length) {
-      const codes = new Int8Array(this.codes.length * 2);
-      codes.set(this.codes);
-      this.codes = codes;
-      const scales = new Float32Array(this.scales.length * 2);
-      scales.set(this.scales);
-      this.scales = scales;
+  /** A new slot for the key named `name` (hex), its record at `position` (see {@link positions}). */
+  private reserve(name: string, position: number): number {
+    const slot = this.slots++;
+    if (slot >= this.positions.length) {
+      const positions = new Float64Array(this.positions.length * 2);
+      positions.set(this.positions);
+      this.positions = positions;
     }
+    this.positions[slot] = position;
     this.slotOf.set(name, slot);
     return slot;
   }

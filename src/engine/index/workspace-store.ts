@@ -139,6 +139,8 @@ const LOG_MAX_BYTES = 32 * 1024 * 1024;
  * take, and none beyond: more than that is written as a new generation anyway.
  */
 const LEXICAL_OPTIONS: LexicalIndexOptions = { recentTermsLimit: LOG_MAX_CHUNKS };
+/** How many chunks' vectors {@link IndexStorage.adapt} asks the embedding cache for at a time. */
+const ADAPT_BATCH = 4096;
 
 interface IndexMeta {
   root: string;
@@ -738,10 +740,19 @@ export class IndexStorage {
       return { ...state, vectors, committed: undefined };
     }
     const stale = new Set<string>();
+    const keyed: ChunkRecord[] = [];
     for (const chunk of state.catalog.chunks.values()) {
-      const vector = chunk.embeddingKey === undefined ? undefined : cache.get(Buffer.from(chunk.embeddingKey, 'hex'));
-      if (vector === undefined) stale.add(chunk.path);
-      else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
+      if (chunk.embeddingKey === undefined) stale.add(chunk.path);
+      else keyed.push(chunk);
+    }
+    // looked up a few thousand at a time: the cache reads their records from its file in order, in blocks
+    for (let start = 0; start < keyed.length; start += ADAPT_BATCH) {
+      const batch = keyed.slice(start, start + ADAPT_BATCH);
+      cache.getMany(batch.map((chunk) => Buffer.from(chunk.embeddingKey!, 'hex')), { search: false }).forEach((vector, i) => {
+        const chunk = batch[i];
+        if (vector === undefined) stale.add(chunk.path);
+        else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
+      });
     }
     const removed = [...stale].flatMap((path) => state.catalog.removeFile(path));
     state.lexical.removeMany(removed);
