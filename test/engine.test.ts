@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import { InvalidFilterError } from '../src/engine/search/filters';
+import { IndexStorage } from '../src/engine/index/workspace-store';
 import { asWrittenBeforeContentRules } from './helpers/index-snapshot';
 import {
   buildFixtureModel,
@@ -486,7 +487,7 @@ test('an index rebuilt from the embedding cache alone answers exactly as the one
   }
 });
 
-test('a lexical-only index opened with a model whose embedding cache holds every vector takes them all from the cache and answers as the one the model embedded', async () => {
+test('a lexical-only index opened with a model whose embedding cache holds its vectors takes them from the cache (a file whose key is not a cache key is parsed again) and answers as the one the model embedded', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const extra = 'def quokka_tally(animals):\n    return len(animals)\n';
   await writeIn(repo, 'src/zoo.py', extra);
@@ -498,11 +499,20 @@ test('a lexical-only index opened with a model whose embedding cache holds every
   const lexical = await indexed(repo, indexDir, { model: null });
   await lexical.engine.close();
   assert.equal(JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')).files['vectors.bin'], undefined, 'saved without vectors');
+  // one chunk's recorded key is not a cache key (a catalog from elsewhere): its file is parsed again, and no lookup fails
+  const storage = new IndexStorage(indexDir, repo, undefined);
+  const state = await storage.load(() => {});
+  const [oddPath, oddFile] = [...state.catalog.files].find(([, f]) => f.chunkIds.length > 0)!;
+  state.catalog.chunks.get(oddFile.chunkIds[0])!.embeddingKey = 'abc';
+  state.catalog.touchFile(oddPath, oddFile.size, oddFile.mtimeMs); // something to save
+  state.committed = undefined; // a new generation, with that key
+  await storage.save(state);
+  await state.close();
   await writeIn(repo, 'src/zoo.py', extra);
   const second = await open(repo, indexDir);
   try {
     assert.ok(
-      second.logs.some((m) => /adding the vectors of .*all from the embedding cache/.test(m)),
+      second.logs.some((m) => /adding the vectors of .*\(1 file to parse and embed again, the rest from the embedding cache\)/.test(m)),
       `told where the vectors come from: ${second.logs.join(' | ')}`,
     );
     const summary = await second.engine.refresh();

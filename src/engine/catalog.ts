@@ -4,7 +4,7 @@ import { encodeCatalogSteps, readCatalog } from './catalog-file';
 import type { CodeUnits, StoredChunks } from './stored-chunks';
 import { OverlayMap } from './index/overlay-map';
 import { runSteps, type Steps } from './time-slice';
-import { headOf } from './text/slice';
+import { detached, headOf } from './text/slice';
 
 /**
  * What the index knows about the workspace: every indexed file with the chunks it produced,
@@ -214,7 +214,7 @@ export class Catalog {
   addFile(path: string, file: Omit<FileRecord, 'chunkIds'>, chunks: Chunk[]): ChunkRecord[] {
     if (this.nextId + chunks.length > 0xffffffff) throw new Error('chunk ids exhausted; rebuild the index');
     this.changes++;
-    const records = chunks.map((c) => toRecord(this.nextId++, c));
+    const records = chunks.map((c) => toRecord(this.nextId++, c, path));
     for (const r of records) this.chunks.set(r.id, r);
     this.record(true, records);
     if (!this.files.has(path)) this.pathHashes ^= pathHash(path);
@@ -328,22 +328,42 @@ export class Catalog {
   }
 }
 
-function toRecord(id: number, c: Chunk): ChunkRecord {
+/**
+ * A chunk's record. Its path, language and kind are strings shared with the other records: chunks
+ * from a worker thread each carry copies of them (about 100 bytes a chunk at 100k chunks). The
+ * snippet and a shortened doc are copied into strings of their own ({@link detached}): V8 makes
+ * the result of `replace` or `+` a tree of the pieces it was made from, and a slice a view of the
+ * string it was cut from (the chunk's text, a whole docstring), which a record would keep for as
+ * long as the catalog holds it (about 110 bytes a snippet at 100k chunks).
+ */
+function toRecord(id: number, c: Chunk, path: string): ChunkRecord {
   return {
     id,
-    path: c.path,
-    language: c.language,
-    kind: c.kind,
+    path: c.path === path ? path : c.path,
+    language: shared(c.language),
+    kind: shared(c.kind),
     name: c.name,
     container: c.container,
     signature: c.signature,
-    doc: c.doc && c.doc.length > DOC_LIMIT ? headOf(c.doc, DOC_LIMIT) + '…' : c.doc,
+    doc: c.doc && c.doc.length > DOC_LIMIT ? detached(headOf(c.doc, DOC_LIMIT) + '…') : c.doc,
     startByte: c.startByte,
     endByte: c.endByte,
     startLine: c.startLine,
     endLine: c.endLine,
-    snippet: snippetOf(c),
+    snippet: detached(snippetOf(c)),
   };
+}
+
+/** The one copy of each language and kind name {@link shared} gives out; the chunker makes a few dozen. */
+const sharedNames = new Map<string, string>();
+const SHARED_NAMES_MAX = 256;
+
+/** The copy of `name` that records share (kept for the first {@link SHARED_NAMES_MAX} names). */
+function shared<T extends string>(name: T): T {
+  const known = sharedNames.get(name);
+  if (known !== undefined) return known as T;
+  if (sharedNames.size < SHARED_NAMES_MAX) sharedNames.set(name, name);
+  return name;
 }
 
 /** The signature, or the first non-blank line of a window. */

@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { Catalog } from '../catalog';
 import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
-import { EmbeddingCache } from './embedding-cache';
+import { EmbeddingCache, EMBEDDING_KEY_BYTES } from './embedding-cache';
 import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex, type LexicalIndexOptions } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
@@ -740,16 +740,18 @@ export class IndexStorage {
       return { ...state, vectors, committed: undefined };
     }
     const stale = new Set<string>();
-    const keyed: ChunkRecord[] = [];
+    const keyed: { chunk: ChunkRecord; key: Buffer }[] = [];
     for (const chunk of state.catalog.chunks.values()) {
-      if (chunk.embeddingKey === undefined) stale.add(chunk.path);
-      else keyed.push(chunk);
+      // a key that is not a cache key (another length: a catalog from elsewhere) finds nothing
+      const key = chunk.embeddingKey === undefined ? undefined : Buffer.from(chunk.embeddingKey, 'hex');
+      if (key === undefined || key.length !== EMBEDDING_KEY_BYTES) stale.add(chunk.path);
+      else keyed.push({ chunk, key });
     }
     // looked up a few thousand at a time: the cache reads their records from its file in order, in blocks
     for (let start = 0; start < keyed.length; start += ADAPT_BATCH) {
       const batch = keyed.slice(start, start + ADAPT_BATCH);
-      cache.getMany(batch.map((chunk) => Buffer.from(chunk.embeddingKey!, 'hex')), { search: false }).forEach((vector, i) => {
-        const chunk = batch[i];
+      cache.getMany(batch.map((k) => k.key), { search: false }).forEach((vector, i) => {
+        const { chunk } = batch[i];
         if (vector === undefined) stale.add(chunk.path);
         else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
       });
