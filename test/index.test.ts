@@ -1270,7 +1270,10 @@ describe('EmbeddingCache', () => {
     const state = (n: number) => ({ catalog: liveChunks(n), embeddingCache: cache }) as unknown as Parameters<typeof compactEmbeddingCache>[0];
     compactEmbeddingCache(state(15), 0); // 30 cached for 15 live: not more than twice, kept
     assert.equal(cache.size, 30);
-    compactEmbeddingCache(state(10), 0); // 30 for 10: rewritten with the 10
+    // 30 for 10, and a recorded key that is not a cache key (a catalog from elsewhere), which keeps nothing: rewritten with the 10
+    const withOdd = state(10);
+    (withOdd.catalog.chunks as unknown as Map<number, { embeddingKey: string }>).set(99, { embeddingKey: 'abc' });
+    compactEmbeddingCache(withOdd, 0);
     assert.equal(cache.size, 10);
     assert.deepEqual(cache.get(keyOf(9)), storedOf(9));
     assert.equal(cache.get(keyOf(10)), undefined);

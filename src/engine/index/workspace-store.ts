@@ -496,8 +496,8 @@ export class IndexStorage {
       if (chunks > LOG_MAX_CHUNKS) return false;
       const terms = file.chunkIds.map((id) => lexical.recentDocumentTerms(id));
       // a chunk missing from the lexical index (a batch that failed half-way), or whose terms are
-      // not kept (none should be: its file changed since the last commit), is not logged: a new
-      // generation is written, and checked when loaded
+      // not kept (more documents than the log takes were added since the last commit: see
+      // LEXICAL_OPTIONS), is not logged: a new generation is written, and checked when loaded
       if (terms.some((t) => t === undefined)) return false;
       files.push({
         path,
