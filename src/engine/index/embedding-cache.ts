@@ -35,6 +35,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CODE_MAX, dequantize, FLOAT32_MIN_NORMAL, quantize, type Quantized } from './int8';
+import { KeyTable } from './key-table';
 import { openRegularFile, readRegularFile, writeFileAtomic } from './store';
 
 /** The size of a cache key: a SHA-256 digest. */
@@ -84,7 +85,8 @@ export class EmbeddingCache {
   private positions = new Float64Array(1024);
   /** The number of slots given out (a key whose record no longer reads back intact gets another). */
   private slots = 0;
-  private readonly slotOf = new Map<string, number>();
+  /** each key's slot */
+  private slotOf = new KeyTable(EMBEDDING_KEY_BYTES);
   /** Records to append, in order, each of {@link recordBytes} bytes. */
   private pending: Buffer[] = [];
   /** The length of the file's valid content; appends go here. */
@@ -144,7 +146,7 @@ export class EmbeddingCache {
 
   has(key: Uint8Array): boolean {
     this.records();
-    return this.slotOf.has(keyString(key));
+    return this.slotOf.has(key);
   }
 
   /**
@@ -206,7 +208,7 @@ export class EmbeddingCache {
   private lookUp(keys: readonly Uint8Array[]): (Quantized | undefined)[] {
     this.checkOpen();
     this.records();
-    const slots = keys.map((key) => this.slotOf.get(keyString(key)));
+    const slots = keys.map((key) => this.slotOf.get(key));
     const found = this.readSlots(slots.filter((slot): slot is number => slot !== undefined));
     let next = 0;
     return slots.map((slot) => (slot === undefined ? undefined : found[next++]));
@@ -251,7 +253,7 @@ export class EmbeddingCache {
     const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
     const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
     if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) return undefined;
-    if (this.slotOf.get(keyString(payload.subarray(0, EMBEDDING_KEY_BYTES))) !== slot) return undefined;
+    if (this.slotOf.get(payload) !== slot) return undefined;
     return { scale, codes: Int8Array.from(new Int8Array(payload.buffer, payload.byteOffset + EMBEDDING_KEY_BYTES + SCALE_BYTES, this.dimension)) };
   }
 
@@ -269,10 +271,10 @@ export class EmbeddingCache {
     for (let i = 0; i < vector.length; i++) if (!Number.isFinite(Math.fround(vector[i]))) throw new RangeError('embedding contains a non-finite value');
     const quantized = quantize(vector);
     if (!representable(quantized.scale)) throw new RangeError('embedding contains a non-finite value');
-    const name = keyString(key);
     if (this.loaded === undefined && this.searched) {
       // After a search without reading: kept aside, and appended without reading the file either
       // (a key the file holds already is then there twice; reading keeps the first, compaction drops the other).
+      const name = keyString(key);
       let put = this.unreadPuts.get(name);
       if (put === undefined) {
         put = quantized;
@@ -282,11 +284,11 @@ export class EmbeddingCache {
       return dequantize(put.scale, put.codes);
     }
     this.records();
-    const slot = this.slotOf.get(name);
+    const slot = this.slotOf.get(key);
     const cached = slot === undefined ? undefined : this.readSlots([slot])[0];
     if (cached !== undefined) return dequantize(cached.scale, cached.codes);
     // not cached, or its record no longer reads back intact: appended (again)
-    this.reserve(name, this.fileBytes + this.pending.length * this.recordBytes);
+    this.reserve(key, this.fileBytes + this.pending.length * this.recordBytes);
     this.pending.push(encodeRecord(key, quantized));
     return dequantize(quantized.scale, quantized.codes);
   }
@@ -322,7 +324,7 @@ export class EmbeddingCache {
     for (const key of liveKeys) {
       checkKey(key);
       const name = keyString(key);
-      if (this.slotOf.has(name)) live.set(name, key);
+      if (this.slotOf.has(key)) live.set(name, key);
     }
     const keys = [...live.values()];
     const vectors = this.lookUp(keys);
@@ -345,10 +347,10 @@ export class EmbeddingCache {
     this.pending = [];
     this.positions = new Float64Array(Math.max(records.size, 1024));
     this.slots = 0;
-    this.slotOf.clear();
+    this.slotOf = new KeyTable(EMBEDDING_KEY_BYTES, records.size);
     let position = HEADER_BYTES;
-    for (const name of records.keys()) {
-      this.reserve(name, position);
+    for (const { key } of records.values()) {
+      this.reserve(key, position);
       position += this.recordBytes;
     }
   }
@@ -373,11 +375,11 @@ export class EmbeddingCache {
     // started it afresh or cut them off: they are written again), the others wait in `pending`
     const waiting = new Set(this.pending.map((record) => keyString(record.subarray(0, EMBEDDING_KEY_BYTES))));
     for (const [name, vector] of this.unreadPuts) {
-      if (!this.slotOf.has(name) && !waiting.has(name)) this.pending.push(encodeRecord(Buffer.from(name, 'hex'), vector));
+      const key = Buffer.from(name, 'hex');
+      if (!this.slotOf.has(key) && !waiting.has(name)) this.pending.push(encodeRecord(key, vector));
     }
     this.pending.forEach((record, i) => {
-      const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
-      if (!this.slotOf.has(name)) this.reserve(name, this.fileBytes + i * this.recordBytes);
+      if (!this.slotOf.has(record)) this.reserve(record, this.fileBytes + i * this.recordBytes);
     });
     this.unreadPuts.clear();
     return this.loaded;
@@ -416,6 +418,7 @@ export class EmbeddingCache {
     // room for every record at once
     const capacity = Math.max(1024, Math.floor((data.length - HEADER_BYTES) / this.recordBytes));
     if (this.positions.length < capacity) this.positions = new Float64Array(capacity);
+    if (this.slotOf.size === 0) this.slotOf = new KeyTable(EMBEDDING_KEY_BYTES, capacity);
     let goodEnd = HEADER_BYTES;
     const corruptStarts: number[] = [];
     for (let start = HEADER_BYTES; start + this.recordBytes <= data.length; start += this.recordBytes) {
@@ -468,13 +471,12 @@ export class EmbeddingCache {
     const payload = record.subarray(0, this.recordBytes - CHECKSUM_BYTES);
     const scale = payload.readFloatLE(EMBEDDING_KEY_BYTES);
     if (checksum(payload) !== record.readUInt32LE(payload.length) || !validScale(scale)) return false;
-    const name = keyString(record.subarray(0, EMBEDDING_KEY_BYTES));
-    if (!this.slotOf.has(name)) this.reserve(name, position);
+    if (!this.slotOf.has(record)) this.reserve(record, position);
     return true;
   }
 
-  /** A new slot for the key named `name` (hex), its record at `position` (see {@link positions}). */
-  private reserve(name: string, position: number): number {
+  /** A new slot for the key that `key` begins with, its record at `position` (see {@link positions}). */
+  private reserve(key: Uint8Array, position: number): number {
     const slot = this.slots++;
     if (slot >= this.positions.length) {
       const positions = new Float64Array(this.positions.length * 2);
@@ -482,7 +484,7 @@ export class EmbeddingCache {
       this.positions = positions;
     }
     this.positions[slot] = position;
-    this.slotOf.set(name, slot);
+    this.slotOf.set(key, slot);
     return slot;
   }
 
