@@ -524,6 +524,46 @@ describe('VectorIndex', () => {
     }
   });
 
+  test('a graph left in its file gives each label the vector the loaded graph gives: read from the node of its slot when that node holds it, else found by a scan', () => {
+    const dir = tempDir();
+    const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
+    const vectors = randomVectors(400, dimension, 41);
+    vectors.slice(0, 300).forEach((v, label) => index.add(label, v)); // ascending, as chunk ids come
+    for (let label = 0; label < 300; label += 7) index.remove(label);
+    // then descending: a label's slot (its rank in the file's list) no longer names its node
+    for (let label = 399; label >= 300; label--) index.add(label, vectors[label]);
+    const files = filesIn(dir, 'vectors-nodes');
+    index.save(files);
+    // two labels of the vector file's list swapped: their slots no longer name their nodes (a
+    // file this code writes keeps the graph's order; this stands for any other)
+    const bytes = fs.readFileSync(files.vectors);
+    const [first, second] = [bytes.readUInt32LE(60), bytes.readUInt32LE(64)];
+    bytes.writeUInt32LE(second, 60);
+    bytes.writeUInt32LE(first, 64);
+    fs.writeFileSync(files.vectors, bytes);
+    const eager = VectorIndex.load(files, { dimension, exactSearchMaxVectors: 0 });
+    const onDemand = VectorIndex.load(files, { dimension, exactSearchMaxVectors: 0, graphLoading: 'on-demand' });
+    const internals = onDemand as unknown as { scanDisk: (...args: unknown[]) => void; onDisk: unknown };
+    assert.notEqual(internals.onDisk, undefined, 'the graph is left in its file');
+    const scan = internals.scanDisk.bind(onDemand);
+    let scans = 0;
+    internals.scanDisk = (...args: unknown[]) => {
+      scans++;
+      return scan(...args);
+    };
+    let scanned = 0;
+    let direct = 0;
+    for (let label = 0; label < 400; label++) {
+      const before = scans;
+      assert.deepEqual(onDemand.getVector(label), eager.getVector(label), `label ${label}`);
+      if (label % 7 === 0 && label < 300) continue; // removed: no vector either way
+      if (scans > before) scanned++;
+      else direct++;
+    }
+    assert.ok(direct > 0 && scanned > 0, `both ways taken: ${direct} read from their node, ${scanned} found by a scan`);
+    assert.notEqual(internals.onDisk, undefined, 'still in its file');
+  });
+
   test('without a graph the vectors are saved in int8, a scale each, and a file with a vector not in that form is refused', () => {
     const dir = tempDir();
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 1_000_000 });

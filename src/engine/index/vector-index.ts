@@ -371,6 +371,8 @@ export class VectorIndex {
     const overlaid = this.onDisk?.overlay.get(label);
     if (overlaid !== undefined) return overlaid.slice();
     if (this.onDisk !== undefined) {
+      const direct = this.nodeVector(this.onDisk, slot, label);
+      if (direct !== undefined) return direct;
       let found: Float32Array | undefined;
       this.scanDisk(this.onDisk, (at, _, codes, offset, scale) => {
         if (at !== label) return true;
@@ -848,6 +850,25 @@ export class VectorIndex {
       }
     }
     return true;
+  }
+
+  /**
+   * The vector of `label` read from the node of a graph file (int8) whose number is the label's
+   * slot, if that node holds the label: a graph built as chunks are added keeps them so (every
+   * one of the 116k labels of a cold index's file), changes since may not (a chunk's id, the
+   * label, is never given to another chunk, so one node at most holds it). Undefined otherwise;
+   * {@link scanDisk} then finds it. Reading one node where the scan read half the file on average
+   * (about 37 ms of `related` at 116k vectors).
+   */
+  private nodeVector(disk: OnDisk, slot: number, label: number): Float32Array | undefined {
+    const { bytesPerNode, count, dataOffset, labelOffset, nodesStart, vectors } = disk.layout;
+    if (vectors !== 'int8' || slot >= count) return undefined;
+    if (disk.fd < 0) throw new Error('the vector index is closed');
+    const node = new Uint8Array(bytesPerNode);
+    readExactly(disk.fd, node, bytesPerNode, nodesStart + slot * bytesPerNode, `${FILE_LABEL} graph file`);
+    const view = new DataView(node.buffer);
+    if (view.getUint32(labelOffset, true) !== label || view.getUint32(labelOffset + 4, true) !== 0) return undefined;
+    return dequantize(view.getFloat32(dataOffset, true), new Int8Array(node.buffer, dataOffset + 4, this.dimension));
   }
 
   /**
