@@ -16,7 +16,7 @@ import { ChunkerPool, ChunkerStartError, defaultWorkerCount, inProcessChunker, t
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
 import { CONTENT_RULES_VERSION } from './files/text-files';
-import { EMBEDDING_KEY_BYTES, embeddingKey } from './index/embedding-cache';
+import { cacheKeyOf, embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
 import type { IndexStorage, LoadedIndex, PreparedSave } from './index/workspace-store';
@@ -454,9 +454,8 @@ export function compactEmbeddingCache(state: Pick<LoadedIndex, 'catalog' | 'embe
   if (!cache || cache.sizeBound <= most || cache.size <= most) return;
   const keys: Uint8Array[] = [];
   for (const c of state.catalog.chunks.values()) {
-    // a recorded key that is not a cache key (another length: a catalog from elsewhere) keeps nothing
-    const key = c.embeddingKey ? Buffer.from(c.embeddingKey, 'hex') : undefined;
-    if (key?.length === EMBEDDING_KEY_BYTES) keys.push(key);
+    const key = cacheKeyOf(c.embeddingKey);
+    if (key !== undefined) keys.push(key);
   }
   cache.compact(keys);
 }

@@ -57,6 +57,17 @@ export function embeddingKey(modelId: string, text: string): Buffer {
 }
 
 /**
+ * The cache key that a chunk record keeps as hex text (`ChunkRecord.embeddingKey`), or undefined
+ * when there is none or it is not a cache key (another length: a catalog from elsewhere), which
+ * then finds nothing in the cache.
+ */
+export function cacheKeyOf(recorded: string | undefined): Buffer | undefined {
+  if (recorded === undefined) return undefined;
+  const key = Buffer.from(recorded, 'hex');
+  return key.length === EMBEDDING_KEY_BYTES ? key : undefined;
+}
+
+/**
  * The vector that the cache gives back for `vector` (int8, each component within its largest
  * magnitude / 254 of the original; a vector whose components are all below 1.5e-36 comes back as zero).
  */
@@ -320,13 +331,17 @@ export class EmbeddingCache {
   compact(liveKeys: Iterable<Uint8Array>): void {
     this.checkOpen();
     this.records();
-    const live = new Map<string, Uint8Array>();
+    // each cached key once
+    const slots = new Set<number>();
+    const keys: Uint8Array[] = [];
     for (const key of liveKeys) {
       checkKey(key);
-      const name = keyString(key);
-      if (this.slotOf.has(key)) live.set(name, key);
+      const slot = this.slotOf.get(key);
+      if (slot !== undefined && !slots.has(slot)) {
+        slots.add(slot);
+        keys.push(key);
+      }
     }
-    const keys = [...live.values()];
     const vectors = this.lookUp(keys);
     const kept = new Map<string, { key: Uint8Array; vector: Quantized }>();
     keys.forEach((key, i) => {

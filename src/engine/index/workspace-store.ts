@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { Catalog } from '../catalog';
 import { CATALOG_FORMAT_VERSION } from '../catalog-file';
 import type { Embedder } from '../vectors/embedder';
-import { EmbeddingCache, EMBEDDING_KEY_BYTES } from './embedding-cache';
+import { cacheKeyOf, EmbeddingCache } from './embedding-cache';
 import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex, type LexicalIndexOptions } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
@@ -742,9 +742,8 @@ export class IndexStorage {
     const stale = new Set<string>();
     const keyed: { chunk: ChunkRecord; key: Buffer }[] = [];
     for (const chunk of state.catalog.chunks.values()) {
-      // a key that is not a cache key (another length: a catalog from elsewhere) finds nothing
-      const key = chunk.embeddingKey === undefined ? undefined : Buffer.from(chunk.embeddingKey, 'hex');
-      if (key === undefined || key.length !== EMBEDDING_KEY_BYTES) stale.add(chunk.path);
+      const key = cacheKeyOf(chunk.embeddingKey);
+      if (key === undefined) stale.add(chunk.path);
       else keyed.push({ chunk, key });
     }
     // looked up a few thousand at a time: the cache reads their records from its file in order, in blocks
