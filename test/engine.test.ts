@@ -1093,3 +1093,28 @@ test('related at a file whose name holds a backslash (a name of its own on Linux
     await engine.close();
   }
 });
+
+test('code used as a query searches its heaviest words only (RankingOptions.codeQueryTerms): related code and find similar', async () => {
+  const repo = await temp.make('code-query');
+  const indexDir = await temp.make('index');
+  // the source shares two rare words with one file, and its common words with many others
+  const common = 'value result index count items total';
+  const source = `def blend(value, result, index, count, items, total):\n    return quaternion_slerp(value, result, index, count, items, total)\n`;
+  await writeFile(path.join(repo, 'source.py'), source);
+  await writeFile(path.join(repo, 'target.py'), 'def quaternion_slerp(a, b):\n    return a\n');
+  for (let i = 0; i < 6; i++) await writeFile(path.join(repo, `common_${i}.py`), `def helper_${i}(${common.split(' ').join(', ')}):\n    return ${common.split(' ').join(' + ')}\n`);
+  const names = (hits: SearchHit[]) => hits.map((h) => h.name);
+  for (const [limit, commonFound] of [[0, true], [2, false]] as const) {
+    const { engine } = await indexed(repo, indexDir, { model: null, ranking: { codeQueryTerms: limit } });
+    try {
+      const related = await engine.related('source.py', 1);
+      assert.equal(related.results[0].name, 'quaternion_slerp', `limit ${limit}: ${JSON.stringify(names(related.results))}`);
+      assert.equal(related.results.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${JSON.stringify(names(related.results))}`);
+      const similar = await engine.similar(source);
+      assert.ok(similar.some((h) => h.name === 'quaternion_slerp'));
+      assert.equal(similar.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${JSON.stringify(names(similar))}`);
+    } finally {
+      await engine.close();
+    }
+  }
+});

@@ -70,19 +70,34 @@ test('a loaded lexical index answers like the one it was saved from, through any
         return viaFile ? fromHead(bytes).index : LexicalIndex.deserialize(bytes);
       };
       let loaded = reload(original.serialize());
+      // documents removed or replaced since the last reload: a posting still in its bytes counts them (documentFrequency)
+      let removedSinceLoad = 0;
       for (const o of ops) {
         if (o.kind === 'add') {
+          if (loaded.has(o.id)) removedSinceLoad++;
           original.add(o.id, fieldsOf(o));
           loaded.add(o.id, fieldsOf(o));
         } else if (o.kind === 'remove') {
-          assert.equal(loaded.remove(o.id), original.remove(o.id));
+          const removed = original.remove(o.id);
+          assert.equal(loaded.remove(o.id), removed);
+          if (removed) removedSinceLoad++;
         } else if (o.kind === 'search') {
+          // each word's document frequency, before the search decodes its posting and after
+          const frequencies = o.query.map((w) => loaded.documentFrequency(w));
           assert.deepEqual(loaded.search(o.query, 10), original.search(o.query, 10));
-          for (const w of o.query) assert.equal(loaded.hasTerm(w), original.hasTerm(w));
+          o.query.forEach((w, i) => {
+            assert.equal(loaded.hasTerm(w), original.hasTerm(w));
+            const holding = original.search([w], 1000).length;
+            assert.equal(original.documentFrequency(w), holding, `documents holding ${w}, built in memory`);
+            assert.equal(loaded.documentFrequency(w), holding, `documents holding ${w}, once searched`);
+            assert.ok(frequencies[i] >= holding && frequencies[i] <= holding + removedSinceLoad, `${w}: ${frequencies[i]} before its posting was read, ${holding} documents, ${removedSinceLoad} removed since loading`);
+            if (removedSinceLoad === 0) assert.equal(frequencies[i], holding, `${w}: nothing removed since loading`);
+          });
         } else {
           const before = loaded;
           loaded = reload(loaded.serialize());
           before.close();
+          removedSinceLoad = 0;
         }
         assert.equal(loaded.size, original.size);
       }

@@ -26,6 +26,7 @@ import { lockHeld } from './index/lock';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import type { MatchedBy, Scored } from './search/fusion';
 import { definitionKey } from './search/definitions';
+import { codeQueryTerms } from './search/code-query';
 import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
 import { NameIndex } from './search/name-index';
 import { queryShape, type QueryShape } from './search/query-kind';
@@ -531,6 +532,12 @@ export class Engine {
     return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY))).hits;
   }
 
+  /** The words of code used as a query that its lexical search takes (search/code-query.ts, RankingOptions.codeQueryTerms). */
+  private codeTerms(tokens: readonly string[]): string[] {
+    const { lexical } = this.state;
+    return codeQueryTerms(tokens, (term) => lexical.documentFrequency(term), lexical.size, this.ranking.codeQueryTerms);
+  }
+
   /**
    * The lexical matches of `tokens` and the vector neighbours of an embedding, through the
    * ranking stage (search/ranker.ts). Chunks in a language the query named (`preferred`) rank
@@ -545,7 +552,8 @@ export class Engine {
   ): Promise<{ hits: SearchHit[]; weak: boolean; similarity?: number }> {
     const top = opts.top ?? 10;
     const filter = this.filterFor(opts);
-    let lexical = this.state.lexical.search(tokens, Math.max(top, this.ranking.lexicalDepth), filter);
+    const searched = shape.kind === 'code' ? this.codeTerms(tokens) : tokens;
+    let lexical = this.state.lexical.search(searched, Math.max(top, this.ranking.lexicalDepth), filter);
     let vector: Scored[] = [];
     if (this.embedder && this.state.vectors) {
       const v = await embed(this.embedder);
@@ -642,7 +650,7 @@ export class Engine {
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
     const tokens = lexicalQueryTokens(await this.chunkText(source));
-    const lexical = this.state.lexical.search(tokens, Math.max(top * 3, this.ranking.lexicalDepth), filter);
+    const lexical = this.state.lexical.search(this.codeTerms(tokens), Math.max(top * 3, this.ranking.lexicalDepth), filter);
     const vec = this.state.vectors?.getVector(source.id);
     const vector: Scored[] = vec && this.state.vectors
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))

@@ -298,6 +298,26 @@ export class LexicalIndex {
     return posting.live;
   }
 
+  /**
+   * About how many documents hold `term`, without decoding its posting: for choosing among a long
+   * query's terms (search/code-query.ts), not for scoring. A decoded posting gives its live count;
+   * a posting still stored gives the count its file records (documents removed since loading
+   * included, until the index is written again) plus the documents added beside it. 0 for a term
+   * no document holds.
+   */
+  documentFrequency(term: string): number {
+    const entry = this.postings.get(term);
+    if (entry === undefined) return 0;
+    if (entry instanceof Posting) return this.liveOf(entry);
+    const stored = this.stored!;
+    const at = typeof entry === 'number' ? entry : entry.entry;
+    const start = stored.offsets[at];
+    // the count is the posting's first varint: at most 5 bytes
+    const head = stored.postings.bytes(start, Math.min(start + 5, stored.offsets[at + 1]));
+    const count = Math.min(new ByteReader(head, FILE_LABEL).varint(), stored.documentCount);
+    return count + (entry instanceof Appended ? entry.slots.length : 0);
+  }
+
   /** Whether some document holds `term`. */
   hasTerm(term: string): boolean {
     const posting = this.posting(term);

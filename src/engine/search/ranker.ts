@@ -25,6 +25,13 @@ export interface RankingOptions {
   relatedLexicalWeight: number;
   /** candidates taken from the lexical index per query */
   lexicalDepth: number;
+  /**
+   * the most distinct words of code used as a query (related code, find similar) searched in the
+   * lexical index: the heaviest by count × inverse document frequency (code-query.ts). A chunk's
+   * commonest words (`return`, `if`, `self`) hold most of the entries such a query reads and add
+   * little to its ranking. 0 searches them all
+   */
+  codeQueryTerms: number;
   /** candidates taken from the vector index per query; the cosine of the last of them is the vector side's zero (see fuse) */
   vectorDepth: number;
   /**
@@ -90,6 +97,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   symbolLexicalWeight: 0.7,
   relatedLexicalWeight: 0.3,
   lexicalDepth: 200,
+  codeQueryTerms: 60,
   vectorDepth: 200,
   definitionBoost: 1,
   definitionCaseMismatch: 0.5,
@@ -127,6 +135,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`ranking option ${key} must be a whole number ≥ 1, got ${o[key]}`);
   }
+  if (!Number.isInteger(o.codeQueryTerms)) throw new Error(`ranking option codeQueryTerms must be a whole number ≥ 0, got ${o.codeQueryTerms}`);
   return o;
 }
 
