@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
@@ -401,7 +401,7 @@ test('the folder watcher skips .git, the index folder, and folders the root igno
   await mkdir(path.join(dir, 'elsewhere', 'pkg'), { recursive: true });
   await symlink(path.join(dir, 'elsewhere'), path.join(root, 'vendor'));
   const changes: string[] = [];
-  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => changes.push(...p), log: () => {} });
+  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => changes.push(...p), rescan: () => {}, log: () => {} });
   try {
     assert.deepEqual(watcher.watchedFolders(), ['', 'docs', 'src', 'src/lib']);
     // a file the root rules leave out, then one they keep, in the same folder: only the second is reported
@@ -426,6 +426,59 @@ async function watchedRepo(name: string, folders: string[]): Promise<{ dir: stri
   return { dir, root };
 }
 
+test('a watched folder removed and made again is watched afresh and reported for a scan; closing stops looking for it', async () => {
+  const { root } = await watchedRepo('watch-removed', ['src']);
+  const changes: string[] = [];
+  let rescans = 0;
+  const events = { changed: (p: string[]) => changes.push(...p), rescan: () => rescans++, log: () => {} };
+  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), events);
+  try {
+    await rm(root, { recursive: true });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(rescans, 0, 'nothing to scan while the folder is gone');
+    await mkdir(path.join(root, 'lib'), { recursive: true });
+    await writeFile(path.join(root, 'lib', 'cloned.py'), 'def cloned():\n    return 1\n');
+    await eventually(async () => rescans, (n) => n === 1, 'the folder back: one scan asked for');
+    assert.ok(watcher.watchedFolders().includes('lib'), JSON.stringify(watcher.watchedFolders()));
+    // watched again: a change now is reported as usual
+    await writeFile(path.join(root, 'lib', 'later.py'), 'def later():\n    return 2\n');
+    await eventually(async () => changes, (c) => c.includes('lib/later.py'), 'a change after the folder came back is reported');
+  } finally {
+    await watcher.close();
+  }
+  // removed again, then closed while it is gone: made again, nothing more is asked
+  const second = await FolderWatcher.start(root, path.join(root, '.codescout-index'), events);
+  await rm(root, { recursive: true });
+  await new Promise((r) => setTimeout(r, 300));
+  await second.close();
+  await mkdir(root, { recursive: true });
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(rescans, 1, 'a closed watcher does not report');
+});
+
+test('codescout mcp: a served folder deleted and cloned again is indexed again, without a restart', async () => {
+  const dir = await temp.make('mcp-recreated');
+  const root = path.join(dir, 'repo');
+  await mkdir(root);
+  await writeFile(path.join(root, 'first.py'), 'def parse_config(path):\n    return open(path).read()\n');
+  const session = await new Session(['mcp', root, '--index-dir', path.join(dir, 'index'), '--lexical-only']).start();
+  const found = async (query: string) => session.text(await session.call('search_code', { query }));
+  try {
+    await eventually(() => found('parse config'), (t) => t.includes('first.py'), 'the first file is found');
+    await rm(root, { recursive: true });
+    await eventually(async () => session.text(await session.call('index_status', {})), (t) => /no longer exists/.test(t), 'the folder gone is an error');
+    await mkdir(root);
+    await writeFile(path.join(root, 'second.py'), 'def load_settings(path):\n    return open(path).read()\n');
+    await eventually(() => found('load settings'), (t) => t.includes('second.py'), 'the folder made again is indexed');
+    assert.ok(!(await found('parse config')).includes('first.py'), 'what went with the old folder is gone from the index');
+    // and watched: a file added now is found too
+    await writeFile(path.join(root, 'third.py'), 'def compress_archive(path):\n    return path\n');
+    await eventually(() => found('compress archive'), (t) => t.includes('third.py'), 'a file added after is indexed');
+  } finally {
+    await session.close();
+  }
+});
+
 test('a root ignore file rewritten in a burst leaves the watcher with the rules of its last content', async () => {
   // Each rewrite truncates the file, then fills it: a restart could read it half written while the
   // event of its filling was dropped (chokidar throttles a file's events) or came to the closed
@@ -433,7 +486,7 @@ test('a root ignore file rewritten in a burst leaves the watcher with the rules 
   for (let round = 0; round < 6; round++) {
     const { root } = await watchedRepo(`watch-burst-${round}`, ['src/lib', 'docs', 'generated']);
     await writeFile(path.join(root, '.gitignore'), 'generated/\n');
-    const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, log: () => {} });
+    const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, rescan: () => {}, log: () => {} });
     try {
       for (let i = 0; i < 30; i++) await writeFile(path.join(root, '.gitignore'), i % 2 ? 'generated/\n' : 'generated/\ndocs/\n');
       await writeFile(path.join(root, '.gitignore'), 'generated/\ndocs/\n');
@@ -455,7 +508,7 @@ test('a root ignore file that is a symbolic link does not restart the watcher ag
   await writeFile(path.join(dir, 'shared-ignore'), 'build/\n');
   await symlink(path.join(dir, 'shared-ignore'), path.join(root, '.gitignore'));
   const reported: string[] = [];
-  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => reported.push(...p), log: () => {} });
+  const watcher = await FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: (p) => reported.push(...p), rescan: () => {}, log: () => {} });
   try {
     await new Promise((r) => setTimeout(r, 1500));
     const times = reported.filter((p) => p === '.gitignore').length;
@@ -469,7 +522,7 @@ test('a root ignore file that is a symbolic link does not restart the watcher ag
 test('a root ignore file that is a named pipe neither blocks the watcher nor is read', { skip: process.platform === 'win32' ? 'no named pipes there' : false }, async () => {
   const { root } = await watchedRepo('watch-fifo', ['src']);
   execFileSync('mkfifo', [path.join(root, '.gitignore')]);
-  const started = FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, log: () => {} });
+  const started = FolderWatcher.start(root, path.join(root, '.codescout-index'), { changed: () => {}, rescan: () => {}, log: () => {} });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the watcher did not start in 10 s')), 10_000)));
   const watcher = await Promise.race([started, late]).finally(() => clearTimeout(timer));

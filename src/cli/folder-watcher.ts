@@ -26,9 +26,17 @@ const ROOT_RULE_FILES = new Set(['.gitignore', '.codescoutignore']);
 export interface FolderWatcherEvents {
   /** root-relative POSIX paths that were created, changed or deleted */
   changed(paths: string[]): void;
+  /**
+   * anything in the folder may have changed, unreported: its root was removed and is back (a
+   * folder deleted and cloned again), so the index must scan it
+   */
+  rescan(): void;
   /** a problem worth one line on stderr */
   log(message: string): void;
 }
+
+/** How often a watcher whose root was removed looks for it again. */
+const ROOT_POLL_MS = 1000;
 
 export class FolderWatcher {
   private watcher: FSWatcher | undefined;
@@ -41,6 +49,8 @@ export class FolderWatcher {
   private restarts: Promise<void> = Promise.resolve();
   /** the index folder, root-relative, when it lies inside the folder */
   private readonly indexRel: string | undefined;
+  /** while the root is removed: the timer that looks for it again ({@link awaitRoot}) */
+  private rootPoll: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly root: string,
@@ -69,6 +79,7 @@ export class FolderWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.rootPoll);
     await this.watcher?.close();
     this.watcher = undefined;
   }
@@ -125,6 +136,10 @@ export class FolderWatcher {
     });
     this.watcher = watcher;
     watcher.on('all', (event, path) => {
+      if (event === 'unlinkDir' && path === this.root) {
+        this.awaitRoot();
+        return;
+      }
       const rel = pathInside(this.root, path);
       if (rel === undefined) return;
       if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
@@ -139,6 +154,28 @@ export class FolderWatcher {
     // drops a file's events that come within a few ms of the one before): when the files now differ
     // from what they were before the rules were read, read the rules again.
     if (!this.closed && !sameContents(this.rulesRead, ruleFiles(this.root))) this.scheduleRestart();
+  }
+
+  /**
+   * The root was removed: chokidar watches nothing of a folder made again under its name, so the
+   * root is looked for every {@link ROOT_POLL_MS} and, once it is a folder again, watched afresh
+   * and reported for a scan ({@link FolderWatcherEvents.rescan}). The timer does not keep the
+   * process alive.
+   */
+  private awaitRoot(): void {
+    if (this.rootPoll !== undefined || this.closed) return;
+    this.rootPoll = setInterval(() => {
+      if (!leadsToFolder(this.root)) return;
+      clearInterval(this.rootPoll);
+      this.rootPoll = undefined;
+      if (this.closed) return;
+      this.scheduleRestart();
+      // after the new watcher walked the folder: a change made meanwhile is then in the scan or reported
+      this.restarts = this.restarts.then(() => {
+        if (!this.closed) this.events.rescan();
+      });
+    }, ROOT_POLL_MS);
+    this.rootPoll.unref();
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */

@@ -68,7 +68,7 @@ async function serve(args: McpInvocation): Promise<number> {
     const folder = s.state === 'opening' ? undefined : toWatch.get(s.root);
     if (!folder || !serving) return;
     toWatch.delete(s.root);
-    const events = { changed: (paths: string[]) => changed(workspace, folder.root, paths), log };
+    const events = { changed: (paths: string[]) => changed(workspace, folder.root, paths), rescan: () => rescan(workspace, folder.root), log };
     FolderWatcher.start(folder.root, folder.indexDir, events).then(
       (watcher) => (closing ? void watcher.close() : void watchers.push(watcher)),
       (err: Error) => log(`cannot watch ${folder.root} for changes: ${err.message}`),
@@ -137,6 +137,15 @@ async function serve(args: McpInvocation): Promise<number> {
 function changed(workspace: Workspace, root: string, paths: string[]): void {
   try {
     workspace.get(root).filesChanged(paths);
+  } catch {
+    // the folder is closing: nothing left to refresh
+  }
+}
+
+/** The folder came back after it was removed: its index scans it (see FolderWatcherEvents.rescan). */
+function rescan(workspace: Workspace, root: string): void {
+  try {
+    workspace.get(root).everythingChanged();
   } catch {
     // the folder is closing: nothing left to refresh
   }

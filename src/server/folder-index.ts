@@ -204,6 +204,16 @@ export class FolderIndex {
     this.changes.trigger();
   }
 
+  /**
+   * Anything in the folder may have changed without a report (its root was removed and made
+   * again): the refresh that follows scans it all.
+   */
+  everythingChanged(): void {
+    if (!this.following || this.closed) return;
+    this.changedPaths = 'all';
+    this.changes.trigger();
+  }
+
   /** Paths the next refresh after changes looks at (it scans the folder when there are too many). */
   private noteChanged(paths: readonly string[]): void {
     if (this.changedPaths === 'all') return;
