@@ -20,6 +20,9 @@ test('few enough words are all searched, in order of first use; more are cut to 
   // retry 1 × idf(5) > parse 1 × idf(20) > config 1 × idf(50) > self 2 × idf(800) (0.45) > return 3 × idf(900) (0.32); absent matches nothing
   assert.deepEqual(codeQueryTerms(tokens, frequency, 1000, 3), ['retry', 'parse', 'config']);
   assert.deepEqual(codeQueryTerms(tokens, frequency, 1000, 5), ['retry', 'parse', 'config', 'self', 'return'], 'a word no document holds is left out');
+  // equal weights: the word first used first
+  assert.deepEqual(codeQueryTerms(['b', 'a', 'c', 'a', 'b'], (t) => (t === 'c' ? 1 : 10), 1000, 2), ['b', 'a']);
+  assert.deepEqual(codeQueryTerms(['a', 'b', 'c', 'a', 'b'], (t) => (t === 'c' ? 1 : 10), 1000, 2), ['a', 'b']);
   // a word used often enough outweighs a rarer one used once
   assert.deepEqual(codeQueryTerms(['line', 'line', 'line', 'line', 'line', 'line', 'cmd', 'x'], (t) => (t === 'line' ? 100 : t === 'cmd' ? 60 : 900), 1000, 1), ['line']);
 });

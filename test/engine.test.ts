@@ -1094,27 +1094,34 @@ test('related at a file whose name holds a backslash (a name of its own on Linux
   }
 });
 
-test('code used as a query searches its heaviest words only (RankingOptions.codeQueryTerms): related code and find similar', async () => {
+test('code used as a query searches its heaviest words only (RankingOptions.codeQueryTerms): related code and find similar, built and reopened', async () => {
   const repo = await temp.make('code-query');
-  const indexDir = await temp.make('index');
-  // the source shares two rare words with one file, and its common words with many others
+  // the source shares two rare words with one file and its common words with many others; five of
+  // its words are its own, which related code (the source no answer) must not spend its places on
   const common = 'value result index count items total';
-  const source = `def blend(value, result, index, count, items, total):\n    return quaternion_slerp(value, result, index, count, items, total)\n`;
+  const source = `def blend(value, result, index, count, items, total):\n    zeta = [alpha_one, bravo_two, charlie_three]\n    return quaternion_slerp(value, result, index, count, items, total)\n`;
   await writeFile(path.join(repo, 'source.py'), source);
   await writeFile(path.join(repo, 'target.py'), 'def quaternion_slerp(a, b):\n    return a\n');
   for (let i = 0; i < 6; i++) await writeFile(path.join(repo, `common_${i}.py`), `def helper_${i}(${common.split(' ').join(', ')}):\n    return ${common.split(' ').join(' + ')}\n`);
-  const names = (hits: SearchHit[]) => hits.map((h) => h.name);
+  const names = (hits: SearchHit[]) => JSON.stringify(hits.map((h) => h.name));
   for (const [limit, commonFound] of [[0, true], [2, false]] as const) {
-    const { engine } = await indexed(repo, indexDir, { model: null, ranking: { codeQueryTerms: limit } });
-    try {
-      const related = await engine.related('source.py', 1);
-      assert.equal(related.results[0].name, 'quaternion_slerp', `limit ${limit}: ${JSON.stringify(names(related.results))}`);
-      assert.equal(related.results.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${JSON.stringify(names(related.results))}`);
-      const similar = await engine.similar(source);
-      assert.ok(similar.some((h) => h.name === 'quaternion_slerp'));
-      assert.equal(similar.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${JSON.stringify(names(similar))}`);
-    } finally {
-      await engine.close();
+    const indexDir = await temp.make('index');
+    const built = await indexed(repo, indexDir, { model: null, ranking: { codeQueryTerms: limit } });
+    await built.engine.close();
+    // built in memory, then read back (its postings not decoded until a search needs them)
+    for (const opened of [await indexed(repo, await temp.make('index'), { model: null, ranking: { codeQueryTerms: limit } }), await open(repo, indexDir, { model: null, ranking: { codeQueryTerms: limit } })]) {
+      const { engine } = opened;
+      try {
+        const related = await engine.related('source.py', 1);
+        assert.equal(related.results[0]?.name, 'quaternion_slerp', `limit ${limit}: ${names(related.results)}`);
+        assert.equal(related.results.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${names(related.results)}`);
+        // a selection of code (not a chunk of its own: its words are not left out of the counts)
+        const similar = await engine.similar('quaternion_slerp(value, result, index, count, items, total)');
+        assert.ok(similar.some((h) => h.name === 'quaternion_slerp'), `limit ${limit}: ${names(similar)}`);
+        assert.equal(similar.some((h) => h.name.startsWith('helper_')), commonFound, `limit ${limit}: ${names(similar)}`);
+      } finally {
+        await engine.close();
+      }
     }
   }
 });

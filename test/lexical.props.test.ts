@@ -108,6 +108,24 @@ test('a loaded lexical index answers like the one it was saved from, through any
   );
 });
 
+test('a stored posting\'s document count of one, two and three bytes is read without decoding it', () => {
+  const built = new LexicalIndex();
+  for (let id = 0; id < 20_000; id++) {
+    const tokens = ['all'];
+    if (id % 100 === 0) tokens.push('rare'); // 200 documents: a count of two bytes
+    if (id === 7) tokens.push('one');
+    built.add(id, [{ tokens, weight: 1 }]);
+  }
+  const bytes = built.serialize();
+  for (const [how, index] of [['read whole', LexicalIndex.deserialize(bytes)], ['left in the file', fromHead(bytes).index]] as const) {
+    built.add(20_000, [{ tokens: ['rare'], weight: 1 }]);
+    index.add(20_000, [{ tokens: ['rare'], weight: 1 }]);
+    assert.deepEqual(['all', 'rare', 'one', 'absent'].map((t) => index.documentFrequency(t)), [20_000, 201, 1, 0], how);
+    assert.deepEqual(['all', 'rare', 'one'].map((t) => index.search([t], 300_000).length), [20_000, 201, 1], `${how}: as many documents as searched`);
+    index.close();
+  }
+});
+
 test('postings left in the file: read as searches ask for them, all at once before a save, and the file let go then, or when every posting is read, or on close', () => {
   const built = new LexicalIndex();
   built.add(1, [{ tokens: ['parse', 'config', 'file'], weight: 1 }]);

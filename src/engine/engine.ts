@@ -532,10 +532,16 @@ export class Engine {
     return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY))).hits;
   }
 
-  /** The words of code used as a query that its lexical search takes (search/code-query.ts, RankingOptions.codeQueryTerms). */
-  private codeTerms(tokens: readonly string[]): string[] {
+  /**
+   * The words of code used as a query that its lexical search takes (search/code-query.ts,
+   * RankingOptions.codeQueryTerms). `source`: the indexed chunk the code is (related code), which
+   * holds every one of its words and is no answer: it is not counted, so that a word only it
+   * holds takes no place.
+   */
+  private codeTerms(tokens: readonly string[], source?: number): string[] {
     const { lexical } = this.state;
-    return codeQueryTerms(tokens, (term) => lexical.documentFrequency(term), lexical.size, this.ranking.codeQueryTerms);
+    const own = source !== undefined && lexical.has(source) ? 1 : 0;
+    return codeQueryTerms(tokens, (term) => lexical.documentFrequency(term) - own, lexical.size - own, this.ranking.codeQueryTerms);
   }
 
   /**
@@ -650,7 +656,7 @@ export class Engine {
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
     const tokens = lexicalQueryTokens(await this.chunkText(source));
-    const lexical = this.state.lexical.search(this.codeTerms(tokens), Math.max(top * 3, this.ranking.lexicalDepth), filter);
+    const lexical = this.state.lexical.search(this.codeTerms(tokens, source.id), Math.max(top * 3, this.ranking.lexicalDepth), filter);
     const vec = this.state.vectors?.getVector(source.id);
     const vector: Scored[] = vec && this.state.vectors
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))

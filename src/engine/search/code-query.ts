@@ -27,7 +27,7 @@ export function codeQueryTerms(
   let order = 0;
   for (const [term, count] of counts) {
     const df = documentFrequency(term);
-    if (df > 0) weighed.push({ term, weight: count * Math.log(1 + (documentCount - df + 0.5) / (df + 0.5)), order });
+    if (df > 0 && documentCount > 0) weighed.push({ term, weight: count * Math.log(1 + (documentCount - df + 0.5) / (df + 0.5)), order });
     order++;
   }
   weighed.sort((a, b) => b.weight - a.weight || a.order - b.order);
