@@ -35,7 +35,11 @@ export interface FolderWatcherEvents {
   log(message: string): void;
 }
 
-/** How often a watcher whose root was removed looks for it again. */
+/**
+ * How often a watcher checks that its root is still the folder it watches. chokidar has no event
+ * for a root removed and made again (re-cloned, say): it reports the root's removal only when it
+ * happens to read the emptied root after it went, and then watches nothing of the new one.
+ */
 const ROOT_POLL_MS = 1000;
 
 export class FolderWatcher {
@@ -49,8 +53,10 @@ export class FolderWatcher {
   private restarts: Promise<void> = Promise.resolve();
   /** the index folder, root-relative, when it lies inside the folder */
   private readonly indexRel: string | undefined;
-  /** while the root is removed: the timer that looks for it again ({@link awaitRoot}) */
+  /** the timer that checks the root's identity ({@link checkRoot}), for the watcher's life */
   private rootPoll: NodeJS.Timeout | undefined;
+  /** the root folder the current watcher was started on ({@link folderIdentity}; undefined: there was none) */
+  private watchedRoot: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -66,6 +72,8 @@ export class FolderWatcher {
     // on the restart chain: a rule file changed during the first walk restarts after it
     watcher.restarts = watcher.restart();
     await watcher.restarts;
+    watcher.rootPoll = setInterval(() => watcher.checkRoot(), ROOT_POLL_MS);
+    watcher.rootPoll.unref();
     return watcher;
   }
 
@@ -125,6 +133,8 @@ export class FolderWatcher {
     this.watcher = undefined;
     await previous?.close();
     if (this.closed) return;
+    // before chokidar looks at it: a root replaced from here on differs from what is watched
+    this.watchedRoot = folderIdentity(this.root);
     this.rulesRead = ruleFiles(this.root);
     this.rules = await IgnoreRules.forRoot(this.root);
     if (this.closed) return;
@@ -136,10 +146,6 @@ export class FolderWatcher {
     });
     this.watcher = watcher;
     watcher.on('all', (event, path) => {
-      if (event === 'unlinkDir' && path === this.root) {
-        this.awaitRoot();
-        return;
-      }
       const rel = pathInside(this.root, path);
       if (rel === undefined) return;
       if (!this.leftOut(rel, path, event)) this.events.changed([rel]);
@@ -157,25 +163,25 @@ export class FolderWatcher {
   }
 
   /**
-   * The root was removed: chokidar watches nothing of a folder made again under its name, so the
-   * root is looked for every {@link ROOT_POLL_MS} and, once it is a folder again, watched afresh
-   * and reported for a scan ({@link FolderWatcherEvents.rescan}). The timer does not keep the
-   * process alive.
+   * The root is a folder other than the one being watched (removed and made again, or replaced by
+   * a rename): watched afresh and reported for a scan ({@link FolderWatcherEvents.rescan}), once
+   * the restart has walked it, so that a change made meanwhile is in the scan or reported. While
+   * there is no folder at the root, nothing is done: the folder's refresh says it is gone.
    */
-  private awaitRoot(): void {
-    if (this.rootPoll !== undefined || this.closed) return;
-    this.rootPoll = setInterval(() => {
-      if (!leadsToFolder(this.root)) return;
-      clearInterval(this.rootPoll);
-      this.rootPoll = undefined;
+  private checkRoot(): void {
+    if (this.closed) return;
+    const now = folderIdentity(this.root);
+    if (now === undefined || now === this.watchedRoot) return;
+    this.watchedRoot = now; // the restart reads it again; no second restart for the same folder meanwhile
+    this.scheduleRestart();
+    this.restarts = this.restarts.then(() => {
       if (this.closed) return;
-      this.scheduleRestart();
-      // after the new watcher walked the folder: a change made meanwhile is then in the scan or reported
-      this.restarts = this.restarts.then(() => {
-        if (!this.closed) this.events.rescan();
-      });
-    }, ROOT_POLL_MS);
-    this.rootPoll.unref();
+      try {
+        this.events.rescan();
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    });
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
@@ -188,6 +194,20 @@ export class FolderWatcher {
         ? `the system's limit of watched folders or open files is reached (${code}; on Linux, raise fs.inotify.max_user_watches)`
         : err.message;
     this.events.log(`cannot watch every folder of ${this.root} for changes: ${why}; changes there are found when the index is next refreshed`);
+  }
+}
+
+/**
+ * Which folder `path` is (device, inode and birth time: an inode number may be reused at once by
+ * a folder made again), undefined when it is not a folder. A link is not followed: chokidar does
+ * not watch a root that is one.
+ */
+function folderIdentity(path: string): string | undefined {
+  try {
+    const s = lstatSync(path, { bigint: true });
+    return s.isDirectory() ? `${s.dev}:${s.ino}:${s.birthtimeNs}` : undefined;
+  } catch {
+    return undefined;
   }
 }
 
