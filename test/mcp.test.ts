@@ -453,6 +453,15 @@ test('a watched folder removed and made again is watched afresh and reported for
     await mkdir(root);
     await writeFile(path.join(root, 'again.py'), 'def again():\n    return 3\n');
     await eventually(async () => rescans, (n) => n === 2, 'made again a second time: a second scan', 10_000);
+    // with a root .gitignore: its removal restarts the watcher on the rules, which must not take
+    // the new folder for the one it watched
+    await writeFile(path.join(root, '.gitignore'), 'build/\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    await rm(root, { recursive: true });
+    await mkdir(path.join(root, 'lib'), { recursive: true });
+    await writeFile(path.join(root, '.gitignore'), 'dist/\n');
+    for (let i = 0; i < 20; i++) await writeFile(path.join(root, 'lib', `f${i}.py`), `def f${i}():\n    return ${i}\n`);
+    await eventually(async () => rescans, (n) => n === 3, 'made again with a .gitignore: a third scan', 10_000);
   } finally {
     await watcher.close();
   }
@@ -463,7 +472,7 @@ test('a watched folder removed and made again is watched afresh and reported for
   await rm(root, { recursive: true });
   await mkdir(root);
   await new Promise((r) => setTimeout(r, 2500));
-  assert.equal(rescans, 2, 'a closed watcher does not report');
+  assert.equal(rescans, 3, 'a closed watcher does not report');
 });
 
 test('codescout mcp: a served folder deleted and cloned again is indexed again, without a restart', async () => {

@@ -57,6 +57,10 @@ export class FolderWatcher {
   private rootPoll: NodeJS.Timeout | undefined;
   /** the root folder the current watcher was started on ({@link folderIdentity}; undefined: there was none) */
   private watchedRoot: string | undefined;
+  /** the root folder {@link checkRoot} last asked a restart for */
+  private restartAskedFor: string | undefined;
+  /** whether a watcher was started before: a root replaced since is reported for a scan */
+  private started = false;
 
   private constructor(
     readonly root: string,
@@ -133,8 +137,14 @@ export class FolderWatcher {
     this.watcher = undefined;
     await previous?.close();
     if (this.closed) return;
-    // before chokidar looks at it: a root replaced from here on differs from what is watched
-    this.watchedRoot = folderIdentity(this.root);
+    // before chokidar looks at it: a root replaced from here on differs from what is watched. A
+    // root that is not the folder the last start watched (whichever restart, the rule files' or
+    // checkRoot's, comes first) is reported for a scan once this watcher has walked it.
+    const before = this.watchedRoot;
+    const now = folderIdentity(this.root);
+    const replaced = this.started && now !== undefined && now !== before;
+    this.watchedRoot = now;
+    this.started = true;
     this.rulesRead = ruleFiles(this.root);
     this.rules = await IgnoreRules.forRoot(this.root);
     if (this.closed) return;
@@ -160,28 +170,26 @@ export class FolderWatcher {
     // drops a file's events that come within a few ms of the one before): when the files now differ
     // from what they were before the rules were read, read the rules again.
     if (!this.closed && !sameContents(this.rulesRead, ruleFiles(this.root))) this.scheduleRestart();
-  }
-
-  /**
-   * The root is a folder other than the one being watched (removed and made again, or replaced by
-   * a rename): watched afresh and reported for a scan ({@link FolderWatcherEvents.rescan}), once
-   * the restart has walked it, so that a change made meanwhile is in the scan or reported. While
-   * there is no folder at the root, nothing is done: the folder's refresh says it is gone.
-   */
-  private checkRoot(): void {
-    if (this.closed) return;
-    const now = folderIdentity(this.root);
-    if (now === undefined || now === this.watchedRoot) return;
-    this.watchedRoot = now; // the restart reads it again; no second restart for the same folder meanwhile
-    this.scheduleRestart();
-    this.restarts = this.restarts.then(() => {
-      if (this.closed) return;
+    if (replaced && !this.closed) {
       try {
         this.events.rescan();
       } catch (err) {
         this.fail(err as Error);
       }
-    });
+    }
+  }
+
+  /**
+   * The root is a folder other than the one being watched (removed and made again, or replaced by
+   * a rename): a restart watches it afresh and reports it for a scan ({@link restart}). While there
+   * is no folder at the root, nothing is done: the folder's refresh says it is gone.
+   */
+  private checkRoot(): void {
+    if (this.closed) return;
+    const now = folderIdentity(this.root);
+    if (now === undefined || now === this.watchedRoot || now === this.restartAskedFor) return;
+    this.restartAskedFor = now; // one restart for one folder, however many checks come before it runs
+    this.scheduleRestart();
   }
 
   /** Reports the first failure only (one per folder is enough: a full inotify table fails every folder after it). */
@@ -198,9 +206,12 @@ export class FolderWatcher {
 }
 
 /**
- * Which folder `path` is (device, inode and birth time: an inode number may be reused at once by
- * a folder made again), undefined when it is not a folder. A link is not followed: chokidar does
- * not watch a root that is one.
+ * Which folder `path` is (device, inode and birth time: ext4 gives a folder made again the inode
+ * number of the one removed), undefined when it is not a folder. A link is not followed: chokidar
+ * does not watch a root that is one. Where the system keeps no birth time (it reads as 0), a
+ * folder made again on the same inode number is not told apart; where libuv cannot read it
+ * (no statx), it reads the change time, and a root whose entries change is then watched afresh
+ * and scanned again, at most once a check.
  */
 function folderIdentity(path: string): string | undefined {
   try {
