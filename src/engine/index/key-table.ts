@@ -4,7 +4,7 @@
  * probing, at most half full). At 116k keys it holds about 6 MB in four arrays, where a Map from
  * each key's hex text held about 15 MB in 116k strings for the collector to walk.
  *
- * Entries are only added or changed, never removed one by one ({@link clear} empties it). The
+ * Entries are only added or changed, never removed (the cache makes a new table instead). The
  * hash mixes every byte of a key with a seed chosen per table, so keys read from a file that were
  * made to share a hash find no shorter path than any others.
  */
@@ -56,12 +56,6 @@ export class KeyTable {
     this.count++;
     if (this.count * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
     else this.place(n);
-  }
-
-  /** Removes every entry. */
-  clear(): void {
-    this.count = 0;
-    this.buckets.fill(0);
   }
 
   /** The number of the key at `bytes[at…]`, or -1. */
