@@ -95,9 +95,23 @@ test('palette title: the corrected query first when a word was corrected, then t
 });
 
 test('settings: the engine process runs at a lower priority unless the setting is off', () => {
-  assert.deepEqual(engineProcessArgs(config({})), ['--nice', '10']);
-  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: true })), ['--nice', '10']);
-  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: false })), []);
+  assert.deepEqual(engineProcessArgs(config({})), ['--nice', '10', '--restart-above-mb', '400']);
+  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: true })), ['--nice', '10', '--restart-above-mb', '400']);
+  assert.deepEqual(engineProcessArgs(config({ lowerEnginePriority: false })), ['--restart-above-mb', '400']);
+});
+
+test('settings: the memory above which the engine asks to be replaced after indexing, 0 for never', () => {
+  const limit = (value: unknown) => engineProcessArgs(config({ lowerEnginePriority: false, restartEngineAboveMb: value }));
+  assert.deepEqual(limit(0), ['--restart-above-mb', '0']);
+  assert.deepEqual(limit(650.4), ['--restart-above-mb', '650']);
+  assert.deepEqual(limit(-5), ['--restart-above-mb', '0']);
+  assert.deepEqual(limit('big'), ['--restart-above-mb', '400']);
+  assert.deepEqual(limit(Number.NaN), ['--restart-above-mb', '400']);
+  // the package's declared default is the one the engine uses when the setting is absent
+  const declared = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).contributes.configuration;
+  const sections: { properties: Record<string, { default?: unknown }> }[] = Array.isArray(declared) ? declared : [declared];
+  const setting = sections.map((c) => c.properties['codescout.restartEngineAboveMb']).find(Boolean);
+  assert.equal(setting?.default, 400);
 });
 
 test('settings: globs, files.exclude patterns that are on, bounded numbers, spelling, index location', () => {

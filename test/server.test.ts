@@ -20,6 +20,7 @@ import {
   Log,
   Reindex,
   Related,
+  RestartWanted,
   Search,
   SetLogLevel,
   Shutdown,
@@ -460,6 +461,50 @@ test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a
   } finally {
     await engine.stop();
   }
+});
+
+test('after indexing, a process above --restart-above-mb asks once to be replaced, once idle; a limit of 0 or a refresh too small never asks', async () => {
+  const { root, indexLocation } = await fixture('restart');
+  const folders = [{ root, name: 'repo', options: options(indexLocation) }];
+  /** Indexes the fixture with these flags, then reindexes it; the RestartWanted reasons, and the folder's state when each came. */
+  const run = async (flags: string[]) => {
+    const engine = EngineProcess.start(flags);
+    const asked: { reason: string; stateThen: FolderStatus['state'] | undefined }[] = [];
+    const warnings: string[] = [];
+    engine.connection.onNotification(RestartWanted, (p) => {
+      asked.push({ reason: p.reason, stateThen: engine.statuses.at(-1)?.state });
+    });
+    engine.connection.onNotification(Log, (line) => void (line.level === 'warn' && warnings.push(line.message)));
+    try {
+      const indexed = engine.next(ready(root));
+      await engine.connection.sendRequest(Configure, { folders, indexOnOpen: true });
+      const first = await indexed;
+      const again = engine.next((s) => ready(root)(s) && s.refreshes === 2);
+      await engine.connection.sendRequest(Reindex, { root });
+      await again;
+      // answered after both notifications were sent: a notification the engine sent is here by now
+      await engine.connection.sendRequest(Status, { root });
+      return { asked, warnings, filesParsed: first.lastRefresh!.filesParsed };
+    } finally {
+      await engine.stop();
+    }
+  };
+  // the engine's whole process is over 1 MB: once the index is ready (a refresh parsed every file), it asks
+  const small = await run(['--restart-above-mb', '1', '--restart-after-files', '1']);
+  assert.ok(small.filesParsed > 1, `the fixture has files to parse (${small.filesParsed})`);
+  assert.equal(small.asked.length, 1, 'once, not again after the second refresh');
+  assert.equal(small.asked[0].stateThen, 'ready', 'asked when the folder is idle, not while it indexes');
+  assert.match(small.asked[0].reason, new RegExp(`^it holds \\d+ MB after indexing ${small.filesParsed} files \\(the limit is 1 MB\\)`));
+  assert.deepEqual(small.warnings, []);
+  // a limit of 0 never asks; nor do refreshes that parsed fewer files than the threshold (the reindex parses none)
+  const off = await run(['--restart-above-mb', '0', '--restart-after-files', '0']);
+  assert.deepEqual(off.asked, []);
+  const few = await run(['--restart-above-mb', '1', '--restart-after-files', String(small.filesParsed + 1)]);
+  assert.deepEqual(few.asked, []);
+  // a bad value is warned about and the default (400 MB) used: this small index never reaches it
+  const bad = await run(['--restart-above-mb', 'lots']);
+  assert.deepEqual(bad.asked, []);
+  assert.ok(bad.warnings.some((w) => /--restart-above-mb needs a whole number ≥ 0, not "lots"/.test(w)), bad.warnings.join('\n'));
 });
 
 test('changed options reopen the folder and index it again; unknown folders are request errors', async () => {

@@ -3,6 +3,11 @@
  * JSON-RPC on its stdio, restarted with backoff when it dies. A crash shows the user one
  * message per streak of crashes, never one per failed request; after too many crashes in a
  * row it stays stopped until the user restarts it.
+ *
+ * An engine that asks for it (RestartWanted, after indexing left it holding memory only an exit
+ * gives back: server/restart-after-indexing.ts) is replaced quietly: the requests it is answering
+ * are answered, it saves and exits, and a new process starts; requests and notifications sent
+ * meanwhile go to the new one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -16,7 +21,7 @@ import {
   type RequestParam,
   type RequestType,
 } from 'vscode-jsonrpc/node';
-import { Shutdown } from '../protocol/protocol';
+import { RestartWanted, Shutdown } from '../protocol/protocol';
 import { LineSplitter } from './log-channel';
 import { RestartPolicy } from './restart-policy';
 import type { EngineState } from './status-view';
@@ -33,6 +38,8 @@ const SHUTDOWN_GRACE_MS = 3000;
 /** How many of the engine's last stderr lines an unexpected exit repeats at error, and how much of each. */
 const STDERR_TAIL_LINES = 10;
 const MAX_TAIL_LINE_CHARS = 500;
+/** How long a replaced engine may take to answer the requests it has before it is asked to shut down. */
+const REPLACE_DRAIN_MS = 10_000;
 
 export class EngineClient implements vscode.Disposable {
   private child: ChildProcess | undefined;
@@ -44,6 +51,10 @@ export class EngineClient implements vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly policy = new RestartPolicy();
+  /** the requests each connection is answering (for a replacement, which lets them end first) */
+  private readonly inFlight = new WeakMap<MessageConnection, Set<Promise<unknown>>>();
+  /** notifications sent while the process is being replaced, for the new one */
+  private queued: ((connection: MessageConnection) => void)[] | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
   /** fires when the engine process starts, restarts, dies or gives up */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -51,6 +62,8 @@ export class EngineClient implements vscode.Disposable {
   /** how the engine process last ended unexpectedly */
   lastError: string | undefined;
   restarts = 0;
+  /** processes replaced at the engine's request (RestartWanted) */
+  replacements = 0;
 
   /**
    * @param serverModule the engine process's script (dist/server.js)
@@ -88,18 +101,24 @@ export class EngineClient implements vscode.Disposable {
 
   async request<P, R>(type: RequestType<P, R, void>, params: RequestParam<P>): Promise<R> {
     const connection = await this.start();
+    const sent = connection.sendRequest(type, params);
+    const requests = this.inFlight.get(connection);
+    requests?.add(sent);
     try {
-      return await connection.sendRequest(type, params);
+      return await sent;
     } catch (err) {
       // the process died with the request in flight: say so, not "connection got disposed"
       if (connection !== this.connection) throw new EngineUnavailableError(this.state === 'failed' ? 'failed' : 'restarting');
       throw err;
+    } finally {
+      requests?.delete(sent);
     }
   }
 
-  /** Sends a notification if the engine runs; notifications never start it. */
+  /** Sends a notification if the engine runs, or keeps it for the process that replaces it; notifications never start it. */
   notify<P>(type: NotificationType<P>, params: RequestParam<P>): void {
-    if (this.state === 'running') void this.connection?.sendNotification(type, params);
+    if (this.queued) this.queued.push((connection) => void connection.sendNotification(type, params));
+    else if (this.state === 'running') void this.connection?.sendNotification(type, params);
   }
 
   /** Starts a stopped engine again, forgetting its crash streak. */
@@ -114,9 +133,61 @@ export class EngineClient implements vscode.Disposable {
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.restartTimer);
+    this.queued = undefined;
     const child = this.child;
     const connection = this.connection;
-    if (!child || !connection || child.exitCode !== null) return;
+    if (!child || !connection) return;
+    await this.stop(child, connection);
+  }
+
+  /**
+   * Replaces the running process, as it asked (RestartWanted): new requests wait for the new
+   * process from now on; the old one answers those it has (for up to REPLACE_DRAIN_MS), saves,
+   * and exits, and only then does the new one start, since one process at a time updates an index.
+   */
+  private replace(child: ChildProcess, connection: MessageConnection, reason: string): void {
+    if (child !== this.child || connection !== this.connection || this.state !== 'running' || this.disposed || this.queued) return;
+    this.output.info(`replacing the engine process (pid ${child.pid}): ${reason}`);
+    const queued: ((connection: MessageConnection) => void)[] = (this.queued = []);
+    const replaced = (async () => {
+      // one turn first: a request that was given this connection before now is sent on it then
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const answering = this.inFlight.get(connection) ?? new Set();
+      let waited: NodeJS.Timeout | undefined;
+      const timeUp = new Promise<'late'>((resolve) => (waited = setTimeout(() => resolve('late'), REPLACE_DRAIN_MS)));
+      while (answering.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...answering]), timeUp])) === 'late') break;
+      }
+      clearTimeout(waited);
+      // it died meanwhile, or the extension is ending: the crash path or dispose() has it now
+      if (child !== this.child || this.disposed) throw new EngineUnavailableError(this.state === 'failed' ? 'failed' : 'restarting');
+      // from here its exit is no crash: onExit ignores a process that is no longer this.child
+      this.child = undefined;
+      this.connection = undefined;
+      await this.stop(child, connection);
+      if (this.disposed) throw new EngineUnavailableError('restarting');
+      const next = await this.launch();
+      this.replacements++;
+      if (this.queued === queued) {
+        this.queued = undefined;
+        if (this.connection === next) for (const send of queued) send(next);
+      }
+      return next;
+    })();
+    this.ready = replaced;
+    replaced.catch((err: Error) => {
+      if (this.ready === replaced) this.ready = undefined;
+      if (this.queued === queued) this.queued = undefined;
+      // an engine that died meanwhile was reported as a crash, and is restarted as one
+      if (!this.disposed && !(err instanceof EngineUnavailableError)) this.output.error(`replacing the engine process failed: ${err.message}`);
+    });
+    // after `ready`: what a listener sends as the state changes waits for the new process
+    this.setState('starting');
+  }
+
+  /** Asks a process to save and close its indexes, then ends it (killed after SHUTDOWN_GRACE_MS). */
+  private async stop(child: ChildProcess, connection: MessageConnection): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const killed = setTimeout(() => child.kill(), SHUTDOWN_GRACE_MS);
     try {
@@ -167,6 +238,8 @@ export class EngineClient implements vscode.Disposable {
 
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.onError(([err]) => this.output.error(`engine connection error: ${err.message}`));
+    this.inFlight.set(connection, new Set());
+    connection.onNotification(RestartWanted, (p) => this.replace(child, connection, typeof p?.reason === 'string' ? p.reason : 'it asked for it'));
     this.connection = connection;
     connection.listen();
     try {

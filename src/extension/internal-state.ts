@@ -28,7 +28,7 @@ export interface AgentState {
 
 export interface InternalState {
   activationMs: number;
-  engine: { state: string; pid: number | null; restarts: number; lastError: string | null };
+  engine: { state: string; pid: number | null; restarts: number; replacements: number; lastError: string | null };
   folders: {
     root: string;
     name: string;
@@ -55,7 +55,7 @@ export interface InternalState {
 export function internalState(engine: EngineClient, controller: IndexController, metrics: Metrics, agent: AgentState, log: RecordingLogChannel, statusBar: StatusBar): InternalState {
   return {
     activationMs: Number(metrics.activationMs.toFixed(2)),
-    engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, lastError: engine.lastError ?? null },
+    engine: { state: engine.state, pid: engine.pid ?? null, restarts: engine.restarts, replacements: engine.replacements, lastError: engine.lastError ?? null },
     folders: controller.folders().map((f) => ({
       root: f.root,
       name: f.name,

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_MAX_FILE_BYTES } from '../engine/types';
 import type { FolderOptions } from '../protocol/protocol';
+import { DEFAULT_RESTART_AFTER_INDEXING } from '../server/restart-after-indexing';
 
 export interface ConfigSource {
   get<T>(key: string): T | undefined;
@@ -34,13 +35,19 @@ export function editorSettings(codescout: ConfigSource): EditorSettings {
 /** The niceness the engine process takes when `codescout.lowerEnginePriority` is on (server/priority.ts). */
 export const ENGINE_NICENESS = 10;
 
+/** `codescout.restartEngineAboveMb`'s default: the engine's own (server/restart-after-indexing.ts). */
+export const DEFAULT_RESTART_ABOVE_MB = DEFAULT_RESTART_AFTER_INDEXING.aboveBytes / (1024 * 1024);
+
 /**
- * The engine process's command-line arguments that settings decide: with
- * `codescout.lowerEnginePriority` (default on), a lower scheduling priority, so that indexing
- * gives way to the editor. Read at every start of the process.
+ * The engine process's command-line arguments that settings decide, read at every start of the
+ * process: with `codescout.lowerEnginePriority` (default on), a lower scheduling priority, so that
+ * indexing gives way to the editor; and `codescout.restartEngineAboveMb`, the memory above which
+ * the process asks to be replaced after a large refresh (0: never).
  */
 export function engineProcessArgs(codescout: ConfigSource): string[] {
-  return codescout.get<boolean>('lowerEnginePriority') === false ? [] : ['--nice', String(ENGINE_NICENESS)];
+  const nice = codescout.get<boolean>('lowerEnginePriority') === false ? [] : ['--nice', String(ENGINE_NICENESS)];
+  const restartAboveMb = integer(codescout.get('restartEngineAboveMb'), DEFAULT_RESTART_ABOVE_MB, 0, 1024 * 1024);
+  return [...nice, '--restart-above-mb', String(restartAboveMb)];
 }
 
 /**

@@ -88,6 +88,11 @@ export interface FolderStatus {
   lastError?: string;
 }
 
+export interface RestartWantedParams {
+  /** why, in words, for the log */
+  reason: string;
+}
+
 export interface QueryParams {
   /** plain-language query (search) or code (similar) */
   text: string;
@@ -245,3 +250,10 @@ export const FolderStatusChanged = new NotificationType<FolderStatus>('codescout
  * index, …) and, at debug, request timings. Never the contents of a file or a query.
  */
 export const Log = new NotificationType<LogParams>('codescout/log');
+/**
+ * Server → client: replace this process with a new one (save, exit, start again), to give back
+ * memory that indexing left it holding (server/restart-after-indexing.ts). Sent at most once per
+ * process; the client may ignore it.
+ */
+export const RestartWanted = new NotificationType<RestartWantedParams>('codescout/restartWanted');
+

@@ -27,6 +27,8 @@ import { SessionTransport } from '../agent/session-transport';
 export interface AgentEndpoint {
   /** where it listens */
   readonly path: string;
+  /** MCP sessions whose connection is open now (one that has ended may still be writing its last answers) */
+  readonly sessions: number;
   /** Stops listening, ends every session and removes the socket file. */
   close(): Promise<void>;
 }
@@ -35,6 +37,8 @@ export interface AgentEndpointOptions {
   /** the server version MCP clients are told */
   version: string;
   log(message: string): void;
+  /** a session ended (after it left the count of open sessions) */
+  sessionEnded?(): void;
 }
 
 /** How long a session whose client ended its side waits for its last answers to be read before it lets go. */
@@ -43,10 +47,17 @@ const ANSWERS_FLUSH_MS = 30_000;
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
   const sessions = new Set<Socket>();
+  /** sockets not yet closed: a session that has ended may still be writing its last answers */
+  const open = new Set<Socket>();
   // half-open: a client that ends its side after its last request still gets the answers
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     const mcp = createMcpServer(backend, { version: options.version });
     sessions.add(socket);
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      options.sessionEnded?.();
+    });
     // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
     const input = guardedInput(socket, (answer) => void socket.write(`${JSON.stringify(answer)}\n`));
     const transport = new SessionTransport(new StdioServerTransport(input, socket));
@@ -92,6 +103,9 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
   let closing: Promise<void> | undefined;
   return {
     path,
+    get sessions() {
+      return open.size;
+    },
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

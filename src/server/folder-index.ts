@@ -157,6 +157,11 @@ export class FolderIndex {
     if (indexNow) this.requestRefresh('open');
   }
 
+  /** Whether the index is being opened, or a refresh runs or waits to run. */
+  get busy(): boolean {
+    return this.state === 'opening' || this.running !== undefined || this.pending !== undefined;
+  }
+
   status(): FolderStatus {
     return {
       version: ++statusVersion,

@@ -9,6 +9,11 @@
  *
  * `--nice <1–19>`: the process lowers its scheduling priority to that niceness as it starts, so
  * that indexing gives way to the editor (priority.ts).
+ *
+ * `--restart-above-mb <n>`, `--restart-after-files <n>`: once its refreshes have parsed n files
+ * (1,000) and it is idle, the process asks the extension to replace it (RestartWanted) if it holds
+ * more than n MB (400; 0: never), the memory that indexing left it holding and only an exit gives
+ * back (restart-after-indexing.ts).
  */
 // first: the priority is lowered before any module starts a thread (priority.ts)
 import { priorityWarning } from './priority';
@@ -23,6 +28,7 @@ import {
   Log,
   Reindex,
   Related,
+  RestartWanted,
   Search,
   SetLogLevel,
   Shutdown,
@@ -47,6 +53,7 @@ import { Logger, queryTimingLine } from './log';
 import { UnknownFolderError, Workspace } from './workspace';
 import { listenForAgents, type AgentEndpoint } from './agent-endpoint';
 import { packageVersion } from '../engine/paths';
+import { RestartAfterIndexing, restartOptionsFrom } from './restart-after-indexing';
 
 // stdout carries the protocol: anything else printed there would corrupt it.
 console.log = console.info = console.error;
@@ -56,8 +63,26 @@ const connection = createMessageConnection(new StreamMessageReader(process.stdin
 /** Lines for the extension's output channel, at the level it asked for (SetLogLevel). */
 const logger = new Logger((params) => void connection.sendNotification(Log, params));
 
+const restartArgs = restartOptionsFrom(process.argv);
+/** Asks the extension for a new process once indexing has left this one holding more than it should (restart-after-indexing.ts). */
+const restart = new RestartAfterIndexing(
+  restartArgs.options,
+  {
+    rss: () => process.memoryUsage.rss(),
+    foldersBusy: () => workspace.busy,
+    agentSessions: () => agentEndpoint?.sessions ?? 0,
+  },
+  (reason) => {
+    logger.log('info', `asking for a new engine process: ${reason}`);
+    void connection.sendNotification(RestartWanted, { reason });
+  },
+);
+
 const workspace = new Workspace({
-  status: (status) => void connection.sendNotification(FolderStatusChanged, status),
+  status: (status) => {
+    void connection.sendNotification(FolderStatusChanged, status);
+    restart.observe(status);
+  },
   log: (message, level) => logger.log(level, message),
   logs: (level) => logger.enabled(level),
 });
@@ -134,9 +159,13 @@ process.on('unhandledRejection', (reason) => {
 });
 
 if (priorityWarning !== undefined) log(priorityWarning);
+restartArgs.warnings.forEach(log);
 
 /** The agent endpoint, when `--agent-socket <path>` was given and it could listen. */
 const agents: Promise<AgentEndpoint | undefined> = serveAgents();
+/** …once it listens (a restart waits until it has no session open) */
+let agentEndpoint: AgentEndpoint | undefined;
+void agents.then((endpoint) => (agentEndpoint = endpoint));
 
 function serveAgents(): Promise<AgentEndpoint | undefined> {
   const at = process.argv.indexOf('--agent-socket');
@@ -146,7 +175,8 @@ function serveAgents(): Promise<AgentEndpoint | undefined> {
     log('--agent-socket needs a path; coding agents cannot reach this process');
     return Promise.resolve(undefined);
   }
-  return listenForAgents(socketPath, workspace, { version: packageVersion(), log }).catch((err: Error) => {
+  const sessionEnded = () => restart.check();
+  return listenForAgents(socketPath, workspace, { version: packageVersion(), log, sessionEnded }).catch((err: Error) => {
     log(`${err.message}; coding agents cannot reach this process`);
     return undefined;
   });

@@ -132,6 +132,11 @@ export class Workspace implements AgentBackend {
     };
   }
 
+  /** Whether a folder is being opened or refreshed. */
+  get busy(): boolean {
+    return [...this.folders.values()].some((f) => f.busy);
+  }
+
   /** The status of every folder, in the order they were opened. */
   async statuses(): Promise<FolderStatus[]> {
     return [...this.folders.values()].map((f) => f.status());

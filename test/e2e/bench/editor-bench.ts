@@ -11,7 +11,10 @@
  *    checkpoint): `kill -9` of the engine process. Then: how long until a new engine runs, until a
  *    palette search shows results again (retried every 2 s), and whether indexing resumes from the last commit (the files the
  *    resumed refresh parses, against the workspace's files). Rounds go on while it indexes.
- * 3. Once the index is complete: the same rounds with the editor idle, for the baseline.
+ * 3. Once the index is complete: the engine's memory (resident now, and its peak); then, when
+ *    the engine asks to be replaced after the large index (server/restart-after-indexing.ts), how
+ *    long until a new process runs, and its memory once it has answered the idle rounds.
+ * 4. The same rounds with the editor idle, for the baseline.
  *
  * Typing goes into an unsaved editor, which is reverted at the end: the workspace is not changed.
  */
@@ -56,7 +59,7 @@ interface FolderState {
   lastRefresh: { reason: string; filesParsed: number; filesRemoved: number; chunksEmbedded: number; cancelled: boolean } | null;
 }
 interface State {
-  engine: { state: string; pid: number | null; restarts: number };
+  engine: { state: string; pid: number | null; restarts: number; replacements: number };
   folders: FolderState[];
   metrics: { timeToFirstResult: { samples: number[] }; searchLatency: { samples: number[] } };
   log: { lines: unknown[] };
@@ -180,8 +183,11 @@ export async function run(): Promise<void> {
     if (elapsed(started) > 40 * 60_000) throw new Error('the workspace was not indexed within 40 minutes');
   }
   const indexedAt = elapsed(started);
+  const engineAtIndexed = await engineMemory();
+  const replacement = await awaitReplacement(engineAtIndexed.pid);
   const idle: Round[] = [];
   for (let i = 0; i < IDLE_ROUNDS; i++) idle.push(await round(editor, started, n++));
+  const engineAfterIdle = await engineMemory();
 
   await vscode.commands.executeCommand('workbench.action.files.revert');
   const result = {
@@ -190,6 +196,9 @@ export async function run(): Promise<void> {
     indexedAtMs: indexedAt,
     killAtShare: killAt,
     kill: kill ? { ...kill, resumedRefresh: resumed } : null,
+    engineAtIndexed,
+    replacement,
+    engineAfterIdle,
     indexing,
     afterKill,
     idle,
@@ -206,6 +215,13 @@ export async function run(): Promise<void> {
   } else {
     await ui.log(`# no kill -9: the index completed before it was past ${killAt * 100} % and ${killAfterMs} ms in (a larger workspace, or --kill-at, makes room for it)`);
   }
+  await ui.log(
+    `# the engine as the index completed: ${engineAtIndexed.rssMb} MB resident, ${engineAtIndexed.peakMb} MB at its peak; ` +
+      (replacement
+        ? `replaced ${replacement.afterMs} ms later (a new process running ${replacement.newRunningMs} ms after the ask); `
+        : 'not replaced within a minute; ') +
+      `after the idle rounds: pid ${engineAfterIdle.pid}, ${engineAfterIdle.rssMb} MB resident`,
+  );
   await ui.log(`# index complete ${indexedAt} ms after the window opened; figures in ${out}`);
 }
 
@@ -260,4 +276,37 @@ async function killEngine(started: number, f: FolderState): Promise<Kill> {
     searches,
     stateAfterRestart: { state: resumedFrom.state, percent: resumedFrom.percent, files: resumedFrom.files },
   };
+}
+
+/** The running engine process's memory, from /proc: resident now, and its peak (VmHWM). */
+async function engineMemory(): Promise<{ pid: number | null; rssMb: number | null; peakMb: number | null }> {
+  const { engine } = await state();
+  if (!engine.pid) return { pid: null, rssMb: null, peakMb: null };
+  const status = readFileSync(`/proc/${engine.pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const found = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return found ? Math.round(Number(found[1]) / 1024) : null;
+  };
+  return { pid: engine.pid, rssMb: kb('VmRSS'), peakMb: kb('VmHWM') };
+}
+
+/**
+ * Waits (up to a minute) for the engine to be replaced after the index, as it asks once idle when
+ * indexing left it above `codescout.restartEngineAboveMb`: when the extension began (the log's
+ * line) and when the new process ran, in ms after this call; null when it was not replaced.
+ */
+async function awaitReplacement(pidBefore: number | null): Promise<{ afterMs: number; newRunningMs: number; pid: number } | null> {
+  const since = performance.now();
+  let askedAt: number | undefined;
+  try {
+    return await waitUntil('the engine to be replaced', 60_000, async () => {
+      const { engine } = await state();
+      if (engine.state !== 'running') askedAt ??= elapsed(since);
+      if (engine.replacements === 0 || engine.state !== 'running' || !engine.pid || engine.pid === pidBefore) return undefined;
+      const ran = elapsed(since);
+      return { afterMs: askedAt ?? ran, newRunningMs: ran - (askedAt ?? ran), pid: engine.pid };
+    });
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,202 @@
+/**
+ * The extension's engine client (src/extension/engine-client.ts) with a real engine process (the
+ * compiled server, the tiny model, a copy of the fixture repository), outside VS Code: the few
+ * `vscode` values it uses come from test/helpers/vscode-stub.ts.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { Configure, FolderStatusChanged, Log, Search, SetLogLevel, type FolderStatus, type LogParams, type QueryResult } from '../src/protocol/protocol';
+import { FakeLogChannel } from './helpers/fake-log-channel';
+import { installVscodeStub } from './helpers/vscode-stub';
+import { buildFixtureModel, copyFixtureRepo, TempDirs } from './helpers/workspace';
+
+const vscodeStub = installVscodeStub();
+// after the stub: the module requires 'vscode' as it loads
+const { EngineClient } = require('../src/extension/engine-client') as typeof import('../src/extension/engine-client');
+
+/** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
+const SERVER = path.join(__dirname, '..', 'src', 'server', 'main.js');
+
+const temp = new TempDirs();
+let model: string;
+
+before(async () => {
+  model = (await buildFixtureModel(await temp.make('client-model'))).dir;
+});
+after(() => temp.cleanup());
+
+async function until<T>(what: string, ms: number, test: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = test();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+test('an engine that asks to be replaced after indexing is replaced quietly: a search and a notification sent meanwhile reach the new process, which does not ask again', async () => {
+  const root = await copyFixtureRepo(path.join(await temp.make('client'), 'repo'));
+  const indexLocation = await temp.make('client-index');
+  const output = new FakeLogChannel();
+  /** per process (1, 2, …): its statuses and log lines */
+  const statuses = new Map<number, FolderStatus[]>();
+  const logs = new Map<number, LogParams[]>();
+  let processes = 0;
+  const setUp = async (connection: MessageConnection) => {
+    const n = ++processes;
+    statuses.set(n, []);
+    logs.set(n, []);
+    connection.onNotification(FolderStatusChanged, (s) => {
+      statuses.get(n)!.push(s);
+      // sent as the first index is ready, just before the process asks to be replaced: it is the old one's to answer
+      if (n === 1 && s.state === 'ready' && !beforeSwap) beforeSwap = client.request(Search, { text: 'load settings', top: 5 });
+    });
+    connection.onNotification(Log, (p) => void logs.get(n)!.push(p));
+    // the first process logs its searches (at debug); the second gets the level only as it is replaced
+    if (n === 1) void connection.sendNotification(SetLogLevel, { level: 'debug' });
+    await connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: { include: [], exclude: [], maxFileBytes: 1 << 20, threads: 1, spelling: true, indexLocation, model } }],
+      indexOnOpen: true,
+    });
+  };
+  // any engine process is over 1 MB: the first asks once its index is built
+  const client = new EngineClient(SERVER, output, setUp, () => ['--restart-above-mb', '1', '--restart-after-files', '1']);
+  const states: string[] = [];
+  const pids: number[] = [];
+  let duringSwap: Promise<QueryResult> | undefined;
+  let beforeSwap: Promise<QueryResult> | undefined;
+  client.onDidChangeState((state) => {
+    states.push(state);
+    if (state === 'running') pids.push(client.pid!);
+    // the replacement has begun: both go to the new process
+    if (state === 'starting' && pids.length === 1) {
+      client.notify(SetLogLevel, { level: 'debug' });
+      duringSwap = client.request(Search, { text: 'parse config', top: 5 });
+    }
+  });
+  try {
+    await client.start();
+    await until('the replacement', 60_000, () => client.replacements === 1 && client.state === 'running');
+    assert.deepEqual(states, ['starting', 'running', 'starting', 'running']);
+    assert.equal(pids.length, 2);
+    assert.notEqual(pids[0], pids[1]);
+    assert.ok(gone(pids[0]), 'the first process has exited');
+    assert.equal(client.restarts, 0, 'a replacement is not a crash restart');
+
+    const answer = await duringSwap!;
+    assert.ok(answer.hits.length > 0, 'the search sent during the replacement is answered');
+    // the new process logged the search at debug: it got both the search and the level sent meanwhile
+    assert.ok(logs.get(2)!.some((l) => l.level === 'debug' && /^search: a query of 12 characters/.test(l.message)), JSON.stringify(logs.get(2)));
+    // the search sent before: answered by the old process, which was let finish it
+    assert.ok((await beforeSwap!).hits.length > 0);
+    const searchedBy = (n: number) => logs.get(n)!.filter((l) => /^search:/.test(l.message)).map((l) => l.message.replace(/ in \d+ ms$/, ''));
+    assert.deepEqual(searchedBy(1), ['search: a query of 13 characters, top 5, 0 filters, every folder: 5 hits']);
+    assert.deepEqual(searchedBy(2), ['search: a query of 12 characters, top 5, 0 filters, every folder: 5 hits']);
+    assert.ok(logs.get(1)!.some((l) => /^asking for a new engine process: it holds \d+ MB after indexing \d+ files/.test(l.message)));
+
+    // the new process opens the committed index: its refresh parses nothing, so it never asks
+    const refreshed = await until('the new process ready', 30_000, () => statuses.get(2)!.find((s) => s.state === 'ready' && s.refreshes === 1));
+    assert.equal(refreshed.lastRefresh?.filesParsed, 0);
+    assert.ok(refreshed.contents.chunks > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(client.replacements, 1);
+    assert.equal(processes, 2);
+
+    assert.ok(output.shown.some((line) => /^info replacing the engine process \(pid \d+\): it holds/.test(line)), output.shown.join('\n'));
+    assert.deepEqual(output.shown.filter((line) => line.startsWith('error')), []);
+    assert.deepEqual(vscodeStub.messages, [], 'nothing is shown to the user');
+  } finally {
+    await client.dispose();
+  }
+  assert.ok(gone(pids.at(-1)!), 'dispose ends the new process');
+});
+
+/**
+ * A stand-in engine process for what a real one does too quickly or too rarely to test: it answers
+ * Configure, and a Search after 400 ms with its pid; a search for "ask" also asks to be replaced as
+ * it arrives, and one for "ask and die" then exits with 3 before answering.
+ */
+const FAKE_ENGINE = `
+const rpc = require(${JSON.stringify(require.resolve('vscode-jsonrpc/node'))});
+const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(process.stdin), new rpc.StreamMessageWriter(process.stdout));
+connection.onRequest('codescout/configure', () => []);
+connection.onRequest('codescout/search', (p) => {
+  if (p.text.startsWith('ask')) connection.sendNotification('codescout/restartWanted', { reason: 'a test asked' });
+  if (p.text === 'ask and die') setTimeout(() => process.exit(3), 100);
+  return new Promise((resolve) => setTimeout(() => resolve({ hits: [], partial: false, lexicalOnly: false, failures: [], pid: process.pid }), 400));
+});
+connection.onRequest('codescout/shutdown', () => undefined);
+connection.onClose(() => process.exit(0));
+connection.listen();
+`;
+
+async function fakeEngine(): Promise<string> {
+  const file = path.join(await temp.make('fake-engine'), 'engine.js');
+  await writeFile(file, FAKE_ENGINE);
+  return file;
+}
+
+/** The client over the fake engine, with the pid of each process it ran, in order. */
+async function fakeClient() {
+  const output = new FakeLogChannel();
+  const client = new EngineClient(await fakeEngine(), output, async (c) => void (await c.sendRequest(Configure, { folders: [], indexOnOpen: false })));
+  const pids: number[] = [];
+  client.onDidChangeState((state) => void (state === 'running' && pids.push(client.pid!)));
+  return { client, output, pids };
+}
+
+const answeredBy = (answer: QueryResult) => (answer as QueryResult & { pid: number }).pid;
+
+test('a replaced engine answers the requests it has first; requests sent meanwhile wait for the new process', async () => {
+  const { client, output, pids } = await fakeClient();
+  try {
+    await client.start();
+    const inFlight = client.request(Search, { text: 'ask', top: 1 });
+    await until('the replacement to begin', 10_000, () => client.state === 'starting');
+    const meanwhile = client.request(Search, { text: 'later', top: 1 });
+    assert.equal(answeredBy(await inFlight), pids[0], 'the old process answered what it had');
+    assert.equal(answeredBy(await meanwhile), pids[1], 'the new process answered what came meanwhile');
+    assert.equal(client.replacements, 1);
+    assert.ok(gone(pids[0]));
+    assert.ok(output.shown.includes(`info replacing the engine process (pid ${pids[0]}): a test asked`), output.shown.join('\n'));
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('an engine that dies while it is being replaced is restarted once, by the crash path', async () => {
+  const { client, output, pids } = await fakeClient();
+  const before = vscodeStub.messages.length;
+  try {
+    await client.start();
+    const inFlight = client.request(Search, { text: 'ask and die', top: 1 });
+    await assert.rejects(inFlight, /the Code Scout engine is restarting/);
+    await until('the restart', 10_000, () => client.state === 'running' && pids.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(pids.length, 2, 'one new process, not two');
+    assert.equal(client.restarts, 1);
+    assert.equal(client.replacements, 0);
+    assert.equal(answeredBy(await client.request(Search, { text: 'after', top: 1 })), pids[1]);
+    assert.deepEqual(
+      output.shown.filter((line) => line.startsWith('error')),
+      ['error The Code Scout engine exited with code 3.'],
+      'the crash is logged once, as a crash',
+    );
+    assert.equal(vscodeStub.messages.length, before + 1, 'the crash is told once');
+  } finally {
+    await client.dispose();
+  }
+});

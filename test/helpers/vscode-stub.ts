@@ -1,0 +1,48 @@
+/**
+ * The few values of the `vscode` module that the engine client uses (EventEmitter, and the
+ * window's messages, which it records), registered as `require('vscode')` so that
+ * src/extension/engine-client.ts runs in a plain Node test. Load the module under test after
+ * {@link installVscodeStub}, with require().
+ */
+import Module from 'node:module';
+
+export interface VscodeStub {
+  /** the messages shown, as `level: text` */
+  readonly messages: string[];
+}
+
+class EventEmitter<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+  readonly event = (listener: (value: T) => void) => {
+    this.listeners.add(listener);
+    return { dispose: () => void this.listeners.delete(listener) };
+  };
+  fire(value: T): void {
+    for (const listener of [...this.listeners]) listener(value);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+let installed: VscodeStub | undefined;
+
+export function installVscodeStub(): VscodeStub {
+  if (installed) return installed;
+  const messages: string[] = [];
+  const shown = (level: string) => (text: string) => {
+    messages.push(`${level}: ${text}`);
+    return Promise.resolve(undefined);
+  };
+  const exports = { EventEmitter, window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info') } };
+  const loader = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
+  const resolve = loader._resolveFilename;
+  loader._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+  };
+  const module = new Module('vscode');
+  module.exports = exports;
+  module.loaded = true;
+  require.cache.vscode = module;
+  return (installed = { messages });
+}
