@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
@@ -125,37 +126,53 @@ test('an engine that asks to be replaced after indexing is replaced quietly: a s
 });
 
 /**
- * A stand-in engine process for what a real one does too quickly or too rarely to test: it answers
- * Configure, and a Search after 400 ms with its pid; a search for "ask" also asks to be replaced as
- * it arrives, and one for "ask and die" then exits with 3 before answering.
+ * A stand-in engine process for what a real one does too quickly or too rarely to test. Each
+ * process appends its pid to the file beside the script as it starts. It answers Configure, and a
+ * Search after 400 ms with its pid; a search for "ask" also asks to be replaced as it arrives, and
+ * one for "ask and die" then exits with 3 before answering. A request that comes after Shutdown is
+ * refused, and so fails the test that sent it; Shutdown takes 300 ms. With FAIL_SECOND, the second process exits with 5 as
+ * it starts.
  */
-const FAKE_ENGINE = `
+function fakeEngineScript(started: string, failSecond: boolean): string {
+  return `
+const fs = require('node:fs');
 const rpc = require(${JSON.stringify(require.resolve('vscode-jsonrpc/node'))});
+const before = fs.existsSync(${JSON.stringify(started)}) ? fs.readFileSync(${JSON.stringify(started)}, 'utf8').split('\\n').filter(Boolean).length : 0;
+fs.appendFileSync(${JSON.stringify(started)}, process.pid + '\\n');
+if (${failSecond} && before === 1) process.exit(5);
 const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(process.stdin), new rpc.StreamMessageWriter(process.stdout));
-connection.onRequest('codescout/configure', () => []);
-connection.onRequest('codescout/search', (p) => {
+let shutDown = false;
+const open = (handler) => (p) => {
+  if (shutDown) throw new Error('a request after shutdown');
+  return handler(p);
+};
+connection.onRequest('codescout/configure', open(() => []));
+connection.onRequest('codescout/search', open((p) => {
   if (p.text.startsWith('ask')) connection.sendNotification('codescout/restartWanted', { reason: 'a test asked' });
   if (p.text === 'ask and die') setTimeout(() => process.exit(3), 100);
   return new Promise((resolve) => setTimeout(() => resolve({ hits: [], partial: false, lexicalOnly: false, failures: [], pid: process.pid }), 400));
+}));
+connection.onRequest('codescout/shutdown', () => {
+  shutDown = true;
+  return new Promise((resolve) => setTimeout(resolve, 300)); // saving
 });
-connection.onRequest('codescout/shutdown', () => undefined);
 connection.onClose(() => process.exit(0));
 connection.listen();
 `;
-
-async function fakeEngine(): Promise<string> {
-  const file = path.join(await temp.make('fake-engine'), 'engine.js');
-  await writeFile(file, FAKE_ENGINE);
-  return file;
 }
 
-/** The client over the fake engine, with the pid of each process it ran, in order. */
-async function fakeClient() {
+/** The client over a fake engine: the pid of each process it saw running, in order, and of each that started. */
+async function fakeClient({ failSecond = false } = {}) {
+  const dir = await temp.make('fake-engine');
+  const startedFile = path.join(dir, 'started');
+  const script = path.join(dir, 'engine.js');
+  await writeFile(script, fakeEngineScript(startedFile, failSecond));
   const output = new FakeLogChannel();
-  const client = new EngineClient(await fakeEngine(), output, async (c) => void (await c.sendRequest(Configure, { folders: [], indexOnOpen: false })));
+  const client = new EngineClient(script, output, async (c) => void (await c.sendRequest(Configure, { folders: [], indexOnOpen: false })));
   const pids: number[] = [];
   client.onDidChangeState((state) => void (state === 'running' && pids.push(client.pid!)));
-  return { client, output, pids };
+  const started = () => (existsSync(startedFile) ? readFileSync(startedFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+  return { client, output, pids, started };
 }
 
 const answeredBy = (answer: QueryResult) => (answer as QueryResult & { pid: number }).pid;
@@ -196,6 +213,45 @@ test('an engine that dies while it is being replaced is restarted once, by the c
       'the crash is logged once, as a crash',
     );
     assert.equal(vscodeStub.messages.length, before + 1, 'the crash is told once');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('disposing the client while an engine is being replaced ends it and starts no other', async () => {
+  for (const when of ['while it answers what it has', 'while it shuts down']) {
+    const { client, pids, started } = await fakeClient();
+    await client.start();
+    const inFlight = client.request(Search, { text: 'ask', top: 1 });
+    await until('the replacement to begin', 10_000, () => client.state === 'starting');
+    if (when === 'while it shuts down') {
+      await inFlight;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // its Shutdown takes 300 ms
+    } else inFlight.catch(() => undefined); // the process is told to shut down with it in flight
+    await client.dispose();
+    assert.ok(gone(pids[0]), `${when}: the old process has exited when dispose answers`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(started(), [pids[0]], `${when}: no new process was started`);
+  }
+});
+
+test('a replacement whose new process fails to start leaves the client able to start one for the next request', async () => {
+  const { client, output, pids, started } = await fakeClient({ failSecond: true });
+  try {
+    await client.start();
+    const inFlight = client.request(Search, { text: 'ask', top: 1 });
+    await until('the replacement to begin', 10_000, () => client.state === 'starting');
+    const meanwhile = client.request(Search, { text: 'later', top: 1 });
+    assert.equal(answeredBy(await inFlight), pids[0]);
+    await assert.rejects(meanwhile);
+    await until('the failed start to be over', 10_000, () => started().length === 2 && client.state !== 'starting');
+    // the next request: from a new process, now or once the crash path has restarted it
+    await until('the engine to run again or wait for a request', 20_000, () => client.state === 'running' || client.state === 'stopped');
+    const next = await client.request(Search, { text: 'next', top: 1 });
+    const third = started()[2];
+    assert.ok(third !== undefined, `a third process started: ${started().join(', ')}`);
+    assert.equal(answeredBy(next), third);
+    assert.ok(output.shown.includes('error The Code Scout engine exited with code 5.'), output.shown.join('\n'));
   } finally {
     await client.dispose();
   }

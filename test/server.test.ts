@@ -464,10 +464,10 @@ test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a
 });
 
 test('after indexing, a process above --restart-above-mb asks once to be replaced, once idle; a limit of 0 or a refresh too small never asks', async () => {
-  const { root, indexLocation } = await fixture('restart');
-  const folders = [{ root, name: 'repo', options: options(indexLocation) }];
-  /** Indexes the fixture with these flags, then reindexes it; the RestartWanted reasons, and the folder's state when each came. */
+  /** Indexes a new copy of the fixture with these flags, then reindexes it; the RestartWanted reasons, and the folder's state when each came. */
   const run = async (flags: string[]) => {
+    const { root, indexLocation } = await fixture('restart');
+    const folders = [{ root, name: 'repo', options: options(indexLocation) }];
     const engine = EngineProcess.start(flags);
     const asked: { reason: string; stateThen: FolderStatus['state'] | undefined }[] = [];
     const warnings: string[] = [];
@@ -496,13 +496,15 @@ test('after indexing, a process above --restart-above-mb asks once to be replace
   assert.equal(small.asked[0].stateThen, 'ready', 'asked when the folder is idle, not while it indexes');
   assert.match(small.asked[0].reason, new RegExp(`^it holds \\d+ MB after indexing ${small.filesParsed} files \\(the limit is 1 MB\\)`));
   assert.deepEqual(small.warnings, []);
-  // a limit of 0 never asks; nor do refreshes that parsed fewer files than the threshold (the reindex parses none)
-  const off = await run(['--restart-above-mb', '0', '--restart-after-files', '0']);
+  // a limit of 0 never asks; nor does a refresh that parsed fewer files than the threshold (the reindex parses none)
+  const off = await run(['--restart-above-mb', '0', '--restart-after-files', '1']);
   assert.deepEqual(off.asked, []);
   const few = await run(['--restart-above-mb', '1', '--restart-after-files', String(small.filesParsed + 1)]);
+  assert.equal(few.filesParsed, small.filesParsed);
   assert.deepEqual(few.asked, []);
   // a bad value is warned about and the default (400 MB) used: this small index never reaches it
-  const bad = await run(['--restart-above-mb', 'lots']);
+  const bad = await run(['--restart-above-mb', 'lots', '--restart-after-files', '1']);
+  assert.equal(bad.filesParsed, small.filesParsed);
   assert.deepEqual(bad.asked, []);
   assert.ok(bad.warnings.some((w) => /--restart-above-mb needs a whole number ≥ 0, not "lots"/.test(w)), bad.warnings.join('\n'));
 });

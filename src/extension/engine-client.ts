@@ -51,6 +51,8 @@ export class EngineClient implements vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly policy = new RestartPolicy();
+  /** a replaced process that is saving and exiting (dispose waits for it) */
+  private stopping: Promise<void> | undefined;
   /** the requests each connection is answering (for a replacement, which lets them end first) */
   private readonly inFlight = new WeakMap<MessageConnection, Set<Promise<unknown>>>();
   /** notifications sent while the process is being replaced, for the new one */
@@ -101,17 +103,18 @@ export class EngineClient implements vscode.Disposable {
 
   async request<P, R>(type: RequestType<P, R, void>, params: RequestParam<P>): Promise<R> {
     const connection = await this.start();
-    const sent = connection.sendRequest(type, params);
     const requests = this.inFlight.get(connection);
-    requests?.add(sent);
+    let sent: Promise<R> | undefined;
     try {
+      sent = connection.sendRequest(type, params);
+      requests?.add(sent);
       return await sent;
     } catch (err) {
       // the process died with the request in flight: say so, not "connection got disposed"
       if (connection !== this.connection) throw new EngineUnavailableError(this.state === 'failed' ? 'failed' : 'restarting');
       throw err;
     } finally {
-      requests?.delete(sent);
+      if (sent) requests?.delete(sent);
     }
   }
 
@@ -136,8 +139,7 @@ export class EngineClient implements vscode.Disposable {
     this.queued = undefined;
     const child = this.child;
     const connection = this.connection;
-    if (!child || !connection) return;
-    await this.stop(child, connection);
+    await Promise.all([child && connection ? this.stop(child, connection) : undefined, this.stopping]);
   }
 
   /**
@@ -164,7 +166,9 @@ export class EngineClient implements vscode.Disposable {
       // from here its exit is no crash: onExit ignores a process that is no longer this.child
       this.child = undefined;
       this.connection = undefined;
-      await this.stop(child, connection);
+      const stopping = (this.stopping = this.stop(child, connection));
+      await stopping;
+      if (this.stopping === stopping) this.stopping = undefined;
       if (this.disposed) throw new EngineUnavailableError('restarting');
       const next = await this.launch();
       this.replacements++;

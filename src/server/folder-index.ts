@@ -37,6 +37,8 @@ export interface FolderEvents {
   log(message: string, level: LogLevel): void;
   /** whether a line at `level` would be logged; lines costly to build (per file) are built only then. Absent: never. */
   logs?(level: LogLevel): boolean;
+  /** a refresh ended (cancelled and failed ones too), having parsed this many files; its status follows */
+  refreshEnded?(filesParsed: number): void;
 }
 
 /** File changes are applied once they have been quiet this long (a branch switch is one burst). */
@@ -155,6 +157,11 @@ export class FolderIndex {
       (err: Error) => this.fail(err),
     );
     if (indexNow) this.requestRefresh('open');
+  }
+
+  /** Whether the index matches the folder as of its last refresh, which ended and was not cancelled. */
+  get ready(): boolean {
+    return this.state === 'ready';
   }
 
   /** Whether the index is being opened, or a refresh runs or waits to run. */
@@ -462,6 +469,7 @@ export class FolderIndex {
       if (!summary.cancelled) this.prepareWhenIdle(engine);
       const { filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled } = summary;
       this.lastRefresh = { reason, filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled };
+      this.events.refreshEnded?.(filesParsed);
       if (filesParsed || filesRemoved) this.indexChanged();
     } catch (err) {
       this.refreshes++;
@@ -470,6 +478,7 @@ export class FolderIndex {
       this.lastRefresh = undefined;
       this.changedPaths = 'all';
       this.events.log(`indexing ${this.root} failed: ${this.lastError}`, 'error');
+      this.events.refreshEnded?.(0);
       this.indexChanged();
     } finally {
       this.running = undefined;

@@ -10,10 +10,10 @@
  * `--nice <1–19>`: the process lowers its scheduling priority to that niceness as it starts, so
  * that indexing gives way to the editor (priority.ts).
  *
- * `--restart-above-mb <n>`, `--restart-after-files <n>`: once its refreshes have parsed n files
- * (1,000) and it is idle, the process asks the extension to replace it (RestartWanted) if it holds
- * more than n MB (400; 0: never), the memory that indexing left it holding and only an exit gives
- * back (restart-after-indexing.ts).
+ * `--restart-above-mb <n>`, `--restart-after-files <n>`: after refreshes that parsed n files (1,000)
+ * and once idle, the process asks the extension to replace it (RestartWanted) if it holds more than
+ * n MB (400; 0: never), the memory that indexing left it holding and only an exit gives back
+ * (restart-after-indexing.ts).
  */
 // first: the priority is lowered before any module starts a thread (priority.ts)
 import { priorityWarning } from './priority';
@@ -70,6 +70,7 @@ const restart = new RestartAfterIndexing(
   {
     rss: () => process.memoryUsage.rss(),
     foldersBusy: () => workspace.busy,
+    foldersReady: () => workspace.ready,
     agentSessions: () => agentEndpoint?.sessions ?? 0,
   },
   (reason) => {
@@ -81,8 +82,9 @@ const restart = new RestartAfterIndexing(
 const workspace = new Workspace({
   status: (status) => {
     void connection.sendNotification(FolderStatusChanged, status);
-    restart.observe(status);
+    restart.check();
   },
+  refreshEnded: (filesParsed) => restart.refreshEnded(filesParsed),
   log: (message, level) => logger.log(level, message),
   logs: (level) => logger.enabled(level),
 });

@@ -137,6 +137,11 @@ export class Workspace implements AgentBackend {
     return [...this.folders.values()].some((f) => f.busy);
   }
 
+  /** Whether every folder's index is ready (FolderIndex.ready). */
+  get ready(): boolean {
+    return [...this.folders.values()].every((f) => f.ready);
+  }
+
   /** The status of every folder, in the order they were opened. */
   async statuses(): Promise<FolderStatus[]> {
     return [...this.folders.values()].map((f) => f.status());

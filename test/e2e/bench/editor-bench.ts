@@ -11,9 +11,10 @@
  *    checkpoint): `kill -9` of the engine process. Then: how long until a new engine runs, until a
  *    palette search shows results again (retried every 2 s), and whether indexing resumes from the last commit (the files the
  *    resumed refresh parses, against the workspace's files). Rounds go on while it indexes.
- * 3. Once the index is complete: the engine's memory (resident now, and its peak); then, when
- *    the engine asks to be replaced after the large index (server/restart-after-indexing.ts), how
- *    long until a new process runs, and its memory once it has answered the idle rounds.
+ * 3. Throughout, every 100 ms: each engine process's memory (resident, and its peak) and the
+ *    folder's status while it ran (EngineWatch). The process that completes a large index asks to
+ *    be replaced (server/restart-after-indexing.ts): its memory when last seen, when its successor
+ *    ran, and the successor's memory after the idle rounds.
  * 4. The same rounds with the editor idle, for the baseline.
  *
  * Typing goes into an unsaved editor, which is reverted at the end: the workspace is not changed.
@@ -159,6 +160,7 @@ export async function run(): Promise<void> {
   const first = await waitUntil('the workspace folder to appear in Code Scout', 120_000, folder);
   await ui.log(`# workspace: ${vscode.workspace.workspaceFolders![0].uri.fsPath}; typing into ${vscode.workspace.asRelativePath(uri)}; folder ${first.state}`);
 
+  const watch = new EngineWatch(started);
   const indexing: Round[] = [];
   const afterKill: Round[] = [];
   let kill: Kill | undefined;
@@ -183,11 +185,19 @@ export async function run(): Promise<void> {
     if (elapsed(started) > 40 * 60_000) throw new Error('the workspace was not indexed within 40 minutes');
   }
   const indexedAt = elapsed(started);
-  const engineAtIndexed = await engineMemory();
-  const replacement = await awaitReplacement(engineAtIndexed.pid);
+  // the process that completed the index: the last one whose folder was complete and had parsed files
+  const completedBy = [...watch.processes].reverse().find((p) => p.lastReady && (p.lastReady.lastRefresh?.filesParsed ?? 0) > 0);
+  resumed = kill ? (completedBy?.lastReady?.lastRefresh ?? resumed) : resumed;
+  // it asks to be replaced once idle: wait for its successor (a minute at most)
+  const successor = await waitUntil('the engine to be replaced', 60_000, () => watch.processes.find((p) => p.pid !== completedBy?.pid && p.firstSeenMs >= (completedBy?.firstSeenMs ?? 0) && p.lastReady)).catch(() => undefined);
   const idle: Round[] = [];
   for (let i = 0; i < IDLE_ROUNDS; i++) idle.push(await round(editor, started, n++));
-  const engineAfterIdle = await engineMemory();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  watch.stop();
+  const last = watch.processes.at(-1);
+  const engineAtIndexed = completedBy ? { pid: completedBy.pid, rssMb: completedBy.rssMb, peakMb: completedBy.peakMb, lastSeenMs: completedBy.lastSeenMs } : null;
+  const replacement = successor ? { pid: successor.pid, runningMs: successor.firstSeenMs, readyMs: successor.lastReady ? successor.firstSeenMs : null } : null;
+  const engineAfterIdle = last ? { pid: last.pid, rssMb: last.rssMb, peakMb: last.peakMb } : null;
 
   await vscode.commands.executeCommand('workbench.action.files.revert');
   const result = {
@@ -216,11 +226,10 @@ export async function run(): Promise<void> {
     await ui.log(`# no kill -9: the index completed before it was past ${killAt * 100} % and ${killAfterMs} ms in (a larger workspace, or --kill-at, makes room for it)`);
   }
   await ui.log(
-    `# the engine as the index completed: ${engineAtIndexed.rssMb} MB resident, ${engineAtIndexed.peakMb} MB at its peak; ` +
-      (replacement
-        ? `replaced ${replacement.afterMs} ms later (a new process running ${replacement.newRunningMs} ms after the ask); `
-        : 'not replaced within a minute; ') +
-      `after the idle rounds: pid ${engineAfterIdle.pid}, ${engineAfterIdle.rssMb} MB resident`,
+    `# the engine that completed the index (pid ${engineAtIndexed?.pid ?? '?'}): ${engineAtIndexed?.rssMb ?? '?'} MB resident when last seen ` +
+      `(${engineAtIndexed?.lastSeenMs ?? '?'} ms), ${engineAtIndexed?.peakMb ?? '?'} MB at its peak; ` +
+      (replacement ? `a new process (pid ${replacement.pid}) seen running at ${replacement.runningMs} ms; ` : 'not replaced within a minute; ') +
+      `after the idle rounds: pid ${engineAfterIdle?.pid ?? '?'}, ${engineAfterIdle?.rssMb ?? '?'} MB resident, ${engineAfterIdle?.peakMb ?? '?'} MB at its peak`,
   );
   await ui.log(`# index complete ${indexedAt} ms after the window opened; figures in ${out}`);
 }
@@ -278,35 +287,75 @@ async function killEngine(started: number, f: FolderState): Promise<Kill> {
   };
 }
 
-/** The running engine process's memory, from /proc: resident now, and its peak (VmHWM). */
-async function engineMemory(): Promise<{ pid: number | null; rssMb: number | null; peakMb: number | null }> {
-  const { engine } = await state();
-  if (!engine.pid) return { pid: null, rssMb: null, peakMb: null };
-  const status = readFileSync(`/proc/${engine.pid}/status`, 'utf8');
+
+/** What the watch saw of one engine process. */
+interface EngineSeen {
+  pid: number;
+  /** resident memory at the last look, and the process's peak (VmHWM) then, in MB */
+  rssMb: number | null;
+  peakMb: number | null;
+  /** the last status of the folder while this process ran, and the last one that was ready */
+  folder: FolderState | undefined;
+  lastReady: FolderState | undefined;
+  /** when this process was first and last seen running, in ms since the benchmark started */
+  firstSeenMs: number;
+  lastSeenMs: number;
+}
+
+/**
+ * Looks at the engine every 100 ms, in the background: each process's memory (from /proc) and the
+ * folder's status while it ran. The round loop looks only between rounds (seconds apart), and the
+ * engine replaces itself as soon as a large index is complete (server/restart-after-indexing.ts),
+ * so what the process that completed the index held is known only from here.
+ */
+class EngineWatch {
+  readonly processes: EngineSeen[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private looking = false;
+
+  constructor(private readonly started: number) {
+    this.timer = setInterval(() => void this.look(), 100);
+  }
+
+  private async look(): Promise<void> {
+    if (this.looking) return;
+    this.looking = true;
+    try {
+      const { engine, folders } = await state();
+      if (engine.state !== 'running' || !engine.pid) return;
+      let seen = this.processes.find((p) => p.pid === engine.pid);
+      if (!seen) {
+        seen = { pid: engine.pid, rssMb: null, peakMb: null, folder: undefined, lastReady: undefined, firstSeenMs: elapsed(this.started), lastSeenMs: 0 };
+        this.processes.push(seen);
+      }
+      const memory = memoryOf(engine.pid);
+      if (memory) Object.assign(seen, memory);
+      seen.folder = folders[0];
+      if (folders[0]?.state === 'ready' && !folders[0].partial) seen.lastReady = folders[0];
+      seen.lastSeenMs = elapsed(this.started);
+    } catch {
+      // the process ended between the two reads: the next look sees its successor
+    } finally {
+      this.looking = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** A process's resident memory and its peak, in MB, from /proc; undefined when it has ended. */
+function memoryOf(pid: number): { rssMb: number | null; peakMb: number | null } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
   const kb = (field: string) => {
     const found = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     return found ? Math.round(Number(found[1]) / 1024) : null;
   };
-  return { pid: engine.pid, rssMb: kb('VmRSS'), peakMb: kb('VmHWM') };
-}
-
-/**
- * Waits (up to a minute) for the engine to be replaced after the index, as it asks once idle when
- * indexing left it above `codescout.restartEngineAboveMb`: when the extension began (the log's
- * line) and when the new process ran, in ms after this call; null when it was not replaced.
- */
-async function awaitReplacement(pidBefore: number | null): Promise<{ afterMs: number; newRunningMs: number; pid: number } | null> {
-  const since = performance.now();
-  let askedAt: number | undefined;
-  try {
-    return await waitUntil('the engine to be replaced', 60_000, async () => {
-      const { engine } = await state();
-      if (engine.state !== 'running') askedAt ??= elapsed(since);
-      if (engine.replacements === 0 || engine.state !== 'running' || !engine.pid || engine.pid === pidBefore) return undefined;
-      const ran = elapsed(since);
-      return { afterMs: askedAt ?? ran, newRunningMs: ran - (askedAt ?? ran), pid: engine.pid };
-    });
-  } catch {
-    return null;
-  }
+  return { rssMb: kb('VmRSS'), peakMb: kb('VmHWM') };
 }
