@@ -189,6 +189,7 @@ test('a replaced engine answers the requests it has first; requests sent meanwhi
     assert.equal(client.replacements, 1);
     assert.ok(gone(pids[0]));
     assert.ok(output.shown.includes(`info replacing the engine process (pid ${pids[0]}): a test asked`), output.shown.join('\n'));
+    assert.ok(output.shown.includes(`info engine process started (pid ${pids[1]}), replacing pid ${pids[0]}`), output.shown.join('\n'));
   } finally {
     await client.dispose();
   }

@@ -170,7 +170,7 @@ export class EngineClient implements vscode.Disposable {
       await stopping;
       if (this.stopping === stopping) this.stopping = undefined;
       if (this.disposed) throw new EngineUnavailableError('restarting');
-      const next = await this.launch();
+      const next = await this.launch(child.pid);
       this.replacements++;
       if (this.queued === queued) {
         this.queued = undefined;
@@ -205,7 +205,8 @@ export class EngineClient implements vscode.Disposable {
     connection.dispose();
   }
 
-  private async launch(): Promise<MessageConnection> {
+  /** Starts a process; `replacing`: the pid of the one it replaces (RestartWanted), for the log. */
+  private async launch(replacing?: number): Promise<MessageConnection> {
     const args = [...this.args()];
     this.setState('starting');
     const child = fork(this.serverModule, args, {
@@ -260,7 +261,8 @@ export class EngineClient implements vscode.Disposable {
       throw err;
     }
     if (this.child === child && child.exitCode === null) {
-      this.output.info(`engine process started (pid ${child.pid})${this.restarts ? `, restart ${this.restarts}` : ''}`);
+      const which = replacing !== undefined ? `, replacing pid ${replacing}` : this.restarts ? `, restart ${this.restarts}` : '';
+      this.output.info(`engine process started (pid ${child.pid})${which}`);
       this.setState('running');
     }
     return connection;

@@ -209,6 +209,8 @@ export async function run(): Promise<void> {
     engineAtIndexed,
     replacement,
     engineAfterIdle,
+    /** every engine process the watch saw */
+    engineProcesses: watch.processes,
     indexing,
     afterKill,
     idle,
@@ -322,14 +324,16 @@ class EngineWatch {
     this.looking = true;
     try {
       const { engine, folders } = await state();
-      if (engine.state !== 'running' || !engine.pid) return;
-      let seen = this.processes.find((p) => p.pid === engine.pid);
+      // while a process is replaced (or restarted) the folder's status is still the last one it sent
+      let seen = engine.state === 'running' && engine.pid ? this.processes.find((p) => p.pid === engine.pid) : this.processes.at(-1);
       if (!seen) {
+        if (engine.state !== 'running' || !engine.pid) return;
         seen = { pid: engine.pid, rssMb: null, peakMb: null, folder: undefined, lastReady: undefined, firstSeenMs: elapsed(this.started), lastSeenMs: 0 };
         this.processes.push(seen);
       }
-      const memory = memoryOf(engine.pid);
-      if (memory) Object.assign(seen, memory);
+      const memory = memoryOf(seen.pid);
+      // an exited process not yet reaped (a zombie) has a status without memory lines: keep the last figures
+      if (memory && memory.rssMb !== null) Object.assign(seen, memory);
       seen.folder = folders[0];
       if (folders[0]?.state === 'ready' && !folders[0].partial) seen.lastReady = folders[0];
       seen.lastSeenMs = elapsed(this.started);
