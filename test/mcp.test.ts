@@ -581,6 +581,48 @@ const { writeFileSync } = require('node:fs');
   assert.equal(ended.code, 0, ended.stderr);
 });
 
+test('the agent endpoint counts its open sessions, a session still writing its last answers included, and says when one ends', async () => {
+  const dir = await temp.make('endpoint-count');
+  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), 300)) } as unknown as AgentBackend;
+  let ended = 0;
+  const endpoint = await listenForAgents(path.join(dir, 'agents.sock'), backend, { version: '0', log: () => {}, sessionEnded: () => void ended++ });
+  const connect = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = createConnection(endpoint.path);
+      socket.on('error', reject);
+      socket.on('connect', () => resolve(socket));
+    });
+  const closed = (socket: Socket) => new Promise((resolve) => socket.once('close', resolve));
+  const until = async (test: () => boolean) => {
+    for (const deadline = Date.now() + 5000; !test(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${endpoint.sessions} session(s) open, ${ended} ended`);
+    }
+  };
+  try {
+    assert.equal(endpoint.sessions, 0);
+    const a = await connect();
+    const b = await connect();
+    await until(() => endpoint.sessions === 2);
+    a.destroy();
+    await until(() => endpoint.sessions === 1);
+    assert.equal(ended, 1);
+    // b asks for something that takes 300 ms and ends its side at once: it is a session until its answer is out and the socket closed
+    let output = '';
+    b.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    b.write(sessionLines([{ method: 'tools/call', params: { name: 'index_status', arguments: {} } }]));
+    b.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(endpoint.sessions, 1, 'still answering');
+    assert.equal(ended, 1);
+    await closed(b);
+    await until(() => endpoint.sessions === 0);
+    assert.equal(ended, 2);
+    assert.deepEqual(answeredIds(output), [0, 1]);
+  } finally {
+    await endpoint.close();
+  }
+});
+
 test('the agent endpoint never removes what is not a stale socket: a regular file, or a socket another process listens on', async () => {
   const dir = await temp.make('endpoint');
   const file = path.join(dir, 'not-a-socket');

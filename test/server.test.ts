@@ -469,10 +469,10 @@ test('after indexing, a process above --restart-above-mb asks once to be replace
     const { root, indexLocation } = await fixture('restart');
     const folders = [{ root, name: 'repo', options: options(indexLocation) }];
     const engine = EngineProcess.start(flags);
-    const asked: { reason: string; stateThen: FolderStatus['state'] | undefined }[] = [];
+    const asked: { reason: string; stateThen: FolderStatus['state'] | undefined; refreshesThen: number | undefined }[] = [];
     const warnings: string[] = [];
     engine.connection.onNotification(RestartWanted, (p) => {
-      asked.push({ reason: p.reason, stateThen: engine.statuses.at(-1)?.state });
+      asked.push({ reason: p.reason, stateThen: engine.statuses.at(-1)?.state, refreshesThen: engine.statuses.at(-1)?.refreshes });
     });
     engine.connection.onNotification(Log, (line) => void (line.level === 'warn' && warnings.push(line.message)));
     try {
@@ -494,6 +494,7 @@ test('after indexing, a process above --restart-above-mb asks once to be replace
   assert.ok(small.filesParsed > 1, `the fixture has files to parse (${small.filesParsed})`);
   assert.equal(small.asked.length, 1, 'once, not again after the second refresh');
   assert.equal(small.asked[0].stateThen, 'ready', 'asked when the folder is idle, not while it indexes');
+  assert.equal(small.asked[0].refreshesThen, 1, 'asked as the first index ended');
   assert.match(small.asked[0].reason, new RegExp(`^it holds \\d+ MB after indexing ${small.filesParsed} files \\(the limit is 1 MB\\)`));
   assert.deepEqual(small.warnings, []);
   // a limit of 0 never asks; nor does a refresh that parsed fewer files than the threshold (the reindex parses none)

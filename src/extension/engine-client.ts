@@ -170,7 +170,14 @@ export class EngineClient implements vscode.Disposable {
       await stopping;
       if (this.stopping === stopping) this.stopping = undefined;
       if (this.disposed) throw new EngineUnavailableError('restarting');
-      const next = await this.launch(child.pid);
+      let next: MessageConnection;
+      try {
+        next = await this.launch(child.pid);
+      } catch (err) {
+        // said once here; those waiting for the new process are told the engine is restarting
+        if (!this.disposed) this.output.error(`replacing the engine process failed: ${(err as Error).message}`);
+        throw new EngineUnavailableError(this.state === 'failed' ? 'failed' : 'restarting');
+      }
       this.replacements++;
       if (this.queued === queued) {
         this.queued = undefined;
@@ -182,7 +189,7 @@ export class EngineClient implements vscode.Disposable {
     replaced.catch((err: Error) => {
       if (this.ready === replaced) this.ready = undefined;
       if (this.queued === queued) this.queued = undefined;
-      // an engine that died meanwhile was reported as a crash, and is restarted as one
+      // an engine that died meanwhile was reported as a crash, and is restarted as one; a new one that could not start, above
       if (!this.disposed && !(err instanceof EngineUnavailableError)) this.output.error(`replacing the engine process failed: ${err.message}`);
     });
     // after `ready`: what a listener sends as the state changes waits for the new process

@@ -4,7 +4,8 @@
  *
  * Why a new process: after a cold index of 116k functions the engine holds 671–795 MB, against
  * about 320–370 MB for a process that opens the same index (BENCHMARKS.md, "what holds the
- * editor's engine after a cold index", and "the engine replaced after a large index"). What
+ * editor's engine after a cold index", and "the editor's engine replaced after a large index";
+ * measured under plain Node: Electron's allocator, which desktop VS Code's engine runs on, was not). What
  * indexing freed stays with the process's allocator (glibc keeps it; closing the indexes and
  * opening them again in the same process still leaves 480 MB), so only an exit gives it back. The
  * extension starts the new process as soon as the old one has saved and exited; it opens the index
@@ -19,7 +20,8 @@
  * - After a large group the process asks, at most once in its life, when every folder is ready
  *   (none cancelled, stale or failed: a new process would index such a folder again), its resident
  *   memory is above `aboveBytes`, and no agent's MCP session is open (a restart would cut it; it
- *   asks when the last one ends instead).
+ *   asks when the last one ends instead; VS Code keeps its relay connected once an agent has used
+ *   it, so for its users that is when the window closes).
  */
 export interface RestartAfterIndexingOptions {
   /** ask only when the process's resident memory is above this many bytes; 0: never ask */

@@ -33,6 +33,8 @@ export class Workspace implements AgentBackend {
   private readonly folders = new Map<string, FolderIndex>();
   /** configure calls run one after another */
   private configuring: Promise<unknown> = Promise.resolve();
+  /** configure calls not yet done: folders may be missing from the map meanwhile (closed, to be reopened) */
+  private configures = 0;
 
   constructor(private readonly events: FolderEvents) {}
 
@@ -42,7 +44,8 @@ export class Workspace implements AgentBackend {
    * reopened folder that was being indexed is indexed again.
    */
   configure(params: ConfigureParams): Promise<FolderStatus[]> {
-    const run = this.configuring.then(() => this.apply(params));
+    this.configures++;
+    const run = this.configuring.then(() => this.apply(params)).finally(() => this.configures--);
     this.configuring = run.catch(() => undefined);
     return run;
   }
@@ -132,9 +135,9 @@ export class Workspace implements AgentBackend {
     };
   }
 
-  /** Whether a folder is being opened or refreshed. */
+  /** Whether a folder is being opened or refreshed, or the folders are being configured. */
   get busy(): boolean {
-    return [...this.folders.values()].some((f) => f.busy);
+    return this.configures > 0 || [...this.folders.values()].some((f) => f.busy);
   }
 
   /** Whether every folder's index is ready (FolderIndex.ready). */

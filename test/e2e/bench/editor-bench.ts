@@ -196,7 +196,7 @@ export async function run(): Promise<void> {
   watch.stop();
   const last = watch.processes.at(-1);
   const engineAtIndexed = completedBy ? { pid: completedBy.pid, rssMb: completedBy.rssMb, peakMb: completedBy.peakMb, lastSeenMs: completedBy.lastSeenMs } : null;
-  const replacement = successor ? { pid: successor.pid, runningMs: successor.firstSeenMs, readyMs: successor.lastReady ? successor.firstSeenMs : null } : null;
+  const replacement = successor ? { pid: successor.pid, runningMs: successor.firstSeenMs, readyMs: successor.readySeenMs ?? null } : null;
   const engineAfterIdle = last ? { pid: last.pid, rssMb: last.rssMb, peakMb: last.peakMb } : null;
 
   await vscode.commands.executeCommand('workbench.action.files.revert');
@@ -299,8 +299,9 @@ interface EngineSeen {
   /** the last status of the folder while this process ran, and the last one that was ready */
   folder: FolderState | undefined;
   lastReady: FolderState | undefined;
-  /** when this process was first and last seen running, in ms since the benchmark started */
+  /** when this process was first and last seen running, and first seen with the folder ready, in ms since the benchmark started */
   firstSeenMs: number;
+  readySeenMs?: number;
   lastSeenMs: number;
 }
 
@@ -335,7 +336,10 @@ class EngineWatch {
       // an exited process not yet reaped (a zombie) has a status without memory lines: keep the last figures
       if (memory && memory.rssMb !== null) Object.assign(seen, memory);
       seen.folder = folders[0];
-      if (folders[0]?.state === 'ready' && !folders[0].partial) seen.lastReady = folders[0];
+      if (folders[0]?.state === 'ready' && !folders[0].partial) {
+        seen.lastReady = folders[0];
+        seen.readySeenMs ??= elapsed(this.started);
+      }
       seen.lastSeenMs = elapsed(this.started);
     } catch {
       // the process ended between the two reads: the next look sees its successor
