@@ -22,6 +22,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { sep } from 'node:path';
 import * as vscode from 'vscode';
+import { PALETTE_QUERIES } from '../../../bench/palette-queries';
 import { percentile } from '../../../src/extension/latency';
 import { EXTENSION_ID, waitUntil } from '../suite/helpers';
 import { ui } from '../suite/ui';
@@ -30,19 +31,8 @@ const QUICK_INPUT = '.quick-input-widget input';
 const KEYS = 'abcdefghijklmnopqrst';
 /** Between keys: a brisk typist's pace. */
 const KEY_INTERVAL_MS = 90;
-/** Queries of the palette rounds: behaviour, identifiers and mixtures, over the large corpus's languages. */
-const QUERIES = [
-  'parse a json configuration file',
-  'read all lines of a file',
-  'compress data with zlib',
-  'HashMap',
-  'convert a string to lower case',
-  'open a socket connection to a host',
-  'sort a list of numbers',
-  'format a date as a string',
-  'base64 encode bytes',
-  'thread pool executor',
-];
+/** Queries of the palette rounds (shared with bench/engine-while-indexing.ts). */
+const QUERIES = PALETTE_QUERIES;
 const IDLE_ROUNDS = 8;
 /** Waits for a palette search's result rows before it counts as unanswered. */
 const SEARCH_TIMEOUT_MS = 30_000;
