@@ -256,4 +256,3 @@ export const Log = new NotificationType<LogParams>('codescout/log');
  * process; the client may ignore it.
  */
 export const RestartWanted = new NotificationType<RestartWantedParams>('codescout/restartWanted');
-
