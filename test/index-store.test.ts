@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -353,6 +354,33 @@ describe('locks', () => {
     assert.equal(lockHeld(dir), false, 'stale');
     writeFileSync(path.join(dir, 'index.lock'), '{"pid": "__proto__"}');
     assert.equal(lockHeld(dir), false, 'damaged');
+  });
+
+  test('a lock whose process has exited but not been collected by its parent (a zombie) is stale, and taken over', async (t) => {
+    if (process.platform !== 'linux') return t.skip('process states are read from /proc on Linux');
+    // the shell's child exits at once; the shell, now `sleep`, never collects it
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await once(parent.stdout!, 'data'))[0].toString().trim());
+      /** the fields of /proc/<pid>/stat after the command name: [0] is the state, [19] the start time */
+      const fields = () => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      };
+      for (let i = 0; i < 200 && fields()[0] !== 'Z'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const [state, start] = [fields()[0], fields()[19]];
+      assert.equal(state, 'Z', 'a zombie');
+      const dir = path.join(await temp.make('zombie'), 'index');
+      mkdirSync(dir, { recursive: true });
+      // as that process would have written it: its pid and start time
+      writeFileSync(path.join(dir, 'index.lock'), JSON.stringify({ pid, host: hostname(), start, token: 'killed' }));
+      assert.equal(lockHeld(dir), false, 'stale');
+      const taken = IndexLock.acquire(dir);
+      assert.ok(taken instanceof IndexLock, `taken over: ${JSON.stringify(taken)}`);
+      taken.release();
+    } finally {
+      parent.kill();
+    }
   });
 
   test('a second `index` waits for the process that holds the lock, then indexes', async () => {

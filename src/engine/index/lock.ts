@@ -196,6 +196,8 @@ function isStale(holder: Holder, path: string): boolean {
   if (!isAlive(holder.pid)) return true;
   const running = processStart(holder.pid);
   if (running === undefined) return false; // no start times here: a live pid keeps the lock
+  // it has exited and its parent has not collected it yet (a killed CLI under a PID 1 that reaps slowly, as in many containers)
+  if (running.exited) return true;
   if (holder.start !== undefined) return holder.start !== running.ticks;
   // No recorded start time: stale if that pid's process started after the lock was written.
   try {
@@ -227,10 +229,11 @@ const TICKS_PER_SECOND = 100;
 
 /**
  * When a process started, where the platform says: on Linux `/proc/<pid>/stat` field 22 (clock
- * ticks after boot), and as a time with the boot time from `/proc/stat`. Undefined elsewhere, or
- * when the process is gone.
+ * ticks after boot), and as a time with the boot time from `/proc/stat`; and whether it has
+ * exited already (field 3, its state: Z, a zombie its parent has not collected, or X). Undefined
+ * elsewhere, or when the process is gone.
  */
-function processStart(pid: number): { ticks: string; epochMs: number } | undefined {
+function processStart(pid: number): { ticks: string; epochMs: number; exited: boolean } | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -240,7 +243,7 @@ function processStart(pid: number): { ticks: string; epochMs: number } | undefin
     if (ticks === undefined || !/^\d+$/.test(ticks)) return undefined;
     const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
     const epochMs = Number.isFinite(bootSeconds) ? bootSeconds * 1000 + (Number(ticks) * 1000) / TICKS_PER_SECOND : Number.NaN;
-    return { ticks, epochMs };
+    return { ticks, epochMs, exited: fields[0] === 'Z' || fields[0] === 'X' };
   } catch {
     return undefined;
   }
