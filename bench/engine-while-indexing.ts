@@ -100,7 +100,7 @@ async function run(workspace: string, nice: number, server: string): Promise<Run
     }
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    await connection.sendRequest(Shutdown).catch(() => undefined);
+    await connection.sendRequest(Shutdown, undefined).catch(() => undefined);
     child.stdin!.end();
     await exited;
     connection.dispose();

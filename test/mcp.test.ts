@@ -581,11 +581,11 @@ const { writeFileSync } = require('node:fs');
   assert.equal(ended.code, 0, ended.stderr);
 });
 
-test('the agent endpoint counts its open sessions, a session still writing its last answers included, and says when one ends', async () => {
+test('the agent endpoint counts its open sessions and their unanswered requests, a session still writing its last answers included, and says when one ends or answers its last request', async () => {
   const dir = await temp.make('endpoint-count');
   const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), 300)) } as unknown as AgentBackend;
-  let ended = 0;
-  const endpoint = await listenForAgents(path.join(dir, 'agents.sock'), backend, { version: '0', log: () => {}, sessionEnded: () => void ended++ });
+  let idle = 0;
+  const endpoint = await listenForAgents(path.join(dir, 'agents.sock'), backend, { version: '0', log: () => {}, sessionIdle: () => void idle++ });
   const connect = () =>
     new Promise<Socket>((resolve, reject) => {
       const socket = createConnection(endpoint.path);
@@ -595,7 +595,7 @@ test('the agent endpoint counts its open sessions, a session still writing its l
   const closed = (socket: Socket) => new Promise((resolve) => socket.once('close', resolve));
   const until = async (test: () => boolean) => {
     for (const deadline = Date.now() + 5000; !test(); await new Promise((resolve) => setTimeout(resolve, 10))) {
-      if (Date.now() > deadline) throw new Error(`timed out: ${endpoint.sessions} session(s) open, ${ended} ended`);
+      if (Date.now() > deadline) throw new Error(`timed out: ${endpoint.sessions} session(s) open, ${endpoint.unanswered} unanswered, ${idle} idle`);
     }
   };
   try {
@@ -605,18 +605,21 @@ test('the agent endpoint counts its open sessions, a session still writing its l
     await until(() => endpoint.sessions === 2);
     a.destroy();
     await until(() => endpoint.sessions === 1);
-    assert.equal(ended, 1);
+    assert.equal(idle, 1, 'a session ended');
     // b asks for something that takes 300 ms and ends its side at once: it is a session until its answer is out and the socket closed
     let output = '';
     b.on('data', (d: Buffer) => (output += d.toString('utf8')));
     b.write(sessionLines([{ method: 'tools/call', params: { name: 'index_status', arguments: {} } }]));
     b.end();
+    await until(() => answeredIds(output).includes(0));
+    assert.equal(endpoint.unanswered, 1, 'the tool call waits for its answer');
+    const idleBefore = idle;
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(endpoint.sessions, 1, 'still answering');
-    assert.equal(ended, 1);
     await closed(b);
     await until(() => endpoint.sessions === 0);
-    assert.equal(ended, 2);
+    assert.equal(endpoint.unanswered, 0);
+    assert.ok(idle >= idleBefore + 2, `told when the last request was answered and when the session ended (${idle - idleBefore})`);
     assert.deepEqual(answeredIds(output), [0, 1]);
   } finally {
     await endpoint.close();
@@ -672,9 +675,10 @@ class Engine {
     return this.statuses.at(-1)!;
   }
 
-  async stop(): Promise<number | null> {
+  /** `restarting`: as when the extension replaces the process (a new one serves the same socket). */
+  async stop(restarting?: boolean): Promise<number | null> {
     const exited = once(this.child, 'exit');
-    await this.connection.sendRequest(Shutdown);
+    await this.connection.sendRequest(Shutdown, restarting === undefined ? undefined : { restarting });
     this.child.stdin!.end();
     const [code] = await exited;
     this.connection.dispose();
@@ -688,14 +692,17 @@ test('the engine process serves MCP sessions at --agent-socket, reached through 
   const indexLocation = await temp.make('attach-index');
   const socket = path.join(dir, 'agents.sock');
 
-  // a socket file left by a killed engine process
+  // a socket file left by a killed engine process (it listens once it knows its folders)
   const killed = Engine.start(socket);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(!existsSync(socket), 'no agent is served before the folders are configured');
+  await killed.ready(root, await temp.make('attach-killed-index'));
   await eventually(async () => existsSync(socket), Boolean, 'the first engine listens');
   killed.child.kill('SIGKILL');
   await once(killed.child, 'exit');
   assert.ok(existsSync(socket), 'the killed process left its socket file');
 
-  const engine = Engine.start(socket);
+  let engine = Engine.start(socket);
   try {
     const status = await engine.ready(root, indexLocation);
     const relayCache = await temp.make('relay-cache');
@@ -720,6 +727,21 @@ test('the engine process serves MCP sessions at --agent-socket, reached through 
       assert.match(session.text(still), /file_store\.py/, 'the other session still answers');
       const search = await engine.connection.sendRequest(Search, { text: 'parse config', top: 3 });
       assert.equal(search.hits[0].name, 'parse_config', 'the engine still answers the editor');
+
+      // the extension replaces the engine process (RestartWanted): the relay carries the session over
+      assert.equal(await engine.stop(true), 0, engine.stderr);
+      const asked = session.call('search_code', { query: 'parse config' }); // while no engine runs
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      engine = Engine.start(socket);
+      await engine.ready(root, indexLocation);
+      const answered = await asked;
+      assert.notEqual(answered.isError, true, session.text(answered));
+      assert.match(session.text(answered), /parse_config/, 'a call made between the two processes is answered by the new one');
+      const after = await session.call('index_status', {});
+      assert.ok(session.text(after).includes(root), session.text(after));
+      assert.equal(session.closed, false);
+      assert.match(session.stderr, /was lost; connecting again/);
+      assert.match(session.stderr, /connected again/);
     } finally {
       await session.close();
     }

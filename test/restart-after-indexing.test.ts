@@ -11,11 +11,11 @@ const MB = 1024 * 1024;
 
 /** A policy over a probe whose readings the test sets, with the reasons it gave. */
 function policy(options: RestartAfterIndexingOptions = { aboveBytes: 400 * MB, afterFiles: 1000 }) {
-  const probe = { rss: 700 * MB, busy: false, ready: true, sessions: 0 };
+  const probe = { rss: 700 * MB, busy: false, ready: true, requests: 0 };
   const asked: string[] = [];
   const restart = new RestartAfterIndexing(
     options,
-    { rss: () => probe.rss, foldersBusy: () => probe.busy, foldersReady: () => probe.ready, agentSessions: () => probe.sessions },
+    { rss: () => probe.rss, foldersBusy: () => probe.busy, foldersReady: () => probe.ready, agentRequests: () => probe.requests },
     (reason) => asked.push(reason),
   );
   /** A refresh ended having parsed `files`, and its folder's status followed (as FolderIndex reports them). */
@@ -54,15 +54,15 @@ test('refreshes add up while any folder is busy (several folders indexed at once
   assert.equal(saves.asked.length, 0, 'fifty saves of 100 files are no large refresh');
 });
 
-test('waits for an agent session to end; gives up on a large refresh when a folder is not ready (a cancelled index) or memory is within the limit', () => {
+test('waits while an agent request is unanswered; gives up on a large refresh when a folder is not ready (a cancelled index) or memory is within the limit', () => {
   const { restart, probe, asked, ended } = policy();
-  probe.sessions = 1;
+  probe.requests = 1;
   ended(5000);
   ended(1); // a save meanwhile
   assert.equal(asked.length, 0);
-  probe.sessions = 0;
-  restart.check(); // as the agent endpoint calls it when a session ends
-  assert.equal(asked.length, 1, 'the large refresh is remembered while the session is open');
+  probe.requests = 0;
+  restart.check(); // as the agent endpoint calls it when a session answers its last request
+  assert.equal(asked.length, 1, 'the large refresh is remembered while the request is unanswered');
 
   const cancelled = policy();
   cancelled.probe.ready = false; // the user cancelled: a new process would index the folder again
@@ -92,7 +92,7 @@ test('property: it asks exactly when a restatement of the rule says, and at most
   const event = fc.oneof(
     fc.record({ kind: fc.constant('ended' as const), files: fc.nat(800) }),
     fc.record({ kind: fc.constant('check' as const) }),
-    fc.record({ kind: fc.constant('probe' as const), rss: fc.nat(1000), busy: fc.boolean(), ready: fc.boolean(), sessions: fc.nat(2) }),
+    fc.record({ kind: fc.constant('probe' as const), rss: fc.nat(1000), busy: fc.boolean(), ready: fc.boolean(), requests: fc.nat(2) }),
   );
   fc.assert(
     fc.property(fc.array(event, { maxLength: 50 }), fc.nat(1000), fc.integer({ min: 1, max: 1200 }), (events, limitMb, afterFiles) => {
@@ -103,7 +103,7 @@ test('property: it asks exactly when a restatement of the rule says, and at most
       let expected = 0;
       events.forEach((e, i) => {
         if (e.kind === 'probe') {
-          Object.assign(probe, { rss: e.rss * MB, busy: e.busy, ready: e.ready, sessions: e.sessions });
+          Object.assign(probe, { rss: e.rss * MB, busy: e.busy, ready: e.ready, requests: e.requests });
           return;
         }
         if (e.kind === 'ended') {
@@ -113,7 +113,7 @@ test('property: it asks exactly when a restatement of the rule says, and at most
         if (expected === 0 && limitMb > 0 && !probe.busy) {
           if (group >= afterFiles) large = true;
           group = 0;
-          if (large && probe.sessions === 0) {
+          if (large && probe.requests === 0) {
             large = false;
             if (probe.ready && probe.rss > limitMb * MB) expected = 1;
           }
@@ -143,7 +143,7 @@ test('options from the command line: the defaults, the two flags, and bad values
     assert.equal(options.afterFiles, DEFAULT_RESTART_AFTER_INDEXING.afterFiles);
     assert.deepEqual(warnings, [`--restart-after-files needs a whole number ≥ 1, not "${bad}"; the default is used`]);
   }
-  const probe = { rss: () => 0, foldersBusy: () => false, foldersReady: () => true, agentSessions: () => 0 };
+  const probe = { rss: () => 0, foldersBusy: () => false, foldersReady: () => true, agentRequests: () => 0 };
   assert.throws(() => new RestartAfterIndexing({ aboveBytes: -1, afterFiles: 1 }, probe, () => {}), RangeError);
   assert.throws(() => new RestartAfterIndexing({ aboveBytes: 1, afterFiles: 0 }, probe, () => {}), /afterFiles must be a whole number ≥ 1/);
 });

@@ -90,7 +90,7 @@ class EngineProcess {
 
   async stop(): Promise<void> {
     const exited = once(this.child, 'exit');
-    await this.connection.sendRequest(Shutdown);
+    await this.connection.sendRequest(Shutdown, undefined);
     this.child.stdin!.end();
     const [code] = await exited;
     assert.equal(code, 0, 'the engine process exits cleanly after shutdown');

@@ -20,6 +20,8 @@ export class SessionTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   /** Called once when the transport closed by itself (not through {@link close}), after `onerror` said why. */
   onbroken?: () => void;
+  /** Called each time the last request waiting for its answer is answered (or cancelled). */
+  onanswered?: () => void;
 
   /** requests waiting for their answer, by id (a client may reuse an id while its first request runs) */
   private readonly unanswered = new Map<RequestId, number>();
@@ -95,7 +97,10 @@ export class SessionTransport implements Transport {
     if (waiting === undefined) return;
     if (waiting > 1) this.unanswered.set(id, waiting - 1);
     else this.unanswered.delete(id);
-    if (--this.unansweredTotal === 0) this.wake();
+    if (--this.unansweredTotal === 0) {
+      this.wake();
+      this.onanswered?.();
+    }
   }
 
   private wake(): void {

@@ -1,12 +1,26 @@
 /**
  * `codescout mcp --attach SOCKET`: a relay to the MCP endpoint of the engine process the VS Code
  * extension runs (src/server/agent-endpoint.ts). stdin goes to the socket and the socket to
- * stdout, so that an MCP client in VS Code uses the index the editor already has instead of
- * building a second one. The extension registers this command as its MCP server definition.
+ * stdout, line by line, so that an MCP client in VS Code uses the index the editor already has
+ * instead of building a second one. The extension registers this command as its MCP server
+ * definition.
+ *
+ * The session outlives the engine process: the extension replaces it after a large index
+ * (server/restart-after-indexing.ts) and restarts it after a crash, on the same socket. When the
+ * connection is lost while the client is still there, the relay answers the requests the client
+ * waits for with an error (relay-session.ts), connects again, sends the client's `initialize` and
+ * `notifications/initialized` again (holding the new answer back), and sends what the client
+ * wrote meanwhile. It leaves with 0 when the engine said it is ending for good (agent-relay.ts) or
+ * the socket's private folder is gone (the extension removes it when it deactivates), and with 1
+ * when nothing listens again within {@link RELAY_RECONNECT_MS}.
  */
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import { errnoInWords, EXIT_FAILURE, oneLine } from './errors';
+import { RelaySession } from './relay-session';
 
 /**
  * How long the relay waits, once the client has ended its input, for the engine to end the
@@ -14,68 +28,262 @@ import { errnoInWords, EXIT_FAILURE, oneLine } from './errors';
  * which takes seconds at most. An engine that never ends it (stuck) must not keep the relay alive.
  */
 export const RELAY_END_WAIT_MS = 30_000;
+/**
+ * How long the relay tries to connect again after losing the engine: a replaced process answers
+ * what it has (up to 10 s), saves and exits before the new one starts; a crashed one is restarted
+ * after 0.5–10 s for its first four crashes in a row (extension/restart-policy.ts).
+ */
+export const RELAY_RECONNECT_MS = 60_000;
+/** The pause between two tries to connect again. */
+export const RELAY_RETRY_MS = 200;
+/**
+ * The longest line the relay reads whole to know what it is. A longer one is passed on as it
+ * comes, untracked: the engine ends a session sent a message over 10 MB anyway.
+ */
+export const RELAY_MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 export interface RelayOptions {
   /** see {@link RELAY_END_WAIT_MS}, the default */
   endWaitMs?: number;
+  /** see {@link RELAY_RECONNECT_MS}, the default */
+  reconnectMs?: number;
+  /** see {@link RELAY_RETRY_MS}, the default */
+  retryMs?: number;
   /** the client's side: process.stdin and process.stdout by default */
   input?: Readable;
   output?: Writable;
-  /** where the relay's one line goes: stderr by default */
+  /** where the relay's lines go: stderr by default */
   log?: (line: string) => void;
 }
 
 /**
- * Pipes stdin to the engine's socket and the socket to stdout. Ends with 0 when either side
- * ends; 1 with one line on stderr when nothing listens at `path`, when the connection fails,
- * or when the engine has not ended the session {@link RELAY_END_WAIT_MS} after stdin ended.
+ * Relays stdin to the engine's socket and the socket to stdout. Ends with 0 when the client ends
+ * its input and the engine has ended the session, or when the engine ends for good; 1 with one
+ * line on stderr when nothing listens at `path` at first, when nothing listens again within
+ * {@link RELAY_RECONNECT_MS} of losing it, when the new engine refuses the session, or when the
+ * engine has not ended the session {@link RELAY_END_WAIT_MS} after stdin ended.
  */
 export function relay(path: string, options: RelayOptions = {}): Promise<number> {
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const log = options.log ?? ((message: string) => void process.stderr.write(oneLine(message) + '\n'));
   const endWaitMs = options.endWaitMs ?? RELAY_END_WAIT_MS;
+  const reconnectMs = options.reconnectMs ?? RELAY_RECONNECT_MS;
+  const retryMs = options.retryMs ?? RELAY_RETRY_MS;
+
   return new Promise((resolve) => {
-    const socket: Socket = connect(path);
-    let connected = false;
-    let ending: ReturnType<typeof setTimeout> | undefined;
+    const session = new RelaySession();
+    const fromClient = new LineSplitter(RELAY_MAX_LINE_CHARS);
+    /** the connection whose session is open, or being opened again (replaying) */
+    let socket: Socket | undefined;
+    let phase: 'connecting' | 'replaying' | 'open' | 'lost' = 'connecting';
+    /** what the client wrote while no session was open, for the next one */
+    let queue: string[] = [];
+    let inputEnded = false;
     let finished = false;
-    const done = (code: number) => {
+    let ending: ReturnType<typeof setTimeout> | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let lostAt = 0;
+
+    const finish = (code: number) => {
       if (finished) return;
       finished = true;
       clearTimeout(ending);
-      input.unpipe(socket);
+      clearTimeout(retry);
       input.destroy();
-      socket.destroy();
+      socket?.destroy();
       resolve(code);
     };
-    socket.once('connect', () => {
-      connected = true;
-      input.pipe(socket);
-      socket.pipe(output);
-      // the client closed our stdin: the socket is ended (pipe does it), and the engine closes its side
-      input.once('end', () => {
-        socket.once('close', () => done(0));
-        ending = setTimeout(() => {
-          log(`the Code Scout engine at ${path} did not end the session within ${Number((endWaitMs / 1000).toFixed(1))} s of the end of input; leaving`);
-          done(EXIT_FAILURE);
-        }, endWaitMs);
-      });
-    });
-    socket.once('end', () => {
-      if (connected) socket.unpipe(output);
-      done(0);
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (connected) {
-        log(`the connection to the Code Scout engine at ${path} failed: ${err.message}`);
-        done(EXIT_FAILURE);
-        return;
+    const toClient = (text: string) => {
+      if (!output.write(text) && socket) {
+        const paused = socket.pause();
+        output.once('drain', () => paused.resume());
       }
+    };
+    const toEngine = (text: string) => {
+      if (phase !== 'open' || !socket) return void queue.push(text);
+      if (!socket.write(text)) {
+        input.pause();
+        socket.once('drain', () => input.resume());
+      }
+    };
+    /** Answers what the client waits for, in words, and forgets what it wrote for no session. */
+    const answerWaiting = (why: string) => {
+      queue = [];
+      for (const answer of session.lost(why)) toClient(answer + '\n');
+    };
+
+    input.on('data', (chunk: Buffer | string) => {
+      for (const piece of fromClient.push(chunk)) {
+        if (piece.whole) session.fromClient(piece.text.trimEnd());
+        toEngine(piece.text);
+      }
+    });
+    input.once('end', () => {
+      inputEnded = true;
+      const rest = fromClient.end();
+      if (rest.text) {
+        if (rest.whole) session.fromClient(rest.text);
+        toEngine(rest.text);
+      }
+      if (phase === 'open') endSession();
+      // else once a session is open again, what the client wrote is sent and the session ended (open())
+    });
+    /** The client has ended its input: its side of the socket ends, and the engine closes its own once it has answered what it was asked. */
+    const endSession = () => {
+      socket?.end();
+      ending = setTimeout(() => {
+        log(`the Code Scout engine at ${path} did not end the session within ${seconds(endWaitMs)} s of the end of input; leaving`);
+        finish(EXIT_FAILURE);
+      }, endWaitMs);
+    };
+
+    const attach = (s: Socket) => {
+      socket = s;
+      const fromEngine = new LineSplitter(RELAY_MAX_LINE_CHARS);
+      /** the engine's notice that it is ending (agent-relay.ts): whether to connect again */
+      let reconnect: boolean | undefined;
+      s.on('data', (chunk: Buffer) => {
+        for (const piece of fromEngine.push(chunk)) {
+          if (!piece.whole) {
+            toClient(piece.text);
+            continue;
+          }
+          const line = session.fromEngine(piece.text.trimEnd());
+          if (line.ending) reconnect = line.ending.reconnect;
+          if (line.replayed?.ok === false) {
+            log(`the restarted Code Scout engine at ${path} refused the session: ${line.replayed.error}`);
+            answerWaiting('the restarted Code Scout engine refused the session');
+            return finish(EXIT_FAILURE);
+          }
+          if (line.replayed?.ok) {
+            const initialized = session.replayInitialized();
+            if (initialized) s.write(initialized + '\n');
+            open();
+          }
+          if (line.forward) toClient(piece.text);
+        }
+      });
+      s.on('error', () => undefined); // 'close' follows, and says what to do
+      s.once('close', () => {
+        if (finished || s !== socket) return;
+        socket = undefined;
+        if (input.isPaused()) input.resume(); // it waited for this socket to drain
+        if (inputEnded && phase === 'open') {
+          // the engine ended the session the client ended, having answered (else it went away first)
+          answerWaiting('the Code Scout engine ended before answering');
+          return finish(0);
+        }
+        const gone = reconnect === false || socketFolderGone(path);
+        answerWaiting(
+          gone ? 'the Code Scout engine has ended' : 'the Code Scout engine restarted before answering; ask again',
+        );
+        if (gone) return finish(0);
+        log(`the connection to the Code Scout engine at ${path} was lost; connecting again`);
+        phase = 'lost';
+        lostAt = Date.now();
+        retry = setTimeout(tryAgain, retryMs);
+      });
+    };
+    const open = () => {
+      phase = 'open';
+      const waiting = queue;
+      queue = [];
+      for (const text of waiting) toEngine(text);
+      if (inputEnded) endSession();
+    };
+    const tryAgain = () => {
+      if (finished) return;
+      const s = connect(path);
+      s.once('connect', () => {
+        if (finished) return void s.destroy();
+        log(`connected again to the Code Scout engine at ${path}`);
+        attach(s);
+        const first = session.replay();
+        if (first === undefined) return open();
+        phase = 'replaying';
+        s.write(first + '\n');
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (finished || socket === s) return; // a connected socket's failure is its 'close'
+        if (socketFolderGone(path)) return finish(0);
+        if (Date.now() - lostAt >= reconnectMs) {
+          log(`the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`);
+          return finish(EXIT_FAILURE);
+        }
+        retry = setTimeout(tryAgain, retryMs);
+      });
+    };
+
+    const first = connect(path);
+    first.once('connect', () => {
+      attach(first);
+      open();
+    });
+    first.once('error', (err: NodeJS.ErrnoException) => {
+      if (socket === first) return; // connected: its 'close' says what to do
       log(`cannot reach the Code Scout engine at ${path}: ${unreachable(err)}`);
-      done(EXIT_FAILURE);
+      finish(EXIT_FAILURE);
     });
   });
+}
+
+/**
+ * Whether the private folder the extension made for the socket is gone: it removes it when it
+ * deactivates, after its engine has ended, so no engine will listen there again. A Windows pipe
+ * has no folder.
+ */
+function socketFolderGone(path: string): boolean {
+  return !path.startsWith('\\\\') && !existsSync(dirname(path));
+}
+
+function seconds(ms: number): number {
+  return Number((ms / 1000).toFixed(1));
+}
+
+/** A piece of a stream: a whole line with its line break (`whole`), or a piece of a line too long to read whole, to pass on as it is. */
+export interface LinePiece {
+  text: string;
+  whole: boolean;
+}
+
+/**
+ * Cuts a stream of UTF-8 into lines at LF, keeping each line's break. A line longer than
+ * `maxChars` is given in pieces as it comes (`whole` false), up to and including its break.
+ */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  /** inside a line too long to read whole */
+  private passing = false;
+
+  constructor(private readonly maxChars: number) {}
+
+  push(chunk: Buffer | string): LinePiece[] {
+    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    this.pending = '';
+    const pieces: LinePiece[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      pieces.push({ text: text.slice(start, nl + 1), whole: !this.passing });
+      this.passing = false;
+      start = nl + 1;
+    }
+    const rest = text.slice(start);
+    if (this.passing || rest.length > this.maxChars) {
+      this.passing = true;
+      if (rest) pieces.push({ text: rest, whole: false });
+    } else this.pending = rest;
+    return pieces;
+  }
+
+  /** What is left at the end of the stream: a last line without its break (its text '' when none). */
+  end(): LinePiece {
+    const rest = this.pending + this.decoder.end();
+    this.pending = '';
+    return { text: rest, whole: !this.passing };
+  }
 }
 
 /** Why connecting failed, in words: what each connect failure means here, else the errno in words. */

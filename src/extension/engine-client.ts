@@ -166,7 +166,7 @@ export class EngineClient implements vscode.Disposable {
       // from here its exit is no crash: onExit ignores a process that is no longer this.child
       this.child = undefined;
       this.connection = undefined;
-      const stopping = (this.stopping = this.stop(child, connection));
+      const stopping = (this.stopping = this.stop(child, connection, true));
       await stopping;
       if (this.stopping === stopping) this.stopping = undefined;
       if (this.disposed) throw new EngineUnavailableError('restarting');
@@ -196,13 +196,16 @@ export class EngineClient implements vscode.Disposable {
     this.setState('starting');
   }
 
-  /** Asks a process to save and close its indexes, then ends it (killed after SHUTDOWN_GRACE_MS). */
-  private async stop(child: ChildProcess, connection: MessageConnection): Promise<void> {
+  /**
+   * Asks a process to save and close its indexes, then ends it (killed after SHUTDOWN_GRACE_MS).
+   * `restarting`: a new process takes its place (agents' relays connect to it).
+   */
+  private async stop(child: ChildProcess, connection: MessageConnection, restarting = false): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const killed = setTimeout(() => child.kill(), SHUTDOWN_GRACE_MS);
     try {
-      await Promise.race([connection.sendRequest(Shutdown), exited]);
+      await Promise.race([connection.sendRequest(Shutdown, { restarting }), exited]);
     } catch {
       // the process is going away either way
     }

@@ -8,7 +8,7 @@
 import type { EmptyBecause } from '../engine/search/filters';
 import type { PreviewLine } from '../engine/text/preview';
 export type { PreviewLine };
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/node';
+import { NotificationType, RequestType } from 'vscode-jsonrpc/node';
 import type { DefinitionSite, IndexContents, IndexSummary, SearchHit, StatusReport } from '../engine/engine';
 import type { Progress } from '../engine/types';
 
@@ -233,8 +233,15 @@ export const DefinitionsNamed = new RequestType<NamedParams, DefinitionEntry[], 
 export const Status = new RequestType<{ root: string }, StatusReport, void>('codescout/status');
 export const Reindex = new RequestType<RootParams, void, void>('codescout/reindex');
 export const Cancel = new RequestType<RootParams, void, void>('codescout/cancel');
+export interface ShutdownParams {
+  /**
+   * A new process takes this one's place (RestartWanted): agents' relays on the agent socket
+   * connect to it (agent-relay.ts). Otherwise (or without params) the editor is closing.
+   */
+  restarting?: boolean;
+}
 /** Closes every index; the client then closes the process's stdin, and it exits. */
-export const Shutdown = new RequestType0<void, void>('codescout/shutdown');
+export const Shutdown = new RequestType<ShutdownParams | undefined, void, void>('codescout/shutdown');
 
 export const FilesChanged = new NotificationType<FilesChangedParams>('codescout/filesChanged');
 /**

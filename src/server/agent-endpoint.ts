@@ -23,61 +23,77 @@ import { guardedInput } from '../agent/request-guard';
 import type { AgentBackend } from '../agent/backend';
 import { createMcpServer } from '../agent/mcp-server';
 import { SessionTransport } from '../agent/session-transport';
+import { engineEndingLine } from '../protocol/agent-relay';
 
 export interface AgentEndpoint {
   /** where it listens */
   readonly path: string;
   /** MCP sessions whose connection is open now (one that has ended may still be writing its last answers) */
   readonly sessions: number;
-  /** Stops listening, ends every session and removes the socket file. */
-  close(): Promise<void>;
+  /** requests of the open sessions not answered yet */
+  readonly unanswered: number;
+  /**
+   * Stops listening, ends every session and removes the socket file. Each session is told first
+   * whether a new engine process will serve the same socket (`reconnect`; agent-relay.ts), so
+   * that `codescout mcp --attach` connects again or leaves.
+   */
+  close(options?: { reconnect?: boolean }): Promise<void>;
 }
 
 export interface AgentEndpointOptions {
   /** the server version MCP clients are told */
   version: string;
   log(message: string): void;
-  /** a session ended (after it left the count of open sessions) */
-  sessionEnded?(): void;
+  /** a session ended (after it left the count of open sessions), or answered the last request it had */
+  sessionIdle?(): void;
 }
 
 /** How long a session whose client ended its side waits for its last answers to be read before it lets go. */
 const ANSWERS_FLUSH_MS = 30_000;
+/** How long closing waits for each session's peer to close its side after the engine's last line (agent-relay.ts). */
+const NOTICE_WAIT_MS = 1_000;
 
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
-  const sessions = new Set<Socket>();
+  /** each live session's way to end it with the engine's last line */
+  const sessions = new Map<Socket, (notice: string) => void>();
+  const transports = new Map<Socket, SessionTransport>();
   /** sockets not yet closed: a session that has ended may still be writing its last answers */
   const open = new Set<Socket>();
   // half-open: a client that ends its side after its last request still gets the answers
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     const mcp = createMcpServer(backend, { version: options.version });
-    sessions.add(socket);
     open.add(socket);
     socket.once('close', () => {
       open.delete(socket);
-      options.sessionEnded?.();
+      transports.delete(socket);
+      options.sessionIdle?.();
     });
     // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
     const input = guardedInput(socket, (answer) => void socket.write(`${JSON.stringify(answer)}\n`));
     const transport = new SessionTransport(new StdioServerTransport(input, socket));
+    transports.set(socket, transport);
+    transport.onanswered = () => options.sessionIdle?.();
     // a message that is not JSON-RPC: the SDK reports it here; the session goes on
     transport.onerror = (err) => options.log(`agent session: ${err.message}`);
     let ended = false;
     /**
      * Ends the session. `flush`: its answers are written, and the socket ends once they are out
-     * (destroy() would drop what it still buffers for a client that reads slowly).
+     * (destroy() would drop what it still buffers for a client that reads slowly), after
+     * `notice`, the engine's last line, if given; a peer that has not closed its side
+     * `waitMs` later is cut off.
      */
-    const end = (flush = false) => {
+    const end = (flush = false, notice = '', waitMs = ANSWERS_FLUSH_MS) => {
       if (ended) return;
       ended = true;
       sessions.delete(socket);
       input.destroy(); // lines it still holds are answered by nobody now
       mcp.close().catch(() => undefined);
       if (!flush) return void socket.destroy();
-      socket.end();
-      setTimeout(() => socket.destroy(), ANSWERS_FLUSH_MS).unref();
+      socket.end(notice);
+      setTimeout(() => socket.destroy(), waitMs).unref();
     };
+    sessions.set(socket, (notice) => end(true, notice, NOTICE_WAIT_MS));
     // a message over the SDK's limit: the transport reads no more, so the session ends here
     transport.onbroken = () => {
       options.log('an agent session ended: its connection is no longer read');
@@ -106,10 +122,16 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
     get sessions() {
       return open.size;
     },
-    close: () =>
+    get unanswered() {
+      let n = 0;
+      for (const transport of transports.values()) n += transport.unansweredCount;
+      return n;
+    },
+    close: ({ reconnect = false } = {}) =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sessions) socket.destroy();
+        // the notice, then the end; a peer that does not close its side within a moment is cut off
+        for (const endWith of [...sessions.values()]) endWith(engineEndingLine(reconnect));
         await stopped;
         // Node removes a Unix socket's file when its server closes; this is in case it did not
         if (process.platform !== 'win32') await removeSocketFile(path);

@@ -5,7 +5,8 @@
  * inference never freezes or kills the extension host; the extension restarts this process.
  *
  * `--agent-socket <path>`: the process also serves MCP sessions at that socket (or Windows named
- * pipe) over the same indexes, for coding agents in the editor (agent-endpoint.ts).
+ * pipe) over the same indexes, for coding agents in the editor (agent-endpoint.ts), once the
+ * first Configure has told it its folders.
  *
  * `--nice <1–19>`: the process lowers its scheduling priority to that niceness as it starts, so
  * that indexing gives way to the editor (priority.ts).
@@ -71,7 +72,7 @@ const restart = new RestartAfterIndexing(
     rss: () => process.memoryUsage.rss(),
     foldersBusy: () => workspace.busy,
     foldersReady: () => workspace.ready,
-    agentSessions: () => agentEndpoint?.sessions ?? 0,
+    agentRequests: () => agentEndpoint?.unanswered ?? 0,
   },
   (reason) => {
     logger.log('info', `asking for a new engine process: ${reason}`);
@@ -106,7 +107,15 @@ function answering<P, R>(method: string, check: (raw: unknown) => P, handler: (p
   };
 }
 
-connection.onRequest(Configure, answering(Configure.method, configureParams, (p) => workspace.configure(p)));
+connection.onRequest(
+  Configure,
+  answering(Configure.method, configureParams, async (p) => {
+    const statuses = await workspace.configure(p);
+    // the folders are known: agents may be served now
+    agents ??= serveAgents();
+    return statuses;
+  }),
+);
 connection.onRequest(Search, answering(Search.method, (raw) => queryParams(raw, false), (p) => timed('search', p)));
 connection.onRequest(Similar, answering(Similar.method, (raw) => queryParams(raw, true), (p) => timed('similar', p)));
 connection.onRequest(Related, answering(Related.method, relatedParams, (p) => workspace.related(p)));
@@ -163,11 +172,14 @@ process.on('unhandledRejection', (reason) => {
 if (priorityWarning !== undefined) log(priorityWarning);
 restartArgs.warnings.forEach(log);
 
-/** The agent endpoint, when `--agent-socket <path>` was given and it could listen. */
-const agents: Promise<AgentEndpoint | undefined> = serveAgents();
-/** …once it listens (a restart waits until it has no session open) */
+/**
+ * The agent endpoint, when `--agent-socket <path>` was given and it could listen. It listens once
+ * the first Configure is answered: before, every folder is unknown, so an agent's search would
+ * find nothing (and a relay that connects again after a restart waits until then).
+ */
+let agents: Promise<AgentEndpoint | undefined> | undefined;
+/** …once it listens (a restart waits until its sessions have no request waiting) */
 let agentEndpoint: AgentEndpoint | undefined;
-void agents.then((endpoint) => (agentEndpoint = endpoint));
 
 function serveAgents(): Promise<AgentEndpoint | undefined> {
   const at = process.argv.indexOf('--agent-socket');
@@ -177,25 +189,32 @@ function serveAgents(): Promise<AgentEndpoint | undefined> {
     log('--agent-socket needs a path; coding agents cannot reach this process');
     return Promise.resolve(undefined);
   }
-  const sessionEnded = () => restart.check();
-  return listenForAgents(socketPath, workspace, { version: packageVersion(), log, sessionEnded }).catch((err: Error) => {
-    log(`${err.message}; coding agents cannot reach this process`);
-    return undefined;
-  });
+  const sessionIdle = () => restart.check();
+  return listenForAgents(socketPath, workspace, { version: packageVersion(), log, sessionIdle }).then(
+    (endpoint) => (agentEndpoint = endpoint),
+    (err: Error) => {
+      log(`${err.message}; coding agents cannot reach this process`);
+      return undefined;
+    },
+  );
 }
 
 /** How long the process waits for its indexes to close once the extension host has gone. */
 const CLOSE_GRACE_MS = 15_000;
 
-/** Stops serving agents, then closes every index (saving checkpoints). */
-async function closeAll(): Promise<void> {
+/**
+ * Stops serving agents, then closes every index (saving checkpoints). `restarting`: a new process
+ * will serve the same agent socket, so agents' relays connect again (agent-relay.ts).
+ */
+async function closeAll(restarting = false): Promise<void> {
   const endpoint = await agents;
-  await endpoint?.close().catch((err: Error) => log(`closing the agent endpoint failed: ${err.message}`));
+  agents = Promise.resolve(undefined); // a Configure while closing starts no endpoint
+  await endpoint?.close({ reconnect: restarting }).catch((err: Error) => log(`closing the agent endpoint failed: ${err.message}`));
   await workspace.close();
 }
 
 /** Like a language server's: closes every index (saving checkpoints) and answers; the process exits when its stdin closes. */
-connection.onRequest(Shutdown, () => closeAll());
+connection.onRequest(Shutdown, (params) => closeAll(params?.restarting === true));
 // The extension host ended the connection, or went away: nothing is left to serve.
 connection.onClose(() => {
   // saving is atomic, so a close that hangs (a refresh that does not stop) may be cut short: the

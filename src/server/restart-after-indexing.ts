@@ -11,7 +11,7 @@
  * extension starts the new process as soon as the old one has saved and exited; it opens the index
  * the old one committed, and requests sent meanwhile wait for it.
  *
- * The rule, checked at each folder status and whenever an agent session ends:
+ * The rule, checked at each folder status and whenever an agent session ends or answers its last request:
  * - Refreshes are counted in groups: a group ends when no folder is being opened or refreshed
  *   (several folders indexed at once are one group; each save is a group of its own). A group that
  *   parsed at least `afterFiles` files is large. A process that opened an index and refreshed
@@ -19,9 +19,10 @@
  *   could repeat.
  * - After a large group the process asks, at most once in its life, when every folder is ready
  *   (none cancelled, stale or failed: a new process would index such a folder again), its resident
- *   memory is above `aboveBytes`, and no agent's MCP session is open (a restart would cut it; it
- *   asks when the last one ends instead; VS Code keeps its relay connected once an agent has used
- *   it, so for its users that is when the window closes).
+ *   memory is above `aboveBytes`, and no agent's MCP request is waiting for its answer. Sessions
+ *   may be open: `codescout mcp --attach`, the relay VS Code runs, connects again to the new
+ *   process and carries its session over (cli/mcp-relay.ts); a request sent while the process is
+ *   being replaced waits in the relay for the new one.
  */
 export interface RestartAfterIndexingOptions {
   /** ask only when the process's resident memory is above this many bytes; 0: never ask */
@@ -43,8 +44,8 @@ export interface EngineProbe {
   foldersBusy(): boolean;
   /** whether every folder's index is ready: none stale (cancelled), failed or being opened (Workspace.ready) */
   foldersReady(): boolean;
-  /** MCP sessions open on the agent endpoint */
-  agentSessions(): number;
+  /** requests of the agent endpoint's MCP sessions not answered yet (AgentEndpoint.unanswered) */
+  agentRequests(): number;
 }
 
 export class RestartAfterIndexing {
@@ -70,13 +71,13 @@ export class RestartAfterIndexing {
     this.groupFiles += filesParsed;
   }
 
-  /** A folder's status changed, or an agent session ended: asks if it is time. */
+  /** A folder's status changed, or an agent session ended or answered its last request: asks if it is time. */
   check(): void {
     if (this.asked || this.options.aboveBytes === 0 || this.probe.foldersBusy()) return;
     // no refresh runs: the group has ended
     if (this.groupFiles >= this.options.afterFiles) this.largeGroup = this.groupFiles;
     this.groupFiles = 0;
-    if (this.largeGroup === 0 || this.probe.agentSessions() > 0) return;
+    if (this.largeGroup === 0 || this.probe.agentRequests() > 0) return;
     const files = this.largeGroup;
     this.largeGroup = 0;
     if (!this.probe.foldersReady()) return;

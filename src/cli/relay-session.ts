@@ -1,0 +1,167 @@
+/**
+ * What `codescout mcp --attach` (mcp-relay.ts) must know of the MCP session it relays so that
+ * the session outlives the engine process behind the socket: the extension replaces that process
+ * after a large index (RestartWanted) and restarts it after a crash, each time on the same socket.
+ *
+ * - The client's `initialize` request and `notifications/initialized`: a new connection is a new
+ *   session for the engine, so the relay sends them again, and holds the new answer to
+ *   `initialize` back (the client had its answer).
+ * - The requests sent and not answered yet: when the connection is lost, each gets an error
+ *   answer ({@link RELAY_LOST_CODE}), so that no client waits for an answer that cannot come.
+ *   Tools are read-only, so asking again is safe; the relay does not ask again by itself, since a
+ *   request that made the engine crash would make the next one crash too.
+ *
+ * Lines that are not JSON-RPC are relayed as they are and not tracked (the engine answers them
+ * with a parse error). Ids are told apart by type: `1` and `"1"` are different requests.
+ */
+import {
+  ErrorCode,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ENGINE_ENDING } from '../protocol/agent-relay';
+
+type Id = string | number;
+
+/** The error code of an answer the relay gives for a request the lost connection left unanswered (the SDK's "connection closed"). */
+export const RELAY_LOST_CODE = ErrorCode.ConnectionClosed;
+
+/** What a line from the engine is, for the relay. */
+export interface EngineLine {
+  /** whether the client gets the line */
+  forward: boolean;
+  /** the engine's notice that it is closing the session (agent-relay.ts) */
+  ending?: { reconnect: boolean };
+  /** the answer to the replayed `initialize`: whether the engine accepted it, else its error in words */
+  replayed?: { ok: true } | { ok: false; error: string };
+}
+
+export class RelaySession {
+  /** the client's `initialize`, once answered with a result (what a new connection is sent first) */
+  private initialize: { line: string; id: Id } | undefined;
+  /** the client's `initialize`, sent and not answered yet */
+  private initializing: { line: string; id: Id } | undefined;
+  private initialized: string | undefined;
+  /** requests the client waits for, by id key, with how many of that id wait (a client may reuse one) */
+  private readonly waiting = new Map<string, { id: Id; count: number }>();
+  /** the id of the replayed `initialize` whose answer is held back */
+  private replaying: Id | undefined;
+
+  /** A line from the client, about to go to the engine (now, or on the next connection). */
+  fromClient(line: string): void {
+    for (const message of messagesIn(line)) {
+      if (isJSONRPCRequest(message)) {
+        const k = idKey(message.id);
+        const entry = this.waiting.get(k);
+        if (entry) entry.count++;
+        else this.waiting.set(k, { id: message.id, count: 1 });
+        if (message.method === 'initialize' && !this.initialize) this.initializing = { line: JSON.stringify(message), id: message.id };
+      } else if (isJSONRPCNotification(message)) {
+        if (message.method === 'notifications/initialized') this.initialized = JSON.stringify(message);
+        else if (message.method === 'notifications/cancelled') {
+          // a cancelled request is never answered
+          const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+          if (typeof id === 'string' || typeof id === 'number') this.answered(id);
+        }
+      }
+    }
+  }
+
+  /** A line from the engine. */
+  fromEngine(line: string): EngineLine {
+    const messages = messagesIn(line);
+    if (messages.length !== 1) {
+      // a batch (or not JSON): its answers are answers, nothing in it is the relay's
+      for (const m of messages) if ((isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && m.id !== undefined) this.answered(m.id);
+      return { forward: true };
+    }
+    const [message] = messages;
+    if (isJSONRPCNotification(message) && message.method === ENGINE_ENDING) {
+      const reconnect = (message.params as { reconnect?: unknown } | undefined)?.reconnect;
+      return { forward: false, ending: { reconnect: reconnect === true } };
+    }
+    const result = isJSONRPCResultResponse(message);
+    if (!result && !isJSONRPCErrorResponse(message)) return { forward: true };
+    const id = message.id;
+    if (id === undefined) return { forward: true };
+    if (this.replaying !== undefined && idKey(id) === idKey(this.replaying)) {
+      this.replaying = undefined;
+      return { forward: false, replayed: result ? { ok: true } : { ok: false, error: errorText(message) } };
+    }
+    if (this.initializing && idKey(id) === idKey(this.initializing.id)) {
+      if (result) this.initialize = this.initializing;
+      this.initializing = undefined;
+    }
+    this.answered(id);
+    return { forward: true };
+  }
+
+  /** How many requests the client waits for. */
+  get waitingCount(): number {
+    let n = 0;
+    for (const { count } of this.waiting.values()) n += count;
+    return n;
+  }
+
+  /**
+   * The connection is lost: the answers (one line each, without its line break) the client gets
+   * for every request it waits for, which are forgotten; `message` says why in words.
+   */
+  lost(message: string): string[] {
+    const answers: string[] = [];
+    for (const { id, count } of this.waiting.values()) {
+      const answer = JSON.stringify({ jsonrpc: '2.0', id, error: { code: RELAY_LOST_CODE, message } });
+      for (let i = 0; i < count; i++) answers.push(answer);
+    }
+    this.waiting.clear();
+    this.initializing = undefined;
+    this.replaying = undefined;
+    return answers;
+  }
+
+  /**
+   * The first line a new connection is sent (the client's answered `initialize`), whose answer
+   * {@link fromEngine} then holds back; undefined when the client has not initialised a session.
+   */
+  replay(): string | undefined {
+    if (!this.initialize) return undefined;
+    this.replaying = this.initialize.id;
+    return this.initialize.line;
+  }
+
+  /** The line to send once the replayed `initialize` is answered: the client's `notifications/initialized`, if it sent one. */
+  replayInitialized(): string | undefined {
+    return this.initialized;
+  }
+
+  private answered(id: Id): void {
+    const k = idKey(id);
+    const entry = this.waiting.get(k);
+    if (!entry) return;
+    if (entry.count > 1) entry.count--;
+    else this.waiting.delete(k);
+  }
+}
+
+function idKey(id: Id): string {
+  return `${typeof id}:${id}`;
+}
+
+/** The JSON-RPC messages in a line: one, a batch's, or none (not JSON). */
+function messagesIn(line: string): JSONRPCMessage[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  return (Array.isArray(value) ? value : [value]) as JSONRPCMessage[];
+}
+
+function errorText(message: JSONRPCMessage): string {
+  const error = (message as { error?: { message?: unknown } }).error;
+  return typeof error?.message === 'string' ? error.message : 'an error';
+}

@@ -1,0 +1,284 @@
+/**
+ * `codescout mcp --attach`'s relay (src/cli/mcp-relay.ts, src/cli/relay-session.ts): an MCP session
+ * that outlives the engine process behind the socket. The whole path through real engine
+ * processes is in mcp.test.ts; here the relay runs in-process against real agent endpoints
+ * (src/server/agent-endpoint.ts) and hand-made servers, to lose connections at chosen moments.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { AgentBackend } from '../src/agent/backend';
+import { LineSplitter, relay } from '../src/cli/mcp-relay';
+import { RELAY_LOST_CODE, RelaySession } from '../src/cli/relay-session';
+import { ENGINE_ENDING, engineEndingLine } from '../src/protocol/agent-relay';
+import { listenForAgents, type AgentEndpoint } from '../src/server/agent-endpoint';
+
+const INITIALIZE = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+const INITIALIZED = { jsonrpc: '2.0', method: 'notifications/initialized' };
+const line = (message: unknown) => JSON.stringify(message) + '\n';
+const call = (id: number | string, name = 'index_status') => line({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('the line splitter gives back every character, each line whole up to its limit and longer ones in pieces, however the bytes are cut', () => {
+  const text = fc.array(fc.oneof(fc.constant('\n'), fc.constant('é'), fc.constant('😀'), fc.string({ maxLength: 12 })), { maxLength: 30 }).map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), fc.integer({ min: 1, max: 20 }), (s, cutsRaw, max) => {
+      const bytes = Buffer.from(s, 'utf8');
+      const cuts = [...new Set(cutsRaw.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+      const splitter = new LineSplitter(max);
+      const pieces = [];
+      let at = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        pieces.push(...splitter.push(bytes.subarray(at, cut)));
+        at = cut;
+      }
+      const rest = splitter.end();
+      assert.equal(pieces.map((p) => p.text).join('') + rest.text, s, 'nothing lost, nothing added, in order');
+      for (const p of pieces.filter((p) => p.whole)) {
+        assert.ok(p.text.endsWith('\n') && p.text.indexOf('\n') === p.text.length - 1, 'a whole piece is one line with its break');
+      }
+      // every line within the limit is given whole
+      const whole = pieces.filter((p) => p.whole).map((p) => p.text);
+      const lines = s.split('\n').slice(0, -1);
+      for (const l of lines.filter((l) => l.length <= max)) assert.ok(whole.includes(l + '\n'), JSON.stringify(l));
+      if (!s.endsWith('\n') && s.split('\n').at(-1)!.length <= max) assert.equal(rest.whole, true);
+
+      // it never holds more than the limit of one line: the rest has been given by each push's end
+      const held = new LineSplitter(max);
+      let given = 0;
+      let pushed = 0;
+      for (const cut of [...cuts.map((c) => Math.min(c, s.length)), s.length]) {
+        if (cut < pushed) continue;
+        given += held.push(s.slice(pushed, cut)).reduce((n, p) => n + p.text.length, 0);
+        pushed = cut;
+        assert.ok(pushed - given <= max, `${pushed - given} characters held, limit ${max}`);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('the relay session answers each request the client waits for exactly once: by the engine, or by the relay when the connection is lost', () => {
+  type Op = { kind: 'request'; id: number | string } | { kind: 'answer'; pick: number; error: boolean } | { kind: 'cancel'; pick: number } | { kind: 'lost' } | { kind: 'stray' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')) }),
+    fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(), error: fc.boolean() }),
+    fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+    fc.constant({ kind: 'lost' as const }),
+    fc.constant({ kind: 'stray' as const }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+      const session = new RelaySession();
+      /** the model: ids the client waits for, one entry per request */
+      let waiting: (number | string)[] = [];
+      for (const o of ops) {
+        if (o.kind === 'request') {
+          session.fromClient(call(o.id).trimEnd());
+          waiting.push(o.id);
+        } else if (o.kind === 'answer' && waiting.length) {
+          const id = waiting.splice(o.pick % waiting.length, 1)[0];
+          const answer = o.error ? { jsonrpc: '2.0', id, error: { code: -32603, message: 'x' } } : { jsonrpc: '2.0', id, result: {} };
+          assert.deepEqual(session.fromEngine(JSON.stringify(answer)), { forward: true });
+        } else if (o.kind === 'cancel' && waiting.length) {
+          const id = waiting.splice(o.pick % waiting.length, 1)[0];
+          session.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }));
+        } else if (o.kind === 'lost') {
+          const answers = session.lost('gone').map((a) => JSON.parse(a) as { id: number | string; error: { code: number } });
+          const key = (id: number | string) => `${typeof id}:${id}`;
+          assert.deepEqual(answers.map((a) => key(a.id)).sort(), waiting.map(key).sort(), 'an error answer for each waiting request, and only those');
+          assert.ok(answers.every((a) => a.error.code === RELAY_LOST_CODE));
+          waiting = [];
+        } else if (o.kind === 'stray') {
+          // an answer to nothing the client asked, and a line that is not JSON: passed on, nothing changes
+          assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 'never-asked', result: {} })), { forward: true });
+          assert.deepEqual(session.fromEngine('not json'), { forward: true });
+        }
+        assert.equal(session.waitingCount, waiting.length);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('the relay session replays an answered initialize and holds its new answer back; an unanswered or refused one is not replayed; the engine’s notice is never passed on', () => {
+  const session = new RelaySession();
+  assert.equal(session.replay(), undefined, 'nothing to replay before initialize');
+  session.fromClient(line(INITIALIZE).trimEnd());
+  assert.equal(session.lost('gone').length, 1, 'an initialize in flight is answered by the relay');
+  assert.equal(session.replay(), undefined, 'it was never answered: no session to carry over');
+
+  session.fromClient(line(INITIALIZE).trimEnd());
+  assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-06-18' } })), { forward: true });
+  session.fromClient(line(INITIALIZED).trimEnd());
+  assert.deepEqual(JSON.parse(session.replay()!), INITIALIZE);
+  assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} })), { forward: false, replayed: { ok: true } });
+  assert.deepEqual(JSON.parse(session.replayInitialized()!), INITIALIZED);
+  assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} })), { forward: true }, 'only the first answer after the replay is held');
+  session.replay();
+  assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32600, message: 'no' } })), { forward: false, replayed: { ok: false, error: 'no' } });
+
+  const refused = new RelaySession();
+  refused.fromClient(line(INITIALIZE).trimEnd());
+  refused.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32602, message: 'bad version' } }));
+  assert.equal(refused.replay(), undefined, 'a refused initialize opened no session');
+
+  assert.deepEqual(session.fromEngine(engineEndingLine(true).trimEnd()), { forward: false, ending: { reconnect: true } });
+  assert.deepEqual(session.fromEngine(engineEndingLine(false).trimEnd()), { forward: false, ending: { reconnect: false } });
+  assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', method: ENGINE_ENDING })), { forward: false, ending: { reconnect: false } });
+});
+
+/** A relay in this process on `socketPath`, its client's side as strings. */
+function startRelay(socketPath: string, options: { reconnectMs?: number } = {}) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const logged: string[] = [];
+  let out = '';
+  output.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000 });
+  const messages = () =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id?: number | string; method?: string; result?: { serverInfo?: unknown; content?: { text: string }[] }; error?: { code: number; message: string } });
+  const answerTo = async (id: number | string) => {
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; await delay(10)) {
+      const found = messages().find((m) => m.id === id);
+      if (found) return found;
+    }
+    throw new Error(`no answer to ${id}; output: ${out}; log: ${logged.join(' / ')}`);
+  };
+  return { input, exit, logged, messages, answerTo };
+}
+
+function endpointAt(socketPath: string, statusesMs: () => number): Promise<AgentEndpoint> {
+  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), statusesMs())) } as unknown as AgentBackend;
+  return listenForAgents(socketPath, backend, { version: '0', log: () => {} });
+}
+
+test('the relay carries its session over to a new engine process: the request in flight gets an error, one written meanwhile is answered by the new process, initialize is answered once', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  const socketPath = path.join(dir, 'mcp.sock');
+  let slow = 0;
+  let first: AgentEndpoint | undefined = await endpointAt(socketPath, () => slow);
+  let second: AgentEndpoint | undefined;
+  try {
+    const r = startRelay(socketPath);
+    r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
+    assert.equal((await r.answerTo(1)).error, undefined);
+    slow = 2000;
+    r.input.write(call(2));
+    await delay(100);
+    await first.close({ reconnect: true });
+    first = undefined;
+    const lost = await r.answerTo(2);
+    assert.equal(lost.error?.code, RELAY_LOST_CODE);
+    assert.match(lost.error!.message, /restarted before answering; ask again/);
+    r.input.write(call(3)); // no engine now: it waits in the relay
+    await delay(200);
+    slow = 0;
+    second = await endpointAt(socketPath, () => slow);
+    assert.equal((await r.answerTo(3)).error, undefined, 'answered by the new process');
+    const all = r.messages();
+    assert.equal(all.filter((m) => m.result?.serverInfo !== undefined).length, 1, 'the client sees one answer to initialize');
+    assert.deepEqual(all.map((m) => m.id).sort(), [0, 1, 2, 3], 'one answer for each request');
+    assert.equal(second.sessions, 1);
+    // the editor closes: the engine says so, and the relay leaves with 0 at once
+    const closedAt = Date.now();
+    await second.close({ reconnect: false });
+    second = undefined;
+    assert.equal(await r.exit, 0);
+    assert.ok(Date.now() - closedAt < 2000, `${Date.now() - closedAt} ms`);
+    assert.deepEqual(r.logged.filter((l) => /lost|again/.test(l)).length, 2, r.logged.join('\n'));
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a relay whose engine does not come back leaves with 1 and one line; one whose socket folder is removed leaves with 0 at once', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  try {
+    const socketPath = path.join(dir, 'mcp.sock');
+    const endpoint = await endpointAt(socketPath, () => 0);
+    const r = startRelay(socketPath, { reconnectMs: 300 });
+    r.input.write(line(INITIALIZE));
+    await r.answerTo(0);
+    const started = Date.now();
+    await endpoint.close({ reconnect: true });
+    assert.equal(await r.exit, 1);
+    assert.ok(Date.now() - started >= 250, `${Date.now() - started} ms`);
+    assert.equal(r.logged.at(-1), `the Code Scout engine at ${socketPath} did not come back within 0.3 s; leaving`);
+
+    const other = path.join(dir, 'private');
+    rmSync(other, { recursive: true, force: true });
+    (await import('node:fs')).mkdirSync(other);
+    const inFolder = path.join(other, 'mcp.sock');
+    const again = await endpointAt(inFolder, () => 0);
+    const gone = startRelay(inFolder, { reconnectMs: 10_000 });
+    gone.input.write(line(INITIALIZE));
+    await gone.answerTo(0);
+    await again.close({ reconnect: true });
+    const removedAt = Date.now();
+    rmSync(other, { recursive: true, force: true }); // as the extension does when it deactivates
+    assert.equal(await gone.exit, 0);
+    assert.ok(Date.now() - removedAt < 2000, `${Date.now() - removedAt} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a relay reconnects after an engine that died without a word, and leaves with 1 when the new one refuses the session', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  const socketPath = path.join(dir, 'mcp.sock');
+  /** a hand-made engine: answers initialize as told, and every other request with a result */
+  const serve = (initialize: 'ok' | 'refuse') =>
+    new Promise<{ server: Server; sockets: Socket[]; seen: string[] }>((resolve) => {
+      const sockets: Socket[] = [];
+      const seen: string[] = [];
+      const server = createServer((socket) => {
+        sockets.push(socket);
+        const lines = new LineSplitter(1 << 20);
+        socket.on('data', (d: Buffer) => {
+          for (const { text } of lines.push(d)) {
+            const m = JSON.parse(text) as { id?: number; method: string };
+            seen.push(m.method);
+            if (m.id === undefined) continue;
+            const refused = m.method === 'initialize' && initialize === 'refuse';
+            socket.write(line(refused ? { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: 'unsupported protocol version' } } : { jsonrpc: '2.0', id: m.id, result: m.method === 'initialize' ? { serverInfo: {} } : {} }));
+          }
+        });
+      });
+      server.listen(socketPath, () => resolve({ server, sockets, seen }));
+    });
+  try {
+    const a = await serve('ok');
+    const r = startRelay(socketPath);
+    r.input.write(line(INITIALIZE) + line(INITIALIZED));
+    await r.answerTo(0);
+    a.sockets.forEach((s) => s.destroy()); // killed: no notice
+    a.server.close();
+    await delay(100);
+    const b = await serve('ok');
+    r.input.write(call(5));
+    assert.equal((await r.answerTo(5)).error, undefined);
+    assert.deepEqual(b.seen, ['initialize', 'notifications/initialized', 'tools/call'], 'the session is opened again first');
+    b.sockets.forEach((s) => s.destroy());
+    b.server.close();
+    await delay(50);
+    const c = await serve('refuse');
+    r.input.write(call(6));
+    assert.equal(await r.exit, 1);
+    assert.match(r.logged.at(-1)!, /refused the session: unsupported protocol version/);
+    assert.equal((await r.answerTo(6)).error?.code, RELAY_LOST_CODE, 'what waited is answered');
+    c.server.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
