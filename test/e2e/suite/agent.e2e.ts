@@ -18,6 +18,7 @@ const RELATED_TOOL = 'codescout_relatedCode';
 
 /** The parts of `codescout.internal.state` these tests read (src/extension/internal-state.ts). */
 interface AgentExtensionState {
+  engine: { state: string; pid?: number };
   folders: Array<{ state: string; partial: boolean }>;
   agent: {
     languageModelTools: string[];
@@ -154,7 +155,7 @@ class McpStdioSession {
   }
 }
 
-test('the MCP server, started as VS Code starts it, answers a search from the running engine', async () => {
+test('the MCP server, started as VS Code starts it, answers a search from the running engine, and in the same session from the one started after it was killed', async () => {
   const { mcp } = (await state()).agent;
   assert.ok(mcp, 'no MCP server definition');
   await folderReady(60_000);
@@ -176,7 +177,25 @@ test('the MCP server, started as VS Code starts it, answers a search from the ru
     const text = call.content.filter((c) => c.type === 'text').map((c) => c.text).join('');
     assert.ok(!call.isError, text);
     assert.match(resultHeaders(text)[0] ?? '', /^server\/duration\.go:\d+(-\d+)? \w+ ParseDuration\b/, text);
+
+    // the engine process dies: the extension starts another on the same socket, and the MCP server
+    // VS Code started (the relay) carries the same session over to it, without a new initialize
+    const before = (await state()).engine;
+    assert.ok(before.pid, `the engine process is not running (${before.state})`);
+    process.kill(before.pid, 'SIGKILL');
+    await waitUntil('a new engine process', 60_000, async () => {
+      const { engine } = await state();
+      return engine.state === 'running' && engine.pid && engine.pid !== before.pid ? engine : undefined;
+    });
+    await folderReady(60_000);
+    const again = await session.request<{ content: { type: string; text: string }[]; isError?: boolean }>('tools/call', {
+      name: 'search_code',
+      arguments: { query: 'parse a human readable duration like 1h30m', limit: 3 },
+    });
+    const againText = again.content.filter((c) => c.type === 'text').map((c) => c.text).join('');
+    assert.ok(!again.isError, againText);
+    assert.match(resultHeaders(againText)[0] ?? '', /ParseDuration\b/, againText);
   } finally {
     session.close();
   }
-});
+}, { timeoutMs: 150_000 });
