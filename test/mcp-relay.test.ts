@@ -116,12 +116,21 @@ test('the relay session replays an answered initialize and holds its new answer 
   session.fromClient(line(INITIALIZE).trimEnd());
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-06-18' } })), { forward: true });
   session.fromClient(line(INITIALIZED).trimEnd());
+  assert.deepEqual(session.lost('gone'), [], 'nothing waits');
   assert.deepEqual(JSON.parse(session.replay()!), INITIALIZE);
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} })), { forward: false, replayed: { ok: true } });
   assert.deepEqual(JSON.parse(session.replayInitialized()!), INITIALIZED);
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} })), { forward: true }, 'only the first answer after the replay is held');
   session.replay();
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32600, message: 'no' } })), { forward: false, replayed: { ok: false, error: 'no' } });
+
+  const late = new RelaySession();
+  late.fromClient(line(INITIALIZE).trimEnd());
+  late.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} }));
+  late.lost('gone');
+  late.fromClient(line(INITIALIZED).trimEnd()); // written while no engine runs: it goes with what was kept
+  late.replay();
+  assert.equal(late.replayInitialized(), undefined, 'not sent twice');
 
   const refused = new RelaySession();
   refused.fromClient(line(INITIALIZE).trimEnd());
@@ -171,11 +180,17 @@ test('the relay carries its session over to a new engine process: the request in
     const r = startRelay(socketPath);
     r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
     assert.equal((await r.answerTo(1)).error, undefined);
-    slow = 2000;
+    slow = 3000;
     r.input.write(call(2));
+    await delay(50);
+    slow = 300;
+    r.input.write(call(7));
     await delay(100);
-    await first.close({ reconnect: true });
+    const closing = Date.now();
+    await first.close({ reconnect: true }); // waits up to 1 s for what its sessions are answering
     first = undefined;
+    assert.ok(Date.now() - closing < 2500, `${Date.now() - closing} ms`);
+    assert.equal((await r.answerTo(7)).error, undefined, 'a request answered within the wait is answered by the old process');
     const lost = await r.answerTo(2);
     assert.equal(lost.error?.code, RELAY_LOST_CODE);
     assert.match(lost.error!.message, /restarted before answering; ask again/);
@@ -186,7 +201,7 @@ test('the relay carries its session over to a new engine process: the request in
     assert.equal((await r.answerTo(3)).error, undefined, 'answered by the new process');
     const all = r.messages();
     assert.equal(all.filter((m) => m.result?.serverInfo !== undefined).length, 1, 'the client sees one answer to initialize');
-    assert.deepEqual(all.map((m) => m.id).sort(), [0, 1, 2, 3], 'one answer for each request');
+    assert.deepEqual(all.map((m) => String(m.id)).sort(), ['0', '1', '2', '3', '7'], 'one answer for each request');
     assert.equal(second.sessions, 1);
     // the editor closes: the engine says so, and the relay leaves with 0 at once
     const closedAt = Date.now();
@@ -215,6 +230,18 @@ test('a relay whose engine does not come back leaves with 1 and one line; one wh
     assert.equal(await r.exit, 1);
     assert.ok(Date.now() - started >= 250, `${Date.now() - started} ms`);
     assert.equal(r.logged.at(-1), `the Code Scout engine at ${socketPath} did not come back within 0.3 s; leaving`);
+
+    // a client that leaves while no engine runs, with nothing asked: the relay leaves too, with 0
+    const idle = await endpointAt(socketPath, () => 0);
+    const quits = startRelay(socketPath, { reconnectMs: 10_000 });
+    quits.input.write(line(INITIALIZE));
+    await quits.answerTo(0);
+    await idle.close({ reconnect: true });
+    await delay(100);
+    const quitAt = Date.now();
+    quits.input.end();
+    assert.equal(await quits.exit, 0);
+    assert.ok(Date.now() - quitAt < 2000, `${Date.now() - quitAt} ms`);
 
     const other = path.join(dir, 'private');
     rmSync(other, { recursive: true, force: true });

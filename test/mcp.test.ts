@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { Configure, FolderStatusChanged, Search, Shutdown, type FolderStatus } from '../src/protocol/protocol';
+import { Configure, FolderStatusChanged, Search, Shutdown, Status, type FolderStatus } from '../src/protocol/protocol';
 import { parseCommandLine, type McpInvocation } from '../src/cli/args';
 import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
@@ -583,7 +583,9 @@ const { writeFileSync } = require('node:fs');
 
 test('the agent endpoint counts its open sessions and their unanswered requests, a session still writing its last answers included, and says when one ends or answers its last request', async () => {
   const dir = await temp.make('endpoint-count');
-  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), 300)) } as unknown as AgentBackend;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const backend = { statuses: () => released.then(() => []) } as unknown as AgentBackend;
   let idle = 0;
   const endpoint = await listenForAgents(path.join(dir, 'agents.sock'), backend, { version: '0', log: () => {}, sessionIdle: () => void idle++ });
   const connect = () =>
@@ -606,7 +608,7 @@ test('the agent endpoint counts its open sessions and their unanswered requests,
     a.destroy();
     await until(() => endpoint.sessions === 1);
     assert.equal(idle, 1, 'a session ended');
-    // b asks for something that takes 300 ms and ends its side at once: it is a session until its answer is out and the socket closed
+    // b asks for something that takes until the test releases it and ends its side at once: it is a session until its answer is out and the socket closed
     let output = '';
     b.on('data', (d: Buffer) => (output += d.toString('utf8')));
     b.write(sessionLines([{ method: 'tools/call', params: { name: 'index_status', arguments: {} } }]));
@@ -616,6 +618,8 @@ test('the agent endpoint counts its open sessions and their unanswered requests,
     const idleBefore = idle;
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(endpoint.sessions, 1, 'still answering');
+    assert.equal(endpoint.unanswered, 1);
+    release();
     await closed(b);
     await until(() => endpoint.sessions === 0);
     assert.equal(endpoint.unanswered, 0);
@@ -694,7 +698,7 @@ test('the engine process serves MCP sessions at --agent-socket, reached through 
 
   // a socket file left by a killed engine process (it listens once it knows its folders)
   const killed = Engine.start(socket);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await assert.rejects(killed.connection.sendRequest(Status, { root: '/not/a/configured/folder' }), /not|unknown/i, 'the engine answers');
   assert.ok(!existsSync(socket), 'no agent is served before the folders are configured');
   await killed.ready(root, await temp.make('attach-killed-index'));
   await eventually(async () => existsSync(socket), Boolean, 'the first engine listens');

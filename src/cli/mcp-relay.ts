@@ -37,8 +37,10 @@ export const RELAY_RECONNECT_MS = 60_000;
 /** The pause between two tries to connect again. */
 export const RELAY_RETRY_MS = 200;
 /**
- * The longest line the relay reads whole to know what it is. A longer one is passed on as it
- * comes, untracked: the engine ends a session sent a message over 10 MB anyway.
+ * The longest line from the client that the relay reads whole to know what it is. A longer one is
+ * passed on as it comes, untracked: the engine ends a session sent a message over 10 MB anyway.
+ * The engine's lines are always read whole (its answers are the relay's own process's, bounded by
+ * the tools), so that the client is never left half a line when a connection is lost.
  */
 export const RELAY_MAX_LINE_CHARS = 16 * 1024 * 1024;
 
@@ -49,6 +51,8 @@ export interface RelayOptions {
   reconnectMs?: number;
   /** see {@link RELAY_RETRY_MS}, the default */
   retryMs?: number;
+  /** see {@link RELAY_MAX_LINE_CHARS}, the default */
+  maxLineChars?: number;
   /** the client's side: process.stdin and process.stdout by default */
   input?: Readable;
   output?: Writable;
@@ -70,10 +74,11 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
   const endWaitMs = options.endWaitMs ?? RELAY_END_WAIT_MS;
   const reconnectMs = options.reconnectMs ?? RELAY_RECONNECT_MS;
   const retryMs = options.retryMs ?? RELAY_RETRY_MS;
+  const maxLineChars = options.maxLineChars ?? RELAY_MAX_LINE_CHARS;
 
   return new Promise((resolve) => {
     const session = new RelaySession();
-    const fromClient = new LineSplitter(RELAY_MAX_LINE_CHARS);
+    const fromClient = new LineSplitter(maxLineChars);
     /** the connection whose session is open, or being opened again (replaying) */
     let socket: Socket | undefined;
     let phase: 'connecting' | 'replaying' | 'open' | 'lost' = 'connecting';
@@ -83,7 +88,11 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
     let finished = false;
     let ending: ReturnType<typeof setTimeout> | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    /** when the last open session was lost (a connection lost while its session was being opened again does not restart the clock) */
     let lostAt = 0;
+    /** a write returned false: the other side is paused until it drains (one listener at a time) */
+    let clientFull = false;
+    let engineFull = false;
 
     const finish = (code: number) => {
       if (finished) return;
@@ -95,17 +104,23 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       resolve(code);
     };
     const toClient = (text: string) => {
-      if (!output.write(text) && socket) {
-        const paused = socket.pause();
-        output.once('drain', () => paused.resume());
-      }
+      if (output.write(text) || clientFull || !socket) return;
+      clientFull = true;
+      const paused = socket.pause();
+      output.once('drain', () => {
+        clientFull = false;
+        paused.resume();
+      });
     };
     const toEngine = (text: string) => {
       if (phase !== 'open' || !socket) return void queue.push(text);
-      if (!socket.write(text)) {
-        input.pause();
-        socket.once('drain', () => input.resume());
-      }
+      if (socket.write(text) || engineFull) return;
+      engineFull = true;
+      input.pause();
+      socket.once('drain', () => {
+        engineFull = false;
+        input.resume();
+      });
     };
     /** Answers what the client waits for, in words, and forgets what it wrote for no session. */
     const answerWaiting = (why: string) => {
@@ -127,6 +142,8 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
         toEngine(rest.text);
       }
       if (phase === 'open') endSession();
+      // nothing waits for an answer: no session needs opening again to end it
+      else if (session.waitingCount === 0) finish(0);
       // else once a session is open again, what the client wrote is sent and the session ended (open())
     });
     /** The client has ended its input: its side of the socket ends, and the engine closes its own once it has answered what it was asked. */
@@ -140,15 +157,11 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
 
     const attach = (s: Socket) => {
       socket = s;
-      const fromEngine = new LineSplitter(RELAY_MAX_LINE_CHARS);
+      const fromEngine = new LineSplitter(Infinity);
       /** the engine's notice that it is ending (agent-relay.ts): whether to connect again */
       let reconnect: boolean | undefined;
       s.on('data', (chunk: Buffer) => {
         for (const piece of fromEngine.push(chunk)) {
-          if (!piece.whole) {
-            toClient(piece.text);
-            continue;
-          }
           const line = session.fromEngine(piece.text.trimEnd());
           if (line.ending) reconnect = line.ending.reconnect;
           if (line.replayed?.ok === false) {
@@ -168,7 +181,11 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       s.once('close', () => {
         if (finished || s !== socket) return;
         socket = undefined;
-        if (input.isPaused()) input.resume(); // it waited for this socket to drain
+        if (engineFull) {
+          // it waited for this socket to drain
+          engineFull = false;
+          input.resume();
+        }
         if (inputEnded && phase === 'open') {
           // the engine ended the session the client ended, having answered (else it went away first)
           answerWaiting('the Code Scout engine ended before answering');
@@ -180,8 +197,8 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
         );
         if (gone) return finish(0);
         log(`the connection to the Code Scout engine at ${path} was lost; connecting again`);
+        if (phase === 'open') lostAt = Date.now();
         phase = 'lost';
-        lostAt = Date.now();
         retry = setTimeout(tryAgain, retryMs);
       });
     };
@@ -207,9 +224,13 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       s.once('error', () => {
         s.destroy();
         if (finished || socket === s) return; // a connected socket's failure is its 'close'
-        if (socketFolderGone(path)) return finish(0);
+        if (socketFolderGone(path)) {
+          answerWaiting('the Code Scout engine has ended');
+          return finish(0);
+        }
         if (Date.now() - lostAt >= reconnectMs) {
           log(`the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`);
+          answerWaiting('the Code Scout engine did not come back');
           return finish(EXIT_FAILURE);
         }
         retry = setTimeout(tryAgain, retryMs);
@@ -250,39 +271,51 @@ export interface LinePiece {
 
 /**
  * Cuts a stream of UTF-8 into lines at LF, keeping each line's break. A line longer than
- * `maxChars` is given in pieces as it comes (`whole` false), up to and including its break.
+ * `maxChars` is given in pieces as it comes (`whole` false), up to and including its break. Each
+ * chunk is searched once: a long line's parts are joined only when its break comes.
  */
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  /** the parts of the line not ended yet, and their length */
+  private parts: string[] = [];
+  private held = 0;
   /** inside a line too long to read whole */
   private passing = false;
 
   constructor(private readonly maxChars: number) {}
 
   push(chunk: Buffer | string): LinePiece[] {
-    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    this.pending = '';
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     const pieces: LinePiece[] = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      pieces.push({ text: text.slice(start, nl + 1), whole: !this.passing });
+      this.parts.push(text.slice(start, nl + 1));
+      pieces.push({ text: this.take(), whole: !this.passing });
       this.passing = false;
       start = nl + 1;
     }
-    const rest = text.slice(start);
-    if (this.passing || rest.length > this.maxChars) {
-      this.passing = true;
-      if (rest) pieces.push({ text: rest, whole: false });
-    } else this.pending = rest;
+    if (start < text.length) {
+      this.parts.push(text.slice(start));
+      this.held += text.length - start;
+      if (this.passing || this.held > this.maxChars) {
+        this.passing = true;
+        pieces.push({ text: this.take(), whole: false });
+      }
+    }
     return pieces;
   }
 
   /** What is left at the end of the stream: a last line without its break (its text '' when none). */
   end(): LinePiece {
-    const rest = this.pending + this.decoder.end();
-    this.pending = '';
-    return { text: rest, whole: !this.passing };
+    this.parts.push(this.decoder.end());
+    return { text: this.take(), whole: !this.passing };
+  }
+
+  private take(): string {
+    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
+    this.parts = [];
+    this.held = 0;
+    return text;
   }
 }
 

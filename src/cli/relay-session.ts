@@ -45,6 +45,8 @@ export class RelaySession {
   /** the client's `initialize`, sent and not answered yet */
   private initializing: { line: string; id: Id } | undefined;
   private initialized: string | undefined;
+  /** the client's `notifications/initialized` as sent before the connection was last lost (one sent since is still on its way) */
+  private initializedBefore: string | undefined;
   /** requests the client waits for, by id key, with how many of that id wait (a client may reuse one) */
   private readonly waiting = new Map<string, { id: Id; count: number }>();
   /** the id of the replayed `initialize` whose answer is held back */
@@ -52,7 +54,10 @@ export class RelaySession {
 
   /** A line from the client, about to go to the engine (now, or on the next connection). */
   fromClient(line: string): void {
-    for (const message of messagesIn(line)) {
+    const messages = messagesIn(line);
+    // a batch: the engine's SDK does not answer batches, so nothing in it waits for an answer
+    if (messages.length !== 1) return;
+    for (const message of messages) {
       if (isJSONRPCRequest(message)) {
         const k = idKey(message.id);
         const entry = this.waiting.get(k);
@@ -118,6 +123,7 @@ export class RelaySession {
     }
     this.waiting.clear();
     this.initializing = undefined;
+    this.initializedBefore = this.initialized;
     this.replaying = undefined;
     return answers;
   }
@@ -132,9 +138,13 @@ export class RelaySession {
     return this.initialize.line;
   }
 
-  /** The line to send once the replayed `initialize` is answered: the client's `notifications/initialized`, if it sent one. */
+  /**
+   * The line to send once the replayed `initialize` is answered: the client's
+   * `notifications/initialized`, if it was sent before the connection was lost (one the client
+   * wrote since is sent with what it wrote).
+   */
   replayInitialized(): string | undefined {
-    return this.initialized;
+    return this.initializedBefore;
   }
 
   private answered(id: Id): void {

@@ -35,7 +35,9 @@ export interface AgentEndpoint {
   /**
    * Stops listening, ends every session and removes the socket file. Each session is told first
    * whether a new engine process will serve the same socket (`reconnect`; agent-relay.ts), so
-   * that `codescout mcp --attach` connects again or leaves.
+   * that `codescout mcp --attach` connects again or leaves. With `reconnect`, the requests the
+   * sessions are answering get up to {@link AgentEndpointOptions.restartAnswerWaitMs} to be
+   * answered first (what is not answered by then the relay answers with an error).
    */
   close(options?: { reconnect?: boolean }): Promise<void>;
 }
@@ -46,12 +48,20 @@ export interface AgentEndpointOptions {
   log(message: string): void;
   /** a session ended (after it left the count of open sessions), or answered the last request it had */
   sessionIdle?(): void;
+  /** see {@link RESTART_ANSWER_WAIT_MS}, the default */
+  restartAnswerWaitMs?: number;
 }
 
 /** How long a session whose client ended its side waits for its last answers to be read before it lets go. */
 const ANSWERS_FLUSH_MS = 30_000;
 /** How long closing waits for each session's peer to close its side after the engine's last line (agent-relay.ts). */
 const NOTICE_WAIT_MS = 1_000;
+/**
+ * How long closing for a new process waits for the sessions' unanswered requests: a search or
+ * related code takes milliseconds; the extension kills an engine whose Shutdown takes over 3 s
+ * (engine-client.ts), and the indexes are closed after this.
+ */
+export const RESTART_ANSWER_WAIT_MS = 1_000;
 
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
@@ -129,6 +139,7 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
     },
     close: ({ reconnect = false } = {}) =>
       (closing ??= (async () => {
+        if (reconnect) await answeredWithin([...transports.values()], options.restartAnswerWaitMs ?? RESTART_ANSWER_WAIT_MS);
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         // the notice, then the end; a peer that does not close its side within a moment is cut off
         for (const endWith of [...sessions.values()]) endWith(engineEndingLine(reconnect));
@@ -137,6 +148,14 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
         if (process.platform !== 'win32') await removeSocketFile(path);
       })()),
   };
+}
+
+/** Resolves once every transport has answered what it was asked, or after `ms`. */
+async function answeredWithin(transports: SessionTransport[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.all(transports.map((t) => t.answered())), late]);
+  clearTimeout(timer);
 }
 
 /** Listens at `path`, replacing a stale socket file that no live process listens on. */

@@ -206,11 +206,16 @@ const CLOSE_GRACE_MS = 15_000;
  * Stops serving agents, then closes every index (saving checkpoints). `restarting`: a new process
  * will serve the same agent socket, so agents' relays connect again (agent-relay.ts).
  */
-async function closeAll(restarting = false): Promise<void> {
-  const endpoint = await agents;
-  agents = Promise.resolve(undefined); // a Configure while closing starts no endpoint
-  await endpoint?.close({ reconnect: restarting }).catch((err: Error) => log(`closing the agent endpoint failed: ${err.message}`));
-  await workspace.close();
+let closing: Promise<void> | undefined;
+function closeAll(restarting = false): Promise<void> {
+  // once: a Shutdown, then the end of the connection, wait for the same close
+  return (closing ??= (async () => {
+    const pending = agents;
+    agents = Promise.resolve(undefined); // a Configure while closing starts no endpoint
+    const endpoint = await pending;
+    await endpoint?.close({ reconnect: restarting }).catch((err: Error) => log(`closing the agent endpoint failed: ${err.message}`));
+    await workspace.close();
+  })());
 }
 
 /** Like a language server's: closes every index (saving checkpoints) and answers; the process exits when its stdin closes. */

@@ -21,8 +21,10 @@
  *   (none cancelled, stale or failed: a new process would index such a folder again), its resident
  *   memory is above `aboveBytes`, and no agent's MCP request is waiting for its answer. Sessions
  *   may be open: `codescout mcp --attach`, the relay VS Code runs, connects again to the new
- *   process and carries its session over (cli/mcp-relay.ts); a request sent while the process is
- *   being replaced waits in the relay for the new one.
+ *   process and carries its session over (cli/mcp-relay.ts). A request that reaches the old
+ *   process while it is being replaced gets up to 1 s to be answered (agent-endpoint.ts), else an
+ *   error that says to ask again; one sent once it has closed the session waits in the relay for
+ *   the new process.
  */
 export interface RestartAfterIndexingOptions {
   /** ask only when the process's resident memory is above this many bytes; 0: never ask */
