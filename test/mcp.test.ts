@@ -657,7 +657,10 @@ class Engine {
   readonly statuses: FolderStatus[] = [];
   stderr = '';
 
-  constructor(readonly child: ChildProcess) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly socket: string,
+  ) {
     this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     this.connection.onNotification(FolderStatusChanged, (s) => {
       this.statuses.push(s);
@@ -667,7 +670,7 @@ class Engine {
   }
 
   static start(socket: string): Engine {
-    return new Engine(spawn(process.execPath, [SERVER_BUNDLE, '--agent-socket', socket], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new Engine(spawn(process.execPath, [SERVER_BUNDLE, '--agent-socket', socket], { stdio: ['pipe', 'pipe', 'pipe'] }), socket);
   }
 
   async ready(root: string, indexLocation: string): Promise<FolderStatus> {
@@ -675,6 +678,12 @@ class Engine {
       folders: [{ root, name: 'repo', options: { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation, model } }],
       indexOnOpen: true,
     });
+    // the extension lets VS Code start the relay once this answer is in (mcp-provider.ts); a socket
+    // file left by a killed process is replaced by then too
+    const probe = createConnection(this.socket);
+    const [outcome] = await Promise.race([once(probe, 'connect').then(() => ['connected']), once(probe, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code])]);
+    probe.destroy();
+    assert.equal(outcome, 'connected', 'the agent socket listens by the time the first Configure is answered');
     await eventually(async () => this.statuses.at(-1), (s) => s?.state === 'ready', 'the folder is indexed');
     return this.statuses.at(-1)!;
   }

@@ -111,8 +111,10 @@ connection.onRequest(
   Configure,
   answering(Configure.method, configureParams, async (p) => {
     const statuses = await workspace.configure(p);
-    // the folders are known: agents may be served now
+    // the folders are known: agents may be served now. Listening before the answer: the extension
+    // lets VS Code start the relay (mcp-provider.ts) once the engine has answered its first Configure
     agents ??= serveAgents();
+    await agents;
     return statuses;
   }),
 );
