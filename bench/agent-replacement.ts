@@ -28,6 +28,7 @@ const ROOT = join(__dirname, '..', '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
 const CLI = join(ROOT, 'bin', 'codescout.js');
 const QUERY = 'parse a json configuration file';
+const READY_LIMIT_MS = 10 * 60_000;
 
 const { values: args } = parseArgs({
   options: { workspace: { type: 'string' }, 'index-dir': { type: 'string' }, runs: { type: 'string', default: '3' } },
@@ -42,12 +43,22 @@ interface EngineProcess {
 function startEngine(socket: string, workspace: string, indexLocation: string): EngineProcess {
   const child = spawn(process.execPath, [...ENGINE_EXEC_ARGV, SERVER, '--agent-socket', socket, '--restart-above-mb', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  const ready = new Promise<void>((resolve) => connection.onNotification(FolderStatusChanged, (s) => {
-    if (s.state === 'ready') resolve();
-  }));
-  connection.listen();
   const options = { include: [], exclude: [], maxFileBytes: 1024 * 1024, threads: 1, spelling: true, indexLocation };
-  void connection.sendRequest(Configure, { folders: [{ root: workspace, name: 'workspace', options }], indexOnOpen: true });
+  const ready = new Promise<void>((resolve, reject) => {
+    const late = setTimeout(() => reject(new Error(`the folder was not ready within ${READY_LIMIT_MS / 60_000} minutes`)), READY_LIMIT_MS);
+    connection.onNotification(FolderStatusChanged, (s) => {
+      if (s.state === 'ready') {
+        clearTimeout(late);
+        resolve();
+      } else if (s.state === 'error') {
+        clearTimeout(late);
+        reject(new Error(`the folder could not be opened: ${JSON.stringify(s)}`));
+      }
+    });
+    connection.listen();
+    connection.sendRequest(Configure, { folders: [{ root: workspace, name: 'workspace', options }], indexOnOpen: true }).catch(reject);
+  });
+  ready.catch(() => undefined); // awaited by the caller; a failure before that is not unhandled
   return { child, connection, ready };
 }
 

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { relay } from '../src/cli/mcp-relay';
 import { Configure, FolderStatusChanged, Log, Search, SetLogLevel, type FolderStatus, type LogParams, type QueryResult } from '../src/protocol/protocol';
 import { FakeLogChannel } from './helpers/fake-log-channel';
 import { installVscodeStub } from './helpers/vscode-stub';
@@ -48,9 +50,18 @@ function gone(pid: number): boolean {
   }
 }
 
-test('an engine that asks to be replaced after indexing is replaced quietly: a search and a notification sent meanwhile reach the new process, which does not ask again', async () => {
+test('an engine that asks to be replaced after indexing is replaced quietly: a search and a notification sent meanwhile reach the new process, which does not ask again; an agent\'s session carries over, and ends when the client is disposed', async () => {
   const root = await copyFixtureRepo(path.join(await temp.make('client'), 'repo'));
   const indexLocation = await temp.make('client-index');
+  const socket = path.join(await temp.make('client-socket'), 'mcp.sock');
+  /** an agent's MCP session through `codescout mcp --attach`, attached to the first process */
+  const agentIn = new PassThrough();
+  const agentOut = new PassThrough();
+  let agentText = '';
+  agentOut.on('data', (d: Buffer) => (agentText += d.toString('utf8')));
+  const relayLog: string[] = [];
+  let relayExit: Promise<number> | undefined;
+  const agentAnswer = (id: number) => until(`the agent's answer ${id}`, 30_000, () => agentText.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number; error?: unknown; result?: unknown }).find((m) => m.id === id));
   const output = new FakeLogChannel();
   /** per process (1, 2, …): its statuses and log lines */
   const statuses = new Map<number, FolderStatus[]>();
@@ -72,9 +83,15 @@ test('an engine that asks to be replaced after indexing is replaced quietly: a s
       folders: [{ root, name: 'repo', options: { include: [], exclude: [], maxFileBytes: 1 << 20, threads: 1, spelling: true, indexLocation, model } }],
       indexOnOpen: true,
     });
+    if (n === 1) {
+      // the process listens for agents once configured
+      relayExit = relay(socket, { input: agentIn, output: agentOut, log: (l) => relayLog.push(l) });
+      agentIn.write(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) + '\n');
+      agentIn.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');
+    }
   };
   // any engine process is over 1 MB: the first asks once its index is built
-  const client = new EngineClient(SERVER, output, setUp, () => ['--restart-above-mb', '1', '--restart-after-files', '1']);
+  const client = new EngineClient(SERVER, output, setUp, () => ['--restart-above-mb', '1', '--restart-after-files', '1', '--agent-socket', socket]);
   const states: string[] = [];
   const pids: number[] = [];
   let duringSwap: Promise<QueryResult> | undefined;
@@ -116,6 +133,13 @@ test('an engine that asks to be replaced after indexing is replaced quietly: a s
     assert.equal(client.replacements, 1);
     assert.equal(processes, 2);
 
+    // the agent's session: opened with the first process, answered by the second (the relay was told to connect again)
+    assert.equal((await agentAnswer(0)).error, undefined);
+    agentIn.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'index_status', arguments: {} } }) + '\n');
+    const status = await agentAnswer(1);
+    assert.equal(status.error, undefined, JSON.stringify(status));
+    assert.ok(relayLog.some((l) => /connected again/.test(l)), relayLog.join('\n'));
+
     assert.ok(output.shown.some((line) => /^info replacing the engine process \(pid \d+\): it holds/.test(line)), output.shown.join('\n'));
     assert.deepEqual(output.shown.filter((line) => line.startsWith('error')), []);
     assert.deepEqual(vscodeStub.messages, [], 'nothing is shown to the user');
@@ -123,6 +147,9 @@ test('an engine that asks to be replaced after indexing is replaced quietly: a s
     await client.dispose();
   }
   assert.ok(gone(pids.at(-1)!), 'dispose ends the new process');
+  // the editor's last engine says it ends for good: the relay leaves with 0, without trying again
+  assert.equal(await relayExit, 0);
+  assert.equal(relayLog.filter((l) => /lost; connecting again/.test(l)).length, 1, relayLog.join('\n'));
 });
 
 /**

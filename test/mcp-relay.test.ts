@@ -64,9 +64,16 @@ test('the line splitter gives back every character, each line whole up to its li
 });
 
 test('the relay session answers each request the client waits for exactly once: by the engine, or by the relay when the connection is lost', () => {
-  type Op = { kind: 'request'; id: number | string } | { kind: 'answer'; pick: number; error: boolean } | { kind: 'cancel'; pick: number } | { kind: 'lost' } | { kind: 'stray' };
+  type Op =
+    | { kind: 'request'; id: number | string; queued: boolean }
+    | { kind: 'answer'; pick: number; error: boolean }
+    | { kind: 'cancel'; pick: number }
+    | { kind: 'lost' }
+    | { kind: 'flush' }
+    | { kind: 'stray' };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')) }),
+    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')), queued: fc.boolean() }),
+    fc.constant({ kind: 'flush' as const }),
     fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(), error: fc.boolean() }),
     fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
     fc.constant({ kind: 'lost' as const }),
@@ -75,12 +82,16 @@ test('the relay session answers each request the client waits for exactly once: 
   fc.assert(
     fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
       const session = new RelaySession();
-      /** the model: ids the client waits for, one entry per request */
+      /** the model: ids the client waits for that reached the engine, one entry per request; and those the relay holds for the next connection */
       let waiting: (number | string)[] = [];
+      let queued: (number | string)[] = [];
       for (const o of ops) {
         if (o.kind === 'request') {
           session.fromClient(call(o.id).trimEnd());
-          waiting.push(o.id);
+          (o.queued ? queued : waiting).push(o.id);
+        } else if (o.kind === 'flush') {
+          waiting.push(...queued); // a connection is open again: what was kept is sent
+          queued = [];
         } else if (o.kind === 'answer' && waiting.length) {
           const id = waiting.splice(o.pick % waiting.length, 1)[0];
           const answer = o.error ? { jsonrpc: '2.0', id, error: { code: -32603, message: 'x' } } : { jsonrpc: '2.0', id, result: {} };
@@ -89,9 +100,9 @@ test('the relay session answers each request the client waits for exactly once: 
           const id = waiting.splice(o.pick % waiting.length, 1)[0];
           session.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }));
         } else if (o.kind === 'lost') {
-          const answers = session.lost('gone').map((a) => JSON.parse(a) as { id: number | string; error: { code: number } });
+          const answers = session.lost('gone', queued.map((id) => call(id))).map((a) => JSON.parse(a) as { id: number | string; error: { code: number } });
           const key = (id: number | string) => `${typeof id}:${id}`;
-          assert.deepEqual(answers.map((a) => key(a.id)).sort(), waiting.map(key).sort(), 'an error answer for each waiting request, and only those');
+          assert.deepEqual(answers.map((a) => key(a.id)).sort(), waiting.map(key).sort(), 'an error answer for each request sent and waiting, and only those');
           assert.ok(answers.every((a) => a.error.code === RELAY_LOST_CODE));
           waiting = [];
         } else if (o.kind === 'stray') {
@@ -99,7 +110,7 @@ test('the relay session answers each request the client waits for exactly once: 
           assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 'never-asked', result: {} })), { forward: true });
           assert.deepEqual(session.fromEngine('not json'), { forward: true });
         }
-        assert.equal(session.waitingCount, waiting.length);
+        assert.equal(session.waitingCount, waiting.length + queued.length);
       }
     }),
     { numRuns: 1000 },
@@ -124,6 +135,10 @@ test('the relay session replays an answered initialize and holds its new answer 
   session.replay();
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32600, message: 'no' } })), { forward: false, replayed: { ok: false, error: 'no' } });
 
+  const batched = new RelaySession();
+  batched.fromClient(`[${call(3).trimEnd()}]`);
+  assert.equal(batched.waitingCount, 0, 'a batch, even of one, is not tracked: the engine does not answer batches');
+
   const late = new RelaySession();
   late.fromClient(line(INITIALIZE).trimEnd());
   late.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} }));
@@ -143,13 +158,13 @@ test('the relay session replays an answered initialize and holds its new answer 
 });
 
 /** A relay in this process on `socketPath`, its client's side as strings. */
-function startRelay(socketPath: string, options: { reconnectMs?: number } = {}) {
+function startRelay(socketPath: string, options: { reconnectMs?: number; replayWaitMs?: number } = {}) {
   const input = new PassThrough();
   const output = new PassThrough();
   const logged: string[] = [];
   let out = '';
   output.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000 });
+  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000, replayWaitMs: options.replayWaitMs });
   const messages = () =>
     out
       .split('\n')
@@ -165,25 +180,25 @@ function startRelay(socketPath: string, options: { reconnectMs?: number } = {}) 
   return { input, exit, logged, messages, answerTo };
 }
 
-function endpointAt(socketPath: string, statusesMs: () => number): Promise<AgentEndpoint> {
-  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), statusesMs())) } as unknown as AgentBackend;
+/** An agent endpoint whose index_status answers after `statusesMs(n)` ms, n counting its calls from 0. */
+function endpointAt(socketPath: string, statusesMs: (n: number) => number): Promise<AgentEndpoint> {
+  let calls = 0;
+  const backend = { statuses: () => new Promise((resolve) => setTimeout(() => resolve([]), statusesMs(calls++))) } as unknown as AgentBackend;
   return listenForAgents(socketPath, backend, { version: '0', log: () => {} });
 }
 
 test('the relay carries its session over to a new engine process: the request in flight gets an error, one written meanwhile is answered by the new process, initialize is answered once', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
   const socketPath = path.join(dir, 'mcp.sock');
-  let slow = 0;
-  let first: AgentEndpoint | undefined = await endpointAt(socketPath, () => slow);
+  // its calls: 1 answered at once; 2 in 3 s, after the process has closed; 7 in 300 ms, within the wait for answers
+  let first: AgentEndpoint | undefined = await endpointAt(socketPath, (n) => [0, 3000, 300][n] ?? 0);
   let second: AgentEndpoint | undefined;
   try {
     const r = startRelay(socketPath);
     r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
     assert.equal((await r.answerTo(1)).error, undefined);
-    slow = 3000;
     r.input.write(call(2));
     await delay(50);
-    slow = 300;
     r.input.write(call(7));
     await delay(100);
     const closing = Date.now();
@@ -196,8 +211,7 @@ test('the relay carries its session over to a new engine process: the request in
     assert.match(lost.error!.message, /restarted before answering; ask again/);
     r.input.write(call(3)); // no engine now: it waits in the relay
     await delay(200);
-    slow = 0;
-    second = await endpointAt(socketPath, () => slow);
+    second = await endpointAt(socketPath, () => 0);
     assert.equal((await r.answerTo(3)).error, undefined, 'answered by the new process');
     const all = r.messages();
     assert.equal(all.filter((m) => m.result?.serverInfo !== undefined).length, 1, 'the client sees one answer to initialize');
@@ -261,11 +275,12 @@ test('a relay whose engine does not come back leaves with 1 and one line; one wh
   }
 });
 
-test('a relay reconnects after an engine that died without a word, and leaves with 1 when the new one refuses the session', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
-  const socketPath = path.join(dir, 'mcp.sock');
-  /** a hand-made engine: answers initialize as told, and every other request with a result */
-  const serve = (initialize: 'ok' | 'refuse') =>
+/**
+ * A hand-made engine at `socketPath`: answers initialize as told ('ok', 'refuse' with an error,
+ * 'silent': never, 'drop': by closing the connection), and every other request with a result.
+ */
+function handMadeEngine(socketPath: string, initialize: 'ok' | 'refuse' | 'silent' | 'drop') {
+  return (
     new Promise<{ server: Server; sockets: Socket[]; seen: string[] }>((resolve) => {
       const sockets: Socket[] = [];
       const seen: string[] = [];
@@ -277,15 +292,26 @@ test('a relay reconnects after an engine that died without a word, and leaves wi
             const m = JSON.parse(text) as { id?: number; method: string };
             seen.push(m.method);
             if (m.id === undefined) continue;
+            if (m.method === 'initialize' && initialize === 'silent') continue;
+            if (m.method === 'initialize' && initialize === 'drop') return void socket.destroy();
             const refused = m.method === 'initialize' && initialize === 'refuse';
             socket.write(line(refused ? { jsonrpc: '2.0', id: m.id, error: { code: -32602, message: 'unsupported protocol version' } } : { jsonrpc: '2.0', id: m.id, result: m.method === 'initialize' ? { serverInfo: {} } : {} }));
           }
         });
       });
       server.listen(socketPath, () => resolve({ server, sockets, seen }));
-    });
+    })
+  );
+}
+
+test('a relay reconnects after an engine that died without a word, and leaves with 1 when the new one refuses the session', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  const socketPath = path.join(dir, 'mcp.sock');
+  const serve = (initialize: 'ok' | 'refuse') => handMadeEngine(socketPath, initialize);
+  const servers: Server[] = [];
   try {
     const a = await serve('ok');
+    servers.push(a.server);
     const r = startRelay(socketPath);
     r.input.write(line(INITIALIZE) + line(INITIALIZED));
     await r.answerTo(0);
@@ -293,6 +319,7 @@ test('a relay reconnects after an engine that died without a word, and leaves wi
     a.server.close();
     await delay(100);
     const b = await serve('ok');
+    servers.push(b.server);
     r.input.write(call(5));
     assert.equal((await r.answerTo(5)).error, undefined);
     assert.deepEqual(b.seen, ['initialize', 'notifications/initialized', 'tools/call'], 'the session is opened again first');
@@ -300,12 +327,51 @@ test('a relay reconnects after an engine that died without a word, and leaves wi
     b.server.close();
     await delay(50);
     const c = await serve('refuse');
+    servers.push(c.server);
     r.input.write(call(6));
     assert.equal(await r.exit, 1);
     assert.match(r.logged.at(-1)!, /refused the session: unsupported protocol version/);
     assert.equal((await r.answerTo(6)).error?.code, RELAY_LOST_CODE, 'what waited is answered');
-    c.server.close();
   } finally {
+    for (const server of servers) {
+      server.close();
+      server.unref();
+    }
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a relay whose new engine never answers, or drops, the replayed initialize leaves with 1 within its limit, having answered what waits', async () => {
+  for (const mode of ['silent', 'drop'] as const) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+    const socketPath = path.join(dir, 'mcp.sock');
+    const servers: Server[] = [];
+    try {
+      const a = await handMadeEngine(socketPath, 'ok');
+      servers.push(a.server);
+      const r = startRelay(socketPath, { reconnectMs: 800, replayWaitMs: 200 });
+      r.input.write(line(INITIALIZE) + line(INITIALIZED));
+      await r.answerTo(0);
+      a.sockets.forEach((s) => s.destroy());
+      a.server.close();
+      await delay(50);
+      const b = await handMadeEngine(socketPath, mode);
+      servers.push(b.server);
+      r.input.write(call(9));
+      const started = Date.now();
+      assert.equal(await Promise.race([r.exit, delay(8000).then(() => 'still running after 8 s')]), 1, mode);
+      assert.ok(Date.now() - started < 5000, `${mode}: ${Date.now() - started} ms`);
+      assert.match(r.logged.at(-1)!, /did not come back within 0\.8 s; leaving/, mode);
+      if (mode === 'silent') assert.ok(r.logged.some((l) => /did not answer the session's initialize within 0\.2 s/.test(l)), r.logged.join('\n'));
+      assert.equal((await r.answerTo(9)).error?.code, RELAY_LOST_CODE, `${mode}: the call waiting in the relay is answered`);
+      assert.ok(b.seen.filter((m) => m === 'initialize').length >= 1, mode);
+      assert.ok(!b.seen.includes('tools/call'), `${mode}: nothing is sent before the session is open again`);
+    } finally {
+      for (const server of servers) {
+        server.close();
+        server.unref();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });

@@ -21,6 +21,7 @@ import { parseCommandLine, type McpInvocation } from '../src/cli/args';
 import { UsageError } from '../src/cli/errors';
 import { FolderWatcher } from '../src/cli/folder-watcher';
 import { relay } from '../src/cli/mcp-relay';
+import { engineEndingLine } from '../src/protocol/agent-relay';
 import type { AgentBackend } from '../src/agent/backend';
 import { listenForAgents } from '../src/server/agent-endpoint';
 import { CLI, ensureBundles, startNode, type Started } from './helpers/cli-process';
@@ -214,7 +215,8 @@ function answersById(output: string): Map<number, { result?: ToolResult }> {
   const answers = output
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as { id: number; result?: ToolResult });
+    .map((line) => JSON.parse(line) as { id?: number; result?: ToolResult })
+    .filter((a): a is { id: number; result?: ToolResult } => a.id !== undefined); // a notification is no answer
   return new Map(answers.map((a) => [a.id, a]));
 }
 
@@ -335,6 +337,8 @@ test('an agent socket session answers what it was asked before its client ended 
     // the client never ends its side; the endpoint closes the connection while it is still writing (ECONNRESET or EPIPE)
     const cut = await session([sessionLines([]), oversize], false);
     assert.deepEqual(answeredIds(cut.output), [0]);
+    // …telling a relay not to open it again: the same message would end it again
+    assert.ok(cut.output.includes(engineEndingLine(false)), cut.output.slice(-300));
     assert.ok(logged.some((m) => /ReadBuffer exceeded maximum size/.test(m)), logged.join('\n'));
     assert.ok(logged.some((m) => /an agent session ended: its connection is no longer read/.test(m)), logged.join('\n'));
   } finally {

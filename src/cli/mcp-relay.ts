@@ -37,6 +37,11 @@ export const RELAY_RECONNECT_MS = 60_000;
 /** The pause between two tries to connect again. */
 export const RELAY_RETRY_MS = 200;
 /**
+ * How long a new connection's engine may take to answer the replayed `initialize`; one that does
+ * not is dropped, and the relay tries again (within {@link RELAY_RECONNECT_MS}).
+ */
+export const RELAY_REPLAY_WAIT_MS = 10_000;
+/**
  * The longest line from the client that the relay reads whole to know what it is. A longer one is
  * passed on as it comes, untracked: the engine ends a session sent a message over 10 MB anyway.
  * The engine's lines are always read whole (its answers are the relay's own process's, bounded by
@@ -51,6 +56,8 @@ export interface RelayOptions {
   reconnectMs?: number;
   /** see {@link RELAY_RETRY_MS}, the default */
   retryMs?: number;
+  /** see {@link RELAY_REPLAY_WAIT_MS}, the default */
+  replayWaitMs?: number;
   /** see {@link RELAY_MAX_LINE_CHARS}, the default */
   maxLineChars?: number;
   /** the client's side: process.stdin and process.stdout by default */
@@ -75,19 +82,22 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
   const reconnectMs = options.reconnectMs ?? RELAY_RECONNECT_MS;
   const retryMs = options.retryMs ?? RELAY_RETRY_MS;
   const maxLineChars = options.maxLineChars ?? RELAY_MAX_LINE_CHARS;
+  const replayWaitMs = options.replayWaitMs ?? RELAY_REPLAY_WAIT_MS;
 
   return new Promise((resolve) => {
     const session = new RelaySession();
     const fromClient = new LineSplitter(maxLineChars);
     /** the connection whose session is open, or being opened again (replaying) */
     let socket: Socket | undefined;
-    let phase: 'connecting' | 'replaying' | 'open' | 'lost' = 'connecting';
+    /** 'ending': the engine has said it is closing the session, so nothing more is written to it */
+    let phase: 'connecting' | 'replaying' | 'open' | 'ending' | 'lost' = 'connecting';
     /** what the client wrote while no session was open, for the next one */
     let queue: string[] = [];
     let inputEnded = false;
     let finished = false;
     let ending: ReturnType<typeof setTimeout> | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let replayWait: ReturnType<typeof setTimeout> | undefined;
     /** when the last open session was lost (a connection lost while its session was being opened again does not restart the clock) */
     let lostAt = 0;
     /** a write returned false: the other side is paused until it drains (one listener at a time) */
@@ -99,6 +109,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       finished = true;
       clearTimeout(ending);
       clearTimeout(retry);
+      clearTimeout(replayWait);
       input.destroy();
       socket?.destroy();
       resolve(code);
@@ -122,10 +133,13 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
         input.resume();
       });
     };
-    /** Answers what the client waits for, in words, and forgets what it wrote for no session. */
-    const answerWaiting = (why: string) => {
-      queue = [];
-      for (const answer of session.lost(why)) toClient(answer + '\n');
+    /**
+     * Answers what the client waits for, in words. `keep`: what the client wrote that was never
+     * sent still waits, for the next connection; else it is forgotten too.
+     */
+    const answerWaiting = (why: string, keep = false) => {
+      if (!keep) queue = [];
+      for (const answer of session.lost(why, queue)) toClient(answer + '\n');
     };
 
     input.on('data', (chunk: Buffer | string) => {
@@ -163,13 +177,18 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       s.on('data', (chunk: Buffer) => {
         for (const piece of fromEngine.push(chunk)) {
           const line = session.fromEngine(piece.text.trimEnd());
-          if (line.ending) reconnect = line.ending.reconnect;
+          if (line.ending) {
+            reconnect = line.ending.reconnect;
+            // it reads no more: what the client writes now waits for the next connection
+            if (phase === 'open') phase = 'ending';
+          }
           if (line.replayed?.ok === false) {
             log(`the restarted Code Scout engine at ${path} refused the session: ${line.replayed.error}`);
             answerWaiting('the restarted Code Scout engine refused the session');
             return finish(EXIT_FAILURE);
           }
           if (line.replayed?.ok) {
+            clearTimeout(replayWait);
             const initialized = session.replayInitialized();
             if (initialized) s.write(initialized + '\n');
             open();
@@ -181,26 +200,37 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       s.once('close', () => {
         if (finished || s !== socket) return;
         socket = undefined;
+        clearTimeout(replayWait);
+        const wasOpen = phase === 'open' || phase === 'ending';
         if (engineFull) {
           // it waited for this socket to drain
           engineFull = false;
           input.resume();
         }
-        if (inputEnded && phase === 'open') {
+        if (inputEnded && wasOpen) {
           // the engine ended the session the client ended, having answered (else it went away first)
           answerWaiting('the Code Scout engine ended before answering');
           return finish(0);
         }
         const gone = reconnect === false || socketFolderGone(path);
-        answerWaiting(
-          gone ? 'the Code Scout engine has ended' : 'the Code Scout engine restarted before answering; ask again',
-        );
-        if (gone) return finish(0);
+        if (gone) {
+          answerWaiting('the Code Scout engine ended the session');
+          return finish(0);
+        }
+        answerWaiting('the Code Scout engine restarted before answering; ask again', true);
+        // the client has left and waits for nothing: no session needs opening again
+        if (inputEnded && session.waitingCount === 0) return finish(0);
+        if (wasOpen) lostAt = Date.now();
+        else if (Date.now() - lostAt >= reconnectMs) return giveUp(); // lost again while being opened again, for too long
         log(`the connection to the Code Scout engine at ${path} was lost; connecting again`);
-        if (phase === 'open') lostAt = Date.now();
         phase = 'lost';
         retry = setTimeout(tryAgain, retryMs);
       });
+    };
+    const giveUp = () => {
+      log(`the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`);
+      answerWaiting('the Code Scout engine did not come back');
+      finish(EXIT_FAILURE);
     };
     const open = () => {
       phase = 'open';
@@ -220,6 +250,10 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
         if (first === undefined) return open();
         phase = 'replaying';
         s.write(first + '\n');
+        replayWait = setTimeout(() => {
+          log(`the Code Scout engine at ${path} did not answer the session's initialize within ${seconds(replayWaitMs)} s`);
+          s.destroy(); // its 'close' treats it as lost
+        }, replayWaitMs);
       });
       s.once('error', () => {
         s.destroy();
@@ -228,11 +262,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
           answerWaiting('the Code Scout engine has ended');
           return finish(0);
         }
-        if (Date.now() - lostAt >= reconnectMs) {
-          log(`the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`);
-          answerWaiting('the Code Scout engine did not come back');
-          return finish(EXIT_FAILURE);
-        }
+        if (Date.now() - lostAt >= reconnectMs) return giveUp();
         retry = setTimeout(tryAgain, retryMs);
       });
     };

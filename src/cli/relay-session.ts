@@ -54,9 +54,9 @@ export class RelaySession {
 
   /** A line from the client, about to go to the engine (now, or on the next connection). */
   fromClient(line: string): void {
-    const messages = messagesIn(line);
+    const { messages, batch } = messagesIn(line);
     // a batch: the engine's SDK does not answer batches, so nothing in it waits for an answer
-    if (messages.length !== 1) return;
+    if (batch) return;
     for (const message of messages) {
       if (isJSONRPCRequest(message)) {
         const k = idKey(message.id);
@@ -77,7 +77,7 @@ export class RelaySession {
 
   /** A line from the engine. */
   fromEngine(line: string): EngineLine {
-    const messages = messagesIn(line);
+    const { messages } = messagesIn(line);
     if (messages.length !== 1) {
       // a batch (or not JSON): its answers are answers, nothing in it is the relay's
       for (const m of messages) if ((isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && m.id !== undefined) this.answered(m.id);
@@ -113,17 +113,27 @@ export class RelaySession {
 
   /**
    * The connection is lost: the answers (one line each, without its line break) the client gets
-   * for every request it waits for, which are forgotten; `message` says why in words.
+   * for every request it waits for, which are forgotten; `message` says why in words. The
+   * requests in `kept`, lines the client wrote that were never sent, still wait: they go to the
+   * next connection.
    */
-  lost(message: string): string[] {
+  lost(message: string, kept: readonly string[] = []): string[] {
+    const stillWaiting = new RelaySession();
+    for (const line of kept) stillWaiting.fromClient(line.trimEnd());
     const answers: string[] = [];
-    for (const { id, count } of this.waiting.values()) {
+    for (const [k, { id, count }] of this.waiting) {
       const answer = JSON.stringify({ jsonrpc: '2.0', id, error: { code: RELAY_LOST_CODE, message } });
-      for (let i = 0; i < count; i++) answers.push(answer);
+      for (let i = stillWaiting.waiting.get(k)?.count ?? 0; i < count; i++) answers.push(answer);
     }
     this.waiting.clear();
-    this.initializing = undefined;
-    this.initializedBefore = this.initialized;
+    for (const [k, entry] of stillWaiting.waiting) {
+      const sent = this.waiting.get(k);
+      if (sent) sent.count += entry.count;
+      else this.waiting.set(k, { ...entry });
+    }
+    // an initialize or initialized the client wrote meanwhile goes with what was kept, not in a replay
+    this.initializing = stillWaiting.initializing;
+    if (!stillWaiting.initialized) this.initializedBefore = this.initialized;
     this.replaying = undefined;
     return answers;
   }
@@ -161,14 +171,14 @@ function idKey(id: Id): string {
 }
 
 /** The JSON-RPC messages in a line: one, a batch's, or none (not JSON). */
-function messagesIn(line: string): JSONRPCMessage[] {
+function messagesIn(line: string): { messages: JSONRPCMessage[]; batch: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return [];
+    return { messages: [], batch: false };
   }
-  return (Array.isArray(value) ? value : [value]) as JSONRPCMessage[];
+  return Array.isArray(value) ? { messages: value as JSONRPCMessage[], batch: true } : { messages: [value as JSONRPCMessage], batch: false };
 }
 
 function errorText(message: JSONRPCMessage): string {

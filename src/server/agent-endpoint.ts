@@ -50,12 +50,17 @@ export interface AgentEndpointOptions {
   sessionIdle?(): void;
   /** see {@link RESTART_ANSWER_WAIT_MS}, the default */
   restartAnswerWaitMs?: number;
+  /** see {@link NOTICE_WAIT_MS}, the default */
+  noticeWaitMs?: number;
 }
 
 /** How long a session whose client ended its side waits for its last answers to be read before it lets go. */
 const ANSWERS_FLUSH_MS = 30_000;
-/** How long closing waits for each session's peer to close its side after the engine's last line (agent-relay.ts). */
-const NOTICE_WAIT_MS = 1_000;
+/**
+ * How long a session ended with the engine's last line (agent-relay.ts) waits for its peer to
+ * close its side, and how long closing the endpoint waits for every connection, before they are cut.
+ */
+export const NOTICE_WAIT_MS = 1_000;
 /**
  * How long closing for a new process waits for the sessions' unanswered requests: a search or
  * related code takes milliseconds; the extension kills an engine whose Shutdown takes over 3 s
@@ -65,6 +70,7 @@ export const RESTART_ANSWER_WAIT_MS = 1_000;
 
 /** Listens at `path` and serves each connection as one MCP session over `backend`. */
 export async function listenForAgents(path: string, backend: AgentBackend, options: AgentEndpointOptions): Promise<AgentEndpoint> {
+  const noticeWaitMs = options.noticeWaitMs ?? NOTICE_WAIT_MS;
   /** each live session's way to end it with the engine's last line */
   const sessions = new Map<Socket, (notice: string) => void>();
   const transports = new Map<Socket, SessionTransport>();
@@ -103,11 +109,12 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       socket.end(notice);
       setTimeout(() => socket.destroy(), waitMs).unref();
     };
-    sessions.set(socket, (notice) => end(true, notice, NOTICE_WAIT_MS));
-    // a message over the SDK's limit: the transport reads no more, so the session ends here
+    sessions.set(socket, (notice) => end(true, notice, noticeWaitMs));
+    // a message over the SDK's limit: the transport reads no more, so the session ends here, for
+    // good (a relay that opened it again would be sent the same message again)
     transport.onbroken = () => {
       options.log('an agent session ended: its connection is no longer read');
-      end();
+      end(true, engineEndingLine(false), noticeWaitMs);
     };
     socket.on('error', (err) => {
       options.log(`an agent connection failed: ${err.message}`);
@@ -143,11 +150,17 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         // the notice, then the end; a peer that does not close its side within a moment is cut off
         for (const endWith of [...sessions.values()]) endWith(engineEndingLine(reconnect));
+        // a session still writing its last answers to a slow reader is cut too: the indexes close after this
+        if ((await Promise.race([stopped.then(() => 'stopped'), delay(noticeWaitMs)])) !== 'stopped') for (const socket of open) socket.destroy();
         await stopped;
         // Node removes a Unix socket's file when its server closes; this is in case it did not
         if (process.platform !== 'win32') await removeSocketFile(path);
       })()),
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Resolves once every transport has answered what it was asked, or after `ms`. */

@@ -176,8 +176,9 @@ restartArgs.warnings.forEach(log);
 
 /**
  * The agent endpoint, when `--agent-socket <path>` was given and it could listen. It listens once
- * the first Configure is answered: before, every folder is unknown, so an agent's search would
- * find nothing (and a relay that connects again after a restart waits until then).
+ * the first Configure has set the folders, before that Configure is answered: before, every folder
+ * is unknown, so an agent's search would find nothing (and a relay that connects again after a
+ * restart waits until then).
  */
 let agents: Promise<AgentEndpoint | undefined> | undefined;
 /** …once it listens (a restart waits until its sessions have no request waiting) */
