@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { test } from './harness';
-import { EXTENSION_ID, lineOf, waitUntil } from './helpers';
+import { EXTENSION_ID, killEngine, lineOf, waitUntil } from './helpers';
 import { ui } from './ui';
 
 const SEARCH_TOOL = 'codescout_searchCode';
@@ -18,7 +18,6 @@ const RELATED_TOOL = 'codescout_relatedCode';
 
 /** The parts of `codescout.internal.state` these tests read (src/extension/internal-state.ts). */
 interface AgentExtensionState {
-  engine: { state: string; pid?: number };
   folders: Array<{ state: string; partial: boolean }>;
   agent: {
     languageModelTools: string[];
@@ -180,13 +179,7 @@ test('the MCP server, started as VS Code starts it, answers a search from the ru
 
     // the engine process dies: the extension starts another on the same socket, and the MCP server
     // VS Code started (the relay) carries the same session over to it, without a new initialize
-    const before = (await state()).engine;
-    assert.ok(before.pid, `the engine process is not running (${before.state})`);
-    process.kill(before.pid, 'SIGKILL');
-    await waitUntil('a new engine process', 60_000, async () => {
-      const { engine } = await state();
-      return engine.state === 'running' && engine.pid && engine.pid !== before.pid ? engine : undefined;
-    });
+    await killEngine();
     await folderReady(60_000);
     const again = await session.request<{ content: { type: string; text: string }[]; isError?: boolean }>('tools/call', {
       name: 'search_code',

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { test } from './harness';
 import { percentile } from '../../../src/extension/latency';
-import { EXTENSION_ID, fixtureUri, lineOf, openAt, waitUntil } from './helpers';
+import { EXTENSION_ID, fixtureUri, killEngine, lineOf, openAt, waitUntil } from './helpers';
 import { ui } from './ui';
 
 const COMMANDS = [
@@ -571,13 +571,7 @@ test('the XSS fixture renders inert in the sidebar', async () => {
 });
 
 test('killing the engine process recovers, with at most one message', async () => {
-  const before = (await state()).engine;
-  assert.ok(before.pid, `the engine process is not running (${before.state})`);
-  process.kill(before.pid, 'SIGKILL');
-  await waitUntil('a new engine process', 60_000, async () => {
-    const { engine } = await state();
-    return engine.state === 'running' && engine.pid && engine.pid !== before.pid ? engine : undefined;
-  });
+  await killEngine();
   await folderReady(60_000);
   const rows = await paletteSearch('parse a human readable duration like 1h30m', 'ParseDuration');
   assert.match(rows[0], /ParseDuration/);

@@ -25,6 +25,19 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
   }
 }
 
+/** Kills the engine process with SIGKILL and waits until the extension runs a new one. */
+export async function killEngine(): Promise<void> {
+  type Engine = { state: string; pid?: number };
+  const engine = async () => (await vscode.commands.executeCommand<{ engine: Engine }>('codescout.internal.state')).engine;
+  const before = await engine();
+  assert.ok(before.pid, `the engine process is not running (${before.state})`);
+  process.kill(before.pid, 'SIGKILL');
+  await waitUntil('a new engine process', 60_000, async () => {
+    const now = await engine();
+    return now.state === 'running' && now.pid && now.pid !== before.pid ? now : undefined;
+  });
+}
+
 /** The first workspace folder: the run's copy of test/e2e/fixture-workspace. */
 export function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
