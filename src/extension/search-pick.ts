@@ -1,7 +1,7 @@
 /**
- * `Code Scout: Search Code`: a QuickPick with live results as you type (debounced), a
- * preview of the active result that keeps focus in the picker, Enter to open, and a button
- * that sends the results to the sidebar. Also shows fixed result lists (related, similar).
+ * `Code Scout: Search Code`: a QuickPick with live results as you type (one search in flight at a
+ * time), a preview of the active result that keeps focus in the picker, Enter to open, and a
+ * button that sends the results to the sidebar. Also shows fixed result lists (related, similar).
  */
 import { filterProblem, NO_FOLDER_TEXT } from './sidebar/empty-states';
 import * as vscode from 'vscode';
@@ -10,12 +10,11 @@ import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
 import type { LatencySamples } from './latency';
 import { labelText } from './display-text';
+import { LatestOnly } from './latest-only';
 import { openLocation, previewLocation } from './navigation';
 import { parseQuery, searchParams } from './query-syntax';
 import { hitItem, type HitItem } from './result-text';
 import { resultTitle } from './result-title';
-
-const DEBOUNCE_MS = 150;
 
 /** Where a result list can be sent (the sidebar). */
 export interface ResultSink {
@@ -23,7 +22,7 @@ export interface ResultSink {
 }
 
 export interface SearchMetrics {
-  /** from the last keystroke to its results on screen (includes the debounce) */
+  /** from the last keystroke to its results on screen (including the wait for a search still in flight) */
   timeToFirstResult: LatencySamples;
   /** from sending the query to its results on screen */
   searchLatency: LatencySamples;
@@ -43,56 +42,55 @@ export class SearchPick {
   show(initial = ''): void {
     const picker = new HitPicker(this.controller, 'Search code by meaning or by name — filters: lang:py path:src/**');
     const pick = picker.pick;
-    let timer: NodeJS.Timeout | undefined;
-    let sequence = 0;
+    /** when the value now in the box was typed: time to first result counts from there */
     let typedAt = 0;
     let last: { query: string; result: QueryResult } | undefined;
 
-    const run = async (value: string, id: number) => {
-      const query = parseQuery(value);
-      if (!query.text.trim()) {
+    // One search in flight at a time, sent as soon as the one before it is answered: no debounce to
+    // wait out, and the engine is never sent more than one search by this picker however fast the
+    // user types. Only the answer for the value now in the box is shown (latest-only.ts).
+    const searches = new LatestOnly<string, { sentAt: number; result: QueryResult }>(
+      async (value) => {
+        const sentAt = performance.now();
+        const result = await this.engine.request(Search, searchParams(parseQuery(value), this.controller.editorSettings.maxResults));
+        return { sentAt, result };
+      },
+      (value, outcome) => {
         pick.busy = false;
-        pick.items = [];
-        pick.title = undefined;
-        return;
-      }
-      const invalid = filterProblem(query);
-      if (invalid || this.controller.workspaceState().folderCount === 0) {
-        pick.busy = false;
-        pick.items = [];
-        pick.title = labelText(`Code Scout — ${invalid ?? NO_FOLDER_TEXT}`);
-        return;
-      }
-      const sentAt = performance.now();
-      try {
-        const result = await this.engine.request(Search, searchParams(query, this.controller.editorSettings.maxResults));
-        if (id !== sequence) return;
+        if (!outcome.ok) {
+          pick.items = [];
+          pick.title = labelText(`Code Scout: ${(outcome.error as Error).message}`);
+          return;
+        }
+        const { sentAt, result } = outcome.result;
         last = { query: value, result };
         picker.setHits(result.hits, true);
-        pick.title = labelText(resultTitle(result, query));
+        pick.title = labelText(resultTitle(result, parseQuery(value)));
         if (result.hits.length) {
           const now = performance.now();
           this.metrics.searchLatency.record(now - sentAt);
           this.metrics.timeToFirstResult.record(now - typedAt);
         }
-      } catch (err) {
-        if (id !== sequence) return;
-        pick.items = [];
-        pick.title = labelText(`Code Scout: ${(err as Error).message}`);
-      } finally {
-        if (id === sequence) pick.busy = false;
-      }
-    };
+      },
+    );
 
     let scheduled: string | undefined;
     const schedule = (value: string) => {
       if (value === scheduled) return; // setting the initial value may echo back as a change
       scheduled = value;
-      clearTimeout(timer);
       typedAt = performance.now();
-      const id = ++sequence;
+      const query = parseQuery(value);
+      const invalid = query.text.trim() ? filterProblem(query) : undefined;
+      if (!query.text.trim() || invalid || this.controller.workspaceState().folderCount === 0) {
+        // answered here, at once: a search in flight is no longer wanted
+        searches.drop();
+        pick.busy = false;
+        pick.items = [];
+        pick.title = query.text.trim() ? labelText(`Code Scout — ${invalid ?? NO_FOLDER_TEXT}`) : undefined;
+        return;
+      }
       pick.busy = true;
-      timer = setTimeout(() => void run(value, id), DEBOUNCE_MS);
+      searches.set(value);
     };
     pick.onDidChangeValue(schedule);
     pick.onDidTriggerButton(() => {
@@ -100,10 +98,8 @@ export class SearchPick {
       this.sidebar.showResults(last.query, last.result);
       pick.hide();
     });
-    pick.onDidHide(() => {
-      clearTimeout(timer);
-      sequence++; // an answer that arrives after the picker closed is neither shown nor timed
-    });
+    // an answer that arrives after the picker closed is neither shown nor timed
+    pick.onDidHide(() => searches.drop());
     pick.value = initial;
     pick.show();
     if (initial) schedule(initial);

@@ -59,7 +59,7 @@ interface ExtensionState {
     mode: string;
     lastRefresh: { reason: string; filesParsed: number; filesRemoved: number; chunksEmbedded: number; cancelled: boolean } | null;
   }>;
-  metrics: { hover: { count: number; samples: number[] } };
+  metrics: { hover: { count: number; samples: number[] }; timeToFirstResult: { count: number; samples: number[] } };
   /** the "Code Scout" output channel's level and the last lines it showed, oldest first */
   log: { level: string; lines: Array<{ level: string; message: string }> };
   /** the status bar item: what it shows, and the texts it showed (oldest first, the last 50) */
@@ -227,6 +227,38 @@ test('search: a natural-language query finds the expected function first, and En
   await ui.screenshot('palette-search');
   await ui.press('Enter');
   await assertEditorAt('server/duration.go', 'func ParseDuration');
+});
+
+test('search typed key by key: the list shown is the whole query\'s, not a prefix\'s answered meanwhile', async () => {
+  const query = 'checksum of a file';
+  void vscode.commands.executeCommand('codescout.search');
+  assert.ok(await ui.waitFor('workbench', QUICK_INPUT), 'the search QuickPick did not open');
+  const before = (await state()).metrics.timeToFirstResult.count;
+  // each key sends a search when none is in flight, so prefixes ("c", "che", …) are answered while typing
+  for (const key of query) await ui.press(key === ' ' ? 'Space' : key);
+  const typed = await ui.evaluate<string>('workbench', QUICK_INPUT, `document.querySelector(${JSON.stringify(QUICK_INPUT)}).value`);
+  assert.equal(typed, query, 'the keys did not reach the search box');
+  let rows: string[] = [];
+  try {
+    await waitUntil(`the answer for "${query}" to be shown`, 20_000, async () => {
+      rows = await ui.texts('workbench', QUICK_ROWS);
+      return rows.some((r) => r.includes('compute_file_checksum')) ? true : undefined;
+    });
+  } catch (err) {
+    const title = (await ui.texts('workbench', '.quick-input-title')).join(' ');
+    throw new Error(`${(err as Error).message}; shown: "${title}", ${JSON.stringify(rows.slice(0, 3))}`);
+  }
+  // no late answer for a prefix replaces it
+  await new Promise((r) => setTimeout(r, 1_000));
+  const typedRows = await ui.texts('workbench', QUICK_ROWS);
+  const after = (await state()).metrics.timeToFirstResult;
+  assert.ok(after.count > before, 'the answer to the whole query was not timed');
+  await closeQuickInput();
+  // the same query pasted at once gives the same list
+  const pasted = await paletteSearch(query, 'compute_file_checksum');
+  assert.deepEqual(typedRows, pasted, 'the list after typing key by key is not the whole query\'s');
+  await closeQuickInput();
+  await ui.log(`# typed key by key: ${after.count - before} answers shown while typing ${query.length} keys; the last ${after.samples.at(-1)} ms after its key`);
 });
 
 test('sidebar: shows results, and a click opens the right range', async () => {
