@@ -75,7 +75,7 @@ test('the MCP server VS Code runs is the CLI\'s relay to the agent socket, as No
   const server = mcpServerCommand('/opt/code/electron', '/ext/dist/cli.js', '/tmp/codescout-a1b2c3/mcp.sock');
   assert.deepEqual(server, {
     command: '/opt/code/electron',
-    args: ['/ext/dist/cli.js', 'mcp', '--attach', '/tmp/codescout-a1b2c3/mcp.sock'],
+    args: ['/ext/dist/cli.js', 'mcp', '--attach', '/tmp/codescout-a1b2c3/mcp.sock', '--wait'],
     env: { ELECTRON_RUN_AS_NODE: '1' },
   });
 });

@@ -65,14 +65,14 @@ test('the line splitter gives back every character, each line whole up to its li
 
 test('the relay session answers each request the client waits for exactly once: by the engine, or by the relay when the connection is lost', () => {
   type Op =
-    | { kind: 'request'; id: number | string; queued: boolean }
+    | { kind: 'request'; id: number | string; queued: boolean; invalid: boolean }
     | { kind: 'answer'; pick: number; error: boolean }
     | { kind: 'cancel'; pick: number }
     | { kind: 'lost' }
     | { kind: 'flush' }
     | { kind: 'stray' };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')), queued: fc.boolean() }),
+    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')), queued: fc.boolean(), invalid: fc.boolean() }),
     fc.constant({ kind: 'flush' as const }),
     fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(), error: fc.boolean() }),
     fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
@@ -84,13 +84,17 @@ test('the relay session answers each request the client waits for exactly once: 
       const session = new RelaySession();
       /** the model: ids the client waits for that reached the engine, one entry per request; and those the relay holds for the next connection */
       let waiting: (number | string)[] = [];
-      let queued: (number | string)[] = [];
+      let queued: { id: number | string; line: string }[] = [];
       for (const o of ops) {
         if (o.kind === 'request') {
-          session.fromClient(call(o.id).trimEnd());
-          (o.queued ? queued : waiting).push(o.id);
+          // an invalid request (params not an object) is answered by the engine's guard with its id,
+          // also when a valid request with that id is still in flight: it waits like a request
+          const sent = o.invalid ? line({ jsonrpc: '2.0', id: o.id, method: 'tools/call', params: 'x' }) : call(o.id);
+          session.fromClient(sent.trimEnd());
+          if (o.queued) queued.push({ id: o.id, line: sent });
+          else waiting.push(o.id);
         } else if (o.kind === 'flush') {
-          waiting.push(...queued); // a connection is open again: what was kept is sent
+          waiting.push(...queued.map((q) => q.id)); // a connection is open again: what was kept is sent
           queued = [];
         } else if (o.kind === 'answer' && waiting.length) {
           const id = waiting.splice(o.pick % waiting.length, 1)[0];
@@ -100,7 +104,7 @@ test('the relay session answers each request the client waits for exactly once: 
           const id = waiting.splice(o.pick % waiting.length, 1)[0];
           session.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }));
         } else if (o.kind === 'lost') {
-          const answers = session.lost('gone', queued.map((id) => call(id))).map((a) => JSON.parse(a) as { id: number | string; error: { code: number } });
+          const answers = session.lost('gone', queued.map((q) => q.line)).map((a) => JSON.parse(a) as { id: number | string; error: { code: number } });
           const key = (id: number | string) => `${typeof id}:${id}`;
           assert.deepEqual(answers.map((a) => key(a.id)).sort(), waiting.map(key).sort(), 'an error answer for each request sent and waiting, and only those');
           assert.ok(answers.every((a) => a.error.code === RELAY_LOST_CODE));
@@ -158,13 +162,13 @@ test('the relay session replays an answered initialize and holds its new answer 
 });
 
 /** A relay in this process on `socketPath`, its client's side as strings. */
-function startRelay(socketPath: string, options: { reconnectMs?: number; replayWaitMs?: number } = {}) {
+function startRelay(socketPath: string, options: { reconnectMs?: number; replayWaitMs?: number; waitAtFirst?: boolean } = {}) {
   const input = new PassThrough();
   const output = new PassThrough();
   const logged: string[] = [];
   let out = '';
   output.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000, replayWaitMs: options.replayWaitMs });
+  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000, replayWaitMs: options.replayWaitMs, waitAtFirst: options.waitAtFirst });
   const messages = () =>
     out
       .split('\n')
@@ -271,6 +275,50 @@ test('a relay whose engine does not come back leaves with 1 and one line; one wh
     assert.equal(await gone.exit, 0);
     assert.ok(Date.now() - removedAt < 2000, `${Date.now() - removedAt} ms`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a relay told to wait (--wait) waits for an engine that is not listening yet, answers once it is, and leaves with 1 when none comes; without it, or with no socket folder, it leaves at once', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  let endpoint: AgentEndpoint | undefined;
+  try {
+    const socketPath = path.join(dir, 'mcp.sock');
+    // VS Code starts the relay while the engine is between two processes: what the client writes waits for the next
+    const r = startRelay(socketPath, { waitAtFirst: true, reconnectMs: 5000 });
+    r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
+    await delay(300);
+    assert.deepEqual(r.messages(), [], 'nothing is answered while no engine listens');
+    endpoint = await endpointAt(socketPath, () => 0);
+    assert.ok((await r.answerTo(0)).result?.serverInfo, 'initialize is answered by the engine that came');
+    assert.equal((await r.answerTo(1)).error, undefined);
+    assert.equal(r.messages().filter((m) => m.id === 0).length, 1, 'initialize answered once');
+    assert.match(r.logged[0], /^nothing listens at .* yet \(ENOENT\); waiting up to 5 s for the Code Scout engine$/);
+    assert.match(r.logged[1], /^connected to the Code Scout engine at /);
+    r.input.end();
+    assert.equal(await r.exit, 0);
+    await endpoint.close({ reconnect: false });
+    endpoint = undefined;
+
+    // no engine within the limit: the requests waiting are answered, and it leaves with 1
+    const none = startRelay(socketPath, { waitAtFirst: true, reconnectMs: 300 });
+    none.input.write(line(INITIALIZE));
+    assert.equal(await none.exit, 1);
+    assert.equal((await none.answerTo(0)).error?.code, RELAY_LOST_CODE);
+    assert.equal(none.logged.at(-1), `no Code Scout engine listened at ${socketPath} within 0.3 s; leaving`);
+
+    // without --wait, nothing listening is an error at once (a mistyped path is not waited for)
+    const at = Date.now();
+    const plain = startRelay(socketPath, { reconnectMs: 5000 });
+    assert.equal(await plain.exit, 1);
+    assert.ok(Date.now() - at < 1000, `${Date.now() - at} ms`);
+    assert.match(plain.logged[0], /^cannot reach the Code Scout engine at .*: no such socket/);
+    // with --wait, a socket whose folder does not exist is not waited for either
+    const noFolder = startRelay(path.join(dir, 'no-such-folder', 'mcp.sock'), { waitAtFirst: true, reconnectMs: 5000 });
+    assert.equal(await noFolder.exit, 1);
+    assert.match(noFolder.logged[0], /^cannot reach the Code Scout engine at /);
+  } finally {
+    await endpoint?.close({ reconnect: false });
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -382,12 +382,15 @@ test('codescout mcp: its command line (folders, defaults, --attach) and usage er
   const attach = parseCommandLine(['mcp', '--attach', '/run/x.sock']) as McpInvocation;
   assert.equal(attach.attach, '/run/x.sock');
   assert.deepEqual(attach.roots, []);
+  assert.equal(attach.waitForEngine, false);
+  assert.equal((parseCommandLine(['mcp', '--wait', '--attach', '/run/x.sock']) as McpInvocation).waitForEngine, true);
   const cases: [string[], RegExp][] = [
     [['mcp', path.join(root, 'no-such-folder')], /not a folder/],
     [['mcp', root, other, '--index-dir', path.join(root, 'idx')], /--index-dir names the index of one folder/],
     [['mcp', '--attach', '/tmp/x.sock', root], /takes no folder/],
     [['mcp', '--attach', '/tmp/x.sock', '--lexical-only'], /does not take --lexical-only/],
     [['mcp', '--attach', ''], /--attach needs the path of the engine socket/],
+    [['mcp', root, '--wait'], /needs --attach/],
     [['mcp', root, '--top', '3'], /'mcp' does not take --top/],
     [['mcp', root, '--model', root, '--lexical-only'], /exclude each other/],
   ];

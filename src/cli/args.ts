@@ -20,7 +20,7 @@ export const USAGE = `usage:
   codescout related <folder> <path>:<line> [--top N] [--json] [--index-dir DIR]
   codescout status  <folder> [--json] [--index-dir DIR]
   codescout mcp     [folder…] [--index-dir DIR] [--no-spelling]   (an MCP server on stdio; default folder: .)
-  codescout mcp     --attach SOCKET                               (relay to the VS Code extension's engine)
+  codescout mcp     --attach SOCKET [--wait]                      (relay to the VS Code extension's engine)
 common options: --model DIR | --lexical-only, --threads N, --max-file-bytes N, --verbose, --help
 With no query words, search reads one query per line from stdin.`;
 
@@ -51,6 +51,7 @@ const OPTIONS = {
   'max-file-bytes': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   attach: { type: 'string' },
+  wait: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -68,7 +69,7 @@ const COMMAND_OPTIONS = new Map<Command, readonly OptionName[]>([
 ]);
 /** `mcp` serves folders (the common options and --no-spelling) or, with --attach, relays (nothing else). */
 const MCP_OPTIONS: readonly OptionName[] = [...COMMON, 'no-spelling', 'attach'];
-const ATTACH_OPTIONS: readonly OptionName[] = ['attach', 'verbose', 'help'];
+const ATTACH_OPTIONS: readonly OptionName[] = ['attach', 'wait', 'verbose', 'help'];
 
 export interface Invocation {
   command: Command;
@@ -96,6 +97,12 @@ export interface McpInvocation {
   roots: string[];
   /** `--attach`: the socket (or Windows named pipe) of a running engine process */
   attach?: string;
+  /**
+   * `--wait` (with --attach): when nothing listens at the socket yet, wait for the engine as after a
+   * lost connection (RELAY_RECONNECT_MS) instead of failing at once. The extension passes it: the
+   * engine it runs may be between two processes (a replacement, a restart after a crash).
+   */
+  waitForEngine?: boolean;
   verbose: boolean;
   /** the index folder of the one folder served; undefined: the engine's default for each folder */
   indexDir?: string;
@@ -152,8 +159,10 @@ function mcpInvocation(values: Values, folders: string[]): McpInvocation {
       if (!ATTACH_OPTIONS.includes(name as OptionName)) throw new UsageError(`'mcp --attach' relays to a running engine and does not take --${name}`);
     }
     if (folders.length) throw new UsageError(`'mcp --attach' relays to a running engine and takes no folder, got ${quoted(folders[0])}`);
-    return { command: 'mcp', roots: [], attach: nonEmpty(values.attach, '--attach', 'the path of the engine socket'), verbose, engine: {} };
+    const attach = nonEmpty(values.attach, '--attach', 'the path of the engine socket');
+    return { command: 'mcp', roots: [], attach, waitForEngine: values.wait ?? false, verbose, engine: {} };
   }
+  if (values.wait !== undefined) throw new UsageError("'mcp --wait' waits for the engine it relays to, and needs --attach");
   for (const name of Object.keys(values)) {
     if (!MCP_OPTIONS.includes(name as OptionName)) throw new UsageError(`'mcp' does not take --${name}`);
   }

@@ -58,6 +58,13 @@ export interface RelayOptions {
   retryMs?: number;
   /** see {@link RELAY_REPLAY_WAIT_MS}, the default */
   replayWaitMs?: number;
+  /**
+   * when nothing listens at the socket at first (no such socket, or refused) and its folder is
+   * there, wait for the engine within `reconnectMs`, as after a lost connection, rather than fail
+   * at once (`codescout mcp --attach SOCKET --wait`; the extension passes it, since its engine may
+   * be between two processes when VS Code starts the relay). Default false
+   */
+  waitAtFirst?: boolean;
   /** see {@link RELAY_MAX_LINE_CHARS}, the default */
   maxLineChars?: number;
   /** the client's side: process.stdin and process.stdout by default */
@@ -70,7 +77,8 @@ export interface RelayOptions {
 /**
  * Relays stdin to the engine's socket and the socket to stdout. Ends with 0 when the client ends
  * its input and the engine has ended the session, or when the engine ends for good; 1 with one
- * line on stderr when nothing listens at `path` at first, when nothing listens again within
+ * line on stderr when nothing listens at `path` at first (with `waitAtFirst`, within
+ * {@link RELAY_RECONNECT_MS} of the start), when nothing listens again within
  * {@link RELAY_RECONNECT_MS} of losing it, when the new engine refuses the session, or when the
  * engine has not ended the session {@link RELAY_END_WAIT_MS} after stdin ended.
  */
@@ -83,6 +91,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
   const retryMs = options.retryMs ?? RELAY_RETRY_MS;
   const maxLineChars = options.maxLineChars ?? RELAY_MAX_LINE_CHARS;
   const replayWaitMs = options.replayWaitMs ?? RELAY_REPLAY_WAIT_MS;
+  const waitAtFirst = options.waitAtFirst ?? false;
 
   return new Promise((resolve) => {
     const session = new RelaySession();
@@ -103,6 +112,8 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
     /** a write returned false: the other side is paused until it drains (one listener at a time) */
     let clientFull = false;
     let engineFull = false;
+    /** whether a connection has been made (the first one may be waited for: waitAtFirst) */
+    let connectedOnce = false;
 
     const finish = (code: number) => {
       if (finished) return;
@@ -171,6 +182,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
 
     const attach = (s: Socket) => {
       socket = s;
+      connectedOnce = true;
       const fromEngine = new LineSplitter(Infinity);
       /** the engine's notice that it is ending (agent-relay.ts): whether to connect again */
       let reconnect: boolean | undefined;
@@ -228,7 +240,11 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       });
     };
     const giveUp = () => {
-      log(`the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`);
+      log(
+        connectedOnce
+          ? `the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`
+          : `no Code Scout engine listened at ${path} within ${seconds(reconnectMs)} s; leaving`,
+      );
       answerWaiting('the Code Scout engine did not come back');
       finish(EXIT_FAILURE);
     };
@@ -244,7 +260,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       const s = connect(path);
       s.once('connect', () => {
         if (finished) return void s.destroy();
-        log(`connected again to the Code Scout engine at ${path}`);
+        log(`connected ${connectedOnce ? 'again ' : ''}to the Code Scout engine at ${path}`);
         attach(s);
         const first = session.replay();
         if (first === undefined) return open();
@@ -274,6 +290,14 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
     });
     first.once('error', (err: NodeJS.ErrnoException) => {
       if (socket === first) return; // connected: its 'close' says what to do
+      if (waitAtFirst && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') && !socketFolderGone(path)) {
+        // the engine may be between two processes: wait for it as after a lost connection
+        log(`nothing listens at ${path} yet (${err.code}); waiting up to ${seconds(reconnectMs)} s for the Code Scout engine`);
+        phase = 'lost';
+        lostAt = Date.now();
+        retry = setTimeout(tryAgain, retryMs);
+        return;
+      }
       log(`cannot reach the Code Scout engine at ${path}: ${unreachable(err)}`);
       finish(EXIT_FAILURE);
     });

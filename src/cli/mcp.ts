@@ -31,7 +31,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../engine/types';
 export function mcp(args: McpInvocation): Promise<number> {
   // stdout carries the protocol: anything else printed there would corrupt it.
   console.log = console.info = console.debug = console.warn = console.error;
-  return args.attach !== undefined ? relay(args.attach) : serve(args);
+  return args.attach !== undefined ? relay(args.attach, { waitAtFirst: args.waitForEngine }) : serve(args);
 }
 
 const log = (message: string) => void process.stderr.write(oneLine(message) + '\n');

@@ -11,8 +11,10 @@
  *   Tools are read-only, so asking again is safe; the relay does not ask again by itself, since a
  *   request that made the engine crash would make the next one crash too.
  *
- * Lines that are not JSON-RPC are relayed as they are and not tracked (the engine answers them
- * with a parse error). Ids are told apart by type: `1` and `"1"` are different requests.
+ * Lines that are not JSON are relayed as they are and not tracked (the engine answers them with a
+ * parse error, id null); a line that is JSON but not a valid request, with an id, is tracked as a
+ * request, since the engine answers it with that id. Ids are told apart by type: `1` and `"1"`
+ * are different requests.
  */
 import {
   ErrorCode,
@@ -22,6 +24,7 @@ import {
   isJSONRPCResultResponse,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
+import { refusal } from '../agent/request-guard';
 import { ENGINE_ENDING } from '../protocol/agent-relay';
 
 type Id = string | number;
@@ -59,10 +62,7 @@ export class RelaySession {
     if (batch) return;
     for (const message of messages) {
       if (isJSONRPCRequest(message)) {
-        const k = idKey(message.id);
-        const entry = this.waiting.get(k);
-        if (entry) entry.count++;
-        else this.waiting.set(k, { id: message.id, count: 1 });
+        this.waits(message.id);
         if (message.method === 'initialize' && !this.initialize) this.initializing = { line: JSON.stringify(message), id: message.id };
       } else if (isJSONRPCNotification(message)) {
         if (message.method === 'notifications/initialized') this.initialized = JSON.stringify(message);
@@ -71,6 +71,12 @@ export class RelaySession {
           const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
           if (typeof id === 'string' || typeof id === 'number') this.answered(id);
         }
+      } else {
+        // Not a message the SDK reads. The engine's guard answers it by its id when it has one
+        // (request-guard.ts): that answer is counted against this line, not against a valid
+        // request the client may have sent with the same id, which still waits.
+        const refused = refusal(line);
+        if (refused && refused.id !== null) this.waits(refused.id);
       }
     }
   }
@@ -155,6 +161,13 @@ export class RelaySession {
    */
   replayInitialized(): string | undefined {
     return this.initializedBefore;
+  }
+
+  private waits(id: Id): void {
+    const k = idKey(id);
+    const entry = this.waiting.get(k);
+    if (entry) entry.count++;
+    else this.waiting.set(k, { id, count: 1 });
   }
 
   private answered(id: Id): void {

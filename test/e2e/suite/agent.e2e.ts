@@ -103,7 +103,7 @@ test('the MCP server definition: registered, and VS Code\'s command line runs th
   const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
   const cli = path.join(extension.extensionPath, 'dist', 'cli.js');
   assert.equal(mcp.command, process.execPath, 'the relay does not run on the extension host\'s Node');
-  assert.deepEqual(mcp.args, [cli, 'mcp', '--attach', mcp.socket]);
+  assert.deepEqual(mcp.args, [cli, 'mcp', '--attach', mcp.socket, '--wait']);
   assert.ok(existsSync(cli), `${cli} is not in the installed extension`);
   if (process.platform !== 'win32') {
     assert.equal(statSync(path.dirname(mcp.socket)).mode & 0o777, 0o700, 'the socket\'s folder is open to other users');
