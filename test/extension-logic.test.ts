@@ -19,7 +19,7 @@ import { codeLine, commandUri, escapeIcons, labelText, markdownText, noticeText,
 import { containing, definitionHere, inCommentOrString, isMemberAccess, onlyNamed, resolveByName } from '../src/extension/hover-lookup';
 import { kindIcon } from '../src/extension/kind-icons';
 import { LatencySamples, percentile } from '../src/extension/latency';
-import { engineLogLevel, LineSplitter, logAt, LogRing, logLevelOf, MAX_KEPT_LINE, MAX_PENDING_LINE, RecordingLogChannel } from '../src/extension/log-channel';
+import { engineLogLevel, StderrLines, logAt, LogRing, logLevelOf, MAX_KEPT_LINE, MAX_PENDING_LINE, RecordingLogChannel } from '../src/extension/log-channel';
 import { FakeLogChannel, LogLevel } from './helpers/fake-log-channel';
 import type { LogLevel as LogLevelValue } from 'vscode';
 import { parseQuery } from '../src/extension/query-syntax';
@@ -617,14 +617,14 @@ test('log channel: the recording channel keeps the lines the channel shows, at i
 });
 
 test('log channel: the engine\'s stderr becomes whole lines, however its chunks split them', () => {
-  const lines = new LineSplitter();
+  const lines = new StderrLines();
   assert.deepEqual(lines.push('Couldn\'t find lang'), []);
   assert.deepEqual(lines.push('uage function\nsecond line\r'), ['Couldn\'t find language function']);
   assert.deepEqual(lines.push('\n\n  \nthird'), ['second line'], 'a CRLF split across chunks is one line end; blank lines are dropped');
   assert.deepEqual(lines.push(' line\nfourth'), ['third line']);
   assert.equal(lines.end(), 'fourth', 'the unfinished last line, when the stream ends');
   assert.equal(lines.end(), undefined);
-  const flood = new LineSplitter();
+  const flood = new StderrLines();
   const parts = flood.push('y'.repeat(3 * MAX_PENDING_LINE + 5));
   assert.deepEqual(parts.map((p) => p.length), [MAX_PENDING_LINE, MAX_PENDING_LINE, MAX_PENDING_LINE], 'a line that never ends is passed on in parts rather than held without bound');
   assert.deepEqual(flood.push('yy\nnext'), ['yyyyyyy'], 'the rest waits for its end');

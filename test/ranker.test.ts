@@ -63,6 +63,44 @@ test('a definition whose name the question spells in words ranks up; phraseNameW
   assert.deepEqual(rank([factory, other], lexical, 'JSON array operations', { pathBoost: 0, phraseNameWeight: 0 }).map((c) => c.name), ['getAsJsonArray', 'JsonArray']);
 });
 
+test('a question that speaks of attributes also names each name with the suffix C# drops: [JsonProperty] is JsonPropertyAttribute', () => {
+  const strongNames = (q: string) => queryShape(q).names.filter((n) => !n.phrase).map((n) => `${n.typed}/${n.name}/${n.strong}`);
+  assert.deepEqual(strongNames('JsonProperty and JsonObject attribute for controlling serialization'), [
+    'JsonProperty/jsonproperty/true',
+    'JsonObject/jsonobject/true',
+    'JsonPropertyAttribute/jsonpropertyattribute/true',
+    'JsonObjectAttribute/jsonobjectattribute/true',
+  ]);
+  // written as C# applies it, with or without arguments
+  assert.deepEqual(strongNames('what does [Key] do on a member'), ['Key/key/false', 'KeyAttribute/keyattribute/false']);
+  assert.deepEqual(strongNames('[JsonConverter] and [JsonIgnore] on one property'), [
+    'JsonConverter/jsonconverter/true',
+    'JsonIgnore/jsonignore/true',
+    'JsonConverterAttribute/jsonconverterattribute/true',
+    'JsonIgnoreAttribute/jsonignoreattribute/true',
+  ]);
+  // not without attributes; a name already ending so is not doubled; a qualifier is kept
+  assert.deepEqual(strongNames('JsonProperty serialization order'), ['JsonProperty/jsonproperty/true']);
+  assert.deepEqual(strongNames('the JsonIgnoreAttribute attribute'), ['JsonIgnoreAttribute/jsonignoreattribute/true']);
+  assert.deepEqual(
+    queryShape('Newtonsoft.Json.JsonRequired attribute').names.filter((n) => !n.phrase).map((n) => [n.name, n.qualifier]),
+    [['jsonrequired', 'newtonsoftjson'], ['jsonrequiredattribute', 'newtonsoftjson']],
+  );
+  // a symbol query is not a question: no attribute names
+  assert.deepEqual(queryShape('JsonProperty').names.map((n) => n.name), ['jsonproperty']);
+});
+
+test('the attribute class a question names by its short name ranks as its definition', () => {
+  const settings = chunk('Serialization/JsonProperty.cs', 'JsonProperty', 'class', 'public class JsonProperty');
+  const attribute = chunk('JsonPropertyAttribute.cs', 'JsonPropertyAttribute', 'class', 'public sealed class JsonPropertyAttribute : Attribute');
+  const user = chunk('Serialization/DefaultContractResolver.cs', 'SetPropertySettingsFromAttributes', 'method');
+  const lexical: [ChunkRecord, number][] = [[settings, 9], [user, 8], [attribute, 3]];
+  const names = (q: string) => rank([settings, attribute, user], lexical, q, { pathBoost: 0 }, [settings, attribute]).map((c) => c.name);
+  // both are definitions of what the question names; the attribute class now ranks above a mere use
+  assert.deepEqual(names('JsonProperty attribute for controlling serialization'), ['JsonProperty', 'JsonPropertyAttribute', 'SetPropertySettingsFromAttributes']);
+  assert.deepEqual(names('JsonProperty for controlling serialization'), ['JsonProperty', 'SetPropertySettingsFromAttributes', 'JsonPropertyAttribute']);
+});
+
 test("the word 'constructor' (an Object.prototype key) is an ordinary query word", () => {
   const q = parseQuery('constructor of a class');
   assert.deepEqual(q.languages, []);

@@ -22,7 +22,7 @@ import {
   type RequestType,
 } from 'vscode-jsonrpc/node';
 import { RestartWanted, Shutdown } from '../protocol/protocol';
-import { LineSplitter } from './log-channel';
+import { StderrLines } from './log-channel';
 import { RestartPolicy } from './restart-policy';
 import type { EngineState } from './status-view';
 
@@ -232,7 +232,7 @@ export class EngineClient implements vscode.Disposable {
     this.child = child;
     this.startedAt = Date.now();
     // what the process prints (a worker's message, a failure's stack) is unexpected there: warnings, a line each
-    const stderr = new LineSplitter();
+    const stderr = new StderrLines();
     // the last lines are said again at error when the process dies: the cause of a crash is there
     const tail: string[] = (this.stderrTail = []);
     const printed = (line: string) => {

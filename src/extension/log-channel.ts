@@ -176,8 +176,12 @@ export class RecordingLogChannel implements vscode.LogOutputChannel {
 /** Longest stderr line held back waiting for its end; a longer one is passed on in parts. */
 export const MAX_PENDING_LINE = 64 * 1024;
 
-/** Cuts a stream's text into whole lines (the engine's stderr arrives in chunks that split lines). */
-export class LineSplitter {
+/**
+ * Cuts the engine's stderr into log lines: it arrives in chunks that split lines. Empty lines and
+ * line ends are dropped, and a line is cut at {@link MAX_PENDING_LINE}. (The MCP relay's
+ * `LineSplitter`, src/cli/mcp-relay.ts, does another job: it passes bytes on unchanged.)
+ */
+export class StderrLines {
   private pending = '';
 
   /** The lines this chunk completes (without their line ends; empty lines dropped). */

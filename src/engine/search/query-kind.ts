@@ -108,8 +108,31 @@ export function queryShape(text: string): QueryShape {
     const n = nameOf(w, strong);
     if (n && n.name.length > 1) names.push(n);
   });
+  names.push(...attributeClassNames(trimmed, names));
   names.push(...phraseNames(trimmed, new Set(names.map((n) => n.name))));
   return { kind: 'natural', names };
+}
+
+/** A question that speaks of attributes, or writes a name in brackets as C# applies one (`[JsonProperty]`). */
+const SPEAKS_OF_ATTRIBUTES = /\battributes?\b|\[\s*[\p{L}_][\p{L}\p{N}_.]*\s*(?:\(|\])/iu;
+
+/**
+ * C# names an attribute class without its `Attribute` suffix: `[JsonProperty]` applies the class
+ * `JsonPropertyAttribute`, and developers call it "the JsonProperty attribute". So a question that
+ * speaks of attributes also names, for each name it mentions, that name with the suffix, with the
+ * same strength and spelling (`JsonProperty` → `JsonPropertyAttribute`). Other questions, and names
+ * that already end so, add nothing.
+ */
+export function attributeClassNames(text: string, names: QueryShape['names']): QueryShape['names'] {
+  if (!SPEAKS_OF_ATTRIBUTES.test(text)) return [];
+  const taken = new Set(names.map((n) => n.name));
+  const out: QueryShape['names'] = [];
+  for (const n of names) {
+    if (n.phrase || n.name.endsWith('attribute') || taken.has(`${n.name}attribute`)) continue;
+    taken.add(`${n.name}attribute`);
+    out.push({ ...n, name: `${n.name}attribute`, typed: `${n.typed}Attribute` });
+  }
+  return out;
 }
 
 /**
