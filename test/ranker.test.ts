@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChunkRecord } from '../src/engine/catalog';
 import { Engine } from '../src/engine/engine';
 import { parseQuery } from '../src/engine/search/query';
-import { phraseNames, queryShape } from '../src/engine/search/query-kind';
+import { phraseNames, queryShape, withoutTypeMarks } from '../src/engine/search/query-kind';
 import { isHeaderWindow, noiseKind, askedNoise, supersededFolders, supersededFolderOf, askedSuperseded } from '../src/engine/search/path-priors';
 import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
 import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
@@ -88,6 +88,32 @@ test('a question that speaks of attributes also names each name with the suffix 
   );
   // a symbol query is not a question: no attribute names
   assert.deepEqual(queryShape('JsonProperty').names.map((n) => n.name), ['jsonproperty']);
+});
+
+test("a type written as code writes it names its type: generic arguments, array brackets, pointer and reference marks", () => {
+  const shape = (q: string) => {
+    const s = queryShape(q);
+    return `${s.kind}:${s.names.filter((n) => !n.phrase).map((n) => (n.qualifier ? `${n.qualifier}/${n.typed}` : n.typed)).join(',')}`;
+  };
+  assert.equal(shape('Vec<u8>'), 'symbol:Vec');
+  assert.equal(shape('Result<T, E>'), 'symbol:Result');
+  assert.equal(shape('Map<String, List<Integer>>'), 'symbol:Map');
+  assert.equal(shape('Vec<Vec<u8>>[]'), 'symbol:Vec');
+  assert.equal(shape('std::vector<int>'), 'symbol:std/vector');
+  assert.equal(shape('HashMap<K, V>::entry'), 'symbol:hashmap/entry');
+  assert.equal(shape('String[]'), 'symbol:String');
+  assert.equal(shape('uv_loop_t*'), 'symbol:uvloopt');
+  assert.equal(shape('Option<&str>'), 'symbol:Option');
+  assert.equal(shape('how does ZodType<Output> parse input'), 'natural:ZodType');
+  assert.equal(shape('when is **kwargs passed to MyHandler'), 'natural:MyHandler');
+  // marks not attached to a name stay, and so does a question mark
+  assert.equal(withoutTypeMarks('the <div> element'), 'the <div> element');
+  assert.equal(withoutTypeMarks('a < b and c > d'), 'a < b and c > d');
+  assert.equal(withoutTypeMarks('read & write files, R&D'), 'read & write files, R&D');
+  assert.equal(withoutTypeMarks('why is parse slow?'), 'why is parse slow?');
+  // unbalanced or deeply nested: nothing is lost but the marks
+  assert.equal(withoutTypeMarks('Foo<Bar'), 'Foo<Bar');
+  assert.equal(withoutTypeMarks(`A${'<B'.repeat(20)}${'>'.repeat(20)}`).startsWith('A'), true);
 });
 
 test('the attribute class a question names by its short name ranks as its definition', () => {
@@ -398,6 +424,24 @@ test('the engine demotes a superseded copy once its newer version appears, and f
   const off = { pathBoost: 0, fileEvidence: 0 };
   assert.deepEqual((await spelt(off)).slice(0, 3), ['getAsJsonArray', 'JsonArray', 'JsonElement']);
   assert.deepEqual((await spelt({ ...off, phraseNameWeight: 0 })).slice(0, 3), ['getAsJsonArray', 'JsonElement', 'JsonArray']);
+});
+
+test('a search for a generic type as code writes it (ZodType<Output>) finds its definition first', async () => {
+  const root = await temp.make('generic-type');
+  // words alone put the notes first (they say ZodType and Output over and over), and two word candidates
+  // are taken: the class comes in through the names the query mentions (level with the best word match,
+  // which it wins by id: its file is indexed first), or not at all
+  for (const n of [1, 2, 3]) await writeIn(root, `notes${n}.ts`, `export function notes${n}() {\n  return "${'ZodType Output ZodType output. '.repeat(20)}";\n}\n`);
+  await writeIn(root, 'a-types.ts', 'export abstract class ZodType<Output = unknown, Input = Output> {\n  abstract _parse(input: Input): Output;\n}\n');
+  const engine = await Engine.open(root, { indexDir: await temp.make('generic-type-index'), model: null, ranking: { lexicalDepth: 1 } });
+  try {
+    await engine.refresh();
+    for (const query of ['ZodType<Output>', 'ZodType<Output, Input>[]', 'what does ZodType<Output> parse']) {
+      assert.equal((await engine.search(query, { top: 2 }))[0]?.name, 'ZodType', query);
+    }
+  } finally {
+    await engine.close();
+  }
 });
 
 test('a name query finds the definition when first asked (only the names it asks are looked at) and asked again (the full index)', async () => {

@@ -84,6 +84,31 @@ function nameOf(word: string, strong: boolean): QueryShape['names'][number] | un
   return qualifier ? { name, typed, qualifier, strong } : { name, typed, strong };
 }
 
+/** Generic arguments written after a name (`Vec<u8>`, `Result<T, E>`), innermost first: nested ones go in rounds. */
+const GENERIC_ARGUMENTS = /(?<=[\p{L}\p{N}_$])<[^<>]*>/gu;
+/** Array brackets after a name or a type (`String[]`, `int[][]`). */
+const ARRAY_BRACKETS = /(?<=[\p{L}\p{N}_$>\]])(?:\[\s*\])+/gu;
+/** Pointer and reference marks after a name (`uv_loop_t*`, `T&&`), before a space, a separator or the end (not `?`, which ends questions). */
+const TRAILING_MARKS = /(?<=[\p{L}\p{N}_$])[*&]+(?=\s|$|::|\.|,|\))/gu;
+/** Pointer and reference marks before a name (`&str`, `*mut T`'s `*`). */
+const LEADING_MARKS = /(?<=^|[\s(,])[*&]+(?=[\p{L}_$])/gu;
+
+/**
+ * A query with the marks code puts around a type's name taken out, so that the name is seen: `Vec<u8>` is
+ * the symbol `Vec`, "how does ZodType<Output> parse" names `ZodType`, `uv_loop_t*` is `uv_loop_t`,
+ * `std::vector<int>` is `std::vector`. Only marks attached to a name are taken (a `<` after a space, as
+ * in "the <div> element", stays); the lexical query keeps every word.
+ */
+export function withoutTypeMarks(text: string): string {
+  let out = text;
+  for (let round = 0; round < 8 && GENERIC_ARGUMENTS.test(out); round++) {
+    GENERIC_ARGUMENTS.lastIndex = 0;
+    out = out.replace(GENERIC_ARGUMENTS, '');
+  }
+  GENERIC_ARGUMENTS.lastIndex = 0;
+  return out.replace(ARRAY_BRACKETS, '').replace(TRAILING_MARKS, '').replace(LEADING_MARKS, '');
+}
+
 /**
  * A query of one identifier-shaped word is a symbol query; anything else is natural language,
  * whose code-like words (and capitalised words after the first, which are usually class names
@@ -92,7 +117,7 @@ function nameOf(word: string, strong: boolean): QueryShape['names'][number] | un
  * ({@link phraseNames}) follow, as weak phrase names.
  */
 export function queryShape(text: string): QueryShape {
-  const trimmed = text.trim();
+  const trimmed = withoutTypeMarks(text).trim();
   if (trimmed && !/\s/.test(trimmed) && QUALIFIED.test(trimmed)) {
     const n = nameOf(trimmed, true);
     return { kind: 'symbol', names: n ? [n] : [] };
