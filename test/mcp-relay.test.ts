@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { AgentBackend } from '../src/agent/backend';
 import { LineSplitter, relay } from '../src/cli/mcp-relay';
-import { RELAY_LOST_CODE, RelaySession } from '../src/cli/relay-session';
+import { lineText, RELAY_LOST_CODE, RelaySession } from '../src/cli/relay-session';
 import { ENGINE_ENDING, engineEndingLine } from '../src/protocol/agent-relay';
 import { listenForAgents, type AgentEndpoint } from '../src/server/agent-endpoint';
 
@@ -66,14 +66,16 @@ test('the line splitter gives back every character, each line whole up to its li
 test('the relay session answers each request the client waits for exactly once: by the engine, or by the relay when the connection is lost', () => {
   type Op =
     | { kind: 'request'; id: number | string; queued: boolean; invalid: boolean }
+    | { kind: 'garbled'; id: number | string }
     | { kind: 'answer'; pick: number; error: boolean }
     | { kind: 'cancel'; pick: number }
     | { kind: 'lost' }
     | { kind: 'flush' }
     | { kind: 'stray' };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a')), queued: fc.boolean(), invalid: fc.boolean() }),
+    fc.record({ kind: fc.constant('request' as const), id: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', 'a', 1.5)), queued: fc.boolean(), invalid: fc.boolean() }),
     fc.constant({ kind: 'flush' as const }),
+    fc.record({ kind: fc.constant('garbled' as const), id: fc.constantFrom(0, 1, 'a') }),
     fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(), error: fc.boolean() }),
     fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
     fc.constant({ kind: 'lost' as const }),
@@ -90,9 +92,13 @@ test('the relay session answers each request the client waits for exactly once: 
           // an invalid request (params not an object) is answered by the engine's guard with its id,
           // also when a valid request with that id is still in flight: it waits like a request
           const sent = o.invalid ? line({ jsonrpc: '2.0', id: o.id, method: 'tools/call', params: 'x' }) : call(o.id);
-          session.fromClient(sent.trimEnd());
+          session.fromClient(lineText(sent));
           if (o.queued) queued.push({ id: o.id, line: sent });
           else waiting.push(o.id);
+        } else if (o.kind === 'garbled') {
+          // white space JSON does not allow after the message (a no-break space): the engine's guard
+          // answers a parse error with id null, so nothing waits for an answer with this id
+          session.fromClient(lineText(call(o.id).replace(/\n$/, '\u00a0\n')));
         } else if (o.kind === 'flush') {
           waiting.push(...queued.map((q) => q.id)); // a connection is open again: what was kept is sent
           queued = [];

@@ -71,8 +71,14 @@ test('a question that speaks of attributes also names each name with the suffix 
     'JsonPropertyAttribute/jsonpropertyattribute/true',
     'JsonObjectAttribute/jsonobjectattribute/true',
   ]);
-  // written as C# applies it, with or without arguments
-  assert.deepEqual(strongNames('what does [Key] do on a member'), ['Key/key/false', 'KeyAttribute/keyattribute/false']);
+  // written as C# applies it, with or without arguments: the applied name is code, so its class is a strong name
+  assert.deepEqual(strongNames('what does [Key] do on a member'), ['Key/key/false', 'KeyAttribute/keyattribute/true']);
+  assert.deepEqual(strongNames('how does [JsonProperty("id")] work'), ['JsonProperty/jsonproperty/true', 'JsonPropertyAttribute/jsonpropertyattribute/true']);
+  assert.deepEqual(strongNames('[Required] validation'), ['Required/required/true', 'RequiredAttribute/requiredattribute/true']);
+  // an index after a name, or a Markdown link, is not an attribute
+  assert.deepEqual(strongNames('function returning Optional[User] from UserRepository'), ['UserRepository/userrepository/true']);
+  assert.deepEqual(strongNames('see [Foo](https://example.com) for UserRepository'), ['UserRepository/userrepository/true']);
+  assert.deepEqual(strongNames('items[i] of MyList'), ['MyList/mylist/true']);
   assert.deepEqual(strongNames('[JsonConverter] and [JsonIgnore] on one property'), [
     'JsonConverter/jsonconverter/true',
     'JsonIgnore/jsonignore/true',
@@ -106,7 +112,11 @@ test("a type written as code writes it names its type: generic arguments, array 
   assert.equal(shape('Option<&str>'), 'symbol:Option');
   assert.equal(shape('how does ZodType<Output> parse input'), 'natural:ZodType');
   assert.equal(shape('when is **kwargs passed to MyHandler'), 'natural:MyHandler');
-  // marks not attached to a name stay, and so does a question mark
+  assert.equal(shape('Box<dyn Fn(i32) -> i32>'), 'symbol:Box');
+  // marks not attached to a name stay, and so does a question mark; so do comparisons written without spaces
+  assert.equal(withoutTypeMarks('when retryCount<maxRetries and delay>0'), 'when retryCount<maxRetries and delay>0');
+  assert.equal(withoutTypeMarks('if (a.length<b.length && c>d)'), 'if (a.length<b.length && c>d)');
+  assert.equal(withoutTypeMarks('a<=b and c>=d'), 'a<=b and c>=d');
   assert.equal(withoutTypeMarks('the <div> element'), 'the <div> element');
   assert.equal(withoutTypeMarks('a < b and c > d'), 'a < b and c > d');
   assert.equal(withoutTypeMarks('read & write files, R&D'), 'read & write files, R&D');

@@ -20,7 +20,7 @@ import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import { errnoInWords, EXIT_FAILURE, oneLine } from './errors';
-import { RelaySession } from './relay-session';
+import { lineText, RelaySession } from './relay-session';
 
 /**
  * How long the relay waits, once the client has ended its input, for the engine to end the
@@ -155,7 +155,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
 
     input.on('data', (chunk: Buffer | string) => {
       for (const piece of fromClient.push(chunk)) {
-        if (piece.whole) session.fromClient(piece.text.trimEnd());
+        if (piece.whole) session.fromClient(lineText(piece.text));
         toEngine(piece.text);
       }
     });
@@ -188,7 +188,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
       let reconnect: boolean | undefined;
       s.on('data', (chunk: Buffer) => {
         for (const piece of fromEngine.push(chunk)) {
-          const line = session.fromEngine(piece.text.trimEnd());
+          const line = session.fromEngine(lineText(piece.text));
           if (line.ending) {
             reconnect = line.ending.reconnect;
             // it reads no more: what the client writes now waits for the next connection
@@ -245,7 +245,7 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
           ? `the Code Scout engine at ${path} did not come back within ${seconds(reconnectMs)} s; leaving`
           : `no Code Scout engine listened at ${path} within ${seconds(reconnectMs)} s; leaving`,
       );
-      answerWaiting('the Code Scout engine did not come back');
+      answerWaiting(connectedOnce ? 'the Code Scout engine did not come back' : 'no Code Scout engine listened at its socket');
       finish(EXIT_FAILURE);
     };
     const open = () => {

@@ -18,13 +18,13 @@
  */
 import {
   ErrorCode,
-  isJSONRPCErrorResponse,
   isJSONRPCNotification,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import { refusal } from '../agent/request-guard';
+import { ownFields } from '../engine/own-fields';
 import { ENGINE_ENDING } from '../protocol/agent-relay';
 
 type Id = string | number;
@@ -86,7 +86,10 @@ export class RelaySession {
     const { messages } = messagesIn(line);
     if (messages.length !== 1) {
       // a batch (or not JSON): its answers are answers, nothing in it is the relay's
-      for (const m of messages) if ((isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && m.id !== undefined) this.answered(m.id);
+      for (const m of messages) {
+        const id = answeredId(m);
+        if (id !== undefined) this.answered(id);
+      }
       return { forward: true };
     }
     const [message] = messages;
@@ -95,8 +98,9 @@ export class RelaySession {
       return { forward: false, ending: { reconnect: reconnect === true } };
     }
     const result = isJSONRPCResultResponse(message);
-    if (!result && !isJSONRPCErrorResponse(message)) return { forward: true };
-    const id = message.id;
+    // the guard's answers (request-guard.ts) carry any finite number as the id, which the SDK's
+    // answer schemas (safe integers) do not take: answers are told by their own fields
+    const id = answeredId(message);
     if (id === undefined) return { forward: true };
     if (this.replaying !== undefined && idKey(id) === idKey(this.replaying)) {
       this.replaying = undefined;
@@ -125,7 +129,7 @@ export class RelaySession {
    */
   lost(message: string, kept: readonly string[] = []): string[] {
     const stillWaiting = new RelaySession();
-    for (const line of kept) stillWaiting.fromClient(line.trimEnd());
+    for (const line of kept) stillWaiting.fromClient(lineText(line));
     const answers: string[] = [];
     for (const [k, { id, count }] of this.waiting) {
       const answer = JSON.stringify({ jsonrpc: '2.0', id, error: { code: RELAY_LOST_CODE, message } });
@@ -177,6 +181,19 @@ export class RelaySession {
     if (entry.count > 1) entry.count--;
     else this.waiting.delete(k);
   }
+}
+
+/** The id a message answers: a string or finite number, with a result or an error and no method; undefined for anything else. */
+function answeredId(message: unknown): Id | undefined {
+  const field = ownFields(message);
+  if (!field || field('method') !== undefined || (field('result') === undefined && field('error') === undefined)) return undefined;
+  const id = field('id');
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : undefined;
+}
+
+/** A line as the engine's guard reads it: without its line break (a `\n`, and a `\r` before it). */
+export function lineText(text: string): string {
+  return text.replace(/\n$/, '').replace(/\r$/, '');
 }
 
 function idKey(id: Id): string {

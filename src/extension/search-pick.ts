@@ -59,7 +59,7 @@ export class SearchPick {
         pick.busy = false;
         if (!outcome.ok) {
           pick.items = [];
-          pick.title = labelText(`Code Scout: ${(outcome.error as Error).message}`);
+          pick.title = labelText(`Code Scout: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
           return;
         }
         const { sentAt, result } = outcome.result;
@@ -98,8 +98,8 @@ export class SearchPick {
       this.sidebar.showResults(last.query, last.result);
       pick.hide();
     });
-    // an answer that arrives after the picker closed is neither shown nor timed
-    pick.onDidHide(() => searches.drop());
+    // an answer that arrives after the picker closed is neither shown nor timed (before the picker is disposed)
+    picker.onHide(() => searches.drop());
     pick.value = initial;
     pick.show();
     if (initial) schedule(initial);
@@ -126,6 +126,8 @@ class HitPicker {
   readonly pick = vscode.window.createQuickPick<HitItem>();
   /** the item a new list activates by itself: no preview until the user moves */
   private autoActive: HitItem | undefined;
+  /** run when the picker hides, before it is disposed (a disposed event source need not call later listeners) */
+  private readonly hidden: (() => void)[] = [];
 
   constructor(
     private readonly controller: IndexController,
@@ -145,7 +147,15 @@ class HitPicker {
       pick.hide();
       void openLocation(item.hit);
     });
-    pick.onDidHide(() => pick.dispose());
+    pick.onDidHide(() => {
+      for (const handle of this.hidden.splice(0)) handle();
+      pick.dispose();
+    });
+  }
+
+  /** Runs `handle` when the picker hides, before it is disposed. */
+  onHide(handle: () => void): void {
+    this.hidden.push(handle);
   }
 
   /** `live` lists are ranked by the engine and never filtered by the QuickPick. */

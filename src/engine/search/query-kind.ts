@@ -84,8 +84,12 @@ function nameOf(word: string, strong: boolean): QueryShape['names'][number] | un
   return qualifier ? { name, typed, qualifier, strong } : { name, typed, strong };
 }
 
-/** Generic arguments written after a name (`Vec<u8>`, `Result<T, E>`), innermost first: nested ones go in rounds. */
-const GENERIC_ARGUMENTS = /(?<=[\p{L}\p{N}_$])<[^<>]*>/gu;
+/**
+ * Generic arguments written after a name (`Vec<u8>`, `Result<T, E>`, `Box<dyn Fn(i32) -> i32>`),
+ * innermost first: nested ones go in rounds. The closing `>` must not be followed by a name, a digit
+ * or `=`, so that comparisons written without spaces (`retryCount<maxRetries and delay>0`) stay.
+ */
+const GENERIC_ARGUMENTS = /(?<=[\p{L}\p{N}_$])<(?:[^<>-]|-(?!>)|->)*>(?![\p{L}\p{N}_$=])/gu;
 /** Array brackets after a name or a type (`String[]`, `int[][]`). */
 const ARRAY_BRACKETS = /(?<=[\p{L}\p{N}_$>\]])(?:\[\s*\])+/gu;
 /** Pointer and reference marks after a name (`uv_loop_t*`, `T&&`), before a space, a separator or the end (not `?`, which ends questions). */
@@ -138,24 +142,40 @@ export function queryShape(text: string): QueryShape {
   return { kind: 'natural', names };
 }
 
-/** A question that speaks of attributes, or writes a name in brackets as C# applies one (`[JsonProperty]`). */
-const SPEAKS_OF_ATTRIBUTES = /\battributes?\b|\[\s*[\p{L}_][\p{L}\p{N}_.]*\s*(?:\(|\])/iu;
+/** The word "attribute(s)". */
+const ATTRIBUTE_WORD = /\battributes?\b/iu;
+/**
+ * A name in brackets as C# applies an attribute, `[JsonProperty]` or `[JsonProperty("id")]`: not an
+ * index after a name (`Optional[User]`, `items[i]`) nor a Markdown link (`[Foo](url)`).
+ */
+const APPLIED_ATTRIBUTE = /(?<![\p{L}\p{N}_$\]])\[\s*([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)\s*(?:\(|\](?!\())/gu;
 
 /**
  * C# names an attribute class without its `Attribute` suffix: `[JsonProperty]` applies the class
  * `JsonPropertyAttribute`, and developers call it "the JsonProperty attribute". So a question that
- * speaks of attributes also names, for each name it mentions, that name with the suffix, with the
- * same strength and spelling (`JsonProperty` → `JsonPropertyAttribute`). Other questions, and names
- * that already end so, add nothing.
+ * applies an attribute names it (a strong name: it is code), and one that speaks of attributes or
+ * applies one also names, for each name it mentions, that name with the suffix, with the same strength
+ * and spelling (`JsonProperty` → `JsonPropertyAttribute`). Other questions, and names that already end
+ * so, add nothing.
  */
 export function attributeClassNames(text: string, names: QueryShape['names']): QueryShape['names'] {
-  if (!SPEAKS_OF_ATTRIBUTES.test(text)) return [];
   const taken = new Set(names.map((n) => n.name));
   const out: QueryShape['names'] = [];
-  for (const n of names) {
+  /** the names applied as attributes: strong, whatever their words said */
+  const applied = new Set<string>();
+  for (const m of text.matchAll(APPLIED_ATTRIBUTE)) {
+    const n = nameOf(m[1], true);
+    if (!n || n.name.length < 2) continue;
+    applied.add(n.name);
+    if (taken.has(n.name)) continue;
+    taken.add(n.name);
+    out.push(n);
+  }
+  if (!applied.size && !ATTRIBUTE_WORD.test(text)) return [];
+  for (const n of [...names, ...out]) {
     if (n.phrase || n.name.endsWith('attribute') || taken.has(`${n.name}attribute`)) continue;
     taken.add(`${n.name}attribute`);
-    out.push({ ...n, name: `${n.name}attribute`, typed: `${n.typed}Attribute` });
+    out.push({ ...n, name: `${n.name}attribute`, typed: `${n.typed}Attribute`, strong: n.strong || applied.has(n.name) });
   }
   return out;
 }
