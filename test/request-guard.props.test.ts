@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { guardedInput, refusal, type GuardAnswer } from '../src/agent/request-guard';
+import { answerInto, guardedInput, refusal, type GuardAnswer } from '../src/agent/request-guard';
 
 /** Feeds `input` to a guard in the given chunk sizes; returns what the SDK would read and the answers given. */
 async function through(input: Buffer, cuts: number[], maxLine?: number): Promise<{ passed: Buffer; answers: GuardAnswer[] }> {
   const source = new PassThrough();
   const answers: GuardAnswer[] = [];
-  const guarded = guardedInput(source, (a) => answers.push(a), maxLine);
+  const guarded = guardedInput(source, (a) => void answers.push(a), maxLine);
   const parts: Buffer[] = [];
   guarded.on('data', (d: Buffer) => parts.push(d));
   const ended = new Promise((resolve) => guarded.on('end', resolve));
@@ -103,4 +103,57 @@ test("the guard's limit is the SDK's: a line the SDK's buffer refuses switches t
       assert.equal(passed.toString(), refusedBySdk ? `${line}${bad(1)}\n` : line);
     }),
   );
+});
+
+test('while an answer is still being written (the output is full), the guard reads nothing more of the input', async () => {
+  const source = new PassThrough();
+  const answered: string[] = [];
+  let release: (() => void) | undefined;
+  const guarded = guardedInput(source, (a) => {
+    answered.push(String(a.id));
+    // the first answer finds the output full: it is written once the test lets it drain
+    if (answered.length === 1) return new Promise<void>((resolve) => (release = resolve));
+  });
+  const passed: string[] = [];
+  guarded.on('data', (d: Buffer) => passed.push(...d.toString('utf8').split('\n').filter(Boolean)));
+  const ended = new Promise((resolve) => guarded.on('end', resolve));
+  const bad = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: 'x' });
+  const good = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' });
+  source.write(`${bad(1)}\n${good(2)}\n`);
+  source.write(`${bad(3)}\n${good(4)}\n`);
+  source.end();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(answered, ['1'], 'nothing after the answer still being written is answered');
+  assert.deepEqual(passed, [], 'nothing after it is passed on');
+  release?.();
+  await ended;
+  assert.deepEqual(answered, ['1', '3']);
+  assert.deepEqual(passed.map((l) => (JSON.parse(l) as { id: number }).id), [2, 4], 'in order, once drained');
+});
+
+test('answerInto writes each answer as a line, and waits for a full output to drain, or to close', async () => {
+  const { Writable } = await import('node:stream');
+  const written: string[] = [];
+  let finishWrite: (() => void) | undefined;
+  // an output that holds one write until the test lets it go (highWaterMark 1: full after any write)
+  const output = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk.toString('utf8'));
+      finishWrite = () => callback();
+    },
+  });
+  const answer = answerInto(output);
+  const waiting = answer({ jsonrpc: '2.0', id: 7, error: { code: -32600, message: 'Invalid Request' } });
+  assert.ok(waiting instanceof Promise, 'a full output is waited for');
+  let settled = false;
+  void waiting.then(() => (settled = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(settled, false, 'not before it drains');
+  finishWrite?.();
+  await waiting;
+  assert.deepEqual(written, ['{"jsonrpc":"2.0","id":7,"error":{"code":-32600,"message":"Invalid Request"}}\n']);
+  // a closed output is not waited for
+  output.destroy();
+  assert.equal(answer({ jsonrpc: '2.0', id: 8, error: { code: -32600, message: 'x' } }), undefined);
 });

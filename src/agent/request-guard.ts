@@ -8,7 +8,7 @@
  * cannot be read among them (never answered), goes on to the SDK unchanged, so its own reports and
  * its size limit still apply; past that limit, so does everything after it.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { ownFields, type OwnFields } from '../engine/own-fields';
@@ -26,45 +26,59 @@ const NEWLINE = 0x0a;
 
 /**
  * `input` as the SDK's transport should read it: the lines answered by `answer` are left out.
+ * `answer` may return a promise (the session's output is full: it settles once that has drained):
+ * nothing more of the input is read until it settles, so that a client that sends line after line
+ * the guard answers, and reads none of the answers, is not answered into memory without end.
  * `maxLine`: the SDK's read limit, in bytes, its newline included (a longer line is not looked at, and the rest goes on unread).
  */
-export function guardedInput(input: Readable, answer: (message: GuardAnswer) => void, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
+export function guardedInput(input: Readable, answer: (message: GuardAnswer) => void | Promise<void>, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let passThrough = false;
+  /** Reads `chunk` from `from`, its lines in order; waits where an answer is still being written. */
+  async function read(guard: Transform, chunk: Buffer, from: number): Promise<void> {
+    let start = from;
+    for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      const piece = chunk.subarray(start, end + 1);
+      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      pendingBytes = 0;
+      start = end + 1;
+      if (line.length > maxLine) {
+        // the SDK refuses this line (and closes): it and all after it are handed on as they came
+        passThrough = true;
+        guard.push(line);
+        if (start < chunk.length) guard.push(chunk.subarray(start));
+        return;
+      }
+      const refused = refusal(line.toString('utf8', 0, line.length - 1).replace(/\r$/, ''));
+      if (!refused) {
+        guard.push(line);
+        continue;
+      }
+      const written = answer(refused);
+      if (written) await written;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      pending.push(rest);
+      pendingBytes += rest.length;
+      if (pendingBytes > maxLine) {
+        // the SDK refuses this line (and closes); it is handed on as it came
+        passThrough = true;
+        guard.push(Buffer.concat(pending));
+        pending = [];
+      }
+    }
+  }
   const guard = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
       if (passThrough) return done(null, chunk);
-      let start = 0;
-      for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-        const piece = chunk.subarray(start, end + 1);
-        const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-        pending = [];
-        pendingBytes = 0;
-        start = end + 1;
-        if (line.length > maxLine) {
-          // the SDK refuses this line (and closes): it and all after it are handed on as they came
-          passThrough = true;
-          this.push(line);
-          if (start < chunk.length) this.push(chunk.subarray(start));
-          return done();
-        }
-        const refused = refusal(line.toString('utf8', 0, line.length - 1).replace(/\r$/, ''));
-        if (refused) answer(refused);
-        else this.push(line);
-      }
-      if (start < chunk.length) {
-        const rest = chunk.subarray(start);
-        pending.push(rest);
-        pendingBytes += rest.length;
-        if (pendingBytes > maxLine) {
-          // the SDK refuses this line (and closes); it is handed on as it came
-          passThrough = true;
-          this.push(Buffer.concat(pending));
-          pending = [];
-        }
-      }
-      done();
+      // the next chunk is not given to the guard before `done`: the lines stay in order
+      read(this, chunk, 0).then(
+        () => done(),
+        (error: Error) => done(error),
+      );
     },
     flush(done: TransformCallback) {
       // a last line without its newline: the SDK never reads it either
@@ -78,6 +92,28 @@ export function guardedInput(input: Readable, answer: (message: GuardAnswer) => 
   input.on('error', (error) => guard.destroy(error));
   guard.on('error', () => {});
   return input.pipe(guard);
+}
+
+/**
+ * The guard's `answer` for a session whose output is `output`: writes each answer as a line, and
+ * when `output` is full returns a promise that settles once it has drained, or has closed or failed
+ * (an output that is gone is not waited for).
+ */
+export function answerInto(output: Writable): (message: GuardAnswer) => void | Promise<void> {
+  return (message) => {
+    if (output.write(`${JSON.stringify(message)}\n`) || output.destroyed || output.writableEnded) return;
+    return new Promise<void>((resolve) => {
+      const settle = () => {
+        output.off('drain', settle);
+        output.off('close', settle);
+        output.off('error', settle);
+        resolve();
+      };
+      output.on('drain', settle);
+      output.on('close', settle);
+      output.on('error', settle);
+    });
+  };
 }
 
 /** The answer the SDK would never give to `line`, or undefined when the line is the SDK's to read (or to drop unanswered). */

@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { guardedInput } from '../agent/request-guard';
+import { answerInto, guardedInput } from '../agent/request-guard';
 import { createMcpServer } from '../agent/mcp-server';
 import { SessionTransport } from '../agent/session-transport';
 import { defaultIndexDir, packageVersion } from '../engine/paths';
@@ -87,7 +87,7 @@ async function serve(args: McpInvocation): Promise<number> {
     })());
 
   // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
-  const input = guardedInput(process.stdin, (answer) => process.stdout.write(`${JSON.stringify(answer)}\n`));
+  const input = guardedInput(process.stdin, answerInto(process.stdout));
   const transport = new SessionTransport(new StdioServerTransport(input, process.stdout));
   // a line that is not JSON-RPC, a message over the SDK's 10 MB limit: said on stderr
   transport.onerror = (err) => log(`the MCP client sent what cannot be read: ${err.message}`);

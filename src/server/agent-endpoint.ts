@@ -19,7 +19,7 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { guardedInput } from '../agent/request-guard';
+import { answerInto, guardedInput } from '../agent/request-guard';
 import type { AgentBackend } from '../agent/backend';
 import { createMcpServer } from '../agent/mcp-server';
 import { SessionTransport } from '../agent/session-transport';
@@ -86,7 +86,7 @@ export async function listenForAgents(path: string, backend: AgentBackend, optio
       options.sessionIdle?.();
     });
     // a request the SDK cannot read is answered with its JSON-RPC error here, not left unanswered
-    const input = guardedInput(socket, (answer) => void socket.write(`${JSON.stringify(answer)}\n`));
+    const input = guardedInput(socket, answerInto(socket));
     const transport = new SessionTransport(new StdioServerTransport(input, socket));
     transports.set(socket, transport);
     transport.onanswered = () => options.sessionIdle?.();
