@@ -153,7 +153,14 @@ test('answerInto writes each answer as a line, and waits for a full output to dr
   finishWrite?.();
   await waiting;
   assert.deepEqual(written, ['{"jsonrpc":"2.0","id":7,"error":{"code":-32600,"message":"Invalid Request"}}\n']);
-  // a closed output is not waited for
+  // an output that closes while an answer waits for it ends the wait, and leaves no listener behind
+  const listeners = () => ['drain', 'close', 'error'].map((e) => output.listenerCount(e));
+  const before = listeners();
+  const pending = answer({ jsonrpc: '2.0', id: 8, error: { code: -32600, message: 'x' } });
+  assert.ok(pending instanceof Promise);
   output.destroy();
-  assert.equal(answer({ jsonrpc: '2.0', id: 8, error: { code: -32600, message: 'x' } }), undefined);
+  await pending;
+  assert.deepEqual(listeners(), before);
+  // a closed output is not waited for
+  assert.equal(answer({ jsonrpc: '2.0', id: 9, error: { code: -32600, message: 'x' } }), undefined);
 });
