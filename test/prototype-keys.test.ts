@@ -256,8 +256,15 @@ describe('the engine, searching with prototype names', () => {
       for (const h of hits) assert.ok(typeof h.path === 'string' && Number.isFinite(h.score), name);
       await engine.search(`${name} in python ${name}`);
     }
+    // the same names as C# attributes and inside type marks (query-kind.ts: attribute classes, generic arguments)
+    for (const name of NAMES) {
+      for (const query of [`[${name}] attribute`, `${name}<${name}>[]`, `how does ${name}* work`]) {
+        assert.ok(Array.isArray(await engine.search(query)), query);
+      }
+    }
     const hits = await engine.search('constructor');
     assert.ok(hits.some((h) => h.name === 'constructor' && h.path === 'src/shapes.js'), JSON.stringify(hits));
+    assert.ok((await engine.search('constructor<T>[]')).some((h) => h.name === 'constructor' && h.path === 'src/shapes.js'));
     assert.ok((await engine.search('toString')).some((h) => h.name === 'toString'));
   });
 
