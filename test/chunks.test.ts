@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Chunker, DEFAULT_MAX_CHUNK_CHARS, DEFAULT_MAX_NESTING_DEPTH, defaultChunkerPaths, languageForPath } from '../src/engine/chunks';
+import { Chunker, DEFAULT_MAX_CHUNK_CHARS, DEFAULT_MAX_NESTING_DEPTH, defaultChunkerPaths, languageForFile, languageForPath } from '../src/engine/chunks';
 import type { Chunk, ChunkKind } from '../src/engine/types';
 
 /** Fixtures are read from the source tree: this file runs as out/test/chunks.test.js. */
@@ -205,6 +205,64 @@ test('C: functions returning pointers, structs, typedefs, enums, block-comment d
   const header = await chunkFixture('sample.h');
   expectChunk(only(header, 'max_int'), { kind: 'function', doc: 'Returns the larger of two ints.', lines: [5, 5] });
   assert.ok(header.every((c) => c.language === 'c'));
+});
+
+test('a .h header is C++ when a line says so (template, namespace, class, access, using, a C++ standard header), else C', async () => {
+  const cpp = [
+    'template <typename T>\nstruct box { T v; };\n',
+    'namespace geo {\nint area(int w, int h) { return w * h; }\n}\n',
+    'namespace {\nint hidden() { return 1; }\n}\n',
+    'class Shape : public Base {\n public:\n  int sides() const { return 3; }\n};\n',
+    'struct S {\n  private:\n  int x;\n};\n',
+    'using namespace std;\nint f() { return 0; }\n',
+    'using Bytes = unsigned char;\n',
+    '#include <vector>\nint g() { return 1; }\n',
+  ];
+  for (const text of cpp) assert.equal(languageForFile('include/a.h', text), 'cpp', text);
+  const c = [
+    // a C header that readies itself for C++ readers stays C
+    '#ifdef __cplusplus\nextern "C" {\n#endif\nint uv_run(uv_loop_t* loop);\n#ifdef __cplusplus\n}\n#endif\n',
+    '#include <stdio.h>\nstruct node { int value; };\n',
+    '/*\n * template <T> in a comment, namespace { too\n */\nint max_int(int a, int b);\n',
+    '// class Foo { is a comment\nint x;\n',
+    'int class_count(void);\nstatic int public_api;\n',
+    '',
+  ];
+  for (const text of c) assert.equal(languageForFile('include/a.h', text), 'c', text);
+  // only .h is read: other extensions keep their language whatever they hold
+  assert.equal(languageForFile('a.c', 'template <typename T> struct box {};\n'), 'c');
+  assert.equal(languageForFile('a.hpp', 'int x;\n'), 'cpp');
+  assert.equal(languageForFile('A.H', 'namespace x {}\n'), 'cpp');
+  // the sniff reads the file's start only
+  assert.equal(languageForFile('a.h', `${'int x;\n'.repeat(20_000)}template <typename T> struct late {};\n`), 'c');
+
+  // chunked as C++: the template, the class and its method are definitions, not line windows
+  const chunks = await chunker.chunkFile('fmt/base.h', [
+    '#pragma once',
+    '#include <string>',
+    'namespace fmt {',
+    '// A formatter for objects of type T.',
+    'template <typename T, typename Char = char, typename Enable = void>',
+    'struct formatter {',
+    '  formatter() = delete;',
+    '};',
+    '',
+    'template <typename Char>',
+    'struct formatter<int,',
+    '                 Char> {',
+    '  auto format(int value) const -> int { return value; }',
+    '};',
+    '}  // namespace fmt',
+    '',
+  ].join('\n'));
+  assert.ok(chunks.every((c) => c.language === 'cpp'), summary(chunks));
+  const formatters = chunks.filter((c) => c.name === 'formatter' && c.kind === 'struct');
+  // a specialization is named by its template; its signature keeps the arguments
+  assert.deepEqual(formatters.map((c) => [c.container, c.startLine, c.signature]), [
+    ['fmt', 5, 'template <typename T, typename Char = char, typename Enable = void> struct formatter'],
+    ['fmt', 10, 'template <typename Char> struct formatter<int, Char>'],
+  ]);
+  expectChunk(only(chunks, 'format'), { kind: 'method', container: 'fmt.formatter', lines: [13, 13] });
 });
 
 test('C++: namespaces, in-class and out-of-line constructors, destructors and methods', async () => {

@@ -4,7 +4,7 @@ import type { Chunk } from '../types';
 import { definitionChunks, fileWindowChunks, markdownChunks, type ChunkLimits } from './assemble';
 import { ContextQueries } from './context';
 import { extractDefinitions, type Definition } from './definitions';
-import { languageForPath, languageSpec, type LanguageSpec, type ParsedLanguageId } from './languages';
+import { languageForFile, languageSpec, type LanguageSpec, type ParsedLanguageId } from './languages';
 import { defaultGrammarDir, defaultRuntimeWasm, errorMessage, initRuntime, loadGrammar } from './runtime';
 import { SourceText } from './source';
 
@@ -87,7 +87,7 @@ export class Chunker {
 
   /**
    * Chunks one file. `relPath` (POSIX, relative to the workspace root) picks the language by
-   * extension and is copied into the chunks. A file that fails to parse still yields line windows.
+   * extension (a `.h` header by what it holds: languageForFile) and is copied into the chunks. A file that fails to parse still yields line windows.
    */
   async chunkFile(relPath: string, text: string): Promise<Chunk[]> {
     if (this.disposed) throw new Error('Chunker.chunkFile called after dispose()');
@@ -96,7 +96,7 @@ export class Chunker {
     // length and same UTF-8 bytes elsewhere, so byte offsets are the file's own.
     const source = new SourceText(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text);
     const limits: ChunkLimits = { maxChars: this.options.maxChunkChars, maxChunks: this.options.maxChunksPerFile };
-    const language = languageForPath(relPath);
+    const language = languageForFile(relPath, text);
     if (language === 'markdown') return markdownChunks(relPath, source, limits);
     const spec = language && languageSpec(language);
     if (!spec) return fileWindowChunks(relPath, 'text', source, limits);

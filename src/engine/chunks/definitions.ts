@@ -162,7 +162,14 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
   return candidate.headerEnd;
 }
 
-/** `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. */
+/** Node types of a C++ name with template arguments (`formatter<int, Char>`, `swap<T>`), with a `name` field. */
+const TEMPLATE_NAME_TYPES: ReadonlySet<string> = new Set(['template_type', 'template_function']);
+
+/**
+ * `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. A C++ specialization is named by its
+ * template (`struct formatter<int, Char>` → `formatter`; its signature keeps the arguments), as a
+ * search for `formatter` asks for it; its name used to be the arguments' text, line breaks and all.
+ */
 function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } {
   const qualifiers: string[] = [];
   let current = node;
@@ -173,6 +180,7 @@ function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } 
     if (scope) qualifiers.push(bareTypeName(scope.text));
     current = name;
   }
+  if (TEMPLATE_NAME_TYPES.has(current.type)) current = current.childForFieldName('name') ?? current;
   return { name: current.text, qualifiers };
 }
 

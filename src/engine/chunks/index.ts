@@ -36,5 +36,5 @@ export {
   DEFAULT_MAX_NESTING_DEPTH,
   type ChunkerOptions,
 } from './chunker';
-export { languageForPath } from './languages';
+export { languageForFile, languageForPath } from './languages';
 export { defaultChunkerPaths, type RuntimePaths } from './runtime';

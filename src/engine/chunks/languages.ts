@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { headerIsCpp } from '../files/header-language';
 import type { LanguageId } from '../types';
 import { pythonDocstring, type DocstringReader } from './docs';
 
@@ -288,6 +289,16 @@ export function languageForPath(path: string): LanguageId | undefined {
   const ext = extname(path).slice(1).toLowerCase();
   if (MARKDOWN_EXTENSIONS.has(ext)) return 'markdown';
   return BY_EXTENSION.get(ext)?.id;
+}
+
+/**
+ * The language of a file, by its extension and, for a `.h` header, by what it holds: a header with
+ * a line only C++ has is C++ (files/header-language.ts), any other stays C.
+ */
+export function languageForFile(path: string, text: string): LanguageId | undefined {
+  const language = languageForPath(path);
+  if (language !== 'c' || extname(path).toLowerCase() !== '.h') return language;
+  return headerIsCpp(text) ? 'cpp' : 'c';
 }
 
 /** The table entry of a parsed language. */
