@@ -207,7 +207,7 @@ test('C: functions returning pointers, structs, typedefs, enums, block-comment d
   assert.ok(header.every((c) => c.language === 'c'));
 });
 
-test('a .h header is C++ when a line says so (template, namespace, class, access, using, a C++ standard header), else C', async () => {
+test('a .h header is C++ when a line says so (template, namespace, class, access, using, a header without extension), else C', async () => {
   const cpp = [
     'template <typename T>\nstruct box { T v; };\n',
     'namespace geo {\nint area(int w, int h) { return w * h; }\n}\n',
@@ -217,6 +217,18 @@ test('a .h header is C++ when a line says so (template, namespace, class, access
     'using namespace std;\nint f() { return 0; }\n',
     'using Bytes = unsigned char;\n',
     '#include <vector>\nint g() { return 1; }\n',
+    // as real headers write them: braces on the next line, export macros, attributes, inline namespaces, a BOM
+    'class Q_CORE_EXPORT QString\n{\npublic:\n};\n',
+    'class [[nodiscard]] Status {\n};\n',
+    'namespace absl\n{\n}\n',
+    'inline namespace v11 {\n}\n',
+    'FMT_EXPORT template <typename T> struct formatter;\n',
+    'enum class Color { red };\n',
+    'using std::string;\n',
+    '#include <QString>\n',
+    '\uFEFFnamespace x {\n}\n',
+    // a C++ part that C compiles too is C++
+    '#if defined(__cplusplus) || defined(FOO)\nclass A {};\n#endif\n',
   ];
   for (const text of cpp) assert.equal(languageForFile('include/a.h', text), 'cpp', text);
   const c = [
@@ -227,6 +239,13 @@ test('a .h header is C++ when a line says so (template, namespace, class, access
     '// class Foo { is a comment\nint x;\n',
     'int class_count(void);\nstatic int public_api;\n',
     '',
+    '#include <sys/types.h>\n#include <stdint.h>\nint x;\n',
+    // what only a C++ compiler reads does not make a C header C++ (mimalloc adds an STL allocator so)
+    '#ifdef __cplusplus\n#include <cstddef>\ntemplate<class T> struct mi_stl_allocator {};\n#endif\nvoid *mi_malloc(size_t n);\n',
+    '#if defined(__cplusplus) && __cplusplus >= 201103L\ntemplate <class T> struct A {};\n#endif\nint b;\n',
+    '#if 0\nclass Old {\n};\n#endif\nint c;\n',
+    '#ifndef __cplusplus\ntypedef int bool_t;\n#else\nnamespace x {\n}\n#endif\n',
+    '#ifdef __cplusplus\n#if 1\nclass A {};\n#endif\n#else\nint x;\n#endif\n',
   ];
   for (const text of c) assert.equal(languageForFile('include/a.h', text), 'c', text);
   // only .h is read: other extensions keep their language whatever they hold
@@ -256,13 +275,15 @@ test('a .h header is C++ when a line says so (template, namespace, class, access
     '',
   ].join('\n'));
   assert.ok(chunks.every((c) => c.language === 'cpp'), summary(chunks));
-  const formatters = chunks.filter((c) => c.name === 'formatter' && c.kind === 'struct');
-  // a specialization is named by its template; its signature keeps the arguments
-  assert.deepEqual(formatters.map((c) => [c.container, c.startLine, c.signature]), [
-    ['fmt', 5, 'template <typename T, typename Char = char, typename Enable = void> struct formatter'],
-    ['fmt', 10, 'template <typename Char> struct formatter<int, Char>'],
-  ]);
-  expectChunk(only(chunks, 'format'), { kind: 'method', container: 'fmt.formatter', lines: [13, 13] });
+  expectChunk(only(chunks, 'formatter'), {
+    kind: 'struct',
+    container: 'fmt',
+    signature: 'template <typename T, typename Char = char, typename Enable = void> struct formatter',
+    lines: [5, 8],
+  });
+  // a specialization is a definition of its own, named with its arguments on one line, and so are its methods
+  expectChunk(only(chunks, 'formatter<int, Char>'), { kind: 'struct', container: 'fmt', signature: 'template <typename Char> struct formatter<int, Char>', lines: [10, 14] });
+  expectChunk(only(chunks, 'format'), { kind: 'method', container: 'fmt.formatter<int, Char>', lines: [13, 13] });
 });
 
 test('C++: namespaces, in-class and out-of-line constructors, destructors and methods', async () => {

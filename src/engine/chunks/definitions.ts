@@ -166,9 +166,9 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
 const TEMPLATE_NAME_TYPES: ReadonlySet<string> = new Set(['template_type', 'template_function']);
 
 /**
- * `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. A C++ specialization is named by its
- * template (`struct formatter<int, Char>` → `formatter`; its signature keeps the arguments), as a
- * search for `formatter` asks for it; its name used to be the arguments' text, line breaks and all.
+ * `Foo::Bar::baz` → name `baz`, qualifiers [Foo, Bar]. A C++ specialization keeps its arguments
+ * (`formatter<int, Char>`: each specialization, and the methods it holds, is a definition of its
+ * own), on one line with single spaces: its name used to be the arguments' text, line breaks and all.
  */
 function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } {
   const qualifiers: string[] = [];
@@ -180,8 +180,7 @@ function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } 
     if (scope) qualifiers.push(bareTypeName(scope.text));
     current = name;
   }
-  if (TEMPLATE_NAME_TYPES.has(current.type)) current = current.childForFieldName('name') ?? current;
-  return { name: current.text, qualifiers };
+  return { name: TEMPLATE_NAME_TYPES.has(current.type) ? current.text.replace(/\s+/g, ' ') : current.text, qualifiers };
 }
 
 /** Impl blocks are named by their bare type; a C# destructor's name keeps its `~`. */

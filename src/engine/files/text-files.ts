@@ -3,7 +3,6 @@ import { LANGUAGES } from '../chunks/languages';
 import { LINE_LANGUAGES, PARSED_LANGUAGE_FILE_NAMES, PLAIN_TEXT_EXTENSIONS } from '../chunks/line-languages';
 import type { SkipReason } from '../types';
 import { readRegularFile } from './regular-file';
-import { CPP_ONLY_LINE, HEADER_SNIFF_CHARS } from './header-language';
 
 /**
  * Which files are worth indexing, and whether a file's content is real, human-written text.
@@ -42,10 +41,9 @@ export type ReadResult = { text: string } | { skip: SkipReason; detail?: string 
  * indexer.ts), so a changed rule reaches files that have not changed since. Raise it with any
  * change to those decisions ({@link contentRulesFingerprint} names what they are made of; a test
  * pins its digest to the version). 1: before it was recorded; 2: a development build's first
- * header-banner rules; 3: generated files by established header banners only; 4: a `.h` header
- * is read as C++ when a line says so (header-language.ts), as C otherwise.
+ * header-banner rules; 3: generated files by established header banners only.
  */
-export const CONTENT_RULES_VERSION = 4;
+export const CONTENT_RULES_VERSION = 3;
 
 /**
  * Reads a file and decides whether its content is indexable text. Only a regular file is opened:
@@ -311,7 +309,7 @@ function minifiedReason(text: string): string | undefined {
 
 /**
  * What the content rules are made of — every pattern, limit and threshold {@link classifyContent}
- * decides by, and the rule that reads a `.h` header as C or C++ — as one string. A test pins its digest to {@link CONTENT_RULES_VERSION}, so that a
+ * decides by — as one string. A test pins its digest to {@link CONTENT_RULES_VERSION}, so that a
  * changed rule cannot ship without a new version (and with it, existing indexes reading every
  * file again).
  */
@@ -322,6 +320,5 @@ export function contentRulesFingerprint(): string {
     markers: GENERATED_MARKERS.map((m) => m.source + m.flags),
     header: { lines: HEADER_MAX_LINES, chars: HEADER_MAX_CHARS, blocks: BLOCK_COMMENTS, line: LINE_COMMENT.source, preamble: PREAMBLE.source, decoration: DECORATION.source },
     minified: MINIFIED,
-    headerLanguage: { chars: HEADER_SNIFF_CHARS, cpp: CPP_ONLY_LINE.source + CPP_ONLY_LINE.flags },
   });
 }
