@@ -87,7 +87,8 @@ export class Chunker {
 
   /**
    * Chunks one file. `relPath` (POSIX, relative to the workspace root) picks the language by
-   * extension (a `.h` header by what it holds: languageForFile) and is copied into the chunks. A file that fails to parse still yields line windows.
+   * extension (a `.h` header by what it holds: languageForFile) and is copied into the chunks. A
+   * file that fails to parse still yields line windows.
    */
   async chunkFile(relPath: string, text: string): Promise<Chunk[]> {
     if (this.disposed) throw new Error('Chunker.chunkFile called after dispose()');

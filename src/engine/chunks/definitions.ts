@@ -162,7 +162,7 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
   return candidate.headerEnd;
 }
 
-/** Node types of a C++ name with template arguments (`formatter<int, Char>`, `swap<T>`), with a `name` field. */
+/** Node types of a C++ name with template arguments (`formatter<int, Char>`, `swap<T>`). */
 const TEMPLATE_NAME_TYPES: ReadonlySet<string> = new Set(['template_type', 'template_function']);
 
 /**

@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { headerIsCpp } from '../files/header-language';
+import { headerIsCpp } from './header-language';
 import type { LanguageId } from '../types';
 import { pythonDocstring, type DocstringReader } from './docs';
 
@@ -293,7 +293,7 @@ export function languageForPath(path: string): LanguageId | undefined {
 
 /**
  * The language of a file, by its extension and, for a `.h` header, by what it holds: a header with
- * a line only C++ has is C++ (files/header-language.ts), any other stays C.
+ * a line only C++ has is C++ (header-language.ts), any other stays C.
  */
 export function languageForFile(path: string, text: string): LanguageId | undefined {
   const language = languageForPath(path);

@@ -105,11 +105,10 @@ const LEADING_MARKS = /(?<=^|[\s(,])[*&]+(?=[\p{L}_$])/gu;
  */
 export function withoutTypeMarks(text: string): string {
   let out = text;
-  for (let round = 0; round < 8 && GENERIC_ARGUMENTS.test(out); round++) {
-    GENERIC_ARGUMENTS.lastIndex = 0;
+  for (let round = 0, before = ''; round < 8 && out !== before; round++) {
+    before = out;
     out = out.replace(GENERIC_ARGUMENTS, '');
   }
-  GENERIC_ARGUMENTS.lastIndex = 0;
   return out.replace(ARRAY_BRACKETS, '').replace(TRAILING_MARKS, '').replace(LEADING_MARKS, '');
 }
 

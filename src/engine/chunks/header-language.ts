@@ -1,8 +1,8 @@
 /**
  * Whether a `.h` header holds C++ rather than C. C++ projects name their headers `.h` as often as
  * `.hpp` (fmt, abseil, LLVM, Qt), and the C grammar reads a template, a namespace or a class as
- * errors, which left those headers' definitions in line windows. chunks/languages.ts
- * (`languageForFile`) asks this of every `.h` file it chunks.
+ * errors, which left those headers' definitions in line windows. languages.ts
+ * (`languageForFile`) asks this of every `.h` file the chunker reads.
  */
 
 /** How much of a header is read to tell C++ from C: its start. */
