@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { scanWorkspace, type ScanResult } from '../src/engine/files/scan';
 import { classifyContent, CONTENT_RULES_VERSION, contentRulesFingerprint, hasGeneratedMarker, headerComments, isIndexableName, readSourceFile } from '../src/engine/files/text-files';
 import { LINE_LANGUAGES } from '../src/engine/chunks/line-languages';
-import { languageForPath } from '../src/engine/chunks/languages';
-import { isLanguageName, languageIds, languageSelection } from '../src/engine/language-names';
+import { languageForFile, languageForPath } from '../src/engine/chunks/languages';
+import { isLanguageName, languageIds, languageSelection, selects } from '../src/engine/language-names';
 import { createHash } from 'node:crypto';
 import { formatStatus } from '../src/engine/status-text';
 import { pathInside, typedRelPath, userCacheDir } from '../src/engine/paths';
@@ -170,6 +170,23 @@ test('languages indexed by lines: each extension is indexed, parsed by no gramma
   // and the files taken by their whole name
   for (const name of ['Makefile', 'Dockerfile', 'Rakefile', 'Gemfile', 'CMakeLists.txt', 'Justfile']) assert.equal(isIndexableName(name), true, name);
   assert.deepEqual(LINE_LANGUAGES.flatMap((l) => l.fileNames).sort(), ['CMakeLists.txt', 'Dockerfile', 'Justfile', 'Makefile']);
+});
+
+test('a `.h` filter keeps C and C++ headers alike: a header is read as either (languageForFile); `c` keeps C only', () => {
+  const cppHeader = 'template <typename T> struct box { T value; };\n';
+  const cHeader = 'struct point { int x; int y; };\n';
+  assert.equal(languageForFile('include/box.h', cppHeader), 'cpp');
+  assert.equal(languageForFile('include/point.h', cHeader), 'c');
+  for (const name of ['h', 'H']) {
+    assert.deepEqual(languageIds(name), ['c', 'cpp'], name);
+    const selection = languageSelection([name])!;
+    assert.equal(selects(selection, languageForFile('include/box.h', cppHeader)!, 'include/box.h'), true);
+    assert.equal(selects(selection, languageForFile('include/point.h', cHeader)!, 'include/point.h'), true);
+    assert.equal(selects(selection, 'python', 'a.py'), false);
+  }
+  assert.deepEqual(languageIds('c'), ['c']);
+  assert.equal(selects(languageSelection(['c'])!, 'cpp', 'include/box.h'), false);
+  assert.deepEqual(languageIds('hpp'), ['cpp']);
 });
 
 test('content checks: binary, non-UTF-8, minified, generated, ordinary text', () => {

@@ -4,7 +4,7 @@
  * host and the agent tools use it without loading the engine.
  */
 import { posix } from 'node:path';
-import { LANGUAGES, languageForPath } from './chunks/languages';
+import { EXTENSION_LANGUAGES, LANGUAGES, languageForPath } from './chunks/languages';
 import { LINE_LANGUAGES, PARSED_LANGUAGE_FILE_NAMES, PLAIN_TEXT_EXTENSIONS } from './chunks/line-languages';
 import type { LanguageId } from './types';
 
@@ -20,12 +20,15 @@ export const LANGUAGE_IDS: readonly LanguageId[] = [...LANGUAGES.map((spec) => s
 
 /**
  * The language ids a `--lang` value or a language named in a query stands for: an id (`python`),
- * any extension of the language table (`py`, `pyi`, `h`, `mts`, …) or a common name (`golang`).
- * TypeScript includes TSX, whose grammar differs but whose code is TypeScript. Empty for a name
- * that is none of these.
+ * any extension of the language table (`py`, `pyi`, `mts`, …) or a common name (`golang`).
+ * TypeScript includes TSX, whose grammar differs but whose code is TypeScript. An extension whose
+ * files are told apart by what they hold stands for each of their languages (`h`: C and C++, since
+ * a header with C++ in it is read as C++). Empty for a name that is none of these.
  */
 export function languageIds(name: string): LanguageId[] {
   const lower = name.toLowerCase();
+  const several = EXTENSION_LANGUAGES.get(lower);
+  if (several !== undefined) return [...several];
   const extension = /^[^./\\]+$/.test(lower) ? languageForPath(`x.${lower}`) : undefined;
   const id = LANGUAGE_NAMES.get(lower) ?? extension ?? LANGUAGE_IDS.find((known) => known === lower);
   if (id === undefined) return [];

@@ -292,6 +292,13 @@ export function languageForPath(path: string): LanguageId | undefined {
 }
 
 /**
+ * Extensions whose files are in one of several languages, told apart by what they hold
+ * ({@link languageForFile}): a `.h` header is C or C++. A language filter that names such an
+ * extension keeps all of them (language-names.ts).
+ */
+export const EXTENSION_LANGUAGES: ReadonlyMap<string, readonly LanguageId[]> = new Map([['h', ['c', 'cpp']]]);
+
+/**
  * The language of a file, by its extension and, for a `.h` header, by what it holds: a header with
  * a line only C++ has is C++ (header-language.ts), any other stays C.
  */
