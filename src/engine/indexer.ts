@@ -15,7 +15,7 @@
 import { ChunkerPool, ChunkerStartError, defaultWorkerCount, inProcessChunker, type FileChunker } from './chunks/pool';
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
-import { CONTENT_RULES_VERSION, RECHUNKED_BELOW_RULES } from './files/text-files';
+import { CONTENT_RULES_VERSION } from './files/text-files';
 import { cacheKeyOf, embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
@@ -183,8 +183,6 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // (not when the last scan followed a link: a changed file may be indexed under the link's path)
   // files recorded under other content rules (text-files.ts CONTENT_RULES_VERSION) are all read again, once
   const reread = state.contentRules !== CONTENT_RULES_VERSION;
-  /** recorded before the chunks of unchanged files last changed: the re-read chunks every file again */
-  const rechunk = reread && state.contentRules < RECHUNKED_BELOW_RULES;
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
@@ -244,7 +242,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     const reads = await Promise.all(
       files.map((file, i) => {
         const known = knowns[i];
-        const knownHash = known !== undefined && !known.skip && !rechunk ? known.hash : undefined;
+        const knownHash = known !== undefined && !known.skip ? known.hash : undefined;
         return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => {
           if (err instanceof ChunkerStartError) throw err; // no file can be parsed: the run fails, recording nothing
           return { parseError: err.message };

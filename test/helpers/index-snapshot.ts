@@ -87,18 +87,9 @@ export function canonical(value: unknown): string {
  * change logs, whose header names the manifest): its manifest loses both fields and is sealed again.
  */
 export function asWrittenBeforeContentRules(indexDir: string): void {
-  asWrittenUnderContentRules(indexDir, undefined);
-}
-
-/**
- * Makes the index in `indexDir` one that records content rules `version` (none: written before they
- * were recorded, read as 1), without a change log; its manifest is sealed again.
- */
-export function asWrittenUnderContentRules(indexDir: string, version: number | undefined): void {
   const file = path.join(indexDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
-  if (version === undefined) delete manifest.meta.contentRules;
-  else manifest.meta.contentRules = version;
+  delete manifest.meta.contentRules;
   delete manifest.meta.changeLog;
   delete manifest.checksum;
   writeFileSync(file, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));

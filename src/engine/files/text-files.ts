@@ -41,23 +41,9 @@ export type ReadResult = { text: string } | { skip: SkipReason; detail?: string 
  * indexer.ts), so a changed rule reaches files that have not changed since. Raise it with any
  * change to those decisions ({@link contentRulesFingerprint} names what they are made of; a test
  * pins its digest to the version). 1: before it was recorded; 2: a development build's first
- * header-banner rules; 3: generated files by established header banners only; 4: the same
- * decisions, raised for the chunker's change below.
- *
- * The version also stands for how a read file becomes chunks where that changed for files whose
- * content did not: see {@link RECHUNKED_BELOW_RULES}.
+ * header-banner rules; 3: generated files by established header banners only.
  */
-export const CONTENT_RULES_VERSION = 4;
-
-/**
- * Files recorded under content rules older than this are chunked again when they are read again
- * for the new rules, even where their content is unchanged (indexer.ts); under later rules an
- * unchanged file keeps its chunks. Raise it to {@link CONTENT_RULES_VERSION}, raising that too,
- * whenever the chunks of an unchanged file change. 4: a `.h` header holding C++ is parsed as C++
- * (chunks/header-language.ts); before, every `.h` was C, so a C++ header's templates and classes
- * were line windows.
- */
-export const RECHUNKED_BELOW_RULES = 4;
+export const CONTENT_RULES_VERSION = 3;
 
 /**
  * Reads a file and decides whether its content is indexable text. Only a regular file is opened:

@@ -38,7 +38,7 @@ import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFES
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
-import { CONTENT_RULES_VERSION, RECHUNKED_BELOW_RULES } from '../files/text-files';
+import { CONTENT_RULES_VERSION } from '../files/text-files';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
@@ -712,11 +712,7 @@ export class IndexStorage {
     const contentRules = meta.contentRules ?? 1;
     const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules };
     if (contentRules !== CONTENT_RULES_VERSION) {
-      log(
-        contentRules < RECHUNKED_BELOW_RULES
-          ? `the index in ${this.dir} was built with older rules for reading files (which to skip as generated, minified or binary, and how a file is cut into chunks); its next update reads and chunks every file again`
-          : `the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`,
-      );
+      log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
     }
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
