@@ -16,7 +16,8 @@ import { CONTENT_RULES_VERSION } from '../src/engine/files/text-files';
 import { loadEmbedder } from '../src/engine/vectors/onnx-embedder';
 import type { Embedder } from '../src/engine/vectors/embedder';
 import { runCli, type Run } from './helpers/cli-process';
-import { asWrittenBeforeContentRules, differingFiles, recordedContentRules, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
+import { asChunkedUnder, asWrittenBeforeContentRules, differingFiles, recordedChunking, recordedContentRules, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
+import { CHUNKING_VERSION } from '../src/engine/chunks/languages';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
@@ -290,6 +291,40 @@ describe('a folder the scan cannot read', () => {
     } finally {
       chmodSync(path.join(root, file), 0o644);
     }
+  });
+
+  test('chunking every file again for a new chunking version is recorded though a folder and a file cannot be read: they keep their chunks, and the next update chunks nothing again', async () => {
+    const { root, indexDir } = await userWorkspace('rechunk');
+    assert.equal((await index(root, indexDir)).code, 0);
+    const before = await snapshotIndex(root, indexDir);
+    const file = 'src/render/button.rs';
+    assert.ok(before.files.get(file) && !before.files.get(file)!.skip, `${file} is indexed`);
+    const parserFiles = [...before.files.keys()].filter((p) => p.startsWith('src/parser/'));
+    assert.ok(parserFiles.length > 0);
+    asChunkedUnder(indexDir, undefined);
+    handBack(indexDir);
+
+    const locked = path.join(root, 'src/parser');
+    chmodSync(locked, 0o000);
+    chmodSync(path.join(root, file), 0o000);
+    try {
+      const second = await index(root, indexDir);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /cut into chunks by older rules/, second.stderr);
+      // the indexed files (not those recorded as skipped) outside the locked folder, but the locked file
+      const readable = [...before.files].filter(([p, f]) => !f.skip && !p.startsWith('src/parser/') && p !== file).length;
+      assert.match(second.stderr, new RegExp(`\\(${readable} parsed, 0 removed\\)`), second.stderr);
+      assert.equal(recordedChunking(indexDir), CHUNKING_VERSION, 'recorded though a folder and a file could not be read');
+      const during = await snapshotIndex(root, indexDir);
+      for (const kept of [file, ...parserFiles]) assert.ok(sameEntry(during.files.get(kept)!, before.files.get(kept)!), `${kept} keeps its chunks`);
+    } finally {
+      chmodSync(locked, 0o755);
+      chmodSync(path.join(root, file), 0o644);
+    }
+    const third = await index(root, indexDir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.doesNotMatch(third.stderr, /cut into chunks/, third.stderr);
+    assert.match(third.stderr, /\(0 parsed, 0 removed\)/, third.stderr);
   });
 });
 

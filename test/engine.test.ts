@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import { InvalidFilterError } from '../src/engine/search/filters';
 import { IndexStorage } from '../src/engine/index/workspace-store';
-import { asWrittenBeforeContentRules } from './helpers/index-snapshot';
+import { asChunkedUnder, asWrittenBeforeContentRules, recordedChunking } from './helpers/index-snapshot';
+import { CHUNKING_VERSION } from '../src/engine/chunks/languages';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -1010,6 +1011,39 @@ test('an index read under older content rules reads every file again once: a fil
     assert.equal(after.summary.files, INDEXED_FILE_COUNT);
   } finally {
     await after.engine.close();
+  }
+});
+
+test('an index chunked under another chunking version chunks every file again once, taking every vector from the embedding cache, and answers as before', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const first = await indexed(repo, indexDir);
+  assert.ok(first.summary.chunksEmbedded > 0);
+  const answers = await probe(first.engine);
+  await first.engine.close();
+  const manifestDir = path.dirname(findFile(indexDir, 'manifest.json'));
+  assert.equal(recordedChunking(manifestDir), CHUNKING_VERSION);
+  for (const older of [undefined, CHUNKING_VERSION - 1]) {
+    asChunkedUnder(manifestDir, older);
+    const again = await indexed(repo, indexDir);
+    try {
+      assert.ok(again.logs.some((m) => /were cut into chunks by older rules .*its next update chunks every file again/.test(m)), again.logs.join('\n'));
+      assert.equal(again.summary.filesParsed, INDEXED_FILE_COUNT, `chunked under ${older ?? 1}: every file is chunked again`);
+      assert.equal(again.summary.chunksEmbedded, 0, 'no chunk is embedded again');
+      assert.equal(again.summary.chunksFromCache, first.summary.chunksEmbedded);
+      assert.equal(again.summary.files, INDEXED_FILE_COUNT);
+      assert.deepEqual(await probe(again.engine), answers);
+    } finally {
+      await again.engine.close();
+    }
+    assert.equal(recordedChunking(manifestDir), CHUNKING_VERSION, 'recorded');
+    const settled = await indexed(repo, indexDir);
+    try {
+      assert.ok(!settled.logs.some((m) => /cut into chunks/.test(m)), settled.logs.join('\n'));
+      assert.equal(settled.summary.filesParsed, 0, 'the next update chunks nothing again');
+      assert.equal(settled.engine.refreshesPathsAlone, true);
+    } finally {
+      await settled.engine.close();
+    }
   }
 });
 

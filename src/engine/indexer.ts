@@ -16,6 +16,7 @@ import { ChunkerPool, ChunkerStartError, defaultWorkerCount, inProcessChunker, t
 import { scanWorkspace, type ScannedFile, type ScanOptions, type ScanResult, type Skipped } from './files/scan';
 import { scanPaths } from './files/scan-paths';
 import { CONTENT_RULES_VERSION } from './files/text-files';
+import { CHUNKING_VERSION } from './chunks/languages';
 import { cacheKeyOf, embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
 import type { Catalog } from './catalog';
@@ -137,8 +138,8 @@ const CHARS_PER_TOKEN = 4;
  * rules reads every file once) and did not follow a link at its last scan (a changed file may be
  * indexed under the link's path). {@link scanPaths} may still find that a scan is needed.
  */
-export function looksAtPathsAlone(state: Pick<LoadedIndex, 'saved' | 'contentRules' | 'catalog'>): boolean {
-  return state.saved && state.contentRules === CONTENT_RULES_VERSION && state.catalog.files.size > 0 && !state.catalog.followsLinks;
+export function looksAtPathsAlone(state: Pick<LoadedIndex, 'saved' | 'contentRules' | 'chunking' | 'catalog'>): boolean {
+  return state.saved && state.contentRules === CONTENT_RULES_VERSION && state.chunking === CHUNKING_VERSION && state.catalog.files.size > 0 && !state.catalog.followsLinks;
 }
 
 /** A batch of files parsed, and the changes to the index its files call for besides (skips, touched files). */
@@ -183,6 +184,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // (not when the last scan followed a link: a changed file may be indexed under the link's path)
   // files recorded under other content rules (text-files.ts CONTENT_RULES_VERSION) are all read again, once
   const reread = state.contentRules !== CONTENT_RULES_VERSION;
+  // files chunked under another version (chunks/languages.ts CHUNKING_VERSION) are all chunked again, once: an
+  // unchanged file's chunks are not kept. A file that cannot be read or parsed now keeps the chunks it has, and
+  // the version is recorded all the same, so that one lasting failure does not make every update chunk everything.
+  const rechunk = state.chunking !== CHUNKING_VERSION;
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
@@ -222,7 +227,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
 
   const todo = scan.files.filter((f) => {
     const known = catalog.files.get(f.path);
-    return reread || !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
+    return reread || rechunk || !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
   });
 
   /** shared by the batches parsed at the same time */
@@ -242,7 +247,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     const reads = await Promise.all(
       files.map((file, i) => {
         const known = knowns[i];
-        const knownHash = known !== undefined && !known.skip ? known.hash : undefined;
+        const knownHash = known !== undefined && !known.skip && !rechunk ? known.hash : undefined;
         return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => {
           if (err instanceof ChunkerStartError) throw err; // no file can be parsed: the run fails, recording nothing
           return { parseError: err.message };
@@ -255,12 +260,15 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       const read = reads[i];
       const known = knowns[i];
       const unchanged = known !== undefined && known.size === file.size && known.mtimeMs === file.mtimeMs;
-      if ('parseError' in read) later.push(() => recordSkip(state, file, 'parse-error', read.parseError));
-      else if ('skip' in read) {
-        if (reread && unchanged && !known.skip && !CONTENT_SKIPS.has(read.skip)) {
-          // read only because the rules changed, and it could not be read now (locked, busy): keep what it had,
-          // and read every file again next time
-          rereadIncomplete = true;
+      if ('parseError' in read) {
+        // parsed only to chunk it again: a parser that fails now does not take the chunks it made before
+        if (rechunk && unchanged && !known.skip) return;
+        later.push(() => recordSkip(state, file, 'parse-error', read.parseError));
+      } else if ('skip' in read) {
+        if ((reread || rechunk) && unchanged && !known.skip && !CONTENT_SKIPS.has(read.skip)) {
+          // read only because the rules or the chunking changed, and it could not be read now (locked, busy): keep
+          // what it had; for new rules, read every file again next time
+          if (reread) rereadIncomplete = true;
           return;
         }
         later.push(() => recordSkip(state, file, read.skip, read.detail));
@@ -383,6 +391,10 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if (reread && !summary.cancelled && !rereadIncomplete) {
     // every file was read under the current rules: the next commit records them (as a new generation)
     state.contentRules = CONTENT_RULES_VERSION;
+    dirty = true;
+  }
+  if (rechunk && !summary.cancelled) {
+    state.chunking = CHUNKING_VERSION;
     dirty = true;
   }
   if (dirty || !state.saved) {

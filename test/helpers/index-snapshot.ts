@@ -95,6 +95,25 @@ export function asWrittenBeforeContentRules(indexDir: string): void {
   writeFileSync(file, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
 }
 
+/**
+ * Makes the index in `indexDir` one chunked under chunking version `version` (none: written before
+ * the version was recorded, read as 1), without a change log; its manifest is sealed again.
+ */
+export function asChunkedUnder(indexDir: string, version: number | undefined): void {
+  const file = path.join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  if (version === undefined) delete manifest.meta.chunking;
+  else manifest.meta.chunking = version;
+  delete manifest.meta.changeLog;
+  delete manifest.checksum;
+  writeFileSync(file, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));
+}
+
+/** The chunking version the index in `indexDir` records (1 when it records none). */
+export function recordedChunking(indexDir: string): number {
+  return (JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { meta: { chunking?: number } }).meta.chunking ?? 1;
+}
+
 /** The content rules version the index in `indexDir` records (1 when it records none). */
 export function recordedContentRules(indexDir: string): number {
   return (JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { meta: { contentRules?: number } }).meta.contentRules ?? 1;

@@ -299,6 +299,15 @@ export function languageForPath(path: string): LanguageId | undefined {
 export const EXTENSION_LANGUAGES: ReadonlyMap<string, readonly LanguageId[]> = new Map([['h', ['c', 'cpp']]]);
 
 /**
+ * The version of how files are cut into chunks, raised when the chunks of a file whose content did
+ * not change would now differ. An index records the version its files were chunked under; one
+ * chunked under another version chunks every file again on its next update (indexer.ts), taking
+ * the vectors of unchanged chunks from the embedding cache. 1: before it was recorded, every `.h`
+ * header parsed as C; 2: a `.h` header holding C++ parsed as C++ ({@link languageForFile}).
+ */
+export const CHUNKING_VERSION = 2;
+
+/**
  * The language of a file, by its extension and, for a `.h` header, by what it holds: a header with
  * a line only C++ has is C++ (header-language.ts), any other stays C.
  */

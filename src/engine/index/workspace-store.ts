@@ -39,6 +39,7 @@ import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type Ch
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
 import { CONTENT_RULES_VERSION } from '../files/text-files';
+import { CHUNKING_VERSION } from '../chunks/languages';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
@@ -152,6 +153,8 @@ interface IndexMeta {
   changeLog?: boolean;
   /** the rules the files were read under (text-files.ts CONTENT_RULES_VERSION; absent: 1) */
   contentRules?: number;
+  /** how the files were cut into chunks (chunks/languages.ts CHUNKING_VERSION; absent: 1) */
+  chunking?: number;
 }
 
 function isIndexMeta(meta: unknown): meta is IndexMeta {
@@ -161,7 +164,8 @@ function isIndexMeta(meta: unknown): meta is IndexMeta {
     (m.modelId === null || typeof m.modelId === 'string') &&
     Number.isInteger(m.dimension) && Number.isInteger(m.chunks) &&
     (m.changeLog === undefined || typeof m.changeLog === 'boolean') &&
-    (m.contentRules === undefined || (Number.isInteger(m.contentRules) && m.contentRules >= 1))
+    (m.contentRules === undefined || (Number.isInteger(m.contentRules) && m.contentRules >= 1)) &&
+    (m.chunking === undefined || (Number.isInteger(m.chunking) && m.chunking >= 1))
   );
 }
 
@@ -189,6 +193,11 @@ export interface LoadedIndex {
    */
   contentRules: number;
   /**
+   * How every file's chunks were cut (chunks/languages.ts CHUNKING_VERSION). When it differs from
+   * the current version, the next refresh chunks every file again, and then records the current one.
+   */
+  chunking: number;
+  /**
    * The committed generation and its change log, when the next save may append to the log;
    * undefined when it must write a new generation (a new or adapted index, a rebuilt vector graph).
    */
@@ -211,6 +220,8 @@ export interface CommittedBase {
   logChunks: number;
   /** the content rules the generation's manifest records: a state under other rules is committed as a new generation */
   contentRules: number;
+  /** the chunking version the generation's manifest records: a state chunked otherwise is committed as a new generation */
+  chunking: number;
 }
 
 type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
@@ -411,11 +422,12 @@ export class IndexStorage {
       chunks: catalog.chunks.size,
       changeLog: true,
       contentRules: state.contentRules,
+      chunking: state.chunking,
     };
     state.saved = false;
     try {
       state.embeddingCache?.flush();
-      if (this.appendChange(state, meta.modelId, meta.contentRules!)) {
+      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!)) {
         markCommitted(state);
         state.saved = true;
         return;
@@ -466,7 +478,7 @@ export class IndexStorage {
     markCommitted(state);
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
-    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules };
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules, chunking: state.chunking };
   }
 
   /**
@@ -475,9 +487,9 @@ export class IndexStorage {
    * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
    * must be written instead.
    */
-  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number): boolean {
+  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number): boolean {
     const base = state.committed;
-    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules) return false;
+    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking) return false;
     const { catalog, lexical, vectors } = state;
     const uncommitted = catalog.uncommitted();
     const files: FileChange[] = [];
@@ -710,17 +722,21 @@ export class IndexStorage {
     markCommitted({ catalog, lexical }); // the replayed changes are in the log already
     checkCounts();
     const contentRules = meta.contentRules ?? 1;
-    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules };
+    const chunking = meta.chunking ?? 1;
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules, chunking };
     if (contentRules !== CONTENT_RULES_VERSION) {
       log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
+    }
+    if (chunking !== CHUNKING_VERSION) {
+      log(`the files in the index in ${this.dir} were cut into chunks by ${chunking < CHUNKING_VERSION ? 'older' : 'other'} rules (before, a .h header was always read as C); its next update chunks every file again`);
     }
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
       // files in an older format (read as they are), or a graph built or dropped on loading: the next refresh writes them as they are now
       if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one`);
-      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules };
+      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules, chunking };
     }
-    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules };
+    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules, chunking };
   }
 
   /**
@@ -787,6 +803,7 @@ export class IndexStorage {
       updatedAt: null,
       saved: false,
       contentRules: CONTENT_RULES_VERSION,
+      chunking: CHUNKING_VERSION,
     };
   }
 }
