@@ -1024,9 +1024,18 @@ test('an index chunked under another chunking version chunks every file again on
   assert.equal(recordedChunking(manifestDir), CHUNKING_VERSION);
   for (const older of [undefined, CHUNKING_VERSION - 1]) {
     asChunkedUnder(manifestDir, older);
+    // a words-only run leaves the chunks as they are, so that the new ones get their vectors' keys from the model's run
+    const words = await indexed(repo, indexDir, { model: null });
+    try {
+      assert.ok(words.logs.some((m) => /were cut into chunks by older rules .*; the next update with the model \S+ chunks every file again/.test(m)), words.logs.join('\n'));
+      assert.equal(words.summary.filesParsed, 0);
+      assert.equal(words.engine.refreshesPathsAlone, false, 'a refresh of a few paths scans the folder while the chunks wait');
+    } finally {
+      await words.engine.close();
+    }
     const again = await indexed(repo, indexDir);
     try {
-      assert.ok(again.logs.some((m) => /were cut into chunks by older rules .*its next update chunks every file again/.test(m)), again.logs.join('\n'));
+      assert.ok(again.logs.some((m) => /were cut into chunks by older rules .*; its next update chunks every file again/.test(m)), again.logs.join('\n'));
       assert.equal(again.summary.filesParsed, INDEXED_FILE_COUNT, `chunked under ${older ?? 1}: every file is chunked again`);
       assert.equal(again.summary.chunksEmbedded, 0, 'no chunk is embedded again');
       assert.equal(again.summary.chunksFromCache, first.summary.chunksEmbedded);

@@ -187,7 +187,9 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // files chunked under another version (chunks/languages.ts CHUNKING_VERSION) are all chunked again, once: an
   // unchanged file's chunks are not kept. A file that cannot be read or parsed now keeps the chunks it has, and
   // the version is recorded all the same, so that one lasting failure does not make every update chunk everything.
-  const rechunk = state.chunking !== CHUNKING_VERSION;
+  // Not in a lexical-only run over an index the model embedded: chunks made now would have no vector key, and the
+  // model's next run would then parse every file again instead of taking the vectors of their chunks from the cache.
+  const rechunk = state.chunking !== CHUNKING_VERSION && (embedder !== undefined || !holdsEmbeddedChunks(catalog));
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
@@ -497,6 +499,12 @@ const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'n
 const MIN_FILES_FOR_WORKERS = 48;
 
 /** Reading and parsing run on worker threads for real work, in-process for a handful of files. */
+/** Whether some chunk of the catalog was embedded by a model (has a vector key). */
+function holdsEmbeddedChunks(catalog: Catalog): boolean {
+  for (const chunk of catalog.chunks.values()) if (chunk.embeddingKey !== undefined) return true;
+  return false;
+}
+
 function startChunker(files: number, embedder: Embedder | undefined): FileChunker {
   const options = embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {};
   return files >= MIN_FILES_FOR_WORKERS ? ChunkerPool.create(defaultWorkerCount(), options) : inProcessChunker(options);

@@ -728,7 +728,10 @@ export class IndexStorage {
       log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
     }
     if (chunking !== CHUNKING_VERSION) {
-      log(`the files in the index in ${this.dir} were cut into chunks by ${chunking < CHUNKING_VERSION ? 'older' : 'other'} rules (before, a .h header was always read as C); its next update chunks every file again`);
+      const rules = chunking < CHUNKING_VERSION ? 'older rules (before, a .h header was always read as C)' : 'the rules of a later version';
+      // a words-only run leaves it to the model's (indexer.ts), so that the new chunks get their vectors' keys
+      const when = !this.embedder && meta.modelId !== null ? `the next update with the model ${meta.modelId}` : 'its next update';
+      log(`the files in the index in ${this.dir} were cut into chunks by ${rules}; ${when} chunks every file again`);
     }
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
