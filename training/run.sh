@@ -37,7 +37,7 @@ if [ ! -f ../out/src/engine/chunks/index.js ]; then
 fi
 
 # The exclusion list's matching (codescout_train/exclusions.py) and the export's arithmetic are checked before anything is mined.
-$PYTHON -m unittest -q codescout_train.test_exclusions codescout_train.test_model
+$PYTHON -m unittest -q codescout_train.test_exclusions codescout_train.test_model codescout_train.test_hard_negatives
 
 mkdir -p "$work"
 $PYTHON -m codescout_train.pipeline --work "$work" --out "$model" "$@"

@@ -23,6 +23,7 @@ from .exclusions import Matcher
 from .export import QuantizedBagOfWords, write_model_folder
 from .tokenizer import IdentifierTokenizer
 from .train import TrainConfig, train
+from .hard_negatives import bm25_neighbours
 
 MODEL_ID = "codescout-code-v1"
 DESCRIPTION = ("Code Scout's own code-search embedding: a neural bag of identifier-split words trained on "
@@ -136,7 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig(**overrides)
     log(f"training on {len(data.code)} pairs: {dataclasses.asdict(cfg)}")
     t = time.time()
-    model = train(data, tok, cfg, log=log)
+    neighbours = None
+    if cfg.hard_negatives > 0:
+        # the BM25 neighbours depend only on the dataset: kept beside it, so reruns skip the few minutes they take
+        path = os.path.join(args.work, f"bm25-neighbours-{cfg.hard_negative_depth}.npy")
+        if os.path.isfile(path) and os.path.getmtime(path) >= os.path.getmtime(os.path.join(args.work, "dataset.npz")):
+            neighbours = np.load(path)
+        else:
+            neighbours = bm25_neighbours(data, tok.size, cfg.hard_negative_depth, workers=args.workers, log=log)
+            np.save(path, neighbours)
+    model = train(data, tok, cfg, log=log, neighbours=neighbours)
     log(f"trained in {time.time() - t:.0f}s")
 
     q = QuantizedBagOfWords.of(model)

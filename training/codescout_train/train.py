@@ -43,6 +43,11 @@ class TrainConfig:
     context_kernel: int = 0
     #: 1: pool embedding + convolution instead of the embedding (needs context_kernel)
     context_embedding: int = 0
+    #: BM25 hard negatives: 1 adds, for each query of a batch, the code of a pair that words alone rank
+    #: near the top for it (one of its first ``hard_negative_depth`` BM25 neighbours, drawn at random) as
+    #: an extra negative of the query→code softmax; 0: in-batch negatives only
+    hard_negatives: int = 0
+    hard_negative_depth: int = 10
     seed: int = 13
 
 
@@ -124,11 +129,18 @@ def epoch_batches(n: int, lang_ids: np.ndarray, cfg: TrainConfig, rng: np.random
 
 
 def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=print,
-          device: str = "cpu") -> BagOfWords:
+          device: str = "cpu", neighbours: np.ndarray | None = None) -> BagOfWords:
     """Trains on ``device`` (the shipped model: "cpu"; a GPU gives different floating-point sums, so not
-    the same bytes) and returns the model on the CPU."""
+    the same bytes) and returns the model on the CPU. ``neighbours`` (``hard_negatives.bm25_neighbours``)
+    is computed here when hard negatives are on and none is given."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    if cfg.hard_negatives > 0 and neighbours is None:
+        from .hard_negatives import bm25_neighbours
+        neighbours = bm25_neighbours(data, tok.size, cfg.hard_negative_depth, log=log)
+    if cfg.hard_negatives > 0:
+        neighbours = neighbours[:, :cfg.hard_negative_depth]
+        found = (neighbours >= 0).sum(axis=1)
     model = BagOfWords(tok.size, cfg.dimension, cfg.context_kernel, bool(cfg.context_embedding)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     n = len(data.code)
@@ -143,13 +155,19 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
         batches = epoch_batches(n, data.lang_ids, cfg, rng)
         for idx in batches:
             q_ids, q_mask = pad([aug.query(i) for i in idx])
-            d_ids, d_mask = pad([aug.document(i) for i in idx])
+            docs = [aug.document(i) for i in idx]
+            if cfg.hard_negatives > 0:
+                with_any = idx[found[idx] > 0]
+                picks = neighbours[with_any, (rng.random(len(with_any)) * found[with_any]).astype(np.int64)]
+                docs += [aug.document(int(j)) for j in picks]
+            d_ids, d_mask = pad(docs)
             q = model(q_ids.to(device), q_mask.to(device))
             d = model(d_ids.to(device), d_mask.to(device))
             logits = q @ d.T / cfg.temperature
             target = torch.arange(len(idx), device=device)
+            # query→code over every document (the batch's own and the hard negatives); code→query over the batch's
             loss = (torch.nn.functional.cross_entropy(logits, target)
-                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+                    + torch.nn.functional.cross_entropy(logits[:, :len(idx)].T, target)) / 2
             opt.zero_grad()
             loss.backward()
             opt.step()
