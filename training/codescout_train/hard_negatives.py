@@ -62,18 +62,18 @@ def _neighbours_of(rows: range) -> np.ndarray:
         w = np.concatenate([post_w[a:b] for a, b in spans])
         uniq, inv = np.unique(cand, return_inverse=True)
         scores = np.bincount(inv, weights=w)
-        take = min(len(uniq), depth + 4)
-        top = np.argpartition(-scores, take - 1)[:take] if take < len(uniq) else np.arange(len(uniq))
-        top = top[np.argsort(-scores[top], kind="stable")]
         own = queries.get(i)
-        k = 0
-        for j in uniq[top]:
-            if j == i or np.array_equal(queries.get(int(j)), own):
-                continue
-            out[r, k] = j
-            k += 1
-            if k == depth:
+        take = depth + 4
+        while True:
+            # the best `take`, best first; more when the pair itself and same-sentence pairs leave fewer than `depth`
+            take = min(len(uniq), take)
+            top = np.argpartition(-scores, take - 1)[:take] if take < len(uniq) else np.arange(len(uniq))
+            top = top[np.argsort(-scores[top], kind="stable")]
+            found = [int(j) for j in uniq[top] if j != i and not np.array_equal(queries.get(int(j)), own)][:depth]
+            if len(found) == depth or take == len(uniq):
                 break
+            take *= 4
+        out[r, :len(found)] = found
     return out
 
 
@@ -88,12 +88,14 @@ def bm25_neighbours(data: EncodedSet, num_ids: int, depth: int = 10, max_df: flo
                   depth=depth, cap=max(1, int(max_df * n)))
     step = 4096
     chunks = [range(a, min(n, a + step)) for a in range(0, n, step)]
-    if workers > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_neighbours_of, chunks)
-    else:
-        parts = [_neighbours_of(c) for c in chunks]
-    _STATE.clear()
+    try:
+        if workers > 1:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_neighbours_of, chunks)
+        else:
+            parts = [_neighbours_of(c) for c in chunks]
+    finally:
+        _STATE.clear()
     out = np.concatenate(parts) if parts else np.zeros((0, depth), dtype=np.int32)
     found = (out >= 0).sum(axis=1)
     log(f"BM25 neighbours: {n} pairs, depth {depth}, {np.mean(found):.1f} found on average "

@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         path = os.path.join(args.work, f"bm25-neighbours-{cfg.hard_negative_depth}.npy")
         if os.path.isfile(path) and os.path.getmtime(path) >= os.path.getmtime(os.path.join(args.work, "dataset.npz")):
             neighbours = np.load(path)
-        else:
+            if neighbours.shape != (len(data.code), cfg.hard_negative_depth):
+                neighbours = None  # not this dataset's: computed again
+        if neighbours is None:
             neighbours = bm25_neighbours(data, tok.size, cfg.hard_negative_depth, workers=args.workers, log=log)
             np.save(path, neighbours)
     model = train(data, tok, cfg, log=log, neighbours=neighbours)

@@ -39,6 +39,46 @@ class Bm25Neighbours(unittest.TestCase):
         # a query word in no document finds nothing
         self.assertEqual(out[5].tolist(), [-1, -1, -1])
 
+    def test_order_is_bm25_computed_directly(self) -> None:
+        rng = np.random.default_rng(7)
+        n, num_ids = 120, 30
+        queries = [sorted(set(rng.integers(2, num_ids, size=rng.integers(1, 5)).tolist())) for _ in range(n)]
+        code = [rng.integers(1, num_ids, size=rng.integers(1, 25)).tolist() for _ in range(n)]
+        data = _set(queries, code)
+        out = bm25_neighbours(data, num_ids, depth=5, max_df=1.0, workers=1, log=lambda m: None)
+        # BM25 written out term by term (k1 1.2, b 0.75)
+        df = np.zeros(num_ids)
+        for c in code:
+            for t in set(c):
+                df[t] += 1
+        avgdl = np.mean([len(c) for c in code])
+        def score(q: list[int], c: list[int]) -> float:
+            total = 0.0
+            for t in set(q):
+                tf = c.count(t)
+                if tf == 0 or t == 0:
+                    continue
+                idf = np.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                total += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(c) / avgdl))
+            return total
+        for i in range(n):
+            expected = sorted(((score(queries[i], code[j]), j) for j in range(n)
+                               if j != i and queries[j] != queries[i] and score(queries[i], code[j]) > 0),
+                              key=lambda x: -x[0])
+            got = [j for j in out[i].tolist() if j >= 0]
+            self.assertEqual(len(got), min(5, len(expected)), i)
+            got_scores = [score(queries[i], code[j]) for j in got]
+            # best first, and as good as the best that exist (ties may come in any order)
+            self.assertEqual(got_scores, sorted(got_scores, reverse=True), i)
+            np.testing.assert_allclose(got_scores, [s for s, _ in expected[:len(got)]], rtol=1e-5)
+
+    def test_many_pairs_of_the_same_sentence_do_not_hide_the_other_neighbours(self) -> None:
+        # 20 pairs share pair 0's sentence (and its code's words); pair 21 shares one of its words
+        queries = [[2, 3]] * 21 + [[9]]
+        code = [[2, 3, 3]] * 21 + [[2, 9]]
+        out = bm25_neighbours(_set(queries, code), 12, depth=3, max_df=1.0, workers=1, log=lambda m: None)
+        self.assertEqual(out[0].tolist(), [21, -1, -1])
+
     def test_two_workers_agree_with_one(self) -> None:
         rng = np.random.default_rng(5)
         queries = [rng.integers(2, 40, size=rng.integers(1, 6)).tolist() for _ in range(300)]

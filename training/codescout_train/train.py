@@ -44,8 +44,9 @@ class TrainConfig:
     #: 1: pool embedding + convolution instead of the embedding (needs context_kernel)
     context_embedding: int = 0
     #: BM25 hard negatives: 1 adds, for each query of a batch, the code of a pair that words alone rank
-    #: near the top for it (one of its first ``hard_negative_depth`` BM25 neighbours, drawn at random) as
-    #: an extra negative of the query→code softmax; 0: in-batch negatives only
+    #: near the top for it (one of its first ``hard_negative_depth`` BM25 neighbours, drawn at random, unless
+    #: it is in the batch already) to the documents of the query→code softmax, where every query of the
+    #: batch has it as a negative; 0: in-batch negatives only
     hard_negatives: int = 0
     hard_negative_depth: int = 10
     seed: int = 13
@@ -159,6 +160,8 @@ def train(data: EncodedSet, tok: IdentifierTokenizer, cfg: TrainConfig, log=prin
             if cfg.hard_negatives > 0:
                 with_any = idx[found[idx] > 0]
                 picks = neighbours[with_any, (rng.random(len(with_any)) * found[with_any]).astype(np.int64)]
+                # a pick that is in the batch is some query's own code: as an extra column it would be that query's negative
+                picks = picks[~np.isin(picks, idx)]
                 docs += [aug.document(int(j)) for j in picks]
             d_ids, d_mask = pad(docs)
             q = model(q_ids.to(device), q_mask.to(device))
