@@ -168,3 +168,34 @@ test('a dropped value is not answered, and the next one is sent when the request
   await flush();
   assert.deepEqual(shown, ['b']);
 });
+
+test('a deliver that throws is reported, not left as an unhandled rejection, and later values are asked and shown as usual', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const reported: unknown[] = [];
+    const shown: string[] = [];
+    const requests = new LatestOnly<string, string>(
+      async (value) => value.toUpperCase(),
+      (value) => {
+        if (value === 'boom') throw new Error('the picker is gone');
+        shown.push(value);
+      },
+      Object.is,
+      (error) => reported.push(error),
+    );
+    requests.set('boom');
+    await flush();
+    assert.equal(reported.length, 1);
+    assert.match(String(reported[0]), /the picker is gone/);
+    assert.equal(requests.busy, false);
+    requests.set('next');
+    await flush();
+    assert.deepEqual(shown, ['next']);
+    await flush();
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
     searchLatency: new LatencySamples(),
   };
   const sidebar = new SidebarView(vscode.Uri.joinPath(context.extensionUri, 'media'), client, controller, output);
-  const search = new SearchPick(client, controller, sidebar, metrics);
+  const search = new SearchPick(client, controller, sidebar, metrics, (message) => output.error(message));
   const related = new RelatedCode(client, controller, sidebar, search);
   const statusDocument = new StatusDocument(client, controller);
   const watcher = new FileWatcher(controller, client);

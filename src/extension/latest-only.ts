@@ -25,11 +25,14 @@ export class LatestOnly<V, R> {
    * @param send starts the request for a value (it may throw or reject: `deliver` is told)
    * @param deliver is given the latest value's outcome, once, unless another value is set first
    * @param same whether two values ask the same (an answer to one is an answer to the other)
+   * @param deliverFailed is told when `deliver` throws (it runs in a promise callback, where a throw
+   *   would be an unhandled rejection); later values are asked and delivered as usual
    */
   constructor(
     private readonly send: (value: V) => Promise<R>,
     private readonly deliver: (value: V, outcome: Settled<R>) => void,
     private readonly same: (a: V, b: V) => boolean = Object.is,
+    private readonly deliverFailed: (error: unknown) => void = (error) => console.error(error),
   ) {}
 
   /** Asks for `value`'s answer: at once when nothing is in flight, else when that settles. */
@@ -69,7 +72,11 @@ export class LatestOnly<V, R> {
     if (wanted === undefined) return;
     if (this.same(wanted.value, flight.value)) {
       this.wanted = undefined;
-      this.deliver(flight.value, outcome);
+      try {
+        this.deliver(flight.value, outcome);
+      } catch (error) {
+        this.deliverFailed(error);
+      }
     } else {
       this.start(wanted.value);
     }

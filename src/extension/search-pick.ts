@@ -36,6 +36,8 @@ export class SearchPick {
     private readonly controller: IndexController,
     private readonly sidebar: ResultSink,
     private readonly metrics: SearchMetrics,
+    /** where an error in showing an answer is logged (the log channel) */
+    private readonly logError: (message: string) => void,
   ) {}
 
   /** Opens the live search, starting from `initial` (e.g. the editor's selection). */
@@ -72,6 +74,8 @@ export class SearchPick {
           this.metrics.timeToFirstResult.record(now - typedAt);
         }
       },
+      Object.is,
+      (error) => this.logError(`showing the palette's results failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
     );
 
     let scheduled: string | undefined;
