@@ -135,8 +135,8 @@ const CHARS_PER_TOKEN = 4;
 /**
  * Whether a refresh given changed paths looks at those alone, not at the whole folder: only for an
  * index that was saved, holds files, was read under the current content rules (a refresh under new
- * rules reads every file once) and did not follow a link at its last scan (a changed file may be
- * indexed under the link's path). {@link scanPaths} may still find that a scan is needed.
+ * rules reads every file once) and chunked under the current chunking version (likewise), and did
+ * not follow a link at its last scan (a changed file may be indexed under the link's path). {@link scanPaths} may still find that a scan is needed.
  */
 export function looksAtPathsAlone(state: Pick<LoadedIndex, 'saved' | 'contentRules' | 'chunking' | 'catalog'>): boolean {
   return state.saved && state.contentRules === CONTENT_RULES_VERSION && state.chunking === CHUNKING_VERSION && state.catalog.files.size > 0 && !state.catalog.followsLinks;
@@ -498,13 +498,13 @@ const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'n
 /** Below this many files to parse, starting worker threads costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 48;
 
-/** Reading and parsing run on worker threads for real work, in-process for a handful of files. */
-/** Whether some chunk of the catalog was embedded by a model (has a vector key). */
+/** Whether some chunk of the catalog was embedded by a model (has a vector key): the first such chunk answers. */
 function holdsEmbeddedChunks(catalog: Catalog): boolean {
   for (const chunk of catalog.chunks.values()) if (chunk.embeddingKey !== undefined) return true;
   return false;
 }
 
+/** Reading and parsing run on worker threads for real work, in-process for a handful of files. */
 function startChunker(files: number, embedder: Embedder | undefined): FileChunker {
   const options = embedder ? { maxChunkChars: embedder.maxTokens * CHARS_PER_TOKEN } : {};
   return files >= MIN_FILES_FOR_WORKERS ? ChunkerPool.create(defaultWorkerCount(), options) : inProcessChunker(options);
