@@ -26,7 +26,8 @@ export class LatestOnly<V, R> {
    * @param deliver is given the latest value's outcome, once, unless another value is set first
    * @param same whether two values ask the same (an answer to one is an answer to the other)
    * @param deliverFailed is told when `deliver` throws (it runs in a promise callback, where a throw
-   *   would be an unhandled rejection); later values are asked and delivered as usual
+   *   would be an unhandled rejection); later values are asked and delivered as usual. Default:
+   *   `console.error`. It must not throw itself.
    */
   constructor(
     private readonly send: (value: V) => Promise<R>,

@@ -75,7 +75,16 @@ export class SearchPick {
         }
       },
       Object.is,
-      (error) => this.logError(`showing the palette's results failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+      (error) => {
+        this.logError(`showing the palette's results failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+        try {
+          // the list may be the previous query's: say so, where the picker is still there to say it
+          pick.busy = false;
+          pick.title = labelText('Code Scout: showing the results failed (see the Code Scout log)');
+        } catch {
+          // the picker is gone: the log has it
+        }
+      },
     );
 
     let scheduled: string | undefined;
