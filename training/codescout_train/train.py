@@ -48,6 +48,7 @@ class TrainConfig:
     #: it is in the batch already) to the documents of the query→code softmax, where every query of the
     #: batch has it as a negative; 0: in-batch negatives only
     hard_negatives: int = 0
+    #: how many of a query's BM25 nearest pairs the hard negative is drawn from (best first)
     hard_negative_depth: int = 10
     seed: int = 13
 
