@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
 import { TimeSlices } from '../src/engine/time-slice';
 import { seededRandom } from './helpers/random';
+import { fuzzParams } from './helpers/fuzz';
 
 const dimension = 8;
 const options: VectorIndexOptions = { dimension, exactSearchMaxVectors: 20, efConstruction: 32 };
@@ -45,6 +46,17 @@ const ops = (withKill: boolean) =>
     ),
     { minLength: 30, maxLength: 160 },
   );
+
+/**
+ * The properties' settings (helpers/fuzz.ts: `npm run fuzz` scales the runs, CODESCOUT_FUZZ_SEED
+ * replays a seed), reporting the first failing sequence as it is: shrinking one replays worker
+ * threads, checkpoints and graph files thousands of times (a CI run on 2026-12-07 spent 30 min
+ * shrinking before it was stopped), and a sequence of at most 160 steps can be read unshrunk. A
+ * failure still fails the test, with its seed, to replay and shrink by hand.
+ */
+function unshrunk<T>(defaultRuns: number) {
+  return { ...fuzzParams<T>(defaultRuns), endOnFailure: true };
+}
 
 /** What the index should hold: each live label's vector as `add` stores it (normalised, float32). */
 function unit(seed: number): Float32Array {
@@ -126,7 +138,7 @@ test('a graph built on a worker thread holds what the index holds, at each check
       model.delete(100);
       checkHolds(index, model, 'changed after it was taken over');
     }),
-    { numRuns: 40 },
+    unshrunk(40),
   );
   assert.ok(threadedRuns >= 10, `only ${threadedRuns} of 40 runs outgrew exact search`);
 });
@@ -146,7 +158,7 @@ test('a worker that fails at any point leaves the graph to be built here from th
       assert.equal(index.graphInMemory, model.size > 20, 'a rebuild keeps a graph only when the index needs one');
       checkHolds(index, model, 'rebuilt');
     }),
-    { numRuns: 30 },
+    unshrunk(30),
   );
 });
 
