@@ -308,12 +308,12 @@ export const EXTENSION_LANGUAGES: ReadonlyMap<string, readonly LanguageId[]> = n
 export const CHUNKING_VERSION = 2;
 
 /**
- * The language of a file, by its extension and, for a `.h` header, by what it holds: a header with
- * a line only C++ has is C++ (header-language.ts), any other stays C.
+ * The language of a file, by its extension and, for an extension of {@link EXTENSION_LANGUAGES}
+ * (a `.h` header), by what it holds: a header with a line only C++ has is C++
+ * (header-language.ts), any other stays C.
  */
 export function languageForFile(path: string, text: string): LanguageId | undefined {
-  const language = languageForPath(path);
-  if (language !== 'c' || extname(path).toLowerCase() !== '.h') return language;
+  if (!EXTENSION_LANGUAGES.has(extname(path).slice(1).toLowerCase())) return languageForPath(path);
   return headerIsCpp(text) ? 'cpp' : 'c';
 }
 
