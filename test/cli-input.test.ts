@@ -287,6 +287,7 @@ describe('text output cannot drive the terminal', () => {
       languages: { python: 1 },
       updatedAt: null,
       stale: { added: 0, changed: 0, removed: 0 },
+      redo: { read: false, chunk: false, chunkWaitsForModel: false },
       skippedByReason: { binary: 1 },
       skipped: [{ path: `bin\nary${ESC}[2J.dat`, reason: 'binary' }],
       ignoreRules: { excluded: 0, excludeEverything: false },

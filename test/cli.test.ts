@@ -255,6 +255,7 @@ describe('codescout on the fixture repository', () => {
     assert.equal(json.model.id.startsWith('tiny-test-model'), true);
     assert.ok(json.indexBytes > 0);
     assert.deepEqual(json.stale, { added: 0, changed: 0, removed: 0 });
+    assert.deepEqual(json.redo, { read: false, chunk: false, chunkWaitsForModel: false });
     for (const reason of ['binary', 'minified', 'too-large', 'excluded-dir']) assert.equal(json.skippedByReason[reason], 1, reason);
 
     const text = (await ok(['status', repo, ...common])).stdout;
@@ -265,6 +266,7 @@ describe('codescout on the fixture repository', () => {
     assert.match(text, /^model: +tiny-test-model\S* \(8-d\)$/m);
     assert.match(text, new RegExp(`^index: +${escapeRegExp(indexDir)} \\(\\d+(\\.\\d)? (B|KiB|MiB)\\)$`, 'm'));
     assert.match(text, /^staleness: +up to date$/m);
+    assert.doesNotMatch(text, /^rules:/m);
     const skipped = /^skipped: +(.*)$/m.exec(text)?.[1] ?? '';
     for (const reason of ['binary 1', 'minified 1', 'too-large 1', 'excluded-dir 1']) assert.ok(skipped.includes(reason), `${reason} in "${skipped}"`);
     assert.match(text, /^ {2}notes\/meeting-notes\.txt {2}binary$/m);

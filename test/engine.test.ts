@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import { Engine, type EngineOptions, type IndexSummary, type SearchHit, type SearchOptions } from '../src/engine/engine';
 import { InvalidFilterError } from '../src/engine/search/filters';
 import { IndexStorage } from '../src/engine/index/workspace-store';
-import { asChunkedUnder, asWrittenBeforeContentRules, recordedChunking } from './helpers/index-snapshot';
+import { asChunkedUnder, asWrittenBeforeContentRules, recordedChunking, sameEntry, snapshotIndex } from './helpers/index-snapshot';
 import { CHUNKING_VERSION } from '../src/engine/chunks/languages';
+import { formatStatus } from '../src/engine/status-text';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -994,8 +995,18 @@ test('an index read under older content rules reads every file again once: a fil
 
   asWrittenBeforeContentRules(path.dirname(findFile(indexDir, 'manifest.json')));
 
+  // status says so before the update (the CLI's `status` and the editor's "Show Index Status")
+  const pending = await open(repo, indexDir, { model: null });
+  try {
+    const report = await pending.engine.status();
+    assert.deepEqual(report.redo, { read: true, chunk: false, chunkWaitsForModel: false });
+    assert.match(formatStatus(report, false), /^rules: +the index was made under other rules for skipping binary, generated and minified files: its next update reads every file again$/m);
+  } finally {
+    await pending.engine.close();
+  }
   const reread = await indexed(repo, indexDir, { model: null });
   try {
+    assert.deepEqual((await reread.engine.status()).redo, { read: false, chunk: false, chunkWaitsForModel: false }, 'done: status says nothing more');
     assert.ok(reread.logs.some((m) => /was built with other rules for which files to skip/.test(m)), reread.logs.join('\n'));
     assert.equal(reread.summary.files, INDEXED_FILE_COUNT, 'the generated file left the index');
     assert.equal(reread.summary.skipped.generated, 1);
@@ -1030,11 +1041,24 @@ test('an index chunked under another chunking version chunks every file again on
       assert.ok(words.logs.some((m) => /were cut into chunks by older rules .*; the next update with the model \S+ chunks every file again/.test(m)), words.logs.join('\n'));
       assert.equal(words.summary.filesParsed, 0);
       assert.equal(words.engine.refreshesPathsAlone, false, 'a refresh of a few paths scans the folder while the chunks wait');
+      const report = await words.engine.status();
+      assert.deepEqual(report.redo, { read: false, chunk: true, chunkWaitsForModel: true }, 'still to do, by the model');
+      assert.match(formatStatus(report, false), /^rules: +the files were cut into chunks under other rules: the next update with the model chunks every file again/m);
     } finally {
       await words.engine.close();
     }
+    const pending = await open(repo, indexDir);
+    try {
+      const report = await pending.engine.status();
+      assert.deepEqual(report.redo, { read: false, chunk: true, chunkWaitsForModel: false });
+      assert.match(formatStatus(report, false), /^rules: +the files were cut into chunks under other rules: its next update chunks every file again/m);
+    } finally {
+      await pending.engine.close();
+    }
     const again = await indexed(repo, indexDir);
     try {
+      assert.deepEqual((await again.engine.status()).redo, { read: false, chunk: false, chunkWaitsForModel: false }, 'done: status says nothing more');
+      assert.doesNotMatch(formatStatus(await again.engine.status(), false), /^rules:/m);
       assert.ok(again.logs.some((m) => /were cut into chunks by older rules .*; its next update chunks every file again/.test(m)), again.logs.join('\n'));
       assert.equal(again.summary.filesParsed, INDEXED_FILE_COUNT, `chunked under ${older ?? 1}: every file is chunked again`);
       assert.equal(again.summary.chunksEmbedded, 0, 'no chunk is embedded again');
@@ -1053,6 +1077,38 @@ test('an index chunked under another chunking version chunks every file again on
     } finally {
       await settled.engine.close();
     }
+  }
+});
+
+test('while every file is chunked again, a file gone between the scan and its reading keeps its chunks, and the next update removes it', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  await (await indexed(repo, indexDir)).engine.close();
+  const before = await snapshotIndex(repo, indexDir);
+  assert.ok(before.files.get(BUTTON)?.chunks.length, `${BUTTON} is indexed`);
+  const manifestDir = path.dirname(findFile(indexDir, 'manifest.json'));
+  asChunkedUnder(manifestDir, undefined);
+  // a one-shot engine (the CLI's) scans the folder as it opens: the file goes after that scan, before the refresh reads it
+  const opened = await open(repo, indexDir, { oneShot: true });
+  try {
+    const scan = await (opened.engine as unknown as { ahead: { scan(): Promise<{ files: { path: string }[] } | undefined> } }).ahead.scan();
+    assert.ok(scan?.files.some((f) => f.path === BUTTON), 'the scan made ahead holds the file');
+    await rm(path.join(repo, BUTTON));
+    const summary = await opened.engine.refresh();
+    assert.equal(summary.filesParsed, INDEXED_FILE_COUNT - 1, 'every other file is chunked again');
+    assert.equal(summary.filesRemoved, 0);
+    assert.equal(summary.files, INDEXED_FILE_COUNT);
+  } finally {
+    await opened.engine.close();
+  }
+  assert.equal(recordedChunking(manifestDir), CHUNKING_VERSION, 'recorded all the same');
+  const during = await snapshotIndex(repo, indexDir);
+  assert.ok(sameEntry(during.files.get(BUTTON), before.files.get(BUTTON)), `${BUTTON} keeps its chunks: ${JSON.stringify(during.files.get(BUTTON))}`);
+  const next = await indexed(repo, indexDir);
+  try {
+    assert.equal(next.summary.filesRemoved, 1, 'a scan finds it gone');
+    assert.equal(next.summary.filesParsed, 0);
+  } finally {
+    await next.engine.close();
   }
 });
 

@@ -575,7 +575,7 @@ test('status says when ignore rules exclude every file', async (t) => {
 
   const report: StatusReport = {
     root, indexDir: '/idx', indexBytes: 0, model: null, mode: 'lexical-only', files: 0, chunks: 0, languages: {},
-    updatedAt: null, stale: { added: 0, changed: 0, removed: 0 }, skippedByReason: {}, skipped: [],
+    updatedAt: null, stale: { added: 0, changed: 0, removed: 0 }, redo: { read: false, chunk: false, chunkWaitsForModel: false }, skippedByReason: {}, skipped: [],
     ignoreRules: { excluded: 3, excludeEverything: true },
   };
   assert.match(formatStatus(report, false), /^ignored: +ignore rules exclude every file \(3 files and folders left out by \.gitignore/m);

@@ -37,6 +37,7 @@ import { LruCache } from '../src/server/lru-cache';
 import { InvalidRequestError, MAX_CODE_CHARS, MAX_QUERY_CHARS, queryParams } from '../src/server/requests';
 import { MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS } from '../src/engine/search/query';
 import { buildFixtureModel, copyFixtureRepo, lineOf, TempDirs, TOO_LARGE_FILE, writeIn } from './helpers/workspace';
+import { asChunkedUnder } from './helpers/index-snapshot';
 
 /** The engine process as compiled by tsc beside this test (out/src/server/main.js). */
 const SERVER = path.join(__dirname, '..', 'src', 'server', 'main.js');
@@ -353,6 +354,43 @@ test('a burst of file changes becomes one incremental refresh that finds the new
   } finally {
     await engine.stop();
   }
+});
+
+test('a refresh after file changes logs the paths it looks at, and that it scans the folder while the index waits to be chunked again', async () => {
+  const { root, indexLocation } = await fixture('log-paths');
+  /** Starts an engine on the folder, waits for its first refresh, and changes one file: the refresh-started line that follows. */
+  const changeOneFile = async (folderOptions: FolderOptions, file: string): Promise<string> => {
+    const engine = new RawEngine();
+    const messages = () => engine.notifications.filter((n) => n.method === 'codescout/log').map((n) => (n.params as { message: string }).message);
+    const readyCount = () => engine.notifications.filter((n) => n.method === FolderStatusChanged.method && (n.params as FolderStatus).state === 'ready').length;
+    const until = async (what: string, done: () => boolean) => {
+      for (let waited = 0; !done(); waited += 50) {
+        if (waited > 60_000) assert.fail(`waited a minute for ${what}:\n${messages().join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      engine.notify('codescout/setLogLevel', { level: 'debug' }); // refreshes after changes log at debug
+      const configured = await engine.request(Configure.method, { folders: [{ root, name: 'repo', options: folderOptions }], indexOnOpen: true });
+      assert.equal(configured.error, undefined);
+      await until('the first refresh', () => readyCount() > 0);
+      await writeIn(root, file, 'def %s(text):\n    return text\n'.replace('%s', path.basename(file, '.py')));
+      engine.notify(FilesChanged.method, { root, paths: [file] });
+      await until('the refresh after the change', () => readyCount() > 1);
+      const started = messages().filter((m) => m.startsWith('repo: refresh started (changes)'));
+      assert.equal(started.length, 1, messages().join('\n'));
+      return started[0];
+    } finally {
+      await engine.stop();
+    }
+  };
+  assert.equal(await changeOneFile(options(indexLocation), 'src/first_added.py'), 'repo: refresh started (changes): looking at 1 changed path');
+  // chunked by older rules, opened words-only: the model's next update chunks every file again,
+  // and until then a refresh given a few paths scans the folder, as its line says
+  const manifests = readdirSync(indexLocation, { recursive: true, encoding: 'utf8' }).filter((p) => path.basename(p) === 'manifest.json');
+  assert.equal(manifests.length, 1, manifests.join(', '));
+  asChunkedUnder(path.dirname(path.join(indexLocation, manifests[0])), undefined);
+  assert.equal(await changeOneFile(options(indexLocation, { model: null }), 'src/second_added.py'), 'repo: refresh started (changes): scanning the folder');
 });
 
 /** `def frobnicate_widgets` with `above` lines before it, and a modification time `ahead` seconds on (a save that no clock tick can hide). */

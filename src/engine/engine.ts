@@ -17,7 +17,7 @@ import { scanWorkspace, type ScanOptions, type Skipped } from './files/scan';
 import { changedSinceIndexed, type DiskStamp } from './files/changed-since';
 import type { AheadThread } from './ahead-thread';
 import { OneShotAhead } from './one-shot';
-import { goneIn, looksAtPathsAlone, refreshIndex, type IndexSummary } from './indexer';
+import { goneIn, looksAtPathsAlone, refreshIndex, rulesRedo, type IndexSummary } from './indexer';
 import { raiseWasmTieringBudget } from './chunks/wasm-tiering';
 import { indexFilesToReadAhead, IndexStorage, indexStamp, INDEX_FILES_READ_WHOLE, INDEX_FILES_READ_WITHOUT_MODEL, type LoadedIndex } from './index/workspace-store';
 import type { VectorIndexSettings } from './index/vector-index';
@@ -190,6 +190,14 @@ export interface StatusReport {
   languages: Record<string, number>;
   updatedAt: string | null;
   stale: { added: number; changed: number; removed: number };
+  /**
+   * What the next update does to every file because the index was made under other rules (an
+   * index written by another version of Code Scout): `read`, each file read again (the rules for
+   * skipping binary, generated and minified files changed); `chunk`, each file cut into chunks
+   * again (vectors of unchanged chunks come from the embedding cache); `chunkWaitsForModel`, this
+   * engine is words-only and the model's next update does the chunking (see indexer.ts rulesRedo).
+   */
+  redo: { read: boolean; chunk: boolean; chunkWaitsForModel: boolean };
   skippedByReason: Record<string, number>;
   skipped: Skipped[];
   /** files and folders that ignore rules (ignore files, exclude globs) leave out; `excludeEverything` when no file is left */
@@ -705,6 +713,7 @@ export class Engine {
       languages,
       updatedAt: this.state.updatedAt,
       stale,
+      redo: rulesRedo(this.state, this.embedder !== undefined),
       skippedByReason: Object.fromEntries(skippedByReason),
       skipped,
       ignoreRules: { excluded: scan.excludedByRules, excludeEverything: scan.files.length === 0 && scan.excludedByRules > 0 },

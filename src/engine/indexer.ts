@@ -189,7 +189,8 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   // the version is recorded all the same, so that one lasting failure does not make every update chunk everything.
   // Not in a lexical-only run over an index the model embedded: chunks made now would have no vector key, and the
   // model's next run would then parse every file again instead of taking the vectors of their chunks from the cache.
-  const rechunk = state.chunking !== CHUNKING_VERSION && (embedder !== undefined || !holdsEmbeddedChunks(catalog));
+  const redo = rulesRedo(state, embedder !== undefined);
+  const rechunk = redo.chunk && !redo.chunkWaitsForModel;
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
@@ -499,6 +500,20 @@ const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'n
 const MIN_FILES_FOR_WORKERS = 48;
 
 /** Whether some chunk of the catalog was embedded by a model (has a vector key): the first such chunk answers. */
+/**
+ * What the next update does to every file, besides the files that changed, because the index was
+ * made under other rules: `read`, each file read again (content rules: binary, generated, minified);
+ * `chunk`, each file chunked again (chunking rules; the vectors of unchanged chunks come from the
+ * embedding cache). `chunkWaitsForModel`: a words-only engine over an index the model embedded
+ * leaves the chunking to the model's next update (see {@link refreshIndex}). Nothing for an index
+ * that holds no files.
+ */
+export function rulesRedo(state: Pick<LoadedIndex, 'contentRules' | 'chunking' | 'catalog'>, withModel: boolean): { read: boolean; chunk: boolean; chunkWaitsForModel: boolean } {
+  if (state.catalog.files.size === 0) return { read: false, chunk: false, chunkWaitsForModel: false };
+  const chunk = state.chunking !== CHUNKING_VERSION;
+  return { read: state.contentRules !== CONTENT_RULES_VERSION, chunk, chunkWaitsForModel: chunk && !withModel && holdsEmbeddedChunks(state.catalog) };
+}
+
 function holdsEmbeddedChunks(catalog: Catalog): boolean {
   for (const chunk of catalog.chunks.values()) if (chunk.embeddingKey !== undefined) return true;
   return false;

@@ -16,6 +16,11 @@ export function formatStatus(s: StatusReport, verbose: boolean): string {
     `updated:   ${s.updatedAt ?? 'never'}`,
     `staleness: ${s.stale.added + s.stale.changed + s.stale.removed === 0 ? 'up to date' : `${s.stale.added} new, ${s.stale.changed} changed, ${s.stale.removed} removed since the last index`}`,
   ];
+  if (s.redo.read) lines.push('rules:     the index was made under other rules for skipping binary, generated and minified files: its next update reads every file again');
+  if (s.redo.chunk) {
+    const when = s.redo.chunkWaitsForModel ? 'the next update with the model' : 'its next update';
+    lines.push(`rules:     the files were cut into chunks under other rules: ${when} chunks every file again (vectors of unchanged code come from the embedding cache)`);
+  }
   if (s.ignoreRules.excludeEverything) {
     const n = s.ignoreRules.excluded;
     lines.push(`ignored:   ignore rules exclude every file (${n} ${n === 1 ? 'file or folder' : 'files and folders'} left out by .gitignore, .codescoutignore, .git/info/exclude or exclude globs)`);

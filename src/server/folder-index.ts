@@ -455,7 +455,8 @@ export class FolderIndex {
     this.changedPaths = new Set();
     // refreshes after file changes are frequent: at debug unless they change something
     const routine: LogLevel = reason === 'changes' ? 'debug' : 'info';
-    this.events.log(refreshStartedLine(this.name, reason, paths?.length), routine);
+    // the engine scans the folder all the same when the index must be read or chunked again (other rules) or follows links
+    this.events.log(refreshStartedLine(this.name, reason, paths !== undefined && engine.refreshesPathsAlone ? paths.length : undefined), routine);
     try {
       const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
       this.logRefresh(reason, summary, routine);
