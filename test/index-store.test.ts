@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+// the module object itself (not a copy with getters), so that a test can replace one of its functions
+import fs = require('node:fs');
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -479,6 +481,47 @@ describe('locks', () => {
       await writer.close();
     }
   });
+});
+
+describe('an index file that cannot be read for a moment', () => {
+  for (const [what, file] of [
+    ['the catalog', /catalog\.g\d+\.bin$/],
+    ['the lexical index', /lexical\.g\d+\.bin$/],
+  ] as const) {
+    test(`${what}: opening fails saying why, and the index is kept (it was discarded and rebuilt when the catalog could not be opened)`, async (t) => {
+      const repo = await workspace();
+      const dir = path.join(await temp.make('emfile'), 'index');
+      const first = await open(repo, dir, { model: null });
+      await first.engine.refresh();
+      const clean = await first.engine.search('parse config');
+      await first.engine.close();
+      const before = readdirSync(dir).sort();
+      assert.ok(before.some((f) => file.test(f)), before.join(', '));
+      const openSync = fs.openSync;
+      let failed = 0;
+      t.mock.method(fs, 'openSync', (p: fs.PathLike, ...rest: unknown[]) => {
+        if (file.test(String(p))) {
+          failed++;
+          throw Object.assign(new Error(`EMFILE: too many open files, open '${String(p)}'`), { code: 'EMFILE', errno: -24, syscall: 'open', path: String(p) });
+        }
+        return (openSync as (...args: unknown[]) => number)(p, ...rest);
+      });
+      const logs: string[] = [];
+      await assert.rejects(Engine.open(repo, { indexDir: dir, model: null, log: (m) => logs.push(m) }), /EMFILE/);
+      assert.ok(failed > 0, 'the fault was injected');
+      assert.ok(!logs.some((m) => /damaged|rebuilt/.test(m)), logs.join('\n'));
+      t.mock.restoreAll();
+      assert.deepEqual(readdirSync(dir).sort(), before, 'no file of the index changed');
+      const again = await open(repo, dir, { model: null });
+      try {
+        assert.deepEqual(again.logs.filter((m) => /damaged|rebuilt/.test(m)), []);
+        assert.equal((await again.engine.refresh()).filesParsed, 0, 'nothing to read again');
+        assert.deepEqual(await again.engine.search('parse config'), clean);
+      } finally {
+        await again.engine.close();
+      }
+    });
+  }
 });
 
 describe('special files where index files belong', () => {

@@ -645,8 +645,12 @@ export class IndexStorage {
     }
     let catalog: Catalog;
     const catalogFile = catalogFileOf(generation);
+    // An error reading it (too many open files, EIO, EACCES) is not damage: it is passed on, as for
+    // the other files, and the index is kept. Only what was read can be damaged (a wrong size or
+    // checksum, which reading reports as such, or bytes that do not decode).
+    const catalogBytes = await generation.readVia(catalogFile, ahead);
     try {
-      catalog = Catalog.deserialize(await generation.readVia(catalogFile, ahead));
+      catalog = Catalog.deserialize(catalogBytes);
     } catch (err) {
       if (err instanceof IndexCorruptError && err.dir !== undefined) throw err;
       if (err instanceof IndexVersionError) throw new IndexVersionError(err.found, err.expected, this.dir);
