@@ -253,6 +253,24 @@ describe('agent tools', () => {
     assert.doesNotMatch(a.text, /partial|words only/);
   });
 
+  it('a folder whose index another process is building: an empty answer and index_status say so, not that nothing is indexed', async () => {
+    const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
+    const waiting: FolderStatus = { ...ready, state: 'ready', partial: true, otherWriter: true, contents: { ...ready.contents, files: 0, chunks: 0, definitions: 0, languages: {} } };
+    const backend = {
+      statuses: async () => [waiting],
+      search: async () => ({ hits: [], failures: [], partial: true, mode: waiting.mode }),
+      report: async (folder: string) => ({ ...(await workspace.report(folder)), updatedAt: null }),
+    } as unknown as AgentBackend;
+    const empty = await runAgentTool(backend, 'search_code', { query: 'save a file' });
+    assert.equal(empty.isError, false, empty.text);
+    assert.match(empty.text, /Another process \(the codescout CLI or an editor\) is building the index/);
+    assert.doesNotMatch(empty.text, /Nothing is indexed/);
+    const status = await runAgentTool(backend, 'index_status', {});
+    const [folder] = status.structured.folders as { otherWriter?: boolean; partial: boolean }[];
+    assert.deepEqual([folder.otherWriter, folder.partial], [true, true]);
+    assert.match(status.text, /another process \(the codescout CLI or an editor\) is updating this index/);
+  });
+
   it('answers a bad call with an error that says what was wrong', async () => {
     const cases: [string, unknown, RegExp][] = [
       ['search_code', {}, /query \(text\) is required/],

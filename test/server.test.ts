@@ -32,7 +32,8 @@ import {
 import { Coalescer } from '../src/server/coalescer';
 import { autogroupNiceness, lowerPriority } from '../src/server/priority';
 import { getPriority } from 'node:os';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { IndexLock } from '../src/engine/index/lock';
 import { LruCache } from '../src/server/lru-cache';
 import { InvalidRequestError, MAX_CODE_CHARS, MAX_QUERY_CHARS, queryParams } from '../src/server/requests';
 import { MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS } from '../src/engine/search/query';
@@ -392,6 +393,66 @@ test('a refresh after file changes logs the paths it looks at, and that it scans
   asChunkedUnder(path.dirname(path.join(indexLocation, manifests[0])), undefined);
   assert.equal(await changeOneFile(options(indexLocation, { model: null }), 'src/second_added.py'), 'repo: refresh started (changes): scanning the folder');
 });
+
+test('a folder whose index another process holds answers from it, says so, and takes it over once that process is done, with no file change', async () => {
+  const { root, indexLocation } = await fixture('other-writer');
+  const indexDir = path.join(indexLocation, 'index');
+  mkdirSync(indexDir, { recursive: true });
+  const held = IndexLock.acquire(indexDir); // this test process is the other writer
+  assert.ok(held instanceof IndexLock, JSON.stringify(held));
+  let released = false;
+  const engine = EngineProcess.start();
+  try {
+    const opened = engine.next((s) => s.root === root && s.state === 'ready');
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { indexDir }) }], indexOnOpen: true });
+    const waiting = await opened;
+    assert.equal(waiting.contents.chunks, 0, 'nothing saved yet');
+    assert.equal(waiting.otherWriter, true);
+    assert.equal(waiting.partial, true, 'answers lack what the other process has not saved yet');
+    held.release();
+    released = true;
+    // without a file change: the folder looks at the lock every 2 s, then refreshes
+    const taken = await within(30_000, engine.next((s) => s.root === root && s.state === 'ready' && s.contents.chunks > 0), 'the index taken over');
+    assert.equal(taken.otherWriter, undefined);
+    assert.equal(taken.partial, false);
+    assert.equal(taken.lastRefresh?.reason, 'changes');
+    const found = await engine.connection.sendRequest(Search, { text: 'parse config', top: 3 });
+    assert.ok(found.hits.length > 0, 'the index was built once the lock was free');
+  } finally {
+    if (!released) held.release();
+    await engine.stop();
+  }
+});
+
+test('Cancel stops the folders that are being indexed; a folder that is up to date goes on following its changes', async () => {
+  const { root, indexLocation } = await fixture('cancel-ready');
+  const engine = EngineProcess.start();
+  try {
+    const indexed = engine.next(ready(root));
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: true });
+    const first = await indexed;
+    await engine.connection.sendRequest(Cancel, {}); // as the editor sends it: every folder
+    await writeIn(root, 'src/parser/after_cancel.py', 'def frobnicate_after_cancel(text):\n    return text\n');
+    const refreshed = engine.next((s) => s.root === root && s.state === 'ready' && s.refreshes > first.refreshes);
+    await engine.connection.sendNotification(FilesChanged, { root, paths: ['src/parser/after_cancel.py'] });
+    const second = await within(30_000, refreshed, 'the refresh after the change');
+    assert.equal(second.lastRefresh?.filesParsed, 1, 'the change was indexed');
+    const named = await engine.connection.sendRequest(DefinitionsNamed, { name: 'frobnicate_after_cancel', top: 3 });
+    assert.deepEqual(named.map((d) => d.path), ['src/parser/after_cancel.py']);
+  } finally {
+    await engine.stop();
+  }
+});
+
+/** `promise`, or a failure naming `what` once `ms` have passed. */
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`waited ${ms / 1000} s for ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** `def frobnicate_widgets` with `above` lines before it, and a modification time `ahead` seconds on (a save that no clock tick can hide). */
 async function writeWidgets(root: string, above: number, ahead = 0): Promise<void> {

@@ -84,6 +84,8 @@ const folderState = z.object({
   partial: z.boolean(),
   /** percent of the files to read, while indexing */
   progress: z.number().optional(),
+  /** another process (the CLI, an editor) holds the index and updates it: answers come from what it last saved, and this server takes the index over once it is done */
+  otherWriter: z.literal(true).optional(),
   mode: z.enum(['hybrid', 'lexical-only']),
   model: z.string().nullable(),
   files: z.number(),
@@ -138,7 +140,9 @@ function allFailed(result: QueryResult): string | undefined {
 
 function emptyHint(served: FolderStatus[]): string {
   if (served.every((f) => f.contents.chunks === 0)) {
-    return served.some((f) => f.state === 'indexing' || f.state === 'opening')
+    return served.some((f) => f.otherWriter)
+      ? ' Another process (the codescout CLI or an editor) is building the index, and this server takes it over once that process is done; ask again shortly.'
+      : served.some((f) => f.state === 'indexing' || f.state === 'opening')
       ? ' The index is still being built; ask again shortly.'
       : ' Nothing is indexed: the folder has no files in a supported language, or ignore rules leave them all out (see index_status).';
   }
@@ -359,6 +363,7 @@ function folderStateOf(f: FolderStatus, report: StatusReport | undefined, error:
     state: f.state,
     partial: f.partial,
     ...(f.progress ? { progress: f.progress.percent } : {}),
+    ...(f.otherWriter ? { otherWriter: true as const } : {}),
     mode: f.mode,
     model: report?.model?.id ?? null,
     files: f.contents.files,
@@ -379,6 +384,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
     `${visible(s.folder)}${s.name !== s.folder ? ` (${visible(s.name)})` : ''}: ${what}${s.partial ? ', answers are partial' : ''}; ranking by ${mode}`,
     `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt ?? 'never'}`,
   ];
+  if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from what it last saved, and this server takes the index over once that process is done');
   const languages = Object.entries(s.languages).sort((a, b) => b[1] - a[1]);
   if (languages.length) lines.push(`  languages (chunks): ${languages.map(([l, n]) => `${visible(l)} ${n}`).join(', ')}`);
   if (s.changedSinceIndexed) {
@@ -386,7 +392,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
     lines.push(
       added + changed + removed === 0
         ? '  up to date with the files on disk'
-        : `  changed on disk since indexed: ${added} added, ${changed} changed, ${removed} removed (${s.state === 'indexing' ? 'being indexed now' : 'indexed on the next refresh'})`,
+        : `  changed on disk since indexed: ${added} added, ${changed} changed, ${removed} removed (${s.state === 'indexing' ? 'being indexed now' : s.otherWriter ? 'indexed once the other process is done' : 'indexed on the next refresh'})`,
     );
   }
   const skipped = Object.entries(s.skipped ?? {});

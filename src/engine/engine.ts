@@ -387,6 +387,16 @@ export class Engine {
   }
 
   /**
+   * Whether this engine only reads its index because another live process holds the index's lock
+   * (and updates it): its next {@link refresh} takes the index over once that process is done. Reads
+   * the lock file: false once the holder has ended, and for an index that cannot be written at all.
+   */
+  get heldByAnotherProcess(): boolean {
+    const reason = this.state.readOnlyReason;
+    return this.state.readOnly && reason !== undefined && 'heldBy' in reason && lockHeld(this.indexDir);
+  }
+
+  /**
    * Whether the index it holds was read from a save: false for an index that has not been saved yet
    * (another process is building it, or none has been), or that was found damaged and not rebuilt.
    */

@@ -73,8 +73,14 @@ export interface FolderStatus {
   state: FolderState;
   progress?: IndexingProgress;
   contents: IndexContents;
-  /** answers cover only part of the folder: its first index of this session is still being built */
+  /** answers cover only part of the folder: its first index of this session is still being built (here, or by another process: see `otherWriter`) */
   partial: boolean;
+  /**
+   * another process (the CLI, another editor window) holds the folder's index and updates it:
+   * answers come from what that process last saved, and this engine takes the index over (and
+   * brings it up to date) once that process is done
+   */
+  otherWriter?: true;
   mode: 'hybrid' | 'lexical-only';
   /** refreshes completed (or cancelled) this session */
   refreshes: number;

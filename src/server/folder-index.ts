@@ -62,6 +62,12 @@ const RELATED_CACHE_ENTRIES = 1000;
 /** How long a folder stays idle after a refresh before the engine builds what searches would otherwise build (Engine.prepareNames). */
 const PREPARE_AFTER_IDLE_MS = 1000;
 
+/**
+ * How often a folder whose index another process holds looks whether that process is done (reads
+ * its lock file), so that it takes the index over then, without waiting for a file change.
+ */
+const OTHER_WRITER_POLL_MS = 2000;
+
 /** See FolderStatus.version. */
 let statusVersion = 0;
 
@@ -138,6 +144,8 @@ export class FolderIndex {
   private readonly relatedCache = new LruCache<string, CachedRelated>(RELATED_CACHE_ENTRIES);
   /** the skip counts the log last said, to say them at info again only when they change */
   private lastSkipSummary: string | undefined;
+  /** while another process holds the index (after a refresh found so): polls its lock, see {@link awaitOtherWriter} */
+  private otherWriterTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
   constructor(spec: FolderSpec, private readonly events: FolderEvents, indexNow: boolean) {
@@ -178,6 +186,7 @@ export class FolderIndex {
       progress: this.progress,
       contents: this.contents,
       partial: this.partial,
+      ...(this.otherWriterTimer !== undefined && { otherWriter: true as const }),
       mode: this.engine?.mode ?? 'lexical-only',
       refreshes: this.refreshes,
       lastRefresh: this.lastRefresh,
@@ -199,8 +208,17 @@ export class FolderIndex {
     running.done = this.runRefresh(running, reason);
   }
 
-  /** Stops the running refresh after its current batch; changes are no longer followed until the next reindex. */
+  /**
+   * Stops the running (or waiting) refresh after its current batch; changes are then no longer
+   * followed until the next reindex. A folder with no refresh to stop is left as it is: the editor
+   * cancels every folder at once, and one that is up to date goes on following its changes.
+   */
   cancel(): void {
+    if (!this.running && this.pending === undefined) return;
+    this.stopFollowing();
+  }
+
+  private stopFollowing(): void {
     this.changes.dispose();
     this.pending = undefined;
     this.following = false;
@@ -392,7 +410,8 @@ export class FolderIndex {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.prepareTimer);
-    this.cancel();
+    this.stopAwaitingOtherWriter();
+    this.stopFollowing();
     await this.running?.done;
     await this.opened.then(
       (engine) => engine.close(),
@@ -432,7 +451,31 @@ export class FolderIndex {
   }
 
   private get partial(): boolean {
+    // another process building the index: what it saved so far, or nothing
+    if (this.otherWriterTimer !== undefined && !this.engine?.hasSavedIndex) return true;
     return !this.indexed && !!this.running && (this.running.hasWork || this.contents.chunks === 0);
+  }
+
+  /**
+   * After a refresh that found another process holding the index: looks every
+   * {@link OTHER_WRITER_POLL_MS} whether that process is done, and then refreshes, which takes the
+   * index over and scans the folder (before, nothing did until a file changed: a server started
+   * while `codescout index` built the first index answered "nothing is indexed" for good).
+   */
+  private awaitOtherWriter(engine: Engine): void {
+    if (this.otherWriterTimer !== undefined || this.closed) return;
+    this.otherWriterTimer = setInterval(() => {
+      if (this.closed || !this.following) return this.stopAwaitingOtherWriter();
+      if (this.running || this.pending || engine.heldByAnotherProcess) return;
+      this.stopAwaitingOtherWriter();
+      this.requestRefresh('changes');
+    }, OTHER_WRITER_POLL_MS);
+    this.otherWriterTimer.unref?.();
+  }
+
+  private stopAwaitingOtherWriter(): void {
+    clearInterval(this.otherWriterTimer);
+    this.otherWriterTimer = undefined;
   }
 
   private async runRefresh(running: RunningRefresh, reason: RefreshReason): Promise<void> {
@@ -463,6 +506,8 @@ export class FolderIndex {
       if (summary.cancelled) this.changedPaths = 'all'; // what it did not finish is found by a scan
       else if (engine.readOnly) this.changedPaths = 'all'; // another process updates the index meanwhile: once this one may, it scans
       else if (paths === undefined) this.lastFullScan = started;
+      if (!summary.cancelled && engine.heldByAnotherProcess) this.awaitOtherWriter(engine);
+      else this.stopAwaitingOtherWriter();
       this.refreshes++;
       this.indexed ||= !summary.cancelled;
       this.state = summary.cancelled ? 'stale' : 'ready';
