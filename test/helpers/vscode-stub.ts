@@ -1,14 +1,17 @@
 /**
- * The few values of the `vscode` module that the engine client uses (EventEmitter, and the
- * window's messages, which it records), registered as `require('vscode')` so that
- * src/extension/engine-client.ts runs in a plain Node test. Load the module under test after
- * {@link installVscodeStub}, with require().
+ * The few values of the `vscode` module that the engine client and the sidebar's host side use
+ * (EventEmitter; the window's messages and the clipboard, which it records; `Uri.joinPath`; a
+ * command that does nothing), registered as `require('vscode')` so that
+ * src/extension/engine-client.ts and src/extension/sidebar/sidebar-view.ts run in a plain Node
+ * test. Load the module under test after {@link installVscodeStub}, with require().
  */
 import Module from 'node:module';
 
 export interface VscodeStub {
   /** the messages shown, as `level: text` */
   readonly messages: string[];
+  /** what was written to the clipboard, in order */
+  readonly clipboard: string[];
 }
 
 class EventEmitter<T> {
@@ -34,7 +37,14 @@ export function installVscodeStub(): VscodeStub {
     messages.push(`${level}: ${text}`);
     return Promise.resolve(undefined);
   };
-  const exports = { EventEmitter, window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info') } };
+  const clipboard: string[] = [];
+  const exports = {
+    EventEmitter,
+    window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info'), setStatusBarMessage: () => ({ dispose() {} }) },
+    env: { clipboard: { writeText: async (text: string) => void clipboard.push(text) } },
+    commands: { executeCommand: async () => undefined },
+    Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }) },
+  };
   const loader = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
   const resolve = loader._resolveFilename;
   loader._resolveFilename = function (request: string, ...rest: unknown[]) {
@@ -44,5 +54,5 @@ export function installVscodeStub(): VscodeStub {
   module.exports = exports;
   module.loaded = true;
   require.cache.vscode = module;
-  return (installed = { messages });
+  return (installed = { messages, clipboard });
 }

@@ -37,8 +37,12 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   static readonly viewId = 'codescout.sidebar';
 
   private view: vscode.WebviewView | undefined;
-  /** what the webview may open, by the ids it was given */
-  private readonly targets = new Map<string, FolderHit>();
+  /**
+   * What the webview may open, by the ids it was given: those of the list each section shows now.
+   * A list that replaces another takes the other's ids with it, so the ids of a search's results
+   * stay good however often Related changes beside them (a bound on all ids once dropped them).
+   */
+  private shownTargets: { results: Map<string, FolderHit>; related: Map<string, FolderHit> } = { results: new Map(), related: new Map() };
   private nextId = 0;
   private searchSequence = 0;
   /** the answer "no folder is open", while it is the list shown */
@@ -98,8 +102,9 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     // a sidebar search still in flight must not replace this list when it answers
     ++this.searchSequence;
     const parsed = parseQuery(query);
-    const list = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, parsed);
+    const { list, targets } = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, parsed);
     this.lastResults = resultsMessage(query, list, result.searchedFor, true);
+    this.shownTargets.results = targets;
     this.post(this.lastResults);
     this.reveal();
   }
@@ -107,8 +112,9 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   /** Shows the related code of a definition; `undefined` clears the section (no definition at the cursor). */
   showRelated(answer: RelatedResult | undefined, error?: string): void {
     const hits = answer?.results ?? [];
-    const list = this.resultList(hits, [], { partial: answer?.partial ?? false, failures: [], lexicalOnly: false });
+    const { list, targets } = this.resultList(hits, [], { partial: answer?.partial ?? false, failures: [], lexicalOnly: false });
     this.lastRelated = { type: 'related', source: answer?.source.name ?? null, ...list, ...(error ? { error } : {}) };
+    this.shownTargets.related = targets;
     this.post(this.lastRelated);
   }
 
@@ -129,7 +135,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** Runs a result action (open, open to the side, copy its location, reveal its file) on a result the sidebar shows; an unknown id does nothing. */
   async resultAction(action: ResultAction, id: unknown): Promise<void> {
-    const target = typeof id === 'string' ? this.targets.get(id) : undefined;
+    const target = typeof id === 'string' ? (this.shownTargets.results.get(id) ?? this.shownTargets.related.get(id)) : undefined;
     if (!target) return;
     switch (action) {
       case 'open':
@@ -203,47 +209,44 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     }
     this.post({ type: 'searching', query: input });
     let message: HostMessage;
+    let targets = new Map<string, FolderHit>();
     try {
       const result = await this.engine.request(Search, { ...searchParams(query, this.controller.editorSettings.maxResults), previewLines: PREVIEW_LINES });
       // the corrected words are the ones the results contain
       const terms = queryTerms(result.searchedFor ?? query.text);
-      message = resultsMessage(input, this.resultList(result.hits, terms, result, query), result.searchedFor);
+      const answer = this.resultList(result.hits, terms, result, query);
+      targets = answer.targets;
+      message = resultsMessage(input, answer.list, result.searchedFor);
     } catch (err) {
       message = resultsMessage(input, { groups: [], partial: false, error: `Search failed: ${(err as Error).message}` });
     }
-    if (id !== this.searchSequence) return; // a newer search is on its way
+    if (id !== this.searchSequence) return; // a newer search is on its way: the list shown keeps its ids
     this.lastResults = message;
+    this.shownTargets.results = targets;
     this.post(message);
   }
 
-  private resultList(hits: FolderHit[], terms: string[], result: Omit<QueryResult, 'hits'>, query?: ParsedQuery): ResultList {
+  /** A list to show, with the ids it gives its results (they become openable once it is shown). */
+  private resultList(hits: FolderHit[], terms: string[], result: Omit<QueryResult, 'hits'>, query?: ParsedQuery): { list: ResultList; targets: Map<string, FolderHit> } {
     const notices: string[] = [];
     if (result.lexicalOnly) notices.push('No embedding model is installed: results match words, not meaning.');
     for (const f of result.failures) notices.push(`${this.controller.folderLabel(f.root) ?? f.root} could not answer: ${f.message}`);
+    const targets = new Map<string, FolderHit>();
     const items = hits.map((hit) => {
       const id = `r${++this.nextId}`;
-      this.targets.set(id, hit);
+      targets.set(id, hit);
       const folder = this.controller.folderLabel(hit.root);
       return { view: resultView(id, hit, terms, folder), path: shownPath(hit, folder) };
     });
-    this.forgetStaleTargets();
     const empty = query && !hits.length ? emptyText(result.emptyBecause, query) : undefined;
-    return {
+    const list: ResultList = {
       groups: groupByFile(items),
       partial: result.partial,
       ...(notices.length ? { notice: notices.join(' ') } : {}),
       ...(result.weak ? { weak: weakReason(query) } : {}),
       ...(empty ? { empty } : {}),
     };
-  }
-
-  /** Keeps the id map bounded: only ids of recent lists stay openable. */
-  private forgetStaleTargets(): void {
-    const keep = 500;
-    for (const id of this.targets.keys()) {
-      if (this.targets.size <= keep) break;
-      this.targets.delete(id);
-    }
+    return { list, targets };
   }
 
   private postStatus(): void {
