@@ -222,6 +222,24 @@ test('a replaced engine answers the requests it has first; requests sent meanwhi
   }
 });
 
+test('Restart Engine replaces a running engine: it answers what it has, and a new process answers what comes after', async () => {
+  const { client, output, pids } = await fakeClient();
+  try {
+    await client.start();
+    const inFlight = client.request(Search, { text: 'before', top: 1 });
+    const restarted = client.restart();
+    assert.equal(client.state, 'starting', 'being replaced');
+    await restarted;
+    assert.equal(answeredBy(await inFlight), pids[0], 'the old process answered what it had');
+    assert.equal(answeredBy(await client.request(Search, { text: 'after', top: 1 })), pids[1]);
+    assert.equal(pids.length, 2);
+    assert.ok(gone(pids[0]));
+    assert.ok(output.shown.includes(`info replacing the engine process (pid ${pids[0]}): asked for (Code Scout: Restart Engine)`), output.shown.join('\n'));
+  } finally {
+    await client.dispose();
+  }
+});
+
 test('an engine that dies while it is being replaced is restarted once, by the crash path', async () => {
   const { client, output, pids } = await fakeClient();
   const before = vscodeStub.messages.length;

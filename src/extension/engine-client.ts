@@ -124,10 +124,19 @@ export class EngineClient implements vscode.Disposable {
     else if (this.state === 'running') void this.connection?.sendNotification(type, params);
   }
 
-  /** Starts a stopped engine again, forgetting its crash streak. */
+  /**
+   * "Code Scout: Restart Engine": starts a stopped engine again, forgetting its crash streak; a
+   * running one is replaced by a new process, as when it asks for it (it answers the requests it
+   * has and saves first; requests sent meanwhile go to the new process). Before, a running engine
+   * was left as it was, without a word.
+   */
   restart(): Promise<MessageConnection> {
     clearTimeout(this.restartTimer);
     this.policy.reset();
+    if (this.state === 'running' && this.child && this.connection) {
+      this.replace(this.child, this.connection, 'asked for (Code Scout: Restart Engine)');
+      if (this.ready) return this.ready;
+    }
     if (this.state === 'failed' || this.state === 'restarting') this.setState('stopped');
     return this.start();
   }

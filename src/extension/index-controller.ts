@@ -30,6 +30,9 @@ export class IndexController implements vscode.Disposable {
   /** a folder was indexed this session: a restarted engine indexes again (incrementally) */
   private indexedThisSession = false;
   private engine: EngineClient | undefined;
+  private engineListener: vscode.Disposable | undefined;
+  /** settings or folders changed while the engine was starting: {@link setUp} sends them once it has configured the process */
+  private configureAgain = false;
 
   private readonly levelListener: vscode.Disposable;
 
@@ -44,6 +47,9 @@ export class IndexController implements vscode.Disposable {
   /** The engine this controller configures (set once, before it starts). */
   attach(engine: EngineClient): void {
     this.engine = engine;
+    // the statuses are the last a process sent: when it dies or restarts, what reads them (a Reindex
+    // waiting for its refresh, the indexing notification) looks at the engine's state again
+    this.engineListener = engine.onDidChangeState(() => this.changeEmitter.fire());
   }
 
   get editorSettings(): EditorSettings {
@@ -53,6 +59,7 @@ export class IndexController implements vscode.Disposable {
   /** Registers the engine's notifications on a new connection and sends it the folders. */
   async setUp(connection: MessageConnection): Promise<void> {
     this.statuses.clear(); // a new process counts status versions from zero
+    this.configureAgain = false; // what changed until now is sent below
     connection.onNotification(FolderStatusChanged, (status) => this.update(status));
     connection.onNotification(Log, (p) => logAt(this.output, logLevelOf(p.level), String(p.message)));
     // before the folders: what opening them logs is already at the channel's level
@@ -65,6 +72,11 @@ export class IndexController implements vscode.Disposable {
     // a level picked while the engine started was not sent (notify waits for a running engine)
     if (engineLogLevel(this.output.logLevel) !== level) void connection.sendNotification(SetLogLevel, { level: engineLogLevel(this.output.logLevel) });
     this.replaceAll(statuses);
+    // settings or folders changed while this process started (reconfigure waits for a running engine): sent now
+    while (this.configureAgain) {
+      this.configureAgain = false;
+      this.replaceAll(await connection.sendRequest(Configure, { folders: this.folderSpecs(), indexOnOpen: this.settings.indexOnOpen || this.indexedThisSession }));
+    }
   }
 
   /**
@@ -80,7 +92,10 @@ export class IndexController implements vscode.Disposable {
       if (this.settings.indexOnOpen && localFolders().length) await this.engine.start();
       return;
     }
-    if (!this.engine.isRunning) return; // starting or restarting: it is configured when it is up
+    if (!this.engine.isRunning) {
+      this.configureAgain = true; // starting or restarting: the process is configured with these as it comes up
+      return;
+    }
     const statuses = await this.engine.request(Configure, { folders: this.folderSpecs(), indexOnOpen: this.settings.indexOnOpen });
     this.replaceAll(statuses);
   }
@@ -192,6 +207,7 @@ export class IndexController implements vscode.Disposable {
 
   dispose(): void {
     this.levelListener.dispose();
+    this.engineListener?.dispose();
     this.changeEmitter.dispose();
   }
 

@@ -33,7 +33,9 @@ export class IndexingProgress implements vscode.Disposable {
   }
 
   private update(): void {
-    const folders = this.controller.folders().filter(worthShowing);
+    // the statuses of an engine that is not running are those its process last sent: no indexing goes on
+    const running = this.controller.workspaceState().engine === 'running';
+    const folders = running ? this.controller.folders().filter(worthShowing) : [];
     if (!folders.length) {
       this.shown?.close();
       this.shown = undefined;

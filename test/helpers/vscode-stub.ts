@@ -12,6 +12,10 @@ export interface VscodeStub {
   readonly messages: string[];
   /** what was written to the clipboard, in order */
   readonly clipboard: string[];
+  /** the workspace's folders (`workspace.workspaceFolders`) and its settings by section (`workspace.getConfiguration(section).get(key)`), for a test to set */
+  readonly workspace: { workspaceFolders: { uri: { fsPath: string; scheme: string }; name: string; index: number }[]; settings: Map<string, Map<string, unknown>> };
+  /** progress notifications (`window.withProgress`): how many were opened and how many have ended */
+  readonly progress: { opened: number; closed: number };
 }
 
 class EventEmitter<T> {
@@ -38,9 +42,25 @@ export function installVscodeStub(): VscodeStub {
     return Promise.resolve(undefined);
   };
   const clipboard: string[] = [];
+  const workspace: VscodeStub['workspace'] = { workspaceFolders: [], settings: new Map() };
+  const progress = { opened: 0, closed: 0 };
+  const withProgress = (_options: unknown, task: (report: unknown, token: unknown) => Promise<unknown>) => {
+    progress.opened++;
+    const done = task({ report() {} }, { onCancellationRequested: () => ({ dispose() {} }) });
+    void done.finally(() => progress.closed++);
+    return done;
+  };
   const exports = {
     EventEmitter,
-    window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info'), setStatusBarMessage: () => ({ dispose() {} }) },
+    LogLevel: { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+    workspace: {
+      get workspaceFolders() {
+        return workspace.workspaceFolders;
+      },
+      getConfiguration: (section: string) => ({ get: (key: string) => workspace.settings.get(section)?.get(key) }),
+    },
+    window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info'), setStatusBarMessage: () => ({ dispose() {} }), withProgress },
     env: { clipboard: { writeText: async (text: string) => void clipboard.push(text) } },
     commands: { executeCommand: async () => undefined },
     Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }) },
@@ -54,5 +74,5 @@ export function installVscodeStub(): VscodeStub {
   module.exports = exports;
   module.loaded = true;
   require.cache.vscode = module;
-  return (installed = { messages, clipboard });
+  return (installed = { messages, clipboard, workspace, progress });
 }

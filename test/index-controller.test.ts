@@ -1,0 +1,117 @@
+/**
+ * The extension's index controller and its indexing notification (src/extension/index-controller.ts,
+ * indexing-progress.ts) in a plain Node test, over a stand-in engine client and connection, with
+ * the `vscode` values they use from test/helpers/vscode-stub.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FolderStatus } from '../src/protocol/protocol';
+import { FakeLogChannel } from './helpers/fake-log-channel';
+import { installVscodeStub } from './helpers/vscode-stub';
+
+const stub = installVscodeStub();
+// after the stub: these modules require 'vscode' as they load
+const { IndexController } = require('../src/extension/index-controller') as typeof import('../src/extension/index-controller');
+const { IndexingProgress } = require('../src/extension/indexing-progress') as typeof import('../src/extension/indexing-progress');
+
+const ROOT = '/ws';
+stub.workspace.workspaceFolders = [{ uri: { fsPath: ROOT, scheme: 'file' }, name: 'ws', index: 0 }];
+
+function indexing(percent: number): FolderStatus {
+  return {
+    version: 1, root: ROOT, name: 'ws', state: 'indexing', partial: true, mode: 'hybrid', refreshes: 0, generation: 0,
+    contents: { files: 0, chunks: 0, definitions: 0, languages: {} },
+    progress: { phase: 'parse', done: 40, total: 100, reason: 'open', percent },
+  } as FolderStatus;
+}
+
+/** A stand-in for EngineClient: its state, set by the test, and the state event. */
+function fakeEngine() {
+  const listeners = new Set<(state: string) => void>();
+  const engine = {
+    state: 'starting',
+    get isRunning() {
+      return engine.state === 'running';
+    },
+    onDidChangeState: (listener: (state: string) => void) => {
+      listeners.add(listener);
+      return { dispose: () => void listeners.delete(listener) };
+    },
+    setState(state: string) {
+      engine.state = state;
+      for (const listener of [...listeners]) listener(state);
+    },
+    notify() {},
+  };
+  return engine;
+}
+
+/** A stand-in connection: Configure answers with `answer(params)`, after `gate` when one is given; the configures sent, in order. */
+function fakeConnection(answer: () => FolderStatus[], gate?: Promise<void>) {
+  const configures: { folders: { options: { exclude: string[] } }[] }[] = [];
+  const connection = {
+    onNotification: () => ({ dispose() {} }),
+    sendNotification: async () => undefined,
+    sendRequest: async (_type: unknown, params: (typeof configures)[number]) => {
+      configures.push(params);
+      if (configures.length === 1) await gate;
+      return answer();
+    },
+  };
+  return { connection, configures };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test('an engine that stops while a folder indexes closes the indexing notification and ends a Reindex waiting for its refresh', async () => {
+  const controller = new IndexController(new FakeLogChannel() as never);
+  const engine = fakeEngine();
+  controller.attach(engine as never);
+  const progress = new IndexingProgress(controller);
+  try {
+    const { connection } = fakeConnection(() => [indexing(40)]);
+    await controller.setUp(connection as never);
+    engine.setState('running');
+    assert.equal(stub.progress.opened - stub.progress.closed, 1, 'the notification shows the indexing');
+    const waiting = controller.nextUserRefresh();
+    let ended: FolderStatus[] | undefined;
+    void waiting.result.then((folders) => (ended = folders));
+    // the process dies: its last statuses still say indexing
+    engine.setState('restarting');
+    await settle();
+    assert.equal(stub.progress.opened - stub.progress.closed, 0, 'the notification is gone');
+    assert.deepEqual(ended, [], 'the Reindex is told at once (it waited 10 minutes)');
+    assert.equal(controller.folders()[0].state, 'indexing', 'the last status kept, for the views that show the engine state beside it');
+  } finally {
+    progress.dispose();
+    controller.dispose();
+  }
+});
+
+test('settings changed while the engine starts are sent to it once it is configured', async () => {
+  const controller = new IndexController(new FakeLogChannel() as never);
+  const engine = fakeEngine();
+  controller.attach(engine as never);
+  stub.workspace.settings.set('codescout', new Map());
+  try {
+    let open!: () => void;
+    const { connection, configures } = fakeConnection(() => [], new Promise<void>((resolve) => (open = resolve)));
+    const setUp = controller.setUp(connection as never);
+    await settle();
+    assert.equal(configures.length, 1);
+    // Settings Sync or the user changes an exclude while the first Configure is answered
+    stub.workspace.settings.set('codescout', new Map([['exclude', ['**/generated/**']]]));
+    await controller.reconfigure();
+    open();
+    await setUp;
+    assert.equal(configures.length, 2, 'configured again');
+    assert.deepEqual(configures.map((c) => c.folders[0].options.exclude), [[], ['**/generated/**']]);
+    // a process that starts with the setting already there is configured once
+    const again = fakeConnection(() => []);
+    await controller.setUp(again.connection as never);
+    assert.deepEqual(again.configures.map((c) => c.folders[0].options.exclude), [['**/generated/**']]);
+  } finally {
+    stub.workspace.settings.delete('codescout');
+    controller.dispose();
+  }
+});
