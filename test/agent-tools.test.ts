@@ -14,7 +14,7 @@ import type { AgentBackend } from '../src/agent/backend';
 import type { DefinitionEntry } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
 import { namedParams } from '../src/server/requests';
-import { MAX_RESULTS, resolvePath } from '../src/agent/arguments';
+import { MAX_RESULTS, parseLocation, resolvePath } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
 import { agentHitOf, headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
@@ -269,6 +269,12 @@ describe('agent tools', () => {
     const [folder] = status.structured.folders as { otherWriter?: boolean; partial: boolean }[];
     assert.deepEqual([folder.otherWriter, folder.partial], [true, true]);
     assert.match(status.text, /another process \(the codescout CLI or an editor\) is updating this index/);
+  });
+
+  it('a location whose path holds a line break or an escape is read as the command line reads it', () => {
+    assert.deepEqual(parseLocation('new\nline\u001b[31m.py:12'), { path: 'new\nline\u001b[31m.py', line: 12 });
+    assert.deepEqual(parseLocation('C:\\src\\a.py:3'), { path: 'C:\\src\\a.py', line: 3 });
+    assert.throws(() => parseLocation('a.py:\n3'), /is not "path:line"/);
   });
 
   it('answers a bad call with an error that says what was wrong', async () => {

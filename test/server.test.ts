@@ -444,6 +444,25 @@ test('Cancel stops the folders that are being indexed; a folder that is up to da
   }
 });
 
+test('a Reindex sent while a settings change reopens the folder reindexes the reopened folder', async () => {
+  const { root, indexLocation } = await fixture('reindex-configure');
+  const engine = EngineProcess.start();
+  try {
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation) }], indexOnOpen: false });
+    // the user changes an exclude and clicks Reindex at once: the folder is being closed to be reopened
+    const reindexed = engine.next((s) => s.root === root && s.state === 'ready' && s.lastRefresh?.reason === 'user');
+    const configured = engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { exclude: ['**/render/**'] }) }], indexOnOpen: false });
+    await engine.connection.sendRequest(Reindex, {});
+    await configured;
+    const done = await within(30_000, reindexed, 'the reopened folder reindexed');
+    assert.ok(done.contents.files > 0);
+    const found = await engine.connection.sendRequest(DefinitionsNamed, { name: 'render', top: 3 });
+    assert.deepEqual(found, [], 'with the new exclude');
+  } finally {
+    await engine.stop();
+  }
+});
+
 /** `promise`, or a failure naming `what` once `ms` have passed. */
 async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

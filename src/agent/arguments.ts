@@ -185,9 +185,13 @@ export function folderLabel(f: Pick<FolderStatus, 'name' | 'root'>): string {
   return f.name && f.name !== nodePath.basename(f.root) ? `${f.name} (${f.root})` : f.root;
 }
 
-/** A `path:line` location, split at its last colon (a Windows path has one of its own). */
+/**
+ * A `path:line` location, split at its last colon (a Windows path has one of its own). The path
+ * may hold any character a file name can, a line break included (`search_code` gives such paths
+ * as they are), as on the command line.
+ */
 export function parseLocation(location: string): { path: string; line: number } {
-  const match = /^(.+):(\d+)$/.exec(location.trim());
+  const match = /^(.+):(\d+)$/s.exec(location.trim());
   if (!match) throw new AgentArgumentError(`location "${location}" is not "path:line", e.g. "src/net/retry.ts:42"`);
   const line = Number(match[2]);
   if (!Number.isSafeInteger(line)) throw new AgentArgumentError(`the line of "${location}" is too large to be a line number`);

@@ -125,10 +125,7 @@ connection.onRequest(Definitions, answering(Definitions.method, definitionsParam
 connection.onRequest(DefinitionsNamed, answering(DefinitionsNamed.method, namedParams, (p) => workspace.definitionsNamed(p)));
 connection.onRequest(Status, answering(Status.method, folderParams, (p) => workspace.report(p.root)));
 connection.onRequest(Reindex, answering(Reindex.method, rootParams, (p) => workspace.reindex(p.root)));
-connection.onRequest(
-  Cancel,
-  answering(Cancel.method, rootParams, (p) => workspace.select(p.root).forEach((f) => f.cancel())),
-);
+connection.onRequest(Cancel, answering(Cancel.method, rootParams, (p) => workspace.cancel(p.root)));
 connection.onNotification(FilesChanged, (raw: unknown) => {
   try {
     const { params, dropped } = filesChangedParams(raw);

@@ -72,8 +72,13 @@ export class Workspace implements AgentBackend {
     return [...this.folders.values()].map((f) => f.status());
   }
 
-  /** Refreshes the selected folders; a folder whose index could not be opened is opened again first. */
-  reindex(root?: string): void {
+  /**
+   * Refreshes the selected folders; a folder whose index could not be opened is opened again
+   * first. After a configure in progress: a folder it closes to reopen is not served meanwhile,
+   * and a Reindex sent right after a settings change was lost for it.
+   */
+  async reindex(root?: string): Promise<void> {
+    await this.configuring;
     for (const folder of this.select(root)) {
       if (!folder.openFailed) {
         folder.requestRefresh('user');
@@ -89,6 +94,12 @@ export class Workspace implements AgentBackend {
     const folder = this.folders.get(root);
     if (!folder) throw new UnknownFolderError(root);
     return folder;
+  }
+
+  /** Stops the selected folders' refreshes (FolderIndex.cancel), after a configure in progress (see {@link reindex}). */
+  async cancel(root?: string): Promise<void> {
+    await this.configuring;
+    for (const folder of this.select(root)) folder.cancel();
   }
 
   /** The named folder, or every folder. */
