@@ -277,6 +277,19 @@ describe('agent tools', () => {
     assert.throws(() => parseLocation('a.py:\n3'), /is not "path:line"/);
   });
 
+  it('a folder whose last refresh failed (its folder was deleted) still answers from its index, and the answer says so', async () => {
+    const [good] = (await workspace.statuses()).filter((s) => s.root === root);
+    const failed: FolderStatus = { ...good, state: 'error', lastError: `the workspace folder ${root} no longer exists` };
+    const backend = { statuses: async () => [failed], search: (p: never) => workspace.search(p) } as unknown as AgentBackend;
+    const a = await runAgentTool(backend, 'search_code', { query: 'save a file' });
+    assert.equal(a.isError, false, a.text);
+    assert.ok((a.structured.results as unknown[]).length > 0);
+    assert.match(a.text, new RegExp(`\\n${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its index could not be brought up to date \\(the workspace folder .* no longer exists\\); its results are from the index as it was\\.$`));
+    // a folder that failed to answer is said once, as a failure
+    const healthy = await runAgentTool({ ...backend, statuses: async () => [good] } as AgentBackend, 'search_code', { query: 'save a file' });
+    assert.doesNotMatch(healthy.text, /could not be brought up to date/);
+  });
+
   it('answers a bad call with an error that says what was wrong', async () => {
     const cases: [string, unknown, RegExp][] = [
       ['search_code', {}, /query \(text\) is required/],

@@ -136,6 +136,11 @@ export function stateNotes(state: { partial: boolean; mode: 'hybrid' | 'lexical-
   }
   if (state.mode === 'lexical-only') notes.push('Ranked by words only: no embedding model is in use.');
   for (const f of state.failures ?? []) notes.push(`${visible(f.folder)} could not answer: ${visible(f.message)}`);
+  // a folder that answered from memory though its last refresh failed (its folder was deleted, say): the answer may be out of date
+  for (const f of served) {
+    if (f.state !== 'error' || f.lastError === undefined || (state.failures ?? []).some((failed) => failed.folder === f.root)) continue;
+    notes.push(`${visible(f.root)}: its index could not be brought up to date (${visible(f.lastError)}); its results are from the index as it was.`);
+  }
   return notes;
 }
 
