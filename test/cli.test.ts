@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ensureBundles, runCli, type Run, type RunOptions } from './helpers/cli-process';
+import { CLI, ensureBundles, runCli, type Run, type RunOptions } from './helpers/cli-process';
 import {
   buildFixtureModel,
   copyFixtureRepo,
@@ -316,6 +316,18 @@ describe('codescout on the fixture repository', () => {
     assert.deepEqual(lines(result.stderr), [
       "codescout: line 2 of stdin is longer than 128000 characters; a query is at most 2000 (see 'codescout --help')",
     ]);
+  });
+
+  test('a folder as stdin, with no query words, is a usage error: it searched nothing and exited 0 without a word', async () => {
+    const folder = openSync(repo, 'r');
+    try {
+      const result = spawnSync(process.execPath, [CLI, 'search', repo, ...common], { stdio: [folder, 'pipe', 'pipe'], encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.deepEqual(lines(result.stderr), ["codescout: standard input is a folder: give the query as words after the folder, or pipe queries one per line (see 'codescout --help')"]);
+    } finally {
+      closeSync(folder);
+    }
   });
 
   test('onnxruntime leaves no files behind: nothing in the temporary, cache or home folder', async () => {

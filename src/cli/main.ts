@@ -6,6 +6,7 @@
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage. Errors are one line on stderr;
  * `--verbose` adds the stack trace and per-file skip details.
  */
+import { fstatSync } from 'node:fs';
 import type { Engine, SearchOptions } from '../engine/engine';
 import { AheadThread } from '../engine/ahead-thread';
 import { defaultIndexDir } from '../engine/paths';
@@ -42,6 +43,14 @@ async function main(argv: string[], started: AheadThread | undefined): Promise<n
   }
   // an MCP server over stdio (or a relay to the editor's engine process): src/cli/mcp.ts
   if (args.command === 'mcp') return (await import('./mcp')).mcp(args);
+  if (args.command === 'search' && args.query === undefined) {
+    try {
+      checkQueriesOnStdin();
+    } catch (err) {
+      void started?.dispose();
+      throw err;
+    }
+  }
   const aheadThread = oneShot ? (started ?? AheadThread.start()) : undefined;
   let engine: Engine;
   try {
@@ -157,6 +166,20 @@ function answerAhead<T>(engine: Engine, ask: () => Promise<T>): () => Promise<T 
     const answer = await answered;
     return engine.revision === revision ? answer : undefined;
   };
+}
+
+/**
+ * Queries are read from stdin: a folder there (`< some/dir`) reads as no input at all, so it is a
+ * usage error rather than a search that answers nothing and exits 0.
+ */
+function checkQueriesOnStdin(): void {
+  let folder = false;
+  try {
+    folder = fstatSync(0).isDirectory();
+  } catch {
+    return; // no stdin to look at (closed): reading it finds no query, as before
+  }
+  if (folder) throw new UsageError('standard input is a folder: give the query as words after the folder, or pipe queries one per line');
 }
 
 /**
