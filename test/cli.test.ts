@@ -654,3 +654,18 @@ test('related at a broken link says what the scan found (a broken link), not "no
   assert.equal(missing.code, 1, missing.stderr);
   assert.equal(lastLine(missing), `codescout: no indexed code at missing.py:1: there is no such file in ${root}`);
 });
+
+test('related at a line between definitions names the lines that hold indexed code; at a file whose name is not UTF-8, says so (it said "no such file")', async () => {
+  const root = await temp.make('why-no-code-lines');
+  await writeFile(path.join(root, 'two.py'), 'def first():\n    return 1\n\n\ndef second():\n    return 2\n');
+  await writeFile(Buffer.concat([Buffer.from(`${root}/lat`), Buffer.from([0xe9]), Buffer.from('.py')]), 'def odd():\n    return 3\n');
+  const indexDir = path.join(await temp.make('why-no-code-lines-index'), 'index');
+  const lastLine = (r: Run) => lines(r.stderr).at(-1) ?? '';
+  const between = await run(['related', root, 'two.py:3', '--index-dir', indexDir, '--lexical-only']);
+  assert.equal(between.code, 1, between.stderr);
+  assert.equal(lastLine(between), "codescout: no indexed code at two.py:3: the line is outside the file's indexed code, which is at lines 1-2, 5-6");
+  // the shell passes the name's bytes; node reads them as UTF-8, with U+FFFD for the byte that is not
+  const odd = await run(['related', root, 'lat\uFFFD.py:1', '--index-dir', indexDir, '--lexical-only']);
+  assert.equal(odd.code, 1, odd.stderr);
+  assert.match(lastLine(odd), /^codescout: no indexed code at lat\uFFFD\.py:1: the file is not indexed: its name, or a folder's on its path, is not valid UTF-8/);
+});

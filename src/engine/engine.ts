@@ -657,6 +657,26 @@ export class Engine {
   }
 
   /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
+  /**
+   * The lines the index's chunks of `path` (root-relative) cover, as ranges in line order with
+   * overlapping and adjacent ones merged (1-based, inclusive); undefined when the index holds no
+   * such file or skipped it. For saying why no indexed code is at a line of it.
+   */
+  indexedLinesOf(path: string): { startLine: number; endLine: number }[] | undefined {
+    const { catalog } = this.state;
+    const file = catalog.files.get(typedRelPath(path).replace(/^(\.\/)+/, ''));
+    if (file === undefined || file.skip) return undefined;
+    const ranges = file.chunkIds.map((id) => catalog.chunks.get(id)!).map((c) => ({ startLine: c.startLine, endLine: c.endLine }));
+    ranges.sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
+    const merged: { startLine: number; endLine: number }[] = [];
+    for (const r of ranges) {
+      const last = merged.at(-1);
+      if (last && r.startLine <= last.endLine + 1) last.endLine = Math.max(last.endLine, r.endLine);
+      else merged.push({ ...r });
+    }
+    return merged;
+  }
+
   async related(path: string, line: number, opts: { top?: number } = {}): Promise<RelatedAnswer> {
     return this.foreground.run(() => this.relatedTo(path, line, opts));
   }
