@@ -80,3 +80,17 @@ test("a search's results stay openable however often Related changes beside them
   await settle();
   assert.equal(stub.clipboard.at(-1), 'src/f0.ts:1');
 });
+
+test('Find Similar says what its list is, and an empty one says that no code is like the selection (it said "Type to search the workspace.")', async () => {
+  const { sidebar, posted } = loadedSidebar(() => ({ hits: [], partial: false, lexicalOnly: false, failures: [] }) as unknown as QueryResult);
+  const last = () => posted.filter((m) => m.type === 'results').at(-1) as unknown as { query: string; empty?: string; notice?: string; groups: unknown[] };
+  sidebar.showResults('', { hits: [], partial: false, lexicalOnly: false, failures: [] } as unknown as QueryResult, true);
+  assert.equal(last().empty, 'No other indexed code is like the selection.');
+  sidebar.showResults('', { hits: [hit(1)], partial: false, lexicalOnly: true, failures: [] } as unknown as QueryResult, true);
+  assert.equal(last().groups.length, 1);
+  assert.equal(last().notice, 'Code like the selection. No embedding model is installed: results match words, not meaning.');
+  // a palette search's list is as before
+  sidebar.showResults('parse config', { hits: [], partial: false, lexicalOnly: false, failures: [] } as unknown as QueryResult);
+  assert.equal(last().notice, undefined);
+  assert.equal(last().query, 'parse config');
+});

@@ -35,6 +35,14 @@ export class RelatedCode implements vscode.Disposable {
         if (visible && editor) this.schedule(editor);
       }),
       controller.onDidChange(() => (this.shown = undefined)), // the index changed: neighbours may have too
+      // the cursor's moves while the engine started were not followed: the section said "Place the
+      // cursor in a function" with the cursor in one, until it moved
+      engine.onDidChangeState((state) => {
+        if (state !== 'running') return;
+        this.shown = undefined;
+        const editor = vscode.window.activeTextEditor;
+        if (editor) this.schedule(editor);
+      }),
     ];
   }
 
@@ -65,7 +73,7 @@ export class RelatedCode implements vscode.Disposable {
     const first = editor.selection.start.line + 1;
     const last = editor.selection.end.line + 1;
     const hits = result.hits.filter((h) => !(at && h.root === at.root && h.path === at.path && h.startLine <= last && first <= h.endLine));
-    this.sidebar.showResults('', { ...result, hits });
+    this.sidebar.showResults('', { ...result, hits }, true);
     this.picker.showList(`Code Scout — ${hits.length} results similar to the selection`, '', { ...result, hits });
   }
 

@@ -16,6 +16,8 @@ export interface VscodeStub {
   readonly workspace: { workspaceFolders: { uri: { fsPath: string; scheme: string }; name: string; index: number }[]; settings: Map<string, Map<string, unknown>> };
   /** progress notifications (`window.withProgress`): how many were opened and how many have ended */
   readonly progress: { opened: number; closed: number };
+  /** `window.activeTextEditor`, for a test to set (the editor events never fire) */
+  readonly editors: { active: unknown };
 }
 
 class EventEmitter<T> {
@@ -44,6 +46,7 @@ export function installVscodeStub(): VscodeStub {
   const clipboard: string[] = [];
   const workspace: VscodeStub['workspace'] = { workspaceFolders: [], settings: new Map() };
   const progress = { opened: 0, closed: 0 };
+  const editors: VscodeStub['editors'] = { active: undefined };
   const withProgress = (_options: unknown, task: (report: unknown, token: unknown) => Promise<unknown>) => {
     progress.opened++;
     const done = task({ report() {} }, { onCancellationRequested: () => ({ dispose() {} }) });
@@ -60,7 +63,18 @@ export function installVscodeStub(): VscodeStub {
       },
       getConfiguration: (section: string) => ({ get: (key: string) => workspace.settings.get(section)?.get(key) }),
     },
-    window: { showErrorMessage: shown('error'), showWarningMessage: shown('warning'), showInformationMessage: shown('info'), setStatusBarMessage: () => ({ dispose() {} }), withProgress },
+    window: {
+      showErrorMessage: shown('error'),
+      showWarningMessage: shown('warning'),
+      showInformationMessage: shown('info'),
+      setStatusBarMessage: () => ({ dispose() {} }),
+      withProgress,
+      get activeTextEditor() {
+        return editors.active;
+      },
+      onDidChangeTextEditorSelection: () => ({ dispose() {} }),
+      onDidChangeActiveTextEditor: () => ({ dispose() {} }),
+    },
     env: { clipboard: { writeText: async (text: string) => void clipboard.push(text) } },
     commands: { executeCommand: async () => undefined },
     Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }) },
@@ -74,5 +88,5 @@ export function installVscodeStub(): VscodeStub {
   module.exports = exports;
   module.loaded = true;
   require.cache.vscode = module;
-  return (installed = { messages, clipboard, workspace, progress });
+  return (installed = { messages, clipboard, workspace, progress, editors });
 }

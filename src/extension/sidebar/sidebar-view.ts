@@ -97,12 +97,17 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     this.visibilityEmitter.fire(view.visible);
   }
 
-  /** Shows a result list (from the palette search or Find Similar) and reveals the sidebar. */
-  showResults(query: string, result: QueryResult): void {
+  /**
+   * Shows a result list (from the palette search, or with `similar` Find Similar's, whose query
+   * is the selection, not words: the search box is emptied) and reveals the sidebar.
+   */
+  showResults(query: string, result: QueryResult, similar = false): void {
     // a sidebar search still in flight must not replace this list when it answers
     ++this.searchSequence;
     const parsed = parseQuery(query);
-    const { list, targets } = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, parsed);
+    const { list, targets } = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, similar ? undefined : parsed);
+    if (similar && result.hits.length) list.notice = ['Code like the selection.', list.notice].filter(Boolean).join(' ');
+    else if (similar) list.empty = 'No other indexed code is like the selection.'; // it said "Type to search the workspace.
     this.lastResults = resultsMessage(query, list, result.searchedFor, true);
     this.shownTargets.results = targets;
     this.post(this.lastResults);
