@@ -195,6 +195,7 @@ test('status: each state of the workspace has its own words, tooltip and actions
   assert.equal(off.kind, 'not-indexed');
   assert.doesNotMatch(off.tooltip, /open a folder/i);
   assert.match(off.message, /indexing on open is off/);
+  assert.match(off.tooltip, /Run Reindex to index it \(a search answers from what is indexed, here nothing\)\.$/, 'a search does not index it');
   assert.deepEqual(off.actions.map((a) => a.command), ['reindex']);
   const starting = statusView(ws([], 'starting', { folderCount: 1 }));
   assert.equal(starting.kind, 'starting');

@@ -115,3 +115,31 @@ test('settings changed while the engine starts are sent to it once it is configu
     controller.dispose();
   }
 });
+
+test('Show Index Status with folders open and the engine not started (indexing on open off) starts it and reports each folder (it said that none was open)', async () => {
+  const { StatusDocument } = require('../src/extension/status-document') as typeof import('../src/extension/status-document');
+  let started = false;
+  const status = indexing(0);
+  const controller = {
+    folders: () => (started ? [{ ...status, state: 'stale', partial: false, progress: undefined }] : []),
+    workspaceState: () => ({ folderCount: 1 }),
+  };
+  const report = {
+    root: ROOT, indexDir: '/idx', indexBytes: 0, model: null, mode: 'lexical-only', files: 0, chunks: 0, languages: {}, updatedAt: null,
+    stale: { added: 3, changed: 0, removed: 0 }, redo: { read: false, chunk: false, chunkWaitsForModel: false }, skippedByReason: {}, skipped: [],
+    ignoreRules: { excluded: 0, excludeEverything: false },
+  };
+  const engine = {
+    start: async () => void (started = true),
+    request: async () => report,
+  };
+  const document = new StatusDocument(engine as never, controller as never);
+  try {
+    const text = await (document as unknown as { build(): Promise<string> }).build();
+    assert.ok(started, 'the engine was started');
+    assert.doesNotMatch(text, /none is open/);
+    assert.match(text, /^staleness: +3 new, 0 changed, 0 removed since the last index$/m);
+  } finally {
+    document.dispose();
+  }
+});

@@ -44,7 +44,17 @@ export class StatusDocument implements vscode.TextDocumentContentProvider, vscod
   }
 
   private async build(): Promise<string> {
-    const folders = this.controller.folders();
+    let folders = this.controller.folders();
+    if (!folders.length && this.controller.workspaceState().folderCount > 0) {
+      // folders are open but the engine has not been started (indexing on open is off): it opens
+      // their indexes, without indexing, to say what they hold (it said that no folder was open)
+      try {
+        await this.engine.start();
+      } catch (err) {
+        return `Code Scout could not start its engine to read the index status: ${(err as Error).message}\n`;
+      }
+      folders = this.controller.folders();
+    }
     if (!folders.length) return 'Code Scout indexes the folders of the workspace; none is open.\n';
     const sections = await Promise.all(
       folders.map(async (f) => {

@@ -89,7 +89,7 @@ export function statusView(w: WorkspaceState): StatusView {
   if (folders.length === 0) {
     if (engine === 'stopped' && !w.indexOnOpen) {
       const message = 'This workspace is not indexed: indexing on open is off (setting Code Scout: Index On Open).';
-      return view('not-indexed', '$(search)', 'not indexed', message, `Code Scout: ${message} Run Reindex, or search, to index it.`, 'ready', [INDEX_NOW]);
+      return view('not-indexed', '$(search)', 'not indexed', message, `Code Scout: ${message} Run Reindex to index it (a search answers from what is indexed, here nothing).`, 'ready', [INDEX_NOW]);
     }
     return view('starting', '$(sync~spin)', 'starting', 'Starting the engine…', 'Code Scout: starting the engine.', 'busy', []);
   }

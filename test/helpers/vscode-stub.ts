@@ -62,6 +62,7 @@ export function installVscodeStub(): VscodeStub {
         return workspace.workspaceFolders;
       },
       getConfiguration: (section: string) => ({ get: (key: string) => workspace.settings.get(section)?.get(key) }),
+      registerTextDocumentContentProvider: () => ({ dispose() {} }),
     },
     window: {
       showErrorMessage: shown('error'),
@@ -77,7 +78,7 @@ export function installVscodeStub(): VscodeStub {
     },
     env: { clipboard: { writeText: async (text: string) => void clipboard.push(text) } },
     commands: { executeCommand: async () => undefined },
-    Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }) },
+    Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }), from: (parts: { scheme: string; path: string }) => ({ ...parts }) },
   };
   const loader = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
   const resolve = loader._resolveFilename;

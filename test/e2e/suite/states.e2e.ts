@@ -91,7 +91,7 @@ test('a folder with indexing on open off: "not indexed", with its own words, too
   const [notice] = await ui.texts('webview', SIDEBAR.notice);
   assert.equal(notice, 'A folder is open now: press Enter to search it.');
   assert.doesNotMatch(statusBar.tooltip, /open a folder/i, 'the tooltip tells an open folder to open a folder');
-  assert.match(statusBar.tooltip, /Run Reindex, or search, to index it/);
+  assert.match(statusBar.tooltip, /Run Reindex to index it \(a search answers from what is indexed, here nothing\)/);
   assert.ok(statusBar.history.every((t) => !/idle|starting/.test(t)), `the status bar said idle or starting: ${JSON.stringify(statusBar.history)}`);
   assert.equal(engine.state, 'stopped', 'indexing on open is off: nothing starts');
   await waitUntil('Reindex enabled with a folder open', 10_000, async () => ((await reindexDisabled()) ? undefined : true));
