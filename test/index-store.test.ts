@@ -23,6 +23,7 @@ import { LEXICAL_FORMAT_VERSION } from '../src/engine/index/lexical';
 import { Checksummer } from '../src/engine/index/checksum';
 import { CATALOG_FORMAT_VERSION, decodeCatalog } from '../src/engine/catalog-file';
 import { runCli, startNode, type Run } from './helpers/cli-process';
+import { snapshotIndex } from './helpers/index-snapshot';
 import { buildFixtureModel, TempDirs } from './helpers/workspace';
 
 const STORE_MODULE = path.join(__dirname, '..', 'src', 'engine', 'index', 'workspace-store.js');
@@ -521,6 +522,29 @@ describe('an index file that cannot be read for a moment', () => {
         await again.engine.close();
       }
     });
+  }
+});
+
+test('a refresh stopped by an error after it changed the index in memory (the parser could not start) leaves the next refresh to save those changes, though it finds nothing new', async (t) => {
+  const repo = await workspace();
+  const dir = path.join(await temp.make('refresh-fails'), 'index');
+  const { engine } = await open(repo, dir);
+  try {
+    await engine.refresh();
+    rmSync(path.join(repo, 'src', 'button.ts'));
+    writeFileSync(path.join(repo, 'src', 'added.py'), 'def added():\n    return 1\n');
+    // tree-sitter cannot be loaded: the new file cannot be chunked, and the run fails (after the removed file left the index in memory)
+    const { Chunker } = require('../src/engine/chunks/chunker') as typeof import('../src/engine/chunks/chunker');
+    t.mock.method(Chunker, 'create', () => Promise.reject(new Error('no grammar could be loaded')));
+    await assert.rejects(engine.refresh(), /no grammar could be loaded/);
+    t.mock.restoreAll();
+    assert.equal((await snapshotIndex(repo, dir)).files.has('src/button.ts'), true, 'the saved index still holds the removed file');
+    rmSync(path.join(repo, 'src', 'added.py'));
+    const next = await engine.refresh();
+    assert.deepEqual([next.filesParsed, next.filesRemoved], [0, 0], 'nothing new: the file left the index in memory already');
+    assert.equal((await snapshotIndex(repo, dir)).files.has('src/button.ts'), false, 'saved now (it stayed on disk until some later change)');
+  } finally {
+    await engine.close();
   }
 });
 

@@ -157,6 +157,20 @@ interface Parsed {
 }
 
 export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
+  const changes = { unsaved: false };
+  try {
+    return await refreshUnguarded(ctx, changes);
+  } catch (err) {
+    // Changed in memory (files dropped or added, skips recorded) and then stopped by an error (the
+    // parse workers could not start, a save failed): the index in memory is no longer the saved
+    // one, so the next refresh saves it even when it finds nothing new (it took the two as equal).
+    if (changes.unsaved) ctx.state.saved = false;
+    throw err;
+  }
+}
+
+/** {@link refreshIndex}; `changes.unsaved` says whether the index in memory holds changes no save has written yet. */
+async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean }): Promise<IndexSummary> {
   const started = performance.now();
   const { state, embedder, signal } = ctx;
   const { catalog } = state;
@@ -200,13 +214,12 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     summary.cancelled = true;
     return finish(summary, catalog, started);
   }
-  let dirty = false;
   if ('skipped' in scan) {
-    dirty = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
-    if (dirty) catalog.scanSkipped = scan.skipped;
+    changes.unsaved = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
+    if (changes.unsaved) catalog.scanSkipped = scan.skipped;
     if (catalog.followsLinks !== scan.followsLinks) {
       catalog.followsLinks = scan.followsLinks;
-      dirty = true;
+      changes.unsaved = true;
     }
   } else {
     // the paths looked at are taken or gone: the skips the last scan reported at or under them no longer hold
@@ -214,7 +227,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
     const skipped = catalog.scanSkipped.filter((s) => !looked(s.path));
     if (skipped.length !== catalog.scanSkipped.length) {
       catalog.scanSkipped = skipped;
-      dirty = true;
+      changes.unsaved = true;
     }
   }
 
@@ -225,7 +238,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   for (const path of dropped) {
     dropFile(state, path);
     summary.filesRemoved++;
-    dirty = true;
+    changes.unsaved = true;
   }
 
   const todo = scan.files.filter((f) => {
@@ -317,7 +330,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
       const { parsed, later } = await ahead.shift()!;
       t = spent('waitingForParse', t);
       for (const apply of later) apply();
-      if (later.length > 0) dirty = true;
+      if (later.length > 0) changes.unsaved = true;
       parseAhead();
 
       // a refresh of one batch of files searches the embedding cache's file; a larger one reads it into memory
@@ -344,7 +357,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
             }
           }
         }
-        dirty = true;
+        changes.unsaved = true;
       }
       summary.filesParsed += parsed.length; // counted once in the index: a cancelled batch is parsed again next time
       t = spent('index', t);
@@ -355,7 +368,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
         await ctx.storage.save(state, slices);
         lastCheckpoint = spent('write', t);
         checkpointEvery = checkpointInterval(lastCheckpoint - t);
-        dirty = false;
+        changes.unsaved = false;
       }
     }
   } catch (err) {
@@ -386,7 +399,7 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if (state.vectors?.needsGraphRebuild) {
     await state.vectors.rebuildGraphSliced(slices);
     state.committed = undefined; // a rebuilt graph is saved as a new generation, not as changed files
-    dirty = true;
+    changes.unsaved = true;
   }
   t = spent('index', t);
   summary.cancelled = !!signal?.cancelled;
@@ -394,13 +407,13 @@ export async function refreshIndex(ctx: RefreshContext): Promise<IndexSummary> {
   if (reread && !summary.cancelled && !rereadIncomplete) {
     // every file was read under the current rules: the next commit records them (as a new generation)
     state.contentRules = CONTENT_RULES_VERSION;
-    dirty = true;
+    changes.unsaved = true;
   }
   if (rechunk && !summary.cancelled) {
     state.chunking = CHUNKING_VERSION;
-    dirty = true;
+    changes.unsaved = true;
   }
-  if (dirty || !state.saved) {
+  if (changes.unsaved || !state.saved) {
     progress({ phase: 'write', done: todo.length, total: todo.length });
     await ctx.storage.save(state, slices, prepared);
   }
