@@ -5,7 +5,7 @@
  * (src/server/agent-endpoint.ts) and hand-made servers, to lose connections at chosen moments.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -323,6 +323,17 @@ test('a relay told to wait (--wait) waits for an engine that is not listening ye
     const noFolder = startRelay(path.join(dir, 'no-such-folder', 'mcp.sock'), { waitAtFirst: true, reconnectMs: 5000 });
     assert.equal(await noFolder.exit, 1);
     assert.match(noFolder.logged[0], /^cannot reach the Code Scout engine at /);
+    // a file or a folder where the socket should be is no socket: said so at once, even with --wait
+    // (Linux answers a connect there with ECONNREFUSED, which read as "the engine process has ended")
+    const file = path.join(dir, 'not-a-socket.txt');
+    writeFileSync(file, 'x');
+    for (const [target, what] of [[file, 'a file'], [dir, 'a folder']] as const) {
+      const started = Date.now();
+      const wrong = startRelay(target, { waitAtFirst: true, reconnectMs: 5000 });
+      assert.equal(await wrong.exit, 1);
+      assert.ok(Date.now() - started < 2000, `not waited for: ${Date.now() - started} ms`);
+      assert.equal(wrong.logged[0], `cannot reach the Code Scout engine at ${target}: it is ${what}, not a socket; give the socket the extension made (see docs/mcp.md)`);
+    }
   } finally {
     await endpoint?.close({ reconnect: false });
     rmSync(dir, { recursive: true, force: true });

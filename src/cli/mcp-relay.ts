@@ -14,7 +14,7 @@
  * the socket's private folder is gone (the extension removes it when it deactivates), and with 1
  * when nothing listens again within {@link RELAY_RECONNECT_MS}.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -290,6 +290,12 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
     });
     first.once('error', (err: NodeJS.ErrnoException) => {
       if (socket === first) return; // connected: its 'close' says what to do
+      const notSocket = notASocket(path);
+      if (notSocket !== undefined) {
+        // Linux answers a connect to a file or a folder with ECONNREFUSED: no engine will ever listen there
+        log(`cannot reach the Code Scout engine at ${path}: ${notSocket}, not a socket; give the socket the extension made (see docs/mcp.md)`);
+        return finish(EXIT_FAILURE);
+      }
       if (waitAtFirst && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') && !socketFolderGone(path)) {
         // the engine may be between two processes: wait for it as after a lost connection
         log(`nothing listens at ${path} yet (${err.code}); waiting up to ${seconds(reconnectMs)} s for the Code Scout engine`);
@@ -309,6 +315,19 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
  * deactivates, after its engine has ended, so no engine will listen there again. A Windows pipe
  * has no folder.
  */
+/** What is at `path` when it is something other than a socket (a file, a folder, …); undefined for a socket, nothing, or a Windows pipe. */
+function notASocket(path: string): string | undefined {
+  if (path.startsWith('\\\\')) return undefined;
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (stats.isSocket()) return undefined;
+  return stats.isDirectory() ? 'it is a folder' : stats.isFile() ? 'it is a file' : stats.isFIFO() ? 'it is a named pipe' : 'it is a device';
+}
+
 function socketFolderGone(path: string): boolean {
   return !path.startsWith('\\\\') && !existsSync(dirname(path));
 }
