@@ -285,9 +285,18 @@ describe('agent tools', () => {
     assert.equal(a.isError, false, a.text);
     assert.ok((a.structured.results as unknown[]).length > 0);
     assert.match(a.text, new RegExp(`\\n${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its index could not be brought up to date \\(the workspace folder .* no longer exists\\); its results are from the index as it was\\.$`));
-    // a folder that failed to answer is said once, as a failure
     const healthy = await runAgentTool({ ...backend, statuses: async () => [good] } as AgentBackend, 'search_code', { query: 'save a file' });
     assert.doesNotMatch(healthy.text, /could not be brought up to date/);
+    // a folder that failed to answer is said once, as a failure
+    const refused = { ...backend, search: async (p: never) => ({ ...(await workspace.search(p)), failures: [{ root, message: 'its index failed' }] }) } as unknown as AgentBackend;
+    const second = { ...good, root: '/elsewhere', name: 'elsewhere' };
+    const once = await runAgentTool({ ...refused, statuses: async () => [failed, second] } as AgentBackend, 'search_code', { query: 'save a file' });
+    assert.match(once.text, /could not answer: its index failed/);
+    assert.doesNotMatch(once.text, /could not be brought up to date/);
+    // related_code says so too, for the folder that answered
+    const related = await runAgentTool({ statuses: async () => [failed], related: (p: never) => workspace.related(p) } as unknown as AgentBackend, 'related_code', { location: 'src/storage/file_store.py:7' });
+    assert.equal(related.isError, false, related.text);
+    assert.match(related.text, /its index could not be brought up to date \(the workspace folder .* no longer exists\); its results are from the index as it was\.$/);
   });
 
   it('answers a bad call with an error that says what was wrong', async () => {

@@ -1080,6 +1080,28 @@ test('an index chunked under another chunking version chunks every file again on
   }
 });
 
+test('an index without files made under another chunking version records the current one at its next update (its files were chunked again by the update after)', async () => {
+  const repo = await temp.make('empty-rechunk');
+  const indexDir = await temp.make('empty-rechunk-index');
+  await (await indexed(repo, indexDir)).engine.close();
+  const manifestDir = path.dirname(findFile(indexDir, 'manifest.json'));
+  asChunkedUnder(manifestDir, undefined);
+  await writeFile(path.join(repo, 'first.py'), 'def first():\n    return 1\n');
+  const added = await indexed(repo, indexDir);
+  try {
+    assert.equal(added.summary.filesParsed, 1);
+  } finally {
+    await added.engine.close();
+  }
+  assert.equal(recordedChunking(manifestDir), CHUNKING_VERSION);
+  const next = await indexed(repo, indexDir);
+  try {
+    assert.equal(next.summary.filesParsed, 0, 'nothing chunked again');
+  } finally {
+    await next.engine.close();
+  }
+});
+
 test('while every file is chunked again, a file gone between the scan and its reading keeps its chunks, and the next update removes it', async () => {
   const { repo, indexDir } = await freshWorkspace();
   await (await indexed(repo, indexDir)).engine.close();

@@ -88,6 +88,25 @@ test('an engine that stops while a folder indexes closes the indexing notificati
   }
 });
 
+test('a Reindex waiting for its refresh ends when Restart Engine replaces the engine (its state goes to starting, not restarting)', async () => {
+  const controller = new IndexController(new FakeLogChannel() as never);
+  const engine = fakeEngine();
+  controller.attach(engine as never);
+  try {
+    const { connection } = fakeConnection(() => [indexing(10)]);
+    await controller.setUp(connection as never);
+    engine.setState('running');
+    const waiting = controller.nextUserRefresh();
+    let ended: FolderStatus[] | undefined;
+    void waiting.result.then((folders) => (ended = folders));
+    engine.setState('starting');
+    await settle();
+    assert.deepEqual(ended, []);
+  } finally {
+    controller.dispose();
+  }
+});
+
 test('settings changed while the engine starts are sent to it once it is configured', async () => {
   const controller = new IndexController(new FakeLogChannel() as never);
   const engine = fakeEngine();

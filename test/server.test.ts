@@ -413,6 +413,8 @@ test('a folder whose index another process holds answers from it, says so, and t
     released = true;
     // without a file change: the folder looks at the lock every 2 s, then refreshes
     const taken = await within(30_000, engine.next((s) => s.root === root && s.state === 'ready' && s.contents.chunks > 0), 'the index taken over');
+    const building = engine.statuses.filter((s) => s.root === root && s.state === 'indexing' && s.version > waiting.version);
+    assert.ok(building.length > 0 && building.every((s) => s.partial), `answers are partial while this engine builds the index it took over: ${JSON.stringify(building.map((s) => s.partial))}`);
     assert.equal(taken.otherWriter, undefined);
     assert.equal(taken.partial, false);
     assert.equal(taken.lastRefresh?.reason, 'changes');

@@ -84,7 +84,7 @@ const folderState = z.object({
   partial: z.boolean(),
   /** percent of the files to read, while indexing */
   progress: z.number().optional(),
-  /** another process (the CLI, an editor) holds the index and updates it: answers come from what it last saved, and this server takes the index over once it is done */
+  /** another process (the CLI, an editor) holds the index and updates it: answers come from the index as it was saved when this server opened it, and this server takes the index over once that process is done */
   otherWriter: z.literal(true).optional(),
   mode: z.enum(['hybrid', 'lexical-only']),
   model: z.string().nullable(),
@@ -342,7 +342,8 @@ const relatedCode: ToolSpec<RelatedInput> = {
       lines.push(`"${visible(asked)}" has ${count(otherCount, 'other definition')} (ask by location for one of them${listed}):`);
       lines.push(...others.map((d) => `  ${headerLine(d, style)}`));
     }
-    if (answerFound.partial) lines.push(...stateNotes({ partial: true, mode: 'hybrid' }, served));
+    // partial results, and a note when the answering folder's last refresh failed (its folder was deleted, say)
+    lines.push(...stateNotes({ partial: answerFound.partial, mode: 'hybrid' }, served.filter((f) => f.root === answerFound.source.root)));
     return answer(lines.join('\n'), {
       source,
       results,
@@ -384,7 +385,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
     `${visible(s.folder)}${s.name !== s.folder ? ` (${visible(s.name)})` : ''}: ${what}${s.partial ? ', answers are partial' : ''}; ranking by ${mode}`,
     `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt ?? 'never'}`,
   ];
-  if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from what it last saved, and this server takes the index over once that process is done');
+  if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from the index as it was saved when this server opened it, and this server takes the index over once that process is done');
   const languages = Object.entries(s.languages).sort((a, b) => b[1] - a[1]);
   if (languages.length) lines.push(`  languages (chunks): ${languages.map(([l, n]) => `${visible(l)} ${n}`).join(', ')}`);
   if (s.changedSinceIndexed) {

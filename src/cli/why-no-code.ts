@@ -67,7 +67,8 @@ export async function whyNoCode(engine: Engine, path: string, line: number, maxF
   const lines = lineCount(abs);
   if (lines !== undefined && line > lines) return `the file has ${lines} line${lines === 1 ? '' : 's'}`;
   const indexed = engine.indexedLinesOf(rel);
-  if (indexed === undefined) return undefined;
+  // the index holds code at that line (asked of another path than the one looked up, say): nothing more to say
+  if (indexed === undefined || indexed.some((r) => r.startLine <= line && line <= r.endLine)) return undefined;
   if (indexed.length === 0) return 'the file is indexed but holds no code to relate (no definition, and no text in chunks)';
   const shown = indexed.slice(0, MAX_RANGES_SHOWN).map((r) => (r.startLine === r.endLine ? `${r.startLine}` : `${r.startLine}-${r.endLine}`));
   const more = indexed.length > MAX_RANGES_SHOWN ? `, and ${indexed.length - MAX_RANGES_SHOWN} more` : '';

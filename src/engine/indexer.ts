@@ -203,8 +203,8 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   // the version is recorded all the same, so that one lasting failure does not make every update chunk everything.
   // Not in a lexical-only run over an index the model embedded: chunks made now would have no vector key, and the
   // model's next run would then parse every file again instead of taking the vectors of their chunks from the cache.
-  const redo = rulesRedo(state, embedder !== undefined);
-  const rechunk = redo.chunk && !redo.chunkWaitsForModel;
+  // (not rulesRedo, which says nothing for an index without files: this one records the version all the same)
+  const rechunk = state.chunking !== CHUNKING_VERSION && (embedder !== undefined || !holdsEmbeddedChunks(catalog));
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;

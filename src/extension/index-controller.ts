@@ -150,8 +150,9 @@ export class IndexController implements vscode.Disposable {
       const timer = setTimeout(() => finish([]), timeoutMs);
       const listener = this.onDidChange(() => {
         const folders = this.folders();
+        // the process died, is restarting, or is being replaced (Restart Engine: 'starting'): this Reindex's answer will not come
         const state = this.engine?.state;
-        if (state === 'failed' || state === 'restarting') return finish([]);
+        if (state !== undefined && state !== 'running') return finish([]);
         if (!folders.length) return;
         // a restarted engine counts refreshes from 0 again: this Reindex's answer will not come
         if (folders.some((f) => f.refreshes < (before.get(f.root) ?? 0))) return finish([]);

@@ -74,6 +74,7 @@ let statusVersion = 0;
 const EMPTY: IndexContents = { files: 0, chunks: 0, definitions: 0, languages: {} };
 
 interface RunningRefresh {
+  reason: RefreshReason;
   signal: { cancelled: boolean };
   done: Promise<void>;
   /** files to read were found, so answers are partial until it ends */
@@ -203,18 +204,22 @@ export class FolderIndex {
       this.pending = this.pending === 'user' ? 'user' : reason;
       return;
     }
-    const running: RunningRefresh = { signal: { cancelled: false }, done: Promise.resolve(), hasWork: false };
+    const running: RunningRefresh = { reason, signal: { cancelled: false }, done: Promise.resolve(), hasWork: false };
     this.running = running;
     running.done = this.runRefresh(running, reason);
   }
 
   /**
-   * Stops the running (or waiting) refresh after its current batch; changes are then no longer
-   * followed until the next reindex. A folder with no refresh to stop is left as it is: the editor
-   * cancels every folder at once, and one that is up to date goes on following its changes.
+   * Stops the running (or waiting) indexing after its current batch; changes are then no longer
+   * followed until the next reindex. Indexing is what the editor shows as such: a refresh on open
+   * or asked for, or one after changes while the first index is still built (partial). A folder
+   * with none is left as it is, a routine refresh after a save included: the editor cancels every
+   * folder at once, and one that is up to date goes on following its changes.
    */
   cancel(): void {
-    if (!this.running && this.pending === undefined) return;
+    const running = this.running !== undefined && (this.running.reason !== 'changes' || this.partial);
+    const waiting = this.pending !== undefined && this.pending !== 'changes';
+    if (!running && !waiting) return;
     this.stopFollowing();
   }
 
@@ -509,7 +514,8 @@ export class FolderIndex {
       if (!summary.cancelled && engine.heldByAnotherProcess) this.awaitOtherWriter(engine);
       else this.stopAwaitingOtherWriter();
       this.refreshes++;
-      this.indexed ||= !summary.cancelled;
+      // a refresh that only read (another process held the index) indexed nothing: answers stay partial while this one builds it
+      this.indexed ||= !summary.cancelled && !engine.readOnly;
       this.state = summary.cancelled ? 'stale' : 'ready';
       this.lastError = undefined;
       if (!summary.cancelled) this.prepareWhenIdle(engine);
