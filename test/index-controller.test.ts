@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { FolderStatus } from '../src/protocol/protocol';
 import { FakeLogChannel } from './helpers/fake-log-channel';
 import { installVscodeStub } from './helpers/vscode-stub';
+import { fakeEngineClient } from './helpers/fake-engine-client';
 
 const stub = installVscodeStub();
 // after the stub: these modules require 'vscode' as they load
@@ -23,27 +24,6 @@ function indexing(percent: number): FolderStatus {
     contents: { files: 0, chunks: 0, definitions: 0, languages: {} },
     progress: { phase: 'parse', done: 40, total: 100, reason: 'open', percent },
   } as FolderStatus;
-}
-
-/** A stand-in for EngineClient: its state, set by the test, and the state event. */
-function fakeEngine() {
-  const listeners = new Set<(state: string) => void>();
-  const engine = {
-    state: 'starting',
-    get isRunning() {
-      return engine.state === 'running';
-    },
-    onDidChangeState: (listener: (state: string) => void) => {
-      listeners.add(listener);
-      return { dispose: () => void listeners.delete(listener) };
-    },
-    setState(state: string) {
-      engine.state = state;
-      for (const listener of [...listeners]) listener(state);
-    },
-    notify() {},
-  };
-  return engine;
 }
 
 /** A stand-in connection: Configure answers with `answer(params)`, after `gate` when one is given; the configures sent, in order. */
@@ -65,7 +45,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('an engine that stops while a folder indexes closes the indexing notification and ends a Reindex waiting for its refresh', async () => {
   const controller = new IndexController(new FakeLogChannel() as never);
-  const engine = fakeEngine();
+  const engine = fakeEngineClient();
   controller.attach(engine as never);
   const progress = new IndexingProgress(controller);
   try {
@@ -90,7 +70,7 @@ test('an engine that stops while a folder indexes closes the indexing notificati
 
 test('a Reindex waiting for its refresh ends when Restart Engine replaces the engine (its state goes to starting, not restarting)', async () => {
   const controller = new IndexController(new FakeLogChannel() as never);
-  const engine = fakeEngine();
+  const engine = fakeEngineClient();
   controller.attach(engine as never);
   try {
     const { connection } = fakeConnection(() => [indexing(10)]);
@@ -109,7 +89,7 @@ test('a Reindex waiting for its refresh ends when Restart Engine replaces the en
 
 test('settings changed while the engine starts are sent to it once it is configured', async () => {
   const controller = new IndexController(new FakeLogChannel() as never);
-  const engine = fakeEngine();
+  const engine = fakeEngineClient();
   controller.attach(engine as never);
   stub.workspace.settings.set('codescout', new Map());
   try {
