@@ -656,7 +656,6 @@ export class Engine {
     return filter ? ids.filter(filter) : ids;
   }
 
-  /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
   /**
    * The lines the index's chunks of `path` (root-relative) cover, as ranges in line order with
    * overlapping and adjacent ones merged (1-based, inclusive); undefined when the index holds no
@@ -677,6 +676,7 @@ export class Engine {
     return merged;
   }
 
+  /** The chunks nearest to the one that encloses `path:line`, excluding itself (and other parts of it). */
   async related(path: string, line: number, opts: { top?: number } = {}): Promise<RelatedAnswer> {
     return this.foreground.run(() => this.relatedTo(path, line, opts));
   }

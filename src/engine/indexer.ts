@@ -512,7 +512,6 @@ const CONTENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['binary', 'n
 /** Below this many files to parse, starting worker threads costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 48;
 
-/** Whether some chunk of the catalog was embedded by a model (has a vector key): the first such chunk answers. */
 /**
  * What the next update does to every file, besides the files that changed, because the index was
  * made under other rules: `read`, each file read again (content rules: binary, generated, minified);
@@ -527,6 +526,7 @@ export function rulesRedo(state: Pick<LoadedIndex, 'contentRules' | 'chunking' |
   return { read: state.contentRules !== CONTENT_RULES_VERSION, chunk, chunkWaitsForModel: chunk && !withModel && holdsEmbeddedChunks(state.catalog) };
 }
 
+/** Whether some chunk of the catalog was embedded by a model (has a vector key): the first such chunk answers. */
 function holdsEmbeddedChunks(catalog: Catalog): boolean {
   for (const chunk of catalog.chunks.values()) if (chunk.embeddingKey !== undefined) return true;
   return false;

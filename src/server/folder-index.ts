@@ -456,7 +456,7 @@ export class FolderIndex {
   }
 
   private get partial(): boolean {
-    // another process building the index: what it saved so far, or nothing
+    // another process is building an index that had no save when this engine opened it: nothing to answer from yet
     if (this.otherWriterTimer !== undefined && !this.engine?.hasSavedIndex) return true;
     return !this.indexed && !!this.running && (this.running.hasWork || this.contents.chunks === 0);
   }
