@@ -107,7 +107,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     const parsed = parseQuery(query);
     const { list, targets } = this.resultList(result.hits, queryTerms(result.searchedFor ?? parsed.text), result, similar ? undefined : parsed);
     if (similar && result.hits.length) list.notice = ['Code like the selection.', list.notice].filter(Boolean).join(' ');
-    else if (similar) list.empty = 'No other indexed code is like the selection.'; // it said "Type to search the workspace.
+    else if (similar) list.empty = 'No other indexed code is like the selection.'; // it said: Type to search the workspace.
     this.lastResults = resultsMessage(query, list, result.searchedFor, true);
     this.shownTargets.results = targets;
     this.post(this.lastResults);
