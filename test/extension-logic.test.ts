@@ -170,7 +170,7 @@ test('status bar: indexing with %, ready with the number of functions, stale, er
   assert.equal(statusView(ws([folder({ state: 'error', lastError: 'x' })], 'running', { reindexPending: true })).kind, 'error', 'an error still shows');
   assert.match(folderLine(folder({ state: 'stale', refreshes: 0 })), /not indexed this session/);
   assert.match(folderLine(folder({ state: 'stale', refreshes: 2 })), /indexing was cancelled/);
-  assert.match(folderLine(folder({ state: 'ready', otherWriter: true })), /: another process is updating the index \(.* when opened\); taken over once it is done$/);
+  assert.match(folderLine(folder({ state: 'ready', otherWriter: true })), /: another process is updating the index, .* saved so far; taken over once it is done$/);
   const error = statusView(ws([folder(), folder({ state: 'error', lastError: 'disk full' })]));
   assert.equal(error.level, 'error');
   assert.match(error.tooltip, /error: disk full/);

@@ -304,6 +304,46 @@ describe('--index-dir never deletes what is not the index', () => {
   });
 });
 
+test('an engine that only reads an index another process holds reads it again when that process commits (reloadSaved), and takes it over once it is done', async () => {
+  const repo = await workspace();
+  const dir = path.join(await temp.make('reload-saved'), 'index');
+  mkdirSync(dir, { recursive: true });
+  const held = IndexLock.acquire(dir); // this test process is the other writer
+  assert.ok(held instanceof IndexLock);
+  let released = false;
+  const { engine } = await open(repo, dir);
+  try {
+    assert.equal(engine.readOnly, true);
+    assert.equal(engine.heldByAnotherProcess, true);
+    assert.equal(await engine.reloadSaved(), false, 'nothing committed since it was read');
+    assert.equal(engine.contents().chunks, 0);
+    // the other process commits: an index of the same folder, made elsewhere and put in place, manifest last
+    const elsewhere = path.join(await temp.make('reload-saved-elsewhere'), 'index');
+    const other = await open(repo, elsewhere);
+    await other.engine.refresh();
+    await other.engine.close();
+    for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
+    fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+    const revision = engine.revision;
+    assert.equal(await engine.reloadSaved(), true);
+    assert.ok(engine.revision > revision, 'a new revision: answers made before are not reused');
+    assert.ok(engine.contents().chunks > 0);
+    assert.equal((await engine.search('parse config', { top: 1 }))[0]?.name, 'parse_config');
+    assert.equal(engine.readOnly, true, 'still only reading');
+    assert.equal(await engine.reloadSaved(), false, 'read already');
+    held.release();
+    released = true;
+    assert.equal(engine.heldByAnotherProcess, false);
+    const summary = await engine.refresh();
+    assert.equal(engine.readOnly, false, 'taken over');
+    assert.equal(summary.filesParsed, 0, 'what it read is up to date');
+    assert.equal(await engine.reloadSaved(), false, 'a writer reads nothing again');
+  } finally {
+    if (!released) held.release();
+    await engine.close();
+  }
+});
+
 describe('locks', () => {
   test('closing the engine releases the lock even when the model fails to shut down', async () => {
     const repo = await workspace('close-fails');

@@ -32,7 +32,8 @@ import {
 import { Coalescer } from '../src/server/coalescer';
 import { autogroupNiceness, lowerPriority } from '../src/server/priority';
 import { getPriority } from 'node:os';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { Engine } from '../src/engine/engine';
 import { IndexLock } from '../src/engine/index/lock';
 import { LruCache } from '../src/server/lru-cache';
 import { InvalidRequestError, MAX_CODE_CHARS, MAX_QUERY_CHARS, queryParams } from '../src/server/requests';
@@ -409,17 +410,55 @@ test('a folder whose index another process holds answers from it, says so, and t
     assert.equal(waiting.contents.chunks, 0, 'nothing saved yet');
     assert.equal(waiting.otherWriter, true);
     assert.equal(waiting.partial, true, 'answers lack what the other process has not saved yet');
+    // the other process saves (a checkpoint): an index of the same folder, made in another folder and put in place, manifest last
+    const saved = path.join(await temp.make('other-writer-save'), 'index');
+    const other = await Engine.open(root, { indexDir: saved, model });
+    try {
+      await other.refresh();
+    } finally {
+      await other.close();
+    }
+    for (const name of readdirSync(saved).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) copyFileSync(path.join(saved, name), path.join(indexDir, name));
+    copyFileSync(path.join(saved, 'manifest.json'), path.join(indexDir, 'manifest.json'));
+    const read = await within(30_000, engine.next((s) => s.root === root && s.contents.chunks > 0), 'the save read again');
+    assert.equal(read.otherWriter, true, 'still held by the other process');
+    assert.equal(read.partial, false, 'answers come from its save');
+    const meanwhile = await engine.connection.sendRequest(Search, { text: 'parse config', top: 3 });
+    assert.ok(meanwhile.hits.length > 0, 'answers follow what the other process saved');
     held.release();
     released = true;
     // without a file change: the folder looks at the lock every 2 s, then refreshes
     const taken = await within(30_000, engine.next((s) => s.root === root && s.state === 'ready' && s.contents.chunks > 0), 'the index taken over');
-    const building = engine.statuses.filter((s) => s.root === root && s.state === 'indexing' && s.version > waiting.version);
-    assert.ok(building.length > 0 && building.every((s) => s.partial), `answers are partial while this engine builds the index it took over: ${JSON.stringify(building.map((s) => s.partial))}`);
     assert.equal(taken.otherWriter, undefined);
     assert.equal(taken.partial, false);
     assert.equal(taken.lastRefresh?.reason, 'changes');
     const found = await engine.connection.sendRequest(Search, { text: 'parse config', top: 3 });
     assert.ok(found.hits.length > 0, 'the index was built once the lock was free');
+  } finally {
+    if (!released) held.release();
+    await engine.stop();
+  }
+});
+
+test('a folder whose index another process held and never saved builds it once that process is gone, its answers partial meanwhile', async () => {
+  const { root, indexLocation } = await fixture('other-writer-gone');
+  const indexDir = path.join(indexLocation, 'index');
+  mkdirSync(indexDir, { recursive: true });
+  const held = IndexLock.acquire(indexDir);
+  assert.ok(held instanceof IndexLock, JSON.stringify(held));
+  let released = false;
+  const engine = EngineProcess.start();
+  try {
+    const opened = engine.next((s) => s.root === root && s.state === 'ready');
+    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { indexDir }) }], indexOnOpen: true });
+    const waiting = await opened;
+    assert.equal(waiting.otherWriter, true);
+    held.release(); // the other process ends (Ctrl-C before its first save, say)
+    released = true;
+    const taken = await within(30_000, engine.next((s) => s.root === root && s.state === 'ready' && s.contents.chunks > 0), 'the index built here');
+    const building = engine.statuses.filter((s) => s.root === root && s.state === 'indexing' && s.version > waiting.version);
+    assert.ok(building.length > 0 && building.every((s) => s.partial), `answers are partial while this engine builds the index it took over: ${JSON.stringify(building.map((s) => s.partial))}`);
+    assert.equal(taken.partial, false);
   } finally {
     if (!released) held.release();
     await engine.stop();

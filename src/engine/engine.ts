@@ -244,6 +244,14 @@ export class Engine {
   private readonly foreground = new Foreground();
   /** how many times the index was read again, as another process left it (see {@link revision}) */
   private reloads = 0;
+  /** the index's commit (workspace-store.ts indexStamp) when this read-only engine last read it: see {@link reloadSaved} */
+  private readStamp: string | undefined;
+  /** {@link close} was called */
+  private closed = false;
+  /** a {@link reloadSaved} in progress, which a refresh waits for */
+  private reloading: Promise<boolean> | undefined;
+  /** refreshes in progress, while which {@link reloadSaved} reads nothing */
+  private refreshing = 0;
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
 
@@ -304,6 +312,8 @@ export class Engine {
       }
       const engine = new Engine(root, indexDir, options, embedder, storage, state);
       engine.ahead = ahead;
+      // what another process commits from now on is read again (reloadSaved)
+      if (state.readOnly) engine.readStamp = indexStamp(indexDir);
       return engine;
     } catch (err) {
       // nothing is left running: the worker, the model's session, the index's lock and files (the one read ahead for its head too)
@@ -397,6 +407,37 @@ export class Engine {
   }
 
   /**
+   * For an engine that only reads an index another process updates: reads the index again when
+   * that process has committed since this one read it, so that answers follow its checkpoints.
+   * True when it read it again (or took the index over, if that process ended meanwhile). The
+   * swap waits for the searches in progress, and the index read before is let go once the
+   * searches that may still hold it are done.
+   */
+  async reloadSaved(): Promise<boolean> {
+    if (this.refreshing > 0) return false; // a refresh takes the index over or reads it: not both at once
+    this.reloading ??= this.readSavedAgain().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async readSavedAgain(): Promise<boolean> {
+    if (!this.state.readOnly) return false;
+    const stamp = indexStamp(this.indexDir); // before reading: a commit while it reads is read next time
+    if (stamp === this.readStamp) return false;
+    const state = await this.storage.load(this.options.log ?? (() => {}), undefined, { announceReadOnly: false });
+    await this.foreground.idle();
+    if (this.closed) {
+      await state.close(); // closed meanwhile: its lock, if it took one, is not kept
+      return false;
+    }
+    const before = this.state;
+    this.state = state;
+    this.reloads++;
+    this.readStamp = stamp;
+    void this.foreground.idle().then(() => before.close());
+    return true;
+  }
+
+  /**
    * Whether the index it holds was read from a save: false for an index that has not been saved yet
    * (another process is building it, or none has been), or that was found damaged and not rebuilt.
    */
@@ -411,6 +452,16 @@ export class Engine {
    * that fails (a full disk, say) throws {@link IndexWriteError} and leaves the saved index as it was.
    */
   async refresh(opts: RefreshOptions = {}): Promise<IndexSummary> {
+    this.refreshing++;
+    try {
+      if (this.reloading) await this.reloading.catch(() => false); // the state it swaps in is the one this refresh works on
+      return await this.refreshNow(opts);
+    } finally {
+      this.refreshing--;
+    }
+  }
+
+  private async refreshNow(opts: RefreshOptions): Promise<IndexSummary> {
     if (this.state.readOnly) {
       // the index it takes over may be newer than a scan made when it opened
       await this.ahead?.dispose();
@@ -751,6 +802,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     try {
       await this.ahead?.dispose();
       await this.embedder?.dispose();

@@ -153,7 +153,7 @@ export function folderLine(f: FolderStatus): string {
     }
     case 'ready':
       // another process (the CLI, another window) builds or updates the index: this one takes it over once that is done
-      if (f.otherWriter) return `${f.name}: another process is updating the index (${size} when opened); taken over once it is done`;
+      if (f.otherWriter) return `${f.name}: another process is updating the index, ${size} saved so far; taken over once it is done`;
       return `${f.name}: ${upToDate(f) ? 'up to date' : 'ready'}, ${size}`;
     case 'stale':
       return `${f.name}: stale (${f.refreshes ? 'indexing was cancelled' : 'not indexed this session'}), ${size}; run Reindex`;

@@ -67,6 +67,11 @@ const PREPARE_AFTER_IDLE_MS = 1000;
  * its lock file), so that it takes the index over then, without waiting for a file change.
  */
 const OTHER_WRITER_POLL_MS = 2000;
+/**
+ * The least time between two readings of an index that another process commits to (it may commit
+ * on every save of an editor's file, and a reading of 100k functions takes a second or two).
+ */
+const OTHER_WRITER_RELOAD_MS = 10_000;
 
 /** See FolderStatus.version. */
 let statusVersion = 0;
@@ -147,6 +152,8 @@ export class FolderIndex {
   private lastSkipSummary: string | undefined;
   /** while another process holds the index (after a refresh found so): polls its lock, see {@link awaitOtherWriter} */
   private otherWriterTimer: ReturnType<typeof setInterval> | undefined;
+  /** a reading of what the other process saved, while one runs; when the last one began */
+  private otherWriterReload: { done?: Promise<void>; at: number } = { at: 0 };
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
   constructor(spec: FolderSpec, private readonly events: FolderEvents, indexNow: boolean) {
@@ -418,6 +425,7 @@ export class FolderIndex {
     this.stopAwaitingOtherWriter();
     this.stopFollowing();
     await this.running?.done;
+    await this.otherWriterReload.done;
     await this.opened.then(
       (engine) => engine.close(),
       () => undefined,
@@ -456,7 +464,7 @@ export class FolderIndex {
   }
 
   private get partial(): boolean {
-    // another process is building an index that had no save when this engine opened it: nothing to answer from yet
+    // another process is building an index that has no save this engine has read yet: nothing to answer from
     if (this.otherWriterTimer !== undefined && !this.engine?.hasSavedIndex) return true;
     return !this.indexed && !!this.running && (this.running.hasWork || this.contents.chunks === 0);
   }
@@ -471,11 +479,35 @@ export class FolderIndex {
     if (this.otherWriterTimer !== undefined || this.closed) return;
     this.otherWriterTimer = setInterval(() => {
       if (this.closed || !this.following) return this.stopAwaitingOtherWriter();
-      if (this.running || this.pending || engine.heldByAnotherProcess) return;
+      if (this.running || this.pending || this.otherWriterReload.done) return;
+      if (engine.heldByAnotherProcess) return this.readOtherWritersSave(engine);
       this.stopAwaitingOtherWriter();
       this.requestRefresh('changes');
     }, OTHER_WRITER_POLL_MS);
     this.otherWriterTimer.unref?.();
+  }
+
+  /**
+   * While another process holds the index: reads it again when that process has committed since
+   * (Engine.reloadSaved), at most every {@link OTHER_WRITER_RELOAD_MS}, so that answers follow its
+   * checkpoints (a first index it builds shows up as it is saved).
+   */
+  private readOtherWritersSave(engine: Engine): void {
+    if (Date.now() - this.otherWriterReload.at < OTHER_WRITER_RELOAD_MS) return;
+    this.otherWriterReload.at = Date.now();
+    this.otherWriterReload.done = engine
+      .reloadSaved()
+      .then(
+        (read) => {
+          if (!read || this.closed) return;
+          this.contents = engine.contents();
+          this.indexChanged();
+          this.events.log(`${this.name}: read the index again, as another process saved it: ${this.contents.files} files, ${this.contents.chunks} chunks`, 'debug');
+          this.emit();
+        },
+        (err: Error) => this.events.log(`${this.name}: reading the index another process saved failed: ${err.message}`, 'warn'),
+      )
+      .finally(() => (this.otherWriterReload.done = undefined));
   }
 
   private stopAwaitingOtherWriter(): void {
