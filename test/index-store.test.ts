@@ -324,6 +324,16 @@ test('an engine that only reads an index another process holds reads it again wh
     await other.engine.close();
     for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
     fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+    // a search in progress that does not end (a stuck model): the reading gives up after a moment, keeps nothing, and is tried again later
+    const foreground = (engine as unknown as { foreground: { run<T>(request: () => Promise<T>): Promise<T> } }).foreground;
+    let endSearch!: () => void;
+    const searching = foreground.run(() => new Promise<void>((resolve) => (endSearch = resolve)));
+    const started = Date.now();
+    assert.equal(await engine.reloadSaved(), false, 'not swapped under a search');
+    assert.ok(Date.now() - started < 10_000, `gave up after ${Date.now() - started} ms`);
+    assert.equal(engine.contents().chunks, 0);
+    endSearch();
+    await searching;
     const revision = engine.revision;
     assert.equal(await engine.reloadSaved(), true);
     assert.ok(engine.revision > revision, 'a new revision: answers made before are not reused');
@@ -341,6 +351,32 @@ test('an engine that only reads an index another process holds reads it again wh
   } finally {
     if (!released) held.release();
     await engine.close();
+  }
+});
+
+test('an engine closed while it reads another process\'s save again keeps nothing of that reading: the lock it took is released', async () => {
+  const repo = await workspace();
+  const dir = path.join(await temp.make('reload-close'), 'index');
+  mkdirSync(dir, { recursive: true });
+  const held = IndexLock.acquire(dir);
+  assert.ok(held instanceof IndexLock);
+  const { engine } = await open(repo, dir);
+  const elsewhere = path.join(await temp.make('reload-close-elsewhere'), 'index');
+  const other = await open(repo, elsewhere);
+  await other.engine.refresh();
+  await other.engine.close();
+  for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
+  fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+  held.release(); // the other process is done: the reading takes the lock
+  const reading = engine.reloadSaved();
+  await engine.close();
+  assert.equal(await reading, false, 'closed meanwhile');
+  assert.equal(lockHeld(dir), false, 'no lock left behind');
+  const again = await open(repo, dir);
+  try {
+    assert.equal(again.engine.readOnly, false);
+  } finally {
+    await again.engine.close();
   }
 });
 

@@ -225,6 +225,16 @@ export interface IndexContents {
   languages: Record<string, number>;
 }
 
+/** How long {@link Engine.reloadSaved} waits for the searches in progress before it gives up this reading (it tries again later). */
+const RELOAD_IDLE_WAIT_MS = 1000;
+/** The least time between two readings of another process's index when only its change log grew (see Engine.reloadSaved). */
+const RELOAD_LOG_ONLY_MS = 60_000;
+
+/** The manifest's part of an index stamp (workspace-store.ts indexStamp: the manifest's hash, then the change logs' sizes). */
+function stampManifest(stamp: string): string {
+  return stamp.split('|', 1)[0];
+}
+
 export class Engine {
   /** the file {@link chunkText} read last, with the index's record of it */
   private lastFile: { path: string; size: number; mtimeMs: number; bytes: Buffer } | undefined;
@@ -252,6 +262,10 @@ export class Engine {
   private reloading: Promise<boolean> | undefined;
   /** refreshes in progress, while which {@link reloadSaved} reads nothing */
   private refreshing = 0;
+  /** when {@link reloadSaved} last read the index (0: never) */
+  private readAt = 0;
+  /** the notices of its readings said so far (see reloadLog) */
+  private readonly reloadNotices = new Set<string>();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
 
@@ -298,6 +312,7 @@ export class Engine {
         );
       }
       const storage = new IndexStorage(indexDir, root, embedder, options.vectorIndex);
+      const stampBeforeLoad = stamp ?? indexStamp(indexDir);
       try {
         state = await storage.load(log, ahead?.reads, { announceReadOnly: options.announceReadOnly ?? true });
       } catch (err) {
@@ -312,8 +327,8 @@ export class Engine {
       }
       const engine = new Engine(root, indexDir, options, embedder, storage, state);
       engine.ahead = ahead;
-      // what another process commits from now on is read again (reloadSaved)
-      if (state.readOnly) engine.readStamp = indexStamp(indexDir);
+      // what another process commits from now on is read again (reloadSaved); as of before the load, so that a commit during it is read
+      if (state.readOnly) engine.readStamp = stampBeforeLoad;
       return engine;
     } catch (err) {
       // nothing is left running: the worker, the model's session, the index's lock and files (the one read ahead for its head too)
@@ -423,19 +438,34 @@ export class Engine {
     if (!this.state.readOnly) return false;
     const stamp = indexStamp(this.indexDir); // before reading: a commit while it reads is read next time
     if (stamp === this.readStamp) return false;
-    const state = await this.storage.load(this.options.log ?? (() => {}), undefined, { announceReadOnly: false });
-    await this.foreground.idle();
-    if (this.closed) {
-      await state.close(); // closed meanwhile: its lock, if it took one, is not kept
+    // only the change log grew (an editor appends on every save): read at most every RELOAD_LOG_ONLY_MS
+    const logOnly = this.readStamp !== undefined && stampManifest(stamp) === stampManifest(this.readStamp);
+    if (logOnly && Date.now() - this.readAt < RELOAD_LOG_ONLY_MS) return false;
+    const state = await this.storage.load(this.reloadLog, undefined, { announceReadOnly: false });
+    // swapped only while no search runs, and without waiting long: a search that does not end (a
+    // stuck model) must not hold a refresh or a close that waits for this; tried again later
+    await this.foreground.idle(RELOAD_IDLE_WAIT_MS);
+    if (this.closed || this.foreground.busy) {
+      await state.close(); // its lock, if it took one now that the other process is done, is not kept
       return false;
     }
     const before = this.state;
     this.state = state;
     this.reloads++;
     this.readStamp = stamp;
+    this.readAt = Date.now();
+    this.names = undefined; // built over the catalog read before: let it go with it
+    this.superseded = undefined;
     void this.foreground.idle().then(() => before.close());
     return true;
   }
+
+  /** The load's notices on a reading again, each said once in this engine's life: a reading every few seconds would repeat them. */
+  private readonly reloadLog = (message: string): void => {
+    if (this.reloadNotices.has(message)) return;
+    this.reloadNotices.add(message);
+    (this.options.log ?? (() => {}))(message);
+  };
 
   /**
    * Whether the index it holds was read from a save: false for an index that has not been saved yet

@@ -504,6 +504,7 @@ export class FolderIndex {
           this.indexChanged();
           this.events.log(`${this.name}: read the index again, as another process saved it: ${this.contents.files} files, ${this.contents.chunks} chunks`, 'debug');
           this.emit();
+          this.prepareWhenIdle(engine); // the name index was built over the catalog read before
         },
         (err: Error) => this.events.log(`${this.name}: reading the index another process saved failed: ${err.message}`, 'warn'),
       )
