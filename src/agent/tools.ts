@@ -84,7 +84,7 @@ const folderState = z.object({
   partial: z.boolean(),
   /** percent of the files to read, while indexing */
   progress: z.number().optional(),
-  /** another process (the CLI, an editor) holds the index and updates it: answers come from what it has saved (read again as it saves, at most every 10 s), and this server takes the index over once that process is done */
+  /** another process (the CLI, an editor) holds the index and updates it: answers come from what it has saved (read again as it saves: at most every 10 s, every minute when only its change log grew), and this server takes the index over once that process is done */
   otherWriter: z.literal(true).optional(),
   mode: z.enum(['hybrid', 'lexical-only']),
   model: z.string().nullable(),
@@ -385,7 +385,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
     `${visible(s.folder)}${s.name !== s.folder ? ` (${visible(s.name)})` : ''}: ${what}${s.partial ? ', answers are partial' : ''}; ranking by ${mode}`,
     `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt ?? 'never'}`,
   ];
-  if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from what it has saved (read again as it saves, at most every 10 s), and this server takes the index over once that process is done');
+  if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from what it has saved (read again as it saves: at most every 10 s, every minute when only its change log grew), and this server takes the index over once that process is done');
   const languages = Object.entries(s.languages).sort((a, b) => b[1] - a[1]);
   if (languages.length) lines.push(`  languages (chunks): ${languages.map(([l, n]) => `${visible(l)} ${n}`).join(', ')}`);
   if (s.changedSinceIndexed) {

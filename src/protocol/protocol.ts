@@ -77,7 +77,7 @@ export interface FolderStatus {
   partial: boolean;
   /**
    * another process (the CLI, another editor window) holds the folder's index and updates it:
-   * answers come from what that process has saved (read again as it saves, at most every 10 s), and this engine takes the index over (and
+   * answers come from what that process has saved (read again as it saves: at most every 10 s, every minute when only its change log grew), and this engine takes the index over (and
    * brings it up to date) once that process is done
    */
   otherWriter?: true;
