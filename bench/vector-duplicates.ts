@@ -12,28 +12,18 @@
  * the top 10 counts as that vector).
  */
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { VectorIndex } from '../src/engine/index/vector-index';
 import { seededRandom } from '../test/helpers/random';
+import { liveLabels, savedGraph } from './saved-graph';
 
 function main(): void {
   const { values } = parseArgs({ options: { 'index-dir': { type: 'string' }, queries: { type: 'string', default: '400' } } });
-  const dir = values['index-dir'];
-  if (!dir) throw new Error('--index-dir DIR is required');
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string }>; meta: { dimension: number } };
-  if (!manifest.files['graph.hnsw']) throw new Error(`${dir} has no graph (20,000 vectors or fewer): nothing to measure`);
-  const files = { vectors: join(dir, manifest.files['vectors.bin'].file), graph: join(dir, manifest.files['graph.hnsw'].file) };
-  const dimension = manifest.meta.dimension;
+  const { files, dimension } = savedGraph(values['index-dir']);
   const index = VectorIndex.load(files, { dimension, graphLoading: 'on-demand' });
-  const labels: number[] = [];
-  index.searchExact(new Float32Array(dimension).fill(1), 1, (label) => {
-    labels.push(label);
-    return false;
-  });
+  const labels = liveLabels(index, dimension);
   const vectors = new Map(labels.map((label) => [label, index.getVector(label)!]));
   const seen = new Set<string>();
   const distinct = labels.filter((label) => {

@@ -14,13 +14,13 @@
  * cannot find those (HNSW prunes links as it builds, and can cut a node off).
  */
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { VectorIndex } from '../src/engine/index/vector-index';
 import { checkLayoutOf, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
 import { seededRandom } from '../test/helpers/random';
+import { liveLabels, savedGraph } from './saved-graph';
 
 function main(): void {
   const { values } = parseArgs({
@@ -31,24 +31,14 @@ function main(): void {
       ef: { type: 'string', default: '64,400,800' },
     },
   });
-  const dir = values['index-dir'];
-  if (!dir) throw new Error('--index-dir DIR is required');
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, { file: string }>; meta: { dimension: number } };
-  if (!manifest.files['graph.hnsw']) throw new Error(`${dir} has no graph (20,000 vectors or fewer): nothing to measure`);
-  const files = { vectors: join(dir, manifest.files['vectors.bin'].file), graph: join(dir, manifest.files['graph.hnsw'].file) };
-  const dimension = manifest.meta.dimension;
+  const { files, dimension } = savedGraph(values['index-dir']);
   const reach = bottomLayerReach(files.graph, dimension);
   console.log(
     `${reach.nodes} nodes in the graph; ${reach.noIncomingLink} (${percent(reach.noIncomingLink, reach.nodes)}) with no link to them at the bottom layer; ` +
       `${reach.nodes - reach.reached} (${percent(reach.nodes - reach.reached, reach.nodes)}) not reached from the entry point at the bottom layer`,
   );
   const exact = VectorIndex.load(files, { dimension, graphLoading: 'on-demand' });
-  // every live label: a scan of the file calls the filter once for each, and this one keeps none
-  const labels: number[] = [];
-  exact.searchExact(new Float32Array(dimension).fill(1), 1, (label) => {
-    labels.push(label);
-    return false;
-  });
+  const labels = liveLabels(exact, dimension);
   const random = seededRandom(7);
   const queries = Array.from({ length: Number(values.queries) }, () => {
     const stored = exact.getVector(labels[Math.floor(random() * labels.length)])!;

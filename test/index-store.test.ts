@@ -304,6 +304,16 @@ describe('--index-dir never deletes what is not the index', () => {
   });
 });
 
+/** A commit to the index in `dir` as the process that holds its lock makes one: an index of `repo` made in another folder and put in place, manifest last. */
+async function commitAsAnotherProcess(repo: string, dir: string): Promise<void> {
+  const elsewhere = path.join(await temp.make('commit-elsewhere'), 'index');
+  const other = await open(repo, elsewhere);
+  await other.engine.refresh();
+  await other.engine.close();
+  for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
+  fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+}
+
 test('an engine that only reads an index another process holds reads it again when that process commits (reloadSaved), and takes it over once it is done', async () => {
   const repo = await workspace();
   const dir = path.join(await temp.make('reload-saved'), 'index');
@@ -318,12 +328,7 @@ test('an engine that only reads an index another process holds reads it again wh
     assert.equal(await engine.reloadSaved(), false, 'nothing committed since it was read');
     assert.equal(engine.contents().chunks, 0);
     // the other process commits: an index of the same folder, made elsewhere and put in place, manifest last
-    const elsewhere = path.join(await temp.make('reload-saved-elsewhere'), 'index');
-    const other = await open(repo, elsewhere);
-    await other.engine.refresh();
-    await other.engine.close();
-    for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
-    fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+    await commitAsAnotherProcess(repo, dir);
     // a search in progress that does not end (a stuck model): the reading gives up after a moment, keeps nothing, and is tried again later
     const foreground = (engine as unknown as { foreground: { run<T>(request: () => Promise<T>): Promise<T> } }).foreground;
     let endSearch!: () => void;
@@ -361,12 +366,7 @@ test('an engine closed while it reads another process\'s save again keeps nothin
   const held = IndexLock.acquire(dir);
   assert.ok(held instanceof IndexLock);
   const { engine } = await open(repo, dir);
-  const elsewhere = path.join(await temp.make('reload-close-elsewhere'), 'index');
-  const other = await open(repo, elsewhere);
-  await other.engine.refresh();
-  await other.engine.close();
-  for (const name of readdirSync(elsewhere).filter((f) => f !== 'manifest.json' && f !== 'index.lock')) fs.copyFileSync(path.join(elsewhere, name), path.join(dir, name));
-  fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
+  await commitAsAnotherProcess(repo, dir);
   held.release(); // the other process is done: the reading takes the lock
   const reading = engine.reloadSaved();
   await engine.close();
