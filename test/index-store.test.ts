@@ -314,7 +314,7 @@ async function commitAsAnotherProcess(repo: string, dir: string): Promise<void> 
   fs.copyFileSync(path.join(elsewhere, 'manifest.json'), path.join(dir, 'manifest.json'));
 }
 
-test('an engine that only reads an index another process holds reads it again when that process commits (reloadSaved), and takes it over once it is done', async () => {
+test('an engine that only reads an index another process holds reads it again when that process commits (reloadSaved), and takes it over once it is done', async (t) => {
   const repo = await workspace();
   const dir = path.join(await temp.make('reload-saved'), 'index');
   mkdirSync(dir, { recursive: true });
@@ -339,8 +339,12 @@ test('an engine that only reads an index another process holds reads it again wh
     assert.equal(engine.contents().chunks, 0);
     endSearch();
     await searching;
+    assert.equal(await engine.reloadSaved(), false, 'not again within 10 s of the reading it gave up');
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    t.mock.timers.tick(10_001);
     const revision = engine.revision;
     assert.equal(await engine.reloadSaved(), true);
+    t.mock.timers.reset();
     assert.ok(engine.revision > revision, 'a new revision: answers made before are not reused');
     assert.ok(engine.contents().chunks > 0);
     assert.equal((await engine.search('parse config', { top: 1 }))[0]?.name, 'parse_config');

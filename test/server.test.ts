@@ -395,18 +395,26 @@ test('a refresh after file changes logs the paths it looks at, and that it scans
   assert.equal(await changeOneFile(options(indexLocation, { model: null }), 'src/second_added.py'), 'repo: refresh started (changes): scanning the folder');
 });
 
-test('a folder whose index another process holds answers from it, says so, and takes it over once that process is done, with no file change', async () => {
-  const { root, indexLocation } = await fixture('other-writer');
+/**
+ * An engine process serving a copy of the fixture whose index folder this test process holds the
+ * lock of, as another process updating it would: the folder's first status once it is ready.
+ */
+async function heldElsewhere(label: string) {
+  const { root, indexLocation } = await fixture(label);
   const indexDir = path.join(indexLocation, 'index');
   mkdirSync(indexDir, { recursive: true });
-  const held = IndexLock.acquire(indexDir); // this test process is the other writer
+  const held = IndexLock.acquire(indexDir);
   assert.ok(held instanceof IndexLock, JSON.stringify(held));
-  let released = false;
   const engine = EngineProcess.start();
+  const opened = engine.next((s) => s.root === root && s.state === 'ready');
+  await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { indexDir }) }], indexOnOpen: true });
+  return { root, indexDir, held, engine, waiting: await opened };
+}
+
+test('a folder whose index another process holds answers from it, says so, and takes it over once that process is done, with no file change', async () => {
+  const { root, indexDir, held, engine, waiting } = await heldElsewhere('other-writer');
+  let released = false;
   try {
-    const opened = engine.next((s) => s.root === root && s.state === 'ready');
-    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { indexDir }) }], indexOnOpen: true });
-    const waiting = await opened;
     assert.equal(waiting.contents.chunks, 0, 'nothing saved yet');
     assert.equal(waiting.otherWriter, true);
     assert.equal(waiting.partial, true, 'answers lack what the other process has not saved yet');
@@ -441,17 +449,9 @@ test('a folder whose index another process holds answers from it, says so, and t
 });
 
 test('a folder whose index another process held and never saved builds it once that process is gone, its answers partial meanwhile', async () => {
-  const { root, indexLocation } = await fixture('other-writer-gone');
-  const indexDir = path.join(indexLocation, 'index');
-  mkdirSync(indexDir, { recursive: true });
-  const held = IndexLock.acquire(indexDir);
-  assert.ok(held instanceof IndexLock, JSON.stringify(held));
+  const { root, held, engine, waiting } = await heldElsewhere('other-writer-gone');
   let released = false;
-  const engine = EngineProcess.start();
   try {
-    const opened = engine.next((s) => s.root === root && s.state === 'ready');
-    await engine.connection.sendRequest(Configure, { folders: [{ root, name: 'repo', options: options(indexLocation, { indexDir }) }], indexOnOpen: true });
-    const waiting = await opened;
     assert.equal(waiting.otherWriter, true);
     held.release(); // the other process ends (Ctrl-C before its first save, say)
     released = true;

@@ -310,11 +310,6 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
   });
 }
 
-/**
- * Whether the private folder the extension made for the socket is gone: it removes it when it
- * deactivates, after its engine has ended, so no engine will listen there again. A Windows pipe
- * has no folder.
- */
 /** What is at `path` when it is something other than a socket (a file, a folder, …); undefined for a socket, nothing, or a Windows pipe. */
 function notASocket(path: string): string | undefined {
   if (path.startsWith('\\\\')) return undefined;
@@ -328,6 +323,11 @@ function notASocket(path: string): string | undefined {
   return stats.isDirectory() ? 'it is a folder' : stats.isFile() ? 'it is a file' : stats.isFIFO() ? 'it is a named pipe' : 'it is a device';
 }
 
+/**
+ * Whether the private folder the extension made for the socket is gone: it removes it when it
+ * deactivates, after its engine has ended, so no engine will listen there again. A Windows pipe
+ * has no folder.
+ */
 function socketFolderGone(path: string): boolean {
   return !path.startsWith('\\\\') && !existsSync(dirname(path));
 }

@@ -227,7 +227,13 @@ export interface IndexContents {
 
 /** How long {@link Engine.reloadSaved} waits for the searches in progress before it gives up this reading (it tries again later). */
 const RELOAD_IDLE_WAIT_MS = 1000;
-/** The least time between two readings of another process's index when only its change log grew (see Engine.reloadSaved). */
+/**
+ * The least time between two readings of another process's index (see Engine.reloadSaved), from
+ * the start of the last one, read or given up: a reading of 100k functions takes a second or two,
+ * and the other process may commit on every save of an editor's file.
+ */
+const RELOAD_MIN_MS = 10_000;
+/** The same when only its change log grew (an editor appends to it on every save). */
 const RELOAD_LOG_ONLY_MS = 60_000;
 
 /** The manifest's part of an index stamp (workspace-store.ts indexStamp: the manifest's hash, then the change logs' sizes). */
@@ -262,8 +268,8 @@ export class Engine {
   private reloading: Promise<boolean> | undefined;
   /** refreshes in progress, while which {@link reloadSaved} reads nothing */
   private refreshing = 0;
-  /** when {@link reloadSaved} last read the index (0: never) */
-  private readAt = 0;
+  /** when {@link reloadSaved} last began reading the index (0: never) */
+  private triedAt = 0;
   /** the notices of its readings said so far (see reloadLog) */
   private readonly reloadNotices = new Set<string>();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
@@ -423,10 +429,11 @@ export class Engine {
 
   /**
    * For an engine that only reads an index another process updates: reads the index again when
-   * that process has committed since this one read it, so that answers follow its checkpoints.
-   * True when it read it again (or took the index over, if that process ended meanwhile). The
-   * swap waits for the searches in progress, and the index read before is let go once the
-   * searches that may still hold it are done.
+   * that process has committed since this one read it, so that answers follow its checkpoints;
+   * at most every {@link RELOAD_MIN_MS} ({@link RELOAD_LOG_ONLY_MS} when only its change log grew),
+   * so it may be asked often. True when it read it again (or took the index over, if that process
+   * ended meanwhile). The swap waits a moment for the searches in progress (or gives up), and the
+   * index read before is let go once the searches that may still hold it are done.
    */
   async reloadSaved(): Promise<boolean> {
     if (this.refreshing > 0) return false; // a refresh takes the index over or reads it: not both at once
@@ -438,9 +445,9 @@ export class Engine {
     if (!this.state.readOnly) return false;
     const stamp = indexStamp(this.indexDir); // before reading: a commit while it reads is read next time
     if (stamp === this.readStamp) return false;
-    // only the change log grew (an editor appends on every save): read at most every RELOAD_LOG_ONLY_MS
     const logOnly = this.readStamp !== undefined && stampManifest(stamp) === stampManifest(this.readStamp);
-    if (logOnly && Date.now() - this.readAt < RELOAD_LOG_ONLY_MS) return false;
+    if (Date.now() - this.triedAt < (logOnly ? RELOAD_LOG_ONLY_MS : RELOAD_MIN_MS)) return false;
+    this.triedAt = Date.now();
     const state = await this.storage.load(this.reloadLog, undefined, { announceReadOnly: false });
     // swapped only while no search runs, and without waiting long: a search that does not end (a
     // stuck model) must not hold a refresh or a close that waits for this; tried again later
@@ -453,7 +460,6 @@ export class Engine {
     this.state = state;
     this.reloads++;
     this.readStamp = stamp;
-    this.readAt = Date.now();
     this.names = undefined; // built over the catalog read before: let it go with it
     this.superseded = undefined;
     void this.foreground.idle().then(() => before.close());

@@ -67,11 +67,6 @@ const PREPARE_AFTER_IDLE_MS = 1000;
  * its lock file), so that it takes the index over then, without waiting for a file change.
  */
 const OTHER_WRITER_POLL_MS = 2000;
-/**
- * The least time between two readings of an index that another process commits to (it may commit
- * on every save of an editor's file, and a reading of 100k functions takes a second or two).
- */
-const OTHER_WRITER_RELOAD_MS = 10_000;
 
 /** See FolderStatus.version. */
 let statusVersion = 0;
@@ -152,8 +147,8 @@ export class FolderIndex {
   private lastSkipSummary: string | undefined;
   /** while another process holds the index (after a refresh found so): polls its lock, see {@link awaitOtherWriter} */
   private otherWriterTimer: ReturnType<typeof setInterval> | undefined;
-  /** a reading of what the other process saved, while one runs; when the last one began */
-  private otherWriterReload: { done?: Promise<void>; at: number } = { at: 0 };
+  /** a reading of what the other process saved, while one runs */
+  private otherWriterReload: Promise<void> | undefined;
 
   /** Opens the folder's index; with `indexNow`, refreshes it right after. */
   constructor(spec: FolderSpec, private readonly events: FolderEvents, indexNow: boolean) {
@@ -425,7 +420,7 @@ export class FolderIndex {
     this.stopAwaitingOtherWriter();
     this.stopFollowing();
     await this.running?.done;
-    await this.otherWriterReload.done;
+    await this.otherWriterReload;
     await this.opened.then(
       (engine) => engine.close(),
       () => undefined,
@@ -479,7 +474,7 @@ export class FolderIndex {
     if (this.otherWriterTimer !== undefined || this.closed) return;
     this.otherWriterTimer = setInterval(() => {
       if (this.closed || !this.following) return this.stopAwaitingOtherWriter();
-      if (this.running || this.pending || this.otherWriterReload.done) return;
+      if (this.running || this.pending || this.otherWriterReload) return;
       if (engine.heldByAnotherProcess) return this.readOtherWritersSave(engine);
       this.stopAwaitingOtherWriter();
       this.requestRefresh('changes');
@@ -489,13 +484,11 @@ export class FolderIndex {
 
   /**
    * While another process holds the index: reads it again when that process has committed since
-   * (Engine.reloadSaved), at most every {@link OTHER_WRITER_RELOAD_MS}, so that answers follow its
-   * checkpoints (a first index it builds shows up as it is saved).
+   * (Engine.reloadSaved, which says how often), so that answers follow its checkpoints (a first
+   * index it builds shows up as it is saved).
    */
   private readOtherWritersSave(engine: Engine): void {
-    if (Date.now() - this.otherWriterReload.at < OTHER_WRITER_RELOAD_MS) return;
-    this.otherWriterReload.at = Date.now();
-    this.otherWriterReload.done = engine
+    this.otherWriterReload = engine
       .reloadSaved()
       .then(
         (read) => {
@@ -508,7 +501,7 @@ export class FolderIndex {
         },
         (err: Error) => this.events.log(`${this.name}: reading the index another process saved failed: ${err.message}`, 'warn'),
       )
-      .finally(() => (this.otherWriterReload.done = undefined));
+      .finally(() => (this.otherWriterReload = undefined));
   }
 
   private stopAwaitingOtherWriter(): void {
