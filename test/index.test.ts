@@ -510,8 +510,9 @@ describe('VectorIndex', () => {
       const files = filesIn(dir, `vectors-${exactSearchMaxVectors}`);
       index.save(files);
       const withGraph = exactSearchMaxVectors === 0;
-      // header and labels, then the vectors only when no graph holds them (a scale and the int8 codes each)
-      assert.equal(fs.statSync(files.vectors).size, 60 + 298 * 4 + (withGraph ? 0 : 298 * (4 + dimension)));
+      // header and labels, then the vectors only when no graph holds them (a scale and the int8
+      // codes each), then no labels sharing a vector, and each vector's hash with its label
+      assert.equal(fs.statSync(files.vectors).size, 60 + 298 * 4 + (withGraph ? 0 : 298 * (4 + dimension)) + 4 + 4 + 298 * 8);
       assert.equal(fs.existsSync(files.graph), withGraph);
       const loaded = VectorIndex.load(files, { dimension, exactSearchMaxVectors });
       assert.equal(loaded.size, 298);

@@ -11,6 +11,10 @@
  * rebuilt on request when deletions pile up, or dropped (its vectors copied back into an array)
  * when the index shrinks below the limit.
  *
+ * A graph holds each distinct vector once: labels whose vectors are the same share the node of one
+ * of them (shared-vectors.ts), because copies of a vector, each in a node of its own, cut the
+ * graph apart around them. The array holds every label's vector.
+ *
  * On disk the index is two files: the vector file (a header, the labels, and the vectors when
  * there is no graph) and the graph file: hnswlib's own file with each vector in int8
  * (graph-file.ts), a third of its size, which hnswlib writes and reads in its own form through a
@@ -41,6 +45,7 @@ import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
 import { processGone, removeBestEffort, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
+import { sameVector, SharedVectors, vectorHash } from './shared-vectors';
 import { checkGraphFile, checkHnswLayout, expandGraph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
 import { findAscending } from './sorted';
 import { TopK } from './topk';
@@ -113,9 +118,10 @@ const MAGIC = 0x49565343; // 'CSVI'
 /**
  * 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, as
  * hnswlib writes it, and no vectors beside it; 3: the graph file in int8 (graph-file.ts); 4: the
- * vectors of an index without a graph in int8 too (before, float32).
+ * vectors of an index without a graph in int8 too (before, float32); 5: the labels that share a
+ * vector, and the hashes of the vectors in the graph (shared-vectors.ts), after the rest.
  */
-export const VECTOR_FORMAT_VERSION = 4;
+export const VECTOR_FORMAT_VERSION = 5;
 const FORMAT_VERSION = VECTOR_FORMAT_VERSION;
 const METRIC_COSINE = 1;
 const FILE_LABEL = 'vector index';
@@ -123,7 +129,8 @@ const FILE_LABEL = 'vector index';
  * The vector file's header: magic, format version, metric, dimension, vector count (u32 each),
  * the graph's length (u64, 0 for none) and its SHA-256 (32 bytes); then the labels (u32) and,
  * when there is no graph, the vectors: in format 4 each one's scale (f32), then each one's codes
- * (int8, dimension of them); before, float32 components.
+ * (int8, dimension of them); before, float32 components; then, from format 5, the labels that
+ * share another's vector and the vectors' hashes (shared-vectors.ts `encode`).
  */
 const HEADER_BYTES = 60;
 const INITIAL_CAPACITY = 1024;
@@ -157,14 +164,15 @@ interface OnDisk {
   /** the searches that have scanned it (see {@link SCANS_BEFORE_LOADING}) */
   scans: number;
   /**
-   * the labels live in the file, ascending, taken at the first change (undefined: none yet): a
+   * the labels live in the file with nodes of their own (no aliases), ascending, taken at the
+   * first change (undefined: none yet): a
    * sorted copy, 0.5 MB and 5-10 ms at 116k labels, where a Set of them took 4-5 MB and 30-40 ms
    * of a CLI search that replays a change log
    */
   liveAtLoad?: Uint32Array;
-  /** the vectors placed since (added, or replacing the file's), by label */
+  /** the nodes placed since (added, or replacing the file's), by label */
   overlay: Map<number, Float32Array>;
-  /** labels live in the file and removed since */
+  /** labels with nodes live in the file, and removed since (or made aliases) */
   removed: Set<number>;
 }
 
@@ -192,6 +200,13 @@ export class VectorIndex {
   private vectors: Int8Vectors;
   private labelOf: Uint32Array;
   private readonly slotOf = new LabelSlots();
+  /** The labels that share another's graph node (see shared-vectors.ts), kept whatever holds the vectors. */
+  private shared = new SharedVectors();
+  /**
+   * Whether the graph was read from a file of a format before shared nodes (below 5), which may
+   * hold copies of a vector in nodes of their own: {@link needsGraphRebuild} asks for a rebuild.
+   */
+  private graphBeforeSharing = false;
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
@@ -276,6 +291,8 @@ export class VectorIndex {
    * drops the graph when the index has shrunk to `exactSearchMaxVectors` vectors or fewer).
    */
   get needsGraphRebuild(): boolean {
+    // a graph of an older format may hold copies of one vector in nodes of their own: built again, they share one
+    if (this.graphBeforeSharing && (this.graph !== undefined || this.onDisk !== undefined)) return true;
     const disk = this.onDisk;
     if (disk !== undefined) {
       if (disk.liveAtLoad === undefined) return false; // unchanged since it was saved
@@ -317,41 +334,86 @@ export class VectorIndex {
   }
 
   private place(label: number, unit: Float32Array): void {
-    const inGraph = this.slotOf.has(label) || this.deletedInGraph.has(label);
     let slot = this.slotOf.get(label);
     const replacing = slot !== undefined;
+    // first: the labels that were live in the file are those with nodes of their own now
     const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
-    if (slot === undefined) {
+    let ownNode = false;
+    if (replacing) {
+      const before = this.getVector(label)!;
+      if (sameVector(before, unit)) return; // as it was
+      if (this.shared.isAlias(label)) {
+        this.shared.unlink(label);
+      } else {
+        ownNode = true;
+        // its aliases keep the vector it had: the first of them gets a node of its own for it
+        this.handOn(label, before, disk);
+      }
+    } else {
       slot = this.size;
       this.ensureCapacity(slot + 1);
       this.slotOf.set(label, slot);
       this.labelOf[slot] = label;
     }
+    if (this.vectorsInArray) this.vectors.set(slot!, unit);
+    const hash = vectorHash(unit);
+    const twin = this.twinOf(label, hash, unit);
+    if (twin !== undefined) {
+      if (ownNode) this.nodeRemove(label, disk);
+      this.shared.link(label, twin);
+    } else {
+      this.shared.remember(hash, label);
+      if (ownNode) this.nodeReplace(label, unit, disk);
+      else this.nodeAdd(label, unit, disk);
+    }
+    if (this.vectorsInArray && this.graphThread === undefined && this.size > this.exactSearchMaxVectors) this.buildGraph();
+  }
+
+  /**
+   * Before `owner` gives up its node (it is removed, or its vector changes): the first of its
+   * aliases, if it has any, takes over the others and gets a node for their vector, `vector`.
+   */
+  private handOn(owner: number, vector: Float32Array, disk: OnDisk | undefined): void {
+    const heir = this.shared.promote(owner);
+    if (heir === undefined) return;
+    this.shared.remember(vectorHash(vector), heir); // the label a twin of theirs is found by now
+    this.nodeAdd(heir, vector, disk);
+  }
+
+  /** Whether `label` is live and holds its vector in a node of its own (it is no alias). */
+  private ownsNode(label: number): boolean {
+    return this.slotOf.has(label) && !this.shared.isAlias(label);
+  }
+
+  /** A live label other than `label`, with a node of its own, whose vector is `unit` (of hash `hash`), if one is known. */
+  private twinOf(label: number, hash: number, unit: Float32Array): number | undefined {
+    const candidate = this.shared.candidate(hash);
+    if (candidate === undefined || candidate === label || !this.ownsNode(candidate)) return undefined;
+    const vector = this.getVector(candidate);
+    return vector !== undefined && sameVector(vector, unit) ? candidate : undefined;
+  }
+
+  /** Gives `label`, which has none, a graph node for `unit` (nothing to do while the array holds every vector and no graph is built). */
+  private nodeAdd(label: number, unit: Float32Array, disk: OnDisk | undefined): void {
     if (disk !== undefined) {
       disk.overlay.set(label, unit.slice());
       disk.removed.delete(label);
     } else if (this.graph !== undefined) {
-      this.addToGraph(label, unit, inGraph);
-    } else {
-      this.vectors.set(slot, unit);
-      if (this.graphThread !== undefined) this.graphThread.add(label, unit, replacing);
-      else if (this.size > this.exactSearchMaxVectors) this.buildGraph();
+      this.addToGraph(label, unit, this.deletedInGraph.has(label));
+    } else if (this.graphThread !== undefined) {
+      this.graphThread.add(label, unit, false);
     }
   }
 
-  /** Removes a vector; returns false (and does nothing) when the label is absent. */
-  remove(label: number): boolean {
-    const slot = this.slotOf.get(label);
-    if (slot === undefined) return false;
-    const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
-    const last = this.size - 1;
-    if (slot !== last) {
-      const moved = this.labelOf[last];
-      if (this.vectorsInArray) this.vectors.move(last, slot);
-      this.labelOf[slot] = moved;
-      this.slotOf.set(moved, slot);
-    }
-    this.slotOf.delete(label);
+  /** Puts `unit` in the graph node `label` has. */
+  private nodeReplace(label: number, unit: Float32Array, disk: OnDisk | undefined): void {
+    if (disk !== undefined) disk.overlay.set(label, unit.slice());
+    else if (this.graph !== undefined) this.addToGraph(label, unit, true);
+    else if (this.graphThread !== undefined) this.graphThread.add(label, unit, true);
+  }
+
+  /** Deletes the graph node `label` has. */
+  private nodeRemove(label: number, disk: OnDisk | undefined): void {
     if (disk !== undefined) {
       disk.overlay.delete(label);
       if (liveInFile(disk, label)) disk.removed.add(label);
@@ -361,28 +423,63 @@ export class VectorIndex {
     } else {
       this.graphThread?.remove(label);
     }
+  }
+
+  /** Removes a vector; returns false (and does nothing) when the label is absent. */
+  remove(label: number): boolean {
+    const slot = this.slotOf.get(label);
+    if (slot === undefined) return false;
+    const disk = this.onDisk === undefined ? undefined : this.changing(this.onDisk);
+    if (this.shared.isAlias(label)) {
+      this.shared.unlink(label);
+    } else {
+      // its aliases keep the vector: the first of them gets a node of its own for it
+      if (this.shared.aliasesOf(label).length > 0) this.handOn(label, this.getVector(label)!, disk);
+      this.nodeRemove(label, disk);
+    }
+    const last = this.size - 1;
+    if (slot !== last) {
+      const moved = this.labelOf[last];
+      if (this.vectorsInArray) this.vectors.move(last, slot);
+      this.labelOf[slot] = moved;
+      this.slotOf.set(moved, slot);
+    }
+    this.slotOf.delete(label);
     return true;
   }
 
   /** A copy of the stored (normalised) vector of a label, e.g. to find code related to a chunk. */
   getVector(label: number): Float32Array | undefined {
-    const slot = this.slotOf.get(label);
-    if (slot === undefined) return undefined;
-    const overlaid = this.onDisk?.overlay.get(label);
-    if (overlaid !== undefined) return overlaid.slice();
-    if (this.onDisk !== undefined) {
-      const direct = this.nodeVector(this.onDisk, slot, label);
+    const own = this.slotOf.get(label);
+    if (own === undefined) return undefined;
+    if (this.vectorsInArray) return this.vectors.get(own);
+    const owner = this.shared.ownerOf(label); // whose node holds it
+    const disk = this.onDisk;
+    if (disk !== undefined) {
+      const overlaid = disk.overlay.get(owner);
+      if (overlaid !== undefined) return overlaid.slice();
+      const slot = this.slotOf.get(owner)!;
+      const direct = this.nodeVector(disk, slot, owner) ?? (this.shared.aliasCount > 0 ? this.nodeVector(disk, slot - this.aliasesBefore(slot), owner) : undefined);
       if (direct !== undefined) return direct;
       let found: Float32Array | undefined;
-      this.scanDisk(this.onDisk, (at, _, codes, offset, scale) => {
-        if (at !== label) return true;
+      this.scanDisk(disk, (at, _, codes, offset, scale) => {
+        if (at !== owner) return true;
         found = dequantize(scale, codes.subarray(offset, offset + this.dimension));
         return false;
       });
       return found;
     }
-    if (this.graph !== undefined) return Float32Array.from(this.graph.getPoint(label));
-    return this.vectors.get(slot);
+    return Float32Array.from(this.graph!.getPoint(owner));
+  }
+
+  /**
+   * How many aliases lie in slots before `slot`: a graph built from the array, which gives no
+   * alias a node, holds the label of slot s in node s less that (see {@link nodeVector}).
+   */
+  private aliasesBefore(slot: number): number {
+    let before = 0;
+    for (const [alias] of this.shared.entries()) if (this.slotOf.get(alias)! < slot) before++;
+    return before;
   }
 
   /**
@@ -398,20 +495,29 @@ export class VectorIndex {
     const wanted = Math.min(Math.floor(k), this.size);
     if (wanted <= 0) return [];
     const unit = this.graphArgument(this.normalise(query, 'query vector'));
+    // each node found stands for its label and the label's aliases, at the same score
     const hitsOf = (found: { neighbors: number[]; distances: number[] }): VectorHit[] =>
-      found.neighbors.flatMap((label, i) => (this.slotOf.has(label) ? [{ label, score: 1 - found.distances[i] }] : []));
+      found.neighbors.flatMap((node, i) => {
+        if (!this.ownsNode(node)) return [];
+        const score = 1 - found.distances[i];
+        return [{ label: node, score }, ...this.shared.aliasesOf(node).map((label) => ({ label, score }))];
+      });
+    // nodes, each of which gives at least one label (never more than the graph has: hnswlib would throw)
+    const nodes = (wanted: number): number => Math.min(wanted, graph.getCurrentCount());
     let hits: VectorHit[];
     if (filter === undefined) {
-      hits = hitsOf(graph.searchKnn(unit, wanted));
+      hits = hitsOf(graph.searchKnn(unit, nodes(wanted)));
     } else {
       // Twice k candidates without the filter, then the filter: enough when it passes most of
       // them (related code leaving out the definition it starts from), at the full search effort.
-      hits = hitsOf(graph.searchKnn(unit, Math.min(2 * wanted, graph.getCurrentCount()))).filter((hit) => filter(hit.label));
+      hits = hitsOf(graph.searchKnn(unit, nodes(2 * wanted))).filter((hit) => filter(hit.label));
       if (hits.length < wanted) {
-        // a narrow filter: hnswlib's filtered search, at the effort that stops once it holds k nodes that pass
+        // a narrow filter: hnswlib's filtered search, at the effort that stops once it holds k
+        // nodes that pass (a node passes when its label or one of its aliases does)
+        const nodeFilter = this.shared.aliasCount === 0 ? filter : (node: number): boolean => filter(node) || this.shared.aliasesOf(node).some(filter);
         graph.setEf(this.efFilteredSearch);
         try {
-          hits = hitsOf(graph.searchKnn(unit, wanted, filter));
+          hits = hitsOf(graph.searchKnn(unit, nodes(wanted), nodeFilter)).filter((hit) => filter(hit.label));
         } finally {
           graph.setEf(this.efSearch);
         }
@@ -440,12 +546,17 @@ export class VectorIndex {
     if (answer === undefined) return undefined;
     const best = new TopK(wanted, true);
     const seen = new Set<number>();
-    const consider = (label: number): void => {
+    const scoreOne = (label: number): void => {
       const slot = this.slotOf.get(label);
       if (slot === undefined || seen.has(label)) return;
       seen.add(label);
       const score = this.vectors.dot(slot, unit);
       if (best.admits(label, score)) best.push(label, score);
+    };
+    // a node stands for its label and the label's aliases
+    const consider = (node: number): void => {
+      scoreOne(node);
+      for (const alias of this.shared.aliasesOf(node)) scoreOne(alias);
     };
     for (const label of answer.found) consider(label);
     for (const label of answer.notYetAdded) consider(label);
@@ -473,12 +584,19 @@ export class VectorIndex {
         return true;
       };
       const disk = this.onDisk;
-      const scored = this.scoreDisk(disk, unit, (label, score) => {
-        // the cheap test first: only a vector that would make the cut is looked up (a label removed, or changed since, is none)
-        if (best.admits(label, score) && this.slotOf.get(label) !== undefined && !disk.overlay.has(label) && (filter === undefined || filter(label))) best.push(label, score);
+      const scored = this.scoreDisk(disk, unit, (node, score) => {
+        // the cheap test first: only a vector that would make the cut is looked up (a label
+        // removed, or changed since, is none); the test does not depend on the label (ties are kept)
+        if (!best.admits(node, score) || !this.currentInFile(disk, node)) return;
+        if (filter === undefined || filter(node)) best.push(node, score);
+        for (const alias of this.shared.aliasesOf(node)) if (filter === undefined || filter(alias)) best.push(alias, score);
       });
       if (!scored) this.scanDisk(disk, (label, _, block, offset, scale) => consider(label, block, offset, scale));
-      for (const [label, vector] of disk.overlay) consider(label, scratch, 0, quantizeUnit(vector, scratch));
+      for (const [node, vector] of disk.overlay) {
+        const scale = quantizeUnit(vector, scratch);
+        consider(node, scratch, 0, scale);
+        for (const alias of this.shared.aliasesOf(node)) consider(alias, scratch, 0, scale);
+      }
       return best.sorted().map(({ id, score }) => ({ label: id, score }));
     }
     const graph = this.graph;
@@ -489,7 +607,7 @@ export class VectorIndex {
         if (best.admits(label, score) && (filter === undefined || filter(label))) best.push(label, score);
       } else if (filter === undefined || filter(label)) {
         // the graph holds the stored form as float32, whose codes and scale give it back exactly (int8.ts toInt8Unit)
-        const score = dotStored(scratch, 0, quantizeUnit(graph.getPoint(label), scratch), unit);
+        const score = dotStored(scratch, 0, quantizeUnit(graph.getPoint(this.shared.ownerOf(label)), scratch), unit);
         if (best.admits(label, score)) best.push(label, score);
       }
     }
@@ -527,15 +645,19 @@ export class VectorIndex {
       // the vectors read from the file and the changes beside it: far faster than loading the
       // graph to read them back out of it one by one
       const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
-      let found = disk.overlay.size;
+      let overlaid = 0;
+      for (const [node, unit] of disk.overlay) {
+        for (const label of [node, ...this.shared.aliasesOf(node)]) vectors.set(this.slotOf.get(label)!, unit);
+        overlaid += 1 + this.shared.aliasesOf(node).length;
+      }
+      let found = overlaid;
       const vector = new Float32Array(this.dimension);
       this.scanDisk(disk, (_, slot, codes, offset, scale) => {
         vectors.set(slot, dequantize(scale, codes.subarray(offset, offset + this.dimension), vector));
         found++;
         return true;
       });
-      if (found !== this.size) throw new IndexCorruptError(`${FILE_LABEL} graph file holds ${found - disk.overlay.size} of the ${this.size - disk.overlay.size} vectors it should`);
-      for (const [label, unit] of disk.overlay) vectors.set(this.slotOf.get(label)!, unit);
+      if (found !== this.size) throw new IndexCorruptError(`${FILE_LABEL} graph file holds ${found - overlaid} of the ${this.size - overlaid} vectors it should`);
       fs.closeSync(disk.fd);
       this.onDisk = undefined;
       this.vectors = vectors;
@@ -639,6 +761,7 @@ export class VectorIndex {
       parts.push(bytesOf(this.vectors.scales, this.size));
       parts.push(new Uint8Array(this.vectors.codes.buffer, this.vectors.codes.byteOffset, this.size * this.dimension));
     }
+    parts.push(this.shared.encode((label) => this.ownsNode(label)));
     const fd = fs.openSync(filePath, 'w');
     try {
       for (const part of parts) {
@@ -702,6 +825,9 @@ export class VectorIndex {
     }
     const twice = index.slotOf.load(labels);
     if (twice !== -1) throw new IndexCorruptError(`${FILE_LABEL} lists label ${labels[twice]} twice`);
+    if (version >= 5) index.shared = SharedVectors.decode(reader, (label) => index.slotOf.has(label), FILE_LABEL);
+    // a graph written before vectors were shared may hold copies of one vector in nodes of their own
+    else index.graphBeforeSharing = graphLength > 0;
     if (version === 1) {
       const graphBytes = reader.bytes(graphLength);
       reader.end();
@@ -814,7 +940,7 @@ export class VectorIndex {
   /** Starts keeping the changes made while the graph stays in its file: the labels that were live in it. */
   private changing(disk: OnDisk): OnDisk {
     // before the change: the live labels are still those of the file
-    disk.liveAtLoad ??= this.labelOf.slice(0, this.size).sort();
+    disk.liveAtLoad ??= this.labelOf.slice(0, this.size).filter((label) => !this.shared.isAlias(label)).sort();
     return disk;
   }
 
@@ -853,9 +979,10 @@ export class VectorIndex {
   }
 
   /**
-   * The vector of `label` read from the node of a graph file (int8) whose number is the label's
-   * slot, if that node holds the label: a graph built as chunks are added keeps them so (every
-   * one of the 116k labels of a cold index's file), changes since may not (a chunk's id, the
+   * The vector of `label` read from the node of a graph file (int8) numbered `slot`, if that node
+   * holds the label. A graph built as chunks are added puts each label in the node of its slot,
+   * less the aliases before it, which have none (every one of the 116k labels of a cold index's
+   * file, before vectors were shared); changes since may not (a chunk's id, the
    * label, is never given to another chunk, so one node at most holds it). Undefined otherwise;
    * {@link scanDisk} then finds it. Reading one node where the scan read half the file on average
    * (about 37 ms of `related` at 116k vectors).
@@ -896,15 +1023,27 @@ export class VectorIndex {
       for (let node = 0; node < nodes; node++) {
         const base = (node * bytesPerNode) / 4;
         const label = words[base + labelOffset / 4];
-        const slot = this.slotOf.get(label);
-        if (slot === undefined || words[base + labelOffset / 4 + 1] !== 0 || disk.overlay.has(label)) continue;
+        if (words[base + labelOffset / 4 + 1] !== 0 || !this.currentInFile(disk, label)) continue;
         const data = base + dataOffset / 4;
-        const go = int8
-          ? visit(label, slot, codes, (data + 1) * 4, block[data])
-          : visit(label, slot, vectorCodes, 0, quantizeUnit(block.subarray(data, data + this.dimension), vectorCodes));
-        if (!go) return;
+        let scale: number;
+        let at: Int8Array;
+        let offset: number;
+        if (int8) [scale, at, offset] = [block[data], codes, (data + 1) * 4];
+        else [scale, at, offset] = [quantizeUnit(block.subarray(data, data + this.dimension), vectorCodes), vectorCodes, 0];
+        if (!visit(label, this.slotOf.get(label)!, at, offset, scale)) return;
+        // its aliases share its vector
+        for (const alias of this.shared.aliasesOf(label)) if (!visit(alias, this.slotOf.get(alias)!, at, offset, scale)) return;
       }
     }
+  }
+
+  /**
+   * Whether the node of `label` in a graph file left there holds the label's vector now: the
+   * label is live with a node of its own (not removed, nor made an alias, since), and not moved to
+   * another node since (the overlay).
+   */
+  private currentInFile(disk: OnDisk, label: number): boolean {
+    return this.ownsNode(label) && !disk.overlay.has(label);
   }
 
   /** Checks a vector and returns it normalised to unit length. */
@@ -980,23 +1119,51 @@ export class VectorIndex {
    * Nothing may be added or removed until the steps are done.
    */
   private *buildGraphSteps(coming = 0): Steps<void> {
+    yield* this.shareTwinsSteps();
     const graph = new HierarchicalNSW(GRAPH_SPACE, this.dimension);
     graph.initIndex({
       // room for the vectors `coming` too: the graph is then the one an add that crosses the threshold builds
-      maxElements: graphCapacity(this.size + coming),
+      maxElements: graphCapacity(this.size - this.shared.aliasCount + coming),
       m: this.m,
       efConstruction: this.efConstruction,
       randomSeed: this.randomSeed,
     });
     graph.setEf(this.efSearch);
     const unit = new Float32Array(this.dimension);
+    let added = 0;
     for (let slot = 0; slot < this.size; slot++) {
-      graph.addPoint(this.graphArgument(this.vectors.get(slot, unit)), this.labelOf[slot]);
-      if ((slot + 1) % GRAPH_BUILD_STEP === 0) yield;
+      const label = this.labelOf[slot];
+      if (this.shared.isAlias(label)) continue; // its owner's node holds its vector
+      graph.addPoint(this.graphArgument(this.vectors.get(slot, unit)), label);
+      if (++added % GRAPH_BUILD_STEP === 0) yield;
     }
     this.graph = graph;
     this.deletedInGraph.clear();
+    this.graphBeforeSharing = false;
     this.vectors = new Int8Vectors(this.dimension, 0);
+  }
+
+  /**
+   * Before a graph is built from the array: makes each label whose vector another label with a
+   * node of its own holds an alias of that label, where {@link place} did not (an index read from
+   * a format before shared vectors, or twins whose hash another vector's replaced), and records
+   * the hash of every other label's vector. About 2 µs a vector, in steps.
+   */
+  private *shareTwinsSteps(): Steps<void> {
+    const unit = new Float32Array(this.dimension);
+    const other = new Float32Array(this.dimension);
+    for (let slot = 0; slot < this.size; slot++) {
+      const label = this.labelOf[slot];
+      if (this.shared.isAlias(label)) continue;
+      const hash = vectorHash(this.vectors.get(slot, unit));
+      const candidate = this.shared.candidate(hash);
+      if (candidate !== undefined && candidate !== label && this.ownsNode(candidate) && sameVector(this.vectors.get(this.slotOf.get(candidate)!, other), unit)) {
+        this.shared.link(label, candidate);
+      } else {
+        this.shared.remember(hash, label);
+      }
+      if ((slot + 1) % GRAPH_COPY_STEP === 0) yield;
+    }
   }
 
   /**
@@ -1014,10 +1181,20 @@ export class VectorIndex {
     if (this.graphThread !== undefined || this.size + 1 <= this.exactSearchMaxVectors) return;
     if (this.graphThreadWanted) {
       // the graph is built on a thread of its own, from these vectors and those added next
-      const capacity = graphCapacity(this.size + 1);
+      await runStepsSliced(this.shareTwinsSteps(), slices);
+      // the labels with nodes of their own, and where their vectors lie
+      const slots = new Uint32Array(this.size - this.shared.aliasCount);
+      for (let slot = 0, at = 0; slot < this.size; slot++) if (!this.shared.isAlias(this.labelOf[slot])) slots[at++] = slot;
+      const labels = slots.map((slot) => this.labelOf[slot]);
+      const capacity = graphCapacity(slots.length + 1);
       const settings = { dimension: this.dimension, m: this.m, efConstruction: this.efConstruction, efSearch: this.efSearch, randomSeed: this.randomSeed, capacity };
       const vectors = this.vectors;
-      this.graphThread = GraphThread.start(settings, this.labelOf, (first, end) => vectors.floats(first, end), this.size);
+      const gather = (first: number, end: number): Float32Array => {
+        const floats = new Float32Array((end - first) * this.dimension);
+        for (let i = first; i < end; i++) vectors.get(slots[i], floats.subarray((i - first) * this.dimension, (i - first + 1) * this.dimension));
+        return floats;
+      };
+      this.graphThread = GraphThread.start(settings, labels, gather, slots.length);
       if (this.graphThread !== undefined) return;
     }
     await runStepsSliced(this.buildGraphSteps(1), slices);
@@ -1087,12 +1264,13 @@ export class VectorIndex {
     const graph = this.graph!;
     const vectors = new Int8Vectors(this.dimension, this.labelOf.length);
     for (let slot = 0; slot < this.size; slot++) {
-      vectors.set(slot, graph.getPoint(this.labelOf[slot]));
+      vectors.set(slot, graph.getPoint(this.shared.ownerOf(this.labelOf[slot])));
       if ((slot + 1) % GRAPH_COPY_STEP === 0) yield;
     }
     this.vectors = vectors;
     this.graph = undefined;
     this.deletedInGraph.clear();
+    this.graphBeforeSharing = false;
   }
 
   /**
@@ -1133,10 +1311,11 @@ export class VectorIndex {
     if (graphLabels.length !== graph.getCurrentCount()) throw new IndexCorruptError(`${FILE_LABEL} graph has an inconsistent label table`);
     const inGraph = new Set(graphLabels);
     for (const label of this.slotOf.keys()) {
+      if (this.shared.isAlias(label)) continue; // its owner's node holds its vector
       if (!inGraph.has(label) && !changes?.overlay.has(label)) throw new IndexCorruptError(`${FILE_LABEL} graph lacks label ${label}`);
     }
     for (const label of graphLabels) {
-      if (this.slotOf.has(label)) continue;
+      if (this.ownsNode(label)) continue;
       if (changes?.removed.has(label)) graph.markDelete(label);
       this.deletedInGraph.add(label);
     }

@@ -1,0 +1,188 @@
+/**
+ * Labels of a vector index that hold the same vector, and which of them holds it in the graph.
+ *
+ * A workspace repeats code: vendored copies, generated files, boilerplate. On the 100k-function
+ * benchmark corpus, 13,802 of 116,538 chunks had a vector that another chunk had too. hnswlib puts
+ * each copy in a node of its own, and copies of one vector are each other's nearest neighbours (at
+ * distance 0): they fill each other's neighbour lists, other nodes' links to them are pruned, and
+ * the graph falls apart around them. That index had 619 nodes its searches could not reach, and
+ * found 0.939 of the exact top 10; one node per distinct vector found 0.991 (BENCHMARKS.md,
+ * `bench/vector-duplicates.ts`).
+ *
+ * So the graph holds one node per distinct vector, labelled by one of the labels that hold it, its
+ * owner; the others are its aliases, found in a search through it. An owner is always a live label
+ * that is no alias, and its node holds the vector its aliases hold. A twin is found by a hash of
+ * the vector's stored form ({@link vectorHash}), which the caller checks against the vector itself.
+ */
+
+import { ByteReader } from './bytes';
+import { IndexCorruptError } from './errors';
+
+const NONE: readonly number[] = [];
+
+/** FNV-1a over the float32 bits of a vector in its stored form: equal vectors, equal hashes. */
+export function vectorHash(unit: Float32Array): number {
+  const words = new Uint32Array(unit.buffer, unit.byteOffset, unit.length);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    hash = Math.imul(hash ^ (word & 0xffff), 0x01000193);
+    hash = Math.imul(hash ^ (word >>> 16), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Whether two vectors in the stored form are the same, bit for bit. */
+export function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export class SharedVectors {
+  /** alias → the owner whose node holds its vector */
+  private readonly owners = new Map<number, number>();
+  /** owner → its aliases, in the order they came */
+  private readonly aliasLists = new Map<number, number[]>();
+  /**
+   * a vector's hash → a label that held such a vector when it was recorded. It may have been
+   * removed, changed or become an alias since: {@link candidate}'s caller checks.
+   */
+  private hashes: Map<number, number> | undefined = new Map();
+  /** (hash, owner) pairs read from a file, put in {@link hashes} when first needed */
+  private savedHashes: Uint32Array | undefined;
+
+  /** How many labels are aliases (the index's labels less its graph's live nodes). */
+  get aliasCount(): number {
+    return this.owners.size;
+  }
+
+  isAlias(label: number): boolean {
+    return this.owners.has(label);
+  }
+
+  /** The label whose node holds `label`'s vector: its owner, or itself. */
+  ownerOf(label: number): number {
+    return this.owners.get(label) ?? label;
+  }
+
+  /** The aliases of an owner (none for any other label). */
+  aliasesOf(owner: number): readonly number[] {
+    return this.aliasLists.get(owner) ?? NONE;
+  }
+
+  /** Every alias, with its owner. */
+  entries(): IterableIterator<[number, number]> {
+    return this.owners.entries();
+  }
+
+  /** Makes `label`, and its own aliases if it had any, aliases of `owner`. */
+  link(label: number, owner: number): void {
+    if (label === owner || this.owners.has(owner)) throw new Error(`label ${label} cannot share the vector of ${owner}`);
+    this.unlink(label);
+    const list = this.aliasLists.get(owner) ?? [];
+    list.push(label);
+    this.owners.set(label, owner);
+    for (const alias of this.aliasLists.get(label) ?? NONE) {
+      list.push(alias);
+      this.owners.set(alias, owner);
+    }
+    this.aliasLists.delete(label);
+    this.aliasLists.set(owner, list);
+  }
+
+  /** Makes an alias a label of its own (nothing for a label that is no alias). */
+  unlink(label: number): void {
+    const owner = this.owners.get(label);
+    if (owner === undefined) return;
+    this.owners.delete(label);
+    const list = this.aliasLists.get(owner)!;
+    list.splice(list.indexOf(label), 1);
+    if (list.length === 0) this.aliasLists.delete(owner);
+  }
+
+  /**
+   * Hands an owner's aliases to the first of them, which becomes their owner, and returns it
+   * (undefined for a label without aliases): before the owner is removed, or its vector changed.
+   */
+  promote(owner: number): number | undefined {
+    const list = this.aliasLists.get(owner);
+    if (list === undefined) return undefined;
+    this.aliasLists.delete(owner);
+    const heir = list[0];
+    this.owners.delete(heir);
+    const rest = list.slice(1);
+    for (const alias of rest) this.owners.set(alias, heir);
+    if (rest.length > 0) this.aliasLists.set(heir, rest);
+    return heir;
+  }
+
+  /** The label last recorded with this hash, if any: it may no longer hold such a vector. */
+  candidate(hash: number): number | undefined {
+    return this.hashMap().get(hash);
+  }
+
+  /** Records that `owner` holds a vector of this hash. */
+  remember(hash: number, owner: number): void {
+    this.hashMap().set(hash, owner);
+  }
+
+  private hashMap(): Map<number, number> {
+    if (this.hashes === undefined) {
+      const map = new Map<number, number>();
+      const saved = this.savedHashes!;
+      for (let i = 0; i < saved.length; i += 2) map.set(saved[i], saved[i + 1]);
+      this.hashes = map;
+      this.savedHashes = undefined;
+    }
+    return this.hashes;
+  }
+
+  /**
+   * The aliases, then the hashes of the owners `isOwner` accepts, as the vector file keeps them:
+   * a count (u32), then (alias, owner) pairs (u32 each); a count, then (hash, owner) pairs.
+   */
+  encode(isOwner: (label: number) => boolean): Uint8Array {
+    const hashes = [...this.hashMap()].filter(([, owner]) => isOwner(owner));
+    const words = new Uint32Array(2 + 2 * this.owners.size + 2 * hashes.length);
+    let at = 0;
+    words[at++] = this.owners.size;
+    for (const [alias, owner] of this.owners) {
+      words[at++] = alias;
+      words[at++] = owner;
+    }
+    words[at++] = hashes.length;
+    for (const [hash, owner] of hashes) {
+      words[at++] = hash;
+      words[at++] = owner;
+    }
+    return new Uint8Array(words.buffer);
+  }
+
+  /**
+   * Reads what {@link encode} wrote, checking each alias and its owner against the index's live
+   * labels (`isLive`): {@link IndexCorruptError} for an alias or owner not live, an alias listed
+   * twice, or an owner that is an alias itself. The hashes are kept as read until first needed.
+   */
+  static decode(reader: ByteReader, isLive: (label: number) => boolean, what: string): SharedVectors {
+    const shared = new SharedVectors();
+    const pairs = reader.uint32s(2 * reader.u32());
+    for (let i = 0; i < pairs.length; i += 2) {
+      const [alias, owner] = [pairs[i], pairs[i + 1]];
+      if (!isLive(alias) || !isLive(owner) || alias === owner) throw new IndexCorruptError(`${what} shares the vector of label ${owner} with label ${alias}, which it cannot`);
+      if (shared.owners.has(alias)) throw new IndexCorruptError(`${what} lists label ${alias} as sharing a vector twice`);
+      shared.owners.set(alias, owner);
+      const list = shared.aliasLists.get(owner);
+      if (list === undefined) shared.aliasLists.set(owner, [alias]);
+      else list.push(alias);
+    }
+    for (const owner of shared.aliasLists.keys()) {
+      if (shared.owners.has(owner)) throw new IndexCorruptError(`${what} gives label ${owner} both a vector of its own to share and another's`);
+    }
+    shared.savedHashes = reader.uint32s(2 * reader.u32());
+    shared.hashes = undefined;
+    return shared;
+  }
+}
