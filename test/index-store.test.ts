@@ -906,6 +906,58 @@ describe('an index in an older format', () => {
   }
 });
 
+test('an index whose vector graph is of format 4 (before copies of a vector shared a node) is searched as it is, says so, and its next update builds the graph again with shared nodes', async () => {
+  const repo = await workspace('old-graph');
+  const copy = path.join(repo, 'src/copy.py');
+  const original = readFileSync(path.join(repo, 'src/files.py'), 'utf8');
+  // not a copy yet: format 4 gave each vector a node of its own, which this build does only to distinct vectors
+  writeFileSync(copy, 'def send_email(address, body):\n    smtp.send(address, body)\n\ndef hash_password(secret):\n    return sha256(secret).hexdigest()\n');
+  const indexDir = path.join(await temp.make('old-graph-index'), 'index');
+  const vectorIndex = { exactSearchMaxVectors: 0 }; // a graph at any size
+  const first = await Engine.open(repo, { indexDir, model, vectorIndex, log: () => {} });
+  await first.refresh();
+  const answers = JSON.stringify(await first.search('read the file'));
+  await first.close();
+  const manifestPath = path.join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+  assert.ok(manifest.files['graph.hnsw'], 'the index has a graph');
+  const entry = manifest.files['vectors.bin'];
+  const current = readFileSync(path.join(indexDir, entry.file));
+  assert.equal(current.readUInt32LE(4), 5);
+  const aliases = (bytes: Buffer): number => bytes.readUInt32LE(60 + 4 * bytes.readUInt32LE(16)); // after the header and the labels
+  assert.equal(aliases(current), 0);
+  // the vector file as format 4 wrote it: the header and the labels, nothing after them
+  const old = Buffer.from(current.subarray(0, 60 + 4 * current.readUInt32LE(16)));
+  old.writeUInt32LE(4, 4);
+  writeFileSync(path.join(indexDir, entry.file), old);
+  delete entry.crc32;
+  Object.assign(entry, { bytes: old.length }, new Checksummer('write').update(old).written());
+  const checksum = manifestChecksum(manifest);
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, checksum }));
+  ChangeLogWriter.start(indexDir, manifest.generation, checksum);
+
+  const lines: string[] = [];
+  const engine = await Engine.open(repo, { indexDir, model, vectorIndex, log: (line) => lines.push(line) });
+  assert.deepEqual(lines.filter((l) => /older format|damaged/.test(l)), [`the index in ${indexDir} is in an older format; its next update writes it in the current one, and builds its vector graph again`]);
+  assert.equal(JSON.stringify(await engine.search('read the file')), answers);
+  // now a copy: its vector is another's, which a graph of format 4 does not know to share until it is built again
+  writeFileSync(copy, original);
+  const summary = await engine.refresh();
+  assert.equal(summary.filesParsed, 1);
+  await engine.close();
+  const upgraded = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest<unknown>;
+  assert.ok(upgraded.generation > manifest.generation, 'a new generation was written');
+  const written = readFileSync(path.join(indexDir, upgraded.files['vectors.bin'].file));
+  assert.equal(written.readUInt32LE(4), 5);
+  assert.equal(aliases(written), 2, "the copy's two functions share the nodes of the original's");
+  lines.length = 0;
+  const again = await Engine.open(repo, { indexDir, model, vectorIndex, log: (line) => lines.push(line) });
+  const hits = await again.search('read the file');
+  assert.ok(hits.some((hit) => hit.path === 'src/copy.py') && hits.some((hit) => hit.path === 'src/files.py'), JSON.stringify(hits));
+  await again.close();
+  assert.deepEqual(lines.filter((l) => /older format|damaged/.test(l)), []);
+});
+
 test('a save removes the temporary files of change logs and of embedding caches that dead processes left, and keeps a live one\'s', async () => {
   const repo = await workspace('temp-files');
   const dir = path.join(await temp.make('temp-files'), 'index');

@@ -740,7 +740,9 @@ export class IndexStorage {
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
       // files in an older format (read as they are), or a graph built or dropped on loading: the next refresh writes them as they are now
-      if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one`);
+      // a graph of an older format may hold copies of one vector in nodes of their own (vector-index.ts): built again, once
+      const graph = vectors?.needsGraphRebuild ? ', and builds its vector graph again' : '';
+      if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one${graph}`);
       return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules, chunking };
     }
     return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules, chunking };
