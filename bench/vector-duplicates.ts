@@ -1,8 +1,9 @@
 /**
  * What copies of one vector (identical chunks, such as generated or vendored code, embed alike)
  * do to the HNSW graph's recall: two graphs are built here from a saved index's vectors with the
- * engine's settings (m 12, efConstruction 64), one over every label and one over one label per
- * distinct vector, and searched with the same queries at ef 1000 (the engine's efSearch):
+ * engine's settings (m 12, efConstruction 64), one over every label (as the engine built its
+ * graph before vector format 5) and one over one label per distinct vector (as it has since:
+ * shared-vectors.ts), and searched with the same queries at ef 1000 (the engine's efSearch):
  *
  *   npx tsc -p tsconfig.test.json && node out/bench/vector-duplicates.js --index-dir DIR [--queries 400]
  *

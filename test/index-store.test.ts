@@ -924,7 +924,7 @@ test('an index whose vector graph is of format 4 (before copies of a vector shar
   const entry = manifest.files['vectors.bin'];
   const current = readFileSync(path.join(indexDir, entry.file));
   assert.equal(current.readUInt32LE(4), 5);
-  const aliases = (bytes: Buffer): number => bytes.readUInt32LE(60 + 4 * bytes.readUInt32LE(16)); // after the header and the labels
+  const aliases = (bytes: Buffer): number => bytes.readUInt32LE(60 + 4 * bytes.readUInt32LE(16) + 4); // after the header, the labels and the flags
   assert.equal(aliases(current), 0);
   // the vector file as format 4 wrote it: the header and the labels, nothing after them
   const old = Buffer.from(current.subarray(0, 60 + 4 * current.readUInt32LE(16)));

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { VectorIndex, type VectorIndexOptions } from '../src/engine/index/vector-index';
 import { IndexCorruptError } from '../src/engine/index/errors';
+import { TimeSlices } from '../src/engine/time-slice';
 import { seededRandom } from './helpers/random';
 import { fuzzParams } from './helpers/fuzz';
 
@@ -146,31 +147,55 @@ test('a graph holds one node for many copies of a vector, and finds every copy',
   assert.equal(index.search(vectorOf(0), 10).filter((hit) => hit.label % 3 === 0).length, 9);
 });
 
-test('a vector file that lists a label as sharing another\'s vector when it cannot is refused', () => {
-  const dir = tempDir();
-  const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
-  const index = new VectorIndex({ ...wide, exactSearchMaxVectors: 0 });
-  for (let label = 0; label < 6; label++) index.add(label, vectorOf(label % 2));
-  index.save(files);
-  const good = fs.readFileSync(files.vectors);
-  // the shared section follows the header (60 bytes) and the 6 labels: 4 aliases, (alias, owner) each
-  const section = 60 + 6 * 4;
-  assert.equal(good.readUInt32LE(section), 4);
-  const damaged: [string, (bytes: Buffer) => void][] = [
-    ['an owner that is no label', (bytes) => bytes.writeUInt32LE(99, section + 8)],
-    ['an alias that is its own owner', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 8)],
-    ['an alias listed twice', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 12)],
-    ['an owner that is an alias', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 16)],
-    ['a count past the end', (bytes) => bytes.writeUInt32LE(1_000_000, section)],
-  ];
-  for (const [what, damage] of damaged) {
-    const bytes = Buffer.from(good);
-    damage(bytes);
-    fs.writeFileSync(files.vectors, bytes);
-    assert.throws(() => VectorIndex.load(files, { ...wide, exactSearchMaxVectors: 0 }), (error: unknown) => error instanceof IndexCorruptError, what);
+test('a vector file that lists a label as sharing another\'s vector when it cannot, or has unknown flags, is refused', () => {
+  for (const withGraph of [true, false]) {
+    const dir = tempDir();
+    const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
+    const options = { ...wide, exactSearchMaxVectors: withGraph ? 0 : 100 };
+    const index = new VectorIndex(options);
+    for (let label = 0; label < 6; label++) index.add(label, vectorOf(label % 2));
+    index.save(files);
+    const good = fs.readFileSync(files.vectors);
+    // the flags follow the header (60 bytes), the 6 labels and, without a graph, their vectors (a scale and the codes each); then 4 aliases, (alias, owner) each
+    const flags = 60 + 6 * 4 + (withGraph ? 0 : 6 * (4 + dimension));
+    const section = flags + 4;
+    assert.equal(good.readUInt32LE(flags), 0);
+    assert.equal(good.readUInt32LE(section), 4);
+    const damaged: [string, (bytes: Buffer) => void][] = [
+      ['unknown flags', (bytes) => bytes.writeUInt32LE(2, flags)],
+      ['an owner that is no label', (bytes) => bytes.writeUInt32LE(99, section + 8)],
+      ['an alias that is its own owner', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 8)],
+      ['an alias listed twice', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 12)],
+      ['an owner that is an alias', (bytes) => bytes.writeUInt32LE(bytes.readUInt32LE(section + 4), section + 16)],
+      ['a count past the end', (bytes) => bytes.writeUInt32LE(1_000_000, section)],
+    ];
+    if (!withGraph) {
+      // the file holds the vectors: an alias is checked to have its owner's
+      const owner = good.readUInt32LE(section + 8);
+      const other = [0, 1].find((label) => label % 2 !== owner % 2)!;
+      damaged.push(['an alias whose vector is not its owner\'s', (bytes) => bytes.writeUInt32LE(other, section + 8)]);
+    }
+    for (const [what, damage] of damaged) {
+      const bytes = Buffer.from(good);
+      damage(bytes);
+      fs.writeFileSync(files.vectors, bytes);
+      assert.throws(() => VectorIndex.load(files, options), (error: unknown) => error instanceof IndexCorruptError, `${what}, ${withGraph ? 'with' : 'without'} a graph`);
+    }
+    fs.writeFileSync(files.vectors, good);
+    assert.equal(VectorIndex.load(files, options).size, 6);
   }
-  fs.writeFileSync(files.vectors, good);
-  assert.equal(VectorIndex.load(files, { ...wide, exactSearchMaxVectors: 0 }).size, 6);
+});
+
+test('the hashes of removed labels are let go: an index whose labels keep changing holds about as many hashes as vectors', () => {
+  const index = new VectorIndex({ dimension, exactSearchMaxVectors: 100 });
+  for (let label = 0; label < 50; label++) index.add(label, vectorOf(label));
+  for (let label = 50; label < 5_050; label++) {
+    index.remove(label - 50);
+    index.add(label, vectorOf(label));
+  }
+  const shared = (index as unknown as { shared: { hashCount: number } }).shared;
+  assert.ok(shared.hashCount <= 2 * 50 + 1024, `${shared.hashCount} hashes for 50 vectors`);
+  assert.equal(index.size, 50);
 });
 
 test('an index of format 4, before vectors were shared, is upgraded: copies in its array share a node once a graph is built, and its graph is rebuilt', () => {
@@ -198,12 +223,52 @@ test('an index of format 4, before vectors were shared, is upgraded: copies in i
   for (let label = 0; label < 12; label++) large.add(label, vectorOf(label));
   asFormat4(large, false);
   for (const graphLoading of ['eager', 'on-demand'] as const) {
+    const format4 = fs.readFileSync(files.vectors);
     const loaded = VectorIndex.load(files, { ...wide, exactSearchMaxVectors: 0, graphLoading });
     assert.equal(loaded.needsGraphRebuild, true, graphLoading);
+    // saved before the rebuild (a checkpoint), it is still to be rebuilt when read back
+    const again = path.join(dir, `again-${graphLoading}`);
+    fs.mkdirSync(again);
+    const saved = { vectors: path.join(again, 'vectors.bin'), graph: path.join(again, 'graph.hnsw') };
+    loaded.save(saved);
+    const reread = VectorIndex.load(saved, { ...wide, exactSearchMaxVectors: 0, graphLoading });
+    assert.equal(reread.formatRead, 5);
+    assert.equal(reread.needsGraphRebuild, true, `${graphLoading}, saved before the rebuild`);
+    reread.close();
+    fs.writeFileSync(files.vectors, format4);
     loaded.rebuildGraph();
     assert.equal(loaded.needsGraphRebuild, false, graphLoading);
     assert.equal(liveNodes(loaded), 12, graphLoading);
     for (let label = 0; label < 12; label++) assert.deepEqual(loaded.getVector(label), stored(label), graphLoading);
     loaded.close();
+  }
+});
+
+test('a graph of format 4 dropped by a rebuild (the index shrank) leaves nothing to rebuild in the graph built when it grows again', async () => {
+  const dir = tempDir();
+  const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
+  const large = new VectorIndex({ ...wide, exactSearchMaxVectors: 0 });
+  for (let label = 0; label < 12; label++) large.add(label, vectorOf(label));
+  large.save(files);
+  const bytes = fs.readFileSync(files.vectors);
+  bytes.writeUInt32LE(4, 4);
+  fs.writeFileSync(files.vectors, bytes.subarray(0, 60 + 12 * 4));
+  for (const graphLoading of ['eager', 'on-demand'] as const) {
+    // the graph built again on a worker thread, as a refresh builds it
+    const index = VectorIndex.load(files, { ...wide, exactSearchMaxVectors: 8, graphLoading, graphThread: true });
+    assert.equal(index.needsGraphRebuild, true);
+    for (let label = 0; label < 6; label++) index.remove(label);
+    index.rebuildGraph(); // 6 vectors: no graph
+    assert.equal(index.hasGraph, false);
+    const slices = new TimeSlices(0);
+    for (let label = 20; label < 26; label++) {
+      await index.buildGraphBefore(label, slices);
+      index.add(label, vectorOf(label));
+    }
+    assert.equal(index.graphOnThread, true, graphLoading);
+    await index.finishGraphThread(slices);
+    assert.equal(index.graphInMemory, true);
+    assert.equal(index.needsGraphRebuild, false, graphLoading);
+    index.close();
   }
 });

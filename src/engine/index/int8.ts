@@ -117,6 +117,14 @@ export class Int8Vectors {
     return scale > 0 && Object.is(scale, this.scales[slot]);
   }
 
+  /** Whether slots `a` and `b` hold the same vector: the same scale and codes. */
+  sameSlots(a: number, b: number): boolean {
+    if (!Object.is(this.scales[a], this.scales[b])) return false;
+    const d = this.dimension;
+    for (let j = 0; j < d; j++) if (this.codes[a * d + j] !== this.codes[b * d + j]) return false;
+    return true;
+  }
+
   /** Copies the vector in slot `from` to slot `to`. */
   move(from: number, to: number): void {
     this.codes.copyWithin(to * this.dimension, from * this.dimension, (from + 1) * this.dimension);

@@ -20,6 +20,12 @@ import { IndexCorruptError } from './errors';
 
 const NONE: readonly number[] = [];
 
+/**
+ * A flag of the vector file: its graph was built before labels shared nodes (format 4) and has not
+ * been built again since, so it may hold copies of a vector in nodes of their own.
+ */
+export const GRAPH_MAY_HOLD_COPIES = 1;
+
 /** FNV-1a over the float32 bits of a vector in its stored form: equal vectors, equal hashes. */
 export function vectorHash(unit: Float32Array): number {
   const words = new Uint32Array(unit.buffer, unit.byteOffset, unit.length);
@@ -129,6 +135,17 @@ export class SharedVectors {
     this.hashMap().set(hash, owner);
   }
 
+  /** How many hashes are recorded, those of labels gone or changed since included. */
+  get hashCount(): number {
+    return this.hashes?.size ?? this.savedHashes!.length / 2;
+  }
+
+  /** Forgets the hashes recorded for labels that `isOwner` no longer accepts (removed ones, aliases). */
+  forgetStale(isOwner: (label: number) => boolean): void {
+    const map = this.hashMap();
+    for (const [hash, owner] of map) if (!isOwner(owner)) map.delete(hash);
+  }
+
   private hashMap(): Map<number, number> {
     if (this.hashes === undefined) {
       const map = new Map<number, number>();
@@ -142,12 +159,14 @@ export class SharedVectors {
 
   /**
    * The aliases, then the hashes of the owners `isOwner` accepts, as the vector file keeps them:
-   * a count (u32), then (alias, owner) pairs (u32 each); a count, then (hash, owner) pairs.
+   * flags (u32: {@link GRAPH_MAY_HOLD_COPIES}, `copiesInGraph`); a count (u32), then (alias,
+   * owner) pairs (u32 each); a count, then (hash, owner) pairs.
    */
-  encode(isOwner: (label: number) => boolean): Uint8Array {
+  encode(isOwner: (label: number) => boolean, copiesInGraph: boolean): Uint8Array {
     const hashes = [...this.hashMap()].filter(([, owner]) => isOwner(owner));
-    const words = new Uint32Array(2 + 2 * this.owners.size + 2 * hashes.length);
+    const words = new Uint32Array(3 + 2 * this.owners.size + 2 * hashes.length);
     let at = 0;
+    words[at++] = copiesInGraph ? GRAPH_MAY_HOLD_COPIES : 0;
     words[at++] = this.owners.size;
     for (const [alias, owner] of this.owners) {
       words[at++] = alias;
@@ -163,11 +182,14 @@ export class SharedVectors {
 
   /**
    * Reads what {@link encode} wrote, checking each alias and its owner against the index's live
-   * labels (`isLive`): {@link IndexCorruptError} for an alias or owner not live, an alias listed
-   * twice, or an owner that is an alias itself. The hashes are kept as read until first needed.
+   * labels (`isLive`): {@link IndexCorruptError} for unknown flags, an alias or owner not live, an
+   * alias listed twice, or an owner that is an alias itself. The hashes are kept as read until
+   * first needed. `copiesInGraph`: the flag {@link encode} was given.
    */
-  static decode(reader: ByteReader, isLive: (label: number) => boolean, what: string): SharedVectors {
+  static decode(reader: ByteReader, isLive: (label: number) => boolean, what: string): { shared: SharedVectors; copiesInGraph: boolean } {
     const shared = new SharedVectors();
+    const flags = reader.u32();
+    if ((flags & ~GRAPH_MAY_HOLD_COPIES) !== 0) throw new IndexCorruptError(`${what} has unknown flags (${flags})`);
     const pairs = reader.uint32s(2 * reader.u32());
     for (let i = 0; i < pairs.length; i += 2) {
       const [alias, owner] = [pairs[i], pairs[i + 1]];
@@ -183,6 +205,6 @@ export class SharedVectors {
     }
     shared.savedHashes = reader.uint32s(2 * reader.u32());
     shared.hashes = undefined;
-    return shared;
+    return { shared, copiesInGraph: (flags & GRAPH_MAY_HOLD_COPIES) !== 0 };
   }
 }

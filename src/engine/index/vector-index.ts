@@ -64,9 +64,10 @@ export interface VectorIndexOptions {
   efConstruction?: number;
   /**
    * HNSW: candidate list size while searching, raised to k when smaller (default 1000). Chosen by
-   * measured recall: on 116k real vectors every path (search, related, hovers asks for k = 200)
-   * found 0.955 of the exact top 10 at ef 200, 0.972 at 400, 0.980 at 1000 (1.5 ms a query), where
-   * the graph's construction settings cap it (0.9805 at 1200); BENCHMARKS.md, `bench/vector-recall.ts`.
+   * measured recall: on 116k real vectors, 13.8k of them copies of others (one node each, since
+   * vector format 5), every path (search, related, hovers asks for k = 200) found 0.987 of the
+   * exact top 10 at ef 400, 0.9955 at 1000 (1.3–1.5 ms a query), 0.998 at 4000; BENCHMARKS.md,
+   * `bench/vector-recall.ts`.
    */
   efSearch?: number;
   /**
@@ -119,7 +120,7 @@ const MAGIC = 0x49565343; // 'CSVI'
  * 1: the graph inside the vector file, after the vectors; 2: the graph in a file of its own, as
  * hnswlib writes it, and no vectors beside it; 3: the graph file in int8 (graph-file.ts); 4: the
  * vectors of an index without a graph in int8 too (before, float32); 5: the labels that share a
- * vector, and the hashes of the vectors in the graph (shared-vectors.ts), after the rest.
+ * vector, and the hashes of the vectors of the others (shared-vectors.ts), after the rest.
  */
 export const VECTOR_FORMAT_VERSION = 5;
 const FORMAT_VERSION = VECTOR_FORMAT_VERSION;
@@ -174,6 +175,8 @@ interface OnDisk {
   overlay: Map<number, Float32Array>;
   /** labels with nodes live in the file, and removed since (or made aliases) */
   removed: Set<number>;
+  /** each label's node number in the file, read from it when a label is first not where {@link VectorIndex.getVector} looks */
+  nodes?: LabelSlots;
 }
 
 /** Where an index is saved: the vector file, and the graph file beside it (written only when there is a graph). */
@@ -363,6 +366,8 @@ export class VectorIndex {
       this.shared.link(label, twin);
     } else {
       this.shared.remember(hash, label);
+      // the hashes of labels removed since are let go once they are as many as the live ones
+      if (this.shared.hashCount > 2 * (this.size - this.shared.aliasCount) + 1024) this.shared.forgetStale((owner) => this.ownsNode(owner));
       if (ownNode) this.nodeReplace(label, unit, disk);
       else this.nodeAdd(label, unit, disk);
     }
@@ -458,8 +463,7 @@ export class VectorIndex {
     if (disk !== undefined) {
       const overlaid = disk.overlay.get(owner);
       if (overlaid !== undefined) return overlaid.slice();
-      const slot = this.slotOf.get(owner)!;
-      const direct = this.nodeVector(disk, slot, owner) ?? (this.shared.aliasCount > 0 ? this.nodeVector(disk, slot - this.aliasesBefore(slot), owner) : undefined);
+      const direct = this.vectorInFile(disk, owner);
       if (direct !== undefined) return direct;
       let found: Float32Array | undefined;
       this.scanDisk(disk, (at, _, codes, offset, scale) => {
@@ -473,13 +477,45 @@ export class VectorIndex {
   }
 
   /**
-   * How many aliases lie in slots before `slot`: a graph built from the array, which gives no
-   * alias a node, holds the label of slot s in node s less that (see {@link nodeVector}).
+   * The vector of `owner`, which has a node in the graph file, read from that node alone (int8
+   * files; undefined for others). A graph built as chunks are added holds the label of slot s in
+   * node s less the aliases in slots before it, which have no node; where a change has moved it,
+   * the file's labels are read once (a scan of the file, without its vectors) and their nodes kept.
    */
-  private aliasesBefore(slot: number): number {
-    let before = 0;
-    for (const [alias] of this.shared.entries()) if (this.slotOf.get(alias)! < slot) before++;
-    return before;
+  private vectorInFile(disk: OnDisk, owner: number): Float32Array | undefined {
+    if (disk.layout.vectors !== 'int8') return undefined;
+    if (disk.nodes === undefined) {
+      const slot = this.slotOf.get(owner)!;
+      const guess = this.nodeVector(disk, slot, owner);
+      if (guess !== undefined || this.shared.aliasCount === 0) return guess ?? this.nodeVector(disk, this.nodeIndex(disk).get(owner) ?? -1, owner);
+      let before = 0;
+      for (const [alias] of this.shared.entries()) if (this.slotOf.get(alias)! < slot) before++;
+      const shifted = this.nodeVector(disk, slot - before, owner);
+      if (shifted !== undefined) return shifted;
+    }
+    const node = this.nodeIndex(disk).get(owner);
+    return node === undefined ? undefined : this.nodeVector(disk, node, owner);
+  }
+
+  /** Each label's node number in a graph file left there, read from it the first time it is asked for (see {@link vectorInFile}). */
+  private nodeIndex(disk: OnDisk): LabelSlots {
+    if (disk.nodes !== undefined) return disk.nodes;
+    const { bytesPerNode, count, labelOffset, nodesStart } = disk.layout;
+    if (disk.fd < 0) throw new Error('the vector index is closed');
+    const nodes = new LabelSlots();
+    const nodesPerBlock = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / bytesPerNode));
+    const bytes = new Uint8Array(nodesPerBlock * bytesPerNode);
+    const view = new DataView(bytes.buffer);
+    for (let first = 0; first < count; first += nodesPerBlock) {
+      const n = Math.min(nodesPerBlock, count - first);
+      readExactly(disk.fd, bytes, n * bytesPerNode, nodesStart + first * bytesPerNode, `${FILE_LABEL} graph file`);
+      for (let node = 0; node < n; node++) {
+        const at = node * bytesPerNode + labelOffset;
+        if (view.getUint32(at + 4, true) === 0) nodes.set(view.getUint32(at, true), first + node);
+      }
+    }
+    disk.nodes = nodes;
+    return nodes;
   }
 
   /**
@@ -664,6 +700,7 @@ export class VectorIndex {
     } else if (this.graph !== undefined) {
       yield* this.dropGraphSteps();
     }
+    this.graphBeforeSharing = false; // the old graph is gone, whether or not a new one is built
     if (this.size > this.exactSearchMaxVectors) yield* this.buildGraphSteps();
   }
 
@@ -761,7 +798,7 @@ export class VectorIndex {
       parts.push(bytesOf(this.vectors.scales, this.size));
       parts.push(new Uint8Array(this.vectors.codes.buffer, this.vectors.codes.byteOffset, this.size * this.dimension));
     }
-    parts.push(this.shared.encode((label) => this.ownsNode(label)));
+    parts.push(this.shared.encode((label) => this.ownsNode(label), this.graphBeforeSharing && graph !== undefined));
     const fd = fs.openSync(filePath, 'w');
     try {
       for (const part of parts) {
@@ -825,9 +862,20 @@ export class VectorIndex {
     }
     const twice = index.slotOf.load(labels);
     if (twice !== -1) throw new IndexCorruptError(`${FILE_LABEL} lists label ${labels[twice]} twice`);
-    if (version >= 5) index.shared = SharedVectors.decode(reader, (label) => index.slotOf.has(label), FILE_LABEL);
-    // a graph written before vectors were shared may hold copies of one vector in nodes of their own
-    else index.graphBeforeSharing = graphLength > 0;
+    if (version >= 5) {
+      const { shared, copiesInGraph } = SharedVectors.decode(reader, (label) => index.slotOf.has(label), FILE_LABEL);
+      index.shared = shared;
+      index.graphBeforeSharing = copiesInGraph && graphLength > 0;
+      // where the file holds every vector, each alias's is checked to be its owner's, which a graph built from them would give it
+      if (vectorsStored) {
+        for (const [alias, owner] of shared.entries()) {
+          if (!index.vectors.sameSlots(index.slotOf.get(alias)!, index.slotOf.get(owner)!)) throw new IndexCorruptError(`${FILE_LABEL} says label ${alias} shares the vector of label ${owner}, which differs`);
+        }
+      }
+    } else {
+      // a graph written before vectors were shared may hold copies of one vector in nodes of their own
+      index.graphBeforeSharing = graphLength > 0;
+    }
     if (version === 1) {
       const graphBytes = reader.bytes(graphLength);
       reader.end();
@@ -940,7 +988,11 @@ export class VectorIndex {
   /** Starts keeping the changes made while the graph stays in its file: the labels that were live in it. */
   private changing(disk: OnDisk): OnDisk {
     // before the change: the live labels are still those of the file
-    disk.liveAtLoad ??= this.labelOf.slice(0, this.size).filter((label) => !this.shared.isAlias(label)).sort();
+    if (disk.liveAtLoad === undefined) {
+      const live = new Uint32Array(this.size - this.shared.aliasCount);
+      for (let slot = 0, at = 0; slot < this.size; slot++) if (!this.shared.isAlias(this.labelOf[slot])) live[at++] = this.labelOf[slot];
+      disk.liveAtLoad = live.sort();
+    }
     return disk;
   }
 
@@ -989,7 +1041,7 @@ export class VectorIndex {
    */
   private nodeVector(disk: OnDisk, slot: number, label: number): Float32Array | undefined {
     const { bytesPerNode, count, dataOffset, labelOffset, nodesStart, vectors } = disk.layout;
-    if (vectors !== 'int8' || slot >= count) return undefined;
+    if (vectors !== 'int8' || slot < 0 || slot >= count) return undefined;
     if (disk.fd < 0) throw new Error('the vector index is closed');
     const node = new Uint8Array(bytesPerNode);
     readExactly(disk.fd, node, bytesPerNode, nodesStart + slot * bytesPerNode, `${FILE_LABEL} graph file`);
