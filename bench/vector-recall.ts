@@ -2,7 +2,7 @@
  * Recall@10 of a saved index's HNSW graph against an exact scan of the same vectors, at the
  * search depth (k) the engine's paths ask for and at several search efforts (ef):
  *
- *   npx tsc -p tsconfig.test.json && node out/bench/vector-recall.js --index-dir DIR [--queries 200] [--k 200,10] [--ef 64,400,800]
+ *   npx tsc -p tsconfig.test.json && node out/bench/vector-recall.js --index-dir DIR [--queries 200] [--k 200,10] [--ef 64,400,800] [--filters 2,10,100]
  *
  * DIR is an index folder with a graph (more than 20,000 vectors), e.g. the one `npm run bench --
  * --corpus large` builds, or `codescout index` of a large folder with `--index-dir`. The queries are
@@ -12,6 +12,10 @@
  * First it prints how many of the graph's nodes no link at the bottom layer leads to, and how many
  * a walk of the bottom layer from the entry point does not reach: a search through the graph
  * cannot find those (HNSW prunes links as it builds, and can cut a node off).
+ *
+ * With `--filters`, the path of a search with a filter (a language, a folder) too, at the default
+ * efSearch and efFilteredSearch: for each N, a filter that passes one label in N (label % N === 0),
+ * against the exact scan with the same filter.
  */
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -29,6 +33,7 @@ function main(): void {
       queries: { type: 'string', default: '200' },
       k: { type: 'string', default: '200,10' },
       ef: { type: 'string', default: '64,400,800' },
+      filters: { type: 'string' },
     },
   });
   const { files, dimension } = savedGraph(values['index-dir']);
@@ -67,6 +72,34 @@ function main(): void {
       times.sort((a, b) => a - b);
       const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(2);
       console.log([ef, k, (found / (10 * queries.length)).toFixed(4), (foundWithTies / (10 * queries.length)).toFixed(4), at(50), at(95)].map((c) => String(c).padStart(10)).join(' '));
+    }
+  }
+  if (values.filters === undefined) return;
+  console.log('with a filter (default efSearch and efFilteredSearch)');
+  console.log(['passes', 'k', 'recall@10', 'with ties', 'p50 ms', 'p95 ms'].map((c) => c.padStart(10)).join(' '));
+  const graph = VectorIndex.load(files, { dimension });
+  for (const every of values.filters.split(',').map(Number)) {
+    const filter = (label: number): boolean => label % every === 0;
+    const filteredHits = queries.map((q) => exact.searchExact(q, 10, filter));
+    for (const k of values.k.split(',').map(Number)) {
+      let found = 0;
+      let foundWithTies = 0;
+      let wanted = 0;
+      const times: number[] = [];
+      queries.forEach((q, i) => {
+        const t = performance.now();
+        const hits = graph.search(q, k, filter).slice(0, 10);
+        times.push(performance.now() - t);
+        const exactTop = filteredHits[i];
+        const inTruth = new Set(exactTop.map((h) => h.label));
+        const last = exactTop[exactTop.length - 1]?.score ?? -Infinity;
+        found += hits.filter((h) => inTruth.has(h.label)).length;
+        foundWithTies += hits.filter((h) => inTruth.has(h.label) || h.score >= last - 1e-6).length;
+        wanted += Math.min(10, exactTop.length);
+      });
+      times.sort((a, b) => a - b);
+      const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(2);
+      console.log([`1/${every}`, k, (found / wanted).toFixed(4), (foundWithTies / wanted).toFixed(4), at(50), at(95)].map((c) => String(c).padStart(10)).join(' '));
     }
   }
 }
