@@ -7,7 +7,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import type { HierarchicalNSW } from 'hnswlib-node';
@@ -16,20 +15,14 @@ import { IndexCorruptError } from '../src/engine/index/errors';
 import { TimeSlices } from '../src/engine/time-slice';
 import { seededRandom } from './helpers/random';
 import { fuzzParams } from './helpers/fuzz';
+import { TempDirs } from './helpers/workspace';
 
 const dimension = 8;
 /** Exact at this size (see graph-thread.props.test.ts): no sequence holds more than 41 labels. */
 const wide = { dimension, m: 48, efConstruction: 128, graphThread: false } satisfies VectorIndexOptions;
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codescout-shared-vectors-'));
-  dirs.push(dir);
-  return dir;
-}
+const temp = new TempDirs();
+after(() => temp.cleanup());
+const tempDir = (): Promise<string> => temp.make('shared-vectors');
 
 /** Vector `seed`: seeds 0–4 come up often, so many labels share them. */
 function vectorOf(seed: number): number[] {
@@ -111,7 +104,7 @@ async function run(sequence: Op[], exactSearchMaxVectors: number): Promise<void>
     } else if (op.kind === 'remove') {
       assert.equal(index.remove(op.label), model.delete(op.label));
     } else if (op.kind === 'reload') {
-      const dir = tempDir();
+      const dir = await tempDir();
       const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
       index.save(files);
       index.close();
@@ -147,9 +140,9 @@ test('a graph holds one node for many copies of a vector, and finds every copy',
   assert.equal(index.search(vectorOf(0), 10).filter((hit) => hit.label % 3 === 0).length, 9);
 });
 
-test('a vector file that lists a label as sharing another\'s vector when it cannot, or has unknown flags, is refused', () => {
+test('a vector file that lists a label as sharing another\'s vector when it cannot, or has unknown flags, is refused', async () => {
   for (const withGraph of [true, false]) {
-    const dir = tempDir();
+    const dir = await tempDir();
     const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
     const options = { ...wide, exactSearchMaxVectors: withGraph ? 0 : 100 };
     const index = new VectorIndex(options);
@@ -198,8 +191,8 @@ test('the hashes of removed labels are let go: an index whose labels keep changi
   assert.equal(index.size, 50);
 });
 
-test('an index of format 4, before vectors were shared, is upgraded: copies in its array share a node once a graph is built, and its graph is rebuilt', () => {
-  const dir = tempDir();
+test('an index of format 4, before vectors were shared, is upgraded: copies in its array share a node once a graph is built, and its graph is rebuilt', async () => {
+  const dir = await tempDir();
   const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
   /** The file `index` saves, as format 4 wrote it: version 4, and nothing after the labels and vectors. */
   const asFormat4 = (index: VectorIndex, vectorsStored: boolean): void => {
@@ -245,7 +238,7 @@ test('an index of format 4, before vectors were shared, is upgraded: copies in i
 });
 
 test('a graph of format 4 dropped by a rebuild (the index shrank) leaves nothing to rebuild in the graph built when it grows again', async () => {
-  const dir = tempDir();
+  const dir = await tempDir();
   const files = { vectors: path.join(dir, 'vectors.bin'), graph: path.join(dir, 'graph.hnsw') };
   const large = new VectorIndex({ ...wide, exactSearchMaxVectors: 0 });
   for (let label = 0; label < 12; label++) large.add(label, vectorOf(label));
