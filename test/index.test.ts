@@ -616,7 +616,7 @@ describe('VectorIndex', () => {
     }
   });
 
-  test('reads format 1, whose graph is inside the vector file', () => {
+  test('reads format 1, whose graph is inside the vector file', async () => {
     const dir = tempDir();
     const index = new VectorIndex({ dimension, exactSearchMaxVectors: 0 });
     const vectors = randomVectors(120, dimension, 23);
@@ -636,6 +636,15 @@ describe('VectorIndex', () => {
     assert.equal(loaded.formatRead, 1);
     assert.equal(loaded.hasGraph, true);
     for (const query of randomVectors(10, dimension, 24)) assert.deepEqual(loaded.search(query, 5), index.search(query, 5));
+    // read with a limit it does not pass, its graph is not read: the graph built when it grows shares nodes, and needs no rebuild
+    const small = VectorIndex.load({ vectors: v1, graph: path.join(dir, 'none.hnsw') }, { dimension, exactSearchMaxVectors: 120, graphThread: true });
+    assert.equal(small.hasGraph, false);
+    const slices = new TimeSlices(0);
+    await small.buildGraphBefore(500, slices);
+    small.add(500, vectors[0]);
+    await small.finishGraphThread(slices);
+    assert.equal(small.graphInMemory, true);
+    assert.equal(small.needsGraphRebuild, false);
     fs.writeFileSync(v1, Buffer.concat([header, labels, units, flip(Buffer.from(graph), 500)]));
     assert.throws(() => VectorIndex.load({ vectors: v1, graph: '' }, { dimension, exactSearchMaxVectors: 0 }), /graph checksum mismatch/);
   });

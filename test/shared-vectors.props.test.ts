@@ -179,7 +179,7 @@ test('a vector file that lists a label as sharing another\'s vector when it cann
   }
 });
 
-test('the hashes of removed labels are let go: an index whose labels keep changing holds about as many hashes as vectors', () => {
+test('the hashes of labels removed, or given other vectors, are let go: an index whose labels keep changing holds about as many hashes as vectors', () => {
   const index = new VectorIndex({ dimension, exactSearchMaxVectors: 100 });
   for (let label = 0; label < 50; label++) index.add(label, vectorOf(label));
   for (let label = 50; label < 5_050; label++) {
@@ -189,6 +189,10 @@ test('the hashes of removed labels are let go: an index whose labels keep changi
   const shared = (index as unknown as { shared: { hashCount: number } }).shared;
   assert.ok(shared.hashCount <= 2 * 50 + 1024, `${shared.hashCount} hashes for 50 vectors`);
   assert.equal(index.size, 50);
+  // the same labels given new vectors, again and again
+  for (let round = 0; round < 5_000; round++) index.add(5_000 + (round % 50), vectorOf(100_000 + round));
+  assert.ok(shared.hashCount <= 2 * 50 + 1024, `${shared.hashCount} hashes for 50 vectors, after replacements`);
+  for (let label = 5_000; label < 5_050; label++) assert.deepEqual(index.getVector(label), stored(100_000 + 4_950 + (label - 5_000)));
 });
 
 test('an index of format 4, before vectors were shared, is upgraded: copies in its array share a node once a graph is built, and its graph is rebuilt', async () => {

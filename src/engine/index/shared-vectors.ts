@@ -135,7 +135,13 @@ export class SharedVectors {
     this.hashMap().set(hash, owner);
   }
 
-  /** How many hashes are recorded, those of labels gone or changed since included. */
+  /** Forgets that `label` holds a vector of this hash, if that is what is recorded for it. */
+  forget(hash: number, label: number): void {
+    const map = this.hashMap();
+    if (map.get(hash) === label) map.delete(hash);
+  }
+
+  /** How many hashes are recorded, those of labels gone since included. */
   get hashCount(): number {
     return this.hashes?.size ?? this.savedHashes!.length / 2;
   }

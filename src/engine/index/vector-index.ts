@@ -210,6 +210,8 @@ export class VectorIndex {
    * hold copies of a vector in nodes of their own: {@link needsGraphRebuild} asks for a rebuild.
    */
   private graphBeforeSharing = false;
+  /** {@link place} lets the hashes of labels gone go when there are more than this (and twice the live nodes) */
+  private nextHashSweep = 0;
   private graph: HierarchicalNSW | undefined;
   /** Labels marked deleted in the graph; hnswlib throws when one is deleted twice. */
   private readonly deletedInGraph = new Set<number>();
@@ -349,6 +351,7 @@ export class VectorIndex {
         this.shared.unlink(label);
       } else {
         ownNode = true;
+        this.shared.forget(vectorHash(before), label); // it holds that vector no more
         // its aliases keep the vector it had: the first of them gets a node of its own for it
         this.handOn(label, before, disk);
       }
@@ -366,8 +369,13 @@ export class VectorIndex {
       this.shared.link(label, twin);
     } else {
       this.shared.remember(hash, label);
-      // the hashes of labels removed since are let go once they are as many as the live ones
-      if (this.shared.hashCount > 2 * (this.size - this.shared.aliasCount) + 1024) this.shared.forgetStale((owner) => this.ownsNode(owner));
+      // the hashes of labels removed since (or made aliases) are let go once they are as many as
+      // the live ones; the next time, once what is left has doubled, so that the sweeps cost
+      // each hash a constant share whatever they find
+      if (this.shared.hashCount > Math.max(this.nextHashSweep, 2 * (this.size - this.shared.aliasCount) + 1024)) {
+        this.shared.forgetStale((owner) => this.ownsNode(owner));
+        this.nextHashSweep = 2 * this.shared.hashCount;
+      }
       if (ownNode) this.nodeReplace(label, unit, disk);
       else this.nodeAdd(label, unit, disk);
     }
@@ -480,7 +488,8 @@ export class VectorIndex {
    * The vector of `owner`, which has a node in the graph file, read from that node alone (int8
    * files; undefined for others). A graph built as chunks are added holds the label of slot s in
    * node s less the aliases in slots before it, which have no node; where a change has moved it,
-   * the file's labels are read once (a scan of the file, without its vectors) and their nodes kept.
+   * the file's labels are taken from one read of the whole file (its vectors not decoded) and their
+   * nodes kept.
    */
   private vectorInFile(disk: OnDisk, owner: number): Float32Array | undefined {
     if (disk.layout.vectors !== 'int8') return undefined;
@@ -879,7 +888,10 @@ export class VectorIndex {
     if (version === 1) {
       const graphBytes = reader.bytes(graphLength);
       reader.end();
-      if (index.size <= index.exactSearchMaxVectors) return index;
+      if (index.size <= index.exactSearchMaxVectors) {
+        index.graphBeforeSharing = false; // its graph is not read: a graph this index builds shares nodes
+        return index;
+      }
       if (graphLength === 0) {
         index.buildGraph();
       } else {
