@@ -271,6 +271,27 @@ describe('agent tools', () => {
     assert.match(status.text, /another process \(the codescout CLI or an editor\) is updating this index/);
   });
 
+  it('index_status of a folder whose status report fails says when it was last written is unknown, not that it never was', async () => {
+    const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
+    const failing = {
+      statuses: async () => [ready],
+      report: async () => {
+        throw new Error('the engine stopped');
+      },
+    } as unknown as AgentBackend;
+    const a = await runAgentTool(failing, 'index_status', {});
+    assert.equal(a.isError, false, a.text);
+    const [folder] = a.structured.folders as { updatedAt?: string | null; error?: string }[];
+    assert.equal('updatedAt' in folder, false);
+    assert.equal(folder.error, 'status unavailable: the engine stopped');
+    assert.match(a.text, /; last written unknown\n/);
+    assert.doesNotMatch(a.text, /last written never/);
+    // an index never written still says so
+    const never = await runAgentTool({ ...failing, report: async (f: string) => ({ ...(await workspace.report(f)), updatedAt: null }) } as unknown as AgentBackend, 'index_status', {});
+    assert.equal((never.structured.folders as { updatedAt?: string | null }[])[0].updatedAt, null);
+    assert.match(never.text, /; last written never\n/);
+  });
+
   it('a location whose path holds a line break or an escape is read as the command line reads it', () => {
     assert.deepEqual(parseLocation('new\nline\u001b[31m.py:12'), { path: 'new\nline\u001b[31m.py', line: 12 });
     assert.deepEqual(parseLocation('C:\\src\\a.py:3'), { path: 'C:\\src\\a.py', line: 3 });

@@ -93,8 +93,8 @@ const folderState = z.object({
   definitions: z.number(),
   /** chunks per language */
   languages: z.record(z.string(), z.number()),
-  /** when the index was last written (ISO 8601), null when never */
-  updatedAt: z.string().nullable(),
+  /** when the index was last written (ISO 8601), null when never; absent when the folder's status report failed (`error` says why) */
+  updatedAt: z.string().nullable().optional(),
   /** files on disk that differ from the index now: a refresh is due when any is non-zero */
   changedSinceIndexed: z.object({ added: z.number(), changed: z.number(), removed: z.number() }).optional(),
   /** files left out, by reason (too large, binary, …) */
@@ -371,7 +371,8 @@ function folderStateOf(f: FolderStatus, report: StatusReport | undefined, error:
     chunks: f.contents.chunks,
     definitions: f.contents.definitions,
     languages: { ...languages },
-    updatedAt: report?.updatedAt ?? null,
+    // unknown without the report, which is where it comes from: not "never"
+    ...(report ? { updatedAt: report.updatedAt ?? null } : {}),
     ...(report ? { changedSinceIndexed: { ...report.stale } } : {}),
     ...(report && Object.keys(skipped).length ? { skipped: { ...skipped } } : {}),
     ...(error !== undefined || f.lastError !== undefined ? { error: error ?? f.lastError } : {}),
@@ -383,7 +384,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
   const mode = s.mode === 'hybrid' ? `hybrid: words and the embedding model${s.model ? ` ${visible(s.model)}` : ''}` : 'words only (no embedding model)';
   const lines = [
     `${visible(s.folder)}${s.name !== s.folder ? ` (${visible(s.name)})` : ''}: ${what}${s.partial ? ', answers are partial' : ''}; ranking by ${mode}`,
-    `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt ?? 'never'}`,
+    `  indexed: ${count(s.files, 'file')}, ${count(s.chunks, 'chunk')}, ${count(s.definitions, 'definition')}; last written ${s.updatedAt === undefined ? 'unknown' : (s.updatedAt ?? 'never')}`,
   ];
   if (s.otherWriter) lines.push('  another process (the codescout CLI or an editor) is updating this index: answers come from what it has saved (read again as it saves: at most every 10 s, every minute when only its change log grew), and this server takes the index over once that process is done');
   const languages = Object.entries(s.languages).sort((a, b) => b[1] - a[1]);
