@@ -269,3 +269,17 @@ test('a graph of format 4 dropped by a rebuild (the index shrank) leaves nothing
     index.close();
   }
 });
+
+test('copies removed in the order they were added hand their node on once, not once per removal', () => {
+  const index = new VectorIndex({ ...wide, exactSearchMaxVectors: 0 });
+  for (let label = 0; label < 100; label++) index.add(label, vectorOf(0));
+  index.add(100, vectorOf(1));
+  const graph = (index as unknown as { graph: HierarchicalNSW }).graph;
+  assert.equal(graph.getCurrentCount(), 2);
+  for (let label = 0; label < 99; label++) index.remove(label); // as a refresh removes a file's chunks
+  // the first removal gave the group to one heir (a node), the others were aliases leaving
+  assert.equal(graph.getCurrentCount(), 3);
+  assert.equal(liveNodes(index), 2);
+  assert.deepEqual(index.getVector(99), stored(0));
+  assert.deepEqual(index.search(vectorOf(0), 1).map((hit) => hit.label), [99]);
+});

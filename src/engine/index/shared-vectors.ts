@@ -47,11 +47,19 @@ export function sameVector(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
+/** An owner and its aliases, in no order (an alias leaves by swapping the last one into its place). */
+interface Group {
+  owner: number;
+  aliases: number[];
+}
+
 export class SharedVectors {
-  /** alias → the owner whose node holds its vector */
-  private readonly owners = new Map<number, number>();
-  /** owner → its aliases, in the order they came */
-  private readonly aliasLists = new Map<number, number[]>();
+  /** alias → its group, whose owner's node holds its vector */
+  private readonly groupOf = new Map<number, Group>();
+  /** alias → where it is in its group's list */
+  private readonly at = new Map<number, number>();
+  /** owner → its group (only owners with aliases) */
+  private readonly groups = new Map<number, Group>();
   /**
    * a vector's hash → a label that held such a vector when it was recorded. It may have been
    * removed, changed or become an alias since: {@link candidate}'s caller checks.
@@ -62,66 +70,77 @@ export class SharedVectors {
 
   /** How many labels are aliases (the index's labels less its graph's live nodes). */
   get aliasCount(): number {
-    return this.owners.size;
+    return this.groupOf.size;
   }
 
   isAlias(label: number): boolean {
-    return this.owners.has(label);
+    return this.groupOf.has(label);
   }
 
   /** The label whose node holds `label`'s vector: its owner, or itself. */
   ownerOf(label: number): number {
-    return this.owners.get(label) ?? label;
+    return this.groupOf.get(label)?.owner ?? label;
   }
 
-  /** The aliases of an owner (none for any other label). */
+  /** The aliases of an owner (none for any other label), valid until the next change. */
   aliasesOf(owner: number): readonly number[] {
-    return this.aliasLists.get(owner) ?? NONE;
+    return this.groups.get(owner)?.aliases ?? NONE;
   }
 
   /** Every alias, with its owner. */
-  entries(): IterableIterator<[number, number]> {
-    return this.owners.entries();
+  *entries(): IterableIterator<[number, number]> {
+    for (const [alias, group] of this.groupOf) yield [alias, group.owner];
   }
 
   /** Makes `label`, and its own aliases if it had any, aliases of `owner`. */
   link(label: number, owner: number): void {
-    if (label === owner || this.owners.has(owner)) throw new Error(`label ${label} cannot share the vector of ${owner}`);
+    if (label === owner || this.groupOf.has(owner)) throw new Error(`label ${label} cannot share the vector of ${owner}`);
     this.unlink(label);
-    const list = this.aliasLists.get(owner) ?? [];
-    list.push(label);
-    this.owners.set(label, owner);
-    for (const alias of this.aliasLists.get(label) ?? NONE) {
-      list.push(alias);
-      this.owners.set(alias, owner);
+    let group = this.groups.get(owner);
+    if (group === undefined) {
+      group = { owner, aliases: [] };
+      this.groups.set(owner, group);
     }
-    this.aliasLists.delete(label);
-    this.aliasLists.set(owner, list);
+    const joining = [label, ...(this.groups.get(label)?.aliases ?? NONE)];
+    this.groups.delete(label);
+    for (const alias of joining) {
+      this.groupOf.set(alias, group);
+      this.at.set(alias, group.aliases.length);
+      group.aliases.push(alias);
+    }
   }
 
   /** Makes an alias a label of its own (nothing for a label that is no alias). */
   unlink(label: number): void {
-    const owner = this.owners.get(label);
-    if (owner === undefined) return;
-    this.owners.delete(label);
-    const list = this.aliasLists.get(owner)!;
-    list.splice(list.indexOf(label), 1);
-    if (list.length === 0) this.aliasLists.delete(owner);
+    const group = this.groupOf.get(label);
+    if (group === undefined) return;
+    const index = this.at.get(label)!;
+    const last = group.aliases.pop()!;
+    if (last !== label) {
+      group.aliases[index] = last;
+      this.at.set(last, index);
+    }
+    this.groupOf.delete(label);
+    this.at.delete(label);
+    if (group.aliases.length === 0) this.groups.delete(group.owner);
   }
 
   /**
-   * Hands an owner's aliases to the first of them, which becomes their owner, and returns it
-   * (undefined for a label without aliases): before the owner is removed, or its vector changed.
+   * Hands an owner's aliases to one of them, which becomes their owner, and returns it (undefined
+   * for a label without aliases): before the owner is removed, or its vector changed. The heir is
+   * the alias last in the list, the latest to join unless others left since: a refresh removes a
+   * file's chunks in the order they were added, so the heir is seldom removed before the others
+   * and the group changes hands about once (each change gives the heir a graph node).
    */
   promote(owner: number): number | undefined {
-    const list = this.aliasLists.get(owner);
-    if (list === undefined) return undefined;
-    this.aliasLists.delete(owner);
-    const heir = list[0];
-    this.owners.delete(heir);
-    const rest = list.slice(1);
-    for (const alias of rest) this.owners.set(alias, heir);
-    if (rest.length > 0) this.aliasLists.set(heir, rest);
+    const group = this.groups.get(owner);
+    if (group === undefined) return undefined;
+    this.groups.delete(owner);
+    const heir = group.aliases.pop()!;
+    this.groupOf.delete(heir);
+    this.at.delete(heir);
+    group.owner = heir;
+    if (group.aliases.length > 0) this.groups.set(heir, group);
     return heir;
   }
 
@@ -170,13 +189,13 @@ export class SharedVectors {
    */
   encode(isOwner: (label: number) => boolean, copiesInGraph: boolean): Uint8Array {
     const hashes = [...this.hashMap()].filter(([, owner]) => isOwner(owner));
-    const words = new Uint32Array(3 + 2 * this.owners.size + 2 * hashes.length);
+    const words = new Uint32Array(3 + 2 * this.groupOf.size + 2 * hashes.length);
     let at = 0;
     words[at++] = copiesInGraph ? GRAPH_MAY_HOLD_COPIES : 0;
-    words[at++] = this.owners.size;
-    for (const [alias, owner] of this.owners) {
+    words[at++] = this.groupOf.size;
+    for (const [alias, group] of this.groupOf) {
       words[at++] = alias;
-      words[at++] = owner;
+      words[at++] = group.owner;
     }
     words[at++] = hashes.length;
     for (const [hash, owner] of hashes) {
@@ -200,14 +219,18 @@ export class SharedVectors {
     for (let i = 0; i < pairs.length; i += 2) {
       const [alias, owner] = [pairs[i], pairs[i + 1]];
       if (!isLive(alias) || !isLive(owner) || alias === owner) throw new IndexCorruptError(`${what} shares the vector of label ${owner} with label ${alias}, which it cannot`);
-      if (shared.owners.has(alias)) throw new IndexCorruptError(`${what} lists label ${alias} as sharing a vector twice`);
-      shared.owners.set(alias, owner);
-      const list = shared.aliasLists.get(owner);
-      if (list === undefined) shared.aliasLists.set(owner, [alias]);
-      else list.push(alias);
+      if (shared.groupOf.has(alias)) throw new IndexCorruptError(`${what} lists label ${alias} as sharing a vector twice`);
+      let group = shared.groups.get(owner);
+      if (group === undefined) {
+        group = { owner, aliases: [] };
+        shared.groups.set(owner, group);
+      }
+      shared.groupOf.set(alias, group);
+      shared.at.set(alias, group.aliases.length);
+      group.aliases.push(alias);
     }
-    for (const owner of shared.aliasLists.keys()) {
-      if (shared.owners.has(owner)) throw new IndexCorruptError(`${what} gives label ${owner} both a vector of its own to share and another's`);
+    for (const owner of shared.groups.keys()) {
+      if (shared.groupOf.has(owner)) throw new IndexCorruptError(`${what} gives label ${owner} both a vector of its own to share and another's`);
     }
     shared.savedHashes = reader.uint32s(2 * reader.u32());
     shared.hashes = undefined;
