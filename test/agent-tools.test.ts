@@ -281,8 +281,11 @@ describe('agent tools', () => {
     } as unknown as AgentBackend;
     const a = await runAgentTool(failing, 'index_status', {});
     assert.equal(a.isError, false, a.text);
-    const [folder] = a.structured.folders as { updatedAt?: string | null; error?: string }[];
+    const [folder] = a.structured.folders as { updatedAt?: string | null; model?: string | null; error?: string }[];
     assert.equal('updatedAt' in folder, false);
+    assert.equal('model' in folder, false, 'the model is unknown too, not "none"');
+    assert.ok(AGENT_TOOLS[3].outputSchema.safeParse(a.structured).success);
+    assert.match(a.text, /ranking by hybrid: words and the embedding model\n/);
     assert.equal(folder.error, 'status unavailable: the engine stopped');
     assert.match(a.text, /; last written unknown\n/);
     assert.doesNotMatch(a.text, /last written never/);

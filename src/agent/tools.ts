@@ -87,7 +87,8 @@ const folderState = z.object({
   /** another process (the CLI, an editor) holds the index and updates it: answers come from what it has saved (read again as it saves: at most every 10 s, every minute when only its change log grew), and this server takes the index over once that process is done */
   otherWriter: z.literal(true).optional(),
   mode: z.enum(['hybrid', 'lexical-only']),
-  model: z.string().nullable(),
+  /** the embedding model's id, null for none; absent when the folder's status report failed */
+  model: z.string().nullable().optional(),
   files: z.number(),
   chunks: z.number(),
   definitions: z.number(),
@@ -366,7 +367,7 @@ function folderStateOf(f: FolderStatus, report: StatusReport | undefined, error:
     ...(f.progress ? { progress: f.progress.percent } : {}),
     ...(f.otherWriter ? { otherWriter: true as const } : {}),
     mode: f.mode,
-    model: report?.model?.id ?? null,
+    ...(report ? { model: report.model?.id ?? null } : {}),
     files: f.contents.files,
     chunks: f.contents.chunks,
     definitions: f.contents.definitions,
