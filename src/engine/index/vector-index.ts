@@ -352,7 +352,7 @@ export class VectorIndex {
       } else {
         ownNode = true;
         this.shared.forget(vectorHash(before), label); // it holds that vector no more
-        // its aliases keep the vector it had: the first of them gets a node of its own for it
+        // its aliases keep the vector it had: one of them (shared-vectors.ts `promote`) gets a node of its own for it
         this.handOn(label, before, disk);
       }
     } else {
@@ -383,8 +383,9 @@ export class VectorIndex {
   }
 
   /**
-   * Before `owner` gives up its node (it is removed, or its vector changes): the first of its
-   * aliases, if it has any, takes over the others and gets a node for their vector, `vector`.
+   * Before `owner` gives up its node (it is removed, or its vector changes): one of its aliases,
+   * if it has any (shared-vectors.ts `promote`), takes over the others and gets a node for their
+   * vector, `vector`.
    */
   private handOn(owner: number, vector: Float32Array, disk: OnDisk | undefined): void {
     const heir = this.shared.promote(owner);
@@ -446,7 +447,7 @@ export class VectorIndex {
     if (this.shared.isAlias(label)) {
       this.shared.unlink(label);
     } else {
-      // its aliases keep the vector: the first of them gets a node of its own for it
+      // its aliases keep the vector: one of them (shared-vectors.ts `promote`) gets a node of its own for it
       if (this.shared.aliasesOf(label).length > 0) this.handOn(label, this.getVector(label)!, disk);
       this.nodeRemove(label, disk);
     }
