@@ -79,6 +79,11 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
+/** The last line of a run's stderr: its error, after any notices (lexical-only, the first indexing). */
+function lastLine(r: Run): string {
+  return lines(r.stderr).at(-1) ?? '';
+}
+
 function summaryOf(stderr: string): Summary {
   const all = lines(stderr);
   assert.equal(all.filter((l) => /indexed \d+ files/.test(l)).length, 1, `one summary line:\n${stderr}`);
@@ -645,8 +650,6 @@ test('related at a broken link says what the scan found (a broken link), not "no
   await writeFile(path.join(root, 'a.py'), 'def a():\n    return 1\n');
   symlinkSync(path.join(root, 'nowhere.py'), path.join(root, 'broken.py'));
   const indexDir = path.join(await temp.make('why-no-code-index'), 'index');
-  // the last stderr line is the error (notices come before it: lexical-only, the first indexing)
-  const lastLine = (r: Run) => lines(r.stderr).at(-1) ?? '';
   const broken = await run(['related', root, 'broken.py:1', '--index-dir', indexDir, '--lexical-only']);
   assert.equal(broken.code, 1, broken.stderr);
   assert.equal(lastLine(broken), 'codescout: no indexed code at broken.py:1: the file is not indexed: it cannot be read, broken link');
@@ -660,7 +663,6 @@ test('related at a line between definitions names the lines that hold indexed co
   await writeFile(path.join(root, 'two.py'), 'def first():\n    return 1\n\n\ndef second():\n    return 2\n');
   await writeFile(Buffer.concat([Buffer.from(`${root}/lat`), Buffer.from([0xe9]), Buffer.from('.py')]), 'def odd():\n    return 3\n');
   const indexDir = path.join(await temp.make('why-no-code-lines-index'), 'index');
-  const lastLine = (r: Run) => lines(r.stderr).at(-1) ?? '';
   const between = await run(['related', root, 'two.py:3', '--index-dir', indexDir, '--lexical-only']);
   assert.equal(between.code, 1, between.stderr);
   assert.equal(lastLine(between), "codescout: no indexed code at two.py:3: the line is outside the file's indexed code, which is at lines 1-2, 5-6");
