@@ -1170,7 +1170,7 @@ test('the name index built ahead (prepareNames, as the editor\'s engine does whe
   const queries = ['parse_config', 'retryRequest', 'RetryRequest', 'load file', 'retry_with_backoff in rust', 'parse_config'];
   // reopened, so that the catalog is read from its file: the first name query then looks up its names alone;
   // each engine on its own copy of the index, so that each writes its own (two on one folder: one only reads)
-  const copy = `${indexDir}-copy`;
+  const copy = path.join(await temp.make('index-copy'), 'index'); // inside a folder the test's cleanup removes
   await cp(indexDir, copy, { recursive: true });
   const plain = await Engine.open(repo, { indexDir, model: null });
   const prepared = await Engine.open(repo, { indexDir: copy, model: null });
