@@ -17,6 +17,7 @@
 
 import { ByteReader } from './bytes';
 import { IndexCorruptError } from './errors';
+import { VectorHashes } from './vector-hashes';
 
 const NONE: readonly number[] = [];
 
@@ -64,9 +65,7 @@ export class SharedVectors {
    * a vector's hash → a label that held such a vector when it was recorded. It may have been
    * removed, changed or become an alias since: {@link candidate}'s caller checks.
    */
-  private hashes: Map<number, number> | undefined = new Map();
-  /** (hash, owner) pairs read from a file, put in {@link hashes} when first needed */
-  private savedHashes: Uint32Array | undefined;
+  private hashes = new VectorHashes();
 
   /** How many labels are aliases (the index's labels less its graph's live nodes). */
   get aliasCount(): number {
@@ -146,50 +145,38 @@ export class SharedVectors {
 
   /** The label last recorded with this hash, if any: it may no longer hold such a vector. */
   candidate(hash: number): number | undefined {
-    return this.hashMap().get(hash);
+    return this.hashes.get(hash);
   }
 
   /** Records that `owner` holds a vector of this hash. */
   remember(hash: number, owner: number): void {
-    this.hashMap().set(hash, owner);
+    this.hashes.set(hash, owner);
   }
 
   /** Forgets that `label` holds a vector of this hash, if that is what is recorded for it. */
   forget(hash: number, label: number): void {
-    const map = this.hashMap();
-    if (map.get(hash) === label) map.delete(hash);
+    if (this.hashes.get(hash) === label) this.hashes.delete(hash);
   }
 
   /** How many hashes are recorded, those of labels gone since included. */
   get hashCount(): number {
-    return this.hashes?.size ?? this.savedHashes!.length / 2;
+    return this.hashes.size;
   }
 
   /** Forgets the hashes recorded for labels that `isOwner` no longer accepts (removed ones, aliases). */
   forgetStale(isOwner: (label: number) => boolean): void {
-    const map = this.hashMap();
-    for (const [hash, owner] of map) if (!isOwner(owner)) map.delete(hash);
-  }
-
-  private hashMap(): Map<number, number> {
-    if (this.hashes === undefined) {
-      const map = new Map<number, number>();
-      const saved = this.savedHashes!;
-      for (let i = 0; i < saved.length; i += 2) map.set(saved[i], saved[i + 1]);
-      this.hashes = map;
-      this.savedHashes = undefined;
-    }
-    return this.hashes;
+    this.hashes.compact(isOwner);
   }
 
   /**
    * The aliases, then the hashes of the owners `isOwner` accepts, as the vector file keeps them:
    * flags (u32: {@link GRAPH_MAY_HOLD_COPIES}, `copiesInGraph`); a count (u32), then (alias,
-   * owner) pairs (u32 each); a count, then (hash, owner) pairs.
+   * owner) pairs (u32 each); a count, then (hash, owner) pairs, sorted by hash. The hashes of
+   * labels it does not accept are forgotten here too ({@link forgetStale}).
    */
   encode(isOwner: (label: number) => boolean, copiesInGraph: boolean): Uint8Array {
-    const hashes = [...this.hashMap()].filter(([, owner]) => isOwner(owner));
-    const words = new Uint32Array(3 + 2 * this.groupOf.size + 2 * hashes.length);
+    const hashes = this.hashes.compact(isOwner);
+    const words = new Uint32Array(3 + 2 * this.groupOf.size + hashes.length);
     let at = 0;
     words[at++] = copiesInGraph ? GRAPH_MAY_HOLD_COPIES : 0;
     words[at++] = this.groupOf.size;
@@ -197,19 +184,17 @@ export class SharedVectors {
       words[at++] = alias;
       words[at++] = group.owner;
     }
-    words[at++] = hashes.length;
-    for (const [hash, owner] of hashes) {
-      words[at++] = hash;
-      words[at++] = owner;
-    }
+    words[at++] = hashes.length / 2;
+    words.set(hashes, at);
     return new Uint8Array(words.buffer);
   }
 
   /**
    * Reads what {@link encode} wrote, checking each alias and its owner against the index's live
    * labels (`isLive`): {@link IndexCorruptError} for unknown flags, an alias or owner not live, an
-   * alias listed twice, or an owner that is an alias itself. The hashes are kept as read until
-   * first needed. `copiesInGraph`: the flag {@link encode} was given.
+   * alias listed twice, or an owner that is an alias itself. The hashes are kept as read, sorted
+   * (a file of a build before they were sorted lists them in the order they were recorded).
+   * `copiesInGraph`: the flag {@link encode} was given.
    */
   static decode(reader: ByteReader, isLive: (label: number) => boolean, what: string): { shared: SharedVectors; copiesInGraph: boolean } {
     const shared = new SharedVectors();
@@ -232,8 +217,7 @@ export class SharedVectors {
     for (const owner of shared.groups.keys()) {
       if (shared.groupOf.has(owner)) throw new IndexCorruptError(`${what} gives label ${owner} both a vector of its own to share and another's`);
     }
-    shared.savedHashes = reader.uint32s(2 * reader.u32());
-    shared.hashes = undefined;
+    shared.hashes = new VectorHashes(reader.uint32s(2 * reader.u32()));
     return { shared, copiesInGraph: (flags & GRAPH_MAY_HOLD_COPIES) !== 0 };
   }
 }
