@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { VectorHashes } from '../src/engine/index/vector-hashes';
+import { SharedVectors } from '../src/engine/index/shared-vectors';
+import { ByteReader } from '../src/engine/index/bytes';
 import { fuzzParams } from './helpers/fuzz';
 
 /** Few distinct hashes, so that sets, deletes and saved pairs meet; 0 and 2^32 − 1 included. */
 const hash = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constantFrom(0xffffffff, 0x80000000, 0x7fffffff));
-const label = fc.integer({ min: 0, max: 20 });
+const label = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(0xffffffff)); // the largest label, never taken for a forgotten hash
 
 type Op = { op: 'set'; hash: number; label: number } | { op: 'delete'; hash: number } | { op: 'compact'; drop: number };
 
@@ -70,4 +72,18 @@ test('pairs saved unsorted (a file of an earlier build) are sorted as they are r
   assert.equal(kept.get(2), 8);
   assert.equal(kept.get(3), undefined);
   assert.equal(kept.size, 2);
+});
+
+test('a vector file section of an earlier build (hashes in the order recorded, one listed twice) reads through SharedVectors, and is written back sorted', () => {
+  // flags 0, no aliases, then 4 (hash, owner) pairs out of order; hash 7 twice: its last owner counts
+  const words = Uint32Array.from([0, 0, 4, 9, 1, 7, 2, 0xffffffff, 3, 7, 4]);
+  const { shared } = SharedVectors.decode(new ByteReader(Buffer.from(words.buffer), 'vectors.bin'), () => true, 'vectors.bin');
+  assert.equal(shared.candidate(9), 1);
+  assert.equal(shared.candidate(7), 4);
+  assert.equal(shared.candidate(0xffffffff), 3);
+  assert.equal(shared.candidate(8), undefined);
+  assert.equal(shared.hashCount, 3);
+  const written = new Uint32Array(shared.encode((label) => label !== 1, false).slice().buffer);
+  assert.deepEqual([...written], [0, 0, 2, 7, 4, 0xffffffff, 3], 'label 1 is no owner now: its hash is let go; the rest sorted');
+  assert.equal(shared.candidate(9), undefined);
 });

@@ -192,8 +192,8 @@ export class SharedVectors {
   /**
    * Reads what {@link encode} wrote, checking each alias and its owner against the index's live
    * labels (`isLive`): {@link IndexCorruptError} for unknown flags, an alias or owner not live, an
-   * alias listed twice, or an owner that is an alias itself. The hashes are kept as read, sorted
-   * (a file of a build before they were sorted lists them in the order they were recorded).
+   * alias listed twice, or an owner that is an alias itself. The hashes are kept as read until
+   * first needed (vector-hashes.ts), and sorted then if a build before they were sorted wrote them.
    * `copiesInGraph`: the flag {@link encode} was given.
    */
   static decode(reader: ByteReader, isLive: (label: number) => boolean, what: string): { shared: SharedVectors; copiesInGraph: boolean } {
