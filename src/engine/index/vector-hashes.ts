@@ -13,7 +13,7 @@
 const GONE = -1;
 
 export class VectorHashes {
-  /** (hash, label) pairs as given, until they are first needed (then sorted, see {@link pairs}) */
+  /** (hash, label) pairs as given, until they are first needed (then sorted, see {@link sorted}) */
   private given: Uint32Array | undefined;
   /** (hash, label) pairs, sorted by hash, each hash once */
   private sortedPairs: Uint32Array = new Uint32Array(0);
