@@ -11,3 +11,15 @@ export function findAscending(values: Uint32Array, length: number, value: number
   }
   return -1;
 }
+
+/** How many of the `values`, ascending, are below `value` (a binary search). */
+export function countBelow(values: Uint32Array, value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid] < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

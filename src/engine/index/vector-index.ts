@@ -47,7 +47,7 @@ import { processGone, removeBestEffort, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
 import { sameVector, SharedVectors, vectorHash } from './shared-vectors';
 import { checkGraphFile, checkHnswLayout, expandGraph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
-import { findAscending } from './sorted';
+import { countBelow, findAscending } from './sorted';
 import { TopK } from './topk';
 import { DotScanner } from './wasm/dot-scanner';
 import { runSteps, runStepsSliced, TimeSlices, type Steps } from '../time-slice';
@@ -177,6 +177,8 @@ interface OnDisk {
   removed: Set<number>;
   /** each label's node number in the file, read from it when a label is first not where {@link VectorIndex.getVector} looks */
   nodes?: LabelSlots;
+  /** the slots of the aliases, ascending, taken when a node is first guessed (see {@link VectorIndex.vectorInFile}) */
+  aliasSlots?: Uint32Array;
 }
 
 /** Where an index is saved: the vector file, and the graph file beside it (written only when there is a graph). */
@@ -498,9 +500,8 @@ export class VectorIndex {
       const slot = this.slotOf.get(owner)!;
       const guess = this.nodeVector(disk, slot, owner);
       if (guess !== undefined || this.shared.aliasCount === 0) return guess ?? this.nodeVector(disk, this.nodeIndex(disk).get(owner) ?? -1, owner);
-      let before = 0;
-      for (const [alias] of this.shared.entries()) if (this.slotOf.get(alias)! < slot) before++;
-      const shifted = this.nodeVector(disk, slot - before, owner);
+      disk.aliasSlots ??= Uint32Array.from(this.shared.entries(), ([alias]) => this.slotOf.get(alias)!).sort();
+      const shifted = this.nodeVector(disk, slot - countBelow(disk.aliasSlots, slot), owner);
       if (shifted !== undefined) return shifted;
     }
     const node = this.nodeIndex(disk).get(owner);
