@@ -21,7 +21,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { VectorIndex } from '../src/engine/index/vector-index';
+import { VectorIndex, type VectorHit } from '../src/engine/index/vector-index';
 import { checkLayoutOf, HNSW_HEADER_BYTES } from '../src/engine/index/graph-file';
 import { seededRandom } from '../test/helpers/random';
 import { liveLabels, savedGraph } from './saved-graph';
@@ -50,58 +50,56 @@ function main(): void {
     return stored.map((x) => x + (random() - 0.5) * 0.05);
   });
   const exactHits = queries.map((q) => exact.searchExact(q, 10));
-  const truth = exactHits.map((hits) => new Set(hits.map((h) => h.label)));
-  // a hit that ties with the exact scan's 10th (the same vector under another label: copies of a
-  // chunk) is as good as the label the scan kept; the second column counts it
-  const tenth = exactHits.map((hits) => hits[hits.length - 1]?.score ?? -Infinity);
   console.log(`${labels.length} vectors of dimension ${dimension}, ${queries.length} queries; recall@10 against an exact scan`);
-  console.log(['ef', 'k', 'recall@10', 'with ties', 'p50 ms', 'p95 ms'].map((c) => c.padStart(10)).join(' '));
+  const header = (first: string) => console.log([first, 'k', 'recall@10', 'with ties', 'p50 ms', 'p95 ms'].map((c) => c.padStart(10)).join(' '));
+  header('ef');
   for (const ef of values.ef.split(',').map(Number)) {
     const graph = VectorIndex.load(files, { dimension, efSearch: ef });
-    for (const k of values.k.split(',').map(Number)) {
-      let found = 0;
-      let foundWithTies = 0;
-      const times: number[] = [];
-      queries.forEach((q, i) => {
-        const t = performance.now();
-        const hits = graph.search(q, k).slice(0, 10);
-        times.push(performance.now() - t);
-        found += hits.filter((h) => truth[i].has(h.label)).length;
-        foundWithTies += hits.filter((h) => truth[i].has(h.label) || h.score >= tenth[i] - 1e-6).length;
-      });
-      times.sort((a, b) => a - b);
-      const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(2);
-      console.log([ef, k, (found / (10 * queries.length)).toFixed(4), (foundWithTies / (10 * queries.length)).toFixed(4), at(50), at(95)].map((c) => String(c).padStart(10)).join(' '));
-    }
+    for (const k of values.k.split(',').map(Number)) printRow(ef, k, recallOf(queries, exactHits, (q) => graph.search(q, k)));
   }
   if (values.filters === undefined) return;
   console.log('with a filter (default efSearch and efFilteredSearch)');
-  console.log(['passes', 'k', 'recall@10', 'with ties', 'p50 ms', 'p95 ms'].map((c) => c.padStart(10)).join(' '));
+  header('passes');
   const graph = VectorIndex.load(files, { dimension });
   for (const every of values.filters.split(',').map(Number)) {
     const filter = (label: number): boolean => label % every === 0;
     const filteredHits = queries.map((q) => exact.searchExact(q, 10, filter));
-    for (const k of values.k.split(',').map(Number)) {
-      let found = 0;
-      let foundWithTies = 0;
-      let wanted = 0;
-      const times: number[] = [];
-      queries.forEach((q, i) => {
-        const t = performance.now();
-        const hits = graph.search(q, k, filter).slice(0, 10);
-        times.push(performance.now() - t);
-        const exactTop = filteredHits[i];
-        const inTruth = new Set(exactTop.map((h) => h.label));
-        const last = exactTop[exactTop.length - 1]?.score ?? -Infinity;
-        found += hits.filter((h) => inTruth.has(h.label)).length;
-        foundWithTies += hits.filter((h) => inTruth.has(h.label) || h.score >= last - 1e-6).length;
-        wanted += Math.min(10, exactTop.length);
-      });
-      times.sort((a, b) => a - b);
-      const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(2);
-      console.log([`1/${every}`, k, (found / wanted).toFixed(4), (foundWithTies / wanted).toFixed(4), at(50), at(95)].map((c) => String(c).padStart(10)).join(' '));
-    }
+    for (const k of values.k.split(',').map(Number)) printRow(`1/${every}`, k, recallOf(queries, filteredHits, (q) => graph.search(q, k, filter)));
   }
+}
+
+interface Recall {
+  /** of the exact top 10s' labels, the share the search's first 10 hold */
+  recall: number;
+  /** the same, where a hit that ties with the exact scan's last (the same vector under another label: copies of a chunk) counts as found */
+  withTies: number;
+  p50: number;
+  p95: number;
+}
+
+/** How much of each query's exact top 10 (`exactHits`) `search`'s first 10 hits find, and how long it takes. */
+function recallOf(queries: Float32Array[], exactHits: VectorHit[][], search: (query: Float32Array) => VectorHit[]): Recall {
+  let found = 0;
+  let foundWithTies = 0;
+  let wanted = 0;
+  const times: number[] = [];
+  queries.forEach((q, i) => {
+    const t = performance.now();
+    const hits = search(q).slice(0, 10);
+    times.push(performance.now() - t);
+    const truth = new Set(exactHits[i].map((h) => h.label));
+    const last = exactHits[i][exactHits[i].length - 1]?.score ?? -Infinity;
+    found += hits.filter((h) => truth.has(h.label)).length;
+    foundWithTies += hits.filter((h) => truth.has(h.label) || h.score >= last - 1e-6).length;
+    wanted += Math.min(10, exactHits[i].length);
+  });
+  times.sort((a, b) => a - b);
+  const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
+  return { recall: found / wanted, withTies: foundWithTies / wanted, p50: at(50), p95: at(95) };
+}
+
+function printRow(first: number | string, k: number, r: Recall): void {
+  console.log([first, k, r.recall.toFixed(4), r.withTies.toFixed(4), r.p50.toFixed(2), r.p95.toFixed(2)].map((c) => String(c).padStart(10)).join(' '));
 }
 
 function percent(n: number, of: number): string {
