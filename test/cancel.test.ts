@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Engine, type IndexSummary } from '../src/engine/engine';
@@ -186,6 +186,73 @@ describe('a refresh cancelled in each phase leaves the previous or the finished 
       if (p.phase === 'write') signal.cancelled = true;
     });
     assertSame(reopened, complete, 'finished');
+  });
+});
+
+describe('chunking every file again for a new chunking version, stopped part-way', () => {
+  /** The re-chunk the manifest of the index in `indexDir` records as begun (absent: none). */
+  const recordedRechunk = (indexDir: string): unknown => (JSON.parse(readFileSync(path.join(indexDir, 'manifest.json'), 'utf8')) as { meta: { rechunk?: unknown } }).meta.rechunk;
+
+  test('the files it did are kept, and the next run chunks only the others, then records the version', async () => {
+    const indexDir = await temp.make('rechunk-stopped');
+    const first = await Engine.open(repo, { indexDir, model: modelDir });
+    const total = (await first.refresh()).files;
+    await first.close();
+    const clean = await snapshotIndex(repo, indexDir, embedder);
+    assert.ok(total > 64, `more than one batch of files: ${total}`);
+    asChunkedUnder(indexDir, undefined);
+    assert.equal(recordedRechunk(indexDir), undefined);
+
+    // stopped after the first batch (the signal is read before each batch)
+    const signal = { cancelled: false };
+    const stopped = await Engine.open(repo, { indexDir, model: modelDir });
+    const part = await stopped.refresh({ signal, onProgress: (p) => p.phase === 'parse' && (signal.cancelled = true) });
+    await stopped.close();
+    assert.equal(part.cancelled, true);
+    assert.ok(part.filesParsed > 0 && part.filesParsed < total, `part of the files chunked again: ${part.filesParsed} of ${total}`);
+    assert.equal(recordedChunking(indexDir), 1, 'not done: the old version stays recorded');
+    assert.deepEqual(differingFiles(await snapshotIndex(repo, indexDir, embedder), clean), [], 'every file as before, its chunks cut again or not');
+    const rechunk = recordedRechunk(indexDir) as { to: number; from: number };
+    assert.equal(rechunk.to, CHUNKING_VERSION);
+
+    const logs: string[] = [];
+    const resumed = await Engine.open(repo, { indexDir, model: modelDir, log: (m) => logs.push(m) });
+    try {
+      assert.ok(logs.some((m) => /were cut into chunks by older rules .*; its next update chunks the files an earlier update did not again/.test(m)), logs.join('\n'));
+      const rest = await resumed.refresh();
+      assert.equal(rest.cancelled, false);
+      assert.equal(rest.filesParsed, total - part.filesParsed, 'the files chunked before the stop are not chunked again');
+      assert.equal(rest.chunksEmbedded, 0, 'every vector from the embedding cache');
+    } finally {
+      await resumed.close();
+    }
+    assert.equal(recordedChunking(indexDir), CHUNKING_VERSION, 'done: recorded');
+    assert.equal(recordedRechunk(indexDir), undefined, 'and the re-chunk is no longer recorded');
+    assert.deepEqual(differingFiles(await snapshotIndex(repo, indexDir, embedder), clean), []);
+
+    const settled = await Engine.open(repo, { indexDir, model: modelDir });
+    try {
+      assert.equal((await settled.refresh()).filesParsed, 0, 'nothing is chunked again after');
+    } finally {
+      await settled.close();
+    }
+  });
+
+  test('a re-chunk recorded toward another version is not taken for this one: every file is chunked again', async () => {
+    const indexDir = await temp.make('rechunk-other');
+    const first = await Engine.open(repo, { indexDir, model: modelDir });
+    const total = (await first.refresh()).files;
+    await first.close();
+    // as a later build would leave it, stopped: every chunk id from 0 on "cut under" its version
+    asChunkedUnder(indexDir, undefined, { to: CHUNKING_VERSION + 1, from: 0 });
+    const engine = await Engine.open(repo, { indexDir, model: modelDir });
+    try {
+      assert.equal((await engine.refresh()).filesParsed, total);
+    } finally {
+      await engine.close();
+    }
+    assert.equal(recordedChunking(indexDir), CHUNKING_VERSION);
+    assert.equal(recordedRechunk(indexDir), undefined);
   });
 });
 

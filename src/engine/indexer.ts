@@ -19,7 +19,7 @@ import { CONTENT_RULES_VERSION } from './files/text-files';
 import { CHUNKING_VERSION } from './chunks/languages';
 import { cacheKeyOf, embeddingKey } from './index/embedding-cache';
 import { lexicalFields } from './index/lexical-fields';
-import type { Catalog } from './catalog';
+import type { Catalog, FileRecord } from './catalog';
 import type { IndexStorage, LoadedIndex, PreparedSave } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import { type Foreground, TimeSlices } from './time-slice';
@@ -205,6 +205,11 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   // model's next run would then parse every file again instead of taking the vectors of their chunks from the cache.
   // (not rulesRedo, which says nothing for an index without files: this one records the version all the same)
   const rechunk = state.chunking !== CHUNKING_VERSION && (embedder !== undefined || !holdsEmbeddedChunks(catalog));
+  // A re-chunk stopped part-way (cancelled, killed) committed the files it did: each chunk id from
+  // where it began on was cut under the current version (ids are never reused), so a file unchanged
+  // since whose chunks all have such ids is not chunked again. A re-chunk that begins records where.
+  if (rechunk && state.rechunk?.to !== CHUNKING_VERSION) state.rechunk = { to: CHUNKING_VERSION, from: catalog.nextChunkId };
+  const rechunkedFrom = rechunk && !reread ? state.rechunk!.from : undefined;
   /** a file read again for the rules could not be read now, or a folder could not be scanned: the rules are not yet applied to all */
   let rereadIncomplete = false;
   const few = ctx.paths !== undefined && looksAtPathsAlone(state) ? await scanPaths(ctx.root, ctx.paths, ctx.scan) : undefined;
@@ -243,7 +248,9 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
 
   const todo = scan.files.filter((f) => {
     const known = catalog.files.get(f.path);
-    return reread || rechunk || !known || known.size !== f.size || known.mtimeMs !== f.mtimeMs;
+    if (!known || known.size !== f.size || known.mtimeMs !== f.mtimeMs) return true;
+    if (rechunkedFrom !== undefined) return !cutSince(known, rechunkedFrom);
+    return reread || rechunk;
   });
 
   /** shared by the batches parsed at the same time */
@@ -411,6 +418,7 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   }
   if (rechunk && !summary.cancelled) {
     state.chunking = CHUNKING_VERSION;
+    state.rechunk = undefined;
     changes.unsaved = true;
   }
   if (changes.unsaved || !state.saved) {
@@ -524,6 +532,14 @@ export function rulesRedo(state: Pick<LoadedIndex, 'contentRules' | 'chunking' |
   if (state.catalog.files.size === 0) return { read: false, chunk: false, chunkWaitsForModel: false };
   const chunk = state.chunking !== CHUNKING_VERSION;
   return { read: state.contentRules !== CONTENT_RULES_VERSION, chunk, chunkWaitsForModel: chunk && !withModel && holdsEmbeddedChunks(state.catalog) };
+}
+
+/**
+ * Whether a file's chunks were all made from chunk id `from` on: by the re-chunk that began there
+ * (workspace-store.ts `RechunkProgress`). A file without chunks tells nothing, and is chunked again.
+ */
+function cutSince(file: FileRecord, from: number): boolean {
+  return !file.skip && file.chunkIds.length > 0 && file.chunkIds.every((id) => id >= from);
 }
 
 /** Whether some chunk of the catalog was embedded by a model (has a vector key): the first such chunk answers. */

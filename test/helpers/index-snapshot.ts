@@ -97,13 +97,16 @@ export function asWrittenBeforeContentRules(indexDir: string): void {
 
 /**
  * Makes the index in `indexDir` one chunked under chunking version `version` (none: written before
- * the version was recorded, read as 1), without a change log; its manifest is sealed again.
+ * the version was recorded, read as 1), without a change log, and as having begun `rechunk` (none:
+ * recording none); its manifest is sealed again.
  */
-export function asChunkedUnder(indexDir: string, version: number | undefined): void {
+export function asChunkedUnder(indexDir: string, version: number | undefined, rechunk?: { to: number; from: number }): void {
   const file = path.join(indexDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   if (version === undefined) delete manifest.meta.chunking;
   else manifest.meta.chunking = version;
+  if (rechunk === undefined) delete manifest.meta.rechunk;
+  else manifest.meta.rechunk = rechunk;
   delete manifest.meta.changeLog;
   delete manifest.checksum;
   writeFileSync(file, JSON.stringify({ ...manifest, checksum: manifestChecksum(manifest) }));

@@ -155,6 +155,27 @@ interface IndexMeta {
   contentRules?: number;
   /** how the files were cut into chunks (chunks/languages.ts CHUNKING_VERSION; absent: 1) */
   chunking?: number;
+  /** a re-chunk toward another chunking version, stopped before it was done (absent: none) */
+  rechunk?: RechunkProgress;
+}
+
+/**
+ * How far a re-chunk has come: every file is chunked again when the chunking version changes
+ * (chunks/languages.ts CHUNKING_VERSION), and a run stopped part-way (cancelled, killed, the
+ * editor closed) commits the files it did. Chunk ids are never reused, so the chunks cut under
+ * version `to` are exactly those with an id from `from` on: the next run toward the same version
+ * chunks the others only.
+ */
+export interface RechunkProgress {
+  /** the chunking version the re-chunk cuts files under */
+  to: number;
+  /** the catalog's next chunk id when the re-chunk began */
+  from: number;
+}
+
+function isRechunkProgress(value: unknown): value is RechunkProgress {
+  const r = value as RechunkProgress;
+  return typeof r === 'object' && r !== null && Number.isInteger(r.to) && r.to >= 1 && Number.isInteger(r.from) && r.from >= 0;
 }
 
 function isIndexMeta(meta: unknown): meta is IndexMeta {
@@ -165,7 +186,8 @@ function isIndexMeta(meta: unknown): meta is IndexMeta {
     Number.isInteger(m.dimension) && Number.isInteger(m.chunks) &&
     (m.changeLog === undefined || typeof m.changeLog === 'boolean') &&
     (m.contentRules === undefined || (Number.isInteger(m.contentRules) && m.contentRules >= 1)) &&
-    (m.chunking === undefined || (Number.isInteger(m.chunking) && m.chunking >= 1))
+    (m.chunking === undefined || (Number.isInteger(m.chunking) && m.chunking >= 1)) &&
+    (m.rechunk === undefined || isRechunkProgress(m.rechunk))
   );
 }
 
@@ -198,6 +220,11 @@ export interface LoadedIndex {
    */
   chunking: number;
   /**
+   * While `chunking` differs from the current version: how far a re-chunk toward it came in an
+   * earlier run (files whose chunks are all from then on are not chunked again); undefined: none.
+   */
+  rechunk?: RechunkProgress;
+  /**
    * The committed generation and its change log, when the next save may append to the log;
    * undefined when it must write a new generation (a new or adapted index, a rebuilt vector graph).
    */
@@ -222,6 +249,8 @@ export interface CommittedBase {
   contentRules: number;
   /** the chunking version the generation's manifest records: a state chunked otherwise is committed as a new generation */
   chunking: number;
+  /** where the re-chunk that the generation's manifest records began (undefined: none); another is committed as a new generation */
+  rechunkFrom?: number;
 }
 
 type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
@@ -423,11 +452,12 @@ export class IndexStorage {
       changeLog: true,
       contentRules: state.contentRules,
       chunking: state.chunking,
+      ...(state.rechunk !== undefined && state.chunking !== CHUNKING_VERSION ? { rechunk: state.rechunk } : {}),
     };
     state.saved = false;
     try {
       state.embeddingCache?.flush();
-      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!)) {
+      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!, meta.rechunk?.from)) {
         markCommitted(state);
         state.saved = true;
         return;
@@ -478,7 +508,7 @@ export class IndexStorage {
     markCommitted(state);
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
-    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules, chunking: state.chunking };
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules, chunking: state.chunking, rechunkFrom: meta.rechunk?.from };
   }
 
   /**
@@ -487,9 +517,9 @@ export class IndexStorage {
    * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
    * must be written instead.
    */
-  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number): boolean {
+  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number, rechunkFrom: number | undefined): boolean {
     const base = state.committed;
-    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking) return false;
+    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking || base.rechunkFrom !== rechunkFrom) return false;
     const { catalog, lexical, vectors } = state;
     const uncommitted = catalog.uncommitted();
     const files: FileChange[] = [];
@@ -727,7 +757,9 @@ export class IndexStorage {
     checkCounts();
     const contentRules = meta.contentRules ?? 1;
     const chunking = meta.chunking ?? 1;
-    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules, chunking };
+    // a re-chunk toward this build's version resumes; one toward another version tells nothing about this one's
+    const rechunk = chunking !== CHUNKING_VERSION && meta.rechunk?.to === CHUNKING_VERSION ? meta.rechunk : undefined;
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules, chunking, rechunkFrom: meta.rechunk?.from };
     if (contentRules !== CONTENT_RULES_VERSION) {
       log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
     }
@@ -735,7 +767,8 @@ export class IndexStorage {
       const rules = chunking < CHUNKING_VERSION ? 'older rules (before, a .h header was always read as C)' : 'the rules of a later version';
       // a words-only run leaves it to the model's (indexer.ts), so that the new chunks get their vectors' keys
       const when = !this.embedder && meta.modelId !== null ? `the next update with the model ${meta.modelId}` : 'its next update';
-      log(`the files in the index in ${this.dir} were cut into chunks by ${rules}; ${when} chunks every file again`);
+      const which = rechunk === undefined ? 'every file' : 'the files an earlier update did not';
+      log(`the files in the index in ${this.dir} were cut into chunks by ${rules}; ${when} chunks ${which} again`);
     }
     const olderFormat = catalog.formatRead !== CATALOG_FORMAT_VERSION || lexical.formatRead !== LEXICAL_FORMAT_VERSION || (vectors !== undefined && vectors.formatRead !== VECTOR_FORMAT_VERSION);
     if (olderFormat || (vectors !== undefined && vectors.hasGraph !== generation.has('graph.hnsw'))) {
@@ -743,9 +776,9 @@ export class IndexStorage {
       // a graph of an older format may hold copies of one vector in nodes of their own (vector-index.ts): built again, once
       const graph = vectors?.needsGraphRebuild ? ', and builds its vector graph again' : '';
       if (olderFormat) log(`the index in ${this.dir} is in an older format; its next update writes it in the current one${graph}`);
-      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules, chunking };
+      return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: false, committed: undefined, contentRules, chunking, rechunk };
     }
-    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules, chunking };
+    return { catalog, lexical, vectors, modelId: meta.modelId, updatedAt, saved: true, committed, contentRules, chunking, rechunk };
   }
 
   /**
