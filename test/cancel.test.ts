@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Engine, type IndexSummary } from '../src/engine/engine';
 import type { Progress } from '../src/engine/types';
@@ -277,6 +278,9 @@ describe('a folder the scan cannot read', () => {
     return runCli([command, root, '--index-dir', indexDir, '--lexical-only', ...more], { ...asUser, keepStdinOpen: true });
   }
   const index = (root: string, indexDir: string) => cli('index', root, indexDir);
+  /** The index folder's files (but its lock) with their sizes and contents' hashes. */
+  const indexFiles = (indexDir: string): Map<string, string> =>
+    new Map(readdirSync(indexDir).filter((name) => name !== 'index.lock').sort().map((name) => [name, createHash('sha256').update(readFileSync(path.join(indexDir, name))).digest('hex')]));
 
   /** A copy of the fixture and an index folder the unprivileged user may write. */
   async function userWorkspace(name: string): Promise<{ root: string; indexDir: string }> {
@@ -286,6 +290,33 @@ describe('a folder the scan cannot read', () => {
     chmodSync(parent, 0o777);
     return { root, indexDir: path.join(parent, 'index') };
   }
+
+  test('a changed file that cannot be read then is tried again by each update, and indexed once it can be, though its size and time stay the same', async () => {
+    const { root, indexDir } = await userWorkspace('unreadable-file');
+    const file = 'src/render/button.rs';
+    assert.equal((await index(root, indexDir)).code, 0);
+    // changed, and locked before the update reads it: as a save that another program holds a moment
+    await writeFile(path.join(root, file), 'pub fn paint_the_button_sky_blue() -> u32 {\n    42\n}\n');
+    chmodSync(path.join(root, file), 0o000);
+    try {
+      const locked = await index(root, indexDir);
+      assert.equal(locked.code, 0, locked.stderr);
+      assert.equal((await snapshotIndex(root, indexDir)).files.get(file)?.skip, 'unreadable');
+      const written = indexFiles(indexDir);
+      const still = await index(root, indexDir);
+      assert.equal(still.code, 0, still.stderr);
+      assert.match(still.stderr, /indexing 1 new or changed files/, `tried again: ${still.stderr}`);
+      assert.deepEqual(indexFiles(indexDir), written, 'the same skip again is no change: nothing is written');
+    } finally {
+      chmodSync(path.join(root, file), 0o644);
+    }
+    const readable = await index(root, indexDir);
+    assert.equal(readable.code, 0, readable.stderr);
+    assert.match(readable.stderr, /\(1 parsed, 0 removed\)/, readable.stderr);
+    const found = await cli('search', root, indexDir, '--json', 'paint the button sky blue');
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(JSON.parse(found.stdout).results[0]?.path, file);
+  });
 
   test('keeps the files it held (EACCES is not deletion), and finds them again once it is readable', async () => {
     const { root, indexDir } = await userWorkspace('unreadable');

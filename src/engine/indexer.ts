@@ -249,6 +249,9 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   const todo = scan.files.filter((f) => {
     const known = catalog.files.get(f.path);
     if (!known || known.size !== f.size || known.mtimeMs !== f.mtimeMs) return true;
+    // a file that could not be read (locked, no permission, gone for a moment) is tried again: what
+    // ends that (a chmod, a lock let go, a file moved back) need not change its size or time
+    if (known.skip === 'unreadable') return true;
     if (rechunkedFrom !== undefined) return !cutSince(known, rechunkedFrom);
     return reread || rechunk;
   });
@@ -288,6 +291,8 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
         if (rechunk && unchanged && !known.skip) return;
         later.push(() => recordSkip(state, file, 'parse-error', read.parseError));
       } else if ('skip' in read) {
+        // skipped as before, for the same reason (an unreadable file tried again): nothing to record or save
+        if (unchanged && known.skip === read.skip && known.detail === read.detail) return;
         if ((reread || rechunk) && unchanged && !known.skip && !CONTENT_SKIPS.has(read.skip)) {
           // read only because the rules or the chunking changed, and it could not be read now (locked, busy): keep
           // what it had; for new rules, read every file again next time
