@@ -20,6 +20,16 @@ test('words that merely contain a language name, and a bare language name, are k
   assert.deepEqual(bare.lexicalTokens, ['python']);
 });
 
+test('a language name inside an identifier names no language and stays searched (JAVA_HOME, get_php_version)', () => {
+  for (const [query, word] of [['JAVA_HOME', 'java'], ['RUST_LOG level', 'rust'], ['get_php_version', 'php'], ['python_requires', 'python']]) {
+    const q = parseQuery(query);
+    assert.deepEqual(q.languages, [], query);
+    assert.ok(q.lexicalTokens.some((t) => t.startsWith(word)), `${query}: ${JSON.stringify(q.lexicalTokens)}`);
+  }
+  // beside an identifier, the name still names its language
+  assert.deepEqual(parseQuery('read JAVA_HOME in python').languages, ['python']);
+});
+
 test('spelled-out words and their code abbreviations meet in one index term', async () => {
   const { lexicalQueryTokens } = await import('../src/engine/index/lexical-fields');
   const query = lexicalQueryTokens('remove a key from a dictionary');

@@ -64,7 +64,8 @@ export interface ParsedQuery {
 
 export function parseQuery(text: string): ParsedQuery {
   const languages = new Set<LanguageId>();
-  const rest = text.replace(/[\p{L}\p{N}#+]+/gu, (word) => {
+  // a word as identifiers have them (`JAVA_HOME`, `get_php_version`: no language is named there)
+  const rest = text.replace(/[\p{L}\p{M}\p{N}_#+]+/gu, (word) => {
     const language = LANGUAGE_WORDS.get(word.toLowerCase());
     if (!language) return word;
     languages.add(language);
