@@ -339,6 +339,21 @@ test('further chunks of one file decay, so the list reaches other files', () => 
   assert.deepEqual(rank([...a, b], lexical, 'x', { fileDecay: 0.5, fileEvidence: 0 }).map((c) => c.name), ['a1', 'b', 'a2', 'a3']);
 });
 
+test('results of equal score are in the order of their place in the folder (path, then line), whichever was indexed first', () => {
+  // copies of one function: the ids say which was indexed first, which an edit undone changes
+  const later = chunk('src/b.ts', 'copy');
+  const earlier = chunk('src/a.ts', 'copy');
+  const second = { ...chunk('src/a.ts', 'copy2'), startLine: 20, endLine: 24 };
+  const first = { ...chunk('src/a.ts', 'copy3'), startLine: 8, endLine: 12 };
+  const all = [later, second, earlier, first];
+  const options = { fileDecay: 1, fileEvidence: 0 };
+  const expected = ['src/a.ts:1', 'src/a.ts:8', 'src/a.ts:20', 'src/b.ts:1'];
+  for (const order of [all, [...all].reverse()]) {
+    const ranked = rank(order, order.map((c) => [c, 5] as [ChunkRecord, number]), 'zzz', options);
+    assert.deepEqual(ranked.map((c) => `${c.path}:${c.startLine}`), expected);
+  }
+});
+
 test('a file with several strong chunks outranks a lone chunk of the same strength; weak chunks do not count', () => {
   const lone = chunk('lone.ts', 'lone');
   const a = [1, 2, 3].map((i) => chunk('many.ts', `m${i}`));

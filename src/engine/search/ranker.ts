@@ -309,7 +309,9 @@ function addFileEvidence(candidates: Candidate[], weight: number): void {
  * since it was scored goes back with its decayed score.
  */
 function diversify(candidates: Candidate[], top: number, decay: number): Candidate[] {
-  const heap = new MaxHeap<{ h: Candidate; score: number; seen: number }>((a, b) => a.score - b.score || b.h.id - a.h.id);
+  // equal scores (copies of one piece of code, say) in the order of their place in the folder: a
+  // chunk's id says when it was indexed, which an edit undone changes though the files are the same
+  const heap = new MaxHeap<{ h: Candidate; score: number; seen: number }>((a, b) => a.score - b.score || byPlace(b.h.c, a.h.c) || b.h.id - a.h.id);
   for (const h of candidates) heap.push({ h, score: h.score, seen: 0 });
   const perFile = new Map<string, number>();
   const definitions = new Set<string>();
@@ -329,6 +331,11 @@ function diversify(candidates: Candidate[], top: number, decay: number): Candida
     out.push(e.h);
   }
   return out;
+}
+
+/** Orders two chunks by path (code units), then by their first line. */
+function byPlace(a: ChunkRecord, b: ChunkRecord): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine;
 }
 
 class MaxHeap<T> {
