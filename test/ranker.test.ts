@@ -38,6 +38,18 @@ test('symbol queries: identifiers and qualified names; natural language spots th
   assert.deepEqual(queryShape('where is BaseModel’s validator run').names.filter((n) => !n.phrase), [{ name: 'basemodel', typed: 'BaseModel', strong: true }]);
 });
 
+test('a name with combining marks (Devanagari, Thai, a decomposed é) is one identifier, and its definition ranks first', () => {
+  for (const name of ['गणना', 'คำนวณ', 'cafe\u0301']) {
+    const shape = queryShape(name);
+    assert.equal(shape.kind, 'symbol', name);
+    assert.deepEqual(shape.names.map((n) => n.name), [name.toLowerCase()], name);
+    const caller = chunk('report.py', 'report', 'function', `def report(): ${name}()`);
+    const definition = chunk('calc.py', name);
+    // the caller has the stronger word match; the definition is what a name asks for
+    assert.deepEqual(rank([caller, definition], [[caller, 9], [definition, 4]], name).map((c) => c.name), [name, 'report'], name);
+  }
+});
+
 test('names spelt by adjacent words of a question: two or three words, singular too, never across punctuation or stop words', () => {
   const names = (q: string) => phraseNames(q).map((n) => n.name);
   assert.deepEqual(names('JSON array operations'), ['jsonarray', 'jsonarrayoperations', 'jsonarrayoperation', 'arrayoperations', 'arrayoperation']);

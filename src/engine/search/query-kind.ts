@@ -23,7 +23,7 @@ export interface QueryShape {
 }
 
 /** One identifier, optionally qualified by `::`, `.`, `\`, `#` or `->` (`a.b`, `Sinatra::Base`, `Foo#bar`). */
-const QUALIFIED = /^[\p{L}_$][\p{L}\p{N}_$]*(?:(?:::|\.|\\|#|->)[\p{L}_$][\p{L}\p{N}_$]*)*(?:\(\))?$/u;
+const QUALIFIED = /^[\p{L}_$][\p{L}\p{M}\p{N}_$]*(?:(?:::|\.|\\|#|->)[\p{L}_$][\p{L}\p{M}\p{N}_$]*)*(?:\(\))?$/u;
 const SEPARATOR = /::|\.|\\|#|->/;
 
 /** Looks like code, not a word: camelCase/PascalCase humps, snake_case, a qualifier, or a call `()`. */
@@ -31,7 +31,7 @@ function codeLike(word: string): boolean {
   return (
     /\p{Ll}\p{Lu}/u.test(word) || // camelCase, PascalCase with two humps
     /\p{Lu}{2,}\p{Ll}/u.test(word) || // HTTPServer
-    /[\p{L}\p{N}]_[\p{L}\p{N}]/u.test(word) ||
+    /[\p{L}\p{M}\p{N}]_[\p{L}\p{M}\p{N}]/u.test(word) ||
     SEPARATOR.test(word.replace(/\.$/, '')) ||
     word.endsWith('()')
   );
@@ -39,7 +39,7 @@ function codeLike(word: string): boolean {
 
 /** A name as spelt, less separators (`$ZodError` → `ZodError`, `render_template` → `rendertemplate`): case kept. */
 export function spelt(s: string): string {
-  return asciiLettersAndDigits(s) ?? s.replace(/[^\p{L}\p{N}]+/gu, '');
+  return asciiLettersAndDigits(s) ?? s.replace(/[^\p{L}\p{M}\p{N}]+/gu, '');
 }
 
 /** A name in compact form: lowercase letters and digits only (`render_template` → `rendertemplate`). Remembered. */
@@ -48,7 +48,7 @@ export function compact(s: string): string {
   if (ascii !== undefined) return ascii.toLowerCase();
   let out = compactMemo.get(s);
   if (out === undefined) {
-    out = s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+    out = s.toLowerCase().replace(/[^\p{L}\p{M}\p{N}]+/gu, '');
     if (compactMemo.size >= COMPACT_MEMO_LIMIT) compactMemo.clear();
     compactMemo.set(s, out);
   }
@@ -89,11 +89,11 @@ function nameOf(word: string, strong: boolean): QueryShape['names'][number] | un
  * innermost first: nested ones go in rounds. The closing `>` must not be followed by a name, a digit
  * or `=`, so that comparisons written without spaces (`retryCount<maxRetries and delay>0`) stay.
  */
-const GENERIC_ARGUMENTS = /(?<=[\p{L}\p{N}_$])<(?:[^<>-]|-(?!>)|->)*>(?![\p{L}\p{N}_$=])/gu;
+const GENERIC_ARGUMENTS = /(?<=[\p{L}\p{M}\p{N}_$])<(?:[^<>-]|-(?!>)|->)*>(?![\p{L}\p{M}\p{N}_$=])/gu;
 /** Array brackets after a name or a type (`String[]`, `int[][]`). */
-const ARRAY_BRACKETS = /(?<=[\p{L}\p{N}_$>\]])(?:\[\s*\])+/gu;
+const ARRAY_BRACKETS = /(?<=[\p{L}\p{M}\p{N}_$>\]])(?:\[\s*\])+/gu;
 /** Pointer and reference marks after a name (`uv_loop_t*`, `T&&`), before a space, a separator or the end (not `?`, which ends questions). */
-const TRAILING_MARKS = /(?<=[\p{L}\p{N}_$])[*&]+(?=\s|$|::|\.|,|\))/gu;
+const TRAILING_MARKS = /(?<=[\p{L}\p{M}\p{N}_$])[*&]+(?=\s|$|::|\.|,|\))/gu;
 /** Pointer and reference marks before a name (`&str`, `*mut T`'s `*`). */
 const LEADING_MARKS = /(?<=^|[\s(,])[*&]+(?=[\p{L}_$])/gu;
 
@@ -127,7 +127,7 @@ export function queryShape(text: string): QueryShape {
   }
   const names: QueryShape['names'] = [];
   // a possessive ("Flask's", "BaseModel’s") names the word before it
-  const words = trimmed.split(/\s+/).map((w) => w.replace(/^[^\p{L}_$]+|[^\p{L}\p{N}_$)]+$/gu, '').replace(/['’]s$/u, ''));
+  const words = trimmed.split(/\s+/).map((w) => w.replace(/^[^\p{L}_$]+|[^\p{L}\p{M}\p{N}_$)]+$/gu, '').replace(/['’]s$/u, ''));
   words.forEach((w, i) => {
     if (!w || !QUALIFIED.test(w)) return;
     const strong = codeLike(w);
@@ -147,7 +147,7 @@ const ATTRIBUTE_WORD = /\battributes?\b/iu;
  * A name in brackets as C# applies an attribute, `[JsonProperty]` or `[JsonProperty("id")]`: not an
  * index after a name (`Optional[User]`, `items[i]`) nor a Markdown link (`[Foo](url)`).
  */
-const APPLIED_ATTRIBUTE = /(?<![\p{L}\p{N}_$\]])\[\s*([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)\s*(?:\(|\](?!\())/gu;
+const APPLIED_ATTRIBUTE = /(?<![\p{L}\p{M}\p{N}_$\]])\[\s*([\p{L}_][\p{L}\p{M}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{M}\p{N}_]*)*)\s*(?:\(|\](?!\())/gu;
 
 /**
  * C# names an attribute class without its `Attribute` suffix: `[JsonProperty]` applies the class
@@ -207,12 +207,12 @@ export function phraseNames(text: string, known: ReadonlySet<string> = new Set()
     out.push({ name, typed: '', strong: false, phrase: true });
   };
   // runs of plain words: punctuation other than a hyphen between words ends a run
-  for (const run of text.replace(/['’]s\b/gu, '').split(/[^\p{L}\p{N}\s-]+|\s-+\s|-{2,}/u)) {
+  for (const run of text.replace(/['’]s\b/gu, '').split(/[^\p{L}\p{M}\p{N}\s-]+|\s-+\s|-{2,}/u)) {
     const words = run.split(/[\s-]+/).filter(Boolean);
     for (let i = 0; i < words.length; i++) {
       for (let n = 2; n <= 3 && i + n <= words.length; n++) {
         const part = words.slice(i, i + n);
-        if (part.some((w) => !/^\p{L}[\p{L}\p{N}]*$/u.test(w) || PHRASE_STOP.has(w.toLowerCase()))) break;
+        if (part.some((w) => !/^\p{L}[\p{L}\p{M}\p{N}]*$/u.test(w) || PHRASE_STOP.has(w.toLowerCase()))) break;
         const name = compact(part.join(''));
         add(name);
         if (/ies$/.test(name)) add(`${name.slice(0, -3)}y`);
