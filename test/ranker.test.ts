@@ -218,7 +218,7 @@ test('a chunk that defines the queried symbol ranks first, even when BM25 found 
   assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8], [flask, 2]], 'Flask', { definitionBoost: 0 }).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
   // not retrieved by words at all, but named: a candidate all the same, level with the best match (ahead of FlaskProxy)
   const named = rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', {}, [flask]).map((c) => c.name);
-  assert.deepEqual(named, ['make_app', 'Flask', 'FlaskProxy']); // level with make_app, which wins the tie by id
+  assert.deepEqual(named, ['Flask', 'make_app', 'FlaskProxy']); // level with make_app: the tie goes by path, src/app.py before src/cli.py
   assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', { definitionBoost: 0 }, [flask]).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
 });
 
