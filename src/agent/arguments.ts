@@ -8,7 +8,7 @@ import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { isLanguageName, LANGUAGE_IDS, LINE_LANGUAGE_NAMES } from '../engine/language-names';
 import { pathInside, typedRelPath } from '../engine/paths';
-import { MAX_GLOB_CHARS } from '../engine/search/filters';
+import { isAbsoluteGlob, MAX_GLOB_CHARS } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
 
@@ -148,12 +148,15 @@ export function checkedLanguages(names: string[] | undefined): string[] | undefi
   return names;
 }
 
-/** Path globs stay inside the folder: relative, without `..`. */
+/**
+ * Path globs stay inside the folder: relative (as the CLI's `--path`: engine/search/filters.ts
+ * `isAbsoluteGlob`), without a `..` segment. A backslash is not read as a separator: in a glob it
+ * escapes the next character (`\[id\].ts` matches a file named `[id].ts`).
+ */
 export function checkedPathGlobs(globs: string[] | undefined): string[] | undefined {
   if (!globs?.length) return undefined;
   for (const glob of globs) {
-    const posix = glob.replace(/\\/g, '/');
-    if (posix.startsWith('/') || /^[A-Za-z]:\//.test(posix) || posix.split('/').includes('..')) {
+    if (isAbsoluteGlob(glob) || glob.split('/').includes('..')) {
       throw new AgentArgumentError(`path "${glob}" is outside the folder: path globs are relative to the folder, e.g. "src/**"`);
     }
   }
