@@ -106,6 +106,27 @@ describe('agent tools', () => {
     assert.ok(inAuth.length > 0 && inAuth.every((r) => r.path.startsWith('src/auth/')));
   });
 
+  it('a path glob may begin with an escape, as the command line takes it: \\[id\\].ts is a file named [id].ts', async () => {
+    const dir = await temp.make('agent-escape');
+    await writeIn(dir, '[id].ts', 'export function loadThePage(id: string) {\n  return fetch(`/pages/${id}`);\n}\n');
+    await writeIn(dir, 'other.ts', 'export function loadThePageAgain(id: string) {\n  return fetch(`/pages/${id}`);\n}\n');
+    let ready: () => void;
+    const indexed = new Promise<void>((resolve) => (ready = resolve));
+    const folder = new Workspace({ status: (st: FolderStatus) => st.state === 'ready' && ready(), log: () => {} });
+    try {
+      await folder.configure({ folders: [{ root: dir, name: 'escape', options: { ...options(await temp.make('agent-escape-index'), ''), model: null } }], indexOnOpen: true });
+      await indexed;
+      const found = await runAgentTool(folder, 'search_code', { query: 'load the page', path: ['\\[id\\].ts'] });
+      assert.equal(found.isError, false, found.text);
+      assert.deepEqual((found.structured.results as { path: string }[]).map((r) => r.path), ['[id].ts']);
+    } finally {
+      await folder.close();
+    }
+    for (const outside of ['/etc/**', 'C:\\src\\**', '../x/**', 'a/../../b']) {
+      assert.match((await call('search_code', { query: 'x', path: [outside] })).text, /outside the folder/, outside);
+    }
+  });
+
   it('searches every served folder unless one is named', async () => {
     const both = resultsOf(await call('search_code', { query: 'reverse_words' }));
     assert.equal(both[0].folder, second);
@@ -209,6 +230,33 @@ describe('agent tools', () => {
       assert.equal(a.isError, false, a.text);
       assert.match(a.text, expected, JSON.stringify(filters));
     }
+  });
+
+  it('search_code with nothing found, one folder failed and another answered: no results, the failure noted, not an error; every folder failed: an error', async () => {
+    const good = (await workspace.statuses()).find((s) => s.root === root)!;
+    const broken: FolderStatus = { ...good, root: path.join(path.dirname(root), 'broken'), name: 'broken', state: 'error', lastError: 'the index folder /x holds other files' };
+    const failure = { root: broken.root, message: 'the index folder /x holds other files' };
+    const backend = (folders: FolderStatus[]) =>
+      ({ statuses: async () => folders, search: async (p: never) => ({ ...(await workspace.search(p)), hits: [], failures: [failure] }) }) as unknown as AgentBackend;
+    const some = await runAgentTool(backend([broken, good]), 'search_code', { query: 'parse config', language: ['go'] });
+    assert.equal(some.isError, false, some.text);
+    assert.match(some.text, /^No results for "parse config"\./);
+    assert.match(some.text, /broken.*could not answer: the index folder \/x holds other files/);
+    assert.deepEqual(some.structured.failures, [{ folder: broken.root, message: failure.message }]);
+    const all = await runAgentTool(backend([broken]), 'search_code', { query: 'parse config' });
+    assert.equal(all.isError, true);
+    assert.match(all.text, /^The search failed:\n.*broken: the index folder \/x holds other files$/);
+  });
+
+  it('an empty answer to a call made while the folder was opening describes the folder as it is once the query ran', async () => {
+    const ready = (await workspace.statuses()).find((s) => s.root === root)!;
+    const opening: FolderStatus = { ...ready, state: 'opening', contents: { ...ready.contents, chunks: 0, files: 0 } };
+    let calls = 0;
+    // the first status read (before the query) finds it opening; the query waits for it to open
+    const backend = { statuses: async () => (calls++ === 0 ? [opening] : [ready]), similar: async (p: never) => ({ ...(await workspace.similar(p)), hits: [] }) } as unknown as AgentBackend;
+    const a = await runAgentTool(backend, 'similar_code', { code: 'zzzz qqqq' });
+    assert.equal(a.isError, false, a.text);
+    assert.equal(a.text, 'No code like the code given.');
   });
 
   it('related_code goes on past a folder whose index failed, and says why when every folder it asked failed', async () => {

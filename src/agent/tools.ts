@@ -133,9 +133,10 @@ function queryState(result: QueryResult): z.infer<z.ZodObject<typeof answerState
   };
 }
 
-/** Every folder failed: the answer is an error, saying why. */
-function allFailed(result: QueryResult): string | undefined {
+/** Every folder asked (`asked`) failed: the answer is an error, saying why. One that answered, if only with nothing, makes it an answer. */
+function allFailed(result: QueryResult, asked: readonly FolderStatus[]): string | undefined {
   if (result.hits.length || !result.failures.length) return undefined;
+  if (!asked.every((f) => result.failures.some((failure) => failure.root === f.root))) return undefined;
   return result.failures.map((f) => `${visible(f.root)}: ${visible(f.message)}`).join('\n');
 }
 
@@ -177,13 +178,16 @@ async function queryAnswer(backend: AgentBackend, kind: 'search' | 'similar', te
     paths: checkedPathGlobs(filters.path),
     ...(filters.folder !== undefined ? { root: served[0].root } : {}),
   });
-  const failed = allFailed(result);
+  const failed = allFailed(result, served);
   if (failed) return errorAnswer(`The search failed:\n${failed}`);
   const results = await agentHits(result.hits);
-  const style = pathStyle(await backend.statuses());
-  const lines = [results.length ? wording.found(results.length, result) : `${wording.none}${filtersHint(result.emptyBecause, filters) || emptyHint(served)}`];
+  // the folders as they are now: a query waits for a folder that was opening when it was asked
+  const statuses = await backend.statuses();
+  const style = pathStyle(statuses);
+  const now = served.map((f) => statuses.find((s) => s.root === f.root) ?? f);
+  const lines = [results.length ? wording.found(results.length, result) : `${wording.none}${filtersHint(result.emptyBecause, filters) || emptyHint(now)}`];
   if (results.length) lines.push(resultBlocks(results, style));
-  lines.push(...stateNotes(queryState(result), served));
+  lines.push(...stateNotes(queryState(result), now));
   return answer(lines.join('\n'), { ...wording.structured(result), results, ...queryState(result) });
 }
 
