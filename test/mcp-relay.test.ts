@@ -146,8 +146,10 @@ test('the relay session replays an answered initialize and holds its new answer 
   assert.deepEqual(session.fromEngine(JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32600, message: 'no' } })), { forward: false, replayed: { ok: false, error: 'no' } });
 
   const batched = new RelaySession();
-  batched.fromClient(`[${call(3).trimEnd()}]`);
-  assert.equal(batched.waitingCount, 0, 'a batch, even of one, is not tracked: the engine does not answer batches');
+  batched.fromClient(`[${call(3).trimEnd()},${line(INITIALIZED).trimEnd()}]`);
+  assert.equal(batched.waitingCount, 1, "a batch's request waits for the Invalid Request the engine's guard answers it with");
+  assert.deepEqual(batched.fromEngine(JSON.stringify([{ jsonrpc: '2.0', id: 3, error: { code: -32600, message: 'Invalid Request: batches are not read' } }])), { forward: true });
+  assert.equal(batched.waitingCount, 0, 'answered');
 
   const late = new RelaySession();
   late.fromClient(line(INITIALIZE).trimEnd());

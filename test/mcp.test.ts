@@ -242,7 +242,7 @@ test('codescout mcp answers the requests written before its stdin closed, then e
   assert.ok(!existsSync(path.join(indexDir, 'index.lock')), 'the index was closed');
 });
 
-test('codescout mcp answers a request the SDK cannot read (params not an object, a line that is not JSON) with its JSON-RPC error, and goes on', async () => {
+test('codescout mcp answers a request the SDK cannot read (params not an object, a line that is not JSON, a batch) with its JSON-RPC error, and goes on', async () => {
   const { root, indexDir } = await fixture('unreadable-requests');
   const input =
     sessionLines([]) +
@@ -250,15 +250,18 @@ test('codescout mcp answers a request the SDK cannot read (params not an object,
     'this is not JSON\n' +
     '{"jsonrpc":"2.0","id":"six","method":7}\n' +
     '{"jsonrpc":"2.0","method":"notifications/cancelled","params":null}\n' + // a notification: never answered
+    '[{"jsonrpc":"2.0","id":7,"method":"ping"}]\n' + // a batch: the SDK drops it; its request is answered
     '{"jsonrpc":"2.0","id":8,"method":"tools/list"}\n';
   const ended = await runNode(CLI, ['mcp', root, '--index-dir', indexDir, '--lexical-only'], { input }).done;
   assert.equal(ended.code, 0, ended.stderr);
   const answers = ended.stdout
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as { id: unknown; result?: { tools?: unknown[] }; error?: { code: number; message: string } });
+    .flatMap((line) => [JSON.parse(line)].flat() as { id: unknown; result?: { tools?: unknown[] }; error?: { code: number; message: string } }[]);
   const byId = (id: unknown) => answers.filter((a) => a.id === id);
-  assert.equal(answers.length, 5, ended.stdout);
+  assert.equal(answers.length, 6, ended.stdout);
+  assert.ok(ended.stdout.includes('[{"jsonrpc":"2.0","id":7,'), 'a batch is answered with a batch');
+  assert.match(byId(7)[0].error!.message, /batches are not read/);
   assert.deepEqual(byId(5).map((a) => a.error?.code), [-32600]);
   assert.match(byId(5)[0].error!.message, /"params" are an object/);
   assert.deepEqual(byId(null).map((a) => a.error?.code), [-32700]);

@@ -13,7 +13,7 @@ import { answerInto, guardedInput, refusal, type GuardAnswer } from '../src/agen
 async function through(input: Buffer, cuts: number[], maxLine?: number): Promise<{ passed: Buffer; answers: GuardAnswer[] }> {
   const source = new PassThrough();
   const answers: GuardAnswer[] = [];
-  const guarded = guardedInput(source, (a) => void answers.push(a), maxLine);
+  const guarded = guardedInput(source, (a) => void answers.push(...[a].flat()), maxLine);
   const parts: Buffer[] = [];
   guarded.on('data', (d: Buffer) => parts.push(d));
   const ended = new Promise((resolve) => guarded.on('end', resolve));
@@ -32,6 +32,22 @@ async function through(input: Buffer, cuts: number[], maxLine?: number): Promise
 const good = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: { é: 'ü' } });
 const bad = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: 'x' });
 
+/** The answer to a line that is one message (not a batch). */
+function single(line: string): GuardAnswer | undefined {
+  const answer = refusal(line);
+  assert.ok(!Array.isArray(answer), line);
+  return answer;
+}
+
+test('refusal: a batch, which the SDK drops, gets an Invalid Request for each request in it that has an id', () => {
+  const refused = (id: number | string) => ({ jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request: batches are not read; send each request on a line of its own' } });
+  assert.deepEqual(refusal(`[${good(2)}]`), [refused(2)]);
+  assert.deepEqual(refusal(`[${good(1)},{"jsonrpc":"2.0","method":"notifications/initialized"},${bad(3)},{"jsonrpc":"2.0","id":"x","method":"ping"},{"jsonrpc":"2.0","id":4,"result":{}},7,null]`), [refused(1), refused(3), refused('x')]);
+  assert.equal(refusal('[{"jsonrpc":"2.0","method":"notifications/initialized"}]'), undefined, 'nothing in it to answer');
+  assert.deepEqual(refusal('[]'), { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: an empty batch' } });
+  assert.deepEqual(refusal('[{"jsonrpc":"2.0","__proto__":{"id":9},"method":"x"}]'), undefined, 'only an own id counts');
+});
+
 test('refusal: which lines are answered here, and how', () => {
   assert.equal(refusal(good(1)), undefined);
   assert.equal(refusal('{"jsonrpc":"2.0","method":"notifications/initialized"}'), undefined);
@@ -39,14 +55,14 @@ test('refusal: which lines are answered here, and how', () => {
   assert.equal(refusal(''), undefined);
   assert.equal(refusal('{"jsonrpc":"2.0","method":"x","params":3}'), undefined, 'a notification is never answered');
   assert.deepEqual(refusal(bad(4)), { jsonrpc: '2.0', id: 4, error: { code: -32600, message: `Invalid Request: a request's "params" are an object` } });
-  assert.equal(refusal('{"jsonrpc":"2.0","id":4,"method":"tools/list","params":[]}')?.error.code, -32600, 'MCP params are an object');
+  assert.equal(single('{"jsonrpc":"2.0","id":4,"method":"tools/list","params":[]}')?.error.code, -32600, 'MCP params are an object');
   assert.equal(refusal('{"jsonrpc":"2.0","id":1,"result":42}'), undefined, "a malformed answer from the client: its id is the server's, never answered");
   assert.equal(refusal('{"jsonrpc":"2.0","id":1,"error":{"code":"x"}}'), undefined);
-  assert.equal(refusal('[1,')?.id, null);
-  assert.equal(refusal('[1,')?.error.code, -32700);
-  assert.equal(refusal('nope')?.error.code, -32700);
-  assert.equal(refusal('{"jsonrpc":"1.0","id":"a","method":"x"}')?.error.message, 'Invalid Request: a message must say "jsonrpc": "2.0"');
-  assert.equal(refusal('{"jsonrpc":"2.0","id":2}')?.error.message, 'Invalid Request: a request names its "method"');
+  assert.equal(single('[1,')?.id, null);
+  assert.equal(single('[1,')?.error.code, -32700);
+  assert.equal(single('nope')?.error.code, -32700);
+  assert.equal(single('{"jsonrpc":"1.0","id":"a","method":"x"}')?.error.message, 'Invalid Request: a message must say "jsonrpc": "2.0"');
+  assert.equal(single('{"jsonrpc":"2.0","id":2}')?.error.message, 'Invalid Request: a request names its "method"');
   assert.equal(refusal('{"jsonrpc":"2.0","id":{"a":1},"method":"x","params":1}'), undefined, 'an id that cannot be answered');
   assert.equal(refusal('{"jsonrpc":"2.0","__proto__":{"id":9},"method":"x","params":1}'), undefined, 'only an own id counts');
 });
@@ -110,7 +126,7 @@ test('while an answer is still being written (the output is full), the guard rea
   const answered: string[] = [];
   let release: (() => void) | undefined;
   const guarded = guardedInput(source, (a) => {
-    answered.push(String(a.id));
+    answered.push(...[a].flat().map((one) => String(one.id)));
     // the first answer finds the output full: it is written once the test lets it drain
     if (answered.length === 1) return new Promise<void>((resolve) => (release = resolve));
   });

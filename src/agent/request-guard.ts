@@ -31,7 +31,7 @@ const NEWLINE = 0x0a;
  * the guard answers, and reads none of the answers, is not answered into memory without end.
  * `maxLine`: the SDK's read limit, in bytes, its newline included (a longer line is not looked at, and the rest goes on unread).
  */
-export function guardedInput(input: Readable, answer: (message: GuardAnswer) => void | Promise<void>, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
+export function guardedInput(input: Readable, answer: (message: GuardAnswer | GuardAnswer[]) => void | Promise<void>, maxLine = STDIO_DEFAULT_MAX_BUFFER_SIZE): Readable {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let passThrough = false;
@@ -99,7 +99,7 @@ export function guardedInput(input: Readable, answer: (message: GuardAnswer) => 
  * when `output` is full returns a promise that settles once it has drained, or has closed or failed
  * (an output that is gone is not waited for).
  */
-export function answerInto(output: Writable): (message: GuardAnswer) => void | Promise<void> {
+export function answerInto(output: Writable): (message: GuardAnswer | GuardAnswer[]) => void | Promise<void> {
   return (message) => {
     if (output.write(`${JSON.stringify(message)}\n`) || output.destroyed || output.writableEnded) return;
     return new Promise<void>((resolve) => {
@@ -116,8 +116,14 @@ export function answerInto(output: Writable): (message: GuardAnswer) => void | P
   };
 }
 
-/** The answer the SDK would never give to `line`, or undefined when the line is the SDK's to read (or to drop unanswered). */
-export function refusal(line: string): GuardAnswer | undefined {
+/**
+ * The answer the SDK would never give to `line`, or undefined when the line is the SDK's to read (or
+ * to drop unanswered). A batch (a JSON array, which the SDK drops without a word) is answered as
+ * JSON-RPC 2.0 answers one: an array with an Invalid Request for each request in it that has an id
+ * to answer (nothing when it holds only notifications and answers), or one Invalid Request with id
+ * null when it is empty.
+ */
+export function refusal(line: string): GuardAnswer | GuardAnswer[] | undefined {
   if (line.trim() === '') return undefined;
   let message: unknown;
   try {
@@ -125,13 +131,32 @@ export function refusal(line: string): GuardAnswer | undefined {
   } catch (error) {
     return { jsonrpc: '2.0', id: null, error: { code: PARSE_ERROR, message: `Parse error: ${(error as Error).message}` } };
   }
+  if (Array.isArray(message)) {
+    if (message.length === 0) return { jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message: 'Invalid Request: an empty batch' } };
+    const answers: GuardAnswer[] = [];
+    for (const element of message as unknown[]) {
+      const id = requestId(element);
+      if (id !== undefined) answers.push({ jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: BATCH_REFUSED } });
+    }
+    return answers.length ? answers : undefined;
+  }
   if (JSONRPCMessageSchema.safeParse(message).success) return undefined;
+  // no id to answer (a notification, or no request at all), or an answer from the client (no method, a
+  // result or an error), whose id is one of the server's own: never answered
+  const id = requestId(message);
+  if (id === undefined) return undefined;
+  return { jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: `Invalid Request: ${whatIsWrong(ownFields(message)!)}` } };
+}
+
+const BATCH_REFUSED = 'Invalid Request: batches are not read; send each request on a line of its own';
+
+/** The id of a request to answer: a string or finite number, on a message that is not an answer from the client; undefined otherwise. */
+function requestId(message: unknown): string | number | undefined {
   const field = ownFields(message);
   const id = field?.('id');
-  if (field === undefined || (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))) return undefined; // no id to answer: a notification, or no request at all
-  // an answer from the client (no method, a result or an error) is never answered: its id is one of the server's own
+  if (field === undefined || (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))) return undefined;
   if (field('method') === undefined && (field('result') !== undefined || field('error') !== undefined)) return undefined;
-  return { jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: `Invalid Request: ${whatIsWrong(field)}` } };
+  return id;
 }
 
 /** In words, what keeps a message with an id from being a JSON-RPC request or answer. */

@@ -58,8 +58,12 @@ export class RelaySession {
   /** A line from the client, about to go to the engine (now, or on the next connection). */
   fromClient(line: string): void {
     const { messages, batch } = messagesIn(line);
-    // a batch: the engine's SDK does not answer batches, so nothing in it waits for an answer
-    if (batch) return;
+    // a batch: the engine's SDK does not read it; its guard answers each request in it that has an id (request-guard.ts)
+    if (batch) {
+      const refused = refusal(line);
+      if (Array.isArray(refused)) for (const answer of refused) if (answer.id !== null) this.waits(answer.id);
+      return;
+    }
     for (const message of messages) {
       if (isJSONRPCRequest(message)) {
         this.waits(message.id);
@@ -76,7 +80,7 @@ export class RelaySession {
         // (request-guard.ts): that answer is counted against this line, not against a valid
         // request the client may have sent with the same id, which still waits.
         const refused = refusal(line);
-        if (refused && refused.id !== null) this.waits(refused.id);
+        if (refused && !Array.isArray(refused) && refused.id !== null) this.waits(refused.id);
       }
     }
   }
