@@ -170,13 +170,13 @@ test('the relay session replays an answered initialize and holds its new answer 
 });
 
 /** A relay in this process on `socketPath`, its client's side as strings. */
-function startRelay(socketPath: string, options: { reconnectMs?: number; replayWaitMs?: number; waitAtFirst?: boolean } = {}) {
+function startRelay(socketPath: string, options: { reconnectMs?: number; replayWaitMs?: number; waitAtFirst?: boolean; endWaitMs?: number } = {}) {
   const input = new PassThrough();
   const output = new PassThrough();
   const logged: string[] = [];
   let out = '';
   output.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000, replayWaitMs: options.replayWaitMs, waitAtFirst: options.waitAtFirst });
+  const exit = relay(socketPath, { input, output, log: (l) => logged.push(l), retryMs: 20, reconnectMs: options.reconnectMs ?? 5000, replayWaitMs: options.replayWaitMs, waitAtFirst: options.waitAtFirst, endWaitMs: options.endWaitMs });
   const messages = () =>
     out
       .split('\n')
@@ -239,6 +239,63 @@ test('the relay carries its session over to a new engine process: the request in
   } finally {
     await first?.close();
     await second?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a client that ends its input while the engine hands over to a new process: what it wrote meanwhile is answered by the new one, then the relay leaves with 0', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  const socketPath = path.join(dir, 'mcp.sock');
+  // call 2 takes 3 s: the old process closes (after its 1 s wait) without answering it
+  let first: AgentEndpoint | undefined = await endpointAt(socketPath, (n) => [0, 3000][n] ?? 0);
+  let second: AgentEndpoint | undefined;
+  try {
+    const r = startRelay(socketPath);
+    r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
+    assert.equal((await r.answerTo(1)).error, undefined);
+    r.input.write(call(2));
+    await delay(50);
+    const closing = first.close({ reconnect: true }); // says so at once, then waits up to 1 s
+    await delay(100);
+    r.input.write(call(3)); // written while the old process says it is ending: kept for the new one
+    r.input.end();
+    await closing;
+    first = undefined;
+    second = await endpointAt(socketPath, () => 0);
+    const lost = await r.answerTo(2);
+    assert.match(lost.error!.message, /restarted before answering; ask again/);
+    assert.equal((await r.answerTo(3)).error, undefined, `answered by the new process: ${JSON.stringify(await r.answerTo(3))}`);
+    assert.equal(await r.exit, 0);
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an engine that says it is ending and never closes: a client that has ended its input gets its answers and the relay leaves with 1 within its wait', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
+  const socketPath = path.join(dir, 'mcp.sock');
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    socket.write(engineEndingLine(true)); // and nothing more, ever
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  try {
+    const r = startRelay(socketPath, { endWaitMs: 300 });
+    await delay(100);
+    r.input.write(call(1));
+    r.input.end();
+    const started = Date.now();
+    assert.equal(await Promise.race([r.exit, delay(5000).then(() => 'hung')]), 1);
+    assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+    assert.ok((await r.answerTo(1)).error, 'the request is answered, with an error');
+    assert.ok(r.logged.some((l) => /did not end the session/.test(l)), r.logged.join('\n'));
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   }
 });

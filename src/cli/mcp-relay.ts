@@ -166,15 +166,23 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
         if (rest.whole) session.fromClient(rest.text);
         toEngine(rest.text);
       }
-      if (phase === 'open') endSession();
+      // an engine that said it is ending reads no more: the wait is for it to close, and what it
+      // then does (a new process: the session opens again there, sends what waits and ends)
+      if (phase === 'open' || phase === 'ending') endSession();
       // nothing waits for an answer: no session needs opening again to end it
       else if (session.waitingCount === 0) finish(0);
       // else once a session is open again, what the client wrote is sent and the session ended (open())
     });
-    /** The client has ended its input: its side of the socket ends, and the engine closes its own once it has answered what it was asked. */
+    /**
+     * The client has ended its input: its side of the socket ends, and the engine closes its own once
+     * it has answered what it was asked, within {@link RELAY_END_WAIT_MS}; what waits is answered
+     * then, and the relay leaves with 1.
+     */
     const endSession = () => {
       socket?.end();
+      clearTimeout(ending);
       ending = setTimeout(() => {
+        answerWaiting('the Code Scout engine did not end the session');
         log(`the Code Scout engine at ${path} did not end the session within ${seconds(endWaitMs)} s of the end of input; leaving`);
         finish(EXIT_FAILURE);
       }, endWaitMs);
@@ -219,11 +227,13 @@ export function relay(path: string, options: RelayOptions = {}): Promise<number>
           engineFull = false;
           input.resume();
         }
-        if (inputEnded && wasOpen) {
+        if (inputEnded && wasOpen && reconnect !== true) {
           // the engine ended the session the client ended, having answered (else it went away first)
           answerWaiting('the Code Scout engine ended before answering');
           return finish(0);
         }
+        // a new process follows: the wait for the session's end starts again once it is open there (open())
+        clearTimeout(ending);
         const gone = reconnect === false || socketFolderGone(path);
         if (gone) {
           answerWaiting('the Code Scout engine ended the session');
