@@ -390,6 +390,17 @@ test('a FIFO or device put where a scanned file was is not read', { timeout: 20_
   assert.deepEqual(readSourceFile('/dev/zero', 'zero.ts'), { skip: 'special', detail: 'character device' });
 });
 
+test('a file that grew past the size limit after the scan is skipped as too large when it is read, not read whole', async (t) => {
+  const root = makeTree({ 'grown.ts': 'export const a = 1;\n' });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const scan = await scanWorkspace(root, { maxFileBytes: 1000 });
+  assert.deepEqual(scan.files.map((f) => f.path), ['grown.ts'], 'small when scanned');
+  writeFileSync(join(root, 'grown.ts'), 'export const a = 1;\n'.repeat(250)); // 5,000 bytes
+  assert.deepEqual(readSourceFile(join(root, 'grown.ts'), 'grown.ts', 1000), { skip: 'too-large', detail: '5000 bytes' });
+  assert.ok('text' in readSourceFile(join(root, 'grown.ts'), 'grown.ts', 5000), 'at the limit it is read');
+  assert.ok('text' in readSourceFile(join(root, 'grown.ts'), 'grown.ts'), 'no limit: read');
+});
+
 test('a device file in the workspace is reported as special', { timeout: 20_000 }, async (t) => {
   const root = makeTree({ 'a.ts': 'export {}\n' });
   t.after(() => rmSync(root, { recursive: true, force: true }));

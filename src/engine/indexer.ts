@@ -23,7 +23,7 @@ import type { Catalog, FileRecord } from './catalog';
 import type { IndexStorage, LoadedIndex, PreparedSave } from './index/workspace-store';
 import { CancelledError, type Embedder } from './vectors/embedder';
 import { type Foreground, TimeSlices } from './time-slice';
-import type { CancelSignal, Chunk, Progress, SkipReason } from './types';
+import { DEFAULT_MAX_FILE_BYTES, type CancelSignal, type Chunk, type Progress, type SkipReason } from './types';
 
 export interface IndexSummary {
   mode: 'hybrid' | 'lexical-only';
@@ -256,6 +256,8 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
     return reread || rechunk;
   });
 
+  /** the scan's size limit, which a file that grew since is held to as it is read */
+  const maxBytes = ctx.scan.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   /** shared by the batches parsed at the same time */
   let chunkerStarted: FileChunker | undefined;
   /**
@@ -274,7 +276,7 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
       files.map((file, i) => {
         const known = knowns[i];
         const knownHash = known !== undefined && !known.skip && !rechunk ? known.hash : undefined;
-        return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash }).catch((err: Error) => {
+        return chunker.readAndChunk({ absPath: file.absPath, relPath: file.path, knownHash, maxBytes }).catch((err: Error) => {
           if (err instanceof ChunkerStartError) throw err; // no file can be parsed: the run fails, recording nothing
           return { parseError: err.message };
         });

@@ -16,6 +16,8 @@ export interface FileToChunk {
   relPath: string;
   /** the SHA-256 (hex) of the content the index has for the file, if any: a file still of that content is not chunked again */
   knownHash?: string;
+  /** the size limit of the scan that found it: a file that has grown past it since is skipped as too large, not read (default: none) */
+  maxBytes?: number;
 }
 
 /** What reading and chunking a file gave: why it is skipped, or its content's SHA-256 and, unless it is the known content, its chunks. */
@@ -27,7 +29,7 @@ export type ReadChunks = { skip: SkipReason; detail?: string } | { hash: string;
  * be chunked at all); a file that cannot be read, or is not indexable text, is a skip.
  */
 export async function readAndChunk(file: FileToChunk, chunk: (relPath: string, text: string) => Promise<Chunk[]>): Promise<ReadChunks> {
-  const read = readSourceFile(file.absPath, basename(file.relPath));
+  const read = readSourceFile(file.absPath, basename(file.relPath), file.maxBytes);
   if ('skip' in read) return read.detail === undefined ? { skip: read.skip } : { skip: read.skip, detail: read.detail };
   const hash = contentHash(read.text);
   if (hash === file.knownHash) return { hash, unchanged: true };

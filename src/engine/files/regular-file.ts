@@ -25,6 +25,8 @@ export type RegularRead =
   | { bytes: Buffer }
   /** the path is not a regular file: what it is instead */
   | { notRegular: string }
+  /** the file is larger than the limit asked for (its size in bytes, as found): not read, or not kept */
+  | { tooLarge: number }
   /** the path does not exist */
   | { missing: true }
   /** reading failed: the error code (EACCES, EIO, …) */
@@ -36,13 +38,14 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /**
  * The bytes of `path` when it is a regular file. `followLinks: false` reads a symbolic link as
- * what it is (not regular), the way git reads in-tree .gitignore files.
+ * what it is (not regular), the way git reads in-tree .gitignore files. `maxBytes`: a file larger
+ * than this when it is opened (it may have grown since the scan that let it through) is not read.
  *
  * Synchronous, as the scan's listing is (scan.ts): a file is at most a few MB (the size limit),
  * read in about a millisecond, while each of the five steps through libuv's threads cost a
  * round trip; reading 8,000 files so took 3–4 s of a thread's time on a 2-core machine.
  */
-export function readRegularFile(path: string, followLinks: boolean): RegularRead {
+export function readRegularFile(path: string, followLinks: boolean, maxBytes = Infinity): RegularRead {
   let before: Stats;
   try {
     before = followLinks ? statSync(path) : lstatSync(path);
@@ -62,7 +65,10 @@ export function readRegularFile(path: string, followLinks: boolean): RegularRead
   try {
     const now = fstatSync(fd);
     if (!now.isFile()) return { notRegular: specialKind(now) }; // swapped for a FIFO or device after the stat
-    return { bytes: readFileSync(fd) };
+    if (now.size > maxBytes) return { tooLarge: now.size };
+    const bytes = readFileSync(fd);
+    // still growing as it was read
+    return bytes.length > maxBytes ? { tooLarge: bytes.length } : { bytes };
   } catch (err) {
     return { error: errorCode(err) };
   } finally {

@@ -47,12 +47,14 @@ export const CONTENT_RULES_VERSION = 3;
 
 /**
  * Reads a file and decides whether its content is indexable text. Only a regular file is opened:
- * a FIFO or device put in its place since the scan is skipped as 'special', never read.
+ * a FIFO or device put in its place since the scan is skipped as 'special', never read; one that
+ * has grown past `maxBytes` since the scan is skipped as 'too-large', as the scan would have.
  * Order matters: binary (NUL bytes) before encoding, encoding before the text heuristics.
  */
-export function readSourceFile(absPath: string, fileName: string): ReadResult {
-  const read = readRegularFile(absPath, true);
+export function readSourceFile(absPath: string, fileName: string, maxBytes = Infinity): ReadResult {
+  const read = readRegularFile(absPath, true, maxBytes);
   if ('notRegular' in read) return { skip: 'special', detail: read.notRegular };
+  if ('tooLarge' in read) return { skip: 'too-large', detail: `${read.tooLarge} bytes` };
   if ('missing' in read) return { skip: 'unreadable', detail: 'ENOENT' };
   if ('error' in read) return { skip: 'unreadable', detail: read.error };
   return classifyContent(read.bytes, fileName);
