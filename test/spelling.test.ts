@@ -4,7 +4,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { defaultEnglishWordsFile, loadEnglishWords } from '../src/engine/search/english-words';
@@ -257,6 +257,26 @@ test('the engine searches the corrected query, and leaves words its index knows 
   } finally {
     await off.close();
     await lexical.close();
+  }
+});
+
+test("a word of a folder's name is the workspace's: kept as typed, though no file or identifier holds it", async () => {
+  const repo = await temp.make('spelling-folders');
+  await mkdir(path.join(repo, 'src', 'axios'), { recursive: true });
+  await writeFile(path.join(repo, 'src', 'axios', 'client.py'), 'def send(request):\n    """Send the request."""\n    return request\n');
+  const engine = await Engine.open(repo, { indexDir: await temp.make('spelling-folders-index'), model: SHIPPED_MODEL_DIR });
+  try {
+    await engine.refresh();
+    assert.deepEqual(engine.spell('axios send request').corrections, [], 'the folder src/axios/ knows it');
+    assert.deepEqual(engine.spell('axois send request').corrections.map((c) => c.from), ['axois'], 'a typo is still corrected');
+    // a folder that comes later counts once it is indexed
+    await mkdir(path.join(repo, 'lib', 'kubectl'), { recursive: true });
+    await writeFile(path.join(repo, 'lib', 'kubectl', 'run.py'), 'def run():\n    return 1\n');
+    assert.notDeepEqual(engine.spell('kubectl apply').corrections, [], 'not yet known');
+    await engine.refresh();
+    assert.deepEqual(engine.spell('kubectl apply').corrections, []);
+  } finally {
+    await engine.close();
   }
 });
 

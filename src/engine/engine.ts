@@ -274,6 +274,8 @@ export class Engine {
   private readonly reloadNotices = new Set<string>();
   /** superseded version folders, for the set of paths they were worked out from (see {@link supersededFolders}) */
   private superseded: { catalog: Catalog; pathsKey: string; folders: ReadonlySet<string> } | undefined;
+  /** the index terms of the folders' names, for the set of paths they were worked out from (see {@link folderTerms}) */
+  private folderTermsOf: { catalog: Catalog; pathsKey: string; terms: ReadonlySet<string> } | undefined;
 
   private constructor(
     readonly root: string,
@@ -462,6 +464,7 @@ export class Engine {
     this.readStamp = stamp;
     this.names = undefined; // built over the catalog read before: let it go with it
     this.superseded = undefined;
+    this.folderTermsOf = undefined;
     void this.foreground.idle().then(() => before.close());
     return true;
   }
@@ -611,7 +614,26 @@ export class Engine {
     }
     if (this.speller === null) return { text: query, corrections: [] };
     const lexical = this.state.lexical;
-    return this.speller.correct(query, (word) => lexicalQueryTokens(word).some((t) => lexical.hasTerm(t)));
+    // a word of a folder's name is the workspace's too (`axios` of src/axios/), though the index holds file names only
+    let folders: ReadonlySet<string> | undefined;
+    const known = (t: string) => lexical.hasTerm(t) || (folders ??= this.folderTerms()).has(t);
+    return this.speller.correct(query, (word) => lexicalQueryTokens(word).some(known));
+  }
+
+  /** The index terms of the folders' names on the indexed paths (lexical-fields.ts), worked out again when a path comes or goes. */
+  private folderTerms(): ReadonlySet<string> {
+    const { catalog } = this.state;
+    const f = this.folderTermsOf;
+    if (f && f.catalog === catalog && f.pathsKey === catalog.pathsKey) return f.terms;
+    const names = new Set<string>();
+    for (const path of catalog.files.keys()) {
+      const parts = path.split('/');
+      for (let i = 0; i < parts.length - 1; i++) names.add(parts[i]);
+    }
+    const terms = new Set<string>();
+    for (const name of names) for (const t of lexicalQueryTokens(name)) terms.add(t);
+    this.folderTermsOf = { catalog, pathsKey: catalog.pathsKey, terms };
+    return terms;
   }
 
   /**
