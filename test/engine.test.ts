@@ -767,6 +767,24 @@ test('related code for a long definition leaves out its own windows; overloads s
   }
 });
 
+test("related code for one of two definitions with the same name and signature (a C function's #ifdef and #else versions) lists the other", async () => {
+  const dir = await temp.make('engine-ifdef');
+  await writeIn(
+    dir,
+    'plat.c',
+    '#include <stdio.h>\n\n#ifdef _WIN32\nFILE *open_file(const char *path) {\n  return _wfopen_shim(path, "rb");\n}\n#else\n' +
+      'FILE *open_file(const char *path) {\n  return fopen(path, "rb");\n}\n#endif\n\nint close_file(FILE *f) {\n  return fclose(f);\n}\n',
+  );
+  const { engine } = await indexed(dir, await temp.make('engine-ifdef-index'), { model: null });
+  try {
+    const related = await engine.related('plat.c', 9);
+    assert.equal(related.source.startLine, 8);
+    assert.deepEqual(related.results.filter((h) => h.name === 'open_file').map((h) => h.startLine), [4], 'the other version is related code');
+  } finally {
+    await engine.close();
+  }
+});
+
 describe('a refresh told which paths changed', () => {
   /** A lexical-only engine over `files` (and symbolic links), refreshed once; the caller closes. */
   async function small(files: Record<string, string>, links: [string, string][] = []): Promise<{ repo: string; engine: Engine }> {

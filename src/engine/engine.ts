@@ -25,7 +25,7 @@ import { IndexNotWritableError, IndexWriteError, writeFailure } from './index/er
 import { lockHeld } from './index/lock';
 import { lexicalQueryTokens } from './index/lexical-fields';
 import type { MatchedBy, Scored } from './search/fusion';
-import { definitionKey } from './search/definitions';
+import { partsOfDefinition } from './search/definitions';
 import { codeQueryTerms } from './search/code-query';
 import { checkQueryLength, MAX_QUERY_CHARS, parseQuery } from './search/query';
 import { NameIndex } from './search/name-index';
@@ -795,10 +795,13 @@ export class Engine {
     const rel = typedRelPath(path).replace(/^\.\//, '');
     const source = this.state.catalog.chunkAt(rel, line);
     if (!source) throw new NothingIndexedError(`no indexed code at ${rel}:${line}`);
-    const sourceKey = definitionKey(source);
-    // itself, the other windows of a long definition, and anything nested in or around it
+    // itself, the other windows of a long definition (not another definition of the same name and
+    // signature: the #else version of a C function is the most related code there is), and anything
+    // nested in or around it
+    const fileChunks = (this.state.catalog.files.get(source.path)?.chunkIds ?? []).map((id) => this.state.catalog.chunks.get(id)!);
+    const parts = partsOfDefinition(source, fileChunks);
     const sameDefinition = (c: ChunkRecord) =>
-      c.path === source.path && (definitionKey(c) === sourceKey || (c.startLine <= source.endLine && source.startLine <= c.endLine));
+      c.path === source.path && (parts.has(c.id) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
     const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
