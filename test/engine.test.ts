@@ -218,6 +218,13 @@ describe('the fixture repository, indexed with the tiny model', () => {
       new Set(unfiltered.filter((h) => !h.path.startsWith('s')).map((h) => h.path)),
       'exactly what the unfiltered search found outside them',
     );
+    // a glob that starts with '!' leaves out what it matches, beside the others or alone
+    const srcButErrors = await engine.search('inventory service retry error', { top: 50, paths: ['src/**', '!src/errors/**'] });
+    const srcAll = await engine.search('inventory service retry error', { top: 50, paths: ['src/**'] });
+    assert.ok(srcAll.some((h) => h.path.startsWith('src/errors/')), 'the errors folder matches without the negation');
+    assert.deepEqual(srcButErrors.map((h) => h.path), srcAll.filter((h) => !h.path.startsWith('src/errors/')).map((h) => h.path));
+    const allButSrc = await engine.search('inventory service', { top: 50, paths: ['!src/**'] });
+    assert.deepEqual(new Set(allButSrc.map((h) => h.path)), new Set(unfiltered.filter((h) => !h.path.startsWith('src/')).map((h) => h.path)));
   });
 
   test('related code: the nearest definitions by words and meaning, never the source itself', async () => {

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isWeakMatch } from '../src/engine/search/match-strength';
-import { checkPathGlobs, InvalidFilterError, mergeEmptyBecause, pathGlobProblem, type EmptyBecause } from '../src/engine/search/filters';
+import { checkPathGlobs, InvalidFilterError, mergeEmptyBecause, pathFilter, pathGlobProblem, type EmptyBecause } from '../src/engine/search/filters';
+import picomatch from 'picomatch';
+import { GLOB_OPTIONS } from '../src/engine/files/globs';
 import { MAX_LINE_CHARS, previewLines, queryTerms } from '../src/engine/text/preview';
 import { DEFAULT_RANKING, rankingOptions } from '../src/engine/search/ranker';
 import { fuzzParams } from './helpers/fuzz';
@@ -86,7 +88,30 @@ test('path globs: a malformed one is named with what is wrong, a good one passes
   assert.equal(pathGlobProblem('**/*a*b*c'), undefined, 'three in a name, and a globstar, are fine');
   assert.equal(pathGlobProblem('**/a\\*b\\*c\\*d*'), undefined, 'escaped stars are literal ones');
   assert.throws(() => checkPathGlobs(['src/**', '(x']), (err: unknown) => err instanceof InvalidFilterError && err.glob === '(x');
+  // a negation is checked as the glob after its '!'
+  assert.equal(pathGlobProblem('!src/gen/**'), undefined);
+  assert.equal(pathGlobProblem('!/etc/**'), 'is not relative to the folder');
+  assert.match(pathGlobProblem('!') ?? '', /leaves out nothing/);
+  assert.match(pathGlobProblem('![x') ?? '', /a '\[' has no closing/);
+  assert.equal(pathGlobProblem('!(gen)/**'), undefined, 'an extglob group, not a negation');
   assert.doesNotThrow(() => checkPathGlobs(undefined));
+});
+
+test('path filter: a path passes when it matches a glob that is not a negation (any path, with none) and no negation', () => {
+  const paths = fc.constantFrom('src/a.ts', 'src/gen/b.ts', 'src/gen/deep/c.ts', 'lib/d.ts', 'e.ts', 'gen/f.ts', 'src/!x.ts');
+  const globs = fc.constantFrom('src/**', 'src/gen/**', 'lib/**', '*.ts', '**/*.ts', 'gen/**', 'src/\\!x.ts');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), globs), { minLength: 1, maxLength: 4 }), paths, (given, path) => {
+      const filter = pathFilter(given.map(([negated, g]) => (negated ? `!${g}` : g)));
+      const kept = given.filter(([negated]) => !negated).map(([, g]) => g);
+      const left = given.filter(([negated]) => negated).map(([, g]) => g);
+      const expected = (kept.length === 0 || kept.some((g) => picomatch(g, GLOB_OPTIONS)(path))) && !left.some((g) => picomatch(g, GLOB_OPTIONS)(path));
+      assert.equal(filter(path), expected, `${JSON.stringify(given)} ${path}`);
+    }),
+  );
+  // an extglob group is a glob of its own, not a negation
+  assert.equal(pathFilter(['!(src)/**'])('lib/d.ts'), true);
+  assert.equal(pathFilter(['!(src)/**'])('src/a.ts'), false);
 });
 
 test('several folders: an empty answer is explained only when every folder was emptied by a filter; different filters together are "filters"', () => {

@@ -8,7 +8,7 @@ import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { isLanguageName, LANGUAGE_IDS, LINE_LANGUAGE_NAMES } from '../engine/language-names';
 import { pathInside, typedRelPath } from '../engine/paths';
-import { isAbsoluteGlob, MAX_GLOB_CHARS } from '../engine/search/filters';
+import { isAbsoluteGlob, MAX_GLOB_CHARS, negatedGlob } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
 
@@ -57,7 +57,7 @@ const path = z
   )
   .max(MAX_FILTERS, { error: `path lists more than ${MAX_FILTERS} globs` })
   .optional()
-  .describe('Only files matching one of these globs, relative to the folder, e.g. ["src/**", "**/*.test.ts"].');
+  .describe('Only files matching one of these globs, relative to the folder, e.g. ["src/**", "**/*.test.ts"]; a glob that starts with "!" leaves out the files it matches, e.g. ["src/**", "!src/generated/**"].');
 
 const folder = z
   .string({ error: 'folder must be the path or the name of a served folder' })
@@ -156,7 +156,8 @@ export function checkedLanguages(names: string[] | undefined): string[] | undefi
 export function checkedPathGlobs(globs: string[] | undefined): string[] | undefined {
   if (!globs?.length) return undefined;
   for (const glob of globs) {
-    if (isAbsoluteGlob(glob) || glob.split('/').includes('..')) {
+    const body = negatedGlob(glob) ?? glob; // `!src/gen/**` leaves out what it matches, in the folder too
+    if (isAbsoluteGlob(body) || body.split('/').includes('..')) {
       throw new AgentArgumentError(`path "${glob}" is outside the folder: path globs are relative to the folder, e.g. "src/**"`);
     }
   }

@@ -12,7 +12,7 @@ import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
 import { checkQueryLength, MAX_QUERY_CHARS, QueryTooLongError } from '../engine/search/query';
-import { isAbsoluteGlob, MAX_GLOB_CHARS, pathGlobProblem } from '../engine/search/filters';
+import { isAbsoluteGlob, MAX_GLOB_CHARS, negatedGlob, pathGlobProblem } from '../engine/search/filters';
 
 export const USAGE = `usage:
   codescout index   <folder> [--index-dir DIR]
@@ -282,7 +282,7 @@ export function checkedLanguages(
 /** A glob `--path` can use: not empty, relative, not too long, with its brackets, braces and parentheses balanced (engine/search/filters.ts). */
 function checkedGlob(glob: string): string {
   if (glob === '') throw new UsageError("--path needs a glob such as 'src/**', got an empty value");
-  if (isAbsoluteGlob(glob)) throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
+  if (isAbsoluteGlob(negatedGlob(glob) ?? glob)) throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
   const problem = pathGlobProblem(glob);
   if (problem) throw new UsageError(`--path ${quoted(glob)} ${problem}`);
   return glob;

@@ -8,8 +8,6 @@
  * index is verified on open and rebuilt, with a message, when it is damaged.
  */
 import { join, sep } from 'node:path';
-import picomatch from 'picomatch';
-import { GLOB_OPTIONS } from './files/globs';
 import type { Catalog, ChunkRecord } from './catalog';
 import { languageIds, languageSelection, selects, type LanguageSelection } from './language-names';
 import { readRegularFile } from './files/regular-file';
@@ -35,7 +33,7 @@ import { rankCandidates, rankingOptions, type RankingOptions } from './search/ra
 import { defaultEnglishWordsFile, loadEnglishWords } from './search/english-words';
 import { Speller, type SpelledQuery, type WordList } from './search/spelling';
 import { isWeakMatch } from './search/match-strength';
-import { checkPathGlobs, type EmptyBecause } from './search/filters';
+import { checkPathGlobs, pathFilter, type EmptyBecause } from './search/filters';
 import { loadEmbedder } from './vectors/onnx-embedder';
 import type { Embedder } from './vectors/embedder';
 import { defaultIndexDir, defaultModelDir, typedRelPath } from './paths';
@@ -880,7 +878,7 @@ export class Engine {
     checkPathGlobs(opts.paths);
     return {
       langs: languageSelection(opts.languages),
-      pathMatch: opts.paths?.length ? picomatch(opts.paths, GLOB_OPTIONS) : undefined,
+      pathMatch: opts.paths?.length ? pathFilter(opts.paths) : undefined,
     };
   }
 

@@ -40,8 +40,10 @@ export class InvalidFilterError extends Error {
  * What is wrong with a root-relative path glob, as the end of a sentence ("is not a valid glob:
  * a '[' has no closing ']' …"); undefined when it is usable.
  */
-export function pathGlobProblem(glob: string): string | undefined {
-  if (glob === '') return "is empty; give a glob such as 'src/**'";
+export function pathGlobProblem(given: string): string | undefined {
+  if (given === '') return "is empty; give a glob such as 'src/**'";
+  const glob = negatedGlob(given) ?? given;
+  if (glob === '') return "leaves out nothing: give a glob after the '!', such as '!src/gen/**'";
   if (isAbsoluteGlob(glob)) return 'is not relative to the folder';
   if (glob.length > MAX_GLOB_CHARS) return `is ${glob.length} characters long; the limit is ${MAX_GLOB_CHARS}`;
   // picomatch takes a '}' that nothing opened as a literal one, where it refuses a lone ']' or ')'
@@ -102,6 +104,28 @@ function closingOf(glob: string, open: number, close: ']' | ')'): number {
     else if (glob[j] === close && --depth === 0) return j;
   }
   return open;
+}
+
+/**
+ * The glob a path filter leaves out when it starts with `!` (`!src/gen/**`), as a .gitignore
+ * negation reads; undefined for any other. `!(…)` is an extglob group (every name but those), not
+ * a negation, and `\!` a literal `!`.
+ */
+export function negatedGlob(glob: string): string | undefined {
+  return glob.startsWith('!') && !glob.startsWith('!(') ? glob.slice(1) : undefined;
+}
+
+/**
+ * The test of a path filter's globs: a path passes when it matches one of the globs that are not
+ * negations (any path, when all are) and none of the negations ({@link negatedGlob}): `src/**` with
+ * `!src/gen/**` is everything in src/ but src/gen/.
+ */
+export function pathFilter(globs: readonly string[]): (path: string) => boolean {
+  const kept = globs.filter((g) => negatedGlob(g) === undefined);
+  const left = globs.map(negatedGlob).filter((g): g is string => g !== undefined);
+  const keeps = kept.length ? picomatch(kept, GLOB_OPTIONS) : () => true;
+  const leaves = left.length ? picomatch(left, GLOB_OPTIONS) : () => false;
+  return (path) => keeps(path) && !leaves(path);
 }
 
 /** A glob that starts at the file system's root (`/…`, `C:\…`): path filters are relative to the folder. */
