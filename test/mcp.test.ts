@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -379,6 +379,10 @@ test('codescout mcp: its command line (folders, defaults, --attach) and usage er
   const served = parseCommandLine(['mcp', root, other, root, '--lexical-only', '--threads', '2']);
   assert.ok(served !== 'help' && served.command === 'mcp');
   assert.deepEqual((served as McpInvocation).roots, [root, other], 'folders in order, each once');
+  // through a link: the same folder, served once, under the name first given
+  const link = path.join(path.dirname(root), `${path.basename(root)}-link`);
+  symlinkSync(root, link);
+  assert.deepEqual((parseCommandLine(['mcp', link, root, other]) as McpInvocation).roots, [link, other]);
   assert.equal((served as McpInvocation).engine.model, null);
   assert.equal((served as McpInvocation).engine.threads, 2);
   assert.deepEqual((parseCommandLine(['mcp']) as McpInvocation).roots, [process.cwd()], 'default: the current folder');

@@ -7,7 +7,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { posix, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
@@ -167,15 +167,29 @@ function mcpInvocation(values: Values, folders: string[]): McpInvocation {
     if (!MCP_OPTIONS.includes(name as OptionName)) throw new UsageError(`'mcp' does not take --${name}`);
   }
   const roots: string[] = [];
+  // a folder named twice, by the same path or through a link, is served once, under the name first given
+  const seen = new Set<string>();
   for (const folder of folders.length ? folders : ['.']) {
     const root = folderRoot(folder);
-    if (!roots.includes(root)) roots.push(root);
+    const real = realFolder(root);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    roots.push(root);
   }
   const indexDir = indexDirOption(values);
   if (indexDir !== undefined && roots.length > 1) {
     throw new UsageError(`--index-dir names the index of one folder; with ${roots.length} folders, leave it out (each folder gets its own index folder)`);
   }
   return { command: 'mcp', roots, verbose, indexDir, engine: engineOptions(values) };
+}
+
+/** Where a folder really is, links resolved; the path itself when that cannot be worked out. */
+function realFolder(root: string): string {
+  try {
+    return realpathSync.native(root);
+  } catch {
+    return root;
+  }
 }
 
 /** A folder argument as an absolute path; a usage error when it names no folder. */
