@@ -12,7 +12,7 @@ export type QueryKind = 'symbol' | 'natural' | 'code';
 export interface QueryShape {
   kind: QueryKind;
   /**
-   * Names the query mentions, each as its compact form (lowercase letters and digits only) of the
+   * Names the query mentions, each as its compact form (lowercase letters, combining marks and digits only) of the
    * last segment, with the qualifier before it if any: `Rack::Response` → {name 'response', qualifier 'rack'};
    * `typed` is that last segment as the query spelt it, less separators ({@link spelt}: `Response`),
    * since identifiers are case-sensitive: `Timeout` names the class, not the method `timeout`.
@@ -42,7 +42,7 @@ export function spelt(s: string): string {
   return asciiLettersAndDigits(s) ?? s.replace(/[^\p{L}\p{M}\p{N}]+/gu, '');
 }
 
-/** A name in compact form: lowercase letters and digits only (`render_template` → `rendertemplate`). Remembered. */
+/** A name in compact form: lowercase letters, combining marks and digits only (`render_template` → `rendertemplate`). Remembered. */
 export function compact(s: string): string {
   const ascii = asciiLettersAndDigits(s);
   if (ascii !== undefined) return ascii.toLowerCase();
@@ -194,7 +194,7 @@ const PHRASE_STOP = new Set(
 /**
  * Names spelt by two or three adjacent words of a question: developers describe a class or function
  * by the words of its name ("JSON array operations" → `jsonarray`, "exclusion strategies" →
- * `exclusionstrategies` and, singular, `exclusionstrategy`). Words are letters and digits only, and no
+ * `exclusionstrategies` and, singular, `exclusionstrategy`). Words are letters, combining marks and digits only, and no
  * phrase crosses punctuation or a stop word. `known` (compact names already taken) are not repeated;
  * at most `limit`, in the order of the question.
  */
