@@ -774,7 +774,7 @@ test('related code for a long definition leaves out its own windows; overloads s
   }
 });
 
-test("related code for one of two definitions with the same name and signature (a C function's #ifdef and #else versions) lists the other", async () => {
+test("two definitions with the same name and signature (a C function's #ifdef and #else versions): related code for one lists the other, and a search lists both", async () => {
   const dir = await temp.make('engine-ifdef');
   await writeIn(
     dir,
@@ -787,6 +787,9 @@ test("related code for one of two definitions with the same name and signature (
     const related = await engine.related('plat.c', 9);
     assert.equal(related.source.startLine, 8);
     assert.deepEqual(related.results.filter((h) => h.name === 'open_file').map((h) => h.startLine), [4], 'the other version is related code');
+    // and a search lists both versions, each at its own lines
+    const found = (await engine.search('open_file', { top: 10 })).filter((h) => h.name === 'open_file');
+    assert.deepEqual(found.map((h) => h.startLine).sort((a, b) => a - b), [4, 8]);
   } finally {
     await engine.close();
   }

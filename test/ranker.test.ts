@@ -12,6 +12,8 @@ import { phraseNames, queryShape, withoutTypeMarks } from '../src/engine/search/
 import { isHeaderWindow, noiseKind, askedNoise, supersededFolders, supersededFolderOf, askedSuperseded } from '../src/engine/search/path-priors';
 import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
 import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
+import { partsOfDefinition, touching } from '../src/engine/search/definitions';
+import fc from 'fast-check';
 import { TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
@@ -36,6 +38,30 @@ test('symbol queries: identifiers and qualified names; natural language spots th
   // a possessive names the thing it follows
   assert.deepEqual(queryShape("how does Flask's app context work").names.filter((n) => !n.phrase), [{ name: 'flask', typed: 'Flask', strong: false }]);
   assert.deepEqual(queryShape('where is BaseModel’s validator run').names.filter((n) => !n.phrase), [{ name: 'basemodel', typed: 'BaseModel', strong: true }]);
+});
+
+test('parts of a definition: the runs of chunks with its key whose lines touch; each run is one definition, whichever part asks', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 12 })), { minLength: 1, maxLength: 8 }), (spans) => {
+      const file = spans.map(([start, length], i) => ({ ...chunk('a.c', 'open_file'), id: 1000 + i, startLine: start, endLine: start + length }));
+      const other = { ...chunk('a.c', 'close_file'), id: 999, startLine: 1, endLine: 100 }; // another key, over all of them
+      const all = [...file, other];
+      // two chunks are one definition when a chain of touching chunks of the key joins them
+      const joined = (a: ChunkRecord, b: ChunkRecord): boolean => {
+        const reached = new Set([a.id]);
+        for (let grew = true; grew; ) {
+          grew = false;
+          for (const c of file) if (!reached.has(c.id) && file.some((r) => reached.has(r.id) && touching(r, c))) reached.add(c.id), (grew = true);
+        }
+        return reached.has(b.id);
+      };
+      for (const a of file) {
+        const parts = partsOfDefinition(a, all);
+        assert.ok(!parts.has(other.id));
+        for (const b of file) assert.equal(parts.has(b.id), joined(a, b), `${a.startLine}-${a.endLine} / ${b.startLine}-${b.endLine}`);
+      }
+    }),
+  );
 });
 
 test('a name with combining marks (Devanagari, Thai, a decomposed é) is one identifier, and its definition ranks first', () => {

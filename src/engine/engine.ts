@@ -698,11 +698,30 @@ export class Engine {
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
     const named = this.namedDefinitions(shape, filter);
     const superseded = this.supersededFolders();
-    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, superseded, chunk, top }, this.ranking);
+    const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, superseded, chunk, sameDefinition: this.sameDefinitionTest(), top }, this.ranking);
     return {
       hits: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),
       weak: isWeakMatch({ lexical, named, vector }, this.ranking.weakMatchSimilarity),
       ...(vector.length ? { similarity: Math.max(...vector.map((h) => h.score)) } : {}),
+    };
+  }
+
+  /**
+   * For one ranking: whether two chunks of one file that share a definition key and lie apart are
+   * one definition's windows (search/definitions.ts `partsOfDefinition`), the file's records read
+   * once per file it is asked about.
+   */
+  private sameDefinitionTest(): (a: ChunkRecord, b: ChunkRecord) => boolean {
+    const { catalog } = this.state;
+    const parts = new Map<number, ReadonlySet<number>>();
+    return (a, b) => {
+      let of = parts.get(a.id);
+      if (of === undefined) {
+        const file = (catalog.files.get(a.path)?.chunkIds ?? []).map((id) => catalog.chunks.get(id)!);
+        of = partsOfDefinition(a, file);
+        for (const id of of) parts.set(id, of);
+      }
+      return of.has(b.id);
     };
   }
 
@@ -810,7 +829,7 @@ export class Engine {
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))
       : [];
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
-    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), superseded: this.supersededFolders(), chunk, top }, this.ranking);
+    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), superseded: this.supersededFolders(), chunk, sameDefinition: this.sameDefinitionTest(), top }, this.ranking);
     return {
       source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
       results: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),

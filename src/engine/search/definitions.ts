@@ -17,33 +17,36 @@ export function definitionKey(c: ChunkRecord): string {
  */
 export function partsOfDefinition(source: ChunkRecord, file: readonly ChunkRecord[]): Set<number> {
   const key = definitionKey(source);
-  const same = file.filter((c) => definitionKey(c) === key).sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
-  const at = same.findIndex((c) => c.id === source.id);
-  const parts = new Set<number>([source.id]);
-  if (at < 0) return parts;
-  let start = same[at].startLine;
-  for (let i = at - 1; i >= 0 && same[i].endLine + 1 >= start; i--) {
-    parts.add(same[i].id);
-    start = Math.min(start, same[i].startLine);
+  const same = file.filter((c) => c.id !== source.id && definitionKey(c) === key);
+  same.push(source);
+  same.sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
+  // runs of chunks whose lines touch, in order of their first line: each run is one definition
+  let run = new Set<number>();
+  let end = -Infinity;
+  for (const c of same) {
+    if (c.startLine > end + 1) {
+      if (run.has(source.id)) return run;
+      run = new Set<number>();
+    }
+    run.add(c.id);
+    end = Math.max(end, c.endLine);
   }
-  let end = same[at].endLine;
-  for (let i = at + 1; i < same.length && same[i].startLine <= end + 1; i++) {
-    parts.add(same[i].id);
-    end = Math.max(end, same[i].endLine);
-  }
-  return parts;
+  return run;
 }
 
-/** A long definition is indexed as several windows; a result list shows it once, at its best-ranked window. */
-export function onePerDefinition<T extends { id: number }>(ranked: T[], top: number, chunk: (id: number) => ChunkRecord): T[] {
-  const seen = new Set<string>();
-  const out: T[] = [];
-  for (const h of ranked) {
-    const key = definitionKey(chunk(h.id));
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(h);
-    if (out.length === top) break;
-  }
-  return out;
+/** Whether two chunks of one file share lines or lie next to each other (a long definition's windows do). */
+export function touching(a: ChunkRecord, b: ChunkRecord): boolean {
+  return a.path === b.path && a.startLine <= b.endLine + 1 && b.startLine <= a.endLine + 1;
+}
+
+/**
+ * Whether two chunks are parts of one definition: the same {@link definitionKey}, and lines that
+ * touch, or (`apart`, when given) that it says are one definition's, for chunks of one key that lie
+ * apart (the first and third windows of a long function, or an `#ifdef` version and its `#else`:
+ * {@link partsOfDefinition} tells them apart). Without `apart`, one key is one definition.
+ */
+export function oneDefinition(a: ChunkRecord, b: ChunkRecord, apart?: (a: ChunkRecord, b: ChunkRecord) => boolean): boolean {
+  if (a.id === b.id) return true;
+  if (definitionKey(a) !== definitionKey(b)) return false;
+  return touching(a, b) || apart === undefined || apart(a, b);
 }

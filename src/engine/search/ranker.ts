@@ -11,7 +11,7 @@
  */
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
-import { definitionKey } from './definitions';
+import { definitionKey, oneDefinition } from './definitions';
 import { fuseRankings, type FusedHit, type Scored } from './fusion';
 import { askedNoise, askedSuperseded, isHeaderWindow, pathInfo, supersededFolderOf } from './path-priors';
 import { compact, spelt, type QueryShape } from './query-kind';
@@ -153,6 +153,13 @@ export interface RankInput {
   /** folders that hold superseded copies of the code (path-priors.ts supersededFolders); none when absent */
   superseded?: ReadonlySet<string>;
   chunk: (id: number) => ChunkRecord;
+  /**
+   * For two chunks of one file with the same definitionKey whose lines lie apart: whether they are
+   * one definition's windows, or two definitions that share a name and signature (an `#ifdef`
+   * version and its `#else`), which are listed apart (definitions.ts `oneDefinition`). Absent:
+   * one key is one definition.
+   */
+  sameDefinition?: (a: ChunkRecord, b: ChunkRecord) => boolean;
   top: number;
 }
 
@@ -224,10 +231,10 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
-  const ranked = diversify(candidates, input.top, options.fileDecay);
+  const ranked = diversify(candidates, input.top, options.fileDecay, input.sameDefinition);
   // a symbol query asks where the symbol is defined: a long definition cut into windows is shown at the
   // window that holds its header, wherever its best-scoring window was (its place in the list is kept)
-  const shown = shape.kind === 'symbol' && options.definitionBoost > 0 ? headerWindows(ranked, candidates, shape, exactNames) : ranked;
+  const shown = shape.kind === 'symbol' && options.definitionBoost > 0 ? headerWindows(ranked, candidates, shape, exactNames, input.sameDefinition) : ranked;
   return shown.map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
 }
 
@@ -235,20 +242,24 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
  * Each ranked definition of a name the query asks for, as its first window among the candidates: the
  * place and the evidence (score, matched by) stay the ranked window's; only the lines shown move.
  */
-function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>): Candidate[] {
+function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>, apart: RankInput['sameDefinition']): Candidate[] {
   const keys = new Set<string>();
   for (const h of ranked) if (h.c.kind !== 'window' && definitionMatch(h.c, shape, exactNames, 1, 1) > 0) keys.add(definitionKey(h.c));
   if (!keys.size) return ranked;
-  const first = new Map<string, ChunkRecord>();
+  // the candidates of each such key: a definition's first window is the first of those that are its parts
+  const byKey = new Map<string, ChunkRecord[]>();
   for (const { c } of candidates) {
     if (c.kind === 'window') continue;
     const key = definitionKey(c);
     if (!keys.has(key)) continue;
-    const seen = first.get(key);
-    if (!seen || c.startLine < seen.startLine) first.set(key, c);
+    const list = byKey.get(key);
+    if (list) list.push(c);
+    else byKey.set(key, [c]);
   }
   return ranked.map((h) => {
-    const header = h.c.kind === 'window' ? undefined : first.get(definitionKey(h.c));
+    if (h.c.kind === 'window') return h;
+    let header: ChunkRecord | undefined;
+    for (const c of byKey.get(definitionKey(h.c)) ?? []) if ((!header || c.startLine < header.startLine) && oneDefinition(h.c, c, apart)) header = c;
     return header && header !== h.c ? { id: header.id, score: h.score, matchedBy: h.matchedBy, lexicalScore: h.lexicalScore, vectorScore: h.vectorScore, c: header } : h;
   });
 }
@@ -308,24 +319,27 @@ function addFileEvidence(candidates: Candidate[], weight: number): void {
  * × decay^n. A max-heap keeps this O(n log n): a popped candidate whose file has gained results
  * since it was scored goes back with its decayed score.
  */
-function diversify(candidates: Candidate[], top: number, decay: number): Candidate[] {
+function diversify(candidates: Candidate[], top: number, decay: number, apart: RankInput['sameDefinition']): Candidate[] {
   // equal scores (copies of one piece of code, say) in the order of their place in the folder: a
   // chunk's id says when it was indexed, which an edit undone changes though the files are the same
   const heap = new MaxHeap<{ h: Candidate; score: number; seen: number }>((a, b) => a.score - b.score || byPlace(b.h.c, a.h.c) || b.h.id - a.h.id);
   for (const h of candidates) heap.push({ h, score: h.score, seen: 0 });
   const perFile = new Map<string, number>();
-  const definitions = new Set<string>();
+  /** the chunks listed, by definition key: a chunk of a definition listed already is not listed again */
+  const listed = new Map<string, ChunkRecord[]>();
   const out: Candidate[] = [];
   while (out.length < top && heap.size) {
     const e = heap.pop()!;
     const key = definitionKey(e.h.c);
-    if (definitions.has(key)) continue;
+    const same = listed.get(key);
+    if (same?.some((c) => oneDefinition(c, e.h.c, apart))) continue;
     const n = perFile.get(e.h.c.path) ?? 0;
     if (n > e.seen && decay < 1) {
       heap.push({ h: e.h, score: e.h.score * decay ** n, seen: n });
       continue;
     }
-    definitions.add(key);
+    if (same) same.push(e.h.c);
+    else listed.set(key, [e.h.c]);
     perFile.set(e.h.c.path, n + 1);
     e.h.score = e.score;
     out.push(e.h);
