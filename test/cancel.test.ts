@@ -19,6 +19,7 @@ import type { Embedder } from '../src/engine/vectors/embedder';
 import { runCli, type Run } from './helpers/cli-process';
 import { asChunkedUnder, asWrittenBeforeContentRules, differingFiles, recordedChunking, recordedContentRules, sameEntry, snapshotIndex, type IndexSnapshot } from './helpers/index-snapshot';
 import { CHUNKING_VERSION } from '../src/engine/chunks/languages';
+import { formatStatus } from '../src/engine/status-text';
 import { buildFixtureModel, copyFixtureRepo, TempDirs, writeIn } from './helpers/workspace';
 
 const temp = new TempDirs();
@@ -220,10 +221,14 @@ describe('chunking every file again for a new chunking version, stopped part-way
     const resumed = await Engine.open(repo, { indexDir, model: modelDir, log: (m) => logs.push(m) });
     try {
       assert.ok(logs.some((m) => /were cut into chunks by older rules .*; its next update chunks the files an earlier update did not again/.test(m)), logs.join('\n'));
+      const report = await resumed.status();
+      assert.deepEqual(report.redo, { read: false, chunk: true, chunkWaitsForModel: false, chunkResumes: true });
+      assert.match(formatStatus(report, false), /^rules: +the files were cut into chunks under other rules: its next update chunks the files an earlier update did not again/m);
       const rest = await resumed.refresh();
       assert.equal(rest.cancelled, false);
       assert.equal(rest.filesParsed, total - part.filesParsed, 'the files chunked before the stop are not chunked again');
       assert.equal(rest.chunksEmbedded, 0, 'every vector from the embedding cache');
+      assert.deepEqual((await resumed.status()).redo, { read: false, chunk: false, chunkWaitsForModel: false });
     } finally {
       await resumed.close();
     }
@@ -237,6 +242,21 @@ describe('chunking every file again for a new chunking version, stopped part-way
     } finally {
       await settled.close();
     }
+  });
+
+  test("a re-chunk recorded toward another version from this one's first id: a run stopped part-way records its own, never adds its chunks under the other's", async () => {
+    const indexDir = await temp.make('rechunk-other-same-id');
+    const first = await Engine.open(repo, { indexDir, model: modelDir });
+    const chunks = (await first.refresh()).chunks;
+    await first.close();
+    // a later build stopped before it cut any chunk: its marker begins where this build's would
+    asChunkedUnder(indexDir, undefined, { to: CHUNKING_VERSION + 1, from: chunks });
+    const signal = { cancelled: false };
+    const stopped = await Engine.open(repo, { indexDir, model: modelDir });
+    const part = await stopped.refresh({ signal, onProgress: (p) => p.phase === 'parse' && (signal.cancelled = true) });
+    await stopped.close();
+    assert.ok(part.cancelled && part.filesParsed > 0, `stopped part-way: ${part.filesParsed}`);
+    assert.deepEqual(recordedRechunk(indexDir), { to: CHUNKING_VERSION, from: chunks }, "this build's re-chunk is what the manifest records");
   });
 
   test('a re-chunk recorded toward another version is not taken for this one: every file is chunked again', async () => {

@@ -193,9 +193,11 @@ export interface StatusReport {
    * index written by another version of Code Scout): `read`, each file read again (the rules for
    * skipping binary, generated and minified files changed); `chunk`, each file cut into chunks
    * again (vectors of unchanged chunks come from the embedding cache); `chunkWaitsForModel`, this
-   * engine is words-only and the model's next update does the chunking (see indexer.ts rulesRedo).
+   * engine is words-only and the model's next update does the chunking (see indexer.ts rulesRedo);
+   * `chunkResumes` (present only when true), an earlier update stopped part-way through that
+   * chunking, and the next chunks only the files it did not.
    */
-  redo: { read: boolean; chunk: boolean; chunkWaitsForModel: boolean };
+  redo: { read: boolean; chunk: boolean; chunkWaitsForModel: boolean; chunkResumes?: true };
   skippedByReason: Record<string, number>;
   skipped: Skipped[];
   /** files and folders that ignore rules (ignore files, exclude globs) leave out; `excludeEverything` when no file is left */

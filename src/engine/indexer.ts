@@ -532,13 +532,18 @@ const MIN_FILES_FOR_WORKERS = 48;
  * made under other rules: `read`, each file read again (content rules: binary, generated, minified);
  * `chunk`, each file chunked again (chunking rules; the vectors of unchanged chunks come from the
  * embedding cache). `chunkWaitsForModel`: a words-only engine over an index the model embedded
- * leaves the chunking to the model's next update (see {@link refreshIndex}). Nothing for an index
- * that holds no files.
+ * leaves the chunking to the model's next update (see {@link refreshIndex}). `chunkResumes`
+ * (only when true): an earlier update chunked part of the files again, and the next chunks the
+ * others (`rechunk`). Nothing for an index that holds no files.
  */
-export function rulesRedo(state: Pick<LoadedIndex, 'contentRules' | 'chunking' | 'catalog'>, withModel: boolean): { read: boolean; chunk: boolean; chunkWaitsForModel: boolean } {
+export function rulesRedo(
+  state: Pick<LoadedIndex, 'contentRules' | 'chunking' | 'catalog' | 'rechunk'>,
+  withModel: boolean,
+): { read: boolean; chunk: boolean; chunkWaitsForModel: boolean; chunkResumes?: true } {
   if (state.catalog.files.size === 0) return { read: false, chunk: false, chunkWaitsForModel: false };
   const chunk = state.chunking !== CHUNKING_VERSION;
-  return { read: state.contentRules !== CONTENT_RULES_VERSION, chunk, chunkWaitsForModel: chunk && !withModel && holdsEmbeddedChunks(state.catalog) };
+  const resumes = chunk && state.rechunk?.to === CHUNKING_VERSION;
+  return { read: state.contentRules !== CONTENT_RULES_VERSION, chunk, chunkWaitsForModel: chunk && !withModel && holdsEmbeddedChunks(state.catalog), ...(resumes ? { chunkResumes: true as const } : {}) };
 }
 
 /**

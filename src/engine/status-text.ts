@@ -19,7 +19,8 @@ export function formatStatus(s: StatusReport, verbose: boolean): string {
   if (s.redo.read) lines.push('rules:     the index was made under other rules for skipping binary, generated and minified files: its next update reads every file again');
   if (s.redo.chunk) {
     const when = s.redo.chunkWaitsForModel ? 'the next update with the model' : 'its next update';
-    lines.push(`rules:     the files were cut into chunks under other rules: ${when} chunks every file again (vectors of unchanged code come from the embedding cache)`);
+    const which = s.redo.chunkResumes ? 'the files an earlier update did not' : 'every file';
+    lines.push(`rules:     the files were cut into chunks under other rules: ${when} chunks ${which} again (vectors of unchanged code come from the embedding cache)`);
   }
   if (s.ignoreRules.excludeEverything) {
     const n = s.ignoreRules.excluded;

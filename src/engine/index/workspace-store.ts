@@ -249,8 +249,8 @@ export interface CommittedBase {
   contentRules: number;
   /** the chunking version the generation's manifest records: a state chunked otherwise is committed as a new generation */
   chunking: number;
-  /** where the re-chunk that the generation's manifest records began (undefined: none); another is committed as a new generation */
-  rechunkFrom?: number;
+  /** the re-chunk the generation's manifest records, whatever its version (undefined: none); a save that records another is committed as a new generation */
+  rechunk?: RechunkProgress;
 }
 
 type Committed = Omit<LoadedIndex, 'embeddingCache' | 'close' | 'readOnly' | 'readOnlyReason'> & {
@@ -457,7 +457,7 @@ export class IndexStorage {
     state.saved = false;
     try {
       state.embeddingCache?.flush();
-      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!, meta.rechunk?.from)) {
+      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!, meta.rechunk)) {
         markCommitted(state);
         state.saved = true;
         return;
@@ -508,7 +508,7 @@ export class IndexStorage {
     markCommitted(state);
     state.updatedAt = manifest.updatedAt;
     state.saved = true;
-    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules, chunking: state.chunking, rechunkFrom: meta.rechunk?.from };
+    state.committed = { modelId: meta.modelId, generation: manifest.generation, manifestChecksum: manifest.checksum, log, logChunks: 0, contentRules: state.contentRules, chunking: state.chunking, rechunk: meta.rechunk };
   }
 
   /**
@@ -517,9 +517,12 @@ export class IndexStorage {
    * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
    * must be written instead.
    */
-  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number, rechunkFrom: number | undefined): boolean {
+  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number, rechunk: RechunkProgress | undefined): boolean {
     const base = state.committed;
-    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking || base.rechunkFrom !== rechunkFrom) return false;
+    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking) return false;
+    // the manifest's re-chunk must be this save's, to the version: chunks appended under another's
+    // marker (a later build's, say, from the same id) would be taken for that version's
+    if (base.rechunk?.to !== rechunk?.to || base.rechunk?.from !== rechunk?.from) return false;
     const { catalog, lexical, vectors } = state;
     const uncommitted = catalog.uncommitted();
     const files: FileChange[] = [];
@@ -759,7 +762,7 @@ export class IndexStorage {
     const chunking = meta.chunking ?? 1;
     // a re-chunk toward this build's version resumes; one toward another version tells nothing about this one's
     const rechunk = chunking !== CHUNKING_VERSION && meta.rechunk?.to === CHUNKING_VERSION ? meta.rechunk : undefined;
-    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules, chunking, rechunkFrom: meta.rechunk?.from };
+    const committed: CommittedBase = { modelId: meta.modelId, generation: generation.manifest.generation, manifestChecksum: checksum, read: changes && { end: changes.end, bytes: changes.bytes }, logChunks, contentRules, chunking, rechunk: meta.rechunk };
     if (contentRules !== CONTENT_RULES_VERSION) {
       log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
     }
