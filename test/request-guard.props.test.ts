@@ -42,7 +42,9 @@ function single(line: string): GuardAnswer | undefined {
 test('refusal: a batch, which the SDK drops, gets an Invalid Request for each request in it that has an id', () => {
   const refused = (id: number | string) => ({ jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request: batches are not read; send each request on a line of its own' } });
   assert.deepEqual(refusal(`[${good(2)}]`), [refused(2)]);
-  assert.deepEqual(refusal(`[${good(1)},{"jsonrpc":"2.0","method":"notifications/initialized"},${bad(3)},{"jsonrpc":"2.0","id":"x","method":"ping"},{"jsonrpc":"2.0","id":4,"result":{}},7,null]`), [refused(1), refused(3), refused('x')]);
+  const notObject = { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: a batch holds messages, which are objects' } };
+  assert.deepEqual(refusal(`[${good(1)},{"jsonrpc":"2.0","method":"notifications/initialized"},${bad(3)},{"jsonrpc":"2.0","id":"x","method":"ping"},{"jsonrpc":"2.0","id":4,"result":{}},7,null]`), [refused(1), refused(3), refused('x'), notObject, notObject]);
+  assert.deepEqual(refusal('[1,2]'), [notObject, notObject], 'as JSON-RPC 2.0 answers [1,2]');
   assert.equal(refusal('[{"jsonrpc":"2.0","method":"notifications/initialized"}]'), undefined, 'nothing in it to answer');
   assert.deepEqual(refusal('[]'), { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: an empty batch' } });
   assert.deepEqual(refusal('[{"jsonrpc":"2.0","__proto__":{"id":9},"method":"x"}]'), undefined, 'only an own id counts');

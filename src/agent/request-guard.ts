@@ -120,8 +120,8 @@ export function answerInto(output: Writable): (message: GuardAnswer | GuardAnswe
  * The answer the SDK would never give to `line`, or undefined when the line is the SDK's to read (or
  * to drop unanswered). A batch (a JSON array, which the SDK drops without a word) is answered as
  * JSON-RPC 2.0 answers one: an array with an Invalid Request for each request in it that has an id
- * to answer (nothing when it holds only notifications and answers), or one Invalid Request with id
- * null when it is empty.
+ * to answer and, with id null, for each element that is no object (nothing when it holds only
+ * notifications and answers), or one Invalid Request with id null when it is empty.
  */
 export function refusal(line: string): GuardAnswer | GuardAnswer[] | undefined {
   if (line.trim() === '') return undefined;
@@ -137,6 +137,8 @@ export function refusal(line: string): GuardAnswer | GuardAnswer[] | undefined {
     for (const element of message as unknown[]) {
       const id = requestId(element);
       if (id !== undefined) answers.push({ jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: BATCH_REFUSED } });
+      // not a message at all (a number, a string, null, an array): as JSON-RPC 2.0 answers one in a batch
+      else if (ownFields(element) === undefined) answers.push({ jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message: 'Invalid Request: a batch holds messages, which are objects' } });
     }
     return answers.length ? answers : undefined;
   }
