@@ -199,11 +199,18 @@ function endpointAt(socketPath: string, statusesMs: (n: number) => number): Prom
   return listenForAgents(socketPath, backend, { version: '0', log: () => {} });
 }
 
-test('the relay carries its session over to a new engine process: the request in flight gets an error, one written meanwhile is answered by the new process, initialize is answered once', async () => {
+/**
+ * An engine at a socket in a new folder whose calls answer after `statusesMs(n)` ms, and a relay
+ * to it that has asked call 1 (answered) and call 2; `run` goes on from there, replacing the engine
+ * with `next()` once it has closed the first (`closeFirst`). Everything is closed and removed after.
+ */
+async function handOver(
+  statusesMs: (n: number) => number,
+  run: (t: { r: ReturnType<typeof startRelay>; closeFirst: (reconnect: boolean) => Promise<void>; next: () => Promise<AgentEndpoint> }) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
   const socketPath = path.join(dir, 'mcp.sock');
-  // its calls: 1 answered at once; 2 in 3 s, after the process has closed; 7 in 300 ms, within the wait for answers
-  let first: AgentEndpoint | undefined = await endpointAt(socketPath, (n) => [0, 3000, 300][n] ?? 0);
+  let first: AgentEndpoint | undefined = await endpointAt(socketPath, statusesMs);
   let second: AgentEndpoint | undefined;
   try {
     const r = startRelay(socketPath);
@@ -211,11 +218,28 @@ test('the relay carries its session over to a new engine process: the request in
     assert.equal((await r.answerTo(1)).error, undefined);
     r.input.write(call(2));
     await delay(50);
+    await run({
+      r,
+      closeFirst: async (reconnect) => {
+        await first?.close({ reconnect }); // says so at once, then waits up to 1 s for what its sessions are answering
+        first = undefined;
+      },
+      next: async () => (second = await endpointAt(socketPath, () => 0)),
+    });
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the relay carries its session over to a new engine process: the request in flight gets an error, one written meanwhile is answered by the new process, initialize is answered once', async () => {
+  // its calls: 1 answered at once; 2 in 3 s, after the process has closed; 7 in 300 ms, within the wait for answers
+  await handOver((n) => [0, 3000, 300][n] ?? 0, async ({ r, closeFirst, next }) => {
     r.input.write(call(7));
     await delay(100);
     const closing = Date.now();
-    await first.close({ reconnect: true }); // waits up to 1 s for what its sessions are answering
-    first = undefined;
+    await closeFirst(true);
     assert.ok(Date.now() - closing < 2500, `${Date.now() - closing} ms`);
     assert.equal((await r.answerTo(7)).error, undefined, 'a request answered within the wait is answered by the old process');
     const lost = await r.answerTo(2);
@@ -223,7 +247,7 @@ test('the relay carries its session over to a new engine process: the request in
     assert.match(lost.error!.message, /restarted before answering; ask again/);
     r.input.write(call(3)); // no engine now: it waits in the relay
     await delay(200);
-    second = await endpointAt(socketPath, () => 0);
+    const second = await next();
     assert.equal((await r.answerTo(3)).error, undefined, 'answered by the new process');
     const all = r.messages();
     assert.equal(all.filter((m) => m.result?.serverInfo !== undefined).length, 1, 'the client sees one answer to initialize');
@@ -232,45 +256,26 @@ test('the relay carries its session over to a new engine process: the request in
     // the editor closes: the engine says so, and the relay leaves with 0 at once
     const closedAt = Date.now();
     await second.close({ reconnect: false });
-    second = undefined;
     assert.equal(await r.exit, 0);
     assert.ok(Date.now() - closedAt < 2000, `${Date.now() - closedAt} ms`);
     assert.deepEqual(r.logged.filter((l) => /lost|again/.test(l)).length, 2, r.logged.join('\n'));
-  } finally {
-    await first?.close();
-    await second?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a client that ends its input while the engine hands over to a new process: what it wrote meanwhile is answered by the new one, then the relay leaves with 0', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'codescout-relay-'));
-  const socketPath = path.join(dir, 'mcp.sock');
   // call 2 takes 3 s: the old process closes (after its 1 s wait) without answering it
-  let first: AgentEndpoint | undefined = await endpointAt(socketPath, (n) => [0, 3000][n] ?? 0);
-  let second: AgentEndpoint | undefined;
-  try {
-    const r = startRelay(socketPath);
-    r.input.write(line(INITIALIZE) + line(INITIALIZED) + call(1));
-    assert.equal((await r.answerTo(1)).error, undefined);
-    r.input.write(call(2));
-    await delay(50);
-    const closing = first.close({ reconnect: true }); // says so at once, then waits up to 1 s
+  await handOver((n) => [0, 3000][n] ?? 0, async ({ r, closeFirst, next }) => {
+    const closing = closeFirst(true);
     await delay(100);
     r.input.write(call(3)); // written while the old process says it is ending: kept for the new one
     r.input.end();
     await closing;
-    first = undefined;
-    second = await endpointAt(socketPath, () => 0);
+    await next();
     const lost = await r.answerTo(2);
     assert.match(lost.error!.message, /restarted before answering; ask again/);
     assert.equal((await r.answerTo(3)).error, undefined, `answered by the new process: ${JSON.stringify(await r.answerTo(3))}`);
     assert.equal(await r.exit, 0);
-  } finally {
-    await first?.close();
-    await second?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('an engine that says it is ending and never closes: a client that has ended its input gets its answers and the relay leaves with 1 within its wait', async () => {
