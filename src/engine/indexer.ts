@@ -246,15 +246,20 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
     changes.unsaved = true;
   }
 
+  /** how many of the files to read are there only to be tried again, unchanged since they could not be read */
+  let retries = 0;
   const todo = scan.files.filter((f) => {
     const known = catalog.files.get(f.path);
     if (!known || known.size !== f.size || known.mtimeMs !== f.mtimeMs) return true;
+    if (rechunkedFrom !== undefined && !cutSince(known, rechunkedFrom)) return true;
+    if (rechunkedFrom === undefined && (reread || rechunk)) return true;
     // a file that could not be read (locked, no permission, gone for a moment) is tried again: what
     // ends that (a chmod, a lock let go, a file moved back) need not change its size or time
-    if (known.skip === 'unreadable') return true;
-    if (rechunkedFrom !== undefined) return !cutSince(known, rechunkedFrom);
-    return reread || rechunk;
+    if (known.skip === 'unreadable') return ++retries > 0;
+    return false;
   });
+  // only such files: no work to show as "indexing" (a file that stays unreadable would show it on every update)
+  const quiet = retries === todo.length;
 
   /** the scan's size limit, which a file that grew since is held to as it is read */
   const maxBytes = ctx.scan.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -339,7 +344,7 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   parseAhead();
   try {
     for (let i = 0; ahead.length && !signal?.cancelled; i += FILES_PER_BATCH) {
-      progress({ phase: 'parse', done: i, total: todo.length });
+      if (!quiet) progress({ phase: 'parse', done: i, total: todo.length });
       let t = performance.now();
       const { parsed, later } = await ahead.shift()!;
       t = spent('waitingForParse', t);
