@@ -416,6 +416,35 @@ test('TSX: components as functions and arrow consts', async () => {
   expectChunk(only(chunks, 'CounterProps'), { kind: 'interface' });
 });
 
+test('TypeScript and TSX: a decorated class member starts at its doc comment, its decorators in its signature, as in JavaScript', async () => {
+  const text = [
+    'export class UsersController {',
+    '  /** Lists all users. */',
+    '  @Get()',
+    '  @UseGuards(AuthGuard)',
+    '  findAll() {',
+    '    return this.svc.findAll();',
+    '  }',
+    '',
+    '  /** The user\'s name. */',
+    '  @Input() name = "";',
+    '}',
+    '',
+  ].join('\n');
+  for (const file of ['users.controller.ts', 'users.controller.tsx', 'users.controller.js']) {
+    const chunks = await chunker.chunkFile(file, text);
+    expectChunk(only(chunks, 'findAll'), { kind: 'method', container: 'UsersController', signature: '@Get() @UseGuards(AuthGuard) findAll()', doc: 'Lists all users.', lines: [3, 7] });
+  }
+});
+
+test('a definition without a body whose attribute is on the line above: its signature is the attribute and its first line, not the attribute alone', async () => {
+  const rust = await chunker.chunkFile('marker.rs', '#[derive(Debug, Clone, Copy)]\npub struct Marker;\n\n#[doc(hidden)]\npub type Alias = std::collections::HashMap<String, u32>;\n');
+  expectChunk(only(rust, 'Marker'), { kind: 'struct', signature: '#[derive(Debug, Clone, Copy)] pub struct Marker;', lines: [1, 2] });
+  expectChunk(only(rust, 'Alias'), { kind: 'type', signature: '#[doc(hidden)] pub type Alias = std::collections::HashMap<String, u32>;', lines: [4, 5] });
+  const csharp = await chunker.chunkFile('Rec.cs', 'namespace App;\n\n[Serializable]\npublic record Rec(int A, int B);\n');
+  assert.match(only(csharp, 'Rec').signature, /^\[Serializable\] public record Rec\(int A, int B\);$/);
+});
+
 test('JavaScript: class methods, generators, arrow consts, assigned and object-literal functions', async () => {
   const chunks = await chunkFixture('sample.js');
   expectChunk(only(chunks, 'Poller'), { kind: 'class', signature: 'class Poller extends EventEmitter', doc: 'Polls a URL on an interval.', lines: [8, 23] });
@@ -484,6 +513,17 @@ test('empty and blank files have no chunks', async () => {
   for (const path of ['empty.ts', 'empty.md', 'empty.txt', 'blank.py']) {
     assert.deepEqual(await chunker.chunkFile(path, path === 'blank.py' ? '\n   \n\n' : ''), [], path);
   }
+});
+
+test('a parsed file without definitions is one window however short (a barrel of re-exports), as a text file is', async () => {
+  for (const path of ['index.js', 'index.ts', 'mod.rs', 'notes.txt']) {
+    const text = path === 'mod.rs' ? 'pub use a::b;\n' : "export * from './utils';\n";
+    const chunks = await chunker.chunkFile(path, text);
+    assert.deepEqual(chunks.map((c) => [c.kind, c.startLine, c.endLine, c.signature]), [['window', 1, 1, text.trim()]], path);
+  }
+  // loose code between definitions still needs a few words to get a window of its own
+  const between = await chunker.chunkFile('gap.js', 'function a() {\n  return 1;\n}\nx;\nfunction b() {\n  return 2;\n}\n');
+  assert.deepEqual(between.map((c) => c.name), ['a', 'b']);
 });
 
 test('a file with syntax errors still yields its well-formed definitions', async () => {

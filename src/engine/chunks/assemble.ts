@@ -66,7 +66,8 @@ export function definitionChunks(
     const chunks = chunksUpToDepth(path, spec, source, definitions, held, made, depth, limits);
     if (chunks) return chunks;
   }
-  return windowChunks(path, spec.id, source, MIN_GAP_WORD_CHARS, limits);
+  // no definitions: the whole file is loose code, indexed however short (a barrel of re-exports)
+  return windowChunks(path, spec.id, source, definitions.length === 0 ? MIN_FILE_WORD_CHARS : MIN_GAP_WORD_CHARS, limits);
 }
 
 /**

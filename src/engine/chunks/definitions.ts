@@ -144,7 +144,9 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
     start,
     end,
     scopeEnd: kind === 'module' && !body ? Math.max(end, context.bodilessScopeEnd(definition)) : end,
-    headerEnd: body ? body.startIndex : Math.min(end, source.lineContentEnd(source.lineOf(start))),
+    // without a body, the header runs to the end of its name's line: attributes on lines above it
+    // (`#[derive(…)]`, C#'s `[Serializable]`, in or before the node) are not the whole header
+    headerEnd: body ? body.startIndex : Math.min(end, source.lineContentEnd(source.lineOf(Math.max(start, nameNode.startIndex)))),
     hasBody: body !== undefined,
     docstring: body && spec.docstring ? spec.docstring(body) : undefined,
     key: body ? `body:${body.startIndex}:${body.endIndex}` : `node:${start}:${end}:${name}`,

@@ -122,6 +122,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     grammar: 'tree-sitter-typescript.wasm',
     query: TYPESCRIPT_QUERY,
     wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    // a class member's decorators are its siblings in this grammar (JavaScript's nests them in the member)
+    attributeTypes: ['decorator'],
     constructorNames: ['constructor'],
   },
   {
@@ -130,6 +132,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     grammar: 'tree-sitter-tsx.wasm',
     query: TYPESCRIPT_QUERY,
     wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    // a class member's decorators are its siblings in this grammar (JavaScript's nests them in the member)
+    attributeTypes: ['decorator'],
     constructorNames: ['constructor'],
   },
   {
@@ -303,9 +307,22 @@ export const EXTENSION_LANGUAGES: ReadonlyMap<string, readonly LanguageId[]> = n
  * not change would now differ. An index records the version its files were chunked under; one
  * chunked under another version chunks every file again on its next update (indexer.ts), taking
  * the vectors of unchanged chunks from the embedding cache. 1: before it was recorded, every `.h`
- * header parsed as C; 2: a `.h` header holding C++ parsed as C++ ({@link languageForFile}).
+ * header parsed as C; then {@link CHUNKING_CHANGES}.
  */
-export const CHUNKING_VERSION = 2;
+export const CHUNKING_VERSION = 3;
+
+/** What each chunking version changed, for the message that says why every file is chunked again. */
+export const CHUNKING_CHANGES: ReadonlyMap<number, string> = new Map([
+  [2, 'a .h header holding C++ is read as C++'],
+  [3, "a TypeScript member's decorators and doc comment are part of it, a definition's attributes no longer stand for its signature, short files without definitions are indexed"],
+]);
+
+/** The changes since chunking version `from`, in words (`older rules (since then: …)`). */
+export function chunkingChangesSince(from: number): string {
+  const changes: string[] = [];
+  for (const [version, change] of CHUNKING_CHANGES) if (version > from) changes.push(change);
+  return changes.join('; ');
+}
 
 /**
  * The language of a file, by its extension and, for an extension of {@link EXTENSION_LANGUAGES}

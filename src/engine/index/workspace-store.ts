@@ -39,7 +39,7 @@ import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type Ch
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
 import { CONTENT_RULES_VERSION } from '../files/text-files';
-import { CHUNKING_VERSION } from '../chunks/languages';
+import { CHUNKING_VERSION, chunkingChangesSince } from '../chunks/languages';
 import { VECTOR_FORMAT_VERSION, VectorIndex, type VectorIndexOptions, type VectorIndexSettings } from './vector-index';
 import type { GraphDigest } from './graph-file';
 import { ownFields } from '../own-fields';
@@ -767,7 +767,7 @@ export class IndexStorage {
       log(`the index in ${this.dir} was built with other rules for which files to skip (generated, minified, binary); its next update reads every file again`);
     }
     if (chunking !== CHUNKING_VERSION) {
-      const rules = chunking < CHUNKING_VERSION ? 'older rules (before, a .h header was always read as C)' : 'the rules of a later version';
+      const rules = chunking < CHUNKING_VERSION ? `older rules (since then: ${chunkingChangesSince(chunking)})` : 'the rules of a later version';
       // a words-only run leaves it to the model's (indexer.ts), so that the new chunks get their vectors' keys
       const when = !this.embedder && meta.modelId !== null ? `the next update with the model ${meta.modelId}` : 'its next update';
       const which = rechunk === undefined ? 'every file' : 'the files an earlier update did not';
