@@ -59,6 +59,7 @@
   const results = byId('results');
   const resultsCorrection = byId('results-correction');
   const resultsNotice = byId('results-notice');
+  const resultsAnnounce = byId('results-announce');
   const related = byId('related');
   const relatedNotice = byId('related-notice');
   const relatedSource = byId('related-source');
@@ -128,7 +129,10 @@
         results.removeAttribute('aria-busy');
         showCorrection(m.searchedFor);
         showCount(m);
-        return showList(results, resultsNotice, m, m.empty ?? (m.query ? `No results for “${m.query}”.` : 'Type to search the workspace.'), m.query);
+        showList(results, resultsNotice, m, m.empty ?? (m.query ? `No results for “${m.query}”.` : 'Type to search the workspace.'), m.query);
+        // a screen reader hears that the results came: their count, and what the notice says
+        resultsAnnounce.textContent = [summary.hidden ? '' : `${resultsCount.textContent}.`, resultsNotice.hidden ? '' : resultsNotice.textContent].filter(Boolean).join(' ');
+        return;
       case 'relatedLoading':
         related.setAttribute('aria-busy', 'true');
         return showNotice(relatedNotice, 'Finding related code…', 'loading');

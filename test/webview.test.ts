@@ -116,7 +116,7 @@ test('the sidebar document: strict CSP with the nonce, the two nonce-tagged scri
   assert.ok(html.includes('<link rel="stylesheet" href="https://webview.test/dist/webview/codicon.css" id="vscode-codicon-stylesheet">'), 'vscode-icon finds the codicon font by this id');
   assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handlers');
   assert.doesNotMatch(html, /\sstyle\s*=/i, 'no inline styles');
-  for (const id of ['query', 'language', 'path', 'status-text', 'status-actions', 'progress', 'results-summary', 'results-count', 'collapse-all', 'results', 'results-correction', 'related', 'related-source']) {
+  for (const id of ['query', 'language', 'path', 'status-text', 'status-actions', 'progress', 'results-summary', 'results-count', 'collapse-all', 'results', 'results-correction', 'results-announce', 'related', 'related-source']) {
     assert.ok(html.includes(`id="${id}"`), `the script's element #${id} is in the markup`);
   }
 });
@@ -491,9 +491,13 @@ test('results are grouped by file, files in the order of their best result, with
   assert.ok(files.every((f) => f.getAttribute('open') === ''), 'files start open');
   page.byId('collapse-all').dispatch('click');
   assert.ok(files.every((f) => f.getAttribute('open') === null), 'Collapse All folds every file');
+  assert.equal(page.byId('results-announce').textContent, '5 results in 3 files.', 'a screen reader hears the results came');
   page.post(resultsMessage('q', { groups: [], partial: false }));
   assert.equal(page.byId('results-summary').hidden, true, 'no count without results');
   assert.equal(page.byId('results-notice').textContent, 'No results for “q”.');
+  assert.equal(page.byId('results-announce').textContent, 'No results for “q”.');
+  page.post(resultsMessage('q', { groups, partial: true }));
+  assert.equal(page.byId('results-announce').textContent, '5 results in 3 files. The index is still being built: results cover only the part indexed so far.');
 });
 
 test('empty and weak lists say why: the filter named, filters that exclude everything, no strong match', () => {

@@ -60,6 +60,7 @@ export class SearchPick {
       (value, outcome) => {
         pick.busy = false;
         if (!outcome.ok) {
+          last = undefined; // the list is empty: the sidebar button has nothing of it to show
           pick.items = [];
           pick.title = labelText(`Code Scout: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
           return;
@@ -95,8 +96,9 @@ export class SearchPick {
       const query = parseQuery(value);
       const invalid = query.text.trim() ? filterProblem(query) : undefined;
       if (!query.text.trim() || invalid || this.controller.workspaceState().folderCount === 0) {
-        // answered here, at once: a search in flight is no longer wanted
+        // answered here, at once: a search in flight is no longer wanted, and the list shown is none's
         searches.drop();
+        last = undefined;
         pick.busy = false;
         pick.items = [];
         pick.title = query.text.trim() ? labelText(`Code Scout — ${invalid ?? NO_FOLDER_TEXT}`) : undefined;

@@ -62,6 +62,7 @@ export function sidebarHtml(a: SidebarAssets): string {
   </div>
   <div id="results-correction" class="correction" hidden></div>
   <div id="results-notice" class="notice" hidden></div>
+  <div id="results-announce" class="visually-hidden" role="status" aria-live="polite"></div>
   <vscode-tree id="results" class="results" aria-label="Search results" indent-guides="onHover"></vscode-tree>
 </section>
 <section id="related-section" aria-labelledby="related-title">
