@@ -6,6 +6,7 @@ import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ENGINE_EXEC_ARGV } from '../src/server/launch';
+import { Workspace } from '../src/server/workspace';
 import { once } from 'node:events';
 import { rm, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -393,6 +394,41 @@ test('a refresh after file changes logs the paths it looks at, and that it scans
   assert.equal(manifests.length, 1, manifests.join(', '));
   asChunkedUnder(path.dirname(path.join(indexLocation, manifests[0])), undefined);
   assert.equal(await changeOneFile(options(indexLocation, { model: null }), 'src/second_added.py'), 'repo: refresh started (changes): scanning the folder');
+});
+
+test("a folder opened again in the same process (its options changed) never reuses a generation number: answers cached for the old index's are not taken for the new one's", async () => {
+  const { root, indexLocation } = await fixture('generations');
+  await writeIn(root, 'vendor/lib.py', 'def vendored_helper():\n    return 1\n');
+  const seen = new Map<number, string>();
+  let phase = 'first';
+  let readyNow: (() => void) | undefined;
+  const workspace = new Workspace({
+    status: (s: FolderStatus) => {
+      if (s.root !== root) return;
+      const owner = seen.get(s.generation);
+      assert.ok(owner === undefined || owner === phase, `generation ${s.generation} was the ${owner} index's, and now the ${phase}'s`);
+      seen.set(s.generation, phase);
+      if (s.state === 'ready') readyNow?.();
+    },
+    log: () => {},
+  });
+  const ready = () => new Promise<void>((resolve) => (readyNow = resolve));
+  try {
+    let done = ready();
+    await workspace.configure({ folders: [{ root, name: 'repo', options: options(indexLocation, { model: null }) }], indexOnOpen: true });
+    await done;
+    done = ready();
+    await writeIn(root, 'src/parser/grammar_tokens.py', 'def tokenize_grammar(text):\n    return text.split()\n');
+    await workspace.reindex(root);
+    await done;
+    phase = 'second';
+    done = ready();
+    await workspace.configure({ folders: [{ root, name: 'repo', options: options(indexLocation, { model: null, exclude: ['vendor/**'] }) }], indexOnOpen: true });
+    await done;
+    assert.ok([...seen.values()].includes('second'), 'the second index reported its generations');
+  } finally {
+    await workspace.close();
+  }
 });
 
 /**

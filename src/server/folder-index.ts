@@ -106,6 +106,12 @@ const TRIED_STAMPS_MAX = 1000;
 /** Lines of a result read to choose its preview lines from: a long definition's matching lines further down are not looked for. */
 const MAX_PREVIEW_SCAN = 400;
 
+/** The generations of this process's folder indexes, one counter for all: a number is never used twice. */
+let generations = 0;
+function nextGeneration(): number {
+  return ++generations;
+}
+
 export class FolderIndex {
   readonly root: string;
   readonly options: FolderOptions;
@@ -119,8 +125,8 @@ export class FolderIndex {
   private contents = EMPTY;
   private refreshes = 0;
   private lastRefresh: RefreshReport | undefined;
-  /** see FolderStatus.generation */
-  private generation = 0;
+  /** see FolderStatus.generation: never one another folder index of this process had, so that a folder opened again (its options changed) does not take up its old numbers */
+  private generation = nextGeneration();
   /** the definitions of `generation`, built on first use after it changed */
   private definitionMap: { generation: number; map: DefinitionMap } | undefined;
   /** a refresh completed, uncancelled, this session */
@@ -586,7 +592,7 @@ export class FolderIndex {
 
   /** Answers derived from the previous contents no longer hold. */
   private indexChanged(): void {
-    this.generation++;
+    this.generation = nextGeneration();
     this.relatedCache.clear();
     this.definitionMap = undefined;
   }
