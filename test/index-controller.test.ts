@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FolderStatus } from '../src/protocol/protocol';
+import { FolderStatusChanged, type FolderStatus } from '../src/protocol/protocol';
 import { FakeLogChannel } from './helpers/fake-log-channel';
 import { installVscodeStub } from './helpers/vscode-stub';
 import { fakeEngineClient } from './helpers/fake-engine-client';
@@ -84,6 +84,41 @@ test('a Reindex waiting for its refresh ends when Restart Engine replaces the en
     assert.deepEqual(ended, []);
   } finally {
     controller.dispose();
+  }
+});
+
+test('a Reindex waiting for its refresh ends when that refresh fails (no report), or when the index it opened again has refreshed', async () => {
+  for (const after of [
+    { state: 'error', lastError: 'disk full', lastRefresh: undefined },
+    { state: 'ready', lastRefresh: { reason: 'open', filesParsed: 3, filesRemoved: 0, chunksEmbedded: 0, chunksFromCache: 3, seconds: 0.1, cancelled: false } },
+  ]) {
+    const controller = new IndexController(new FakeLogChannel() as never);
+    const engine = fakeEngineClient();
+    controller.attach(engine as never);
+    try {
+      let statusChanged: (s: FolderStatus) => void = () => {};
+      const connection = {
+        onNotification: (_type: unknown, handler: (s: FolderStatus) => void) => {
+          if ((_type as { method?: string }).method === FolderStatusChanged.method) statusChanged = handler;
+          return { dispose() {} };
+        },
+        sendNotification: async () => undefined,
+        sendRequest: async () => [{ ...indexing(100), state: 'ready', partial: false, refreshes: 0, progress: undefined }],
+      };
+      await controller.setUp(connection as never);
+      engine.setState('running');
+      const waiting = controller.nextUserRefresh(5000); // not 10 minutes: a regression fails, and does not hold the run
+      let ended: FolderStatus[] | undefined;
+      void waiting.result.then((folders) => (ended = folders));
+      statusChanged({ ...indexing(50), refreshes: 0 });
+      await settle();
+      assert.equal(ended, undefined, 'still indexing');
+      statusChanged({ ...indexing(100), partial: false, progress: undefined, refreshes: 1, ...after } as FolderStatus);
+      await settle();
+      assert.equal((ended as FolderStatus[] | undefined)?.length, 1, `ended at once, not after 10 minutes: ${after.state}`);
+    } finally {
+      controller.dispose();
+    }
   }
 });
 

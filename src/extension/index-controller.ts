@@ -156,7 +156,11 @@ export class IndexController implements vscode.Disposable {
         if (!folders.length) return;
         // a restarted engine counts refreshes from 0 again: this Reindex's answer will not come
         if (folders.some((f) => f.refreshes < (before.get(f.root) ?? 0))) return finish([]);
-        const ended = folders.every((f) => f.state !== 'indexing' && f.refreshes > (before.get(f.root) ?? 0) && f.lastRefresh?.reason === 'user');
+        // each folder refreshed since it was asked: by this Reindex ('user'), or by the index Reindex
+        // opened again for a folder whose index could not be opened ('open'), or failed (no report)
+        const ended = folders.every(
+          (f) => f.state !== 'indexing' && f.refreshes > (before.get(f.root) ?? 0) && (f.lastRefresh === undefined || f.lastRefresh.reason === 'user' || f.lastRefresh.reason === 'open'),
+        );
         if (ended) finish(folders);
       });
     });
