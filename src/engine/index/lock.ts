@@ -16,7 +16,8 @@ import { ownFields } from '../own-fields';
  * exists, or when a live process has that pid but is not the one that took the lock: its start
  * time differs from the recorded one, or (for a lock that records none, such as one written by an
  * older version) it started after the lock was written. Without a start time (macOS, Windows) a
- * live pid keeps the lock. A lock taken on another host is never judged from here.
+ * live pid keeps the lock. A lock taken on another host is never judged from here. A stale lock
+ * is taken over by one process at a time, under a breaker (`breakStale`).
  */
 export class IndexLock {
   private released = false;
@@ -41,8 +42,11 @@ export class IndexLock {
     const path = join(dir, LOCK_FILE);
     /** the last attempt met a damaged lock too young to take over */
     let young = false;
+    /** the last attempt met another process taking the stale lock over (its pid) */
+    let breaking: number | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       young = false;
+      breaking = undefined;
       const token = randomBytes(8).toString('hex');
       let created: boolean;
       try {
@@ -64,27 +68,15 @@ export class IndexLock {
         young = true;
         continue;
       }
-      // Stale. Take it away under a name of our own, so that a lock another process has just
-      // created in its place is never the one deleted.
-      const aside = `${path}.${process.pid}.${token}.stale`;
-      try {
-        fs.renameSync(path, aside);
-      } catch {
-        continue; // someone else moved it first
-      }
-      const movedAside = readHolder(aside, dir);
-      if (!sameHolder(movedAside, holder)) {
-        // not the stale lock any more: a live process's fresh one; put it back if nothing replaced it
-        try {
-          fs.linkSync(aside, path);
-        } catch {
-          /* another lock is in place */
-        }
-      }
-      fs.rmSync(aside, { force: true });
+      // Stale: removed under the breaker, which one process holds at a time (see breakStale).
+      const broken = breakStale(path, dir, holder);
+      if (broken === 'young') young = true;
+      else if (broken !== undefined) breaking = broken;
     }
     // held until it is old enough to take over: a reader reads meanwhile, a writer waits for it
     if (young) return { heldBy: 0, unreadable: true };
+    // another process is taking the stale lock over: it is that process's in a moment
+    if (breaking !== undefined) return { heldBy: breaking };
     throw new IndexFolderError(dir, `cannot take the index lock ${path}: other processes keep taking it`);
   }
 
@@ -179,6 +171,62 @@ function readHolder(path: string, dir: string): Holder | 'gone' | 'damaged' {
   } catch {
     return 'damaged';
   }
+}
+
+/**
+ * Removes the stale lock `path` held by `judged`, as one process at a time: under the breaker, a
+ * file beside it taken as the lock is (created complete, only if absent), the lock is read again
+ * and removed only if it is still the one judged stale. Nothing else ever removes another's lock,
+ * and a live process only creates one where none is, so what is removed is that stale lock, never
+ * a lock another process has just taken in its place (moving it aside and putting it back, as
+ * this did before, let a third process take the place between the two: two writers). Returns the
+ * pid of another process that holds the breaker (it is taking the lock over), 'young' for a
+ * damaged breaker too young to remove, else undefined: the caller tries to create the lock again.
+ * A breaker left by a process that died holding it is removed once it is stale, moved aside first
+ * and checked.
+ */
+function breakStale(path: string, dir: string, judged: Holder | 'damaged'): number | 'young' | undefined {
+  const breaker = `${path}.break`;
+  const token = randomBytes(8).toString('hex');
+  let created: boolean;
+  try {
+    created = createLock(breaker, token);
+  } catch {
+    return undefined; // cannot write beside it: the next attempt says why, as createLock of the lock itself
+  }
+  if (!created) {
+    const other = readHolder(breaker, dir);
+    if (other === 'gone') return undefined;
+    if (other !== 'damaged' && !isStale(other, breaker)) return other.pid;
+    if (other === 'damaged' && !olderThan(breaker, DAMAGED_LOCK_MS)) return 'young';
+    removeIfStill(breaker, dir, other, token);
+    return undefined;
+  }
+  try {
+    if (sameHolder(readHolder(path, dir), judged)) fs.rmSync(path, { force: true });
+  } finally {
+    const mine = readHolder(breaker, dir);
+    if (typeof mine === 'object' && mine.token === token) fs.rmSync(breaker, { force: true });
+  }
+  return undefined;
+}
+
+/** Removes the file at `path` if it still holds `holder`: moved aside under a name of our own, checked, and put back if it is not. */
+function removeIfStill(path: string, dir: string, holder: Holder | 'damaged', token: string): void {
+  const aside = `${path}.${process.pid}.${token}.stale`;
+  try {
+    fs.renameSync(path, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  if (!sameHolder(readHolder(aside, dir), holder)) {
+    try {
+      fs.linkSync(aside, path);
+    } catch {
+      /* another is in place */
+    }
+  }
+  fs.rmSync(aside, { force: true });
 }
 
 function sameHolder(a: Holder | 'gone' | 'damaged', b: Holder | 'gone' | 'damaged'): boolean {
