@@ -12,6 +12,7 @@
  *   changes.gN.log             the changes committed since generation N (see change-log.ts)
  *   embeddings-<model>.cache   append-only cache of computed embeddings (not generational)
  *   index.lock                 who may write: pid, host, start time, token (see lock.ts)
+ *   index.lock.break           held for a moment by the one process taking a stale lock over (lock.ts)
  *
  * A save that changes few files appends them to changes.gN.log (their catalog records, lexical terms
  * and vectors, in one checksummed record) instead of writing a new generation: the cost of a saved
