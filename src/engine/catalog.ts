@@ -273,13 +273,18 @@ export class Catalog {
     const file = this.files.get(path);
     if (!file) return [];
     this.changes++;
-    this.record(false, file.chunkIds.map((id) => this.chunks.get(id)!));
+    this.record(false, this.chunksOf(path));
     for (const id of file.chunkIds) this.chunks.delete(id);
     this.files.delete(path);
     this.pathHashes ^= pathHash(path);
     this.uncommittedPaths.add(path);
     this.touchedOnly.delete(path);
     return file.chunkIds;
+  }
+
+  /** The chunk records of `path`, in the file's order; none for a file the catalog does not hold. */
+  chunksOf(path: string): ChunkRecord[] {
+    return (this.files.get(path)?.chunkIds ?? []).map((id) => this.chunks.get(id)!);
   }
 
   /** The innermost chunk of `path` whose line range contains `line` (1-based). */

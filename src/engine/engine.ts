@@ -719,8 +719,7 @@ export class Engine {
     return (a, b) => {
       let of = parts.get(a.id);
       if (of === undefined) {
-        const file = (catalog.files.get(a.path)?.chunkIds ?? []).map((id) => catalog.chunks.get(id)!);
-        of = partsOfDefinition(a, file);
+        of = partsOfDefinition(a, catalog.chunksOf(a.path));
         for (const id of of) parts.set(id, of);
       }
       return of.has(b.id);
@@ -817,10 +816,9 @@ export class Engine {
     // itself, the other windows of a long definition (not another definition of the same name and
     // signature: the #else version of a C function is the most related code there is), and anything
     // nested in or around it
-    const fileChunks = (this.state.catalog.files.get(source.path)?.chunkIds ?? []).map((id) => this.state.catalog.chunks.get(id)!);
-    const parts = partsOfDefinition(source, fileChunks);
+    const oneDefinition = this.sameDefinitionTest();
     const sameDefinition = (c: ChunkRecord) =>
-      c.path === source.path && (parts.has(c.id) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
+      c.path === source.path && (oneDefinition(source, c) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
     const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
@@ -831,7 +829,7 @@ export class Engine {
       ? this.state.vectors.search(vec, Math.max(top * 3, this.ranking.vectorDepth), filter).map((h) => ({ id: h.label, score: h.score }))
       : [];
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
-    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), superseded: this.supersededFolders(), chunk, sameDefinition: this.sameDefinitionTest(), top }, this.ranking);
+    const ranked = rankCandidates({ lexical, vector, named: [], tokens, shape: CODE_QUERY, preferred: new Set(), superseded: this.supersededFolders(), chunk, sameDefinition: oneDefinition, top }, this.ranking);
     return {
       source: this.hit(source, 1, vec ? 'vector' : 'lexical'),
       results: ranked.map((h) => this.hit(chunk(h.id), h.score, h.matchedBy)),

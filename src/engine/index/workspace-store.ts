@@ -458,7 +458,7 @@ export class IndexStorage {
     state.saved = false;
     try {
       state.embeddingCache?.flush();
-      if (this.appendChange(state, meta.modelId, meta.contentRules!, meta.chunking!, meta.rechunk)) {
+      if (this.appendChange(state, meta)) {
         markCommitted(state);
         state.saved = true;
         return;
@@ -518,12 +518,12 @@ export class IndexStorage {
    * within {@link LOG_MAX_CHUNKS} and {@link LOG_MAX_BYTES}. Returns false when a new generation
    * must be written instead.
    */
-  private appendChange(state: LoadedIndex, modelId: string | null, contentRules: number, chunking: number, rechunk: RechunkProgress | undefined): boolean {
+  private appendChange(state: LoadedIndex, meta: IndexMeta): boolean {
     const base = state.committed;
-    if (base?.log === undefined || base.modelId !== modelId || base.contentRules !== contentRules || base.chunking !== chunking) return false;
+    if (base?.log === undefined || base.modelId !== meta.modelId || base.contentRules !== meta.contentRules || base.chunking !== meta.chunking) return false;
     // the manifest's re-chunk must be this save's, to the version: chunks appended under another's
     // marker (a later build's, say, from the same id) would be taken for that version's
-    if (base.rechunk?.to !== rechunk?.to || base.rechunk?.from !== rechunk?.from) return false;
+    if (base.rechunk?.to !== meta.rechunk?.to || base.rechunk?.from !== meta.rechunk?.from) return false;
     const { catalog, lexical, vectors } = state;
     const uncommitted = catalog.uncommitted();
     const files: FileChange[] = [];
