@@ -339,6 +339,84 @@ test('C#: namespaces, constructors, destructors, expression-bodied members, XML 
   expectChunk(only(chunks, 'Order'), { kind: 'class', container: 'Shop.Inventory' });
 });
 
+test('C#: properties, indexers and events with accessor bodies and operators are methods of their own; auto-properties stay in the class', async () => {
+  const text = [
+    'namespace Json.Linq', //                                 1
+    '{',
+    '    public class JToken',
+    '    {',
+    '        /// <summary>Gets the depth.</summary>', //        5
+    '        public int Depth',
+    '        {',
+    '            get { return _parent == null ? 0 : _parent.Depth + 1; }',
+    '        }',
+    '        public string Path => BuildPath();', //            10
+    '        public string Name { get; set; }',
+    '        public object this[int index]',
+    '        {',
+    '            get { return _items[index]; }',
+    '            set { _items[index] = value; }', //             15
+    '        }',
+    '        public static JToken operator +(JToken a, JToken b) { return a.Merge(b); }',
+    '        public static explicit operator string(JToken t) => t.ToString();',
+    '        public event EventHandler Changed { add { _changed += value; } remove { _changed -= value; } }',
+    '        public void Read() { }', //                        20
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const chunks = await chunker.chunkFile('JToken.cs', text);
+  const inToken = 'Json.Linq.JToken';
+  expectChunk(only(chunks, 'Depth'), { kind: 'method', container: inToken, signature: 'public int Depth', doc: 'Gets the depth.', lines: [6, 9] });
+  expectChunk(only(chunks, 'Path'), { kind: 'method', container: inToken, signature: 'public string Path', lines: [10, 10] });
+  expectChunk(only(chunks, 'this[]'), { kind: 'method', container: inToken, signature: 'public object this[int index]', lines: [12, 16] });
+  expectChunk(only(chunks, 'operator +'), { kind: 'method', container: inToken, signature: 'public static JToken operator +(JToken a, JToken b)', lines: [17, 17] });
+  expectChunk(only(chunks, 'operator string'), { kind: 'method', container: inToken, lines: [18, 18] });
+  expectChunk(only(chunks, 'Changed'), { kind: 'method', container: inToken, signature: 'public event EventHandler Changed', lines: [19, 19] });
+  expectChunk(only(chunks, 'Read'), { kind: 'method', container: inToken });
+  assert.ok(!chunks.some((c) => c.name === 'Name'), `an auto-property is not a chunk: ${summary(chunks)}`);
+  assert.ok(only(chunks, 'JToken').text.includes('public string Name { get; set; }'), 'the class keeps its auto-property');
+});
+
+test('C and C++: a function returning a function pointer or an array pointer is named; conversion operators; `namespace a::b` nests', async () => {
+  const c = await chunker.chunkFile('handlers.c', [
+    'static void (*get_handler(int sig))(int)',
+    '{',
+    '    return handlers[sig];',
+    '}',
+    'int (*lookup(const char *name))[4] { return table; }',
+    'int (plain)(void) { return 0; }',
+    '',
+  ].join('\n'));
+  expectChunk(only(c, 'get_handler'), { kind: 'function', signature: 'static void (*get_handler(int sig))(int)', lines: [1, 4] });
+  expectChunk(only(c, 'lookup'), { kind: 'function', lines: [5, 5] });
+  expectChunk(only(c, 'plain'), { kind: 'function', lines: [6, 6] });
+
+  const cpp = await chunker.chunkFile('value.cpp', [
+    'namespace fmt::detail {',
+    'class Value {',
+    ' public:',
+    '  operator int() const { return v_; }',
+    '  explicit operator bool() const noexcept { return v_ != 0; }',
+    '  int v_;',
+    '};',
+    '}',
+    'Value::operator double() const { return v_; }',
+    '',
+  ].join('\n'));
+  expectChunk(only(cpp, 'detail'), { kind: 'module', container: 'fmt', signature: 'namespace fmt::detail' });
+  expectChunk(only(cpp, 'Value', 'fmt.detail'), { kind: 'class', container: 'fmt.detail' });
+  expectChunk(only(cpp, 'operator int'), { kind: 'method', container: 'fmt.detail.Value', signature: 'operator int() const', lines: [4, 4] });
+  expectChunk(only(cpp, 'operator bool'), { kind: 'method', container: 'fmt.detail.Value', lines: [5, 5] });
+  expectChunk(only(cpp, 'operator double'), { kind: 'method', container: 'Value', signature: 'Value::operator double() const', lines: [9, 9] });
+});
+
+test('Ruby: `class A::B::C` keeps every qualifier in its container', async () => {
+  const chunks = await chunker.chunkFile('c.rb', 'class A::B::C\n  def run\n  end\nend\n');
+  expectChunk(only(chunks, 'C'), { kind: 'class', container: 'A.B', signature: 'class A::B::C' });
+  expectChunk(only(chunks, 'run'), { kind: 'method', container: 'A.B.C' });
+});
+
 test('Ruby: modules, classes, initialize, singleton methods, top-level defs', async () => {
   const chunks = await chunkFixture('sample.rb');
   expectChunk(only(chunks, 'Billing'), { kind: 'module', signature: 'module Billing', doc: 'Utilities for money handling.' });
@@ -459,6 +537,24 @@ test('JavaScript: class methods, generators, arrow consts, assigned and object-l
   expectChunk(only(chunks, 'get'), { kind: 'method', container: 'Store', lines: [51, 53] });
   // top-level code after the last definition is indexed as a window
   assert.ok(chunks.some((c) => c.kind === 'window' && c.text.includes('module.exports = { Poller, ids, api };')));
+});
+
+test('JavaScript and TypeScript: each function of one declaration is its own definition; a lone one starts at its keyword', async () => {
+  const text = [
+    'var a = function () { return 1; }, b = function (x) { return x * 2; };',
+    'export const c = () => 1, d = async (y) => { await y; };',
+    '/** Sleeps. */',
+    'export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));',
+    '',
+  ].join('\n');
+  for (const file of ['decl.js', 'decl.ts']) {
+    const chunks = await chunker.chunkFile(file, text);
+    expectChunk(only(chunks, 'a'), { kind: 'function', signature: 'a = function ()', lines: [1, 1] });
+    expectChunk(only(chunks, 'b'), { kind: 'function', signature: 'b = function (x)', lines: [1, 1] });
+    expectChunk(only(chunks, 'c'), { kind: 'function', lines: [2, 2] });
+    expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [2, 2] });
+    expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [4, 4] });
+  }
 });
 
 test('every fixture: no duplicate chunks, byte ranges and lines agree with the source', async () => {

@@ -3,6 +3,7 @@ import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import type { ChunkKind } from '../types';
 import { QUERY_OPTIONS, type TreeContext } from './context';
 import { commentDoc, commentsWithin, leadingComments, type CommentSpan } from './docs';
+import { declaredName } from './c-declarators';
 import type { LanguageSpec } from './languages';
 import type { SourceText } from './source';
 
@@ -125,6 +126,7 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
       definition = node;
       kind = captured as ChunkKind;
     } else if (name === 'name') nameNode ??= node;
+    else if (name === 'declarator') nameNode ??= declaredName(node);
     else if (name === 'body') body ??= node;
     else if (name === 'container') containerNode ??= node;
   }
@@ -139,7 +141,7 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
   const end = outer.endIndex;
   return {
     kind,
-    name: displayName(kind, name, nameNode.startIndex, source.text),
+    name: displayName(kind, name, definition, nameNode.startIndex, source.text),
     qualifiers,
     start,
     end,
@@ -173,22 +175,76 @@ const TEMPLATE_NAME_TYPES: ReadonlySet<string> = new Set(['template_type', 'temp
  * own), on one line with single spaces: its name used to be the arguments' text, line breaks and all.
  */
 function splitQualifiedName(node: Node): { name: string; qualifiers: string[] } {
+  if (node.type === 'nested_namespace_specifier') return splitNestedNamespace(node);
   const qualifiers: string[] = [];
   let current = node;
   while (QUALIFIED_NAME_TYPES.has(current.type)) {
     const scope = current.childForFieldName('scope');
     const name = current.childForFieldName('name');
     if (!name) break;
-    if (scope) qualifiers.push(bareTypeName(scope.text));
+    if (scope) qualifiers.push(...scopeParts(scope));
     current = name;
   }
-  return { name: TEMPLATE_NAME_TYPES.has(current.type) ? current.text.replace(/\s+/g, ' ') : current.text, qualifiers };
+  return { name: unqualifiedName(current), qualifiers };
 }
 
-/** Impl blocks are named by their bare type; a C# destructor's name keeps its `~`. */
-function displayName(kind: ChunkKind, name: string, nameStart: number, text: string): string {
+/**
+ * The parts of a qualifier: Ruby nests `A::B::C` to the left (the scope of `C` is `A::B`), C++
+ * to the right, so a scope that is itself qualified is split too.
+ */
+function scopeParts(scope: Node): string[] {
+  const parts: string[] = [];
+  let current: Node | null = scope;
+  while (current && QUALIFIED_NAME_TYPES.has(current.type)) {
+    const name = current.childForFieldName('name');
+    if (!name) break;
+    parts.unshift(bareTypeName(name.text));
+    current = current.childForFieldName('scope');
+  }
+  if (current) parts.unshift(bareTypeName(current.text));
+  return parts;
+}
+
+/** C++17 `namespace a::b` (a nested namespace specifier): name `b`, qualifiers [a]. */
+function splitNestedNamespace(node: Node): { name: string; qualifiers: string[] } {
+  const parts: string[] = [];
+  const collect = (n: Node): void => {
+    for (const child of n.namedChildren) {
+      if (child.type === 'nested_namespace_specifier') collect(child);
+      else if (child.type === 'namespace_identifier') parts.push(child.text);
+    }
+  };
+  collect(node);
+  const name = parts.pop();
+  return name === undefined ? { name: node.text, qualifiers: [] } : { name, qualifiers: parts };
+}
+
+/**
+ * The name itself: a C++ specialization keeps its arguments on one line; a conversion operator is
+ * `operator` and its type (`operator bool`), not its whole declarator.
+ */
+function unqualifiedName(node: Node): string {
+  if (TEMPLATE_NAME_TYPES.has(node.type)) return node.text.replace(/\s+/g, ' ');
+  if (node.type === 'operator_cast') {
+    const type = node.childForFieldName('type');
+    return type ? `operator ${type.text.replace(/\s+/g, ' ')}` : node.text;
+  }
+  return node.text;
+}
+
+/** C# definitions named by a keyword: an operator by the keyword and its symbol or type, an indexer `this[]`. */
+const OPERATOR_DEFINITION_TYPES: ReadonlySet<string> = new Set(['operator_declaration', 'conversion_operator_declaration']);
+const INDEXER_DEFINITION_TYPE = 'indexer_declaration';
+
+/**
+ * Impl blocks are named by their bare type; a C# destructor's name keeps its `~`; a C# operator
+ * is `operator +` or, converting, `operator string`; a C# indexer is `this[]`.
+ */
+function displayName(kind: ChunkKind, name: string, definition: Node, nameStart: number, text: string): string {
   if (kind === 'impl') return bareTypeName(name);
   if (kind === 'destructor' && !name.startsWith('~') && text[nameStart - 1] === '~') return `~${name}`;
+  if (OPERATOR_DEFINITION_TYPES.has(definition.type)) return `operator ${name}`;
+  if (definition.type === INDEXER_DEFINITION_TYPE) return 'this[]';
   return name;
 }
 

@@ -12,6 +12,8 @@ import { pythonDocstring, type DocstringReader } from './docs';
  *                       (function, method, constructor, destructor, class, interface, struct,
  *                       enum, trait, impl, module, type)
  *   @name               its name (a `::`-qualified name puts the qualifier into the container)
+ *   @declarator         instead of @name: a C or C++ declarator that holds the name somewhere
+ *                       inside it (c-declarators.ts)
  *   @body               its body, optional: the signature is the text before it
  *   @container          an explicit container type, e.g. a Go method's receiver type
  *   @comment            every comment node, used to find doc comments
@@ -62,9 +64,9 @@ function ecmascriptQuery(field: string): string {
 (generator_function_declaration name: (identifier) @name body: (_) @body) @definition.function
 (class_declaration name: (_) @name body: (class_body) @body) @definition.class
 (method_definition name: (_) @name body: (_) @body) @definition.method
-(lexical_declaration (variable_declarator name: (identifier) @name value: (class body: (class_body) @body))) @definition.class
-(lexical_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE})) @definition.function
-(variable_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE})) @definition.function
+(lexical_declaration (variable_declarator name: (identifier) @name value: (class body: (class_body) @body)) @definition.class)
+(lexical_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
+(variable_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
 (${field} value: ${FUNCTION_VALUE}) @definition.function
 (expression_statement
   (assignment_expression
@@ -84,19 +86,19 @@ const TYPESCRIPT_QUERY = `${ecmascriptQuery('public_field_definition name: (prop
 (module name: (_) @name body: (statement_block) @body) @definition.module
 `;
 
-const ECMASCRIPT_WRAPPERS = ['export_statement'];
+/**
+ * `export`, and the declaration around a declarator that binds a function or class: `const f = () => …`
+ * starts at `const` (and `export`), while each of `var a = function () {…}, b = …` is its own definition.
+ */
+const ECMASCRIPT_WRAPPERS = ['export_statement', 'lexical_declaration', 'variable_declaration'];
 
-/** Function definitions of C and C++: the name sits under pointer / reference declarators. */
-function cFunctionQuery(extraDeclarators: string): string {
-  return `
-(function_definition
-  declarator: [
-    (function_declarator declarator: (_) @name)
-    (pointer_declarator declarator: (function_declarator declarator: (_) @name))
-    (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (_) @name)))
-    ${extraDeclarators}
-  ]
-  body: (compound_statement) @body) @definition.function
+/**
+ * Definitions of C and C++. A function's name sits somewhere inside its declarator (under pointer,
+ * reference, array and parenthesised declarators, or a second function declarator when it
+ * returns a function pointer): the `@declarator` capture, resolved by c-declarators.ts.
+ */
+const C_QUERY = `
+(function_definition declarator: (_) @declarator body: (compound_statement) @body) @definition.function
 (struct_specifier name: (_) @name body: (field_declaration_list) @body) @definition.struct
 (union_specifier name: (_) @name body: (field_declaration_list) @body) @definition.struct
 (enum_specifier name: (_) @name body: (enumerator_list) @body) @definition.enum
@@ -106,11 +108,8 @@ function cFunctionQuery(extraDeclarators: string): string {
 (type_definition type: (enum_specifier body: (enumerator_list) @body) declarator: (type_identifier) @name) @definition.enum
 (comment) @comment
 `;
-}
 
-const CPP_QUERY = `${cFunctionQuery(`
-    (reference_declarator (function_declarator declarator: (_) @name))
-    (pointer_declarator declarator: (reference_declarator (function_declarator declarator: (_) @name)))`)}
+const CPP_QUERY = `${C_QUERY}
 (class_specifier name: (_) @name body: (field_declaration_list) @body) @definition.class
 (namespace_definition name: (_) @name body: (declaration_list) @body) @definition.module
 `;
@@ -217,7 +216,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     id: 'c',
     extensions: ['c', 'h'],
     grammar: 'tree-sitter-c.wasm',
-    query: cFunctionQuery(''),
+    query: C_QUERY,
   },
   {
     id: 'cpp',
@@ -243,6 +242,13 @@ export const LANGUAGES: readonly LanguageSpec[] = [
 (constructor_declaration name: (identifier) @name body: (_) @body) @definition.constructor
 (destructor_declaration name: (identifier) @name body: (_) @body) @definition.destructor
 (local_function_statement name: (identifier) @name body: (_) @body) @definition.function
+(property_declaration name: (identifier) @name accessors: (accessor_list (accessor_declaration body: (_))) @body) @definition.method
+(property_declaration name: (identifier) @name value: (arrow_expression_clause) @body) @definition.method
+(indexer_declaration parameters: (_) @name accessors: (accessor_list (accessor_declaration body: (_))) @body) @definition.method
+(indexer_declaration parameters: (_) @name value: (arrow_expression_clause) @body) @definition.method
+(event_declaration name: (identifier) @name accessors: (accessor_list (accessor_declaration body: (_))) @body) @definition.method
+(operator_declaration operator: _ @name body: (_) @body) @definition.method
+(conversion_operator_declaration type: (_) @name body: (_) @body) @definition.method
 (comment) @comment
 `,
   },
@@ -309,12 +315,13 @@ export const EXTENSION_LANGUAGES: ReadonlyMap<string, readonly LanguageId[]> = n
  * the vectors of unchanged chunks from the embedding cache. 1: before it was recorded, every `.h`
  * header parsed as C; then {@link CHUNKING_CHANGES}.
  */
-export const CHUNKING_VERSION = 3;
+export const CHUNKING_VERSION = 4;
 
 /** What each chunking version changed, for the message that says why every file is chunked again. */
 export const CHUNKING_CHANGES: ReadonlyMap<number, string> = new Map([
   [2, 'a .h header holding C++ is read as C++'],
   [3, "a TypeScript member's decorators and doc comment are part of it, a definition's attributes no longer stand for its signature, short files without definitions are indexed"],
+  [4, "C# properties, indexers, events and operators with bodies are chunks of their own, as are C++ conversion operators; C functions that return function pointers or arrays are named; each function of `var a = function …, b = …` is found; `A::B::C` and `namespace a::b` keep every qualifier"],
 ]);
 
 /** The changes since chunking version `from`, in words (`older rules (since then: …)`). */
