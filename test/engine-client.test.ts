@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { relay } from '../src/cli/mcp-relay';
 import { Configure, FolderStatusChanged, Log, Search, SetLogLevel, type FolderStatus, type LogParams, type QueryResult } from '../src/protocol/protocol';
+import { RestartPolicy } from '../src/extension/restart-policy';
 import { FakeLogChannel } from './helpers/fake-log-channel';
 import { installVscodeStub } from './helpers/vscode-stub';
 import { buildFixtureModel, copyFixtureRepo, TempDirs } from './helpers/workspace';
@@ -189,13 +190,13 @@ connection.listen();
 }
 
 /** The client over a fake engine: the pid of each process it saw running, in order, and of each that started. */
-async function fakeClient({ failSecond = false } = {}) {
+async function fakeClient({ failSecond = false, policy = new RestartPolicy() } = {}) {
   const dir = await temp.make('fake-engine');
   const startedFile = path.join(dir, 'started');
   const script = path.join(dir, 'engine.js');
   await writeFile(script, fakeEngineScript(startedFile, failSecond));
   const output = new FakeLogChannel();
-  const client = new EngineClient(script, output, async (c) => void (await c.sendRequest(Configure, { folders: [], indexOnOpen: false })));
+  const client = new EngineClient(script, output, async (c) => void (await c.sendRequest(Configure, { folders: [], indexOnOpen: false })), () => [], policy);
   const pids: number[] = [];
   client.onDidChangeState((state) => void (state === 'running' && pids.push(client.pid!)));
   const started = () => (existsSync(startedFile) ? readFileSync(startedFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
@@ -278,6 +279,26 @@ test('disposing the client while an engine is being replaced ends it and starts 
     assert.ok(gone(pids[0]), `${when}: the old process has exited when dispose answers`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(started(), [pids[0]], `${when}: no new process was started`);
+  }
+});
+
+test('an engine left stopped after its crashes: the message\'s Restart Engine button runs the Restart Engine command, which shows a failure, instead of restarting unguarded', async () => {
+  // no restart after the first crash: the client stops for good at once
+  const { client, pids } = await fakeClient({ policy: new RestartPolicy([10], 0) });
+  vscodeStub.choices.push('Restart Engine');
+  const commandsBefore = vscodeStub.commandsRun.length;
+  try {
+    await client.start();
+    await assert.rejects(client.request(Search, { text: 'ask and die', top: 1 }), /the Code Scout engine (is restarting|has stopped)/);
+    await until('the client to stop for good', 10_000, () => client.state === 'failed');
+    await until('the button to be pressed', 10_000, () => vscodeStub.commandsRun.length > commandsBefore);
+    assert.deepEqual(vscodeStub.commandsRun.slice(commandsBefore), ['codescout.restartEngine']);
+    assert.ok(vscodeStub.messages.some((m) => /^error: The Code Scout engine keeps stopping \(exited with code 3\)/.test(m)), vscodeStub.messages.join('\n'));
+    assert.equal(client.state, 'failed', 'nothing restarted behind the command');
+    assert.equal(pids.length, 1);
+  } finally {
+    vscodeStub.choices.length = 0;
+    await client.dispose();
   }
 });
 

@@ -33,6 +33,8 @@ export class EngineUnavailableError extends Error {
   }
 }
 
+/** The command that restarts the engine (package.json), which shows what goes wrong. */
+const RESTART_COMMAND = 'codescout.restartEngine';
 /** How long a shutting-down engine may take to save its indexes before it is killed. */
 const SHUTDOWN_GRACE_MS = 3000;
 /** How many of the engine's last stderr lines an unexpected exit repeats at error, and how much of each. */
@@ -50,7 +52,6 @@ export class EngineClient implements vscode.Disposable {
   private stderrTail: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
-  private readonly policy = new RestartPolicy();
   /** a replaced process that is saving and exiting (dispose waits for it) */
   private stopping: Promise<void> | undefined;
   /** the requests each connection is answering (for a replacement, which lets them end first) */
@@ -78,6 +79,8 @@ export class EngineClient implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
     private readonly setUp: (connection: MessageConnection) => Promise<void>,
     private readonly args: () => readonly string[] = () => [],
+    /** when a crashed engine is started again, and when it is left stopped */
+    private readonly policy: RestartPolicy = new RestartPolicy(),
   ) {}
 
   get pid(): number | undefined {
@@ -324,7 +327,10 @@ export class EngineClient implements vscode.Disposable {
     const show = level === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     const choice = await show(message, ...extra, 'Show Log');
     if (choice === 'Show Log') this.output.show(true);
-    else if (choice === 'Restart Engine') void this.restart();
+    // the command, as the palette runs it: a restart that fails again is shown, not an unhandled rejection
+    else if (choice === 'Restart Engine') {
+      vscode.commands.executeCommand(RESTART_COMMAND).then(undefined, (err: Error) => this.output.error(`restarting the engine failed: ${err.message}`));
+    }
   }
 
   private setState(state: EngineState): void {

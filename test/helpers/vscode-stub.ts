@@ -1,7 +1,7 @@
 /**
  * The few values of the `vscode` module that the engine client and the sidebar's host side use
- * (EventEmitter; the window's messages and the clipboard, which it records; `Uri.joinPath`; a
- * command that does nothing), registered as `require('vscode')` so that
+ * (EventEmitter; the window's messages, which answer with the buttons a test queues, and the
+ * clipboard, which it records; `Uri.joinPath`; commands, which it records and does not run), registered as `require('vscode')` so that
  * src/extension/engine-client.ts and src/extension/sidebar/sidebar-view.ts run in a plain Node
  * test. Load the module under test after {@link installVscodeStub}, with require().
  */
@@ -18,6 +18,10 @@ export interface VscodeStub {
   readonly progress: { opened: number; closed: number };
   /** `window.activeTextEditor`, for a test to set (the editor events never fire) */
   readonly editors: { active: unknown };
+  /** buttons for the next messages to answer with, for a test to queue: a message takes the first when it offers it */
+  readonly choices: string[];
+  /** the commands run through `commands.executeCommand`, by id */
+  readonly commandsRun: string[];
 }
 
 class EventEmitter<T> {
@@ -39,9 +43,11 @@ let installed: VscodeStub | undefined;
 export function installVscodeStub(): VscodeStub {
   if (installed) return installed;
   const messages: string[] = [];
-  const shown = (level: string) => (text: string) => {
+  const choices: string[] = [];
+  const commandsRun: string[] = [];
+  const shown = (level: string) => (text: string, ...buttons: string[]) => {
     messages.push(`${level}: ${text}`);
-    return Promise.resolve(undefined);
+    return Promise.resolve(choices.length && buttons.includes(choices[0]) ? choices.shift() : undefined);
   };
   const clipboard: string[] = [];
   const workspace: VscodeStub['workspace'] = { workspaceFolders: [], settings: new Map() };
@@ -77,7 +83,7 @@ export function installVscodeStub(): VscodeStub {
       onDidChangeActiveTextEditor: () => ({ dispose() {} }),
     },
     env: { clipboard: { writeText: async (text: string) => void clipboard.push(text) } },
-    commands: { executeCommand: async () => undefined },
+    commands: { executeCommand: async (id: string) => void commandsRun.push(id) },
     Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: [base.fsPath, ...parts].join('/') }), from: (parts: { scheme: string; path: string }) => ({ ...parts }) },
   };
   const loader = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
@@ -89,5 +95,5 @@ export function installVscodeStub(): VscodeStub {
   module.exports = exports;
   module.loaded = true;
   require.cache.vscode = module;
-  return (installed = { messages, clipboard, workspace, progress, editors });
+  return (installed = { messages, clipboard, workspace, progress, editors, choices, commandsRun });
 }
