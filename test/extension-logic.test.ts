@@ -26,8 +26,9 @@ import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
 import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
 import { resultTitle } from '../src/extension/result-title';
+import { NOT_INDEXED_TEXT } from '../src/extension/sidebar/empty-states';
 import { DEFAULT_MAX_RESULTS, editorSettings, engineProcessArgs, folderOptions, type ConfigSource } from '../src/extension/settings';
-import { folderLine, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
+import { folderLine, nothingIndexed, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
 import { checkLocation, parseLocation, resolveLocation, type CodeLocation } from '../src/extension/workspace-path';
 
 function config(values: Record<string, unknown>): ConfigSource {
@@ -89,6 +90,11 @@ test('palette title: the corrected query first when a word was corrected, then t
   const filtered = { text: 'parse', languages: [], paths: ['lib/**'] };
   assert.equal(resultTitle({ ...result, hits: [], emptyBecause: 'path' }, filtered), 'Code Scout — No indexed file matches the path filter “lib/**”.');
   assert.equal(resultTitle({ ...result, hits: [] }, filtered), 'Code Scout — 0 results', 'an empty answer the filters do not explain');
+  // a workspace never indexed: the empty answer says so, and what to do; the filters' reason comes first
+  const plain = { text: 'parse', languages: [], paths: [] };
+  assert.equal(resultTitle({ ...result, hits: [] }, plain, true), `Code Scout — ${NOT_INDEXED_TEXT}`);
+  assert.equal(resultTitle({ ...result, hits: [], emptyBecause: 'path' }, filtered, true), 'Code Scout — No indexed file matches the path filter “lib/**”.');
+  assert.equal(resultTitle(result, plain, true), 'Code Scout — 2 results', 'results are results');
   // with a filter, only the code it lets through was looked at: the words may be elsewhere
   assert.equal(resultTitle({ ...result, weak: true }, filtered), 'Code Scout — 2 results · no strong match: nothing the filters let through uses these words');
   assert.equal(resultTitle({ ...result, weak: true }, { text: 'parse', languages: [], paths: [] }), 'Code Scout — 2 results · no strong match: nothing in the code uses these words');
@@ -198,6 +204,24 @@ test('status: each state of the workspace has its own words, tooltip and actions
   assert.match(off.message, /indexing on open is off/);
   assert.match(off.tooltip, /Run Reindex to index it \(a search answers from what is indexed, here nothing\)\.$/, 'a search does not index it');
   assert.deepEqual(off.actions.map((a) => a.command), ['reindex']);
+  // the engine started (a search, an agent) with indexing on open off: the folder opened with nothing in it is
+  // "not indexed", as before the engine started, not "may be out of date"
+  const empty = { files: 0, chunks: 0, definitions: 0, languages: {} };
+  const never = folder({ state: 'stale', refreshes: 0, contents: empty });
+  const opened = statusView(ws([never], 'running', { indexOnOpen: false }));
+  assert.deepEqual([opened.kind, opened.plain, opened.level], ['not-indexed', 'Code Scout: not indexed', 'ready']);
+  assert.equal(opened.message, off.message);
+  assert.deepEqual(opened.actions.map((a) => a.command), ['reindex']);
+  assert.match(opened.tooltip, /^app: not indexed; run Reindex\nRun Reindex to index it/);
+  assert.ok(nothingIndexed(ws([never])));
+  // one folder of two never indexed: named; one indexed before and not refreshed yet stays "may be out of date"
+  const mixed = statusView(ws([folder(), folder({ ...never, root: '/w/b', name: 'b' })]));
+  assert.deepEqual([mixed.kind, mixed.message], ['stale', 'Not indexed yet: b. Run Reindex to index it.']);
+  assert.ok(!nothingIndexed(ws([folder(), never])));
+  assert.match(statusView(ws([folder({ state: 'stale', refreshes: 0 })])).message, /^The index may be out of date: it was not brought up to date this session\.$/);
+  assert.ok(!nothingIndexed(ws([folder({ state: 'stale', refreshes: 0 })])), 'an index from an earlier session');
+  assert.ok(!nothingIndexed(ws([folder({ state: 'stale', refreshes: 1, contents: empty })])), 'indexing was cancelled before a file was read');
+  assert.ok(!nothingIndexed(ws([])), 'no folder: another answer');
   const starting = statusView(ws([], 'starting', { folderCount: 1 }));
   assert.equal(starting.kind, 'starting');
   assert.doesNotMatch(starting.tooltip, /open a folder/i);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installVscodeStub } from './helpers/vscode-stub';
-import type { FolderHit, QueryResult } from '../src/protocol/protocol';
+import type { FolderHit, FolderStatus, QueryResult } from '../src/protocol/protocol';
 
 const stub = installVscodeStub();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,12 +19,12 @@ function hit(n: number): FolderHit {
 }
 
 /** A sidebar whose webview is loaded: what it posts, and a way to send it a message as the webview would. */
-function loadedSidebar(answer: (text: string) => QueryResult) {
+function loadedSidebar(answer: (text: string) => QueryResult, folders: FolderStatus[] = []) {
   const engine = { onDidChangeState: listeners().event, request: async (_type: unknown, params: { text: string }) => answer(params.text) };
   const controller = {
     onDidChange: listeners().event,
     folderLabel: () => undefined,
-    workspaceState: () => ({ folderCount: 1, folders: [], engine: 'running', indexOnOpen: true }),
+    workspaceState: () => ({ folderCount: 1, folders, engine: 'running', indexOnOpen: false }),
     editorSettings: { maxResults: 20 },
   };
   const output = { warn() {}, error() {}, info() {} };
@@ -93,4 +93,19 @@ test('Find Similar says what its list is, and an empty one says that no code is 
   sidebar.showResults('parse config', { hits: [], partial: false, lexicalOnly: false, failures: [] } as unknown as QueryResult);
   assert.equal(last().notice, undefined);
   assert.equal(last().query, 'parse config');
+});
+
+test('a search of a workspace never indexed says that nothing is indexed and what to do (it said "No results")', async () => {
+  const none = () => ({ hits: [], partial: false, lexicalOnly: false, failures: [] }) as unknown as QueryResult;
+  const never = { version: 1, root: '/ws', name: 'ws', state: 'stale', partial: false, mode: 'hybrid', refreshes: 0, generation: 0, contents: { files: 0, chunks: 0, definitions: 0, languages: {} } } as FolderStatus;
+  const { posted, send } = loadedSidebar(none, [never]);
+  const last = () => posted.filter((m) => m.type === 'results').at(-1) as unknown as { empty?: string };
+  send({ type: 'search', query: 'parse config', language: '', path: '' });
+  await settle();
+  assert.equal(last().empty, 'Nothing is indexed yet: run Index Workspace (Code Scout: Reindex) to search this workspace.');
+  // an index from an earlier session that has nothing for the query: the usual empty answer
+  const indexed = loadedSidebar(none, [{ ...never, contents: { files: 3, chunks: 9, definitions: 7, languages: {} } }]);
+  indexed.send({ type: 'search', query: 'parse config', language: '', path: '' });
+  await settle();
+  assert.equal((indexed.posted.filter((m) => m.type === 'results').at(-1) as unknown as { empty?: string }).empty, undefined);
 });

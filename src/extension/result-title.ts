@@ -1,13 +1,14 @@
 import type { QueryResult } from '../protocol/protocol';
 import type { ParsedQuery } from './query-syntax';
-import { emptyText, weakReason } from './sidebar/empty-states';
+import { emptyText, NOT_INDEXED_TEXT, weakReason } from './sidebar/empty-states';
 
 /**
  * The palette search's title: the corrected query when a word was corrected (the title stays in
- * view while the list scrolls), how many results, and whether the index is partial or lexical-only.
+ * view while the list scrolls), how many results, and whether the index is partial or lexical-only;
+ * an empty list says why when the filters, or a workspace never indexed (`nothingIndexed`), are why.
  */
-export function resultTitle(result: QueryResult, query?: ParsedQuery): string {
-  const empty = query && !result.hits.length ? emptyText(result.emptyBecause, query) : undefined;
+export function resultTitle(result: QueryResult, query?: ParsedQuery, nothingIndexed = false): string {
+  const empty = query && !result.hits.length ? emptyText(result.emptyBecause, query) ?? (nothingIndexed ? NOT_INDEXED_TEXT : undefined) : undefined;
   const parts = [empty ?? `${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
   if (result.weak) parts.push(`no strong match: ${weakReason(query)}`);
   if (result.searchedFor !== undefined) parts.unshift(`Showing results for “${result.searchedFor}”`);

@@ -15,6 +15,7 @@ import { openLocation, previewLocation } from './navigation';
 import { parseQuery, searchParams } from './query-syntax';
 import { hitItem, type HitItem } from './result-text';
 import { resultTitle } from './result-title';
+import { nothingIndexed } from './status-view';
 
 /** Where a result list can be sent (the sidebar). */
 export interface ResultSink {
@@ -68,7 +69,7 @@ export class SearchPick {
         const { sentAt, result } = outcome.result;
         last = { query: value, result };
         picker.setHits(result.hits, true);
-        pick.title = labelText(resultTitle(result, parseQuery(value)));
+        pick.title = labelText(resultTitle(result, parseQuery(value), nothingIndexed(this.controller.workspaceState())));
         if (result.hits.length) {
           const now = performance.now();
           this.metrics.searchLatency.record(now - sentAt);

@@ -116,8 +116,17 @@ export function statusView(w: WorkspaceState): StatusView {
     // the engine opened the index and the asked-for refresh is on its way: not a warning for that instant
     return { ...view('indexing', '$(sync~spin)', 'indexing 0%', 'Indexing 0%.', tooltip, 'busy', [CANCEL]), indexing: true, canReindex: false };
   }
+  if (folders.every(neverIndexed)) {
+    // the engine runs (a search or an agent started it) but nothing was ever indexed: not "may be out of date"
+    const message = `This workspace is not indexed${w.indexOnOpen ? '' : ': indexing on open is off (setting Code Scout: Index On Open)'}.`;
+    return view('not-indexed', '$(search)', 'not indexed', message, `${tooltip}\nRun Reindex to index it (a search answers from what is indexed, here nothing).`, 'ready', [INDEX_NOW]);
+  }
   if (folders.some((f) => f.state === 'stale')) {
     const stale = folders.filter((f) => f.state === 'stale');
+    if (stale.every(neverIndexed)) {
+      const names = stale.map((f) => f.name).join(', ');
+      return view('stale', '$(warning)', 'not all indexed', `Not indexed yet: ${names}. Run Reindex to index ${stale.length === 1 ? 'it' : 'them'}.`, tooltip, 'warning', [REINDEX]);
+    }
     const why = stale.every((f) => f.refreshes > 0) ? 'indexing was cancelled' : 'it was not brought up to date this session';
     return view('stale', '$(warning)', 'stale', `The index may be out of date: ${why}.`, tooltip, 'warning', [REINDEX]);
   }
@@ -126,6 +135,20 @@ export function statusView(w: WorkspaceState): StatusView {
   if (noModel) return view('no-model', '$(search)', `${size}, words only`, `${NO_MODEL} ${cap(size)} indexed.`, tooltip, 'warning', [DETAILS]);
   if (folders.every(upToDate)) return view('up-to-date', '$(check)', size, `Index is up to date: ${size}.`, tooltip, 'ready', [REINDEX]);
   return view('ready', '$(search)', size, `${cap(size)} indexed.`, tooltip, 'ready', [REINDEX]);
+}
+
+/**
+ * A folder whose index holds nothing and that no refresh has run on this session: never indexed
+ * (indexing on open is off, and no Reindex was asked for), as opposed to one indexed before whose
+ * changes this session has not looked at.
+ */
+export function neverIndexed(f: FolderStatus): boolean {
+  return f.state === 'stale' && f.refreshes === 0 && f.contents.files === 0;
+}
+
+/** Whether a search can find nothing because nothing is indexed: folders are open, and none was ever indexed. */
+export function nothingIndexed(w: WorkspaceState): boolean {
+  return w.folders.length > 0 && w.folders.every(neverIndexed);
 }
 
 /** Building an index the user waits for: a first index, a Reindex, or an opened index brought up to date; not a refresh for changed files. */
@@ -156,6 +179,7 @@ export function folderLine(f: FolderStatus): string {
       if (f.otherWriter) return `${f.name}: another process is updating the index, ${size} saved so far; taken over once it is done`;
       return `${f.name}: ${upToDate(f) ? 'up to date' : 'ready'}, ${size}`;
     case 'stale':
+      if (neverIndexed(f)) return `${f.name}: not indexed; run Reindex`;
       return `${f.name}: stale (${f.refreshes ? 'indexing was cancelled' : 'not indexed this session'}), ${size}; run Reindex`;
     case 'error':
       return `${f.name}: error: ${f.lastError ?? 'unknown'}`;

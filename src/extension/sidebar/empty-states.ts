@@ -37,6 +37,9 @@ export function weakReason(query: ParsedQuery | undefined): string {
     : 'nothing in the code uses these words';
 }
 
+/** What an empty search says when the open folders were never indexed (status-view.ts nothingIndexed). */
+export const NOT_INDEXED_TEXT = 'Nothing is indexed yet: run Index Workspace (Code Scout: Reindex) to search this workspace.';
+
 /** What a search says when no folder is open: nothing to search, and what to do. */
 export const NO_FOLDER_TEXT = 'No folder is open: open a folder to search its code.';
 
