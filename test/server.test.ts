@@ -658,6 +658,44 @@ test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a
   }
 });
 
+test('indexing on open turned on while the engine runs indexes the folders it opened without it, but not one whose indexing was cancelled', { timeout: 60_000 }, async () => {
+  const waits = await fixture('turned-on');
+  const cancelled = await fixture('cancelled');
+  const engine = EngineProcess.start();
+  try {
+    const folders = [
+      { root: waits.root, name: 'waits', options: options(waits.indexLocation) },
+      { root: cancelled.root, name: 'cancelled', options: options(cancelled.indexLocation) },
+    ];
+    const opened = Promise.all(folders.map((f) => engine.next((s) => s.root === f.root && s.state === 'stale')));
+    await engine.connection.sendRequest(Configure, { folders, indexOnOpen: false });
+    await opened;
+    // the second folder's indexing is asked for, then cancelled at once
+    const stopped = engine.next((s) => s.root === cancelled.root && s.state !== 'indexing' && s.refreshes === 1);
+    const indexing = engine.next((s) => s.root === cancelled.root && s.state === 'indexing');
+    await engine.connection.sendRequest(Reindex, { root: cancelled.root });
+    await indexing;
+    await engine.connection.sendRequest(Cancel, { root: cancelled.root });
+    const afterCancel = await stopped;
+
+    const indexed = engine.next(ready(waits.root));
+    const statuses = await engine.connection.sendRequest(Configure, { folders, indexOnOpen: true });
+    assert.deepEqual(statuses.map((s) => s.root), [waits.root, cancelled.root], 'the same folders, kept open');
+    const done = await indexed;
+    assert.equal(done.partial, false);
+    assert.ok(done.contents.definitions > 0);
+    const hits = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5, root: waits.root });
+    assert.ok(hits.hits.length > 0, 'the folder is searchable');
+    // nothing more was started for the cancelled folder
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [, last] = await engine.connection.sendRequest(Configure, { folders, indexOnOpen: true });
+    assert.equal(last.refreshes, afterCancel.refreshes, 'the cancelled folder stays as the user left it');
+    assert.notEqual(last.state, 'indexing');
+  } finally {
+    await engine.stop();
+  }
+});
+
 test('after indexing, a process above --restart-above-mb asks once to be replaced, once idle; a limit of 0 or a refresh too small never asks', async () => {
   /** Indexes a new copy of the fixture with these flags, then reindexes it; the RestartWanted reasons, and the folder's state when each came. */
   const run = async (flags: string[]) => {

@@ -37,7 +37,11 @@ export interface FolderSpec {
 
 export interface ConfigureParams {
   folders: FolderSpec[];
-  /** index every folder as soon as it is opened */
+  /**
+   * index every folder as soon as it is opened; sent true for folders already open, it indexes
+   * those that no refresh was asked for this session (the setting was turned on), not those
+   * whose indexing was cancelled
+   */
   indexOnOpen: boolean;
 }
 

@@ -133,6 +133,8 @@ export class FolderIndex {
   private indexed = false;
   /** file changes trigger refreshes once the folder has been indexed (or asked to be) this session */
   private following = false;
+  /** a refresh was asked for this session, whatever became of it (cancelled included) */
+  private refreshAsked = false;
   private running: RunningRefresh | undefined;
   private pending: RefreshReason | undefined;
   private closed = false;
@@ -208,6 +210,7 @@ export class FolderIndex {
   requestRefresh(reason: RefreshReason): void {
     if (this.closed) return;
     this.following = true;
+    this.refreshAsked = true;
     if (this.running) {
       this.pending = this.pending === 'user' ? 'user' : reason;
       return;
@@ -407,6 +410,11 @@ export class FolderIndex {
   /** The index could not be opened (e.g. its folder is not writable): only a new FolderIndex can try again. */
   get openFailed(): boolean {
     return this.state === 'error' && !this.engine;
+  }
+
+  /** Whether a refresh was asked for this session: on open, by the user, or after changes (see ConfigureParams.indexOnOpen). */
+  get askedToRefresh(): boolean {
+    return this.refreshAsked;
   }
 
   /** Whether file changes trigger refreshes: the folder was indexed, or asked to be, this session. */

@@ -41,7 +41,8 @@ export class Workspace implements AgentBackend {
   /**
    * Serves exactly `params.folders`: new folders are opened, removed ones closed, and folders
    * whose options changed are closed and reopened (an open Engine's options are fixed). A
-   * reopened folder that was being indexed is indexed again.
+   * reopened folder that was being indexed is indexed again; with `indexOnOpen`, so is a kept
+   * folder that no refresh was asked for (the setting was just turned on).
    */
   configure(params: ConfigureParams): Promise<FolderStatus[]> {
     this.configures++;
@@ -58,6 +59,8 @@ export class Workspace implements AgentBackend {
       const spec = wanted.get(root);
       if (spec && isDeepStrictEqual(spec.options, folder.options)) {
         folder.name = spec.name;
+        // indexing on open was turned on: the folders opened without it are indexed now, as on open
+        if (params.indexOnOpen && !folder.askedToRefresh) folder.requestRefresh('open');
         continue;
       }
       if (spec && folder.followsChanges) reopen.add(root);
