@@ -28,7 +28,7 @@ import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/ext
 import { resultTitle } from '../src/extension/result-title';
 import { NOT_INDEXED_TEXT } from '../src/extension/sidebar/empty-states';
 import { DEFAULT_MAX_RESULTS, editorSettings, engineProcessArgs, folderOptions, type ConfigSource } from '../src/extension/settings';
-import { folderLine, nothingIndexed, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
+import { canCancelIndexing, folderLine, nothingIndexed, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
 import { checkLocation, parseLocation, resolveLocation, type CodeLocation } from '../src/extension/workspace-path';
 
 function config(values: Record<string, unknown>): ConfigSource {
@@ -175,6 +175,12 @@ test('status bar: indexing with %, ready with the number of functions, stale, er
   assert.deepEqual([asked.kind, asked.text, asked.level, asked.indexing, asked.canReindex], ['indexing', '$(sync~spin) Code Scout: indexing 0%', 'busy', true, false]);
   assert.equal(statusView(ws([folder({ state: 'error', lastError: 'x' })], 'running', { reindexPending: true })).kind, 'error', 'an error still shows');
   assert.match(folderLine(folder({ state: 'stale', refreshes: 0 })), /not indexed this session/);
+  // Cancel Indexing is offered (status menu) only where it stops something: not for a refresh after a save
+  assert.ok(canCancelIndexing([folder(), indexing]));
+  assert.ok(canCancelIndexing([folder({ ...indexing, partial: false, progress: { ...indexing.progress!, reason: 'user' } })]));
+  const routine = folder({ state: 'indexing', progress: { phase: 'parse', done: 1, total: 2, reason: 'changes', percent: 50 } });
+  assert.ok(!canCancelIndexing([folder(), routine]), 'a refresh after a save is not cancelled');
+  assert.ok(canCancelIndexing([folder({ ...routine, partial: true })]), 'changes while the first index is built: that index is cancelled');
   assert.match(folderLine(folder({ state: 'stale', refreshes: 2 })), /indexing was cancelled/);
   assert.match(folderLine(folder({ state: 'ready', otherWriter: true })), /: another process is updating the index, .* saved so far; taken over once it is done$/);
   const error = statusView(ws([folder(), folder({ state: 'error', lastError: 'disk full' })]));

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { labelText } from './display-text';
 import type { EngineClient } from './engine-client';
 import type { IndexController } from './index-controller';
-import { folderLine } from './status-view';
+import { canCancelIndexing, folderLine } from './status-view';
 
 interface MenuItem extends vscode.QuickPickItem {
   command?: string;
@@ -15,7 +15,7 @@ export async function showStatusMenu(controller: IndexController, engine: Engine
   if (engine.state === 'failed') items.unshift({ label: `$(error) The engine stopped: ${labelText(engine.lastError ?? 'unknown reason')}` });
   items.push({ label: 'Actions', kind: vscode.QuickPickItemKind.Separator });
   if (engine.state === 'failed') items.push({ label: '$(debug-restart) Restart Engine', command: 'codescout.restartEngine' });
-  if (folders.some((f) => f.state === 'indexing')) items.push({ label: '$(debug-stop) Cancel Indexing', command: 'codescout.cancelIndexing' });
+  if (canCancelIndexing(folders)) items.push({ label: '$(debug-stop) Cancel Indexing', command: 'codescout.cancelIndexing' });
   items.push(
     { label: '$(refresh) Reindex', command: 'codescout.reindex' },
     { label: '$(search) Search Code', command: 'codescout.search' },

@@ -151,6 +151,14 @@ export function nothingIndexed(w: WorkspaceState): boolean {
   return w.folders.length > 0 && w.folders.every(neverIndexed);
 }
 
+/**
+ * Whether Cancel Indexing would stop something: a folder is building its index (a first index, a
+ * Reindex). A routine refresh after a save is not cancelled (server FolderIndex.cancel), so it is not offered for one.
+ */
+export function canCancelIndexing(folders: readonly FolderStatus[]): boolean {
+  return folders.some(isBuilding);
+}
+
 /** Building an index the user waits for: a first index, a Reindex, or an opened index brought up to date; not a refresh for changed files. */
 function isBuilding(f: FolderStatus): boolean {
   return f.state === 'indexing' && (f.partial || f.progress?.reason !== 'changes');
