@@ -409,6 +409,11 @@ test('C and C++: a function returning a function pointer or an array pointer is 
   expectChunk(only(cpp, 'operator int'), { kind: 'method', container: 'fmt.detail.Value', signature: 'operator int() const', lines: [4, 4] });
   expectChunk(only(cpp, 'operator bool'), { kind: 'method', container: 'fmt.detail.Value', lines: [5, 5] });
   expectChunk(only(cpp, 'operator double'), { kind: 'method', container: 'Value', signature: 'Value::operator double() const', lines: [9, 9] });
+  // a conversion to a pointer or a qualified type is named with all of it: two conversions are two names
+  const pointers = await chunker.chunkFile('ptr.cpp', 'Foo::operator int*() const { return 0; }\nFoo::operator int() const { return 0; }\nstruct S { operator const char*() const { return ""; } };\n');
+  expectChunk(only(pointers, 'operator int*'), { kind: 'method', container: 'Foo', lines: [1, 1] });
+  expectChunk(only(pointers, 'operator int'), { kind: 'method', container: 'Foo', lines: [2, 2] });
+  expectChunk(only(pointers, 'operator const char*'), { kind: 'method', container: 'S', lines: [3, 3] });
 });
 
 test('Ruby: `class A::B::C` keeps every qualifier in its container', async () => {
@@ -539,22 +544,62 @@ test('JavaScript: class methods, generators, arrow consts, assigned and object-l
   assert.ok(chunks.some((c) => c.kind === 'window' && c.text.includes('module.exports = { Poller, ids, api };')));
 });
 
-test('JavaScript and TypeScript: each function of one declaration is its own definition; a lone one starts at its keyword', async () => {
+test('JavaScript and TypeScript: each function of one declaration is its own definition, the first from the declaration\'s keyword and doc comment; a lone one starts at its keyword', async () => {
   const text = [
     'var a = function () { return 1; }, b = function (x) { return x * 2; };',
+    '/** Two at once. */',
     'export const c = () => 1, d = async (y) => { await y; };',
     '/** Sleeps. */',
     'export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));',
+    '/** Old style. */',
+    'var self = this, onLoad = function () {',
+    '  return self;',
+    '};',
+    '/**',
+    ' * Handles things.',
+    ' */',
+    'export const handle = () => {',
+    '  return 1;',
+    '}, helper = 2;',
     '',
   ].join('\n');
   for (const file of ['decl.js', 'decl.ts']) {
     const chunks = await chunker.chunkFile(file, text);
-    expectChunk(only(chunks, 'a'), { kind: 'function', signature: 'a = function ()', lines: [1, 1] });
+    expectChunk(only(chunks, 'a'), { kind: 'function', signature: 'var a = function ()', lines: [1, 1] });
     expectChunk(only(chunks, 'b'), { kind: 'function', signature: 'b = function (x)', lines: [1, 1] });
-    expectChunk(only(chunks, 'c'), { kind: 'function', lines: [2, 2] });
-    expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [2, 2] });
-    expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [4, 4] });
+    expectChunk(only(chunks, 'c'), { kind: 'function', signature: 'export const c = () =>', doc: 'Two at once.', lines: [3, 3] });
+    expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [3, 3] });
+    expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [5, 5] });
+    // a function after other declarators: the declaration, its doc comment included, is its chunk's
+    expectChunk(only(chunks, 'onLoad'), { kind: 'function', signature: 'var self = this, onLoad = function ()', doc: 'Old style.', lines: [7, 9] });
+    const handle = only(chunks, 'handle');
+    expectChunk(handle, { kind: 'function', signature: 'export const handle = () =>', doc: 'Handles things.', lines: [13, 15] });
+    assert.ok(handle.text.startsWith('/**\n * Handles things.'), handle.text);
   }
+});
+
+test('JavaScript and TypeScript: components wrapped in forwardRef, memo or observer are definitions; other calls around a function are not', async () => {
+  const text = [
+    '/** A button. */',
+    'export const Button = React.forwardRef((props, ref) => {',
+    '  return h("button", { ref, ...props });',
+    '});',
+    'const Row = memo(function Row({ item }) {',
+    '  return h("li", null, item.name);',
+    '});',
+    'export const Store = observer(() => h("div"));',
+    'const save = debounce(() => flush(), 300);',
+    '',
+  ].join('\n');
+  for (const file of ['ui.js', 'ui.ts', 'ui.tsx']) {
+    const chunks = await chunker.chunkFile(file, text);
+    expectChunk(only(chunks, 'Button'), { kind: 'function', signature: 'export const Button = React.forwardRef((props, ref) =>', doc: 'A button.', lines: [2, 4] });
+    expectChunk(only(chunks, 'Row'), { kind: 'function', signature: 'const Row = memo(function Row({ item })', lines: [5, 7] });
+    expectChunk(only(chunks, 'Store'), { kind: 'function', lines: [8, 8] });
+    assert.ok(!chunks.some((c) => c.name === 'save'), `debounce(…) is not a definition: ${summary(chunks)}`);
+  }
+  const typed = await chunker.chunkFile('ui.tsx', 'export const Input = forwardRef<HTMLInputElement, Props>((props, ref) => <input ref={ref} />);\n');
+  expectChunk(only(typed, 'Input'), { kind: 'function', signature: 'export const Input = forwardRef<HTMLInputElement, Props>((props, ref) =>' });
 });
 
 test('every fixture: no duplicate chunks, byte ranges and lines agree with the source', async () => {

@@ -36,10 +36,14 @@ export class ContextQueries {
   /** `(_ (T) @module) @parent` by node type T, compiled when a file first has a body-less module of that type */
   private readonly parentQueries = new Map<string, Query>();
 
+  /** wrapper types that hold several declarators (LanguageSpec.listWrapperTypes) */
+  private readonly listTypes: ReadonlySet<string>;
+
   constructor(
     private readonly language: Language,
     spec: LanguageSpec,
   ) {
+    this.listTypes = new Set(spec.listWrapperTypes ?? []);
     const patterns = [
       ...(spec.wrapperTypes ?? []).map((type) => `(${type} (_) @child) @wrapper`),
       ...(spec.attributeTypes ?? []).map((type) => `((${type}) @attribute . (_) @attributed)`),
@@ -53,7 +57,7 @@ export class ContextQueries {
 
   /** The context of one syntax tree; valid while the tree lives. */
   contextOf(tree: Tree): TreeContext {
-    return new TreeContext(tree, this.structure, (type) => this.parentQuery(type));
+    return new TreeContext(tree, this.structure, (type) => this.parentQuery(type), this.listTypes);
   }
 
   private parentQuery(type: string): Query {
@@ -79,6 +83,7 @@ export class TreeContext {
     private readonly tree: Tree,
     structure: Query | undefined,
     private readonly parentQuery: (type: string) => Query,
+    private readonly listTypes: ReadonlySet<string> = new Set(),
   ) {
     if (!structure) return;
     const wrappers = new Map<number, Wrapper>();
@@ -109,6 +114,18 @@ export class TreeContext {
       current = wrapper.node;
     }
     return current;
+  }
+
+  /**
+   * For a node that shares a list wrapper with others of its type (`var a = function …, b = …`):
+   * the wrapper's id, and where the wrapper starts, climbed as far as it belongs to the list
+   * alone (`export`) and with its attributes. Undefined for a node alone in its wrapper (which
+   * {@link outermost} climbs) or in a wrapper of another kind.
+   */
+  sharedWrapper(node: Node): { id: number; start: number } | undefined {
+    const wrapper = this.wrapperOf.get(node.id);
+    if (!wrapper || wrapper.childTypes.get(node.type) === 1 || !this.listTypes.has(wrapper.node.type)) return undefined;
+    return { id: wrapper.node.id, start: this.attributesStart(this.outermost(wrapper.node)) };
   }
 
   /** The start of the attribute siblings (Rust `#[derive]`) directly before a node, else the node's start. */

@@ -63,6 +63,8 @@ interface Candidate {
   docstring?: string;
   /** identity used to drop a second match of the same definition */
   key: string;
+  /** the list wrapper it shares with other declarators (TreeContext.sharedWrapper) */
+  list?: { id: number; start: number };
 }
 
 /**
@@ -92,6 +94,7 @@ export function extractDefinitions(
     if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
   }
   comments.sort((a, b) => a.start - b.start);
+  startListsAtTheirFirst(byKey.values());
   const candidates = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
@@ -111,6 +114,21 @@ export function extractDefinitions(
       depth,
     };
   });
+}
+
+/**
+ * The first definition of a list wrapper (`export const handle = () => …, helper = 2`) starts where
+ * the wrapper does, so that `export const` and the doc comment above are part of its chunk; the
+ * others start at their own names.
+ */
+function startListsAtTheirFirst(candidates: Iterable<Candidate>): void {
+  const first = new Map<number, Candidate>();
+  for (const candidate of candidates) {
+    if (!candidate.list) continue;
+    const seen = first.get(candidate.list.id);
+    if (!seen || candidate.start < seen.start) first.set(candidate.list.id, candidate);
+  }
+  for (const candidate of first.values()) candidate.start = Math.min(candidate.start, candidate.list!.start);
 }
 
 function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec, source: SourceText): Candidate | undefined {
@@ -152,6 +170,7 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
     hasBody: body !== undefined,
     docstring: body && spec.docstring ? spec.docstring(body) : undefined,
     key: body ? `body:${body.startIndex}:${body.endIndex}` : `node:${start}:${end}:${name}`,
+    ...(outer === definition && { list: context.sharedWrapper(definition) }),
   };
 }
 
@@ -226,8 +245,10 @@ function splitNestedNamespace(node: Node): { name: string; qualifiers: string[] 
 function unqualifiedName(node: Node): string {
   if (TEMPLATE_NAME_TYPES.has(node.type)) return node.text.replace(/\s+/g, ' ');
   if (node.type === 'operator_cast') {
-    const type = node.childForFieldName('type');
-    return type ? `operator ${type.text.replace(/\s+/g, ' ')}` : node.text;
+    // up to its parameters: `operator const char*`, not `operator char`
+    const [parameters] = node.descendantsOfType('parameter_list');
+    const text = parameters ? node.text.slice(0, parameters.startIndex - node.startIndex) : node.text;
+    return text.replace(/\s+/g, ' ').trim();
   }
   return node.text;
 }

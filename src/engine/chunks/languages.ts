@@ -34,6 +34,11 @@ export interface LanguageSpec {
   query: string;
   /** parent node types that wrap exactly one definition and belong to it (decorators, `export`, `template<…>`) */
   wrapperTypes?: readonly string[];
+  /**
+   * wrapper types that may hold several definitions (`var a = function …, b = …`): the first
+   * definition among them starts where the wrapper does, so its keywords and doc comment are its own
+   */
+  listWrapperTypes?: readonly string[];
   /** sibling node types directly before a definition that belong to it (Rust `#[attr]`) */
   attributeTypes?: readonly string[];
   /** method names that are constructors / destructors */
@@ -57,6 +62,16 @@ const FUNCTION_VALUE = `[
   (generator_function body: (_) @body)
 ]`;
 
+/**
+ * A function wrapped in a call that returns the component it makes: React's `forwardRef` and
+ * `memo`, MobX's `observer` (`const Button = React.forwardRef((props, ref) => …)`). A closed list:
+ * a pattern for any call around a function would also take `debounce(…)` and `useCallback(…)`.
+ */
+const COMPONENT_WRAPPER = `(call_expression
+    function: [(identifier) @wrapper (member_expression property: (property_identifier) @wrapper)]
+    arguments: (arguments . ${FUNCTION_VALUE}))`;
+const COMPONENT_WRAPPERS = '^(forwardRef|memo|observer)$';
+
 /** The ECMAScript patterns; `field` is the class-field pattern, which differs between the grammars. */
 function ecmascriptQuery(field: string): string {
   return `
@@ -67,6 +82,9 @@ function ecmascriptQuery(field: string): string {
 (lexical_declaration (variable_declarator name: (identifier) @name value: (class body: (class_body) @body)) @definition.class)
 (lexical_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
 (variable_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
+([(lexical_declaration (variable_declarator name: (identifier) @name value: ${COMPONENT_WRAPPER}) @definition.function)
+  (variable_declaration (variable_declarator name: (identifier) @name value: ${COMPONENT_WRAPPER}) @definition.function)]
+  (#match? @wrapper "${COMPONENT_WRAPPERS}"))
 (${field} value: ${FUNCTION_VALUE}) @definition.function
 (expression_statement
   (assignment_expression
@@ -88,9 +106,11 @@ const TYPESCRIPT_QUERY = `${ecmascriptQuery('public_field_definition name: (prop
 
 /**
  * `export`, and the declaration around a declarator that binds a function or class: `const f = () => …`
- * starts at `const` (and `export`), while each of `var a = function () {…}, b = …` is its own definition.
+ * starts at `const` (and `export`), while each of `var a = function () {…}, b = …` is its own
+ * definition, the first starting at `var` (listWrapperTypes).
  */
-const ECMASCRIPT_WRAPPERS = ['export_statement', 'lexical_declaration', 'variable_declaration'];
+const ECMASCRIPT_DECLARATIONS = ['lexical_declaration', 'variable_declaration'];
+const ECMASCRIPT_WRAPPERS = ['export_statement', ...ECMASCRIPT_DECLARATIONS];
 
 /**
  * Definitions of C and C++. A function's name sits somewhere inside its declarator (under pointer,
@@ -121,6 +141,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     grammar: 'tree-sitter-typescript.wasm',
     query: TYPESCRIPT_QUERY,
     wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    listWrapperTypes: ECMASCRIPT_DECLARATIONS,
     // a class member's decorators are its siblings in this grammar (JavaScript's nests them in the member)
     attributeTypes: ['decorator'],
     constructorNames: ['constructor'],
@@ -131,6 +152,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     grammar: 'tree-sitter-tsx.wasm',
     query: TYPESCRIPT_QUERY,
     wrapperTypes: [...ECMASCRIPT_WRAPPERS, 'ambient_declaration'],
+    listWrapperTypes: ECMASCRIPT_DECLARATIONS,
     // a class member's decorators are its siblings in this grammar (JavaScript's nests them in the member)
     attributeTypes: ['decorator'],
     constructorNames: ['constructor'],
@@ -141,6 +163,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     grammar: 'tree-sitter-javascript.wasm',
     query: ecmascriptQuery('field_definition property: (property_identifier) @name'),
     wrapperTypes: ECMASCRIPT_WRAPPERS,
+    listWrapperTypes: ECMASCRIPT_DECLARATIONS,
     constructorNames: ['constructor'],
   },
   {
@@ -321,7 +344,7 @@ export const CHUNKING_VERSION = 4;
 export const CHUNKING_CHANGES: ReadonlyMap<number, string> = new Map([
   [2, 'a .h header holding C++ is read as C++'],
   [3, "a TypeScript member's decorators and doc comment are part of it, a definition's attributes no longer stand for its signature, short files without definitions are indexed"],
-  [4, "C# properties, indexers, events and operators with bodies are chunks of their own, as are C++ conversion operators; C functions that return function pointers or arrays are named; each function of `var a = function …, b = …` is found; `A::B::C` and `namespace a::b` keep every qualifier"],
+  [4, "C# properties, indexers, events and operators with bodies are chunks of their own, as are C++ conversion operators; C functions that return function pointers or arrays are named; each function of `var a = function …, b = …` is found, and components wrapped in forwardRef, memo or observer; `A::B::C` and `namespace a::b` keep every qualifier"],
 ]);
 
 /** The changes since chunking version `from`, in words (`older rules (since then: …)`). */
