@@ -213,7 +213,7 @@ test('status: each state of the workspace has its own words, tooltip and actions
   // the engine started (a search, an agent) with indexing on open off: the folder opened with nothing in it is
   // "not indexed", as before the engine started, not "may be out of date"
   const empty = { files: 0, chunks: 0, definitions: 0, languages: {} };
-  const never = folder({ state: 'stale', refreshes: 0, contents: empty });
+  const never = folder({ state: 'stale', refreshes: 0, contents: empty, neverSaved: true });
   const opened = statusView(ws([never], 'running', { indexOnOpen: false }));
   assert.deepEqual([opened.kind, opened.plain, opened.level], ['not-indexed', 'Code Scout: not indexed', 'ready']);
   assert.equal(opened.message, off.message);
@@ -226,7 +226,10 @@ test('status: each state of the workspace has its own words, tooltip and actions
   assert.ok(!nothingIndexed(ws([folder(), never])));
   assert.match(statusView(ws([folder({ state: 'stale', refreshes: 0 })])).message, /^The index may be out of date: it was not brought up to date this session\.$/);
   assert.ok(!nothingIndexed(ws([folder({ state: 'stale', refreshes: 0 })])), 'an index from an earlier session');
-  assert.ok(!nothingIndexed(ws([folder({ state: 'stale', refreshes: 1, contents: empty })])), 'indexing was cancelled before a file was read');
+  assert.ok(!nothingIndexed(ws([folder({ state: 'stale', refreshes: 1, contents: empty, neverSaved: true })])), 'indexing was cancelled before a file was read');
+  // an index saved for a folder with nothing to index is an index: not "not indexed" at every start
+  const emptyFolder = statusView(ws([folder({ state: 'stale', refreshes: 0, contents: empty })], 'running', { indexOnOpen: false }));
+  assert.deepEqual([emptyFolder.kind, emptyFolder.message], ['stale', 'The index may be out of date: it was not brought up to date this session.']);
   assert.ok(!nothingIndexed(ws([])), 'no folder: another answer');
   const starting = statusView(ws([], 'starting', { folderCount: 1 }));
   assert.equal(starting.kind, 'starting');

@@ -637,7 +637,9 @@ test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a
       indexOnOpen: false,
     });
     assert.equal(initial.state, 'opening');
-    assert.equal((await opened).contents.chunks, 0);
+    const waiting = await opened;
+    assert.equal(waiting.contents.chunks, 0);
+    assert.equal(waiting.neverSaved, true, 'no index was ever saved: the editor says "not indexed"');
 
     const unindexed = await engine.connection.sendRequest(Search, { text: 'parse config', top: 5 });
     assert.deepEqual(unindexed.hits, []);
@@ -652,7 +654,9 @@ test('without indexOnOpen the folder waits, stale, for a reindex; cancel stops a
 
     const indexed = engine.next(ready(root));
     await engine.connection.sendRequest(Reindex, { root });
-    assert.equal((await indexed).partial, false);
+    const done = await indexed;
+    assert.equal(done.partial, false);
+    assert.equal(done.neverSaved, undefined, 'saved now');
   } finally {
     await engine.stop();
   }

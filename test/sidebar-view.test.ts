@@ -97,14 +97,15 @@ test('Find Similar says what its list is, and an empty one says that no code is 
 
 test('a search of a workspace never indexed says that nothing is indexed and what to do (it said "No results")', async () => {
   const none = () => ({ hits: [], partial: false, lexicalOnly: false, failures: [] }) as unknown as QueryResult;
-  const never = { version: 1, root: '/ws', name: 'ws', state: 'stale', partial: false, mode: 'hybrid', refreshes: 0, generation: 0, contents: { files: 0, chunks: 0, definitions: 0, languages: {} } } as FolderStatus;
+  const never = { version: 1, root: '/ws', name: 'ws', state: 'stale', partial: false, mode: 'hybrid', refreshes: 0, generation: 0, contents: { files: 0, chunks: 0, definitions: 0, languages: {} }, neverSaved: true } as FolderStatus;
   const { posted, send } = loadedSidebar(none, [never]);
   const last = () => posted.filter((m) => m.type === 'results').at(-1) as unknown as { empty?: string };
   send({ type: 'search', query: 'parse config', language: '', path: '' });
   await settle();
   assert.equal(last().empty, 'Nothing is indexed yet: run Index Workspace (Code Scout: Reindex) to search this workspace.');
   // an index from an earlier session that has nothing for the query: the usual empty answer
-  const indexed = loadedSidebar(none, [{ ...never, contents: { files: 3, chunks: 9, definitions: 7, languages: {} } }]);
+  const { neverSaved: _, ...saved } = never;
+  const indexed = loadedSidebar(none, [{ ...saved, contents: { files: 3, chunks: 9, definitions: 7, languages: {} } }]);
   indexed.send({ type: 'search', query: 'parse config', language: '', path: '' });
   await settle();
   assert.equal((indexed.posted.filter((m) => m.type === 'results').at(-1) as unknown as { empty?: string }).empty, undefined);

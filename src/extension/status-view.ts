@@ -138,12 +138,12 @@ export function statusView(w: WorkspaceState): StatusView {
 }
 
 /**
- * A folder whose index holds nothing and that no refresh has run on this session: never indexed
- * (indexing on open is off, and no Reindex was asked for), as opposed to one indexed before whose
- * changes this session has not looked at.
+ * A folder with no saved index that no refresh has run on this session: never indexed (indexing
+ * on open is off, and no Reindex was asked for), as opposed to one indexed before, an empty
+ * folder's index included, whose changes this session has not looked at.
  */
 export function neverIndexed(f: FolderStatus): boolean {
-  return f.state === 'stale' && f.refreshes === 0 && f.contents.files === 0;
+  return f.state === 'stale' && f.refreshes === 0 && f.neverSaved === true;
 }
 
 /** Whether a search can find nothing because nothing is indexed: folders are open, and none was ever indexed. */

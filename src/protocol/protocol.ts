@@ -85,6 +85,8 @@ export interface FolderStatus {
    * brings it up to date) once that process is done
    */
   otherWriter?: true;
+  /** once the index is open: no index of the folder has been saved (none was ever built, or the one found was damaged) */
+  neverSaved?: true;
   mode: 'hybrid' | 'lexical-only';
   /** refreshes completed (or cancelled) this session */
   refreshes: number;

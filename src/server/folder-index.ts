@@ -198,6 +198,7 @@ export class FolderIndex {
       contents: this.contents,
       partial: this.partial,
       ...(this.otherWriterTimer !== undefined && { otherWriter: true as const }),
+      ...(this.engine && !this.engine.hasSavedIndex && { neverSaved: true as const }),
       mode: this.engine?.mode ?? 'lexical-only',
       refreshes: this.refreshes,
       lastRefresh: this.lastRefresh,
