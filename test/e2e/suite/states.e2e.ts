@@ -1,8 +1,8 @@
 /**
  * The states suite (run.ts's second window): a workspace that opens with no folder and with
  * `codescout.indexOnOpen` off. What the sidebar, the status bar and the Reindex button say and
- * offer with no folder; then, with the fixture folder added, before it is indexed, while it is
- * indexed, and once it is.
+ * offer with no folder; then, with the fixture folder added, before it is indexed (before and
+ * after a search starts the engine), while it is indexed, and once it is.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -96,6 +96,25 @@ test('a folder with indexing on open off: "not indexed", with its own words, too
   assert.equal(engine.state, 'stopped', 'indexing on open is off: nothing starts');
   await waitUntil('Reindex enabled with a folder open', 10_000, async () => ((await reindexDisabled()) ? undefined : true));
   await ui.screenshot('sidebar-not-indexed');
+});
+
+test('a search before the folder is indexed starts the engine, says that nothing is indexed and what to do; the status stays "not indexed", not "may be out of date"', async () => {
+  await ui.fill('webview', SIDEBAR.query, 'parse a duration');
+  const notice = await waitUntil('the sidebar to answer the search', 30_000, async () => {
+    const [text] = await ui.texts('webview', SIDEBAR.notice);
+    return text && !/^(Searching|Type to search|A folder is open now)/.test(text) ? text : undefined;
+  });
+  assert.equal(notice, 'Nothing is indexed yet: run Index Workspace (Code Scout: Reindex) to search this workspace.');
+  const { engine, folders, statusBar } = await waitUntil('the engine to report the folder', 20_000, async () => {
+    const s = await state();
+    return s.folders.length === 1 && s.folders[0].state === 'stale' ? s : undefined;
+  });
+  assert.equal(engine.state, 'running', 'the search started the engine');
+  assert.equal(folders[0].files, 0);
+  assert.equal(statusBar.text, '$(search) Code Scout: not indexed');
+  const shown = await sidebarStatus(/not indexed/, '"not indexed"');
+  assert.equal(shown.text, 'This workspace is not indexed: indexing on open is off (setting Code Scout: Index On Open).');
+  assert.deepEqual(shown.actions, ['Index Workspace']);
 });
 
 test('Index Workspace: while indexing, the status says indexing % and offers Cancel, not Reindex (disabled); then the index is ready', async () => {
