@@ -414,6 +414,9 @@ test('C and C++: a function returning a function pointer or an array pointer is 
   expectChunk(only(pointers, 'operator int*'), { kind: 'method', container: 'Foo', lines: [1, 1] });
   expectChunk(only(pointers, 'operator int'), { kind: 'method', container: 'Foo', lines: [2, 2] });
   expectChunk(only(pointers, 'operator const char*'), { kind: 'method', container: 'S', lines: [3, 3] });
+  // a parameter list inside the type is the type's
+  const callable = await chunker.chunkFile('fn.cpp', 'struct S {\n  operator std::function<void(int)>() const { return {}; }\n};\n');
+  expectChunk(only(callable, 'operator std::function<void(int)>'), { kind: 'method', container: 'S', lines: [2, 2] });
 });
 
 test('Ruby: `class A::B::C` keeps every qualifier in its container', async () => {
@@ -544,7 +547,7 @@ test('JavaScript: class methods, generators, arrow consts, assigned and object-l
   assert.ok(chunks.some((c) => c.kind === 'window' && c.text.includes('module.exports = { Poller, ids, api };')));
 });
 
-test('JavaScript and TypeScript: each function of one declaration is its own definition, the first from the declaration\'s keyword and doc comment; a lone one starts at its keyword', async () => {
+test('JavaScript and TypeScript: each function of one declaration is its own definition, the first declarator from the declaration\'s keyword and doc comment; a lone one starts at its keyword', async () => {
   const text = [
     'var a = function () { return 1; }, b = function (x) { return x * 2; };',
     '/** Two at once. */',
@@ -570,12 +573,27 @@ test('JavaScript and TypeScript: each function of one declaration is its own def
     expectChunk(only(chunks, 'c'), { kind: 'function', signature: 'export const c = () =>', doc: 'Two at once.', lines: [3, 3] });
     expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [3, 3] });
     expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [5, 5] });
-    // a function after other declarators: the declaration, its doc comment included, is its chunk's
-    expectChunk(only(chunks, 'onLoad'), { kind: 'function', signature: 'var self = this, onLoad = function ()', doc: 'Old style.', lines: [7, 9] });
+    // a function after other declarators starts at its name: the declarators before it are not its own
+    // (their values may hold definitions, and the doc comment above may be theirs)
+    expectChunk(only(chunks, 'onLoad'), { kind: 'function', signature: 'onLoad = function ()', doc: undefined, lines: [7, 9] });
     const handle = only(chunks, 'handle');
     expectChunk(handle, { kind: 'function', signature: 'export const handle = () =>', doc: 'Handles things.', lines: [13, 15] });
     assert.ok(handle.text.startsWith('/**\n * Handles things.'), handle.text);
   }
+  // the definitions in an earlier declarator's value stay their own
+  const module = await chunker.chunkFile('module.js', [
+    'var Module = (function () {',
+    '  function helper(a) {',
+    '    return a + 1;',
+    '  }',
+    '  return { helper: helper };',
+    '})(), init = function () {',
+    '  return Module.helper(1);',
+    '};',
+    '',
+  ].join('\n'));
+  expectChunk(only(module, 'helper'), { kind: 'function', lines: [2, 4] });
+  expectChunk(only(module, 'init'), { kind: 'function', signature: 'init = function ()', lines: [6, 8] });
 });
 
 test('JavaScript and TypeScript: components wrapped in forwardRef, memo or observer are definitions; other calls around a function are not', async () => {
@@ -589,6 +607,10 @@ test('JavaScript and TypeScript: components wrapped in forwardRef, memo or obser
     '});',
     'export const Store = observer(() => h("div"));',
     'const save = debounce(() => flush(), 300);',
+    'export const Field = memo(forwardRef((props, ref) => {',
+    '  return h("input", { ref });',
+    '}));',
+    'const later = debounce(memo(() => 1));',
     '',
   ].join('\n');
   for (const file of ['ui.js', 'ui.ts', 'ui.tsx']) {
@@ -597,6 +619,8 @@ test('JavaScript and TypeScript: components wrapped in forwardRef, memo or obser
     expectChunk(only(chunks, 'Row'), { kind: 'function', signature: 'const Row = memo(function Row({ item })', lines: [5, 7] });
     expectChunk(only(chunks, 'Store'), { kind: 'function', lines: [8, 8] });
     assert.ok(!chunks.some((c) => c.name === 'save'), `debounce(…) is not a definition: ${summary(chunks)}`);
+    expectChunk(only(chunks, 'Field'), { kind: 'function', signature: 'export const Field = memo(forwardRef((props, ref) =>', lines: [10, 12] });
+    assert.ok(!chunks.some((c) => c.name === 'later'), `debounce(memo(…)) is not a component: ${summary(chunks)}`);
   }
   const typed = await chunker.chunkFile('ui.tsx', 'export const Input = forwardRef<HTMLInputElement, Props>((props, ref) => <input ref={ref} />);\n');
   expectChunk(only(typed, 'Input'), { kind: 'function', signature: 'export const Input = forwardRef<HTMLInputElement, Props>((props, ref) =>' });

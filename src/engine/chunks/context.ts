@@ -28,6 +28,8 @@ export const QUERY_OPTIONS: QueryOptions = { maxStartDepth: MAX_QUERY_NODE_DEPTH
 interface Wrapper {
   node: Node;
   childTypes: Map<string, number>;
+  /** its first named child */
+  first?: Node;
 }
 
 /** The queries of one language; made once per process and language, like its definition query. */
@@ -94,6 +96,7 @@ export class TreeContext {
         let entry = wrappers.get(wrapper.id);
         if (!entry) wrappers.set(wrapper.id, (entry = { node: wrapper, childTypes: new Map() }));
         entry.childTypes.set(child.type, (entry.childTypes.get(child.type) ?? 0) + 1);
+        if (!entry.first || child.startIndex < entry.first.startIndex) entry.first = child;
         this.wrapperOf.set(child.id, entry);
         continue;
       }
@@ -117,15 +120,18 @@ export class TreeContext {
   }
 
   /**
-   * For a node that shares a list wrapper with others of its type (`var a = function …, b = …`):
-   * the wrapper's id, and where the wrapper starts, climbed as far as it belongs to the list
-   * alone (`export`) and with its attributes. Undefined for a node alone in its wrapper (which
-   * {@link outermost} climbs) or in a wrapper of another kind.
+   * For the first of several children of a list wrapper (`var a = function …, b = …`): where the
+   * wrapper starts, climbed as far as it belongs to the list alone (`export`) and with its
+   * attributes, so that the keyword and the doc comment above are the first definition's. Undefined
+   * for a later child (whose start would take in the declarators before it, and the definitions
+   * in their values), for a node alone in its wrapper (which {@link outermost} climbs), and in a
+   * wrapper of another kind.
    */
-  sharedWrapper(node: Node): { id: number; start: number } | undefined {
+  listStart(node: Node): number | undefined {
     const wrapper = this.wrapperOf.get(node.id);
     if (!wrapper || wrapper.childTypes.get(node.type) === 1 || !this.listTypes.has(wrapper.node.type)) return undefined;
-    return { id: wrapper.node.id, start: this.attributesStart(this.outermost(wrapper.node)) };
+    if (wrapper.first?.id !== node.id) return undefined;
+    return this.attributesStart(this.outermost(wrapper.node));
   }
 
   /** The start of the attribute siblings (Rust `#[derive]`) directly before a node, else the node's start. */

@@ -63,8 +63,6 @@ interface Candidate {
   docstring?: string;
   /** identity used to drop a second match of the same definition */
   key: string;
-  /** the list wrapper it shares with other declarators (TreeContext.sharedWrapper) */
-  list?: { id: number; start: number };
 }
 
 /**
@@ -94,7 +92,6 @@ export function extractDefinitions(
     if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
   }
   comments.sort((a, b) => a.start - b.start);
-  startListsAtTheirFirst(byKey.values());
   const candidates = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
@@ -114,21 +111,6 @@ export function extractDefinitions(
       depth,
     };
   });
-}
-
-/**
- * The first definition of a list wrapper (`export const handle = () => …, helper = 2`) starts where
- * the wrapper does, so that `export const` and the doc comment above are part of its chunk; the
- * others start at their own names.
- */
-function startListsAtTheirFirst(candidates: Iterable<Candidate>): void {
-  const first = new Map<number, Candidate>();
-  for (const candidate of candidates) {
-    if (!candidate.list) continue;
-    const seen = first.get(candidate.list.id);
-    if (!seen || candidate.start < seen.start) first.set(candidate.list.id, candidate);
-  }
-  for (const candidate of first.values()) candidate.start = Math.min(candidate.start, candidate.list!.start);
 }
 
 function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec, source: SourceText): Candidate | undefined {
@@ -155,7 +137,8 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
   if (name.trim() === '') return undefined;
   if (containerNode) qualifiers.push(bareTypeName(containerNode.text));
   const outer = context.outermost(definition);
-  const start = context.attributesStart(outer);
+  // the first of several declarators starts at their declaration (`export const a = () => …, b = 1`)
+  const start = (outer === definition ? context.listStart(definition) : undefined) ?? context.attributesStart(outer);
   const end = outer.endIndex;
   return {
     kind,
@@ -170,7 +153,6 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
     hasBody: body !== undefined,
     docstring: body && spec.docstring ? spec.docstring(body) : undefined,
     key: body ? `body:${body.startIndex}:${body.endIndex}` : `node:${start}:${end}:${name}`,
-    ...(outer === definition && { list: context.sharedWrapper(definition) }),
   };
 }
 
@@ -246,7 +228,8 @@ function unqualifiedName(node: Node): string {
   if (TEMPLATE_NAME_TYPES.has(node.type)) return node.text.replace(/\s+/g, ' ');
   if (node.type === 'operator_cast') {
     // up to its parameters: `operator const char*`, not `operator char`
-    const [parameters] = node.descendantsOfType('parameter_list');
+    // in its declarator: a parameter list in the type (`std::function<void(int)>`) is the type's
+    const [parameters] = node.childForFieldName('declarator')?.descendantsOfType('parameter_list') ?? [];
     const text = parameters ? node.text.slice(0, parameters.startIndex - node.startIndex) : node.text;
     return text.replace(/\s+/g, ' ').trim();
   }

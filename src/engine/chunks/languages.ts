@@ -35,8 +35,8 @@ export interface LanguageSpec {
   /** parent node types that wrap exactly one definition and belong to it (decorators, `export`, `template<…>`) */
   wrapperTypes?: readonly string[];
   /**
-   * wrapper types that may hold several definitions (`var a = function …, b = …`): the first
-   * definition among them starts where the wrapper does, so its keywords and doc comment are its own
+   * wrapper types that may hold several definitions (`var a = function …, b = …`): a definition
+   * that is the wrapper's first child starts where the wrapper does, so its keywords and doc comment are its own
    */
   listWrapperTypes?: readonly string[];
   /** sibling node types directly before a definition that belong to it (Rust `#[attr]`) */
@@ -67,10 +67,23 @@ const FUNCTION_VALUE = `[
  * `memo`, MobX's `observer` (`const Button = React.forwardRef((props, ref) => …)`). A closed list:
  * a pattern for any call around a function would also take `debounce(…)` and `useCallback(…)`.
  */
-const COMPONENT_WRAPPER = `(call_expression
-    function: [(identifier) @wrapper (member_expression property: (property_identifier) @wrapper)]
-    arguments: (arguments . ${FUNCTION_VALUE}))`;
+function componentWrapper(capture: string, wrapped: string): string {
+  return `(call_expression
+    function: [(identifier) @${capture} (member_expression property: (property_identifier) @${capture})]
+    arguments: (arguments . ${wrapped}))`;
+}
 const COMPONENT_WRAPPERS = '^(forwardRef|memo|observer)$';
+
+/** The declarators bound to a wrapped component, once or twice wrapped (`memo(forwardRef(…))`). */
+function componentPatterns(): string {
+  const once = componentWrapper('wrapper', FUNCTION_VALUE);
+  const twice = componentWrapper('wrapper', componentWrapper('inner', FUNCTION_VALUE));
+  return [once, twice]
+    .map((value, i) => `([(lexical_declaration (variable_declarator name: (identifier) @name value: ${value}) @definition.function)
+  (variable_declaration (variable_declarator name: (identifier) @name value: ${value}) @definition.function)]
+  (#match? @wrapper "${COMPONENT_WRAPPERS}")${i === 1 ? ` (#match? @inner "${COMPONENT_WRAPPERS}")` : ''})`)
+    .join('\n');
+}
 
 /** The ECMAScript patterns; `field` is the class-field pattern, which differs between the grammars. */
 function ecmascriptQuery(field: string): string {
@@ -82,9 +95,7 @@ function ecmascriptQuery(field: string): string {
 (lexical_declaration (variable_declarator name: (identifier) @name value: (class body: (class_body) @body)) @definition.class)
 (lexical_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
 (variable_declaration (variable_declarator name: (identifier) @name value: ${FUNCTION_VALUE}) @definition.function)
-([(lexical_declaration (variable_declarator name: (identifier) @name value: ${COMPONENT_WRAPPER}) @definition.function)
-  (variable_declaration (variable_declarator name: (identifier) @name value: ${COMPONENT_WRAPPER}) @definition.function)]
-  (#match? @wrapper "${COMPONENT_WRAPPERS}"))
+${componentPatterns()}
 (${field} value: ${FUNCTION_VALUE}) @definition.function
 (expression_statement
   (assignment_expression
@@ -107,7 +118,7 @@ const TYPESCRIPT_QUERY = `${ecmascriptQuery('public_field_definition name: (prop
 /**
  * `export`, and the declaration around a declarator that binds a function or class: `const f = () => …`
  * starts at `const` (and `export`), while each of `var a = function () {…}, b = …` is its own
- * definition, the first starting at `var` (listWrapperTypes).
+ * definition, the first starting at `var` when it is the first declarator (listWrapperTypes).
  */
 const ECMASCRIPT_DECLARATIONS = ['lexical_declaration', 'variable_declaration'];
 const ECMASCRIPT_WRAPPERS = ['export_statement', ...ECMASCRIPT_DECLARATIONS];
