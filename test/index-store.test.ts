@@ -238,6 +238,29 @@ describe('a reader while another process saves the same index', () => {
   });
 });
 
+test('the lock files of takers killed part-way are removed by the next holder once a minute old; a live process\'s and a young one are left', async () => {
+  const dir = path.join(await temp.make('lock-leftovers'), 'index');
+  mkdirSync(dir, { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited by now: its pid no longer runs
+  const old = new Date(Date.now() - 5 * 60_000);
+  const names = {
+    deadNew: `index.lock.${dead}.0123456789abcdef.new`,
+    deadBreak: `index.lock.break.${dead}.0123456789abcdef.new`,
+    deadAside: `index.lock.break.${dead}.fedcba9876543210.stale`,
+    liveNew: `index.lock.${process.pid}.0123456789abcdef.new`,
+    young: `index.lock.${dead}.aaaaaaaaaaaaaaaa.new`,
+    other: 'index.lock.notes',
+  };
+  for (const [key, name] of Object.entries(names)) {
+    writeFileSync(path.join(dir, name), '{"pid":1}');
+    if (key !== 'young') utimesSync(path.join(dir, name), old, old);
+  }
+  const lock = IndexLock.acquire(dir);
+  assert.ok(lock instanceof IndexLock);
+  lock.release();
+  assert.deepEqual(readdirSync(dir).sort(), [names.young, names.liveNew, names.other].sort());
+});
+
 describe('a reader while another process writes the first generation', () => {
   test('finds no index yet, and does not call it damaged', async () => {
     const repo = await workspace('first-write');

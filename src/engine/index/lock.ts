@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, IndexFolderError, NotAFileError, writeFailure, type LockHeld } from './errors';
-import { readRegularFile } from './store';
+import { processGone, readRegularFile } from './store';
 import { ownFields } from '../own-fields';
 
 /**
@@ -56,7 +56,10 @@ export class IndexLock {
         if (failure !== undefined) return { cannotWrite: failure.code };
         throw error;
       }
-      if (created) return new IndexLock(path, token);
+      if (created) {
+        removeLeftovers(dir);
+        return new IndexLock(path, token);
+      }
       const holder = readHolder(path, dir);
       if (holder === 'gone') continue; // released in between
       if (holder !== 'damaged' && !isStale(holder, path)) {
@@ -209,6 +212,34 @@ function breakStale(path: string, dir: string, judged: Holder | 'damaged'): numb
     if (typeof mine === 'object' && mine.token === token) fs.rmSync(breaker, { force: true });
   }
   return undefined;
+}
+
+/**
+ * The files of lock takers that died part-way (killed between writing their own file and linking
+ * or removing it): `index.lock[.break].<pid>.<token>.new` of {@link createLock} and `.stale` of
+ * {@link removeIfStill}. Such a file is tiny and harmless, but would stay for good; the new
+ * holder removes those of processes gone from this machine, and only once they are a minute old
+ * (a taker on another host that shares the folder is never that slow).
+ */
+const LEFTOVER = /^index\.lock(?:\.break)?\.(\d+)\.[0-9a-f]+\.(?:new|stale)$/;
+const LEFTOVER_AGE_MS = 60_000;
+
+function removeLeftovers(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(LEFTOVER.exec(name)?.[1]);
+    if (!positivePid(pid) || !processGone(pid) || !olderThan(join(dir, name), LEFTOVER_AGE_MS)) continue;
+    try {
+      fs.rmSync(join(dir, name), { force: true });
+    } catch {
+      /* cleanup: left for the next holder */
+    }
+  }
 }
 
 /** Removes the file at `path` if it still holds `holder`: moved aside under a name of our own, checked, and put back if it is not. */
