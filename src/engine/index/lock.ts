@@ -218,8 +218,10 @@ function breakStale(path: string, dir: string, judged: Holder | 'damaged'): numb
  * The files of lock takers that died part-way (killed between writing their own file and linking
  * or removing it): `index.lock[.break].<pid>.<token>.new` of {@link createLock} and `.stale` of
  * {@link removeIfStill}. Such a file is tiny and harmless, but would stay for good; the new
- * holder removes those of processes gone from this machine, and only once they are a minute old
- * (a taker on another host that shares the folder is never that slow).
+ * holder removes those of processes gone from this machine, and only once they are a minute old.
+ * A taker's own file lives for microseconds, so the age spares a taker on another host that shares
+ * the folder (whose pid means nothing here) as long as the clocks agree within that minute, as the
+ * damaged-lock age (DAMAGED_LOCK_MS) already assumes.
  */
 const LEFTOVER = /^index\.lock(?:\.break)?\.(\d+)\.[0-9a-f]+\.(?:new|stale)$/;
 const LEFTOVER_AGE_MS = 60_000;
