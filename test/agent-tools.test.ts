@@ -80,6 +80,7 @@ describe('agent tools', () => {
     assert.deepEqual(search.required, ['query']);
     assert.equal(search.properties.limit.maximum, MAX_RESULTS);
     assert.ok(!('$schema' in AGENT_TOOLS[0].inputJsonSchema));
+    for (const tool of AGENT_TOOLS) assert.ok(!('additionalProperties' in tool.inputJsonSchema), `${tool.name}: the loose input's {} is left out`);
     for (const tool of AGENT_TOOLS) assert.ok(tool.description.length > 100, `${tool.name} tells a model when it helps`);
   });
 
@@ -412,6 +413,23 @@ describe('agent tools', () => {
     }
     // and it still answers
     assert.equal(resultsOf(await call('search_code', { query: 'parse configuration text' }))[0].name, 'parse_config');
+  });
+
+  it('an argument a tool does not take (a misspelt one) is named in the answer, with what the tool takes; the call still runs', async () => {
+    const answered = await call('search_code', { query: 'parse configuration text', limt: 1 });
+    assert.equal(answered.isError, false);
+    assert.equal(resultsOf(answered)[0].name, 'parse_config');
+    assert.match(answered.text, /\nIgnored an argument search_code does not take: "limt"; it takes query, language, path, limit, folder\.$/);
+    // and beside an error, where it is most likely why
+    const failed = await call('related_code', { symbl: 'parse_config' });
+    assert.equal(failed.isError, true);
+    assert.match(failed.text, /give exactly one of location/);
+    assert.match(failed.text, /\nIgnored an argument related_code does not take: "symbl"; it takes location, symbol, limit, folder\.$/);
+    // names of Object.prototype are arguments like any other; control characters are shown, not sent
+    const odd = await call('index_status', { constructor: 1, __proto__: 2, 'a\u0007': 3 });
+    assert.match(odd.text, /Ignored arguments index_status does not take: "constructor", "a\\x07"; it takes folder\.$/);
+    const plain = await call('search_code', { query: 'parse configuration text' });
+    assert.doesNotMatch(plain.text, /Ignored/);
   });
 
   it('reads excerpts inside the folder only: a file that became a link out of it is not read', async () => {

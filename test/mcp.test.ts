@@ -132,6 +132,11 @@ test('codescout mcp: a real MCP client lists the tools, searches, asks for relat
     assert.equal(results[0].path, 'src/parser/config_parser.py');
     assert.match(session.text(found), new RegExp(`^src/parser/config_parser\\.py:${results[0].startLine}-\\d+ function parse_config$`, 'm'));
 
+    // through the SDK's own check of the arguments: one the tool does not take is named, not dropped
+    const misspelt = await session.call('search_code', { query: 'parse config', limt: 5 });
+    assert.notEqual(misspelt.isError, true, session.text(misspelt));
+    assert.match(session.text(misspelt), /\nIgnored an argument search_code does not take: "limt"; it takes query, language, path, limit, folder\.$/);
+
     const line = lineOf(root, STORE, 'def load_file');
     const byLocation = await session.call('related_code', { location: `${STORE}:${line}` });
     assert.notEqual(byLocation.isError, true, session.text(byLocation));

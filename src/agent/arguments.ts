@@ -66,7 +66,11 @@ const folder = z
   .optional()
   .describe('One served folder, by its absolute path or its name (default: every served folder; see index_status).');
 
-export const searchInput = z.object({
+/*
+ * The inputs are loose objects: an argument a tool does not take (a misspelt `limt`) reaches
+ * runAgentTool, which says that it was ignored, instead of being dropped without a word.
+ */
+export const searchInput = z.looseObject({
   query: z
     .string({ error: 'query (text) is required: what the code does, or a name, e.g. "retry failed requests with backoff"' })
     .trim()
@@ -84,7 +88,7 @@ export const searchInput = z.object({
 });
 
 export const relatedInput = z
-  .object({
+  .looseObject({
     location: z
       .string({ error: 'location must be "path:line", e.g. "src/net/retry.ts:42"' })
       .min(3, { error: 'location must be "path:line", e.g. "src/net/retry.ts:42"' })
@@ -105,7 +109,7 @@ export const relatedInput = z
     error: 'give exactly one of location ("path:line") or symbol (a name)',
   });
 
-export const similarInput = z.object({
+export const similarInput = z.looseObject({
   code: z
     .string({ error: 'code is required: a snippet of source code to find code like' })
     .min(1, { error: 'code is empty' })
@@ -118,7 +122,7 @@ export const similarInput = z.object({
   folder,
 });
 
-export const statusInput = z.object({ folder });
+export const statusInput = z.looseObject({ folder });
 
 export type SearchInput = z.infer<typeof searchInput>;
 export type RelatedInput = z.infer<typeof relatedInput>;

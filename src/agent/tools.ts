@@ -439,10 +439,31 @@ const indexStatus: ToolSpec<StatusInput> = {
 
 const SPECS = [searchCode, relatedCode, similarCode, indexStatus] as const;
 
-/** JSON Schema of a tool's input, without zod's `$schema` line (VS Code and MCP clients take the plain object). */
+/**
+ * JSON Schema of a tool's input, without zod's `$schema` line (VS Code and MCP clients take the
+ * plain object), nor the loose objects' `additionalProperties: {}`, which allows what its absence does.
+ */
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
-  return rest;
+  const { $schema: _, additionalProperties, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  const anything = typeof additionalProperties === 'object' && additionalProperties !== null && Object.keys(additionalProperties).length === 0;
+  return anything || additionalProperties === undefined ? rest : { ...rest, additionalProperties };
+}
+
+/** The arguments in `args` that the tool's input does not name (arguments.ts: the inputs are loose). */
+function unknownArguments(input: z.ZodType, args: unknown): { unknown: string[]; known: string[] } {
+  if (!(input instanceof z.ZodObject) || typeof args !== 'object' || args === null || Array.isArray(args)) return { unknown: [], known: [] };
+  const known = Object.keys(input.shape);
+  const names = new Set(known);
+  return { unknown: Object.keys(args).filter((key) => !names.has(key)), known };
+}
+
+/** The answer, with a last line naming the arguments it ignored and those the tool takes. */
+function withIgnored(answer: AgentAnswer, toolName: string, ignored: { unknown: string[]; known: string[] }): AgentAnswer {
+  if (!ignored.unknown.length) return answer;
+  const names = ignored.unknown.slice(0, 5).map((key) => `"${visible(key.slice(0, 60))}"`).join(', ');
+  const more = ignored.unknown.length > 5 ? ` and ${ignored.unknown.length - 5} more` : '';
+  const line = `Ignored ${ignored.unknown.length === 1 ? 'an argument' : 'arguments'} ${toolName} does not take: ${names}${more}; it takes ${ignored.known.join(', ')}.`;
+  return { ...answer, text: `${answer.text}\n${line}` };
 }
 
 export const AGENT_TOOLS: readonly AgentTool[] = SPECS.map((spec) => ({
@@ -463,6 +484,10 @@ const RUNS = new Map<string, ToolSpec<never>>(SPECS.map((spec) => [spec.name, sp
 export async function runAgentTool(backend: AgentBackend, name: string, args: unknown): Promise<AgentAnswer> {
   const spec = RUNS.get(name);
   if (!spec) return errorAnswer(`Code Scout has no tool "${visible(name)}"; its tools are ${SPECS.map((s) => s.name).join(', ')}.`);
+  return withIgnored(await runParsed(backend, spec, args), spec.name, unknownArguments(spec.input, args));
+}
+
+async function runParsed(backend: AgentBackend, spec: ToolSpec<never>, args: unknown): Promise<AgentAnswer> {
   const parsed = spec.input.safeParse(args ?? {});
   if (!parsed.success) return errorAnswer(`Invalid arguments for ${spec.name}: ${describeIssues(parsed.error)}.`);
   try {
