@@ -228,9 +228,15 @@ test('Restart Engine replaces a running engine: it answers what it has, and a ne
   try {
     await client.start();
     const inFlight = client.request(Search, { text: 'before', top: 1 });
+    const states: [string, boolean][] = [];
+    const listening = client.onDidChangeState((state) => states.push([state, client.restartingOnRequest]));
     const restarted = client.restart();
     assert.equal(client.state, 'starting', 'being replaced');
+    assert.equal(client.restartingOnRequest, true, 'the views say restarting, not the old process\'s folder states');
     await restarted;
+    listening.dispose();
+    assert.equal(client.restartingOnRequest, false);
+    assert.deepEqual(states, [['starting', true], ['running', false]], 'already so when the state change is announced');
     assert.equal(answeredBy(await inFlight), pids[0], 'the old process answered what it had');
     assert.equal(answeredBy(await client.request(Search, { text: 'after', top: 1 })), pids[1]);
     assert.equal(pids.length, 2);

@@ -177,3 +177,20 @@ test('Show Index Status with folders open and the engine not started (indexing o
     document.dispose();
   }
 });
+
+test('during a Restart Engine the workspace state says restarting (the statuses held are the replaced process\'s); a quiet replacement keeps them', async () => {
+  const controller = new IndexController(new FakeLogChannel() as never);
+  const engine = fakeEngineClient();
+  controller.attach(engine as never);
+  const { connection } = fakeConnection(() => [indexing(40)]);
+  await controller.setUp(connection as never);
+  engine.setState('running');
+  assert.equal(controller.workspaceState().engine, 'running');
+  engine.restartingOnRequest = true;
+  engine.setState('starting');
+  assert.equal(controller.workspaceState().engine, 'restarting');
+  engine.restartingOnRequest = false;
+  assert.equal(controller.workspaceState().engine, 'starting', 'replaced because it asked: its statuses stand');
+  assert.equal(controller.workspaceState().folders[0].state, 'indexing');
+  controller.dispose();
+});

@@ -51,6 +51,8 @@ export class EngineClient implements vscode.Disposable {
   /** the running process's last stderr lines (STDERR_TAIL_LINES) */
   private stderrTail: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  /** see {@link restartingOnRequest} */
+  private restartAsked = false;
   private disposed = false;
   /** a replaced process that is saving and exiting (dispose waits for it) */
   private stopping: Promise<void> | undefined;
@@ -82,6 +84,15 @@ export class EngineClient implements vscode.Disposable {
     /** when a crashed engine is started again, and when it is left stopped */
     private readonly policy: RestartPolicy = new RestartPolicy(),
   ) {}
+
+  /**
+   * A Restart Engine replaces the running process: until the new one runs, the folders' last
+   * statuses are the old process's, so the views say "restarting" rather than show them. A quiet
+   * replacement (the engine asked for it after indexing) is not this: its statuses stay true.
+   */
+  get restartingOnRequest(): boolean {
+    return this.restartAsked && this.state === 'starting';
+  }
 
   get pid(): number | undefined {
     return this.state === 'running' ? this.child?.pid : undefined;
@@ -137,6 +148,7 @@ export class EngineClient implements vscode.Disposable {
     clearTimeout(this.restartTimer);
     this.policy.reset();
     if (this.state === 'running' && this.child && this.connection) {
+      this.restartAsked = true; // before the state changes: what the change shows reads it
       this.replace(this.child, this.connection, 'asked for (Code Scout: Restart Engine)');
       if (this.ready) return this.ready;
     }
@@ -335,6 +347,7 @@ export class EngineClient implements vscode.Disposable {
 
   private setState(state: EngineState): void {
     if (this.state === state) return;
+    if (state !== 'starting') this.restartAsked = false;
     this.state = state;
     this.stateEmitter.fire(state);
   }

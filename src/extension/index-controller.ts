@@ -183,7 +183,8 @@ export class IndexController implements vscode.Disposable {
     return {
       folderCount: localFolders().length,
       folders: this.folders(),
-      engine: this.engine?.state ?? 'stopped',
+      // a Restart Engine in progress: the statuses held are the replaced process's
+      engine: this.engine?.restartingOnRequest ? 'restarting' : (this.engine?.state ?? 'stopped'),
       indexOnOpen: this.settings.indexOnOpen,
       reindexPending: this.reindexPending,
     };

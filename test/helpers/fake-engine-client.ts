@@ -6,6 +6,8 @@
 export interface FakeEngineClient {
   state: string;
   readonly isRunning: boolean;
+  /** EngineClient.restartingOnRequest, for a test to set */
+  restartingOnRequest: boolean;
   onDidChangeState(listener: (state: string) => void): { dispose(): void };
   setState(state: string): void;
   request(type: unknown, params: unknown): Promise<unknown>;
@@ -16,6 +18,7 @@ export function fakeEngineClient(answer: (params: unknown) => unknown = () => un
   const listeners = new Set<(state: string) => void>();
   const engine: FakeEngineClient = {
     state: 'starting',
+    restartingOnRequest: false,
     get isRunning() {
       return engine.state === 'running';
     },
