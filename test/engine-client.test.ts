@@ -308,6 +308,24 @@ test('an engine left stopped after its crashes: the message\'s Restart Engine bu
   }
 });
 
+test('a process that cannot be forked (its arguments could not be made) leaves the client stopped, not starting for good, with a message that says so; the next start tries again', async () => {
+  let fail = true;
+  const client = new EngineClient(SERVER, new FakeLogChannel(), async () => undefined, () => {
+    if (fail) throw new Error('EMFILE: too many open files');
+    return [];
+  });
+  try {
+    await assert.rejects(client.start(), /^Error: the Code Scout engine could not be started: EMFILE: too many open files$/);
+    assert.equal(client.state, 'stopped');
+    assert.equal(client.restartingOnRequest, false);
+    fail = false;
+    await client.start();
+    assert.equal(client.state, 'running');
+  } finally {
+    await client.dispose();
+  }
+});
+
 test('a replacement whose new process fails to start leaves the client able to start one for the next request', async () => {
   const { client, output, pids, started } = await fakeClient({ failSecond: true });
   try {

@@ -241,18 +241,33 @@ export class EngineClient implements vscode.Disposable {
 
   /** Starts a process; `replacing`: the pid of the one it replaces (RestartWanted), for the log. */
   private async launch(replacing?: number): Promise<MessageConnection> {
-    const args = [...this.args()];
     this.setState('starting');
-    const child = fork(this.serverModule, args, {
-      silent: true, // stdio are pipes: stdin/stdout carry the protocol, stderr goes to the output channel
-      execArgv: [...ENGINE_EXEC_ARGV],
-      // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      // When it is to lower its priority, on Linux: a session of its own, whose scheduling group the
-      // engine lowers beside its niceness (server/priority.ts). It still ends with the extension
-      // host: it exits when its stdin closes (server/main.ts).
-      detached: process.platform === 'linux' && args.includes('--nice'),
-    });
+    let child: ChildProcess;
+    try {
+      const args = [...this.args()];
+      child = fork(this.serverModule, args, {
+        silent: true, // stdio are pipes: stdin/stdout carry the protocol, stderr goes to the output channel
+        execArgv: [...ENGINE_EXEC_ARGV],
+        // In desktop VS Code the extension host runs in Electron: run the child as plain Node.
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        // When it is to lower its priority, on Linux: a session of its own, whose scheduling group the
+        // engine lowers beside its niceness (server/priority.ts). It still ends with the extension
+        // host: it exits when its stdin closes (server/main.ts).
+        detached: process.platform === 'linux' && args.includes('--nice'),
+      });
+    } catch (err) {
+      // no process to wait for (its settings could not be read, or the system refused a process):
+      // stopped, so that the views do not say "starting" for good and the next request tries again
+      this.setState('stopped');
+      throw new Error(`the Code Scout engine could not be started: ${(err as Error).message}`);
+    }
+    if (!child.stdin || !child.stdout || !child.stderr) {
+      // a fork that failed for want of file descriptors comes back without its pipes (and says why in an 'error' event)
+      child.on('error', () => undefined);
+      child.kill();
+      this.setState('stopped');
+      throw new Error('the Code Scout engine could not be started: its process has no pipes (too many open files?)');
+    }
     this.child = child;
     this.startedAt = Date.now();
     // what the process prints (a worker's message, a failure's stack) is unexpected there: warnings, a line each
@@ -264,7 +279,7 @@ export class EngineClient implements vscode.Disposable {
       tail.push(line.length > MAX_TAIL_LINE_CHARS ? `${line.slice(0, MAX_TAIL_LINE_CHARS)}…` : line);
       if (tail.length > STDERR_TAIL_LINES) tail.shift();
     };
-    child.stderr!
+    child.stderr
       .setEncoding('utf8')
       .on('data', (text: string) => stderr.push(text).forEach(printed))
       .on('end', () => {
@@ -275,7 +290,7 @@ export class EngineClient implements vscode.Disposable {
     // 'close', not 'exit': its stderr has then been read to the end, for the report of an unexpected stop
     child.on('close', (code, signal) => this.onExit(child, code, signal));
 
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     connection.onError(([err]) => this.output.error(`engine connection error: ${err.message}`));
     this.inFlight.set(connection, new Set());
     connection.onNotification(RestartWanted, (p) => this.replace(child, connection, typeof p?.reason === 'string' ? p.reason : 'it asked for it'));
