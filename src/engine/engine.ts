@@ -236,7 +236,7 @@ const RELOAD_MIN_MS = 10_000;
 /** The same when only its change log grew (an editor appends to it on every save). */
 const RELOAD_LOG_ONLY_MS = 60_000;
 
-/** The manifest's part of an index stamp (workspace-store.ts indexStamp: the manifest's hash, then the change logs' sizes and times). */
+/** The manifest's part of an index stamp (workspace-store.ts indexStamp: the manifest's hash, then the change logs' sizes). */
 function stampManifest(stamp: string): string {
   return stamp.split('|', 1)[0];
 }

@@ -102,11 +102,9 @@ function openToReadAhead(path: string): number | undefined {
 
 /**
  * What a commit or a logged change by a writer changes in the index folder `dir`: the manifest's
- * bytes and the change logs' sizes and modification times, as one string. While it stays the same
- * no writer has changed the index, so a scan of the folder started after it was taken is no older
- * than the index read meanwhile (a one-shot command's scan, one-shot.ts). The time tells apart a log
- * cut back to its last whole record (a writer killed mid-append, repaired by the next) and grown
- * again to the same size.
+ * bytes and the change logs' sizes, as one string. While it stays the same no writer has changed the
+ * index, so a scan of the folder started after it was taken is no older than the index read meanwhile
+ * (a one-shot command's scan, one-shot.ts).
  */
 export function indexStamp(dir: string): string {
   const manifest = manifestSnapshot(dir);
@@ -115,8 +113,7 @@ export function indexStamp(dir: string): string {
     for (const name of fs.readdirSync(dir).sort()) {
       if (!CHANGE_LOG_NAME.test(name)) continue;
       try {
-        const stat = fs.statSync(join(dir, name));
-        parts.push(`${name}:${stat.size}:${stat.mtimeMs}`);
+        parts.push(`${name}:${fs.statSync(join(dir, name)).size}`);
       } catch {
         parts.push(`${name}:?`);
       }
