@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, IndexFolderError, NotAFileError, writeFailure, type LockHeld } from './errors';
-import { processGone, readRegularFile } from './store';
+import { namesForCleanup, processGone, readRegularFile, removeBestEffort } from './store';
 import { ownFields } from '../own-fields';
 
 /**
@@ -227,20 +227,10 @@ const LEFTOVER = /^index\.lock(?:\.break)?\.(\d+)\.[0-9a-f]+\.(?:new|stale)$/;
 const LEFTOVER_AGE_MS = 60_000;
 
 function removeLeftovers(dir: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of namesForCleanup(dir)) {
     const pid = Number(LEFTOVER.exec(name)?.[1]);
     if (!positivePid(pid) || !processGone(pid) || !olderThan(join(dir, name), LEFTOVER_AGE_MS)) continue;
-    try {
-      fs.rmSync(join(dir, name), { force: true });
-    } catch {
-      /* cleanup: left for the next holder */
-    }
+    removeBestEffort(join(dir, name)); // cleanup: one that cannot go is left for the next holder
   }
 }
 

@@ -570,6 +570,15 @@ function generationOf(file: string, names: readonly string[]): number | undefine
   return names.some((name) => generationFileName(name, generation) === file) ? generation : undefined;
 }
 
+/** The names in a folder, for cleanup that is best effort: none when it cannot be read. */
+export function namesForCleanup(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 function listDir(dir: string): string[] {
   try {
     return fs.readdirSync(dir);

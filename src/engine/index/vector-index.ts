@@ -43,7 +43,7 @@ import { dequantize, dotStored, Int8Vectors, quantizeUnit, toInt8Unit } from './
 import { IndexCorruptError, IndexVersionError } from './errors';
 import { kindToCheck, matches } from './checksum';
 import { GraphThread } from './graph-thread';
-import { processGone, removeBestEffort, tempPathFor } from './store';
+import { namesForCleanup, processGone, removeBestEffort, tempPathFor } from './store';
 import { LabelSlots } from './label-slots';
 import { sameVector, SharedVectors, vectorHash } from './shared-vectors';
 import { checkGraphFile, checkHnswLayout, expandGraph, HNSW_HEADER_BYTES, openGraphFile, writeInt8Graph, type GraphDigest, type GraphVectors, type NodeLayout } from './graph-file';
@@ -1446,13 +1446,7 @@ function makeTempDir(): string {
  * live process, or one whose owner cannot be told, is kept. Best effort: errors are ignored.
  */
 export function removeTempOfDeadProcesses(tempDir = os.tmpdir()): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(tempDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of namesForCleanup(tempDir)) {
     const pid = Number(TEMP_NAME.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid <= 0 || !processGone(pid)) continue;
     try {

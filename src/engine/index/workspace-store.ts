@@ -35,7 +35,7 @@ import { cacheKeyOf, EmbeddingCache } from './embedding-cache';
 import { errnoCode, holderInWords, IndexCorruptError, IndexFolderError, IndexVersionError, IndexNotWritableError, IndexWriteError, NotAFileError, writeFailure } from './errors';
 import { LEXICAL_FORMAT_VERSION, LexicalIndex, type LexicalIndexOptions } from './lexical';
 import { IndexLock, type LockHeld } from './lock';
-import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, openGeneration, openRegularFile, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
+import { clearFileSlot, commitGeneration, loadManifest, type Generation, MANIFEST_FILE, manifestSnapshot, namesForCleanup, openGeneration, openRegularFile, readRegularFile, removeBestEffort, tempOfDeadProcess } from './store';
 import { CHANGE_LOG_NAME, changeLogFile, ChangeLogWriter, readChangeLog, type ChangeLogContents } from './change-log';
 import type { ChunkRecord, FileRecord } from '../catalog';
 import type { Skipped } from '../files/scan';
@@ -1040,13 +1040,7 @@ class Replay {
  * generation. Cleanup: a file that cannot be deleted is left for the next commit.
  */
 function removeOldLogs(dir: string, manifest: { generation: number }): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of namesForCleanup(dir)) {
     const match = CHANGE_LOG_NAME.exec(name);
     const stale = match
       ? Number(match[1]) !== manifest.generation
