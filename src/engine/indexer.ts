@@ -255,8 +255,9 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
     if (rechunkedFrom === undefined && (reread || rechunk)) return true;
     // a file that could not be read (locked, no permission, gone for a moment) is tried again: what
     // ends that (a chmod, a lock let go, a file moved back) need not change its size or time
-    if (known.skip === 'unreadable') return ++retries > 0;
-    return false;
+    if (known.skip !== 'unreadable') return false;
+    retries++;
+    return true;
   });
   // only such files: no work to show as "indexing" (a file that stays unreadable would show it on every update)
   const quiet = retries === todo.length;

@@ -1,6 +1,6 @@
 import type { QueryResult } from '../protocol/protocol';
 import type { ParsedQuery } from './query-syntax';
-import { emptyText, NOT_INDEXED_TEXT, weakReason } from './sidebar/empty-states';
+import { emptyText, weakReason } from './sidebar/empty-states';
 
 /**
  * The palette search's title: the corrected query when a word was corrected (the title stays in
@@ -8,7 +8,7 @@ import { emptyText, NOT_INDEXED_TEXT, weakReason } from './sidebar/empty-states'
  * an empty list says why when the filters, or a workspace never indexed (`nothingIndexed`), are why.
  */
 export function resultTitle(result: QueryResult, query?: ParsedQuery, nothingIndexed = false): string {
-  const empty = query && !result.hits.length ? emptyText(result.emptyBecause, query) ?? (nothingIndexed ? NOT_INDEXED_TEXT : undefined) : undefined;
+  const empty = query && !result.hits.length ? emptyText(result.emptyBecause, query, nothingIndexed) : undefined;
   const parts = [empty ?? `${result.hits.length} result${result.hits.length === 1 ? '' : 's'}`];
   if (result.weak) parts.push(`no strong match: ${weakReason(query)}`);
   if (result.searchedFor !== undefined) parts.unshift(`Showing results for “${result.searchedFor}”`);

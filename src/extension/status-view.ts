@@ -87,10 +87,7 @@ export function statusView(w: WorkspaceState): StatusView {
   }
   if (engine === 'restarting') return view('restarting', '$(sync~spin)', 'restarting', 'The engine is restarting…', 'The Code Scout engine is restarting.', 'busy', []);
   if (folders.length === 0) {
-    if (engine === 'stopped' && !w.indexOnOpen) {
-      const message = 'This workspace is not indexed: indexing on open is off (setting Code Scout: Index On Open).';
-      return view('not-indexed', '$(search)', 'not indexed', message, `Code Scout: ${message} Run Reindex to index it (a search answers from what is indexed, here nothing).`, 'ready', [INDEX_NOW]);
-    }
+    if (engine === 'stopped' && !w.indexOnOpen) return notIndexedView(w, undefined);
     return view('starting', '$(sync~spin)', 'starting', 'Starting the engine…', 'Code Scout: starting the engine.', 'busy', []);
   }
 
@@ -116,11 +113,8 @@ export function statusView(w: WorkspaceState): StatusView {
     // the engine opened the index and the asked-for refresh is on its way: not a warning for that instant
     return { ...view('indexing', '$(sync~spin)', 'indexing 0%', 'Indexing 0%.', tooltip, 'busy', [CANCEL]), indexing: true, canReindex: false };
   }
-  if (folders.every(neverIndexed)) {
-    // the engine runs (a search or an agent started it) but nothing was ever indexed: not "may be out of date"
-    const message = `This workspace is not indexed${w.indexOnOpen ? '' : ': indexing on open is off (setting Code Scout: Index On Open)'}.`;
-    return view('not-indexed', '$(search)', 'not indexed', message, `${tooltip}\nRun Reindex to index it (a search answers from what is indexed, here nothing).`, 'ready', [INDEX_NOW]);
-  }
+  // the engine runs (a search or an agent started it) but nothing was ever indexed: not "may be out of date"
+  if (folders.every(neverIndexed)) return notIndexedView(w, tooltip);
   if (folders.some((f) => f.state === 'stale')) {
     const stale = folders.filter((f) => f.state === 'stale');
     if (stale.every(neverIndexed)) {
@@ -135,6 +129,17 @@ export function statusView(w: WorkspaceState): StatusView {
   if (noModel) return view('no-model', '$(search)', `${size}, words only`, `${NO_MODEL} ${cap(size)} indexed.`, tooltip, 'warning', [DETAILS]);
   if (folders.every(upToDate)) return view('up-to-date', '$(check)', size, `Index is up to date: ${size}.`, tooltip, 'ready', [REINDEX]);
   return view('ready', '$(search)', size, `${cap(size)} indexed.`, tooltip, 'ready', [REINDEX]);
+}
+
+/**
+ * A workspace with nothing indexed: before the engine started (indexing on open off), or since
+ * (`folderLines`, the tooltip's lines for the folders it reports).
+ */
+function notIndexedView(w: WorkspaceState, folderLines: string | undefined): StatusView {
+  const message = `This workspace is not indexed${w.indexOnOpen ? '' : ': indexing on open is off (setting Code Scout: Index On Open)'}.`;
+  const hint = 'Run Reindex to index it (a search answers from what is indexed, here nothing).';
+  const tooltip = folderLines === undefined ? `Code Scout: ${message} ${hint}` : `${folderLines}\n${hint}`;
+  return view('not-indexed', '$(search)', 'not indexed', message, tooltip, 'ready', [INDEX_NOW]);
 }
 
 /**

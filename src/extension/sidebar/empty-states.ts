@@ -20,9 +20,12 @@ export function filterProblem(query: ParsedQuery): string | undefined {
   return undefined;
 }
 
-/** What an empty result list says when the filters are why (QueryResult.emptyBecause); undefined otherwise. */
-export function emptyText(because: EmptyBecause | undefined, query: ParsedQuery): string | undefined {
-  return emptyBecauseSentence(because, query.paths.map((p) => `“${p}”`).join(', '), query.languages.join(', '));
+/**
+ * What an empty result list says when the filters are why (QueryResult.emptyBecause), or else
+ * when nothing is indexed (`nothingIndexed`, status-view.ts); undefined otherwise.
+ */
+export function emptyText(because: EmptyBecause | undefined, query: ParsedQuery, nothingIndexed = false): string | undefined {
+  return emptyBecauseSentence(because, query.paths.map((p) => `“${p}”`).join(', '), query.languages.join(', ')) ?? (nothingIndexed ? NOT_INDEXED_TEXT : undefined);
 }
 
 

@@ -14,7 +14,7 @@ import { nothingIndexed, statusView } from '../status-view';
 import { sidebarHtml } from './html';
 import { parseWebviewMessage, resultsMessage, type HostMessage, type ResultList, type WebviewMessage } from './messages';
 import { groupByFile, queryTerms, resultView, shownPath } from './result-view';
-import { emptyText, FOLDER_OPENED_TEXT, filterProblem, NO_FOLDER_TEXT, NOT_INDEXED_TEXT, weakReason } from './empty-states';
+import { emptyText, FOLDER_OPENED_TEXT, filterProblem, NO_FOLDER_TEXT, weakReason } from './empty-states';
 import type { StatusCommand } from '../status-view';
 
 /** Lines of code shown per result. */
@@ -243,7 +243,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       const folder = this.controller.folderLabel(hit.root);
       return { view: resultView(id, hit, terms, folder), path: shownPath(hit, folder) };
     });
-    const empty = query && !hits.length ? emptyText(result.emptyBecause, query) ?? (nothingIndexed(this.controller.workspaceState()) ? NOT_INDEXED_TEXT : undefined) : undefined;
+    const empty = query && !hits.length ? emptyText(result.emptyBecause, query, nothingIndexed(this.controller.workspaceState())) : undefined;
     const list: ResultList = {
       groups: groupByFile(items),
       partial: result.partial,
