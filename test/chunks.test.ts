@@ -573,9 +573,12 @@ test('JavaScript and TypeScript: each function of one declaration is its own def
     expectChunk(only(chunks, 'c'), { kind: 'function', signature: 'export const c = () =>', doc: 'Two at once.', lines: [3, 3] });
     expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [3, 3] });
     expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [5, 5] });
-    // a function after other declarators starts at its name: the declarators before it are not its own
-    // (their values may hold definitions, and the doc comment above may be theirs)
-    expectChunk(only(chunks, 'onLoad'), { kind: 'function', signature: 'onLoad = function ()', doc: undefined, lines: [7, 9] });
+    // a function after declarators that are not definitions starts at the declaration: the doc
+    // comment above stays beside what it documents, whichever declarator that is
+    const onLoad = only(chunks, 'onLoad');
+    expectChunk(onLoad, { kind: 'function', signature: 'var self = this, onLoad = function ()', doc: 'Old style.', lines: [7, 9] });
+    assert.ok(onLoad.text.startsWith('/** Old style. */\nvar self = this, onLoad'), onLoad.text);
+    assert.ok(!chunks.some((c) => c.kind === 'window' && c.text.includes('Old style.')), 'the doc comment is not left to a window');
     const handle = only(chunks, 'handle');
     expectChunk(handle, { kind: 'function', signature: 'export const handle = () =>', doc: 'Handles things.', lines: [13, 15] });
     assert.ok(handle.text.startsWith('/**\n * Handles things.'), handle.text);
@@ -594,6 +597,70 @@ test('JavaScript and TypeScript: each function of one declaration is its own def
   ].join('\n'));
   expectChunk(only(module, 'helper'), { kind: 'function', lines: [2, 4] });
   expectChunk(only(module, 'init'), { kind: 'function', signature: 'init = function ()', lines: [6, 8] });
+  // a comment right above a later declarator documents it
+  const later = await chunker.chunkFile('later.js', [
+    'var count = 0,',
+    '  /** Counts one more. */',
+    '  bump = function () {',
+    '    return ++count;',
+    '  };',
+    '',
+  ].join('\n'));
+  expectChunk(only(later, 'bump'), { kind: 'function', signature: 'var count = 0, bump = function ()', doc: 'Counts one more.', lines: [1, 5] });
+});
+
+test('attributes and decorators before a doc comment stay with their item; the comments are its doc, not its signature', async () => {
+  const rust = await chunker.chunkFile('attrs.rs', [
+    '#[inline]',
+    '/// Adds two numbers.',
+    'pub fn add(a: i32, b: i32) -> i32 {',
+    '    a + b',
+    '}',
+    '',
+    '#[derive(Debug)]',
+    '// a plain comment',
+    '#[serde(rename_all = "camelCase")]',
+    '/// A point in the plane.',
+    'pub struct Point {',
+    '    x: i32,',
+    '}',
+    '',
+    '/// A data structure that can be serialized.',
+    '#[cfg_attr(',
+    '    not(no_diagnostic_namespace),',
+    '    diagnostic::on_unimplemented(',
+    '        // keeps the crate\'s own path out of the message',
+    '        message = "the trait bound `{Self}: serde::Serialize` is not satisfied",',
+    '        note = "for local types consider adding `#[derive(serde::Serialize)]` to your `{Self}` type",',
+    '    )',
+    ')]',
+    'pub trait Serialize {',
+    '    fn serialize(&self);',
+    '}',
+    '',
+  ].join('\n'));
+  // an attribute too long to lead the signature leaves it to the item's own header
+  expectChunk(only(rust, 'Serialize'), { kind: 'trait', signature: 'pub trait Serialize', doc: 'A data structure that can be serialized.', lines: [16, 26] });
+  const add = only(rust, 'add');
+  expectChunk(add, { kind: 'function', signature: '#[inline] pub fn add(a: i32, b: i32) -> i32', doc: 'Adds two numbers.', lines: [1, 5] });
+  assert.ok(add.text.startsWith('#[inline]\n/// Adds two numbers.\npub fn add'), add.text);
+  expectChunk(only(rust, 'Point'), {
+    kind: 'struct',
+    signature: '#[derive(Debug)] #[serde(rename_all = "camelCase")] pub struct Point',
+    doc: 'A point in the plane.',
+    lines: [7, 13],
+  });
+  const ts = await chunker.chunkFile('widget.ts', [
+    'class Widget {',
+    '  @Input()',
+    '  /** The label shown on top. */',
+    '  label(): string {',
+    "    return 'x';",
+    '  }',
+    '}',
+    '',
+  ].join('\n'));
+  expectChunk(only(ts, 'label'), { kind: 'method', container: 'Widget', signature: '@Input() label(): string', doc: 'The label shown on top.', lines: [2, 6] });
 });
 
 test('JavaScript and TypeScript: components wrapped in forwardRef, memo or observer are definitions; other calls around a function are not', async () => {

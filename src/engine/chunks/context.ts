@@ -101,7 +101,9 @@ export class TreeContext {
         continue;
       }
       const attribute = captures.find((c) => c.name === 'attribute')?.node;
-      const attributed = captures.find((c) => c.name === 'attributed')?.node;
+      let attributed = captures.find((c) => c.name === 'attributed')?.node ?? null;
+      // comments between an attribute and its item (`#[inline]` then `/// doc`) do not part them
+      while (attributed?.isExtra) attributed = attributed.nextNamedSibling;
       if (attribute && attributed) this.attributeBefore.set(attributed.id, attribute);
     }
   }
@@ -120,21 +122,24 @@ export class TreeContext {
   }
 
   /**
-   * For the first of several children of a list wrapper (`var a = function …, b = …`): where the
-   * wrapper starts, climbed as far as it belongs to the list alone (`export`) and with its
-   * attributes, so that the keyword and the doc comment above are the first definition's. Undefined
-   * for a later child (whose start would take in the declarators before it, and the definitions
-   * in their values), for a node alone in its wrapper (which {@link outermost} climbs), and in a
-   * wrapper of another kind.
+   * For a child of a list wrapper that holds several of its kind (`var a = function …, b = …`):
+   * where the wrapper starts, climbed as far as it belongs to the list alone (`export`) and with
+   * its attributes, where the keyword and the doc comment above are; and whether the node is the
+   * list's first child. The first child starts there; a later one only when nothing before it in
+   * the list is a definition (the caller knows), or its start would take in the definitions in
+   * the values before it. Undefined for a node alone in its wrapper (which {@link outermost}
+   * climbs) and in a wrapper of another kind.
    */
-  listStart(node: Node): number | undefined {
+  listStart(node: Node): { start: number; first: boolean } | undefined {
     const wrapper = this.wrapperOf.get(node.id);
     if (!wrapper || wrapper.childTypes.get(node.type) === 1 || !this.listTypes.has(wrapper.node.type)) return undefined;
-    if (wrapper.first?.id !== node.id) return undefined;
-    return this.attributesStart(this.outermost(wrapper.node));
+    return { start: this.attributesStart(this.outermost(wrapper.node)), first: wrapper.first?.id === node.id };
   }
 
-  /** The start of the attribute siblings (Rust `#[derive]`) directly before a node, else the node's start. */
+  /**
+   * The start of the attribute siblings (Rust `#[derive]`) directly before a node, comments
+   * between them allowed, else the node's start.
+   */
   attributesStart(node: Node): number {
     let start = node.startIndex;
     for (let attribute = this.attributeBefore.get(node.id); attribute; attribute = this.attributeBefore.get(attribute.id)) {

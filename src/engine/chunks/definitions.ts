@@ -56,6 +56,22 @@ interface Candidate {
   qualifiers: string[];
   start: number;
   end: number;
+  /**
+   * where the definition's own node starts, after its attributes (or the declarator's start in a
+   * list): the comments between `start` and here that run up to it are doc comments too
+   */
+  nodeStart: number;
+  /**
+   * for a later declarator of a list (`var n = 1, f = function …`), where the declaration starts:
+   * its start when no definition comes before it in the list
+   */
+  declarationStart?: number;
+  /**
+   * where the header's own line starts: the line of the name, not before `start`. What comes
+   * before it (decorators, attributes, `template<…>`, the declarators before it in a list) leads
+   * the signature only when it fits, and comments there do not end the header
+   */
+  ownStart: number;
   /** how far the definition contains others: past `end` for a namespace declared without a body */
   scopeEnd: number;
   headerEnd: number;
@@ -92,9 +108,13 @@ export function extractDefinitions(
     if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
   }
   comments.sort((a, b) => a.start - b.start);
-  const candidates = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+  const candidates = startLaterDeclarators([...byKey.values()]).sort((a, b) => a.start - b.start || b.end - a.end);
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
+    // comments between the attributes and the node (`#[derive(Debug)]` then `/// doc`)
+    const inner = candidate.nodeStart > candidate.start
+      ? leadingComments(comments, candidate.nodeStart, source).filter((c) => c.start >= candidate.start)
+      : [];
     const headerEnd = headerEndBeforeComments(candidate, comments, source);
     return {
       kind,
@@ -105,8 +125,8 @@ export function extractDefinitions(
       textStart: leading.length > 0 ? leading[0].start : candidate.start,
       headerEnd,
       hasBody: candidate.hasBody,
-      signature: signatureOf(source.text.slice(candidate.start, headerEnd), candidate.hasBody),
-      doc: candidate.docstring ?? commentDoc(leading, source.text),
+      signature: signatureOf(source.text, candidate, headerEnd, comments),
+      doc: candidate.docstring ?? commentDoc([...leading, ...inner], source.text),
       parent,
       depth,
     };
@@ -138,7 +158,8 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
   if (containerNode) qualifiers.push(bareTypeName(containerNode.text));
   const outer = context.outermost(definition);
   // the first of several declarators starts at their declaration (`export const a = () => …, b = 1`)
-  const start = (outer === definition ? context.listStart(definition) : undefined) ?? context.attributesStart(outer);
+  const list = outer === definition ? context.listStart(definition) : undefined;
+  const start = list?.first ? list.start : context.attributesStart(outer);
   const end = outer.endIndex;
   return {
     kind,
@@ -146,6 +167,9 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
     qualifiers,
     start,
     end,
+    nodeStart: outer.startIndex,
+    ownStart: Math.max(start, source.lineStart(source.lineOf(nameNode.startIndex))),
+    declarationStart: list && !list.first ? list.start : undefined,
     scopeEnd: kind === 'module' && !body ? Math.max(end, context.bodilessScopeEnd(definition)) : end,
     // without a body, the header runs to the end of its name's line: attributes on lines above it
     // (`#[derive(…)]`, C#'s `[Serializable]`, in or before the node) are not the whole header
@@ -161,10 +185,48 @@ function toCandidate(match: QueryMatch, context: TreeContext, spec: LanguageSpec
  * a module's first member before the module's body).
  */
 function headerEndBeforeComments(candidate: Candidate, comments: readonly CommentSpan[], source: SourceText): number {
-  for (const comment of commentsWithin(comments, candidate.start, candidate.headerEnd)) {
+  // comments before the name's line (between attributes, or an annotation and the modifiers) are not before the body
+  for (const comment of commentsWithin(comments, candidate.ownStart, candidate.headerEnd)) {
     if (source.startsLine(comment.start)) return comment.start;
   }
   return candidate.headerEnd;
+}
+
+/**
+ * A later declarator of a list (`var count = 1, format = function …`) starts at the declaration,
+ * with its keyword and the doc comment above, when no definition starts in the list before it;
+ * otherwise at its own name, so that it does not take in those definitions (an IIFE's functions
+ * in an earlier value). Changes the candidates in place.
+ */
+function startLaterDeclarators(candidates: Candidate[]): Candidate[] {
+  const later = candidates.filter((c) => c.declarationStart !== undefined);
+  if (later.length === 0) return candidates;
+  const starts = candidates.map((c) => c.start).sort((a, b) => a - b);
+  for (const candidate of later) {
+    const from = candidate.declarationStart as number;
+    // the first start at or after the declaration's: is it this candidate's own?
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    if (starts[lo] === candidate.start) candidate.start = from;
+  }
+  return candidates;
+}
+
+/** The text in [from, to) with the given spans (inside it) left out. */
+function textWithout(text: string, from: number, to: number, spans: Iterable<CommentSpan>): string {
+  let out = '';
+  let at = from;
+  for (const span of spans) {
+    if (span.start < at || span.end > to) continue;
+    out += `${text.slice(at, span.start)} `;
+    at = span.end;
+  }
+  return out + text.slice(at, to);
 }
 
 /** Node types of a C++ name with template arguments (`formatter<int, Char>`, `swap<T>`). */
@@ -274,9 +336,26 @@ function withoutReferences(type: string): string {
 }
 
 /** Collapses a header to one line, capped; a body-less header loses its trailing `{`. */
-function signatureOf(header: string, hasBody: boolean): string {
-  const signature = header.replace(/\s+/g, ' ').trim();
-  return capSignature(hasBody ? signature : signature.replace(/\s*\{$/, ''));
+/**
+ * The header on one line: from the start of the name's line, led by what comes before it
+ * (decorators, attributes, `template<…>`, the declarators before it in a list) when the whole
+ * still fits in {@link MAX_SIGNATURE_CHARS}, without the comments among them. A long attribute
+ * (serde's many-line `#[cfg_attr(…)]`, a stack of `@click.option(…)`) would otherwise fill the
+ * signature and cut the name off.
+ */
+function signatureOf(text: string, candidate: Candidate, headerEnd: number, comments: readonly CommentSpan[]): string {
+  const own = Math.min(candidate.ownStart, headerEnd);
+  let signature = oneLine(text.slice(own, headerEnd));
+  if (own > candidate.start) {
+    const lead = oneLine(textWithout(text, candidate.start, own, commentsWithin(comments, candidate.start, own)));
+    if (signature === '') signature = lead;
+    else if (lead !== '' && lead.length + 1 + signature.length <= MAX_SIGNATURE_CHARS) signature = `${lead} ${signature}`;
+  }
+  return capSignature(candidate.hasBody ? signature : signature.replace(/\s*\{$/, ''));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Where a definition's header text ends: at `headerEnd`, less the whitespace before it. */
