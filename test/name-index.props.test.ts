@@ -9,9 +9,11 @@ import { Catalog } from '../src/engine/catalog';
 import type { Chunk } from '../src/engine/types';
 import { NameIndex } from '../src/engine/search/name-index';
 import { compact, spelt } from '../src/engine/search/query-kind';
+import { specialized } from '../src/engine/search/definitions';
 import { fuzzParams } from './helpers/fuzz';
 
-const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b'];
+// C++ specialisations are found under their template's name too (`formatter`), operators are not
+const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b', 'formatter', 'formatter<int, Char>', 'formatter<T>', 'operator', 'operator<=>'];
 
 function chunk(path: string, name: string, window: boolean, line: number): Chunk {
   return {
@@ -95,7 +97,8 @@ function recordAnswers(chunks: Iterable<{ id: number; kind: string; name: string
   const all = [...chunks].filter((c) => c.kind !== 'window');
   return new Map(
     NAMES.flatMap((n) => {
-      const named = all.filter((c) => compact(c.name) === compact(n));
+      // a specialisation (`formatter<T>`) is found under its template's name too
+      const named = all.filter((c) => compact(c.name) === compact(n) || specialized(c.name) === compact(n));
       const typed = [...named.filter((c) => spelt(c.name) === spelt(n)), ...named.filter((c) => spelt(c.name) !== spelt(n))];
       return [[compact(n), named.map((c) => c.id)], [`typed ${n}`, typed.map((c) => c.id)]];
     }),
@@ -171,8 +174,12 @@ test('an index of only the names asked answers those names as the full index doe
         assert.deepEqual(only.lookup(name, 1000), full.lookup(name, 1000));
         assert.deepEqual(only.lookup(name, limit, spelt(typedName)), full.lookup(name, limit, spelt(typedName)));
       }
-      for (const other of NAMES.filter((n) => !asked.some((a) => compact(a) === compact(n)))) {
-        assert.deepEqual(only.lookup(compact(other), 1000), [], 'a name not asked is not indexed');
+      // a name not asked finds only definitions that a name asked selected: a specialisation taken
+      // for its template's name (asked `formatter`, it holds `formatter<T>`) is found under its own too
+      const wanted = new Set(asked.map(compact));
+      for (const other of NAMES.filter((n) => !wanted.has(compact(n)))) {
+        const found = only.lookup(compact(other), 1000).map((id) => catalog.chunks.get(id)!.name);
+        assert.deepEqual(found.filter((n) => !wanted.has(compact(n)) && !wanted.has(specialized(n) ?? '')), [], 'a name not asked is not indexed');
       }
     }),
     fuzzParams(200),
@@ -224,4 +231,20 @@ test('compact() and spelt() follow their Unicode rules (letters, combining marks
     }),
     fuzzParams(2000),
   );
+});
+
+test('a C++ specialisation is a definition of its template\'s name, after the template spelt as typed', () => {
+  const catalog = new Catalog();
+  catalog.addFile('fmt/base.h', { size: 1, mtimeMs: 1 }, [
+    chunk('fmt/base.h', 'formatter<int, Char>', false, 1),
+    chunk('fmt/base.h', 'formatter', false, 2),
+    chunk('fmt/base.h', 'operator<=>', false, 3),
+    chunk('fmt/base.h', 'formatter<Char[N], Char>', true, 4),
+  ]);
+  const names = (ids: readonly number[]): string[] => ids.map((id) => catalog.chunks.get(id)!.name);
+  for (const index of [new NameIndex(catalog.chunks), NameIndex.of(catalog.chunks, new Set(['formatter', 'operator']))]) {
+    assert.deepEqual(names(index.lookup('formatter', 10, 'formatter')), ['formatter', 'formatter<int, Char>']);
+    // `operator<=>` is found under its own compact name, once: it is no specialisation of `operator`
+    assert.deepEqual(names(index.lookup('operator', 10)), ['operator<=>']);
+  }
 });

@@ -12,7 +12,7 @@ import { phraseNames, queryShape, withoutTypeMarks } from '../src/engine/search/
 import { isHeaderWindow, noiseKind, askedNoise, supersededFolders, supersededFolderOf, askedSuperseded } from '../src/engine/search/path-priors';
 import { DEFAULT_RANKING, rankCandidates, rankingOptions, type RankInput, type RankingOptions } from '../src/engine/search/ranker';
 import { lexicalQueryTokens } from '../src/engine/index/lexical-fields';
-import { partsOfDefinition, touching } from '../src/engine/search/definitions';
+import { partsOfDefinition, specialized, touching } from '../src/engine/search/definitions';
 import fc from 'fast-check';
 import { TempDirs, writeIn } from './helpers/workspace';
 
@@ -246,6 +246,19 @@ test('a chunk that defines the queried symbol ranks first, even when BM25 found 
   const named = rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', {}, [flask]).map((c) => c.name);
   assert.deepEqual(named, ['Flask', 'make_app', 'FlaskProxy']); // level with make_app: the tie goes by path, src/app.py before src/cli.py
   assert.deepEqual(rank([users, flask, proxy], [[users, 9], [proxy, 8]], 'Flask', { definitionBoost: 0 }, [flask]).map((c) => c.name), ['make_app', 'FlaskProxy', 'Flask']);
+});
+
+test('a C++ specialisation of the template a symbol query names gains part of the definition boost, below the template', () => {
+  const user = chunk('src/format.cc', 'print_all', 'function', 'void print_all()');
+  const spec = chunk('src/chrono.h', 'formatter<month, Char>', 'struct', 'template <typename Char> struct formatter<month, Char>');
+  const template = chunk('src/base.h', 'formatter', 'struct', 'template <typename T, typename Char> struct formatter');
+  const lexical: [ChunkRecord, number][] = [[user, 9], [spec, 6], [template, 5]];
+  assert.deepEqual(rank([user, spec, template], lexical, 'formatter', { fileDecay: 1 }).map((c) => c.name), ['formatter', 'formatter<month, Char>', 'print_all']);
+  // 0: the specialisation is no definition of `formatter`
+  assert.deepEqual(rank([user, spec, template], lexical, 'formatter', { specializationMatch: 0 }).map((c) => c.name), ['formatter', 'print_all', 'formatter<month, Char>']);
+  assert.equal(specialized('formatter<month, Char>'), 'formatter');
+  assert.equal(specialized('fmt::formatter<std::tm>'), 'fmtformatter');
+  for (const name of ['formatter', 'operator<=>', 'operator<', 'operator std::vector<int>', 'Ns::operator<<T>', '<T>']) assert.equal(specialized(name), undefined, name);
 });
 
 test('a name spelt as the query spells it outranks one that matches only without case (Timeout, not timeout)', () => {

@@ -1,4 +1,5 @@
 import type { ChunkRecord } from '../catalog';
+import { compact } from './query-kind';
 
 /**
  * What makes chunks parts of one definition: the windows of a long definition share its path,
@@ -49,4 +50,21 @@ export function oneDefinition(a: ChunkRecord, b: ChunkRecord, apart?: (a: ChunkR
   if (a.id === b.id) return true;
   if (definitionKey(a) !== definitionKey(b)) return false;
   return touching(a, b) || apart === undefined || apart(a, b);
+}
+
+/**
+ * The template a C++ specialisation's name specialises, in compact form (query-kind.ts `compact`):
+ * `formatter<int, Char>` → `formatter`. The chunker names each specialisation with its arguments,
+ * so that each is a definition of its own; it is still a definition of the template's name, a
+ * weaker one than the template itself (RankingOptions.specializationMatch). Undefined for any
+ * other name, operators included (`operator<=>`).
+ */
+export function specialized(name: string): string | undefined {
+  if (!name.endsWith('>')) return undefined;
+  const open = name.indexOf('<');
+  if (open <= 0) return undefined;
+  const base = name.slice(0, open).trimEnd();
+  if (/\s/.test(base) || /(^|::|\.)operator$/.test(base)) return undefined;
+  const template = compact(base);
+  return template === '' ? undefined : template;
 }

@@ -1,10 +1,12 @@
 import type { Catalog, ChunkChange, ChunkRecord, ChunkTable } from '../catalog';
 import type { CodeUnits } from '../stored-chunks';
+import { specialized } from './definitions';
 import { compact, spelt } from './query-kind';
 
 /**
  * Definitions by name: the chunks (not line windows) whose name, in compact form (see
- * query-kind.ts), is a given name. A query that names a symbol gets its definitions as
+ * query-kind.ts), is a given name, or whose name specialises a template of that name (a C++
+ * `formatter<int>` for `formatter`: definitions.ts `specialized`). A query that names a symbol gets its definitions as
  * candidates even when BM25 ranks them low (a long class whose name is one word among
  * thousands). Built from the catalog's names in one pass (a catalog read from its file decodes
  * names, not records: see ChunkTable.forEachDefinitionName), then kept up to date with
@@ -37,7 +39,12 @@ export class NameIndex {
     for (const name of names) firsts.add(name.length === 0 ? -1 : name.charCodeAt(0));
     // the first letter of a name decides most of them, read without decoding the name (ChunkTable.definitionsNamed)
     const may = firsts.has(-1) ? undefined : (name: CodeUnits) => mayStartWith(name, firsts);
-    for (const c of chunks.definitionsNamed((name) => names.has(compact(name)), may)) index.add(c.id, c.name);
+    const wanted = (name: string): boolean => {
+      if (names.has(compact(name))) return true;
+      const template = specialized(name);
+      return template !== undefined && names.has(template);
+    };
+    for (const c of chunks.definitionsNamed(wanted, may)) index.add(c.id, c.name);
     return index;
   }
 
@@ -92,12 +99,16 @@ export class NameIndex {
     this.names.set(id, name);
     push(this.byName, compact(name), id);
     push(this.bySpelling, spelt(name), id);
+    const template = specialized(name);
+    if (template !== undefined) push(this.byName, template, id);
   }
 
   private remove(id: number, name: string): void {
     this.names.delete(id);
     pull(this.byName, compact(name), id);
     pull(this.bySpelling, spelt(name), id);
+    const template = specialized(name);
+    if (template !== undefined) pull(this.byName, template, id);
   }
 }
 

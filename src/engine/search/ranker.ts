@@ -11,7 +11,7 @@
  */
 import type { ChunkRecord } from '../catalog';
 import { lexicalQueryTokens } from '../index/lexical-fields';
-import { definitionKey, oneDefinition } from './definitions';
+import { definitionKey, oneDefinition, specialized } from './definitions';
 import { fuseRankings, type FusedHit, type Scored } from './fusion';
 import { askedNoise, askedSuperseded, isHeaderWindow, pathInfo, supersededFolderOf } from './path-priors';
 import { compact, spelt, type QueryShape } from './query-kind';
@@ -48,6 +48,12 @@ export interface RankingOptions {
    * symbol typed in lower case) every namesake keeps the whole boost (1: no difference)
    */
   definitionCaseMismatch: number;
+  /**
+   * × this on the definition boost for a C++ specialisation of the template the query names
+   * (`formatter<int, Char>` for `formatter`; definitions.ts `specialized`): a definition of the name
+   * for some arguments, weaker evidence than the template itself. 0 gives specialisations no boost
+   */
+  specializationMatch: number;
   /**
    * the definition boost's share for a name spelt by adjacent words of a question ("JSON array" →
    * `JsonArray`; query-kind.ts phraseNames), against 1 for a code-like word and 0.5 for a capitalised
@@ -101,6 +107,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   vectorDepth: 200,
   definitionBoost: 1,
   definitionCaseMismatch: 0.5,
+  specializationMatch: 0.5,
   phraseNameWeight: 0.5,
   pathBoost: 1,
   symbolPathBoost: 0.5,
@@ -129,7 +136,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
     o[key] = value;
   }
-  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'phraseNameWeight', 'weakMatchSimilarity'] as const) {
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'specializationMatch', 'phraseNameWeight', 'weakMatchSimilarity'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
   }
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
@@ -227,14 +234,14 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
     }
     if (input.preferred.size && input.preferred.has(c.language)) factor *= options.languageBoost;
     h.score *= factor;
-    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, exactNames, options.definitionCaseMismatch, options.phraseNameWeight);
+    if (options.definitionBoost > 0 && c.kind !== 'window' && shape.names.length) h.score += options.definitionBoost * best * definitionMatch(c, shape, exactNames, options);
   }
 
   if (options.fileEvidence > 0 && shape.kind !== 'code') addFileEvidence(candidates, options.fileEvidence);
   const ranked = diversify(candidates, input.top, options.fileDecay, input.sameDefinition);
   // a symbol query asks where the symbol is defined: a long definition cut into windows is shown at the
   // window that holds its header, wherever its best-scoring window was (its place in the list is kept)
-  const shown = shape.kind === 'symbol' && options.definitionBoost > 0 ? headerWindows(ranked, candidates, shape, exactNames, input.sameDefinition) : ranked;
+  const shown = shape.kind === 'symbol' && options.definitionBoost > 0 ? headerWindows(ranked, candidates, shape, exactNames, options, input.sameDefinition) : ranked;
   return shown.map(({ id, score, matchedBy, lexicalScore, vectorScore }) => ({ id, score, matchedBy, lexicalScore, vectorScore }));
 }
 
@@ -242,9 +249,10 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
  * Each ranked definition of a name the query asks for, as its first window among the candidates: the
  * place and the evidence (score, matched by) stay the ranked window's; only the lines shown move.
  */
-function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>, apart: RankInput['sameDefinition']): Candidate[] {
+function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>, options: RankingOptions, apart: RankInput['sameDefinition']): Candidate[] {
   const keys = new Set<string>();
-  for (const h of ranked) if (h.c.kind !== 'window' && definitionMatch(h.c, shape, exactNames, 1, 1) > 0) keys.add(definitionKey(h.c));
+  const anyMatch = { definitionCaseMismatch: 1, phraseNameWeight: 1, specializationMatch: options.specializationMatch > 0 ? 1 : 0 };
+  for (const h of ranked) if (h.c.kind !== 'window' && definitionMatch(h.c, shape, exactNames, anyMatch) > 0) keys.add(definitionKey(h.c));
   if (!keys.size) return ranked;
   // the candidates of each such key: a definition's first window is the first of those that are its parts
   const byKey = new Map<string, ChunkRecord[]>();
@@ -276,14 +284,25 @@ function exactSpellings(candidates: readonly Candidate[], shape: QueryShape): Se
   return out;
 }
 
-/** 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker evidence, else 0. */
-function definitionMatch(c: ChunkRecord, shape: QueryShape, exact: ReadonlySet<string>, caseMismatch: number, phraseWeight: number): number {
+/**
+ * 1 when the chunk defines a name the query mentions (with its qualifier, if any), less for weaker
+ * evidence (the weights' options), else 0.
+ */
+function definitionMatch(
+  c: ChunkRecord,
+  shape: QueryShape,
+  exact: ReadonlySet<string>,
+  weights: Pick<RankingOptions, 'definitionCaseMismatch' | 'phraseNameWeight' | 'specializationMatch'>,
+): number {
   const name = compact(c.name);
+  const template = weights.specializationMatch > 0 ? specialized(c.name) : undefined;
   let best = 0;
   for (const n of shape.names) {
-    if (n.name !== name) continue;
-    let m = n.phrase ? phraseWeight : n.strong ? 1 : 0.5;
-    if (caseMismatch < 1 && exact.has(n.name) && spelt(c.name) !== n.typed) m *= caseMismatch;
+    const own = n.name === name;
+    if (!own && n.name !== template) continue;
+    let m = n.phrase ? weights.phraseNameWeight : n.strong ? 1 : 0.5;
+    if (!own) m *= weights.specializationMatch;
+    else if (weights.definitionCaseMismatch < 1 && exact.has(n.name) && spelt(c.name) !== n.typed) m *= weights.definitionCaseMismatch;
     if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
     best = Math.max(best, m);
   }
