@@ -269,21 +269,26 @@ test('a .h header is C++ when a line says so (template, namespace, class, access
     'template <typename Char>',
     'struct formatter<int,',
     '                 Char> {',
+    '  formatter() : base_(0) {}',
+    '  ~formatter() {}',
     '  auto format(int value) const -> int { return value; }',
     '};',
     '}  // namespace fmt',
     '',
   ].join('\n'));
   assert.ok(chunks.every((c) => c.language === 'cpp'), summary(chunks));
-  expectChunk(only(chunks, 'formatter'), {
+  expectChunk(only(chunks.filter((c) => c.kind === 'struct'), 'formatter'), {
     kind: 'struct',
     container: 'fmt',
     signature: 'template <typename T, typename Char = char, typename Enable = void> struct formatter',
     lines: [5, 8],
   });
   // a specialization is a definition of its own, named with its arguments on one line, and so are its methods
-  expectChunk(only(chunks, 'formatter<int, Char>'), { kind: 'struct', container: 'fmt', signature: 'template <typename Char> struct formatter<int, Char>', lines: [10, 14] });
-  expectChunk(only(chunks, 'format'), { kind: 'method', container: 'fmt.formatter<int, Char>', lines: [13, 13] });
+  expectChunk(only(chunks, 'formatter<int, Char>'), { kind: 'struct', container: 'fmt', signature: 'template <typename Char> struct formatter<int, Char>', lines: [10, 16] });
+  expectChunk(only(chunks, 'format'), { kind: 'method', container: 'fmt.formatter<int, Char>', lines: [15, 15] });
+  // a specialization's constructor and destructor are named after the template, without its arguments
+  const inSpecialization = chunks.filter((c) => c.container === 'fmt.formatter<int, Char>');
+  assert.deepEqual(inSpecialization.map((c) => [c.name, c.kind]), [['formatter', 'constructor'], ['~formatter', 'destructor'], ['format', 'method']]);
 });
 
 test('C++: namespaces, in-class and out-of-line constructors, destructors and methods', async () => {

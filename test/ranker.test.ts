@@ -261,6 +261,18 @@ test('a C++ specialisation of the template a symbol query names gains part of th
   for (const name of ['formatter', 'operator<=>', 'operator<', 'operator std::vector<int>', 'Ns::operator<<T>', '<T>']) assert.equal(specialized(name), undefined, name);
 });
 
+test('a query that names a class ranks the class above its constructor, which shares its name', () => {
+  const ctor = chunk('src/GsonBuilder.java', 'GsonBuilder', 'constructor', 'public GsonBuilder()');
+  ctor.container = 'GsonBuilder';
+  const cls = chunk('src/GsonBuilder.java', 'GsonBuilder', 'class', 'public final class GsonBuilder');
+  const other = chunk('src/Gson.java', 'newBuilder', 'method', 'public GsonBuilder newBuilder()');
+  // words alone prefer the short constructor
+  const lexical: [ChunkRecord, number][] = [[ctor, 9], [cls, 8], [other, 5]];
+  assert.deepEqual(rank([ctor, cls, other], lexical, 'GsonBuilder').map((c) => c.kind), ['class', 'constructor', 'method']);
+  // 1: the same boost for both, and the words decide
+  assert.deepEqual(rank([ctor, cls, other], lexical, 'GsonBuilder', { constructorMatch: 1 }).map((c) => c.kind), ['constructor', 'class', 'method']);
+});
+
 test('a name spelt as the query spells it outranks one that matches only without case (Timeout, not timeout)', () => {
   const method = chunk('src/client.py', 'timeout', 'method', 'def timeout(self):');
   const cls = chunk('src/config.py', 'Timeout', 'class', 'class Timeout:');

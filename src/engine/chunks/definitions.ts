@@ -427,7 +427,26 @@ function refineKind(candidate: Candidate, parentKind: ChunkKind | undefined, con
   if (spec.destructorNames?.includes(name)) return 'destructor';
   if (spec.classNamedConstructors && container) {
     if (name.startsWith('~')) return 'destructor';
-    if (name === container.slice(container.lastIndexOf('.') + 1)) return 'constructor';
+    if (name === className(container)) return 'constructor';
   }
   return kind;
+}
+
+/**
+ * The class a container names, less its template arguments: the last of its `.`-joined parts
+ * outside `<…>` and `(…)` (`fmt.formatter<std::tuple<A, B>, Char>` → `formatter`), so that the
+ * constructors of a C++ specialisation are constructors too.
+ */
+function className(container: string): string {
+  let depth = 0;
+  let end = container.length;
+  for (let i = container.length - 1; i >= 0; i--) {
+    const ch = container[i];
+    if (ch === '>' || ch === ')') depth++;
+    else if ((ch === '<' || ch === '(') && depth > 0) {
+      depth--;
+      if (depth === 0 && ch === '<') end = i;
+    } else if (ch === '.' && depth === 0) return container.slice(i + 1, end).trimEnd();
+  }
+  return container.slice(0, end).trimEnd();
 }

@@ -55,6 +55,12 @@ export interface RankingOptions {
    */
   specializationMatch: number;
   /**
+   * × this on the definition boost for a constructor (Java, C#, C++), whose name is its class's: a
+   * query that names a class asks for the class, which a short constructor otherwise outscores on
+   * words alone. 1 makes them equal
+   */
+  constructorMatch: number;
+  /**
    * the definition boost's share for a name spelt by adjacent words of a question ("JSON array" →
    * `JsonArray`; query-kind.ts phraseNames), against 1 for a code-like word and 0.5 for a capitalised
    * one; 0 leaves such names out
@@ -108,6 +114,7 @@ export const DEFAULT_RANKING: Readonly<RankingOptions> = {
   definitionBoost: 1,
   definitionCaseMismatch: 0.5,
   specializationMatch: 0.5,
+  constructorMatch: 0.5,
   phraseNameWeight: 0.5,
   pathBoost: 1,
   symbolPathBoost: 0.5,
@@ -136,7 +143,7 @@ export function rankingOptions(given: Partial<RankingOptions> = {}): RankingOpti
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`ranking option ${key} must be a finite number ≥ 0, got ${String(value)}`);
     o[key] = value;
   }
-  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'specializationMatch', 'phraseNameWeight', 'weakMatchSimilarity'] as const) {
+  for (const key of ['lexicalWeight', 'symbolLexicalWeight', 'relatedLexicalWeight', 'noisePenalty', 'headerPenalty', 'supersededPenalty', 'fileDecay', 'definitionCaseMismatch', 'specializationMatch', 'constructorMatch', 'phraseNameWeight', 'weakMatchSimilarity'] as const) {
     if (o[key] > 1) throw new Error(`ranking option ${key} must be between 0 and 1, got ${o[key]}`);
   }
   for (const key of ['lexicalDepth', 'vectorDepth'] as const) {
@@ -251,7 +258,7 @@ export function rankCandidates(input: RankInput, options: RankingOptions): Fused
  */
 function headerWindows(ranked: Candidate[], candidates: readonly Candidate[], shape: QueryShape, exactNames: ReadonlySet<string>, options: RankingOptions, apart: RankInput['sameDefinition']): Candidate[] {
   const keys = new Set<string>();
-  const anyMatch = { definitionCaseMismatch: 1, phraseNameWeight: 1, specializationMatch: options.specializationMatch > 0 ? 1 : 0 };
+  const anyMatch = { definitionCaseMismatch: 1, phraseNameWeight: 1, specializationMatch: options.specializationMatch > 0 ? 1 : 0, constructorMatch: 1 };
   for (const h of ranked) if (h.c.kind !== 'window' && definitionMatch(h.c, shape, exactNames, anyMatch) > 0) keys.add(definitionKey(h.c));
   if (!keys.size) return ranked;
   // the candidates of each such key: a definition's first window is the first of those that are its parts
@@ -292,10 +299,11 @@ function definitionMatch(
   c: ChunkRecord,
   shape: QueryShape,
   exact: ReadonlySet<string>,
-  weights: Pick<RankingOptions, 'definitionCaseMismatch' | 'phraseNameWeight' | 'specializationMatch'>,
+  weights: Pick<RankingOptions, 'definitionCaseMismatch' | 'phraseNameWeight' | 'specializationMatch' | 'constructorMatch'>,
 ): number {
   const name = compact(c.name);
   const template = weights.specializationMatch > 0 ? specialized(c.name) : undefined;
+  const share = c.kind === 'constructor' ? weights.constructorMatch : 1;
   let best = 0;
   for (const n of shape.names) {
     const own = n.name === name;
@@ -304,7 +312,7 @@ function definitionMatch(
     if (!own) m *= weights.specializationMatch;
     else if (weights.definitionCaseMismatch < 1 && exact.has(n.name) && spelt(c.name) !== n.typed) m *= weights.definitionCaseMismatch;
     if (n.qualifier && !compact(c.container ?? '').endsWith(n.qualifier) && !compact(c.path).includes(n.qualifier)) m *= 0.5;
-    best = Math.max(best, m);
+    best = Math.max(best, m * share);
   }
   return best;
 }
