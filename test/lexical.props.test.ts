@@ -262,8 +262,8 @@ function termFrequencies(d: { name: string[]; body: string[] }): Map<string, num
   return tf;
 }
 
-test('search returns exactly the BM25 top k of the live documents, ties at the cut included, through updates and saves', () => {
-  const searchOp = fc.record({ query: fc.array(word, { minLength: 1, maxLength: 5 }), k: fc.integer({ min: 1, max: 8 }), modulus: fc.integer({ min: 1, max: 3 }) });
+test('search returns exactly the BM25 top k of the live documents, ties at the cut included, and scoresOf the score of any document, through updates and saves', () => {
+  const searchOp = fc.record({ query: fc.array(word, { minLength: 1, maxLength: 5 }), k: fc.integer({ min: 1, max: 8 }), modulus: fc.integer({ min: 1, max: 3 }), ids: fc.array(fc.nat(45), { maxLength: 6 }) });
   const step = fc.oneof(
     doc.map((d) => ({ kind: 'add' as const, ...d })),
     fc.nat(40).map((id) => ({ kind: 'remove' as const, id })),
@@ -297,6 +297,9 @@ test('search returns exactly the BM25 top k of the live documents, ties at the c
           const hits = index.search(s.query, s.k, (id) => (asked.push(id), filter(id)));
           assert.deepEqual(hits, referenceSearch(model, s.query, s.k, filter));
           assert.ok(asked.every((id) => model.has(id)), 'the filter is only asked about live documents');
+          // the scores of chosen documents, made the cut or not: as search would give them, in the order asked, none for a document without a query term or not in the index
+          const all = new Map(referenceSearch(model, s.query, model.size, () => true).map((h) => [h.id, h.score]));
+          assert.deepEqual(index.scoresOf(s.query, s.ids), s.ids.filter((id) => all.has(id)).map((id) => ({ id, score: all.get(id)! })));
           for (const w of s.query) assert.equal(index.hasTerm(w), [...model.values()].some((tf) => tf.has(w)), `hasTerm(${w})`);
           assert.equal(index.size, model.size);
         }

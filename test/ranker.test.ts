@@ -557,3 +557,23 @@ test('a name query finds the definition when first asked (only the names it asks
     await engine.close();
   }
 });
+
+test('a definition of a named symbol that missed the lexical cut is weighed by its words too, as one that made it', async () => {
+  const root = await temp.make('named-scored');
+  // BM25 ranks the notes first: they say "field" over and over; a.py's Field says it once, b.py's three times
+  for (const n of [1, 2, 3]) await writeIn(root, `notes${n}.py`, `def notes${n}():\n    """${'field Field. '.repeat(20)}"""\n    return ${n}\n`);
+  await writeIn(root, 'a.py', 'def Field(default):\n    return default\n');
+  await writeIn(root, 'b.py', 'def Field(default):\n    """The field of a default: a field."""\n    return default\n');
+  const indexDir = await temp.make('named-scored-index');
+  // three word candidates only (the notes: the depth is at least the results asked), so both Field
+  // definitions come in through the name index
+  const engine = await Engine.open(root, { indexDir, model: null, ranking: { lexicalDepth: 1, fileDecay: 1 } });
+  try {
+    await engine.refresh();
+    const hits = (await engine.search('Field', { top: 3 })).map((h) => `${h.path}:${h.name}`);
+    // with the name's boost alone the two would tie, and a.py come first by its path
+    assert.deepEqual(hits.filter((h) => h.endsWith(':Field')), ['b.py:Field', 'a.py:Field']);
+  } finally {
+    await engine.close();
+  }
+});

@@ -699,6 +699,13 @@ export class Engine {
     }
     const chunk = (id: number) => this.state.catalog.chunks.get(id)!;
     const named = this.namedDefinitions(shape, filter);
+    if (named.length) {
+      // a definition of a name the query mentions that missed the lexical cut (a name that hundreds
+      // of chunks hold, `Field`) is weighed by its words too, as those that made it are
+      const listed = new Set(lexical.map((h) => h.id));
+      const missed = named.filter((id) => !listed.has(id));
+      if (missed.length) lexical = [...lexical, ...this.state.lexical.scoresOf(searched, missed)];
+    }
     const superseded = this.supersededFolders();
     const ranked = rankCandidates({ lexical, vector, named, tokens, shape, preferred, superseded, chunk, sameDefinition: this.sameDefinitionTest(), top }, this.ranking);
     return {

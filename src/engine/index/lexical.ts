@@ -372,6 +372,47 @@ export class LexicalIndex {
   }
 
   /**
+   * The BM25 score for the query of each of `ids` that holds one of its tokens, as {@link search}
+   * would give it, in the order of `ids` (ids not in the index, or holding none of the tokens,
+   * are left out): for documents a search must weigh whether or not they made its cut (the
+   * definitions of a name the query mentions, search/ranker.ts). Each token's posting is read
+   * once and each document found in it by binary search.
+   */
+  scoresOf(queryTokens: readonly string[], ids: readonly number[]): ScoredId[] {
+    if (ids.length === 0 || this.size === 0) return [];
+    const slots: number[] = [];
+    const wanted: number[] = [];
+    for (const id of ids) {
+      const slot = this.slotOf.get(id);
+      if (slot !== undefined && this.ids[slot] !== REMOVED) {
+        slots.push(slot);
+        wanted.push(id);
+      }
+    }
+    if (slots.length === 0) return [];
+    const norms = this.lengthNorms();
+    const scores = new Float64Array(slots.length);
+    const documentCount = this.size;
+    for (const term of new Set(queryTokens)) {
+      const posting = this.posting(term);
+      if (posting === undefined) continue;
+      const live = this.liveOf(posting);
+      if (live === 0) continue;
+      const idf = inverseDocumentFrequency(documentCount, live);
+      const frequencies = this.arena.frequenciesOf(posting);
+      for (let i = 0; i < slots.length; i++) {
+        const at = this.arena.find(posting, slots[i]);
+        if (at < 0) continue;
+        const frequency = frequencies[at];
+        scores[i] += idf * ((frequency * (this.k1 + 1)) / (frequency + norms[slots[i]]));
+      }
+    }
+    const out: ScoredId[] = [];
+    for (let i = 0; i < wanted.length; i++) if (scores[i] > 0) out.push({ id: wanted[i], score: scores[i] });
+    return out;
+  }
+
+  /**
    * The index as bytes (format 3): the document ids (u32) and lengths (f64); the number of terms,
    * the seed of their hash table and its size (u32 each), the table (u32 each, 1 + a term's number
    * by the hash of its UTF-8 bytes, 0 empty: term-table.ts `HashedTerms`), where each term ends in
