@@ -289,6 +289,9 @@ test('a .h header is C++ when a line says so (template, namespace, class, access
   // a specialization's constructor and destructor are named after the template, without its arguments
   const inSpecialization = chunks.filter((c) => c.container === 'fmt.formatter<int, Char>');
   assert.deepEqual(inSpecialization.map((c) => [c.name, c.kind]), [['formatter', 'constructor'], ['~formatter', 'destructor'], ['format', 'method']]);
+  // a comparison in its arguments is no bracket
+  const compared = await chunker.chunkFile('big.hpp', 'template <> struct Big<(N > 1)> {\n  Big() : n_(0) {}\n  int n_;\n};\n');
+  assert.deepEqual(compared.filter((c) => c.name === 'Big').map((c) => c.kind), ['constructor'], summary(compared));
 });
 
 test('C++: namespaces, in-class and out-of-line constructors, destructors and methods', async () => {
@@ -578,10 +581,11 @@ test('JavaScript and TypeScript: each function of one declaration is its own def
     expectChunk(only(chunks, 'c'), { kind: 'function', signature: 'export const c = () =>', doc: 'Two at once.', lines: [3, 3] });
     expectChunk(only(chunks, 'd'), { kind: 'function', signature: 'd = async (y) =>', lines: [3, 3] });
     expectChunk(only(chunks, 'sleep'), { kind: 'function', signature: 'export const sleep = (ms) =>', doc: 'Sleeps.', lines: [5, 5] });
-    // a function after declarators that are not definitions starts at the declaration: the doc
-    // comment above stays beside what it documents, whichever declarator that is
+    // a function after short declarators that are not definitions starts at the declaration: the
+    // comment above stays beside what it documents in the chunk's text, but is not taken for the
+    // function's doc (it may be the first variable's)
     const onLoad = only(chunks, 'onLoad');
-    expectChunk(onLoad, { kind: 'function', signature: 'var self = this, onLoad = function ()', doc: 'Old style.', lines: [7, 9] });
+    expectChunk(onLoad, { kind: 'function', signature: 'var self = this, onLoad = function ()', doc: undefined, lines: [7, 9] });
     assert.ok(onLoad.text.startsWith('/** Old style. */\nvar self = this, onLoad'), onLoad.text);
     assert.ok(!chunks.some((c) => c.kind === 'window' && c.text.includes('Old style.')), 'the doc comment is not left to a window');
     const handle = only(chunks, 'handle');
@@ -612,6 +616,11 @@ test('JavaScript and TypeScript: each function of one declaration is its own def
     '',
   ].join('\n'));
   expectChunk(only(later, 'bump'), { kind: 'function', signature: 'var count = 0, bump = function ()', doc: 'Counts one more.', lines: [1, 5] });
+  // a long value before it stays out of its chunk: the function starts at its name
+  const config = ['/** Settings. */', 'export const config = {', ...Array.from({ length: 30 }, (_, i) => `  key${i}: ${i},`), '}, handler = (req) => {', '  return config[req];', '};', ''];
+  const long = await chunker.chunkFile('long.js', config.join('\n'));
+  expectChunk(only(long, 'handler'), { kind: 'function', signature: 'handler = (req) =>', doc: undefined, lines: [33, 35] });
+  assert.ok(!only(long, 'handler').text.includes('key5'), 'the object is not the function\'s');
 });
 
 test('attributes and decorators before a doc comment stay with their item; the comments are its doc, not its signature', async () => {

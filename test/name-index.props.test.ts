@@ -13,7 +13,7 @@ import { specialized } from '../src/engine/search/definitions';
 import { fuzzParams } from './helpers/fuzz';
 
 // C++ specialisations are found under their template's name too (`formatter`), operators are not
-const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b', 'formatter', 'formatter<int, Char>', 'formatter<T>', 'operator', 'operator<=>'];
+const NAMES = ['parse', 'Parse', 'parse_config', 'ParseConfig', 'render', 'new', 'constructor', '__init__', 'toString', 'a.b', 'formatter', 'formatter<int, Char>', 'formatter<T>', 'formatter<>', 'Formatter', 'operator', 'operator<=>'];
 
 function chunk(path: string, name: string, window: boolean, line: number): Chunk {
   return {
@@ -97,8 +97,11 @@ function recordAnswers(chunks: Iterable<{ id: number; kind: string; name: string
   const all = [...chunks].filter((c) => c.kind !== 'window');
   return new Map(
     NAMES.flatMap((n) => {
-      // a specialisation (`formatter<T>`) is found under its template's name too
-      const named = all.filter((c) => compact(c.name) === compact(n) || specialized(c.name) === compact(n));
+      // a specialisation (`formatter<T>`) is found under its template's name too, after the definitions of the name itself
+      const named = [
+        ...all.filter((c) => compact(c.name) === compact(n)),
+        ...all.filter((c) => compact(c.name) !== compact(n) && specialized(c.name) === compact(n)),
+      ];
       const typed = [...named.filter((c) => spelt(c.name) === spelt(n)), ...named.filter((c) => spelt(c.name) !== spelt(n))];
       return [[compact(n), named.map((c) => c.id)], [`typed ${n}`, typed.map((c) => c.id)]];
     }),
@@ -244,7 +247,23 @@ test('a C++ specialisation is a definition of its template\'s name, after the te
   const names = (ids: readonly number[]): string[] => ids.map((id) => catalog.chunks.get(id)!.name);
   for (const index of [new NameIndex(catalog.chunks), NameIndex.of(catalog.chunks, new Set(['formatter', 'operator']))]) {
     assert.deepEqual(names(index.lookup('formatter', 10, 'formatter')), ['formatter', 'formatter<int, Char>']);
+    assert.deepEqual(names(index.lookup('formatter', 10)), ['formatter', 'formatter<int, Char>'], 'the template itself first, spelt as typed or not');
     // `operator<=>` is found under its own compact name, once: it is no specialisation of `operator`
     assert.deepEqual(names(index.lookup('operator', 10)), ['operator<=>']);
+  }
+  // a hundred specialisations of a template, then the template and a namesake: the lookup's limit
+  // holds the name's own definitions first, and `tuple<>` (compact `tuple`) once
+  const many = new Catalog();
+  const specs = Array.from({ length: 100 }, (_, i) => chunk('fmt/std.h', `formatter<T${i}, Char>`, false, i + 1));
+  many.addFile('fmt/std.h', { size: 1, mtimeMs: 1 }, [...specs, chunk('fmt/std.h', 'tuple<>', false, 101)]);
+  many.addFile('fmt/base.h', { size: 1, mtimeMs: 1 }, [chunk('fmt/base.h', 'formatter', false, 1), chunk('fmt/base.h', 'Formatter', false, 2), chunk('fmt/base.h', 'tuple', false, 3)]);
+  for (const index of [new NameIndex(many.chunks), NameIndex.of(many.chunks, new Set(['formatter', 'tuple']))]) {
+    const found = (name: string, typed?: string): string[] => index.lookup(name, 50, typed).map((id) => many.chunks.get(id)!.name);
+    for (const typed of [undefined, 'Formater', 'formatter', 'Formatter']) {
+      const first = found('formatter', typed).slice(0, 2);
+      assert.deepEqual([...first].sort(), ['Formatter', 'formatter'], `typed ${typed}: ${first}`);
+      assert.equal(found('formatter', typed).length, 50);
+    }
+    assert.deepEqual(found('tuple'), ['tuple<>', 'tuple']);
   }
 });

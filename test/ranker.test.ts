@@ -258,7 +258,11 @@ test('a C++ specialisation of the template a symbol query names gains part of th
   assert.deepEqual(rank([user, spec, template], lexical, 'formatter', { specializationMatch: 0 }).map((c) => c.name), ['formatter', 'print_all', 'formatter<month, Char>']);
   assert.equal(specialized('formatter<month, Char>'), 'formatter');
   assert.equal(specialized('fmt::formatter<std::tm>'), 'fmtformatter');
-  for (const name of ['formatter', 'operator<=>', 'operator<', 'operator std::vector<int>', 'Ns::operator<<T>', '<T>']) assert.equal(specialized(name), undefined, name);
+  for (const name of ['formatter', 'operator<=>', 'operator<', 'operator std::vector<int>', 'Ns::operator<<T>', '<T>', 'operator()<T>', '~Foo<T>', '']) assert.equal(specialized(name), undefined, name);
+  // `tuple<>` is a specialisation, though its compact form is the template's: part of the boost, not all
+  const empty = chunk('src/tuple.h', 'tuple<>', 'struct', 'template <> struct tuple<>');
+  const tuple = chunk('src/tuple.h', 'tuple', 'struct', 'template <typename... T> struct tuple');
+  assert.deepEqual(rank([empty, tuple], [[empty, 9], [tuple, 8]], 'tuple', { fileDecay: 1 }).map((c) => c.name), ['tuple', 'tuple<>']);
 });
 
 test('a query that names a class ranks the class above its constructor, which shares its name', () => {

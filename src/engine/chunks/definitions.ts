@@ -63,9 +63,15 @@ interface Candidate {
   nodeStart: number;
   /**
    * for a later declarator of a list (`var n = 1, f = function …`), where the declaration starts:
-   * its start when no definition comes before it in the list
+   * its start when no definition comes before it in the list and what does is short
+   * ({@link startLaterDeclarators})
    */
   declarationStart?: number;
+  /**
+   * set when it starts there: a doc comment above the declaration may be the first variable's, so
+   * it is in the chunk's text but not its `doc`
+   */
+  startsAtDeclaration?: boolean;
   /**
    * where the header's own line starts: the line of the name, not before `start`. What comes
    * before it (decorators, attributes, `template<…>`, the declarators before it in a list) leads
@@ -108,7 +114,7 @@ export function extractDefinitions(
     if (!seen || candidate.end - candidate.start > seen.end - seen.start) byKey.set(candidate.key, candidate);
   }
   comments.sort((a, b) => a.start - b.start);
-  const candidates = startLaterDeclarators([...byKey.values()]).sort((a, b) => a.start - b.start || b.end - a.end);
+  const candidates = startLaterDeclarators([...byKey.values()], source.text).sort((a, b) => a.start - b.start || b.end - a.end);
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
     // comments between the attributes and the node (`#[derive(Debug)]` then `/// doc`)
@@ -126,7 +132,7 @@ export function extractDefinitions(
       headerEnd,
       hasBody: candidate.hasBody,
       signature: signatureOf(source.text, candidate, headerEnd, comments),
-      doc: candidate.docstring ?? commentDoc([...leading, ...inner], source.text),
+      doc: candidate.docstring ?? commentDoc(candidate.startsAtDeclaration ? inner : [...leading, ...inner], source.text),
       parent,
       depth,
     };
@@ -192,13 +198,17 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
   return candidate.headerEnd;
 }
 
+/** The most characters (on one line) of the declaration before a later declarator that its chunk takes in. */
+const MAX_DECLARATION_LEAD = 100;
+
 /**
  * A later declarator of a list (`var count = 1, format = function …`) starts at the declaration,
- * with its keyword and the doc comment above, when no definition starts in the list before it;
- * otherwise at its own name, so that it does not take in those definitions (an IIFE's functions
- * in an earlier value). Changes the candidates in place.
+ * with its keyword and the comment above, when no definition starts in the list before it and the
+ * declarators before it are short ({@link MAX_DECLARATION_LEAD}); otherwise at its own name, so
+ * that it does not take in those definitions (an IIFE's functions in an earlier value) or a long
+ * value (an object of 300 lines), which the chunks around it hold. Changes the candidates in place.
  */
-function startLaterDeclarators(candidates: Candidate[]): Candidate[] {
+function startLaterDeclarators(candidates: Candidate[], text: string): Candidate[] {
   const later = candidates.filter((c) => c.declarationStart !== undefined);
   if (later.length === 0) return candidates;
   const starts = candidates.map((c) => c.start).sort((a, b) => a - b);
@@ -212,7 +222,10 @@ function startLaterDeclarators(candidates: Candidate[]): Candidate[] {
       if (starts[mid] < from) lo = mid + 1;
       else hi = mid;
     }
-    if (starts[lo] === candidate.start) candidate.start = from;
+    if (starts[lo] !== candidate.start || candidate.start - from > 4 * MAX_DECLARATION_LEAD) continue;
+    if (oneLine(text.slice(from, candidate.start)).length > MAX_DECLARATION_LEAD) continue;
+    candidate.start = from;
+    candidate.startsAtDeclaration = true;
   }
   return candidates;
 }
@@ -438,15 +451,19 @@ function refineKind(candidate: Candidate, parentKind: ChunkKind | undefined, con
  * constructors of a C++ specialisation are constructors too.
  */
 function className(container: string): string {
-  let depth = 0;
+  // `<` and `>` inside parentheses are comparisons (`Foo<(N > 1)>`), not brackets
+  let angles = 0;
+  let parens = 0;
   let end = container.length;
   for (let i = container.length - 1; i >= 0; i--) {
     const ch = container[i];
-    if (ch === '>' || ch === ')') depth++;
-    else if ((ch === '<' || ch === '(') && depth > 0) {
-      depth--;
-      if (depth === 0 && ch === '<') end = i;
-    } else if (ch === '.' && depth === 0) return container.slice(i + 1, end).trimEnd();
+    if (ch === ')') parens++;
+    else if (ch === '(') parens = Math.max(0, parens - 1);
+    else if (parens > 0) continue;
+    else if (ch === '>') angles++;
+    else if (ch === '<' && angles > 0) {
+      if (--angles === 0) end = i;
+    } else if (ch === '.' && angles === 0) return container.slice(i + 1, end).trimEnd();
   }
   return container.slice(0, end).trimEnd();
 }

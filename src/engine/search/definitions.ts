@@ -64,7 +64,8 @@ export function specialized(name: string): string | undefined {
   const open = name.indexOf('<');
   if (open <= 0) return undefined;
   const base = name.slice(0, open).trimEnd();
-  if (/\s/.test(base) || /(^|::|\.)operator$/.test(base)) return undefined;
+  // an operator (`operator()<T>`, `operator<=>`) or a destructor (`~Foo<T>`) names no template
+  if (/\s/.test(base) || /(^|::|\.)operator\b/.test(base) || base.startsWith('~')) return undefined;
   const template = compact(base);
   return template === '' ? undefined : template;
 }

@@ -19,6 +19,12 @@ export class NameIndex {
   private readonly byName = new Map<string, number[]>();
   /** the same ids by spelling ({@link spelt}: case kept), so that exact spellings are found without a scan */
   private readonly bySpelling = new Map<string, number[]>();
+  /**
+   * the specialisations of each template name (definitions.ts `specialized`), listed after the
+   * definitions of the name itself, so that a template with a hundred specialisations (fmt's
+   * `formatter`) cannot crowd its own definition out of a lookup's limit
+   */
+  private readonly byTemplate = new Map<string, number[]>();
   /** the name of each indexed definition, by id */
   private readonly names = new Map<number, string>();
 
@@ -55,6 +61,7 @@ export class NameIndex {
    */
   sync(chunks: ChunkTable | ReadonlyMap<number, ChunkRecord>): void {
     this.byName.clear();
+    this.byTemplate.clear();
     this.bySpelling.clear();
     this.names.clear();
     if ('forEachDefinitionName' in chunks) {
@@ -70,7 +77,9 @@ export class NameIndex {
    * type the query spelt (`Deserialize`).
    */
   lookup(name: string, limit: number, typed?: string): readonly number[] {
-    const ids = this.byName.get(name) ?? [];
+    const own = this.byName.get(name) ?? [];
+    const specialisations = this.byTemplate.get(name);
+    const ids = specialisations ? [...own, ...specialisations] : own;
     // the spelling `typed` belongs to the compact name `name` (compact(spelt(x)) is compact(x)); a caller
     // that passes another name's spelling gets no exact matches
     const exact = typed === undefined ? [] : (this.bySpelling.get(typed) ?? []).filter((id) => compact(this.names.get(id)!) === name);
@@ -100,7 +109,7 @@ export class NameIndex {
     push(this.byName, compact(name), id);
     push(this.bySpelling, spelt(name), id);
     const template = specialized(name);
-    if (template !== undefined) push(this.byName, template, id);
+    if (template !== undefined && template !== compact(name)) push(this.byTemplate, template, id);
   }
 
   private remove(id: number, name: string): void {
@@ -108,7 +117,7 @@ export class NameIndex {
     pull(this.byName, compact(name), id);
     pull(this.bySpelling, spelt(name), id);
     const template = specialized(name);
-    if (template !== undefined) pull(this.byName, template, id);
+    if (template !== undefined && template !== compact(name)) pull(this.byTemplate, template, id);
   }
 }
 

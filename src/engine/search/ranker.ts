@@ -306,7 +306,8 @@ function definitionMatch(
   const share = c.kind === 'constructor' ? weights.constructorMatch : 1;
   let best = 0;
   for (const n of shape.names) {
-    const own = n.name === name;
+    // `tuple<>` is a specialisation of `tuple`, though its compact form is the template's
+    const own = n.name === name && template !== name;
     if (!own && n.name !== template) continue;
     let m = n.phrase ? weights.phraseNameWeight : n.strong ? 1 : 0.5;
     if (!own) m *= weights.specializationMatch;
