@@ -675,6 +675,17 @@ test('attributes and decorators before a doc comment stay with their item; the c
     '',
   ].join('\n'));
   expectChunk(only(ts, 'label'), { kind: 'method', container: 'Widget', signature: '@Input() label(): string', doc: 'The label shown on top.', lines: [2, 6] });
+  // decorators and annotations that are part of their item's node, then a doc comment, then the name's line
+  const cases: { file: string; text: string; name: string; kind: ChunkKind; container?: string; signature: string; doc: string; lines: [number, number] }[] = [
+    { file: 'D.java', text: 'class D {\n  @Override\n  /** Runs the task once. */\n  public void run() {}\n\n  @Deprecated // old\n  public void stop() {}\n}\n', name: 'run', kind: 'method', container: 'D', signature: '@Override public void run()', doc: 'Runs the task once.', lines: [2, 4] },
+    { file: 'c.ts', text: "@Component({ selector: 'app' })\n/** The app's root component. */\nexport class AppComponent {}\n", name: 'AppComponent', kind: 'class', signature: "@Component({ selector: 'app' }) export class AppComponent", doc: "The app's root component.", lines: [1, 3] },
+    { file: 'p.py', text: '@app.route("/")\n# The index page.\ndef index():\n    return "hi"\n', name: 'index', kind: 'function', signature: '@app.route("/") def index():', doc: 'The index page.', lines: [1, 4] },
+    { file: 't.cpp', text: 'template <typename T>\n// Converts x to T.\nT convert(int x) { return T(x); }\n', name: 'convert', kind: 'function', signature: 'template <typename T> T convert(int x)', doc: 'Converts x to T.', lines: [1, 3] },
+    { file: 'E.cs', text: '[Serializable]\n/// <summary>An entry.</summary>\npublic class Entry { }\n', name: 'Entry', kind: 'class', signature: '[Serializable] public class Entry', doc: 'An entry.', lines: [1, 3] },
+  ];
+  for (const { file, text, name, ...expected } of cases) expectChunk(only(await chunker.chunkFile(file, text), name), expected);
+  // a comment after code on the annotation's line is no doc
+  expectChunk(only(await chunker.chunkFile('D.java', cases[0].text), 'stop'), { kind: 'method', container: 'D', signature: '@Deprecated public void stop()', doc: undefined, lines: [6, 7] });
 });
 
 test('JavaScript and TypeScript: components wrapped in forwardRef, memo or observer are definitions; other calls around a function are not', async () => {

@@ -117,10 +117,10 @@ export function extractDefinitions(
   const candidates = startLaterDeclarators([...byKey.values()], source.text).sort((a, b) => a.start - b.start || b.end - a.end);
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
-    // comments between the attributes and the node (`#[derive(Debug)]` then `/// doc`)
-    const inner = candidate.nodeStart > candidate.start
-      ? leadingComments(comments, candidate.nodeStart, source).filter((c) => c.start >= candidate.start)
-      : [];
+    // comments between the attributes and the node (`#[derive(Debug)]` then `/// doc`), or the
+    // decorators in it and the name's line (`@Override` then `/** doc */` then `public void run()`)
+    const anchor = Math.max(candidate.nodeStart, candidate.ownStart);
+    const inner = anchor > candidate.start ? leadingComments(comments, anchor, source).filter((c) => c.start >= candidate.start) : [];
     const headerEnd = headerEndBeforeComments(candidate, comments, source);
     return {
       kind,

@@ -356,7 +356,7 @@ export const CHUNKING_CHANGES: ReadonlyMap<number, string> = new Map([
   [2, 'a .h header holding C++ is read as C++'],
   [3, "a TypeScript member's decorators and doc comment are part of it, a definition's attributes no longer stand for its signature, short files without definitions are indexed"],
   [4, "C# properties, indexers, events and operators with bodies are chunks of their own, as are C++ conversion operators; C functions that return function pointers or arrays are named; each function of `var a = function …, b = …` is found, and components wrapped in forwardRef, memo or observer; `A::B::C` and `namespace a::b` keep every qualifier"],
-  [5, "a Rust attribute or a class member's decorator above a doc comment (`#[inline]` then `/// doc`) stays with its item, a function declared after short variables (`var n = 0, f = function …`) keeps the declaration's keyword and the comment above, a long attribute no longer fills a signature, and the constructors of a C++ template specialisation are constructors"],
+  [5, "a Rust attribute or a class member's decorator above a doc comment (`#[inline]` then `/// doc`) stays with its item, a doc comment between an item's decorators, attributes or annotations and its name is its doc, a function declared after short variables (`var n = 0, f = function …`) keeps the declaration's keyword and the comment above, a long attribute no longer fills a signature, and the constructors of a C++ template specialisation are constructors"],
 ]);
 
 /** The changes since chunking version `from`, in words (`older rules (since then: …)`). */
