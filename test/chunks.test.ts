@@ -686,6 +686,10 @@ test('attributes and decorators before a doc comment stay with their item; the c
   for (const { file, text, name, ...expected } of cases) expectChunk(only(await chunker.chunkFile(file, text), name), expected);
   // a comment after code on the annotation's line is no doc
   expectChunk(only(await chunker.chunkFile('D.java', cases[0].text), 'stop'), { kind: 'method', container: 'D', signature: '@Deprecated public void stop()', doc: undefined, lines: [6, 7] });
+  // a name after the body: the body's last comment is no doc
+  const typedefs = await chunker.chunkFile('point.h', '/** A point. */\ntypedef struct {\n  int x;\n  /* reserved */\n} Point;\n\ntypedef enum {\n  A,\n  /* add new values above */\n} Kind;\n');
+  expectChunk(only(typedefs, 'Point'), { kind: 'struct', doc: 'A point.', lines: [2, 5] });
+  expectChunk(only(typedefs, 'Kind'), { kind: 'enum', doc: undefined, lines: [7, 10] });
 });
 
 test('JavaScript and TypeScript: components wrapped in forwardRef, memo or observer are definitions; other calls around a function are not', async () => {

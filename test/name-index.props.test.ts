@@ -97,12 +97,13 @@ function recordAnswers(chunks: Iterable<{ id: number; kind: string; name: string
   const all = [...chunks].filter((c) => c.kind !== 'window');
   return new Map(
     NAMES.flatMap((n) => {
-      // a specialisation (`formatter<T>`) is found under its template's name too, after the definitions of the name itself
-      const named = [
-        ...all.filter((c) => compact(c.name) === compact(n)),
-        ...all.filter((c) => compact(c.name) !== compact(n) && specialized(c.name) === compact(n)),
-      ];
-      const typed = [...named.filter((c) => spelt(c.name) === spelt(n)), ...named.filter((c) => spelt(c.name) !== spelt(n))];
+      // a specialisation (`formatter<T>`, and `formatter<>` whose compact name is the template's) is
+      // found under its template's name, after the definitions of the name itself, never as one of those
+      const isOwn = (c: { name: string }) => compact(c.name) === compact(n) && specialized(c.name) !== compact(n);
+      const own = all.filter(isOwn);
+      const named = [...own, ...all.filter((c) => specialized(c.name) === compact(n))];
+      const exact = own.filter((c) => spelt(c.name) === spelt(n));
+      const typed = [...exact, ...named.filter((c) => !exact.includes(c))];
       return [[compact(n), named.map((c) => c.id)], [`typed ${n}`, typed.map((c) => c.id)]];
     }),
   );
@@ -153,8 +154,13 @@ test('a lookup with the spelling the query typed lists the exact spellings first
       const typed = spelt(typedName);
       const all = index.lookup(name, 1000);
       const got = index.lookup(name, limit, typed);
-      const exact = all.filter((id) => spelt(catalog.chunks.get(id)!.name) === typed);
-      const rest = all.filter((id) => spelt(catalog.chunks.get(id)!.name) !== typed);
+      // spelt as typed: a definition of the name itself, not a specialisation spelt with its letters (`formatter<>`)
+      const isExact = (id: number) => {
+        const n = catalog.chunks.get(id)!.name;
+        return spelt(n) === typed && specialized(n) !== compact(n);
+      };
+      const exact = all.filter(isExact);
+      const rest = all.filter((id) => !isExact(id));
       assert.deepEqual(got, [...exact, ...rest].slice(0, limit));
     }),
     fuzzParams(200),
@@ -252,7 +258,7 @@ test('a C++ specialisation is a definition of its template\'s name, after the te
     assert.deepEqual(names(index.lookup('operator', 10)), ['operator<=>']);
   }
   // a hundred specialisations of a template, then the template and a namesake: the lookup's limit
-  // holds the name's own definitions first, and `tuple<>` (compact `tuple`) once
+  // holds the name's own definitions first; `tuple<>` (compact `tuple`) is listed once, as a specialisation
   const many = new Catalog();
   const specs = Array.from({ length: 100 }, (_, i) => chunk('fmt/std.h', `formatter<T${i}, Char>`, false, i + 1));
   many.addFile('fmt/std.h', { size: 1, mtimeMs: 1 }, [...specs, chunk('fmt/std.h', 'tuple<>', false, 101)]);
@@ -264,6 +270,7 @@ test('a C++ specialisation is a definition of its template\'s name, after the te
       assert.deepEqual([...first].sort(), ['Formatter', 'formatter'], `typed ${typed}: ${first}`);
       assert.equal(found('formatter', typed).length, 50);
     }
-    assert.deepEqual(found('tuple'), ['tuple<>', 'tuple']);
+    assert.deepEqual(found('tuple'), ['tuple', 'tuple<>']);
+    assert.deepEqual(found('tuple', 'tuple'), ['tuple', 'tuple<>'], 'tuple<> is not spelt as the template, though its letters are');
   }
 });

@@ -263,6 +263,11 @@ test('a C++ specialisation of the template a symbol query names gains part of th
   const empty = chunk('src/tuple.h', 'tuple<>', 'struct', 'template <> struct tuple<>');
   const tuple = chunk('src/tuple.h', 'tuple', 'struct', 'template <typename... T> struct tuple');
   assert.deepEqual(rank([empty, tuple], [[empty, 9], [tuple, 8]], 'tuple', { fileDecay: 1 }).map((c) => c.name), ['tuple', 'tuple<>']);
+  // and with specializationMatch 0 no boost at all, as for any specialisation: the words alone put it first
+  const words = rank([empty, tuple], [[empty, 9], [tuple, 7]], 'tuple', { fileDecay: 1, definitionBoost: 0 });
+  const noSpecialisations = rank([empty, tuple], [[empty, 9], [tuple, 7]], 'tuple', { fileDecay: 1, specializationMatch: 0 });
+  assert.deepEqual(words.map((c) => c.name), ['tuple<>', 'tuple']);
+  assert.deepEqual(noSpecialisations.map((c) => c.name), ['tuple', 'tuple<>']);
 });
 
 test('a query that names a class ranks the class above its constructor, which shares its name', () => {

@@ -118,8 +118,9 @@ export function extractDefinitions(
   return resolveNesting(candidates, spec, maxDepth).map(({ candidate, kind, container, parent, depth }) => {
     const leading = leadingComments(comments, candidate.start, source);
     // comments between the attributes and the node (`#[derive(Debug)]` then `/// doc`), or the
-    // decorators in it and the name's line (`@Override` then `/** doc */` then `public void run()`)
-    const anchor = Math.max(candidate.nodeStart, candidate.ownStart);
+    // decorators in it and the name's line (`@Override` then `/** doc */` then `public void run()`);
+    // not a name after the body (`typedef struct { … } Name;`), whose body's last comment is no doc
+    const anchor = candidate.ownStart <= candidate.headerEnd ? Math.max(candidate.nodeStart, candidate.ownStart) : candidate.nodeStart;
     const inner = anchor > candidate.start ? leadingComments(comments, anchor, source).filter((c) => c.start >= candidate.start) : [];
     const headerEnd = headerEndBeforeComments(candidate, comments, source);
     return {

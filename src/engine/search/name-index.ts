@@ -104,20 +104,30 @@ export class NameIndex {
     }
   }
 
+  /**
+   * A specialisation whose compact name is its template's (`tuple<>`, compact `tuple`) is listed
+   * with the specialisations only: it is not the template, however it is spelt.
+   */
   private add(id: number, name: string): void {
     this.names.set(id, name);
-    push(this.byName, compact(name), id);
-    push(this.bySpelling, spelt(name), id);
+    const own = compact(name);
     const template = specialized(name);
-    if (template !== undefined && template !== compact(name)) push(this.byTemplate, template, id);
+    if (template !== own) {
+      push(this.byName, own, id);
+      push(this.bySpelling, spelt(name), id);
+    }
+    if (template !== undefined) push(this.byTemplate, template, id);
   }
 
   private remove(id: number, name: string): void {
     this.names.delete(id);
-    pull(this.byName, compact(name), id);
-    pull(this.bySpelling, spelt(name), id);
+    const own = compact(name);
     const template = specialized(name);
-    if (template !== undefined && template !== compact(name)) pull(this.byTemplate, template, id);
+    if (template !== own) {
+      pull(this.byName, own, id);
+      pull(this.bySpelling, spelt(name), id);
+    }
+    if (template !== undefined) pull(this.byTemplate, template, id);
   }
 }
 

@@ -302,7 +302,7 @@ function definitionMatch(
   weights: Pick<RankingOptions, 'definitionCaseMismatch' | 'phraseNameWeight' | 'specializationMatch' | 'constructorMatch'>,
 ): number {
   const name = compact(c.name);
-  const template = weights.specializationMatch > 0 ? specialized(c.name) : undefined;
+  const template = specialized(c.name);
   const share = c.kind === 'constructor' ? weights.constructorMatch : 1;
   let best = 0;
   for (const n of shape.names) {
