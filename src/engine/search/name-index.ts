@@ -104,30 +104,29 @@ export class NameIndex {
     }
   }
 
-  /**
-   * A specialisation whose compact name is its template's (`tuple<>`, compact `tuple`) is listed
-   * with the specialisations only: it is not the template, however it is spelt.
-   */
   private add(id: number, name: string): void {
     this.names.set(id, name);
-    const own = compact(name);
-    const template = specialized(name);
-    if (template !== own) {
-      push(this.byName, own, id);
-      push(this.bySpelling, spelt(name), id);
-    }
-    if (template !== undefined) push(this.byTemplate, template, id);
+    this.eachList(name, (map, key) => push(map, key, id));
   }
 
   private remove(id: number, name: string): void {
     this.names.delete(id);
+    this.eachList(name, (map, key) => pull(map, key, id));
+  }
+
+  /**
+   * The lists a definition named `name` is in, each as its map and key. A specialisation whose
+   * compact name is its template's (`tuple<>`, compact `tuple`) is listed with the specialisations
+   * only: it is not the template, however it is spelt.
+   */
+  private eachList(name: string, visit: (map: Map<string, number[]>, key: string) => void): void {
     const own = compact(name);
     const template = specialized(name);
     if (template !== own) {
-      pull(this.byName, own, id);
-      pull(this.bySpelling, spelt(name), id);
+      visit(this.byName, own);
+      visit(this.bySpelling, spelt(name));
     }
-    if (template !== undefined) pull(this.byTemplate, template, id);
+    if (template !== undefined) visit(this.byTemplate, template);
   }
 }
 
