@@ -6,9 +6,9 @@ import { compact, spelt } from './query-kind';
 /**
  * Definitions by name: the chunks (not line windows) whose name, in compact form (see
  * query-kind.ts), is a given name, or whose name specialises a template of that name (a C++
- * `formatter<int>` for `formatter`: definitions.ts `specialized`). A query that names a symbol gets its definitions as
- * candidates even when BM25 ranks them low (a long class whose name is one word among
- * thousands). Built from the catalog's names in one pass (a catalog read from its file decodes
+ * `formatter<int>` for `formatter`: definitions.ts `specialized`). A query that names a symbol
+ * gets its definitions as candidates even when BM25 ranks them low (a long class whose name is
+ * one word among thousands). Built from the catalog's names in one pass (a catalog read from its file decodes
  * names, not records: see ChunkTable.forEachDefinitionName), then kept up to date with
  * {@link apply} from the catalog's recent chunk changes (a save re-indexes one file, not 100k
  * names), or rebuilt by {@link sync} when the catalog no longer keeps them all. It keeps each
