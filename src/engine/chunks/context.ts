@@ -125,9 +125,9 @@ export class TreeContext {
    * For a child of a list wrapper that holds several of its kind (`var a = function …, b = …`):
    * where the wrapper starts, climbed as far as it belongs to the list alone (`export`) and with
    * its attributes, where the keyword and the doc comment above are; and whether the node is the
-   * list's first child. The first child starts there; a later one only when nothing before it in
-   * the list is a definition (the caller knows), or its start would take in the definitions in
-   * the values before it. Undefined for a node alone in its wrapper (which {@link outermost}
+   * list's first child. The first child starts there; a later one only when no definition and
+   * nothing long comes before it in the list, which the caller decides (definitions.ts
+   * `startLaterDeclarators`). Undefined for a node alone in its wrapper (which {@link outermost}
    * climbs) and in a wrapper of another kind.
    */
   listStart(node: Node): { start: number; first: boolean } | undefined {

@@ -63,7 +63,7 @@ interface Candidate {
   nodeStart: number;
   /**
    * for a later declarator of a list (`var n = 1, f = function …`), where the declaration starts:
-   * its start when no definition comes before it in the list and what does is short
+   * its start when no definition and nothing long comes before it in the list
    * ({@link startLaterDeclarators})
    */
   declarationStart?: number;
@@ -349,13 +349,12 @@ function withoutReferences(type: string): string {
   return type.replace(/^[\s&*]*(?:'\w+\s+)?(?:(?:mut|dyn|const)\s+)*/, '').trim();
 }
 
-/** Collapses a header to one line, capped; a body-less header loses its trailing `{`. */
 /**
- * The header on one line: from the start of the name's line, led by what comes before it
+ * The header on one line, capped: from the start of the name's line, led by what comes before it
  * (decorators, attributes, `template<…>`, the declarators before it in a list) when the whole
  * still fits in {@link MAX_SIGNATURE_CHARS}, without the comments among them. A long attribute
  * (serde's many-line `#[cfg_attr(…)]`, a stack of `@click.option(…)`) would otherwise fill the
- * signature and cut the name off.
+ * signature and cut the name off. A body-less header loses its trailing `{`.
  */
 function signatureOf(text: string, candidate: Candidate, headerEnd: number, comments: readonly CommentSpan[]): string {
   const own = Math.min(candidate.ownStart, headerEnd);
