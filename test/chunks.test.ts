@@ -686,6 +686,11 @@ test('attributes and decorators before a doc comment stay with their item; the c
   for (const { file, text, name, ...expected } of cases) expectChunk(only(await chunker.chunkFile(file, text), name), expected);
   // a comment after code on the annotation's line is no doc
   expectChunk(only(await chunker.chunkFile('D.java', cases[0].text), 'stop'), { kind: 'method', container: 'D', signature: '@Deprecated public void stop()', doc: undefined, lines: [6, 7] });
+  // a comment among a header's parameters or a decorator's arguments, above the name's line, is no doc
+  const inHeader = await chunker.chunkFile('server.go', 'package s\n\nfunc (\n\ts *Server,\n\t// the receiver\n) Handle() {}\n');
+  expectChunk(only(inHeader, 'Handle'), { kind: 'method', container: 'Server', doc: undefined });
+  const inDecorator = await chunker.chunkFile('app.ts', '@Component({\n  selector: "a",\n  // inline\n}) export class App {}\n');
+  expectChunk(only(inDecorator, 'App'), { kind: 'class', doc: undefined });
   // a name after the body: the body's last comment is no doc
   const typedefs = await chunker.chunkFile('point.h', '/** A point. */\ntypedef struct {\n  int x;\n  /* reserved */\n} Point;\n\ntypedef enum {\n  A,\n  /* add new values above */\n} Kind;\n');
   expectChunk(only(typedefs, 'Point'), { kind: 'struct', doc: 'A point.', lines: [2, 5] });

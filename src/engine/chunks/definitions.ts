@@ -121,7 +121,9 @@ export function extractDefinitions(
     // decorators in it and the name's line (`@Override` then `/** doc */` then `public void run()`);
     // not a name after the body (`typedef struct { … } Name;`), whose body's last comment is no doc
     const anchor = candidate.ownStart <= candidate.headerEnd ? Math.max(candidate.nodeStart, candidate.ownStart) : candidate.nodeStart;
-    const inner = anchor > candidate.start ? leadingComments(comments, anchor, source).filter((c) => c.start >= candidate.start) : [];
+    const inner = anchor > candidate.start
+      ? leadingComments(comments, anchor, source).filter((c) => c.start >= candidate.start && (anchor === candidate.nodeStart || !insideBrackets(source.text, candidate.start, c.start)))
+      : [];
     const headerEnd = headerEndBeforeComments(candidate, comments, source);
     return {
       kind,
@@ -197,6 +199,21 @@ function headerEndBeforeComments(candidate: Candidate, comments: readonly Commen
     if (source.startsLine(comment.start)) return comment.start;
   }
   return candidate.headerEnd;
+}
+
+/**
+ * Whether `to` lies inside brackets opened after `from` (a comment among a header's parameters,
+ * `func (\n s *Server,\n // …\n) Handle()`, or a decorator's arguments): then it is no doc. Quotes
+ * are not read, so a bracket in a string may hide a doc comment, never make one.
+ */
+function insideBrackets(text: string, from: number, to: number): boolean {
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x28 || ch === 0x5b || ch === 0x7b) depth++; // ( [ {
+    else if ((ch === 0x29 || ch === 0x5d || ch === 0x7d) && depth > 0) depth--; // ) ] }
+  }
+  return depth > 0;
 }
 
 /** The most characters (on one line) of the declaration before a later declarator that its chunk takes in. */
