@@ -36,7 +36,9 @@ export interface LanguageSpec {
   wrapperTypes?: readonly string[];
   /**
    * wrapper types that may hold several definitions (`var a = function …, b = …`): a definition
-   * that is the wrapper's first child starts where the wrapper does, so its keywords and doc comment are its own
+   * that is the wrapper's first child starts where the wrapper does, so its keywords and doc comment
+   * are its own; a later one does too when nothing long and no definition come before it
+   * (definitions.ts `startLaterDeclarators`)
    */
   listWrapperTypes?: readonly string[];
   /** sibling node types directly before a definition that belong to it (Rust `#[attr]`) */
@@ -118,7 +120,7 @@ const TYPESCRIPT_QUERY = `${ecmascriptQuery('public_field_definition name: (prop
 /**
  * `export`, and the declaration around a declarator that binds a function or class: `const f = () => …`
  * starts at `const` (and `export`), while each of `var a = function () {…}, b = …` is its own
- * definition, the first starting at `var` when it is the first declarator (listWrapperTypes).
+ * definition, the first starting at `var`, and a later one after short variables too (listWrapperTypes).
  */
 const ECMASCRIPT_DECLARATIONS = ['lexical_declaration', 'variable_declaration'];
 const ECMASCRIPT_WRAPPERS = ['export_statement', ...ECMASCRIPT_DECLARATIONS];
