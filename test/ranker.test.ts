@@ -282,6 +282,27 @@ test('a query that names a class ranks the class above its constructor, which sh
   assert.deepEqual(rank([ctor, cls, other], lexical, 'GsonBuilder', { constructorMatch: 1 }).map((c) => c.kind), ['constructor', 'class', 'method']);
 });
 
+test("a C++ specialisation's constructor is a specialisation's definition, below the template's own constructor", () => {
+  const template = chunk('src/base.h', 'formatter', 'struct', 'template <typename T, typename Char> struct formatter');
+  const spec = chunk('src/std.h', 'formatter<std::thread::id, Char>', 'struct', 'template <typename Char> struct formatter<std::thread::id, Char>');
+  // `formatter() {}` inside `struct formatter<Tuple, Char>`: named as the template, defined for some arguments
+  const ctor = chunk('src/ranges.h', 'formatter', 'constructor', 'FMT_CONSTEXPR formatter() {}');
+  ctor.container = 'formatter<Tuple, Char>';
+  // the template's own constructor keeps the constructor's share of the whole boost
+  const own = chunk('src/core.h', 'formatter', 'constructor', 'formatter() = default;');
+  own.container = 'formatter';
+  const chunks = [ctor, own, template, spec];
+  // words alone: the specialisation's constructor first
+  const lexical: [ChunkRecord, number][] = [[ctor, 9], [own, 8.5], [spec, 7], [template, 6]];
+  assert.deepEqual(rank(chunks, lexical, 'formatter', { fileDecay: 1, definitionBoost: 0 }), [ctor, own, spec, template]);
+  // the boost: all of it for the template, half for its own constructor and for a specialisation,
+  // a quarter for a specialisation's constructor (both at once)
+  assert.deepEqual(rank(chunks, lexical, 'formatter', { fileDecay: 1 }), [template, own, spec, ctor]);
+  // with no boost for specialisations, it gets none at all, like its class
+  assert.deepEqual(rank(chunks, lexical, 'formatter', { fileDecay: 1, specializationMatch: 0 }), [template, own, ctor, spec]);
+  assert.deepEqual(rank([ctor, template], [[ctor, 9], [template, 1]], 'formatter', { fileDecay: 1, specializationMatch: 0 }), [template, ctor]);
+});
+
 test('a name spelt as the query spells it outranks one that matches only without case (Timeout, not timeout)', () => {
   const method = chunk('src/client.py', 'timeout', 'method', 'def timeout(self):');
   const cls = chunk('src/config.py', 'Timeout', 'class', 'class Timeout:');

@@ -57,7 +57,8 @@ export interface RankingOptions {
   /**
    * × this on the definition boost for a constructor (Java, C#, C++), whose name is its class's: a
    * query that names a class asks for the class, which a short constructor otherwise outscores on
-   * words alone. 1 makes them equal
+   * words alone. 1 makes them equal. A C++ specialisation's constructor (`formatter()` inside
+   * `formatter<Tuple, Char>`) also takes specializationMatch, as its class does
    */
   constructorMatch: number;
   /**
@@ -304,11 +305,14 @@ function definitionMatch(
   const name = compact(c.name);
   const template = specialized(c.name);
   const share = c.kind === 'constructor' ? weights.constructorMatch : 1;
+  // a constructor is named as its class is named in its own declaration (`formatter()` inside
+  // `struct formatter<Tuple, Char>`): it is a specialisation's when its class is one
+  const ofSpecialization = c.kind === 'constructor' && c.container !== undefined && specialized(c.container) !== undefined;
   let best = 0;
   for (const n of shape.names) {
     // `tuple<>` is a specialisation of `tuple`, though its compact form is the template's
-    const own = n.name === name && template !== name;
-    if (!own && n.name !== template) continue;
+    const own = n.name === name && template !== name && !ofSpecialization;
+    if (!own && n.name !== template && !(ofSpecialization && n.name === name)) continue;
     let m = n.phrase ? weights.phraseNameWeight : n.strong ? 1 : 0.5;
     if (!own) m *= weights.specializationMatch;
     else if (weights.definitionCaseMismatch < 1 && exact.has(n.name) && spelt(c.name) !== n.typed) m *= weights.definitionCaseMismatch;
