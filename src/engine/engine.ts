@@ -826,7 +826,10 @@ export class Engine {
     const oneDefinition = this.sameDefinitionTest();
     const sameDefinition = (c: ChunkRecord) =>
       c.path === source.path && (oneDefinition(source, c) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
-    const filter = (id: number) => !sameDefinition(this.state.catalog.chunks.get(id)!);
+    // only the source's own file can hold such a chunk: the others pass without their records
+    // being decoded (a record left in the catalog's bytes is decoded when first asked for)
+    const ownFile = new Set(this.state.catalog.files.get(source.path)?.chunkIds);
+    const filter = (id: number) => !ownFile.has(id) || !sameDefinition(this.state.catalog.chunks.get(id)!);
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
     const tokens = lexicalQueryTokens(await this.chunkText(source));
