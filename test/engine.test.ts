@@ -412,6 +412,50 @@ test('switching to lexical-only and back reuses the index: the words as they are
   }
 });
 
+test("a lexical-only index opened with a model: its status counts what it holds and names the files the next update embeds; searches find them by words meanwhile", async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const lexical = await indexed(repo, indexDir, { model: null });
+  await lexical.engine.close();
+  assert.equal(lexical.summary.chunksEmbedded, 0);
+
+  const opened = await open(repo, indexDir);
+  try {
+    assert.ok(opened.logs.some((m) => /without a model; its next update adds the vectors of .*\(\d+ files to parse and embed again/.test(m)), opened.logs.join(' | '));
+    const before = await opened.engine.status();
+    // what the index holds, not what would be left once the files to embed were taken out
+    assert.equal(before.files, lexical.summary.files);
+    assert.equal(before.chunks, lexical.summary.chunks);
+    assert.deepEqual(before.stale, { added: 0, changed: 0, removed: 0 });
+    assert.equal(before.redo.embed, lexical.summary.files, 'every file: no vector of this model in its cache');
+    assert.match(formatStatus(before, false), new RegExp(`vectors: +another model \\(or none\\) made the index: its next update parses and embeds ${lexical.summary.files} files again`));
+    // searched by words until then: the files are all there
+    const words = await opened.engine.search('parse config');
+    assert.ok(words.length > 0 && words.every((h) => h.matchedBy === 'lexical'), JSON.stringify(words.map((h) => h.matchedBy)));
+
+    const summary = await opened.engine.refresh();
+    assert.equal(summary.filesParsed, lexical.summary.files, 'each file parsed again');
+    assert.equal(summary.filesRemoved, 0, 'none of them is counted as removed');
+    assert.equal(summary.chunks, lexical.summary.chunks);
+    assert.equal(summary.chunksEmbedded + summary.chunksFromCache, summary.chunks);
+    const after = await opened.engine.status();
+    assert.equal(after.redo.embed, undefined);
+    assert.equal(after.chunks, lexical.summary.chunks);
+    assert.doesNotMatch(formatStatus(after, false), /^vectors:/m);
+    assert.ok((await opened.engine.search('grammar ast')).some((h) => h.matchedBy !== 'lexical'), 'vectors now');
+  } finally {
+    await opened.engine.close();
+  }
+  // what was saved is whole: a new engine finds nothing left to embed
+  const again = await indexed(repo, indexDir);
+  try {
+    assert.deepEqual(again.logs, []);
+    assert.equal(again.summary.filesParsed, 0);
+    assert.equal((await again.engine.status()).redo.embed, undefined);
+  } finally {
+    await again.engine.close();
+  }
+});
+
 test('an index folder that does not exist yet is created', async () => {
   const { repo } = await freshWorkspace();
   const indexDir = path.join(await temp.make('cache'), 'codescout', 'indexes', 'repo');
@@ -521,7 +565,7 @@ test('a lexical-only index opened with a model whose embedding cache holds its v
   const second = await open(repo, indexDir);
   try {
     assert.ok(
-      second.logs.some((m) => /adding the vectors of .*\(1 file to parse and embed again, the rest from the embedding cache\)/.test(m)),
+      second.logs.some((m) => /its next update adds the vectors of .*\(1 file to parse and embed again, the rest from the embedding cache\)/.test(m)),
       `told where the vectors come from: ${second.logs.join(' | ')}`,
     );
     const summary = await second.engine.refresh();

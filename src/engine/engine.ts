@@ -195,9 +195,11 @@ export interface StatusReport {
    * again (vectors of unchanged chunks come from the embedding cache); `chunkWaitsForModel`, this
    * engine is words-only and the model's next update does the chunking (see indexer.ts rulesRedo);
    * `chunkResumes` (present only when true), an earlier update stopped part-way through that
-   * chunking, and the next chunks only the files it did not.
+   * chunking, and the next chunks only the files it did not; `embed` (present only when some), the
+   * files the next update parses and embeds again because another model (or none) made the index and
+   * this model's embedding cache lacks their vectors (until then they are searched by their words).
    */
-  redo: { read: boolean; chunk: boolean; chunkWaitsForModel: boolean; chunkResumes?: true };
+  redo: { read: boolean; chunk: boolean; chunkWaitsForModel: boolean; chunkResumes?: true; embed?: number };
   skippedByReason: Record<string, number>;
   skipped: Skipped[];
   /** files and folders that ignore rules (ignore files, exclude globs) leave out; `excludeEverything` when no file is left */
@@ -882,7 +884,7 @@ export class Engine {
       languages,
       updatedAt: this.state.updatedAt,
       stale,
-      redo: rulesRedo(this.state, this.embedder !== undefined),
+      redo: { ...rulesRedo(this.state, this.embedder !== undefined), ...(this.state.unembedded?.size && { embed: this.state.unembedded.size }) },
       skippedByReason: Object.fromEntries(skippedByReason),
       skipped,
       ignoreRules: { excluded: scan.excludedByRules, excludeEverything: scan.files.length === 0 && scan.excludedByRules > 0 },

@@ -219,6 +219,12 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
     summary.cancelled = true;
     return finish(summary, catalog, started);
   }
+  // the files whose chunks have no vector of this model (an index another model or none made:
+  // IndexStorage.adapt) are taken out before anything can be saved, and read again below as new
+  if (state.unembedded !== undefined) {
+    for (const path of state.unembedded) if (catalog.files.has(path)) dropFile(state, path);
+    state.unembedded = undefined;
+  }
   if ('skipped' in scan) {
     changes.unsaved = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
     if (changes.unsaved) catalog.scanSkipped = scan.skipped;

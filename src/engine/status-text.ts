@@ -22,6 +22,10 @@ export function formatStatus(s: StatusReport, verbose: boolean): string {
     const which = s.redo.chunkResumes ? 'the files an earlier update did not' : 'every file';
     lines.push(`rules:     the files were cut into chunks under other rules: ${when} chunks ${which} again (vectors of unchanged code come from the embedding cache)`);
   }
+  if (s.redo.embed) {
+    const n = s.redo.embed;
+    lines.push(`vectors:   another model (or none) made the index: its next update parses and embeds ${n} file${n === 1 ? '' : 's'} again for ${s.model?.id ?? 'the model'} (the other vectors come from the embedding cache); until then ${n === 1 ? 'it is' : 'they are'} searched by words`);
+  }
   if (s.ignoreRules.excludeEverything) {
     const n = s.ignoreRules.excluded;
     lines.push(`ignored:   ignore rules exclude every file (${n} ${n === 1 ? 'file or folder' : 'files and folders'} left out by .gitignore, .codescoutignore, .git/info/exclude or exclude globs)`);

@@ -226,6 +226,13 @@ export interface LoadedIndex {
    */
   rechunk?: RechunkProgress;
   /**
+   * The files of an index that another model (or none) made whose chunks have no vector of this
+   * engine's model in its embedding cache (IndexStorage.adapt): until the next refresh they are
+   * searched by their words, and that refresh takes them out first and parses and embeds them again
+   * (indexer.ts), so that no save records chunks without their vectors. Undefined when there are none.
+   */
+  unembedded?: ReadonlySet<string>;
+  /**
    * The committed generation and its change log, when the next save may append to the log;
    * undefined when it must write a new generation (a new or adapted index, a rebuilt vector graph).
    */
@@ -789,9 +796,10 @@ export class IndexStorage {
    * Makes a committed index fit this engine's model. Built with it: as is. Lexical-only now:
    * the catalog and the lexical index are used as they are (the vectors are dropped at the next
    * save). A model now that did not make the index: the vectors of chunks whose embeddings are
-   * in this model's cache are added back from it; the files of the other chunks are dropped, so
-   * that the next refresh parses and embeds them again. Without a cache (read-only) such an
-   * index is searched by words only until a writer has added the vectors.
+   * in this model's cache are added back from it; the files of the other chunks stay as they are
+   * (searched by their words, and counted by a status) and are named in `unembedded`, for the
+   * next refresh to parse and embed again. Without a cache (read-only) such an index is searched
+   * by words only until a writer has added the vectors.
    */
   private adapt(state: Committed, cache: EmbeddingCache | undefined, log: (message: string) => void): Committed {
     if (state.vectors || !this.embedder) return state;
@@ -817,12 +825,9 @@ export class IndexStorage {
         else if (vector.some((x) => x !== 0)) vectors.add(chunk.id, vector);
       });
     }
-    const removed = [...stale].flatMap((path) => state.catalog.removeFile(path));
-    state.lexical.removeMany(removed);
-    for (const id of removed) vectors.remove(id);
     const again = stale.size === 0 ? 'all from the embedding cache' : `${stale.size} file${stale.size === 1 ? '' : 's'} to parse and embed again, the rest from the embedding cache`;
-    log(`${built}; adding the vectors of ${this.embedder.id} (${again})`);
-    return { ...state, vectors, saved: false, committed: undefined };
+    log(`${built}; its next update adds the vectors of ${this.embedder.id} (${again})`);
+    return { ...state, vectors, saved: false, committed: undefined, ...(stale.size > 0 && { unembedded: stale }) };
   }
 
   /**
