@@ -167,6 +167,23 @@ test('a lookup with the spelling the query typed lists the exact spellings first
   );
 });
 
+test("a lookup with a filter counts its limit among the definitions that pass: a filter's one match is not lost behind others", () => {
+  fc.assert(
+    fc.property(fileChunks, fileChunks, fc.constantFrom(...NAMES), fc.boolean(), fc.integer({ min: 1, max: 6 }), (a, b, typedName, withTyped, limit) => {
+      const catalog = new Catalog();
+      catalog.addFile('a.py', { size: 1, mtimeMs: 1 }, a.map((c, i) => chunk('a.py', c.name, c.window, i + 1)));
+      catalog.addFile('b.py', { size: 1, mtimeMs: 1 }, b.map((c, i) => chunk('b.py', c.name, c.window, i + 1)));
+      const index = new NameIndex(catalog.chunks);
+      const name = compact(typedName);
+      const typed = withTyped ? spelt(typedName) : undefined;
+      const inB = (id: number) => catalog.chunks.get(id)!.path === 'b.py';
+      // the same order as without the filter, the others left out, then the limit
+      assert.deepEqual(index.lookup(name, limit, typed, inB), index.lookup(name, 1000, typed).filter(inB).slice(0, limit));
+    }),
+    fuzzParams(200),
+  );
+});
+
 test('an index of only the names asked answers those names as the full index does', () => {
   fc.assert(
     fc.property(fc.array(step, { maxLength: 20 }), fc.subarray(NAMES), fc.integer({ min: 1, max: 6 }), (steps, asked, limit) => {

@@ -788,8 +788,7 @@ export class Engine {
       index = new NameIndex(catalog.chunks);
       this.names = { catalog, revision, index };
     }
-    const ids = wanted.flatMap((q) => index.lookup(q.name, NAMED_CANDIDATES, q.typed || undefined));
-    return filter ? ids.filter(filter) : ids;
+    return wanted.flatMap((q) => index.lookup(q.name, NAMED_CANDIDATES, q.typed || undefined, filter));
   }
 
   /**

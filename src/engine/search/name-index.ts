@@ -74,22 +74,31 @@ export class NameIndex {
   /**
    * The ids of the definitions named `name` (compact form), at most `limit`; those spelt exactly
    * `typed` ({@link spelt}) first, so that a name shared by many methods (`deserialize`) cannot crowd out the one
-   * type the query spelt (`Deserialize`).
+   * type the query spelt (`Deserialize`). With `pass`, only definitions it passes (the search's
+   * filter), and the limit counts those.
    */
-  lookup(name: string, limit: number, typed?: string): readonly number[] {
+  lookup(name: string, limit: number, typed?: string, pass?: (id: number) => boolean): readonly number[] {
     const own = this.byName.get(name) ?? [];
     const specialisations = this.byTemplate.get(name);
     const ids = specialisations ? [...own, ...specialisations] : own;
     // the spelling `typed` belongs to the compact name `name` (compact(spelt(x)) is compact(x)); a caller
     // that passes another name's spelling gets no exact matches
     const exact = typed === undefined ? [] : (this.bySpelling.get(typed) ?? []).filter((id) => compact(this.names.get(id)!) === name);
-    if (!exact.length) return ids.slice(0, limit);
-    if (exact.length >= limit) return exact.slice(0, limit);
-    const out = [...exact];
-    const taken = new Set(exact);
+    if (!exact.length && pass === undefined) return ids.slice(0, limit);
+    // the limit counts definitions that pass: a search's filter (a path, a language) must not lose
+    // the one it keeps behind `limit` others; `pass` is asked of as few as that takes
+    const out: number[] = [];
+    const taken = new Set<number>();
+    for (const id of exact) {
+      if (out.length >= limit) return out;
+      if (pass === undefined || pass(id)) {
+        out.push(id);
+        taken.add(id);
+      }
+    }
     for (const id of ids) {
       if (out.length >= limit) break;
-      if (!taken.has(id)) out.push(id);
+      if (!taken.has(id) && (pass === undefined || pass(id))) out.push(id);
     }
     return out;
   }
