@@ -212,6 +212,16 @@ test('indexes on open, reports progress, then answers search, similar and relate
 
     const similar = await engine.connection.sendRequest(Similar, { text: 'def read_file(path):\n    return open(path).read()', top: 3 });
     assert.equal(similar.hits[0].name, 'load_file');
+    // the selection compared is indexed code: left out when named (Find Similar), still three answers
+    const loadAt = lineOf(root, 'src/storage/file_store.py', 'def load_file');
+    const selection = { root, path: 'src/storage/file_store.py', startLine: loadAt, endLine: loadAt + 1 };
+    const apart = await engine.connection.sendRequest(Similar, { text: 'def read_file(path):\n    return open(path).read()', top: 3, exclude: selection });
+    assert.equal(apart.hits.length, 3);
+    assert.ok(apart.hits.every((h) => !(h.path === selection.path && h.startLine <= selection.endLine && selection.startLine <= h.endLine)), JSON.stringify(apart.hits));
+    assert.equal(apart.hits[0].name, 'save_file', 'the nearest code but the selection');
+    // a span of another folder leaves nothing out here
+    const elsewhere = await engine.connection.sendRequest(Similar, { text: 'def read_file(path):\n    return open(path).read()', top: 3, exclude: { ...selection, root: `${root}-other` } });
+    assert.deepEqual(elsewhere.hits, similar.hits);
 
     const line = lineOf(root, 'src/storage/file_store.py', 'def load_file');
     const related = await engine.connection.sendRequest(Related, { root, path: 'src/storage/file_store.py', line, top: 3 });
@@ -844,6 +854,23 @@ test('search requests: the query limit is the engine’s, in code points, so a l
   const huge = `${'x'.repeat(MAX_CODE_CHARS - 1)}😀${'y'.repeat(1000)}`;
   assert.equal(queryParams({ text: huge, top: 5 }, true).text, 'x'.repeat(MAX_CODE_CHARS - 1), 'not half an emoji');
   assert.equal(queryParams({ text: 'z'.repeat(MAX_CODE_CHARS * 3), top: 5 }, true).text, 'z'.repeat(MAX_CODE_CHARS));
+});
+
+test('similar requests: the code to leave out is a folder, a relative path and lines in order; a search takes none', () => {
+  const root = path.resolve('/work/repo');
+  const span = { root, path: 'src/a.py', startLine: 3, endLine: 7 };
+  assert.deepEqual(queryParams({ text: 'x', top: 5, exclude: span }, true).exclude, span);
+  assert.deepEqual(queryParams({ text: 'x', top: 5, exclude: { ...span, endLine: 3, startLine: 3 } }, true).exclude, { ...span, endLine: 3, startLine: 3 });
+  const bad = (exclude: unknown, message: RegExp) =>
+    assert.throws(() => queryParams({ text: 'x', top: 5, exclude }, true), (err: unknown) => err instanceof InvalidRequestError && message.test(err.message), JSON.stringify(exclude));
+  bad({ ...span, endLine: 2 }, /exclude\.endLine must not come before exclude\.startLine/);
+  bad({ ...span, startLine: 0 }, /exclude\.startLine must be a whole number/);
+  bad({ ...span, path: '../b.py' }, /exclude\.path must stay inside the folder/);
+  bad({ ...span, path: '/etc/passwd' }, /exclude\.path must be relative/);
+  bad({ ...span, root: 'relative' }, /exclude\.root must be an absolute folder path/);
+  bad('src/a.py', /exclude must be an object/);
+  bad({ root, path: 'src/a.py', startLine: 1 }, /exclude\.endLine must be a whole number/);
+  assert.throws(() => queryParams({ text: 'x', top: 5, exclude: span }, false), /exclude is for the similar request, not a search/);
 });
 
 test('lru cache: keeps the most recently used entries, including null answers', () => {

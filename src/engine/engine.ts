@@ -144,6 +144,15 @@ export interface SearchOptions {
   paths?: string[];
 }
 
+export interface SimilarOptions extends SearchOptions {
+  /**
+   * indexed code to leave out: the chunks of `path` (root-relative) that overlap lines
+   * `startLine`–`endLine` (1-based, inclusive), such as the selection compared, which is indexed
+   * itself and would otherwise take the first places
+   */
+  exclude?: { path: string; startLine: number; endLine: number };
+}
+
 export interface SearchHit {
   path: string;
   startLine: number;
@@ -657,8 +666,19 @@ export class Engine {
    * Code like `text` (a selection, a snippet): embedded as code, not as a query, and searched
    * by meaning, with the lexical ranking fused in; lexical-only without a model.
    */
-  async similar(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], opts, CODE_QUERY))).hits;
+  async similar(text: string, opts: SimilarOptions = {}): Promise<SearchHit[]> {
+    const { exclude, ...search } = opts;
+    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], search, CODE_QUERY, new Set(), exclude && this.chunksOverlapping(exclude)))).hits;
+  }
+
+  /** The ids of the indexed chunks of `span.path` (root-relative) that overlap its lines. */
+  private chunksOverlapping(span: NonNullable<SimilarOptions['exclude']>): ReadonlySet<number> {
+    const { catalog } = this.state;
+    const ids = catalog.files.get(typedRelPath(span.path).replace(/^(\.\/)+/, ''))?.chunkIds ?? [];
+    return new Set(ids.filter((id) => {
+      const c = catalog.chunks.get(id)!;
+      return c.startLine <= span.endLine && span.startLine <= c.endLine;
+    }));
   }
 
   /**
@@ -684,9 +704,12 @@ export class Engine {
     opts: SearchOptions,
     shape: QueryShape,
     preferred: ReadonlySet<string> = new Set(),
+    /** chunks that are no answer (the code compared, when it is indexed) */
+    leftOut?: ReadonlySet<number>,
   ): Promise<{ hits: SearchHit[]; weak: boolean; similarity?: number }> {
     const top = opts.top ?? 10;
-    const filter = this.filterFor(opts);
+    const filtered = this.filterFor(opts);
+    const filter = leftOut?.size ? (id: number) => !leftOut.has(id) && (filtered === undefined || filtered(id)) : filtered;
     const searched = shape.kind === 'code' ? this.codeTerms(tokens) : tokens;
     let lexical = this.state.lexical.search(searched, Math.max(top, this.ranking.lexicalDepth), filter);
     let vector: Scored[] = [];

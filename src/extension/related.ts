@@ -68,13 +68,12 @@ export class RelatedCode implements vscode.Disposable {
     const text = editor?.document.getText(editor.selection).trim();
     if (!editor || !text) return void vscode.window.showInformationMessage('Code Scout: select some code first.');
     const at = this.controller.locate(editor.document.uri);
-    const result = await this.engine.request(Similar, { text, top: this.controller.editorSettings.maxResults });
-    // the selection itself is indexed: leave out hits that overlap it
-    const first = editor.selection.start.line + 1;
-    const last = editor.selection.end.line + 1;
-    const hits = result.hits.filter((h) => !(at && h.root === at.root && h.path === at.path && h.startLine <= last && first <= h.endLine));
-    this.sidebar.showResults('', { ...result, hits }, true);
-    this.picker.showList(`Code Scout — ${hits.length} results similar to the selection`, '', { ...result, hits });
+    // the selection itself is indexed: the engine leaves out the code that overlaps it, so that it
+    // takes none of the places asked for
+    const exclude = at && { root: at.root, path: at.path, startLine: editor.selection.start.line + 1, endLine: editor.selection.end.line + 1 };
+    const result = await this.engine.request(Similar, { text, top: this.controller.editorSettings.maxResults, ...(exclude && { exclude }) });
+    this.sidebar.showResults('', result, true);
+    this.picker.showList(`Code Scout — ${result.hits.length} results similar to the selection`, '', result);
   }
 
   dispose(): void {

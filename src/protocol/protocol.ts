@@ -115,6 +115,20 @@ export interface QueryParams {
   root?: string;
   /** add to each hit up to this many lines of its code as on disk now, preferring lines with query words (FolderHit.preview) */
   previewLines?: number;
+  /**
+   * similar only: indexed code to leave out, the chunks of `path` in folder `root` that overlap lines
+   * `startLine`–`endLine` (1-based, inclusive): the selection compared, which is indexed itself and
+   * would otherwise take the first places
+   */
+  exclude?: CodeSpan;
+}
+
+/** Lines of one file of a workspace folder (1-based, inclusive; `path` relative to `root`). */
+export interface CodeSpan {
+  root: string;
+  path: string;
+  startLine: number;
+  endLine: number;
 }
 
 export interface FolderHit extends SearchHit {

@@ -3,7 +3,7 @@
  * cancellable, coalesced from file changes) and the state the editor shows.
  */
 import { basename, join } from 'node:path';
-import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type IndexSummary, type SearchHit, type StatusReport } from '../engine/engine';
+import { Engine, NothingIndexedError, type DefinitionSite, type EngineOptions, type IndexContents, type IndexSummary, type SearchHit, type SimilarOptions, type StatusReport } from '../engine/engine';
 import { defaultIndexDir, pathInside } from '../engine/paths';
 import type { Progress } from '../engine/types';
 import type { EmptyBecause } from '../engine/search/filters';
@@ -351,7 +351,11 @@ export class FolderIndex {
     const engine = await this.opened;
     const { answer: hits, changed } = await this.caughtUp(
       engine,
-      () => engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths }),
+      () => {
+        // the selection compared lies in one folder: the others have nothing to leave out
+        const { root: folder, ...lines } = p.exclude ?? { root: undefined };
+        return engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths, ...(folder === this.root && { exclude: lines as SimilarOptions['exclude'] }) });
+      },
       (a) => a.map((h) => h.path),
     );
     return { hits: await this.withPreviews(hits.map((h) => this.withRoot(h, changed)), '', p.previewLines) };

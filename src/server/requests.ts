@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ownFields, type OwnFields } from '../engine/own-fields';
 import { checkQueryLength, MAX_QUERY_CHARS as ENGINE_MAX_QUERY_CHARS, QueryTooLongError } from '../engine/search/query';
 import type {
+  CodeSpan,
   ConfigureParams,
   DefinitionsParams,
   FilesChangedParams,
@@ -149,7 +150,26 @@ export function queryParams(value: unknown, code: boolean): QueryParams {
   if (paths) params.paths = paths;
   if (folder !== undefined) params.root = folder;
   if (previewLines) params.previewLines = previewLines;
+  if (code) {
+    const exclude = optional(f('exclude'), codeSpan);
+    if (exclude) params.exclude = exclude;
+  } else if (f('exclude') !== undefined) {
+    throw new InvalidRequestError('exclude is for the similar request, not a search');
+  }
   return params;
+}
+
+/** The lines of a folder's file that a similar request leaves out (QueryParams.exclude). */
+function codeSpan(value: unknown): CodeSpan {
+  const f = fields(value, 'exclude');
+  const span: CodeSpan = {
+    root: root(f('root'), 'exclude.root'),
+    path: relativePath(f('path'), 'exclude.path'),
+    startLine: integer(f('startLine'), 'exclude.startLine', 1, Number.MAX_SAFE_INTEGER),
+    endLine: integer(f('endLine'), 'exclude.endLine', 1, Number.MAX_SAFE_INTEGER),
+  };
+  if (span.endLine < span.startLine) throw new InvalidRequestError('exclude.endLine must not come before exclude.startLine');
+  return span;
 }
 
 /** Most preview lines a search may ask for per hit. */
