@@ -320,6 +320,18 @@ describe('agent tools', () => {
     assert.match(status.text, /another process \(the codescout CLI or an editor\) is updating this index/);
   });
 
+  it('index_status names the files another model (or none) indexed that wait for their vectors', async () => {
+    const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
+    const report = await workspace.report(root);
+    const backend = (redo: typeof report.redo) => ({ statuses: async () => [ready], report: async () => ({ ...report, redo }) }) as unknown as AgentBackend;
+    const waiting = await runAgentTool(backend({ ...report.redo, embed: 3 }), 'index_status', {});
+    assert.equal((waiting.structured.folders as { awaitingVectors?: number }[])[0].awaitingVectors, 3);
+    assert.match(waiting.text, /3 files indexed by another model or none: searched by words until the next refresh embeds them/);
+    const none = await runAgentTool(backend({ ...report.redo }), 'index_status', {});
+    assert.equal('awaitingVectors' in (none.structured.folders as object[])[0], false);
+    assert.doesNotMatch(none.text, /indexed by another model/);
+  });
+
   it('index_status of a folder whose status report fails says when it was last written is unknown, not that it never was', async () => {
     const [ready] = (await workspace.statuses()).filter((s) => s.root === root);
     const failing = {

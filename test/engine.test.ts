@@ -412,6 +412,49 @@ test('switching to lexical-only and back reuses the index: the words as they are
   }
 });
 
+test('related code asked while a refresh indexes its file again leaves out its source, whatever ids its chunks have now', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const file = 'src/storage/file_store.py';
+    const line = lineOf(repo, file, 'def load_file');
+    const before = await engine.related(file, line, { top: 5 });
+    assert.ok(before.results.every((h) => h.name !== 'load_file'));
+    // the file grows at its end: its chunks keep their lines but get new ids when it is indexed again,
+    // here while the related code waits for its source's text (as a save's refresh may)
+    await writeFile(path.join(repo, file), readFileSync(path.join(repo, file), 'utf8') + '\n\ndef appended_helper():\n    return 1\n');
+    const inner = engine as unknown as { chunkText(c: unknown): Promise<string> };
+    const chunkText = inner.chunkText.bind(engine);
+    let refreshed = 0;
+    inner.chunkText = async (c) => {
+      refreshed = (await engine.refresh()).filesParsed;
+      return chunkText(c);
+    };
+    const during = await engine.related(file, line, { top: 5 });
+    assert.equal(refreshed, 1, 'the file was indexed again meanwhile');
+    assert.equal(during.source.name, 'load_file');
+    assert.ok(during.results.every((h) => !(h.path === file && h.name === 'load_file')), JSON.stringify(during.results.map((h) => `${h.path}:${h.name}`)));
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a lexical-only index opened with a model: a file gone meanwhile is counted as removed, the others are embedded again', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const lexical = await indexed(repo, indexDir, { model: null });
+  await lexical.engine.close();
+  await rm(path.join(repo, 'src/storage/file_store.py'));
+  const opened = await indexed(repo, indexDir);
+  try {
+    assert.equal(opened.summary.filesRemoved, 1, 'the file gone from the folder');
+    assert.equal(opened.summary.filesParsed, lexical.summary.files - 1, 'the others, embedded again');
+    assert.equal(opened.summary.files, lexical.summary.files - 1);
+    assert.equal((await opened.engine.status()).redo.embed, undefined);
+  } finally {
+    await opened.engine.close();
+  }
+});
+
 test("a lexical-only index opened with a model: its status counts what it holds and names the files the next update embeds; searches find them by words meanwhile", async () => {
   const { repo, indexDir } = await freshWorkspace();
   const lexical = await indexed(repo, indexDir, { model: null });

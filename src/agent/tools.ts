@@ -98,6 +98,8 @@ const folderState = z.object({
   updatedAt: z.string().nullable().optional(),
   /** files on disk that differ from the index now: a refresh is due when any is non-zero */
   changedSinceIndexed: z.object({ added: z.number(), changed: z.number(), removed: z.number() }).optional(),
+  /** files another model (or none) indexed whose vectors the next refresh adds: searched by words until then */
+  awaitingVectors: z.number().optional(),
   /** files left out, by reason (too large, binary, …) */
   skipped: z.record(z.string(), z.number()).optional(),
   error: z.string().optional(),
@@ -379,6 +381,7 @@ function folderStateOf(f: FolderStatus, report: StatusReport | undefined, error:
     // unknown without the report, which is where it comes from: not "never"
     ...(report ? { updatedAt: report.updatedAt ?? null } : {}),
     ...(report ? { changedSinceIndexed: { ...report.stale } } : {}),
+    ...(report?.redo.embed ? { awaitingVectors: report.redo.embed } : {}),
     ...(report && Object.keys(skipped).length ? { skipped: { ...skipped } } : {}),
     ...(error !== undefined || f.lastError !== undefined ? { error: error ?? f.lastError } : {}),
   };
@@ -402,6 +405,7 @@ function statusLines(s: z.infer<typeof folderState>): string[] {
         : `  changed on disk since indexed: ${added} added, ${changed} changed, ${removed} removed (${s.state === 'indexing' ? 'being indexed now' : s.otherWriter ? 'indexed once the other process is done' : 'indexed on the next refresh'})`,
     );
   }
+  if (s.awaitingVectors) lines.push(`  ${count(s.awaitingVectors, 'file')} indexed by another model or none: searched by words until ${s.state === 'indexing' ? 'this refresh embeds them' : 'the next refresh embeds them'}`);
   const skipped = Object.entries(s.skipped ?? {});
   if (skipped.length) lines.push(`  skipped files: ${skipped.map(([reason, n]) => `${n} ${visible(reason)}`).join(', ')}`);
   if (s.error !== undefined) lines.push(`  error: ${visible(s.error)}`);

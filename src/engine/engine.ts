@@ -852,8 +852,10 @@ export class Engine {
       c.path === source.path && (oneDefinition(source, c) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
     // only the source's own file can hold such a chunk: the others pass without their records
     // being decoded (a record left in the catalog's bytes is decoded when first asked for)
+    // (its chunks as they are now: any chunk added since, as a refresh may while this waits below, is tested in full)
     const ownFile = new Set(this.state.catalog.files.get(source.path)?.chunkIds);
-    const filter = (id: number) => !ownFile.has(id) || !sameDefinition(this.state.catalog.chunks.get(id)!);
+    const addedSince = this.state.catalog.nextChunkId;
+    const filter = (id: number) => (id < addedSince && !ownFile.has(id)) || !sameDefinition(this.state.catalog.chunks.get(id)!);
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
     const tokens = lexicalQueryTokens(await this.chunkText(source));

@@ -219,12 +219,6 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
     summary.cancelled = true;
     return finish(summary, catalog, started);
   }
-  // the files whose chunks have no vector of this model (an index another model or none made:
-  // IndexStorage.adapt) are taken out before anything can be saved, and read again below as new
-  if (state.unembedded !== undefined) {
-    for (const path of state.unembedded) if (catalog.files.has(path)) dropFile(state, path);
-    state.unembedded = undefined;
-  }
   if ('skipped' in scan) {
     changes.unsaved = JSON.stringify(catalog.scanSkipped) !== JSON.stringify(scan.skipped);
     if (changes.unsaved) catalog.scanSkipped = scan.skipped;
@@ -249,6 +243,14 @@ async function refreshUnguarded(ctx: RefreshContext, changes: { unsaved: boolean
   for (const path of dropped) {
     dropFile(state, path);
     summary.filesRemoved++;
+    changes.unsaved = true;
+  }
+  // the files whose chunks have no vector of this model (an index another model or none made:
+  // IndexStorage.adapt) are taken out before anything can be saved, and read again below as new
+  // (those gone from the folder were taken out above, and counted as removed)
+  if (state.unembedded !== undefined) {
+    for (const path of state.unembedded) if (catalog.files.has(path)) dropFile(state, path);
+    state.unembedded = undefined;
     changes.unsaved = true;
   }
 

@@ -551,6 +551,7 @@ export class FolderIndex {
     // the engine scans the folder all the same when the index must be read or chunked again (other rules) or follows links
     this.events.log(refreshStartedLine(this.name, reason, paths !== undefined && engine.refreshesPathsAlone ? paths.length : undefined), routine);
     try {
+      const revision = engine.revision;
       const summary = await engine.refresh({ signal: running.signal, paths, onProgress: (p) => this.onProgress(engine, running, reason, p) });
       this.logRefresh(reason, summary, routine);
       if (summary.cancelled) this.changedPaths = 'all'; // what it did not finish is found by a scan
@@ -567,7 +568,9 @@ export class FolderIndex {
       const { filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled } = summary;
       this.lastRefresh = { reason, filesParsed, filesRemoved, chunksEmbedded, chunksFromCache, seconds, cancelled };
       this.events.refreshEnded?.(filesParsed);
-      if (filesParsed || filesRemoved) this.indexChanged();
+      // a save changed the index even when it parsed and removed nothing that counts (the files an
+      // index of another model takes out to embed again, a refresh stopped before it read them back)
+      if (filesParsed || filesRemoved || engine.revision !== revision) this.indexChanged();
     } catch (err) {
       this.refreshes++;
       this.state = 'error';
