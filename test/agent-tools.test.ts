@@ -413,6 +413,8 @@ describe('agent tools', () => {
       ['related_code', { symbol: 'no_such_function' }, /No indexed definition is named "no_such_function"/],
       ['related_code', { symbol: 'Nowhere.load_file' }, /qualifier matching the container/],
       ['similar_code', { code: '  \n ' }, /only white space/],
+      // characters, not UTF-16 units: 20,000 emoji are accepted (below), one more is not
+      ['similar_code', { code: '😀'.repeat(20_001) }, /code is longer than 20000 characters/],
       ['index_status', { folder: 'constructor' }, /"constructor" is not a served folder/],
       ['no_such_tool', {}, /has no tool "no_such_tool"/],
       ['search_code', 'not an object', /Invalid arguments for search_code/],
@@ -425,6 +427,7 @@ describe('agent tools', () => {
     }
     // and it still answers
     assert.equal(resultsOf(await call('search_code', { query: 'parse configuration text' }))[0].name, 'parse_config');
+    assert.equal((await call('similar_code', { code: '😀'.repeat(20_000) })).isError, false);
   });
 
   it('an argument a tool does not take (a misspelt one) is named in the answer, with what the tool takes; the call still runs', async () => {

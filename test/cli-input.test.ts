@@ -70,6 +70,9 @@ describe('option values are checked before anything loads', () => {
     refused(search('--path', 'src/a)'), /a '\)' has no opening '\('/);
     refused(search('--path', 'src\\'), /not a valid glob: it ends in a '\\' that escapes nothing/);
     refused(search('--path', '/home/me/src/**'), /--path globs are relative to <folder>/);
+    refused(search('--path', '../lib/**'), /--path globs stay inside <folder> \(no "\.\." segment\), got '\.\.\/lib\/\*\*'/);
+    refused(search('--path', '!src/../../x/**'), /no "\.\." segment/);
+    assert.deepEqual(parse(...search('--path', 'src/..x/**')).paths, ['src/..x/**'], 'a name that starts with two dots is no ".." segment');
     refused(search('--path', `src/${'a'.repeat(40_000)}/**`), /^--path 'src\/a+…' is 40007 characters long; the limit is 1000$/);
     for (const argv of [search('--path', '['), search('--path', '**/{'), search('--path', 'x\\')]) {
       assert.throws(() => parseCommandLine(argv), (err: Error) => !/Missing|picomatch|Invalid regular expression/.test(err.message));
@@ -126,7 +129,17 @@ describe('option values are checked before anything loads', () => {
       assert.deepEqual(parse('related', folder, `${written}:5`).location, { path: 'src/a.py', line: 5 }, written);
     }
     assert.deepEqual(parse('related', folder, '..x/a.py:5').location, { path: '..x/a.py', line: 5 });
-    assert.deepEqual(parse('related', folder, 'src/../../a.py:5').location, { path: '../a.py', line: 5 }, 'still outside: refused later, in words');
+    // outside the folder: refused before the index is opened (exit 2)
+    refused(['related', folder, 'src/../../a.py:5'], /'src\/\.\.\/\.\.\/a\.py' is outside <folder> .*: give a path relative to it and inside it/);
+    refused(['related', folder, '../a.py:5'], /is outside <folder>/);
+    refused(['related', folder, '/etc/passwd:1'], /'\/etc\/passwd' is outside <folder> .*: give a path inside it/);
+    refused(['related', folder, `${folder}:1`], /is outside <folder>/); // the folder itself names no file
+    // absolute and inside: taken relative to the folder, also through a link to it
+    assert.deepEqual(parse('related', folder, `${path.join(folder, 'src', 'a.py')}:7`).location, { path: 'src/a.py', line: 7 });
+    const link = path.join(path.dirname(folder), `${path.basename(folder)}-link`);
+    symlinkSync(folder, link);
+    assert.deepEqual(parse('related', folder, `${path.join(link, 'src', 'a.py')}:7`).location, { path: 'src/a.py', line: 7 });
+    assert.deepEqual(parse('related', link, `${path.join(folder, 'src', 'a.py')}:7`).location, { path: 'src/a.py', line: 7 });
     for (const bad of ['a.py', 'a.py:0', 'a.py:-1', 'a.py:1000000000', 'a.py:1e3', ':5']) {
       refused(['related', folder, bad], /expected <path>:<line> with a line from 1 to 999999999/);
     }

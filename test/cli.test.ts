@@ -564,6 +564,10 @@ describe('errors: one line on stderr, the right exit code', () => {
     const errLines = lines(result.stderr);
     assert.match(errLines[0], /^codescout: .*nonexistent/);
     assert.ok(errLines.slice(1).some((l) => /^\s+at /.test(l)), `a stack trace:\n${result.stderr}`);
+    // `-v` after `--` is a query word, not the option: one line, no stack trace
+    const worded = await run(['search', repo, '--index-dir', indexDir, '--model', '/nonexistent/model', '--', '-v']);
+    assert.equal(worded.code, 1);
+    assert.deepEqual(lines(worded.stderr).length, 1, worded.stderr);
   });
 });
 

@@ -84,6 +84,9 @@ test('a tools/call whose arguments are not an object is answered Invalid params 
   inner.receive({ jsonrpc: '2.0', id: 4, method: 'tools/call' });
   inner.receive(call(8, {}));
   inner.receive(call(9, { name: 5, arguments: {} }));
+  // names found on Object.prototype: no tool's, said as the SDK says of an unknown name (it would call them "disabled")
+  inner.receive(call(10, { name: 'constructor', arguments: {} }));
+  inner.receive(call(11, { name: '__proto__', arguments: {} }));
   inner.receive(call(5, { name: 'search_code', arguments: { query: 'parse' } }));
   inner.receive(call(6, { name: 'index_status' })); // no arguments at all: the tool's own defaults
   inner.receive({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { arguments: [] } });
@@ -97,6 +100,8 @@ test('a tools/call whose arguments are not an object is answered Invalid params 
       [4, -32602, "Invalid params: tools/call takes an object with the tool's name and arguments, got nothing"],
       [8, -32602, "Invalid params: tools/call needs the tool's name as a string, got nothing"],
       [9, -32602, "Invalid params: tools/call needs the tool's name as a string, got a number"],
+      [10, -32602, 'Tool constructor not found'],
+      [11, -32602, 'Tool __proto__ not found'],
     ],
   );
   assert.deepEqual(passed.map((m) => (m as { id: number }).id), [5, 6, 7]);

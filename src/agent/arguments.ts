@@ -113,7 +113,9 @@ export const similarInput = z.looseObject({
   code: z
     .string({ error: 'code is required: a snippet of source code to find code like' })
     .min(1, { error: 'code is empty' })
-    .max(MAX_CODE_CHARS, { error: `code is longer than ${MAX_CODE_CHARS} characters: send one function` })
+    // abort: the count of characters below would say it again
+    .max(2 * MAX_CODE_CHARS, { error: `code is longer than ${MAX_CODE_CHARS} characters: send one function`, abort: true })
+    .refine((c) => [...c].length <= MAX_CODE_CHARS, { error: `code is longer than ${MAX_CODE_CHARS} characters: send one function` })
     .refine((c) => c.trim() !== '', { error: 'code is only white space' })
     .describe('Source code (a function, a few lines) to find code like it, in any indexed language.'),
   language,

@@ -6,8 +6,9 @@
  * contract in docs/cli.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { posix, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { realpathSync, statSync } from 'node:fs';
+import { typedRelPath } from '../engine/paths';
 import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
@@ -139,7 +140,7 @@ export function parseCommandLine(argv: string[]): Invocation | McpInvocation | '
     command,
     root,
     query: command === 'search' && rest.length ? checkedQuery(nonEmptyQuery(rest.join(' ')), 'the query') : undefined,
-    location: command === 'related' ? parseLocation(rest) : undefined,
+    location: command === 'related' ? parseLocation(rest, root) : undefined,
     top: boundedInt(values.top, '--top', LIMITS.top) ?? DEFAULT_TOP,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
@@ -251,14 +252,53 @@ function parseArgsMessage(err: unknown): string {
   }
 }
 
-function parseLocation(rest: string[]): { path: string; line: number } {
+function parseLocation(rest: string[], root: string): { path: string; line: number } {
   if (rest.length !== 1) throw new UsageError("'related' needs exactly one <path>:<line>");
   const m = /^(.+):(\d+)$/s.exec(rest[0]);
   if (!m || !/^0*[1-9]\d{0,8}$/.test(m[2])) {
     throw new UsageError(`expected <path>:<line> with a line from 1 to 999999999, got ${quoted(rest[0])}`);
   }
-  // the index names files by their plain relative path: `./src//a.py` is `src/a.py`
-  return { path: posix.normalize(m[1]), line: Number(m[2]) };
+  return { path: pathInFolder(m[1], root), line: Number(m[2]) };
+}
+
+/**
+ * The root-relative POSIX path the index names a file by: `./src//a.py` is `src/a.py`, a '\\' a
+ * separator on Windows only (as the index lists names), and an absolute path inside the folder
+ * (or inside it once links are resolved) is taken relative to it. A path outside the folder is a
+ * usage error, before the index is opened.
+ */
+function pathInFolder(given: string, root: string): string {
+  let path = typedRelPath(given);
+  if (isAbsolute(path)) {
+    const inside = relativeInside(root, path) ?? relativeInside(realPathOf(root), realPathOf(path));
+    if (inside === undefined) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path inside it`);
+    path = inside;
+  }
+  path = posix.normalize(path);
+  if (path === '..' || path.startsWith('../')) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path relative to it and inside it`);
+  return path;
+}
+
+/** `path` relative to `base` in POSIX form, or undefined when it is not inside it. */
+function relativeInside(base: string, path: string): string | undefined {
+  const rel = relative(base, path);
+  if (rel === '' || rel === '..' || rel.startsWith('../') || rel.startsWith('..\\') || isAbsolute(rel)) return undefined;
+  return typedRelPath(rel);
+}
+
+/** `path` with the links of its longest existing head resolved (the file itself may not exist: it is said so later, in words). */
+function realPathOf(path: string): string {
+  const tail: string[] = [];
+  for (let head = path; ; ) {
+    try {
+      return [realpathSync(head), ...tail.reverse()].join(sep);
+    } catch {
+      const up = dirname(head);
+      if (up === head) return path;
+      tail.push(basename(head));
+      head = up;
+    }
+  }
 }
 
 /** A whole number from 1 to `max`, or undefined when the option is absent. */
@@ -296,7 +336,10 @@ export function checkedLanguages(
 /** A glob `--path` can use: not empty, relative, not too long, with its brackets, braces and parentheses balanced (engine/search/filters.ts). */
 function checkedGlob(glob: string): string {
   if (glob === '') throw new UsageError("--path needs a glob such as 'src/**', got an empty value");
-  if (isAbsoluteGlob(negatedGlob(glob) ?? glob)) throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
+  const body = negatedGlob(glob) ?? glob;
+  if (isAbsoluteGlob(body)) throw new UsageError(`--path globs are relative to <folder>, got ${quoted(glob)}`);
+  // a `..` segment reaches out of the folder, where nothing is indexed: it would match nothing
+  if (body.split('/').includes('..')) throw new UsageError(`--path globs stay inside <folder> (no ".." segment), got ${quoted(glob)}`);
   const problem = pathGlobProblem(glob);
   if (problem) throw new UsageError(`--path ${quoted(glob)} ${problem}`);
   return glob;

@@ -28,6 +28,7 @@ async function main(argv: string[], started: AheadThread | undefined): Promise<n
   let args: ReturnType<typeof parseCommandLine>;
   try {
     args = parseCommandLine(argv);
+    if (args !== 'help') verboseAsked = args.verbose;
   } catch (err) {
     void started?.dispose(); // a usage error: nothing opens
     throw err;
@@ -238,7 +239,10 @@ async function refreshWithProgress(engine: Engine, requireWrite = false, lockWai
   }
 }
 
-const verboseRun = () => process.argv.slice(2).some((a) => a === '--verbose' || /^-[a-z]*v[a-z]*$/.test(a));
+/** `--verbose` as the command line was read; undefined when it could not be read */
+let verboseAsked: boolean | undefined;
+/** Whether a failure's stack trace is shown: `--verbose` as parsed, else as written before any `--` (after it, `-v` is a query word) */
+const verboseRun = (argv: readonly string[]) => verboseAsked ?? argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).some((a) => a === '--verbose' || /^-[a-z]*v[a-z]*$/.test(a));
 
 // A closed pipe (`codescout search … | head`) is a normal way for output to end; any other
 // failure to write the output (a full disk, a closed terminal) is reported in one line.
@@ -265,7 +269,7 @@ export function runCli(argv: string[], started?: AheadThread): Promise<void> {
     (err: unknown) => {
       const { line, exitCode } = report(err, doing);
       process.stderr.write(line + '\n');
-      if (!(err instanceof UsageError) && verboseRun()) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      if (!(err instanceof UsageError) && verboseRun(argv)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
       process.exitCode = exitCode;
     },
   );
