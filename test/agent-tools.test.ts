@@ -8,13 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { symlink, utimes } from 'node:fs/promises';
+import { rmSync, symlinkSync } from 'node:fs';
 import * as z from 'zod';
 import { AGENT_TOOLS, MAX_OTHER_DEFINITIONS, runAgentTool, type AgentAnswer } from '../src/agent/tools';
 import type { AgentBackend } from '../src/agent/backend';
 import type { DefinitionEntry } from '../src/protocol/protocol';
 import { SOME_HIT } from './helpers/hits';
 import { namedParams } from '../src/server/requests';
-import { MAX_RESULTS, parseLocation, resolvePath } from '../src/agent/arguments';
+import { MAX_RESULTS, parseLocation, resolvePath, selectFolders } from '../src/agent/arguments';
 import { readExcerpt } from '../src/agent/excerpt';
 import { agentHitOf, headerLine, resultBlocks, TEXT_BUDGET_CHARS, type AgentHit } from '../src/agent/answers';
 import type { FolderOptions, FolderStatus } from '../src/protocol/protocol';
@@ -180,6 +181,17 @@ describe('agent tools', () => {
     assert.throws(() => resolvePath([served], path.join(root, '..', 'elsewhere.py')), /outside the served folders/);
     // a backslash separates names only on Windows; elsewhere 'a\\b.py' is a file of its own, as search lists it
     assert.deepEqual(resolvePath([served], 'a\\b.py'), [{ root, path: path.sep === '\\' ? 'a/b.py' : 'a\\b.py' }]);
+    // reached through a link to the folder (as macOS's /tmp is /private/tmp), the file there or not yet
+    const link = `${root}-link-${process.pid}`;
+    symlinkSync(root, link);
+    try {
+      assert.deepEqual(resolvePath([served], path.join(link, 'src', 'storage', 'file_store.py')), [{ root, path: 'src/storage/file_store.py' }]);
+      assert.deepEqual(resolvePath([served], path.join(link, 'new', 'later.py')), [{ root, path: 'new/later.py' }]);
+      assert.deepEqual(selectFolders([served], link), [served]);
+      assert.throws(() => resolvePath([served], path.join(link, '..', 'elsewhere.py')), /outside the served folders/);
+    } finally {
+      rmSync(link);
+    }
   });
 
   it('similar_code finds code like a snippet', async () => {

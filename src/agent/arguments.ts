@@ -7,7 +7,7 @@
 import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { isLanguageName, LANGUAGE_IDS, LINE_LANGUAGE_NAMES } from '../engine/language-names';
-import { pathInside, typedRelPath } from '../engine/paths';
+import { pathInside, realPathOfHead, typedRelPath } from '../engine/paths';
 import { isAbsoluteGlob, MAX_GLOB_CHARS, negatedGlob } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
@@ -183,7 +183,10 @@ function normalRoot(root: string): string {
 export function selectFolders(folders: FolderStatus[], folder: string | undefined): FolderStatus[] {
   if (folders.length === 0) throw new AgentArgumentError('no folder is being served: open a folder (or start the server with one) first');
   if (folder === undefined) return folders;
-  const byRoot = nodePath.isAbsolute(folder) ? folders.filter((f) => normalRoot(f.root) === normalRoot(folder)) : [];
+  // by its path as served, else as reached through links (macOS's /tmp is /private/tmp)
+  const byPath = (same: (f: FolderStatus) => boolean) => (nodePath.isAbsolute(folder) ? folders.filter(same) : []);
+  let byRoot = byPath((f) => normalRoot(f.root) === normalRoot(folder));
+  if (!byRoot.length) byRoot = byPath((f) => normalRoot(realPathOfHead(f.root)) === normalRoot(realPathOfHead(folder)));
   const matches = byRoot.length ? byRoot : folders.filter((f) => f.name === folder || nodePath.basename(f.root) === folder);
   if (matches.length === 0) throw new AgentArgumentError(`"${folder}" is not a served folder; served: ${folders.map(folderLabel).join(', ')}`);
   // a name two served folders share says neither: the caller gives the path
@@ -218,6 +221,12 @@ export function resolvePath(folders: FolderStatus[], path: string): { root: stri
   if (nodePath.isAbsolute(path)) {
     for (const f of folders) {
       const rel = pathInside(f.root, path);
+      if (rel !== undefined) return [{ root: f.root, path: rel }];
+    }
+    // reached through links (macOS's /tmp is /private/tmp): compared once both are resolved
+    const real = realPathOfHead(path);
+    for (const f of folders) {
+      const rel = pathInside(realPathOfHead(f.root), real);
       if (rel !== undefined) return [{ root: f.root, path: rel }];
     }
     throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);

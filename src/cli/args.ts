@@ -6,9 +6,9 @@
  * contract in docs/cli.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { basename, dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import { realpathSync, statSync } from 'node:fs';
-import { typedRelPath } from '../engine/paths';
+import { pathInside, realPathOfHead, typedRelPath } from '../engine/paths';
 import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
@@ -270,7 +270,7 @@ function parseLocation(rest: string[], root: string): { path: string; line: numb
 function pathInFolder(given: string, root: string): string {
   let path = typedRelPath(given);
   if (isAbsolute(path)) {
-    const inside = relativeInside(root, path) ?? relativeInside(realPathOf(root), realPathOf(path));
+    const inside = pathInside(root, path) ?? pathInside(realPathOfHead(root), realPathOfHead(path));
     if (inside === undefined) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path inside it`);
     path = inside;
   }
@@ -279,27 +279,7 @@ function pathInFolder(given: string, root: string): string {
   return path;
 }
 
-/** `path` relative to `base` in POSIX form, or undefined when it is not inside it. */
-function relativeInside(base: string, path: string): string | undefined {
-  const rel = relative(base, path);
-  if (rel === '' || rel === '..' || rel.startsWith('../') || rel.startsWith('..\\') || isAbsolute(rel)) return undefined;
-  return typedRelPath(rel);
-}
 
-/** `path` with the links of its longest existing head resolved (the file itself may not exist: it is said so later, in words). */
-function realPathOf(path: string): string {
-  const tail: string[] = [];
-  for (let head = path; ; ) {
-    try {
-      return [realpathSync(head), ...tail.reverse()].join(sep);
-    } catch {
-      const up = dirname(head);
-      if (up === head) return path;
-      tail.push(basename(head));
-      head = up;
-    }
-  }
-}
 
 /** A whole number from 1 to `max`, or undefined when the option is absent. */
 function boundedInt(value: string | undefined, name: string, max: number): number | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -12,6 +12,21 @@ export function pathInside(root: string, path: string): string | undefined {
   const rel = relative(root, path);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
+}
+
+/** `path` with the links of its longest existing head resolved (the file itself may not exist), for comparing paths that may reach one place through links. */
+export function realPathOfHead(path: string): string {
+  const tail: string[] = [];
+  for (let head = path; ; ) {
+    try {
+      return [realpathSync(head), ...tail.reverse()].join(sep);
+    } catch {
+      const up = dirname(head);
+      if (up === head) return path;
+      tail.push(basename(head));
+      head = up;
+    }
+  }
 }
 
 /**
