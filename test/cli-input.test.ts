@@ -133,7 +133,8 @@ describe('option values are checked before anything loads', () => {
     refused(['related', folder, 'src/../../a.py:5'], /'src\/\.\.\/\.\.\/a\.py' is outside <folder> .*: give a path relative to it and inside it/);
     refused(['related', folder, '../a.py:5'], /is outside <folder>/);
     refused(['related', folder, '/etc/passwd:1'], /'\/etc\/passwd' is outside <folder> .*: give a path inside it/);
-    refused(['related', folder, `${folder}:1`], /is outside <folder>/); // the folder itself names no file
+    // the folder itself names no file
+    for (const written of [`${folder}:1`, `${folder}/:1`, '.:5', 'src/..:5', './:5']) refused(['related', folder, written], /names <folder> itself, not a file in it/);
     // absolute and inside: taken relative to the folder, also through a link to it
     assert.deepEqual(parse('related', folder, `${path.join(folder, 'src', 'a.py')}:7`).location, { path: 'src/a.py', line: 7 });
     const link = path.join(path.dirname(folder), `${path.basename(folder)}-link`);

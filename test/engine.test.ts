@@ -439,6 +439,37 @@ test('related code asked while a refresh indexes its file again leaves out its s
   }
 });
 
+test('find similar leaves out the code it compares, also when a refresh indexes its file again while it embeds', async () => {
+  const { repo, indexDir } = await freshWorkspace();
+  const { engine } = await indexed(repo, indexDir);
+  try {
+    const file = 'src/storage/file_store.py';
+    const line = lineOf(repo, file, 'def load_file');
+    const text = readFileSync(path.join(repo, file), 'utf8').split('\n').slice(line - 1, line + 2).join('\n');
+    const selection = { path: file, startLine: line, endLine: line + 2 };
+    const inSelection = (h: SearchHit) => h.path === file && h.startLine <= selection.endLine && selection.startLine <= h.endLine;
+    assert.ok((await engine.similar(text, { top: 5 })).some(inSelection), 'without exclude, the selection is an answer');
+    const apart = await engine.similar(text, { top: 5, exclude: selection });
+    assert.equal(apart.length, 5);
+    assert.ok(!apart.some(inSelection), JSON.stringify(apart.map((h) => `${h.path}:${h.startLine}`)));
+    // the file grows at its end and is indexed again while the code is embedded: its chunks get new ids
+    await writeFile(path.join(repo, file), readFileSync(path.join(repo, file), 'utf8') + '\n\ndef appended_helper():\n    return 1\n');
+    const embedder = (engine as unknown as { embedder: { embedDocuments(texts: string[]): Promise<Float32Array[]> } }).embedder;
+    const embedDocuments = embedder.embedDocuments.bind(embedder);
+    let refreshed = 0;
+    embedder.embedDocuments = async (texts) => {
+      embedder.embedDocuments = embedDocuments; // once: the refresh embeds with it too
+      refreshed = (await engine.refresh()).filesParsed;
+      return embedDocuments(texts);
+    };
+    const during = await engine.similar(text, { top: 5, exclude: selection });
+    assert.equal(refreshed, 1, 'the file was indexed again meanwhile');
+    assert.ok(!during.some(inSelection), JSON.stringify(during.map((h) => `${h.path}:${h.startLine}`)));
+  } finally {
+    await engine.close();
+  }
+});
+
 test('a lexical-only index opened with a model: a file gone meanwhile is counted as removed, the others are embedded again', async () => {
   const { repo, indexDir } = await freshWorkspace();
   const lexical = await indexed(repo, indexDir, { model: null });

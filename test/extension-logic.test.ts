@@ -26,6 +26,7 @@ import { parseQuery } from '../src/extension/query-syntax';
 import { RestartPolicy } from '../src/extension/restart-policy';
 import { hitItem, OPEN_LOCATION_COMMAND, relatedMarkdownValue } from '../src/extension/result-text';
 import { resultTitle } from '../src/extension/result-title';
+import { selectedLines } from '../src/extension/selection-lines';
 import { NOT_INDEXED_TEXT } from '../src/extension/sidebar/empty-states';
 import { DEFAULT_MAX_RESULTS, editorSettings, engineProcessArgs, folderOptions, type ConfigSource } from '../src/extension/settings';
 import { canCancelIndexing, folderLine, nothingIndexed, statusView, type EngineState, type WorkspaceState } from '../src/extension/status-view';
@@ -664,4 +665,15 @@ test('log channel: the engine\'s stderr becomes whole lines, however its chunks 
   assert.deepEqual(parts.map((p) => p.length), [MAX_PENDING_LINE, MAX_PENDING_LINE, MAX_PENDING_LINE], 'a line that never ends is passed on in parts rather than held without bound');
   assert.deepEqual(flood.push('yy\nnext'), ['yyyyyyy'], 'the rest waits for its end');
   assert.equal(flood.end(), 'next');
+});
+
+test('the lines a selection holds: one that ends at the start of a line does not hold it', () => {
+  const at = (line: number, character: number) => ({ line, character });
+  assert.deepEqual(selectedLines(at(9, 4), at(19, 7)), { startLine: 10, endLine: 20 });
+  // Shift+Down over lines 10-20, or a triple click on line 10: the end is column 0 of the next line
+  assert.deepEqual(selectedLines(at(9, 0), at(20, 0)), { startLine: 10, endLine: 20 });
+  assert.deepEqual(selectedLines(at(9, 0), at(10, 0)), { startLine: 10, endLine: 10 });
+  // empty, or on one line: that line
+  assert.deepEqual(selectedLines(at(9, 0), at(9, 0)), { startLine: 10, endLine: 10 });
+  assert.deepEqual(selectedLines(at(9, 2), at(9, 8)), { startLine: 10, endLine: 10 });
 });

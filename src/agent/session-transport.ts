@@ -124,7 +124,7 @@ export function badToolCall(request: JSONRPCRequest): string | undefined {
   if (typeof name !== 'string') return `Invalid params: tools/call needs the tool's name as a string, got ${kindOf(name)}`;
   // the SDK finds a tool by name in a plain object, where `constructor` or `toString` would be found
   // on its prototype (and named "disabled"): no tool is named so, as the SDK says of any unknown name
-  if (name in Object.prototype) return `Tool ${name} not found`;
+  if (Object.hasOwn(Object.prototype, name)) return `Tool ${name} not found`;
   const args = field('arguments');
   if (args !== undefined && ownFields(args) === undefined) return `Invalid params: a tool's arguments are an object of named values, got ${kindOf(args)}`;
   return undefined;

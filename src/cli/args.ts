@@ -269,14 +269,24 @@ function parseLocation(rest: string[], root: string): { path: string; line: numb
  */
 function pathInFolder(given: string, root: string): string {
   let path = typedRelPath(given);
+  const theFolder = new UsageError(`${quoted(given)} names <folder> itself, not a file in it`);
+  // `C:src\a.py` is relative to drive C's current folder, not to <folder>
+  if (process.platform === 'win32' && /^[A-Za-z]:/.test(path) && !isAbsolute(path)) throw new UsageError(`${quoted(given)} names a drive: give a path relative to <folder> ${root}, or an absolute one`);
   if (isAbsolute(path)) {
+    if (sameFolder(root, path)) throw theFolder;
     const inside = pathInside(root, path) ?? pathInside(realPathOfHead(root), realPathOfHead(path));
     if (inside === undefined) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path inside it`);
     path = inside;
   }
   path = posix.normalize(path);
   if (path === '..' || path.startsWith('../')) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path relative to it and inside it`);
+  if (path === '.' || path === './') throw theFolder;
   return path;
+}
+
+/** Whether two absolute paths name one folder, as written or once links are resolved. */
+function sameFolder(a: string, b: string): boolean {
+  return resolve(a) === resolve(b) || realPathOfHead(resolve(a)) === realPathOfHead(resolve(b));
 }
 
 

@@ -668,17 +668,21 @@ export class Engine {
    */
   async similar(text: string, opts: SimilarOptions = {}): Promise<SearchHit[]> {
     const { exclude, ...search } = opts;
-    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], search, CODE_QUERY, new Set(), exclude && this.chunksOverlapping(exclude)))).hits;
+    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], search, CODE_QUERY, new Set(), exclude && this.overlapping(exclude)))).hits;
   }
 
-  /** The ids of the indexed chunks of `span.path` (root-relative) that overlap its lines. */
-  private chunksOverlapping(span: NonNullable<SimilarOptions['exclude']>): ReadonlySet<number> {
+  /**
+   * Whether a chunk is one of the indexed chunks of `span.path` (root-relative) that overlap its
+   * lines. The file's chunks are listed now; one added later (a refresh may index the file again
+   * while the search waits for its embedding) is tested by its record.
+   */
+  private overlapping(span: NonNullable<SimilarOptions['exclude']>): (id: number) => boolean {
     const { catalog } = this.state;
-    const ids = catalog.files.get(typedRelPath(span.path).replace(/^(\.\/)+/, ''))?.chunkIds ?? [];
-    return new Set(ids.filter((id) => {
-      const c = catalog.chunks.get(id)!;
-      return c.startLine <= span.endLine && span.startLine <= c.endLine;
-    }));
+    const path = typedRelPath(span.path).replace(/^(\.\/)+/, '');
+    const overlaps = (c: ChunkRecord | undefined) => c !== undefined && c.path === path && c.startLine <= span.endLine && span.startLine <= c.endLine;
+    const listed = new Set((catalog.files.get(path)?.chunkIds ?? []).filter((id) => overlaps(catalog.chunks.get(id))));
+    const addedSince = catalog.nextChunkId;
+    return (id) => (id < addedSince ? listed.has(id) : overlaps(this.state.catalog.chunks.get(id)));
   }
 
   /**
@@ -705,11 +709,11 @@ export class Engine {
     shape: QueryShape,
     preferred: ReadonlySet<string> = new Set(),
     /** chunks that are no answer (the code compared, when it is indexed) */
-    leftOut?: ReadonlySet<number>,
+    leftOut?: (id: number) => boolean,
   ): Promise<{ hits: SearchHit[]; weak: boolean; similarity?: number }> {
     const top = opts.top ?? 10;
     const filtered = this.filterFor(opts);
-    const filter = leftOut?.size ? (id: number) => !leftOut.has(id) && (filtered === undefined || filtered(id)) : filtered;
+    const filter = leftOut ? (id: number) => !leftOut(id) && (filtered === undefined || filtered(id)) : filtered;
     const searched = shape.kind === 'code' ? this.codeTerms(tokens) : tokens;
     let lexical = this.state.lexical.search(searched, Math.max(top, this.ranking.lexicalDepth), filter);
     let vector: Scored[] = [];

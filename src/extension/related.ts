@@ -3,6 +3,7 @@
  * sidebar is visible); `Show Related Code` shows the function at the cursor's neighbours in
  * the sidebar and a QuickPick; `Find Similar to Selection` searches code like the selection.
  */
+import { selectedLines } from './selection-lines';
 import * as vscode from 'vscode';
 import { Related, Similar, type RelatedResult } from '../protocol/protocol';
 import type { EngineClient } from './engine-client';
@@ -69,8 +70,10 @@ export class RelatedCode implements vscode.Disposable {
     if (!editor || !text) return void vscode.window.showInformationMessage('Code Scout: select some code first.');
     const at = this.controller.locate(editor.document.uri);
     // the selection itself is indexed: the engine leaves out the code that overlaps it, so that it
-    // takes none of the places asked for
-    const exclude = at && { root: at.root, path: at.path, startLine: editor.selection.start.line + 1, endLine: editor.selection.end.line + 1 };
+    // takes none of the places asked for. Not in an editor with unsaved changes, whose lines need
+    // not be the indexed ones (other code would be left out, and the selection not). A selection
+    // that ends at the start of a line (a triple click, Shift+Down) does not hold that line.
+    const exclude = at && !editor.document.isDirty ? { root: at.root, path: at.path, ...selectedLines(editor.selection.start, editor.selection.end) } : undefined;
     const result = await this.engine.request(Similar, { text, top: this.controller.editorSettings.maxResults, ...(exclude && { exclude }) });
     this.sidebar.showResults('', result, true);
     this.picker.showList(`Code Scout — ${result.hits.length} results similar to the selection`, '', result);

@@ -352,9 +352,12 @@ export class FolderIndex {
     const { answer: hits, changed } = await this.caughtUp(
       engine,
       () => {
-        // the selection compared lies in one folder: the others have nothing to leave out
-        const { root: folder, ...lines } = p.exclude ?? { root: undefined };
-        return engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths, ...(folder === this.root && { exclude: lines as SimilarOptions['exclude'] }) });
+        // the selection compared lies in one folder, and in any folder around it (a workspace folder
+        // nested in another): there, under its path from this root
+        const ex = p.exclude;
+        const path = ex === undefined ? undefined : ex.root === this.root ? ex.path : pathInside(this.root, join(ex.root, ex.path));
+        const exclude: SimilarOptions['exclude'] = ex && path !== undefined ? { path, startLine: ex.startLine, endLine: ex.endLine } : undefined;
+        return engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths, ...(exclude && { exclude }) });
       },
       (a) => a.map((h) => h.path),
     );
