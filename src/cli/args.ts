@@ -289,8 +289,6 @@ function sameFolder(a: string, b: string): boolean {
   return resolve(a) === resolve(b) || realPathOfHead(resolve(a)) === realPathOfHead(resolve(b));
 }
 
-
-
 /** A whole number from 1 to `max`, or undefined when the option is absent. */
 function boundedInt(value: string | undefined, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
