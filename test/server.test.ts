@@ -260,6 +260,31 @@ test('indexes on open, reports progress, then answers search, similar and relate
   }
 });
 
+test('similar with a selection in a workspace folder nested in another leaves it out of both folders', async () => {
+  const { root, indexLocation } = await fixture('nested');
+  const inner = path.join(root, 'src');
+  const engine = EngineProcess.start();
+  try {
+    const both = Promise.all([engine.next(ready(root)), engine.next(ready(inner))]);
+    await engine.connection.sendRequest(Configure, {
+      folders: [{ root, name: 'repo', options: options(indexLocation) }, { root: inner, name: 'src', options: options(indexLocation) }],
+      indexOnOpen: true,
+    });
+    await both;
+    const line = lineOf(root, 'src/storage/file_store.py', 'def load_file');
+    const text = 'def read_file(path):\n    return open(path).read()';
+    const overlaps = (h: { root: string; path: string; startLine: number; endLine: number }) =>
+      path.join(h.root, h.path) === path.join(inner, 'storage', 'file_store.py') && h.startLine <= line + 1 && line <= h.endLine;
+    const all = await engine.connection.sendRequest(Similar, { text, top: 6 });
+    assert.ok(all.hits.filter(overlaps).length >= 2, `found in both folders: ${JSON.stringify(all.hits.map((h) => [h.root, h.path, h.startLine]))}`);
+    const apart = await engine.connection.sendRequest(Similar, { text, top: 6, exclude: { root: inner, path: 'storage/file_store.py', startLine: line, endLine: line + 1 } });
+    assert.equal(apart.hits.length, 6);
+    assert.deepEqual(apart.hits.filter(overlaps), [], JSON.stringify(apart.hits.map((h) => [h.root, h.path, h.startLine])));
+  } finally {
+    await engine.stop();
+  }
+});
+
 test('a corrected search reports the text it searched: the first correcting folder’s; similar never does; spelling off corrects nothing', async () => {
   const knows = await fixture('spelled-knows');
   const plain = await fixture('spelled-plain');
