@@ -179,6 +179,7 @@ describe('agent tools', () => {
     assert.deepEqual(resolvePath([served], path.join(root, 'src', '..hidden.py')), [{ root, path: 'src/..hidden.py' }]);
     assert.deepEqual(resolvePath([served], path.join(root, '..notes.py')), [{ root, path: '..notes.py' }]);
     assert.throws(() => resolvePath([served], path.join(root, '..', 'elsewhere.py')), /outside the served folders/);
+    assert.throws(() => resolvePath([served], root), /is a folder, not a file/);
     // a backslash separates names only on Windows; elsewhere 'a\\b.py' is a file of its own, as search lists it
     assert.deepEqual(resolvePath([served], 'a\\b.py'), [{ root, path: path.sep === '\\' ? 'a/b.py' : 'a\\b.py' }]);
     // reached through a link to the folder (as macOS's /tmp is /private/tmp), the file there or not yet

@@ -7,7 +7,7 @@
 import * as nodePath from 'node:path';
 import * as z from 'zod';
 import { isLanguageName, LANGUAGE_IDS, LINE_LANGUAGE_NAMES } from '../engine/language-names';
-import { pathInside, realPathOfHead, typedRelPath } from '../engine/paths';
+import { fileOfFolder, realPathOfHead, typedRelPath } from '../engine/paths';
 import { isAbsoluteGlob, MAX_GLOB_CHARS, negatedGlob } from '../engine/search/filters';
 import { MAX_QUERY_CHARS } from '../engine/search/query';
 import type { FolderStatus } from '../protocol/protocol';
@@ -218,24 +218,22 @@ export function parseLocation(location: string): { path: string; line: number } 
  * place in each, to be tried in order).
  */
 export function resolvePath(folders: FolderStatus[], path: string): { root: string; path: string }[] {
-  if (nodePath.isAbsolute(path)) {
-    for (const f of folders) {
-      const rel = pathInside(f.root, path);
-      if (rel !== undefined) return [{ root: f.root, path: rel }];
+  const absolute = nodePath.isAbsolute(typedRelPath(path));
+  const places: { root: string; path: string }[] = [];
+  for (const f of folders) {
+    // engine/paths.ts fileOfFolder: a relative path reads the same in every folder
+    const file = fileOfFolder(f.root, path);
+    if ('path' in file) {
+      if (absolute) return [{ root: f.root, path: file.path }];
+      places.push({ root: f.root, path: file.path });
+    } else if (file.problem === 'folder') {
+      throw new AgentArgumentError(`"${path}" is a folder, not a file`);
+    } else if (file.problem === 'drive') {
+      throw new AgentArgumentError(`"${path}" names a drive's current folder: give a path relative to the folder, or an absolute one`);
+    } else if (!absolute) {
+      throw new AgentArgumentError(`${path} is outside the folder: give a path relative to the folder, e.g. "src/app.ts:10"`);
     }
-    // reached through links (macOS's /tmp is /private/tmp): compared once both are resolved
-    const real = realPathOfHead(path);
-    for (const f of folders) {
-      const rel = pathInside(realPathOfHead(f.root), real);
-      if (rel !== undefined) return [{ root: f.root, path: rel }];
-    }
-    throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
   }
-  // a '\\' separates names only on Windows: elsewhere it is a character of a name, as the index lists it
-  const posix = nodePath.posix.normalize(typedRelPath(path)).replace(/^\.\//, '');
-  if (posix === '..' || posix.startsWith('../')) {
-    throw new AgentArgumentError(`${path} is outside the folder: give a path relative to the folder, e.g. "src/app.ts:10"`);
-  }
-  if (posix === '.' || posix === '') throw new AgentArgumentError(`"${path}" is a folder, not a file`);
-  return folders.map((f) => ({ root: f.root, path: posix }));
+  if (absolute) throw new AgentArgumentError(`${path} is outside the served folders (${folders.map((f) => f.root).join(', ')})`);
+  return places;
 }

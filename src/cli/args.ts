@@ -6,9 +6,9 @@
  * contract in docs/cli.md.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isAbsolute, posix, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { realpathSync, statSync } from 'node:fs';
-import { pathInside, realPathOfHead, typedRelPath } from '../engine/paths';
+import { fileOfFolder } from '../engine/paths';
 import type { EngineOptions } from '../engine/engine';
 import type { LanguageId } from '../engine/types';
 import { quoted, UsageError } from './errors';
@@ -261,32 +261,13 @@ function parseLocation(rest: string[], root: string): { path: string; line: numb
   return { path: pathInFolder(m[1], root), line: Number(m[2]) };
 }
 
-/**
- * The root-relative POSIX path the index names a file by: `./src//a.py` is `src/a.py`, a '\\' a
- * separator on Windows only (as the index lists names), and an absolute path inside the folder
- * (or inside it once links are resolved) is taken relative to it. A path outside the folder is a
- * usage error, before the index is opened.
- */
+/** `given` as the index names the file, or a usage error, before the index is opened (engine/paths.ts fileOfFolder). */
 function pathInFolder(given: string, root: string): string {
-  let path = typedRelPath(given);
-  const theFolder = new UsageError(`${quoted(given)} names <folder> itself, not a file in it`);
-  // `C:src\a.py` is relative to drive C's current folder, not to <folder>
-  if (process.platform === 'win32' && /^[A-Za-z]:/.test(path) && !isAbsolute(path)) throw new UsageError(`${quoted(given)} names a drive: give a path relative to <folder> ${root}, or an absolute one`);
-  if (isAbsolute(path)) {
-    if (sameFolder(root, path)) throw theFolder;
-    const inside = pathInside(root, path) ?? pathInside(realPathOfHead(root), realPathOfHead(path));
-    if (inside === undefined) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path inside it`);
-    path = inside;
-  }
-  path = posix.normalize(path);
-  if (path === '..' || path.startsWith('../')) throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path relative to it and inside it`);
-  if (path === '.' || path === './') throw theFolder;
-  return path;
-}
-
-/** Whether two absolute paths name one folder, as written or once links are resolved. */
-function sameFolder(a: string, b: string): boolean {
-  return resolve(a) === resolve(b) || realPathOfHead(resolve(a)) === realPathOfHead(resolve(b));
+  const file = fileOfFolder(root, given);
+  if ('path' in file) return file.path;
+  if (file.problem === 'folder') throw new UsageError(`${quoted(given)} names <folder> itself, not a file in it`);
+  if (file.problem === 'drive') throw new UsageError(`${quoted(given)} names a drive: give a path relative to <folder> ${root}, or an absolute one`);
+  throw new UsageError(`${quoted(given)} is outside <folder> ${root}: give a path inside it`);
 }
 
 /** A whole number from 1 to `max`, or undefined when the option is absent. */

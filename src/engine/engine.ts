@@ -668,21 +668,25 @@ export class Engine {
    */
   async similar(text: string, opts: SimilarOptions = {}): Promise<SearchHit[]> {
     const { exclude, ...search } = opts;
-    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], search, CODE_QUERY, new Set(), exclude && this.overlapping(exclude)))).hits;
+    const leftOut = exclude && this.chunkOfFile(typedRelPath(exclude.path).replace(/^(\.\/)+/, ''), (c) => c.startLine <= exclude.endLine && exclude.startLine <= c.endLine);
+    return (await this.foreground.run(() => this.rank(lexicalQueryTokens(text), async (e) => (await e.embedDocuments([text]))[0], search, CODE_QUERY, new Set(), leftOut))).hits;
   }
 
   /**
-   * Whether a chunk is one of the indexed chunks of `span.path` (root-relative) that overlap its
-   * lines. The file's chunks are listed now; one added later (a refresh may index the file again
-   * while the search waits for its embedding) is tested by its record.
+   * A test of chunk ids: whether the chunk is one of file `path`'s that passes `test`. Only the
+   * records of that file's chunks are decoded (a record left in the catalog's bytes is decoded when
+   * first asked for), and of chunks added since this was made: a refresh may index the file again,
+   * with new ids, while a search that uses the test waits.
    */
-  private overlapping(span: NonNullable<SimilarOptions['exclude']>): (id: number) => boolean {
+  private chunkOfFile(path: string, test: (c: ChunkRecord) => boolean): (id: number) => boolean {
     const { catalog } = this.state;
-    const path = typedRelPath(span.path).replace(/^(\.\/)+/, '');
-    const overlaps = (c: ChunkRecord | undefined) => c !== undefined && c.path === path && c.startLine <= span.endLine && span.startLine <= c.endLine;
-    const listed = new Set((catalog.files.get(path)?.chunkIds ?? []).filter((id) => overlaps(catalog.chunks.get(id))));
+    const listed = new Set(catalog.files.get(path)?.chunkIds);
     const addedSince = catalog.nextChunkId;
-    return (id) => (id < addedSince ? listed.has(id) : overlaps(this.state.catalog.chunks.get(id)));
+    return (id) => {
+      if (id < addedSince && !listed.has(id)) return false;
+      const c = this.state.catalog.chunks.get(id);
+      return c !== undefined && c.path === path && test(c);
+    };
   }
 
   /**
@@ -852,14 +856,8 @@ export class Engine {
     // signature: the #else version of a C function is the most related code there is), and anything
     // nested in or around it
     const oneDefinition = this.sameDefinitionTest();
-    const sameDefinition = (c: ChunkRecord) =>
-      c.path === source.path && (oneDefinition(source, c) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
-    // only the source's own file can hold such a chunk: the others pass without their records
-    // being decoded (a record left in the catalog's bytes is decoded when first asked for)
-    // (its chunks as they are now: any chunk added since, as a refresh may while this waits below, is tested in full)
-    const ownFile = new Set(this.state.catalog.files.get(source.path)?.chunkIds);
-    const addedSince = this.state.catalog.nextChunkId;
-    const filter = (id: number) => (id < addedSince && !ownFile.has(id)) || !sameDefinition(this.state.catalog.chunks.get(id)!);
+    const ofSource = this.chunkOfFile(source.path, (c) => oneDefinition(source, c) || (c.startLine <= source.endLine && source.startLine <= c.endLine));
+    const filter = (id: number) => !ofSource(id);
 
     // the source's own words are the lexical query; its vector, when there is one, the vector query
     const tokens = lexicalQueryTokens(await this.chunkText(source));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 
 /**
  * `path` relative to `root` as a POSIX path, when it lies strictly inside `root`; undefined for
@@ -27,6 +27,28 @@ export function realPathOfHead(path: string): string {
       head = up;
     }
   }
+}
+
+/**
+ * A file of the folder `root` as a user names it (`related`'s `<path>:<line>`, an agent's location),
+ * as the index names files: a root-relative POSIX path, normalised (`./src//a.py` is `src/a.py`),
+ * a '\\' a separator on Windows only. An absolute path counts when it lies inside `root`, as written
+ * or once links are resolved (macOS's /tmp is /private/tmp). Otherwise why it names no file of the
+ * folder: it is outside it, it is the folder itself, or (Windows) it is relative to a drive's
+ * current folder (`C:src\\a.py`).
+ */
+export function fileOfFolder(root: string, given: string): { path: string } | { problem: 'outside' | 'folder' | 'drive' } {
+  let path = typedRelPath(given);
+  if (sep === '\\' && /^[A-Za-z]:/.test(path) && !isAbsolute(path)) return { problem: 'drive' };
+  if (isAbsolute(path)) {
+    const inside = pathInside(root, path) ?? pathInside(realPathOfHead(root), realPathOfHead(path));
+    if (inside === undefined) return { problem: resolve(root) === resolve(path) || realPathOfHead(resolve(root)) === realPathOfHead(resolve(path)) ? 'folder' : 'outside' };
+    path = inside;
+  }
+  path = posix.normalize(path);
+  if (path === '..' || path.startsWith('../')) return { problem: 'outside' };
+  if (path === '.' || path === './') return { problem: 'folder' };
+  return { path };
 }
 
 /**

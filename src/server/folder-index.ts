@@ -355,7 +355,7 @@ export class FolderIndex {
         // the selection compared lies in one folder, and in any folder around it (a workspace folder
         // nested in another): there, under its path from this root
         const ex = p.exclude;
-        const path = ex === undefined ? undefined : ex.root === this.root ? ex.path : pathInside(this.root, join(ex.root, ex.path));
+        const path = ex && pathInside(this.root, join(ex.root, ex.path));
         const exclude: SimilarOptions['exclude'] = ex && path !== undefined ? { path, startLine: ex.startLine, endLine: ex.endLine } : undefined;
         return engine.similar(p.text, { top: p.top, languages: p.languages, paths: p.paths, ...(exclude && { exclude }) });
       },
